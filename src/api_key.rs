@@ -1,0 +1,97 @@
+//! API keys as an open enum: every `i16` is representable, known keys have names.
+
+use std::fmt;
+
+/// An API key: the first field of every request header. Open, so keys this crate does not know
+/// survive a round trip; named constants for the ones Kafka defines live in
+/// [`crate::generated::api_keys`] and are re-exported here.
+///
+/// ```
+/// use kafka_codec::ApiKey;
+/// assert_eq!(ApiKey::FETCH.0, 1);
+/// assert_eq!(ApiKey(1).name(), Some("Fetch"));
+/// assert_eq!(ApiKey(9999).name(), None);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ApiKey(pub i16);
+
+impl ApiKey {
+    /// The API's name (e.g. `"OffsetCommit"`), if the key is one Kafka defines.
+    pub fn name(self) -> Option<&'static str> {
+        self.info().map(|i| i.name)
+    }
+
+    /// What this crate knows of the API: name, versions, first flexible version.
+    pub fn info(self) -> Option<&'static ApiInfo> {
+        crate::generated::api_keys::API_INFO
+            .binary_search_by_key(&self.0, |i| i.key)
+            .ok()
+            .map(|i| &crate::generated::api_keys::API_INFO[i])
+    }
+
+    /// The request header version a request of `version` uses: 2 for flexible versions, 1
+    /// otherwise, and 0 for ControlledShutdown v0. Unknown APIs are assumed to use 1.
+    pub fn request_header_version(self, version: i16) -> i16 {
+        if self == ApiKey::CONTROLLED_SHUTDOWN && version == 0 {
+            return 0;
+        }
+        match self.info() {
+            Some(i) if i.is_flexible(version) => 2,
+            _ => 1,
+        }
+    }
+
+    /// The response header version a response of `version` uses: 1 for flexible versions, 0
+    /// otherwise — except ApiVersions, whose responses always use 0 so any client can read them.
+    pub fn response_header_version(self, version: i16) -> i16 {
+        if self == ApiKey::API_VERSIONS {
+            return 0;
+        }
+        match self.info() {
+            Some(i) if i.is_flexible(version) => 1,
+            _ => 0,
+        }
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(n) => write!(f, "{n}({})", self.0),
+            None => write!(f, "ApiKey({})", self.0),
+        }
+    }
+}
+
+impl fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "ApiKey({})", self.0),
+        }
+    }
+}
+
+/// Facts about one API, from Kafka's message definitions (every API, not only those this crate
+/// decodes, so that headers of any request can be read).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ApiInfo {
+    /// The API key.
+    pub key: i16,
+    /// The API name.
+    pub name: &'static str,
+    /// Lowest version.
+    pub min_version: i16,
+    /// Highest version.
+    pub max_version: i16,
+    /// First flexible version, if any.
+    pub first_flexible_version: Option<i16>,
+}
+
+impl ApiInfo {
+    /// Whether `version` is flexible (header v2 requests, v1 responses).
+    pub fn is_flexible(&self, version: i16) -> bool {
+        matches!(self.first_flexible_version, Some(f) if version >= f)
+    }
+}

@@ -1,0 +1,93 @@
+//! The traits every generated message and struct implements.
+
+use bytes::{Bytes, BytesMut};
+
+use crate::error::{DecodeError, DecodeErrorKind, EncodeError};
+use crate::reader::Reader;
+
+/// Decoding of a value at a given version of its message.
+pub trait Decode: Sized {
+    /// Reads a value for `version` from `r`, leaving any bytes after it unread.
+    fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError>;
+}
+
+/// Encoding of a value at a given version of its message.
+pub trait Encode {
+    /// Appends the value, encoded for `version`, to `buf`.
+    ///
+    /// Fails, leaving `buf` partly written, when the value cannot be expressed in `version`
+    /// (unsupported version, a non-ignorable field the version lacks holding a non-default
+    /// value, null where the version does not allow it, an over-long string).
+    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError>;
+
+    /// Exactly the number of bytes [`encode`](Self::encode) writes for `version`.
+    fn encoded_len(&self, version: i16) -> usize;
+}
+
+/// A top-level message: an API request or response body, a header, or a versioned payload.
+///
+/// ```
+/// use kafka_codec::messages::HeartbeatRequest;
+/// use kafka_codec::Message;
+///
+/// let hb = HeartbeatRequest {
+///     group_id: "orders".into(),
+///     generation_id: 7,
+///     member_id: "consumer-1-abc".into(),
+///     ..Default::default()
+/// };
+/// let bytes = hb.to_bytes(4).unwrap();
+/// assert_eq!(bytes.len(), hb.encoded_len(4));
+/// assert_eq!(HeartbeatRequest::from_bytes(bytes.freeze(), 4).unwrap(), hb);
+/// ```
+pub trait Message: Decode + Encode + Default + Clone + std::fmt::Debug + PartialEq {
+    /// The schema name, e.g. `"FetchRequest"`.
+    const NAME: &'static str;
+    /// Lowest version this crate reads and writes.
+    const MIN_VERSION: i16;
+    /// Highest version this crate reads and writes.
+    const MAX_VERSION: i16;
+    /// First flexible version (compact lengths, tagged fields), if any.
+    const FIRST_FLEXIBLE_VERSION: Option<i16>;
+
+    /// Whether `version` is in range.
+    fn supports_version(version: i16) -> bool {
+        (Self::MIN_VERSION..=Self::MAX_VERSION).contains(&version)
+    }
+
+    /// Whether `version` is a flexible version.
+    fn is_flexible(version: i16) -> bool {
+        matches!(Self::FIRST_FLEXIBLE_VERSION, Some(f) if version >= f)
+    }
+
+    /// Decodes a complete message from `bytes`: every byte must belong to it.
+    fn from_bytes(bytes: Bytes, version: i16) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let m = Self::decode(&mut r, version)?;
+        if !r.is_empty() {
+            return Err(r
+                .error(DecodeErrorKind::TrailingBytes(r.remaining()))
+                .in_message(Self::NAME, version));
+        }
+        Ok(m)
+    }
+
+    /// Encodes into a buffer allocated once, at exactly the right size.
+    fn to_bytes(&self, version: i16) -> Result<BytesMut, EncodeError> {
+        let mut buf = BytesMut::with_capacity(self.encoded_len(version));
+        self.encode(&mut buf, version)?;
+        Ok(buf)
+    }
+}
+
+/// A request or response body of an API.
+pub trait ApiMessage: Message {
+    /// The API key.
+    const API_KEY: crate::ApiKey;
+}
+
+/// A request body, linked to its response body type.
+pub trait Request: ApiMessage {
+    /// The response body this request is answered with.
+    type Response: ApiMessage;
+}

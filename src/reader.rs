@@ -1,0 +1,411 @@
+//! Reading primitives off a received buffer.
+//!
+//! [`Reader`] walks a [`Bytes`] and hands out zero-copy slices of it. Every length and count is
+//! checked against the bytes that remain *before* anything is allocated or sliced, so a hostile
+//! prefix produces an error, not an allocation.
+
+use bytes::Bytes;
+
+use crate::error::{DecodeError, DecodeErrorKind};
+use crate::types::{BytesStr, Uuid};
+
+/// A cursor over received bytes. Offsets in errors count from the start of the outermost input.
+///
+/// ```
+/// use bytes::Bytes;
+/// use kafka_codec::Reader;
+///
+/// let mut r = Reader::new(Bytes::from_static(&[0, 0, 0, 42, 0x96, 0x01]));
+/// assert_eq!(r.i32().unwrap(), 42);
+/// assert_eq!(r.unsigned_varint().unwrap(), 150);
+/// assert!(r.is_empty());
+/// ```
+#[derive(Clone, Debug)]
+pub struct Reader {
+    buf: Bytes,
+    pos: usize,
+    base: usize,
+}
+
+/// A length or count prefix as read: null (-1) or a non-negative value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Length {
+    /// The prefix was -1 (null).
+    Null,
+    /// A non-negative length or count.
+    Len(usize),
+}
+
+impl Reader {
+    /// A reader over the whole of `buf`, with offsets counted from its start.
+    pub fn new(buf: Bytes) -> Self {
+        Reader {
+            buf,
+            pos: 0,
+            base: 0,
+        }
+    }
+
+    /// A reader over `buf` whose first byte is at absolute offset `base` of some larger input.
+    pub fn with_base(buf: Bytes, base: usize) -> Self {
+        Reader { buf, pos: 0, base }
+    }
+
+    /// Absolute offset of the next byte.
+    #[inline]
+    pub fn offset(&self) -> usize {
+        self.base + self.pos
+    }
+
+    /// Bytes left.
+    #[inline]
+    pub fn remaining(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    /// Whether every byte has been read.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.pos == self.buf.len()
+    }
+
+    /// The bytes left, without consuming them.
+    pub fn peek_rest(&self) -> &[u8] {
+        &self.buf[self.pos..]
+    }
+
+    /// An error of `kind` at the current offset.
+    #[cold]
+    pub fn error(&self, kind: DecodeErrorKind) -> DecodeError {
+        DecodeError::new(kind, self.offset())
+    }
+
+    #[cold]
+    fn eof(&self, needed: usize) -> DecodeError {
+        self.error(DecodeErrorKind::UnexpectedEof {
+            needed,
+            remaining: self.remaining(),
+        })
+    }
+
+    #[inline]
+    fn take<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+        match self.buf.get(self.pos..self.pos + N) {
+            Some(s) => {
+                let mut a = [0u8; N];
+                a.copy_from_slice(s);
+                self.pos += N;
+                Ok(a)
+            }
+            None => Err(self.eof(N)),
+        }
+    }
+
+    /// Reads an `int8`.
+    #[inline]
+    pub fn i8(&mut self) -> Result<i8, DecodeError> {
+        Ok(i8::from_be_bytes(self.take()?))
+    }
+
+    /// Reads an `int16`.
+    #[inline]
+    pub fn i16(&mut self) -> Result<i16, DecodeError> {
+        Ok(i16::from_be_bytes(self.take()?))
+    }
+
+    /// Reads a `uint16`.
+    #[inline]
+    pub fn u16(&mut self) -> Result<u16, DecodeError> {
+        Ok(u16::from_be_bytes(self.take()?))
+    }
+
+    /// Reads an `int32`.
+    #[inline]
+    pub fn i32(&mut self) -> Result<i32, DecodeError> {
+        Ok(i32::from_be_bytes(self.take()?))
+    }
+
+    /// Reads a `uint32`.
+    #[inline]
+    pub fn u32(&mut self) -> Result<u32, DecodeError> {
+        Ok(u32::from_be_bytes(self.take()?))
+    }
+
+    /// Reads an `int64`.
+    #[inline]
+    pub fn i64(&mut self) -> Result<i64, DecodeError> {
+        Ok(i64::from_be_bytes(self.take()?))
+    }
+
+    /// Reads a `float64` (bit pattern preserved, NaN payloads included).
+    #[inline]
+    pub fn f64(&mut self) -> Result<f64, DecodeError> {
+        Ok(f64::from_bits(u64::from_be_bytes(self.take()?)))
+    }
+
+    /// Reads a `bool`: exactly 0 or 1, since any other byte would not survive a round trip.
+    #[inline]
+    pub fn bool(&mut self) -> Result<bool, DecodeError> {
+        let at = self.offset();
+        match self.take::<1>()?[0] {
+            0 => Ok(false),
+            1 => Ok(true),
+            b => Err(DecodeError::new(DecodeErrorKind::InvalidBool(b), at)),
+        }
+    }
+
+    /// Reads a `uuid`.
+    #[inline]
+    pub fn uuid(&mut self) -> Result<Uuid, DecodeError> {
+        Ok(Uuid(self.take()?))
+    }
+
+    /// Reads an unsigned varint of at most 32 bits (at most 5 bytes, canonical).
+    #[inline]
+    pub fn unsigned_varint(&mut self) -> Result<u32, DecodeError> {
+        let rest = &self.buf[self.pos..];
+        // Fast path: one byte.
+        if let Some(&b) = rest.first() {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(b as u32);
+            }
+        }
+        let (v, n) = crate::varint::read_u64(rest, 5).map_err(|k| self.error(k))?;
+        if v > u32::MAX as u64 {
+            return Err(self.error(DecodeErrorKind::VarintTooLong));
+        }
+        self.pos += n;
+        Ok(v as u32)
+    }
+
+    /// Reads a zig-zag signed varint of 32 bits.
+    #[inline]
+    pub fn varint(&mut self) -> Result<i32, DecodeError> {
+        let u = self.unsigned_varint()?;
+        Ok(((u >> 1) as i32) ^ -((u & 1) as i32))
+    }
+
+    /// Reads an unsigned varint of at most 64 bits (at most 10 bytes, canonical).
+    #[inline]
+    pub fn unsigned_varlong(&mut self) -> Result<u64, DecodeError> {
+        let (v, n) =
+            crate::varint::read_u64(&self.buf[self.pos..], 10).map_err(|k| self.error(k))?;
+        self.pos += n;
+        Ok(v)
+    }
+
+    /// Reads a zig-zag signed varint of 64 bits.
+    #[inline]
+    pub fn varlong(&mut self) -> Result<i64, DecodeError> {
+        let u = self.unsigned_varlong()?;
+        Ok(((u >> 1) as i64) ^ -((u & 1) as i64))
+    }
+
+    /// Reads a length or count prefix: `int16` (strings), `int32` (bytes, arrays) or, in flexible
+    /// versions, a compact unsigned varint holding length + 1. Checks `length * min_element_size`
+    /// against the bytes that remain, so that the caller can allocate `length` elements safely.
+    #[inline]
+    fn length(&mut self, prefix: Prefix, min_element_size: usize) -> Result<Length, DecodeError> {
+        let at = self.offset();
+        let raw: i64 = match prefix {
+            Prefix::I16 => self.i16()? as i64,
+            Prefix::I32 => self.i32()? as i64,
+            Prefix::Compact => self.unsigned_varint()? as i64 - 1,
+        };
+        if raw == -1 {
+            return Ok(Length::Null);
+        }
+        let remaining = self.remaining();
+        if raw < 0 || (raw as u64).saturating_mul(min_element_size.max(1) as u64) > remaining as u64
+        {
+            return Err(DecodeError::new(
+                DecodeErrorKind::InvalidLength {
+                    length: raw,
+                    remaining,
+                },
+                at,
+            ));
+        }
+        Ok(Length::Len(raw as usize))
+    }
+
+    /// Reads a string length (`int16`, or compact in flexible versions).
+    #[inline]
+    pub fn string_length(&mut self, compact: bool) -> Result<Length, DecodeError> {
+        self.length(
+            if compact {
+                Prefix::Compact
+            } else {
+                Prefix::I16
+            },
+            1,
+        )
+    }
+
+    /// Reads a bytes length (`int32`, or compact in flexible versions).
+    #[inline]
+    pub fn bytes_length(&mut self, compact: bool) -> Result<Length, DecodeError> {
+        self.length(
+            if compact {
+                Prefix::Compact
+            } else {
+                Prefix::I32
+            },
+            1,
+        )
+    }
+
+    /// Reads an array count (`int32`, or compact in flexible versions), checked against
+    /// `min_element_size` bytes per element.
+    #[inline]
+    pub fn array_length(
+        &mut self,
+        compact: bool,
+        min_element_size: usize,
+    ) -> Result<Length, DecodeError> {
+        self.length(
+            if compact {
+                Prefix::Compact
+            } else {
+                Prefix::I32
+            },
+            min_element_size,
+        )
+    }
+
+    /// Takes the next `n` bytes as a zero-copy slice.
+    #[inline]
+    pub fn bytes(&mut self, n: usize) -> Result<Bytes, DecodeError> {
+        if n > self.remaining() {
+            return Err(self.eof(n));
+        }
+        let b = self.buf.slice(self.pos..self.pos + n);
+        self.pos += n;
+        Ok(b)
+    }
+
+    /// Takes the next `n` bytes as a borrowed slice.
+    #[inline]
+    pub fn slice(&mut self, n: usize) -> Result<&[u8], DecodeError> {
+        if n > self.remaining() {
+            return Err(self.eof(n));
+        }
+        let s = &self.buf[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    /// Takes the next `n` bytes as a UTF-8 string (zero-copy).
+    #[inline]
+    pub fn str(&mut self, n: usize) -> Result<BytesStr, DecodeError> {
+        let at = self.offset();
+        let b = self.bytes(n)?;
+        BytesStr::from_utf8(b).map_err(|_| DecodeError::new(DecodeErrorKind::InvalidUtf8, at))
+    }
+
+    /// A reader over the next `n` bytes, which it consumes: the sub-reader cannot read past them.
+    #[inline]
+    pub fn sub_reader(&mut self, n: usize) -> Result<Reader, DecodeError> {
+        let base = self.offset();
+        let b = self.bytes(n)?;
+        Ok(Reader::with_base(b, base))
+    }
+
+    /// Takes every byte left.
+    pub fn rest(&mut self) -> Bytes {
+        let b = self.buf.slice(self.pos..);
+        self.pos = self.buf.len();
+        b
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Prefix {
+    I16,
+    I32,
+    Compact,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(b: &'static [u8]) -> Reader {
+        Reader::new(Bytes::from_static(b))
+    }
+
+    #[test]
+    fn short_input_is_eof_not_panic() {
+        let e = r(&[0, 1, 2]).i32().unwrap_err();
+        assert_eq!(
+            e.kind(),
+            &DecodeErrorKind::UnexpectedEof {
+                needed: 4,
+                remaining: 3
+            }
+        );
+    }
+
+    #[test]
+    fn hostile_array_count_is_refused_before_allocation() {
+        let mut rd = r(&[0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+        let e = rd.array_length(false, 4).unwrap_err();
+        assert!(matches!(
+            e.kind(),
+            DecodeErrorKind::InvalidLength {
+                length: 2147483647,
+                ..
+            }
+        ));
+        assert_eq!(e.offset(), 0);
+        // One element of four bytes is honest.
+        let mut rd = r(&[0, 0, 0, 1, 0, 0, 0, 0]);
+        assert_eq!(rd.array_length(false, 4).unwrap(), Length::Len(1));
+    }
+
+    #[test]
+    fn compact_lengths() {
+        assert_eq!(r(&[0]).string_length(true).unwrap(), Length::Null);
+        assert_eq!(r(&[1]).string_length(true).unwrap(), Length::Len(0));
+        assert_eq!(r(&[0xff, 0xff]).string_length(false).unwrap(), Length::Null);
+        assert!(r(&[0xff, 0xfe]).string_length(false).is_err());
+    }
+
+    #[test]
+    fn bools_are_strict() {
+        assert!(r(&[1]).bool().unwrap());
+        assert_eq!(
+            r(&[2]).bool().unwrap_err().kind(),
+            &DecodeErrorKind::InvalidBool(2)
+        );
+    }
+
+    #[test]
+    fn zigzag() {
+        assert_eq!(r(&[0x01]).varint().unwrap(), -1);
+        assert_eq!(r(&[0x02]).varint().unwrap(), 1);
+        assert_eq!(
+            r(&[0xff, 0xff, 0xff, 0xff, 0x0f]).varint().unwrap(),
+            i32::MIN
+        );
+        assert_eq!(r(&[0x03]).varlong().unwrap(), -2);
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_error() {
+        let e = r(&[0xff, 0xfe]).str(2).unwrap_err();
+        assert_eq!(e.kind(), &DecodeErrorKind::InvalidUtf8);
+    }
+
+    #[test]
+    fn sub_reader_is_bounded_and_keeps_offsets() {
+        let mut rd = r(&[9, 1, 2, 3, 4]);
+        rd.i8().unwrap();
+        let mut sub = rd.sub_reader(2).unwrap();
+        assert_eq!(sub.i8().unwrap(), 1);
+        assert_eq!(sub.offset(), 2);
+        assert!(sub.i16().is_err());
+        assert_eq!(rd.i16().unwrap(), 0x0304);
+    }
+}

@@ -1,0 +1,184 @@
+//! Value types the wire format needs beyond Rust's integers: UTF-8 strings that share the
+//! received buffer, UUIDs, and the bookkeeping that keeps a decode → encode round trip exact.
+
+use bytes::Bytes;
+use std::fmt;
+use std::ops::Deref;
+
+/// A UTF-8 string held in a [`Bytes`], so a decoded string points into the received frame
+/// instead of being copied. Validated once, when created.
+///
+/// ```
+/// use kafka_codec::BytesStr;
+/// let s = BytesStr::from("my-group");
+/// assert_eq!(&*s, "my-group");
+/// assert_eq!(s.len(), 8);
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BytesStr(Bytes);
+
+impl BytesStr {
+    /// Wraps `bytes` after checking they are UTF-8.
+    pub fn from_utf8(bytes: Bytes) -> Result<Self, std::str::Utf8Error> {
+        std::str::from_utf8(&bytes)?;
+        Ok(BytesStr(bytes))
+    }
+
+    /// A string from a `'static` literal, without allocating.
+    pub const fn from_static(s: &'static str) -> Self {
+        BytesStr(Bytes::from_static(s.as_bytes()))
+    }
+
+    /// The string.
+    pub fn as_str(&self) -> &str {
+        // SAFETY-free: validated at construction; `from_utf8` cannot fail here.
+        match std::str::from_utf8(&self.0) {
+            Ok(s) => s,
+            Err(_) => "",
+        }
+    }
+
+    /// The underlying bytes.
+    pub fn as_bytes(&self) -> &Bytes {
+        &self.0
+    }
+
+    /// Gives up the underlying bytes.
+    pub fn into_bytes(self) -> Bytes {
+        self.0
+    }
+}
+
+impl Deref for BytesStr {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for BytesStr {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&str> for BytesStr {
+    fn from(s: &str) -> Self {
+        BytesStr(Bytes::copy_from_slice(s.as_bytes()))
+    }
+}
+
+impl From<String> for BytesStr {
+    fn from(s: String) -> Self {
+        BytesStr(Bytes::from(s))
+    }
+}
+
+impl PartialEq<str> for BytesStr {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for BytesStr {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl fmt::Debug for BytesStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for BytesStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A 16-byte UUID as Kafka sends it (topic ids, directory ids). The all-zero UUID means "none".
+///
+/// ```
+/// use kafka_codec::Uuid;
+/// let id = Uuid::from_bytes([1; 16]);
+/// assert!(!id.is_nil());
+/// assert_eq!(id.to_string(), "01010101-0101-0101-0101-010101010101");
+/// ```
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Uuid(pub [u8; 16]);
+
+impl Uuid {
+    /// The all-zero UUID.
+    pub const NIL: Uuid = Uuid([0; 16]);
+
+    /// A UUID from its 16 bytes in wire order.
+    pub const fn from_bytes(b: [u8; 16]) -> Self {
+        Uuid(b)
+    }
+
+    /// Its 16 bytes in wire order.
+    pub const fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+
+    /// Whether it is the all-zero UUID.
+    pub fn is_nil(&self) -> bool {
+        self.0 == [0; 16]
+    }
+}
+
+impl fmt::Display for Uuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, b) in self.0.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                f.write_str("-")?;
+            }
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Uuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// A tagged field this crate does not know: its tag and raw payload, kept so that re-encoding
+/// writes it back in its place.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RawTaggedField {
+    /// The tag number.
+    pub tag: u32,
+    /// The payload, exactly as received.
+    pub data: Bytes,
+}
+
+/// What a decode saw on the wire beyond the field values, so that encoding the value again
+/// reproduces the input byte for byte. Every generated struct has one, named `wire`. A value
+/// built by hand leaves it at its default and encodes canonically.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WireExtras {
+    /// Tagged fields not known for the decoded version, in tag order.
+    pub unknown_tagged_fields: Vec<RawTaggedField>,
+    /// Bit `t` set: the known tagged field with tag `t` was sent, possibly with its default value
+    /// (which a canonical encoder would omit), so it is written back even at its default.
+    pub tags_present: u64,
+    /// Bit `i` set: the struct's `i`-th field (in schema order) arrived as null (-1) in a version
+    /// where the schema says it is not nullable. It decodes as empty and is written back as null.
+    /// Real peers do this (librdkafka's mock broker for SyncGroup `Assignment` and OffsetFetch
+    /// `Topics`); a strict caller can refuse any value where this is non-zero.
+    pub nulls_in_non_nullable: u64,
+}
+
+impl WireExtras {
+    /// Whether the decode saw nothing a canonical encoder would not write itself.
+    pub fn is_canonical(&self) -> bool {
+        self.unknown_tagged_fields.is_empty()
+            && self.tags_present == 0
+            && self.nulls_in_non_nullable == 0
+    }
+}
