@@ -6,6 +6,7 @@
 
 pub mod api_key;
 pub mod error;
+pub mod error_code;
 pub mod message;
 pub mod reader;
 pub mod types;
@@ -17,6 +18,7 @@ pub mod generated;
 
 pub use api_key::{ApiInfo, ApiKey};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind, PathSegment};
+pub use error_code::ErrorCode;
 pub use message::{ApiMessage, Decode, Encode, Message, Request};
 pub use reader::Reader;
 pub use types::{BytesStr, RawTaggedField, Uuid, WireExtras};
