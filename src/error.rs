@@ -291,13 +291,13 @@ pub enum EncodeErrorKind {
 
 /// An encoding failure: the [`kind`](Self::kind), the message and version, and the field path.
 #[derive(Clone, PartialEq, Eq)]
-pub struct EncodeError(
-    Box<(
-        EncodeErrorKind,
-        Option<&'static str>,
-        Option<i16>,
-        Vec<PathSegment>,
-    )>,
+pub struct EncodeError(Box<EncodeErrorInner>);
+
+type EncodeErrorInner = (
+    EncodeErrorKind,
+    Option<&'static str>,
+    Option<i16>,
+    Vec<PathSegment>,
 );
 
 impl EncodeError {

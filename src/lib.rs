@@ -9,12 +9,21 @@ pub mod error;
 pub mod error_code;
 pub mod message;
 pub mod reader;
+#[cfg(test)]
+mod roundtrip_tests;
+#[cfg(feature = "serde")]
+pub mod serde_support;
+#[doc(hidden)]
+pub mod support;
 pub mod types;
 pub mod varint;
 pub mod writer;
 
 #[allow(missing_docs)]
+#[doc(hidden)]
 pub mod generated;
+pub use generated::bodies::{RequestBody, ResponseBody};
+pub use generated::messages;
 
 pub use api_key::{ApiInfo, ApiKey};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind, PathSegment};

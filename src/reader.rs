@@ -63,6 +63,12 @@ impl Reader {
         self.buf.len() - self.pos
     }
 
+    /// Bytes read so far.
+    #[inline]
+    pub fn consumed(&self) -> usize {
+        self.pos
+    }
+
     /// Whether every byte has been read.
     #[inline]
     pub fn is_empty(&self) -> bool {

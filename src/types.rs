@@ -31,11 +31,8 @@ impl BytesStr {
 
     /// The string.
     pub fn as_str(&self) -> &str {
-        // SAFETY-free: validated at construction; `from_utf8` cannot fail here.
-        match std::str::from_utf8(&self.0) {
-            Ok(s) => s,
-            Err(_) => "",
-        }
+        // Validated at construction, so this never falls back; no `unsafe` needed.
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
     /// The underlying bytes.
@@ -150,10 +147,12 @@ impl fmt::Debug for Uuid {
 /// A tagged field this crate does not know: its tag and raw payload, kept so that re-encoding
 /// writes it back in its place.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RawTaggedField {
     /// The tag number.
     pub tag: u32,
     /// The payload, exactly as received.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_support::hex_bytes"))]
     pub data: Bytes,
 }
 
@@ -161,11 +160,13 @@ pub struct RawTaggedField {
 /// reproduces the input byte for byte. Every generated struct has one, named `wire`. A value
 /// built by hand leaves it at its default and encodes canonically.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default))]
 pub struct WireExtras {
     /// Tagged fields not known for the decoded version, in tag order.
     pub unknown_tagged_fields: Vec<RawTaggedField>,
-    /// Bit `t` set: the known tagged field with tag `t` was sent, possibly with its default value
-    /// (which a canonical encoder would omit), so it is written back even at its default.
+    /// Bit `t` set: the known tagged field with tag `t` was sent holding its default value,
+    /// which a canonical encoder would omit, so it is written back even at its default.
     pub tags_present: u64,
     /// Bit `i` set: the struct's `i`-th field (in schema order) arrived as null (-1) in a version
     /// where the schema says it is not nullable. It decodes as empty and is written back as null.
@@ -180,5 +181,46 @@ impl WireExtras {
         self.unknown_tagged_fields.is_empty()
             && self.tags_present == 0
             && self.nulls_in_non_nullable == 0
+    }
+}
+
+#[cfg(any(test, feature = "arbitrary"))]
+mod arbitrary_impls {
+    use super::*;
+    use arbitrary::{Arbitrary, Result, Unstructured};
+
+    impl<'a> Arbitrary<'a> for BytesStr {
+        fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+            Ok(BytesStr::from(String::arbitrary(u)?))
+        }
+    }
+
+    impl<'a> Arbitrary<'a> for Uuid {
+        fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+            Ok(Uuid(<[u8; 16]>::arbitrary(u)?))
+        }
+    }
+
+    /// Unknown tagged fields only, with tags 100-199 (above every known tag), so that a
+    /// generated value exercises their round trip.
+    impl<'a> Arbitrary<'a> for WireExtras {
+        fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+            let n = u.int_in_range(0..=2)?;
+            let mut unknown_tagged_fields = Vec::with_capacity(n);
+            for _ in 0..n {
+                let tag = u.int_in_range(100..=199)?;
+                let data: Vec<u8> = Arbitrary::arbitrary(u)?;
+                unknown_tagged_fields.push(RawTaggedField {
+                    tag,
+                    data: Bytes::from(data),
+                });
+            }
+            unknown_tagged_fields.sort_by_key(|f| f.tag);
+            unknown_tagged_fields.dedup_by_key(|f| f.tag);
+            Ok(WireExtras {
+                unknown_tagged_fields,
+                ..Default::default()
+            })
+        }
     }
 }

@@ -1,1 +1,45 @@
-fn main() {}
+//! kafka-codec's code generator.
+//!
+//! ```text
+//! cargo run -p kafka-codec-codegen -- import [SPEC_DIR]   # ../shared/kafka-spec → schemas/
+//! cargo run -p kafka-codec-codegen -- generate            # schemas/ → src/generated/
+//! cargo run -p kafka-codec-codegen -- check               # fail if src/generated/ is stale
+//! ```
+
+mod gen;
+mod import;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = root();
+    let result = match args.first().map(String::as_str) {
+        Some("import") => {
+            let spec = args
+                .get(1)
+                .map(PathBuf::from)
+                .unwrap_or_else(|| root.join("../shared/kafka-spec"));
+            import::run(&spec, &root.join("schemas"))
+        }
+        Some("generate") => gen::run(&root.join("schemas"), &root.join("src/generated"), false),
+        Some("check") => gen::run(&root.join("schemas"), &root.join("src/generated"), true),
+        _ => {
+            eprintln!("usage: kafka-codec-codegen import [SPEC_DIR] | generate | check");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! Serde representations: bytes as lowercase hex strings, strings as strings, UUIDs in their
+//! usual 8-4-4-4-12 form.
+
+use bytes::Bytes;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::types::{BytesStr, Uuid};
+
+fn to_hex(b: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(b.len() * 2);
+    for &x in b {
+        s.push(HEX[(x >> 4) as usize] as char);
+        s.push(HEX[(x & 15) as usize] as char);
+    }
+    s
+}
+
+fn from_hex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// `Bytes` as a lowercase hex string.
+pub mod hex_bytes {
+    use super::*;
+
+    /// Serializes as hex.
+    pub fn serialize<S: Serializer>(b: &Bytes, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&to_hex(b))
+    }
+
+    /// Deserializes from hex.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
+        let s = String::deserialize(d)?;
+        from_hex(&s)
+            .map(Bytes::from)
+            .ok_or_else(|| D::Error::custom("invalid hex"))
+    }
+}
+
+/// `Option<Bytes>` as a lowercase hex string or null.
+pub mod opt_hex_bytes {
+    use super::*;
+
+    /// Serializes as hex or null.
+    pub fn serialize<S: Serializer>(b: &Option<Bytes>, s: S) -> Result<S::Ok, S::Error> {
+        match b {
+            Some(b) => s.serialize_str(&to_hex(b)),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Deserializes from hex or null.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Bytes>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(s) => from_hex(&s)
+                .map(|v| Some(Bytes::from(v)))
+                .ok_or_else(|| D::Error::custom("invalid hex")),
+        }
+    }
+}
+
+impl Serialize for BytesStr {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for BytesStr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(BytesStr::from(String::deserialize(d)?))
+    }
+}
+
+impl Serialize for Uuid {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Uuid {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let hex: String = s.chars().filter(|c| *c != '-').collect();
+        let v = from_hex(&hex).ok_or_else(|| D::Error::custom("invalid uuid"))?;
+        let a: [u8; 16] = v
+            .try_into()
+            .map_err(|_| D::Error::custom("uuid must be 16 bytes"))?;
+        Ok(Uuid(a))
+    }
+}
+
+/// Lowercase hex of `b` (used by tools printing record keys and values).
+pub fn hex(b: &[u8]) -> String {
+    to_hex(b)
+}
