@@ -7,6 +7,7 @@
 pub mod api_key;
 pub mod error;
 pub mod error_code;
+pub mod frame;
 pub mod message;
 pub mod reader;
 #[cfg(test)]

@@ -1,0 +1,489 @@
+//! Framing: the 4-byte size prefix, request and response headers with Kafka's header-version
+//! rules, and the body enums behind them.
+//!
+//! Decoding is lenient where real peers are and Kafka's own clients tolerate it, and exact
+//! either way: bytes left after a complete body are kept in `trailing` and written back on
+//! encode, so a proxy re-emits what it received, and a strict caller can refuse them.
+//!
+//! ```
+//! use kafka_codec::frame::{decode_request, encode_request};
+//! use kafka_codec::messages::{HeartbeatRequest, RequestHeader};
+//! use kafka_codec::{ApiKey, RequestBody};
+//!
+//! let header = RequestHeader {
+//!     request_api_key: ApiKey::HEARTBEAT.0,
+//!     request_api_version: 4,
+//!     correlation_id: 42,
+//!     client_id: Some("consumer-1".into()),
+//!     ..Default::default()
+//! };
+//! let body = RequestBody::Heartbeat(HeartbeatRequest {
+//!     group_id: "orders".into(),
+//!     generation_id: 3,
+//!     member_id: "consumer-1-6d3f".into(),
+//!     ..Default::default()
+//! });
+//! let wire = encode_request(&header, &body).unwrap().freeze();
+//! let frame = decode_request(wire.clone()).unwrap();
+//! assert_eq!(frame.header.correlation_id, 42);
+//! assert_eq!(frame.body, body);
+//! assert_eq!(frame.encode().unwrap(), wire);
+//! ```
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+
+use crate::error::{DecodeError, DecodeErrorKind, EncodeError};
+use crate::generated::bodies::{RequestBody, ResponseBody};
+use crate::messages::{ApiVersionsResponse, RequestHeader, ResponseHeader};
+use crate::{ApiKey, Decode, Encode, ErrorCode, Message, Reader};
+
+/// Kafka's default `socket.request.max.bytes` (100 MiB): the default frame size limit.
+pub const DEFAULT_MAX_FRAME_SIZE: usize = 100 * 1024 * 1024;
+
+/// Takes one complete frame off the front of `buf`, without its size prefix.
+///
+/// `Ok(None)` means more bytes are needed. A size prefix over `max_frame_size` (or negative) is
+/// refused as soon as the prefix is seen, before the frame is buffered.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use kafka_codec::frame::split_frame;
+/// let mut buf = BytesMut::from(&[0, 0, 0, 2, 7][..]);
+/// assert_eq!(split_frame(&mut buf, 1024).unwrap(), None); // one byte still to come
+/// buf.extend_from_slice(&[8, 9]);
+/// assert_eq!(&split_frame(&mut buf, 1024).unwrap().unwrap()[..], &[7, 8]);
+/// assert_eq!(&buf[..], &[9]);
+/// ```
+pub fn split_frame(
+    buf: &mut BytesMut,
+    max_frame_size: usize,
+) -> Result<Option<Bytes>, DecodeError> {
+    if buf.len() < 4 {
+        return Ok(None);
+    }
+    let size = i32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]);
+    if size < 0 {
+        return Err(DecodeError::new(DecodeErrorKind::InvalidFrameSize(size), 0));
+    }
+    let size = size as usize;
+    if size > max_frame_size {
+        return Err(DecodeError::new(
+            DecodeErrorKind::FrameTooLarge {
+                size,
+                max: max_frame_size,
+            },
+            0,
+        ));
+    }
+    if buf.len() < 4 + size {
+        buf.reserve(4 + size - buf.len());
+        return Ok(None);
+    }
+    buf.advance(4);
+    Ok(Some(buf.split_to(size).freeze()))
+}
+
+/// Checks a frame's size prefix against its length and returns a reader positioned after it
+/// (offsets still count from the start of the frame).
+fn open_frame(frame: Bytes) -> Result<Reader, DecodeError> {
+    let mut r = Reader::new(frame);
+    let size = r.i32()?;
+    if size < 0 {
+        return Err(DecodeError::new(DecodeErrorKind::InvalidFrameSize(size), 0));
+    }
+    if size as usize != r.remaining() {
+        return Err(DecodeError::new(
+            DecodeErrorKind::InvalidLength {
+                length: size as i64,
+                remaining: r.remaining(),
+            },
+            0,
+        ));
+    }
+    Ok(r)
+}
+
+/// A decoded request: header, body, and any bytes the peer sent after the body.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct RequestFrame {
+    /// The request header.
+    pub header: RequestHeader,
+    /// The header version it was read with (0, 1 or 2).
+    pub header_version: i16,
+    /// The body ([`RequestBody::Raw`] for APIs or versions this build does not decode).
+    pub body: RequestBody,
+    /// Bytes after a complete body. Kafka's own parsers ignore them and some clients send them
+    /// (librdkafka adds 3 to Metadata v12/v13 requests); kept so re-encoding is exact.
+    #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
+    pub trailing: Bytes,
+}
+
+impl RequestFrame {
+    /// The API key.
+    pub fn api_key(&self) -> ApiKey {
+        ApiKey(self.header.request_api_key)
+    }
+
+    /// The API version.
+    pub fn api_version(&self) -> i16 {
+        self.header.request_api_version
+    }
+
+    /// Encodes the frame, size prefix included, trailing bytes written back.
+    pub fn encode(&self) -> Result<Bytes, EncodeError> {
+        let v = self.api_version();
+        let len = self.header.encoded_len(self.header_version)
+            + self.body.encoded_len(v)
+            + self.trailing.len();
+        let mut buf = BytesMut::with_capacity(4 + len);
+        buf.put_i32(len as i32);
+        self.header.encode(&mut buf, self.header_version)?;
+        self.body.encode(&mut buf, v)?;
+        buf.put_slice(&self.trailing);
+        Ok(buf.freeze())
+    }
+}
+
+/// A decoded response: header, body, the version the body was read at, and trailing bytes.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ResponseFrame {
+    /// The response header.
+    pub header: ResponseHeader,
+    /// The header version it was read with (0 or 1).
+    pub header_version: i16,
+    /// The version the body was decoded at. Equal to the request's version, except for an
+    /// ApiVersions response a broker sent in v0 because it does not support the requested
+    /// version (KIP-511).
+    pub body_version: i16,
+    /// The body ([`ResponseBody::Raw`] for APIs or versions this build does not decode).
+    pub body: ResponseBody,
+    /// Bytes after a complete body (librdkafka's mock broker adds some to ApiVersions v3/v4
+    /// and Metadata v13 responses); kept so re-encoding is exact.
+    #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
+    pub trailing: Bytes,
+}
+
+impl ResponseFrame {
+    /// Encodes the frame, size prefix included, trailing bytes written back.
+    pub fn encode(&self) -> Result<Bytes, EncodeError> {
+        let v = self.body_version;
+        let len = self.header.encoded_len(self.header_version)
+            + self.body.encoded_len(v)
+            + self.trailing.len();
+        let mut buf = BytesMut::with_capacity(4 + len);
+        buf.put_i32(len as i32);
+        self.header.encode(&mut buf, self.header_version)?;
+        self.body.encode(&mut buf, v)?;
+        buf.put_slice(&self.trailing);
+        Ok(buf.freeze())
+    }
+}
+
+/// Reads the API key, version and correlation id at the start of a request payload (after the
+/// size prefix) without decoding anything else — what a proxy needs to pair responses.
+///
+/// ```
+/// use kafka_codec::frame::peek_request_header;
+/// assert_eq!(peek_request_header(&[0, 1, 0, 12, 0, 0, 0, 9, 0xff, 0xff]), Some((1, 12, 9)));
+/// assert_eq!(peek_request_header(&[0, 1]), None);
+/// ```
+pub fn peek_request_header(payload: &[u8]) -> Option<(i16, i16, i32)> {
+    let b = payload.get(..8)?;
+    Some((
+        i16::from_be_bytes([b[0], b[1]]),
+        i16::from_be_bytes([b[2], b[3]]),
+        i32::from_be_bytes([b[4], b[5], b[6], b[7]]),
+    ))
+}
+
+fn decode_request_from(mut r: Reader) -> Result<RequestFrame, DecodeError> {
+    let (key, version, _) = peek_request_header(r.peek_rest()).ok_or_else(|| {
+        r.error(DecodeErrorKind::UnexpectedEof {
+            needed: 8,
+            remaining: r.remaining(),
+        })
+    })?;
+    let api_key = ApiKey(key);
+    let header_version = api_key.request_header_version(version);
+    let header = RequestHeader::decode(&mut r, header_version)?;
+    let body = RequestBody::decode(api_key, version, &mut r)?;
+    Ok(RequestFrame {
+        header,
+        header_version,
+        body,
+        trailing: r.rest(),
+    })
+}
+
+/// Decodes a request frame, size prefix included (as read off the wire).
+pub fn decode_request(frame: Bytes) -> Result<RequestFrame, DecodeError> {
+    decode_request_from(open_frame(frame)?)
+}
+
+/// Decodes a request payload: a frame without its size prefix (as [`split_frame`] returns it).
+pub fn decode_request_payload(payload: Bytes) -> Result<RequestFrame, DecodeError> {
+    decode_request_from(Reader::new(payload))
+}
+
+fn decode_response_from(
+    api_key: ApiKey,
+    api_version: i16,
+    mut r: Reader,
+) -> Result<ResponseFrame, DecodeError> {
+    let header_version = api_key.response_header_version(api_version);
+    let header = ResponseHeader::decode(&mut r, header_version)?;
+    let body_start = r.clone();
+    let first = ResponseBody::decode(api_key, api_version, &mut r);
+    // KIP-511: a broker that does not support the requested ApiVersions version answers in v0
+    // with UNSUPPORTED_VERSION; clients re-read such a response as v0.
+    if api_key == ApiKey::API_VERSIONS && api_version > 0 {
+        let fallback_wanted = match &first {
+            Err(_) => true,
+            Ok(ResponseBody::ApiVersions(b)) => {
+                !r.is_empty() && ErrorCode(b.error_code) == ErrorCode::UNSUPPORTED_VERSION
+            }
+            Ok(_) => false,
+        };
+        if fallback_wanted {
+            let mut r0 = body_start.clone();
+            if let Ok(v0) = ApiVersionsResponse::decode(&mut r0, 0) {
+                if r0.is_empty() && ErrorCode(v0.error_code) == ErrorCode::UNSUPPORTED_VERSION {
+                    return Ok(ResponseFrame {
+                        header,
+                        header_version,
+                        body_version: 0,
+                        body: ResponseBody::ApiVersions(v0),
+                        trailing: Bytes::new(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(ResponseFrame {
+        header,
+        header_version,
+        body_version: api_version,
+        body: first?,
+        trailing: r.rest(),
+    })
+}
+
+/// Decodes a response frame, size prefix included. Responses do not say which API they answer:
+/// pass the API key and version of the request with the same correlation id.
+pub fn decode_response(
+    api_key: ApiKey,
+    api_version: i16,
+    frame: Bytes,
+) -> Result<ResponseFrame, DecodeError> {
+    decode_response_from(api_key, api_version, open_frame(frame)?)
+}
+
+/// Decodes a response payload: a frame without its size prefix.
+pub fn decode_response_payload(
+    api_key: ApiKey,
+    api_version: i16,
+    payload: Bytes,
+) -> Result<ResponseFrame, DecodeError> {
+    decode_response_from(api_key, api_version, Reader::new(payload))
+}
+
+/// Encodes a request frame (size prefix, header in the version the API and version call for,
+/// body).
+pub fn encode_request(header: &RequestHeader, body: &RequestBody) -> Result<BytesMut, EncodeError> {
+    let api_key = ApiKey(header.request_api_key);
+    let v = header.request_api_version;
+    let hv = api_key.request_header_version(v);
+    let len = header.encoded_len(hv) + body.encoded_len(v);
+    let mut buf = BytesMut::with_capacity(4 + len);
+    buf.put_i32(len as i32);
+    header.encode(&mut buf, hv)?;
+    body.encode(&mut buf, v)?;
+    Ok(buf)
+}
+
+/// Encodes a response frame for a request of `api_key` at `api_version`.
+pub fn encode_response(
+    api_key: ApiKey,
+    api_version: i16,
+    header: &ResponseHeader,
+    body: &ResponseBody,
+) -> Result<BytesMut, EncodeError> {
+    let hv = api_key.response_header_version(api_version);
+    let len = header.encoded_len(hv) + body.encoded_len(api_version);
+    let mut buf = BytesMut::with_capacity(4 + len);
+    buf.put_i32(len as i32);
+    header.encode(&mut buf, hv)?;
+    body.encode(&mut buf, api_version)?;
+    Ok(buf)
+}
+
+/// Encodes any message body with a request header into a frame: the typed shortcut for clients.
+///
+/// ```
+/// use kafka_codec::frame::encode_request_message;
+/// use kafka_codec::messages::ApiVersionsRequest;
+/// let frame = encode_request_message(&ApiVersionsRequest::default(), 0, 1, Some("me")).unwrap();
+/// assert_eq!(&frame[4..6], &[0, 18]); // API key 18
+/// ```
+pub fn encode_request_message<T: crate::ApiMessage>(
+    body: &T,
+    version: i16,
+    correlation_id: i32,
+    client_id: Option<&str>,
+) -> Result<BytesMut, EncodeError> {
+    let header = RequestHeader {
+        request_api_key: T::API_KEY.0,
+        request_api_version: version,
+        correlation_id,
+        client_id: client_id.map(Into::into),
+        ..Default::default()
+    };
+    let hv = T::API_KEY.request_header_version(version);
+    let len = header.encoded_len(hv) + body.encoded_len(version);
+    let mut buf = BytesMut::with_capacity(4 + len);
+    buf.put_i32(len as i32);
+    header.encode(&mut buf, hv)?;
+    body.encode(&mut buf, version)?;
+    Ok(buf)
+}
+
+/// Decodes a response payload of a known message type, as a client does after pairing it with
+/// its request: header for the API and version, then the body. Trailing bytes are an error here;
+/// use [`decode_response`] to keep them.
+pub fn decode_response_message<T: crate::ApiMessage>(
+    version: i16,
+    payload: Bytes,
+) -> Result<(ResponseHeader, T), DecodeError> {
+    let mut r = Reader::new(payload);
+    let header = ResponseHeader::decode(&mut r, T::API_KEY.response_header_version(version))?;
+    let body = T::decode(&mut r, version)?;
+    if !r.is_empty() {
+        return Err(r
+            .error(DecodeErrorKind::TrailingBytes(r.remaining()))
+            .in_message(T::NAME, version));
+    }
+    Ok((header, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messages::{api_versions_response, MetadataRequest};
+
+    fn hex(s: &str) -> Bytes {
+        let s: String = s.split_whitespace().collect();
+        Bytes::from(
+            (0..s.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+                .collect::<Vec<u8>>(),
+        )
+    }
+
+    #[test]
+    fn header_versions() {
+        assert_eq!(ApiKey::FETCH.request_header_version(11), 1);
+        assert_eq!(ApiKey::FETCH.request_header_version(12), 2);
+        assert_eq!(ApiKey::CONTROLLED_SHUTDOWN.request_header_version(0), 0);
+        assert_eq!(ApiKey::CONTROLLED_SHUTDOWN.request_header_version(1), 1);
+        assert_eq!(ApiKey::API_VERSIONS.response_header_version(3), 0);
+        assert_eq!(ApiKey::FETCH.response_header_version(12), 1);
+        assert_eq!(ApiKey(999).request_header_version(5), 1);
+    }
+
+    #[test]
+    fn api_versions_v3_request_known_answer() {
+        // size, key 18, v3, correlation 1, client id "ab" (int16 length even in header v2),
+        // tagged fields 0; body: compact "kc" "1", tagged fields 0.
+        let wire = hex("00000013 0012 0003 00000001 0002 6162 00 03 6b63 02 31 00");
+        let f = decode_request(wire.clone()).unwrap();
+        assert_eq!(f.header_version, 2);
+        assert_eq!(f.header.client_id.as_deref(), Some("ab"));
+        match &f.body {
+            RequestBody::ApiVersions(b) => {
+                assert_eq!(b.client_software_name, "kc");
+                assert_eq!(b.client_software_version, "1");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(f.encode().unwrap(), wire);
+    }
+
+    #[test]
+    fn trailing_bytes_are_kept_and_written_back() {
+        let req = MetadataRequest::default();
+        let mut frame = encode_request_message(&req, 12, 7, None).unwrap();
+        frame.extend_from_slice(&[0, 0, 0]);
+        let len = frame.len() as i32 - 4;
+        frame[..4].copy_from_slice(&len.to_be_bytes());
+        let frame = frame.freeze();
+        let f = decode_request(frame.clone()).unwrap();
+        assert_eq!(&f.trailing[..], &[0, 0, 0]);
+        assert_eq!(f.encode().unwrap(), frame);
+    }
+
+    #[test]
+    fn unknown_api_is_raw_with_header() {
+        // API key 1000, v0, correlation 5, null client id, body bytes 1 2 3.
+        let wire = hex("0000000d 03e8 0000 00000005 ffff 010203");
+        let f = decode_request(wire.clone()).unwrap();
+        assert_eq!(f.header.correlation_id, 5);
+        assert_eq!(f.body, RequestBody::Raw(Bytes::from_static(&[1, 2, 3])));
+        assert_eq!(f.encode().unwrap(), wire);
+        // A known API at an unknown version is raw too.
+        let wire = hex("0000000b 0001 0063 00000005 ffff 00");
+        let f = decode_request(wire).unwrap();
+        assert!(matches!(f.body, RequestBody::Raw(_)));
+    }
+
+    #[test]
+    fn kip_511_api_versions_fallback_to_v0() {
+        // A v0 body: error 35, one api key (18, 0..3).
+        let wire = hex("00000010 00000009 0023 00000001 0012 0000 0003");
+        let f = decode_response(ApiKey::API_VERSIONS, 3, wire.clone()).unwrap();
+        assert_eq!(f.body_version, 0);
+        match &f.body {
+            ResponseBody::ApiVersions(b) => {
+                assert_eq!(b.error_code, 35);
+                assert_eq!(
+                    b.api_keys,
+                    vec![api_versions_response::ApiVersion {
+                        api_key: 18,
+                        min_version: 0,
+                        max_version: 3,
+                        ..Default::default()
+                    }]
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(f.encode().unwrap(), wire);
+    }
+
+    #[test]
+    fn frame_size_is_checked() {
+        assert!(matches!(
+            decode_request(hex("00000005 0001")).unwrap_err().kind(),
+            DecodeErrorKind::InvalidLength { .. }
+        ));
+        let mut b = BytesMut::from(&hex("7fffffff")[..]);
+        assert!(matches!(
+            split_frame(&mut b, 1 << 20).unwrap_err().kind(),
+            DecodeErrorKind::FrameTooLarge { .. }
+        ));
+        let mut b = BytesMut::from(&hex("ffffffff")[..]);
+        assert!(split_frame(&mut b, 1 << 20).is_err());
+    }
+
+    #[test]
+    fn truncated_headers_are_errors() {
+        let wire = hex("00000013 0012 0003 00000001 0002 6162 00 03 6b63 02 31 00");
+        for cut in 0..wire.len() {
+            assert!(
+                decode_request_payload(wire.slice(4..cut.max(4))).is_err() || cut == wire.len()
+            );
+        }
+    }
+}
