@@ -35,7 +35,7 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError};
 use crate::generated::bodies::{RequestBody, ResponseBody};
 use crate::messages::{ApiVersionsResponse, RequestHeader, ResponseHeader};
-use crate::{ApiKey, Decode, Encode, ErrorCode, Message, Reader};
+use crate::{ApiKey, Decode, Encode, ErrorCode, Reader};
 
 /// Kafka's default `socket.request.max.bytes` (100 MiB): the default frame size limit.
 pub const DEFAULT_MAX_FRAME_SIZE: usize = 100 * 1024 * 1024;
