@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api_key;
+pub mod consumer;
 pub mod error;
 pub mod error_code;
 pub mod frame;
