@@ -1,6 +1,4 @@
-//! # kafka-codec
-//!
-//! A zero-copy, byte-exact codec for the Apache Kafka wire protocol, generated from schema files.
+#![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
