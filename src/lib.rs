@@ -8,6 +8,7 @@ pub mod api_key;
 pub mod error;
 pub mod message;
 pub mod reader;
+pub mod records;
 pub mod types;
 pub mod varint;
 pub mod writer;
