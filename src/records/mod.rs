@@ -258,7 +258,19 @@ impl<'a> Entries<'a> {
             return Ok(partial(Some(full)));
         }
         let entry = &rest[..full];
-        match entry[16] as i8 {
+        let magic = entry[16] as i8;
+        if magic == 2 && size < MIN_BATCH_LENGTH {
+            return Err(RecordError::new(
+                RecordErrorKind::InvalidLength {
+                    field: "batchLength",
+                    length: size as i64,
+                    remaining: rest.len() - LOG_OVERHEAD,
+                },
+                at + 8,
+            )
+            .in_batch(base_offset));
+        }
+        match magic {
             2 => RecordBatch::parse_at(entry, at, &self.options).map(Entry::Batch),
             0 | 1 => LegacyMessage::parse_at(entry, at, &self.options).map(Entry::Legacy),
             m => {
