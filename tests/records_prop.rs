@@ -130,7 +130,11 @@ fn walk(wire: &[u8], opts: &RecordOptions) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    // 96 cases unless PROPTEST_CASES says otherwise (for longer local runs).
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(96),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn build_then_parse_gives_back_the_records(p in params(), recs in prop::collection::vec(rec(), 0..12)) {
