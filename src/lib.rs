@@ -15,6 +15,7 @@ mod roundtrip_tests;
 pub mod serde_support;
 #[doc(hidden)]
 pub mod support;
+pub mod records;
 pub mod types;
 pub mod varint;
 pub mod writer;
