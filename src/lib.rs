@@ -6,6 +6,8 @@ pub mod api_key;
 pub mod consumer;
 pub mod error;
 pub mod error_code;
+#[cfg(feature = "fetch")]
+pub mod fetch;
 pub mod frame;
 pub mod message;
 pub mod reader;
