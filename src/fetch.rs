@@ -134,14 +134,28 @@ mod tests {
     #[test]
     fn decoded_response_walks_to_records_in_every_version() {
         let mut b = RecordBatchBuilder::new(0);
-        b.push(NewRecord::new(10).key(b"a").value(b"1").header(b"h", b"x").header(b"h", b"y"));
+        b.push(
+            NewRecord::new(10)
+                .key(b"a")
+                .value(b"1")
+                .header(b"h", b"x")
+                .header(b"h", b"y"),
+        );
         b.push(NewRecord::new(11).value(b"2"));
         let batch = b.build().unwrap();
         for version in FetchResponse::MIN_VERSION..=FetchResponse::MAX_VERSION {
             let resp = FetchResponse {
                 responses: vec![FetchableTopicResponse {
-                    topic: if version < 13 { "t".into() } else { Default::default() },
-                    topic_id: if version >= 13 { Uuid([7; 16]) } else { Uuid::NIL },
+                    topic: if version < 13 {
+                        "t".into()
+                    } else {
+                        Default::default()
+                    },
+                    topic_id: if version >= 13 {
+                        Uuid([7; 16])
+                    } else {
+                        Uuid::NIL
+                    },
                     partitions: vec![PartitionData {
                         partition_index: 3,
                         high_watermark: 5,
@@ -163,7 +177,10 @@ mod tests {
                 })
                 .unwrap();
             assert!(tail.is_none());
-            assert_eq!(seen, [(0, Some(b"1".to_vec()), 2), (1, Some(b"2".to_vec()), 0)]);
+            assert_eq!(
+                seen,
+                [(0, Some(b"1".to_vec()), 2), (1, Some(b"2".to_vec()), 0)]
+            );
             assert_eq!(p.lag(2), 3);
             // Zero-copy: the records field points into the received frame.
             let rec = p.records.as_ref().unwrap();

@@ -11,13 +11,13 @@ pub mod fetch;
 pub mod frame;
 pub mod message;
 pub mod reader;
+pub mod records;
 #[cfg(test)]
 mod roundtrip_tests;
 #[cfg(feature = "serde")]
 pub mod serde_support;
 #[doc(hidden)]
 pub mod support;
-pub mod records;
 pub mod types;
 pub mod varint;
 pub mod writer;

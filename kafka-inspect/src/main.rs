@@ -17,6 +17,8 @@ const USAGE: &str = "usage:
   kafka-inspect payload --type T FILE [--check-roundtrip]
       T: subscription | assignment | offset-commit-key | offset-commit-value
          | group-metadata-key | group-metadata-value
+  kafka-inspect records --request REQ.bin [--response RESP.bin]
+      one JSON line per record of a Fetch response (or of a Produce request alone)
   kafka-inspect proxy --listen ADDR --upstream ADDR --record DIR";
 
 fn usage(msg: &str) -> ExitCode {
@@ -272,6 +274,112 @@ fn cmd_payload(args: &[String]) -> ExitCode {
     }
 }
 
+/// One JSON line per record of a records field.
+fn print_records(
+    topic: serde_json::Value,
+    partition: i32,
+    records: &[u8],
+) -> Result<usize, String> {
+    use kafka_codec::records::{for_each_record, RecordOptions};
+    use kafka_codec::serde_support::hex;
+    use std::io::Write;
+    let mut n = 0;
+    let mut out = std::io::stdout().lock();
+    let tail = for_each_record(records, &RecordOptions::default(), |r| {
+        let headers: Vec<serde_json::Value> = r
+            .headers
+            .clone()
+            .map(|h| serde_json::json!([hex(h.key), h.value.map(hex)]))
+            .collect();
+        let line = serde_json::json!({
+            "topic": topic,
+            "partition": partition,
+            "offset": r.offset,
+            "timestamp": r.timestamp,
+            "key": r.key.map(hex),
+            "value": r.value.map(hex),
+            "headers": headers,
+            "control": r.is_control,
+        });
+        // A closed pipe (`| head`) just ends the output.
+        let _ = writeln!(out, "{line}");
+        n += 1;
+    })
+    .map_err(|e| format!("{topic}[{partition}]: {e}"))?;
+    if let Some(t) = tail {
+        eprintln!(
+            "{topic}[{partition}]: {} bytes of a truncated batch at the end (fetch size limit)",
+            t.bytes.len()
+        );
+    }
+    Ok(n)
+}
+
+fn cmd_records(args: &[String]) -> ExitCode {
+    use kafka_codec::{RequestBody, ResponseBody};
+    let a = match Args::parse(args, &["--request", "--response"], &[]) {
+        Ok(a) => a,
+        Err(e) => return usage(&e),
+    };
+    let Some(req) = a.value("--request") else {
+        return usage("records needs --request");
+    };
+    let (req, resp) = match decode_pair(Path::new(req), a.value("--response").map(Path::new), false)
+    {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    let topic_json = |name: &str, id: kafka_codec::Uuid| {
+        if id.is_nil() {
+            serde_json::json!(name)
+        } else {
+            serde_json::json!(id.to_string())
+        }
+    };
+    let mut result = Ok(0usize);
+    match (&req.body, resp.as_ref().map(|r| &r.body)) {
+        (_, Some(ResponseBody::Fetch(f))) => {
+            for t in &f.responses {
+                for p in &t.partitions {
+                    let r = print_records(
+                        topic_json(&t.topic, t.topic_id),
+                        p.partition_index,
+                        p.records.as_deref().unwrap_or(&[]),
+                    );
+                    if let Err(e) = r {
+                        result = Err(e);
+                    }
+                }
+            }
+        }
+        (RequestBody::Produce(p), None) => {
+            for t in &p.topic_data {
+                for part in &t.partition_data {
+                    let r = print_records(
+                        topic_json(&t.name, t.topic_id),
+                        part.index,
+                        part.records.as_deref().unwrap_or(&[]),
+                    );
+                    if let Err(e) = r {
+                        result = Err(e);
+                    }
+                }
+            }
+        }
+        _ => return usage("records needs a Fetch request with its response, or a Produce request"),
+    }
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rest = args.get(1..).unwrap_or(&[]);
@@ -279,6 +387,7 @@ fn main() -> ExitCode {
         Some("frame") => cmd_frame(rest),
         Some("dir") => cmd_dir(rest),
         Some("payload") => cmd_payload(rest),
+        Some("records") => cmd_records(rest),
         Some("proxy") => proxy::main(rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
