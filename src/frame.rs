@@ -237,25 +237,27 @@ fn decode_response_from(
     let body_start = r.clone();
     let first = ResponseBody::decode(api_key, api_version, &mut r);
     // KIP-511: a broker that does not support the requested ApiVersions version answers in v0
-    // with UNSUPPORTED_VERSION; clients re-read such a response as v0.
+    // with UNSUPPORTED_VERSION, and clients re-read the body as v0. A v0 body read as v3+ may
+    // fail or may "succeed" by accident (its error code comes first either way), so an error
+    // code of 35 or a failed decode both mean: read it as v0.
     if api_key == ApiKey::API_VERSIONS && api_version > 0 {
         let fallback_wanted = match &first {
             Err(_) => true,
             Ok(ResponseBody::ApiVersions(b)) => {
-                !r.is_empty() && ErrorCode(b.error_code) == ErrorCode::UNSUPPORTED_VERSION
+                ErrorCode(b.error_code) == ErrorCode::UNSUPPORTED_VERSION
             }
             Ok(_) => false,
         };
         if fallback_wanted {
             let mut r0 = body_start.clone();
             if let Ok(v0) = ApiVersionsResponse::decode(&mut r0, 0) {
-                if r0.is_empty() && ErrorCode(v0.error_code) == ErrorCode::UNSUPPORTED_VERSION {
+                if ErrorCode(v0.error_code) == ErrorCode::UNSUPPORTED_VERSION {
                     return Ok(ResponseFrame {
                         header,
                         header_version,
                         body_version: 0,
                         body: ResponseBody::ApiVersions(v0),
-                        trailing: Bytes::new(),
+                        trailing: r0.rest(),
                     });
                 }
             }
@@ -349,22 +351,17 @@ pub fn encode_request_message<T: crate::ApiMessage>(
     Ok(buf)
 }
 
-/// Decodes a response payload of a known message type, as a client does after pairing it with
-/// its request: header for the API and version, then the body. Trailing bytes are an error here;
-/// use [`decode_response`] to keep them.
+/// Decodes a response payload (no size prefix) of a known message type, as a client does after
+/// pairing it with its request: header for the API and version, then the body. Bytes after the
+/// body are returned, not dropped (Kafka's own clients ignore them; a strict caller may refuse).
 pub fn decode_response_message<T: crate::ApiMessage>(
     version: i16,
     payload: Bytes,
-) -> Result<(ResponseHeader, T), DecodeError> {
+) -> Result<(ResponseHeader, T, Bytes), DecodeError> {
     let mut r = Reader::new(payload);
     let header = ResponseHeader::decode(&mut r, T::API_KEY.response_header_version(version))?;
     let body = T::decode(&mut r, version)?;
-    if !r.is_empty() {
-        return Err(r
-            .error(DecodeErrorKind::TrailingBytes(r.remaining()))
-            .in_message(T::NAME, version));
-    }
-    Ok((header, body))
+    Ok((header, body, r.rest()))
 }
 
 #[cfg(test)]
