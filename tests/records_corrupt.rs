@@ -1,5 +1,12 @@
 //! Corrupted, truncated and hostile inputs: each gives a named error (or, for a short tail, a
 //! partial entry), never a panic.
+// Uses every codec: needs the default features.
+#![cfg(all(
+    feature = "gzip",
+    feature = "snappy",
+    feature = "lz4",
+    feature = "zstd"
+))]
 
 use bytes::BytesMut;
 use kafka_codec::records::*;

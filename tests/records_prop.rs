@@ -1,5 +1,12 @@
 //! Property tests: build → parse gives back the records; parse → re-encode gives back the
 //! bytes; arbitrary or mutated bytes never panic.
+// Uses every codec: needs the default features.
+#![cfg(all(
+    feature = "gzip",
+    feature = "snappy",
+    feature = "lz4",
+    feature = "zstd"
+))]
 
 use bytes::BytesMut;
 use kafka_codec::records::*;

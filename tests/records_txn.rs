@@ -1,4 +1,11 @@
 //! Control batches, the read_committed filter, unified record walking and owned slices.
+// Uses every codec: needs the default features.
+#![cfg(all(
+    feature = "gzip",
+    feature = "snappy",
+    feature = "lz4",
+    feature = "zstd"
+))]
 
 use bytes::Bytes;
 use kafka_codec::records::*;
