@@ -291,4 +291,18 @@ proptest! {
         }
         walk(&wire, &RecordOptions { verify_crc: false, max_decompressed_size: 1 << 16 });
     }
+
+    #[test]
+    fn mutated_compressed_payloads_never_panic(codec in prop_oneof![Just(Compression::Gzip), Just(Compression::Snappy), Just(Compression::Lz4), Just(Compression::Zstd)],
+                                                magic in 0i8..3,
+                                                data in prop_oneof![bytes(3000), prop::collection::vec(0u8..4, 0..5000)],
+                                                muts in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8)) {
+        let mut packed = compression::compress(codec, &data, magic).unwrap();
+        prop_assert_eq!(compression::decompress(codec, &packed, magic, &RecordOptions::default()).unwrap(), data);
+        for (i, v) in muts {
+            let i = i.index(packed.len());
+            packed[i] = v;
+        }
+        let _ = compression::decompress(codec, &packed, magic, &RecordOptions { verify_crc: true, max_decompressed_size: 1 << 16 });
+    }
 }
