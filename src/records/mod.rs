@@ -10,6 +10,21 @@
 //! cut short by the fetch size limit; that tail is reported as [`Entry::Partial`], not as an
 //! error and not silently dropped.
 //!
+//! Entry points:
+//! - [`entries`]: the entries of a records field, lazily; uncompressed v2 batches are walked
+//!   with [`RecordBatch::records`] (no allocation, keys/values/headers borrowed), any batch with
+//!   [`RecordBatch::payload`] (decompresses within [`RecordOptions::max_decompressed_size`]).
+//! - [`for_each_record`]: every record of a records field, whatever its format, in one call;
+//!   returns the partial tail if any. This is all a Fetch consumer loop (or a
+//!   `kafka-inspect records` printer) needs from a partition's `records` bytes.
+//! - [`read_committed`]: the entries a `read_committed` consumer may see, given the partition's
+//!   aborted transactions.
+//! - [`RecordBatchBuilder`] / [`LegacyMessageSetBuilder`]: one batch (or message set) per call.
+//! - [`compression`]: the codecs, usable on their own.
+//!
+//! Errors are [`RecordError`]s: a [`RecordErrorKind`] to match on, the byte offset, and the
+//! base offset of the batch where known. Nothing here panics on received bytes.
+//!
 //! ```
 //! use kafka_codec::records::{entries, Entry, NewRecord, RecordBatchBuilder, RecordOptions};
 //!
