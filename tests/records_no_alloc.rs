@@ -150,10 +150,7 @@ fn decompression_allocates_about_the_limit_not_the_claim() {
     // 32 MiB of zeros, compressed; the limit is 256 KiB. Whatever the codec, the decoder must
     // stop near the limit instead of allocating the full output.
     let zeros = vec![0u8; 32 << 20];
-    let opts = RecordOptions {
-        max_decompressed_size: 256 << 10,
-        ..Default::default()
-    };
+    let opts = RecordOptions::default().with_max_decompressed_size(256 << 10);
     for codec in [
         Compression::Gzip,
         Compression::Snappy,

@@ -264,7 +264,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(data in bytes(600)) {
         walk(&data, &RecordOptions::default());
-        walk(&data, &RecordOptions { verify_crc: false, max_decompressed_size: 1 << 16 });
+        walk(&data, &RecordOptions::default().with_verify_crc(false).with_max_decompressed_size(1 << 16));
     }
 
     #[test]
@@ -275,7 +275,7 @@ proptest! {
             let i = i.index(wire.len());
             wire[i] = v;
         }
-        walk(&wire, &RecordOptions { verify_crc: false, max_decompressed_size: 1 << 16 });
+        walk(&wire, &RecordOptions::default().with_verify_crc(false).with_max_decompressed_size(1 << 16));
         walk(&wire, &RecordOptions::default());
     }
 
@@ -289,7 +289,7 @@ proptest! {
             let i = i.index(wire.len());
             wire[i] = v;
         }
-        walk(&wire, &RecordOptions { verify_crc: false, max_decompressed_size: 1 << 16 });
+        walk(&wire, &RecordOptions::default().with_verify_crc(false).with_max_decompressed_size(1 << 16));
     }
 
     #[test]
@@ -303,6 +303,6 @@ proptest! {
             let i = i.index(packed.len());
             packed[i] = v;
         }
-        let _ = compression::decompress(codec, &packed, magic, &RecordOptions { verify_crc: true, max_decompressed_size: 1 << 16 });
+        let _ = compression::decompress(codec, &packed, magic, &RecordOptions::default().with_verify_crc(true).with_max_decompressed_size(1 << 16));
     }
 }

@@ -86,6 +86,7 @@ pub use record::{Header, Headers, Record, Records};
 
 /// A compression codec, as the low three bits of batch or message attributes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 #[repr(u8)]
 pub enum Compression {
     /// No compression (0).
@@ -141,8 +142,16 @@ pub enum TimestampType {
     LogAppendTime,
 }
 
-/// Options for reading records.
+/// Options for reading records. Fields may be added, so build it from
+/// [`default`](Default::default) and the `with_*` setters.
+///
+/// ```
+/// use kafka_codec::records::RecordOptions;
+/// let trusted = RecordOptions::default().with_verify_crc(false).with_max_decompressed_size(8 << 20);
+/// assert!(!trusted.verify_crc);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RecordOptions {
     /// Verify checksums (CRC-32C of v2 batches, CRC-32 of legacy messages). On by default; off
     /// skips the check for speed when the bytes are already trusted.
@@ -151,6 +160,20 @@ pub struct RecordOptions {
     /// Decompression stops at the limit with
     /// [`DecompressedTooLarge`](RecordErrorKind::DecompressedTooLarge).
     pub max_decompressed_size: usize,
+}
+
+impl RecordOptions {
+    /// These options with checksum verification on or off.
+    pub const fn with_verify_crc(mut self, on: bool) -> Self {
+        self.verify_crc = on;
+        self
+    }
+
+    /// These options with another decompression limit.
+    pub const fn with_max_decompressed_size(mut self, limit: usize) -> Self {
+        self.max_decompressed_size = limit;
+        self
+    }
 }
 
 impl Default for RecordOptions {
