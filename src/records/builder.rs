@@ -176,18 +176,30 @@ impl RecordBatchBuilder {
         self
     }
 
-    /// Sets the base timestamp (by default the first record's timestamp). Must be set before
-    /// the first record is pushed.
+    /// Sets the base timestamp (by default the first record's timestamp). Records already
+    /// pushed carry deltas from the old one, so setting it after them is refused by
+    /// [`build`](Self::build) with [`BuilderMisuse`](RecordErrorKind::BuilderMisuse).
     pub fn base_timestamp(mut self, ts: i64) -> Self {
-        self.base_timestamp = Some(ts);
+        self.set_base_timestamp(ts);
         self
     }
 
-    /// Sets the delete horizon (KIP-534): the flag, and the base timestamp to `horizon`.
+    /// Sets the delete horizon (KIP-534): the flag, and the base timestamp to `horizon` (so,
+    /// like [`base_timestamp`](Self::base_timestamp), before any record is pushed).
     pub fn delete_horizon(mut self, horizon: i64) -> Self {
         self.header.attributes = self.header.attributes.with_delete_horizon(true);
-        self.base_timestamp = Some(horizon);
+        self.set_base_timestamp(horizon);
         self
+    }
+
+    fn set_base_timestamp(&mut self, ts: i64) {
+        if self.count > 0 && self.base_timestamp != Some(ts) && self.error.is_none() {
+            self.error = Some(RecordError::new(
+                RecordErrorKind::BuilderMisuse("base timestamp set after records were pushed"),
+                0,
+            ));
+        }
+        self.base_timestamp = Some(ts);
     }
 
     /// Overrides the computed `maxTimestamp` (e.g. the broker's append time for
