@@ -128,7 +128,10 @@ impl RecordBatchBuilder {
     /// last offset delta, attributes, producer fields...), except `batch_length`, `crc` and
     /// `records_count`, which are computed. With the records of a parsed batch pushed through
     /// [`push_record`](Self::push_record), an uncompressed batch is rebuilt byte for byte,
-    /// compacted ones (KAFKA-5443) included.
+    /// compacted ones (KAFKA-5443) included. (A compressed batch would be recompressed, which
+    /// need not reproduce the original bytes; to pass one through untouched, write
+    /// [`RecordBatch::raw`](super::RecordBatch::raw), or [`BatchHeader::encode`] with its
+    /// [`records_payload`](super::RecordBatch::records_payload).)
     pub fn from_header(header: &BatchHeader) -> Self {
         let mut b = Self::new(header.base_offset);
         b.header = *header;
