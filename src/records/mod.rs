@@ -209,7 +209,7 @@ pub fn slice_of(owner: &Bytes, part: &[u8]) -> Option<Bytes> {
 }
 
 /// One entry of a records field.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub enum Entry<'a> {
     /// A complete v2 record batch (magic 2).
     Batch(RecordBatch<'a>),
