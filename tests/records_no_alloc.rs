@@ -116,6 +116,23 @@ fn iterating_uncompressed_batches_with_crc_allocates_nothing() {
 }
 
 #[test]
+fn for_each_record_on_uncompressed_data_allocates_nothing() {
+    let wire = fetched();
+    let opts = RecordOptions::default();
+    let ((n, tail), allocs, _) = counting(|| {
+        let mut n = 0usize;
+        let tail = for_each_record(&wire, &opts, |r| {
+            n += r.value.map_or(0, <[u8]>::len) + r.headers.count();
+        })
+        .unwrap();
+        (n, tail.is_some())
+    });
+    assert_eq!(allocs, 0);
+    assert_eq!(n, 400 * 103);
+    assert!(tail);
+}
+
+#[test]
 fn legacy_uncompressed_walk_allocates_nothing() {
     let mut b = LegacyMessageSetBuilder::new(1, 0);
     for i in 0..50u8 {
@@ -139,15 +156,18 @@ fn legacy_uncompressed_walk_allocates_nothing() {
     assert_eq!(n, 50 * 40);
 }
 
+#[cfg(all(
+    feature = "gzip",
+    feature = "snappy",
+    feature = "lz4",
+    feature = "zstd"
+))]
 #[test]
 fn decompression_allocates_about_the_limit_not_the_claim() {
     // 32 MiB of zeros, compressed; the limit is 256 KiB. Whatever the codec, the decoder must
     // stop near the limit instead of allocating the full output.
     let zeros = vec![0u8; 32 << 20];
-    let opts = RecordOptions {
-        max_decompressed_size: 256 << 10,
-        ..Default::default()
-    };
+    let opts = RecordOptions::default().with_max_decompressed_size(256 << 10);
     for codec in [
         Compression::Gzip,
         Compression::Snappy,

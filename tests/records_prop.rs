@@ -1,5 +1,12 @@
 //! Property tests: build → parse gives back the records; parse → re-encode gives back the
 //! bytes; arbitrary or mutated bytes never panic.
+// Uses every codec: needs the default features.
+#![cfg(all(
+    feature = "gzip",
+    feature = "snappy",
+    feature = "lz4",
+    feature = "zstd"
+))]
 
 use bytes::BytesMut;
 use kafka_codec::records::*;
@@ -257,7 +264,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(data in bytes(600)) {
         walk(&data, &RecordOptions::default());
-        walk(&data, &RecordOptions { verify_crc: false, max_decompressed_size: 1 << 16 });
+        walk(&data, &RecordOptions::default().with_verify_crc(false).with_max_decompressed_size(1 << 16));
     }
 
     #[test]
@@ -268,7 +275,7 @@ proptest! {
             let i = i.index(wire.len());
             wire[i] = v;
         }
-        walk(&wire, &RecordOptions { verify_crc: false, max_decompressed_size: 1 << 16 });
+        walk(&wire, &RecordOptions::default().with_verify_crc(false).with_max_decompressed_size(1 << 16));
         walk(&wire, &RecordOptions::default());
     }
 
@@ -282,6 +289,20 @@ proptest! {
             let i = i.index(wire.len());
             wire[i] = v;
         }
-        walk(&wire, &RecordOptions { verify_crc: false, max_decompressed_size: 1 << 16 });
+        walk(&wire, &RecordOptions::default().with_verify_crc(false).with_max_decompressed_size(1 << 16));
+    }
+
+    #[test]
+    fn mutated_compressed_payloads_never_panic(codec in prop_oneof![Just(Compression::Gzip), Just(Compression::Snappy), Just(Compression::Lz4), Just(Compression::Zstd)],
+                                                magic in 0i8..3,
+                                                data in prop_oneof![bytes(3000), prop::collection::vec(0u8..4, 0..5000)],
+                                                muts in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8)) {
+        let mut packed = compression::compress(codec, &data, magic).unwrap();
+        prop_assert_eq!(compression::decompress(codec, &packed, magic, &RecordOptions::default()).unwrap(), data);
+        for (i, v) in muts {
+            let i = i.index(packed.len());
+            packed[i] = v;
+        }
+        let _ = compression::decompress(codec, &packed, magic, &RecordOptions::default().with_verify_crc(true).with_max_decompressed_size(1 << 16));
     }
 }

@@ -1,4 +1,11 @@
 //! Control batches, the read_committed filter, unified record walking and owned slices.
+// Uses every codec: needs the default features.
+#![cfg(all(
+    feature = "gzip",
+    feature = "snappy",
+    feature = "lz4",
+    feature = "zstd"
+))]
 
 use bytes::Bytes;
 use kafka_codec::records::*;
@@ -217,4 +224,28 @@ fn log_append_time_and_delete_horizon() {
         })
         .collect();
     assert_eq!(ts, [(10, 5_000), (20, 5_000)]);
+}
+
+#[test]
+fn base_timestamp_after_records_is_refused() {
+    let mut b = RecordBatchBuilder::new(0);
+    b.push(NewRecord::new(10));
+    let e = b.base_timestamp(5).build().unwrap_err();
+    assert!(matches!(e.kind(), RecordErrorKind::BuilderMisuse(_)));
+    // Before any record it applies.
+    let mut b = RecordBatchBuilder::new(0).base_timestamp(5);
+    b.push(NewRecord::new(10));
+    let w = b.build().unwrap();
+    let batch = RecordBatch::parse(&w, &RecordOptions::default()).unwrap();
+    assert_eq!(batch.base_timestamp(), 5);
+    assert_eq!(
+        batch
+            .records()
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .timestamp_delta(),
+        5
+    );
 }

@@ -657,3 +657,12 @@ impl<'a> RecordsPayload<'a> {
         }
     }
 }
+
+impl<'p> IntoIterator for &'p RecordsPayload<'_> {
+    type Item = Result<super::record::Record<'p>, RecordError>;
+    type IntoIter = Records<'p>;
+
+    fn into_iter(self) -> Records<'p> {
+        self.records()
+    }
+}

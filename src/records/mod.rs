@@ -10,6 +10,21 @@
 //! cut short by the fetch size limit; that tail is reported as [`Entry::Partial`], not as an
 //! error and not silently dropped.
 //!
+//! Entry points:
+//! - [`entries`]: the entries of a records field, lazily; uncompressed v2 batches are walked
+//!   with [`RecordBatch::records`] (no allocation, keys/values/headers borrowed), any batch with
+//!   [`RecordBatch::payload`] (decompresses within [`RecordOptions::max_decompressed_size`]).
+//! - [`for_each_record`]: every record of a records field, whatever its format, in one call;
+//!   returns the partial tail if any. This is all a Fetch consumer loop (or a
+//!   `kafka-inspect records` printer) needs from a partition's `records` bytes.
+//! - [`read_committed`]: the entries a `read_committed` consumer may see, given the partition's
+//!   aborted transactions.
+//! - [`RecordBatchBuilder`] / [`LegacyMessageSetBuilder`]: one batch (or message set) per call.
+//! - [`compression`]: the codecs, usable on their own.
+//!
+//! Errors are [`RecordError`]s: a [`RecordErrorKind`] to match on, the byte offset, and the
+//! base offset of the batch where known. Nothing here panics on received bytes.
+//!
 //! ```
 //! use kafka_codec::records::{entries, Entry, NewRecord, RecordBatchBuilder, RecordOptions};
 //!
@@ -71,6 +86,7 @@ pub use record::{Header, Headers, Record, Records};
 
 /// A compression codec, as the low three bits of batch or message attributes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 #[repr(u8)]
 pub enum Compression {
     /// No compression (0).
@@ -126,8 +142,16 @@ pub enum TimestampType {
     LogAppendTime,
 }
 
-/// Options for reading records.
+/// Options for reading records. Fields may be added, so build it from
+/// [`default`](Default::default) and the `with_*` setters.
+///
+/// ```
+/// use kafka_codec::records::RecordOptions;
+/// let trusted = RecordOptions::default().with_verify_crc(false).with_max_decompressed_size(8 << 20);
+/// assert!(!trusted.verify_crc);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RecordOptions {
     /// Verify checksums (CRC-32C of v2 batches, CRC-32 of legacy messages). On by default; off
     /// skips the check for speed when the bytes are already trusted.
@@ -136,6 +160,20 @@ pub struct RecordOptions {
     /// Decompression stops at the limit with
     /// [`DecompressedTooLarge`](RecordErrorKind::DecompressedTooLarge).
     pub max_decompressed_size: usize,
+}
+
+impl RecordOptions {
+    /// These options with checksum verification on or off.
+    pub const fn with_verify_crc(mut self, on: bool) -> Self {
+        self.verify_crc = on;
+        self
+    }
+
+    /// These options with another decompression limit.
+    pub const fn with_max_decompressed_size(mut self, limit: usize) -> Self {
+        self.max_decompressed_size = limit;
+        self
+    }
 }
 
 impl Default for RecordOptions {
@@ -171,7 +209,7 @@ pub fn slice_of(owner: &Bytes, part: &[u8]) -> Option<Bytes> {
 }
 
 /// One entry of a records field.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub enum Entry<'a> {
     /// A complete v2 record batch (magic 2).
     Batch(RecordBatch<'a>),
