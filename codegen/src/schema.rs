@@ -341,14 +341,15 @@ mod tests {
 
     #[test]
     fn render_parse_round_trip() {
-        let text = "# kafka-codec schema (format: schemas/README.md)\n\
-request FetchRequest key=1 versions=0-18 flexible=12+ family=fetch\n\
-  ClusterId string 12+ nullable=12+ tagged=12+ tag=0 default=null ignorable\n\
-  Topics []FetchTopic 0+\n\
-    Topic string 0-12 ignorable\n\
-    RackId string 11+ default=\"\" ignorable\n\
-struct Common\n\
-  X int32 0+\n";
+        let text = r#"# kafka-codec schema (format: schemas/README.md)
+request FetchRequest key=1 versions=0-18 flexible=12+ family=fetch
+  ClusterId string 12+ nullable=12+ tagged=12+ tag=0 default=null ignorable
+  Topics []FetchTopic 0+
+    Topic string 0-12 ignorable
+    RackId string 11+ default="" ignorable
+struct Common
+  X int32 0+
+"#;
         let s = Schema::parse(text).unwrap();
         assert_eq!(s.fields[1].fields[1].default.as_deref(), Some(""));
         assert_eq!(s.render(), text);
