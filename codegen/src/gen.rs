@@ -754,7 +754,10 @@ impl<'a> Emit<'a> {
                 ));
                 self.line("                        let r = &mut sub;");
                 self.decode_field(f, *i, "r", "true", "                        ");
-                self.line("                        tag_end(&sub, tag)?;");
+                self.line(&format!(
+                    "                        tag_end(&sub, tag).map_err(|e| e.at({:?}))?;",
+                    f.name
+                ));
                 self.line(&format!(
                     "                        if this.{} == {} {{ this.wire.tags_present |= 1 << {}; }}",
                     snake(&f.name),

@@ -108,7 +108,7 @@ impl ApiVersionsResponse {
                             Some(v) => this.supported_features = v,
                             None => this.wire.nulls_in_non_nullable |= 1 << 3,
                         }
-                        tag_end(&sub, tag)?;
+                        tag_end(&sub, tag).map_err(|e| e.at("SupportedFeatures"))?;
                         if this.supported_features == Vec::<SupportedFeatureKey>::new() {
                             this.wire.tags_present |= 1 << 0;
                         }
@@ -117,7 +117,7 @@ impl ApiVersionsResponse {
                         let r = &mut sub;
                         this.finalized_features_epoch =
                             r.i64().map_err(|e| e.at("FinalizedFeaturesEpoch"))?;
-                        tag_end(&sub, tag)?;
+                        tag_end(&sub, tag).map_err(|e| e.at("FinalizedFeaturesEpoch"))?;
                         if this.finalized_features_epoch == -1i64 {
                             this.wire.tags_present |= 1 << 1;
                         }
@@ -130,7 +130,7 @@ impl ApiVersionsResponse {
                             Some(v) => this.finalized_features = v,
                             None => this.wire.nulls_in_non_nullable |= 1 << 5,
                         }
-                        tag_end(&sub, tag)?;
+                        tag_end(&sub, tag).map_err(|e| e.at("FinalizedFeatures"))?;
                         if this.finalized_features == Vec::<FinalizedFeatureKey>::new() {
                             this.wire.tags_present |= 1 << 2;
                         }
@@ -138,7 +138,7 @@ impl ApiVersionsResponse {
                     3 if version >= 3 => {
                         let r = &mut sub;
                         this.zk_migration_ready = r.bool().map_err(|e| e.at("ZkMigrationReady"))?;
-                        tag_end(&sub, tag)?;
+                        tag_end(&sub, tag).map_err(|e| e.at("ZkMigrationReady"))?;
                         if this.zk_migration_ready == false {
                             this.wire.tags_present |= 1 << 3;
                         }

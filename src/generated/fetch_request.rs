@@ -136,7 +136,7 @@ impl FetchRequest {
                         if this.cluster_id.is_none() && !(version >= 12) {
                             this.wire.nulls_in_non_nullable |= 1 << 0;
                         }
-                        tag_end(&sub, tag)?;
+                        tag_end(&sub, tag).map_err(|e| e.at("ClusterId"))?;
                         if this.cluster_id == None {
                             this.wire.tags_present |= 1 << 0;
                         }
@@ -145,7 +145,7 @@ impl FetchRequest {
                         let r = &mut sub;
                         this.replica_state =
                             ReplicaState::decode(r, version).map_err(|e| e.at("ReplicaState"))?;
-                        tag_end(&sub, tag)?;
+                        tag_end(&sub, tag).map_err(|e| e.at("ReplicaState"))?;
                         if this.replica_state == ReplicaState::default() {
                             this.wire.tags_present |= 1 << 1;
                         }
@@ -587,7 +587,7 @@ impl Decode for FetchPartition {
                         let r = &mut sub;
                         this.replica_directory_id =
                             r.uuid().map_err(|e| e.at("ReplicaDirectoryId"))?;
-                        tag_end(&sub, tag)?;
+                        tag_end(&sub, tag).map_err(|e| e.at("ReplicaDirectoryId"))?;
                         if this.replica_directory_id == Uuid::NIL {
                             this.wire.tags_present |= 1 << 0;
                         }
@@ -595,7 +595,7 @@ impl Decode for FetchPartition {
                     1 if version >= 18 => {
                         let r = &mut sub;
                         this.high_watermark = r.i64().map_err(|e| e.at("HighWatermark"))?;
-                        tag_end(&sub, tag)?;
+                        tag_end(&sub, tag).map_err(|e| e.at("HighWatermark"))?;
                         if this.high_watermark == i64::MAX {
                             this.wire.tags_present |= 1 << 1;
                         }

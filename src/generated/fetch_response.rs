@@ -95,7 +95,7 @@ impl FetchResponse {
                             Some(v) => this.node_endpoints = v,
                             None => this.wire.nulls_in_non_nullable |= 1 << 4,
                         }
-                        tag_end(&sub, tag)?;
+                        tag_end(&sub, tag).map_err(|e| e.at("NodeEndpoints"))?;
                         if this.node_endpoints == Vec::<NodeEndpoint>::new() {
                             this.wire.tags_present |= 1 << 0;
                         }
@@ -1248,7 +1248,7 @@ impl Decode for PartitionData {
                         let r = &mut sub;
                         this.diverging_epoch = EpochEndOffset::decode(r, version)
                             .map_err(|e| e.at("DivergingEpoch"))?;
-                        tag_end(&sub, tag)?;
+                        tag_end(&sub, tag).map_err(|e| e.at("DivergingEpoch"))?;
                         if this.diverging_epoch == EpochEndOffset::default() {
                             this.wire.tags_present |= 1 << 0;
                         }
@@ -1257,7 +1257,7 @@ impl Decode for PartitionData {
                         let r = &mut sub;
                         this.current_leader = LeaderIdAndEpoch::decode(r, version)
                             .map_err(|e| e.at("CurrentLeader"))?;
-                        tag_end(&sub, tag)?;
+                        tag_end(&sub, tag).map_err(|e| e.at("CurrentLeader"))?;
                         if this.current_leader == LeaderIdAndEpoch::default() {
                             this.wire.tags_present |= 1 << 1;
                         }
@@ -1266,7 +1266,7 @@ impl Decode for PartitionData {
                         let r = &mut sub;
                         this.snapshot_id =
                             SnapshotId::decode(r, version).map_err(|e| e.at("SnapshotId"))?;
-                        tag_end(&sub, tag)?;
+                        tag_end(&sub, tag).map_err(|e| e.at("SnapshotId"))?;
                         if this.snapshot_id == SnapshotId::default() {
                             this.wire.tags_present |= 1 << 2;
                         }

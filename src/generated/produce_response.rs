@@ -81,7 +81,7 @@ impl ProduceResponse {
                             Some(v) => this.node_endpoints = v,
                             None => this.wire.nulls_in_non_nullable |= 1 << 2,
                         }
-                        tag_end(&sub, tag)?;
+                        tag_end(&sub, tag).map_err(|e| e.at("NodeEndpoints"))?;
                         if this.node_endpoints == Vec::<NodeEndpoint>::new() {
                             this.wire.tags_present |= 1 << 0;
                         }
@@ -899,7 +899,7 @@ impl Decode for PartitionProduceResponse {
                         let r = &mut sub;
                         this.current_leader = LeaderIdAndEpoch::decode(r, version)
                             .map_err(|e| e.at("CurrentLeader"))?;
-                        tag_end(&sub, tag)?;
+                        tag_end(&sub, tag).map_err(|e| e.at("CurrentLeader"))?;
                         if this.current_leader == LeaderIdAndEpoch::default() {
                             this.wire.tags_present |= 1 << 0;
                         }
