@@ -6,9 +6,7 @@
 use bytes::{Bytes, BytesMut};
 use kafka_codec::frame::{decode_request, decode_response, encode_request};
 use kafka_codec::messages::*;
-use kafka_codec::{
-    ApiKey, DecodeErrorKind, Encode, EncodeErrorKind, Message, RequestBody, ResponseBody,
-};
+use kafka_codec::{ApiKey, DecodeErrorKind, EncodeErrorKind, Message, RequestBody, ResponseBody};
 
 fn h(s: &str) -> Bytes {
     let s: String = s.split_whitespace().collect();
