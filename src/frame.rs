@@ -83,6 +83,21 @@ pub fn split_frame(
     Ok(Some(buf.split_to(size).freeze()))
 }
 
+/// Writes a size prefix for a payload of exactly `len` bytes, then the payload, into a buffer
+/// allocated once.
+fn write_frame(
+    len: usize,
+    payload: impl FnOnce(&mut BytesMut) -> Result<(), EncodeError>,
+) -> Result<BytesMut, EncodeError> {
+    let size =
+        i32::try_from(len).map_err(|_| EncodeError::new(crate::EncodeErrorKind::TooLong(len)))?;
+    let mut buf = BytesMut::with_capacity(4 + len);
+    buf.put_i32(size);
+    payload(&mut buf)?;
+    debug_assert_eq!(buf.len(), 4 + len, "encoded_len disagrees with encode");
+    Ok(buf)
+}
+
 /// Checks a frame's size prefix against its length and returns a reader positioned after it
 /// (offsets still count from the start of the frame).
 fn open_frame(frame: Bytes) -> Result<Reader, DecodeError> {
@@ -136,11 +151,12 @@ impl RequestFrame {
         let len = self.header.encoded_len(self.header_version)
             + self.body.encoded_len(v)
             + self.trailing.len();
-        let mut buf = BytesMut::with_capacity(4 + len);
-        buf.put_i32(len as i32);
-        self.header.encode(&mut buf, self.header_version)?;
-        self.body.encode(&mut buf, v)?;
-        buf.put_slice(&self.trailing);
+        let buf = write_frame(len, |buf| {
+            self.header.encode(buf, self.header_version)?;
+            self.body.encode(buf, v)?;
+            buf.put_slice(&self.trailing);
+            Ok(())
+        })?;
         Ok(buf.freeze())
     }
 }
@@ -172,11 +188,12 @@ impl ResponseFrame {
         let len = self.header.encoded_len(self.header_version)
             + self.body.encoded_len(v)
             + self.trailing.len();
-        let mut buf = BytesMut::with_capacity(4 + len);
-        buf.put_i32(len as i32);
-        self.header.encode(&mut buf, self.header_version)?;
-        self.body.encode(&mut buf, v)?;
-        buf.put_slice(&self.trailing);
+        let buf = write_frame(len, |buf| {
+            self.header.encode(buf, self.header_version)?;
+            self.body.encode(buf, v)?;
+            buf.put_slice(&self.trailing);
+            Ok(())
+        })?;
         Ok(buf.freeze())
     }
 }
@@ -297,12 +314,10 @@ pub fn encode_request(header: &RequestHeader, body: &RequestBody) -> Result<Byte
     let api_key = ApiKey(header.request_api_key);
     let v = header.request_api_version;
     let hv = api_key.request_header_version(v);
-    let len = header.encoded_len(hv) + body.encoded_len(v);
-    let mut buf = BytesMut::with_capacity(4 + len);
-    buf.put_i32(len as i32);
-    header.encode(&mut buf, hv)?;
-    body.encode(&mut buf, v)?;
-    Ok(buf)
+    write_frame(header.encoded_len(hv) + body.encoded_len(v), |buf| {
+        header.encode(buf, hv)?;
+        body.encode(buf, v)
+    })
 }
 
 /// Encodes a response frame for a request of `api_key` at `api_version`.
@@ -313,12 +328,13 @@ pub fn encode_response(
     body: &ResponseBody,
 ) -> Result<BytesMut, EncodeError> {
     let hv = api_key.response_header_version(api_version);
-    let len = header.encoded_len(hv) + body.encoded_len(api_version);
-    let mut buf = BytesMut::with_capacity(4 + len);
-    buf.put_i32(len as i32);
-    header.encode(&mut buf, hv)?;
-    body.encode(&mut buf, api_version)?;
-    Ok(buf)
+    write_frame(
+        header.encoded_len(hv) + body.encoded_len(api_version),
+        |buf| {
+            header.encode(buf, hv)?;
+            body.encode(buf, api_version)
+        },
+    )
 }
 
 /// Encodes any message body with a request header into a frame: the typed shortcut for clients.
@@ -343,12 +359,10 @@ pub fn encode_request_message<T: crate::ApiMessage>(
         ..Default::default()
     };
     let hv = T::API_KEY.request_header_version(version);
-    let len = header.encoded_len(hv) + body.encoded_len(version);
-    let mut buf = BytesMut::with_capacity(4 + len);
-    buf.put_i32(len as i32);
-    header.encode(&mut buf, hv)?;
-    body.encode(&mut buf, version)?;
-    Ok(buf)
+    write_frame(header.encoded_len(hv) + body.encoded_len(version), |buf| {
+        header.encode(buf, hv)?;
+        body.encode(buf, version)
+    })
 }
 
 /// Decodes a response payload (no size prefix) of a known message type, as a client does after
