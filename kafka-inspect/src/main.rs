@@ -13,7 +13,9 @@ mod proxy;
 
 const USAGE: &str = "usage:
   kafka-inspect frame --request REQ.bin [--response RESP.bin] [--check-roundtrip]
-  kafka-inspect dir DIR [--check-roundtrip]
+  kafka-inspect dir DIR [--check-roundtrip] [--deviations FILE]
+      FILE lists frames real peers got wrong (tab-separated: path under DIR, the text the
+      error must contain, why); those must fail, with that error, and are counted apart
   kafka-inspect payload --type T FILE [--check-roundtrip]
       T: subscription | assignment | offset-commit-key | offset-commit-value
          | group-metadata-key | group-metadata-value
@@ -169,8 +171,34 @@ fn collect_requests(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Frames a real peer got wrong: path under DIR → (text the error must contain, why).
+fn read_deviations(
+    path: &Path,
+) -> Result<std::collections::BTreeMap<String, (String, String)>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut out = std::collections::BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = line.split('\t').collect();
+        if cols.len() < 2 {
+            return Err(format!(
+                "{}:{}: expected PATH<TAB>ERROR[<TAB>WHY]",
+                path.display(),
+                i + 1
+            ));
+        }
+        out.insert(
+            cols[0].to_string(),
+            (cols[1].to_string(), cols.get(2).unwrap_or(&"").to_string()),
+        );
+    }
+    Ok(out)
+}
+
 fn cmd_dir(args: &[String]) -> ExitCode {
-    let a = match Args::parse(args, &[], &["--check-roundtrip"]) {
+    let a = match Args::parse(args, &["--deviations"], &["--check-roundtrip"]) {
         Ok(a) => a,
         Err(e) => return usage(&e),
     };
@@ -178,25 +206,53 @@ fn cmd_dir(args: &[String]) -> ExitCode {
         return usage("dir needs exactly one DIR");
     };
     let dir = Path::new(dir);
+    let mut deviations = match a
+        .value("--deviations")
+        .map(|p| read_deviations(Path::new(p)))
+    {
+        None => Default::default(),
+        Some(Ok(d)) => d,
+        Some(Err(e)) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+    };
     let mut reqs = Vec::new();
     if let Err(e) = collect_requests(dir, &mut reqs) {
         eprintln!("{}: {e}", dir.display());
         return ExitCode::from(1);
     }
     reqs.sort();
-    let (mut passed, mut failed) = (0usize, 0usize);
+    let (mut passed, mut failed, mut deviated) = (0usize, 0usize, 0usize);
     for req in &reqs {
         let name = req.to_string_lossy();
         let resp = PathBuf::from(format!("{}.resp.bin", name.trim_end_matches(".req.bin")));
         let resp = resp.exists().then_some(resp);
-        match decode_pair(req, resp.as_deref(), a.has("--check-roundtrip")) {
-            Ok(_) => passed += 1,
-            Err(e) => {
+        let rel = req.strip_prefix(dir).unwrap_or(req).display().to_string();
+        let result = decode_pair(req, resp.as_deref(), a.has("--check-roundtrip"));
+        match (result, deviations.remove(&rel)) {
+            (Ok(_), None) => passed += 1,
+            (Err(e), None) => {
                 failed += 1;
-                let rel = req.strip_prefix(dir).unwrap_or(req);
-                println!("{}: {e}", rel.display());
+                println!("{rel}: {e}");
+            }
+            (Err(e), Some((want, _))) if e.contains(&want) => deviated += 1,
+            (Err(e), Some((want, _))) => {
+                failed += 1;
+                println!("{rel}: expected an error containing {want:?}, got: {e}");
+            }
+            (Ok(_), Some((want, _))) => {
+                failed += 1;
+                println!("{rel}: listed as a peer deviation ({want:?}) but decoded");
             }
         }
+    }
+    for (rel, _) in deviations {
+        failed += 1;
+        println!("{rel}: listed as a peer deviation but not found");
+    }
+    if deviated > 0 {
+        println!("{deviated} frames real peers got wrong were refused with the listed errors");
     }
     println!("{passed} passed, {failed} failed");
     if failed == 0 {
