@@ -112,7 +112,7 @@ struct DecodeErrorInner {
 /// assert!(matches!(err.kind(), DecodeErrorKind::InvalidLength { length: 100, .. }));
 /// assert_eq!(err.message(), Some("HeartbeatRequest"));
 /// assert_eq!(err.path_string(), "GroupId");
-/// assert_eq!(err.offset(), 2);
+/// assert_eq!(err.offset(), 0); // where the lying length prefix starts
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct DecodeError(Box<DecodeErrorInner>);

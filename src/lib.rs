@@ -1,12 +1,13 @@
-//! # kafka-codec
-//!
-//! A zero-copy, byte-exact codec for the Apache Kafka wire protocol, generated from schema files.
+#![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod api_key;
+pub mod consumer;
 pub mod error;
 pub mod error_code;
+#[cfg(feature = "fetch")]
+pub mod fetch;
 pub mod frame;
 pub mod message;
 pub mod reader;

@@ -28,7 +28,7 @@ pub trait Encode {
 ///
 /// ```
 /// use kafka_codec::messages::HeartbeatRequest;
-/// use kafka_codec::Message;
+/// use kafka_codec::{Encode, Message};
 ///
 /// let hb = HeartbeatRequest {
 ///     group_id: "orders".into(),

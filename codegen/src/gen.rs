@@ -710,7 +710,7 @@ impl<'a> Emit<'a> {
         }
         self.line(&format!(
             "    {}fn {decode_fn}(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {{",
-            if top { "" } else { "" }
+            ""
         ));
         self.line(&format!("        let flexible = {flex_cond};"));
         self.line("        let _ = flexible;");

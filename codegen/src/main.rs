@@ -1,7 +1,8 @@
+#![allow(clippy::write_with_newline)]
 //! kafka-codec's code generator.
 //!
 //! ```text
-//! cargo run -p kafka-codec-codegen -- import [SPEC_DIR]   # ../shared/kafka-spec → schemas/
+//! cargo run -p kafka-codec-codegen -- import [SPEC_DIR [OUT_DIR]]  # ../shared/kafka-spec → schemas/
 //! cargo run -p kafka-codec-codegen -- generate            # schemas/ → src/generated/
 //! cargo run -p kafka-codec-codegen -- check               # fail if src/generated/ is stale
 //! ```
@@ -26,12 +27,16 @@ fn main() -> ExitCode {
                 .get(1)
                 .map(PathBuf::from)
                 .unwrap_or_else(|| root.join("../shared/kafka-spec"));
-            import::run(&spec, &root.join("schemas"))
+            let out = args
+                .get(2)
+                .map(PathBuf::from)
+                .unwrap_or_else(|| root.join("schemas"));
+            import::run(&spec, &out)
         }
         Some("generate") => gen::run(&root.join("schemas"), &root.join("src/generated"), false),
         Some("check") => gen::run(&root.join("schemas"), &root.join("src/generated"), true),
         _ => {
-            eprintln!("usage: kafka-codec-codegen import [SPEC_DIR] | generate | check");
+            eprintln!("usage: kafka-codec-codegen import [SPEC_DIR [OUT_DIR]] | generate | check");
             return ExitCode::from(2);
         }
     };
