@@ -61,7 +61,7 @@ for t in $(cargo fuzz list); do
     echo "then add the input under tests/fuzz_regressions/$t/ (see FUZZING.md)."
     exit 1
   fi
-  grep -E '^#[0-9]+ +DONE|^stat::(number_of_executed_units|new_units_added|peak_rss_mb)' \
+  grep -E '^Done|^stat::(number_of_executed_units|new_units_added|peak_rss_mb)' \
     "$scratch/$t.log" || true
 done
 step "done"
