@@ -98,3 +98,41 @@ fn hostile_lengths_are_refused_within_budget() {
     checks::record_batch(&[&[0u8][..], &batch].concat());
     checks::record_batch(&[&[1u8][..], &batch].concat());
 }
+
+/// The allocation budget's factor, checked against the worst nesting path of the schemas:
+/// OffsetFetchRequest v8 groups (136-byte structs, 3 bytes minimum on the wire) > topics
+/// (112 / 3) > partition indexes (4 / 4). Each array's count is checked against the bytes
+/// remaining before its `Vec` is allocated, and each nested array may claim the same remaining
+/// bytes before its parent runs out, so the claims add up along the path: ~84 bytes per input
+/// byte on x86-64, above the 64 first tried and below the budget's 96.
+#[test]
+fn worst_nesting_path_stays_within_budget() {
+    let len = 60_000;
+    let mut body = Vec::with_capacity(len);
+    let mut claim = |body: &mut Vec<u8>, min: usize| {
+        let n = (len - body.len() - 5) / min;
+        let mut v = n as u32 + 1; // compact array: count + 1
+        while v >= 0x80 {
+            body.push(v as u8 | 0x80);
+            v >>= 7;
+        }
+        body.push(v as u8);
+    };
+    claim(&mut body, 3); // groups
+    body.push(1); // group id ""
+    claim(&mut body, 3); // topics
+    body.push(1); // topic name ""
+    claim(&mut body, 4); // partition indexes
+    body.resize(len, 0);
+    let payload = bytes::Bytes::from(body);
+    let (res, usage) = checks::measure(|| {
+        <kafka_codec::messages::OffsetFetchRequest as kafka_codec::Message>::from_bytes(
+            payload.clone(),
+            8,
+        )
+    });
+    assert!(res.is_err());
+    let per_byte = usage.total / len;
+    assert!(per_byte > 64, "{usage:?}");
+    assert!(usage.total <= checks::decode_budget(len), "{usage:?}");
+}

@@ -6,7 +6,7 @@
 //!
 //! - **Allocation bound.** A counting global allocator ([`Meter`]) records the bytes allocated
 //!   while a message or frame decodes; they must stay within [`decode_budget`] of the input
-//!   length: `64 × input + 64 KiB` (see [`DECODE_BYTES_PER_INPUT_BYTE`] for why).
+//!   length: `96 × input + 64 KiB` (see [`DECODE_BYTES_PER_INPUT_BYTE`] for why).
 //! - **Decompression bound.** Records are walked with `max_decompressed_size` set to
 //!   [`MAX_DECOMPRESSED`]; no decompressed payload may exceed it, and the peak memory of a
 //!   walk must stay within [`records_budget`].
@@ -147,13 +147,15 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> (R, Usage) {
 /// Decoding borrows strings and byte fields from the input (`Bytes` slices), so what it
 /// allocates is the `Vec`s of arrays and the unknown-tagged-field lists. An array's count is
 /// checked against the bytes left times the smallest wire size of one element *before*
-/// `Vec::with_capacity`, so the worst case is the ratio of an element's in-memory size to its
-/// smallest wire size. Measured: the worst element types are flexible-version structs made only
-/// of tagged or defaulted fields (1 wire byte for an empty tag section against a Rust struct of
-/// 40+ bytes of `WireExtras` and fields); across the whole campaign the largest ratio seen was
-/// well under 64 (see FUZZING.md), so 64 leaves headroom while still catching any count that
-/// is trusted without a check (those allocate by the gigabyte).
-pub const DECODE_BYTES_PER_INPUT_BYTE: usize = 64;
+/// `Vec::with_capacity`, so one array costs at most (in-memory size / smallest wire size) per
+/// remaining byte. Nested arrays add up: each may claim the same remaining bytes before its
+/// parent runs out of them. The worst path in the schemas (computed from the generated code's
+/// minimum sizes and `size_of` on x86-64) is OffsetFetchRequest v8+ groups (136 B / 3) >
+/// topics (112 B / 3) > partition indexes (4 / 4): 83.7 bytes per input byte, reached by a
+/// crafted input (`tests/fuzz_regressions/decode_request/offset_fetch_v8_nested_array_claims.bin`).
+/// 96 covers it with a little headroom, and still fails on a count trusted without a check
+/// (gigabytes from a few bytes) or a minimum element size set too low on a hot path.
+pub const DECODE_BYTES_PER_INPUT_BYTE: usize = 96;
 
 /// Bytes any decode may allocate regardless of input size: error values with their field
 /// paths, `Bytes` reference counts, small `Vec`s.
