@@ -109,7 +109,7 @@ fn hostile_lengths_are_refused_within_budget() {
 fn worst_nesting_path_stays_within_budget() {
     let len = 60_000;
     let mut body = Vec::with_capacity(len);
-    let mut claim = |body: &mut Vec<u8>, min: usize| {
+    let claim = |body: &mut Vec<u8>, min: usize| {
         let n = (len - body.len() - 5) / min;
         let mut v = n as u32 + 1; // compact array: count + 1
         while v >= 0x80 {
