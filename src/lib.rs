@@ -10,6 +10,7 @@ pub mod error_code;
 pub mod frame;
 pub mod message;
 pub mod reader;
+pub mod records;
 #[cfg(test)]
 mod roundtrip_tests;
 #[cfg(feature = "serde")]

@@ -1,0 +1,538 @@
+//! Building record batches (magic 2) and legacy message sets (magic 0 and 1).
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use super::batch::BatchHeader;
+use super::control::{ControlRecord, ControlRecordType};
+use super::error::{RecordError, RecordErrorKind};
+use super::record::{Header, Record};
+use super::{compression, Compression, TimestampType, LOG_OVERHEAD};
+use crate::varint;
+
+/// A record to add to a batch. Keys, values and headers are borrowed until the builder copies
+/// them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NewRecord<'r> {
+    /// Absolute timestamp (milliseconds).
+    pub timestamp: i64,
+    /// Key (`None` for null).
+    pub key: Option<&'r [u8]>,
+    /// Value (`None` for null, a tombstone).
+    pub value: Option<&'r [u8]>,
+    /// Headers in order; duplicate keys allowed.
+    pub headers: Vec<Header<'r>>,
+    /// Offset delta; by default one more than the previous record's (0 for the first).
+    pub offset_delta: Option<i32>,
+    /// Record attributes byte (0; unused by Kafka so far).
+    pub attributes: i8,
+}
+
+impl<'r> NewRecord<'r> {
+    /// A record with this timestamp, null key and value, and no headers.
+    pub fn new(timestamp: i64) -> Self {
+        NewRecord {
+            timestamp,
+            ..Default::default()
+        }
+    }
+
+    /// Sets the key.
+    pub fn key(mut self, key: &'r [u8]) -> Self {
+        self.key = Some(key);
+        self
+    }
+
+    /// Sets the value.
+    pub fn value(mut self, value: &'r [u8]) -> Self {
+        self.value = Some(value);
+        self
+    }
+
+    /// Appends a header with a value.
+    pub fn header(mut self, key: &'r [u8], value: &'r [u8]) -> Self {
+        self.headers.push(Header {
+            key,
+            value: Some(value),
+        });
+        self
+    }
+
+    /// Appends a header with a null value.
+    pub fn null_header(mut self, key: &'r [u8]) -> Self {
+        self.headers.push(Header { key, value: None });
+        self
+    }
+
+    /// Sets an explicit offset delta.
+    pub fn offset_delta(mut self, delta: i32) -> Self {
+        self.offset_delta = Some(delta);
+        self
+    }
+}
+
+/// Builds one v2 batch from any number of records: one batch per call, never one per record.
+/// Lengths, `lastOffsetDelta`, `maxTimestamp`, the record count and the CRC-32C are computed;
+/// the base timestamp defaults to the first record's timestamp (as the Java client does).
+///
+/// ```
+/// use kafka_codec::records::{Compression, NewRecord, RecordBatch, RecordBatchBuilder, RecordOptions};
+///
+/// let mut b = RecordBatchBuilder::new(0)
+///     .producer(4000, 0, 17)         // idempotent producer: id, epoch, base sequence
+///     .compression(Compression::None);
+/// for i in 0..3u8 {
+///     b.push(NewRecord::new(1_000 + i as i64).key(&[i]).value(b"payload").header(b"trace", b"x"));
+/// }
+/// let wire = b.build().unwrap();
+///
+/// let batch = RecordBatch::parse(&wire, &RecordOptions::default()).unwrap();
+/// assert_eq!((batch.records_count(), batch.last_offset_delta(), batch.max_timestamp()), (3, 2, 1_002));
+/// assert_eq!(batch.base_sequence(), 17);
+/// ```
+#[derive(Clone, Debug)]
+pub struct RecordBatchBuilder {
+    header: BatchHeader,
+    base_timestamp: Option<i64>,
+    max_timestamp: Option<i64>,
+    last_offset_delta: Option<i32>,
+    records: BytesMut,
+    count: i32,
+    next_delta: i32,
+    last_delta: i32,
+    seen_max_timestamp: Option<i64>,
+    error: Option<RecordError>,
+}
+
+impl RecordBatchBuilder {
+    /// A builder for a batch whose first record has offset `base_offset` (0 when producing;
+    /// the broker assigns offsets).
+    pub fn new(base_offset: i64) -> Self {
+        RecordBatchBuilder {
+            header: BatchHeader {
+                base_offset,
+                ..BatchHeader::default()
+            },
+            base_timestamp: None,
+            max_timestamp: None,
+            last_offset_delta: None,
+            records: BytesMut::new(),
+            count: 0,
+            next_delta: 0,
+            last_delta: -1,
+            seen_max_timestamp: None,
+            error: None,
+        }
+    }
+
+    /// A builder that will write every field of `header` as it is (base and max timestamp,
+    /// last offset delta, attributes, producer fields...), except `batch_length`, `crc` and
+    /// `records_count`, which are computed. With the records of a parsed batch pushed through
+    /// [`push_record`](Self::push_record), an uncompressed batch is rebuilt byte for byte,
+    /// compacted ones (KAFKA-5443) included.
+    pub fn from_header(header: &BatchHeader) -> Self {
+        let mut b = Self::new(header.base_offset);
+        b.header = *header;
+        b.base_timestamp = Some(header.base_timestamp);
+        b.max_timestamp = Some(header.max_timestamp);
+        b.last_offset_delta = Some(header.last_offset_delta);
+        b
+    }
+
+    /// Sets the compression codec.
+    pub fn compression(mut self, c: Compression) -> Self {
+        self.header.attributes = self.header.attributes.with_compression(c);
+        self
+    }
+
+    /// Sets the idempotent producer fields: producer id, producer epoch and base sequence.
+    pub fn producer(mut self, producer_id: i64, producer_epoch: i16, base_sequence: i32) -> Self {
+        self.header.producer_id = producer_id;
+        self.header.producer_epoch = producer_epoch;
+        self.header.base_sequence = base_sequence;
+        self
+    }
+
+    /// Marks the batch as part of a transaction.
+    pub fn transactional(mut self, on: bool) -> Self {
+        self.header.attributes = self.header.attributes.with_transactional(on);
+        self
+    }
+
+    /// Marks the batch as a control batch.
+    pub fn control(mut self, on: bool) -> Self {
+        self.header.attributes = self.header.attributes.with_control(on);
+        self
+    }
+
+    /// Sets the timestamp type (`CreateTime` by default).
+    pub fn timestamp_type(mut self, t: TimestampType) -> Self {
+        self.header.attributes = self.header.attributes.with_timestamp_type(t);
+        self
+    }
+
+    /// Sets the partition leader epoch (-1 by default, as producers send).
+    pub fn partition_leader_epoch(mut self, epoch: i32) -> Self {
+        self.header.partition_leader_epoch = epoch;
+        self
+    }
+
+    /// Sets the base timestamp (by default the first record's timestamp). Must be set before
+    /// the first record is pushed.
+    pub fn base_timestamp(mut self, ts: i64) -> Self {
+        self.base_timestamp = Some(ts);
+        self
+    }
+
+    /// Sets the delete horizon (KIP-534): the flag, and the base timestamp to `horizon`.
+    pub fn delete_horizon(mut self, horizon: i64) -> Self {
+        self.header.attributes = self.header.attributes.with_delete_horizon(true);
+        self.base_timestamp = Some(horizon);
+        self
+    }
+
+    /// Overrides the computed `maxTimestamp` (e.g. the broker's append time for
+    /// `LogAppendTime`).
+    pub fn max_timestamp(mut self, ts: i64) -> Self {
+        self.max_timestamp = Some(ts);
+        self
+    }
+
+    /// Overrides the computed `lastOffsetDelta` (a compacted batch keeps its original one).
+    pub fn last_offset_delta(mut self, delta: i32) -> Self {
+        self.last_offset_delta = Some(delta);
+        self
+    }
+
+    /// Records pushed so far.
+    pub fn len(&self) -> usize {
+        self.count as usize
+    }
+
+    /// Whether no record was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Bytes of the (uncompressed) records pushed so far.
+    pub fn records_size(&self) -> usize {
+        self.records.len()
+    }
+
+    #[cold]
+    fn fail(&mut self, field: &'static str, size: usize) {
+        if self.error.is_none() {
+            self.error = Some(RecordError::new(
+                RecordErrorKind::TooLarge { field, size },
+                0,
+            ));
+        }
+    }
+
+    fn note(&mut self, offset_delta: i32, timestamp: i64) {
+        self.count += 1;
+        self.last_delta = offset_delta;
+        self.next_delta = offset_delta.wrapping_add(1);
+        self.seen_max_timestamp = Some(
+            self.seen_max_timestamp
+                .map_or(timestamp, |m| m.max(timestamp)),
+        );
+    }
+
+    /// Appends a record. Errors (a field over 2 GiB) are reported by [`build`](Self::build).
+    pub fn push(&mut self, r: NewRecord<'_>) -> &mut Self {
+        if self.count == i32::MAX {
+            self.fail("recordsCount", self.count as usize + 1);
+            return self;
+        }
+        let base_ts = *self.base_timestamp.get_or_insert(r.timestamp);
+        let ts_delta = r.timestamp.wrapping_sub(base_ts);
+        let offset_delta = r.offset_delta.unwrap_or(self.next_delta);
+        let bytes_len = |b: Option<&[u8]>| match b {
+            None => 1,
+            Some(b) => varint::len_i32(b.len() as i32) + b.len(),
+        };
+        for (name, b) in [("key", r.key), ("value", r.value)]
+            .into_iter()
+            .chain(r.headers.iter().map(|h| ("header", Some(h.key))))
+            .chain(r.headers.iter().map(|h| ("header", h.value)))
+        {
+            if let Some(b) = b {
+                if b.len() > i32::MAX as usize {
+                    self.fail(name, b.len());
+                    return self;
+                }
+            }
+        }
+        let mut body = 1
+            + varint::len_i64(ts_delta)
+            + varint::len_i32(offset_delta)
+            + bytes_len(r.key)
+            + bytes_len(r.value)
+            + varint::len_i32(r.headers.len() as i32);
+        for h in &r.headers {
+            body += bytes_len(Some(h.key)) + bytes_len(h.value);
+        }
+        if body > i32::MAX as usize {
+            self.fail("record", body);
+            return self;
+        }
+        let buf = &mut self.records;
+        buf.reserve(body + 5);
+        varint::put_i32(buf, body as i32);
+        buf.put_i8(r.attributes);
+        varint::put_i64(buf, ts_delta);
+        varint::put_i32(buf, offset_delta);
+        put_varint_bytes(buf, r.key);
+        put_varint_bytes(buf, r.value);
+        varint::put_i32(buf, r.headers.len() as i32);
+        for h in &r.headers {
+            put_varint_bytes(buf, Some(h.key));
+            put_varint_bytes(buf, h.value);
+        }
+        self.note(offset_delta, r.timestamp);
+        self
+    }
+
+    /// Appends a parsed record exactly as it was received (its bytes are copied verbatim), for
+    /// rebuilding or re-batching received records. Its timestamp delta is kept, so the
+    /// builder's base timestamp should be the source batch's ([`from_header`](Self::from_header)).
+    pub fn push_record(&mut self, r: &Record<'_>) -> &mut Self {
+        if self.count == i32::MAX {
+            self.fail("recordsCount", self.count as usize + 1);
+            return self;
+        }
+        let base_ts = *self.base_timestamp.get_or_insert(r.timestamp());
+        self.records.extend_from_slice(r.raw());
+        self.note(r.offset_delta(), base_ts.wrapping_add(r.timestamp_delta()));
+        self
+    }
+
+    /// Writes the batch into `out`: header, then the records (compressed if a codec is set).
+    pub fn build_into(self, out: &mut BytesMut) -> Result<(), RecordError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let mut header = self.header;
+        header.records_count = self.count;
+        header.base_timestamp = self.base_timestamp.unwrap_or(-1);
+        header.max_timestamp = self.max_timestamp.or(self.seen_max_timestamp).unwrap_or(-1);
+        header.last_offset_delta = self.last_offset_delta.unwrap_or(self.last_delta);
+        let codec = header.attributes.compression().unwrap_or(Compression::None);
+        if codec == Compression::None {
+            header.encode(&self.records, out)
+        } else {
+            let packed = compression::compress(codec, &self.records, 2)
+                .map_err(|k| RecordError::new(k, 0))?;
+            header.encode(&packed, out)
+        }
+    }
+
+    /// Builds the batch.
+    pub fn build(self) -> Result<Bytes, RecordError> {
+        let mut out = BytesMut::new();
+        self.build_into(&mut out)?;
+        Ok(out.freeze())
+    }
+
+    /// A transaction marker: a control batch holding one ABORT or COMMIT record, as the
+    /// transaction coordinator has the partition leader write it.
+    pub fn transaction_marker(
+        offset: i64,
+        producer_id: i64,
+        producer_epoch: i16,
+        control_type: ControlRecordType,
+        coordinator_epoch: i32,
+        timestamp: i64,
+    ) -> Result<Bytes, RecordError> {
+        let key = ControlRecord::marker_key(control_type);
+        let value = ControlRecord::marker_value(coordinator_epoch);
+        let mut b = RecordBatchBuilder::new(offset)
+            .producer(producer_id, producer_epoch, -1)
+            .transactional(true)
+            .control(true);
+        b.push(NewRecord::new(timestamp).key(&key).value(&value));
+        b.build()
+    }
+}
+
+#[inline]
+fn put_varint_bytes(buf: &mut BytesMut, b: Option<&[u8]>) {
+    match b {
+        None => varint::put_i32(buf, -1),
+        Some(b) => {
+            varint::put_i32(buf, b.len() as i32);
+            buf.put_slice(b);
+        }
+    }
+}
+
+/// A message queued in a [`LegacyMessageSetBuilder`]: timestamp, key, value.
+type LegacyDraft = (i64, Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// Builds a legacy message set (magic 0 or 1): plain messages, or with a codec one wrapper
+/// message whose value is the compressed inner set (relative inner offsets for magic 1).
+///
+/// ```
+/// use kafka_codec::records::{entries, Compression, Entry, LegacyMessageSetBuilder, RecordOptions};
+///
+/// let mut b = LegacyMessageSetBuilder::new(1, 40);
+/// b.push(10, Some(b"k1"), Some(b"v1")).push(11, None, Some(b"v2"));
+/// let wire = b.build().unwrap();
+/// let opts = RecordOptions::default();
+/// let offsets: Vec<i64> = entries(&wire, &opts)
+///     .map(|e| match e.unwrap() { Entry::Legacy(m) => m.offset(), _ => -1 })
+///     .collect();
+/// assert_eq!(offsets, [40, 41]);
+/// ```
+#[derive(Clone, Debug)]
+pub struct LegacyMessageSetBuilder {
+    magic: i8,
+    first_offset: i64,
+    compression: Compression,
+    log_append_time: bool,
+    messages: Vec<LegacyDraft>,
+}
+
+impl LegacyMessageSetBuilder {
+    /// A builder for `magic` (0 or 1; anything else is treated as 1) whose first message has
+    /// offset `first_offset`.
+    pub fn new(magic: i8, first_offset: i64) -> Self {
+        LegacyMessageSetBuilder {
+            magic: if magic == 0 { 0 } else { 1 },
+            first_offset,
+            compression: Compression::None,
+            log_append_time: false,
+            messages: Vec::new(),
+        }
+    }
+
+    /// Sets the codec: the messages go compressed into one wrapper message.
+    pub fn compression(mut self, c: Compression) -> Self {
+        self.compression = c;
+        self
+    }
+
+    /// Marks timestamps as `LogAppendTime` (magic 1).
+    pub fn log_append_time(mut self, on: bool) -> Self {
+        self.log_append_time = on;
+        self
+    }
+
+    /// Appends a message (the timestamp is ignored for magic 0).
+    pub fn push(&mut self, timestamp: i64, key: Option<&[u8]>, value: Option<&[u8]>) -> &mut Self {
+        self.messages.push((
+            timestamp,
+            key.map(<[u8]>::to_vec),
+            value.map(<[u8]>::to_vec),
+        ));
+        self
+    }
+
+    fn ts_bit(&self) -> i8 {
+        if self.magic >= 1 && self.log_append_time {
+            0x08
+        } else {
+            0
+        }
+    }
+
+    /// Builds the message set.
+    pub fn build(&self) -> Result<Bytes, RecordError> {
+        let mut out = BytesMut::new();
+        if self.compression == Compression::None {
+            for (i, (ts, k, v)) in self.messages.iter().enumerate() {
+                let off = self.first_offset.wrapping_add(i as i64);
+                write_legacy(
+                    &mut out,
+                    off,
+                    self.magic,
+                    self.ts_bit(),
+                    *ts,
+                    k.as_deref(),
+                    v.as_deref(),
+                )?;
+            }
+            return Ok(out.freeze());
+        }
+        let mut inner = BytesMut::new();
+        let mut max_ts = -1i64;
+        for (i, (ts, k, v)) in self.messages.iter().enumerate() {
+            let off = if self.magic >= 1 {
+                i as i64
+            } else {
+                self.first_offset.wrapping_add(i as i64)
+            };
+            max_ts = max_ts.max(*ts);
+            write_legacy(
+                &mut inner,
+                off,
+                self.magic,
+                0,
+                *ts,
+                k.as_deref(),
+                v.as_deref(),
+            )?;
+        }
+        let packed = compression::compress(self.compression, &inner, self.magic)
+            .map_err(|k| RecordError::new(k, 0))?;
+        let last = self
+            .first_offset
+            .wrapping_add(self.messages.len().saturating_sub(1) as i64);
+        let attrs = self.compression.bits() as i8 | self.ts_bit();
+        write_legacy(
+            &mut out,
+            last,
+            self.magic,
+            attrs,
+            max_ts,
+            None,
+            Some(&packed),
+        )?;
+        Ok(out.freeze())
+    }
+}
+
+/// Writes one legacy message with its offset and size; computes the CRC-32.
+fn write_legacy(
+    out: &mut BytesMut,
+    offset: i64,
+    magic: i8,
+    attributes: i8,
+    timestamp: i64,
+    key: Option<&[u8]>,
+    value: Option<&[u8]>,
+) -> Result<(), RecordError> {
+    let blen = |b: Option<&[u8]>| 4 + b.map_or(0, <[u8]>::len);
+    let size = 4 + 1 + 1 + if magic >= 1 { 8 } else { 0 } + blen(key) + blen(value);
+    let size_i32 = i32::try_from(size).map_err(|_| {
+        RecordError::new(
+            RecordErrorKind::TooLarge {
+                field: "messageSize",
+                size,
+            },
+            0,
+        )
+    })?;
+    out.reserve(LOG_OVERHEAD + size);
+    out.put_i64(offset);
+    out.put_i32(size_i32);
+    let crc_at = out.len();
+    out.put_u32(0);
+    out.put_i8(magic);
+    out.put_i8(attributes);
+    if magic >= 1 {
+        out.put_i64(timestamp);
+    }
+    for b in [key, value] {
+        match b {
+            None => out.put_i32(-1),
+            Some(b) => {
+                out.put_i32(b.len() as i32);
+                out.put_slice(b);
+            }
+        }
+    }
+    let crc = crc32fast::hash(&out[crc_at + 4..]);
+    out[crc_at..crc_at + 4].copy_from_slice(&crc.to_be_bytes());
+    Ok(())
+}

@@ -1,0 +1,437 @@
+//! Compression codecs of record batches and legacy wrapper messages, each behind its cargo
+//! feature: `gzip` (flate2, pure-Rust backend), `snappy` (snap), `lz4` (lz4_flex), `zstd`
+//! (ruzstd).
+//!
+//! Decompression never produces more than [`RecordOptions::max_decompressed_size`] bytes: the
+//! streaming codecs are read through `take(limit + 1)`, so they stop at the limit instead of
+//! allocating first and checking later, and snappy's declared lengths are checked before any
+//! buffer is allocated.
+//!
+//! Kafka quirks handled here:
+//! - Snappy: the Java client writes the *xerial* framing (`\x82SNAPPY\x00`, two `int32`
+//!   version fields, then blocks of `int32` length + raw snappy); other clients write raw
+//!   snappy. Both are read; xerial is written, as the Java client does.
+//! - LZ4: the frame format with independent 64 KiB blocks. Before KIP-57 (KAFKA-3160) Kafka
+//!   computed the frame header checksum over the magic number too; magic-0 messages still carry
+//!   that broken checksum, so for magic 0 it is accepted on read and written on write.
+
+#[cfg(any(feature = "gzip", feature = "lz4", feature = "zstd"))]
+use std::io::Read;
+
+use super::error::RecordErrorKind;
+use super::{Compression, RecordOptions};
+
+/// Decompresses `input` compressed with `codec`. `magic` is the message format (0, 1 or 2) the
+/// payload came from; it only matters for LZ4's magic-0 checksum quirk.
+///
+/// ```
+/// use kafka_codec::records::{compression, Compression, RecordOptions};
+/// # #[cfg(feature = "gzip")] {
+/// let packed = compression::compress(Compression::Gzip, b"hello hello hello", 2).unwrap();
+/// let plain = compression::decompress(Compression::Gzip, &packed, 2, &RecordOptions::default()).unwrap();
+/// assert_eq!(plain, b"hello hello hello");
+/// # }
+/// ```
+pub fn decompress(
+    codec: Compression,
+    input: &[u8],
+    magic: i8,
+    options: &RecordOptions,
+) -> Result<Vec<u8>, RecordErrorKind> {
+    let limit = options.max_decompressed_size;
+    let _ = (input, magic, limit);
+    match codec {
+        Compression::None => {
+            if input.len() > limit {
+                return Err(RecordErrorKind::DecompressedTooLarge { limit });
+            }
+            Ok(input.to_vec())
+        }
+        #[cfg(feature = "gzip")]
+        Compression::Gzip => {
+            // Multi-member, as Java's GZIPInputStream reads concatenated members.
+            read_bounded(codec, flate2::read::MultiGzDecoder::new(input), limit)
+        }
+        #[cfg(feature = "snappy")]
+        Compression::Snappy => snappy_decompress(input, limit),
+        #[cfg(feature = "lz4")]
+        Compression::Lz4 => lz4_decompress(input, magic, limit),
+        #[cfg(feature = "zstd")]
+        Compression::Zstd => zstd_decompress(input, limit),
+        #[allow(unreachable_patterns)]
+        other => Err(RecordErrorKind::CodecDisabled(other)),
+    }
+}
+
+/// Compresses `input` with `codec` the way the Java client does (gzip at the default level,
+/// xerial-framed snappy, LZ4 frames with independent 64 KiB blocks — with the broken header
+/// checksum when `magic` is 0 —, zstd at ruzstd's fastest level).
+pub fn compress(codec: Compression, input: &[u8], magic: i8) -> Result<Vec<u8>, RecordErrorKind> {
+    let _ = magic;
+    match codec {
+        Compression::None => Ok(input.to_vec()),
+        #[cfg(feature = "gzip")]
+        Compression::Gzip => {
+            use std::io::Write;
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            enc.write_all(input).map_err(|e| encode_failed(codec, e))?;
+            enc.finish().map_err(|e| encode_failed(codec, e))
+        }
+        #[cfg(feature = "snappy")]
+        Compression::Snappy => snappy_compress_xerial(input),
+        #[cfg(feature = "lz4")]
+        Compression::Lz4 => lz4_compress(input, magic),
+        #[cfg(feature = "zstd")]
+        Compression::Zstd => Ok(ruzstd::encoding::compress_to_vec(
+            input,
+            ruzstd::encoding::CompressionLevel::Fastest,
+        )),
+        #[allow(unreachable_patterns)]
+        other => Err(RecordErrorKind::CodecDisabled(other)),
+    }
+}
+
+#[cfg(any(
+    feature = "gzip",
+    feature = "snappy",
+    feature = "lz4",
+    feature = "zstd"
+))]
+#[cold]
+fn encode_failed(codec: Compression, e: impl std::fmt::Display) -> RecordErrorKind {
+    RecordErrorKind::Decompression {
+        codec,
+        reason: format!("compression failed: {e}"),
+    }
+}
+
+#[cfg(any(
+    feature = "gzip",
+    feature = "snappy",
+    feature = "lz4",
+    feature = "zstd"
+))]
+#[cold]
+fn failed(codec: Compression, e: impl std::fmt::Display) -> RecordErrorKind {
+    RecordErrorKind::Decompression {
+        codec,
+        reason: e.to_string(),
+    }
+}
+
+/// Reads a decompressing stream to its end, stopping one byte past `limit`.
+#[cfg(any(feature = "gzip", feature = "lz4", feature = "zstd"))]
+fn read_bounded<R: Read>(
+    codec: Compression,
+    reader: R,
+    limit: usize,
+) -> Result<Vec<u8>, RecordErrorKind> {
+    let mut out = Vec::new();
+    reader
+        .take((limit as u64).saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| failed(codec, e))?;
+    if out.len() > limit {
+        return Err(RecordErrorKind::DecompressedTooLarge { limit });
+    }
+    Ok(out)
+}
+
+#[cfg(feature = "snappy")]
+const XERIAL_MAGIC: [u8; 8] = [0x82, b'S', b'N', b'A', b'P', b'P', b'Y', 0];
+
+/// Input bytes per xerial block, as the Java client's `SnappyOutputStream` uses.
+#[cfg(feature = "snappy")]
+const XERIAL_BLOCK: usize = 32 * 1024;
+
+#[cfg(feature = "snappy")]
+fn snappy_decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, RecordErrorKind> {
+    let codec = Compression::Snappy;
+    if !input.starts_with(&XERIAL_MAGIC) || input.len() < 16 {
+        return snappy_raw_append(input, limit, Vec::new());
+    }
+    // Xerial framing: magic, int32 version, int32 minimum compatible version, then blocks.
+    let mut rest = &input[16..];
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        let Some((len, tail)) = rest.split_first_chunk::<4>() else {
+            return Err(failed(codec, "truncated xerial block length"));
+        };
+        let len = i32::from_be_bytes(*len);
+        if len < 0 || len as usize > tail.len() {
+            return Err(failed(codec, format!("invalid xerial block length {len}")));
+        }
+        let (block, next) = tail.split_at(len as usize);
+        out = snappy_raw_append(block, limit, out)?;
+        rest = next;
+    }
+    Ok(out)
+}
+
+/// Decompresses one raw snappy block onto the end of `out`, checking its declared length
+/// against what the limit leaves before allocating.
+#[cfg(feature = "snappy")]
+fn snappy_raw_append(
+    block: &[u8],
+    limit: usize,
+    mut out: Vec<u8>,
+) -> Result<Vec<u8>, RecordErrorKind> {
+    let codec = Compression::Snappy;
+    let n = snap::raw::decompress_len(block).map_err(|e| failed(codec, e))?;
+    if n > limit.saturating_sub(out.len()) {
+        return Err(RecordErrorKind::DecompressedTooLarge { limit });
+    }
+    let start = out.len();
+    out.resize(start + n, 0);
+    let written = snap::raw::Decoder::new()
+        .decompress(block, &mut out[start..])
+        .map_err(|e| failed(codec, e))?;
+    out.truncate(start + written);
+    Ok(out)
+}
+
+#[cfg(feature = "snappy")]
+fn snappy_compress_xerial(input: &[u8]) -> Result<Vec<u8>, RecordErrorKind> {
+    let codec = Compression::Snappy;
+    let mut out =
+        Vec::with_capacity(16 + snap::raw::max_compress_len(input.len().min(XERIAL_BLOCK)));
+    out.extend_from_slice(&XERIAL_MAGIC);
+    out.extend_from_slice(&1i32.to_be_bytes());
+    out.extend_from_slice(&1i32.to_be_bytes());
+    let mut enc = snap::raw::Encoder::new();
+    for chunk in input.chunks(XERIAL_BLOCK) {
+        let packed = enc
+            .compress_vec(chunk)
+            .map_err(|e| encode_failed(codec, e))?;
+        let len = i32::try_from(packed.len()).map_err(|e| encode_failed(codec, e))?;
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&packed);
+    }
+    Ok(out)
+}
+
+/// Compresses `input` as one raw snappy block (no framing), as some non-Java clients write.
+#[cfg(feature = "snappy")]
+pub fn snappy_compress_raw(input: &[u8]) -> Result<Vec<u8>, RecordErrorKind> {
+    snap::raw::Encoder::new()
+        .compress_vec(input)
+        .map_err(|e| encode_failed(Compression::Snappy, e))
+}
+
+#[cfg(feature = "lz4")]
+const LZ4_MAGIC: [u8; 4] = [0x04, 0x22, 0x4d, 0x18];
+
+/// Length of an LZ4 frame descriptor (FLG through the optional fields, before the header
+/// checksum), or `None` if `frame` does not start with a complete LZ4 frame header.
+#[cfg(feature = "lz4")]
+fn lz4_descriptor_len(frame: &[u8]) -> Option<usize> {
+    if !frame.starts_with(&LZ4_MAGIC) {
+        return None;
+    }
+    let flg = *frame.get(4)?;
+    let mut n = 2;
+    if flg & 0x08 != 0 {
+        n += 8; // content size
+    }
+    if flg & 0x01 != 0 {
+        n += 4; // dictionary id
+    }
+    if frame.len() < 4 + n + 1 {
+        return None;
+    }
+    Some(n)
+}
+
+#[cfg(feature = "lz4")]
+fn lz4_decompress(input: &[u8], magic: i8, limit: usize) -> Result<Vec<u8>, RecordErrorKind> {
+    let codec = Compression::Lz4;
+    if magic == 0 {
+        if let Some(n) = lz4_descriptor_len(input) {
+            let hc_at = 4 + n;
+            let stored = input[hc_at];
+            let correct = (xxh32(&input[4..hc_at], 0) >> 8) as u8;
+            let broken = (xxh32(&input[..hc_at], 0) >> 8) as u8;
+            if stored != correct && stored == broken {
+                // Pre-KIP-57 header checksum: feed the decoder a corrected header.
+                let mut head = [0u8; 4 + 14 + 1];
+                head[..hc_at].copy_from_slice(&input[..hc_at]);
+                head[hc_at] = correct;
+                let reader = (&head[..=hc_at]).chain(&input[hc_at + 1..]);
+                return read_bounded(codec, lz4_flex::frame::FrameDecoder::new(reader), limit);
+            }
+        }
+    }
+    read_bounded(codec, lz4_flex::frame::FrameDecoder::new(input), limit)
+}
+
+#[cfg(feature = "lz4")]
+fn lz4_compress(input: &[u8], magic: i8) -> Result<Vec<u8>, RecordErrorKind> {
+    use std::io::Write;
+    let codec = Compression::Lz4;
+    let info = lz4_flex::frame::FrameInfo::new()
+        .block_size(lz4_flex::frame::BlockSize::Max64KB)
+        .block_mode(lz4_flex::frame::BlockMode::Independent);
+    let mut enc = lz4_flex::frame::FrameEncoder::with_frame_info(info, Vec::new());
+    enc.write_all(input).map_err(|e| encode_failed(codec, e))?;
+    let mut out = enc.finish().map_err(|e| encode_failed(codec, e))?;
+    if magic == 0 {
+        if let Some(n) = lz4_descriptor_len(&out) {
+            // Magic-0 readers (Kafka < 0.10) expect the checksum over the magic number too.
+            out[4 + n] = (xxh32(&out[..4 + n], 0) >> 8) as u8;
+        }
+    }
+    Ok(out)
+}
+
+/// xxHash32, for the LZ4 frame header checksum.
+#[cfg(feature = "lz4")]
+pub(crate) fn xxh32(input: &[u8], seed: u32) -> u32 {
+    const P1: u32 = 2_654_435_761;
+    const P2: u32 = 2_246_822_519;
+    const P3: u32 = 3_266_489_917;
+    const P4: u32 = 668_265_263;
+    const P5: u32 = 374_761_393;
+    fn lane(b: &[u8]) -> u32 {
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+    }
+    fn round(acc: u32, v: u32) -> u32 {
+        acc.wrapping_add(v.wrapping_mul(P2))
+            .rotate_left(13)
+            .wrapping_mul(P1)
+    }
+    let mut rest = input;
+    let mut h = if input.len() >= 16 {
+        let mut v = [
+            seed.wrapping_add(P1).wrapping_add(P2),
+            seed.wrapping_add(P2),
+            seed,
+            seed.wrapping_sub(P1),
+        ];
+        while rest.len() >= 16 {
+            for (i, acc) in v.iter_mut().enumerate() {
+                *acc = round(*acc, lane(&rest[4 * i..]));
+            }
+            rest = &rest[16..];
+        }
+        v[0].rotate_left(1)
+            .wrapping_add(v[1].rotate_left(7))
+            .wrapping_add(v[2].rotate_left(12))
+            .wrapping_add(v[3].rotate_left(18))
+    } else {
+        seed.wrapping_add(P5)
+    };
+    h = h.wrapping_add(input.len() as u32);
+    while rest.len() >= 4 {
+        h = h
+            .wrapping_add(lane(rest).wrapping_mul(P3))
+            .rotate_left(17)
+            .wrapping_mul(P4);
+        rest = &rest[4..];
+    }
+    for &b in rest {
+        h = h
+            .wrapping_add((b as u32).wrapping_mul(P5))
+            .rotate_left(11)
+            .wrapping_mul(P1);
+    }
+    h ^= h >> 15;
+    h = h.wrapping_mul(P2);
+    h ^= h >> 13;
+    h = h.wrapping_mul(P3);
+    h ^ (h >> 16)
+}
+
+/// Reads the zstd frame header to refuse, before any decoder allocates, a frame whose declared
+/// content size exceeds the limit or whose window is larger than both the limit and 8 MiB
+/// (ruzstd reserves the window up front).
+#[cfg(feature = "zstd")]
+fn zstd_precheck(frame: &[u8], limit: usize) -> Result<(), RecordErrorKind> {
+    const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+    if !frame.starts_with(&ZSTD_MAGIC) || frame.len() < 6 {
+        return Ok(()); // let the decoder name the problem
+    }
+    let fhd = frame[4];
+    let single_segment = fhd & 0x20 != 0;
+    let fcs_flag = fhd >> 6;
+    let dict_len = [0usize, 1, 2, 4][(fhd & 3) as usize];
+    let mut at = 5;
+    let mut window: u64 = 0;
+    if !single_segment {
+        let wd = frame[5];
+        let log = 10 + (wd >> 3) as u32;
+        let base = 1u64 << log;
+        window = base + (base / 8) * (wd & 7) as u64;
+        at += 1;
+    }
+    at += dict_len;
+    let fcs_len = match fcs_flag {
+        0 if single_segment => 1,
+        0 => 0,
+        1 => 2,
+        2 => 4,
+        _ => 8,
+    };
+    if fcs_len > 0 {
+        if let Some(b) = frame.get(at..at + fcs_len) {
+            let mut v = [0u8; 8];
+            v[..fcs_len].copy_from_slice(b);
+            let mut size = u64::from_le_bytes(v);
+            if fcs_len == 2 {
+                size += 256;
+            }
+            if size > limit as u64 {
+                return Err(RecordErrorKind::DecompressedTooLarge { limit });
+            }
+            if single_segment {
+                window = size;
+            }
+        }
+    }
+    if window > (limit as u64).max(8 << 20) {
+        return Err(RecordErrorKind::DecompressedTooLarge { limit });
+    }
+    Ok(())
+}
+
+#[cfg(feature = "zstd")]
+fn zstd_decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, RecordErrorKind> {
+    let codec = Compression::Zstd;
+    // A payload may hold several frames back to back (streaming writers flush per frame).
+    let mut rest = input;
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        zstd_precheck(rest, limit)?;
+        let room = limit - out.len();
+        let rest_before = rest.len();
+        let dec =
+            ruzstd::decoding::StreamingDecoder::new(&mut rest).map_err(|e| failed(codec, e))?;
+        dec.take(room as u64 + 1)
+            .read_to_end(&mut out)
+            .map_err(|e| failed(codec, e))?;
+        if out.len() > limit {
+            return Err(RecordErrorKind::DecompressedTooLarge { limit });
+        }
+        if rest.len() == rest_before {
+            return Err(failed(codec, "no progress"));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(feature = "lz4")]
+    #[test]
+    fn xxh32_known_answers() {
+        // Reference values of xxHash32 with seed 0.
+        assert_eq!(xxh32(b"", 0), 0x02cc_5d05);
+        assert_eq!(xxh32(b"a", 0), 0x550d_7456);
+        assert_eq!(xxh32(b"abc", 0), 0x32d1_53ff);
+        assert_eq!(
+            xxh32(b"Nobody inspects the spammish repetition", 0),
+            0xe229_3b2f
+        );
+    }
+}

@@ -1,0 +1,194 @@
+//! A private bounded cursor over a borrowed slice, tuned for the record hot path.
+
+use super::error::{RecordError, RecordErrorKind};
+
+/// Reads big-endian integers and Kafka varints off `buf`; every read is checked against the
+/// bytes left. `base` is added to positions in errors.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Cursor<'a> {
+    pub(crate) buf: &'a [u8],
+    pub(crate) pos: usize,
+    pub(crate) base: usize,
+}
+
+impl<'a> Cursor<'a> {
+    #[inline]
+    pub(crate) fn new(buf: &'a [u8], base: usize) -> Self {
+        Cursor { buf, pos: 0, base }
+    }
+
+    #[inline]
+    pub(crate) fn offset(&self) -> usize {
+        self.base + self.pos
+    }
+
+    #[inline]
+    pub(crate) fn remaining(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.pos >= self.buf.len()
+    }
+
+    #[cold]
+    pub(crate) fn err(&self, kind: RecordErrorKind) -> RecordError {
+        RecordError::new(kind, self.offset())
+    }
+
+    #[cold]
+    fn eof(&self, needed: usize) -> RecordError {
+        self.err(RecordErrorKind::Truncated {
+            needed,
+            remaining: self.remaining(),
+        })
+    }
+
+    #[inline]
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], RecordError> {
+        match self.buf.get(self.pos..self.pos + N) {
+            Some(s) => {
+                let mut a = [0u8; N];
+                a.copy_from_slice(s);
+                self.pos += N;
+                Ok(a)
+            }
+            None => Err(self.eof(N)),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn i8(&mut self) -> Result<i8, RecordError> {
+        Ok(i8::from_be_bytes(self.array()?))
+    }
+
+    #[inline]
+    pub(crate) fn i32(&mut self) -> Result<i32, RecordError> {
+        Ok(i32::from_be_bytes(self.array()?))
+    }
+
+    #[inline]
+    pub(crate) fn u32(&mut self) -> Result<u32, RecordError> {
+        Ok(u32::from_be_bytes(self.array()?))
+    }
+
+    #[inline]
+    pub(crate) fn i64(&mut self) -> Result<i64, RecordError> {
+        Ok(i64::from_be_bytes(self.array()?))
+    }
+
+    /// Takes `n` bytes.
+    #[inline]
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], RecordError> {
+        match self.buf.get(self.pos..self.pos.wrapping_add(n)) {
+            Some(s) if n <= self.remaining() => {
+                self.pos += n;
+                Ok(s)
+            }
+            _ => Err(self.eof(n)),
+        }
+    }
+
+    #[inline]
+    fn uvarint(&mut self, max: usize) -> Result<u64, RecordError> {
+        let rest = &self.buf[self.pos.min(self.buf.len())..];
+        if let Some(&b) = rest.first() {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(b as u64);
+            }
+        }
+        match crate::varint::read_u64(rest, max) {
+            Ok((v, n)) => {
+                self.pos += n;
+                Ok(v)
+            }
+            Err(crate::error::DecodeErrorKind::UnexpectedEof { needed, remaining }) => {
+                Err(self.err(RecordErrorKind::Truncated { needed, remaining }))
+            }
+            Err(_) => Err(self.err(RecordErrorKind::InvalidVarint)),
+        }
+    }
+
+    /// A zig-zag varint (32-bit).
+    #[inline]
+    pub(crate) fn varint(&mut self) -> Result<i32, RecordError> {
+        let at = self.pos;
+        let u = self.uvarint(5)?;
+        if u > u32::MAX as u64 {
+            self.pos = at;
+            return Err(self.err(RecordErrorKind::InvalidVarint));
+        }
+        let u = u as u32;
+        Ok(((u >> 1) as i32) ^ -((u & 1) as i32))
+    }
+
+    /// A zig-zag varlong (64-bit).
+    #[inline]
+    pub(crate) fn varlong(&mut self) -> Result<i64, RecordError> {
+        let u = self.uvarint(10)?;
+        Ok(((u >> 1) as i64) ^ -((u & 1) as i64))
+    }
+
+    /// A varint length prefix: `Ok(None)` for -1, error for other negatives or lengths past the
+    /// end; then the bytes.
+    #[inline]
+    pub(crate) fn varint_bytes(
+        &mut self,
+        field: &'static str,
+    ) -> Result<Option<&'a [u8]>, RecordError> {
+        let at = self.pos;
+        let n = self.varint()?;
+        if n < 0 {
+            if n == -1 {
+                return Ok(None);
+            }
+            return Err(self.invalid_length_at(at, field, n as i64, self.remaining()));
+        }
+        let n = n as usize;
+        if n > self.remaining() {
+            return Err(self.invalid_length_at(at, field, n as i64, self.remaining()));
+        }
+        let s = &self.buf[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(Some(s))
+    }
+
+    /// An `int32` length prefix (legacy messages): -1 is null.
+    #[inline]
+    pub(crate) fn i32_bytes(
+        &mut self,
+        field: &'static str,
+    ) -> Result<Option<&'a [u8]>, RecordError> {
+        let at = self.pos;
+        let n = self.i32()?;
+        if n == -1 {
+            return Ok(None);
+        }
+        if n < 0 || n as usize > self.remaining() {
+            return Err(self.invalid_length_at(at, field, n as i64, self.remaining()));
+        }
+        self.take(n as usize).map(Some)
+    }
+
+    /// An invalid-length error for a prefix that started at position `at` and was followed by
+    /// `remaining` bytes.
+    #[cold]
+    pub(crate) fn invalid_length_at(
+        &self,
+        at: usize,
+        field: &'static str,
+        length: i64,
+        remaining: usize,
+    ) -> RecordError {
+        RecordError::new(
+            RecordErrorKind::InvalidLength {
+                field,
+                length,
+                remaining,
+            },
+            self.base + at,
+        )
+    }
+}
