@@ -262,6 +262,21 @@ impl<'a> RecordBatch<'a> {
         at: usize,
         options: &RecordOptions,
     ) -> Result<Self, RecordError> {
+        if let Some(h) = buf.first_chunk::<LOG_OVERHEAD>() {
+            let len = i32::from_be_bytes([h[8], h[9], h[10], h[11]]);
+            if len < MIN_BATCH_LENGTH {
+                let base = i64::from_be_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]);
+                return Err(RecordError::new(
+                    RecordErrorKind::InvalidLength {
+                        field: "batchLength",
+                        length: len as i64,
+                        remaining: buf.len() - LOG_OVERHEAD,
+                    },
+                    at + 8,
+                )
+                .in_batch(base));
+            }
+        }
         let Some(head) = buf.first_chunk::<BATCH_HEADER_LEN>() else {
             return Err(RecordError::new(
                 RecordErrorKind::Truncated {
@@ -640,5 +655,14 @@ impl<'a> RecordsPayload<'a> {
             PayloadData::Borrowed(s) => self.batch.records_in(s, self.batch.at + BATCH_HEADER_LEN),
             PayloadData::Owned(b) => self.batch.records_in(b, 0),
         }
+    }
+}
+
+impl<'p> IntoIterator for &'p RecordsPayload<'_> {
+    type Item = Result<super::record::Record<'p>, RecordError>;
+    type IntoIter = Records<'p>;
+
+    fn into_iter(self) -> Records<'p> {
+        self.records()
     }
 }

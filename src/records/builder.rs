@@ -128,7 +128,10 @@ impl RecordBatchBuilder {
     /// last offset delta, attributes, producer fields...), except `batch_length`, `crc` and
     /// `records_count`, which are computed. With the records of a parsed batch pushed through
     /// [`push_record`](Self::push_record), an uncompressed batch is rebuilt byte for byte,
-    /// compacted ones (KAFKA-5443) included.
+    /// compacted ones (KAFKA-5443) included. (A compressed batch would be recompressed, which
+    /// need not reproduce the original bytes; to pass one through untouched, write
+    /// [`RecordBatch::raw`](super::RecordBatch::raw), or [`BatchHeader::encode`] with its
+    /// [`records_payload`](super::RecordBatch::records_payload).)
     pub fn from_header(header: &BatchHeader) -> Self {
         let mut b = Self::new(header.base_offset);
         b.header = *header;
@@ -176,18 +179,30 @@ impl RecordBatchBuilder {
         self
     }
 
-    /// Sets the base timestamp (by default the first record's timestamp). Must be set before
-    /// the first record is pushed.
+    /// Sets the base timestamp (by default the first record's timestamp). Records already
+    /// pushed carry deltas from the old one, so setting it after them is refused by
+    /// [`build`](Self::build) with [`BuilderMisuse`](RecordErrorKind::BuilderMisuse).
     pub fn base_timestamp(mut self, ts: i64) -> Self {
-        self.base_timestamp = Some(ts);
+        self.set_base_timestamp(ts);
         self
     }
 
-    /// Sets the delete horizon (KIP-534): the flag, and the base timestamp to `horizon`.
+    /// Sets the delete horizon (KIP-534): the flag, and the base timestamp to `horizon` (so,
+    /// like [`base_timestamp`](Self::base_timestamp), before any record is pushed).
     pub fn delete_horizon(mut self, horizon: i64) -> Self {
         self.header.attributes = self.header.attributes.with_delete_horizon(true);
-        self.base_timestamp = Some(horizon);
+        self.set_base_timestamp(horizon);
         self
+    }
+
+    fn set_base_timestamp(&mut self, ts: i64) {
+        if self.count > 0 && self.base_timestamp != Some(ts) && self.error.is_none() {
+            self.error = Some(RecordError::new(
+                RecordErrorKind::BuilderMisuse("base timestamp set after records were pushed"),
+                0,
+            ));
+        }
+        self.base_timestamp = Some(ts);
     }
 
     /// Overrides the computed `maxTimestamp` (e.g. the broker's append time for
@@ -240,36 +255,58 @@ impl RecordBatchBuilder {
 
     /// Appends a record. Errors (a field over 2 GiB) are reported by [`build`](Self::build).
     pub fn push(&mut self, r: NewRecord<'_>) -> &mut Self {
+        self.append(
+            r.timestamp,
+            r.key,
+            r.value,
+            &r.headers,
+            r.offset_delta,
+            r.attributes,
+        )
+    }
+
+    /// Appends a record from its parts, without building a [`NewRecord`] (no allocation besides
+    /// the batch buffer's growth). `offset_delta` defaults to one more than the previous
+    /// record's.
+    pub fn append(
+        &mut self,
+        timestamp: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header<'_>],
+        offset_delta: Option<i32>,
+        attributes: i8,
+    ) -> &mut Self {
         if self.count == i32::MAX {
             self.fail("recordsCount", self.count as usize + 1);
             return self;
         }
-        let base_ts = *self.base_timestamp.get_or_insert(r.timestamp);
-        let ts_delta = r.timestamp.wrapping_sub(base_ts);
-        let offset_delta = r.offset_delta.unwrap_or(self.next_delta);
+        let base_ts = *self.base_timestamp.get_or_insert(timestamp);
+        let ts_delta = timestamp.wrapping_sub(base_ts);
+        let offset_delta = offset_delta.unwrap_or(self.next_delta);
+        // Any one field over i32::MAX makes the record too large; checking the sum first keeps
+        // the per-field lengths below honest.
+        let mut raw = key.map_or(0, <[u8]>::len) + value.map_or(0, <[u8]>::len);
+        for h in headers {
+            raw = raw
+                .saturating_add(h.key.len())
+                .saturating_add(h.value.map_or(0, <[u8]>::len));
+        }
+        if raw > i32::MAX as usize / 2 || headers.len() > i32::MAX as usize / 2 {
+            self.fail("record", raw);
+            return self;
+        }
         let bytes_len = |b: Option<&[u8]>| match b {
             None => 1,
             Some(b) => varint::len_i32(b.len() as i32) + b.len(),
         };
-        for (name, b) in [("key", r.key), ("value", r.value)]
-            .into_iter()
-            .chain(r.headers.iter().map(|h| ("header", Some(h.key))))
-            .chain(r.headers.iter().map(|h| ("header", h.value)))
-        {
-            if let Some(b) = b {
-                if b.len() > i32::MAX as usize {
-                    self.fail(name, b.len());
-                    return self;
-                }
-            }
-        }
         let mut body = 1
             + varint::len_i64(ts_delta)
             + varint::len_i32(offset_delta)
-            + bytes_len(r.key)
-            + bytes_len(r.value)
-            + varint::len_i32(r.headers.len() as i32);
-        for h in &r.headers {
+            + bytes_len(key)
+            + bytes_len(value)
+            + varint::len_i32(headers.len() as i32);
+        for h in headers {
             body += bytes_len(Some(h.key)) + bytes_len(h.value);
         }
         if body > i32::MAX as usize {
@@ -279,17 +316,17 @@ impl RecordBatchBuilder {
         let buf = &mut self.records;
         buf.reserve(body + 5);
         varint::put_i32(buf, body as i32);
-        buf.put_i8(r.attributes);
+        buf.put_i8(attributes);
         varint::put_i64(buf, ts_delta);
         varint::put_i32(buf, offset_delta);
-        put_varint_bytes(buf, r.key);
-        put_varint_bytes(buf, r.value);
-        varint::put_i32(buf, r.headers.len() as i32);
-        for h in &r.headers {
+        put_varint_bytes(buf, key);
+        put_varint_bytes(buf, value);
+        varint::put_i32(buf, headers.len() as i32);
+        for h in headers {
             put_varint_bytes(buf, Some(h.key));
             put_varint_bytes(buf, h.value);
         }
-        self.note(offset_delta, r.timestamp);
+        self.note(offset_delta, timestamp);
         self
     }
 

@@ -244,24 +244,50 @@ fn lz4_descriptor_len(frame: &[u8]) -> Option<usize> {
 
 #[cfg(feature = "lz4")]
 fn lz4_decompress(input: &[u8], magic: i8, limit: usize) -> Result<Vec<u8>, RecordErrorKind> {
+    use lz4_flex::frame::FrameDecoder;
     let codec = Compression::Lz4;
-    if magic == 0 {
-        if let Some(n) = lz4_descriptor_len(input) {
-            let hc_at = 4 + n;
-            let stored = input[hc_at];
-            let correct = (xxh32(&input[4..hc_at], 0) >> 8) as u8;
-            let broken = (xxh32(&input[..hc_at], 0) >> 8) as u8;
-            if stored != correct && stored == broken {
-                // Pre-KIP-57 header checksum: feed the decoder a corrected header.
-                let mut head = [0u8; 4 + 14 + 1];
-                head[..hc_at].copy_from_slice(&input[..hc_at]);
-                head[hc_at] = correct;
-                let reader = (&head[..=hc_at]).chain(&input[hc_at + 1..]);
-                return read_bounded(codec, lz4_flex::frame::FrameDecoder::new(reader), limit);
-            }
+    // A payload may hold several frames back to back; each is decoded in turn, so trailing
+    // bytes are never silently ignored.
+    let mut rest = input;
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        let before = rest.len();
+        let room = (limit - out.len()) as u64 + 1;
+        let broken_hc = if magic == 0 {
+            lz4_descriptor_len(rest).and_then(|n| {
+                let hc_at = 4 + n;
+                let correct = (xxh32(&rest[4..hc_at], 0) >> 8) as u8;
+                let broken = (xxh32(&rest[..hc_at], 0) >> 8) as u8;
+                (rest[hc_at] != correct && rest[hc_at] == broken).then_some((hc_at, correct))
+            })
+        } else {
+            None
+        };
+        if let Some((hc_at, correct)) = broken_hc {
+            // Pre-KIP-57 header checksum: feed the decoder a corrected header.
+            let mut head = [0u8; 4 + 14 + 1];
+            head[..hc_at].copy_from_slice(&rest[..hc_at]);
+            head[hc_at] = correct;
+            let mut tail = &rest[hc_at + 1..];
+            FrameDecoder::new((&head[..=hc_at]).chain(&mut tail))
+                .take(room)
+                .read_to_end(&mut out)
+                .map_err(|e| failed(codec, e))?;
+            rest = tail;
+        } else {
+            FrameDecoder::new(&mut rest)
+                .take(room)
+                .read_to_end(&mut out)
+                .map_err(|e| failed(codec, e))?;
+        }
+        if out.len() > limit {
+            return Err(RecordErrorKind::DecompressedTooLarge { limit });
+        }
+        if rest.len() == before {
+            return Err(failed(codec, "no progress"));
         }
     }
-    read_bounded(codec, lz4_flex::frame::FrameDecoder::new(input), limit)
+    Ok(out)
 }
 
 #[cfg(feature = "lz4")]
@@ -433,5 +459,39 @@ mod tests {
             xxh32(b"Nobody inspects the spammish repetition", 0),
             0xe229_3b2f
         );
+    }
+
+    #[test]
+    fn disabled_codecs_are_a_named_error() {
+        let opts = RecordOptions::default();
+        for c in [
+            Compression::Gzip,
+            Compression::Snappy,
+            Compression::Lz4,
+            Compression::Zstd,
+        ] {
+            if !c.is_enabled() {
+                assert_eq!(
+                    decompress(c, b"x", 2, &opts),
+                    Err(RecordErrorKind::CodecDisabled(c))
+                );
+                assert_eq!(compress(c, b"x", 2), Err(RecordErrorKind::CodecDisabled(c)));
+            }
+        }
+    }
+
+    #[cfg(all(feature = "gzip", feature = "zstd", feature = "lz4"))]
+    #[test]
+    fn concatenated_frames_and_members_decode_whole() {
+        let opts = RecordOptions::default();
+        for c in [Compression::Gzip, Compression::Zstd, Compression::Lz4] {
+            let mut two = compress(c, b"first half, ", 2).unwrap();
+            two.extend_from_slice(&compress(c, b"second half", 2).unwrap());
+            assert_eq!(
+                decompress(c, &two, 2, &opts).unwrap(),
+                b"first half, second half",
+                "{c:?}"
+            );
+        }
     }
 }

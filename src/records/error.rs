@@ -82,6 +82,8 @@ pub enum RecordErrorKind {
     CompressedPayload(Compression),
     /// A control record's key or value did not have the expected layout.
     InvalidControlRecord,
+    /// A builder was used out of order (e.g. its base timestamp set after records were added).
+    BuilderMisuse(&'static str),
     /// When encoding: a value too large for its length prefix, or too many records.
     TooLarge {
         /// Which field.
@@ -177,6 +179,7 @@ impl fmt::Display for RecordErrorKind {
             NestingTooDeep => f.write_str("compressed message nested inside a compressed message"),
             CompressedPayload(c) => write!(f, "batch is {c:?}-compressed: decompress it first"),
             InvalidControlRecord => f.write_str("invalid control record"),
+            BuilderMisuse(what) => write!(f, "builder misuse: {what}"),
             TooLarge { field, size } => write!(f, "{field} too large to encode ({size})"),
         }
     }

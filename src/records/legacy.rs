@@ -364,3 +364,12 @@ impl<'b> Iterator for LegacyMessagesIter<'b> {
         Some(r)
     }
 }
+
+impl<'p> IntoIterator for &'p LegacyMessages<'_> {
+    type Item = Result<LegacyMessage<'p>, RecordError>;
+    type IntoIter = LegacyMessagesIter<'p>;
+
+    fn into_iter(self) -> LegacyMessagesIter<'p> {
+        self.iter()
+    }
+}

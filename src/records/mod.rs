@@ -10,6 +10,21 @@
 //! cut short by the fetch size limit; that tail is reported as [`Entry::Partial`], not as an
 //! error and not silently dropped.
 //!
+//! Entry points:
+//! - [`entries`]: the entries of a records field, lazily; uncompressed v2 batches are walked
+//!   with [`RecordBatch::records`] (no allocation, keys/values/headers borrowed), any batch with
+//!   [`RecordBatch::payload`] (decompresses within [`RecordOptions::max_decompressed_size`]).
+//! - [`for_each_record`]: every record of a records field, whatever its format, in one call;
+//!   returns the partial tail if any. This is all a Fetch consumer loop (or a
+//!   `kafka-inspect records` printer) needs from a partition's `records` bytes.
+//! - [`read_committed`]: the entries a `read_committed` consumer may see, given the partition's
+//!   aborted transactions.
+//! - [`RecordBatchBuilder`] / [`LegacyMessageSetBuilder`]: one batch (or message set) per call.
+//! - [`compression`]: the codecs, usable on their own.
+//!
+//! Errors are [`RecordError`]s: a [`RecordErrorKind`] to match on, the byte offset, and the
+//! base offset of the batch where known. Nothing here panics on received bytes.
+//!
 //! ```
 //! use kafka_codec::records::{entries, Entry, NewRecord, RecordBatchBuilder, RecordOptions};
 //!
@@ -71,6 +86,7 @@ pub use record::{Header, Headers, Record, Records};
 
 /// A compression codec, as the low three bits of batch or message attributes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 #[repr(u8)]
 pub enum Compression {
     /// No compression (0).
@@ -126,8 +142,16 @@ pub enum TimestampType {
     LogAppendTime,
 }
 
-/// Options for reading records.
+/// Options for reading records. Fields may be added, so build it from
+/// [`default`](Default::default) and the `with_*` setters.
+///
+/// ```
+/// use kafka_codec::records::RecordOptions;
+/// let trusted = RecordOptions::default().with_verify_crc(false).with_max_decompressed_size(8 << 20);
+/// assert!(!trusted.verify_crc);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RecordOptions {
     /// Verify checksums (CRC-32C of v2 batches, CRC-32 of legacy messages). On by default; off
     /// skips the check for speed when the bytes are already trusted.
@@ -136,6 +160,20 @@ pub struct RecordOptions {
     /// Decompression stops at the limit with
     /// [`DecompressedTooLarge`](RecordErrorKind::DecompressedTooLarge).
     pub max_decompressed_size: usize,
+}
+
+impl RecordOptions {
+    /// These options with checksum verification on or off.
+    pub const fn with_verify_crc(mut self, on: bool) -> Self {
+        self.verify_crc = on;
+        self
+    }
+
+    /// These options with another decompression limit.
+    pub const fn with_max_decompressed_size(mut self, limit: usize) -> Self {
+        self.max_decompressed_size = limit;
+        self
+    }
 }
 
 impl Default for RecordOptions {
@@ -171,7 +209,7 @@ pub fn slice_of(owner: &Bytes, part: &[u8]) -> Option<Bytes> {
 }
 
 /// One entry of a records field.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub enum Entry<'a> {
     /// A complete v2 record batch (magic 2).
     Batch(RecordBatch<'a>),
@@ -258,7 +296,19 @@ impl<'a> Entries<'a> {
             return Ok(partial(Some(full)));
         }
         let entry = &rest[..full];
-        match entry[16] as i8 {
+        let magic = entry[16] as i8;
+        if magic == 2 && size < MIN_BATCH_LENGTH {
+            return Err(RecordError::new(
+                RecordErrorKind::InvalidLength {
+                    field: "batchLength",
+                    length: size as i64,
+                    remaining: rest.len() - LOG_OVERHEAD,
+                },
+                at + 8,
+            )
+            .in_batch(base_offset));
+        }
+        match magic {
             2 => RecordBatch::parse_at(entry, at, &self.options).map(Entry::Batch),
             0 | 1 => LegacyMessage::parse_at(entry, at, &self.options).map(Entry::Legacy),
             m => {
@@ -285,4 +335,93 @@ impl<'a> Iterator for Entries<'a> {
         }
         Some(r)
     }
+}
+
+/// One record of any format, as [`for_each_record`] hands it out.
+#[derive(Clone, Debug)]
+pub struct LogicalRecord<'b> {
+    /// Absolute offset.
+    pub offset: i64,
+    /// Absolute timestamp (`None` for magic 0, which has none).
+    pub timestamp: Option<i64>,
+    /// Timestamp type (`None` for magic 0).
+    pub timestamp_type: Option<TimestampType>,
+    /// Key (`None` when null).
+    pub key: Option<&'b [u8]>,
+    /// Value (`None` when null).
+    pub value: Option<&'b [u8]>,
+    /// Headers in wire order (always empty for magic 0 and 1).
+    pub headers: Headers<'b>,
+    /// Whether the record is a control record (a transaction marker or KRaft control record).
+    pub is_control: bool,
+    /// Format of the entry it came from (0, 1 or 2).
+    pub magic: i8,
+}
+
+/// Calls `f` for every record of a records field, in order, whatever its format: v2 batches
+/// (decompressed if needed), legacy messages and the inner messages of legacy wrappers. Records
+/// of uncompressed data are borrowed from `records`; those of compressed data from a buffer
+/// that lives for the call. Returns the truncated tail, if the field ends with one.
+///
+/// ```
+/// use kafka_codec::records::{for_each_record, NewRecord, RecordBatchBuilder, RecordOptions};
+///
+/// let mut b = RecordBatchBuilder::new(7);
+/// b.push(NewRecord::new(1).key(b"k").value(b"v").header(b"h", b"x"));
+/// let wire = b.build().unwrap();
+/// let mut seen = Vec::new();
+/// let tail = for_each_record(&wire, &RecordOptions::default(), |r| {
+///     seen.push((r.offset, r.value.map(<[u8]>::to_vec), r.headers.count()));
+/// })
+/// .unwrap();
+/// assert_eq!(seen, [(7, Some(b"v".to_vec()), 1)]);
+/// assert!(tail.is_none());
+/// ```
+pub fn for_each_record<'a, F>(
+    records: &'a [u8],
+    options: &RecordOptions,
+    mut f: F,
+) -> Result<Option<PartialEntry<'a>>, RecordError>
+where
+    F: FnMut(LogicalRecord<'_>),
+{
+    for entry in entries(records, options) {
+        match entry? {
+            Entry::Batch(batch) => {
+                let payload = batch.payload(options)?;
+                let tt = Some(batch.timestamp_type());
+                for r in payload.records() {
+                    let r = r?;
+                    f(LogicalRecord {
+                        offset: r.offset(),
+                        timestamp: Some(r.timestamp()),
+                        timestamp_type: tt,
+                        key: r.key(),
+                        value: r.value(),
+                        headers: r.headers(),
+                        is_control: batch.is_control(),
+                        magic: 2,
+                    });
+                }
+            }
+            Entry::Legacy(msg) => {
+                let wrapper_tt = msg.timestamp_type();
+                for m in msg.messages(options)?.iter() {
+                    let m = m?;
+                    f(LogicalRecord {
+                        offset: m.offset(),
+                        timestamp: m.timestamp(),
+                        timestamp_type: wrapper_tt,
+                        key: m.key(),
+                        value: m.value(),
+                        headers: Headers::empty(),
+                        is_control: false,
+                        magic: m.magic(),
+                    });
+                }
+            }
+            Entry::Partial(p) => return Ok(Some(p)),
+        }
+    }
+    Ok(None)
 }

@@ -131,6 +131,16 @@ pub struct Headers<'a> {
     left: u32,
 }
 
+impl Headers<'_> {
+    /// No headers (legacy messages have none).
+    pub fn empty() -> Self {
+        Headers {
+            cur: Cursor::new(&[], 0),
+            left: 0,
+        }
+    }
+}
+
 impl<'a> Iterator for Headers<'a> {
     type Item = Header<'a>;
 

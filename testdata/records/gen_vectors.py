@@ -6,8 +6,8 @@ message layouts), with CRC-32C and xxHash32 implemented from their definitions, 
 zlib, gzip from Python's gzip module, and zstd / lz4 payloads from the reference command-line
 tools (`zstd`, `lz4`). Snappy blocks are written by hand (literal-only blocks).
 
-Run: python3 testdata/records/gen_vectors.py > tests/records_kat_vectors.rs.txt
-(the output is pasted into tests/records_kat.rs)
+Run: python3 testdata/records/gen_vectors.py
+It prints Rust `const` lines, which are pasted at the top of tests/records_kat.rs.
 """
 import gzip, struct, subprocess, zlib
 
