@@ -79,10 +79,7 @@ fn floor_walk(partitions: &[Bytes], crc: bool) -> u64 {
 
 fn uncompressed(c: &mut Criterion) {
     let crc = RecordOptions::default();
-    let no_crc = RecordOptions {
-        verify_crc: false,
-        ..RecordOptions::default()
-    };
+    let no_crc = RecordOptions::default().with_verify_crc(false);
     for (version, value_len) in [
         (18, 100),
         (18, 1024),
