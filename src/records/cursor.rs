@@ -90,15 +90,29 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    #[inline]
+    /// Record fields are mostly one- or two-byte varints (lengths up to 8191, deltas); those are
+    /// read inline, anything longer (or malformed) by [`uvarint_slow`](Self::uvarint_slow).
+    #[inline(always)]
     fn uvarint(&mut self, max: usize) -> Result<u64, RecordError> {
-        let rest = &self.buf[self.pos.min(self.buf.len())..];
-        if let Some(&b) = rest.first() {
+        if let Some(&b) = self.buf.get(self.pos) {
             if b < 0x80 {
                 self.pos += 1;
                 return Ok(b as u64);
             }
+            // A zero second group would be non-canonical: left to the slow path to refuse.
+            if let Some(&c) = self.buf.get(self.pos + 1) {
+                if c.wrapping_sub(1) < 0x7f {
+                    self.pos += 2;
+                    return Ok((b & 0x7f) as u64 | (c as u64) << 7);
+                }
+            }
         }
+        self.uvarint_slow(max)
+    }
+
+    #[inline(never)]
+    fn uvarint_slow(&mut self, max: usize) -> Result<u64, RecordError> {
+        let rest = &self.buf[self.pos.min(self.buf.len())..];
         match crate::varint::read_u64(rest, max) {
             Ok((v, n)) => {
                 self.pos += n;
@@ -112,7 +126,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A zig-zag varint (32-bit).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn varint(&mut self) -> Result<i32, RecordError> {
         let at = self.pos;
         let u = self.uvarint(5)?;
@@ -125,7 +139,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A zig-zag varlong (64-bit).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn varlong(&mut self) -> Result<i64, RecordError> {
         let u = self.uvarint(10)?;
         Ok(((u >> 1) as i64) ^ -((u & 1) as i64))
@@ -133,7 +147,7 @@ impl<'a> Cursor<'a> {
 
     /// A varint length prefix: `Ok(None)` for -1, error for other negatives or lengths past the
     /// end; then the bytes.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn varint_bytes(
         &mut self,
         field: &'static str,
@@ -190,5 +204,40 @@ impl<'a> Cursor<'a> {
             },
             self.base + at,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cursor;
+
+    #[test]
+    fn two_byte_fast_path_agrees_with_the_strict_reader() {
+        for v in [
+            0i32,
+            1,
+            -1,
+            63,
+            -64,
+            64,
+            100,
+            -100,
+            4095,
+            4096,
+            -4097,
+            8191,
+            1 << 20,
+            i32::MIN,
+        ] {
+            let mut buf = Vec::new();
+            crate::varint::put_i32(&mut buf, v);
+            let mut c = Cursor::new(&buf, 0);
+            assert_eq!(c.varint().unwrap(), v);
+            assert!(c.is_empty());
+        }
+        // A zero last group is non-canonical, whatever the length; a lone continuation is short.
+        for bad in [&[0x80u8, 0x00][..], &[0x81, 0x80, 0x00], &[0xff]] {
+            assert!(Cursor::new(bad, 0).varint().is_err(), "{bad:?}");
+        }
     }
 }
