@@ -394,6 +394,8 @@ struct ManifestRow<'a> {
 struct Pending {
     seq: u32,
     info: RequestInfo,
+    /// False for Produce with acks=0.
+    expects_response: bool,
 }
 
 /// Counts kept per connection, reported when it closes.
@@ -478,10 +480,13 @@ impl Connection {
             file: &file,
             note: &note,
         })?;
-        if no_response {
-            return Ok(());
-        }
-        let pending = Pending { seq, info };
+        // acks=0 requests stay listed: librdkafka's mock cluster answers them anyway, and
+        // such a response must still be paired (and noted) rather than left orphaned.
+        let pending = Pending {
+            seq,
+            info,
+            expects_response: !no_response,
+        };
         if let Some(i) = self
             .orphans
             .iter()
@@ -504,7 +509,13 @@ impl Connection {
         {
             Some(i) => {
                 let p = self.pending.remove(i).expect("index from position");
-                let note = if i == 0 { "" } else { "out of order" };
+                let note = if !p.expects_response {
+                    "response to an acks=0 Produce (peer quirk)"
+                } else if self.pending.iter().take(i).any(|q| q.expects_response) {
+                    "out of order"
+                } else {
+                    ""
+                };
                 self.write_response(&p, &frame, note)
             }
             None => {
@@ -540,6 +551,9 @@ impl Connection {
     /// for, and reports bytes that never formed a complete frame.
     pub fn close(mut self) -> io::Result<ConnStats> {
         for p in std::mem::take(&mut self.pending) {
+            if !p.expects_response {
+                continue;
+            }
             self.stats.unanswered += 1;
             let file = format!(
                 "{:04}-{}-v{}.req.bin",

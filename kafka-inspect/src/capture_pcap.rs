@@ -95,6 +95,9 @@ type FourTuple = (IpAddr, u16, IpAddr, u16);
 #[derive(Default)]
 struct Conn {
     first_ts: u64,
+    /// Whether the client's SYN is in the capture. A connection already open when the capture
+    /// started is skipped: its bytes start mid-stream and cannot be cut into frames safely.
+    saw_syn: bool,
     requests: Flow,
     responses: Flow,
 }
@@ -218,7 +221,8 @@ fn read_capture(opts: &Options) -> Result<Vec<(ConnKey, Conn)>, String> {
             continue;
         };
         let gen = generation.entry(tuple).or_insert((0, None));
-        if dir == Direction::Request && tcp.syn {
+        let client_syn = dir == Direction::Request && tcp.syn;
+        if client_syn {
             match gen.1 {
                 Some(isn) if isn != tcp.seq => {
                     gen.0 += 1;
@@ -242,6 +246,7 @@ fn read_capture(opts: &Options) -> Result<Vec<(ConnKey, Conn)>, String> {
         if tcp.syn {
             flow.base = Some(tcp.seq.wrapping_add(1));
         }
+        conn.saw_syn |= client_syn;
         if !tcp.payload.is_empty() {
             flow.segments.push(Segment {
                 seq: tcp.seq,
@@ -329,6 +334,11 @@ fn run(opts: &Options) -> Result<(), String> {
     let mut recs = Vec::new();
     for (i, (key, conn)) in conns.iter().enumerate() {
         let peer = format!("{}:{}->{}:{}", key.0, key.1, key.2, key.3);
+        if !conn.saw_syn {
+            eprintln!("pcap-frames: {peer}: opened before the capture started; skipped");
+            recs.push(None);
+            continue;
+        }
         recs.push(Some(recorder.connection(&peer)));
         for (order, flow) in [(0u8, &conn.requests), (1u8, &conn.responses)] {
             let stream = reassemble(flow);
@@ -349,7 +359,9 @@ fn run(opts: &Options) -> Result<(), String> {
     events.sort_by_key(|e| (e.0, e.1, e.2, e.3));
     let mut frames = 0usize;
     for (_, i, order, _, bytes) in events {
-        let conn = recs[i].as_mut().expect("connection open until the end");
+        let Some(conn) = recs[i].as_mut() else {
+            continue;
+        };
         let r = if order == 0 {
             conn.request_frame(&bytes)
         } else {
