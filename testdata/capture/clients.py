@@ -152,11 +152,17 @@ def ck_main(fallback):
                     raise
             expected["topics"].append({"name": t, "partitions": 2})
 
-    if not fallback:
+    # Tansu closes the connection on Produce v0-2, all the 0.9 fallback can send: consume what
+    # confluent-kafka produced on this broker before instead.
+    consume_only = fallback and BROKER == "tansu"
+    if consume_only:
+        topic = "ck-orders"
+        expected["topics"].append({"name": topic, "partitions": 2, "note": "produced by confluent-kafka in ../confluent-kafka-*/"})
+    elif not fallback:
         step("create_topics", create_topics)
     else:
-        # The 0.9 protocol has no CreateTopics: topics come from auto-creation or exist.
-        expected["topics"].append({"name": topic, "partitions": 2, "note": "auto-created or pre-existing"})
+        # The 0.9 protocol has no CreateTopics: the topic is auto-created by the broker.
+        expected["topics"].append({"name": topic, "partitions": None, "note": "auto-created"})
 
     def produce(codec, recs, acks="all"):
         p = Producer(dict(base, **{"compression.type": codec, "linger.ms": 20, "acks": acks}))
@@ -173,11 +179,12 @@ def ck_main(fallback):
                 r["headers"] = []
         note_produced(topic, recs, codec, "confluent-kafka", acks=acks)
 
-    for codec in codecs:
+    for codec in codecs if not consume_only else []:
         big = codec in ("none", "lz4") and not fallback
         step(f"produce_{codec}", produce, codec, records(f"{tag}-{codec}", 6, big=big))
-    step("produce_acks0", produce, "none", records(f"{tag}-acks0", 2, headers=False), "0")
-    step("produce_acks1", produce, "none", records(f"{tag}-acks1", 2, headers=False), "1")
+    if not consume_only:
+        step("produce_acks0", produce, "none", records(f"{tag}-acks0", 2, headers=False), "0")
+        step("produce_acks1", produce, "none", records(f"{tag}-acks1", 2, headers=False), "1")
 
     def group(gid, n, strategy, leave_one=True):
         expected["groups"].append({"group": gid, "members": n, "strategy": strategy, "topic": topic})
@@ -224,7 +231,7 @@ def ck_main(fallback):
         threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
         for t in threads:
             t.start()
-        wait_until(lambda: sum(len(a) for a in assigned) >= 2 and sum(consumed) > 0, 40)
+        wait_until(lambda: sum(len(a) for a in assigned) >= 2 and sum(consumed) > 0, 30)
         time.sleep(4)  # let heartbeats flow
         if leave_one and n > 1:
             closed[n - 1] = True
@@ -482,13 +489,19 @@ def kp_main(version):
             codecs = [c for c in codecs if c != "zstd"]  # zstd needs Produce v7 (Kafka 2.1)
 
         def produce(codec, recs):
-            p = KafkaProducer(**base, compression_type=None if codec == "none" else codec, linger_ms=20, acks="all")
+            # Idempotence only where kafka-python picks versions itself: pinned to an old
+            # version it sent InitProducerId and then no Produce at all to Tansu.
+            extra = {} if version is None else {"enable_idempotence": False}
+            p = KafkaProducer(**base, **extra, compression_type=None if codec == "none" else codec, linger_ms=20, acks="all")
+            futs = []
             for r in recs:
                 hdrs = r["headers"] if not old else None
                 if old:
                     r["headers"] = []
-                p.send(topic, value=r["value"], key=r["key"], partition=r["partition"], timestamp_ms=r["ts"], headers=hdrs)
+                futs.append(p.send(topic, value=r["value"], key=r["key"], partition=r["partition"], timestamp_ms=r["ts"], headers=hdrs))
             p.flush(20)
+            for f in futs:
+                f.get(timeout=10)
             p.close(5)
             note_produced(topic, recs, codec, "kafka-python")
 
@@ -533,12 +546,12 @@ def kp_main(version):
         threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
         for t in threads:
             t.start()
-        wait_until(lambda: sum(consumed) > 0, 40)
-        time.sleep(4)
+        wait_until(lambda: sum(consumed) > 0, 25)
+        time.sleep(3)
         done[n - 1] = True
         threads[n - 1].join(5)
         cons[n - 1].close()  # LeaveGroup: a rebalance follows
-        time.sleep(6)
+        time.sleep(5)
         stop.set()
         for t in threads[: n - 1]:
             t.join(5)
@@ -599,22 +612,40 @@ def kp_main(version):
 
     step("resume_after_restart", resume)
 
-    def admin_groups():
-        admin = KafkaAdminClient(**base)
-        expected["listed_groups"] = sorted(str(g[0]) for g in admin.list_groups())
-        admin.describe_groups([f"{tag}-grp", f"{tag}-grp-seek"])
-        admin.list_group_offsets(f"{tag}-grp-seek")
+    admin = step("admin_client", KafkaAdminClient, **base)
+
+    def group_id_of(g):
+        if isinstance(g, (tuple, list)):
+            return str(g[0])
+        if isinstance(g, dict):
+            return str(g.get("group_id", g.get("group", g)))
+        return str(getattr(g, "group_id", g))
+
+    def list_groups():
+        expected["listed_groups"] = sorted(group_id_of(g) for g in admin.list_groups())
+
+    def alter_offsets():
         admin.alter_group_offsets(f"{tag}-grp-seek", {TopicPartition(topic, 1): OffsetAndMetadata(1, "altered", -1)})
         expected["committed"].append({"group": f"{tag}-grp-seek", "topic": topic, "partition": 1, "offset": 1, "metadata": "altered"})
-        if version is None or version >= (2, 0):
-            r = admin.delete_group_offsets(f"{tag}-grp-seek", [TopicPartition(topic, 1)])
-            expected["deleted_offsets"] = [{"group": f"{tag}-grp-seek", "topic": topic, "partition": 1, "result": str(r)}]
-        if version is None or version >= (1, 1):
-            admin.delete_groups([f"{tag}-grp-resume"])
-            expected["deleted_groups"] = [f"{tag}-grp-resume"]
-        admin.close()
 
-    step("admin_groups", admin_groups)
+    def delete_offsets():
+        r = admin.delete_group_offsets(f"{tag}-grp-seek", [TopicPartition(topic, 1)])
+        expected["deleted_offsets"] = [{"group": f"{tag}-grp-seek", "topic": topic, "partition": 1, "result": str(r)}]
+
+    def delete_groups():
+        admin.delete_groups([f"{tag}-grp-resume"])
+        expected["deleted_groups"] = [f"{tag}-grp-resume"]
+
+    if admin is not None:
+        step("admin_list_groups", list_groups)
+        step("admin_describe_groups", admin.describe_groups, [f"{tag}-grp", f"{tag}-grp-seek"])
+        step("admin_fetch_offsets", admin.list_group_offsets, f"{tag}-grp-seek")
+        step("admin_alter_offsets", alter_offsets)
+        if version is None or version >= (2, 0):
+            step("admin_delete_offsets", delete_offsets)
+        if version is None or version >= (1, 1):
+            step("admin_delete_groups", delete_groups)
+        admin.close()
 
     if version is None and can_produce:
 

@@ -245,10 +245,62 @@ def main():
             log(f"mock / {dname}: {cut.stderr.strip()}")
             results[f"librdkafka-mock-{lib_v}/{dname}"] = rc
 
+    for root, _, files in os.walk(a.out):
+        if "manifest.tsv" in files:
+            prune(root)
     with open(os.path.join(a.out, "peers.json"), "w") as f:
         json.dump(peers, f, indent=1, sort_keys=True)
     write_coverage(a.out, peers)
     log(f"client exit codes: {results}")
+
+
+def prune(d, cap=40):
+    """Drops pairs that add nothing: the same request and response bytes (correlation id
+    aside) as a pair already kept, or more than `cap` pairs of one API version (clients poll:
+    idle Fetch and Heartbeat, or a retry loop). The manifest keeps every row, noting why a
+    file was dropped, so the session is still readable."""
+    path = os.path.join(d, "manifest.tsv")
+    rows = [r.rstrip("\n").split("\t") for r in open(path)]
+    head, rows = rows[0], rows[1:]
+
+    def body(name):
+        f = os.path.join(d, name)
+        if not os.path.exists(f):
+            return None
+        b = open(f, "rb").read()
+        # The correlation id sits at bytes 8..12 of a request frame and 4..8 of a response.
+        return b[:8] + b[12:] if name.endswith(".req.bin") else b[:4] + b[8:]
+
+    pairs = collections.OrderedDict()
+    for r in rows:
+        if r[2] == "req":
+            pairs[r[8]] = r
+    seen = {}
+    per_version = collections.Counter()
+    dropped = {}
+    for req, r in pairs.items():
+        resp = req[: -len(".req.bin")] + ".resp.bin"
+        key = (r[3], r[5], body(req), body(resp))
+        why = None
+        if key in seen:
+            why = f"pruned: same bytes as {seen[key]}"
+        elif per_version[(r[3], r[5])] >= cap:
+            why = f"pruned: more than {cap} of this API version here"
+        else:
+            seen[key] = r[0]
+            per_version[(r[3], r[5])] += 1
+        if why:
+            for f in (req, resp):
+                if os.path.exists(os.path.join(d, f)):
+                    os.remove(os.path.join(d, f))
+            dropped[r[0]] = why
+    with open(path, "w") as f:
+        f.write("\t".join(head) + "\n")
+        for r in rows:
+            if r[0] in dropped and r[2] in ("req", "resp", "unanswered"):
+                r[10] = (r[10] + "; " if r[10] else "") + dropped[r[0]]
+            f.write("\t".join(r) + "\n")
+    log(f"{d}: pruned {len(dropped)} of {len(pairs)} pairs")
 
 
 def write_coverage(out, peers):
@@ -264,7 +316,7 @@ def write_coverage(out, peers):
         with open(os.path.join(root, "manifest.tsv")) as f:
             for row in list(f)[1:]:
                 c = row.rstrip("\n").split("\t")
-                if c[2] != "req":
+                if c[2] != "req" or "pruned" in c[10]:
                     continue
                 k = int(c[3])
                 names[k] = c[4]
