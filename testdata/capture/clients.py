@@ -254,7 +254,7 @@ def ck_main(fallback):
         tps = [TopicPartition(topic, p) for p in (0, 1)]
         for tp in live[0].committed(tps, timeout=10):
             expected["committed"].append(
-                {"group": gid, "topic": tp.topic, "partition": tp.partition, "offset": tp.offset, "metadata": ""}
+                {"group": gid, "topic": tp.topic, "partition": tp.partition, "offset": tp.offset, "metadata": "", "source": "read back (OffsetFetch)"}
             )
         for c in live:
             c.close()
@@ -559,7 +559,7 @@ def kp_main(version):
             om = cons[0].committed(tp, metadata=True)
             if om is not None:
                 expected["committed"].append(
-                    {"group": gid, "topic": topic, "partition": tp.partition, "offset": om.offset, "metadata": om.metadata}
+                    {"group": gid, "topic": topic, "partition": tp.partition, "offset": om.offset, "metadata": om.metadata, "source": "read back (OffsetFetch)"}
                 )
         for c in cons[: n - 1]:
             c.close()

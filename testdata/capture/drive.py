@@ -138,6 +138,7 @@ def main():
         ("confluent-kafka", ck_dir),
         ("confluent-kafka-fallback-0.9.0", f"{ck_dir}-fallback-0.9.0"),
         ("kafka-python", f"{kp_dir}"),
+        ("kafka-python-api-2.6", f"{kp_dir}-api-2.6"),
         ("kafka-python-api-2.0", f"{kp_dir}-api-2.0"),
         ("kafka-python-api-1.0", f"{kp_dir}-api-1.0"),
         ("kafka-python-api-0.11", f"{kp_dir}-api-0.11"),
@@ -154,7 +155,6 @@ def main():
     # ---- Tansu behind the recording proxy -------------------------------------------------
     if not only or "tansu" in only:
         broker_dir = os.path.join(a.out, f"tansu-{tansu_v}")
-        shutil.rmtree(broker_dir, ignore_errors=True)
         bport, pport = 19092, 29092
         tlog = open(os.path.join(SCRATCH, "tansu.log"), "w")
         tansu = spawn(
@@ -175,6 +175,7 @@ def main():
         wait_port(bport)
         for profile, dname in profiles:
             outdir = os.path.join(broker_dir, dname)
+            shutil.rmtree(outdir, ignore_errors=True)
             os.makedirs(outdir)
             plog = open(os.path.join(SCRATCH, f"proxy-{dname}.log"), "w")
             proxy = spawn(
@@ -203,10 +204,10 @@ def main():
     # ---- librdkafka mock cluster, captured with dumpcap -----------------------------------
     if not only or "mock" in only:
         broker_dir = os.path.join(a.out, f"librdkafka-mock-{lib_v}")
-        shutil.rmtree(broker_dir, ignore_errors=True)
         kcat = [("kcat", f"kcat-{kcat_ver}")] if not wanted or "kcat" in wanted else []
         for profile, dname in profiles + kcat:
             outdir = os.path.join(broker_dir, dname)
+            shutil.rmtree(outdir, ignore_errors=True)
             os.makedirs(outdir)
             host = spawn(
                 [sys.executable, os.path.abspath(__file__), "--mock-host", "--out", "-", "--inspect", "-", "--tansu", "-", "--scratch", SCRATCH],
@@ -273,7 +274,8 @@ def prune(d, cap=40):
 
     pairs = collections.OrderedDict()
     for r in rows:
-        if r[2] == "req":
+        # Pairs pruned by an earlier pass have no files left: leave them be.
+        if r[2] == "req" and "pruned" not in r[10]:
             pairs[r[8]] = r
     seen = {}
     per_version = collections.Counter()
