@@ -621,6 +621,51 @@ impl Connection {
 mod tests {
     use super::*;
 
+    /// Every committed capture file is one whole frame whose name matches its header, and every
+    /// response carries its request's correlation id. (Decoding is the codec's tests' job.)
+    #[test]
+    fn committed_corpus_is_well_framed() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/captures");
+        let mut stack = vec![root];
+        let mut checked = 0usize;
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries {
+                let path = e.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                let Some(stem) = name.strip_suffix(".req.bin") else {
+                    continue;
+                };
+                let req = fs::read(&path).unwrap();
+                let size = i32::from_be_bytes(req[..4].try_into().unwrap());
+                assert_eq!(size as usize, req.len() - 4, "{}", path.display());
+                let info = request_info(&req).unwrap();
+                let want = format!("-{}-v{}", api_name(info.api_key), info.api_version);
+                assert!(stem.ends_with(&want), "{} vs header {want}", path.display());
+                let resp_path = dir.join(format!("{stem}.resp.bin"));
+                if let Ok(resp) = fs::read(&resp_path) {
+                    let size = i32::from_be_bytes(resp[..4].try_into().unwrap());
+                    assert_eq!(size as usize, resp.len() - 4, "{}", resp_path.display());
+                    assert_eq!(
+                        be_i32(&resp, 4),
+                        Some(info.correlation_id),
+                        "{}",
+                        resp_path.display()
+                    );
+                }
+                checked += 1;
+            }
+        }
+        // The corpus is optional for a checkout that excludes testdata.
+        eprintln!("checked {checked} captured requests");
+    }
+
     fn frame(body: &[u8]) -> Vec<u8> {
         let mut f = (body.len() as i32).to_be_bytes().to_vec();
         f.extend_from_slice(body);
