@@ -723,6 +723,7 @@ def kcat_main():
 
 def main():
     os.makedirs(OUTDIR, exist_ok=True)
+    save()  # so a profile killed by its timeout still leaves what it had recorded
     log(f"bootstrap {BOOTSTRAP}")
     if PROFILE == "confluent-kafka":
         ck_main(False)
