@@ -118,7 +118,7 @@ def main():
     tansu_v = subprocess.run([a.tansu, "--version"], capture_output=True, text=True).stdout.split()[-1]
     kcat_v = subprocess.run(["kcat", "-V"], capture_output=True, text=True).stdout
     kcat_ver = kcat_v.split("Version ")[-1].split()[0] if "Version " in kcat_v else "?"
-    kcat_lib = kcat_v.split("librdkafka version ")[-1].split()[0] if "librdkafka version" in kcat_v else "?"
+    kcat_lib = kcat_v.split("librdkafka ")[-1].split()[0] if "librdkafka " in kcat_v else "?"
     ck_v = confluent_kafka.version()
     ck_v = ck_v if isinstance(ck_v, str) else ck_v[0]
     lib_v = confluent_kafka.libversion()[0]
