@@ -9,6 +9,8 @@ use std::process::ExitCode;
 use bytes::Bytes;
 use kafka_codec::frame::{decode_request, decode_response, RequestFrame, ResponseFrame};
 
+mod capture;
+mod capture_pcap;
 mod proxy;
 
 const USAGE: &str = "usage:
@@ -21,7 +23,10 @@ const USAGE: &str = "usage:
          | group-metadata-key | group-metadata-value
   kafka-inspect records --request REQ.bin [--response RESP.bin]
       one JSON line per record of a Fetch response (or of a Produce request alone)
-  kafka-inspect proxy --listen ADDR --upstream ADDR --record DIR";
+  kafka-inspect proxy --listen ADDR --upstream ADDR --record DIR [--label TEXT]
+      relay bytes untouched and record every frame (NNNN-ApiName-vN.req.bin/.resp.bin)
+  kafka-inspect pcap-frames FILE --port N [--port M ...] --out DIR [--label TEXT]
+      cut a pcap/pcapng capture into the same frame files";
 
 fn usage(msg: &str) -> ExitCode {
     if !msg.is_empty() {
@@ -445,6 +450,7 @@ fn main() -> ExitCode {
         Some("payload") => cmd_payload(rest),
         Some("records") => cmd_records(rest),
         Some("proxy") => proxy::main(rest),
+        Some("pcap-frames") => capture_pcap::main(rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
