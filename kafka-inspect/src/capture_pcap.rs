@@ -21,11 +21,11 @@ use pcap_parser::{Block, Linktype, PcapBlockOwned, PcapError};
 
 use crate::capture::{Direction, FrameCutter, Recorder};
 
-struct Options {
-    file: PathBuf,
-    ports: Vec<u16>,
-    out: PathBuf,
-    label: String,
+pub(crate) struct Options {
+    pub(crate) file: PathBuf,
+    pub(crate) ports: Vec<u16>,
+    pub(crate) out: PathBuf,
+    pub(crate) label: String,
 }
 
 fn parse(args: &[String]) -> Option<Options> {
@@ -79,7 +79,7 @@ struct Segment {
 
 /// One direction of one connection.
 #[derive(Default)]
-struct Flow {
+pub(crate) struct Flow {
     /// Sequence number of the first payload byte (SYN's sequence number + 1), when seen.
     base: Option<u32>,
     segments: Vec<Segment>,
@@ -87,19 +87,19 @@ struct Flow {
 
 /// A connection: client side (address, port), server side (address, port), and a generation
 /// number that tells apart connections reusing the same ports within one capture.
-type ConnKey = (IpAddr, u16, IpAddr, u16, u32);
+pub(crate) type ConnKey = (IpAddr, u16, IpAddr, u16, u32);
 
 /// Client address and port, server address and port.
 type FourTuple = (IpAddr, u16, IpAddr, u16);
 
 #[derive(Default)]
-struct Conn {
+pub(crate) struct Conn {
     first_ts: u64,
     /// Whether the client's SYN is in the capture. A connection already open when the capture
     /// started is skipped: its bytes start mid-stream and cannot be cut into frames safely.
-    saw_syn: bool,
-    requests: Flow,
-    responses: Flow,
+    pub(crate) saw_syn: bool,
+    pub(crate) requests: Flow,
+    pub(crate) responses: Flow,
 }
 
 /// A packet's TCP fields that matter here.
@@ -149,12 +149,12 @@ fn tcp_of(linktype: Linktype, data: &[u8]) -> Option<Tcp<'_>> {
 }
 
 /// All connections to the given ports in the capture, keyed and in first-seen order.
-fn read_capture(opts: &Options) -> Result<Vec<(ConnKey, Conn)>, String> {
+pub(crate) fn read_capture(opts: &Options) -> Result<Vec<(ConnKey, Conn)>, String> {
     let file = File::open(&opts.file).map_err(|e| format!("{}: {e}", opts.file.display()))?;
     let mut reader = pcap_parser::create_reader(1 << 20, file)
         .map_err(|e| format!("{}: not a pcap/pcapng file: {e:?}", opts.file.display()))?;
     let mut legacy_linktype = Linktype::ETHERNET;
-    let mut if_linktypes: Vec<Linktype> = Vec::new();
+    let mut if_linktypes: Vec<(Linktype, u64)> = Vec::new();
     let mut conns: HashMap<ConnKey, Conn> = HashMap::new();
     let mut order: Vec<ConnKey> = Vec::new();
     // Current generation per 4-tuple; bumped by a client SYN with a new sequence number.
@@ -177,16 +177,17 @@ fn read_capture(opts: &Options) -> Result<Vec<(ConnKey, Conn)>, String> {
                         None
                     }
                     PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
-                        if_linktypes.push(idb.linktype);
+                        if_linktypes.push((idb.linktype, idb.ts_resolution().unwrap_or(1_000_000)));
                         None
                     }
                     PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
-                        let lt = if_linktypes
+                        let (lt, resolution) = if_linktypes
                             .get(epb.if_id as usize)
                             .copied()
-                            .unwrap_or(Linktype::ETHERNET);
-                        // Raw units of the interface's resolution: only the order matters.
-                        let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+                            .unwrap_or((Linktype::ETHERNET, 1_000_000));
+                        // Microseconds, whatever the interface's resolution (dumpcap: ns).
+                        let raw = (u128::from(epb.ts_high) << 32) | u128::from(epb.ts_low);
+                        let ts = (raw * 1_000_000 / u128::from(resolution.max(1))) as u64;
                         Some((lt, ts, epb.packet_data().to_vec()))
                     }
                     _ => None,
@@ -270,14 +271,14 @@ fn read_capture(opts: &Options) -> Result<Vec<(ConnKey, Conn)>, String> {
 
 /// The reassembled bytes of a flow, the capture time at which each byte range arrived, and
 /// whether a gap (missing segment) cut it short.
-struct Stream {
-    bytes: Vec<u8>,
+pub(crate) struct Stream {
+    pub(crate) bytes: Vec<u8>,
     /// (stream offset where a chunk starts, its timestamp), ascending.
     arrivals: Vec<(u64, u64)>,
-    gap: bool,
+    pub(crate) gap: bool,
 }
 
-fn reassemble(flow: &Flow) -> Stream {
+pub(crate) fn reassemble(flow: &Flow) -> Stream {
     let base = flow
         .base
         .or_else(|| flow.segments.iter().map(|s| s.seq).min())
@@ -317,7 +318,7 @@ fn reassemble(flow: &Flow) -> Stream {
 
 impl Stream {
     /// When the byte at `offset` arrived.
-    fn time_of(&self, offset: u64) -> u64 {
+    pub(crate) fn time_of(&self, offset: u64) -> u64 {
         let i = self.arrivals.partition_point(|(o, _)| *o <= offset);
         self.arrivals
             .get(i.saturating_sub(1))

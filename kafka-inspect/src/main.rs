@@ -11,6 +11,7 @@ use kafka_codec::frame::{decode_request, decode_response, RequestFrame, Response
 
 mod capture;
 mod capture_pcap;
+mod pcap_inspect;
 mod proxy;
 
 const USAGE: &str = "usage:
@@ -25,6 +26,9 @@ const USAGE: &str = "usage:
       one JSON line per record of a Fetch response (or of a Produce request alone)
   kafka-inspect proxy --listen ADDR --upstream ADDR --record DIR [--label TEXT]
       relay bytes untouched and record every frame (NNNN-ApiName-vN.req.bin/.resp.bin)
+  kafka-inspect pcap FILE [--port N ...] [--table]
+      decode every exchange of a pcap/pcapng capture (default port 9092): one JSON line
+      each, or a table (API, version, correlation id, sizes, records, error codes)
   kafka-inspect pcap-frames FILE --port N [--port M ...] --out DIR [--label TEXT]
       cut a pcap/pcapng capture into the same frame files";
 
@@ -451,6 +455,7 @@ fn main() -> ExitCode {
         Some("records") => cmd_records(rest),
         Some("proxy") => proxy::main(rest),
         Some("pcap-frames") => capture_pcap::main(rest),
+        Some("pcap") => pcap_inspect::main(rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
