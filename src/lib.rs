@@ -4,6 +4,7 @@
 
 pub mod api_key;
 pub mod consumer;
+pub mod correlator;
 pub mod error;
 pub mod error_code;
 #[cfg(feature = "fetch")]
