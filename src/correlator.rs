@@ -429,7 +429,7 @@ pub fn produce_acks(version: i16, body: &[u8]) -> Option<i16> {
 }
 
 /// Whether a request body is a Produce with `acks=0`.
-fn request_body_acks_zero(api_key: ApiKey, version: i16, body: &RequestBody) -> bool {
+pub(crate) fn request_body_acks_zero(api_key: ApiKey, version: i16, body: &RequestBody) -> bool {
     if api_key != ApiKey::PRODUCE {
         return false;
     }

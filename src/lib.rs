@@ -3,6 +3,8 @@
 #![forbid(unsafe_code)]
 
 pub mod api_key;
+#[cfg(feature = "tokio")]
+pub mod codec;
 pub mod consumer;
 pub mod correlator;
 pub mod error;
