@@ -16,7 +16,8 @@
 //!
 //! Each line: `conn`, API and version, correlation id, client id, request and response sizes
 //! (frame bytes, prefix included), round-trip time, and the response's top-level error code
-//! where the API has one. Produce with `acks=0` gets its line when the request passes.
+//! where the API has one. Produce with `acks=0` gets its line when the request passes (and a
+//! second one, marked `answered_acks0`, if the broker answers it anyway, as Tansu does).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -216,6 +217,9 @@ fn on_response(conn: u64, state: &Mutex<Exchanges>, payload: Bytes) {
                 Some(code) => format!(" error={code}"),
                 None => String::new(),
             };
+            if request.acks_zero {
+                s += " answered_acks0 (the broker answered a Produce with acks=0)";
+            }
             if r.frame.body_version != request.api_version {
                 s += &format!(" body_version={}", r.frame.body_version);
             }

@@ -5,7 +5,10 @@
 //! every request sent (a client) or seen (a proxy watching both directions, a broker), what is
 //! needed to read the answer, and decodes each response payload with it. It does no I/O.
 //!
-//! - Produce with `acks=0` gets no response; it is never recorded ([`Expect::NoResponse`]).
+//! - Produce with `acks=0` gets no response ([`Expect::NoResponse`]): it does not count as in
+//!   flight. Some brokers answer it all the same (Tansu does); the last
+//!   [`ACKS_ZERO_REMEMBERED`] such requests are kept aside so that an answer still pairs, with
+//!   [`PendingRequest::acks_zero`] set.
 //! - Responses may be handled in any order (a proxy fanning out, a test replaying captures).
 //! - Memory is bounded: at most [`max_in_flight`](Correlator::max_in_flight) requests are
 //!   remembered, and one more is refused ([`CorrelationError::TooManyInFlight`]).
@@ -42,7 +45,7 @@
 //! assert!(correlator.is_empty());
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 
 use bytes::Bytes;
@@ -56,6 +59,10 @@ use crate::{ApiKey, Decode, Reader, RequestBody};
 /// connection (Kafka's `max.in.flight.requests.per.connection` defaults to 5), small enough that
 /// a peer that never answers cannot make the table grow without bound.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
+
+/// How many Produce requests with `acks=0` are kept aside in case the broker answers them
+/// although Kafka's brokers do not (Tansu 0.x does). Older ones are forgotten first.
+pub const ACKS_ZERO_REMEMBERED: usize = 32;
 
 /// What is remembered about a request that awaits its response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -71,6 +78,10 @@ pub struct PendingRequest {
     pub request_header_version: i16,
     /// The response header version the answer uses.
     pub response_header_version: i16,
+    /// A Produce with `acks=0`: no answer was expected (a broker that answers anyway deviates
+    /// from Kafka's protocol).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub acks_zero: bool,
 }
 
 impl PendingRequest {
@@ -84,6 +95,7 @@ impl PendingRequest {
             api_version: v,
             request_header_version: api_key.request_header_version(v),
             response_header_version: api_key.response_header_version(v),
+            acks_zero: false,
         }
     }
 }
@@ -94,7 +106,8 @@ impl PendingRequest {
 pub enum Expect {
     /// A response will come; the request is remembered until it does.
     Response,
-    /// No response will come (Produce with `acks=0`); nothing was remembered.
+    /// No response should come (Produce with `acks=0`); the request does not count as in
+    /// flight (see [`ACKS_ZERO_REMEMBERED`] for brokers that answer anyway).
     NoResponse,
 }
 
@@ -188,6 +201,8 @@ impl std::error::Error for CorrelationError {
 #[derive(Clone, Debug)]
 pub struct Correlator {
     pending: HashMap<i32, PendingRequest>,
+    /// Recent `acks=0` Produce requests, oldest first, at most [`ACKS_ZERO_REMEMBERED`].
+    acks_zero: VecDeque<PendingRequest>,
     max_in_flight: usize,
 }
 
@@ -218,6 +233,7 @@ impl Correlator {
     pub fn with_max_in_flight(max: usize) -> Self {
         Correlator {
             pending: HashMap::new(),
+            acks_zero: VecDeque::new(),
             max_in_flight: max,
         }
     }
@@ -305,14 +321,22 @@ impl Correlator {
 
     fn insert(
         &mut self,
-        pending: PendingRequest,
+        mut pending: PendingRequest,
         acks_zero: bool,
     ) -> Result<Expect, CorrelationError> {
-        if acks_zero && pending.api_key == ApiKey::PRODUCE {
-            return Ok(Expect::NoResponse);
-        }
         if let Some(existing) = self.pending.get(&pending.correlation_id) {
             return Err(CorrelationError::DuplicateCorrelationId(*existing));
+        }
+        // A reused id makes an older acks=0 request's (unexpected) answer ambiguous: drop it.
+        self.acks_zero
+            .retain(|p| p.correlation_id != pending.correlation_id);
+        if acks_zero && pending.api_key == ApiKey::PRODUCE {
+            pending.acks_zero = true;
+            if self.acks_zero.len() == ACKS_ZERO_REMEMBERED {
+                self.acks_zero.pop_front();
+            }
+            self.acks_zero.push_back(pending);
+            return Ok(Expect::NoResponse);
         }
         if self.pending.len() >= self.max_in_flight {
             return Err(CorrelationError::TooManyInFlight {
@@ -328,11 +352,20 @@ impl Correlator {
         self.pending.get(&correlation_id)
     }
 
-    /// Takes the request that `correlation_id` answers, forgetting it.
+    /// Takes the request that `correlation_id` answers, forgetting it. A recent Produce with
+    /// `acks=0` pairs too (with [`PendingRequest::acks_zero`] set), for brokers that answer it.
     pub fn take(&mut self, correlation_id: i32) -> Result<PendingRequest, CorrelationError> {
-        self.pending
-            .remove(&correlation_id)
-            .ok_or(CorrelationError::UnknownCorrelationId(correlation_id))
+        if let Some(p) = self.pending.remove(&correlation_id) {
+            return Ok(p);
+        }
+        match self
+            .acks_zero
+            .iter()
+            .position(|p| p.correlation_id == correlation_id)
+        {
+            Some(i) => Ok(self.acks_zero.remove(i).expect("index from position")),
+            None => Err(CorrelationError::UnknownCorrelationId(correlation_id)),
+        }
     }
 
     /// Forgets a request (a timed-out one, say), returning it if it was remembered.
@@ -342,7 +375,8 @@ impl Correlator {
 
     /// Forgets every request (the connection closed).
     pub fn clear(&mut self) {
-        self.pending.clear()
+        self.pending.clear();
+        self.acks_zero.clear();
     }
 
     /// The requests awaiting responses, in no particular order.
@@ -574,6 +608,30 @@ mod tests {
             Err(CorrelationError::TooManyInFlight { max: 1 })
         );
         assert_eq!(c.len(), 1);
+    }
+
+    #[test]
+    fn an_answer_to_acks_zero_still_pairs() {
+        // Tansu answers Produce requests with acks=0; Kafka's brokers do not.
+        let mut c = Correlator::with_max_in_flight(4);
+        for id in 0..ACKS_ZERO_REMEMBERED as i32 + 2 {
+            assert_eq!(
+                c.track(&header(ApiKey::PRODUCE, 10, id), true).unwrap(),
+                Expect::NoResponse
+            );
+        }
+        assert!(c.is_empty());
+        // The oldest were forgotten, the recent ones pair.
+        assert_eq!(c.take(0), Err(CorrelationError::UnknownCorrelationId(0)));
+        let p = c.take(5).unwrap();
+        assert!(p.acks_zero);
+        assert_eq!(p.api_version, 10);
+        assert_eq!(c.take(5), Err(CorrelationError::UnknownCorrelationId(5)));
+        // A new request reusing an acks=0 request's id takes precedence over it.
+        c.track(&header(ApiKey::FETCH, 12, 6), false).unwrap();
+        let p = c.take(6).unwrap();
+        assert_eq!((p.api_key, p.acks_zero), (ApiKey::FETCH, false));
+        assert_eq!(c.take(6), Err(CorrelationError::UnknownCorrelationId(6)));
     }
 
     #[cfg(feature = "produce")]
