@@ -1,5 +1,12 @@
 //! Serde representations: bytes as lowercase hex strings, strings as strings, UUIDs in their
-//! usual 8-4-4-4-12 form.
+//! usual 8-4-4-4-12 form (see the crate documentation's "serde" section for every type).
+//!
+//! ```
+//! use bytes::Bytes;
+//! use kafka_codec::ResponseBody;
+//! let raw = ResponseBody::Raw(Bytes::from_static(&[0x00, 0xab]));
+//! assert_eq!(serde_json::to_string(&raw).unwrap(), r#"{"Raw":"00ab"}"#);
+//! ```
 
 use bytes::Bytes;
 use serde::de::Error as _;
