@@ -202,14 +202,18 @@ fn on_response(conn: u64, state: &Mutex<Exchanges>, payload: Bytes) {
     };
     let seen = st.seen.remove(&request.correlation_id);
     drop(st);
-    let (client_id, req_bytes, ms, note) = match &seen {
+    // An answered acks=0 Produce was logged when it passed, and is not timed.
+    let (client_id, sizes, note) = match &seen {
         Some(s) => (
             s.client_id.as_str(),
-            s.request_bytes,
-            s.sent_at.elapsed().as_secs_f64() * 1e3,
+            format!(
+                "req={}B resp={size}B {:.1}ms",
+                s.request_bytes,
+                s.sent_at.elapsed().as_secs_f64() * 1e3
+            ),
             s.note.as_str(),
         ),
-        None => ("-", 0, 0.0, ""),
+        None => ("-", format!("resp={size}B"), ""),
     };
     let outcome = match &result {
         Ok(r) => {
@@ -231,7 +235,7 @@ fn on_response(conn: u64, state: &Mutex<Exchanges>, payload: Bytes) {
         Err(e) => format!(" response_undecoded=\"{e}\""),
     };
     println!(
-        "conn={conn} {} v{} corr={} client={client_id} req={req_bytes}B resp={size}B {ms:.1}ms{outcome}{note}",
+        "conn={conn} {} v{} corr={} client={client_id} {sizes}{outcome}{note}",
         request.api_key, request.api_version, request.correlation_id
     );
 }
