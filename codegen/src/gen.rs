@@ -617,8 +617,8 @@ impl<'a> Emit<'a> {
         } else {
             let sv = ctx.struct_versions[name];
             self.line(&format!(
-                "/// `{name}`, part of [`{}`](super::{}) (versions {}).",
-                schema.name,
+                // Nested structs live in their message's module: link the message directly.
+                "/// `{name}`, part of [`{}`] (versions {}).",
                 schema.name,
                 Versions {
                     min: sv.min,

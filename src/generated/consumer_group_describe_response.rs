@@ -191,7 +191,7 @@ impl ApiMessage for ConsumerGroupDescribeResponse {
     const API_KEY: ApiKey = ApiKey(69);
 }
 
-/// `Assignment`, part of [`ConsumerGroupDescribeResponse`](super::ConsumerGroupDescribeResponse) (versions 0-1).
+/// `Assignment`, part of [`ConsumerGroupDescribeResponse`] (versions 0-1).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -322,7 +322,7 @@ impl Conform for Assignment {
     }
 }
 
-/// `DescribedGroup`, part of [`ConsumerGroupDescribeResponse`](super::ConsumerGroupDescribeResponse) (versions 0-1).
+/// `DescribedGroup`, part of [`ConsumerGroupDescribeResponse`] (versions 0-1).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -620,7 +620,7 @@ impl Conform for DescribedGroup {
     }
 }
 
-/// `Member`, part of [`ConsumerGroupDescribeResponse`](super::ConsumerGroupDescribeResponse) (versions 0-1).
+/// `Member`, part of [`ConsumerGroupDescribeResponse`] (versions 0-1).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -989,7 +989,7 @@ impl Conform for Member {
     }
 }
 
-/// `TopicPartitions`, part of [`ConsumerGroupDescribeResponse`](super::ConsumerGroupDescribeResponse) (versions 0-1).
+/// `TopicPartitions`, part of [`ConsumerGroupDescribeResponse`] (versions 0-1).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

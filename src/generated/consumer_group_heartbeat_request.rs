@@ -380,7 +380,7 @@ impl ApiMessage for ConsumerGroupHeartbeatRequest {
     const API_KEY: ApiKey = ApiKey(68);
 }
 
-/// `TopicPartitions`, part of [`ConsumerGroupHeartbeatRequest`](super::ConsumerGroupHeartbeatRequest) (versions 0-1).
+/// `TopicPartitions`, part of [`ConsumerGroupHeartbeatRequest`] (versions 0-1).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

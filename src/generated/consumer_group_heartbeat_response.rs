@@ -232,7 +232,7 @@ impl ApiMessage for ConsumerGroupHeartbeatResponse {
     const API_KEY: ApiKey = ApiKey(68);
 }
 
-/// `Assignment`, part of [`ConsumerGroupHeartbeatResponse`](super::ConsumerGroupHeartbeatResponse) (versions 0-1).
+/// `Assignment`, part of [`ConsumerGroupHeartbeatResponse`] (versions 0-1).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -363,7 +363,7 @@ impl Conform for Assignment {
     }
 }
 
-/// `TopicPartitions`, part of [`ConsumerGroupHeartbeatResponse`](super::ConsumerGroupHeartbeatResponse) (versions 0-1).
+/// `TopicPartitions`, part of [`ConsumerGroupHeartbeatResponse`] (versions 0-1).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

@@ -168,7 +168,7 @@ impl Message for ConsumerProtocolAssignment {
     const FIRST_FLEXIBLE_VERSION: Option<i16> = None;
 }
 
-/// `TopicPartition`, part of [`ConsumerProtocolAssignment`](super::ConsumerProtocolAssignment) (versions 0-3).
+/// `TopicPartition`, part of [`ConsumerProtocolAssignment`] (versions 0-3).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

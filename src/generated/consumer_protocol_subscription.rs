@@ -265,7 +265,7 @@ impl Message for ConsumerProtocolSubscription {
     const FIRST_FLEXIBLE_VERSION: Option<i16> = None;
 }
 
-/// `TopicPartition`, part of [`ConsumerProtocolSubscription`](super::ConsumerProtocolSubscription) (versions 1-3).
+/// `TopicPartition`, part of [`ConsumerProtocolSubscription`] (versions 1-3).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

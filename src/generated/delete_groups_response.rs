@@ -191,7 +191,7 @@ impl ApiMessage for DeleteGroupsResponse {
     const API_KEY: ApiKey = ApiKey(42);
 }
 
-/// `DeletableGroupResult`, part of [`DeleteGroupsResponse`](super::DeleteGroupsResponse) (versions 0-2).
+/// `DeletableGroupResult`, part of [`DeleteGroupsResponse`] (versions 0-2).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

@@ -197,7 +197,7 @@ impl ApiMessage for DescribeGroupsResponse {
     const API_KEY: ApiKey = ApiKey(15);
 }
 
-/// `DescribedGroup`, part of [`DescribeGroupsResponse`](super::DescribeGroupsResponse) (versions 0-6).
+/// `DescribedGroup`, part of [`DescribeGroupsResponse`] (versions 0-6).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -537,7 +537,7 @@ impl Conform for DescribedGroup {
     }
 }
 
-/// `DescribedGroupMember`, part of [`DescribeGroupsResponse`](super::DescribeGroupsResponse) (versions 0-6).
+/// `DescribedGroupMember`, part of [`DescribeGroupsResponse`] (versions 0-6).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

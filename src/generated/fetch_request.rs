@@ -507,7 +507,7 @@ impl ApiMessage for FetchRequest {
     const API_KEY: ApiKey = ApiKey(1);
 }
 
-/// `FetchPartition`, part of [`FetchRequest`](super::FetchRequest) (versions 0-18).
+/// `FetchPartition`, part of [`FetchRequest`] (versions 0-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -757,7 +757,7 @@ impl Conform for FetchPartition {
     }
 }
 
-/// `FetchTopic`, part of [`FetchRequest`](super::FetchRequest) (versions 0-18).
+/// `FetchTopic`, part of [`FetchRequest`] (versions 0-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -946,7 +946,7 @@ impl Conform for FetchTopic {
     }
 }
 
-/// `ForgottenTopic`, part of [`FetchRequest`](super::FetchRequest) (versions 7-18).
+/// `ForgottenTopic`, part of [`FetchRequest`] (versions 7-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -1138,7 +1138,7 @@ impl Conform for ForgottenTopic {
     }
 }
 
-/// `ReplicaState`, part of [`FetchRequest`](super::FetchRequest) (versions 15-18).
+/// `ReplicaState`, part of [`FetchRequest`] (versions 15-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

@@ -357,7 +357,7 @@ impl ApiMessage for FetchResponse {
     const API_KEY: ApiKey = ApiKey(1);
 }
 
-/// `AbortedTransaction`, part of [`FetchResponse`](super::FetchResponse) (versions 4-18).
+/// `AbortedTransaction`, part of [`FetchResponse`] (versions 4-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -486,7 +486,7 @@ impl Conform for AbortedTransaction {
     }
 }
 
-/// `EpochEndOffset`, part of [`FetchResponse`](super::FetchResponse) (versions 12-18).
+/// `EpochEndOffset`, part of [`FetchResponse`] (versions 12-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -615,7 +615,7 @@ impl Conform for EpochEndOffset {
     }
 }
 
-/// `FetchableTopicResponse`, part of [`FetchResponse`](super::FetchResponse) (versions 0-18).
+/// `FetchableTopicResponse`, part of [`FetchResponse`] (versions 0-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -804,7 +804,7 @@ impl Conform for FetchableTopicResponse {
     }
 }
 
-/// `LeaderIdAndEpoch`, part of [`FetchResponse`](super::FetchResponse) (versions 12-18).
+/// `LeaderIdAndEpoch`, part of [`FetchResponse`] (versions 12-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -933,7 +933,7 @@ impl Conform for LeaderIdAndEpoch {
     }
 }
 
-/// `NodeEndpoint`, part of [`FetchResponse`](super::FetchResponse) (versions 16-18).
+/// `NodeEndpoint`, part of [`FetchResponse`] (versions 16-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -1143,7 +1143,7 @@ impl Conform for NodeEndpoint {
     }
 }
 
-/// `PartitionData`, part of [`FetchResponse`](super::FetchResponse) (versions 0-18).
+/// `PartitionData`, part of [`FetchResponse`] (versions 0-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -1539,7 +1539,7 @@ impl Conform for PartitionData {
     }
 }
 
-/// `SnapshotId`, part of [`FetchResponse`](super::FetchResponse) (versions 12-18).
+/// `SnapshotId`, part of [`FetchResponse`] (versions 12-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

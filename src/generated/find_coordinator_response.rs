@@ -344,7 +344,7 @@ impl ApiMessage for FindCoordinatorResponse {
     const API_KEY: ApiKey = ApiKey(10);
 }
 
-/// `Coordinator`, part of [`FindCoordinatorResponse`](super::FindCoordinatorResponse) (versions 4-6).
+/// `Coordinator`, part of [`FindCoordinatorResponse`] (versions 4-6).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

@@ -278,7 +278,7 @@ impl Message for GroupMetadataValue {
     const FIRST_FLEXIBLE_VERSION: Option<i16> = Some(4);
 }
 
-/// `MemberMetadata`, part of [`GroupMetadataValue`](super::GroupMetadataValue) (versions 0-4).
+/// `MemberMetadata`, part of [`GroupMetadataValue`] (versions 0-4).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

@@ -387,7 +387,7 @@ impl ApiMessage for JoinGroupRequest {
     const API_KEY: ApiKey = ApiKey(11);
 }
 
-/// `JoinGroupRequestProtocol`, part of [`JoinGroupRequest`](super::JoinGroupRequest) (versions 0-9).
+/// `JoinGroupRequestProtocol`, part of [`JoinGroupRequest`] (versions 0-9).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

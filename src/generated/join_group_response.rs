@@ -368,7 +368,7 @@ impl ApiMessage for JoinGroupResponse {
     const API_KEY: ApiKey = ApiKey(11);
 }
 
-/// `JoinGroupResponseMember`, part of [`JoinGroupResponse`](super::JoinGroupResponse) (versions 0-9).
+/// `JoinGroupResponseMember`, part of [`JoinGroupResponse`] (versions 0-9).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

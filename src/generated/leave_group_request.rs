@@ -274,7 +274,7 @@ impl ApiMessage for LeaveGroupRequest {
     const API_KEY: ApiKey = ApiKey(13);
 }
 
-/// `MemberIdentity`, part of [`LeaveGroupRequest`](super::LeaveGroupRequest) (versions 3-5).
+/// `MemberIdentity`, part of [`LeaveGroupRequest`] (versions 3-5).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

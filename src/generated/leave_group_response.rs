@@ -218,7 +218,7 @@ impl ApiMessage for LeaveGroupResponse {
     const API_KEY: ApiKey = ApiKey(13);
 }
 
-/// `MemberResponse`, part of [`LeaveGroupResponse`](super::LeaveGroupResponse) (versions 3-5).
+/// `MemberResponse`, part of [`LeaveGroupResponse`] (versions 3-5).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

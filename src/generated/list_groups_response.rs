@@ -208,7 +208,7 @@ impl ApiMessage for ListGroupsResponse {
     const API_KEY: ApiKey = ApiKey(16);
 }
 
-/// `ListedGroup`, part of [`ListGroupsResponse`](super::ListGroupsResponse) (versions 0-5).
+/// `ListedGroup`, part of [`ListGroupsResponse`] (versions 0-5).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

@@ -227,7 +227,7 @@ impl ApiMessage for ListOffsetsRequest {
     const API_KEY: ApiKey = ApiKey(2);
 }
 
-/// `ListOffsetsPartition`, part of [`ListOffsetsRequest`](super::ListOffsetsRequest) (versions 0-11).
+/// `ListOffsetsPartition`, part of [`ListOffsetsRequest`] (versions 0-11).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -372,7 +372,7 @@ impl Conform for ListOffsetsPartition {
     }
 }
 
-/// `ListOffsetsTopic`, part of [`ListOffsetsRequest`](super::ListOffsetsRequest) (versions 0-11).
+/// `ListOffsetsTopic`, part of [`ListOffsetsRequest`] (versions 0-11).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

@@ -234,7 +234,7 @@ impl ApiMessage for MetadataRequest {
     const API_KEY: ApiKey = ApiKey(3);
 }
 
-/// `MetadataRequestTopic`, part of [`MetadataRequest`](super::MetadataRequest) (versions 0-13).
+/// `MetadataRequestTopic`, part of [`MetadataRequest`] (versions 0-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

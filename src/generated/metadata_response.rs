@@ -328,7 +328,7 @@ impl ApiMessage for MetadataResponse {
     const API_KEY: ApiKey = ApiKey(3);
 }
 
-/// `MetadataResponseBroker`, part of [`MetadataResponse`](super::MetadataResponse) (versions 0-13).
+/// `MetadataResponseBroker`, part of [`MetadataResponse`] (versions 0-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -504,7 +504,7 @@ impl Conform for MetadataResponseBroker {
     }
 }
 
-/// `MetadataResponsePartition`, part of [`MetadataResponse`](super::MetadataResponse) (versions 0-13).
+/// `MetadataResponsePartition`, part of [`MetadataResponse`] (versions 0-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -754,7 +754,7 @@ impl Conform for MetadataResponsePartition {
     }
 }
 
-/// `MetadataResponseTopic`, part of [`MetadataResponse`](super::MetadataResponse) (versions 0-13).
+/// `MetadataResponseTopic`, part of [`MetadataResponse`] (versions 0-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

@@ -332,7 +332,7 @@ impl ApiMessage for OffsetCommitRequest {
     const API_KEY: ApiKey = ApiKey(8);
 }
 
-/// `OffsetCommitRequestPartition`, part of [`OffsetCommitRequest`](super::OffsetCommitRequest) (versions 0-10).
+/// `OffsetCommitRequestPartition`, part of [`OffsetCommitRequest`] (versions 0-10).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -499,7 +499,7 @@ impl Conform for OffsetCommitRequestPartition {
     }
 }
 
-/// `OffsetCommitRequestTopic`, part of [`OffsetCommitRequest`](super::OffsetCommitRequest) (versions 0-10).
+/// `OffsetCommitRequestTopic`, part of [`OffsetCommitRequest`] (versions 0-10).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

@@ -199,7 +199,7 @@ impl ApiMessage for OffsetCommitResponse {
     const API_KEY: ApiKey = ApiKey(8);
 }
 
-/// `OffsetCommitResponsePartition`, part of [`OffsetCommitResponse`](super::OffsetCommitResponse) (versions 0-10).
+/// `OffsetCommitResponsePartition`, part of [`OffsetCommitResponse`] (versions 0-10).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -308,7 +308,7 @@ impl Conform for OffsetCommitResponsePartition {
     }
 }
 
-/// `OffsetCommitResponseTopic`, part of [`OffsetCommitResponse`](super::OffsetCommitResponse) (versions 0-10).
+/// `OffsetCommitResponseTopic`, part of [`OffsetCommitResponse`] (versions 0-10).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

@@ -188,7 +188,7 @@ impl ApiMessage for OffsetDeleteRequest {
     const API_KEY: ApiKey = ApiKey(47);
 }
 
-/// `OffsetDeleteRequestPartition`, part of [`OffsetDeleteRequest`](super::OffsetDeleteRequest) (versions 0).
+/// `OffsetDeleteRequestPartition`, part of [`OffsetDeleteRequest`] (versions 0).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -256,7 +256,7 @@ impl Conform for OffsetDeleteRequestPartition {
     }
 }
 
-/// `OffsetDeleteRequestTopic`, part of [`OffsetDeleteRequest`](super::OffsetDeleteRequest) (versions 0).
+/// `OffsetDeleteRequestTopic`, part of [`OffsetDeleteRequest`] (versions 0).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

@@ -172,7 +172,7 @@ impl ApiMessage for OffsetDeleteResponse {
     const API_KEY: ApiKey = ApiKey(47);
 }
 
-/// `OffsetDeleteResponsePartition`, part of [`OffsetDeleteResponse`](super::OffsetDeleteResponse) (versions 0).
+/// `OffsetDeleteResponsePartition`, part of [`OffsetDeleteResponse`] (versions 0).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -250,7 +250,7 @@ impl Conform for OffsetDeleteResponsePartition {
     }
 }
 
-/// `OffsetDeleteResponseTopic`, part of [`OffsetDeleteResponse`](super::OffsetDeleteResponse) (versions 0).
+/// `OffsetDeleteResponseTopic`, part of [`OffsetDeleteResponse`] (versions 0).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

@@ -300,7 +300,7 @@ impl ApiMessage for OffsetFetchRequest {
     const API_KEY: ApiKey = ApiKey(9);
 }
 
-/// `OffsetFetchRequestGroup`, part of [`OffsetFetchRequest`](super::OffsetFetchRequest) (versions 8-10).
+/// `OffsetFetchRequestGroup`, part of [`OffsetFetchRequest`] (versions 8-10).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -523,7 +523,7 @@ impl Conform for OffsetFetchRequestGroup {
     }
 }
 
-/// `OffsetFetchRequestTopic`, part of [`OffsetFetchRequest`](super::OffsetFetchRequest) (versions 0-7).
+/// `OffsetFetchRequestTopic`, part of [`OffsetFetchRequest`] (versions 0-7).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -707,7 +707,7 @@ impl Conform for OffsetFetchRequestTopic {
     }
 }
 
-/// `OffsetFetchRequestTopics`, part of [`OffsetFetchRequest`](super::OffsetFetchRequest) (versions 8-10).
+/// `OffsetFetchRequestTopics`, part of [`OffsetFetchRequest`] (versions 8-10).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

@@ -279,7 +279,7 @@ impl ApiMessage for OffsetFetchResponse {
     const API_KEY: ApiKey = ApiKey(9);
 }
 
-/// `OffsetFetchResponseGroup`, part of [`OffsetFetchResponse`](super::OffsetFetchResponse) (versions 8-10).
+/// `OffsetFetchResponseGroup`, part of [`OffsetFetchResponse`] (versions 8-10).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -488,7 +488,7 @@ impl Conform for OffsetFetchResponseGroup {
     }
 }
 
-/// `OffsetFetchResponsePartition`, part of [`OffsetFetchResponse`](super::OffsetFetchResponse) (versions 0-7).
+/// `OffsetFetchResponsePartition`, part of [`OffsetFetchResponse`] (versions 0-7).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -688,7 +688,7 @@ impl Conform for OffsetFetchResponsePartition {
     }
 }
 
-/// `OffsetFetchResponsePartitions`, part of [`OffsetFetchResponse`](super::OffsetFetchResponse) (versions 8-10).
+/// `OffsetFetchResponsePartitions`, part of [`OffsetFetchResponse`] (versions 8-10).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -888,7 +888,7 @@ impl Conform for OffsetFetchResponsePartitions {
     }
 }
 
-/// `OffsetFetchResponseTopic`, part of [`OffsetFetchResponse`](super::OffsetFetchResponse) (versions 0-7).
+/// `OffsetFetchResponseTopic`, part of [`OffsetFetchResponse`] (versions 0-7).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -1077,7 +1077,7 @@ impl Conform for OffsetFetchResponseTopic {
     }
 }
 
-/// `OffsetFetchResponseTopics`, part of [`OffsetFetchResponse`](super::OffsetFetchResponse) (versions 8-10).
+/// `OffsetFetchResponseTopics`, part of [`OffsetFetchResponse`] (versions 8-10).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

@@ -197,7 +197,7 @@ impl ApiMessage for OffsetForLeaderEpochRequest {
     const API_KEY: ApiKey = ApiKey(23);
 }
 
-/// `OffsetForLeaderPartition`, part of [`OffsetForLeaderEpochRequest`](super::OffsetForLeaderEpochRequest) (versions 0-4).
+/// `OffsetForLeaderPartition`, part of [`OffsetForLeaderEpochRequest`] (versions 0-4).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -322,7 +322,7 @@ impl Conform for OffsetForLeaderPartition {
     }
 }
 
-/// `OffsetForLeaderTopic`, part of [`OffsetForLeaderEpochRequest`](super::OffsetForLeaderEpochRequest) (versions 0-4).
+/// `OffsetForLeaderTopic`, part of [`OffsetForLeaderEpochRequest`] (versions 0-4).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

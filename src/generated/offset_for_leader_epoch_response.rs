@@ -199,7 +199,7 @@ impl ApiMessage for OffsetForLeaderEpochResponse {
     const API_KEY: ApiKey = ApiKey(23);
 }
 
-/// `EpochEndOffset`, part of [`OffsetForLeaderEpochResponse`](super::OffsetForLeaderEpochResponse) (versions 0-4).
+/// `EpochEndOffset`, part of [`OffsetForLeaderEpochResponse`] (versions 0-4).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -334,7 +334,7 @@ impl Conform for EpochEndOffset {
     }
 }
 
-/// `OffsetForLeaderTopicResult`, part of [`OffsetForLeaderEpochResponse`](super::OffsetForLeaderEpochResponse) (versions 0-4).
+/// `OffsetForLeaderTopicResult`, part of [`OffsetForLeaderEpochResponse`] (versions 0-4).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

@@ -237,7 +237,7 @@ impl ApiMessage for ProduceRequest {
     const API_KEY: ApiKey = ApiKey(0);
 }
 
-/// `PartitionProduceData`, part of [`ProduceRequest`](super::ProduceRequest) (versions 0-13).
+/// `PartitionProduceData`, part of [`ProduceRequest`] (versions 0-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -354,7 +354,7 @@ impl Conform for PartitionProduceData {
     }
 }
 
-/// `TopicProduceData`, part of [`ProduceRequest`](super::ProduceRequest) (versions 0-13).
+/// `TopicProduceData`, part of [`ProduceRequest`] (versions 0-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

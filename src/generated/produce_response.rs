@@ -321,7 +321,7 @@ impl ApiMessage for ProduceResponse {
     const API_KEY: ApiKey = ApiKey(0);
 }
 
-/// `BatchIndexAndErrorMessage`, part of [`ProduceResponse`](super::ProduceResponse) (versions 8-13).
+/// `BatchIndexAndErrorMessage`, part of [`ProduceResponse`] (versions 8-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -469,7 +469,7 @@ impl Conform for BatchIndexAndErrorMessage {
     }
 }
 
-/// `LeaderIdAndEpoch`, part of [`ProduceResponse`](super::ProduceResponse) (versions 10-13).
+/// `LeaderIdAndEpoch`, part of [`ProduceResponse`] (versions 10-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -598,7 +598,7 @@ impl Conform for LeaderIdAndEpoch {
     }
 }
 
-/// `NodeEndpoint`, part of [`ProduceResponse`](super::ProduceResponse) (versions 10-13).
+/// `NodeEndpoint`, part of [`ProduceResponse`] (versions 10-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -808,7 +808,7 @@ impl Conform for NodeEndpoint {
     }
 }
 
-/// `PartitionProduceResponse`, part of [`ProduceResponse`](super::ProduceResponse) (versions 0-13).
+/// `PartitionProduceResponse`, part of [`ProduceResponse`] (versions 0-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -1098,7 +1098,7 @@ impl Conform for PartitionProduceResponse {
     }
 }
 
-/// `TopicProduceResponse`, part of [`ProduceResponse`](super::ProduceResponse) (versions 0-13).
+/// `TopicProduceResponse`, part of [`ProduceResponse`] (versions 0-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

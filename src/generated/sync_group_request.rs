@@ -366,7 +366,7 @@ impl ApiMessage for SyncGroupRequest {
     const API_KEY: ApiKey = ApiKey(14);
 }
 
-/// `SyncGroupRequestAssignment`, part of [`SyncGroupRequest`](super::SyncGroupRequest) (versions 0-5).
+/// `SyncGroupRequestAssignment`, part of [`SyncGroupRequest`] (versions 0-5).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

@@ -379,7 +379,7 @@ impl ApiMessage for TxnOffsetCommitRequest {
     const API_KEY: ApiKey = ApiKey(28);
 }
 
-/// `TxnOffsetCommitRequestPartition`, part of [`TxnOffsetCommitRequest`](super::TxnOffsetCommitRequest) (versions 0-4).
+/// `TxnOffsetCommitRequestPartition`, part of [`TxnOffsetCommitRequest`] (versions 0-4).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -526,7 +526,7 @@ impl Conform for TxnOffsetCommitRequestPartition {
     }
 }
 
-/// `TxnOffsetCommitRequestTopic`, part of [`TxnOffsetCommitRequest`](super::TxnOffsetCommitRequest) (versions 0-4).
+/// `TxnOffsetCommitRequestTopic`, part of [`TxnOffsetCommitRequest`] (versions 0-4).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
