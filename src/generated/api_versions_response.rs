@@ -726,7 +726,7 @@ impl Encode for FinalizedFeatureKey {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -770,7 +770,7 @@ impl Encode for FinalizedFeatureKey {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -901,7 +901,7 @@ impl Encode for SupportedFeatureKey {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -945,7 +945,7 @@ impl Encode for SupportedFeatureKey {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 flexible,
             );

@@ -95,14 +95,14 @@ impl ConsumerGroupHeartbeatResponse {
         buf.put_i16(self.error_code);
         put_opt_str(
             buf,
-            self.error_message.as_ref().map(|x| x.as_str()),
+            self.error_message.as_ref().map(|x| x.as_bytes().as_ref()),
             true,
             flexible,
         )
         .map_err(|e| e.at("ErrorMessage"))?;
         put_opt_str(
             buf,
-            self.member_id.as_ref().map(|x| x.as_str()),
+            self.member_id.as_ref().map(|x| x.as_bytes().as_ref()),
             true,
             flexible,
         )
@@ -127,8 +127,14 @@ impl ConsumerGroupHeartbeatResponse {
         let mut n = 0usize;
         n += 4;
         n += 2;
-        n += opt_str_len(self.error_message.as_ref().map(|x| x.as_str()), flexible);
-        n += opt_str_len(self.member_id.as_ref().map(|x| x.as_str()), flexible);
+        n += opt_str_len(
+            self.error_message.as_ref().map(|x| x.as_bytes().as_ref()),
+            flexible,
+        );
+        n += opt_str_len(
+            self.member_id.as_ref().map(|x| x.as_bytes().as_ref()),
+            flexible,
+        );
         n += 4;
         n += 4;
         n += nullable_struct_len(self.assignment.as_ref(), version);

@@ -256,7 +256,7 @@ impl Encode for DeletableGroupResult {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -281,7 +281,7 @@ impl Encode for DeletableGroupResult {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             flexible,
         );

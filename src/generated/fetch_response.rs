@@ -694,7 +694,7 @@ impl Encode for FetchableTopicResponse {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.topic.is_empty() {
                     None
                 } else {
-                    Some(self.topic.as_str())
+                    Some(self.topic.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -735,7 +735,7 @@ impl Encode for FetchableTopicResponse {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.topic.is_empty() {
                     None
                 } else {
-                    Some(self.topic.as_str())
+                    Some(self.topic.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -1025,7 +1025,7 @@ impl Encode for NodeEndpoint {
                 if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.host.is_empty() {
                     None
                 } else {
-                    Some(self.host.as_str())
+                    Some(self.host.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -1046,7 +1046,7 @@ impl Encode for NodeEndpoint {
         if version >= 16 {
             put_opt_str(
                 buf,
-                self.rack.as_ref().map(|x| x.as_str()),
+                self.rack.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 16) || self.wire.nulls_in_non_nullable & (1 << 3) != 0,
                 flexible,
             )
@@ -1078,7 +1078,7 @@ impl Encode for NodeEndpoint {
                 if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.host.is_empty() {
                     None
                 } else {
-                    Some(self.host.as_str())
+                    Some(self.host.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -1087,7 +1087,7 @@ impl Encode for NodeEndpoint {
             n += 4;
         }
         if version >= 16 {
-            n += opt_str_len(self.rack.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(self.rack.as_ref().map(|x| x.as_bytes().as_ref()), flexible);
         }
         if flexible {
             let mut count = self.wire.unknown_tagged_fields.len();

@@ -389,7 +389,7 @@ impl Encode for OffsetCommitResponseTopic {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -430,7 +430,7 @@ impl Encode for OffsetCommitResponseTopic {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 flexible,
             );

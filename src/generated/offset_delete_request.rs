@@ -72,7 +72,7 @@ impl OffsetDeleteRequest {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -100,7 +100,7 @@ impl OffsetDeleteRequest {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             flexible,
         );
@@ -315,7 +315,7 @@ impl Encode for OffsetDeleteRequestTopic {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                 None
             } else {
-                Some(self.name.as_str())
+                Some(self.name.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -343,7 +343,7 @@ impl Encode for OffsetDeleteRequestTopic {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                 None
             } else {
-                Some(self.name.as_str())
+                Some(self.name.as_bytes().as_ref())
             },
             flexible,
         );

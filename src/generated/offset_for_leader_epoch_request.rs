@@ -394,7 +394,7 @@ impl Encode for OffsetForLeaderTopic {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.topic.is_empty() {
                 None
             } else {
-                Some(self.topic.as_str())
+                Some(self.topic.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -430,7 +430,7 @@ impl Encode for OffsetForLeaderTopic {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.topic.is_empty() {
                 None
             } else {
-                Some(self.topic.as_str())
+                Some(self.topic.as_bytes().as_ref())
             },
             flexible,
         );

@@ -404,7 +404,7 @@ impl Encode for OffsetForLeaderTopicResult {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.topic.is_empty() {
                 None
             } else {
-                Some(self.topic.as_str())
+                Some(self.topic.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -440,7 +440,7 @@ impl Encode for OffsetForLeaderTopicResult {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.topic.is_empty() {
                 None
             } else {
-                Some(self.topic.as_str())
+                Some(self.topic.as_bytes().as_ref())
             },
             flexible,
         );

@@ -396,7 +396,9 @@ impl Encode for BatchIndexAndErrorMessage {
         if version >= 8 {
             put_opt_str(
                 buf,
-                self.batch_index_error_message.as_ref().map(|x| x.as_str()),
+                self.batch_index_error_message
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 (version >= 8) || self.wire.nulls_in_non_nullable & (1 << 1) != 0,
                 flexible,
             )
@@ -425,7 +427,9 @@ impl Encode for BatchIndexAndErrorMessage {
         }
         if version >= 8 {
             n += opt_str_len(
-                self.batch_index_error_message.as_ref().map(|x| x.as_str()),
+                self.batch_index_error_message
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 flexible,
             );
         }
@@ -690,7 +694,7 @@ impl Encode for NodeEndpoint {
                 if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.host.is_empty() {
                     None
                 } else {
-                    Some(self.host.as_str())
+                    Some(self.host.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -711,7 +715,7 @@ impl Encode for NodeEndpoint {
         if version >= 10 {
             put_opt_str(
                 buf,
-                self.rack.as_ref().map(|x| x.as_str()),
+                self.rack.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 10) || self.wire.nulls_in_non_nullable & (1 << 3) != 0,
                 flexible,
             )
@@ -743,7 +747,7 @@ impl Encode for NodeEndpoint {
                 if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.host.is_empty() {
                     None
                 } else {
-                    Some(self.host.as_str())
+                    Some(self.host.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -752,7 +756,7 @@ impl Encode for NodeEndpoint {
             n += 4;
         }
         if version >= 10 {
-            n += opt_str_len(self.rack.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(self.rack.as_ref().map(|x| x.as_bytes().as_ref()), flexible);
         }
         if flexible {
             let mut count = self.wire.unknown_tagged_fields.len();
@@ -946,7 +950,7 @@ impl Encode for PartitionProduceResponse {
         if version >= 8 {
             put_opt_str(
                 buf,
-                self.error_message.as_ref().map(|x| x.as_str()),
+                self.error_message.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 8) || self.wire.nulls_in_non_nullable & (1 << 6) != 0,
                 flexible,
             )
@@ -1008,7 +1012,10 @@ impl Encode for PartitionProduceResponse {
             );
         }
         if version >= 8 {
-            n += opt_str_len(self.error_message.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(
+                self.error_message.as_ref().map(|x| x.as_bytes().as_ref()),
+                flexible,
+            );
         }
         if version >= 10 && !(version >= 10) {
             n += self.current_leader.encoded_len(version);
@@ -1179,7 +1186,7 @@ impl Encode for TopicProduceResponse {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -1222,7 +1229,7 @@ impl Encode for TopicProduceResponse {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 flexible,
             );

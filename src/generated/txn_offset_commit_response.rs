@@ -374,7 +374,7 @@ impl Encode for TxnOffsetCommitResponseTopic {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                 None
             } else {
-                Some(self.name.as_str())
+                Some(self.name.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -410,7 +410,7 @@ impl Encode for TxnOffsetCommitResponseTopic {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                 None
             } else {
-                Some(self.name.as_str())
+                Some(self.name.as_bytes().as_ref())
             },
             flexible,
         );
