@@ -358,14 +358,11 @@ impl Correlator {
         if let Some(p) = self.pending.remove(&correlation_id) {
             return Ok(p);
         }
-        match self
-            .acks_zero
+        self.acks_zero
             .iter()
             .position(|p| p.correlation_id == correlation_id)
-        {
-            Some(i) => Ok(self.acks_zero.remove(i).expect("index from position")),
-            None => Err(CorrelationError::UnknownCorrelationId(correlation_id)),
-        }
+            .and_then(|i| self.acks_zero.remove(i))
+            .ok_or(CorrelationError::UnknownCorrelationId(correlation_id))
     }
 
     /// Forgets a request (a timed-out one, say), returning it if it was remembered.
