@@ -194,10 +194,9 @@ pub const STACK_BUDGET: usize = 256 << 10;
 pub const RECORDS_STACK_BUDGET: usize = 1 << 20;
 
 fn record_options(verify_crc: bool) -> RecordOptions {
-    RecordOptions {
-        verify_crc,
-        max_decompressed_size: MAX_DECOMPRESSED,
-    }
+    RecordOptions::default()
+        .with_verify_crc(verify_crc)
+        .with_max_decompressed_size(MAX_DECOMPRESSED)
 }
 
 thread_local! {
