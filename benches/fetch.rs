@@ -7,75 +7,11 @@
 
 mod common;
 
-use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use kafka_codec::messages::FetchResponse;
-use kafka_codec::records::{entries, Compression, Entry, RecordOptions};
-use kafka_codec::Message;
-use kafka_protocol::protocol::Decodable;
-use kafka_protocol::records::RecordBatchDecoder;
+use kafka_codec::records::{Compression, RecordOptions};
 
-use common::{alloc, data, floor};
-
-type KpFetchResponse = kafka_protocol::messages::FetchResponse;
-
-fn kc_decode(bytes: &Bytes, version: i16) -> FetchResponse {
-    FetchResponse::from_bytes(bytes.clone(), version).expect("kafka-codec decodes")
-}
-
-fn kp_decode(bytes: &Bytes, version: i16) -> KpFetchResponse {
-    KpFetchResponse::decode(&mut bytes.clone(), version).expect("kafka-protocol decodes")
-}
-
-/// Decode, then walk every record of every batch with kafka-codec's records module.
-fn kc_walk(bytes: &Bytes, version: i16, opts: &RecordOptions) -> u64 {
-    let m = kc_decode(bytes, version);
-    let mut acc = 0u64;
-    for topic in &m.responses {
-        for p in &topic.partitions {
-            let Some(records) = &p.records else { continue };
-            for entry in entries(records, opts) {
-                let Entry::Batch(batch) = entry.expect("entry reads") else {
-                    panic!("only v2 batches here")
-                };
-                let payload = batch.payload(opts).expect("payload reads");
-                for r in payload.records() {
-                    let r = r.expect("record reads");
-                    acc += r.key().map_or(0, <[u8]>::len) as u64;
-                    acc += r.value().map_or(0, <[u8]>::len) as u64;
-                }
-            }
-        }
-    }
-    acc
-}
-
-/// Decode, then decode every batch of every partition with kafka-protocol's record decoder.
-fn kp_walk(bytes: &Bytes, version: i16) -> u64 {
-    let m = kp_decode(bytes, version);
-    let mut acc = 0u64;
-    for topic in &m.responses {
-        for p in &topic.partitions {
-            let Some(records) = &p.records else { continue };
-            let mut buf = records.clone();
-            for set in RecordBatchDecoder::decode_all(&mut buf).expect("batches decode") {
-                for r in &set.records {
-                    acc += r.key.as_ref().map_or(0, Bytes::len) as u64;
-                    acc += r.value.as_ref().map_or(0, Bytes::len) as u64;
-                }
-            }
-        }
-    }
-    acc
-}
-
-/// The floor: the bare walk over the partitions' records fields (already located).
-fn floor_walk(partitions: &[Bytes], crc: bool) -> u64 {
-    partitions
-        .iter()
-        .map(|p| floor::walk(p, crc).expect("floor walks"))
-        .sum()
-}
+use common::walk::{floor_walk, kc_decode, kc_walk, kp_decode, kp_walk};
+use common::{alloc, data};
 
 fn uncompressed(c: &mut Criterion) {
     let crc = RecordOptions::default();

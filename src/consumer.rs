@@ -199,6 +199,7 @@ pub mod offset_spec {
 
 /// The consumer's `auto.offset.reset`: where to start when no offset is committed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum AutoOffsetReset {
     /// Start at the log start offset.
     Earliest,

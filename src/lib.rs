@@ -1,9 +1,49 @@
 #![doc = include_str!("../README.md")]
+//!
+//! ## Pairing responses with requests
+//!
+//! A response names only its correlation id; [`correlator::Correlator`] remembers the API key
+//! and version of each request sent or seen and decodes each response at the right version
+//! (Produce with `acks=0` expects none). It does no I/O, so it serves a client, a broker and a
+//! proxy watching both directions alike.
+//!
+//! ## Cargo features
+//!
+//! | feature | what it adds |
+//! | --- | --- |
+//! | `group`, `offset`, `fetch`, `list-offsets`, `metadata`, `produce` (default) | the generated messages of each API family; without a family its bodies stay [`RequestBody::Raw`] / [`ResponseBody::Raw`] |
+//! | `gzip`, `snappy`, `lz4`, `zstd` (default) | record batch compression codecs (pure Rust) |
+//! | `tokio` | the `codec` module: `tokio_util` `Decoder`/`Encoder`s for raw frames, clients and brokers |
+//! | `serde` | `Serialize`/`Deserialize` for messages, frames and owned helper types (below) |
+//! | `arbitrary` | `arbitrary::Arbitrary` for every message type (structure-aware fuzzing) |
+//!
+//! ## serde
+//!
+//! With the `serde` feature, every message, [`frame::RequestFrame`], [`frame::ResponseFrame`],
+//! [`RequestBody`], [`ResponseBody`], the [`correlator`] data types (`PendingRequest`,
+//! `Expect`, `CorrelatedResponse`), [`ApiKey`], [`ErrorCode`], [`Uuid`], [`BytesStr`], the
+//! `__consumer_offsets` and consumer-protocol payloads, and the owned record types
+//! (`Compression`, `TimestampType`, `BatchHeader`, `BatchAttributes`, `AbortedTransaction`,
+//! `ControlRecord`, `ControlRecordType`) serialize as follows:
+//!
+//! - bytes (`Bytes` fields, raw bodies, `trailing`) as **lowercase hex** strings (`"00ab7f"`),
+//!   `null` for a null nullable field;
+//! - strings as strings, UUIDs as `8-4-4-4-12` hex;
+//! - open enums ([`ApiKey`], [`ErrorCode`], `BatchAttributes`, `ControlRecordType`) as their
+//!   numbers, closed enums (`Compression`, ...) by variant name;
+//! - field names in `snake_case` as in Rust; a message's `wire` bookkeeping is left out when it
+//!   is canonical, so most messages print as their fields alone.
+//!
+//! Records borrowed from a batch ([`records::Record`]) are not serialized: copy out what you
+//! need. Errors are not serializable; print them with `Display`.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod api_key;
+#[cfg(feature = "tokio")]
+pub mod codec;
 pub mod consumer;
+pub mod correlator;
 pub mod error;
 pub mod error_code;
 #[cfg(feature = "fetch")]

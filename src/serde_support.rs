@@ -1,5 +1,12 @@
 //! Serde representations: bytes as lowercase hex strings, strings as strings, UUIDs in their
-//! usual 8-4-4-4-12 form.
+//! usual 8-4-4-4-12 form (see the crate documentation's "serde" section for every type).
+//!
+//! ```
+//! use bytes::Bytes;
+//! use kafka_codec::ResponseBody;
+//! let raw = ResponseBody::Raw(Bytes::from_static(&[0x00, 0xab]));
+//! assert_eq!(serde_json::to_string(&raw).unwrap(), r#"{"Raw":"00ab"}"#);
+//! ```
 
 use bytes::Bytes;
 use serde::de::Error as _;
@@ -18,7 +25,7 @@ fn to_hex(b: &[u8]) -> String {
 }
 
 fn from_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())

@@ -171,23 +171,29 @@ fn null_not_allowed() -> EncodeError {
     EncodeError::new(EncodeErrorKind::NullNotAllowed)
 }
 
-/// Writes a string, or null when allowed.
+/// Writes a string, or null when allowed. Takes the string's bytes: a `BytesStr` was checked to be
+/// UTF-8 when it was made, and `as_str` (safe code only) would validate it again on every call.
 #[inline]
 pub fn put_opt_str(
     buf: &mut BytesMut,
-    s: Option<&str>,
+    s: Option<&[u8]>,
     allow_null: bool,
     compact: bool,
 ) -> Result<(), EncodeError> {
     if s.is_none() && !allow_null {
         return Err(null_not_allowed());
     }
-    writer::put_str(buf, s, compact)
+    writer::put_length(buf, s.map(<[u8]>::len), compact, true)?;
+    if let Some(s) = s {
+        buf.put_slice(s);
+    }
+    Ok(())
 }
 
 #[inline]
-pub fn opt_str_len(s: Option<&str>, compact: bool) -> usize {
-    writer::str_len(s, compact)
+pub fn opt_str_len(s: Option<&[u8]>, compact: bool) -> usize {
+    let n = s.map(<[u8]>::len);
+    writer::length_len(n, compact, true) + n.unwrap_or(0)
 }
 
 /// Writes bytes, or null when allowed.

@@ -10,7 +10,7 @@ use kafka_codec::{ApiKey, DecodeErrorKind, EncodeErrorKind, Message, RequestBody
 
 fn h(s: &str) -> Bytes {
     let s: String = s.split_whitespace().collect();
-    assert!(s.len() % 2 == 0, "odd hex");
+    assert!(s.len().is_multiple_of(2), "odd hex");
     Bytes::from(
         (0..s.len())
             .step_by(2)

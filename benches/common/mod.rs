@@ -5,6 +5,7 @@
 pub mod alloc;
 pub mod data;
 pub mod floor;
+pub mod walk;
 
 use std::time::Duration;
 

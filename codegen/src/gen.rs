@@ -492,7 +492,7 @@ impl<'a> Emit<'a> {
             Ty::Uuid => (format!("buf.put_slice(&{v}.0)"), "16".into()),
             Ty::Str | Ty::Bytes | Ty::Records => {
                 let (put, len, asref) = if ty == Ty::Str {
-                    ("put_opt_str", "opt_str_len", ".as_str()")
+                    ("put_opt_str", "opt_str_len", ".as_bytes().as_ref()")
                 } else {
                     ("put_opt_bytes", "opt_bytes_len", ".as_ref()")
                 };
@@ -529,8 +529,8 @@ impl<'a> Emit<'a> {
             Ty::Array(inner) => {
                 let (put_elem, len_elem) = match &**inner {
                     Ty::Str => (
-                        format!("|buf, x| put_opt_str(buf, Some(x.as_str()), false, {compact})"),
-                        format!("|x| opt_str_len(Some(x.as_str()), {compact})"),
+                        format!("|buf, x| put_opt_str(buf, Some(x.as_bytes().as_ref()), false, {compact})"),
+                        format!("|x| opt_str_len(Some(x.as_bytes().as_ref()), {compact})"),
                     ),
                     Ty::Bytes | Ty::Records => (
                         format!("|buf, x| put_opt_bytes(buf, Some(x.as_ref()), false, {compact})"),
@@ -617,8 +617,8 @@ impl<'a> Emit<'a> {
         } else {
             let sv = ctx.struct_versions[name];
             self.line(&format!(
-                "/// `{name}`, part of [`{}`](super::{}) (versions {}).",
-                schema.name,
+                // Nested structs live in their message's module: link the message directly.
+                "/// `{name}`, part of [`{}`] (versions {}).",
                 schema.name,
                 Versions {
                     min: sv.min,

@@ -9,6 +9,9 @@ use std::process::ExitCode;
 use bytes::Bytes;
 use kafka_codec::frame::{decode_request, decode_response, RequestFrame, ResponseFrame};
 
+mod capture;
+mod capture_pcap;
+mod pcap_inspect;
 mod proxy;
 
 const USAGE: &str = "usage:
@@ -21,7 +24,13 @@ const USAGE: &str = "usage:
          | group-metadata-key | group-metadata-value
   kafka-inspect records --request REQ.bin [--response RESP.bin]
       one JSON line per record of a Fetch response (or of a Produce request alone)
-  kafka-inspect proxy --listen ADDR --upstream ADDR --record DIR";
+  kafka-inspect proxy --listen ADDR --upstream ADDR --record DIR [--label TEXT]
+      relay bytes untouched and record every frame (NNNN-ApiName-vN.req.bin/.resp.bin)
+  kafka-inspect pcap FILE [--port N ...] [--table]
+      decode every exchange of a pcap/pcapng capture (default port 9092): one JSON line
+      each, or a table (API, version, correlation id, sizes, records, error codes)
+  kafka-inspect pcap-frames FILE --port N [--port M ...] --out DIR [--label TEXT]
+      cut a pcap/pcapng capture into the same frame files";
 
 fn usage(msg: &str) -> ExitCode {
     if !msg.is_empty() {
@@ -445,6 +454,8 @@ fn main() -> ExitCode {
         Some("payload") => cmd_payload(rest),
         Some("records") => cmd_records(rest),
         Some("proxy") => proxy::main(rest),
+        Some("pcap-frames") => capture_pcap::main(rest),
+        Some("pcap") => pcap_inspect::main(rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -202,3 +202,55 @@ fn usage_errors_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
 }
+
+#[test]
+fn pcap_decodes_a_real_session() {
+    // Captured with dumpcap on loopback: confluent-kafka creating a topic, examples/producer
+    // writing gzip and zstd batches, examples/consumer running a group session, against Tansu.
+    let pcap = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/pcap/tansu-consumer-session.pcapng");
+    let out = bin()
+        .arg("pcap")
+        .arg(&pcap)
+        .args(["--port", "19392"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let apis: Vec<&str> = lines.iter().map(|l| l["api"].as_str().unwrap()).collect();
+    for api in [
+        "Produce",
+        "FindCoordinator",
+        "JoinGroup",
+        "SyncGroup",
+        "OffsetFetch",
+        "Fetch",
+        "OffsetCommit",
+        "LeaveGroup",
+    ] {
+        assert!(apis.contains(&api), "{api} missing from {apis:?}");
+    }
+    let fetch = lines.iter().find(|l| l["api"] == "Fetch").unwrap();
+    assert_eq!(fetch["records"], 8);
+    assert!(fetch["response"]["body"]["Fetch"].is_object());
+    let table = bin()
+        .arg("pcap")
+        .arg(&pcap)
+        .args(["--port", "19392", "--table"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.contains("JoinGroup") && l.contains("MEMBER_ID_REQUIRED")),
+        "{text}"
+    );
+}

@@ -132,6 +132,12 @@ fn wireshark_agrees_with_us() {
         if let Some((_, r)) = &resp {
             strings_in(&serde_json::to_value(&r.body).unwrap(), &mut names);
         }
+        // Topic names are compared only where we decode the bodies (APIs outside the crate's
+        // scope, like CreateTopics, stay raw bytes).
+        let raw = matches!(req.body, kafka_codec::RequestBody::Raw(_));
+        if raw {
+            names.clear();
+        }
         expected.push((port, req, resp.map(|(_, r)| r), names, req_path.clone()));
     }
     let dir = std::env::temp_dir().join(format!("kafka-codec-wireshark-{}", std::process::id()));
@@ -222,6 +228,9 @@ fn wireshark_agrees_with_us() {
         } else {
             responses += 1;
             assert!(resp.is_some(), "{}", path.display());
+        }
+        if names.is_empty() {
+            continue;
         }
         for t in f[6]
             .split('|')

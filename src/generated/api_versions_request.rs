@@ -88,7 +88,7 @@ impl ApiVersionsRequest {
                 {
                     None
                 } else {
-                    Some(self.client_software_name.as_str())
+                    Some(self.client_software_name.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -103,7 +103,7 @@ impl ApiVersionsRequest {
                 {
                     None
                 } else {
-                    Some(self.client_software_version.as_str())
+                    Some(self.client_software_version.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -131,7 +131,7 @@ impl ApiVersionsRequest {
                 {
                     None
                 } else {
-                    Some(self.client_software_name.as_str())
+                    Some(self.client_software_name.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -143,7 +143,7 @@ impl ApiVersionsRequest {
                 {
                     None
                 } else {
-                    Some(self.client_software_version.as_str())
+                    Some(self.client_software_version.as_bytes().as_ref())
                 },
                 flexible,
             );

@@ -531,7 +531,7 @@ impl ApiMessage for ApiVersionsResponse {
     const API_KEY: ApiKey = ApiKey(18);
 }
 
-/// `ApiVersion`, part of [`ApiVersionsResponse`](super::ApiVersionsResponse) (versions 0-4).
+/// `ApiVersion`, part of [`ApiVersionsResponse`] (versions 0-4).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -650,7 +650,7 @@ impl Conform for ApiVersion {
     }
 }
 
-/// `FinalizedFeatureKey`, part of [`ApiVersionsResponse`](super::ApiVersionsResponse) (versions 3-4).
+/// `FinalizedFeatureKey`, part of [`ApiVersionsResponse`] (versions 3-4).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -726,7 +726,7 @@ impl Encode for FinalizedFeatureKey {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -770,7 +770,7 @@ impl Encode for FinalizedFeatureKey {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -825,7 +825,7 @@ impl Conform for FinalizedFeatureKey {
     }
 }
 
-/// `SupportedFeatureKey`, part of [`ApiVersionsResponse`](super::ApiVersionsResponse) (versions 3-4).
+/// `SupportedFeatureKey`, part of [`ApiVersionsResponse`] (versions 3-4).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -901,7 +901,7 @@ impl Encode for SupportedFeatureKey {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -945,7 +945,7 @@ impl Encode for SupportedFeatureKey {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 flexible,
             );

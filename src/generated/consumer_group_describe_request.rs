@@ -87,7 +87,7 @@ impl ConsumerGroupDescribeRequest {
             },
             true,
             flexible,
-            |buf, x| put_opt_str(buf, Some(x.as_str()), false, flexible),
+            |buf, x| put_opt_str(buf, Some(x.as_bytes().as_ref()), false, flexible),
         )
         .map_err(|e| e.at("GroupIds"))?;
         buf.put_u8(self.include_authorized_operations as u8);
@@ -112,7 +112,7 @@ impl ConsumerGroupDescribeRequest {
                 Some(&self.group_ids[..])
             },
             flexible,
-            |x| opt_str_len(Some(x.as_str()), flexible),
+            |x| opt_str_len(Some(x.as_bytes().as_ref()), flexible),
         );
         n += 1;
         if flexible {

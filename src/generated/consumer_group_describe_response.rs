@@ -191,7 +191,7 @@ impl ApiMessage for ConsumerGroupDescribeResponse {
     const API_KEY: ApiKey = ApiKey(69);
 }
 
-/// `Assignment`, part of [`ConsumerGroupDescribeResponse`](super::ConsumerGroupDescribeResponse) (versions 0-1).
+/// `Assignment`, part of [`ConsumerGroupDescribeResponse`] (versions 0-1).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -322,7 +322,7 @@ impl Conform for Assignment {
     }
 }
 
-/// `DescribedGroup`, part of [`ConsumerGroupDescribeResponse`](super::ConsumerGroupDescribeResponse) (versions 0-1).
+/// `DescribedGroup`, part of [`ConsumerGroupDescribeResponse`] (versions 0-1).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -424,7 +424,7 @@ impl Encode for DescribedGroup {
         buf.put_i16(self.error_code);
         put_opt_str(
             buf,
-            self.error_message.as_ref().map(|x| x.as_str()),
+            self.error_message.as_ref().map(|x| x.as_bytes().as_ref()),
             true,
             flexible,
         )
@@ -434,7 +434,7 @@ impl Encode for DescribedGroup {
             if self.wire.nulls_in_non_nullable & (1 << 2) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -445,7 +445,7 @@ impl Encode for DescribedGroup {
             if self.wire.nulls_in_non_nullable & (1 << 3) != 0 && self.group_state.is_empty() {
                 None
             } else {
-                Some(self.group_state.as_str())
+                Some(self.group_state.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -458,7 +458,7 @@ impl Encode for DescribedGroup {
             if self.wire.nulls_in_non_nullable & (1 << 6) != 0 && self.assignor_name.is_empty() {
                 None
             } else {
-                Some(self.assignor_name.as_str())
+                Some(self.assignor_name.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -492,12 +492,15 @@ impl Encode for DescribedGroup {
         let _ = flexible;
         let mut n = 0usize;
         n += 2;
-        n += opt_str_len(self.error_message.as_ref().map(|x| x.as_str()), flexible);
+        n += opt_str_len(
+            self.error_message.as_ref().map(|x| x.as_bytes().as_ref()),
+            flexible,
+        );
         n += opt_str_len(
             if self.wire.nulls_in_non_nullable & (1 << 2) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             flexible,
         );
@@ -505,7 +508,7 @@ impl Encode for DescribedGroup {
             if self.wire.nulls_in_non_nullable & (1 << 3) != 0 && self.group_state.is_empty() {
                 None
             } else {
-                Some(self.group_state.as_str())
+                Some(self.group_state.as_bytes().as_ref())
             },
             flexible,
         );
@@ -515,7 +518,7 @@ impl Encode for DescribedGroup {
             if self.wire.nulls_in_non_nullable & (1 << 6) != 0 && self.assignor_name.is_empty() {
                 None
             } else {
-                Some(self.assignor_name.as_str())
+                Some(self.assignor_name.as_bytes().as_ref())
             },
             flexible,
         );
@@ -620,7 +623,7 @@ impl Conform for DescribedGroup {
     }
 }
 
-/// `Member`, part of [`ConsumerGroupDescribeResponse`](super::ConsumerGroupDescribeResponse) (versions 0-1).
+/// `Member`, part of [`ConsumerGroupDescribeResponse`] (versions 0-1).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -738,7 +741,7 @@ impl Encode for Member {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.member_id.is_empty() {
                 None
             } else {
-                Some(self.member_id.as_str())
+                Some(self.member_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -746,14 +749,14 @@ impl Encode for Member {
         .map_err(|e| e.at("MemberId"))?;
         put_opt_str(
             buf,
-            self.instance_id.as_ref().map(|x| x.as_str()),
+            self.instance_id.as_ref().map(|x| x.as_bytes().as_ref()),
             true,
             flexible,
         )
         .map_err(|e| e.at("InstanceId"))?;
         put_opt_str(
             buf,
-            self.rack_id.as_ref().map(|x| x.as_str()),
+            self.rack_id.as_ref().map(|x| x.as_bytes().as_ref()),
             true,
             flexible,
         )
@@ -764,7 +767,7 @@ impl Encode for Member {
             if self.wire.nulls_in_non_nullable & (1 << 4) != 0 && self.client_id.is_empty() {
                 None
             } else {
-                Some(self.client_id.as_str())
+                Some(self.client_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -775,7 +778,7 @@ impl Encode for Member {
             if self.wire.nulls_in_non_nullable & (1 << 5) != 0 && self.client_host.is_empty() {
                 None
             } else {
-                Some(self.client_host.as_str())
+                Some(self.client_host.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -792,12 +795,14 @@ impl Encode for Member {
             },
             true,
             flexible,
-            |buf, x| put_opt_str(buf, Some(x.as_str()), false, flexible),
+            |buf, x| put_opt_str(buf, Some(x.as_bytes().as_ref()), false, flexible),
         )
         .map_err(|e| e.at("SubscribedTopicNames"))?;
         put_opt_str(
             buf,
-            self.subscribed_topic_regex.as_ref().map(|x| x.as_str()),
+            self.subscribed_topic_regex
+                .as_ref()
+                .map(|x| x.as_bytes().as_ref()),
             true,
             flexible,
         )
@@ -829,18 +834,24 @@ impl Encode for Member {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.member_id.is_empty() {
                 None
             } else {
-                Some(self.member_id.as_str())
+                Some(self.member_id.as_bytes().as_ref())
             },
             flexible,
         );
-        n += opt_str_len(self.instance_id.as_ref().map(|x| x.as_str()), flexible);
-        n += opt_str_len(self.rack_id.as_ref().map(|x| x.as_str()), flexible);
+        n += opt_str_len(
+            self.instance_id.as_ref().map(|x| x.as_bytes().as_ref()),
+            flexible,
+        );
+        n += opt_str_len(
+            self.rack_id.as_ref().map(|x| x.as_bytes().as_ref()),
+            flexible,
+        );
         n += 4;
         n += opt_str_len(
             if self.wire.nulls_in_non_nullable & (1 << 4) != 0 && self.client_id.is_empty() {
                 None
             } else {
-                Some(self.client_id.as_str())
+                Some(self.client_id.as_bytes().as_ref())
             },
             flexible,
         );
@@ -848,7 +859,7 @@ impl Encode for Member {
             if self.wire.nulls_in_non_nullable & (1 << 5) != 0 && self.client_host.is_empty() {
                 None
             } else {
-                Some(self.client_host.as_str())
+                Some(self.client_host.as_bytes().as_ref())
             },
             flexible,
         );
@@ -861,10 +872,12 @@ impl Encode for Member {
                 Some(&self.subscribed_topic_names[..])
             },
             flexible,
-            |x| opt_str_len(Some(x.as_str()), flexible),
+            |x| opt_str_len(Some(x.as_bytes().as_ref()), flexible),
         );
         n += opt_str_len(
-            self.subscribed_topic_regex.as_ref().map(|x| x.as_str()),
+            self.subscribed_topic_regex
+                .as_ref()
+                .map(|x| x.as_bytes().as_ref()),
             flexible,
         );
         n += self.assignment.encoded_len(version);
@@ -989,7 +1002,7 @@ impl Conform for Member {
     }
 }
 
-/// `TopicPartitions`, part of [`ConsumerGroupDescribeResponse`](super::ConsumerGroupDescribeResponse) (versions 0-1).
+/// `TopicPartitions`, part of [`ConsumerGroupDescribeResponse`] (versions 0-1).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -1062,7 +1075,7 @@ impl Encode for TopicPartitions {
             if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.topic_name.is_empty() {
                 None
             } else {
-                Some(self.topic_name.as_str())
+                Some(self.topic_name.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -1102,7 +1115,7 @@ impl Encode for TopicPartitions {
             if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.topic_name.is_empty() {
                 None
             } else {
-                Some(self.topic_name.as_str())
+                Some(self.topic_name.as_bytes().as_ref())
             },
             flexible,
         );

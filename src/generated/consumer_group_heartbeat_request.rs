@@ -124,7 +124,7 @@ impl ConsumerGroupHeartbeatRequest {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -135,7 +135,7 @@ impl ConsumerGroupHeartbeatRequest {
             if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.member_id.is_empty() {
                 None
             } else {
-                Some(self.member_id.as_str())
+                Some(self.member_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -144,14 +144,14 @@ impl ConsumerGroupHeartbeatRequest {
         buf.put_i32(self.member_epoch);
         put_opt_str(
             buf,
-            self.instance_id.as_ref().map(|x| x.as_str()),
+            self.instance_id.as_ref().map(|x| x.as_bytes().as_ref()),
             true,
             flexible,
         )
         .map_err(|e| e.at("InstanceId"))?;
         put_opt_str(
             buf,
-            self.rack_id.as_ref().map(|x| x.as_str()),
+            self.rack_id.as_ref().map(|x| x.as_bytes().as_ref()),
             true,
             flexible,
         )
@@ -162,13 +162,15 @@ impl ConsumerGroupHeartbeatRequest {
             self.subscribed_topic_names.as_deref(),
             true,
             flexible,
-            |buf, x| put_opt_str(buf, Some(x.as_str()), false, flexible),
+            |buf, x| put_opt_str(buf, Some(x.as_bytes().as_ref()), false, flexible),
         )
         .map_err(|e| e.at("SubscribedTopicNames"))?;
         if version >= 1 {
             put_opt_str(
                 buf,
-                self.subscribed_topic_regex.as_ref().map(|x| x.as_str()),
+                self.subscribed_topic_regex
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 (version >= 1) || self.wire.nulls_in_non_nullable & (1 << 7) != 0,
                 flexible,
             )
@@ -180,7 +182,7 @@ impl ConsumerGroupHeartbeatRequest {
         }
         put_opt_str(
             buf,
-            self.server_assignor.as_ref().map(|x| x.as_str()),
+            self.server_assignor.as_ref().map(|x| x.as_bytes().as_ref()),
             true,
             flexible,
         )
@@ -211,7 +213,7 @@ impl ConsumerGroupHeartbeatRequest {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             flexible,
         );
@@ -219,24 +221,35 @@ impl ConsumerGroupHeartbeatRequest {
             if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.member_id.is_empty() {
                 None
             } else {
-                Some(self.member_id.as_str())
+                Some(self.member_id.as_bytes().as_ref())
             },
             flexible,
         );
         n += 4;
-        n += opt_str_len(self.instance_id.as_ref().map(|x| x.as_str()), flexible);
-        n += opt_str_len(self.rack_id.as_ref().map(|x| x.as_str()), flexible);
+        n += opt_str_len(
+            self.instance_id.as_ref().map(|x| x.as_bytes().as_ref()),
+            flexible,
+        );
+        n += opt_str_len(
+            self.rack_id.as_ref().map(|x| x.as_bytes().as_ref()),
+            flexible,
+        );
         n += 4;
         n += opt_array_len(self.subscribed_topic_names.as_deref(), flexible, |x| {
-            opt_str_len(Some(x.as_str()), flexible)
+            opt_str_len(Some(x.as_bytes().as_ref()), flexible)
         });
         if version >= 1 {
             n += opt_str_len(
-                self.subscribed_topic_regex.as_ref().map(|x| x.as_str()),
+                self.subscribed_topic_regex
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 flexible,
             );
         }
-        n += opt_str_len(self.server_assignor.as_ref().map(|x| x.as_str()), flexible);
+        n += opt_str_len(
+            self.server_assignor.as_ref().map(|x| x.as_bytes().as_ref()),
+            flexible,
+        );
         n += opt_array_len(self.topic_partitions.as_deref(), flexible, |x| {
             x.encoded_len(version)
         });
@@ -380,7 +393,7 @@ impl ApiMessage for ConsumerGroupHeartbeatRequest {
     const API_KEY: ApiKey = ApiKey(68);
 }
 
-/// `TopicPartitions`, part of [`ConsumerGroupHeartbeatRequest`](super::ConsumerGroupHeartbeatRequest) (versions 0-1).
+/// `TopicPartitions`, part of [`ConsumerGroupHeartbeatRequest`] (versions 0-1).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

@@ -95,14 +95,14 @@ impl ConsumerGroupHeartbeatResponse {
         buf.put_i16(self.error_code);
         put_opt_str(
             buf,
-            self.error_message.as_ref().map(|x| x.as_str()),
+            self.error_message.as_ref().map(|x| x.as_bytes().as_ref()),
             true,
             flexible,
         )
         .map_err(|e| e.at("ErrorMessage"))?;
         put_opt_str(
             buf,
-            self.member_id.as_ref().map(|x| x.as_str()),
+            self.member_id.as_ref().map(|x| x.as_bytes().as_ref()),
             true,
             flexible,
         )
@@ -127,8 +127,14 @@ impl ConsumerGroupHeartbeatResponse {
         let mut n = 0usize;
         n += 4;
         n += 2;
-        n += opt_str_len(self.error_message.as_ref().map(|x| x.as_str()), flexible);
-        n += opt_str_len(self.member_id.as_ref().map(|x| x.as_str()), flexible);
+        n += opt_str_len(
+            self.error_message.as_ref().map(|x| x.as_bytes().as_ref()),
+            flexible,
+        );
+        n += opt_str_len(
+            self.member_id.as_ref().map(|x| x.as_bytes().as_ref()),
+            flexible,
+        );
         n += 4;
         n += 4;
         n += nullable_struct_len(self.assignment.as_ref(), version);
@@ -232,7 +238,7 @@ impl ApiMessage for ConsumerGroupHeartbeatResponse {
     const API_KEY: ApiKey = ApiKey(68);
 }
 
-/// `Assignment`, part of [`ConsumerGroupHeartbeatResponse`](super::ConsumerGroupHeartbeatResponse) (versions 0-1).
+/// `Assignment`, part of [`ConsumerGroupHeartbeatResponse`] (versions 0-1).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -363,7 +369,7 @@ impl Conform for Assignment {
     }
 }
 
-/// `TopicPartitions`, part of [`ConsumerGroupHeartbeatResponse`](super::ConsumerGroupHeartbeatResponse) (versions 0-1).
+/// `TopicPartitions`, part of [`ConsumerGroupHeartbeatResponse`] (versions 0-1).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

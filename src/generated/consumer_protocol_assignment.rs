@@ -168,7 +168,7 @@ impl Message for ConsumerProtocolAssignment {
     const FIRST_FLEXIBLE_VERSION: Option<i16> = None;
 }
 
-/// `TopicPartition`, part of [`ConsumerProtocolAssignment`](super::ConsumerProtocolAssignment) (versions 0-3).
+/// `TopicPartition`, part of [`ConsumerProtocolAssignment`] (versions 0-3).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -223,7 +223,7 @@ impl Encode for TopicPartition {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.topic.is_empty() {
                 None
             } else {
-                Some(self.topic.as_str())
+                Some(self.topic.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -254,7 +254,7 @@ impl Encode for TopicPartition {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.topic.is_empty() {
                 None
             } else {
-                Some(self.topic.as_str())
+                Some(self.topic.as_bytes().as_ref())
             },
             flexible,
         );

@@ -101,7 +101,7 @@ impl ConsumerProtocolSubscription {
             },
             true,
             flexible,
-            |buf, x| put_opt_str(buf, Some(x.as_str()), false, flexible),
+            |buf, x| put_opt_str(buf, Some(x.as_bytes().as_ref()), false, flexible),
         )
         .map_err(|e| e.at("Topics"))?;
         put_opt_bytes(
@@ -133,7 +133,7 @@ impl ConsumerProtocolSubscription {
         if version >= 3 {
             put_opt_str(
                 buf,
-                self.rack_id.as_ref().map(|x| x.as_str()),
+                self.rack_id.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 3) || self.wire.nulls_in_non_nullable & (1 << 4) != 0,
                 flexible,
             )
@@ -152,7 +152,7 @@ impl ConsumerProtocolSubscription {
                 Some(&self.topics[..])
             },
             flexible,
-            |x| opt_str_len(Some(x.as_str()), flexible),
+            |x| opt_str_len(Some(x.as_bytes().as_ref()), flexible),
         );
         n += opt_bytes_len(self.user_data.as_ref().map(|x| x.as_ref()), flexible);
         if version >= 1 {
@@ -172,7 +172,10 @@ impl ConsumerProtocolSubscription {
             n += 4;
         }
         if version >= 3 {
-            n += opt_str_len(self.rack_id.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(
+                self.rack_id.as_ref().map(|x| x.as_bytes().as_ref()),
+                flexible,
+            );
         }
         n
     }
@@ -265,7 +268,7 @@ impl Message for ConsumerProtocolSubscription {
     const FIRST_FLEXIBLE_VERSION: Option<i16> = None;
 }
 
-/// `TopicPartition`, part of [`ConsumerProtocolSubscription`](super::ConsumerProtocolSubscription) (versions 1-3).
+/// `TopicPartition`, part of [`ConsumerProtocolSubscription`] (versions 1-3).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -325,7 +328,7 @@ impl Encode for TopicPartition {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.topic.is_empty() {
                     None
                 } else {
-                    Some(self.topic.as_str())
+                    Some(self.topic.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -368,7 +371,7 @@ impl Encode for TopicPartition {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.topic.is_empty() {
                     None
                 } else {
-                    Some(self.topic.as_str())
+                    Some(self.topic.as_bytes().as_ref())
                 },
                 flexible,
             );

@@ -82,7 +82,7 @@ impl DeleteGroupsRequest {
             },
             true,
             flexible,
-            |buf, x| put_opt_str(buf, Some(x.as_str()), false, flexible),
+            |buf, x| put_opt_str(buf, Some(x.as_bytes().as_ref()), false, flexible),
         )
         .map_err(|e| e.at("GroupsNames"))?;
         if flexible {
@@ -106,7 +106,7 @@ impl DeleteGroupsRequest {
                 Some(&self.groups_names[..])
             },
             flexible,
-            |x| opt_str_len(Some(x.as_str()), flexible),
+            |x| opt_str_len(Some(x.as_bytes().as_ref()), flexible),
         );
         if flexible {
             let mut count = self.wire.unknown_tagged_fields.len();

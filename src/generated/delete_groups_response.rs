@@ -191,7 +191,7 @@ impl ApiMessage for DeleteGroupsResponse {
     const API_KEY: ApiKey = ApiKey(42);
 }
 
-/// `DeletableGroupResult`, part of [`DeleteGroupsResponse`](super::DeleteGroupsResponse) (versions 0-2).
+/// `DeletableGroupResult`, part of [`DeleteGroupsResponse`] (versions 0-2).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -256,7 +256,7 @@ impl Encode for DeletableGroupResult {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -281,7 +281,7 @@ impl Encode for DeletableGroupResult {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             flexible,
         );

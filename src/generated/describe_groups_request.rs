@@ -89,7 +89,7 @@ impl DescribeGroupsRequest {
             },
             true,
             flexible,
-            |buf, x| put_opt_str(buf, Some(x.as_str()), false, flexible),
+            |buf, x| put_opt_str(buf, Some(x.as_bytes().as_ref()), false, flexible),
         )
         .map_err(|e| e.at("Groups"))?;
         if version >= 3 {
@@ -120,7 +120,7 @@ impl DescribeGroupsRequest {
                 Some(&self.groups[..])
             },
             flexible,
-            |x| opt_str_len(Some(x.as_str()), flexible),
+            |x| opt_str_len(Some(x.as_bytes().as_ref()), flexible),
         );
         if version >= 3 {
             n += 1;

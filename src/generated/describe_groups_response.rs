@@ -197,7 +197,7 @@ impl ApiMessage for DescribeGroupsResponse {
     const API_KEY: ApiKey = ApiKey(15);
 }
 
-/// `DescribedGroup`, part of [`DescribeGroupsResponse`](super::DescribeGroupsResponse) (versions 0-6).
+/// `DescribedGroup`, part of [`DescribeGroupsResponse`] (versions 0-6).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -306,7 +306,7 @@ impl Encode for DescribedGroup {
         if version >= 6 {
             put_opt_str(
                 buf,
-                self.error_message.as_ref().map(|x| x.as_str()),
+                self.error_message.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 6) || self.wire.nulls_in_non_nullable & (1 << 1) != 0,
                 flexible,
             )
@@ -321,7 +321,7 @@ impl Encode for DescribedGroup {
             if self.wire.nulls_in_non_nullable & (1 << 2) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -332,7 +332,7 @@ impl Encode for DescribedGroup {
             if self.wire.nulls_in_non_nullable & (1 << 3) != 0 && self.group_state.is_empty() {
                 None
             } else {
-                Some(self.group_state.as_str())
+                Some(self.group_state.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -343,7 +343,7 @@ impl Encode for DescribedGroup {
             if self.wire.nulls_in_non_nullable & (1 << 4) != 0 && self.protocol_type.is_empty() {
                 None
             } else {
-                Some(self.protocol_type.as_str())
+                Some(self.protocol_type.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -354,7 +354,7 @@ impl Encode for DescribedGroup {
             if self.wire.nulls_in_non_nullable & (1 << 5) != 0 && self.protocol_data.is_empty() {
                 None
             } else {
-                Some(self.protocol_data.as_str())
+                Some(self.protocol_data.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -395,13 +395,16 @@ impl Encode for DescribedGroup {
         let mut n = 0usize;
         n += 2;
         if version >= 6 {
-            n += opt_str_len(self.error_message.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(
+                self.error_message.as_ref().map(|x| x.as_bytes().as_ref()),
+                flexible,
+            );
         }
         n += opt_str_len(
             if self.wire.nulls_in_non_nullable & (1 << 2) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             flexible,
         );
@@ -409,7 +412,7 @@ impl Encode for DescribedGroup {
             if self.wire.nulls_in_non_nullable & (1 << 3) != 0 && self.group_state.is_empty() {
                 None
             } else {
-                Some(self.group_state.as_str())
+                Some(self.group_state.as_bytes().as_ref())
             },
             flexible,
         );
@@ -417,7 +420,7 @@ impl Encode for DescribedGroup {
             if self.wire.nulls_in_non_nullable & (1 << 4) != 0 && self.protocol_type.is_empty() {
                 None
             } else {
-                Some(self.protocol_type.as_str())
+                Some(self.protocol_type.as_bytes().as_ref())
             },
             flexible,
         );
@@ -425,7 +428,7 @@ impl Encode for DescribedGroup {
             if self.wire.nulls_in_non_nullable & (1 << 5) != 0 && self.protocol_data.is_empty() {
                 None
             } else {
-                Some(self.protocol_data.as_str())
+                Some(self.protocol_data.as_bytes().as_ref())
             },
             flexible,
         );
@@ -537,7 +540,7 @@ impl Conform for DescribedGroup {
     }
 }
 
-/// `DescribedGroupMember`, part of [`DescribeGroupsResponse`](super::DescribeGroupsResponse) (versions 0-6).
+/// `DescribedGroupMember`, part of [`DescribeGroupsResponse`] (versions 0-6).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -639,7 +642,7 @@ impl Encode for DescribedGroupMember {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.member_id.is_empty() {
                 None
             } else {
-                Some(self.member_id.as_str())
+                Some(self.member_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -648,7 +651,9 @@ impl Encode for DescribedGroupMember {
         if version >= 4 {
             put_opt_str(
                 buf,
-                self.group_instance_id.as_ref().map(|x| x.as_str()),
+                self.group_instance_id
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 (version >= 4) || self.wire.nulls_in_non_nullable & (1 << 1) != 0,
                 flexible,
             )
@@ -659,7 +664,7 @@ impl Encode for DescribedGroupMember {
             if self.wire.nulls_in_non_nullable & (1 << 2) != 0 && self.client_id.is_empty() {
                 None
             } else {
-                Some(self.client_id.as_str())
+                Some(self.client_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -670,7 +675,7 @@ impl Encode for DescribedGroupMember {
             if self.wire.nulls_in_non_nullable & (1 << 3) != 0 && self.client_host.is_empty() {
                 None
             } else {
-                Some(self.client_host.as_str())
+                Some(self.client_host.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -717,13 +722,15 @@ impl Encode for DescribedGroupMember {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.member_id.is_empty() {
                 None
             } else {
-                Some(self.member_id.as_str())
+                Some(self.member_id.as_bytes().as_ref())
             },
             flexible,
         );
         if version >= 4 {
             n += opt_str_len(
-                self.group_instance_id.as_ref().map(|x| x.as_str()),
+                self.group_instance_id
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 flexible,
             );
         }
@@ -731,7 +738,7 @@ impl Encode for DescribedGroupMember {
             if self.wire.nulls_in_non_nullable & (1 << 2) != 0 && self.client_id.is_empty() {
                 None
             } else {
-                Some(self.client_id.as_str())
+                Some(self.client_id.as_bytes().as_ref())
             },
             flexible,
         );
@@ -739,7 +746,7 @@ impl Encode for DescribedGroupMember {
             if self.wire.nulls_in_non_nullable & (1 << 3) != 0 && self.client_host.is_empty() {
                 None
             } else {
-                Some(self.client_host.as_str())
+                Some(self.client_host.as_bytes().as_ref())
             },
             flexible,
         );

@@ -168,7 +168,7 @@ impl FetchRequest {
         if version >= 12 && !(version >= 12) {
             put_opt_str(
                 buf,
-                self.cluster_id.as_ref().map(|x| x.as_str()),
+                self.cluster_id.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 12) || self.wire.nulls_in_non_nullable & (1 << 0) != 0,
                 flexible,
             )
@@ -242,7 +242,7 @@ impl FetchRequest {
                 if self.wire.nulls_in_non_nullable & (1 << 11) != 0 && self.rack_id.is_empty() {
                     None
                 } else {
-                    Some(self.rack_id.as_str())
+                    Some(self.rack_id.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -265,11 +265,14 @@ impl FetchRequest {
                 put_tag_header(
                     buf,
                     0,
-                    opt_str_len(self.cluster_id.as_ref().map(|x| x.as_str()), true),
+                    opt_str_len(
+                        self.cluster_id.as_ref().map(|x| x.as_bytes().as_ref()),
+                        true,
+                    ),
                 );
                 put_opt_str(
                     buf,
-                    self.cluster_id.as_ref().map(|x| x.as_str()),
+                    self.cluster_id.as_ref().map(|x| x.as_bytes().as_ref()),
                     (version >= 12) || self.wire.nulls_in_non_nullable & (1 << 0) != 0,
                     true,
                 )
@@ -293,7 +296,10 @@ impl FetchRequest {
         let _ = flexible;
         let mut n = 0usize;
         if version >= 12 && !(version >= 12) {
-            n += opt_str_len(self.cluster_id.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(
+                self.cluster_id.as_ref().map(|x| x.as_bytes().as_ref()),
+                flexible,
+            );
         }
         if version <= 14 {
             n += 4;
@@ -342,7 +348,7 @@ impl FetchRequest {
                 if self.wire.nulls_in_non_nullable & (1 << 11) != 0 && self.rack_id.is_empty() {
                     None
                 } else {
-                    Some(self.rack_id.as_str())
+                    Some(self.rack_id.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -366,7 +372,10 @@ impl FetchRequest {
             if t0 {
                 n += tagged_len(
                     0,
-                    opt_str_len(self.cluster_id.as_ref().map(|x| x.as_str()), true),
+                    opt_str_len(
+                        self.cluster_id.as_ref().map(|x| x.as_bytes().as_ref()),
+                        true,
+                    ),
                 );
             }
             if t1 {
@@ -507,7 +516,7 @@ impl ApiMessage for FetchRequest {
     const API_KEY: ApiKey = ApiKey(1);
 }
 
-/// `FetchPartition`, part of [`FetchRequest`](super::FetchRequest) (versions 0-18).
+/// `FetchPartition`, part of [`FetchRequest`] (versions 0-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -757,7 +766,7 @@ impl Conform for FetchPartition {
     }
 }
 
-/// `FetchTopic`, part of [`FetchRequest`](super::FetchRequest) (versions 0-18).
+/// `FetchTopic`, part of [`FetchRequest`] (versions 0-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -836,7 +845,7 @@ impl Encode for FetchTopic {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.topic.is_empty() {
                     None
                 } else {
-                    Some(self.topic.as_str())
+                    Some(self.topic.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -877,7 +886,7 @@ impl Encode for FetchTopic {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.topic.is_empty() {
                     None
                 } else {
-                    Some(self.topic.as_str())
+                    Some(self.topic.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -946,7 +955,7 @@ impl Conform for FetchTopic {
     }
 }
 
-/// `ForgottenTopic`, part of [`FetchRequest`](super::FetchRequest) (versions 7-18).
+/// `ForgottenTopic`, part of [`FetchRequest`] (versions 7-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -1025,7 +1034,7 @@ impl Encode for ForgottenTopic {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.topic.is_empty() {
                     None
                 } else {
-                    Some(self.topic.as_str())
+                    Some(self.topic.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -1075,7 +1084,7 @@ impl Encode for ForgottenTopic {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.topic.is_empty() {
                     None
                 } else {
-                    Some(self.topic.as_str())
+                    Some(self.topic.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -1138,7 +1147,7 @@ impl Conform for ForgottenTopic {
     }
 }
 
-/// `ReplicaState`, part of [`FetchRequest`](super::FetchRequest) (versions 15-18).
+/// `ReplicaState`, part of [`FetchRequest`] (versions 15-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

@@ -357,7 +357,7 @@ impl ApiMessage for FetchResponse {
     const API_KEY: ApiKey = ApiKey(1);
 }
 
-/// `AbortedTransaction`, part of [`FetchResponse`](super::FetchResponse) (versions 4-18).
+/// `AbortedTransaction`, part of [`FetchResponse`] (versions 4-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -486,7 +486,7 @@ impl Conform for AbortedTransaction {
     }
 }
 
-/// `EpochEndOffset`, part of [`FetchResponse`](super::FetchResponse) (versions 12-18).
+/// `EpochEndOffset`, part of [`FetchResponse`] (versions 12-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -615,7 +615,7 @@ impl Conform for EpochEndOffset {
     }
 }
 
-/// `FetchableTopicResponse`, part of [`FetchResponse`](super::FetchResponse) (versions 0-18).
+/// `FetchableTopicResponse`, part of [`FetchResponse`] (versions 0-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -694,7 +694,7 @@ impl Encode for FetchableTopicResponse {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.topic.is_empty() {
                     None
                 } else {
-                    Some(self.topic.as_str())
+                    Some(self.topic.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -735,7 +735,7 @@ impl Encode for FetchableTopicResponse {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.topic.is_empty() {
                     None
                 } else {
-                    Some(self.topic.as_str())
+                    Some(self.topic.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -804,7 +804,7 @@ impl Conform for FetchableTopicResponse {
     }
 }
 
-/// `LeaderIdAndEpoch`, part of [`FetchResponse`](super::FetchResponse) (versions 12-18).
+/// `LeaderIdAndEpoch`, part of [`FetchResponse`] (versions 12-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -933,7 +933,7 @@ impl Conform for LeaderIdAndEpoch {
     }
 }
 
-/// `NodeEndpoint`, part of [`FetchResponse`](super::FetchResponse) (versions 16-18).
+/// `NodeEndpoint`, part of [`FetchResponse`] (versions 16-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -1025,7 +1025,7 @@ impl Encode for NodeEndpoint {
                 if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.host.is_empty() {
                     None
                 } else {
-                    Some(self.host.as_str())
+                    Some(self.host.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -1046,7 +1046,7 @@ impl Encode for NodeEndpoint {
         if version >= 16 {
             put_opt_str(
                 buf,
-                self.rack.as_ref().map(|x| x.as_str()),
+                self.rack.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 16) || self.wire.nulls_in_non_nullable & (1 << 3) != 0,
                 flexible,
             )
@@ -1078,7 +1078,7 @@ impl Encode for NodeEndpoint {
                 if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.host.is_empty() {
                     None
                 } else {
-                    Some(self.host.as_str())
+                    Some(self.host.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -1087,7 +1087,7 @@ impl Encode for NodeEndpoint {
             n += 4;
         }
         if version >= 16 {
-            n += opt_str_len(self.rack.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(self.rack.as_ref().map(|x| x.as_bytes().as_ref()), flexible);
         }
         if flexible {
             let mut count = self.wire.unknown_tagged_fields.len();
@@ -1143,7 +1143,7 @@ impl Conform for NodeEndpoint {
     }
 }
 
-/// `PartitionData`, part of [`FetchResponse`](super::FetchResponse) (versions 0-18).
+/// `PartitionData`, part of [`FetchResponse`] (versions 0-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -1539,7 +1539,7 @@ impl Conform for PartitionData {
     }
 }
 
-/// `SnapshotId`, part of [`FetchResponse`](super::FetchResponse) (versions 12-18).
+/// `SnapshotId`, part of [`FetchResponse`] (versions 12-18).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]

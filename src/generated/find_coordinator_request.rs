@@ -96,7 +96,7 @@ impl FindCoordinatorRequest {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.key.is_empty() {
                     None
                 } else {
-                    Some(self.key.as_str())
+                    Some(self.key.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -126,7 +126,7 @@ impl FindCoordinatorRequest {
                 },
                 true,
                 flexible,
-                |buf, x| put_opt_str(buf, Some(x.as_str()), false, flexible),
+                |buf, x| put_opt_str(buf, Some(x.as_bytes().as_ref()), false, flexible),
             )
             .map_err(|e| e.at("CoordinatorKeys"))?;
         } else if !(version >= 4) {
@@ -153,7 +153,7 @@ impl FindCoordinatorRequest {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.key.is_empty() {
                     None
                 } else {
-                    Some(self.key.as_str())
+                    Some(self.key.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -171,7 +171,7 @@ impl FindCoordinatorRequest {
                     Some(&self.coordinator_keys[..])
                 },
                 flexible,
-                |x| opt_str_len(Some(x.as_str()), flexible),
+                |x| opt_str_len(Some(x.as_bytes().as_ref()), flexible),
             );
         }
         if flexible {

@@ -128,7 +128,7 @@ impl FindCoordinatorResponse {
         if (1..=3).contains(&version) {
             put_opt_str(
                 buf,
-                self.error_message.as_ref().map(|x| x.as_str()),
+                self.error_message.as_ref().map(|x| x.as_bytes().as_ref()),
                 ((1..=3).contains(&version)) || self.wire.nulls_in_non_nullable & (1 << 2) != 0,
                 flexible,
             )
@@ -147,7 +147,7 @@ impl FindCoordinatorResponse {
                 if self.wire.nulls_in_non_nullable & (1 << 4) != 0 && self.host.is_empty() {
                     None
                 } else {
-                    Some(self.host.as_str())
+                    Some(self.host.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -204,7 +204,10 @@ impl FindCoordinatorResponse {
             n += 2;
         }
         if (1..=3).contains(&version) {
-            n += opt_str_len(self.error_message.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(
+                self.error_message.as_ref().map(|x| x.as_bytes().as_ref()),
+                flexible,
+            );
         }
         if version <= 3 {
             n += 4;
@@ -214,7 +217,7 @@ impl FindCoordinatorResponse {
                 if self.wire.nulls_in_non_nullable & (1 << 4) != 0 && self.host.is_empty() {
                     None
                 } else {
-                    Some(self.host.as_str())
+                    Some(self.host.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -344,7 +347,7 @@ impl ApiMessage for FindCoordinatorResponse {
     const API_KEY: ApiKey = ApiKey(10);
 }
 
-/// `Coordinator`, part of [`FindCoordinatorResponse`](super::FindCoordinatorResponse) (versions 4-6).
+/// `Coordinator`, part of [`FindCoordinatorResponse`] (versions 4-6).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -444,7 +447,7 @@ impl Encode for Coordinator {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.key.is_empty() {
                     None
                 } else {
-                    Some(self.key.as_str())
+                    Some(self.key.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -468,7 +471,7 @@ impl Encode for Coordinator {
                 if self.wire.nulls_in_non_nullable & (1 << 2) != 0 && self.host.is_empty() {
                     None
                 } else {
-                    Some(self.host.as_str())
+                    Some(self.host.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -496,7 +499,7 @@ impl Encode for Coordinator {
         if version >= 4 {
             put_opt_str(
                 buf,
-                self.error_message.as_ref().map(|x| x.as_str()),
+                self.error_message.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 4) || self.wire.nulls_in_non_nullable & (1 << 5) != 0,
                 flexible,
             )
@@ -521,7 +524,7 @@ impl Encode for Coordinator {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.key.is_empty() {
                     None
                 } else {
-                    Some(self.key.as_str())
+                    Some(self.key.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -534,7 +537,7 @@ impl Encode for Coordinator {
                 if self.wire.nulls_in_non_nullable & (1 << 2) != 0 && self.host.is_empty() {
                     None
                 } else {
-                    Some(self.host.as_str())
+                    Some(self.host.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -546,7 +549,10 @@ impl Encode for Coordinator {
             n += 2;
         }
         if version >= 4 {
-            n += opt_str_len(self.error_message.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(
+                self.error_message.as_ref().map(|x| x.as_bytes().as_ref()),
+                flexible,
+            );
         }
         if flexible {
             let mut count = self.wire.unknown_tagged_fields.len();

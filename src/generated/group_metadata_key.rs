@@ -61,7 +61,7 @@ impl GroupMetadataKey {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group.is_empty() {
                 None
             } else {
-                Some(self.group.as_str())
+                Some(self.group.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -77,7 +77,7 @@ impl GroupMetadataKey {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group.is_empty() {
                 None
             } else {
-                Some(self.group.as_str())
+                Some(self.group.as_bytes().as_ref())
             },
             flexible,
         );

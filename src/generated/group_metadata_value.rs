@@ -101,7 +101,7 @@ impl GroupMetadataValue {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.protocol_type.is_empty() {
                 None
             } else {
-                Some(self.protocol_type.as_str())
+                Some(self.protocol_type.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -110,14 +110,14 @@ impl GroupMetadataValue {
         buf.put_i32(self.generation);
         put_opt_str(
             buf,
-            self.protocol.as_ref().map(|x| x.as_str()),
+            self.protocol.as_ref().map(|x| x.as_bytes().as_ref()),
             true,
             flexible,
         )
         .map_err(|e| e.at("protocol"))?;
         put_opt_str(
             buf,
-            self.leader.as_ref().map(|x| x.as_str()),
+            self.leader.as_ref().map(|x| x.as_bytes().as_ref()),
             true,
             flexible,
         )
@@ -155,13 +155,19 @@ impl GroupMetadataValue {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.protocol_type.is_empty() {
                 None
             } else {
-                Some(self.protocol_type.as_str())
+                Some(self.protocol_type.as_bytes().as_ref())
             },
             flexible,
         );
         n += 4;
-        n += opt_str_len(self.protocol.as_ref().map(|x| x.as_str()), flexible);
-        n += opt_str_len(self.leader.as_ref().map(|x| x.as_str()), flexible);
+        n += opt_str_len(
+            self.protocol.as_ref().map(|x| x.as_bytes().as_ref()),
+            flexible,
+        );
+        n += opt_str_len(
+            self.leader.as_ref().map(|x| x.as_bytes().as_ref()),
+            flexible,
+        );
         if version >= 2 {
             n += 8;
         }
@@ -278,7 +284,7 @@ impl Message for GroupMetadataValue {
     const FIRST_FLEXIBLE_VERSION: Option<i16> = Some(4);
 }
 
-/// `MemberMetadata`, part of [`GroupMetadataValue`](super::GroupMetadataValue) (versions 0-4).
+/// `MemberMetadata`, part of [`GroupMetadataValue`] (versions 0-4).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -390,7 +396,7 @@ impl Encode for MemberMetadata {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.member_id.is_empty() {
                 None
             } else {
-                Some(self.member_id.as_str())
+                Some(self.member_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -399,7 +405,9 @@ impl Encode for MemberMetadata {
         if version >= 3 {
             put_opt_str(
                 buf,
-                self.group_instance_id.as_ref().map(|x| x.as_str()),
+                self.group_instance_id
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 (version >= 3) || self.wire.nulls_in_non_nullable & (1 << 1) != 0,
                 flexible,
             )
@@ -410,7 +418,7 @@ impl Encode for MemberMetadata {
             if self.wire.nulls_in_non_nullable & (1 << 2) != 0 && self.client_id.is_empty() {
                 None
             } else {
-                Some(self.client_id.as_str())
+                Some(self.client_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -421,7 +429,7 @@ impl Encode for MemberMetadata {
             if self.wire.nulls_in_non_nullable & (1 << 3) != 0 && self.client_host.is_empty() {
                 None
             } else {
-                Some(self.client_host.as_str())
+                Some(self.client_host.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -471,13 +479,15 @@ impl Encode for MemberMetadata {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.member_id.is_empty() {
                 None
             } else {
-                Some(self.member_id.as_str())
+                Some(self.member_id.as_bytes().as_ref())
             },
             flexible,
         );
         if version >= 3 {
             n += opt_str_len(
-                self.group_instance_id.as_ref().map(|x| x.as_str()),
+                self.group_instance_id
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 flexible,
             );
         }
@@ -485,7 +495,7 @@ impl Encode for MemberMetadata {
             if self.wire.nulls_in_non_nullable & (1 << 2) != 0 && self.client_id.is_empty() {
                 None
             } else {
-                Some(self.client_id.as_str())
+                Some(self.client_id.as_bytes().as_ref())
             },
             flexible,
         );
@@ -493,7 +503,7 @@ impl Encode for MemberMetadata {
             if self.wire.nulls_in_non_nullable & (1 << 3) != 0 && self.client_host.is_empty() {
                 None
             } else {
-                Some(self.client_host.as_str())
+                Some(self.client_host.as_bytes().as_ref())
             },
             flexible,
         );

@@ -127,7 +127,7 @@ impl JoinGroupRequest {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -142,7 +142,7 @@ impl JoinGroupRequest {
             if self.wire.nulls_in_non_nullable & (1 << 3) != 0 && self.member_id.is_empty() {
                 None
             } else {
-                Some(self.member_id.as_str())
+                Some(self.member_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -151,7 +151,9 @@ impl JoinGroupRequest {
         if version >= 5 {
             put_opt_str(
                 buf,
-                self.group_instance_id.as_ref().map(|x| x.as_str()),
+                self.group_instance_id
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 (version >= 5) || self.wire.nulls_in_non_nullable & (1 << 4) != 0,
                 flexible,
             )
@@ -166,7 +168,7 @@ impl JoinGroupRequest {
             if self.wire.nulls_in_non_nullable & (1 << 5) != 0 && self.protocol_type.is_empty() {
                 None
             } else {
-                Some(self.protocol_type.as_str())
+                Some(self.protocol_type.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -187,7 +189,7 @@ impl JoinGroupRequest {
         if version >= 8 {
             put_opt_str(
                 buf,
-                self.reason.as_ref().map(|x| x.as_str()),
+                self.reason.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 8) || self.wire.nulls_in_non_nullable & (1 << 7) != 0,
                 flexible,
             )
@@ -211,7 +213,7 @@ impl JoinGroupRequest {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             flexible,
         );
@@ -223,13 +225,15 @@ impl JoinGroupRequest {
             if self.wire.nulls_in_non_nullable & (1 << 3) != 0 && self.member_id.is_empty() {
                 None
             } else {
-                Some(self.member_id.as_str())
+                Some(self.member_id.as_bytes().as_ref())
             },
             flexible,
         );
         if version >= 5 {
             n += opt_str_len(
-                self.group_instance_id.as_ref().map(|x| x.as_str()),
+                self.group_instance_id
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 flexible,
             );
         }
@@ -237,7 +241,7 @@ impl JoinGroupRequest {
             if self.wire.nulls_in_non_nullable & (1 << 5) != 0 && self.protocol_type.is_empty() {
                 None
             } else {
-                Some(self.protocol_type.as_str())
+                Some(self.protocol_type.as_bytes().as_ref())
             },
             flexible,
         );
@@ -251,7 +255,10 @@ impl JoinGroupRequest {
             |x| x.encoded_len(version),
         );
         if version >= 8 {
-            n += opt_str_len(self.reason.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(
+                self.reason.as_ref().map(|x| x.as_bytes().as_ref()),
+                flexible,
+            );
         }
         if flexible {
             let mut count = self.wire.unknown_tagged_fields.len();
@@ -387,7 +394,7 @@ impl ApiMessage for JoinGroupRequest {
     const API_KEY: ApiKey = ApiKey(11);
 }
 
-/// `JoinGroupRequestProtocol`, part of [`JoinGroupRequest`](super::JoinGroupRequest) (versions 0-9).
+/// `JoinGroupRequestProtocol`, part of [`JoinGroupRequest`] (versions 0-9).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -457,7 +464,7 @@ impl Encode for JoinGroupRequestProtocol {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                 None
             } else {
-                Some(self.name.as_str())
+                Some(self.name.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -492,7 +499,7 @@ impl Encode for JoinGroupRequestProtocol {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                 None
             } else {
-                Some(self.name.as_str())
+                Some(self.name.as_bytes().as_ref())
             },
             flexible,
         );

@@ -131,7 +131,7 @@ impl JoinGroupResponse {
         if version >= 7 {
             put_opt_str(
                 buf,
-                self.protocol_type.as_ref().map(|x| x.as_str()),
+                self.protocol_type.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 7) || self.wire.nulls_in_non_nullable & (1 << 3) != 0,
                 flexible,
             )
@@ -139,7 +139,7 @@ impl JoinGroupResponse {
         }
         put_opt_str(
             buf,
-            self.protocol_name.as_ref().map(|x| x.as_str()),
+            self.protocol_name.as_ref().map(|x| x.as_bytes().as_ref()),
             (version >= 7) || self.wire.nulls_in_non_nullable & (1 << 4) != 0,
             flexible,
         )
@@ -149,7 +149,7 @@ impl JoinGroupResponse {
             if self.wire.nulls_in_non_nullable & (1 << 5) != 0 && self.leader.is_empty() {
                 None
             } else {
-                Some(self.leader.as_str())
+                Some(self.leader.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -167,7 +167,7 @@ impl JoinGroupResponse {
             if self.wire.nulls_in_non_nullable & (1 << 7) != 0 && self.member_id.is_empty() {
                 None
             } else {
-                Some(self.member_id.as_str())
+                Some(self.member_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -205,14 +205,20 @@ impl JoinGroupResponse {
         n += 2;
         n += 4;
         if version >= 7 {
-            n += opt_str_len(self.protocol_type.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(
+                self.protocol_type.as_ref().map(|x| x.as_bytes().as_ref()),
+                flexible,
+            );
         }
-        n += opt_str_len(self.protocol_name.as_ref().map(|x| x.as_str()), flexible);
+        n += opt_str_len(
+            self.protocol_name.as_ref().map(|x| x.as_bytes().as_ref()),
+            flexible,
+        );
         n += opt_str_len(
             if self.wire.nulls_in_non_nullable & (1 << 5) != 0 && self.leader.is_empty() {
                 None
             } else {
-                Some(self.leader.as_str())
+                Some(self.leader.as_bytes().as_ref())
             },
             flexible,
         );
@@ -223,7 +229,7 @@ impl JoinGroupResponse {
             if self.wire.nulls_in_non_nullable & (1 << 7) != 0 && self.member_id.is_empty() {
                 None
             } else {
-                Some(self.member_id.as_str())
+                Some(self.member_id.as_bytes().as_ref())
             },
             flexible,
         );
@@ -368,7 +374,7 @@ impl ApiMessage for JoinGroupResponse {
     const API_KEY: ApiKey = ApiKey(11);
 }
 
-/// `JoinGroupResponseMember`, part of [`JoinGroupResponse`](super::JoinGroupResponse) (versions 0-9).
+/// `JoinGroupResponseMember`, part of [`JoinGroupResponse`] (versions 0-9).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -447,7 +453,7 @@ impl Encode for JoinGroupResponseMember {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.member_id.is_empty() {
                 None
             } else {
-                Some(self.member_id.as_str())
+                Some(self.member_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -456,7 +462,9 @@ impl Encode for JoinGroupResponseMember {
         if version >= 5 {
             put_opt_str(
                 buf,
-                self.group_instance_id.as_ref().map(|x| x.as_str()),
+                self.group_instance_id
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 (version >= 5) || self.wire.nulls_in_non_nullable & (1 << 1) != 0,
                 flexible,
             )
@@ -491,13 +499,15 @@ impl Encode for JoinGroupResponseMember {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.member_id.is_empty() {
                 None
             } else {
-                Some(self.member_id.as_str())
+                Some(self.member_id.as_bytes().as_ref())
             },
             flexible,
         );
         if version >= 5 {
             n += opt_str_len(
-                self.group_instance_id.as_ref().map(|x| x.as_str()),
+                self.group_instance_id
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 flexible,
             );
         }

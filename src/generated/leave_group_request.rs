@@ -94,7 +94,7 @@ impl LeaveGroupRequest {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -106,7 +106,7 @@ impl LeaveGroupRequest {
                 if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.member_id.is_empty() {
                     None
                 } else {
-                    Some(self.member_id.as_str())
+                    Some(self.member_id.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -153,7 +153,7 @@ impl LeaveGroupRequest {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             flexible,
         );
@@ -162,7 +162,7 @@ impl LeaveGroupRequest {
                 if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.member_id.is_empty() {
                     None
                 } else {
-                    Some(self.member_id.as_str())
+                    Some(self.member_id.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -274,7 +274,7 @@ impl ApiMessage for LeaveGroupRequest {
     const API_KEY: ApiKey = ApiKey(13);
 }
 
-/// `MemberIdentity`, part of [`LeaveGroupRequest`](super::LeaveGroupRequest) (versions 3-5).
+/// `MemberIdentity`, part of [`LeaveGroupRequest`] (versions 3-5).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -356,7 +356,7 @@ impl Encode for MemberIdentity {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.member_id.is_empty() {
                     None
                 } else {
-                    Some(self.member_id.as_str())
+                    Some(self.member_id.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -370,7 +370,9 @@ impl Encode for MemberIdentity {
         if version >= 3 {
             put_opt_str(
                 buf,
-                self.group_instance_id.as_ref().map(|x| x.as_str()),
+                self.group_instance_id
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 (version >= 3) || self.wire.nulls_in_non_nullable & (1 << 1) != 0,
                 flexible,
             )
@@ -383,7 +385,7 @@ impl Encode for MemberIdentity {
         if version >= 5 {
             put_opt_str(
                 buf,
-                self.reason.as_ref().map(|x| x.as_str()),
+                self.reason.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 5) || self.wire.nulls_in_non_nullable & (1 << 2) != 0,
                 flexible,
             )
@@ -408,19 +410,24 @@ impl Encode for MemberIdentity {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.member_id.is_empty() {
                     None
                 } else {
-                    Some(self.member_id.as_str())
+                    Some(self.member_id.as_bytes().as_ref())
                 },
                 flexible,
             );
         }
         if version >= 3 {
             n += opt_str_len(
-                self.group_instance_id.as_ref().map(|x| x.as_str()),
+                self.group_instance_id
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 flexible,
             );
         }
         if version >= 5 {
-            n += opt_str_len(self.reason.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(
+                self.reason.as_ref().map(|x| x.as_bytes().as_ref()),
+                flexible,
+            );
         }
         if flexible {
             let mut count = self.wire.unknown_tagged_fields.len();

@@ -218,7 +218,7 @@ impl ApiMessage for LeaveGroupResponse {
     const API_KEY: ApiKey = ApiKey(13);
 }
 
-/// `MemberResponse`, part of [`LeaveGroupResponse`](super::LeaveGroupResponse) (versions 3-5).
+/// `MemberResponse`, part of [`LeaveGroupResponse`] (versions 3-5).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -297,7 +297,7 @@ impl Encode for MemberResponse {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.member_id.is_empty() {
                     None
                 } else {
-                    Some(self.member_id.as_str())
+                    Some(self.member_id.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -311,7 +311,9 @@ impl Encode for MemberResponse {
         if version >= 3 {
             put_opt_str(
                 buf,
-                self.group_instance_id.as_ref().map(|x| x.as_str()),
+                self.group_instance_id
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 (version >= 3) || self.wire.nulls_in_non_nullable & (1 << 1) != 0,
                 flexible,
             )
@@ -347,14 +349,16 @@ impl Encode for MemberResponse {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.member_id.is_empty() {
                     None
                 } else {
-                    Some(self.member_id.as_str())
+                    Some(self.member_id.as_bytes().as_ref())
                 },
                 flexible,
             );
         }
         if version >= 3 {
             n += opt_str_len(
-                self.group_instance_id.as_ref().map(|x| x.as_str()),
+                self.group_instance_id
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 flexible,
             );
         }

@@ -99,7 +99,7 @@ impl ListGroupsRequest {
                 },
                 true,
                 flexible,
-                |buf, x| put_opt_str(buf, Some(x.as_str()), false, flexible),
+                |buf, x| put_opt_str(buf, Some(x.as_bytes().as_ref()), false, flexible),
             )
             .map_err(|e| e.at("StatesFilter"))?;
         } else if !(version >= 4) {
@@ -117,7 +117,7 @@ impl ListGroupsRequest {
                 },
                 true,
                 flexible,
-                |buf, x| put_opt_str(buf, Some(x.as_str()), false, flexible),
+                |buf, x| put_opt_str(buf, Some(x.as_bytes().as_ref()), false, flexible),
             )
             .map_err(|e| e.at("TypesFilter"))?;
         } else if !(version >= 5) {
@@ -148,7 +148,7 @@ impl ListGroupsRequest {
                     Some(&self.states_filter[..])
                 },
                 flexible,
-                |x| opt_str_len(Some(x.as_str()), flexible),
+                |x| opt_str_len(Some(x.as_bytes().as_ref()), flexible),
             );
         }
         if version >= 5 {
@@ -159,7 +159,7 @@ impl ListGroupsRequest {
                     Some(&self.types_filter[..])
                 },
                 flexible,
-                |x| opt_str_len(Some(x.as_str()), flexible),
+                |x| opt_str_len(Some(x.as_bytes().as_ref()), flexible),
             );
         }
         if flexible {

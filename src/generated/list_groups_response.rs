@@ -208,7 +208,7 @@ impl ApiMessage for ListGroupsResponse {
     const API_KEY: ApiKey = ApiKey(16);
 }
 
-/// `ListedGroup`, part of [`ListGroupsResponse`](super::ListGroupsResponse) (versions 0-5).
+/// `ListedGroup`, part of [`ListGroupsResponse`] (versions 0-5).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -294,7 +294,7 @@ impl Encode for ListedGroup {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -305,7 +305,7 @@ impl Encode for ListedGroup {
             if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.protocol_type.is_empty() {
                 None
             } else {
-                Some(self.protocol_type.as_str())
+                Some(self.protocol_type.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -317,7 +317,7 @@ impl Encode for ListedGroup {
                 if self.wire.nulls_in_non_nullable & (1 << 2) != 0 && self.group_state.is_empty() {
                     None
                 } else {
-                    Some(self.group_state.as_str())
+                    Some(self.group_state.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -330,7 +330,7 @@ impl Encode for ListedGroup {
                 if self.wire.nulls_in_non_nullable & (1 << 3) != 0 && self.group_type.is_empty() {
                     None
                 } else {
-                    Some(self.group_type.as_str())
+                    Some(self.group_type.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -355,7 +355,7 @@ impl Encode for ListedGroup {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             flexible,
         );
@@ -363,7 +363,7 @@ impl Encode for ListedGroup {
             if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.protocol_type.is_empty() {
                 None
             } else {
-                Some(self.protocol_type.as_str())
+                Some(self.protocol_type.as_bytes().as_ref())
             },
             flexible,
         );
@@ -372,7 +372,7 @@ impl Encode for ListedGroup {
                 if self.wire.nulls_in_non_nullable & (1 << 2) != 0 && self.group_state.is_empty() {
                     None
                 } else {
-                    Some(self.group_state.as_str())
+                    Some(self.group_state.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -382,7 +382,7 @@ impl Encode for ListedGroup {
                 if self.wire.nulls_in_non_nullable & (1 << 3) != 0 && self.group_type.is_empty() {
                     None
                 } else {
-                    Some(self.group_type.as_str())
+                    Some(self.group_type.as_bytes().as_ref())
                 },
                 flexible,
             );

@@ -227,7 +227,7 @@ impl ApiMessage for ListOffsetsRequest {
     const API_KEY: ApiKey = ApiKey(2);
 }
 
-/// `ListOffsetsPartition`, part of [`ListOffsetsRequest`](super::ListOffsetsRequest) (versions 0-11).
+/// `ListOffsetsPartition`, part of [`ListOffsetsRequest`] (versions 0-11).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -372,7 +372,7 @@ impl Conform for ListOffsetsPartition {
     }
 }
 
-/// `ListOffsetsTopic`, part of [`ListOffsetsRequest`](super::ListOffsetsRequest) (versions 0-11).
+/// `ListOffsetsTopic`, part of [`ListOffsetsRequest`] (versions 0-11).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -444,7 +444,7 @@ impl Encode for ListOffsetsTopic {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                 None
             } else {
-                Some(self.name.as_str())
+                Some(self.name.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -480,7 +480,7 @@ impl Encode for ListOffsetsTopic {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                 None
             } else {
-                Some(self.name.as_str())
+                Some(self.name.as_bytes().as_ref())
             },
             flexible,
         );

@@ -199,7 +199,7 @@ impl ApiMessage for ListOffsetsResponse {
     const API_KEY: ApiKey = ApiKey(2);
 }
 
-/// `ListOffsetsPartitionResponse`, part of [`ListOffsetsResponse`](super::ListOffsetsResponse) (versions 0-11).
+/// `ListOffsetsPartitionResponse`, part of [`ListOffsetsResponse`] (versions 0-11).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -417,7 +417,7 @@ impl Conform for ListOffsetsPartitionResponse {
     }
 }
 
-/// `ListOffsetsTopicResponse`, part of [`ListOffsetsResponse`](super::ListOffsetsResponse) (versions 0-11).
+/// `ListOffsetsTopicResponse`, part of [`ListOffsetsResponse`] (versions 0-11).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -489,7 +489,7 @@ impl Encode for ListOffsetsTopicResponse {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                 None
             } else {
-                Some(self.name.as_str())
+                Some(self.name.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -525,7 +525,7 @@ impl Encode for ListOffsetsTopicResponse {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                 None
             } else {
-                Some(self.name.as_str())
+                Some(self.name.as_bytes().as_ref())
             },
             flexible,
         );

@@ -234,7 +234,7 @@ impl ApiMessage for MetadataRequest {
     const API_KEY: ApiKey = ApiKey(3);
 }
 
-/// `MetadataRequestTopic`, part of [`MetadataRequest`](super::MetadataRequest) (versions 0-13).
+/// `MetadataRequestTopic`, part of [`MetadataRequest`] (versions 0-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -301,7 +301,7 @@ impl Encode for MetadataRequestTopic {
         }
         put_opt_str(
             buf,
-            self.name.as_ref().map(|x| x.as_str()),
+            self.name.as_ref().map(|x| x.as_bytes().as_ref()),
             (version >= 10) || self.wire.nulls_in_non_nullable & (1 << 1) != 0,
             flexible,
         )
@@ -323,7 +323,7 @@ impl Encode for MetadataRequestTopic {
         if version >= 10 {
             n += 16;
         }
-        n += opt_str_len(self.name.as_ref().map(|x| x.as_str()), flexible);
+        n += opt_str_len(self.name.as_ref().map(|x| x.as_bytes().as_ref()), flexible);
         if flexible {
             let mut count = self.wire.unknown_tagged_fields.len();
             n += tag_count_len(count);

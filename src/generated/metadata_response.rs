@@ -136,7 +136,7 @@ impl MetadataResponse {
         if version >= 2 {
             put_opt_str(
                 buf,
-                self.cluster_id.as_ref().map(|x| x.as_str()),
+                self.cluster_id.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 2) || self.wire.nulls_in_non_nullable & (1 << 2) != 0,
                 flexible,
             )
@@ -194,7 +194,10 @@ impl MetadataResponse {
             |x| x.encoded_len(version),
         );
         if version >= 2 {
-            n += opt_str_len(self.cluster_id.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(
+                self.cluster_id.as_ref().map(|x| x.as_bytes().as_ref()),
+                flexible,
+            );
         }
         if version >= 1 {
             n += 4;
@@ -328,7 +331,7 @@ impl ApiMessage for MetadataResponse {
     const API_KEY: ApiKey = ApiKey(3);
 }
 
-/// `MetadataResponseBroker`, part of [`MetadataResponse`](super::MetadataResponse) (versions 0-13).
+/// `MetadataResponseBroker`, part of [`MetadataResponse`] (versions 0-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -407,7 +410,7 @@ impl Encode for MetadataResponseBroker {
             if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.host.is_empty() {
                 None
             } else {
-                Some(self.host.as_str())
+                Some(self.host.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -417,7 +420,7 @@ impl Encode for MetadataResponseBroker {
         if version >= 1 {
             put_opt_str(
                 buf,
-                self.rack.as_ref().map(|x| x.as_str()),
+                self.rack.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 1) || self.wire.nulls_in_non_nullable & (1 << 3) != 0,
                 flexible,
             )
@@ -442,13 +445,13 @@ impl Encode for MetadataResponseBroker {
             if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.host.is_empty() {
                 None
             } else {
-                Some(self.host.as_str())
+                Some(self.host.as_bytes().as_ref())
             },
             flexible,
         );
         n += 4;
         if version >= 1 {
-            n += opt_str_len(self.rack.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(self.rack.as_ref().map(|x| x.as_bytes().as_ref()), flexible);
         }
         if flexible {
             let mut count = self.wire.unknown_tagged_fields.len();
@@ -504,7 +507,7 @@ impl Conform for MetadataResponseBroker {
     }
 }
 
-/// `MetadataResponsePartition`, part of [`MetadataResponse`](super::MetadataResponse) (versions 0-13).
+/// `MetadataResponsePartition`, part of [`MetadataResponse`] (versions 0-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -754,7 +757,7 @@ impl Conform for MetadataResponsePartition {
     }
 }
 
-/// `MetadataResponseTopic`, part of [`MetadataResponse`](super::MetadataResponse) (versions 0-13).
+/// `MetadataResponseTopic`, part of [`MetadataResponse`] (versions 0-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -847,7 +850,7 @@ impl Encode for MetadataResponseTopic {
         buf.put_i16(self.error_code);
         put_opt_str(
             buf,
-            self.name.as_ref().map(|x| x.as_str()),
+            self.name.as_ref().map(|x| x.as_bytes().as_ref()),
             (version >= 12) || self.wire.nulls_in_non_nullable & (1 << 1) != 0,
             flexible,
         )
@@ -892,7 +895,7 @@ impl Encode for MetadataResponseTopic {
         let _ = flexible;
         let mut n = 0usize;
         n += 2;
-        n += opt_str_len(self.name.as_ref().map(|x| x.as_str()), flexible);
+        n += opt_str_len(self.name.as_ref().map(|x| x.as_bytes().as_ref()), flexible);
         if version >= 10 {
             n += 16;
         }

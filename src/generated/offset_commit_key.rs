@@ -72,7 +72,7 @@ impl OffsetCommitKey {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group.is_empty() {
                 None
             } else {
-                Some(self.group.as_str())
+                Some(self.group.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -83,7 +83,7 @@ impl OffsetCommitKey {
             if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.topic.is_empty() {
                 None
             } else {
-                Some(self.topic.as_str())
+                Some(self.topic.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -100,7 +100,7 @@ impl OffsetCommitKey {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group.is_empty() {
                 None
             } else {
-                Some(self.group.as_str())
+                Some(self.group.as_bytes().as_ref())
             },
             flexible,
         );
@@ -108,7 +108,7 @@ impl OffsetCommitKey {
             if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.topic.is_empty() {
                 None
             } else {
-                Some(self.topic.as_str())
+                Some(self.topic.as_bytes().as_ref())
             },
             flexible,
         );

@@ -116,7 +116,7 @@ impl OffsetCommitRequest {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -131,7 +131,7 @@ impl OffsetCommitRequest {
                 if self.wire.nulls_in_non_nullable & (1 << 2) != 0 && self.member_id.is_empty() {
                     None
                 } else {
-                    Some(self.member_id.as_str())
+                    Some(self.member_id.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -141,7 +141,9 @@ impl OffsetCommitRequest {
         if version >= 7 {
             put_opt_str(
                 buf,
-                self.group_instance_id.as_ref().map(|x| x.as_str()),
+                self.group_instance_id
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 (version >= 7) || self.wire.nulls_in_non_nullable & (1 << 3) != 0,
                 flexible,
             )
@@ -184,7 +186,7 @@ impl OffsetCommitRequest {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             flexible,
         );
@@ -196,14 +198,16 @@ impl OffsetCommitRequest {
                 if self.wire.nulls_in_non_nullable & (1 << 2) != 0 && self.member_id.is_empty() {
                     None
                 } else {
-                    Some(self.member_id.as_str())
+                    Some(self.member_id.as_bytes().as_ref())
                 },
                 flexible,
             );
         }
         if version >= 7 {
             n += opt_str_len(
-                self.group_instance_id.as_ref().map(|x| x.as_str()),
+                self.group_instance_id
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 flexible,
             );
         }
@@ -332,7 +336,7 @@ impl ApiMessage for OffsetCommitRequest {
     const API_KEY: ApiKey = ApiKey(8);
 }
 
-/// `OffsetCommitRequestPartition`, part of [`OffsetCommitRequest`](super::OffsetCommitRequest) (versions 0-10).
+/// `OffsetCommitRequestPartition`, part of [`OffsetCommitRequest`] (versions 0-10).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -419,7 +423,9 @@ impl Encode for OffsetCommitRequestPartition {
         }
         put_opt_str(
             buf,
-            self.committed_metadata.as_ref().map(|x| x.as_str()),
+            self.committed_metadata
+                .as_ref()
+                .map(|x| x.as_bytes().as_ref()),
             true,
             flexible,
         )
@@ -447,7 +453,9 @@ impl Encode for OffsetCommitRequestPartition {
             n += 8;
         }
         n += opt_str_len(
-            self.committed_metadata.as_ref().map(|x| x.as_str()),
+            self.committed_metadata
+                .as_ref()
+                .map(|x| x.as_bytes().as_ref()),
             flexible,
         );
         if flexible {
@@ -499,7 +507,7 @@ impl Conform for OffsetCommitRequestPartition {
     }
 }
 
-/// `OffsetCommitRequestTopic`, part of [`OffsetCommitRequest`](super::OffsetCommitRequest) (versions 0-10).
+/// `OffsetCommitRequestTopic`, part of [`OffsetCommitRequest`] (versions 0-10).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -580,7 +588,7 @@ impl Encode for OffsetCommitRequestTopic {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -621,7 +629,7 @@ impl Encode for OffsetCommitRequestTopic {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 flexible,
             );

@@ -199,7 +199,7 @@ impl ApiMessage for OffsetCommitResponse {
     const API_KEY: ApiKey = ApiKey(8);
 }
 
-/// `OffsetCommitResponsePartition`, part of [`OffsetCommitResponse`](super::OffsetCommitResponse) (versions 0-10).
+/// `OffsetCommitResponsePartition`, part of [`OffsetCommitResponse`] (versions 0-10).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -308,7 +308,7 @@ impl Conform for OffsetCommitResponsePartition {
     }
 }
 
-/// `OffsetCommitResponseTopic`, part of [`OffsetCommitResponse`](super::OffsetCommitResponse) (versions 0-10).
+/// `OffsetCommitResponseTopic`, part of [`OffsetCommitResponse`] (versions 0-10).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -389,7 +389,7 @@ impl Encode for OffsetCommitResponseTopic {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -430,7 +430,7 @@ impl Encode for OffsetCommitResponseTopic {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 flexible,
             );

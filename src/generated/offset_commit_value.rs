@@ -98,7 +98,7 @@ impl OffsetCommitValue {
             if self.wire.nulls_in_non_nullable & (1 << 2) != 0 && self.metadata.is_empty() {
                 None
             } else {
-                Some(self.metadata.as_str())
+                Some(self.metadata.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -130,7 +130,7 @@ impl OffsetCommitValue {
             if self.wire.nulls_in_non_nullable & (1 << 2) != 0 && self.metadata.is_empty() {
                 None
             } else {
-                Some(self.metadata.as_str())
+                Some(self.metadata.as_bytes().as_ref())
             },
             flexible,
         );

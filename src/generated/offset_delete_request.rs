@@ -72,7 +72,7 @@ impl OffsetDeleteRequest {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -100,7 +100,7 @@ impl OffsetDeleteRequest {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             flexible,
         );
@@ -188,7 +188,7 @@ impl ApiMessage for OffsetDeleteRequest {
     const API_KEY: ApiKey = ApiKey(47);
 }
 
-/// `OffsetDeleteRequestPartition`, part of [`OffsetDeleteRequest`](super::OffsetDeleteRequest) (versions 0).
+/// `OffsetDeleteRequestPartition`, part of [`OffsetDeleteRequest`] (versions 0).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -256,7 +256,7 @@ impl Conform for OffsetDeleteRequestPartition {
     }
 }
 
-/// `OffsetDeleteRequestTopic`, part of [`OffsetDeleteRequest`](super::OffsetDeleteRequest) (versions 0).
+/// `OffsetDeleteRequestTopic`, part of [`OffsetDeleteRequest`] (versions 0).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -315,7 +315,7 @@ impl Encode for OffsetDeleteRequestTopic {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                 None
             } else {
-                Some(self.name.as_str())
+                Some(self.name.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -343,7 +343,7 @@ impl Encode for OffsetDeleteRequestTopic {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                 None
             } else {
-                Some(self.name.as_str())
+                Some(self.name.as_bytes().as_ref())
             },
             flexible,
         );

@@ -172,7 +172,7 @@ impl ApiMessage for OffsetDeleteResponse {
     const API_KEY: ApiKey = ApiKey(47);
 }
 
-/// `OffsetDeleteResponsePartition`, part of [`OffsetDeleteResponse`](super::OffsetDeleteResponse) (versions 0).
+/// `OffsetDeleteResponsePartition`, part of [`OffsetDeleteResponse`] (versions 0).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -250,7 +250,7 @@ impl Conform for OffsetDeleteResponsePartition {
     }
 }
 
-/// `OffsetDeleteResponseTopic`, part of [`OffsetDeleteResponse`](super::OffsetDeleteResponse) (versions 0).
+/// `OffsetDeleteResponseTopic`, part of [`OffsetDeleteResponse`] (versions 0).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -309,7 +309,7 @@ impl Encode for OffsetDeleteResponseTopic {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                 None
             } else {
-                Some(self.name.as_str())
+                Some(self.name.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -337,7 +337,7 @@ impl Encode for OffsetDeleteResponseTopic {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                 None
             } else {
-                Some(self.name.as_str())
+                Some(self.name.as_bytes().as_ref())
             },
             flexible,
         );

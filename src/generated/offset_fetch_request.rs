@@ -108,7 +108,7 @@ impl OffsetFetchRequest {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                     None
                 } else {
-                    Some(self.group_id.as_str())
+                    Some(self.group_id.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -177,7 +177,7 @@ impl OffsetFetchRequest {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                     None
                 } else {
-                    Some(self.group_id.as_str())
+                    Some(self.group_id.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -300,7 +300,7 @@ impl ApiMessage for OffsetFetchRequest {
     const API_KEY: ApiKey = ApiKey(9);
 }
 
-/// `OffsetFetchRequestGroup`, part of [`OffsetFetchRequest`](super::OffsetFetchRequest) (versions 8-10).
+/// `OffsetFetchRequestGroup`, part of [`OffsetFetchRequest`] (versions 8-10).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -391,7 +391,7 @@ impl Encode for OffsetFetchRequestGroup {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                     None
                 } else {
-                    Some(self.group_id.as_str())
+                    Some(self.group_id.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -405,7 +405,7 @@ impl Encode for OffsetFetchRequestGroup {
         if version >= 9 {
             put_opt_str(
                 buf,
-                self.member_id.as_ref().map(|x| x.as_str()),
+                self.member_id.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 9) || self.wire.nulls_in_non_nullable & (1 << 1) != 0,
                 flexible,
             )
@@ -447,13 +447,16 @@ impl Encode for OffsetFetchRequestGroup {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                     None
                 } else {
-                    Some(self.group_id.as_str())
+                    Some(self.group_id.as_bytes().as_ref())
                 },
                 flexible,
             );
         }
         if version >= 9 {
-            n += opt_str_len(self.member_id.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(
+                self.member_id.as_ref().map(|x| x.as_bytes().as_ref()),
+                flexible,
+            );
         }
         if version >= 9 {
             n += 4;
@@ -523,7 +526,7 @@ impl Conform for OffsetFetchRequestGroup {
     }
 }
 
-/// `OffsetFetchRequestTopic`, part of [`OffsetFetchRequest`](super::OffsetFetchRequest) (versions 0-7).
+/// `OffsetFetchRequestTopic`, part of [`OffsetFetchRequest`] (versions 0-7).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -596,7 +599,7 @@ impl Encode for OffsetFetchRequestTopic {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -649,7 +652,7 @@ impl Encode for OffsetFetchRequestTopic {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -707,7 +710,7 @@ impl Conform for OffsetFetchRequestTopic {
     }
 }
 
-/// `OffsetFetchRequestTopics`, part of [`OffsetFetchRequest`](super::OffsetFetchRequest) (versions 8-10).
+/// `OffsetFetchRequestTopics`, part of [`OffsetFetchRequest`] (versions 8-10).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -786,7 +789,7 @@ impl Encode for OffsetFetchRequestTopics {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -838,7 +841,7 @@ impl Encode for OffsetFetchRequestTopics {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 flexible,
             );

@@ -279,7 +279,7 @@ impl ApiMessage for OffsetFetchResponse {
     const API_KEY: ApiKey = ApiKey(9);
 }
 
-/// `OffsetFetchResponseGroup`, part of [`OffsetFetchResponse`](super::OffsetFetchResponse) (versions 8-10).
+/// `OffsetFetchResponseGroup`, part of [`OffsetFetchResponse`] (versions 8-10).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -362,7 +362,7 @@ impl Encode for OffsetFetchResponseGroup {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                     None
                 } else {
-                    Some(self.group_id.as_str())
+                    Some(self.group_id.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -417,7 +417,7 @@ impl Encode for OffsetFetchResponseGroup {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                     None
                 } else {
-                    Some(self.group_id.as_str())
+                    Some(self.group_id.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -488,7 +488,7 @@ impl Conform for OffsetFetchResponseGroup {
     }
 }
 
-/// `OffsetFetchResponsePartition`, part of [`OffsetFetchResponse`](super::OffsetFetchResponse) (versions 0-7).
+/// `OffsetFetchResponsePartition`, part of [`OffsetFetchResponse`] (versions 0-7).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -590,7 +590,7 @@ impl Encode for OffsetFetchResponsePartition {
         if version <= 7 {
             put_opt_str(
                 buf,
-                self.metadata.as_ref().map(|x| x.as_str()),
+                self.metadata.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version <= 7) || self.wire.nulls_in_non_nullable & (1 << 3) != 0,
                 flexible,
             )
@@ -631,7 +631,10 @@ impl Encode for OffsetFetchResponsePartition {
             n += 4;
         }
         if version <= 7 {
-            n += opt_str_len(self.metadata.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(
+                self.metadata.as_ref().map(|x| x.as_bytes().as_ref()),
+                flexible,
+            );
         }
         if version <= 7 {
             n += 2;
@@ -688,7 +691,7 @@ impl Conform for OffsetFetchResponsePartition {
     }
 }
 
-/// `OffsetFetchResponsePartitions`, part of [`OffsetFetchResponse`](super::OffsetFetchResponse) (versions 8-10).
+/// `OffsetFetchResponsePartitions`, part of [`OffsetFetchResponse`] (versions 8-10).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -790,7 +793,7 @@ impl Encode for OffsetFetchResponsePartitions {
         if version >= 8 {
             put_opt_str(
                 buf,
-                self.metadata.as_ref().map(|x| x.as_str()),
+                self.metadata.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 8) || self.wire.nulls_in_non_nullable & (1 << 3) != 0,
                 flexible,
             )
@@ -831,7 +834,10 @@ impl Encode for OffsetFetchResponsePartitions {
             n += 4;
         }
         if version >= 8 {
-            n += opt_str_len(self.metadata.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(
+                self.metadata.as_ref().map(|x| x.as_bytes().as_ref()),
+                flexible,
+            );
         }
         if version >= 8 {
             n += 2;
@@ -888,7 +894,7 @@ impl Conform for OffsetFetchResponsePartitions {
     }
 }
 
-/// `OffsetFetchResponseTopic`, part of [`OffsetFetchResponse`](super::OffsetFetchResponse) (versions 0-7).
+/// `OffsetFetchResponseTopic`, part of [`OffsetFetchResponse`] (versions 0-7).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -965,7 +971,7 @@ impl Encode for OffsetFetchResponseTopic {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -1013,7 +1019,7 @@ impl Encode for OffsetFetchResponseTopic {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -1077,7 +1083,7 @@ impl Conform for OffsetFetchResponseTopic {
     }
 }
 
-/// `OffsetFetchResponseTopics`, part of [`OffsetFetchResponse`](super::OffsetFetchResponse) (versions 8-10).
+/// `OffsetFetchResponseTopics`, part of [`OffsetFetchResponse`] (versions 8-10).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -1160,7 +1166,7 @@ impl Encode for OffsetFetchResponseTopics {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -1207,7 +1213,7 @@ impl Encode for OffsetFetchResponseTopics {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 flexible,
             );

@@ -197,7 +197,7 @@ impl ApiMessage for OffsetForLeaderEpochRequest {
     const API_KEY: ApiKey = ApiKey(23);
 }
 
-/// `OffsetForLeaderPartition`, part of [`OffsetForLeaderEpochRequest`](super::OffsetForLeaderEpochRequest) (versions 0-4).
+/// `OffsetForLeaderPartition`, part of [`OffsetForLeaderEpochRequest`] (versions 0-4).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -322,7 +322,7 @@ impl Conform for OffsetForLeaderPartition {
     }
 }
 
-/// `OffsetForLeaderTopic`, part of [`OffsetForLeaderEpochRequest`](super::OffsetForLeaderEpochRequest) (versions 0-4).
+/// `OffsetForLeaderTopic`, part of [`OffsetForLeaderEpochRequest`] (versions 0-4).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -394,7 +394,7 @@ impl Encode for OffsetForLeaderTopic {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.topic.is_empty() {
                 None
             } else {
-                Some(self.topic.as_str())
+                Some(self.topic.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -430,7 +430,7 @@ impl Encode for OffsetForLeaderTopic {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.topic.is_empty() {
                 None
             } else {
-                Some(self.topic.as_str())
+                Some(self.topic.as_bytes().as_ref())
             },
             flexible,
         );

@@ -199,7 +199,7 @@ impl ApiMessage for OffsetForLeaderEpochResponse {
     const API_KEY: ApiKey = ApiKey(23);
 }
 
-/// `EpochEndOffset`, part of [`OffsetForLeaderEpochResponse`](super::OffsetForLeaderEpochResponse) (versions 0-4).
+/// `EpochEndOffset`, part of [`OffsetForLeaderEpochResponse`] (versions 0-4).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -334,7 +334,7 @@ impl Conform for EpochEndOffset {
     }
 }
 
-/// `OffsetForLeaderTopicResult`, part of [`OffsetForLeaderEpochResponse`](super::OffsetForLeaderEpochResponse) (versions 0-4).
+/// `OffsetForLeaderTopicResult`, part of [`OffsetForLeaderEpochResponse`] (versions 0-4).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -404,7 +404,7 @@ impl Encode for OffsetForLeaderTopicResult {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.topic.is_empty() {
                 None
             } else {
-                Some(self.topic.as_str())
+                Some(self.topic.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -440,7 +440,7 @@ impl Encode for OffsetForLeaderTopicResult {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.topic.is_empty() {
                 None
             } else {
-                Some(self.topic.as_str())
+                Some(self.topic.as_bytes().as_ref())
             },
             flexible,
         );

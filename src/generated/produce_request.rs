@@ -91,7 +91,9 @@ impl ProduceRequest {
         if version >= 3 {
             put_opt_str(
                 buf,
-                self.transactional_id.as_ref().map(|x| x.as_str()),
+                self.transactional_id
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 (version >= 3) || self.wire.nulls_in_non_nullable & (1 << 0) != 0,
                 flexible,
             )
@@ -130,7 +132,12 @@ impl ProduceRequest {
         let _ = flexible;
         let mut n = 0usize;
         if version >= 3 {
-            n += opt_str_len(self.transactional_id.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(
+                self.transactional_id
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
+                flexible,
+            );
         }
         n += 2;
         n += 4;
@@ -237,7 +244,7 @@ impl ApiMessage for ProduceRequest {
     const API_KEY: ApiKey = ApiKey(0);
 }
 
-/// `PartitionProduceData`, part of [`ProduceRequest`](super::ProduceRequest) (versions 0-13).
+/// `PartitionProduceData`, part of [`ProduceRequest`] (versions 0-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -354,7 +361,7 @@ impl Conform for PartitionProduceData {
     }
 }
 
-/// `TopicProduceData`, part of [`ProduceRequest`](super::ProduceRequest) (versions 0-13).
+/// `TopicProduceData`, part of [`ProduceRequest`] (versions 0-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -433,7 +440,7 @@ impl Encode for TopicProduceData {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -474,7 +481,7 @@ impl Encode for TopicProduceData {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 flexible,
             );

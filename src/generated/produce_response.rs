@@ -321,7 +321,7 @@ impl ApiMessage for ProduceResponse {
     const API_KEY: ApiKey = ApiKey(0);
 }
 
-/// `BatchIndexAndErrorMessage`, part of [`ProduceResponse`](super::ProduceResponse) (versions 8-13).
+/// `BatchIndexAndErrorMessage`, part of [`ProduceResponse`] (versions 8-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -396,7 +396,9 @@ impl Encode for BatchIndexAndErrorMessage {
         if version >= 8 {
             put_opt_str(
                 buf,
-                self.batch_index_error_message.as_ref().map(|x| x.as_str()),
+                self.batch_index_error_message
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 (version >= 8) || self.wire.nulls_in_non_nullable & (1 << 1) != 0,
                 flexible,
             )
@@ -425,7 +427,9 @@ impl Encode for BatchIndexAndErrorMessage {
         }
         if version >= 8 {
             n += opt_str_len(
-                self.batch_index_error_message.as_ref().map(|x| x.as_str()),
+                self.batch_index_error_message
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 flexible,
             );
         }
@@ -469,7 +473,7 @@ impl Conform for BatchIndexAndErrorMessage {
     }
 }
 
-/// `LeaderIdAndEpoch`, part of [`ProduceResponse`](super::ProduceResponse) (versions 10-13).
+/// `LeaderIdAndEpoch`, part of [`ProduceResponse`] (versions 10-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -598,7 +602,7 @@ impl Conform for LeaderIdAndEpoch {
     }
 }
 
-/// `NodeEndpoint`, part of [`ProduceResponse`](super::ProduceResponse) (versions 10-13).
+/// `NodeEndpoint`, part of [`ProduceResponse`] (versions 10-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -690,7 +694,7 @@ impl Encode for NodeEndpoint {
                 if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.host.is_empty() {
                     None
                 } else {
-                    Some(self.host.as_str())
+                    Some(self.host.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -711,7 +715,7 @@ impl Encode for NodeEndpoint {
         if version >= 10 {
             put_opt_str(
                 buf,
-                self.rack.as_ref().map(|x| x.as_str()),
+                self.rack.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 10) || self.wire.nulls_in_non_nullable & (1 << 3) != 0,
                 flexible,
             )
@@ -743,7 +747,7 @@ impl Encode for NodeEndpoint {
                 if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.host.is_empty() {
                     None
                 } else {
-                    Some(self.host.as_str())
+                    Some(self.host.as_bytes().as_ref())
                 },
                 flexible,
             );
@@ -752,7 +756,7 @@ impl Encode for NodeEndpoint {
             n += 4;
         }
         if version >= 10 {
-            n += opt_str_len(self.rack.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(self.rack.as_ref().map(|x| x.as_bytes().as_ref()), flexible);
         }
         if flexible {
             let mut count = self.wire.unknown_tagged_fields.len();
@@ -808,7 +812,7 @@ impl Conform for NodeEndpoint {
     }
 }
 
-/// `PartitionProduceResponse`, part of [`ProduceResponse`](super::ProduceResponse) (versions 0-13).
+/// `PartitionProduceResponse`, part of [`ProduceResponse`] (versions 0-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -946,7 +950,7 @@ impl Encode for PartitionProduceResponse {
         if version >= 8 {
             put_opt_str(
                 buf,
-                self.error_message.as_ref().map(|x| x.as_str()),
+                self.error_message.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 8) || self.wire.nulls_in_non_nullable & (1 << 6) != 0,
                 flexible,
             )
@@ -1008,7 +1012,10 @@ impl Encode for PartitionProduceResponse {
             );
         }
         if version >= 8 {
-            n += opt_str_len(self.error_message.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(
+                self.error_message.as_ref().map(|x| x.as_bytes().as_ref()),
+                flexible,
+            );
         }
         if version >= 10 && !(version >= 10) {
             n += self.current_leader.encoded_len(version);
@@ -1098,7 +1105,7 @@ impl Conform for PartitionProduceResponse {
     }
 }
 
-/// `TopicProduceResponse`, part of [`ProduceResponse`](super::ProduceResponse) (versions 0-13).
+/// `TopicProduceResponse`, part of [`ProduceResponse`] (versions 0-13).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -1179,7 +1186,7 @@ impl Encode for TopicProduceResponse {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -1222,7 +1229,7 @@ impl Encode for TopicProduceResponse {
                 if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                     None
                 } else {
-                    Some(self.name.as_str())
+                    Some(self.name.as_bytes().as_ref())
                 },
                 flexible,
             );

@@ -89,7 +89,7 @@ impl RequestHeader {
         if version >= 1 {
             put_opt_str(
                 buf,
-                self.client_id.as_ref().map(|x| x.as_str()),
+                self.client_id.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 1) || self.wire.nulls_in_non_nullable & (1 << 3) != 0,
                 false,
             )
@@ -113,7 +113,10 @@ impl RequestHeader {
         n += 2;
         n += 4;
         if version >= 1 {
-            n += opt_str_len(self.client_id.as_ref().map(|x| x.as_str()), false);
+            n += opt_str_len(
+                self.client_id.as_ref().map(|x| x.as_bytes().as_ref()),
+                false,
+            );
         }
         if flexible {
             let mut count = self.wire.unknown_tagged_fields.len();

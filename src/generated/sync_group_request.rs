@@ -123,7 +123,7 @@ impl SyncGroupRequest {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -135,7 +135,7 @@ impl SyncGroupRequest {
             if self.wire.nulls_in_non_nullable & (1 << 2) != 0 && self.member_id.is_empty() {
                 None
             } else {
-                Some(self.member_id.as_str())
+                Some(self.member_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -144,7 +144,9 @@ impl SyncGroupRequest {
         if version >= 3 {
             put_opt_str(
                 buf,
-                self.group_instance_id.as_ref().map(|x| x.as_str()),
+                self.group_instance_id
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 (version >= 3) || self.wire.nulls_in_non_nullable & (1 << 3) != 0,
                 flexible,
             )
@@ -157,7 +159,7 @@ impl SyncGroupRequest {
         if version >= 5 {
             put_opt_str(
                 buf,
-                self.protocol_type.as_ref().map(|x| x.as_str()),
+                self.protocol_type.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 5) || self.wire.nulls_in_non_nullable & (1 << 4) != 0,
                 flexible,
             )
@@ -166,7 +168,7 @@ impl SyncGroupRequest {
         if version >= 5 {
             put_opt_str(
                 buf,
-                self.protocol_name.as_ref().map(|x| x.as_str()),
+                self.protocol_name.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 5) || self.wire.nulls_in_non_nullable & (1 << 5) != 0,
                 flexible,
             )
@@ -202,7 +204,7 @@ impl SyncGroupRequest {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             flexible,
         );
@@ -211,21 +213,29 @@ impl SyncGroupRequest {
             if self.wire.nulls_in_non_nullable & (1 << 2) != 0 && self.member_id.is_empty() {
                 None
             } else {
-                Some(self.member_id.as_str())
+                Some(self.member_id.as_bytes().as_ref())
             },
             flexible,
         );
         if version >= 3 {
             n += opt_str_len(
-                self.group_instance_id.as_ref().map(|x| x.as_str()),
+                self.group_instance_id
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 flexible,
             );
         }
         if version >= 5 {
-            n += opt_str_len(self.protocol_type.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(
+                self.protocol_type.as_ref().map(|x| x.as_bytes().as_ref()),
+                flexible,
+            );
         }
         if version >= 5 {
-            n += opt_str_len(self.protocol_name.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(
+                self.protocol_name.as_ref().map(|x| x.as_bytes().as_ref()),
+                flexible,
+            );
         }
         n += opt_array_len(
             if self.wire.nulls_in_non_nullable & (1 << 6) != 0 && self.assignments.is_empty() {
@@ -366,7 +376,7 @@ impl ApiMessage for SyncGroupRequest {
     const API_KEY: ApiKey = ApiKey(14);
 }
 
-/// `SyncGroupRequestAssignment`, part of [`SyncGroupRequest`](super::SyncGroupRequest) (versions 0-5).
+/// `SyncGroupRequestAssignment`, part of [`SyncGroupRequest`] (versions 0-5).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -436,7 +446,7 @@ impl Encode for SyncGroupRequestAssignment {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.member_id.is_empty() {
                 None
             } else {
-                Some(self.member_id.as_str())
+                Some(self.member_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -471,7 +481,7 @@ impl Encode for SyncGroupRequestAssignment {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.member_id.is_empty() {
                 None
             } else {
-                Some(self.member_id.as_str())
+                Some(self.member_id.as_bytes().as_ref())
             },
             flexible,
         );

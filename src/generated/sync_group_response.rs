@@ -106,7 +106,7 @@ impl SyncGroupResponse {
         if version >= 5 {
             put_opt_str(
                 buf,
-                self.protocol_type.as_ref().map(|x| x.as_str()),
+                self.protocol_type.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 5) || self.wire.nulls_in_non_nullable & (1 << 2) != 0,
                 flexible,
             )
@@ -115,7 +115,7 @@ impl SyncGroupResponse {
         if version >= 5 {
             put_opt_str(
                 buf,
-                self.protocol_name.as_ref().map(|x| x.as_str()),
+                self.protocol_name.as_ref().map(|x| x.as_bytes().as_ref()),
                 (version >= 5) || self.wire.nulls_in_non_nullable & (1 << 3) != 0,
                 flexible,
             )
@@ -151,10 +151,16 @@ impl SyncGroupResponse {
         }
         n += 2;
         if version >= 5 {
-            n += opt_str_len(self.protocol_type.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(
+                self.protocol_type.as_ref().map(|x| x.as_bytes().as_ref()),
+                flexible,
+            );
         }
         if version >= 5 {
-            n += opt_str_len(self.protocol_name.as_ref().map(|x| x.as_str()), flexible);
+            n += opt_str_len(
+                self.protocol_name.as_ref().map(|x| x.as_bytes().as_ref()),
+                flexible,
+            );
         }
         n += opt_bytes_len(
             if self.wire.nulls_in_non_nullable & (1 << 4) != 0 && self.assignment.is_empty() {

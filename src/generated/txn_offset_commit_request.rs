@@ -124,7 +124,7 @@ impl TxnOffsetCommitRequest {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.transactional_id.is_empty() {
                 None
             } else {
-                Some(self.transactional_id.as_str())
+                Some(self.transactional_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -135,7 +135,7 @@ impl TxnOffsetCommitRequest {
             if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -156,7 +156,7 @@ impl TxnOffsetCommitRequest {
                 if self.wire.nulls_in_non_nullable & (1 << 5) != 0 && self.member_id.is_empty() {
                     None
                 } else {
-                    Some(self.member_id.as_str())
+                    Some(self.member_id.as_bytes().as_ref())
                 },
                 true,
                 flexible,
@@ -170,7 +170,9 @@ impl TxnOffsetCommitRequest {
         if version >= 3 {
             put_opt_str(
                 buf,
-                self.group_instance_id.as_ref().map(|x| x.as_str()),
+                self.group_instance_id
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 (version >= 3) || self.wire.nulls_in_non_nullable & (1 << 6) != 0,
                 flexible,
             )
@@ -210,7 +212,7 @@ impl TxnOffsetCommitRequest {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.transactional_id.is_empty() {
                 None
             } else {
-                Some(self.transactional_id.as_str())
+                Some(self.transactional_id.as_bytes().as_ref())
             },
             flexible,
         );
@@ -218,7 +220,7 @@ impl TxnOffsetCommitRequest {
             if self.wire.nulls_in_non_nullable & (1 << 1) != 0 && self.group_id.is_empty() {
                 None
             } else {
-                Some(self.group_id.as_str())
+                Some(self.group_id.as_bytes().as_ref())
             },
             flexible,
         );
@@ -232,14 +234,16 @@ impl TxnOffsetCommitRequest {
                 if self.wire.nulls_in_non_nullable & (1 << 5) != 0 && self.member_id.is_empty() {
                     None
                 } else {
-                    Some(self.member_id.as_str())
+                    Some(self.member_id.as_bytes().as_ref())
                 },
                 flexible,
             );
         }
         if version >= 3 {
             n += opt_str_len(
-                self.group_instance_id.as_ref().map(|x| x.as_str()),
+                self.group_instance_id
+                    .as_ref()
+                    .map(|x| x.as_bytes().as_ref()),
                 flexible,
             );
         }
@@ -379,7 +383,7 @@ impl ApiMessage for TxnOffsetCommitRequest {
     const API_KEY: ApiKey = ApiKey(28);
 }
 
-/// `TxnOffsetCommitRequestPartition`, part of [`TxnOffsetCommitRequest`](super::TxnOffsetCommitRequest) (versions 0-4).
+/// `TxnOffsetCommitRequestPartition`, part of [`TxnOffsetCommitRequest`] (versions 0-4).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -453,7 +457,9 @@ impl Encode for TxnOffsetCommitRequestPartition {
         }
         put_opt_str(
             buf,
-            self.committed_metadata.as_ref().map(|x| x.as_str()),
+            self.committed_metadata
+                .as_ref()
+                .map(|x| x.as_bytes().as_ref()),
             true,
             flexible,
         )
@@ -478,7 +484,9 @@ impl Encode for TxnOffsetCommitRequestPartition {
             n += 4;
         }
         n += opt_str_len(
-            self.committed_metadata.as_ref().map(|x| x.as_str()),
+            self.committed_metadata
+                .as_ref()
+                .map(|x| x.as_bytes().as_ref()),
             flexible,
         );
         if flexible {
@@ -526,7 +534,7 @@ impl Conform for TxnOffsetCommitRequestPartition {
     }
 }
 
-/// `TxnOffsetCommitRequestTopic`, part of [`TxnOffsetCommitRequest`](super::TxnOffsetCommitRequest) (versions 0-4).
+/// `TxnOffsetCommitRequestTopic`, part of [`TxnOffsetCommitRequest`] (versions 0-4).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -598,7 +606,7 @@ impl Encode for TxnOffsetCommitRequestTopic {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                 None
             } else {
-                Some(self.name.as_str())
+                Some(self.name.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -634,7 +642,7 @@ impl Encode for TxnOffsetCommitRequestTopic {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                 None
             } else {
-                Some(self.name.as_str())
+                Some(self.name.as_bytes().as_ref())
             },
             flexible,
         );

@@ -193,7 +193,7 @@ impl ApiMessage for TxnOffsetCommitResponse {
     const API_KEY: ApiKey = ApiKey(28);
 }
 
-/// `TxnOffsetCommitResponsePartition`, part of [`TxnOffsetCommitResponse`](super::TxnOffsetCommitResponse) (versions 0-4).
+/// `TxnOffsetCommitResponsePartition`, part of [`TxnOffsetCommitResponse`] (versions 0-4).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -302,7 +302,7 @@ impl Conform for TxnOffsetCommitResponsePartition {
     }
 }
 
-/// `TxnOffsetCommitResponseTopic`, part of [`TxnOffsetCommitResponse`](super::TxnOffsetCommitResponse) (versions 0-4).
+/// `TxnOffsetCommitResponseTopic`, part of [`TxnOffsetCommitResponse`] (versions 0-4).
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default, rename_all = "snake_case"))]
@@ -374,7 +374,7 @@ impl Encode for TxnOffsetCommitResponseTopic {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                 None
             } else {
-                Some(self.name.as_str())
+                Some(self.name.as_bytes().as_ref())
             },
             true,
             flexible,
@@ -410,7 +410,7 @@ impl Encode for TxnOffsetCommitResponseTopic {
             if self.wire.nulls_in_non_nullable & (1 << 0) != 0 && self.name.is_empty() {
                 None
             } else {
-                Some(self.name.as_str())
+                Some(self.name.as_bytes().as_ref())
             },
             flexible,
         );

@@ -19,6 +19,7 @@ pub const CRC_START: usize = 21;
 /// The `attributes` of a v2 batch, kept as the wire's `int16` so that unknown bits survive a
 /// round trip.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct BatchAttributes(pub i16);
 
 impl BatchAttributes {
@@ -104,6 +105,7 @@ impl BatchAttributes {
 /// from a received batch reproduces it exactly, including a `last_offset_delta` past the last
 /// remaining record of a compacted batch (KAFKA-5443).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct BatchHeader {
     /// Offset of the first record (the batch's records carry deltas from it).
     pub base_offset: i64,

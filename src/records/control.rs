@@ -7,6 +7,7 @@ use super::{Entries, Entry, RecordOptions};
 
 /// The `type` of a control record key: an open set, so unknown types survive and print.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ControlRecordType(pub i16);
 
 impl ControlRecordType {
@@ -29,6 +30,7 @@ impl ControlRecordType {
 /// A decoded control record: its key (`version: int16, type: int16`) and, for transaction
 /// markers, the value's `version: int16, coordinatorEpoch: int32`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ControlRecord {
     /// Key version.
     pub version: i16,
@@ -82,6 +84,7 @@ impl ControlRecord {
 
 /// One element of a Fetch partition's `AbortedTransactions`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AbortedTransaction {
     /// The producer that aborted.
     pub producer_id: i64,

@@ -86,6 +86,7 @@ pub use record::{Header, Headers, Record, Records};
 
 /// A compression codec, as the low three bits of batch or message attributes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 #[repr(u8)]
 pub enum Compression {
@@ -135,6 +136,7 @@ impl Compression {
 
 /// What record timestamps mean (attribute bit 3; magic 1 and 2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum TimestampType {
     /// Set by the producer.
     CreateTime,
