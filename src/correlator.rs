@@ -441,22 +441,31 @@ pub fn produce_acks(version: i16, body: &[u8]) -> Option<i16> {
         body.get(2 + len.max(0) as usize..)?
     } else {
         // Compact nullable string: unsigned varint of length + 1, 0 for null.
-        let mut n: u32 = 0;
-        let mut i = 0;
-        loop {
-            let b = *body.get(i)?;
-            n |= u32::from(b & 0x7f) << (7 * i);
-            i += 1;
-            if b & 0x80 == 0 {
-                break;
-            }
-            if i == 5 {
-                return None;
-            }
-        }
-        body.get(i + n.saturating_sub(1) as usize..)?
+        let (n, used) = crate::varint::read_u64(body, 5).ok()?;
+        body.get(used + n.saturating_sub(1) as usize..)?
     };
     Some(i16::from_be_bytes([*rest.first()?, *rest.get(1)?]))
+}
+
+/// The `acks` of a Produce request payload (header and body, no size prefix), read without
+/// decoding the body; `None` for other APIs or when it cannot be read.
+///
+/// ```
+/// use kafka_codec::correlator::request_acks;
+/// use kafka_codec::frame::encode_request_message;
+/// use kafka_codec::messages::ProduceRequest;
+/// let req = ProduceRequest { acks: 0, ..Default::default() };
+/// let frame = encode_request_message(&req, 9, 1, Some("p")).unwrap().freeze();
+/// assert_eq!(request_acks(&frame.slice(4..)), Some(0));
+/// ```
+pub fn request_acks(payload: &Bytes) -> Option<i16> {
+    let (key, version, _) = crate::frame::peek_request_header(payload)?;
+    if key != ApiKey::PRODUCE.0 {
+        return None;
+    }
+    let mut r = Reader::new(payload.clone());
+    RequestHeader::decode(&mut r, ApiKey::PRODUCE.request_header_version(version)).ok()?;
+    produce_acks(version, r.peek_rest())
 }
 
 /// Whether a request body is a Produce with `acks=0`.

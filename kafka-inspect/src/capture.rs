@@ -20,6 +20,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
+use bytes::Bytes;
+use kafka_codec::correlator::{peek_response_correlation_id, request_acks};
+use kafka_codec::frame::peek_request_header;
 use kafka_codec::ApiKey;
 
 /// A size prefix above this is taken as a desynchronised stream rather than a frame: the
@@ -30,107 +33,9 @@ pub const MAX_FRAME_LEN: usize = 256 << 20;
 pub const MANIFEST_HEADER: &str =
     "seq\tconn\tdir\tapi_key\tapi_name\tapi_version\tcorrelation_id\tframe_len\tfile\tlabel\tnote\n";
 
-/// Kafka's name for an API key. The codec's generated table is authoritative; the fallback
-/// keeps file names stable while that table is empty or lacks a newer key.
+/// Kafka's name for an API key (from the codec's generated table of every API), or `Unknown`.
 pub fn api_name(key: i16) -> &'static str {
-    if let Some(n) = ApiKey(key).name() {
-        return n;
-    }
-    const NAMES: [&str; 88] = [
-        "Produce",
-        "Fetch",
-        "ListOffsets",
-        "Metadata",
-        "LeaderAndIsr",
-        "StopReplica",
-        "UpdateMetadata",
-        "ControlledShutdown",
-        "OffsetCommit",
-        "OffsetFetch",
-        "FindCoordinator",
-        "JoinGroup",
-        "Heartbeat",
-        "LeaveGroup",
-        "SyncGroup",
-        "DescribeGroups",
-        "ListGroups",
-        "SaslHandshake",
-        "ApiVersions",
-        "CreateTopics",
-        "DeleteTopics",
-        "DeleteRecords",
-        "InitProducerId",
-        "OffsetForLeaderEpoch",
-        "AddPartitionsToTxn",
-        "AddOffsetsToTxn",
-        "EndTxn",
-        "WriteTxnMarkers",
-        "TxnOffsetCommit",
-        "DescribeAcls",
-        "CreateAcls",
-        "DeleteAcls",
-        "DescribeConfigs",
-        "AlterConfigs",
-        "AlterReplicaLogDirs",
-        "DescribeLogDirs",
-        "SaslAuthenticate",
-        "CreatePartitions",
-        "CreateDelegationToken",
-        "RenewDelegationToken",
-        "ExpireDelegationToken",
-        "DescribeDelegationToken",
-        "DeleteGroups",
-        "ElectLeaders",
-        "IncrementalAlterConfigs",
-        "AlterPartitionReassignments",
-        "ListPartitionReassignments",
-        "OffsetDelete",
-        "DescribeClientQuotas",
-        "AlterClientQuotas",
-        "DescribeUserScramCredentials",
-        "AlterUserScramCredentials",
-        "Vote",
-        "BeginQuorumEpoch",
-        "EndQuorumEpoch",
-        "DescribeQuorum",
-        "AlterPartition",
-        "UpdateFeatures",
-        "Envelope",
-        "FetchSnapshot",
-        "DescribeCluster",
-        "DescribeProducers",
-        "BrokerRegistration",
-        "BrokerHeartbeat",
-        "UnregisterBroker",
-        "DescribeTransactions",
-        "ListTransactions",
-        "AllocateProducerIds",
-        "ConsumerGroupHeartbeat",
-        "ConsumerGroupDescribe",
-        "ControllerRegistration",
-        "GetTelemetrySubscriptions",
-        "PushTelemetry",
-        "AssignReplicasToDirs",
-        "ListClientMetricsResources",
-        "DescribeTopicPartitions",
-        "ShareGroupHeartbeat",
-        "ShareGroupDescribe",
-        "ShareFetch",
-        "ShareAcknowledge",
-        "AddRaftVoter",
-        "RemoveRaftVoter",
-        "UpdateRaftVoter",
-        "InitializeShareGroupState",
-        "ReadShareGroupState",
-        "WriteShareGroupState",
-        "DeleteShareGroupState",
-        "ReadShareGroupStateSummary",
-    ];
-    usize::try_from(key)
-        .ok()
-        .and_then(|k| NAMES.get(k))
-        .copied()
-        .unwrap_or("Unknown")
+    ApiKey(key).name().unwrap_or("Unknown")
 }
 
 /// Cuts one direction of a connection into frames by their 4-byte size prefix.
@@ -209,35 +114,14 @@ pub struct RequestInfo {
     pub acks: Option<i16>,
 }
 
-fn be_i16(b: &[u8], at: usize) -> Option<i16> {
-    Some(i16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
-}
-
-fn be_i32(b: &[u8], at: usize) -> Option<i32> {
-    Some(i32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
-}
-
-/// Reads an unsigned varint; `None` when truncated or longer than 5 bytes.
-fn uvarint(b: &[u8], at: &mut usize) -> Option<u32> {
-    let mut v: u32 = 0;
-    for i in 0..5 {
-        let byte = *b.get(*at)?;
-        *at += 1;
-        v |= u32::from(byte & 0x7f) << (7 * i);
-        if byte & 0x80 == 0 {
-            return Some(v);
-        }
-    }
-    None
-}
-
-/// Reads the fixed request header of a frame (size prefix included).
+/// Reads the fixed request header of a frame (size prefix included), and for Produce the
+/// `acks` field, using the codec's own header and acks readers.
 pub fn request_info(frame: &[u8]) -> Option<RequestInfo> {
-    let api_key = be_i16(frame, 4)?;
-    let api_version = be_i16(frame, 6)?;
-    let correlation_id = be_i32(frame, 8)?;
-    let acks = if api_key == 0 {
-        produce_acks(frame, api_version)
+    let payload = frame.get(4..)?;
+    let (api_key, api_version, correlation_id) = peek_request_header(payload)?;
+    let acks = if api_key == ApiKey::PRODUCE.0 {
+        // Only Produce requests are copied, off the forwarding path, to read past the header.
+        request_acks(&Bytes::copy_from_slice(payload))
     } else {
         None
     };
@@ -249,40 +133,9 @@ pub fn request_info(frame: &[u8]) -> Option<RequestInfo> {
     })
 }
 
-/// The `Acks` field of a Produce request frame. Request header v1 (Produce v0-8) or v2 (v9+,
-/// flexible) carries a nullable int16-length client id, v2 then a tagged-field section. The
-/// body starts with `TransactionalId` from v3 on (compact in v9+), then `Acks`.
-fn produce_acks(frame: &[u8], version: i16) -> Option<i16> {
-    let flexible = version >= 9;
-    let mut at = 12usize;
-    let client_id_len = be_i16(frame, at)?;
-    at += 2;
-    if client_id_len > 0 {
-        at += client_id_len as usize;
-    }
-    if flexible {
-        let tags = uvarint(frame, &mut at)?;
-        for _ in 0..tags {
-            uvarint(frame, &mut at)?;
-            let size = uvarint(frame, &mut at)?;
-            at = at.checked_add(size as usize)?;
-        }
-    }
-    if version >= 3 {
-        if flexible {
-            let n = uvarint(frame, &mut at)?;
-            if n > 0 {
-                at = at.checked_add(n as usize - 1)?;
-            }
-        } else {
-            let n = be_i16(frame, at)?;
-            at += 2;
-            if n > 0 {
-                at += n as usize;
-            }
-        }
-    }
-    be_i16(frame, at)
+/// The correlation id of a response frame (size prefix included).
+fn response_correlation_id(frame: &[u8]) -> Option<i32> {
+    peek_response_correlation_id(frame.get(4..)?)
 }
 
 /// One output directory: the sequence counter, the manifest and the files.
@@ -501,7 +354,7 @@ impl Connection {
 
     /// Records one complete response frame, paired with its request by correlation id.
     pub fn response_frame(&mut self, frame: Vec<u8>) -> io::Result<()> {
-        let corr = be_i32(&frame, 4).unwrap_or(-1);
+        let corr = response_correlation_id(&frame).unwrap_or(-1);
         match self
             .pending
             .iter()
@@ -653,7 +506,7 @@ mod tests {
                     let size = i32::from_be_bytes(resp[..4].try_into().unwrap());
                     assert_eq!(size as usize, resp.len() - 4, "{}", resp_path.display());
                     assert_eq!(
-                        be_i32(&resp, 4),
+                        response_correlation_id(&resp),
                         Some(info.correlation_id),
                         "{}",
                         resp_path.display()
