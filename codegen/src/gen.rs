@@ -1177,6 +1177,14 @@ fn gen_mod(schemas: &[Schema]) -> String {
     out
 }
 
+/// Writes one match arm per message, each behind its family's cargo feature.
+fn arms(out: &mut String, items: &[&Schema], arm: impl Fn(&Schema) -> String) {
+    for s in items {
+        let cfg = family_cfg(&s.family).replace('\n', "\n            ");
+        let _ = writeln!(out, "            {cfg}{}", arm(s));
+    }
+}
+
 fn gen_bodies(schemas: &[Schema]) -> String {
     let mut out = String::from(HEADER);
     out.push_str("//! Request and response bodies of every API this crate decodes, as enums.\n\n");
@@ -1232,43 +1240,34 @@ fn gen_bodies(schemas: &[Schema]) -> String {
         // supports
         out.push_str("    /// Whether this build decodes `api_key` at `version` (otherwise bodies stay raw).\n");
         out.push_str("    pub fn is_supported(api_key: ApiKey, version: i16) -> bool {\n        match api_key.0 {\n");
-        for s in &items {
-            let _ = write!(
-                out,
-                "            {cfg}{k} => {n}::supports_version(version),\n",
-                cfg = family_cfg(&s.family).replace('\n', "\n            "),
+        arms(&mut out, &items, |s| {
+            format!(
+                "{k} => {n}::supports_version(version),",
                 k = s.api_key.unwrap(),
                 n = s.name
-            );
-        }
+            )
+        });
         out.push_str("            _ => false,\n        }\n    }\n\n");
         // decode
         out.push_str("    /// Decodes the body of `api_key` at `version`; unknown APIs and versions come back\n    /// as [`Self::Raw`] with every remaining byte.\n");
         out.push_str("    pub fn decode(api_key: ApiKey, version: i16, r: &mut Reader) -> Result<Self, DecodeError> {\n        if !Self::is_supported(api_key, version) {\n            return Ok(Self::Raw(r.rest()));\n        }\n        Ok(match api_key.0 {\n");
-        for s in &items {
-            let _ = write!(
-                out,
-                "            {cfg}{k} => Self::{v}({n}::decode(r, version)?),\n",
-                cfg = family_cfg(&s.family).replace('\n', "\n            "),
+        arms(&mut out, &items, |s| {
+            format!(
+                "{k} => Self::{v}({n}::decode(r, version)?),",
                 k = s.api_key.unwrap(),
                 v = variant(s),
                 n = s.name
-            );
-        }
+            )
+        });
         out.push_str("            _ => Self::Raw(r.rest()),\n        })\n    }\n\n");
         // encode
         out.push_str(
             "    /// Encodes the body at `version` (raw bodies are written as they are).\n",
         );
         out.push_str("    pub fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {\n        match self {\n");
-        for s in &items {
-            let _ = write!(
-                out,
-                "            {cfg}Self::{v}(m) => m.encode(buf, version),\n",
-                cfg = family_cfg(&s.family).replace('\n', "\n            "),
-                v = variant(s)
-            );
-        }
+        arms(&mut out, &items, |s| {
+            format!("Self::{v}(m) => m.encode(buf, version),", v = variant(s))
+        });
         out.push_str(
             "            Self::Raw(b) => { buf.put_slice(b); Ok(()) }\n        }\n    }\n\n",
         );
@@ -1277,27 +1276,20 @@ fn gen_bodies(schemas: &[Schema]) -> String {
         out.push_str(
             "    pub fn encoded_len(&self, version: i16) -> usize {\n        match self {\n",
         );
-        for s in &items {
-            let _ = write!(
-                out,
-                "            {cfg}Self::{v}(m) => m.encoded_len(version),\n",
-                cfg = family_cfg(&s.family).replace('\n', "\n            "),
-                v = variant(s)
-            );
-        }
+        arms(&mut out, &items, |s| {
+            format!("Self::{v}(m) => m.encoded_len(version),", v = variant(s))
+        });
         out.push_str("            Self::Raw(b) => b.len(),\n        }\n    }\n\n");
         // api_key
         out.push_str("    /// The API key of a decoded body (`None` for raw bodies).\n");
         out.push_str("    pub fn api_key(&self) -> Option<ApiKey> {\n        match self {\n");
-        for s in &items {
-            let _ = write!(
-                out,
-                "            {cfg}Self::{v}(_) => Some(ApiKey({k})),\n",
-                cfg = family_cfg(&s.family).replace('\n', "\n            "),
+        arms(&mut out, &items, |s| {
+            format!(
+                "Self::{v}(_) => Some(ApiKey({k})),",
                 v = variant(s),
                 k = s.api_key.unwrap()
-            );
-        }
+            )
+        });
         out.push_str("            Self::Raw(_) => None,\n        }\n    }\n}\n\n");
     }
     // Request → Response links
