@@ -6,15 +6,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use bytes::Bytes;
+use common::{captures, collect_strings};
 use kafka_codec::frame::{decode_request, decode_response, RequestFrame, ResponseFrame};
 use kafka_codec::records::{for_each_record, RecordOptions};
 use kafka_codec::RequestBody;
 use serde_json::Value;
-
-fn captures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/captures")
-}
 
 /// Directories holding an expected.json.
 fn scenario_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -287,16 +286,5 @@ fn captured_values_are_what_the_scenarios_sent() {
     }
     for r in &report {
         eprintln!("{r}");
-    }
-}
-
-fn collect_strings(v: &Value, out: &mut BTreeSet<String>) {
-    match v {
-        Value::String(s) => {
-            out.insert(s.clone());
-        }
-        Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
-        Value::Object(o) => o.values().for_each(|x| collect_strings(x, out)),
-        _ => {}
     }
 }

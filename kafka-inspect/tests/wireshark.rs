@@ -8,12 +8,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use bytes::Bytes;
-use kafka_codec::frame::{decode_request, decode_response};
+mod common;
 
-fn captures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/captures")
-}
+use bytes::Bytes;
+use common::{captures, collect_strings};
+use kafka_codec::frame::{decode_request, decode_response};
 
 fn pairs(dir: &Path, out: &mut Vec<(PathBuf, Option<PathBuf>)>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
@@ -80,17 +79,6 @@ impl Pcap {
     }
 }
 
-fn strings_in(v: &serde_json::Value, out: &mut BTreeSet<String>) {
-    match v {
-        serde_json::Value::String(s) => {
-            out.insert(s.clone());
-        }
-        serde_json::Value::Array(a) => a.iter().for_each(|x| strings_in(x, out)),
-        serde_json::Value::Object(o) => o.values().for_each(|x| strings_in(x, out)),
-        _ => {}
-    }
-}
-
 #[test]
 fn wireshark_agrees_with_us() {
     if Command::new("tshark").arg("--version").output().is_err() {
@@ -128,9 +116,9 @@ fn wireshark_agrees_with_us() {
             pcap.message(9092, port, &mut sseq, cseq, b, i as u32);
         }
         let mut names = BTreeSet::new();
-        strings_in(&serde_json::to_value(&req.body).unwrap(), &mut names);
+        collect_strings(&serde_json::to_value(&req.body).unwrap(), &mut names);
         if let Some((_, r)) = &resp {
-            strings_in(&serde_json::to_value(&r.body).unwrap(), &mut names);
+            collect_strings(&serde_json::to_value(&r.body).unwrap(), &mut names);
         }
         // Topic names are compared only where we decode the bodies (APIs outside the crate's
         // scope, like CreateTopics, stay raw bytes).
