@@ -674,3 +674,137 @@ fn summary_gives_each_connection_its_apis_errors_bytes_records_and_groups() {
         "{text}"
     );
 }
+
+/// A legacy pcap file (raw IPv4 link type) built packet by packet.
+struct PcapWriter {
+    buf: Vec<u8>,
+    time: u32,
+}
+
+impl PcapWriter {
+    fn new() -> Self {
+        let mut buf = Vec::new();
+        buf.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+        buf.extend_from_slice(&2u16.to_le_bytes());
+        buf.extend_from_slice(&4u16.to_le_bytes());
+        buf.extend_from_slice(&[0; 8]); // time zone, accuracy
+        buf.extend_from_slice(&65535u32.to_le_bytes());
+        buf.extend_from_slice(&101u32.to_le_bytes()); // LINKTYPE_RAW
+        PcapWriter { buf, time: 0 }
+    }
+
+    /// One TCP segment from `src` to `dst` (address, port), with flags and sequence number.
+    fn segment(
+        &mut self,
+        src: ([u8; 4], u16),
+        dst: ([u8; 4], u16),
+        flags: u8,
+        seq: u32,
+        data: &[u8],
+    ) {
+        let mut p = vec![0x45, 0];
+        p.extend_from_slice(&((40 + data.len()) as u16).to_be_bytes());
+        p.extend_from_slice(&[0, 0, 0x40, 0, 64, 6, 0, 0]);
+        p.extend_from_slice(&src.0);
+        p.extend_from_slice(&dst.0);
+        p.extend_from_slice(&src.1.to_be_bytes());
+        p.extend_from_slice(&dst.1.to_be_bytes());
+        p.extend_from_slice(&seq.to_be_bytes());
+        p.extend_from_slice(&0u32.to_be_bytes());
+        p.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        p.extend_from_slice(data);
+        self.time += 1;
+        self.buf.extend_from_slice(&self.time.to_le_bytes());
+        self.buf.extend_from_slice(&0u32.to_le_bytes());
+        self.buf.extend_from_slice(&(p.len() as u32).to_le_bytes());
+        self.buf.extend_from_slice(&(p.len() as u32).to_le_bytes());
+        self.buf.extend_from_slice(&p);
+    }
+
+    /// A connection: handshake, then the client's bytes and the server's answer.
+    fn connection(
+        &mut self,
+        client: ([u8; 4], u16),
+        server: ([u8; 4], u16),
+        ask: &[u8],
+        answer: &[u8],
+    ) {
+        const SYN: u8 = 0x02;
+        const ACK: u8 = 0x10;
+        const PSH: u8 = 0x08;
+        self.segment(client, server, SYN, 1000, &[]);
+        self.segment(server, client, SYN | ACK, 5000, &[]);
+        self.segment(client, server, PSH | ACK, 1001, ask);
+        self.segment(server, client, PSH | ACK, 5001, answer);
+    }
+}
+
+#[test]
+fn pcap_tells_kafka_connections_from_other_traffic() {
+    let d = scratch("mixed-pcap");
+    let (r, s) = write_fetch_pair(&d, "x");
+    let (req, resp) = (std::fs::read(r).unwrap(), std::fs::read(s).unwrap());
+    let (a, b) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+    let mut w = PcapWriter::new();
+    w.connection(
+        (a, 40000),
+        (b, 8080),
+        b"GET / HTTP/1.1\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\n\r\n",
+    );
+    // Size-prefixed, but API key 32639 does not exist.
+    w.connection(
+        (a, 40001),
+        (b, 7000),
+        &[0, 0, 0, 4, 0x7f, 0x7f, 0, 0],
+        &[0, 0, 0, 0],
+    );
+    w.connection((a, 40002), (b, 29092), &req, &resp);
+    let pcap = d.join("mixed.pcap");
+    std::fs::write(&pcap, &w.buf).unwrap();
+
+    let out = bin().arg("pcap").arg(&pcap).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", stdout(&out));
+    assert_eq!(lines[0]["connection"], "10.0.0.1:40002->10.0.0.2:29092");
+    assert_eq!(lines[0]["api"], "Fetch");
+    assert_eq!(lines[0]["records"], 2);
+
+    let out = bin()
+        .arg("pcap")
+        .arg(&pcap)
+        .args(["--port", "9092"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "server ports in this capture: 7000 (1 connection), 8080 (1 connection), 29092 (1 connection, 1 Kafka)"
+        ),
+        "{err}"
+    );
+
+    // pcap-frames finds the same connection and writes its frames.
+    let frames = d.join("frames");
+    let out = bin()
+        .arg("pcap-frames")
+        .arg(&pcap)
+        .arg("--out")
+        .arg(&frames)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(frames.join("0000-Fetch-v12.req.bin")).unwrap(),
+        req
+    );
+    assert_eq!(
+        std::fs::read(frames.join("0000-Fetch-v12.resp.bin")).unwrap(),
+        resp
+    );
+}
