@@ -318,14 +318,9 @@ pub struct Selection {
 pub fn select(path: &Path, conns: &[Conn], ports: &[u16]) -> Result<Selection, String> {
     let mut chosen = Vec::new();
     let mut skipped_open = 0;
-    let mut kafka_ports: BTreeMap<u16, usize> = BTreeMap::new();
     for (i, c) in conns.iter().enumerate() {
-        let kafka = c.saw_syn() && looks_like_kafka(c);
-        if kafka {
-            *kafka_ports.entry(c.server.port()).or_default() += 1;
-        }
         let wanted = if ports.is_empty() {
-            kafka
+            c.saw_syn() && looks_like_kafka(c)
         } else {
             ports.contains(&c.server.port())
         };
@@ -340,8 +335,12 @@ pub fn select(path: &Path, conns: &[Conn], ports: &[u16]) -> Result<Selection, S
     }
     if chosen.is_empty() {
         let mut seen: BTreeMap<u16, usize> = BTreeMap::new();
+        let mut kafka_ports: BTreeMap<u16, usize> = BTreeMap::new();
         for c in conns {
             *seen.entry(c.server.port()).or_default() += 1;
+            if c.saw_syn() && looks_like_kafka(c) {
+                *kafka_ports.entry(c.server.port()).or_default() += 1;
+            }
         }
         let listed: Vec<String> = seen
             .iter()

@@ -118,7 +118,7 @@ pub fn run(a: Args, out: &mut dyn Write) -> Outcome {
     if a.table {
         writeln!(
             out,
-            "{:<12} {:<24} {:>5} {:>10} {:>9} {:>9} {:>7}  errors",
+            "{:<12} {:<26} {:>5} {:>10} {:>9} {:>9} {:>7}  errors",
             "time(s)", "api", "ver", "corr", "req B", "resp B", "records"
         )?;
     }
@@ -136,7 +136,7 @@ pub fn run(a: Args, out: &mut dyn Write) -> Outcome {
             };
             writeln!(
                 out,
-                "{:<12.6} {:<24} {:>5} {:>10} {:>9} {:>9} {:>7}  {}",
+                "{:<12.6} {:<26} {:>5} {:>10} {:>9} {:>9} {:>7}  {}",
                 (e.time - first) as f64 / 1e6,
                 line["api"].as_str().unwrap_or("?"),
                 line["version"].as_i64().unwrap_or(-1),

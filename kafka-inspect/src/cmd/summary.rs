@@ -256,7 +256,7 @@ impl ConnSummary {
             };
             writeln!(
                 out,
-                "  {name:<24} {:<10} x{}{errors}",
+                "  {name:<26} {:<10} x{}{errors}",
                 versions.join(","),
                 a.count
             )?;
