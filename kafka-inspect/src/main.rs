@@ -56,6 +56,7 @@ macro_rules! commands {
 }
 
 // Each command's help text is the doc comment of its `Args` type, in its own file.
+// (`assign`: see the note above `cmd::AssignArgs`.)
 commands! {
     Frame(cmd::frame::Args) => cmd::frame::run,
     Dir(cmd::dir::Args) => cmd::dir::run,

@@ -159,9 +159,13 @@ pub fn first_difference(a: &[u8], b: &[u8]) -> usize {
         .unwrap_or(a.len().min(b.len()))
 }
 
-/// Arguments of `assign`, whose code lives in `src/assign.rs` (the assign stream's file):
-/// wiring it in is `mod assign;` and one line in `main.rs`'s command list,
-/// `Assign(cmd::AssignArgs) => cmd::assign_with(assign::run),`.
+// `assign` lives in `src/assign.rs` (the assign stream's file). Wiring it in is `mod assign;`
+// and one line in `main.rs`'s command list:
+//     Assign(cmd::AssignArgs) => cmd::assign_with(assign::run),
+
+/// Compute a consumer group's assignment the way the Java client's assignors do.
+///
+/// Prints one JSON object per member, sorted by member id, with the partitions of each topic.
 #[derive(clap::Args, Debug)]
 #[allow(dead_code)] // until `assign` is wired in
 pub struct AssignArgs {
