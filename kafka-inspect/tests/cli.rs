@@ -808,3 +808,65 @@ fn pcap_tells_kafka_connections_from_other_traffic() {
         resp
     );
 }
+
+#[test]
+fn summary_reads_a_recorded_directory_including_kip848_groups() {
+    let dir = common::captures().join("librdkafka-mock-2.16.0/confluent-kafka-2.16.1");
+    let out = bin()
+        .args(["summary", "--json"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let conns: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(conns.len() > 5, "{}", conns.len());
+    let groups: Vec<&serde_json::Value> = conns
+        .iter()
+        .flat_map(|c| c["groups"].as_array().unwrap())
+        .collect();
+    // KIP-848: the coordinator's assignment arrives by topic id and is shown by name.
+    let g848 = groups
+        .iter()
+        .find(|g| g["group_id"] == "ck-grp-848" && g["assignments"].as_object().unwrap().len() == 1)
+        .expect("the KIP-848 group");
+    let (_, parts) = g848["assignments"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap();
+    assert_eq!(parts["ck-orders"], serde_json::json!([0, 1, 2, 3]));
+    // Classic cooperative-sticky: the leader's SyncGroup splits the four partitions.
+    let coop = groups
+        .iter()
+        .find(|g| {
+            g["group_id"] == "ck-grp-coop" && g["assignments"].as_object().unwrap().len() == 2
+        })
+        .expect("the cooperative group's leader");
+    assert_eq!(coop["protocol"], "cooperative-sticky");
+    let mut all: Vec<i64> = coop["assignments"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|t| {
+            t["ck-orders"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p.as_i64().unwrap())
+        })
+        .collect();
+    all.sort();
+    assert_eq!(all, vec![0, 1, 2, 3]);
+    // --port makes no sense for a directory.
+    let out = bin()
+        .arg("summary")
+        .arg(&dir)
+        .args(["--port", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use kafka_codec::consumer::Versioned;
@@ -15,17 +15,18 @@ use kafka_codec::{ApiKey, RequestBody, ResponseBody};
 use serde_json::{json, Value};
 
 use super::pcap::load;
-use super::Outcome;
-use crate::show::{decode_exchange, fetched_records, produced_records};
+use super::{read_file, Failure, Outcome};
+use crate::show::{decode_exchange, fetched_records, produced_records, TopicNames};
 
 /// Per-connection summary of a capture: APIs, versions, errors, bytes, records, groups.
 ///
-/// Connections are found as `pcap` finds them. Text by default; --json prints one JSON object
-/// per connection per line.
+/// FILE is a pcap/pcapng capture (connections found as `pcap` finds them) or a directory
+/// recorded by `proxy` or `pcap-frames` (its manifest.tsv tells the connections apart). Text by
+/// default; --json prints one JSON object per connection per line.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The capture (pcap or pcapng)
-    #[arg(value_name = "FILE")]
+    /// The capture (pcap or pcapng), or a directory of recorded frames with its manifest.tsv
+    #[arg(value_name = "FILE|DIR")]
     file: PathBuf,
     /// Only connections to this server port (repeatable); default: every Kafka connection
     #[arg(long, value_name = "N")]
@@ -48,6 +49,8 @@ struct Group {
     protocol_type: Option<String>,
     protocol: Option<String>,
     generation: Option<i32>,
+    /// The latest member epoch a ConsumerGroupHeartbeat response gave (KIP-848 groups).
+    member_epoch: Option<i32>,
     leader: Option<String>,
     /// Member ids this connection joined as.
     joined_as: BTreeSet<String>,
@@ -114,8 +117,50 @@ fn track_group(
     groups: &mut BTreeMap<String, Group>,
     req: &RequestFrame,
     resp: Option<&ResponseFrame>,
+    topics: &TopicNames,
 ) {
     match (&req.body, resp.map(|r| &r.body)) {
+        (RequestBody::ConsumerGroupHeartbeat(q), r) => {
+            // KIP-848: the coordinator assigns; members learn their partitions by topic id.
+            let g = groups.entry(q.group_id.to_string()).or_default();
+            g.protocol_type = Some("consumer".into());
+            if let Some(a) = &q.server_assignor {
+                g.protocol = Some(a.to_string());
+            }
+            let Some(ResponseBody::ConsumerGroupHeartbeat(s)) = r else {
+                return;
+            };
+            if s.error_code != 0 {
+                return;
+            }
+            let member = match &s.member_id {
+                Some(m) if !m.is_empty() => m.to_string(),
+                _ => q.member_id.to_string(),
+            };
+            if member.is_empty() {
+                return;
+            }
+            g.joined_as.insert(member.clone());
+            g.member_epoch = Some(s.member_epoch);
+            if let Some(names) = &q.subscribed_topic_names {
+                let names = names.iter().map(|t| t.to_string()).collect();
+                let instance = q.instance_id.as_ref().map(|i| i.to_string());
+                g.members.insert(member.clone(), (instance, names));
+            }
+            if let Some(a) = &s.assignment {
+                let mut parts: BTreeMap<String, BTreeSet<i32>> = BTreeMap::new();
+                for tp in &a.topic_partitions {
+                    let name = topics
+                        .name(&tp.topic_id)
+                        .map_or_else(|| tp.topic_id.to_string(), str::to_string);
+                    parts
+                        .entry(name)
+                        .or_default()
+                        .extend(tp.partitions.iter().copied());
+                }
+                g.assignments.insert(member, parts);
+            }
+        }
         (RequestBody::JoinGroup(q), r) => {
             let g = groups.entry(q.group_id.to_string()).or_default();
             g.protocol_type = Some(q.protocol_type.to_string());
@@ -187,6 +232,7 @@ fn group_json(id: &str, g: &Group) -> Value {
         "protocol_type": g.protocol_type,
         "protocol": g.protocol,
         "generation": g.generation,
+        "member_epoch": g.member_epoch,
         "leader": g.leader,
         "joined_as": g.joined_as,
         "members": members,
@@ -262,13 +308,20 @@ impl ConnSummary {
             )?;
         }
         for (id, g) in &self.groups {
+            let round = match (g.generation, g.member_epoch) {
+                (_, Some(e)) => format!("member epoch {e}"),
+                (Some(gen), None) => format!("generation {gen}"),
+                (None, None) => "generation ?".to_string(),
+            };
+            let leader = g
+                .leader
+                .as_deref()
+                .map_or(String::new(), |l| format!(", leader {l}"));
             writeln!(
                 out,
-                "  group {id:?}: protocol {}/{}, generation {}, leader {}",
+                "  group {id:?}: protocol {}/{}, {round}{leader}",
                 g.protocol_type.as_deref().unwrap_or("?"),
                 g.protocol.as_deref().unwrap_or("?"),
-                g.generation.map_or("?".into(), |x| x.to_string()),
-                g.leader.as_deref().unwrap_or("?")
             )?;
             for m in &g.joined_as {
                 writeln!(out, "    joined as {m}")?;
@@ -303,12 +356,108 @@ impl ConnSummary {
     }
 }
 
+/// One exchange and the connection it belongs to.
+struct Item {
+    conn: usize,
+    conn_name: String,
+    request: Bytes,
+    response: Option<Bytes>,
+}
+
+/// The exchanges of a directory recorded by `proxy` or `pcap-frames`, from its manifest.
+fn from_recorded_dir(dir: &Path) -> Result<(Vec<Item>, TopicNames), Failure> {
+    let manifest = dir.join("manifest.tsv");
+    let text = std::fs::read_to_string(&manifest).map_err(|e| {
+        Failure::Failed(format!(
+            "{}: {e} (a directory needs the manifest.tsv that proxy and pcap-frames write)",
+            manifest.display()
+        ))
+    })?;
+    let mut items = Vec::new();
+    let mut missing = 0usize;
+    for (n, line) in text.lines().enumerate().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        if cols.len() < 9 {
+            return Err(Failure::Failed(format!(
+                "{}:{}: expected at least 9 tab-separated columns",
+                manifest.display(),
+                n + 1
+            )));
+        }
+        if cols[2] != "req" {
+            continue;
+        }
+        let conn: usize = cols[1].parse().map_err(|_| {
+            Failure::Failed(format!(
+                "{}:{}: bad connection number",
+                manifest.display(),
+                n + 1
+            ))
+        })?;
+        let peer = cols
+            .get(10)
+            .and_then(|note| note.split(' ').find_map(|w| w.strip_prefix("peer=")));
+        let req_path = dir.join(cols[8]);
+        if !req_path.exists() {
+            // Frames can be pruned from a recorded directory (the corpus drops repeats).
+            missing += 1;
+            continue;
+        }
+        let request = read_file(&req_path).map_err(Failure::Failed)?;
+        let resp_path = dir.join(cols[8].replace(".req.bin", ".resp.bin"));
+        let response = if resp_path.exists() {
+            Some(read_file(&resp_path).map_err(Failure::Failed)?)
+        } else {
+            None
+        };
+        items.push(Item {
+            conn,
+            conn_name: peer.map_or_else(|| format!("connection {conn}"), str::to_string),
+            request,
+            response,
+        });
+    }
+    if missing > 0 {
+        eprintln!(
+            "{}: {missing} request frame(s) it lists are not in the directory; summarised without them",
+            manifest.display()
+        );
+    }
+    let mut topics = TopicNames::default();
+    for i in &items {
+        if let Some(r) = &i.response {
+            topics.learn_bytes(&i.request, r);
+        }
+    }
+    Ok((items, topics))
+}
+
 pub fn run(a: Args, out: &mut dyn Write) -> Outcome {
-    let (conns, list, topics) = load(&a.file, &a.port)?;
+    let (items, topics) = if a.file.is_dir() {
+        if !a.port.is_empty() {
+            return Err(Failure::Usage(format!(
+                "{}: --port applies to captures, not to recorded directories",
+                a.file.display()
+            )));
+        }
+        from_recorded_dir(&a.file)?
+    } else {
+        let (conns, list, topics) = load(&a.file, &a.port)?;
+        let items = list
+            .into_iter()
+            .map(|e| Item {
+                conn: e.conn,
+                conn_name: conns[e.conn].name(),
+                request: e.request,
+                response: e.response,
+            })
+            .collect();
+        (items, topics)
+    };
     let mut by_conn: BTreeMap<usize, ConnSummary> = BTreeMap::new();
-    for e in &list {
+    for e in &items {
         let s = by_conn.entry(e.conn).or_insert_with(|| ConnSummary {
-            name: conns[e.conn].name(),
+            name: e.conn_name.clone(),
             ..ConnSummary::default()
         });
         let d = decode_exchange(&e.request, e.response.as_ref(), &topics);
@@ -338,7 +487,7 @@ pub fn run(a: Args, out: &mut dyn Write) -> Outcome {
                 s.client_id = req.header.client_id.as_ref().map(|c| c.to_string());
             }
             s.produced += produced_records(req);
-            track_group(&mut s.groups, req, d.response.as_ref());
+            track_group(&mut s.groups, req, d.response.as_ref(), &topics);
         }
         s.fetched += d.response.as_ref().map_or(0, fetched_records);
     }
