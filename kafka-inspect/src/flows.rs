@@ -368,8 +368,17 @@ pub fn select(path: &Path, conns: &[Conn], ports: &[u16]) -> Result<Selection, S
             let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
             format!("no TCP connection to port {}", ports.join(" or "))
         };
-        let open = if skipped_open > 0 {
-            format!(" ({skipped_open} opened before the capture started, so not decodable)")
+        // Without a port, connections already open when the capture started were never
+        // candidates: say how many there were.
+        let open_count = if ports.is_empty() {
+            conns.iter().filter(|c| !c.saw_syn()).count()
+        } else {
+            skipped_open
+        };
+        let open = if open_count > 0 {
+            format!(
+                " ({open_count} connection(s) opened before the capture started cannot be decoded)"
+            )
         } else {
             String::new()
         };

@@ -870,3 +870,26 @@ fn summary_reads_a_recorded_directory_including_kip848_groups() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn pcap_explains_connections_opened_before_the_capture() {
+    let d = scratch("midstream-pcap");
+    let (r, s) = write_fetch_pair(&d, "x");
+    let (req, resp) = (std::fs::read(r).unwrap(), std::fs::read(s).unwrap());
+    let (a, b) = (([10, 0, 0, 1], 40000), ([10, 0, 0, 2], 29092));
+    let mut w = PcapWriter::new();
+    // No handshake: the capture started while the connection was open.
+    w.segment(a, b, 0x18, 1001, &req);
+    w.segment(b, a, 0x18, 5001, &resp);
+    let pcap = d.join("midstream.pcap");
+    std::fs::write(&pcap, &w.buf).unwrap();
+    let out = bin().arg("pcap").arg(&pcap).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("no Kafka connection found"), "{err}");
+    assert!(
+        err.contains("1 connection(s) opened before the capture started cannot be decoded"),
+        "{err}"
+    );
+    assert!(err.contains("29092 (1 connection)"), "{err}");
+}
