@@ -21,18 +21,14 @@ pub struct TopicNames(HashMap<Uuid, String>);
 impl TopicNames {
     /// Remembers every (id, name) pair a Metadata response lists.
     pub fn learn(&mut self, resp: &ResponseFrame) {
-        #[allow(clippy::single_match)]
-        match &resp.body {
-            ResponseBody::Metadata(m) => {
-                for t in &m.topics {
-                    if let Some(name) = &t.name {
-                        if !t.topic_id.is_nil() && !name.is_empty() {
-                            self.0.insert(t.topic_id, name.to_string());
-                        }
+        if let ResponseBody::Metadata(m) = &resp.body {
+            for t in &m.topics {
+                if let Some(name) = &t.name {
+                    if !t.topic_id.is_nil() && !name.is_empty() {
+                        self.0.insert(t.topic_id, name.to_string());
                     }
                 }
             }
-            _ => {}
         }
     }
 
