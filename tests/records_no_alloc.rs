@@ -183,3 +183,40 @@ fn decompression_allocates_about_the_limit_not_the_claim() {
         assert!(bytes < 16 << 20, "{codec:?} allocated {bytes} bytes");
     }
 }
+
+/// Batches written in place into a buffer with room: no allocation per batch or per record.
+#[test]
+fn writing_uncompressed_batches_in_place_allocates_nothing() {
+    let value = [7u8; 100];
+    let key = [1u8; 16];
+    let headers = [Header {
+        key: b"trace-id",
+        value: Some(&key[..]),
+    }];
+    let mut out = bytes::BytesMut::with_capacity(1 << 20);
+    let (written, allocations, _) = counting(|| {
+        let mut base = 0;
+        for _batch in 0..20 {
+            let mut w = RecordBatchBuilder::new(base)
+                .producer(4000, 0, base as i32)
+                .begin(&mut out);
+            for i in 0..100 {
+                w.append(1_000 + i, Some(&key), Some(&value), &headers, None, 0);
+            }
+            w.finish().unwrap();
+            base += 100;
+        }
+        base
+    });
+    assert_eq!(
+        allocations, 0,
+        "allocations while writing {written} records"
+    );
+    let mut seen = 0;
+    for_each_record(&out, &RecordOptions::default(), |r| {
+        assert_eq!(r.value, Some(&value[..]));
+        seen += 1;
+    })
+    .unwrap();
+    assert_eq!(seen, written);
+}
