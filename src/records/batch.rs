@@ -200,14 +200,14 @@ impl BatchHeader {
         })?;
         out.reserve(total);
         let start = out.len();
-        out.put_slice(&self.to_bytes(batch_length));
+        out.put_slice(&self.header_bytes(batch_length));
         out.put_slice(payload);
         patch_crc(&mut out[start..]);
         Ok(())
     }
 
     /// The 61 header bytes with this `batch_length` and a zero CRC (see [`patch_crc`]).
-    pub(crate) fn to_bytes(&self, batch_length: i32) -> [u8; BATCH_HEADER_LEN] {
+    pub(crate) fn header_bytes(&self, batch_length: i32) -> [u8; BATCH_HEADER_LEN] {
         let mut h = [0u8; BATCH_HEADER_LEN];
         let mut w = &mut h[..];
         w.put_i64(self.base_offset);

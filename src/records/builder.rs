@@ -672,7 +672,7 @@ impl RecordBatchBuilder {
             )
         })?;
         let batch = &mut out[start..];
-        batch[..BATCH_HEADER_LEN].copy_from_slice(&self.final_header().to_bytes(batch_length));
+        batch[..BATCH_HEADER_LEN].copy_from_slice(&self.final_header().header_bytes(batch_length));
         patch_crc(batch);
         Ok(())
     }
@@ -858,7 +858,8 @@ mod tests {
             key: b"h",
             value: Some(b"v"),
         }];
-        let parts: [(i64, Option<&[u8]>, Option<&[u8]>); 4] = [
+        type Parts<'a> = (i64, Option<&'a [u8]>, Option<&'a [u8]>);
+        let parts: [Parts<'_>; 4] = [
             (1_000, Some(b"k0"), Some(b"value zero")),
             (999, None, Some(b"")),
             (1_500, Some(b""), None),
