@@ -475,9 +475,10 @@ fn varint_bytes_len(b: Option<&[u8]>) -> usize {
     }
 }
 
-/// Writes one record; `plan.body` was computed for exactly these parts. The buffer grows once
-/// by the record's size, then every field is stored into that slice: no capacity check or
-/// call per field.
+/// Writes one record; `plan.body` was computed for exactly these parts. The fields before the
+/// value and those after it are stored into slices the buffer grows by once each (no capacity
+/// check or call per field); the value, usually the bulk of the record, is copied in directly
+/// rather than into zeroed room.
 #[inline]
 fn write_record(
     buf: &mut BytesMut,
@@ -487,25 +488,36 @@ fn write_record(
     value: Option<&[u8]>,
     headers: &[Header<'_>],
 ) {
-    let start = buf.len();
-    let total = varint::len_i32(plan.body as i32) + plan.body;
-    buf.resize(start + total, 0);
-    let mut w = SliceWriter {
-        buf: &mut buf[start..],
-        pos: 0,
-    };
-    w.varint(varint::zigzag32(plan.body as i32) as u64);
+    let length = varint::zigzag32(plan.body as i32) as u64;
+    let value_len = value.map_or(-1, |v| v.len() as i32);
+    let before_value = varint::len_u64(length)
+        + 1
+        + varint::len_i64(plan.ts_delta)
+        + varint::len_i32(plan.offset_delta)
+        + varint_bytes_len(key)
+        + varint::len_i32(value_len);
+    let after_value =
+        plan.body + varint::len_u64(length) - before_value - value.map_or(0, <[u8]>::len);
+    buf.reserve(before_value + value.map_or(0, <[u8]>::len) + after_value);
+
+    let mut w = SliceWriter::grow(buf, before_value);
+    w.varint(length);
     w.byte(attributes as u8);
     w.varint(varint::zigzag64(plan.ts_delta));
     w.varint(varint::zigzag32(plan.offset_delta) as u64);
     w.bytes(key);
-    w.bytes(value);
+    w.varint(varint::zigzag32(value_len) as u64);
+    debug_assert_eq!(w.pos, before_value);
+    if let Some(v) = value {
+        buf.extend_from_slice(v);
+    }
+    let mut w = SliceWriter::grow(buf, after_value);
     w.varint(varint::zigzag32(headers.len() as i32) as u64);
     for h in headers {
         w.bytes(Some(h.key));
         w.bytes(h.value);
     }
-    debug_assert_eq!(w.pos, total, "record size worked out by plan");
+    debug_assert_eq!(w.pos, after_value, "record size worked out by plan");
 }
 
 /// Stores into a slice sized beforehand.
@@ -514,7 +526,18 @@ struct SliceWriter<'b> {
     pos: usize,
 }
 
-impl SliceWriter<'_> {
+impl<'b> SliceWriter<'b> {
+    /// Grows `buf` by `len` zeroed bytes and writes over them.
+    #[inline(always)]
+    fn grow(buf: &'b mut BytesMut, len: usize) -> Self {
+        let start = buf.len();
+        buf.resize(start + len, 0);
+        SliceWriter {
+            buf: &mut buf[start..],
+            pos: 0,
+        }
+    }
+
     #[inline(always)]
     fn byte(&mut self, b: u8) {
         self.buf[self.pos] = b;
