@@ -2,7 +2,8 @@
 //! verifying CRC-32C, iterating every record and header of uncompressed batches.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use kafka_codec::records::*;
 
@@ -10,11 +11,19 @@ struct Counting;
 
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 static BYTES: AtomicUsize = AtomicUsize::new(0);
-static ACTIVE: AtomicBool = AtomicBool::new(false);
+thread_local! {
+    /// Counting is on for this thread only: tests run in parallel, and another test's
+    /// allocations must not count against the one measuring.
+    static ACTIVE: Cell<bool> = const { Cell::new(false) };
+}
+
+fn active() -> bool {
+    ACTIVE.with(Cell::get)
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if ACTIVE.load(Ordering::Relaxed) {
+        if active() {
             ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
             BYTES.fetch_add(layout.size(), Ordering::Relaxed);
         }
@@ -26,7 +35,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if ACTIVE.load(Ordering::Relaxed) {
+        if active() {
             ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
             BYTES.fetch_add(new_size, Ordering::Relaxed);
         }
@@ -37,16 +46,16 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// Counts allocations made by `f`. Tests in this file run one at a time (a lock), so other
-/// tests' allocations are not counted.
+/// Counts allocations made by `f` on this thread. Measuring tests also take a lock, so the
+/// counters belong to one of them at a time.
 fn counting<R>(f: impl FnOnce() -> R) -> (R, usize, usize) {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     ALLOCATIONS.store(0, Ordering::SeqCst);
     BYTES.store(0, Ordering::SeqCst);
-    ACTIVE.store(true, Ordering::SeqCst);
+    ACTIVE.with(|a| a.set(true));
     let r = f();
-    ACTIVE.store(false, Ordering::SeqCst);
+    ACTIVE.with(|a| a.set(false));
     (
         r,
         ALLOCATIONS.load(Ordering::SeqCst),
