@@ -26,8 +26,9 @@ fuzz/seeds.sh >/dev/null
 # Only the library's own files: not the other workspace crates, tests, examples or benches.
 ignore="^$PWD/(codegen|kafka-inspect|fuzz-checks|fuzz|tests|examples|benches)/"
 
-cargo llvm-cov clean --workspace
-cargo llvm-cov --no-report --workspace
+[ "${COVERAGE_KEEP:-0}" = 1 ] || cargo llvm-cov clean --workspace
+# --bins: the CLI tests run the built kafka-inspect binary.
+cargo llvm-cov --no-report --workspace --lib --bins --tests
 cargo llvm-cov --no-report --test fuzz_regressions -- --ignored fuzz_corpus
 cargo llvm-cov report --summary-only --ignore-filename-regex "$ignore" \
   --fail-under-lines "$COVERAGE_MIN" "$@"
