@@ -20,7 +20,7 @@ fn inputs(dir: &Path) -> Vec<PathBuf> {
     let rd = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let mut files: Vec<PathBuf> = rd
         .map(|e| e.expect("directory entry").path())
-        .filter(|p| p.is_file() && !p.extension().is_some_and(|e| e == "md"))
+        .filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "md"))
         .collect();
     files.sort();
     files
