@@ -8,7 +8,7 @@ use crate::records::{check_records_usage, walk_records};
 /// `record_batch`: `[flags][records field]`. Flag bit 0 turns CRC checks off (so fuzzed
 /// batches get past them); bit 1 reads 16 bytes (producer id, first offset) of one aborted
 /// transaction before the records. Walks every entry — v2 batches and legacy magic 0/1
-/// messages, compressed with any codec or not — under [`records_budget`], checks the
+/// messages, compressed with any codec or not — under [`records_budget`](crate::records_budget), checks the
 /// decompression limit, and rebuilds every valid batch with the builder.
 pub fn record_batch(data: &[u8]) {
     let [flags, rest @ ..] = data else { return };
