@@ -62,7 +62,9 @@ impl std::str::FromStr for OffsetReset {
             "none" => Ok(OffsetReset::None),
             _ => {
                 let rest = lower.strip_prefix("by_duration:").ok_or_else(err)?;
-                parse_iso_duration(rest).map(OffsetReset::ByDuration).ok_or_else(err)
+                parse_iso_duration(rest)
+                    .map(OffsetReset::ByDuration)
+                    .ok_or_else(err)
             }
         }
     }
@@ -186,7 +188,11 @@ pub fn list_offsets_request(
     req.replica_id = -1;
     req.isolation_level = isolation.as_i8();
     for (tp, ts) in partitions {
-        if req.topics.last().is_none_or(|t| t.name.as_str() != tp.topic) {
+        if req
+            .topics
+            .last()
+            .is_none_or(|t| t.name.as_str() != tp.topic)
+        {
             let mut t = list_offsets_request::ListOffsetsTopic::default();
             t.name = tp.topic.as_str().into();
             req.topics.push(t);
@@ -287,7 +293,11 @@ pub fn offset_commit_request(
     req.group_instance_id = group_instance_id.map(Into::into);
     req.retention_time_ms = -1;
     for (tp, o) in offsets {
-        if req.topics.last().is_none_or(|t| t.name.as_str() != tp.topic) {
+        if req
+            .topics
+            .last()
+            .is_none_or(|t| t.name.as_str() != tp.topic)
+        {
             let mut t = offset_commit_request::OffsetCommitRequestTopic::default();
             t.name = tp.topic.as_str().into();
             req.topics.push(t);
@@ -308,19 +318,18 @@ pub fn offset_commit_request(
 /// The partitions an OffsetCommit response refused, with their error codes (empty when all
 /// were committed). `ILLEGAL_GENERATION`, `UNKNOWN_MEMBER_ID` and `REBALANCE_IN_PROGRESS` mean
 /// the member must rejoin before committing again; `FENCED_INSTANCE_ID` is fatal.
-pub fn read_offset_commit_response(resp: &OffsetCommitResponse) -> Vec<(TopicPartition, ErrorCode)> {
+pub fn read_offset_commit_response(
+    resp: &OffsetCommitResponse,
+) -> Vec<(TopicPartition, ErrorCode)> {
     resp.topics
         .iter()
         .flat_map(|t| {
-            t.partitions
-                .iter()
-                .filter(|p| p.error_code != 0)
-                .map(|p| {
-                    (
-                        TopicPartition::new(t.name.as_str(), p.partition_index),
-                        ErrorCode(p.error_code),
-                    )
-                })
+            t.partitions.iter().filter(|p| p.error_code != 0).map(|p| {
+                (
+                    TopicPartition::new(t.name.as_str(), p.partition_index),
+                    ErrorCode(p.error_code),
+                )
+            })
         })
         .collect()
 }

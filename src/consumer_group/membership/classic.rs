@@ -58,8 +58,7 @@ use crate::messages::{
     consumer_protocol_assignment, consumer_protocol_subscription, join_group_request,
     leave_group_request, sync_group_request, ConsumerProtocolAssignment,
     ConsumerProtocolSubscription, HeartbeatRequest, HeartbeatResponse, JoinGroupRequest,
-    JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, SyncGroupRequest,
-    SyncGroupResponse,
+    JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, SyncGroupRequest, SyncGroupResponse,
 };
 use crate::{ApiKey, ErrorCode};
 
@@ -173,8 +172,7 @@ impl ClassicConfig {
     /// supports it (of Kafka's, only `cooperative-sticky` does), else eager — the Java client's
     /// rule.
     pub fn protocol(&self) -> RebalanceProtocol {
-        if !self.assignors.is_empty() && self.assignors.iter().all(|a| a == "cooperative-sticky")
-        {
+        if !self.assignors.is_empty() && self.assignors.iter().all(|a| a == "cooperative-sticky") {
             RebalanceProtocol::Cooperative
         } else {
             RebalanceProtocol::Eager
@@ -323,7 +321,10 @@ pub struct ClassicMember {
 impl ClassicMember {
     /// A member of `config.group_id` subscribing to `topics`; it will look for the coordinator
     /// and join on the first [`poll`](Self::poll) or [`tick`](Self::tick).
-    pub fn new<S: Into<String>>(config: ClassicConfig, topics: impl IntoIterator<Item = S>) -> Self {
+    pub fn new<S: Into<String>>(
+        config: ClassicConfig,
+        topics: impl IntoIterator<Item = S>,
+    ) -> Self {
         ClassicMember {
             protocol: config.protocol(),
             config,
@@ -404,8 +405,10 @@ impl ClassicMember {
     /// The generation and member id to put in an OffsetCommit: the current ones when stable,
     /// else `None` (the Java client then fails the commit as a rebalance in progress).
     pub fn commit_generation(&self) -> Option<(i32, &str)> {
-        (self.state == MemberState::Stable)
-            .then_some((self.generation.generation_id, self.generation.member_id.as_str()))
+        (self.state == MemberState::Stable).then_some((
+            self.generation.generation_id,
+            self.generation.member_id.as_str(),
+        ))
     }
 
     /// The latest time (caller's clock, ms) by which [`tick`](Self::tick) should be called, or
@@ -584,7 +587,12 @@ impl ClassicMember {
             | ErrorCode::GROUP_AUTHORIZATION_FAILED
             | ErrorCode::GROUP_MAX_SIZE_REACHED
             | ErrorCode::UNSUPPORTED_VERSION => {
-                self.fatal(&mut out, "JoinGroup", code, "the coordinator refused the member");
+                self.fatal(
+                    &mut out,
+                    "JoinGroup",
+                    code,
+                    "the coordinator refused the member",
+                );
             }
             _ => self.fail(now, &mut out, "JoinGroup", code, "unexpected error"),
         }
@@ -649,7 +657,13 @@ impl ClassicMember {
         let mut out = Vec::new();
         if self.awaiting_assignment == Some(generation_id) {
             self.awaiting_assignment = None;
-            self.fail(now, &mut out, "SyncGroup", ErrorCode::UNKNOWN_SERVER_ERROR, why);
+            self.fail(
+                now,
+                &mut out,
+                "SyncGroup",
+                ErrorCode::UNKNOWN_SERVER_ERROR,
+                why,
+            );
         }
         self.drive(now, &mut out);
         out
@@ -715,7 +729,12 @@ impl ClassicMember {
                 self.mark_coordinator_unknown(now);
             }
             ErrorCode::FENCED_INSTANCE_ID | ErrorCode::GROUP_AUTHORIZATION_FAILED => {
-                self.fatal(&mut out, "SyncGroup", code, "the coordinator refused the member");
+                self.fatal(
+                    &mut out,
+                    "SyncGroup",
+                    code,
+                    "the coordinator refused the member",
+                );
             }
             _ => self.fail(now, &mut out, "SyncGroup", code, "unexpected error"),
         }
@@ -750,7 +769,12 @@ impl ClassicMember {
                     let reset_member = code != ErrorCode::ILLEGAL_GENERATION;
                     self.reset_state_and_rejoin("error from Heartbeat", reset_member);
                     if code == ErrorCode::FENCED_INSTANCE_ID {
-                        self.fatal(&mut out, "Heartbeat", code, "another instance took the group.instance.id");
+                        self.fatal(
+                            &mut out,
+                            "Heartbeat",
+                            code,
+                            "another instance took the group.instance.id",
+                        );
                     }
                 }
                 // A heartbeat of an older generation: ignore its error.
@@ -862,7 +886,8 @@ impl ClassicMember {
     fn enable_heartbeat(&mut self, now: u64) {
         self.session_deadline_ms = now.saturating_add(self.session_timeout());
         self.poll_deadline_ms = now.saturating_add(self.config.rebalance_timeout_ms.max(0) as u64);
-        self.next_heartbeat_ms = now.saturating_add(self.config.heartbeat_interval_ms.max(0) as u64);
+        self.next_heartbeat_ms =
+            now.saturating_add(self.config.heartbeat_interval_ms.max(0) as u64);
     }
 
     fn receive_heartbeat(&mut self, now: u64) {
@@ -875,7 +900,11 @@ impl ClassicMember {
             .config
             .retry_backoff_ms
             .saturating_mul(1u64 << self.heartbeat_failures.min(20))
-            .min(self.config.retry_backoff_max_ms.max(self.config.retry_backoff_ms));
+            .min(
+                self.config
+                    .retry_backoff_max_ms
+                    .max(self.config.retry_backoff_ms),
+            );
         self.heartbeat_failures = self.heartbeat_failures.saturating_add(1);
         self.next_heartbeat_ms = now.saturating_add(backoff);
     }
@@ -1097,7 +1126,11 @@ impl ClassicMember {
         req
     }
 
-    fn send_sync(&mut self, assignments: Vec<sync_group_request::SyncGroupRequestAssignment>, out: &mut Vec<Action>) {
+    fn send_sync(
+        &mut self,
+        assignments: Vec<sync_group_request::SyncGroupRequestAssignment>,
+        out: &mut Vec<Action>,
+    ) {
         let mut req = SyncGroupRequest::default();
         req.group_id = self.config.group_id.as_str().into();
         req.generation_id = self.generation.generation_id;
@@ -1118,7 +1151,9 @@ impl ClassicMember {
                 out,
                 "JoinGroup",
                 ErrorCode::INCONSISTENT_GROUP_PROTOCOL,
-                &format!("the coordinator chose assignor {protocol:?}, which this member does not have"),
+                &format!(
+                    "the coordinator chose assignor {protocol:?}, which this member does not have"
+                ),
             );
             return;
         }
@@ -1141,7 +1176,10 @@ impl ClassicMember {
                         out,
                         "JoinGroup",
                         ErrorCode::UNKNOWN_SERVER_ERROR,
-                        &format!("the subscription of member {} does not decode: {e}", m.member_id),
+                        &format!(
+                            "the subscription of member {} does not decode: {e}",
+                            m.member_id
+                        ),
                     );
                     return;
                 }

@@ -33,8 +33,7 @@ use std::collections::BTreeSet;
 
 use super::MembershipError;
 use crate::messages::{
-    consumer_group_heartbeat_request, ConsumerGroupHeartbeatRequest,
-    ConsumerGroupHeartbeatResponse,
+    consumer_group_heartbeat_request, ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse,
 };
 use crate::{BytesStr, ErrorCode, Uuid};
 
@@ -414,7 +413,11 @@ impl ConsumerGroupMember {
         self.config
             .retry_backoff_ms
             .saturating_mul(1u64 << self.failures.min(20))
-            .min(self.config.retry_backoff_max_ms.max(self.config.retry_backoff_ms))
+            .min(
+                self.config
+                    .retry_backoff_max_ms
+                    .max(self.config.retry_backoff_ms),
+            )
     }
 
     fn leave_epoch(&self) -> i32 {
@@ -477,10 +480,10 @@ impl ConsumerGroupMember {
                 self.transition_to_joining(now);
             }
             _ => {
-                let message = resp
-                    .error_message
-                    .as_ref()
-                    .map_or_else(|| "the coordinator refused the member".to_string(), |m| m.to_string());
+                let message = resp.error_message.as_ref().map_or_else(
+                    || "the coordinator refused the member".to_string(),
+                    |m| m.to_string(),
+                );
                 let e = MembershipError {
                     api: "ConsumerGroupHeartbeat",
                     code,
