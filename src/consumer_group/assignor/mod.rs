@@ -54,6 +54,8 @@ mod sticky;
 pub mod sticky_user_data;
 
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests;
 
 pub use range::RangeAssignor;

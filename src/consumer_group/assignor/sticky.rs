@@ -1044,7 +1044,14 @@ impl<'c, 'a> General<'c, 'a> {
                     continue;
                 };
                 if let Some(&(prev_owner, _)) = prev.get(&tp) {
-                    if self.active[prev_owner] && self.size(consumer) > self.size(prev_owner) + 1 {
+                    // Java also sends a partition back to a previous owner that no longer
+                    // subscribes to its topic (or no longer takes part); that can only come
+                    // from a member that did not revoke it before rejoining, and would hand
+                    // out an unsubscribed topic, so here such an owner is passed over.
+                    if self.active[prev_owner]
+                        && self.consumer_topics[prev_owner].contains(&tp.0)
+                        && self.size(consumer) > self.size(prev_owner) + 1
+                    {
                         self.reassign_to(tp, prev_owner);
                         performed = true;
                         modified = true;
