@@ -1,3 +1,7 @@
+// Messages are built as `let mut m = X::default(); m.field = ...;`, the way that keeps
+// compiling once generated types become `#[non_exhaustive]` (docs/design/round2.md).
+#![allow(clippy::field_reassign_with_default)]
+
 //! Where a consumer starts reading and what it commits.
 //!
 //! - [`OffsetReset`]: `auto.offset.reset` (`earliest`, `latest`, `none`, and KIP-1106's

@@ -54,6 +54,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use super::{MembershipError, PartitionSet, TopicPartition};
 use crate::consumer::Versioned;
+use crate::consumer_group::assignor;
 use crate::messages::{
     consumer_protocol_assignment, consumer_protocol_subscription, join_group_request,
     leave_group_request, sync_group_request, ConsumerProtocolAssignment,
@@ -242,6 +243,29 @@ pub struct AssignmentRequest {
 }
 
 impl AssignmentRequest {
+    /// The members as the [assignors](crate::consumer_group::assignor) take them.
+    pub fn assignor_members(&self) -> Vec<assignor::Member> {
+        self.members
+            .iter()
+            .map(|m| {
+                assignor::Member::with_subscription(
+                    m.member_id.clone(),
+                    assignor::Subscription::from_protocol(&m.subscription.message),
+                )
+                .with_group_instance_id(m.group_instance_id.as_deref())
+            })
+            .collect()
+    }
+
+    /// Runs the chosen assignor (one of Kafka's four, by protocol name) over the members and
+    /// `metadata`: the leader step in one call, for callers that use this crate's assignors.
+    pub fn run(
+        &self,
+        metadata: &assignor::ClusterMetadata,
+    ) -> Result<GroupAssignment, assignor::AssignError> {
+        assignor::by_name(&self.protocol_name)?.assign(&self.assignor_members(), metadata)
+    }
+
     /// Every topic some member subscribes to.
     pub fn all_topics(&self) -> BTreeSet<String> {
         self.members
@@ -251,9 +275,7 @@ impl AssignmentRequest {
     }
 }
 
-/// An assignment computed by the leader: member id → topic → partitions (the assignors' result
-/// shape).
-pub type GroupAssignment = BTreeMap<String, BTreeMap<String, Vec<i32>>>;
+pub use crate::consumer_group::assignor::GroupAssignment;
 
 /// What the caller must do next, in the order given.
 #[derive(Clone, Debug, PartialEq)]

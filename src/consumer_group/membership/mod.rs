@@ -1,3 +1,7 @@
+// Messages are built as `let mut m = X::default(); m.field = ...;`, the way that keeps
+// compiling once generated types become `#[non_exhaustive]` (docs/design/round2.md).
+#![allow(clippy::field_reassign_with_default)]
+
 //! A consumer's group membership as sans-IO state machines.
 //!
 //! Two protocols, two machines:
@@ -25,30 +29,7 @@ use crate::ErrorCode;
 pub mod classic;
 pub mod kip848;
 
-/// A topic name and a partition number.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TopicPartition {
-    /// The topic's name.
-    pub topic: String,
-    /// The partition number.
-    pub partition: i32,
-}
-
-impl TopicPartition {
-    /// `topic`-`partition`.
-    pub fn new(topic: impl Into<String>, partition: i32) -> Self {
-        TopicPartition {
-            topic: topic.into(),
-            partition,
-        }
-    }
-}
-
-impl fmt::Display for TopicPartition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.topic, self.partition)
-    }
-}
+pub use super::assignor::TopicPartition;
 
 /// A set of partitions, ordered by topic then partition.
 pub type PartitionSet = BTreeSet<TopicPartition>;

@@ -181,6 +181,9 @@ fn leader_asks_for_the_assignment_and_sends_it() {
         "0x7f83e000b8a0".into(),
         BTreeMap::from([(TOPIC.into(), vec![3])]),
     );
+    // The range assignor gives what librdkafka's leader gave (0092, 0093, 0094).
+    let metadata = crate::consumer_group::assignor::ClusterMetadata::new().with_topic(TOPIC, 4);
+    assert_eq!(req.run(&metadata).unwrap(), assignment);
     assert_eq!(m.assignment_computed(0, 1, &assignment), vec![]);
     let a = m.assignment_computed(0, 2, &assignment);
     let [Action::SyncGroup(sync)] = &a[..] else {
