@@ -482,12 +482,13 @@ fn zstd_declared_content_size_is_checked_before_decoding() {
         e,
         RecordErrorKind::DecompressedTooLarge { limit: 64 * 1024 }
     );
-    // A huge window (2^41) is refused too.
+    // A huge window (2^41, beyond the 2^27 libzstd reads by default) is refused too, before
+    // any decoding.
     let f = [0x28u8, 0xb5, 0x2f, 0xfd, 0x00, 0xf8, 0, 0, 0];
     let e = compression::decompress(Compression::Zstd, &f, 2, &small_limit()).unwrap_err();
-    assert_eq!(
-        e,
-        RecordErrorKind::DecompressedTooLarge { limit: 64 * 1024 }
+    assert!(
+        matches!(&e, RecordErrorKind::Decompression { reason, .. } if reason.contains("window")),
+        "{e:?}"
     );
 }
 

@@ -367,9 +367,23 @@ pub(crate) fn xxh32(input: &[u8], seed: u32) -> u32 {
     h ^ (h >> 16)
 }
 
+/// Largest zstd window accepted: 2^27 bytes (128 MiB), the default limit of libzstd's decoder
+/// (and so of zstd-jni, which Kafka's Java client uses). A Java producer at
+/// `compression.zstd.level` 20 to 22 declares this window on every frame, however small.
+#[cfg(feature = "zstd")]
+pub const ZSTD_MAX_WINDOW: u64 = 1 << 27;
+
+/// First magic number of zstd's skippable frames; the low four bits are free (0x184D2A50 to
+/// 0x184D2A5F).
+#[cfg(feature = "zstd")]
+const ZSTD_SKIPPABLE_MAGIC: u32 = 0x184D_2A50;
+
 /// Reads the zstd frame header to refuse, before any decoder allocates, a frame whose declared
-/// content size exceeds the limit or whose window is larger than both the limit and 8 MiB
-/// (ruzstd reserves the window up front).
+/// content size exceeds the limit or whose window is larger than [`ZSTD_MAX_WINDOW`].
+///
+/// The window alone is not held against the output limit: a decoder only keeps as much history
+/// as it has produced, and production stops at the limit, so memory stays bounded by the limit
+/// even when a frame declares a 128 MiB window for a few bytes of content.
 #[cfg(feature = "zstd")]
 fn zstd_precheck(frame: &[u8], limit: usize) -> Result<(), RecordErrorKind> {
     const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
@@ -413,19 +427,46 @@ fn zstd_precheck(frame: &[u8], limit: usize) -> Result<(), RecordErrorKind> {
             }
         }
     }
-    if window > (limit as u64).max(8 << 20) {
-        return Err(RecordErrorKind::DecompressedTooLarge { limit });
+    if window > ZSTD_MAX_WINDOW {
+        return Err(failed(
+            Compression::Zstd,
+            format!("frame window of {window} bytes exceeds the {ZSTD_MAX_WINDOW}-byte maximum"),
+        ));
     }
     Ok(())
+}
+
+/// If `rest` starts with a zstd skippable frame, the bytes after it (`Err` when its declared
+/// length runs past the input); `None` if it does not start with one.
+#[cfg(feature = "zstd")]
+fn zstd_skip(rest: &[u8]) -> Option<Result<&[u8], RecordErrorKind>> {
+    let magic = u32::from_le_bytes(*rest.first_chunk::<4>()?);
+    if magic & 0xFFFF_FFF0 != ZSTD_SKIPPABLE_MAGIC {
+        return None;
+    }
+    let len = match rest.get(4..8) {
+        Some(b) => u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize,
+        None => return Some(Err(failed(Compression::Zstd, "truncated skippable frame"))),
+    };
+    Some(
+        rest.get(8..)
+            .and_then(|r| r.get(len..))
+            .ok_or_else(|| failed(Compression::Zstd, "truncated skippable frame")),
+    )
 }
 
 #[cfg(feature = "zstd")]
 fn zstd_decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, RecordErrorKind> {
     let codec = Compression::Zstd;
-    // A payload may hold several frames back to back (streaming writers flush per frame).
+    // A payload may hold several frames back to back (streaming writers flush per frame);
+    // skippable frames between them carry no content and are passed over, as libzstd does.
     let mut rest = input;
     let mut out = Vec::new();
     while !rest.is_empty() {
+        if let Some(after) = zstd_skip(rest) {
+            rest = after?;
+            continue;
+        }
         zstd_precheck(rest, limit)?;
         let room = limit - out.len();
         let rest_before = rest.len();
