@@ -405,6 +405,9 @@ where
     for entry in entries(records, options) {
         match entry? {
             Entry::Batch(batch) => {
+                if batch.records_count() == 0 {
+                    continue; // no record; the payload is not looked at (as in Java)
+                }
                 let payload = batch.payload(options)?;
                 let tt = Some(batch.timestamp_type());
                 for r in payload.records() {

@@ -113,6 +113,9 @@ where
                         continue;
                     }
                 }
+                if batch.records_count() == 0 {
+                    continue; // nothing to decompress: Java does not look inside either
+                }
                 let payload = batch.payload(options)?;
                 let tt = Some(batch.timestamp_type());
                 let control = batch.is_control();
