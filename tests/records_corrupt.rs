@@ -315,7 +315,10 @@ fn lying_record_lengths() {
     // Key length -2: null, as Java's record reader takes any negative length (the batch is
     // kept raw, so nothing is lost; tests/records_java.rs covers values and headers).
     let lie = [16u8, 0, 0, 0, 3, 4, b'a', b'b', 0];
-    assert_eq!(walk(&raw_batch(&lie, 1), &RecordOptions::default()).unwrap(), 1);
+    assert_eq!(
+        walk(&raw_batch(&lie, 1), &RecordOptions::default()).unwrap(),
+        1
+    );
     // Negative header count.
     let lie = [16u8, 0, 0, 0, 1, 4, b'a', b'b', 1];
     assert!(matches!(

@@ -437,3 +437,175 @@ fn lag_follows_the_isolation_level_and_can_be_unknown() {
     assert_eq!(p.lag(10, IsolationLevel::ReadUncommitted), Lag::Known(0));
     assert_eq!(p.lag(10, IsolationLevel::ReadCommitted), Lag::Unknown);
 }
+
+/// A v2 batch with one record whose fields are given raw (after the length varint), `count`
+/// declared, CRC computed by the header encoder.
+fn raw_batch(records: &[u8], count: i32) -> Vec<u8> {
+    let mut h = BatchHeader::default();
+    h.records_count = count;
+    let mut out = bytes::BytesMut::new();
+    h.encode(records, &mut out).unwrap();
+    out.to_vec()
+}
+
+fn record_fields(
+    wire: &[u8],
+) -> Vec<(i64, Option<Vec<u8>>, Option<Vec<u8>>, Vec<Option<Vec<u8>>>)> {
+    let mut out = Vec::new();
+    for_each_record(wire, &RecordOptions::default(), |r| {
+        out.push((
+            r.offset,
+            r.key.map(<[u8]>::to_vec),
+            r.value.map(<[u8]>::to_vec),
+            r.headers
+                .clone()
+                .map(|h| h.value.map(<[u8]>::to_vec))
+                .collect(),
+        ))
+    })
+    .unwrap();
+    out
+}
+
+#[test]
+fn negative_lengths_in_records_are_null_as_in_java() {
+    // attributes 0, timestamp delta 0, offset delta 0, key length -2 (zigzag 3), value length
+    // -7 (zigzag 13), 1 header: key "h", value length -3 (zigzag 5).
+    let fields = [0u8, 0, 0, 3, 13, 2, 2, b'h', 5];
+    let mut rec = vec![(fields.len() as u8) * 2];
+    rec.extend_from_slice(&fields);
+    assert_eq!(
+        record_fields(&raw_batch(&rec, 1)),
+        [(0, None, None, vec![None])]
+    );
+    // A negative header key length is still refused (Java: "Invalid negative header key size").
+    let fields = [0u8, 0, 0, 1, 1, 2, 5, 1];
+    let mut rec = vec![(fields.len() as u8) * 2];
+    rec.extend_from_slice(&fields);
+    let e = for_each_record(&raw_batch(&rec, 1), &RecordOptions::default(), |_| {}).unwrap_err();
+    assert_eq!(e.kind(), &RecordErrorKind::NullHeaderKey);
+    // Legacy: key length -5 is null too.
+    let mut m = legacy(1, 3, 0, 9, None, Some(b"v"));
+    m[22..26].copy_from_slice(&(-5i32).to_be_bytes()); // the key length field
+    let crc = crc32fast::hash(&m[16..]);
+    m[12..16].copy_from_slice(&crc.to_be_bytes());
+    assert_eq!(record_fields(&m), [(3, None, Some(b"v".to_vec()), vec![])]);
+}
+
+#[test]
+fn over_long_varints_in_records_are_read_as_in_java() {
+    // The same record as [0,0,0,1,2,b'a',0] with every varint padded by zero groups:
+    // attributes 0, timestamp delta 0 as 0x80 0x00, offset delta 1 (zigzag 2) as 0x82 0x80 0x00,
+    // key -1, value length 1 as 0x82 0x00, "a", header count 0 as 0x80 0x80 0x00.
+    let fields = [
+        0u8, 0x80, 0x00, 0x82, 0x80, 0x00, 1, 0x82, 0x00, b'a', 0x80, 0x80, 0x00,
+    ];
+    // The record length itself over-long too: 13 (zigzag 26) as 0x9a 0x00.
+    let mut rec = vec![0x9a, 0x00];
+    rec.extend_from_slice(&fields);
+    let mut h = BatchHeader::default();
+    h.records_count = 1;
+    h.last_offset_delta = 1;
+    let mut out = bytes::BytesMut::new();
+    h.encode(&rec, &mut out).unwrap();
+    assert_eq!(
+        record_fields(&out),
+        [(1, None, Some(b"a".to_vec()), vec![])]
+    );
+    // A continuation bit on the fifth byte of an int varint is still an error.
+    let fields = [0u8, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, b'a', 0];
+    let mut rec = vec![(fields.len() as u8) * 2];
+    rec.extend_from_slice(&fields);
+    let e = for_each_record(&raw_batch(&rec, 1), &RecordOptions::default(), |_| {}).unwrap_err();
+    assert_eq!(e.kind(), &RecordErrorKind::InvalidVarint);
+}
+
+#[test]
+fn record_count_zero_ignores_the_payload() {
+    // Bytes of a valid record, but the header declares none: no record (Java's iterator is empty
+    // for a zero count and never reads the payload).
+    let rec = [14u8, 0, 0, 0, 1, 2, b'a', 0];
+    let wire = raw_batch(&rec, 0);
+    assert!(record_fields(&wire).is_empty());
+    let batch = RecordBatch::parse(&wire, &RecordOptions::default()).unwrap();
+    assert_eq!(batch.records().unwrap().count(), 0);
+    batch.validate(&RecordOptions::default()).unwrap();
+    // Even garbage in a compressed batch of count 0 is not looked at by the walkers.
+    let mut h = BatchHeader::default();
+    h.records_count = 0;
+    h.last_offset_delta = 0;
+    h.attributes = BatchAttributes::default().with_compression(Compression::Gzip);
+    let mut out = bytes::BytesMut::new();
+    h.encode(b"not gzip", &mut out).unwrap();
+    assert!(record_fields(&out).is_empty());
+    let done = consume(
+        &out,
+        0,
+        IsolationLevel::ReadUncommitted,
+        &[],
+        &RecordOptions::default(),
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(done.next_offset, 1);
+    // One declared with bytes for two is still a count mismatch.
+    let two = [&rec[..], &rec[..]].concat();
+    let e = for_each_record(&raw_batch(&two, 1), &RecordOptions::default(), |_| {}).unwrap_err();
+    assert!(matches!(
+        e.kind(),
+        RecordErrorKind::RecordCountMismatch { .. }
+    ));
+}
+
+#[test]
+fn gzip_trailing_garbage_is_ignored_as_by_java() {
+    let opts = RecordOptions::default();
+    let mut packed = compression::compress(Compression::Gzip, b"hello", 2).unwrap();
+    packed.extend_from_slice(&compression::compress(Compression::Gzip, b" kafka", 2).unwrap());
+    packed.extend_from_slice(b"\x00\x01garbage");
+    assert_eq!(
+        compression::decompress(Compression::Gzip, &packed, 2, &opts).unwrap(),
+        b"hello kafka"
+    );
+    // A second member that starts like one but is corrupt is an error, as in Java.
+    let mut bad = compression::compress(Compression::Gzip, b"hello", 2).unwrap();
+    bad.extend_from_slice(&[0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff]);
+    assert!(compression::decompress(Compression::Gzip, &bad, 2, &opts).is_err());
+}
+
+#[test]
+fn lz4_dependent_blocks_are_refused_and_magic0_header_checksums_ignored() {
+    use std::io::Write;
+    let opts = RecordOptions::default();
+    let data: Vec<u8> = (0..200_000u32)
+        .map(|i| (i % 251) as u8 ^ (i / 997) as u8)
+        .collect();
+    let info = lz4_flex::frame::FrameInfo::new()
+        .block_size(lz4_flex::frame::BlockSize::Max64KB)
+        .block_mode(lz4_flex::frame::BlockMode::Linked);
+    let mut enc = lz4_flex::frame::FrameEncoder::with_frame_info(info, Vec::new());
+    enc.write_all(&data).unwrap();
+    let linked = enc.finish().unwrap();
+    assert_eq!(linked[4] & 0x20, 0, "block independence flag clear");
+    let e = compression::decompress(Compression::Lz4, &linked, 2, &opts).unwrap_err();
+    assert!(
+        matches!(&e, RecordErrorKind::Decompression { reason, .. } if reason.contains("dependent")),
+        "{e:?}"
+    );
+    // "hello kafka " x 20 as the lz4 CLI (v1.9.4) writes it; byte 6 is the header checksum.
+    let frame =
+        unhex("04224d186440a716000000cf68656c6c6f206b61666b61200c00cc5061666b61200000000016d0fa39");
+    assert_eq!(
+        compression::decompress(Compression::Lz4, &frame, 2, &opts).unwrap(),
+        hello()
+    );
+    let mut wrong = frame.clone();
+    wrong[6] ^= 0x5a;
+    // Magic 0: any header checksum passes (Java skips the check); magic 1 and 2: refused.
+    assert_eq!(
+        compression::decompress(Compression::Lz4, &wrong, 0, &opts).unwrap(),
+        hello()
+    );
+    assert!(compression::decompress(Compression::Lz4, &wrong, 1, &opts).is_err());
+    assert!(compression::decompress(Compression::Lz4, &wrong, 2, &opts).is_err());
+}

@@ -11,9 +11,11 @@
 //! - Snappy: the Java client writes the *xerial* framing (`\x82SNAPPY\x00`, two `int32`
 //!   version fields, then blocks of `int32` length + raw snappy); other clients write raw
 //!   snappy. Both are read; xerial is written, as the Java client does.
-//! - LZ4: the frame format with independent 64 KiB blocks. Before KIP-57 (KAFKA-3160) Kafka
-//!   computed the frame header checksum over the magic number too; magic-0 messages still carry
-//!   that broken checksum, so for magic 0 it is accepted on read and written on write.
+//! - LZ4: the frame format with independent 64 KiB blocks (frames with dependent blocks are
+//!   refused, as Kafka's Java reader refuses them). Before KIP-57 (KAFKA-3160) Kafka computed
+//!   the frame header checksum over the magic number too; magic-0 messages still carry that
+//!   broken checksum, so for magic 0 it is written that way, and on read the header checksum of
+//!   a magic-0 message is not checked at all (Java skips it there).
 
 #[cfg(any(feature = "gzip", feature = "lz4", feature = "zstd"))]
 use std::io::Read;
@@ -48,10 +50,7 @@ pub fn decompress(
             Ok(input.to_vec())
         }
         #[cfg(feature = "gzip")]
-        Compression::Gzip => {
-            // Multi-member, as Java's GZIPInputStream reads concatenated members.
-            read_bounded(codec, flate2::read::MultiGzDecoder::new(input), limit)
-        }
+        Compression::Gzip => gzip_decompress(input, limit),
         #[cfg(feature = "snappy")]
         Compression::Snappy => snappy_decompress(input, limit),
         #[cfg(feature = "lz4")]
@@ -119,22 +118,30 @@ fn failed(codec: Compression, e: impl std::fmt::Display) -> RecordErrorKind {
     }
 }
 
-/// Reads a decompressing stream to its end, stopping one byte past `limit`.
-#[cfg(any(feature = "gzip", feature = "lz4", feature = "zstd"))]
-fn read_bounded<R: Read>(
-    codec: Compression,
-    reader: R,
-    limit: usize,
-) -> Result<Vec<u8>, RecordErrorKind> {
+/// gzip as Java's `GZIPInputStream` reads it: concatenated members one after another, and
+/// after a member, bytes that do not start another member are ignored (trailing garbage).
+#[cfg(feature = "gzip")]
+fn gzip_decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, RecordErrorKind> {
+    const MEMBER_START: [u8; 3] = [0x1f, 0x8b, 0x08]; // magic, deflate
+    let codec = Compression::Gzip;
+    let mut rest = input;
     let mut out = Vec::new();
-    reader
-        .take((limit as u64).saturating_add(1))
-        .read_to_end(&mut out)
-        .map_err(|e| failed(codec, e))?;
-    if out.len() > limit {
-        return Err(RecordErrorKind::DecompressedTooLarge { limit });
+    loop {
+        let room = (limit - out.len()) as u64 + 1;
+        let mut member = flate2::bufread::GzDecoder::new(rest).take(room);
+        member.read_to_end(&mut out).map_err(|e| failed(codec, e))?;
+        if out.len() > limit {
+            return Err(RecordErrorKind::DecompressedTooLarge { limit });
+        }
+        let after = member.into_inner().into_inner();
+        if after.len() == rest.len() {
+            return Err(failed(codec, "no progress"));
+        }
+        rest = after;
+        if !rest.starts_with(&MEMBER_START) {
+            return Ok(out);
+        }
     }
-    Ok(out)
 }
 
 #[cfg(feature = "snappy")]
@@ -253,18 +260,28 @@ fn lz4_decompress(input: &[u8], magic: i8, limit: usize) -> Result<Vec<u8>, Reco
     while !rest.is_empty() {
         let before = rest.len();
         let room = (limit - out.len()) as u64 + 1;
-        let broken_hc = if magic == 0 {
+        if rest.starts_with(&LZ4_MAGIC) && rest.get(4).is_some_and(|flg| flg & 0x20 == 0) {
+            // Java's reader refuses these ("Dependent block stream is unsupported"), and
+            // Kafka's producers never write them.
+            return Err(failed(
+                codec,
+                "dependent blocks (block independence flag clear)",
+            ));
+        }
+        // Magic 0: the header checksum is not checked, as Java's reader skips it there (Kafka
+        // before KIP-57 computed it over the magic number too, and other writers got it wrong
+        // in other ways).
+        let wrong_hc = if magic == 0 {
             lz4_descriptor_len(rest).and_then(|n| {
                 let hc_at = 4 + n;
                 let correct = (xxh32(&rest[4..hc_at], 0) >> 8) as u8;
-                let broken = (xxh32(&rest[..hc_at], 0) >> 8) as u8;
-                (rest[hc_at] != correct && rest[hc_at] == broken).then_some((hc_at, correct))
+                (rest[hc_at] != correct).then_some((hc_at, correct))
             })
         } else {
             None
         };
-        if let Some((hc_at, correct)) = broken_hc {
-            // Pre-KIP-57 header checksum: feed the decoder a corrected header.
+        if let Some((hc_at, correct)) = wrong_hc {
+            // Feed the decoder a corrected header.
             let mut head = [0u8; 4 + 14 + 1];
             head[..hc_at].copy_from_slice(&rest[..hc_at]);
             head[hc_at] = correct;

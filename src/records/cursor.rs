@@ -243,16 +243,26 @@ mod tests {
         // Over-long encodings read as Java reads them: 0x80 0x00 is 0, 0x81 0x80 0x00 is -1.
         assert_eq!(Cursor::new(&[0x80, 0x00], 0).varint().unwrap(), 0);
         assert_eq!(Cursor::new(&[0x81, 0x80, 0x00], 0).varint().unwrap(), -1);
-        assert_eq!(Cursor::new(&[0x82, 0x80, 0x80, 0x80, 0x00], 0).varint().unwrap(), 1);
+        assert_eq!(
+            Cursor::new(&[0x82, 0x80, 0x80, 0x80, 0x00], 0)
+                .varint()
+                .unwrap(),
+            1
+        );
         // A fifth byte's bits above 32 are dropped (0x1f -> 0x0f).
         assert_eq!(
-            Cursor::new(&[0xfe, 0xff, 0xff, 0xff, 0x1f], 0).varint().unwrap(),
+            Cursor::new(&[0xfe, 0xff, 0xff, 0xff, 0x1f], 0)
+                .varint()
+                .unwrap(),
             i32::MAX
         );
         // A continuation bit on the fifth byte, or a lone continuation, is an error.
         for bad in [&[0xffu8, 0xff, 0xff, 0xff, 0xff, 0x00][..], &[0xff]] {
             assert!(Cursor::new(bad, 0).varint().is_err(), "{bad:?}");
         }
-        assert_eq!(Cursor::new(&[0x80; 10], 0).varlong().unwrap_err().offset(), 0);
+        assert_eq!(
+            Cursor::new(&[0x80; 10], 0).varlong().unwrap_err().offset(),
+            0
+        );
     }
 }
