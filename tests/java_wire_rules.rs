@@ -44,3 +44,28 @@ fn compact_strings_over_32767_bytes_are_refused_both_ways() {
     let e = m.to_bytes(3).unwrap_err();
     assert_eq!(e.kind(), &EncodeErrorKind::TooLong(32768));
 }
+
+#[test]
+fn api_keys_above_the_known_ones_get_flexible_headers() {
+    use kafka_codec::frame::decode_request;
+    use kafka_codec::{ApiKey, RequestBody};
+    let highest = (0..=i16::MAX)
+        .rev()
+        .find(|&k| ApiKey(k).name().is_some())
+        .unwrap();
+    let newer = ApiKey(highest + 1);
+    assert_eq!(newer.request_header_version(0), 2);
+    assert_eq!(newer.response_header_version(0), 1);
+    // A request of that key: header v2 (int16 client id "c", empty tagged fields), then a body
+    // kept raw. Read as header v1, the tagged-field byte would land in the body.
+    let mut wire = Vec::new();
+    wire.extend_from_slice(&newer.0.to_be_bytes());
+    wire.extend_from_slice(&[0, 0, 0, 0, 0, 9, 0, 1, b'c', 0, 0xab, 0xcd]);
+    let mut frame = (wire.len() as i32).to_be_bytes().to_vec();
+    frame.extend_from_slice(&wire);
+    let f = decode_request(Bytes::from(frame.clone())).unwrap();
+    assert_eq!(f.header_version, 2);
+    assert_eq!(f.header.correlation_id, 9);
+    assert_eq!(f.body, RequestBody::Raw(Bytes::from_static(&[0xab, 0xcd])));
+    assert_eq!(&f.encode().unwrap()[..], &frame[..]);
+}
