@@ -25,10 +25,27 @@ use kafka_codec::frame::{
     decode_response_message, decode_response_payload, encode_request_message,
 };
 use kafka_codec::messages::*;
-use kafka_codec::records::RecordOptions;
+use kafka_codec::records::{IsolationLevel, Lag, LogicalRecord, RecordOptions};
 use kafka_codec::{ApiKey, ErrorCode, Message, Request, ResponseBody, Uuid};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
+
+/// Hands `emit` the records of one fetched partition from the position `*pos` on, and moves
+/// `*pos` to where the next fetch starts: after the last complete batch, as Kafka's Java consumer
+/// does. Following the last record instead would stall on a compacted batch (its last offsets
+/// removed), on an empty batch the log cleaner kept, and on a transaction marker at the log end:
+/// each would be fetched again forever. Records below `*pos` (a batch fetched from its middle)
+/// and control records are not handed out. Returns how many records were.
+fn consume_partition(
+    p: &fetch_response::PartitionData,
+    pos: &mut i64,
+    opts: &RecordOptions,
+    emit: impl FnMut(LogicalRecord<'_>),
+) -> Result<usize> {
+    let done = p.consume(*pos, IsolationLevel::ReadUncommitted, opts, emit)?;
+    *pos = done.next_offset;
+    Ok(done.delivered)
+}
 
 /// One connection to one broker, with the versions it supports.
 struct Conn {
@@ -542,16 +559,7 @@ fn run() -> Result<()> {
                     .get_mut(&p.partition_index)
                     .ok_or("unasked partition")?;
                 let mut out = std::io::stdout().lock();
-                p.for_each_record(&opts, |r| {
-                    // Compressed batches start before the fetch offset; control records
-                    // (transaction markers) advance the position but are not data.
-                    if r.offset < *pos {
-                        return;
-                    }
-                    *pos = r.offset + 1;
-                    if r.is_control {
-                        return;
-                    }
+                consumed += consume_partition(p, pos, &opts, |r| {
                     let headers: Vec<String> = r
                         .headers
                         .clone()
@@ -568,7 +576,6 @@ fn run() -> Result<()> {
                         lossy(r.value),
                         headers.join(",")
                     );
-                    consumed += 1;
                 })?;
             }
         }
@@ -636,7 +643,11 @@ fn run() -> Result<()> {
         parts.push(format!(
             "{{\"partition\":{p},\"committed\":{},\"high_watermark\":{hw},\"log_end\":{end},\"lag\":{}}}",
             position[p],
-            (hw - position[p]).max(0)
+            // read_uncommitted: high watermark − position; null when no high watermark is known.
+            match Lag::from_end_offset(hw, position[p]) {
+                Lag::Known(n) => n.to_string(),
+                Lag::Unknown => "null".to_string(),
+            }
         ));
     }
     println!(
@@ -713,4 +724,96 @@ fn list_offsets(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The fetch loop over crafted logs that stall a consumer which follows the last record:
+    //! each test plays a broker that answers every fetch with the batches from the fetch offset
+    //! on, and checks the loop reaches the high watermark in a bounded number of fetches.
+
+    use super::*;
+    use kafka_codec::records::{ControlRecordType, NewRecord, RecordBatchBuilder};
+
+    /// Answers a fetch at `offset` as a broker would: every batch whose last offset is at or
+    /// after it (whole batches, so the first may start before `offset`).
+    fn fetch(log: &[Bytes], high_watermark: i64, offset: i64) -> fetch_response::PartitionData {
+        let opts = RecordOptions::default();
+        let mut records = Vec::new();
+        for b in log {
+            let e = kafka_codec::records::entries(b, &opts)
+                .next()
+                .unwrap()
+                .unwrap();
+            if e.next_offset().unwrap() > offset {
+                records.extend_from_slice(b);
+            }
+        }
+        let mut p = fetch_response::PartitionData::default();
+        p.high_watermark = high_watermark;
+        p.records = Some(Bytes::from(records));
+        p
+    }
+
+    /// Runs the example's loop until the position reaches the high watermark; the offsets
+    /// consumed, or a panic after 10 fetches (a stall).
+    fn run(log: &[Bytes], high_watermark: i64) -> Vec<i64> {
+        let opts = RecordOptions::default();
+        let mut pos = 0;
+        let mut seen = Vec::new();
+        for _ in 0..10 {
+            if pos >= high_watermark {
+                return seen;
+            }
+            let p = fetch(log, high_watermark, pos);
+            consume_partition(&p, &mut pos, &opts, |r| seen.push(r.offset)).unwrap();
+        }
+        panic!("stalled at {pos} (high watermark {high_watermark}), consumed {seen:?}");
+    }
+
+    fn batch(base: i64, values: &[&[u8]]) -> Bytes {
+        let mut b = RecordBatchBuilder::new(base);
+        for v in values {
+            b.push(NewRecord::new(1_700_000_000_000).value(v));
+        }
+        b.build().unwrap()
+    }
+
+    #[test]
+    fn compacted_batch_is_passed() {
+        // Written with offsets 0..=4; compaction left 0, 1, 2. High watermark 5.
+        let mut b = RecordBatchBuilder::new(0).last_offset_delta(4);
+        for v in [b"a", b"b", b"c"] {
+            b.push(NewRecord::new(1).value(v));
+        }
+        let log = [b.build().unwrap()];
+        assert_eq!(run(&log, 5), [0, 1, 2]);
+    }
+
+    #[test]
+    fn empty_batch_is_passed() {
+        // The cleaner kept a batch with no record (offsets 2..=3), then a batch at 4.
+        let empty = RecordBatchBuilder::new(2)
+            .last_offset_delta(1)
+            .build()
+            .unwrap();
+        let log = [batch(0, &[b"a", b"b"]), empty];
+        assert_eq!(run(&log, 4), [0, 1]);
+        let log = [batch(0, &[b"a", b"b"]), log[1].clone(), batch(4, &[b"e"])];
+        assert_eq!(run(&log, 5), [0, 1, 4]);
+    }
+
+    #[test]
+    fn transaction_marker_at_the_log_end_is_passed() {
+        let mut b = RecordBatchBuilder::new(0)
+            .producer(7, 0, 0)
+            .transactional(true);
+        b.push(NewRecord::new(1).value(b"a"))
+            .push(NewRecord::new(1).value(b"b"));
+        let marker =
+            RecordBatchBuilder::transaction_marker(2, 7, 0, ControlRecordType::COMMIT, 3, 1)
+                .unwrap();
+        let log = [b.build().unwrap(), marker];
+        assert_eq!(run(&log, 3), [0, 1]);
+    }
 }
