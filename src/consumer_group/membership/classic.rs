@@ -295,7 +295,8 @@ pub enum Action {
     /// This member leads: compute the assignment and call [`ClassicMember::assignment_computed`].
     ComputeAssignment(AssignmentRequest),
     /// Commit the consumed positions of these partitions now (`enable.auto.commit`), before the
-    /// revocation that follows.
+    /// revocation that follows, with the generation id and member id of
+    /// [`ClassicMember::generation`] as it is after the call that returned this action.
     Commit(PartitionSet),
     /// Stop consuming these partitions; they go to other members (`onPartitionsRevoked`).
     Revoke(PartitionSet),
@@ -871,7 +872,7 @@ impl ClassicMember {
         {
             out.push(Action::LeaveGroup(self.leave_request(reason)));
         }
-        self.generation = Generation::none();
+        // The generation stays readable: the commit above is made with it.
         self.state = MemberState::Left;
         self.join_in_flight = None;
         self.sync_in_flight = None;

@@ -154,7 +154,7 @@ pub enum Action {
     /// Send this heartbeat to the coordinator.
     Heartbeat(Box<ConsumerGroupHeartbeatRequest>),
     /// Commit the consumed positions of these partitions now, before the revocation that
-    /// follows.
+    /// follows, with member epoch [`ConsumerGroupMember::commit_epoch`].
     Commit(IdPartitionSet),
     /// Stop consuming these partitions.
     Revoke(IdPartitionSet),
@@ -183,6 +183,8 @@ pub struct ConsumerGroupMember {
     state: MemberState,
     member_id: String,
     epoch: i32,
+    /// The last epoch the coordinator gave, kept for commits made while leaving.
+    last_epoch: i32,
     owned: IdPartitionSet,
     target: Option<IdPartitionSet>,
     sent: SentFields,
@@ -208,6 +210,7 @@ impl ConsumerGroupMember {
             topics: topics.into_iter().map(Into::into).collect(),
             state: MemberState::Joining,
             epoch: 0,
+            last_epoch: 0,
             owned: IdPartitionSet::new(),
             target: None,
             sent: SentFields::default(),
@@ -235,6 +238,16 @@ impl ConsumerGroupMember {
     /// The member epoch (0 while joining).
     pub fn member_epoch(&self) -> i32 {
         self.epoch
+    }
+
+    /// The epoch to commit offsets with: the member epoch, or while leaving the last epoch the
+    /// member had in the group (the leave heartbeat carries -1 or -2).
+    pub fn commit_epoch(&self) -> i32 {
+        if self.epoch < 0 {
+            self.last_epoch
+        } else {
+            self.epoch
+        }
     }
 
     /// The partitions the member owns.
@@ -357,6 +370,7 @@ impl ConsumerGroupMember {
             self.member_id = id.to_string();
         }
         self.epoch = resp.member_epoch;
+        self.last_epoch = resp.member_epoch;
         if let Some(a) = &resp.assignment {
             let target: IdPartitionSet = a
                 .topic_partitions

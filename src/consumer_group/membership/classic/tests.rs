@@ -611,6 +611,8 @@ fn static_member_does_not_leave_on_poll_timeout_or_close() {
         vec![Action::Commit(tps(&[0, 1])), Action::Revoke(tps(&[0, 1]))]
     );
     assert_eq!(m.state(), MemberState::Left);
+    // The commit is made with the generation the member had.
+    assert_eq!(m.generation().generation_id, 2);
 }
 
 #[test]

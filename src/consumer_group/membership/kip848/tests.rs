@@ -282,6 +282,8 @@ fn leaving_sends_the_leave_epoch() {
     let h = hb(&a);
     assert_eq!(h.member_epoch, LEAVE_GROUP_MEMBER_EPOCH);
     assert_eq!(h.member_id, MEMBER);
+    // The commit before the leave is made with the epoch the member had.
+    assert_eq!(m.commit_epoch(), 2);
     assert_eq!(h.topic_partitions, None);
     assert_eq!(m.state(), MemberState::Leaving);
     assert_eq!(m.on_heartbeat_response(110, &left()), vec![]);
