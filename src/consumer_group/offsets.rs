@@ -7,9 +7,9 @@
 //! - [`OffsetReset`]: `auto.offset.reset` (`earliest`, `latest`, `none`, and KIP-1106's
 //!   `by_duration:<ISO-8601 duration>`) turned into the ListOffsets timestamp to ask for, and
 //!   the answer into a position;
-//! - [`list_offsets_request`] / [`read_list_offsets_response`]: ListOffsets for special
+//! - [`list_offsets_request()`] / [`read_list_offsets_response`]: ListOffsets for special
 //!   timestamps and for real ones (`offsetsForTimes`);
-//! - [`offset_commit_request`] / [`read_offset_commit_response`]: OffsetCommit with its
+//! - [`offset_commit_request()`] / [`read_offset_commit_response`]: OffsetCommit with its
 //!   per-partition leader epoch and metadata string.
 //!
 //! No I/O and no clock reads: the wall-clock time `by_duration` needs is passed in.
