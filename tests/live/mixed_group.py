@@ -230,7 +230,7 @@ def mixed(args, bootstrap, strategy, caps, create, ours_first):
     def settled():
         mine = set(range(parts)) - set(sum((m.owned() for m in others), []))
         return all(m.owned() for m in others) and mine and len(mine) < parts
-    # Settled: three members own something, and nothing changed for a second (librdkafka
+    # Settled: three members own something, and nothing changed for a while (librdkafka
     # members may rejoin once more when they see the topic's metadata change).
     end = time.time() + 90
     while True:
@@ -238,7 +238,8 @@ def mixed(args, bootstrap, strategy, caps, create, ours_first):
                    lambda: f"{strategy}: the group to settle with three members (confluent members own "
                    f"{[m.owned() for m in others]}; ours: {ours_log(ours)[-600:]})")
         three = [m.owned() for m in others]
-        time.sleep(1.0)
+        # Cooperative rebalances take two rounds (revoke, then assign): wait out the second.
+        time.sleep(3.0 if strategy == "cooperative-sticky" else 1.0)
         if settled() and three == [m.owned() for m in others]:
             break
         if time.time() > end:
