@@ -43,6 +43,8 @@ pub mod api_key;
 #[cfg(feature = "tokio")]
 pub mod codec;
 pub mod consumer;
+#[cfg(feature = "consumer-group")]
+pub mod consumer_group;
 pub mod correlator;
 pub mod error;
 pub mod error_code;

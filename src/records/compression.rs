@@ -11,9 +11,11 @@
 //! - Snappy: the Java client writes the *xerial* framing (`\x82SNAPPY\x00`, two `int32`
 //!   version fields, then blocks of `int32` length + raw snappy); other clients write raw
 //!   snappy. Both are read; xerial is written, as the Java client does.
-//! - LZ4: the frame format with independent 64 KiB blocks. Before KIP-57 (KAFKA-3160) Kafka
-//!   computed the frame header checksum over the magic number too; magic-0 messages still carry
-//!   that broken checksum, so for magic 0 it is accepted on read and written on write.
+//! - LZ4: the frame format with independent 64 KiB blocks (frames with dependent blocks are
+//!   refused, as Kafka's Java reader refuses them). Before KIP-57 (KAFKA-3160) Kafka computed
+//!   the frame header checksum over the magic number too; magic-0 messages still carry that
+//!   broken checksum, so for magic 0 it is written that way, and on read the header checksum of
+//!   a magic-0 message is not checked at all (Java skips it there).
 
 #[cfg(any(feature = "gzip", feature = "lz4", feature = "zstd"))]
 use std::io::Read;
@@ -52,10 +54,7 @@ pub fn decompress(
             Ok(input.to_vec())
         }
         #[cfg(feature = "gzip")]
-        Compression::Gzip => {
-            // Multi-member, as Java's GZIPInputStream reads concatenated members.
-            read_bounded(codec, flate2::read::MultiGzDecoder::new(input), limit)
-        }
+        Compression::Gzip => gzip_decompress(input, limit),
         #[cfg(feature = "snappy")]
         Compression::Snappy => snappy_decompress(input, limit),
         #[cfg(feature = "lz4")]
@@ -145,22 +144,30 @@ fn failed(codec: Compression, e: impl std::fmt::Display) -> RecordErrorKind {
     }
 }
 
-/// Reads a decompressing stream to its end, stopping one byte past `limit`.
-#[cfg(any(feature = "gzip", feature = "lz4", feature = "zstd"))]
-fn read_bounded<R: Read>(
-    codec: Compression,
-    reader: R,
-    limit: usize,
-) -> Result<Vec<u8>, RecordErrorKind> {
+/// gzip as Java's `GZIPInputStream` reads it: concatenated members one after another, and
+/// after a member, bytes that do not start another member are ignored (trailing garbage).
+#[cfg(feature = "gzip")]
+fn gzip_decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, RecordErrorKind> {
+    const MEMBER_START: [u8; 3] = [0x1f, 0x8b, 0x08]; // magic, deflate
+    let codec = Compression::Gzip;
+    let mut rest = input;
     let mut out = Vec::new();
-    reader
-        .take((limit as u64).saturating_add(1))
-        .read_to_end(&mut out)
-        .map_err(|e| failed(codec, e))?;
-    if out.len() > limit {
-        return Err(RecordErrorKind::DecompressedTooLarge { limit });
+    loop {
+        let room = (limit - out.len()) as u64 + 1;
+        let mut member = flate2::bufread::GzDecoder::new(rest).take(room);
+        member.read_to_end(&mut out).map_err(|e| failed(codec, e))?;
+        if out.len() > limit {
+            return Err(RecordErrorKind::DecompressedTooLarge { limit });
+        }
+        let after = member.into_inner().into_inner();
+        if after.len() == rest.len() {
+            return Err(failed(codec, "no progress"));
+        }
+        rest = after;
+        if !rest.starts_with(&MEMBER_START) {
+            return Ok(out);
+        }
     }
-    Ok(out)
 }
 
 #[cfg(feature = "snappy")]
@@ -282,18 +289,28 @@ fn lz4_decompress(input: &[u8], magic: i8, limit: usize) -> Result<Vec<u8>, Reco
     while !rest.is_empty() {
         let before = rest.len();
         let room = (limit - out.len()) as u64 + 1;
-        let broken_hc = if magic == 0 {
+        if rest.starts_with(&LZ4_MAGIC) && rest.get(4).is_some_and(|flg| flg & 0x20 == 0) {
+            // Java's reader refuses these ("Dependent block stream is unsupported"), and
+            // Kafka's producers never write them.
+            return Err(failed(
+                codec,
+                "dependent blocks (block independence flag clear)",
+            ));
+        }
+        // Magic 0: the header checksum is not checked, as Java's reader skips it there (Kafka
+        // before KIP-57 computed it over the magic number too, and other writers got it wrong
+        // in other ways).
+        let wrong_hc = if magic == 0 {
             lz4_descriptor_len(rest).and_then(|n| {
                 let hc_at = 4 + n;
                 let correct = (xxh32(&rest[4..hc_at], 0) >> 8) as u8;
-                let broken = (xxh32(&rest[..hc_at], 0) >> 8) as u8;
-                (rest[hc_at] != correct && rest[hc_at] == broken).then_some((hc_at, correct))
+                (rest[hc_at] != correct).then_some((hc_at, correct))
             })
         } else {
             None
         };
-        if let Some((hc_at, correct)) = broken_hc {
-            // Pre-KIP-57 header checksum: feed the decoder a corrected header.
+        if let Some((hc_at, correct)) = wrong_hc {
+            // Feed the decoder a corrected header.
             let mut head = [0u8; 4 + 14 + 1];
             head[..hc_at].copy_from_slice(&rest[..hc_at]);
             head[hc_at] = correct;
@@ -398,9 +415,23 @@ pub(crate) fn xxh32(input: &[u8], seed: u32) -> u32 {
     h ^ (h >> 16)
 }
 
+/// Largest zstd window accepted: 2^27 bytes (128 MiB), the default limit of libzstd's decoder
+/// (and so of zstd-jni, which Kafka's Java client uses). A Java producer at
+/// `compression.zstd.level` 20 to 22 declares this window on every frame, however small.
+#[cfg(feature = "zstd")]
+pub const ZSTD_MAX_WINDOW: u64 = 1 << 27;
+
+/// First magic number of zstd's skippable frames; the low four bits are free (0x184D2A50 to
+/// 0x184D2A5F).
+#[cfg(feature = "zstd")]
+const ZSTD_SKIPPABLE_MAGIC: u32 = 0x184D_2A50;
+
 /// Reads the zstd frame header to refuse, before any decoder allocates, a frame whose declared
-/// content size exceeds the limit or whose window is larger than both the limit and 8 MiB
-/// (ruzstd reserves the window up front).
+/// content size exceeds the limit or whose window is larger than [`ZSTD_MAX_WINDOW`].
+///
+/// The window alone is not held against the output limit: a decoder only keeps as much history
+/// as it has produced, and production stops at the limit, so memory stays bounded by the limit
+/// even when a frame declares a 128 MiB window for a few bytes of content.
 #[cfg(feature = "zstd")]
 fn zstd_precheck(frame: &[u8], limit: usize) -> Result<(), RecordErrorKind> {
     const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
@@ -444,19 +475,46 @@ fn zstd_precheck(frame: &[u8], limit: usize) -> Result<(), RecordErrorKind> {
             }
         }
     }
-    if window > (limit as u64).max(8 << 20) {
-        return Err(RecordErrorKind::DecompressedTooLarge { limit });
+    if window > ZSTD_MAX_WINDOW {
+        return Err(failed(
+            Compression::Zstd,
+            format!("frame window of {window} bytes exceeds the {ZSTD_MAX_WINDOW}-byte maximum"),
+        ));
     }
     Ok(())
+}
+
+/// If `rest` starts with a zstd skippable frame, the bytes after it (`Err` when its declared
+/// length runs past the input); `None` if it does not start with one.
+#[cfg(feature = "zstd")]
+fn zstd_skip(rest: &[u8]) -> Option<Result<&[u8], RecordErrorKind>> {
+    let magic = u32::from_le_bytes(*rest.first_chunk::<4>()?);
+    if magic & 0xFFFF_FFF0 != ZSTD_SKIPPABLE_MAGIC {
+        return None;
+    }
+    let len = match rest.get(4..8) {
+        Some(b) => u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize,
+        None => return Some(Err(failed(Compression::Zstd, "truncated skippable frame"))),
+    };
+    Some(
+        rest.get(8..)
+            .and_then(|r| r.get(len..))
+            .ok_or_else(|| failed(Compression::Zstd, "truncated skippable frame")),
+    )
 }
 
 #[cfg(feature = "zstd")]
 fn zstd_decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, RecordErrorKind> {
     let codec = Compression::Zstd;
-    // A payload may hold several frames back to back (streaming writers flush per frame).
+    // A payload may hold several frames back to back (streaming writers flush per frame);
+    // skippable frames between them carry no content and are passed over, as libzstd does.
     let mut rest = input;
     let mut out = Vec::new();
     while !rest.is_empty() {
+        if let Some(after) = zstd_skip(rest) {
+            rest = after?;
+            continue;
+        }
         zstd_precheck(rest, limit)?;
         let room = limit - out.len();
         let rest_before = rest.len();
