@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use bytes::Bytes;
 use kafka_codec::frame::{decode_request, decode_response, RequestFrame, ResponseFrame};
 
+mod assign;
 mod capture;
 mod capture_pcap;
 mod pcap_inspect;
@@ -30,7 +31,10 @@ const USAGE: &str = "usage:
       decode every exchange of a pcap/pcapng capture (default port 9092): one JSON line
       each, or a table (API, version, correlation id, sizes, records, error codes)
   kafka-inspect pcap-frames FILE --port N [--port M ...] --out DIR [--label TEXT]
-      cut a pcap/pcapng capture into the same frame files";
+      cut a pcap/pcapng capture into the same frame files
+  kafka-inspect assign --strategy NAME --join JOIN.resp.bin --metadata META.resp.bin
+      what assignor NAME (range | roundrobin | sticky | cooperative-sticky) computes for the
+      leader's JoinGroup response and a Metadata response: one JSON line per member";
 
 fn usage(msg: &str) -> ExitCode {
     if !msg.is_empty() {
@@ -445,6 +449,27 @@ fn cmd_records(args: &[String]) -> ExitCode {
     }
 }
 
+fn cmd_assign(args: &[String]) -> ExitCode {
+    let a = match Args::parse(args, &["--strategy", "--join", "--metadata"], &[]) {
+        Ok(a) => a,
+        Err(e) => return usage(&e),
+    };
+    let (Some(s), Some(j), Some(m)) = (
+        a.value("--strategy"),
+        a.value("--join"),
+        a.value("--metadata"),
+    ) else {
+        return usage("assign needs --strategy, --join and --metadata");
+    };
+    match assign::run(s, Path::new(j), Path::new(m), &mut std::io::stdout().lock()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kafka-inspect: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rest = args.get(1..).unwrap_or(&[]);
@@ -456,6 +481,7 @@ fn main() -> ExitCode {
         Some("proxy") => proxy::main(rest),
         Some("pcap-frames") => capture_pcap::main(rest),
         Some("pcap") => pcap_inspect::main(rest),
+        Some("assign") => cmd_assign(rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
