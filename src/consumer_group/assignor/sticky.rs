@@ -43,6 +43,11 @@ pub struct StickyAssignor {
     /// Use rack-aware placement even when every partition has replicas on every rack (as
     /// Java's tests can); off by default.
     pub prefer_rack_aware: bool,
+    /// Always run the general algorithm, as Java clients before 2.7 did (the fast path for
+    /// groups whose members all subscribe to the same topics came with KAFKA-9987) and as
+    /// librdkafka's and kafka-python's ports still do. Set it to compute what such a leader
+    /// computes; off by default (today's Java).
+    pub general_only: bool,
 }
 
 /// The `cooperative-sticky` assignor (Java's `CooperativeStickyAssignor`).
@@ -51,6 +56,9 @@ pub struct StickyAssignor {
 pub struct CooperativeStickyAssignor {
     /// As for [`StickyAssignor::prefer_rack_aware`].
     pub prefer_rack_aware: bool,
+    /// As for [`StickyAssignor::general_only`] (librdkafka's `cooperative-sticky` runs the
+    /// general algorithm for every group).
+    pub general_only: bool,
 }
 
 impl StickyAssignor {
@@ -58,6 +66,15 @@ impl StickyAssignor {
     pub fn with_prefer_rack_aware(prefer: bool) -> Self {
         StickyAssignor {
             prefer_rack_aware: prefer,
+            ..Self::default()
+        }
+    }
+
+    /// The assignor with `general_only` as given.
+    pub fn with_general_only(general_only: bool) -> Self {
+        StickyAssignor {
+            general_only,
+            ..Self::default()
         }
     }
 }
@@ -67,6 +84,15 @@ impl CooperativeStickyAssignor {
     pub fn with_prefer_rack_aware(prefer: bool) -> Self {
         CooperativeStickyAssignor {
             prefer_rack_aware: prefer,
+            ..Self::default()
+        }
+    }
+
+    /// The assignor with `general_only` as given.
+    pub fn with_general_only(general_only: bool) -> Self {
+        CooperativeStickyAssignor {
+            general_only,
+            ..Self::default()
         }
     }
 }
@@ -82,7 +108,7 @@ impl Assignor for StickyAssignor {
         metadata: &ClusterMetadata,
     ) -> Result<GroupAssignment, AssignError> {
         let ctx = Ctx::new(members, metadata, Kind::Sticky)?;
-        let out = ctx.run(self.prefer_rack_aware)?;
+        let out = ctx.run(self.prefer_rack_aware, self.general_only)?;
         Ok(ctx.export(&out.assignment))
     }
 }
@@ -98,7 +124,7 @@ impl Assignor for CooperativeStickyAssignor {
         metadata: &ClusterMetadata,
     ) -> Result<GroupAssignment, AssignError> {
         let ctx = Ctx::new(members, metadata, Kind::Cooperative)?;
-        let mut out = ctx.run(self.prefer_rack_aware)?;
+        let mut out = ctx.run(self.prefer_rack_aware, self.general_only)?;
         let transferring = match out.transferring.take() {
             Some(t) => t,
             None => ctx.transferring(&out.assignment),
@@ -282,7 +308,7 @@ impl<'a> Ctx<'a> {
         added
     }
 
-    fn run(&self, prefer_rack_aware: bool) -> Result<Outcome, AssignError> {
+    fn run(&self, prefer_rack_aware: bool, general_only: bool) -> Result<Outcome, AssignError> {
         let n = self.members.len();
         if n == 0 {
             return Ok(Outcome {
@@ -292,7 +318,7 @@ impl<'a> Ctx<'a> {
         }
         let owners = self.resolve_owners();
         let rack = RackInfo::new(self, prefer_rack_aware);
-        if owners.all_equal {
+        if owners.all_equal && !general_only {
             let mut b = Constrained::new(self, &rack, owners.owned, owners.multiple);
             b.build()?;
             Ok(Outcome {
@@ -794,11 +820,11 @@ impl<'c, 'a> General<'c, 'a> {
         let n = ctx.members.len();
         let mut topic_consumers = vec![Vec::new(); ctx.topics.len()];
         let mut consumer_topics = vec![Vec::new(); n];
-        for m in 0..n {
+        for (m, mine) in consumer_topics.iter_mut().enumerate() {
             for t in &ctx.members[m].subscription.topics {
                 if let Some(ti) = ctx.topic_index(t) {
-                    if !consumer_topics[m].contains(&ti) {
-                        consumer_topics[m].push(ti);
+                    if !mine.contains(&ti) {
+                        mine.push(ti);
                         topic_consumers[ti].push(m);
                     }
                 }
