@@ -158,6 +158,8 @@ struct Ctx<'a> {
     racks: Vec<Vec<&'a BTreeSet<String>>>,
     /// Members in member id order.
     members: Vec<&'a Member>,
+    /// The order Java walks its member maps in (see [`java_hash_map_order`]).
+    hash_order: Vec<M>,
 }
 
 struct Outcome {
@@ -198,12 +200,23 @@ impl<'a> Ctx<'a> {
         }
         let mut ms: Vec<&Member> = members.iter().collect();
         ms.sort_by(|a, b| java_cmp(&a.member_id, &b.member_id));
+        // Java's HashMap order over the JoinGroup member list, as member indexes.
+        let by_join: Vec<&str> = members.iter().map(|m| m.member_id.as_str()).collect();
+        let hash_order = java_hash_map_order(&by_join)
+            .into_iter()
+            .map(|i| {
+                ms.iter()
+                    .position(|m| m.member_id == by_join[i])
+                    .unwrap_or(0)
+            })
+            .collect();
         Ok(Ctx {
             kind,
             topics,
             parts,
             racks,
             members: ms,
+            hash_order,
         })
     }
 
@@ -345,7 +358,7 @@ impl<'a> Ctx<'a> {
         let mut owned: Vec<Vec<Tp>> = vec![Vec::new(); n];
         let mut multiple = BTreeSet::new();
         let mut max_generation = DEFAULT_GENERATION;
-        for m in 0..n {
+        for &m in &self.hash_order {
             let topics = &self.members[m].subscription.topics;
             if subscribed.is_empty() {
                 subscribed.extend(topics.iter().map(String::as_str));
@@ -386,6 +399,34 @@ impl<'a> Ctx<'a> {
             max_generation,
         }
     }
+}
+
+/// The order a `java.util.HashMap<String, _>` filled with `keys` (in this order, by `put` on
+/// a default-sized map) iterates in: by bucket (`String.hashCode` spread and masked by the
+/// table size, which starts at 16 and doubles past three quarters full), and within a bucket
+/// in insertion order. Returns indexes into `keys`.
+///
+/// The Java leader keeps subscriptions in such a map, filled in JoinGroup member order, and
+/// where the sticky algorithms walk it the order can decide ties; walking the members the
+/// same way reproduces Java's choices. (A bucket of eight or more keys in a table of 64 or
+/// more would be turned into a tree by Java and iterate differently; that needs dozens of
+/// colliding member ids.)
+pub(crate) fn java_hash_map_order(keys: &[&str]) -> Vec<usize> {
+    let mut cap = 16usize;
+    while keys.len() * 4 > cap * 3 {
+        cap *= 2;
+    }
+    let bucket = |k: &str| {
+        let mut h: i32 = 0;
+        for u in k.encode_utf16() {
+            h = h.wrapping_mul(31).wrapping_add(i32::from(u));
+        }
+        let h = h as u32;
+        ((h ^ (h >> 16)) as usize) & (cap - 1)
+    };
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by_key(|&i| bucket(keys[i]));
+    order
 }
 
 struct Owners {
@@ -569,7 +610,7 @@ impl<'c, 'a> Constrained<'c, 'a> {
     }
 
     fn assign_owned(&mut self) {
-        for m in 0..self.owned.len() {
+        for &m in &self.ctx.hash_order {
             let mut owned: Vec<Tp> = Vec::new();
             for &tp in &self.owned[m] {
                 if self.rack.mismatch(m, tp) {
@@ -882,7 +923,7 @@ impl<'c, 'a> General<'c, 'a> {
     /// the member that held them most recently.
     fn previous_assignment(&self) -> BTreeMap<Tp, (M, i32)> {
         let mut prev: BTreeMap<Tp, (M, i32)> = BTreeMap::new();
-        for m in 0..self.ctx.members.len() {
+        for &m in &self.ctx.hash_order {
             let data = self.ctx.data(m);
             let generation = match data.generation {
                 Some(g) if g < self.max_generation => g,

@@ -1135,3 +1135,32 @@ fn java_string_order() {
     assert_eq!(java_cmp("\u{ff61}", "\u{10000}"), Ordering::Greater);
     assert_eq!(java_cmp("a", "b"), Ordering::Less);
 }
+
+/// The iteration order of a Java `HashMap` filled with these keys, as printed by
+/// `String.join(",", map.keySet())` on OpenJDK 17.
+#[test]
+fn java_hash_map_order_matches_openjdk() {
+    use super::sticky::java_hash_map_order;
+    let cases: [(&[&str], &str); 3] = [
+        (&["consumer1", "consumer2", "consumer3"], "consumer3,consumer2,consumer1"),
+        (
+            &[
+                "consumer0", "consumer1", "consumer2", "consumer3", "consumer4", "consumer5",
+                "consumer6", "consumer7", "consumer8", "consumer9", "consumer10", "consumer11",
+                "consumer12", "consumer13",
+            ],
+            "consumer12,consumer11,consumer10,consumer9,consumer8,consumer7,consumer6,consumer13,consumer5,consumer4,consumer3,consumer2,consumer1,consumer0",
+        ),
+        (
+            &["c-b9f1", "c-a0e2", "c-ff00", "zeta", "alpha", "\u{e9}t\u{e9}"],
+            "c-a0e2,zeta,c-ff00,alpha,c-b9f1,\u{e9}t\u{e9}",
+        ),
+    ];
+    for (keys, want) in cases {
+        let got: Vec<&str> = java_hash_map_order(keys)
+            .into_iter()
+            .map(|i| keys[i])
+            .collect();
+        assert_eq!(got.join(","), want);
+    }
+}
