@@ -12,6 +12,7 @@
 //! | feature | what it adds |
 //! | --- | --- |
 //! | `group`, `offset`, `fetch`, `list-offsets`, `metadata`, `produce` (default) | the generated messages of each API family; without a family its bodies stay [`RequestBody::Raw`] / [`ResponseBody::Raw`] |
+//! | `consumer-group` (default) | [`consumer_group`]: the partition assignors a group leader runs, and the cooperative rebalancing rules |
 //! | `gzip`, `snappy`, `lz4`, `zstd` (default) | record batch compression codecs (pure Rust) |
 //! | `tokio` | the `codec` module: `tokio_util` `Decoder`/`Encoder`s for raw frames, clients and brokers |
 //! | `serde` | `Serialize`/`Deserialize` for messages, frames and owned helper types (below) |
