@@ -39,10 +39,9 @@
 //! where the order decides a tie (which of several over-full members keeps one partition
 //! more; which of two claims from the same generation is seen first). Those walks here go in
 //! the order that map iterates in, computed from `String.hashCode` the way `java.util.HashMap`
-//! lays out its buckets, so the tie goes the way Java's does; everything else is ordered by
-//! member id or topic name. One tie remains different: when the general algorithm moves a
-//! partition back along an earlier move it picks the lowest such partition, where Java takes
-//! the first of a `HashSet`.
+//! lays out its buckets, so the tie goes the way Java's does; likewise the general
+//! algorithm's choice of "the first" of a `HashSet` of partitions that moved between two
+//! members. Everything else is ordered by member id or topic name.
 //!
 //! librdkafka's `cooperative-sticky` and kafka-python's `sticky` port Java's algorithm from
 //! before Kafka 2.7, which had no separate path for groups whose members all subscribe to the

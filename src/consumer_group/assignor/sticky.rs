@@ -417,11 +417,7 @@ pub(crate) fn java_hash_map_order(keys: &[&str]) -> Vec<usize> {
         cap *= 2;
     }
     let bucket = |k: &str| {
-        let mut h: i32 = 0;
-        for u in k.encode_utf16() {
-            h = h.wrapping_mul(31).wrapping_add(i32::from(u));
-        }
-        let h = h as u32;
+        let h = java_string_hash(k) as u32;
         ((h ^ (h >> 16)) as usize) & (cap - 1)
     };
     let mut order: Vec<usize> = (0..keys.len()).collect();
@@ -777,10 +773,80 @@ impl<'c, 'a> Constrained<'c, 'a> {
 #[derive(Default)]
 struct Movements {
     moves: BTreeMap<Tp, (M, M)>,
-    by_topic: BTreeMap<usize, BTreeMap<(M, M), BTreeSet<Tp>>>,
+    by_topic: BTreeMap<usize, BTreeMap<(M, M), JavaHashSet>>,
+    /// `String.hashCode` of each topic name, for [`JavaHashSet`].
+    topic_hash: Vec<i32>,
+}
+
+/// The partitions that moved between one pair of members, kept so that "the first one" is
+/// the one a `java.util.HashSet<TopicPartition>` holding them would iterate first: lowest
+/// bucket (of `TopicPartition.hashCode`, in a table that started at 16 and doubled whenever
+/// more than three quarters full), then earliest inserted.
+#[derive(Default)]
+struct JavaHashSet {
+    /// (partition, insertion number, its hash).
+    items: Vec<(Tp, u64, u32)>,
+    next: u64,
+    /// The table size: Java's never shrinks.
+    cap: usize,
+}
+
+impl JavaHashSet {
+    fn insert(&mut self, tp: Tp, hash: u32) {
+        if self.items.iter().any(|x| x.0 == tp) {
+            return;
+        }
+        self.items.push((tp, self.next, hash));
+        self.next += 1;
+        self.cap = self.cap.max(16);
+        while self.items.len() * 4 > self.cap * 3 {
+            self.cap *= 2;
+        }
+    }
+
+    fn remove(&mut self, tp: &Tp) {
+        self.items.retain(|x| x.0 != *tp);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    fn first(&self) -> Option<Tp> {
+        let mask = self.cap.max(16) - 1;
+        self.items
+            .iter()
+            .min_by_key(|(_, seq, h)| ((((*h) ^ (*h >> 16)) as usize) & mask, *seq))
+            .map(|x| x.0)
+    }
+}
+
+/// Java's `String.hashCode`.
+fn java_string_hash(s: &str) -> i32 {
+    let mut h: i32 = 0;
+    for u in s.encode_utf16() {
+        h = h.wrapping_mul(31).wrapping_add(i32::from(u));
+    }
+    h
 }
 
 impl Movements {
+    fn new(topics: &[&str]) -> Self {
+        Movements {
+            topic_hash: topics.iter().map(|t| java_string_hash(t)).collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Java's `TopicPartition.hashCode`.
+    fn hash(&self, tp: Tp) -> u32 {
+        let h = 31i32
+            .wrapping_add(tp.1)
+            .wrapping_mul(31)
+            .wrapping_add(self.topic_hash[tp.0]);
+        h as u32
+    }
+
     fn remove(&mut self, tp: Tp) -> Option<(M, M)> {
         let pair = self.moves.remove(&tp)?;
         if let Some(topic) = self.by_topic.get_mut(&tp.0) {
@@ -799,12 +865,13 @@ impl Movements {
 
     fn add(&mut self, tp: Tp, pair: (M, M)) {
         self.moves.insert(tp, pair);
+        let h = self.hash(tp);
         self.by_topic
             .entry(tp.0)
             .or_default()
             .entry(pair)
             .or_default()
-            .insert(tp);
+            .insert(tp, h);
     }
 
     fn record(&mut self, tp: Tp, old: M, new: M) {
@@ -826,8 +893,8 @@ impl Movements {
         if let Some(pair) = self.moves.get(&tp) {
             old = pair.0;
         }
-        match topic.get(&(new, old)).and_then(|s| s.iter().next()) {
-            Some(other) => *other,
+        match topic.get(&(new, old)).and_then(JavaHashSet::first) {
+            Some(other) => other,
             None => tp,
         }
     }
@@ -895,7 +962,7 @@ impl<'c, 'a> General<'c, 'a> {
             sorted_all,
             sorted: BTreeSet::new(),
             revocation_required: false,
-            movements: Movements::default(),
+            movements: Movements::new(&ctx.topics),
         }
     }
 

@@ -31,7 +31,7 @@ def scenario(rng, strategy):
     topics = {}
     with_racks = rng.random() < 0.5
     for i in range(ntopics):
-        n = rng.randint(1, 8)
+        n = rng.randint(1, 12)
         parts = []
         for _ in range(n):
             if with_racks:
@@ -42,7 +42,7 @@ def scenario(rng, strategy):
     names = list(topics)
     uniform = rng.random() < 0.5
     members = []
-    for i in range(rng.randint(1, 6)):
+    for i in range(rng.randint(1, 9)):
         mid = f"consumer-{rng.randint(0, 99)}-{rng.getrandbits(32):08x}"
         if uniform:
             subs = list(names)
@@ -111,8 +111,8 @@ def next_round(rng, s, answer):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--java", required=True)
-    ap.add_argument("--seed", type=int, default=14)
-    ap.add_argument("--per-strategy", type=int, default=60)
+    ap.add_argument("--seed", type=int, default=99)
+    ap.add_argument("--per-strategy", type=int, default=400)
     a = ap.parse_args()
     rng = random.Random(a.seed)
     first = [scenario(rng, st) for st in STRATEGIES for _ in range(a.per_strategy)]
