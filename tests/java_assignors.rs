@@ -107,7 +107,11 @@ fn same_assignment_as_java_for_every_scenario() {
     ))
     .unwrap();
     let scenarios = parse(&text);
-    assert!(scenarios.len() >= 2000, "only {} scenarios", scenarios.len());
+    assert!(
+        scenarios.len() >= 2000,
+        "only {} scenarios",
+        scenarios.len()
+    );
     let mut failures = Vec::new();
     let mut per_strategy: BTreeMap<&str, usize> = BTreeMap::new();
     for s in &scenarios {
