@@ -9,7 +9,7 @@
 //! algorithm itself, the case is listed in `testdata/assignments/deviations.tsv` and must
 //! keep differing (so the list cannot go stale).
 
-#![cfg(feature = "consumer-group")]
+#![cfg(all(feature = "consumer-group", feature = "metadata"))]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1169,6 +1169,7 @@ fn java_hash_map_order_matches_openjdk() {
 /// subscription fields (owned partitions, generation, rack; empty rack and negative
 /// generation mean none), replica racks looked up in the broker list.
 #[test]
+#[cfg(feature = "metadata")]
 // Built field by field from `Default`, the style docs/design/round2.md asks for.
 #[allow(clippy::field_reassign_with_default)]
 fn members_and_metadata_from_wire_messages() {
