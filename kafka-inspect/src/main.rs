@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{CommandFactory, Parser};
 
+mod assign;
 mod capture;
 mod cmd;
 mod flows;
@@ -56,7 +57,6 @@ macro_rules! commands {
 }
 
 // Each command's help text is the doc comment of its `Args` type, in its own file.
-// (`assign`: see the note above `cmd::AssignArgs`.)
 commands! {
     Frame(cmd::frame::Args) => cmd::frame::run,
     Dir(cmd::dir::Args) => cmd::dir::run,
@@ -66,6 +66,7 @@ commands! {
     Pcap(cmd::pcap::Args) => cmd::pcap::run,
     PcapFrames(cmd::pcap_frames::Args) => cmd::pcap_frames::run,
     Summary(cmd::summary::Args) => cmd::summary::run,
+    Assign(cmd::AssignArgs) => cmd::assign_with(assign::run),
 }
 
 /// Parses the command line; every subcommand's help ends with the exit statuses too.

@@ -33,13 +33,21 @@
 //! assert_eq!(assignment["c2"]["payments"], vec![1]);
 //! ```
 //!
-//! ## Where Java's own answer depends on hash order
+//! ## Hash order, and other clients
 //!
-//! The Java sticky assignors walk `HashMap`s in a few places where the order decides a tie
-//! (which of several over-full members keeps one partition more; which of two equally recent
-//! previous owners is remembered). Here those walks go in ascending member id order, so the
-//! result is always the same; it is the one Java computes whenever its iteration order is
-//! ascending too or the tie does not arise. `range` and `roundrobin` have no such ties.
+//! The Java sticky assignors walk the leader's `HashMap` of subscriptions in a few places
+//! where the order decides a tie (which of several over-full members keeps one partition
+//! more; which of two claims from the same generation is seen first). Those walks here go in
+//! the order that map iterates in, computed from `String.hashCode` the way `java.util.HashMap`
+//! lays out its buckets, so the tie goes the way Java's does; likewise the general
+//! algorithm's choice of "the first" of a `HashSet` of partitions that moved between two
+//! members. Everything else is ordered by member id or topic name.
+//!
+//! librdkafka's `cooperative-sticky` and kafka-python's `sticky` port Java's algorithm from
+//! before Kafka 2.7, which had no separate path for groups whose members all subscribe to the
+//! same topics; set `general_only` on the sticky assignors to compute what such a leader
+//! computes. testdata/assignments/ records real leaders of both and notes where they differ.
+//! `range` and `roundrobin` have no ties: every recorded leader agrees with them.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};

@@ -30,6 +30,9 @@ impl RangeAssignor {
     }
 }
 
+/// A topic's subscribers in order, with their racks.
+type Subscribers<'a> = Vec<(&'a str, Option<&'a str>)>;
+
 /// One topic's progress.
 struct TopicState<'a> {
     topic: &'a str,
@@ -80,8 +83,8 @@ impl<'a> TopicState<'a> {
             needs_rack_aware,
             partition_racks,
             unassigned: partitions.clone(),
-            per_consumer: if n == 0 { 0 } else { parts.len() / n },
-            remaining_with_extra: if n == 0 { 0 } else { parts.len() % n },
+            per_consumer: parts.len().checked_div(n).unwrap_or(0),
+            remaining_with_extra: parts.len().checked_rem(n).unwrap_or(0),
             partitions,
         }
     }
@@ -200,8 +203,7 @@ impl Assignor for RangeAssignor {
         if states.iter().any(|t| t.needs_rack_aware) {
             // Group the topics by (subscribers with racks, partition count); each group is
             // independent of the others, so the order groups are visited in does not matter.
-            let mut groups: BTreeMap<(Vec<(&str, Option<&str>)>, usize), Vec<usize>> =
-                BTreeMap::new();
+            let mut groups: BTreeMap<(Subscribers<'_>, usize), Vec<usize>> = BTreeMap::new();
             for (i, t) in states.iter().enumerate() {
                 groups
                     .entry((t.consumers.clone(), t.partition_racks.len()))

@@ -43,6 +43,11 @@ pub struct StickyAssignor {
     /// Use rack-aware placement even when every partition has replicas on every rack (as
     /// Java's tests can); off by default.
     pub prefer_rack_aware: bool,
+    /// Always run the general algorithm, as Java clients before 2.7 did (the fast path for
+    /// groups whose members all subscribe to the same topics came with KAFKA-9987) and as
+    /// librdkafka's and kafka-python's ports still do. Set it to compute what such a leader
+    /// computes; off by default (today's Java).
+    pub general_only: bool,
 }
 
 /// The `cooperative-sticky` assignor (Java's `CooperativeStickyAssignor`).
@@ -51,6 +56,9 @@ pub struct StickyAssignor {
 pub struct CooperativeStickyAssignor {
     /// As for [`StickyAssignor::prefer_rack_aware`].
     pub prefer_rack_aware: bool,
+    /// As for [`StickyAssignor::general_only`] (librdkafka's `cooperative-sticky` runs the
+    /// general algorithm for every group).
+    pub general_only: bool,
 }
 
 impl StickyAssignor {
@@ -58,6 +66,15 @@ impl StickyAssignor {
     pub fn with_prefer_rack_aware(prefer: bool) -> Self {
         StickyAssignor {
             prefer_rack_aware: prefer,
+            ..Self::default()
+        }
+    }
+
+    /// The assignor with `general_only` as given.
+    pub fn with_general_only(general_only: bool) -> Self {
+        StickyAssignor {
+            general_only,
+            ..Self::default()
         }
     }
 }
@@ -67,6 +84,15 @@ impl CooperativeStickyAssignor {
     pub fn with_prefer_rack_aware(prefer: bool) -> Self {
         CooperativeStickyAssignor {
             prefer_rack_aware: prefer,
+            ..Self::default()
+        }
+    }
+
+    /// The assignor with `general_only` as given.
+    pub fn with_general_only(general_only: bool) -> Self {
+        CooperativeStickyAssignor {
+            general_only,
+            ..Self::default()
         }
     }
 }
@@ -82,7 +108,7 @@ impl Assignor for StickyAssignor {
         metadata: &ClusterMetadata,
     ) -> Result<GroupAssignment, AssignError> {
         let ctx = Ctx::new(members, metadata, Kind::Sticky)?;
-        let out = ctx.run(self.prefer_rack_aware)?;
+        let out = ctx.run(self.prefer_rack_aware, self.general_only)?;
         Ok(ctx.export(&out.assignment))
     }
 }
@@ -98,7 +124,7 @@ impl Assignor for CooperativeStickyAssignor {
         metadata: &ClusterMetadata,
     ) -> Result<GroupAssignment, AssignError> {
         let ctx = Ctx::new(members, metadata, Kind::Cooperative)?;
-        let mut out = ctx.run(self.prefer_rack_aware)?;
+        let mut out = ctx.run(self.prefer_rack_aware, self.general_only)?;
         let transferring = match out.transferring.take() {
             Some(t) => t,
             None => ctx.transferring(&out.assignment),
@@ -132,6 +158,8 @@ struct Ctx<'a> {
     racks: Vec<Vec<&'a BTreeSet<String>>>,
     /// Members in member id order.
     members: Vec<&'a Member>,
+    /// The order Java walks its member maps in (see [`java_hash_map_order`]).
+    hash_order: Vec<M>,
 }
 
 struct Outcome {
@@ -172,12 +200,23 @@ impl<'a> Ctx<'a> {
         }
         let mut ms: Vec<&Member> = members.iter().collect();
         ms.sort_by(|a, b| java_cmp(&a.member_id, &b.member_id));
+        // Java's HashMap order over the JoinGroup member list, as member indexes.
+        let by_join: Vec<&str> = members.iter().map(|m| m.member_id.as_str()).collect();
+        let hash_order = java_hash_map_order(&by_join)
+            .into_iter()
+            .map(|i| {
+                ms.iter()
+                    .position(|m| m.member_id == by_join[i])
+                    .unwrap_or(0)
+            })
+            .collect();
         Ok(Ctx {
             kind,
             topics,
             parts,
             racks,
             members: ms,
+            hash_order,
         })
     }
 
@@ -282,7 +321,7 @@ impl<'a> Ctx<'a> {
         added
     }
 
-    fn run(&self, prefer_rack_aware: bool) -> Result<Outcome, AssignError> {
+    fn run(&self, prefer_rack_aware: bool, general_only: bool) -> Result<Outcome, AssignError> {
         let n = self.members.len();
         if n == 0 {
             return Ok(Outcome {
@@ -292,7 +331,7 @@ impl<'a> Ctx<'a> {
         }
         let owners = self.resolve_owners();
         let rack = RackInfo::new(self, prefer_rack_aware);
-        if owners.all_equal {
+        if owners.all_equal && !general_only {
             let mut b = Constrained::new(self, &rack, owners.owned, owners.multiple);
             b.build()?;
             Ok(Outcome {
@@ -319,7 +358,7 @@ impl<'a> Ctx<'a> {
         let mut owned: Vec<Vec<Tp>> = vec![Vec::new(); n];
         let mut multiple = BTreeSet::new();
         let mut max_generation = DEFAULT_GENERATION;
-        for m in 0..n {
+        for &m in &self.hash_order {
             let topics = &self.members[m].subscription.topics;
             if subscribed.is_empty() {
                 subscribed.extend(topics.iter().map(String::as_str));
@@ -360,6 +399,30 @@ impl<'a> Ctx<'a> {
             max_generation,
         }
     }
+}
+
+/// The order a `java.util.HashMap<String, _>` filled with `keys` (in this order, by `put` on
+/// a default-sized map) iterates in: by bucket (`String.hashCode` spread and masked by the
+/// table size, which starts at 16 and doubles past three quarters full), and within a bucket
+/// in insertion order. Returns indexes into `keys`.
+///
+/// The Java leader keeps subscriptions in such a map, filled in JoinGroup member order, and
+/// where the sticky algorithms walk it the order can decide ties; walking the members the
+/// same way reproduces Java's choices. (A bucket of eight or more keys in a table of 64 or
+/// more would be turned into a tree by Java and iterate differently; that needs dozens of
+/// colliding member ids.)
+pub(crate) fn java_hash_map_order(keys: &[&str]) -> Vec<usize> {
+    let mut cap = 16usize;
+    while keys.len() * 4 > cap * 3 {
+        cap *= 2;
+    }
+    let bucket = |k: &str| {
+        let h = java_string_hash(k) as u32;
+        ((h ^ (h >> 16)) as usize) & (cap - 1)
+    };
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by_key(|&i| bucket(keys[i]));
+    order
 }
 
 struct Owners {
@@ -543,7 +606,7 @@ impl<'c, 'a> Constrained<'c, 'a> {
     }
 
     fn assign_owned(&mut self) {
-        for m in 0..self.owned.len() {
+        for &m in &self.ctx.hash_order {
             let mut owned: Vec<Tp> = Vec::new();
             for &tp in &self.owned[m] {
                 if self.rack.mismatch(m, tp) {
@@ -710,10 +773,80 @@ impl<'c, 'a> Constrained<'c, 'a> {
 #[derive(Default)]
 struct Movements {
     moves: BTreeMap<Tp, (M, M)>,
-    by_topic: BTreeMap<usize, BTreeMap<(M, M), BTreeSet<Tp>>>,
+    by_topic: BTreeMap<usize, BTreeMap<(M, M), JavaHashSet>>,
+    /// `String.hashCode` of each topic name, for [`JavaHashSet`].
+    topic_hash: Vec<i32>,
+}
+
+/// The partitions that moved between one pair of members, kept so that "the first one" is
+/// the one a `java.util.HashSet<TopicPartition>` holding them would iterate first: lowest
+/// bucket (of `TopicPartition.hashCode`, in a table that started at 16 and doubled whenever
+/// more than three quarters full), then earliest inserted.
+#[derive(Default)]
+struct JavaHashSet {
+    /// (partition, insertion number, its hash).
+    items: Vec<(Tp, u64, u32)>,
+    next: u64,
+    /// The table size: Java's never shrinks.
+    cap: usize,
+}
+
+impl JavaHashSet {
+    fn insert(&mut self, tp: Tp, hash: u32) {
+        if self.items.iter().any(|x| x.0 == tp) {
+            return;
+        }
+        self.items.push((tp, self.next, hash));
+        self.next += 1;
+        self.cap = self.cap.max(16);
+        while self.items.len() * 4 > self.cap * 3 {
+            self.cap *= 2;
+        }
+    }
+
+    fn remove(&mut self, tp: &Tp) {
+        self.items.retain(|x| x.0 != *tp);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    fn first(&self) -> Option<Tp> {
+        let mask = self.cap.max(16) - 1;
+        self.items
+            .iter()
+            .min_by_key(|(_, seq, h)| ((((*h) ^ (*h >> 16)) as usize) & mask, *seq))
+            .map(|x| x.0)
+    }
+}
+
+/// Java's `String.hashCode`.
+fn java_string_hash(s: &str) -> i32 {
+    let mut h: i32 = 0;
+    for u in s.encode_utf16() {
+        h = h.wrapping_mul(31).wrapping_add(i32::from(u));
+    }
+    h
 }
 
 impl Movements {
+    fn new(topics: &[&str]) -> Self {
+        Movements {
+            topic_hash: topics.iter().map(|t| java_string_hash(t)).collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Java's `TopicPartition.hashCode`.
+    fn hash(&self, tp: Tp) -> u32 {
+        let h = 31i32
+            .wrapping_add(tp.1)
+            .wrapping_mul(31)
+            .wrapping_add(self.topic_hash[tp.0]);
+        h as u32
+    }
+
     fn remove(&mut self, tp: Tp) -> Option<(M, M)> {
         let pair = self.moves.remove(&tp)?;
         if let Some(topic) = self.by_topic.get_mut(&tp.0) {
@@ -732,12 +865,13 @@ impl Movements {
 
     fn add(&mut self, tp: Tp, pair: (M, M)) {
         self.moves.insert(tp, pair);
+        let h = self.hash(tp);
         self.by_topic
             .entry(tp.0)
             .or_default()
             .entry(pair)
             .or_default()
-            .insert(tp);
+            .insert(tp, h);
     }
 
     fn record(&mut self, tp: Tp, old: M, new: M) {
@@ -759,8 +893,8 @@ impl Movements {
         if let Some(pair) = self.moves.get(&tp) {
             old = pair.0;
         }
-        match topic.get(&(new, old)).and_then(|s| s.iter().next()) {
-            Some(other) => *other,
+        match topic.get(&(new, old)).and_then(JavaHashSet::first) {
+            Some(other) => other,
             None => tp,
         }
     }
@@ -794,11 +928,11 @@ impl<'c, 'a> General<'c, 'a> {
         let n = ctx.members.len();
         let mut topic_consumers = vec![Vec::new(); ctx.topics.len()];
         let mut consumer_topics = vec![Vec::new(); n];
-        for m in 0..n {
+        for (m, mine) in consumer_topics.iter_mut().enumerate() {
             for t in &ctx.members[m].subscription.topics {
                 if let Some(ti) = ctx.topic_index(t) {
-                    if !consumer_topics[m].contains(&ti) {
-                        consumer_topics[m].push(ti);
+                    if !mine.contains(&ti) {
+                        mine.push(ti);
                         topic_consumers[ti].push(m);
                     }
                 }
@@ -828,7 +962,7 @@ impl<'c, 'a> General<'c, 'a> {
             sorted_all,
             sorted: BTreeSet::new(),
             revocation_required: false,
-            movements: Movements::default(),
+            movements: Movements::new(&ctx.topics),
         }
     }
 
@@ -856,7 +990,7 @@ impl<'c, 'a> General<'c, 'a> {
     /// the member that held them most recently.
     fn previous_assignment(&self) -> BTreeMap<Tp, (M, i32)> {
         let mut prev: BTreeMap<Tp, (M, i32)> = BTreeMap::new();
-        for m in 0..self.ctx.members.len() {
+        for &m in &self.ctx.hash_order {
             let data = self.ctx.data(m);
             let generation = match data.generation {
                 Some(g) if g < self.max_generation => g,

@@ -1135,3 +1135,107 @@ fn java_string_order() {
     assert_eq!(java_cmp("\u{ff61}", "\u{10000}"), Ordering::Greater);
     assert_eq!(java_cmp("a", "b"), Ordering::Less);
 }
+
+/// The iteration order of a Java `HashMap` filled with these keys, as printed by
+/// `String.join(",", map.keySet())` on OpenJDK 17.
+#[test]
+fn java_hash_map_order_matches_openjdk() {
+    use super::sticky::java_hash_map_order;
+    let cases: [(&[&str], &str); 3] = [
+        (&["consumer1", "consumer2", "consumer3"], "consumer3,consumer2,consumer1"),
+        (
+            &[
+                "consumer0", "consumer1", "consumer2", "consumer3", "consumer4", "consumer5",
+                "consumer6", "consumer7", "consumer8", "consumer9", "consumer10", "consumer11",
+                "consumer12", "consumer13",
+            ],
+            "consumer12,consumer11,consumer10,consumer9,consumer8,consumer7,consumer6,consumer13,consumer5,consumer4,consumer3,consumer2,consumer1,consumer0",
+        ),
+        (
+            &["c-b9f1", "c-a0e2", "c-ff00", "zeta", "alpha", "\u{e9}t\u{e9}"],
+            "c-a0e2,zeta,c-ff00,alpha,c-b9f1,\u{e9}t\u{e9}",
+        ),
+    ];
+    for (keys, want) in cases {
+        let got: Vec<&str> = java_hash_map_order(keys)
+            .into_iter()
+            .map(|i| keys[i])
+            .collect();
+        assert_eq!(got.join(","), want);
+    }
+}
+
+/// Members and metadata read from wire messages the way the Java leader reads them: v3
+/// subscription fields (owned partitions, generation, rack; empty rack and negative
+/// generation mean none), replica racks looked up in the broker list.
+#[test]
+#[cfg(feature = "metadata")]
+// Built field by field from `Default`, the style docs/design/round2.md asks for.
+#[allow(clippy::field_reassign_with_default)]
+fn members_and_metadata_from_wire_messages() {
+    use crate::consumer::Versioned;
+    use crate::messages::{
+        consumer_protocol_subscription, join_group_response, metadata_response,
+        ConsumerProtocolSubscription, JoinGroupResponse, MetadataResponse,
+    };
+
+    let mut sub = ConsumerProtocolSubscription::default();
+    sub.topics = vec!["orders".into()];
+    let mut owned = consumer_protocol_subscription::TopicPartition::default();
+    owned.topic = "orders".into();
+    owned.partitions = vec![1, 0];
+    sub.owned_partitions = vec![owned];
+    sub.generation_id = 4;
+    sub.rack_id = Some("rack-a".into());
+    let mut other = ConsumerProtocolSubscription::default();
+    other.topics = vec!["orders".into()];
+    other.rack_id = Some("".into());
+    let mut join = JoinGroupResponse::default();
+    for (id, s, inst) in [("m1", sub, Some("i1")), ("m0", other, None)] {
+        let mut m = join_group_response::JoinGroupResponseMember::default();
+        m.member_id = id.into();
+        m.group_instance_id = inst.map(Into::into);
+        m.metadata = Versioned::new(3, s).encode().unwrap();
+        join.members.push(m);
+    }
+    let members = Member::from_join_group(&join).unwrap();
+    assert_eq!(members[0].member_id, "m1");
+    assert_eq!(members[0].group_instance_id.as_deref(), Some("i1"));
+    let s = &members[0].subscription;
+    assert_eq!(s.owned_partitions, vec![tp("orders", 1), tp("orders", 0)]);
+    assert_eq!(s.generation_id, Some(4));
+    assert_eq!(s.rack_id.as_deref(), Some("rack-a"));
+    assert_eq!(members[1].subscription.generation_id, None);
+    assert_eq!(members[1].subscription.rack_id, None);
+
+    let mut md = MetadataResponse::default();
+    for (node, rack) in [(1, Some("rack-a")), (2, None), (3, Some("rack-b"))] {
+        let mut b = metadata_response::MetadataResponseBroker::default();
+        b.node_id = node;
+        b.rack = rack.map(Into::into);
+        md.brokers.push(b);
+    }
+    let mut t = metadata_response::MetadataResponseTopic::default();
+    t.name = Some("orders".into());
+    for (p, replicas) in [(1, vec![2, 3]), (0, vec![1, 2, 9])] {
+        let mut part = metadata_response::MetadataResponsePartition::default();
+        part.partition_index = p;
+        part.replica_nodes = replicas;
+        t.partitions.push(part);
+    }
+    md.topics.push(t);
+    let mut bad = metadata_response::MetadataResponseTopic::default();
+    bad.name = Some("denied".into());
+    bad.error_code = 29;
+    md.topics.push(bad);
+    let cluster = ClusterMetadata::from_metadata_response(&md);
+    assert_eq!(cluster.topics.len(), 1);
+    let parts = &cluster.topics["orders"];
+    assert_eq!(parts[0], PartitionInfo::new(0, ["rack-a"]));
+    assert_eq!(parts[1], PartitionInfo::new(1, ["rack-b"]));
+
+    // m1 (rack-a) gets partition 0 (on rack-a) under rack-aware range; m0 has no rack.
+    let a = RangeAssignor::default().assign(&members, &cluster).unwrap();
+    assert_eq!(a["m1"]["orders"], vec![0]);
+    assert_eq!(a["m0"]["orders"], vec![1]);
+}
