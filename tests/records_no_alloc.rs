@@ -200,5 +200,8 @@ fn zstd_window_of_128_mib_allocates_in_proportion_to_the_output() {
     let (out, _, bytes) =
         counting(|| compression::decompress(Compression::Zstd, &frame, 2, &opts).unwrap());
     assert_eq!(out.len(), 240);
-    assert!(bytes < 1 << 20, "{bytes} bytes allocated for a 240-byte output");
+    assert!(
+        bytes < 1 << 20,
+        "{bytes} bytes allocated for a 240-byte output"
+    );
 }
