@@ -20,6 +20,10 @@
 #[cfg(any(feature = "gzip", feature = "lz4", feature = "zstd"))]
 use std::io::Read;
 
+#[cfg(any(feature = "gzip", feature = "lz4", feature = "zstd"))]
+use bytes::BufMut;
+use bytes::BytesMut;
+
 use super::error::RecordErrorKind;
 use super::{Compression, RecordOptions};
 
@@ -62,29 +66,51 @@ pub fn decompress(
     }
 }
 
+/// Compresses `input` with `codec` into a new buffer (see [`compress_into`]).
+pub fn compress(codec: Compression, input: &[u8], magic: i8) -> Result<Vec<u8>, RecordErrorKind> {
+    let mut out = BytesMut::new();
+    compress_into(codec, input, magic, &mut out)?;
+    Ok(out.to_vec())
+}
+
 /// Compresses `input` with `codec` the way the Java client does (gzip at the default level,
 /// xerial-framed snappy, LZ4 frames with independent 64 KiB blocks — with the broken header
-/// checksum when `magic` is 0 —, zstd at ruzstd's fastest level).
-pub fn compress(codec: Compression, input: &[u8], magic: i8) -> Result<Vec<u8>, RecordErrorKind> {
-    let _ = magic;
+/// checksum when `magic` is 0 —, zstd at ruzstd's fastest level), appending the compressed
+/// bytes to `out`: the encoders stream straight into the caller's buffer.
+#[cfg_attr(not(feature = "lz4"), allow(unused_variables))]
+pub fn compress_into(
+    codec: Compression,
+    input: &[u8],
+    magic: i8,
+    out: &mut BytesMut,
+) -> Result<(), RecordErrorKind> {
     match codec {
-        Compression::None => Ok(input.to_vec()),
+        Compression::None => {
+            out.extend_from_slice(input);
+            Ok(())
+        }
         #[cfg(feature = "gzip")]
         Compression::Gzip => {
             use std::io::Write;
-            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            let mut enc =
+                flate2::write::GzEncoder::new(out.writer(), flate2::Compression::default());
             enc.write_all(input).map_err(|e| encode_failed(codec, e))?;
-            enc.finish().map_err(|e| encode_failed(codec, e))
+            enc.finish().map_err(|e| encode_failed(codec, e))?;
+            Ok(())
         }
         #[cfg(feature = "snappy")]
-        Compression::Snappy => snappy_compress_xerial(input),
+        Compression::Snappy => snappy_compress_xerial(input, out),
         #[cfg(feature = "lz4")]
-        Compression::Lz4 => lz4_compress(input, magic),
+        Compression::Lz4 => lz4_compress(input, magic, out),
         #[cfg(feature = "zstd")]
-        Compression::Zstd => Ok(ruzstd::encoding::compress_to_vec(
-            input,
-            ruzstd::encoding::CompressionLevel::Fastest,
-        )),
+        Compression::Zstd => {
+            ruzstd::encoding::compress(
+                input,
+                out.writer(),
+                ruzstd::encoding::CompressionLevel::Fastest,
+            );
+            Ok(())
+        }
         #[allow(unreachable_patterns)]
         other => Err(RecordErrorKind::CodecDisabled(other)),
     }
@@ -198,23 +224,26 @@ fn snappy_raw_append(
 }
 
 #[cfg(feature = "snappy")]
-fn snappy_compress_xerial(input: &[u8]) -> Result<Vec<u8>, RecordErrorKind> {
+fn snappy_compress_xerial(input: &[u8], out: &mut BytesMut) -> Result<(), RecordErrorKind> {
     let codec = Compression::Snappy;
-    let mut out =
-        Vec::with_capacity(16 + snap::raw::max_compress_len(input.len().min(XERIAL_BLOCK)));
+    out.reserve(16 + snap::raw::max_compress_len(input.len().min(XERIAL_BLOCK)));
     out.extend_from_slice(&XERIAL_MAGIC);
     out.extend_from_slice(&1i32.to_be_bytes());
     out.extend_from_slice(&1i32.to_be_bytes());
     let mut enc = snap::raw::Encoder::new();
     for chunk in input.chunks(XERIAL_BLOCK) {
+        // Each block: its compressed length, then the block, compressed in place.
+        let len_at = out.len();
+        let room = snap::raw::max_compress_len(chunk.len());
+        out.resize(len_at + 4 + room, 0);
         let packed = enc
-            .compress_vec(chunk)
+            .compress(chunk, &mut out[len_at + 4..])
             .map_err(|e| encode_failed(codec, e))?;
-        let len = i32::try_from(packed.len()).map_err(|e| encode_failed(codec, e))?;
-        out.extend_from_slice(&len.to_be_bytes());
-        out.extend_from_slice(&packed);
+        let len = i32::try_from(packed).map_err(|e| encode_failed(codec, e))?;
+        out[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());
+        out.truncate(len_at + 4 + packed);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Compresses `input` as one raw snappy block (no framing), as some non-Java clients write.
@@ -308,22 +337,24 @@ fn lz4_decompress(input: &[u8], magic: i8, limit: usize) -> Result<Vec<u8>, Reco
 }
 
 #[cfg(feature = "lz4")]
-fn lz4_compress(input: &[u8], magic: i8) -> Result<Vec<u8>, RecordErrorKind> {
+fn lz4_compress(input: &[u8], magic: i8, out: &mut BytesMut) -> Result<(), RecordErrorKind> {
     use std::io::Write;
     let codec = Compression::Lz4;
     let info = lz4_flex::frame::FrameInfo::new()
         .block_size(lz4_flex::frame::BlockSize::Max64KB)
         .block_mode(lz4_flex::frame::BlockMode::Independent);
-    let mut enc = lz4_flex::frame::FrameEncoder::with_frame_info(info, Vec::new());
+    let start = out.len();
+    let mut enc = lz4_flex::frame::FrameEncoder::with_frame_info(info, out.writer());
     enc.write_all(input).map_err(|e| encode_failed(codec, e))?;
-    let mut out = enc.finish().map_err(|e| encode_failed(codec, e))?;
+    enc.finish().map_err(|e| encode_failed(codec, e))?;
     if magic == 0 {
-        if let Some(n) = lz4_descriptor_len(&out) {
+        let frame = &mut out[start..];
+        if let Some(n) = lz4_descriptor_len(frame) {
             // Magic-0 readers (Kafka < 0.10) expect the checksum over the magic number too.
-            out[4 + n] = (xxh32(&out[..4 + n], 0) >> 8) as u8;
+            frame[4 + n] = (xxh32(&frame[..4 + n], 0) >> 8) as u8;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// xxHash32, for the LZ4 frame header checksum.

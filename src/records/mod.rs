@@ -82,7 +82,7 @@ pub use batch::{
     BatchAttributes, BatchHeader, RecordBatch, RecordsPayload, BATCH_HEADER_LEN, CRC_START,
     LOG_OVERHEAD, MIN_BATCH_LENGTH,
 };
-pub use builder::{LegacyMessageSetBuilder, NewRecord, RecordBatchBuilder};
+pub use builder::{BatchWriter, LegacyMessageSetBuilder, NewRecord, RecordBatchBuilder};
 pub use control::{
     read_committed, AbortedTransaction, ControlRecord, ControlRecordType, ReadCommitted,
 };
