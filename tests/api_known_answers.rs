@@ -23,6 +23,7 @@ struct Kat {
     header_version: i16,
     correlation_id: i32,
     frame: Bytes,
+    #[cfg_attr(not(feature = "serde"), allow(dead_code))]
     value: Value,
 }
 
@@ -141,7 +142,10 @@ fn every_api_has_known_answers_at_its_oldest_and_newest_version() {
 #[test]
 fn known_answer_frames_decode_typed_and_round_trip() {
     let kats = load();
-    let (mut typed, mut raw, mut values) = (0, 0, 0);
+    let (mut typed, mut raw) = (0, 0);
+    // Value checks need the serde feature; counted so the summary says how many ran.
+    #[allow(unused_mut)]
+    let mut values = 0;
     for k in &kats {
         let what = format!("{} v{} ({} bytes)", k.name, k.version, k.frame.len());
         let want_typed = family_enabled(&family_of(&k.name));
@@ -220,7 +224,6 @@ fn known_answer_frames_decode_typed_and_round_trip() {
     if cfg!(feature = "all-apis") {
         assert_eq!(raw, 0, "every API is typed with all-apis");
     }
-    let _ = values;
 }
 
 #[test]

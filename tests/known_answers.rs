@@ -176,11 +176,17 @@ fn request_header_versions() {
     assert_eq!(f.header.client_id, None);
     assert!(matches!(f.body, RequestBody::Heartbeat(_)));
     assert_eq!(f.encode().unwrap(), v4);
-    // ControlledShutdown v0 → header v0: no client id at all. Not decoded here: raw body.
+    // ControlledShutdown v0 → header v0: no client id at all. Its body (broker id 1) is typed
+    // with the `broker-internal` family, raw without it.
     let cs = h("0000000c 0007 0000 00000003 00000001");
     let f = decode_request(cs.clone()).unwrap();
     assert_eq!(f.header_version, 0);
-    // Raw unless the broker-internal family (which has ControlledShutdown) is compiled in.
+    // Typed when the broker-internal family (which has ControlledShutdown) is compiled in.
+    #[cfg(feature = "broker-internal")]
+    match &f.body {
+        RequestBody::ControlledShutdown(b) => assert_eq!(b.broker_id, 1),
+        other => panic!("{other:?}"),
+    }
     #[cfg(not(feature = "broker-internal"))]
     assert_eq!(f.body, RequestBody::Raw(h("00000001")));
     assert_eq!(f.encode().unwrap(), cs);

@@ -829,3 +829,74 @@ pub fn api_table(schemas_dir: &Path) -> Result<String, String> {
     }
     Ok(t)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Schema {
+        Schema::parse(text).unwrap()
+    }
+
+    #[test]
+    fn merge_keeps_dropped_versions_and_their_fields() {
+        // Ours: v0-2, with a field only v0 had and a field that became ignorable-absent.
+        let mine = parse(
+            "request XRequest key=99 versions=0-2 flexible=2+ family=admin\n\
+             \x20 Old int32 0\n\
+             \x20 Name string 0+\n\
+             \x20 Extra int16 1+ ignorable\n",
+        );
+        // Upstream dropped v0 and added v3.
+        let up = parse(
+            "request XRequest key=99 versions=1-3 flexible=2+ family=\n\
+             \x20 Name string 0+\n\
+             \x20 Extra int16 1+\n\
+             \x20 New bool 3+\n",
+        );
+        let m = merge(&mine, up).unwrap();
+        assert_eq!(m.versions.render(), "0-3");
+        assert_eq!(m.family, "admin");
+        let names: Vec<&str> = m.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["Old", "Name", "Extra", "New"]);
+        assert_eq!(m.fields[0].versions.render(), "0");
+        // Absent from the kept v0, so ours stays ignorable there.
+        assert!(m.fields[2].ignorable);
+        assert!(!m.fields[3].ignorable);
+    }
+
+    #[test]
+    fn merge_refuses_an_older_release_and_type_changes() {
+        let mine = parse(
+            "request XRequest key=99 versions=0-3 flexible=none family=admin\n  A int32 0+\n",
+        );
+        let older =
+            parse("request XRequest key=99 versions=1-2 flexible=none family=\n  A int32 0+\n");
+        assert!(merge(&mine, older).unwrap_err().contains("oldest first"));
+        let retyped =
+            parse("request XRequest key=99 versions=1-3 flexible=none family=\n  A int64 0+\n");
+        assert!(merge(&mine, retyped).unwrap_err().contains("type"));
+    }
+
+    #[test]
+    fn flatten_sees_layout_differences() {
+        let a = parse("request XRequest key=99 versions=0-1 flexible=1+ family=admin\n  A int32 0+\n  B string 1+ nullable=1+\n");
+        let b = parse("request XRequest key=99 versions=0-1 flexible=1+ family=admin\n  A int32 0+\n  B string 1+\n");
+        assert_eq!(flatten(&a, 0), flatten(&b, 0));
+        assert_ne!(flatten(&a, 1), flatten(&b, 1));
+    }
+
+    #[test]
+    fn verify_fails_without_reference_folders() {
+        let dir = std::env::temp_dir().join("kafka-codec-verify-missing");
+        let err = verify(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../schemas")
+                .as_path(),
+            &[dir.join("nope")],
+            &dir.join("apis.md"),
+        )
+        .unwrap_err();
+        assert!(err.contains("missing"), "{err}");
+    }
+}

@@ -10,6 +10,7 @@ use crate::support::*;
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum RequestBody {
     /// ProduceRequest (API key 0).
     #[cfg(feature = "produce")]
@@ -1318,6 +1319,7 @@ impl RequestBody {
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum ResponseBody {
     /// ProduceResponse (API key 0).
     #[cfg(feature = "produce")]
