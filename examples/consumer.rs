@@ -65,11 +65,9 @@ impl Conn {
         // in v0 — which the frame decoder reads as such — or, like librdkafka's mock, in a shape
         // that still carries the error code first; either way, retry at the version it lists
         // for ApiVersions, or v0.
-        let req = ApiVersionsRequest {
-            client_software_name: "kafka-codec-example".into(),
-            client_software_version: env!("CARGO_PKG_VERSION").into(),
-            ..Default::default()
-        };
+        let req = ApiVersionsRequest::default()
+            .with_client_software_name("kafka-codec-example".into())
+            .with_client_software_version(env!("CARGO_PKG_VERSION").into());
         let mut version = 3;
         let av = loop {
             let payload = c.send(&req, version)?;
@@ -271,14 +269,13 @@ fn run() -> Result<()> {
     let mut boot = Conn::open(&args.bootstrap, &args.caps)?;
 
     // Metadata: partitions, leaders, brokers, topic id.
-    let (md, _) = boot.call(&MetadataRequest {
-        topics: Some(vec![metadata_request::MetadataRequestTopic {
-            name: Some(args.topic.as_str().into()),
-            ..Default::default()
-        }]),
-        allow_auto_topic_creation: false,
-        ..Default::default()
-    })?;
+    let (md, _) = boot.call(
+        &MetadataRequest::default()
+            .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
+            )
+            .with_name(Some(args.topic.as_str().into()))]))
+            .with_allow_auto_topic_creation(false),
+    )?;
     let brokers: HashMap<i32, String> = md
         .brokers
         .iter()
@@ -301,19 +298,17 @@ fn run() -> Result<()> {
     // FindCoordinator for the group.
     let v = boot.version::<FindCoordinatorRequest>()?;
     let (fc, _) = boot.call_at(
-        &FindCoordinatorRequest {
-            key: if v < 4 {
+        &FindCoordinatorRequest::default()
+            .with_key(if v < 4 {
                 args.group.as_str().into()
             } else {
                 Default::default()
-            },
-            coordinator_keys: if v >= 4 {
+            })
+            .with_coordinator_keys(if v >= 4 {
                 vec![args.group.as_str().into()]
             } else {
                 vec![]
-            },
-            ..Default::default()
-        },
+            }),
         v,
     )?;
     let coordinator = if v >= 4 {
@@ -329,10 +324,7 @@ fn run() -> Result<()> {
     // JoinGroup + SyncGroup, retried on the errors that mean "try again".
     let subscription = Versioned::new(
         3,
-        ConsumerProtocolSubscription {
-            topics: vec![args.topic.as_str().into()],
-            ..Default::default()
-        },
+        ConsumerProtocolSubscription::default().with_topics(vec![args.topic.as_str().into()]),
     )
     .encode()?;
     let mut member_id = String::new();
@@ -340,19 +332,18 @@ fn run() -> Result<()> {
         if Instant::now() > deadline {
             return Err("timed out joining the group".into());
         }
-        let (join, _) = coord.call(&JoinGroupRequest {
-            group_id: args.group.as_str().into(),
-            session_timeout_ms: 30_000,
-            rebalance_timeout_ms: 30_000,
-            member_id: member_id.as_str().into(),
-            protocol_type: "consumer".into(),
-            protocols: vec![join_group_request::JoinGroupRequestProtocol {
-                name: args.assignor.as_str().into(),
-                metadata: subscription.clone(),
-                ..Default::default()
-            }],
-            ..Default::default()
-        })?;
+        let (join, _) = coord.call(
+            &JoinGroupRequest::default()
+                .with_group_id(args.group.as_str().into())
+                .with_session_timeout_ms(30_000)
+                .with_rebalance_timeout_ms(30_000)
+                .with_member_id(member_id.as_str().into())
+                .with_protocol_type("consumer".into())
+                .with_protocols(vec![join_group_request::JoinGroupRequestProtocol::default(
+                )
+                .with_name(args.assignor.as_str().into())
+                .with_metadata(subscription.clone())]),
+        )?;
         match ErrorCode(join.error_code) {
             ErrorCode::MEMBER_ID_REQUIRED => {
                 member_id = join.member_id.to_string();
@@ -377,30 +368,27 @@ fn run() -> Result<()> {
                 );
             }
             for (m, parts) in range_assign(&members, &all_partitions) {
-                let a = ConsumerProtocolAssignment {
-                    assigned_partitions: vec![consumer_protocol_assignment::TopicPartition {
-                        topic: args.topic.as_str().into(),
-                        partitions: parts,
-                        ..Default::default()
-                    }],
-                    ..Default::default()
-                };
-                assignments.push(sync_group_request::SyncGroupRequestAssignment {
-                    member_id: m.into(),
-                    assignment: Versioned::new(3, a).encode()?,
-                    ..Default::default()
-                });
+                let a = ConsumerProtocolAssignment::default().with_assigned_partitions(vec![
+                    consumer_protocol_assignment::TopicPartition::default()
+                        .with_topic(args.topic.as_str().into())
+                        .with_partitions(parts),
+                ]);
+                assignments.push(
+                    sync_group_request::SyncGroupRequestAssignment::default()
+                        .with_member_id(m.into())
+                        .with_assignment(Versioned::new(3, a).encode()?),
+                );
             }
         }
-        let (sync, _) = coord.call(&SyncGroupRequest {
-            group_id: args.group.as_str().into(),
-            generation_id: join.generation_id,
-            member_id: member_id.as_str().into(),
-            protocol_type: Some("consumer".into()),
-            protocol_name: join.protocol_name.clone(),
-            assignments,
-            ..Default::default()
-        })?;
+        let (sync, _) = coord.call(
+            &SyncGroupRequest::default()
+                .with_group_id(args.group.as_str().into())
+                .with_generation_id(join.generation_id)
+                .with_member_id(member_id.as_str().into())
+                .with_protocol_type(Some("consumer".into()))
+                .with_protocol_name(join.protocol_name.clone())
+                .with_assignments(assignments),
+        )?;
         match ErrorCode(sync.error_code) {
             ErrorCode::REBALANCE_IN_PROGRESS => continue,
             code => check(code.0, "SyncGroup")?,
@@ -422,19 +410,16 @@ fn run() -> Result<()> {
     let mut position: BTreeMap<i32, i64> = BTreeMap::new();
     if v >= 8 {
         let (of, _) = coord.call_at(
-            &OffsetFetchRequest {
-                groups: vec![offset_fetch_request::OffsetFetchRequestGroup {
-                    group_id: args.group.as_str().into(),
-                    topics: Some(vec![offset_fetch_request::OffsetFetchRequestTopics {
-                        name: args.topic.as_str().into(),
-                        topic_id,
-                        partition_indexes: assigned.clone(),
-                        ..Default::default()
-                    }]),
-                    ..Default::default()
-                }],
-                ..Default::default()
-            },
+            &OffsetFetchRequest::default().with_groups(vec![
+                offset_fetch_request::OffsetFetchRequestGroup::default()
+                    .with_group_id(args.group.as_str().into())
+                    .with_topics(Some(vec![
+                        offset_fetch_request::OffsetFetchRequestTopics::default()
+                            .with_name(args.topic.as_str().into())
+                            .with_topic_id(topic_id)
+                            .with_partition_indexes(assigned.clone()),
+                    ])),
+            ]),
             v,
         )?;
         for g in &of.groups {
@@ -449,15 +434,13 @@ fn run() -> Result<()> {
         }
     } else {
         let (of, _) = coord.call_at(
-            &OffsetFetchRequest {
-                group_id: args.group.as_str().into(),
-                topics: Some(vec![offset_fetch_request::OffsetFetchRequestTopic {
-                    name: args.topic.as_str().into(),
-                    partition_indexes: assigned.clone(),
-                    ..Default::default()
-                }]),
-                ..Default::default()
-            },
+            &OffsetFetchRequest::default()
+                .with_group_id(args.group.as_str().into())
+                .with_topics(Some(vec![
+                    offset_fetch_request::OffsetFetchRequestTopic::default()
+                        .with_name(args.topic.as_str().into())
+                        .with_partition_indexes(assigned.clone()),
+                ])),
             v,
         )?;
         check(of.error_code, "OffsetFetch")?;
@@ -507,32 +490,30 @@ fn run() -> Result<()> {
                 }
             };
             let v = conn.version::<FetchRequest>()?;
-            let req = FetchRequest {
-                replica_id: -1,
-                max_wait_ms: 200, // fetch.max.wait.ms
-                min_bytes: 1,     // fetch.min.bytes
-                max_bytes: 52_428_800,
-                session_epoch: -1, // no fetch session: a full fetch every time
-                topics: vec![fetch_request::FetchTopic {
-                    topic: if v < 13 {
+            let req = FetchRequest::default()
+                .with_replica_id(-1)
+                .with_max_wait_ms(200)
+                .with_min_bytes(1)
+                .with_max_bytes(52_428_800)
+                .with_session_epoch(-1)
+                .with_topics(vec![fetch_request::FetchTopic::default()
+                    .with_topic(if v < 13 {
                         args.topic.as_str().into()
                     } else {
                         Default::default()
-                    },
-                    topic_id: if v >= 13 { topic_id } else { Uuid::NIL },
-                    partitions: parts
-                        .iter()
-                        .map(|p| fetch_request::FetchPartition {
-                            partition: *p,
-                            fetch_offset: position[p],
-                            partition_max_bytes: 1_048_576, // max.partition.fetch.bytes
-                            ..Default::default()
-                        })
-                        .collect(),
-                    ..Default::default()
-                }],
-                ..Default::default()
-            };
+                    })
+                    .with_topic_id(if v >= 13 { topic_id } else { Uuid::NIL })
+                    .with_partitions(
+                        parts
+                            .iter()
+                            .map(|p| {
+                                fetch_request::FetchPartition::default()
+                                    .with_partition(*p)
+                                    .with_fetch_offset(position[p])
+                                    .with_partition_max_bytes(1_048_576)
+                            })
+                            .collect(),
+                    )]);
             let (resp, _) = conn.call_at(&req, v)?;
             check(resp.error_code, "Fetch")?;
             for (_topic, p) in resp.partitions() {
@@ -573,12 +554,12 @@ fn run() -> Result<()> {
             }
         }
         // Heartbeat between polls, as a consumer's background thread would.
-        let (hb, _) = coord.call(&HeartbeatRequest {
-            group_id: args.group.as_str().into(),
-            generation_id: generation,
-            member_id: member_id.as_str().into(),
-            ..Default::default()
-        })?;
+        let (hb, _) = coord.call(
+            &HeartbeatRequest::default()
+                .with_group_id(args.group.as_str().into())
+                .with_generation_id(generation)
+                .with_member_id(member_id.as_str().into()),
+        )?;
         check(hb.error_code, "Heartbeat")?;
         let caught_up = assigned
             .iter()
@@ -591,32 +572,30 @@ fn run() -> Result<()> {
     // Commit the positions (the next offsets to consume).
     let v = coord.version::<OffsetCommitRequest>()?;
     let (oc, _) = coord.call_at(
-        &OffsetCommitRequest {
-            group_id: args.group.as_str().into(),
-            generation_id_or_member_epoch: generation,
-            member_id: member_id.as_str().into(),
-            topics: vec![offset_commit_request::OffsetCommitRequestTopic {
-                name: if v < 10 {
-                    args.topic.as_str().into()
-                } else {
-                    Default::default()
-                },
-                topic_id: if v >= 10 { topic_id } else { Uuid::NIL },
-                partitions: position
-                    .iter()
-                    .map(
-                        |(p, o)| offset_commit_request::OffsetCommitRequestPartition {
-                            partition_index: *p,
-                            committed_offset: *o,
-                            committed_metadata: Some("".into()),
-                            ..Default::default()
-                        },
-                    )
-                    .collect(),
-                ..Default::default()
-            }],
-            ..Default::default()
-        },
+        &OffsetCommitRequest::default()
+            .with_group_id(args.group.as_str().into())
+            .with_generation_id_or_member_epoch(generation)
+            .with_member_id(member_id.as_str().into())
+            .with_topics(vec![
+                offset_commit_request::OffsetCommitRequestTopic::default()
+                    .with_name(if v < 10 {
+                        args.topic.as_str().into()
+                    } else {
+                        Default::default()
+                    })
+                    .with_topic_id(if v >= 10 { topic_id } else { Uuid::NIL })
+                    .with_partitions(
+                        position
+                            .iter()
+                            .map(|(p, o)| {
+                                offset_commit_request::OffsetCommitRequestPartition::default()
+                                    .with_partition_index(*p)
+                                    .with_committed_offset(*o)
+                                    .with_committed_metadata(Some("".into()))
+                            })
+                            .collect(),
+                    ),
+            ]),
         v,
     )?;
     for t in &oc.topics {
@@ -650,23 +629,19 @@ fn run() -> Result<()> {
     // timeout.
     let v = coord.version::<LeaveGroupRequest>()?;
     let (lg, _) = coord.call_at(
-        &LeaveGroupRequest {
-            group_id: args.group.as_str().into(),
-            member_id: if v < 3 {
+        &LeaveGroupRequest::default()
+            .with_group_id(args.group.as_str().into())
+            .with_member_id(if v < 3 {
                 member_id.as_str().into()
             } else {
                 Default::default()
-            },
-            members: if v >= 3 {
-                vec![leave_group_request::MemberIdentity {
-                    member_id: member_id.as_str().into(),
-                    ..Default::default()
-                }]
+            })
+            .with_members(if v >= 3 {
+                vec![leave_group_request::MemberIdentity::default()
+                    .with_member_id(member_id.as_str().into())]
             } else {
                 vec![]
-            },
-            ..Default::default()
-        },
+            }),
         v,
     )?;
     check(lg.error_code, "LeaveGroup")?;
@@ -681,22 +656,22 @@ fn list_offsets(
     partitions: &[i32],
     timestamp: i64,
 ) -> Result<BTreeMap<i32, i64>> {
-    let (resp, v) = conn.call(&ListOffsetsRequest {
-        replica_id: -1,
-        topics: vec![list_offsets_request::ListOffsetsTopic {
-            name: topic.into(),
-            partitions: partitions
-                .iter()
-                .map(|p| list_offsets_request::ListOffsetsPartition {
-                    partition_index: *p,
-                    timestamp,
-                    ..Default::default()
-                })
-                .collect(),
-            ..Default::default()
-        }],
-        ..Default::default()
-    })?;
+    let (resp, v) = conn.call(
+        &ListOffsetsRequest::default()
+            .with_replica_id(-1)
+            .with_topics(vec![list_offsets_request::ListOffsetsTopic::default()
+                .with_name(topic.into())
+                .with_partitions(
+                    partitions
+                        .iter()
+                        .map(|p| {
+                            list_offsets_request::ListOffsetsPartition::default()
+                                .with_partition_index(*p)
+                                .with_timestamp(timestamp)
+                        })
+                        .collect(),
+                )]),
+    )?;
     if std::env::var_os("CONSUMER_TRACE").is_some() {
         eprintln!("ListOffsets v{v} at {timestamp}: {resp:?}");
     }

@@ -156,23 +156,18 @@ fn response_selector(key: ApiKey) -> Option<(u8, i16)> {
 }
 
 fn request_header(key: ApiKey, version: i16) -> Vec<u8> {
-    let h = RequestHeader {
-        request_api_key: key.0,
-        request_api_version: version,
-        correlation_id: 1,
-        client_id: Some("seeds".into()),
-        ..Default::default()
-    };
+    let h = RequestHeader::default()
+        .with_request_api_key(key.0)
+        .with_request_api_version(version)
+        .with_correlation_id(1)
+        .with_client_id(Some("seeds".into()));
     h.to_bytes(key.request_header_version(version))
         .expect("header")
         .to_vec()
 }
 
 fn response_header(key: ApiKey, version: i16) -> Vec<u8> {
-    let h = ResponseHeader {
-        correlation_id: 1,
-        ..Default::default()
-    };
+    let h = ResponseHeader::default().with_correlation_id(1);
     h.to_bytes(key.response_header_version(version))
         .expect("header")
         .to_vec()
@@ -282,27 +277,24 @@ fn records_in_messages(s: &mut Seeds, fields: &[Vec<u8>]) {
         let partitions = fields
             .iter()
             .enumerate()
-            .map(|(i, f)| fetch_response::PartitionData {
-                partition_index: i as i32,
-                high_watermark: 100,
-                aborted_transactions: Some(vec![fetch_response::AbortedTransaction {
-                    producer_id: 7,
-                    first_offset: 0,
-                    ..Default::default()
-                }]),
-                records: Some(Bytes::copy_from_slice(f)),
-                ..Default::default()
+            .map(|(i, f)| {
+                fetch_response::PartitionData::default()
+                    .with_partition_index(i as i32)
+                    .with_high_watermark(100)
+                    .with_aborted_transactions(Some(vec![
+                        fetch_response::AbortedTransaction::default()
+                            .with_producer_id(7)
+                            .with_first_offset(0),
+                    ]))
+                    .with_records(Some(Bytes::copy_from_slice(f)))
             })
             .collect();
-        let mut m = FetchResponse {
-            responses: vec![fetch_response::FetchableTopicResponse {
-                topic: "orders".into(),
-                topic_id: kafka_codec::Uuid::from_bytes([7; 16]),
-                partitions,
-                ..Default::default()
-            }],
-            ..Default::default()
-        };
+        let mut m = FetchResponse::default().with_responses(vec![
+            fetch_response::FetchableTopicResponse::default()
+                .with_topic("orders".into())
+                .with_topic_id(kafka_codec::Uuid::from_bytes([7; 16]))
+                .with_partitions(partitions),
+        ]);
         m.conform(version);
         let Ok(body) = m.to_bytes(version) else {
             continue;
@@ -318,24 +310,22 @@ fn records_in_messages(s: &mut Seeds, fields: &[Vec<u8>]) {
         }
     }
     for version in ProduceRequest::MIN_VERSION..=ProduceRequest::MAX_VERSION {
-        let mut m = ProduceRequest {
-            acks: -1,
-            timeout_ms: 30_000,
-            topic_data: vec![produce_request::TopicProduceData {
-                name: "orders".into(),
-                partition_data: fields
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| produce_request::PartitionProduceData {
-                        index: i as i32,
-                        records: Some(Bytes::copy_from_slice(f)),
-                        ..Default::default()
-                    })
-                    .collect(),
-                ..Default::default()
-            }],
-            ..Default::default()
-        };
+        let mut m = ProduceRequest::default()
+            .with_acks(-1)
+            .with_timeout_ms(30_000)
+            .with_topic_data(vec![produce_request::TopicProduceData::default()
+                .with_name("orders".into())
+                .with_partition_data(
+                    fields
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| {
+                            produce_request::PartitionProduceData::default()
+                                .with_index(i as i32)
+                                .with_records(Some(Bytes::copy_from_slice(f)))
+                        })
+                        .collect(),
+                )]);
         m.conform(version);
         if let Ok(body) = m.to_bytes(version) {
             s.add(

@@ -22,21 +22,15 @@ fn scratch(name: &str) -> PathBuf {
 
 /// A Fetch v12 exchange with two records, written as a request and a response file.
 fn write_fetch_pair(dir: &Path, stem: &str) -> (PathBuf, PathBuf) {
-    let req = FetchRequest {
-        max_wait_ms: 500,
-        min_bytes: 1,
-        topics: vec![fetch_request::FetchTopic {
-            topic: "orders".into(),
-            partitions: vec![fetch_request::FetchPartition {
-                partition: 0,
-                fetch_offset: 0,
-                partition_max_bytes: 1 << 20,
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-        ..Default::default()
-    };
+    let req = FetchRequest::default()
+        .with_max_wait_ms(500)
+        .with_min_bytes(1)
+        .with_topics(vec![fetch_request::FetchTopic::default()
+            .with_topic("orders".into())
+            .with_partitions(vec![fetch_request::FetchPartition::default()
+                .with_partition(0)
+                .with_fetch_offset(0)
+                .with_partition_max_bytes(1 << 20)])]);
     let mut b = RecordBatchBuilder::new(0);
     b.push(
         NewRecord::new(1000)
@@ -46,23 +40,15 @@ fn write_fetch_pair(dir: &Path, stem: &str) -> (PathBuf, PathBuf) {
             .header(b"h", b"2"),
     );
     b.push(NewRecord::new(1001).value(b"w"));
-    let resp = FetchResponse {
-        responses: vec![fetch_response::FetchableTopicResponse {
-            topic: "orders".into(),
-            partitions: vec![fetch_response::PartitionData {
-                partition_index: 0,
-                high_watermark: 2,
-                records: Some(b.build().unwrap()),
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-        ..Default::default()
-    };
-    let header = ResponseHeader {
-        correlation_id: 4,
-        ..Default::default()
-    };
+    let resp = FetchResponse::default().with_responses(vec![
+        fetch_response::FetchableTopicResponse::default()
+            .with_topic("orders".into())
+            .with_partitions(vec![fetch_response::PartitionData::default()
+                .with_partition_index(0)
+                .with_high_watermark(2)
+                .with_records(Some(b.build().unwrap()))]),
+    ]);
+    let header = ResponseHeader::default().with_correlation_id(4);
     let r = dir.join(format!("{stem}.req.bin"));
     let s = dir.join(format!("{stem}.resp.bin"));
     std::fs::write(&r, encode_request_message(&req, 12, 4, Some("c")).unwrap()).unwrap();
@@ -162,10 +148,7 @@ fn payload_decodes_consumer_protocol_and_offsets_records() {
     let d = scratch("payload");
     let sub = Versioned::new(
         1,
-        ConsumerProtocolSubscription {
-            topics: vec!["orders".into()],
-            ..Default::default()
-        },
+        ConsumerProtocolSubscription::default().with_topics(vec!["orders".into()]),
     );
     let f = d.join("sub.bin");
     std::fs::write(&f, sub.encode().unwrap()).unwrap();

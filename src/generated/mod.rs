@@ -6,6 +6,8 @@ pub mod api_keys;
 pub mod api_versions_request;
 pub mod api_versions_response;
 pub mod bodies;
+#[cfg(any(test, feature = "arbitrary"))]
+mod conform;
 #[cfg(feature = "group")]
 pub mod consumer_group_describe_request;
 #[cfg(feature = "group")]
