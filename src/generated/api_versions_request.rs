@@ -99,8 +99,6 @@ impl ApiVersionsRequest {
                 true,
             )
             .map_err(|e| e.at("ClientSoftwareName"))?;
-        }
-        if version >= 3 {
             put_opt_str(
                 buf,
                 unless_null(
@@ -128,8 +126,6 @@ impl ApiVersionsRequest {
                 ),
                 true,
             );
-        }
-        if version >= 3 {
             n += opt_str_len(
                 unless_null(
                     &self.client_software_version,

@@ -299,8 +299,6 @@ impl FetchRequest {
         }
         if version >= 7 {
             buf.put_i32(self.session_id);
-        }
-        if version >= 7 {
             buf.put_i32(self.session_epoch);
         }
         put_opt_array(
@@ -380,10 +378,7 @@ impl FetchRequest {
             n += 1;
         }
         if version >= 7 {
-            n += 4;
-        }
-        if version >= 7 {
-            n += 4;
+            n += 8;
         }
         n += opt_array_len(
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),

@@ -159,8 +159,6 @@ impl FetchResponse {
         }
         if version >= 7 {
             buf.put_i16(self.error_code);
-        }
-        if version >= 7 {
             buf.put_i32(self.session_id);
         } else if self.session_id != 0 {
             return Err(not_in_version().at("SessionId"));
@@ -225,10 +223,7 @@ impl FetchResponse {
             n += 4;
         }
         if version >= 7 {
-            n += 2;
-        }
-        if version >= 7 {
-            n += 4;
+            n += 6;
         }
         n += opt_array_len(
             unless_null(&self.responses, self.wire.has_null(Self::NULL_RESPONSES))

@@ -250,16 +250,11 @@ impl FindCoordinatorResponse {
             n += opt_str_len(self.error_message.as_ref(), flexible);
         }
         if version <= 3 {
-            n += 4;
-        }
-        if version <= 3 {
+            n += 8;
             n += opt_str_len(
                 unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
                 flexible,
             );
-        }
-        if version <= 3 {
-            n += 4;
         }
         if version >= 4 {
             n += opt_array_len(

@@ -146,13 +146,10 @@ impl JoinGroupResponse {
         } else {
             None
         };
-        let protocol_name = {
-            let protocol_name = read_str(r, flexible).map_err(|e| e.at("ProtocolName"))?;
-            if protocol_name.is_none() && version <= 6 {
-                nulls |= Self::NULL_PROTOCOL_NAME;
-            }
-            protocol_name
-        };
+        let protocol_name = read_str(r, flexible).map_err(|e| e.at("ProtocolName"))?;
+        if protocol_name.is_none() && version <= 6 {
+            nulls |= Self::NULL_PROTOCOL_NAME;
+        }
         let leader = match read_str(r, flexible).map_err(|e| e.at("Leader"))? {
             Some(v) => v,
             None => {

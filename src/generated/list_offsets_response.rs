@@ -352,10 +352,7 @@ impl Encode for ListOffsetsPartitionResponse {
             );
         }
         if version >= 1 {
-            n += 8;
-        }
-        if version >= 1 {
-            n += 8;
+            n += 16;
         }
         if version >= 4 {
             n += 4;

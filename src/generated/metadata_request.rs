@@ -81,14 +81,11 @@ impl MetadataRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
         let mut nulls = 0u64;
-        let topics = {
-            let topics = read_array(r, flexible, 2, |r| MetadataRequestTopic::decode(r, version))
-                .map_err(|e| e.at("Topics"))?;
-            if topics.is_none() && version <= 0 {
-                nulls |= Self::NULL_TOPICS;
-            }
-            topics
-        };
+        let topics = read_array(r, flexible, 2, |r| MetadataRequestTopic::decode(r, version))
+            .map_err(|e| e.at("Topics"))?;
+        if topics.is_none() && version <= 0 {
+            nulls |= Self::NULL_TOPICS;
+        }
         let allow_auto_topic_creation = if version >= 4 {
             r.bool().map_err(|e| e.at("AllowAutoTopicCreation"))?
         } else {
@@ -271,13 +268,10 @@ impl Decode for MetadataRequestTopic {
         } else {
             Uuid::NIL
         };
-        let name = {
-            let name = read_str(r, flexible).map_err(|e| e.at("Name"))?;
-            if name.is_none() && version <= 9 {
-                nulls |= Self::NULL_NAME;
-            }
-            name
-        };
+        let name = read_str(r, flexible).map_err(|e| e.at("Name"))?;
+        if name.is_none() && version <= 9 {
+            nulls |= Self::NULL_NAME;
+        }
         let unknown = if version >= 9 {
             read_unknown_tags(r)?
         } else {

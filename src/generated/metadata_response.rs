@@ -778,13 +778,10 @@ impl Decode for MetadataResponseTopic {
         let flexible = version >= 9;
         let mut nulls = 0u64;
         let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let name = {
-            let name = read_str(r, flexible).map_err(|e| e.at("Name"))?;
-            if name.is_none() && version <= 11 {
-                nulls |= Self::NULL_NAME;
-            }
-            name
-        };
+        let name = read_str(r, flexible).map_err(|e| e.at("Name"))?;
+        if name.is_none() && version <= 11 {
+            nulls |= Self::NULL_NAME;
+        }
         let topic_id = if version >= 10 {
             r.uuid().map_err(|e| e.at("TopicId"))?
         } else {

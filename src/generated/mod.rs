@@ -100,6 +100,31 @@ pub mod txn_offset_commit_request;
 pub mod txn_offset_commit_response;
 
 /// Every message type, and its module (for nested structs).
+///
+/// Message structs are `#[non_exhaustive]`, so that a Kafka version adding fields is a minor
+/// release of this crate, not a breaking one. Build values from `Default` with the generated
+/// `with_*` setters (one per field), or assign fields:
+///
+/// ```
+/// use kafka_codec::messages::HeartbeatRequest;
+///
+/// let hb = HeartbeatRequest::default()
+///     .with_group_id("orders".into())
+///     .with_generation_id(7);
+/// let mut same = HeartbeatRequest::default();
+/// same.group_id = "orders".into();
+/// same.generation_id = 7;
+/// assert_eq!(hb, same);
+/// ```
+///
+/// Struct literals do not compile outside this crate, so no caller can depend on the complete
+/// list of fields:
+///
+/// ```compile_fail,E0639
+/// use kafka_codec::messages::HeartbeatRequest;
+///
+/// let hb = HeartbeatRequest { generation_id: 7, ..Default::default() };
+/// ```
 pub mod messages {
     pub use super::api_versions_request::{self, ApiVersionsRequest};
     pub use super::api_versions_response::{self, ApiVersionsResponse};

@@ -176,8 +176,6 @@ impl OffsetCommitRequest {
         .map_err(|e| e.at("GroupId"))?;
         if version >= 1 {
             buf.put_i32(self.generation_id_or_member_epoch);
-        }
-        if version >= 1 {
             put_opt_str(
                 buf,
                 unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
@@ -218,8 +216,6 @@ impl OffsetCommitRequest {
         );
         if version >= 1 {
             n += 4;
-        }
-        if version >= 1 {
             n += opt_str_len(
                 unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
                 flexible,

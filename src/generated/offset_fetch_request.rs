@@ -196,8 +196,6 @@ impl OffsetFetchRequest {
                 unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
                 flexible,
             );
-        }
-        if version <= 7 {
             n += opt_array_len(self.topics.as_deref(), flexible, |x| x.encoded_len(version));
         }
         if version >= 8 {
@@ -369,8 +367,6 @@ impl Encode for OffsetFetchRequestGroup {
         .map_err(|e| e.at("GroupId"))?;
         if version >= 9 {
             put_opt_str(buf, self.member_id.as_ref(), true, true).map_err(|e| e.at("MemberId"))?;
-        }
-        if version >= 9 {
             buf.put_i32(self.member_epoch);
         }
         put_opt_array(buf, self.topics.as_deref(), true, true, |buf, x| {
@@ -388,10 +384,8 @@ impl Encode for OffsetFetchRequestGroup {
             true,
         );
         if version >= 9 {
-            n += opt_str_len(self.member_id.as_ref(), true);
-        }
-        if version >= 9 {
             n += 4;
+            n += opt_str_len(self.member_id.as_ref(), true);
         }
         n += opt_array_len(self.topics.as_deref(), true, |x| x.encoded_len(version));
         n += unknown_tags_len(self.wire.unknown_tagged_fields());

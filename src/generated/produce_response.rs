@@ -736,8 +736,6 @@ impl Encode for PartitionProduceResponse {
                 |buf, x| x.encode(buf, version),
             )
             .map_err(|e| e.at("RecordErrors"))?;
-        }
-        if version >= 8 {
             put_opt_str(buf, self.error_message.as_ref(), true, flexible)
                 .map_err(|e| e.at("ErrorMessage"))?;
         }
@@ -784,8 +782,6 @@ impl Encode for PartitionProduceResponse {
                 flexible,
                 |x| x.encoded_len(version),
             );
-        }
-        if version >= 8 {
             n += opt_str_len(self.error_message.as_ref(), flexible);
         }
         if version >= 9 {

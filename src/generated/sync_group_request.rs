@@ -184,8 +184,6 @@ impl SyncGroupRequest {
         if version >= 5 {
             put_opt_str(buf, self.protocol_type.as_ref(), true, true)
                 .map_err(|e| e.at("ProtocolType"))?;
-        }
-        if version >= 5 {
             put_opt_str(buf, self.protocol_name.as_ref(), true, true)
                 .map_err(|e| e.at("ProtocolName"))?;
         }
@@ -223,8 +221,6 @@ impl SyncGroupRequest {
         }
         if version >= 5 {
             n += opt_str_len(self.protocol_type.as_ref(), true);
-        }
-        if version >= 5 {
             n += opt_str_len(self.protocol_name.as_ref(), true);
         }
         n += opt_array_len(

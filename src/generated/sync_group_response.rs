@@ -129,8 +129,6 @@ impl SyncGroupResponse {
         if version >= 5 {
             put_opt_str(buf, self.protocol_type.as_ref(), true, true)
                 .map_err(|e| e.at("ProtocolType"))?;
-        }
-        if version >= 5 {
             put_opt_str(buf, self.protocol_name.as_ref(), true, true)
                 .map_err(|e| e.at("ProtocolName"))?;
         }
@@ -155,8 +153,6 @@ impl SyncGroupResponse {
         }
         if version >= 5 {
             n += opt_str_len(self.protocol_type.as_ref(), true);
-        }
-        if version >= 5 {
             n += opt_str_len(self.protocol_name.as_ref(), true);
         }
         n += opt_bytes_len(

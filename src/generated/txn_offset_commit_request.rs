@@ -265,14 +265,10 @@ impl TxnOffsetCommitRequest {
         );
         if version >= 3 {
             n += 4;
-        }
-        if version >= 3 {
             n += opt_str_len(
                 unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
                 true,
             );
-        }
-        if version >= 3 {
             n += opt_str_len(self.group_instance_id.as_ref(), true);
         }
         n += opt_array_len(

@@ -62,6 +62,38 @@ pub fn gen_api_keys(schemas: &Path) -> Result<String, String> {
     Ok(out)
 }
 
+/// The `messages` module's doc, with the construction rules as doctests (one showing that a
+/// struct literal does not compile in another crate).
+const MESSAGES_DOC: &str = r#"
+/// Every message type, and its module (for nested structs).
+///
+/// Message structs are `#[non_exhaustive]`, so that a Kafka version adding fields is a minor
+/// release of this crate, not a breaking one. Build values from `Default` with the generated
+/// `with_*` setters (one per field), or assign fields:
+///
+/// ```
+/// use kafka_codec::messages::HeartbeatRequest;
+///
+/// let hb = HeartbeatRequest::default()
+///     .with_group_id("orders".into())
+///     .with_generation_id(7);
+/// let mut same = HeartbeatRequest::default();
+/// same.group_id = "orders".into();
+/// same.generation_id = 7;
+/// assert_eq!(hb, same);
+/// ```
+///
+/// Struct literals do not compile outside this crate, so no caller can depend on the complete
+/// list of fields:
+///
+/// ```compile_fail,E0639
+/// use kafka_codec::messages::HeartbeatRequest;
+///
+/// let hb = HeartbeatRequest { generation_id: 7, ..Default::default() };
+/// ```
+pub mod messages {
+"#;
+
 pub fn gen_mod(schemas: &[MessageModel]) -> String {
     let mut out = String::from(HEADER);
     out.push_str("//! Generated code: one module per message.\n\n");
@@ -69,9 +101,7 @@ pub fn gen_mod(schemas: &[MessageModel]) -> String {
     for s in schemas {
         let _ = write!(out, "{}pub mod {};\n", family_cfg(&s.family), s.module);
     }
-    out.push_str(
-        "\n/// Every message type, and its module (for nested structs).\npub mod messages {\n",
-    );
+    out.push_str(MESSAGES_DOC);
     for s in schemas {
         let cfg = family_cfg(&s.family).replace('\n', "\n    ");
         let _ = write!(

@@ -173,11 +173,16 @@ pub fn emit(c: &mut Code, m: &MessageModel, s: &StructModel) {
                 }
             }
             Test::Always => {
-                assign(
-                    &mut body,
-                    &format!("let {mutable}{l} = "),
-                    value_block(m, s, f, &f.inline),
-                );
+                let block = value_block(m, s, f, &f.inline);
+                // `let x = ...; <bookkeeping on x>; x` needs no block of its own here.
+                let flat = block.len() > 1 && block[0].starts_with(&format!("let {l} = "));
+                if flat && mutable.is_empty() {
+                    for line in &block[..block.len() - 1] {
+                        body.line(line);
+                    }
+                } else {
+                    assign(&mut body, &format!("let {mutable}{l} = "), block);
+                }
             }
             Test::When(t) => {
                 body.open(format!("let {mutable}{l} = if {t}"));

@@ -172,11 +172,81 @@ enum Pass {
     Len,
 }
 
+/// One step of the main body: statements, under a version test or not, and for encoding an
+/// `else if` refusing a non-default value where the field does not exist.
+struct Step {
+    test: Option<String>,
+    body: Vec<String>,
+    /// (condition, statement) of the `else if`.
+    refuse: Option<(String, String)>,
+}
+
+/// Writes the steps, merging neighbours under the same test (and their constant sizes).
+fn render_steps(out: &mut Code, steps: Vec<Step>, pass: Pass) {
+    let mut merged: Vec<Step> = Vec::new();
+    for st in steps {
+        if let Some(last) = merged.last_mut() {
+            if last.test.is_some() && last.test == st.test && last.refuse.is_none() {
+                last.body.extend(st.body);
+                last.refuse = st.refuse;
+                continue;
+            }
+        }
+        merged.push(st);
+    }
+    for st in merged {
+        let body = if pass == Pass::Len {
+            fold_constants(st.body)
+        } else {
+            st.body
+        };
+        match st.test {
+            None => {
+                for l in body {
+                    out.line(l);
+                }
+            }
+            Some(t) => {
+                out.open(format!("if {t}"));
+                for l in body {
+                    out.line(l);
+                }
+                if let Some((cond, refuse)) = &st.refuse {
+                    out.reopen(format!("else if {cond}"));
+                    out.line(refuse);
+                }
+                out.close();
+            }
+        }
+    }
+}
+
+/// `n += 4; n += 8;` becomes `n += 12;`.
+fn fold_constants(lines: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut pending = 0usize;
+    for l in lines {
+        let k = l
+            .strip_prefix("n += ")
+            .and_then(|x| x.strip_suffix(';'))
+            .and_then(|x| x.parse::<usize>().ok());
+        match k {
+            Some(k) => pending += k,
+            None => out.push(l),
+        }
+    }
+    if pending > 0 {
+        out.insert(0, format!("n += {pending};"));
+    }
+    out
+}
+
 fn emit_pass(s: &StructModel, pass: Pass) -> Code {
     let ctx = &s.versions;
     let mut b = Code::at_depth(2);
     let mut fixed_total = 0usize;
     let mut lines = Code::at_depth(2);
+    let mut steps: Vec<Step> = Vec::new();
     for f in &s.fields {
         let absent = ctx.subtract(&f.present);
         let check_absent = pass == Pass::Encode && !f.ignorable && !absent.is_empty();
@@ -189,7 +259,11 @@ fn emit_pass(s: &StructModel, pass: Pass) -> Code {
                         Test::When(t) => format!("{} && {not_default}", paren(&t)),
                         _ => not_default.clone(),
                     };
-                    lines.block(format!("if {cond}"), |c| c.line(&refuse));
+                    steps.push(Step {
+                        test: Some(cond),
+                        body: vec![refuse],
+                        refuse: None,
+                    });
                 }
             }
             test => {
@@ -201,27 +275,33 @@ fn emit_pass(s: &StructModel, pass: Pass) -> Code {
                 match test {
                     Test::Always => match (pass, w.fixed) {
                         (Pass::Len, Some(k)) => fixed_total += k,
-                        _ => lines.line(stmt),
+                        _ => steps.push(Step {
+                            test: None,
+                            body: vec![stmt],
+                            refuse: None,
+                        }),
                     },
                     Test::When(t) => {
-                        lines.open(format!("if {t}"));
-                        lines.line(stmt);
-                        if check_absent {
+                        let refuse = check_absent.then(|| {
                             let rest = ctx.subtract(&f.inline);
                             let cond = match absent.test(&rest) {
                                 Test::When(ta) => format!("{} && {not_default}", paren(&ta)),
                                 _ => not_default.clone(),
                             };
-                            lines.reopen(format!("else if {cond}"));
-                            lines.line(&refuse);
-                        }
-                        lines.close();
+                            (cond, refuse.clone())
+                        });
+                        steps.push(Step {
+                            test: Some(t),
+                            body: vec![stmt],
+                            refuse,
+                        });
                     }
                     Test::Never => unreachable!(),
                 }
             }
         }
     }
+    render_steps(&mut lines, steps, pass);
     // The tagged-field section.
     let flex = s.flexible.test(ctx);
     if flex != Test::Never {
