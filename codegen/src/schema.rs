@@ -44,6 +44,10 @@ impl Versions {
         }))
     }
 
+    pub fn contains(&self, v: i16) -> bool {
+        v >= self.min && self.max.is_none_or(|m| v <= m)
+    }
+
     pub fn render(&self) -> String {
         match self.max {
             None => format!("{}+", self.min),

@@ -23,6 +23,18 @@ pub enum RequestBody {
     /// MetadataRequest (API key 3).
     #[cfg(feature = "metadata")]
     Metadata(MetadataRequest),
+    /// LeaderAndIsrRequest (API key 4).
+    #[cfg(feature = "broker-internal")]
+    LeaderAndIsr(LeaderAndIsrRequest),
+    /// StopReplicaRequest (API key 5).
+    #[cfg(feature = "broker-internal")]
+    StopReplica(StopReplicaRequest),
+    /// UpdateMetadataRequest (API key 6).
+    #[cfg(feature = "broker-internal")]
+    UpdateMetadata(UpdateMetadataRequest),
+    /// ControlledShutdownRequest (API key 7).
+    #[cfg(feature = "broker-internal")]
+    ControlledShutdown(ControlledShutdownRequest),
     /// OffsetCommitRequest (API key 8).
     #[cfg(feature = "offset")]
     OffsetCommit(OffsetCommitRequest),
@@ -50,26 +62,239 @@ pub enum RequestBody {
     /// ListGroupsRequest (API key 16).
     #[cfg(feature = "group")]
     ListGroups(ListGroupsRequest),
+    /// SaslHandshakeRequest (API key 17).
+    #[cfg(feature = "security")]
+    SaslHandshake(SaslHandshakeRequest),
     /// ApiVersionsRequest (API key 18).
     ApiVersions(ApiVersionsRequest),
+    /// CreateTopicsRequest (API key 19).
+    #[cfg(feature = "admin")]
+    CreateTopics(CreateTopicsRequest),
+    /// DeleteTopicsRequest (API key 20).
+    #[cfg(feature = "admin")]
+    DeleteTopics(DeleteTopicsRequest),
+    /// DeleteRecordsRequest (API key 21).
+    #[cfg(feature = "admin")]
+    DeleteRecords(DeleteRecordsRequest),
+    /// InitProducerIdRequest (API key 22).
+    #[cfg(feature = "transactions")]
+    InitProducerId(InitProducerIdRequest),
     /// OffsetForLeaderEpochRequest (API key 23).
     #[cfg(feature = "offset")]
     OffsetForLeaderEpoch(OffsetForLeaderEpochRequest),
+    /// AddPartitionsToTxnRequest (API key 24).
+    #[cfg(feature = "transactions")]
+    AddPartitionsToTxn(AddPartitionsToTxnRequest),
+    /// AddOffsetsToTxnRequest (API key 25).
+    #[cfg(feature = "transactions")]
+    AddOffsetsToTxn(AddOffsetsToTxnRequest),
+    /// EndTxnRequest (API key 26).
+    #[cfg(feature = "transactions")]
+    EndTxn(EndTxnRequest),
+    /// WriteTxnMarkersRequest (API key 27).
+    #[cfg(feature = "transactions")]
+    WriteTxnMarkers(WriteTxnMarkersRequest),
     /// TxnOffsetCommitRequest (API key 28).
     #[cfg(feature = "offset")]
     TxnOffsetCommit(TxnOffsetCommitRequest),
+    /// DescribeAclsRequest (API key 29).
+    #[cfg(feature = "security")]
+    DescribeAcls(DescribeAclsRequest),
+    /// CreateAclsRequest (API key 30).
+    #[cfg(feature = "security")]
+    CreateAcls(CreateAclsRequest),
+    /// DeleteAclsRequest (API key 31).
+    #[cfg(feature = "security")]
+    DeleteAcls(DeleteAclsRequest),
+    /// DescribeConfigsRequest (API key 32).
+    #[cfg(feature = "admin")]
+    DescribeConfigs(DescribeConfigsRequest),
+    /// AlterConfigsRequest (API key 33).
+    #[cfg(feature = "admin")]
+    AlterConfigs(AlterConfigsRequest),
+    /// AlterReplicaLogDirsRequest (API key 34).
+    #[cfg(feature = "admin")]
+    AlterReplicaLogDirs(AlterReplicaLogDirsRequest),
+    /// DescribeLogDirsRequest (API key 35).
+    #[cfg(feature = "admin")]
+    DescribeLogDirs(DescribeLogDirsRequest),
+    /// SaslAuthenticateRequest (API key 36).
+    #[cfg(feature = "security")]
+    SaslAuthenticate(SaslAuthenticateRequest),
+    /// CreatePartitionsRequest (API key 37).
+    #[cfg(feature = "admin")]
+    CreatePartitions(CreatePartitionsRequest),
+    /// CreateDelegationTokenRequest (API key 38).
+    #[cfg(feature = "security")]
+    CreateDelegationToken(CreateDelegationTokenRequest),
+    /// RenewDelegationTokenRequest (API key 39).
+    #[cfg(feature = "security")]
+    RenewDelegationToken(RenewDelegationTokenRequest),
+    /// ExpireDelegationTokenRequest (API key 40).
+    #[cfg(feature = "security")]
+    ExpireDelegationToken(ExpireDelegationTokenRequest),
+    /// DescribeDelegationTokenRequest (API key 41).
+    #[cfg(feature = "security")]
+    DescribeDelegationToken(DescribeDelegationTokenRequest),
     /// DeleteGroupsRequest (API key 42).
     #[cfg(feature = "group")]
     DeleteGroups(DeleteGroupsRequest),
+    /// ElectLeadersRequest (API key 43).
+    #[cfg(feature = "admin")]
+    ElectLeaders(ElectLeadersRequest),
+    /// IncrementalAlterConfigsRequest (API key 44).
+    #[cfg(feature = "admin")]
+    IncrementalAlterConfigs(IncrementalAlterConfigsRequest),
+    /// AlterPartitionReassignmentsRequest (API key 45).
+    #[cfg(feature = "admin")]
+    AlterPartitionReassignments(AlterPartitionReassignmentsRequest),
+    /// ListPartitionReassignmentsRequest (API key 46).
+    #[cfg(feature = "admin")]
+    ListPartitionReassignments(ListPartitionReassignmentsRequest),
     /// OffsetDeleteRequest (API key 47).
     #[cfg(feature = "offset")]
     OffsetDelete(OffsetDeleteRequest),
+    /// DescribeClientQuotasRequest (API key 48).
+    #[cfg(feature = "admin")]
+    DescribeClientQuotas(DescribeClientQuotasRequest),
+    /// AlterClientQuotasRequest (API key 49).
+    #[cfg(feature = "admin")]
+    AlterClientQuotas(AlterClientQuotasRequest),
+    /// DescribeUserScramCredentialsRequest (API key 50).
+    #[cfg(feature = "security")]
+    DescribeUserScramCredentials(DescribeUserScramCredentialsRequest),
+    /// AlterUserScramCredentialsRequest (API key 51).
+    #[cfg(feature = "security")]
+    AlterUserScramCredentials(AlterUserScramCredentialsRequest),
+    /// VoteRequest (API key 52).
+    #[cfg(feature = "kraft")]
+    Vote(VoteRequest),
+    /// BeginQuorumEpochRequest (API key 53).
+    #[cfg(feature = "kraft")]
+    BeginQuorumEpoch(BeginQuorumEpochRequest),
+    /// EndQuorumEpochRequest (API key 54).
+    #[cfg(feature = "kraft")]
+    EndQuorumEpoch(EndQuorumEpochRequest),
+    /// DescribeQuorumRequest (API key 55).
+    #[cfg(feature = "kraft")]
+    DescribeQuorum(DescribeQuorumRequest),
+    /// AlterPartitionRequest (API key 56).
+    #[cfg(feature = "broker-internal")]
+    AlterPartition(AlterPartitionRequest),
+    /// UpdateFeaturesRequest (API key 57).
+    #[cfg(feature = "admin")]
+    UpdateFeatures(UpdateFeaturesRequest),
+    /// EnvelopeRequest (API key 58).
+    #[cfg(feature = "broker-internal")]
+    Envelope(EnvelopeRequest),
+    /// FetchSnapshotRequest (API key 59).
+    #[cfg(feature = "kraft")]
+    FetchSnapshot(FetchSnapshotRequest),
+    /// DescribeClusterRequest (API key 60).
+    #[cfg(feature = "admin")]
+    DescribeCluster(DescribeClusterRequest),
+    /// DescribeProducersRequest (API key 61).
+    #[cfg(feature = "transactions")]
+    DescribeProducers(DescribeProducersRequest),
+    /// BrokerRegistrationRequest (API key 62).
+    #[cfg(feature = "broker-internal")]
+    BrokerRegistration(BrokerRegistrationRequest),
+    /// BrokerHeartbeatRequest (API key 63).
+    #[cfg(feature = "broker-internal")]
+    BrokerHeartbeat(BrokerHeartbeatRequest),
+    /// UnregisterBrokerRequest (API key 64).
+    #[cfg(feature = "admin")]
+    UnregisterBroker(UnregisterBrokerRequest),
+    /// DescribeTransactionsRequest (API key 65).
+    #[cfg(feature = "transactions")]
+    DescribeTransactions(DescribeTransactionsRequest),
+    /// ListTransactionsRequest (API key 66).
+    #[cfg(feature = "transactions")]
+    ListTransactions(ListTransactionsRequest),
+    /// AllocateProducerIdsRequest (API key 67).
+    #[cfg(feature = "broker-internal")]
+    AllocateProducerIds(AllocateProducerIdsRequest),
     /// ConsumerGroupHeartbeatRequest (API key 68).
     #[cfg(feature = "group")]
     ConsumerGroupHeartbeat(ConsumerGroupHeartbeatRequest),
     /// ConsumerGroupDescribeRequest (API key 69).
     #[cfg(feature = "group")]
     ConsumerGroupDescribe(ConsumerGroupDescribeRequest),
+    /// ControllerRegistrationRequest (API key 70).
+    #[cfg(feature = "broker-internal")]
+    ControllerRegistration(ControllerRegistrationRequest),
+    /// GetTelemetrySubscriptionsRequest (API key 71).
+    #[cfg(feature = "telemetry")]
+    GetTelemetrySubscriptions(GetTelemetrySubscriptionsRequest),
+    /// PushTelemetryRequest (API key 72).
+    #[cfg(feature = "telemetry")]
+    PushTelemetry(PushTelemetryRequest),
+    /// AssignReplicasToDirsRequest (API key 73).
+    #[cfg(feature = "broker-internal")]
+    AssignReplicasToDirs(AssignReplicasToDirsRequest),
+    /// ListConfigResourcesRequest (API key 74).
+    #[cfg(feature = "admin")]
+    ListConfigResources(ListConfigResourcesRequest),
+    /// DescribeTopicPartitionsRequest (API key 75).
+    #[cfg(feature = "admin")]
+    DescribeTopicPartitions(DescribeTopicPartitionsRequest),
+    /// ShareGroupHeartbeatRequest (API key 76).
+    #[cfg(feature = "share-groups")]
+    ShareGroupHeartbeat(ShareGroupHeartbeatRequest),
+    /// ShareGroupDescribeRequest (API key 77).
+    #[cfg(feature = "share-groups")]
+    ShareGroupDescribe(ShareGroupDescribeRequest),
+    /// ShareFetchRequest (API key 78).
+    #[cfg(feature = "share-groups")]
+    ShareFetch(ShareFetchRequest),
+    /// ShareAcknowledgeRequest (API key 79).
+    #[cfg(feature = "share-groups")]
+    ShareAcknowledge(ShareAcknowledgeRequest),
+    /// AddRaftVoterRequest (API key 80).
+    #[cfg(feature = "kraft")]
+    AddRaftVoter(AddRaftVoterRequest),
+    /// RemoveRaftVoterRequest (API key 81).
+    #[cfg(feature = "kraft")]
+    RemoveRaftVoter(RemoveRaftVoterRequest),
+    /// UpdateRaftVoterRequest (API key 82).
+    #[cfg(feature = "kraft")]
+    UpdateRaftVoter(UpdateRaftVoterRequest),
+    /// InitializeShareGroupStateRequest (API key 83).
+    #[cfg(feature = "share-groups")]
+    InitializeShareGroupState(InitializeShareGroupStateRequest),
+    /// ReadShareGroupStateRequest (API key 84).
+    #[cfg(feature = "share-groups")]
+    ReadShareGroupState(ReadShareGroupStateRequest),
+    /// WriteShareGroupStateRequest (API key 85).
+    #[cfg(feature = "share-groups")]
+    WriteShareGroupState(WriteShareGroupStateRequest),
+    /// DeleteShareGroupStateRequest (API key 86).
+    #[cfg(feature = "share-groups")]
+    DeleteShareGroupState(DeleteShareGroupStateRequest),
+    /// ReadShareGroupStateSummaryRequest (API key 87).
+    #[cfg(feature = "share-groups")]
+    ReadShareGroupStateSummary(ReadShareGroupStateSummaryRequest),
+    /// StreamsGroupHeartbeatRequest (API key 88).
+    #[cfg(feature = "streams-groups")]
+    StreamsGroupHeartbeat(StreamsGroupHeartbeatRequest),
+    /// StreamsGroupDescribeRequest (API key 89).
+    #[cfg(feature = "streams-groups")]
+    StreamsGroupDescribe(StreamsGroupDescribeRequest),
+    /// DescribeShareGroupOffsetsRequest (API key 90).
+    #[cfg(feature = "share-groups")]
+    DescribeShareGroupOffsets(DescribeShareGroupOffsetsRequest),
+    /// AlterShareGroupOffsetsRequest (API key 91).
+    #[cfg(feature = "share-groups")]
+    AlterShareGroupOffsets(AlterShareGroupOffsetsRequest),
+    /// DeleteShareGroupOffsetsRequest (API key 92).
+    #[cfg(feature = "share-groups")]
+    DeleteShareGroupOffsets(DeleteShareGroupOffsetsRequest),
+    /// StreamsGroupTopologyDescriptionUpdateRequest (API key 93).
+    #[cfg(feature = "streams-groups")]
+    StreamsGroupTopologyDescriptionUpdate(StreamsGroupTopologyDescriptionUpdateRequest),
+    /// UnregisterControllerRequest (API key 94).
+    #[cfg(feature = "broker-internal")]
+    UnregisterController(UnregisterControllerRequest),
     /// An API or version this build does not decode: the body's bytes, untouched.
     Raw(#[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))] Bytes),
 }
@@ -86,6 +311,14 @@ impl RequestBody {
             2 => ListOffsetsRequest::supports_version(version),
             #[cfg(feature = "metadata")]
             3 => MetadataRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            4 => LeaderAndIsrRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            5 => StopReplicaRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            6 => UpdateMetadataRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            7 => ControlledShutdownRequest::supports_version(version),
             #[cfg(feature = "offset")]
             8 => OffsetCommitRequest::supports_version(version),
             #[cfg(feature = "offset")]
@@ -104,19 +337,161 @@ impl RequestBody {
             15 => DescribeGroupsRequest::supports_version(version),
             #[cfg(feature = "group")]
             16 => ListGroupsRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            17 => SaslHandshakeRequest::supports_version(version),
             18 => ApiVersionsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            19 => CreateTopicsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            20 => DeleteTopicsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            21 => DeleteRecordsRequest::supports_version(version),
+            #[cfg(feature = "transactions")]
+            22 => InitProducerIdRequest::supports_version(version),
             #[cfg(feature = "offset")]
             23 => OffsetForLeaderEpochRequest::supports_version(version),
+            #[cfg(feature = "transactions")]
+            24 => AddPartitionsToTxnRequest::supports_version(version),
+            #[cfg(feature = "transactions")]
+            25 => AddOffsetsToTxnRequest::supports_version(version),
+            #[cfg(feature = "transactions")]
+            26 => EndTxnRequest::supports_version(version),
+            #[cfg(feature = "transactions")]
+            27 => WriteTxnMarkersRequest::supports_version(version),
             #[cfg(feature = "offset")]
             28 => TxnOffsetCommitRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            29 => DescribeAclsRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            30 => CreateAclsRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            31 => DeleteAclsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            32 => DescribeConfigsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            33 => AlterConfigsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            34 => AlterReplicaLogDirsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            35 => DescribeLogDirsRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            36 => SaslAuthenticateRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            37 => CreatePartitionsRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            38 => CreateDelegationTokenRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            39 => RenewDelegationTokenRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            40 => ExpireDelegationTokenRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            41 => DescribeDelegationTokenRequest::supports_version(version),
             #[cfg(feature = "group")]
             42 => DeleteGroupsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            43 => ElectLeadersRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            44 => IncrementalAlterConfigsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            45 => AlterPartitionReassignmentsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            46 => ListPartitionReassignmentsRequest::supports_version(version),
             #[cfg(feature = "offset")]
             47 => OffsetDeleteRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            48 => DescribeClientQuotasRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            49 => AlterClientQuotasRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            50 => DescribeUserScramCredentialsRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            51 => AlterUserScramCredentialsRequest::supports_version(version),
+            #[cfg(feature = "kraft")]
+            52 => VoteRequest::supports_version(version),
+            #[cfg(feature = "kraft")]
+            53 => BeginQuorumEpochRequest::supports_version(version),
+            #[cfg(feature = "kraft")]
+            54 => EndQuorumEpochRequest::supports_version(version),
+            #[cfg(feature = "kraft")]
+            55 => DescribeQuorumRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            56 => AlterPartitionRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            57 => UpdateFeaturesRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            58 => EnvelopeRequest::supports_version(version),
+            #[cfg(feature = "kraft")]
+            59 => FetchSnapshotRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            60 => DescribeClusterRequest::supports_version(version),
+            #[cfg(feature = "transactions")]
+            61 => DescribeProducersRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            62 => BrokerRegistrationRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            63 => BrokerHeartbeatRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            64 => UnregisterBrokerRequest::supports_version(version),
+            #[cfg(feature = "transactions")]
+            65 => DescribeTransactionsRequest::supports_version(version),
+            #[cfg(feature = "transactions")]
+            66 => ListTransactionsRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            67 => AllocateProducerIdsRequest::supports_version(version),
             #[cfg(feature = "group")]
             68 => ConsumerGroupHeartbeatRequest::supports_version(version),
             #[cfg(feature = "group")]
             69 => ConsumerGroupDescribeRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            70 => ControllerRegistrationRequest::supports_version(version),
+            #[cfg(feature = "telemetry")]
+            71 => GetTelemetrySubscriptionsRequest::supports_version(version),
+            #[cfg(feature = "telemetry")]
+            72 => PushTelemetryRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            73 => AssignReplicasToDirsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            74 => ListConfigResourcesRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            75 => DescribeTopicPartitionsRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            76 => ShareGroupHeartbeatRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            77 => ShareGroupDescribeRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            78 => ShareFetchRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            79 => ShareAcknowledgeRequest::supports_version(version),
+            #[cfg(feature = "kraft")]
+            80 => AddRaftVoterRequest::supports_version(version),
+            #[cfg(feature = "kraft")]
+            81 => RemoveRaftVoterRequest::supports_version(version),
+            #[cfg(feature = "kraft")]
+            82 => UpdateRaftVoterRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            83 => InitializeShareGroupStateRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            84 => ReadShareGroupStateRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            85 => WriteShareGroupStateRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            86 => DeleteShareGroupStateRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            87 => ReadShareGroupStateSummaryRequest::supports_version(version),
+            #[cfg(feature = "streams-groups")]
+            88 => StreamsGroupHeartbeatRequest::supports_version(version),
+            #[cfg(feature = "streams-groups")]
+            89 => StreamsGroupDescribeRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            90 => DescribeShareGroupOffsetsRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            91 => AlterShareGroupOffsetsRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            92 => DeleteShareGroupOffsetsRequest::supports_version(version),
+            #[cfg(feature = "streams-groups")]
+            93 => StreamsGroupTopologyDescriptionUpdateRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            94 => UnregisterControllerRequest::supports_version(version),
             _ => false,
         }
     }
@@ -136,6 +511,14 @@ impl RequestBody {
             2 => Self::ListOffsets(ListOffsetsRequest::decode(r, version)?),
             #[cfg(feature = "metadata")]
             3 => Self::Metadata(MetadataRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            4 => Self::LeaderAndIsr(LeaderAndIsrRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            5 => Self::StopReplica(StopReplicaRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            6 => Self::UpdateMetadata(UpdateMetadataRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            7 => Self::ControlledShutdown(ControlledShutdownRequest::decode(r, version)?),
             #[cfg(feature = "offset")]
             8 => Self::OffsetCommit(OffsetCommitRequest::decode(r, version)?),
             #[cfg(feature = "offset")]
@@ -154,19 +537,187 @@ impl RequestBody {
             15 => Self::DescribeGroups(DescribeGroupsRequest::decode(r, version)?),
             #[cfg(feature = "group")]
             16 => Self::ListGroups(ListGroupsRequest::decode(r, version)?),
+            #[cfg(feature = "security")]
+            17 => Self::SaslHandshake(SaslHandshakeRequest::decode(r, version)?),
             18 => Self::ApiVersions(ApiVersionsRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            19 => Self::CreateTopics(CreateTopicsRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            20 => Self::DeleteTopics(DeleteTopicsRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            21 => Self::DeleteRecords(DeleteRecordsRequest::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            22 => Self::InitProducerId(InitProducerIdRequest::decode(r, version)?),
             #[cfg(feature = "offset")]
             23 => Self::OffsetForLeaderEpoch(OffsetForLeaderEpochRequest::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            24 => Self::AddPartitionsToTxn(AddPartitionsToTxnRequest::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            25 => Self::AddOffsetsToTxn(AddOffsetsToTxnRequest::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            26 => Self::EndTxn(EndTxnRequest::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            27 => Self::WriteTxnMarkers(WriteTxnMarkersRequest::decode(r, version)?),
             #[cfg(feature = "offset")]
             28 => Self::TxnOffsetCommit(TxnOffsetCommitRequest::decode(r, version)?),
+            #[cfg(feature = "security")]
+            29 => Self::DescribeAcls(DescribeAclsRequest::decode(r, version)?),
+            #[cfg(feature = "security")]
+            30 => Self::CreateAcls(CreateAclsRequest::decode(r, version)?),
+            #[cfg(feature = "security")]
+            31 => Self::DeleteAcls(DeleteAclsRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            32 => Self::DescribeConfigs(DescribeConfigsRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            33 => Self::AlterConfigs(AlterConfigsRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            34 => Self::AlterReplicaLogDirs(AlterReplicaLogDirsRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            35 => Self::DescribeLogDirs(DescribeLogDirsRequest::decode(r, version)?),
+            #[cfg(feature = "security")]
+            36 => Self::SaslAuthenticate(SaslAuthenticateRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            37 => Self::CreatePartitions(CreatePartitionsRequest::decode(r, version)?),
+            #[cfg(feature = "security")]
+            38 => Self::CreateDelegationToken(CreateDelegationTokenRequest::decode(r, version)?),
+            #[cfg(feature = "security")]
+            39 => Self::RenewDelegationToken(RenewDelegationTokenRequest::decode(r, version)?),
+            #[cfg(feature = "security")]
+            40 => Self::ExpireDelegationToken(ExpireDelegationTokenRequest::decode(r, version)?),
+            #[cfg(feature = "security")]
+            41 => {
+                Self::DescribeDelegationToken(DescribeDelegationTokenRequest::decode(r, version)?)
+            }
             #[cfg(feature = "group")]
             42 => Self::DeleteGroups(DeleteGroupsRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            43 => Self::ElectLeaders(ElectLeadersRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            44 => {
+                Self::IncrementalAlterConfigs(IncrementalAlterConfigsRequest::decode(r, version)?)
+            }
+            #[cfg(feature = "admin")]
+            45 => Self::AlterPartitionReassignments(AlterPartitionReassignmentsRequest::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "admin")]
+            46 => Self::ListPartitionReassignments(ListPartitionReassignmentsRequest::decode(
+                r, version,
+            )?),
             #[cfg(feature = "offset")]
             47 => Self::OffsetDelete(OffsetDeleteRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            48 => Self::DescribeClientQuotas(DescribeClientQuotasRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            49 => Self::AlterClientQuotas(AlterClientQuotasRequest::decode(r, version)?),
+            #[cfg(feature = "security")]
+            50 => Self::DescribeUserScramCredentials(DescribeUserScramCredentialsRequest::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "security")]
+            51 => Self::AlterUserScramCredentials(AlterUserScramCredentialsRequest::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "kraft")]
+            52 => Self::Vote(VoteRequest::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            53 => Self::BeginQuorumEpoch(BeginQuorumEpochRequest::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            54 => Self::EndQuorumEpoch(EndQuorumEpochRequest::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            55 => Self::DescribeQuorum(DescribeQuorumRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            56 => Self::AlterPartition(AlterPartitionRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            57 => Self::UpdateFeatures(UpdateFeaturesRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            58 => Self::Envelope(EnvelopeRequest::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            59 => Self::FetchSnapshot(FetchSnapshotRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            60 => Self::DescribeCluster(DescribeClusterRequest::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            61 => Self::DescribeProducers(DescribeProducersRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            62 => Self::BrokerRegistration(BrokerRegistrationRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            63 => Self::BrokerHeartbeat(BrokerHeartbeatRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            64 => Self::UnregisterBroker(UnregisterBrokerRequest::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            65 => Self::DescribeTransactions(DescribeTransactionsRequest::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            66 => Self::ListTransactions(ListTransactionsRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            67 => Self::AllocateProducerIds(AllocateProducerIdsRequest::decode(r, version)?),
             #[cfg(feature = "group")]
             68 => Self::ConsumerGroupHeartbeat(ConsumerGroupHeartbeatRequest::decode(r, version)?),
             #[cfg(feature = "group")]
             69 => Self::ConsumerGroupDescribe(ConsumerGroupDescribeRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            70 => Self::ControllerRegistration(ControllerRegistrationRequest::decode(r, version)?),
+            #[cfg(feature = "telemetry")]
+            71 => Self::GetTelemetrySubscriptions(GetTelemetrySubscriptionsRequest::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "telemetry")]
+            72 => Self::PushTelemetry(PushTelemetryRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            73 => Self::AssignReplicasToDirs(AssignReplicasToDirsRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            74 => Self::ListConfigResources(ListConfigResourcesRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            75 => {
+                Self::DescribeTopicPartitions(DescribeTopicPartitionsRequest::decode(r, version)?)
+            }
+            #[cfg(feature = "share-groups")]
+            76 => Self::ShareGroupHeartbeat(ShareGroupHeartbeatRequest::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            77 => Self::ShareGroupDescribe(ShareGroupDescribeRequest::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            78 => Self::ShareFetch(ShareFetchRequest::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            79 => Self::ShareAcknowledge(ShareAcknowledgeRequest::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            80 => Self::AddRaftVoter(AddRaftVoterRequest::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            81 => Self::RemoveRaftVoter(RemoveRaftVoterRequest::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            82 => Self::UpdateRaftVoter(UpdateRaftVoterRequest::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            83 => Self::InitializeShareGroupState(InitializeShareGroupStateRequest::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "share-groups")]
+            84 => Self::ReadShareGroupState(ReadShareGroupStateRequest::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            85 => Self::WriteShareGroupState(WriteShareGroupStateRequest::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            86 => Self::DeleteShareGroupState(DeleteShareGroupStateRequest::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            87 => Self::ReadShareGroupStateSummary(ReadShareGroupStateSummaryRequest::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "streams-groups")]
+            88 => Self::StreamsGroupHeartbeat(StreamsGroupHeartbeatRequest::decode(r, version)?),
+            #[cfg(feature = "streams-groups")]
+            89 => Self::StreamsGroupDescribe(StreamsGroupDescribeRequest::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            90 => Self::DescribeShareGroupOffsets(DescribeShareGroupOffsetsRequest::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "share-groups")]
+            91 => Self::AlterShareGroupOffsets(AlterShareGroupOffsetsRequest::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            92 => {
+                Self::DeleteShareGroupOffsets(DeleteShareGroupOffsetsRequest::decode(r, version)?)
+            }
+            #[cfg(feature = "streams-groups")]
+            93 => Self::StreamsGroupTopologyDescriptionUpdate(
+                StreamsGroupTopologyDescriptionUpdateRequest::decode(r, version)?,
+            ),
+            #[cfg(feature = "broker-internal")]
+            94 => Self::UnregisterController(UnregisterControllerRequest::decode(r, version)?),
             _ => Self::Raw(r.rest()),
         })
     }
@@ -182,6 +733,14 @@ impl RequestBody {
             Self::ListOffsets(m) => m.encode(buf, version),
             #[cfg(feature = "metadata")]
             Self::Metadata(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::LeaderAndIsr(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::StopReplica(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::UpdateMetadata(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::ControlledShutdown(m) => m.encode(buf, version),
             #[cfg(feature = "offset")]
             Self::OffsetCommit(m) => m.encode(buf, version),
             #[cfg(feature = "offset")]
@@ -200,19 +759,161 @@ impl RequestBody {
             Self::DescribeGroups(m) => m.encode(buf, version),
             #[cfg(feature = "group")]
             Self::ListGroups(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::SaslHandshake(m) => m.encode(buf, version),
             Self::ApiVersions(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::CreateTopics(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DeleteTopics(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DeleteRecords(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::InitProducerId(m) => m.encode(buf, version),
             #[cfg(feature = "offset")]
             Self::OffsetForLeaderEpoch(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::AddPartitionsToTxn(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::AddOffsetsToTxn(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::EndTxn(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::WriteTxnMarkers(m) => m.encode(buf, version),
             #[cfg(feature = "offset")]
             Self::TxnOffsetCommit(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::DescribeAcls(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::CreateAcls(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::DeleteAcls(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DescribeConfigs(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::AlterConfigs(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::AlterReplicaLogDirs(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DescribeLogDirs(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::SaslAuthenticate(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::CreatePartitions(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::CreateDelegationToken(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::RenewDelegationToken(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::ExpireDelegationToken(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::DescribeDelegationToken(m) => m.encode(buf, version),
             #[cfg(feature = "group")]
             Self::DeleteGroups(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::ElectLeaders(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::IncrementalAlterConfigs(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::AlterPartitionReassignments(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::ListPartitionReassignments(m) => m.encode(buf, version),
             #[cfg(feature = "offset")]
             Self::OffsetDelete(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DescribeClientQuotas(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::AlterClientQuotas(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::DescribeUserScramCredentials(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::AlterUserScramCredentials(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::Vote(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::BeginQuorumEpoch(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::EndQuorumEpoch(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::DescribeQuorum(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::AlterPartition(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::UpdateFeatures(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::Envelope(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::FetchSnapshot(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DescribeCluster(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::DescribeProducers(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerRegistration(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerHeartbeat(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::UnregisterBroker(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::DescribeTransactions(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::ListTransactions(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::AllocateProducerIds(m) => m.encode(buf, version),
             #[cfg(feature = "group")]
             Self::ConsumerGroupHeartbeat(m) => m.encode(buf, version),
             #[cfg(feature = "group")]
             Self::ConsumerGroupDescribe(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::ControllerRegistration(m) => m.encode(buf, version),
+            #[cfg(feature = "telemetry")]
+            Self::GetTelemetrySubscriptions(m) => m.encode(buf, version),
+            #[cfg(feature = "telemetry")]
+            Self::PushTelemetry(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::AssignReplicasToDirs(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::ListConfigResources(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DescribeTopicPartitions(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupHeartbeat(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupDescribe(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareFetch(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareAcknowledge(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::AddRaftVoter(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::RemoveRaftVoter(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::UpdateRaftVoter(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::InitializeShareGroupState(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupState(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::WriteShareGroupState(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupState(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupStateSummary(m) => m.encode(buf, version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupHeartbeat(m) => m.encode(buf, version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupDescribe(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::DescribeShareGroupOffsets(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::AlterShareGroupOffsets(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupOffsets(m) => m.encode(buf, version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupTopologyDescriptionUpdate(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::UnregisterController(m) => m.encode(buf, version),
             Self::Raw(b) => {
                 buf.put_slice(b);
                 Ok(())
@@ -231,6 +932,14 @@ impl RequestBody {
             Self::ListOffsets(m) => m.encoded_len(version),
             #[cfg(feature = "metadata")]
             Self::Metadata(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::LeaderAndIsr(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::StopReplica(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::UpdateMetadata(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::ControlledShutdown(m) => m.encoded_len(version),
             #[cfg(feature = "offset")]
             Self::OffsetCommit(m) => m.encoded_len(version),
             #[cfg(feature = "offset")]
@@ -249,19 +958,161 @@ impl RequestBody {
             Self::DescribeGroups(m) => m.encoded_len(version),
             #[cfg(feature = "group")]
             Self::ListGroups(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::SaslHandshake(m) => m.encoded_len(version),
             Self::ApiVersions(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::CreateTopics(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DeleteTopics(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DeleteRecords(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::InitProducerId(m) => m.encoded_len(version),
             #[cfg(feature = "offset")]
             Self::OffsetForLeaderEpoch(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::AddPartitionsToTxn(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::AddOffsetsToTxn(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::EndTxn(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::WriteTxnMarkers(m) => m.encoded_len(version),
             #[cfg(feature = "offset")]
             Self::TxnOffsetCommit(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::DescribeAcls(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::CreateAcls(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::DeleteAcls(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DescribeConfigs(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::AlterConfigs(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::AlterReplicaLogDirs(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DescribeLogDirs(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::SaslAuthenticate(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::CreatePartitions(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::CreateDelegationToken(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::RenewDelegationToken(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::ExpireDelegationToken(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::DescribeDelegationToken(m) => m.encoded_len(version),
             #[cfg(feature = "group")]
             Self::DeleteGroups(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::ElectLeaders(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::IncrementalAlterConfigs(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::AlterPartitionReassignments(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::ListPartitionReassignments(m) => m.encoded_len(version),
             #[cfg(feature = "offset")]
             Self::OffsetDelete(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DescribeClientQuotas(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::AlterClientQuotas(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::DescribeUserScramCredentials(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::AlterUserScramCredentials(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::Vote(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::BeginQuorumEpoch(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::EndQuorumEpoch(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::DescribeQuorum(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::AlterPartition(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::UpdateFeatures(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::Envelope(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::FetchSnapshot(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DescribeCluster(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::DescribeProducers(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerRegistration(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerHeartbeat(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::UnregisterBroker(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::DescribeTransactions(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::ListTransactions(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::AllocateProducerIds(m) => m.encoded_len(version),
             #[cfg(feature = "group")]
             Self::ConsumerGroupHeartbeat(m) => m.encoded_len(version),
             #[cfg(feature = "group")]
             Self::ConsumerGroupDescribe(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::ControllerRegistration(m) => m.encoded_len(version),
+            #[cfg(feature = "telemetry")]
+            Self::GetTelemetrySubscriptions(m) => m.encoded_len(version),
+            #[cfg(feature = "telemetry")]
+            Self::PushTelemetry(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::AssignReplicasToDirs(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::ListConfigResources(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DescribeTopicPartitions(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupHeartbeat(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupDescribe(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareFetch(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareAcknowledge(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::AddRaftVoter(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::RemoveRaftVoter(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::UpdateRaftVoter(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::InitializeShareGroupState(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupState(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::WriteShareGroupState(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupState(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupStateSummary(m) => m.encoded_len(version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupHeartbeat(m) => m.encoded_len(version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupDescribe(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::DescribeShareGroupOffsets(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::AlterShareGroupOffsets(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupOffsets(m) => m.encoded_len(version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupTopologyDescriptionUpdate(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::UnregisterController(m) => m.encoded_len(version),
             Self::Raw(b) => b.len(),
         }
     }
@@ -277,6 +1128,14 @@ impl RequestBody {
             Self::ListOffsets(_) => Some(ApiKey(2)),
             #[cfg(feature = "metadata")]
             Self::Metadata(_) => Some(ApiKey(3)),
+            #[cfg(feature = "broker-internal")]
+            Self::LeaderAndIsr(_) => Some(ApiKey(4)),
+            #[cfg(feature = "broker-internal")]
+            Self::StopReplica(_) => Some(ApiKey(5)),
+            #[cfg(feature = "broker-internal")]
+            Self::UpdateMetadata(_) => Some(ApiKey(6)),
+            #[cfg(feature = "broker-internal")]
+            Self::ControlledShutdown(_) => Some(ApiKey(7)),
             #[cfg(feature = "offset")]
             Self::OffsetCommit(_) => Some(ApiKey(8)),
             #[cfg(feature = "offset")]
@@ -295,19 +1154,161 @@ impl RequestBody {
             Self::DescribeGroups(_) => Some(ApiKey(15)),
             #[cfg(feature = "group")]
             Self::ListGroups(_) => Some(ApiKey(16)),
+            #[cfg(feature = "security")]
+            Self::SaslHandshake(_) => Some(ApiKey(17)),
             Self::ApiVersions(_) => Some(ApiKey(18)),
+            #[cfg(feature = "admin")]
+            Self::CreateTopics(_) => Some(ApiKey(19)),
+            #[cfg(feature = "admin")]
+            Self::DeleteTopics(_) => Some(ApiKey(20)),
+            #[cfg(feature = "admin")]
+            Self::DeleteRecords(_) => Some(ApiKey(21)),
+            #[cfg(feature = "transactions")]
+            Self::InitProducerId(_) => Some(ApiKey(22)),
             #[cfg(feature = "offset")]
             Self::OffsetForLeaderEpoch(_) => Some(ApiKey(23)),
+            #[cfg(feature = "transactions")]
+            Self::AddPartitionsToTxn(_) => Some(ApiKey(24)),
+            #[cfg(feature = "transactions")]
+            Self::AddOffsetsToTxn(_) => Some(ApiKey(25)),
+            #[cfg(feature = "transactions")]
+            Self::EndTxn(_) => Some(ApiKey(26)),
+            #[cfg(feature = "transactions")]
+            Self::WriteTxnMarkers(_) => Some(ApiKey(27)),
             #[cfg(feature = "offset")]
             Self::TxnOffsetCommit(_) => Some(ApiKey(28)),
+            #[cfg(feature = "security")]
+            Self::DescribeAcls(_) => Some(ApiKey(29)),
+            #[cfg(feature = "security")]
+            Self::CreateAcls(_) => Some(ApiKey(30)),
+            #[cfg(feature = "security")]
+            Self::DeleteAcls(_) => Some(ApiKey(31)),
+            #[cfg(feature = "admin")]
+            Self::DescribeConfigs(_) => Some(ApiKey(32)),
+            #[cfg(feature = "admin")]
+            Self::AlterConfigs(_) => Some(ApiKey(33)),
+            #[cfg(feature = "admin")]
+            Self::AlterReplicaLogDirs(_) => Some(ApiKey(34)),
+            #[cfg(feature = "admin")]
+            Self::DescribeLogDirs(_) => Some(ApiKey(35)),
+            #[cfg(feature = "security")]
+            Self::SaslAuthenticate(_) => Some(ApiKey(36)),
+            #[cfg(feature = "admin")]
+            Self::CreatePartitions(_) => Some(ApiKey(37)),
+            #[cfg(feature = "security")]
+            Self::CreateDelegationToken(_) => Some(ApiKey(38)),
+            #[cfg(feature = "security")]
+            Self::RenewDelegationToken(_) => Some(ApiKey(39)),
+            #[cfg(feature = "security")]
+            Self::ExpireDelegationToken(_) => Some(ApiKey(40)),
+            #[cfg(feature = "security")]
+            Self::DescribeDelegationToken(_) => Some(ApiKey(41)),
             #[cfg(feature = "group")]
             Self::DeleteGroups(_) => Some(ApiKey(42)),
+            #[cfg(feature = "admin")]
+            Self::ElectLeaders(_) => Some(ApiKey(43)),
+            #[cfg(feature = "admin")]
+            Self::IncrementalAlterConfigs(_) => Some(ApiKey(44)),
+            #[cfg(feature = "admin")]
+            Self::AlterPartitionReassignments(_) => Some(ApiKey(45)),
+            #[cfg(feature = "admin")]
+            Self::ListPartitionReassignments(_) => Some(ApiKey(46)),
             #[cfg(feature = "offset")]
             Self::OffsetDelete(_) => Some(ApiKey(47)),
+            #[cfg(feature = "admin")]
+            Self::DescribeClientQuotas(_) => Some(ApiKey(48)),
+            #[cfg(feature = "admin")]
+            Self::AlterClientQuotas(_) => Some(ApiKey(49)),
+            #[cfg(feature = "security")]
+            Self::DescribeUserScramCredentials(_) => Some(ApiKey(50)),
+            #[cfg(feature = "security")]
+            Self::AlterUserScramCredentials(_) => Some(ApiKey(51)),
+            #[cfg(feature = "kraft")]
+            Self::Vote(_) => Some(ApiKey(52)),
+            #[cfg(feature = "kraft")]
+            Self::BeginQuorumEpoch(_) => Some(ApiKey(53)),
+            #[cfg(feature = "kraft")]
+            Self::EndQuorumEpoch(_) => Some(ApiKey(54)),
+            #[cfg(feature = "kraft")]
+            Self::DescribeQuorum(_) => Some(ApiKey(55)),
+            #[cfg(feature = "broker-internal")]
+            Self::AlterPartition(_) => Some(ApiKey(56)),
+            #[cfg(feature = "admin")]
+            Self::UpdateFeatures(_) => Some(ApiKey(57)),
+            #[cfg(feature = "broker-internal")]
+            Self::Envelope(_) => Some(ApiKey(58)),
+            #[cfg(feature = "kraft")]
+            Self::FetchSnapshot(_) => Some(ApiKey(59)),
+            #[cfg(feature = "admin")]
+            Self::DescribeCluster(_) => Some(ApiKey(60)),
+            #[cfg(feature = "transactions")]
+            Self::DescribeProducers(_) => Some(ApiKey(61)),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerRegistration(_) => Some(ApiKey(62)),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerHeartbeat(_) => Some(ApiKey(63)),
+            #[cfg(feature = "admin")]
+            Self::UnregisterBroker(_) => Some(ApiKey(64)),
+            #[cfg(feature = "transactions")]
+            Self::DescribeTransactions(_) => Some(ApiKey(65)),
+            #[cfg(feature = "transactions")]
+            Self::ListTransactions(_) => Some(ApiKey(66)),
+            #[cfg(feature = "broker-internal")]
+            Self::AllocateProducerIds(_) => Some(ApiKey(67)),
             #[cfg(feature = "group")]
             Self::ConsumerGroupHeartbeat(_) => Some(ApiKey(68)),
             #[cfg(feature = "group")]
             Self::ConsumerGroupDescribe(_) => Some(ApiKey(69)),
+            #[cfg(feature = "broker-internal")]
+            Self::ControllerRegistration(_) => Some(ApiKey(70)),
+            #[cfg(feature = "telemetry")]
+            Self::GetTelemetrySubscriptions(_) => Some(ApiKey(71)),
+            #[cfg(feature = "telemetry")]
+            Self::PushTelemetry(_) => Some(ApiKey(72)),
+            #[cfg(feature = "broker-internal")]
+            Self::AssignReplicasToDirs(_) => Some(ApiKey(73)),
+            #[cfg(feature = "admin")]
+            Self::ListConfigResources(_) => Some(ApiKey(74)),
+            #[cfg(feature = "admin")]
+            Self::DescribeTopicPartitions(_) => Some(ApiKey(75)),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupHeartbeat(_) => Some(ApiKey(76)),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupDescribe(_) => Some(ApiKey(77)),
+            #[cfg(feature = "share-groups")]
+            Self::ShareFetch(_) => Some(ApiKey(78)),
+            #[cfg(feature = "share-groups")]
+            Self::ShareAcknowledge(_) => Some(ApiKey(79)),
+            #[cfg(feature = "kraft")]
+            Self::AddRaftVoter(_) => Some(ApiKey(80)),
+            #[cfg(feature = "kraft")]
+            Self::RemoveRaftVoter(_) => Some(ApiKey(81)),
+            #[cfg(feature = "kraft")]
+            Self::UpdateRaftVoter(_) => Some(ApiKey(82)),
+            #[cfg(feature = "share-groups")]
+            Self::InitializeShareGroupState(_) => Some(ApiKey(83)),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupState(_) => Some(ApiKey(84)),
+            #[cfg(feature = "share-groups")]
+            Self::WriteShareGroupState(_) => Some(ApiKey(85)),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupState(_) => Some(ApiKey(86)),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupStateSummary(_) => Some(ApiKey(87)),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupHeartbeat(_) => Some(ApiKey(88)),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupDescribe(_) => Some(ApiKey(89)),
+            #[cfg(feature = "share-groups")]
+            Self::DescribeShareGroupOffsets(_) => Some(ApiKey(90)),
+            #[cfg(feature = "share-groups")]
+            Self::AlterShareGroupOffsets(_) => Some(ApiKey(91)),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupOffsets(_) => Some(ApiKey(92)),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupTopologyDescriptionUpdate(_) => Some(ApiKey(93)),
+            #[cfg(feature = "broker-internal")]
+            Self::UnregisterController(_) => Some(ApiKey(94)),
             Self::Raw(_) => None,
         }
     }
@@ -330,6 +1331,18 @@ pub enum ResponseBody {
     /// MetadataResponse (API key 3).
     #[cfg(feature = "metadata")]
     Metadata(MetadataResponse),
+    /// LeaderAndIsrResponse (API key 4).
+    #[cfg(feature = "broker-internal")]
+    LeaderAndIsr(LeaderAndIsrResponse),
+    /// StopReplicaResponse (API key 5).
+    #[cfg(feature = "broker-internal")]
+    StopReplica(StopReplicaResponse),
+    /// UpdateMetadataResponse (API key 6).
+    #[cfg(feature = "broker-internal")]
+    UpdateMetadata(UpdateMetadataResponse),
+    /// ControlledShutdownResponse (API key 7).
+    #[cfg(feature = "broker-internal")]
+    ControlledShutdown(ControlledShutdownResponse),
     /// OffsetCommitResponse (API key 8).
     #[cfg(feature = "offset")]
     OffsetCommit(OffsetCommitResponse),
@@ -357,26 +1370,239 @@ pub enum ResponseBody {
     /// ListGroupsResponse (API key 16).
     #[cfg(feature = "group")]
     ListGroups(ListGroupsResponse),
+    /// SaslHandshakeResponse (API key 17).
+    #[cfg(feature = "security")]
+    SaslHandshake(SaslHandshakeResponse),
     /// ApiVersionsResponse (API key 18).
     ApiVersions(ApiVersionsResponse),
+    /// CreateTopicsResponse (API key 19).
+    #[cfg(feature = "admin")]
+    CreateTopics(CreateTopicsResponse),
+    /// DeleteTopicsResponse (API key 20).
+    #[cfg(feature = "admin")]
+    DeleteTopics(DeleteTopicsResponse),
+    /// DeleteRecordsResponse (API key 21).
+    #[cfg(feature = "admin")]
+    DeleteRecords(DeleteRecordsResponse),
+    /// InitProducerIdResponse (API key 22).
+    #[cfg(feature = "transactions")]
+    InitProducerId(InitProducerIdResponse),
     /// OffsetForLeaderEpochResponse (API key 23).
     #[cfg(feature = "offset")]
     OffsetForLeaderEpoch(OffsetForLeaderEpochResponse),
+    /// AddPartitionsToTxnResponse (API key 24).
+    #[cfg(feature = "transactions")]
+    AddPartitionsToTxn(AddPartitionsToTxnResponse),
+    /// AddOffsetsToTxnResponse (API key 25).
+    #[cfg(feature = "transactions")]
+    AddOffsetsToTxn(AddOffsetsToTxnResponse),
+    /// EndTxnResponse (API key 26).
+    #[cfg(feature = "transactions")]
+    EndTxn(EndTxnResponse),
+    /// WriteTxnMarkersResponse (API key 27).
+    #[cfg(feature = "transactions")]
+    WriteTxnMarkers(WriteTxnMarkersResponse),
     /// TxnOffsetCommitResponse (API key 28).
     #[cfg(feature = "offset")]
     TxnOffsetCommit(TxnOffsetCommitResponse),
+    /// DescribeAclsResponse (API key 29).
+    #[cfg(feature = "security")]
+    DescribeAcls(DescribeAclsResponse),
+    /// CreateAclsResponse (API key 30).
+    #[cfg(feature = "security")]
+    CreateAcls(CreateAclsResponse),
+    /// DeleteAclsResponse (API key 31).
+    #[cfg(feature = "security")]
+    DeleteAcls(DeleteAclsResponse),
+    /// DescribeConfigsResponse (API key 32).
+    #[cfg(feature = "admin")]
+    DescribeConfigs(DescribeConfigsResponse),
+    /// AlterConfigsResponse (API key 33).
+    #[cfg(feature = "admin")]
+    AlterConfigs(AlterConfigsResponse),
+    /// AlterReplicaLogDirsResponse (API key 34).
+    #[cfg(feature = "admin")]
+    AlterReplicaLogDirs(AlterReplicaLogDirsResponse),
+    /// DescribeLogDirsResponse (API key 35).
+    #[cfg(feature = "admin")]
+    DescribeLogDirs(DescribeLogDirsResponse),
+    /// SaslAuthenticateResponse (API key 36).
+    #[cfg(feature = "security")]
+    SaslAuthenticate(SaslAuthenticateResponse),
+    /// CreatePartitionsResponse (API key 37).
+    #[cfg(feature = "admin")]
+    CreatePartitions(CreatePartitionsResponse),
+    /// CreateDelegationTokenResponse (API key 38).
+    #[cfg(feature = "security")]
+    CreateDelegationToken(CreateDelegationTokenResponse),
+    /// RenewDelegationTokenResponse (API key 39).
+    #[cfg(feature = "security")]
+    RenewDelegationToken(RenewDelegationTokenResponse),
+    /// ExpireDelegationTokenResponse (API key 40).
+    #[cfg(feature = "security")]
+    ExpireDelegationToken(ExpireDelegationTokenResponse),
+    /// DescribeDelegationTokenResponse (API key 41).
+    #[cfg(feature = "security")]
+    DescribeDelegationToken(DescribeDelegationTokenResponse),
     /// DeleteGroupsResponse (API key 42).
     #[cfg(feature = "group")]
     DeleteGroups(DeleteGroupsResponse),
+    /// ElectLeadersResponse (API key 43).
+    #[cfg(feature = "admin")]
+    ElectLeaders(ElectLeadersResponse),
+    /// IncrementalAlterConfigsResponse (API key 44).
+    #[cfg(feature = "admin")]
+    IncrementalAlterConfigs(IncrementalAlterConfigsResponse),
+    /// AlterPartitionReassignmentsResponse (API key 45).
+    #[cfg(feature = "admin")]
+    AlterPartitionReassignments(AlterPartitionReassignmentsResponse),
+    /// ListPartitionReassignmentsResponse (API key 46).
+    #[cfg(feature = "admin")]
+    ListPartitionReassignments(ListPartitionReassignmentsResponse),
     /// OffsetDeleteResponse (API key 47).
     #[cfg(feature = "offset")]
     OffsetDelete(OffsetDeleteResponse),
+    /// DescribeClientQuotasResponse (API key 48).
+    #[cfg(feature = "admin")]
+    DescribeClientQuotas(DescribeClientQuotasResponse),
+    /// AlterClientQuotasResponse (API key 49).
+    #[cfg(feature = "admin")]
+    AlterClientQuotas(AlterClientQuotasResponse),
+    /// DescribeUserScramCredentialsResponse (API key 50).
+    #[cfg(feature = "security")]
+    DescribeUserScramCredentials(DescribeUserScramCredentialsResponse),
+    /// AlterUserScramCredentialsResponse (API key 51).
+    #[cfg(feature = "security")]
+    AlterUserScramCredentials(AlterUserScramCredentialsResponse),
+    /// VoteResponse (API key 52).
+    #[cfg(feature = "kraft")]
+    Vote(VoteResponse),
+    /// BeginQuorumEpochResponse (API key 53).
+    #[cfg(feature = "kraft")]
+    BeginQuorumEpoch(BeginQuorumEpochResponse),
+    /// EndQuorumEpochResponse (API key 54).
+    #[cfg(feature = "kraft")]
+    EndQuorumEpoch(EndQuorumEpochResponse),
+    /// DescribeQuorumResponse (API key 55).
+    #[cfg(feature = "kraft")]
+    DescribeQuorum(DescribeQuorumResponse),
+    /// AlterPartitionResponse (API key 56).
+    #[cfg(feature = "broker-internal")]
+    AlterPartition(AlterPartitionResponse),
+    /// UpdateFeaturesResponse (API key 57).
+    #[cfg(feature = "admin")]
+    UpdateFeatures(UpdateFeaturesResponse),
+    /// EnvelopeResponse (API key 58).
+    #[cfg(feature = "broker-internal")]
+    Envelope(EnvelopeResponse),
+    /// FetchSnapshotResponse (API key 59).
+    #[cfg(feature = "kraft")]
+    FetchSnapshot(FetchSnapshotResponse),
+    /// DescribeClusterResponse (API key 60).
+    #[cfg(feature = "admin")]
+    DescribeCluster(DescribeClusterResponse),
+    /// DescribeProducersResponse (API key 61).
+    #[cfg(feature = "transactions")]
+    DescribeProducers(DescribeProducersResponse),
+    /// BrokerRegistrationResponse (API key 62).
+    #[cfg(feature = "broker-internal")]
+    BrokerRegistration(BrokerRegistrationResponse),
+    /// BrokerHeartbeatResponse (API key 63).
+    #[cfg(feature = "broker-internal")]
+    BrokerHeartbeat(BrokerHeartbeatResponse),
+    /// UnregisterBrokerResponse (API key 64).
+    #[cfg(feature = "admin")]
+    UnregisterBroker(UnregisterBrokerResponse),
+    /// DescribeTransactionsResponse (API key 65).
+    #[cfg(feature = "transactions")]
+    DescribeTransactions(DescribeTransactionsResponse),
+    /// ListTransactionsResponse (API key 66).
+    #[cfg(feature = "transactions")]
+    ListTransactions(ListTransactionsResponse),
+    /// AllocateProducerIdsResponse (API key 67).
+    #[cfg(feature = "broker-internal")]
+    AllocateProducerIds(AllocateProducerIdsResponse),
     /// ConsumerGroupHeartbeatResponse (API key 68).
     #[cfg(feature = "group")]
     ConsumerGroupHeartbeat(ConsumerGroupHeartbeatResponse),
     /// ConsumerGroupDescribeResponse (API key 69).
     #[cfg(feature = "group")]
     ConsumerGroupDescribe(ConsumerGroupDescribeResponse),
+    /// ControllerRegistrationResponse (API key 70).
+    #[cfg(feature = "broker-internal")]
+    ControllerRegistration(ControllerRegistrationResponse),
+    /// GetTelemetrySubscriptionsResponse (API key 71).
+    #[cfg(feature = "telemetry")]
+    GetTelemetrySubscriptions(GetTelemetrySubscriptionsResponse),
+    /// PushTelemetryResponse (API key 72).
+    #[cfg(feature = "telemetry")]
+    PushTelemetry(PushTelemetryResponse),
+    /// AssignReplicasToDirsResponse (API key 73).
+    #[cfg(feature = "broker-internal")]
+    AssignReplicasToDirs(AssignReplicasToDirsResponse),
+    /// ListConfigResourcesResponse (API key 74).
+    #[cfg(feature = "admin")]
+    ListConfigResources(ListConfigResourcesResponse),
+    /// DescribeTopicPartitionsResponse (API key 75).
+    #[cfg(feature = "admin")]
+    DescribeTopicPartitions(DescribeTopicPartitionsResponse),
+    /// ShareGroupHeartbeatResponse (API key 76).
+    #[cfg(feature = "share-groups")]
+    ShareGroupHeartbeat(ShareGroupHeartbeatResponse),
+    /// ShareGroupDescribeResponse (API key 77).
+    #[cfg(feature = "share-groups")]
+    ShareGroupDescribe(ShareGroupDescribeResponse),
+    /// ShareFetchResponse (API key 78).
+    #[cfg(feature = "share-groups")]
+    ShareFetch(ShareFetchResponse),
+    /// ShareAcknowledgeResponse (API key 79).
+    #[cfg(feature = "share-groups")]
+    ShareAcknowledge(ShareAcknowledgeResponse),
+    /// AddRaftVoterResponse (API key 80).
+    #[cfg(feature = "kraft")]
+    AddRaftVoter(AddRaftVoterResponse),
+    /// RemoveRaftVoterResponse (API key 81).
+    #[cfg(feature = "kraft")]
+    RemoveRaftVoter(RemoveRaftVoterResponse),
+    /// UpdateRaftVoterResponse (API key 82).
+    #[cfg(feature = "kraft")]
+    UpdateRaftVoter(UpdateRaftVoterResponse),
+    /// InitializeShareGroupStateResponse (API key 83).
+    #[cfg(feature = "share-groups")]
+    InitializeShareGroupState(InitializeShareGroupStateResponse),
+    /// ReadShareGroupStateResponse (API key 84).
+    #[cfg(feature = "share-groups")]
+    ReadShareGroupState(ReadShareGroupStateResponse),
+    /// WriteShareGroupStateResponse (API key 85).
+    #[cfg(feature = "share-groups")]
+    WriteShareGroupState(WriteShareGroupStateResponse),
+    /// DeleteShareGroupStateResponse (API key 86).
+    #[cfg(feature = "share-groups")]
+    DeleteShareGroupState(DeleteShareGroupStateResponse),
+    /// ReadShareGroupStateSummaryResponse (API key 87).
+    #[cfg(feature = "share-groups")]
+    ReadShareGroupStateSummary(ReadShareGroupStateSummaryResponse),
+    /// StreamsGroupHeartbeatResponse (API key 88).
+    #[cfg(feature = "streams-groups")]
+    StreamsGroupHeartbeat(StreamsGroupHeartbeatResponse),
+    /// StreamsGroupDescribeResponse (API key 89).
+    #[cfg(feature = "streams-groups")]
+    StreamsGroupDescribe(StreamsGroupDescribeResponse),
+    /// DescribeShareGroupOffsetsResponse (API key 90).
+    #[cfg(feature = "share-groups")]
+    DescribeShareGroupOffsets(DescribeShareGroupOffsetsResponse),
+    /// AlterShareGroupOffsetsResponse (API key 91).
+    #[cfg(feature = "share-groups")]
+    AlterShareGroupOffsets(AlterShareGroupOffsetsResponse),
+    /// DeleteShareGroupOffsetsResponse (API key 92).
+    #[cfg(feature = "share-groups")]
+    DeleteShareGroupOffsets(DeleteShareGroupOffsetsResponse),
+    /// StreamsGroupTopologyDescriptionUpdateResponse (API key 93).
+    #[cfg(feature = "streams-groups")]
+    StreamsGroupTopologyDescriptionUpdate(StreamsGroupTopologyDescriptionUpdateResponse),
+    /// UnregisterControllerResponse (API key 94).
+    #[cfg(feature = "broker-internal")]
+    UnregisterController(UnregisterControllerResponse),
     /// An API or version this build does not decode: the body's bytes, untouched.
     Raw(#[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))] Bytes),
 }
@@ -393,6 +1619,14 @@ impl ResponseBody {
             2 => ListOffsetsResponse::supports_version(version),
             #[cfg(feature = "metadata")]
             3 => MetadataResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            4 => LeaderAndIsrResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            5 => StopReplicaResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            6 => UpdateMetadataResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            7 => ControlledShutdownResponse::supports_version(version),
             #[cfg(feature = "offset")]
             8 => OffsetCommitResponse::supports_version(version),
             #[cfg(feature = "offset")]
@@ -411,19 +1645,161 @@ impl ResponseBody {
             15 => DescribeGroupsResponse::supports_version(version),
             #[cfg(feature = "group")]
             16 => ListGroupsResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            17 => SaslHandshakeResponse::supports_version(version),
             18 => ApiVersionsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            19 => CreateTopicsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            20 => DeleteTopicsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            21 => DeleteRecordsResponse::supports_version(version),
+            #[cfg(feature = "transactions")]
+            22 => InitProducerIdResponse::supports_version(version),
             #[cfg(feature = "offset")]
             23 => OffsetForLeaderEpochResponse::supports_version(version),
+            #[cfg(feature = "transactions")]
+            24 => AddPartitionsToTxnResponse::supports_version(version),
+            #[cfg(feature = "transactions")]
+            25 => AddOffsetsToTxnResponse::supports_version(version),
+            #[cfg(feature = "transactions")]
+            26 => EndTxnResponse::supports_version(version),
+            #[cfg(feature = "transactions")]
+            27 => WriteTxnMarkersResponse::supports_version(version),
             #[cfg(feature = "offset")]
             28 => TxnOffsetCommitResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            29 => DescribeAclsResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            30 => CreateAclsResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            31 => DeleteAclsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            32 => DescribeConfigsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            33 => AlterConfigsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            34 => AlterReplicaLogDirsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            35 => DescribeLogDirsResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            36 => SaslAuthenticateResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            37 => CreatePartitionsResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            38 => CreateDelegationTokenResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            39 => RenewDelegationTokenResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            40 => ExpireDelegationTokenResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            41 => DescribeDelegationTokenResponse::supports_version(version),
             #[cfg(feature = "group")]
             42 => DeleteGroupsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            43 => ElectLeadersResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            44 => IncrementalAlterConfigsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            45 => AlterPartitionReassignmentsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            46 => ListPartitionReassignmentsResponse::supports_version(version),
             #[cfg(feature = "offset")]
             47 => OffsetDeleteResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            48 => DescribeClientQuotasResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            49 => AlterClientQuotasResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            50 => DescribeUserScramCredentialsResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            51 => AlterUserScramCredentialsResponse::supports_version(version),
+            #[cfg(feature = "kraft")]
+            52 => VoteResponse::supports_version(version),
+            #[cfg(feature = "kraft")]
+            53 => BeginQuorumEpochResponse::supports_version(version),
+            #[cfg(feature = "kraft")]
+            54 => EndQuorumEpochResponse::supports_version(version),
+            #[cfg(feature = "kraft")]
+            55 => DescribeQuorumResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            56 => AlterPartitionResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            57 => UpdateFeaturesResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            58 => EnvelopeResponse::supports_version(version),
+            #[cfg(feature = "kraft")]
+            59 => FetchSnapshotResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            60 => DescribeClusterResponse::supports_version(version),
+            #[cfg(feature = "transactions")]
+            61 => DescribeProducersResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            62 => BrokerRegistrationResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            63 => BrokerHeartbeatResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            64 => UnregisterBrokerResponse::supports_version(version),
+            #[cfg(feature = "transactions")]
+            65 => DescribeTransactionsResponse::supports_version(version),
+            #[cfg(feature = "transactions")]
+            66 => ListTransactionsResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            67 => AllocateProducerIdsResponse::supports_version(version),
             #[cfg(feature = "group")]
             68 => ConsumerGroupHeartbeatResponse::supports_version(version),
             #[cfg(feature = "group")]
             69 => ConsumerGroupDescribeResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            70 => ControllerRegistrationResponse::supports_version(version),
+            #[cfg(feature = "telemetry")]
+            71 => GetTelemetrySubscriptionsResponse::supports_version(version),
+            #[cfg(feature = "telemetry")]
+            72 => PushTelemetryResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            73 => AssignReplicasToDirsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            74 => ListConfigResourcesResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            75 => DescribeTopicPartitionsResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            76 => ShareGroupHeartbeatResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            77 => ShareGroupDescribeResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            78 => ShareFetchResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            79 => ShareAcknowledgeResponse::supports_version(version),
+            #[cfg(feature = "kraft")]
+            80 => AddRaftVoterResponse::supports_version(version),
+            #[cfg(feature = "kraft")]
+            81 => RemoveRaftVoterResponse::supports_version(version),
+            #[cfg(feature = "kraft")]
+            82 => UpdateRaftVoterResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            83 => InitializeShareGroupStateResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            84 => ReadShareGroupStateResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            85 => WriteShareGroupStateResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            86 => DeleteShareGroupStateResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            87 => ReadShareGroupStateSummaryResponse::supports_version(version),
+            #[cfg(feature = "streams-groups")]
+            88 => StreamsGroupHeartbeatResponse::supports_version(version),
+            #[cfg(feature = "streams-groups")]
+            89 => StreamsGroupDescribeResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            90 => DescribeShareGroupOffsetsResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            91 => AlterShareGroupOffsetsResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            92 => DeleteShareGroupOffsetsResponse::supports_version(version),
+            #[cfg(feature = "streams-groups")]
+            93 => StreamsGroupTopologyDescriptionUpdateResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            94 => UnregisterControllerResponse::supports_version(version),
             _ => false,
         }
     }
@@ -443,6 +1819,14 @@ impl ResponseBody {
             2 => Self::ListOffsets(ListOffsetsResponse::decode(r, version)?),
             #[cfg(feature = "metadata")]
             3 => Self::Metadata(MetadataResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            4 => Self::LeaderAndIsr(LeaderAndIsrResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            5 => Self::StopReplica(StopReplicaResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            6 => Self::UpdateMetadata(UpdateMetadataResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            7 => Self::ControlledShutdown(ControlledShutdownResponse::decode(r, version)?),
             #[cfg(feature = "offset")]
             8 => Self::OffsetCommit(OffsetCommitResponse::decode(r, version)?),
             #[cfg(feature = "offset")]
@@ -461,19 +1845,187 @@ impl ResponseBody {
             15 => Self::DescribeGroups(DescribeGroupsResponse::decode(r, version)?),
             #[cfg(feature = "group")]
             16 => Self::ListGroups(ListGroupsResponse::decode(r, version)?),
+            #[cfg(feature = "security")]
+            17 => Self::SaslHandshake(SaslHandshakeResponse::decode(r, version)?),
             18 => Self::ApiVersions(ApiVersionsResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            19 => Self::CreateTopics(CreateTopicsResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            20 => Self::DeleteTopics(DeleteTopicsResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            21 => Self::DeleteRecords(DeleteRecordsResponse::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            22 => Self::InitProducerId(InitProducerIdResponse::decode(r, version)?),
             #[cfg(feature = "offset")]
             23 => Self::OffsetForLeaderEpoch(OffsetForLeaderEpochResponse::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            24 => Self::AddPartitionsToTxn(AddPartitionsToTxnResponse::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            25 => Self::AddOffsetsToTxn(AddOffsetsToTxnResponse::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            26 => Self::EndTxn(EndTxnResponse::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            27 => Self::WriteTxnMarkers(WriteTxnMarkersResponse::decode(r, version)?),
             #[cfg(feature = "offset")]
             28 => Self::TxnOffsetCommit(TxnOffsetCommitResponse::decode(r, version)?),
+            #[cfg(feature = "security")]
+            29 => Self::DescribeAcls(DescribeAclsResponse::decode(r, version)?),
+            #[cfg(feature = "security")]
+            30 => Self::CreateAcls(CreateAclsResponse::decode(r, version)?),
+            #[cfg(feature = "security")]
+            31 => Self::DeleteAcls(DeleteAclsResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            32 => Self::DescribeConfigs(DescribeConfigsResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            33 => Self::AlterConfigs(AlterConfigsResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            34 => Self::AlterReplicaLogDirs(AlterReplicaLogDirsResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            35 => Self::DescribeLogDirs(DescribeLogDirsResponse::decode(r, version)?),
+            #[cfg(feature = "security")]
+            36 => Self::SaslAuthenticate(SaslAuthenticateResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            37 => Self::CreatePartitions(CreatePartitionsResponse::decode(r, version)?),
+            #[cfg(feature = "security")]
+            38 => Self::CreateDelegationToken(CreateDelegationTokenResponse::decode(r, version)?),
+            #[cfg(feature = "security")]
+            39 => Self::RenewDelegationToken(RenewDelegationTokenResponse::decode(r, version)?),
+            #[cfg(feature = "security")]
+            40 => Self::ExpireDelegationToken(ExpireDelegationTokenResponse::decode(r, version)?),
+            #[cfg(feature = "security")]
+            41 => {
+                Self::DescribeDelegationToken(DescribeDelegationTokenResponse::decode(r, version)?)
+            }
             #[cfg(feature = "group")]
             42 => Self::DeleteGroups(DeleteGroupsResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            43 => Self::ElectLeaders(ElectLeadersResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            44 => {
+                Self::IncrementalAlterConfigs(IncrementalAlterConfigsResponse::decode(r, version)?)
+            }
+            #[cfg(feature = "admin")]
+            45 => Self::AlterPartitionReassignments(AlterPartitionReassignmentsResponse::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "admin")]
+            46 => Self::ListPartitionReassignments(ListPartitionReassignmentsResponse::decode(
+                r, version,
+            )?),
             #[cfg(feature = "offset")]
             47 => Self::OffsetDelete(OffsetDeleteResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            48 => Self::DescribeClientQuotas(DescribeClientQuotasResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            49 => Self::AlterClientQuotas(AlterClientQuotasResponse::decode(r, version)?),
+            #[cfg(feature = "security")]
+            50 => Self::DescribeUserScramCredentials(DescribeUserScramCredentialsResponse::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "security")]
+            51 => Self::AlterUserScramCredentials(AlterUserScramCredentialsResponse::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "kraft")]
+            52 => Self::Vote(VoteResponse::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            53 => Self::BeginQuorumEpoch(BeginQuorumEpochResponse::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            54 => Self::EndQuorumEpoch(EndQuorumEpochResponse::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            55 => Self::DescribeQuorum(DescribeQuorumResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            56 => Self::AlterPartition(AlterPartitionResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            57 => Self::UpdateFeatures(UpdateFeaturesResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            58 => Self::Envelope(EnvelopeResponse::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            59 => Self::FetchSnapshot(FetchSnapshotResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            60 => Self::DescribeCluster(DescribeClusterResponse::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            61 => Self::DescribeProducers(DescribeProducersResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            62 => Self::BrokerRegistration(BrokerRegistrationResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            63 => Self::BrokerHeartbeat(BrokerHeartbeatResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            64 => Self::UnregisterBroker(UnregisterBrokerResponse::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            65 => Self::DescribeTransactions(DescribeTransactionsResponse::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            66 => Self::ListTransactions(ListTransactionsResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            67 => Self::AllocateProducerIds(AllocateProducerIdsResponse::decode(r, version)?),
             #[cfg(feature = "group")]
             68 => Self::ConsumerGroupHeartbeat(ConsumerGroupHeartbeatResponse::decode(r, version)?),
             #[cfg(feature = "group")]
             69 => Self::ConsumerGroupDescribe(ConsumerGroupDescribeResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            70 => Self::ControllerRegistration(ControllerRegistrationResponse::decode(r, version)?),
+            #[cfg(feature = "telemetry")]
+            71 => Self::GetTelemetrySubscriptions(GetTelemetrySubscriptionsResponse::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "telemetry")]
+            72 => Self::PushTelemetry(PushTelemetryResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            73 => Self::AssignReplicasToDirs(AssignReplicasToDirsResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            74 => Self::ListConfigResources(ListConfigResourcesResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            75 => {
+                Self::DescribeTopicPartitions(DescribeTopicPartitionsResponse::decode(r, version)?)
+            }
+            #[cfg(feature = "share-groups")]
+            76 => Self::ShareGroupHeartbeat(ShareGroupHeartbeatResponse::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            77 => Self::ShareGroupDescribe(ShareGroupDescribeResponse::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            78 => Self::ShareFetch(ShareFetchResponse::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            79 => Self::ShareAcknowledge(ShareAcknowledgeResponse::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            80 => Self::AddRaftVoter(AddRaftVoterResponse::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            81 => Self::RemoveRaftVoter(RemoveRaftVoterResponse::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            82 => Self::UpdateRaftVoter(UpdateRaftVoterResponse::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            83 => Self::InitializeShareGroupState(InitializeShareGroupStateResponse::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "share-groups")]
+            84 => Self::ReadShareGroupState(ReadShareGroupStateResponse::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            85 => Self::WriteShareGroupState(WriteShareGroupStateResponse::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            86 => Self::DeleteShareGroupState(DeleteShareGroupStateResponse::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            87 => Self::ReadShareGroupStateSummary(ReadShareGroupStateSummaryResponse::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "streams-groups")]
+            88 => Self::StreamsGroupHeartbeat(StreamsGroupHeartbeatResponse::decode(r, version)?),
+            #[cfg(feature = "streams-groups")]
+            89 => Self::StreamsGroupDescribe(StreamsGroupDescribeResponse::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            90 => Self::DescribeShareGroupOffsets(DescribeShareGroupOffsetsResponse::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "share-groups")]
+            91 => Self::AlterShareGroupOffsets(AlterShareGroupOffsetsResponse::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            92 => {
+                Self::DeleteShareGroupOffsets(DeleteShareGroupOffsetsResponse::decode(r, version)?)
+            }
+            #[cfg(feature = "streams-groups")]
+            93 => Self::StreamsGroupTopologyDescriptionUpdate(
+                StreamsGroupTopologyDescriptionUpdateResponse::decode(r, version)?,
+            ),
+            #[cfg(feature = "broker-internal")]
+            94 => Self::UnregisterController(UnregisterControllerResponse::decode(r, version)?),
             _ => Self::Raw(r.rest()),
         })
     }
@@ -489,6 +2041,14 @@ impl ResponseBody {
             Self::ListOffsets(m) => m.encode(buf, version),
             #[cfg(feature = "metadata")]
             Self::Metadata(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::LeaderAndIsr(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::StopReplica(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::UpdateMetadata(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::ControlledShutdown(m) => m.encode(buf, version),
             #[cfg(feature = "offset")]
             Self::OffsetCommit(m) => m.encode(buf, version),
             #[cfg(feature = "offset")]
@@ -507,19 +2067,161 @@ impl ResponseBody {
             Self::DescribeGroups(m) => m.encode(buf, version),
             #[cfg(feature = "group")]
             Self::ListGroups(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::SaslHandshake(m) => m.encode(buf, version),
             Self::ApiVersions(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::CreateTopics(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DeleteTopics(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DeleteRecords(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::InitProducerId(m) => m.encode(buf, version),
             #[cfg(feature = "offset")]
             Self::OffsetForLeaderEpoch(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::AddPartitionsToTxn(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::AddOffsetsToTxn(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::EndTxn(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::WriteTxnMarkers(m) => m.encode(buf, version),
             #[cfg(feature = "offset")]
             Self::TxnOffsetCommit(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::DescribeAcls(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::CreateAcls(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::DeleteAcls(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DescribeConfigs(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::AlterConfigs(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::AlterReplicaLogDirs(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DescribeLogDirs(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::SaslAuthenticate(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::CreatePartitions(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::CreateDelegationToken(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::RenewDelegationToken(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::ExpireDelegationToken(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::DescribeDelegationToken(m) => m.encode(buf, version),
             #[cfg(feature = "group")]
             Self::DeleteGroups(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::ElectLeaders(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::IncrementalAlterConfigs(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::AlterPartitionReassignments(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::ListPartitionReassignments(m) => m.encode(buf, version),
             #[cfg(feature = "offset")]
             Self::OffsetDelete(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DescribeClientQuotas(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::AlterClientQuotas(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::DescribeUserScramCredentials(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::AlterUserScramCredentials(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::Vote(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::BeginQuorumEpoch(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::EndQuorumEpoch(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::DescribeQuorum(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::AlterPartition(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::UpdateFeatures(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::Envelope(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::FetchSnapshot(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DescribeCluster(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::DescribeProducers(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerRegistration(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerHeartbeat(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::UnregisterBroker(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::DescribeTransactions(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::ListTransactions(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::AllocateProducerIds(m) => m.encode(buf, version),
             #[cfg(feature = "group")]
             Self::ConsumerGroupHeartbeat(m) => m.encode(buf, version),
             #[cfg(feature = "group")]
             Self::ConsumerGroupDescribe(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::ControllerRegistration(m) => m.encode(buf, version),
+            #[cfg(feature = "telemetry")]
+            Self::GetTelemetrySubscriptions(m) => m.encode(buf, version),
+            #[cfg(feature = "telemetry")]
+            Self::PushTelemetry(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::AssignReplicasToDirs(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::ListConfigResources(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DescribeTopicPartitions(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupHeartbeat(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupDescribe(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareFetch(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareAcknowledge(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::AddRaftVoter(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::RemoveRaftVoter(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::UpdateRaftVoter(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::InitializeShareGroupState(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupState(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::WriteShareGroupState(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupState(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupStateSummary(m) => m.encode(buf, version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupHeartbeat(m) => m.encode(buf, version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupDescribe(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::DescribeShareGroupOffsets(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::AlterShareGroupOffsets(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupOffsets(m) => m.encode(buf, version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupTopologyDescriptionUpdate(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::UnregisterController(m) => m.encode(buf, version),
             Self::Raw(b) => {
                 buf.put_slice(b);
                 Ok(())
@@ -538,6 +2240,14 @@ impl ResponseBody {
             Self::ListOffsets(m) => m.encoded_len(version),
             #[cfg(feature = "metadata")]
             Self::Metadata(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::LeaderAndIsr(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::StopReplica(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::UpdateMetadata(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::ControlledShutdown(m) => m.encoded_len(version),
             #[cfg(feature = "offset")]
             Self::OffsetCommit(m) => m.encoded_len(version),
             #[cfg(feature = "offset")]
@@ -556,19 +2266,161 @@ impl ResponseBody {
             Self::DescribeGroups(m) => m.encoded_len(version),
             #[cfg(feature = "group")]
             Self::ListGroups(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::SaslHandshake(m) => m.encoded_len(version),
             Self::ApiVersions(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::CreateTopics(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DeleteTopics(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DeleteRecords(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::InitProducerId(m) => m.encoded_len(version),
             #[cfg(feature = "offset")]
             Self::OffsetForLeaderEpoch(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::AddPartitionsToTxn(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::AddOffsetsToTxn(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::EndTxn(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::WriteTxnMarkers(m) => m.encoded_len(version),
             #[cfg(feature = "offset")]
             Self::TxnOffsetCommit(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::DescribeAcls(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::CreateAcls(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::DeleteAcls(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DescribeConfigs(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::AlterConfigs(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::AlterReplicaLogDirs(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DescribeLogDirs(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::SaslAuthenticate(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::CreatePartitions(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::CreateDelegationToken(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::RenewDelegationToken(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::ExpireDelegationToken(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::DescribeDelegationToken(m) => m.encoded_len(version),
             #[cfg(feature = "group")]
             Self::DeleteGroups(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::ElectLeaders(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::IncrementalAlterConfigs(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::AlterPartitionReassignments(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::ListPartitionReassignments(m) => m.encoded_len(version),
             #[cfg(feature = "offset")]
             Self::OffsetDelete(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DescribeClientQuotas(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::AlterClientQuotas(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::DescribeUserScramCredentials(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::AlterUserScramCredentials(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::Vote(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::BeginQuorumEpoch(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::EndQuorumEpoch(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::DescribeQuorum(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::AlterPartition(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::UpdateFeatures(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::Envelope(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::FetchSnapshot(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DescribeCluster(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::DescribeProducers(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerRegistration(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerHeartbeat(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::UnregisterBroker(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::DescribeTransactions(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::ListTransactions(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::AllocateProducerIds(m) => m.encoded_len(version),
             #[cfg(feature = "group")]
             Self::ConsumerGroupHeartbeat(m) => m.encoded_len(version),
             #[cfg(feature = "group")]
             Self::ConsumerGroupDescribe(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::ControllerRegistration(m) => m.encoded_len(version),
+            #[cfg(feature = "telemetry")]
+            Self::GetTelemetrySubscriptions(m) => m.encoded_len(version),
+            #[cfg(feature = "telemetry")]
+            Self::PushTelemetry(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::AssignReplicasToDirs(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::ListConfigResources(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DescribeTopicPartitions(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupHeartbeat(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupDescribe(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareFetch(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareAcknowledge(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::AddRaftVoter(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::RemoveRaftVoter(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::UpdateRaftVoter(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::InitializeShareGroupState(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupState(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::WriteShareGroupState(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupState(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupStateSummary(m) => m.encoded_len(version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupHeartbeat(m) => m.encoded_len(version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupDescribe(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::DescribeShareGroupOffsets(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::AlterShareGroupOffsets(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupOffsets(m) => m.encoded_len(version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupTopologyDescriptionUpdate(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::UnregisterController(m) => m.encoded_len(version),
             Self::Raw(b) => b.len(),
         }
     }
@@ -584,6 +2436,14 @@ impl ResponseBody {
             Self::ListOffsets(_) => Some(ApiKey(2)),
             #[cfg(feature = "metadata")]
             Self::Metadata(_) => Some(ApiKey(3)),
+            #[cfg(feature = "broker-internal")]
+            Self::LeaderAndIsr(_) => Some(ApiKey(4)),
+            #[cfg(feature = "broker-internal")]
+            Self::StopReplica(_) => Some(ApiKey(5)),
+            #[cfg(feature = "broker-internal")]
+            Self::UpdateMetadata(_) => Some(ApiKey(6)),
+            #[cfg(feature = "broker-internal")]
+            Self::ControlledShutdown(_) => Some(ApiKey(7)),
             #[cfg(feature = "offset")]
             Self::OffsetCommit(_) => Some(ApiKey(8)),
             #[cfg(feature = "offset")]
@@ -602,26 +2462,243 @@ impl ResponseBody {
             Self::DescribeGroups(_) => Some(ApiKey(15)),
             #[cfg(feature = "group")]
             Self::ListGroups(_) => Some(ApiKey(16)),
+            #[cfg(feature = "security")]
+            Self::SaslHandshake(_) => Some(ApiKey(17)),
             Self::ApiVersions(_) => Some(ApiKey(18)),
+            #[cfg(feature = "admin")]
+            Self::CreateTopics(_) => Some(ApiKey(19)),
+            #[cfg(feature = "admin")]
+            Self::DeleteTopics(_) => Some(ApiKey(20)),
+            #[cfg(feature = "admin")]
+            Self::DeleteRecords(_) => Some(ApiKey(21)),
+            #[cfg(feature = "transactions")]
+            Self::InitProducerId(_) => Some(ApiKey(22)),
             #[cfg(feature = "offset")]
             Self::OffsetForLeaderEpoch(_) => Some(ApiKey(23)),
+            #[cfg(feature = "transactions")]
+            Self::AddPartitionsToTxn(_) => Some(ApiKey(24)),
+            #[cfg(feature = "transactions")]
+            Self::AddOffsetsToTxn(_) => Some(ApiKey(25)),
+            #[cfg(feature = "transactions")]
+            Self::EndTxn(_) => Some(ApiKey(26)),
+            #[cfg(feature = "transactions")]
+            Self::WriteTxnMarkers(_) => Some(ApiKey(27)),
             #[cfg(feature = "offset")]
             Self::TxnOffsetCommit(_) => Some(ApiKey(28)),
+            #[cfg(feature = "security")]
+            Self::DescribeAcls(_) => Some(ApiKey(29)),
+            #[cfg(feature = "security")]
+            Self::CreateAcls(_) => Some(ApiKey(30)),
+            #[cfg(feature = "security")]
+            Self::DeleteAcls(_) => Some(ApiKey(31)),
+            #[cfg(feature = "admin")]
+            Self::DescribeConfigs(_) => Some(ApiKey(32)),
+            #[cfg(feature = "admin")]
+            Self::AlterConfigs(_) => Some(ApiKey(33)),
+            #[cfg(feature = "admin")]
+            Self::AlterReplicaLogDirs(_) => Some(ApiKey(34)),
+            #[cfg(feature = "admin")]
+            Self::DescribeLogDirs(_) => Some(ApiKey(35)),
+            #[cfg(feature = "security")]
+            Self::SaslAuthenticate(_) => Some(ApiKey(36)),
+            #[cfg(feature = "admin")]
+            Self::CreatePartitions(_) => Some(ApiKey(37)),
+            #[cfg(feature = "security")]
+            Self::CreateDelegationToken(_) => Some(ApiKey(38)),
+            #[cfg(feature = "security")]
+            Self::RenewDelegationToken(_) => Some(ApiKey(39)),
+            #[cfg(feature = "security")]
+            Self::ExpireDelegationToken(_) => Some(ApiKey(40)),
+            #[cfg(feature = "security")]
+            Self::DescribeDelegationToken(_) => Some(ApiKey(41)),
             #[cfg(feature = "group")]
             Self::DeleteGroups(_) => Some(ApiKey(42)),
+            #[cfg(feature = "admin")]
+            Self::ElectLeaders(_) => Some(ApiKey(43)),
+            #[cfg(feature = "admin")]
+            Self::IncrementalAlterConfigs(_) => Some(ApiKey(44)),
+            #[cfg(feature = "admin")]
+            Self::AlterPartitionReassignments(_) => Some(ApiKey(45)),
+            #[cfg(feature = "admin")]
+            Self::ListPartitionReassignments(_) => Some(ApiKey(46)),
             #[cfg(feature = "offset")]
             Self::OffsetDelete(_) => Some(ApiKey(47)),
+            #[cfg(feature = "admin")]
+            Self::DescribeClientQuotas(_) => Some(ApiKey(48)),
+            #[cfg(feature = "admin")]
+            Self::AlterClientQuotas(_) => Some(ApiKey(49)),
+            #[cfg(feature = "security")]
+            Self::DescribeUserScramCredentials(_) => Some(ApiKey(50)),
+            #[cfg(feature = "security")]
+            Self::AlterUserScramCredentials(_) => Some(ApiKey(51)),
+            #[cfg(feature = "kraft")]
+            Self::Vote(_) => Some(ApiKey(52)),
+            #[cfg(feature = "kraft")]
+            Self::BeginQuorumEpoch(_) => Some(ApiKey(53)),
+            #[cfg(feature = "kraft")]
+            Self::EndQuorumEpoch(_) => Some(ApiKey(54)),
+            #[cfg(feature = "kraft")]
+            Self::DescribeQuorum(_) => Some(ApiKey(55)),
+            #[cfg(feature = "broker-internal")]
+            Self::AlterPartition(_) => Some(ApiKey(56)),
+            #[cfg(feature = "admin")]
+            Self::UpdateFeatures(_) => Some(ApiKey(57)),
+            #[cfg(feature = "broker-internal")]
+            Self::Envelope(_) => Some(ApiKey(58)),
+            #[cfg(feature = "kraft")]
+            Self::FetchSnapshot(_) => Some(ApiKey(59)),
+            #[cfg(feature = "admin")]
+            Self::DescribeCluster(_) => Some(ApiKey(60)),
+            #[cfg(feature = "transactions")]
+            Self::DescribeProducers(_) => Some(ApiKey(61)),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerRegistration(_) => Some(ApiKey(62)),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerHeartbeat(_) => Some(ApiKey(63)),
+            #[cfg(feature = "admin")]
+            Self::UnregisterBroker(_) => Some(ApiKey(64)),
+            #[cfg(feature = "transactions")]
+            Self::DescribeTransactions(_) => Some(ApiKey(65)),
+            #[cfg(feature = "transactions")]
+            Self::ListTransactions(_) => Some(ApiKey(66)),
+            #[cfg(feature = "broker-internal")]
+            Self::AllocateProducerIds(_) => Some(ApiKey(67)),
             #[cfg(feature = "group")]
             Self::ConsumerGroupHeartbeat(_) => Some(ApiKey(68)),
             #[cfg(feature = "group")]
             Self::ConsumerGroupDescribe(_) => Some(ApiKey(69)),
+            #[cfg(feature = "broker-internal")]
+            Self::ControllerRegistration(_) => Some(ApiKey(70)),
+            #[cfg(feature = "telemetry")]
+            Self::GetTelemetrySubscriptions(_) => Some(ApiKey(71)),
+            #[cfg(feature = "telemetry")]
+            Self::PushTelemetry(_) => Some(ApiKey(72)),
+            #[cfg(feature = "broker-internal")]
+            Self::AssignReplicasToDirs(_) => Some(ApiKey(73)),
+            #[cfg(feature = "admin")]
+            Self::ListConfigResources(_) => Some(ApiKey(74)),
+            #[cfg(feature = "admin")]
+            Self::DescribeTopicPartitions(_) => Some(ApiKey(75)),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupHeartbeat(_) => Some(ApiKey(76)),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupDescribe(_) => Some(ApiKey(77)),
+            #[cfg(feature = "share-groups")]
+            Self::ShareFetch(_) => Some(ApiKey(78)),
+            #[cfg(feature = "share-groups")]
+            Self::ShareAcknowledge(_) => Some(ApiKey(79)),
+            #[cfg(feature = "kraft")]
+            Self::AddRaftVoter(_) => Some(ApiKey(80)),
+            #[cfg(feature = "kraft")]
+            Self::RemoveRaftVoter(_) => Some(ApiKey(81)),
+            #[cfg(feature = "kraft")]
+            Self::UpdateRaftVoter(_) => Some(ApiKey(82)),
+            #[cfg(feature = "share-groups")]
+            Self::InitializeShareGroupState(_) => Some(ApiKey(83)),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupState(_) => Some(ApiKey(84)),
+            #[cfg(feature = "share-groups")]
+            Self::WriteShareGroupState(_) => Some(ApiKey(85)),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupState(_) => Some(ApiKey(86)),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupStateSummary(_) => Some(ApiKey(87)),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupHeartbeat(_) => Some(ApiKey(88)),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupDescribe(_) => Some(ApiKey(89)),
+            #[cfg(feature = "share-groups")]
+            Self::DescribeShareGroupOffsets(_) => Some(ApiKey(90)),
+            #[cfg(feature = "share-groups")]
+            Self::AlterShareGroupOffsets(_) => Some(ApiKey(91)),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupOffsets(_) => Some(ApiKey(92)),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupTopologyDescriptionUpdate(_) => Some(ApiKey(93)),
+            #[cfg(feature = "broker-internal")]
+            Self::UnregisterController(_) => Some(ApiKey(94)),
             Self::Raw(_) => None,
         }
     }
 }
 
+#[cfg(feature = "transactions")]
+impl crate::Request for AddOffsetsToTxnRequest {
+    type Response = AddOffsetsToTxnResponse;
+}
+
+#[cfg(feature = "transactions")]
+impl crate::Request for AddPartitionsToTxnRequest {
+    type Response = AddPartitionsToTxnResponse;
+}
+
+#[cfg(feature = "kraft")]
+impl crate::Request for AddRaftVoterRequest {
+    type Response = AddRaftVoterResponse;
+}
+
+#[cfg(feature = "broker-internal")]
+impl crate::Request for AllocateProducerIdsRequest {
+    type Response = AllocateProducerIdsResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for AlterClientQuotasRequest {
+    type Response = AlterClientQuotasResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for AlterConfigsRequest {
+    type Response = AlterConfigsResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for AlterPartitionReassignmentsRequest {
+    type Response = AlterPartitionReassignmentsResponse;
+}
+
+#[cfg(feature = "broker-internal")]
+impl crate::Request for AlterPartitionRequest {
+    type Response = AlterPartitionResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for AlterReplicaLogDirsRequest {
+    type Response = AlterReplicaLogDirsResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for AlterShareGroupOffsetsRequest {
+    type Response = AlterShareGroupOffsetsResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for AlterUserScramCredentialsRequest {
+    type Response = AlterUserScramCredentialsResponse;
+}
+
 impl crate::Request for ApiVersionsRequest {
     type Response = ApiVersionsResponse;
+}
+
+#[cfg(feature = "broker-internal")]
+impl crate::Request for AssignReplicasToDirsRequest {
+    type Response = AssignReplicasToDirsResponse;
+}
+
+#[cfg(feature = "kraft")]
+impl crate::Request for BeginQuorumEpochRequest {
+    type Response = BeginQuorumEpochResponse;
+}
+
+#[cfg(feature = "broker-internal")]
+impl crate::Request for BrokerHeartbeatRequest {
+    type Response = BrokerHeartbeatResponse;
+}
+
+#[cfg(feature = "broker-internal")]
+impl crate::Request for BrokerRegistrationRequest {
+    type Response = BrokerRegistrationResponse;
 }
 
 #[cfg(feature = "group")]
@@ -634,9 +2711,89 @@ impl crate::Request for ConsumerGroupHeartbeatRequest {
     type Response = ConsumerGroupHeartbeatResponse;
 }
 
+#[cfg(feature = "broker-internal")]
+impl crate::Request for ControlledShutdownRequest {
+    type Response = ControlledShutdownResponse;
+}
+
+#[cfg(feature = "broker-internal")]
+impl crate::Request for ControllerRegistrationRequest {
+    type Response = ControllerRegistrationResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for CreateAclsRequest {
+    type Response = CreateAclsResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for CreateDelegationTokenRequest {
+    type Response = CreateDelegationTokenResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for CreatePartitionsRequest {
+    type Response = CreatePartitionsResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for CreateTopicsRequest {
+    type Response = CreateTopicsResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for DeleteAclsRequest {
+    type Response = DeleteAclsResponse;
+}
+
 #[cfg(feature = "group")]
 impl crate::Request for DeleteGroupsRequest {
     type Response = DeleteGroupsResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for DeleteRecordsRequest {
+    type Response = DeleteRecordsResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for DeleteShareGroupOffsetsRequest {
+    type Response = DeleteShareGroupOffsetsResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for DeleteShareGroupStateRequest {
+    type Response = DeleteShareGroupStateResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for DeleteTopicsRequest {
+    type Response = DeleteTopicsResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for DescribeAclsRequest {
+    type Response = DescribeAclsResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for DescribeClientQuotasRequest {
+    type Response = DescribeClientQuotasResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for DescribeClusterRequest {
+    type Response = DescribeClusterResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for DescribeConfigsRequest {
+    type Response = DescribeConfigsResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for DescribeDelegationTokenRequest {
+    type Response = DescribeDelegationTokenResponse;
 }
 
 #[cfg(feature = "group")]
@@ -644,9 +2801,74 @@ impl crate::Request for DescribeGroupsRequest {
     type Response = DescribeGroupsResponse;
 }
 
+#[cfg(feature = "admin")]
+impl crate::Request for DescribeLogDirsRequest {
+    type Response = DescribeLogDirsResponse;
+}
+
+#[cfg(feature = "transactions")]
+impl crate::Request for DescribeProducersRequest {
+    type Response = DescribeProducersResponse;
+}
+
+#[cfg(feature = "kraft")]
+impl crate::Request for DescribeQuorumRequest {
+    type Response = DescribeQuorumResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for DescribeShareGroupOffsetsRequest {
+    type Response = DescribeShareGroupOffsetsResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for DescribeTopicPartitionsRequest {
+    type Response = DescribeTopicPartitionsResponse;
+}
+
+#[cfg(feature = "transactions")]
+impl crate::Request for DescribeTransactionsRequest {
+    type Response = DescribeTransactionsResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for DescribeUserScramCredentialsRequest {
+    type Response = DescribeUserScramCredentialsResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for ElectLeadersRequest {
+    type Response = ElectLeadersResponse;
+}
+
+#[cfg(feature = "kraft")]
+impl crate::Request for EndQuorumEpochRequest {
+    type Response = EndQuorumEpochResponse;
+}
+
+#[cfg(feature = "transactions")]
+impl crate::Request for EndTxnRequest {
+    type Response = EndTxnResponse;
+}
+
+#[cfg(feature = "broker-internal")]
+impl crate::Request for EnvelopeRequest {
+    type Response = EnvelopeResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for ExpireDelegationTokenRequest {
+    type Response = ExpireDelegationTokenResponse;
+}
+
 #[cfg(feature = "fetch")]
 impl crate::Request for FetchRequest {
     type Response = FetchResponse;
+}
+
+#[cfg(feature = "kraft")]
+impl crate::Request for FetchSnapshotRequest {
+    type Response = FetchSnapshotResponse;
 }
 
 #[cfg(feature = "group")]
@@ -654,9 +2876,29 @@ impl crate::Request for FindCoordinatorRequest {
     type Response = FindCoordinatorResponse;
 }
 
+#[cfg(feature = "telemetry")]
+impl crate::Request for GetTelemetrySubscriptionsRequest {
+    type Response = GetTelemetrySubscriptionsResponse;
+}
+
 #[cfg(feature = "group")]
 impl crate::Request for HeartbeatRequest {
     type Response = HeartbeatResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for IncrementalAlterConfigsRequest {
+    type Response = IncrementalAlterConfigsResponse;
+}
+
+#[cfg(feature = "transactions")]
+impl crate::Request for InitProducerIdRequest {
+    type Response = InitProducerIdResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for InitializeShareGroupStateRequest {
+    type Response = InitializeShareGroupStateResponse;
 }
 
 #[cfg(feature = "group")]
@@ -664,9 +2906,19 @@ impl crate::Request for JoinGroupRequest {
     type Response = JoinGroupResponse;
 }
 
+#[cfg(feature = "broker-internal")]
+impl crate::Request for LeaderAndIsrRequest {
+    type Response = LeaderAndIsrResponse;
+}
+
 #[cfg(feature = "group")]
 impl crate::Request for LeaveGroupRequest {
     type Response = LeaveGroupResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for ListConfigResourcesRequest {
+    type Response = ListConfigResourcesResponse;
 }
 
 #[cfg(feature = "group")]
@@ -677,6 +2929,16 @@ impl crate::Request for ListGroupsRequest {
 #[cfg(feature = "list-offsets")]
 impl crate::Request for ListOffsetsRequest {
     type Response = ListOffsetsResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for ListPartitionReassignmentsRequest {
+    type Response = ListPartitionReassignmentsResponse;
+}
+
+#[cfg(feature = "transactions")]
+impl crate::Request for ListTransactionsRequest {
+    type Response = ListTransactionsResponse;
 }
 
 #[cfg(feature = "metadata")]
@@ -709,6 +2971,81 @@ impl crate::Request for ProduceRequest {
     type Response = ProduceResponse;
 }
 
+#[cfg(feature = "telemetry")]
+impl crate::Request for PushTelemetryRequest {
+    type Response = PushTelemetryResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for ReadShareGroupStateRequest {
+    type Response = ReadShareGroupStateResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for ReadShareGroupStateSummaryRequest {
+    type Response = ReadShareGroupStateSummaryResponse;
+}
+
+#[cfg(feature = "kraft")]
+impl crate::Request for RemoveRaftVoterRequest {
+    type Response = RemoveRaftVoterResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for RenewDelegationTokenRequest {
+    type Response = RenewDelegationTokenResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for SaslAuthenticateRequest {
+    type Response = SaslAuthenticateResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for SaslHandshakeRequest {
+    type Response = SaslHandshakeResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for ShareAcknowledgeRequest {
+    type Response = ShareAcknowledgeResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for ShareFetchRequest {
+    type Response = ShareFetchResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for ShareGroupDescribeRequest {
+    type Response = ShareGroupDescribeResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for ShareGroupHeartbeatRequest {
+    type Response = ShareGroupHeartbeatResponse;
+}
+
+#[cfg(feature = "broker-internal")]
+impl crate::Request for StopReplicaRequest {
+    type Response = StopReplicaResponse;
+}
+
+#[cfg(feature = "streams-groups")]
+impl crate::Request for StreamsGroupDescribeRequest {
+    type Response = StreamsGroupDescribeResponse;
+}
+
+#[cfg(feature = "streams-groups")]
+impl crate::Request for StreamsGroupHeartbeatRequest {
+    type Response = StreamsGroupHeartbeatResponse;
+}
+
+#[cfg(feature = "streams-groups")]
+impl crate::Request for StreamsGroupTopologyDescriptionUpdateRequest {
+    type Response = StreamsGroupTopologyDescriptionUpdateResponse;
+}
+
 #[cfg(feature = "group")]
 impl crate::Request for SyncGroupRequest {
     type Response = SyncGroupResponse;
@@ -717,4 +3054,44 @@ impl crate::Request for SyncGroupRequest {
 #[cfg(feature = "offset")]
 impl crate::Request for TxnOffsetCommitRequest {
     type Response = TxnOffsetCommitResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for UnregisterBrokerRequest {
+    type Response = UnregisterBrokerResponse;
+}
+
+#[cfg(feature = "broker-internal")]
+impl crate::Request for UnregisterControllerRequest {
+    type Response = UnregisterControllerResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for UpdateFeaturesRequest {
+    type Response = UpdateFeaturesResponse;
+}
+
+#[cfg(feature = "broker-internal")]
+impl crate::Request for UpdateMetadataRequest {
+    type Response = UpdateMetadataResponse;
+}
+
+#[cfg(feature = "kraft")]
+impl crate::Request for UpdateRaftVoterRequest {
+    type Response = UpdateRaftVoterResponse;
+}
+
+#[cfg(feature = "kraft")]
+impl crate::Request for VoteRequest {
+    type Response = VoteResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for WriteShareGroupStateRequest {
+    type Response = WriteShareGroupStateResponse;
+}
+
+#[cfg(feature = "transactions")]
+impl crate::Request for WriteTxnMarkersRequest {
+    type Response = WriteTxnMarkersResponse;
 }

@@ -3,6 +3,731 @@
 //! `Conform` for every generated struct: turns an arbitrary value into one a given version
 //! carries exactly (property tests and fuzzing only).
 
+#[cfg(feature = "transactions")]
+mod add_offsets_to_txn_request {
+    use crate::generated::add_offsets_to_txn_request::*;
+    use crate::support::*;
+
+    impl Conform for AddOffsetsToTxnRequest {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.transactional_id);
+
+            conform_str(&mut self.group_id);
+            conform_wire(&mut self.wire, version >= 3, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+mod add_offsets_to_txn_response {
+    use crate::generated::add_offsets_to_txn_response::*;
+    use crate::support::*;
+
+    impl Conform for AddOffsetsToTxnResponse {
+        fn conform(&mut self, version: i16) {
+            conform_wire(&mut self.wire, version >= 3, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+mod add_partitions_to_txn_request {
+    use crate::generated::add_partitions_to_txn_request::*;
+    use crate::support::*;
+
+    impl Conform for AddPartitionsToTxnRequest {
+        fn conform(&mut self, version: i16) {
+            if version >= 4 {
+                for e in self.transactions.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.transactions = Vec::new();
+            }
+            if version <= 3 {
+                conform_str(&mut self.v3_and_below_transactional_id);
+            } else {
+                self.v3_and_below_transactional_id = BytesStr::default();
+            }
+            if version >= 4 {
+                self.v3_and_below_producer_id = 0;
+            }
+            if version >= 4 {
+                self.v3_and_below_producer_epoch = 0;
+            }
+            if version <= 3 {
+                for e in self.v3_and_below_topics.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.v3_and_below_topics = Vec::new();
+            }
+            conform_wire(&mut self.wire, version >= 3, |_| false);
+        }
+    }
+
+    impl Conform for AddPartitionsToTxnTopic {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+
+            conform_wire(&mut self.wire, version >= 3, |_| false);
+        }
+    }
+
+    impl Conform for AddPartitionsToTxnTransaction {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.transactional_id);
+
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+mod add_partitions_to_txn_response {
+    use crate::generated::add_partitions_to_txn_response::*;
+    use crate::support::*;
+
+    impl Conform for AddPartitionsToTxnResponse {
+        fn conform(&mut self, version: i16) {
+            if version <= 3 {
+                self.error_code = 0;
+            }
+            if version >= 4 {
+                for e in self.results_by_transaction.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.results_by_transaction = Vec::new();
+            }
+            if version <= 3 {
+                for e in self.results_by_topic_v3_and_below.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.results_by_topic_v3_and_below = Vec::new();
+            }
+            conform_wire(&mut self.wire, version >= 3, |_| false);
+        }
+    }
+
+    impl Conform for AddPartitionsToTxnPartitionResult {
+        fn conform(&mut self, version: i16) {
+            conform_wire(&mut self.wire, version >= 3, |_| false);
+        }
+    }
+
+    impl Conform for AddPartitionsToTxnResult {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.transactional_id);
+            for e in self.topic_results.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for AddPartitionsToTxnTopicResult {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+            for e in self.results_by_partition.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 3, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+mod add_raft_voter_request {
+    use crate::generated::add_raft_voter_request::*;
+    use crate::support::*;
+
+    impl Conform for AddRaftVoterRequest {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.cluster_id.as_mut() {
+                conform_str(x);
+            }
+
+            for e in self.listeners.iter_mut() {
+                e.conform(version);
+            }
+            if version <= 0 {
+                self.ack_when_committed = true;
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Listener {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.name);
+            conform_str(&mut self.host);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+mod add_raft_voter_response {
+    use crate::generated::add_raft_voter_response::*;
+    use crate::support::*;
+
+    impl Conform for AddRaftVoterResponse {
+        fn conform(&mut self, _version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod allocate_producer_ids_request {
+    use crate::generated::allocate_producer_ids_request::*;
+    use crate::support::*;
+
+    impl Conform for AllocateProducerIdsRequest {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod allocate_producer_ids_response {
+    use crate::generated::allocate_producer_ids_response::*;
+    use crate::support::*;
+
+    impl Conform for AllocateProducerIdsResponse {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod alter_client_quotas_request {
+    use crate::generated::alter_client_quotas_request::*;
+    use crate::support::*;
+
+    impl Conform for AlterClientQuotasRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.entries.iter_mut() {
+                e.conform(version);
+            }
+
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for EntityData {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.entity_type);
+            if let Some(x) = self.entity_name.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for EntryData {
+        fn conform(&mut self, version: i16) {
+            for e in self.entity.iter_mut() {
+                e.conform(version);
+            }
+            for e in self.ops.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for OpData {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.key);
+            if self.value.is_nan() {
+                self.value = 0.0;
+            }
+
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod alter_client_quotas_response {
+    use crate::generated::alter_client_quotas_response::*;
+    use crate::support::*;
+
+    impl Conform for AlterClientQuotasResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.entries.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for EntityData {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.entity_type);
+            if let Some(x) = self.entity_name.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for EntryData {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            for e in self.entity.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod alter_configs_request {
+    use crate::generated::alter_configs_request::*;
+    use crate::support::*;
+
+    impl Conform for AlterConfigsRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.resources.iter_mut() {
+                e.conform(version);
+            }
+
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for AlterConfigsResource {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.resource_name);
+            for e in self.configs.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for AlterableConfig {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+            if let Some(x) = self.value.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod alter_configs_response {
+    use crate::generated::alter_configs_response::*;
+    use crate::support::*;
+
+    impl Conform for AlterConfigsResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.responses.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for AlterConfigsResourceResponse {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+
+            conform_str(&mut self.resource_name);
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod alter_partition_reassignments_request {
+    use crate::generated::alter_partition_reassignments_request::*;
+    use crate::support::*;
+
+    impl Conform for AlterPartitionReassignmentsRequest {
+        fn conform(&mut self, version: i16) {
+            if version <= 0 {
+                self.allow_replication_factor_change = true;
+            }
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for ReassignablePartition {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for ReassignableTopic {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod alter_partition_reassignments_response {
+    use crate::generated::alter_partition_reassignments_response::*;
+    use crate::support::*;
+
+    impl Conform for AlterPartitionReassignmentsResponse {
+        fn conform(&mut self, version: i16) {
+            if version <= 0 {
+                self.allow_replication_factor_change = true;
+            }
+
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            for e in self.responses.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for ReassignablePartitionResponse {
+        fn conform(&mut self, _version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for ReassignableTopicResponse {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod alter_partition_request {
+    use crate::generated::alter_partition_request::*;
+    use crate::support::*;
+
+    impl Conform for AlterPartitionRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for BrokerState {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionData {
+        fn conform(&mut self, version: i16) {
+            if version >= 3 {
+                self.new_isr = Vec::new();
+            }
+            if version >= 3 {
+                for e in self.new_isr_with_epochs.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.new_isr_with_epochs = Vec::new();
+            }
+            if version <= 0 {
+                self.leader_recovery_state = 0;
+            }
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopicData {
+        fn conform(&mut self, version: i16) {
+            if version <= 1 {
+                conform_str(&mut self.topic_name);
+            } else {
+                self.topic_name = BytesStr::default();
+            }
+            if version <= 1 {
+                self.topic_id = Uuid::NIL;
+            }
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod alter_partition_response {
+    use crate::generated::alter_partition_response::*;
+    use crate::support::*;
+
+    impl Conform for AlterPartitionResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionData {
+        fn conform(&mut self, version: i16) {
+            if version <= 0 {
+                self.leader_recovery_state = 0;
+            }
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopicData {
+        fn conform(&mut self, version: i16) {
+            if version <= 1 {
+                conform_str(&mut self.topic_name);
+            } else {
+                self.topic_name = BytesStr::default();
+            }
+            if version <= 1 {
+                self.topic_id = Uuid::NIL;
+            }
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod alter_replica_log_dirs_request {
+    use crate::generated::alter_replica_log_dirs_request::*;
+    use crate::support::*;
+
+    impl Conform for AlterReplicaLogDirsRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.dirs.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for AlterReplicaLogDir {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.path);
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for AlterReplicaLogDirTopic {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod alter_replica_log_dirs_response {
+    use crate::generated::alter_replica_log_dirs_response::*;
+    use crate::support::*;
+
+    impl Conform for AlterReplicaLogDirsResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.results.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for AlterReplicaLogDirPartitionResult {
+        fn conform(&mut self, version: i16) {
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for AlterReplicaLogDirTopicResult {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.topic_name);
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod alter_share_group_offsets_request {
+    use crate::generated::alter_share_group_offsets_request::*;
+    use crate::support::*;
+
+    impl Conform for AlterShareGroupOffsetsRequest {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.group_id);
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for AlterShareGroupOffsetsRequestPartition {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for AlterShareGroupOffsetsRequestTopic {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.topic_name);
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod alter_share_group_offsets_response {
+    use crate::generated::alter_share_group_offsets_response::*;
+    use crate::support::*;
+
+    impl Conform for AlterShareGroupOffsetsResponse {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            for e in self.responses.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for AlterShareGroupOffsetsResponsePartition {
+        fn conform(&mut self, _version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for AlterShareGroupOffsetsResponseTopic {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.topic_name);
+
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod alter_user_scram_credentials_request {
+    use crate::generated::alter_user_scram_credentials_request::*;
+    use crate::support::*;
+
+    impl Conform for AlterUserScramCredentialsRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.deletions.iter_mut() {
+                e.conform(version);
+            }
+            for e in self.upsertions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for ScramCredentialDeletion {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.name);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for ScramCredentialUpsertion {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.name);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod alter_user_scram_credentials_response {
+    use crate::generated::alter_user_scram_credentials_response::*;
+    use crate::support::*;
+
+    impl Conform for AlterUserScramCredentialsResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.results.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for AlterUserScramCredentialsResult {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.user);
+
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
 mod api_versions_request {
     use crate::generated::api_versions_request::*;
     use crate::support::*;
@@ -18,6 +743,16 @@ mod api_versions_request {
                 conform_str(&mut self.client_software_version);
             } else {
                 self.client_software_version = BytesStr::default();
+            }
+            if version >= 5 {
+                if let Some(x) = self.cluster_id.as_mut() {
+                    conform_str(x);
+                }
+            } else {
+                self.cluster_id = None;
+            }
+            if version <= 4 {
+                self.node_id = -1;
             }
             conform_wire(&mut self.wire, version >= 3, |_| false);
         }
@@ -80,6 +815,280 @@ mod api_versions_response {
         fn conform(&mut self, _version: i16) {
             conform_str(&mut self.name);
 
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod assign_replicas_to_dirs_request {
+    use crate::generated::assign_replicas_to_dirs_request::*;
+    use crate::support::*;
+
+    impl Conform for AssignReplicasToDirsRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.directories.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for DirectoryData {
+        fn conform(&mut self, version: i16) {
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionData {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopicData {
+        fn conform(&mut self, version: i16) {
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod assign_replicas_to_dirs_response {
+    use crate::generated::assign_replicas_to_dirs_response::*;
+    use crate::support::*;
+
+    impl Conform for AssignReplicasToDirsResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.directories.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for DirectoryData {
+        fn conform(&mut self, version: i16) {
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionData {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopicData {
+        fn conform(&mut self, version: i16) {
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+mod begin_quorum_epoch_request {
+    use crate::generated::begin_quorum_epoch_request::*;
+    use crate::support::*;
+
+    impl Conform for BeginQuorumEpochRequest {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.cluster_id.as_mut() {
+                conform_str(x);
+            }
+            if version <= 0 {
+                self.voter_id = -1;
+            }
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            if version >= 1 {
+                for e in self.leader_endpoints.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.leader_endpoints = Vec::new();
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for LeaderEndpoint {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.name);
+            conform_str(&mut self.host);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionData {
+        fn conform(&mut self, version: i16) {
+            if version <= 0 {
+                self.voter_directory_id = Uuid::NIL;
+            }
+
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for TopicData {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.topic_name);
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+mod begin_quorum_epoch_response {
+    use crate::generated::begin_quorum_epoch_response::*;
+    use crate::support::*;
+
+    impl Conform for BeginQuorumEpochResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            if version >= 1 {
+                for e in self.node_endpoints.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.node_endpoints = Vec::new();
+            }
+            conform_wire(&mut self.wire, version >= 1, |t| t == 0);
+        }
+    }
+
+    impl Conform for NodeEndpoint {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.host);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionData {
+        fn conform(&mut self, version: i16) {
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for TopicData {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.topic_name);
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod broker_heartbeat_request {
+    use crate::generated::broker_heartbeat_request::*;
+    use crate::support::*;
+
+    impl Conform for BrokerHeartbeatRequest {
+        fn conform(&mut self, version: i16) {
+            if version <= 0 {
+                self.offline_log_dirs = Vec::new();
+            }
+            if version <= 1 {
+                self.cordoned_log_dirs = None;
+            }
+            conform_wire(&mut self.wire, true, |t| {
+                (t == 0 && version >= 1) || (t == 1 && version >= 2)
+            });
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod broker_heartbeat_response {
+    use crate::generated::broker_heartbeat_response::*;
+    use crate::support::*;
+
+    impl Conform for BrokerHeartbeatResponse {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod broker_registration_request {
+    use crate::generated::broker_registration_request::*;
+    use crate::support::*;
+
+    impl Conform for BrokerRegistrationRequest {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.cluster_id);
+
+            for e in self.listeners.iter_mut() {
+                e.conform(version);
+            }
+            for e in self.features.iter_mut() {
+                e.conform(version);
+            }
+            if let Some(x) = self.rack.as_mut() {
+                conform_str(x);
+            }
+            if version <= 0 {
+                self.is_migrating_zk_broker = false;
+            }
+            if version <= 1 {
+                self.log_dirs = Vec::new();
+            }
+            if version <= 2 {
+                self.previous_broker_epoch = -1;
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Feature {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.name);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Listener {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.name);
+            conform_str(&mut self.host);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod broker_registration_response {
+    use crate::generated::broker_registration_response::*;
+    use crate::support::*;
+
+    impl Conform for BrokerRegistrationResponse {
+        fn conform(&mut self, _version: i16) {
             conform_wire(&mut self.wire, true, |_| false);
         }
     }
@@ -327,6 +1336,464 @@ mod consumer_protocol_subscription {
     }
 }
 
+#[cfg(feature = "broker-internal")]
+mod controlled_shutdown_request {
+    use crate::generated::controlled_shutdown_request::*;
+    use crate::support::*;
+
+    impl Conform for ControlledShutdownRequest {
+        fn conform(&mut self, version: i16) {
+            if version <= 1 {
+                self.broker_epoch = -1;
+            }
+            conform_wire(&mut self.wire, version >= 3, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod controlled_shutdown_response {
+    use crate::generated::controlled_shutdown_response::*;
+    use crate::support::*;
+
+    impl Conform for ControlledShutdownResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.remaining_partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 3, |_| false);
+        }
+    }
+
+    impl Conform for RemainingPartition {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.topic_name);
+
+            conform_wire(&mut self.wire, version >= 3, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod controller_registration_request {
+    use crate::generated::controller_registration_request::*;
+    use crate::support::*;
+
+    impl Conform for ControllerRegistrationRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.listeners.iter_mut() {
+                e.conform(version);
+            }
+            for e in self.features.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Feature {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.name);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Listener {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.name);
+            conform_str(&mut self.host);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod controller_registration_response {
+    use crate::generated::controller_registration_response::*;
+    use crate::support::*;
+
+    impl Conform for ControllerRegistrationResponse {
+        fn conform(&mut self, _version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod create_acls_request {
+    use crate::generated::create_acls_request::*;
+    use crate::support::*;
+
+    impl Conform for CreateAclsRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.creations.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for AclCreation {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.resource_name);
+            if version <= 0 {
+                self.resource_pattern_type = 3;
+            }
+            conform_str(&mut self.principal);
+            conform_str(&mut self.host);
+
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod create_acls_response {
+    use crate::generated::create_acls_response::*;
+    use crate::support::*;
+
+    impl Conform for CreateAclsResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.results.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for AclCreationResult {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod create_delegation_token_request {
+    use crate::generated::create_delegation_token_request::*;
+    use crate::support::*;
+
+    impl Conform for CreateDelegationTokenRequest {
+        fn conform(&mut self, version: i16) {
+            if version >= 3 {
+                if let Some(x) = self.owner_principal_type.as_mut() {
+                    conform_str(x);
+                }
+            } else {
+                self.owner_principal_type = Some(BytesStr::default());
+            }
+            if version >= 3 {
+                if let Some(x) = self.owner_principal_name.as_mut() {
+                    conform_str(x);
+                }
+            } else {
+                self.owner_principal_name = Some(BytesStr::default());
+            }
+            for e in self.renewers.iter_mut() {
+                e.conform(version);
+            }
+
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for CreatableRenewers {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.principal_type);
+            conform_str(&mut self.principal_name);
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod create_delegation_token_response {
+    use crate::generated::create_delegation_token_response::*;
+    use crate::support::*;
+
+    impl Conform for CreateDelegationTokenResponse {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.principal_type);
+            conform_str(&mut self.principal_name);
+            if version >= 3 {
+                conform_str(&mut self.token_requester_principal_type);
+            } else {
+                self.token_requester_principal_type = BytesStr::default();
+            }
+            if version >= 3 {
+                conform_str(&mut self.token_requester_principal_name);
+            } else {
+                self.token_requester_principal_name = BytesStr::default();
+            }
+
+            conform_str(&mut self.token_id);
+
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod create_partitions_request {
+    use crate::generated::create_partitions_request::*;
+    use crate::support::*;
+
+    impl Conform for CreatePartitionsRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for CreatePartitionsAssignment {
+        fn conform(&mut self, version: i16) {
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for CreatePartitionsTopic {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+
+            if let Some(x) = self.assignments.as_mut() {
+                for e in x.iter_mut() {
+                    e.conform(version);
+                }
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod create_partitions_response {
+    use crate::generated::create_partitions_response::*;
+    use crate::support::*;
+
+    impl Conform for CreatePartitionsResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.results.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for CreatePartitionsTopicResult {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod create_topics_request {
+    use crate::generated::create_topics_request::*;
+    use crate::support::*;
+
+    impl Conform for CreateTopicsRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+
+            if version <= 0 {
+                self.validate_only = false;
+            }
+            conform_wire(&mut self.wire, version >= 5, |_| false);
+        }
+    }
+
+    impl Conform for CreatableReplicaAssignment {
+        fn conform(&mut self, version: i16) {
+            conform_wire(&mut self.wire, version >= 5, |_| false);
+        }
+    }
+
+    impl Conform for CreatableTopic {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+
+            for e in self.assignments.iter_mut() {
+                e.conform(version);
+            }
+            for e in self.configs.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 5, |_| false);
+        }
+    }
+
+    impl Conform for CreatableTopicConfig {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+            if let Some(x) = self.value.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, version >= 5, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod create_topics_response {
+    use crate::generated::create_topics_response::*;
+    use crate::support::*;
+
+    impl Conform for CreateTopicsResponse {
+        fn conform(&mut self, version: i16) {
+            if version <= 1 {
+                self.throttle_time_ms = 0;
+            }
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 5, |_| false);
+        }
+    }
+
+    impl Conform for CreatableTopicConfigs {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.name);
+            if let Some(x) = self.value.as_mut() {
+                conform_str(x);
+            }
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for CreatableTopicResult {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+            if version <= 6 {
+                self.topic_id = Uuid::NIL;
+            }
+
+            if version >= 1 {
+                if let Some(x) = self.error_message.as_mut() {
+                    conform_str(x);
+                }
+            } else {
+                self.error_message = Some(BytesStr::default());
+            }
+            if version <= 4 {
+                self.topic_config_error_code = 0;
+            }
+            if version <= 4 {
+                self.num_partitions = -1;
+            }
+            if version <= 4 {
+                self.replication_factor = -1;
+            }
+            if version >= 5 {
+                if let Some(x) = self.configs.as_mut() {
+                    for e in x.iter_mut() {
+                        e.conform(version);
+                    }
+                }
+            } else {
+                self.configs = Some(Vec::new());
+            }
+            conform_wire(&mut self.wire, version >= 5, |t| t == 0);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod delete_acls_request {
+    use crate::generated::delete_acls_request::*;
+    use crate::support::*;
+
+    impl Conform for DeleteAclsRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.filters.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for DeleteAclsFilter {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.resource_name_filter.as_mut() {
+                conform_str(x);
+            }
+            if version <= 0 {
+                self.pattern_type_filter = 3;
+            }
+            if let Some(x) = self.principal_filter.as_mut() {
+                conform_str(x);
+            }
+            if let Some(x) = self.host_filter.as_mut() {
+                conform_str(x);
+            }
+
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod delete_acls_response {
+    use crate::generated::delete_acls_response::*;
+    use crate::support::*;
+
+    impl Conform for DeleteAclsResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.filter_results.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for DeleteAclsFilterResult {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            for e in self.matching_acls.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for DeleteAclsMatchingAcl {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+
+            conform_str(&mut self.resource_name);
+            if version <= 0 {
+                self.pattern_type = 3;
+            }
+            conform_str(&mut self.principal);
+            conform_str(&mut self.host);
+
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
 #[cfg(feature = "group")]
 mod delete_groups_request {
     use crate::generated::delete_groups_request::*;
@@ -360,6 +1827,651 @@ mod delete_groups_response {
         fn conform(&mut self, version: i16) {
             conform_str(&mut self.group_id);
 
+            if version >= 3 {
+                if let Some(x) = self.error_message.as_mut() {
+                    conform_str(x);
+                }
+            } else {
+                self.error_message = None;
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod delete_records_request {
+    use crate::generated::delete_records_request::*;
+    use crate::support::*;
+
+    impl Conform for DeleteRecordsRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for DeleteRecordsPartition {
+        fn conform(&mut self, version: i16) {
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for DeleteRecordsTopic {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod delete_records_response {
+    use crate::generated::delete_records_response::*;
+    use crate::support::*;
+
+    impl Conform for DeleteRecordsResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for DeleteRecordsPartitionResult {
+        fn conform(&mut self, version: i16) {
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for DeleteRecordsTopicResult {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod delete_share_group_offsets_request {
+    use crate::generated::delete_share_group_offsets_request::*;
+    use crate::support::*;
+
+    impl Conform for DeleteShareGroupOffsetsRequest {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.group_id);
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for DeleteShareGroupOffsetsRequestTopic {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.topic_name);
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod delete_share_group_offsets_response {
+    use crate::generated::delete_share_group_offsets_response::*;
+    use crate::support::*;
+
+    impl Conform for DeleteShareGroupOffsetsResponse {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            for e in self.responses.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for DeleteShareGroupOffsetsResponseTopic {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.topic_name);
+
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod delete_share_group_state_request {
+    use crate::generated::delete_share_group_state_request::*;
+    use crate::support::*;
+
+    impl Conform for DeleteShareGroupStateRequest {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.group_id);
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for DeleteStateData {
+        fn conform(&mut self, version: i16) {
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionData {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod delete_share_group_state_response {
+    use crate::generated::delete_share_group_state_response::*;
+    use crate::support::*;
+
+    impl Conform for DeleteShareGroupStateResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.results.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for DeleteStateResult {
+        fn conform(&mut self, version: i16) {
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionResult {
+        fn conform(&mut self, _version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod delete_topics_request {
+    use crate::generated::delete_topics_request::*;
+    use crate::support::*;
+
+    impl Conform for DeleteTopicsRequest {
+        fn conform(&mut self, version: i16) {
+            if version >= 6 {
+                for e in self.topics.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.topics = Vec::new();
+            }
+            if version <= 5 {
+                for e in self.topic_names.iter_mut() {
+                    conform_str(e);
+                }
+            } else {
+                self.topic_names = Vec::new();
+            }
+
+            conform_wire(&mut self.wire, version >= 4, |_| false);
+        }
+    }
+
+    impl Conform for DeleteTopicState {
+        fn conform(&mut self, _version: i16) {
+            if let Some(x) = self.name.as_mut() {
+                conform_str(x);
+            }
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod delete_topics_response {
+    use crate::generated::delete_topics_response::*;
+    use crate::support::*;
+
+    impl Conform for DeleteTopicsResponse {
+        fn conform(&mut self, version: i16) {
+            if version <= 0 {
+                self.throttle_time_ms = 0;
+            }
+            for e in self.responses.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 4, |_| false);
+        }
+    }
+
+    impl Conform for DeletableTopicResult {
+        fn conform(&mut self, version: i16) {
+            if version <= 5 && self.name.is_none() {
+                self.name = Some(Default::default());
+            }
+            if let Some(x) = self.name.as_mut() {
+                conform_str(x);
+            }
+            if version <= 5 {
+                self.topic_id = Uuid::NIL;
+            }
+
+            if version >= 5 {
+                if let Some(x) = self.error_message.as_mut() {
+                    conform_str(x);
+                }
+            } else {
+                self.error_message = None;
+            }
+            conform_wire(&mut self.wire, version >= 4, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod describe_acls_request {
+    use crate::generated::describe_acls_request::*;
+    use crate::support::*;
+
+    impl Conform for DescribeAclsRequest {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.resource_name_filter.as_mut() {
+                conform_str(x);
+            }
+            if version <= 0 {
+                self.pattern_type_filter = 3;
+            }
+            if let Some(x) = self.principal_filter.as_mut() {
+                conform_str(x);
+            }
+            if let Some(x) = self.host_filter.as_mut() {
+                conform_str(x);
+            }
+
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod describe_acls_response {
+    use crate::generated::describe_acls_response::*;
+    use crate::support::*;
+
+    impl Conform for DescribeAclsResponse {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            for e in self.resources.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for AclDescription {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.principal);
+            conform_str(&mut self.host);
+
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for DescribeAclsResource {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.resource_name);
+            if version <= 0 {
+                self.pattern_type = 3;
+            }
+            for e in self.acls.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod describe_client_quotas_request {
+    use crate::generated::describe_client_quotas_request::*;
+    use crate::support::*;
+
+    impl Conform for DescribeClientQuotasRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.components.iter_mut() {
+                e.conform(version);
+            }
+
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for ComponentData {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.entity_type);
+
+            if let Some(x) = self.r#match.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod describe_client_quotas_response {
+    use crate::generated::describe_client_quotas_response::*;
+    use crate::support::*;
+
+    impl Conform for DescribeClientQuotasResponse {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            if let Some(x) = self.entries.as_mut() {
+                for e in x.iter_mut() {
+                    e.conform(version);
+                }
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for EntityData {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.entity_type);
+            if let Some(x) = self.entity_name.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for EntryData {
+        fn conform(&mut self, version: i16) {
+            for e in self.entity.iter_mut() {
+                e.conform(version);
+            }
+            for e in self.values.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for ValueData {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.key);
+            if self.value.is_nan() {
+                self.value = 0.0;
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod describe_cluster_request {
+    use crate::generated::describe_cluster_request::*;
+    use crate::support::*;
+
+    impl Conform for DescribeClusterRequest {
+        fn conform(&mut self, version: i16) {
+            if version <= 0 {
+                self.endpoint_type = 1;
+            }
+            if version <= 1 {
+                self.include_fenced_brokers = false;
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod describe_cluster_response {
+    use crate::generated::describe_cluster_response::*;
+    use crate::support::*;
+
+    impl Conform for DescribeClusterResponse {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            if version <= 0 {
+                self.endpoint_type = 1;
+            }
+            conform_str(&mut self.cluster_id);
+
+            for e in self.brokers.iter_mut() {
+                e.conform(version);
+            }
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for DescribeClusterBroker {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.host);
+
+            if let Some(x) = self.rack.as_mut() {
+                conform_str(x);
+            }
+            if version <= 1 {
+                self.is_fenced = false;
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod describe_configs_request {
+    use crate::generated::describe_configs_request::*;
+    use crate::support::*;
+
+    impl Conform for DescribeConfigsRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.resources.iter_mut() {
+                e.conform(version);
+            }
+            if version <= 0 {
+                self.include_synonyms = false;
+            }
+            if version <= 2 {
+                self.include_documentation = false;
+            }
+            conform_wire(&mut self.wire, version >= 4, |_| false);
+        }
+    }
+
+    impl Conform for DescribeConfigsResource {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.resource_name);
+            if let Some(x) = self.configuration_keys.as_mut() {
+                for e in x.iter_mut() {
+                    conform_str(e);
+                }
+            }
+            conform_wire(&mut self.wire, version >= 4, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod describe_configs_response {
+    use crate::generated::describe_configs_response::*;
+    use crate::support::*;
+
+    impl Conform for DescribeConfigsResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.results.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 4, |_| false);
+        }
+    }
+
+    impl Conform for DescribeConfigsResourceResult {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+            if let Some(x) = self.value.as_mut() {
+                conform_str(x);
+            }
+
+            if version >= 1 {
+                self.is_default = false;
+            }
+            if version <= 0 {
+                self.config_source = -1;
+            }
+
+            if version >= 1 {
+                for e in self.synonyms.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.synonyms = Vec::new();
+            }
+            if version <= 2 {
+                self.config_type = 0;
+            }
+            if version >= 3 {
+                if let Some(x) = self.documentation.as_mut() {
+                    conform_str(x);
+                }
+            } else {
+                self.documentation = Some(BytesStr::default());
+            }
+            conform_wire(&mut self.wire, version >= 4, |_| false);
+        }
+    }
+
+    impl Conform for DescribeConfigsResult {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+
+            conform_str(&mut self.resource_name);
+            for e in self.configs.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 4, |_| false);
+        }
+    }
+
+    impl Conform for DescribeConfigsSynonym {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+            if let Some(x) = self.value.as_mut() {
+                conform_str(x);
+            }
+
+            conform_wire(&mut self.wire, version >= 4, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod describe_delegation_token_request {
+    use crate::generated::describe_delegation_token_request::*;
+    use crate::support::*;
+
+    impl Conform for DescribeDelegationTokenRequest {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.owners.as_mut() {
+                for e in x.iter_mut() {
+                    e.conform(version);
+                }
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for DescribeDelegationTokenOwner {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.principal_type);
+            conform_str(&mut self.principal_name);
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod describe_delegation_token_response {
+    use crate::generated::describe_delegation_token_response::*;
+    use crate::support::*;
+
+    impl Conform for DescribeDelegationTokenResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.tokens.iter_mut() {
+                e.conform(version);
+            }
+
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for DescribedDelegationToken {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.principal_type);
+            conform_str(&mut self.principal_name);
+            if version >= 3 {
+                conform_str(&mut self.token_requester_principal_type);
+            } else {
+                self.token_requester_principal_type = BytesStr::default();
+            }
+            if version >= 3 {
+                conform_str(&mut self.token_requester_principal_name);
+            } else {
+                self.token_requester_principal_name = BytesStr::default();
+            }
+
+            conform_str(&mut self.token_id);
+
+            for e in self.renewers.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for DescribedDelegationTokenRenewer {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.principal_type);
+            conform_str(&mut self.principal_name);
             conform_wire(&mut self.wire, version >= 2, |_| false);
         }
     }
@@ -437,6 +2549,812 @@ mod describe_groups_response {
             conform_str(&mut self.client_host);
 
             conform_wire(&mut self.wire, version >= 5, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod describe_log_dirs_request {
+    use crate::generated::describe_log_dirs_request::*;
+    use crate::support::*;
+
+    impl Conform for DescribeLogDirsRequest {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.topics.as_mut() {
+                for e in x.iter_mut() {
+                    e.conform(version);
+                }
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for DescribableLogDirTopic {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.topic);
+
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod describe_log_dirs_response {
+    use crate::generated::describe_log_dirs_response::*;
+    use crate::support::*;
+
+    impl Conform for DescribeLogDirsResponse {
+        fn conform(&mut self, version: i16) {
+            if version <= 2 {
+                self.error_code = 0;
+            }
+            for e in self.results.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for DescribeLogDirsPartition {
+        fn conform(&mut self, version: i16) {
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for DescribeLogDirsResult {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.log_dir);
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            if version <= 3 {
+                self.total_bytes = -1;
+            }
+            if version <= 3 {
+                self.usable_bytes = -1;
+            }
+            if version <= 4 {
+                self.is_cordoned = false;
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for DescribeLogDirsTopic {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+mod describe_producers_request {
+    use crate::generated::describe_producers_request::*;
+    use crate::support::*;
+
+    impl Conform for DescribeProducersRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopicRequest {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.name);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+mod describe_producers_response {
+    use crate::generated::describe_producers_response::*;
+    use crate::support::*;
+
+    impl Conform for DescribeProducersResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionResponse {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            for e in self.active_producers.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for ProducerState {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopicResponse {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+mod describe_quorum_request {
+    use crate::generated::describe_quorum_request::*;
+    use crate::support::*;
+
+    impl Conform for DescribeQuorumRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionData {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopicData {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.topic_name);
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+mod describe_quorum_response {
+    use crate::generated::describe_quorum_response::*;
+    use crate::support::*;
+
+    impl Conform for DescribeQuorumResponse {
+        fn conform(&mut self, version: i16) {
+            if version >= 2 {
+                if let Some(x) = self.error_message.as_mut() {
+                    conform_str(x);
+                }
+            } else {
+                self.error_message = Some(BytesStr::default());
+            }
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            if version >= 2 {
+                for e in self.nodes.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.nodes = Vec::new();
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Listener {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.name);
+            conform_str(&mut self.host);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Node {
+        fn conform(&mut self, version: i16) {
+            for e in self.listeners.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionData {
+        fn conform(&mut self, version: i16) {
+            if version >= 2 {
+                if let Some(x) = self.error_message.as_mut() {
+                    conform_str(x);
+                }
+            } else {
+                self.error_message = Some(BytesStr::default());
+            }
+
+            for e in self.current_voters.iter_mut() {
+                e.conform(version);
+            }
+            for e in self.observers.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for ReplicaState {
+        fn conform(&mut self, version: i16) {
+            if version <= 1 {
+                self.replica_directory_id = Uuid::NIL;
+            }
+
+            if version <= 0 {
+                self.last_fetch_timestamp = -1;
+            }
+            if version <= 0 {
+                self.last_caught_up_timestamp = -1;
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopicData {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.topic_name);
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod describe_share_group_offsets_request {
+    use crate::generated::describe_share_group_offsets_request::*;
+    use crate::support::*;
+
+    impl Conform for DescribeShareGroupOffsetsRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.groups.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for DescribeShareGroupOffsetsRequestGroup {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.group_id);
+            if let Some(x) = self.topics.as_mut() {
+                for e in x.iter_mut() {
+                    e.conform(version);
+                }
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for DescribeShareGroupOffsetsRequestTopic {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.topic_name);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod describe_share_group_offsets_response {
+    use crate::generated::describe_share_group_offsets_response::*;
+    use crate::support::*;
+
+    impl Conform for DescribeShareGroupOffsetsResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.groups.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for DescribeShareGroupOffsetsResponseGroup {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.group_id);
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for DescribeShareGroupOffsetsResponsePartition {
+        fn conform(&mut self, version: i16) {
+            if version <= 0 {
+                self.lag = -1;
+            }
+
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for DescribeShareGroupOffsetsResponseTopic {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.topic_name);
+
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod describe_topic_partitions_request {
+    use crate::generated::describe_topic_partitions_request::*;
+    use crate::support::*;
+
+    impl Conform for DescribeTopicPartitionsRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+
+            if let Some(x) = self.cursor.as_mut() {
+                x.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Cursor {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.topic_name);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopicRequest {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.name);
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod describe_topic_partitions_response {
+    use crate::generated::describe_topic_partitions_response::*;
+    use crate::support::*;
+
+    impl Conform for DescribeTopicPartitionsResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            if let Some(x) = self.next_cursor.as_mut() {
+                x.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Cursor {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.topic_name);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for DescribeTopicPartitionsResponsePartition {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for DescribeTopicPartitionsResponseTopic {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.name.as_mut() {
+                conform_str(x);
+            }
+
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+mod describe_transactions_request {
+    use crate::generated::describe_transactions_request::*;
+    use crate::support::*;
+
+    impl Conform for DescribeTransactionsRequest {
+        fn conform(&mut self, _version: i16) {
+            for e in self.transactional_ids.iter_mut() {
+                conform_str(e);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+mod describe_transactions_response {
+    use crate::generated::describe_transactions_response::*;
+    use crate::support::*;
+
+    impl Conform for DescribeTransactionsResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.transaction_states.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopicData {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.topic);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TransactionState {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.transactional_id);
+            conform_str(&mut self.transaction_state);
+
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod describe_user_scram_credentials_request {
+    use crate::generated::describe_user_scram_credentials_request::*;
+    use crate::support::*;
+
+    impl Conform for DescribeUserScramCredentialsRequest {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.users.as_mut() {
+                for e in x.iter_mut() {
+                    e.conform(version);
+                }
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for UserName {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.name);
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod describe_user_scram_credentials_response {
+    use crate::generated::describe_user_scram_credentials_response::*;
+    use crate::support::*;
+
+    impl Conform for DescribeUserScramCredentialsResponse {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            for e in self.results.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for CredentialInfo {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for DescribeUserScramCredentialsResult {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.user);
+
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            for e in self.credential_infos.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod elect_leaders_request {
+    use crate::generated::elect_leaders_request::*;
+    use crate::support::*;
+
+    impl Conform for ElectLeadersRequest {
+        fn conform(&mut self, version: i16) {
+            if version <= 0 {
+                self.election_type = 0;
+            }
+            if let Some(x) = self.topic_partitions.as_mut() {
+                for e in x.iter_mut() {
+                    e.conform(version);
+                }
+            }
+
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for TopicPartitions {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.topic);
+
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod elect_leaders_response {
+    use crate::generated::elect_leaders_response::*;
+    use crate::support::*;
+
+    impl Conform for ElectLeadersResponse {
+        fn conform(&mut self, version: i16) {
+            if version <= 0 {
+                self.error_code = 0;
+            }
+            for e in self.replica_election_results.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for PartitionResult {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for ReplicaElectionResult {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.topic);
+            for e in self.partition_result.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+mod end_quorum_epoch_request {
+    use crate::generated::end_quorum_epoch_request::*;
+    use crate::support::*;
+
+    impl Conform for EndQuorumEpochRequest {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.cluster_id.as_mut() {
+                conform_str(x);
+            }
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            if version >= 1 {
+                for e in self.leader_endpoints.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.leader_endpoints = Vec::new();
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for LeaderEndpoint {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.name);
+            conform_str(&mut self.host);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionData {
+        fn conform(&mut self, version: i16) {
+            if version >= 1 {
+                self.preferred_successors = Vec::new();
+            }
+            if version >= 1 {
+                for e in self.preferred_candidates.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.preferred_candidates = Vec::new();
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for ReplicaInfo {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopicData {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.topic_name);
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+mod end_quorum_epoch_response {
+    use crate::generated::end_quorum_epoch_response::*;
+    use crate::support::*;
+
+    impl Conform for EndQuorumEpochResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            if version >= 1 {
+                for e in self.node_endpoints.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.node_endpoints = Vec::new();
+            }
+            conform_wire(&mut self.wire, version >= 1, |t| t == 0);
+        }
+    }
+
+    impl Conform for NodeEndpoint {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.host);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionData {
+        fn conform(&mut self, version: i16) {
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for TopicData {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.topic_name);
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+mod end_txn_request {
+    use crate::generated::end_txn_request::*;
+    use crate::support::*;
+
+    impl Conform for EndTxnRequest {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.transactional_id);
+
+            conform_wire(&mut self.wire, version >= 3, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+mod end_txn_response {
+    use crate::generated::end_txn_response::*;
+    use crate::support::*;
+
+    impl Conform for EndTxnResponse {
+        fn conform(&mut self, version: i16) {
+            if version <= 4 {
+                self.producer_id = -1;
+            }
+            if version <= 4 {
+                self.producer_epoch = -1;
+            }
+            conform_wire(&mut self.wire, version >= 3, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod envelope_request {
+    use crate::generated::envelope_request::*;
+    use crate::support::*;
+
+    impl Conform for EnvelopeRequest {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod envelope_response {
+    use crate::generated::envelope_response::*;
+    use crate::support::*;
+
+    impl Conform for EnvelopeResponse {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod expire_delegation_token_request {
+    use crate::generated::expire_delegation_token_request::*;
+    use crate::support::*;
+
+    impl Conform for ExpireDelegationTokenRequest {
+        fn conform(&mut self, version: i16) {
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod expire_delegation_token_response {
+    use crate::generated::expire_delegation_token_response::*;
+    use crate::support::*;
+
+    impl Conform for ExpireDelegationTokenResponse {
+        fn conform(&mut self, version: i16) {
+            conform_wire(&mut self.wire, version >= 2, |_| false);
         }
     }
 }
@@ -686,6 +3604,113 @@ mod fetch_response {
     }
 }
 
+#[cfg(feature = "kraft")]
+mod fetch_snapshot_request {
+    use crate::generated::fetch_snapshot_request::*;
+    use crate::support::*;
+
+    impl Conform for FetchSnapshotRequest {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.cluster_id.as_mut() {
+                conform_str(x);
+            }
+
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |t| t == 0);
+        }
+    }
+
+    impl Conform for PartitionSnapshot {
+        fn conform(&mut self, version: i16) {
+            self.snapshot_id.conform(version);
+
+            if version <= 0 {
+                self.replica_directory_id = Uuid::NIL;
+            }
+            conform_wire(&mut self.wire, true, |t| t == 0 && version >= 1);
+        }
+    }
+
+    impl Conform for SnapshotId {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopicSnapshot {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+mod fetch_snapshot_response {
+    use crate::generated::fetch_snapshot_response::*;
+    use crate::support::*;
+
+    impl Conform for FetchSnapshotResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            if version >= 1 {
+                for e in self.node_endpoints.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.node_endpoints = Vec::new();
+            }
+            conform_wire(&mut self.wire, true, |t| t == 0 && version >= 1);
+        }
+    }
+
+    impl Conform for LeaderIdAndEpoch {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for NodeEndpoint {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.host);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionSnapshot {
+        fn conform(&mut self, version: i16) {
+            self.snapshot_id.conform(version);
+            self.current_leader.conform(version);
+
+            conform_wire(&mut self.wire, true, |t| t == 0);
+        }
+    }
+
+    impl Conform for SnapshotId {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopicSnapshot {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
 #[cfg(feature = "group")]
 mod find_coordinator_request {
     use crate::generated::find_coordinator_request::*;
@@ -763,6 +3788,33 @@ mod find_coordinator_response {
 
             if let Some(x) = self.error_message.as_mut() {
                 conform_str(x);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "telemetry")]
+mod get_telemetry_subscriptions_request {
+    use crate::generated::get_telemetry_subscriptions_request::*;
+    use crate::support::*;
+
+    impl Conform for GetTelemetrySubscriptionsRequest {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "telemetry")]
+mod get_telemetry_subscriptions_response {
+    use crate::generated::get_telemetry_subscriptions_response::*;
+    use crate::support::*;
+
+    impl Conform for GetTelemetrySubscriptionsResponse {
+        fn conform(&mut self, _version: i16) {
+            for e in self.requested_metrics.iter_mut() {
+                conform_str(e);
             }
             conform_wire(&mut self.wire, true, |_| false);
         }
@@ -866,6 +3918,179 @@ mod heartbeat_response {
     }
 }
 
+#[cfg(feature = "admin")]
+mod incremental_alter_configs_request {
+    use crate::generated::incremental_alter_configs_request::*;
+    use crate::support::*;
+
+    impl Conform for IncrementalAlterConfigsRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.resources.iter_mut() {
+                e.conform(version);
+            }
+
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for AlterConfigsResource {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.resource_name);
+            for e in self.configs.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for AlterableConfig {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+
+            if let Some(x) = self.value.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod incremental_alter_configs_response {
+    use crate::generated::incremental_alter_configs_response::*;
+    use crate::support::*;
+
+    impl Conform for IncrementalAlterConfigsResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.responses.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for AlterConfigsResourceResponse {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+
+            conform_str(&mut self.resource_name);
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+mod init_producer_id_request {
+    use crate::generated::init_producer_id_request::*;
+    use crate::support::*;
+
+    impl Conform for InitProducerIdRequest {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.transactional_id.as_mut() {
+                conform_str(x);
+            }
+
+            if version <= 2 {
+                self.producer_id = -1;
+            }
+            if version <= 2 {
+                self.producer_epoch = -1;
+            }
+            if version <= 5 {
+                self.enable2_pc = false;
+            }
+            if version <= 5 {
+                self.keep_prepared_txn = false;
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+mod init_producer_id_response {
+    use crate::generated::init_producer_id_response::*;
+    use crate::support::*;
+
+    impl Conform for InitProducerIdResponse {
+        fn conform(&mut self, version: i16) {
+            if version <= 5 {
+                self.ongoing_txn_producer_id = -1;
+            }
+            if version <= 5 {
+                self.ongoing_txn_producer_epoch = -1;
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod initialize_share_group_state_request {
+    use crate::generated::initialize_share_group_state_request::*;
+    use crate::support::*;
+
+    impl Conform for InitializeShareGroupStateRequest {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.group_id);
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for InitializeStateData {
+        fn conform(&mut self, version: i16) {
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionData {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod initialize_share_group_state_response {
+    use crate::generated::initialize_share_group_state_response::*;
+    use crate::support::*;
+
+    impl Conform for InitializeShareGroupStateResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.results.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for InitializeStateResult {
+        fn conform(&mut self, version: i16) {
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionResult {
+        fn conform(&mut self, _version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
 #[cfg(feature = "group")]
 mod join_group_request {
     use crate::generated::join_group_request::*;
@@ -962,6 +4187,137 @@ mod join_group_response {
     }
 }
 
+#[cfg(feature = "broker-internal")]
+mod leader_and_isr_request {
+    use crate::generated::leader_and_isr_request::*;
+    use crate::support::*;
+
+    impl Conform for LeaderAndIsrRequest {
+        fn conform(&mut self, version: i16) {
+            if version <= 6 {
+                self.is_k_raft_controller = false;
+            }
+
+            if version <= 1 {
+                self.broker_epoch = -1;
+            }
+            if version <= 4 {
+                self.r#type = 0;
+            }
+            if version <= 1 {
+                for e in self.ungrouped_partition_states.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.ungrouped_partition_states = Vec::new();
+            }
+            if version >= 2 {
+                for e in self.topic_states.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.topic_states = Vec::new();
+            }
+            for e in self.live_leaders.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 4, |_| false);
+        }
+    }
+
+    impl Conform for LeaderAndIsrLiveLeader {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.host_name);
+
+            conform_wire(&mut self.wire, version >= 4, |_| false);
+        }
+    }
+
+    impl Conform for LeaderAndIsrPartitionState {
+        fn conform(&mut self, version: i16) {
+            if version <= 1 {
+                conform_str(&mut self.topic_name);
+            } else {
+                self.topic_name = BytesStr::default();
+            }
+
+            if version <= 2 {
+                self.adding_replicas = Vec::new();
+            }
+            if version <= 2 {
+                self.removing_replicas = Vec::new();
+            }
+            if version <= 0 {
+                self.is_new = false;
+            }
+            if version <= 5 {
+                self.leader_recovery_state = 0;
+            }
+            conform_wire(&mut self.wire, version >= 4, |_| false);
+        }
+    }
+
+    impl Conform for LeaderAndIsrTopicState {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.topic_name);
+            if version <= 4 {
+                self.topic_id = Uuid::NIL;
+            }
+            for e in self.partition_states.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 4, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod leader_and_isr_response {
+    use crate::generated::leader_and_isr_response::*;
+    use crate::support::*;
+
+    impl Conform for LeaderAndIsrResponse {
+        fn conform(&mut self, version: i16) {
+            if version <= 4 {
+                for e in self.partition_errors.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.partition_errors = Vec::new();
+            }
+            if version >= 5 {
+                for e in self.topics.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.topics = Vec::new();
+            }
+            conform_wire(&mut self.wire, version >= 4, |_| false);
+        }
+    }
+
+    impl Conform for LeaderAndIsrPartitionError {
+        fn conform(&mut self, version: i16) {
+            if version <= 4 {
+                conform_str(&mut self.topic_name);
+            } else {
+                self.topic_name = BytesStr::default();
+            }
+
+            conform_wire(&mut self.wire, version >= 4, |_| false);
+        }
+    }
+
+    impl Conform for LeaderAndIsrTopicError {
+        fn conform(&mut self, version: i16) {
+            for e in self.partition_errors.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
 #[cfg(feature = "group")]
 mod leave_group_request {
     use crate::generated::leave_group_request::*;
@@ -1034,6 +4390,46 @@ mod leave_group_response {
             }
 
             conform_wire(&mut self.wire, version >= 4, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod list_config_resources_request {
+    use crate::generated::list_config_resources_request::*;
+    use crate::support::*;
+
+    impl Conform for ListConfigResourcesRequest {
+        fn conform(&mut self, version: i16) {
+            if version <= 0 {
+                self.resource_types = Vec::new();
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod list_config_resources_response {
+    use crate::generated::list_config_resources_response::*;
+    use crate::support::*;
+
+    impl Conform for ListConfigResourcesResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.config_resources.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for ConfigResource {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.resource_name);
+            if version <= 0 {
+                self.resource_type = 16;
+            }
+            conform_wire(&mut self.wire, true, |_| false);
         }
     }
 }
@@ -1187,6 +4583,118 @@ mod list_offsets_response {
                 e.conform(version);
             }
             conform_wire(&mut self.wire, version >= 6, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod list_partition_reassignments_request {
+    use crate::generated::list_partition_reassignments_request::*;
+    use crate::support::*;
+
+    impl Conform for ListPartitionReassignmentsRequest {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.topics.as_mut() {
+                for e in x.iter_mut() {
+                    e.conform(version);
+                }
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for ListPartitionReassignmentsTopics {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.name);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod list_partition_reassignments_response {
+    use crate::generated::list_partition_reassignments_response::*;
+    use crate::support::*;
+
+    impl Conform for ListPartitionReassignmentsResponse {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for OngoingPartitionReassignment {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for OngoingTopicReassignment {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+mod list_transactions_request {
+    use crate::generated::list_transactions_request::*;
+    use crate::support::*;
+
+    impl Conform for ListTransactionsRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.state_filters.iter_mut() {
+                conform_str(e);
+            }
+
+            if version <= 0 {
+                self.duration_filter = -1;
+            }
+            if version >= 2 {
+                if let Some(x) = self.transactional_id_pattern.as_mut() {
+                    conform_str(x);
+                }
+            } else {
+                self.transactional_id_pattern = None;
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+mod list_transactions_response {
+    use crate::generated::list_transactions_response::*;
+    use crate::support::*;
+
+    impl Conform for ListTransactionsResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.unknown_state_filters.iter_mut() {
+                conform_str(e);
+            }
+            for e in self.transaction_states.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TransactionState {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.transactional_id);
+
+            conform_str(&mut self.transaction_state);
+            conform_wire(&mut self.wire, true, |_| false);
         }
     }
 }
@@ -1927,6 +5435,227 @@ mod produce_response {
     }
 }
 
+#[cfg(feature = "telemetry")]
+mod push_telemetry_request {
+    use crate::generated::push_telemetry_request::*;
+    use crate::support::*;
+
+    impl Conform for PushTelemetryRequest {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "telemetry")]
+mod push_telemetry_response {
+    use crate::generated::push_telemetry_response::*;
+    use crate::support::*;
+
+    impl Conform for PushTelemetryResponse {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod read_share_group_state_request {
+    use crate::generated::read_share_group_state_request::*;
+    use crate::support::*;
+
+    impl Conform for ReadShareGroupStateRequest {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.group_id);
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionData {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for ReadStateData {
+        fn conform(&mut self, version: i16) {
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod read_share_group_state_response {
+    use crate::generated::read_share_group_state_response::*;
+    use crate::support::*;
+
+    impl Conform for ReadShareGroupStateResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.results.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionResult {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+
+            for e in self.state_batches.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for ReadStateResult {
+        fn conform(&mut self, version: i16) {
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for StateBatch {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod read_share_group_state_summary_request {
+    use crate::generated::read_share_group_state_summary_request::*;
+    use crate::support::*;
+
+    impl Conform for ReadShareGroupStateSummaryRequest {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.group_id);
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionData {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for ReadStateSummaryData {
+        fn conform(&mut self, version: i16) {
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod read_share_group_state_summary_response {
+    use crate::generated::read_share_group_state_summary_response::*;
+    use crate::support::*;
+
+    impl Conform for ReadShareGroupStateSummaryResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.results.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionResult {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+
+            if version <= 0 {
+                self.delivery_complete_count = -1;
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for ReadStateSummaryResult {
+        fn conform(&mut self, version: i16) {
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+mod remove_raft_voter_request {
+    use crate::generated::remove_raft_voter_request::*;
+    use crate::support::*;
+
+    impl Conform for RemoveRaftVoterRequest {
+        fn conform(&mut self, _version: i16) {
+            if let Some(x) = self.cluster_id.as_mut() {
+                conform_str(x);
+            }
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+mod remove_raft_voter_response {
+    use crate::generated::remove_raft_voter_response::*;
+    use crate::support::*;
+
+    impl Conform for RemoveRaftVoterResponse {
+        fn conform(&mut self, _version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod renew_delegation_token_request {
+    use crate::generated::renew_delegation_token_request::*;
+    use crate::support::*;
+
+    impl Conform for RenewDelegationTokenRequest {
+        fn conform(&mut self, version: i16) {
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod renew_delegation_token_response {
+    use crate::generated::renew_delegation_token_response::*;
+    use crate::support::*;
+
+    impl Conform for RenewDelegationTokenResponse {
+        fn conform(&mut self, version: i16) {
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
 mod request_header {
     use crate::generated::request_header::*;
     use crate::support::*;
@@ -1952,6 +5681,1124 @@ mod response_header {
     impl Conform for ResponseHeader {
         fn conform(&mut self, version: i16) {
             conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod sasl_authenticate_request {
+    use crate::generated::sasl_authenticate_request::*;
+    use crate::support::*;
+
+    impl Conform for SaslAuthenticateRequest {
+        fn conform(&mut self, version: i16) {
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod sasl_authenticate_response {
+    use crate::generated::sasl_authenticate_response::*;
+    use crate::support::*;
+
+    impl Conform for SaslAuthenticateResponse {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+
+            if version <= 0 {
+                self.session_lifetime_ms = 0;
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod sasl_handshake_request {
+    use crate::generated::sasl_handshake_request::*;
+    use crate::support::*;
+
+    impl Conform for SaslHandshakeRequest {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.mechanism);
+            conform_wire(&mut self.wire, false, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+mod sasl_handshake_response {
+    use crate::generated::sasl_handshake_response::*;
+    use crate::support::*;
+
+    impl Conform for SaslHandshakeResponse {
+        fn conform(&mut self, _version: i16) {
+            for e in self.mechanisms.iter_mut() {
+                conform_str(e);
+            }
+            conform_wire(&mut self.wire, false, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod share_acknowledge_request {
+    use crate::generated::share_acknowledge_request::*;
+    use crate::support::*;
+
+    impl Conform for ShareAcknowledgeRequest {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.group_id.as_mut() {
+                conform_str(x);
+            }
+            if let Some(x) = self.member_id.as_mut() {
+                conform_str(x);
+            }
+
+            if version <= 1 {
+                self.is_renew_ack = false;
+            }
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for AcknowledgePartition {
+        fn conform(&mut self, version: i16) {
+            for e in self.acknowledgement_batches.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for AcknowledgeTopic {
+        fn conform(&mut self, version: i16) {
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for AcknowledgementBatch {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod share_acknowledge_response {
+    use crate::generated::share_acknowledge_response::*;
+    use crate::support::*;
+
+    impl Conform for ShareAcknowledgeResponse {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            if version <= 1 {
+                self.acquisition_lock_timeout_ms = 0;
+            }
+            for e in self.responses.iter_mut() {
+                e.conform(version);
+            }
+            for e in self.node_endpoints.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for LeaderIdAndEpoch {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for NodeEndpoint {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.host);
+
+            if let Some(x) = self.rack.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionData {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            self.current_leader.conform(version);
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for ShareAcknowledgeTopicResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod share_fetch_request {
+    use crate::generated::share_fetch_request::*;
+    use crate::support::*;
+
+    impl Conform for ShareFetchRequest {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.group_id.as_mut() {
+                conform_str(x);
+            }
+            if let Some(x) = self.member_id.as_mut() {
+                conform_str(x);
+            }
+
+            if version <= 0 {
+                self.max_records = 0;
+            }
+            if version <= 0 {
+                self.batch_size = 0;
+            }
+            if version <= 1 {
+                self.share_acquire_mode = 0;
+            }
+            if version <= 1 {
+                self.is_renew_ack = false;
+            }
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            for e in self.forgotten_topics_data.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for AcknowledgementBatch {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for FetchPartition {
+        fn conform(&mut self, version: i16) {
+            if version >= 1 {
+                self.partition_max_bytes = 0;
+            }
+            for e in self.acknowledgement_batches.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for FetchTopic {
+        fn conform(&mut self, version: i16) {
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for ForgottenTopic {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod share_fetch_response {
+    use crate::generated::share_fetch_response::*;
+    use crate::support::*;
+
+    impl Conform for ShareFetchResponse {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            if version <= 0 {
+                self.acquisition_lock_timeout_ms = 0;
+            }
+            for e in self.responses.iter_mut() {
+                e.conform(version);
+            }
+            for e in self.node_endpoints.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for AcquiredRecords {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for LeaderIdAndEpoch {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for NodeEndpoint {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.host);
+
+            if let Some(x) = self.rack.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionData {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+
+            if let Some(x) = self.acknowledge_error_message.as_mut() {
+                conform_str(x);
+            }
+            self.current_leader.conform(version);
+            if version >= 1 && self.records.is_none() {
+                self.records = Some(Default::default());
+            }
+            for e in self.acquired_records.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for ShareFetchableTopicResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod share_group_describe_request {
+    use crate::generated::share_group_describe_request::*;
+    use crate::support::*;
+
+    impl Conform for ShareGroupDescribeRequest {
+        fn conform(&mut self, _version: i16) {
+            for e in self.group_ids.iter_mut() {
+                conform_str(e);
+            }
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod share_group_describe_response {
+    use crate::generated::share_group_describe_response::*;
+    use crate::support::*;
+
+    impl Conform for ShareGroupDescribeResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.groups.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Assignment {
+        fn conform(&mut self, version: i16) {
+            for e in self.topic_partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for DescribedGroup {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_str(&mut self.group_id);
+            conform_str(&mut self.group_state);
+
+            conform_str(&mut self.assignor_name);
+            for e in self.members.iter_mut() {
+                e.conform(version);
+            }
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Member {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.member_id);
+            if let Some(x) = self.rack_id.as_mut() {
+                conform_str(x);
+            }
+
+            conform_str(&mut self.client_id);
+            conform_str(&mut self.client_host);
+            for e in self.subscribed_topic_names.iter_mut() {
+                conform_str(e);
+            }
+            self.assignment.conform(version);
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopicPartitions {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.topic_name);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod share_group_heartbeat_request {
+    use crate::generated::share_group_heartbeat_request::*;
+    use crate::support::*;
+
+    impl Conform for ShareGroupHeartbeatRequest {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.group_id);
+            conform_str(&mut self.member_id);
+
+            if let Some(x) = self.rack_id.as_mut() {
+                conform_str(x);
+            }
+            if let Some(x) = self.subscribed_topic_names.as_mut() {
+                for e in x.iter_mut() {
+                    conform_str(e);
+                }
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod share_group_heartbeat_response {
+    use crate::generated::share_group_heartbeat_response::*;
+    use crate::support::*;
+
+    impl Conform for ShareGroupHeartbeatResponse {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            if let Some(x) = self.member_id.as_mut() {
+                conform_str(x);
+            }
+
+            if let Some(x) = self.assignment.as_mut() {
+                x.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Assignment {
+        fn conform(&mut self, version: i16) {
+            for e in self.topic_partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopicPartitions {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod stop_replica_request {
+    use crate::generated::stop_replica_request::*;
+    use crate::support::*;
+
+    impl Conform for StopReplicaRequest {
+        fn conform(&mut self, version: i16) {
+            if version <= 3 {
+                self.is_k_raft_controller = false;
+            }
+
+            if version <= 0 {
+                self.broker_epoch = -1;
+            }
+            if version >= 3 {
+                self.delete_partitions = false;
+            }
+            if version <= 0 {
+                for e in self.ungrouped_partitions.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.ungrouped_partitions = Vec::new();
+            }
+            if (1..=2).contains(&version) {
+                for e in self.topics.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.topics = Vec::new();
+            }
+            if version >= 3 {
+                for e in self.topic_states.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.topic_states = Vec::new();
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for StopReplicaPartitionState {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for StopReplicaPartitionV0 {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.topic_name);
+
+            conform_wire(&mut self.wire, false, |_| false);
+        }
+    }
+
+    impl Conform for StopReplicaTopicState {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.topic_name);
+            for e in self.partition_states.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for StopReplicaTopicV1 {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod stop_replica_response {
+    use crate::generated::stop_replica_response::*;
+    use crate::support::*;
+
+    impl Conform for StopReplicaResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.partition_errors.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+
+    impl Conform for StopReplicaPartitionError {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.topic_name);
+
+            conform_wire(&mut self.wire, version >= 2, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+mod streams_group_describe_request {
+    use crate::generated::streams_group_describe_request::*;
+    use crate::support::*;
+
+    impl Conform for StreamsGroupDescribeRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.group_ids.iter_mut() {
+                conform_str(e);
+            }
+
+            if version <= 0 {
+                self.include_topology_description = false;
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+mod streams_group_describe_response {
+    use crate::generated::streams_group_describe_response::*;
+    use crate::support::*;
+
+    impl Conform for StreamsGroupDescribeResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.groups.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Assignment {
+        fn conform(&mut self, version: i16) {
+            for e in self.active_tasks.iter_mut() {
+                e.conform(version);
+            }
+            for e in self.standby_tasks.iter_mut() {
+                e.conform(version);
+            }
+            for e in self.warmup_tasks.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for DescribedGroup {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_str(&mut self.group_id);
+            conform_str(&mut self.group_state);
+
+            if let Some(x) = self.topology.as_mut() {
+                x.conform(version);
+            }
+            for e in self.members.iter_mut() {
+                e.conform(version);
+            }
+
+            if version >= 1 {
+                if let Some(x) = self.topology_description.as_mut() {
+                    x.conform(version);
+                }
+            } else {
+                self.topology_description = None;
+            }
+            if version <= 0 {
+                self.topology_description_status = 0;
+            }
+            if version >= 1 {
+                if let Some(x) = self.assignor_name.as_mut() {
+                    conform_str(x);
+                }
+            } else {
+                self.assignor_name = None;
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Endpoint {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.host);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for KeyValue {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.key);
+            conform_str(&mut self.value);
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Member {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.member_id);
+
+            if let Some(x) = self.instance_id.as_mut() {
+                conform_str(x);
+            }
+            if let Some(x) = self.rack_id.as_mut() {
+                conform_str(x);
+            }
+            conform_str(&mut self.client_id);
+            conform_str(&mut self.client_host);
+
+            conform_str(&mut self.process_id);
+            if let Some(x) = self.user_endpoint.as_mut() {
+                x.conform(version);
+            }
+            for e in self.client_tags.iter_mut() {
+                e.conform(version);
+            }
+            for e in self.task_offsets.iter_mut() {
+                e.conform(version);
+            }
+            for e in self.task_end_offsets.iter_mut() {
+                e.conform(version);
+            }
+            self.assignment.conform(version);
+            self.target_assignment.conform(version);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Subtopology {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.subtopology_id);
+            for e in self.source_topics.iter_mut() {
+                conform_str(e);
+            }
+            for e in self.repartition_sink_topics.iter_mut() {
+                conform_str(e);
+            }
+            for e in self.state_changelog_topics.iter_mut() {
+                e.conform(version);
+            }
+            for e in self.repartition_source_topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TaskIds {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.subtopology_id);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TaskOffset {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.subtopology_id);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopicInfo {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+
+            for e in self.topic_configs.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Topology {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.subtopologies.as_mut() {
+                for e in x.iter_mut() {
+                    e.conform(version);
+                }
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopologyDescription {
+        fn conform(&mut self, version: i16) {
+            for e in self.subtopologies.iter_mut() {
+                e.conform(version);
+            }
+            for e in self.global_stores.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopologyDescriptionGlobalStore {
+        fn conform(&mut self, version: i16) {
+            self.source.conform(version);
+            self.processor.conform(version);
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopologyDescriptionNode {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.name);
+
+            for e in self.source_topics.iter_mut() {
+                conform_str(e);
+            }
+            if let Some(x) = self.sink_topic.as_mut() {
+                conform_str(x);
+            }
+            for e in self.stores.iter_mut() {
+                conform_str(e);
+            }
+            for e in self.successors.iter_mut() {
+                conform_str(e);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopologyDescriptionSubtopology {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.subtopology_id);
+            for e in self.nodes.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+mod streams_group_heartbeat_request {
+    use crate::generated::streams_group_heartbeat_request::*;
+    use crate::support::*;
+
+    impl Conform for StreamsGroupHeartbeatRequest {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.group_id);
+            conform_str(&mut self.member_id);
+
+            if let Some(x) = self.instance_id.as_mut() {
+                conform_str(x);
+            }
+            if let Some(x) = self.rack_id.as_mut() {
+                conform_str(x);
+            }
+
+            if let Some(x) = self.topology.as_mut() {
+                x.conform(version);
+            }
+            if let Some(x) = self.active_tasks.as_mut() {
+                for e in x.iter_mut() {
+                    e.conform(version);
+                }
+            }
+            if let Some(x) = self.standby_tasks.as_mut() {
+                for e in x.iter_mut() {
+                    e.conform(version);
+                }
+            }
+            if let Some(x) = self.warmup_tasks.as_mut() {
+                for e in x.iter_mut() {
+                    e.conform(version);
+                }
+            }
+            if let Some(x) = self.process_id.as_mut() {
+                conform_str(x);
+            }
+            if let Some(x) = self.user_endpoint.as_mut() {
+                x.conform(version);
+            }
+            if let Some(x) = self.client_tags.as_mut() {
+                for e in x.iter_mut() {
+                    e.conform(version);
+                }
+            }
+            if let Some(x) = self.task_offsets.as_mut() {
+                for e in x.iter_mut() {
+                    e.conform(version);
+                }
+            }
+            if let Some(x) = self.task_end_offsets.as_mut() {
+                for e in x.iter_mut() {
+                    e.conform(version);
+                }
+            }
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for CopartitionGroup {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Endpoint {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.host);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for KeyValue {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.key);
+            conform_str(&mut self.value);
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Subtopology {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.subtopology_id);
+            for e in self.source_topics.iter_mut() {
+                conform_str(e);
+            }
+            for e in self.source_topic_regex.iter_mut() {
+                conform_str(e);
+            }
+            for e in self.state_changelog_topics.iter_mut() {
+                e.conform(version);
+            }
+            for e in self.repartition_sink_topics.iter_mut() {
+                conform_str(e);
+            }
+            for e in self.repartition_source_topics.iter_mut() {
+                e.conform(version);
+            }
+            for e in self.copartition_groups.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TaskIds {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.subtopology_id);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TaskOffset {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.subtopology_id);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopicInfo {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+
+            for e in self.topic_configs.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Topology {
+        fn conform(&mut self, version: i16) {
+            for e in self.subtopologies.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+mod streams_group_heartbeat_response {
+    use crate::generated::streams_group_heartbeat_response::*;
+    use crate::support::*;
+
+    impl Conform for StreamsGroupHeartbeatResponse {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_str(&mut self.member_id);
+
+            if version >= 1 {
+                self.acceptable_recovery_lag_legacy = 0;
+            }
+
+            if version <= 0 {
+                self.acceptable_recovery_lag = -1;
+            }
+            if let Some(x) = self.status.as_mut() {
+                for e in x.iter_mut() {
+                    e.conform(version);
+                }
+            }
+            if let Some(x) = self.active_tasks.as_mut() {
+                for e in x.iter_mut() {
+                    e.conform(version);
+                }
+            }
+            if let Some(x) = self.standby_tasks.as_mut() {
+                for e in x.iter_mut() {
+                    e.conform(version);
+                }
+            }
+            if let Some(x) = self.warmup_tasks.as_mut() {
+                for e in x.iter_mut() {
+                    e.conform(version);
+                }
+            }
+            if version <= 0 {
+                self.topology_description_required = false;
+            }
+
+            if let Some(x) = self.partitions_by_user_endpoint.as_mut() {
+                for e in x.iter_mut() {
+                    e.conform(version);
+                }
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Endpoint {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.host);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for EndpointToPartitions {
+        fn conform(&mut self, version: i16) {
+            self.user_endpoint.conform(version);
+            for e in self.active_partitions.iter_mut() {
+                e.conform(version);
+            }
+            for e in self.standby_partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Status {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.status_detail);
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TaskIds {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.subtopology_id);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopicPartition {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.topic);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+mod streams_group_topology_description_update_request {
+    use crate::generated::streams_group_topology_description_update_request::*;
+    use crate::support::*;
+
+    impl Conform for StreamsGroupTopologyDescriptionUpdateRequest {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.group_id);
+            conform_str(&mut self.member_id);
+
+            self.topology_description.conform(version);
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopologyDescription {
+        fn conform(&mut self, version: i16) {
+            for e in self.subtopologies.iter_mut() {
+                e.conform(version);
+            }
+            for e in self.global_stores.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopologyDescriptionGlobalStore {
+        fn conform(&mut self, version: i16) {
+            self.source.conform(version);
+            self.processor.conform(version);
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopologyDescriptionNode {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.name);
+
+            for e in self.source_topics.iter_mut() {
+                conform_str(e);
+            }
+            if let Some(x) = self.sink_topic.as_mut() {
+                conform_str(x);
+            }
+            for e in self.stores.iter_mut() {
+                conform_str(e);
+            }
+            for e in self.successors.iter_mut() {
+                conform_str(e);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopologyDescriptionSubtopology {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.subtopology_id);
+            for e in self.nodes.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+mod streams_group_topology_description_update_response {
+    use crate::generated::streams_group_topology_description_update_response::*;
+    use crate::support::*;
+
+    impl Conform for StreamsGroupTopologyDescriptionUpdateResponse {
+        fn conform(&mut self, _version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
         }
     }
 }
@@ -2045,7 +6892,7 @@ mod txn_offset_commit_request {
             conform_str(&mut self.group_id);
 
             if version <= 2 {
-                self.generation_id = -1;
+                self.generation_id_or_member_epoch = -1;
             }
             if version >= 3 {
                 conform_str(&mut self.member_id);
@@ -2080,7 +6927,14 @@ mod txn_offset_commit_request {
 
     impl Conform for TxnOffsetCommitRequestTopic {
         fn conform(&mut self, version: i16) {
-            conform_str(&mut self.name);
+            if version <= 5 {
+                conform_str(&mut self.name);
+            } else {
+                self.name = BytesStr::default();
+            }
+            if version <= 5 {
+                self.topic_id = Uuid::NIL;
+            }
             for e in self.partitions.iter_mut() {
                 e.conform(version);
             }
@@ -2111,11 +6965,558 @@ mod txn_offset_commit_response {
 
     impl Conform for TxnOffsetCommitResponseTopic {
         fn conform(&mut self, version: i16) {
-            conform_str(&mut self.name);
+            if version <= 5 {
+                conform_str(&mut self.name);
+            } else {
+                self.name = BytesStr::default();
+            }
+            if version <= 5 {
+                self.topic_id = Uuid::NIL;
+            }
             for e in self.partitions.iter_mut() {
                 e.conform(version);
             }
             conform_wire(&mut self.wire, version >= 3, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod unregister_broker_request {
+    use crate::generated::unregister_broker_request::*;
+    use crate::support::*;
+
+    impl Conform for UnregisterBrokerRequest {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod unregister_broker_response {
+    use crate::generated::unregister_broker_response::*;
+    use crate::support::*;
+
+    impl Conform for UnregisterBrokerResponse {
+        fn conform(&mut self, _version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod unregister_controller_request {
+    use crate::generated::unregister_controller_request::*;
+    use crate::support::*;
+
+    impl Conform for UnregisterControllerRequest {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod unregister_controller_response {
+    use crate::generated::unregister_controller_response::*;
+    use crate::support::*;
+
+    impl Conform for UnregisterControllerResponse {
+        fn conform(&mut self, _version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod update_features_request {
+    use crate::generated::update_features_request::*;
+    use crate::support::*;
+
+    impl Conform for UpdateFeaturesRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.feature_updates.iter_mut() {
+                e.conform(version);
+            }
+            if version <= 0 {
+                self.validate_only = false;
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for FeatureUpdateKey {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.feature);
+
+            if version >= 1 {
+                self.allow_downgrade = false;
+            }
+            if version <= 0 {
+                self.upgrade_type = 1;
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+mod update_features_response {
+    use crate::generated::update_features_response::*;
+    use crate::support::*;
+
+    impl Conform for UpdateFeaturesResponse {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            if version <= 1 {
+                for e in self.results.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.results = Vec::new();
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for UpdatableFeatureResult {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.feature);
+
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod update_metadata_request {
+    use crate::generated::update_metadata_request::*;
+    use crate::support::*;
+
+    impl Conform for UpdateMetadataRequest {
+        fn conform(&mut self, version: i16) {
+            if version <= 7 {
+                self.is_k_raft_controller = false;
+            }
+            if version <= 7 {
+                self.r#type = 0;
+            }
+
+            if version <= 4 {
+                self.broker_epoch = -1;
+            }
+            if version <= 4 {
+                for e in self.ungrouped_partition_states.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.ungrouped_partition_states = Vec::new();
+            }
+            if version >= 5 {
+                for e in self.topic_states.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.topic_states = Vec::new();
+            }
+            for e in self.live_brokers.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 6, |t| t == 0 && version >= 8);
+        }
+    }
+
+    impl Conform for UpdateMetadataBroker {
+        fn conform(&mut self, version: i16) {
+            if version <= 0 {
+                conform_str(&mut self.v0_host);
+            } else {
+                self.v0_host = BytesStr::default();
+            }
+            if version >= 1 {
+                self.v0_port = 0;
+            }
+            if version >= 1 {
+                for e in self.endpoints.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.endpoints = Vec::new();
+            }
+            if version >= 2 {
+                if let Some(x) = self.rack.as_mut() {
+                    conform_str(x);
+                }
+            } else {
+                self.rack = Some(BytesStr::default());
+            }
+            conform_wire(&mut self.wire, version >= 6, |_| false);
+        }
+    }
+
+    impl Conform for UpdateMetadataEndpoint {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.host);
+            if version >= 3 {
+                conform_str(&mut self.listener);
+            } else {
+                self.listener = BytesStr::default();
+            }
+
+            conform_wire(&mut self.wire, version >= 6, |_| false);
+        }
+    }
+
+    impl Conform for UpdateMetadataPartitionState {
+        fn conform(&mut self, version: i16) {
+            if version <= 4 {
+                conform_str(&mut self.topic_name);
+            } else {
+                self.topic_name = BytesStr::default();
+            }
+
+            if version <= 3 {
+                self.offline_replicas = Vec::new();
+            }
+            conform_wire(&mut self.wire, version >= 6, |_| false);
+        }
+    }
+
+    impl Conform for UpdateMetadataTopicState {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.topic_name);
+            if version <= 6 {
+                self.topic_id = Uuid::NIL;
+            }
+            for e in self.partition_states.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 6, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+mod update_metadata_response {
+    use crate::generated::update_metadata_response::*;
+    use crate::support::*;
+
+    impl Conform for UpdateMetadataResponse {
+        fn conform(&mut self, version: i16) {
+            conform_wire(&mut self.wire, version >= 6, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+mod update_raft_voter_request {
+    use crate::generated::update_raft_voter_request::*;
+    use crate::support::*;
+
+    impl Conform for UpdateRaftVoterRequest {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.cluster_id.as_mut() {
+                conform_str(x);
+            }
+
+            for e in self.listeners.iter_mut() {
+                e.conform(version);
+            }
+            self.k_raft_version_feature.conform(version);
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for KRaftVersionFeature {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for Listener {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.name);
+            conform_str(&mut self.host);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+mod update_raft_voter_response {
+    use crate::generated::update_raft_voter_response::*;
+    use crate::support::*;
+
+    impl Conform for UpdateRaftVoterResponse {
+        fn conform(&mut self, version: i16) {
+            self.current_leader.conform(version);
+            conform_wire(&mut self.wire, true, |t| t == 0);
+        }
+    }
+
+    impl Conform for CurrentLeader {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.host);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+mod vote_request {
+    use crate::generated::vote_request::*;
+    use crate::support::*;
+
+    impl Conform for VoteRequest {
+        fn conform(&mut self, version: i16) {
+            if let Some(x) = self.cluster_id.as_mut() {
+                conform_str(x);
+            }
+            if version <= 0 {
+                self.voter_id = -1;
+            }
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionData {
+        fn conform(&mut self, version: i16) {
+            if version <= 0 {
+                self.replica_directory_id = Uuid::NIL;
+            }
+            if version <= 0 {
+                self.voter_directory_id = Uuid::NIL;
+            }
+
+            if version <= 1 {
+                self.pre_vote = false;
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopicData {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.topic_name);
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+mod vote_response {
+    use crate::generated::vote_response::*;
+    use crate::support::*;
+
+    impl Conform for VoteResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            if version >= 1 {
+                for e in self.node_endpoints.iter_mut() {
+                    e.conform(version);
+                }
+            } else {
+                self.node_endpoints = Vec::new();
+            }
+            conform_wire(&mut self.wire, true, |t| t == 0 && version >= 1);
+        }
+    }
+
+    impl Conform for NodeEndpoint {
+        fn conform(&mut self, _version: i16) {
+            conform_str(&mut self.host);
+
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionData {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for TopicData {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.topic_name);
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod write_share_group_state_request {
+    use crate::generated::write_share_group_state_request::*;
+    use crate::support::*;
+
+    impl Conform for WriteShareGroupStateRequest {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.group_id);
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionData {
+        fn conform(&mut self, version: i16) {
+            if version <= 0 {
+                self.delivery_complete_count = -1;
+            }
+            for e in self.state_batches.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for StateBatch {
+        fn conform(&mut self, _version: i16) {
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for WriteStateData {
+        fn conform(&mut self, version: i16) {
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+mod write_share_group_state_response {
+    use crate::generated::write_share_group_state_response::*;
+    use crate::support::*;
+
+    impl Conform for WriteShareGroupStateResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.results.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for PartitionResult {
+        fn conform(&mut self, _version: i16) {
+            if let Some(x) = self.error_message.as_mut() {
+                conform_str(x);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+
+    impl Conform for WriteStateResult {
+        fn conform(&mut self, version: i16) {
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, true, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+mod write_txn_markers_request {
+    use crate::generated::write_txn_markers_request::*;
+    use crate::support::*;
+
+    impl Conform for WriteTxnMarkersRequest {
+        fn conform(&mut self, version: i16) {
+            for e in self.markers.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for WritableTxnMarker {
+        fn conform(&mut self, version: i16) {
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+
+            if version <= 1 {
+                self.transaction_version = 0;
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for WritableTxnMarkerTopic {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+mod write_txn_markers_response {
+    use crate::generated::write_txn_markers_response::*;
+    use crate::support::*;
+
+    impl Conform for WriteTxnMarkersResponse {
+        fn conform(&mut self, version: i16) {
+            for e in self.markers.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for WritableTxnMarkerPartitionResult {
+        fn conform(&mut self, version: i16) {
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for WritableTxnMarkerResult {
+        fn conform(&mut self, version: i16) {
+            for e in self.topics.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
+        }
+    }
+
+    impl Conform for WritableTxnMarkerTopicResult {
+        fn conform(&mut self, version: i16) {
+            conform_str(&mut self.name);
+            for e in self.partitions.iter_mut() {
+                e.conform(version);
+            }
+            conform_wire(&mut self.wire, version >= 1, |_| false);
         }
     }
 }

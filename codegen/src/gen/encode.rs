@@ -78,7 +78,8 @@ fn value(s: &StructModel, f: &FieldModel, within: &VersionSet) -> Wr {
                 prim => (
                     format!(
                         "|buf, x| {{\n    {};\n    Ok(())\n}}",
-                        prim_write(prim, "*x")
+                        // `x` is a reference; a uuid is written from it (`&x.0`).
+                        prim_write(prim, if *prim == Ty::Uuid { "x" } else { "*x" })
                     ),
                     format!("|_| {}", prim.fixed_size().unwrap_or(0)),
                 ),
