@@ -16,8 +16,9 @@ pub use crate::writer::{put_raw_tagged, put_tag_header, raw_tagged_len, tagged_l
 use crate::varint;
 use crate::writer;
 
-/// A string or null.
-#[inline]
+/// A string or null. Always inlined: it sits on every decoder's hot path, and a call would
+/// return its 40-byte result through memory.
+#[inline(always)]
 pub fn read_str(r: &mut Reader, compact: bool) -> Result<Option<BytesStr>, DecodeError> {
     match r.string_length(compact)? {
         Length::Null => Ok(None),
@@ -25,8 +26,8 @@ pub fn read_str(r: &mut Reader, compact: bool) -> Result<Option<BytesStr>, Decod
     }
 }
 
-/// Bytes (or records) or null, zero-copy.
-#[inline]
+/// Bytes (or records) or null, zero-copy (always inlined, as [`read_str`]).
+#[inline(always)]
 pub fn read_bytes(r: &mut Reader, compact: bool) -> Result<Option<Bytes>, DecodeError> {
     match r.bytes_length(compact)? {
         Length::Null => Ok(None),

@@ -356,7 +356,6 @@ fn default_of(f: &Field, ty: &Ty, optional: bool) -> Result<(String, String), St
             if !ok {
                 return Err(format!("{}: default {v} out of range", f.name));
             }
-            let t = ty.rust();
             let e = if v == i64::MIN as i128 && *ty == Ty::I64 {
                 "i64::MIN".to_string()
             } else if v == i64::MAX as i128 && *ty == Ty::I64 {
@@ -366,7 +365,6 @@ fn default_of(f: &Field, ty: &Ty, optional: bool) -> Result<(String, String), St
             } else {
                 format!("{v}")
             };
-            let _ = t;
             (e.clone(), format!("{{v}} == {e}"))
         }
         Ty::F64 => {

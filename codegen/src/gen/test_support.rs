@@ -5,7 +5,7 @@ use super::code::Code;
 use super::model::{FieldModel, MessageModel, StructModel, Ty};
 use super::versions::Test;
 
-fn conform_present(c: &mut Code, s: &StructModel, f: &FieldModel) {
+fn conform_present(c: &mut Code, f: &FieldModel) {
     let v = format!("self.{}", f.ident);
     if f.optional {
         // A null the version cannot carry becomes a value.
@@ -38,7 +38,6 @@ fn conform_present(c: &mut Code, s: &StructModel, f: &FieldModel) {
             None => return,
         },
     };
-    let _ = s;
     c.line(stmt);
 }
 
@@ -65,7 +64,7 @@ fn emit_struct(c: &mut Code, s: &StructModel) {
     let mut body = Code::at_depth(2);
     for f in &s.fields {
         let mut present = Code::at_depth(0);
-        conform_present(&mut present, s, f);
+        conform_present(&mut present, f);
         let reset = format!("self.{} = {};", f.ident, f.default);
         match f.present.test(ctx) {
             Test::Never => body.line(&reset),
