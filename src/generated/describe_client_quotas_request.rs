@@ -194,7 +194,7 @@ impl ComponentData {
         self
     }
 
-    /// Sets [`r#match`](Self::r#match).
+    /// Sets the `match` field.
     #[must_use]
     pub fn with_match(mut self, value: Option<BytesStr>) -> Self {
         self.r#match = value;

@@ -83,7 +83,7 @@ impl LeaderAndIsrRequest {
         self
     }
 
-    /// Sets [`r#type`](Self::r#type).
+    /// Sets the `type` field.
     #[must_use]
     pub fn with_type(mut self, value: i8) -> Self {
         self.r#type = value;

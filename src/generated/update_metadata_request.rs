@@ -69,7 +69,7 @@ impl UpdateMetadataRequest {
         self
     }
 
-    /// Sets [`r#type`](Self::r#type).
+    /// Sets the `type` field.
     #[must_use]
     pub fn with_type(mut self, value: i8) -> Self {
         self.r#type = value;

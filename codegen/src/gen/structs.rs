@@ -123,7 +123,12 @@ pub fn emit(c: &mut Code, m: &MessageModel, s: &StructModel) {
             if i > 0 {
                 c.blank();
             }
-            c.line(format!("/// Sets [`{0}`](Self::{0}).", f.ident));
+            if f.ident.starts_with("r#") {
+                // Intra-doc links cannot name a raw identifier.
+                c.line(format!("/// Sets the `{}` field.", f.bare));
+            } else {
+                c.line(format!("/// Sets [`{0}`](Self::{0}).", f.ident));
+            }
             c.line("#[must_use]");
             c.block(
                 format!(
