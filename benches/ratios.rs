@@ -13,7 +13,9 @@ use bytes::{Bytes, BytesMut};
 use kafka_codec::records::{Compression, RecordOptions};
 use kafka_codec::Message;
 use kafka_protocol::protocol::{Decodable, Encodable};
+use kafka_protocol::records::Compression as KpCompression;
 
+use common::build::{direct, kc_in_place, kc_owned, kp_build, kp_records};
 use common::walk::{floor_walk, kc_walk, kp_walk};
 use common::{alloc, data};
 
@@ -134,16 +136,120 @@ fn fetch(test: bool, version: i16, value_len: usize) {
     );
 }
 
-fn main() {
-    let test = std::env::args().any(|a| a == "--test");
-    println!(
-        "\nFetch, decode + walk every record: ns per record (fastest of interleaved rounds)\n"
+/// Batch building from records, uncompressed: ns per record for kafka-codec in place, its owned
+/// builder, kafka-protocol and the direct writer, and allocations per batch.
+fn build(test: bool, value_len: usize) {
+    let batches = data::partition_records(0, value_len);
+    let kp_batches = kp_records(&batches);
+    let n: usize = batches.iter().map(Vec::len).sum();
+    let (mut a, mut b, mut c, mut d) = (
+        BytesMut::new(),
+        BytesMut::new(),
+        BytesMut::new(),
+        Vec::new(),
     );
-    println!("| workload | kafka-codec +CRC | kafka-codec no CRC | kafka-protocol | floor +CRC | floor no CRC | kp ÷ kc +CRC | kp ÷ kc no CRC | kc ÷ floor +CRC | kc ÷ floor no CRC |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for (version, value_len) in [(12, 100), (12, 1024), (18, 100), (18, 1024), (4, 100)] {
-        fetch(test, version, value_len);
+    let len = kc_in_place(&batches, Compression::None, &mut a);
+    assert_eq!(kc_owned(&batches, Compression::None, &mut b), len);
+    assert_eq!(kp_build(&kp_batches, KpCompression::None, &mut c), len);
+    assert_eq!(direct(&batches, &mut d), len);
+    // The CRC (bytes 17..21 of a batch) differs whenever anything after it does: skip it.
+    let first_difference = |x: &[u8]| {
+        x.iter()
+            .zip(&a[..])
+            .enumerate()
+            .position(|(i, (p, q))| p != q && !(17..21).contains(&i))
+    };
+    for (name, other) in [
+        ("owned", &b[..]),
+        ("kafka-protocol", &c[..]),
+        ("direct", &d[..]),
+    ] {
+        assert_eq!(
+            first_difference(other),
+            None,
+            "{name} writes other bytes than in place"
+        );
     }
+    let (rounds, budget) = if test {
+        (1, Duration::ZERO)
+    } else {
+        (60, Duration::from_secs(6))
+    };
+    let allocs = [
+        alloc::count(|| kc_in_place(&batches, Compression::None, &mut a)).0,
+        alloc::count(|| kp_build(&kp_batches, KpCompression::None, &mut c)).0,
+    ];
+    let mut ops: Vec<Op<'_>> = vec![
+        (
+            "kc in place",
+            Box::new(|| kc_in_place(&batches, Compression::None, &mut a) as u64),
+        ),
+        (
+            "kc owned",
+            Box::new(|| kc_owned(&batches, Compression::None, &mut b) as u64),
+        ),
+        (
+            "kp",
+            Box::new(|| kp_build(&kp_batches, KpCompression::None, &mut c) as u64),
+        ),
+        ("direct", Box::new(|| direct(&batches, &mut d) as u64)),
+    ];
+    let t = interleaved(&mut ops, rounds, budget);
+    let per = |i: usize| t[i] / n as f64;
+    let per_batch = |x: u64| x as f64 / batches.len() as f64;
+    println!(
+        "| {value_len} B values | {:.1} | {:.1} | {:.1} | {:.1} | {:.2}× | {:.2}× | {:.1} / {:.1} |",
+        per(0),
+        per(1),
+        per(2),
+        per(3),
+        t[2] / t[0],
+        t[0] / t[3],
+        per_batch(allocs[0]),
+        per_batch(allocs[1]),
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let test = args.iter().any(|a| a == "--test");
+    // `cargo bench --bench ratios -- build` runs one section (fetch, build, messages).
+    let sections: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| ["fetch", "build", "messages"].contains(a))
+        .collect();
+    let run = |section: &str| sections.is_empty() || sections.contains(&section);
+    // The machine is shared: say how loaded it was, before and after.
+    let load = || std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!("load average at start: {}", load().trim());
+    if run("fetch") {
+        println!(
+            "\nFetch, decode + walk every record: ns per record (fastest of interleaved rounds)\n"
+        );
+        println!("| workload | kafka-codec +CRC | kafka-codec no CRC | kafka-protocol | floor +CRC | floor no CRC | kp ÷ kc +CRC | kp ÷ kc no CRC | kc ÷ floor +CRC | kc ÷ floor no CRC |");
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (version, value_len) in [(12, 100), (12, 1024), (18, 100), (18, 1024), (4, 100)] {
+            fetch(test, version, value_len);
+        }
+    }
+    if run("build") {
+        println!(
+            "\nRecord batches built from records (uncompressed, ~16 KiB batches): ns per record\n"
+        );
+        println!("| workload | kc in place | kc owned builder | kafka-protocol | direct writer | kp ÷ kc | kc ÷ direct | allocs per batch kc / kp |");
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+        for value_len in [100, 1024] {
+            build(test, value_len);
+        }
+    }
+    if run("messages") {
+        messages(test);
+    }
+    println!("\nload average at end: {}", load().trim());
+}
+
+fn messages(test: bool) {
     println!("\nSmall messages: ns per operation (fastest of interleaved rounds of 50)\n");
     println!("| message | decode kc | decode kp | kp ÷ kc | allocs kc / kp | encode kc | encode kp | kp ÷ kc |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");

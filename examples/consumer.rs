@@ -1,17 +1,23 @@
 //! A whole consumer-group session against a real broker, built only on kafka-codec and
-//! `std::net`: ApiVersions, Metadata, FindCoordinator, JoinGroup, SyncGroup (this member leads
-//! and computes a range assignment), OffsetFetch, ListOffsets when nothing is committed
-//! (`auto.offset.reset`), Fetch until the log end, OffsetCommit, Heartbeat, lag, LeaveGroup.
+//! `std::net`: ApiVersions, Metadata, FindCoordinator, then the library's group member
+//! (`consumer_group::membership::classic`) drives JoinGroup, SyncGroup (as leader it runs the
+//! library's assignor), Heartbeat, and LeaveGroup; on each assignment the consumer reads the
+//! committed offsets (OffsetFetch), falls back to `auto.offset.reset` (ListOffsets), fetches
+//! until the log end, and commits when the member revokes partitions or leaves.
 //!
 //! ```sh
 //! cargo run --example consumer -- --bootstrap 127.0.0.1:9092 --topic orders --group billing \
-//!     [--reset earliest|latest|none] [--assignor range|cooperative-sticky] [--timeout-secs 30] \
-//!     [--max-version API_KEY=VERSION ...]
+//!     [--reset earliest|latest|none] [--assignor range|roundrobin|sticky|cooperative-sticky] \
+//!     [--instance-id ID] [--linger-ms MS] [--timeout-secs 30] [--max-version API_KEY=VERSION ...]
 //! ```
 //!
 //! Prints one JSON line per record consumed (`{"topic","partition","offset","key","value",
 //! "headers"}`), then a summary line `{"summary": ...}` with the committed offsets, log end
-//! offsets and lag per partition.
+//! offsets and lag of each partition it owned at the end. With `--linger-ms`, it keeps its
+//! place in the group that long after catching up (taking part in rebalances) before leaving.
+
+// Messages are built as `let mut m = X::default(); m.field = ...;` (docs/design/round2.md).
+#![allow(clippy::field_reassign_with_default)]
 
 use std::collections::{BTreeMap, HashMap};
 use std::error::Error;
@@ -20,15 +26,40 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use kafka_codec::consumer::{AutoOffsetReset, Versioned};
+use kafka_codec::consumer::AutoOffsetReset;
+use kafka_codec::consumer_group::assignor::ClusterMetadata;
+use kafka_codec::consumer_group::membership::classic::{
+    leave_group_for_version, Action, ClassicConfig, ClassicMember, MemberState,
+};
+use kafka_codec::consumer_group::membership::PartitionSet;
+use kafka_codec::consumer_group::offsets::{
+    offset_commit_request, read_offset_commit_response, OffsetAndMetadata,
+};
 use kafka_codec::frame::{
     decode_response_message, decode_response_payload, encode_request_message,
 };
 use kafka_codec::messages::*;
-use kafka_codec::records::RecordOptions;
+use kafka_codec::records::{IsolationLevel, Lag, LogicalRecord, RecordOptions};
 use kafka_codec::{ApiKey, ErrorCode, Message, Request, ResponseBody, Uuid};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
+
+/// Hands `emit` the records of one fetched partition from the position `*pos` on, and moves
+/// `*pos` to where the next fetch starts: after the last complete batch, as Kafka's Java consumer
+/// does. Following the last record instead would stall on a compacted batch (its last offsets
+/// removed), on an empty batch the log cleaner kept, and on a transaction marker at the log end:
+/// each would be fetched again forever. Records below `*pos` (a batch fetched from its middle)
+/// and control records are not handed out. Returns how many records were.
+fn consume_partition(
+    p: &fetch_response::PartitionData,
+    pos: &mut i64,
+    opts: &RecordOptions,
+    emit: impl FnMut(LogicalRecord<'_>),
+) -> Result<usize> {
+    let done = p.consume(*pos, IsolationLevel::ReadUncommitted, opts, emit)?;
+    *pos = done.next_offset;
+    Ok(done.delivered)
+}
 
 /// One connection to one broker, with the versions it supports.
 struct Conn {
@@ -53,7 +84,7 @@ fn read_frame(stream: &mut TcpStream) -> Result<Bytes> {
 impl Conn {
     fn open(addr: &str, caps: &HashMap<i16, i16>) -> Result<Conn> {
         let stream = TcpStream::connect(addr)?;
-        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        stream.set_read_timeout(Some(Duration::from_secs(60)))?;
         stream.set_nodelay(true)?;
         let mut c = Conn {
             caps: caps.clone(),
@@ -154,20 +185,33 @@ struct Args {
     group: String,
     reset: AutoOffsetReset,
     assignor: String,
+    instance_id: Option<String>,
     timeout: Duration,
+    /// Keep consuming this long after catching up (waiting for rebalances) before leaving.
+    linger: Duration,
     /// `--max-version API_KEY=V`: never use a higher version of that API (for peers that
     /// advertise versions they do not handle).
     caps: HashMap<i16, i16>,
 }
 
+const USAGE: &str =
+    "usage: consumer --topic T --group G [--bootstrap H:P] [--assignor range|roundrobin] \
+[--reset earliest|latest|none] [--timeout-secs N] [--max-version API_KEY=VERSION ...]";
+
 fn parse_args() -> Result<Args> {
+    if std::env::args().skip(1).any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        std::process::exit(0);
+    }
     let mut a = Args {
         bootstrap: "127.0.0.1:9092".into(),
         topic: String::new(),
         group: String::new(),
         reset: AutoOffsetReset::Earliest,
         assignor: "range".into(),
+        instance_id: None,
         timeout: Duration::from_secs(30),
+        linger: Duration::ZERO,
         caps: HashMap::new(),
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
@@ -182,7 +226,9 @@ fn parse_args() -> Result<Args> {
             "--topic" => a.topic = v,
             "--group" => a.group = v,
             "--assignor" => a.assignor = v,
+            "--instance-id" => a.instance_id = Some(v),
             "--timeout-secs" => a.timeout = Duration::from_secs(v.parse()?),
+            "--linger-ms" => a.linger = Duration::from_millis(v.parse()?),
             "--max-version" => {
                 let (k, ver) = v.split_once('=').ok_or("--max-version API_KEY=VERSION")?;
                 a.caps.insert(k.parse()?, ver.parse()?);
@@ -202,24 +248,6 @@ fn parse_args() -> Result<Args> {
         return Err("--topic and --group are required".into());
     }
     Ok(a)
-}
-
-/// Range assignor: each member gets a contiguous share of the topic's partitions, members in
-/// member-id order, the first `partitions % members` getting one extra.
-fn range_assign(members: &[String], partitions: &[i32]) -> BTreeMap<String, Vec<i32>> {
-    let mut members = members.to_vec();
-    members.sort();
-    let mut parts = partitions.to_vec();
-    parts.sort();
-    let (per, extra) = (parts.len() / members.len(), parts.len() % members.len());
-    let mut out = BTreeMap::new();
-    let mut next = 0;
-    for (i, m) in members.iter().enumerate() {
-        let n = per + usize::from(i < extra);
-        out.insert(m.clone(), parts[next..next + n].to_vec());
-        next += n;
-    }
-    out
 }
 
 fn lossy(b: Option<&[u8]>) -> serde_json_free::Json {
@@ -263,19 +291,42 @@ fn main() {
     }
 }
 
+/// The consumer's state around the library's group member: connections, the topic's
+/// metadata, and the position of every partition it owns.
+struct Consumer {
+    args: Args,
+    start: Instant,
+    boot: Conn,
+    brokers: HashMap<i32, String>,
+    topic_id: Uuid,
+    leaders: BTreeMap<i32, i32>,
+    metadata: ClusterMetadata,
+    coord: Option<Conn>,
+    member: ClassicMember,
+    /// Owned partition → next offset to consume.
+    position: BTreeMap<i32, i64>,
+    high_watermark: BTreeMap<i32, i64>,
+    /// Every partition this process consumed from, with its last committed position.
+    committed: BTreeMap<i32, i64>,
+    leader_conns: HashMap<i32, Conn>,
+    consumed: usize,
+    /// Member id and generation of the last assignment, for the summary.
+    last_member_id: String,
+    last_generation: i32,
+}
+
 fn run() -> Result<()> {
     let args = parse_args()?;
-    let deadline = Instant::now() + args.timeout;
+    let start = Instant::now();
     let mut boot = Conn::open(&args.bootstrap, &args.caps)?;
 
-    // Metadata: partitions, leaders, brokers, topic id.
-    let (md, _) = boot.call(
-        &MetadataRequest::default()
-            .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
-            )
-            .with_name(Some(args.topic.as_str().into()))]))
-            .with_allow_auto_topic_creation(false),
-    )?;
+    // Metadata: partitions, leaders, brokers, topic id, replica racks (for the assignors).
+    let mut mreq = MetadataRequest::default();
+    let mut mt = metadata_request::MetadataRequestTopic::default();
+    mt.name = Some(args.topic.as_str().into());
+    mreq.topics = Some(vec![mt]);
+    mreq.allow_auto_topic_creation = false;
+    let (md, _) = boot.call(&mreq)?;
     let brokers: HashMap<i32, String> = md
         .brokers
         .iter()
@@ -293,246 +344,440 @@ fn run() -> Result<()> {
         .iter()
         .map(|p| (p.partition_index, p.leader_id))
         .collect();
-    let all_partitions: Vec<i32> = leaders.keys().copied().collect();
+    let metadata = ClusterMetadata::from_metadata_response(&md);
 
-    // FindCoordinator for the group.
-    let v = boot.version::<FindCoordinatorRequest>()?;
-    let (fc, _) = boot.call_at(
-        &FindCoordinatorRequest::default()
-            .with_key(if v < 4 {
-                args.group.as_str().into()
-            } else {
-                Default::default()
-            })
-            .with_coordinator_keys(if v >= 4 {
-                vec![args.group.as_str().into()]
-            } else {
-                vec![]
-            }),
-        v,
-    )?;
-    let coordinator = if v >= 4 {
-        let c = fc.coordinators.first().ok_or("no coordinator")?;
-        check(c.error_code, "FindCoordinator")?;
-        format!("{}:{}", c.host, c.port)
-    } else {
-        check(fc.error_code, "FindCoordinator")?;
-        format!("{}:{}", fc.host, fc.port)
+    // The group member: the library's classic-protocol state machine. Offsets are committed
+    // when it says partitions are revoked (`Action::Commit`), as enable.auto.commit does.
+    let mut config = ClassicConfig::new(args.group.as_str())
+        .with_assignors([args.assignor.as_str()])
+        .with_session_timeout_ms(30_000)
+        .with_rebalance_timeout_ms(30_000);
+    if let Some(id) = &args.instance_id {
+        config = config.with_group_instance_id(id.as_str());
+    }
+    let member = ClassicMember::new(config, [args.topic.as_str()]);
+    let deadline = start + args.timeout;
+    let linger = args.linger;
+    let mut c = Consumer {
+        args,
+        start,
+        boot,
+        brokers,
+        topic_id,
+        leaders,
+        metadata,
+        coord: None,
+        member,
+        position: BTreeMap::new(),
+        high_watermark: BTreeMap::new(),
+        committed: BTreeMap::new(),
+        leader_conns: HashMap::new(),
+        consumed: 0,
+        last_member_id: String::new(),
+        last_generation: -1,
     };
-    let mut coord = Conn::open(&coordinator, &args.caps)?;
 
-    // JoinGroup + SyncGroup, retried on the errors that mean "try again".
-    let subscription = Versioned::new(
-        3,
-        ConsumerProtocolSubscription::default().with_topics(vec![args.topic.as_str().into()]),
-    )
-    .encode()?;
-    let mut member_id = String::new();
-    let (generation, assigned) = loop {
+    // The poll loop: let the member act (join, sync, heartbeat, revoke, assign), fetch what
+    // it owns, repeat until caught up (and, with --linger-ms, no rebalance for that long).
+    let mut caught_up_since: Option<Instant> = None;
+    loop {
         if Instant::now() > deadline {
-            return Err("timed out joining the group".into());
+            return Err(format!(
+                "timed out (member state {:?}, owning {:?})",
+                c.member.state(),
+                c.position.keys().collect::<Vec<_>>()
+            )
+            .into());
         }
-        let (join, _) = coord.call(
-            &JoinGroupRequest::default()
-                .with_group_id(args.group.as_str().into())
-                .with_session_timeout_ms(30_000)
-                .with_rebalance_timeout_ms(30_000)
-                .with_member_id(member_id.as_str().into())
-                .with_protocol_type("consumer".into())
-                .with_protocols(vec![join_group_request::JoinGroupRequestProtocol::default(
-                )
-                .with_name(args.assignor.as_str().into())
-                .with_metadata(subscription.clone())]),
-        )?;
-        match ErrorCode(join.error_code) {
-            ErrorCode::MEMBER_ID_REQUIRED => {
-                member_id = join.member_id.to_string();
-                continue;
-            }
-            ErrorCode::REBALANCE_IN_PROGRESS | ErrorCode::COORDINATOR_LOAD_IN_PROGRESS => continue,
-            code => check(code.0, "JoinGroup")?,
+        let actions = c.member.poll(c.now());
+        c.carry_out(actions)?;
+        if c.member.state() != MemberState::Stable || c.member.rejoin_pending() {
+            caught_up_since = None;
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
         }
-        member_id = join.member_id.to_string();
-        let mut assignments = Vec::new();
-        if join.leader == join.member_id {
-            let members: Vec<String> = join
-                .members
-                .iter()
-                .map(|m| m.member_id.to_string())
-                .collect();
-            for m in &join.members {
-                let sub = Versioned::<ConsumerProtocolSubscription>::decode(m.metadata.clone())?;
-                eprintln!(
-                    "member {} subscribes to {:?}",
-                    m.member_id, sub.message.topics
-                );
-            }
-            for (m, parts) in range_assign(&members, &all_partitions) {
-                let a = ConsumerProtocolAssignment::default().with_assigned_partitions(vec![
-                    consumer_protocol_assignment::TopicPartition::default()
-                        .with_topic(args.topic.as_str().into())
-                        .with_partitions(parts),
-                ]);
-                assignments.push(
-                    sync_group_request::SyncGroupRequestAssignment::default()
-                        .with_member_id(m.into())
-                        .with_assignment(Versioned::new(3, a).encode()?),
-                );
-            }
-        }
-        let (sync, _) = coord.call(
-            &SyncGroupRequest::default()
-                .with_group_id(args.group.as_str().into())
-                .with_generation_id(join.generation_id)
-                .with_member_id(member_id.as_str().into())
-                .with_protocol_type(Some("consumer".into()))
-                .with_protocol_name(join.protocol_name.clone())
-                .with_assignments(assignments),
-        )?;
-        match ErrorCode(sync.error_code) {
-            ErrorCode::REBALANCE_IN_PROGRESS => continue,
-            code => check(code.0, "SyncGroup")?,
-        }
-        let a = Versioned::<ConsumerProtocolAssignment>::decode(sync.assignment)?;
-        let mine: Vec<i32> = a
-            .message
-            .assigned_partitions
+        c.fetch_round()?;
+        let caught_up = c
+            .position
             .iter()
-            .filter(|tp| tp.topic == args.topic.as_str())
-            .flat_map(|tp| tp.partitions.iter().copied())
-            .collect();
-        break (join.generation_id, mine);
-    };
-    eprintln!("joined as {member_id}, generation {generation}, partitions {assigned:?}");
+            .all(|(p, pos)| c.high_watermark.get(p).is_some_and(|hw| pos >= hw));
+        if !caught_up {
+            caught_up_since = None;
+            continue;
+        }
+        let since = *caught_up_since.get_or_insert_with(Instant::now);
+        if since.elapsed() >= linger {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 
-    // Committed offsets (OffsetFetch), then auto.offset.reset via ListOffsets where none.
-    let v = coord.version::<OffsetFetchRequest>()?;
-    let mut position: BTreeMap<i32, i64> = BTreeMap::new();
-    if v >= 8 {
-        let (of, _) = coord.call_at(
-            &OffsetFetchRequest::default().with_groups(vec![
-                offset_fetch_request::OffsetFetchRequestGroup::default()
-                    .with_group_id(args.group.as_str().into())
-                    .with_topics(Some(vec![
-                        offset_fetch_request::OffsetFetchRequestTopics::default()
-                            .with_name(args.topic.as_str().into())
-                            .with_topic_id(topic_id)
-                            .with_partition_indexes(assigned.clone()),
-                    ])),
-            ]),
-            v,
-        )?;
-        for g in &of.groups {
-            check(g.error_code, "OffsetFetch")?;
-            for t in &g.topics {
+    // Leave: the member commits and revokes what it owns, then sends LeaveGroup (a static
+    // member only commits: it keeps its place for a restart within the session timeout).
+    let owned: Vec<i32> = c.position.keys().copied().collect();
+    let final_positions = c.position.clone();
+    let actions = c.member.leave(c.now(), "the example consumer is done");
+    c.carry_out(actions)?;
+
+    // Lag, as a consumer reports it: the high watermark of the last fetch minus the committed
+    // offset. ListOffsets(latest) is shown beside it: against Tansu 0.6 it answered 1 where the
+    // fetched high watermark was 20, so the two can differ there.
+    let log_end = list_offsets(&mut c.boot, &c.args.topic, &owned, -1)?;
+    let mut parts = Vec::new();
+    for p in &owned {
+        let end = log_end.get(p).copied().unwrap_or(-1);
+        let hw = c.high_watermark.get(p).copied().unwrap_or(-1);
+        let pos = final_positions[p];
+        parts.push(format!(
+            "{{\"partition\":{p},\"committed\":{},\"high_watermark\":{hw},\"log_end\":{end},\"lag\":{}}}",
+            c.committed.get(p).copied().unwrap_or(-1),
+            // read_uncommitted: high watermark − position; null when no high watermark is known.
+            match Lag::from_end_offset(hw, pos) {
+                Lag::Known(n) => n.to_string(),
+                Lag::Unknown => "null".to_string(),
+            }
+        ));
+    }
+    println!(
+        "{{\"summary\":{{\"group\":{},\"member_id\":{},\"generation\":{},\"consumed\":{},\"partitions\":[{}]}}}}",
+        lossy(Some(c.args.group.as_bytes())),
+        lossy(Some(c.last_member_id.as_bytes())),
+        c.last_generation,
+        c.consumed,
+        parts.join(",")
+    );
+    Ok(())
+}
+
+impl Consumer {
+    fn now(&self) -> u64 {
+        self.start.elapsed().as_millis() as u64
+    }
+
+    /// Carries out the member's actions in order, feeding it each response.
+    fn carry_out(&mut self, actions: Vec<Action>) -> Result<()> {
+        let mut queue: std::collections::VecDeque<Action> = actions.into();
+        while let Some(action) = queue.pop_front() {
+            let more = self.carry_out_one(action)?;
+            queue.extend(more);
+        }
+        Ok(())
+    }
+
+    fn carry_out_one(&mut self, action: Action) -> Result<Vec<Action>> {
+        let trace = std::env::var_os("CONSUMER_TRACE").is_some();
+        Ok(match action {
+            Action::FindCoordinator => match self.find_coordinator() {
+                Ok(conn) => {
+                    self.coord = Some(conn);
+                    self.member.coordinator_found(self.now())
+                }
+                Err(e) => {
+                    eprintln!("FindCoordinator failed: {e}");
+                    self.member.coordinator_lookup_failed(self.now())
+                }
+            },
+            Action::JoinGroup(req) => match self.coordinator()?.call(&req) {
+                Ok((resp, _)) => {
+                    if trace {
+                        eprintln!(
+                            "JoinGroup: {} gen {} leader {} ({} members)",
+                            ErrorCode(resp.error_code),
+                            resp.generation_id,
+                            resp.leader,
+                            resp.members.len()
+                        );
+                    }
+                    self.member.on_join_group_response(self.now(), &resp)
+                }
+                Err(e) => self.failed(ApiKey::JOIN_GROUP, e),
+            },
+            Action::SyncGroup(req) => match self.coordinator()?.call(&req) {
+                Ok((resp, _)) => self.member.on_sync_group_response(self.now(), &resp),
+                Err(e) => self.failed(ApiKey::SYNC_GROUP, e),
+            },
+            Action::Heartbeat(req) => match self.coordinator()?.call(&req) {
+                Ok((resp, _)) => self.member.on_heartbeat_response(self.now(), &resp),
+                Err(e) => self.failed(ApiKey::HEARTBEAT, e),
+            },
+            Action::LeaveGroup(req) => {
+                let conn = self.coordinator()?;
+                let v = conn.version::<LeaveGroupRequest>()?;
+                match conn.call_at(&leave_group_for_version(&req, v), v) {
+                    Ok((resp, _)) => self.member.on_leave_group_response(self.now(), &resp),
+                    Err(e) => {
+                        eprintln!("LeaveGroup failed: {e}");
+                        Vec::new()
+                    }
+                }
+            }
+            Action::ComputeAssignment(req) => {
+                for m in &req.members {
+                    eprintln!(
+                        "member {} subscribes to {:?}",
+                        m.member_id, m.subscription.message.topics
+                    );
+                }
+                match req.run(&self.metadata) {
+                    Ok(a) => {
+                        eprintln!(
+                            "{} assignment for generation {}: {a:?}",
+                            req.protocol_name, req.generation_id
+                        );
+                        self.member
+                            .assignment_computed(self.now(), req.generation_id, &a)
+                    }
+                    Err(e) => {
+                        self.member
+                            .assignment_failed(self.now(), req.generation_id, &e.to_string())
+                    }
+                }
+            }
+            Action::Commit(parts) => {
+                self.commit(&parts)?;
+                Vec::new()
+            }
+            Action::Revoke(parts) | Action::Lost(parts) => {
+                for tp in &parts {
+                    self.position.remove(&tp.partition);
+                }
+                eprintln!(
+                    "gave up {:?}",
+                    parts.iter().map(|tp| tp.partition).collect::<Vec<_>>()
+                );
+                Vec::new()
+            }
+            Action::Assign(parts) => {
+                let added: Vec<i32> = parts
+                    .iter()
+                    .filter(|tp| tp.topic == self.args.topic)
+                    .map(|tp| tp.partition)
+                    .collect();
+                self.start_positions(&added)?;
+                self.last_member_id = self.member.member_id().to_string();
+                self.last_generation = self.member.generation().generation_id;
+                eprintln!(
+                    "member {} generation {}: added {added:?}, owning {:?}",
+                    self.last_member_id,
+                    self.last_generation,
+                    self.position.keys().collect::<Vec<_>>()
+                );
+                Vec::new()
+            }
+            Action::Error(e) if e.fatal => return Err(e.into()),
+            Action::Error(e) => {
+                eprintln!("{e}");
+                Vec::new()
+            }
+            other => {
+                eprintln!("unhandled action {other:?}");
+                Vec::new()
+            }
+        })
+    }
+
+    fn coordinator(&mut self) -> Result<&mut Conn> {
+        self.coord
+            .as_mut()
+            .ok_or_else(|| "no coordinator connection".into())
+    }
+
+    /// A request to the coordinator failed on the connection: drop it, tell the member.
+    fn failed(&mut self, api: ApiKey, e: Box<dyn Error>) -> Vec<Action> {
+        eprintln!("{api:?} failed: {e}");
+        self.coord = None;
+        self.member.request_failed(self.now(), api)
+    }
+
+    fn find_coordinator(&mut self) -> Result<Conn> {
+        let v = self.boot.version::<FindCoordinatorRequest>()?;
+        let mut req = FindCoordinatorRequest::default();
+        if v >= 4 {
+            req.coordinator_keys = vec![self.args.group.as_str().into()];
+        } else {
+            req.key = self.args.group.as_str().into();
+        }
+        let (fc, _) = self.boot.call_at(&req, v)?;
+        let coordinator = if v >= 4 {
+            let c = fc.coordinators.first().ok_or("no coordinator")?;
+            check(c.error_code, "FindCoordinator")?;
+            format!("{}:{}", c.host, c.port)
+        } else {
+            check(fc.error_code, "FindCoordinator")?;
+            format!("{}:{}", fc.host, fc.port)
+        };
+        Conn::open(&coordinator, &self.args.caps)
+    }
+
+    /// Commits the positions of `parts` (those this consumer has) with the member's generation.
+    fn commit(&mut self, parts: &PartitionSet) -> Result<()> {
+        let mut offsets = BTreeMap::new();
+        for tp in parts {
+            if let Some(pos) = self.position.get(&tp.partition) {
+                offsets.insert(tp.clone(), OffsetAndMetadata::new(*pos));
+            }
+        }
+        if offsets.is_empty() {
+            return Ok(());
+        }
+        let generation = self.member.generation().clone();
+        let mut req = offset_commit_request(
+            &self.args.group,
+            generation.generation_id,
+            &generation.member_id,
+            self.args.instance_id.as_deref(),
+            &offsets,
+        );
+        let topic_id = self.topic_id;
+        let conn = self.coordinator()?;
+        let v = conn.version::<OffsetCommitRequest>()?;
+        if v >= 10 {
+            for t in &mut req.topics {
+                t.name = Default::default();
+                t.topic_id = topic_id;
+            }
+        }
+        if v < 7 {
+            req.group_instance_id = None;
+        }
+        let (resp, _) = conn.call_at(&req, v)?;
+        let refused = read_offset_commit_response(&resp);
+        if refused.is_empty() {
+            for (tp, o) in &offsets {
+                self.committed.insert(tp.partition, o.offset);
+            }
+            eprintln!("committed {offsets:?}");
+        } else {
+            eprintln!("OffsetCommit refused: {refused:?}");
+        }
+        Ok(())
+    }
+
+    /// Committed offsets (OffsetFetch) for newly assigned partitions, then auto.offset.reset
+    /// via ListOffsets where none.
+    fn start_positions(&mut self, added: &[i32]) -> Result<()> {
+        if added.is_empty() {
+            return Ok(());
+        }
+        let group = self.args.group.clone();
+        let topic = self.args.topic.clone();
+        let topic_id = self.topic_id;
+        let conn = self.coordinator()?;
+        let v = conn.version::<OffsetFetchRequest>()?;
+        let mut found: BTreeMap<i32, i64> = BTreeMap::new();
+        if v >= 8 {
+            let mut t = offset_fetch_request::OffsetFetchRequestTopics::default();
+            t.name = topic.as_str().into();
+            t.topic_id = topic_id;
+            t.partition_indexes = added.to_vec();
+            let mut g = offset_fetch_request::OffsetFetchRequestGroup::default();
+            g.group_id = group.as_str().into();
+            g.topics = Some(vec![t]);
+            let mut req = OffsetFetchRequest::default();
+            req.groups = vec![g];
+            let (of, _) = conn.call_at(&req, v)?;
+            for g in &of.groups {
+                check(g.error_code, "OffsetFetch")?;
+                for t in &g.topics {
+                    for p in &t.partitions {
+                        if p.committed_offset >= 0 {
+                            found.insert(p.partition_index, p.committed_offset);
+                        }
+                    }
+                }
+            }
+        } else {
+            let mut t = offset_fetch_request::OffsetFetchRequestTopic::default();
+            t.name = topic.as_str().into();
+            t.partition_indexes = added.to_vec();
+            let mut req = OffsetFetchRequest::default();
+            req.group_id = group.as_str().into();
+            req.topics = Some(vec![t]);
+            let (of, _) = conn.call_at(&req, v)?;
+            check(of.error_code, "OffsetFetch")?;
+            for t in &of.topics {
                 for p in &t.partitions {
                     if p.committed_offset >= 0 {
-                        position.insert(p.partition_index, p.committed_offset);
+                        found.insert(p.partition_index, p.committed_offset);
                     }
                 }
             }
         }
-    } else {
-        let (of, _) = coord.call_at(
-            &OffsetFetchRequest::default()
-                .with_group_id(args.group.as_str().into())
-                .with_topics(Some(vec![
-                    offset_fetch_request::OffsetFetchRequestTopic::default()
-                        .with_name(args.topic.as_str().into())
-                        .with_partition_indexes(assigned.clone()),
-                ])),
-            v,
-        )?;
-        check(of.error_code, "OffsetFetch")?;
-        for t in &of.topics {
-            for p in &t.partitions {
-                if p.committed_offset >= 0 {
-                    position.insert(p.partition_index, p.committed_offset);
-                }
+        let missing: Vec<i32> = added
+            .iter()
+            .copied()
+            .filter(|p| !found.contains_key(p))
+            .collect();
+        if !missing.is_empty() {
+            let ts = self
+                .args
+                .reset
+                .timestamp()
+                .ok_or("no committed offset and auto.offset.reset=none")?;
+            for (p, o) in list_offsets(&mut self.boot, &topic, &missing, ts)? {
+                found.insert(p, o);
             }
         }
-    }
-    let missing: Vec<i32> = assigned
-        .iter()
-        .copied()
-        .filter(|p| !position.contains_key(p))
-        .collect();
-    if !missing.is_empty() {
-        let ts = args
-            .reset
-            .timestamp()
-            .ok_or("no committed offset and auto.offset.reset=none")?;
-        for (p, o) in list_offsets(&mut boot, &args.topic, &missing, ts)? {
-            position.insert(p, o);
+        for (p, o) in found {
+            self.position.insert(p, o);
         }
+        eprintln!("starting positions {:?}", self.position);
+        Ok(())
     }
-    eprintln!("starting positions {position:?}");
 
-    // Fetch until every assigned partition reaches its high watermark.
-    let mut leader_conns: HashMap<i32, Conn> = HashMap::new();
-    let opts = RecordOptions::default();
-    let mut consumed = 0usize;
-    let mut high_watermark: BTreeMap<i32, i64> = BTreeMap::new();
-    loop {
-        if Instant::now() > deadline {
-            return Err("timed out fetching".into());
-        }
+    /// One Fetch per leader for the owned partitions; prints the records.
+    fn fetch_round(&mut self) -> Result<()> {
+        let opts = RecordOptions::default();
         let mut by_leader: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
-        for p in &assigned {
-            by_leader.entry(leaders[p]).or_default().push(*p);
+        for p in self.position.keys() {
+            let leader = *self.leaders.get(p).ok_or("partition not in metadata")?;
+            by_leader.entry(leader).or_default().push(*p);
         }
         for (leader, parts) in by_leader {
-            let conn = match leader_conns.entry(leader) {
+            let conn = match self.leader_conns.entry(leader) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::hash_map::Entry::Vacant(e) => {
-                    let addr = brokers.get(&leader).ok_or("leader not among brokers")?;
-                    e.insert(Conn::open(addr, &args.caps)?)
+                    let addr = self
+                        .brokers
+                        .get(&leader)
+                        .ok_or("leader not among brokers")?;
+                    e.insert(Conn::open(addr, &self.args.caps)?)
                 }
             };
             let v = conn.version::<FetchRequest>()?;
-            let req = FetchRequest::default()
-                .with_replica_id(-1)
-                .with_max_wait_ms(200)
-                .with_min_bytes(1)
-                .with_max_bytes(52_428_800)
-                .with_session_epoch(-1)
-                .with_topics(vec![fetch_request::FetchTopic::default()
-                    .with_topic(if v < 13 {
-                        args.topic.as_str().into()
-                    } else {
-                        Default::default()
-                    })
-                    .with_topic_id(if v >= 13 { topic_id } else { Uuid::NIL })
-                    .with_partitions(
-                        parts
-                            .iter()
-                            .map(|p| {
-                                fetch_request::FetchPartition::default()
-                                    .with_partition(*p)
-                                    .with_fetch_offset(position[p])
-                                    .with_partition_max_bytes(1_048_576)
-                            })
-                            .collect(),
-                    )]);
+            let mut ft = fetch_request::FetchTopic::default();
+            if v >= 13 {
+                ft.topic_id = self.topic_id;
+            } else {
+                ft.topic = self.args.topic.as_str().into();
+            }
+            for p in &parts {
+                let mut fp = fetch_request::FetchPartition::default();
+                fp.partition = *p;
+                fp.fetch_offset = self.position[p];
+                fp.partition_max_bytes = 1_048_576; // max.partition.fetch.bytes
+                ft.partitions.push(fp);
+            }
+            let mut req = FetchRequest::default();
+            req.replica_id = -1;
+            req.max_wait_ms = 200; // fetch.max.wait.ms
+            req.min_bytes = 1; // fetch.min.bytes
+            req.max_bytes = 52_428_800;
+            req.session_epoch = -1; // no fetch session: a full fetch every time
+            req.topics = vec![ft];
             let (resp, _) = conn.call_at(&req, v)?;
             check(resp.error_code, "Fetch")?;
             for (_topic, p) in resp.partitions() {
                 check(p.error_code, "Fetch partition")?;
-                high_watermark.insert(p.partition_index, p.high_watermark);
-                let pos = position
+                self.high_watermark
+                    .insert(p.partition_index, p.high_watermark);
+                let pos = self
+                    .position
                     .get_mut(&p.partition_index)
                     .ok_or("unasked partition")?;
                 let mut out = std::io::stdout().lock();
-                p.for_each_record(&opts, |r| {
-                    // Compressed batches start before the fetch offset; control records
-                    // (transaction markers) advance the position but are not data.
-                    if r.offset < *pos {
-                        return;
-                    }
-                    *pos = r.offset + 1;
-                    if r.is_control {
-                        return;
-                    }
+                let topic = &self.args.topic;
+                self.consumed += consume_partition(p, pos, &opts, |r| {
                     let headers: Vec<String> = r
                         .headers
                         .clone()
@@ -541,7 +786,7 @@ fn run() -> Result<()> {
                     let _ = writeln!(
                         out,
                         "{{\"topic\":{},\"partition\":{},\"offset\":{},\"timestamp\":{},\"key\":{},\"value\":{},\"headers\":[{}]}}",
-                        lossy(Some(args.topic.as_bytes())),
+                        lossy(Some(topic.as_bytes())),
                         p.partition_index,
                         r.offset,
                         r.timestamp.unwrap_or(-1),
@@ -549,103 +794,11 @@ fn run() -> Result<()> {
                         lossy(r.value),
                         headers.join(",")
                     );
-                    consumed += 1;
                 })?;
             }
         }
-        // Heartbeat between polls, as a consumer's background thread would.
-        let (hb, _) = coord.call(
-            &HeartbeatRequest::default()
-                .with_group_id(args.group.as_str().into())
-                .with_generation_id(generation)
-                .with_member_id(member_id.as_str().into()),
-        )?;
-        check(hb.error_code, "Heartbeat")?;
-        let caught_up = assigned
-            .iter()
-            .all(|p| high_watermark.get(p).is_some_and(|hw| position[p] >= *hw));
-        if caught_up {
-            break;
-        }
+        Ok(())
     }
-
-    // Commit the positions (the next offsets to consume).
-    let v = coord.version::<OffsetCommitRequest>()?;
-    let (oc, _) = coord.call_at(
-        &OffsetCommitRequest::default()
-            .with_group_id(args.group.as_str().into())
-            .with_generation_id_or_member_epoch(generation)
-            .with_member_id(member_id.as_str().into())
-            .with_topics(vec![
-                offset_commit_request::OffsetCommitRequestTopic::default()
-                    .with_name(if v < 10 {
-                        args.topic.as_str().into()
-                    } else {
-                        Default::default()
-                    })
-                    .with_topic_id(if v >= 10 { topic_id } else { Uuid::NIL })
-                    .with_partitions(
-                        position
-                            .iter()
-                            .map(|(p, o)| {
-                                offset_commit_request::OffsetCommitRequestPartition::default()
-                                    .with_partition_index(*p)
-                                    .with_committed_offset(*o)
-                                    .with_committed_metadata(Some("".into()))
-                            })
-                            .collect(),
-                    ),
-            ]),
-        v,
-    )?;
-    for t in &oc.topics {
-        for p in &t.partitions {
-            check(p.error_code, "OffsetCommit")?;
-        }
-    }
-
-    // Lag, as a consumer reports it: the high watermark of the last fetch minus the committed
-    // offset. ListOffsets(latest) is shown beside it: against Tansu 0.6 it answered 1 where the
-    // fetched high watermark was 20, so the two can differ there.
-    let log_end = list_offsets(&mut boot, &args.topic, &assigned, -1)?;
-    let mut parts = Vec::new();
-    for p in &assigned {
-        let end = log_end.get(p).copied().unwrap_or(-1);
-        let hw = high_watermark.get(p).copied().unwrap_or(-1);
-        parts.push(format!(
-            "{{\"partition\":{p},\"committed\":{},\"high_watermark\":{hw},\"log_end\":{end},\"lag\":{}}}",
-            position[p],
-            (hw - position[p]).max(0)
-        ));
-    }
-    println!(
-        "{{\"summary\":{{\"group\":{},\"member_id\":{},\"generation\":{generation},\"consumed\":{consumed},\"partitions\":[{}]}}}}",
-        lossy(Some(args.group.as_bytes())),
-        lossy(Some(member_id.as_bytes())),
-        parts.join(",")
-    );
-
-    // Leave the group so the coordinator rebalances at once instead of after the session
-    // timeout.
-    let v = coord.version::<LeaveGroupRequest>()?;
-    let (lg, _) = coord.call_at(
-        &LeaveGroupRequest::default()
-            .with_group_id(args.group.as_str().into())
-            .with_member_id(if v < 3 {
-                member_id.as_str().into()
-            } else {
-                Default::default()
-            })
-            .with_members(if v >= 3 {
-                vec![leave_group_request::MemberIdentity::default()
-                    .with_member_id(member_id.as_str().into())]
-            } else {
-                vec![]
-            }),
-        v,
-    )?;
-    check(lg.error_code, "LeaveGroup")?;
-    Ok(())
 }
 
 /// ListOffsets for `partitions` at `timestamp` (-1 latest, -2 earliest, or a real time:
@@ -688,4 +841,96 @@ fn list_offsets(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The fetch loop over crafted logs that stall a consumer which follows the last record:
+    //! each test plays a broker that answers every fetch with the batches from the fetch offset
+    //! on, and checks the loop reaches the high watermark in a bounded number of fetches.
+
+    use super::*;
+    use kafka_codec::records::{ControlRecordType, NewRecord, RecordBatchBuilder};
+
+    /// Answers a fetch at `offset` as a broker would: every batch whose last offset is at or
+    /// after it (whole batches, so the first may start before `offset`).
+    fn fetch(log: &[Bytes], high_watermark: i64, offset: i64) -> fetch_response::PartitionData {
+        let opts = RecordOptions::default();
+        let mut records = Vec::new();
+        for b in log {
+            let e = kafka_codec::records::entries(b, &opts)
+                .next()
+                .unwrap()
+                .unwrap();
+            if e.next_offset().unwrap() > offset {
+                records.extend_from_slice(b);
+            }
+        }
+        let mut p = fetch_response::PartitionData::default();
+        p.high_watermark = high_watermark;
+        p.records = Some(Bytes::from(records));
+        p
+    }
+
+    /// Runs the example's loop until the position reaches the high watermark; the offsets
+    /// consumed, or a panic after 10 fetches (a stall).
+    fn run(log: &[Bytes], high_watermark: i64) -> Vec<i64> {
+        let opts = RecordOptions::default();
+        let mut pos = 0;
+        let mut seen = Vec::new();
+        for _ in 0..10 {
+            if pos >= high_watermark {
+                return seen;
+            }
+            let p = fetch(log, high_watermark, pos);
+            consume_partition(&p, &mut pos, &opts, |r| seen.push(r.offset)).unwrap();
+        }
+        panic!("stalled at {pos} (high watermark {high_watermark}), consumed {seen:?}");
+    }
+
+    fn batch(base: i64, values: &[&[u8]]) -> Bytes {
+        let mut b = RecordBatchBuilder::new(base);
+        for v in values {
+            b.push(NewRecord::new(1_700_000_000_000).value(v));
+        }
+        b.build().unwrap()
+    }
+
+    #[test]
+    fn compacted_batch_is_passed() {
+        // Written with offsets 0..=4; compaction left 0, 1, 2. High watermark 5.
+        let mut b = RecordBatchBuilder::new(0).last_offset_delta(4);
+        for v in [b"a", b"b", b"c"] {
+            b.push(NewRecord::new(1).value(v));
+        }
+        let log = [b.build().unwrap()];
+        assert_eq!(run(&log, 5), [0, 1, 2]);
+    }
+
+    #[test]
+    fn empty_batch_is_passed() {
+        // The cleaner kept a batch with no record (offsets 2..=3), then a batch at 4.
+        let empty = RecordBatchBuilder::new(2)
+            .last_offset_delta(1)
+            .build()
+            .unwrap();
+        let log = [batch(0, &[b"a", b"b"]), empty];
+        assert_eq!(run(&log, 4), [0, 1]);
+        let log = [batch(0, &[b"a", b"b"]), log[1].clone(), batch(4, &[b"e"])];
+        assert_eq!(run(&log, 5), [0, 1, 4]);
+    }
+
+    #[test]
+    fn transaction_marker_at_the_log_end_is_passed() {
+        let mut b = RecordBatchBuilder::new(0)
+            .producer(7, 0, 0)
+            .transactional(true);
+        b.push(NewRecord::new(1).value(b"a"))
+            .push(NewRecord::new(1).value(b"b"));
+        let marker =
+            RecordBatchBuilder::transaction_marker(2, 7, 0, ControlRecordType::COMMIT, 3, 1)
+                .unwrap();
+        let log = [b.build().unwrap(), marker];
+        assert_eq!(run(&log, 3), [0, 1]);
+    }
 }

@@ -6,7 +6,7 @@
 #   FUZZ_ASAN=1 fuzz/ci.sh          # AddressSanitizer (slower build, ~10x fewer execs/s)
 #
 # Stable Rust only: without a sanitizer no nightly flag is passed; with one, RUSTC_BOOTSTRAP=1
-# (also set by .cargo/config.toml) lets stable accept -Zsanitizer.
+# lets stable accept -Zsanitizer (.cargo/rustc-wrapper.sh does the same for plain `cargo fuzz`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,7 +58,7 @@ for t in $(cargo fuzz list); do
     tail -n 60 "$scratch/$t.log"
     echo "fuzz target $t FAILED; reproduce with:"
     echo "  cargo fuzz run ${san[*]} $t fuzz/artifacts/$t/<crash-file>"
-    echo "then add the input under tests/fuzz_regressions/$t/ (see FUZZING.md)."
+    echo "then add the input under tests/fuzz_regressions/$t/ (see CONTRIBUTING.md)."
     exit 1
   fi
   grep -E '^Done|^stat::(number_of_executed_units|new_units_added|peak_rss_mb)' \

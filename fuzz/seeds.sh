@@ -6,4 +6,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 captures="${1:-testdata/captures}"
-cargo run -q --manifest-path fuzz/Cargo.toml --example seeds -- fuzz/corpus "$captures"
+cargo run -q -p kafka-codec-fuzz-checks --example seeds -- fuzz/corpus "$captures"

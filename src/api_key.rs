@@ -31,25 +31,37 @@ impl ApiKey {
     }
 
     /// The request header version a request of `version` uses: 2 for flexible versions, 1
-    /// otherwise, and 0 for ControlledShutdown v0. Unknown APIs are assumed to use 1.
+    /// otherwise, and 0 for ControlledShutdown v0. An unknown API above the highest key this
+    /// crate knows is assumed flexible (2): every API Kafka added since flexible versions
+    /// exist (KIP-482) is flexible from its first version. Other unknown keys use 1.
     pub fn request_header_version(self, version: i16) -> i16 {
         if self == ApiKey::CONTROLLED_SHUTDOWN && version == 0 {
             return 0;
         }
         match self.info() {
             Some(i) if i.is_flexible(version) => 2,
+            None if self.is_above_known() => 2,
             _ => 1,
         }
     }
 
+    /// Whether the key is above every key this crate knows (an API newer than its schemas).
+    fn is_above_known(self) -> bool {
+        crate::generated::api_keys::API_INFO
+            .last()
+            .is_some_and(|i| self.0 > i.key)
+    }
+
     /// The response header version a response of `version` uses: 1 for flexible versions, 0
     /// otherwise — except ApiVersions, whose responses always use 0 so any client can read them.
+    /// Unknown APIs above the highest known key are assumed flexible (1), as for requests.
     pub fn response_header_version(self, version: i16) -> i16 {
         if self == ApiKey::API_VERSIONS {
             return 0;
         }
         match self.info() {
             Some(i) if i.is_flexible(version) => 1,
+            None if self.is_above_known() => 1,
             _ => 0,
         }
     }

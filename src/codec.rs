@@ -297,7 +297,9 @@ impl ClientCodec {
         self
     }
 
-    /// The correlation id the next typed request gets (wrapping at `i32::MAX`).
+    /// The correlation id the next typed request gets. Ids count up from 0 and, as in Kafka's
+    /// Java client, skip `i32::MAX - 7 ..= i32::MAX` (reserved for SASL authentication
+    /// requests) by wrapping to `i32::MIN`.
     pub fn next_correlation_id(&self) -> i32 {
         self.next_correlation_id
     }
@@ -379,8 +381,22 @@ impl<T: Request> Encoder<(i16, T)> for ClientCodec {
             correlator.track(&header, acks_zero)?;
             Ok(())
         })?;
-        self.next_correlation_id = self.next_correlation_id.wrapping_add(1);
+        self.next_correlation_id = after_correlation_id(self.next_correlation_id);
         Ok(())
+    }
+}
+
+/// First correlation id of the range Kafka's Java client reserves for SASL authentication
+/// requests (up to `i32::MAX`); its own request ids never enter it.
+pub const RESERVED_CORRELATION_IDS_START: i32 = i32::MAX - 7;
+
+/// The correlation id after `id`, skipping the reserved range as Kafka's Java client does.
+fn after_correlation_id(id: i32) -> i32 {
+    let next = id.wrapping_add(1);
+    if next >= RESERVED_CORRELATION_IDS_START {
+        i32::MIN
+    } else {
+        next
     }
 }
 
@@ -492,5 +508,21 @@ impl Encoder<ResponseFrame> for BrokerCodec {
         dst.extend_from_slice(&bytes);
         self.correlator.forget(frame.header.correlation_id);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod correlation_tests {
+    use super::*;
+
+    #[test]
+    fn correlation_ids_skip_the_sasl_reserved_range() {
+        assert_eq!(after_correlation_id(0), 1);
+        assert_eq!(after_correlation_id(i32::MAX - 9), i32::MAX - 8);
+        // i32::MAX - 8 is the last id handed out before the reserved range: wrap to MIN.
+        assert_eq!(after_correlation_id(i32::MAX - 8), i32::MIN);
+        assert_eq!(after_correlation_id(i32::MAX), i32::MIN);
+        assert_eq!(after_correlation_id(-1), 0);
+        assert_eq!(RESERVED_CORRELATION_IDS_START, 2_147_483_640);
     }
 }

@@ -12,7 +12,8 @@ use crate::{Message, Reader};
 ///
 /// A version newer than this crate knows is read as the newest known version, with the bytes
 /// left over kept in `trailing` — as Kafka's consumer does, since newer versions only append
-/// fields — and written back unchanged, so the round trip stays exact.
+/// fields — and written back unchanged, so the round trip stays exact. Bytes after a known
+/// version are kept the same way (Kafka's consumer ignores them too).
 ///
 /// ```
 /// use bytes::Bytes;
@@ -32,7 +33,8 @@ pub struct Versioned<T> {
     pub version: i16,
     /// The payload, decoded at `min(version, T::MAX_VERSION)`.
     pub message: T,
-    /// Bytes after the payload (fields of a version newer than this crate knows).
+    /// Bytes after the payload (fields of a version newer than this crate knows, or extra bytes
+    /// a peer appended to a known version).
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     pub trailing: Bytes,
 }
@@ -63,11 +65,8 @@ impl<T: Message> Versioned<T> {
             );
         }
         let message = T::decode(&mut r, version.min(T::MAX_VERSION))?;
-        if version <= T::MAX_VERSION && !r.is_empty() {
-            return Err(r
-                .error(DecodeErrorKind::TrailingBytes(r.remaining()))
-                .in_message(T::NAME, version));
-        }
+        // Bytes after a known version are kept too: Kafka's consumer ignores them, and keeping
+        // them makes the re-encode exact.
         Ok(Versioned {
             version,
             message,
@@ -251,16 +250,20 @@ mod tests {
     }
 
     #[test]
-    fn known_versions_must_be_complete_and_exact() {
+    fn known_versions_keep_trailing_bytes_and_refuse_unknown_old_ones() {
         let a = Versioned::new(1, ConsumerProtocolAssignment::default());
         let mut wire = a.encode().unwrap().to_vec();
         assert_eq!(
             Versioned::<ConsumerProtocolAssignment>::decode(Bytes::from(wire.clone())).unwrap(),
             a
         );
+        // Trailing bytes after a known version: ignored by Kafka's consumer; kept here.
         wire.push(0);
-        let e = Versioned::<ConsumerProtocolAssignment>::decode(Bytes::from(wire)).unwrap_err();
-        assert_eq!(e.kind(), &DecodeErrorKind::TrailingBytes(1));
+        let wire = Bytes::from(wire);
+        let t = Versioned::<ConsumerProtocolAssignment>::decode(wire.clone()).unwrap();
+        assert_eq!(t.message, a.message);
+        assert_eq!(&t.trailing[..], &[0]);
+        assert_eq!(t.encode().unwrap(), wire);
         let e = Versioned::<ConsumerProtocolAssignment>::decode(Bytes::from_static(&[0xff, 0xff]))
             .unwrap_err();
         assert_eq!(e.kind(), &DecodeErrorKind::UnknownPayloadVersion(-1));

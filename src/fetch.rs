@@ -5,7 +5,7 @@
 //! ```
 //! use kafka_codec::messages::fetch_response::{FetchableTopicResponse, PartitionData};
 //! use kafka_codec::messages::FetchResponse;
-//! use kafka_codec::records::{NewRecord, RecordBatchBuilder, RecordOptions};
+//! use kafka_codec::records::{IsolationLevel, Lag, NewRecord, RecordBatchBuilder, RecordOptions};
 //!
 //! let mut b = RecordBatchBuilder::new(40);
 //! b.push(NewRecord::new(1_700_000_000_000).key(b"k1").value(b"v1"));
@@ -19,22 +19,23 @@
 //!
 //! let opts = RecordOptions::default();
 //! for (topic, p) in response.partitions() {
-//!     let mut position = None;
-//!     p.for_each_record(&opts, |r| {
-//!         println!("{}[{}]@{} {:?}", topic.name.unwrap_or(""), p.partition_index, r.offset, r.value);
-//!         position = Some(r.offset + 1);
-//!     })
-//!     .unwrap();
-//!     let lag = p.high_watermark - position.unwrap();
-//!     assert_eq!(lag, 3);
+//!     let position = 40; // where this partition was fetched from
+//!     let done = p
+//!         .consume(position, IsolationLevel::ReadUncommitted, &opts, |r| {
+//!             println!("{}[{}]@{} {:?}", topic.name.unwrap_or(""), p.partition_index, r.offset, r.value);
+//!         })
+//!         .unwrap();
+//!     // The next fetch starts after the last batch, even if compaction emptied its end.
+//!     assert_eq!(done.next_offset, 42);
+//!     assert_eq!(p.lag(done.next_offset, IsolationLevel::ReadUncommitted), Lag::Known(3));
 //! }
 //! ```
 
 use crate::messages::fetch_response::{FetchableTopicResponse, PartitionData};
 use crate::messages::FetchResponse;
 use crate::records::{
-    self, AbortedTransaction, Entries, LogicalRecord, PartialEntry, ReadCommitted, RecordError,
-    RecordOptions,
+    self, AbortedTransaction, Consumed, Entries, IsolationLevel, Lag, LogicalRecord, PartialEntry,
+    ReadCommitted, RecordError, RecordOptions,
 };
 use crate::Uuid;
 
@@ -109,10 +110,45 @@ impl PartitionData {
         records::read_committed(self.entries(options), &self.aborted(), options)
     }
 
-    /// Consumer lag after consuming up to `position` (the next offset to fetch):
-    /// the high watermark minus the position, never negative.
-    pub fn lag(&self, position: i64) -> i64 {
-        (self.high_watermark - position).max(0)
+    /// Walks the records from the fetch `position` as Kafka's Java consumer does (see
+    /// [`records::consume`]): calls `f` for each record the application should see (none below
+    /// `position`, no control record, under `read_committed` none of an aborted transaction)
+    /// and returns where to fetch next — after the last complete batch, so compacted batches,
+    /// empty batches and transaction markers at the log end are passed, never refetched.
+    pub fn consume<'a, F>(
+        &'a self,
+        position: i64,
+        isolation: IsolationLevel,
+        options: &RecordOptions,
+        f: F,
+    ) -> Result<Consumed<'a>, RecordError>
+    where
+        F: FnMut(LogicalRecord<'_>),
+    {
+        let aborted = match isolation {
+            IsolationLevel::ReadCommitted => self.aborted(),
+            IsolationLevel::ReadUncommitted => Vec::new(),
+        };
+        records::consume(
+            self.records_bytes(),
+            position,
+            isolation,
+            &aborted,
+            options,
+            f,
+        )
+    }
+
+    /// Consumer lag at `position` (the next offset to fetch), as Kafka's Java consumer computes
+    /// it: the last stable offset minus the position under `read_committed`, the high watermark
+    /// minus the position under `read_uncommitted`; [`Lag::Unknown`] when that end offset is
+    /// -1 (the partition carries an error, or Fetch before v4 has no last stable offset).
+    pub fn lag(&self, position: i64, isolation: IsolationLevel) -> Lag {
+        let end = match isolation {
+            IsolationLevel::ReadCommitted => self.last_stable_offset,
+            IsolationLevel::ReadUncommitted => self.high_watermark,
+        };
+        Lag::from_end_offset(end, position)
     }
 }
 
@@ -174,7 +210,7 @@ mod tests {
                 seen,
                 [(0, Some(b"1".to_vec()), 2), (1, Some(b"2".to_vec()), 0)]
             );
-            assert_eq!(p.lag(2), 3);
+            assert_eq!(p.lag(2, IsolationLevel::ReadUncommitted), Lag::Known(3));
             // Zero-copy: the records field points into the received frame.
             let rec = p.records.as_ref().unwrap();
             assert!(wire.as_ptr_range().contains(&rec.as_ptr()));

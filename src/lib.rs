@@ -12,6 +12,7 @@
 //! | feature | what it adds |
 //! | --- | --- |
 //! | `group`, `offset`, `fetch`, `list-offsets`, `metadata`, `produce`, `security`, `transactions`, `admin`, `telemetry` (default); `share-groups`, `streams-groups`, `kraft`, `broker-internal`; `all-apis` (every family) | the generated messages of each API family (docs/apis.md in the repository maps every API to its family); without a family its bodies stay [`RequestBody::Raw`] / [`ResponseBody::Raw`]. The body enums are `#[non_exhaustive]`: another crate in the graph may turn on more families, so a `match` needs a `_` arm |
+//! | `consumer-group` (default) | [`consumer_group`]: the partition assignors a group leader runs, and the cooperative rebalancing rules |
 //! | `gzip`, `snappy`, `lz4`, `zstd` (default) | record batch compression codecs (pure Rust) |
 //! | `tokio` | the `codec` module: `tokio_util` `Decoder`/`Encoder`s for raw frames, clients and brokers |
 //! | `serde` | `Serialize`/`Deserialize` for messages, frames and owned helper types (below) |
@@ -43,6 +44,8 @@ pub mod api_key;
 #[cfg(feature = "tokio")]
 pub mod codec;
 pub mod consumer;
+#[cfg(feature = "consumer-group")]
+pub mod consumer_group;
 pub mod correlator;
 pub mod error;
 pub mod error_code;

@@ -27,6 +27,11 @@ pub struct Reader {
     base: usize,
 }
 
+/// Longest string, in bytes, of any protocol field: 32767, the most an `int16` prefix holds.
+/// Kafka's generated Java code applies it to compact (varint-prefixed) strings too, on read
+/// and on write, so a longer string is refused both ways here as well.
+pub const MAX_STRING_LENGTH: usize = i16::MAX as usize;
+
 /// A length or count prefix as read: null (-1) or a non-negative value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Length {
@@ -236,17 +241,29 @@ impl Reader {
         Ok(Length::Len(raw as usize))
     }
 
-    /// Reads a string length (`int16`, or compact in flexible versions).
+    /// Reads a string length (`int16`, or compact in flexible versions). A compact length
+    /// above [`MAX_STRING_LENGTH`] is refused, as Kafka's generated Java code refuses it.
     #[inline]
     pub fn string_length(&mut self, compact: bool) -> Result<Length, DecodeError> {
-        self.length(
+        let at = self.offset();
+        let len = self.length(
             if compact {
                 Prefix::Compact
             } else {
                 Prefix::I16
             },
             1,
-        )
+        )?;
+        match len {
+            Length::Len(n) if n > MAX_STRING_LENGTH => Err(DecodeError::new(
+                DecodeErrorKind::InvalidLength {
+                    length: n as i64,
+                    remaining: self.remaining(),
+                },
+                at,
+            )),
+            _ => Ok(len),
+        }
     }
 
     /// Reads a bytes length (`int32`, or compact in flexible versions).

@@ -113,6 +113,27 @@ pub fn put_i64<B: BufMut>(buf: &mut B, v: i64) {
     put_u64(buf, zigzag64(v))
 }
 
+/// An unsigned varint of at most 8 bytes as one little-endian word (the varint's bytes in
+/// its low bytes) and its length, so a writer can store it at once; `None` for values of
+/// more than 56 bits, which take 9 or 10 bytes.
+#[inline(always)]
+pub fn packed_u64(v: u64) -> Option<(u64, usize)> {
+    let n = len_u64(v);
+    if n > 8 {
+        return None;
+    }
+    // Move each 7-bit group to the low 7 bits of its own byte.
+    let mut spread = 0u64;
+    let mut group = 0;
+    while group < 8 {
+        spread |= (v & (0x7f << (7 * group))) << group;
+        group += 1;
+    }
+    // Continuation bits on every byte but the last.
+    let continuation = 0x8080_8080_8080_8080u64 & ((1u64 << (8 * (n - 1))) - 1);
+    Some((spread | continuation, n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +146,31 @@ mod tests {
             assert_eq!(b.len(), len_u64(v), "{v}");
             assert_eq!(read_u64(&b, 10).unwrap(), (v, b.len()));
         }
+    }
+
+    #[test]
+    fn packed_words_hold_the_varint_bytes() {
+        let mut values = vec![0u64, 1, 127, 128, 300, 16383, 16384, (1 << 56) - 1];
+        values.extend([1 << 56, u32::MAX as u64, u64::MAX, 0x0123_4567_89ab_cdef]);
+        for shift in 0..64 {
+            values.push(1u64 << shift);
+            values.push((1u64 << shift) - 1);
+        }
+        let mut packed = 0;
+        for v in values {
+            let mut bytes = Vec::new();
+            put_u64(&mut bytes, v);
+            match packed_u64(v) {
+                Some((word, n)) => {
+                    packed += 1;
+                    assert_eq!(n, bytes.len(), "{v:#x}");
+                    assert_eq!(&word.to_le_bytes()[..n], &bytes[..], "{v:#x}");
+                    assert!(n == 8 || word >> (8 * n) == 0, "{v:#x}: bytes past the end");
+                }
+                None => assert!(bytes.len() > 8, "{v:#x} fits in 8 bytes"),
+            }
+        }
+        assert!(packed > 100);
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub fn put_length(
         (None, false) if short => buf.put_i16(-1),
         (None, false) => buf.put_i32(-1),
         (Some(n), true) => {
-            if n >= u32::MAX as usize {
+            if n >= u32::MAX as usize || (short && n > crate::reader::MAX_STRING_LENGTH) {
                 return Err(EncodeError::new(EncodeErrorKind::TooLong(n)));
             }
             varint::put_u32(buf, n as u32 + 1)

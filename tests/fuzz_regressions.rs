@@ -1,80 +1,145 @@
-//! Replays every input under `tests/fuzz_regressions/<target>/` through the same checks the
-//! fuzz target of that name runs (`fuzz/src/lib.rs`, included here): no panic, allocations
-//! within budget, exact re-encoding, bounded decompression and stack. A crash or slow input a
-//! fuzzer finds is copied into the directory of its target and stays here for good.
+//! Replays every input under `tests/fuzz_regressions/<target>/` through the checks the fuzz
+//! target of that name runs (the `kafka-codec-fuzz-checks` crate, which the cargo-fuzz binaries
+//! in `fuzz/fuzz_targets/` call): no panic, allocations within budget, exact re-encoding,
+//! bounded decompression and stack. A crash or slow input a fuzzer finds is copied into the
+//! directory of its target and stays here for good.
 //!
-//! `roundtrip` and `structured` need the crate's `arbitrary` feature
-//! (`cargo test --features arbitrary --test fuzz_regressions`); the others always run.
+//! Every target must have at least one input here, and every directory here must name a
+//! target: a missing or empty folder fails the test instead of replaying nothing.
 
-#[allow(dead_code)]
-#[path = "../fuzz/src/lib.rs"]
-mod checks;
+use std::path::{Path, PathBuf};
 
-use std::path::Path;
+use kafka_codec_fuzz_checks::{Check, TARGETS};
 
-fn replay(target: &str, check: fn(&[u8])) -> usize {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fuzz_regressions")
-        .join(target);
-    let Ok(rd) = std::fs::read_dir(&dir) else {
-        return 0;
-    };
-    let mut files: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The input files of one target under `dir` (README files excepted), sorted.
+fn inputs(dir: &Path) -> Vec<PathBuf> {
+    let rd = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let mut files: Vec<PathBuf> = rd
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "md"))
+        .collect();
     files.sort();
-    let mut n = 0;
-    for path in files {
-        if path.extension().is_some_and(|e| e == "md") {
-            continue;
-        }
-        let data = std::fs::read(&path).unwrap();
+    files
+}
+
+/// Runs `check` over every input of `target` under `base`; panics naming the first input that
+/// fails, and when there is no input at all.
+fn replay(base: &Path, target: &str, check: Check) -> usize {
+    let files = inputs(&base.join(target));
+    assert!(
+        !files.is_empty(),
+        "{target}: no inputs under {}",
+        base.join(target).display()
+    );
+    for path in &files {
+        let data = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let result = std::panic::catch_unwind(|| check(&data));
         assert!(result.is_ok(), "{target}: {} fails", path.display());
-        n += 1;
     }
-    n
+    files.len()
+}
+
+fn check_of(target: &str) -> Check {
+    TARGETS
+        .iter()
+        .find(|(name, _)| *name == target)
+        .unwrap_or_else(|| panic!("no target named {target}"))
+        .1
+}
+
+fn regressions(target: &str) {
+    let n = replay(
+        &root().join("tests/fuzz_regressions"),
+        target,
+        check_of(target),
+    );
+    assert!(n > 0);
 }
 
 #[test]
 fn decode_fetch() {
-    replay("decode_fetch", checks::decode_fetch);
+    regressions("decode_fetch");
 }
 
 #[test]
 fn decode_request() {
-    replay("decode_request", checks::decode_request);
+    regressions("decode_request");
 }
 
 #[test]
 fn decode_response() {
-    replay("decode_response", checks::decode_response);
+    regressions("decode_response");
 }
 
 #[test]
 fn record_batch() {
-    replay("record_batch", checks::record_batch);
+    regressions("record_batch");
 }
 
 #[test]
 fn consumer_protocol() {
-    replay("consumer_protocol", checks::consumer_protocol);
+    regressions("consumer_protocol");
 }
 
-#[cfg(feature = "arbitrary")]
 #[test]
 fn roundtrip() {
-    replay("roundtrip", checks::roundtrip);
+    regressions("roundtrip");
 }
 
-#[cfg(feature = "arbitrary")]
 #[test]
 fn structured() {
-    replay("structured", checks::structured);
+    regressions("structured");
+}
+
+/// The list of checks, the cargo-fuzz binaries and the regression folders name the same
+/// targets, so a new target cannot be added without its regression inputs, and a folder whose
+/// name is misspelt is not silently ignored.
+#[test]
+fn every_target_has_a_binary_and_a_regression_folder() {
+    let names = |dir: &Path, strip: &str| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| {
+                e.expect("directory entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .filter(|n| !n.ends_with(".md"))
+            .map(|n| n.trim_end_matches(strip).to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let mut targets: Vec<String> = TARGETS.iter().map(|(n, _)| n.to_string()).collect();
+    targets.sort();
+    assert_eq!(names(&root().join("fuzz/fuzz_targets"), ".rs"), targets);
+    assert_eq!(names(&root().join("tests/fuzz_regressions"), ""), targets);
+}
+
+/// Replays the whole local fuzz corpus (`fuzz/corpus/<target>/`, made by `fuzz/seeds.sh` and
+/// grown by fuzzing; not committed) through every target. Run by `fuzz/coverage.sh` so the
+/// coverage figure includes what the corpus reaches; fails if a target has no corpus.
+#[test]
+#[ignore = "needs fuzz/corpus (fuzz/seeds.sh); run by fuzz/coverage.sh"]
+fn fuzz_corpus() {
+    let base = std::env::var_os("KAFKA_FUZZ_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("fuzz/corpus"));
+    for (target, check) in TARGETS {
+        let n = replay(&base, target, *check);
+        eprintln!("{target}: {n} corpus inputs replayed");
+    }
 }
 
 /// The meter the budgets rely on does see allocations made in the measured closure.
 #[test]
 fn allocation_meter_counts() {
-    let (v, usage) = checks::measure(|| vec![0u8; 1 << 20]);
+    let (v, usage) = kafka_codec_fuzz_checks::measure(|| vec![0u8; 1 << 20]);
     assert_eq!(v.len(), 1 << 20);
     assert!(usage.total >= 1 << 20 && usage.peak >= 1 << 20, "{usage:?}");
 }
@@ -84,19 +149,19 @@ fn allocation_meter_counts() {
 #[test]
 fn hostile_lengths_are_refused_within_budget() {
     // Metadata v0 request claiming i32::MAX topics, 10 bytes in all after the header.
-    checks::decode_request(&[
+    kafka_codec_fuzz_checks::decode_request(&[
         0, 3, 0, 0, 0, 0, 0, 1, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 0, 0,
     ]);
     // A request header cut after two bytes.
-    checks::decode_request(&[0, 1]);
+    kafka_codec_fuzz_checks::decode_request(&[0, 1]);
     // Fetch response v4 claiming i32::MAX topics.
-    checks::decode_fetch(&[1, 4, 0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff]);
+    kafka_codec_fuzz_checks::decode_fetch(&[1, 4, 0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff]);
     // A batch length of i32::MAX, and a legacy message claiming a huge key.
     let mut batch = vec![0u8; 8];
     batch.extend_from_slice(&i32::MAX.to_be_bytes());
     batch.extend_from_slice(&[0, 0, 0, 0, 2]);
-    checks::record_batch(&[&[0u8][..], &batch].concat());
-    checks::record_batch(&[&[1u8][..], &batch].concat());
+    kafka_codec_fuzz_checks::record_batch(&[&[0u8][..], &batch].concat());
+    kafka_codec_fuzz_checks::record_batch(&[&[1u8][..], &batch].concat());
 }
 
 /// The allocation budget's factor, checked against the worst nesting path of the schemas:
@@ -126,7 +191,7 @@ fn worst_nesting_path_stays_within_budget() {
     claim(&mut body, 4); // partition indexes
     body.resize(len, 0);
     let payload = bytes::Bytes::from(body);
-    let (res, usage) = checks::measure(|| {
+    let (res, usage) = kafka_codec_fuzz_checks::measure(|| {
         <kafka_codec::messages::OffsetFetchRequest as kafka_codec::Message>::from_bytes(
             payload.clone(),
             8,
@@ -135,5 +200,8 @@ fn worst_nesting_path_stays_within_budget() {
     assert!(res.is_err());
     let per_byte = usage.total / len;
     assert!(per_byte > 48, "{usage:?}");
-    assert!(usage.total <= checks::decode_budget(len), "{usage:?}");
+    assert!(
+        usage.total <= kafka_codec_fuzz_checks::decode_budget(len),
+        "{usage:?}"
+    );
 }

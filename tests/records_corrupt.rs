@@ -191,7 +191,9 @@ fn record_error(wire: &[u8]) -> RecordErrorKind {
 #[test]
 fn record_count_mismatch() {
     let wire = sample(Compression::None);
-    for count in [0, 1, 4, 6, 1000, i32::MAX] {
+    // Count 0 is not among them: Java yields no record and ignores the bytes (see
+    // tests/records_java.rs).
+    for count in [1, 4, 6, 1000, i32::MAX] {
         let bad = with_header(&wire, |h| h.records_count = count);
         assert!(
             matches!(
@@ -310,16 +312,13 @@ fn lying_record_lengths() {
         ),
         "{e:?}"
     );
-    // Key length -2.
+    // Key length -2: null, as Java's record reader takes any negative length (the batch is
+    // kept raw, so nothing is lost; tests/records_java.rs covers values and headers).
     let lie = [16u8, 0, 0, 0, 3, 4, b'a', b'b', 0];
-    assert!(matches!(
-        record_error(&raw_batch(&lie, 1)),
-        RecordErrorKind::InvalidLength {
-            field: "keyLength",
-            length: -2,
-            ..
-        }
-    ));
+    assert_eq!(
+        walk(&raw_batch(&lie, 1), &RecordOptions::default()).unwrap(),
+        1
+    );
     // Negative header count.
     let lie = [16u8, 0, 0, 0, 1, 4, b'a', b'b', 1];
     assert!(matches!(
@@ -482,12 +481,13 @@ fn zstd_declared_content_size_is_checked_before_decoding() {
         e,
         RecordErrorKind::DecompressedTooLarge { limit: 64 * 1024 }
     );
-    // A huge window (2^41) is refused too.
+    // A huge window (2^41, beyond the 2^27 libzstd reads by default) is refused too, before
+    // any decoding.
     let f = [0x28u8, 0xb5, 0x2f, 0xfd, 0x00, 0xf8, 0, 0, 0];
     let e = compression::decompress(Compression::Zstd, &f, 2, &small_limit()).unwrap_err();
-    assert_eq!(
-        e,
-        RecordErrorKind::DecompressedTooLarge { limit: 64 * 1024 }
+    assert!(
+        matches!(&e, RecordErrorKind::Decompression { reason, .. } if reason.contains("window")),
+        "{e:?}"
     );
 }
 

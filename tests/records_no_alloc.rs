@@ -2,7 +2,8 @@
 //! verifying CRC-32C, iterating every record and header of uncompressed batches.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use kafka_codec::records::*;
 
@@ -10,11 +11,19 @@ struct Counting;
 
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 static BYTES: AtomicUsize = AtomicUsize::new(0);
-static ACTIVE: AtomicBool = AtomicBool::new(false);
+thread_local! {
+    /// Counting is on for this thread only: tests run in parallel, and another test's
+    /// allocations must not count against the one measuring.
+    static ACTIVE: Cell<bool> = const { Cell::new(false) };
+}
+
+fn active() -> bool {
+    ACTIVE.with(Cell::get)
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if ACTIVE.load(Ordering::Relaxed) {
+        if active() {
             ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
             BYTES.fetch_add(layout.size(), Ordering::Relaxed);
         }
@@ -26,7 +35,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if ACTIVE.load(Ordering::Relaxed) {
+        if active() {
             ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
             BYTES.fetch_add(new_size, Ordering::Relaxed);
         }
@@ -37,16 +46,16 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// Counts allocations made by `f`. Tests in this file run one at a time (a lock), so other
-/// tests' allocations are not counted.
+/// Counts allocations made by `f` on this thread. Measuring tests also take a lock, so the
+/// counters belong to one of them at a time.
 fn counting<R>(f: impl FnOnce() -> R) -> (R, usize, usize) {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     ALLOCATIONS.store(0, Ordering::SeqCst);
     BYTES.store(0, Ordering::SeqCst);
-    ACTIVE.store(true, Ordering::SeqCst);
+    ACTIVE.with(|a| a.set(true));
     let r = f();
-    ACTIVE.store(false, Ordering::SeqCst);
+    ACTIVE.with(|a| a.set(false));
     (
         r,
         ALLOCATIONS.load(Ordering::SeqCst),
@@ -182,4 +191,41 @@ fn decompression_allocates_about_the_limit_not_the_claim() {
         );
         assert!(bytes < 16 << 20, "{codec:?} allocated {bytes} bytes");
     }
+}
+
+/// Batches written in place into a buffer with room: no allocation per batch or per record.
+#[test]
+fn writing_uncompressed_batches_in_place_allocates_nothing() {
+    let value = [7u8; 100];
+    let key = [1u8; 16];
+    let headers = [Header {
+        key: b"trace-id",
+        value: Some(&key[..]),
+    }];
+    let mut out = bytes::BytesMut::with_capacity(1 << 20);
+    let (written, allocations, _) = counting(|| {
+        let mut base = 0;
+        for _batch in 0..20 {
+            let mut w = RecordBatchBuilder::new(base)
+                .producer(4000, 0, base as i32)
+                .begin(&mut out);
+            for i in 0..100 {
+                w.append(1_000 + i, Some(&key), Some(&value), &headers, None, 0);
+            }
+            w.finish().unwrap();
+            base += 100;
+        }
+        base
+    });
+    assert_eq!(
+        allocations, 0,
+        "allocations while writing {written} records"
+    );
+    let mut seen = 0;
+    for_each_record(&out, &RecordOptions::default(), |r| {
+        assert_eq!(r.value, Some(&value[..]));
+        seen += 1;
+    })
+    .unwrap();
+    assert_eq!(seen, written);
 }

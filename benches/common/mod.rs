@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod alloc;
+pub mod build;
 pub mod data;
 pub mod floor;
 pub mod walk;

@@ -1,4 +1,4 @@
-//! Fuzz target `consumer_protocol`: see `kafka_codec_fuzz::consumer_protocol` for the input layout and what it asserts.
+//! Fuzz target `consumer_protocol`: see `kafka_codec_fuzz_checks::consumer_protocol` for the input layout and what it asserts.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| kafka_codec_fuzz::consumer_protocol(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kafka_codec_fuzz_checks::consumer_protocol(data));

@@ -1,4 +1,4 @@
-//! Fuzz target `decode_fetch`: see `kafka_codec_fuzz::decode_fetch` for the input layout and what it asserts.
+//! Fuzz target `decode_fetch`: see `kafka_codec_fuzz_checks::decode_fetch` for the input layout and what it asserts.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| kafka_codec_fuzz::decode_fetch(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kafka_codec_fuzz_checks::decode_fetch(data));

@@ -1,4 +1,4 @@
-//! Fuzz target `decode_request`: see `kafka_codec_fuzz::decode_request` for the input layout and what it asserts.
+//! Fuzz target `decode_request`: see `kafka_codec_fuzz_checks::decode_request` for the input layout and what it asserts.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| kafka_codec_fuzz::decode_request(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kafka_codec_fuzz_checks::decode_request(data));

@@ -1,4 +1,4 @@
-//! Fuzz target `decode_response`: see `kafka_codec_fuzz::decode_response` for the input layout and what it asserts.
+//! Fuzz target `decode_response`: see `kafka_codec_fuzz_checks::decode_response` for the input layout and what it asserts.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| kafka_codec_fuzz::decode_response(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kafka_codec_fuzz_checks::decode_response(data));

@@ -1,4 +1,4 @@
-//! Fuzz target `record_batch`: see `kafka_codec_fuzz::record_batch` for the input layout and what it asserts.
+//! Fuzz target `record_batch`: see `kafka_codec_fuzz_checks::record_batch` for the input layout and what it asserts.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| kafka_codec_fuzz::record_batch(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kafka_codec_fuzz_checks::record_batch(data));

@@ -1,4 +1,4 @@
-//! Fuzz target `roundtrip`: see `kafka_codec_fuzz::roundtrip` for the input layout and what it asserts.
+//! Fuzz target `roundtrip`: see `kafka_codec_fuzz_checks::roundtrip` for the input layout and what it asserts.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| kafka_codec_fuzz::roundtrip(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kafka_codec_fuzz_checks::roundtrip(data));

@@ -1,4 +1,4 @@
-//! Fuzz target `structured`: see `kafka_codec_fuzz::structured` for the input layout and what it asserts.
+//! Fuzz target `structured`: see `kafka_codec_fuzz_checks::structured` for the input layout and what it asserts.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| kafka_codec_fuzz::structured(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kafka_codec_fuzz_checks::structured(data));

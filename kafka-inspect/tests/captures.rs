@@ -142,10 +142,11 @@ fn captured_values_are_what_the_scenarios_sent() {
     let mut dirs = Vec::new();
     scenario_dirs(&captures(), &mut dirs);
     dirs.sort();
-    if dirs.is_empty() {
-        eprintln!("skipped: no captures under testdata/captures");
-        return;
-    }
+    assert!(
+        !dirs.is_empty(),
+        "no scenario directories (with expected.json) under {}",
+        captures().display()
+    );
     let opts = RecordOptions::default();
     let deviations = deviations();
     let mut report = Vec::new();

@@ -200,24 +200,38 @@ impl BatchHeader {
         })?;
         out.reserve(total);
         let start = out.len();
-        out.put_i64(self.base_offset);
-        out.put_i32(batch_length);
-        out.put_i32(self.partition_leader_epoch);
-        out.put_i8(self.magic);
-        out.put_u32(0); // CRC, patched below
-        out.put_i16(self.attributes.0);
-        out.put_i32(self.last_offset_delta);
-        out.put_i64(self.base_timestamp);
-        out.put_i64(self.max_timestamp);
-        out.put_i64(self.producer_id);
-        out.put_i16(self.producer_epoch);
-        out.put_i32(self.base_sequence);
-        out.put_i32(self.records_count);
+        out.put_slice(&self.header_bytes(batch_length));
         out.put_slice(payload);
-        let crc = crc32c::crc32c(&out[start + CRC_START..]);
-        out[start + 17..start + 21].copy_from_slice(&crc.to_be_bytes());
+        patch_crc(&mut out[start..]);
         Ok(())
     }
+
+    /// The 61 header bytes with this `batch_length` and a zero CRC (see [`patch_crc`]).
+    pub(crate) fn header_bytes(&self, batch_length: i32) -> [u8; BATCH_HEADER_LEN] {
+        let mut h = [0u8; BATCH_HEADER_LEN];
+        let mut w = &mut h[..];
+        w.put_i64(self.base_offset);
+        w.put_i32(batch_length);
+        w.put_i32(self.partition_leader_epoch);
+        w.put_i8(self.magic);
+        w.put_u32(0); // CRC
+        w.put_i16(self.attributes.0);
+        w.put_i32(self.last_offset_delta);
+        w.put_i64(self.base_timestamp);
+        w.put_i64(self.max_timestamp);
+        w.put_i64(self.producer_id);
+        w.put_i16(self.producer_epoch);
+        w.put_i32(self.base_sequence);
+        w.put_i32(self.records_count);
+        h
+    }
+}
+
+/// Computes the CRC-32C of a complete batch (`batch` starts at its base offset) and writes it
+/// into the header.
+pub(crate) fn patch_crc(batch: &mut [u8]) {
+    let crc = crc32c::crc32c(&batch[CRC_START..]);
+    batch[17..CRC_START].copy_from_slice(&crc.to_be_bytes());
 }
 
 /// A v2 record batch, borrowed from the received bytes.

@@ -2,7 +2,7 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::batch::BatchHeader;
+use super::batch::{patch_crc, BatchHeader, BATCH_HEADER_LEN};
 use super::control::{ControlRecord, ControlRecordType};
 use super::error::{RecordError, RecordErrorKind};
 use super::record::{Header, Record};
@@ -277,9 +277,27 @@ impl RecordBatchBuilder {
         offset_delta: Option<i32>,
         attributes: i8,
     ) -> &mut Self {
+        if let Some(plan) = self.plan(timestamp, key, value, headers, offset_delta) {
+            write_record(&mut self.records, &plan, attributes, key, value, headers);
+            self.note(plan.offset_delta, timestamp);
+        }
+        self
+    }
+
+    /// Checks a record against the size limits and works out its deltas and body length;
+    /// `None` (with the error kept for `build`) when it cannot be written.
+    #[inline]
+    fn plan(
+        &mut self,
+        timestamp: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header<'_>],
+        offset_delta: Option<i32>,
+    ) -> Option<RecordPlan> {
         if self.count == i32::MAX {
             self.fail("recordsCount", self.count as usize + 1);
-            return self;
+            return None;
         }
         let base_ts = *self.base_timestamp.get_or_insert(timestamp);
         let ts_delta = timestamp.wrapping_sub(base_ts);
@@ -294,54 +312,64 @@ impl RecordBatchBuilder {
         }
         if raw > i32::MAX as usize / 2 || headers.len() > i32::MAX as usize / 2 {
             self.fail("record", raw);
-            return self;
+            return None;
         }
-        let bytes_len = |b: Option<&[u8]>| match b {
-            None => 1,
-            Some(b) => varint::len_i32(b.len() as i32) + b.len(),
-        };
         let mut body = 1
             + varint::len_i64(ts_delta)
             + varint::len_i32(offset_delta)
-            + bytes_len(key)
-            + bytes_len(value)
+            + varint_bytes_len(key)
+            + varint_bytes_len(value)
             + varint::len_i32(headers.len() as i32);
         for h in headers {
-            body += bytes_len(Some(h.key)) + bytes_len(h.value);
+            body += varint_bytes_len(Some(h.key)) + varint_bytes_len(h.value);
         }
         if body > i32::MAX as usize {
             self.fail("record", body);
-            return self;
+            return None;
         }
-        let buf = &mut self.records;
-        buf.reserve(body + 5);
-        varint::put_i32(buf, body as i32);
-        buf.put_i8(attributes);
-        varint::put_i64(buf, ts_delta);
-        varint::put_i32(buf, offset_delta);
-        put_varint_bytes(buf, key);
-        put_varint_bytes(buf, value);
-        varint::put_i32(buf, headers.len() as i32);
-        for h in headers {
-            put_varint_bytes(buf, Some(h.key));
-            put_varint_bytes(buf, h.value);
-        }
-        self.note(offset_delta, timestamp);
-        self
+        Some(RecordPlan {
+            ts_delta,
+            offset_delta,
+            body,
+        })
     }
 
     /// Appends a parsed record exactly as it was received (its bytes are copied verbatim), for
     /// rebuilding or re-batching received records. Its timestamp delta is kept, so the
     /// builder's base timestamp should be the source batch's ([`from_header`](Self::from_header)).
     pub fn push_record(&mut self, r: &Record<'_>) -> &mut Self {
+        if self.copy_planned(r) {
+            self.records.extend_from_slice(r.raw());
+        }
+        self
+    }
+
+    /// Counts a record copied verbatim; false (with the error kept) when it cannot be added.
+    fn copy_planned(&mut self, r: &Record<'_>) -> bool {
         if self.count == i32::MAX {
             self.fail("recordsCount", self.count as usize + 1);
-            return self;
+            return false;
         }
         let base_ts = *self.base_timestamp.get_or_insert(r.timestamp());
-        self.records.extend_from_slice(r.raw());
         self.note(r.offset_delta(), base_ts.wrapping_add(r.timestamp_delta()));
-        self
+        true
+    }
+
+    /// The header as it will be written: the settings plus what the records determined.
+    fn final_header(&self) -> BatchHeader {
+        let mut header = self.header;
+        header.records_count = self.count;
+        header.base_timestamp = self.base_timestamp.unwrap_or(-1);
+        header.max_timestamp = self.max_timestamp.or(self.seen_max_timestamp).unwrap_or(-1);
+        header.last_offset_delta = self.last_offset_delta.unwrap_or(self.last_delta);
+        header
+    }
+
+    fn codec(&self) -> Compression {
+        self.header
+            .attributes
+            .compression()
+            .unwrap_or(Compression::None)
     }
 
     /// Writes the batch into `out`: header, then the records (compressed if a codec is set).
@@ -349,19 +377,57 @@ impl RecordBatchBuilder {
         if let Some(e) = self.error {
             return Err(e);
         }
-        let mut header = self.header;
-        header.records_count = self.count;
-        header.base_timestamp = self.base_timestamp.unwrap_or(-1);
-        header.max_timestamp = self.max_timestamp.or(self.seen_max_timestamp).unwrap_or(-1);
-        header.last_offset_delta = self.last_offset_delta.unwrap_or(self.last_delta);
-        let codec = header.attributes.compression().unwrap_or(Compression::None);
-        if codec == Compression::None {
+        let header = self.final_header();
+        if self.codec() == Compression::None {
             header.encode(&self.records, out)
         } else {
-            let packed = compression::compress(codec, &self.records, 2)
+            let packed = compression::compress(self.codec(), &self.records, 2)
                 .map_err(|k| RecordError::new(k, 0))?;
             header.encode(&packed, out)
         }
+    }
+
+    /// Starts writing this batch straight into `out`, after what it already holds: records
+    /// pushed through the returned [`BatchWriter`] go directly into `out` (uncompressed) or
+    /// into this builder's buffer (compressed, then streamed compressed into `out`), and
+    /// [`BatchWriter::finish`] fills in the header. No copy of the records and, once `out`
+    /// has room, no allocation for an uncompressed batch.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use kafka_codec::records::{entries, Entry, RecordBatchBuilder, RecordOptions};
+    ///
+    /// let mut out = BytesMut::with_capacity(64 * 1024);
+    /// for (base, values) in [(0, [&b"a"[..], b"b"]), (2, [&b"c"[..], b"d"])] {
+    ///     let mut w = RecordBatchBuilder::new(base).begin(&mut out);
+    ///     for (i, v) in values.iter().enumerate() {
+    ///         w.append(1_000 + i as i64, None, Some(v), &[], None, 0);
+    ///     }
+    ///     w.finish().unwrap();
+    /// }
+    /// let offsets: Vec<i64> = entries(&out, &RecordOptions::default())
+    ///     .map(|e| match e.unwrap() { Entry::Batch(b) => b.base_offset(), _ => -1 })
+    ///     .collect();
+    /// assert_eq!(offsets, [0, 2]);
+    /// ```
+    pub fn begin(mut self, out: &mut BytesMut) -> BatchWriter<'_> {
+        let start = out.len();
+        out.extend_from_slice(&[0; BATCH_HEADER_LEN]);
+        self.records.clear();
+        BatchWriter {
+            builder: self,
+            out,
+            start,
+        }
+    }
+
+    /// Hands the builder a buffer to collect records in before compression (e.g. the one
+    /// [`BatchWriter::finish_reclaim`] gave back), so a compressed batch need not allocate it.
+    pub fn with_buffer(mut self, mut buffer: BytesMut) -> Self {
+        buffer.clear();
+        buffer.extend_from_slice(&self.records);
+        self.records = buffer;
+        self
     }
 
     /// Builds the batch.
@@ -392,14 +458,246 @@ impl RecordBatchBuilder {
     }
 }
 
+/// What [`RecordBatchBuilder::plan`] worked out for a record.
+struct RecordPlan {
+    ts_delta: i64,
+    offset_delta: i32,
+    /// Length of the record after its own length varint.
+    body: usize,
+}
+
+/// Bytes a varint-length-prefixed byte string takes (-1 alone for null).
 #[inline]
-fn put_varint_bytes(buf: &mut BytesMut, b: Option<&[u8]>) {
+fn varint_bytes_len(b: Option<&[u8]>) -> usize {
     match b {
-        None => varint::put_i32(buf, -1),
-        Some(b) => {
-            varint::put_i32(buf, b.len() as i32);
-            buf.put_slice(b);
+        None => 1,
+        Some(b) => varint::len_i32(b.len() as i32) + b.len(),
+    }
+}
+
+/// Writes one record; `plan.body` was computed for exactly these parts. The fields before the
+/// value and those after it are stored into slices the buffer grows by once each (no capacity
+/// check or call per field); the value, usually the bulk of the record, is copied in directly
+/// rather than into zeroed room.
+#[inline]
+fn write_record(
+    buf: &mut BytesMut,
+    plan: &RecordPlan,
+    attributes: i8,
+    key: Option<&[u8]>,
+    value: Option<&[u8]>,
+    headers: &[Header<'_>],
+) {
+    let length = varint::zigzag32(plan.body as i32) as u64;
+    let value_len = value.map_or(-1, |v| v.len() as i32);
+    let before_value = varint::len_u64(length)
+        + 1
+        + varint::len_i64(plan.ts_delta)
+        + varint::len_i32(plan.offset_delta)
+        + varint_bytes_len(key)
+        + varint::len_i32(value_len);
+    let after_value =
+        plan.body + varint::len_u64(length) - before_value - value.map_or(0, <[u8]>::len);
+    buf.reserve(before_value + value.map_or(0, <[u8]>::len) + after_value);
+
+    let mut w = SliceWriter::grow(buf, before_value);
+    w.varint(length);
+    w.byte(attributes as u8);
+    w.varint(varint::zigzag64(plan.ts_delta));
+    w.varint(varint::zigzag32(plan.offset_delta) as u64);
+    w.bytes(key);
+    w.varint(varint::zigzag32(value_len) as u64);
+    debug_assert_eq!(w.pos, before_value);
+    if let Some(v) = value {
+        buf.extend_from_slice(v);
+    }
+    let mut w = SliceWriter::grow(buf, after_value);
+    w.varint(varint::zigzag32(headers.len() as i32) as u64);
+    for h in headers {
+        w.bytes(Some(h.key));
+        w.bytes(h.value);
+    }
+    debug_assert_eq!(w.pos, after_value, "record size worked out by plan");
+}
+
+/// Stores into a slice sized beforehand.
+struct SliceWriter<'b> {
+    buf: &'b mut [u8],
+    pos: usize,
+}
+
+impl<'b> SliceWriter<'b> {
+    /// Grows `buf` by `len` zeroed bytes and writes over them.
+    #[inline(always)]
+    fn grow(buf: &'b mut BytesMut, len: usize) -> Self {
+        let start = buf.len();
+        buf.resize(start + len, 0);
+        SliceWriter {
+            buf: &mut buf[start..],
+            pos: 0,
         }
+    }
+
+    #[inline(always)]
+    fn byte(&mut self, b: u8) {
+        self.buf[self.pos] = b;
+        self.pos += 1;
+    }
+
+    /// A varint in one 8-byte store where the slice has room past it, else byte by byte.
+    #[inline(always)]
+    fn varint(&mut self, v: u64) {
+        if let (Some((word, n)), Some(dst)) = (
+            varint::packed_u64(v),
+            self.buf.get_mut(self.pos..self.pos + 8),
+        ) {
+            dst.copy_from_slice(&word.to_le_bytes());
+            self.pos += n;
+            return;
+        }
+        let mut v = v;
+        while v >= 0x80 {
+            self.byte(v as u8 | 0x80);
+            v >>= 7;
+        }
+        self.byte(v as u8);
+    }
+
+    /// A varint length (-1 for null), then the bytes.
+    #[inline(always)]
+    fn bytes(&mut self, b: Option<&[u8]>) {
+        match b {
+            None => self.byte(1), // zig-zag -1
+            Some(b) => {
+                self.varint(varint::zigzag32(b.len() as i32) as u64);
+                self.buf[self.pos..self.pos + b.len()].copy_from_slice(b);
+                self.pos += b.len();
+            }
+        }
+    }
+}
+
+/// A v2 batch being written into the caller's buffer; made by [`RecordBatchBuilder::begin`].
+/// Until [`finish`](Self::finish) the buffer holds a placeholder header; dropping the writer
+/// without finishing leaves that incomplete batch in the buffer.
+#[derive(Debug)]
+pub struct BatchWriter<'o> {
+    builder: RecordBatchBuilder,
+    out: &'o mut BytesMut,
+    /// Where the batch (its base offset) starts in `out`.
+    start: usize,
+}
+
+impl BatchWriter<'_> {
+    /// The buffer records are written to: the caller's, or the builder's when compressing.
+    fn sink(&mut self) -> &mut BytesMut {
+        if self.builder.codec() == Compression::None {
+            self.out
+        } else {
+            &mut self.builder.records
+        }
+    }
+
+    /// Appends a record (see [`RecordBatchBuilder::push`]).
+    pub fn push(&mut self, r: NewRecord<'_>) -> &mut Self {
+        self.append(
+            r.timestamp,
+            r.key,
+            r.value,
+            &r.headers,
+            r.offset_delta,
+            r.attributes,
+        )
+    }
+
+    /// Appends a record from its parts (see [`RecordBatchBuilder::append`]).
+    #[inline]
+    pub fn append(
+        &mut self,
+        timestamp: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header<'_>],
+        offset_delta: Option<i32>,
+        attributes: i8,
+    ) -> &mut Self {
+        if let Some(plan) = self
+            .builder
+            .plan(timestamp, key, value, headers, offset_delta)
+        {
+            write_record(self.sink(), &plan, attributes, key, value, headers);
+            self.builder.note(plan.offset_delta, timestamp);
+        }
+        self
+    }
+
+    /// Appends a parsed record's exact bytes (see [`RecordBatchBuilder::push_record`]).
+    pub fn push_record(&mut self, r: &Record<'_>) -> &mut Self {
+        if self.builder.copy_planned(r) {
+            self.sink().extend_from_slice(r.raw());
+        }
+        self
+    }
+
+    /// Records written so far.
+    pub fn len(&self) -> usize {
+        self.builder.len()
+    }
+
+    /// Whether no record was written.
+    pub fn is_empty(&self) -> bool {
+        self.builder.is_empty()
+    }
+
+    /// Completes the batch: compresses the records if a codec is set, then writes the header
+    /// (lengths, counts, timestamps, CRC-32C). On error the buffer is cut back to where the
+    /// batch began.
+    pub fn finish(self) -> Result<(), RecordError> {
+        self.finish_reclaim().map(drop)
+    }
+
+    /// [`finish`](Self::finish), giving back the builder's record buffer (empty, capacity
+    /// kept) to pass to [`RecordBatchBuilder::with_buffer`] for the next compressed batch.
+    pub fn finish_reclaim(self) -> Result<BytesMut, RecordError> {
+        let BatchWriter {
+            builder,
+            out,
+            start,
+        } = self;
+        let result = builder.complete(out, start);
+        if result.is_err() {
+            out.truncate(start);
+        }
+        let mut records = builder.records;
+        records.clear();
+        result.map(|()| records)
+    }
+}
+
+impl RecordBatchBuilder {
+    /// Compresses (if needed) and fills in the header of a batch begun at `start` in `out`.
+    fn complete(&self, out: &mut BytesMut, start: usize) -> Result<(), RecordError> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        if self.codec() != Compression::None {
+            compression::compress_into(self.codec(), &self.records, 2, out)
+                .map_err(|k| RecordError::new(k, 0))?;
+        }
+        let total = out.len() - start;
+        let batch_length = i32::try_from(total - LOG_OVERHEAD).map_err(|_| {
+            RecordError::new(
+                RecordErrorKind::TooLarge {
+                    field: "batchLength",
+                    size: total,
+                },
+                0,
+            )
+        })?;
+        let batch = &mut out[start..];
+        batch[..BATCH_HEADER_LEN].copy_from_slice(&self.final_header().header_bytes(batch_length));
+        patch_crc(batch);
+        Ok(())
     }
 }
 
@@ -572,4 +870,102 @@ fn write_legacy(
     let crc = crc32fast::hash(&out[crc_at + 4..]);
     out[crc_at..crc_at + 4].copy_from_slice(&crc.to_be_bytes());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fill(b: &mut RecordBatchBuilder, w: Option<&mut BatchWriter<'_>>) {
+        let headers = [Header {
+            key: b"h",
+            value: Some(b"v"),
+        }];
+        type Parts<'a> = (i64, Option<&'a [u8]>, Option<&'a [u8]>);
+        let parts: [Parts<'_>; 4] = [
+            (1_000, Some(b"k0"), Some(b"value zero")),
+            (999, None, Some(b"")),
+            (1_500, Some(b""), None),
+            (1_000 + (1 << 40), Some(&[0xff; 300]), Some(&[0x11; 20_000])),
+        ];
+        match w {
+            Some(w) => {
+                for (ts, k, v) in parts {
+                    w.append(ts, k, v, &headers, None, 0);
+                }
+            }
+            None => {
+                for (ts, k, v) in parts {
+                    b.append(ts, k, v, &headers, None, 0);
+                }
+            }
+        }
+    }
+
+    /// Writing in place gives exactly the bytes `build` gives, for every codec, after
+    /// whatever the caller's buffer held.
+    #[test]
+    fn in_place_batches_equal_built_ones() {
+        let mut codecs = vec![Compression::None];
+        #[cfg(feature = "gzip")]
+        codecs.push(Compression::Gzip);
+        #[cfg(feature = "snappy")]
+        codecs.push(Compression::Snappy);
+        #[cfg(feature = "lz4")]
+        codecs.push(Compression::Lz4);
+        #[cfg(feature = "zstd")]
+        codecs.push(Compression::Zstd);
+        for codec in codecs {
+            let settings = RecordBatchBuilder::new(42)
+                .compression(codec)
+                .producer(9, 1, 5)
+                .transactional(true);
+            let mut built = settings.clone();
+            fill(&mut built, None);
+            let expected = built.build().unwrap();
+
+            let mut out = BytesMut::from(&b"earlier"[..]);
+            let mut scratch = settings.clone();
+            let mut w = settings.clone().begin(&mut out);
+            fill(&mut scratch, Some(&mut w));
+            assert_eq!(w.len(), 4);
+            let reclaimed = w.finish_reclaim().unwrap();
+            assert_eq!(&out[..7], b"earlier");
+            assert_eq!(&out[7..], &expected[..], "{codec:?}");
+            assert!(reclaimed.is_empty());
+
+            // The reclaimed buffer serves the next batch and gives the same bytes again.
+            let mut again = BytesMut::new();
+            let mut w = settings.clone().with_buffer(reclaimed).begin(&mut again);
+            fill(&mut scratch, Some(&mut w));
+            w.finish().unwrap();
+            assert_eq!(&again[..], &expected[..], "{codec:?} with a reused buffer");
+        }
+    }
+
+    #[test]
+    fn a_failed_batch_is_cut_back_out_of_the_buffer() {
+        let mut out = BytesMut::from(&b"keep"[..]);
+        let mut w = RecordBatchBuilder::new(0).begin(&mut out);
+        w.append(5, None, Some(b"v"), &[], None, 0);
+        let err = {
+            let mut w2 = w;
+            w2.builder.count = i32::MAX;
+            w2.append(6, None, None, &[], None, 0);
+            w2.finish().unwrap_err()
+        };
+        assert!(
+            matches!(err.kind(), RecordErrorKind::TooLarge { .. }),
+            "{err:?}"
+        );
+        assert_eq!(&out[..], b"keep");
+    }
+
+    #[test]
+    fn empty_in_place_batch_matches_build() {
+        let expected = RecordBatchBuilder::new(3).build().unwrap();
+        let mut out = BytesMut::new();
+        RecordBatchBuilder::new(3).begin(&mut out).finish().unwrap();
+        assert_eq!(&out[..], &expected[..]);
+    }
 }

@@ -11,12 +11,18 @@
 //! - Snappy: the Java client writes the *xerial* framing (`\x82SNAPPY\x00`, two `int32`
 //!   version fields, then blocks of `int32` length + raw snappy); other clients write raw
 //!   snappy. Both are read; xerial is written, as the Java client does.
-//! - LZ4: the frame format with independent 64 KiB blocks. Before KIP-57 (KAFKA-3160) Kafka
-//!   computed the frame header checksum over the magic number too; magic-0 messages still carry
-//!   that broken checksum, so for magic 0 it is accepted on read and written on write.
+//! - LZ4: the frame format with independent 64 KiB blocks (frames with dependent blocks are
+//!   refused, as Kafka's Java reader refuses them). Before KIP-57 (KAFKA-3160) Kafka computed
+//!   the frame header checksum over the magic number too; magic-0 messages still carry that
+//!   broken checksum, so for magic 0 it is written that way, and on read the header checksum of
+//!   a magic-0 message is not checked at all (Java skips it there).
 
 #[cfg(any(feature = "gzip", feature = "lz4", feature = "zstd"))]
 use std::io::Read;
+
+#[cfg(any(feature = "gzip", feature = "lz4", feature = "zstd"))]
+use bytes::BufMut;
+use bytes::BytesMut;
 
 use super::error::RecordErrorKind;
 use super::{Compression, RecordOptions};
@@ -48,10 +54,7 @@ pub fn decompress(
             Ok(input.to_vec())
         }
         #[cfg(feature = "gzip")]
-        Compression::Gzip => {
-            // Multi-member, as Java's GZIPInputStream reads concatenated members.
-            read_bounded(codec, flate2::read::MultiGzDecoder::new(input), limit)
-        }
+        Compression::Gzip => gzip_decompress(input, limit),
         #[cfg(feature = "snappy")]
         Compression::Snappy => snappy_decompress(input, limit),
         #[cfg(feature = "lz4")]
@@ -63,29 +66,51 @@ pub fn decompress(
     }
 }
 
+/// Compresses `input` with `codec` into a new buffer (see [`compress_into`]).
+pub fn compress(codec: Compression, input: &[u8], magic: i8) -> Result<Vec<u8>, RecordErrorKind> {
+    let mut out = BytesMut::new();
+    compress_into(codec, input, magic, &mut out)?;
+    Ok(out.to_vec())
+}
+
 /// Compresses `input` with `codec` the way the Java client does (gzip at the default level,
 /// xerial-framed snappy, LZ4 frames with independent 64 KiB blocks — with the broken header
-/// checksum when `magic` is 0 —, zstd at ruzstd's fastest level).
-pub fn compress(codec: Compression, input: &[u8], magic: i8) -> Result<Vec<u8>, RecordErrorKind> {
-    let _ = magic;
+/// checksum when `magic` is 0 —, zstd at ruzstd's fastest level), appending the compressed
+/// bytes to `out`: the encoders stream straight into the caller's buffer.
+#[cfg_attr(not(feature = "lz4"), allow(unused_variables))]
+pub fn compress_into(
+    codec: Compression,
+    input: &[u8],
+    magic: i8,
+    out: &mut BytesMut,
+) -> Result<(), RecordErrorKind> {
     match codec {
-        Compression::None => Ok(input.to_vec()),
+        Compression::None => {
+            out.extend_from_slice(input);
+            Ok(())
+        }
         #[cfg(feature = "gzip")]
         Compression::Gzip => {
             use std::io::Write;
-            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            let mut enc =
+                flate2::write::GzEncoder::new(out.writer(), flate2::Compression::default());
             enc.write_all(input).map_err(|e| encode_failed(codec, e))?;
-            enc.finish().map_err(|e| encode_failed(codec, e))
+            enc.finish().map_err(|e| encode_failed(codec, e))?;
+            Ok(())
         }
         #[cfg(feature = "snappy")]
-        Compression::Snappy => snappy_compress_xerial(input),
+        Compression::Snappy => snappy_compress_xerial(input, out),
         #[cfg(feature = "lz4")]
-        Compression::Lz4 => lz4_compress(input, magic),
+        Compression::Lz4 => lz4_compress(input, magic, out),
         #[cfg(feature = "zstd")]
-        Compression::Zstd => Ok(ruzstd::encoding::compress_to_vec(
-            input,
-            ruzstd::encoding::CompressionLevel::Fastest,
-        )),
+        Compression::Zstd => {
+            ruzstd::encoding::compress(
+                input,
+                out.writer(),
+                ruzstd::encoding::CompressionLevel::Fastest,
+            );
+            Ok(())
+        }
         #[allow(unreachable_patterns)]
         other => Err(RecordErrorKind::CodecDisabled(other)),
     }
@@ -119,22 +144,30 @@ fn failed(codec: Compression, e: impl std::fmt::Display) -> RecordErrorKind {
     }
 }
 
-/// Reads a decompressing stream to its end, stopping one byte past `limit`.
-#[cfg(any(feature = "gzip", feature = "lz4", feature = "zstd"))]
-fn read_bounded<R: Read>(
-    codec: Compression,
-    reader: R,
-    limit: usize,
-) -> Result<Vec<u8>, RecordErrorKind> {
+/// gzip as Java's `GZIPInputStream` reads it: concatenated members one after another, and
+/// after a member, bytes that do not start another member are ignored (trailing garbage).
+#[cfg(feature = "gzip")]
+fn gzip_decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, RecordErrorKind> {
+    const MEMBER_START: [u8; 3] = [0x1f, 0x8b, 0x08]; // magic, deflate
+    let codec = Compression::Gzip;
+    let mut rest = input;
     let mut out = Vec::new();
-    reader
-        .take((limit as u64).saturating_add(1))
-        .read_to_end(&mut out)
-        .map_err(|e| failed(codec, e))?;
-    if out.len() > limit {
-        return Err(RecordErrorKind::DecompressedTooLarge { limit });
+    loop {
+        let room = (limit - out.len()) as u64 + 1;
+        let mut member = flate2::bufread::GzDecoder::new(rest).take(room);
+        member.read_to_end(&mut out).map_err(|e| failed(codec, e))?;
+        if out.len() > limit {
+            return Err(RecordErrorKind::DecompressedTooLarge { limit });
+        }
+        let after = member.into_inner().into_inner();
+        if after.len() == rest.len() {
+            return Err(failed(codec, "no progress"));
+        }
+        rest = after;
+        if !rest.starts_with(&MEMBER_START) {
+            return Ok(out);
+        }
     }
-    Ok(out)
 }
 
 #[cfg(feature = "snappy")]
@@ -191,23 +224,26 @@ fn snappy_raw_append(
 }
 
 #[cfg(feature = "snappy")]
-fn snappy_compress_xerial(input: &[u8]) -> Result<Vec<u8>, RecordErrorKind> {
+fn snappy_compress_xerial(input: &[u8], out: &mut BytesMut) -> Result<(), RecordErrorKind> {
     let codec = Compression::Snappy;
-    let mut out =
-        Vec::with_capacity(16 + snap::raw::max_compress_len(input.len().min(XERIAL_BLOCK)));
+    out.reserve(16 + snap::raw::max_compress_len(input.len().min(XERIAL_BLOCK)));
     out.extend_from_slice(&XERIAL_MAGIC);
     out.extend_from_slice(&1i32.to_be_bytes());
     out.extend_from_slice(&1i32.to_be_bytes());
     let mut enc = snap::raw::Encoder::new();
     for chunk in input.chunks(XERIAL_BLOCK) {
+        // Each block: its compressed length, then the block, compressed in place.
+        let len_at = out.len();
+        let room = snap::raw::max_compress_len(chunk.len());
+        out.resize(len_at + 4 + room, 0);
         let packed = enc
-            .compress_vec(chunk)
+            .compress(chunk, &mut out[len_at + 4..])
             .map_err(|e| encode_failed(codec, e))?;
-        let len = i32::try_from(packed.len()).map_err(|e| encode_failed(codec, e))?;
-        out.extend_from_slice(&len.to_be_bytes());
-        out.extend_from_slice(&packed);
+        let len = i32::try_from(packed).map_err(|e| encode_failed(codec, e))?;
+        out[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());
+        out.truncate(len_at + 4 + packed);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Compresses `input` as one raw snappy block (no framing), as some non-Java clients write.
@@ -253,18 +289,28 @@ fn lz4_decompress(input: &[u8], magic: i8, limit: usize) -> Result<Vec<u8>, Reco
     while !rest.is_empty() {
         let before = rest.len();
         let room = (limit - out.len()) as u64 + 1;
-        let broken_hc = if magic == 0 {
+        if rest.starts_with(&LZ4_MAGIC) && rest.get(4).is_some_and(|flg| flg & 0x20 == 0) {
+            // Java's reader refuses these ("Dependent block stream is unsupported"), and
+            // Kafka's producers never write them.
+            return Err(failed(
+                codec,
+                "dependent blocks (block independence flag clear)",
+            ));
+        }
+        // Magic 0: the header checksum is not checked, as Java's reader skips it there (Kafka
+        // before KIP-57 computed it over the magic number too, and other writers got it wrong
+        // in other ways).
+        let wrong_hc = if magic == 0 {
             lz4_descriptor_len(rest).and_then(|n| {
                 let hc_at = 4 + n;
                 let correct = (xxh32(&rest[4..hc_at], 0) >> 8) as u8;
-                let broken = (xxh32(&rest[..hc_at], 0) >> 8) as u8;
-                (rest[hc_at] != correct && rest[hc_at] == broken).then_some((hc_at, correct))
+                (rest[hc_at] != correct).then_some((hc_at, correct))
             })
         } else {
             None
         };
-        if let Some((hc_at, correct)) = broken_hc {
-            // Pre-KIP-57 header checksum: feed the decoder a corrected header.
+        if let Some((hc_at, correct)) = wrong_hc {
+            // Feed the decoder a corrected header.
             let mut head = [0u8; 4 + 14 + 1];
             head[..hc_at].copy_from_slice(&rest[..hc_at]);
             head[hc_at] = correct;
@@ -291,22 +337,24 @@ fn lz4_decompress(input: &[u8], magic: i8, limit: usize) -> Result<Vec<u8>, Reco
 }
 
 #[cfg(feature = "lz4")]
-fn lz4_compress(input: &[u8], magic: i8) -> Result<Vec<u8>, RecordErrorKind> {
+fn lz4_compress(input: &[u8], magic: i8, out: &mut BytesMut) -> Result<(), RecordErrorKind> {
     use std::io::Write;
     let codec = Compression::Lz4;
     let info = lz4_flex::frame::FrameInfo::new()
         .block_size(lz4_flex::frame::BlockSize::Max64KB)
         .block_mode(lz4_flex::frame::BlockMode::Independent);
-    let mut enc = lz4_flex::frame::FrameEncoder::with_frame_info(info, Vec::new());
+    let start = out.len();
+    let mut enc = lz4_flex::frame::FrameEncoder::with_frame_info(info, out.writer());
     enc.write_all(input).map_err(|e| encode_failed(codec, e))?;
-    let mut out = enc.finish().map_err(|e| encode_failed(codec, e))?;
+    enc.finish().map_err(|e| encode_failed(codec, e))?;
     if magic == 0 {
-        if let Some(n) = lz4_descriptor_len(&out) {
+        let frame = &mut out[start..];
+        if let Some(n) = lz4_descriptor_len(frame) {
             // Magic-0 readers (Kafka < 0.10) expect the checksum over the magic number too.
-            out[4 + n] = (xxh32(&out[..4 + n], 0) >> 8) as u8;
+            frame[4 + n] = (xxh32(&frame[..4 + n], 0) >> 8) as u8;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// xxHash32, for the LZ4 frame header checksum.
@@ -367,9 +415,23 @@ pub(crate) fn xxh32(input: &[u8], seed: u32) -> u32 {
     h ^ (h >> 16)
 }
 
+/// Largest zstd window accepted: 2^27 bytes (128 MiB), the default limit of libzstd's decoder
+/// (and so of zstd-jni, which Kafka's Java client uses). A Java producer at
+/// `compression.zstd.level` 20 to 22 declares this window on every frame, however small.
+#[cfg(feature = "zstd")]
+pub const ZSTD_MAX_WINDOW: u64 = 1 << 27;
+
+/// First magic number of zstd's skippable frames; the low four bits are free (0x184D2A50 to
+/// 0x184D2A5F).
+#[cfg(feature = "zstd")]
+const ZSTD_SKIPPABLE_MAGIC: u32 = 0x184D_2A50;
+
 /// Reads the zstd frame header to refuse, before any decoder allocates, a frame whose declared
-/// content size exceeds the limit or whose window is larger than both the limit and 8 MiB
-/// (ruzstd reserves the window up front).
+/// content size exceeds the limit or whose window is larger than [`ZSTD_MAX_WINDOW`].
+///
+/// The window alone is not held against the output limit: a decoder only keeps as much history
+/// as it has produced, and production stops at the limit, so memory stays bounded by the limit
+/// even when a frame declares a 128 MiB window for a few bytes of content.
 #[cfg(feature = "zstd")]
 fn zstd_precheck(frame: &[u8], limit: usize) -> Result<(), RecordErrorKind> {
     const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
@@ -413,19 +475,46 @@ fn zstd_precheck(frame: &[u8], limit: usize) -> Result<(), RecordErrorKind> {
             }
         }
     }
-    if window > (limit as u64).max(8 << 20) {
-        return Err(RecordErrorKind::DecompressedTooLarge { limit });
+    if window > ZSTD_MAX_WINDOW {
+        return Err(failed(
+            Compression::Zstd,
+            format!("frame window of {window} bytes exceeds the {ZSTD_MAX_WINDOW}-byte maximum"),
+        ));
     }
     Ok(())
+}
+
+/// If `rest` starts with a zstd skippable frame, the bytes after it (`Err` when its declared
+/// length runs past the input); `None` if it does not start with one.
+#[cfg(feature = "zstd")]
+fn zstd_skip(rest: &[u8]) -> Option<Result<&[u8], RecordErrorKind>> {
+    let magic = u32::from_le_bytes(*rest.first_chunk::<4>()?);
+    if magic & 0xFFFF_FFF0 != ZSTD_SKIPPABLE_MAGIC {
+        return None;
+    }
+    let len = match rest.get(4..8) {
+        Some(b) => u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize,
+        None => return Some(Err(failed(Compression::Zstd, "truncated skippable frame"))),
+    };
+    Some(
+        rest.get(8..)
+            .and_then(|r| r.get(len..))
+            .ok_or_else(|| failed(Compression::Zstd, "truncated skippable frame")),
+    )
 }
 
 #[cfg(feature = "zstd")]
 fn zstd_decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, RecordErrorKind> {
     let codec = Compression::Zstd;
-    // A payload may hold several frames back to back (streaming writers flush per frame).
+    // A payload may hold several frames back to back (streaming writers flush per frame);
+    // skippable frames between them carry no content and are passed over, as libzstd does.
     let mut rest = input;
     let mut out = Vec::new();
     while !rest.is_empty() {
+        if let Some(after) = zstd_skip(rest) {
+            rest = after?;
+            continue;
+        }
         zstd_precheck(rest, limit)?;
         let room = limit - out.len();
         let rest_before = rest.len();

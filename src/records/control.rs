@@ -3,7 +3,7 @@
 
 use super::error::{RecordError, RecordErrorKind};
 use super::record::Record;
-use super::{Entries, Entry, RecordOptions};
+use super::{Entries, Entry, RecordBatch, RecordOptions};
 
 /// The `type` of a control record key: an open set, so unknown types survive and print.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -132,13 +132,9 @@ pub fn read_committed<'a>(
     aborted: &[AbortedTransaction],
     options: &RecordOptions,
 ) -> ReadCommitted<'a> {
-    let mut pending = aborted.to_vec();
-    // Popped from the end: smallest first offset last.
-    pending.sort_unstable_by_key(|t| std::cmp::Reverse(t.first_offset));
     ReadCommitted {
         entries,
-        pending,
-        active: Vec::new(),
+        filter: AbortFilter::new(aborted),
         options: *options,
     }
 }
@@ -147,8 +143,7 @@ pub fn read_committed<'a>(
 #[derive(Clone, Debug)]
 pub struct ReadCommitted<'a> {
     entries: Entries<'a>,
-    pending: Vec<AbortedTransaction>,
-    active: Vec<i64>,
+    filter: AbortFilter,
     options: RecordOptions,
 }
 
@@ -164,33 +159,84 @@ impl<'a> Iterator for ReadCommitted<'a> {
             let Entry::Batch(batch) = &entry else {
                 return Some(Ok(entry));
             };
-            // Producers whose aborted transaction has started by the end of this batch.
-            while let Some(t) = self.pending.last() {
-                if t.first_offset > batch.last_offset() {
-                    break;
-                }
-                if !self.active.contains(&t.producer_id) {
-                    self.active.push(t.producer_id);
-                }
-                self.pending.pop();
+            match self.filter.skips(batch, &self.options) {
+                Err(e) => return Some(Err(e)),
+                Ok(true) => continue,
+                Ok(false) if batch.is_control() => continue,
+                Ok(false) => return Some(Ok(entry)),
             }
-            let pid = batch.producer_id();
-            if batch.is_control() {
-                if batch.is_transactional() && self.active.contains(&pid) {
-                    match batch.control_record(&self.options) {
-                        Some(Ok(c)) if c.control_type == ControlRecordType::ABORT => {
-                            self.active.retain(|&p| p != pid)
-                        }
-                        Some(Err(e)) => return Some(Err(e)),
-                        _ => {}
-                    }
-                }
-                continue;
-            }
-            if batch.is_transactional() && self.active.contains(&pid) {
-                continue;
-            }
-            return Some(Ok(entry));
         }
     }
+}
+
+/// The aborted-transaction bookkeeping of a `read_committed` consumer, batch by batch, as Kafka's
+/// Java consumer keeps it: a producer joins the aborted set once the first offset of one of its
+/// aborted transactions is reached (at or before the batch's last offset), and leaves it at its
+/// ABORT marker.
+#[derive(Clone, Debug)]
+pub(crate) struct AbortFilter {
+    /// Sorted by first offset, largest first: popped from the end.
+    pending: Vec<AbortedTransaction>,
+    active: Vec<i64>,
+}
+
+impl AbortFilter {
+    pub(crate) fn new(aborted: &[AbortedTransaction]) -> Self {
+        let mut pending = aborted.to_vec();
+        pending.sort_unstable_by_key(|t| std::cmp::Reverse(t.first_offset));
+        AbortFilter {
+            pending,
+            active: Vec::new(),
+        }
+    }
+
+    /// Whether `batch` belongs to an aborted transaction and is to be skipped. An ABORT marker
+    /// is not skipped here (it ends its producer's aborted range); control batches are never
+    /// data, so callers drop or walk past them anyway.
+    pub(crate) fn skips(
+        &mut self,
+        batch: &RecordBatch<'_>,
+        options: &RecordOptions,
+    ) -> Result<bool, RecordError> {
+        let pid = batch.producer_id();
+        if pid < 0 {
+            return Ok(false);
+        }
+        while let Some(t) = self.pending.last() {
+            if t.first_offset > batch.last_offset() {
+                break;
+            }
+            if !self.active.contains(&t.producer_id) {
+                self.active.push(t.producer_id);
+            }
+            self.pending.pop();
+        }
+        if is_abort_marker(batch, options)? {
+            self.active.retain(|&p| p != pid);
+            return Ok(false);
+        }
+        Ok(batch.is_transactional() && self.active.contains(&pid))
+    }
+}
+
+/// Whether `batch` is a control batch whose first record is an ABORT marker. A control batch
+/// with no record (the log cleaner keeps such batches) is no marker, as for the Java consumer.
+fn is_abort_marker(batch: &RecordBatch<'_>, options: &RecordOptions) -> Result<bool, RecordError> {
+    if !batch.is_control() || batch.records_count() == 0 {
+        return Ok(false);
+    }
+    let payload = batch.payload(options)?;
+    let Some(first) = payload.records().next() else {
+        return Ok(false);
+    };
+    let first = first?;
+    let bad = || {
+        RecordError::new(RecordErrorKind::InvalidControlRecord, batch.byte_offset())
+            .in_batch(batch.base_offset())
+    };
+    let key = first.key().ok_or_else(bad)?;
+    let Some(t) = key.get(2..4) else {
+        return Err(bad());
+    };
+    Ok(ControlRecordType(i16::from_be_bytes([t[0], t[1]])) == ControlRecordType::ABORT)
 }

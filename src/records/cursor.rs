@@ -90,8 +90,12 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// Record fields are mostly one- or two-byte varints (lengths up to 8191, deltas); those are
-    /// read inline, anything longer (or malformed) by [`uvarint_slow`](Self::uvarint_slow).
+    /// Record fields are mostly one- or two-byte varints (lengths up to 16383, deltas); those
+    /// are read inline, anything longer (or malformed) by [`uvarint_slow`](Self::uvarint_slow).
+    ///
+    /// Varints inside records are read as Kafka's Java client reads them: over-long encodings
+    /// (zero high groups) are accepted, since a batch is kept as received and never re-encoded
+    /// from its parsed fields; only a continuation bit on the last allowed byte is an error.
     #[inline(always)]
     fn uvarint(&mut self, max: usize) -> Result<u64, RecordError> {
         if let Some(&b) = self.buf.get(self.pos) {
@@ -99,9 +103,8 @@ impl<'a> Cursor<'a> {
                 self.pos += 1;
                 return Ok(b as u64);
             }
-            // A zero second group would be non-canonical: left to the slow path to refuse.
             if let Some(&c) = self.buf.get(self.pos + 1) {
-                if c.wrapping_sub(1) < 0x7f {
+                if c < 0x80 {
                     self.pos += 2;
                     return Ok((b & 0x7f) as u64 | (c as u64) << 7);
                 }
@@ -110,31 +113,35 @@ impl<'a> Cursor<'a> {
         self.uvarint_slow(max)
     }
 
+    /// Up to `max` groups of seven bits, low first; bits beyond 64 are dropped (as Java's
+    /// shifts drop them). Callers narrow to 32 bits where the field is an `int`.
     #[inline(never)]
     fn uvarint_slow(&mut self, max: usize) -> Result<u64, RecordError> {
-        let rest = &self.buf[self.pos.min(self.buf.len())..];
-        match crate::varint::read_u64(rest, max) {
-            Ok((v, n)) => {
-                self.pos += n;
-                Ok(v)
+        let mut v: u64 = 0;
+        for i in 0..max {
+            let Some(&b) = self.buf.get(self.pos + i) else {
+                return Err(self.err(RecordErrorKind::Truncated {
+                    needed: i + 1,
+                    remaining: self.remaining(),
+                }));
+            };
+            let shift = 7 * i as u32;
+            if shift < 64 {
+                v |= ((b & 0x7f) as u64) << shift;
             }
-            Err(crate::error::DecodeErrorKind::UnexpectedEof { needed, remaining }) => {
-                Err(self.err(RecordErrorKind::Truncated { needed, remaining }))
+            if b < 0x80 {
+                self.pos += i + 1;
+                return Ok(v);
             }
-            Err(_) => Err(self.err(RecordErrorKind::InvalidVarint)),
         }
+        Err(self.err(RecordErrorKind::InvalidVarint))
     }
 
-    /// A zig-zag varint (32-bit).
+    /// A zig-zag varint (32-bit). Bits above 32 in a fifth byte are dropped, as Java's
+    /// `ByteUtils.readVarint` drops them.
     #[inline(always)]
     pub(crate) fn varint(&mut self) -> Result<i32, RecordError> {
-        let at = self.pos;
-        let u = self.uvarint(5)?;
-        if u > u32::MAX as u64 {
-            self.pos = at;
-            return Err(self.err(RecordErrorKind::InvalidVarint));
-        }
-        let u = u as u32;
+        let u = self.uvarint(5)? as u32;
         Ok(((u >> 1) as i32) ^ -((u & 1) as i32))
     }
 
@@ -145,8 +152,8 @@ impl<'a> Cursor<'a> {
         Ok(((u >> 1) as i64) ^ -((u & 1) as i64))
     }
 
-    /// A varint length prefix: `Ok(None)` for -1, error for other negatives or lengths past the
-    /// end; then the bytes.
+    /// A varint length prefix: `Ok(None)` for any negative length (Java's record reader takes
+    /// every negative length as null), error for lengths past the end; then the bytes.
     #[inline(always)]
     pub(crate) fn varint_bytes(
         &mut self,
@@ -155,10 +162,7 @@ impl<'a> Cursor<'a> {
         let at = self.pos;
         let n = self.varint()?;
         if n < 0 {
-            if n == -1 {
-                return Ok(None);
-            }
-            return Err(self.invalid_length_at(at, field, n as i64, self.remaining()));
+            return Ok(None);
         }
         let n = n as usize;
         if n > self.remaining() {
@@ -169,7 +173,8 @@ impl<'a> Cursor<'a> {
         Ok(Some(s))
     }
 
-    /// An `int32` length prefix (legacy messages): -1 is null.
+    /// An `int32` length prefix (legacy messages): any negative length is null, as for Java's
+    /// legacy record reader.
     #[inline]
     pub(crate) fn i32_bytes(
         &mut self,
@@ -177,10 +182,10 @@ impl<'a> Cursor<'a> {
     ) -> Result<Option<&'a [u8]>, RecordError> {
         let at = self.pos;
         let n = self.i32()?;
-        if n == -1 {
+        if n < 0 {
             return Ok(None);
         }
-        if n < 0 || n as usize > self.remaining() {
+        if n as usize > self.remaining() {
             return Err(self.invalid_length_at(at, field, n as i64, self.remaining()));
         }
         self.take(n as usize).map(Some)
@@ -235,9 +240,29 @@ mod tests {
             assert_eq!(c.varint().unwrap(), v);
             assert!(c.is_empty());
         }
-        // A zero last group is non-canonical, whatever the length; a lone continuation is short.
-        for bad in [&[0x80u8, 0x00][..], &[0x81, 0x80, 0x00], &[0xff]] {
+        // Over-long encodings read as Java reads them: 0x80 0x00 is 0, 0x81 0x80 0x00 is -1.
+        assert_eq!(Cursor::new(&[0x80, 0x00], 0).varint().unwrap(), 0);
+        assert_eq!(Cursor::new(&[0x81, 0x80, 0x00], 0).varint().unwrap(), -1);
+        assert_eq!(
+            Cursor::new(&[0x82, 0x80, 0x80, 0x80, 0x00], 0)
+                .varint()
+                .unwrap(),
+            1
+        );
+        // A fifth byte's bits above 32 are dropped (0x1f -> 0x0f).
+        assert_eq!(
+            Cursor::new(&[0xfe, 0xff, 0xff, 0xff, 0x1f], 0)
+                .varint()
+                .unwrap(),
+            i32::MAX
+        );
+        // A continuation bit on the fifth byte, or a lone continuation, is an error.
+        for bad in [&[0xffu8, 0xff, 0xff, 0xff, 0xff, 0x00][..], &[0xff]] {
             assert!(Cursor::new(bad, 0).varint().is_err(), "{bad:?}");
         }
+        assert_eq!(
+            Cursor::new(&[0x80; 10], 0).varlong().unwrap_err().offset(),
+            0
+        );
     }
 }

@@ -84,6 +84,24 @@ pub enum RecordErrorKind {
     InvalidControlRecord,
     /// A builder was used out of order (e.g. its base timestamp set after records were added).
     BuilderMisuse(&'static str),
+    /// A magic-1 compressed wrapper's offset was neither 0 nor at least the offset of its last
+    /// inner message, so the inner offsets cannot be made absolute (Kafka's Java client refuses
+    /// the same wrapper).
+    InvalidWrapperOffset {
+        /// The wrapper's offset field.
+        wrapper: i64,
+        /// The offset field of its last inner message.
+        last_inner: i64,
+    },
+    /// A legacy compressed wrapper decompressed to no inner message at all.
+    EmptyWrapper,
+    /// A codec that the message format cannot carry: zstd inside a magic 0 or 1 message.
+    CodecNotAllowed {
+        /// The codec.
+        codec: Compression,
+        /// The message's magic byte.
+        magic: i8,
+    },
     /// When encoding: a value too large for its length prefix, or too many records.
     TooLarge {
         /// Which field.
@@ -179,6 +197,20 @@ impl fmt::Display for RecordErrorKind {
             NestingTooDeep => f.write_str("compressed message nested inside a compressed message"),
             CompressedPayload(c) => write!(f, "batch is {c:?}-compressed: decompress it first"),
             InvalidControlRecord => f.write_str("invalid control record"),
+            InvalidWrapperOffset {
+                wrapper,
+                last_inner,
+            } => write!(
+                f,
+                "wrapper offset {wrapper} is below its last inner offset {last_inner} and not 0"
+            ),
+            EmptyWrapper => f.write_str("compressed wrapper holds no inner message"),
+            CodecNotAllowed { codec, magic } => {
+                write!(
+                    f,
+                    "{codec:?} compression is not allowed in magic {magic} messages"
+                )
+            }
             BuilderMisuse(what) => write!(f, "builder misuse: {what}"),
             TooLarge { field, size } => write!(f, "{field} too large to encode ({size})"),
         }

@@ -7,10 +7,20 @@
 //! ```
 //!
 //! A compressed message (codec in the low three attribute bits) is a *wrapper*: its value is a
-//! compressed message set. For magic 1 the inner offsets are relative (0, 1, 2, ...) and the
-//! wrapper's offset is the absolute offset of the last inner message (KIP-31); for magic 0 the
-//! inner offsets are absolute. One level of compression is legal; a compressed message inside a
-//! compressed message is refused ([`NestingTooDeep`](RecordErrorKind::NestingTooDeep)).
+//! compressed message set. In a magic-1 wrapper the inner offsets are relative (0, 1, 2, ...)
+//! and the wrapper's offset is the absolute offset of the last inner message (KIP-31); in a
+//! magic-0 wrapper the inner offsets are absolute. Offsets come out as Kafka's Java client
+//! computes them:
+//! - a magic-1 wrapper makes the inner offsets absolute whatever the inner messages' magic;
+//! - a magic-1 wrapper with offset 0 (what kafka-python, sarama and others put in Produce
+//!   requests, where the broker assigns offsets) keeps the relative offsets 0, 1, 2, ...;
+//! - refused: a magic-1 wrapper offset other than 0 below its last inner offset
+//!   ([`InvalidWrapperOffset`](RecordErrorKind::InvalidWrapperOffset)), a wrapper with no inner
+//!   message ([`EmptyWrapper`](RecordErrorKind::EmptyWrapper)), zstd in a legacy wrapper
+//!   ([`CodecNotAllowed`](RecordErrorKind::CodecNotAllowed)).
+//!
+//! One level of compression is legal; a compressed message inside a compressed message is
+//! refused ([`NestingTooDeep`](RecordErrorKind::NestingTooDeep)).
 
 use bytes::Bytes;
 
@@ -135,10 +145,17 @@ impl<'a> LegacyMessage<'a> {
     }
 
     /// Absolute offset: the offset field, or for a message inside a magic-1 wrapper the offset
-    /// computed from the wrapper's.
+    /// computed from the wrapper's (the relative offset itself when the wrapper's is 0).
     #[inline]
     pub fn offset(&self) -> i64 {
         self.offset
+    }
+
+    /// The offset a consumer continues from after this entry: its offset field plus one (a
+    /// wrapper's offset field is that of its last inner message).
+    #[inline]
+    pub fn next_offset(&self) -> i64 {
+        self.wire_offset.wrapping_add(1)
     }
 
     /// The offset field as on the wire (relative inside a magic-1 wrapper).
@@ -234,11 +251,18 @@ impl<'a> LegacyMessage<'a> {
             return Ok(LegacyMessages {
                 wrapper: *self,
                 inner: None,
-                last_wire_offset: 0,
+                base: 0,
                 options: *options,
             });
         }
         let err = |k| RecordError::new(k, self.at).in_batch(self.wire_offset);
+        if codec == Compression::Zstd {
+            // zstd arrived with magic 2; Java's deep iterator refuses it in a legacy wrapper.
+            return Err(err(RecordErrorKind::CodecNotAllowed {
+                codec,
+                magic: self.magic,
+            }));
+        }
         let Some(value) = self.value else {
             return Err(err(RecordErrorKind::InvalidLength {
                 field: "valueLength",
@@ -264,9 +288,28 @@ impl<'a> LegacyMessage<'a> {
             last = Some(off);
             pos += LOG_OVERHEAD + size as usize;
         }
+        let Some(last_inner) = last else {
+            return Err(err(RecordErrorKind::EmptyWrapper));
+        };
+        // What is added to each inner offset field. A magic-1 wrapper carries the absolute
+        // offset of its last inner message, and the inner offsets are relative (KIP-31) whatever
+        // the inner magic; a wrapper offset of 0 is what producers send in Produce requests
+        // (the broker assigns offsets), and then the relative offsets are kept as they are. A
+        // magic-0 wrapper's inner offsets are already absolute.
+        let base = if self.magic >= 1 && self.wire_offset != 0 {
+            if self.wire_offset < last_inner {
+                return Err(err(RecordErrorKind::InvalidWrapperOffset {
+                    wrapper: self.wire_offset,
+                    last_inner,
+                }));
+            }
+            self.wire_offset - last_inner
+        } else {
+            0
+        };
         Ok(LegacyMessages {
             wrapper: *self,
-            last_wire_offset: last.unwrap_or(0),
+            base,
             inner: Some(inner),
             options: *options,
         })
@@ -278,7 +321,7 @@ impl<'a> LegacyMessage<'a> {
 pub struct LegacyMessages<'a> {
     wrapper: LegacyMessage<'a>,
     inner: Option<Bytes>,
-    last_wire_offset: i64,
+    base: i64,
     options: RecordOptions,
 }
 
@@ -304,7 +347,7 @@ impl<'a> LegacyMessages<'a> {
             inner: self.inner.as_deref().unwrap_or(&[]),
             pos: 0,
             wrapper: self.wrapper,
-            last_wire_offset: self.last_wire_offset,
+            base: self.base,
             options: self.options,
             done: false,
         }
@@ -318,7 +361,7 @@ pub struct LegacyMessagesIter<'b> {
     inner: &'b [u8],
     pos: usize,
     wrapper: LegacyMessage<'b>,
-    last_wire_offset: i64,
+    base: i64,
     options: RecordOptions,
     done: bool,
 }
@@ -334,11 +377,8 @@ impl<'b> LegacyMessagesIter<'b> {
             );
         }
         let w = &self.wrapper;
-        if w.magic >= 1 && m.magic >= 1 {
-            // KIP-31: relative inner offsets; the wrapper carries the last one's absolute offset.
-            m.offset = w
-                .wire_offset
-                .wrapping_sub(self.last_wire_offset.wrapping_sub(m.wire_offset));
+        if w.magic >= 1 {
+            m.offset = self.base.wrapping_add(m.wire_offset);
         }
         if w.timestamp_type() == Some(TimestampType::LogAppendTime) && m.magic >= 1 {
             m.timestamp = w.wire_timestamp;

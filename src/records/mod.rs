@@ -70,18 +70,20 @@ pub mod control;
 mod cursor;
 mod error;
 mod legacy;
+mod position;
 mod record;
 
 pub use batch::{
     BatchAttributes, BatchHeader, RecordBatch, RecordsPayload, BATCH_HEADER_LEN, CRC_START,
     LOG_OVERHEAD, MIN_BATCH_LENGTH,
 };
-pub use builder::{LegacyMessageSetBuilder, NewRecord, RecordBatchBuilder};
+pub use builder::{BatchWriter, LegacyMessageSetBuilder, NewRecord, RecordBatchBuilder};
 pub use control::{
     read_committed, AbortedTransaction, ControlRecord, ControlRecordType, ReadCommitted,
 };
 pub use error::{RecordError, RecordErrorKind};
 pub use legacy::{LegacyMessage, LegacyMessages, LegacyMessagesIter};
+pub use position::{consume, Consumed, IsolationLevel, Lag};
 pub use record::{Header, Headers, Record, Records};
 
 /// A compression codec, as the low three bits of batch or message attributes.
@@ -220,6 +222,19 @@ pub enum Entry<'a> {
     /// The last entry, cut short (typically by the fetch size limit). Not an error: the consumer
     /// fetches again from the offset after the last complete entry.
     Partial(PartialEntry<'a>),
+}
+
+impl Entry<'_> {
+    /// The offset a consumer continues from after this entry: a v2 batch's `lastOffset + 1`
+    /// (whatever records compaction left in it, control batches included), a legacy entry's
+    /// offset + 1; `None` for a truncated entry.
+    pub fn next_offset(&self) -> Option<i64> {
+        match self {
+            Entry::Batch(b) => Some(b.next_offset()),
+            Entry::Legacy(m) => Some(m.next_offset()),
+            Entry::Partial(_) => None,
+        }
+    }
 }
 
 /// A truncated last entry of a records field.
@@ -390,6 +405,9 @@ where
     for entry in entries(records, options) {
         match entry? {
             Entry::Batch(batch) => {
+                if batch.records_count() == 0 {
+                    continue; // no record; the payload is not looked at (as in Java)
+                }
                 let payload = batch.payload(options)?;
                 let tt = Some(batch.timestamp_type());
                 for r in payload.records() {

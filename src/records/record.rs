@@ -165,8 +165,9 @@ impl<'a> Iterator for Headers<'a> {
 ///
 /// Each step reads one record's framing and fields and checks its headers' framing. The count
 /// in the batch header is enforced: fewer records than declared, or bytes left after the last,
-/// is [`RecordCountMismatch`](RecordErrorKind::RecordCountMismatch). After an error the iterator
-/// ends.
+/// is [`RecordCountMismatch`](RecordErrorKind::RecordCountMismatch) — except that a count of 0
+/// yields no record and ignores the payload, as Kafka's Java client does. After an error the
+/// iterator ends.
 #[derive(Clone, Debug)]
 pub struct Records<'a> {
     cur: Cursor<'a>,
@@ -287,7 +288,9 @@ impl<'a> Iterator for Records<'a> {
             return None;
         }
         if self.found as i64 >= self.declared as i64 {
-            if self.cur.is_empty() {
+            // A batch declaring no record has none, whatever bytes follow: Java's iterator
+            // does not look at them either.
+            if self.cur.is_empty() || self.declared == 0 {
                 self.done = true;
                 return None;
             }

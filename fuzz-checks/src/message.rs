@@ -1,0 +1,63 @@
+//! Whole-message checks: decode within budget, re-encode exactly, decode again equal.
+
+use bytes::Bytes;
+use kafka_codec::Message;
+
+use crate::budget::check_decode_usage;
+use crate::meter::measure;
+
+/// The version byte `b` picks among the versions of `T` and one past the newest (which must
+/// be refused cleanly).
+pub(crate) fn pick_version<T: Message>(b: u8) -> i16 {
+    let span = T::MAX_VERSION - T::MIN_VERSION + 2;
+    T::MIN_VERSION + (b as i16) % span
+}
+
+/// Decodes `payload` as a whole `T` at `version` under the allocation budget; if it decodes,
+/// checks that it re-encodes to exactly `payload` and decodes again to an equal value.
+pub fn message_roundtrip<T: Message>(payload: &Bytes, version: i16) -> Option<T> {
+    let (res, usage) = measure(|| T::from_bytes(payload.clone(), version));
+    check_decode_usage(T::NAME, payload.len(), usage);
+    let m = match res {
+        Ok(m) => m,
+        Err(e) => {
+            assert!(
+                e.offset() <= payload.len(),
+                "{} v{version}: error offset {} past the input ({} bytes): {e}",
+                T::NAME,
+                e.offset(),
+                payload.len()
+            );
+            let _ = e.to_string();
+            return None;
+        }
+    };
+    assert_reencodes(&m, version, payload);
+    Some(m)
+}
+
+#[track_caller]
+pub(crate) fn assert_reencodes<T: Message>(m: &T, version: i16, wire: &[u8]) {
+    assert_eq!(
+        m.encoded_len(version),
+        wire.len(),
+        "{} v{version}: encoded_len differs from the decoded length",
+        T::NAME
+    );
+    let again = m
+        .to_bytes(version)
+        .unwrap_or_else(|e| panic!("{} v{version}: decoded value does not encode: {e}", T::NAME));
+    assert!(
+        again[..] == wire[..],
+        "{} v{version}: re-encoding differs\n input: {wire:02x?}\noutput: {:02x?}",
+        T::NAME,
+        &again[..]
+    );
+    let back = T::from_bytes(again.freeze(), version)
+        .unwrap_or_else(|e| panic!("{} v{version}: re-encoding does not decode: {e}", T::NAME));
+    assert!(
+        &back == m,
+        "{} v{version}: decoding the re-encoding gives another value",
+        T::NAME
+    );
+}
