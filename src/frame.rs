@@ -435,8 +435,9 @@ mod tests {
 
     #[test]
     fn unknown_api_is_raw_with_header() {
-        // API key 1000, v0, correlation 5, null client id, body bytes 1 2 3.
-        let wire = hex("0000000d 03e8 0000 00000005 ffff 010203");
+        // API key 1000 (above the known keys: header v2), v0, correlation 5, null client id,
+        // no tagged fields, body bytes 1 2 3.
+        let wire = hex("0000000e 03e8 0000 00000005 ffff 00 010203");
         let f = decode_request(wire.clone()).unwrap();
         assert_eq!(f.header.correlation_id, 5);
         assert_eq!(f.body, RequestBody::Raw(Bytes::from_static(&[1, 2, 3])));

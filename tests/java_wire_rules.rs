@@ -1,6 +1,9 @@
 //! Rules of Kafka's generated Java message code that the codec follows or deliberately departs
 //! from (issue 11); each case is built from the bytes that show it. The README's "Deviations
 //! from Kafka's Java client" table states each decision.
+// Messages are built field by field from `default()` (docs/design/round2.md: no struct
+// literals outside src/, the types become #[non_exhaustive]).
+#![allow(clippy::field_reassign_with_default)]
 
 use bytes::Bytes;
 use kafka_codec::error::{DecodeErrorKind, EncodeErrorKind};
@@ -68,4 +71,82 @@ fn api_keys_above_the_known_ones_get_flexible_headers() {
     assert_eq!(f.header.correlation_id, 9);
     assert_eq!(f.body, RequestBody::Raw(Bytes::from_static(&[0xab, 0xcd])));
     assert_eq!(&f.encode().unwrap()[..], &frame[..]);
+}
+
+/// Negative lengths other than -1: Java reads them as null; the codec refuses them, since the
+/// re-encode (which writes -1) could not give back the bytes received.
+#[cfg(feature = "metadata")]
+#[test]
+fn negative_lengths_other_than_minus_one_are_refused() {
+    use kafka_codec::messages::MetadataRequest;
+    // Metadata v1: Topics is a nullable array; -1 is null (all topics).
+    let all =
+        MetadataRequest::from_bytes(Bytes::from_static(&[0xff, 0xff, 0xff, 0xff]), 1).unwrap();
+    assert!(all.topics.is_none());
+    let e =
+        MetadataRequest::from_bytes(Bytes::from_static(&[0xff, 0xff, 0xff, 0xfb]), 1).unwrap_err();
+    assert!(
+        matches!(e.kind(), DecodeErrorKind::InvalidLength { length: -5, .. }),
+        "{e}"
+    );
+    assert_eq!(e.offset(), 0);
+}
+
+/// A nullable struct's marker other than -1 and 1: Java takes < 0 as null and >= 0 as present;
+/// the codec refuses it (a re-encode writes -1 or 1 and could not give back the byte received).
+#[cfg(feature = "group")]
+#[test]
+fn nullable_struct_markers_other_than_minus_one_and_one_are_refused() {
+    use kafka_codec::messages::ConsumerGroupHeartbeatResponse;
+    // v0: throttle, error code, null error message, null member id, epoch 1, interval 0,
+    // Assignment marker, (no assignment), tagged fields.
+    let body = |marker: u8| {
+        Bytes::from(vec![
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, marker, 0,
+        ])
+    };
+    let ok = ConsumerGroupHeartbeatResponse::from_bytes(body(0xff), 0).unwrap();
+    assert!(ok.assignment.is_none());
+    assert_eq!(&ok.to_bytes(0).unwrap()[..], &body(0xff)[..]);
+    for marker in [0u8, 0xfe, 0x7f] {
+        let e = ConsumerGroupHeartbeatResponse::from_bytes(body(marker), 0).unwrap_err();
+        assert!(
+            matches!(e.kind(), DecodeErrorKind::InvalidValue(_)),
+            "{marker}: {e}"
+        );
+        assert_eq!(e.offset(), 16, "{marker}");
+    }
+}
+
+/// Invalid UTF-8 in a string: Java decodes it leniently (replacement characters); the codec
+/// refuses it, naming the field and the offset. See the README's deviations table.
+#[test]
+fn invalid_utf8_in_a_string_is_refused_with_its_offset() {
+    let mut wire = api_versions_v3(3);
+    wire[2] = 0xff; // "a\xffa"
+    let e = ApiVersionsRequest::from_bytes(Bytes::from(wire), 3).unwrap_err();
+    assert_eq!(e.kind(), &DecodeErrorKind::InvalidUtf8);
+    assert_eq!(e.offset(), 1);
+    assert!(e.to_string().contains("ClientSoftwareName"), "{e}");
+}
+
+/// A known tag sent in a version where its field is not tagged (Fetch v12 with tag 1,
+/// ReplicaState, tagged from v15): Java refuses ("Tag 1 is not valid for version 12"); the codec
+/// keeps it as an unknown tagged field and writes it back unchanged.
+#[cfg(feature = "fetch")]
+#[test]
+fn known_tag_in_a_version_without_it_is_kept_raw() {
+    use kafka_codec::messages::FetchRequest;
+    let plain = FetchRequest::default().to_bytes(12).unwrap().to_vec();
+    assert_eq!(plain.last(), Some(&0)); // empty top-level tagged section
+    let mut wire = plain.clone();
+    wire.pop();
+    wire.extend_from_slice(&[1, 1, 2, 0xaa, 0xbb]); // one field: tag 1, 2 bytes
+    let m = FetchRequest::from_bytes(Bytes::from(wire.clone()), 12).unwrap();
+    assert_eq!(m.replica_state, Default::default());
+    assert_eq!(&m.to_bytes(12).unwrap()[..], &wire[..]);
+    // Encoded at a version without tagged fields, the unknown field is dropped (Java refuses:
+    // "Tagged fields were set, but version 11 of this message does not support them").
+    let v11 = m.to_bytes(11).unwrap();
+    assert_eq!(&v11[..], &FetchRequest::default().to_bytes(11).unwrap()[..]);
 }

@@ -193,6 +193,28 @@ fn decompression_allocates_about_the_limit_not_the_claim() {
     }
 }
 
+/// A zstd frame declaring a 128 MiB window (what `zstd --ultra -22` and a Java producer at level
+/// 20-22 write for a stream of unknown size) costs memory in proportion to what it produces,
+/// not to its window: the output limit is the guard (issue 11).
+#[cfg(feature = "zstd")]
+#[test]
+fn zstd_window_of_128_mib_allocates_in_proportion_to_the_output() {
+    // "hello kafka " x 20 from libzstd 1.5.4 at level 22: window descriptor 0x88 (2^27).
+    let hex = "28b52ffd04889d00006068656c6c6f206b61666b61200100e1532509167259b1";
+    let frame: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let opts = RecordOptions::default();
+    let (out, _, bytes) =
+        counting(|| compression::decompress(Compression::Zstd, &frame, 2, &opts).unwrap());
+    assert_eq!(out.len(), 240);
+    assert!(
+        bytes < 1 << 20,
+        "{bytes} bytes allocated for a 240-byte output"
+    );
+}
+
 /// Batches written in place into a buffer with room: no allocation per batch or per record.
 #[test]
 fn writing_uncompressed_batches_in_place_allocates_nothing() {

@@ -19,6 +19,11 @@
 //!   `kafka-inspect records` printer) needs from a partition's `records` bytes.
 //! - [`read_committed`]: the entries a `read_committed` consumer may see, given the partition's
 //!   aborted transactions.
+//! - [`consume`]: a partition's records from a fetch position, as Kafka's Java consumer hands
+//!   them out (none below the position, no control record, aborted transactions skipped under
+//!   `read_committed`), and the next fetch position: the `lastOffset + 1` of the last batch
+//!   ([`Entry::next_offset`]), so compacted, empty and control batches are never refetched.
+//!   [`Lag`] is the consumer lag as Java reports it, unknown included.
 //! - [`RecordBatchBuilder`] / [`LegacyMessageSetBuilder`]: one batch (or message set) per call.
 //! - [`compression`]: the codecs, usable on their own.
 //!
