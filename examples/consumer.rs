@@ -96,11 +96,9 @@ impl Conn {
         // in v0 — which the frame decoder reads as such — or, like librdkafka's mock, in a shape
         // that still carries the error code first; either way, retry at the version it lists
         // for ApiVersions, or v0.
-        let req = ApiVersionsRequest {
-            client_software_name: "kafka-codec-example".into(),
-            client_software_version: env!("CARGO_PKG_VERSION").into(),
-            ..Default::default()
-        };
+        let req = ApiVersionsRequest::default()
+            .with_client_software_name("kafka-codec-example".into())
+            .with_client_software_version(env!("CARGO_PKG_VERSION").into());
         let mut version = 3;
         let av = loop {
             let payload = c.send(&req, version)?;
@@ -811,22 +809,22 @@ fn list_offsets(
     partitions: &[i32],
     timestamp: i64,
 ) -> Result<BTreeMap<i32, i64>> {
-    let (resp, v) = conn.call(&ListOffsetsRequest {
-        replica_id: -1,
-        topics: vec![list_offsets_request::ListOffsetsTopic {
-            name: topic.into(),
-            partitions: partitions
-                .iter()
-                .map(|p| list_offsets_request::ListOffsetsPartition {
-                    partition_index: *p,
-                    timestamp,
-                    ..Default::default()
-                })
-                .collect(),
-            ..Default::default()
-        }],
-        ..Default::default()
-    })?;
+    let (resp, v) = conn.call(
+        &ListOffsetsRequest::default()
+            .with_replica_id(-1)
+            .with_topics(vec![list_offsets_request::ListOffsetsTopic::default()
+                .with_name(topic.into())
+                .with_partitions(
+                    partitions
+                        .iter()
+                        .map(|p| {
+                            list_offsets_request::ListOffsetsPartition::default()
+                                .with_partition_index(*p)
+                                .with_timestamp(timestamp)
+                        })
+                        .collect(),
+                )]),
+    )?;
     if std::env::var_os("CONSUMER_TRACE").is_some() {
         eprintln!("ListOffsets v{v} at {timestamp}: {resp:?}");
     }

@@ -135,13 +135,10 @@ fn run() -> Result<()> {
     let mut boot = Conn::open(&bootstrap)?;
     let v = boot.version::<MetadataRequest>()?;
     let md = boot.call(
-        &MetadataRequest {
-            topics: Some(vec![metadata_request::MetadataRequestTopic {
-                name: Some(topic.as_str().into()),
-                ..Default::default()
-            }]),
-            ..Default::default()
-        },
+        &MetadataRequest::default()
+            .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
+            )
+            .with_name(Some(topic.as_str().into()))])),
         v,
     )?;
     let t = md
@@ -180,25 +177,21 @@ fn run() -> Result<()> {
     if v < 3 {
         return Err("this example writes magic-2 batches, which need Produce v3+".into());
     }
-    let req = ProduceRequest {
-        acks: -1,
-        timeout_ms: 10_000,
-        topic_data: vec![produce_request::TopicProduceData {
-            name: if v < 13 {
+    let req = ProduceRequest::default()
+        .with_acks(-1)
+        .with_timeout_ms(10_000)
+        .with_topic_data(vec![produce_request::TopicProduceData::default()
+            .with_name(if v < 13 {
                 topic.as_str().into()
             } else {
                 Default::default()
-            },
-            topic_id: if v >= 13 { t.topic_id } else { Uuid::NIL },
-            partition_data: vec![produce_request::PartitionProduceData {
-                index: partition,
-                records: Some(batch),
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-        ..Default::default()
-    };
+            })
+            .with_topic_id(if v >= 13 { t.topic_id } else { Uuid::NIL })
+            .with_partition_data(vec![
+                produce_request::PartitionProduceData::default()
+                    .with_index(partition)
+                    .with_records(Some(batch)),
+            ])]);
     let resp = conn.call(&req, v)?;
     let p = resp
         .responses

@@ -31,7 +31,7 @@
 //!
 //! let request = broker.next().await.unwrap()?;
 //! assert!(matches!(request.body, RequestBody::ApiVersions(_)));
-//! let header = ResponseHeader { correlation_id: request.header.correlation_id, ..Default::default() };
+//! let header = ResponseHeader::default().with_correlation_id(request.header.correlation_id);
 //! // The broker codec remembers the request's version and writes the response in it.
 //! broker.send((header, ResponseBody::ApiVersions(ApiVersionsResponse::default()))).await?;
 //!

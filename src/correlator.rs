@@ -21,19 +21,17 @@
 //! use kafka_codec::{ApiKey, RequestBody, ResponseBody};
 //!
 //! let mut correlator = Correlator::new();
-//! let header = RequestHeader {
-//!     request_api_key: ApiKey::HEARTBEAT.0,
-//!     request_api_version: 4,
-//!     correlation_id: 7,
-//!     ..Default::default()
-//! };
+//! let header = RequestHeader::default()
+//!     .with_request_api_key(ApiKey::HEARTBEAT.0)
+//!     .with_request_api_version(4)
+//!     .with_correlation_id(7);
 //! assert_eq!(correlator.track(&header, false).unwrap(), Expect::Response);
 //!
 //! // Later, a response payload (size prefix removed) arrives: it says only "correlation id 7".
 //! let response = encode_response(
 //!     ApiKey::HEARTBEAT,
 //!     4,
-//!     &ResponseHeader { correlation_id: 7, ..Default::default() },
+//!     &ResponseHeader::default().with_correlation_id(7),
 //!     &ResponseBody::Heartbeat(HeartbeatResponse::default()),
 //! )
 //! .unwrap()
@@ -225,7 +223,7 @@ impl Correlator {
     /// use kafka_codec::messages::RequestHeader;
     ///
     /// let mut c = Correlator::with_max_in_flight(1);
-    /// let mut h = RequestHeader { request_api_key: 12, request_api_version: 4, ..Default::default() };
+    /// let mut h = RequestHeader::default().with_request_api_key(12).with_request_api_version(4);
     /// c.track(&h, false).unwrap();
     /// h.correlation_id = 1;
     /// assert_eq!(c.track(&h, false), Err(CorrelationError::TooManyInFlight { max: 1 }));
@@ -272,7 +270,7 @@ impl Correlator {
     /// use kafka_codec::frame::{decode_request, encode_request_message};
     /// use kafka_codec::messages::ProduceRequest;
     ///
-    /// let fire_and_forget = ProduceRequest { acks: 0, ..Default::default() };
+    /// let fire_and_forget = ProduceRequest::default().with_acks(0);
     /// let wire = encode_request_message(&fire_and_forget, 9, 1, Some("p")).unwrap().freeze();
     /// let mut c = Correlator::new();
     /// assert_eq!(c.track_frame(&decode_request(wire).unwrap()).unwrap(), Expect::NoResponse);
@@ -454,7 +452,7 @@ pub fn produce_acks(version: i16, body: &[u8]) -> Option<i16> {
 /// use kafka_codec::correlator::request_acks;
 /// use kafka_codec::frame::encode_request_message;
 /// use kafka_codec::messages::ProduceRequest;
-/// let req = ProduceRequest { acks: 0, ..Default::default() };
+/// let req = ProduceRequest::default().with_acks(0);
 /// let frame = encode_request_message(&req, 9, 1, Some("p")).unwrap().freeze();
 /// assert_eq!(request_acks(&frame.slice(4..)), Some(0));
 /// ```

@@ -10,19 +10,12 @@
 //! let mut b = RecordBatchBuilder::new(40);
 //! b.push(NewRecord::new(1_700_000_000_000).key(b"k1").value(b"v1"));
 //! b.push(NewRecord::new(1_700_000_000_001).key(b"k2").value(b"v2"));
-//! let response = FetchResponse {
-//!     responses: vec![FetchableTopicResponse {
-//!         topic: "orders".into(),
-//!         partitions: vec![PartitionData {
-//!             partition_index: 0,
-//!             high_watermark: 45,
-//!             records: Some(b.build().unwrap()),
-//!             ..Default::default()
-//!         }],
-//!         ..Default::default()
-//!     }],
-//!     ..Default::default()
-//! };
+//! let response = FetchResponse::default().with_responses(vec![FetchableTopicResponse::default()
+//!     .with_topic("orders".into())
+//!     .with_partitions(vec![PartitionData::default()
+//!         .with_partition_index(0)
+//!         .with_high_watermark(45)
+//!         .with_records(Some(b.build().unwrap()))])]);
 //!
 //! let opts = RecordOptions::default();
 //! for (topic, p) in response.partitions() {

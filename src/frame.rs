@@ -10,19 +10,17 @@
 //! use kafka_codec::messages::{HeartbeatRequest, RequestHeader};
 //! use kafka_codec::{ApiKey, RequestBody};
 //!
-//! let header = RequestHeader {
-//!     request_api_key: ApiKey::HEARTBEAT.0,
-//!     request_api_version: 4,
-//!     correlation_id: 42,
-//!     client_id: Some("consumer-1".into()),
-//!     ..Default::default()
-//! };
-//! let body = RequestBody::Heartbeat(HeartbeatRequest {
-//!     group_id: "orders".into(),
-//!     generation_id: 3,
-//!     member_id: "consumer-1-6d3f".into(),
-//!     ..Default::default()
-//! });
+//! let header = RequestHeader::default()
+//!     .with_request_api_key(ApiKey::HEARTBEAT.0)
+//!     .with_request_api_version(4)
+//!     .with_correlation_id(42)
+//!     .with_client_id(Some("consumer-1".into()));
+//! let body = RequestBody::Heartbeat(
+//!     HeartbeatRequest::default()
+//!         .with_group_id("orders".into())
+//!         .with_generation_id(3)
+//!         .with_member_id("consumer-1-6d3f".into()),
+//! );
 //! let wire = encode_request(&header, &body).unwrap().freeze();
 //! let frame = decode_request(wire.clone()).unwrap();
 //! assert_eq!(frame.header.correlation_id, 42);

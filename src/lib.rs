@@ -76,4 +76,4 @@ pub use error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind, Path
 pub use error_code::ErrorCode;
 pub use message::{ApiMessage, Decode, Encode, Message, Request};
 pub use reader::Reader;
-pub use types::{BytesStr, RawTaggedField, Uuid, WireExtras};
+pub use types::{BytesStr, RawTaggedField, Uuid, Wire, WireExtras};

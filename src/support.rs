@@ -10,14 +10,15 @@ pub use crate::api_key::ApiKey;
 pub use crate::error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
 pub use crate::message::{ApiMessage, Decode, Encode, Message};
 pub use crate::reader::{Length, Reader};
-pub use crate::types::{BytesStr, RawTaggedField, Uuid, WireExtras};
+pub use crate::types::{BytesStr, RawTaggedField, Uuid, Wire, WireExtras};
 pub use crate::writer::{put_raw_tagged, put_tag_header, raw_tagged_len, tagged_len};
 
 use crate::varint;
 use crate::writer;
 
-/// A string or null.
-#[inline]
+/// A string or null. Always inlined: it sits on every decoder's hot path, and a call would
+/// return its 40-byte result through memory.
+#[inline(always)]
 pub fn read_str(r: &mut Reader, compact: bool) -> Result<Option<BytesStr>, DecodeError> {
     match r.string_length(compact)? {
         Length::Null => Ok(None),
@@ -25,8 +26,8 @@ pub fn read_str(r: &mut Reader, compact: bool) -> Result<Option<BytesStr>, Decod
     }
 }
 
-/// Bytes (or records) or null, zero-copy.
-#[inline]
+/// Bytes (or records) or null, zero-copy (always inlined, as [`read_str`]).
+#[inline(always)]
 pub fn read_bytes(r: &mut Reader, compact: bool) -> Result<Option<Bytes>, DecodeError> {
     match r.bytes_length(compact)? {
         Length::Null => Ok(None),
@@ -171,87 +172,163 @@ fn null_not_allowed() -> EncodeError {
     EncodeError::new(EncodeErrorKind::NullNotAllowed)
 }
 
-/// Writes a string, or null when allowed. Takes the string's bytes: a `BytesStr` was checked to be
-/// UTF-8 when it was made, and `as_str` (safe code only) would validate it again on every call.
+/// Writes a string with its length prefix.
 #[inline]
-pub fn put_opt_str(
-    buf: &mut BytesMut,
-    s: Option<&[u8]>,
-    allow_null: bool,
-    compact: bool,
-) -> Result<(), EncodeError> {
-    if s.is_none() && !allow_null {
-        return Err(null_not_allowed());
-    }
-    writer::put_length(buf, s.map(<[u8]>::len), compact, true)?;
-    if let Some(s) = s {
-        buf.put_slice(s);
-    }
+pub fn put_str(buf: &mut BytesMut, s: &BytesStr, compact: bool) -> Result<(), EncodeError> {
+    // The string's bytes: a `BytesStr` was checked to be UTF-8 when it was made.
+    let b = s.as_bytes();
+    writer::put_length(buf, Some(b.len()), compact, true)?;
+    buf.put_slice(b);
     Ok(())
 }
 
+/// Writes a string, or null when `allow_null` (otherwise a null is an error).
 #[inline]
-pub fn opt_str_len(s: Option<&[u8]>, compact: bool) -> usize {
-    let n = s.map(<[u8]>::len);
-    writer::length_len(n, compact, true) + n.unwrap_or(0)
+pub fn put_opt_str(
+    buf: &mut BytesMut,
+    s: Option<&BytesStr>,
+    allow_null: bool,
+    compact: bool,
+) -> Result<(), EncodeError> {
+    match s {
+        Some(s) => put_str(buf, s, compact),
+        None if allow_null => writer::put_length(buf, None, compact, true),
+        None => Err(null_not_allowed()),
+    }
 }
 
-/// Writes bytes, or null when allowed.
+#[inline]
+pub fn str_len(s: &BytesStr, compact: bool) -> usize {
+    writer::length_len(Some(s.len()), compact, true) + s.len()
+}
+
+#[inline]
+pub fn opt_str_len(s: Option<&BytesStr>, compact: bool) -> usize {
+    match s {
+        Some(s) => str_len(s, compact),
+        None => writer::length_len(None, compact, true),
+    }
+}
+
+/// Writes bytes (or records) with their length prefix.
+#[inline]
+pub fn put_bytes(buf: &mut BytesMut, b: &Bytes, compact: bool) -> Result<(), EncodeError> {
+    writer::put_bytes(buf, Some(b), compact)
+}
+
+/// Writes bytes, or null when `allow_null`.
 #[inline]
 pub fn put_opt_bytes(
     buf: &mut BytesMut,
-    b: Option<&[u8]>,
+    b: Option<&Bytes>,
     allow_null: bool,
     compact: bool,
 ) -> Result<(), EncodeError> {
     if b.is_none() && !allow_null {
         return Err(null_not_allowed());
     }
-    writer::put_bytes(buf, b, compact)
+    writer::put_bytes(buf, b.map(|b| &b[..]), compact)
 }
 
 #[inline]
-pub fn opt_bytes_len(b: Option<&[u8]>, compact: bool) -> usize {
-    writer::bytes_len(b, compact)
+pub fn bytes_len(b: &Bytes, compact: bool) -> usize {
+    writer::bytes_len(Some(b), compact)
 }
 
-/// Writes an array, or null when allowed.
+#[inline]
+pub fn opt_bytes_len(b: Option<&Bytes>, compact: bool) -> usize {
+    writer::bytes_len(b.map(|b| &b[..]), compact)
+}
+
+/// Writes an array: its count, then each element.
+#[inline]
+pub fn put_array<T>(
+    buf: &mut BytesMut,
+    a: &[T],
+    compact: bool,
+    mut element: impl FnMut(&mut BytesMut, &T) -> Result<(), EncodeError>,
+) -> Result<(), EncodeError> {
+    writer::put_length(buf, Some(a.len()), compact, false)?;
+    for (i, x) in a.iter().enumerate() {
+        element(buf, x).map_err(|e| e.at_index(i))?;
+    }
+    Ok(())
+}
+
+/// Writes an array, or null when `allow_null`.
 #[inline]
 pub fn put_opt_array<T>(
     buf: &mut BytesMut,
     a: Option<&[T]>,
     allow_null: bool,
     compact: bool,
-    mut element: impl FnMut(&mut BytesMut, &T) -> Result<(), EncodeError>,
+    element: impl FnMut(&mut BytesMut, &T) -> Result<(), EncodeError>,
 ) -> Result<(), EncodeError> {
-    if a.is_none() && !allow_null {
-        return Err(null_not_allowed());
+    match a {
+        Some(a) => put_array(buf, a, compact, element),
+        None if allow_null => writer::put_length(buf, None, compact, false),
+        None => Err(null_not_allowed()),
     }
-    writer::put_length(buf, a.map(<[T]>::len), compact, false)?;
-    if let Some(a) = a {
-        for (i, x) in a.iter().enumerate() {
-            element(buf, x).map_err(|e| e.at_index(i))?;
-        }
-    }
-    Ok(())
+}
+
+#[inline]
+pub fn array_len<T>(a: &[T], compact: bool, element: impl Fn(&T) -> usize) -> usize {
+    writer::length_len(Some(a.len()), compact, false) + a.iter().map(element).sum::<usize>()
 }
 
 #[inline]
 pub fn opt_array_len<T>(a: Option<&[T]>, compact: bool, element: impl Fn(&T) -> usize) -> usize {
-    writer::length_len(a.map(<[T]>::len), compact, false)
-        + a.map_or(0, |a| a.iter().map(element).sum())
+    match a {
+        Some(a) => array_len(a, compact, element),
+        None => writer::length_len(None, compact, false),
+    }
 }
 
-/// Writes a nullable struct with its marker byte.
+/// Values that can be empty: strings, bytes, arrays.
+pub trait IsEmpty {
+    fn is_empty_value(&self) -> bool;
+}
+
+impl IsEmpty for BytesStr {
+    #[inline]
+    fn is_empty_value(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+impl IsEmpty for Bytes {
+    #[inline]
+    fn is_empty_value(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+impl<T> IsEmpty for Vec<T> {
+    #[inline]
+    fn is_empty_value(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+/// `None` (written as null) when the decoder saw null in this non-nullable field and the value
+/// is still empty; the value otherwise.
+#[inline]
+pub fn unless_null<T: IsEmpty>(value: &T, was_null: bool) -> Option<&T> {
+    if was_null && value.is_empty_value() {
+        None
+    } else {
+        Some(value)
+    }
+}
+
+/// Writes a struct in a version where it is nullable: the marker byte, then the struct.
 #[inline]
 pub fn put_nullable_struct<T: Encode>(
     buf: &mut BytesMut,
     s: Option<&T>,
     version: i16,
-    allow_null: bool,
 ) -> Result<(), EncodeError> {
     match s {
-        None if !allow_null => Err(null_not_allowed()),
         None => {
             buf.put_i8(-1);
             Ok(())
@@ -266,6 +343,54 @@ pub fn put_nullable_struct<T: Encode>(
 #[inline]
 pub fn nullable_struct_len<T: Encode>(s: Option<&T>, version: i16) -> usize {
     1 + s.map_or(0, |s| s.encoded_len(version))
+}
+
+/// Writes a struct held in an `Option` in a version where it is not nullable (no marker).
+#[inline]
+pub fn put_required_struct<T: Encode>(
+    buf: &mut BytesMut,
+    s: Option<&T>,
+    version: i16,
+) -> Result<(), EncodeError> {
+    match s {
+        None => Err(null_not_allowed()),
+        Some(s) => s.encode(buf, version),
+    }
+}
+
+#[inline]
+pub fn required_struct_len<T: Encode>(s: Option<&T>, version: i16) -> usize {
+    s.map_or(0, |s| s.encoded_len(version))
+}
+
+/// Reads a tagged-field section of a struct with no known tagged fields.
+#[inline]
+pub fn read_unknown_tags(r: &mut Reader) -> Result<Vec<RawTaggedField>, DecodeError> {
+    let count = read_tag_count(r)?;
+    let mut out = Vec::new();
+    let mut last = None;
+    for _ in 0..count {
+        let (tag, mut sub) = read_tag(r, &mut last)?;
+        out.push(RawTaggedField {
+            tag,
+            data: sub.rest(),
+        });
+    }
+    Ok(out)
+}
+
+/// Writes a tagged-field section holding only unknown fields.
+#[inline]
+pub fn put_unknown_tags(buf: &mut BytesMut, unknown: &[RawTaggedField]) {
+    put_tag_count(buf, unknown.len());
+    for u in unknown {
+        put_raw_tagged(buf, u);
+    }
+}
+
+#[inline]
+pub fn unknown_tags_len(unknown: &[RawTaggedField]) -> usize {
+    tag_count_len(unknown.len()) + unknown.iter().map(raw_tagged_len).sum::<usize>()
 }
 
 #[inline]
@@ -303,16 +428,16 @@ pub fn conform_str(s: &mut BytesStr) {
 
 /// Makes wire bookkeeping canonical for a version: no presence or null bits, and unknown tagged
 /// fields only in flexible versions, sorted, unique, and not colliding with known tags.
-pub fn conform_wire(w: &mut WireExtras, flexible: bool, known: impl Fn(u32) -> bool) {
-    w.tags_present = 0;
-    w.nulls_in_non_nullable = 0;
-    if !flexible {
-        w.unknown_tagged_fields.clear();
-        return;
+pub fn conform_wire(w: &mut Wire, flexible: bool, known: impl Fn(u32) -> bool) {
+    let mut unknown = w.unknown_tagged_fields().to_vec();
+    if flexible {
+        unknown.retain(|f| !known(f.tag));
+        unknown.sort_by_key(|f| f.tag);
+        unknown.dedup_by_key(|f| f.tag);
+    } else {
+        unknown.clear();
     }
-    w.unknown_tagged_fields.retain(|f| !known(f.tag));
-    w.unknown_tagged_fields.sort_by_key(|f| f.tag);
-    w.unknown_tagged_fields.dedup_by_key(|f| f.tag);
+    *w = Wire::from_parts(unknown, 0, 0);
 }
 
 #[cfg(feature = "serde")]

@@ -157,8 +157,9 @@ pub struct RawTaggedField {
 }
 
 /// What a decode saw on the wire beyond the field values, so that encoding the value again
-/// reproduces the input byte for byte. Every generated struct has one, named `wire`. A value
-/// built by hand leaves it at its default and encodes canonically.
+/// reproduces the input byte for byte. A value built by hand has none and encodes
+/// canonically. Generated structs hold it behind a [`Wire`], allocated only when a decode saw
+/// something.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(default))]
@@ -181,6 +182,122 @@ impl WireExtras {
         self.unknown_tagged_fields.is_empty()
             && self.tags_present == 0
             && self.nulls_in_non_nullable == 0
+    }
+}
+
+/// The wire bookkeeping of one generated struct: nothing (one null pointer) for a canonical
+/// value, or a boxed [`WireExtras`]. Every generated struct has one, named `wire`.
+///
+/// Two values compare equal when their extras do, however they were stored.
+///
+/// ```
+/// use kafka_codec::{RawTaggedField, Wire};
+/// let mut w = Wire::default();
+/// assert!(w.is_canonical());
+/// w.extras_mut().unknown_tagged_fields.push(RawTaggedField { tag: 7, data: "x".into() });
+/// assert_eq!(w.unknown_tagged_fields()[0].tag, 7);
+/// assert!(!w.is_canonical());
+/// ```
+#[derive(Clone, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
+pub struct Wire(Option<Box<WireExtras>>);
+
+static CANONICAL: WireExtras = WireExtras {
+    unknown_tagged_fields: Vec::new(),
+    tags_present: 0,
+    nulls_in_non_nullable: 0,
+};
+
+impl Wire {
+    /// Bookkeeping from a decoder's findings; stays unallocated when there are none.
+    #[inline]
+    pub fn from_parts(
+        unknown_tagged_fields: Vec<RawTaggedField>,
+        tags_present: u64,
+        nulls_in_non_nullable: u64,
+    ) -> Self {
+        if unknown_tagged_fields.is_empty() && tags_present == 0 && nulls_in_non_nullable == 0 {
+            Wire(None)
+        } else {
+            Wire(Some(Box::new(WireExtras {
+                unknown_tagged_fields,
+                tags_present,
+                nulls_in_non_nullable,
+            })))
+        }
+    }
+
+    /// The extras (all empty for a canonical value).
+    #[inline]
+    pub fn extras(&self) -> &WireExtras {
+        self.0.as_deref().unwrap_or(&CANONICAL)
+    }
+
+    /// The extras, for changing them (allocates them if there were none).
+    pub fn extras_mut(&mut self) -> &mut WireExtras {
+        self.0.get_or_insert_with(Default::default)
+    }
+
+    /// Whether the decode saw nothing a canonical encoder would not write itself.
+    #[inline]
+    pub fn is_canonical(&self) -> bool {
+        self.0.as_deref().is_none_or(WireExtras::is_canonical)
+    }
+
+    /// Unknown tagged fields, in tag order.
+    #[inline]
+    pub fn unknown_tagged_fields(&self) -> &[RawTaggedField] {
+        match &self.0 {
+            None => &[],
+            Some(w) => &w.unknown_tagged_fields,
+        }
+    }
+
+    /// See [`WireExtras::tags_present`].
+    #[inline]
+    pub fn tags_present(&self) -> u64 {
+        self.0.as_ref().map_or(0, |w| w.tags_present)
+    }
+
+    /// See [`WireExtras::nulls_in_non_nullable`].
+    #[inline]
+    pub fn nulls_in_non_nullable(&self) -> u64 {
+        self.0.as_ref().map_or(0, |w| w.nulls_in_non_nullable)
+    }
+
+    /// Whether any of `bits` is set in [`Self::nulls_in_non_nullable`].
+    #[inline]
+    pub fn has_null(&self, bits: u64) -> bool {
+        self.nulls_in_non_nullable() & bits != 0
+    }
+
+    /// Whether any of `bits` is set in [`Self::tags_present`].
+    #[inline]
+    pub fn has_tag(&self, bits: u64) -> bool {
+        self.tags_present() & bits != 0
+    }
+
+    /// Drops the extras, making the value canonical.
+    pub fn clear(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl PartialEq for Wire {
+    fn eq(&self, other: &Self) -> bool {
+        self.extras() == other.extras()
+    }
+}
+
+impl Eq for Wire {}
+
+impl fmt::Debug for Wire {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            None => f.write_str("Wire"),
+            Some(w) => fmt::Debug::fmt(w, f),
+        }
     }
 }
 
@@ -221,6 +338,13 @@ mod arbitrary_impls {
                 unknown_tagged_fields,
                 ..Default::default()
             })
+        }
+    }
+
+    impl<'a> Arbitrary<'a> for Wire {
+        fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+            let w = WireExtras::arbitrary(u)?;
+            Ok(Wire::from_parts(w.unknown_tagged_fields, 0, 0))
         }
     }
 }

@@ -68,11 +68,9 @@ fn null_in_a_non_nullable_field_is_kept_and_written_back() {
         assert!(m.assignment.is_empty());
         assert!(!m.wire.is_canonical());
     });
-    // A value built by hand with an empty assignment encodes canonically (length 0).
-    let canonical = SyncGroupResponse {
-        wire: Default::default(),
-        ..m
-    };
+    // The same value without the bookkeeping encodes canonically (length 0).
+    let mut canonical = m;
+    canonical.wire.clear();
     assert_eq!(
         &canonical.to_bytes(3).unwrap()[..],
         &h("00000000 0000 00000000")[..]
@@ -101,10 +99,10 @@ fn tagged_fields_known_unknown_and_at_default() {
         12,
         |m| {
             assert_eq!(m.cluster_id.as_deref(), Some("c"));
-            assert_eq!(m.wire.unknown_tagged_fields.len(), 1);
-            assert_eq!(m.wire.unknown_tagged_fields[0].tag, 1);
+            assert_eq!(m.wire.unknown_tagged_fields().len(), 1);
+            assert_eq!(m.wire.unknown_tagged_fields()[0].tag, 1);
             assert_eq!(
-                &m.wire.unknown_tagged_fields[0].data[..],
+                &m.wire.unknown_tagged_fields()[0].data[..],
                 &[0xaa, 0xbb, 0xcc]
             );
         },
@@ -113,22 +111,17 @@ fn tagged_fields_known_unknown_and_at_default() {
     // the decode remembers it was there.
     let m = exact::<FetchRequest>(&fetch_v12_with_tags("01 00 01 00"), 12, |m| {
         assert_eq!(m.cluster_id, None);
-        assert_eq!(m.wire.tags_present, 1);
+        assert_eq!(m.wire.tags_present(), 1);
     });
-    let canonical = FetchRequest {
-        wire: Default::default(),
-        ..m
-    };
+    let mut canonical = m;
+    canonical.wire.clear();
     assert_eq!(canonical.to_bytes(12).unwrap(), fetch_v12_with_tags("00"));
     // The same tag at v15+ is ReplicaState, a known struct.
-    let v15 = FetchRequest {
-        replica_state: fetch_request::ReplicaState {
-            replica_id: 3,
-            replica_epoch: 9,
-            ..Default::default()
-        },
-        ..Default::default()
-    };
+    let v15 = FetchRequest::default().with_replica_state(
+        fetch_request::ReplicaState::default()
+            .with_replica_id(3)
+            .with_replica_epoch(9),
+    );
     let bytes = v15.to_bytes(15).unwrap().freeze();
     exact::<FetchRequest>(&bytes, 15, |m| assert_eq!(m.replica_state.replica_id, 3));
 }
@@ -276,14 +269,13 @@ fn versions_and_fields_are_checked_on_encode() {
         DecodeErrorKind::UnsupportedVersion { version: -1, .. }
     ));
     // LastFetchedEpoch (v12+) is not ignorable: a real value cannot silently vanish in v11.
-    req.topics.push(fetch_request::FetchTopic {
-        topic: "t".into(),
-        partitions: vec![fetch_request::FetchPartition {
-            last_fetched_epoch: 5,
-            ..Default::default()
-        }],
-        ..Default::default()
-    });
+    req.topics.push(
+        fetch_request::FetchTopic::default()
+            .with_topic("t".into())
+            .with_partitions(vec![
+                fetch_request::FetchPartition::default().with_last_fetched_epoch(5)
+            ]),
+    );
     let e = req.to_bytes(11).unwrap_err();
     assert_eq!(e.kind(), &EncodeErrorKind::FieldNotInVersion);
     assert_eq!(e.path_string(), "Topics[0].Partitions[0].LastFetchedEpoch");
@@ -295,32 +287,25 @@ fn versions_and_fields_are_checked_on_encode() {
     // Null where the version does not allow it.
     let hb = HeartbeatRequest::default();
     assert!(hb.to_bytes(2).is_ok());
-    let e = SyncGroupRequest {
-        group_instance_id: Some("x".into()),
-        ..Default::default()
-    }
-    .to_bytes(2)
-    .unwrap_err();
+    let e = SyncGroupRequest::default()
+        .with_group_instance_id(Some("x".into()))
+        .to_bytes(2)
+        .unwrap_err();
     assert_eq!(e.kind(), &EncodeErrorKind::FieldNotInVersion);
 }
 
 #[test]
 fn encode_request_allocates_once_at_the_right_size() {
-    let header = RequestHeader {
-        request_api_key: ApiKey::OFFSET_FETCH.0,
-        request_api_version: 8,
-        correlation_id: 1,
-        client_id: Some("c".into()),
-        ..Default::default()
-    };
-    let body = RequestBody::OffsetFetch(OffsetFetchRequest {
-        groups: vec![offset_fetch_request::OffsetFetchRequestGroup {
-            group_id: "g".into(),
-            topics: None,
-            ..Default::default()
-        }],
-        ..Default::default()
-    });
+    let header = RequestHeader::default()
+        .with_request_api_key(ApiKey::OFFSET_FETCH.0)
+        .with_request_api_version(8)
+        .with_correlation_id(1)
+        .with_client_id(Some("c".into()));
+    let body = RequestBody::OffsetFetch(OffsetFetchRequest::default().with_groups(
+        vec![offset_fetch_request::OffsetFetchRequestGroup::default()
+.with_group_id("g".into())
+.with_topics(None)],
+    ));
     let frame = encode_request(&header, &body).unwrap();
     assert_eq!(frame.capacity(), frame.len());
     let back = decode_request(frame.freeze()).unwrap();

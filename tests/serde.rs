@@ -25,19 +25,17 @@ where
 
 #[test]
 fn frames_and_correlated_responses() {
-    let header = RequestHeader {
-        request_api_key: ApiKey::HEARTBEAT.0,
-        request_api_version: 4,
-        correlation_id: 7,
-        client_id: Some("c".into()),
-        ..Default::default()
-    };
-    let body = RequestBody::Heartbeat(HeartbeatRequest {
-        group_id: "g".into(),
-        generation_id: 1,
-        member_id: "m".into(),
-        ..Default::default()
-    });
+    let header = RequestHeader::default()
+        .with_request_api_key(ApiKey::HEARTBEAT.0)
+        .with_request_api_version(4)
+        .with_correlation_id(7)
+        .with_client_id(Some("c".into()));
+    let body = RequestBody::Heartbeat(
+        HeartbeatRequest::default()
+            .with_group_id("g".into())
+            .with_generation_id(1)
+            .with_member_id("m".into()),
+    );
     let frame = decode_request(encode_request(&header, &body).unwrap().freeze()).unwrap();
     let j = round_trip(&frame);
     assert_eq!(j["header"]["client_id"], "c");
@@ -49,14 +47,10 @@ fn frames_and_correlated_responses() {
     let resp = encode_response(
         ApiKey::HEARTBEAT,
         4,
-        &ResponseHeader {
-            correlation_id: 7,
-            ..Default::default()
-        },
-        &ResponseBody::Heartbeat(HeartbeatResponse {
-            error_code: ErrorCode::REBALANCE_IN_PROGRESS.0,
-            ..Default::default()
-        }),
+        &ResponseHeader::default().with_correlation_id(7),
+        &ResponseBody::Heartbeat(
+            HeartbeatResponse::default().with_error_code(ErrorCode::REBALANCE_IN_PROGRESS.0),
+        ),
     )
     .unwrap()
     .freeze();

@@ -21,19 +21,14 @@ use tokio::io::AsyncWriteExt;
 use tokio_util::codec::{Encoder, Framed, FramedRead};
 
 fn answer(req: &kafka_codec::frame::RequestFrame) -> (ResponseHeader, ResponseBody) {
-    let header = ResponseHeader {
-        correlation_id: req.header.correlation_id,
-        ..Default::default()
-    };
+    let header = ResponseHeader::default().with_correlation_id(req.header.correlation_id);
     let body = match req.api_key() {
-        ApiKey::METADATA => ResponseBody::Metadata(MetadataResponse {
-            throttle_time_ms: 7,
-            ..Default::default()
-        }),
-        ApiKey::HEARTBEAT => ResponseBody::Heartbeat(HeartbeatResponse {
-            error_code: ErrorCode::REBALANCE_IN_PROGRESS.0,
-            ..Default::default()
-        }),
+        ApiKey::METADATA => {
+            ResponseBody::Metadata(MetadataResponse::default().with_throttle_time_ms(7))
+        }
+        ApiKey::HEARTBEAT => ResponseBody::Heartbeat(
+            HeartbeatResponse::default().with_error_code(ErrorCode::REBALANCE_IN_PROGRESS.0),
+        ),
         ApiKey::API_VERSIONS => ResponseBody::ApiVersions(ApiVersionsResponse::default()),
         other => panic!("unexpected {other}"),
     };
@@ -50,23 +45,19 @@ async fn pipelined_requests_answered_out_of_order() {
     client
         .feed((
             4,
-            HeartbeatRequest {
-                group_id: "g".into(),
-                generation_id: 3,
-                member_id: "m".into(),
-                ..Default::default()
-            },
+            HeartbeatRequest::default()
+                .with_group_id("g".into())
+                .with_generation_id(3)
+                .with_member_id("m".into()),
         ))
         .await
         .unwrap();
     // An explicit header and body, at a version whose header is v1 (not flexible).
-    let explicit = RequestHeader {
-        request_api_key: ApiKey::METADATA.0,
-        request_api_version: 4,
-        correlation_id: 1000,
-        client_id: Some("explicit".into()),
-        ..Default::default()
-    };
+    let explicit = RequestHeader::default()
+        .with_request_api_key(ApiKey::METADATA.0)
+        .with_request_api_version(4)
+        .with_correlation_id(1000)
+        .with_client_id(Some("explicit".into()));
     client
         .feed((
             explicit.clone(),
@@ -135,27 +126,21 @@ async fn produce_acks_zero_is_not_awaited_on_either_side() {
     client
         .send((
             9,
-            ProduceRequest {
-                acks: 0,
-                timeout_ms: 1000,
-                ..Default::default()
-            },
+            ProduceRequest::default().with_acks(0).with_timeout_ms(1000),
         ))
         .await
         .unwrap();
     client
         .send((
-            RequestHeader {
-                request_api_key: ApiKey::PRODUCE.0,
-                request_api_version: 3,
-                correlation_id: 50,
-                ..Default::default()
-            },
-            RequestBody::Produce(ProduceRequest {
-                acks: -1,
-                transactional_id: Some("tx".into()),
-                ..Default::default()
-            }),
+            RequestHeader::default()
+                .with_request_api_key(ApiKey::PRODUCE.0)
+                .with_request_api_version(3)
+                .with_correlation_id(50),
+            RequestBody::Produce(
+                ProduceRequest::default()
+                    .with_acks(-1)
+                    .with_transactional_id(Some("tx".into())),
+            ),
         ))
         .await
         .unwrap();
@@ -171,10 +156,7 @@ async fn produce_acks_zero_is_not_awaited_on_either_side() {
     // Answering the acks=0 request is a caller bug the codec reports.
     let err = broker
         .send((
-            ResponseHeader {
-                correlation_id: 0,
-                ..Default::default()
-            },
+            ResponseHeader::default().with_correlation_id(0),
             ResponseBody::Heartbeat(HeartbeatResponse::default()),
         ))
         .await
@@ -229,10 +211,7 @@ async fn client_refusals_write_nothing() {
     assert_eq!(codec.next_correlation_id(), 1);
     // Over the frame size limit: refused before writing.
     codec.correlator_mut().clear();
-    let big = FetchRequest {
-        rack_id: "r".repeat(100).as_str().into(),
-        ..Default::default()
-    };
+    let big = FetchRequest::default().with_rack_id("r".repeat(100).as_str().into());
     let err = codec.encode((12, big), &mut dst).unwrap_err();
     assert!(matches!(err, CodecError::FrameTooLarge { max: 64, .. }));
     assert_eq!(dst.len(), written);
@@ -301,16 +280,12 @@ async fn kip_511_answer_as_response_frame() {
     let req = broker.next().await.unwrap().unwrap();
     broker
         .send(ResponseFrame {
-            header: ResponseHeader {
-                correlation_id: req.header.correlation_id,
-                ..Default::default()
-            },
+            header: ResponseHeader::default().with_correlation_id(req.header.correlation_id),
             header_version: 0,
             body_version: 0,
-            body: ResponseBody::ApiVersions(ApiVersionsResponse {
-                error_code: ErrorCode::UNSUPPORTED_VERSION.0,
-                ..Default::default()
-            }),
+            body: ResponseBody::ApiVersions(
+                ApiVersionsResponse::default().with_error_code(ErrorCode::UNSUPPORTED_VERSION.0),
+            ),
             trailing: Bytes::new(),
         })
         .await

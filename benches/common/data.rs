@@ -141,30 +141,22 @@ pub fn fetch(version: i16, value_len: usize, compression: Compression) -> FetchI
         .map(|p| {
             let (bytes, n) = records_field(&partition_records(p, value_len), compression);
             records += n;
-            PartitionData {
-                partition_index: p as i32,
-                high_watermark: 1_000_000,
-                last_stable_offset: 1_000_000,
-                log_start_offset: if version >= 5 { 0 } else { -1 },
-                aborted_transactions: Some(Vec::new()),
-                records: Some(bytes),
-                ..Default::default()
-            }
+            PartitionData::default()
+                .with_partition_index(p as i32)
+                .with_high_watermark(1_000_000)
+                .with_last_stable_offset(1_000_000)
+                .with_log_start_offset(if version >= 5 { 0 } else { -1 })
+                .with_aborted_transactions(Some(Vec::new()))
+                .with_records(Some(bytes))
         })
         .collect();
-    let mut topic = FetchableTopicResponse {
-        partitions,
-        ..Default::default()
-    };
+    let mut topic = FetchableTopicResponse::default().with_partitions(partitions);
     if version >= 13 {
         topic.topic_id = Uuid([0x42; 16]);
     } else {
         topic.topic = "events".into();
     }
-    let m = FetchResponse {
-        responses: vec![topic],
-        ..Default::default()
-    };
+    let m = FetchResponse::default().with_responses(vec![topic]);
     let bytes = m.to_bytes(version).expect("fetch encodes").freeze();
     let decoded = FetchResponse::from_bytes(bytes.clone(), version).expect("fetch decodes");
     let partitions = decoded.responses[0]
@@ -189,188 +181,196 @@ const MEMBER: &str = "consumer-payments-order-processor-1-6f1c2a9e-3b7d-4c1e-9a5
 
 /// OffsetCommitRequest: 5 topics × 10 partitions.
 pub fn offset_commit(version: i16) -> OffsetCommitRequest {
-    OffsetCommitRequest {
-        group_id: GROUP.into(),
-        generation_id_or_member_epoch: 42,
-        member_id: MEMBER.into(),
-        topics: (0..5)
-            .map(|t| OffsetCommitRequestTopic {
-                name: topic_name(t).as_str().into(),
-                partitions: (0..10)
-                    .map(|p| OffsetCommitRequestPartition {
-                        partition_index: p,
-                        committed_offset: 1_000_000 + p as i64 * 7919,
-                        committed_leader_epoch: if version >= 6 { 5 } else { -1 },
-                        committed_metadata: Some("".into()),
-                        ..Default::default()
-                    })
-                    .collect(),
-                ..Default::default()
-            })
-            .collect(),
-        ..Default::default()
-    }
+    OffsetCommitRequest::default()
+        .with_group_id(GROUP.into())
+        .with_generation_id_or_member_epoch(42)
+        .with_member_id(MEMBER.into())
+        .with_topics(
+            (0..5)
+                .map(|t| {
+                    OffsetCommitRequestTopic::default()
+                        .with_name(topic_name(t).as_str().into())
+                        .with_partitions(
+                            (0..10)
+                                .map(|p| {
+                                    OffsetCommitRequestPartition::default()
+                                        .with_partition_index(p)
+                                        .with_committed_offset(1_000_000 + p as i64 * 7919)
+                                        .with_committed_leader_epoch(if version >= 6 {
+                                            5
+                                        } else {
+                                            -1
+                                        })
+                                        .with_committed_metadata(Some("".into()))
+                                })
+                                .collect(),
+                        )
+                })
+                .collect(),
+        )
 }
 
 /// JoinGroupRequest: 3 protocols of 200-byte metadata.
 pub fn join_group(_version: i16) -> JoinGroupRequest {
-    JoinGroupRequest {
-        group_id: GROUP.into(),
-        session_timeout_ms: 45_000,
-        rebalance_timeout_ms: 300_000,
-        member_id: MEMBER.into(),
-        protocol_type: "consumer".into(),
-        protocols: ["cooperative-sticky", "range", "roundrobin"]
-            .iter()
-            .enumerate()
-            .map(|(i, name)| JoinGroupRequestProtocol {
-                name: (*name).into(),
-                metadata: Bytes::from(vec![i as u8 + 1; 200]),
-                ..Default::default()
-            })
-            .collect(),
-        ..Default::default()
-    }
+    JoinGroupRequest::default()
+        .with_group_id(GROUP.into())
+        .with_session_timeout_ms(45_000)
+        .with_rebalance_timeout_ms(300_000)
+        .with_member_id(MEMBER.into())
+        .with_protocol_type("consumer".into())
+        .with_protocols(
+            ["cooperative-sticky", "range", "roundrobin"]
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    JoinGroupRequestProtocol::default()
+                        .with_name((*name).into())
+                        .with_metadata(Bytes::from(vec![i as u8 + 1; 200]))
+                })
+                .collect(),
+        )
 }
 
 /// OffsetFetchRequest: 5 topics × 10 partitions (one group from v8 on).
 pub fn offset_fetch(version: i16) -> OffsetFetchRequest {
     if version >= 8 {
-        OffsetFetchRequest {
-            groups: vec![OffsetFetchRequestGroup {
-                group_id: GROUP.into(),
-                member_id: Some(MEMBER.into()),
-                member_epoch: 42,
-                topics: Some(
+        OffsetFetchRequest::default()
+            .with_groups(vec![OffsetFetchRequestGroup::default()
+                .with_group_id(GROUP.into())
+                .with_member_id(Some(MEMBER.into()))
+                .with_member_epoch(42)
+                .with_topics(Some(
                     (0..5)
-                        .map(|t| OffsetFetchRequestTopics {
-                            name: topic_name(t).as_str().into(),
-                            partition_indexes: (0..10).collect(),
-                            ..Default::default()
+                        .map(|t| {
+                            OffsetFetchRequestTopics::default()
+                                .with_name(topic_name(t).as_str().into())
+                                .with_partition_indexes((0..10).collect())
                         })
                         .collect(),
-                ),
-                ..Default::default()
-            }],
-            require_stable: true,
-            ..Default::default()
-        }
+                ))])
+            .with_require_stable(true)
     } else {
-        OffsetFetchRequest {
-            group_id: GROUP.into(),
-            topics: Some(
+        OffsetFetchRequest::default()
+            .with_group_id(GROUP.into())
+            .with_topics(Some(
                 (0..5)
-                    .map(|t| OffsetFetchRequestTopic {
-                        name: topic_name(t).as_str().into(),
-                        partition_indexes: (0..10).collect(),
-                        ..Default::default()
+                    .map(|t| {
+                        OffsetFetchRequestTopic::default()
+                            .with_name(topic_name(t).as_str().into())
+                            .with_partition_indexes((0..10).collect())
                     })
                     .collect(),
-            ),
-            require_stable: version >= 7,
-            ..Default::default()
-        }
+            ))
+            .with_require_stable(version >= 7)
     }
 }
 
 /// ListOffsetsRequest: 5 topics × 10 partitions, latest offsets.
 pub fn list_offsets(version: i16) -> ListOffsetsRequest {
-    ListOffsetsRequest {
-        replica_id: -1,
-        isolation_level: 1,
-        timeout_ms: if version >= 10 { 30_000 } else { 0 },
-        topics: (0..5)
-            .map(|t| ListOffsetsTopic {
-                name: topic_name(t).as_str().into(),
-                partitions: (0..10)
-                    .map(|p| ListOffsetsPartition {
-                        partition_index: p,
-                        current_leader_epoch: 5,
-                        timestamp: -1,
-                        ..Default::default()
-                    })
-                    .collect(),
-                ..Default::default()
-            })
-            .collect(),
-        ..Default::default()
-    }
+    ListOffsetsRequest::default()
+        .with_replica_id(-1)
+        .with_isolation_level(1)
+        .with_timeout_ms(if version >= 10 { 30_000 } else { 0 })
+        .with_topics(
+            (0..5)
+                .map(|t| {
+                    ListOffsetsTopic::default()
+                        .with_name(topic_name(t).as_str().into())
+                        .with_partitions(
+                            (0..10)
+                                .map(|p| {
+                                    ListOffsetsPartition::default()
+                                        .with_partition_index(p)
+                                        .with_current_leader_epoch(5)
+                                        .with_timestamp(-1)
+                                })
+                                .collect(),
+                        )
+                })
+                .collect(),
+        )
 }
 
 /// MetadataResponse: 3 brokers, 50 topics × 10 partitions with 3 replicas.
 pub fn metadata(version: i16) -> MetadataResponse {
-    MetadataResponse {
-        brokers: (0..3)
-            .map(|b| MetadataResponseBroker {
-                node_id: b,
-                host: format!("broker-{b}.kafka.svc.cluster.local")
-                    .as_str()
-                    .into(),
-                port: 9092,
-                rack: Some(
-                    format!("eu-west-1{}", (b'a' + b as u8) as char)
-                        .as_str()
-                        .into(),
-                ),
-                ..Default::default()
-            })
-            .collect(),
-        cluster_id: Some("q1Sh-9_ISia_zwGINzRvyQ".into()),
-        controller_id: 1,
-        topics: (0..50)
-            .map(|t| MetadataResponseTopic {
-                name: Some(topic_name(t).as_str().into()),
-                topic_id: if version >= 10 {
-                    Uuid([t as u8 + 1; 16])
-                } else {
-                    Uuid::default()
-                },
-                partitions: (0..10)
-                    .map(|p| MetadataResponsePartition {
-                        partition_index: p,
-                        leader_id: p % 3,
-                        leader_epoch: 3,
-                        replica_nodes: vec![p % 3, (p + 1) % 3, (p + 2) % 3],
-                        isr_nodes: vec![p % 3, (p + 1) % 3, (p + 2) % 3],
-                        ..Default::default()
-                    })
-                    .collect(),
-                ..Default::default()
-            })
-            .collect(),
-        ..Default::default()
-    }
+    MetadataResponse::default()
+        .with_brokers(
+            (0..3)
+                .map(|b| {
+                    MetadataResponseBroker::default()
+                        .with_node_id(b)
+                        .with_host(
+                            format!("broker-{b}.kafka.svc.cluster.local")
+                                .as_str()
+                                .into(),
+                        )
+                        .with_port(9092)
+                        .with_rack(Some(
+                            format!("eu-west-1{}", (b'a' + b as u8) as char)
+                                .as_str()
+                                .into(),
+                        ))
+                })
+                .collect(),
+        )
+        .with_cluster_id(Some("q1Sh-9_ISia_zwGINzRvyQ".into()))
+        .with_controller_id(1)
+        .with_topics(
+            (0..50)
+                .map(|t| {
+                    MetadataResponseTopic::default()
+                        .with_name(Some(topic_name(t).as_str().into()))
+                        .with_topic_id(if version >= 10 {
+                            Uuid([t as u8 + 1; 16])
+                        } else {
+                            Uuid::default()
+                        })
+                        .with_partitions(
+                            (0..10)
+                                .map(|p| {
+                                    MetadataResponsePartition::default()
+                                        .with_partition_index(p)
+                                        .with_leader_id(p % 3)
+                                        .with_leader_epoch(3)
+                                        .with_replica_nodes(vec![p % 3, (p + 1) % 3, (p + 2) % 3])
+                                        .with_isr_nodes(vec![p % 3, (p + 1) % 3, (p + 2) % 3])
+                                })
+                                .collect(),
+                        )
+                })
+                .collect(),
+        )
 }
 
 /// HeartbeatRequest.
 pub fn heartbeat(_version: i16) -> HeartbeatRequest {
-    HeartbeatRequest {
-        group_id: GROUP.into(),
-        generation_id: 42,
-        member_id: MEMBER.into(),
-        ..Default::default()
-    }
+    HeartbeatRequest::default()
+        .with_group_id(GROUP.into())
+        .with_generation_id(42)
+        .with_member_id(MEMBER.into())
 }
 
 /// SyncGroupRequest from the leader: assignments for 3 members of 120 bytes each.
 pub fn sync_group(version: i16) -> SyncGroupRequest {
-    SyncGroupRequest {
-        group_id: GROUP.into(),
-        generation_id: 42,
-        member_id: MEMBER.into(),
-        protocol_type: (version >= 5).then(|| "consumer".into()),
-        protocol_name: (version >= 5).then(|| "range".into()),
-        assignments: (0..3)
-            .map(|m| SyncGroupRequestAssignment {
-                member_id: format!("consumer-payments-order-processor-{m}-6f1c2a9e")
-                    .as_str()
-                    .into(),
-                assignment: Bytes::from(vec![m as u8 + 1; 120]),
-                ..Default::default()
-            })
-            .collect(),
-        ..Default::default()
-    }
+    SyncGroupRequest::default()
+        .with_group_id(GROUP.into())
+        .with_generation_id(42)
+        .with_member_id(MEMBER.into())
+        .with_protocol_type((version >= 5).then(|| "consumer".into()))
+        .with_protocol_name((version >= 5).then(|| "range".into()))
+        .with_assignments(
+            (0..3)
+                .map(|m| {
+                    SyncGroupRequestAssignment::default()
+                        .with_member_id(
+                            format!("consumer-payments-order-processor-{m}-6f1c2a9e")
+                                .as_str()
+                                .into(),
+                        )
+                        .with_assignment(Bytes::from(vec![m as u8 + 1; 120]))
+                })
+                .collect(),
+        )
 }
 
 /// A message encoded at `version` with kafka-codec.

@@ -48,11 +48,6 @@ impl Versions {
         v >= self.min && self.max.is_none_or(|m| v <= m)
     }
 
-    /// Clamped to the message's own range.
-    pub fn upper(&self, msg_max: i16) -> i16 {
-        self.max.unwrap_or(msg_max).min(msg_max)
-    }
-
     pub fn render(&self) -> String {
         match self.max {
             None => format!("{}+", self.min),

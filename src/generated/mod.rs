@@ -66,6 +66,8 @@ pub mod broker_heartbeat_response;
 pub mod broker_registration_request;
 #[cfg(feature = "broker-internal")]
 pub mod broker_registration_response;
+#[cfg(any(test, feature = "arbitrary"))]
+mod conform;
 #[cfg(feature = "group")]
 pub mod consumer_group_describe_request;
 #[cfg(feature = "group")]
@@ -398,6 +400,31 @@ pub mod write_txn_markers_request;
 pub mod write_txn_markers_response;
 
 /// Every message type, and its module (for nested structs).
+///
+/// Message structs are `#[non_exhaustive]`, so that a Kafka version adding fields is a minor
+/// release of this crate, not a breaking one. Build values from `Default` with the generated
+/// `with_*` setters (one per field), or assign fields:
+///
+/// ```
+/// use kafka_codec::messages::HeartbeatRequest;
+///
+/// let hb = HeartbeatRequest::default()
+///     .with_group_id("orders".into())
+///     .with_generation_id(7);
+/// let mut same = HeartbeatRequest::default();
+/// same.group_id = "orders".into();
+/// same.generation_id = 7;
+/// assert_eq!(hb, same);
+/// ```
+///
+/// Struct literals do not compile outside this crate, so no caller can depend on the complete
+/// list of fields:
+///
+/// ```compile_fail,E0639
+/// use kafka_codec::messages::HeartbeatRequest;
+///
+/// let hb = HeartbeatRequest { generation_id: 7, ..Default::default() };
+/// ```
 pub mod messages {
     #[cfg(feature = "transactions")]
     pub use super::add_offsets_to_txn_request::{self, AddOffsetsToTxnRequest};
