@@ -191,7 +191,7 @@ fn on_request(
 fn on_response(conn: u64, state: &Mutex<Exchanges>, payload: Bytes) {
     let size = payload.len() + 4;
     let mut st = state.lock().unwrap();
-    let result = st.correlator.decode_response(payload);
+    let result = st.correlator.decode_response_payload(payload);
     let request = match &result {
         Ok(r) => r.request,
         Err(CorrelationError::Response { request, .. }) => *request,

@@ -324,7 +324,7 @@ impl Decoder for ClientCodec {
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<CorrelatedResponse>, CodecError> {
         match self.frames.decode(src)? {
-            Some(payload) => Ok(Some(self.correlator.decode_response(payload)?)),
+            Some(payload) => Ok(Some(self.correlator.decode_response_payload(payload)?)),
             None => Ok(None),
         }
     }

@@ -29,7 +29,7 @@
 //! };
 //! assert_eq!(correlator.track(&header, false).unwrap(), Expect::Response);
 //!
-//! // Later, a response payload (size prefix removed) arrives: it says only "correlation id 7".
+//! // Later, a response frame arrives: it says only "correlation id 7".
 //! let response = encode_response(
 //!     ApiKey::HEARTBEAT,
 //!     4,
@@ -38,7 +38,7 @@
 //! )
 //! .unwrap()
 //! .freeze();
-//! let answered = correlator.decode_response(response.slice(4..)).unwrap();
+//! let answered = correlator.decode_response(response).unwrap();
 //! assert_eq!(answered.request.api_key, ApiKey::HEARTBEAT);
 //! assert_eq!(answered.request.api_version, 4);
 //! assert!(matches!(answered.frame.body, ResponseBody::Heartbeat(_)));
@@ -53,7 +53,7 @@ use bytes::Bytes;
 use crate::error::DecodeError;
 use crate::frame::{decode_response_payload, RequestFrame, ResponseFrame};
 use crate::messages::RequestHeader;
-use crate::{ApiKey, Decode, Reader, RequestBody};
+use crate::{ApiKey, Decode, DecodeErrorKind, Reader, RequestBody};
 
 /// The default [`Correlator::max_in_flight`]: far above what a client pipelines on one
 /// connection (Kafka's `max.in.flight.requests.per.connection` defaults to 5), small enough that
@@ -146,8 +146,14 @@ pub enum CorrelationError {
     UnknownCorrelationId(i32),
     /// A response payload shorter than its 4-byte correlation id.
     ShortResponse(usize),
-    /// The request header could not be read (from [`Correlator::track_payload`]).
+    /// The request header could not be read (from [`Correlator::track_payload`]), or the
+    /// payload was a whole frame.
     Request(DecodeError),
+    /// Response bytes of the wrong shape: a frame where a payload was expected or the other way
+    /// round ([`DecodeErrorKind::SizePrefixInPayload`](crate::DecodeErrorKind::SizePrefixInPayload),
+    /// [`DecodeErrorKind::MissingSizePrefix`](crate::DecodeErrorKind::MissingSizePrefix)), or a
+    /// size prefix that does not match the frame. No request was forgotten.
+    Framing(DecodeError),
     /// The response paired with `request` but did not decode at its version. The request is no
     /// longer remembered: the response has arrived, even if it could not be read.
     Response {
@@ -176,6 +182,7 @@ impl fmt::Display for CorrelationError {
                 write!(f, "response payload of {n} bytes has no correlation id")
             }
             CorrelationError::Request(e) => write!(f, "request header: {e}"),
+            CorrelationError::Framing(e) => write!(f, "response framing: {e}"),
             CorrelationError::Response { request, error } => write!(
                 f,
                 "{} v{} response (correlation id {}): {error}",
@@ -188,7 +195,9 @@ impl fmt::Display for CorrelationError {
 impl std::error::Error for CorrelationError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            CorrelationError::Request(e) | CorrelationError::Response { error: e, .. } => Some(e),
+            CorrelationError::Request(e)
+            | CorrelationError::Framing(e)
+            | CorrelationError::Response { error: e, .. } => Some(e),
             _ => None,
         }
     }
@@ -287,6 +296,10 @@ impl Correlator {
     /// the header and, for Produce, `acks` — what a proxy does so that tracking does not depend
     /// on the body decoding. Returns the header read.
     ///
+    /// A whole frame (size prefix included) is refused with
+    /// [`DecodeErrorKind::SizePrefixInPayload`](crate::DecodeErrorKind::SizePrefixInPayload)
+    /// rather than read as a header that is not there.
+    ///
     /// ```
     /// use kafka_codec::correlator::{Correlator, Expect};
     /// use kafka_codec::frame::encode_request_message;
@@ -302,6 +315,8 @@ impl Correlator {
         &mut self,
         payload: &Bytes,
     ) -> Result<(RequestHeader, Expect), CorrelationError> {
+        crate::frame::refuse_request_frame_as_payload(payload)
+            .map_err(CorrelationError::Request)?;
         let mut r = Reader::new(payload.clone());
         let (key, version, _) =
             crate::frame::peek_request_header(r.peek_rest()).ok_or_else(|| {
@@ -386,8 +401,10 @@ impl Correlator {
     ///
     /// An unknown correlation id leaves the table unchanged. A response that pairs but does not
     /// decode is reported with its request ([`CorrelationError::Response`]), which is forgotten
-    /// all the same.
-    pub fn decode_response(
+    /// all the same. A whole frame handed over by mistake (its size prefix is unknown as a
+    /// correlation id, the 4 bytes after it are one in flight) is refused with
+    /// [`CorrelationError::Framing`] and nothing is forgotten.
+    pub fn decode_response_payload(
         &mut self,
         payload: Bytes,
     ) -> Result<CorrelatedResponse, CorrelationError> {
@@ -398,14 +415,74 @@ impl Correlator {
         }
     }
 
+    /// Pairs a response frame (size prefix included, as read off the wire) with its request,
+    /// forgets the request, and decodes the response at the request's version. Byte offsets in
+    /// errors count from the start of the frame.
+    ///
+    /// A payload without its size prefix is refused with [`CorrelationError::Framing`]
+    /// ([`DecodeErrorKind::MissingSizePrefix`](crate::DecodeErrorKind::MissingSizePrefix)) when
+    /// its first 4 bytes are a correlation id in flight; nothing is forgotten.
+    pub fn decode_response(
+        &mut self,
+        frame: Bytes,
+    ) -> Result<CorrelatedResponse, CorrelationError> {
+        let size = peek_response_correlation_id(&frame)
+            .ok_or(CorrelationError::ShortResponse(frame.len()))?;
+        if size < 0 || size as usize != frame.len() - 4 {
+            let kind = if self.is_awaited(size) {
+                DecodeErrorKind::MissingSizePrefix {
+                    read_as_size: size,
+                    remaining: frame.len() - 4,
+                }
+            } else if size < 0 {
+                DecodeErrorKind::InvalidFrameSize(size)
+            } else {
+                DecodeErrorKind::InvalidLength {
+                    length: size.into(),
+                    remaining: frame.len() - 4,
+                }
+            };
+            return Err(CorrelationError::Framing(DecodeError::new(kind, 0)));
+        }
+        match self.decode_response_payload(frame.slice(4..)) {
+            Err(CorrelationError::Response { request, error }) => Err(CorrelationError::Response {
+                request,
+                error: error.offset_by(4),
+            }),
+            Err(CorrelationError::ShortResponse(n)) => Err(CorrelationError::ShortResponse(n)),
+            other => other,
+        }
+    }
+
+    /// Whether a response with `correlation_id` would pair (in flight, or a recent `acks=0`
+    /// Produce).
+    fn is_awaited(&self, correlation_id: i32) -> bool {
+        self.pending.contains_key(&correlation_id)
+            || self
+                .acks_zero
+                .iter()
+                .any(|p| p.correlation_id == correlation_id)
+    }
+
     /// Pairs a response payload with its request and forgets the request, without decoding the
-    /// body — for a proxy that only forwards, or decodes later.
+    /// body — for a proxy that only forwards, or decodes later. Refuses a whole frame as
+    /// [`decode_response_payload`](Self::decode_response_payload) does.
     pub fn take_for_response(
         &mut self,
         payload: &[u8],
     ) -> Result<PendingRequest, CorrelationError> {
         let id = peek_response_correlation_id(payload)
             .ok_or(CorrelationError::ShortResponse(payload.len()))?;
+        if !self.is_awaited(id) && id >= 0 && id as usize == payload.len() - 4 {
+            if let Some(inner) = peek_response_correlation_id(&payload[4..]) {
+                if self.is_awaited(inner) {
+                    return Err(CorrelationError::Framing(DecodeError::new(
+                        DecodeErrorKind::SizePrefixInPayload { size: id },
+                        0,
+                    )));
+                }
+            }
+        }
         self.take(id)
     }
 }
@@ -488,6 +565,7 @@ mod tests {
     use crate::frame::{encode_request, encode_response};
     use crate::messages::{ApiVersionsResponse, MetadataResponse, ResponseHeader};
     use crate::{DecodeErrorKind, ResponseBody};
+    use bytes::{BufMut, BytesMut};
 
     fn header(key: ApiKey, version: i16, id: i32) -> RequestHeader {
         RequestHeader {
@@ -517,7 +595,7 @@ mod tests {
         c.track(&header(ApiKey::API_VERSIONS, 3, 2), false).unwrap();
         c.track(&header(ApiKey::METADATA, 4, 3), false).unwrap();
         let r3 = c
-            .decode_response(response(
+            .decode_response_payload(response(
                 ApiKey::METADATA,
                 4,
                 3,
@@ -526,7 +604,7 @@ mod tests {
             .unwrap();
         assert_eq!((r3.request.api_version, r3.frame.header_version), (4, 0));
         let r1 = c
-            .decode_response(response(
+            .decode_response_payload(response(
                 ApiKey::METADATA,
                 12,
                 1,
@@ -535,7 +613,7 @@ mod tests {
             .unwrap();
         assert_eq!((r1.request.api_version, r1.frame.header_version), (12, 1));
         let r2 = c
-            .decode_response(response(
+            .decode_response_payload(response(
                 ApiKey::API_VERSIONS,
                 3,
                 2,
@@ -560,7 +638,7 @@ mod tests {
             ResponseBody::Metadata(MetadataResponse::default()),
         );
         assert_eq!(
-            c.decode_response(payload.clone()).unwrap_err(),
+            c.decode_response_payload(payload.clone()).unwrap_err(),
             CorrelationError::UnknownCorrelationId(9)
         );
         c.track(&header(ApiKey::METADATA, 12, 9), false).unwrap();
@@ -572,11 +650,12 @@ mod tests {
             }))
         ));
         assert_eq!(
-            c.decode_response(Bytes::from_static(&[0, 0])).unwrap_err(),
+            c.decode_response_payload(Bytes::from_static(&[0, 0]))
+                .unwrap_err(),
             CorrelationError::ShortResponse(2)
         );
         assert_eq!(c.len(), 1);
-        c.decode_response(payload).unwrap();
+        c.decode_response_payload(payload).unwrap();
         assert!(c.is_empty());
     }
 
@@ -585,7 +664,7 @@ mod tests {
         let mut c = Correlator::new();
         c.track(&header(ApiKey::METADATA, 12, 5), false).unwrap();
         let err = c
-            .decode_response(Bytes::from_static(&[0, 0, 0, 5, 0]))
+            .decode_response_payload(Bytes::from_static(&[0, 0, 0, 5, 0]))
             .unwrap_err();
         match err {
             CorrelationError::Response { request, error } => {
@@ -598,6 +677,84 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn frames_and_payloads_are_not_mixed_up() {
+        let mut c = Correlator::new();
+        // A request frame given where a payload is expected: refused, nothing tracked (it was
+        // once tracked as correlation id 196620, "Produce v22").
+        let req = encode_request(
+            &header(ApiKey::METADATA, 12, 221),
+            &RequestBody::Metadata(Default::default()),
+        )
+        .unwrap()
+        .freeze();
+        match c.track_payload(&req) {
+            Err(CorrelationError::Request(e)) => {
+                assert!(matches!(
+                    e.kind(),
+                    DecodeErrorKind::SizePrefixInPayload { size } if *size as usize == req.len() - 4
+                ));
+                assert!(e.to_string().contains("whole frame"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(c.is_empty());
+        c.track_payload(&req.slice(4..)).unwrap();
+        assert_eq!(c.get(221).unwrap().api_key, ApiKey::METADATA);
+
+        let payload = response(
+            ApiKey::METADATA,
+            12,
+            221,
+            ResponseBody::Metadata(MetadataResponse::default()),
+        );
+        let mut frame = BytesMut::new();
+        frame.put_i32(payload.len() as i32);
+        frame.put_slice(&payload);
+        let frame = frame.freeze();
+        // A response frame given where a payload is expected.
+        match c.decode_response_payload(frame.clone()) {
+            Err(CorrelationError::Framing(e)) => {
+                assert!(matches!(
+                    e.kind(),
+                    DecodeErrorKind::SizePrefixInPayload { .. }
+                ))
+            }
+            other => panic!("{other:?}"),
+        }
+        // A response payload given where a frame is expected.
+        match c.decode_response(payload.clone()) {
+            Err(CorrelationError::Framing(e)) => {
+                assert!(matches!(
+                    e.kind(),
+                    DecodeErrorKind::MissingSizePrefix {
+                        read_as_size: 221,
+                        ..
+                    }
+                ));
+                assert!(e.to_string().contains("payload"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(c.len(), 1, "a refused response forgets nothing");
+        // Each function with what it takes.
+        let got = c.decode_response(frame).unwrap();
+        assert_eq!(got.request.correlation_id, 221);
+        assert!(c.is_empty());
+        c.track_payload(&req.slice(4..)).unwrap();
+        c.decode_response_payload(payload).unwrap();
+    }
+
+    #[test]
+    fn response_frame_errors_count_from_the_frame_start() {
+        let mut c = Correlator::new();
+        c.track(&header(ApiKey::METADATA, 12, 5), false).unwrap();
+        match c.decode_response(Bytes::from_static(&[0, 0, 0, 5, 0, 0, 0, 5, 0])) {
+            Err(CorrelationError::Response { error, .. }) => assert!(error.offset() >= 8),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -98,11 +98,53 @@ fn write_frame(
     Ok(buf)
 }
 
+/// Whether `bytes` start with 8 bytes that read as a request header: an API key Kafka defines
+/// and one of that API's versions.
+fn starts_like_request_header(bytes: &[u8]) -> bool {
+    peek_request_header(bytes).is_some_and(|(key, version, _)| {
+        ApiKey(key)
+            .info()
+            .is_some_and(|i| (i.min_version..=i.max_version).contains(&version))
+    })
+}
+
+/// The size prefix, when `bytes` given as a request *payload* are really a whole request frame:
+/// their first 4 bytes equal the length of the rest, and the bytes after them start like a
+/// request header. (A real payload starts with its API key and version; read as a size they
+/// match the length only for a Produce payload of under 18 bytes, which cannot exist, or for a
+/// payload of over 64 KiB whose correlation id also reads as an API key and version.)
+pub(crate) fn request_frame_size_prefix(bytes: &[u8]) -> Option<i32> {
+    let size = i32::from_be_bytes(bytes.get(..4)?.try_into().ok()?);
+    (size >= 0 && size as usize == bytes.len() - 4 && starts_like_request_header(&bytes[4..]))
+        .then_some(size)
+}
+
+/// Fails with [`DecodeErrorKind::SizePrefixInPayload`] when a request payload is really a frame.
+pub(crate) fn refuse_request_frame_as_payload(payload: &[u8]) -> Result<(), DecodeError> {
+    match request_frame_size_prefix(payload) {
+        Some(size) => Err(DecodeError::new(
+            DecodeErrorKind::SizePrefixInPayload { size },
+            0,
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Checks a frame's size prefix against its length and returns a reader positioned after it
-/// (offsets still count from the start of the frame).
-fn open_frame(frame: Bytes) -> Result<Reader, DecodeError> {
+/// (offsets still count from the start of the frame). `request` says a request frame is
+/// expected, so that a request payload handed over by mistake is named as such.
+fn open_frame(frame: Bytes, request: bool) -> Result<Reader, DecodeError> {
     let mut r = Reader::new(frame);
     let size = r.i32()?;
+    if size as usize != r.remaining() && request && starts_like_request_header(r.peek_rest()) {
+        return Err(DecodeError::new(
+            DecodeErrorKind::MissingSizePrefix {
+                read_as_size: size,
+                remaining: r.remaining(),
+            },
+            0,
+        ));
+    }
     if size < 0 {
         return Err(DecodeError::new(DecodeErrorKind::InvalidFrameSize(size), 0));
     }
@@ -235,12 +277,19 @@ fn decode_request_from(mut r: Reader) -> Result<RequestFrame, DecodeError> {
 }
 
 /// Decodes a request frame, size prefix included (as read off the wire).
+///
+/// Bytes that are a payload (the size prefix already removed) are refused with
+/// [`DecodeErrorKind::MissingSizePrefix`]; use [`decode_request_payload`] for those.
 pub fn decode_request(frame: Bytes) -> Result<RequestFrame, DecodeError> {
-    decode_request_from(open_frame(frame)?)
+    decode_request_from(open_frame(frame, true)?)
 }
 
 /// Decodes a request payload: a frame without its size prefix (as [`split_frame`] returns it).
+///
+/// A whole frame handed over by mistake is refused with
+/// [`DecodeErrorKind::SizePrefixInPayload`]; use [`decode_request`] for frames.
 pub fn decode_request_payload(payload: Bytes) -> Result<RequestFrame, DecodeError> {
+    refuse_request_frame_as_payload(&payload)?;
     decode_request_from(Reader::new(payload))
 }
 
@@ -296,7 +345,7 @@ pub fn decode_response(
     api_version: i16,
     frame: Bytes,
 ) -> Result<ResponseFrame, DecodeError> {
-    decode_response_from(api_key, api_version, open_frame(frame)?)
+    decode_response_from(api_key, api_version, open_frame(frame, false)?)
 }
 
 /// Decodes a response payload: a frame without its size prefix.
@@ -486,6 +535,35 @@ mod tests {
         ));
         let mut b = BytesMut::from(&hex("ffffffff")[..]);
         assert!(split_frame(&mut b, 1 << 20).is_err());
+    }
+
+    #[test]
+    fn frame_and_payload_mix_ups_are_named() {
+        let wire = hex("00000013 0012 0003 00000001 0002 6162 00 03 6b63 02 31 00");
+        let e = decode_request_payload(wire.clone()).unwrap_err();
+        assert_eq!(
+            e.kind(),
+            &DecodeErrorKind::SizePrefixInPayload { size: 0x13 }
+        );
+        let e = decode_request(wire.slice(4..)).unwrap_err();
+        assert!(matches!(
+            e.kind(),
+            DecodeErrorKind::MissingSizePrefix {
+                read_as_size: 0x0012_0003,
+                remaining: 15
+            }
+        ));
+        // Each function with what it takes.
+        assert_eq!(
+            decode_request(wire.clone()).unwrap(),
+            decode_request_payload(wire.slice(4..)).unwrap()
+        );
+        // A Produce v0 payload starts 0000 0000: a size of 0, which matches no real payload.
+        let produce = hex("0000 0000 00000001 ffff 0001 00000000 00000000");
+        assert!(!matches!(
+            decode_request_payload(produce).map_err(|e| e.kind().clone()),
+            Err(DecodeErrorKind::SizePrefixInPayload { .. })
+        ));
     }
 
     #[test]

@@ -618,6 +618,830 @@ impl ResponseBody {
     }
 }
 
+impl From<ApiVersionsRequest> for RequestBody {
+    fn from(m: ApiVersionsRequest) -> Self {
+        Self::ApiVersions(m)
+    }
+}
+
+impl TryFrom<RequestBody> for ApiVersionsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ApiVersions` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ApiVersions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+impl From<ApiVersionsResponse> for ResponseBody {
+    fn from(m: ApiVersionsResponse) -> Self {
+        Self::ApiVersions(m)
+    }
+}
+
+impl TryFrom<ResponseBody> for ApiVersionsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ApiVersions` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ApiVersions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<ConsumerGroupDescribeRequest> for RequestBody {
+    fn from(m: ConsumerGroupDescribeRequest) -> Self {
+        Self::ConsumerGroupDescribe(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<RequestBody> for ConsumerGroupDescribeRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ConsumerGroupDescribe` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ConsumerGroupDescribe(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<ConsumerGroupDescribeResponse> for ResponseBody {
+    fn from(m: ConsumerGroupDescribeResponse) -> Self {
+        Self::ConsumerGroupDescribe(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<ResponseBody> for ConsumerGroupDescribeResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ConsumerGroupDescribe` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ConsumerGroupDescribe(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<ConsumerGroupHeartbeatRequest> for RequestBody {
+    fn from(m: ConsumerGroupHeartbeatRequest) -> Self {
+        Self::ConsumerGroupHeartbeat(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<RequestBody> for ConsumerGroupHeartbeatRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ConsumerGroupHeartbeat` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ConsumerGroupHeartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<ConsumerGroupHeartbeatResponse> for ResponseBody {
+    fn from(m: ConsumerGroupHeartbeatResponse) -> Self {
+        Self::ConsumerGroupHeartbeat(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<ResponseBody> for ConsumerGroupHeartbeatResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ConsumerGroupHeartbeat` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ConsumerGroupHeartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<DeleteGroupsRequest> for RequestBody {
+    fn from(m: DeleteGroupsRequest) -> Self {
+        Self::DeleteGroups(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<RequestBody> for DeleteGroupsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DeleteGroups` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DeleteGroups(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<DeleteGroupsResponse> for ResponseBody {
+    fn from(m: DeleteGroupsResponse) -> Self {
+        Self::DeleteGroups(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<ResponseBody> for DeleteGroupsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DeleteGroups` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DeleteGroups(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<DescribeGroupsRequest> for RequestBody {
+    fn from(m: DescribeGroupsRequest) -> Self {
+        Self::DescribeGroups(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<RequestBody> for DescribeGroupsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeGroups` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeGroups(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<DescribeGroupsResponse> for ResponseBody {
+    fn from(m: DescribeGroupsResponse) -> Self {
+        Self::DescribeGroups(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<ResponseBody> for DescribeGroupsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeGroups` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeGroups(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "fetch")]
+impl From<FetchRequest> for RequestBody {
+    fn from(m: FetchRequest) -> Self {
+        Self::Fetch(m)
+    }
+}
+
+#[cfg(feature = "fetch")]
+impl TryFrom<RequestBody> for FetchRequest {
+    type Error = RequestBody;
+
+    /// The message of a `Fetch` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::Fetch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "fetch")]
+impl From<FetchResponse> for ResponseBody {
+    fn from(m: FetchResponse) -> Self {
+        Self::Fetch(m)
+    }
+}
+
+#[cfg(feature = "fetch")]
+impl TryFrom<ResponseBody> for FetchResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `Fetch` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::Fetch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<FindCoordinatorRequest> for RequestBody {
+    fn from(m: FindCoordinatorRequest) -> Self {
+        Self::FindCoordinator(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<RequestBody> for FindCoordinatorRequest {
+    type Error = RequestBody;
+
+    /// The message of a `FindCoordinator` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::FindCoordinator(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<FindCoordinatorResponse> for ResponseBody {
+    fn from(m: FindCoordinatorResponse) -> Self {
+        Self::FindCoordinator(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<ResponseBody> for FindCoordinatorResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `FindCoordinator` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::FindCoordinator(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<HeartbeatRequest> for RequestBody {
+    fn from(m: HeartbeatRequest) -> Self {
+        Self::Heartbeat(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<RequestBody> for HeartbeatRequest {
+    type Error = RequestBody;
+
+    /// The message of a `Heartbeat` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::Heartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<HeartbeatResponse> for ResponseBody {
+    fn from(m: HeartbeatResponse) -> Self {
+        Self::Heartbeat(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<ResponseBody> for HeartbeatResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `Heartbeat` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::Heartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<JoinGroupRequest> for RequestBody {
+    fn from(m: JoinGroupRequest) -> Self {
+        Self::JoinGroup(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<RequestBody> for JoinGroupRequest {
+    type Error = RequestBody;
+
+    /// The message of a `JoinGroup` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::JoinGroup(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<JoinGroupResponse> for ResponseBody {
+    fn from(m: JoinGroupResponse) -> Self {
+        Self::JoinGroup(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<ResponseBody> for JoinGroupResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `JoinGroup` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::JoinGroup(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<LeaveGroupRequest> for RequestBody {
+    fn from(m: LeaveGroupRequest) -> Self {
+        Self::LeaveGroup(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<RequestBody> for LeaveGroupRequest {
+    type Error = RequestBody;
+
+    /// The message of a `LeaveGroup` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::LeaveGroup(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<LeaveGroupResponse> for ResponseBody {
+    fn from(m: LeaveGroupResponse) -> Self {
+        Self::LeaveGroup(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<ResponseBody> for LeaveGroupResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `LeaveGroup` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::LeaveGroup(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<ListGroupsRequest> for RequestBody {
+    fn from(m: ListGroupsRequest) -> Self {
+        Self::ListGroups(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<RequestBody> for ListGroupsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ListGroups` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ListGroups(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<ListGroupsResponse> for ResponseBody {
+    fn from(m: ListGroupsResponse) -> Self {
+        Self::ListGroups(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<ResponseBody> for ListGroupsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ListGroups` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ListGroups(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "list-offsets")]
+impl From<ListOffsetsRequest> for RequestBody {
+    fn from(m: ListOffsetsRequest) -> Self {
+        Self::ListOffsets(m)
+    }
+}
+
+#[cfg(feature = "list-offsets")]
+impl TryFrom<RequestBody> for ListOffsetsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ListOffsets` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ListOffsets(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "list-offsets")]
+impl From<ListOffsetsResponse> for ResponseBody {
+    fn from(m: ListOffsetsResponse) -> Self {
+        Self::ListOffsets(m)
+    }
+}
+
+#[cfg(feature = "list-offsets")]
+impl TryFrom<ResponseBody> for ListOffsetsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ListOffsets` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ListOffsets(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "metadata")]
+impl From<MetadataRequest> for RequestBody {
+    fn from(m: MetadataRequest) -> Self {
+        Self::Metadata(m)
+    }
+}
+
+#[cfg(feature = "metadata")]
+impl TryFrom<RequestBody> for MetadataRequest {
+    type Error = RequestBody;
+
+    /// The message of a `Metadata` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::Metadata(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "metadata")]
+impl From<MetadataResponse> for ResponseBody {
+    fn from(m: MetadataResponse) -> Self {
+        Self::Metadata(m)
+    }
+}
+
+#[cfg(feature = "metadata")]
+impl TryFrom<ResponseBody> for MetadataResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `Metadata` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::Metadata(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "offset")]
+impl From<OffsetCommitRequest> for RequestBody {
+    fn from(m: OffsetCommitRequest) -> Self {
+        Self::OffsetCommit(m)
+    }
+}
+
+#[cfg(feature = "offset")]
+impl TryFrom<RequestBody> for OffsetCommitRequest {
+    type Error = RequestBody;
+
+    /// The message of a `OffsetCommit` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::OffsetCommit(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "offset")]
+impl From<OffsetCommitResponse> for ResponseBody {
+    fn from(m: OffsetCommitResponse) -> Self {
+        Self::OffsetCommit(m)
+    }
+}
+
+#[cfg(feature = "offset")]
+impl TryFrom<ResponseBody> for OffsetCommitResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `OffsetCommit` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::OffsetCommit(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "offset")]
+impl From<OffsetDeleteRequest> for RequestBody {
+    fn from(m: OffsetDeleteRequest) -> Self {
+        Self::OffsetDelete(m)
+    }
+}
+
+#[cfg(feature = "offset")]
+impl TryFrom<RequestBody> for OffsetDeleteRequest {
+    type Error = RequestBody;
+
+    /// The message of a `OffsetDelete` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::OffsetDelete(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "offset")]
+impl From<OffsetDeleteResponse> for ResponseBody {
+    fn from(m: OffsetDeleteResponse) -> Self {
+        Self::OffsetDelete(m)
+    }
+}
+
+#[cfg(feature = "offset")]
+impl TryFrom<ResponseBody> for OffsetDeleteResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `OffsetDelete` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::OffsetDelete(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "offset")]
+impl From<OffsetFetchRequest> for RequestBody {
+    fn from(m: OffsetFetchRequest) -> Self {
+        Self::OffsetFetch(m)
+    }
+}
+
+#[cfg(feature = "offset")]
+impl TryFrom<RequestBody> for OffsetFetchRequest {
+    type Error = RequestBody;
+
+    /// The message of a `OffsetFetch` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::OffsetFetch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "offset")]
+impl From<OffsetFetchResponse> for ResponseBody {
+    fn from(m: OffsetFetchResponse) -> Self {
+        Self::OffsetFetch(m)
+    }
+}
+
+#[cfg(feature = "offset")]
+impl TryFrom<ResponseBody> for OffsetFetchResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `OffsetFetch` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::OffsetFetch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "offset")]
+impl From<OffsetForLeaderEpochRequest> for RequestBody {
+    fn from(m: OffsetForLeaderEpochRequest) -> Self {
+        Self::OffsetForLeaderEpoch(m)
+    }
+}
+
+#[cfg(feature = "offset")]
+impl TryFrom<RequestBody> for OffsetForLeaderEpochRequest {
+    type Error = RequestBody;
+
+    /// The message of a `OffsetForLeaderEpoch` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::OffsetForLeaderEpoch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "offset")]
+impl From<OffsetForLeaderEpochResponse> for ResponseBody {
+    fn from(m: OffsetForLeaderEpochResponse) -> Self {
+        Self::OffsetForLeaderEpoch(m)
+    }
+}
+
+#[cfg(feature = "offset")]
+impl TryFrom<ResponseBody> for OffsetForLeaderEpochResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `OffsetForLeaderEpoch` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::OffsetForLeaderEpoch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "produce")]
+impl From<ProduceRequest> for RequestBody {
+    fn from(m: ProduceRequest) -> Self {
+        Self::Produce(m)
+    }
+}
+
+#[cfg(feature = "produce")]
+impl TryFrom<RequestBody> for ProduceRequest {
+    type Error = RequestBody;
+
+    /// The message of a `Produce` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::Produce(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "produce")]
+impl From<ProduceResponse> for ResponseBody {
+    fn from(m: ProduceResponse) -> Self {
+        Self::Produce(m)
+    }
+}
+
+#[cfg(feature = "produce")]
+impl TryFrom<ResponseBody> for ProduceResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `Produce` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::Produce(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<SyncGroupRequest> for RequestBody {
+    fn from(m: SyncGroupRequest) -> Self {
+        Self::SyncGroup(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<RequestBody> for SyncGroupRequest {
+    type Error = RequestBody;
+
+    /// The message of a `SyncGroup` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::SyncGroup(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<SyncGroupResponse> for ResponseBody {
+    fn from(m: SyncGroupResponse) -> Self {
+        Self::SyncGroup(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<ResponseBody> for SyncGroupResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `SyncGroup` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::SyncGroup(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "offset")]
+impl From<TxnOffsetCommitRequest> for RequestBody {
+    fn from(m: TxnOffsetCommitRequest) -> Self {
+        Self::TxnOffsetCommit(m)
+    }
+}
+
+#[cfg(feature = "offset")]
+impl TryFrom<RequestBody> for TxnOffsetCommitRequest {
+    type Error = RequestBody;
+
+    /// The message of a `TxnOffsetCommit` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::TxnOffsetCommit(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "offset")]
+impl From<TxnOffsetCommitResponse> for ResponseBody {
+    fn from(m: TxnOffsetCommitResponse) -> Self {
+        Self::TxnOffsetCommit(m)
+    }
+}
+
+#[cfg(feature = "offset")]
+impl TryFrom<ResponseBody> for TxnOffsetCommitResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `TxnOffsetCommit` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::TxnOffsetCommit(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+/// The family of each API this crate has messages for: `"core"` (always compiled) or
+/// the cargo feature that compiles it; `None` for APIs it has no messages for.
+pub(crate) fn api_family(api_key: i16) -> Option<&'static str> {
+    match api_key {
+        0 => Some("produce"),
+        1 => Some("fetch"),
+        2 => Some("list-offsets"),
+        3 => Some("metadata"),
+        8 => Some("offset"),
+        9 => Some("offset"),
+        10 => Some("group"),
+        11 => Some("group"),
+        12 => Some("group"),
+        13 => Some("group"),
+        14 => Some("group"),
+        15 => Some("group"),
+        16 => Some("group"),
+        18 => Some("core"),
+        23 => Some("offset"),
+        28 => Some("offset"),
+        42 => Some("group"),
+        47 => Some("offset"),
+        68 => Some("group"),
+        69 => Some("group"),
+        _ => None,
+    }
+}
+
 impl crate::Request for ApiVersionsRequest {
     type Response = ApiVersionsResponse;
 }
