@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use kafka_codec::consumer::{AutoOffsetReset, Versioned};
 use kafka_codec::frame::{
-    decode_response_message, decode_response_payload, encode_request_message,
+    decode_response_message, decode_response_payload, encode_request_message, RequestParams,
 };
 use kafka_codec::messages::*;
 use kafka_codec::records::RecordOptions;
@@ -119,7 +119,12 @@ impl Conn {
         if std::env::var_os("CONSUMER_TRACE").is_some() {
             eprintln!("-> {} v{version} #{}", T::NAME, self.correlation_id);
         }
-        let frame = encode_request_message(req, version, self.correlation_id, Some("kafka-codec"))?;
+        let params = RequestParams {
+            version,
+            correlation_id: self.correlation_id,
+            client_id: Some("kafka-codec"),
+        };
+        let frame = encode_request_message(req, &params)?;
         self.stream.write_all(&frame)?;
         let payload = read_frame(&mut self.stream)?;
         let corr = i32::from_be_bytes(payload.get(..4).ok_or("short response")?.try_into()?);
@@ -333,7 +338,7 @@ fn run() -> Result<()> {
             topics: vec![args.topic.as_str().into()],
             ..Default::default()
         },
-    )
+    )?
     .encode()?;
     let mut member_id = String::new();
     let (generation, assigned) = loop {
@@ -387,7 +392,7 @@ fn run() -> Result<()> {
                 };
                 assignments.push(sync_group_request::SyncGroupRequestAssignment {
                     member_id: m.into(),
-                    assignment: Versioned::new(3, a).encode()?,
+                    assignment: Versioned::new(3, a)?.encode()?,
                     ..Default::default()
                 });
             }

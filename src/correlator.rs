@@ -126,6 +126,47 @@ impl CorrelatedResponse {
     pub fn api_key(&self) -> ApiKey {
         self.request.api_key
     }
+
+    /// The response as the body type of request `T`: what a client that sent a `T` gets back.
+    /// Fails with [`CorrelationError::UnexpectedResponse`] when the response answers another API,
+    /// or was not decoded (a version this build does not read).
+    ///
+    /// ```
+    /// # #[cfg(feature = "group")] {
+    /// use kafka_codec::correlator::Correlator;
+    /// use kafka_codec::frame::{encode_request_message, encode_response, RequestParams};
+    /// use kafka_codec::messages::{HeartbeatRequest, HeartbeatResponse, ResponseHeader};
+    /// use kafka_codec::{ApiKey, ErrorCode};
+    ///
+    /// let mut c = Correlator::new();
+    /// let params = RequestParams { version: 4, correlation_id: 7, client_id: None };
+    /// let request = encode_request_message(&HeartbeatRequest::default(), &params).unwrap();
+    /// c.track_payload(&request.slice(4..)).unwrap();
+    ///
+    /// let mut answer = HeartbeatResponse::default();
+    /// answer.error_code = ErrorCode::REBALANCE_IN_PROGRESS.0;
+    /// let mut header = ResponseHeader::default();
+    /// header.correlation_id = 7;
+    /// let frame = encode_response(ApiKey::HEARTBEAT, 4, &header, &answer.into()).unwrap();
+    ///
+    /// let response = c.decode_response(frame.freeze()).unwrap();
+    /// let typed: HeartbeatResponse = response.into_response::<HeartbeatRequest>().unwrap();
+    /// assert_eq!(ErrorCode(typed.error_code), ErrorCode::REBALANCE_IN_PROGRESS);
+    /// # }
+    /// ```
+    pub fn into_response<T: crate::Request>(self) -> Result<T::Response, CorrelationError> {
+        let request = self.request;
+        if request.api_key != T::API_KEY {
+            return Err(CorrelationError::UnexpectedResponse {
+                expected: T::API_KEY,
+                request,
+            });
+        }
+        T::Response::try_from(self.frame.body).map_err(|_| CorrelationError::UnexpectedResponse {
+            expected: T::API_KEY,
+            request,
+        })
+    }
 }
 
 /// Why a request could not be tracked or a response not paired or decoded.
@@ -149,6 +190,14 @@ pub enum CorrelationError {
     /// The request header could not be read (from [`Correlator::track_payload`]), or the
     /// payload was a whole frame.
     Request(DecodeError),
+    /// A response read as the answer to request type `expected` answers another request
+    /// (`request`), or was left undecoded because this build does not read its version.
+    UnexpectedResponse {
+        /// The API of the request type asked for.
+        expected: ApiKey,
+        /// The request the response answers.
+        request: PendingRequest,
+    },
     /// Response bytes of the wrong shape: a frame where a payload was expected or the other way
     /// round ([`DecodeErrorKind::SizePrefixInPayload`](crate::DecodeErrorKind::SizePrefixInPayload),
     /// [`DecodeErrorKind::MissingSizePrefix`](crate::DecodeErrorKind::MissingSizePrefix)), or a
@@ -183,6 +232,28 @@ impl fmt::Display for CorrelationError {
             }
             CorrelationError::Request(e) => write!(f, "request header: {e}"),
             CorrelationError::Framing(e) => write!(f, "response framing: {e}"),
+            CorrelationError::UnexpectedResponse { expected, request } => {
+                if *expected == request.api_key {
+                    write!(
+                        f,
+                        "{} v{} response (correlation id {}) was not decoded: {}",
+                        request.api_key,
+                        request.api_version,
+                        request.correlation_id,
+                        match request.api_key.support() {
+                            crate::api_key::ApiSupport::Decoded =>
+                                "this build does not read that version".to_string(),
+                            other => other.to_string(),
+                        }
+                    )
+                } else {
+                    write!(
+                        f,
+                        "expected the response to a {expected} request but correlation id {} answers {} v{}",
+                        request.correlation_id, request.api_key, request.api_version
+                    )
+                }
+            }
             CorrelationError::Response { request, error } => write!(
                 f,
                 "{} v{} response (correlation id {}): {error}",
@@ -278,11 +349,13 @@ impl Correlator {
     ///
     /// ```
     /// use kafka_codec::correlator::{Correlator, Expect};
-    /// use kafka_codec::frame::{decode_request, encode_request_message};
+    /// use kafka_codec::frame::{decode_request, encode_request_message, RequestParams};
     /// use kafka_codec::messages::ProduceRequest;
     ///
-    /// let fire_and_forget = ProduceRequest { acks: 0, ..Default::default() };
-    /// let wire = encode_request_message(&fire_and_forget, 9, 1, Some("p")).unwrap().freeze();
+    /// let mut fire_and_forget = ProduceRequest::default();
+    /// fire_and_forget.acks = 0;
+    /// let params = RequestParams { version: 9, correlation_id: 1, client_id: Some("p") };
+    /// let wire = encode_request_message(&fire_and_forget, &params).unwrap();
     /// let mut c = Correlator::new();
     /// assert_eq!(c.track_frame(&decode_request(wire).unwrap()).unwrap(), Expect::NoResponse);
     /// assert!(c.is_empty());
@@ -302,10 +375,11 @@ impl Correlator {
     ///
     /// ```
     /// use kafka_codec::correlator::{Correlator, Expect};
-    /// use kafka_codec::frame::encode_request_message;
+    /// use kafka_codec::frame::{encode_request_message, RequestParams};
     /// use kafka_codec::messages::FetchRequest;
     ///
-    /// let wire = encode_request_message(&FetchRequest::default(), 12, 3, None).unwrap().freeze();
+    /// let params = RequestParams { version: 12, correlation_id: 3, client_id: None };
+    /// let wire = encode_request_message(&FetchRequest::default(), &params).unwrap();
     /// let mut c = Correlator::new();
     /// let (header, expect) = c.track_payload(&wire.slice(4..)).unwrap();
     /// assert_eq!((header.correlation_id, expect), (3, Expect::Response));
@@ -529,10 +603,12 @@ pub fn produce_acks(version: i16, body: &[u8]) -> Option<i16> {
 ///
 /// ```
 /// use kafka_codec::correlator::request_acks;
-/// use kafka_codec::frame::encode_request_message;
+/// use kafka_codec::frame::{encode_request_message, RequestParams};
 /// use kafka_codec::messages::ProduceRequest;
-/// let req = ProduceRequest { acks: 0, ..Default::default() };
-/// let frame = encode_request_message(&req, 9, 1, Some("p")).unwrap().freeze();
+/// let mut req = ProduceRequest::default();
+/// req.acks = 0;
+/// let params = RequestParams { version: 9, correlation_id: 1, client_id: Some("p") };
+/// let frame = encode_request_message(&req, &params).unwrap();
 /// assert_eq!(request_acks(&frame.slice(4..)), Some(0));
 /// ```
 pub fn request_acks(payload: &Bytes) -> Option<i16> {
@@ -745,6 +821,56 @@ mod tests {
         assert!(c.is_empty());
         c.track_payload(&req.slice(4..)).unwrap();
         c.decode_response_payload(payload).unwrap();
+    }
+
+    #[test]
+    fn typed_responses_check_the_request_type() {
+        use crate::messages::{ApiVersionsRequest, MetadataRequest};
+        let mut c = Correlator::new();
+        c.track(&header(ApiKey::METADATA, 12, 1), false).unwrap();
+        c.track(&header(ApiKey::METADATA, 12, 2), false).unwrap();
+        let md = |id| {
+            response(
+                ApiKey::METADATA,
+                12,
+                id,
+                ResponseBody::Metadata(MetadataResponse::default()),
+            )
+        };
+        let got = c.decode_response_payload(md(1)).unwrap();
+        let typed: MetadataResponse = got.into_response::<MetadataRequest>().unwrap();
+        assert_eq!(typed, MetadataResponse::default());
+        let got = c.decode_response_payload(md(2)).unwrap();
+        let e = got.into_response::<ApiVersionsRequest>().unwrap_err();
+        assert!(matches!(
+            e,
+            CorrelationError::UnexpectedResponse {
+                expected: ApiKey::API_VERSIONS,
+                request: PendingRequest {
+                    api_key: ApiKey::METADATA,
+                    ..
+                }
+            }
+        ));
+        assert!(
+            e.to_string()
+                .contains("expected the response to a ApiVersions request"),
+            "{e}"
+        );
+        // A version this build does not read stays raw and is not a typed answer.
+        c.track(&header(ApiKey::METADATA, 99, 3), false).unwrap();
+        let raw = c
+            .decode_response_payload(Bytes::from_static(&[0, 0, 0, 3, 0, 1, 2]))
+            .unwrap();
+        assert_eq!(
+            raw.frame.raw_reason(ApiKey::METADATA),
+            Some(crate::frame::RawReason::UnsupportedVersion(
+                ApiKey::METADATA,
+                99
+            ))
+        );
+        let e = raw.into_response::<MetadataRequest>().unwrap_err();
+        assert!(e.to_string().contains("not decoded"), "{e}");
     }
 
     #[test]

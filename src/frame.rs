@@ -386,32 +386,139 @@ pub fn encode_response(
     )
 }
 
-/// Encodes any message body with a request header into a frame: the typed shortcut for clients.
+/// What a request header carries besides the API key (which comes from the body's type):
+/// named, so that version and correlation id cannot be swapped at a call site.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RequestParams<'a> {
+    /// The API version the body is written at.
+    pub version: i16,
+    /// The correlation id the response will carry.
+    pub correlation_id: i32,
+    /// The client id (`None` writes a null client id).
+    pub client_id: Option<&'a str>,
+}
+
+/// Encodes a typed request body with its header into a frame (size prefix included): the
+/// shortcut for clients. Returns [`Bytes`], ready to write or to decode again.
 ///
 /// ```
-/// use kafka_codec::frame::encode_request_message;
+/// use kafka_codec::frame::{encode_request_message, RequestParams};
 /// use kafka_codec::messages::ApiVersionsRequest;
-/// let frame = encode_request_message(&ApiVersionsRequest::default(), 0, 1, Some("me")).unwrap();
+/// let params = RequestParams { version: 0, correlation_id: 1, client_id: Some("me") };
+/// let frame = encode_request_message(&ApiVersionsRequest::default(), &params).unwrap();
 /// assert_eq!(&frame[4..6], &[0, 18]); // API key 18
 /// ```
 pub fn encode_request_message<T: crate::ApiMessage>(
     body: &T,
-    version: i16,
-    correlation_id: i32,
-    client_id: Option<&str>,
-) -> Result<BytesMut, EncodeError> {
+    params: &RequestParams<'_>,
+) -> Result<Bytes, EncodeError> {
+    let version = params.version;
     let header = RequestHeader {
         request_api_key: T::API_KEY.0,
         request_api_version: version,
-        correlation_id,
-        client_id: client_id.map(Into::into),
+        correlation_id: params.correlation_id,
+        client_id: params.client_id.map(Into::into),
         ..Default::default()
     };
     let hv = T::API_KEY.request_header_version(version);
-    write_frame(header.encoded_len(hv) + body.encoded_len(version), |buf| {
+    let buf = write_frame(header.encoded_len(hv) + body.encoded_len(version), |buf| {
         header.encode(buf, hv)?;
         body.encode(buf, version)
+    })?;
+    Ok(buf.freeze())
+}
+
+impl RequestHeader {
+    /// The request's API key, typed.
+    pub fn api_key(&self) -> ApiKey {
+        ApiKey(self.request_api_key)
+    }
+
+    /// A header for a request of `api_key` at `version` with `correlation_id` (no client id).
+    ///
+    /// ```
+    /// use kafka_codec::messages::RequestHeader;
+    /// use kafka_codec::ApiKey;
+    /// let h = RequestHeader::for_api(ApiKey::FETCH, 12, 5);
+    /// assert_eq!((h.api_key(), h.request_api_version, h.correlation_id), (ApiKey::FETCH, 12, 5));
+    /// ```
+    pub fn for_api(api_key: ApiKey, version: i16, correlation_id: i32) -> Self {
+        let mut h = RequestHeader::default();
+        h.request_api_key = api_key.0;
+        h.request_api_version = version;
+        h.correlation_id = correlation_id;
+        h
+    }
+}
+
+/// Why a frame's body was left raw (see [`RequestFrame::raw_reason`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RawReason {
+    /// The API's messages are behind this cargo feature of `kafka-codec`, which is off.
+    FeatureDisabled(&'static str),
+    /// This crate has no messages for the API.
+    UnknownApi(ApiKey),
+    /// The API is decoded, but not at this version.
+    UnsupportedVersion(ApiKey, i16),
+}
+
+impl std::fmt::Display for RawReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RawReason::FeatureDisabled(feature) => write!(
+                f,
+                "left raw: enable the cargo feature `{feature}` of kafka-codec to decode it"
+            ),
+            RawReason::UnknownApi(key) => write!(f, "left raw: kafka-codec has no {key} messages"),
+            RawReason::UnsupportedVersion(key, v) => {
+                write!(f, "left raw: kafka-codec does not read {key} v{v}")
+            }
+        }
+    }
+}
+
+fn raw_reason(api_key: ApiKey, version: i16, raw: bool) -> Option<RawReason> {
+    if !raw {
+        return None;
+    }
+    Some(match api_key.support() {
+        crate::api_key::ApiSupport::FeatureDisabled(f) => RawReason::FeatureDisabled(f),
+        crate::api_key::ApiSupport::NotImplemented => RawReason::UnknownApi(api_key),
+        _ => RawReason::UnsupportedVersion(api_key, version),
     })
+}
+
+impl RequestFrame {
+    /// Why the body is [`RequestBody::Raw`], or `None` when it was decoded. Names the cargo
+    /// feature to enable when that is the reason.
+    ///
+    /// ```
+    /// use kafka_codec::frame::{decode_request, RawReason};
+    /// // API key 1000 v0, correlation id 5, null client id, body 1 2 3.
+    /// let wire = [0, 0, 0, 13, 0x03, 0xe8, 0, 0, 0, 0, 0, 5, 0xff, 0xff, 1, 2, 3];
+    /// let frame = decode_request(bytes::Bytes::copy_from_slice(&wire)).unwrap();
+    /// assert!(matches!(frame.raw_reason(), Some(RawReason::UnknownApi(_))));
+    /// ```
+    pub fn raw_reason(&self) -> Option<RawReason> {
+        raw_reason(
+            self.api_key(),
+            self.api_version(),
+            matches!(self.body, RequestBody::Raw(_)),
+        )
+    }
+}
+
+impl ResponseFrame {
+    /// Why the body is [`ResponseBody::Raw`], or `None` when it was decoded; `api_key` is the
+    /// API of the request it answers (responses do not carry it).
+    pub fn raw_reason(&self, api_key: ApiKey) -> Option<RawReason> {
+        raw_reason(
+            api_key,
+            self.body_version,
+            matches!(self.body, ResponseBody::Raw(_)),
+        )
+    }
 }
 
 /// Decodes a response payload (no size prefix) of a known message type, as a client does after
@@ -474,7 +581,12 @@ mod tests {
     #[test]
     fn trailing_bytes_are_kept_and_written_back() {
         let req = MetadataRequest::default();
-        let mut frame = encode_request_message(&req, 12, 7, None).unwrap();
+        let params = RequestParams {
+            version: 12,
+            correlation_id: 7,
+            client_id: None,
+        };
+        let mut frame = BytesMut::from(encode_request_message(&req, &params).unwrap());
         frame.extend_from_slice(&[0, 0, 0]);
         let len = frame.len() as i32 - 4;
         frame[..4].copy_from_slice(&len.to_be_bytes());

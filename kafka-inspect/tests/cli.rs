@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use kafka_codec::consumer::Versioned;
-use kafka_codec::frame::{encode_request_message, encode_response};
+use kafka_codec::frame::{encode_request_message, encode_response, RequestParams};
 use kafka_codec::messages::*;
 use kafka_codec::records::{NewRecord, RecordBatchBuilder};
 use kafka_codec::{ApiKey, ResponseBody};
@@ -65,7 +65,12 @@ fn write_fetch_pair(dir: &Path, stem: &str) -> (PathBuf, PathBuf) {
     };
     let r = dir.join(format!("{stem}.req.bin"));
     let s = dir.join(format!("{stem}.resp.bin"));
-    std::fs::write(&r, encode_request_message(&req, 12, 4, Some("c")).unwrap()).unwrap();
+    let params = RequestParams {
+        version: 12,
+        correlation_id: 4,
+        client_id: Some("c"),
+    };
+    std::fs::write(&r, encode_request_message(&req, &params).unwrap()).unwrap();
     std::fs::write(
         &s,
         encode_response(ApiKey::FETCH, 12, &header, &ResponseBody::Fetch(resp)).unwrap(),
@@ -166,7 +171,8 @@ fn payload_decodes_consumer_protocol_and_offsets_records() {
             topics: vec!["orders".into()],
             ..Default::default()
         },
-    );
+    )
+    .unwrap();
     let f = d.join("sub.bin");
     std::fs::write(&f, sub.encode().unwrap()).unwrap();
     let out = bin()
