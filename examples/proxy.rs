@@ -27,9 +27,9 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use kafka_codec::codec::{CodecError, FrameCodec};
 use kafka_codec::correlator::{CorrelationError, Correlator, Expect};
 use kafka_codec::frame::{decode_request_payload, DEFAULT_MAX_FRAME_SIZE};
+use kafka_codec::tokio::{CodecError, FrameCodec};
 use kafka_codec::{ApiKey, ErrorCode, ResponseBody};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::codec::{FramedRead, FramedWrite};

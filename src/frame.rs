@@ -443,11 +443,12 @@ impl RequestHeader {
     /// assert_eq!((h.api_key(), h.request_api_version, h.correlation_id), (ApiKey::FETCH, 12, 5));
     /// ```
     pub fn for_api(api_key: ApiKey, version: i16, correlation_id: i32) -> Self {
-        let mut h = RequestHeader::default();
-        h.request_api_key = api_key.0;
-        h.request_api_version = version;
-        h.correlation_id = correlation_id;
-        h
+        RequestHeader {
+            request_api_key: api_key.0,
+            request_api_version: version,
+            correlation_id,
+            ..Default::default()
+        }
     }
 }
 

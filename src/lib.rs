@@ -38,10 +38,11 @@
 //! need. Errors are not serializable; print them with `Display`.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub use bytes;
 
 pub mod api_key;
-#[cfg(feature = "tokio")]
-pub mod codec;
 pub mod consumer;
 pub mod correlator;
 pub mod error;
@@ -49,28 +50,54 @@ pub mod error_code;
 #[cfg(feature = "fetch")]
 pub mod fetch;
 pub mod frame;
-pub mod message;
-pub mod reader;
+pub(crate) mod reader;
 pub mod records;
 #[cfg(test)]
 mod roundtrip_tests;
 #[cfg(feature = "serde")]
 pub mod serde_support;
-#[doc(hidden)]
-pub mod support;
+pub(crate) mod support;
+#[cfg(feature = "tokio")]
+pub mod tokio;
+pub mod traits;
 pub mod types;
-pub mod varint;
-pub mod writer;
+pub(crate) mod varint;
+pub(crate) mod writer;
 
-#[allow(missing_docs)]
-#[doc(hidden)]
-pub mod generated;
+pub(crate) mod generated;
 pub use generated::bodies::{RequestBody, ResponseBody};
 pub use generated::messages;
 
 pub use api_key::{ApiInfo, ApiKey};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind, PathSegment};
 pub use error_code::ErrorCode;
-pub use message::{ApiMessage, Decode, Encode, Message, Request};
 pub use reader::Reader;
+pub use traits::{ApiMessage, Decode, Encode, Message, Request};
 pub use types::{BytesStr, RawTaggedField, Uuid, WireExtras};
+
+/// The crate's internals, for its own fuzz targets, benchmarks and tools only: the primitive
+/// readers and writers, the generator's runtime and the generated-code tables. Not part of the
+/// API: anything here may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    /// The primitive reader.
+    pub mod reader {
+        pub use crate::reader::*;
+    }
+    /// The primitive writers.
+    pub mod writer {
+        pub use crate::writer::*;
+    }
+    /// Varints.
+    pub mod varint {
+        pub use crate::varint::*;
+    }
+    /// The generator's runtime.
+    pub mod support {
+        pub use crate::support::*;
+    }
+    /// The generated modules and tables.
+    pub mod generated {
+        pub use crate::generated::*;
+    }
+}

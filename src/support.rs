@@ -8,8 +8,8 @@ pub use bytes::{BufMut, Bytes, BytesMut};
 
 pub use crate::api_key::ApiKey;
 pub use crate::error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
-pub use crate::message::{ApiMessage, Decode, Encode, Message};
 pub use crate::reader::{Length, Reader};
+pub use crate::traits::{ApiMessage, Decode, Encode, Message};
 pub use crate::types::{BytesStr, RawTaggedField, Uuid, WireExtras};
 pub use crate::writer::{put_raw_tagged, put_tag_header, raw_tagged_len, tagged_len};
 
@@ -183,7 +183,11 @@ pub fn put_opt_str(
     if s.is_none() && !allow_null {
         return Err(null_not_allowed());
     }
-    writer::put_length(buf, s.map(<[u8]>::len), compact, true)?;
+    writer::put_length(
+        buf,
+        s.map(<[u8]>::len),
+        writer::LengthPrefix::string(compact),
+    )?;
     if let Some(s) = s {
         buf.put_slice(s);
     }
@@ -193,7 +197,7 @@ pub fn put_opt_str(
 #[inline]
 pub fn opt_str_len(s: Option<&[u8]>, compact: bool) -> usize {
     let n = s.map(<[u8]>::len);
-    writer::length_len(n, compact, true) + n.unwrap_or(0)
+    writer::length_len(n, writer::LengthPrefix::string(compact)) + n.unwrap_or(0)
 }
 
 /// Writes bytes, or null when allowed.
@@ -227,7 +231,11 @@ pub fn put_opt_array<T>(
     if a.is_none() && !allow_null {
         return Err(null_not_allowed());
     }
-    writer::put_length(buf, a.map(<[T]>::len), compact, false)?;
+    writer::put_length(
+        buf,
+        a.map(<[T]>::len),
+        writer::LengthPrefix::bytes_or_array(compact),
+    )?;
     if let Some(a) = a {
         for (i, x) in a.iter().enumerate() {
             element(buf, x).map_err(|e| e.at_index(i))?;
@@ -238,8 +246,10 @@ pub fn put_opt_array<T>(
 
 #[inline]
 pub fn opt_array_len<T>(a: Option<&[T]>, compact: bool, element: impl Fn(&T) -> usize) -> usize {
-    writer::length_len(a.map(<[T]>::len), compact, false)
-        + a.map_or(0, |a| a.iter().map(element).sum())
+    writer::length_len(
+        a.map(<[T]>::len),
+        writer::LengthPrefix::bytes_or_array(compact),
+    ) + a.map_or(0, |a| a.iter().map(element).sum())
 }
 
 /// Writes a nullable struct with its marker byte.

@@ -553,7 +553,7 @@ pub fn decode_request(data: &[u8]) {
 pub fn response_apis() -> &'static [(ApiKey, i16, i16)] {
     static APIS: OnceLock<Vec<(ApiKey, i16, i16)>> = OnceLock::new();
     APIS.get_or_init(|| {
-        kafka_codec::generated::api_keys::API_INFO
+        kafka_codec::__private::generated::api_keys::API_INFO
             .iter()
             .filter(|i| {
                 (i.min_version..=i.max_version)
@@ -695,7 +695,7 @@ pub use with_arbitrary::{roundtrip, structured};
 #[cfg(feature = "arbitrary")]
 mod with_arbitrary {
     use super::*;
-    use kafka_codec::support::{Conform, MessageVisitor};
+    use kafka_codec::__private::support::{Conform, MessageVisitor};
 
     struct Count(usize);
 
@@ -710,7 +710,7 @@ mod with_arbitrary {
         static N: OnceLock<usize> = OnceLock::new();
         *N.get_or_init(|| {
             let mut c = Count(0);
-            kafka_codec::generated::visit_messages(&mut c);
+            kafka_codec::__private::generated::visit_messages(&mut c);
             c.0
         })
     }
@@ -747,7 +747,7 @@ mod with_arbitrary {
             data: rest,
             structured,
         };
-        kafka_codec::generated::visit_messages(&mut p);
+        kafka_codec::__private::generated::visit_messages(&mut p);
     }
 
     /// `roundtrip`: `[type][version][payload]` — any message type (request and response bodies,

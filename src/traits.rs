@@ -1,4 +1,5 @@
-//! The traits every generated message and struct implements.
+//! The traits every message implements: [`Decode`] and [`Encode`] for every generated message
+//! and struct, [`Message`] for whole messages, [`ApiMessage`] and [`Request`] for API bodies.
 
 use bytes::{Bytes, BytesMut};
 
