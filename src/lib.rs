@@ -50,6 +50,7 @@ pub mod error_code;
 #[cfg(feature = "fetch")]
 pub mod fetch;
 pub mod frame;
+mod helpers;
 pub(crate) mod reader;
 pub mod records;
 #[cfg(test)]
