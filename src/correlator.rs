@@ -199,8 +199,8 @@ pub enum CorrelationError {
         request: PendingRequest,
     },
     /// Response bytes of the wrong shape: a frame where a payload was expected or the other way
-    /// round ([`DecodeErrorKind::SizePrefixInPayload`](crate::DecodeErrorKind::SizePrefixInPayload),
-    /// [`DecodeErrorKind::MissingSizePrefix`](crate::DecodeErrorKind::MissingSizePrefix)), or a
+    /// round ([`DecodeErrorKind::SizePrefixInPayload`],
+    /// [`DecodeErrorKind::MissingSizePrefix`]), or a
     /// size prefix that does not match the frame. No request was forgotten.
     Framing(DecodeError),
     /// The response paired with `request` but did not decode at its version. The request is no
@@ -370,7 +370,7 @@ impl Correlator {
     /// on the body decoding. Returns the header read.
     ///
     /// A whole frame (size prefix included) is refused with
-    /// [`DecodeErrorKind::SizePrefixInPayload`](crate::DecodeErrorKind::SizePrefixInPayload)
+    /// [`DecodeErrorKind::SizePrefixInPayload`]
     /// rather than read as a header that is not there.
     ///
     /// ```
@@ -494,7 +494,7 @@ impl Correlator {
     /// errors count from the start of the frame.
     ///
     /// A payload without its size prefix is refused with [`CorrelationError::Framing`]
-    /// ([`DecodeErrorKind::MissingSizePrefix`](crate::DecodeErrorKind::MissingSizePrefix)) when
+    /// ([`DecodeErrorKind::MissingSizePrefix`]) when
     /// its first 4 bytes are a correlation id in flight; nothing is forgotten.
     pub fn decode_response(
         &mut self,

@@ -55,8 +55,10 @@
 //!             }
 //!         }
 //!         ResponseBody::FindCoordinator(c) => {
-//!             c.host = "proxy.local".into(); // v0-3
-//!             c.port = 19000 + c.node_id;
+//!             if c.coordinators.is_empty() {
+//!                 c.host = "proxy.local".into(); // v0-3: one coordinator, top level
+//!                 c.port = 19000 + c.node_id;
+//!             }
 //!             for co in &mut c.coordinators {
 //!                 co.host = "proxy.local".into(); // v4+
 //!                 co.port = 19000 + co.node_id;

@@ -1208,6 +1208,8 @@ fn gen_bodies(schemas: &[Schema]) -> String {
         out.push_str(
             "#[cfg_attr(feature = \"serde\", derive(serde::Serialize, serde::Deserialize))]\n",
         );
+        // Variants come and go with cargo features: other crates must not match exhaustively.
+        out.push_str("#[non_exhaustive]\n");
         let _ = writeln!(out, "pub enum {enum_name} {{");
         for s in &items {
             let _ = write!(

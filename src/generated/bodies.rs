@@ -9,6 +9,7 @@ use crate::support::*;
 /// A request body of any API, decoded when this build knows the API and version.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum RequestBody {
     /// ProduceRequest (API key 0).
     #[cfg(feature = "produce")]
@@ -315,6 +316,7 @@ impl RequestBody {
 /// A response body of any API, decoded when this build knows the API and version.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub enum ResponseBody {
     /// ProduceResponse (API key 0).
     #[cfg(feature = "produce")]
