@@ -21,23 +21,14 @@
 //! use kafka_codec::{ApiKey, RequestBody, ResponseBody};
 //!
 //! let mut correlator = Correlator::new();
-//! let header = RequestHeader {
-//!     request_api_key: ApiKey::HEARTBEAT.0,
-//!     request_api_version: 4,
-//!     correlation_id: 7,
-//!     ..Default::default()
-//! };
+//! let header = RequestHeader::for_api(ApiKey::HEARTBEAT, 4, 7);
 //! assert_eq!(correlator.track(&header, false).unwrap(), Expect::Response);
 //!
 //! // Later, a response frame arrives: it says only "correlation id 7".
-//! let response = encode_response(
-//!     ApiKey::HEARTBEAT,
-//!     4,
-//!     &ResponseHeader { correlation_id: 7, ..Default::default() },
-//!     &ResponseBody::Heartbeat(HeartbeatResponse::default()),
-//! )
-//! .unwrap()
-//! .freeze();
+//! let mut response_header = ResponseHeader::default();
+//! response_header.correlation_id = 7;
+//! let body = ResponseBody::from(HeartbeatResponse::default());
+//! let response = encode_response(ApiKey::HEARTBEAT, 4, &response_header, &body).unwrap();
 //! let answered = correlator.decode_response(response).unwrap();
 //! assert_eq!(answered.request.api_key, ApiKey::HEARTBEAT);
 //! assert_eq!(answered.request.api_version, 4);
@@ -149,7 +140,7 @@ impl CorrelatedResponse {
     /// header.correlation_id = 7;
     /// let frame = encode_response(ApiKey::HEARTBEAT, 4, &header, &answer.into()).unwrap();
     ///
-    /// let response = c.decode_response(frame.freeze()).unwrap();
+    /// let response = c.decode_response(frame).unwrap();
     /// let typed: HeartbeatResponse = response.into_response::<HeartbeatRequest>().unwrap();
     /// assert_eq!(ErrorCode(typed.error_code), ErrorCode::REBALANCE_IN_PROGRESS);
     /// # }
@@ -303,9 +294,10 @@ impl Correlator {
     /// ```
     /// use kafka_codec::correlator::{CorrelationError, Correlator};
     /// use kafka_codec::messages::RequestHeader;
+    /// use kafka_codec::ApiKey;
     ///
     /// let mut c = Correlator::with_max_in_flight(1);
-    /// let mut h = RequestHeader { request_api_key: 12, request_api_version: 4, ..Default::default() };
+    /// let mut h = RequestHeader::for_api(ApiKey::HEARTBEAT, 4, 0);
     /// c.track(&h, false).unwrap();
     /// h.correlation_id = 1;
     /// assert_eq!(c.track(&h, false), Err(CorrelationError::TooManyInFlight { max: 1 }));
@@ -658,10 +650,7 @@ mod tests {
             correlation_id: id,
             ..Default::default()
         };
-        encode_response(key, version, &h, &body)
-            .unwrap()
-            .freeze()
-            .slice(4..)
+        encode_response(key, version, &h, &body).unwrap().slice(4..)
     }
 
     #[test]
@@ -764,8 +753,7 @@ mod tests {
             &header(ApiKey::METADATA, 12, 221),
             &RequestBody::Metadata(Default::default()),
         )
-        .unwrap()
-        .freeze();
+        .unwrap();
         match c.track_payload(&req) {
             Err(CorrelationError::Request(e)) => {
                 assert!(matches!(
@@ -941,9 +929,7 @@ mod tests {
                     ..Default::default()
                 };
                 let h = header(ApiKey::PRODUCE, v, 100 + v as i32);
-                let wire = encode_request(&h, &RequestBody::Produce(body))
-                    .unwrap()
-                    .freeze();
+                let wire = encode_request(&h, &RequestBody::Produce(body)).unwrap();
                 let mut c = Correlator::new();
                 let (read, expect) = c.track_payload(&wire.slice(4..)).unwrap();
                 assert_eq!(read, h);
@@ -966,8 +952,7 @@ mod tests {
             &header(ApiKey::METADATA, 12, 1),
             &RequestBody::Raw(Bytes::new()),
         )
-        .unwrap()
-        .freeze();
+        .unwrap();
         for cut in 4..wire.len() {
             assert!(matches!(
                 c.track_payload(&wire.slice(4..cut)),

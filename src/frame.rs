@@ -10,20 +10,14 @@
 //! use kafka_codec::messages::{HeartbeatRequest, RequestHeader};
 //! use kafka_codec::{ApiKey, RequestBody};
 //!
-//! let header = RequestHeader {
-//!     request_api_key: ApiKey::HEARTBEAT.0,
-//!     request_api_version: 4,
-//!     correlation_id: 42,
-//!     client_id: Some("consumer-1".into()),
-//!     ..Default::default()
-//! };
-//! let body = RequestBody::Heartbeat(HeartbeatRequest {
-//!     group_id: "orders".into(),
-//!     generation_id: 3,
-//!     member_id: "consumer-1-6d3f".into(),
-//!     ..Default::default()
-//! });
-//! let wire = encode_request(&header, &body).unwrap().freeze();
+//! let mut header = RequestHeader::for_api(ApiKey::HEARTBEAT, 4, 42);
+//! header.client_id = Some("consumer-1".into());
+//! let mut heartbeat = HeartbeatRequest::default();
+//! heartbeat.group_id = "orders".into();
+//! heartbeat.generation_id = 3;
+//! heartbeat.member_id = "consumer-1-6d3f".into();
+//! let body = RequestBody::from(heartbeat);
+//! let wire = encode_request(&header, &body).unwrap();
 //! let frame = decode_request(wire.clone()).unwrap();
 //! assert_eq!(frame.header.correlation_id, 42);
 //! assert_eq!(frame.body, body);
@@ -358,8 +352,13 @@ pub fn decode_response_payload(
 }
 
 /// Encodes a request frame (size prefix, header in the version the API and version call for,
-/// body).
-pub fn encode_request(header: &RequestHeader, body: &RequestBody) -> Result<BytesMut, EncodeError> {
+/// body), ready to write or to decode again.
+pub fn encode_request(header: &RequestHeader, body: &RequestBody) -> Result<Bytes, EncodeError> {
+    encode_request_buf(header, body).map(BytesMut::freeze)
+}
+
+/// [`encode_request`] into a buffer allocated once, at exactly the frame's size.
+fn encode_request_buf(header: &RequestHeader, body: &RequestBody) -> Result<BytesMut, EncodeError> {
     let api_key = ApiKey(header.request_api_key);
     let v = header.request_api_version;
     let hv = api_key.request_header_version(v);
@@ -369,13 +368,14 @@ pub fn encode_request(header: &RequestHeader, body: &RequestBody) -> Result<Byte
     })
 }
 
-/// Encodes a response frame for a request of `api_key` at `api_version`.
+/// Encodes a response frame (size prefix included) for a request of `api_key` at
+/// `api_version`, ready to write or to decode again.
 pub fn encode_response(
     api_key: ApiKey,
     api_version: i16,
     header: &ResponseHeader,
     body: &ResponseBody,
-) -> Result<BytesMut, EncodeError> {
+) -> Result<Bytes, EncodeError> {
     let hv = api_key.response_header_version(api_version);
     write_frame(
         header.encoded_len(hv) + body.encoded_len(api_version),
@@ -384,6 +384,7 @@ pub fn encode_response(
             body.encode(buf, api_version)
         },
     )
+    .map(BytesMut::freeze)
 }
 
 /// What a request header carries besides the API key (which comes from the body's type):
@@ -648,6 +649,15 @@ mod tests {
         ));
         let mut b = BytesMut::from(&hex("ffffffff")[..]);
         assert!(split_frame(&mut b, 1 << 20).is_err());
+    }
+
+    #[test]
+    fn request_frames_are_allocated_once_at_their_size() {
+        let header = RequestHeader::for_api(ApiKey::METADATA, 12, 1);
+        let body = RequestBody::Metadata(MetadataRequest::default());
+        let buf = encode_request_buf(&header, &body).unwrap();
+        assert_eq!(buf.capacity(), buf.len());
+        assert_eq!(encode_request(&header, &body).unwrap(), buf.freeze());
     }
 
     #[test]

@@ -86,7 +86,7 @@
 //! header.correlation_id = 1;
 //! let from_broker = encode_response(ApiKey::METADATA, 12, &header, &metadata.into())?;
 //!
-//! let mut response = correlator.decode_response(from_broker.freeze())?;
+//! let mut response = correlator.decode_response(from_broker)?;
 //! rewrite(&mut response.frame.body);
 //! let to_client = response.frame.encode()?; // a frame again, size prefix included
 //!

@@ -31,7 +31,8 @@
 //!
 //! let request = broker.next().await.unwrap()?;
 //! assert!(matches!(request.body, RequestBody::ApiVersions(_)));
-//! let header = ResponseHeader { correlation_id: request.header.correlation_id, ..Default::default() };
+//! let mut header = ResponseHeader::default();
+//! header.correlation_id = request.header.correlation_id;
 //! // The broker codec remembers the request's version and writes the response in it.
 //! broker.send((header, ResponseBody::ApiVersions(ApiVersionsResponse::default()))).await?;
 //!

@@ -31,12 +31,10 @@ pub trait Encode {
 /// use kafka_codec::messages::HeartbeatRequest;
 /// use kafka_codec::{Encode, Message};
 ///
-/// let hb = HeartbeatRequest {
-///     group_id: "orders".into(),
-///     generation_id: 7,
-///     member_id: "consumer-1-abc".into(),
-///     ..Default::default()
-/// };
+/// let mut hb = HeartbeatRequest::default();
+/// hb.group_id = "orders".into();
+/// hb.generation_id = 7;
+/// hb.member_id = "consumer-1-abc".into();
 /// let bytes = hb.to_bytes(4).unwrap();
 /// assert_eq!(bytes.len(), hb.encoded_len(4));
 /// assert_eq!(HeartbeatRequest::from_bytes(bytes.freeze(), 4).unwrap(), hb);

@@ -38,7 +38,7 @@ fn frames_and_correlated_responses() {
         member_id: "m".into(),
         ..Default::default()
     });
-    let frame = decode_request(encode_request(&header, &body).unwrap().freeze()).unwrap();
+    let frame = decode_request(encode_request(&header, &body).unwrap()).unwrap();
     let j = round_trip(&frame);
     assert_eq!(j["header"]["client_id"], "c");
     assert_eq!(j["body"]["Heartbeat"]["group_id"], "g");
@@ -58,8 +58,7 @@ fn frames_and_correlated_responses() {
             ..Default::default()
         }),
     )
-    .unwrap()
-    .freeze();
+    .unwrap();
     let got: CorrelatedResponse = c.decode_response(resp.clone()).unwrap();
     let j = round_trip(&got);
     assert_eq!(

@@ -64,7 +64,7 @@ fn proxy_rewrites_metadata_and_find_coordinator() {
     let fc_frame = encode_response(ApiKey::FIND_COORDINATOR, 4, &header(2), &found.into()).unwrap();
 
     // Answers arrive in the other order; each decodes at its own request's version.
-    let mut fc = correlator.decode_response(fc_frame.freeze()).unwrap();
+    let mut fc = correlator.decode_response(fc_frame).unwrap();
     assert!(point_brokers_at(&mut fc.frame.body, "proxy.local", 19000));
     let out = fc.frame.encode().unwrap();
     let back = decode_response(ApiKey::FIND_COORDINATOR, 4, out).unwrap();
@@ -77,7 +77,7 @@ fn proxy_rewrites_metadata_and_find_coordinator() {
         ("proxy.local", 19003)
     );
 
-    let mut md = correlator.decode_response(md_frame.freeze()).unwrap();
+    let mut md = correlator.decode_response(md_frame).unwrap();
     assert!(point_brokers_at(&mut md.frame.body, "proxy.local", 19000));
     let md: MetadataResponse = md.into_response::<MetadataRequest>().unwrap();
     assert_eq!(

@@ -40,9 +40,7 @@ fn fetch_response_frame(correlation_id: i32) -> Bytes {
     response.responses = vec![topic];
     let mut header = ResponseHeader::default();
     header.correlation_id = correlation_id;
-    encode_response(ApiKey::FETCH, 11, &header, &response.into())
-        .unwrap()
-        .freeze()
+    encode_response(ApiKey::FETCH, 11, &header, &response.into()).unwrap()
 }
 
 #[test]
