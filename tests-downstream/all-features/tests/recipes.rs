@@ -1,6 +1,10 @@
 //! The four recipes of the crate documentation, through the public API only, from a crate
 //! that enables every feature.
 
+// Messages are built as `let mut m = X::default(); m.field = ...;`, which keeps compiling
+// when the message types become #[non_exhaustive] (struct literals would not).
+#![allow(clippy::field_reassign_with_default)]
+
 use downstream_all_features::point_brokers_at;
 use futures_util::{SinkExt, StreamExt};
 use kafka_codec::consumer::Versioned;

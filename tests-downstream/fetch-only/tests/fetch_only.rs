@@ -2,6 +2,10 @@
 //! the public API of a build with only the `fetch` family (or more, when cargo unifies features
 //! with the rest of the workspace: every test holds either way).
 
+// Messages are built as `let mut m = X::default(); m.field = ...;`, which keeps compiling
+// when the message types become #[non_exhaustive] (struct literals would not).
+#![allow(clippy::field_reassign_with_default)]
+
 use kafka_codec::api_key::ApiSupport;
 use kafka_codec::bytes::{BufMut, Bytes, BytesMut};
 use kafka_codec::correlator::{CorrelationError, Correlator};
