@@ -167,7 +167,15 @@ struct Args {
     caps: HashMap<i16, i16>,
 }
 
+const USAGE: &str =
+    "usage: consumer --topic T --group G [--bootstrap H:P] [--assignor range|roundrobin] \
+[--reset earliest|latest|none] [--timeout-secs N] [--max-version API_KEY=VERSION ...]";
+
 fn parse_args() -> Result<Args> {
+    if std::env::args().skip(1).any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        std::process::exit(0);
+    }
     let mut a = Args {
         bootstrap: "127.0.0.1:9092".into(),
         topic: String::new(),

@@ -99,15 +99,22 @@ fn main() {
     }
 }
 
+const USAGE: &str = "usage: producer --bootstrap H:P --topic T --partition N --count C \
+[--compression none|gzip|snappy|lz4|zstd] [--prefix P]";
+
 fn run() -> Result<()> {
     let mut opts: HashMap<String, String> = HashMap::new();
     let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        std::process::exit(0);
+    }
     for pair in argv.chunks(2) {
         match pair {
             [k, v] if k.starts_with("--") => {
                 opts.insert(k[2..].to_string(), v.clone());
             }
-            _ => return Err("usage: --bootstrap H:P --topic T --partition N --count C [--compression C] [--prefix P]".into()),
+            _ => return Err(USAGE.into()),
         }
     }
     let get = |k: &str| opts.get(k).cloned().ok_or(format!("--{k} is required"));

@@ -40,8 +40,10 @@ struct Args {
     max_frame_size: usize,
 }
 
+const USAGE: &str = "usage: proxy --listen ADDR:PORT --upstream HOST:PORT [--max-frame-size BYTES]";
+
 fn usage() -> ! {
-    eprintln!("usage: proxy --listen ADDR:PORT --upstream HOST:PORT [--max-frame-size BYTES]");
+    eprintln!("{USAGE}");
     std::process::exit(2)
 }
 
@@ -49,6 +51,10 @@ fn parse_args() -> Args {
     let mut listen = None;
     let mut upstream = None;
     let mut max_frame_size = DEFAULT_MAX_FRAME_SIZE;
+    if std::env::args().skip(1).any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        std::process::exit(0);
+    }
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| usage());

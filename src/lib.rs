@@ -282,12 +282,21 @@
 //! | feature | what it adds |
 //! | --- | --- |
 //! | (always) | request and response headers, ApiVersions (18) |
-//! | `group` (default) | FindCoordinator (10), JoinGroup (11), Heartbeat (12), LeaveGroup (13), SyncGroup (14), DescribeGroups (15), ListGroups (16), DeleteGroups (42), ConsumerGroupHeartbeat (68), ConsumerGroupDescribe (69); consumer-protocol Subscription/Assignment; `__consumer_offsets` group records |
-//! | `offset` (default) | OffsetCommit (8), OffsetFetch (9), OffsetForLeaderEpoch (23), TxnOffsetCommit (28), OffsetDelete (47); `__consumer_offsets` offset records |
-//! | `fetch` (default) | Fetch (1) and the [`fetch`] helpers |
-//! | `list-offsets` (default) | ListOffsets (2) |
-//! | `metadata` (default) | Metadata (3) |
-//! | `produce` (default) | Produce (0) |
+//! | `group` (default) | FindCoordinator, JoinGroup, Heartbeat, LeaveGroup, SyncGroup, DescribeGroups, ListGroups, DeleteGroups, ConsumerGroupHeartbeat, ConsumerGroupDescribe; consumer-protocol Subscription/Assignment; `__consumer_offsets` group records |
+//! | `offset` (default) | OffsetCommit, OffsetFetch, OffsetForLeaderEpoch, TxnOffsetCommit, OffsetDelete; `__consumer_offsets` offset records |
+//! | `fetch` (default) | Fetch, and the [`fetch`] helpers |
+//! | `list-offsets` (default) | ListOffsets |
+//! | `metadata` (default) | Metadata |
+//! | `produce` (default) | Produce |
+//! | `security` (default) | SaslHandshake, SaslAuthenticate, ACLs, delegation tokens, SCRAM credentials |
+//! | `transactions` (default) | InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, WriteTxnMarkers, DescribeProducers, DescribeTransactions, ListTransactions |
+//! | `admin` (default) | topics, partitions, records, configs, log dirs, reassignments, quotas, features, cluster (CreateTopics, DescribeConfigs, DescribeCluster, ...) |
+//! | `telemetry` (default) | GetTelemetrySubscriptions, PushTelemetry (KIP-714) |
+//! | `share-groups` | share groups (KIP-932): ShareGroupHeartbeat, ShareFetch, ShareAcknowledge, share-state RPCs |
+//! | `streams-groups` | Kafka Streams groups (KIP-1071): StreamsGroupHeartbeat, StreamsGroupDescribe, ... |
+//! | `kraft` | KRaft quorum RPCs: Vote, BeginQuorumEpoch, FetchSnapshot, voter changes, ... |
+//! | `broker-internal` | broker-to-controller and legacy inter-broker APIs: LeaderAndIsr, BrokerRegistration, ... |
+//! | `all-apis` | every family above |
 //! | `gzip`, `snappy`, `lz4`, `zstd` (default) | record batch compression codecs, pure Rust |
 //! | `tokio` | the [`tokio`] module: `tokio_util` codecs for raw frames, clients and brokers |
 //! | `serde` | `Serialize`/`Deserialize` for messages, frames and owned record types ([`serde_support`] says how) |

@@ -1,66 +1,93 @@
-//! Importer: Apache Kafka's JSON message definitions → the project's schema files.
+//! Bringing Kafka's JSON message definitions into `schemas/`, and checking `schemas/` against
+//! them.
 //!
-//! Keeps the facts (names, types, versions, nullability, tags, defaults, ignorable) and drops
-//! the prose. Versions released after the reference snapshot are applied as explicit patches
-//! ([`later_versions`]), so a re-import reproduces `schemas/` exactly.
+//! `schemas/` is the source of truth; this module is a tool around it:
+//!
+//! - [`run`] merges one Kafka release's `message/` folder into the existing schema files. For
+//!   every version the release describes, its layout replaces ours; versions we have and the
+//!   release no longer describes (Kafka drops old versions) keep the layout already in
+//!   `schemas/`. APIs new to us get a schema file with the family from [`family_for`].
+//! - [`verify`] compares every schema file with the reference folders, field by field, at
+//!   every version both describe.
+//! - [`api_table`] writes `docs/apis.md` from `schemas/`.
+//!
+//! Only facts are carried over (names, types, versions, nullability, tags, defaults,
+//! ignorable); the JSON files' prose is dropped.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use crate::schema::{Field, Kind, Schema, StructDef, Versions};
 
-/// Which spec files become schema files, and the cargo feature (family) each belongs to.
-pub const IN_SCOPE: &[(&str, &str)] = &[
-    ("message/RequestHeader", "core"),
-    ("message/ResponseHeader", "core"),
-    ("message/ApiVersionsRequest", "core"),
-    ("message/ApiVersionsResponse", "core"),
-    ("message/FindCoordinatorRequest", "group"),
-    ("message/FindCoordinatorResponse", "group"),
-    ("message/JoinGroupRequest", "group"),
-    ("message/JoinGroupResponse", "group"),
-    ("message/HeartbeatRequest", "group"),
-    ("message/HeartbeatResponse", "group"),
-    ("message/LeaveGroupRequest", "group"),
-    ("message/LeaveGroupResponse", "group"),
-    ("message/SyncGroupRequest", "group"),
-    ("message/SyncGroupResponse", "group"),
-    ("message/DescribeGroupsRequest", "group"),
-    ("message/DescribeGroupsResponse", "group"),
-    ("message/ListGroupsRequest", "group"),
-    ("message/ListGroupsResponse", "group"),
-    ("message/DeleteGroupsRequest", "group"),
-    ("message/DeleteGroupsResponse", "group"),
-    ("message/ConsumerGroupHeartbeatRequest", "group"),
-    ("message/ConsumerGroupHeartbeatResponse", "group"),
-    ("message/ConsumerGroupDescribeRequest", "group"),
-    ("message/ConsumerGroupDescribeResponse", "group"),
-    ("message/ConsumerProtocolSubscription", "group"),
-    ("message/ConsumerProtocolAssignment", "group"),
-    ("group-coordinator/GroupMetadataKey", "group"),
-    ("group-coordinator/GroupMetadataValue", "group"),
-    ("message/OffsetCommitRequest", "offset"),
-    ("message/OffsetCommitResponse", "offset"),
-    ("message/OffsetFetchRequest", "offset"),
-    ("message/OffsetFetchResponse", "offset"),
-    ("message/OffsetDeleteRequest", "offset"),
-    ("message/OffsetDeleteResponse", "offset"),
-    ("message/OffsetForLeaderEpochRequest", "offset"),
-    ("message/OffsetForLeaderEpochResponse", "offset"),
-    ("message/TxnOffsetCommitRequest", "offset"),
-    ("message/TxnOffsetCommitResponse", "offset"),
-    ("group-coordinator/OffsetCommitKey", "offset"),
-    ("group-coordinator/OffsetCommitValue", "offset"),
-    ("message/FetchRequest", "fetch"),
-    ("message/FetchResponse", "fetch"),
-    ("message/ListOffsetsRequest", "list-offsets"),
-    ("message/ListOffsetsResponse", "list-offsets"),
-    ("message/MetadataRequest", "metadata"),
-    ("message/MetadataResponse", "metadata"),
-    ("message/ProduceRequest", "produce"),
-    ("message/ProduceResponse", "produce"),
+/// The cargo feature (family) a newly imported API goes into. Existing schema files keep the
+/// family they declare.
+pub fn family_for(key: i16) -> &'static str {
+    match key {
+        0 => "produce",
+        1 => "fetch",
+        2 => "list-offsets",
+        3 => "metadata",
+        8 | 9 | 23 | 28 | 47 => "offset",
+        10..=16 | 42 | 68 | 69 => "group",
+        18 => "core",
+        17 | 29..=31 | 36 | 38..=41 | 50 | 51 => "security",
+        22 | 24..=27 | 61 | 65 | 66 => "transactions",
+        19..=21 | 32..=35 | 37 | 43..=46 | 48 | 49 | 57 | 60 | 64 | 74 | 75 => "admin",
+        71 | 72 => "telemetry",
+        76..=79 | 83..=87 | 90..=92 => "share-groups",
+        88 | 89 | 93 => "streams-groups",
+        52..=55 | 59 | 80..=82 => "kraft",
+        _ => "broker-internal",
+    }
+}
+
+/// Families in the order the docs list them, with a one-line description of each.
+pub const FAMILIES: &[(&str, &str)] = &[
+    (
+        "core",
+        "always compiled: request/response headers and ApiVersions",
+    ),
+    ("produce", "Produce"),
+    ("fetch", "Fetch"),
+    ("list-offsets", "ListOffsets"),
+    ("metadata", "Metadata"),
+    (
+        "group",
+        "consumer groups: coordinator lookup, classic and KIP-848 membership, group admin",
+    ),
+    (
+        "offset",
+        "committed offsets: commit, fetch, delete, leader epochs, transactional commit",
+    ),
+    (
+        "security",
+        "SASL, ACLs, delegation tokens, SCRAM credentials",
+    ),
+    (
+        "transactions",
+        "idempotent and transactional producers, transaction admin",
+    ),
+    (
+        "admin",
+        "topics, partitions, records, configs, log dirs, reassignments, quotas, features, cluster",
+    ),
+    ("telemetry", "client metrics (KIP-714)"),
+    (
+        "share-groups",
+        "share groups (KIP-932), including the share-state RPCs brokers send",
+    ),
+    ("streams-groups", "Kafka Streams groups (KIP-1071)"),
+    (
+        "kraft",
+        "KRaft quorum: votes, epochs, snapshots, voter changes",
+    ),
+    (
+        "broker-internal",
+        "broker-to-controller and legacy ZooKeeper-era inter-broker APIs",
+    ),
 ];
 
 /// Removes `//` comments (outside strings) so the files parse as JSON.
@@ -113,16 +140,30 @@ fn versions_of(v: &Value, key: &str) -> Result<Option<Versions>, String> {
 fn field_of(v: &Value) -> Result<Field, String> {
     let name = str_of(v, "name").ok_or("field without name")?.to_string();
     let ty = str_of(v, "type").ok_or("field without type")?.to_string();
-    let versions = versions_of(v, "versions")?.ok_or_else(|| format!("{name}: no versions"))?;
+    let tagged = versions_of(v, "taggedVersions")?;
+    // A tagged field may leave out `versions`: it then exists in its tagged versions.
+    let versions = versions_of(v, "versions")?
+        .or(tagged)
+        .ok_or_else(|| format!("{name}: no versions"))?;
     let default = match v.get("default") {
         None => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
         Some(Value::Bool(b)) => Some(b.to_string()),
+        Some(Value::Null) => Some("null".into()),
         Some(other) => return Err(format!("{name}: unsupported default {other}")),
     };
     let ignorable = v.get("ignorable").and_then(Value::as_bool).unwrap_or(false);
-    let tag = v.get("tag").and_then(Value::as_u64).map(|t| t as u32);
+    // Some files write the tag as a string ("0").
+    let tag = match v.get("tag") {
+        None => None,
+        Some(Value::String(t)) => Some(t.parse().map_err(|_| format!("{name}: bad tag {t}"))?),
+        Some(t) => Some(
+            t.as_u64()
+                .and_then(|t| u32::try_from(t).ok())
+                .ok_or_else(|| format!("{name}: bad tag {t}"))?,
+        ),
+    };
     let never_flexible = str_of(v, "flexibleVersions") == Some("none");
     let mut fields = Vec::new();
     if let Some(Value::Array(fs)) = v.get("fields") {
@@ -135,7 +176,7 @@ fn field_of(v: &Value) -> Result<Field, String> {
         ty,
         versions,
         nullable: versions_of(v, "nullableVersions")?,
-        tagged: versions_of(v, "taggedVersions")?,
+        tagged,
         tag,
         default,
         ignorable,
@@ -144,21 +185,32 @@ fn field_of(v: &Value) -> Result<Field, String> {
     })
 }
 
-/// Converts one Kafka JSON definition.
-pub fn convert(v: &Value, family: &str) -> Result<Schema, String> {
+/// One Kafka JSON definition, converted; `None` for a definition without versions (an API
+/// Kafka removed: `"validVersions": "none"`).
+pub struct Upstream {
+    pub schema: Schema,
+    /// `latestVersionUnstable`: the newest version may still change.
+    pub unstable: bool,
+}
+
+/// Converts one Kafka JSON definition (`family` is filled in by the caller).
+pub fn convert(v: &Value) -> Result<Option<Upstream>, String> {
     let name = str_of(v, "name").ok_or("no name")?.to_string();
     let kind = match str_of(v, "type") {
         Some("request") => Kind::Request,
         Some("response") => Kind::Response,
         Some("header") => Kind::Header,
         Some("data") => Kind::Data,
-        other => return Err(format!("{name}: unknown type {other:?}")),
+        other => return Err(format!("{name}: unsupported type {other:?}")),
+    };
+    let Some(versions) = versions_of(v, "validVersions")? else {
+        return Ok(None);
     };
     let mut fields = Vec::new();
     for f in v
         .get("fields")
         .and_then(Value::as_array)
-        .ok_or("no fields")?
+        .ok_or_else(|| format!("{name}: no fields"))?
     {
         fields.push(field_of(f)?);
     }
@@ -179,159 +231,601 @@ pub fn convert(v: &Value, family: &str) -> Result<Schema, String> {
             });
         }
     }
-    Ok(Schema {
-        kind,
-        name,
-        api_key: v.get("apiKey").and_then(Value::as_i64).map(|k| k as i16),
-        versions: versions_of(v, "validVersions")?.ok_or("no validVersions")?,
-        flexible: versions_of(v, "flexibleVersions")?,
-        family: family.to_string(),
-        fields,
-        common_structs,
-    })
-}
-
-fn find<'a>(fields: &'a mut [Field], path: &[&str]) -> &'a mut Field {
-    let f = fields
-        .iter_mut()
-        .find(|f| f.name == path[0])
-        .unwrap_or_else(|| panic!("patch: no field {}", path[0]));
-    if path.len() == 1 {
-        f
-    } else {
-        find(&mut f.fields, &path[1..])
-    }
-}
-
-fn set_max(s: &mut Schema, max: i16) {
-    s.versions.max = Some(max);
-}
-
-/// Replaces a topic `Name` field (ending at `last_name_version`) with a `TopicId` uuid from the
-/// next version on, as Kafka 4.1/4.2 did for Produce, OffsetCommit and OffsetFetch.
-fn name_to_topic_id(fields: &mut Vec<Field>, path: &[&str], last_name_version: i16) {
-    let parent: &mut Vec<Field> = if path.is_empty() {
-        fields
-    } else {
-        &mut find(fields, path).fields
-    };
-    let i = parent
-        .iter()
-        .position(|f| f.name == "Name")
-        .expect("patch: no Name");
-    parent[i].versions.max = Some(last_name_version);
-    parent[i].ignorable = true;
-    parent.insert(
-        i + 1,
-        Field {
-            name: "TopicId".into(),
-            ty: "uuid".into(),
-            versions: Versions {
-                min: last_name_version + 1,
-                max: None,
-            },
-            nullable: None,
-            tagged: None,
-            tag: None,
-            default: None,
-            ignorable: true,
-            never_flexible: false,
-            fields: vec![],
+    Ok(Some(Upstream {
+        schema: Schema {
+            kind,
+            name,
+            api_key: v.get("apiKey").and_then(Value::as_i64).map(|k| k as i16),
+            versions,
+            flexible: versions_of(v, "flexibleVersions")?,
+            family: String::new(),
+            fields,
+            common_structs,
         },
-    );
+        unstable: v
+            .get("latestVersionUnstable")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+    }))
 }
 
-/// The versions released after the reference snapshot (facts from later public releases; see
-/// the table in the reference README).
-pub fn later_versions(s: &mut Schema) {
-    match s.name.as_str() {
-        // Kafka 4.1 (KIP-1166): partitions gain a tagged HighWatermark.
-        "FetchRequest" => {
-            set_max(s, 18);
-            let parts = find(&mut s.fields, &["Topics", "Partitions"]);
-            parts.fields.push(Field {
-                name: "HighWatermark".into(),
-                ty: "int64".into(),
-                versions: Versions { min: 18, max: None },
-                nullable: None,
-                tagged: Some(Versions { min: 18, max: None }),
-                tag: Some(1),
-                default: Some("9223372036854775807".into()),
-                ignorable: true,
-                never_flexible: false,
-                fields: vec![],
-            });
+/// Merges the fields of an existing schema into an upstream definition that no longer
+/// describes the versions below `cutoff`: fields present in those versions keep (or regain)
+/// them, fields that only existed there come back at their old position, and a field absent
+/// from some of those versions stays `ignorable` if it was (`floor` is the first version the
+/// parent exists in).
+fn merge_fields(
+    existing: &[Field],
+    upstream: Vec<Field>,
+    cutoff: i16,
+    floor: i16,
+    path: &str,
+) -> Result<Vec<Field>, String> {
+    let mut out = upstream;
+    let mut prev: Option<&str> = None;
+    for e in existing {
+        let here = format!("{path}{}", e.name);
+        let found = out.iter().position(|f| f.name == e.name);
+        if let Some(i) = found {
+            if e.ignorable && e.versions.min > floor {
+                out[i].ignorable = true;
+            }
         }
-        "FetchResponse" => set_max(s, 18),
-        // Kafka 4.0: v12 unchanged; Kafka 4.1: v13 replaces topic names with ids.
-        "ProduceRequest" => {
-            set_max(s, 13);
-            name_to_topic_id(&mut s.fields, &["TopicData"], 12);
-        }
-        "ProduceResponse" => {
-            set_max(s, 13);
-            name_to_topic_id(&mut s.fields, &["Responses"], 12);
-        }
-        // Kafka 4.2 (KIP-1023): no layout change.
-        "ListOffsetsRequest" | "ListOffsetsResponse" => set_max(s, 11),
-        // Kafka 4.2: topic ids in OffsetCommit v10 and OffsetFetch v10.
-        "OffsetCommitRequest" | "OffsetCommitResponse" => {
-            set_max(s, 10);
-            name_to_topic_id(&mut s.fields, &["Topics"], 9);
-        }
-        "OffsetFetchRequest" | "OffsetFetchResponse" => {
-            set_max(s, 10);
-            name_to_topic_id(&mut s.fields, &["Groups", "Topics"], 9);
-        }
-        _ => {}
-    }
-}
-
-/// Imports every in-scope definition from `spec` into `out` (one `.schema` file each), plus the
-/// table of every API's versions (`apis.tsv`).
-pub fn run(spec: &Path, out: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
-    for (file, family) in IN_SCOPE {
-        let v = read_json(&spec.join(format!("{file}.json")))?;
-        let mut s = convert(&v, family)?;
-        later_versions(&mut s);
-        let text = s.render();
-        // The printed form must parse back to the same schema.
-        let back = Schema::parse(&text)?;
-        if back != s {
-            return Err(format!("{}: schema does not survive printing", s.name));
-        }
-        std::fs::write(out.join(format!("{}.schema", s.name)), text).map_err(|e| e.to_string())?;
-    }
-    // Every API (not only in-scope ones), so request headers of any API can be read.
-    let mut apis: BTreeMap<i16, (String, Versions, Option<Versions>)> = BTreeMap::new();
-    let mut entries: Vec<_> = std::fs::read_dir(spec.join("message"))
-        .map_err(|e| e.to_string())?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        let v = read_json(&p)?;
-        if str_of(&v, "type") != Some("request") {
+        if e.versions.min >= cutoff {
+            prev = Some(&e.name);
             continue;
         }
-        let mut s = convert(&v, "")?;
-        later_versions(&mut s);
-        let key = s.api_key.ok_or("request without key")?;
-        let name = s.name.trim_end_matches("Request").to_string();
-        apis.insert(key, (name, s.versions, s.flexible));
+        match found {
+            Some(i) => {
+                let f = &mut out[i];
+                if f.ty != e.ty {
+                    return Err(format!(
+                        "{here}: type {} upstream but {} in schemas/",
+                        f.ty, e.ty
+                    ));
+                }
+                f.versions.min = f.versions.min.min(e.versions.min);
+                widen(&mut f.nullable, e.nullable, cutoff);
+                widen(&mut f.tagged, e.tagged, cutoff);
+                let kids = std::mem::take(&mut f.fields);
+                let floor = floor.max(e.versions.min);
+                f.fields = merge_fields(&e.fields, kids, cutoff, floor, &format!("{here}."))?;
+            }
+            None => {
+                let at = match prev {
+                    Some(p) => out.iter().position(|f| f.name == p).map_or(0, |i| i + 1),
+                    None => 0,
+                };
+                out.insert(at, e.clone());
+            }
+        }
+        prev = Some(&e.name);
     }
-    let mut t = String::from(
-        "# Every Kafka API: key, name, versions, first flexible version (format: schemas/README.md)\n",
-    );
-    for (k, (n, v, f)) in apis {
-        t.push_str(&format!(
-            "{k}\t{n}\t{}\t{}\n",
-            v.render(),
-            f.map_or("none".into(), |f| f.render())
+    Ok(out)
+}
+
+/// Extends an upstream attribute range down to what the existing schema had below `cutoff`.
+fn widen(up: &mut Option<Versions>, existing: Option<Versions>, cutoff: i16) {
+    let Some(e) = existing.filter(|e| e.min < cutoff) else {
+        return;
+    };
+    match up {
+        Some(u) => u.min = u.min.min(e.min),
+        None => {
+            *up = Some(Versions {
+                min: e.min,
+                max: Some(e.max.unwrap_or(i16::MAX).min(cutoff - 1)),
+            })
+        }
+    }
+}
+
+/// The upstream definition with the versions only `existing` describes merged back in.
+fn merge(existing: &Schema, up: Schema) -> Result<Schema, String> {
+    let mut s = up;
+    s.family = existing.family.clone();
+    if let (Some(e), Some(u)) = (existing.versions.max, s.versions.max) {
+        if e > u {
+            return Err(format!(
+                "{}: schemas/ has v{e} but this release stops at v{u}: import releases oldest first",
+                s.name
+            ));
+        }
+    }
+    let cutoff = s.versions.min;
+    if existing.versions.min >= cutoff {
+        return Ok(s);
+    }
+    if existing.flexible != s.flexible {
+        return Err(format!(
+            "{}: flexible versions differ ({:?} upstream, {:?} in schemas/)",
+            s.name, s.flexible, existing.flexible
         ));
     }
-    std::fs::write(out.join("apis.tsv"), t).map_err(|e| e.to_string())?;
+    s.versions.min = existing.versions.min;
+    let ctx = format!("{}.", s.name);
+    let floor = existing.versions.min;
+    s.fields = merge_fields(
+        &existing.fields,
+        std::mem::take(&mut s.fields),
+        cutoff,
+        floor,
+        &ctx,
+    )?;
+    for es in &existing.common_structs {
+        match s.common_structs.iter_mut().find(|u| u.name == es.name) {
+            Some(us) => {
+                let kids = std::mem::take(&mut us.fields);
+                us.fields = merge_fields(
+                    &es.fields,
+                    kids,
+                    cutoff,
+                    floor,
+                    &format!("{ctx}{}.", es.name),
+                )?;
+            }
+            None => s.common_structs.push(es.clone()),
+        }
+    }
+    Ok(s)
+}
+
+/// One row of `schemas/apis.tsv` beyond what the schema files say.
+#[derive(Clone, Debug, Default)]
+struct ApiRow {
+    /// The versions the most recently imported release describes (`None`: removed upstream).
+    upstream: Option<Versions>,
+    /// The newest version, when upstream flags it `latestVersionUnstable`.
+    unstable: Option<i16>,
+}
+
+const APIS_TSV_HEADER: &str = "# Every Kafka API (format: schemas/README.md)\n# key\tname\tversions\tflexible\tupstream\tunstable\n";
+
+fn read_apis_tsv(dir: &Path) -> Result<BTreeMap<i16, ApiRow>, String> {
+    let Ok(text) = std::fs::read_to_string(dir.join("apis.tsv")) else {
+        return Ok(BTreeMap::new());
+    };
+    let mut out = BTreeMap::new();
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let key: i16 = cols[0]
+            .parse()
+            .map_err(|_| format!("apis.tsv: bad key {}", cols[0]))?;
+        let mut row = ApiRow::default();
+        if cols.len() >= 6 {
+            row.upstream = Versions::parse(cols[4])?;
+            row.unstable = cols[5].parse().ok();
+        } else {
+            row.upstream = Versions::parse(cols[2])?;
+        }
+        out.insert(key, row);
+    }
+    Ok(out)
+}
+
+fn write_apis_tsv(dir: &Path, rows: &BTreeMap<i16, ApiRow>) -> Result<(), String> {
+    let schemas = load_dir(dir)?;
+    let mut t = String::from(APIS_TSV_HEADER);
+    let mut reqs: Vec<&Schema> = schemas.iter().filter(|s| s.kind == Kind::Request).collect();
+    reqs.sort_by_key(|s| s.api_key);
+    for s in reqs {
+        let key = s
+            .api_key
+            .ok_or_else(|| format!("{}: request without key", s.name))?;
+        let row = rows.get(&key).cloned().unwrap_or(ApiRow {
+            upstream: Some(s.versions),
+            unstable: None,
+        });
+        let _ = writeln!(
+            t,
+            "{key}\t{}\t{}\t{}\t{}\t{}",
+            s.name.trim_end_matches("Request"),
+            s.versions.render(),
+            s.flexible.map_or("none".into(), |f| f.render()),
+            row.upstream.map_or("none".into(), |v| v.render()),
+            row.unstable.map_or("-".into(), |v| v.to_string())
+        );
+    }
+    std::fs::write(dir.join("apis.tsv"), t).map_err(|e| e.to_string())
+}
+
+/// Every `.schema` file in `dir`, sorted by file name.
+fn load_dir(dir: &Path) -> Result<Vec<Schema>, String> {
+    Ok(load_dir_paths(dir)?.into_iter().map(|(_, s)| s).collect())
+}
+
+fn load_dir_paths(dir: &Path) -> Result<Vec<(PathBuf, Schema)>, String> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "schema"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).map_err(|e| e.to_string())?;
+            let s = Schema::parse(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+            Ok((p, s))
+        })
+        .collect()
+}
+
+/// The JSON definitions of a reference folder's `message/` directory, sorted by file name.
+fn spec_files(spec: &Path) -> Result<Vec<PathBuf>, String> {
+    let dir = spec.join("message");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+/// Merges one Kafka release (`spec`: a folder with `message/*.json`) into the schema files in
+/// `out`. Requests, responses and headers are imported; `data` definitions only when
+/// `out` already has a schema of that name.
+pub fn run(spec: &Path, out: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
+    let existing = load_dir_paths(out)?;
+    let mut rows = read_apis_tsv(out)?;
+    let mut written = 0;
+    for p in spec_files(spec)? {
+        let json = read_json(&p)?;
+        let kind = str_of(&json, "type");
+        let key = json.get("apiKey").and_then(Value::as_i64).map(|k| k as i16);
+        let Some(up) = convert(&json).map_err(|e| format!("{}: {e}", p.display()))? else {
+            // Removed upstream: keep what schemas/ has, and say so in apis.tsv.
+            if let (Some("request"), Some(k)) = (kind, key) {
+                rows.entry(k).or_default().upstream = None;
+            }
+            continue;
+        };
+        let mine = existing.iter().find(|(_, e)| match up.schema.kind {
+            Kind::Request | Kind::Response => {
+                e.kind == up.schema.kind && e.api_key == up.schema.api_key
+            }
+            Kind::Header | Kind::Data => e.kind == up.schema.kind && e.name == up.schema.name,
+        });
+        if up.schema.kind == Kind::Data && mine.is_none() {
+            continue;
+        }
+        let merged = match mine {
+            Some((path, e)) => {
+                let m = merge(e, up.schema.clone())?;
+                if e.name != m.name {
+                    std::fs::remove_file(path).map_err(|e| e.to_string())?;
+                }
+                m
+            }
+            None => {
+                let mut s = up.schema.clone();
+                s.family = s.api_key.map_or("core", family_for).to_string();
+                s
+            }
+        };
+        let text = merged.render();
+        if Schema::parse(&text)? != merged {
+            return Err(format!("{}: schema does not survive printing", merged.name));
+        }
+        std::fs::write(out.join(format!("{}.schema", merged.name)), text)
+            .map_err(|e| e.to_string())?;
+        written += 1;
+        if merged.kind == Kind::Request {
+            let k = merged.api_key.ok_or("request without key")?;
+            let row = rows.entry(k).or_default();
+            row.upstream = Some(up.schema.versions);
+            row.unstable = up
+                .unstable
+                .then(|| up.schema.versions.max.unwrap_or(up.schema.versions.min));
+        }
+    }
+    write_apis_tsv(out, &rows)?;
+    println!(
+        "merged {written} definitions from {} into {}",
+        spec.display(),
+        out.display()
+    );
     Ok(())
+}
+
+/// Versions where the older reference snapshot is known to be superseded by the newer one
+/// (same version number, different layout or names), so `schemas/` follows the newer one:
+/// (message, first version, last version, reason).
+pub const SUPERSEDED: &[(&str, i16, i16, &str)] = &[
+    (
+        "ListConfigResourcesResponse",
+        0,
+        0,
+        "KIP-1142 renamed ListClientMetricsResources and its ClientMetricsResources array; same bytes",
+    ),
+    (
+        "ReadShareGroupStateSummaryResponse",
+        0,
+        0,
+        "v0 was unstable in the older snapshot; KAFKA-19218 added LeaderEpoch before it shipped",
+    ),
+    (
+        "TxnOffsetCommitRequest",
+        3,
+        4,
+        "GenerationId renamed GenerationIdOrMemberEpoch (KIP-848); same bytes",
+    ),
+    (
+        "VoteRequest",
+        0,
+        1,
+        "Candidate* fields renamed Replica* for pre-vote (KAFKA-17641); same bytes",
+    ),
+];
+
+/// The wire-relevant facts of a message at one version, one line per field (present or not).
+fn flatten(s: &Schema, v: i16) -> Vec<String> {
+    let flex = s.flexible.is_some_and(|f| f.contains(v));
+    let mut out = vec![format!("flexible={flex}")];
+    walk(&s.fields, &s.common_structs, v, "", &mut out, 0);
+    out
+}
+
+fn walk(
+    fields: &[Field],
+    structs: &[StructDef],
+    v: i16,
+    prefix: &str,
+    out: &mut Vec<String>,
+    depth: usize,
+) {
+    if depth > 32 {
+        out.push(format!("{prefix}: nested too deeply"));
+        return;
+    }
+    for f in fields {
+        let path = format!("{prefix}{}", f.name);
+        if !f.versions.contains(v) {
+            continue;
+        }
+        let nullable = f.nullable.is_some_and(|n| n.contains(v));
+        let tag = f.tagged.filter(|t| t.contains(v)).and(f.tag);
+        out.push(format!(
+            "{path}: {} nullable={nullable} tag={tag:?} default={:?} flexible_none={}",
+            f.ty, f.default, f.never_flexible
+        ));
+        let elem = f.ty.trim_start_matches("[]");
+        let kids: &[Field] = if !f.fields.is_empty() {
+            &f.fields
+        } else if let Some(c) = structs.iter().find(|c| c.name == elem) {
+            &c.fields
+        } else {
+            &[]
+        };
+        walk(kids, structs, v, &format!("{path}."), out, depth + 1);
+    }
+}
+
+/// Every definition of a reference folder (`message/` and `group-coordinator/`) that this
+/// crate's schema format describes.
+fn load_reference(dir: &Path) -> Result<Vec<Upstream>, String> {
+    if !dir.join("message").is_dir() {
+        return Err(format!(
+            "reference folder {} is missing (CI expects ../shared beside the repository)",
+            dir.display()
+        ));
+    }
+    let mut files = spec_files(dir)?;
+    if let Ok(rd) = std::fs::read_dir(dir.join("group-coordinator")) {
+        let mut more: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        more.sort();
+        files.extend(more);
+    }
+    let mut out = Vec::new();
+    for p in files {
+        let json = read_json(&p)?;
+        if matches!(
+            str_of(&json, "type"),
+            Some("coordinator-key" | "coordinator-value")
+        ) {
+            continue; // the newer record format: versions mean something else there
+        }
+        if let Some(u) = convert(&json).map_err(|e| format!("{}: {e}", p.display()))? {
+            out.push(u);
+        }
+    }
+    Ok(out)
+}
+
+fn same_definition(s: &Schema, r: &Schema) -> bool {
+    s.kind == r.kind
+        && match s.kind {
+            Kind::Request | Kind::Response => s.api_key == r.api_key,
+            Kind::Header | Kind::Data => s.name == r.name,
+        }
+}
+
+fn versions_list(v: Versions) -> std::ops::RangeInclusive<i16> {
+    v.min..=v.max.unwrap_or(v.min)
+}
+
+/// Compares `schemas/` with the reference folders (newest first) field by field at every
+/// version a schema and a reference both describe, and checks `apis.tsv` and `docs/apis.md`.
+pub fn verify(schemas_dir: &Path, refs: &[PathBuf], doc: &Path) -> Result<(), String> {
+    let schemas = load_dir(schemas_dir)?;
+    let loaded: Vec<(String, Vec<Upstream>)> = refs
+        .iter()
+        .map(|d| Ok((d.display().to_string(), load_reference(d)?)))
+        .collect::<Result<_, String>>()?;
+    let mut problems = Vec::new();
+    let mut compared = 0usize;
+    for s in &schemas {
+        let mut covered = BTreeSet::new();
+        let mut any = false;
+        for (label, defs) in &loaded {
+            let Some(r) = defs.iter().find(|r| same_definition(s, &r.schema)) else {
+                continue;
+            };
+            any = true;
+            for v in versions_list(r.schema.versions) {
+                covered.insert(v);
+                if !s.versions.contains(v) {
+                    problems.push(format!("{} v{v}: in {label} but not in schemas/", s.name));
+                    continue;
+                }
+                if SUPERSEDED
+                    .iter()
+                    .any(|(n, a, b, _)| *n == s.name && (*a..=*b).contains(&v))
+                    && !std::ptr::eq(defs, &loaded[0].1)
+                {
+                    continue;
+                }
+                let (a, b) = (flatten(s, v), flatten(&r.schema, v));
+                if a != b {
+                    let i = a
+                        .iter()
+                        .zip(&b)
+                        .position(|(x, y)| x != y)
+                        .unwrap_or(a.len().min(b.len()));
+                    problems.push(format!(
+                        "{} v{v} differs from {label}:\n    schemas/:  {}\n    reference: {}",
+                        s.name,
+                        a.get(i).map_or("(end)", String::as_str),
+                        b.get(i).map_or("(end)", String::as_str)
+                    ));
+                } else {
+                    compared += 1;
+                }
+            }
+        }
+        if !any {
+            if matches!(s.kind, Kind::Request | Kind::Response | Kind::Header) {
+                problems.push(format!("{}: no reference definition", s.name));
+            }
+            continue;
+        }
+        for v in versions_list(s.versions) {
+            if !covered.contains(&v) {
+                problems.push(format!("{} v{v}: in no reference folder", s.name));
+            }
+        }
+    }
+    // Every API key the newest reference defines has both schema files.
+    if let Some((label, defs)) = loaded.first() {
+        let keys: BTreeSet<i16> = defs
+            .iter()
+            .filter(|d| d.schema.kind == Kind::Request)
+            .filter_map(|d| d.schema.api_key)
+            .collect();
+        for k in keys {
+            for kind in [Kind::Request, Kind::Response] {
+                if !schemas
+                    .iter()
+                    .any(|s| s.kind == kind && s.api_key == Some(k))
+                {
+                    problems.push(format!(
+                        "API key {k} ({label}): no {} schema",
+                        kind.as_str()
+                    ));
+                }
+            }
+        }
+        // apis.tsv: upstream versions and unstable flags as the newest reference says.
+        let rows = read_apis_tsv(schemas_dir)?;
+        for d in defs.iter().filter(|d| d.schema.kind == Kind::Request) {
+            let Some(k) = d.schema.api_key else { continue };
+            let want_unstable = d
+                .unstable
+                .then(|| d.schema.versions.max.unwrap_or(d.schema.versions.min));
+            match rows.get(&k) {
+                Some(r) if r.upstream == Some(d.schema.versions) && r.unstable == want_unstable => {
+                }
+                _ => problems.push(format!(
+                    "apis.tsv: key {k} should say upstream {} unstable {want_unstable:?}",
+                    d.schema.versions.render()
+                )),
+            }
+        }
+    }
+    let table = api_table(schemas_dir)?;
+    if std::fs::read_to_string(doc).ok().as_deref() != Some(table.as_str()) {
+        problems.push(format!(
+            "{} is stale: run `cargo run -p kafka-codec-codegen -- docs`",
+            doc.display()
+        ));
+    }
+    if problems.is_empty() {
+        println!(
+            "schemas/ agrees with the reference folders: {} schema files, {compared} (message, version, reference) comparisons",
+            schemas.len()
+        );
+        Ok(())
+    } else {
+        Err(format!(
+            "{} problems:\n  {}",
+            problems.len(),
+            problems.join("\n  ")
+        ))
+    }
+}
+
+/// The table of every API (`docs/apis.md`), from `schemas/`.
+pub fn api_table(schemas_dir: &Path) -> Result<String, String> {
+    let schemas = load_dir(schemas_dir)?;
+    let rows = read_apis_tsv(schemas_dir)?;
+    let mut t = String::from(
+        "# Every Kafka API this crate decodes\n\n\
+         <!-- Written by `cargo run -p kafka-codec-codegen -- docs` from schemas/; do not edit. -->\n\n\
+         Each API is decoded into typed request and response bodies (`RequestBody` /\n\
+         `ResponseBody`) when its cargo feature is on; otherwise its bodies come back as `Raw`\n\
+         bytes. *Versions* is every version this crate reads and writes; versions in\n\
+         *older releases only* are no longer described by the newest Kafka release imported\n\
+         (Kafka 4.0 dropped many old versions), but old clients and brokers still send them,\n\
+         so their layouts are kept from the earlier release. *Flexible* versions use compact\n\
+         lengths and tagged fields. *Unstable* is a newest version Kafka still marks as subject\n\
+         to change (`latestVersionUnstable`): decoded, but its layout may change in a later\n\
+         release.\n\n\
+         | key | API | versions | older releases only | flexible | feature | unstable |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    let mut reqs: Vec<&Schema> = schemas.iter().filter(|s| s.kind == Kind::Request).collect();
+    reqs.sort_by_key(|s| s.api_key);
+    for s in &reqs {
+        let k = s.api_key.unwrap_or(-1);
+        let row = rows.get(&k).cloned().unwrap_or_default();
+        let old_only = match row.upstream {
+            None => format!("{} (removed in Kafka 4.0)", s.versions.render()),
+            Some(u) if u.min > s.versions.min => Versions {
+                min: s.versions.min,
+                max: Some(u.min - 1),
+            }
+            .render(),
+            Some(_) => String::new(),
+        };
+        let _ = writeln!(
+            t,
+            "| {k} | {} | {} | {old_only} | {} | `{}` | {} |",
+            s.name.trim_end_matches("Request"),
+            s.versions.render(),
+            s.flexible.map_or("none".into(), |f| f.render()),
+            s.family,
+            row.unstable.map_or(String::new(), |v| format!("v{v}"))
+        );
+    }
+    t.push_str("\n## Features\n\n| feature | APIs | covers |\n| --- | --- | --- |\n");
+    for (fam, about) in FAMILIES {
+        let keys: Vec<String> = reqs
+            .iter()
+            .filter(|s| s.family == *fam)
+            .map(|s| s.name.trim_end_matches("Request").to_string())
+            .collect();
+        let _ = writeln!(t, "| `{fam}` | {} | {about} |", keys.join(", "));
+    }
+    Ok(t)
 }

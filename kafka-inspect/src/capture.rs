@@ -1,5 +1,5 @@
 //! Recording captured Kafka traffic as frame files: shared by the recording proxy
-//! (`proxy.rs`) and the pcap cutter (`capture_pcap.rs`).
+//! (`cmd/proxy.rs`) and the pcap cutter (`cmd/pcap_frames.rs`).
 //!
 //! This module deliberately does not use the codec's message decoders: recording must work for
 //! every API and version, including ones the codec cannot decode (yet). It reads only the size
@@ -20,9 +20,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use kafka_codec::correlator::{peek_response_correlation_id, request_acks};
-use kafka_codec::frame::peek_request_header;
+use kafka_codec::frame::{peek_request_header, split_frame};
 use kafka_codec::ApiKey;
 
 /// A size prefix above this is taken as a desynchronised stream rather than a frame: the
@@ -38,10 +38,10 @@ pub fn api_name(key: i16) -> &'static str {
     ApiKey(key).name().unwrap_or("Unknown")
 }
 
-/// Cuts one direction of a connection into frames by their 4-byte size prefix.
+/// Cuts one direction of a connection into frames with the codec's [`split_frame`].
 #[derive(Default)]
 pub struct FrameCutter {
-    buf: Vec<u8>,
+    buf: BytesMut,
     /// Stream offset of `buf[0]`.
     offset: u64,
     /// Set once a size prefix was negative or over [`MAX_FRAME_LEN`]: nothing more is cut.
@@ -62,34 +62,26 @@ impl FrameCutter {
         }
         self.buf.extend_from_slice(data);
         let mut out = Vec::new();
-        let mut start = 0usize;
         loop {
-            let rest = &self.buf[start..];
-            if rest.len() < 4 {
-                break;
+            match split_frame(&mut self.buf, MAX_FRAME_LEN) {
+                Ok(Some(payload)) => {
+                    // Frame files keep the size prefix: put it back in front of the payload.
+                    let mut bytes = Vec::with_capacity(4 + payload.len());
+                    bytes.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+                    bytes.extend_from_slice(&payload);
+                    out.push(CutFrame {
+                        offset: self.offset,
+                        bytes,
+                    });
+                    self.offset += 4 + payload.len() as u64;
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    self.desynced = true;
+                    self.buf = BytesMut::new();
+                    break;
+                }
             }
-            let size = i32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]);
-            let Ok(size) = usize::try_from(size) else {
-                self.desynced = true;
-                break;
-            };
-            if size > MAX_FRAME_LEN {
-                self.desynced = true;
-                break;
-            }
-            if rest.len() < 4 + size {
-                break;
-            }
-            out.push(CutFrame {
-                offset: self.offset + start as u64,
-                bytes: rest[..4 + size].to_vec(),
-            });
-            start += 4 + size;
-        }
-        self.buf.drain(..start);
-        self.offset += start as u64;
-        if self.desynced {
-            self.buf = Vec::new();
         }
         out
     }

@@ -136,7 +136,7 @@ pub static API_INFO: &[ApiInfo] = &[
         key: 18,
         name: "ApiVersions",
         min_version: 0,
-        max_version: 4,
+        max_version: 5,
         first_flexible_version: Some(3),
     },
     ApiInfo {
@@ -164,7 +164,7 @@ pub static API_INFO: &[ApiInfo] = &[
         key: 22,
         name: "InitProducerId",
         min_version: 0,
-        max_version: 5,
+        max_version: 6,
         first_flexible_version: Some(2),
     },
     ApiInfo {
@@ -199,14 +199,14 @@ pub static API_INFO: &[ApiInfo] = &[
         key: 27,
         name: "WriteTxnMarkers",
         min_version: 0,
-        max_version: 1,
+        max_version: 2,
         first_flexible_version: Some(1),
     },
     ApiInfo {
         key: 28,
         name: "TxnOffsetCommit",
         min_version: 0,
-        max_version: 4,
+        max_version: 6,
         first_flexible_version: Some(3),
     },
     ApiInfo {
@@ -255,7 +255,7 @@ pub static API_INFO: &[ApiInfo] = &[
         key: 35,
         name: "DescribeLogDirs",
         min_version: 0,
-        max_version: 4,
+        max_version: 5,
         first_flexible_version: Some(2),
     },
     ApiInfo {
@@ -304,7 +304,7 @@ pub static API_INFO: &[ApiInfo] = &[
         key: 42,
         name: "DeleteGroups",
         min_version: 0,
-        max_version: 2,
+        max_version: 3,
         first_flexible_version: Some(2),
     },
     ApiInfo {
@@ -325,7 +325,7 @@ pub static API_INFO: &[ApiInfo] = &[
         key: 45,
         name: "AlterPartitionReassignments",
         min_version: 0,
-        max_version: 0,
+        max_version: 1,
         first_flexible_version: Some(0),
     },
     ApiInfo {
@@ -374,7 +374,7 @@ pub static API_INFO: &[ApiInfo] = &[
         key: 52,
         name: "Vote",
         min_version: 0,
-        max_version: 1,
+        max_version: 2,
         first_flexible_version: Some(0),
     },
     ApiInfo {
@@ -430,7 +430,7 @@ pub static API_INFO: &[ApiInfo] = &[
         key: 60,
         name: "DescribeCluster",
         min_version: 0,
-        max_version: 1,
+        max_version: 2,
         first_flexible_version: Some(0),
     },
     ApiInfo {
@@ -451,7 +451,7 @@ pub static API_INFO: &[ApiInfo] = &[
         key: 63,
         name: "BrokerHeartbeat",
         min_version: 0,
-        max_version: 1,
+        max_version: 2,
         first_flexible_version: Some(0),
     },
     ApiInfo {
@@ -472,7 +472,7 @@ pub static API_INFO: &[ApiInfo] = &[
         key: 66,
         name: "ListTransactions",
         min_version: 0,
-        max_version: 1,
+        max_version: 2,
         first_flexible_version: Some(0),
     },
     ApiInfo {
@@ -526,9 +526,9 @@ pub static API_INFO: &[ApiInfo] = &[
     },
     ApiInfo {
         key: 74,
-        name: "ListClientMetricsResources",
+        name: "ListConfigResources",
         min_version: 0,
-        max_version: 0,
+        max_version: 1,
         first_flexible_version: Some(0),
     },
     ApiInfo {
@@ -542,35 +542,35 @@ pub static API_INFO: &[ApiInfo] = &[
         key: 76,
         name: "ShareGroupHeartbeat",
         min_version: 0,
-        max_version: 0,
+        max_version: 1,
         first_flexible_version: Some(0),
     },
     ApiInfo {
         key: 77,
         name: "ShareGroupDescribe",
         min_version: 0,
-        max_version: 0,
+        max_version: 1,
         first_flexible_version: Some(0),
     },
     ApiInfo {
         key: 78,
         name: "ShareFetch",
         min_version: 0,
-        max_version: 0,
+        max_version: 2,
         first_flexible_version: Some(0),
     },
     ApiInfo {
         key: 79,
         name: "ShareAcknowledge",
         min_version: 0,
-        max_version: 0,
+        max_version: 2,
         first_flexible_version: Some(0),
     },
     ApiInfo {
         key: 80,
         name: "AddRaftVoter",
         min_version: 0,
-        max_version: 0,
+        max_version: 1,
         first_flexible_version: Some(0),
     },
     ApiInfo {
@@ -605,7 +605,7 @@ pub static API_INFO: &[ApiInfo] = &[
         key: 85,
         name: "WriteShareGroupState",
         min_version: 0,
-        max_version: 0,
+        max_version: 1,
         first_flexible_version: Some(0),
     },
     ApiInfo {
@@ -618,6 +618,55 @@ pub static API_INFO: &[ApiInfo] = &[
     ApiInfo {
         key: 87,
         name: "ReadShareGroupStateSummary",
+        min_version: 0,
+        max_version: 1,
+        first_flexible_version: Some(0),
+    },
+    ApiInfo {
+        key: 88,
+        name: "StreamsGroupHeartbeat",
+        min_version: 0,
+        max_version: 1,
+        first_flexible_version: Some(0),
+    },
+    ApiInfo {
+        key: 89,
+        name: "StreamsGroupDescribe",
+        min_version: 0,
+        max_version: 1,
+        first_flexible_version: Some(0),
+    },
+    ApiInfo {
+        key: 90,
+        name: "DescribeShareGroupOffsets",
+        min_version: 0,
+        max_version: 1,
+        first_flexible_version: Some(0),
+    },
+    ApiInfo {
+        key: 91,
+        name: "AlterShareGroupOffsets",
+        min_version: 0,
+        max_version: 0,
+        first_flexible_version: Some(0),
+    },
+    ApiInfo {
+        key: 92,
+        name: "DeleteShareGroupOffsets",
+        min_version: 0,
+        max_version: 0,
+        first_flexible_version: Some(0),
+    },
+    ApiInfo {
+        key: 93,
+        name: "StreamsGroupTopologyDescriptionUpdate",
+        min_version: 0,
+        max_version: 0,
+        first_flexible_version: Some(0),
+    },
+    ApiInfo {
+        key: 94,
+        name: "UnregisterController",
         min_version: 0,
         max_version: 0,
         first_flexible_version: Some(0),
@@ -774,8 +823,8 @@ impl ApiKey {
     pub const PUSH_TELEMETRY: ApiKey = ApiKey(72);
     /// `AssignReplicasToDirs` (key 73).
     pub const ASSIGN_REPLICAS_TO_DIRS: ApiKey = ApiKey(73);
-    /// `ListClientMetricsResources` (key 74).
-    pub const LIST_CLIENT_METRICS_RESOURCES: ApiKey = ApiKey(74);
+    /// `ListConfigResources` (key 74).
+    pub const LIST_CONFIG_RESOURCES: ApiKey = ApiKey(74);
     /// `DescribeTopicPartitions` (key 75).
     pub const DESCRIBE_TOPIC_PARTITIONS: ApiKey = ApiKey(75);
     /// `ShareGroupHeartbeat` (key 76).
@@ -802,4 +851,18 @@ impl ApiKey {
     pub const DELETE_SHARE_GROUP_STATE: ApiKey = ApiKey(86);
     /// `ReadShareGroupStateSummary` (key 87).
     pub const READ_SHARE_GROUP_STATE_SUMMARY: ApiKey = ApiKey(87);
+    /// `StreamsGroupHeartbeat` (key 88).
+    pub const STREAMS_GROUP_HEARTBEAT: ApiKey = ApiKey(88);
+    /// `StreamsGroupDescribe` (key 89).
+    pub const STREAMS_GROUP_DESCRIBE: ApiKey = ApiKey(89);
+    /// `DescribeShareGroupOffsets` (key 90).
+    pub const DESCRIBE_SHARE_GROUP_OFFSETS: ApiKey = ApiKey(90);
+    /// `AlterShareGroupOffsets` (key 91).
+    pub const ALTER_SHARE_GROUP_OFFSETS: ApiKey = ApiKey(91);
+    /// `DeleteShareGroupOffsets` (key 92).
+    pub const DELETE_SHARE_GROUP_OFFSETS: ApiKey = ApiKey(92);
+    /// `StreamsGroupTopologyDescriptionUpdate` (key 93).
+    pub const STREAMS_GROUP_TOPOLOGY_DESCRIPTION_UPDATE: ApiKey = ApiKey(93);
+    /// `UnregisterController` (key 94).
+    pub const UNREGISTER_CONTROLLER: ApiKey = ApiKey(94);
 }

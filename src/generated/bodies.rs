@@ -23,6 +23,18 @@ pub enum RequestBody {
     /// MetadataRequest (API key 3).
     #[cfg(feature = "metadata")]
     Metadata(MetadataRequest),
+    /// LeaderAndIsrRequest (API key 4).
+    #[cfg(feature = "broker-internal")]
+    LeaderAndIsr(LeaderAndIsrRequest),
+    /// StopReplicaRequest (API key 5).
+    #[cfg(feature = "broker-internal")]
+    StopReplica(StopReplicaRequest),
+    /// UpdateMetadataRequest (API key 6).
+    #[cfg(feature = "broker-internal")]
+    UpdateMetadata(UpdateMetadataRequest),
+    /// ControlledShutdownRequest (API key 7).
+    #[cfg(feature = "broker-internal")]
+    ControlledShutdown(ControlledShutdownRequest),
     /// OffsetCommitRequest (API key 8).
     #[cfg(feature = "offset")]
     OffsetCommit(OffsetCommitRequest),
@@ -50,26 +62,239 @@ pub enum RequestBody {
     /// ListGroupsRequest (API key 16).
     #[cfg(feature = "group")]
     ListGroups(ListGroupsRequest),
+    /// SaslHandshakeRequest (API key 17).
+    #[cfg(feature = "security")]
+    SaslHandshake(SaslHandshakeRequest),
     /// ApiVersionsRequest (API key 18).
     ApiVersions(ApiVersionsRequest),
+    /// CreateTopicsRequest (API key 19).
+    #[cfg(feature = "admin")]
+    CreateTopics(CreateTopicsRequest),
+    /// DeleteTopicsRequest (API key 20).
+    #[cfg(feature = "admin")]
+    DeleteTopics(DeleteTopicsRequest),
+    /// DeleteRecordsRequest (API key 21).
+    #[cfg(feature = "admin")]
+    DeleteRecords(DeleteRecordsRequest),
+    /// InitProducerIdRequest (API key 22).
+    #[cfg(feature = "transactions")]
+    InitProducerId(InitProducerIdRequest),
     /// OffsetForLeaderEpochRequest (API key 23).
     #[cfg(feature = "offset")]
     OffsetForLeaderEpoch(OffsetForLeaderEpochRequest),
+    /// AddPartitionsToTxnRequest (API key 24).
+    #[cfg(feature = "transactions")]
+    AddPartitionsToTxn(AddPartitionsToTxnRequest),
+    /// AddOffsetsToTxnRequest (API key 25).
+    #[cfg(feature = "transactions")]
+    AddOffsetsToTxn(AddOffsetsToTxnRequest),
+    /// EndTxnRequest (API key 26).
+    #[cfg(feature = "transactions")]
+    EndTxn(EndTxnRequest),
+    /// WriteTxnMarkersRequest (API key 27).
+    #[cfg(feature = "transactions")]
+    WriteTxnMarkers(WriteTxnMarkersRequest),
     /// TxnOffsetCommitRequest (API key 28).
     #[cfg(feature = "offset")]
     TxnOffsetCommit(TxnOffsetCommitRequest),
+    /// DescribeAclsRequest (API key 29).
+    #[cfg(feature = "security")]
+    DescribeAcls(DescribeAclsRequest),
+    /// CreateAclsRequest (API key 30).
+    #[cfg(feature = "security")]
+    CreateAcls(CreateAclsRequest),
+    /// DeleteAclsRequest (API key 31).
+    #[cfg(feature = "security")]
+    DeleteAcls(DeleteAclsRequest),
+    /// DescribeConfigsRequest (API key 32).
+    #[cfg(feature = "admin")]
+    DescribeConfigs(DescribeConfigsRequest),
+    /// AlterConfigsRequest (API key 33).
+    #[cfg(feature = "admin")]
+    AlterConfigs(AlterConfigsRequest),
+    /// AlterReplicaLogDirsRequest (API key 34).
+    #[cfg(feature = "admin")]
+    AlterReplicaLogDirs(AlterReplicaLogDirsRequest),
+    /// DescribeLogDirsRequest (API key 35).
+    #[cfg(feature = "admin")]
+    DescribeLogDirs(DescribeLogDirsRequest),
+    /// SaslAuthenticateRequest (API key 36).
+    #[cfg(feature = "security")]
+    SaslAuthenticate(SaslAuthenticateRequest),
+    /// CreatePartitionsRequest (API key 37).
+    #[cfg(feature = "admin")]
+    CreatePartitions(CreatePartitionsRequest),
+    /// CreateDelegationTokenRequest (API key 38).
+    #[cfg(feature = "security")]
+    CreateDelegationToken(CreateDelegationTokenRequest),
+    /// RenewDelegationTokenRequest (API key 39).
+    #[cfg(feature = "security")]
+    RenewDelegationToken(RenewDelegationTokenRequest),
+    /// ExpireDelegationTokenRequest (API key 40).
+    #[cfg(feature = "security")]
+    ExpireDelegationToken(ExpireDelegationTokenRequest),
+    /// DescribeDelegationTokenRequest (API key 41).
+    #[cfg(feature = "security")]
+    DescribeDelegationToken(DescribeDelegationTokenRequest),
     /// DeleteGroupsRequest (API key 42).
     #[cfg(feature = "group")]
     DeleteGroups(DeleteGroupsRequest),
+    /// ElectLeadersRequest (API key 43).
+    #[cfg(feature = "admin")]
+    ElectLeaders(ElectLeadersRequest),
+    /// IncrementalAlterConfigsRequest (API key 44).
+    #[cfg(feature = "admin")]
+    IncrementalAlterConfigs(IncrementalAlterConfigsRequest),
+    /// AlterPartitionReassignmentsRequest (API key 45).
+    #[cfg(feature = "admin")]
+    AlterPartitionReassignments(AlterPartitionReassignmentsRequest),
+    /// ListPartitionReassignmentsRequest (API key 46).
+    #[cfg(feature = "admin")]
+    ListPartitionReassignments(ListPartitionReassignmentsRequest),
     /// OffsetDeleteRequest (API key 47).
     #[cfg(feature = "offset")]
     OffsetDelete(OffsetDeleteRequest),
+    /// DescribeClientQuotasRequest (API key 48).
+    #[cfg(feature = "admin")]
+    DescribeClientQuotas(DescribeClientQuotasRequest),
+    /// AlterClientQuotasRequest (API key 49).
+    #[cfg(feature = "admin")]
+    AlterClientQuotas(AlterClientQuotasRequest),
+    /// DescribeUserScramCredentialsRequest (API key 50).
+    #[cfg(feature = "security")]
+    DescribeUserScramCredentials(DescribeUserScramCredentialsRequest),
+    /// AlterUserScramCredentialsRequest (API key 51).
+    #[cfg(feature = "security")]
+    AlterUserScramCredentials(AlterUserScramCredentialsRequest),
+    /// VoteRequest (API key 52).
+    #[cfg(feature = "kraft")]
+    Vote(VoteRequest),
+    /// BeginQuorumEpochRequest (API key 53).
+    #[cfg(feature = "kraft")]
+    BeginQuorumEpoch(BeginQuorumEpochRequest),
+    /// EndQuorumEpochRequest (API key 54).
+    #[cfg(feature = "kraft")]
+    EndQuorumEpoch(EndQuorumEpochRequest),
+    /// DescribeQuorumRequest (API key 55).
+    #[cfg(feature = "kraft")]
+    DescribeQuorum(DescribeQuorumRequest),
+    /// AlterPartitionRequest (API key 56).
+    #[cfg(feature = "broker-internal")]
+    AlterPartition(AlterPartitionRequest),
+    /// UpdateFeaturesRequest (API key 57).
+    #[cfg(feature = "admin")]
+    UpdateFeatures(UpdateFeaturesRequest),
+    /// EnvelopeRequest (API key 58).
+    #[cfg(feature = "broker-internal")]
+    Envelope(EnvelopeRequest),
+    /// FetchSnapshotRequest (API key 59).
+    #[cfg(feature = "kraft")]
+    FetchSnapshot(FetchSnapshotRequest),
+    /// DescribeClusterRequest (API key 60).
+    #[cfg(feature = "admin")]
+    DescribeCluster(DescribeClusterRequest),
+    /// DescribeProducersRequest (API key 61).
+    #[cfg(feature = "transactions")]
+    DescribeProducers(DescribeProducersRequest),
+    /// BrokerRegistrationRequest (API key 62).
+    #[cfg(feature = "broker-internal")]
+    BrokerRegistration(BrokerRegistrationRequest),
+    /// BrokerHeartbeatRequest (API key 63).
+    #[cfg(feature = "broker-internal")]
+    BrokerHeartbeat(BrokerHeartbeatRequest),
+    /// UnregisterBrokerRequest (API key 64).
+    #[cfg(feature = "admin")]
+    UnregisterBroker(UnregisterBrokerRequest),
+    /// DescribeTransactionsRequest (API key 65).
+    #[cfg(feature = "transactions")]
+    DescribeTransactions(DescribeTransactionsRequest),
+    /// ListTransactionsRequest (API key 66).
+    #[cfg(feature = "transactions")]
+    ListTransactions(ListTransactionsRequest),
+    /// AllocateProducerIdsRequest (API key 67).
+    #[cfg(feature = "broker-internal")]
+    AllocateProducerIds(AllocateProducerIdsRequest),
     /// ConsumerGroupHeartbeatRequest (API key 68).
     #[cfg(feature = "group")]
     ConsumerGroupHeartbeat(ConsumerGroupHeartbeatRequest),
     /// ConsumerGroupDescribeRequest (API key 69).
     #[cfg(feature = "group")]
     ConsumerGroupDescribe(ConsumerGroupDescribeRequest),
+    /// ControllerRegistrationRequest (API key 70).
+    #[cfg(feature = "broker-internal")]
+    ControllerRegistration(ControllerRegistrationRequest),
+    /// GetTelemetrySubscriptionsRequest (API key 71).
+    #[cfg(feature = "telemetry")]
+    GetTelemetrySubscriptions(GetTelemetrySubscriptionsRequest),
+    /// PushTelemetryRequest (API key 72).
+    #[cfg(feature = "telemetry")]
+    PushTelemetry(PushTelemetryRequest),
+    /// AssignReplicasToDirsRequest (API key 73).
+    #[cfg(feature = "broker-internal")]
+    AssignReplicasToDirs(AssignReplicasToDirsRequest),
+    /// ListConfigResourcesRequest (API key 74).
+    #[cfg(feature = "admin")]
+    ListConfigResources(ListConfigResourcesRequest),
+    /// DescribeTopicPartitionsRequest (API key 75).
+    #[cfg(feature = "admin")]
+    DescribeTopicPartitions(DescribeTopicPartitionsRequest),
+    /// ShareGroupHeartbeatRequest (API key 76).
+    #[cfg(feature = "share-groups")]
+    ShareGroupHeartbeat(ShareGroupHeartbeatRequest),
+    /// ShareGroupDescribeRequest (API key 77).
+    #[cfg(feature = "share-groups")]
+    ShareGroupDescribe(ShareGroupDescribeRequest),
+    /// ShareFetchRequest (API key 78).
+    #[cfg(feature = "share-groups")]
+    ShareFetch(ShareFetchRequest),
+    /// ShareAcknowledgeRequest (API key 79).
+    #[cfg(feature = "share-groups")]
+    ShareAcknowledge(ShareAcknowledgeRequest),
+    /// AddRaftVoterRequest (API key 80).
+    #[cfg(feature = "kraft")]
+    AddRaftVoter(AddRaftVoterRequest),
+    /// RemoveRaftVoterRequest (API key 81).
+    #[cfg(feature = "kraft")]
+    RemoveRaftVoter(RemoveRaftVoterRequest),
+    /// UpdateRaftVoterRequest (API key 82).
+    #[cfg(feature = "kraft")]
+    UpdateRaftVoter(UpdateRaftVoterRequest),
+    /// InitializeShareGroupStateRequest (API key 83).
+    #[cfg(feature = "share-groups")]
+    InitializeShareGroupState(InitializeShareGroupStateRequest),
+    /// ReadShareGroupStateRequest (API key 84).
+    #[cfg(feature = "share-groups")]
+    ReadShareGroupState(ReadShareGroupStateRequest),
+    /// WriteShareGroupStateRequest (API key 85).
+    #[cfg(feature = "share-groups")]
+    WriteShareGroupState(WriteShareGroupStateRequest),
+    /// DeleteShareGroupStateRequest (API key 86).
+    #[cfg(feature = "share-groups")]
+    DeleteShareGroupState(DeleteShareGroupStateRequest),
+    /// ReadShareGroupStateSummaryRequest (API key 87).
+    #[cfg(feature = "share-groups")]
+    ReadShareGroupStateSummary(ReadShareGroupStateSummaryRequest),
+    /// StreamsGroupHeartbeatRequest (API key 88).
+    #[cfg(feature = "streams-groups")]
+    StreamsGroupHeartbeat(StreamsGroupHeartbeatRequest),
+    /// StreamsGroupDescribeRequest (API key 89).
+    #[cfg(feature = "streams-groups")]
+    StreamsGroupDescribe(StreamsGroupDescribeRequest),
+    /// DescribeShareGroupOffsetsRequest (API key 90).
+    #[cfg(feature = "share-groups")]
+    DescribeShareGroupOffsets(DescribeShareGroupOffsetsRequest),
+    /// AlterShareGroupOffsetsRequest (API key 91).
+    #[cfg(feature = "share-groups")]
+    AlterShareGroupOffsets(AlterShareGroupOffsetsRequest),
+    /// DeleteShareGroupOffsetsRequest (API key 92).
+    #[cfg(feature = "share-groups")]
+    DeleteShareGroupOffsets(DeleteShareGroupOffsetsRequest),
+    /// StreamsGroupTopologyDescriptionUpdateRequest (API key 93).
+    #[cfg(feature = "streams-groups")]
+    StreamsGroupTopologyDescriptionUpdate(StreamsGroupTopologyDescriptionUpdateRequest),
+    /// UnregisterControllerRequest (API key 94).
+    #[cfg(feature = "broker-internal")]
+    UnregisterController(UnregisterControllerRequest),
     /// An API or version this build does not decode: the body's bytes, untouched.
     Raw(#[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))] Bytes),
 }
@@ -86,6 +311,14 @@ impl RequestBody {
             2 => ListOffsetsRequest::supports_version(version),
             #[cfg(feature = "metadata")]
             3 => MetadataRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            4 => LeaderAndIsrRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            5 => StopReplicaRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            6 => UpdateMetadataRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            7 => ControlledShutdownRequest::supports_version(version),
             #[cfg(feature = "offset")]
             8 => OffsetCommitRequest::supports_version(version),
             #[cfg(feature = "offset")]
@@ -104,19 +337,161 @@ impl RequestBody {
             15 => DescribeGroupsRequest::supports_version(version),
             #[cfg(feature = "group")]
             16 => ListGroupsRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            17 => SaslHandshakeRequest::supports_version(version),
             18 => ApiVersionsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            19 => CreateTopicsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            20 => DeleteTopicsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            21 => DeleteRecordsRequest::supports_version(version),
+            #[cfg(feature = "transactions")]
+            22 => InitProducerIdRequest::supports_version(version),
             #[cfg(feature = "offset")]
             23 => OffsetForLeaderEpochRequest::supports_version(version),
+            #[cfg(feature = "transactions")]
+            24 => AddPartitionsToTxnRequest::supports_version(version),
+            #[cfg(feature = "transactions")]
+            25 => AddOffsetsToTxnRequest::supports_version(version),
+            #[cfg(feature = "transactions")]
+            26 => EndTxnRequest::supports_version(version),
+            #[cfg(feature = "transactions")]
+            27 => WriteTxnMarkersRequest::supports_version(version),
             #[cfg(feature = "offset")]
             28 => TxnOffsetCommitRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            29 => DescribeAclsRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            30 => CreateAclsRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            31 => DeleteAclsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            32 => DescribeConfigsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            33 => AlterConfigsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            34 => AlterReplicaLogDirsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            35 => DescribeLogDirsRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            36 => SaslAuthenticateRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            37 => CreatePartitionsRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            38 => CreateDelegationTokenRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            39 => RenewDelegationTokenRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            40 => ExpireDelegationTokenRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            41 => DescribeDelegationTokenRequest::supports_version(version),
             #[cfg(feature = "group")]
             42 => DeleteGroupsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            43 => ElectLeadersRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            44 => IncrementalAlterConfigsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            45 => AlterPartitionReassignmentsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            46 => ListPartitionReassignmentsRequest::supports_version(version),
             #[cfg(feature = "offset")]
             47 => OffsetDeleteRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            48 => DescribeClientQuotasRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            49 => AlterClientQuotasRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            50 => DescribeUserScramCredentialsRequest::supports_version(version),
+            #[cfg(feature = "security")]
+            51 => AlterUserScramCredentialsRequest::supports_version(version),
+            #[cfg(feature = "kraft")]
+            52 => VoteRequest::supports_version(version),
+            #[cfg(feature = "kraft")]
+            53 => BeginQuorumEpochRequest::supports_version(version),
+            #[cfg(feature = "kraft")]
+            54 => EndQuorumEpochRequest::supports_version(version),
+            #[cfg(feature = "kraft")]
+            55 => DescribeQuorumRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            56 => AlterPartitionRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            57 => UpdateFeaturesRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            58 => EnvelopeRequest::supports_version(version),
+            #[cfg(feature = "kraft")]
+            59 => FetchSnapshotRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            60 => DescribeClusterRequest::supports_version(version),
+            #[cfg(feature = "transactions")]
+            61 => DescribeProducersRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            62 => BrokerRegistrationRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            63 => BrokerHeartbeatRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            64 => UnregisterBrokerRequest::supports_version(version),
+            #[cfg(feature = "transactions")]
+            65 => DescribeTransactionsRequest::supports_version(version),
+            #[cfg(feature = "transactions")]
+            66 => ListTransactionsRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            67 => AllocateProducerIdsRequest::supports_version(version),
             #[cfg(feature = "group")]
             68 => ConsumerGroupHeartbeatRequest::supports_version(version),
             #[cfg(feature = "group")]
             69 => ConsumerGroupDescribeRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            70 => ControllerRegistrationRequest::supports_version(version),
+            #[cfg(feature = "telemetry")]
+            71 => GetTelemetrySubscriptionsRequest::supports_version(version),
+            #[cfg(feature = "telemetry")]
+            72 => PushTelemetryRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            73 => AssignReplicasToDirsRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            74 => ListConfigResourcesRequest::supports_version(version),
+            #[cfg(feature = "admin")]
+            75 => DescribeTopicPartitionsRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            76 => ShareGroupHeartbeatRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            77 => ShareGroupDescribeRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            78 => ShareFetchRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            79 => ShareAcknowledgeRequest::supports_version(version),
+            #[cfg(feature = "kraft")]
+            80 => AddRaftVoterRequest::supports_version(version),
+            #[cfg(feature = "kraft")]
+            81 => RemoveRaftVoterRequest::supports_version(version),
+            #[cfg(feature = "kraft")]
+            82 => UpdateRaftVoterRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            83 => InitializeShareGroupStateRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            84 => ReadShareGroupStateRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            85 => WriteShareGroupStateRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            86 => DeleteShareGroupStateRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            87 => ReadShareGroupStateSummaryRequest::supports_version(version),
+            #[cfg(feature = "streams-groups")]
+            88 => StreamsGroupHeartbeatRequest::supports_version(version),
+            #[cfg(feature = "streams-groups")]
+            89 => StreamsGroupDescribeRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            90 => DescribeShareGroupOffsetsRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            91 => AlterShareGroupOffsetsRequest::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            92 => DeleteShareGroupOffsetsRequest::supports_version(version),
+            #[cfg(feature = "streams-groups")]
+            93 => StreamsGroupTopologyDescriptionUpdateRequest::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            94 => UnregisterControllerRequest::supports_version(version),
             _ => false,
         }
     }
@@ -136,6 +511,14 @@ impl RequestBody {
             2 => Self::ListOffsets(ListOffsetsRequest::decode(r, version)?),
             #[cfg(feature = "metadata")]
             3 => Self::Metadata(MetadataRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            4 => Self::LeaderAndIsr(LeaderAndIsrRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            5 => Self::StopReplica(StopReplicaRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            6 => Self::UpdateMetadata(UpdateMetadataRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            7 => Self::ControlledShutdown(ControlledShutdownRequest::decode(r, version)?),
             #[cfg(feature = "offset")]
             8 => Self::OffsetCommit(OffsetCommitRequest::decode(r, version)?),
             #[cfg(feature = "offset")]
@@ -154,19 +537,187 @@ impl RequestBody {
             15 => Self::DescribeGroups(DescribeGroupsRequest::decode(r, version)?),
             #[cfg(feature = "group")]
             16 => Self::ListGroups(ListGroupsRequest::decode(r, version)?),
+            #[cfg(feature = "security")]
+            17 => Self::SaslHandshake(SaslHandshakeRequest::decode(r, version)?),
             18 => Self::ApiVersions(ApiVersionsRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            19 => Self::CreateTopics(CreateTopicsRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            20 => Self::DeleteTopics(DeleteTopicsRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            21 => Self::DeleteRecords(DeleteRecordsRequest::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            22 => Self::InitProducerId(InitProducerIdRequest::decode(r, version)?),
             #[cfg(feature = "offset")]
             23 => Self::OffsetForLeaderEpoch(OffsetForLeaderEpochRequest::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            24 => Self::AddPartitionsToTxn(AddPartitionsToTxnRequest::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            25 => Self::AddOffsetsToTxn(AddOffsetsToTxnRequest::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            26 => Self::EndTxn(EndTxnRequest::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            27 => Self::WriteTxnMarkers(WriteTxnMarkersRequest::decode(r, version)?),
             #[cfg(feature = "offset")]
             28 => Self::TxnOffsetCommit(TxnOffsetCommitRequest::decode(r, version)?),
+            #[cfg(feature = "security")]
+            29 => Self::DescribeAcls(DescribeAclsRequest::decode(r, version)?),
+            #[cfg(feature = "security")]
+            30 => Self::CreateAcls(CreateAclsRequest::decode(r, version)?),
+            #[cfg(feature = "security")]
+            31 => Self::DeleteAcls(DeleteAclsRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            32 => Self::DescribeConfigs(DescribeConfigsRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            33 => Self::AlterConfigs(AlterConfigsRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            34 => Self::AlterReplicaLogDirs(AlterReplicaLogDirsRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            35 => Self::DescribeLogDirs(DescribeLogDirsRequest::decode(r, version)?),
+            #[cfg(feature = "security")]
+            36 => Self::SaslAuthenticate(SaslAuthenticateRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            37 => Self::CreatePartitions(CreatePartitionsRequest::decode(r, version)?),
+            #[cfg(feature = "security")]
+            38 => Self::CreateDelegationToken(CreateDelegationTokenRequest::decode(r, version)?),
+            #[cfg(feature = "security")]
+            39 => Self::RenewDelegationToken(RenewDelegationTokenRequest::decode(r, version)?),
+            #[cfg(feature = "security")]
+            40 => Self::ExpireDelegationToken(ExpireDelegationTokenRequest::decode(r, version)?),
+            #[cfg(feature = "security")]
+            41 => {
+                Self::DescribeDelegationToken(DescribeDelegationTokenRequest::decode(r, version)?)
+            }
             #[cfg(feature = "group")]
             42 => Self::DeleteGroups(DeleteGroupsRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            43 => Self::ElectLeaders(ElectLeadersRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            44 => {
+                Self::IncrementalAlterConfigs(IncrementalAlterConfigsRequest::decode(r, version)?)
+            }
+            #[cfg(feature = "admin")]
+            45 => Self::AlterPartitionReassignments(AlterPartitionReassignmentsRequest::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "admin")]
+            46 => Self::ListPartitionReassignments(ListPartitionReassignmentsRequest::decode(
+                r, version,
+            )?),
             #[cfg(feature = "offset")]
             47 => Self::OffsetDelete(OffsetDeleteRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            48 => Self::DescribeClientQuotas(DescribeClientQuotasRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            49 => Self::AlterClientQuotas(AlterClientQuotasRequest::decode(r, version)?),
+            #[cfg(feature = "security")]
+            50 => Self::DescribeUserScramCredentials(DescribeUserScramCredentialsRequest::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "security")]
+            51 => Self::AlterUserScramCredentials(AlterUserScramCredentialsRequest::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "kraft")]
+            52 => Self::Vote(VoteRequest::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            53 => Self::BeginQuorumEpoch(BeginQuorumEpochRequest::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            54 => Self::EndQuorumEpoch(EndQuorumEpochRequest::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            55 => Self::DescribeQuorum(DescribeQuorumRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            56 => Self::AlterPartition(AlterPartitionRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            57 => Self::UpdateFeatures(UpdateFeaturesRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            58 => Self::Envelope(EnvelopeRequest::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            59 => Self::FetchSnapshot(FetchSnapshotRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            60 => Self::DescribeCluster(DescribeClusterRequest::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            61 => Self::DescribeProducers(DescribeProducersRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            62 => Self::BrokerRegistration(BrokerRegistrationRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            63 => Self::BrokerHeartbeat(BrokerHeartbeatRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            64 => Self::UnregisterBroker(UnregisterBrokerRequest::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            65 => Self::DescribeTransactions(DescribeTransactionsRequest::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            66 => Self::ListTransactions(ListTransactionsRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            67 => Self::AllocateProducerIds(AllocateProducerIdsRequest::decode(r, version)?),
             #[cfg(feature = "group")]
             68 => Self::ConsumerGroupHeartbeat(ConsumerGroupHeartbeatRequest::decode(r, version)?),
             #[cfg(feature = "group")]
             69 => Self::ConsumerGroupDescribe(ConsumerGroupDescribeRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            70 => Self::ControllerRegistration(ControllerRegistrationRequest::decode(r, version)?),
+            #[cfg(feature = "telemetry")]
+            71 => Self::GetTelemetrySubscriptions(GetTelemetrySubscriptionsRequest::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "telemetry")]
+            72 => Self::PushTelemetry(PushTelemetryRequest::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            73 => Self::AssignReplicasToDirs(AssignReplicasToDirsRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            74 => Self::ListConfigResources(ListConfigResourcesRequest::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            75 => {
+                Self::DescribeTopicPartitions(DescribeTopicPartitionsRequest::decode(r, version)?)
+            }
+            #[cfg(feature = "share-groups")]
+            76 => Self::ShareGroupHeartbeat(ShareGroupHeartbeatRequest::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            77 => Self::ShareGroupDescribe(ShareGroupDescribeRequest::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            78 => Self::ShareFetch(ShareFetchRequest::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            79 => Self::ShareAcknowledge(ShareAcknowledgeRequest::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            80 => Self::AddRaftVoter(AddRaftVoterRequest::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            81 => Self::RemoveRaftVoter(RemoveRaftVoterRequest::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            82 => Self::UpdateRaftVoter(UpdateRaftVoterRequest::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            83 => Self::InitializeShareGroupState(InitializeShareGroupStateRequest::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "share-groups")]
+            84 => Self::ReadShareGroupState(ReadShareGroupStateRequest::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            85 => Self::WriteShareGroupState(WriteShareGroupStateRequest::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            86 => Self::DeleteShareGroupState(DeleteShareGroupStateRequest::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            87 => Self::ReadShareGroupStateSummary(ReadShareGroupStateSummaryRequest::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "streams-groups")]
+            88 => Self::StreamsGroupHeartbeat(StreamsGroupHeartbeatRequest::decode(r, version)?),
+            #[cfg(feature = "streams-groups")]
+            89 => Self::StreamsGroupDescribe(StreamsGroupDescribeRequest::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            90 => Self::DescribeShareGroupOffsets(DescribeShareGroupOffsetsRequest::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "share-groups")]
+            91 => Self::AlterShareGroupOffsets(AlterShareGroupOffsetsRequest::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            92 => {
+                Self::DeleteShareGroupOffsets(DeleteShareGroupOffsetsRequest::decode(r, version)?)
+            }
+            #[cfg(feature = "streams-groups")]
+            93 => Self::StreamsGroupTopologyDescriptionUpdate(
+                StreamsGroupTopologyDescriptionUpdateRequest::decode(r, version)?,
+            ),
+            #[cfg(feature = "broker-internal")]
+            94 => Self::UnregisterController(UnregisterControllerRequest::decode(r, version)?),
             _ => Self::Raw(r.rest()),
         })
     }
@@ -182,6 +733,14 @@ impl RequestBody {
             Self::ListOffsets(m) => m.encode(buf, version),
             #[cfg(feature = "metadata")]
             Self::Metadata(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::LeaderAndIsr(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::StopReplica(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::UpdateMetadata(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::ControlledShutdown(m) => m.encode(buf, version),
             #[cfg(feature = "offset")]
             Self::OffsetCommit(m) => m.encode(buf, version),
             #[cfg(feature = "offset")]
@@ -200,19 +759,161 @@ impl RequestBody {
             Self::DescribeGroups(m) => m.encode(buf, version),
             #[cfg(feature = "group")]
             Self::ListGroups(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::SaslHandshake(m) => m.encode(buf, version),
             Self::ApiVersions(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::CreateTopics(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DeleteTopics(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DeleteRecords(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::InitProducerId(m) => m.encode(buf, version),
             #[cfg(feature = "offset")]
             Self::OffsetForLeaderEpoch(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::AddPartitionsToTxn(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::AddOffsetsToTxn(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::EndTxn(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::WriteTxnMarkers(m) => m.encode(buf, version),
             #[cfg(feature = "offset")]
             Self::TxnOffsetCommit(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::DescribeAcls(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::CreateAcls(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::DeleteAcls(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DescribeConfigs(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::AlterConfigs(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::AlterReplicaLogDirs(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DescribeLogDirs(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::SaslAuthenticate(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::CreatePartitions(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::CreateDelegationToken(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::RenewDelegationToken(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::ExpireDelegationToken(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::DescribeDelegationToken(m) => m.encode(buf, version),
             #[cfg(feature = "group")]
             Self::DeleteGroups(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::ElectLeaders(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::IncrementalAlterConfigs(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::AlterPartitionReassignments(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::ListPartitionReassignments(m) => m.encode(buf, version),
             #[cfg(feature = "offset")]
             Self::OffsetDelete(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DescribeClientQuotas(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::AlterClientQuotas(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::DescribeUserScramCredentials(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::AlterUserScramCredentials(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::Vote(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::BeginQuorumEpoch(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::EndQuorumEpoch(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::DescribeQuorum(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::AlterPartition(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::UpdateFeatures(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::Envelope(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::FetchSnapshot(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DescribeCluster(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::DescribeProducers(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerRegistration(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerHeartbeat(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::UnregisterBroker(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::DescribeTransactions(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::ListTransactions(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::AllocateProducerIds(m) => m.encode(buf, version),
             #[cfg(feature = "group")]
             Self::ConsumerGroupHeartbeat(m) => m.encode(buf, version),
             #[cfg(feature = "group")]
             Self::ConsumerGroupDescribe(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::ControllerRegistration(m) => m.encode(buf, version),
+            #[cfg(feature = "telemetry")]
+            Self::GetTelemetrySubscriptions(m) => m.encode(buf, version),
+            #[cfg(feature = "telemetry")]
+            Self::PushTelemetry(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::AssignReplicasToDirs(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::ListConfigResources(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DescribeTopicPartitions(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupHeartbeat(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupDescribe(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareFetch(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareAcknowledge(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::AddRaftVoter(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::RemoveRaftVoter(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::UpdateRaftVoter(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::InitializeShareGroupState(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupState(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::WriteShareGroupState(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupState(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupStateSummary(m) => m.encode(buf, version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupHeartbeat(m) => m.encode(buf, version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupDescribe(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::DescribeShareGroupOffsets(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::AlterShareGroupOffsets(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupOffsets(m) => m.encode(buf, version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupTopologyDescriptionUpdate(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::UnregisterController(m) => m.encode(buf, version),
             Self::Raw(b) => {
                 buf.put_slice(b);
                 Ok(())
@@ -231,6 +932,14 @@ impl RequestBody {
             Self::ListOffsets(m) => m.encoded_len(version),
             #[cfg(feature = "metadata")]
             Self::Metadata(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::LeaderAndIsr(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::StopReplica(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::UpdateMetadata(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::ControlledShutdown(m) => m.encoded_len(version),
             #[cfg(feature = "offset")]
             Self::OffsetCommit(m) => m.encoded_len(version),
             #[cfg(feature = "offset")]
@@ -249,19 +958,161 @@ impl RequestBody {
             Self::DescribeGroups(m) => m.encoded_len(version),
             #[cfg(feature = "group")]
             Self::ListGroups(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::SaslHandshake(m) => m.encoded_len(version),
             Self::ApiVersions(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::CreateTopics(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DeleteTopics(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DeleteRecords(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::InitProducerId(m) => m.encoded_len(version),
             #[cfg(feature = "offset")]
             Self::OffsetForLeaderEpoch(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::AddPartitionsToTxn(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::AddOffsetsToTxn(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::EndTxn(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::WriteTxnMarkers(m) => m.encoded_len(version),
             #[cfg(feature = "offset")]
             Self::TxnOffsetCommit(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::DescribeAcls(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::CreateAcls(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::DeleteAcls(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DescribeConfigs(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::AlterConfigs(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::AlterReplicaLogDirs(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DescribeLogDirs(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::SaslAuthenticate(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::CreatePartitions(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::CreateDelegationToken(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::RenewDelegationToken(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::ExpireDelegationToken(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::DescribeDelegationToken(m) => m.encoded_len(version),
             #[cfg(feature = "group")]
             Self::DeleteGroups(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::ElectLeaders(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::IncrementalAlterConfigs(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::AlterPartitionReassignments(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::ListPartitionReassignments(m) => m.encoded_len(version),
             #[cfg(feature = "offset")]
             Self::OffsetDelete(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DescribeClientQuotas(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::AlterClientQuotas(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::DescribeUserScramCredentials(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::AlterUserScramCredentials(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::Vote(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::BeginQuorumEpoch(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::EndQuorumEpoch(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::DescribeQuorum(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::AlterPartition(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::UpdateFeatures(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::Envelope(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::FetchSnapshot(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DescribeCluster(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::DescribeProducers(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerRegistration(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerHeartbeat(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::UnregisterBroker(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::DescribeTransactions(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::ListTransactions(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::AllocateProducerIds(m) => m.encoded_len(version),
             #[cfg(feature = "group")]
             Self::ConsumerGroupHeartbeat(m) => m.encoded_len(version),
             #[cfg(feature = "group")]
             Self::ConsumerGroupDescribe(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::ControllerRegistration(m) => m.encoded_len(version),
+            #[cfg(feature = "telemetry")]
+            Self::GetTelemetrySubscriptions(m) => m.encoded_len(version),
+            #[cfg(feature = "telemetry")]
+            Self::PushTelemetry(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::AssignReplicasToDirs(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::ListConfigResources(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DescribeTopicPartitions(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupHeartbeat(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupDescribe(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareFetch(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareAcknowledge(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::AddRaftVoter(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::RemoveRaftVoter(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::UpdateRaftVoter(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::InitializeShareGroupState(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupState(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::WriteShareGroupState(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupState(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupStateSummary(m) => m.encoded_len(version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupHeartbeat(m) => m.encoded_len(version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupDescribe(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::DescribeShareGroupOffsets(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::AlterShareGroupOffsets(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupOffsets(m) => m.encoded_len(version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupTopologyDescriptionUpdate(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::UnregisterController(m) => m.encoded_len(version),
             Self::Raw(b) => b.len(),
         }
     }
@@ -277,6 +1128,14 @@ impl RequestBody {
             Self::ListOffsets(_) => Some(ApiKey(2)),
             #[cfg(feature = "metadata")]
             Self::Metadata(_) => Some(ApiKey(3)),
+            #[cfg(feature = "broker-internal")]
+            Self::LeaderAndIsr(_) => Some(ApiKey(4)),
+            #[cfg(feature = "broker-internal")]
+            Self::StopReplica(_) => Some(ApiKey(5)),
+            #[cfg(feature = "broker-internal")]
+            Self::UpdateMetadata(_) => Some(ApiKey(6)),
+            #[cfg(feature = "broker-internal")]
+            Self::ControlledShutdown(_) => Some(ApiKey(7)),
             #[cfg(feature = "offset")]
             Self::OffsetCommit(_) => Some(ApiKey(8)),
             #[cfg(feature = "offset")]
@@ -295,19 +1154,161 @@ impl RequestBody {
             Self::DescribeGroups(_) => Some(ApiKey(15)),
             #[cfg(feature = "group")]
             Self::ListGroups(_) => Some(ApiKey(16)),
+            #[cfg(feature = "security")]
+            Self::SaslHandshake(_) => Some(ApiKey(17)),
             Self::ApiVersions(_) => Some(ApiKey(18)),
+            #[cfg(feature = "admin")]
+            Self::CreateTopics(_) => Some(ApiKey(19)),
+            #[cfg(feature = "admin")]
+            Self::DeleteTopics(_) => Some(ApiKey(20)),
+            #[cfg(feature = "admin")]
+            Self::DeleteRecords(_) => Some(ApiKey(21)),
+            #[cfg(feature = "transactions")]
+            Self::InitProducerId(_) => Some(ApiKey(22)),
             #[cfg(feature = "offset")]
             Self::OffsetForLeaderEpoch(_) => Some(ApiKey(23)),
+            #[cfg(feature = "transactions")]
+            Self::AddPartitionsToTxn(_) => Some(ApiKey(24)),
+            #[cfg(feature = "transactions")]
+            Self::AddOffsetsToTxn(_) => Some(ApiKey(25)),
+            #[cfg(feature = "transactions")]
+            Self::EndTxn(_) => Some(ApiKey(26)),
+            #[cfg(feature = "transactions")]
+            Self::WriteTxnMarkers(_) => Some(ApiKey(27)),
             #[cfg(feature = "offset")]
             Self::TxnOffsetCommit(_) => Some(ApiKey(28)),
+            #[cfg(feature = "security")]
+            Self::DescribeAcls(_) => Some(ApiKey(29)),
+            #[cfg(feature = "security")]
+            Self::CreateAcls(_) => Some(ApiKey(30)),
+            #[cfg(feature = "security")]
+            Self::DeleteAcls(_) => Some(ApiKey(31)),
+            #[cfg(feature = "admin")]
+            Self::DescribeConfigs(_) => Some(ApiKey(32)),
+            #[cfg(feature = "admin")]
+            Self::AlterConfigs(_) => Some(ApiKey(33)),
+            #[cfg(feature = "admin")]
+            Self::AlterReplicaLogDirs(_) => Some(ApiKey(34)),
+            #[cfg(feature = "admin")]
+            Self::DescribeLogDirs(_) => Some(ApiKey(35)),
+            #[cfg(feature = "security")]
+            Self::SaslAuthenticate(_) => Some(ApiKey(36)),
+            #[cfg(feature = "admin")]
+            Self::CreatePartitions(_) => Some(ApiKey(37)),
+            #[cfg(feature = "security")]
+            Self::CreateDelegationToken(_) => Some(ApiKey(38)),
+            #[cfg(feature = "security")]
+            Self::RenewDelegationToken(_) => Some(ApiKey(39)),
+            #[cfg(feature = "security")]
+            Self::ExpireDelegationToken(_) => Some(ApiKey(40)),
+            #[cfg(feature = "security")]
+            Self::DescribeDelegationToken(_) => Some(ApiKey(41)),
             #[cfg(feature = "group")]
             Self::DeleteGroups(_) => Some(ApiKey(42)),
+            #[cfg(feature = "admin")]
+            Self::ElectLeaders(_) => Some(ApiKey(43)),
+            #[cfg(feature = "admin")]
+            Self::IncrementalAlterConfigs(_) => Some(ApiKey(44)),
+            #[cfg(feature = "admin")]
+            Self::AlterPartitionReassignments(_) => Some(ApiKey(45)),
+            #[cfg(feature = "admin")]
+            Self::ListPartitionReassignments(_) => Some(ApiKey(46)),
             #[cfg(feature = "offset")]
             Self::OffsetDelete(_) => Some(ApiKey(47)),
+            #[cfg(feature = "admin")]
+            Self::DescribeClientQuotas(_) => Some(ApiKey(48)),
+            #[cfg(feature = "admin")]
+            Self::AlterClientQuotas(_) => Some(ApiKey(49)),
+            #[cfg(feature = "security")]
+            Self::DescribeUserScramCredentials(_) => Some(ApiKey(50)),
+            #[cfg(feature = "security")]
+            Self::AlterUserScramCredentials(_) => Some(ApiKey(51)),
+            #[cfg(feature = "kraft")]
+            Self::Vote(_) => Some(ApiKey(52)),
+            #[cfg(feature = "kraft")]
+            Self::BeginQuorumEpoch(_) => Some(ApiKey(53)),
+            #[cfg(feature = "kraft")]
+            Self::EndQuorumEpoch(_) => Some(ApiKey(54)),
+            #[cfg(feature = "kraft")]
+            Self::DescribeQuorum(_) => Some(ApiKey(55)),
+            #[cfg(feature = "broker-internal")]
+            Self::AlterPartition(_) => Some(ApiKey(56)),
+            #[cfg(feature = "admin")]
+            Self::UpdateFeatures(_) => Some(ApiKey(57)),
+            #[cfg(feature = "broker-internal")]
+            Self::Envelope(_) => Some(ApiKey(58)),
+            #[cfg(feature = "kraft")]
+            Self::FetchSnapshot(_) => Some(ApiKey(59)),
+            #[cfg(feature = "admin")]
+            Self::DescribeCluster(_) => Some(ApiKey(60)),
+            #[cfg(feature = "transactions")]
+            Self::DescribeProducers(_) => Some(ApiKey(61)),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerRegistration(_) => Some(ApiKey(62)),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerHeartbeat(_) => Some(ApiKey(63)),
+            #[cfg(feature = "admin")]
+            Self::UnregisterBroker(_) => Some(ApiKey(64)),
+            #[cfg(feature = "transactions")]
+            Self::DescribeTransactions(_) => Some(ApiKey(65)),
+            #[cfg(feature = "transactions")]
+            Self::ListTransactions(_) => Some(ApiKey(66)),
+            #[cfg(feature = "broker-internal")]
+            Self::AllocateProducerIds(_) => Some(ApiKey(67)),
             #[cfg(feature = "group")]
             Self::ConsumerGroupHeartbeat(_) => Some(ApiKey(68)),
             #[cfg(feature = "group")]
             Self::ConsumerGroupDescribe(_) => Some(ApiKey(69)),
+            #[cfg(feature = "broker-internal")]
+            Self::ControllerRegistration(_) => Some(ApiKey(70)),
+            #[cfg(feature = "telemetry")]
+            Self::GetTelemetrySubscriptions(_) => Some(ApiKey(71)),
+            #[cfg(feature = "telemetry")]
+            Self::PushTelemetry(_) => Some(ApiKey(72)),
+            #[cfg(feature = "broker-internal")]
+            Self::AssignReplicasToDirs(_) => Some(ApiKey(73)),
+            #[cfg(feature = "admin")]
+            Self::ListConfigResources(_) => Some(ApiKey(74)),
+            #[cfg(feature = "admin")]
+            Self::DescribeTopicPartitions(_) => Some(ApiKey(75)),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupHeartbeat(_) => Some(ApiKey(76)),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupDescribe(_) => Some(ApiKey(77)),
+            #[cfg(feature = "share-groups")]
+            Self::ShareFetch(_) => Some(ApiKey(78)),
+            #[cfg(feature = "share-groups")]
+            Self::ShareAcknowledge(_) => Some(ApiKey(79)),
+            #[cfg(feature = "kraft")]
+            Self::AddRaftVoter(_) => Some(ApiKey(80)),
+            #[cfg(feature = "kraft")]
+            Self::RemoveRaftVoter(_) => Some(ApiKey(81)),
+            #[cfg(feature = "kraft")]
+            Self::UpdateRaftVoter(_) => Some(ApiKey(82)),
+            #[cfg(feature = "share-groups")]
+            Self::InitializeShareGroupState(_) => Some(ApiKey(83)),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupState(_) => Some(ApiKey(84)),
+            #[cfg(feature = "share-groups")]
+            Self::WriteShareGroupState(_) => Some(ApiKey(85)),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupState(_) => Some(ApiKey(86)),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupStateSummary(_) => Some(ApiKey(87)),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupHeartbeat(_) => Some(ApiKey(88)),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupDescribe(_) => Some(ApiKey(89)),
+            #[cfg(feature = "share-groups")]
+            Self::DescribeShareGroupOffsets(_) => Some(ApiKey(90)),
+            #[cfg(feature = "share-groups")]
+            Self::AlterShareGroupOffsets(_) => Some(ApiKey(91)),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupOffsets(_) => Some(ApiKey(92)),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupTopologyDescriptionUpdate(_) => Some(ApiKey(93)),
+            #[cfg(feature = "broker-internal")]
+            Self::UnregisterController(_) => Some(ApiKey(94)),
             Self::Raw(_) => None,
         }
     }
@@ -330,6 +1331,18 @@ pub enum ResponseBody {
     /// MetadataResponse (API key 3).
     #[cfg(feature = "metadata")]
     Metadata(MetadataResponse),
+    /// LeaderAndIsrResponse (API key 4).
+    #[cfg(feature = "broker-internal")]
+    LeaderAndIsr(LeaderAndIsrResponse),
+    /// StopReplicaResponse (API key 5).
+    #[cfg(feature = "broker-internal")]
+    StopReplica(StopReplicaResponse),
+    /// UpdateMetadataResponse (API key 6).
+    #[cfg(feature = "broker-internal")]
+    UpdateMetadata(UpdateMetadataResponse),
+    /// ControlledShutdownResponse (API key 7).
+    #[cfg(feature = "broker-internal")]
+    ControlledShutdown(ControlledShutdownResponse),
     /// OffsetCommitResponse (API key 8).
     #[cfg(feature = "offset")]
     OffsetCommit(OffsetCommitResponse),
@@ -357,26 +1370,239 @@ pub enum ResponseBody {
     /// ListGroupsResponse (API key 16).
     #[cfg(feature = "group")]
     ListGroups(ListGroupsResponse),
+    /// SaslHandshakeResponse (API key 17).
+    #[cfg(feature = "security")]
+    SaslHandshake(SaslHandshakeResponse),
     /// ApiVersionsResponse (API key 18).
     ApiVersions(ApiVersionsResponse),
+    /// CreateTopicsResponse (API key 19).
+    #[cfg(feature = "admin")]
+    CreateTopics(CreateTopicsResponse),
+    /// DeleteTopicsResponse (API key 20).
+    #[cfg(feature = "admin")]
+    DeleteTopics(DeleteTopicsResponse),
+    /// DeleteRecordsResponse (API key 21).
+    #[cfg(feature = "admin")]
+    DeleteRecords(DeleteRecordsResponse),
+    /// InitProducerIdResponse (API key 22).
+    #[cfg(feature = "transactions")]
+    InitProducerId(InitProducerIdResponse),
     /// OffsetForLeaderEpochResponse (API key 23).
     #[cfg(feature = "offset")]
     OffsetForLeaderEpoch(OffsetForLeaderEpochResponse),
+    /// AddPartitionsToTxnResponse (API key 24).
+    #[cfg(feature = "transactions")]
+    AddPartitionsToTxn(AddPartitionsToTxnResponse),
+    /// AddOffsetsToTxnResponse (API key 25).
+    #[cfg(feature = "transactions")]
+    AddOffsetsToTxn(AddOffsetsToTxnResponse),
+    /// EndTxnResponse (API key 26).
+    #[cfg(feature = "transactions")]
+    EndTxn(EndTxnResponse),
+    /// WriteTxnMarkersResponse (API key 27).
+    #[cfg(feature = "transactions")]
+    WriteTxnMarkers(WriteTxnMarkersResponse),
     /// TxnOffsetCommitResponse (API key 28).
     #[cfg(feature = "offset")]
     TxnOffsetCommit(TxnOffsetCommitResponse),
+    /// DescribeAclsResponse (API key 29).
+    #[cfg(feature = "security")]
+    DescribeAcls(DescribeAclsResponse),
+    /// CreateAclsResponse (API key 30).
+    #[cfg(feature = "security")]
+    CreateAcls(CreateAclsResponse),
+    /// DeleteAclsResponse (API key 31).
+    #[cfg(feature = "security")]
+    DeleteAcls(DeleteAclsResponse),
+    /// DescribeConfigsResponse (API key 32).
+    #[cfg(feature = "admin")]
+    DescribeConfigs(DescribeConfigsResponse),
+    /// AlterConfigsResponse (API key 33).
+    #[cfg(feature = "admin")]
+    AlterConfigs(AlterConfigsResponse),
+    /// AlterReplicaLogDirsResponse (API key 34).
+    #[cfg(feature = "admin")]
+    AlterReplicaLogDirs(AlterReplicaLogDirsResponse),
+    /// DescribeLogDirsResponse (API key 35).
+    #[cfg(feature = "admin")]
+    DescribeLogDirs(DescribeLogDirsResponse),
+    /// SaslAuthenticateResponse (API key 36).
+    #[cfg(feature = "security")]
+    SaslAuthenticate(SaslAuthenticateResponse),
+    /// CreatePartitionsResponse (API key 37).
+    #[cfg(feature = "admin")]
+    CreatePartitions(CreatePartitionsResponse),
+    /// CreateDelegationTokenResponse (API key 38).
+    #[cfg(feature = "security")]
+    CreateDelegationToken(CreateDelegationTokenResponse),
+    /// RenewDelegationTokenResponse (API key 39).
+    #[cfg(feature = "security")]
+    RenewDelegationToken(RenewDelegationTokenResponse),
+    /// ExpireDelegationTokenResponse (API key 40).
+    #[cfg(feature = "security")]
+    ExpireDelegationToken(ExpireDelegationTokenResponse),
+    /// DescribeDelegationTokenResponse (API key 41).
+    #[cfg(feature = "security")]
+    DescribeDelegationToken(DescribeDelegationTokenResponse),
     /// DeleteGroupsResponse (API key 42).
     #[cfg(feature = "group")]
     DeleteGroups(DeleteGroupsResponse),
+    /// ElectLeadersResponse (API key 43).
+    #[cfg(feature = "admin")]
+    ElectLeaders(ElectLeadersResponse),
+    /// IncrementalAlterConfigsResponse (API key 44).
+    #[cfg(feature = "admin")]
+    IncrementalAlterConfigs(IncrementalAlterConfigsResponse),
+    /// AlterPartitionReassignmentsResponse (API key 45).
+    #[cfg(feature = "admin")]
+    AlterPartitionReassignments(AlterPartitionReassignmentsResponse),
+    /// ListPartitionReassignmentsResponse (API key 46).
+    #[cfg(feature = "admin")]
+    ListPartitionReassignments(ListPartitionReassignmentsResponse),
     /// OffsetDeleteResponse (API key 47).
     #[cfg(feature = "offset")]
     OffsetDelete(OffsetDeleteResponse),
+    /// DescribeClientQuotasResponse (API key 48).
+    #[cfg(feature = "admin")]
+    DescribeClientQuotas(DescribeClientQuotasResponse),
+    /// AlterClientQuotasResponse (API key 49).
+    #[cfg(feature = "admin")]
+    AlterClientQuotas(AlterClientQuotasResponse),
+    /// DescribeUserScramCredentialsResponse (API key 50).
+    #[cfg(feature = "security")]
+    DescribeUserScramCredentials(DescribeUserScramCredentialsResponse),
+    /// AlterUserScramCredentialsResponse (API key 51).
+    #[cfg(feature = "security")]
+    AlterUserScramCredentials(AlterUserScramCredentialsResponse),
+    /// VoteResponse (API key 52).
+    #[cfg(feature = "kraft")]
+    Vote(VoteResponse),
+    /// BeginQuorumEpochResponse (API key 53).
+    #[cfg(feature = "kraft")]
+    BeginQuorumEpoch(BeginQuorumEpochResponse),
+    /// EndQuorumEpochResponse (API key 54).
+    #[cfg(feature = "kraft")]
+    EndQuorumEpoch(EndQuorumEpochResponse),
+    /// DescribeQuorumResponse (API key 55).
+    #[cfg(feature = "kraft")]
+    DescribeQuorum(DescribeQuorumResponse),
+    /// AlterPartitionResponse (API key 56).
+    #[cfg(feature = "broker-internal")]
+    AlterPartition(AlterPartitionResponse),
+    /// UpdateFeaturesResponse (API key 57).
+    #[cfg(feature = "admin")]
+    UpdateFeatures(UpdateFeaturesResponse),
+    /// EnvelopeResponse (API key 58).
+    #[cfg(feature = "broker-internal")]
+    Envelope(EnvelopeResponse),
+    /// FetchSnapshotResponse (API key 59).
+    #[cfg(feature = "kraft")]
+    FetchSnapshot(FetchSnapshotResponse),
+    /// DescribeClusterResponse (API key 60).
+    #[cfg(feature = "admin")]
+    DescribeCluster(DescribeClusterResponse),
+    /// DescribeProducersResponse (API key 61).
+    #[cfg(feature = "transactions")]
+    DescribeProducers(DescribeProducersResponse),
+    /// BrokerRegistrationResponse (API key 62).
+    #[cfg(feature = "broker-internal")]
+    BrokerRegistration(BrokerRegistrationResponse),
+    /// BrokerHeartbeatResponse (API key 63).
+    #[cfg(feature = "broker-internal")]
+    BrokerHeartbeat(BrokerHeartbeatResponse),
+    /// UnregisterBrokerResponse (API key 64).
+    #[cfg(feature = "admin")]
+    UnregisterBroker(UnregisterBrokerResponse),
+    /// DescribeTransactionsResponse (API key 65).
+    #[cfg(feature = "transactions")]
+    DescribeTransactions(DescribeTransactionsResponse),
+    /// ListTransactionsResponse (API key 66).
+    #[cfg(feature = "transactions")]
+    ListTransactions(ListTransactionsResponse),
+    /// AllocateProducerIdsResponse (API key 67).
+    #[cfg(feature = "broker-internal")]
+    AllocateProducerIds(AllocateProducerIdsResponse),
     /// ConsumerGroupHeartbeatResponse (API key 68).
     #[cfg(feature = "group")]
     ConsumerGroupHeartbeat(ConsumerGroupHeartbeatResponse),
     /// ConsumerGroupDescribeResponse (API key 69).
     #[cfg(feature = "group")]
     ConsumerGroupDescribe(ConsumerGroupDescribeResponse),
+    /// ControllerRegistrationResponse (API key 70).
+    #[cfg(feature = "broker-internal")]
+    ControllerRegistration(ControllerRegistrationResponse),
+    /// GetTelemetrySubscriptionsResponse (API key 71).
+    #[cfg(feature = "telemetry")]
+    GetTelemetrySubscriptions(GetTelemetrySubscriptionsResponse),
+    /// PushTelemetryResponse (API key 72).
+    #[cfg(feature = "telemetry")]
+    PushTelemetry(PushTelemetryResponse),
+    /// AssignReplicasToDirsResponse (API key 73).
+    #[cfg(feature = "broker-internal")]
+    AssignReplicasToDirs(AssignReplicasToDirsResponse),
+    /// ListConfigResourcesResponse (API key 74).
+    #[cfg(feature = "admin")]
+    ListConfigResources(ListConfigResourcesResponse),
+    /// DescribeTopicPartitionsResponse (API key 75).
+    #[cfg(feature = "admin")]
+    DescribeTopicPartitions(DescribeTopicPartitionsResponse),
+    /// ShareGroupHeartbeatResponse (API key 76).
+    #[cfg(feature = "share-groups")]
+    ShareGroupHeartbeat(ShareGroupHeartbeatResponse),
+    /// ShareGroupDescribeResponse (API key 77).
+    #[cfg(feature = "share-groups")]
+    ShareGroupDescribe(ShareGroupDescribeResponse),
+    /// ShareFetchResponse (API key 78).
+    #[cfg(feature = "share-groups")]
+    ShareFetch(ShareFetchResponse),
+    /// ShareAcknowledgeResponse (API key 79).
+    #[cfg(feature = "share-groups")]
+    ShareAcknowledge(ShareAcknowledgeResponse),
+    /// AddRaftVoterResponse (API key 80).
+    #[cfg(feature = "kraft")]
+    AddRaftVoter(AddRaftVoterResponse),
+    /// RemoveRaftVoterResponse (API key 81).
+    #[cfg(feature = "kraft")]
+    RemoveRaftVoter(RemoveRaftVoterResponse),
+    /// UpdateRaftVoterResponse (API key 82).
+    #[cfg(feature = "kraft")]
+    UpdateRaftVoter(UpdateRaftVoterResponse),
+    /// InitializeShareGroupStateResponse (API key 83).
+    #[cfg(feature = "share-groups")]
+    InitializeShareGroupState(InitializeShareGroupStateResponse),
+    /// ReadShareGroupStateResponse (API key 84).
+    #[cfg(feature = "share-groups")]
+    ReadShareGroupState(ReadShareGroupStateResponse),
+    /// WriteShareGroupStateResponse (API key 85).
+    #[cfg(feature = "share-groups")]
+    WriteShareGroupState(WriteShareGroupStateResponse),
+    /// DeleteShareGroupStateResponse (API key 86).
+    #[cfg(feature = "share-groups")]
+    DeleteShareGroupState(DeleteShareGroupStateResponse),
+    /// ReadShareGroupStateSummaryResponse (API key 87).
+    #[cfg(feature = "share-groups")]
+    ReadShareGroupStateSummary(ReadShareGroupStateSummaryResponse),
+    /// StreamsGroupHeartbeatResponse (API key 88).
+    #[cfg(feature = "streams-groups")]
+    StreamsGroupHeartbeat(StreamsGroupHeartbeatResponse),
+    /// StreamsGroupDescribeResponse (API key 89).
+    #[cfg(feature = "streams-groups")]
+    StreamsGroupDescribe(StreamsGroupDescribeResponse),
+    /// DescribeShareGroupOffsetsResponse (API key 90).
+    #[cfg(feature = "share-groups")]
+    DescribeShareGroupOffsets(DescribeShareGroupOffsetsResponse),
+    /// AlterShareGroupOffsetsResponse (API key 91).
+    #[cfg(feature = "share-groups")]
+    AlterShareGroupOffsets(AlterShareGroupOffsetsResponse),
+    /// DeleteShareGroupOffsetsResponse (API key 92).
+    #[cfg(feature = "share-groups")]
+    DeleteShareGroupOffsets(DeleteShareGroupOffsetsResponse),
+    /// StreamsGroupTopologyDescriptionUpdateResponse (API key 93).
+    #[cfg(feature = "streams-groups")]
+    StreamsGroupTopologyDescriptionUpdate(StreamsGroupTopologyDescriptionUpdateResponse),
+    /// UnregisterControllerResponse (API key 94).
+    #[cfg(feature = "broker-internal")]
+    UnregisterController(UnregisterControllerResponse),
     /// An API or version this build does not decode: the body's bytes, untouched.
     Raw(#[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))] Bytes),
 }
@@ -393,6 +1619,14 @@ impl ResponseBody {
             2 => ListOffsetsResponse::supports_version(version),
             #[cfg(feature = "metadata")]
             3 => MetadataResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            4 => LeaderAndIsrResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            5 => StopReplicaResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            6 => UpdateMetadataResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            7 => ControlledShutdownResponse::supports_version(version),
             #[cfg(feature = "offset")]
             8 => OffsetCommitResponse::supports_version(version),
             #[cfg(feature = "offset")]
@@ -411,19 +1645,161 @@ impl ResponseBody {
             15 => DescribeGroupsResponse::supports_version(version),
             #[cfg(feature = "group")]
             16 => ListGroupsResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            17 => SaslHandshakeResponse::supports_version(version),
             18 => ApiVersionsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            19 => CreateTopicsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            20 => DeleteTopicsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            21 => DeleteRecordsResponse::supports_version(version),
+            #[cfg(feature = "transactions")]
+            22 => InitProducerIdResponse::supports_version(version),
             #[cfg(feature = "offset")]
             23 => OffsetForLeaderEpochResponse::supports_version(version),
+            #[cfg(feature = "transactions")]
+            24 => AddPartitionsToTxnResponse::supports_version(version),
+            #[cfg(feature = "transactions")]
+            25 => AddOffsetsToTxnResponse::supports_version(version),
+            #[cfg(feature = "transactions")]
+            26 => EndTxnResponse::supports_version(version),
+            #[cfg(feature = "transactions")]
+            27 => WriteTxnMarkersResponse::supports_version(version),
             #[cfg(feature = "offset")]
             28 => TxnOffsetCommitResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            29 => DescribeAclsResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            30 => CreateAclsResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            31 => DeleteAclsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            32 => DescribeConfigsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            33 => AlterConfigsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            34 => AlterReplicaLogDirsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            35 => DescribeLogDirsResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            36 => SaslAuthenticateResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            37 => CreatePartitionsResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            38 => CreateDelegationTokenResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            39 => RenewDelegationTokenResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            40 => ExpireDelegationTokenResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            41 => DescribeDelegationTokenResponse::supports_version(version),
             #[cfg(feature = "group")]
             42 => DeleteGroupsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            43 => ElectLeadersResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            44 => IncrementalAlterConfigsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            45 => AlterPartitionReassignmentsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            46 => ListPartitionReassignmentsResponse::supports_version(version),
             #[cfg(feature = "offset")]
             47 => OffsetDeleteResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            48 => DescribeClientQuotasResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            49 => AlterClientQuotasResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            50 => DescribeUserScramCredentialsResponse::supports_version(version),
+            #[cfg(feature = "security")]
+            51 => AlterUserScramCredentialsResponse::supports_version(version),
+            #[cfg(feature = "kraft")]
+            52 => VoteResponse::supports_version(version),
+            #[cfg(feature = "kraft")]
+            53 => BeginQuorumEpochResponse::supports_version(version),
+            #[cfg(feature = "kraft")]
+            54 => EndQuorumEpochResponse::supports_version(version),
+            #[cfg(feature = "kraft")]
+            55 => DescribeQuorumResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            56 => AlterPartitionResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            57 => UpdateFeaturesResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            58 => EnvelopeResponse::supports_version(version),
+            #[cfg(feature = "kraft")]
+            59 => FetchSnapshotResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            60 => DescribeClusterResponse::supports_version(version),
+            #[cfg(feature = "transactions")]
+            61 => DescribeProducersResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            62 => BrokerRegistrationResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            63 => BrokerHeartbeatResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            64 => UnregisterBrokerResponse::supports_version(version),
+            #[cfg(feature = "transactions")]
+            65 => DescribeTransactionsResponse::supports_version(version),
+            #[cfg(feature = "transactions")]
+            66 => ListTransactionsResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            67 => AllocateProducerIdsResponse::supports_version(version),
             #[cfg(feature = "group")]
             68 => ConsumerGroupHeartbeatResponse::supports_version(version),
             #[cfg(feature = "group")]
             69 => ConsumerGroupDescribeResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            70 => ControllerRegistrationResponse::supports_version(version),
+            #[cfg(feature = "telemetry")]
+            71 => GetTelemetrySubscriptionsResponse::supports_version(version),
+            #[cfg(feature = "telemetry")]
+            72 => PushTelemetryResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            73 => AssignReplicasToDirsResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            74 => ListConfigResourcesResponse::supports_version(version),
+            #[cfg(feature = "admin")]
+            75 => DescribeTopicPartitionsResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            76 => ShareGroupHeartbeatResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            77 => ShareGroupDescribeResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            78 => ShareFetchResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            79 => ShareAcknowledgeResponse::supports_version(version),
+            #[cfg(feature = "kraft")]
+            80 => AddRaftVoterResponse::supports_version(version),
+            #[cfg(feature = "kraft")]
+            81 => RemoveRaftVoterResponse::supports_version(version),
+            #[cfg(feature = "kraft")]
+            82 => UpdateRaftVoterResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            83 => InitializeShareGroupStateResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            84 => ReadShareGroupStateResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            85 => WriteShareGroupStateResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            86 => DeleteShareGroupStateResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            87 => ReadShareGroupStateSummaryResponse::supports_version(version),
+            #[cfg(feature = "streams-groups")]
+            88 => StreamsGroupHeartbeatResponse::supports_version(version),
+            #[cfg(feature = "streams-groups")]
+            89 => StreamsGroupDescribeResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            90 => DescribeShareGroupOffsetsResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            91 => AlterShareGroupOffsetsResponse::supports_version(version),
+            #[cfg(feature = "share-groups")]
+            92 => DeleteShareGroupOffsetsResponse::supports_version(version),
+            #[cfg(feature = "streams-groups")]
+            93 => StreamsGroupTopologyDescriptionUpdateResponse::supports_version(version),
+            #[cfg(feature = "broker-internal")]
+            94 => UnregisterControllerResponse::supports_version(version),
             _ => false,
         }
     }
@@ -443,6 +1819,14 @@ impl ResponseBody {
             2 => Self::ListOffsets(ListOffsetsResponse::decode(r, version)?),
             #[cfg(feature = "metadata")]
             3 => Self::Metadata(MetadataResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            4 => Self::LeaderAndIsr(LeaderAndIsrResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            5 => Self::StopReplica(StopReplicaResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            6 => Self::UpdateMetadata(UpdateMetadataResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            7 => Self::ControlledShutdown(ControlledShutdownResponse::decode(r, version)?),
             #[cfg(feature = "offset")]
             8 => Self::OffsetCommit(OffsetCommitResponse::decode(r, version)?),
             #[cfg(feature = "offset")]
@@ -461,19 +1845,187 @@ impl ResponseBody {
             15 => Self::DescribeGroups(DescribeGroupsResponse::decode(r, version)?),
             #[cfg(feature = "group")]
             16 => Self::ListGroups(ListGroupsResponse::decode(r, version)?),
+            #[cfg(feature = "security")]
+            17 => Self::SaslHandshake(SaslHandshakeResponse::decode(r, version)?),
             18 => Self::ApiVersions(ApiVersionsResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            19 => Self::CreateTopics(CreateTopicsResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            20 => Self::DeleteTopics(DeleteTopicsResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            21 => Self::DeleteRecords(DeleteRecordsResponse::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            22 => Self::InitProducerId(InitProducerIdResponse::decode(r, version)?),
             #[cfg(feature = "offset")]
             23 => Self::OffsetForLeaderEpoch(OffsetForLeaderEpochResponse::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            24 => Self::AddPartitionsToTxn(AddPartitionsToTxnResponse::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            25 => Self::AddOffsetsToTxn(AddOffsetsToTxnResponse::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            26 => Self::EndTxn(EndTxnResponse::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            27 => Self::WriteTxnMarkers(WriteTxnMarkersResponse::decode(r, version)?),
             #[cfg(feature = "offset")]
             28 => Self::TxnOffsetCommit(TxnOffsetCommitResponse::decode(r, version)?),
+            #[cfg(feature = "security")]
+            29 => Self::DescribeAcls(DescribeAclsResponse::decode(r, version)?),
+            #[cfg(feature = "security")]
+            30 => Self::CreateAcls(CreateAclsResponse::decode(r, version)?),
+            #[cfg(feature = "security")]
+            31 => Self::DeleteAcls(DeleteAclsResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            32 => Self::DescribeConfigs(DescribeConfigsResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            33 => Self::AlterConfigs(AlterConfigsResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            34 => Self::AlterReplicaLogDirs(AlterReplicaLogDirsResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            35 => Self::DescribeLogDirs(DescribeLogDirsResponse::decode(r, version)?),
+            #[cfg(feature = "security")]
+            36 => Self::SaslAuthenticate(SaslAuthenticateResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            37 => Self::CreatePartitions(CreatePartitionsResponse::decode(r, version)?),
+            #[cfg(feature = "security")]
+            38 => Self::CreateDelegationToken(CreateDelegationTokenResponse::decode(r, version)?),
+            #[cfg(feature = "security")]
+            39 => Self::RenewDelegationToken(RenewDelegationTokenResponse::decode(r, version)?),
+            #[cfg(feature = "security")]
+            40 => Self::ExpireDelegationToken(ExpireDelegationTokenResponse::decode(r, version)?),
+            #[cfg(feature = "security")]
+            41 => {
+                Self::DescribeDelegationToken(DescribeDelegationTokenResponse::decode(r, version)?)
+            }
             #[cfg(feature = "group")]
             42 => Self::DeleteGroups(DeleteGroupsResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            43 => Self::ElectLeaders(ElectLeadersResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            44 => {
+                Self::IncrementalAlterConfigs(IncrementalAlterConfigsResponse::decode(r, version)?)
+            }
+            #[cfg(feature = "admin")]
+            45 => Self::AlterPartitionReassignments(AlterPartitionReassignmentsResponse::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "admin")]
+            46 => Self::ListPartitionReassignments(ListPartitionReassignmentsResponse::decode(
+                r, version,
+            )?),
             #[cfg(feature = "offset")]
             47 => Self::OffsetDelete(OffsetDeleteResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            48 => Self::DescribeClientQuotas(DescribeClientQuotasResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            49 => Self::AlterClientQuotas(AlterClientQuotasResponse::decode(r, version)?),
+            #[cfg(feature = "security")]
+            50 => Self::DescribeUserScramCredentials(DescribeUserScramCredentialsResponse::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "security")]
+            51 => Self::AlterUserScramCredentials(AlterUserScramCredentialsResponse::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "kraft")]
+            52 => Self::Vote(VoteResponse::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            53 => Self::BeginQuorumEpoch(BeginQuorumEpochResponse::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            54 => Self::EndQuorumEpoch(EndQuorumEpochResponse::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            55 => Self::DescribeQuorum(DescribeQuorumResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            56 => Self::AlterPartition(AlterPartitionResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            57 => Self::UpdateFeatures(UpdateFeaturesResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            58 => Self::Envelope(EnvelopeResponse::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            59 => Self::FetchSnapshot(FetchSnapshotResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            60 => Self::DescribeCluster(DescribeClusterResponse::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            61 => Self::DescribeProducers(DescribeProducersResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            62 => Self::BrokerRegistration(BrokerRegistrationResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            63 => Self::BrokerHeartbeat(BrokerHeartbeatResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            64 => Self::UnregisterBroker(UnregisterBrokerResponse::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            65 => Self::DescribeTransactions(DescribeTransactionsResponse::decode(r, version)?),
+            #[cfg(feature = "transactions")]
+            66 => Self::ListTransactions(ListTransactionsResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            67 => Self::AllocateProducerIds(AllocateProducerIdsResponse::decode(r, version)?),
             #[cfg(feature = "group")]
             68 => Self::ConsumerGroupHeartbeat(ConsumerGroupHeartbeatResponse::decode(r, version)?),
             #[cfg(feature = "group")]
             69 => Self::ConsumerGroupDescribe(ConsumerGroupDescribeResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            70 => Self::ControllerRegistration(ControllerRegistrationResponse::decode(r, version)?),
+            #[cfg(feature = "telemetry")]
+            71 => Self::GetTelemetrySubscriptions(GetTelemetrySubscriptionsResponse::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "telemetry")]
+            72 => Self::PushTelemetry(PushTelemetryResponse::decode(r, version)?),
+            #[cfg(feature = "broker-internal")]
+            73 => Self::AssignReplicasToDirs(AssignReplicasToDirsResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            74 => Self::ListConfigResources(ListConfigResourcesResponse::decode(r, version)?),
+            #[cfg(feature = "admin")]
+            75 => {
+                Self::DescribeTopicPartitions(DescribeTopicPartitionsResponse::decode(r, version)?)
+            }
+            #[cfg(feature = "share-groups")]
+            76 => Self::ShareGroupHeartbeat(ShareGroupHeartbeatResponse::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            77 => Self::ShareGroupDescribe(ShareGroupDescribeResponse::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            78 => Self::ShareFetch(ShareFetchResponse::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            79 => Self::ShareAcknowledge(ShareAcknowledgeResponse::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            80 => Self::AddRaftVoter(AddRaftVoterResponse::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            81 => Self::RemoveRaftVoter(RemoveRaftVoterResponse::decode(r, version)?),
+            #[cfg(feature = "kraft")]
+            82 => Self::UpdateRaftVoter(UpdateRaftVoterResponse::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            83 => Self::InitializeShareGroupState(InitializeShareGroupStateResponse::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "share-groups")]
+            84 => Self::ReadShareGroupState(ReadShareGroupStateResponse::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            85 => Self::WriteShareGroupState(WriteShareGroupStateResponse::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            86 => Self::DeleteShareGroupState(DeleteShareGroupStateResponse::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            87 => Self::ReadShareGroupStateSummary(ReadShareGroupStateSummaryResponse::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "streams-groups")]
+            88 => Self::StreamsGroupHeartbeat(StreamsGroupHeartbeatResponse::decode(r, version)?),
+            #[cfg(feature = "streams-groups")]
+            89 => Self::StreamsGroupDescribe(StreamsGroupDescribeResponse::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            90 => Self::DescribeShareGroupOffsets(DescribeShareGroupOffsetsResponse::decode(
+                r, version,
+            )?),
+            #[cfg(feature = "share-groups")]
+            91 => Self::AlterShareGroupOffsets(AlterShareGroupOffsetsResponse::decode(r, version)?),
+            #[cfg(feature = "share-groups")]
+            92 => {
+                Self::DeleteShareGroupOffsets(DeleteShareGroupOffsetsResponse::decode(r, version)?)
+            }
+            #[cfg(feature = "streams-groups")]
+            93 => Self::StreamsGroupTopologyDescriptionUpdate(
+                StreamsGroupTopologyDescriptionUpdateResponse::decode(r, version)?,
+            ),
+            #[cfg(feature = "broker-internal")]
+            94 => Self::UnregisterController(UnregisterControllerResponse::decode(r, version)?),
             _ => Self::Raw(r.rest()),
         })
     }
@@ -489,6 +2041,14 @@ impl ResponseBody {
             Self::ListOffsets(m) => m.encode(buf, version),
             #[cfg(feature = "metadata")]
             Self::Metadata(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::LeaderAndIsr(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::StopReplica(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::UpdateMetadata(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::ControlledShutdown(m) => m.encode(buf, version),
             #[cfg(feature = "offset")]
             Self::OffsetCommit(m) => m.encode(buf, version),
             #[cfg(feature = "offset")]
@@ -507,19 +2067,161 @@ impl ResponseBody {
             Self::DescribeGroups(m) => m.encode(buf, version),
             #[cfg(feature = "group")]
             Self::ListGroups(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::SaslHandshake(m) => m.encode(buf, version),
             Self::ApiVersions(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::CreateTopics(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DeleteTopics(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DeleteRecords(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::InitProducerId(m) => m.encode(buf, version),
             #[cfg(feature = "offset")]
             Self::OffsetForLeaderEpoch(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::AddPartitionsToTxn(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::AddOffsetsToTxn(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::EndTxn(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::WriteTxnMarkers(m) => m.encode(buf, version),
             #[cfg(feature = "offset")]
             Self::TxnOffsetCommit(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::DescribeAcls(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::CreateAcls(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::DeleteAcls(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DescribeConfigs(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::AlterConfigs(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::AlterReplicaLogDirs(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DescribeLogDirs(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::SaslAuthenticate(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::CreatePartitions(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::CreateDelegationToken(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::RenewDelegationToken(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::ExpireDelegationToken(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::DescribeDelegationToken(m) => m.encode(buf, version),
             #[cfg(feature = "group")]
             Self::DeleteGroups(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::ElectLeaders(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::IncrementalAlterConfigs(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::AlterPartitionReassignments(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::ListPartitionReassignments(m) => m.encode(buf, version),
             #[cfg(feature = "offset")]
             Self::OffsetDelete(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DescribeClientQuotas(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::AlterClientQuotas(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::DescribeUserScramCredentials(m) => m.encode(buf, version),
+            #[cfg(feature = "security")]
+            Self::AlterUserScramCredentials(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::Vote(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::BeginQuorumEpoch(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::EndQuorumEpoch(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::DescribeQuorum(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::AlterPartition(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::UpdateFeatures(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::Envelope(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::FetchSnapshot(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DescribeCluster(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::DescribeProducers(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerRegistration(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerHeartbeat(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::UnregisterBroker(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::DescribeTransactions(m) => m.encode(buf, version),
+            #[cfg(feature = "transactions")]
+            Self::ListTransactions(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::AllocateProducerIds(m) => m.encode(buf, version),
             #[cfg(feature = "group")]
             Self::ConsumerGroupHeartbeat(m) => m.encode(buf, version),
             #[cfg(feature = "group")]
             Self::ConsumerGroupDescribe(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::ControllerRegistration(m) => m.encode(buf, version),
+            #[cfg(feature = "telemetry")]
+            Self::GetTelemetrySubscriptions(m) => m.encode(buf, version),
+            #[cfg(feature = "telemetry")]
+            Self::PushTelemetry(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::AssignReplicasToDirs(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::ListConfigResources(m) => m.encode(buf, version),
+            #[cfg(feature = "admin")]
+            Self::DescribeTopicPartitions(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupHeartbeat(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupDescribe(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareFetch(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareAcknowledge(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::AddRaftVoter(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::RemoveRaftVoter(m) => m.encode(buf, version),
+            #[cfg(feature = "kraft")]
+            Self::UpdateRaftVoter(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::InitializeShareGroupState(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupState(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::WriteShareGroupState(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupState(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupStateSummary(m) => m.encode(buf, version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupHeartbeat(m) => m.encode(buf, version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupDescribe(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::DescribeShareGroupOffsets(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::AlterShareGroupOffsets(m) => m.encode(buf, version),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupOffsets(m) => m.encode(buf, version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupTopologyDescriptionUpdate(m) => m.encode(buf, version),
+            #[cfg(feature = "broker-internal")]
+            Self::UnregisterController(m) => m.encode(buf, version),
             Self::Raw(b) => {
                 buf.put_slice(b);
                 Ok(())
@@ -538,6 +2240,14 @@ impl ResponseBody {
             Self::ListOffsets(m) => m.encoded_len(version),
             #[cfg(feature = "metadata")]
             Self::Metadata(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::LeaderAndIsr(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::StopReplica(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::UpdateMetadata(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::ControlledShutdown(m) => m.encoded_len(version),
             #[cfg(feature = "offset")]
             Self::OffsetCommit(m) => m.encoded_len(version),
             #[cfg(feature = "offset")]
@@ -556,19 +2266,161 @@ impl ResponseBody {
             Self::DescribeGroups(m) => m.encoded_len(version),
             #[cfg(feature = "group")]
             Self::ListGroups(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::SaslHandshake(m) => m.encoded_len(version),
             Self::ApiVersions(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::CreateTopics(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DeleteTopics(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DeleteRecords(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::InitProducerId(m) => m.encoded_len(version),
             #[cfg(feature = "offset")]
             Self::OffsetForLeaderEpoch(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::AddPartitionsToTxn(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::AddOffsetsToTxn(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::EndTxn(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::WriteTxnMarkers(m) => m.encoded_len(version),
             #[cfg(feature = "offset")]
             Self::TxnOffsetCommit(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::DescribeAcls(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::CreateAcls(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::DeleteAcls(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DescribeConfigs(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::AlterConfigs(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::AlterReplicaLogDirs(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DescribeLogDirs(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::SaslAuthenticate(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::CreatePartitions(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::CreateDelegationToken(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::RenewDelegationToken(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::ExpireDelegationToken(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::DescribeDelegationToken(m) => m.encoded_len(version),
             #[cfg(feature = "group")]
             Self::DeleteGroups(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::ElectLeaders(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::IncrementalAlterConfigs(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::AlterPartitionReassignments(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::ListPartitionReassignments(m) => m.encoded_len(version),
             #[cfg(feature = "offset")]
             Self::OffsetDelete(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DescribeClientQuotas(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::AlterClientQuotas(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::DescribeUserScramCredentials(m) => m.encoded_len(version),
+            #[cfg(feature = "security")]
+            Self::AlterUserScramCredentials(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::Vote(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::BeginQuorumEpoch(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::EndQuorumEpoch(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::DescribeQuorum(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::AlterPartition(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::UpdateFeatures(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::Envelope(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::FetchSnapshot(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DescribeCluster(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::DescribeProducers(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerRegistration(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerHeartbeat(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::UnregisterBroker(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::DescribeTransactions(m) => m.encoded_len(version),
+            #[cfg(feature = "transactions")]
+            Self::ListTransactions(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::AllocateProducerIds(m) => m.encoded_len(version),
             #[cfg(feature = "group")]
             Self::ConsumerGroupHeartbeat(m) => m.encoded_len(version),
             #[cfg(feature = "group")]
             Self::ConsumerGroupDescribe(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::ControllerRegistration(m) => m.encoded_len(version),
+            #[cfg(feature = "telemetry")]
+            Self::GetTelemetrySubscriptions(m) => m.encoded_len(version),
+            #[cfg(feature = "telemetry")]
+            Self::PushTelemetry(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::AssignReplicasToDirs(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::ListConfigResources(m) => m.encoded_len(version),
+            #[cfg(feature = "admin")]
+            Self::DescribeTopicPartitions(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupHeartbeat(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupDescribe(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareFetch(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ShareAcknowledge(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::AddRaftVoter(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::RemoveRaftVoter(m) => m.encoded_len(version),
+            #[cfg(feature = "kraft")]
+            Self::UpdateRaftVoter(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::InitializeShareGroupState(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupState(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::WriteShareGroupState(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupState(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupStateSummary(m) => m.encoded_len(version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupHeartbeat(m) => m.encoded_len(version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupDescribe(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::DescribeShareGroupOffsets(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::AlterShareGroupOffsets(m) => m.encoded_len(version),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupOffsets(m) => m.encoded_len(version),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupTopologyDescriptionUpdate(m) => m.encoded_len(version),
+            #[cfg(feature = "broker-internal")]
+            Self::UnregisterController(m) => m.encoded_len(version),
             Self::Raw(b) => b.len(),
         }
     }
@@ -584,6 +2436,14 @@ impl ResponseBody {
             Self::ListOffsets(_) => Some(ApiKey(2)),
             #[cfg(feature = "metadata")]
             Self::Metadata(_) => Some(ApiKey(3)),
+            #[cfg(feature = "broker-internal")]
+            Self::LeaderAndIsr(_) => Some(ApiKey(4)),
+            #[cfg(feature = "broker-internal")]
+            Self::StopReplica(_) => Some(ApiKey(5)),
+            #[cfg(feature = "broker-internal")]
+            Self::UpdateMetadata(_) => Some(ApiKey(6)),
+            #[cfg(feature = "broker-internal")]
+            Self::ControlledShutdown(_) => Some(ApiKey(7)),
             #[cfg(feature = "offset")]
             Self::OffsetCommit(_) => Some(ApiKey(8)),
             #[cfg(feature = "offset")]
@@ -602,20 +2462,602 @@ impl ResponseBody {
             Self::DescribeGroups(_) => Some(ApiKey(15)),
             #[cfg(feature = "group")]
             Self::ListGroups(_) => Some(ApiKey(16)),
+            #[cfg(feature = "security")]
+            Self::SaslHandshake(_) => Some(ApiKey(17)),
             Self::ApiVersions(_) => Some(ApiKey(18)),
+            #[cfg(feature = "admin")]
+            Self::CreateTopics(_) => Some(ApiKey(19)),
+            #[cfg(feature = "admin")]
+            Self::DeleteTopics(_) => Some(ApiKey(20)),
+            #[cfg(feature = "admin")]
+            Self::DeleteRecords(_) => Some(ApiKey(21)),
+            #[cfg(feature = "transactions")]
+            Self::InitProducerId(_) => Some(ApiKey(22)),
             #[cfg(feature = "offset")]
             Self::OffsetForLeaderEpoch(_) => Some(ApiKey(23)),
+            #[cfg(feature = "transactions")]
+            Self::AddPartitionsToTxn(_) => Some(ApiKey(24)),
+            #[cfg(feature = "transactions")]
+            Self::AddOffsetsToTxn(_) => Some(ApiKey(25)),
+            #[cfg(feature = "transactions")]
+            Self::EndTxn(_) => Some(ApiKey(26)),
+            #[cfg(feature = "transactions")]
+            Self::WriteTxnMarkers(_) => Some(ApiKey(27)),
             #[cfg(feature = "offset")]
             Self::TxnOffsetCommit(_) => Some(ApiKey(28)),
+            #[cfg(feature = "security")]
+            Self::DescribeAcls(_) => Some(ApiKey(29)),
+            #[cfg(feature = "security")]
+            Self::CreateAcls(_) => Some(ApiKey(30)),
+            #[cfg(feature = "security")]
+            Self::DeleteAcls(_) => Some(ApiKey(31)),
+            #[cfg(feature = "admin")]
+            Self::DescribeConfigs(_) => Some(ApiKey(32)),
+            #[cfg(feature = "admin")]
+            Self::AlterConfigs(_) => Some(ApiKey(33)),
+            #[cfg(feature = "admin")]
+            Self::AlterReplicaLogDirs(_) => Some(ApiKey(34)),
+            #[cfg(feature = "admin")]
+            Self::DescribeLogDirs(_) => Some(ApiKey(35)),
+            #[cfg(feature = "security")]
+            Self::SaslAuthenticate(_) => Some(ApiKey(36)),
+            #[cfg(feature = "admin")]
+            Self::CreatePartitions(_) => Some(ApiKey(37)),
+            #[cfg(feature = "security")]
+            Self::CreateDelegationToken(_) => Some(ApiKey(38)),
+            #[cfg(feature = "security")]
+            Self::RenewDelegationToken(_) => Some(ApiKey(39)),
+            #[cfg(feature = "security")]
+            Self::ExpireDelegationToken(_) => Some(ApiKey(40)),
+            #[cfg(feature = "security")]
+            Self::DescribeDelegationToken(_) => Some(ApiKey(41)),
             #[cfg(feature = "group")]
             Self::DeleteGroups(_) => Some(ApiKey(42)),
+            #[cfg(feature = "admin")]
+            Self::ElectLeaders(_) => Some(ApiKey(43)),
+            #[cfg(feature = "admin")]
+            Self::IncrementalAlterConfigs(_) => Some(ApiKey(44)),
+            #[cfg(feature = "admin")]
+            Self::AlterPartitionReassignments(_) => Some(ApiKey(45)),
+            #[cfg(feature = "admin")]
+            Self::ListPartitionReassignments(_) => Some(ApiKey(46)),
             #[cfg(feature = "offset")]
             Self::OffsetDelete(_) => Some(ApiKey(47)),
+            #[cfg(feature = "admin")]
+            Self::DescribeClientQuotas(_) => Some(ApiKey(48)),
+            #[cfg(feature = "admin")]
+            Self::AlterClientQuotas(_) => Some(ApiKey(49)),
+            #[cfg(feature = "security")]
+            Self::DescribeUserScramCredentials(_) => Some(ApiKey(50)),
+            #[cfg(feature = "security")]
+            Self::AlterUserScramCredentials(_) => Some(ApiKey(51)),
+            #[cfg(feature = "kraft")]
+            Self::Vote(_) => Some(ApiKey(52)),
+            #[cfg(feature = "kraft")]
+            Self::BeginQuorumEpoch(_) => Some(ApiKey(53)),
+            #[cfg(feature = "kraft")]
+            Self::EndQuorumEpoch(_) => Some(ApiKey(54)),
+            #[cfg(feature = "kraft")]
+            Self::DescribeQuorum(_) => Some(ApiKey(55)),
+            #[cfg(feature = "broker-internal")]
+            Self::AlterPartition(_) => Some(ApiKey(56)),
+            #[cfg(feature = "admin")]
+            Self::UpdateFeatures(_) => Some(ApiKey(57)),
+            #[cfg(feature = "broker-internal")]
+            Self::Envelope(_) => Some(ApiKey(58)),
+            #[cfg(feature = "kraft")]
+            Self::FetchSnapshot(_) => Some(ApiKey(59)),
+            #[cfg(feature = "admin")]
+            Self::DescribeCluster(_) => Some(ApiKey(60)),
+            #[cfg(feature = "transactions")]
+            Self::DescribeProducers(_) => Some(ApiKey(61)),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerRegistration(_) => Some(ApiKey(62)),
+            #[cfg(feature = "broker-internal")]
+            Self::BrokerHeartbeat(_) => Some(ApiKey(63)),
+            #[cfg(feature = "admin")]
+            Self::UnregisterBroker(_) => Some(ApiKey(64)),
+            #[cfg(feature = "transactions")]
+            Self::DescribeTransactions(_) => Some(ApiKey(65)),
+            #[cfg(feature = "transactions")]
+            Self::ListTransactions(_) => Some(ApiKey(66)),
+            #[cfg(feature = "broker-internal")]
+            Self::AllocateProducerIds(_) => Some(ApiKey(67)),
             #[cfg(feature = "group")]
             Self::ConsumerGroupHeartbeat(_) => Some(ApiKey(68)),
             #[cfg(feature = "group")]
             Self::ConsumerGroupDescribe(_) => Some(ApiKey(69)),
+            #[cfg(feature = "broker-internal")]
+            Self::ControllerRegistration(_) => Some(ApiKey(70)),
+            #[cfg(feature = "telemetry")]
+            Self::GetTelemetrySubscriptions(_) => Some(ApiKey(71)),
+            #[cfg(feature = "telemetry")]
+            Self::PushTelemetry(_) => Some(ApiKey(72)),
+            #[cfg(feature = "broker-internal")]
+            Self::AssignReplicasToDirs(_) => Some(ApiKey(73)),
+            #[cfg(feature = "admin")]
+            Self::ListConfigResources(_) => Some(ApiKey(74)),
+            #[cfg(feature = "admin")]
+            Self::DescribeTopicPartitions(_) => Some(ApiKey(75)),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupHeartbeat(_) => Some(ApiKey(76)),
+            #[cfg(feature = "share-groups")]
+            Self::ShareGroupDescribe(_) => Some(ApiKey(77)),
+            #[cfg(feature = "share-groups")]
+            Self::ShareFetch(_) => Some(ApiKey(78)),
+            #[cfg(feature = "share-groups")]
+            Self::ShareAcknowledge(_) => Some(ApiKey(79)),
+            #[cfg(feature = "kraft")]
+            Self::AddRaftVoter(_) => Some(ApiKey(80)),
+            #[cfg(feature = "kraft")]
+            Self::RemoveRaftVoter(_) => Some(ApiKey(81)),
+            #[cfg(feature = "kraft")]
+            Self::UpdateRaftVoter(_) => Some(ApiKey(82)),
+            #[cfg(feature = "share-groups")]
+            Self::InitializeShareGroupState(_) => Some(ApiKey(83)),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupState(_) => Some(ApiKey(84)),
+            #[cfg(feature = "share-groups")]
+            Self::WriteShareGroupState(_) => Some(ApiKey(85)),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupState(_) => Some(ApiKey(86)),
+            #[cfg(feature = "share-groups")]
+            Self::ReadShareGroupStateSummary(_) => Some(ApiKey(87)),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupHeartbeat(_) => Some(ApiKey(88)),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupDescribe(_) => Some(ApiKey(89)),
+            #[cfg(feature = "share-groups")]
+            Self::DescribeShareGroupOffsets(_) => Some(ApiKey(90)),
+            #[cfg(feature = "share-groups")]
+            Self::AlterShareGroupOffsets(_) => Some(ApiKey(91)),
+            #[cfg(feature = "share-groups")]
+            Self::DeleteShareGroupOffsets(_) => Some(ApiKey(92)),
+            #[cfg(feature = "streams-groups")]
+            Self::StreamsGroupTopologyDescriptionUpdate(_) => Some(ApiKey(93)),
+            #[cfg(feature = "broker-internal")]
+            Self::UnregisterController(_) => Some(ApiKey(94)),
             Self::Raw(_) => None,
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<AddOffsetsToTxnRequest> for RequestBody {
+    fn from(m: AddOffsetsToTxnRequest) -> Self {
+        Self::AddOffsetsToTxn(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<RequestBody> for AddOffsetsToTxnRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AddOffsetsToTxn` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AddOffsetsToTxn(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<AddOffsetsToTxnResponse> for ResponseBody {
+    fn from(m: AddOffsetsToTxnResponse) -> Self {
+        Self::AddOffsetsToTxn(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<ResponseBody> for AddOffsetsToTxnResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AddOffsetsToTxn` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AddOffsetsToTxn(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<AddPartitionsToTxnRequest> for RequestBody {
+    fn from(m: AddPartitionsToTxnRequest) -> Self {
+        Self::AddPartitionsToTxn(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<RequestBody> for AddPartitionsToTxnRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AddPartitionsToTxn` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AddPartitionsToTxn(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<AddPartitionsToTxnResponse> for ResponseBody {
+    fn from(m: AddPartitionsToTxnResponse) -> Self {
+        Self::AddPartitionsToTxn(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<ResponseBody> for AddPartitionsToTxnResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AddPartitionsToTxn` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AddPartitionsToTxn(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<AddRaftVoterRequest> for RequestBody {
+    fn from(m: AddRaftVoterRequest) -> Self {
+        Self::AddRaftVoter(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<RequestBody> for AddRaftVoterRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AddRaftVoter` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AddRaftVoter(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<AddRaftVoterResponse> for ResponseBody {
+    fn from(m: AddRaftVoterResponse) -> Self {
+        Self::AddRaftVoter(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<ResponseBody> for AddRaftVoterResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AddRaftVoter` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AddRaftVoter(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<AllocateProducerIdsRequest> for RequestBody {
+    fn from(m: AllocateProducerIdsRequest) -> Self {
+        Self::AllocateProducerIds(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for AllocateProducerIdsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AllocateProducerIds` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AllocateProducerIds(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<AllocateProducerIdsResponse> for ResponseBody {
+    fn from(m: AllocateProducerIdsResponse) -> Self {
+        Self::AllocateProducerIds(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for AllocateProducerIdsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AllocateProducerIds` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AllocateProducerIds(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<AlterClientQuotasRequest> for RequestBody {
+    fn from(m: AlterClientQuotasRequest) -> Self {
+        Self::AlterClientQuotas(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for AlterClientQuotasRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AlterClientQuotas` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AlterClientQuotas(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<AlterClientQuotasResponse> for ResponseBody {
+    fn from(m: AlterClientQuotasResponse) -> Self {
+        Self::AlterClientQuotas(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for AlterClientQuotasResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AlterClientQuotas` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AlterClientQuotas(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<AlterConfigsRequest> for RequestBody {
+    fn from(m: AlterConfigsRequest) -> Self {
+        Self::AlterConfigs(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for AlterConfigsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AlterConfigs` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AlterConfigs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<AlterConfigsResponse> for ResponseBody {
+    fn from(m: AlterConfigsResponse) -> Self {
+        Self::AlterConfigs(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for AlterConfigsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AlterConfigs` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AlterConfigs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<AlterPartitionReassignmentsRequest> for RequestBody {
+    fn from(m: AlterPartitionReassignmentsRequest) -> Self {
+        Self::AlterPartitionReassignments(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for AlterPartitionReassignmentsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AlterPartitionReassignments` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AlterPartitionReassignments(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<AlterPartitionReassignmentsResponse> for ResponseBody {
+    fn from(m: AlterPartitionReassignmentsResponse) -> Self {
+        Self::AlterPartitionReassignments(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for AlterPartitionReassignmentsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AlterPartitionReassignments` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AlterPartitionReassignments(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<AlterPartitionRequest> for RequestBody {
+    fn from(m: AlterPartitionRequest) -> Self {
+        Self::AlterPartition(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for AlterPartitionRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AlterPartition` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AlterPartition(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<AlterPartitionResponse> for ResponseBody {
+    fn from(m: AlterPartitionResponse) -> Self {
+        Self::AlterPartition(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for AlterPartitionResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AlterPartition` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AlterPartition(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<AlterReplicaLogDirsRequest> for RequestBody {
+    fn from(m: AlterReplicaLogDirsRequest) -> Self {
+        Self::AlterReplicaLogDirs(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for AlterReplicaLogDirsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AlterReplicaLogDirs` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AlterReplicaLogDirs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<AlterReplicaLogDirsResponse> for ResponseBody {
+    fn from(m: AlterReplicaLogDirsResponse) -> Self {
+        Self::AlterReplicaLogDirs(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for AlterReplicaLogDirsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AlterReplicaLogDirs` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AlterReplicaLogDirs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<AlterShareGroupOffsetsRequest> for RequestBody {
+    fn from(m: AlterShareGroupOffsetsRequest) -> Self {
+        Self::AlterShareGroupOffsets(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for AlterShareGroupOffsetsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AlterShareGroupOffsets` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AlterShareGroupOffsets(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<AlterShareGroupOffsetsResponse> for ResponseBody {
+    fn from(m: AlterShareGroupOffsetsResponse) -> Self {
+        Self::AlterShareGroupOffsets(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for AlterShareGroupOffsetsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AlterShareGroupOffsets` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AlterShareGroupOffsets(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<AlterUserScramCredentialsRequest> for RequestBody {
+    fn from(m: AlterUserScramCredentialsRequest) -> Self {
+        Self::AlterUserScramCredentials(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for AlterUserScramCredentialsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AlterUserScramCredentials` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AlterUserScramCredentials(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<AlterUserScramCredentialsResponse> for ResponseBody {
+    fn from(m: AlterUserScramCredentialsResponse) -> Self {
+        Self::AlterUserScramCredentials(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for AlterUserScramCredentialsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AlterUserScramCredentials` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AlterUserScramCredentials(m) => Ok(m),
+            other => Err(other),
         }
     }
 }
@@ -651,6 +3093,166 @@ impl TryFrom<ResponseBody> for ApiVersionsResponse {
     fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
         match b {
             ResponseBody::ApiVersions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<AssignReplicasToDirsRequest> for RequestBody {
+    fn from(m: AssignReplicasToDirsRequest) -> Self {
+        Self::AssignReplicasToDirs(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for AssignReplicasToDirsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AssignReplicasToDirs` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AssignReplicasToDirs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<AssignReplicasToDirsResponse> for ResponseBody {
+    fn from(m: AssignReplicasToDirsResponse) -> Self {
+        Self::AssignReplicasToDirs(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for AssignReplicasToDirsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AssignReplicasToDirs` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AssignReplicasToDirs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<BeginQuorumEpochRequest> for RequestBody {
+    fn from(m: BeginQuorumEpochRequest) -> Self {
+        Self::BeginQuorumEpoch(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<RequestBody> for BeginQuorumEpochRequest {
+    type Error = RequestBody;
+
+    /// The message of a `BeginQuorumEpoch` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::BeginQuorumEpoch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<BeginQuorumEpochResponse> for ResponseBody {
+    fn from(m: BeginQuorumEpochResponse) -> Self {
+        Self::BeginQuorumEpoch(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<ResponseBody> for BeginQuorumEpochResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `BeginQuorumEpoch` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::BeginQuorumEpoch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<BrokerHeartbeatRequest> for RequestBody {
+    fn from(m: BrokerHeartbeatRequest) -> Self {
+        Self::BrokerHeartbeat(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for BrokerHeartbeatRequest {
+    type Error = RequestBody;
+
+    /// The message of a `BrokerHeartbeat` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::BrokerHeartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<BrokerHeartbeatResponse> for ResponseBody {
+    fn from(m: BrokerHeartbeatResponse) -> Self {
+        Self::BrokerHeartbeat(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for BrokerHeartbeatResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `BrokerHeartbeat` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::BrokerHeartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<BrokerRegistrationRequest> for RequestBody {
+    fn from(m: BrokerRegistrationRequest) -> Self {
+        Self::BrokerRegistration(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for BrokerRegistrationRequest {
+    type Error = RequestBody;
+
+    /// The message of a `BrokerRegistration` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::BrokerRegistration(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<BrokerRegistrationResponse> for ResponseBody {
+    fn from(m: BrokerRegistrationResponse) -> Self {
+        Self::BrokerRegistration(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for BrokerRegistrationResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `BrokerRegistration` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::BrokerRegistration(m) => Ok(m),
             other => Err(other),
         }
     }
@@ -736,6 +3338,286 @@ impl TryFrom<ResponseBody> for ConsumerGroupHeartbeatResponse {
     }
 }
 
+#[cfg(feature = "broker-internal")]
+impl From<ControlledShutdownRequest> for RequestBody {
+    fn from(m: ControlledShutdownRequest) -> Self {
+        Self::ControlledShutdown(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for ControlledShutdownRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ControlledShutdown` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ControlledShutdown(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<ControlledShutdownResponse> for ResponseBody {
+    fn from(m: ControlledShutdownResponse) -> Self {
+        Self::ControlledShutdown(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for ControlledShutdownResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ControlledShutdown` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ControlledShutdown(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<ControllerRegistrationRequest> for RequestBody {
+    fn from(m: ControllerRegistrationRequest) -> Self {
+        Self::ControllerRegistration(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for ControllerRegistrationRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ControllerRegistration` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ControllerRegistration(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<ControllerRegistrationResponse> for ResponseBody {
+    fn from(m: ControllerRegistrationResponse) -> Self {
+        Self::ControllerRegistration(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for ControllerRegistrationResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ControllerRegistration` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ControllerRegistration(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<CreateAclsRequest> for RequestBody {
+    fn from(m: CreateAclsRequest) -> Self {
+        Self::CreateAcls(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for CreateAclsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `CreateAcls` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::CreateAcls(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<CreateAclsResponse> for ResponseBody {
+    fn from(m: CreateAclsResponse) -> Self {
+        Self::CreateAcls(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for CreateAclsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `CreateAcls` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::CreateAcls(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<CreateDelegationTokenRequest> for RequestBody {
+    fn from(m: CreateDelegationTokenRequest) -> Self {
+        Self::CreateDelegationToken(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for CreateDelegationTokenRequest {
+    type Error = RequestBody;
+
+    /// The message of a `CreateDelegationToken` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::CreateDelegationToken(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<CreateDelegationTokenResponse> for ResponseBody {
+    fn from(m: CreateDelegationTokenResponse) -> Self {
+        Self::CreateDelegationToken(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for CreateDelegationTokenResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `CreateDelegationToken` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::CreateDelegationToken(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<CreatePartitionsRequest> for RequestBody {
+    fn from(m: CreatePartitionsRequest) -> Self {
+        Self::CreatePartitions(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for CreatePartitionsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `CreatePartitions` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::CreatePartitions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<CreatePartitionsResponse> for ResponseBody {
+    fn from(m: CreatePartitionsResponse) -> Self {
+        Self::CreatePartitions(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for CreatePartitionsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `CreatePartitions` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::CreatePartitions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<CreateTopicsRequest> for RequestBody {
+    fn from(m: CreateTopicsRequest) -> Self {
+        Self::CreateTopics(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for CreateTopicsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `CreateTopics` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::CreateTopics(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<CreateTopicsResponse> for ResponseBody {
+    fn from(m: CreateTopicsResponse) -> Self {
+        Self::CreateTopics(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for CreateTopicsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `CreateTopics` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::CreateTopics(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<DeleteAclsRequest> for RequestBody {
+    fn from(m: DeleteAclsRequest) -> Self {
+        Self::DeleteAcls(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for DeleteAclsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DeleteAcls` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DeleteAcls(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<DeleteAclsResponse> for ResponseBody {
+    fn from(m: DeleteAclsResponse) -> Self {
+        Self::DeleteAcls(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for DeleteAclsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DeleteAcls` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DeleteAcls(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
 #[cfg(feature = "group")]
 impl From<DeleteGroupsRequest> for RequestBody {
     fn from(m: DeleteGroupsRequest) -> Self {
@@ -771,6 +3653,366 @@ impl TryFrom<ResponseBody> for DeleteGroupsResponse {
     fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
         match b {
             ResponseBody::DeleteGroups(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DeleteRecordsRequest> for RequestBody {
+    fn from(m: DeleteRecordsRequest) -> Self {
+        Self::DeleteRecords(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for DeleteRecordsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DeleteRecords` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DeleteRecords(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DeleteRecordsResponse> for ResponseBody {
+    fn from(m: DeleteRecordsResponse) -> Self {
+        Self::DeleteRecords(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for DeleteRecordsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DeleteRecords` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DeleteRecords(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<DeleteShareGroupOffsetsRequest> for RequestBody {
+    fn from(m: DeleteShareGroupOffsetsRequest) -> Self {
+        Self::DeleteShareGroupOffsets(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for DeleteShareGroupOffsetsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DeleteShareGroupOffsets` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DeleteShareGroupOffsets(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<DeleteShareGroupOffsetsResponse> for ResponseBody {
+    fn from(m: DeleteShareGroupOffsetsResponse) -> Self {
+        Self::DeleteShareGroupOffsets(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for DeleteShareGroupOffsetsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DeleteShareGroupOffsets` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DeleteShareGroupOffsets(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<DeleteShareGroupStateRequest> for RequestBody {
+    fn from(m: DeleteShareGroupStateRequest) -> Self {
+        Self::DeleteShareGroupState(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for DeleteShareGroupStateRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DeleteShareGroupState` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DeleteShareGroupState(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<DeleteShareGroupStateResponse> for ResponseBody {
+    fn from(m: DeleteShareGroupStateResponse) -> Self {
+        Self::DeleteShareGroupState(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for DeleteShareGroupStateResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DeleteShareGroupState` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DeleteShareGroupState(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DeleteTopicsRequest> for RequestBody {
+    fn from(m: DeleteTopicsRequest) -> Self {
+        Self::DeleteTopics(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for DeleteTopicsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DeleteTopics` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DeleteTopics(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DeleteTopicsResponse> for ResponseBody {
+    fn from(m: DeleteTopicsResponse) -> Self {
+        Self::DeleteTopics(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for DeleteTopicsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DeleteTopics` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DeleteTopics(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<DescribeAclsRequest> for RequestBody {
+    fn from(m: DescribeAclsRequest) -> Self {
+        Self::DescribeAcls(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for DescribeAclsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeAcls` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeAcls(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<DescribeAclsResponse> for ResponseBody {
+    fn from(m: DescribeAclsResponse) -> Self {
+        Self::DescribeAcls(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for DescribeAclsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeAcls` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeAcls(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DescribeClientQuotasRequest> for RequestBody {
+    fn from(m: DescribeClientQuotasRequest) -> Self {
+        Self::DescribeClientQuotas(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for DescribeClientQuotasRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeClientQuotas` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeClientQuotas(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DescribeClientQuotasResponse> for ResponseBody {
+    fn from(m: DescribeClientQuotasResponse) -> Self {
+        Self::DescribeClientQuotas(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for DescribeClientQuotasResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeClientQuotas` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeClientQuotas(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DescribeClusterRequest> for RequestBody {
+    fn from(m: DescribeClusterRequest) -> Self {
+        Self::DescribeCluster(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for DescribeClusterRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeCluster` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeCluster(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DescribeClusterResponse> for ResponseBody {
+    fn from(m: DescribeClusterResponse) -> Self {
+        Self::DescribeCluster(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for DescribeClusterResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeCluster` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeCluster(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DescribeConfigsRequest> for RequestBody {
+    fn from(m: DescribeConfigsRequest) -> Self {
+        Self::DescribeConfigs(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for DescribeConfigsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeConfigs` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeConfigs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DescribeConfigsResponse> for ResponseBody {
+    fn from(m: DescribeConfigsResponse) -> Self {
+        Self::DescribeConfigs(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for DescribeConfigsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeConfigs` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeConfigs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<DescribeDelegationTokenRequest> for RequestBody {
+    fn from(m: DescribeDelegationTokenRequest) -> Self {
+        Self::DescribeDelegationToken(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for DescribeDelegationTokenRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeDelegationToken` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeDelegationToken(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<DescribeDelegationTokenResponse> for ResponseBody {
+    fn from(m: DescribeDelegationTokenResponse) -> Self {
+        Self::DescribeDelegationToken(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for DescribeDelegationTokenResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeDelegationToken` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeDelegationToken(m) => Ok(m),
             other => Err(other),
         }
     }
@@ -816,6 +4058,486 @@ impl TryFrom<ResponseBody> for DescribeGroupsResponse {
     }
 }
 
+#[cfg(feature = "admin")]
+impl From<DescribeLogDirsRequest> for RequestBody {
+    fn from(m: DescribeLogDirsRequest) -> Self {
+        Self::DescribeLogDirs(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for DescribeLogDirsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeLogDirs` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeLogDirs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DescribeLogDirsResponse> for ResponseBody {
+    fn from(m: DescribeLogDirsResponse) -> Self {
+        Self::DescribeLogDirs(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for DescribeLogDirsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeLogDirs` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeLogDirs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<DescribeProducersRequest> for RequestBody {
+    fn from(m: DescribeProducersRequest) -> Self {
+        Self::DescribeProducers(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<RequestBody> for DescribeProducersRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeProducers` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeProducers(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<DescribeProducersResponse> for ResponseBody {
+    fn from(m: DescribeProducersResponse) -> Self {
+        Self::DescribeProducers(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<ResponseBody> for DescribeProducersResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeProducers` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeProducers(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<DescribeQuorumRequest> for RequestBody {
+    fn from(m: DescribeQuorumRequest) -> Self {
+        Self::DescribeQuorum(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<RequestBody> for DescribeQuorumRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeQuorum` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeQuorum(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<DescribeQuorumResponse> for ResponseBody {
+    fn from(m: DescribeQuorumResponse) -> Self {
+        Self::DescribeQuorum(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<ResponseBody> for DescribeQuorumResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeQuorum` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeQuorum(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<DescribeShareGroupOffsetsRequest> for RequestBody {
+    fn from(m: DescribeShareGroupOffsetsRequest) -> Self {
+        Self::DescribeShareGroupOffsets(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for DescribeShareGroupOffsetsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeShareGroupOffsets` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeShareGroupOffsets(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<DescribeShareGroupOffsetsResponse> for ResponseBody {
+    fn from(m: DescribeShareGroupOffsetsResponse) -> Self {
+        Self::DescribeShareGroupOffsets(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for DescribeShareGroupOffsetsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeShareGroupOffsets` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeShareGroupOffsets(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DescribeTopicPartitionsRequest> for RequestBody {
+    fn from(m: DescribeTopicPartitionsRequest) -> Self {
+        Self::DescribeTopicPartitions(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for DescribeTopicPartitionsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeTopicPartitions` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeTopicPartitions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DescribeTopicPartitionsResponse> for ResponseBody {
+    fn from(m: DescribeTopicPartitionsResponse) -> Self {
+        Self::DescribeTopicPartitions(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for DescribeTopicPartitionsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeTopicPartitions` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeTopicPartitions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<DescribeTransactionsRequest> for RequestBody {
+    fn from(m: DescribeTransactionsRequest) -> Self {
+        Self::DescribeTransactions(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<RequestBody> for DescribeTransactionsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeTransactions` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeTransactions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<DescribeTransactionsResponse> for ResponseBody {
+    fn from(m: DescribeTransactionsResponse) -> Self {
+        Self::DescribeTransactions(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<ResponseBody> for DescribeTransactionsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeTransactions` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeTransactions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<DescribeUserScramCredentialsRequest> for RequestBody {
+    fn from(m: DescribeUserScramCredentialsRequest) -> Self {
+        Self::DescribeUserScramCredentials(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for DescribeUserScramCredentialsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeUserScramCredentials` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeUserScramCredentials(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<DescribeUserScramCredentialsResponse> for ResponseBody {
+    fn from(m: DescribeUserScramCredentialsResponse) -> Self {
+        Self::DescribeUserScramCredentials(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for DescribeUserScramCredentialsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeUserScramCredentials` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeUserScramCredentials(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<ElectLeadersRequest> for RequestBody {
+    fn from(m: ElectLeadersRequest) -> Self {
+        Self::ElectLeaders(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for ElectLeadersRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ElectLeaders` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ElectLeaders(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<ElectLeadersResponse> for ResponseBody {
+    fn from(m: ElectLeadersResponse) -> Self {
+        Self::ElectLeaders(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for ElectLeadersResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ElectLeaders` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ElectLeaders(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<EndQuorumEpochRequest> for RequestBody {
+    fn from(m: EndQuorumEpochRequest) -> Self {
+        Self::EndQuorumEpoch(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<RequestBody> for EndQuorumEpochRequest {
+    type Error = RequestBody;
+
+    /// The message of a `EndQuorumEpoch` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::EndQuorumEpoch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<EndQuorumEpochResponse> for ResponseBody {
+    fn from(m: EndQuorumEpochResponse) -> Self {
+        Self::EndQuorumEpoch(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<ResponseBody> for EndQuorumEpochResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `EndQuorumEpoch` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::EndQuorumEpoch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<EndTxnRequest> for RequestBody {
+    fn from(m: EndTxnRequest) -> Self {
+        Self::EndTxn(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<RequestBody> for EndTxnRequest {
+    type Error = RequestBody;
+
+    /// The message of a `EndTxn` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::EndTxn(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<EndTxnResponse> for ResponseBody {
+    fn from(m: EndTxnResponse) -> Self {
+        Self::EndTxn(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<ResponseBody> for EndTxnResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `EndTxn` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::EndTxn(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<EnvelopeRequest> for RequestBody {
+    fn from(m: EnvelopeRequest) -> Self {
+        Self::Envelope(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for EnvelopeRequest {
+    type Error = RequestBody;
+
+    /// The message of a `Envelope` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::Envelope(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<EnvelopeResponse> for ResponseBody {
+    fn from(m: EnvelopeResponse) -> Self {
+        Self::Envelope(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for EnvelopeResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `Envelope` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::Envelope(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<ExpireDelegationTokenRequest> for RequestBody {
+    fn from(m: ExpireDelegationTokenRequest) -> Self {
+        Self::ExpireDelegationToken(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for ExpireDelegationTokenRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ExpireDelegationToken` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ExpireDelegationToken(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<ExpireDelegationTokenResponse> for ResponseBody {
+    fn from(m: ExpireDelegationTokenResponse) -> Self {
+        Self::ExpireDelegationToken(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for ExpireDelegationTokenResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ExpireDelegationToken` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ExpireDelegationToken(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
 #[cfg(feature = "fetch")]
 impl From<FetchRequest> for RequestBody {
     fn from(m: FetchRequest) -> Self {
@@ -851,6 +4573,46 @@ impl TryFrom<ResponseBody> for FetchResponse {
     fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
         match b {
             ResponseBody::Fetch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<FetchSnapshotRequest> for RequestBody {
+    fn from(m: FetchSnapshotRequest) -> Self {
+        Self::FetchSnapshot(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<RequestBody> for FetchSnapshotRequest {
+    type Error = RequestBody;
+
+    /// The message of a `FetchSnapshot` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::FetchSnapshot(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<FetchSnapshotResponse> for ResponseBody {
+    fn from(m: FetchSnapshotResponse) -> Self {
+        Self::FetchSnapshot(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<ResponseBody> for FetchSnapshotResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `FetchSnapshot` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::FetchSnapshot(m) => Ok(m),
             other => Err(other),
         }
     }
@@ -896,6 +4658,46 @@ impl TryFrom<ResponseBody> for FindCoordinatorResponse {
     }
 }
 
+#[cfg(feature = "telemetry")]
+impl From<GetTelemetrySubscriptionsRequest> for RequestBody {
+    fn from(m: GetTelemetrySubscriptionsRequest) -> Self {
+        Self::GetTelemetrySubscriptions(m)
+    }
+}
+
+#[cfg(feature = "telemetry")]
+impl TryFrom<RequestBody> for GetTelemetrySubscriptionsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `GetTelemetrySubscriptions` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::GetTelemetrySubscriptions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "telemetry")]
+impl From<GetTelemetrySubscriptionsResponse> for ResponseBody {
+    fn from(m: GetTelemetrySubscriptionsResponse) -> Self {
+        Self::GetTelemetrySubscriptions(m)
+    }
+}
+
+#[cfg(feature = "telemetry")]
+impl TryFrom<ResponseBody> for GetTelemetrySubscriptionsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `GetTelemetrySubscriptions` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::GetTelemetrySubscriptions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
 #[cfg(feature = "group")]
 impl From<HeartbeatRequest> for RequestBody {
     fn from(m: HeartbeatRequest) -> Self {
@@ -931,6 +4733,126 @@ impl TryFrom<ResponseBody> for HeartbeatResponse {
     fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
         match b {
             ResponseBody::Heartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<IncrementalAlterConfigsRequest> for RequestBody {
+    fn from(m: IncrementalAlterConfigsRequest) -> Self {
+        Self::IncrementalAlterConfigs(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for IncrementalAlterConfigsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `IncrementalAlterConfigs` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::IncrementalAlterConfigs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<IncrementalAlterConfigsResponse> for ResponseBody {
+    fn from(m: IncrementalAlterConfigsResponse) -> Self {
+        Self::IncrementalAlterConfigs(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for IncrementalAlterConfigsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `IncrementalAlterConfigs` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::IncrementalAlterConfigs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<InitProducerIdRequest> for RequestBody {
+    fn from(m: InitProducerIdRequest) -> Self {
+        Self::InitProducerId(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<RequestBody> for InitProducerIdRequest {
+    type Error = RequestBody;
+
+    /// The message of a `InitProducerId` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::InitProducerId(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<InitProducerIdResponse> for ResponseBody {
+    fn from(m: InitProducerIdResponse) -> Self {
+        Self::InitProducerId(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<ResponseBody> for InitProducerIdResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `InitProducerId` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::InitProducerId(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<InitializeShareGroupStateRequest> for RequestBody {
+    fn from(m: InitializeShareGroupStateRequest) -> Self {
+        Self::InitializeShareGroupState(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for InitializeShareGroupStateRequest {
+    type Error = RequestBody;
+
+    /// The message of a `InitializeShareGroupState` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::InitializeShareGroupState(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<InitializeShareGroupStateResponse> for ResponseBody {
+    fn from(m: InitializeShareGroupStateResponse) -> Self {
+        Self::InitializeShareGroupState(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for InitializeShareGroupStateResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `InitializeShareGroupState` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::InitializeShareGroupState(m) => Ok(m),
             other => Err(other),
         }
     }
@@ -976,6 +4898,46 @@ impl TryFrom<ResponseBody> for JoinGroupResponse {
     }
 }
 
+#[cfg(feature = "broker-internal")]
+impl From<LeaderAndIsrRequest> for RequestBody {
+    fn from(m: LeaderAndIsrRequest) -> Self {
+        Self::LeaderAndIsr(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for LeaderAndIsrRequest {
+    type Error = RequestBody;
+
+    /// The message of a `LeaderAndIsr` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::LeaderAndIsr(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<LeaderAndIsrResponse> for ResponseBody {
+    fn from(m: LeaderAndIsrResponse) -> Self {
+        Self::LeaderAndIsr(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for LeaderAndIsrResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `LeaderAndIsr` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::LeaderAndIsr(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
 #[cfg(feature = "group")]
 impl From<LeaveGroupRequest> for RequestBody {
     fn from(m: LeaveGroupRequest) -> Self {
@@ -1011,6 +4973,46 @@ impl TryFrom<ResponseBody> for LeaveGroupResponse {
     fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
         match b {
             ResponseBody::LeaveGroup(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<ListConfigResourcesRequest> for RequestBody {
+    fn from(m: ListConfigResourcesRequest) -> Self {
+        Self::ListConfigResources(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for ListConfigResourcesRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ListConfigResources` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ListConfigResources(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<ListConfigResourcesResponse> for ResponseBody {
+    fn from(m: ListConfigResourcesResponse) -> Self {
+        Self::ListConfigResources(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for ListConfigResourcesResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ListConfigResources` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ListConfigResources(m) => Ok(m),
             other => Err(other),
         }
     }
@@ -1091,6 +5093,86 @@ impl TryFrom<ResponseBody> for ListOffsetsResponse {
     fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
         match b {
             ResponseBody::ListOffsets(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<ListPartitionReassignmentsRequest> for RequestBody {
+    fn from(m: ListPartitionReassignmentsRequest) -> Self {
+        Self::ListPartitionReassignments(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for ListPartitionReassignmentsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ListPartitionReassignments` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ListPartitionReassignments(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<ListPartitionReassignmentsResponse> for ResponseBody {
+    fn from(m: ListPartitionReassignmentsResponse) -> Self {
+        Self::ListPartitionReassignments(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for ListPartitionReassignmentsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ListPartitionReassignments` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ListPartitionReassignments(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<ListTransactionsRequest> for RequestBody {
+    fn from(m: ListTransactionsRequest) -> Self {
+        Self::ListTransactions(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<RequestBody> for ListTransactionsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ListTransactions` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ListTransactions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<ListTransactionsResponse> for ResponseBody {
+    fn from(m: ListTransactionsResponse) -> Self {
+        Self::ListTransactions(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<ResponseBody> for ListTransactionsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ListTransactions` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ListTransactions(m) => Ok(m),
             other => Err(other),
         }
     }
@@ -1336,6 +5418,606 @@ impl TryFrom<ResponseBody> for ProduceResponse {
     }
 }
 
+#[cfg(feature = "telemetry")]
+impl From<PushTelemetryRequest> for RequestBody {
+    fn from(m: PushTelemetryRequest) -> Self {
+        Self::PushTelemetry(m)
+    }
+}
+
+#[cfg(feature = "telemetry")]
+impl TryFrom<RequestBody> for PushTelemetryRequest {
+    type Error = RequestBody;
+
+    /// The message of a `PushTelemetry` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::PushTelemetry(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "telemetry")]
+impl From<PushTelemetryResponse> for ResponseBody {
+    fn from(m: PushTelemetryResponse) -> Self {
+        Self::PushTelemetry(m)
+    }
+}
+
+#[cfg(feature = "telemetry")]
+impl TryFrom<ResponseBody> for PushTelemetryResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `PushTelemetry` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::PushTelemetry(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ReadShareGroupStateRequest> for RequestBody {
+    fn from(m: ReadShareGroupStateRequest) -> Self {
+        Self::ReadShareGroupState(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for ReadShareGroupStateRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ReadShareGroupState` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ReadShareGroupState(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ReadShareGroupStateResponse> for ResponseBody {
+    fn from(m: ReadShareGroupStateResponse) -> Self {
+        Self::ReadShareGroupState(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for ReadShareGroupStateResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ReadShareGroupState` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ReadShareGroupState(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ReadShareGroupStateSummaryRequest> for RequestBody {
+    fn from(m: ReadShareGroupStateSummaryRequest) -> Self {
+        Self::ReadShareGroupStateSummary(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for ReadShareGroupStateSummaryRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ReadShareGroupStateSummary` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ReadShareGroupStateSummary(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ReadShareGroupStateSummaryResponse> for ResponseBody {
+    fn from(m: ReadShareGroupStateSummaryResponse) -> Self {
+        Self::ReadShareGroupStateSummary(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for ReadShareGroupStateSummaryResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ReadShareGroupStateSummary` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ReadShareGroupStateSummary(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<RemoveRaftVoterRequest> for RequestBody {
+    fn from(m: RemoveRaftVoterRequest) -> Self {
+        Self::RemoveRaftVoter(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<RequestBody> for RemoveRaftVoterRequest {
+    type Error = RequestBody;
+
+    /// The message of a `RemoveRaftVoter` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::RemoveRaftVoter(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<RemoveRaftVoterResponse> for ResponseBody {
+    fn from(m: RemoveRaftVoterResponse) -> Self {
+        Self::RemoveRaftVoter(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<ResponseBody> for RemoveRaftVoterResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `RemoveRaftVoter` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::RemoveRaftVoter(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<RenewDelegationTokenRequest> for RequestBody {
+    fn from(m: RenewDelegationTokenRequest) -> Self {
+        Self::RenewDelegationToken(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for RenewDelegationTokenRequest {
+    type Error = RequestBody;
+
+    /// The message of a `RenewDelegationToken` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::RenewDelegationToken(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<RenewDelegationTokenResponse> for ResponseBody {
+    fn from(m: RenewDelegationTokenResponse) -> Self {
+        Self::RenewDelegationToken(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for RenewDelegationTokenResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `RenewDelegationToken` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::RenewDelegationToken(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<SaslAuthenticateRequest> for RequestBody {
+    fn from(m: SaslAuthenticateRequest) -> Self {
+        Self::SaslAuthenticate(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for SaslAuthenticateRequest {
+    type Error = RequestBody;
+
+    /// The message of a `SaslAuthenticate` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::SaslAuthenticate(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<SaslAuthenticateResponse> for ResponseBody {
+    fn from(m: SaslAuthenticateResponse) -> Self {
+        Self::SaslAuthenticate(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for SaslAuthenticateResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `SaslAuthenticate` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::SaslAuthenticate(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<SaslHandshakeRequest> for RequestBody {
+    fn from(m: SaslHandshakeRequest) -> Self {
+        Self::SaslHandshake(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for SaslHandshakeRequest {
+    type Error = RequestBody;
+
+    /// The message of a `SaslHandshake` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::SaslHandshake(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<SaslHandshakeResponse> for ResponseBody {
+    fn from(m: SaslHandshakeResponse) -> Self {
+        Self::SaslHandshake(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for SaslHandshakeResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `SaslHandshake` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::SaslHandshake(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ShareAcknowledgeRequest> for RequestBody {
+    fn from(m: ShareAcknowledgeRequest) -> Self {
+        Self::ShareAcknowledge(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for ShareAcknowledgeRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ShareAcknowledge` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ShareAcknowledge(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ShareAcknowledgeResponse> for ResponseBody {
+    fn from(m: ShareAcknowledgeResponse) -> Self {
+        Self::ShareAcknowledge(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for ShareAcknowledgeResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ShareAcknowledge` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ShareAcknowledge(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ShareFetchRequest> for RequestBody {
+    fn from(m: ShareFetchRequest) -> Self {
+        Self::ShareFetch(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for ShareFetchRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ShareFetch` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ShareFetch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ShareFetchResponse> for ResponseBody {
+    fn from(m: ShareFetchResponse) -> Self {
+        Self::ShareFetch(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for ShareFetchResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ShareFetch` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ShareFetch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ShareGroupDescribeRequest> for RequestBody {
+    fn from(m: ShareGroupDescribeRequest) -> Self {
+        Self::ShareGroupDescribe(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for ShareGroupDescribeRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ShareGroupDescribe` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ShareGroupDescribe(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ShareGroupDescribeResponse> for ResponseBody {
+    fn from(m: ShareGroupDescribeResponse) -> Self {
+        Self::ShareGroupDescribe(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for ShareGroupDescribeResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ShareGroupDescribe` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ShareGroupDescribe(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ShareGroupHeartbeatRequest> for RequestBody {
+    fn from(m: ShareGroupHeartbeatRequest) -> Self {
+        Self::ShareGroupHeartbeat(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for ShareGroupHeartbeatRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ShareGroupHeartbeat` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ShareGroupHeartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ShareGroupHeartbeatResponse> for ResponseBody {
+    fn from(m: ShareGroupHeartbeatResponse) -> Self {
+        Self::ShareGroupHeartbeat(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for ShareGroupHeartbeatResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ShareGroupHeartbeat` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ShareGroupHeartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<StopReplicaRequest> for RequestBody {
+    fn from(m: StopReplicaRequest) -> Self {
+        Self::StopReplica(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for StopReplicaRequest {
+    type Error = RequestBody;
+
+    /// The message of a `StopReplica` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::StopReplica(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<StopReplicaResponse> for ResponseBody {
+    fn from(m: StopReplicaResponse) -> Self {
+        Self::StopReplica(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for StopReplicaResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `StopReplica` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::StopReplica(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl From<StreamsGroupDescribeRequest> for RequestBody {
+    fn from(m: StreamsGroupDescribeRequest) -> Self {
+        Self::StreamsGroupDescribe(m)
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl TryFrom<RequestBody> for StreamsGroupDescribeRequest {
+    type Error = RequestBody;
+
+    /// The message of a `StreamsGroupDescribe` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::StreamsGroupDescribe(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl From<StreamsGroupDescribeResponse> for ResponseBody {
+    fn from(m: StreamsGroupDescribeResponse) -> Self {
+        Self::StreamsGroupDescribe(m)
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl TryFrom<ResponseBody> for StreamsGroupDescribeResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `StreamsGroupDescribe` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::StreamsGroupDescribe(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl From<StreamsGroupHeartbeatRequest> for RequestBody {
+    fn from(m: StreamsGroupHeartbeatRequest) -> Self {
+        Self::StreamsGroupHeartbeat(m)
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl TryFrom<RequestBody> for StreamsGroupHeartbeatRequest {
+    type Error = RequestBody;
+
+    /// The message of a `StreamsGroupHeartbeat` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::StreamsGroupHeartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl From<StreamsGroupHeartbeatResponse> for ResponseBody {
+    fn from(m: StreamsGroupHeartbeatResponse) -> Self {
+        Self::StreamsGroupHeartbeat(m)
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl TryFrom<ResponseBody> for StreamsGroupHeartbeatResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `StreamsGroupHeartbeat` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::StreamsGroupHeartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl From<StreamsGroupTopologyDescriptionUpdateRequest> for RequestBody {
+    fn from(m: StreamsGroupTopologyDescriptionUpdateRequest) -> Self {
+        Self::StreamsGroupTopologyDescriptionUpdate(m)
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl TryFrom<RequestBody> for StreamsGroupTopologyDescriptionUpdateRequest {
+    type Error = RequestBody;
+
+    /// The message of a `StreamsGroupTopologyDescriptionUpdate` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::StreamsGroupTopologyDescriptionUpdate(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl From<StreamsGroupTopologyDescriptionUpdateResponse> for ResponseBody {
+    fn from(m: StreamsGroupTopologyDescriptionUpdateResponse) -> Self {
+        Self::StreamsGroupTopologyDescriptionUpdate(m)
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl TryFrom<ResponseBody> for StreamsGroupTopologyDescriptionUpdateResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `StreamsGroupTopologyDescriptionUpdate` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::StreamsGroupTopologyDescriptionUpdate(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
 #[cfg(feature = "group")]
 impl From<SyncGroupRequest> for RequestBody {
     fn from(m: SyncGroupRequest) -> Self {
@@ -1416,6 +6098,326 @@ impl TryFrom<ResponseBody> for TxnOffsetCommitResponse {
     }
 }
 
+#[cfg(feature = "admin")]
+impl From<UnregisterBrokerRequest> for RequestBody {
+    fn from(m: UnregisterBrokerRequest) -> Self {
+        Self::UnregisterBroker(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for UnregisterBrokerRequest {
+    type Error = RequestBody;
+
+    /// The message of a `UnregisterBroker` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::UnregisterBroker(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<UnregisterBrokerResponse> for ResponseBody {
+    fn from(m: UnregisterBrokerResponse) -> Self {
+        Self::UnregisterBroker(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for UnregisterBrokerResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `UnregisterBroker` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::UnregisterBroker(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<UnregisterControllerRequest> for RequestBody {
+    fn from(m: UnregisterControllerRequest) -> Self {
+        Self::UnregisterController(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for UnregisterControllerRequest {
+    type Error = RequestBody;
+
+    /// The message of a `UnregisterController` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::UnregisterController(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<UnregisterControllerResponse> for ResponseBody {
+    fn from(m: UnregisterControllerResponse) -> Self {
+        Self::UnregisterController(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for UnregisterControllerResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `UnregisterController` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::UnregisterController(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<UpdateFeaturesRequest> for RequestBody {
+    fn from(m: UpdateFeaturesRequest) -> Self {
+        Self::UpdateFeatures(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for UpdateFeaturesRequest {
+    type Error = RequestBody;
+
+    /// The message of a `UpdateFeatures` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::UpdateFeatures(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<UpdateFeaturesResponse> for ResponseBody {
+    fn from(m: UpdateFeaturesResponse) -> Self {
+        Self::UpdateFeatures(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for UpdateFeaturesResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `UpdateFeatures` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::UpdateFeatures(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<UpdateMetadataRequest> for RequestBody {
+    fn from(m: UpdateMetadataRequest) -> Self {
+        Self::UpdateMetadata(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for UpdateMetadataRequest {
+    type Error = RequestBody;
+
+    /// The message of a `UpdateMetadata` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::UpdateMetadata(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<UpdateMetadataResponse> for ResponseBody {
+    fn from(m: UpdateMetadataResponse) -> Self {
+        Self::UpdateMetadata(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for UpdateMetadataResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `UpdateMetadata` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::UpdateMetadata(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<UpdateRaftVoterRequest> for RequestBody {
+    fn from(m: UpdateRaftVoterRequest) -> Self {
+        Self::UpdateRaftVoter(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<RequestBody> for UpdateRaftVoterRequest {
+    type Error = RequestBody;
+
+    /// The message of a `UpdateRaftVoter` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::UpdateRaftVoter(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<UpdateRaftVoterResponse> for ResponseBody {
+    fn from(m: UpdateRaftVoterResponse) -> Self {
+        Self::UpdateRaftVoter(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<ResponseBody> for UpdateRaftVoterResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `UpdateRaftVoter` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::UpdateRaftVoter(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<VoteRequest> for RequestBody {
+    fn from(m: VoteRequest) -> Self {
+        Self::Vote(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<RequestBody> for VoteRequest {
+    type Error = RequestBody;
+
+    /// The message of a `Vote` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::Vote(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<VoteResponse> for ResponseBody {
+    fn from(m: VoteResponse) -> Self {
+        Self::Vote(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<ResponseBody> for VoteResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `Vote` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::Vote(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<WriteShareGroupStateRequest> for RequestBody {
+    fn from(m: WriteShareGroupStateRequest) -> Self {
+        Self::WriteShareGroupState(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for WriteShareGroupStateRequest {
+    type Error = RequestBody;
+
+    /// The message of a `WriteShareGroupState` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::WriteShareGroupState(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<WriteShareGroupStateResponse> for ResponseBody {
+    fn from(m: WriteShareGroupStateResponse) -> Self {
+        Self::WriteShareGroupState(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for WriteShareGroupStateResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `WriteShareGroupState` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::WriteShareGroupState(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<WriteTxnMarkersRequest> for RequestBody {
+    fn from(m: WriteTxnMarkersRequest) -> Self {
+        Self::WriteTxnMarkers(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<RequestBody> for WriteTxnMarkersRequest {
+    type Error = RequestBody;
+
+    /// The message of a `WriteTxnMarkers` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::WriteTxnMarkers(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<WriteTxnMarkersResponse> for ResponseBody {
+    fn from(m: WriteTxnMarkersResponse) -> Self {
+        Self::WriteTxnMarkers(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<ResponseBody> for WriteTxnMarkersResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `WriteTxnMarkers` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::WriteTxnMarkers(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
 /// The family of each API this crate has messages for: `"core"` (always compiled) or
 /// the cargo feature that compiles it; `None` for APIs it has no messages for.
 pub(crate) fn api_family(api_key: i16) -> Option<&'static str> {
@@ -1424,6 +6426,10 @@ pub(crate) fn api_family(api_key: i16) -> Option<&'static str> {
         1 => Some("fetch"),
         2 => Some("list-offsets"),
         3 => Some("metadata"),
+        4 => Some("broker-internal"),
+        5 => Some("broker-internal"),
+        6 => Some("broker-internal"),
+        7 => Some("broker-internal"),
         8 => Some("offset"),
         9 => Some("offset"),
         10 => Some("group"),
@@ -1433,19 +6439,165 @@ pub(crate) fn api_family(api_key: i16) -> Option<&'static str> {
         14 => Some("group"),
         15 => Some("group"),
         16 => Some("group"),
+        17 => Some("security"),
         18 => Some("core"),
+        19 => Some("admin"),
+        20 => Some("admin"),
+        21 => Some("admin"),
+        22 => Some("transactions"),
         23 => Some("offset"),
+        24 => Some("transactions"),
+        25 => Some("transactions"),
+        26 => Some("transactions"),
+        27 => Some("transactions"),
         28 => Some("offset"),
+        29 => Some("security"),
+        30 => Some("security"),
+        31 => Some("security"),
+        32 => Some("admin"),
+        33 => Some("admin"),
+        34 => Some("admin"),
+        35 => Some("admin"),
+        36 => Some("security"),
+        37 => Some("admin"),
+        38 => Some("security"),
+        39 => Some("security"),
+        40 => Some("security"),
+        41 => Some("security"),
         42 => Some("group"),
+        43 => Some("admin"),
+        44 => Some("admin"),
+        45 => Some("admin"),
+        46 => Some("admin"),
         47 => Some("offset"),
+        48 => Some("admin"),
+        49 => Some("admin"),
+        50 => Some("security"),
+        51 => Some("security"),
+        52 => Some("kraft"),
+        53 => Some("kraft"),
+        54 => Some("kraft"),
+        55 => Some("kraft"),
+        56 => Some("broker-internal"),
+        57 => Some("admin"),
+        58 => Some("broker-internal"),
+        59 => Some("kraft"),
+        60 => Some("admin"),
+        61 => Some("transactions"),
+        62 => Some("broker-internal"),
+        63 => Some("broker-internal"),
+        64 => Some("admin"),
+        65 => Some("transactions"),
+        66 => Some("transactions"),
+        67 => Some("broker-internal"),
         68 => Some("group"),
         69 => Some("group"),
+        70 => Some("broker-internal"),
+        71 => Some("telemetry"),
+        72 => Some("telemetry"),
+        73 => Some("broker-internal"),
+        74 => Some("admin"),
+        75 => Some("admin"),
+        76 => Some("share-groups"),
+        77 => Some("share-groups"),
+        78 => Some("share-groups"),
+        79 => Some("share-groups"),
+        80 => Some("kraft"),
+        81 => Some("kraft"),
+        82 => Some("kraft"),
+        83 => Some("share-groups"),
+        84 => Some("share-groups"),
+        85 => Some("share-groups"),
+        86 => Some("share-groups"),
+        87 => Some("share-groups"),
+        88 => Some("streams-groups"),
+        89 => Some("streams-groups"),
+        90 => Some("share-groups"),
+        91 => Some("share-groups"),
+        92 => Some("share-groups"),
+        93 => Some("streams-groups"),
+        94 => Some("broker-internal"),
         _ => None,
     }
 }
 
+#[cfg(feature = "transactions")]
+impl crate::Request for AddOffsetsToTxnRequest {
+    type Response = AddOffsetsToTxnResponse;
+}
+
+#[cfg(feature = "transactions")]
+impl crate::Request for AddPartitionsToTxnRequest {
+    type Response = AddPartitionsToTxnResponse;
+}
+
+#[cfg(feature = "kraft")]
+impl crate::Request for AddRaftVoterRequest {
+    type Response = AddRaftVoterResponse;
+}
+
+#[cfg(feature = "broker-internal")]
+impl crate::Request for AllocateProducerIdsRequest {
+    type Response = AllocateProducerIdsResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for AlterClientQuotasRequest {
+    type Response = AlterClientQuotasResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for AlterConfigsRequest {
+    type Response = AlterConfigsResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for AlterPartitionReassignmentsRequest {
+    type Response = AlterPartitionReassignmentsResponse;
+}
+
+#[cfg(feature = "broker-internal")]
+impl crate::Request for AlterPartitionRequest {
+    type Response = AlterPartitionResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for AlterReplicaLogDirsRequest {
+    type Response = AlterReplicaLogDirsResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for AlterShareGroupOffsetsRequest {
+    type Response = AlterShareGroupOffsetsResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for AlterUserScramCredentialsRequest {
+    type Response = AlterUserScramCredentialsResponse;
+}
+
 impl crate::Request for ApiVersionsRequest {
     type Response = ApiVersionsResponse;
+}
+
+#[cfg(feature = "broker-internal")]
+impl crate::Request for AssignReplicasToDirsRequest {
+    type Response = AssignReplicasToDirsResponse;
+}
+
+#[cfg(feature = "kraft")]
+impl crate::Request for BeginQuorumEpochRequest {
+    type Response = BeginQuorumEpochResponse;
+}
+
+#[cfg(feature = "broker-internal")]
+impl crate::Request for BrokerHeartbeatRequest {
+    type Response = BrokerHeartbeatResponse;
+}
+
+#[cfg(feature = "broker-internal")]
+impl crate::Request for BrokerRegistrationRequest {
+    type Response = BrokerRegistrationResponse;
 }
 
 #[cfg(feature = "group")]
@@ -1458,9 +6610,89 @@ impl crate::Request for ConsumerGroupHeartbeatRequest {
     type Response = ConsumerGroupHeartbeatResponse;
 }
 
+#[cfg(feature = "broker-internal")]
+impl crate::Request for ControlledShutdownRequest {
+    type Response = ControlledShutdownResponse;
+}
+
+#[cfg(feature = "broker-internal")]
+impl crate::Request for ControllerRegistrationRequest {
+    type Response = ControllerRegistrationResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for CreateAclsRequest {
+    type Response = CreateAclsResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for CreateDelegationTokenRequest {
+    type Response = CreateDelegationTokenResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for CreatePartitionsRequest {
+    type Response = CreatePartitionsResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for CreateTopicsRequest {
+    type Response = CreateTopicsResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for DeleteAclsRequest {
+    type Response = DeleteAclsResponse;
+}
+
 #[cfg(feature = "group")]
 impl crate::Request for DeleteGroupsRequest {
     type Response = DeleteGroupsResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for DeleteRecordsRequest {
+    type Response = DeleteRecordsResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for DeleteShareGroupOffsetsRequest {
+    type Response = DeleteShareGroupOffsetsResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for DeleteShareGroupStateRequest {
+    type Response = DeleteShareGroupStateResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for DeleteTopicsRequest {
+    type Response = DeleteTopicsResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for DescribeAclsRequest {
+    type Response = DescribeAclsResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for DescribeClientQuotasRequest {
+    type Response = DescribeClientQuotasResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for DescribeClusterRequest {
+    type Response = DescribeClusterResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for DescribeConfigsRequest {
+    type Response = DescribeConfigsResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for DescribeDelegationTokenRequest {
+    type Response = DescribeDelegationTokenResponse;
 }
 
 #[cfg(feature = "group")]
@@ -1468,9 +6700,74 @@ impl crate::Request for DescribeGroupsRequest {
     type Response = DescribeGroupsResponse;
 }
 
+#[cfg(feature = "admin")]
+impl crate::Request for DescribeLogDirsRequest {
+    type Response = DescribeLogDirsResponse;
+}
+
+#[cfg(feature = "transactions")]
+impl crate::Request for DescribeProducersRequest {
+    type Response = DescribeProducersResponse;
+}
+
+#[cfg(feature = "kraft")]
+impl crate::Request for DescribeQuorumRequest {
+    type Response = DescribeQuorumResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for DescribeShareGroupOffsetsRequest {
+    type Response = DescribeShareGroupOffsetsResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for DescribeTopicPartitionsRequest {
+    type Response = DescribeTopicPartitionsResponse;
+}
+
+#[cfg(feature = "transactions")]
+impl crate::Request for DescribeTransactionsRequest {
+    type Response = DescribeTransactionsResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for DescribeUserScramCredentialsRequest {
+    type Response = DescribeUserScramCredentialsResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for ElectLeadersRequest {
+    type Response = ElectLeadersResponse;
+}
+
+#[cfg(feature = "kraft")]
+impl crate::Request for EndQuorumEpochRequest {
+    type Response = EndQuorumEpochResponse;
+}
+
+#[cfg(feature = "transactions")]
+impl crate::Request for EndTxnRequest {
+    type Response = EndTxnResponse;
+}
+
+#[cfg(feature = "broker-internal")]
+impl crate::Request for EnvelopeRequest {
+    type Response = EnvelopeResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for ExpireDelegationTokenRequest {
+    type Response = ExpireDelegationTokenResponse;
+}
+
 #[cfg(feature = "fetch")]
 impl crate::Request for FetchRequest {
     type Response = FetchResponse;
+}
+
+#[cfg(feature = "kraft")]
+impl crate::Request for FetchSnapshotRequest {
+    type Response = FetchSnapshotResponse;
 }
 
 #[cfg(feature = "group")]
@@ -1478,9 +6775,29 @@ impl crate::Request for FindCoordinatorRequest {
     type Response = FindCoordinatorResponse;
 }
 
+#[cfg(feature = "telemetry")]
+impl crate::Request for GetTelemetrySubscriptionsRequest {
+    type Response = GetTelemetrySubscriptionsResponse;
+}
+
 #[cfg(feature = "group")]
 impl crate::Request for HeartbeatRequest {
     type Response = HeartbeatResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for IncrementalAlterConfigsRequest {
+    type Response = IncrementalAlterConfigsResponse;
+}
+
+#[cfg(feature = "transactions")]
+impl crate::Request for InitProducerIdRequest {
+    type Response = InitProducerIdResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for InitializeShareGroupStateRequest {
+    type Response = InitializeShareGroupStateResponse;
 }
 
 #[cfg(feature = "group")]
@@ -1488,9 +6805,19 @@ impl crate::Request for JoinGroupRequest {
     type Response = JoinGroupResponse;
 }
 
+#[cfg(feature = "broker-internal")]
+impl crate::Request for LeaderAndIsrRequest {
+    type Response = LeaderAndIsrResponse;
+}
+
 #[cfg(feature = "group")]
 impl crate::Request for LeaveGroupRequest {
     type Response = LeaveGroupResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for ListConfigResourcesRequest {
+    type Response = ListConfigResourcesResponse;
 }
 
 #[cfg(feature = "group")]
@@ -1501,6 +6828,16 @@ impl crate::Request for ListGroupsRequest {
 #[cfg(feature = "list-offsets")]
 impl crate::Request for ListOffsetsRequest {
     type Response = ListOffsetsResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for ListPartitionReassignmentsRequest {
+    type Response = ListPartitionReassignmentsResponse;
+}
+
+#[cfg(feature = "transactions")]
+impl crate::Request for ListTransactionsRequest {
+    type Response = ListTransactionsResponse;
 }
 
 #[cfg(feature = "metadata")]
@@ -1533,6 +6870,81 @@ impl crate::Request for ProduceRequest {
     type Response = ProduceResponse;
 }
 
+#[cfg(feature = "telemetry")]
+impl crate::Request for PushTelemetryRequest {
+    type Response = PushTelemetryResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for ReadShareGroupStateRequest {
+    type Response = ReadShareGroupStateResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for ReadShareGroupStateSummaryRequest {
+    type Response = ReadShareGroupStateSummaryResponse;
+}
+
+#[cfg(feature = "kraft")]
+impl crate::Request for RemoveRaftVoterRequest {
+    type Response = RemoveRaftVoterResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for RenewDelegationTokenRequest {
+    type Response = RenewDelegationTokenResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for SaslAuthenticateRequest {
+    type Response = SaslAuthenticateResponse;
+}
+
+#[cfg(feature = "security")]
+impl crate::Request for SaslHandshakeRequest {
+    type Response = SaslHandshakeResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for ShareAcknowledgeRequest {
+    type Response = ShareAcknowledgeResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for ShareFetchRequest {
+    type Response = ShareFetchResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for ShareGroupDescribeRequest {
+    type Response = ShareGroupDescribeResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for ShareGroupHeartbeatRequest {
+    type Response = ShareGroupHeartbeatResponse;
+}
+
+#[cfg(feature = "broker-internal")]
+impl crate::Request for StopReplicaRequest {
+    type Response = StopReplicaResponse;
+}
+
+#[cfg(feature = "streams-groups")]
+impl crate::Request for StreamsGroupDescribeRequest {
+    type Response = StreamsGroupDescribeResponse;
+}
+
+#[cfg(feature = "streams-groups")]
+impl crate::Request for StreamsGroupHeartbeatRequest {
+    type Response = StreamsGroupHeartbeatResponse;
+}
+
+#[cfg(feature = "streams-groups")]
+impl crate::Request for StreamsGroupTopologyDescriptionUpdateRequest {
+    type Response = StreamsGroupTopologyDescriptionUpdateResponse;
+}
+
 #[cfg(feature = "group")]
 impl crate::Request for SyncGroupRequest {
     type Response = SyncGroupResponse;
@@ -1541,4 +6953,44 @@ impl crate::Request for SyncGroupRequest {
 #[cfg(feature = "offset")]
 impl crate::Request for TxnOffsetCommitRequest {
     type Response = TxnOffsetCommitResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for UnregisterBrokerRequest {
+    type Response = UnregisterBrokerResponse;
+}
+
+#[cfg(feature = "broker-internal")]
+impl crate::Request for UnregisterControllerRequest {
+    type Response = UnregisterControllerResponse;
+}
+
+#[cfg(feature = "admin")]
+impl crate::Request for UpdateFeaturesRequest {
+    type Response = UpdateFeaturesResponse;
+}
+
+#[cfg(feature = "broker-internal")]
+impl crate::Request for UpdateMetadataRequest {
+    type Response = UpdateMetadataResponse;
+}
+
+#[cfg(feature = "kraft")]
+impl crate::Request for UpdateRaftVoterRequest {
+    type Response = UpdateRaftVoterResponse;
+}
+
+#[cfg(feature = "kraft")]
+impl crate::Request for VoteRequest {
+    type Response = VoteResponse;
+}
+
+#[cfg(feature = "share-groups")]
+impl crate::Request for WriteShareGroupStateRequest {
+    type Response = WriteShareGroupStateResponse;
+}
+
+#[cfg(feature = "transactions")]
+impl crate::Request for WriteTxnMarkersRequest {
+    type Response = WriteTxnMarkersResponse;
 }

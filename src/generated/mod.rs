@@ -2,10 +2,70 @@
 // generator and run `cargo run -p kafka-codec-codegen -- generate`.
 //! Generated code: one module per message.
 
+#[cfg(feature = "transactions")]
+pub mod add_offsets_to_txn_request;
+#[cfg(feature = "transactions")]
+pub mod add_offsets_to_txn_response;
+#[cfg(feature = "transactions")]
+pub mod add_partitions_to_txn_request;
+#[cfg(feature = "transactions")]
+pub mod add_partitions_to_txn_response;
+#[cfg(feature = "kraft")]
+pub mod add_raft_voter_request;
+#[cfg(feature = "kraft")]
+pub mod add_raft_voter_response;
+#[cfg(feature = "broker-internal")]
+pub mod allocate_producer_ids_request;
+#[cfg(feature = "broker-internal")]
+pub mod allocate_producer_ids_response;
+#[cfg(feature = "admin")]
+pub mod alter_client_quotas_request;
+#[cfg(feature = "admin")]
+pub mod alter_client_quotas_response;
+#[cfg(feature = "admin")]
+pub mod alter_configs_request;
+#[cfg(feature = "admin")]
+pub mod alter_configs_response;
+#[cfg(feature = "admin")]
+pub mod alter_partition_reassignments_request;
+#[cfg(feature = "admin")]
+pub mod alter_partition_reassignments_response;
+#[cfg(feature = "broker-internal")]
+pub mod alter_partition_request;
+#[cfg(feature = "broker-internal")]
+pub mod alter_partition_response;
+#[cfg(feature = "admin")]
+pub mod alter_replica_log_dirs_request;
+#[cfg(feature = "admin")]
+pub mod alter_replica_log_dirs_response;
+#[cfg(feature = "share-groups")]
+pub mod alter_share_group_offsets_request;
+#[cfg(feature = "share-groups")]
+pub mod alter_share_group_offsets_response;
+#[cfg(feature = "security")]
+pub mod alter_user_scram_credentials_request;
+#[cfg(feature = "security")]
+pub mod alter_user_scram_credentials_response;
 pub mod api_keys;
 pub mod api_versions_request;
 pub mod api_versions_response;
+#[cfg(feature = "broker-internal")]
+pub mod assign_replicas_to_dirs_request;
+#[cfg(feature = "broker-internal")]
+pub mod assign_replicas_to_dirs_response;
+#[cfg(feature = "kraft")]
+pub mod begin_quorum_epoch_request;
+#[cfg(feature = "kraft")]
+pub mod begin_quorum_epoch_response;
 pub mod bodies;
+#[cfg(feature = "broker-internal")]
+pub mod broker_heartbeat_request;
+#[cfg(feature = "broker-internal")]
+pub mod broker_heartbeat_response;
+#[cfg(feature = "broker-internal")]
+pub mod broker_registration_request;
+#[cfg(feature = "broker-internal")]
+pub mod broker_registration_response;
 #[cfg(feature = "group")]
 pub mod consumer_group_describe_request;
 #[cfg(feature = "group")]
@@ -18,22 +78,142 @@ pub mod consumer_group_heartbeat_response;
 pub mod consumer_protocol_assignment;
 #[cfg(feature = "group")]
 pub mod consumer_protocol_subscription;
+#[cfg(feature = "broker-internal")]
+pub mod controlled_shutdown_request;
+#[cfg(feature = "broker-internal")]
+pub mod controlled_shutdown_response;
+#[cfg(feature = "broker-internal")]
+pub mod controller_registration_request;
+#[cfg(feature = "broker-internal")]
+pub mod controller_registration_response;
+#[cfg(feature = "security")]
+pub mod create_acls_request;
+#[cfg(feature = "security")]
+pub mod create_acls_response;
+#[cfg(feature = "security")]
+pub mod create_delegation_token_request;
+#[cfg(feature = "security")]
+pub mod create_delegation_token_response;
+#[cfg(feature = "admin")]
+pub mod create_partitions_request;
+#[cfg(feature = "admin")]
+pub mod create_partitions_response;
+#[cfg(feature = "admin")]
+pub mod create_topics_request;
+#[cfg(feature = "admin")]
+pub mod create_topics_response;
+#[cfg(feature = "security")]
+pub mod delete_acls_request;
+#[cfg(feature = "security")]
+pub mod delete_acls_response;
 #[cfg(feature = "group")]
 pub mod delete_groups_request;
 #[cfg(feature = "group")]
 pub mod delete_groups_response;
+#[cfg(feature = "admin")]
+pub mod delete_records_request;
+#[cfg(feature = "admin")]
+pub mod delete_records_response;
+#[cfg(feature = "share-groups")]
+pub mod delete_share_group_offsets_request;
+#[cfg(feature = "share-groups")]
+pub mod delete_share_group_offsets_response;
+#[cfg(feature = "share-groups")]
+pub mod delete_share_group_state_request;
+#[cfg(feature = "share-groups")]
+pub mod delete_share_group_state_response;
+#[cfg(feature = "admin")]
+pub mod delete_topics_request;
+#[cfg(feature = "admin")]
+pub mod delete_topics_response;
+#[cfg(feature = "security")]
+pub mod describe_acls_request;
+#[cfg(feature = "security")]
+pub mod describe_acls_response;
+#[cfg(feature = "admin")]
+pub mod describe_client_quotas_request;
+#[cfg(feature = "admin")]
+pub mod describe_client_quotas_response;
+#[cfg(feature = "admin")]
+pub mod describe_cluster_request;
+#[cfg(feature = "admin")]
+pub mod describe_cluster_response;
+#[cfg(feature = "admin")]
+pub mod describe_configs_request;
+#[cfg(feature = "admin")]
+pub mod describe_configs_response;
+#[cfg(feature = "security")]
+pub mod describe_delegation_token_request;
+#[cfg(feature = "security")]
+pub mod describe_delegation_token_response;
 #[cfg(feature = "group")]
 pub mod describe_groups_request;
 #[cfg(feature = "group")]
 pub mod describe_groups_response;
+#[cfg(feature = "admin")]
+pub mod describe_log_dirs_request;
+#[cfg(feature = "admin")]
+pub mod describe_log_dirs_response;
+#[cfg(feature = "transactions")]
+pub mod describe_producers_request;
+#[cfg(feature = "transactions")]
+pub mod describe_producers_response;
+#[cfg(feature = "kraft")]
+pub mod describe_quorum_request;
+#[cfg(feature = "kraft")]
+pub mod describe_quorum_response;
+#[cfg(feature = "share-groups")]
+pub mod describe_share_group_offsets_request;
+#[cfg(feature = "share-groups")]
+pub mod describe_share_group_offsets_response;
+#[cfg(feature = "admin")]
+pub mod describe_topic_partitions_request;
+#[cfg(feature = "admin")]
+pub mod describe_topic_partitions_response;
+#[cfg(feature = "transactions")]
+pub mod describe_transactions_request;
+#[cfg(feature = "transactions")]
+pub mod describe_transactions_response;
+#[cfg(feature = "security")]
+pub mod describe_user_scram_credentials_request;
+#[cfg(feature = "security")]
+pub mod describe_user_scram_credentials_response;
+#[cfg(feature = "admin")]
+pub mod elect_leaders_request;
+#[cfg(feature = "admin")]
+pub mod elect_leaders_response;
+#[cfg(feature = "kraft")]
+pub mod end_quorum_epoch_request;
+#[cfg(feature = "kraft")]
+pub mod end_quorum_epoch_response;
+#[cfg(feature = "transactions")]
+pub mod end_txn_request;
+#[cfg(feature = "transactions")]
+pub mod end_txn_response;
+#[cfg(feature = "broker-internal")]
+pub mod envelope_request;
+#[cfg(feature = "broker-internal")]
+pub mod envelope_response;
+#[cfg(feature = "security")]
+pub mod expire_delegation_token_request;
+#[cfg(feature = "security")]
+pub mod expire_delegation_token_response;
 #[cfg(feature = "fetch")]
 pub mod fetch_request;
 #[cfg(feature = "fetch")]
 pub mod fetch_response;
+#[cfg(feature = "kraft")]
+pub mod fetch_snapshot_request;
+#[cfg(feature = "kraft")]
+pub mod fetch_snapshot_response;
 #[cfg(feature = "group")]
 pub mod find_coordinator_request;
 #[cfg(feature = "group")]
 pub mod find_coordinator_response;
+#[cfg(feature = "telemetry")]
+pub mod get_telemetry_subscriptions_request;
+#[cfg(feature = "telemetry")]
+pub mod get_telemetry_subscriptions_response;
 #[cfg(feature = "group")]
 pub mod group_metadata_key;
 #[cfg(feature = "group")]
@@ -42,14 +222,34 @@ pub mod group_metadata_value;
 pub mod heartbeat_request;
 #[cfg(feature = "group")]
 pub mod heartbeat_response;
+#[cfg(feature = "admin")]
+pub mod incremental_alter_configs_request;
+#[cfg(feature = "admin")]
+pub mod incremental_alter_configs_response;
+#[cfg(feature = "transactions")]
+pub mod init_producer_id_request;
+#[cfg(feature = "transactions")]
+pub mod init_producer_id_response;
+#[cfg(feature = "share-groups")]
+pub mod initialize_share_group_state_request;
+#[cfg(feature = "share-groups")]
+pub mod initialize_share_group_state_response;
 #[cfg(feature = "group")]
 pub mod join_group_request;
 #[cfg(feature = "group")]
 pub mod join_group_response;
+#[cfg(feature = "broker-internal")]
+pub mod leader_and_isr_request;
+#[cfg(feature = "broker-internal")]
+pub mod leader_and_isr_response;
 #[cfg(feature = "group")]
 pub mod leave_group_request;
 #[cfg(feature = "group")]
 pub mod leave_group_response;
+#[cfg(feature = "admin")]
+pub mod list_config_resources_request;
+#[cfg(feature = "admin")]
+pub mod list_config_resources_response;
 #[cfg(feature = "group")]
 pub mod list_groups_request;
 #[cfg(feature = "group")]
@@ -58,6 +258,14 @@ pub mod list_groups_response;
 pub mod list_offsets_request;
 #[cfg(feature = "list-offsets")]
 pub mod list_offsets_response;
+#[cfg(feature = "admin")]
+pub mod list_partition_reassignments_request;
+#[cfg(feature = "admin")]
+pub mod list_partition_reassignments_response;
+#[cfg(feature = "transactions")]
+pub mod list_transactions_request;
+#[cfg(feature = "transactions")]
+pub mod list_transactions_response;
 #[cfg(feature = "metadata")]
 pub mod metadata_request;
 #[cfg(feature = "metadata")]
@@ -86,8 +294,68 @@ pub mod offset_for_leader_epoch_response;
 pub mod produce_request;
 #[cfg(feature = "produce")]
 pub mod produce_response;
+#[cfg(feature = "telemetry")]
+pub mod push_telemetry_request;
+#[cfg(feature = "telemetry")]
+pub mod push_telemetry_response;
+#[cfg(feature = "share-groups")]
+pub mod read_share_group_state_request;
+#[cfg(feature = "share-groups")]
+pub mod read_share_group_state_response;
+#[cfg(feature = "share-groups")]
+pub mod read_share_group_state_summary_request;
+#[cfg(feature = "share-groups")]
+pub mod read_share_group_state_summary_response;
+#[cfg(feature = "kraft")]
+pub mod remove_raft_voter_request;
+#[cfg(feature = "kraft")]
+pub mod remove_raft_voter_response;
+#[cfg(feature = "security")]
+pub mod renew_delegation_token_request;
+#[cfg(feature = "security")]
+pub mod renew_delegation_token_response;
 pub mod request_header;
 pub mod response_header;
+#[cfg(feature = "security")]
+pub mod sasl_authenticate_request;
+#[cfg(feature = "security")]
+pub mod sasl_authenticate_response;
+#[cfg(feature = "security")]
+pub mod sasl_handshake_request;
+#[cfg(feature = "security")]
+pub mod sasl_handshake_response;
+#[cfg(feature = "share-groups")]
+pub mod share_acknowledge_request;
+#[cfg(feature = "share-groups")]
+pub mod share_acknowledge_response;
+#[cfg(feature = "share-groups")]
+pub mod share_fetch_request;
+#[cfg(feature = "share-groups")]
+pub mod share_fetch_response;
+#[cfg(feature = "share-groups")]
+pub mod share_group_describe_request;
+#[cfg(feature = "share-groups")]
+pub mod share_group_describe_response;
+#[cfg(feature = "share-groups")]
+pub mod share_group_heartbeat_request;
+#[cfg(feature = "share-groups")]
+pub mod share_group_heartbeat_response;
+#[cfg(feature = "broker-internal")]
+pub mod stop_replica_request;
+#[cfg(feature = "broker-internal")]
+pub mod stop_replica_response;
+#[cfg(feature = "streams-groups")]
+pub mod streams_group_describe_request;
+#[cfg(feature = "streams-groups")]
+pub mod streams_group_describe_response;
+#[cfg(feature = "streams-groups")]
+pub mod streams_group_heartbeat_request;
+#[cfg(feature = "streams-groups")]
+pub mod streams_group_heartbeat_response;
+#[cfg(feature = "streams-groups")]
+pub mod streams_group_topology_description_update_request;
+#[cfg(feature = "streams-groups")]
+pub mod streams_group_topology_description_update_response;
 #[cfg(feature = "group")]
 pub mod sync_group_request;
 #[cfg(feature = "group")]
@@ -96,11 +364,109 @@ pub mod sync_group_response;
 pub mod txn_offset_commit_request;
 #[cfg(feature = "offset")]
 pub mod txn_offset_commit_response;
+#[cfg(feature = "admin")]
+pub mod unregister_broker_request;
+#[cfg(feature = "admin")]
+pub mod unregister_broker_response;
+#[cfg(feature = "broker-internal")]
+pub mod unregister_controller_request;
+#[cfg(feature = "broker-internal")]
+pub mod unregister_controller_response;
+#[cfg(feature = "admin")]
+pub mod update_features_request;
+#[cfg(feature = "admin")]
+pub mod update_features_response;
+#[cfg(feature = "broker-internal")]
+pub mod update_metadata_request;
+#[cfg(feature = "broker-internal")]
+pub mod update_metadata_response;
+#[cfg(feature = "kraft")]
+pub mod update_raft_voter_request;
+#[cfg(feature = "kraft")]
+pub mod update_raft_voter_response;
+#[cfg(feature = "kraft")]
+pub mod vote_request;
+#[cfg(feature = "kraft")]
+pub mod vote_response;
+#[cfg(feature = "share-groups")]
+pub mod write_share_group_state_request;
+#[cfg(feature = "share-groups")]
+pub mod write_share_group_state_response;
+#[cfg(feature = "transactions")]
+pub mod write_txn_markers_request;
+#[cfg(feature = "transactions")]
+pub mod write_txn_markers_response;
 
 /// Every message type, and its module (for nested structs).
 pub mod messages {
+    #[cfg(feature = "transactions")]
+    pub use super::add_offsets_to_txn_request::{self, AddOffsetsToTxnRequest};
+    #[cfg(feature = "transactions")]
+    pub use super::add_offsets_to_txn_response::{self, AddOffsetsToTxnResponse};
+    #[cfg(feature = "transactions")]
+    pub use super::add_partitions_to_txn_request::{self, AddPartitionsToTxnRequest};
+    #[cfg(feature = "transactions")]
+    pub use super::add_partitions_to_txn_response::{self, AddPartitionsToTxnResponse};
+    #[cfg(feature = "kraft")]
+    pub use super::add_raft_voter_request::{self, AddRaftVoterRequest};
+    #[cfg(feature = "kraft")]
+    pub use super::add_raft_voter_response::{self, AddRaftVoterResponse};
+    #[cfg(feature = "broker-internal")]
+    pub use super::allocate_producer_ids_request::{self, AllocateProducerIdsRequest};
+    #[cfg(feature = "broker-internal")]
+    pub use super::allocate_producer_ids_response::{self, AllocateProducerIdsResponse};
+    #[cfg(feature = "admin")]
+    pub use super::alter_client_quotas_request::{self, AlterClientQuotasRequest};
+    #[cfg(feature = "admin")]
+    pub use super::alter_client_quotas_response::{self, AlterClientQuotasResponse};
+    #[cfg(feature = "admin")]
+    pub use super::alter_configs_request::{self, AlterConfigsRequest};
+    #[cfg(feature = "admin")]
+    pub use super::alter_configs_response::{self, AlterConfigsResponse};
+    #[cfg(feature = "admin")]
+    pub use super::alter_partition_reassignments_request::{
+        self, AlterPartitionReassignmentsRequest,
+    };
+    #[cfg(feature = "admin")]
+    pub use super::alter_partition_reassignments_response::{
+        self, AlterPartitionReassignmentsResponse,
+    };
+    #[cfg(feature = "broker-internal")]
+    pub use super::alter_partition_request::{self, AlterPartitionRequest};
+    #[cfg(feature = "broker-internal")]
+    pub use super::alter_partition_response::{self, AlterPartitionResponse};
+    #[cfg(feature = "admin")]
+    pub use super::alter_replica_log_dirs_request::{self, AlterReplicaLogDirsRequest};
+    #[cfg(feature = "admin")]
+    pub use super::alter_replica_log_dirs_response::{self, AlterReplicaLogDirsResponse};
+    #[cfg(feature = "share-groups")]
+    pub use super::alter_share_group_offsets_request::{self, AlterShareGroupOffsetsRequest};
+    #[cfg(feature = "share-groups")]
+    pub use super::alter_share_group_offsets_response::{self, AlterShareGroupOffsetsResponse};
+    #[cfg(feature = "security")]
+    pub use super::alter_user_scram_credentials_request::{self, AlterUserScramCredentialsRequest};
+    #[cfg(feature = "security")]
+    pub use super::alter_user_scram_credentials_response::{
+        self, AlterUserScramCredentialsResponse,
+    };
     pub use super::api_versions_request::{self, ApiVersionsRequest};
     pub use super::api_versions_response::{self, ApiVersionsResponse};
+    #[cfg(feature = "broker-internal")]
+    pub use super::assign_replicas_to_dirs_request::{self, AssignReplicasToDirsRequest};
+    #[cfg(feature = "broker-internal")]
+    pub use super::assign_replicas_to_dirs_response::{self, AssignReplicasToDirsResponse};
+    #[cfg(feature = "kraft")]
+    pub use super::begin_quorum_epoch_request::{self, BeginQuorumEpochRequest};
+    #[cfg(feature = "kraft")]
+    pub use super::begin_quorum_epoch_response::{self, BeginQuorumEpochResponse};
+    #[cfg(feature = "broker-internal")]
+    pub use super::broker_heartbeat_request::{self, BrokerHeartbeatRequest};
+    #[cfg(feature = "broker-internal")]
+    pub use super::broker_heartbeat_response::{self, BrokerHeartbeatResponse};
+    #[cfg(feature = "broker-internal")]
+    pub use super::broker_registration_request::{self, BrokerRegistrationRequest};
+    #[cfg(feature = "broker-internal")]
+    pub use super::broker_registration_response::{self, BrokerRegistrationResponse};
     #[cfg(feature = "group")]
     pub use super::consumer_group_describe_request::{self, ConsumerGroupDescribeRequest};
     #[cfg(feature = "group")]
@@ -113,22 +479,150 @@ pub mod messages {
     pub use super::consumer_protocol_assignment::{self, ConsumerProtocolAssignment};
     #[cfg(feature = "group")]
     pub use super::consumer_protocol_subscription::{self, ConsumerProtocolSubscription};
+    #[cfg(feature = "broker-internal")]
+    pub use super::controlled_shutdown_request::{self, ControlledShutdownRequest};
+    #[cfg(feature = "broker-internal")]
+    pub use super::controlled_shutdown_response::{self, ControlledShutdownResponse};
+    #[cfg(feature = "broker-internal")]
+    pub use super::controller_registration_request::{self, ControllerRegistrationRequest};
+    #[cfg(feature = "broker-internal")]
+    pub use super::controller_registration_response::{self, ControllerRegistrationResponse};
+    #[cfg(feature = "security")]
+    pub use super::create_acls_request::{self, CreateAclsRequest};
+    #[cfg(feature = "security")]
+    pub use super::create_acls_response::{self, CreateAclsResponse};
+    #[cfg(feature = "security")]
+    pub use super::create_delegation_token_request::{self, CreateDelegationTokenRequest};
+    #[cfg(feature = "security")]
+    pub use super::create_delegation_token_response::{self, CreateDelegationTokenResponse};
+    #[cfg(feature = "admin")]
+    pub use super::create_partitions_request::{self, CreatePartitionsRequest};
+    #[cfg(feature = "admin")]
+    pub use super::create_partitions_response::{self, CreatePartitionsResponse};
+    #[cfg(feature = "admin")]
+    pub use super::create_topics_request::{self, CreateTopicsRequest};
+    #[cfg(feature = "admin")]
+    pub use super::create_topics_response::{self, CreateTopicsResponse};
+    #[cfg(feature = "security")]
+    pub use super::delete_acls_request::{self, DeleteAclsRequest};
+    #[cfg(feature = "security")]
+    pub use super::delete_acls_response::{self, DeleteAclsResponse};
     #[cfg(feature = "group")]
     pub use super::delete_groups_request::{self, DeleteGroupsRequest};
     #[cfg(feature = "group")]
     pub use super::delete_groups_response::{self, DeleteGroupsResponse};
+    #[cfg(feature = "admin")]
+    pub use super::delete_records_request::{self, DeleteRecordsRequest};
+    #[cfg(feature = "admin")]
+    pub use super::delete_records_response::{self, DeleteRecordsResponse};
+    #[cfg(feature = "share-groups")]
+    pub use super::delete_share_group_offsets_request::{self, DeleteShareGroupOffsetsRequest};
+    #[cfg(feature = "share-groups")]
+    pub use super::delete_share_group_offsets_response::{self, DeleteShareGroupOffsetsResponse};
+    #[cfg(feature = "share-groups")]
+    pub use super::delete_share_group_state_request::{self, DeleteShareGroupStateRequest};
+    #[cfg(feature = "share-groups")]
+    pub use super::delete_share_group_state_response::{self, DeleteShareGroupStateResponse};
+    #[cfg(feature = "admin")]
+    pub use super::delete_topics_request::{self, DeleteTopicsRequest};
+    #[cfg(feature = "admin")]
+    pub use super::delete_topics_response::{self, DeleteTopicsResponse};
+    #[cfg(feature = "security")]
+    pub use super::describe_acls_request::{self, DescribeAclsRequest};
+    #[cfg(feature = "security")]
+    pub use super::describe_acls_response::{self, DescribeAclsResponse};
+    #[cfg(feature = "admin")]
+    pub use super::describe_client_quotas_request::{self, DescribeClientQuotasRequest};
+    #[cfg(feature = "admin")]
+    pub use super::describe_client_quotas_response::{self, DescribeClientQuotasResponse};
+    #[cfg(feature = "admin")]
+    pub use super::describe_cluster_request::{self, DescribeClusterRequest};
+    #[cfg(feature = "admin")]
+    pub use super::describe_cluster_response::{self, DescribeClusterResponse};
+    #[cfg(feature = "admin")]
+    pub use super::describe_configs_request::{self, DescribeConfigsRequest};
+    #[cfg(feature = "admin")]
+    pub use super::describe_configs_response::{self, DescribeConfigsResponse};
+    #[cfg(feature = "security")]
+    pub use super::describe_delegation_token_request::{self, DescribeDelegationTokenRequest};
+    #[cfg(feature = "security")]
+    pub use super::describe_delegation_token_response::{self, DescribeDelegationTokenResponse};
     #[cfg(feature = "group")]
     pub use super::describe_groups_request::{self, DescribeGroupsRequest};
     #[cfg(feature = "group")]
     pub use super::describe_groups_response::{self, DescribeGroupsResponse};
+    #[cfg(feature = "admin")]
+    pub use super::describe_log_dirs_request::{self, DescribeLogDirsRequest};
+    #[cfg(feature = "admin")]
+    pub use super::describe_log_dirs_response::{self, DescribeLogDirsResponse};
+    #[cfg(feature = "transactions")]
+    pub use super::describe_producers_request::{self, DescribeProducersRequest};
+    #[cfg(feature = "transactions")]
+    pub use super::describe_producers_response::{self, DescribeProducersResponse};
+    #[cfg(feature = "kraft")]
+    pub use super::describe_quorum_request::{self, DescribeQuorumRequest};
+    #[cfg(feature = "kraft")]
+    pub use super::describe_quorum_response::{self, DescribeQuorumResponse};
+    #[cfg(feature = "share-groups")]
+    pub use super::describe_share_group_offsets_request::{self, DescribeShareGroupOffsetsRequest};
+    #[cfg(feature = "share-groups")]
+    pub use super::describe_share_group_offsets_response::{
+        self, DescribeShareGroupOffsetsResponse,
+    };
+    #[cfg(feature = "admin")]
+    pub use super::describe_topic_partitions_request::{self, DescribeTopicPartitionsRequest};
+    #[cfg(feature = "admin")]
+    pub use super::describe_topic_partitions_response::{self, DescribeTopicPartitionsResponse};
+    #[cfg(feature = "transactions")]
+    pub use super::describe_transactions_request::{self, DescribeTransactionsRequest};
+    #[cfg(feature = "transactions")]
+    pub use super::describe_transactions_response::{self, DescribeTransactionsResponse};
+    #[cfg(feature = "security")]
+    pub use super::describe_user_scram_credentials_request::{
+        self, DescribeUserScramCredentialsRequest,
+    };
+    #[cfg(feature = "security")]
+    pub use super::describe_user_scram_credentials_response::{
+        self, DescribeUserScramCredentialsResponse,
+    };
+    #[cfg(feature = "admin")]
+    pub use super::elect_leaders_request::{self, ElectLeadersRequest};
+    #[cfg(feature = "admin")]
+    pub use super::elect_leaders_response::{self, ElectLeadersResponse};
+    #[cfg(feature = "kraft")]
+    pub use super::end_quorum_epoch_request::{self, EndQuorumEpochRequest};
+    #[cfg(feature = "kraft")]
+    pub use super::end_quorum_epoch_response::{self, EndQuorumEpochResponse};
+    #[cfg(feature = "transactions")]
+    pub use super::end_txn_request::{self, EndTxnRequest};
+    #[cfg(feature = "transactions")]
+    pub use super::end_txn_response::{self, EndTxnResponse};
+    #[cfg(feature = "broker-internal")]
+    pub use super::envelope_request::{self, EnvelopeRequest};
+    #[cfg(feature = "broker-internal")]
+    pub use super::envelope_response::{self, EnvelopeResponse};
+    #[cfg(feature = "security")]
+    pub use super::expire_delegation_token_request::{self, ExpireDelegationTokenRequest};
+    #[cfg(feature = "security")]
+    pub use super::expire_delegation_token_response::{self, ExpireDelegationTokenResponse};
     #[cfg(feature = "fetch")]
     pub use super::fetch_request::{self, FetchRequest};
     #[cfg(feature = "fetch")]
     pub use super::fetch_response::{self, FetchResponse};
+    #[cfg(feature = "kraft")]
+    pub use super::fetch_snapshot_request::{self, FetchSnapshotRequest};
+    #[cfg(feature = "kraft")]
+    pub use super::fetch_snapshot_response::{self, FetchSnapshotResponse};
     #[cfg(feature = "group")]
     pub use super::find_coordinator_request::{self, FindCoordinatorRequest};
     #[cfg(feature = "group")]
     pub use super::find_coordinator_response::{self, FindCoordinatorResponse};
+    #[cfg(feature = "telemetry")]
+    pub use super::get_telemetry_subscriptions_request::{self, GetTelemetrySubscriptionsRequest};
+    #[cfg(feature = "telemetry")]
+    pub use super::get_telemetry_subscriptions_response::{
+        self, GetTelemetrySubscriptionsResponse,
+    };
     #[cfg(feature = "group")]
     pub use super::group_metadata_key::{self, GroupMetadataKey};
     #[cfg(feature = "group")]
@@ -137,14 +631,36 @@ pub mod messages {
     pub use super::heartbeat_request::{self, HeartbeatRequest};
     #[cfg(feature = "group")]
     pub use super::heartbeat_response::{self, HeartbeatResponse};
+    #[cfg(feature = "admin")]
+    pub use super::incremental_alter_configs_request::{self, IncrementalAlterConfigsRequest};
+    #[cfg(feature = "admin")]
+    pub use super::incremental_alter_configs_response::{self, IncrementalAlterConfigsResponse};
+    #[cfg(feature = "transactions")]
+    pub use super::init_producer_id_request::{self, InitProducerIdRequest};
+    #[cfg(feature = "transactions")]
+    pub use super::init_producer_id_response::{self, InitProducerIdResponse};
+    #[cfg(feature = "share-groups")]
+    pub use super::initialize_share_group_state_request::{self, InitializeShareGroupStateRequest};
+    #[cfg(feature = "share-groups")]
+    pub use super::initialize_share_group_state_response::{
+        self, InitializeShareGroupStateResponse,
+    };
     #[cfg(feature = "group")]
     pub use super::join_group_request::{self, JoinGroupRequest};
     #[cfg(feature = "group")]
     pub use super::join_group_response::{self, JoinGroupResponse};
+    #[cfg(feature = "broker-internal")]
+    pub use super::leader_and_isr_request::{self, LeaderAndIsrRequest};
+    #[cfg(feature = "broker-internal")]
+    pub use super::leader_and_isr_response::{self, LeaderAndIsrResponse};
     #[cfg(feature = "group")]
     pub use super::leave_group_request::{self, LeaveGroupRequest};
     #[cfg(feature = "group")]
     pub use super::leave_group_response::{self, LeaveGroupResponse};
+    #[cfg(feature = "admin")]
+    pub use super::list_config_resources_request::{self, ListConfigResourcesRequest};
+    #[cfg(feature = "admin")]
+    pub use super::list_config_resources_response::{self, ListConfigResourcesResponse};
     #[cfg(feature = "group")]
     pub use super::list_groups_request::{self, ListGroupsRequest};
     #[cfg(feature = "group")]
@@ -153,6 +669,18 @@ pub mod messages {
     pub use super::list_offsets_request::{self, ListOffsetsRequest};
     #[cfg(feature = "list-offsets")]
     pub use super::list_offsets_response::{self, ListOffsetsResponse};
+    #[cfg(feature = "admin")]
+    pub use super::list_partition_reassignments_request::{
+        self, ListPartitionReassignmentsRequest,
+    };
+    #[cfg(feature = "admin")]
+    pub use super::list_partition_reassignments_response::{
+        self, ListPartitionReassignmentsResponse,
+    };
+    #[cfg(feature = "transactions")]
+    pub use super::list_transactions_request::{self, ListTransactionsRequest};
+    #[cfg(feature = "transactions")]
+    pub use super::list_transactions_response::{self, ListTransactionsResponse};
     #[cfg(feature = "metadata")]
     pub use super::metadata_request::{self, MetadataRequest};
     #[cfg(feature = "metadata")]
@@ -181,8 +709,76 @@ pub mod messages {
     pub use super::produce_request::{self, ProduceRequest};
     #[cfg(feature = "produce")]
     pub use super::produce_response::{self, ProduceResponse};
+    #[cfg(feature = "telemetry")]
+    pub use super::push_telemetry_request::{self, PushTelemetryRequest};
+    #[cfg(feature = "telemetry")]
+    pub use super::push_telemetry_response::{self, PushTelemetryResponse};
+    #[cfg(feature = "share-groups")]
+    pub use super::read_share_group_state_request::{self, ReadShareGroupStateRequest};
+    #[cfg(feature = "share-groups")]
+    pub use super::read_share_group_state_response::{self, ReadShareGroupStateResponse};
+    #[cfg(feature = "share-groups")]
+    pub use super::read_share_group_state_summary_request::{
+        self, ReadShareGroupStateSummaryRequest,
+    };
+    #[cfg(feature = "share-groups")]
+    pub use super::read_share_group_state_summary_response::{
+        self, ReadShareGroupStateSummaryResponse,
+    };
+    #[cfg(feature = "kraft")]
+    pub use super::remove_raft_voter_request::{self, RemoveRaftVoterRequest};
+    #[cfg(feature = "kraft")]
+    pub use super::remove_raft_voter_response::{self, RemoveRaftVoterResponse};
+    #[cfg(feature = "security")]
+    pub use super::renew_delegation_token_request::{self, RenewDelegationTokenRequest};
+    #[cfg(feature = "security")]
+    pub use super::renew_delegation_token_response::{self, RenewDelegationTokenResponse};
     pub use super::request_header::{self, RequestHeader};
     pub use super::response_header::{self, ResponseHeader};
+    #[cfg(feature = "security")]
+    pub use super::sasl_authenticate_request::{self, SaslAuthenticateRequest};
+    #[cfg(feature = "security")]
+    pub use super::sasl_authenticate_response::{self, SaslAuthenticateResponse};
+    #[cfg(feature = "security")]
+    pub use super::sasl_handshake_request::{self, SaslHandshakeRequest};
+    #[cfg(feature = "security")]
+    pub use super::sasl_handshake_response::{self, SaslHandshakeResponse};
+    #[cfg(feature = "share-groups")]
+    pub use super::share_acknowledge_request::{self, ShareAcknowledgeRequest};
+    #[cfg(feature = "share-groups")]
+    pub use super::share_acknowledge_response::{self, ShareAcknowledgeResponse};
+    #[cfg(feature = "share-groups")]
+    pub use super::share_fetch_request::{self, ShareFetchRequest};
+    #[cfg(feature = "share-groups")]
+    pub use super::share_fetch_response::{self, ShareFetchResponse};
+    #[cfg(feature = "share-groups")]
+    pub use super::share_group_describe_request::{self, ShareGroupDescribeRequest};
+    #[cfg(feature = "share-groups")]
+    pub use super::share_group_describe_response::{self, ShareGroupDescribeResponse};
+    #[cfg(feature = "share-groups")]
+    pub use super::share_group_heartbeat_request::{self, ShareGroupHeartbeatRequest};
+    #[cfg(feature = "share-groups")]
+    pub use super::share_group_heartbeat_response::{self, ShareGroupHeartbeatResponse};
+    #[cfg(feature = "broker-internal")]
+    pub use super::stop_replica_request::{self, StopReplicaRequest};
+    #[cfg(feature = "broker-internal")]
+    pub use super::stop_replica_response::{self, StopReplicaResponse};
+    #[cfg(feature = "streams-groups")]
+    pub use super::streams_group_describe_request::{self, StreamsGroupDescribeRequest};
+    #[cfg(feature = "streams-groups")]
+    pub use super::streams_group_describe_response::{self, StreamsGroupDescribeResponse};
+    #[cfg(feature = "streams-groups")]
+    pub use super::streams_group_heartbeat_request::{self, StreamsGroupHeartbeatRequest};
+    #[cfg(feature = "streams-groups")]
+    pub use super::streams_group_heartbeat_response::{self, StreamsGroupHeartbeatResponse};
+    #[cfg(feature = "streams-groups")]
+    pub use super::streams_group_topology_description_update_request::{
+        self, StreamsGroupTopologyDescriptionUpdateRequest,
+    };
+    #[cfg(feature = "streams-groups")]
+    pub use super::streams_group_topology_description_update_response::{
+        self, StreamsGroupTopologyDescriptionUpdateResponse,
+    };
     #[cfg(feature = "group")]
     pub use super::sync_group_request::{self, SyncGroupRequest};
     #[cfg(feature = "group")]
@@ -191,13 +787,105 @@ pub mod messages {
     pub use super::txn_offset_commit_request::{self, TxnOffsetCommitRequest};
     #[cfg(feature = "offset")]
     pub use super::txn_offset_commit_response::{self, TxnOffsetCommitResponse};
+    #[cfg(feature = "admin")]
+    pub use super::unregister_broker_request::{self, UnregisterBrokerRequest};
+    #[cfg(feature = "admin")]
+    pub use super::unregister_broker_response::{self, UnregisterBrokerResponse};
+    #[cfg(feature = "broker-internal")]
+    pub use super::unregister_controller_request::{self, UnregisterControllerRequest};
+    #[cfg(feature = "broker-internal")]
+    pub use super::unregister_controller_response::{self, UnregisterControllerResponse};
+    #[cfg(feature = "admin")]
+    pub use super::update_features_request::{self, UpdateFeaturesRequest};
+    #[cfg(feature = "admin")]
+    pub use super::update_features_response::{self, UpdateFeaturesResponse};
+    #[cfg(feature = "broker-internal")]
+    pub use super::update_metadata_request::{self, UpdateMetadataRequest};
+    #[cfg(feature = "broker-internal")]
+    pub use super::update_metadata_response::{self, UpdateMetadataResponse};
+    #[cfg(feature = "kraft")]
+    pub use super::update_raft_voter_request::{self, UpdateRaftVoterRequest};
+    #[cfg(feature = "kraft")]
+    pub use super::update_raft_voter_response::{self, UpdateRaftVoterResponse};
+    #[cfg(feature = "kraft")]
+    pub use super::vote_request::{self, VoteRequest};
+    #[cfg(feature = "kraft")]
+    pub use super::vote_response::{self, VoteResponse};
+    #[cfg(feature = "share-groups")]
+    pub use super::write_share_group_state_request::{self, WriteShareGroupStateRequest};
+    #[cfg(feature = "share-groups")]
+    pub use super::write_share_group_state_response::{self, WriteShareGroupStateResponse};
+    #[cfg(feature = "transactions")]
+    pub use super::write_txn_markers_request::{self, WriteTxnMarkersRequest};
+    #[cfg(feature = "transactions")]
+    pub use super::write_txn_markers_response::{self, WriteTxnMarkersResponse};
 }
 
 /// Visits every top-level message type of this build (tests and fuzzing).
 #[cfg(any(test, feature = "arbitrary"))]
 pub fn visit_messages(v: &mut impl crate::support::MessageVisitor) {
+    #[cfg(feature = "transactions")]
+    v.visit::<add_offsets_to_txn_request::AddOffsetsToTxnRequest>();
+    #[cfg(feature = "transactions")]
+    v.visit::<add_offsets_to_txn_response::AddOffsetsToTxnResponse>();
+    #[cfg(feature = "transactions")]
+    v.visit::<add_partitions_to_txn_request::AddPartitionsToTxnRequest>();
+    #[cfg(feature = "transactions")]
+    v.visit::<add_partitions_to_txn_response::AddPartitionsToTxnResponse>();
+    #[cfg(feature = "kraft")]
+    v.visit::<add_raft_voter_request::AddRaftVoterRequest>();
+    #[cfg(feature = "kraft")]
+    v.visit::<add_raft_voter_response::AddRaftVoterResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<allocate_producer_ids_request::AllocateProducerIdsRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<allocate_producer_ids_response::AllocateProducerIdsResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<alter_client_quotas_request::AlterClientQuotasRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<alter_client_quotas_response::AlterClientQuotasResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<alter_configs_request::AlterConfigsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<alter_configs_response::AlterConfigsResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<alter_partition_reassignments_request::AlterPartitionReassignmentsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<alter_partition_reassignments_response::AlterPartitionReassignmentsResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<alter_partition_request::AlterPartitionRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<alter_partition_response::AlterPartitionResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<alter_replica_log_dirs_request::AlterReplicaLogDirsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<alter_replica_log_dirs_response::AlterReplicaLogDirsResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<alter_share_group_offsets_request::AlterShareGroupOffsetsRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<alter_share_group_offsets_response::AlterShareGroupOffsetsResponse>();
+    #[cfg(feature = "security")]
+    v.visit::<alter_user_scram_credentials_request::AlterUserScramCredentialsRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<alter_user_scram_credentials_response::AlterUserScramCredentialsResponse>();
     v.visit::<api_versions_request::ApiVersionsRequest>();
     v.visit::<api_versions_response::ApiVersionsResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<assign_replicas_to_dirs_request::AssignReplicasToDirsRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<assign_replicas_to_dirs_response::AssignReplicasToDirsResponse>();
+    #[cfg(feature = "kraft")]
+    v.visit::<begin_quorum_epoch_request::BeginQuorumEpochRequest>();
+    #[cfg(feature = "kraft")]
+    v.visit::<begin_quorum_epoch_response::BeginQuorumEpochResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<broker_heartbeat_request::BrokerHeartbeatRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<broker_heartbeat_response::BrokerHeartbeatResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<broker_registration_request::BrokerRegistrationRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<broker_registration_response::BrokerRegistrationResponse>();
     #[cfg(feature = "group")]
     v.visit::<consumer_group_describe_request::ConsumerGroupDescribeRequest>();
     #[cfg(feature = "group")]
@@ -210,22 +898,142 @@ pub fn visit_messages(v: &mut impl crate::support::MessageVisitor) {
     v.visit::<consumer_protocol_assignment::ConsumerProtocolAssignment>();
     #[cfg(feature = "group")]
     v.visit::<consumer_protocol_subscription::ConsumerProtocolSubscription>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<controlled_shutdown_request::ControlledShutdownRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<controlled_shutdown_response::ControlledShutdownResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<controller_registration_request::ControllerRegistrationRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<controller_registration_response::ControllerRegistrationResponse>();
+    #[cfg(feature = "security")]
+    v.visit::<create_acls_request::CreateAclsRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<create_acls_response::CreateAclsResponse>();
+    #[cfg(feature = "security")]
+    v.visit::<create_delegation_token_request::CreateDelegationTokenRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<create_delegation_token_response::CreateDelegationTokenResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<create_partitions_request::CreatePartitionsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<create_partitions_response::CreatePartitionsResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<create_topics_request::CreateTopicsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<create_topics_response::CreateTopicsResponse>();
+    #[cfg(feature = "security")]
+    v.visit::<delete_acls_request::DeleteAclsRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<delete_acls_response::DeleteAclsResponse>();
     #[cfg(feature = "group")]
     v.visit::<delete_groups_request::DeleteGroupsRequest>();
     #[cfg(feature = "group")]
     v.visit::<delete_groups_response::DeleteGroupsResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<delete_records_request::DeleteRecordsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<delete_records_response::DeleteRecordsResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<delete_share_group_offsets_request::DeleteShareGroupOffsetsRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<delete_share_group_offsets_response::DeleteShareGroupOffsetsResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<delete_share_group_state_request::DeleteShareGroupStateRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<delete_share_group_state_response::DeleteShareGroupStateResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<delete_topics_request::DeleteTopicsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<delete_topics_response::DeleteTopicsResponse>();
+    #[cfg(feature = "security")]
+    v.visit::<describe_acls_request::DescribeAclsRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<describe_acls_response::DescribeAclsResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<describe_client_quotas_request::DescribeClientQuotasRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<describe_client_quotas_response::DescribeClientQuotasResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<describe_cluster_request::DescribeClusterRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<describe_cluster_response::DescribeClusterResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<describe_configs_request::DescribeConfigsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<describe_configs_response::DescribeConfigsResponse>();
+    #[cfg(feature = "security")]
+    v.visit::<describe_delegation_token_request::DescribeDelegationTokenRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<describe_delegation_token_response::DescribeDelegationTokenResponse>();
     #[cfg(feature = "group")]
     v.visit::<describe_groups_request::DescribeGroupsRequest>();
     #[cfg(feature = "group")]
     v.visit::<describe_groups_response::DescribeGroupsResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<describe_log_dirs_request::DescribeLogDirsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<describe_log_dirs_response::DescribeLogDirsResponse>();
+    #[cfg(feature = "transactions")]
+    v.visit::<describe_producers_request::DescribeProducersRequest>();
+    #[cfg(feature = "transactions")]
+    v.visit::<describe_producers_response::DescribeProducersResponse>();
+    #[cfg(feature = "kraft")]
+    v.visit::<describe_quorum_request::DescribeQuorumRequest>();
+    #[cfg(feature = "kraft")]
+    v.visit::<describe_quorum_response::DescribeQuorumResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<describe_share_group_offsets_request::DescribeShareGroupOffsetsRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<describe_share_group_offsets_response::DescribeShareGroupOffsetsResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<describe_topic_partitions_request::DescribeTopicPartitionsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<describe_topic_partitions_response::DescribeTopicPartitionsResponse>();
+    #[cfg(feature = "transactions")]
+    v.visit::<describe_transactions_request::DescribeTransactionsRequest>();
+    #[cfg(feature = "transactions")]
+    v.visit::<describe_transactions_response::DescribeTransactionsResponse>();
+    #[cfg(feature = "security")]
+    v.visit::<describe_user_scram_credentials_request::DescribeUserScramCredentialsRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<describe_user_scram_credentials_response::DescribeUserScramCredentialsResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<elect_leaders_request::ElectLeadersRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<elect_leaders_response::ElectLeadersResponse>();
+    #[cfg(feature = "kraft")]
+    v.visit::<end_quorum_epoch_request::EndQuorumEpochRequest>();
+    #[cfg(feature = "kraft")]
+    v.visit::<end_quorum_epoch_response::EndQuorumEpochResponse>();
+    #[cfg(feature = "transactions")]
+    v.visit::<end_txn_request::EndTxnRequest>();
+    #[cfg(feature = "transactions")]
+    v.visit::<end_txn_response::EndTxnResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<envelope_request::EnvelopeRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<envelope_response::EnvelopeResponse>();
+    #[cfg(feature = "security")]
+    v.visit::<expire_delegation_token_request::ExpireDelegationTokenRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<expire_delegation_token_response::ExpireDelegationTokenResponse>();
     #[cfg(feature = "fetch")]
     v.visit::<fetch_request::FetchRequest>();
     #[cfg(feature = "fetch")]
     v.visit::<fetch_response::FetchResponse>();
+    #[cfg(feature = "kraft")]
+    v.visit::<fetch_snapshot_request::FetchSnapshotRequest>();
+    #[cfg(feature = "kraft")]
+    v.visit::<fetch_snapshot_response::FetchSnapshotResponse>();
     #[cfg(feature = "group")]
     v.visit::<find_coordinator_request::FindCoordinatorRequest>();
     #[cfg(feature = "group")]
     v.visit::<find_coordinator_response::FindCoordinatorResponse>();
+    #[cfg(feature = "telemetry")]
+    v.visit::<get_telemetry_subscriptions_request::GetTelemetrySubscriptionsRequest>();
+    #[cfg(feature = "telemetry")]
+    v.visit::<get_telemetry_subscriptions_response::GetTelemetrySubscriptionsResponse>();
     #[cfg(feature = "group")]
     v.visit::<group_metadata_key::GroupMetadataKey>();
     #[cfg(feature = "group")]
@@ -234,14 +1042,34 @@ pub fn visit_messages(v: &mut impl crate::support::MessageVisitor) {
     v.visit::<heartbeat_request::HeartbeatRequest>();
     #[cfg(feature = "group")]
     v.visit::<heartbeat_response::HeartbeatResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<incremental_alter_configs_request::IncrementalAlterConfigsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<incremental_alter_configs_response::IncrementalAlterConfigsResponse>();
+    #[cfg(feature = "transactions")]
+    v.visit::<init_producer_id_request::InitProducerIdRequest>();
+    #[cfg(feature = "transactions")]
+    v.visit::<init_producer_id_response::InitProducerIdResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<initialize_share_group_state_request::InitializeShareGroupStateRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<initialize_share_group_state_response::InitializeShareGroupStateResponse>();
     #[cfg(feature = "group")]
     v.visit::<join_group_request::JoinGroupRequest>();
     #[cfg(feature = "group")]
     v.visit::<join_group_response::JoinGroupResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<leader_and_isr_request::LeaderAndIsrRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<leader_and_isr_response::LeaderAndIsrResponse>();
     #[cfg(feature = "group")]
     v.visit::<leave_group_request::LeaveGroupRequest>();
     #[cfg(feature = "group")]
     v.visit::<leave_group_response::LeaveGroupResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<list_config_resources_request::ListConfigResourcesRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<list_config_resources_response::ListConfigResourcesResponse>();
     #[cfg(feature = "group")]
     v.visit::<list_groups_request::ListGroupsRequest>();
     #[cfg(feature = "group")]
@@ -250,6 +1078,14 @@ pub fn visit_messages(v: &mut impl crate::support::MessageVisitor) {
     v.visit::<list_offsets_request::ListOffsetsRequest>();
     #[cfg(feature = "list-offsets")]
     v.visit::<list_offsets_response::ListOffsetsResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<list_partition_reassignments_request::ListPartitionReassignmentsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<list_partition_reassignments_response::ListPartitionReassignmentsResponse>();
+    #[cfg(feature = "transactions")]
+    v.visit::<list_transactions_request::ListTransactionsRequest>();
+    #[cfg(feature = "transactions")]
+    v.visit::<list_transactions_response::ListTransactionsResponse>();
     #[cfg(feature = "metadata")]
     v.visit::<metadata_request::MetadataRequest>();
     #[cfg(feature = "metadata")]
@@ -278,8 +1114,68 @@ pub fn visit_messages(v: &mut impl crate::support::MessageVisitor) {
     v.visit::<produce_request::ProduceRequest>();
     #[cfg(feature = "produce")]
     v.visit::<produce_response::ProduceResponse>();
+    #[cfg(feature = "telemetry")]
+    v.visit::<push_telemetry_request::PushTelemetryRequest>();
+    #[cfg(feature = "telemetry")]
+    v.visit::<push_telemetry_response::PushTelemetryResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<read_share_group_state_request::ReadShareGroupStateRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<read_share_group_state_response::ReadShareGroupStateResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<read_share_group_state_summary_request::ReadShareGroupStateSummaryRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<read_share_group_state_summary_response::ReadShareGroupStateSummaryResponse>();
+    #[cfg(feature = "kraft")]
+    v.visit::<remove_raft_voter_request::RemoveRaftVoterRequest>();
+    #[cfg(feature = "kraft")]
+    v.visit::<remove_raft_voter_response::RemoveRaftVoterResponse>();
+    #[cfg(feature = "security")]
+    v.visit::<renew_delegation_token_request::RenewDelegationTokenRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<renew_delegation_token_response::RenewDelegationTokenResponse>();
     v.visit::<request_header::RequestHeader>();
     v.visit::<response_header::ResponseHeader>();
+    #[cfg(feature = "security")]
+    v.visit::<sasl_authenticate_request::SaslAuthenticateRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<sasl_authenticate_response::SaslAuthenticateResponse>();
+    #[cfg(feature = "security")]
+    v.visit::<sasl_handshake_request::SaslHandshakeRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<sasl_handshake_response::SaslHandshakeResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<share_acknowledge_request::ShareAcknowledgeRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<share_acknowledge_response::ShareAcknowledgeResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<share_fetch_request::ShareFetchRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<share_fetch_response::ShareFetchResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<share_group_describe_request::ShareGroupDescribeRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<share_group_describe_response::ShareGroupDescribeResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<share_group_heartbeat_request::ShareGroupHeartbeatRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<share_group_heartbeat_response::ShareGroupHeartbeatResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<stop_replica_request::StopReplicaRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<stop_replica_response::StopReplicaResponse>();
+    #[cfg(feature = "streams-groups")]
+    v.visit::<streams_group_describe_request::StreamsGroupDescribeRequest>();
+    #[cfg(feature = "streams-groups")]
+    v.visit::<streams_group_describe_response::StreamsGroupDescribeResponse>();
+    #[cfg(feature = "streams-groups")]
+    v.visit::<streams_group_heartbeat_request::StreamsGroupHeartbeatRequest>();
+    #[cfg(feature = "streams-groups")]
+    v.visit::<streams_group_heartbeat_response::StreamsGroupHeartbeatResponse>();
+    #[cfg(feature = "streams-groups")]
+    v.visit::<streams_group_topology_description_update_request::StreamsGroupTopologyDescriptionUpdateRequest>();
+    #[cfg(feature = "streams-groups")]
+    v.visit::<streams_group_topology_description_update_response::StreamsGroupTopologyDescriptionUpdateResponse>();
     #[cfg(feature = "group")]
     v.visit::<sync_group_request::SyncGroupRequest>();
     #[cfg(feature = "group")]
@@ -288,4 +1184,36 @@ pub fn visit_messages(v: &mut impl crate::support::MessageVisitor) {
     v.visit::<txn_offset_commit_request::TxnOffsetCommitRequest>();
     #[cfg(feature = "offset")]
     v.visit::<txn_offset_commit_response::TxnOffsetCommitResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<unregister_broker_request::UnregisterBrokerRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<unregister_broker_response::UnregisterBrokerResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<unregister_controller_request::UnregisterControllerRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<unregister_controller_response::UnregisterControllerResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<update_features_request::UpdateFeaturesRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<update_features_response::UpdateFeaturesResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<update_metadata_request::UpdateMetadataRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<update_metadata_response::UpdateMetadataResponse>();
+    #[cfg(feature = "kraft")]
+    v.visit::<update_raft_voter_request::UpdateRaftVoterRequest>();
+    #[cfg(feature = "kraft")]
+    v.visit::<update_raft_voter_response::UpdateRaftVoterResponse>();
+    #[cfg(feature = "kraft")]
+    v.visit::<vote_request::VoteRequest>();
+    #[cfg(feature = "kraft")]
+    v.visit::<vote_response::VoteResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<write_share_group_state_request::WriteShareGroupStateRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<write_share_group_state_response::WriteShareGroupStateResponse>();
+    #[cfg(feature = "transactions")]
+    v.visit::<write_txn_markers_request::WriteTxnMarkersRequest>();
+    #[cfg(feature = "transactions")]
+    v.visit::<write_txn_markers_response::WriteTxnMarkersResponse>();
 }

@@ -1,5 +1,8 @@
 //! Helpers shared by the corpus tests.
 
+// Each test crate uses some of these helpers.
+#![allow(dead_code)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,5 @@
-//! `kafka-inspect proxy --listen ADDR --upstream ADDR --record DIR [--label TEXT]`
-//!
-//! A recording TCP proxy. Each accepted client connection gets its own upstream connection and
-//! two forwarding threads that copy bytes untouched; each chunk is also handed (copied, over an
+//! `kafka-inspect proxy`: a recording TCP proxy. Each accepted client connection gets its own
+//! upstream connection and two forwarding threads that copy bytes untouched; each chunk is also handed (copied, over an
 //! unbounded channel, so forwarding never waits on disk or parsing) to a recorder thread per
 //! connection that cuts frames and writes them with [`crate::capture`].
 //!
@@ -17,70 +15,55 @@
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
+use super::{Failure, Outcome};
 use crate::capture::{Direction, Recorder};
 
-struct Options {
+/// Relay a connection byte for byte and record every frame into files.
+///
+/// Each accepted client gets its own upstream connection; every complete frame is written as
+/// NNNN-ApiName-vN.req.bin / .resp.bin with a manifest.tsv. Runs until killed.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Address to accept clients on, e.g. 127.0.0.1:19092
+    #[arg(long, value_name = "ADDR")]
     listen: String,
+    /// The broker to relay to, e.g. 127.0.0.1:9092
+    #[arg(long, value_name = "ADDR")]
     upstream: String,
+    /// Directory to write the frame files and manifest.tsv into
+    #[arg(long, value_name = "DIR")]
     record: PathBuf,
+    /// Text written into every manifest row
+    #[arg(long, value_name = "TEXT", default_value = "")]
     label: String,
 }
 
-fn parse(args: &[String]) -> Option<Options> {
-    let mut listen = None;
-    let mut upstream = None;
-    let mut record = None;
-    let mut label = String::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--listen" => listen = Some(it.next()?.clone()),
-            "--upstream" => upstream = Some(it.next()?.clone()),
-            "--record" => record = Some(PathBuf::from(it.next()?)),
-            "--label" => label = it.next()?.clone(),
-            _ => return None,
-        }
-    }
-    Some(Options {
-        listen: listen?,
-        upstream: upstream?,
-        record: record?,
-        label,
-    })
-}
-
-pub fn main(args: &[String]) -> ExitCode {
-    let Some(opts) = parse(args) else {
-        eprintln!(
-            "usage: kafka-inspect proxy --listen ADDR --upstream ADDR --record DIR [--label TEXT]"
-        );
-        return ExitCode::from(2);
-    };
+pub fn run(opts: Args, _out: &mut dyn std::io::Write) -> Outcome {
     let recorder = match Recorder::open(&opts.record, &opts.label) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("proxy: cannot record into {}: {e}", opts.record.display());
-            return ExitCode::from(1);
+            return Err(Failure::Failed(format!(
+                "{}: cannot record here: {e}",
+                opts.record.display()
+            )))
         }
     };
     let upstream: Vec<SocketAddr> = match opts.upstream.to_socket_addrs() {
         Ok(a) => a.collect(),
-        Err(e) => {
-            eprintln!("proxy: bad upstream {}: {e}", opts.upstream);
-            return ExitCode::from(2);
-        }
+        Err(e) => return Err(Failure::Usage(format!("--upstream {}: {e}", opts.upstream))),
     };
     let listener = match TcpListener::bind(&opts.listen) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("proxy: cannot listen on {}: {e}", opts.listen);
-            return ExitCode::from(1);
+            return Err(Failure::Failed(format!(
+                "cannot listen on {}: {e}",
+                opts.listen
+            )))
         }
     };
     eprintln!(
@@ -101,7 +84,7 @@ pub fn main(args: &[String]) -> ExitCode {
         let upstream = upstream.clone();
         thread::spawn(move || serve(client, &upstream, recorder));
     }
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 enum Event {
