@@ -161,3 +161,34 @@ impl fmt::Display for ApiSupport {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_are_named_for_every_family() {
+        assert_eq!(ApiKey::METADATA.feature(), Some("metadata"));
+        assert_eq!(ApiKey(19).feature(), Some("admin")); // CreateTopics
+        assert_eq!(ApiKey(52).feature(), Some("kraft")); // Vote
+        assert_eq!(ApiKey::API_VERSIONS.feature(), None);
+        assert_eq!(ApiKey::API_VERSIONS.support(), ApiSupport::Decoded);
+        assert_eq!(ApiKey(-1).support(), ApiSupport::NotImplemented);
+        let vote = ApiKey(52).support();
+        if cfg!(feature = "kraft") {
+            assert_eq!(vote, ApiSupport::Decoded);
+        } else {
+            assert_eq!(vote, ApiSupport::FeatureDisabled("kraft"));
+            assert!(vote.to_string().contains("enable the cargo feature `kraft`"));
+        }
+        // Every API Kafka defines has messages here, behind some feature or always.
+        for info in crate::generated::api_keys::API_INFO {
+            assert_ne!(
+                ApiKey(info.key).support(),
+                ApiSupport::NotImplemented,
+                "{}",
+                info.name
+            );
+        }
+    }
+}
