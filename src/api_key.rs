@@ -179,7 +179,9 @@ mod tests {
             assert_eq!(vote, ApiSupport::Decoded);
         } else {
             assert_eq!(vote, ApiSupport::FeatureDisabled("kraft"));
-            assert!(vote.to_string().contains("enable the cargo feature `kraft`"));
+            assert!(vote
+                .to_string()
+                .contains("enable the cargo feature `kraft`"));
         }
         // Every API Kafka defines has messages here, behind some feature or always.
         for info in crate::generated::api_keys::API_INFO {
