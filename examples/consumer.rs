@@ -36,7 +36,7 @@ use kafka_codec::consumer_group::offsets::{
     offset_commit_request, read_offset_commit_response, OffsetAndMetadata,
 };
 use kafka_codec::frame::{
-    decode_response_message, decode_response_payload, encode_request_message,
+    decode_response_message, decode_response_payload, encode_request_message, RequestParams,
 };
 use kafka_codec::messages::*;
 use kafka_codec::records::{IsolationLevel, Lag, LogicalRecord, RecordOptions};
@@ -148,7 +148,12 @@ impl Conn {
         if std::env::var_os("CONSUMER_TRACE").is_some() {
             eprintln!("-> {} v{version} #{}", T::NAME, self.correlation_id);
         }
-        let frame = encode_request_message(req, version, self.correlation_id, Some("kafka-codec"))?;
+        let params = RequestParams {
+            version,
+            correlation_id: self.correlation_id,
+            client_id: Some("kafka-codec"),
+        };
+        let frame = encode_request_message(req, &params)?;
         self.stream.write_all(&frame)?;
         let payload = read_frame(&mut self.stream)?;
         let corr = i32::from_be_bytes(payload.get(..4).ok_or("short response")?.try_into()?);

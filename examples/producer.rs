@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use kafka_codec::frame::{
-    decode_response_message, decode_response_payload, encode_request_message,
+    decode_response_message, decode_response_payload, encode_request_message, RequestParams,
 };
 use kafka_codec::messages::*;
 use kafka_codec::records::{Compression, NewRecord, RecordBatchBuilder};
@@ -56,7 +56,12 @@ impl Conn {
 
     fn send<T: ApiMessage>(&mut self, req: &T, version: i16) -> Result<Bytes> {
         self.correlation_id += 1;
-        let frame = encode_request_message(req, version, self.correlation_id, Some("kc-producer"))?;
+        let params = RequestParams {
+            version,
+            correlation_id: self.correlation_id,
+            client_id: Some("kc-producer"),
+        };
+        let frame = encode_request_message(req, &params)?;
         self.stream.write_all(&frame)?;
         let mut size = [0u8; 4];
         self.stream.read_exact(&mut size)?;

@@ -27,9 +27,9 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use kafka_codec::codec::{CodecError, FrameCodec};
 use kafka_codec::correlator::{CorrelationError, Correlator, Expect};
 use kafka_codec::frame::{decode_request_payload, DEFAULT_MAX_FRAME_SIZE};
+use kafka_codec::tokio::{CodecError, FrameCodec};
 use kafka_codec::{ApiKey, ErrorCode, ResponseBody};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::codec::{FramedRead, FramedWrite};
@@ -197,7 +197,7 @@ fn on_request(
 fn on_response(conn: u64, state: &Mutex<Exchanges>, payload: Bytes) {
     let size = payload.len() + 4;
     let mut st = state.lock().unwrap();
-    let result = st.correlator.decode_response(payload);
+    let result = st.correlator.decode_response_payload(payload);
     let request = match &result {
         Ok(r) => r.request,
         Err(CorrelationError::Response { request, .. }) => *request,

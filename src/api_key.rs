@@ -30,6 +30,45 @@ impl ApiKey {
             .map(|i| &crate::generated::api_keys::API_INFO[i])
     }
 
+    /// The cargo feature of this crate that compiles the API's messages, when it has them
+    /// behind one (`None` for APIs always compiled, such as ApiVersions, and for APIs this crate
+    /// has no messages for). Holds whether or not the feature is on in this build.
+    ///
+    /// ```
+    /// use kafka_codec::ApiKey;
+    /// assert_eq!(ApiKey::METADATA.feature(), Some("metadata"));
+    /// assert_eq!(ApiKey::API_VERSIONS.feature(), None);
+    /// ```
+    pub fn feature(self) -> Option<&'static str> {
+        crate::generated::bodies::api_family(self.0).filter(|f| *f != "core")
+    }
+
+    /// Whether this build decodes the API's bodies, and if not, why not.
+    ///
+    /// ```
+    /// use kafka_codec::api_key::ApiSupport;
+    /// use kafka_codec::ApiKey;
+    /// assert_eq!(ApiKey::API_VERSIONS.support(), ApiSupport::Decoded);
+    /// assert_eq!(ApiKey(9999).support(), ApiSupport::NotImplemented);
+    /// // With `default-features = false` this would be `FeatureDisabled("metadata")`.
+    /// # #[cfg(feature = "metadata")]
+    /// assert_eq!(ApiKey::METADATA.support(), ApiSupport::Decoded);
+    /// ```
+    pub fn support(self) -> ApiSupport {
+        match crate::generated::bodies::api_family(self.0) {
+            None => ApiSupport::NotImplemented,
+            Some(_)
+                if self.info().is_some_and(|i| {
+                    (i.min_version..=i.max_version)
+                        .any(|v| crate::RequestBody::is_supported(self, v))
+                }) =>
+            {
+                ApiSupport::Decoded
+            }
+            Some(f) => ApiSupport::FeatureDisabled(f),
+        }
+    }
+
     /// The request header version a request of `version` uses: 2 for flexible versions, 1
     /// otherwise, and 0 for ControlledShutdown v0. An unknown API above the highest key this
     /// crate knows is assumed flexible (2): every API Kafka added since flexible versions
@@ -105,5 +144,65 @@ impl ApiInfo {
     /// Whether `version` is flexible (header v2 requests, v1 responses).
     pub fn is_flexible(&self, version: i16) -> bool {
         matches!(self.first_flexible_version, Some(f) if version >= f)
+    }
+}
+
+/// Whether a build of this crate decodes an API's bodies (see [`ApiKey::support`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApiSupport {
+    /// The API's messages are compiled in: its bodies decode (at the versions they support).
+    Decoded,
+    /// The API's messages exist but are behind this cargo feature, which is off: its bodies
+    /// stay raw. Enable the feature on `kafka-codec` to decode them.
+    FeatureDisabled(&'static str),
+    /// This crate has no messages for the API (a key Kafka does not define, or an API the
+    /// crate does not cover yet): its bodies stay raw whatever the features.
+    NotImplemented,
+}
+
+impl fmt::Display for ApiSupport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiSupport::Decoded => f.write_str("decoded by this build"),
+            ApiSupport::FeatureDisabled(feature) => write!(
+                f,
+                "not decoded by this build: enable the cargo feature `{feature}` of kafka-codec"
+            ),
+            ApiSupport::NotImplemented => f.write_str("not implemented by kafka-codec"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_are_named_for_every_family() {
+        assert_eq!(ApiKey::METADATA.feature(), Some("metadata"));
+        assert_eq!(ApiKey(19).feature(), Some("admin")); // CreateTopics
+        assert_eq!(ApiKey(52).feature(), Some("kraft")); // Vote
+        assert_eq!(ApiKey::API_VERSIONS.feature(), None);
+        assert_eq!(ApiKey::API_VERSIONS.support(), ApiSupport::Decoded);
+        assert_eq!(ApiKey(-1).support(), ApiSupport::NotImplemented);
+        let vote = ApiKey(52).support();
+        if cfg!(feature = "kraft") {
+            assert_eq!(vote, ApiSupport::Decoded);
+        } else {
+            assert_eq!(vote, ApiSupport::FeatureDisabled("kraft"));
+            assert!(vote
+                .to_string()
+                .contains("enable the cargo feature `kraft`"));
+        }
+        // Every API Kafka defines has messages here, behind some feature or always.
+        for info in crate::generated::api_keys::API_INFO {
+            assert_ne!(
+                ApiKey(info.key).support(),
+                ApiSupport::NotImplemented,
+                "{}",
+                info.name
+            );
+        }
     }
 }

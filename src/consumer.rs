@@ -40,13 +40,34 @@ pub struct Versioned<T> {
 }
 
 impl<T: Message> Versioned<T> {
-    /// A payload at `version`, with nothing trailing.
-    pub fn new(version: i16, message: T) -> Self {
-        Versioned {
+    /// A payload at `version`, with nothing trailing. Refuses a version outside the versions
+    /// `T` has ([`EncodeErrorKind::UnsupportedVersion`](crate::EncodeErrorKind)): a newer
+    /// version prefix in front of an older body would be misread by its readers.
+    ///
+    /// ```
+    /// # #[cfg(feature = "group")] {
+    /// use kafka_codec::consumer::Versioned;
+    /// use kafka_codec::messages::ConsumerProtocolSubscription;
+    /// assert!(Versioned::new(3, ConsumerProtocolSubscription::default()).is_ok());
+    /// assert!(Versioned::new(99, ConsumerProtocolSubscription::default()).is_err());
+    /// # }
+    /// ```
+    pub fn new(version: i16, message: T) -> Result<Self, EncodeError> {
+        if !T::supports_version(version) {
+            return Err(
+                EncodeError::new(crate::EncodeErrorKind::UnsupportedVersion {
+                    version,
+                    min: T::MIN_VERSION,
+                    max: T::MAX_VERSION,
+                })
+                .in_message(T::NAME, version),
+            );
+        }
+        Ok(Versioned {
             version,
             message,
             trailing: Bytes::new(),
-        }
+        })
     }
 
     /// The version the body is read and written at.
@@ -251,7 +272,8 @@ mod tests {
 
     #[test]
     fn known_versions_keep_trailing_bytes_and_refuse_unknown_old_ones() {
-        let a = Versioned::new(1, ConsumerProtocolAssignment::default());
+        let a = Versioned::new(1, ConsumerProtocolAssignment::default()).unwrap();
+        assert!(Versioned::new(9, ConsumerProtocolAssignment::default()).is_err());
         let mut wire = a.encode().unwrap().to_vec();
         assert_eq!(
             Versioned::<ConsumerProtocolAssignment>::decode(Bytes::from(wire.clone())).unwrap(),
@@ -281,6 +303,7 @@ mod tests {
                 ..Default::default()
             },
         )
+        .unwrap()
         .encode()
         .unwrap();
         let value = Versioned::new(
@@ -293,6 +316,7 @@ mod tests {
                 ..Default::default()
             },
         )
+        .unwrap()
         .encode()
         .unwrap();
         let k = ConsumerOffsetsKey::decode(key.clone()).unwrap();

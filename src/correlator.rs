@@ -21,22 +21,15 @@
 //! use kafka_codec::{ApiKey, RequestBody, ResponseBody};
 //!
 //! let mut correlator = Correlator::new();
-//! let header = RequestHeader::default()
-//!     .with_request_api_key(ApiKey::HEARTBEAT.0)
-//!     .with_request_api_version(4)
-//!     .with_correlation_id(7);
+//! let header = RequestHeader::for_api(ApiKey::HEARTBEAT, 4, 7);
 //! assert_eq!(correlator.track(&header, false).unwrap(), Expect::Response);
 //!
-//! // Later, a response payload (size prefix removed) arrives: it says only "correlation id 7".
-//! let response = encode_response(
-//!     ApiKey::HEARTBEAT,
-//!     4,
-//!     &ResponseHeader::default().with_correlation_id(7),
-//!     &ResponseBody::Heartbeat(HeartbeatResponse::default()),
-//! )
-//! .unwrap()
-//! .freeze();
-//! let answered = correlator.decode_response(response.slice(4..)).unwrap();
+//! // Later, a response frame arrives: it says only "correlation id 7".
+//! let mut response_header = ResponseHeader::default();
+//! response_header.correlation_id = 7;
+//! let body = ResponseBody::from(HeartbeatResponse::default());
+//! let response = encode_response(ApiKey::HEARTBEAT, 4, &response_header, &body).unwrap();
+//! let answered = correlator.decode_response(response).unwrap();
 //! assert_eq!(answered.request.api_key, ApiKey::HEARTBEAT);
 //! assert_eq!(answered.request.api_version, 4);
 //! assert!(matches!(answered.frame.body, ResponseBody::Heartbeat(_)));
@@ -51,7 +44,7 @@ use bytes::Bytes;
 use crate::error::DecodeError;
 use crate::frame::{decode_response_payload, RequestFrame, ResponseFrame};
 use crate::messages::RequestHeader;
-use crate::{ApiKey, Decode, Reader, RequestBody};
+use crate::{ApiKey, Decode, DecodeErrorKind, Reader, RequestBody};
 
 /// The default [`Correlator::max_in_flight`]: far above what a client pipelines on one
 /// connection (Kafka's `max.in.flight.requests.per.connection` defaults to 5), small enough that
@@ -124,6 +117,47 @@ impl CorrelatedResponse {
     pub fn api_key(&self) -> ApiKey {
         self.request.api_key
     }
+
+    /// The response as the body type of request `T`: what a client that sent a `T` gets back.
+    /// Fails with [`CorrelationError::UnexpectedResponse`] when the response answers another API,
+    /// or was not decoded (a version this build does not read).
+    ///
+    /// ```
+    /// # #[cfg(feature = "group")] {
+    /// use kafka_codec::correlator::Correlator;
+    /// use kafka_codec::frame::{encode_request_message, encode_response, RequestParams};
+    /// use kafka_codec::messages::{HeartbeatRequest, HeartbeatResponse, ResponseHeader};
+    /// use kafka_codec::{ApiKey, ErrorCode};
+    ///
+    /// let mut c = Correlator::new();
+    /// let params = RequestParams { version: 4, correlation_id: 7, client_id: None };
+    /// let request = encode_request_message(&HeartbeatRequest::default(), &params).unwrap();
+    /// c.track_payload(&request.slice(4..)).unwrap();
+    ///
+    /// let mut answer = HeartbeatResponse::default();
+    /// answer.error_code = ErrorCode::REBALANCE_IN_PROGRESS.0;
+    /// let mut header = ResponseHeader::default();
+    /// header.correlation_id = 7;
+    /// let frame = encode_response(ApiKey::HEARTBEAT, 4, &header, &answer.into()).unwrap();
+    ///
+    /// let response = c.decode_response(frame).unwrap();
+    /// let typed: HeartbeatResponse = response.into_response::<HeartbeatRequest>().unwrap();
+    /// assert_eq!(ErrorCode(typed.error_code), ErrorCode::REBALANCE_IN_PROGRESS);
+    /// # }
+    /// ```
+    pub fn into_response<T: crate::Request>(self) -> Result<T::Response, CorrelationError> {
+        let request = self.request;
+        if request.api_key != T::API_KEY {
+            return Err(CorrelationError::UnexpectedResponse {
+                expected: T::API_KEY,
+                request,
+            });
+        }
+        T::Response::try_from(self.frame.body).map_err(|_| CorrelationError::UnexpectedResponse {
+            expected: T::API_KEY,
+            request,
+        })
+    }
 }
 
 /// Why a request could not be tracked or a response not paired or decoded.
@@ -144,8 +178,22 @@ pub enum CorrelationError {
     UnknownCorrelationId(i32),
     /// A response payload shorter than its 4-byte correlation id.
     ShortResponse(usize),
-    /// The request header could not be read (from [`Correlator::track_payload`]).
+    /// The request header could not be read (from [`Correlator::track_payload`]), or the
+    /// payload was a whole frame.
     Request(DecodeError),
+    /// A response read as the answer to request type `expected` answers another request
+    /// (`request`), or was left undecoded because this build does not read its version.
+    UnexpectedResponse {
+        /// The API of the request type asked for.
+        expected: ApiKey,
+        /// The request the response answers.
+        request: PendingRequest,
+    },
+    /// Response bytes of the wrong shape: a frame where a payload was expected or the other way
+    /// round ([`DecodeErrorKind::SizePrefixInPayload`],
+    /// [`DecodeErrorKind::MissingSizePrefix`]), or a
+    /// size prefix that does not match the frame. No request was forgotten.
+    Framing(DecodeError),
     /// The response paired with `request` but did not decode at its version. The request is no
     /// longer remembered: the response has arrived, even if it could not be read.
     Response {
@@ -174,6 +222,29 @@ impl fmt::Display for CorrelationError {
                 write!(f, "response payload of {n} bytes has no correlation id")
             }
             CorrelationError::Request(e) => write!(f, "request header: {e}"),
+            CorrelationError::Framing(e) => write!(f, "response framing: {e}"),
+            CorrelationError::UnexpectedResponse { expected, request } => {
+                if *expected == request.api_key {
+                    write!(
+                        f,
+                        "{} v{} response (correlation id {}) was not decoded: {}",
+                        request.api_key,
+                        request.api_version,
+                        request.correlation_id,
+                        match request.api_key.support() {
+                            crate::api_key::ApiSupport::Decoded =>
+                                "this build does not read that version".to_string(),
+                            other => other.to_string(),
+                        }
+                    )
+                } else {
+                    write!(
+                        f,
+                        "expected the response to a {expected} request but correlation id {} answers {} v{}",
+                        request.correlation_id, request.api_key, request.api_version
+                    )
+                }
+            }
             CorrelationError::Response { request, error } => write!(
                 f,
                 "{} v{} response (correlation id {}): {error}",
@@ -186,7 +257,9 @@ impl fmt::Display for CorrelationError {
 impl std::error::Error for CorrelationError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            CorrelationError::Request(e) | CorrelationError::Response { error: e, .. } => Some(e),
+            CorrelationError::Request(e)
+            | CorrelationError::Framing(e)
+            | CorrelationError::Response { error: e, .. } => Some(e),
             _ => None,
         }
     }
@@ -221,9 +294,10 @@ impl Correlator {
     /// ```
     /// use kafka_codec::correlator::{CorrelationError, Correlator};
     /// use kafka_codec::messages::RequestHeader;
+    /// use kafka_codec::ApiKey;
     ///
     /// let mut c = Correlator::with_max_in_flight(1);
-    /// let mut h = RequestHeader::default().with_request_api_key(12).with_request_api_version(4);
+    /// let mut h = RequestHeader::for_api(ApiKey::HEARTBEAT, 4, 0);
     /// c.track(&h, false).unwrap();
     /// h.correlation_id = 1;
     /// assert_eq!(c.track(&h, false), Err(CorrelationError::TooManyInFlight { max: 1 }));
@@ -267,11 +341,13 @@ impl Correlator {
     ///
     /// ```
     /// use kafka_codec::correlator::{Correlator, Expect};
-    /// use kafka_codec::frame::{decode_request, encode_request_message};
+    /// use kafka_codec::frame::{decode_request, encode_request_message, RequestParams};
     /// use kafka_codec::messages::ProduceRequest;
     ///
-    /// let fire_and_forget = ProduceRequest::default().with_acks(0);
-    /// let wire = encode_request_message(&fire_and_forget, 9, 1, Some("p")).unwrap().freeze();
+    /// let mut fire_and_forget = ProduceRequest::default();
+    /// fire_and_forget.acks = 0;
+    /// let params = RequestParams { version: 9, correlation_id: 1, client_id: Some("p") };
+    /// let wire = encode_request_message(&fire_and_forget, &params).unwrap();
     /// let mut c = Correlator::new();
     /// assert_eq!(c.track_frame(&decode_request(wire).unwrap()).unwrap(), Expect::NoResponse);
     /// assert!(c.is_empty());
@@ -285,12 +361,17 @@ impl Correlator {
     /// the header and, for Produce, `acks` — what a proxy does so that tracking does not depend
     /// on the body decoding. Returns the header read.
     ///
+    /// A whole frame (size prefix included) is refused with
+    /// [`DecodeErrorKind::SizePrefixInPayload`]
+    /// rather than read as a header that is not there.
+    ///
     /// ```
     /// use kafka_codec::correlator::{Correlator, Expect};
-    /// use kafka_codec::frame::encode_request_message;
+    /// use kafka_codec::frame::{encode_request_message, RequestParams};
     /// use kafka_codec::messages::FetchRequest;
     ///
-    /// let wire = encode_request_message(&FetchRequest::default(), 12, 3, None).unwrap().freeze();
+    /// let params = RequestParams { version: 12, correlation_id: 3, client_id: None };
+    /// let wire = encode_request_message(&FetchRequest::default(), &params).unwrap();
     /// let mut c = Correlator::new();
     /// let (header, expect) = c.track_payload(&wire.slice(4..)).unwrap();
     /// assert_eq!((header.correlation_id, expect), (3, Expect::Response));
@@ -300,6 +381,8 @@ impl Correlator {
         &mut self,
         payload: &Bytes,
     ) -> Result<(RequestHeader, Expect), CorrelationError> {
+        crate::frame::refuse_request_frame_as_payload(payload)
+            .map_err(CorrelationError::Request)?;
         let mut r = Reader::new(payload.clone());
         let (key, version, _) =
             crate::frame::peek_request_header(r.peek_rest()).ok_or_else(|| {
@@ -384,8 +467,10 @@ impl Correlator {
     ///
     /// An unknown correlation id leaves the table unchanged. A response that pairs but does not
     /// decode is reported with its request ([`CorrelationError::Response`]), which is forgotten
-    /// all the same.
-    pub fn decode_response(
+    /// all the same. A whole frame handed over by mistake (its size prefix is unknown as a
+    /// correlation id, the 4 bytes after it are one in flight) is refused with
+    /// [`CorrelationError::Framing`] and nothing is forgotten.
+    pub fn decode_response_payload(
         &mut self,
         payload: Bytes,
     ) -> Result<CorrelatedResponse, CorrelationError> {
@@ -396,14 +481,74 @@ impl Correlator {
         }
     }
 
+    /// Pairs a response frame (size prefix included, as read off the wire) with its request,
+    /// forgets the request, and decodes the response at the request's version. Byte offsets in
+    /// errors count from the start of the frame.
+    ///
+    /// A payload without its size prefix is refused with [`CorrelationError::Framing`]
+    /// ([`DecodeErrorKind::MissingSizePrefix`]) when
+    /// its first 4 bytes are a correlation id in flight; nothing is forgotten.
+    pub fn decode_response(
+        &mut self,
+        frame: Bytes,
+    ) -> Result<CorrelatedResponse, CorrelationError> {
+        let size = peek_response_correlation_id(&frame)
+            .ok_or(CorrelationError::ShortResponse(frame.len()))?;
+        if size < 0 || size as usize != frame.len() - 4 {
+            let kind = if self.is_awaited(size) {
+                DecodeErrorKind::MissingSizePrefix {
+                    read_as_size: size,
+                    remaining: frame.len() - 4,
+                }
+            } else if size < 0 {
+                DecodeErrorKind::InvalidFrameSize(size)
+            } else {
+                DecodeErrorKind::InvalidLength {
+                    length: size.into(),
+                    remaining: frame.len() - 4,
+                }
+            };
+            return Err(CorrelationError::Framing(DecodeError::new(kind, 0)));
+        }
+        match self.decode_response_payload(frame.slice(4..)) {
+            Err(CorrelationError::Response { request, error }) => Err(CorrelationError::Response {
+                request,
+                error: error.offset_by(4),
+            }),
+            Err(CorrelationError::ShortResponse(n)) => Err(CorrelationError::ShortResponse(n)),
+            other => other,
+        }
+    }
+
+    /// Whether a response with `correlation_id` would pair (in flight, or a recent `acks=0`
+    /// Produce).
+    fn is_awaited(&self, correlation_id: i32) -> bool {
+        self.pending.contains_key(&correlation_id)
+            || self
+                .acks_zero
+                .iter()
+                .any(|p| p.correlation_id == correlation_id)
+    }
+
     /// Pairs a response payload with its request and forgets the request, without decoding the
-    /// body — for a proxy that only forwards, or decodes later.
+    /// body — for a proxy that only forwards, or decodes later. Refuses a whole frame as
+    /// [`decode_response_payload`](Self::decode_response_payload) does.
     pub fn take_for_response(
         &mut self,
         payload: &[u8],
     ) -> Result<PendingRequest, CorrelationError> {
         let id = peek_response_correlation_id(payload)
             .ok_or(CorrelationError::ShortResponse(payload.len()))?;
+        if !self.is_awaited(id) && id >= 0 && id as usize == payload.len() - 4 {
+            if let Some(inner) = peek_response_correlation_id(&payload[4..]) {
+                if self.is_awaited(inner) {
+                    return Err(CorrelationError::Framing(DecodeError::new(
+                        DecodeErrorKind::SizePrefixInPayload { size: id },
+                        0,
+                    )));
+                }
+            }
+        }
         self.take(id)
     }
 }
@@ -450,10 +595,12 @@ pub fn produce_acks(version: i16, body: &[u8]) -> Option<i16> {
 ///
 /// ```
 /// use kafka_codec::correlator::request_acks;
-/// use kafka_codec::frame::encode_request_message;
+/// use kafka_codec::frame::{encode_request_message, RequestParams};
 /// use kafka_codec::messages::ProduceRequest;
-/// let req = ProduceRequest::default().with_acks(0);
-/// let frame = encode_request_message(&req, 9, 1, Some("p")).unwrap().freeze();
+/// let mut req = ProduceRequest::default();
+/// req.acks = 0;
+/// let params = RequestParams { version: 9, correlation_id: 1, client_id: Some("p") };
+/// let frame = encode_request_message(&req, &params).unwrap();
 /// assert_eq!(request_acks(&frame.slice(4..)), Some(0));
 /// ```
 pub fn request_acks(payload: &Bytes) -> Option<i16> {
@@ -486,6 +633,7 @@ mod tests {
     use crate::frame::{encode_request, encode_response};
     use crate::messages::{ApiVersionsResponse, MetadataResponse, ResponseHeader};
     use crate::{DecodeErrorKind, ResponseBody};
+    use bytes::{BufMut, BytesMut};
 
     fn header(key: ApiKey, version: i16, id: i32) -> RequestHeader {
         RequestHeader {
@@ -502,10 +650,7 @@ mod tests {
             correlation_id: id,
             ..Default::default()
         };
-        encode_response(key, version, &h, &body)
-            .unwrap()
-            .freeze()
-            .slice(4..)
+        encode_response(key, version, &h, &body).unwrap().slice(4..)
     }
 
     #[test]
@@ -515,7 +660,7 @@ mod tests {
         c.track(&header(ApiKey::API_VERSIONS, 3, 2), false).unwrap();
         c.track(&header(ApiKey::METADATA, 4, 3), false).unwrap();
         let r3 = c
-            .decode_response(response(
+            .decode_response_payload(response(
                 ApiKey::METADATA,
                 4,
                 3,
@@ -524,7 +669,7 @@ mod tests {
             .unwrap();
         assert_eq!((r3.request.api_version, r3.frame.header_version), (4, 0));
         let r1 = c
-            .decode_response(response(
+            .decode_response_payload(response(
                 ApiKey::METADATA,
                 12,
                 1,
@@ -533,7 +678,7 @@ mod tests {
             .unwrap();
         assert_eq!((r1.request.api_version, r1.frame.header_version), (12, 1));
         let r2 = c
-            .decode_response(response(
+            .decode_response_payload(response(
                 ApiKey::API_VERSIONS,
                 3,
                 2,
@@ -558,7 +703,7 @@ mod tests {
             ResponseBody::Metadata(MetadataResponse::default()),
         );
         assert_eq!(
-            c.decode_response(payload.clone()).unwrap_err(),
+            c.decode_response_payload(payload.clone()).unwrap_err(),
             CorrelationError::UnknownCorrelationId(9)
         );
         c.track(&header(ApiKey::METADATA, 12, 9), false).unwrap();
@@ -570,11 +715,12 @@ mod tests {
             }))
         ));
         assert_eq!(
-            c.decode_response(Bytes::from_static(&[0, 0])).unwrap_err(),
+            c.decode_response_payload(Bytes::from_static(&[0, 0]))
+                .unwrap_err(),
             CorrelationError::ShortResponse(2)
         );
         assert_eq!(c.len(), 1);
-        c.decode_response(payload).unwrap();
+        c.decode_response_payload(payload).unwrap();
         assert!(c.is_empty());
     }
 
@@ -583,7 +729,7 @@ mod tests {
         let mut c = Correlator::new();
         c.track(&header(ApiKey::METADATA, 12, 5), false).unwrap();
         let err = c
-            .decode_response(Bytes::from_static(&[0, 0, 0, 5, 0]))
+            .decode_response_payload(Bytes::from_static(&[0, 0, 0, 5, 0]))
             .unwrap_err();
         match err {
             CorrelationError::Response { request, error } => {
@@ -596,6 +742,133 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn frames_and_payloads_are_not_mixed_up() {
+        let mut c = Correlator::new();
+        // A request frame given where a payload is expected: refused, nothing tracked (it was
+        // once tracked as correlation id 196620, "Produce v22").
+        let req = encode_request(
+            &header(ApiKey::METADATA, 12, 221),
+            &RequestBody::Metadata(Default::default()),
+        )
+        .unwrap();
+        match c.track_payload(&req) {
+            Err(CorrelationError::Request(e)) => {
+                assert!(matches!(
+                    e.kind(),
+                    DecodeErrorKind::SizePrefixInPayload { size } if *size as usize == req.len() - 4
+                ));
+                assert!(e.to_string().contains("whole frame"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(c.is_empty());
+        c.track_payload(&req.slice(4..)).unwrap();
+        assert_eq!(c.get(221).unwrap().api_key, ApiKey::METADATA);
+
+        let payload = response(
+            ApiKey::METADATA,
+            12,
+            221,
+            ResponseBody::Metadata(MetadataResponse::default()),
+        );
+        let mut frame = BytesMut::new();
+        frame.put_i32(payload.len() as i32);
+        frame.put_slice(&payload);
+        let frame = frame.freeze();
+        // A response frame given where a payload is expected.
+        match c.decode_response_payload(frame.clone()) {
+            Err(CorrelationError::Framing(e)) => {
+                assert!(matches!(
+                    e.kind(),
+                    DecodeErrorKind::SizePrefixInPayload { .. }
+                ))
+            }
+            other => panic!("{other:?}"),
+        }
+        // A response payload given where a frame is expected.
+        match c.decode_response(payload.clone()) {
+            Err(CorrelationError::Framing(e)) => {
+                assert!(matches!(
+                    e.kind(),
+                    DecodeErrorKind::MissingSizePrefix {
+                        read_as_size: 221,
+                        ..
+                    }
+                ));
+                assert!(e.to_string().contains("payload"), "{e}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(c.len(), 1, "a refused response forgets nothing");
+        // Each function with what it takes.
+        let got = c.decode_response(frame).unwrap();
+        assert_eq!(got.request.correlation_id, 221);
+        assert!(c.is_empty());
+        c.track_payload(&req.slice(4..)).unwrap();
+        c.decode_response_payload(payload).unwrap();
+    }
+
+    #[test]
+    fn typed_responses_check_the_request_type() {
+        use crate::messages::{ApiVersionsRequest, MetadataRequest};
+        let mut c = Correlator::new();
+        c.track(&header(ApiKey::METADATA, 12, 1), false).unwrap();
+        c.track(&header(ApiKey::METADATA, 12, 2), false).unwrap();
+        let md = |id| {
+            response(
+                ApiKey::METADATA,
+                12,
+                id,
+                ResponseBody::Metadata(MetadataResponse::default()),
+            )
+        };
+        let got = c.decode_response_payload(md(1)).unwrap();
+        let typed: MetadataResponse = got.into_response::<MetadataRequest>().unwrap();
+        assert_eq!(typed, MetadataResponse::default());
+        let got = c.decode_response_payload(md(2)).unwrap();
+        let e = got.into_response::<ApiVersionsRequest>().unwrap_err();
+        assert!(matches!(
+            e,
+            CorrelationError::UnexpectedResponse {
+                expected: ApiKey::API_VERSIONS,
+                request: PendingRequest {
+                    api_key: ApiKey::METADATA,
+                    ..
+                }
+            }
+        ));
+        assert!(
+            e.to_string()
+                .contains("expected the response to a ApiVersions request"),
+            "{e}"
+        );
+        // A version this build does not read stays raw and is not a typed answer.
+        c.track(&header(ApiKey::METADATA, 99, 3), false).unwrap();
+        let raw = c
+            .decode_response_payload(Bytes::from_static(&[0, 0, 0, 3, 0, 1, 2]))
+            .unwrap();
+        assert_eq!(
+            raw.frame.raw_reason(ApiKey::METADATA),
+            Some(crate::frame::RawReason::UnsupportedVersion(
+                ApiKey::METADATA,
+                99
+            ))
+        );
+        let e = raw.into_response::<MetadataRequest>().unwrap_err();
+        assert!(e.to_string().contains("not decoded"), "{e}");
+    }
+
+    #[test]
+    fn response_frame_errors_count_from_the_frame_start() {
+        let mut c = Correlator::new();
+        c.track(&header(ApiKey::METADATA, 12, 5), false).unwrap();
+        match c.decode_response(Bytes::from_static(&[0, 0, 0, 5, 0, 0, 0, 5, 0])) {
+            Err(CorrelationError::Response { error, .. }) => assert!(error.offset() >= 8),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -656,9 +929,7 @@ mod tests {
                     ..Default::default()
                 };
                 let h = header(ApiKey::PRODUCE, v, 100 + v as i32);
-                let wire = encode_request(&h, &RequestBody::Produce(body))
-                    .unwrap()
-                    .freeze();
+                let wire = encode_request(&h, &RequestBody::Produce(body)).unwrap();
                 let mut c = Correlator::new();
                 let (read, expect) = c.track_payload(&wire.slice(4..)).unwrap();
                 assert_eq!(read, h);
@@ -681,8 +952,7 @@ mod tests {
             &header(ApiKey::METADATA, 12, 1),
             &RequestBody::Raw(Bytes::new()),
         )
-        .unwrap()
-        .freeze();
+        .unwrap();
         for cut in 4..wire.len() {
             assert!(matches!(
                 c.track_payload(&wire.slice(4..cut)),

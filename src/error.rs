@@ -86,6 +86,23 @@ pub enum DecodeErrorKind {
     UnknownPayloadVersion(i16),
     /// A value that cannot be right for its field (e.g. a negative array length in a record).
     InvalidValue(&'static str),
+    /// A function that takes a *payload* (a frame without its 4-byte size prefix) was given
+    /// bytes that start with a size prefix equal to the length of the rest: a whole *frame*.
+    /// Strip the first 4 bytes, or call the function of the same name without `_payload` that
+    /// takes a frame.
+    SizePrefixInPayload {
+        /// The size the first 4 bytes announce (the length of the bytes after them).
+        size: i32,
+    },
+    /// A function that takes a *frame* (with its 4-byte size prefix) was given bytes whose
+    /// first 4 bytes do not match their length but read as the start of a header: a payload
+    /// whose size prefix was already removed. Call the `_payload` function instead.
+    MissingSizePrefix {
+        /// The size the first 4 bytes would announce.
+        read_as_size: i32,
+        /// The length of the bytes after them.
+        remaining: usize,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -261,6 +278,21 @@ impl fmt::Display for DecodeError {
             DecodeErrorKind::TrailingBytes(n) => write!(f, "{n} bytes left after the message"),
             DecodeErrorKind::UnknownPayloadVersion(v) => write!(f, "unknown payload version {v}"),
             DecodeErrorKind::InvalidValue(what) => write!(f, "invalid value: {what}"),
+            DecodeErrorKind::SizePrefixInPayload { size } => write!(
+                f,
+                "expected a payload (no size prefix) but the first 4 bytes are a size prefix \
+                 ({size}, the length of the rest): this is a whole frame; strip the prefix or \
+                 use the function that takes a frame"
+            ),
+            DecodeErrorKind::MissingSizePrefix {
+                read_as_size,
+                remaining,
+            } => write!(
+                f,
+                "expected a frame (with its 4-byte size prefix) but the first 4 bytes \
+                 ({read_as_size} as a size, {remaining} bytes follow) read as a header: this \
+                 is a payload; use the function that takes a payload"
+            ),
         }
     }
 }
@@ -293,39 +325,46 @@ pub enum EncodeErrorKind {
 #[derive(Clone, PartialEq, Eq)]
 pub struct EncodeError(Box<EncodeErrorInner>);
 
-type EncodeErrorInner = (
-    EncodeErrorKind,
-    Option<&'static str>,
-    Option<i16>,
-    Vec<PathSegment>,
-);
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct EncodeErrorInner {
+    kind: EncodeErrorKind,
+    message: Option<&'static str>,
+    version: Option<i16>,
+    /// Innermost first while the error travels up; read in reverse.
+    path: Vec<PathSegment>,
+}
 
 impl EncodeError {
     /// A new error of `kind`.
     #[cold]
     pub fn new(kind: EncodeErrorKind) -> Self {
-        EncodeError(Box::new((kind, None, None, Vec::new())))
+        EncodeError(Box::new(EncodeErrorInner {
+            kind,
+            message: None,
+            version: None,
+            path: Vec::new(),
+        }))
     }
 
     /// What was wrong.
     pub fn kind(&self) -> &EncodeErrorKind {
-        &self.0 .0
+        &self.0.kind
     }
 
     /// The message being encoded, when known.
     pub fn message(&self) -> Option<&'static str> {
-        self.0 .1
+        self.0.message
     }
 
     /// The version being encoded, when known.
     pub fn version(&self) -> Option<i16> {
-        self.0 .2
+        self.0.version
     }
 
     /// The field path as text, outermost first.
     pub fn path_string(&self) -> String {
         let mut s = String::new();
-        for seg in self.0 .3.iter().rev() {
+        for seg in self.0.path.iter().rev() {
             match seg {
                 PathSegment::Field(name) => {
                     if !s.is_empty() {
@@ -346,23 +385,23 @@ impl EncodeError {
     /// Adds the field this error happened inside.
     #[cold]
     pub fn at(mut self, field: &'static str) -> Self {
-        self.0 .3.push(PathSegment::Field(field));
+        self.0.path.push(PathSegment::Field(field));
         self
     }
 
     /// Adds the array index this error happened inside.
     #[cold]
     pub fn at_index(mut self, index: usize) -> Self {
-        self.0 .3.push(PathSegment::Index(index));
+        self.0.path.push(PathSegment::Index(index));
         self
     }
 
     /// Names the message and version, unless an inner message already did.
     #[cold]
     pub fn in_message(mut self, message: &'static str, version: i16) -> Self {
-        if self.0 .1.is_none() {
-            self.0 .1 = Some(message);
-            self.0 .2 = Some(version);
+        if self.0.message.is_none() {
+            self.0.message = Some(message);
+            self.0.version = Some(version);
         }
         self
     }
@@ -376,7 +415,7 @@ impl fmt::Debug for EncodeError {
 
 impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.0 .1, self.0 .2) {
+        match (self.0.message, self.0.version) {
             (Some(m), Some(v)) => write!(f, "{m} v{v}")?,
             (Some(m), None) => write!(f, "{m}")?,
             _ => write!(f, "value")?,

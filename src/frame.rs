@@ -10,18 +10,14 @@
 //! use kafka_codec::messages::{HeartbeatRequest, RequestHeader};
 //! use kafka_codec::{ApiKey, RequestBody};
 //!
-//! let header = RequestHeader::default()
-//!     .with_request_api_key(ApiKey::HEARTBEAT.0)
-//!     .with_request_api_version(4)
-//!     .with_correlation_id(42)
-//!     .with_client_id(Some("consumer-1".into()));
-//! let body = RequestBody::Heartbeat(
-//!     HeartbeatRequest::default()
-//!         .with_group_id("orders".into())
-//!         .with_generation_id(3)
-//!         .with_member_id("consumer-1-6d3f".into()),
-//! );
-//! let wire = encode_request(&header, &body).unwrap().freeze();
+//! let mut header = RequestHeader::for_api(ApiKey::HEARTBEAT, 4, 42);
+//! header.client_id = Some("consumer-1".into());
+//! let mut heartbeat = HeartbeatRequest::default();
+//! heartbeat.group_id = "orders".into();
+//! heartbeat.generation_id = 3;
+//! heartbeat.member_id = "consumer-1-6d3f".into();
+//! let body = RequestBody::from(heartbeat);
+//! let wire = encode_request(&header, &body).unwrap();
 //! let frame = decode_request(wire.clone()).unwrap();
 //! assert_eq!(frame.header.correlation_id, 42);
 //! assert_eq!(frame.body, body);
@@ -96,11 +92,53 @@ fn write_frame(
     Ok(buf)
 }
 
+/// Whether `bytes` start with 8 bytes that read as a request header: an API key Kafka defines
+/// and one of that API's versions.
+fn starts_like_request_header(bytes: &[u8]) -> bool {
+    peek_request_header(bytes).is_some_and(|(key, version, _)| {
+        ApiKey(key)
+            .info()
+            .is_some_and(|i| (i.min_version..=i.max_version).contains(&version))
+    })
+}
+
+/// The size prefix, when `bytes` given as a request *payload* are really a whole request frame:
+/// their first 4 bytes equal the length of the rest, and the bytes after them start like a
+/// request header. (A real payload starts with its API key and version; read as a size they
+/// match the length only for a Produce payload of under 18 bytes, which cannot exist, or for a
+/// payload of over 64 KiB whose correlation id also reads as an API key and version.)
+pub(crate) fn request_frame_size_prefix(bytes: &[u8]) -> Option<i32> {
+    let size = i32::from_be_bytes(bytes.get(..4)?.try_into().ok()?);
+    (size >= 0 && size as usize == bytes.len() - 4 && starts_like_request_header(&bytes[4..]))
+        .then_some(size)
+}
+
+/// Fails with [`DecodeErrorKind::SizePrefixInPayload`] when a request payload is really a frame.
+pub(crate) fn refuse_request_frame_as_payload(payload: &[u8]) -> Result<(), DecodeError> {
+    match request_frame_size_prefix(payload) {
+        Some(size) => Err(DecodeError::new(
+            DecodeErrorKind::SizePrefixInPayload { size },
+            0,
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Checks a frame's size prefix against its length and returns a reader positioned after it
-/// (offsets still count from the start of the frame).
-fn open_frame(frame: Bytes) -> Result<Reader, DecodeError> {
+/// (offsets still count from the start of the frame). `request` says a request frame is
+/// expected, so that a request payload handed over by mistake is named as such.
+fn open_frame(frame: Bytes, request: bool) -> Result<Reader, DecodeError> {
     let mut r = Reader::new(frame);
     let size = r.i32()?;
+    if size as usize != r.remaining() && request && starts_like_request_header(r.peek_rest()) {
+        return Err(DecodeError::new(
+            DecodeErrorKind::MissingSizePrefix {
+                read_as_size: size,
+                remaining: r.remaining(),
+            },
+            0,
+        ));
+    }
     if size < 0 {
         return Err(DecodeError::new(DecodeErrorKind::InvalidFrameSize(size), 0));
     }
@@ -233,12 +271,19 @@ fn decode_request_from(mut r: Reader) -> Result<RequestFrame, DecodeError> {
 }
 
 /// Decodes a request frame, size prefix included (as read off the wire).
+///
+/// Bytes that are a payload (the size prefix already removed) are refused with
+/// [`DecodeErrorKind::MissingSizePrefix`]; use [`decode_request_payload`] for those.
 pub fn decode_request(frame: Bytes) -> Result<RequestFrame, DecodeError> {
-    decode_request_from(open_frame(frame)?)
+    decode_request_from(open_frame(frame, true)?)
 }
 
 /// Decodes a request payload: a frame without its size prefix (as [`split_frame`] returns it).
+///
+/// A whole frame handed over by mistake is refused with
+/// [`DecodeErrorKind::SizePrefixInPayload`]; use [`decode_request`] for frames.
 pub fn decode_request_payload(payload: Bytes) -> Result<RequestFrame, DecodeError> {
+    refuse_request_frame_as_payload(&payload)?;
     decode_request_from(Reader::new(payload))
 }
 
@@ -294,7 +339,7 @@ pub fn decode_response(
     api_version: i16,
     frame: Bytes,
 ) -> Result<ResponseFrame, DecodeError> {
-    decode_response_from(api_key, api_version, open_frame(frame)?)
+    decode_response_from(api_key, api_version, open_frame(frame, false)?)
 }
 
 /// Decodes a response payload: a frame without its size prefix.
@@ -307,8 +352,13 @@ pub fn decode_response_payload(
 }
 
 /// Encodes a request frame (size prefix, header in the version the API and version call for,
-/// body).
-pub fn encode_request(header: &RequestHeader, body: &RequestBody) -> Result<BytesMut, EncodeError> {
+/// body), ready to write or to decode again.
+pub fn encode_request(header: &RequestHeader, body: &RequestBody) -> Result<Bytes, EncodeError> {
+    encode_request_buf(header, body).map(BytesMut::freeze)
+}
+
+/// [`encode_request`] into a buffer allocated once, at exactly the frame's size.
+fn encode_request_buf(header: &RequestHeader, body: &RequestBody) -> Result<BytesMut, EncodeError> {
     let api_key = ApiKey(header.request_api_key);
     let v = header.request_api_version;
     let hv = api_key.request_header_version(v);
@@ -318,13 +368,14 @@ pub fn encode_request(header: &RequestHeader, body: &RequestBody) -> Result<Byte
     })
 }
 
-/// Encodes a response frame for a request of `api_key` at `api_version`.
+/// Encodes a response frame (size prefix included) for a request of `api_key` at
+/// `api_version`, ready to write or to decode again.
 pub fn encode_response(
     api_key: ApiKey,
     api_version: i16,
     header: &ResponseHeader,
     body: &ResponseBody,
-) -> Result<BytesMut, EncodeError> {
+) -> Result<Bytes, EncodeError> {
     let hv = api_key.response_header_version(api_version);
     write_frame(
         header.encoded_len(hv) + body.encoded_len(api_version),
@@ -333,34 +384,144 @@ pub fn encode_response(
             body.encode(buf, api_version)
         },
     )
+    .map(BytesMut::freeze)
 }
 
-/// Encodes any message body with a request header into a frame: the typed shortcut for clients.
+/// What a request header carries besides the API key (which comes from the body's type):
+/// named, so that version and correlation id cannot be swapped at a call site.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RequestParams<'a> {
+    /// The API version the body is written at.
+    pub version: i16,
+    /// The correlation id the response will carry.
+    pub correlation_id: i32,
+    /// The client id (`None` writes a null client id).
+    pub client_id: Option<&'a str>,
+}
+
+/// Encodes a typed request body with its header into a frame (size prefix included): the
+/// shortcut for clients. Returns [`Bytes`], ready to write or to decode again.
 ///
 /// ```
-/// use kafka_codec::frame::encode_request_message;
+/// use kafka_codec::frame::{encode_request_message, RequestParams};
 /// use kafka_codec::messages::ApiVersionsRequest;
-/// let frame = encode_request_message(&ApiVersionsRequest::default(), 0, 1, Some("me")).unwrap();
+/// let params = RequestParams { version: 0, correlation_id: 1, client_id: Some("me") };
+/// let frame = encode_request_message(&ApiVersionsRequest::default(), &params).unwrap();
 /// assert_eq!(&frame[4..6], &[0, 18]); // API key 18
 /// ```
 pub fn encode_request_message<T: crate::ApiMessage>(
     body: &T,
-    version: i16,
-    correlation_id: i32,
-    client_id: Option<&str>,
-) -> Result<BytesMut, EncodeError> {
+    params: &RequestParams<'_>,
+) -> Result<Bytes, EncodeError> {
+    let version = params.version;
     let header = RequestHeader {
         request_api_key: T::API_KEY.0,
         request_api_version: version,
-        correlation_id,
-        client_id: client_id.map(Into::into),
+        correlation_id: params.correlation_id,
+        client_id: params.client_id.map(Into::into),
         ..Default::default()
     };
     let hv = T::API_KEY.request_header_version(version);
-    write_frame(header.encoded_len(hv) + body.encoded_len(version), |buf| {
+    let buf = write_frame(header.encoded_len(hv) + body.encoded_len(version), |buf| {
         header.encode(buf, hv)?;
         body.encode(buf, version)
+    })?;
+    Ok(buf.freeze())
+}
+
+impl RequestHeader {
+    /// The request's API key, typed.
+    pub fn api_key(&self) -> ApiKey {
+        ApiKey(self.request_api_key)
+    }
+
+    /// A header for a request of `api_key` at `version` with `correlation_id` (no client id).
+    ///
+    /// ```
+    /// use kafka_codec::messages::RequestHeader;
+    /// use kafka_codec::ApiKey;
+    /// let h = RequestHeader::for_api(ApiKey::FETCH, 12, 5);
+    /// assert_eq!((h.api_key(), h.request_api_version, h.correlation_id), (ApiKey::FETCH, 12, 5));
+    /// ```
+    pub fn for_api(api_key: ApiKey, version: i16, correlation_id: i32) -> Self {
+        RequestHeader {
+            request_api_key: api_key.0,
+            request_api_version: version,
+            correlation_id,
+            ..Default::default()
+        }
+    }
+}
+
+/// Why a frame's body was left raw (see [`RequestFrame::raw_reason`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RawReason {
+    /// The API's messages are behind this cargo feature of `kafka-codec`, which is off.
+    FeatureDisabled(&'static str),
+    /// This crate has no messages for the API.
+    UnknownApi(ApiKey),
+    /// The API is decoded, but not at this version.
+    UnsupportedVersion(ApiKey, i16),
+}
+
+impl std::fmt::Display for RawReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RawReason::FeatureDisabled(feature) => write!(
+                f,
+                "left raw: enable the cargo feature `{feature}` of kafka-codec to decode it"
+            ),
+            RawReason::UnknownApi(key) => write!(f, "left raw: kafka-codec has no {key} messages"),
+            RawReason::UnsupportedVersion(key, v) => {
+                write!(f, "left raw: kafka-codec does not read {key} v{v}")
+            }
+        }
+    }
+}
+
+fn raw_reason(api_key: ApiKey, version: i16, raw: bool) -> Option<RawReason> {
+    if !raw {
+        return None;
+    }
+    Some(match api_key.support() {
+        crate::api_key::ApiSupport::FeatureDisabled(f) => RawReason::FeatureDisabled(f),
+        crate::api_key::ApiSupport::NotImplemented => RawReason::UnknownApi(api_key),
+        _ => RawReason::UnsupportedVersion(api_key, version),
     })
+}
+
+impl RequestFrame {
+    /// Why the body is [`RequestBody::Raw`], or `None` when it was decoded. Names the cargo
+    /// feature to enable when that is the reason.
+    ///
+    /// ```
+    /// use kafka_codec::frame::{decode_request, RawReason};
+    /// // API key 1000 v0, correlation id 5, null client id, no tagged fields (an API newer than
+    /// // this crate is taken to be flexible, as every API added since KIP-482 is), body 1 2 3.
+    /// let wire = [0, 0, 0, 14, 0x03, 0xe8, 0, 0, 0, 0, 0, 5, 0xff, 0xff, 0, 1, 2, 3];
+    /// let frame = decode_request(bytes::Bytes::copy_from_slice(&wire)).unwrap();
+    /// assert!(matches!(frame.raw_reason(), Some(RawReason::UnknownApi(_))));
+    /// ```
+    pub fn raw_reason(&self) -> Option<RawReason> {
+        raw_reason(
+            self.api_key(),
+            self.api_version(),
+            matches!(self.body, RequestBody::Raw(_)),
+        )
+    }
+}
+
+impl ResponseFrame {
+    /// Why the body is [`ResponseBody::Raw`], or `None` when it was decoded; `api_key` is the
+    /// API of the request it answers (responses do not carry it).
+    pub fn raw_reason(&self, api_key: ApiKey) -> Option<RawReason> {
+        raw_reason(
+            api_key,
+            self.body_version,
+            matches!(self.body, ResponseBody::Raw(_)),
+        )
+    }
 }
 
 /// Decodes a response payload (no size prefix) of a known message type, as a client does after
@@ -423,7 +584,12 @@ mod tests {
     #[test]
     fn trailing_bytes_are_kept_and_written_back() {
         let req = MetadataRequest::default();
-        let mut frame = encode_request_message(&req, 12, 7, None).unwrap();
+        let params = RequestParams {
+            version: 12,
+            correlation_id: 7,
+            client_id: None,
+        };
+        let mut frame = BytesMut::from(encode_request_message(&req, &params).unwrap());
         frame.extend_from_slice(&[0, 0, 0]);
         let len = frame.len() as i32 - 4;
         frame[..4].copy_from_slice(&len.to_be_bytes());
@@ -485,6 +651,44 @@ mod tests {
         ));
         let mut b = BytesMut::from(&hex("ffffffff")[..]);
         assert!(split_frame(&mut b, 1 << 20).is_err());
+    }
+
+    #[test]
+    fn request_frames_are_allocated_once_at_their_size() {
+        let header = RequestHeader::for_api(ApiKey::METADATA, 12, 1);
+        let body = RequestBody::Metadata(MetadataRequest::default());
+        let buf = encode_request_buf(&header, &body).unwrap();
+        assert_eq!(buf.capacity(), buf.len());
+        assert_eq!(encode_request(&header, &body).unwrap(), buf.freeze());
+    }
+
+    #[test]
+    fn frame_and_payload_mix_ups_are_named() {
+        let wire = hex("00000013 0012 0003 00000001 0002 6162 00 03 6b63 02 31 00");
+        let e = decode_request_payload(wire.clone()).unwrap_err();
+        assert_eq!(
+            e.kind(),
+            &DecodeErrorKind::SizePrefixInPayload { size: 0x13 }
+        );
+        let e = decode_request(wire.slice(4..)).unwrap_err();
+        assert!(matches!(
+            e.kind(),
+            DecodeErrorKind::MissingSizePrefix {
+                read_as_size: 0x0012_0003,
+                remaining: 15
+            }
+        ));
+        // Each function with what it takes.
+        assert_eq!(
+            decode_request(wire.clone()).unwrap(),
+            decode_request_payload(wire.slice(4..)).unwrap()
+        );
+        // A Produce v0 payload starts 0000 0000: a size of 0, which matches no real payload.
+        let produce = hex("0000 0000 00000001 ffff 0001 00000000 00000000");
+        assert!(!matches!(
+            decode_request_payload(produce).map_err(|e| e.kind().clone()),
+            Err(DecodeErrorKind::SizePrefixInPayload { .. })
+        ));
     }
 
     #[test]

@@ -1,5 +1,25 @@
-//! Serde representations: bytes as lowercase hex strings, strings as strings, UUIDs in their
-//! usual 8-4-4-4-12 form (see the crate documentation's "serde" section for every type).
+//! Serde representations (feature `serde`): bytes as lowercase hex strings, strings as strings,
+//! UUIDs in their usual 8-4-4-4-12 form.
+//!
+//! Every message, [`RequestFrame`](crate::frame::RequestFrame),
+//! [`ResponseFrame`](crate::frame::ResponseFrame), [`RequestBody`](crate::RequestBody),
+//! [`ResponseBody`](crate::ResponseBody), the [`correlator`](crate::correlator) data types
+//! (`PendingRequest`, `Expect`, `CorrelatedResponse`), [`ApiKey`](crate::ApiKey),
+//! [`ErrorCode`](crate::ErrorCode), [`Uuid`], [`BytesStr`], the `__consumer_offsets` and
+//! consumer-protocol payloads, and the owned record types (`Compression`, `TimestampType`,
+//! `BatchHeader`, `BatchAttributes`, `AbortedTransaction`, `ControlRecord`, `ControlRecordType`)
+//! serialize as follows:
+//!
+//! - bytes (`Bytes` fields, raw bodies, `trailing`) as **lowercase hex** strings (`"00ab7f"`),
+//!   `null` for a null nullable field;
+//! - strings as strings, UUIDs as `8-4-4-4-12` hex;
+//! - open enums ([`ApiKey`](crate::ApiKey), [`ErrorCode`](crate::ErrorCode), `BatchAttributes`,
+//!   `ControlRecordType`) as their numbers, closed enums (`Compression`, ...) by variant name;
+//! - field names in `snake_case` as in Rust; a message's `wire` bookkeeping is left out when it
+//!   is canonical, so most messages print as their fields alone.
+//!
+//! Records borrowed from a batch ([`records::Record`](crate::records::Record)) are not
+//! serialized: copy out what you need. Errors are not serializable; print them with `Display`.
 //!
 //! ```
 //! use bytes::Bytes;

@@ -8,8 +8,8 @@ pub use bytes::{BufMut, Bytes, BytesMut};
 
 pub use crate::api_key::ApiKey;
 pub use crate::error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind};
-pub use crate::message::{ApiMessage, Decode, Encode, Message};
 pub use crate::reader::{Length, Reader};
+pub use crate::traits::{ApiMessage, Decode, Encode, Message};
 pub use crate::types::{BytesStr, RawTaggedField, Uuid, Wire, WireExtras};
 pub use crate::writer::{put_raw_tagged, put_tag_header, raw_tagged_len, tagged_len};
 
@@ -177,7 +177,7 @@ fn null_not_allowed() -> EncodeError {
 pub fn put_str(buf: &mut BytesMut, s: &BytesStr, compact: bool) -> Result<(), EncodeError> {
     // The string's bytes: a `BytesStr` was checked to be UTF-8 when it was made.
     let b = s.as_bytes();
-    writer::put_length(buf, Some(b.len()), compact, true)?;
+    writer::put_length(buf, Some(b.len()), writer::LengthPrefix::string(compact))?;
     buf.put_slice(b);
     Ok(())
 }
@@ -192,21 +192,21 @@ pub fn put_opt_str(
 ) -> Result<(), EncodeError> {
     match s {
         Some(s) => put_str(buf, s, compact),
-        None if allow_null => writer::put_length(buf, None, compact, true),
+        None if allow_null => writer::put_length(buf, None, writer::LengthPrefix::string(compact)),
         None => Err(null_not_allowed()),
     }
 }
 
 #[inline]
 pub fn str_len(s: &BytesStr, compact: bool) -> usize {
-    writer::length_len(Some(s.len()), compact, true) + s.len()
+    writer::length_len(Some(s.len()), writer::LengthPrefix::string(compact)) + s.len()
 }
 
 #[inline]
 pub fn opt_str_len(s: Option<&BytesStr>, compact: bool) -> usize {
     match s {
         Some(s) => str_len(s, compact),
-        None => writer::length_len(None, compact, true),
+        None => writer::length_len(None, writer::LengthPrefix::string(compact)),
     }
 }
 
@@ -248,7 +248,11 @@ pub fn put_array<T>(
     compact: bool,
     mut element: impl FnMut(&mut BytesMut, &T) -> Result<(), EncodeError>,
 ) -> Result<(), EncodeError> {
-    writer::put_length(buf, Some(a.len()), compact, false)?;
+    writer::put_length(
+        buf,
+        Some(a.len()),
+        writer::LengthPrefix::bytes_or_array(compact),
+    )?;
     for (i, x) in a.iter().enumerate() {
         element(buf, x).map_err(|e| e.at_index(i))?;
     }
@@ -266,21 +270,24 @@ pub fn put_opt_array<T>(
 ) -> Result<(), EncodeError> {
     match a {
         Some(a) => put_array(buf, a, compact, element),
-        None if allow_null => writer::put_length(buf, None, compact, false),
+        None if allow_null => {
+            writer::put_length(buf, None, writer::LengthPrefix::bytes_or_array(compact))
+        }
         None => Err(null_not_allowed()),
     }
 }
 
 #[inline]
 pub fn array_len<T>(a: &[T], compact: bool, element: impl Fn(&T) -> usize) -> usize {
-    writer::length_len(Some(a.len()), compact, false) + a.iter().map(element).sum::<usize>()
+    writer::length_len(Some(a.len()), writer::LengthPrefix::bytes_or_array(compact))
+        + a.iter().map(element).sum::<usize>()
 }
 
 #[inline]
 pub fn opt_array_len<T>(a: Option<&[T]>, compact: bool, element: impl Fn(&T) -> usize) -> usize {
     match a {
         Some(a) => array_len(a, compact, element),
-        None => writer::length_len(None, compact, false),
+        None => writer::length_len(None, writer::LengthPrefix::bytes_or_array(compact)),
     }
 }
 

@@ -12,7 +12,7 @@ use crate::error::DecodeErrorKind;
 /// Returns the value and the number of bytes it took.
 ///
 /// ```
-/// use kafka_codec::varint::read_u64;
+/// use kafka_codec::__private::varint::read_u64;
 /// assert_eq!(read_u64(&[0x96, 0x01], 5).unwrap(), (150, 2));
 /// assert!(read_u64(&[0x80, 0x00], 5).is_err()); // over-long encoding of 0
 /// ```

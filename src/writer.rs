@@ -9,32 +9,68 @@ use crate::error::{EncodeError, EncodeErrorKind};
 use crate::types::{RawTaggedField, Uuid};
 use crate::varint;
 
-/// Writes a length prefix (`int16` for strings, `int32` otherwise, or compact length + 1).
-/// `None` writes null (-1).
+/// The shape of a length prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LengthPrefix {
+    /// Unsigned varint of length + 1, 0 for null (bytes and arrays in flexible versions).
+    Compact,
+    /// As [`Compact`](Self::Compact), for a string: at most 32767 bytes, as Java allows.
+    CompactString,
+    /// `int16`, -1 for null (strings in non-flexible versions).
+    Int16,
+    /// `int32`, -1 for null (bytes and arrays in non-flexible versions).
+    Int32,
+}
+
+impl LengthPrefix {
+    /// The prefix of a string: compact in flexible versions, `int16` otherwise.
+    #[inline]
+    pub fn string(compact: bool) -> Self {
+        if compact {
+            Self::CompactString
+        } else {
+            Self::Int16
+        }
+    }
+
+    /// The prefix of bytes and arrays: compact in flexible versions, `int32` otherwise.
+    #[inline]
+    pub fn bytes_or_array(compact: bool) -> Self {
+        if compact {
+            Self::Compact
+        } else {
+            Self::Int32
+        }
+    }
+}
+
+/// Writes a length prefix of the given shape. `None` writes null.
 #[inline]
 pub fn put_length(
     buf: &mut BytesMut,
     len: Option<usize>,
-    compact: bool,
-    short: bool,
+    prefix: LengthPrefix,
 ) -> Result<(), EncodeError> {
-    match (len, compact) {
-        (None, true) => buf.put_u8(0),
-        (None, false) if short => buf.put_i16(-1),
-        (None, false) => buf.put_i32(-1),
-        (Some(n), true) => {
-            if n >= u32::MAX as usize || (short && n > crate::reader::MAX_STRING_LENGTH) {
+    match (len, prefix) {
+        (None, LengthPrefix::Compact | LengthPrefix::CompactString) => buf.put_u8(0),
+        (None, LengthPrefix::Int16) => buf.put_i16(-1),
+        (None, LengthPrefix::Int32) => buf.put_i32(-1),
+        (Some(n), LengthPrefix::Compact | LengthPrefix::CompactString) => {
+            // Java refuses compact strings over 32767 bytes (readers would too).
+            if n >= u32::MAX as usize
+                || (prefix == LengthPrefix::CompactString && n > crate::reader::MAX_STRING_LENGTH)
+            {
                 return Err(EncodeError::new(EncodeErrorKind::TooLong(n)));
             }
             varint::put_u32(buf, n as u32 + 1)
         }
-        (Some(n), false) if short => {
+        (Some(n), LengthPrefix::Int16) => {
             if n > i16::MAX as usize {
                 return Err(EncodeError::new(EncodeErrorKind::TooLong(n)));
             }
             buf.put_i16(n as i16)
         }
-        (Some(n), false) => {
+        (Some(n), LengthPrefix::Int32) => {
             if n > i32::MAX as usize {
                 return Err(EncodeError::new(EncodeErrorKind::TooLong(n)));
             }
@@ -46,19 +82,21 @@ pub fn put_length(
 
 /// Bytes a length prefix takes.
 #[inline]
-pub fn length_len(len: Option<usize>, compact: bool, short: bool) -> usize {
-    match (len, compact) {
-        (None, true) => 1,
-        (Some(n), true) => varint::len_u64(n as u64 + 1),
-        (_, false) if short => 2,
-        (_, false) => 4,
+pub fn length_len(len: Option<usize>, prefix: LengthPrefix) -> usize {
+    match (len, prefix) {
+        (None, LengthPrefix::Compact | LengthPrefix::CompactString) => 1,
+        (Some(n), LengthPrefix::Compact | LengthPrefix::CompactString) => {
+            varint::len_u64(n as u64 + 1)
+        }
+        (_, LengthPrefix::Int16) => 2,
+        (_, LengthPrefix::Int32) => 4,
     }
 }
 
 /// Writes a string (or null) with its prefix.
 #[inline]
 pub fn put_str(buf: &mut BytesMut, s: Option<&str>, compact: bool) -> Result<(), EncodeError> {
-    put_length(buf, s.map(str::len), compact, true)?;
+    put_length(buf, s.map(str::len), LengthPrefix::string(compact))?;
     if let Some(s) = s {
         buf.put_slice(s.as_bytes());
     }
@@ -69,13 +107,17 @@ pub fn put_str(buf: &mut BytesMut, s: Option<&str>, compact: bool) -> Result<(),
 #[inline]
 pub fn str_len(s: Option<&str>, compact: bool) -> usize {
     let n = s.map(str::len);
-    length_len(n, compact, true) + n.unwrap_or(0)
+    length_len(n, LengthPrefix::string(compact)) + n.unwrap_or(0)
 }
 
 /// Writes a bytes field (or null) with its prefix.
 #[inline]
 pub fn put_bytes(buf: &mut BytesMut, b: Option<&[u8]>, compact: bool) -> Result<(), EncodeError> {
-    put_length(buf, b.map(<[u8]>::len), compact, false)?;
+    put_length(
+        buf,
+        b.map(<[u8]>::len),
+        LengthPrefix::bytes_or_array(compact),
+    )?;
     if let Some(b) = b {
         buf.put_slice(b);
     }
@@ -86,7 +128,7 @@ pub fn put_bytes(buf: &mut BytesMut, b: Option<&[u8]>, compact: bool) -> Result<
 #[inline]
 pub fn bytes_len(b: Option<&[u8]>, compact: bool) -> usize {
     let n = b.map(<[u8]>::len);
-    length_len(n, compact, false) + n.unwrap_or(0)
+    length_len(n, LengthPrefix::bytes_or_array(compact)) + n.unwrap_or(0)
 }
 
 /// Writes a `uuid`.

@@ -9,13 +9,13 @@
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
-use kafka_codec::codec::{BrokerCodec, ClientCodec, CodecError, FrameCodec};
 use kafka_codec::correlator::CorrelationError;
 use kafka_codec::frame::{decode_request_payload, ResponseFrame};
 use kafka_codec::messages::{
     ApiVersionsRequest, ApiVersionsResponse, FetchRequest, HeartbeatRequest, HeartbeatResponse,
     MetadataRequest, MetadataResponse, ProduceRequest, RequestHeader, ResponseHeader,
 };
+use kafka_codec::tokio::{BrokerCodec, ClientCodec, CodecError, FrameCodec};
 use kafka_codec::{ApiKey, DecodeErrorKind, ErrorCode, RequestBody, ResponseBody};
 use tokio::io::AsyncWriteExt;
 use tokio_util::codec::{Encoder, Framed, FramedRead};

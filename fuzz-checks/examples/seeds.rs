@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
+use kafka_codec::__private::support::{Conform, MessageVisitor};
 use kafka_codec::frame::{decode_request, decode_response};
 use kafka_codec::messages::{
     fetch_response, produce_request, FetchResponse, ProduceRequest, RequestHeader, ResponseHeader,
@@ -27,7 +28,6 @@ use kafka_codec::messages::{
 use kafka_codec::records::{
     Compression, ControlRecordType, LegacyMessageSetBuilder, NewRecord, RecordBatchBuilder,
 };
-use kafka_codec::support::{Conform, MessageVisitor};
 use kafka_codec::{ApiKey, Message, RequestBody, ResponseBody};
 
 /// Largest seed written: bigger inputs slow libFuzzer down more than they add coverage.
@@ -188,10 +188,12 @@ struct Generic<'s> {
 
 impl MessageVisitor for Generic<'_> {
     fn visit<T: Message + Conform + for<'a> arbitrary::Arbitrary<'a>>(&mut self) {
-        let api = kafka_codec::generated::api_keys::API_INFO.iter().find(|i| {
-            T::NAME.strip_suffix("Request") == Some(i.name)
-                || T::NAME.strip_suffix("Response") == Some(i.name)
-        });
+        let api = kafka_codec::__private::generated::api_keys::API_INFO
+            .iter()
+            .find(|i| {
+                T::NAME.strip_suffix("Request") == Some(i.name)
+                    || T::NAME.strip_suffix("Response") == Some(i.name)
+            });
         for version in T::MIN_VERSION..=T::MAX_VERSION {
             let vb = (version - T::MIN_VERSION) as u8;
             let mut values = vec![T::default()];
@@ -456,7 +458,7 @@ fn version_byte(idx: u8, version: i16) -> u8 {
         seen: 0,
         min: 0,
     };
-    kafka_codec::generated::visit_messages(&mut f);
+    kafka_codec::__private::generated::visit_messages(&mut f);
     (version - f.min) as u8
 }
 
@@ -530,13 +532,13 @@ fn main() {
         index: 0,
         payloads: BTreeMap::new(),
     };
-    kafka_codec::generated::visit_messages(&mut g);
+    kafka_codec::__private::generated::visit_messages(&mut g);
     let payloads = std::mem::take(&mut g.payloads);
     consumer_seeds(&mut s, &payloads);
 
     if captures.is_dir() {
         let mut names = Names(BTreeMap::new());
-        kafka_codec::generated::visit_messages(&mut names);
+        kafka_codec::__private::generated::visit_messages(&mut names);
         let n = capture_seeds(&mut s, &captures, &names.0);
         println!("{n} captured requests used from {}", captures.display());
     } else {

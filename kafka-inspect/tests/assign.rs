@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use kafka_codec::consumer::Versioned;
-use kafka_codec::frame::{encode_request_message, encode_response};
+use kafka_codec::frame::{encode_request_message, encode_response, RequestParams};
 use kafka_codec::messages::*;
 use kafka_codec::{ApiKey, ResponseBody};
 
@@ -30,7 +30,7 @@ fn scratch(name: &str) -> PathBuf {
 fn subscription(topics: &[&str]) -> bytes::Bytes {
     let mut s = ConsumerProtocolSubscription::default();
     s.topics = topics.iter().map(|t| (*t).into()).collect();
-    Versioned::new(1, s).encode().unwrap()
+    Versioned::new(1, s).unwrap().encode().unwrap()
 }
 
 /// The leader's JoinGroup v5 exchange: members "m-2" (orders, payments) and "m-1" (orders),
@@ -70,7 +70,15 @@ fn write_join(dir: &Path, with_request: bool) -> PathBuf {
         req.protocol_type = "consumer".into();
         std::fs::write(
             dir.join("0003-JoinGroup-v5.req.bin"),
-            encode_request_message(&req, 5, 7, Some("c")).unwrap(),
+            encode_request_message(
+                &req,
+                &RequestParams {
+                    version: 5,
+                    correlation_id: 7,
+                    client_id: Some("c"),
+                },
+            )
+            .unwrap(),
         )
         .unwrap();
     }
@@ -101,7 +109,15 @@ fn write_metadata(dir: &Path) -> PathBuf {
     let req = MetadataRequest::default();
     std::fs::write(
         dir.join("0001-Metadata-v9.req.bin"),
-        encode_request_message(&req, 9, 2, Some("c")).unwrap(),
+        encode_request_message(
+            &req,
+            &RequestParams {
+                version: 9,
+                correlation_id: 2,
+                client_id: Some("c"),
+            },
+        )
+        .unwrap(),
     )
     .unwrap();
     path

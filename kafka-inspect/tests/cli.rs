@@ -10,7 +10,7 @@ use std::process::Command;
 mod common;
 
 use kafka_codec::consumer::Versioned;
-use kafka_codec::frame::{encode_request_message, encode_response};
+use kafka_codec::frame::{encode_request_message, encode_response, RequestParams};
 use kafka_codec::messages::*;
 use kafka_codec::records::{NewRecord, RecordBatchBuilder};
 use kafka_codec::{ApiKey, ResponseBody};
@@ -24,6 +24,15 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+/// Header fields of the requests these tests write.
+fn params(version: i16, correlation_id: i32) -> RequestParams<'static> {
+    RequestParams {
+        version,
+        correlation_id,
+        client_id: Some("c"),
+    }
 }
 
 /// Key, value and headers of one record.
@@ -72,7 +81,7 @@ fn write_fetch_with(dir: &Path, stem: &str, records: bytes::Bytes) -> (PathBuf, 
 
     let r = dir.join(format!("{stem}.req.bin"));
     let s = dir.join(format!("{stem}.resp.bin"));
-    std::fs::write(&r, encode_request_message(&req, 12, 4, Some("c")).unwrap()).unwrap();
+    std::fs::write(&r, encode_request_message(&req, &params(12, 4)).unwrap()).unwrap();
     std::fs::write(
         &s,
         encode_response(ApiKey::FETCH, 12, &header, &ResponseBody::Fetch(resp)).unwrap(),
@@ -107,7 +116,7 @@ fn write_produce(path: &Path, n: usize) {
     req.acks = 1;
     req.timeout_ms = 1000;
     req.topic_data = vec![topic];
-    std::fs::write(path, encode_request_message(&req, 9, 1, Some("c")).unwrap()).unwrap();
+    std::fs::write(path, encode_request_message(&req, &params(9, 1)).unwrap()).unwrap();
 }
 
 fn stderr(out: &std::process::Output) -> String {
@@ -227,7 +236,7 @@ fn payload_decodes_consumer_protocol_and_offsets_records() {
     let d = scratch("payload");
     let mut message = ConsumerProtocolSubscription::default();
     message.topics = vec!["orders".into()];
-    let sub = Versioned::new(1, message);
+    let sub = Versioned::new(1, message).unwrap();
     let f = d.join("sub.bin");
     std::fs::write(&f, sub.encode().unwrap()).unwrap();
     let out = bin()

@@ -2625,6 +2625,3905 @@ impl ResponseBody {
 }
 
 #[cfg(feature = "transactions")]
+impl From<AddOffsetsToTxnRequest> for RequestBody {
+    fn from(m: AddOffsetsToTxnRequest) -> Self {
+        Self::AddOffsetsToTxn(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<RequestBody> for AddOffsetsToTxnRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AddOffsetsToTxn` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AddOffsetsToTxn(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<AddOffsetsToTxnResponse> for ResponseBody {
+    fn from(m: AddOffsetsToTxnResponse) -> Self {
+        Self::AddOffsetsToTxn(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<ResponseBody> for AddOffsetsToTxnResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AddOffsetsToTxn` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AddOffsetsToTxn(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<AddPartitionsToTxnRequest> for RequestBody {
+    fn from(m: AddPartitionsToTxnRequest) -> Self {
+        Self::AddPartitionsToTxn(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<RequestBody> for AddPartitionsToTxnRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AddPartitionsToTxn` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AddPartitionsToTxn(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<AddPartitionsToTxnResponse> for ResponseBody {
+    fn from(m: AddPartitionsToTxnResponse) -> Self {
+        Self::AddPartitionsToTxn(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<ResponseBody> for AddPartitionsToTxnResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AddPartitionsToTxn` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AddPartitionsToTxn(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<AddRaftVoterRequest> for RequestBody {
+    fn from(m: AddRaftVoterRequest) -> Self {
+        Self::AddRaftVoter(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<RequestBody> for AddRaftVoterRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AddRaftVoter` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AddRaftVoter(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<AddRaftVoterResponse> for ResponseBody {
+    fn from(m: AddRaftVoterResponse) -> Self {
+        Self::AddRaftVoter(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<ResponseBody> for AddRaftVoterResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AddRaftVoter` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AddRaftVoter(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<AllocateProducerIdsRequest> for RequestBody {
+    fn from(m: AllocateProducerIdsRequest) -> Self {
+        Self::AllocateProducerIds(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for AllocateProducerIdsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AllocateProducerIds` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AllocateProducerIds(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<AllocateProducerIdsResponse> for ResponseBody {
+    fn from(m: AllocateProducerIdsResponse) -> Self {
+        Self::AllocateProducerIds(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for AllocateProducerIdsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AllocateProducerIds` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AllocateProducerIds(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<AlterClientQuotasRequest> for RequestBody {
+    fn from(m: AlterClientQuotasRequest) -> Self {
+        Self::AlterClientQuotas(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for AlterClientQuotasRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AlterClientQuotas` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AlterClientQuotas(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<AlterClientQuotasResponse> for ResponseBody {
+    fn from(m: AlterClientQuotasResponse) -> Self {
+        Self::AlterClientQuotas(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for AlterClientQuotasResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AlterClientQuotas` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AlterClientQuotas(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<AlterConfigsRequest> for RequestBody {
+    fn from(m: AlterConfigsRequest) -> Self {
+        Self::AlterConfigs(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for AlterConfigsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AlterConfigs` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AlterConfigs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<AlterConfigsResponse> for ResponseBody {
+    fn from(m: AlterConfigsResponse) -> Self {
+        Self::AlterConfigs(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for AlterConfigsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AlterConfigs` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AlterConfigs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<AlterPartitionReassignmentsRequest> for RequestBody {
+    fn from(m: AlterPartitionReassignmentsRequest) -> Self {
+        Self::AlterPartitionReassignments(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for AlterPartitionReassignmentsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AlterPartitionReassignments` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AlterPartitionReassignments(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<AlterPartitionReassignmentsResponse> for ResponseBody {
+    fn from(m: AlterPartitionReassignmentsResponse) -> Self {
+        Self::AlterPartitionReassignments(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for AlterPartitionReassignmentsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AlterPartitionReassignments` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AlterPartitionReassignments(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<AlterPartitionRequest> for RequestBody {
+    fn from(m: AlterPartitionRequest) -> Self {
+        Self::AlterPartition(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for AlterPartitionRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AlterPartition` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AlterPartition(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<AlterPartitionResponse> for ResponseBody {
+    fn from(m: AlterPartitionResponse) -> Self {
+        Self::AlterPartition(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for AlterPartitionResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AlterPartition` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AlterPartition(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<AlterReplicaLogDirsRequest> for RequestBody {
+    fn from(m: AlterReplicaLogDirsRequest) -> Self {
+        Self::AlterReplicaLogDirs(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for AlterReplicaLogDirsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AlterReplicaLogDirs` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AlterReplicaLogDirs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<AlterReplicaLogDirsResponse> for ResponseBody {
+    fn from(m: AlterReplicaLogDirsResponse) -> Self {
+        Self::AlterReplicaLogDirs(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for AlterReplicaLogDirsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AlterReplicaLogDirs` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AlterReplicaLogDirs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<AlterShareGroupOffsetsRequest> for RequestBody {
+    fn from(m: AlterShareGroupOffsetsRequest) -> Self {
+        Self::AlterShareGroupOffsets(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for AlterShareGroupOffsetsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AlterShareGroupOffsets` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AlterShareGroupOffsets(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<AlterShareGroupOffsetsResponse> for ResponseBody {
+    fn from(m: AlterShareGroupOffsetsResponse) -> Self {
+        Self::AlterShareGroupOffsets(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for AlterShareGroupOffsetsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AlterShareGroupOffsets` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AlterShareGroupOffsets(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<AlterUserScramCredentialsRequest> for RequestBody {
+    fn from(m: AlterUserScramCredentialsRequest) -> Self {
+        Self::AlterUserScramCredentials(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for AlterUserScramCredentialsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AlterUserScramCredentials` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AlterUserScramCredentials(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<AlterUserScramCredentialsResponse> for ResponseBody {
+    fn from(m: AlterUserScramCredentialsResponse) -> Self {
+        Self::AlterUserScramCredentials(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for AlterUserScramCredentialsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AlterUserScramCredentials` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AlterUserScramCredentials(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+impl From<ApiVersionsRequest> for RequestBody {
+    fn from(m: ApiVersionsRequest) -> Self {
+        Self::ApiVersions(m)
+    }
+}
+
+impl TryFrom<RequestBody> for ApiVersionsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ApiVersions` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ApiVersions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+impl From<ApiVersionsResponse> for ResponseBody {
+    fn from(m: ApiVersionsResponse) -> Self {
+        Self::ApiVersions(m)
+    }
+}
+
+impl TryFrom<ResponseBody> for ApiVersionsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ApiVersions` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ApiVersions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<AssignReplicasToDirsRequest> for RequestBody {
+    fn from(m: AssignReplicasToDirsRequest) -> Self {
+        Self::AssignReplicasToDirs(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for AssignReplicasToDirsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `AssignReplicasToDirs` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::AssignReplicasToDirs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<AssignReplicasToDirsResponse> for ResponseBody {
+    fn from(m: AssignReplicasToDirsResponse) -> Self {
+        Self::AssignReplicasToDirs(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for AssignReplicasToDirsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `AssignReplicasToDirs` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::AssignReplicasToDirs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<BeginQuorumEpochRequest> for RequestBody {
+    fn from(m: BeginQuorumEpochRequest) -> Self {
+        Self::BeginQuorumEpoch(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<RequestBody> for BeginQuorumEpochRequest {
+    type Error = RequestBody;
+
+    /// The message of a `BeginQuorumEpoch` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::BeginQuorumEpoch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<BeginQuorumEpochResponse> for ResponseBody {
+    fn from(m: BeginQuorumEpochResponse) -> Self {
+        Self::BeginQuorumEpoch(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<ResponseBody> for BeginQuorumEpochResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `BeginQuorumEpoch` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::BeginQuorumEpoch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<BrokerHeartbeatRequest> for RequestBody {
+    fn from(m: BrokerHeartbeatRequest) -> Self {
+        Self::BrokerHeartbeat(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for BrokerHeartbeatRequest {
+    type Error = RequestBody;
+
+    /// The message of a `BrokerHeartbeat` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::BrokerHeartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<BrokerHeartbeatResponse> for ResponseBody {
+    fn from(m: BrokerHeartbeatResponse) -> Self {
+        Self::BrokerHeartbeat(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for BrokerHeartbeatResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `BrokerHeartbeat` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::BrokerHeartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<BrokerRegistrationRequest> for RequestBody {
+    fn from(m: BrokerRegistrationRequest) -> Self {
+        Self::BrokerRegistration(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for BrokerRegistrationRequest {
+    type Error = RequestBody;
+
+    /// The message of a `BrokerRegistration` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::BrokerRegistration(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<BrokerRegistrationResponse> for ResponseBody {
+    fn from(m: BrokerRegistrationResponse) -> Self {
+        Self::BrokerRegistration(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for BrokerRegistrationResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `BrokerRegistration` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::BrokerRegistration(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<ConsumerGroupDescribeRequest> for RequestBody {
+    fn from(m: ConsumerGroupDescribeRequest) -> Self {
+        Self::ConsumerGroupDescribe(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<RequestBody> for ConsumerGroupDescribeRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ConsumerGroupDescribe` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ConsumerGroupDescribe(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<ConsumerGroupDescribeResponse> for ResponseBody {
+    fn from(m: ConsumerGroupDescribeResponse) -> Self {
+        Self::ConsumerGroupDescribe(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<ResponseBody> for ConsumerGroupDescribeResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ConsumerGroupDescribe` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ConsumerGroupDescribe(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<ConsumerGroupHeartbeatRequest> for RequestBody {
+    fn from(m: ConsumerGroupHeartbeatRequest) -> Self {
+        Self::ConsumerGroupHeartbeat(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<RequestBody> for ConsumerGroupHeartbeatRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ConsumerGroupHeartbeat` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ConsumerGroupHeartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<ConsumerGroupHeartbeatResponse> for ResponseBody {
+    fn from(m: ConsumerGroupHeartbeatResponse) -> Self {
+        Self::ConsumerGroupHeartbeat(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<ResponseBody> for ConsumerGroupHeartbeatResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ConsumerGroupHeartbeat` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ConsumerGroupHeartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<ControlledShutdownRequest> for RequestBody {
+    fn from(m: ControlledShutdownRequest) -> Self {
+        Self::ControlledShutdown(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for ControlledShutdownRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ControlledShutdown` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ControlledShutdown(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<ControlledShutdownResponse> for ResponseBody {
+    fn from(m: ControlledShutdownResponse) -> Self {
+        Self::ControlledShutdown(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for ControlledShutdownResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ControlledShutdown` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ControlledShutdown(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<ControllerRegistrationRequest> for RequestBody {
+    fn from(m: ControllerRegistrationRequest) -> Self {
+        Self::ControllerRegistration(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for ControllerRegistrationRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ControllerRegistration` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ControllerRegistration(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<ControllerRegistrationResponse> for ResponseBody {
+    fn from(m: ControllerRegistrationResponse) -> Self {
+        Self::ControllerRegistration(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for ControllerRegistrationResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ControllerRegistration` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ControllerRegistration(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<CreateAclsRequest> for RequestBody {
+    fn from(m: CreateAclsRequest) -> Self {
+        Self::CreateAcls(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for CreateAclsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `CreateAcls` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::CreateAcls(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<CreateAclsResponse> for ResponseBody {
+    fn from(m: CreateAclsResponse) -> Self {
+        Self::CreateAcls(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for CreateAclsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `CreateAcls` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::CreateAcls(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<CreateDelegationTokenRequest> for RequestBody {
+    fn from(m: CreateDelegationTokenRequest) -> Self {
+        Self::CreateDelegationToken(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for CreateDelegationTokenRequest {
+    type Error = RequestBody;
+
+    /// The message of a `CreateDelegationToken` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::CreateDelegationToken(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<CreateDelegationTokenResponse> for ResponseBody {
+    fn from(m: CreateDelegationTokenResponse) -> Self {
+        Self::CreateDelegationToken(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for CreateDelegationTokenResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `CreateDelegationToken` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::CreateDelegationToken(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<CreatePartitionsRequest> for RequestBody {
+    fn from(m: CreatePartitionsRequest) -> Self {
+        Self::CreatePartitions(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for CreatePartitionsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `CreatePartitions` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::CreatePartitions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<CreatePartitionsResponse> for ResponseBody {
+    fn from(m: CreatePartitionsResponse) -> Self {
+        Self::CreatePartitions(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for CreatePartitionsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `CreatePartitions` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::CreatePartitions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<CreateTopicsRequest> for RequestBody {
+    fn from(m: CreateTopicsRequest) -> Self {
+        Self::CreateTopics(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for CreateTopicsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `CreateTopics` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::CreateTopics(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<CreateTopicsResponse> for ResponseBody {
+    fn from(m: CreateTopicsResponse) -> Self {
+        Self::CreateTopics(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for CreateTopicsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `CreateTopics` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::CreateTopics(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<DeleteAclsRequest> for RequestBody {
+    fn from(m: DeleteAclsRequest) -> Self {
+        Self::DeleteAcls(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for DeleteAclsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DeleteAcls` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DeleteAcls(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<DeleteAclsResponse> for ResponseBody {
+    fn from(m: DeleteAclsResponse) -> Self {
+        Self::DeleteAcls(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for DeleteAclsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DeleteAcls` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DeleteAcls(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<DeleteGroupsRequest> for RequestBody {
+    fn from(m: DeleteGroupsRequest) -> Self {
+        Self::DeleteGroups(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<RequestBody> for DeleteGroupsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DeleteGroups` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DeleteGroups(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<DeleteGroupsResponse> for ResponseBody {
+    fn from(m: DeleteGroupsResponse) -> Self {
+        Self::DeleteGroups(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<ResponseBody> for DeleteGroupsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DeleteGroups` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DeleteGroups(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DeleteRecordsRequest> for RequestBody {
+    fn from(m: DeleteRecordsRequest) -> Self {
+        Self::DeleteRecords(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for DeleteRecordsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DeleteRecords` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DeleteRecords(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DeleteRecordsResponse> for ResponseBody {
+    fn from(m: DeleteRecordsResponse) -> Self {
+        Self::DeleteRecords(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for DeleteRecordsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DeleteRecords` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DeleteRecords(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<DeleteShareGroupOffsetsRequest> for RequestBody {
+    fn from(m: DeleteShareGroupOffsetsRequest) -> Self {
+        Self::DeleteShareGroupOffsets(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for DeleteShareGroupOffsetsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DeleteShareGroupOffsets` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DeleteShareGroupOffsets(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<DeleteShareGroupOffsetsResponse> for ResponseBody {
+    fn from(m: DeleteShareGroupOffsetsResponse) -> Self {
+        Self::DeleteShareGroupOffsets(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for DeleteShareGroupOffsetsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DeleteShareGroupOffsets` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DeleteShareGroupOffsets(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<DeleteShareGroupStateRequest> for RequestBody {
+    fn from(m: DeleteShareGroupStateRequest) -> Self {
+        Self::DeleteShareGroupState(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for DeleteShareGroupStateRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DeleteShareGroupState` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DeleteShareGroupState(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<DeleteShareGroupStateResponse> for ResponseBody {
+    fn from(m: DeleteShareGroupStateResponse) -> Self {
+        Self::DeleteShareGroupState(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for DeleteShareGroupStateResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DeleteShareGroupState` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DeleteShareGroupState(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DeleteTopicsRequest> for RequestBody {
+    fn from(m: DeleteTopicsRequest) -> Self {
+        Self::DeleteTopics(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for DeleteTopicsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DeleteTopics` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DeleteTopics(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DeleteTopicsResponse> for ResponseBody {
+    fn from(m: DeleteTopicsResponse) -> Self {
+        Self::DeleteTopics(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for DeleteTopicsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DeleteTopics` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DeleteTopics(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<DescribeAclsRequest> for RequestBody {
+    fn from(m: DescribeAclsRequest) -> Self {
+        Self::DescribeAcls(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for DescribeAclsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeAcls` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeAcls(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<DescribeAclsResponse> for ResponseBody {
+    fn from(m: DescribeAclsResponse) -> Self {
+        Self::DescribeAcls(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for DescribeAclsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeAcls` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeAcls(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DescribeClientQuotasRequest> for RequestBody {
+    fn from(m: DescribeClientQuotasRequest) -> Self {
+        Self::DescribeClientQuotas(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for DescribeClientQuotasRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeClientQuotas` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeClientQuotas(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DescribeClientQuotasResponse> for ResponseBody {
+    fn from(m: DescribeClientQuotasResponse) -> Self {
+        Self::DescribeClientQuotas(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for DescribeClientQuotasResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeClientQuotas` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeClientQuotas(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DescribeClusterRequest> for RequestBody {
+    fn from(m: DescribeClusterRequest) -> Self {
+        Self::DescribeCluster(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for DescribeClusterRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeCluster` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeCluster(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DescribeClusterResponse> for ResponseBody {
+    fn from(m: DescribeClusterResponse) -> Self {
+        Self::DescribeCluster(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for DescribeClusterResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeCluster` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeCluster(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DescribeConfigsRequest> for RequestBody {
+    fn from(m: DescribeConfigsRequest) -> Self {
+        Self::DescribeConfigs(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for DescribeConfigsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeConfigs` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeConfigs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DescribeConfigsResponse> for ResponseBody {
+    fn from(m: DescribeConfigsResponse) -> Self {
+        Self::DescribeConfigs(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for DescribeConfigsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeConfigs` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeConfigs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<DescribeDelegationTokenRequest> for RequestBody {
+    fn from(m: DescribeDelegationTokenRequest) -> Self {
+        Self::DescribeDelegationToken(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for DescribeDelegationTokenRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeDelegationToken` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeDelegationToken(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<DescribeDelegationTokenResponse> for ResponseBody {
+    fn from(m: DescribeDelegationTokenResponse) -> Self {
+        Self::DescribeDelegationToken(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for DescribeDelegationTokenResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeDelegationToken` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeDelegationToken(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<DescribeGroupsRequest> for RequestBody {
+    fn from(m: DescribeGroupsRequest) -> Self {
+        Self::DescribeGroups(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<RequestBody> for DescribeGroupsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeGroups` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeGroups(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<DescribeGroupsResponse> for ResponseBody {
+    fn from(m: DescribeGroupsResponse) -> Self {
+        Self::DescribeGroups(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<ResponseBody> for DescribeGroupsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeGroups` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeGroups(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DescribeLogDirsRequest> for RequestBody {
+    fn from(m: DescribeLogDirsRequest) -> Self {
+        Self::DescribeLogDirs(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for DescribeLogDirsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeLogDirs` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeLogDirs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DescribeLogDirsResponse> for ResponseBody {
+    fn from(m: DescribeLogDirsResponse) -> Self {
+        Self::DescribeLogDirs(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for DescribeLogDirsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeLogDirs` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeLogDirs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<DescribeProducersRequest> for RequestBody {
+    fn from(m: DescribeProducersRequest) -> Self {
+        Self::DescribeProducers(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<RequestBody> for DescribeProducersRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeProducers` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeProducers(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<DescribeProducersResponse> for ResponseBody {
+    fn from(m: DescribeProducersResponse) -> Self {
+        Self::DescribeProducers(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<ResponseBody> for DescribeProducersResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeProducers` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeProducers(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<DescribeQuorumRequest> for RequestBody {
+    fn from(m: DescribeQuorumRequest) -> Self {
+        Self::DescribeQuorum(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<RequestBody> for DescribeQuorumRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeQuorum` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeQuorum(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<DescribeQuorumResponse> for ResponseBody {
+    fn from(m: DescribeQuorumResponse) -> Self {
+        Self::DescribeQuorum(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<ResponseBody> for DescribeQuorumResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeQuorum` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeQuorum(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<DescribeShareGroupOffsetsRequest> for RequestBody {
+    fn from(m: DescribeShareGroupOffsetsRequest) -> Self {
+        Self::DescribeShareGroupOffsets(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for DescribeShareGroupOffsetsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeShareGroupOffsets` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeShareGroupOffsets(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<DescribeShareGroupOffsetsResponse> for ResponseBody {
+    fn from(m: DescribeShareGroupOffsetsResponse) -> Self {
+        Self::DescribeShareGroupOffsets(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for DescribeShareGroupOffsetsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeShareGroupOffsets` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeShareGroupOffsets(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DescribeTopicPartitionsRequest> for RequestBody {
+    fn from(m: DescribeTopicPartitionsRequest) -> Self {
+        Self::DescribeTopicPartitions(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for DescribeTopicPartitionsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeTopicPartitions` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeTopicPartitions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<DescribeTopicPartitionsResponse> for ResponseBody {
+    fn from(m: DescribeTopicPartitionsResponse) -> Self {
+        Self::DescribeTopicPartitions(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for DescribeTopicPartitionsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeTopicPartitions` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeTopicPartitions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<DescribeTransactionsRequest> for RequestBody {
+    fn from(m: DescribeTransactionsRequest) -> Self {
+        Self::DescribeTransactions(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<RequestBody> for DescribeTransactionsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeTransactions` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeTransactions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<DescribeTransactionsResponse> for ResponseBody {
+    fn from(m: DescribeTransactionsResponse) -> Self {
+        Self::DescribeTransactions(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<ResponseBody> for DescribeTransactionsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeTransactions` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeTransactions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<DescribeUserScramCredentialsRequest> for RequestBody {
+    fn from(m: DescribeUserScramCredentialsRequest) -> Self {
+        Self::DescribeUserScramCredentials(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for DescribeUserScramCredentialsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `DescribeUserScramCredentials` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::DescribeUserScramCredentials(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<DescribeUserScramCredentialsResponse> for ResponseBody {
+    fn from(m: DescribeUserScramCredentialsResponse) -> Self {
+        Self::DescribeUserScramCredentials(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for DescribeUserScramCredentialsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `DescribeUserScramCredentials` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::DescribeUserScramCredentials(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<ElectLeadersRequest> for RequestBody {
+    fn from(m: ElectLeadersRequest) -> Self {
+        Self::ElectLeaders(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for ElectLeadersRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ElectLeaders` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ElectLeaders(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<ElectLeadersResponse> for ResponseBody {
+    fn from(m: ElectLeadersResponse) -> Self {
+        Self::ElectLeaders(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for ElectLeadersResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ElectLeaders` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ElectLeaders(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<EndQuorumEpochRequest> for RequestBody {
+    fn from(m: EndQuorumEpochRequest) -> Self {
+        Self::EndQuorumEpoch(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<RequestBody> for EndQuorumEpochRequest {
+    type Error = RequestBody;
+
+    /// The message of a `EndQuorumEpoch` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::EndQuorumEpoch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<EndQuorumEpochResponse> for ResponseBody {
+    fn from(m: EndQuorumEpochResponse) -> Self {
+        Self::EndQuorumEpoch(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<ResponseBody> for EndQuorumEpochResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `EndQuorumEpoch` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::EndQuorumEpoch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<EndTxnRequest> for RequestBody {
+    fn from(m: EndTxnRequest) -> Self {
+        Self::EndTxn(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<RequestBody> for EndTxnRequest {
+    type Error = RequestBody;
+
+    /// The message of a `EndTxn` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::EndTxn(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<EndTxnResponse> for ResponseBody {
+    fn from(m: EndTxnResponse) -> Self {
+        Self::EndTxn(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<ResponseBody> for EndTxnResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `EndTxn` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::EndTxn(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<EnvelopeRequest> for RequestBody {
+    fn from(m: EnvelopeRequest) -> Self {
+        Self::Envelope(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for EnvelopeRequest {
+    type Error = RequestBody;
+
+    /// The message of a `Envelope` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::Envelope(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<EnvelopeResponse> for ResponseBody {
+    fn from(m: EnvelopeResponse) -> Self {
+        Self::Envelope(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for EnvelopeResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `Envelope` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::Envelope(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<ExpireDelegationTokenRequest> for RequestBody {
+    fn from(m: ExpireDelegationTokenRequest) -> Self {
+        Self::ExpireDelegationToken(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for ExpireDelegationTokenRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ExpireDelegationToken` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ExpireDelegationToken(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<ExpireDelegationTokenResponse> for ResponseBody {
+    fn from(m: ExpireDelegationTokenResponse) -> Self {
+        Self::ExpireDelegationToken(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for ExpireDelegationTokenResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ExpireDelegationToken` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ExpireDelegationToken(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "fetch")]
+impl From<FetchRequest> for RequestBody {
+    fn from(m: FetchRequest) -> Self {
+        Self::Fetch(m)
+    }
+}
+
+#[cfg(feature = "fetch")]
+impl TryFrom<RequestBody> for FetchRequest {
+    type Error = RequestBody;
+
+    /// The message of a `Fetch` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::Fetch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "fetch")]
+impl From<FetchResponse> for ResponseBody {
+    fn from(m: FetchResponse) -> Self {
+        Self::Fetch(m)
+    }
+}
+
+#[cfg(feature = "fetch")]
+impl TryFrom<ResponseBody> for FetchResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `Fetch` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::Fetch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<FetchSnapshotRequest> for RequestBody {
+    fn from(m: FetchSnapshotRequest) -> Self {
+        Self::FetchSnapshot(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<RequestBody> for FetchSnapshotRequest {
+    type Error = RequestBody;
+
+    /// The message of a `FetchSnapshot` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::FetchSnapshot(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<FetchSnapshotResponse> for ResponseBody {
+    fn from(m: FetchSnapshotResponse) -> Self {
+        Self::FetchSnapshot(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<ResponseBody> for FetchSnapshotResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `FetchSnapshot` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::FetchSnapshot(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<FindCoordinatorRequest> for RequestBody {
+    fn from(m: FindCoordinatorRequest) -> Self {
+        Self::FindCoordinator(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<RequestBody> for FindCoordinatorRequest {
+    type Error = RequestBody;
+
+    /// The message of a `FindCoordinator` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::FindCoordinator(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<FindCoordinatorResponse> for ResponseBody {
+    fn from(m: FindCoordinatorResponse) -> Self {
+        Self::FindCoordinator(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<ResponseBody> for FindCoordinatorResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `FindCoordinator` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::FindCoordinator(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "telemetry")]
+impl From<GetTelemetrySubscriptionsRequest> for RequestBody {
+    fn from(m: GetTelemetrySubscriptionsRequest) -> Self {
+        Self::GetTelemetrySubscriptions(m)
+    }
+}
+
+#[cfg(feature = "telemetry")]
+impl TryFrom<RequestBody> for GetTelemetrySubscriptionsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `GetTelemetrySubscriptions` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::GetTelemetrySubscriptions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "telemetry")]
+impl From<GetTelemetrySubscriptionsResponse> for ResponseBody {
+    fn from(m: GetTelemetrySubscriptionsResponse) -> Self {
+        Self::GetTelemetrySubscriptions(m)
+    }
+}
+
+#[cfg(feature = "telemetry")]
+impl TryFrom<ResponseBody> for GetTelemetrySubscriptionsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `GetTelemetrySubscriptions` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::GetTelemetrySubscriptions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<HeartbeatRequest> for RequestBody {
+    fn from(m: HeartbeatRequest) -> Self {
+        Self::Heartbeat(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<RequestBody> for HeartbeatRequest {
+    type Error = RequestBody;
+
+    /// The message of a `Heartbeat` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::Heartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<HeartbeatResponse> for ResponseBody {
+    fn from(m: HeartbeatResponse) -> Self {
+        Self::Heartbeat(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<ResponseBody> for HeartbeatResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `Heartbeat` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::Heartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<IncrementalAlterConfigsRequest> for RequestBody {
+    fn from(m: IncrementalAlterConfigsRequest) -> Self {
+        Self::IncrementalAlterConfigs(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for IncrementalAlterConfigsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `IncrementalAlterConfigs` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::IncrementalAlterConfigs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<IncrementalAlterConfigsResponse> for ResponseBody {
+    fn from(m: IncrementalAlterConfigsResponse) -> Self {
+        Self::IncrementalAlterConfigs(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for IncrementalAlterConfigsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `IncrementalAlterConfigs` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::IncrementalAlterConfigs(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<InitProducerIdRequest> for RequestBody {
+    fn from(m: InitProducerIdRequest) -> Self {
+        Self::InitProducerId(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<RequestBody> for InitProducerIdRequest {
+    type Error = RequestBody;
+
+    /// The message of a `InitProducerId` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::InitProducerId(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<InitProducerIdResponse> for ResponseBody {
+    fn from(m: InitProducerIdResponse) -> Self {
+        Self::InitProducerId(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<ResponseBody> for InitProducerIdResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `InitProducerId` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::InitProducerId(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<InitializeShareGroupStateRequest> for RequestBody {
+    fn from(m: InitializeShareGroupStateRequest) -> Self {
+        Self::InitializeShareGroupState(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for InitializeShareGroupStateRequest {
+    type Error = RequestBody;
+
+    /// The message of a `InitializeShareGroupState` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::InitializeShareGroupState(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<InitializeShareGroupStateResponse> for ResponseBody {
+    fn from(m: InitializeShareGroupStateResponse) -> Self {
+        Self::InitializeShareGroupState(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for InitializeShareGroupStateResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `InitializeShareGroupState` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::InitializeShareGroupState(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<JoinGroupRequest> for RequestBody {
+    fn from(m: JoinGroupRequest) -> Self {
+        Self::JoinGroup(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<RequestBody> for JoinGroupRequest {
+    type Error = RequestBody;
+
+    /// The message of a `JoinGroup` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::JoinGroup(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<JoinGroupResponse> for ResponseBody {
+    fn from(m: JoinGroupResponse) -> Self {
+        Self::JoinGroup(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<ResponseBody> for JoinGroupResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `JoinGroup` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::JoinGroup(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<LeaderAndIsrRequest> for RequestBody {
+    fn from(m: LeaderAndIsrRequest) -> Self {
+        Self::LeaderAndIsr(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for LeaderAndIsrRequest {
+    type Error = RequestBody;
+
+    /// The message of a `LeaderAndIsr` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::LeaderAndIsr(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<LeaderAndIsrResponse> for ResponseBody {
+    fn from(m: LeaderAndIsrResponse) -> Self {
+        Self::LeaderAndIsr(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for LeaderAndIsrResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `LeaderAndIsr` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::LeaderAndIsr(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<LeaveGroupRequest> for RequestBody {
+    fn from(m: LeaveGroupRequest) -> Self {
+        Self::LeaveGroup(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<RequestBody> for LeaveGroupRequest {
+    type Error = RequestBody;
+
+    /// The message of a `LeaveGroup` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::LeaveGroup(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<LeaveGroupResponse> for ResponseBody {
+    fn from(m: LeaveGroupResponse) -> Self {
+        Self::LeaveGroup(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<ResponseBody> for LeaveGroupResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `LeaveGroup` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::LeaveGroup(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<ListConfigResourcesRequest> for RequestBody {
+    fn from(m: ListConfigResourcesRequest) -> Self {
+        Self::ListConfigResources(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for ListConfigResourcesRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ListConfigResources` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ListConfigResources(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<ListConfigResourcesResponse> for ResponseBody {
+    fn from(m: ListConfigResourcesResponse) -> Self {
+        Self::ListConfigResources(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for ListConfigResourcesResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ListConfigResources` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ListConfigResources(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<ListGroupsRequest> for RequestBody {
+    fn from(m: ListGroupsRequest) -> Self {
+        Self::ListGroups(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<RequestBody> for ListGroupsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ListGroups` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ListGroups(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<ListGroupsResponse> for ResponseBody {
+    fn from(m: ListGroupsResponse) -> Self {
+        Self::ListGroups(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<ResponseBody> for ListGroupsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ListGroups` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ListGroups(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "list-offsets")]
+impl From<ListOffsetsRequest> for RequestBody {
+    fn from(m: ListOffsetsRequest) -> Self {
+        Self::ListOffsets(m)
+    }
+}
+
+#[cfg(feature = "list-offsets")]
+impl TryFrom<RequestBody> for ListOffsetsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ListOffsets` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ListOffsets(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "list-offsets")]
+impl From<ListOffsetsResponse> for ResponseBody {
+    fn from(m: ListOffsetsResponse) -> Self {
+        Self::ListOffsets(m)
+    }
+}
+
+#[cfg(feature = "list-offsets")]
+impl TryFrom<ResponseBody> for ListOffsetsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ListOffsets` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ListOffsets(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<ListPartitionReassignmentsRequest> for RequestBody {
+    fn from(m: ListPartitionReassignmentsRequest) -> Self {
+        Self::ListPartitionReassignments(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for ListPartitionReassignmentsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ListPartitionReassignments` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ListPartitionReassignments(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<ListPartitionReassignmentsResponse> for ResponseBody {
+    fn from(m: ListPartitionReassignmentsResponse) -> Self {
+        Self::ListPartitionReassignments(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for ListPartitionReassignmentsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ListPartitionReassignments` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ListPartitionReassignments(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<ListTransactionsRequest> for RequestBody {
+    fn from(m: ListTransactionsRequest) -> Self {
+        Self::ListTransactions(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<RequestBody> for ListTransactionsRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ListTransactions` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ListTransactions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<ListTransactionsResponse> for ResponseBody {
+    fn from(m: ListTransactionsResponse) -> Self {
+        Self::ListTransactions(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<ResponseBody> for ListTransactionsResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ListTransactions` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ListTransactions(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "metadata")]
+impl From<MetadataRequest> for RequestBody {
+    fn from(m: MetadataRequest) -> Self {
+        Self::Metadata(m)
+    }
+}
+
+#[cfg(feature = "metadata")]
+impl TryFrom<RequestBody> for MetadataRequest {
+    type Error = RequestBody;
+
+    /// The message of a `Metadata` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::Metadata(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "metadata")]
+impl From<MetadataResponse> for ResponseBody {
+    fn from(m: MetadataResponse) -> Self {
+        Self::Metadata(m)
+    }
+}
+
+#[cfg(feature = "metadata")]
+impl TryFrom<ResponseBody> for MetadataResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `Metadata` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::Metadata(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "offset")]
+impl From<OffsetCommitRequest> for RequestBody {
+    fn from(m: OffsetCommitRequest) -> Self {
+        Self::OffsetCommit(m)
+    }
+}
+
+#[cfg(feature = "offset")]
+impl TryFrom<RequestBody> for OffsetCommitRequest {
+    type Error = RequestBody;
+
+    /// The message of a `OffsetCommit` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::OffsetCommit(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "offset")]
+impl From<OffsetCommitResponse> for ResponseBody {
+    fn from(m: OffsetCommitResponse) -> Self {
+        Self::OffsetCommit(m)
+    }
+}
+
+#[cfg(feature = "offset")]
+impl TryFrom<ResponseBody> for OffsetCommitResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `OffsetCommit` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::OffsetCommit(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "offset")]
+impl From<OffsetDeleteRequest> for RequestBody {
+    fn from(m: OffsetDeleteRequest) -> Self {
+        Self::OffsetDelete(m)
+    }
+}
+
+#[cfg(feature = "offset")]
+impl TryFrom<RequestBody> for OffsetDeleteRequest {
+    type Error = RequestBody;
+
+    /// The message of a `OffsetDelete` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::OffsetDelete(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "offset")]
+impl From<OffsetDeleteResponse> for ResponseBody {
+    fn from(m: OffsetDeleteResponse) -> Self {
+        Self::OffsetDelete(m)
+    }
+}
+
+#[cfg(feature = "offset")]
+impl TryFrom<ResponseBody> for OffsetDeleteResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `OffsetDelete` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::OffsetDelete(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "offset")]
+impl From<OffsetFetchRequest> for RequestBody {
+    fn from(m: OffsetFetchRequest) -> Self {
+        Self::OffsetFetch(m)
+    }
+}
+
+#[cfg(feature = "offset")]
+impl TryFrom<RequestBody> for OffsetFetchRequest {
+    type Error = RequestBody;
+
+    /// The message of a `OffsetFetch` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::OffsetFetch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "offset")]
+impl From<OffsetFetchResponse> for ResponseBody {
+    fn from(m: OffsetFetchResponse) -> Self {
+        Self::OffsetFetch(m)
+    }
+}
+
+#[cfg(feature = "offset")]
+impl TryFrom<ResponseBody> for OffsetFetchResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `OffsetFetch` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::OffsetFetch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "offset")]
+impl From<OffsetForLeaderEpochRequest> for RequestBody {
+    fn from(m: OffsetForLeaderEpochRequest) -> Self {
+        Self::OffsetForLeaderEpoch(m)
+    }
+}
+
+#[cfg(feature = "offset")]
+impl TryFrom<RequestBody> for OffsetForLeaderEpochRequest {
+    type Error = RequestBody;
+
+    /// The message of a `OffsetForLeaderEpoch` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::OffsetForLeaderEpoch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "offset")]
+impl From<OffsetForLeaderEpochResponse> for ResponseBody {
+    fn from(m: OffsetForLeaderEpochResponse) -> Self {
+        Self::OffsetForLeaderEpoch(m)
+    }
+}
+
+#[cfg(feature = "offset")]
+impl TryFrom<ResponseBody> for OffsetForLeaderEpochResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `OffsetForLeaderEpoch` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::OffsetForLeaderEpoch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "produce")]
+impl From<ProduceRequest> for RequestBody {
+    fn from(m: ProduceRequest) -> Self {
+        Self::Produce(m)
+    }
+}
+
+#[cfg(feature = "produce")]
+impl TryFrom<RequestBody> for ProduceRequest {
+    type Error = RequestBody;
+
+    /// The message of a `Produce` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::Produce(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "produce")]
+impl From<ProduceResponse> for ResponseBody {
+    fn from(m: ProduceResponse) -> Self {
+        Self::Produce(m)
+    }
+}
+
+#[cfg(feature = "produce")]
+impl TryFrom<ResponseBody> for ProduceResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `Produce` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::Produce(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "telemetry")]
+impl From<PushTelemetryRequest> for RequestBody {
+    fn from(m: PushTelemetryRequest) -> Self {
+        Self::PushTelemetry(m)
+    }
+}
+
+#[cfg(feature = "telemetry")]
+impl TryFrom<RequestBody> for PushTelemetryRequest {
+    type Error = RequestBody;
+
+    /// The message of a `PushTelemetry` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::PushTelemetry(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "telemetry")]
+impl From<PushTelemetryResponse> for ResponseBody {
+    fn from(m: PushTelemetryResponse) -> Self {
+        Self::PushTelemetry(m)
+    }
+}
+
+#[cfg(feature = "telemetry")]
+impl TryFrom<ResponseBody> for PushTelemetryResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `PushTelemetry` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::PushTelemetry(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ReadShareGroupStateRequest> for RequestBody {
+    fn from(m: ReadShareGroupStateRequest) -> Self {
+        Self::ReadShareGroupState(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for ReadShareGroupStateRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ReadShareGroupState` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ReadShareGroupState(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ReadShareGroupStateResponse> for ResponseBody {
+    fn from(m: ReadShareGroupStateResponse) -> Self {
+        Self::ReadShareGroupState(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for ReadShareGroupStateResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ReadShareGroupState` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ReadShareGroupState(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ReadShareGroupStateSummaryRequest> for RequestBody {
+    fn from(m: ReadShareGroupStateSummaryRequest) -> Self {
+        Self::ReadShareGroupStateSummary(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for ReadShareGroupStateSummaryRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ReadShareGroupStateSummary` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ReadShareGroupStateSummary(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ReadShareGroupStateSummaryResponse> for ResponseBody {
+    fn from(m: ReadShareGroupStateSummaryResponse) -> Self {
+        Self::ReadShareGroupStateSummary(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for ReadShareGroupStateSummaryResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ReadShareGroupStateSummary` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ReadShareGroupStateSummary(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<RemoveRaftVoterRequest> for RequestBody {
+    fn from(m: RemoveRaftVoterRequest) -> Self {
+        Self::RemoveRaftVoter(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<RequestBody> for RemoveRaftVoterRequest {
+    type Error = RequestBody;
+
+    /// The message of a `RemoveRaftVoter` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::RemoveRaftVoter(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<RemoveRaftVoterResponse> for ResponseBody {
+    fn from(m: RemoveRaftVoterResponse) -> Self {
+        Self::RemoveRaftVoter(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<ResponseBody> for RemoveRaftVoterResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `RemoveRaftVoter` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::RemoveRaftVoter(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<RenewDelegationTokenRequest> for RequestBody {
+    fn from(m: RenewDelegationTokenRequest) -> Self {
+        Self::RenewDelegationToken(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for RenewDelegationTokenRequest {
+    type Error = RequestBody;
+
+    /// The message of a `RenewDelegationToken` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::RenewDelegationToken(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<RenewDelegationTokenResponse> for ResponseBody {
+    fn from(m: RenewDelegationTokenResponse) -> Self {
+        Self::RenewDelegationToken(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for RenewDelegationTokenResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `RenewDelegationToken` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::RenewDelegationToken(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<SaslAuthenticateRequest> for RequestBody {
+    fn from(m: SaslAuthenticateRequest) -> Self {
+        Self::SaslAuthenticate(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for SaslAuthenticateRequest {
+    type Error = RequestBody;
+
+    /// The message of a `SaslAuthenticate` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::SaslAuthenticate(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<SaslAuthenticateResponse> for ResponseBody {
+    fn from(m: SaslAuthenticateResponse) -> Self {
+        Self::SaslAuthenticate(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for SaslAuthenticateResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `SaslAuthenticate` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::SaslAuthenticate(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<SaslHandshakeRequest> for RequestBody {
+    fn from(m: SaslHandshakeRequest) -> Self {
+        Self::SaslHandshake(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<RequestBody> for SaslHandshakeRequest {
+    type Error = RequestBody;
+
+    /// The message of a `SaslHandshake` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::SaslHandshake(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "security")]
+impl From<SaslHandshakeResponse> for ResponseBody {
+    fn from(m: SaslHandshakeResponse) -> Self {
+        Self::SaslHandshake(m)
+    }
+}
+
+#[cfg(feature = "security")]
+impl TryFrom<ResponseBody> for SaslHandshakeResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `SaslHandshake` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::SaslHandshake(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ShareAcknowledgeRequest> for RequestBody {
+    fn from(m: ShareAcknowledgeRequest) -> Self {
+        Self::ShareAcknowledge(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for ShareAcknowledgeRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ShareAcknowledge` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ShareAcknowledge(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ShareAcknowledgeResponse> for ResponseBody {
+    fn from(m: ShareAcknowledgeResponse) -> Self {
+        Self::ShareAcknowledge(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for ShareAcknowledgeResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ShareAcknowledge` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ShareAcknowledge(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ShareFetchRequest> for RequestBody {
+    fn from(m: ShareFetchRequest) -> Self {
+        Self::ShareFetch(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for ShareFetchRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ShareFetch` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ShareFetch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ShareFetchResponse> for ResponseBody {
+    fn from(m: ShareFetchResponse) -> Self {
+        Self::ShareFetch(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for ShareFetchResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ShareFetch` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ShareFetch(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ShareGroupDescribeRequest> for RequestBody {
+    fn from(m: ShareGroupDescribeRequest) -> Self {
+        Self::ShareGroupDescribe(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for ShareGroupDescribeRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ShareGroupDescribe` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ShareGroupDescribe(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ShareGroupDescribeResponse> for ResponseBody {
+    fn from(m: ShareGroupDescribeResponse) -> Self {
+        Self::ShareGroupDescribe(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for ShareGroupDescribeResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ShareGroupDescribe` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ShareGroupDescribe(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ShareGroupHeartbeatRequest> for RequestBody {
+    fn from(m: ShareGroupHeartbeatRequest) -> Self {
+        Self::ShareGroupHeartbeat(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for ShareGroupHeartbeatRequest {
+    type Error = RequestBody;
+
+    /// The message of a `ShareGroupHeartbeat` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::ShareGroupHeartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<ShareGroupHeartbeatResponse> for ResponseBody {
+    fn from(m: ShareGroupHeartbeatResponse) -> Self {
+        Self::ShareGroupHeartbeat(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for ShareGroupHeartbeatResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `ShareGroupHeartbeat` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::ShareGroupHeartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<StopReplicaRequest> for RequestBody {
+    fn from(m: StopReplicaRequest) -> Self {
+        Self::StopReplica(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for StopReplicaRequest {
+    type Error = RequestBody;
+
+    /// The message of a `StopReplica` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::StopReplica(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<StopReplicaResponse> for ResponseBody {
+    fn from(m: StopReplicaResponse) -> Self {
+        Self::StopReplica(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for StopReplicaResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `StopReplica` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::StopReplica(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl From<StreamsGroupDescribeRequest> for RequestBody {
+    fn from(m: StreamsGroupDescribeRequest) -> Self {
+        Self::StreamsGroupDescribe(m)
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl TryFrom<RequestBody> for StreamsGroupDescribeRequest {
+    type Error = RequestBody;
+
+    /// The message of a `StreamsGroupDescribe` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::StreamsGroupDescribe(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl From<StreamsGroupDescribeResponse> for ResponseBody {
+    fn from(m: StreamsGroupDescribeResponse) -> Self {
+        Self::StreamsGroupDescribe(m)
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl TryFrom<ResponseBody> for StreamsGroupDescribeResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `StreamsGroupDescribe` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::StreamsGroupDescribe(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl From<StreamsGroupHeartbeatRequest> for RequestBody {
+    fn from(m: StreamsGroupHeartbeatRequest) -> Self {
+        Self::StreamsGroupHeartbeat(m)
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl TryFrom<RequestBody> for StreamsGroupHeartbeatRequest {
+    type Error = RequestBody;
+
+    /// The message of a `StreamsGroupHeartbeat` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::StreamsGroupHeartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl From<StreamsGroupHeartbeatResponse> for ResponseBody {
+    fn from(m: StreamsGroupHeartbeatResponse) -> Self {
+        Self::StreamsGroupHeartbeat(m)
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl TryFrom<ResponseBody> for StreamsGroupHeartbeatResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `StreamsGroupHeartbeat` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::StreamsGroupHeartbeat(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl From<StreamsGroupTopologyDescriptionUpdateRequest> for RequestBody {
+    fn from(m: StreamsGroupTopologyDescriptionUpdateRequest) -> Self {
+        Self::StreamsGroupTopologyDescriptionUpdate(m)
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl TryFrom<RequestBody> for StreamsGroupTopologyDescriptionUpdateRequest {
+    type Error = RequestBody;
+
+    /// The message of a `StreamsGroupTopologyDescriptionUpdate` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::StreamsGroupTopologyDescriptionUpdate(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl From<StreamsGroupTopologyDescriptionUpdateResponse> for ResponseBody {
+    fn from(m: StreamsGroupTopologyDescriptionUpdateResponse) -> Self {
+        Self::StreamsGroupTopologyDescriptionUpdate(m)
+    }
+}
+
+#[cfg(feature = "streams-groups")]
+impl TryFrom<ResponseBody> for StreamsGroupTopologyDescriptionUpdateResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `StreamsGroupTopologyDescriptionUpdate` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::StreamsGroupTopologyDescriptionUpdate(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<SyncGroupRequest> for RequestBody {
+    fn from(m: SyncGroupRequest) -> Self {
+        Self::SyncGroup(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<RequestBody> for SyncGroupRequest {
+    type Error = RequestBody;
+
+    /// The message of a `SyncGroup` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::SyncGroup(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "group")]
+impl From<SyncGroupResponse> for ResponseBody {
+    fn from(m: SyncGroupResponse) -> Self {
+        Self::SyncGroup(m)
+    }
+}
+
+#[cfg(feature = "group")]
+impl TryFrom<ResponseBody> for SyncGroupResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `SyncGroup` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::SyncGroup(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "offset")]
+impl From<TxnOffsetCommitRequest> for RequestBody {
+    fn from(m: TxnOffsetCommitRequest) -> Self {
+        Self::TxnOffsetCommit(m)
+    }
+}
+
+#[cfg(feature = "offset")]
+impl TryFrom<RequestBody> for TxnOffsetCommitRequest {
+    type Error = RequestBody;
+
+    /// The message of a `TxnOffsetCommit` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::TxnOffsetCommit(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "offset")]
+impl From<TxnOffsetCommitResponse> for ResponseBody {
+    fn from(m: TxnOffsetCommitResponse) -> Self {
+        Self::TxnOffsetCommit(m)
+    }
+}
+
+#[cfg(feature = "offset")]
+impl TryFrom<ResponseBody> for TxnOffsetCommitResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `TxnOffsetCommit` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::TxnOffsetCommit(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<UnregisterBrokerRequest> for RequestBody {
+    fn from(m: UnregisterBrokerRequest) -> Self {
+        Self::UnregisterBroker(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for UnregisterBrokerRequest {
+    type Error = RequestBody;
+
+    /// The message of a `UnregisterBroker` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::UnregisterBroker(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<UnregisterBrokerResponse> for ResponseBody {
+    fn from(m: UnregisterBrokerResponse) -> Self {
+        Self::UnregisterBroker(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for UnregisterBrokerResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `UnregisterBroker` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::UnregisterBroker(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<UnregisterControllerRequest> for RequestBody {
+    fn from(m: UnregisterControllerRequest) -> Self {
+        Self::UnregisterController(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for UnregisterControllerRequest {
+    type Error = RequestBody;
+
+    /// The message of a `UnregisterController` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::UnregisterController(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<UnregisterControllerResponse> for ResponseBody {
+    fn from(m: UnregisterControllerResponse) -> Self {
+        Self::UnregisterController(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for UnregisterControllerResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `UnregisterController` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::UnregisterController(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<UpdateFeaturesRequest> for RequestBody {
+    fn from(m: UpdateFeaturesRequest) -> Self {
+        Self::UpdateFeatures(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<RequestBody> for UpdateFeaturesRequest {
+    type Error = RequestBody;
+
+    /// The message of a `UpdateFeatures` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::UpdateFeatures(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "admin")]
+impl From<UpdateFeaturesResponse> for ResponseBody {
+    fn from(m: UpdateFeaturesResponse) -> Self {
+        Self::UpdateFeatures(m)
+    }
+}
+
+#[cfg(feature = "admin")]
+impl TryFrom<ResponseBody> for UpdateFeaturesResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `UpdateFeatures` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::UpdateFeatures(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<UpdateMetadataRequest> for RequestBody {
+    fn from(m: UpdateMetadataRequest) -> Self {
+        Self::UpdateMetadata(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<RequestBody> for UpdateMetadataRequest {
+    type Error = RequestBody;
+
+    /// The message of a `UpdateMetadata` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::UpdateMetadata(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl From<UpdateMetadataResponse> for ResponseBody {
+    fn from(m: UpdateMetadataResponse) -> Self {
+        Self::UpdateMetadata(m)
+    }
+}
+
+#[cfg(feature = "broker-internal")]
+impl TryFrom<ResponseBody> for UpdateMetadataResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `UpdateMetadata` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::UpdateMetadata(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<UpdateRaftVoterRequest> for RequestBody {
+    fn from(m: UpdateRaftVoterRequest) -> Self {
+        Self::UpdateRaftVoter(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<RequestBody> for UpdateRaftVoterRequest {
+    type Error = RequestBody;
+
+    /// The message of a `UpdateRaftVoter` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::UpdateRaftVoter(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<UpdateRaftVoterResponse> for ResponseBody {
+    fn from(m: UpdateRaftVoterResponse) -> Self {
+        Self::UpdateRaftVoter(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<ResponseBody> for UpdateRaftVoterResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `UpdateRaftVoter` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::UpdateRaftVoter(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<VoteRequest> for RequestBody {
+    fn from(m: VoteRequest) -> Self {
+        Self::Vote(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<RequestBody> for VoteRequest {
+    type Error = RequestBody;
+
+    /// The message of a `Vote` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::Vote(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl From<VoteResponse> for ResponseBody {
+    fn from(m: VoteResponse) -> Self {
+        Self::Vote(m)
+    }
+}
+
+#[cfg(feature = "kraft")]
+impl TryFrom<ResponseBody> for VoteResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `Vote` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::Vote(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<WriteShareGroupStateRequest> for RequestBody {
+    fn from(m: WriteShareGroupStateRequest) -> Self {
+        Self::WriteShareGroupState(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<RequestBody> for WriteShareGroupStateRequest {
+    type Error = RequestBody;
+
+    /// The message of a `WriteShareGroupState` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::WriteShareGroupState(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl From<WriteShareGroupStateResponse> for ResponseBody {
+    fn from(m: WriteShareGroupStateResponse) -> Self {
+        Self::WriteShareGroupState(m)
+    }
+}
+
+#[cfg(feature = "share-groups")]
+impl TryFrom<ResponseBody> for WriteShareGroupStateResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `WriteShareGroupState` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::WriteShareGroupState(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<WriteTxnMarkersRequest> for RequestBody {
+    fn from(m: WriteTxnMarkersRequest) -> Self {
+        Self::WriteTxnMarkers(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<RequestBody> for WriteTxnMarkersRequest {
+    type Error = RequestBody;
+
+    /// The message of a `WriteTxnMarkers` body; any other body is handed back as the error.
+    fn try_from(b: RequestBody) -> Result<Self, RequestBody> {
+        match b {
+            RequestBody::WriteTxnMarkers(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl From<WriteTxnMarkersResponse> for ResponseBody {
+    fn from(m: WriteTxnMarkersResponse) -> Self {
+        Self::WriteTxnMarkers(m)
+    }
+}
+
+#[cfg(feature = "transactions")]
+impl TryFrom<ResponseBody> for WriteTxnMarkersResponse {
+    type Error = ResponseBody;
+
+    /// The message of a `WriteTxnMarkers` body; any other body is handed back as the error.
+    fn try_from(b: ResponseBody) -> Result<Self, ResponseBody> {
+        match b {
+            ResponseBody::WriteTxnMarkers(m) => Ok(m),
+            other => Err(other),
+        }
+    }
+}
+
+/// The family of each API this crate has messages for: `"core"` (always compiled) or
+/// the cargo feature that compiles it; `None` for APIs it has no messages for.
+pub(crate) fn api_family(api_key: i16) -> Option<&'static str> {
+    match api_key {
+        0 => Some("produce"),
+        1 => Some("fetch"),
+        2 => Some("list-offsets"),
+        3 => Some("metadata"),
+        4 => Some("broker-internal"),
+        5 => Some("broker-internal"),
+        6 => Some("broker-internal"),
+        7 => Some("broker-internal"),
+        8 => Some("offset"),
+        9 => Some("offset"),
+        10 => Some("group"),
+        11 => Some("group"),
+        12 => Some("group"),
+        13 => Some("group"),
+        14 => Some("group"),
+        15 => Some("group"),
+        16 => Some("group"),
+        17 => Some("security"),
+        18 => Some("core"),
+        19 => Some("admin"),
+        20 => Some("admin"),
+        21 => Some("admin"),
+        22 => Some("transactions"),
+        23 => Some("offset"),
+        24 => Some("transactions"),
+        25 => Some("transactions"),
+        26 => Some("transactions"),
+        27 => Some("transactions"),
+        28 => Some("offset"),
+        29 => Some("security"),
+        30 => Some("security"),
+        31 => Some("security"),
+        32 => Some("admin"),
+        33 => Some("admin"),
+        34 => Some("admin"),
+        35 => Some("admin"),
+        36 => Some("security"),
+        37 => Some("admin"),
+        38 => Some("security"),
+        39 => Some("security"),
+        40 => Some("security"),
+        41 => Some("security"),
+        42 => Some("group"),
+        43 => Some("admin"),
+        44 => Some("admin"),
+        45 => Some("admin"),
+        46 => Some("admin"),
+        47 => Some("offset"),
+        48 => Some("admin"),
+        49 => Some("admin"),
+        50 => Some("security"),
+        51 => Some("security"),
+        52 => Some("kraft"),
+        53 => Some("kraft"),
+        54 => Some("kraft"),
+        55 => Some("kraft"),
+        56 => Some("broker-internal"),
+        57 => Some("admin"),
+        58 => Some("broker-internal"),
+        59 => Some("kraft"),
+        60 => Some("admin"),
+        61 => Some("transactions"),
+        62 => Some("broker-internal"),
+        63 => Some("broker-internal"),
+        64 => Some("admin"),
+        65 => Some("transactions"),
+        66 => Some("transactions"),
+        67 => Some("broker-internal"),
+        68 => Some("group"),
+        69 => Some("group"),
+        70 => Some("broker-internal"),
+        71 => Some("telemetry"),
+        72 => Some("telemetry"),
+        73 => Some("broker-internal"),
+        74 => Some("admin"),
+        75 => Some("admin"),
+        76 => Some("share-groups"),
+        77 => Some("share-groups"),
+        78 => Some("share-groups"),
+        79 => Some("share-groups"),
+        80 => Some("kraft"),
+        81 => Some("kraft"),
+        82 => Some("kraft"),
+        83 => Some("share-groups"),
+        84 => Some("share-groups"),
+        85 => Some("share-groups"),
+        86 => Some("share-groups"),
+        87 => Some("share-groups"),
+        88 => Some("streams-groups"),
+        89 => Some("streams-groups"),
+        90 => Some("share-groups"),
+        91 => Some("share-groups"),
+        92 => Some("share-groups"),
+        93 => Some("streams-groups"),
+        94 => Some("broker-internal"),
+        _ => None,
+    }
+}
+
+#[cfg(feature = "transactions")]
 impl crate::Request for AddOffsetsToTxnRequest {
     type Response = AddOffsetsToTxnResponse;
 }

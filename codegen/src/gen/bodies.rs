@@ -245,6 +245,7 @@ pub fn gen_bodies(schemas: &[MessageModel]) -> String {
         });
         out.push_str("            Self::Raw(_) => None,\n        }\n    }\n}\n\n");
     }
+    out.push_str(&gen_body_conversions(schemas));
     // Request → Response links
     for s in schemas.iter().filter(|s| s.kind == Kind::Request) {
         let resp = s.name.trim_end_matches("Request").to_string() + "Response";
@@ -257,5 +258,39 @@ pub fn gen_bodies(schemas: &[MessageModel]) -> String {
             );
         }
     }
+    out
+}
+
+/// `From<message> for <body enum>` and `TryFrom<body enum> for <message>` for every API
+/// message, and the table of which cargo feature compiles each API (emitted into bodies.rs).
+fn gen_body_conversions(schemas: &[MessageModel]) -> String {
+    let mut out = String::new();
+    let mut apis: Vec<(i16, &str)> = Vec::new();
+    for s in schemas {
+        let (Some(key), body, suffix) = (match s.kind {
+            Kind::Request => (s.api_key, "RequestBody", "Request"),
+            Kind::Response => (s.api_key, "ResponseBody", "Response"),
+            _ => (None, "", ""),
+        }) else {
+            continue;
+        };
+        if !apis.iter().any(|(k, _)| *k == key) {
+            apis.push((key, s.family.as_str()));
+        }
+        let variant = s.name.trim_end_matches(suffix);
+        let cfg = family_cfg(&s.family);
+        let _ = write!(
+            out,
+            "{cfg}impl From<{n}> for {body} {{\n    fn from(m: {n}) -> Self {{\n        Self::{variant}(m)\n    }}\n}}\n\n\
+             {cfg}impl TryFrom<{body}> for {n} {{\n    type Error = {body};\n\n    /// The message of a `{variant}` body; any other body is handed back as the error.\n    fn try_from(b: {body}) -> Result<Self, {body}> {{\n        match b {{\n            {body}::{variant}(m) => Ok(m),\n            other => Err(other),\n        }}\n    }}\n}}\n\n",
+            n = s.name
+        );
+    }
+    apis.sort();
+    out.push_str("/// The family of each API this crate has messages for: `\"core\"` (always compiled) or\n/// the cargo feature that compiles it; `None` for APIs it has no messages for.\npub(crate) fn api_family(api_key: i16) -> Option<&'static str> {\n    match api_key {\n");
+    for (k, f) in apis {
+        let _ = writeln!(out, "        {k} => Some({f:?}),");
+    }
+    out.push_str("        _ => None,\n    }\n}\n\n");
     out
 }

@@ -15,7 +15,7 @@ use crate::records::walk_fetch_response;
 pub fn response_apis() -> &'static [(ApiKey, i16, i16)] {
     static APIS: OnceLock<Vec<(ApiKey, i16, i16)>> = OnceLock::new();
     APIS.get_or_init(|| {
-        kafka_codec::generated::api_keys::API_INFO
+        kafka_codec::__private::generated::api_keys::API_INFO
             .iter()
             .filter(|i| {
                 (i.min_version..=i.max_version)

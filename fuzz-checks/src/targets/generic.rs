@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 use bytes::Bytes;
-use kafka_codec::support::{Conform, MessageVisitor};
+use kafka_codec::__private::support::{Conform, MessageVisitor};
 use kafka_codec::Message;
 
 use crate::budget::check_decode_usage;
@@ -24,7 +24,7 @@ pub fn message_count() -> usize {
     static N: OnceLock<usize> = OnceLock::new();
     *N.get_or_init(|| {
         let mut c = Count(0);
-        kafka_codec::generated::visit_messages(&mut c);
+        kafka_codec::__private::generated::visit_messages(&mut c);
         c.0
     })
 }
@@ -61,7 +61,7 @@ fn pick(data: &[u8], structured: bool) {
         data: rest,
         structured,
     };
-    kafka_codec::generated::visit_messages(&mut p);
+    kafka_codec::__private::generated::visit_messages(&mut p);
 }
 
 /// `roundtrip`: `[type][version][payload]` — any message type (request and response bodies,

@@ -1195,7 +1195,7 @@ fn members_and_metadata_from_wire_messages() {
         let mut m = join_group_response::JoinGroupResponseMember::default();
         m.member_id = id.into();
         m.group_instance_id = inst.map(Into::into);
-        m.metadata = Versioned::new(3, s).encode().unwrap();
+        m.metadata = Versioned::new(3, s).unwrap().encode().unwrap();
         join.members.push(m);
     }
     let members = Member::from_join_group(&join).unwrap();

@@ -649,7 +649,7 @@ impl ClassicMember {
                 tp.partitions = parts.clone();
                 a.assigned_partitions.push(tp);
             }
-            match Versioned::new(CONSUMER_PROTOCOL_VERSION, a).encode() {
+            match Versioned::new(CONSUMER_PROTOCOL_VERSION, a).and_then(|v| v.encode()) {
                 Ok(bytes) => {
                     let mut s = sync_group_request::SyncGroupRequestAssignment::default();
                     s.member_id = member.as_str().into();
@@ -1117,7 +1117,7 @@ impl ClassicMember {
             sub.user_data = Some(b.freeze());
         }
         Versioned::new(CONSUMER_PROTOCOL_VERSION, sub)
-            .encode()
+            .and_then(|v| v.encode())
             .map_err(|e| format!("could not encode the subscription: {e}"))
     }
 

@@ -435,7 +435,7 @@ fn assignment_of_a_topic_no_longer_subscribed_means_rejoin() {
     tp.partitions = vec![0];
     a.assigned_partitions.push(tp);
     let mut resp = follower_sync();
-    resp.assignment = Versioned::new(3, a).encode().unwrap();
+    resp.assignment = Versioned::new(3, a).unwrap().encode().unwrap();
     let out = m.on_sync_group_response(0, &resp);
     assert!(matches!(out.last(), Some(Action::JoinGroup(_))), "{out:?}");
     assert!(m.assigned().is_empty());
@@ -687,7 +687,7 @@ fn assignment_bytes(parts: &[i32]) -> Bytes {
     tp.topic = TOPIC.into();
     tp.partitions = parts.to_vec();
     a.assigned_partitions.push(tp);
-    Versioned::new(3, a).encode().unwrap()
+    Versioned::new(3, a).unwrap().encode().unwrap()
 }
 
 #[test]

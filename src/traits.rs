@@ -1,4 +1,5 @@
-//! The traits every generated message and struct implements.
+//! The traits every message implements: [`Decode`] and [`Encode`] for every generated message
+//! and struct, [`Message`] for whole messages, [`ApiMessage`] and [`Request`] for API bodies.
 
 use bytes::{Bytes, BytesMut};
 
@@ -84,8 +85,29 @@ pub trait ApiMessage: Message {
     const API_KEY: crate::ApiKey;
 }
 
-/// A request body, linked to its response body type.
-pub trait Request: ApiMessage {
+/// A request body, linked to its response body type. Both convert to and from their body
+/// enums ([`RequestBody`](crate::RequestBody), [`ResponseBody`](crate::ResponseBody)); a
+/// conversion from the wrong variant hands the body back as the error.
+///
+/// ```
+/// # #[cfg(feature = "group")] {
+/// use kafka_codec::messages::{HeartbeatRequest, HeartbeatResponse};
+/// use kafka_codec::{Request, ResponseBody};
+///
+/// fn answer_type<T: Request>(_: &T) -> &'static str {
+///     <T::Response as kafka_codec::Message>::NAME
+/// }
+/// assert_eq!(answer_type(&HeartbeatRequest::default()), "HeartbeatResponse");
+///
+/// let body: ResponseBody = HeartbeatResponse::default().into();
+/// assert_eq!(HeartbeatResponse::try_from(body).unwrap(), HeartbeatResponse::default());
+/// # }
+/// ```
+pub trait Request:
+    ApiMessage + Into<crate::RequestBody> + TryFrom<crate::RequestBody, Error = crate::RequestBody>
+{
     /// The response body this request is answered with.
-    type Response: ApiMessage;
+    type Response: ApiMessage
+        + Into<crate::ResponseBody>
+        + TryFrom<crate::ResponseBody, Error = crate::ResponseBody>;
 }

@@ -15,13 +15,13 @@
 //!
 //! ```
 //! use futures_util::{SinkExt, StreamExt};
-//! use kafka_codec::codec::{BrokerCodec, ClientCodec};
+//! use kafka_codec::tokio::{BrokerCodec, ClientCodec};
 //! use kafka_codec::messages::{ApiVersionsRequest, ApiVersionsResponse, ResponseHeader};
 //! use kafka_codec::{ApiKey, RequestBody, ResponseBody};
 //! use tokio_util::codec::Framed;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> Result<(), kafka_codec::codec::CodecError> {
+//! # async fn main() -> Result<(), kafka_codec::tokio::CodecError> {
 //! let (client_io, broker_io) = tokio::io::duplex(64 * 1024);
 //! let mut client = Framed::new(client_io, ClientCodec::new().with_client_id("doc"));
 //! let mut broker = Framed::new(broker_io, BrokerCodec::new());
@@ -139,7 +139,7 @@ impl From<CorrelationError> for CodecError {
 ///
 /// ```
 /// use bytes::{Bytes, BytesMut};
-/// use kafka_codec::codec::{CodecError, FrameCodec};
+/// use kafka_codec::tokio::{CodecError, FrameCodec};
 /// use kafka_codec::DecodeErrorKind;
 /// use tokio_util::codec::{Decoder, Encoder};
 ///
@@ -326,7 +326,7 @@ impl Decoder for ClientCodec {
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<CorrelatedResponse>, CodecError> {
         match self.frames.decode(src)? {
-            Some(payload) => Ok(Some(self.correlator.decode_response(payload)?)),
+            Some(payload) => Ok(Some(self.correlator.decode_response_payload(payload)?)),
             None => Ok(None),
         }
     }
