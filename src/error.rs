@@ -319,6 +319,10 @@ pub enum EncodeErrorKind {
     NullNotAllowed,
     /// A string, bytes or array is longer than its length prefix can express.
     TooLong(usize),
+    /// The value holds unknown tagged fields (kept from a decode at a flexible version), and the
+    /// version asked for is not flexible: it has no place for them. Java refuses this too;
+    /// leaving them out would lose data silently.
+    TaggedFieldsNotInVersion,
 }
 
 /// An encoding failure: the [`kind`](Self::kind), the message and version, and the field path.
@@ -439,6 +443,9 @@ impl fmt::Display for EncodeError {
                 write!(f, "is null but not nullable in this version")
             }
             EncodeErrorKind::TooLong(n) => write!(f, "length {n} does not fit its prefix"),
+            EncodeErrorKind::TaggedFieldsNotInVersion => {
+                f.write_str("unknown tagged fields cannot be written in a non-flexible version")
+            }
         }
     }
 }

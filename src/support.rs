@@ -167,6 +167,12 @@ pub fn not_in_version() -> EncodeError {
     EncodeError::new(EncodeErrorKind::FieldNotInVersion)
 }
 
+/// Unknown tagged fields on a value encoded at a version without tagged fields.
+#[cold]
+pub fn tagged_fields_not_in_version() -> EncodeError {
+    EncodeError::new(EncodeErrorKind::TaggedFieldsNotInVersion)
+}
+
 #[cold]
 fn null_not_allowed() -> EncodeError {
     EncodeError::new(EncodeErrorKind::NullNotAllowed)

@@ -125,6 +125,8 @@ impl AddOffsetsToTxnRequest {
         .map_err(|e| e.at("GroupId"))?;
         if version >= 3 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -161,6 +161,8 @@ impl AddPartitionsToTxnResponse {
         }
         if version >= 3 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -294,6 +296,8 @@ impl Encode for AddPartitionsToTxnPartitionResult {
         buf.put_i16(self.partition_error_code);
         if version >= 3 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -534,6 +538,8 @@ impl Encode for AddPartitionsToTxnTopicResult {
         .map_err(|e| e.at("ResultsByPartition"))?;
         if version >= 3 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -91,6 +91,8 @@ impl AlterConfigsResponse {
         .map_err(|e| e.at("Responses"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -267,6 +269,8 @@ impl Encode for AlterConfigsResourceResponse {
         .map_err(|e| e.at("ResourceName"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -76,6 +76,8 @@ impl AlterReplicaLogDirsRequest {
         .map_err(|e| e.at("Dirs"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -229,6 +231,8 @@ impl Encode for AlterReplicaLogDir {
         .map_err(|e| e.at("Topics"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -350,6 +354,8 @@ impl Encode for AlterReplicaLogDirTopic {
         .map_err(|e| e.at("Partitions"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

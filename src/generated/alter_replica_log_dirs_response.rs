@@ -90,6 +90,8 @@ impl AlterReplicaLogDirsResponse {
         .map_err(|e| e.at("Results"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -205,6 +207,8 @@ impl Encode for AlterReplicaLogDirPartitionResult {
         buf.put_i16(self.error_code);
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -316,6 +320,8 @@ impl Encode for AlterReplicaLogDirTopicResult {
         .map_err(|e| e.at("Partitions"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -157,6 +157,8 @@ impl BeginQuorumEpochRequest {
         }
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -432,6 +434,8 @@ impl Encode for PartitionData {
         buf.put_i32(self.leader_epoch);
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -544,6 +548,8 @@ impl Encode for TopicData {
         .map_err(|e| e.at("Partitions"))?;
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -167,6 +167,8 @@ impl BeginQuorumEpochResponse {
             for u in unknown {
                 put_raw_tagged(buf, u);
             }
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -427,6 +429,8 @@ impl Encode for PartitionData {
         buf.put_i32(self.leader_epoch);
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -536,6 +540,8 @@ impl Encode for TopicData {
         .map_err(|e| e.at("Partitions"))?;
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

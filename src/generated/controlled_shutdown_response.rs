@@ -93,6 +93,8 @@ impl ControlledShutdownResponse {
         .map_err(|e| e.at("RemainingPartitions"))?;
         if version >= 3 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -232,6 +234,8 @@ impl Encode for RemainingPartition {
         buf.put_i32(self.partition_index);
         if version >= 3 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

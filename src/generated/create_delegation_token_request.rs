@@ -150,6 +150,8 @@ impl CreateDelegationTokenRequest {
         buf.put_i64(self.max_lifetime_ms);
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -308,6 +310,8 @@ impl Encode for CreatableRenewers {
         .map_err(|e| e.at("PrincipalName"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -290,6 +290,8 @@ impl CreateDelegationTokenResponse {
         buf.put_i32(self.throttle_time_ms);
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

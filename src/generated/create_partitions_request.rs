@@ -102,6 +102,8 @@ impl CreatePartitionsRequest {
         buf.put_u8(u8::from(self.validate_only));
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -231,6 +233,8 @@ impl Encode for CreatePartitionsAssignment {
         .map_err(|e| e.at("BrokerIds"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -363,6 +367,8 @@ impl Encode for CreatePartitionsTopic {
         .map_err(|e| e.at("Assignments"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -90,6 +90,8 @@ impl CreatePartitionsResponse {
         .map_err(|e| e.at("Results"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -238,6 +240,8 @@ impl Encode for CreatePartitionsTopicResult {
             .map_err(|e| e.at("ErrorMessage"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

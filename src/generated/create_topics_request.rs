@@ -119,6 +119,8 @@ impl CreateTopicsRequest {
         }
         if version >= 5 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -263,6 +265,8 @@ impl Encode for CreatableReplicaAssignment {
         .map_err(|e| e.at("BrokerIds"))?;
         if version >= 5 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -436,6 +440,8 @@ impl Encode for CreatableTopic {
         .map_err(|e| e.at("Configs"))?;
         if version >= 5 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -557,6 +563,8 @@ impl Encode for CreatableTopicConfig {
         put_opt_str(buf, self.value.as_ref(), true, flexible).map_err(|e| e.at("Value"))?;
         if version >= 5 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

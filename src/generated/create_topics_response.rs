@@ -94,6 +94,8 @@ impl CreateTopicsResponse {
         .map_err(|e| e.at("Topics"))?;
         if version >= 5 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -520,6 +522,8 @@ impl Encode for CreatableTopicResult {
             for u in unknown {
                 put_raw_tagged(buf, u);
             }
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -76,6 +76,8 @@ impl DeleteAclsRequest {
         .map_err(|e| e.at("Filters"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -280,6 +282,8 @@ impl Encode for DeleteAclsFilter {
         buf.put_i8(self.permission_type);
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -94,6 +94,8 @@ impl DeleteAclsResponse {
         .map_err(|e| e.at("FilterResults"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -267,6 +269,8 @@ impl Encode for DeleteAclsFilterResult {
         .map_err(|e| e.at("MatchingAcls"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -509,6 +513,8 @@ impl Encode for DeleteAclsMatchingAcl {
         buf.put_i8(self.permission_type);
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

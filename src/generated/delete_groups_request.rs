@@ -82,6 +82,8 @@ impl DeleteGroupsRequest {
         .map_err(|e| e.at("GroupsNames"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -88,6 +88,8 @@ impl DeleteRecordsRequest {
         buf.put_i32(self.timeout_ms);
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -203,6 +205,8 @@ impl Encode for DeleteRecordsPartition {
         buf.put_i64(self.offset);
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -314,6 +318,8 @@ impl Encode for DeleteRecordsTopic {
         .map_err(|e| e.at("Partitions"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -90,6 +90,8 @@ impl DeleteRecordsResponse {
         .map_err(|e| e.at("Topics"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -217,6 +219,8 @@ impl Encode for DeleteRecordsPartitionResult {
         buf.put_i16(self.error_code);
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -328,6 +332,8 @@ impl Encode for DeleteRecordsTopicResult {
         .map_err(|e| e.at("Partitions"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

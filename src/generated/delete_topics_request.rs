@@ -136,6 +136,8 @@ impl DeleteTopicsRequest {
         buf.put_i32(self.timeout_ms);
         if version >= 4 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

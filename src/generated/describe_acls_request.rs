@@ -153,6 +153,8 @@ impl DescribeAclsRequest {
         buf.put_i8(self.permission_type);
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -127,6 +127,8 @@ impl DescribeAclsResponse {
         .map_err(|e| e.at("Resources"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -301,6 +303,8 @@ impl Encode for AclDescription {
         buf.put_i8(self.permission_type);
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -465,6 +469,8 @@ impl Encode for DescribeAclsResource {
         .map_err(|e| e.at("Acls"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

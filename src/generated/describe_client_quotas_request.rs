@@ -89,6 +89,8 @@ impl DescribeClientQuotasRequest {
         buf.put_u8(u8::from(self.strict));
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -251,6 +253,8 @@ impl Encode for ComponentData {
         put_opt_str(buf, self.r#match.as_ref(), true, flexible).map_err(|e| e.at("Match"))?;
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -108,6 +108,8 @@ impl DescribeClientQuotasResponse {
         .map_err(|e| e.at("Entries"))?;
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -256,6 +258,8 @@ impl Encode for EntityData {
             .map_err(|e| e.at("EntityName"))?;
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -376,6 +380,8 @@ impl Encode for EntryData {
         .map_err(|e| e.at("Values"))?;
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -479,6 +485,8 @@ impl Encode for ValueData {
         buf.put_f64(self.value);
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

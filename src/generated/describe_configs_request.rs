@@ -119,6 +119,8 @@ impl DescribeConfigsRequest {
         }
         if version >= 4 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -297,6 +299,8 @@ impl Encode for DescribeConfigsResource {
         .map_err(|e| e.at("ConfigurationKeys"))?;
         if version >= 4 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

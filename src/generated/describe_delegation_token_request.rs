@@ -70,6 +70,8 @@ impl DescribeDelegationTokenRequest {
         .map_err(|e| e.at("Owners"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -220,6 +222,8 @@ impl Encode for DescribeDelegationTokenOwner {
         .map_err(|e| e.at("PrincipalName"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -102,6 +102,8 @@ impl DescribeDelegationTokenResponse {
         buf.put_i32(self.throttle_time_ms);
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -448,6 +450,8 @@ impl Encode for DescribedDelegationToken {
         .map_err(|e| e.at("Renewers"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -605,6 +609,8 @@ impl Encode for DescribedDelegationTokenRenewer {
         .map_err(|e| e.at("PrincipalName"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

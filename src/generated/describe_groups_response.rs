@@ -94,6 +94,8 @@ impl DescribeGroupsResponse {
         .map_err(|e| e.at("Groups"))?;
         if version >= 5 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -401,6 +403,8 @@ impl Encode for DescribedGroup {
         }
         if version >= 5 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -651,6 +655,8 @@ impl Encode for DescribedGroupMember {
         .map_err(|e| e.at("MemberAssignment"))?;
         if version >= 5 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

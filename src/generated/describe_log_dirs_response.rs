@@ -108,6 +108,8 @@ impl DescribeLogDirsResponse {
         .map_err(|e| e.at("Results"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -250,6 +252,8 @@ impl Encode for DescribeLogDirsPartition {
         buf.put_u8(u8::from(self.is_future_key));
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -436,6 +440,8 @@ impl Encode for DescribeLogDirsResult {
         }
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -563,6 +569,8 @@ impl Encode for DescribeLogDirsTopic {
         .map_err(|e| e.at("Partitions"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -114,6 +114,8 @@ impl ElectLeadersResponse {
         .map_err(|e| e.at("ReplicaElectionResults"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -262,6 +264,8 @@ impl Encode for PartitionResult {
             .map_err(|e| e.at("ErrorMessage"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -377,6 +381,8 @@ impl Encode for ReplicaElectionResult {
         .map_err(|e| e.at("PartitionResult"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

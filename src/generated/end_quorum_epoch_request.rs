@@ -127,6 +127,8 @@ impl EndQuorumEpochRequest {
         }
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -463,6 +465,8 @@ impl Encode for PartitionData {
         }
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -658,6 +662,8 @@ impl Encode for TopicData {
         .map_err(|e| e.at("Partitions"))?;
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -112,6 +112,8 @@ impl EndTxnRequest {
         buf.put_u8(u8::from(self.committed));
         if version >= 3 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

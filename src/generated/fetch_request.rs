@@ -361,6 +361,8 @@ impl FetchRequest {
             for u in unknown {
                 put_raw_tagged(buf, u);
             }
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -684,6 +686,8 @@ impl Encode for FetchPartition {
             for u in unknown {
                 put_raw_tagged(buf, u);
             }
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -846,6 +850,8 @@ impl Encode for FetchTopic {
         .map_err(|e| e.at("Partitions"))?;
         if version >= 12 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -997,6 +1003,8 @@ impl Encode for ForgottenTopic {
         .map_err(|e| e.at("Partitions"))?;
         if version >= 12 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -172,6 +172,8 @@ impl GroupMetadataValue {
         .map_err(|e| e.at("members"))?;
         if version >= 4 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -479,6 +481,8 @@ impl Encode for MemberMetadata {
         .map_err(|e| e.at("assignment"))?;
         if version >= 4 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

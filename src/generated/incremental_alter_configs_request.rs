@@ -90,6 +90,8 @@ impl IncrementalAlterConfigsRequest {
         buf.put_u8(u8::from(self.validate_only));
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -257,6 +259,8 @@ impl Encode for AlterConfigsResource {
         .map_err(|e| e.at("Configs"))?;
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -385,6 +389,8 @@ impl Encode for AlterableConfig {
         put_opt_str(buf, self.value.as_ref(), true, flexible).map_err(|e| e.at("Value"))?;
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

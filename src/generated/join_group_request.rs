@@ -242,6 +242,8 @@ impl JoinGroupRequest {
         }
         if version >= 6 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -418,6 +420,8 @@ impl Encode for JoinGroupRequestProtocol {
         .map_err(|e| e.at("Metadata"))?;
         if version >= 6 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -248,6 +248,8 @@ impl JoinGroupResponse {
         .map_err(|e| e.at("Members"))?;
         if version >= 6 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -436,6 +438,8 @@ impl Encode for JoinGroupResponseMember {
         .map_err(|e| e.at("Metadata"))?;
         if version >= 6 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

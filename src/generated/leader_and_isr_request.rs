@@ -267,6 +267,8 @@ impl LeaderAndIsrRequest {
         .map_err(|e| e.at("LiveLeaders"))?;
         if version >= 4 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -449,6 +451,8 @@ impl Encode for LeaderAndIsrLiveLeader {
         buf.put_i32(self.port);
         if version >= 4 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -773,6 +777,8 @@ impl Encode for LeaderAndIsrPartitionState {
         }
         if version >= 4 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -948,6 +954,8 @@ impl Encode for LeaderAndIsrTopicState {
         .map_err(|e| e.at("PartitionStates"))?;
         if version >= 4 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

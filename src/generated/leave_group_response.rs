@@ -115,6 +115,8 @@ impl LeaveGroupResponse {
         }
         if version >= 4 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -281,6 +283,8 @@ impl Encode for MemberResponse {
         buf.put_i16(self.error_code);
         if version >= 4 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -106,6 +106,8 @@ impl ListGroupsResponse {
         .map_err(|e| e.at("Groups"))?;
         if version >= 3 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -326,6 +328,8 @@ impl Encode for ListedGroup {
         }
         if version >= 3 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -96,6 +96,8 @@ impl ListOffsetsResponse {
         .map_err(|e| e.at("Topics"))?;
         if version >= 6 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -334,6 +336,8 @@ impl Encode for ListOffsetsPartitionResponse {
         }
         if version >= 6 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -462,6 +466,8 @@ impl Encode for ListOffsetsTopicResponse {
         .map_err(|e| e.at("Partitions"))?;
         if version >= 6 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -146,6 +146,8 @@ impl MetadataRequest {
         }
         if version >= 9 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -300,6 +302,8 @@ impl Encode for MetadataRequestTopic {
         .map_err(|e| e.at("Name"))?;
         if version >= 9 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

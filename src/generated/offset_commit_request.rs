@@ -203,6 +203,8 @@ impl OffsetCommitRequest {
         .map_err(|e| e.at("Topics"))?;
         if version >= 8 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -401,6 +403,8 @@ impl Encode for OffsetCommitRequestPartition {
             .map_err(|e| e.at("CommittedMetadata"))?;
         if version >= 8 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -544,6 +548,8 @@ impl Encode for OffsetCommitRequestTopic {
         .map_err(|e| e.at("Partitions"))?;
         if version >= 8 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -96,6 +96,8 @@ impl OffsetCommitResponse {
         .map_err(|e| e.at("Topics"))?;
         if version >= 8 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -214,6 +216,8 @@ impl Encode for OffsetCommitResponsePartition {
         buf.put_i16(self.error_code);
         if version >= 8 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -349,6 +353,8 @@ impl Encode for OffsetCommitResponseTopic {
         .map_err(|e| e.at("Partitions"))?;
         if version >= 8 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

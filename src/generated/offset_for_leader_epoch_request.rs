@@ -104,6 +104,8 @@ impl OffsetForLeaderEpochRequest {
         .map_err(|e| e.at("Topics"))?;
         if version >= 4 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -251,6 +253,8 @@ impl Encode for OffsetForLeaderPartition {
         buf.put_i32(self.leader_epoch);
         if version >= 4 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -365,6 +369,8 @@ impl Encode for OffsetForLeaderTopic {
         .map_err(|e| e.at("Partitions"))?;
         if version >= 4 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

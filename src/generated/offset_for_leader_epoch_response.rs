@@ -96,6 +96,8 @@ impl OffsetForLeaderEpochResponse {
         .map_err(|e| e.at("Topics"))?;
         if version >= 4 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -256,6 +258,8 @@ impl Encode for EpochEndOffset {
         buf.put_i64(self.end_offset);
         if version >= 4 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -368,6 +372,8 @@ impl Encode for OffsetForLeaderTopicResult {
         .map_err(|e| e.at("Partitions"))?;
         if version >= 4 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -122,6 +122,8 @@ impl ProduceRequest {
         .map_err(|e| e.at("TopicData"))?;
         if version >= 9 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -246,6 +248,8 @@ impl Encode for PartitionProduceData {
         put_opt_bytes(buf, self.records.as_ref(), true, flexible).map_err(|e| e.at("Records"))?;
         if version >= 9 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -385,6 +389,8 @@ impl Encode for TopicProduceData {
         .map_err(|e| e.at("PartitionData"))?;
         if version >= 9 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -175,6 +175,8 @@ impl ProduceResponse {
             for u in unknown {
                 put_raw_tagged(buf, u);
             }
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -322,6 +324,8 @@ impl Encode for BatchIndexAndErrorMessage {
             .map_err(|e| e.at("BatchIndexErrorMessage"))?;
         if version >= 9 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -759,6 +763,8 @@ impl Encode for PartitionProduceResponse {
             for u in unknown {
                 put_raw_tagged(buf, u);
             }
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -929,6 +935,8 @@ impl Encode for TopicProduceResponse {
         .map_err(|e| e.at("PartitionResponses"))?;
         if version >= 9 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

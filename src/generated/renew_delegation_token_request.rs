@@ -87,6 +87,8 @@ impl RenewDelegationTokenRequest {
         buf.put_i64(self.renew_period_ms);
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -53,6 +53,8 @@ impl ResponseHeader {
         buf.put_i32(self.correlation_id);
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -75,6 +75,8 @@ impl SaslAuthenticateRequest {
         .map_err(|e| e.at("AuthBytes"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

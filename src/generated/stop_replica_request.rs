@@ -262,6 +262,8 @@ impl StopReplicaRequest {
         }
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -740,6 +742,8 @@ impl Encode for StopReplicaTopicV1 {
         .map_err(|e| e.at("PartitionIndexes"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -94,6 +94,8 @@ impl StopReplicaResponse {
         .map_err(|e| e.at("PartitionErrors"))?;
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -245,6 +247,8 @@ impl Encode for StopReplicaPartitionError {
         buf.put_i16(self.error_code);
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -201,6 +201,8 @@ impl SyncGroupRequest {
         .map_err(|e| e.at("Assignments"))?;
         if version >= 4 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -371,6 +373,8 @@ impl Encode for SyncGroupRequestAssignment {
         .map_err(|e| e.at("Assignment"))?;
         if version >= 4 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

@@ -141,6 +141,8 @@ impl SyncGroupResponse {
         .map_err(|e| e.at("Assignment"))?;
         if version >= 4 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

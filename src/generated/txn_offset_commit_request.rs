@@ -245,6 +245,8 @@ impl TxnOffsetCommitRequest {
         .map_err(|e| e.at("Topics"))?;
         if version >= 3 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -424,6 +426,8 @@ impl Encode for TxnOffsetCommitRequestPartition {
             .map_err(|e| e.at("CommittedMetadata"))?;
         if version >= 3 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -564,6 +568,8 @@ impl Encode for TxnOffsetCommitRequestTopic {
         .map_err(|e| e.at("Partitions"))?;
         if version >= 3 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

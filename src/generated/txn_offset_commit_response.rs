@@ -90,6 +90,8 @@ impl TxnOffsetCommitResponse {
         .map_err(|e| e.at("Topics"))?;
         if version >= 3 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -205,6 +207,8 @@ impl Encode for TxnOffsetCommitResponsePartition {
         buf.put_i16(self.error_code);
         if version >= 3 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -340,6 +344,8 @@ impl Encode for TxnOffsetCommitResponseTopic {
         .map_err(|e| e.at("Partitions"))?;
         if version >= 3 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

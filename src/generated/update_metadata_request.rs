@@ -291,6 +291,8 @@ impl UpdateMetadataRequest {
             for u in unknown {
                 put_raw_tagged(buf, u);
             }
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -559,6 +561,8 @@ impl Encode for UpdateMetadataBroker {
         }
         if version >= 6 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -713,6 +717,8 @@ impl Encode for UpdateMetadataEndpoint {
         buf.put_i16(self.security_protocol);
         if version >= 6 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -968,6 +974,8 @@ impl Encode for UpdateMetadataPartitionState {
         }
         if version >= 6 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -1128,6 +1136,8 @@ impl Encode for UpdateMetadataTopicState {
         .map_err(|e| e.at("PartitionStates"))?;
         if version >= 6 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

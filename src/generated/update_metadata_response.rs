@@ -53,6 +53,8 @@ impl UpdateMetadataResponse {
         buf.put_i16(self.error_code);
         if version >= 6 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

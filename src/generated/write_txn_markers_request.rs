@@ -76,6 +76,8 @@ impl WriteTxnMarkersRequest {
         .map_err(|e| e.at("Markers"))?;
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -270,6 +272,8 @@ impl Encode for WritableTxnMarker {
         }
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -393,6 +397,8 @@ impl Encode for WritableTxnMarkerTopic {
         .map_err(|e| e.at("PartitionIndexes"))?;
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

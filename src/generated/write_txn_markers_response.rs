@@ -78,6 +78,8 @@ impl WriteTxnMarkersResponse {
         .map_err(|e| e.at("Markers"))?;
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -193,6 +195,8 @@ impl Encode for WritableTxnMarkerPartitionResult {
         buf.put_i16(self.error_code);
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -290,6 +294,8 @@ impl Encode for WritableTxnMarkerResult {
         .map_err(|e| e.at("Topics"))?;
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -407,6 +413,8 @@ impl Encode for WritableTxnMarkerTopicResult {
         .map_err(|e| e.at("Partitions"))?;
         if version >= 1 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }

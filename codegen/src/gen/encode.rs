@@ -375,6 +375,11 @@ fn emit_pass(s: &StructModel, pass: Pass) -> Code {
             }
         }
         if let Test::When(_) = &flex {
+            if pass == Pass::Encode {
+                // A non-flexible version has no place for them: refuse rather than drop.
+                lines.reopen("else if !self.wire.unknown_tagged_fields().is_empty()");
+                lines.line("return Err(tagged_fields_not_in_version());");
+            }
             lines.close();
         }
     }

@@ -236,6 +236,8 @@ impl TinyRequest {
             for u in unknown {
                 put_raw_tagged(buf, u);
             }
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
@@ -380,6 +382,8 @@ impl Encode for Item {
         }
         if version >= 2 {
             put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        } else if !self.wire.unknown_tagged_fields().is_empty() {
+            return Err(tagged_fields_not_in_version());
         }
         Ok(())
     }
