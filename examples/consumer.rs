@@ -199,8 +199,8 @@ struct Args {
     caps: HashMap<i16, i16>,
 }
 
-const USAGE: &str =
-    "usage: consumer --topic T --group G [--bootstrap H:P] [--assignor range|roundrobin] \
+const USAGE: &str = "usage: consumer --topic T --group G [--bootstrap H:P] \
+[--assignor range|roundrobin|sticky|cooperative-sticky] [--instance-id ID] [--linger-ms N] \
 [--reset earliest|latest|none] [--timeout-secs N] [--max-version API_KEY=VERSION ...]";
 
 fn parse_args() -> Result<Args> {
