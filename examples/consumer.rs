@@ -194,6 +194,8 @@ struct Args {
     timeout: Duration,
     /// Keep consuming this long after catching up (waiting for rebalances) before leaving.
     linger: Duration,
+    /// session.timeout.ms (the heartbeat interval is a tenth of it, at least 100 ms).
+    session_timeout_ms: i32,
     /// `--max-version API_KEY=V`: never use a higher version of that API (for peers that
     /// advertise versions they do not handle).
     caps: HashMap<i16, i16>,
@@ -201,7 +203,8 @@ struct Args {
 
 const USAGE: &str = "usage: consumer --topic T --group G [--bootstrap H:P] \
 [--assignor range|roundrobin|sticky|cooperative-sticky] [--instance-id ID] [--linger-ms N] \
-[--reset earliest|latest|none] [--timeout-secs N] [--max-version API_KEY=VERSION ...]";
+[--reset earliest|latest|none] [--session-timeout-ms N] [--timeout-secs N] \
+[--max-version API_KEY=VERSION ...]";
 
 fn parse_args() -> Result<Args> {
     if std::env::args().skip(1).any(|a| a == "-h" || a == "--help") {
@@ -217,6 +220,7 @@ fn parse_args() -> Result<Args> {
         instance_id: None,
         timeout: Duration::from_secs(30),
         linger: Duration::ZERO,
+        session_timeout_ms: 30_000,
         caps: HashMap::new(),
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
@@ -234,6 +238,7 @@ fn parse_args() -> Result<Args> {
             "--instance-id" => a.instance_id = Some(v),
             "--timeout-secs" => a.timeout = Duration::from_secs(v.parse()?),
             "--linger-ms" => a.linger = Duration::from_millis(v.parse()?),
+            "--session-timeout-ms" => a.session_timeout_ms = v.parse()?,
             "--max-version" => {
                 let (k, ver) = v.split_once('=').ok_or("--max-version API_KEY=VERSION")?;
                 a.caps.insert(k.parse()?, ver.parse()?);
@@ -355,7 +360,8 @@ fn run() -> Result<()> {
     // when it says partitions are revoked (`Action::Commit`), as enable.auto.commit does.
     let mut config = ClassicConfig::new(args.group.as_str())
         .with_assignors([args.assignor.as_str()])
-        .with_session_timeout_ms(30_000)
+        .with_session_timeout_ms(args.session_timeout_ms)
+        .with_heartbeat_interval_ms((args.session_timeout_ms / 10).max(100))
         .with_rebalance_timeout_ms(30_000);
     if let Some(id) = &args.instance_id {
         config = config.with_group_instance_id(id.as_str());

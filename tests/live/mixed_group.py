@@ -34,6 +34,13 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from walkthrough import MOCK_CAPS, free_port, wait_port  # noqa: E402
 
+# session.timeout.ms of every member. librdkafka's mock completes a SyncGroup round as soon as
+# the leader's SyncGroup arrives and answers a follower's SyncGroup that comes after it with
+# INVALID_REQUEST; the follower then rejoins, and each rejoin costs a rebalance round of
+# session.timeout.ms - 1 s there. A short session keeps those rounds short, so a group whose
+# follower loses that race a few times still settles within the test's waits.
+SESSION_TIMEOUT_MS = 10000
+
 
 class Member(threading.Thread):
     """A confluent-kafka consumer in the group, recording what it consumed and its assignments."""
@@ -57,7 +64,9 @@ class Member(threading.Thread):
             "partition.assignment.strategy": strategy,
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
-            "session.timeout.ms": 30000,
+            # Short sessions make the mock's rebalance rounds short: it waits
+            # session.timeout.ms - 1 s for members to rejoin, whoever has joined.
+            "session.timeout.ms": SESSION_TIMEOUT_MS,
             "heartbeat.interval.ms": 500,
             "topic.metadata.refresh.interval.ms": 1000,
             **({"debug": "cgrp"} if os.environ.get("MIXED_DEBUG") else {}),
@@ -162,7 +171,8 @@ def topic_partitions(bootstrap, topic, create, count):
 
 def start_ours(consumer, bootstrap, topic, group, strategy, caps, linger_ms, instance_id=None):
     cmd = [consumer, "--bootstrap", bootstrap, "--topic", topic, "--group", group,
-           "--assignor", strategy, "--linger-ms", str(linger_ms), "--timeout-secs", "120"]
+           "--assignor", strategy, "--linger-ms", str(linger_ms), "--timeout-secs", "120",
+           "--session-timeout-ms", str(SESSION_TIMEOUT_MS)]
     if instance_id:
         cmd += ["--instance-id", instance_id]
     for c in caps:

@@ -329,6 +329,9 @@ pub struct ClassicMember {
     leader: bool,
     /// The generation the cooperative-sticky assignor last assigned in (its user data).
     assignor_generation: i32,
+    /// What the `sticky` assignor last assigned this member, with its generation: Java's
+    /// `StickyAssignor` keeps it across eager revocations and sends it as user data.
+    sticky_assignment: Option<(Vec<TopicPartition>, i32)>,
     join_in_flight: Option<Generation>,
     sync_in_flight: Option<Generation>,
     heartbeat_in_flight: Option<Generation>,
@@ -363,6 +366,7 @@ impl ClassicMember {
             owned: PartitionSet::new(),
             leader: false,
             assignor_generation: NO_GENERATION_ID,
+            sticky_assignment: None,
             join_in_flight: None,
             sync_in_flight: None,
             heartbeat_in_flight: None,
@@ -1115,6 +1119,14 @@ impl ClassicMember {
             let mut b = BytesMut::with_capacity(4);
             b.put_i32(self.assignor_generation);
             sub.user_data = Some(b.freeze());
+        } else if assignor == "sticky" {
+            // Its user data: the last assignment and its generation (none before the first).
+            if let Some((partitions, generation)) = &self.sticky_assignment {
+                sub.user_data = Some(assignor::sticky_user_data::encode_sticky(
+                    partitions,
+                    Some(*generation),
+                ));
+            }
         }
         Versioned::new(CONSUMER_PROTOCOL_VERSION, sub)
             .and_then(|v| v.encode())
@@ -1264,6 +1276,12 @@ impl ClassicMember {
         }
         if self.generation.protocol_name.as_deref() == Some("cooperative-sticky") {
             self.assignor_generation = self.generation.generation_id;
+        }
+        if self.generation.protocol_name.as_deref() == Some("sticky") {
+            self.sticky_assignment = Some((
+                assigned.iter().cloned().collect(),
+                self.generation.generation_id,
+            ));
         }
         self.owned = assigned;
         self.needs_join_prepare = true;

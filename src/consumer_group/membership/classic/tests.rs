@@ -824,3 +824,39 @@ fn every_error_code_in_every_response_is_handled_without_panicking() {
         assert!(gone.is_disjoint(m.assigned()), "{code}: {a:?}");
     }
 }
+
+#[test]
+fn sticky_sends_its_last_assignment_and_generation_as_user_data() {
+    use crate::consumer_group::assignor::sticky_user_data::decode_sticky;
+    let cfg = ClassicConfig::new("ck-group").with_assignors(["sticky"]);
+    let mut m = joining(cfg);
+    // Before any assignment: no user data, as Java's StickyAssignor.
+    let mut join = follower_join();
+    join.protocol_name = Some("sticky".into());
+    let a = m.on_join_group_response(0, &join);
+    assert!(matches!(a[..], [Action::SyncGroup(_)]));
+    let mut sync = follower_sync();
+    sync.protocol_name = Some("sticky".into());
+    assert_eq!(
+        m.on_sync_group_response(0, &sync),
+        vec![Action::Assign(tps(&[0, 1]))]
+    );
+    m.tick(3_000);
+    // Eager: the rebalance revokes everything, yet the user data keeps the last assignment.
+    let a = m.on_heartbeat_response(3_000, &heartbeat_rebalancing());
+    assert!(a.contains(&Action::Revoke(tps(&[0, 1]))), "{a:?}");
+    let sub = subscription_of(join_of(&a));
+    assert!(sub.owned_partitions.is_empty());
+    let data = decode_sticky(sub.user_data.as_deref());
+    assert_eq!(data.partitions, tps(&[0, 1]).into_iter().collect::<Vec<_>>());
+    assert_eq!(data.generation, Some(2));
+}
+
+#[test]
+fn sticky_user_data_is_absent_before_the_first_assignment() {
+    let cfg = ClassicConfig::new("ck-group").with_assignors(["sticky"]);
+    let mut m = ClassicMember::new(cfg, [TOPIC]);
+    m.poll(0);
+    let a = m.coordinator_found(0);
+    assert_eq!(subscription_of(join_of(&a)).user_data, None);
+}
