@@ -423,8 +423,29 @@ fn run() -> Result<()> {
         std::thread::sleep(Duration::from_millis(50));
     }
 
-    // Leave: the member commits and revokes what it owns, then sends LeaveGroup (a static
-    // member only commits: it keeps its place for a restart within the session timeout).
+    // Commit what was consumed before leaving, as the Java consumer's close() does. A
+    // coordinator in the middle of a rebalance refuses commits (REBALANCE_IN_PROGRESS; the
+    // librdkafka mock does so while members rejoin): take part in the rebalance, then commit
+    // what is still owned (partitions revoked on the way are committed when they go).
+    let mut attempts = 0;
+    loop {
+        let owned = c.member.assigned().clone();
+        let refused = c.commit(&owned)?;
+        if !refused.contains(&ErrorCode::REBALANCE_IN_PROGRESS) {
+            break;
+        }
+        attempts += 1;
+        if attempts > 100 || Instant::now() > deadline {
+            return Err("the group kept rebalancing: could not commit before leaving".into());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        let actions = c.member.poll(c.now());
+        c.carry_out(actions)?;
+    }
+
+    // Leave: the member revokes what it owns (committing it again, now a no-op), then sends
+    // LeaveGroup (a static member only commits: it keeps its place for a restart within the
+    // session timeout).
     let owned: Vec<i32> = c.position.keys().copied().collect();
     let final_positions = c.position.clone();
     let actions = c.member.leave(c.now(), "the example consumer is done");
@@ -621,7 +642,8 @@ impl Consumer {
     }
 
     /// Commits the positions of `parts` (those this consumer has) with the member's generation.
-    fn commit(&mut self, parts: &PartitionSet) -> Result<()> {
+    /// Commits the positions of `parts` it has; returns the error codes of refused partitions.
+    fn commit(&mut self, parts: &PartitionSet) -> Result<Vec<ErrorCode>> {
         let mut offsets = BTreeMap::new();
         for tp in parts {
             if let Some(pos) = self.position.get(&tp.partition) {
@@ -629,7 +651,7 @@ impl Consumer {
             }
         }
         if offsets.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let generation = self.member.generation().clone();
         let mut req = offset_commit_request(
@@ -661,7 +683,7 @@ impl Consumer {
         } else {
             eprintln!("OffsetCommit refused: {refused:?}");
         }
-        Ok(())
+        Ok(refused.into_iter().map(|(_, code)| code).collect())
     }
 
     /// Committed offsets (OffsetFetch) for newly assigned partitions, then auto.offset.reset

@@ -848,7 +848,10 @@ fn sticky_sends_its_last_assignment_and_generation_as_user_data() {
     let sub = subscription_of(join_of(&a));
     assert!(sub.owned_partitions.is_empty());
     let data = decode_sticky(sub.user_data.as_deref());
-    assert_eq!(data.partitions, tps(&[0, 1]).into_iter().collect::<Vec<_>>());
+    assert_eq!(
+        data.partitions,
+        tps(&[0, 1]).into_iter().collect::<Vec<_>>()
+    );
     assert_eq!(data.generation, Some(2));
 }
 
