@@ -17,7 +17,7 @@ use crate::support::*;
 #[non_exhaustive]
 pub struct RequestHeader {
     /// `RequestApiKey`: int16, versions 0+.
-    pub request_api_key: i16,
+    pub request_api_key: ApiKey,
     /// `RequestApiVersion`: int16, versions 0+.
     pub request_api_version: i16,
     /// `CorrelationId`: int32, versions 0+.
@@ -33,7 +33,7 @@ pub struct RequestHeader {
 impl Default for RequestHeader {
     fn default() -> Self {
         Self {
-            request_api_key: 0,
+            request_api_key: ApiKey(0),
             request_api_version: 0,
             correlation_id: 0,
             client_id: Some(BytesStr::default()),
@@ -45,7 +45,7 @@ impl Default for RequestHeader {
 impl RequestHeader {
     /// Sets [`request_api_key`](Self::request_api_key).
     #[must_use]
-    pub fn with_request_api_key(mut self, value: i16) -> Self {
+    pub fn with_request_api_key(mut self, value: ApiKey) -> Self {
         self.request_api_key = value;
         self
     }
@@ -74,7 +74,7 @@ impl RequestHeader {
 
 impl RequestHeader {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let request_api_key = r.i16().map_err(|e| e.at("RequestApiKey"))?;
+        let request_api_key = r.api_key().map_err(|e| e.at("RequestApiKey"))?;
         let request_api_version = r.i16().map_err(|e| e.at("RequestApiVersion"))?;
         let correlation_id = r.i32().map_err(|e| e.at("CorrelationId"))?;
         let client_id = if version >= 1 {
@@ -99,7 +99,7 @@ impl RequestHeader {
 
 impl RequestHeader {
     fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i16(self.request_api_key);
+        buf.put_api_key(self.request_api_key);
         buf.put_i16(self.request_api_version);
         buf.put_i32(self.correlation_id);
         if version >= 1 {
