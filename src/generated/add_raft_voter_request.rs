@@ -16,8 +16,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AddRaftVoterRequest {
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+, nullable in 0+.
     pub cluster_id: Option<BytesStr>,
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `TimeoutMs`: int32, versions 0+.
     pub timeout_ms: i32,
     /// `VoterId`: int32, versions 0+.
@@ -221,8 +225,12 @@ impl ApiMessage for AddRaftVoterRequest {
 pub struct Listener {
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 0+.
     pub port: u16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

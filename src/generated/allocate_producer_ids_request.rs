@@ -16,6 +16,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AllocateProducerIdsRequest {
+    /// A broker id.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub broker_id: i32,
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.

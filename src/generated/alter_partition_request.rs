@@ -16,6 +16,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterPartitionRequest {
+    /// A broker id.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub broker_id: i32,
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
@@ -166,6 +168,8 @@ impl ApiMessage for AlterPartitionRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct BrokerState {
+    /// A broker id.
+    ///
     /// `BrokerId`: int32, versions 3+.
     pub broker_id: i32,
     /// `BrokerEpoch`: int64, versions 3+, default `-1`.
@@ -240,8 +244,12 @@ impl Encode for BrokerState {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
     /// `NewIsr`: []int32, versions 0-2.
@@ -441,8 +449,12 @@ impl Encode for PartitionData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicData {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0-1, ignorable.
     pub topic_name: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 2+, ignorable.
     pub topic_id: Uuid,
     /// `Partitions`: []PartitionData, versions 0+.

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each partition to be moved.
+///
 /// A AlterReplicaLogDirs response body (API key 34).
 ///
 /// Versions 0-2; flexible versions 2.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterReplicaLogDirsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// Results by topic.
+    ///
     /// `Results`: []AlterReplicaLogDirTopicResult, versions 0+.
     pub results: Vec<AlterReplicaLogDirTopicResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -158,8 +164,12 @@ impl ApiMessage for AlterReplicaLogDirsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterReplicaLogDirPartitionResult {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -232,8 +242,12 @@ impl Encode for AlterReplicaLogDirPartitionResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterReplicaLogDirTopicResult {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// Results by partition.
+    ///
     /// `Partitions`: []AlterReplicaLogDirPartitionResult, versions 0+.
     pub partitions: Vec<AlterReplicaLogDirPartitionResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -16,6 +16,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterShareGroupOffsetsRequest {
+    /// The consumer group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
     /// `Topics`: []AlterShareGroupOffsetsRequestTopic, versions 0+.
@@ -162,6 +164,8 @@ impl ApiMessage for AlterShareGroupOffsetsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterShareGroupOffsetsRequestPartition {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
     /// `StartOffset`: int64, versions 0+.
@@ -226,6 +230,8 @@ impl Encode for AlterShareGroupOffsetsRequestPartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterShareGroupOffsetsRequestTopic {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
     /// `Partitions`: []AlterShareGroupOffsetsRequestPartition, versions 0+.

@@ -16,6 +16,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AssignReplicasToDirsRequest {
+    /// A broker id.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub broker_id: i32,
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
@@ -264,6 +266,8 @@ impl Encode for DirectoryData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -316,6 +320,8 @@ impl Encode for PartitionData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicData {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
     /// `Partitions`: []PartitionData, versions 0+.

@@ -16,6 +16,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct BeginQuorumEpochRequest {
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+, nullable in 0+, default `null`.
     pub cluster_id: Option<BytesStr>,
     /// `VoterId`: int32, versions 1+, default `-1`, ignorable.
@@ -242,8 +244,12 @@ impl ApiMessage for BeginQuorumEpochRequest {
 pub struct LeaderEndpoint {
     /// `Name`: string, versions 1+.
     pub name: BytesStr,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 1+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 1+.
     pub port: u16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -355,12 +361,18 @@ impl Encode for LeaderEndpoint {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
     /// `VoterDirectoryId`: uuid, versions 1+, ignorable.
     pub voter_directory_id: Uuid,
+    /// The broker id of the partition's leader, or -1 if it has none.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub leader_id: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -462,6 +474,8 @@ impl Encode for PartitionData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicData {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
     /// `Partitions`: []PartitionData, versions 0+.

@@ -16,12 +16,18 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct BrokerHeartbeatResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
     /// `IsCaughtUp`: bool, versions 0+, default `false`.
     pub is_caught_up: bool,
+    /// Whether the broker is fenced (registered but not allowed to serve).
+    ///
     /// `IsFenced`: bool, versions 0+, default `true`.
     pub is_fenced: bool,
     /// `ShouldShutDown`: bool, versions 0+.

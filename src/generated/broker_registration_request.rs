@@ -16,8 +16,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct BrokerRegistrationRequest {
+    /// A broker id.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub broker_id: i32,
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+.
     pub cluster_id: BytesStr,
     /// `IncarnationId`: uuid, versions 0+.
@@ -26,6 +30,8 @@ pub struct BrokerRegistrationRequest {
     pub listeners: Vec<Listener>,
     /// `Features`: []Feature, versions 0+.
     pub features: Vec<Feature>,
+    /// The broker's rack, or null if it has none.
+    ///
     /// `Rack`: string, versions 0+, nullable in 0+.
     pub rack: Option<BytesStr>,
     /// `IsMigratingZkBroker`: bool, versions 1+, default `false`.
@@ -437,8 +443,12 @@ impl Encode for Feature {
 pub struct Listener {
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 0+.
     pub port: u16,
     /// `SecurityProtocol`: int16, versions 0+.

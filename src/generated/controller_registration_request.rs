@@ -16,6 +16,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ControllerRegistrationRequest {
+    /// The id of the controller broker, or -1 if unknown.
+    ///
     /// `ControllerId`: int32, versions 0+.
     pub controller_id: i32,
     /// `IncarnationId`: uuid, versions 0+.
@@ -302,8 +304,12 @@ impl Encode for Feature {
 pub struct Listener {
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 0+.
     pub port: u16,
     /// `SecurityProtocol`: int16, versions 0+.

@@ -16,6 +16,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteShareGroupOffsetsRequest {
+    /// The consumer group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
     /// `Topics`: []DeleteShareGroupOffsetsRequestTopic, versions 0+.
@@ -162,6 +164,8 @@ impl ApiMessage for DeleteShareGroupOffsetsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteShareGroupOffsetsRequestTopic {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -131,6 +131,8 @@ impl ApiMessage for DeleteShareGroupStateResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteStateResult {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
     /// `Partitions`: []PartitionResult, versions 0+.
@@ -223,10 +225,16 @@ impl Encode for DeleteStateResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionResult {
+    /// The partition number within its topic.
+    ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

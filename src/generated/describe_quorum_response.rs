@@ -16,8 +16,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeQuorumResponse {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 2+, nullable in 2+, ignorable.
     pub error_message: Option<BytesStr>,
     /// `Topics`: []TopicData, versions 0+.
@@ -220,8 +224,12 @@ impl ApiMessage for DescribeQuorumResponse {
 pub struct Listener {
     /// `Name`: string, versions 2+.
     pub name: BytesStr,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 2+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 2+.
     pub port: u16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -333,6 +341,8 @@ impl Encode for Listener {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Node {
+    /// A broker id.
+    ///
     /// `NodeId`: int32, versions 2+.
     pub node_id: i32,
     /// `Listeners`: []Listener, versions 2+.
@@ -425,16 +435,28 @@ impl Encode for Node {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 2+, nullable in 2+, ignorable.
     pub error_message: Option<BytesStr>,
+    /// The broker id of the partition's leader, or -1 if it has none.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub leader_id: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
+    /// The partition's high watermark: the offset after the last record every in-sync replica has.
+    ///
     /// `HighWatermark`: int64, versions 0+.
     pub high_watermark: i64,
     /// `CurrentVoters`: []ReplicaState, versions 0+.
@@ -781,6 +803,8 @@ impl Encode for ReplicaState {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicData {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
     /// `Partitions`: []PartitionData, versions 0+.

@@ -133,6 +133,8 @@ impl ApiMessage for DescribeShareGroupOffsetsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeShareGroupOffsetsRequestGroup {
+    /// The consumer group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
     /// `Topics`: []DescribeShareGroupOffsetsRequestTopic, versions 0+, nullable in 0+.
@@ -239,6 +241,8 @@ impl Encode for DescribeShareGroupOffsetsRequestGroup {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeShareGroupOffsetsRequestTopic {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
     /// `Partitions`: []int32, versions 0+.

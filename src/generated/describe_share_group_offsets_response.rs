@@ -16,6 +16,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeShareGroupOffsetsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
     /// `Groups`: []DescribeShareGroupOffsetsResponseGroup, versions 0+.
@@ -145,12 +147,18 @@ impl ApiMessage for DescribeShareGroupOffsetsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeShareGroupOffsetsResponseGroup {
+    /// The consumer group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
     /// `Topics`: []DescribeShareGroupOffsetsResponseTopic, versions 0+.
     pub topics: Vec<DescribeShareGroupOffsetsResponseTopic>,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -280,16 +288,24 @@ impl Encode for DescribeShareGroupOffsetsResponseGroup {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeShareGroupOffsetsResponsePartition {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
     /// `StartOffset`: int64, versions 0+.
     pub start_offset: i64,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
     /// `Lag`: int64, versions 1+, default `-1`, ignorable.
     pub lag: i64,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -417,8 +433,12 @@ impl Encode for DescribeShareGroupOffsetsResponsePartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeShareGroupOffsetsResponseTopic {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
     /// `Partitions`: []DescribeShareGroupOffsetsResponsePartition, versions 0+.

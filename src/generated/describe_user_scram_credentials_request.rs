@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Lists the SCRAM mechanisms configured for users (never the secrets).
+///
 /// A DescribeUserScramCredentials request body (API key 50).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeUserScramCredentialsRequest {
+    /// The users to describe, or null for all.
+    ///
     /// `Users`: []UserName, versions 0+, nullable in 0+.
     pub users: Option<Vec<UserName>>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -119,6 +123,8 @@ impl ApiMessage for DescribeUserScramCredentialsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UserName {
+    /// The user's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -20,6 +20,8 @@ pub struct EnvelopeResponse {
     #[cfg_attr(feature = "serde", serde(with = "crate::support::opt_hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_opt_bytes))]
     pub response_data: Option<Bytes>,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -16,6 +16,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct FetchSnapshotRequest {
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+, nullable in 0+, tagged field 0 in 0+, default `null`.
     pub cluster_id: Option<BytesStr>,
     /// `ReplicaId`: int32, versions 0+, default `-1`.
@@ -223,8 +225,12 @@ impl ApiMessage for FetchSnapshotRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionSnapshot {
+    /// The partition number within its topic.
+    ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
+    /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
+    ///
     /// `CurrentLeaderEpoch`: int32, versions 0+.
     pub current_leader_epoch: i32,
     /// `SnapshotId`: SnapshotId, versions 0+.

@@ -16,12 +16,18 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct FetchSnapshotResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+, ignorable.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
     /// `Topics`: []TopicSnapshot, versions 0+.
     pub topics: Vec<TopicSnapshot>,
+    /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
+    ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 1+, tagged field 0 in 1+.
     pub node_endpoints: Vec<NodeEndpoint>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -259,8 +265,12 @@ impl ApiMessage for FetchSnapshotResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderIdAndEpoch {
+    /// The broker id of the partition's leader, or -1 if it has none.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub leader_id: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -323,10 +333,16 @@ impl Encode for LeaderIdAndEpoch {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct NodeEndpoint {
+    /// A broker id.
+    ///
     /// `NodeId`: int32, versions 1+.
     pub node_id: i32,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 1+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 1+.
     pub port: u16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -423,10 +439,14 @@ impl Encode for NodeEndpoint {
 pub struct PartitionSnapshot {
     /// `Index`: int32, versions 0+.
     pub index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
     /// `SnapshotId`: SnapshotId, versions 0+.
     pub snapshot_id: SnapshotId,
+    /// The partition's current leader, when the error says the request went to the wrong broker.
+    ///
     /// `CurrentLeader`: LeaderIdAndEpoch, versions 0+, tagged field 0 in 0+.
     pub current_leader: LeaderIdAndEpoch,
     /// `Size`: int64, versions 0+.

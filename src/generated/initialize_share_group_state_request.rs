@@ -16,6 +16,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct InitializeShareGroupStateRequest {
+    /// The consumer group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
     /// `Topics`: []InitializeStateData, versions 0+.
@@ -160,6 +162,8 @@ impl ApiMessage for InitializeShareGroupStateRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct InitializeStateData {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
     /// `Partitions`: []PartitionData, versions 0+.
@@ -252,6 +256,8 @@ impl Encode for InitializeStateData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number within its topic.
+    ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
     /// `StateEpoch`: int32, versions 0+.

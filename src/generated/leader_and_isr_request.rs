@@ -16,6 +16,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderAndIsrRequest {
+    /// The id of the controller broker, or -1 if unknown.
+    ///
     /// `ControllerId`: int32, versions 0+.
     pub controller_id: i32,
     /// `isKRaftController`: bool, versions 7+, default `false`.
@@ -370,10 +372,14 @@ impl ApiMessage for LeaderAndIsrRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderAndIsrLiveLeader {
+    /// A broker id.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub broker_id: i32,
     /// `HostName`: string, versions 0+.
     pub host_name: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: int32, versions 0+.
     pub port: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -481,20 +487,28 @@ impl Encode for LeaderAndIsrLiveLeader {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderAndIsrPartitionState {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0-1, ignorable.
     pub topic_name: BytesStr,
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
     /// `ControllerEpoch`: int32, versions 0+.
     pub controller_epoch: i32,
     /// `Leader`: int32, versions 0+.
     pub leader: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
     /// `Isr`: []int32, versions 0+.
     pub isr: Vec<i32>,
     /// `PartitionEpoch`: int32, versions 0+.
     pub partition_epoch: i32,
+    /// The ids of the brokers that hold, or are to hold, a replica of the partition.
+    ///
     /// `Replicas`: []int32, versions 0+.
     pub replicas: Vec<i32>,
     /// `AddingReplicas`: []int32, versions 3+, ignorable.
@@ -845,8 +859,12 @@ impl Encode for LeaderAndIsrPartitionState {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderAndIsrTopicState {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 2+.
     pub topic_name: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 5+, ignorable.
     pub topic_id: Uuid,
     /// `PartitionStates`: []LeaderAndIsrPartitionState, versions 2+.

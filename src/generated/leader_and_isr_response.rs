@@ -16,6 +16,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderAndIsrResponse {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
     /// `PartitionErrors`: []LeaderAndIsrPartitionError, versions 0-4.
@@ -219,10 +221,16 @@ impl ApiMessage for LeaderAndIsrResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderAndIsrPartitionError {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0-4, ignorable.
     pub topic_name: BytesStr,
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -338,6 +346,8 @@ impl Encode for LeaderAndIsrPartitionError {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderAndIsrTopicError {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 5+.
     pub topic_id: Uuid,
     /// `PartitionErrors`: []LeaderAndIsrPartitionError, versions 5+.

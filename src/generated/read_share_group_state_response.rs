@@ -131,10 +131,16 @@ impl ApiMessage for ReadShareGroupStateResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionResult {
+    /// The partition number within its topic.
+    ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
     /// `StateEpoch`: int32, versions 0+.
@@ -279,6 +285,8 @@ impl Encode for PartitionResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ReadStateResult {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
     /// `Partitions`: []PartitionResult, versions 0+.

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The header in front of every request body: which API and version, the correlation id and the client id.
+///
 /// The RequestHeader.
 ///
 /// Versions 0-2; flexible versions 2.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct RequestHeader {
+    /// Which API the request is for.
+    ///
     /// `RequestApiKey`: int16, versions 0+.
     pub request_api_key: ApiKey,
+    /// The version of that API the body is written in.
+    ///
     /// `RequestApiVersion`: int16, versions 0+.
     pub request_api_version: i16,
+    /// A number chosen by the client to match the response to its request.
+    ///
     /// `CorrelationId`: int32, versions 0+.
     pub correlation_id: i32,
+    /// The client's id (`client.id`), for logs and quotas; null if not set.
+    ///
     /// `ClientId`: string, versions 1+, nullable in 1+, ignorable.
     pub client_id: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -16,8 +16,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ShareAcknowledgeRequest {
+    /// The consumer group's id.
+    ///
     /// `GroupId`: string, versions 0+, nullable in 0+, default `null`.
     pub group_id: Option<BytesStr>,
+    /// The member's id assigned by the coordinator; empty when joining for the first time.
+    ///
     /// `MemberId`: string, versions 0+, nullable in 0+.
     pub member_id: Option<BytesStr>,
     /// `ShareSessionEpoch`: int32, versions 0+.
@@ -205,6 +209,8 @@ impl ApiMessage for ShareAcknowledgeRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AcknowledgePartition {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
     /// `AcknowledgementBatches`: []AcknowledgementBatch, versions 0+.
@@ -304,6 +310,8 @@ impl Encode for AcknowledgePartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AcknowledgeTopic {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
     /// `Partitions`: []AcknowledgePartition, versions 0+.

@@ -16,8 +16,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ShareFetchRequest {
+    /// The consumer group's id.
+    ///
     /// `GroupId`: string, versions 0+, nullable in 0+, default `null`.
     pub group_id: Option<BytesStr>,
+    /// The member's id assigned by the coordinator; empty when joining for the first time.
+    ///
     /// `MemberId`: string, versions 0+, nullable in 0+.
     pub member_id: Option<BytesStr>,
     /// `ShareSessionEpoch`: int32, versions 0+.
@@ -462,6 +466,8 @@ impl Encode for AcknowledgementBatch {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct FetchPartition {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
     /// `PartitionMaxBytes`: int32, versions 0.
@@ -584,6 +590,8 @@ impl Encode for FetchPartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct FetchTopic {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
     /// `Partitions`: []FetchPartition, versions 0+.
@@ -676,6 +684,8 @@ impl Encode for FetchTopic {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ForgottenTopic {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
     /// `Partitions`: []int32, versions 0+.

@@ -16,16 +16,24 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ShareFetchResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
     /// `AcquisitionLockTimeoutMs`: int32, versions 1+.
     pub acquisition_lock_timeout_ms: i32,
     /// `Responses`: []ShareFetchableTopicResponse, versions 0+.
     pub responses: Vec<ShareFetchableTopicResponse>,
+    /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
+    ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 0+.
     pub node_endpoints: Vec<NodeEndpoint>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -314,8 +322,12 @@ impl Encode for AcquiredRecords {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderIdAndEpoch {
+    /// The broker id of the partition's leader, or -1 if it has none.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub leader_id: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -378,12 +390,20 @@ impl Encode for LeaderIdAndEpoch {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct NodeEndpoint {
+    /// A broker id.
+    ///
     /// `NodeId`: int32, versions 0+.
     pub node_id: i32,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: int32, versions 0+.
     pub port: i32,
+    /// The broker's rack, or null if it has none.
+    ///
     /// `Rack`: string, versions 0+, nullable in 0+, default `null`.
     pub rack: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -489,18 +509,28 @@ impl Encode for NodeEndpoint {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
     /// `AcknowledgeErrorCode`: int16, versions 0+.
     pub acknowledge_error_code: i16,
     /// `AcknowledgeErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub acknowledge_error_message: Option<BytesStr>,
+    /// The partition's current leader, when the error says the request went to the wrong broker.
+    ///
     /// `CurrentLeader`: LeaderIdAndEpoch, versions 0+.
     pub current_leader: LeaderIdAndEpoch,
+    /// The record batches, as raw bytes (see `kafka_codec::records`); null when there are none.
+    ///
     /// `Records`: records, versions 0+, nullable in 0.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::opt_hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_opt_bytes))]
@@ -682,6 +712,8 @@ impl Encode for PartitionData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ShareFetchableTopicResponse {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
     /// `Partitions`: []PartitionData, versions 0+.

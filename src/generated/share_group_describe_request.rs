@@ -16,8 +16,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ShareGroupDescribeRequest {
+    /// The ids of the groups to describe.
+    ///
     /// `GroupIds`: []string, versions 0+.
     pub group_ids: Vec<BytesStr>,
+    /// Whether the response should say which operations the caller may perform on each group.
+    ///
     /// `IncludeAuthorizedOperations`: bool, versions 0+.
     pub include_authorized_operations: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

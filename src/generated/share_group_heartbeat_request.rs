@@ -16,14 +16,24 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ShareGroupHeartbeatRequest {
+    /// The consumer group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The member's id assigned by the coordinator; empty when joining for the first time.
+    ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,
+    /// The member's epoch in a KIP-848 group; the coordinator raises it with each new assignment.
+    ///
     /// `MemberEpoch`: int32, versions 0+.
     pub member_epoch: i32,
+    /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
+    ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     pub rack_id: Option<BytesStr>,
+    /// The topics the member subscribes to, or null if unchanged since the last heartbeat.
+    ///
     /// `SubscribedTopicNames`: []string, versions 0+, nullable in 0+, default `null`.
     pub subscribed_topic_names: Option<Vec<BytesStr>>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

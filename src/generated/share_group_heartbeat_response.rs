@@ -16,16 +16,28 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ShareGroupHeartbeatResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// The member's id assigned by the coordinator; empty when joining for the first time.
+    ///
     /// `MemberId`: string, versions 0+, nullable in 0+, default `null`.
     pub member_id: Option<BytesStr>,
+    /// The member's epoch in a KIP-848 group; the coordinator raises it with each new assignment.
+    ///
     /// `MemberEpoch`: int32, versions 0+.
     pub member_epoch: i32,
+    /// How often, in milliseconds, the member should send a heartbeat.
+    ///
     /// `HeartbeatIntervalMs`: int32, versions 0+.
     pub heartbeat_interval_ms: i32,
     /// `Assignment`: Assignment, versions 0+, nullable in 0+, default `null`.
@@ -183,6 +195,8 @@ impl ApiMessage for ShareGroupHeartbeatResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Assignment {
+    /// Partitions by topic.
+    ///
     /// `TopicPartitions`: []TopicPartitions, versions 0+.
     pub topic_partitions: Vec<TopicPartitions>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -270,6 +284,8 @@ impl Encode for Assignment {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicPartitions {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
     /// `Partitions`: []int32, versions 0+.

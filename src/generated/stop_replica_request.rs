@@ -16,6 +16,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StopReplicaRequest {
+    /// The id of the controller broker, or -1 if unknown.
+    ///
     /// `ControllerId`: int32, versions 0+.
     pub controller_id: i32,
     /// `isKRaftController`: bool, versions 4+, default `false`.
@@ -364,8 +366,12 @@ impl ApiMessage for StopReplicaRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StopReplicaPartitionState {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 3+.
     pub partition_index: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 3+, default `-1`.
     pub leader_epoch: i32,
     /// `DeletePartition`: bool, versions 3+.
@@ -451,8 +457,12 @@ impl Encode for StopReplicaPartitionState {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StopReplicaPartitionV0 {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0.
     pub topic_name: BytesStr,
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0.
     pub partition_index: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -534,6 +544,8 @@ impl Encode for StopReplicaPartitionV0 {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StopReplicaTopicState {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 3+.
     pub topic_name: BytesStr,
     /// `PartitionStates`: []StopReplicaPartitionState, versions 3+.
@@ -653,6 +665,8 @@ impl Encode for StopReplicaTopicState {
 pub struct StopReplicaTopicV1 {
     /// `Name`: string, versions 1-2.
     pub name: BytesStr,
+    /// The partition numbers within the topic.
+    ///
     /// `PartitionIndexes`: []int32, versions 1-2.
     pub partition_indexes: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -16,6 +16,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StreamsGroupDescribeResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
     /// `Groups`: []DescribedGroup, versions 0+.
@@ -311,28 +313,44 @@ impl Encode for Assignment {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribedGroup {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// The consumer group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The group's state, such as `Stable` or `Empty`.
+    ///
     /// `GroupState`: string, versions 0+.
     pub group_state: BytesStr,
+    /// The group's epoch (KIP-848), raised whenever its metadata or membership changes.
+    ///
     /// `GroupEpoch`: int32, versions 0+.
     pub group_epoch: i32,
+    /// The epoch of the group's target assignment.
+    ///
     /// `AssignmentEpoch`: int32, versions 0+.
     pub assignment_epoch: i32,
     /// `Topology`: Topology, versions 0+, nullable in 0+, default `null`.
     pub topology: Option<Topology>,
     /// `Members`: []Member, versions 0+.
     pub members: Vec<Member>,
+    /// A bit field of the ACL operations the caller may perform on the group, or -2147483648 when not requested.
+    ///
     /// `AuthorizedOperations`: int32, versions 0+, default `-2147483648`.
     pub authorized_operations: i32,
     /// `TopologyDescription`: TopologyDescription, versions 1+, nullable in 1+, default `null`.
     pub topology_description: Option<TopologyDescription>,
     /// `TopologyDescriptionStatus`: int8, versions 1+, default `0`.
     pub topology_description_status: i8,
+    /// The server-side assignor the group uses.
+    ///
     /// `AssignorName`: string, versions 1+, nullable in 1+, default `null`, ignorable.
     pub assignor_name: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -615,8 +633,12 @@ impl Encode for DescribedGroup {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Endpoint {
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 0+.
     pub port: u16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -804,16 +826,28 @@ impl Encode for KeyValue {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Member {
+    /// The member's id assigned by the coordinator; empty when joining for the first time.
+    ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,
+    /// The member's epoch in a KIP-848 group; the coordinator raises it with each new assignment.
+    ///
     /// `MemberEpoch`: int32, versions 0+.
     pub member_epoch: i32,
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
     pub instance_id: Option<BytesStr>,
+    /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
+    ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     pub rack_id: Option<BytesStr>,
+    /// The client id the member connected with.
+    ///
     /// `ClientId`: string, versions 0+.
     pub client_id: BytesStr,
+    /// The host the member connected from.
+    ///
     /// `ClientHost`: string, versions 0+.
     pub client_host: BytesStr,
     /// `TopologyEpoch`: int32, versions 0+.
@@ -830,6 +864,8 @@ pub struct Member {
     pub task_end_offsets: Vec<TaskOffset>,
     /// `Assignment`: Assignment, versions 0+.
     pub assignment: Assignment,
+    /// The assignment the coordinator is moving the member towards.
+    ///
     /// `TargetAssignment`: Assignment, versions 0+.
     pub target_assignment: Assignment,
     /// `IsClassic`: bool, versions 0+.
@@ -1570,6 +1606,8 @@ impl Encode for TaskIds {
 pub struct TaskOffset {
     /// `SubtopologyId`: string, versions 0+.
     pub subtopology_id: BytesStr,
+    /// The partition number within its topic.
+    ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
     /// `Offset`: int64, versions 0+.
@@ -1676,6 +1714,8 @@ pub struct TopicInfo {
     pub name: BytesStr,
     /// `Partitions`: int32, versions 0+.
     pub partitions: i32,
+    /// How many replicas each partition has, or -1 to use the broker's default.
+    ///
     /// `ReplicationFactor`: int16, versions 0+.
     pub replication_factor: i16,
     /// `TopicConfigs`: []KeyValue, versions 0+.

@@ -16,18 +16,30 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StreamsGroupHeartbeatRequest {
+    /// The consumer group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The member's id assigned by the coordinator; empty when joining for the first time.
+    ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,
+    /// The member's epoch in a KIP-848 group; the coordinator raises it with each new assignment.
+    ///
     /// `MemberEpoch`: int32, versions 0+.
     pub member_epoch: i32,
     /// `EndpointInformationEpoch`: int32, versions 0+.
     pub endpoint_information_epoch: i32,
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
     pub instance_id: Option<BytesStr>,
+    /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
+    ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     pub rack_id: Option<BytesStr>,
+    /// How long, in milliseconds, the coordinator waits for every member to rejoin during a rebalance.
+    ///
     /// `RebalanceTimeoutMs`: int32, versions 0+, default `-1`.
     pub rebalance_timeout_ms: i32,
     /// `Topology`: Topology, versions 0+, nullable in 0+, default `null`.
@@ -590,8 +602,12 @@ impl Encode for CopartitionGroup {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Endpoint {
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 0+.
     pub port: u16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -1232,6 +1248,8 @@ impl Encode for TaskIds {
 pub struct TaskOffset {
     /// `SubtopologyId`: string, versions 0+.
     pub subtopology_id: BytesStr,
+    /// The partition number within its topic.
+    ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
     /// `Offset`: int64, versions 0+.
@@ -1338,6 +1356,8 @@ pub struct TopicInfo {
     pub name: BytesStr,
     /// `Partitions`: int32, versions 0+.
     pub partitions: i32,
+    /// How many replicas each partition has, or -1 to use the broker's default.
+    ///
     /// `ReplicationFactor`: int16, versions 0+.
     pub replication_factor: i16,
     /// `TopicConfigs`: []KeyValue, versions 0+.

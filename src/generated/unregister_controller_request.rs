@@ -16,6 +16,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UnregisterControllerRequest {
+    /// The id of the controller broker, or -1 if unknown.
+    ///
     /// `ControllerId`: int32, versions 0+.
     pub controller_id: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

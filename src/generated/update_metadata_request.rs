@@ -16,6 +16,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UpdateMetadataRequest {
+    /// The id of the controller broker, or -1 if unknown.
+    ///
     /// `ControllerId`: int32, versions 0+.
     pub controller_id: i32,
     /// `isKRaftController`: bool, versions 8+, default `false`.
@@ -410,6 +412,8 @@ pub struct UpdateMetadataBroker {
     pub v0_port: i32,
     /// `Endpoints`: []UpdateMetadataEndpoint, versions 1+, ignorable.
     pub endpoints: Vec<UpdateMetadataEndpoint>,
+    /// The broker's rack, or null if it has none.
+    ///
     /// `Rack`: string, versions 2+, nullable in 0+, ignorable.
     pub rack: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -605,8 +609,12 @@ impl Encode for UpdateMetadataBroker {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UpdateMetadataEndpoint {
+    /// A TCP port number.
+    ///
     /// `Port`: int32, versions 1+.
     pub port: i32,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 1+.
     pub host: BytesStr,
     /// `Listener`: string, versions 3+, ignorable.
@@ -753,22 +761,32 @@ impl Encode for UpdateMetadataEndpoint {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UpdateMetadataPartitionState {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0-4, ignorable.
     pub topic_name: BytesStr,
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
     /// `ControllerEpoch`: int32, versions 0+.
     pub controller_epoch: i32,
     /// `Leader`: int32, versions 0+.
     pub leader: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
     /// `Isr`: []int32, versions 0+.
     pub isr: Vec<i32>,
     /// `ZkVersion`: int32, versions 0+.
     pub zk_version: i32,
+    /// The ids of the brokers that hold, or are to hold, a replica of the partition.
+    ///
     /// `Replicas`: []int32, versions 0+.
     pub replicas: Vec<i32>,
+    /// The ids of the replicas that are offline (their log directory failed).
+    ///
     /// `OfflineReplicas`: []int32, versions 4+, ignorable.
     pub offline_replicas: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -1027,8 +1045,12 @@ impl Encode for UpdateMetadataPartitionState {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UpdateMetadataTopicState {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 5+.
     pub topic_name: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 7+, ignorable.
     pub topic_id: Uuid,
     /// `PartitionStates`: []UpdateMetadataPartitionState, versions 5+.

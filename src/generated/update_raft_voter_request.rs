@@ -16,8 +16,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UpdateRaftVoterRequest {
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+, nullable in 0+.
     pub cluster_id: Option<BytesStr>,
+    /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
+    ///
     /// `CurrentLeaderEpoch`: int32, versions 0+.
     pub current_leader_epoch: i32,
     /// `VoterId`: int32, versions 0+.
@@ -278,8 +282,12 @@ impl Encode for KRaftVersionFeature {
 pub struct Listener {
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 0+.
     pub port: u16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

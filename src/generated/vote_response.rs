@@ -16,10 +16,14 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct VoteResponse {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
     /// `Topics`: []TopicData, versions 0+.
     pub topics: Vec<TopicData>,
+    /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
+    ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 1+, tagged field 0 in 1+.
     pub node_endpoints: Vec<NodeEndpoint>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -246,10 +250,16 @@ impl ApiMessage for VoteResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct NodeEndpoint {
+    /// A broker id.
+    ///
     /// `NodeId`: int32, versions 1+.
     pub node_id: i32,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 1+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 1+.
     pub port: u16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -344,12 +354,20 @@ impl Encode for NodeEndpoint {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The broker id of the partition's leader, or -1 if it has none.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub leader_id: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
     /// `VoteGranted`: bool, versions 0+.
@@ -444,6 +462,8 @@ impl Encode for PartitionData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicData {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
     /// `Partitions`: []PartitionData, versions 0+.

@@ -489,10 +489,12 @@ impl<'a> Builder<'a> {
             let ty = match (f.rust_type.as_deref(), Ty::parse(&f.ty)) {
                 (None, ty) => ty,
                 (Some("ApiKey"), Ty::I16) => Ty::ApiKey,
-                (Some(t), _) => return Err(format!(
+                (Some(t), _) => {
+                    return Err(format!(
                     "{name}.{}: type={t} over {} is not supported (only type=ApiKey over int16)",
                     f.name, f.ty
-                )),
+                ))
+                }
             };
             let present = VersionSet::of(Some(f.versions)).intersect(versions);
             let tagged = VersionSet::of(f.tagged).intersect(&present);
