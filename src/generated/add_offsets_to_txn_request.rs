@@ -18,7 +18,7 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AddOffsetsToTxnRequest {
-    /// The transactional id (`transactional.id`), or null for a non-transactional producer.
+    /// The producer's transactional id (`transactional.id`).
     ///
     /// `TransactionalId`: string, versions 0+.
     pub transactional_id: BytesStr,
@@ -30,7 +30,7 @@ pub struct AddOffsetsToTxnRequest {
     ///
     /// `ProducerEpoch`: int16, versions 0+.
     pub producer_epoch: i16,
-    /// The consumer group's id.
+    /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,

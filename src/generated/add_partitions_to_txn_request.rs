@@ -441,7 +441,7 @@ impl Encode for AddPartitionsToTxnTopic {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AddPartitionsToTxnTransaction {
-    /// The transactional id (`transactional.id`), or null for a non-transactional producer.
+    /// The producer's transactional id (`transactional.id`).
     ///
     /// `TransactionalId`: string, versions 4+.
     pub transactional_id: BytesStr,

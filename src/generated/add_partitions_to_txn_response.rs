@@ -335,7 +335,7 @@ impl Encode for AddPartitionsToTxnPartitionResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AddPartitionsToTxnResult {
-    /// The transactional id (`transactional.id`), or null for a non-transactional producer.
+    /// The producer's transactional id (`transactional.id`).
     ///
     /// `TransactionalId`: string, versions 4+.
     pub transactional_id: BytesStr,

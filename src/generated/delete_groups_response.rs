@@ -162,7 +162,7 @@ impl ApiMessage for DeleteGroupsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeletableGroupResult {
-    /// The consumer group's id.
+    /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,

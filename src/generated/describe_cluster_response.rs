@@ -30,7 +30,7 @@ pub struct DescribeClusterResponse {
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
-    /// Which endpoints to describe: 1 for brokers, 2 for controllers.
+    /// Which endpoints the response lists: 1 for brokers, 2 for controllers.
     ///
     /// `EndpointType`: int8, versions 1+, default `1`.
     pub endpoint_type: i8,

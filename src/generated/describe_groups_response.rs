@@ -179,7 +179,7 @@ pub struct DescribedGroup {
     ///
     /// `ErrorMessage`: string, versions 6+, nullable in 6+, default `null`.
     pub error_message: Option<BytesStr>,
-    /// The consumer group's id.
+    /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
@@ -187,7 +187,7 @@ pub struct DescribedGroup {
     ///
     /// `GroupState`: string, versions 0+.
     pub group_state: BytesStr,
-    /// The group's protocol type, such as `consumer`; null when not yet known.
+    /// The group's protocol type, such as `consumer`.
     ///
     /// `ProtocolType`: string, versions 0+.
     pub protocol_type: BytesStr,
@@ -487,7 +487,7 @@ impl Encode for DescribedGroup {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribedGroupMember {
-    /// The member's id assigned by the coordinator; empty when joining for the first time.
+    /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,

@@ -277,7 +277,7 @@ pub struct TransactionState {
     ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
-    /// The transactional id (`transactional.id`), or null for a non-transactional producer.
+    /// The producer's transactional id (`transactional.id`).
     ///
     /// `TransactionalId`: string, versions 0+.
     pub transactional_id: BytesStr,

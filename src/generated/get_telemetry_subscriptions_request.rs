@@ -18,7 +18,7 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct GetTelemetrySubscriptionsRequest {
-    /// The client instance id the broker gave the client for telemetry; the zero UUID to ask for one.
+    /// The client's instance id, or the zero UUID to ask the broker for one.
     ///
     /// `ClientInstanceId`: uuid, versions 0+.
     pub client_instance_id: Uuid,

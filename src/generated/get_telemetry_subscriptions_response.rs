@@ -26,7 +26,7 @@ pub struct GetTelemetrySubscriptionsResponse {
     ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
-    /// The client instance id the broker gave the client for telemetry; the zero UUID to ask for one.
+    /// The client's instance id: the one it sent, or a new one if it sent the zero UUID.
     ///
     /// `ClientInstanceId`: uuid, versions 0+.
     pub client_instance_id: Uuid,

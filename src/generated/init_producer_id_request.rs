@@ -18,7 +18,7 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct InitProducerIdRequest {
-    /// The transactional id (`transactional.id`), or null for a non-transactional producer.
+    /// The producer's transactional id, or null for an idempotent producer without transactions.
     ///
     /// `TransactionalId`: string, versions 0+, nullable in 0+.
     pub transactional_id: Option<BytesStr>,

@@ -18,7 +18,7 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct JoinGroupRequest {
-    /// The consumer group's id.
+    /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
@@ -30,7 +30,7 @@ pub struct JoinGroupRequest {
     ///
     /// `RebalanceTimeoutMs`: int32, versions 1+, default `-1`, ignorable.
     pub rebalance_timeout_ms: i32,
-    /// The member's id assigned by the coordinator; empty when joining for the first time.
+    /// The member id the coordinator gave earlier, or empty when joining for the first time.
     ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,
@@ -38,7 +38,7 @@ pub struct JoinGroupRequest {
     ///
     /// `GroupInstanceId`: string, versions 5+, nullable in 5+, default `null`.
     pub group_instance_id: Option<BytesStr>,
-    /// The group's protocol type, such as `consumer`; null when not yet known.
+    /// The group's protocol type, such as `consumer`.
     ///
     /// `ProtocolType`: string, versions 0+.
     pub protocol_type: BytesStr,

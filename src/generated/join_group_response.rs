@@ -30,11 +30,11 @@ pub struct JoinGroupResponse {
     ///
     /// `GenerationId`: int32, versions 0+, default `-1`.
     pub generation_id: i32,
-    /// The group's protocol type, such as `consumer`; null when not yet known.
+    /// The group's protocol type, such as `consumer`, or null.
     ///
     /// `ProtocolType`: string, versions 7+, nullable in 7+, default `null`, ignorable.
     pub protocol_type: Option<BytesStr>,
-    /// The assignment protocol the group chose, such as `range`; null when not yet known.
+    /// The assignment protocol the group chose, such as `range`, or null.
     ///
     /// `ProtocolName`: string, versions 0+, nullable in 7+.
     pub protocol_name: Option<BytesStr>,
@@ -46,7 +46,7 @@ pub struct JoinGroupResponse {
     ///
     /// `SkipAssignment`: bool, versions 9+, default `false`.
     pub skip_assignment: bool,
-    /// The member's id assigned by the coordinator; empty when joining for the first time.
+    /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,
@@ -355,7 +355,7 @@ impl ApiMessage for JoinGroupResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct JoinGroupResponseMember {
-    /// The member's id assigned by the coordinator; empty when joining for the first time.
+    /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,

@@ -198,7 +198,7 @@ impl ApiMessage for LeaveGroupResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct MemberResponse {
-    /// The member's id assigned by the coordinator; empty when joining for the first time.
+    /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 3+.
     pub member_id: BytesStr,

@@ -186,11 +186,11 @@ impl ApiMessage for ListGroupsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ListedGroup {
-    /// The consumer group's id.
+    /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
-    /// The group's protocol type, such as `consumer`; null when not yet known.
+    /// The group's protocol type, such as `consumer`; empty for a group with no protocol.
     ///
     /// `ProtocolType`: string, versions 0+.
     pub protocol_type: BytesStr,

@@ -18,7 +18,7 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetFetchRequest {
-    /// The consumer group's id.
+    /// The group's id.
     ///
     /// `GroupId`: string, versions 0-7.
     pub group_id: BytesStr,
@@ -274,7 +274,7 @@ impl ApiMessage for OffsetFetchRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetFetchRequestGroup {
-    /// The consumer group's id.
+    /// The group's id.
     ///
     /// `GroupId`: string, versions 8+.
     pub group_id: BytesStr,

@@ -251,7 +251,7 @@ impl ApiMessage for OffsetFetchResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetFetchResponseGroup {
-    /// The consumer group's id.
+    /// The group's id.
     ///
     /// `GroupId`: string, versions 8+.
     pub group_id: BytesStr,

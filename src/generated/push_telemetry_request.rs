@@ -18,7 +18,7 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PushTelemetryRequest {
-    /// The client instance id the broker gave the client for telemetry; the zero UUID to ask for one.
+    /// The id the broker gave this client instance for its telemetry.
     ///
     /// `ClientInstanceId`: uuid, versions 0+.
     pub client_instance_id: Uuid,

@@ -16,11 +16,11 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ShareFetchRequest {
-    /// The consumer group's id.
+    /// The group's id.
     ///
     /// `GroupId`: string, versions 0+, nullable in 0+, default `null`.
     pub group_id: Option<BytesStr>,
-    /// The member's id assigned by the coordinator; empty when joining for the first time.
+    /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+, nullable in 0+.
     pub member_id: Option<BytesStr>,

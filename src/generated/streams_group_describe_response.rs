@@ -321,7 +321,7 @@ pub struct DescribedGroup {
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
-    /// The consumer group's id.
+    /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
@@ -826,7 +826,7 @@ impl Encode for KeyValue {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Member {
-    /// The member's id assigned by the coordinator; empty when joining for the first time.
+    /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,

@@ -28,7 +28,7 @@ pub struct StreamsGroupHeartbeatResponse {
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
-    /// The member's id assigned by the coordinator; empty when joining for the first time.
+    /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,

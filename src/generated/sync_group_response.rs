@@ -26,11 +26,11 @@ pub struct SyncGroupResponse {
     ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
-    /// The group's protocol type, such as `consumer`; null when not yet known.
+    /// The group's protocol type, such as `consumer`.
     ///
     /// `ProtocolType`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     pub protocol_type: Option<BytesStr>,
-    /// The assignment protocol the group chose, such as `range`; null when not yet known.
+    /// The assignment protocol the group chose, such as `range`.
     ///
     /// `ProtocolName`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     pub protocol_name: Option<BytesStr>,
