@@ -19,6 +19,7 @@ pub const DESCRIBED_FAMILIES: &[&str] = &[
     "transactions",
     "admin",
     "telemetry",
+    "share-groups",
 ];
 
 /// Field name → description, from `common-docs.txt`.

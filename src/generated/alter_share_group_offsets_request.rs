@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Sets the start offsets of a share group's partitions (the group must be empty).
+///
 /// A AlterShareGroupOffsets request body (API key 91).
 ///
 /// Versions 0; flexible versions 0.
@@ -20,6 +22,8 @@ pub struct AlterShareGroupOffsetsRequest {
     ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The partitions to set, by topic.
+    ///
     /// `Topics`: []AlterShareGroupOffsetsRequestTopic, versions 0+.
     pub topics: Vec<AlterShareGroupOffsetsRequestTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -168,6 +172,8 @@ pub struct AlterShareGroupOffsetsRequestPartition {
     ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The share-partition's start offset: records before it are no longer delivered to the group.
+    ///
     /// `StartOffset`: int64, versions 0+.
     pub start_offset: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -234,6 +240,8 @@ pub struct AlterShareGroupOffsetsRequestTopic {
     ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The partitions to set.
+    ///
     /// `Partitions`: []AlterShareGroupOffsetsRequestPartition, versions 0+.
     pub partitions: Vec<AlterShareGroupOffsetsRequestPartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

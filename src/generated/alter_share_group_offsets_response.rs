@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each partition.
+///
 /// A AlterShareGroupOffsets response body (API key 91).
 ///
 /// Versions 0; flexible versions 0.
@@ -28,6 +30,8 @@ pub struct AlterShareGroupOffsetsResponse {
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// Results by topic.
+    ///
     /// `Responses`: []AlterShareGroupOffsetsResponseTopic, versions 0+.
     pub responses: Vec<AlterShareGroupOffsetsResponseTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -271,6 +275,8 @@ pub struct AlterShareGroupOffsetsResponseTopic {
     ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `Partitions`: []AlterShareGroupOffsetsResponsePartition, versions 0+.
     pub partitions: Vec<AlterShareGroupOffsetsResponsePartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

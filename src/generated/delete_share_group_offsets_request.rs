@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Deletes a share group's offsets for whole topics, so consumption starts afresh.
+///
 /// A DeleteShareGroupOffsets request body (API key 92).
 ///
 /// Versions 0; flexible versions 0.
@@ -20,6 +22,8 @@ pub struct DeleteShareGroupOffsetsRequest {
     ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The topics whose offsets to delete.
+    ///
     /// `Topics`: []DeleteShareGroupOffsetsRequestTopic, versions 0+.
     pub topics: Vec<DeleteShareGroupOffsetsRequestTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

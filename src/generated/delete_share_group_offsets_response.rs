@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each topic.
+///
 /// A DeleteShareGroupOffsets response body (API key 92).
 ///
 /// Versions 0; flexible versions 0.
@@ -28,6 +30,8 @@ pub struct DeleteShareGroupOffsetsResponse {
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// Results by topic.
+    ///
     /// `Responses`: []DeleteShareGroupOffsetsResponseTopic, versions 0+.
     pub responses: Vec<DeleteShareGroupOffsetsResponseTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

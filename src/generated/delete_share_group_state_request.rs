@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Sent to the share coordinator: delete the stored state of a share group's partitions.
+///
 /// A DeleteShareGroupState request body (API key 86).
 ///
 /// Versions 0; flexible versions 0.
@@ -20,6 +22,8 @@ pub struct DeleteShareGroupStateRequest {
     ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The share-partitions, by topic.
+    ///
     /// `Topics`: []DeleteStateData, versions 0+.
     pub topics: Vec<DeleteStateData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -166,6 +170,8 @@ pub struct DeleteStateData {
     ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The share-partitions of this topic.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -256,7 +262,7 @@ impl Encode for DeleteStateData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
-    /// The partition number within its topic.
+    /// The partition number.
     ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,

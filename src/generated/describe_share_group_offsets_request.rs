@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Reads the start offsets and lag of share groups' partitions.
+///
 /// A DescribeShareGroupOffsets request body (API key 90).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeShareGroupOffsetsRequest {
+    /// The groups to describe.
+    ///
     /// `Groups`: []DescribeShareGroupOffsetsRequestGroup, versions 0+.
     pub groups: Vec<DescribeShareGroupOffsetsRequestGroup>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -137,6 +141,8 @@ pub struct DescribeShareGroupOffsetsRequestGroup {
     ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The partitions to describe, by topic, or null for all.
+    ///
     /// `Topics`: []DescribeShareGroupOffsetsRequestTopic, versions 0+, nullable in 0+.
     pub topics: Option<Vec<DescribeShareGroupOffsetsRequestTopic>>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -245,6 +251,8 @@ pub struct DescribeShareGroupOffsetsRequestTopic {
     ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub partitions: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

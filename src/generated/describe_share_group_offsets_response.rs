@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The start offset and lag of each partition, by group and topic.
+///
 /// A DescribeShareGroupOffsets response body (API key 90).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -20,6 +22,8 @@ pub struct DescribeShareGroupOffsetsResponse {
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// Results by group.
+    ///
     /// `Groups`: []DescribeShareGroupOffsetsResponseGroup, versions 0+.
     pub groups: Vec<DescribeShareGroupOffsetsResponseGroup>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -151,6 +155,8 @@ pub struct DescribeShareGroupOffsetsResponseGroup {
     ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// Results by topic.
+    ///
     /// `Topics`: []DescribeShareGroupOffsetsResponseTopic, versions 0+.
     pub topics: Vec<DescribeShareGroupOffsetsResponseTopic>,
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -292,12 +298,16 @@ pub struct DescribeShareGroupOffsetsResponsePartition {
     ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The share-partition's start offset: records before it are no longer delivered to the group.
+    ///
     /// `StartOffset`: int64, versions 0+.
     pub start_offset: i64,
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
+    /// How many records from the start offset on are still to be delivered, or -1 if unknown.
+    ///
     /// `Lag`: int64, versions 1+, default `-1`, ignorable.
     pub lag: i64,
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -441,6 +451,8 @@ pub struct DescribeShareGroupOffsetsResponseTopic {
     ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `Partitions`: []DescribeShareGroupOffsetsResponsePartition, versions 0+.
     pub partitions: Vec<DescribeShareGroupOffsetsResponsePartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Sent to the share coordinator: create the stored state of a share group's partitions.
+///
 /// A InitializeShareGroupState request body (API key 83).
 ///
 /// Versions 0; flexible versions 0.
@@ -20,6 +22,8 @@ pub struct InitializeShareGroupStateRequest {
     ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The share-partitions, by topic.
+    ///
     /// `Topics`: []InitializeStateData, versions 0+.
     pub topics: Vec<InitializeStateData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -166,6 +170,8 @@ pub struct InitializeStateData {
     ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The share-partitions of this topic.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -256,12 +262,16 @@ impl Encode for InitializeStateData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
-    /// The partition number within its topic.
+    /// The partition number.
     ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
+    /// The epoch of the share-partition's stored state.
+    ///
     /// `StateEpoch`: int32, versions 0+.
     pub state_epoch: i32,
+    /// The share-partition's start offset, or -1 to leave it unset.
+    ///
     /// `StartOffset`: int64, versions 0+.
     pub start_offset: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

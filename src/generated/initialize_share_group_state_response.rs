@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each partition.
+///
 /// A InitializeShareGroupState response body (API key 83).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct InitializeShareGroupStateResponse {
+    /// Results by topic.
+    ///
     /// `Results`: []InitializeStateResult, versions 0+.
     pub results: Vec<InitializeStateResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -135,6 +139,8 @@ pub struct InitializeStateResult {
     ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `Partitions`: []PartitionResult, versions 0+.
     pub partitions: Vec<PartitionResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -225,7 +231,7 @@ impl Encode for InitializeStateResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionResult {
-    /// The partition number within its topic.
+    /// The partition number.
     ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,

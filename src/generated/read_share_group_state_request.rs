@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Sent by a partition leader to the share coordinator: read the stored state of share-partitions.
+///
 /// A ReadShareGroupState request body (API key 84).
 ///
 /// Versions 0; flexible versions 0.
@@ -20,6 +22,8 @@ pub struct ReadShareGroupStateRequest {
     ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The share-partitions, by topic.
+    ///
     /// `Topics`: []ReadStateData, versions 0+.
     pub topics: Vec<ReadStateData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -162,7 +166,7 @@ impl ApiMessage for ReadShareGroupStateRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
-    /// The partition number within its topic.
+    /// The partition number.
     ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
@@ -234,6 +238,8 @@ pub struct ReadStateData {
     ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The share-partitions of this topic.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The stored state of each share-partition: start offset and delivery state of record ranges.
+///
 /// A ReadShareGroupState response body (API key 84).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ReadShareGroupStateResponse {
+    /// Results by topic.
+    ///
     /// `Results`: []ReadStateResult, versions 0+.
     pub results: Vec<ReadStateResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -131,7 +135,7 @@ impl ApiMessage for ReadShareGroupStateResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionResult {
-    /// The partition number within its topic.
+    /// The partition number.
     ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
@@ -143,10 +147,16 @@ pub struct PartitionResult {
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// The epoch of the share-partition's stored state.
+    ///
     /// `StateEpoch`: int32, versions 0+.
     pub state_epoch: i32,
+    /// The share-partition's start offset, or -1 if not initialised yet.
+    ///
     /// `StartOffset`: int64, versions 0+.
     pub start_offset: i64,
+    /// Offset ranges with their delivery state.
+    ///
     /// `StateBatches`: []StateBatch, versions 0+.
     pub state_batches: Vec<StateBatch>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -289,6 +299,8 @@ pub struct ReadStateResult {
     ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `Partitions`: []PartitionResult, versions 0+.
     pub partitions: Vec<PartitionResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -379,12 +391,20 @@ impl Encode for ReadStateResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StateBatch {
+    /// The first offset of the range.
+    ///
     /// `FirstOffset`: int64, versions 0+.
     pub first_offset: i64,
+    /// The last offset of the range, inclusive.
+    ///
     /// `LastOffset`: int64, versions 0+.
     pub last_offset: i64,
+    /// The records' delivery state: 0 available, 2 acknowledged, 4 archived.
+    ///
     /// `DeliveryState`: int8, versions 0+.
     pub delivery_state: i8,
+    /// How many times the records have been delivered.
+    ///
     /// `DeliveryCount`: int16, versions 0+.
     pub delivery_count: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

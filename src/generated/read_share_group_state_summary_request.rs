@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Sent to the share coordinator: read the start offset and progress of share-partitions, without their record ranges.
+///
 /// A ReadShareGroupStateSummary request body (API key 87).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -20,6 +22,8 @@ pub struct ReadShareGroupStateSummaryRequest {
     ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The share-partitions, by topic.
+    ///
     /// `Topics`: []ReadStateSummaryData, versions 0+.
     pub topics: Vec<ReadStateSummaryData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -162,7 +166,7 @@ impl ApiMessage for ReadShareGroupStateSummaryRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
-    /// The partition number within its topic.
+    /// The partition number.
     ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
@@ -234,6 +238,8 @@ pub struct ReadStateSummaryData {
     ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The share-partitions of this topic.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The start offset and progress of each share-partition.
+///
 /// A ReadShareGroupStateSummary response body (API key 87).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ReadShareGroupStateSummaryResponse {
+    /// Results by topic.
+    ///
     /// `Results`: []ReadStateSummaryResult, versions 0+.
     pub results: Vec<ReadStateSummaryResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -131,7 +135,7 @@ impl ApiMessage for ReadShareGroupStateSummaryResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionResult {
-    /// The partition number within its topic.
+    /// The partition number.
     ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
@@ -143,14 +147,20 @@ pub struct PartitionResult {
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// The epoch of the share-partition's stored state.
+    ///
     /// `StateEpoch`: int32, versions 0+.
     pub state_epoch: i32,
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
+    /// The share-partition's start offset: records before it are no longer delivered to the group.
+    ///
     /// `StartOffset`: int64, versions 0+.
     pub start_offset: i64,
+    /// How many offsets at or after the start offset have finished delivery.
+    ///
     /// `DeliveryCompleteCount`: int32, versions 1+, default `-1`, ignorable.
     pub delivery_complete_count: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -293,6 +303,8 @@ pub struct ReadStateSummaryResult {
     ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `Partitions`: []PartitionResult, versions 0+.
     pub partitions: Vec<PartitionResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

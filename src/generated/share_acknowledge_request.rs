@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A share group consumer acknowledges records it received, without fetching more (KIP-932).
+///
 /// A ShareAcknowledge request body (API key 79).
 ///
 /// Versions 0-2; flexible versions 0-2.
@@ -24,10 +26,16 @@ pub struct ShareAcknowledgeRequest {
     ///
     /// `MemberId`: string, versions 0+, nullable in 0+.
     pub member_id: Option<BytesStr>,
+    /// The share session's epoch: 0 to open a session, -1 to close it, otherwise the next in sequence.
+    ///
     /// `ShareSessionEpoch`: int32, versions 0+.
     pub share_session_epoch: i32,
+    /// Whether the acknowledgements include renewals (type 4), which extend the acquisition lock.
+    ///
     /// `IsRenewAck`: bool, versions 2+, default `false`.
     pub is_renew_ack: bool,
+    /// The records to acknowledge, by topic.
+    ///
     /// `Topics`: []AcknowledgeTopic, versions 0+.
     pub topics: Vec<AcknowledgeTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -213,6 +221,8 @@ pub struct AcknowledgePartition {
     ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// Ranges of offsets to acknowledge.
+    ///
     /// `AcknowledgementBatches`: []AcknowledgementBatch, versions 0+.
     pub acknowledgement_batches: Vec<AcknowledgementBatch>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -314,6 +324,8 @@ pub struct AcknowledgeTopic {
     ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The records to acknowledge, by partition.
+    ///
     /// `Partitions`: []AcknowledgePartition, versions 0+.
     pub partitions: Vec<AcknowledgePartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -404,10 +416,16 @@ impl Encode for AcknowledgeTopic {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AcknowledgementBatch {
+    /// The first offset of the range.
+    ///
     /// `FirstOffset`: int64, versions 0+.
     pub first_offset: i64,
+    /// The last offset of the range, inclusive.
+    ///
     /// `LastOffset`: int64, versions 0+.
     pub last_offset: i64,
+    /// How to acknowledge: one type for the whole range or one per offset; 0 gap, 1 accept, 2 release, 3 reject, 4 renew.
+    ///
     /// `AcknowledgeTypes`: []int8, versions 0+.
     pub acknowledge_types: Vec<i8>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

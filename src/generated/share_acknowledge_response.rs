@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome of the acknowledgements for each partition.
+///
 /// A ShareAcknowledge response body (API key 79).
 ///
 /// Versions 0-2; flexible versions 0-2.
@@ -28,8 +30,12 @@ pub struct ShareAcknowledgeResponse {
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// How long, in milliseconds, acquired records stay locked to this consumer.
+    ///
     /// `AcquisitionLockTimeoutMs`: int32, versions 2+, ignorable.
     pub acquisition_lock_timeout_ms: i32,
+    /// Results by topic.
+    ///
     /// `Responses`: []ShareAcknowledgeTopicResponse, versions 0+.
     pub responses: Vec<ShareAcknowledgeTopicResponse>,
     /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
@@ -536,6 +542,8 @@ pub struct ShareAcknowledgeTopicResponse {
     ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The records acquired for each partition, and the outcome of any acknowledgements.
+///
 /// A ShareFetch response body (API key 78).
 ///
 /// Versions 0-2; flexible versions 0-2.
@@ -28,8 +30,12 @@ pub struct ShareFetchResponse {
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// How long, in milliseconds, acquired records stay locked to this consumer.
+    ///
     /// `AcquisitionLockTimeoutMs`: int32, versions 1+.
     pub acquisition_lock_timeout_ms: i32,
+    /// Results by topic.
+    ///
     /// `Responses`: []ShareFetchableTopicResponse, versions 0+.
     pub responses: Vec<ShareFetchableTopicResponse>,
     /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
@@ -246,10 +252,16 @@ impl ApiMessage for ShareFetchResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AcquiredRecords {
+    /// The first offset of the acquired range.
+    ///
     /// `FirstOffset`: int64, versions 0+.
     pub first_offset: i64,
+    /// The last offset of the acquired range, inclusive.
+    ///
     /// `LastOffset`: int64, versions 0+.
     pub last_offset: i64,
+    /// How many times these records have been delivered, this time included.
+    ///
     /// `DeliveryCount`: int16, versions 0+.
     pub delivery_count: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -521,8 +533,12 @@ pub struct PartitionData {
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// The outcome of the acknowledgements sent for this partition: 0 on success, otherwise a Kafka error code.
+    ///
     /// `AcknowledgeErrorCode`: int16, versions 0+.
     pub acknowledge_error_code: i16,
+    /// A human-readable explanation of the acknowledgement error, or null.
+    ///
     /// `AcknowledgeErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub acknowledge_error_message: Option<BytesStr>,
     /// The partition's current leader, when the error says the request went to the wrong broker.
@@ -535,6 +551,8 @@ pub struct PartitionData {
     #[cfg_attr(feature = "serde", serde(with = "crate::support::opt_hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_opt_bytes))]
     pub records: Option<Bytes>,
+    /// The offset ranges of the returned records that this consumer acquired.
+    ///
     /// `AcquiredRecords`: []AcquiredRecords, versions 0+.
     pub acquired_records: Vec<AcquiredRecords>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -716,6 +734,8 @@ pub struct ShareFetchableTopicResponse {
     ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

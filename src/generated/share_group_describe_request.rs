@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Describes share groups (KIP-932).
+///
 /// A ShareGroupDescribe request body (API key 77).
 ///
 /// Versions 0-1; flexible versions 0-1.

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The described share groups with their members and assignments.
+///
 /// A ShareGroupDescribe response body (API key 77).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -20,6 +22,8 @@ pub struct ShareGroupDescribeResponse {
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The described groups.
+    ///
     /// `Groups`: []DescribedGroup, versions 0+.
     pub groups: Vec<DescribedGroup>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -262,6 +266,8 @@ pub struct DescribedGroup {
     ///
     /// `AssignorName`: string, versions 0+.
     pub assignor_name: BytesStr,
+    /// The group's members.
+    ///
     /// `Members`: []Member, versions 0+.
     pub members: Vec<Member>,
     /// A bit field of the ACL operations the caller may perform on the group, or -2147483648 when not requested.
@@ -514,7 +520,7 @@ pub struct Member {
     ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     pub rack_id: Option<BytesStr>,
-    /// The member's epoch in a KIP-848 group; the coordinator raises it with each new assignment.
+    /// The member's epoch.
     ///
     /// `MemberEpoch`: int32, versions 0+.
     pub member_epoch: i32,
@@ -526,10 +532,12 @@ pub struct Member {
     ///
     /// `ClientHost`: string, versions 0+.
     pub client_host: BytesStr,
-    /// The topics the member subscribes to, or null if unchanged since the last heartbeat.
+    /// The topics the member subscribes to.
     ///
     /// `SubscribedTopicNames`: []string, versions 0+.
     pub subscribed_topic_names: Vec<BytesStr>,
+    /// The member's current assignment.
+    ///
     /// `Assignment`: Assignment, versions 0+.
     pub assignment: Assignment,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -747,6 +755,8 @@ pub struct TopicPartitions {
     ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub partitions: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

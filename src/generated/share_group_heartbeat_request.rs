@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A member's heartbeat in a share group: joins, leaves and reports its subscriptions (KIP-932).
+///
 /// A ShareGroupHeartbeat request body (API key 76).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -24,7 +26,7 @@ pub struct ShareGroupHeartbeatRequest {
     ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,
-    /// The member's epoch in a KIP-848 group; the coordinator raises it with each new assignment.
+    /// 0 to join, -1 to leave, otherwise the member's current epoch.
     ///
     /// `MemberEpoch`: int32, versions 0+.
     pub member_epoch: i32,

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The member's epoch and, when it changed, its new assignment.
+///
 /// A ShareGroupHeartbeat response body (API key 76).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -32,7 +34,7 @@ pub struct ShareGroupHeartbeatResponse {
     ///
     /// `MemberId`: string, versions 0+, nullable in 0+, default `null`.
     pub member_id: Option<BytesStr>,
-    /// The member's epoch in a KIP-848 group; the coordinator raises it with each new assignment.
+    /// The member's epoch from now on.
     ///
     /// `MemberEpoch`: int32, versions 0+.
     pub member_epoch: i32,
@@ -40,6 +42,8 @@ pub struct ShareGroupHeartbeatResponse {
     ///
     /// `HeartbeatIntervalMs`: int32, versions 0+.
     pub heartbeat_interval_ms: i32,
+    /// The member's new assignment, or null if unchanged.
+    ///
     /// `Assignment`: Assignment, versions 0+, nullable in 0+, default `null`.
     pub assignment: Option<Assignment>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -288,6 +292,8 @@ pub struct TopicPartitions {
     ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub partitions: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
