@@ -20,6 +20,7 @@ pub const DESCRIBED_FAMILIES: &[&str] = &[
     "admin",
     "telemetry",
     "share-groups",
+    "kraft",
 ];
 
 /// Field name → description, from `common-docs.txt`.

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Adds a voter to the KRaft quorum.
+///
 /// A AddRaftVoter request body (API key 80).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -24,12 +26,20 @@ pub struct AddRaftVoterRequest {
     ///
     /// `TimeoutMs`: int32, versions 0+.
     pub timeout_ms: i32,
+    /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
+    ///
     /// `VoterId`: int32, versions 0+.
     pub voter_id: i32,
+    /// The directory id of that voter.
+    ///
     /// `VoterDirectoryId`: uuid, versions 0+.
     pub voter_directory_id: Uuid,
+    /// The endpoints the node can be reached at.
+    ///
     /// `Listeners`: []Listener, versions 0+.
     pub listeners: Vec<Listener>,
+    /// True to answer once the new voter set is committed, false once the leader has written it.
+    ///
     /// `AckWhenCommitted`: bool, versions 1+, default `true`.
     pub ack_when_committed: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -223,6 +233,8 @@ impl ApiMessage for AddRaftVoterRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Listener {
+    /// The listener's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
     /// A host name or IP address.

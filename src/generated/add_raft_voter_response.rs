@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Whether the voter was added.
+///
 /// A AddRaftVoter response body (API key 80).
 ///
 /// Versions 0-1; flexible versions 0-1.

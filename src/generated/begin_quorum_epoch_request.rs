@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A newly elected KRaft leader announces itself to the voters.
+///
 /// A BeginQuorumEpoch request body (API key 53).
 ///
 /// Versions 0-1; flexible versions 1.
@@ -20,10 +22,16 @@ pub struct BeginQuorumEpochRequest {
     ///
     /// `ClusterId`: string, versions 0+, nullable in 0+, default `null`.
     pub cluster_id: Option<BytesStr>,
+    /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
+    ///
     /// `VoterId`: int32, versions 1+, default `-1`, ignorable.
     pub voter_id: i32,
+    /// The quorum's partitions, by topic (the metadata log is one partition).
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub topics: Vec<TopicData>,
+    /// The endpoints the leader can be reached at.
+    ///
     /// `LeaderEndpoints`: []LeaderEndpoint, versions 1+, ignorable.
     pub leader_endpoints: Vec<LeaderEndpoint>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -242,6 +250,8 @@ impl ApiMessage for BeginQuorumEpochRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderEndpoint {
+    /// The listener's name.
+    ///
     /// `Name`: string, versions 1+.
     pub name: BytesStr,
     /// A host name or IP address.
@@ -365,13 +375,15 @@ pub struct PartitionData {
     ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The directory id of that voter.
+    ///
     /// `VoterDirectoryId`: uuid, versions 1+, ignorable.
     pub voter_directory_id: Uuid,
-    /// The broker id of the partition's leader, or -1 if it has none.
+    /// The new leader's id.
     ///
     /// `LeaderId`: int32, versions 0+.
     pub leader_id: i32,
-    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    /// The new leader's epoch.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
@@ -478,6 +490,8 @@ pub struct TopicData {
     ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The partitions.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The quorum's leader, voters and observers with their progress.
+///
 /// A DescribeQuorum response body (API key 55).
 ///
 /// Versions 0-2; flexible versions 0-2.
@@ -24,8 +26,12 @@ pub struct DescribeQuorumResponse {
     ///
     /// `ErrorMessage`: string, versions 2+, nullable in 2+, ignorable.
     pub error_message: Option<BytesStr>,
+    /// The quorum's partitions, by topic (the metadata log is one partition).
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub topics: Vec<TopicData>,
+    /// The quorum's nodes and their endpoints.
+    ///
     /// `Nodes`: []Node, versions 2+.
     pub nodes: Vec<Node>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -222,6 +228,8 @@ impl ApiMessage for DescribeQuorumResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Listener {
+    /// The listener's name.
+    ///
     /// `Name`: string, versions 2+.
     pub name: BytesStr,
     /// A host name or IP address.
@@ -345,6 +353,8 @@ pub struct Node {
     ///
     /// `NodeId`: int32, versions 2+.
     pub node_id: i32,
+    /// The endpoints the node can be reached at.
+    ///
     /// `Listeners`: []Listener, versions 2+.
     pub listeners: Vec<Listener>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -455,12 +465,16 @@ pub struct PartitionData {
     ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
-    /// The partition's high watermark: the offset after the last record every in-sync replica has.
+    /// The quorum's high watermark.
     ///
     /// `HighWatermark`: int64, versions 0+.
     pub high_watermark: i64,
+    /// The voters and their progress.
+    ///
     /// `CurrentVoters`: []ReplicaState, versions 0+.
     pub current_voters: Vec<ReplicaState>,
+    /// The observers (replicas that follow but do not vote) and their progress.
+    ///
     /// `Observers`: []ReplicaState, versions 0+.
     pub observers: Vec<ReplicaState>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -666,14 +680,24 @@ impl Encode for PartitionData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ReplicaState {
+    /// The replica's id.
+    ///
     /// `ReplicaId`: int32, versions 0+.
     pub replica_id: i32,
+    /// The replica's directory id.
+    ///
     /// `ReplicaDirectoryId`: uuid, versions 2+.
     pub replica_directory_id: Uuid,
+    /// The replica's last known log end offset, or -1.
+    ///
     /// `LogEndOffset`: int64, versions 0+.
     pub log_end_offset: i64,
+    /// When the replica last fetched, by the leader's clock in milliseconds, or -1.
+    ///
     /// `LastFetchTimestamp`: int64, versions 1+, default `-1`, ignorable.
     pub last_fetch_timestamp: i64,
+    /// When the replica was last caught up with the leader, by the leader's clock in milliseconds, or -1.
+    ///
     /// `LastCaughtUpTimestamp`: int64, versions 1+, default `-1`, ignorable.
     pub last_caught_up_timestamp: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -807,6 +831,8 @@ pub struct TopicData {
     ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The partitions.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A KRaft leader resigns, naming the voters it prefers as successors.
+///
 /// A EndQuorumEpoch request body (API key 54).
 ///
 /// Versions 0-1; flexible versions 1.
@@ -20,8 +22,12 @@ pub struct EndQuorumEpochRequest {
     ///
     /// `ClusterId`: string, versions 0+, nullable in 0+, default `null`.
     pub cluster_id: Option<BytesStr>,
+    /// The quorum's partitions, by topic (the metadata log is one partition).
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub topics: Vec<TopicData>,
+    /// The endpoints the leader can be reached at.
+    ///
     /// `LeaderEndpoints`: []LeaderEndpoint, versions 1+, ignorable.
     pub leader_endpoints: Vec<LeaderEndpoint>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -209,6 +215,8 @@ impl ApiMessage for EndQuorumEpochRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderEndpoint {
+    /// The listener's name.
+    ///
     /// `Name`: string, versions 1+.
     pub name: BytesStr,
     /// A host name or IP address.
@@ -332,7 +340,7 @@ pub struct PartitionData {
     ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
-    /// The broker id of the partition's leader, or -1 if it has none.
+    /// The id of the resigning leader.
     ///
     /// `LeaderId`: int32, versions 0+.
     pub leader_id: i32,
@@ -340,8 +348,12 @@ pub struct PartitionData {
     ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
+    /// The voter ids to prefer for the next election, best first (versions 0).
+    ///
     /// `PreferredSuccessors`: []int32, versions 0, ignorable.
     pub preferred_successors: Vec<i32>,
+    /// The voters to prefer for the next election, best first.
+    ///
     /// `PreferredCandidates`: []ReplicaInfo, versions 1+, ignorable.
     pub preferred_candidates: Vec<ReplicaInfo>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -524,8 +536,12 @@ impl Encode for PartitionData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ReplicaInfo {
+    /// The candidate's replica id.
+    ///
     /// `CandidateId`: int32, versions 1+.
     pub candidate_id: i32,
+    /// The candidate's directory id.
+    ///
     /// `CandidateDirectoryId`: uuid, versions 1+.
     pub candidate_directory_id: Uuid,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -592,6 +608,8 @@ pub struct TopicData {
     ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The partitions.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

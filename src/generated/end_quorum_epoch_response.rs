@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The voters' acknowledgement of the resignation.
+///
 /// A EndQuorumEpoch response body (API key 54).
 ///
 /// Versions 0-1; flexible versions 1.
@@ -20,6 +22,8 @@ pub struct EndQuorumEpochResponse {
     ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The quorum's partitions, by topic (the metadata log is one partition).
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub topics: Vec<TopicData>,
     /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
@@ -476,6 +480,8 @@ pub struct TopicData {
     ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The partitions.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

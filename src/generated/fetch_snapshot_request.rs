@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A KRaft follower fetches part of a snapshot of the metadata log from the leader.
+///
 /// A FetchSnapshot request body (API key 59).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -20,10 +22,16 @@ pub struct FetchSnapshotRequest {
     ///
     /// `ClusterId`: string, versions 0+, nullable in 0+, tagged field 0 in 0+, default `null`.
     pub cluster_id: Option<BytesStr>,
+    /// The fetching follower's id.
+    ///
     /// `ReplicaId`: int32, versions 0+, default `-1`.
     pub replica_id: i32,
+    /// The most snapshot bytes to return, over all partitions.
+    ///
     /// `MaxBytes`: int32, versions 0+, default `0x7fffffff`.
     pub max_bytes: i32,
+    /// The quorum's partitions, by topic (the metadata log is one partition).
+    ///
     /// `Topics`: []TopicSnapshot, versions 0+.
     pub topics: Vec<TopicSnapshot>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -233,10 +241,16 @@ pub struct PartitionSnapshot {
     ///
     /// `CurrentLeaderEpoch`: int32, versions 0+.
     pub current_leader_epoch: i32,
+    /// Which snapshot to fetch.
+    ///
     /// `SnapshotId`: SnapshotId, versions 0+.
     pub snapshot_id: SnapshotId,
+    /// The byte position in the snapshot to read from.
+    ///
     /// `Position`: int64, versions 0+.
     pub position: i64,
+    /// The fetching follower's directory id.
+    ///
     /// `ReplicaDirectoryId`: uuid, versions 1+, tagged field 0 in 1+, ignorable.
     pub replica_directory_id: Uuid,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -384,8 +398,12 @@ impl Encode for PartitionSnapshot {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct SnapshotId {
+    /// The snapshot's end offset.
+    ///
     /// `EndOffset`: int64, versions 0+.
     pub end_offset: i64,
+    /// The snapshot's epoch.
+    ///
     /// `Epoch`: int32, versions 0+.
     pub epoch: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -448,8 +466,12 @@ impl Encode for SnapshotId {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicSnapshot {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The partitions.
+    ///
     /// `Partitions`: []PartitionSnapshot, versions 0+.
     pub partitions: Vec<PartitionSnapshot>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

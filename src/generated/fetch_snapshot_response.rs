@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A chunk of the snapshot.
+///
 /// A FetchSnapshot response body (API key 59).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -24,6 +26,8 @@ pub struct FetchSnapshotResponse {
     ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The quorum's partitions, by topic (the metadata log is one partition).
+    ///
     /// `Topics`: []TopicSnapshot, versions 0+.
     pub topics: Vec<TopicSnapshot>,
     /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
@@ -437,22 +441,32 @@ impl Encode for NodeEndpoint {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionSnapshot {
+    /// The partition number.
+    ///
     /// `Index`: int32, versions 0+.
     pub index: i32,
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// Which snapshot this is.
+    ///
     /// `SnapshotId`: SnapshotId, versions 0+.
     pub snapshot_id: SnapshotId,
-    /// The partition's current leader, when the error says the request went to the wrong broker.
+    /// The partition's leader when the snapshot was served.
     ///
     /// `CurrentLeader`: LeaderIdAndEpoch, versions 0+, tagged field 0 in 0+.
     pub current_leader: LeaderIdAndEpoch,
+    /// The snapshot's total size in bytes.
+    ///
     /// `Size`: int64, versions 0+.
     pub size: i64,
+    /// The byte position in the snapshot where UnalignedRecords starts.
+    ///
     /// `Position`: int64, versions 0+.
     pub position: i64,
+    /// A chunk of the snapshot, in record-batch format but not cut at batch boundaries.
+    ///
     /// `UnalignedRecords`: records, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]
@@ -646,8 +660,12 @@ impl Encode for PartitionSnapshot {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct SnapshotId {
+    /// The snapshot's end offset.
+    ///
     /// `EndOffset`: int64, versions 0+.
     pub end_offset: i64,
+    /// The snapshot's epoch.
+    ///
     /// `Epoch`: int32, versions 0+.
     pub epoch: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -710,8 +728,12 @@ impl Encode for SnapshotId {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicSnapshot {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The partitions.
+    ///
     /// `Partitions`: []PartitionSnapshot, versions 0+.
     pub partitions: Vec<PartitionSnapshot>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Whether the voter was removed.
+///
 /// A RemoveRaftVoter response body (API key 81).
 ///
 /// Versions 0; flexible versions 0.

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A KRaft voter tells the leader its current endpoints and supported KRaft versions.
+///
 /// A UpdateRaftVoter request body (API key 82).
 ///
 /// Versions 0; flexible versions 0.
@@ -24,12 +26,20 @@ pub struct UpdateRaftVoterRequest {
     ///
     /// `CurrentLeaderEpoch`: int32, versions 0+.
     pub current_leader_epoch: i32,
+    /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
+    ///
     /// `VoterId`: int32, versions 0+.
     pub voter_id: i32,
+    /// The directory id of that voter.
+    ///
     /// `VoterDirectoryId`: uuid, versions 0+.
     pub voter_directory_id: Uuid,
+    /// The endpoints the node can be reached at.
+    ///
     /// `Listeners`: []Listener, versions 0+.
     pub listeners: Vec<Listener>,
+    /// The range of KRaft protocol versions the voter supports.
+    ///
     /// `KRaftVersionFeature`: KRaftVersionFeature, versions 0+.
     pub k_raft_version_feature: KRaftVersionFeature,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -216,8 +226,12 @@ impl ApiMessage for UpdateRaftVoterRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct KRaftVersionFeature {
+    /// The lowest supported version.
+    ///
     /// `MinSupportedVersion`: int16, versions 0+.
     pub min_supported_version: i16,
+    /// The highest supported version.
+    ///
     /// `MaxSupportedVersion`: int16, versions 0+.
     pub max_supported_version: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -280,6 +294,8 @@ impl Encode for KRaftVersionFeature {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Listener {
+    /// The listener's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
     /// A host name or IP address.

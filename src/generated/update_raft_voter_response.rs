@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Whether the update was accepted, and the current leader.
+///
 /// A UpdateRaftVoter response body (API key 82).
 ///
 /// Versions 0; flexible versions 0.

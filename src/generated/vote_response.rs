@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Whether the voter granted its vote, and the leader it knows of.
+///
 /// A Vote response body (API key 52).
 ///
 /// Versions 0-2; flexible versions 0-2.
@@ -20,6 +22,8 @@ pub struct VoteResponse {
     ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The quorum's partitions, by topic (the metadata log is one partition).
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub topics: Vec<TopicData>,
     /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
@@ -370,6 +374,8 @@ pub struct PartitionData {
     ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
+    /// Whether the vote was granted.
+    ///
     /// `VoteGranted`: bool, versions 0+.
     pub vote_granted: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -466,6 +472,8 @@ pub struct TopicData {
     ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The partitions.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
