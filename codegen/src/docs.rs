@@ -21,6 +21,7 @@ pub const DESCRIBED_FAMILIES: &[&str] = &[
     "telemetry",
     "share-groups",
     "kraft",
+    "broker-internal",
 ];
 
 /// Field name → description, from `common-docs.txt`.

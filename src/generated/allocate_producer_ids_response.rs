@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The block of producer ids given to the broker.
+///
 /// A AllocateProducerIds response body (API key 67).
 ///
 /// Versions 0; flexible versions 0.
@@ -24,8 +26,12 @@ pub struct AllocateProducerIdsResponse {
     ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The first producer id of the block.
+    ///
     /// `ProducerIdStart`: int64, versions 0+.
     pub producer_id_start: i64,
+    /// How many producer ids the block holds.
+    ///
     /// `ProducerIdLen`: int32, versions 0+.
     pub producer_id_len: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The partition state the controller now holds, for each partition.
+///
 /// A AlterPartition response body (API key 56).
 ///
 /// Versions 0-3; flexible versions 0-3.
@@ -24,6 +26,8 @@ pub struct AlterPartitionResponse {
     ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// Results or changes by topic.
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub topics: Vec<TopicData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -175,10 +179,16 @@ pub struct PartitionData {
     ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
+    /// The in-sync replica ids the controller now holds.
+    ///
     /// `Isr`: []int32, versions 0+.
     pub isr: Vec<i32>,
+    /// 1 while the partition recovers from an unclean leader election, otherwise 0.
+    ///
     /// `LeaderRecoveryState`: int8, versions 1+, default `0`, ignorable.
     pub leader_recovery_state: i8,
+    /// The partition's current epoch.
+    ///
     /// `PartitionEpoch`: int32, versions 0+.
     pub partition_epoch: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -335,6 +345,8 @@ pub struct TopicData {
     ///
     /// `TopicId`: uuid, versions 2+, ignorable.
     pub topic_id: Uuid,
+    /// Results or changes by partition.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

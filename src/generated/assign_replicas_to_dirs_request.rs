@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A broker tells the controller which log directory holds each of its replicas.
+///
 /// A AssignReplicasToDirs request body (API key 73).
 ///
 /// Versions 0; flexible versions 0.
@@ -20,8 +22,12 @@ pub struct AssignReplicasToDirsRequest {
     ///
     /// `BrokerId`: int32, versions 0+.
     pub broker_id: i32,
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
     pub broker_epoch: i64,
+    /// Assignments by log directory.
+    ///
     /// `Directories`: []DirectoryData, versions 0+.
     pub directories: Vec<DirectoryData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -176,8 +182,12 @@ impl ApiMessage for AssignReplicasToDirsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DirectoryData {
+    /// The log directory's id.
+    ///
     /// `Id`: uuid, versions 0+.
     pub id: Uuid,
+    /// The replicas in the directory, by topic.
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub topics: Vec<TopicData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -324,6 +334,8 @@ pub struct TopicData {
     ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The replicas in the directory, by partition.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

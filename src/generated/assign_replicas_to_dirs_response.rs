@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each replica.
+///
 /// A AssignReplicasToDirs response body (API key 73).
 ///
 /// Versions 0; flexible versions 0.
@@ -24,6 +26,8 @@ pub struct AssignReplicasToDirsResponse {
     ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// Assignments by log directory.
+    ///
     /// `Directories`: []DirectoryData, versions 0+.
     pub directories: Vec<DirectoryData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -167,8 +171,12 @@ impl ApiMessage for AssignReplicasToDirsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DirectoryData {
+    /// The log directory's id.
+    ///
     /// `Id`: uuid, versions 0+.
     pub id: Uuid,
+    /// The replicas in the directory, by topic.
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub topics: Vec<TopicData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -329,6 +337,8 @@ pub struct TopicData {
     ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The replicas in the directory, by partition.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

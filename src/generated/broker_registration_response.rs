@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The broker's epoch, or why registration failed.
+///
 /// A BrokerRegistration response body (API key 62).
 ///
 /// Versions 0-4; flexible versions 0-4.
@@ -24,6 +26,8 @@ pub struct BrokerRegistrationResponse {
     ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
     pub broker_epoch: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

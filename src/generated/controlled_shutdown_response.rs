@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The partitions the broker still leads, if any.
+///
 /// A ControlledShutdown response body (API key 7).
 ///
 /// Versions 0-3; flexible versions 3.
@@ -20,6 +22,8 @@ pub struct ControlledShutdownResponse {
     ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The partitions whose leadership could not be moved yet.
+    ///
     /// `RemainingPartitions`: []RemainingPartition, versions 0+.
     pub remaining_partitions: Vec<RemainingPartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

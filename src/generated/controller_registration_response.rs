@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Whether the registration was accepted.
+///
 /// A ControllerRegistration response body (API key 70).
 ///
 /// Versions 0; flexible versions 0.

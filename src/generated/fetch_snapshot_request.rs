@@ -30,7 +30,7 @@ pub struct FetchSnapshotRequest {
     ///
     /// `MaxBytes`: int32, versions 0+, default `0x7fffffff`.
     pub max_bytes: i32,
-    /// The quorum's partitions, by topic (the metadata log is one partition).
+    /// The snapshots, by topic.
     ///
     /// `Topics`: []TopicSnapshot, versions 0+.
     pub topics: Vec<TopicSnapshot>,
@@ -470,7 +470,7 @@ pub struct TopicSnapshot {
     ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
-    /// The partitions.
+    /// The snapshots, by partition.
     ///
     /// `Partitions`: []PartitionSnapshot, versions 0+.
     pub partitions: Vec<PartitionSnapshot>,

@@ -26,7 +26,7 @@ pub struct FetchSnapshotResponse {
     ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
-    /// The quorum's partitions, by topic (the metadata log is one partition).
+    /// The snapshots, by topic.
     ///
     /// `Topics`: []TopicSnapshot, versions 0+.
     pub topics: Vec<TopicSnapshot>,
@@ -732,7 +732,7 @@ pub struct TopicSnapshot {
     ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
-    /// The partitions.
+    /// The snapshots, by partition.
     ///
     /// `Partitions`: []PartitionSnapshot, versions 0+.
     pub partitions: Vec<PartitionSnapshot>,

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each partition.
+///
 /// A LeaderAndIsr response body (API key 4).
 ///
 /// Versions 0-7; flexible versions 4-7.
@@ -20,8 +22,12 @@ pub struct LeaderAndIsrResponse {
     ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// Results by partition (versions 0-4).
+    ///
     /// `PartitionErrors`: []LeaderAndIsrPartitionError, versions 0-4.
     pub partition_errors: Vec<LeaderAndIsrPartitionError>,
+    /// Results by topic (v5+).
+    ///
     /// `Topics`: []LeaderAndIsrTopicError, versions 5+.
     pub topics: Vec<LeaderAndIsrTopicError>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -350,6 +356,8 @@ pub struct LeaderAndIsrTopicError {
     ///
     /// `TopicId`: uuid, versions 5+.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `PartitionErrors`: []LeaderAndIsrPartitionError, versions 5+.
     pub partition_errors: Vec<LeaderAndIsrPartitionError>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The controller tells a broker to stop replicating partitions, and possibly delete them (ZooKeeper mode).
+///
 /// A StopReplica request body (API key 5).
 ///
 /// Versions 0-4; flexible versions 2-4.
@@ -20,18 +22,32 @@ pub struct StopReplicaRequest {
     ///
     /// `ControllerId`: int32, versions 0+.
     pub controller_id: i32,
+    /// True when the sender is a KRaft controller (during a migration from ZooKeeper).
+    ///
     /// `isKRaftController`: bool, versions 4+, default `false`.
     pub is_k_raft_controller: bool,
+    /// The controller's epoch, which fences requests from an older controller.
+    ///
     /// `ControllerEpoch`: int32, versions 0+.
     pub controller_epoch: i32,
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 1+, default `-1`, ignorable.
     pub broker_epoch: i64,
+    /// Whether to delete the partitions too (versions 0-2).
+    ///
     /// `DeletePartitions`: bool, versions 0-2.
     pub delete_partitions: bool,
+    /// The partitions to stop (version 0).
+    ///
     /// `UngroupedPartitions`: []StopReplicaPartitionV0, versions 0.
     pub ungrouped_partitions: Vec<StopReplicaPartitionV0>,
+    /// The partitions to stop, by topic (versions 1-2).
+    ///
     /// `Topics`: []StopReplicaTopicV1, versions 1-2.
     pub topics: Vec<StopReplicaTopicV1>,
+    /// The partition states, by topic.
+    ///
     /// `TopicStates`: []StopReplicaTopicState, versions 3+.
     pub topic_states: Vec<StopReplicaTopicState>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -374,6 +390,8 @@ pub struct StopReplicaPartitionState {
     ///
     /// `LeaderEpoch`: int32, versions 3+, default `-1`.
     pub leader_epoch: i32,
+    /// Whether to delete the partition too.
+    ///
     /// `DeletePartition`: bool, versions 3+.
     pub delete_partition: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -548,6 +566,8 @@ pub struct StopReplicaTopicState {
     ///
     /// `TopicName`: string, versions 3+.
     pub topic_name: BytesStr,
+    /// The topic's partition states.
+    ///
     /// `PartitionStates`: []StopReplicaPartitionState, versions 3+.
     pub partition_states: Vec<StopReplicaPartitionState>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -663,6 +683,8 @@ impl Encode for StopReplicaTopicState {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StopReplicaTopicV1 {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 1-2.
     pub name: BytesStr,
     /// The partition numbers within the topic.

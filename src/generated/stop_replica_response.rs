@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each partition.
+///
 /// A StopReplica response body (API key 5).
 ///
 /// Versions 0-4; flexible versions 2-4.
@@ -20,6 +22,8 @@ pub struct StopReplicaResponse {
     ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// Results by partition.
+    ///
     /// `PartitionErrors`: []StopReplicaPartitionError, versions 0+.
     pub partition_errors: Vec<StopReplicaPartitionError>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Removes a KRaft controller's registration.
+///
 /// A UnregisterController request body (API key 94).
 ///
 /// Versions 0; flexible versions 0.

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Whether the controller was unregistered.
+///
 /// A UnregisterController response body (API key 94).
 ///
 /// Versions 0; flexible versions 0.

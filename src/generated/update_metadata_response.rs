@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Whether the broker applied the update.
+///
 /// A UpdateMetadata response body (API key 6).
 ///
 /// Versions 0-8; flexible versions 6-8.
