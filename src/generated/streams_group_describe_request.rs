@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Describes streams groups (KIP-1071).
+///
 /// A StreamsGroupDescribe request body (API key 89).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -24,6 +26,8 @@ pub struct StreamsGroupDescribeRequest {
     ///
     /// `IncludeAuthorizedOperations`: bool, versions 0+.
     pub include_authorized_operations: bool,
+    /// Whether to include the full topology description.
+    ///
     /// `IncludeTopologyDescription`: bool, versions 1+, default `false`.
     pub include_topology_description: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

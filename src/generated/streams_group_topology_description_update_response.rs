@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Whether the description was stored.
+///
 /// A StreamsGroupTopologyDescriptionUpdate response body (API key 93).
 ///
 /// Versions 0; flexible versions 0.
