@@ -410,6 +410,24 @@ struct Common
         assert_eq!(s.render(), text);
     }
 
+    /// Every committed schema file is exactly what `render` writes for it, so `import` (which
+    /// writes files with `render`) keeps descriptions and overrides byte for byte.
+    #[test]
+    fn committed_schemas_render_back_unchanged() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+        let mut n = 0;
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "schema") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                let s = Schema::parse(&text).unwrap();
+                assert_eq!(s.render(), text, "{}", p.display());
+                n += 1;
+            }
+        }
+        assert!(n > 100, "only {n} schema files");
+    }
+
     #[test]
     fn descriptions_are_checked() {
         for bad in [

@@ -18,7 +18,7 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ControllerRegistrationRequest {
-    /// The id of the controller broker, or -1 if unknown.
+    /// The id of the controller registering.
     ///
     /// `ControllerId`: int32, versions 0+.
     pub controller_id: i32,
