@@ -305,6 +305,8 @@ impl ApiMessage for AddPartitionsToTxnRequest {
 
 /// `AddPartitionsToTxnTopic`, part of [`AddPartitionsToTxnRequest`] (versions 0-5).
 ///
+/// Held by `Topics`: The partitions to add, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -432,6 +434,8 @@ impl Encode for AddPartitionsToTxnTopic {
 }
 
 /// `AddPartitionsToTxnTransaction`, part of [`AddPartitionsToTxnRequest`] (versions 4-5).
+///
+/// Held by `Transactions`: The transactions to add partitions to (v4+, sent by brokers).
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

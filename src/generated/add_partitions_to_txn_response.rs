@@ -249,6 +249,8 @@ impl ApiMessage for AddPartitionsToTxnResponse {
 
 /// `AddPartitionsToTxnPartitionResult`, part of [`AddPartitionsToTxnResponse`] (versions 0-5).
 ///
+/// Held by `ResultsByPartition`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -326,6 +328,8 @@ impl Encode for AddPartitionsToTxnPartitionResult {
 }
 
 /// `AddPartitionsToTxnResult`, part of [`AddPartitionsToTxnResponse`] (versions 4-5).
+///
+/// Held by `ResultsByTransaction`: Results by transaction (v4+).
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -453,6 +457,8 @@ impl Encode for AddPartitionsToTxnResult {
 }
 
 /// `AddPartitionsToTxnTopicResult`, part of [`AddPartitionsToTxnResponse`] (versions 0-5).
+///
+/// Held by `TopicResults`: Results by topic for this transaction.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -225,6 +225,8 @@ impl ApiMessage for AddRaftVoterRequest {
 
 /// `Listener`, part of [`AddRaftVoterRequest`] (versions 0-1).
 ///
+/// Held by `Listeners`: The endpoints the node can be reached at.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

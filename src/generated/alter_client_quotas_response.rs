@@ -154,6 +154,8 @@ impl ApiMessage for AlterClientQuotasResponse {
 
 /// `EntityData`, part of [`AlterClientQuotasResponse`] (versions 0-1).
 ///
+/// Held by `Entity`: The parts that name the quota entity (user, client id or IP).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -274,6 +276,8 @@ impl Encode for EntityData {
 }
 
 /// `EntryData`, part of [`AlterClientQuotasResponse`] (versions 0-1).
+///
+/// Held by `Entries`: The outcome for each entity, in request order.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

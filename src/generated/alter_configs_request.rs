@@ -157,6 +157,8 @@ impl ApiMessage for AlterConfigsRequest {
 
 /// `AlterConfigsResource`, part of [`AlterConfigsRequest`] (versions 0-2).
 ///
+/// Held by `Resources`: The resources whose configuration is replaced.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -300,6 +302,8 @@ impl Encode for AlterConfigsResource {
 }
 
 /// `AlterableConfig`, part of [`AlterConfigsRequest`] (versions 0-2).
+///
+/// Held by `Configs`: The config entries to set.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -158,6 +158,8 @@ impl ApiMessage for AlterConfigsResponse {
 
 /// `AlterConfigsResourceResponse`, part of [`AlterConfigsResponse`] (versions 0-2).
 ///
+/// Held by `Responses`: The outcome for each resource.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]

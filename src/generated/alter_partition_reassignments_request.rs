@@ -177,6 +177,8 @@ impl ApiMessage for AlterPartitionReassignmentsRequest {
 
 /// `ReassignablePartition`, part of [`AlterPartitionReassignmentsRequest`] (versions 0-1).
 ///
+/// Held by `Partitions`: The partitions to reassign.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -249,6 +251,8 @@ impl Encode for ReassignablePartition {
 }
 
 /// `ReassignableTopic`, part of [`AlterPartitionReassignmentsRequest`] (versions 0-1).
+///
+/// Held by `Topics`: The partitions to reassign, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

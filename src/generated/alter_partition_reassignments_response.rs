@@ -211,6 +211,8 @@ impl ApiMessage for AlterPartitionReassignmentsResponse {
 
 /// `ReassignablePartitionResponse`, part of [`AlterPartitionReassignmentsResponse`] (versions 0-1).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -305,6 +307,8 @@ impl Encode for ReassignablePartitionResponse {
 }
 
 /// `ReassignableTopicResponse`, part of [`AlterPartitionReassignmentsResponse`] (versions 0-1).
+///
+/// Held by `Responses`: Results by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -166,6 +166,8 @@ impl ApiMessage for AlterPartitionRequest {
 
 /// `BrokerState`, part of [`AlterPartitionRequest`] (versions 3).
 ///
+/// Held by `NewIsrWithEpochs`: The proposed in-sync replicas with their broker epochs (v3+).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -243,6 +245,8 @@ impl Encode for BrokerState {
 }
 
 /// `PartitionData`, part of [`AlterPartitionRequest`] (versions 0-3).
+///
+/// Held by `Partitions`: Results or changes by partition.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -456,6 +460,8 @@ impl Encode for PartitionData {
 }
 
 /// `TopicData`, part of [`AlterPartitionRequest`] (versions 0-3).
+///
+/// Held by `Topics`: Results or changes by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -155,6 +155,8 @@ impl ApiMessage for AlterPartitionResponse {
 
 /// `PartitionData`, part of [`AlterPartitionResponse`] (versions 0-3).
 ///
+/// Held by `Partitions`: Results or changes by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -328,6 +330,8 @@ impl Encode for PartitionData {
 }
 
 /// `TopicData`, part of [`AlterPartitionResponse`] (versions 0-3).
+///
+/// Held by `Topics`: Results or changes by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -140,6 +140,8 @@ impl ApiMessage for AlterReplicaLogDirsRequest {
 
 /// `AlterReplicaLogDir`, part of [`AlterReplicaLogDirsRequest`] (versions 0-2).
 ///
+/// Held by `Dirs`: The target log directories and the replicas to move there.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -265,6 +267,8 @@ impl Encode for AlterReplicaLogDir {
 }
 
 /// `AlterReplicaLogDirTopic`, part of [`AlterReplicaLogDirsRequest`] (versions 0-2).
+///
+/// Held by `Topics`: The replicas to move there, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -160,6 +160,8 @@ impl ApiMessage for AlterShareGroupOffsetsRequest {
 
 /// `AlterShareGroupOffsetsRequestPartition`, part of [`AlterShareGroupOffsetsRequest`] (versions 0).
 ///
+/// Held by `Partitions`: The partitions to set.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -227,6 +229,8 @@ impl Encode for AlterShareGroupOffsetsRequestPartition {
 }
 
 /// `AlterShareGroupOffsetsRequestTopic`, part of [`AlterShareGroupOffsetsRequest`] (versions 0).
+///
+/// Held by `Topics`: The partitions to set, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -175,6 +175,8 @@ impl ApiMessage for AlterShareGroupOffsetsResponse {
 
 /// `AlterShareGroupOffsetsResponsePartition`, part of [`AlterShareGroupOffsetsResponse`] (versions 0).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -258,6 +260,8 @@ impl Encode for AlterShareGroupOffsetsResponsePartition {
 }
 
 /// `AlterShareGroupOffsetsResponseTopic`, part of [`AlterShareGroupOffsetsResponse`] (versions 0).
+///
+/// Held by `Responses`: Results by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

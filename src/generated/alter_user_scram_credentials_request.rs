@@ -168,6 +168,8 @@ impl ApiMessage for AlterUserScramCredentialsRequest {
 
 /// `ScramCredentialDeletion`, part of [`AlterUserScramCredentialsRequest`] (versions 0).
 ///
+/// Held by `Deletions`: The credentials to delete.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -257,6 +259,8 @@ impl Encode for ScramCredentialDeletion {
 }
 
 /// `ScramCredentialUpsertion`, part of [`AlterUserScramCredentialsRequest`] (versions 0).
+///
+/// Held by `Upsertions`: The credentials to create or replace.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -143,6 +143,8 @@ impl ApiMessage for AlterUserScramCredentialsResponse {
 
 /// `AlterUserScramCredentialsResult`, part of [`AlterUserScramCredentialsResponse`] (versions 0).
 ///
+/// Held by `Results`: The outcome for each user.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]

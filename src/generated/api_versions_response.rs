@@ -450,6 +450,8 @@ impl ApiMessage for ApiVersionsResponse {
 
 /// `ApiVersion`, part of [`ApiVersionsResponse`] (versions 0-5).
 ///
+/// Held by `ApiKeys`: The APIs the broker supports, with their version ranges.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -541,6 +543,8 @@ impl Encode for ApiVersion {
 }
 
 /// `FinalizedFeatureKey`, part of [`ApiVersionsResponse`] (versions 3-5).
+///
+/// Held by `FinalizedFeatures`: The features finalized for the cluster, with their version levels.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -645,6 +649,8 @@ impl Encode for FinalizedFeatureKey {
 }
 
 /// `SupportedFeatureKey`, part of [`ApiVersionsResponse`] (versions 3-5).
+///
+/// Held by `SupportedFeatures`: The features the broker supports, with their version ranges.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -163,6 +163,8 @@ impl ApiMessage for AssignReplicasToDirsResponse {
 
 /// `DirectoryData`, part of [`AssignReplicasToDirsResponse`] (versions 0).
 ///
+/// Held by `Directories`: Assignments by log directory.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -257,6 +259,8 @@ impl Encode for DirectoryData {
 
 /// `PartitionData`, part of [`AssignReplicasToDirsResponse`] (versions 0).
 ///
+/// Held by `Partitions`: The replicas in the directory, by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -324,6 +328,8 @@ impl Encode for PartitionData {
 }
 
 /// `TopicData`, part of [`AssignReplicasToDirsResponse`] (versions 0).
+///
+/// Held by `Topics`: The replicas in the directory, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

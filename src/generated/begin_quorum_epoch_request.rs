@@ -242,6 +242,8 @@ impl ApiMessage for BeginQuorumEpochRequest {
 
 /// `LeaderEndpoint`, part of [`BeginQuorumEpochRequest`] (versions 1).
 ///
+/// Held by `LeaderEndpoints`: The endpoints the leader can be reached at.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -363,6 +365,8 @@ impl Encode for LeaderEndpoint {
 
 /// `PartitionData`, part of [`BeginQuorumEpochRequest`] (versions 0-1).
 ///
+/// Held by `Partitions`: The partitions.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -477,6 +481,8 @@ impl Encode for PartitionData {
 }
 
 /// `TopicData`, part of [`BeginQuorumEpochRequest`] (versions 0-1).
+///
+/// Held by `Topics`: The quorum's partitions, by topic (the metadata log is one partition).
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

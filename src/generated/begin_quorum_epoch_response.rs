@@ -258,6 +258,8 @@ impl ApiMessage for BeginQuorumEpochResponse {
 
 /// `NodeEndpoint`, part of [`BeginQuorumEpochResponse`] (versions 1).
 ///
+/// Held by `NodeEndpoints`: Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -361,6 +363,8 @@ impl Encode for NodeEndpoint {
 }
 
 /// `PartitionData`, part of [`BeginQuorumEpochResponse`] (versions 0-1).
+///
+/// Held by `Partitions`: The partitions.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -467,6 +471,8 @@ impl Encode for PartitionData {
 }
 
 /// `TopicData`, part of [`BeginQuorumEpochResponse`] (versions 0-1).
+///
+/// Held by `Topics`: The quorum's partitions, by topic (the metadata log is one partition).
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

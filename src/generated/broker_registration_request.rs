@@ -349,6 +349,8 @@ impl ApiMessage for BrokerRegistrationRequest {
 
 /// `Feature`, part of [`BrokerRegistrationRequest`] (versions 0-4).
 ///
+/// Held by `Features`: The features the node supports, with their version ranges.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -452,6 +454,8 @@ impl Encode for Feature {
 }
 
 /// `Listener`, part of [`BrokerRegistrationRequest`] (versions 0-4).
+///
+/// Held by `Listeners`: The endpoints the node listens on.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

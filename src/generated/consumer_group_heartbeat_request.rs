@@ -324,6 +324,8 @@ impl ApiMessage for ConsumerGroupHeartbeatRequest {
 
 /// `TopicPartitions`, part of [`ConsumerGroupHeartbeatRequest`] (versions 0-1).
 ///
+/// Held by `TopicPartitions`: The partitions the member owns now, or null if unchanged.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

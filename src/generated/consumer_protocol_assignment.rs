@@ -146,6 +146,8 @@ impl Message for ConsumerProtocolAssignment {
 
 /// `TopicPartition`, part of [`ConsumerProtocolAssignment`] (versions 0-3).
 ///
+/// Held by `AssignedPartitions`: The partitions assigned to the member, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

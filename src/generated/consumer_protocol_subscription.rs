@@ -249,6 +249,8 @@ impl Message for ConsumerProtocolSubscription {
 
 /// `TopicPartition`, part of [`ConsumerProtocolSubscription`] (versions 1-3).
 ///
+/// Held by `OwnedPartitions`: The partitions the member owns now, by topic (cooperative rebalancing).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -163,6 +163,8 @@ impl ApiMessage for ControlledShutdownResponse {
 
 /// `RemainingPartition`, part of [`ControlledShutdownResponse`] (versions 0-3).
 ///
+/// Held by `RemainingPartitions`: The partitions whose leadership could not be moved yet.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -206,6 +206,8 @@ impl ApiMessage for ControllerRegistrationRequest {
 
 /// `Feature`, part of [`ControllerRegistrationRequest`] (versions 0).
 ///
+/// Held by `Features`: The features the node supports, with their version ranges.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -309,6 +311,8 @@ impl Encode for Feature {
 }
 
 /// `Listener`, part of [`ControllerRegistrationRequest`] (versions 0).
+///
+/// Held by `Listeners`: The endpoints the node listens on.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -143,6 +143,8 @@ impl ApiMessage for CreateAclsRequest {
 
 /// `AclCreation`, part of [`CreateAclsRequest`] (versions 0-3).
 ///
+/// Held by `Creations`: The ACL entries to create.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]

@@ -155,6 +155,8 @@ impl ApiMessage for CreateAclsResponse {
 
 /// `AclCreationResult`, part of [`CreateAclsResponse`] (versions 0-3).
 ///
+/// Held by `Results`: The outcome of each creation, in request order.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]

@@ -224,6 +224,8 @@ impl ApiMessage for CreateDelegationTokenRequest {
 
 /// `CreatableRenewers`, part of [`CreateDelegationTokenRequest`] (versions 0-3).
 ///
+/// Held by `Renewers`: The principals that may renew the token.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

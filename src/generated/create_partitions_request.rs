@@ -170,6 +170,8 @@ impl ApiMessage for CreatePartitionsRequest {
 
 /// `CreatePartitionsAssignment`, part of [`CreatePartitionsRequest`] (versions 0-3).
 ///
+/// Held by `Assignments`: The replica brokers of each new partition, or null to let the controller choose.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -266,6 +268,8 @@ impl Encode for CreatePartitionsAssignment {
 }
 
 /// `CreatePartitionsTopic`, part of [`CreatePartitionsRequest`] (versions 0-3).
+///
+/// Held by `Topics`: The topics to grow.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

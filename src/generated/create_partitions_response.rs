@@ -156,6 +156,8 @@ impl ApiMessage for CreatePartitionsResponse {
 
 /// `CreatePartitionsTopicResult`, part of [`CreatePartitionsResponse`] (versions 0-3).
 ///
+/// Held by `Results`: The outcome for each topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -190,6 +190,8 @@ impl ApiMessage for CreateTopicsRequest {
 
 /// `CreatableReplicaAssignment`, part of [`CreateTopicsRequest`] (versions 0-7).
 ///
+/// Held by `Assignments`: Manual replica placement per partition; empty to let the controller choose (then NumPartitions and ReplicationFactor apply).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -300,6 +302,8 @@ impl Encode for CreatableReplicaAssignment {
 }
 
 /// `CreatableTopic`, part of [`CreateTopicsRequest`] (versions 0-7).
+///
+/// Held by `Topics`: The topics to create.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -497,6 +501,8 @@ impl Encode for CreatableTopic {
 }
 
 /// `CreatableTopicConfig`, part of [`CreateTopicsRequest`] (versions 0-7).
+///
+/// Held by `Configs`: Config overrides for the new topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -163,6 +163,8 @@ impl ApiMessage for CreateTopicsResponse {
 
 /// `CreatableTopicConfigs`, part of [`CreateTopicsResponse`] (versions 5-7).
 ///
+/// Held by `Configs`: The new topic's configuration, or null if not returned.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -308,6 +310,8 @@ impl Encode for CreatableTopicConfigs {
 }
 
 /// `CreatableTopicResult`, part of [`CreateTopicsResponse`] (versions 0-7).
+///
+/// Held by `Topics`: The outcome for each topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

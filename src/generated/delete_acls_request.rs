@@ -141,6 +141,8 @@ impl ApiMessage for DeleteAclsRequest {
 
 /// `DeleteAclsFilter`, part of [`DeleteAclsRequest`] (versions 0-3).
 ///
+/// Held by `Filters`: The filters; every entry matching one is deleted.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]

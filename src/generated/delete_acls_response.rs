@@ -165,6 +165,8 @@ impl ApiMessage for DeleteAclsResponse {
 
 /// `DeleteAclsFilterResult`, part of [`DeleteAclsResponse`] (versions 0-3).
 ///
+/// Held by `FilterResults`: The result of each filter, in request order.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -308,6 +310,8 @@ impl Encode for DeleteAclsFilterResult {
 }
 
 /// `DeleteAclsMatchingAcl`, part of [`DeleteAclsResponse`] (versions 0-3).
+///
+/// Held by `MatchingAcls`: The entries the filter matched.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -154,6 +154,8 @@ impl ApiMessage for DeleteGroupsResponse {
 
 /// `DeletableGroupResult`, part of [`DeleteGroupsResponse`] (versions 0-3).
 ///
+/// Held by `Results`: The outcome for each group.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -154,6 +154,8 @@ impl ApiMessage for DeleteRecordsRequest {
 
 /// `DeleteRecordsPartition`, part of [`DeleteRecordsRequest`] (versions 0-2).
 ///
+/// Held by `Partitions`: The partitions to truncate.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -231,6 +233,8 @@ impl Encode for DeleteRecordsPartition {
 }
 
 /// `DeleteRecordsTopic`, part of [`DeleteRecordsRequest`] (versions 0-2).
+///
+/// Held by `Topics`: The partitions to truncate, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -156,6 +156,8 @@ impl ApiMessage for DeleteRecordsResponse {
 
 /// `DeleteRecordsPartitionResult`, part of [`DeleteRecordsResponse`] (versions 0-2).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -247,6 +249,8 @@ impl Encode for DeleteRecordsPartitionResult {
 }
 
 /// `DeleteRecordsTopicResult`, part of [`DeleteRecordsResponse`] (versions 0-2).
+///
+/// Held by `Topics`: Results by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

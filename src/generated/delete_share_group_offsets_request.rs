@@ -160,6 +160,8 @@ impl ApiMessage for DeleteShareGroupOffsetsRequest {
 
 /// `DeleteShareGroupOffsetsRequestTopic`, part of [`DeleteShareGroupOffsetsRequest`] (versions 0).
 ///
+/// Held by `Topics`: The topics whose offsets to delete.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

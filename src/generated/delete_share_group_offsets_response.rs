@@ -175,6 +175,8 @@ impl ApiMessage for DeleteShareGroupOffsetsResponse {
 
 /// `DeleteShareGroupOffsetsResponseTopic`, part of [`DeleteShareGroupOffsetsResponse`] (versions 0).
 ///
+/// Held by `Responses`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

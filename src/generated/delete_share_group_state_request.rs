@@ -158,6 +158,8 @@ impl ApiMessage for DeleteShareGroupStateRequest {
 
 /// `DeleteStateData`, part of [`DeleteShareGroupStateRequest`] (versions 0).
 ///
+/// Held by `Topics`: The share-partitions, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -253,6 +255,8 @@ impl Encode for DeleteStateData {
 }
 
 /// `PartitionData`, part of [`DeleteShareGroupStateRequest`] (versions 0).
+///
+/// Held by `Partitions`: The share-partitions of this topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

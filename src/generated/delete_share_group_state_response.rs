@@ -127,6 +127,8 @@ impl ApiMessage for DeleteShareGroupStateResponse {
 
 /// `DeleteStateResult`, part of [`DeleteShareGroupStateResponse`] (versions 0).
 ///
+/// Held by `Results`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -222,6 +224,8 @@ impl Encode for DeleteStateResult {
 }
 
 /// `PartitionResult`, part of [`DeleteShareGroupStateResponse`] (versions 0).
+///
+/// Held by `Partitions`: Results by partition.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -217,6 +217,8 @@ impl ApiMessage for DeleteTopicsRequest {
 
 /// `DeleteTopicState`, part of [`DeleteTopicsRequest`] (versions 6).
 ///
+/// Held by `Topics`: The topics to delete, by name or id (v6+).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -166,6 +166,8 @@ impl ApiMessage for DeleteTopicsResponse {
 
 /// `DeletableTopicResult`, part of [`DeleteTopicsResponse`] (versions 0-6).
 ///
+/// Held by `Responses`: The outcome for each topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]

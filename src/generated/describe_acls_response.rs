@@ -199,6 +199,8 @@ impl ApiMessage for DescribeAclsResponse {
 
 /// `AclDescription`, part of [`DescribeAclsResponse`] (versions 0-3).
 ///
+/// Held by `Acls`: The resource's matching ACL entries.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -346,6 +348,8 @@ impl Encode for AclDescription {
 }
 
 /// `DescribeAclsResource`, part of [`DescribeAclsResponse`] (versions 0-3).
+///
+/// Held by `Resources`: The matching entries, by resource.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

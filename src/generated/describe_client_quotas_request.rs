@@ -156,6 +156,8 @@ impl ApiMessage for DescribeClientQuotasRequest {
 
 /// `ComponentData`, part of [`DescribeClientQuotasRequest`] (versions 0-1).
 ///
+/// Held by `Components`: Filters on the entity's parts; an entity matches when every component matches.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]

@@ -177,6 +177,8 @@ impl ApiMessage for DescribeClientQuotasResponse {
 
 /// `EntityData`, part of [`DescribeClientQuotasResponse`] (versions 0-1).
 ///
+/// Held by `Entity`: The parts that name the quota entity (user, client id or IP).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -297,6 +299,8 @@ impl Encode for EntityData {
 }
 
 /// `EntryData`, part of [`DescribeClientQuotasResponse`] (versions 0-1).
+///
+/// Held by `Entries`: The matching entities and their quotas, or null on error.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -425,6 +429,8 @@ impl Encode for EntryData {
 }
 
 /// `ValueData`, part of [`DescribeClientQuotasResponse`] (versions 0-1).
+///
+/// Held by `Values`: The entity's quotas.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

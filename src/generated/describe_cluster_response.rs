@@ -272,6 +272,8 @@ impl ApiMessage for DescribeClusterResponse {
 
 /// `DescribeClusterBroker`, part of [`DescribeClusterResponse`] (versions 0-2).
 ///
+/// Held by `Brokers`: The brokers of the cluster this response knows about.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

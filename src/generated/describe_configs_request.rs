@@ -194,6 +194,8 @@ impl ApiMessage for DescribeConfigsRequest {
 
 /// `DescribeConfigsResource`, part of [`DescribeConfigsRequest`] (versions 0-4).
 ///
+/// Held by `Resources`: The resources whose configuration is asked for.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]

@@ -156,6 +156,8 @@ impl ApiMessage for DescribeConfigsResponse {
 
 /// `DescribeConfigsResourceResult`, part of [`DescribeConfigsResponse`] (versions 0-4).
 ///
+/// Held by `Configs`: The resource's config entries.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -441,6 +443,8 @@ impl Encode for DescribeConfigsResourceResult {
 
 /// `DescribeConfigsResult`, part of [`DescribeConfigsResponse`] (versions 0-4).
 ///
+/// Held by `Results`: The configuration of each resource.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -629,6 +633,8 @@ impl Encode for DescribeConfigsResult {
 }
 
 /// `DescribeConfigsSynonym`, part of [`DescribeConfigsResponse`] (versions 1-4).
+///
+/// Held by `Synonyms`: The same setting at other levels, highest precedence first (only when synonyms were asked for).
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

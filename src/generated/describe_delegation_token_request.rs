@@ -130,6 +130,8 @@ impl ApiMessage for DescribeDelegationTokenRequest {
 
 /// `DescribeDelegationTokenOwner`, part of [`DescribeDelegationTokenRequest`] (versions 0-3).
 ///
+/// Held by `Owners`: The owners whose tokens to list, or null for all.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -170,6 +170,8 @@ impl ApiMessage for DescribeDelegationTokenResponse {
 
 /// `DescribedDelegationToken`, part of [`DescribeDelegationTokenResponse`] (versions 0-3).
 ///
+/// Held by `Tokens`: The tokens.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -540,6 +542,8 @@ impl Encode for DescribedDelegationToken {
 }
 
 /// `DescribedDelegationTokenRenewer`, part of [`DescribeDelegationTokenResponse`] (versions 0-3).
+///
+/// Held by `Renewers`: The principals that may renew the token.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -163,6 +163,8 @@ impl ApiMessage for DescribeGroupsResponse {
 
 /// `DescribedGroup`, part of [`DescribeGroupsResponse`] (versions 0-6).
 ///
+/// Held by `Groups`: The described groups.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -478,6 +480,8 @@ impl Encode for DescribedGroup {
 }
 
 /// `DescribedGroupMember`, part of [`DescribeGroupsResponse`] (versions 0-6).
+///
+/// Held by `Members`: The group's members.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

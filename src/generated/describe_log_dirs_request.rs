@@ -130,6 +130,8 @@ impl ApiMessage for DescribeLogDirsRequest {
 
 /// `DescribableLogDirTopic`, part of [`DescribeLogDirsRequest`] (versions 0-5).
 ///
+/// Held by `Topics`: The partitions to describe, or null for all.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

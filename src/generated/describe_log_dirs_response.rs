@@ -179,6 +179,8 @@ impl ApiMessage for DescribeLogDirsResponse {
 
 /// `DescribeLogDirsPartition`, part of [`DescribeLogDirsResponse`] (versions 0-5).
 ///
+/// Held by `Partitions`: The partitions in this directory.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -284,6 +286,8 @@ impl Encode for DescribeLogDirsPartition {
 }
 
 /// `DescribeLogDirsResult`, part of [`DescribeLogDirsResponse`] (versions 0-5).
+///
+/// Held by `Results`: The broker's log directories.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -500,6 +504,8 @@ impl Encode for DescribeLogDirsResult {
 }
 
 /// `DescribeLogDirsTopic`, part of [`DescribeLogDirsResponse`] (versions 0-5).
+///
+/// Held by `Topics`: The partitions in this directory, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

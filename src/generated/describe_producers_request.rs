@@ -127,6 +127,8 @@ impl ApiMessage for DescribeProducersRequest {
 
 /// `TopicRequest`, part of [`DescribeProducersRequest`] (versions 0).
 ///
+/// Held by `Topics`: The partitions to describe, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

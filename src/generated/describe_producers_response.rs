@@ -141,6 +141,8 @@ impl ApiMessage for DescribeProducersResponse {
 
 /// `PartitionResponse`, part of [`DescribeProducersResponse`] (versions 0).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -272,6 +274,8 @@ impl Encode for PartitionResponse {
 }
 
 /// `ProducerState`, part of [`DescribeProducersResponse`] (versions 0).
+///
+/// Held by `ActiveProducers`: The producers with state on this partition.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -410,6 +414,8 @@ impl Encode for ProducerState {
 }
 
 /// `TopicResponse`, part of [`DescribeProducersResponse`] (versions 0).
+///
+/// Held by `Topics`: Results by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -127,6 +127,8 @@ impl ApiMessage for DescribeQuorumRequest {
 
 /// `PartitionData`, part of [`DescribeQuorumRequest`] (versions 0-2).
 ///
+/// Held by `Partitions`: The partitions.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -180,6 +182,8 @@ impl Encode for PartitionData {
 }
 
 /// `TopicData`, part of [`DescribeQuorumRequest`] (versions 0-2).
+///
+/// Held by `Topics`: The quorum's partitions, by topic (the metadata log is one partition).
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

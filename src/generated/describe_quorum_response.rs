@@ -220,6 +220,8 @@ impl ApiMessage for DescribeQuorumResponse {
 
 /// `Listener`, part of [`DescribeQuorumResponse`] (versions 2).
 ///
+/// Held by `Listeners`: The endpoints the node can be reached at.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -341,6 +343,8 @@ impl Encode for Listener {
 
 /// `Node`, part of [`DescribeQuorumResponse`] (versions 2).
 ///
+/// Held by `Nodes`: The quorum's nodes and their endpoints.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -436,6 +440,8 @@ impl Encode for Node {
 }
 
 /// `PartitionData`, part of [`DescribeQuorumResponse`] (versions 0-2).
+///
+/// Held by `Partitions`: The partitions.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -672,6 +678,8 @@ impl Encode for PartitionData {
 
 /// `ReplicaState`, part of [`DescribeQuorumResponse`] (versions 0-2).
 ///
+/// Held by `CurrentVoters`: The voters and their progress.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -818,6 +826,8 @@ impl Encode for ReplicaState {
 }
 
 /// `TopicData`, part of [`DescribeQuorumResponse`] (versions 0-2).
+///
+/// Held by `Topics`: The quorum's partitions, by topic (the metadata log is one partition).
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

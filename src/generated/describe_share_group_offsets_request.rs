@@ -129,6 +129,8 @@ impl ApiMessage for DescribeShareGroupOffsetsRequest {
 
 /// `DescribeShareGroupOffsetsRequestGroup`, part of [`DescribeShareGroupOffsetsRequest`] (versions 0-1).
 ///
+/// Held by `Groups`: The groups to describe.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -238,6 +240,8 @@ impl Encode for DescribeShareGroupOffsetsRequestGroup {
 }
 
 /// `DescribeShareGroupOffsetsRequestTopic`, part of [`DescribeShareGroupOffsetsRequest`] (versions 0-1).
+///
+/// Held by `Topics`: The partitions to describe, by topic, or null for all.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -143,6 +143,8 @@ impl ApiMessage for DescribeShareGroupOffsetsResponse {
 
 /// `DescribeShareGroupOffsetsResponseGroup`, part of [`DescribeShareGroupOffsetsResponse`] (versions 0-1).
 ///
+/// Held by `Groups`: Results by group.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -285,6 +287,8 @@ impl Encode for DescribeShareGroupOffsetsResponseGroup {
 }
 
 /// `DescribeShareGroupOffsetsResponsePartition`, part of [`DescribeShareGroupOffsetsResponse`] (versions 0-1).
+///
+/// Held by `Partitions`: Results by partition.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -434,6 +438,8 @@ impl Encode for DescribeShareGroupOffsetsResponsePartition {
 }
 
 /// `DescribeShareGroupOffsetsResponseTopic`, part of [`DescribeShareGroupOffsetsResponse`] (versions 0-1).
+///
+/// Held by `Topics`: Results by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -168,6 +168,8 @@ impl ApiMessage for DescribeTopicPartitionsRequest {
 
 /// `Cursor`, part of [`DescribeTopicPartitionsRequest`] (versions 0).
 ///
+/// Held by `Cursor`: Where to start: the first topic and partition to describe, or null from the beginning.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -257,6 +259,8 @@ impl Encode for Cursor {
 }
 
 /// `TopicRequest`, part of [`DescribeTopicPartitionsRequest`] (versions 0).
+///
+/// Held by `Topics`: The topics to describe.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

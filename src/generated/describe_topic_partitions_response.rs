@@ -160,6 +160,8 @@ impl ApiMessage for DescribeTopicPartitionsResponse {
 
 /// `Cursor`, part of [`DescribeTopicPartitionsResponse`] (versions 0).
 ///
+/// Held by `NextCursor`: Where the next page starts, or null when this was the last.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -249,6 +251,8 @@ impl Encode for Cursor {
 }
 
 /// `DescribeTopicPartitionsResponsePartition`, part of [`DescribeTopicPartitionsResponse`] (versions 0).
+///
+/// Held by `Partitions`: The topic's partitions in this page.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -541,6 +545,8 @@ impl Encode for DescribeTopicPartitionsResponsePartition {
 }
 
 /// `DescribeTopicPartitionsResponseTopic`, part of [`DescribeTopicPartitionsResponse`] (versions 0).
+///
+/// Held by `Topics`: The described topics.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -150,6 +150,8 @@ impl ApiMessage for DescribeTransactionsResponse {
 
 /// `TopicData`, part of [`DescribeTransactionsResponse`] (versions 0).
 ///
+/// Held by `Topics`: The partitions in the transaction, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -264,6 +266,8 @@ impl Encode for TopicData {
 }
 
 /// `TransactionState`, part of [`DescribeTransactionsResponse`] (versions 0).
+///
+/// Held by `TransactionStates`: The transactions described, one per transactional id.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

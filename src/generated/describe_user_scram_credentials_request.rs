@@ -115,6 +115,8 @@ impl ApiMessage for DescribeUserScramCredentialsRequest {
 
 /// `UserName`, part of [`DescribeUserScramCredentialsRequest`] (versions 0).
 ///
+/// Held by `Users`: The users to describe, or null for all.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -185,6 +185,8 @@ impl ApiMessage for DescribeUserScramCredentialsResponse {
 
 /// `CredentialInfo`, part of [`DescribeUserScramCredentialsResponse`] (versions 0).
 ///
+/// Held by `CredentialInfos`: The user's SCRAM credentials: mechanism and iterations.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -252,6 +254,8 @@ impl Encode for CredentialInfo {
 }
 
 /// `DescribeUserScramCredentialsResult`, part of [`DescribeUserScramCredentialsResponse`] (versions 0).
+///
+/// Held by `Results`: The result for each user.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -175,6 +175,8 @@ impl ApiMessage for ElectLeadersRequest {
 
 /// `TopicPartitions`, part of [`ElectLeadersRequest`] (versions 0-2).
 ///
+/// Held by `TopicPartitions`: The partitions to elect leaders for, by topic, or null for all.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -189,6 +189,8 @@ impl ApiMessage for ElectLeadersResponse {
 
 /// `PartitionResult`, part of [`ElectLeadersResponse`] (versions 0-2).
 ///
+/// Held by `PartitionResult`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -296,6 +298,8 @@ impl Encode for PartitionResult {
 }
 
 /// `ReplicaElectionResult`, part of [`ElectLeadersResponse`] (versions 0-2).
+///
+/// Held by `ReplicaElectionResults`: Results by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -207,6 +207,8 @@ impl ApiMessage for EndQuorumEpochRequest {
 
 /// `LeaderEndpoint`, part of [`EndQuorumEpochRequest`] (versions 1).
 ///
+/// Held by `LeaderEndpoints`: The endpoints the leader can be reached at.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -327,6 +329,8 @@ impl Encode for LeaderEndpoint {
 }
 
 /// `PartitionData`, part of [`EndQuorumEpochRequest`] (versions 0-1).
+///
+/// Held by `Partitions`: The partitions.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -528,6 +532,8 @@ impl Encode for PartitionData {
 
 /// `ReplicaInfo`, part of [`EndQuorumEpochRequest`] (versions 1).
 ///
+/// Held by `PreferredCandidates`: The voters to prefer for the next election, best first.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -595,6 +601,8 @@ impl Encode for ReplicaInfo {
 }
 
 /// `TopicData`, part of [`EndQuorumEpochRequest`] (versions 0-1).
+///
+/// Held by `Topics`: The quorum's partitions, by topic (the metadata log is one partition).
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -495,6 +495,8 @@ impl ApiMessage for FetchRequest {
 
 /// `FetchPartition`, part of [`FetchRequest`] (versions 0-18).
 ///
+/// Held by `Partitions`: The partitions to fetch.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -774,6 +776,8 @@ impl Encode for FetchPartition {
 
 /// `FetchTopic`, part of [`FetchRequest`] (versions 0-18).
 ///
+/// Held by `Topics`: The partitions to fetch, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -930,6 +934,8 @@ impl Encode for FetchTopic {
 }
 
 /// `ForgottenTopic`, part of [`FetchRequest`] (versions 7-18).
+///
+/// Held by `ForgottenTopicsData`: Partitions to drop from the fetch session, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -1089,6 +1095,8 @@ impl Encode for ForgottenTopic {
 }
 
 /// `ReplicaState`, part of [`FetchRequest`] (versions 15-18).
+///
+/// Held by `ReplicaState`: The fetching replica's id and epoch (v15+).
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

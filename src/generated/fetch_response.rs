@@ -313,6 +313,8 @@ impl ApiMessage for FetchResponse {
 
 /// `AbortedTransaction`, part of [`FetchResponse`] (versions 4-18).
 ///
+/// Held by `AbortedTransactions`: The aborted transactions in the returned range, for read_committed consumers to skip; null otherwise.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -391,6 +393,8 @@ impl Encode for AbortedTransaction {
 
 /// `EpochEndOffset`, part of [`FetchResponse`] (versions 12-18).
 ///
+/// Held by `DivergingEpoch`: Set when the fetcher's log diverged from the leader's: the largest epoch and end offset the two logs share.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -468,6 +472,8 @@ impl Encode for EpochEndOffset {
 }
 
 /// `FetchableTopicResponse`, part of [`FetchResponse`] (versions 0-18).
+///
+/// Held by `Responses`: Results by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -626,6 +632,8 @@ impl Encode for FetchableTopicResponse {
 
 /// `LeaderIdAndEpoch`, part of [`FetchResponse`] (versions 12-18).
 ///
+/// Held by `CurrentLeader`: The partition's current leader, when the error says the request went to the wrong broker.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -703,6 +711,8 @@ impl Encode for LeaderIdAndEpoch {
 }
 
 /// `NodeEndpoint`, part of [`FetchResponse`] (versions 16-18).
+///
+/// Held by `NodeEndpoints`: Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -822,6 +832,8 @@ impl Encode for NodeEndpoint {
 }
 
 /// `PartitionData`, part of [`FetchResponse`] (versions 0-18).
+///
+/// Held by `Partitions`: Results by partition.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -1209,6 +1221,8 @@ impl Encode for PartitionData {
 }
 
 /// `SnapshotId`, part of [`FetchResponse`] (versions 12-18).
+///
+/// Held by `SnapshotId`: Set when the fetcher must load a snapshot first: which one (KRaft).
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

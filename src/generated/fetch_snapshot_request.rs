@@ -225,6 +225,8 @@ impl ApiMessage for FetchSnapshotRequest {
 
 /// `PartitionSnapshot`, part of [`FetchSnapshotRequest`] (versions 0-1).
 ///
+/// Held by `Partitions`: The snapshots, by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -390,6 +392,8 @@ impl Encode for PartitionSnapshot {
 
 /// `SnapshotId`, part of [`FetchSnapshotRequest`] (versions 0-1).
 ///
+/// Held by `SnapshotId`: Which snapshot to fetch.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -457,6 +461,8 @@ impl Encode for SnapshotId {
 }
 
 /// `TopicSnapshot`, part of [`FetchSnapshotRequest`] (versions 0-1).
+///
+/// Held by `Topics`: The snapshots, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

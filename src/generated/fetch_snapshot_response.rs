@@ -261,6 +261,8 @@ impl ApiMessage for FetchSnapshotResponse {
 
 /// `LeaderIdAndEpoch`, part of [`FetchSnapshotResponse`] (versions 0-1).
 ///
+/// Held by `CurrentLeader`: The partition's leader when the snapshot was served.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -328,6 +330,8 @@ impl Encode for LeaderIdAndEpoch {
 }
 
 /// `NodeEndpoint`, part of [`FetchSnapshotResponse`] (versions 1).
+///
+/// Held by `NodeEndpoints`: Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -432,6 +436,8 @@ impl Encode for NodeEndpoint {
 }
 
 /// `PartitionSnapshot`, part of [`FetchSnapshotResponse`] (versions 0-1).
+///
+/// Held by `Partitions`: The snapshots, by partition.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -652,6 +658,8 @@ impl Encode for PartitionSnapshot {
 
 /// `SnapshotId`, part of [`FetchSnapshotResponse`] (versions 0-1).
 ///
+/// Held by `SnapshotId`: Which snapshot this is.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -719,6 +727,8 @@ impl Encode for SnapshotId {
 }
 
 /// `TopicSnapshot`, part of [`FetchSnapshotResponse`] (versions 0-1).
+///
+/// Held by `Topics`: The snapshots, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

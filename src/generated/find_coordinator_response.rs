@@ -331,6 +331,8 @@ impl ApiMessage for FindCoordinatorResponse {
 
 /// `Coordinator`, part of [`FindCoordinatorResponse`] (versions 4-6).
 ///
+/// Held by `Coordinators`: The coordinator of each key (v4+).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]

@@ -255,6 +255,8 @@ impl Message for GroupMetadataValue {
 
 /// `MemberMetadata`, part of [`GroupMetadataValue`] (versions 0-4).
 ///
+/// Held by `members`: The group's members.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]

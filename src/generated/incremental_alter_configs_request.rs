@@ -157,6 +157,8 @@ impl ApiMessage for IncrementalAlterConfigsRequest {
 
 /// `AlterConfigsResource`, part of [`IncrementalAlterConfigsRequest`] (versions 0-1).
 ///
+/// Held by `Resources`: The resources whose configuration changes.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -300,6 +302,8 @@ impl Encode for AlterConfigsResource {
 }
 
 /// `AlterableConfig`, part of [`IncrementalAlterConfigsRequest`] (versions 0-1).
+///
+/// Held by `Configs`: The config entries to set.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

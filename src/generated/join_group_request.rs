@@ -346,6 +346,8 @@ impl ApiMessage for JoinGroupRequest {
 
 /// `JoinGroupRequestProtocol`, part of [`JoinGroupRequest`] (versions 0-9).
 ///
+/// Held by `Protocols`: The assignment protocols the member supports, in order of preference.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -347,6 +347,8 @@ impl ApiMessage for JoinGroupResponse {
 
 /// `JoinGroupResponseMember`, part of [`JoinGroupResponse`] (versions 0-9).
 ///
+/// Held by `Members`: Every member with its metadata, sent to the leader only; empty for the others.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

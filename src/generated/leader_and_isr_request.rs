@@ -380,6 +380,8 @@ impl ApiMessage for LeaderAndIsrRequest {
 
 /// `LeaderAndIsrLiveLeader`, part of [`LeaderAndIsrRequest`] (versions 0-7).
 ///
+/// Held by `LiveLeaders`: The brokers that lead the partitions sent.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -496,6 +498,8 @@ impl Encode for LeaderAndIsrLiveLeader {
 }
 
 /// `LeaderAndIsrPartitionState`, part of [`LeaderAndIsrRequest`] (versions 0-7).
+///
+/// Held by `UngroupedPartitionStates`: The partition states, not grouped by topic (versions 0-1).
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -884,6 +888,8 @@ impl Encode for LeaderAndIsrPartitionState {
 }
 
 /// `LeaderAndIsrTopicState`, part of [`LeaderAndIsrRequest`] (versions 2-7).
+///
+/// Held by `TopicStates`: The partition states, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

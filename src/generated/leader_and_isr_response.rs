@@ -219,6 +219,8 @@ impl ApiMessage for LeaderAndIsrResponse {
 
 /// `LeaderAndIsrPartitionError`, part of [`LeaderAndIsrResponse`] (versions 0-7).
 ///
+/// Held by `PartitionErrors`: Results by partition (versions 0-4).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -343,6 +345,8 @@ impl Encode for LeaderAndIsrPartitionError {
 }
 
 /// `LeaderAndIsrTopicError`, part of [`LeaderAndIsrResponse`] (versions 5-7).
+///
+/// Held by `Topics`: Results by topic (v5+).
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -225,6 +225,8 @@ impl ApiMessage for LeaveGroupRequest {
 
 /// `MemberIdentity`, part of [`LeaveGroupRequest`] (versions 3-5).
 ///
+/// Held by `Members`: The members leaving (v3+).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -190,6 +190,8 @@ impl ApiMessage for LeaveGroupResponse {
 
 /// `MemberResponse`, part of [`LeaveGroupResponse`] (versions 3-5).
 ///
+/// Held by `Members`: The outcome for each member.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]

@@ -163,6 +163,8 @@ impl ApiMessage for ListConfigResourcesResponse {
 
 /// `ConfigResource`, part of [`ListConfigResourcesResponse`] (versions 0-1).
 ///
+/// Held by `ConfigResources`: The resources that have configuration.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]

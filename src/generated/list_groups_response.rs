@@ -178,6 +178,8 @@ impl ApiMessage for ListGroupsResponse {
 
 /// `ListedGroup`, part of [`ListGroupsResponse`] (versions 0-5).
 ///
+/// Held by `Groups`: The groups.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -202,6 +202,8 @@ impl ApiMessage for ListOffsetsRequest {
 
 /// `ListOffsetsPartition`, part of [`ListOffsetsRequest`] (versions 0-11).
 ///
+/// Held by `Partitions`: The partitions to look up.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -339,6 +341,8 @@ impl Encode for ListOffsetsPartition {
 }
 
 /// `ListOffsetsTopic`, part of [`ListOffsetsRequest`] (versions 0-11).
+///
+/// Held by `Topics`: The partitions to look up, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

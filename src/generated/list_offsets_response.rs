@@ -165,6 +165,8 @@ impl ApiMessage for ListOffsetsResponse {
 
 /// `ListOffsetsPartitionResponse`, part of [`ListOffsetsResponse`] (versions 0-11).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -387,6 +389,8 @@ impl Encode for ListOffsetsPartitionResponse {
 }
 
 /// `ListOffsetsTopicResponse`, part of [`ListOffsetsResponse`] (versions 0-11).
+///
+/// Held by `Topics`: Results by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

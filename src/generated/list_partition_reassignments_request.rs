@@ -132,6 +132,8 @@ impl ApiMessage for ListPartitionReassignmentsRequest {
 
 /// `ListPartitionReassignmentsTopics`, part of [`ListPartitionReassignmentsRequest`] (versions 0).
 ///
+/// Held by `Topics`: The topics to list reassignments for, or null for all.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -183,6 +183,8 @@ impl ApiMessage for ListPartitionReassignmentsResponse {
 
 /// `OngoingPartitionReassignment`, part of [`ListPartitionReassignmentsResponse`] (versions 0).
 ///
+/// Held by `Partitions`: The partitions being reassigned.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -367,6 +369,8 @@ impl Encode for OngoingPartitionReassignment {
 }
 
 /// `OngoingTopicReassignment`, part of [`ListPartitionReassignmentsResponse`] (versions 0).
+///
+/// Held by `Topics`: The reassignments in progress, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -209,6 +209,8 @@ impl ApiMessage for ListTransactionsResponse {
 
 /// `TransactionState`, part of [`ListTransactionsResponse`] (versions 0-2).
 ///
+/// Held by `TransactionStates`: The matching transactions.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -222,6 +222,8 @@ impl ApiMessage for MetadataRequest {
 
 /// `MetadataRequestTopic`, part of [`MetadataRequest`] (versions 0-13).
 ///
+/// Held by `Topics`: The topics to describe; null for all, empty for none.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]

@@ -313,6 +313,8 @@ impl ApiMessage for MetadataResponse {
 
 /// `MetadataResponseBroker`, part of [`MetadataResponse`] (versions 0-13).
 ///
+/// Held by `Brokers`: The brokers of the cluster this response knows about.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -452,6 +454,8 @@ impl Encode for MetadataResponseBroker {
 }
 
 /// `MetadataResponsePartition`, part of [`MetadataResponse`] (versions 0-13).
+///
+/// Held by `Partitions`: The topic's partitions.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -726,6 +730,8 @@ impl Encode for MetadataResponsePartition {
 }
 
 /// `MetadataResponseTopic`, part of [`MetadataResponse`] (versions 0-13).
+///
+/// Held by `Topics`: The topics described.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

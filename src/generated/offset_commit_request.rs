@@ -294,6 +294,8 @@ impl ApiMessage for OffsetCommitRequest {
 
 /// `OffsetCommitRequestPartition`, part of [`OffsetCommitRequest`] (versions 0-10).
 ///
+/// Held by `Partitions`: The offsets to commit, by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -451,6 +453,8 @@ impl Encode for OffsetCommitRequestPartition {
 }
 
 /// `OffsetCommitRequestTopic`, part of [`OffsetCommitRequest`] (versions 0-10).
+///
+/// Held by `Topics`: The offsets to commit, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

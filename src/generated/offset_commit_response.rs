@@ -165,6 +165,8 @@ impl ApiMessage for OffsetCommitResponse {
 
 /// `OffsetCommitResponsePartition`, part of [`OffsetCommitResponse`] (versions 0-10).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -242,6 +244,8 @@ impl Encode for OffsetCommitResponsePartition {
 }
 
 /// `OffsetCommitResponseTopic`, part of [`OffsetCommitResponse`] (versions 0-10).
+///
+/// Held by `Topics`: Results by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -157,6 +157,8 @@ impl ApiMessage for OffsetDeleteRequest {
 
 /// `OffsetDeleteRequestPartition`, part of [`OffsetDeleteRequest`] (versions 0).
 ///
+/// Held by `Partitions`: The partitions whose offsets to delete.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -206,6 +208,8 @@ impl Encode for OffsetDeleteRequestPartition {
 }
 
 /// `OffsetDeleteRequestTopic`, part of [`OffsetDeleteRequest`] (versions 0).
+///
+/// Held by `Topics`: The partitions whose offsets to delete, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

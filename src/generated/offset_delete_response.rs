@@ -154,6 +154,8 @@ impl ApiMessage for OffsetDeleteResponse {
 
 /// `OffsetDeleteResponsePartition`, part of [`OffsetDeleteResponse`] (versions 0).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -217,6 +219,8 @@ impl Encode for OffsetDeleteResponsePartition {
 }
 
 /// `OffsetDeleteResponseTopic`, part of [`OffsetDeleteResponse`] (versions 0).
+///
+/// Held by `Topics`: Results by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

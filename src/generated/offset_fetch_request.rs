@@ -266,6 +266,8 @@ impl ApiMessage for OffsetFetchRequest {
 
 /// `OffsetFetchRequestGroup`, part of [`OffsetFetchRequest`] (versions 8-10).
 ///
+/// Held by `Groups`: The groups to read offsets for (v8+).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -415,6 +417,8 @@ impl Encode for OffsetFetchRequestGroup {
 
 /// `OffsetFetchRequestTopic`, part of [`OffsetFetchRequest`] (versions 0-7).
 ///
+/// Held by `Topics`: The partitions to read offsets for, by topic, or null for all (versions 0-7).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -548,6 +552,8 @@ impl Encode for OffsetFetchRequestTopic {
 }
 
 /// `OffsetFetchRequestTopics`, part of [`OffsetFetchRequest`] (versions 8-10).
+///
+/// Held by `Topics`: The partitions to read offsets for, by topic, or null for all.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -243,6 +243,8 @@ impl ApiMessage for OffsetFetchResponse {
 
 /// `OffsetFetchResponseGroup`, part of [`OffsetFetchResponse`] (versions 8-10).
 ///
+/// Held by `Groups`: Results by group (v8+).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -369,6 +371,8 @@ impl Encode for OffsetFetchResponseGroup {
 }
 
 /// `OffsetFetchResponsePartition`, part of [`OffsetFetchResponse`] (versions 0-7).
+///
+/// Held by `Partitions`: Results by partition.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -516,6 +520,8 @@ impl Encode for OffsetFetchResponsePartition {
 
 /// `OffsetFetchResponsePartitions`, part of [`OffsetFetchResponse`] (versions 8-10).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -639,6 +645,8 @@ impl Encode for OffsetFetchResponsePartitions {
 }
 
 /// `OffsetFetchResponseTopic`, part of [`OffsetFetchResponse`] (versions 0-7).
+///
+/// Held by `Topics`: Results by topic (versions 0-7).
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -767,6 +775,8 @@ impl Encode for OffsetFetchResponseTopic {
 }
 
 /// `OffsetFetchResponseTopics`, part of [`OffsetFetchResponse`] (versions 8-10).
+///
+/// Held by `Topics`: Results by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

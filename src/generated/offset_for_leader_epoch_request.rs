@@ -173,6 +173,8 @@ impl ApiMessage for OffsetForLeaderEpochRequest {
 
 /// `OffsetForLeaderPartition`, part of [`OffsetForLeaderEpochRequest`] (versions 0-4).
 ///
+/// Held by `Partitions`: The partitions to look up.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -284,6 +286,8 @@ impl Encode for OffsetForLeaderPartition {
 }
 
 /// `OffsetForLeaderTopic`, part of [`OffsetForLeaderEpochRequest`] (versions 0-4).
+///
+/// Held by `Topics`: The partitions to look up, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -165,6 +165,8 @@ impl ApiMessage for OffsetForLeaderEpochResponse {
 
 /// `EpochEndOffset`, part of [`OffsetForLeaderEpochResponse`] (versions 0-4).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -291,6 +293,8 @@ impl Encode for EpochEndOffset {
 }
 
 /// `OffsetForLeaderTopicResult`, part of [`OffsetForLeaderEpochResponse`] (versions 0-4).
+///
+/// Held by `Topics`: Results by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -197,6 +197,8 @@ impl ApiMessage for ProduceRequest {
 
 /// `PartitionProduceData`, part of [`ProduceRequest`] (versions 0-13).
 ///
+/// Held by `PartitionData`: The records to write, by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -280,6 +282,8 @@ impl Encode for PartitionProduceData {
 }
 
 /// `TopicProduceData`, part of [`ProduceRequest`] (versions 0-13).
+///
+/// Held by `TopicData`: The records to write, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

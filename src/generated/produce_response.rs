@@ -271,6 +271,8 @@ impl ApiMessage for ProduceResponse {
 
 /// `BatchIndexAndErrorMessage`, part of [`ProduceResponse`] (versions 8-13).
 ///
+/// Held by `RecordErrors`: The records that made the batch fail, by index, with why.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -355,6 +357,8 @@ impl Encode for BatchIndexAndErrorMessage {
 
 /// `LeaderIdAndEpoch`, part of [`ProduceResponse`] (versions 10-13).
 ///
+/// Held by `CurrentLeader`: The partition's current leader, when the error says the request went to the wrong broker.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -432,6 +436,8 @@ impl Encode for LeaderIdAndEpoch {
 }
 
 /// `NodeEndpoint`, part of [`ProduceResponse`] (versions 10-13).
+///
+/// Held by `NodeEndpoints`: Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -551,6 +557,8 @@ impl Encode for NodeEndpoint {
 }
 
 /// `PartitionProduceResponse`, part of [`ProduceResponse`] (versions 0-13).
+///
+/// Held by `PartitionResponses`: Results by partition.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -851,6 +859,8 @@ impl Encode for PartitionProduceResponse {
 }
 
 /// `TopicProduceResponse`, part of [`ProduceResponse`] (versions 0-13).
+///
+/// Held by `Responses`: Results by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -127,6 +127,8 @@ impl ApiMessage for ReadShareGroupStateResponse {
 
 /// `PartitionResult`, part of [`ReadShareGroupStateResponse`] (versions 0).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -287,6 +289,8 @@ impl Encode for PartitionResult {
 
 /// `ReadStateResult`, part of [`ReadShareGroupStateResponse`] (versions 0).
 ///
+/// Held by `Results`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -382,6 +386,8 @@ impl Encode for ReadStateResult {
 }
 
 /// `StateBatch`, part of [`ReadShareGroupStateResponse`] (versions 0).
+///
+/// Held by `StateBatches`: Offset ranges with their delivery state.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -158,6 +158,8 @@ impl ApiMessage for ReadShareGroupStateSummaryRequest {
 
 /// `PartitionData`, part of [`ReadShareGroupStateSummaryRequest`] (versions 0-1).
 ///
+/// Held by `Partitions`: The share-partitions of this topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -225,6 +227,8 @@ impl Encode for PartitionData {
 }
 
 /// `ReadStateSummaryData`, part of [`ReadShareGroupStateSummaryRequest`] (versions 0-1).
+///
+/// Held by `Topics`: The share-partitions, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -127,6 +127,8 @@ impl ApiMessage for ReadShareGroupStateSummaryResponse {
 
 /// `PartitionResult`, part of [`ReadShareGroupStateSummaryResponse`] (versions 0-1).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -290,6 +292,8 @@ impl Encode for PartitionResult {
 }
 
 /// `ReadStateSummaryResult`, part of [`ReadShareGroupStateSummaryResponse`] (versions 0-1).
+///
+/// Held by `Results`: Results by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -209,6 +209,8 @@ impl ApiMessage for ShareAcknowledgeRequest {
 
 /// `AcknowledgePartition`, part of [`ShareAcknowledgeRequest`] (versions 0-2).
 ///
+/// Held by `Partitions`: The records to acknowledge, by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -312,6 +314,8 @@ impl Encode for AcknowledgePartition {
 
 /// `AcknowledgeTopic`, part of [`ShareAcknowledgeRequest`] (versions 0-2).
 ///
+/// Held by `Topics`: The records to acknowledge, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -407,6 +411,8 @@ impl Encode for AcknowledgeTopic {
 }
 
 /// `AcknowledgementBatch`, part of [`ShareAcknowledgeRequest`] (versions 0-2).
+///
+/// Held by `AcknowledgementBatches`: Ranges of offsets to acknowledge.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -241,6 +241,8 @@ impl ApiMessage for ShareAcknowledgeResponse {
 
 /// `LeaderIdAndEpoch`, part of [`ShareAcknowledgeResponse`] (versions 0-2).
 ///
+/// Held by `CurrentLeader`: The partition's current leader, when the error says the request went to the wrong broker.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -308,6 +310,8 @@ impl Encode for LeaderIdAndEpoch {
 }
 
 /// `NodeEndpoint`, part of [`ShareAcknowledgeResponse`] (versions 0-2).
+///
+/// Held by `NodeEndpoints`: Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -428,6 +432,8 @@ impl Encode for NodeEndpoint {
 
 /// `PartitionData`, part of [`ShareAcknowledgeResponse`] (versions 0-2).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -529,6 +535,8 @@ impl Encode for PartitionData {
 }
 
 /// `ShareAcknowledgeTopicResponse`, part of [`ShareAcknowledgeResponse`] (versions 0-2).
+///
+/// Held by `Responses`: Results by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

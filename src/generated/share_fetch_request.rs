@@ -368,6 +368,8 @@ impl ApiMessage for ShareFetchRequest {
 
 /// `AcknowledgementBatch`, part of [`ShareFetchRequest`] (versions 0-2).
 ///
+/// Held by `AcknowledgementBatches`: Ranges of offsets to acknowledge.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -485,6 +487,8 @@ impl Encode for AcknowledgementBatch {
 }
 
 /// `FetchPartition`, part of [`ShareFetchRequest`] (versions 0-2).
+///
+/// Held by `Partitions`: The partitions to fetch from.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -614,6 +618,8 @@ impl Encode for FetchPartition {
 
 /// `FetchTopic`, part of [`ShareFetchRequest`] (versions 0-2).
 ///
+/// Held by `Topics`: The partitions to fetch from, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -709,6 +715,8 @@ impl Encode for FetchTopic {
 }
 
 /// `ForgottenTopic`, part of [`ShareFetchRequest`] (versions 0-2).
+///
+/// Held by `ForgottenTopicsData`: Partitions to drop from the share session, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

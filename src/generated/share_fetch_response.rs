@@ -244,6 +244,8 @@ impl ApiMessage for ShareFetchResponse {
 
 /// `AcquiredRecords`, part of [`ShareFetchResponse`] (versions 0-2).
 ///
+/// Held by `AcquiredRecords`: The offset ranges of the returned records that this consumer acquired.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -326,6 +328,8 @@ impl Encode for AcquiredRecords {
 
 /// `LeaderIdAndEpoch`, part of [`ShareFetchResponse`] (versions 0-2).
 ///
+/// Held by `CurrentLeader`: The partition's current leader, when the error says the request went to the wrong broker.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -393,6 +397,8 @@ impl Encode for LeaderIdAndEpoch {
 }
 
 /// `NodeEndpoint`, part of [`ShareFetchResponse`] (versions 0-2).
+///
+/// Held by `NodeEndpoints`: Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -512,6 +518,8 @@ impl Encode for NodeEndpoint {
 }
 
 /// `PartitionData`, part of [`ShareFetchResponse`] (versions 0-2).
+///
+/// Held by `Partitions`: Results by partition.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -721,6 +729,8 @@ impl Encode for PartitionData {
 }
 
 /// `ShareFetchableTopicResponse`, part of [`ShareFetchResponse`] (versions 0-2).
+///
+/// Held by `Responses`: Results by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

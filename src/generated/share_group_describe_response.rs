@@ -141,6 +141,8 @@ impl ApiMessage for ShareGroupDescribeResponse {
 
 /// `Assignment`, part of [`ShareGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `Assignment`: The member's current assignment.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -229,6 +231,8 @@ impl Encode for Assignment {
 }
 
 /// `DescribedGroup`, part of [`ShareGroupDescribeResponse`] (versions 0-1).
+///
+/// Held by `Groups`: The described groups.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -504,6 +508,8 @@ impl Encode for DescribedGroup {
 
 /// `Member`, part of [`ShareGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `Members`: The group's members.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -738,6 +744,8 @@ impl Encode for Member {
 }
 
 /// `TopicPartitions`, part of [`ShareGroupDescribeResponse`] (versions 0-1).
+///
+/// Held by `TopicPartitions`: Partitions by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

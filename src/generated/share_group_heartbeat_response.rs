@@ -191,6 +191,8 @@ impl ApiMessage for ShareGroupHeartbeatResponse {
 
 /// `Assignment`, part of [`ShareGroupHeartbeatResponse`] (versions 0-1).
 ///
+/// Held by `Assignment`: The member's new assignment, or null if unchanged.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -279,6 +281,8 @@ impl Encode for Assignment {
 }
 
 /// `TopicPartitions`, part of [`ShareGroupHeartbeatResponse`] (versions 0-1).
+///
+/// Held by `TopicPartitions`: Partitions by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

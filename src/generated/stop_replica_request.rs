@@ -374,6 +374,8 @@ impl ApiMessage for StopReplicaRequest {
 
 /// `StopReplicaPartitionState`, part of [`StopReplicaRequest`] (versions 3-4).
 ///
+/// Held by `PartitionStates`: The topic's partition states.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -467,6 +469,8 @@ impl Encode for StopReplicaPartitionState {
 
 /// `StopReplicaPartitionV0`, part of [`StopReplicaRequest`] (versions 0).
 ///
+/// Held by `UngroupedPartitions`: The partitions to stop (version 0).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -553,6 +557,8 @@ impl Encode for StopReplicaPartitionV0 {
 }
 
 /// `StopReplicaTopicState`, part of [`StopReplicaRequest`] (versions 3-4).
+///
+/// Held by `TopicStates`: The partition states, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -674,6 +680,8 @@ impl Encode for StopReplicaTopicState {
 }
 
 /// `StopReplicaTopicV1`, part of [`StopReplicaRequest`] (versions 1-2).
+///
+/// Held by `Topics`: The partitions to stop, by topic (versions 1-2).
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

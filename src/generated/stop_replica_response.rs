@@ -164,6 +164,8 @@ impl ApiMessage for StopReplicaResponse {
 
 /// `StopReplicaPartitionError`, part of [`StopReplicaResponse`] (versions 0-4).
 ///
+/// Held by `PartitionErrors`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

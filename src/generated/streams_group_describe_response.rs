@@ -141,6 +141,8 @@ impl ApiMessage for StreamsGroupDescribeResponse {
 
 /// `Assignment`, part of [`StreamsGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `Assignment`: The member's current assignment.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -314,6 +316,8 @@ impl Encode for Assignment {
 }
 
 /// `DescribedGroup`, part of [`StreamsGroupDescribeResponse`] (versions 0-1).
+///
+/// Held by `Groups`: The described groups.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -643,6 +647,8 @@ impl Encode for DescribedGroup {
 
 /// `Endpoint`, part of [`StreamsGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `UserEndpoint`: The member's endpoint for interactive queries, or null if none.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -732,6 +738,8 @@ impl Encode for Endpoint {
 }
 
 /// `KeyValue`, part of [`StreamsGroupDescribeResponse`] (versions 0-1).
+///
+/// Held by `ClientTags`: Tags describing where the member runs, for rack-aware assignment.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -839,6 +847,8 @@ impl Encode for KeyValue {
 }
 
 /// `Member`, part of [`StreamsGroupDescribeResponse`] (versions 0-1).
+///
+/// Held by `Members`: The group's members.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -1268,6 +1278,8 @@ impl Encode for Member {
 
 /// `Subtopology`, part of [`StreamsGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `Subtopologies`: The subtopologies of the application.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1527,6 +1539,8 @@ impl Encode for Subtopology {
 
 /// `TaskIds`, part of [`StreamsGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `ActiveTasks`: The member's active tasks.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1648,6 +1662,8 @@ impl Encode for TaskIds {
 
 /// `TaskOffset`, part of [`StreamsGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `TaskOffsets`: The changelog offsets the member's tasks have reached.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1757,6 +1773,8 @@ impl Encode for TaskOffset {
 }
 
 /// `TopicInfo`, part of [`StreamsGroupDescribeResponse`] (versions 0-1).
+///
+/// Held by `StateChangelogTopics`: The changelog topics of the subtopology's state stores (created by the broker).
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -1905,6 +1923,8 @@ impl Encode for TopicInfo {
 
 /// `Topology`, part of [`StreamsGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `Topology`: The topology the group runs, or null on error.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1979,6 +1999,8 @@ impl Encode for Topology {
 }
 
 /// `TopologyDescription`, part of [`StreamsGroupDescribeResponse`] (versions 1).
+///
+/// Held by `TopologyDescription`: The full topology description, when one was asked for and is available; null otherwise.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -2115,6 +2137,8 @@ impl Encode for TopologyDescription {
 
 /// `TopologyDescriptionGlobalStore`, part of [`StreamsGroupDescribeResponse`] (versions 1).
 ///
+/// Held by `GlobalStores`: The global state stores the topology uses.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -2189,6 +2213,8 @@ impl Encode for TopologyDescriptionGlobalStore {
 }
 
 /// `TopologyDescriptionNode`, part of [`StreamsGroupDescribeResponse`] (versions 1).
+///
+/// Held by `Nodes`: The subtopology's processing nodes.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -2415,6 +2441,8 @@ impl Encode for TopologyDescriptionNode {
 }
 
 /// `TopologyDescriptionSubtopology`, part of [`StreamsGroupDescribeResponse`] (versions 1).
+///
+/// Held by `Subtopologies`: The topology's subtopologies.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

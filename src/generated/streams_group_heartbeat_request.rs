@@ -443,6 +443,8 @@ impl ApiMessage for StreamsGroupHeartbeatRequest {
 
 /// `CopartitionGroup`, part of [`StreamsGroupHeartbeatRequest`] (versions 0-1).
 ///
+/// Held by `CopartitionGroups`: Sets of source topics that must have the same number of partitions.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -624,6 +626,8 @@ impl Encode for CopartitionGroup {
 
 /// `Endpoint`, part of [`StreamsGroupHeartbeatRequest`] (versions 0-1).
 ///
+/// Held by `UserEndpoint`: The member's endpoint for interactive queries, or null if none or unchanged.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -713,6 +717,8 @@ impl Encode for Endpoint {
 }
 
 /// `KeyValue`, part of [`StreamsGroupHeartbeatRequest`] (versions 0-1).
+///
+/// Held by `ClientTags`: Tags describing where the member runs, for rack-aware assignment.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -820,6 +826,8 @@ impl Encode for KeyValue {
 }
 
 /// `Subtopology`, part of [`StreamsGroupHeartbeatRequest`] (versions 0-1).
+///
+/// Held by `Subtopologies`: The subtopologies of the application.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -1169,6 +1177,8 @@ impl Encode for Subtopology {
 
 /// `TaskIds`, part of [`StreamsGroupHeartbeatRequest`] (versions 0-1).
 ///
+/// Held by `ActiveTasks`: The active tasks the member owns now, or null if unchanged.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1290,6 +1300,8 @@ impl Encode for TaskIds {
 
 /// `TaskOffset`, part of [`StreamsGroupHeartbeatRequest`] (versions 0-1).
 ///
+/// Held by `TaskOffsets`: The changelog offsets the member's tasks have reached.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1399,6 +1411,8 @@ impl Encode for TaskOffset {
 }
 
 /// `TopicInfo`, part of [`StreamsGroupHeartbeatRequest`] (versions 0-1).
+///
+/// Held by `StateChangelogTopics`: The changelog topics of the subtopology's state stores (created by the broker).
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -1546,6 +1560,8 @@ impl Encode for TopicInfo {
 }
 
 /// `Topology`, part of [`StreamsGroupHeartbeatRequest`] (versions 0-1).
+///
+/// Held by `Topology`: The application's topology, sent when joining; null otherwise.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -431,6 +431,8 @@ impl ApiMessage for StreamsGroupHeartbeatResponse {
 
 /// `Endpoint`, part of [`StreamsGroupHeartbeatResponse`] (versions 0-1).
 ///
+/// Held by `UserEndpoint`: The member's endpoint.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -520,6 +522,8 @@ impl Encode for Endpoint {
 }
 
 /// `EndpointToPartitions`, part of [`StreamsGroupHeartbeatResponse`] (versions 0-1).
+///
+/// Held by `PartitionsByUserEndpoint`: Which partitions each member's endpoint serves, for interactive queries; one entry per member.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -670,6 +674,8 @@ impl Encode for EndpointToPartitions {
 
 /// `Status`, part of [`StreamsGroupHeartbeatResponse`] (versions 0-1).
 ///
+/// Held by `Status`: Conditions currently affecting the group, such as missing topics.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -765,6 +771,8 @@ impl Encode for Status {
 }
 
 /// `TaskIds`, part of [`StreamsGroupHeartbeatResponse`] (versions 0-1).
+///
+/// Held by `ActiveTasks`: The active tasks assigned to the member, or null if unchanged.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -886,6 +894,8 @@ impl Encode for TaskIds {
 }
 
 /// `TopicPartition`, part of [`StreamsGroupHeartbeatResponse`] (versions 0-1).
+///
+/// Held by `ActivePartitions`: The input partitions of the member's active tasks.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

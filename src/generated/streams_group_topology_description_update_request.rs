@@ -186,6 +186,8 @@ impl ApiMessage for StreamsGroupTopologyDescriptionUpdateRequest {
 
 /// `TopologyDescription`, part of [`StreamsGroupTopologyDescriptionUpdateRequest`] (versions 0).
 ///
+/// Held by `TopologyDescription`: The topology's full description.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -321,6 +323,8 @@ impl Encode for TopologyDescription {
 
 /// `TopologyDescriptionGlobalStore`, part of [`StreamsGroupTopologyDescriptionUpdateRequest`] (versions 0).
 ///
+/// Held by `GlobalStores`: The global state stores the topology uses.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -395,6 +399,8 @@ impl Encode for TopologyDescriptionGlobalStore {
 }
 
 /// `TopologyDescriptionNode`, part of [`StreamsGroupTopologyDescriptionUpdateRequest`] (versions 0).
+///
+/// Held by `Nodes`: The subtopology's processing nodes.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -621,6 +627,8 @@ impl Encode for TopologyDescriptionNode {
 }
 
 /// `TopologyDescriptionSubtopology`, part of [`StreamsGroupTopologyDescriptionUpdateRequest`] (versions 0).
+///
+/// Held by `Subtopologies`: The topology's subtopologies.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

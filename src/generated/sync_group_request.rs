@@ -297,6 +297,8 @@ impl ApiMessage for SyncGroupRequest {
 
 /// `SyncGroupRequestAssignment`, part of [`SyncGroupRequest`] (versions 0-5).
 ///
+/// Held by `Assignments`: The leader's assignment of every member; empty from the other members.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]

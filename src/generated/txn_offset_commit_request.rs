@@ -342,6 +342,8 @@ impl ApiMessage for TxnOffsetCommitRequest {
 
 /// `TxnOffsetCommitRequestPartition`, part of [`TxnOffsetCommitRequest`] (versions 0-6).
 ///
+/// Held by `Partitions`: The offsets to commit, by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -473,6 +475,8 @@ impl Encode for TxnOffsetCommitRequestPartition {
 }
 
 /// `TxnOffsetCommitRequestTopic`, part of [`TxnOffsetCommitRequest`] (versions 0-6).
+///
+/// Held by `Topics`: The offsets to commit, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

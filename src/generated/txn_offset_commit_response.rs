@@ -156,6 +156,8 @@ impl ApiMessage for TxnOffsetCommitResponse {
 
 /// `TxnOffsetCommitResponsePartition`, part of [`TxnOffsetCommitResponse`] (versions 0-6).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -233,6 +235,8 @@ impl Encode for TxnOffsetCommitResponsePartition {
 }
 
 /// `TxnOffsetCommitResponseTopic`, part of [`TxnOffsetCommitResponse`] (versions 0-6).
+///
+/// Held by `Topics`: Results by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -185,6 +185,8 @@ impl ApiMessage for UpdateFeaturesRequest {
 
 /// `FeatureUpdateKey`, part of [`UpdateFeaturesRequest`] (versions 0-2).
 ///
+/// Held by `FeatureUpdates`: The features to change.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]

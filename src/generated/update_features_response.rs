@@ -193,6 +193,8 @@ impl ApiMessage for UpdateFeaturesResponse {
 
 /// `UpdatableFeatureResult`, part of [`UpdateFeaturesResponse`] (versions 0-1).
 ///
+/// Held by `Results`: The outcome for each feature.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]

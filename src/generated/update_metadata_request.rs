@@ -412,6 +412,8 @@ impl ApiMessage for UpdateMetadataRequest {
 
 /// `UpdateMetadataBroker`, part of [`UpdateMetadataRequest`] (versions 0-8).
 ///
+/// Held by `LiveBrokers`: The brokers of the cluster.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -625,6 +627,8 @@ impl Encode for UpdateMetadataBroker {
 
 /// `UpdateMetadataEndpoint`, part of [`UpdateMetadataRequest`] (versions 1-8).
 ///
+/// Held by `Endpoints`: The broker's listeners.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -780,6 +784,8 @@ impl Encode for UpdateMetadataEndpoint {
 }
 
 /// `UpdateMetadataPartitionState`, part of [`UpdateMetadataRequest`] (versions 0-8).
+///
+/// Held by `UngroupedPartitionStates`: The partition states, not grouped by topic (versions 0-1).
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -1072,6 +1078,8 @@ impl Encode for UpdateMetadataPartitionState {
 }
 
 /// `UpdateMetadataTopicState`, part of [`UpdateMetadataRequest`] (versions 5-8).
+///
+/// Held by `TopicStates`: The partition states, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

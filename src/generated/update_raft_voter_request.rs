@@ -218,6 +218,8 @@ impl ApiMessage for UpdateRaftVoterRequest {
 
 /// `KRaftVersionFeature`, part of [`UpdateRaftVoterRequest`] (versions 0).
 ///
+/// Held by `KRaftVersionFeature`: The range of KRaft protocol versions the voter supports.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -285,6 +287,8 @@ impl Encode for KRaftVersionFeature {
 }
 
 /// `Listener`, part of [`UpdateRaftVoterRequest`] (versions 0).
+///
+/// Held by `Listeners`: The endpoints the node can be reached at.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -180,6 +180,8 @@ impl ApiMessage for UpdateRaftVoterResponse {
 
 /// `CurrentLeader`, part of [`UpdateRaftVoterResponse`] (versions 0).
 ///
+/// Held by `CurrentLeader`: The partition's current leader, when the error says the request went to the wrong broker.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]

@@ -175,6 +175,8 @@ impl ApiMessage for VoteRequest {
 
 /// `PartitionData`, part of [`VoteRequest`] (versions 0-2).
 ///
+/// Held by `Partitions`: The partitions.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -350,6 +352,8 @@ impl Encode for PartitionData {
 }
 
 /// `TopicData`, part of [`VoteRequest`] (versions 0-2).
+///
+/// Held by `Topics`: The quorum's partitions, by topic (the metadata log is one partition).
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -246,6 +246,8 @@ impl ApiMessage for VoteResponse {
 
 /// `NodeEndpoint`, part of [`VoteResponse`] (versions 1-2).
 ///
+/// Held by `NodeEndpoints`: Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -349,6 +351,8 @@ impl Encode for NodeEndpoint {
 }
 
 /// `PartitionData`, part of [`VoteResponse`] (versions 0-2).
+///
+/// Held by `Partitions`: The partitions.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -459,6 +463,8 @@ impl Encode for PartitionData {
 }
 
 /// `TopicData`, part of [`VoteResponse`] (versions 0-2).
+///
+/// Held by `Topics`: The quorum's partitions, by topic (the metadata log is one partition).
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

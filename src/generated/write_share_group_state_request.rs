@@ -158,6 +158,8 @@ impl ApiMessage for WriteShareGroupStateRequest {
 
 /// `PartitionData`, part of [`WriteShareGroupStateRequest`] (versions 0-1).
 ///
+/// Held by `Partitions`: The share-partitions of this topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -339,6 +341,8 @@ impl Encode for PartitionData {
 
 /// `StateBatch`, part of [`WriteShareGroupStateRequest`] (versions 0-1).
 ///
+/// Held by `StateBatches`: Offset ranges with their delivery state.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -434,6 +438,8 @@ impl Encode for StateBatch {
 }
 
 /// `WriteStateData`, part of [`WriteShareGroupStateRequest`] (versions 0-1).
+///
+/// Held by `Topics`: The share-partitions, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

@@ -127,6 +127,8 @@ impl ApiMessage for WriteShareGroupStateResponse {
 
 /// `PartitionResult`, part of [`WriteShareGroupStateResponse`] (versions 0-1).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -210,6 +212,8 @@ impl Encode for PartitionResult {
 }
 
 /// `WriteStateResult`, part of [`WriteShareGroupStateResponse`] (versions 0-1).
+///
+/// Held by `Results`: Results by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

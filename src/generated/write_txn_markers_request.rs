@@ -140,6 +140,8 @@ impl ApiMessage for WriteTxnMarkersRequest {
 
 /// `WritableTxnMarker`, part of [`WriteTxnMarkersRequest`] (versions 0-2).
 ///
+/// Held by `Markers`: The markers to write, one per producer.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -313,6 +315,8 @@ impl Encode for WritableTxnMarker {
 }
 
 /// `WritableTxnMarkerTopic`, part of [`WriteTxnMarkersRequest`] (versions 0-2).
+///
+/// Held by `Topics`: The partitions to write the marker to, by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

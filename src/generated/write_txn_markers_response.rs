@@ -142,6 +142,8 @@ impl ApiMessage for WriteTxnMarkersResponse {
 
 /// `WritableTxnMarkerPartitionResult`, part of [`WriteTxnMarkersResponse`] (versions 0-2).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -219,6 +221,8 @@ impl Encode for WritableTxnMarkerPartitionResult {
 }
 
 /// `WritableTxnMarkerResult`, part of [`WriteTxnMarkersResponse`] (versions 0-2).
+///
+/// Held by `Markers`: Results by producer.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
@@ -328,6 +332,8 @@ impl Encode for WritableTxnMarkerResult {
 }
 
 /// `WritableTxnMarkerTopicResult`, part of [`WriteTxnMarkersResponse`] (versions 0-2).
+///
+/// Held by `Topics`: Results by topic.
 ///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.

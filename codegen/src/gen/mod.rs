@@ -246,7 +246,9 @@ mod doc_lines {
         let schema = crate::schema::Schema::parse(
             "request XRequest key=1000 versions=0-1 flexible=none family=core -- Asks for X.\n\
              \x20 Key int16 0+ type=ApiKey -- The API asked about.\n\
-             \x20 Plain int32 1+\n",
+             \x20 Plain int32 1+\n\
+             \x20 Items []Item 0+ -- The items asked about.\n\
+             \x20   Id int32 0+\n",
         )
         .unwrap();
         let out = super::gen_message(&super::model::build(&schema).unwrap());
@@ -266,6 +268,10 @@ mod doc_lines {
             "{out}"
         );
         assert!(out.contains("r.api_key()") && out.contains("buf.put_api_key(self.key)"));
+        assert!(
+            out.contains("(versions 0-1).\n///\n/// Held by `Items`: The items asked about.\n"),
+            "{out}"
+        );
     }
 
     #[test]

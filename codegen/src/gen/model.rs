@@ -209,6 +209,9 @@ pub struct StructModel {
     /// Of those, the flexible ones.
     pub flexible: VersionSet,
     pub fields: Vec<FieldModel>,
+    /// For a nested struct: the first field (in schema order) holding it that has a
+    /// description, as (field name, description).
+    pub held_by: Option<(String, String)>,
 }
 
 impl StructModel {
@@ -546,8 +549,17 @@ impl<'a> Builder<'a> {
             versions: versions.clone(),
             flexible: flexible.intersect(versions),
             fields: out,
+            held_by: None,
         })
     }
+}
+
+/// The first described field (depth first, schema order) whose type is `name` or `[]name`.
+fn holder(fields: &[Field], name: &str) -> Option<(String, String)> {
+    fields.iter().find_map(|f| match &f.doc {
+        Some(d) if f.ty.trim_start_matches("[]") == name => Some((f.name.clone(), d.clone())),
+        _ => holder(&f.fields, name),
+    })
 }
 
 pub fn build(schema: &Schema) -> Result<MessageModel, String> {
@@ -569,7 +581,14 @@ pub fn build(schema: &Schema) -> Result<MessageModel, String> {
         let Some(used) = b.used.get(name) else {
             continue;
         };
-        structs.push(b.build_struct(name, false, fields, used, &flexible)?);
+        let mut st = b.build_struct(name, false, fields, used, &flexible)?;
+        st.held_by = holder(&schema.fields, name).or_else(|| {
+            schema
+                .common_structs
+                .iter()
+                .find_map(|c| holder(&c.fields, name))
+        });
+        structs.push(st);
     }
     Ok(MessageModel {
         kind: schema.kind,

@@ -40,6 +40,10 @@ fn struct_doc(c: &mut Code, m: &MessageModel, s: &StructModel) {
             m.name,
             s.versions.render()
         ));
+        if let Some((field, d)) = &s.held_by {
+            c.line("///");
+            c.line(format!("/// Held by `{field}`: {d}"));
+        }
     }
     c.line("///");
     c.line("/// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the");
