@@ -30,7 +30,7 @@ use futures_util::{SinkExt, StreamExt};
 use kafka_codec::correlator::{CorrelationError, Correlator, Expect};
 use kafka_codec::frame::{decode_request_payload, DEFAULT_MAX_FRAME_SIZE};
 use kafka_codec::tokio::{CodecError, FrameCodec};
-use kafka_codec::{ApiKey, ErrorCode, ResponseBody};
+use kafka_codec::{ErrorCode, ResponseBody};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::codec::{FramedRead, FramedWrite};
 
@@ -167,7 +167,7 @@ fn on_request(
             return;
         }
     };
-    let key = ApiKey(header.request_api_key);
+    let key = header.request_api_key;
     let version = header.request_api_version;
     let client_id = header.client_id.as_deref().unwrap_or("-").to_string();
     // The full decode is for the log only.

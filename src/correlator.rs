@@ -78,7 +78,7 @@ pub struct PendingRequest {
 impl PendingRequest {
     /// What to remember for a request with this header.
     pub fn from_header(header: &RequestHeader) -> Self {
-        let api_key = ApiKey(header.request_api_key);
+        let api_key = header.request_api_key;
         let v = header.request_api_version;
         PendingRequest {
             correlation_id: header.correlation_id,
@@ -637,7 +637,7 @@ mod tests {
 
     fn header(key: ApiKey, version: i16, id: i32) -> RequestHeader {
         RequestHeader {
-            request_api_key: key.0,
+            request_api_key: key,
             request_api_version: version,
             correlation_id: id,
             client_id: Some("t".into()),

@@ -173,7 +173,7 @@ pub struct RequestFrame {
 impl RequestFrame {
     /// The API key.
     pub fn api_key(&self) -> ApiKey {
-        ApiKey(self.header.request_api_key)
+        self.header.request_api_key
     }
 
     /// The API version.
@@ -359,7 +359,7 @@ pub fn encode_request(header: &RequestHeader, body: &RequestBody) -> Result<Byte
 
 /// [`encode_request`] into a buffer allocated once, at exactly the frame's size.
 fn encode_request_buf(header: &RequestHeader, body: &RequestBody) -> Result<BytesMut, EncodeError> {
-    let api_key = ApiKey(header.request_api_key);
+    let api_key = header.request_api_key;
     let v = header.request_api_version;
     let hv = api_key.request_header_version(v);
     write_frame(header.encoded_len(hv) + body.encoded_len(v), |buf| {
@@ -415,7 +415,7 @@ pub fn encode_request_message<T: crate::ApiMessage>(
 ) -> Result<Bytes, EncodeError> {
     let version = params.version;
     let header = RequestHeader {
-        request_api_key: T::API_KEY.0,
+        request_api_key: T::API_KEY,
         request_api_version: version,
         correlation_id: params.correlation_id,
         client_id: params.client_id.map(Into::into),
@@ -430,9 +430,9 @@ pub fn encode_request_message<T: crate::ApiMessage>(
 }
 
 impl RequestHeader {
-    /// The request's API key, typed.
+    /// The request's API key (the same as the `request_api_key` field).
     pub fn api_key(&self) -> ApiKey {
-        ApiKey(self.request_api_key)
+        self.request_api_key
     }
 
     /// A header for a request of `api_key` at `version` with `correlation_id` (no client id).
@@ -445,7 +445,7 @@ impl RequestHeader {
     /// ```
     pub fn for_api(api_key: ApiKey, version: i16, correlation_id: i32) -> Self {
         RequestHeader {
-            request_api_key: api_key.0,
+            request_api_key: api_key,
             request_api_version: version,
             correlation_id,
             ..Default::default()

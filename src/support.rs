@@ -16,6 +16,30 @@ pub use crate::writer::{put_raw_tagged, put_tag_header, raw_tagged_len, tagged_l
 use crate::varint;
 use crate::writer;
 
+/// Reads a typed [`ApiKey`] (a schema field with `type=ApiKey`: an `int16` on the wire).
+pub trait ApiKeyWire {
+    fn api_key(&mut self) -> Result<ApiKey, DecodeError>;
+}
+
+impl ApiKeyWire for Reader {
+    #[inline]
+    fn api_key(&mut self) -> Result<ApiKey, DecodeError> {
+        self.i16().map(ApiKey)
+    }
+}
+
+/// Writes a typed [`ApiKey`] as its `int16`.
+pub trait PutApiKey {
+    fn put_api_key(&mut self, key: ApiKey);
+}
+
+impl<B: BufMut> PutApiKey for B {
+    #[inline]
+    fn put_api_key(&mut self, key: ApiKey) {
+        self.put_i16(key.0);
+    }
+}
+
 /// A string or null. Always inlined: it sits on every decoder's hot path, and a call would
 /// return its 40-byte result through memory.
 #[inline(always)]

@@ -341,7 +341,7 @@ impl Encoder<(RequestHeader, RequestBody)> for ClientCodec {
         dst: &mut BytesMut,
     ) -> Result<(), CodecError> {
         let v = header.request_api_version;
-        let api_key = ApiKey(header.request_api_key);
+        let api_key = header.request_api_key;
         let hv = api_key.request_header_version(v);
         let len = header.encoded_len(hv) + body.encoded_len(v);
         let acks_zero = request_body_acks_zero(api_key, v, &body);
@@ -361,7 +361,7 @@ impl<T: Request> Encoder<(i16, T)> for ClientCodec {
 
     fn encode(&mut self, (version, body): (i16, T), dst: &mut BytesMut) -> Result<(), CodecError> {
         let header = RequestHeader {
-            request_api_key: T::API_KEY.0,
+            request_api_key: T::API_KEY,
             request_api_version: version,
             correlation_id: self.next_correlation_id,
             client_id: self.client_id.clone(),

@@ -153,7 +153,7 @@ fn known_answer_frames_decode_typed_and_round_trip() {
         let payload = k.frame.slice(4..);
         if k.request {
             let f = decode_request(k.frame.clone()).unwrap_or_else(|e| panic!("{what}: {e}"));
-            assert_eq!(f.header.request_api_key, k.api_key, "{what}");
+            assert_eq!(f.header.request_api_key, key, "{what}");
             assert_eq!(f.header.request_api_version, k.version, "{what}");
             assert_eq!(f.header.correlation_id, k.correlation_id, "{what}");
             assert_eq!(f.header_version, k.header_version, "{what}");

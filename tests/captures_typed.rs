@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use kafka_codec::frame::{decode_request, decode_response};
-use kafka_codec::{ApiKey, RequestBody, ResponseBody};
+use kafka_codec::{RequestBody, ResponseBody};
 
 fn frames(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -46,7 +46,7 @@ fn captured_frames_decode_typed() {
         let what = req_path.display().to_string();
         let req = decode_request(Bytes::from(std::fs::read(req_path).unwrap()))
             .unwrap_or_else(|e| panic!("{what}: {e}"));
-        let key = ApiKey(req.header.request_api_key);
+        let key = req.header.request_api_key;
         let v = req.header.request_api_version;
         let supported = RequestBody::is_supported(key, v);
         assert_eq!(

@@ -297,7 +297,7 @@ fn versions_and_fields_are_checked_on_encode() {
 #[test]
 fn encode_request_allocates_once_at_the_right_size() {
     let header = RequestHeader::default()
-        .with_request_api_key(ApiKey::OFFSET_FETCH.0)
+        .with_request_api_key(ApiKey::OFFSET_FETCH)
         .with_request_api_version(8)
         .with_correlation_id(1)
         .with_client_id(Some("c".into()));

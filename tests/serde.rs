@@ -26,7 +26,7 @@ where
 #[test]
 fn frames_and_correlated_responses() {
     let header = RequestHeader::default()
-        .with_request_api_key(ApiKey::HEARTBEAT.0)
+        .with_request_api_key(ApiKey::HEARTBEAT)
         .with_request_api_version(4)
         .with_correlation_id(7)
         .with_client_id(Some("c".into()));

@@ -54,7 +54,7 @@ async fn pipelined_requests_answered_out_of_order() {
         .unwrap();
     // An explicit header and body, at a version whose header is v1 (not flexible).
     let explicit = RequestHeader::default()
-        .with_request_api_key(ApiKey::METADATA.0)
+        .with_request_api_key(ApiKey::METADATA)
         .with_request_api_version(4)
         .with_correlation_id(1000)
         .with_client_id(Some("explicit".into()));
@@ -133,7 +133,7 @@ async fn produce_acks_zero_is_not_awaited_on_either_side() {
     client
         .send((
             RequestHeader::default()
-                .with_request_api_key(ApiKey::PRODUCE.0)
+                .with_request_api_key(ApiKey::PRODUCE)
                 .with_request_api_version(3)
                 .with_correlation_id(50),
             RequestBody::Produce(

@@ -181,6 +181,8 @@ fn field_of(v: &Value) -> Result<Field, String> {
         default,
         ignorable,
         never_flexible,
+        rust_type: None,
+        doc: None,
         fields,
     })
 }
@@ -239,6 +241,7 @@ pub fn convert(v: &Value) -> Result<Option<Upstream>, String> {
             versions,
             flexible: versions_of(v, "flexibleVersions")?,
             family: String::new(),
+            doc: None,
             fields,
             common_structs,
         },
@@ -320,8 +323,39 @@ fn widen(up: &mut Option<Versions>, existing: Option<Versions>, cutoff: i16) {
     }
 }
 
-/// The upstream definition with the versions only `existing` describes merged back in.
+/// Copies what upstream definitions never carry — our descriptions and Rust type overrides —
+/// from `existing` onto the same-named fields of `out` (recursively).
+fn carry_annotations(existing: &[Field], out: &mut [Field]) {
+    for f in out {
+        if let Some(e) = existing.iter().find(|e| e.name == f.name) {
+            if f.doc.is_none() {
+                f.doc.clone_from(&e.doc);
+            }
+            if f.rust_type.is_none() {
+                f.rust_type.clone_from(&e.rust_type);
+            }
+            carry_annotations(&e.fields, &mut f.fields);
+        }
+    }
+}
+
+/// The upstream definition with the versions only `existing` describes merged back in, and
+/// our annotations (family, descriptions, type overrides) kept.
 fn merge(existing: &Schema, up: Schema) -> Result<Schema, String> {
+    let mut s = merge_layout(existing, up)?;
+    if s.doc.is_none() {
+        s.doc.clone_from(&existing.doc);
+    }
+    carry_annotations(&existing.fields, &mut s.fields);
+    for us in &mut s.common_structs {
+        if let Some(es) = existing.common_structs.iter().find(|e| e.name == us.name) {
+            carry_annotations(&es.fields, &mut us.fields);
+        }
+    }
+    Ok(s)
+}
+
+fn merge_layout(existing: &Schema, up: Schema) -> Result<Schema, String> {
     let mut s = up;
     s.family = existing.family.clone();
     if let (Some(e), Some(u)) = (existing.versions.max, s.versions.max) {
@@ -863,6 +897,31 @@ mod tests {
         // Absent from the kept v0, so ours stays ignorable there.
         assert!(m.fields[2].ignorable);
         assert!(!m.fields[3].ignorable);
+    }
+
+    #[test]
+    fn merge_keeps_descriptions_and_type_overrides() {
+        let mine = parse(
+            "request XRequest key=99 versions=0-2 flexible=2+ family=admin -- Does X.\n\
+             \x20 Key int16 0+ type=ApiKey -- Which API.\n\
+             \x20 Items []Item 0+ -- The items.\n\
+             \x20   Id int32 0+ -- An item's id.\n\
+             \x20 Old int32 0 -- Gone upstream.\n",
+        );
+        // Same lowest version (upstream replaces the layout) and a dropped version (merged).
+        for up in [
+            "request XRequest key=99 versions=0-3 flexible=2+ family=\n  Key int16 0+\n  Items []Item 0+\n    Id int32 0+\n  New bool 3+\n",
+            "request XRequest key=99 versions=1-3 flexible=2+ family=\n  Key int16 0+\n  Items []Item 0+\n    Id int32 0+\n  New bool 3+\n",
+        ] {
+            let m = merge(&mine, parse(up)).unwrap();
+            assert_eq!(m.doc.as_deref(), Some("Does X."), "{up}");
+            assert_eq!(m.fields[0].doc.as_deref(), Some("Which API."));
+            assert_eq!(m.fields[0].rust_type.as_deref(), Some("ApiKey"));
+            assert_eq!(m.fields[1].doc.as_deref(), Some("The items."));
+            assert_eq!(m.fields[1].fields[0].doc.as_deref(), Some("An item's id."));
+            let new = m.fields.iter().find(|f| f.name == "New").unwrap();
+            assert_eq!(new.doc, None);
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! cargo run -p kafka-codec-codegen -- check               # fail if src/generated/ is stale
 //! ```
 
+mod docs;
 mod gen;
 mod import;
 mod schema;

@@ -89,6 +89,11 @@ pub struct Field {
     pub ignorable: bool,
     /// Field-level `flexible=none`: always the non-compact encoding.
     pub never_flexible: bool,
+    /// `type=T`: the Rust type the generator uses instead of the wire type's own (only
+    /// `ApiKey` over `int16` is understood).
+    pub rust_type: Option<String>,
+    /// What the field means (the ` -- text` suffix), in our own words.
+    pub doc: Option<String>,
     pub fields: Vec<Field>,
 }
 
@@ -106,6 +111,8 @@ pub struct Schema {
     pub versions: Versions,
     pub flexible: Option<Versions>,
     pub family: String,
+    /// What the message is for (the declaration line's ` -- text` suffix).
+    pub doc: Option<String>,
     pub fields: Vec<Field>,
     pub common_structs: Vec<StructDef>,
 }
@@ -150,6 +157,12 @@ fn render_fields(out: &mut String, fields: &[Field], depth: usize) {
         if f.never_flexible {
             out.push_str(" flexible=none");
         }
+        if let Some(t) = &f.rust_type {
+            render_attr(out, "type", t);
+        }
+        if let Some(d) = &f.doc {
+            let _ = write!(out, " -- {d}");
+        }
         out.push('\n');
         render_fields(out, &f.fields, depth + 1);
     }
@@ -169,7 +182,11 @@ impl Schema {
             " flexible={}",
             self.flexible.map_or("none".to_string(), |f| f.render())
         );
-        let _ = writeln!(out, " family={}", self.family);
+        let _ = write!(out, " family={}", self.family);
+        if let Some(d) = &self.doc {
+            let _ = write!(out, " -- {d}");
+        }
+        out.push('\n');
         render_fields(&mut out, &self.fields, 1);
         for s in &self.common_structs {
             let _ = writeln!(out, "struct {}", s.name);
@@ -193,10 +210,16 @@ impl Schema {
                 return Err(err("indentation must be a multiple of two spaces".into()));
             }
             let depth = indent / 2;
-            let toks = tokenize(line.trim_start()).map_err(&err)?;
+            let (toks, doc) = tokenize(line.trim_start()).map_err(&err)?;
+            if toks.is_empty() {
+                return Err(err("a description without a declaration or field".into()));
+            }
             if depth == 0 {
                 let (head, name) = (toks[0].as_str(), toks.get(1).cloned().unwrap_or_default());
                 if head == "struct" {
+                    if doc.is_some() {
+                        return Err(err("a `struct` line takes no description".into()));
+                    }
                     let s = schema
                         .as_mut()
                         .ok_or_else(|| err("struct before message".into()))?;
@@ -224,6 +247,7 @@ impl Schema {
                     versions: Versions { min: 0, max: None },
                     flexible: None,
                     family: String::new(),
+                    doc,
                     fields: vec![],
                     common_structs: vec![],
                 };
@@ -266,6 +290,8 @@ impl Schema {
                 default: None,
                 ignorable: false,
                 never_flexible: false,
+                rust_type: None,
+                doc,
                 fields: vec![],
             };
             for t in &toks[3..] {
@@ -278,6 +304,7 @@ impl Schema {
                     }
                     Some(("default", v)) => f.default = Some(v.to_string()),
                     Some(("flexible", "none")) => f.never_flexible = true,
+                    Some(("type", v)) => f.rust_type = Some(v.to_string()),
                     _ => return Err(err(format!("unknown field attribute {t}"))),
                 }
             }
@@ -298,8 +325,24 @@ impl Schema {
     }
 }
 
-/// Splits on whitespace; `key="quoted value"` keeps its spaces, `\"` and `\\` are escapes.
-fn tokenize(line: &str) -> Result<Vec<String>, String> {
+/// Checks a description: one line of prose that rustdoc shows as written, so no brackets or
+/// angle brackets (they would be read as links or HTML).
+pub fn check_doc(doc: &str) -> Result<(), String> {
+    if doc.is_empty() {
+        return Err("empty description after `--`".into());
+    }
+    if let Some(c) = doc.chars().find(|c| matches!(c, '[' | ']' | '<' | '>')) {
+        return Err(format!("description contains {c:?}: {doc}"));
+    }
+    if !doc.matches('`').count().is_multiple_of(2) {
+        return Err(format!("description has an unpaired backtick: {doc}"));
+    }
+    Ok(())
+}
+
+/// Splits on whitespace; `key="quoted value"` keeps its spaces, `\"` and `\\` are escapes. A
+/// `--` token (outside quotes) ends the tokens: the rest of the line is the description.
+fn tokenize(line: &str) -> Result<(Vec<String>, Option<String>), String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut chars = line.chars().peekable();
@@ -313,6 +356,11 @@ fn tokenize(line: &str) -> Result<Vec<String>, String> {
             }
             '\\' if in_quotes => cur.push(chars.next().ok_or("dangling escape")?),
             c if c.is_whitespace() && !in_quotes => {
+                if cur == "--" && !quoted {
+                    let doc = chars.collect::<String>().trim().to_string();
+                    check_doc(&doc)?;
+                    return Ok((out, Some(doc)));
+                }
                 if !cur.is_empty() || quoted {
                     out.push(std::mem::take(&mut cur));
                     quoted = false;
@@ -324,10 +372,13 @@ fn tokenize(line: &str) -> Result<Vec<String>, String> {
     if in_quotes {
         return Err("unterminated quote".into());
     }
+    if cur == "--" && !quoted {
+        return Err("empty description after `--`".into());
+    }
     if !cur.is_empty() || quoted {
         out.push(cur);
     }
-    Ok(out)
+    Ok((out, None))
 }
 
 #[cfg(test)]
@@ -337,16 +388,55 @@ mod tests {
     #[test]
     fn render_parse_round_trip() {
         let text = r#"# kafka-codec schema (format: schemas/README.md)
-request FetchRequest key=1 versions=0-18 flexible=12+ family=fetch
+request FetchRequest key=1 versions=0-18 flexible=12+ family=fetch -- Asks for records.
   ClusterId string 12+ nullable=12+ tagged=12+ tag=0 default=null ignorable
   Topics []FetchTopic 0+
-    Topic string 0-12 ignorable
-    RackId string 11+ default="" ignorable
+    Topic string 0-12 ignorable -- The topic's name -- not its id.
+    RackId string 11+ default="a -- b" ignorable
+  Key int16 0+ type=ApiKey -- Which API.
 struct Common
   X int32 0+
 "#;
         let s = Schema::parse(text).unwrap();
-        assert_eq!(s.fields[1].fields[1].default.as_deref(), Some(""));
+        assert_eq!(s.doc.as_deref(), Some("Asks for records."));
+        let topic = &s.fields[1].fields[0];
+        assert_eq!(
+            topic.doc.as_deref(),
+            Some("The topic's name -- not its id.")
+        );
+        assert_eq!(s.fields[1].fields[1].default.as_deref(), Some("a -- b"));
+        assert_eq!(s.fields[1].fields[1].doc, None);
+        assert_eq!(s.fields[2].rust_type.as_deref(), Some("ApiKey"));
         assert_eq!(s.render(), text);
+    }
+
+    /// Every committed schema file is exactly what `render` writes for it, so `import` (which
+    /// writes files with `render`) keeps descriptions and overrides byte for byte.
+    #[test]
+    fn committed_schemas_render_back_unchanged() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+        let mut n = 0;
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "schema") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                let s = Schema::parse(&text).unwrap();
+                assert_eq!(s.render(), text, "{}", p.display());
+                n += 1;
+            }
+        }
+        assert!(n > 100, "only {n} schema files");
+    }
+
+    #[test]
+    fn descriptions_are_checked() {
+        for bad in [
+            "header H versions=0 flexible=none family=core\n  X int32 0+ --\n",
+            "header H versions=0 flexible=none family=core\n  X int32 0+ -- see [Y]\n",
+            "header H versions=0 flexible=none family=core\n  X int32 0+ -- a `b\n",
+            "header H versions=0 flexible=none family=core\n  -- orphan\n",
+        ] {
+            assert!(Schema::parse(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -161,7 +161,7 @@ fn response_selector(key: ApiKey) -> Option<(u8, i16)> {
 
 fn request_header(key: ApiKey, version: i16) -> Vec<u8> {
     let mut h = RequestHeader::default();
-    h.request_api_key = key.0;
+    h.request_api_key = key;
     h.request_api_version = version;
     h.correlation_id = 1;
     h.client_id = Some("seeds".into());

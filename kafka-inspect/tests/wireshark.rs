@@ -194,7 +194,7 @@ fn wireshark_agrees_with_us() {
             if !f[2].is_empty() {
                 assert_eq!(
                     f[2].parse::<i16>().unwrap(),
-                    req.header.request_api_key,
+                    req.header.request_api_key.0,
                     "{}",
                     path.display()
                 );

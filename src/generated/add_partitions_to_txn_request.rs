@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Registers partitions with an ongoing transaction before the producer writes to them (v4+ also lets brokers verify several transactions at once).
+///
 /// A AddPartitionsToTxn request body (API key 24).
 ///
 /// Versions 0-5; flexible versions 3-5.
@@ -16,14 +18,24 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AddPartitionsToTxnRequest {
+    /// The transactions to add partitions to (v4+, sent by brokers).
+    ///
     /// `Transactions`: []AddPartitionsToTxnTransaction, versions 4+.
     pub transactions: Vec<AddPartitionsToTxnTransaction>,
+    /// The transactional id, in versions 0-3 (one transaction per request).
+    ///
     /// `V3AndBelowTransactionalId`: string, versions 0-3.
     pub v3_and_below_transactional_id: BytesStr,
+    /// The producer id, in versions 0-3.
+    ///
     /// `V3AndBelowProducerId`: int64, versions 0-3.
     pub v3_and_below_producer_id: i64,
+    /// The producer epoch, in versions 0-3.
+    ///
     /// `V3AndBelowProducerEpoch`: int16, versions 0-3.
     pub v3_and_below_producer_epoch: i16,
+    /// The partitions to add, by topic, in versions 0-3.
+    ///
     /// `V3AndBelowTopics`: []AddPartitionsToTxnTopic, versions 0-3.
     pub v3_and_below_topics: Vec<AddPartitionsToTxnTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -293,6 +305,8 @@ impl ApiMessage for AddPartitionsToTxnRequest {
 
 /// `AddPartitionsToTxnTopic`, part of [`AddPartitionsToTxnRequest`] (versions 0-5).
 ///
+/// Held by `Topics`: The partitions to add, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -301,8 +315,12 @@ impl ApiMessage for AddPartitionsToTxnRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AddPartitionsToTxnTopic {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The partition numbers to add.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub partitions: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -417,6 +435,8 @@ impl Encode for AddPartitionsToTxnTopic {
 
 /// `AddPartitionsToTxnTransaction`, part of [`AddPartitionsToTxnRequest`] (versions 4-5).
 ///
+/// Held by `Transactions`: The transactions to add partitions to (v4+, sent by brokers).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -425,14 +445,24 @@ impl Encode for AddPartitionsToTxnTopic {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AddPartitionsToTxnTransaction {
+    /// The producer's transactional id (`transactional.id`).
+    ///
     /// `TransactionalId`: string, versions 4+.
     pub transactional_id: BytesStr,
+    /// The producer id the broker gave out, or -1 when there is none.
+    ///
     /// `ProducerId`: int64, versions 4+.
     pub producer_id: i64,
+    /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
+    ///
     /// `ProducerEpoch`: int16, versions 4+.
     pub producer_epoch: i16,
+    /// When true, only check that the partitions are already in the transaction, without adding them.
+    ///
     /// `VerifyOnly`: bool, versions 4+, default `false`.
     pub verify_only: bool,
+    /// The partitions to add, by topic.
+    ///
     /// `Topics`: []AddPartitionsToTxnTopic, versions 4+.
     pub topics: Vec<AddPartitionsToTxnTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Results by transaction, topic and partition of adding partitions to transactions.
+///
 /// A AddPartitionsToTxn response body (API key 24).
 ///
 /// Versions 0-5; flexible versions 3-5.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AddPartitionsToTxnResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 4+, ignorable.
     pub error_code: i16,
+    /// Results by transaction (v4+).
+    ///
     /// `ResultsByTransaction`: []AddPartitionsToTxnResult, versions 4+.
     pub results_by_transaction: Vec<AddPartitionsToTxnResult>,
+    /// Results by topic, in versions 0-3.
+    ///
     /// `ResultsByTopicV3AndBelow`: []AddPartitionsToTxnTopicResult, versions 0-3.
     pub results_by_topic_v3_and_below: Vec<AddPartitionsToTxnTopicResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -239,6 +249,8 @@ impl ApiMessage for AddPartitionsToTxnResponse {
 
 /// `AddPartitionsToTxnPartitionResult`, part of [`AddPartitionsToTxnResponse`] (versions 0-5).
 ///
+/// Held by `ResultsByPartition`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -247,8 +259,12 @@ impl ApiMessage for AddPartitionsToTxnResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AddPartitionsToTxnPartitionResult {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome for this partition: 0 on success, otherwise a Kafka error code.
+    ///
     /// `PartitionErrorCode`: int16, versions 0+.
     pub partition_error_code: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -313,6 +329,8 @@ impl Encode for AddPartitionsToTxnPartitionResult {
 
 /// `AddPartitionsToTxnResult`, part of [`AddPartitionsToTxnResponse`] (versions 4-5).
 ///
+/// Held by `ResultsByTransaction`: Results by transaction (v4+).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -321,8 +339,12 @@ impl Encode for AddPartitionsToTxnPartitionResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AddPartitionsToTxnResult {
+    /// The producer's transactional id (`transactional.id`).
+    ///
     /// `TransactionalId`: string, versions 4+.
     pub transactional_id: BytesStr,
+    /// Results by topic for this transaction.
+    ///
     /// `TopicResults`: []AddPartitionsToTxnTopicResult, versions 4+.
     pub topic_results: Vec<AddPartitionsToTxnTopicResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -436,6 +458,8 @@ impl Encode for AddPartitionsToTxnResult {
 
 /// `AddPartitionsToTxnTopicResult`, part of [`AddPartitionsToTxnResponse`] (versions 0-5).
 ///
+/// Held by `TopicResults`: Results by topic for this transaction.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -444,8 +468,12 @@ impl Encode for AddPartitionsToTxnResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AddPartitionsToTxnTopicResult {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// Results by partition.
+    ///
     /// `ResultsByPartition`: []AddPartitionsToTxnPartitionResult, versions 0+.
     pub results_by_partition: Vec<AddPartitionsToTxnPartitionResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

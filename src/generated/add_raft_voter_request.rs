@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Adds a voter to the KRaft quorum.
+///
 /// A AddRaftVoter request body (API key 80).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,16 +18,28 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AddRaftVoterRequest {
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+, nullable in 0+.
     pub cluster_id: Option<BytesStr>,
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `TimeoutMs`: int32, versions 0+.
     pub timeout_ms: i32,
+    /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
+    ///
     /// `VoterId`: int32, versions 0+.
     pub voter_id: i32,
+    /// The directory id of that voter.
+    ///
     /// `VoterDirectoryId`: uuid, versions 0+.
     pub voter_directory_id: Uuid,
+    /// The endpoints the node can be reached at.
+    ///
     /// `Listeners`: []Listener, versions 0+.
     pub listeners: Vec<Listener>,
+    /// True to answer once the new voter set is committed, false once the leader has written it.
+    ///
     /// `AckWhenCommitted`: bool, versions 1+, default `true`.
     pub ack_when_committed: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -211,6 +225,8 @@ impl ApiMessage for AddRaftVoterRequest {
 
 /// `Listener`, part of [`AddRaftVoterRequest`] (versions 0-1).
 ///
+/// Held by `Listeners`: The endpoints the node can be reached at.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -219,10 +235,16 @@ impl ApiMessage for AddRaftVoterRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Listener {
+    /// The listener's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 0+.
     pub port: u16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A broker asks the controller for a block of producer ids to hand out.
+///
 /// A AllocateProducerIds request body (API key 67).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AllocateProducerIdsRequest {
+    /// A broker id.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub broker_id: i32,
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
     pub broker_epoch: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The block of producer ids given to the broker.
+///
 /// A AllocateProducerIds response body (API key 67).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AllocateProducerIdsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The first producer id of the block.
+    ///
     /// `ProducerIdStart`: int64, versions 0+.
     pub producer_id_start: i64,
+    /// How many producer ids the block holds.
+    ///
     /// `ProducerIdLen`: int32, versions 0+.
     pub producer_id_len: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Sets or removes client quotas (rates per user, client id or IP).
+///
 /// A AlterClientQuotas request body (API key 49).
 ///
 /// Versions 0-1; flexible versions 1.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterClientQuotasRequest {
+    /// The quota changes, one entry per entity.
+    ///
     /// `Entries`: []EntryData, versions 0+.
     pub entries: Vec<EntryData>,
+    /// When true, the broker only checks that the change would succeed and does not apply it.
+    ///
     /// `ValidateOnly`: bool, versions 0+.
     pub validate_only: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -148,6 +154,8 @@ impl ApiMessage for AlterClientQuotasRequest {
 
 /// `EntityData`, part of [`AlterClientQuotasRequest`] (versions 0-1).
 ///
+/// Held by `Entity`: The parts that name the quota entity (user, client id or IP).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -156,8 +164,12 @@ impl ApiMessage for AlterClientQuotasRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct EntityData {
+    /// The type of quota entity: `user`, `client-id` or `ip`.
+    ///
     /// `EntityType`: string, versions 0+.
     pub entity_type: BytesStr,
+    /// The name of the quota entity, or null for the default entity.
+    ///
     /// `EntityName`: string, versions 0+, nullable in 0+.
     pub entity_name: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -265,6 +277,8 @@ impl Encode for EntityData {
 
 /// `EntryData`, part of [`AlterClientQuotasRequest`] (versions 0-1).
 ///
+/// Held by `Entries`: The quota changes, one entry per entity.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -273,8 +287,12 @@ impl Encode for EntityData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct EntryData {
+    /// The parts that name the quota entity (user, client id or IP).
+    ///
     /// `Entity`: []EntityData, versions 0+.
     pub entity: Vec<EntityData>,
+    /// The quota settings to change for the entity.
+    ///
     /// `Ops`: []OpData, versions 0+.
     pub ops: Vec<OpData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -389,6 +407,8 @@ impl Encode for EntryData {
 
 /// `OpData`, part of [`AlterClientQuotasRequest`] (versions 0-1).
 ///
+/// Held by `Ops`: The quota settings to change for the entity.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -397,10 +417,16 @@ impl Encode for EntryData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OpData {
+    /// The quota to change, such as `producer_byte_rate`.
+    ///
     /// `Key`: string, versions 0+.
     pub key: BytesStr,
+    /// The quota's new value (ignored when removing it).
+    ///
     /// `Value`: float64, versions 0+.
     pub value: f64,
+    /// When true, remove the quota instead of setting it.
+    ///
     /// `Remove`: bool, versions 0+.
     pub remove: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

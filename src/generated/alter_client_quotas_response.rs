@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome of each quota change, by entity.
+///
 /// A AlterClientQuotas response body (API key 49).
 ///
 /// Versions 0-1; flexible versions 1.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterClientQuotasResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome for each entity, in request order.
+    ///
     /// `Entries`: []EntryData, versions 0+.
     pub entries: Vec<EntryData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -148,6 +154,8 @@ impl ApiMessage for AlterClientQuotasResponse {
 
 /// `EntityData`, part of [`AlterClientQuotasResponse`] (versions 0-1).
 ///
+/// Held by `Entity`: The parts that name the quota entity (user, client id or IP).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -156,8 +164,12 @@ impl ApiMessage for AlterClientQuotasResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct EntityData {
+    /// The type of quota entity: `user`, `client-id` or `ip`.
+    ///
     /// `EntityType`: string, versions 0+.
     pub entity_type: BytesStr,
+    /// The name of the quota entity, or null for the default entity.
+    ///
     /// `EntityName`: string, versions 0+, nullable in 0+.
     pub entity_name: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -265,6 +277,8 @@ impl Encode for EntityData {
 
 /// `EntryData`, part of [`AlterClientQuotasResponse`] (versions 0-1).
 ///
+/// Held by `Entries`: The outcome for each entity, in request order.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -273,10 +287,16 @@ impl Encode for EntityData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct EntryData {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub error_message: Option<BytesStr>,
+    /// The parts that name the quota entity (user, client id or IP).
+    ///
     /// `Entity`: []EntityData, versions 0+.
     pub entity: Vec<EntityData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each resource whose configuration was to be replaced.
+///
 /// A AlterConfigs response body (API key 33).
 ///
 /// Versions 0-2; flexible versions 2.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterConfigsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome for each resource.
+    ///
     /// `Responses`: []AlterConfigsResourceResponse, versions 0+.
     pub responses: Vec<AlterConfigsResourceResponse>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -152,6 +158,8 @@ impl ApiMessage for AlterConfigsResponse {
 
 /// `AlterConfigsResourceResponse`, part of [`AlterConfigsResponse`] (versions 0-2).
 ///
+/// Held by `Responses`: The outcome for each resource.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -160,12 +168,20 @@ impl ApiMessage for AlterConfigsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterConfigsResourceResponse {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub error_message: Option<BytesStr>,
+    /// The type of resource: 2 topic, 4 broker, 8 broker logger, 16 client metrics subscription, 32 group.
+    ///
     /// `ResourceType`: int8, versions 0+.
     pub resource_type: i8,
+    /// The name of the resource.
+    ///
     /// `ResourceName`: string, versions 0+.
     pub resource_name: BytesStr,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Starts or cancels moving partition replicas to other brokers.
+///
 /// A AlterPartitionReassignments request body (API key 45).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterPartitionReassignmentsRequest {
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `TimeoutMs`: int32, versions 0+, default `60000`.
     pub timeout_ms: i32,
+    /// Whether a reassignment may change the partition's number of replicas.
+    ///
     /// `AllowReplicationFactorChange`: bool, versions 1+, default `true`.
     pub allow_replication_factor_change: bool,
+    /// The partitions to reassign, by topic.
+    ///
     /// `Topics`: []ReassignableTopic, versions 0+.
     pub topics: Vec<ReassignableTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -169,6 +177,8 @@ impl ApiMessage for AlterPartitionReassignmentsRequest {
 
 /// `ReassignablePartition`, part of [`AlterPartitionReassignmentsRequest`] (versions 0-1).
 ///
+/// Held by `Partitions`: The partitions to reassign.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -177,8 +187,12 @@ impl ApiMessage for AlterPartitionReassignmentsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ReassignablePartition {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The new replicas, preferred leader first, or null to cancel the reassignment in progress.
+    ///
     /// `Replicas`: []int32, versions 0+, nullable in 0+, default `null`.
     pub replicas: Option<Vec<i32>>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -238,6 +252,8 @@ impl Encode for ReassignablePartition {
 
 /// `ReassignableTopic`, part of [`AlterPartitionReassignmentsRequest`] (versions 0-1).
 ///
+/// Held by `Topics`: The partitions to reassign, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -246,8 +262,12 @@ impl Encode for ReassignablePartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ReassignableTopic {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The partitions to reassign.
+    ///
     /// `Partitions`: []ReassignablePartition, versions 0+.
     pub partitions: Vec<ReassignablePartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

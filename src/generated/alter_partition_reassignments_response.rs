@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each partition whose reassignment was to change.
+///
 /// A AlterPartitionReassignments response body (API key 45).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,14 +18,24 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterPartitionReassignmentsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// Whether a reassignment may change the partition's number of replicas.
+    ///
     /// `AllowReplicationFactorChange`: bool, versions 1+, default `true`, ignorable.
     pub allow_replication_factor_change: bool,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub error_message: Option<BytesStr>,
+    /// Results by topic.
+    ///
     /// `Responses`: []ReassignableTopicResponse, versions 0+.
     pub responses: Vec<ReassignableTopicResponse>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -199,6 +211,8 @@ impl ApiMessage for AlterPartitionReassignmentsResponse {
 
 /// `ReassignablePartitionResponse`, part of [`AlterPartitionReassignmentsResponse`] (versions 0-1).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -207,10 +221,16 @@ impl ApiMessage for AlterPartitionReassignmentsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ReassignablePartitionResponse {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub error_message: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -288,6 +308,8 @@ impl Encode for ReassignablePartitionResponse {
 
 /// `ReassignableTopicResponse`, part of [`AlterPartitionReassignmentsResponse`] (versions 0-1).
 ///
+/// Held by `Responses`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -296,8 +318,12 @@ impl Encode for ReassignablePartitionResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ReassignableTopicResponse {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// Results by partition.
+    ///
     /// `Partitions`: []ReassignablePartitionResponse, versions 0+.
     pub partitions: Vec<ReassignablePartitionResponse>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

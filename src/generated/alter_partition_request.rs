@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A partition leader asks the controller to change the partition's in-sync replica set.
+///
 /// A AlterPartition request body (API key 56).
 ///
 /// Versions 0-3; flexible versions 0-3.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterPartitionRequest {
+    /// The id of the leader asking.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub broker_id: i32,
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
     pub broker_epoch: i64,
+    /// Results or changes by topic.
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub topics: Vec<TopicData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -158,6 +166,8 @@ impl ApiMessage for AlterPartitionRequest {
 
 /// `BrokerState`, part of [`AlterPartitionRequest`] (versions 3).
 ///
+/// Held by `NewIsrWithEpochs`: The proposed in-sync replicas with their broker epochs (v3+).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -166,8 +176,12 @@ impl ApiMessage for AlterPartitionRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct BrokerState {
+    /// The replica's broker id.
+    ///
     /// `BrokerId`: int32, versions 3+.
     pub broker_id: i32,
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 3+, default `-1`.
     pub broker_epoch: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -232,6 +246,8 @@ impl Encode for BrokerState {
 
 /// `PartitionData`, part of [`AlterPartitionRequest`] (versions 0-3).
 ///
+/// Held by `Partitions`: Results or changes by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -240,16 +256,28 @@ impl Encode for BrokerState {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The leader's epoch for the partition.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
+    /// The proposed in-sync replica ids (versions 0-2).
+    ///
     /// `NewIsr`: []int32, versions 0-2.
     pub new_isr: Vec<i32>,
+    /// The proposed in-sync replicas with their broker epochs (v3+).
+    ///
     /// `NewIsrWithEpochs`: []BrokerState, versions 3+.
     pub new_isr_with_epochs: Vec<BrokerState>,
+    /// 1 while the partition recovers from an unclean leader election, otherwise 0.
+    ///
     /// `LeaderRecoveryState`: int8, versions 1+, default `0`.
     pub leader_recovery_state: i8,
+    /// The partition epoch the leader expects the controller to have.
+    ///
     /// `PartitionEpoch`: int32, versions 0+.
     pub partition_epoch: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -433,6 +461,8 @@ impl Encode for PartitionData {
 
 /// `TopicData`, part of [`AlterPartitionRequest`] (versions 0-3).
 ///
+/// Held by `Topics`: Results or changes by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -441,10 +471,16 @@ impl Encode for PartitionData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicData {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0-1, ignorable.
     pub topic_name: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 2+, ignorable.
     pub topic_id: Uuid,
+    /// Results or changes by partition.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The partition state the controller now holds, for each partition.
+///
 /// A AlterPartition response body (API key 56).
 ///
 /// Versions 0-3; flexible versions 0-3.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterPartitionResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// Results or changes by topic.
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub topics: Vec<TopicData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -147,6 +155,8 @@ impl ApiMessage for AlterPartitionResponse {
 
 /// `PartitionData`, part of [`AlterPartitionResponse`] (versions 0-3).
 ///
+/// Held by `Partitions`: Results or changes by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -155,18 +165,32 @@ impl ApiMessage for AlterPartitionResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The broker id of the partition's leader, or -1 if it has none.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub leader_id: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
+    /// The in-sync replica ids the controller now holds.
+    ///
     /// `Isr`: []int32, versions 0+.
     pub isr: Vec<i32>,
+    /// 1 while the partition recovers from an unclean leader election, otherwise 0.
+    ///
     /// `LeaderRecoveryState`: int8, versions 1+, default `0`, ignorable.
     pub leader_recovery_state: i8,
+    /// The partition's current epoch.
+    ///
     /// `PartitionEpoch`: int32, versions 0+.
     pub partition_epoch: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -307,6 +331,8 @@ impl Encode for PartitionData {
 
 /// `TopicData`, part of [`AlterPartitionResponse`] (versions 0-3).
 ///
+/// Held by `Topics`: Results or changes by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -315,10 +341,16 @@ impl Encode for PartitionData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicData {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0-1, ignorable.
     pub topic_name: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 2+, ignorable.
     pub topic_id: Uuid,
+    /// Results or changes by partition.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

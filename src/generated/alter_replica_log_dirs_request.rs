@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Moves partition replicas to other log directories on the broker that receives it.
+///
 /// A AlterReplicaLogDirs request body (API key 34).
 ///
 /// Versions 0-2; flexible versions 2.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterReplicaLogDirsRequest {
+    /// The target log directories and the replicas to move there.
+    ///
     /// `Dirs`: []AlterReplicaLogDir, versions 0+.
     pub dirs: Vec<AlterReplicaLogDir>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -136,6 +140,8 @@ impl ApiMessage for AlterReplicaLogDirsRequest {
 
 /// `AlterReplicaLogDir`, part of [`AlterReplicaLogDirsRequest`] (versions 0-2).
 ///
+/// Held by `Dirs`: The target log directories and the replicas to move there.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -144,8 +150,12 @@ impl ApiMessage for AlterReplicaLogDirsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterReplicaLogDir {
+    /// The absolute path of the target log directory.
+    ///
     /// `Path`: string, versions 0+.
     pub path: BytesStr,
+    /// The replicas to move there, by topic.
+    ///
     /// `Topics`: []AlterReplicaLogDirTopic, versions 0+.
     pub topics: Vec<AlterReplicaLogDirTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -258,6 +268,8 @@ impl Encode for AlterReplicaLogDir {
 
 /// `AlterReplicaLogDirTopic`, part of [`AlterReplicaLogDirsRequest`] (versions 0-2).
 ///
+/// Held by `Topics`: The replicas to move there, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -266,8 +278,12 @@ impl Encode for AlterReplicaLogDir {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterReplicaLogDirTopic {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub partitions: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

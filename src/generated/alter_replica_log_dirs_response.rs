@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each partition to be moved.
+///
 /// A AlterReplicaLogDirs response body (API key 34).
 ///
 /// Versions 0-2; flexible versions 2.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterReplicaLogDirsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// Results by topic.
+    ///
     /// `Results`: []AlterReplicaLogDirTopicResult, versions 0+.
     pub results: Vec<AlterReplicaLogDirTopicResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -150,6 +156,8 @@ impl ApiMessage for AlterReplicaLogDirsResponse {
 
 /// `AlterReplicaLogDirPartitionResult`, part of [`AlterReplicaLogDirsResponse`] (versions 0-2).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -158,8 +166,12 @@ impl ApiMessage for AlterReplicaLogDirsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterReplicaLogDirPartitionResult {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -224,6 +236,8 @@ impl Encode for AlterReplicaLogDirPartitionResult {
 
 /// `AlterReplicaLogDirTopicResult`, part of [`AlterReplicaLogDirsResponse`] (versions 0-2).
 ///
+/// Held by `Results`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -232,8 +246,12 @@ impl Encode for AlterReplicaLogDirPartitionResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterReplicaLogDirTopicResult {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// Results by partition.
+    ///
     /// `Partitions`: []AlterReplicaLogDirPartitionResult, versions 0+.
     pub partitions: Vec<AlterReplicaLogDirPartitionResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

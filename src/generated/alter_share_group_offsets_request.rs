@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Sets the start offsets of a share group's partitions (the group must be empty).
+///
 /// A AlterShareGroupOffsets request body (API key 91).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterShareGroupOffsetsRequest {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The partitions to set, by topic.
+    ///
     /// `Topics`: []AlterShareGroupOffsetsRequestTopic, versions 0+.
     pub topics: Vec<AlterShareGroupOffsetsRequestTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -154,6 +160,8 @@ impl ApiMessage for AlterShareGroupOffsetsRequest {
 
 /// `AlterShareGroupOffsetsRequestPartition`, part of [`AlterShareGroupOffsetsRequest`] (versions 0).
 ///
+/// Held by `Partitions`: The partitions to set.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -162,8 +170,12 @@ impl ApiMessage for AlterShareGroupOffsetsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterShareGroupOffsetsRequestPartition {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The share-partition's start offset: records before it are no longer delivered to the group.
+    ///
     /// `StartOffset`: int64, versions 0+.
     pub start_offset: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -218,6 +230,8 @@ impl Encode for AlterShareGroupOffsetsRequestPartition {
 
 /// `AlterShareGroupOffsetsRequestTopic`, part of [`AlterShareGroupOffsetsRequest`] (versions 0).
 ///
+/// Held by `Topics`: The partitions to set, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -226,8 +240,12 @@ impl Encode for AlterShareGroupOffsetsRequestPartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterShareGroupOffsetsRequestTopic {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The partitions to set.
+    ///
     /// `Partitions`: []AlterShareGroupOffsetsRequestPartition, versions 0+.
     pub partitions: Vec<AlterShareGroupOffsetsRequestPartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each partition.
+///
 /// A AlterShareGroupOffsets response body (API key 91).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterShareGroupOffsetsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// Results by topic.
+    ///
     /// `Responses`: []AlterShareGroupOffsetsResponseTopic, versions 0+.
     pub responses: Vec<AlterShareGroupOffsetsResponseTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -165,6 +175,8 @@ impl ApiMessage for AlterShareGroupOffsetsResponse {
 
 /// `AlterShareGroupOffsetsResponsePartition`, part of [`AlterShareGroupOffsetsResponse`] (versions 0).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -173,10 +185,16 @@ impl ApiMessage for AlterShareGroupOffsetsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterShareGroupOffsetsResponsePartition {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -243,6 +261,8 @@ impl Encode for AlterShareGroupOffsetsResponsePartition {
 
 /// `AlterShareGroupOffsetsResponseTopic`, part of [`AlterShareGroupOffsetsResponse`] (versions 0).
 ///
+/// Held by `Responses`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -251,10 +271,16 @@ impl Encode for AlterShareGroupOffsetsResponsePartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterShareGroupOffsetsResponseTopic {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `Partitions`: []AlterShareGroupOffsetsResponsePartition, versions 0+.
     pub partitions: Vec<AlterShareGroupOffsetsResponsePartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

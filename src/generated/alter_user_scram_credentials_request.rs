@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Creates, updates or deletes users' SCRAM credentials.
+///
 /// A AlterUserScramCredentials request body (API key 51).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterUserScramCredentialsRequest {
+    /// The credentials to delete.
+    ///
     /// `Deletions`: []ScramCredentialDeletion, versions 0+.
     pub deletions: Vec<ScramCredentialDeletion>,
+    /// The credentials to create or replace.
+    ///
     /// `Upsertions`: []ScramCredentialUpsertion, versions 0+.
     pub upsertions: Vec<ScramCredentialUpsertion>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -162,6 +168,8 @@ impl ApiMessage for AlterUserScramCredentialsRequest {
 
 /// `ScramCredentialDeletion`, part of [`AlterUserScramCredentialsRequest`] (versions 0).
 ///
+/// Held by `Deletions`: The credentials to delete.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -170,8 +178,12 @@ impl ApiMessage for AlterUserScramCredentialsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ScramCredentialDeletion {
+    /// The user's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The SCRAM mechanism: 1 for SCRAM-SHA-256, 2 for SCRAM-SHA-512.
+    ///
     /// `Mechanism`: int8, versions 0+.
     pub mechanism: i8,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -248,6 +260,8 @@ impl Encode for ScramCredentialDeletion {
 
 /// `ScramCredentialUpsertion`, part of [`AlterUserScramCredentialsRequest`] (versions 0).
 ///
+/// Held by `Upsertions`: The credentials to create or replace.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -256,16 +270,26 @@ impl Encode for ScramCredentialDeletion {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ScramCredentialUpsertion {
+    /// The user's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The SCRAM mechanism: 1 for SCRAM-SHA-256, 2 for SCRAM-SHA-512.
+    ///
     /// `Mechanism`: int8, versions 0+.
     pub mechanism: i8,
+    /// The number of SCRAM iterations.
+    ///
     /// `Iterations`: int32, versions 0+.
     pub iterations: i32,
+    /// The random salt the password was salted with.
+    ///
     /// `Salt`: bytes, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]
     pub salt: Bytes,
+    /// The salted password (computed by the client; the plain password is never sent).
+    ///
     /// `SaltedPassword`: bytes, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each user whose credentials were to change.
+///
 /// A AlterUserScramCredentials response body (API key 51).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterUserScramCredentialsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome for each user.
+    ///
     /// `Results`: []AlterUserScramCredentialsResult, versions 0+.
     pub results: Vec<AlterUserScramCredentialsResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -137,6 +143,8 @@ impl ApiMessage for AlterUserScramCredentialsResponse {
 
 /// `AlterUserScramCredentialsResult`, part of [`AlterUserScramCredentialsResponse`] (versions 0).
 ///
+/// Held by `Results`: The outcome for each user.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -145,10 +153,16 @@ impl ApiMessage for AlterUserScramCredentialsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterUserScramCredentialsResult {
+    /// The user's name.
+    ///
     /// `User`: string, versions 0+.
     pub user: BytesStr,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub error_message: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

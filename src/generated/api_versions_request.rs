@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Asks which APIs and versions the broker supports; usually the first request on a connection.
+///
 /// A ApiVersions request body (API key 18).
 ///
 /// Versions 0-5; flexible versions 3-5.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ApiVersionsRequest {
+    /// The name of the client library, for the broker's metrics.
+    ///
     /// `ClientSoftwareName`: string, versions 3+, ignorable.
     pub client_software_name: BytesStr,
+    /// The version of the client library, for the broker's metrics.
+    ///
     /// `ClientSoftwareVersion`: string, versions 3+, ignorable.
     pub client_software_version: BytesStr,
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     pub cluster_id: Option<BytesStr>,
+    /// The node id of a controller sending the request, or -1.
+    ///
     /// `NodeId`: int32, versions 5+, default `-1`, ignorable.
     pub node_id: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

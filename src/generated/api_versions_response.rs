@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The APIs and version ranges the broker supports, and its feature flags.
+///
 /// A ApiVersions response body (API key 18).
 ///
 /// Versions 0-5; flexible versions 3-5.
@@ -16,18 +18,32 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ApiVersionsResponse {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The APIs the broker supports, with their version ranges.
+    ///
     /// `ApiKeys`: []ApiVersion, versions 0+.
     pub api_keys: Vec<ApiVersion>,
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
     pub throttle_time_ms: i32,
+    /// The features the broker supports, with their version ranges.
+    ///
     /// `SupportedFeatures`: []SupportedFeatureKey, versions 3+, tagged field 0 in 3+, ignorable.
     pub supported_features: Vec<SupportedFeatureKey>,
+    /// The epoch of the finalized features, raised on every change; -1 if unknown.
+    ///
     /// `FinalizedFeaturesEpoch`: int64, versions 3+, tagged field 1 in 3+, default `-1`, ignorable.
     pub finalized_features_epoch: i64,
+    /// The features finalized for the cluster, with their version levels.
+    ///
     /// `FinalizedFeatures`: []FinalizedFeatureKey, versions 3+, tagged field 2 in 3+, ignorable.
     pub finalized_features: Vec<FinalizedFeatureKey>,
+    /// Set by a KRaft controller whose configuration allows migrating from ZooKeeper.
+    ///
     /// `ZkMigrationReady`: bool, versions 3+, tagged field 3 in 3+, default `false`, ignorable.
     pub zk_migration_ready: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -434,6 +450,8 @@ impl ApiMessage for ApiVersionsResponse {
 
 /// `ApiVersion`, part of [`ApiVersionsResponse`] (versions 0-5).
 ///
+/// Held by `ApiKeys`: The APIs the broker supports, with their version ranges.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -442,10 +460,16 @@ impl ApiMessage for ApiVersionsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ApiVersion {
+    /// The API key.
+    ///
     /// `ApiKey`: int16, versions 0+.
     pub api_key: i16,
+    /// The lowest supported version.
+    ///
     /// `MinVersion`: int16, versions 0+.
     pub min_version: i16,
+    /// The highest supported version.
+    ///
     /// `MaxVersion`: int16, versions 0+.
     pub max_version: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -520,6 +544,8 @@ impl Encode for ApiVersion {
 
 /// `FinalizedFeatureKey`, part of [`ApiVersionsResponse`] (versions 3-5).
 ///
+/// Held by `FinalizedFeatures`: The features finalized for the cluster, with their version levels.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -528,10 +554,16 @@ impl Encode for ApiVersion {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct FinalizedFeatureKey {
+    /// The feature's name.
+    ///
     /// `Name`: string, versions 3+.
     pub name: BytesStr,
+    /// The highest version level of the feature.
+    ///
     /// `MaxVersionLevel`: int16, versions 3+.
     pub max_version_level: i16,
+    /// The lowest finalized version level of the feature.
+    ///
     /// `MinVersionLevel`: int16, versions 3+.
     pub min_version_level: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -618,6 +650,8 @@ impl Encode for FinalizedFeatureKey {
 
 /// `SupportedFeatureKey`, part of [`ApiVersionsResponse`] (versions 3-5).
 ///
+/// Held by `SupportedFeatures`: The features the broker supports, with their version ranges.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -626,10 +660,16 @@ impl Encode for FinalizedFeatureKey {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct SupportedFeatureKey {
+    /// The feature's name.
+    ///
     /// `Name`: string, versions 3+.
     pub name: BytesStr,
+    /// The lowest supported version.
+    ///
     /// `MinVersion`: int16, versions 3+.
     pub min_version: i16,
+    /// The highest supported version.
+    ///
     /// `MaxVersion`: int16, versions 3+.
     pub max_version: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

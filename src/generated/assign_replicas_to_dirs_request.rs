@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A broker tells the controller which log directory holds each of its replicas.
+///
 /// A AssignReplicasToDirs request body (API key 73).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AssignReplicasToDirsRequest {
+    /// A broker id.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub broker_id: i32,
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
     pub broker_epoch: i64,
+    /// Assignments by log directory.
+    ///
     /// `Directories`: []DirectoryData, versions 0+.
     pub directories: Vec<DirectoryData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -166,6 +174,8 @@ impl ApiMessage for AssignReplicasToDirsRequest {
 
 /// `DirectoryData`, part of [`AssignReplicasToDirsRequest`] (versions 0).
 ///
+/// Held by `Directories`: Assignments by log directory.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -174,8 +184,12 @@ impl ApiMessage for AssignReplicasToDirsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DirectoryData {
+    /// The log directory's id.
+    ///
     /// `Id`: uuid, versions 0+.
     pub id: Uuid,
+    /// The replicas in the directory, by topic.
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub topics: Vec<TopicData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -256,6 +270,8 @@ impl Encode for DirectoryData {
 
 /// `PartitionData`, part of [`AssignReplicasToDirsRequest`] (versions 0).
 ///
+/// Held by `Partitions`: The replicas in the directory, by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -264,6 +280,8 @@ impl Encode for DirectoryData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -308,6 +326,8 @@ impl Encode for PartitionData {
 
 /// `TopicData`, part of [`AssignReplicasToDirsRequest`] (versions 0).
 ///
+/// Held by `Topics`: The replicas in the directory, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -316,8 +336,12 @@ impl Encode for PartitionData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicData {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The replicas in the directory, by partition.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each replica.
+///
 /// A AssignReplicasToDirs response body (API key 73).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AssignReplicasToDirsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// Assignments by log directory.
+    ///
     /// `Directories`: []DirectoryData, versions 0+.
     pub directories: Vec<DirectoryData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -155,6 +163,8 @@ impl ApiMessage for AssignReplicasToDirsResponse {
 
 /// `DirectoryData`, part of [`AssignReplicasToDirsResponse`] (versions 0).
 ///
+/// Held by `Directories`: Assignments by log directory.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -163,8 +173,12 @@ impl ApiMessage for AssignReplicasToDirsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DirectoryData {
+    /// The log directory's id.
+    ///
     /// `Id`: uuid, versions 0+.
     pub id: Uuid,
+    /// The replicas in the directory, by topic.
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub topics: Vec<TopicData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -245,6 +259,8 @@ impl Encode for DirectoryData {
 
 /// `PartitionData`, part of [`AssignReplicasToDirsResponse`] (versions 0).
 ///
+/// Held by `Partitions`: The replicas in the directory, by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -253,8 +269,12 @@ impl Encode for DirectoryData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -309,6 +329,8 @@ impl Encode for PartitionData {
 
 /// `TopicData`, part of [`AssignReplicasToDirsResponse`] (versions 0).
 ///
+/// Held by `Topics`: The replicas in the directory, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -317,8 +339,12 @@ impl Encode for PartitionData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicData {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The replicas in the directory, by partition.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

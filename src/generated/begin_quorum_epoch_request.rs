@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A newly elected KRaft leader announces itself to the voters.
+///
 /// A BeginQuorumEpoch request body (API key 53).
 ///
 /// Versions 0-1; flexible versions 1.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct BeginQuorumEpochRequest {
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+, nullable in 0+, default `null`.
     pub cluster_id: Option<BytesStr>,
+    /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
+    ///
     /// `VoterId`: int32, versions 1+, default `-1`, ignorable.
     pub voter_id: i32,
+    /// The quorum's partitions, by topic (the metadata log is one partition).
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub topics: Vec<TopicData>,
+    /// The endpoints the leader can be reached at.
+    ///
     /// `LeaderEndpoints`: []LeaderEndpoint, versions 1+, ignorable.
     pub leader_endpoints: Vec<LeaderEndpoint>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -232,6 +242,8 @@ impl ApiMessage for BeginQuorumEpochRequest {
 
 /// `LeaderEndpoint`, part of [`BeginQuorumEpochRequest`] (versions 1).
 ///
+/// Held by `LeaderEndpoints`: The endpoints the leader can be reached at.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -240,10 +252,16 @@ impl ApiMessage for BeginQuorumEpochRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderEndpoint {
+    /// The listener's name.
+    ///
     /// `Name`: string, versions 1+.
     pub name: BytesStr,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 1+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 1+.
     pub port: u16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -347,6 +365,8 @@ impl Encode for LeaderEndpoint {
 
 /// `PartitionData`, part of [`BeginQuorumEpochRequest`] (versions 0-1).
 ///
+/// Held by `Partitions`: The partitions.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -355,12 +375,20 @@ impl Encode for LeaderEndpoint {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The directory id of that voter.
+    ///
     /// `VoterDirectoryId`: uuid, versions 1+, ignorable.
     pub voter_directory_id: Uuid,
+    /// The new leader's id.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub leader_id: i32,
+    /// The new leader's epoch.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -454,6 +482,8 @@ impl Encode for PartitionData {
 
 /// `TopicData`, part of [`BeginQuorumEpochRequest`] (versions 0-1).
 ///
+/// Held by `Topics`: The quorum's partitions, by topic (the metadata log is one partition).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -462,8 +492,12 @@ impl Encode for PartitionData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicData {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The partitions.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A broker's periodic heartbeat to the KRaft controller, with its progress and wishes (fencing, shutdown).
+///
 /// A BrokerHeartbeat request body (API key 63).
 ///
 /// Versions 0-2; flexible versions 0-2.
@@ -16,18 +18,32 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct BrokerHeartbeatRequest {
+    /// A broker id.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub broker_id: i32,
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
     pub broker_epoch: i64,
+    /// The highest metadata log offset the broker has applied.
+    ///
     /// `CurrentMetadataOffset`: int64, versions 0+.
     pub current_metadata_offset: i64,
+    /// True if the broker wants to be fenced.
+    ///
     /// `WantFence`: bool, versions 0+.
     pub want_fence: bool,
+    /// True if the broker wants to shut down.
+    ///
     /// `WantShutDown`: bool, versions 0+.
     pub want_shut_down: bool,
+    /// The ids of log directories that failed.
+    ///
     /// `OfflineLogDirs`: []uuid, versions 1+, tagged field 0 in 1+.
     pub offline_log_dirs: Vec<Uuid>,
+    /// The ids of cordoned log directories, or null before the broker has recovered.
+    ///
     /// `CordonedLogDirs`: []uuid, versions 2+, nullable in 2+, tagged field 1 in 2+, default `null`.
     pub cordoned_log_dirs: Option<Vec<Uuid>>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The controller's view of the broker: caught up, fenced, allowed to shut down.
+///
 /// A BrokerHeartbeat response body (API key 63).
 ///
 /// Versions 0-2; flexible versions 0-2.
@@ -16,14 +18,24 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct BrokerHeartbeatResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// True if the broker has roughly caught up with the metadata log.
+    ///
     /// `IsCaughtUp`: bool, versions 0+, default `false`.
     pub is_caught_up: bool,
+    /// Whether the broker is fenced (registered but not allowed to serve).
+    ///
     /// `IsFenced`: bool, versions 0+, default `true`.
     pub is_fenced: bool,
+    /// True if the broker may go on with its shutdown.
+    ///
     /// `ShouldShutDown`: bool, versions 0+.
     pub should_shut_down: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A broker registers with the KRaft controller when it starts.
+///
 /// A BrokerRegistration request body (API key 62).
 ///
 /// Versions 0-4; flexible versions 0-4.
@@ -16,22 +18,40 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct BrokerRegistrationRequest {
+    /// A broker id.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub broker_id: i32,
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+.
     pub cluster_id: BytesStr,
+    /// A random id unique to this run of the process.
+    ///
     /// `IncarnationId`: uuid, versions 0+.
     pub incarnation_id: Uuid,
+    /// The endpoints the node listens on.
+    ///
     /// `Listeners`: []Listener, versions 0+.
     pub listeners: Vec<Listener>,
+    /// The features the node supports, with their version ranges.
+    ///
     /// `Features`: []Feature, versions 0+.
     pub features: Vec<Feature>,
+    /// The broker's rack, or null if it has none.
+    ///
     /// `Rack`: string, versions 0+, nullable in 0+.
     pub rack: Option<BytesStr>,
+    /// True for a ZooKeeper broker configured to migrate to KRaft.
+    ///
     /// `IsMigratingZkBroker`: bool, versions 1+, default `false`.
     pub is_migrating_zk_broker: bool,
+    /// The ids of the broker's usable log directories.
+    ///
     /// `LogDirs`: []uuid, versions 2+, ignorable.
     pub log_dirs: Vec<Uuid>,
+    /// The broker's epoch before a clean shutdown, or -1.
+    ///
     /// `PreviousBrokerEpoch`: int64, versions 3+, default `-1`, ignorable.
     pub previous_broker_epoch: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -329,6 +349,8 @@ impl ApiMessage for BrokerRegistrationRequest {
 
 /// `Feature`, part of [`BrokerRegistrationRequest`] (versions 0-4).
 ///
+/// Held by `Features`: The features the node supports, with their version ranges.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -337,10 +359,16 @@ impl ApiMessage for BrokerRegistrationRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Feature {
+    /// The feature's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The lowest supported version.
+    ///
     /// `MinSupportedVersion`: int16, versions 0+.
     pub min_supported_version: i16,
+    /// The highest supported version.
+    ///
     /// `MaxSupportedVersion`: int16, versions 0+.
     pub max_supported_version: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -427,6 +455,8 @@ impl Encode for Feature {
 
 /// `Listener`, part of [`BrokerRegistrationRequest`] (versions 0-4).
 ///
+/// Held by `Listeners`: The endpoints the node listens on.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -435,12 +465,20 @@ impl Encode for Feature {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Listener {
+    /// The listener's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 0+.
     pub port: u16,
+    /// The listener's security protocol: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL.
+    ///
     /// `SecurityProtocol`: int16, versions 0+.
     pub security_protocol: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

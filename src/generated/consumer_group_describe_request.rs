@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Describes consumer groups that use the KIP-848 consumer protocol.
+///
 /// A ConsumerGroupDescribe request body (API key 69).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ConsumerGroupDescribeRequest {
+    /// The ids of the groups to describe.
+    ///
     /// `GroupIds`: []string, versions 0+.
     pub group_ids: Vec<BytesStr>,
+    /// Whether the response should say which operations the caller may perform on each group.
+    ///
     /// `IncludeAuthorizedOperations`: bool, versions 0+.
     pub include_authorized_operations: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The described groups with their members and assignments.
+///
 /// A ConsumerGroupDescribe response body (API key 69).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ConsumerGroupDescribeResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The described groups.
+    ///
     /// `Groups`: []DescribedGroup, versions 0+.
     pub groups: Vec<DescribedGroup>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -135,6 +141,8 @@ impl ApiMessage for ConsumerGroupDescribeResponse {
 
 /// `Assignment`, part of [`ConsumerGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `Assignment`: The member's current assignment.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -143,6 +151,8 @@ impl ApiMessage for ConsumerGroupDescribeResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Assignment {
+    /// Partitions by topic.
+    ///
     /// `TopicPartitions`: []TopicPartitions, versions 0+.
     pub topic_partitions: Vec<TopicPartitions>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -222,6 +232,8 @@ impl Encode for Assignment {
 
 /// `DescribedGroup`, part of [`ConsumerGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `Groups`: The described groups.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -230,22 +242,40 @@ impl Encode for Assignment {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribedGroup {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The group's state, such as `Stable` or `Empty`.
+    ///
     /// `GroupState`: string, versions 0+.
     pub group_state: BytesStr,
+    /// The group's epoch (KIP-848), raised whenever its metadata or membership changes.
+    ///
     /// `GroupEpoch`: int32, versions 0+.
     pub group_epoch: i32,
+    /// The epoch of the group's target assignment.
+    ///
     /// `AssignmentEpoch`: int32, versions 0+.
     pub assignment_epoch: i32,
+    /// The server-side assignor the group uses.
+    ///
     /// `AssignorName`: string, versions 0+.
     pub assignor_name: BytesStr,
+    /// The group's members.
+    ///
     /// `Members`: []Member, versions 0+.
     pub members: Vec<Member>,
+    /// A bit field of the ACL operations the caller may perform on the group, or -2147483648 when not requested.
+    ///
     /// `AuthorizedOperations`: int32, versions 0+, default `-2147483648`.
     pub authorized_operations: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -478,6 +508,8 @@ impl Encode for DescribedGroup {
 
 /// `Member`, part of [`ConsumerGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `Members`: The group's members.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -486,26 +518,48 @@ impl Encode for DescribedGroup {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Member {
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
     pub instance_id: Option<BytesStr>,
+    /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
+    ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     pub rack_id: Option<BytesStr>,
+    /// The member's epoch in a KIP-848 group; the coordinator raises it with each new assignment.
+    ///
     /// `MemberEpoch`: int32, versions 0+.
     pub member_epoch: i32,
+    /// The client id the member connected with.
+    ///
     /// `ClientId`: string, versions 0+.
     pub client_id: BytesStr,
+    /// The host the member connected from.
+    ///
     /// `ClientHost`: string, versions 0+.
     pub client_host: BytesStr,
+    /// The topics the member subscribes to, or null if unchanged since the last heartbeat.
+    ///
     /// `SubscribedTopicNames`: []string, versions 0+.
     pub subscribed_topic_names: Vec<BytesStr>,
+    /// A regular expression selecting the topics the member subscribes to, or null if unchanged or unused.
+    ///
     /// `SubscribedTopicRegex`: string, versions 0+, nullable in 0+, default `null`.
     pub subscribed_topic_regex: Option<BytesStr>,
+    /// The member's current assignment.
+    ///
     /// `Assignment`: Assignment, versions 0+.
     pub assignment: Assignment,
+    /// The assignment the coordinator is moving the member towards.
+    ///
     /// `TargetAssignment`: Assignment, versions 0+.
     pub target_assignment: Assignment,
+    /// How the member joined: 0 with the classic protocol, 1 with the consumer protocol (KIP-848), -1 unknown.
+    ///
     /// `MemberType`: int8, versions 1+, default `-1`, ignorable.
     pub member_type: i8,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -782,6 +836,8 @@ impl Encode for Member {
 
 /// `TopicPartitions`, part of [`ConsumerGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `TopicPartitions`: Partitions by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -790,10 +846,16 @@ impl Encode for Member {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicPartitions {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub partitions: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A member's heartbeat in a KIP-848 consumer group: joins, leaves, reports subscriptions and owned partitions.
+///
 /// A ConsumerGroupHeartbeat request body (API key 68).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,24 +18,44 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ConsumerGroupHeartbeatRequest {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,
+    /// 0 to join, -1 to leave, -2 to leave as a static member that will come back, otherwise the member's current epoch.
+    ///
     /// `MemberEpoch`: int32, versions 0+.
     pub member_epoch: i32,
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
     pub instance_id: Option<BytesStr>,
+    /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
+    ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     pub rack_id: Option<BytesStr>,
+    /// How long, in milliseconds, the member may take to revoke partitions; -1 if unchanged.
+    ///
     /// `RebalanceTimeoutMs`: int32, versions 0+, default `-1`.
     pub rebalance_timeout_ms: i32,
+    /// The topics the member subscribes to, or null if unchanged since the last heartbeat.
+    ///
     /// `SubscribedTopicNames`: []string, versions 0+, nullable in 0+, default `null`.
     pub subscribed_topic_names: Option<Vec<BytesStr>>,
+    /// A regular expression selecting the topics the member subscribes to, or null if unchanged or unused.
+    ///
     /// `SubscribedTopicRegex`: string, versions 1+, nullable in 1+, default `null`.
     pub subscribed_topic_regex: Option<BytesStr>,
+    /// The server-side assignor the member asks for, or null to keep the current one.
+    ///
     /// `ServerAssignor`: string, versions 0+, nullable in 0+, default `null`.
     pub server_assignor: Option<BytesStr>,
+    /// The partitions the member owns now, or null if unchanged.
+    ///
     /// `TopicPartitions`: []TopicPartitions, versions 0+, nullable in 0+, default `null`.
     pub topic_partitions: Option<Vec<TopicPartitions>>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -302,6 +324,8 @@ impl ApiMessage for ConsumerGroupHeartbeatRequest {
 
 /// `TopicPartitions`, part of [`ConsumerGroupHeartbeatRequest`] (versions 0-1).
 ///
+/// Held by `TopicPartitions`: The partitions the member owns now, or null if unchanged.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -310,8 +334,12 @@ impl ApiMessage for ConsumerGroupHeartbeatRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicPartitions {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub partitions: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

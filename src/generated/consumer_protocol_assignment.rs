@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// What each consumer receives in SyncGroup under the `consumer` protocol type: its assigned partitions.
+///
 /// The `ConsumerProtocolAssignment` payload.
 ///
 /// Versions 0-3; flexible versions none.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ConsumerProtocolAssignment {
+    /// The partitions assigned to the member, by topic.
+    ///
     /// `AssignedPartitions`: []TopicPartition, versions 0+.
     pub assigned_partitions: Vec<TopicPartition>,
+    /// Bytes the assignor attaches for its own use (the sticky assignors keep their state here).
+    ///
     /// `UserData`: bytes, versions 0+, nullable in 0+, default `null`.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::opt_hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_opt_bytes))]
@@ -140,6 +146,8 @@ impl Message for ConsumerProtocolAssignment {
 
 /// `TopicPartition`, part of [`ConsumerProtocolAssignment`] (versions 0-3).
 ///
+/// Held by `AssignedPartitions`: The partitions assigned to the member, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -148,8 +156,12 @@ impl Message for ConsumerProtocolAssignment {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicPartition {
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 0+.
     pub topic: BytesStr,
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub partitions: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// What a consumer sends in JoinGroup's protocol metadata under the `consumer` protocol type: its topics and owned partitions.
+///
 /// The `ConsumerProtocolSubscription` payload.
 ///
 /// Versions 0-3; flexible versions none.
@@ -16,16 +18,26 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ConsumerProtocolSubscription {
+    /// The topics the consumer subscribes to.
+    ///
     /// `Topics`: []string, versions 0+.
     pub topics: Vec<BytesStr>,
+    /// Bytes the assignor attaches for its own use (the sticky assignors keep their state here).
+    ///
     /// `UserData`: bytes, versions 0+, nullable in 0+, default `null`.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::opt_hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_opt_bytes))]
     pub user_data: Option<Bytes>,
+    /// The partitions the member owns now, by topic (cooperative rebalancing).
+    ///
     /// `OwnedPartitions`: []TopicPartition, versions 1+, ignorable.
     pub owned_partitions: Vec<TopicPartition>,
+    /// The generation of the assignment the member owns, or -1.
+    ///
     /// `GenerationId`: int32, versions 2+, default `-1`, ignorable.
     pub generation_id: i32,
+    /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
+    ///
     /// `RackId`: string, versions 3+, nullable in 3+, default `null`, ignorable.
     pub rack_id: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -237,6 +249,8 @@ impl Message for ConsumerProtocolSubscription {
 
 /// `TopicPartition`, part of [`ConsumerProtocolSubscription`] (versions 1-3).
 ///
+/// Held by `OwnedPartitions`: The partitions the member owns now, by topic (cooperative rebalancing).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -245,8 +259,12 @@ impl Message for ConsumerProtocolSubscription {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicPartition {
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 1+.
     pub topic: BytesStr,
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 1+.
     pub partitions: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A broker asks the controller to move its partition leaderships away before it shuts down (ZooKeeper mode).
+///
 /// A ControlledShutdown request body (API key 7).
 ///
 /// Versions 0-3; flexible versions 3.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ControlledShutdownRequest {
+    /// A broker id.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub broker_id: i32,
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 2+, default `-1`, ignorable.
     pub broker_epoch: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

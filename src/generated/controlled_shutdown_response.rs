@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The partitions the broker still leads, if any.
+///
 /// A ControlledShutdown response body (API key 7).
 ///
 /// Versions 0-3; flexible versions 3.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ControlledShutdownResponse {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The partitions whose leadership could not be moved yet.
+    ///
     /// `RemainingPartitions`: []RemainingPartition, versions 0+.
     pub remaining_partitions: Vec<RemainingPartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -157,6 +163,8 @@ impl ApiMessage for ControlledShutdownResponse {
 
 /// `RemainingPartition`, part of [`ControlledShutdownResponse`] (versions 0-3).
 ///
+/// Held by `RemainingPartitions`: The partitions whose leadership could not be moved yet.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -165,8 +173,12 @@ impl ApiMessage for ControlledShutdownResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct RemainingPartition {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A KRaft controller registers its endpoints and features with the active controller.
+///
 /// A ControllerRegistration request body (API key 70).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,14 +18,24 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ControllerRegistrationRequest {
+    /// The id of the controller registering.
+    ///
     /// `ControllerId`: int32, versions 0+.
     pub controller_id: i32,
+    /// A random id unique to this run of the process.
+    ///
     /// `IncarnationId`: uuid, versions 0+.
     pub incarnation_id: Uuid,
+    /// Set when the controller's configuration allows migrating from ZooKeeper.
+    ///
     /// `ZkMigrationReady`: bool, versions 0+.
     pub zk_migration_ready: bool,
+    /// The endpoints the node listens on.
+    ///
     /// `Listeners`: []Listener, versions 0+.
     pub listeners: Vec<Listener>,
+    /// The features the node supports, with their version ranges.
+    ///
     /// `Features`: []Feature, versions 0+.
     pub features: Vec<Feature>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -194,6 +206,8 @@ impl ApiMessage for ControllerRegistrationRequest {
 
 /// `Feature`, part of [`ControllerRegistrationRequest`] (versions 0).
 ///
+/// Held by `Features`: The features the node supports, with their version ranges.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -202,10 +216,16 @@ impl ApiMessage for ControllerRegistrationRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Feature {
+    /// The feature's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The lowest supported version.
+    ///
     /// `MinSupportedVersion`: int16, versions 0+.
     pub min_supported_version: i16,
+    /// The highest supported version.
+    ///
     /// `MaxSupportedVersion`: int16, versions 0+.
     pub max_supported_version: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -292,6 +312,8 @@ impl Encode for Feature {
 
 /// `Listener`, part of [`ControllerRegistrationRequest`] (versions 0).
 ///
+/// Held by `Listeners`: The endpoints the node listens on.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -300,12 +322,20 @@ impl Encode for Feature {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Listener {
+    /// The listener's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 0+.
     pub port: u16,
+    /// The listener's security protocol: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL.
+    ///
     /// `SecurityProtocol`: int16, versions 0+.
     pub security_protocol: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Creates access control list entries.
+///
 /// A CreateAcls request body (API key 30).
 ///
 /// Versions 0-3; flexible versions 2-3.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CreateAclsRequest {
+    /// The ACL entries to create.
+    ///
     /// `Creations`: []AclCreation, versions 0+.
     pub creations: Vec<AclCreation>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -139,6 +143,8 @@ impl ApiMessage for CreateAclsRequest {
 
 /// `AclCreation`, part of [`CreateAclsRequest`] (versions 0-3).
 ///
+/// Held by `Creations`: The ACL entries to create.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -147,18 +153,32 @@ impl ApiMessage for CreateAclsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AclCreation {
+    /// The type of resource: 2 topic, 3 group, 4 cluster, 5 transactional id, 6 delegation token, 7 user.
+    ///
     /// `ResourceType`: int8, versions 0+.
     pub resource_type: i8,
+    /// The name of the resource.
+    ///
     /// `ResourceName`: string, versions 0+.
     pub resource_name: BytesStr,
+    /// How the resource name matches: 3 for a literal name, 4 for a prefix.
+    ///
     /// `ResourcePatternType`: int8, versions 1+, default `3`.
     pub resource_pattern_type: i8,
+    /// The principal the ACL applies to, such as `User:alice`.
+    ///
     /// `Principal`: string, versions 0+.
     pub principal: BytesStr,
+    /// The host the ACL applies to, or `*` for any host.
+    ///
     /// `Host`: string, versions 0+.
     pub host: BytesStr,
+    /// The ACL operation, such as read (3), write (4) or describe (8); in a filter, 1 matches any.
+    ///
     /// `Operation`: int8, versions 0+.
     pub operation: i8,
+    /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
+    ///
     /// `PermissionType`: int8, versions 0+.
     pub permission_type: i8,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

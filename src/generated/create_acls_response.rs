@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome of each ACL creation, in request order.
+///
 /// A CreateAcls response body (API key 30).
 ///
 /// Versions 0-3; flexible versions 2-3.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CreateAclsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome of each creation, in request order.
+    ///
     /// `Results`: []AclCreationResult, versions 0+.
     pub results: Vec<AclCreationResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -149,6 +155,8 @@ impl ApiMessage for CreateAclsResponse {
 
 /// `AclCreationResult`, part of [`CreateAclsResponse`] (versions 0-3).
 ///
+/// Held by `Results`: The outcome of each creation, in request order.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -157,8 +165,12 @@ impl ApiMessage for CreateAclsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AclCreationResult {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub error_message: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

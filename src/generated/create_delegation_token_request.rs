@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Asks for a new delegation token, a shared secret that stands in for the caller's credentials.
+///
 /// A CreateDelegationToken request body (API key 38).
 ///
 /// Versions 0-3; flexible versions 2-3.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CreateDelegationTokenRequest {
+    /// The type of the token's owner, or null for the caller.
+    ///
     /// `OwnerPrincipalType`: string, versions 3+, nullable in 3+.
     pub owner_principal_type: Option<BytesStr>,
+    /// The name of the token's owner, or null for the caller.
+    ///
     /// `OwnerPrincipalName`: string, versions 3+, nullable in 3+.
     pub owner_principal_name: Option<BytesStr>,
+    /// The principals that may renew the token.
+    ///
     /// `Renewers`: []CreatableRenewers, versions 0+.
     pub renewers: Vec<CreatableRenewers>,
+    /// The longest the token may live, in milliseconds; -1 for the broker's maximum.
+    ///
     /// `MaxLifetimeMs`: int64, versions 0+.
     pub max_lifetime_ms: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -214,6 +224,8 @@ impl ApiMessage for CreateDelegationTokenRequest {
 
 /// `CreatableRenewers`, part of [`CreateDelegationTokenRequest`] (versions 0-3).
 ///
+/// Held by `Renewers`: The principals that may renew the token.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -222,8 +234,12 @@ impl ApiMessage for CreateDelegationTokenRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CreatableRenewers {
+    /// The type of the principal, such as `User`.
+    ///
     /// `PrincipalType`: string, versions 0+.
     pub principal_type: BytesStr,
+    /// The name of the principal.
+    ///
     /// `PrincipalName`: string, versions 0+.
     pub principal_name: BytesStr,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The new delegation token and its lifetime.
+///
 /// A CreateDelegationToken response body (API key 38).
 ///
 /// Versions 0-3; flexible versions 2-3.
@@ -16,28 +18,50 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CreateDelegationTokenResponse {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The type of the token's owner.
+    ///
     /// `PrincipalType`: string, versions 0+.
     pub principal_type: BytesStr,
+    /// The name of the token's owner.
+    ///
     /// `PrincipalName`: string, versions 0+.
     pub principal_name: BytesStr,
+    /// The type of the principal that asked for the token.
+    ///
     /// `TokenRequesterPrincipalType`: string, versions 3+.
     pub token_requester_principal_type: BytesStr,
+    /// The name of the principal that asked for the token.
+    ///
     /// `TokenRequesterPrincipalName`: string, versions 3+.
     pub token_requester_principal_name: BytesStr,
+    /// When the token was issued, in milliseconds since the Unix epoch.
+    ///
     /// `IssueTimestampMs`: int64, versions 0+.
     pub issue_timestamp_ms: i64,
+    /// When the token expires, in milliseconds since the Unix epoch.
+    ///
     /// `ExpiryTimestampMs`: int64, versions 0+.
     pub expiry_timestamp_ms: i64,
+    /// The latest time the token can be renewed to, in milliseconds since the Unix epoch.
+    ///
     /// `MaxTimestampMs`: int64, versions 0+.
     pub max_timestamp_ms: i64,
+    /// The delegation token's id.
+    ///
     /// `TokenId`: string, versions 0+.
     pub token_id: BytesStr,
+    /// The delegation token's HMAC, which identifies it.
+    ///
     /// `Hmac`: bytes, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]
     pub hmac: Bytes,
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

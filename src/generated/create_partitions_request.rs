@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Adds partitions to existing topics.
+///
 /// A CreatePartitions request body (API key 37).
 ///
 /// Versions 0-3; flexible versions 2-3.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CreatePartitionsRequest {
+    /// The topics to grow.
+    ///
     /// `Topics`: []CreatePartitionsTopic, versions 0+.
     pub topics: Vec<CreatePartitionsTopic>,
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `TimeoutMs`: int32, versions 0+.
     pub timeout_ms: i32,
+    /// When true, the broker only checks that the change would succeed and does not apply it.
+    ///
     /// `ValidateOnly`: bool, versions 0+.
     pub validate_only: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -162,6 +170,8 @@ impl ApiMessage for CreatePartitionsRequest {
 
 /// `CreatePartitionsAssignment`, part of [`CreatePartitionsRequest`] (versions 0-3).
 ///
+/// Held by `Assignments`: The replica brokers of each new partition, or null to let the controller choose.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -170,6 +180,8 @@ impl ApiMessage for CreatePartitionsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CreatePartitionsAssignment {
+    /// The ids of the brokers that hold the replicas of one partition, preferred leader first.
+    ///
     /// `BrokerIds`: []int32, versions 0+.
     pub broker_ids: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -257,6 +269,8 @@ impl Encode for CreatePartitionsAssignment {
 
 /// `CreatePartitionsTopic`, part of [`CreatePartitionsRequest`] (versions 0-3).
 ///
+/// Held by `Topics`: The topics to grow.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -265,10 +279,16 @@ impl Encode for CreatePartitionsAssignment {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CreatePartitionsTopic {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The topic's new total number of partitions.
+    ///
     /// `Count`: int32, versions 0+.
     pub count: i32,
+    /// The replica brokers of each new partition, or null to let the controller choose.
+    ///
     /// `Assignments`: []CreatePartitionsAssignment, versions 0+, nullable in 0+.
     pub assignments: Option<Vec<CreatePartitionsAssignment>>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

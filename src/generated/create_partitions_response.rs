@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each topic that was to get more partitions.
+///
 /// A CreatePartitions response body (API key 37).
 ///
 /// Versions 0-3; flexible versions 2-3.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CreatePartitionsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome for each topic.
+    ///
     /// `Results`: []CreatePartitionsTopicResult, versions 0+.
     pub results: Vec<CreatePartitionsTopicResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -150,6 +156,8 @@ impl ApiMessage for CreatePartitionsResponse {
 
 /// `CreatePartitionsTopicResult`, part of [`CreatePartitionsResponse`] (versions 0-3).
 ///
+/// Held by `Results`: The outcome for each topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -158,10 +166,16 @@ impl ApiMessage for CreatePartitionsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CreatePartitionsTopicResult {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Creates topics with their partitions, replicas and configs.
+///
 /// A CreateTopics request body (API key 19).
 ///
 /// Versions 0-7; flexible versions 5-7.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CreateTopicsRequest {
+    /// The topics to create.
+    ///
     /// `Topics`: []CreatableTopic, versions 0+.
     pub topics: Vec<CreatableTopic>,
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `timeoutMs`: int32, versions 0+, default `60000`.
     pub timeout_ms: i32,
+    /// When true, the broker only checks that the change would succeed and does not apply it.
+    ///
     /// `validateOnly`: bool, versions 1+, default `false`.
     pub validate_only: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -182,6 +190,8 @@ impl ApiMessage for CreateTopicsRequest {
 
 /// `CreatableReplicaAssignment`, part of [`CreateTopicsRequest`] (versions 0-7).
 ///
+/// Held by `Assignments`: Manual replica placement per partition; empty to let the controller choose (then NumPartitions and ReplicationFactor apply).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -190,8 +200,12 @@ impl ApiMessage for CreateTopicsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CreatableReplicaAssignment {
+    /// The partition number.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The ids of the brokers that hold the replicas of one partition, preferred leader first.
+    ///
     /// `BrokerIds`: []int32, versions 0+.
     pub broker_ids: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -289,6 +303,8 @@ impl Encode for CreatableReplicaAssignment {
 
 /// `CreatableTopic`, part of [`CreateTopicsRequest`] (versions 0-7).
 ///
+/// Held by `Topics`: The topics to create.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -297,14 +313,24 @@ impl Encode for CreatableReplicaAssignment {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CreatableTopic {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The number of partitions, or -1 to use the broker's default.
+    ///
     /// `NumPartitions`: int32, versions 0+.
     pub num_partitions: i32,
+    /// How many replicas each partition has, or -1 to use the broker's default.
+    ///
     /// `ReplicationFactor`: int16, versions 0+.
     pub replication_factor: i16,
+    /// Manual replica placement per partition; empty to let the controller choose (then NumPartitions and ReplicationFactor apply).
+    ///
     /// `Assignments`: []CreatableReplicaAssignment, versions 0+.
     pub assignments: Vec<CreatableReplicaAssignment>,
+    /// Config overrides for the new topic.
+    ///
     /// `Configs`: []CreatableTopicConfig, versions 0+.
     pub configs: Vec<CreatableTopicConfig>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -476,6 +502,8 @@ impl Encode for CreatableTopic {
 
 /// `CreatableTopicConfig`, part of [`CreateTopicsRequest`] (versions 0-7).
 ///
+/// Held by `Configs`: Config overrides for the new topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -484,8 +512,12 @@ impl Encode for CreatableTopic {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CreatableTopicConfig {
+    /// The config key, such as `retention.ms`.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The config value, or null.
+    ///
     /// `Value`: string, versions 0+, nullable in 0+.
     pub value: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each topic to be created, with its settings when it was.
+///
 /// A CreateTopics response body (API key 19).
 ///
 /// Versions 0-7; flexible versions 5-7.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CreateTopicsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 2+, ignorable.
     pub throttle_time_ms: i32,
+    /// The outcome for each topic.
+    ///
     /// `Topics`: []CreatableTopicResult, versions 0+.
     pub topics: Vec<CreatableTopicResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -157,6 +163,8 @@ impl ApiMessage for CreateTopicsResponse {
 
 /// `CreatableTopicConfigs`, part of [`CreateTopicsResponse`] (versions 5-7).
 ///
+/// Held by `Configs`: The new topic's configuration, or null if not returned.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -165,14 +173,24 @@ impl ApiMessage for CreateTopicsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CreatableTopicConfigs {
+    /// The config key, such as `retention.ms`.
+    ///
     /// `Name`: string, versions 5+.
     pub name: BytesStr,
+    /// The config's value, or null when it is sensitive or unset.
+    ///
     /// `Value`: string, versions 5+, nullable in 5+.
     pub value: Option<BytesStr>,
+    /// Whether the config cannot be changed.
+    ///
     /// `ReadOnly`: bool, versions 5+.
     pub read_only: bool,
+    /// Where the value comes from: 1 topic, 2 dynamic broker, 3 dynamic default broker, 4 static broker, 5 default, 6 dynamic broker logger, 7 client metrics, 8 group; 0 unknown, -1 not given.
+    ///
     /// `ConfigSource`: int8, versions 5+, default `-1`, ignorable.
     pub config_source: i8,
+    /// Whether the config is sensitive (its value is then null in responses).
+    ///
     /// `IsSensitive`: bool, versions 5+.
     pub is_sensitive: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -293,6 +311,8 @@ impl Encode for CreatableTopicConfigs {
 
 /// `CreatableTopicResult`, part of [`CreateTopicsResponse`] (versions 0-7).
 ///
+/// Held by `Topics`: The outcome for each topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -301,20 +321,36 @@ impl Encode for CreatableTopicConfigs {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CreatableTopicResult {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 7+, ignorable.
     pub topic_id: Uuid,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 1+, nullable in 0+, ignorable.
     pub error_message: Option<BytesStr>,
+    /// Why the topic's configs could not be returned in the response, or 0 if they were.
+    ///
     /// `TopicConfigErrorCode`: int16, versions 5+, tagged field 0 in 5+, ignorable.
     pub topic_config_error_code: i16,
+    /// The topic's number of partitions, or -1 if not returned.
+    ///
     /// `NumPartitions`: int32, versions 5+, default `-1`, ignorable.
     pub num_partitions: i32,
+    /// The topic's replication factor, or -1 if not returned.
+    ///
     /// `ReplicationFactor`: int16, versions 5+, default `-1`, ignorable.
     pub replication_factor: i16,
+    /// The new topic's configuration, or null if not returned.
+    ///
     /// `Configs`: []CreatableTopicConfigs, versions 5+, nullable in 5+, ignorable.
     pub configs: Option<Vec<CreatableTopicConfigs>>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

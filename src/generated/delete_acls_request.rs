@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Deletes every ACL entry matching the given filters.
+///
 /// A DeleteAcls request body (API key 31).
 ///
 /// Versions 0-3; flexible versions 2-3.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteAclsRequest {
+    /// The filters; every entry matching one is deleted.
+    ///
     /// `Filters`: []DeleteAclsFilter, versions 0+.
     pub filters: Vec<DeleteAclsFilter>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -137,6 +141,8 @@ impl ApiMessage for DeleteAclsRequest {
 
 /// `DeleteAclsFilter`, part of [`DeleteAclsRequest`] (versions 0-3).
 ///
+/// Held by `Filters`: The filters; every entry matching one is deleted.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -145,18 +151,32 @@ impl ApiMessage for DeleteAclsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteAclsFilter {
+    /// The type of resource to match.
+    ///
     /// `ResourceTypeFilter`: int8, versions 0+.
     pub resource_type_filter: i8,
+    /// The resource name to match, or null for any.
+    ///
     /// `ResourceNameFilter`: string, versions 0+, nullable in 0+.
     pub resource_name_filter: Option<BytesStr>,
+    /// How resource names are matched: 1 for any, 2 for match, 3 for literal, 4 for prefixed.
+    ///
     /// `PatternTypeFilter`: int8, versions 1+, default `3`.
     pub pattern_type_filter: i8,
+    /// The principal to match, or null for any.
+    ///
     /// `PrincipalFilter`: string, versions 0+, nullable in 0+.
     pub principal_filter: Option<BytesStr>,
+    /// The host to match, or null for any.
+    ///
     /// `HostFilter`: string, versions 0+, nullable in 0+.
     pub host_filter: Option<BytesStr>,
+    /// The ACL operation, such as read (3), write (4) or describe (8); in a filter, 1 matches any.
+    ///
     /// `Operation`: int8, versions 0+.
     pub operation: i8,
+    /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
+    ///
     /// `PermissionType`: int8, versions 0+.
     pub permission_type: i8,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Deletes consumer groups that have no active members, with their committed offsets.
+///
 /// A DeleteGroups request body (API key 42).
 ///
 /// Versions 0-3; flexible versions 2-3.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteGroupsRequest {
+    /// The ids of the groups to delete.
+    ///
     /// `GroupsNames`: []string, versions 0+.
     pub groups_names: Vec<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

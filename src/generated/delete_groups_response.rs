@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each group to be deleted.
+///
 /// A DeleteGroups response body (API key 42).
 ///
 /// Versions 0-3; flexible versions 2-3.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteGroupsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome for each group.
+    ///
     /// `Results`: []DeletableGroupResult, versions 0+.
     pub results: Vec<DeletableGroupResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -148,6 +154,8 @@ impl ApiMessage for DeleteGroupsResponse {
 
 /// `DeletableGroupResult`, part of [`DeleteGroupsResponse`] (versions 0-3).
 ///
+/// Held by `Results`: The outcome for each group.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -156,10 +164,16 @@ impl ApiMessage for DeleteGroupsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeletableGroupResult {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 3+, nullable in 3+, default `null`, ignorable.
     pub error_message: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

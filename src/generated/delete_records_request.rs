@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Deletes the records before an offset in partitions (moves their log start offset forward).
+///
 /// A DeleteRecords request body (API key 21).
 ///
 /// Versions 0-2; flexible versions 2.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteRecordsRequest {
+    /// The partitions to truncate, by topic.
+    ///
     /// `Topics`: []DeleteRecordsTopic, versions 0+.
     pub topics: Vec<DeleteRecordsTopic>,
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `TimeoutMs`: int32, versions 0+.
     pub timeout_ms: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -148,6 +154,8 @@ impl ApiMessage for DeleteRecordsRequest {
 
 /// `DeleteRecordsPartition`, part of [`DeleteRecordsRequest`] (versions 0-2).
 ///
+/// Held by `Partitions`: The partitions to truncate.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -156,8 +164,12 @@ impl ApiMessage for DeleteRecordsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteRecordsPartition {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// Records before this offset are deleted; -1 means up to the high watermark.
+    ///
     /// `Offset`: int64, versions 0+.
     pub offset: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -222,6 +234,8 @@ impl Encode for DeleteRecordsPartition {
 
 /// `DeleteRecordsTopic`, part of [`DeleteRecordsRequest`] (versions 0-2).
 ///
+/// Held by `Topics`: The partitions to truncate, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -230,8 +244,12 @@ impl Encode for DeleteRecordsPartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteRecordsTopic {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The partitions to truncate.
+    ///
     /// `Partitions`: []DeleteRecordsPartition, versions 0+.
     pub partitions: Vec<DeleteRecordsPartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

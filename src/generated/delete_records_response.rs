@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The new log start offset, or the error, for each partition.
+///
 /// A DeleteRecords response body (API key 21).
 ///
 /// Versions 0-2; flexible versions 2.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteRecordsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// Results by topic.
+    ///
     /// `Topics`: []DeleteRecordsTopicResult, versions 0+.
     pub topics: Vec<DeleteRecordsTopicResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -150,6 +156,8 @@ impl ApiMessage for DeleteRecordsResponse {
 
 /// `DeleteRecordsPartitionResult`, part of [`DeleteRecordsResponse`] (versions 0-2).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -158,10 +166,16 @@ impl ApiMessage for DeleteRecordsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteRecordsPartitionResult {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The partition's new log start offset.
+    ///
     /// `LowWatermark`: int64, versions 0+.
     pub low_watermark: i64,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -236,6 +250,8 @@ impl Encode for DeleteRecordsPartitionResult {
 
 /// `DeleteRecordsTopicResult`, part of [`DeleteRecordsResponse`] (versions 0-2).
 ///
+/// Held by `Topics`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -244,8 +260,12 @@ impl Encode for DeleteRecordsPartitionResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteRecordsTopicResult {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// Results by partition.
+    ///
     /// `Partitions`: []DeleteRecordsPartitionResult, versions 0+.
     pub partitions: Vec<DeleteRecordsPartitionResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Deletes a share group's offsets for whole topics, so consumption starts afresh.
+///
 /// A DeleteShareGroupOffsets request body (API key 92).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteShareGroupOffsetsRequest {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The topics whose offsets to delete.
+    ///
     /// `Topics`: []DeleteShareGroupOffsetsRequestTopic, versions 0+.
     pub topics: Vec<DeleteShareGroupOffsetsRequestTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -154,6 +160,8 @@ impl ApiMessage for DeleteShareGroupOffsetsRequest {
 
 /// `DeleteShareGroupOffsetsRequestTopic`, part of [`DeleteShareGroupOffsetsRequest`] (versions 0).
 ///
+/// Held by `Topics`: The topics whose offsets to delete.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -162,6 +170,8 @@ impl ApiMessage for DeleteShareGroupOffsetsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteShareGroupOffsetsRequestTopic {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

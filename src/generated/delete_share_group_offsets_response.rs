@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each topic.
+///
 /// A DeleteShareGroupOffsets response body (API key 92).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteShareGroupOffsetsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// Results by topic.
+    ///
     /// `Responses`: []DeleteShareGroupOffsetsResponseTopic, versions 0+.
     pub responses: Vec<DeleteShareGroupOffsetsResponseTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -165,6 +175,8 @@ impl ApiMessage for DeleteShareGroupOffsetsResponse {
 
 /// `DeleteShareGroupOffsetsResponseTopic`, part of [`DeleteShareGroupOffsetsResponse`] (versions 0).
 ///
+/// Held by `Responses`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -173,12 +185,20 @@ impl ApiMessage for DeleteShareGroupOffsetsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteShareGroupOffsetsResponseTopic {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

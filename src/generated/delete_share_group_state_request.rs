@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Sent to the share coordinator: delete the stored state of a share group's partitions.
+///
 /// A DeleteShareGroupState request body (API key 86).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteShareGroupStateRequest {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The share-partitions, by topic.
+    ///
     /// `Topics`: []DeleteStateData, versions 0+.
     pub topics: Vec<DeleteStateData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -152,6 +158,8 @@ impl ApiMessage for DeleteShareGroupStateRequest {
 
 /// `DeleteStateData`, part of [`DeleteShareGroupStateRequest`] (versions 0).
 ///
+/// Held by `Topics`: The share-partitions, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -160,8 +168,12 @@ impl ApiMessage for DeleteShareGroupStateRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteStateData {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The share-partitions of this topic.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -244,6 +256,8 @@ impl Encode for DeleteStateData {
 
 /// `PartitionData`, part of [`DeleteShareGroupStateRequest`] (versions 0).
 ///
+/// Held by `Partitions`: The share-partitions of this topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -252,6 +266,8 @@ impl Encode for DeleteStateData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number.
+    ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

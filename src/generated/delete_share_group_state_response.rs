@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each partition.
+///
 /// A DeleteShareGroupState response body (API key 86).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteShareGroupStateResponse {
+    /// Results by topic.
+    ///
     /// `Results`: []DeleteStateResult, versions 0+.
     pub results: Vec<DeleteStateResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -123,6 +127,8 @@ impl ApiMessage for DeleteShareGroupStateResponse {
 
 /// `DeleteStateResult`, part of [`DeleteShareGroupStateResponse`] (versions 0).
 ///
+/// Held by `Results`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -131,8 +137,12 @@ impl ApiMessage for DeleteShareGroupStateResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteStateResult {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `Partitions`: []PartitionResult, versions 0+.
     pub partitions: Vec<PartitionResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -215,6 +225,8 @@ impl Encode for DeleteStateResult {
 
 /// `PartitionResult`, part of [`DeleteShareGroupStateResponse`] (versions 0).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -223,10 +235,16 @@ impl Encode for DeleteStateResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionResult {
+    /// The partition number.
+    ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

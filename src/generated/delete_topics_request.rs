@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Deletes topics by name or by id.
+///
 /// A DeleteTopics request body (API key 20).
 ///
 /// Versions 0-6; flexible versions 4-6.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteTopicsRequest {
+    /// The topics to delete, by name or id (v6+).
+    ///
     /// `Topics`: []DeleteTopicState, versions 6+.
     pub topics: Vec<DeleteTopicState>,
+    /// The names of the topics to delete (versions 0-5).
+    ///
     /// `TopicNames`: []string, versions 0-5, ignorable.
     pub topic_names: Vec<BytesStr>,
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `TimeoutMs`: int32, versions 0+.
     pub timeout_ms: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -209,6 +217,8 @@ impl ApiMessage for DeleteTopicsRequest {
 
 /// `DeleteTopicState`, part of [`DeleteTopicsRequest`] (versions 6).
 ///
+/// Held by `Topics`: The topics to delete, by name or id (v6+).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -217,8 +227,12 @@ impl ApiMessage for DeleteTopicsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteTopicState {
+    /// The topic's name, or null to delete by id.
+    ///
     /// `Name`: string, versions 6+, nullable in 6+, default `null`.
     pub name: Option<BytesStr>,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 6+.
     pub topic_id: Uuid,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each topic to be deleted.
+///
 /// A DeleteTopics response body (API key 20).
 ///
 /// Versions 0-6; flexible versions 4-6.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeleteTopicsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
     pub throttle_time_ms: i32,
+    /// The outcome for each topic.
+    ///
     /// `Responses`: []DeletableTopicResult, versions 0+.
     pub responses: Vec<DeletableTopicResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -160,6 +166,8 @@ impl ApiMessage for DeleteTopicsResponse {
 
 /// `DeletableTopicResult`, part of [`DeleteTopicsResponse`] (versions 0-6).
 ///
+/// Held by `Responses`: The outcome for each topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -168,12 +176,20 @@ impl ApiMessage for DeleteTopicsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DeletableTopicResult {
+    /// The topic's name, or null if it was deleted by an id the broker did not know.
+    ///
     /// `Name`: string, versions 0+, nullable in 6+.
     pub name: Option<BytesStr>,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 6+, ignorable.
     pub topic_id: Uuid,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     pub error_message: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

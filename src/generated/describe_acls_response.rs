@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The ACL entries that matched, by resource.
+///
 /// A DescribeAcls response body (API key 29).
 ///
 /// Versions 0-3; flexible versions 2-3.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeAclsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub error_message: Option<BytesStr>,
+    /// The matching entries, by resource.
+    ///
     /// `Resources`: []DescribeAclsResource, versions 0+.
     pub resources: Vec<DescribeAclsResource>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -189,6 +199,8 @@ impl ApiMessage for DescribeAclsResponse {
 
 /// `AclDescription`, part of [`DescribeAclsResponse`] (versions 0-3).
 ///
+/// Held by `Acls`: The resource's matching ACL entries.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -197,12 +209,20 @@ impl ApiMessage for DescribeAclsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AclDescription {
+    /// The principal the ACL applies to, such as `User:alice`.
+    ///
     /// `Principal`: string, versions 0+.
     pub principal: BytesStr,
+    /// The host the ACL applies to, or `*` for any host.
+    ///
     /// `Host`: string, versions 0+.
     pub host: BytesStr,
+    /// The ACL operation, such as read (3), write (4) or describe (8); in a filter, 1 matches any.
+    ///
     /// `Operation`: int8, versions 0+.
     pub operation: i8,
+    /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
+    ///
     /// `PermissionType`: int8, versions 0+.
     pub permission_type: i8,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -329,6 +349,8 @@ impl Encode for AclDescription {
 
 /// `DescribeAclsResource`, part of [`DescribeAclsResponse`] (versions 0-3).
 ///
+/// Held by `Resources`: The matching entries, by resource.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -337,12 +359,20 @@ impl Encode for AclDescription {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeAclsResource {
+    /// The type of resource: 2 topic, 3 group, 4 cluster, 5 transactional id, 6 delegation token, 7 user.
+    ///
     /// `ResourceType`: int8, versions 0+.
     pub resource_type: i8,
+    /// The name of the resource.
+    ///
     /// `ResourceName`: string, versions 0+.
     pub resource_name: BytesStr,
+    /// How the resource name matches: 3 for a literal name, 4 for a prefix.
+    ///
     /// `PatternType`: int8, versions 1+, default `3`.
     pub pattern_type: i8,
+    /// The resource's matching ACL entries.
+    ///
     /// `Acls`: []AclDescription, versions 0+.
     pub acls: Vec<AclDescription>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

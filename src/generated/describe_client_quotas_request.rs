@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Lists client quotas whose entities match the given components.
+///
 /// A DescribeClientQuotas request body (API key 48).
 ///
 /// Versions 0-1; flexible versions 1.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeClientQuotasRequest {
+    /// Filters on the entity's parts; an entity matches when every component matches.
+    ///
     /// `Components`: []ComponentData, versions 0+.
     pub components: Vec<ComponentData>,
+    /// When true, only entities with exactly the given components match; otherwise entities with more components match too.
+    ///
     /// `Strict`: bool, versions 0+.
     pub strict: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -150,6 +156,8 @@ impl ApiMessage for DescribeClientQuotasRequest {
 
 /// `ComponentData`, part of [`DescribeClientQuotasRequest`] (versions 0-1).
 ///
+/// Held by `Components`: Filters on the entity's parts; an entity matches when every component matches.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -158,10 +166,16 @@ impl ApiMessage for DescribeClientQuotasRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ComponentData {
+    /// The type of quota entity: `user`, `client-id` or `ip`.
+    ///
     /// `EntityType`: string, versions 0+.
     pub entity_type: BytesStr,
+    /// How to match the entity type: 0 for the exact name in `Match`, 1 for the default entity, 2 for any.
+    ///
     /// `MatchType`: int8, versions 0+.
     pub match_type: i8,
+    /// The entity name to match, when `MatchType` is 0.
+    ///
     /// `Match`: string, versions 0+, nullable in 0+.
     pub r#match: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

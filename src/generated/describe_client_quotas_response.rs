@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The matching quota entities with their quota values.
+///
 /// A DescribeClientQuotas response body (API key 48).
 ///
 /// Versions 0-1; flexible versions 1.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeClientQuotasResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub error_message: Option<BytesStr>,
+    /// The matching entities and their quotas, or null on error.
+    ///
     /// `Entries`: []EntryData, versions 0+, nullable in 0+.
     pub entries: Option<Vec<EntryData>>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -167,6 +177,8 @@ impl ApiMessage for DescribeClientQuotasResponse {
 
 /// `EntityData`, part of [`DescribeClientQuotasResponse`] (versions 0-1).
 ///
+/// Held by `Entity`: The parts that name the quota entity (user, client id or IP).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -175,8 +187,12 @@ impl ApiMessage for DescribeClientQuotasResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct EntityData {
+    /// The type of quota entity: `user`, `client-id` or `ip`.
+    ///
     /// `EntityType`: string, versions 0+.
     pub entity_type: BytesStr,
+    /// The name of the quota entity, or null for the default entity.
+    ///
     /// `EntityName`: string, versions 0+, nullable in 0+.
     pub entity_name: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -284,6 +300,8 @@ impl Encode for EntityData {
 
 /// `EntryData`, part of [`DescribeClientQuotasResponse`] (versions 0-1).
 ///
+/// Held by `Entries`: The matching entities and their quotas, or null on error.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -292,8 +310,12 @@ impl Encode for EntityData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct EntryData {
+    /// The parts that name the quota entity (user, client id or IP).
+    ///
     /// `Entity`: []EntityData, versions 0+.
     pub entity: Vec<EntityData>,
+    /// The entity's quotas.
+    ///
     /// `Values`: []ValueData, versions 0+.
     pub values: Vec<ValueData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -408,6 +430,8 @@ impl Encode for EntryData {
 
 /// `ValueData`, part of [`DescribeClientQuotasResponse`] (versions 0-1).
 ///
+/// Held by `Values`: The entity's quotas.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -416,8 +440,12 @@ impl Encode for EntryData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ValueData {
+    /// The quota's name, such as `consumer_byte_rate`.
+    ///
     /// `Key`: string, versions 0+.
     pub key: BytesStr,
+    /// The quota's value.
+    ///
     /// `Value`: float64, versions 0+.
     pub value: f64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Asks for the cluster's id, controller and brokers (or controllers).
+///
 /// A DescribeCluster request body (API key 60).
 ///
 /// Versions 0-2; flexible versions 0-2.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeClusterRequest {
+    /// Whether the response should say which cluster operations the caller may perform.
+    ///
     /// `IncludeClusterAuthorizedOperations`: bool, versions 0+.
     pub include_cluster_authorized_operations: bool,
+    /// Which endpoints to describe: 1 for brokers, 2 for controllers.
+    ///
     /// `EndpointType`: int8, versions 1+, default `1`.
     pub endpoint_type: i8,
+    /// Whether fenced brokers should be listed too.
+    ///
     /// `IncludeFencedBrokers`: bool, versions 2+.
     pub include_fenced_brokers: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The cluster's id, controller and brokers.
+///
 /// A DescribeCluster response body (API key 60).
 ///
 /// Versions 0-2; flexible versions 0-2.
@@ -16,20 +18,36 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeClusterResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// Which endpoints the response lists: 1 for brokers, 2 for controllers.
+    ///
     /// `EndpointType`: int8, versions 1+, default `1`.
     pub endpoint_type: i8,
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+.
     pub cluster_id: BytesStr,
+    /// The id of the controller broker, or -1 if unknown.
+    ///
     /// `ControllerId`: int32, versions 0+, default `-1`.
     pub controller_id: i32,
+    /// The brokers of the cluster this response knows about.
+    ///
     /// `Brokers`: []DescribeClusterBroker, versions 0+.
     pub brokers: Vec<DescribeClusterBroker>,
+    /// A bit field of the ACL operations the caller may perform on the cluster, or -2147483648 when not requested.
+    ///
     /// `ClusterAuthorizedOperations`: int32, versions 0+, default `-2147483648`.
     pub cluster_authorized_operations: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -254,6 +272,8 @@ impl ApiMessage for DescribeClusterResponse {
 
 /// `DescribeClusterBroker`, part of [`DescribeClusterResponse`] (versions 0-2).
 ///
+/// Held by `Brokers`: The brokers of the cluster this response knows about.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -262,14 +282,24 @@ impl ApiMessage for DescribeClusterResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeClusterBroker {
+    /// The broker's id.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub broker_id: i32,
+    /// The broker's host name.
+    ///
     /// `Host`: string, versions 0+.
     pub host: BytesStr,
+    /// The broker's port.
+    ///
     /// `Port`: int32, versions 0+.
     pub port: i32,
+    /// The broker's rack, or null if it has none.
+    ///
     /// `Rack`: string, versions 0+, nullable in 0+, default `null`.
     pub rack: Option<BytesStr>,
+    /// Whether the broker is fenced (registered but not allowed to serve).
+    ///
     /// `IsFenced`: bool, versions 2+.
     pub is_fenced: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Asks for the configuration of topics, brokers or other resources.
+///
 /// A DescribeConfigs request body (API key 32).
 ///
 /// Versions 0-4; flexible versions 4.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeConfigsRequest {
+    /// The resources whose configuration is asked for.
+    ///
     /// `Resources`: []DescribeConfigsResource, versions 0+.
     pub resources: Vec<DescribeConfigsResource>,
+    /// Whether each config should come with its synonyms (the same setting at other levels).
+    ///
     /// `IncludeSynonyms`: bool, versions 1+, default `false`.
     pub include_synonyms: bool,
+    /// Whether each config should come with its documentation.
+    ///
     /// `IncludeDocumentation`: bool, versions 3+, default `false`.
     pub include_documentation: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -186,6 +194,8 @@ impl ApiMessage for DescribeConfigsRequest {
 
 /// `DescribeConfigsResource`, part of [`DescribeConfigsRequest`] (versions 0-4).
 ///
+/// Held by `Resources`: The resources whose configuration is asked for.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -194,10 +204,16 @@ impl ApiMessage for DescribeConfigsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeConfigsResource {
+    /// The type of resource: 2 topic, 4 broker, 8 broker logger, 16 client metrics subscription, 32 group.
+    ///
     /// `ResourceType`: int8, versions 0+.
     pub resource_type: i8,
+    /// The name of the resource.
+    ///
     /// `ResourceName`: string, versions 0+.
     pub resource_name: BytesStr,
+    /// The config keys to describe, or null for all of them.
+    ///
     /// `ConfigurationKeys`: []string, versions 0+, nullable in 0+.
     pub configuration_keys: Option<Vec<BytesStr>>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The configuration entries of each resource asked about.
+///
 /// A DescribeConfigs response body (API key 32).
 ///
 /// Versions 0-4; flexible versions 4.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeConfigsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The configuration of each resource.
+    ///
     /// `Results`: []DescribeConfigsResult, versions 0+.
     pub results: Vec<DescribeConfigsResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -150,6 +156,8 @@ impl ApiMessage for DescribeConfigsResponse {
 
 /// `DescribeConfigsResourceResult`, part of [`DescribeConfigsResponse`] (versions 0-4).
 ///
+/// Held by `Configs`: The resource's config entries.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -158,22 +166,40 @@ impl ApiMessage for DescribeConfigsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeConfigsResourceResult {
+    /// The config key, such as `retention.ms`.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The config's value, or null when it is sensitive or unset.
+    ///
     /// `Value`: string, versions 0+, nullable in 0+.
     pub value: Option<BytesStr>,
+    /// Whether the config cannot be changed.
+    ///
     /// `ReadOnly`: bool, versions 0+.
     pub read_only: bool,
+    /// Whether the value is the default (versions 0 only; later versions say `ConfigSource`).
+    ///
     /// `IsDefault`: bool, versions 0.
     pub is_default: bool,
+    /// Where the value comes from: 1 topic, 2 dynamic broker, 3 dynamic default broker, 4 static broker, 5 default, 6 dynamic broker logger, 7 client metrics, 8 group; 0 unknown, -1 not given.
+    ///
     /// `ConfigSource`: int8, versions 1+, default `-1`, ignorable.
     pub config_source: i8,
+    /// Whether the config is sensitive (its value is then null in responses).
+    ///
     /// `IsSensitive`: bool, versions 0+.
     pub is_sensitive: bool,
+    /// The same setting at other levels, highest precedence first (only when synonyms were asked for).
+    ///
     /// `Synonyms`: []DescribeConfigsSynonym, versions 1+, ignorable.
     pub synonyms: Vec<DescribeConfigsSynonym>,
+    /// The config's value type: 1 boolean, 2 string, 3 int, 4 short, 5 long, 6 double, 7 list, 8 class, 9 password; 0 unknown.
+    ///
     /// `ConfigType`: int8, versions 3+, default `0`, ignorable.
     pub config_type: i8,
+    /// The config's documentation, or null.
+    ///
     /// `Documentation`: string, versions 3+, nullable in 0+, ignorable.
     pub documentation: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -417,6 +443,8 @@ impl Encode for DescribeConfigsResourceResult {
 
 /// `DescribeConfigsResult`, part of [`DescribeConfigsResponse`] (versions 0-4).
 ///
+/// Held by `Results`: The configuration of each resource.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -425,14 +453,24 @@ impl Encode for DescribeConfigsResourceResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeConfigsResult {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub error_message: Option<BytesStr>,
+    /// The type of resource: 2 topic, 4 broker, 8 broker logger, 16 client metrics subscription, 32 group.
+    ///
     /// `ResourceType`: int8, versions 0+.
     pub resource_type: i8,
+    /// The name of the resource.
+    ///
     /// `ResourceName`: string, versions 0+.
     pub resource_name: BytesStr,
+    /// The resource's config entries.
+    ///
     /// `Configs`: []DescribeConfigsResourceResult, versions 0+.
     pub configs: Vec<DescribeConfigsResourceResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -596,6 +634,8 @@ impl Encode for DescribeConfigsResult {
 
 /// `DescribeConfigsSynonym`, part of [`DescribeConfigsResponse`] (versions 1-4).
 ///
+/// Held by `Synonyms`: The same setting at other levels, highest precedence first (only when synonyms were asked for).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -604,10 +644,16 @@ impl Encode for DescribeConfigsResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeConfigsSynonym {
+    /// The synonym's config key.
+    ///
     /// `Name`: string, versions 1+.
     pub name: BytesStr,
+    /// The synonym's value.
+    ///
     /// `Value`: string, versions 1+, nullable in 0+.
     pub value: Option<BytesStr>,
+    /// Where the synonym's value is set (as in `ConfigSource`).
+    ///
     /// `Source`: int8, versions 1+.
     pub source: i8,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

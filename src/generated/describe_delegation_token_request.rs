@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Lists delegation tokens, all of them or those of some owners.
+///
 /// A DescribeDelegationToken request body (API key 41).
 ///
 /// Versions 0-3; flexible versions 2-3.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeDelegationTokenRequest {
+    /// The owners whose tokens to list, or null for all.
+    ///
     /// `Owners`: []DescribeDelegationTokenOwner, versions 0+, nullable in 0+.
     pub owners: Option<Vec<DescribeDelegationTokenOwner>>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -126,6 +130,8 @@ impl ApiMessage for DescribeDelegationTokenRequest {
 
 /// `DescribeDelegationTokenOwner`, part of [`DescribeDelegationTokenRequest`] (versions 0-3).
 ///
+/// Held by `Owners`: The owners whose tokens to list, or null for all.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -134,8 +140,12 @@ impl ApiMessage for DescribeDelegationTokenRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeDelegationTokenOwner {
+    /// The type of the principal, such as `User`.
+    ///
     /// `PrincipalType`: string, versions 0+.
     pub principal_type: BytesStr,
+    /// The name of the principal.
+    ///
     /// `PrincipalName`: string, versions 0+.
     pub principal_name: BytesStr,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The delegation tokens the caller may see.
+///
 /// A DescribeDelegationToken response body (API key 41).
 ///
 /// Versions 0-3; flexible versions 2-3.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeDelegationTokenResponse {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The tokens.
+    ///
     /// `Tokens`: []DescribedDelegationToken, versions 0+.
     pub tokens: Vec<DescribedDelegationToken>,
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -162,6 +170,8 @@ impl ApiMessage for DescribeDelegationTokenResponse {
 
 /// `DescribedDelegationToken`, part of [`DescribeDelegationTokenResponse`] (versions 0-3).
 ///
+/// Held by `Tokens`: The tokens.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -170,26 +180,46 @@ impl ApiMessage for DescribeDelegationTokenResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribedDelegationToken {
+    /// The type of the token's owner.
+    ///
     /// `PrincipalType`: string, versions 0+.
     pub principal_type: BytesStr,
+    /// The name of the token's owner.
+    ///
     /// `PrincipalName`: string, versions 0+.
     pub principal_name: BytesStr,
+    /// The type of the principal that asked for the token.
+    ///
     /// `TokenRequesterPrincipalType`: string, versions 3+.
     pub token_requester_principal_type: BytesStr,
+    /// The name of the principal that asked for the token.
+    ///
     /// `TokenRequesterPrincipalName`: string, versions 3+.
     pub token_requester_principal_name: BytesStr,
+    /// When the token was issued, in milliseconds since the Unix epoch.
+    ///
     /// `IssueTimestamp`: int64, versions 0+.
     pub issue_timestamp: i64,
+    /// When the token expires, in milliseconds since the Unix epoch.
+    ///
     /// `ExpiryTimestamp`: int64, versions 0+.
     pub expiry_timestamp: i64,
+    /// The latest time the token can be renewed to, in milliseconds since the Unix epoch.
+    ///
     /// `MaxTimestamp`: int64, versions 0+.
     pub max_timestamp: i64,
+    /// The delegation token's id.
+    ///
     /// `TokenId`: string, versions 0+.
     pub token_id: BytesStr,
+    /// The delegation token's HMAC, which identifies it.
+    ///
     /// `Hmac`: bytes, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]
     pub hmac: Bytes,
+    /// The principals that may renew the token.
+    ///
     /// `Renewers`: []DescribedDelegationTokenRenewer, versions 0+.
     pub renewers: Vec<DescribedDelegationTokenRenewer>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -513,6 +543,8 @@ impl Encode for DescribedDelegationToken {
 
 /// `DescribedDelegationTokenRenewer`, part of [`DescribeDelegationTokenResponse`] (versions 0-3).
 ///
+/// Held by `Renewers`: The principals that may renew the token.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -521,8 +553,12 @@ impl Encode for DescribedDelegationToken {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribedDelegationTokenRenewer {
+    /// The type of the principal, such as `User`.
+    ///
     /// `PrincipalType`: string, versions 0+.
     pub principal_type: BytesStr,
+    /// The name of the principal.
+    ///
     /// `PrincipalName`: string, versions 0+.
     pub principal_name: BytesStr,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

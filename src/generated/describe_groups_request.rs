@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Describes classic groups: state, protocol and members.
+///
 /// A DescribeGroups request body (API key 15).
 ///
 /// Versions 0-6; flexible versions 5-6.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeGroupsRequest {
+    /// The ids of the groups to describe.
+    ///
     /// `Groups`: []string, versions 0+.
     pub groups: Vec<BytesStr>,
+    /// Whether the response should say which operations the caller may perform on each group.
+    ///
     /// `IncludeAuthorizedOperations`: bool, versions 3+.
     pub include_authorized_operations: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The described groups with their members.
+///
 /// A DescribeGroups response body (API key 15).
 ///
 /// Versions 0-6; flexible versions 5-6.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeGroupsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
     pub throttle_time_ms: i32,
+    /// The described groups.
+    ///
     /// `Groups`: []DescribedGroup, versions 0+.
     pub groups: Vec<DescribedGroup>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -157,6 +163,8 @@ impl ApiMessage for DescribeGroupsResponse {
 
 /// `DescribedGroup`, part of [`DescribeGroupsResponse`] (versions 0-6).
 ///
+/// Held by `Groups`: The described groups.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -165,20 +173,36 @@ impl ApiMessage for DescribeGroupsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribedGroup {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 6+, nullable in 6+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The group's state, such as `Stable` or `Empty`.
+    ///
     /// `GroupState`: string, versions 0+.
     pub group_state: BytesStr,
+    /// The group's protocol type, such as `consumer`.
+    ///
     /// `ProtocolType`: string, versions 0+.
     pub protocol_type: BytesStr,
+    /// The chosen assignment protocol, such as `range`; empty if none.
+    ///
     /// `ProtocolData`: string, versions 0+.
     pub protocol_data: BytesStr,
+    /// The group's members.
+    ///
     /// `Members`: []DescribedGroupMember, versions 0+.
     pub members: Vec<DescribedGroupMember>,
+    /// A bit field of the ACL operations the caller may perform on the group, or -2147483648 when not requested.
+    ///
     /// `AuthorizedOperations`: int32, versions 3+, default `-2147483648`.
     pub authorized_operations: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -457,6 +481,8 @@ impl Encode for DescribedGroup {
 
 /// `DescribedGroupMember`, part of [`DescribeGroupsResponse`] (versions 0-6).
 ///
+/// Held by `Members`: The group's members.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -465,18 +491,30 @@ impl Encode for DescribedGroup {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribedGroupMember {
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `GroupInstanceId`: string, versions 4+, nullable in 4+, default `null`, ignorable.
     pub group_instance_id: Option<BytesStr>,
+    /// The client id the member connected with.
+    ///
     /// `ClientId`: string, versions 0+.
     pub client_id: BytesStr,
+    /// The host the member connected from.
+    ///
     /// `ClientHost`: string, versions 0+.
     pub client_host: BytesStr,
+    /// The member's metadata for the chosen protocol (a consumer's subscription).
+    ///
     /// `MemberMetadata`: bytes, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]
     pub member_metadata: Bytes,
+    /// The member's current assignment.
+    ///
     /// `MemberAssignment`: bytes, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Asks a broker about its log directories and the partitions in them.
+///
 /// A DescribeLogDirs request body (API key 35).
 ///
 /// Versions 0-5; flexible versions 2-5.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeLogDirsRequest {
+    /// The partitions to describe, or null for all.
+    ///
     /// `Topics`: []DescribableLogDirTopic, versions 0+, nullable in 0+.
     pub topics: Option<Vec<DescribableLogDirTopic>>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -126,6 +130,8 @@ impl ApiMessage for DescribeLogDirsRequest {
 
 /// `DescribableLogDirTopic`, part of [`DescribeLogDirsRequest`] (versions 0-5).
 ///
+/// Held by `Topics`: The partitions to describe, or null for all.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -134,8 +140,12 @@ impl ApiMessage for DescribeLogDirsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribableLogDirTopic {
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 0+.
     pub topic: BytesStr,
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub partitions: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

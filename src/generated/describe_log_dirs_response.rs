@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Each log directory with its size, free space and the partitions it holds.
+///
 /// A DescribeLogDirs response body (API key 35).
 ///
 /// Versions 0-5; flexible versions 2-5.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeLogDirsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 3+, ignorable.
     pub error_code: i16,
+    /// The broker's log directories.
+    ///
     /// `Results`: []DescribeLogDirsResult, versions 0+.
     pub results: Vec<DescribeLogDirsResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -171,6 +179,8 @@ impl ApiMessage for DescribeLogDirsResponse {
 
 /// `DescribeLogDirsPartition`, part of [`DescribeLogDirsResponse`] (versions 0-5).
 ///
+/// Held by `Partitions`: The partitions in this directory.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -179,12 +189,20 @@ impl ApiMessage for DescribeLogDirsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeLogDirsPartition {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The size of the partition's log on disk, in bytes.
+    ///
     /// `PartitionSize`: int64, versions 0+.
     pub partition_size: i64,
+    /// How far the replica lags: the log end offset of the current replica minus this one, or for a future replica, the current replica's end offset minus the future one's.
+    ///
     /// `OffsetLag`: int64, versions 0+.
     pub offset_lag: i64,
+    /// Whether this is a future replica: a copy being moved into this directory.
+    ///
     /// `IsFutureKey`: bool, versions 0+.
     pub is_future_key: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -269,6 +287,8 @@ impl Encode for DescribeLogDirsPartition {
 
 /// `DescribeLogDirsResult`, part of [`DescribeLogDirsResponse`] (versions 0-5).
 ///
+/// Held by `Results`: The broker's log directories.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -277,16 +297,28 @@ impl Encode for DescribeLogDirsPartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeLogDirsResult {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The absolute path of the log directory.
+    ///
     /// `LogDir`: string, versions 0+.
     pub log_dir: BytesStr,
+    /// The partitions in this directory, by topic.
+    ///
     /// `Topics`: []DescribeLogDirsTopic, versions 0+.
     pub topics: Vec<DescribeLogDirsTopic>,
+    /// The size of the volume holding the directory, in bytes, or -1 if unknown.
+    ///
     /// `TotalBytes`: int64, versions 4+, default `-1`, ignorable.
     pub total_bytes: i64,
+    /// The free space on that volume usable by Kafka, in bytes, or -1 if unknown.
+    ///
     /// `UsableBytes`: int64, versions 4+, default `-1`, ignorable.
     pub usable_bytes: i64,
+    /// Whether the directory is cordoned: it takes no new partitions.
+    ///
     /// `IsCordoned`: bool, versions 5+, default `false`, ignorable.
     pub is_cordoned: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -473,6 +505,8 @@ impl Encode for DescribeLogDirsResult {
 
 /// `DescribeLogDirsTopic`, part of [`DescribeLogDirsResponse`] (versions 0-5).
 ///
+/// Held by `Topics`: The partitions in this directory, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -481,8 +515,12 @@ impl Encode for DescribeLogDirsResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeLogDirsTopic {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The partitions in this directory.
+    ///
     /// `Partitions`: []DescribeLogDirsPartition, versions 0+.
     pub partitions: Vec<DescribeLogDirsPartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Lists the producers that recently wrote to partitions, as the partition leader knows them.
+///
 /// A DescribeProducers request body (API key 61).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeProducersRequest {
+    /// The partitions to describe, by topic.
+    ///
     /// `Topics`: []TopicRequest, versions 0+.
     pub topics: Vec<TopicRequest>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -123,6 +127,8 @@ impl ApiMessage for DescribeProducersRequest {
 
 /// `TopicRequest`, part of [`DescribeProducersRequest`] (versions 0).
 ///
+/// Held by `Topics`: The partitions to describe, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -131,8 +137,12 @@ impl ApiMessage for DescribeProducersRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicRequest {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The partition numbers within the topic.
+    ///
     /// `PartitionIndexes`: []int32, versions 0+.
     pub partition_indexes: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

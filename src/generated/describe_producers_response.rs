@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The active producers of each partition asked about.
+///
 /// A DescribeProducers response body (API key 61).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeProducersResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// Results by topic.
+    ///
     /// `Topics`: []TopicResponse, versions 0+.
     pub topics: Vec<TopicResponse>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -135,6 +141,8 @@ impl ApiMessage for DescribeProducersResponse {
 
 /// `PartitionResponse`, part of [`DescribeProducersResponse`] (versions 0).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -143,12 +151,20 @@ impl ApiMessage for DescribeProducersResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionResponse {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// The producers with state on this partition.
+    ///
     /// `ActiveProducers`: []ProducerState, versions 0+.
     pub active_producers: Vec<ProducerState>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -259,6 +275,8 @@ impl Encode for PartitionResponse {
 
 /// `ProducerState`, part of [`DescribeProducersResponse`] (versions 0).
 ///
+/// Held by `ActiveProducers`: The producers with state on this partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -267,16 +285,28 @@ impl Encode for PartitionResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ProducerState {
+    /// The producer id the broker gave out, or -1 when there is none.
+    ///
     /// `ProducerId`: int64, versions 0+.
     pub producer_id: i64,
+    /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
+    ///
     /// `ProducerEpoch`: int32, versions 0+.
     pub producer_epoch: i32,
+    /// The sequence number of the producer's last write, or -1.
+    ///
     /// `LastSequence`: int32, versions 0+, default `-1`.
     pub last_sequence: i32,
+    /// The timestamp of the producer's last write, in milliseconds, or -1.
+    ///
     /// `LastTimestamp`: int64, versions 0+, default `-1`.
     pub last_timestamp: i64,
+    /// The epoch of the transaction coordinator that wrote the marker.
+    ///
     /// `CoordinatorEpoch`: int32, versions 0+.
     pub coordinator_epoch: i32,
+    /// The first offset of the producer's open transaction, or -1 if none.
+    ///
     /// `CurrentTxnStartOffset`: int64, versions 0+, default `-1`.
     pub current_txn_start_offset: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -385,6 +415,8 @@ impl Encode for ProducerState {
 
 /// `TopicResponse`, part of [`DescribeProducersResponse`] (versions 0).
 ///
+/// Held by `Topics`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -393,8 +425,12 @@ impl Encode for ProducerState {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicResponse {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// Results by partition.
+    ///
     /// `Partitions`: []PartitionResponse, versions 0+.
     pub partitions: Vec<PartitionResponse>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Describes the KRaft metadata quorum: leader, voters and observers.
+///
 /// A DescribeQuorum request body (API key 55).
 ///
 /// Versions 0-2; flexible versions 0-2.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeQuorumRequest {
+    /// The quorum's partitions, by topic (the metadata log is one partition).
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub topics: Vec<TopicData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -123,6 +127,8 @@ impl ApiMessage for DescribeQuorumRequest {
 
 /// `PartitionData`, part of [`DescribeQuorumRequest`] (versions 0-2).
 ///
+/// Held by `Partitions`: The partitions.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -131,6 +137,8 @@ impl ApiMessage for DescribeQuorumRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -175,6 +183,8 @@ impl Encode for PartitionData {
 
 /// `TopicData`, part of [`DescribeQuorumRequest`] (versions 0-2).
 ///
+/// Held by `Topics`: The quorum's partitions, by topic (the metadata log is one partition).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -183,8 +193,12 @@ impl Encode for PartitionData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicData {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The partitions.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

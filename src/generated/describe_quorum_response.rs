@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The quorum's leader, voters and observers with their progress.
+///
 /// A DescribeQuorum response body (API key 55).
 ///
 /// Versions 0-2; flexible versions 0-2.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeQuorumResponse {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 2+, nullable in 2+, ignorable.
     pub error_message: Option<BytesStr>,
+    /// The quorum's partitions, by topic (the metadata log is one partition).
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub topics: Vec<TopicData>,
+    /// The quorum's nodes and their endpoints.
+    ///
     /// `Nodes`: []Node, versions 2+.
     pub nodes: Vec<Node>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -210,6 +220,8 @@ impl ApiMessage for DescribeQuorumResponse {
 
 /// `Listener`, part of [`DescribeQuorumResponse`] (versions 2).
 ///
+/// Held by `Listeners`: The endpoints the node can be reached at.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -218,10 +230,16 @@ impl ApiMessage for DescribeQuorumResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Listener {
+    /// The listener's name.
+    ///
     /// `Name`: string, versions 2+.
     pub name: BytesStr,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 2+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 2+.
     pub port: u16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -325,6 +343,8 @@ impl Encode for Listener {
 
 /// `Node`, part of [`DescribeQuorumResponse`] (versions 2).
 ///
+/// Held by `Nodes`: The quorum's nodes and their endpoints.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -333,8 +353,12 @@ impl Encode for Listener {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Node {
+    /// A broker id.
+    ///
     /// `NodeId`: int32, versions 2+.
     pub node_id: i32,
+    /// The endpoints the node can be reached at.
+    ///
     /// `Listeners`: []Listener, versions 2+.
     pub listeners: Vec<Listener>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -417,6 +441,8 @@ impl Encode for Node {
 
 /// `PartitionData`, part of [`DescribeQuorumResponse`] (versions 0-2).
 ///
+/// Held by `Partitions`: The partitions.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -425,20 +451,36 @@ impl Encode for Node {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 2+, nullable in 2+, ignorable.
     pub error_message: Option<BytesStr>,
+    /// The broker id of the partition's leader, or -1 if it has none.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub leader_id: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
+    /// The quorum's high watermark.
+    ///
     /// `HighWatermark`: int64, versions 0+.
     pub high_watermark: i64,
+    /// The voters and their progress.
+    ///
     /// `CurrentVoters`: []ReplicaState, versions 0+.
     pub current_voters: Vec<ReplicaState>,
+    /// The observers (replicas that follow but do not vote) and their progress.
+    ///
     /// `Observers`: []ReplicaState, versions 0+.
     pub observers: Vec<ReplicaState>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -636,6 +678,8 @@ impl Encode for PartitionData {
 
 /// `ReplicaState`, part of [`DescribeQuorumResponse`] (versions 0-2).
 ///
+/// Held by `CurrentVoters`: The voters and their progress.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -644,14 +688,24 @@ impl Encode for PartitionData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ReplicaState {
+    /// The replica's id.
+    ///
     /// `ReplicaId`: int32, versions 0+.
     pub replica_id: i32,
+    /// The replica's directory id.
+    ///
     /// `ReplicaDirectoryId`: uuid, versions 2+.
     pub replica_directory_id: Uuid,
+    /// The replica's last known log end offset, or -1.
+    ///
     /// `LogEndOffset`: int64, versions 0+.
     pub log_end_offset: i64,
+    /// When the replica last fetched, by the leader's clock in milliseconds, or -1.
+    ///
     /// `LastFetchTimestamp`: int64, versions 1+, default `-1`, ignorable.
     pub last_fetch_timestamp: i64,
+    /// When the replica was last caught up with the leader, by the leader's clock in milliseconds, or -1.
+    ///
     /// `LastCaughtUpTimestamp`: int64, versions 1+, default `-1`, ignorable.
     pub last_caught_up_timestamp: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -773,6 +827,8 @@ impl Encode for ReplicaState {
 
 /// `TopicData`, part of [`DescribeQuorumResponse`] (versions 0-2).
 ///
+/// Held by `Topics`: The quorum's partitions, by topic (the metadata log is one partition).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -781,8 +837,12 @@ impl Encode for ReplicaState {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicData {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The partitions.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

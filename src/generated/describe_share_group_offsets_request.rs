@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Reads the start offsets and lag of share groups' partitions.
+///
 /// A DescribeShareGroupOffsets request body (API key 90).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeShareGroupOffsetsRequest {
+    /// The groups to describe.
+    ///
     /// `Groups`: []DescribeShareGroupOffsetsRequestGroup, versions 0+.
     pub groups: Vec<DescribeShareGroupOffsetsRequestGroup>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -125,6 +129,8 @@ impl ApiMessage for DescribeShareGroupOffsetsRequest {
 
 /// `DescribeShareGroupOffsetsRequestGroup`, part of [`DescribeShareGroupOffsetsRequest`] (versions 0-1).
 ///
+/// Held by `Groups`: The groups to describe.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -133,8 +139,12 @@ impl ApiMessage for DescribeShareGroupOffsetsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeShareGroupOffsetsRequestGroup {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The partitions to describe, by topic, or null for all.
+    ///
     /// `Topics`: []DescribeShareGroupOffsetsRequestTopic, versions 0+, nullable in 0+.
     pub topics: Option<Vec<DescribeShareGroupOffsetsRequestTopic>>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -231,6 +241,8 @@ impl Encode for DescribeShareGroupOffsetsRequestGroup {
 
 /// `DescribeShareGroupOffsetsRequestTopic`, part of [`DescribeShareGroupOffsetsRequest`] (versions 0-1).
 ///
+/// Held by `Topics`: The partitions to describe, by topic, or null for all.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -239,8 +251,12 @@ impl Encode for DescribeShareGroupOffsetsRequestGroup {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeShareGroupOffsetsRequestTopic {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub partitions: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The start offset and lag of each partition, by group and topic.
+///
 /// A DescribeShareGroupOffsets response body (API key 90).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeShareGroupOffsetsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// Results by group.
+    ///
     /// `Groups`: []DescribeShareGroupOffsetsResponseGroup, versions 0+.
     pub groups: Vec<DescribeShareGroupOffsetsResponseGroup>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -137,6 +143,8 @@ impl ApiMessage for DescribeShareGroupOffsetsResponse {
 
 /// `DescribeShareGroupOffsetsResponseGroup`, part of [`DescribeShareGroupOffsetsResponse`] (versions 0-1).
 ///
+/// Held by `Groups`: Results by group.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -145,12 +153,20 @@ impl ApiMessage for DescribeShareGroupOffsetsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeShareGroupOffsetsResponseGroup {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// Results by topic.
+    ///
     /// `Topics`: []DescribeShareGroupOffsetsResponseTopic, versions 0+.
     pub topics: Vec<DescribeShareGroupOffsetsResponseTopic>,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -272,6 +288,8 @@ impl Encode for DescribeShareGroupOffsetsResponseGroup {
 
 /// `DescribeShareGroupOffsetsResponsePartition`, part of [`DescribeShareGroupOffsetsResponse`] (versions 0-1).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -280,16 +298,28 @@ impl Encode for DescribeShareGroupOffsetsResponseGroup {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeShareGroupOffsetsResponsePartition {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The share-partition's start offset: records before it are no longer delivered to the group.
+    ///
     /// `StartOffset`: int64, versions 0+.
     pub start_offset: i64,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
+    /// How many records from the start offset on are still to be delivered, or -1 if unknown.
+    ///
     /// `Lag`: int64, versions 1+, default `-1`, ignorable.
     pub lag: i64,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -409,6 +439,8 @@ impl Encode for DescribeShareGroupOffsetsResponsePartition {
 
 /// `DescribeShareGroupOffsetsResponseTopic`, part of [`DescribeShareGroupOffsetsResponse`] (versions 0-1).
 ///
+/// Held by `Topics`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -417,10 +449,16 @@ impl Encode for DescribeShareGroupOffsetsResponsePartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeShareGroupOffsetsResponseTopic {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `Partitions`: []DescribeShareGroupOffsetsResponsePartition, versions 0+.
     pub partitions: Vec<DescribeShareGroupOffsetsResponsePartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Describes topics and their partitions page by page (for clusters with very many partitions).
+///
 /// A DescribeTopicPartitions request body (API key 75).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeTopicPartitionsRequest {
+    /// The topics to describe.
+    ///
     /// `Topics`: []TopicRequest, versions 0+.
     pub topics: Vec<TopicRequest>,
+    /// The most partitions the response may hold.
+    ///
     /// `ResponsePartitionLimit`: int32, versions 0+, default `2000`.
     pub response_partition_limit: i32,
+    /// Where to start: the first topic and partition to describe, or null from the beginning.
+    ///
     /// `Cursor`: Cursor, versions 0+, nullable in 0+, default `null`.
     pub cursor: Option<Cursor>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -160,6 +168,8 @@ impl ApiMessage for DescribeTopicPartitionsRequest {
 
 /// `Cursor`, part of [`DescribeTopicPartitionsRequest`] (versions 0).
 ///
+/// Held by `Cursor`: Where to start: the first topic and partition to describe, or null from the beginning.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -168,8 +178,12 @@ impl ApiMessage for DescribeTopicPartitionsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Cursor {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The partition to start from.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -246,6 +260,8 @@ impl Encode for Cursor {
 
 /// `TopicRequest`, part of [`DescribeTopicPartitionsRequest`] (versions 0).
 ///
+/// Held by `Topics`: The topics to describe.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -254,6 +270,8 @@ impl Encode for Cursor {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicRequest {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The topics and partitions of this page, and a cursor to the next one.
+///
 /// A DescribeTopicPartitions response body (API key 75).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeTopicPartitionsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+, ignorable.
     pub throttle_time_ms: i32,
+    /// The described topics.
+    ///
     /// `Topics`: []DescribeTopicPartitionsResponseTopic, versions 0+.
     pub topics: Vec<DescribeTopicPartitionsResponseTopic>,
+    /// Where the next page starts, or null when this was the last.
+    ///
     /// `NextCursor`: Cursor, versions 0+, nullable in 0+, default `null`.
     pub next_cursor: Option<Cursor>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -152,6 +160,8 @@ impl ApiMessage for DescribeTopicPartitionsResponse {
 
 /// `Cursor`, part of [`DescribeTopicPartitionsResponse`] (versions 0).
 ///
+/// Held by `NextCursor`: Where the next page starts, or null when this was the last.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -160,8 +170,12 @@ impl ApiMessage for DescribeTopicPartitionsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Cursor {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The partition the next page starts from.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -238,6 +252,8 @@ impl Encode for Cursor {
 
 /// `DescribeTopicPartitionsResponsePartition`, part of [`DescribeTopicPartitionsResponse`] (versions 0).
 ///
+/// Held by `Partitions`: The topic's partitions in this page.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -246,22 +262,40 @@ impl Encode for Cursor {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeTopicPartitionsResponsePartition {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The broker id of the partition's leader, or -1 if it has none.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub leader_id: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+, default `-1`, ignorable.
     pub leader_epoch: i32,
+    /// The ids of the brokers that hold a replica of the partition.
+    ///
     /// `ReplicaNodes`: []int32, versions 0+.
     pub replica_nodes: Vec<i32>,
+    /// The ids of the replicas that are in sync with the leader.
+    ///
     /// `IsrNodes`: []int32, versions 0+.
     pub isr_nodes: Vec<i32>,
+    /// The replicas outside the ISR that may still safely become leader (KIP-966), or null if unknown.
+    ///
     /// `EligibleLeaderReplicas`: []int32, versions 0+, nullable in 0+, default `null`.
     pub eligible_leader_replicas: Option<Vec<i32>>,
+    /// The last known eligible leader replicas, kept after the partition lost all of them (KIP-966), or null if unknown.
+    ///
     /// `LastKnownElr`: []int32, versions 0+, nullable in 0+, default `null`.
     pub last_known_elr: Option<Vec<i32>>,
+    /// The ids of the replicas that are offline (their log directory failed).
+    ///
     /// `OfflineReplicas`: []int32, versions 0+, ignorable.
     pub offline_replicas: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -512,6 +546,8 @@ impl Encode for DescribeTopicPartitionsResponsePartition {
 
 /// `DescribeTopicPartitionsResponseTopic`, part of [`DescribeTopicPartitionsResponse`] (versions 0).
 ///
+/// Held by `Topics`: The described topics.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -520,16 +556,28 @@ impl Encode for DescribeTopicPartitionsResponsePartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeTopicPartitionsResponseTopic {
+    /// The outcome for this topic: 0 on success, otherwise a Kafka error code.
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+, nullable in 0+.
     pub name: Option<BytesStr>,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+, ignorable.
     pub topic_id: Uuid,
+    /// Whether the topic is internal to Kafka (such as `__consumer_offsets`).
+    ///
     /// `IsInternal`: bool, versions 0+, default `false`, ignorable.
     pub is_internal: bool,
+    /// The topic's partitions in this page.
+    ///
     /// `Partitions`: []DescribeTopicPartitionsResponsePartition, versions 0+.
     pub partitions: Vec<DescribeTopicPartitionsResponsePartition>,
+    /// A bit field of the ACL operations the caller may perform on the topic, or -2147483648 when not requested.
+    ///
     /// `TopicAuthorizedOperations`: int32, versions 0+, default `-2147483648`.
     pub topic_authorized_operations: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Describes transactions by transactional id.
+///
 /// A DescribeTransactions request body (API key 65).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeTransactionsRequest {
+    /// The transactional ids to describe.
+    ///
     /// `TransactionalIds`: []string, versions 0+.
     pub transactional_ids: Vec<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

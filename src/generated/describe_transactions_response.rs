@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The state of each transaction asked about.
+///
 /// A DescribeTransactions response body (API key 65).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeTransactionsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The transactions described, one per transactional id.
+    ///
     /// `TransactionStates`: []TransactionState, versions 0+.
     pub transaction_states: Vec<TransactionState>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -144,6 +150,8 @@ impl ApiMessage for DescribeTransactionsResponse {
 
 /// `TopicData`, part of [`DescribeTransactionsResponse`] (versions 0).
 ///
+/// Held by `Topics`: The partitions in the transaction, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -152,8 +160,12 @@ impl ApiMessage for DescribeTransactionsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicData {
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 0+.
     pub topic: BytesStr,
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub partitions: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -255,6 +267,8 @@ impl Encode for TopicData {
 
 /// `TransactionState`, part of [`DescribeTransactionsResponse`] (versions 0).
 ///
+/// Held by `TransactionStates`: The transactions described, one per transactional id.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -263,20 +277,36 @@ impl Encode for TopicData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TransactionState {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The producer's transactional id (`transactional.id`).
+    ///
     /// `TransactionalId`: string, versions 0+.
     pub transactional_id: BytesStr,
+    /// The transaction's state, such as `Ongoing` or `CompleteCommit`.
+    ///
     /// `TransactionState`: string, versions 0+.
     pub transaction_state: BytesStr,
+    /// How long, in milliseconds, a transaction may stay open before the coordinator aborts it.
+    ///
     /// `TransactionTimeoutMs`: int32, versions 0+.
     pub transaction_timeout_ms: i32,
+    /// When the current transaction started, in milliseconds since the Unix epoch, or -1 if none is open.
+    ///
     /// `TransactionStartTimeMs`: int64, versions 0+.
     pub transaction_start_time_ms: i64,
+    /// The producer id the broker gave out, or -1 when there is none.
+    ///
     /// `ProducerId`: int64, versions 0+.
     pub producer_id: i64,
+    /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
+    ///
     /// `ProducerEpoch`: int16, versions 0+.
     pub producer_epoch: i16,
+    /// The partitions in the transaction, by topic.
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub topics: Vec<TopicData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

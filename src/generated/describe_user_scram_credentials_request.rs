@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Lists the SCRAM mechanisms configured for users (never the secrets).
+///
 /// A DescribeUserScramCredentials request body (API key 50).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeUserScramCredentialsRequest {
+    /// The users to describe, or null for all.
+    ///
     /// `Users`: []UserName, versions 0+, nullable in 0+.
     pub users: Option<Vec<UserName>>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -111,6 +115,8 @@ impl ApiMessage for DescribeUserScramCredentialsRequest {
 
 /// `UserName`, part of [`DescribeUserScramCredentialsRequest`] (versions 0).
 ///
+/// Held by `Users`: The users to describe, or null for all.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -119,6 +125,8 @@ impl ApiMessage for DescribeUserScramCredentialsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UserName {
+    /// The user's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

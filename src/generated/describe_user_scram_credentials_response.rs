@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The SCRAM mechanisms and iteration counts of each user asked about.
+///
 /// A DescribeUserScramCredentials response body (API key 50).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeUserScramCredentialsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub error_message: Option<BytesStr>,
+    /// The result for each user.
+    ///
     /// `Results`: []DescribeUserScramCredentialsResult, versions 0+.
     pub results: Vec<DescribeUserScramCredentialsResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -175,6 +185,8 @@ impl ApiMessage for DescribeUserScramCredentialsResponse {
 
 /// `CredentialInfo`, part of [`DescribeUserScramCredentialsResponse`] (versions 0).
 ///
+/// Held by `CredentialInfos`: The user's SCRAM credentials: mechanism and iterations.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -183,8 +195,12 @@ impl ApiMessage for DescribeUserScramCredentialsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CredentialInfo {
+    /// The SCRAM mechanism: 1 for SCRAM-SHA-256, 2 for SCRAM-SHA-512.
+    ///
     /// `Mechanism`: int8, versions 0+.
     pub mechanism: i8,
+    /// The number of SCRAM iterations.
+    ///
     /// `Iterations`: int32, versions 0+.
     pub iterations: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -239,6 +255,8 @@ impl Encode for CredentialInfo {
 
 /// `DescribeUserScramCredentialsResult`, part of [`DescribeUserScramCredentialsResponse`] (versions 0).
 ///
+/// Held by `Results`: The result for each user.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -247,12 +265,20 @@ impl Encode for CredentialInfo {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribeUserScramCredentialsResult {
+    /// The user's name.
+    ///
     /// `User`: string, versions 0+.
     pub user: BytesStr,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub error_message: Option<BytesStr>,
+    /// The user's SCRAM credentials: mechanism and iterations.
+    ///
     /// `CredentialInfos`: []CredentialInfo, versions 0+.
     pub credential_infos: Vec<CredentialInfo>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Asks the controller to elect leaders for partitions (preferred or unclean election).
+///
 /// A ElectLeaders request body (API key 43).
 ///
 /// Versions 0-2; flexible versions 2.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ElectLeadersRequest {
+    /// The kind of election: 0 for the preferred replica, 1 for an unclean election.
+    ///
     /// `ElectionType`: int8, versions 1+.
     pub election_type: i8,
+    /// The partitions to elect leaders for, by topic, or null for all.
+    ///
     /// `TopicPartitions`: []TopicPartitions, versions 0+, nullable in 0+.
     pub topic_partitions: Option<Vec<TopicPartitions>>,
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `TimeoutMs`: int32, versions 0+, default `60000`.
     pub timeout_ms: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -167,6 +175,8 @@ impl ApiMessage for ElectLeadersRequest {
 
 /// `TopicPartitions`, part of [`ElectLeadersRequest`] (versions 0-2).
 ///
+/// Held by `TopicPartitions`: The partitions to elect leaders for, by topic, or null for all.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -175,8 +185,12 @@ impl ApiMessage for ElectLeadersRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicPartitions {
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 0+.
     pub topic: BytesStr,
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub partitions: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

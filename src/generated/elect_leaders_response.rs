@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome of the election for each partition.
+///
 /// A ElectLeaders response body (API key 43).
 ///
 /// Versions 0-2; flexible versions 2.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ElectLeadersResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 1+.
     pub error_code: i16,
+    /// Results by topic.
+    ///
     /// `ReplicaElectionResults`: []ReplicaElectionResult, versions 0+.
     pub replica_election_results: Vec<ReplicaElectionResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -181,6 +189,8 @@ impl ApiMessage for ElectLeadersResponse {
 
 /// `PartitionResult`, part of [`ElectLeadersResponse`] (versions 0-2).
 ///
+/// Held by `PartitionResult`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -189,10 +199,16 @@ impl ApiMessage for ElectLeadersResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionResult {
+    /// The partition number within its topic.
+    ///
     /// `PartitionId`: int32, versions 0+.
     pub partition_id: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub error_message: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -283,6 +299,8 @@ impl Encode for PartitionResult {
 
 /// `ReplicaElectionResult`, part of [`ElectLeadersResponse`] (versions 0-2).
 ///
+/// Held by `ReplicaElectionResults`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -291,8 +309,12 @@ impl Encode for PartitionResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ReplicaElectionResult {
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 0+.
     pub topic: BytesStr,
+    /// Results by partition.
+    ///
     /// `PartitionResult`: []PartitionResult, versions 0+.
     pub partition_result: Vec<PartitionResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A KRaft leader resigns, naming the voters it prefers as successors.
+///
 /// A EndQuorumEpoch request body (API key 54).
 ///
 /// Versions 0-1; flexible versions 1.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct EndQuorumEpochRequest {
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+, nullable in 0+, default `null`.
     pub cluster_id: Option<BytesStr>,
+    /// The quorum's partitions, by topic (the metadata log is one partition).
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub topics: Vec<TopicData>,
+    /// The endpoints the leader can be reached at.
+    ///
     /// `LeaderEndpoints`: []LeaderEndpoint, versions 1+, ignorable.
     pub leader_endpoints: Vec<LeaderEndpoint>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -199,6 +207,8 @@ impl ApiMessage for EndQuorumEpochRequest {
 
 /// `LeaderEndpoint`, part of [`EndQuorumEpochRequest`] (versions 1).
 ///
+/// Held by `LeaderEndpoints`: The endpoints the leader can be reached at.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -207,10 +217,16 @@ impl ApiMessage for EndQuorumEpochRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderEndpoint {
+    /// The listener's name.
+    ///
     /// `Name`: string, versions 1+.
     pub name: BytesStr,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 1+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 1+.
     pub port: u16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -314,6 +330,8 @@ impl Encode for LeaderEndpoint {
 
 /// `PartitionData`, part of [`EndQuorumEpochRequest`] (versions 0-1).
 ///
+/// Held by `Partitions`: The partitions.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -322,14 +340,24 @@ impl Encode for LeaderEndpoint {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The id of the resigning leader.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub leader_id: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
+    /// The voter ids to prefer for the next election, best first (versions 0).
+    ///
     /// `PreferredSuccessors`: []int32, versions 0, ignorable.
     pub preferred_successors: Vec<i32>,
+    /// The voters to prefer for the next election, best first.
+    ///
     /// `PreferredCandidates`: []ReplicaInfo, versions 1+, ignorable.
     pub preferred_candidates: Vec<ReplicaInfo>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -504,6 +532,8 @@ impl Encode for PartitionData {
 
 /// `ReplicaInfo`, part of [`EndQuorumEpochRequest`] (versions 1).
 ///
+/// Held by `PreferredCandidates`: The voters to prefer for the next election, best first.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -512,8 +542,12 @@ impl Encode for PartitionData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ReplicaInfo {
+    /// The candidate's replica id.
+    ///
     /// `CandidateId`: int32, versions 1+.
     pub candidate_id: i32,
+    /// The candidate's directory id.
+    ///
     /// `CandidateDirectoryId`: uuid, versions 1+.
     pub candidate_directory_id: Uuid,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -568,6 +602,8 @@ impl Encode for ReplicaInfo {
 
 /// `TopicData`, part of [`EndQuorumEpochRequest`] (versions 0-1).
 ///
+/// Held by `Topics`: The quorum's partitions, by topic (the metadata log is one partition).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -576,8 +612,12 @@ impl Encode for ReplicaInfo {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicData {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The partitions.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

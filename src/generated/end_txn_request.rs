@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Commits or aborts the producer's ongoing transaction.
+///
 /// A EndTxn request body (API key 26).
 ///
 /// Versions 0-5; flexible versions 3-5.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct EndTxnRequest {
+    /// The producer's transactional id (`transactional.id`).
+    ///
     /// `TransactionalId`: string, versions 0+.
     pub transactional_id: BytesStr,
+    /// The producer id the broker gave out, or -1 when there is none.
+    ///
     /// `ProducerId`: int64, versions 0+.
     pub producer_id: i64,
+    /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
+    ///
     /// `ProducerEpoch`: int16, versions 0+.
     pub producer_epoch: i16,
+    /// True to commit the transaction, false to abort it.
+    ///
     /// `Committed`: bool, versions 0+.
     pub committed: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

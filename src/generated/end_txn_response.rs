@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Whether the transaction was ended; since v5 also the producer's new epoch.
+///
 /// A EndTxn response body (API key 26).
 ///
 /// Versions 0-5; flexible versions 3-5.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct EndTxnResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The producer id the broker gave out, or -1 when there is none.
+    ///
     /// `ProducerId`: int64, versions 5+, default `-1`, ignorable.
     pub producer_id: i64,
+    /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
+    ///
     /// `ProducerEpoch`: int16, versions 5+, default `-1`, ignorable.
     pub producer_epoch: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A broker forwards a client's request to the controller, wrapped with the client's identity.
+///
 /// A Envelope request body (API key 58).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,14 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct EnvelopeRequest {
+    /// The forwarded request, header included.
+    ///
     /// `RequestData`: bytes, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]
     pub request_data: Bytes,
+    /// The client's principal, serialized by the forwarding broker.
+    ///
     /// `RequestPrincipal`: bytes, versions 0+, nullable in 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::opt_hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_opt_bytes))]
     pub request_principal: Option<Bytes>,
+    /// The client's IP address, as raw bytes.
+    ///
     /// `ClientHostAddress`: bytes, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]

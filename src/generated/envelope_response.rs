@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The controller's response to the forwarded request, wrapped.
+///
 /// A Envelope response body (API key 58).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,10 +18,14 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct EnvelopeResponse {
+    /// The forwarded request's response, header included, or null on error.
+    ///
     /// `ResponseData`: bytes, versions 0+, nullable in 0+, default `null`.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::opt_hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_opt_bytes))]
     pub response_data: Option<Bytes>,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Changes when a delegation token expires, or expires it at once.
+///
 /// A ExpireDelegationToken request body (API key 40).
 ///
 /// Versions 0-2; flexible versions 2.
@@ -16,10 +18,14 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ExpireDelegationTokenRequest {
+    /// The delegation token's HMAC, which identifies it.
+    ///
     /// `Hmac`: bytes, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]
     pub hmac: Bytes,
+    /// How long from now, in milliseconds, the token should expire; negative expires it now.
+    ///
     /// `ExpiryTimePeriodMs`: int64, versions 0+.
     pub expiry_time_period_ms: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

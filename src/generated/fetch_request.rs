@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Reads records from partitions, from a consumer or from a follower replica.
+///
 /// A Fetch request body (API key 1).
 ///
 /// Versions 0-18; flexible versions 12-18.
@@ -16,28 +18,52 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct FetchRequest {
+    /// The cluster id the fetcher expects, or null (KRaft).
+    ///
     /// `ClusterId`: string, versions 12+, nullable in 12+, tagged field 0 in 12+, default `null`, ignorable.
     pub cluster_id: Option<BytesStr>,
+    /// The broker id of a follower fetching, or -1 for a consumer (moved to ReplicaState in v15).
+    ///
     /// `ReplicaId`: int32, versions 0-14, default `-1`.
     pub replica_id: i32,
+    /// The fetching replica's id and epoch (v15+).
+    ///
     /// `ReplicaState`: ReplicaState, versions 15+, tagged field 1 in 15+.
     pub replica_state: ReplicaState,
+    /// How long, in milliseconds, the broker may wait for MinBytes of data before answering.
+    ///
     /// `MaxWaitMs`: int32, versions 0+.
     pub max_wait_ms: i32,
+    /// The fewest bytes worth answering with; the broker waits up to MaxWaitMs for them.
+    ///
     /// `MinBytes`: int32, versions 0+.
     pub min_bytes: i32,
+    /// The most bytes the response should hold (the first batch is returned even if larger).
+    ///
     /// `MaxBytes`: int32, versions 3+, default `0x7fffffff`, ignorable.
     pub max_bytes: i32,
+    /// Which records are visible: 0 for read_uncommitted (all), 1 for read_committed (only up to the last stable offset).
+    ///
     /// `IsolationLevel`: int8, versions 4+, default `0`, ignorable.
     pub isolation_level: i8,
+    /// The fetch session's id, or 0 to not use or to open a session (KIP-227).
+    ///
     /// `SessionId`: int32, versions 7+, default `0`, ignorable.
     pub session_id: i32,
+    /// The fetch session's epoch: 0 to open a session, -1 to close or not use one, otherwise the next in sequence.
+    ///
     /// `SessionEpoch`: int32, versions 7+, default `-1`, ignorable.
     pub session_epoch: i32,
+    /// The partitions to fetch, by topic.
+    ///
     /// `Topics`: []FetchTopic, versions 0+.
     pub topics: Vec<FetchTopic>,
+    /// Partitions to drop from the fetch session, by topic.
+    ///
     /// `ForgottenTopicsData`: []ForgottenTopic, versions 7+.
     pub forgotten_topics_data: Vec<ForgottenTopic>,
+    /// The consumer's rack, so the broker can suggest a nearby replica; empty if none.
+    ///
     /// `RackId`: string, versions 11+, default `""`, ignorable.
     pub rack_id: BytesStr,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -469,6 +495,8 @@ impl ApiMessage for FetchRequest {
 
 /// `FetchPartition`, part of [`FetchRequest`] (versions 0-18).
 ///
+/// Held by `Partitions`: The partitions to fetch.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -477,20 +505,36 @@ impl ApiMessage for FetchRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct FetchPartition {
+    /// The partition number within its topic.
+    ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
+    /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
+    ///
     /// `CurrentLeaderEpoch`: int32, versions 9+, default `-1`, ignorable.
     pub current_leader_epoch: i32,
+    /// The offset to read from.
+    ///
     /// `FetchOffset`: int64, versions 0+.
     pub fetch_offset: i64,
+    /// The epoch of the last batch fetched, so the leader can detect a diverged log; -1 if unknown.
+    ///
     /// `LastFetchedEpoch`: int32, versions 12+, default `-1`.
     pub last_fetched_epoch: i32,
+    /// The follower's log start offset (-1 from a consumer).
+    ///
     /// `LogStartOffset`: int64, versions 5+, default `-1`, ignorable.
     pub log_start_offset: i64,
+    /// The most bytes to return for this partition.
+    ///
     /// `PartitionMaxBytes`: int32, versions 0+.
     pub partition_max_bytes: i32,
+    /// The directory id of the fetching follower's replica (KRaft).
+    ///
     /// `ReplicaDirectoryId`: uuid, versions 17+, tagged field 0 in 17+, ignorable.
     pub replica_directory_id: Uuid,
+    /// The fetching replica's high watermark (KRaft fetches).
+    ///
     /// `HighWatermark`: int64, versions 18+, tagged field 1 in 18+, default `9223372036854775807`, ignorable.
     pub high_watermark: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -732,6 +776,8 @@ impl Encode for FetchPartition {
 
 /// `FetchTopic`, part of [`FetchRequest`] (versions 0-18).
 ///
+/// Held by `Topics`: The partitions to fetch, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -740,10 +786,16 @@ impl Encode for FetchPartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct FetchTopic {
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 0-12, ignorable.
     pub topic: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 13+, ignorable.
     pub topic_id: Uuid,
+    /// The partitions to fetch.
+    ///
     /// `Partitions`: []FetchPartition, versions 0+.
     pub partitions: Vec<FetchPartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -883,6 +935,8 @@ impl Encode for FetchTopic {
 
 /// `ForgottenTopic`, part of [`FetchRequest`] (versions 7-18).
 ///
+/// Held by `ForgottenTopicsData`: Partitions to drop from the fetch session, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -891,10 +945,16 @@ impl Encode for FetchTopic {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ForgottenTopic {
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 7-12, ignorable.
     pub topic: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 13+, ignorable.
     pub topic_id: Uuid,
+    /// The partition numbers to drop.
+    ///
     /// `Partitions`: []int32, versions 7+.
     pub partitions: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -1036,6 +1096,8 @@ impl Encode for ForgottenTopic {
 
 /// `ReplicaState`, part of [`FetchRequest`] (versions 15-18).
 ///
+/// Held by `ReplicaState`: The fetching replica's id and epoch (v15+).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -1044,8 +1106,12 @@ impl Encode for ForgottenTopic {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ReplicaState {
+    /// The broker id of a follower fetching, or -1 for a consumer.
+    ///
     /// `ReplicaId`: int32, versions 15+, default `-1`.
     pub replica_id: i32,
+    /// The fetching broker's epoch, or -1.
+    ///
     /// `ReplicaEpoch`: int64, versions 15+, default `-1`.
     pub replica_epoch: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

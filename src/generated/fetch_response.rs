@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The records and offsets of each partition fetched.
+///
 /// A Fetch response body (API key 1).
 ///
 /// Versions 0-18; flexible versions 12-18.
@@ -16,14 +18,24 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct FetchResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 7+, ignorable.
     pub error_code: i16,
+    /// The fetch session's id, or 0 if none.
+    ///
     /// `SessionId`: int32, versions 7+, default `0`.
     pub session_id: i32,
+    /// Results by topic.
+    ///
     /// `Responses`: []FetchableTopicResponse, versions 0+.
     pub responses: Vec<FetchableTopicResponse>,
+    /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
+    ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 16+, tagged field 0 in 16+.
     pub node_endpoints: Vec<NodeEndpoint>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -301,6 +313,8 @@ impl ApiMessage for FetchResponse {
 
 /// `AbortedTransaction`, part of [`FetchResponse`] (versions 4-18).
 ///
+/// Held by `AbortedTransactions`: The aborted transactions in the returned range, for read_committed consumers to skip; null otherwise.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -309,8 +323,12 @@ impl ApiMessage for FetchResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AbortedTransaction {
+    /// The producer id of the aborted transaction.
+    ///
     /// `ProducerId`: int64, versions 4+.
     pub producer_id: i64,
+    /// The first offset of the aborted transaction.
+    ///
     /// `FirstOffset`: int64, versions 4+.
     pub first_offset: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -375,6 +393,8 @@ impl Encode for AbortedTransaction {
 
 /// `EpochEndOffset`, part of [`FetchResponse`] (versions 12-18).
 ///
+/// Held by `DivergingEpoch`: Set when the fetcher's log diverged from the leader's: the largest epoch and end offset the two logs share.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -383,8 +403,12 @@ impl Encode for AbortedTransaction {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct EpochEndOffset {
+    /// The epoch.
+    ///
     /// `Epoch`: int32, versions 12+, default `-1`.
     pub epoch: i32,
+    /// The end offset of that epoch.
+    ///
     /// `EndOffset`: int64, versions 12+, default `-1`.
     pub end_offset: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -449,6 +473,8 @@ impl Encode for EpochEndOffset {
 
 /// `FetchableTopicResponse`, part of [`FetchResponse`] (versions 0-18).
 ///
+/// Held by `Responses`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -457,10 +483,16 @@ impl Encode for EpochEndOffset {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct FetchableTopicResponse {
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 0-12, ignorable.
     pub topic: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 13+, ignorable.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -600,6 +632,8 @@ impl Encode for FetchableTopicResponse {
 
 /// `LeaderIdAndEpoch`, part of [`FetchResponse`] (versions 12-18).
 ///
+/// Held by `CurrentLeader`: The partition's current leader, when the error says the request went to the wrong broker.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -608,8 +642,12 @@ impl Encode for FetchableTopicResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderIdAndEpoch {
+    /// The current leader's broker id, or -1.
+    ///
     /// `LeaderId`: int32, versions 12+, default `-1`.
     pub leader_id: i32,
+    /// The current leader epoch, or -1.
+    ///
     /// `LeaderEpoch`: int32, versions 12+, default `-1`.
     pub leader_epoch: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -674,6 +712,8 @@ impl Encode for LeaderIdAndEpoch {
 
 /// `NodeEndpoint`, part of [`FetchResponse`] (versions 16-18).
 ///
+/// Held by `NodeEndpoints`: Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -682,12 +722,20 @@ impl Encode for LeaderIdAndEpoch {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct NodeEndpoint {
+    /// The broker's id.
+    ///
     /// `NodeId`: int32, versions 16+.
     pub node_id: i32,
+    /// The broker's host name.
+    ///
     /// `Host`: string, versions 16+.
     pub host: BytesStr,
+    /// The broker's port.
+    ///
     /// `Port`: int32, versions 16+.
     pub port: i32,
+    /// The broker's rack, or null if it has none.
+    ///
     /// `Rack`: string, versions 16+, nullable in 16+, default `null`.
     pub rack: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -785,6 +833,8 @@ impl Encode for NodeEndpoint {
 
 /// `PartitionData`, part of [`FetchResponse`] (versions 0-18).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -793,26 +843,48 @@ impl Encode for NodeEndpoint {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The partition's high watermark: the offset after the last record every in-sync replica has.
+    ///
     /// `HighWatermark`: int64, versions 0+.
     pub high_watermark: i64,
+    /// The offset below which every transaction is decided (committed or aborted); read_committed consumers stop here.
+    ///
     /// `LastStableOffset`: int64, versions 4+, default `-1`, ignorable.
     pub last_stable_offset: i64,
+    /// The first offset still in the partition's log.
+    ///
     /// `LogStartOffset`: int64, versions 5+, default `-1`, ignorable.
     pub log_start_offset: i64,
+    /// Set when the fetcher's log diverged from the leader's: the largest epoch and end offset the two logs share.
+    ///
     /// `DivergingEpoch`: EpochEndOffset, versions 12+, tagged field 0 in 12+.
     pub diverging_epoch: EpochEndOffset,
+    /// The partition's current leader, when the error says the request went to the wrong broker.
+    ///
     /// `CurrentLeader`: LeaderIdAndEpoch, versions 12+, tagged field 1 in 12+.
     pub current_leader: LeaderIdAndEpoch,
+    /// Set when the fetcher must load a snapshot first: which one (KRaft).
+    ///
     /// `SnapshotId`: SnapshotId, versions 12+, tagged field 2 in 12+.
     pub snapshot_id: SnapshotId,
+    /// The aborted transactions in the returned range, for read_committed consumers to skip; null otherwise.
+    ///
     /// `AbortedTransactions`: []AbortedTransaction, versions 4+, nullable in 4+, ignorable.
     pub aborted_transactions: Option<Vec<AbortedTransaction>>,
+    /// The replica the consumer should fetch from next (KIP-392), or -1 to stay with the leader.
+    ///
     /// `PreferredReadReplica`: int32, versions 11+, default `-1`.
     pub preferred_read_replica: i32,
+    /// The record batches read, as raw bytes (see `kafka_codec::records`); the last one may be cut short.
+    ///
     /// `Records`: records, versions 0+, nullable in 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::opt_hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_opt_bytes))]
@@ -1150,6 +1222,8 @@ impl Encode for PartitionData {
 
 /// `SnapshotId`, part of [`FetchResponse`] (versions 12-18).
 ///
+/// Held by `SnapshotId`: Set when the fetcher must load a snapshot first: which one (KRaft).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -1158,8 +1232,12 @@ impl Encode for PartitionData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct SnapshotId {
+    /// The snapshot's end offset.
+    ///
     /// `EndOffset`: int64, versions 0+, default `-1`.
     pub end_offset: i64,
+    /// The snapshot's epoch.
+    ///
     /// `Epoch`: int32, versions 0+, default `-1`.
     pub epoch: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

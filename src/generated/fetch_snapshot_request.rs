@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A KRaft follower fetches part of a snapshot of the metadata log from the leader.
+///
 /// A FetchSnapshot request body (API key 59).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct FetchSnapshotRequest {
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+, nullable in 0+, tagged field 0 in 0+, default `null`.
     pub cluster_id: Option<BytesStr>,
+    /// The fetching follower's id.
+    ///
     /// `ReplicaId`: int32, versions 0+, default `-1`.
     pub replica_id: i32,
+    /// The most snapshot bytes to return, over all partitions.
+    ///
     /// `MaxBytes`: int32, versions 0+, default `0x7fffffff`.
     pub max_bytes: i32,
+    /// The snapshots, by topic.
+    ///
     /// `Topics`: []TopicSnapshot, versions 0+.
     pub topics: Vec<TopicSnapshot>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -215,6 +225,8 @@ impl ApiMessage for FetchSnapshotRequest {
 
 /// `PartitionSnapshot`, part of [`FetchSnapshotRequest`] (versions 0-1).
 ///
+/// Held by `Partitions`: The snapshots, by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -223,14 +235,24 @@ impl ApiMessage for FetchSnapshotRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionSnapshot {
+    /// The partition number within its topic.
+    ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
+    /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
+    ///
     /// `CurrentLeaderEpoch`: int32, versions 0+.
     pub current_leader_epoch: i32,
+    /// Which snapshot to fetch.
+    ///
     /// `SnapshotId`: SnapshotId, versions 0+.
     pub snapshot_id: SnapshotId,
+    /// The byte position in the snapshot to read from.
+    ///
     /// `Position`: int64, versions 0+.
     pub position: i64,
+    /// The fetching follower's directory id.
+    ///
     /// `ReplicaDirectoryId`: uuid, versions 1+, tagged field 0 in 1+, ignorable.
     pub replica_directory_id: Uuid,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -370,6 +392,8 @@ impl Encode for PartitionSnapshot {
 
 /// `SnapshotId`, part of [`FetchSnapshotRequest`] (versions 0-1).
 ///
+/// Held by `SnapshotId`: Which snapshot to fetch.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -378,8 +402,12 @@ impl Encode for PartitionSnapshot {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct SnapshotId {
+    /// The snapshot's end offset.
+    ///
     /// `EndOffset`: int64, versions 0+.
     pub end_offset: i64,
+    /// The snapshot's epoch.
+    ///
     /// `Epoch`: int32, versions 0+.
     pub epoch: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -434,6 +462,8 @@ impl Encode for SnapshotId {
 
 /// `TopicSnapshot`, part of [`FetchSnapshotRequest`] (versions 0-1).
 ///
+/// Held by `Topics`: The snapshots, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -442,8 +472,12 @@ impl Encode for SnapshotId {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicSnapshot {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The snapshots, by partition.
+    ///
     /// `Partitions`: []PartitionSnapshot, versions 0+.
     pub partitions: Vec<PartitionSnapshot>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

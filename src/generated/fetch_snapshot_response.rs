@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A chunk of the snapshot.
+///
 /// A FetchSnapshot response body (API key 59).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct FetchSnapshotResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+, ignorable.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The snapshots, by topic.
+    ///
     /// `Topics`: []TopicSnapshot, versions 0+.
     pub topics: Vec<TopicSnapshot>,
+    /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
+    ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 1+, tagged field 0 in 1+.
     pub node_endpoints: Vec<NodeEndpoint>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -251,6 +261,8 @@ impl ApiMessage for FetchSnapshotResponse {
 
 /// `LeaderIdAndEpoch`, part of [`FetchSnapshotResponse`] (versions 0-1).
 ///
+/// Held by `CurrentLeader`: The partition's leader when the snapshot was served.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -259,8 +271,12 @@ impl ApiMessage for FetchSnapshotResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderIdAndEpoch {
+    /// The broker id of the partition's leader, or -1 if it has none.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub leader_id: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -315,6 +331,8 @@ impl Encode for LeaderIdAndEpoch {
 
 /// `NodeEndpoint`, part of [`FetchSnapshotResponse`] (versions 1).
 ///
+/// Held by `NodeEndpoints`: Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -323,10 +341,16 @@ impl Encode for LeaderIdAndEpoch {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct NodeEndpoint {
+    /// A broker id.
+    ///
     /// `NodeId`: int32, versions 1+.
     pub node_id: i32,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 1+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 1+.
     pub port: u16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -413,6 +437,8 @@ impl Encode for NodeEndpoint {
 
 /// `PartitionSnapshot`, part of [`FetchSnapshotResponse`] (versions 0-1).
 ///
+/// Held by `Partitions`: The snapshots, by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -421,18 +447,32 @@ impl Encode for NodeEndpoint {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionSnapshot {
+    /// The partition number.
+    ///
     /// `Index`: int32, versions 0+.
     pub index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// Which snapshot this is.
+    ///
     /// `SnapshotId`: SnapshotId, versions 0+.
     pub snapshot_id: SnapshotId,
+    /// The partition's leader when the snapshot was served.
+    ///
     /// `CurrentLeader`: LeaderIdAndEpoch, versions 0+, tagged field 0 in 0+.
     pub current_leader: LeaderIdAndEpoch,
+    /// The snapshot's total size in bytes.
+    ///
     /// `Size`: int64, versions 0+.
     pub size: i64,
+    /// The byte position in the snapshot where UnalignedRecords starts.
+    ///
     /// `Position`: int64, versions 0+.
     pub position: i64,
+    /// A chunk of the snapshot, in record-batch format but not cut at batch boundaries.
+    ///
     /// `UnalignedRecords`: records, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]
@@ -618,6 +658,8 @@ impl Encode for PartitionSnapshot {
 
 /// `SnapshotId`, part of [`FetchSnapshotResponse`] (versions 0-1).
 ///
+/// Held by `SnapshotId`: Which snapshot this is.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -626,8 +668,12 @@ impl Encode for PartitionSnapshot {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct SnapshotId {
+    /// The snapshot's end offset.
+    ///
     /// `EndOffset`: int64, versions 0+.
     pub end_offset: i64,
+    /// The snapshot's epoch.
+    ///
     /// `Epoch`: int32, versions 0+.
     pub epoch: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -682,6 +728,8 @@ impl Encode for SnapshotId {
 
 /// `TopicSnapshot`, part of [`FetchSnapshotResponse`] (versions 0-1).
 ///
+/// Held by `Topics`: The snapshots, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -690,8 +738,12 @@ impl Encode for SnapshotId {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicSnapshot {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The snapshots, by partition.
+    ///
     /// `Partitions`: []PartitionSnapshot, versions 0+.
     pub partitions: Vec<PartitionSnapshot>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Asks which broker coordinates a group, a transactional id or a share group.
+///
 /// A FindCoordinator request body (API key 10).
 ///
 /// Versions 0-6; flexible versions 3-6.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct FindCoordinatorRequest {
+    /// The group id or transactional id whose coordinator is wanted (versions 0-3).
+    ///
     /// `Key`: string, versions 0-3.
     pub key: BytesStr,
+    /// The kind of key: 0 for a group, 1 for a transaction, 2 for a share group.
+    ///
     /// `KeyType`: int8, versions 1+, default `0`.
     pub key_type: i8,
+    /// The keys whose coordinators are wanted (v4+).
+    ///
     /// `CoordinatorKeys`: []string, versions 4+.
     pub coordinator_keys: Vec<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The coordinator broker of each key asked about.
+///
 /// A FindCoordinator response body (API key 10).
 ///
 /// Versions 0-6; flexible versions 3-6.
@@ -16,18 +18,32 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct FindCoordinatorResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0-3.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 1-3, nullable in 1-3, ignorable.
     pub error_message: Option<BytesStr>,
+    /// The coordinator's broker id (versions 0-3).
+    ///
     /// `NodeId`: int32, versions 0-3.
     pub node_id: i32,
+    /// The coordinator's host (versions 0-3).
+    ///
     /// `Host`: string, versions 0-3.
     pub host: BytesStr,
+    /// The coordinator's port (versions 0-3).
+    ///
     /// `Port`: int32, versions 0-3.
     pub port: i32,
+    /// The coordinator of each key (v4+).
+    ///
     /// `Coordinators`: []Coordinator, versions 4+.
     pub coordinators: Vec<Coordinator>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -315,6 +331,8 @@ impl ApiMessage for FindCoordinatorResponse {
 
 /// `Coordinator`, part of [`FindCoordinatorResponse`] (versions 4-6).
 ///
+/// Held by `Coordinators`: The coordinator of each key (v4+).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -323,16 +341,28 @@ impl ApiMessage for FindCoordinatorResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Coordinator {
+    /// The key asked about.
+    ///
     /// `Key`: string, versions 4+.
     pub key: BytesStr,
+    /// The coordinator's broker id.
+    ///
     /// `NodeId`: int32, versions 4+.
     pub node_id: i32,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 4+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: int32, versions 4+.
     pub port: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 4+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 4+, nullable in 4+, ignorable.
     pub error_message: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

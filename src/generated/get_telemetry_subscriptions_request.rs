@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Asks which client metrics the broker wants and how often (KIP-714).
+///
 /// A GetTelemetrySubscriptions request body (API key 71).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct GetTelemetrySubscriptionsRequest {
+    /// The client's instance id, or the zero UUID to ask the broker for one.
+    ///
     /// `ClientInstanceId`: uuid, versions 0+.
     pub client_instance_id: Uuid,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The metrics the client should push, with the interval, size limit and compression.
+///
 /// A GetTelemetrySubscriptions response body (API key 71).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,22 +18,40 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct GetTelemetrySubscriptionsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The client's instance id: the one it sent, or a new one if it sent the zero UUID.
+    ///
     /// `ClientInstanceId`: uuid, versions 0+.
     pub client_instance_id: Uuid,
+    /// The id of the metrics subscription, so a push can say which one it answers.
+    ///
     /// `SubscriptionId`: int32, versions 0+.
     pub subscription_id: i32,
+    /// The compression types the broker accepts for pushed metrics, preferred first.
+    ///
     /// `AcceptedCompressionTypes`: []int8, versions 0+.
     pub accepted_compression_types: Vec<i8>,
+    /// How often, in milliseconds, the client should push metrics.
+    ///
     /// `PushIntervalMs`: int32, versions 0+.
     pub push_interval_ms: i32,
+    /// The most bytes of metrics one push may carry.
+    ///
     /// `TelemetryMaxBytes`: int32, versions 0+.
     pub telemetry_max_bytes: i32,
+    /// Whether to send sums and histograms as deltas (true) or cumulative values (false).
+    ///
     /// `DeltaTemporality`: bool, versions 0+.
     pub delta_temporality: bool,
+    /// Prefixes of the metric names wanted; empty for none, one empty string for all.
+    ///
     /// `RequestedMetrics`: []string, versions 0+.
     pub requested_metrics: Vec<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

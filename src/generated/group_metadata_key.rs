@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The key of a classic group's metadata record in `__consumer_offsets`.
+///
 /// The `GroupMetadataKey` payload.
 ///
 /// Versions 2; flexible versions none.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct GroupMetadataKey {
+    /// The group's id.
+    ///
     /// `group`: string, versions 2.
     pub group: BytesStr,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The value of a classic group's metadata record in `__consumer_offsets`: generation, protocol and members.
+///
 /// The `GroupMetadataValue` payload.
 ///
 /// Versions 0-4; flexible versions 4.
@@ -16,16 +18,28 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct GroupMetadataValue {
+    /// The group's protocol type, such as `consumer`.
+    ///
     /// `protocolType`: string, versions 0+.
     pub protocol_type: BytesStr,
+    /// The group's generation.
+    ///
     /// `generation`: int32, versions 0+.
     pub generation: i32,
+    /// The chosen assignment protocol, or null.
+    ///
     /// `protocol`: string, versions 0+, nullable in 0+.
     pub protocol: Option<BytesStr>,
+    /// The leader's member id, or null.
+    ///
     /// `leader`: string, versions 0+, nullable in 0+.
     pub leader: Option<BytesStr>,
+    /// When the group last changed state, in milliseconds since the Unix epoch, or -1.
+    ///
     /// `currentStateTimestamp`: int64, versions 2+, default `-1`, ignorable.
     pub current_state_timestamp: i64,
+    /// The group's members.
+    ///
     /// `members`: []MemberMetadata, versions 0+.
     pub members: Vec<MemberMetadata>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -241,6 +255,8 @@ impl Message for GroupMetadataValue {
 
 /// `MemberMetadata`, part of [`GroupMetadataValue`] (versions 0-4).
 ///
+/// Held by `members`: The group's members.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -249,22 +265,38 @@ impl Message for GroupMetadataValue {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct MemberMetadata {
+    /// The member's id.
+    ///
     /// `memberId`: string, versions 0+.
     pub member_id: BytesStr,
+    /// The static member's instance id, or null.
+    ///
     /// `groupInstanceId`: string, versions 3+, nullable in 3+, default `null`, ignorable.
     pub group_instance_id: Option<BytesStr>,
+    /// The member's client id.
+    ///
     /// `clientId`: string, versions 0+.
     pub client_id: BytesStr,
+    /// The host the member connected from.
+    ///
     /// `clientHost`: string, versions 0+.
     pub client_host: BytesStr,
+    /// The member's rebalance timeout in milliseconds.
+    ///
     /// `rebalanceTimeout`: int32, versions 1+, default `-1`, ignorable.
     pub rebalance_timeout: i32,
+    /// The member's session timeout in milliseconds.
+    ///
     /// `sessionTimeout`: int32, versions 0+.
     pub session_timeout: i32,
+    /// The member's metadata for the chosen protocol (a consumer's subscription).
+    ///
     /// `subscription`: bytes, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]
     pub subscription: Bytes,
+    /// The member's assignment from the leader.
+    ///
     /// `assignment`: bytes, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A classic group member's periodic sign of life.
+///
 /// A Heartbeat request body (API key 12).
 ///
 /// Versions 0-4; flexible versions 4.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct HeartbeatRequest {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The generation the member believes current.
+    ///
     /// `GenerationId`: int32, versions 0+.
     pub generation_id: i32,
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
     pub group_instance_id: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

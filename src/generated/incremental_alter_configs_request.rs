@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Sets, deletes, appends to or subtracts from single config keys of resources.
+///
 /// A IncrementalAlterConfigs request body (API key 44).
 ///
 /// Versions 0-1; flexible versions 1.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct IncrementalAlterConfigsRequest {
+    /// The resources whose configuration changes.
+    ///
     /// `Resources`: []AlterConfigsResource, versions 0+.
     pub resources: Vec<AlterConfigsResource>,
+    /// When true, the broker only checks that the change would succeed and does not apply it.
+    ///
     /// `ValidateOnly`: bool, versions 0+.
     pub validate_only: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -151,6 +157,8 @@ impl ApiMessage for IncrementalAlterConfigsRequest {
 
 /// `AlterConfigsResource`, part of [`IncrementalAlterConfigsRequest`] (versions 0-1).
 ///
+/// Held by `Resources`: The resources whose configuration changes.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -159,10 +167,16 @@ impl ApiMessage for IncrementalAlterConfigsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterConfigsResource {
+    /// The type of resource: 2 topic, 4 broker, 8 broker logger, 16 client metrics subscription, 32 group.
+    ///
     /// `ResourceType`: int8, versions 0+.
     pub resource_type: i8,
+    /// The name of the resource.
+    ///
     /// `ResourceName`: string, versions 0+.
     pub resource_name: BytesStr,
+    /// The config entries to set.
+    ///
     /// `Configs`: []AlterableConfig, versions 0+.
     pub configs: Vec<AlterableConfig>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -289,6 +303,8 @@ impl Encode for AlterConfigsResource {
 
 /// `AlterableConfig`, part of [`IncrementalAlterConfigsRequest`] (versions 0-1).
 ///
+/// Held by `Configs`: The config entries to set.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -297,10 +313,16 @@ impl Encode for AlterConfigsResource {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AlterableConfig {
+    /// The config key, such as `retention.ms`.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// What to do with the key: 0 set, 1 delete, 2 append to a list, 3 subtract from a list.
+    ///
     /// `ConfigOperation`: int8, versions 0+.
     pub config_operation: i8,
+    /// The value for the operation, or null when deleting.
+    ///
     /// `Value`: string, versions 0+, nullable in 0+.
     pub value: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

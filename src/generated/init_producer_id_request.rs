@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Asks for a producer id and epoch, for idempotent or transactional producing.
+///
 /// A InitProducerId request body (API key 22).
 ///
 /// Versions 0-6; flexible versions 2-6.
@@ -16,16 +18,28 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct InitProducerIdRequest {
+    /// The producer's transactional id, or null for an idempotent producer without transactions.
+    ///
     /// `TransactionalId`: string, versions 0+, nullable in 0+.
     pub transactional_id: Option<BytesStr>,
+    /// How long, in milliseconds, a transaction may stay open before the coordinator aborts it.
+    ///
     /// `TransactionTimeoutMs`: int32, versions 0+.
     pub transaction_timeout_ms: i32,
+    /// The producer's current id when re-initialising, or -1.
+    ///
     /// `ProducerId`: int64, versions 3+, default `-1`.
     pub producer_id: i64,
+    /// The producer's current epoch when re-initialising, or -1.
+    ///
     /// `ProducerEpoch`: int16, versions 3+, default `-1`.
     pub producer_epoch: i16,
+    /// Whether the producer takes part in two-phase commit with an external coordinator (KIP-939).
+    ///
     /// `Enable2Pc`: bool, versions 6+, default `false`.
     pub enable2_pc: bool,
+    /// Whether to keep a prepared transaction open instead of aborting it (KIP-939).
+    ///
     /// `KeepPreparedTxn`: bool, versions 6+, default `false`.
     pub keep_prepared_txn: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The producer id and epoch to use.
+///
 /// A InitProducerId response body (API key 22).
 ///
 /// Versions 0-6; flexible versions 2-6.
@@ -16,16 +18,28 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct InitProducerIdResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+, ignorable.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The producer id the broker gave out, or -1 when there is none.
+    ///
     /// `ProducerId`: int64, versions 0+, default `-1`.
     pub producer_id: i64,
+    /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
+    ///
     /// `ProducerEpoch`: int16, versions 0+.
     pub producer_epoch: i16,
+    /// The producer id of a kept prepared transaction, or -1 (KIP-939).
+    ///
     /// `OngoingTxnProducerId`: int64, versions 6+, default `-1`.
     pub ongoing_txn_producer_id: i64,
+    /// The producer epoch of a kept prepared transaction, or -1 (KIP-939).
+    ///
     /// `OngoingTxnProducerEpoch`: int16, versions 6+, default `-1`.
     pub ongoing_txn_producer_epoch: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

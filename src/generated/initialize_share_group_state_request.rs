@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Sent to the share coordinator: create the stored state of a share group's partitions.
+///
 /// A InitializeShareGroupState request body (API key 83).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct InitializeShareGroupStateRequest {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The share-partitions, by topic.
+    ///
     /// `Topics`: []InitializeStateData, versions 0+.
     pub topics: Vec<InitializeStateData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -152,6 +158,8 @@ impl ApiMessage for InitializeShareGroupStateRequest {
 
 /// `InitializeStateData`, part of [`InitializeShareGroupStateRequest`] (versions 0).
 ///
+/// Held by `Topics`: The share-partitions, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -160,8 +168,12 @@ impl ApiMessage for InitializeShareGroupStateRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct InitializeStateData {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The share-partitions of this topic.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -244,6 +256,8 @@ impl Encode for InitializeStateData {
 
 /// `PartitionData`, part of [`InitializeShareGroupStateRequest`] (versions 0).
 ///
+/// Held by `Partitions`: The share-partitions of this topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -252,10 +266,16 @@ impl Encode for InitializeStateData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number.
+    ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
+    /// The epoch of the share-partition's stored state.
+    ///
     /// `StateEpoch`: int32, versions 0+.
     pub state_epoch: i32,
+    /// The share-partition's start offset, or -1 to leave it unset.
+    ///
     /// `StartOffset`: int64, versions 0+.
     pub start_offset: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A member joins a classic group (or rejoins during a rebalance), listing the protocols it supports.
+///
 /// A JoinGroup request body (API key 11).
 ///
 /// Versions 0-9; flexible versions 6-9.
@@ -16,20 +18,36 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct JoinGroupRequest {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// How long, in milliseconds, the coordinator waits without a heartbeat before removing the member.
+    ///
     /// `SessionTimeoutMs`: int32, versions 0+.
     pub session_timeout_ms: i32,
+    /// How long, in milliseconds, the coordinator waits for every member to rejoin during a rebalance.
+    ///
     /// `RebalanceTimeoutMs`: int32, versions 1+, default `-1`, ignorable.
     pub rebalance_timeout_ms: i32,
+    /// The member id the coordinator gave earlier, or empty when joining for the first time.
+    ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `GroupInstanceId`: string, versions 5+, nullable in 5+, default `null`.
     pub group_instance_id: Option<BytesStr>,
+    /// The group's protocol type, such as `consumer`.
+    ///
     /// `ProtocolType`: string, versions 0+.
     pub protocol_type: BytesStr,
+    /// The assignment protocols the member supports, in order of preference.
+    ///
     /// `Protocols`: []JoinGroupRequestProtocol, versions 0+.
     pub protocols: Vec<JoinGroupRequestProtocol>,
+    /// Why the member joins or leaves, for the broker's logs; null if not given.
+    ///
     /// `Reason`: string, versions 8+, nullable in 8+, default `null`, ignorable.
     pub reason: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -328,6 +346,8 @@ impl ApiMessage for JoinGroupRequest {
 
 /// `JoinGroupRequestProtocol`, part of [`JoinGroupRequest`] (versions 0-9).
 ///
+/// Held by `Protocols`: The assignment protocols the member supports, in order of preference.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -336,8 +356,12 @@ impl ApiMessage for JoinGroupRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct JoinGroupRequestProtocol {
+    /// The protocol's name, such as `range`.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The member's metadata for this protocol (a consumer's subscription).
+    ///
     /// `Metadata`: bytes, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]

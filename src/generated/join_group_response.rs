@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The member's id and the group's generation; the leader also gets every member's metadata.
+///
 /// A JoinGroup response body (API key 11).
 ///
 /// Versions 0-9; flexible versions 6-9.
@@ -16,22 +18,40 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct JoinGroupResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 2+, ignorable.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The group's generation: raised by one after every rebalance.
+    ///
     /// `GenerationId`: int32, versions 0+, default `-1`.
     pub generation_id: i32,
+    /// The group's protocol type, such as `consumer`, or null.
+    ///
     /// `ProtocolType`: string, versions 7+, nullable in 7+, default `null`, ignorable.
     pub protocol_type: Option<BytesStr>,
+    /// The assignment protocol the group chose, such as `range`, or null.
+    ///
     /// `ProtocolName`: string, versions 0+, nullable in 7+.
     pub protocol_name: Option<BytesStr>,
+    /// The member id of the group's leader, which computes the assignment.
+    ///
     /// `Leader`: string, versions 0+.
     pub leader: BytesStr,
+    /// True when the leader must not compute an assignment because the coordinator already knows it (static member rejoin).
+    ///
     /// `SkipAssignment`: bool, versions 9+, default `false`.
     pub skip_assignment: bool,
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,
+    /// Every member with its metadata, sent to the leader only; empty for the others.
+    ///
     /// `Members`: []JoinGroupResponseMember, versions 0+.
     pub members: Vec<JoinGroupResponseMember>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -327,6 +347,8 @@ impl ApiMessage for JoinGroupResponse {
 
 /// `JoinGroupResponseMember`, part of [`JoinGroupResponse`] (versions 0-9).
 ///
+/// Held by `Members`: Every member with its metadata, sent to the leader only; empty for the others.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -335,10 +357,16 @@ impl ApiMessage for JoinGroupResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct JoinGroupResponseMember {
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `GroupInstanceId`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     pub group_instance_id: Option<BytesStr>,
+    /// The member's metadata for the chosen protocol.
+    ///
     /// `Metadata`: bytes, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The controller tells a broker which partitions it leads or follows, with their replicas (ZooKeeper mode).
+///
 /// A LeaderAndIsr request body (API key 4).
 ///
 /// Versions 0-7; flexible versions 4-7.
@@ -16,20 +18,36 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderAndIsrRequest {
+    /// The id of the controller sending the request.
+    ///
     /// `ControllerId`: int32, versions 0+.
     pub controller_id: i32,
+    /// True when the sender is a KRaft controller (during a migration from ZooKeeper).
+    ///
     /// `isKRaftController`: bool, versions 7+, default `false`.
     pub is_k_raft_controller: bool,
+    /// The controller's epoch, which fences requests from an older controller.
+    ///
     /// `ControllerEpoch`: int32, versions 0+.
     pub controller_epoch: i32,
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 2+, default `-1`, ignorable.
     pub broker_epoch: i64,
+    /// 0 for an incremental update, 1 for the full state, 2 for a partial one (KRaft migration).
+    ///
     /// `Type`: int8, versions 5+.
     pub r#type: i8,
+    /// The partition states, not grouped by topic (versions 0-1).
+    ///
     /// `UngroupedPartitionStates`: []LeaderAndIsrPartitionState, versions 0-1.
     pub ungrouped_partition_states: Vec<LeaderAndIsrPartitionState>,
+    /// The partition states, by topic.
+    ///
     /// `TopicStates`: []LeaderAndIsrTopicState, versions 2+.
     pub topic_states: Vec<LeaderAndIsrTopicState>,
+    /// The brokers that lead the partitions sent.
+    ///
     /// `LiveLeaders`: []LeaderAndIsrLiveLeader, versions 0+.
     pub live_leaders: Vec<LeaderAndIsrLiveLeader>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -362,6 +380,8 @@ impl ApiMessage for LeaderAndIsrRequest {
 
 /// `LeaderAndIsrLiveLeader`, part of [`LeaderAndIsrRequest`] (versions 0-7).
 ///
+/// Held by `LiveLeaders`: The brokers that lead the partitions sent.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -370,10 +390,16 @@ impl ApiMessage for LeaderAndIsrRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderAndIsrLiveLeader {
+    /// A broker id.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub broker_id: i32,
+    /// The broker's host name.
+    ///
     /// `HostName`: string, versions 0+.
     pub host_name: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: int32, versions 0+.
     pub port: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -473,6 +499,8 @@ impl Encode for LeaderAndIsrLiveLeader {
 
 /// `LeaderAndIsrPartitionState`, part of [`LeaderAndIsrRequest`] (versions 0-7).
 ///
+/// Held by `UngroupedPartitionStates`: The partition states, not grouped by topic (versions 0-1).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -481,28 +509,52 @@ impl Encode for LeaderAndIsrLiveLeader {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderAndIsrPartitionState {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0-1, ignorable.
     pub topic_name: BytesStr,
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The controller's epoch, which fences requests from an older controller.
+    ///
     /// `ControllerEpoch`: int32, versions 0+.
     pub controller_epoch: i32,
+    /// The broker id of the partition's leader.
+    ///
     /// `Leader`: int32, versions 0+.
     pub leader: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
+    /// The ids of the in-sync replicas.
+    ///
     /// `Isr`: []int32, versions 0+.
     pub isr: Vec<i32>,
+    /// The partition's epoch (its ZooKeeper version).
+    ///
     /// `PartitionEpoch`: int32, versions 0+.
     pub partition_epoch: i32,
+    /// The ids of the brokers that hold, or are to hold, a replica of the partition.
+    ///
     /// `Replicas`: []int32, versions 0+.
     pub replicas: Vec<i32>,
+    /// The replicas being added by a reassignment.
+    ///
     /// `AddingReplicas`: []int32, versions 3+, ignorable.
     pub adding_replicas: Vec<i32>,
+    /// The replicas being removed by a reassignment.
+    ///
     /// `RemovingReplicas`: []int32, versions 3+, ignorable.
     pub removing_replicas: Vec<i32>,
+    /// Whether the replica has just been created.
+    ///
     /// `IsNew`: bool, versions 1+, default `false`, ignorable.
     pub is_new: bool,
+    /// 1 while the partition recovers from an unclean leader election, otherwise 0.
+    ///
     /// `LeaderRecoveryState`: int8, versions 6+, default `0`.
     pub leader_recovery_state: i8,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -837,6 +889,8 @@ impl Encode for LeaderAndIsrPartitionState {
 
 /// `LeaderAndIsrTopicState`, part of [`LeaderAndIsrRequest`] (versions 2-7).
 ///
+/// Held by `TopicStates`: The partition states, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -845,10 +899,16 @@ impl Encode for LeaderAndIsrPartitionState {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderAndIsrTopicState {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 2+.
     pub topic_name: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 5+, ignorable.
     pub topic_id: Uuid,
+    /// The topic's partition states.
+    ///
     /// `PartitionStates`: []LeaderAndIsrPartitionState, versions 2+.
     pub partition_states: Vec<LeaderAndIsrPartitionState>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each partition.
+///
 /// A LeaderAndIsr response body (API key 4).
 ///
 /// Versions 0-7; flexible versions 4-7.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderAndIsrResponse {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// Results by partition (versions 0-4).
+    ///
     /// `PartitionErrors`: []LeaderAndIsrPartitionError, versions 0-4.
     pub partition_errors: Vec<LeaderAndIsrPartitionError>,
+    /// Results by topic (v5+).
+    ///
     /// `Topics`: []LeaderAndIsrTopicError, versions 5+.
     pub topics: Vec<LeaderAndIsrTopicError>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -211,6 +219,8 @@ impl ApiMessage for LeaderAndIsrResponse {
 
 /// `LeaderAndIsrPartitionError`, part of [`LeaderAndIsrResponse`] (versions 0-7).
 ///
+/// Held by `PartitionErrors`: Results by partition (versions 0-4).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -219,10 +229,16 @@ impl ApiMessage for LeaderAndIsrResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderAndIsrPartitionError {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0-4, ignorable.
     pub topic_name: BytesStr,
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -330,6 +346,8 @@ impl Encode for LeaderAndIsrPartitionError {
 
 /// `LeaderAndIsrTopicError`, part of [`LeaderAndIsrResponse`] (versions 5-7).
 ///
+/// Held by `Topics`: Results by topic (v5+).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -338,8 +356,12 @@ impl Encode for LeaderAndIsrPartitionError {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderAndIsrTopicError {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 5+.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `PartitionErrors`: []LeaderAndIsrPartitionError, versions 5+.
     pub partition_errors: Vec<LeaderAndIsrPartitionError>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Members leave a classic group.
+///
 /// A LeaveGroup request body (API key 13).
 ///
 /// Versions 0-5; flexible versions 4-5.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaveGroupRequest {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The id of the member leaving (versions 0-2).
+    ///
     /// `MemberId`: string, versions 0-2.
     pub member_id: BytesStr,
+    /// The members leaving (v3+).
+    ///
     /// `Members`: []MemberIdentity, versions 3+.
     pub members: Vec<MemberIdentity>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -217,6 +225,8 @@ impl ApiMessage for LeaveGroupRequest {
 
 /// `MemberIdentity`, part of [`LeaveGroupRequest`] (versions 3-5).
 ///
+/// Held by `Members`: The members leaving (v3+).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -225,10 +235,16 @@ impl ApiMessage for LeaveGroupRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct MemberIdentity {
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 3+.
     pub member_id: BytesStr,
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
     pub group_instance_id: Option<BytesStr>,
+    /// Why the member joins or leaves, for the broker's logs; null if not given.
+    ///
     /// `Reason`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     pub reason: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each member that was to leave.
+///
 /// A LeaveGroup response body (API key 13).
 ///
 /// Versions 0-5; flexible versions 4-5.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaveGroupResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The outcome for each member.
+    ///
     /// `Members`: []MemberResponse, versions 3+.
     pub members: Vec<MemberResponse>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -182,6 +190,8 @@ impl ApiMessage for LeaveGroupResponse {
 
 /// `MemberResponse`, part of [`LeaveGroupResponse`] (versions 3-5).
 ///
+/// Held by `Members`: The outcome for each member.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -190,10 +200,16 @@ impl ApiMessage for LeaveGroupResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct MemberResponse {
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 3+.
     pub member_id: BytesStr,
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+.
     pub group_instance_id: Option<BytesStr>,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 3+.
     pub error_code: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

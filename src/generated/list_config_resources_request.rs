@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Lists the resources that have configuration, such as client metrics subscriptions or groups.
+///
 /// A ListConfigResources request body (API key 74).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ListConfigResourcesRequest {
+    /// The resource types to list; empty for all.
+    ///
     /// `ResourceTypes`: []int8, versions 1+.
     pub resource_types: Vec<i8>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

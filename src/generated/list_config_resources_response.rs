@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The resources with configuration.
+///
 /// A ListConfigResources response body (API key 74).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ListConfigResourcesResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The resources that have configuration.
+    ///
     /// `ConfigResources`: []ConfigResource, versions 0+.
     pub config_resources: Vec<ConfigResource>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -155,6 +163,8 @@ impl ApiMessage for ListConfigResourcesResponse {
 
 /// `ConfigResource`, part of [`ListConfigResourcesResponse`] (versions 0-1).
 ///
+/// Held by `ConfigResources`: The resources that have configuration.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -163,8 +173,12 @@ impl ApiMessage for ListConfigResourcesResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ConfigResource {
+    /// The name of the resource.
+    ///
     /// `ResourceName`: string, versions 0+.
     pub resource_name: BytesStr,
+    /// The type of resource: 2 topic, 4 broker, 8 broker logger, 16 client metrics subscription, 32 group.
+    ///
     /// `ResourceType`: int8, versions 1+, default `16`, ignorable.
     pub resource_type: i8,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

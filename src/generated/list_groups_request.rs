@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Lists the groups the broker coordinates.
+///
 /// A ListGroups request body (API key 16).
 ///
 /// Versions 0-5; flexible versions 3-5.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ListGroupsRequest {
+    /// Only groups in these states; empty for any.
+    ///
     /// `StatesFilter`: []string, versions 4+.
     pub states_filter: Vec<BytesStr>,
+    /// Only groups of these types; empty for any.
+    ///
     /// `TypesFilter`: []string, versions 5+.
     pub types_filter: Vec<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

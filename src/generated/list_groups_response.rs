@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The groups the broker coordinates, with their type and state.
+///
 /// A ListGroups response body (API key 16).
 ///
 /// Versions 0-5; flexible versions 3-5.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ListGroupsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The groups.
+    ///
     /// `Groups`: []ListedGroup, versions 0+.
     pub groups: Vec<ListedGroup>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -170,6 +178,8 @@ impl ApiMessage for ListGroupsResponse {
 
 /// `ListedGroup`, part of [`ListGroupsResponse`] (versions 0-5).
 ///
+/// Held by `Groups`: The groups.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -178,12 +188,20 @@ impl ApiMessage for ListGroupsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ListedGroup {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The group's protocol type, such as `consumer`; empty for a group with no protocol.
+    ///
     /// `ProtocolType`: string, versions 0+.
     pub protocol_type: BytesStr,
+    /// The group's state, such as `Stable` or `Empty`.
+    ///
     /// `GroupState`: string, versions 4+, ignorable.
     pub group_state: BytesStr,
+    /// The group's type: `classic`, `consumer`, `share` or `streams`.
+    ///
     /// `GroupType`: string, versions 5+, ignorable.
     pub group_type: BytesStr,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

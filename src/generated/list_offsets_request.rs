@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Looks up offsets by timestamp: the earliest, the latest, or the first at or after a given time.
+///
 /// A ListOffsets request body (API key 2).
 ///
 /// Versions 0-11; flexible versions 6-11.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ListOffsetsRequest {
+    /// The broker id of a follower asking, or -1 for a consumer.
+    ///
     /// `ReplicaId`: int32, versions 0+.
     pub replica_id: i32,
+    /// Which records are visible: 0 for read_uncommitted (all), 1 for read_committed (only up to the last stable offset).
+    ///
     /// `IsolationLevel`: int8, versions 2+.
     pub isolation_level: i8,
+    /// The partitions to look up, by topic.
+    ///
     /// `Topics`: []ListOffsetsTopic, versions 0+.
     pub topics: Vec<ListOffsetsTopic>,
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `TimeoutMs`: int32, versions 10+, ignorable.
     pub timeout_ms: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -192,6 +202,8 @@ impl ApiMessage for ListOffsetsRequest {
 
 /// `ListOffsetsPartition`, part of [`ListOffsetsRequest`] (versions 0-11).
 ///
+/// Held by `Partitions`: The partitions to look up.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -200,12 +212,20 @@ impl ApiMessage for ListOffsetsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ListOffsetsPartition {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
+    ///
     /// `CurrentLeaderEpoch`: int32, versions 4+, default `-1`, ignorable.
     pub current_leader_epoch: i32,
+    /// What to look for: a time in milliseconds since the Unix epoch, or -1 for the latest offset, -2 for the earliest, -3 for the largest timestamp, -4 for the earliest local, -5 for the earliest tiered.
+    ///
     /// `Timestamp`: int64, versions 0+.
     pub timestamp: i64,
+    /// The most offsets to return (version 0 only).
+    ///
     /// `MaxNumOffsets`: int32, versions 0, default `1`.
     pub max_num_offsets: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -322,6 +342,8 @@ impl Encode for ListOffsetsPartition {
 
 /// `ListOffsetsTopic`, part of [`ListOffsetsRequest`] (versions 0-11).
 ///
+/// Held by `Topics`: The partitions to look up, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -330,8 +352,12 @@ impl Encode for ListOffsetsPartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ListOffsetsTopic {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The partitions to look up.
+    ///
     /// `Partitions`: []ListOffsetsPartition, versions 0+.
     pub partitions: Vec<ListOffsetsPartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The offset found for each partition asked about.
+///
 /// A ListOffsets response body (API key 2).
 ///
 /// Versions 0-11; flexible versions 6-11.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ListOffsetsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 2+, ignorable.
     pub throttle_time_ms: i32,
+    /// Results by topic.
+    ///
     /// `Topics`: []ListOffsetsTopicResponse, versions 0+.
     pub topics: Vec<ListOffsetsTopicResponse>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -159,6 +165,8 @@ impl ApiMessage for ListOffsetsResponse {
 
 /// `ListOffsetsPartitionResponse`, part of [`ListOffsetsResponse`] (versions 0-11).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -167,16 +175,28 @@ impl ApiMessage for ListOffsetsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ListOffsetsPartitionResponse {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The offsets found (version 0 only).
+    ///
     /// `OldStyleOffsets`: []int64, versions 0.
     pub old_style_offsets: Vec<i64>,
+    /// The timestamp of the record at the offset found, or -1.
+    ///
     /// `Timestamp`: int64, versions 1+, default `-1`.
     pub timestamp: i64,
+    /// The offset found, or -1 if there is none.
+    ///
     /// `Offset`: int64, versions 1+, default `-1`.
     pub offset: i64,
+    /// The leader epoch of the record at the offset found, or -1.
+    ///
     /// `LeaderEpoch`: int32, versions 4+, default `-1`.
     pub leader_epoch: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -370,6 +390,8 @@ impl Encode for ListOffsetsPartitionResponse {
 
 /// `ListOffsetsTopicResponse`, part of [`ListOffsetsResponse`] (versions 0-11).
 ///
+/// Held by `Topics`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -378,8 +400,12 @@ impl Encode for ListOffsetsPartitionResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ListOffsetsTopicResponse {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// Results by partition.
+    ///
     /// `Partitions`: []ListOffsetsPartitionResponse, versions 0+.
     pub partitions: Vec<ListOffsetsPartitionResponse>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

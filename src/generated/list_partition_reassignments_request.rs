@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Lists the partition reassignments in progress.
+///
 /// A ListPartitionReassignments request body (API key 46).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ListPartitionReassignmentsRequest {
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `TimeoutMs`: int32, versions 0+, default `60000`.
     pub timeout_ms: i32,
+    /// The topics to list reassignments for, or null for all.
+    ///
     /// `Topics`: []ListPartitionReassignmentsTopics, versions 0+, nullable in 0+, default `null`.
     pub topics: Option<Vec<ListPartitionReassignmentsTopics>>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -126,6 +132,8 @@ impl ApiMessage for ListPartitionReassignmentsRequest {
 
 /// `ListPartitionReassignmentsTopics`, part of [`ListPartitionReassignmentsRequest`] (versions 0).
 ///
+/// Held by `Topics`: The topics to list reassignments for, or null for all.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -134,8 +142,12 @@ impl ApiMessage for ListPartitionReassignmentsRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ListPartitionReassignmentsTopics {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The partition numbers within the topic.
+    ///
     /// `PartitionIndexes`: []int32, versions 0+.
     pub partition_indexes: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The reassignments in progress, by partition.
+///
 /// A ListPartitionReassignments response body (API key 46).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ListPartitionReassignmentsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub error_message: Option<BytesStr>,
+    /// The reassignments in progress, by topic.
+    ///
     /// `Topics`: []OngoingTopicReassignment, versions 0+.
     pub topics: Vec<OngoingTopicReassignment>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -173,6 +183,8 @@ impl ApiMessage for ListPartitionReassignmentsResponse {
 
 /// `OngoingPartitionReassignment`, part of [`ListPartitionReassignmentsResponse`] (versions 0).
 ///
+/// Held by `Partitions`: The partitions being reassigned.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -181,12 +193,20 @@ impl ApiMessage for ListPartitionReassignmentsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OngoingPartitionReassignment {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The partition's current replica set.
+    ///
     /// `Replicas`: []int32, versions 0+.
     pub replicas: Vec<i32>,
+    /// The replicas being added.
+    ///
     /// `AddingReplicas`: []int32, versions 0+.
     pub adding_replicas: Vec<i32>,
+    /// The replicas being removed.
+    ///
     /// `RemovingReplicas`: []int32, versions 0+.
     pub removing_replicas: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -350,6 +370,8 @@ impl Encode for OngoingPartitionReassignment {
 
 /// `OngoingTopicReassignment`, part of [`ListPartitionReassignmentsResponse`] (versions 0).
 ///
+/// Held by `Topics`: The reassignments in progress, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -358,8 +380,12 @@ impl Encode for OngoingPartitionReassignment {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OngoingTopicReassignment {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The partitions being reassigned.
+    ///
     /// `Partitions`: []OngoingPartitionReassignment, versions 0+.
     pub partitions: Vec<OngoingPartitionReassignment>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Lists the transactions the broker coordinates, optionally filtered.
+///
 /// A ListTransactions request body (API key 66).
 ///
 /// Versions 0-2; flexible versions 0-2.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ListTransactionsRequest {
+    /// Only transactions in these states; empty for any.
+    ///
     /// `StateFilters`: []string, versions 0+.
     pub state_filters: Vec<BytesStr>,
+    /// Only transactions of these producer ids; empty for any.
+    ///
     /// `ProducerIdFilters`: []int64, versions 0+.
     pub producer_id_filters: Vec<i64>,
+    /// Only transactions open longer than this many milliseconds; -1 for any.
+    ///
     /// `DurationFilter`: int64, versions 1+, default `-1`.
     pub duration_filter: i64,
+    /// Only transactional ids matching this regular expression; null or empty for any.
+    ///
     /// `TransactionalIdPattern`: string, versions 2+, nullable in 2+, default `null`.
     pub transactional_id_pattern: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

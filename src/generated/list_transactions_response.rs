@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The transactions that matched the filters.
+///
 /// A ListTransactions response body (API key 66).
 ///
 /// Versions 0-2; flexible versions 0-2.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ListTransactionsResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The state filters the broker did not recognise.
+    ///
     /// `UnknownStateFilters`: []string, versions 0+.
     pub unknown_state_filters: Vec<BytesStr>,
+    /// The matching transactions.
+    ///
     /// `TransactionStates`: []TransactionState, versions 0+.
     pub transaction_states: Vec<TransactionState>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -199,6 +209,8 @@ impl ApiMessage for ListTransactionsResponse {
 
 /// `TransactionState`, part of [`ListTransactionsResponse`] (versions 0-2).
 ///
+/// Held by `TransactionStates`: The matching transactions.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -207,10 +219,16 @@ impl ApiMessage for ListTransactionsResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TransactionState {
+    /// The producer's transactional id (`transactional.id`).
+    ///
     /// `TransactionalId`: string, versions 0+.
     pub transactional_id: BytesStr,
+    /// The producer id the broker gave out, or -1 when there is none.
+    ///
     /// `ProducerId`: int64, versions 0+.
     pub producer_id: i64,
+    /// The transaction's state, such as `Ongoing` or `CompleteCommit`.
+    ///
     /// `TransactionState`: string, versions 0+.
     pub transaction_state: BytesStr,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

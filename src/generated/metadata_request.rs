@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Asks for the brokers, topics and partition leaders of the cluster.
+///
 /// A Metadata request body (API key 3).
 ///
 /// Versions 0-13; flexible versions 9-13.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct MetadataRequest {
+    /// The topics to describe; null for all, empty for none.
+    ///
     /// `Topics`: []MetadataRequestTopic, versions 0+, nullable in 1+.
     pub topics: Option<Vec<MetadataRequestTopic>>,
+    /// Whether the broker may create topics that do not exist (if the broker allows it).
+    ///
     /// `AllowAutoTopicCreation`: bool, versions 4+, default `true`.
     pub allow_auto_topic_creation: bool,
+    /// Whether the response should say which cluster operations the caller may perform.
+    ///
     /// `IncludeClusterAuthorizedOperations`: bool, versions 8-10.
     pub include_cluster_authorized_operations: bool,
+    /// Whether the response should say which operations the caller may perform on each topic.
+    ///
     /// `IncludeTopicAuthorizedOperations`: bool, versions 8+.
     pub include_topic_authorized_operations: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -212,6 +222,8 @@ impl ApiMessage for MetadataRequest {
 
 /// `MetadataRequestTopic`, part of [`MetadataRequest`] (versions 0-13).
 ///
+/// Held by `Topics`: The topics to describe; null for all, empty for none.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -220,8 +232,12 @@ impl ApiMessage for MetadataRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct MetadataRequestTopic {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 10+, ignorable.
     pub topic_id: Uuid,
+    /// The topic's name, or null when asking by id.
+    ///
     /// `Name`: string, versions 0+, nullable in 10+.
     pub name: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

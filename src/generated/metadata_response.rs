@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The cluster's brokers, and each topic's partitions with their leaders and replicas.
+///
 /// A Metadata response body (API key 3).
 ///
 /// Versions 0-13; flexible versions 9-13.
@@ -16,18 +18,32 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct MetadataResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 3+, ignorable.
     pub throttle_time_ms: i32,
+    /// The brokers of the cluster this response knows about.
+    ///
     /// `Brokers`: []MetadataResponseBroker, versions 0+.
     pub brokers: Vec<MetadataResponseBroker>,
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 2+, nullable in 2+, default `null`, ignorable.
     pub cluster_id: Option<BytesStr>,
+    /// The id of the controller broker, or -1 if unknown.
+    ///
     /// `ControllerId`: int32, versions 1+, default `-1`, ignorable.
     pub controller_id: i32,
+    /// The topics described.
+    ///
     /// `Topics`: []MetadataResponseTopic, versions 0+.
     pub topics: Vec<MetadataResponseTopic>,
+    /// A bit field of the ACL operations the caller may perform on the cluster, or -2147483648 when not requested.
+    ///
     /// `ClusterAuthorizedOperations`: int32, versions 8-10, default `-2147483648`.
     pub cluster_authorized_operations: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 13+, ignorable.
     pub error_code: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -297,6 +313,8 @@ impl ApiMessage for MetadataResponse {
 
 /// `MetadataResponseBroker`, part of [`MetadataResponse`] (versions 0-13).
 ///
+/// Held by `Brokers`: The brokers of the cluster this response knows about.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -305,12 +323,20 @@ impl ApiMessage for MetadataResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct MetadataResponseBroker {
+    /// The broker's id.
+    ///
     /// `NodeId`: int32, versions 0+.
     pub node_id: i32,
+    /// The broker's host name.
+    ///
     /// `Host`: string, versions 0+.
     pub host: BytesStr,
+    /// The broker's port.
+    ///
     /// `Port`: int32, versions 0+.
     pub port: i32,
+    /// The broker's rack, or null if it has none.
+    ///
     /// `Rack`: string, versions 1+, nullable in 1+, default `null`, ignorable.
     pub rack: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -429,6 +455,8 @@ impl Encode for MetadataResponseBroker {
 
 /// `MetadataResponsePartition`, part of [`MetadataResponse`] (versions 0-13).
 ///
+/// Held by `Partitions`: The topic's partitions.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -437,18 +465,32 @@ impl Encode for MetadataResponseBroker {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct MetadataResponsePartition {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The broker id of the partition's leader, or -1 if it has none.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub leader_id: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 7+, default `-1`, ignorable.
     pub leader_epoch: i32,
+    /// The ids of the brokers that hold a replica of the partition.
+    ///
     /// `ReplicaNodes`: []int32, versions 0+.
     pub replica_nodes: Vec<i32>,
+    /// The ids of the replicas that are in sync with the leader.
+    ///
     /// `IsrNodes`: []int32, versions 0+.
     pub isr_nodes: Vec<i32>,
+    /// The ids of the replicas that are offline (their log directory failed).
+    ///
     /// `OfflineReplicas`: []int32, versions 5+, ignorable.
     pub offline_replicas: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -689,6 +731,8 @@ impl Encode for MetadataResponsePartition {
 
 /// `MetadataResponseTopic`, part of [`MetadataResponse`] (versions 0-13).
 ///
+/// Held by `Topics`: The topics described.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -697,16 +741,28 @@ impl Encode for MetadataResponsePartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct MetadataResponseTopic {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The topic's name, or null if unknown.
+    ///
     /// `Name`: string, versions 0+, nullable in 12+.
     pub name: Option<BytesStr>,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 10+, ignorable.
     pub topic_id: Uuid,
+    /// Whether the topic is internal to Kafka (such as `__consumer_offsets`).
+    ///
     /// `IsInternal`: bool, versions 1+, default `false`, ignorable.
     pub is_internal: bool,
+    /// The topic's partitions.
+    ///
     /// `Partitions`: []MetadataResponsePartition, versions 0+.
     pub partitions: Vec<MetadataResponsePartition>,
+    /// A bit field of the ACL operations the caller may perform on the topic, or -2147483648 when not requested.
+    ///
     /// `TopicAuthorizedOperations`: int32, versions 8+, default `-2147483648`.
     pub topic_authorized_operations: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

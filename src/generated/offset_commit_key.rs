@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The key of a committed offset record in `__consumer_offsets`: group, topic and partition.
+///
 /// The `OffsetCommitKey` payload.
 ///
 /// Versions 0-1; flexible versions none.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetCommitKey {
+    /// The group's id.
+    ///
     /// `group`: string, versions 0-1.
     pub group: BytesStr,
+    /// The topic's name.
+    ///
     /// `topic`: string, versions 0-1.
     pub topic: BytesStr,
+    /// The partition number.
+    ///
     /// `partition`: int32, versions 0-1.
     pub partition: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

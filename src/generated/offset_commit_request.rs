@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Stores the offsets a consumer group has consumed up to.
+///
 /// A OffsetCommit request body (API key 8).
 ///
 /// Versions 0-10; flexible versions 8-10.
@@ -16,16 +18,28 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetCommitRequest {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The generation id (classic group) or member epoch (consumer group) the commit is made under, or -1 for a commit from outside the group.
+    ///
     /// `GenerationIdOrMemberEpoch`: int32, versions 1+, default `-1`, ignorable.
     pub generation_id_or_member_epoch: i32,
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 1+, ignorable.
     pub member_id: BytesStr,
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `GroupInstanceId`: string, versions 7+, nullable in 7+, default `null`.
     pub group_instance_id: Option<BytesStr>,
+    /// How long to keep the committed offsets, in milliseconds; -1 for the broker's default.
+    ///
     /// `RetentionTimeMs`: int64, versions 2-4, default `-1`, ignorable.
     pub retention_time_ms: i64,
+    /// The offsets to commit, by topic.
+    ///
     /// `Topics`: []OffsetCommitRequestTopic, versions 0+.
     pub topics: Vec<OffsetCommitRequestTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -280,6 +294,8 @@ impl ApiMessage for OffsetCommitRequest {
 
 /// `OffsetCommitRequestPartition`, part of [`OffsetCommitRequest`] (versions 0-10).
 ///
+/// Held by `Partitions`: The offsets to commit, by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -288,14 +304,24 @@ impl ApiMessage for OffsetCommitRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetCommitRequestPartition {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The committed offset: where a consumer of the group resumes, the next record to read.
+    ///
     /// `CommittedOffset`: int64, versions 0+.
     pub committed_offset: i64,
+    /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
+    ///
     /// `CommittedLeaderEpoch`: int32, versions 6+, default `-1`, ignorable.
     pub committed_leader_epoch: i32,
+    /// When the offset was committed, in milliseconds since the Unix epoch; -1 for the current time.
+    ///
     /// `CommitTimestamp`: int64, versions 1, default `-1`.
     pub commit_timestamp: i64,
+    /// Free-form metadata stored with the committed offset, or null.
+    ///
     /// `CommittedMetadata`: string, versions 0+, nullable in 0+.
     pub committed_metadata: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -428,6 +454,8 @@ impl Encode for OffsetCommitRequestPartition {
 
 /// `OffsetCommitRequestTopic`, part of [`OffsetCommitRequest`] (versions 0-10).
 ///
+/// Held by `Topics`: The offsets to commit, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -436,10 +464,16 @@ impl Encode for OffsetCommitRequestPartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetCommitRequestTopic {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0-9, ignorable.
     pub name: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 10+, ignorable.
     pub topic_id: Uuid,
+    /// The offsets to commit, by partition.
+    ///
     /// `Partitions`: []OffsetCommitRequestPartition, versions 0+.
     pub partitions: Vec<OffsetCommitRequestPartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

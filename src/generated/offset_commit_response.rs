@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome of the commit for each partition.
+///
 /// A OffsetCommit response body (API key 8).
 ///
 /// Versions 0-10; flexible versions 8-10.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetCommitResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 3+, ignorable.
     pub throttle_time_ms: i32,
+    /// Results by topic.
+    ///
     /// `Topics`: []OffsetCommitResponseTopic, versions 0+.
     pub topics: Vec<OffsetCommitResponseTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -159,6 +165,8 @@ impl ApiMessage for OffsetCommitResponse {
 
 /// `OffsetCommitResponsePartition`, part of [`OffsetCommitResponse`] (versions 0-10).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -167,8 +175,12 @@ impl ApiMessage for OffsetCommitResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetCommitResponsePartition {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -233,6 +245,8 @@ impl Encode for OffsetCommitResponsePartition {
 
 /// `OffsetCommitResponseTopic`, part of [`OffsetCommitResponse`] (versions 0-10).
 ///
+/// Held by `Topics`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -241,10 +255,16 @@ impl Encode for OffsetCommitResponsePartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetCommitResponseTopic {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0-9, ignorable.
     pub name: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 10+, ignorable.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `Partitions`: []OffsetCommitResponsePartition, versions 0+.
     pub partitions: Vec<OffsetCommitResponsePartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The value of a committed offset record in `__consumer_offsets`.
+///
 /// The `OffsetCommitValue` payload.
 ///
 /// Versions 0-4; flexible versions 4.
@@ -16,14 +18,24 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetCommitValue {
+    /// The committed offset.
+    ///
     /// `offset`: int64, versions 0+.
     pub offset: i64,
+    /// The leader epoch of the last consumed record, or -1.
+    ///
     /// `leaderEpoch`: int32, versions 3+, default `-1`, ignorable.
     pub leader_epoch: i32,
+    /// The metadata committed with the offset.
+    ///
     /// `metadata`: string, versions 0+.
     pub metadata: BytesStr,
+    /// When the offset was committed, in milliseconds since the Unix epoch.
+    ///
     /// `commitTimestamp`: int64, versions 0+.
     pub commit_timestamp: i64,
+    /// When the offset expires, in milliseconds since the Unix epoch (version 1 only).
+    ///
     /// `expireTimestamp`: int64, versions 1, default `-1`, ignorable.
     pub expire_timestamp: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Deletes a group's committed offsets for some partitions.
+///
 /// A OffsetDelete request body (API key 47).
 ///
 /// Versions 0; flexible versions none.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetDeleteRequest {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The partitions whose offsets to delete, by topic.
+    ///
     /// `Topics`: []OffsetDeleteRequestTopic, versions 0+.
     pub topics: Vec<OffsetDeleteRequestTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -151,6 +157,8 @@ impl ApiMessage for OffsetDeleteRequest {
 
 /// `OffsetDeleteRequestPartition`, part of [`OffsetDeleteRequest`] (versions 0).
 ///
+/// Held by `Partitions`: The partitions whose offsets to delete.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -159,6 +167,8 @@ impl ApiMessage for OffsetDeleteRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetDeleteRequestPartition {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -199,6 +209,8 @@ impl Encode for OffsetDeleteRequestPartition {
 
 /// `OffsetDeleteRequestTopic`, part of [`OffsetDeleteRequest`] (versions 0).
 ///
+/// Held by `Topics`: The partitions whose offsets to delete, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -207,8 +219,12 @@ impl Encode for OffsetDeleteRequestPartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetDeleteRequestTopic {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The partitions whose offsets to delete.
+    ///
     /// `Partitions`: []OffsetDeleteRequestPartition, versions 0+.
     pub partitions: Vec<OffsetDeleteRequestPartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

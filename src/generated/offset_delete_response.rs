@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each partition.
+///
 /// A OffsetDelete response body (API key 47).
 ///
 /// Versions 0; flexible versions none.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetDeleteResponse {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+, ignorable.
     pub throttle_time_ms: i32,
+    /// Results by topic.
+    ///
     /// `Topics`: []OffsetDeleteResponseTopic, versions 0+.
     pub topics: Vec<OffsetDeleteResponseTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -146,6 +154,8 @@ impl ApiMessage for OffsetDeleteResponse {
 
 /// `OffsetDeleteResponsePartition`, part of [`OffsetDeleteResponse`] (versions 0).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -154,8 +164,12 @@ impl ApiMessage for OffsetDeleteResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetDeleteResponsePartition {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -206,6 +220,8 @@ impl Encode for OffsetDeleteResponsePartition {
 
 /// `OffsetDeleteResponseTopic`, part of [`OffsetDeleteResponse`] (versions 0).
 ///
+/// Held by `Topics`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -214,8 +230,12 @@ impl Encode for OffsetDeleteResponsePartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetDeleteResponseTopic {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// Results by partition.
+    ///
     /// `Partitions`: []OffsetDeleteResponsePartition, versions 0+.
     pub partitions: Vec<OffsetDeleteResponsePartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

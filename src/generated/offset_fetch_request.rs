@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Reads the offsets a group has committed.
+///
 /// A OffsetFetch request body (API key 9).
 ///
 /// Versions 0-10; flexible versions 6-10.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetFetchRequest {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0-7.
     pub group_id: BytesStr,
+    /// The partitions to read offsets for, by topic, or null for all (versions 0-7).
+    ///
     /// `Topics`: []OffsetFetchRequestTopic, versions 0-7, nullable in 2-7.
     pub topics: Option<Vec<OffsetFetchRequestTopic>>,
+    /// The groups to read offsets for (v8+).
+    ///
     /// `Groups`: []OffsetFetchRequestGroup, versions 8+.
     pub groups: Vec<OffsetFetchRequestGroup>,
+    /// When true, offsets with a pending transactional commit are reported as UNSTABLE_OFFSET_COMMIT instead of returned.
+    ///
     /// `RequireStable`: bool, versions 7+, default `false`.
     pub require_stable: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -256,6 +266,8 @@ impl ApiMessage for OffsetFetchRequest {
 
 /// `OffsetFetchRequestGroup`, part of [`OffsetFetchRequest`] (versions 8-10).
 ///
+/// Held by `Groups`: The groups to read offsets for (v8+).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -264,12 +276,20 @@ impl ApiMessage for OffsetFetchRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetFetchRequestGroup {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 8+.
     pub group_id: BytesStr,
+    /// The caller's member id, or null when the caller is not a member.
+    ///
     /// `MemberId`: string, versions 9+, nullable in 9+, default `null`, ignorable.
     pub member_id: Option<BytesStr>,
+    /// The caller's member epoch, which the coordinator checks, or -1 when the caller is not a member.
+    ///
     /// `MemberEpoch`: int32, versions 9+, default `-1`, ignorable.
     pub member_epoch: i32,
+    /// The partitions to read offsets for, by topic, or null for all.
+    ///
     /// `Topics`: []OffsetFetchRequestTopics, versions 8+, nullable in 8+.
     pub topics: Option<Vec<OffsetFetchRequestTopics>>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -397,6 +417,8 @@ impl Encode for OffsetFetchRequestGroup {
 
 /// `OffsetFetchRequestTopic`, part of [`OffsetFetchRequest`] (versions 0-7).
 ///
+/// Held by `Topics`: The partitions to read offsets for, by topic, or null for all (versions 0-7).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -405,8 +427,12 @@ impl Encode for OffsetFetchRequestGroup {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetFetchRequestTopic {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0-7.
     pub name: BytesStr,
+    /// The partition numbers.
+    ///
     /// `PartitionIndexes`: []int32, versions 0-7.
     pub partition_indexes: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -527,6 +553,8 @@ impl Encode for OffsetFetchRequestTopic {
 
 /// `OffsetFetchRequestTopics`, part of [`OffsetFetchRequest`] (versions 8-10).
 ///
+/// Held by `Topics`: The partitions to read offsets for, by topic, or null for all.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -535,10 +563,16 @@ impl Encode for OffsetFetchRequestTopic {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetFetchRequestTopics {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 8-9, ignorable.
     pub name: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 10+, ignorable.
     pub topic_id: Uuid,
+    /// The partition numbers.
+    ///
     /// `PartitionIndexes`: []int32, versions 8+.
     pub partition_indexes: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The committed offsets of each partition asked about.
+///
 /// A OffsetFetch response body (API key 9).
 ///
 /// Versions 0-10; flexible versions 6-10.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetFetchResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 3+, ignorable.
     pub throttle_time_ms: i32,
+    /// Results by topic (versions 0-7).
+    ///
     /// `Topics`: []OffsetFetchResponseTopic, versions 0-7.
     pub topics: Vec<OffsetFetchResponseTopic>,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 2-7, default `0`, ignorable.
     pub error_code: i16,
+    /// Results by group (v8+).
+    ///
     /// `Groups`: []OffsetFetchResponseGroup, versions 8+.
     pub groups: Vec<OffsetFetchResponseGroup>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -233,6 +243,8 @@ impl ApiMessage for OffsetFetchResponse {
 
 /// `OffsetFetchResponseGroup`, part of [`OffsetFetchResponse`] (versions 8-10).
 ///
+/// Held by `Groups`: Results by group (v8+).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -241,10 +253,16 @@ impl ApiMessage for OffsetFetchResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetFetchResponseGroup {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 8+.
     pub group_id: BytesStr,
+    /// Results by topic.
+    ///
     /// `Topics`: []OffsetFetchResponseTopics, versions 8+.
     pub topics: Vec<OffsetFetchResponseTopics>,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 8+, default `0`.
     pub error_code: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -354,6 +372,8 @@ impl Encode for OffsetFetchResponseGroup {
 
 /// `OffsetFetchResponsePartition`, part of [`OffsetFetchResponse`] (versions 0-7).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -362,14 +382,24 @@ impl Encode for OffsetFetchResponseGroup {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetFetchResponsePartition {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0-7.
     pub partition_index: i32,
+    /// The committed offset, or -1 if there is none.
+    ///
     /// `CommittedOffset`: int64, versions 0-7.
     pub committed_offset: i64,
+    /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
+    ///
     /// `CommittedLeaderEpoch`: int32, versions 5-7, default `-1`, ignorable.
     pub committed_leader_epoch: i32,
+    /// The metadata committed with the offset.
+    ///
     /// `Metadata`: string, versions 0-7, nullable in 0-7.
     pub metadata: Option<BytesStr>,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0-7.
     pub error_code: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -490,6 +520,8 @@ impl Encode for OffsetFetchResponsePartition {
 
 /// `OffsetFetchResponsePartitions`, part of [`OffsetFetchResponse`] (versions 8-10).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -498,14 +530,24 @@ impl Encode for OffsetFetchResponsePartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetFetchResponsePartitions {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 8+.
     pub partition_index: i32,
+    /// The committed offset, or -1 if there is none.
+    ///
     /// `CommittedOffset`: int64, versions 8+.
     pub committed_offset: i64,
+    /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
+    ///
     /// `CommittedLeaderEpoch`: int32, versions 8+, default `-1`, ignorable.
     pub committed_leader_epoch: i32,
+    /// The metadata committed with the offset.
+    ///
     /// `Metadata`: string, versions 8+, nullable in 8+.
     pub metadata: Option<BytesStr>,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 8+.
     pub error_code: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -604,6 +646,8 @@ impl Encode for OffsetFetchResponsePartitions {
 
 /// `OffsetFetchResponseTopic`, part of [`OffsetFetchResponse`] (versions 0-7).
 ///
+/// Held by `Topics`: Results by topic (versions 0-7).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -612,8 +656,12 @@ impl Encode for OffsetFetchResponsePartitions {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetFetchResponseTopic {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0-7.
     pub name: BytesStr,
+    /// Results by partition.
+    ///
     /// `Partitions`: []OffsetFetchResponsePartition, versions 0-7.
     pub partitions: Vec<OffsetFetchResponsePartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -728,6 +776,8 @@ impl Encode for OffsetFetchResponseTopic {
 
 /// `OffsetFetchResponseTopics`, part of [`OffsetFetchResponse`] (versions 8-10).
 ///
+/// Held by `Topics`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -736,10 +786,16 @@ impl Encode for OffsetFetchResponseTopic {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetFetchResponseTopics {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 8-9, ignorable.
     pub name: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 10+, ignorable.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `Partitions`: []OffsetFetchResponsePartitions, versions 8+.
     pub partitions: Vec<OffsetFetchResponsePartitions>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Asks for the end offset of a leader epoch, to detect and truncate a diverged log.
+///
 /// A OffsetForLeaderEpoch request body (API key 23).
 ///
 /// Versions 0-4; flexible versions 4.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetForLeaderEpochRequest {
+    /// The broker id of a follower asking, -1 for a consumer, or -2 for debugging.
+    ///
     /// `ReplicaId`: int32, versions 3+, default `-2`, ignorable.
     pub replica_id: i32,
+    /// The partitions to look up, by topic.
+    ///
     /// `Topics`: []OffsetForLeaderTopic, versions 0+.
     pub topics: Vec<OffsetForLeaderTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -167,6 +173,8 @@ impl ApiMessage for OffsetForLeaderEpochRequest {
 
 /// `OffsetForLeaderPartition`, part of [`OffsetForLeaderEpochRequest`] (versions 0-4).
 ///
+/// Held by `Partitions`: The partitions to look up.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -175,10 +183,16 @@ impl ApiMessage for OffsetForLeaderEpochRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetForLeaderPartition {
+    /// The partition number within its topic.
+    ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
+    /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
+    ///
     /// `CurrentLeaderEpoch`: int32, versions 2+, default `-1`, ignorable.
     pub current_leader_epoch: i32,
+    /// The epoch whose end offset is wanted.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -273,6 +287,8 @@ impl Encode for OffsetForLeaderPartition {
 
 /// `OffsetForLeaderTopic`, part of [`OffsetForLeaderEpochRequest`] (versions 0-4).
 ///
+/// Held by `Topics`: The partitions to look up, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -281,8 +297,12 @@ impl Encode for OffsetForLeaderPartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetForLeaderTopic {
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 0+.
     pub topic: BytesStr,
+    /// The partitions to look up.
+    ///
     /// `Partitions`: []OffsetForLeaderPartition, versions 0+.
     pub partitions: Vec<OffsetForLeaderPartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The end offset of the epoch asked about, for each partition.
+///
 /// A OffsetForLeaderEpoch response body (API key 23).
 ///
 /// Versions 0-4; flexible versions 4.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetForLeaderEpochResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 2+, ignorable.
     pub throttle_time_ms: i32,
+    /// Results by topic.
+    ///
     /// `Topics`: []OffsetForLeaderTopicResult, versions 0+.
     pub topics: Vec<OffsetForLeaderTopicResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -159,6 +165,8 @@ impl ApiMessage for OffsetForLeaderEpochResponse {
 
 /// `EpochEndOffset`, part of [`OffsetForLeaderEpochResponse`] (versions 0-4).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -167,12 +175,20 @@ impl ApiMessage for OffsetForLeaderEpochResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct EpochEndOffset {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The partition number within its topic.
+    ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
+    /// The largest epoch at or below the one asked about, or -1.
+    ///
     /// `LeaderEpoch`: int32, versions 1+, default `-1`, ignorable.
     pub leader_epoch: i32,
+    /// The end offset of that epoch, or -1.
+    ///
     /// `EndOffset`: int64, versions 0+, default `-1`.
     pub end_offset: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -278,6 +294,8 @@ impl Encode for EpochEndOffset {
 
 /// `OffsetForLeaderTopicResult`, part of [`OffsetForLeaderEpochResponse`] (versions 0-4).
 ///
+/// Held by `Topics`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -286,8 +304,12 @@ impl Encode for EpochEndOffset {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct OffsetForLeaderTopicResult {
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 0+.
     pub topic: BytesStr,
+    /// Results by partition.
+    ///
     /// `Partitions`: []EpochEndOffset, versions 0+.
     pub partitions: Vec<EpochEndOffset>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Writes record batches to partitions.
+///
 /// A Produce request body (API key 0).
 ///
 /// Versions 0-13; flexible versions 9-13.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ProduceRequest {
+    /// The transactional id of the producer, or null if it is not transactional.
+    ///
     /// `TransactionalId`: string, versions 3+, nullable in 3+, default `null`.
     pub transactional_id: Option<BytesStr>,
+    /// How many replicas must have the records before the broker answers: 0 for none (no response at all), 1 for the leader only, -1 for every in-sync replica.
+    ///
     /// `Acks`: int16, versions 0+.
     pub acks: i16,
+    /// How long, in milliseconds, to wait for the replicas Acks asks for.
+    ///
     /// `TimeoutMs`: int32, versions 0+.
     pub timeout_ms: i32,
+    /// The records to write, by topic.
+    ///
     /// `TopicData`: []TopicProduceData, versions 0+.
     pub topic_data: Vec<TopicProduceData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -187,6 +197,8 @@ impl ApiMessage for ProduceRequest {
 
 /// `PartitionProduceData`, part of [`ProduceRequest`] (versions 0-13).
 ///
+/// Held by `PartitionData`: The records to write, by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -195,8 +207,12 @@ impl ApiMessage for ProduceRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionProduceData {
+    /// The partition number.
+    ///
     /// `Index`: int32, versions 0+.
     pub index: i32,
+    /// The record batches to append, as raw bytes (see `kafka_codec::records`).
+    ///
     /// `Records`: records, versions 0+, nullable in 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::opt_hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_opt_bytes))]
@@ -267,6 +283,8 @@ impl Encode for PartitionProduceData {
 
 /// `TopicProduceData`, part of [`ProduceRequest`] (versions 0-13).
 ///
+/// Held by `TopicData`: The records to write, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -275,10 +293,16 @@ impl Encode for PartitionProduceData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicProduceData {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0-12, ignorable.
     pub name: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 13+, ignorable.
     pub topic_id: Uuid,
+    /// The records to write, by partition.
+    ///
     /// `PartitionData`: []PartitionProduceData, versions 0+.
     pub partition_data: Vec<PartitionProduceData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

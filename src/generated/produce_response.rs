@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The offset given to each partition's batch, or the error.
+///
 /// A Produce response body (API key 0).
 ///
 /// Versions 0-13; flexible versions 9-13.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ProduceResponse {
+    /// Results by topic.
+    ///
     /// `Responses`: []TopicProduceResponse, versions 0+.
     pub responses: Vec<TopicProduceResponse>,
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 1+, default `0`, ignorable.
     pub throttle_time_ms: i32,
+    /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
+    ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 10+, tagged field 0 in 10+.
     pub node_endpoints: Vec<NodeEndpoint>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -263,6 +271,8 @@ impl ApiMessage for ProduceResponse {
 
 /// `BatchIndexAndErrorMessage`, part of [`ProduceResponse`] (versions 8-13).
 ///
+/// Held by `RecordErrors`: The records that made the batch fail, by index, with why.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -271,8 +281,12 @@ impl ApiMessage for ProduceResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct BatchIndexAndErrorMessage {
+    /// The index of the failing record within its batch.
+    ///
     /// `BatchIndex`: int32, versions 8+.
     pub batch_index: i32,
+    /// Why that record failed, or null.
+    ///
     /// `BatchIndexErrorMessage`: string, versions 8+, nullable in 8+, default `null`.
     pub batch_index_error_message: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -343,6 +357,8 @@ impl Encode for BatchIndexAndErrorMessage {
 
 /// `LeaderIdAndEpoch`, part of [`ProduceResponse`] (versions 10-13).
 ///
+/// Held by `CurrentLeader`: The partition's current leader, when the error says the request went to the wrong broker.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -351,8 +367,12 @@ impl Encode for BatchIndexAndErrorMessage {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderIdAndEpoch {
+    /// The current leader's broker id, or -1.
+    ///
     /// `LeaderId`: int32, versions 10+, default `-1`.
     pub leader_id: i32,
+    /// The current leader epoch, or -1.
+    ///
     /// `LeaderEpoch`: int32, versions 10+, default `-1`.
     pub leader_epoch: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -417,6 +437,8 @@ impl Encode for LeaderIdAndEpoch {
 
 /// `NodeEndpoint`, part of [`ProduceResponse`] (versions 10-13).
 ///
+/// Held by `NodeEndpoints`: Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -425,12 +447,20 @@ impl Encode for LeaderIdAndEpoch {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct NodeEndpoint {
+    /// The broker's id.
+    ///
     /// `NodeId`: int32, versions 10+.
     pub node_id: i32,
+    /// The broker's host name.
+    ///
     /// `Host`: string, versions 10+.
     pub host: BytesStr,
+    /// The broker's port.
+    ///
     /// `Port`: int32, versions 10+.
     pub port: i32,
+    /// The broker's rack, or null if it has none.
+    ///
     /// `Rack`: string, versions 10+, nullable in 10+, default `null`.
     pub rack: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -528,6 +558,8 @@ impl Encode for NodeEndpoint {
 
 /// `PartitionProduceResponse`, part of [`ProduceResponse`] (versions 0-13).
 ///
+/// Held by `PartitionResponses`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -536,20 +568,36 @@ impl Encode for NodeEndpoint {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionProduceResponse {
+    /// The partition number.
+    ///
     /// `Index`: int32, versions 0+.
     pub index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The offset given to the first record of the appended batch.
+    ///
     /// `BaseOffset`: int64, versions 0+.
     pub base_offset: i64,
+    /// The broker's append time when the topic uses LogAppendTime timestamps, otherwise -1.
+    ///
     /// `LogAppendTimeMs`: int64, versions 2+, default `-1`, ignorable.
     pub log_append_time_ms: i64,
+    /// The partition's log start offset after the append.
+    ///
     /// `LogStartOffset`: int64, versions 5+, default `-1`, ignorable.
     pub log_start_offset: i64,
+    /// The records that made the batch fail, by index, with why.
+    ///
     /// `RecordErrors`: []BatchIndexAndErrorMessage, versions 8+, ignorable.
     pub record_errors: Vec<BatchIndexAndErrorMessage>,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 8+, nullable in 8+, default `null`, ignorable.
     pub error_message: Option<BytesStr>,
+    /// The partition's current leader, when the error says the request went to the wrong broker.
+    ///
     /// `CurrentLeader`: LeaderIdAndEpoch, versions 10+, tagged field 0 in 10+.
     pub current_leader: LeaderIdAndEpoch,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -812,6 +860,8 @@ impl Encode for PartitionProduceResponse {
 
 /// `TopicProduceResponse`, part of [`ProduceResponse`] (versions 0-13).
 ///
+/// Held by `Responses`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -820,10 +870,16 @@ impl Encode for PartitionProduceResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicProduceResponse {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0-12, ignorable.
     pub name: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 13+, ignorable.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `PartitionResponses`: []PartitionProduceResponse, versions 0+.
     pub partition_responses: Vec<PartitionProduceResponse>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

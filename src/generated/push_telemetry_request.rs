@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Sends client metrics to the broker (KIP-714).
+///
 /// A PushTelemetry request body (API key 72).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,14 +18,24 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PushTelemetryRequest {
+    /// The id the broker gave this client instance for its telemetry.
+    ///
     /// `ClientInstanceId`: uuid, versions 0+.
     pub client_instance_id: Uuid,
+    /// The id of the metrics subscription, so a push can say which one it answers.
+    ///
     /// `SubscriptionId`: int32, versions 0+.
     pub subscription_id: i32,
+    /// True on the client's last push before it shuts down.
+    ///
     /// `Terminating`: bool, versions 0+.
     pub terminating: bool,
+    /// The compression of `Metrics` (a record compression type id).
+    ///
     /// `CompressionType`: int8, versions 0+.
     pub compression_type: i8,
+    /// The metrics, as OpenTelemetry protobuf bytes, compressed as `CompressionType` says.
+    ///
     /// `Metrics`: bytes, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]

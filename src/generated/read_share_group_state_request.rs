@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Sent by a partition leader to the share coordinator: read the stored state of share-partitions.
+///
 /// A ReadShareGroupState request body (API key 84).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ReadShareGroupStateRequest {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The share-partitions, by topic.
+    ///
     /// `Topics`: []ReadStateData, versions 0+.
     pub topics: Vec<ReadStateData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -152,6 +158,8 @@ impl ApiMessage for ReadShareGroupStateRequest {
 
 /// `PartitionData`, part of [`ReadShareGroupStateRequest`] (versions 0).
 ///
+/// Held by `Partitions`: The share-partitions of this topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -160,8 +168,12 @@ impl ApiMessage for ReadShareGroupStateRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number.
+    ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -216,6 +228,8 @@ impl Encode for PartitionData {
 
 /// `ReadStateData`, part of [`ReadShareGroupStateRequest`] (versions 0).
 ///
+/// Held by `Topics`: The share-partitions, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -224,8 +238,12 @@ impl Encode for PartitionData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ReadStateData {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The share-partitions of this topic.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

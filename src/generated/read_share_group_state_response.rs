@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The stored state of each share-partition: start offset and delivery state of record ranges.
+///
 /// A ReadShareGroupState response body (API key 84).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ReadShareGroupStateResponse {
+    /// Results by topic.
+    ///
     /// `Results`: []ReadStateResult, versions 0+.
     pub results: Vec<ReadStateResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -123,6 +127,8 @@ impl ApiMessage for ReadShareGroupStateResponse {
 
 /// `PartitionResult`, part of [`ReadShareGroupStateResponse`] (versions 0).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -131,16 +137,28 @@ impl ApiMessage for ReadShareGroupStateResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionResult {
+    /// The partition number.
+    ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// The epoch of the share-partition's stored state.
+    ///
     /// `StateEpoch`: int32, versions 0+.
     pub state_epoch: i32,
+    /// The share-partition's start offset, or -1 if not initialised yet.
+    ///
     /// `StartOffset`: int64, versions 0+.
     pub start_offset: i64,
+    /// Offset ranges with their delivery state.
+    ///
     /// `StateBatches`: []StateBatch, versions 0+.
     pub state_batches: Vec<StateBatch>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -271,6 +289,8 @@ impl Encode for PartitionResult {
 
 /// `ReadStateResult`, part of [`ReadShareGroupStateResponse`] (versions 0).
 ///
+/// Held by `Results`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -279,8 +299,12 @@ impl Encode for PartitionResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ReadStateResult {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `Partitions`: []PartitionResult, versions 0+.
     pub partitions: Vec<PartitionResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -363,6 +387,8 @@ impl Encode for ReadStateResult {
 
 /// `StateBatch`, part of [`ReadShareGroupStateResponse`] (versions 0).
 ///
+/// Held by `StateBatches`: Offset ranges with their delivery state.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -371,12 +397,20 @@ impl Encode for ReadStateResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StateBatch {
+    /// The first offset of the range.
+    ///
     /// `FirstOffset`: int64, versions 0+.
     pub first_offset: i64,
+    /// The last offset of the range, inclusive.
+    ///
     /// `LastOffset`: int64, versions 0+.
     pub last_offset: i64,
+    /// The records' delivery state: 0 available, 2 acknowledged, 4 archived.
+    ///
     /// `DeliveryState`: int8, versions 0+.
     pub delivery_state: i8,
+    /// How many times the records have been delivered.
+    ///
     /// `DeliveryCount`: int16, versions 0+.
     pub delivery_count: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The start offset and progress of each share-partition.
+///
 /// A ReadShareGroupStateSummary response body (API key 87).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ReadShareGroupStateSummaryResponse {
+    /// Results by topic.
+    ///
     /// `Results`: []ReadStateSummaryResult, versions 0+.
     pub results: Vec<ReadStateSummaryResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -123,6 +127,8 @@ impl ApiMessage for ReadShareGroupStateSummaryResponse {
 
 /// `PartitionResult`, part of [`ReadShareGroupStateSummaryResponse`] (versions 0-1).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -131,18 +137,32 @@ impl ApiMessage for ReadShareGroupStateSummaryResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionResult {
+    /// The partition number.
+    ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// The epoch of the share-partition's stored state.
+    ///
     /// `StateEpoch`: int32, versions 0+.
     pub state_epoch: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
+    /// The share-partition's start offset: records before it are no longer delivered to the group.
+    ///
     /// `StartOffset`: int64, versions 0+.
     pub start_offset: i64,
+    /// How many offsets at or after the start offset have finished delivery.
+    ///
     /// `DeliveryCompleteCount`: int32, versions 1+, default `-1`, ignorable.
     pub delivery_complete_count: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -273,6 +293,8 @@ impl Encode for PartitionResult {
 
 /// `ReadStateSummaryResult`, part of [`ReadShareGroupStateSummaryResponse`] (versions 0-1).
 ///
+/// Held by `Results`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -281,8 +303,12 @@ impl Encode for PartitionResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ReadStateSummaryResult {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `Partitions`: []PartitionResult, versions 0+.
     pub partitions: Vec<PartitionResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

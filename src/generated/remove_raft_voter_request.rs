@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Removes a voter from the KRaft quorum.
+///
 /// A RemoveRaftVoter request body (API key 81).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct RemoveRaftVoterRequest {
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+, nullable in 0+.
     pub cluster_id: Option<BytesStr>,
+    /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
+    ///
     /// `VoterId`: int32, versions 0+.
     pub voter_id: i32,
+    /// The directory id of that voter.
+    ///
     /// `VoterDirectoryId`: uuid, versions 0+.
     pub voter_directory_id: Uuid,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Extends a delegation token's lifetime.
+///
 /// A RenewDelegationToken request body (API key 39).
 ///
 /// Versions 0-2; flexible versions 2.
@@ -16,10 +18,14 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct RenewDelegationTokenRequest {
+    /// The delegation token's HMAC, which identifies it.
+    ///
     /// `Hmac`: bytes, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]
     pub hmac: Bytes,
+    /// How long to extend the token by, in milliseconds.
+    ///
     /// `RenewPeriodMs`: int64, versions 0+.
     pub renew_period_ms: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

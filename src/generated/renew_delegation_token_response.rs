@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The token's new expiry time.
+///
 /// A RenewDelegationToken response body (API key 39).
 ///
 /// Versions 0-2; flexible versions 2.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct RenewDelegationTokenResponse {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// When the token expires, in milliseconds since the Unix epoch.
+    ///
     /// `ExpiryTimestampMs`: int64, versions 0+.
     pub expiry_timestamp_ms: i64,
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The header in front of every request body: which API and version, the correlation id and the client id.
+///
 /// The RequestHeader.
 ///
 /// Versions 0-2; flexible versions 2.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct RequestHeader {
+    /// Which API the request is for.
+    ///
     /// `RequestApiKey`: int16, versions 0+.
-    pub request_api_key: i16,
+    pub request_api_key: ApiKey,
+    /// The version of that API the body is written in.
+    ///
     /// `RequestApiVersion`: int16, versions 0+.
     pub request_api_version: i16,
+    /// A number chosen by the client to match the response to its request.
+    ///
     /// `CorrelationId`: int32, versions 0+.
     pub correlation_id: i32,
+    /// The client's id (`client.id`), for logs and quotas; null if not set.
+    ///
     /// `ClientId`: string, versions 1+, nullable in 1+, ignorable.
     pub client_id: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -33,7 +43,7 @@ pub struct RequestHeader {
 impl Default for RequestHeader {
     fn default() -> Self {
         Self {
-            request_api_key: 0,
+            request_api_key: ApiKey(0),
             request_api_version: 0,
             correlation_id: 0,
             client_id: Some(BytesStr::default()),
@@ -45,7 +55,7 @@ impl Default for RequestHeader {
 impl RequestHeader {
     /// Sets [`request_api_key`](Self::request_api_key).
     #[must_use]
-    pub fn with_request_api_key(mut self, value: i16) -> Self {
+    pub fn with_request_api_key(mut self, value: ApiKey) -> Self {
         self.request_api_key = value;
         self
     }
@@ -74,7 +84,7 @@ impl RequestHeader {
 
 impl RequestHeader {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let request_api_key = r.i16().map_err(|e| e.at("RequestApiKey"))?;
+        let request_api_key = r.api_key().map_err(|e| e.at("RequestApiKey"))?;
         let request_api_version = r.i16().map_err(|e| e.at("RequestApiVersion"))?;
         let correlation_id = r.i32().map_err(|e| e.at("CorrelationId"))?;
         let client_id = if version >= 1 {
@@ -99,7 +109,7 @@ impl RequestHeader {
 
 impl RequestHeader {
     fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i16(self.request_api_key);
+        buf.put_api_key(self.request_api_key);
         buf.put_i16(self.request_api_version);
         buf.put_i32(self.correlation_id);
         if version >= 1 {

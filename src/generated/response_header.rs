@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The header in front of every response body: the correlation id of the request it answers.
+///
 /// The ResponseHeader.
 ///
 /// Versions 0-1; flexible versions 1.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ResponseHeader {
+    /// A number chosen by the client to match the response to its request.
+    ///
     /// `CorrelationId`: int32, versions 0+.
     pub correlation_id: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Carries one SASL authentication message to the broker.
+///
 /// A SaslAuthenticate request body (API key 36).
 ///
 /// Versions 0-2; flexible versions 2.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct SaslAuthenticateRequest {
+    /// The SASL authentication bytes exchanged, as the mechanism defines them.
+    ///
     /// `AuthBytes`: bytes, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]

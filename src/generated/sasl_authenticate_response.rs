@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The broker's SASL message, or the authentication error.
+///
 /// A SaslAuthenticate response body (API key 36).
 ///
 /// Versions 0-2; flexible versions 2.
@@ -16,14 +18,22 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct SaslAuthenticateResponse {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub error_message: Option<BytesStr>,
+    /// The SASL authentication bytes exchanged, as the mechanism defines them.
+    ///
     /// `AuthBytes`: bytes, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]
     pub auth_bytes: Bytes,
+    /// How long the authenticated session lasts, in milliseconds, before the client must re-authenticate; 0 for no limit.
+    ///
     /// `SessionLifetimeMs`: int64, versions 1+, default `0`, ignorable.
     pub session_lifetime_ms: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Chooses the SASL mechanism before authenticating.
+///
 /// A SaslHandshake request body (API key 17).
 ///
 /// Versions 0-1; flexible versions none.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct SaslHandshakeRequest {
+    /// The SASL mechanism the client wants to use, such as `PLAIN` or `SCRAM-SHA-512`.
+    ///
     /// `Mechanism`: string, versions 0+.
     pub mechanism: BytesStr,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

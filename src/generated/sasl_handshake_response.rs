@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Whether the mechanism is enabled, and which ones are.
+///
 /// A SaslHandshake response body (API key 17).
 ///
 /// Versions 0-1; flexible versions none.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct SaslHandshakeResponse {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The SASL mechanisms the broker has enabled.
+    ///
     /// `Mechanisms`: []string, versions 0+.
     pub mechanisms: Vec<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

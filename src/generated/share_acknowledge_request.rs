@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A share group consumer acknowledges records it received, without fetching more (KIP-932).
+///
 /// A ShareAcknowledge request body (API key 79).
 ///
 /// Versions 0-2; flexible versions 0-2.
@@ -16,14 +18,24 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ShareAcknowledgeRequest {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+, nullable in 0+, default `null`.
     pub group_id: Option<BytesStr>,
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+, nullable in 0+.
     pub member_id: Option<BytesStr>,
+    /// The share session's epoch: 0 to open a session, -1 to close it, otherwise the next in sequence.
+    ///
     /// `ShareSessionEpoch`: int32, versions 0+.
     pub share_session_epoch: i32,
+    /// Whether the acknowledgements include renewals (type 4), which extend the acquisition lock.
+    ///
     /// `IsRenewAck`: bool, versions 2+, default `false`.
     pub is_renew_ack: bool,
+    /// The records to acknowledge, by topic.
+    ///
     /// `Topics`: []AcknowledgeTopic, versions 0+.
     pub topics: Vec<AcknowledgeTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -197,6 +209,8 @@ impl ApiMessage for ShareAcknowledgeRequest {
 
 /// `AcknowledgePartition`, part of [`ShareAcknowledgeRequest`] (versions 0-2).
 ///
+/// Held by `Partitions`: The records to acknowledge, by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -205,8 +219,12 @@ impl ApiMessage for ShareAcknowledgeRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AcknowledgePartition {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// Ranges of offsets to acknowledge.
+    ///
     /// `AcknowledgementBatches`: []AcknowledgementBatch, versions 0+.
     pub acknowledgement_batches: Vec<AcknowledgementBatch>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -296,6 +314,8 @@ impl Encode for AcknowledgePartition {
 
 /// `AcknowledgeTopic`, part of [`ShareAcknowledgeRequest`] (versions 0-2).
 ///
+/// Held by `Topics`: The records to acknowledge, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -304,8 +324,12 @@ impl Encode for AcknowledgePartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AcknowledgeTopic {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The records to acknowledge, by partition.
+    ///
     /// `Partitions`: []AcknowledgePartition, versions 0+.
     pub partitions: Vec<AcknowledgePartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -388,6 +412,8 @@ impl Encode for AcknowledgeTopic {
 
 /// `AcknowledgementBatch`, part of [`ShareAcknowledgeRequest`] (versions 0-2).
 ///
+/// Held by `AcknowledgementBatches`: Ranges of offsets to acknowledge.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -396,10 +422,16 @@ impl Encode for AcknowledgeTopic {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AcknowledgementBatch {
+    /// The first offset of the range.
+    ///
     /// `FirstOffset`: int64, versions 0+.
     pub first_offset: i64,
+    /// The last offset of the range, inclusive.
+    ///
     /// `LastOffset`: int64, versions 0+.
     pub last_offset: i64,
+    /// How to acknowledge: one type for the whole range or one per offset; 0 gap, 1 accept, 2 release, 3 reject, 4 renew.
+    ///
     /// `AcknowledgeTypes`: []int8, versions 0+.
     pub acknowledge_types: Vec<i8>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A share group consumer fetches records, acquiring them for a while, and may acknowledge earlier ones (KIP-932).
+///
 /// A ShareFetch request body (API key 78).
 ///
 /// Versions 0-2; flexible versions 0-2.
@@ -16,28 +18,52 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ShareFetchRequest {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+, nullable in 0+, default `null`.
     pub group_id: Option<BytesStr>,
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+, nullable in 0+.
     pub member_id: Option<BytesStr>,
+    /// The share session's epoch: 0 to open a session, -1 to close it, otherwise the next in sequence.
+    ///
     /// `ShareSessionEpoch`: int32, versions 0+.
     pub share_session_epoch: i32,
+    /// How long, in milliseconds, the broker may wait for MinBytes of data before answering.
+    ///
     /// `MaxWaitMs`: int32, versions 0+.
     pub max_wait_ms: i32,
+    /// The fewest bytes worth answering with.
+    ///
     /// `MinBytes`: int32, versions 0+.
     pub min_bytes: i32,
+    /// The most bytes the response should hold.
+    ///
     /// `MaxBytes`: int32, versions 0+, default `0x7fffffff`.
     pub max_bytes: i32,
+    /// The most records to acquire (may be exceeded to keep batches whole).
+    ///
     /// `MaxRecords`: int32, versions 1+.
     pub max_records: i32,
+    /// How many records the consumer would like per acquired batch and acknowledgement.
+    ///
     /// `BatchSize`: int32, versions 1+.
     pub batch_size: i32,
+    /// How records are acquired: 0 batch-optimized, 1 strictly up to MaxRecords.
+    ///
     /// `ShareAcquireMode`: int8, versions 2+, default `0`, ignorable.
     pub share_acquire_mode: i8,
+    /// Whether the acknowledgements include renewals (type 4), which extend the acquisition lock.
+    ///
     /// `IsRenewAck`: bool, versions 2+, default `false`.
     pub is_renew_ack: bool,
+    /// The partitions to fetch from, by topic.
+    ///
     /// `Topics`: []FetchTopic, versions 0+.
     pub topics: Vec<FetchTopic>,
+    /// Partitions to drop from the share session, by topic.
+    ///
     /// `ForgottenTopicsData`: []ForgottenTopic, versions 0+.
     pub forgotten_topics_data: Vec<ForgottenTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -342,6 +368,8 @@ impl ApiMessage for ShareFetchRequest {
 
 /// `AcknowledgementBatch`, part of [`ShareFetchRequest`] (versions 0-2).
 ///
+/// Held by `AcknowledgementBatches`: Ranges of offsets to acknowledge.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -350,10 +378,16 @@ impl ApiMessage for ShareFetchRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AcknowledgementBatch {
+    /// The first offset of the range.
+    ///
     /// `FirstOffset`: int64, versions 0+.
     pub first_offset: i64,
+    /// The last offset of the range, inclusive.
+    ///
     /// `LastOffset`: int64, versions 0+.
     pub last_offset: i64,
+    /// How to acknowledge: one type for the whole range or one per offset; 0 gap, 1 accept, 2 release, 3 reject, 4 renew.
+    ///
     /// `AcknowledgeTypes`: []int8, versions 0+.
     pub acknowledge_types: Vec<i8>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -454,6 +488,8 @@ impl Encode for AcknowledgementBatch {
 
 /// `FetchPartition`, part of [`ShareFetchRequest`] (versions 0-2).
 ///
+/// Held by `Partitions`: The partitions to fetch from.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -462,10 +498,16 @@ impl Encode for AcknowledgementBatch {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct FetchPartition {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The most bytes to return for this partition; 0 to only acknowledge.
+    ///
     /// `PartitionMaxBytes`: int32, versions 0.
     pub partition_max_bytes: i32,
+    /// Ranges of offsets to acknowledge.
+    ///
     /// `AcknowledgementBatches`: []AcknowledgementBatch, versions 0+.
     pub acknowledgement_batches: Vec<AcknowledgementBatch>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -576,6 +618,8 @@ impl Encode for FetchPartition {
 
 /// `FetchTopic`, part of [`ShareFetchRequest`] (versions 0-2).
 ///
+/// Held by `Topics`: The partitions to fetch from, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -584,8 +628,12 @@ impl Encode for FetchPartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct FetchTopic {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The partitions to fetch from.
+    ///
     /// `Partitions`: []FetchPartition, versions 0+.
     pub partitions: Vec<FetchPartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -668,6 +716,8 @@ impl Encode for FetchTopic {
 
 /// `ForgottenTopic`, part of [`ShareFetchRequest`] (versions 0-2).
 ///
+/// Held by `ForgottenTopicsData`: Partitions to drop from the share session, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -676,8 +726,12 @@ impl Encode for FetchTopic {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ForgottenTopic {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The partition numbers to drop.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub partitions: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The records acquired for each partition, and the outcome of any acknowledgements.
+///
 /// A ShareFetch response body (API key 78).
 ///
 /// Versions 0-2; flexible versions 0-2.
@@ -16,16 +18,28 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ShareFetchResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// How long, in milliseconds, acquired records stay locked to this consumer.
+    ///
     /// `AcquisitionLockTimeoutMs`: int32, versions 1+.
     pub acquisition_lock_timeout_ms: i32,
+    /// Results by topic.
+    ///
     /// `Responses`: []ShareFetchableTopicResponse, versions 0+.
     pub responses: Vec<ShareFetchableTopicResponse>,
+    /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
+    ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 0+.
     pub node_endpoints: Vec<NodeEndpoint>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -230,6 +244,8 @@ impl ApiMessage for ShareFetchResponse {
 
 /// `AcquiredRecords`, part of [`ShareFetchResponse`] (versions 0-2).
 ///
+/// Held by `AcquiredRecords`: The offset ranges of the returned records that this consumer acquired.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -238,10 +254,16 @@ impl ApiMessage for ShareFetchResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct AcquiredRecords {
+    /// The first offset of the acquired range.
+    ///
     /// `FirstOffset`: int64, versions 0+.
     pub first_offset: i64,
+    /// The last offset of the acquired range, inclusive.
+    ///
     /// `LastOffset`: int64, versions 0+.
     pub last_offset: i64,
+    /// How many times these records have been delivered, this time included.
+    ///
     /// `DeliveryCount`: int16, versions 0+.
     pub delivery_count: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -306,6 +328,8 @@ impl Encode for AcquiredRecords {
 
 /// `LeaderIdAndEpoch`, part of [`ShareFetchResponse`] (versions 0-2).
 ///
+/// Held by `CurrentLeader`: The partition's current leader, when the error says the request went to the wrong broker.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -314,8 +338,12 @@ impl Encode for AcquiredRecords {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct LeaderIdAndEpoch {
+    /// The broker id of the partition's leader, or -1 if it has none.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub leader_id: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -370,6 +398,8 @@ impl Encode for LeaderIdAndEpoch {
 
 /// `NodeEndpoint`, part of [`ShareFetchResponse`] (versions 0-2).
 ///
+/// Held by `NodeEndpoints`: Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -378,12 +408,20 @@ impl Encode for LeaderIdAndEpoch {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct NodeEndpoint {
+    /// A broker id.
+    ///
     /// `NodeId`: int32, versions 0+.
     pub node_id: i32,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: int32, versions 0+.
     pub port: i32,
+    /// The broker's rack, or null if it has none.
+    ///
     /// `Rack`: string, versions 0+, nullable in 0+, default `null`.
     pub rack: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -481,6 +519,8 @@ impl Encode for NodeEndpoint {
 
 /// `PartitionData`, part of [`ShareFetchResponse`] (versions 0-2).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -489,22 +529,38 @@ impl Encode for NodeEndpoint {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// The outcome of the acknowledgements sent for this partition: 0 on success, otherwise a Kafka error code.
+    ///
     /// `AcknowledgeErrorCode`: int16, versions 0+.
     pub acknowledge_error_code: i16,
+    /// A human-readable explanation of the acknowledgement error, or null.
+    ///
     /// `AcknowledgeErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub acknowledge_error_message: Option<BytesStr>,
+    /// The partition's current leader, when the error says the request went to the wrong broker.
+    ///
     /// `CurrentLeader`: LeaderIdAndEpoch, versions 0+.
     pub current_leader: LeaderIdAndEpoch,
+    /// The record batches, as raw bytes (see `kafka_codec::records`); null when there are none.
+    ///
     /// `Records`: records, versions 0+, nullable in 0.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::opt_hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_opt_bytes))]
     pub records: Option<Bytes>,
+    /// The offset ranges of the returned records that this consumer acquired.
+    ///
     /// `AcquiredRecords`: []AcquiredRecords, versions 0+.
     pub acquired_records: Vec<AcquiredRecords>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -674,6 +730,8 @@ impl Encode for PartitionData {
 
 /// `ShareFetchableTopicResponse`, part of [`ShareFetchResponse`] (versions 0-2).
 ///
+/// Held by `Responses`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -682,8 +740,12 @@ impl Encode for PartitionData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ShareFetchableTopicResponse {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Describes share groups (KIP-932).
+///
 /// A ShareGroupDescribe request body (API key 77).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ShareGroupDescribeRequest {
+    /// The ids of the groups to describe.
+    ///
     /// `GroupIds`: []string, versions 0+.
     pub group_ids: Vec<BytesStr>,
+    /// Whether the response should say which operations the caller may perform on each group.
+    ///
     /// `IncludeAuthorizedOperations`: bool, versions 0+.
     pub include_authorized_operations: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A member's heartbeat in a share group: joins, leaves and reports its subscriptions (KIP-932).
+///
 /// A ShareGroupHeartbeat request body (API key 76).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,14 +18,24 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ShareGroupHeartbeatRequest {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,
+    /// 0 to join, -1 to leave, otherwise the member's current epoch.
+    ///
     /// `MemberEpoch`: int32, versions 0+.
     pub member_epoch: i32,
+    /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
+    ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     pub rack_id: Option<BytesStr>,
+    /// The topics the member subscribes to, or null if unchanged since the last heartbeat.
+    ///
     /// `SubscribedTopicNames`: []string, versions 0+, nullable in 0+, default `null`.
     pub subscribed_topic_names: Option<Vec<BytesStr>>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The member's epoch and, when it changed, its new assignment.
+///
 /// A ShareGroupHeartbeat response body (API key 76).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,18 +18,32 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct ShareGroupHeartbeatResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+, nullable in 0+, default `null`.
     pub member_id: Option<BytesStr>,
+    /// The member's epoch from now on.
+    ///
     /// `MemberEpoch`: int32, versions 0+.
     pub member_epoch: i32,
+    /// How often, in milliseconds, the member should send a heartbeat.
+    ///
     /// `HeartbeatIntervalMs`: int32, versions 0+.
     pub heartbeat_interval_ms: i32,
+    /// The member's new assignment, or null if unchanged.
+    ///
     /// `Assignment`: Assignment, versions 0+, nullable in 0+, default `null`.
     pub assignment: Option<Assignment>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -175,6 +191,8 @@ impl ApiMessage for ShareGroupHeartbeatResponse {
 
 /// `Assignment`, part of [`ShareGroupHeartbeatResponse`] (versions 0-1).
 ///
+/// Held by `Assignment`: The member's new assignment, or null if unchanged.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -183,6 +201,8 @@ impl ApiMessage for ShareGroupHeartbeatResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Assignment {
+    /// Partitions by topic.
+    ///
     /// `TopicPartitions`: []TopicPartitions, versions 0+.
     pub topic_partitions: Vec<TopicPartitions>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -262,6 +282,8 @@ impl Encode for Assignment {
 
 /// `TopicPartitions`, part of [`ShareGroupHeartbeatResponse`] (versions 0-1).
 ///
+/// Held by `TopicPartitions`: Partitions by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -270,8 +292,12 @@ impl Encode for Assignment {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicPartitions {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub partitions: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

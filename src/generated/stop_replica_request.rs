@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The controller tells a broker to stop replicating partitions, and possibly delete them (ZooKeeper mode).
+///
 /// A StopReplica request body (API key 5).
 ///
 /// Versions 0-4; flexible versions 2-4.
@@ -16,20 +18,36 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StopReplicaRequest {
+    /// The id of the controller sending the request.
+    ///
     /// `ControllerId`: int32, versions 0+.
     pub controller_id: i32,
+    /// True when the sender is a KRaft controller (during a migration from ZooKeeper).
+    ///
     /// `isKRaftController`: bool, versions 4+, default `false`.
     pub is_k_raft_controller: bool,
+    /// The controller's epoch, which fences requests from an older controller.
+    ///
     /// `ControllerEpoch`: int32, versions 0+.
     pub controller_epoch: i32,
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 1+, default `-1`, ignorable.
     pub broker_epoch: i64,
+    /// Whether to delete the partitions too (versions 0-2).
+    ///
     /// `DeletePartitions`: bool, versions 0-2.
     pub delete_partitions: bool,
+    /// The partitions to stop (version 0).
+    ///
     /// `UngroupedPartitions`: []StopReplicaPartitionV0, versions 0.
     pub ungrouped_partitions: Vec<StopReplicaPartitionV0>,
+    /// The partitions to stop, by topic (versions 1-2).
+    ///
     /// `Topics`: []StopReplicaTopicV1, versions 1-2.
     pub topics: Vec<StopReplicaTopicV1>,
+    /// The partition states, by topic.
+    ///
     /// `TopicStates`: []StopReplicaTopicState, versions 3+.
     pub topic_states: Vec<StopReplicaTopicState>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -356,6 +374,8 @@ impl ApiMessage for StopReplicaRequest {
 
 /// `StopReplicaPartitionState`, part of [`StopReplicaRequest`] (versions 3-4).
 ///
+/// Held by `PartitionStates`: The topic's partition states.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -364,10 +384,16 @@ impl ApiMessage for StopReplicaRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StopReplicaPartitionState {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 3+.
     pub partition_index: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 3+, default `-1`.
     pub leader_epoch: i32,
+    /// Whether to delete the partition too.
+    ///
     /// `DeletePartition`: bool, versions 3+.
     pub delete_partition: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -443,6 +469,8 @@ impl Encode for StopReplicaPartitionState {
 
 /// `StopReplicaPartitionV0`, part of [`StopReplicaRequest`] (versions 0).
 ///
+/// Held by `UngroupedPartitions`: The partitions to stop (version 0).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -451,8 +479,12 @@ impl Encode for StopReplicaPartitionState {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StopReplicaPartitionV0 {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0.
     pub topic_name: BytesStr,
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0.
     pub partition_index: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -526,6 +558,8 @@ impl Encode for StopReplicaPartitionV0 {
 
 /// `StopReplicaTopicState`, part of [`StopReplicaRequest`] (versions 3-4).
 ///
+/// Held by `TopicStates`: The partition states, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -534,8 +568,12 @@ impl Encode for StopReplicaPartitionV0 {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StopReplicaTopicState {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 3+.
     pub topic_name: BytesStr,
+    /// The topic's partition states.
+    ///
     /// `PartitionStates`: []StopReplicaPartitionState, versions 3+.
     pub partition_states: Vec<StopReplicaPartitionState>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -643,6 +681,8 @@ impl Encode for StopReplicaTopicState {
 
 /// `StopReplicaTopicV1`, part of [`StopReplicaRequest`] (versions 1-2).
 ///
+/// Held by `Topics`: The partitions to stop, by topic (versions 1-2).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -651,8 +691,12 @@ impl Encode for StopReplicaTopicState {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StopReplicaTopicV1 {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 1-2.
     pub name: BytesStr,
+    /// The partition numbers within the topic.
+    ///
     /// `PartitionIndexes`: []int32, versions 1-2.
     pub partition_indexes: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each partition.
+///
 /// A StopReplica response body (API key 5).
 ///
 /// Versions 0-4; flexible versions 2-4.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StopReplicaResponse {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// Results by partition.
+    ///
     /// `PartitionErrors`: []StopReplicaPartitionError, versions 0+.
     pub partition_errors: Vec<StopReplicaPartitionError>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -158,6 +164,8 @@ impl ApiMessage for StopReplicaResponse {
 
 /// `StopReplicaPartitionError`, part of [`StopReplicaResponse`] (versions 0-4).
 ///
+/// Held by `PartitionErrors`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -166,10 +174,16 @@ impl ApiMessage for StopReplicaResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StopReplicaPartitionError {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Describes streams groups (KIP-1071).
+///
 /// A StreamsGroupDescribe request body (API key 89).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StreamsGroupDescribeRequest {
+    /// The ids of the groups to describe.
+    ///
     /// `GroupIds`: []string, versions 0+.
     pub group_ids: Vec<BytesStr>,
+    /// Whether the response should say which operations the caller may perform on each group.
+    ///
     /// `IncludeAuthorizedOperations`: bool, versions 0+.
     pub include_authorized_operations: bool,
+    /// Whether to include the full topology description.
+    ///
     /// `IncludeTopologyDescription`: bool, versions 1+, default `false`.
     pub include_topology_description: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The described streams groups with their topology, members and assignments.
+///
 /// A StreamsGroupDescribe response body (API key 89).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StreamsGroupDescribeResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The described groups.
+    ///
     /// `Groups`: []DescribedGroup, versions 0+.
     pub groups: Vec<DescribedGroup>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -135,6 +141,8 @@ impl ApiMessage for StreamsGroupDescribeResponse {
 
 /// `Assignment`, part of [`StreamsGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `Assignment`: The member's current assignment.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -143,10 +151,16 @@ impl ApiMessage for StreamsGroupDescribeResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Assignment {
+    /// The member's active tasks.
+    ///
     /// `ActiveTasks`: []TaskIds, versions 0+.
     pub active_tasks: Vec<TaskIds>,
+    /// The member's standby tasks.
+    ///
     /// `StandbyTasks`: []TaskIds, versions 0+.
     pub standby_tasks: Vec<TaskIds>,
+    /// The member's warm-up tasks.
+    ///
     /// `WarmupTasks`: []TaskIds, versions 0+.
     pub warmup_tasks: Vec<TaskIds>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -303,6 +317,8 @@ impl Encode for Assignment {
 
 /// `DescribedGroup`, part of [`StreamsGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `Groups`: The described groups.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -311,28 +327,52 @@ impl Encode for Assignment {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct DescribedGroup {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The group's state, such as `Stable` or `Empty`.
+    ///
     /// `GroupState`: string, versions 0+.
     pub group_state: BytesStr,
+    /// The group's epoch (KIP-848), raised whenever its metadata or membership changes.
+    ///
     /// `GroupEpoch`: int32, versions 0+.
     pub group_epoch: i32,
+    /// The epoch of the group's target assignment.
+    ///
     /// `AssignmentEpoch`: int32, versions 0+.
     pub assignment_epoch: i32,
+    /// The topology the group runs, or null on error.
+    ///
     /// `Topology`: Topology, versions 0+, nullable in 0+, default `null`.
     pub topology: Option<Topology>,
+    /// The group's members.
+    ///
     /// `Members`: []Member, versions 0+.
     pub members: Vec<Member>,
+    /// A bit field of the ACL operations the caller may perform on the group, or -2147483648 when not requested.
+    ///
     /// `AuthorizedOperations`: int32, versions 0+, default `-2147483648`.
     pub authorized_operations: i32,
+    /// The full topology description, when one was asked for and is available; null otherwise.
+    ///
     /// `TopologyDescription`: TopologyDescription, versions 1+, nullable in 1+, default `null`.
     pub topology_description: Option<TopologyDescription>,
+    /// Whether TopologyDescription is there: 0 not asked for, otherwise why it is missing, or 3 available.
+    ///
     /// `TopologyDescriptionStatus`: int8, versions 1+, default `0`.
     pub topology_description_status: i8,
+    /// The task assignor the coordinator will use next.
+    ///
     /// `AssignorName`: string, versions 1+, nullable in 1+, default `null`, ignorable.
     pub assignor_name: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -607,6 +647,8 @@ impl Encode for DescribedGroup {
 
 /// `Endpoint`, part of [`StreamsGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `UserEndpoint`: The member's endpoint for interactive queries, or null if none.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -615,8 +657,12 @@ impl Encode for DescribedGroup {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Endpoint {
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 0+.
     pub port: u16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -693,6 +739,8 @@ impl Encode for Endpoint {
 
 /// `KeyValue`, part of [`StreamsGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `ClientTags`: Tags describing where the member runs, for rack-aware assignment.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -701,8 +749,12 @@ impl Encode for Endpoint {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct KeyValue {
+    /// The key.
+    ///
     /// `Key`: string, versions 0+.
     pub key: BytesStr,
+    /// The value.
+    ///
     /// `Value`: string, versions 0+.
     pub value: BytesStr,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -796,6 +848,8 @@ impl Encode for KeyValue {
 
 /// `Member`, part of [`StreamsGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `Members`: The group's members.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -804,34 +858,64 @@ impl Encode for KeyValue {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Member {
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,
+    /// The member's epoch.
+    ///
     /// `MemberEpoch`: int32, versions 0+.
     pub member_epoch: i32,
+    /// The static member's instance id, or null.
+    ///
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
     pub instance_id: Option<BytesStr>,
+    /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
+    ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     pub rack_id: Option<BytesStr>,
+    /// The client id the member connected with.
+    ///
     /// `ClientId`: string, versions 0+.
     pub client_id: BytesStr,
+    /// The host the member connected from.
+    ///
     /// `ClientHost`: string, versions 0+.
     pub client_host: BytesStr,
+    /// The topology epoch the member runs.
+    ///
     /// `TopologyEpoch`: int32, versions 0+.
     pub topology_epoch: i32,
+    /// The id of the Streams instance the member belongs to.
+    ///
     /// `ProcessId`: string, versions 0+.
     pub process_id: BytesStr,
+    /// The member's endpoint for interactive queries, or null if none.
+    ///
     /// `UserEndpoint`: Endpoint, versions 0+, nullable in 0+, default `null`.
     pub user_endpoint: Option<Endpoint>,
+    /// Tags describing where the member runs, for rack-aware assignment.
+    ///
     /// `ClientTags`: []KeyValue, versions 0+.
     pub client_tags: Vec<KeyValue>,
+    /// The changelog offsets the member's tasks have reached.
+    ///
     /// `TaskOffsets`: []TaskOffset, versions 0+.
     pub task_offsets: Vec<TaskOffset>,
+    /// The changelog end offsets of the member's tasks.
+    ///
     /// `TaskEndOffsets`: []TaskOffset, versions 0+.
     pub task_end_offsets: Vec<TaskOffset>,
+    /// The member's current assignment.
+    ///
     /// `Assignment`: Assignment, versions 0+.
     pub assignment: Assignment,
+    /// The assignment the coordinator is moving the member towards.
+    ///
     /// `TargetAssignment`: Assignment, versions 0+.
     pub target_assignment: Assignment,
+    /// True for a member still using the classic protocol.
+    ///
     /// `IsClassic`: bool, versions 0+.
     pub is_classic: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -1194,6 +1278,8 @@ impl Encode for Member {
 
 /// `Subtopology`, part of [`StreamsGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `Subtopologies`: The subtopologies of the application.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1202,14 +1288,24 @@ impl Encode for Member {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Subtopology {
+    /// The subtopology's id, unique within the topology.
+    ///
     /// `SubtopologyId`: string, versions 0+.
     pub subtopology_id: BytesStr,
+    /// The topics the subtopology reads.
+    ///
     /// `SourceTopics`: []string, versions 0+.
     pub source_topics: Vec<BytesStr>,
+    /// The repartition topics the subtopology writes.
+    ///
     /// `RepartitionSinkTopics`: []string, versions 0+.
     pub repartition_sink_topics: Vec<BytesStr>,
+    /// The changelog topics of the subtopology's state stores (created by the broker).
+    ///
     /// `StateChangelogTopics`: []TopicInfo, versions 0+.
     pub state_changelog_topics: Vec<TopicInfo>,
+    /// The repartition topics the subtopology reads (created by the broker).
+    ///
     /// `RepartitionSourceTopics`: []TopicInfo, versions 0+.
     pub repartition_source_topics: Vec<TopicInfo>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -1443,6 +1539,8 @@ impl Encode for Subtopology {
 
 /// `TaskIds`, part of [`StreamsGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `ActiveTasks`: The member's active tasks.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1451,8 +1549,12 @@ impl Encode for Subtopology {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TaskIds {
+    /// The subtopology's id, unique within the topology.
+    ///
     /// `SubtopologyId`: string, versions 0+.
     pub subtopology_id: BytesStr,
+    /// The task's partition numbers within the subtopology's input topics.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub partitions: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -1560,6 +1662,8 @@ impl Encode for TaskIds {
 
 /// `TaskOffset`, part of [`StreamsGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `TaskOffsets`: The changelog offsets the member's tasks have reached.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1568,10 +1672,16 @@ impl Encode for TaskIds {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TaskOffset {
+    /// The subtopology's id, unique within the topology.
+    ///
     /// `SubtopologyId`: string, versions 0+.
     pub subtopology_id: BytesStr,
+    /// The partition number.
+    ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
+    /// The offset.
+    ///
     /// `Offset`: int64, versions 0+.
     pub offset: i64,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -1664,6 +1774,8 @@ impl Encode for TaskOffset {
 
 /// `TopicInfo`, part of [`StreamsGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `StateChangelogTopics`: The changelog topics of the subtopology's state stores (created by the broker).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1672,12 +1784,20 @@ impl Encode for TaskOffset {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicInfo {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The topic's number of partitions, or 0 if not fixed (always 0 for changelogs).
+    ///
     /// `Partitions`: int32, versions 0+.
     pub partitions: i32,
+    /// The topic's replication factor, or 0 for the broker's default.
+    ///
     /// `ReplicationFactor`: int16, versions 0+.
     pub replication_factor: i16,
+    /// Topic configs to create the topic with.
+    ///
     /// `TopicConfigs`: []KeyValue, versions 0+.
     pub topic_configs: Vec<KeyValue>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -1803,6 +1923,8 @@ impl Encode for TopicInfo {
 
 /// `Topology`, part of [`StreamsGroupDescribeResponse`] (versions 0-1).
 ///
+/// Held by `Topology`: The topology the group runs, or null on error.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1811,8 +1933,12 @@ impl Encode for TopicInfo {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Topology {
+    /// The topology's epoch, which changes with the topology.
+    ///
     /// `Epoch`: int32, versions 0+.
     pub epoch: i32,
+    /// The subtopologies of the application.
+    ///
     /// `Subtopologies`: []Subtopology, versions 0+, nullable in 0+, default `null`.
     pub subtopologies: Option<Vec<Subtopology>>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -1874,6 +2000,8 @@ impl Encode for Topology {
 
 /// `TopologyDescription`, part of [`StreamsGroupDescribeResponse`] (versions 1).
 ///
+/// Held by `TopologyDescription`: The full topology description, when one was asked for and is available; null otherwise.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1882,8 +2010,12 @@ impl Encode for Topology {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopologyDescription {
+    /// The topology's subtopologies.
+    ///
     /// `Subtopologies`: []TopologyDescriptionSubtopology, versions 1+.
     pub subtopologies: Vec<TopologyDescriptionSubtopology>,
+    /// The global state stores the topology uses.
+    ///
     /// `GlobalStores`: []TopologyDescriptionGlobalStore, versions 1+.
     pub global_stores: Vec<TopologyDescriptionGlobalStore>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -2005,6 +2137,8 @@ impl Encode for TopologyDescription {
 
 /// `TopologyDescriptionGlobalStore`, part of [`StreamsGroupDescribeResponse`] (versions 1).
 ///
+/// Held by `GlobalStores`: The global state stores the topology uses.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -2013,8 +2147,12 @@ impl Encode for TopologyDescription {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopologyDescriptionGlobalStore {
+    /// The source node feeding the global store.
+    ///
     /// `Source`: TopologyDescriptionNode, versions 1+.
     pub source: TopologyDescriptionNode,
+    /// The processor node that fills the global store.
+    ///
     /// `Processor`: TopologyDescriptionNode, versions 1+.
     pub processor: TopologyDescriptionNode,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -2076,6 +2214,8 @@ impl Encode for TopologyDescriptionGlobalStore {
 
 /// `TopologyDescriptionNode`, part of [`StreamsGroupDescribeResponse`] (versions 1).
 ///
+/// Held by `Nodes`: The subtopology's processing nodes.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -2084,16 +2224,28 @@ impl Encode for TopologyDescriptionGlobalStore {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopologyDescriptionNode {
+    /// The node's name.
+    ///
     /// `Name`: string, versions 1+.
     pub name: BytesStr,
+    /// The kind of node: 1 source, 2 processor, 3 sink.
+    ///
     /// `NodeType`: int8, versions 1+.
     pub node_type: i8,
+    /// The topics a source node reads.
+    ///
     /// `SourceTopics`: []string, versions 1+.
     pub source_topics: Vec<BytesStr>,
+    /// The topic a sink node writes, or null if chosen at run time.
+    ///
     /// `SinkTopic`: string, versions 1+, nullable in 1+, default `null`.
     pub sink_topic: Option<BytesStr>,
+    /// The state stores a processor node uses.
+    ///
     /// `Stores`: []string, versions 1+.
     pub stores: Vec<BytesStr>,
+    /// The names of the nodes this one feeds.
+    ///
     /// `Successors`: []string, versions 1+.
     pub successors: Vec<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -2290,6 +2442,8 @@ impl Encode for TopologyDescriptionNode {
 
 /// `TopologyDescriptionSubtopology`, part of [`StreamsGroupDescribeResponse`] (versions 1).
 ///
+/// Held by `Subtopologies`: The topology's subtopologies.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -2298,8 +2452,12 @@ impl Encode for TopologyDescriptionNode {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopologyDescriptionSubtopology {
+    /// The subtopology's id, unique within the topology.
+    ///
     /// `SubtopologyId`: string, versions 1+.
     pub subtopology_id: BytesStr,
+    /// The subtopology's processing nodes.
+    ///
     /// `Nodes`: []TopologyDescriptionNode, versions 1+.
     pub nodes: Vec<TopologyDescriptionNode>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

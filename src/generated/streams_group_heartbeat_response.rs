@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The member's epoch, its task assignment when it changed, and the group's status.
+///
 /// A StreamsGroupHeartbeat response body (API key 88).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,36 +18,68 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StreamsGroupHeartbeatResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,
+    /// The member's epoch from now on.
+    ///
     /// `MemberEpoch`: int32, versions 0+.
     pub member_epoch: i32,
+    /// How often, in milliseconds, the member should send a heartbeat.
+    ///
     /// `HeartbeatIntervalMs`: int32, versions 0+.
     pub heartbeat_interval_ms: i32,
+    /// How far behind, in offsets, a member may be and still get an active task (older form of AcceptableRecoveryLag).
+    ///
     /// `AcceptableRecoveryLagLegacy`: int32, versions 0.
     pub acceptable_recovery_lag_legacy: i32,
+    /// How often, in milliseconds, the member should report its task offsets.
+    ///
     /// `TaskOffsetIntervalMs`: int32, versions 0+.
     pub task_offset_interval_ms: i32,
+    /// How far behind, in offsets, a member may be and still get an active task.
+    ///
     /// `AcceptableRecoveryLag`: int64, versions 1+, default `-1`, ignorable.
     pub acceptable_recovery_lag: i64,
+    /// Conditions currently affecting the group, such as missing topics.
+    ///
     /// `Status`: []Status, versions 0+, nullable in 0+.
     pub status: Option<Vec<Status>>,
+    /// The active tasks assigned to the member, or null if unchanged.
+    ///
     /// `ActiveTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
     pub active_tasks: Option<Vec<TaskIds>>,
+    /// The standby tasks assigned to the member, or null if unchanged.
+    ///
     /// `StandbyTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
     pub standby_tasks: Option<Vec<TaskIds>>,
+    /// The warm-up tasks assigned to the member, or null if unchanged.
+    ///
     /// `WarmupTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
     pub warmup_tasks: Option<Vec<TaskIds>>,
+    /// True if the broker wants the full topology description (sent with StreamsGroupTopologyDescriptionUpdate).
+    ///
     /// `TopologyDescriptionRequired`: bool, versions 1+, default `false`.
     pub topology_description_required: bool,
+    /// The epoch of the endpoint-to-partitions information: the latest the client received, or the one in this response.
+    ///
     /// `EndpointInformationEpoch`: int32, versions 0+.
     pub endpoint_information_epoch: i32,
+    /// Which partitions each member's endpoint serves, for interactive queries; one entry per member.
+    ///
     /// `PartitionsByUserEndpoint`: []EndpointToPartitions, versions 0+, nullable in 0+, default `null`.
     pub partitions_by_user_endpoint: Option<Vec<EndpointToPartitions>>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -397,6 +431,8 @@ impl ApiMessage for StreamsGroupHeartbeatResponse {
 
 /// `Endpoint`, part of [`StreamsGroupHeartbeatResponse`] (versions 0-1).
 ///
+/// Held by `UserEndpoint`: The member's endpoint.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -405,8 +441,12 @@ impl ApiMessage for StreamsGroupHeartbeatResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Endpoint {
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 0+.
     pub port: u16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -483,6 +523,8 @@ impl Encode for Endpoint {
 
 /// `EndpointToPartitions`, part of [`StreamsGroupHeartbeatResponse`] (versions 0-1).
 ///
+/// Held by `PartitionsByUserEndpoint`: Which partitions each member's endpoint serves, for interactive queries; one entry per member.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -491,10 +533,16 @@ impl Encode for Endpoint {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct EndpointToPartitions {
+    /// The member's endpoint.
+    ///
     /// `UserEndpoint`: Endpoint, versions 0+.
     pub user_endpoint: Endpoint,
+    /// The input partitions of the member's active tasks.
+    ///
     /// `ActivePartitions`: []TopicPartition, versions 0+.
     pub active_partitions: Vec<TopicPartition>,
+    /// The input partitions of the member's standby and warm-up tasks.
+    ///
     /// `StandbyPartitions`: []TopicPartition, versions 0+.
     pub standby_partitions: Vec<TopicPartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -626,6 +674,8 @@ impl Encode for EndpointToPartitions {
 
 /// `Status`, part of [`StreamsGroupHeartbeatResponse`] (versions 0-1).
 ///
+/// Held by `Status`: Conditions currently affecting the group, such as missing topics.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -634,8 +684,12 @@ impl Encode for EndpointToPartitions {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Status {
+    /// The condition's code.
+    ///
     /// `StatusCode`: int8, versions 0+.
     pub status_code: i8,
+    /// A human-readable description of the condition.
+    ///
     /// `StatusDetail`: string, versions 0+.
     pub status_detail: BytesStr,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -718,6 +772,8 @@ impl Encode for Status {
 
 /// `TaskIds`, part of [`StreamsGroupHeartbeatResponse`] (versions 0-1).
 ///
+/// Held by `ActiveTasks`: The active tasks assigned to the member, or null if unchanged.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -726,8 +782,12 @@ impl Encode for Status {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TaskIds {
+    /// The subtopology's id, unique within the topology.
+    ///
     /// `SubtopologyId`: string, versions 0+.
     pub subtopology_id: BytesStr,
+    /// The task's partition numbers within the subtopology's input topics.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub partitions: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -835,6 +895,8 @@ impl Encode for TaskIds {
 
 /// `TopicPartition`, part of [`StreamsGroupHeartbeatResponse`] (versions 0-1).
 ///
+/// Held by `ActivePartitions`: The input partitions of the member's active tasks.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -843,8 +905,12 @@ impl Encode for TaskIds {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicPartition {
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 0+.
     pub topic: BytesStr,
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub partitions: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A streams group member sends the full description of its topology, when the broker asked for it.
+///
 /// A StreamsGroupTopologyDescriptionUpdate request body (API key 93).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StreamsGroupTopologyDescriptionUpdateRequest {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The id of the member sending the description.
+    ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,
+    /// The epoch of the topology described.
+    ///
     /// `TopologyEpoch`: int32, versions 0+.
     pub topology_epoch: i32,
+    /// The topology's full description.
+    ///
     /// `TopologyDescription`: TopologyDescription, versions 0+.
     pub topology_description: TopologyDescription,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -176,6 +186,8 @@ impl ApiMessage for StreamsGroupTopologyDescriptionUpdateRequest {
 
 /// `TopologyDescription`, part of [`StreamsGroupTopologyDescriptionUpdateRequest`] (versions 0).
 ///
+/// Held by `TopologyDescription`: The topology's full description.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -184,8 +196,12 @@ impl ApiMessage for StreamsGroupTopologyDescriptionUpdateRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopologyDescription {
+    /// The topology's subtopologies.
+    ///
     /// `Subtopologies`: []TopologyDescriptionSubtopology, versions 0+.
     pub subtopologies: Vec<TopologyDescriptionSubtopology>,
+    /// The global state stores the topology uses.
+    ///
     /// `GlobalStores`: []TopologyDescriptionGlobalStore, versions 0+.
     pub global_stores: Vec<TopologyDescriptionGlobalStore>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -307,6 +323,8 @@ impl Encode for TopologyDescription {
 
 /// `TopologyDescriptionGlobalStore`, part of [`StreamsGroupTopologyDescriptionUpdateRequest`] (versions 0).
 ///
+/// Held by `GlobalStores`: The global state stores the topology uses.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -315,8 +333,12 @@ impl Encode for TopologyDescription {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopologyDescriptionGlobalStore {
+    /// The source node feeding the global store.
+    ///
     /// `Source`: TopologyDescriptionNode, versions 0+.
     pub source: TopologyDescriptionNode,
+    /// The processor node that fills the global store.
+    ///
     /// `Processor`: TopologyDescriptionNode, versions 0+.
     pub processor: TopologyDescriptionNode,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -378,6 +400,8 @@ impl Encode for TopologyDescriptionGlobalStore {
 
 /// `TopologyDescriptionNode`, part of [`StreamsGroupTopologyDescriptionUpdateRequest`] (versions 0).
 ///
+/// Held by `Nodes`: The subtopology's processing nodes.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -386,16 +410,28 @@ impl Encode for TopologyDescriptionGlobalStore {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopologyDescriptionNode {
+    /// The node's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The kind of node: 1 source, 2 processor, 3 sink.
+    ///
     /// `NodeType`: int8, versions 0+.
     pub node_type: i8,
+    /// The topics a source node reads.
+    ///
     /// `SourceTopics`: []string, versions 0+.
     pub source_topics: Vec<BytesStr>,
+    /// The topic a sink node writes, or null if chosen at run time.
+    ///
     /// `SinkTopic`: string, versions 0+, nullable in 0+, default `null`.
     pub sink_topic: Option<BytesStr>,
+    /// The state stores a processor node uses.
+    ///
     /// `Stores`: []string, versions 0+.
     pub stores: Vec<BytesStr>,
+    /// The names of the nodes this one feeds.
+    ///
     /// `Successors`: []string, versions 0+.
     pub successors: Vec<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -592,6 +628,8 @@ impl Encode for TopologyDescriptionNode {
 
 /// `TopologyDescriptionSubtopology`, part of [`StreamsGroupTopologyDescriptionUpdateRequest`] (versions 0).
 ///
+/// Held by `Subtopologies`: The topology's subtopologies.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -600,8 +638,12 @@ impl Encode for TopologyDescriptionNode {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopologyDescriptionSubtopology {
+    /// The subtopology's id, unique within the topology.
+    ///
     /// `SubtopologyId`: string, versions 0+.
     pub subtopology_id: BytesStr,
+    /// The subtopology's processing nodes.
+    ///
     /// `Nodes`: []TopologyDescriptionNode, versions 0+.
     pub nodes: Vec<TopologyDescriptionNode>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// After a join, the leader sends the assignment of every member; the others send nothing and receive theirs.
+///
 /// A SyncGroup request body (API key 14).
 ///
 /// Versions 0-5; flexible versions 4-5.
@@ -16,18 +18,32 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct SyncGroupRequest {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The generation the member joined.
+    ///
     /// `GenerationId`: int32, versions 0+.
     pub generation_id: i32,
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
     pub group_instance_id: Option<BytesStr>,
+    /// The group's protocol type, or null (checked by the coordinator when given).
+    ///
     /// `ProtocolType`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     pub protocol_type: Option<BytesStr>,
+    /// The chosen protocol, or null (checked by the coordinator when given).
+    ///
     /// `ProtocolName`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     pub protocol_name: Option<BytesStr>,
+    /// The leader's assignment of every member; empty from the other members.
+    ///
     /// `Assignments`: []SyncGroupRequestAssignment, versions 0+.
     pub assignments: Vec<SyncGroupRequestAssignment>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -281,6 +297,8 @@ impl ApiMessage for SyncGroupRequest {
 
 /// `SyncGroupRequestAssignment`, part of [`SyncGroupRequest`] (versions 0-5).
 ///
+/// Held by `Assignments`: The leader's assignment of every member; empty from the other members.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -289,8 +307,12 @@ impl ApiMessage for SyncGroupRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct SyncGroupRequestAssignment {
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub member_id: BytesStr,
+    /// The member's assignment (a consumer assignment under the `consumer` protocol).
+    ///
     /// `Assignment`: bytes, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The member's assignment.
+///
 /// A SyncGroup response body (API key 14).
 ///
 /// Versions 0-5; flexible versions 4-5.
@@ -16,14 +18,24 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct SyncGroupResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The group's protocol type, such as `consumer`.
+    ///
     /// `ProtocolType`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     pub protocol_type: Option<BytesStr>,
+    /// The assignment protocol the group chose, such as `range`.
+    ///
     /// `ProtocolName`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     pub protocol_name: Option<BytesStr>,
+    /// The member's assignment.
+    ///
     /// `Assignment`: bytes, versions 0+.
     #[cfg_attr(feature = "serde", serde(with = "crate::support::hex_bytes"))]
     #[cfg_attr(any(test, feature = "arbitrary"), arbitrary(with = crate::support::arbitrary_bytes))]

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Commits a consumer group's offsets as part of a producer's transaction.
+///
 /// A TxnOffsetCommit request body (API key 28).
 ///
 /// Versions 0-6; flexible versions 3-6.
@@ -16,20 +18,36 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TxnOffsetCommitRequest {
+    /// The producer's transactional id (`transactional.id`).
+    ///
     /// `TransactionalId`: string, versions 0+.
     pub transactional_id: BytesStr,
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The producer id the broker gave out, or -1 when there is none.
+    ///
     /// `ProducerId`: int64, versions 0+.
     pub producer_id: i64,
+    /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
+    ///
     /// `ProducerEpoch`: int16, versions 0+.
     pub producer_epoch: i16,
+    /// The generation id (classic group) or member epoch (consumer group) the commit is made under, or -1 for a commit from outside the group.
+    ///
     /// `GenerationIdOrMemberEpoch`: int32, versions 3+, default `-1`.
     pub generation_id_or_member_epoch: i32,
+    /// The member id of the committing consumer, or empty.
+    ///
     /// `MemberId`: string, versions 3+, default `""`.
     pub member_id: BytesStr,
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
     pub group_instance_id: Option<BytesStr>,
+    /// The offsets to commit, by topic.
+    ///
     /// `Topics`: []TxnOffsetCommitRequestTopic, versions 0+.
     pub topics: Vec<TxnOffsetCommitRequestTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -324,6 +342,8 @@ impl ApiMessage for TxnOffsetCommitRequest {
 
 /// `TxnOffsetCommitRequestPartition`, part of [`TxnOffsetCommitRequest`] (versions 0-6).
 ///
+/// Held by `Partitions`: The offsets to commit, by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -332,12 +352,20 @@ impl ApiMessage for TxnOffsetCommitRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TxnOffsetCommitRequestPartition {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The committed offset: where a consumer of the group resumes, the next record to read.
+    ///
     /// `CommittedOffset`: int64, versions 0+.
     pub committed_offset: i64,
+    /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
+    ///
     /// `CommittedLeaderEpoch`: int32, versions 2+, default `-1`, ignorable.
     pub committed_leader_epoch: i32,
+    /// Free-form metadata stored with the committed offset, or null.
+    ///
     /// `CommittedMetadata`: string, versions 0+, nullable in 0+.
     pub committed_metadata: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -448,6 +476,8 @@ impl Encode for TxnOffsetCommitRequestPartition {
 
 /// `TxnOffsetCommitRequestTopic`, part of [`TxnOffsetCommitRequest`] (versions 0-6).
 ///
+/// Held by `Topics`: The offsets to commit, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -456,10 +486,16 @@ impl Encode for TxnOffsetCommitRequestPartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TxnOffsetCommitRequestTopic {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0-5, ignorable.
     pub name: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 6+, ignorable.
     pub topic_id: Uuid,
+    /// The offsets to commit, by partition.
+    ///
     /// `Partitions`: []TxnOffsetCommitRequestPartition, versions 0+.
     pub partitions: Vec<TxnOffsetCommitRequestPartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each partition.
+///
 /// A TxnOffsetCommit response body (API key 28).
 ///
 /// Versions 0-6; flexible versions 3-6.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TxnOffsetCommitResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// Results by topic.
+    ///
     /// `Topics`: []TxnOffsetCommitResponseTopic, versions 0+.
     pub topics: Vec<TxnOffsetCommitResponseTopic>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -150,6 +156,8 @@ impl ApiMessage for TxnOffsetCommitResponse {
 
 /// `TxnOffsetCommitResponsePartition`, part of [`TxnOffsetCommitResponse`] (versions 0-6).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -158,8 +166,12 @@ impl ApiMessage for TxnOffsetCommitResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TxnOffsetCommitResponsePartition {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -224,6 +236,8 @@ impl Encode for TxnOffsetCommitResponsePartition {
 
 /// `TxnOffsetCommitResponseTopic`, part of [`TxnOffsetCommitResponse`] (versions 0-6).
 ///
+/// Held by `Topics`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -232,10 +246,16 @@ impl Encode for TxnOffsetCommitResponsePartition {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TxnOffsetCommitResponseTopic {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0-5, ignorable.
     pub name: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 6+, ignorable.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `Partitions`: []TxnOffsetCommitResponsePartition, versions 0+.
     pub partitions: Vec<TxnOffsetCommitResponsePartition>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

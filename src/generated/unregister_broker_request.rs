@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Removes a broker's registration from a KRaft cluster.
+///
 /// A UnregisterBroker request body (API key 64).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UnregisterBrokerRequest {
+    /// The id of the broker to unregister.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub broker_id: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

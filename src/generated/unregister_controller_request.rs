@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Removes a KRaft controller's registration.
+///
 /// A UnregisterController request body (API key 94).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UnregisterControllerRequest {
+    /// The id of the controller to unregister.
+    ///
     /// `ControllerId`: int32, versions 0+.
     pub controller_id: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

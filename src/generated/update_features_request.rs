@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Changes the finalized version levels of cluster features.
+///
 /// A UpdateFeatures request body (API key 57).
 ///
 /// Versions 0-2; flexible versions 0-2.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UpdateFeaturesRequest {
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `timeoutMs`: int32, versions 0+, default `60000`.
     pub timeout_ms: i32,
+    /// The features to change.
+    ///
     /// `FeatureUpdates`: []FeatureUpdateKey, versions 0+.
     pub feature_updates: Vec<FeatureUpdateKey>,
+    /// When true, the broker only checks that the change would succeed and does not apply it.
+    ///
     /// `ValidateOnly`: bool, versions 1+, default `false`.
     pub validate_only: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -177,6 +185,8 @@ impl ApiMessage for UpdateFeaturesRequest {
 
 /// `FeatureUpdateKey`, part of [`UpdateFeaturesRequest`] (versions 0-2).
 ///
+/// Held by `FeatureUpdates`: The features to change.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -185,12 +195,20 @@ impl ApiMessage for UpdateFeaturesRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct FeatureUpdateKey {
+    /// The name of the feature.
+    ///
     /// `Feature`: string, versions 0+.
     pub feature: BytesStr,
+    /// The new highest version level; below 1 deletes the feature.
+    ///
     /// `MaxVersionLevel`: int16, versions 0+.
     pub max_version_level: i16,
+    /// Whether lowering the level is allowed (versions 0 only; later versions use UpgradeType).
+    ///
     /// `AllowDowngrade`: bool, versions 0.
     pub allow_downgrade: bool,
+    /// How the level may change: 1 upgrade only, 2 safe downgrade, 3 unsafe downgrade.
+    ///
     /// `UpgradeType`: int8, versions 1+, default `1`.
     pub upgrade_type: i8,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

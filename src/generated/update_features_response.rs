@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each feature to change.
+///
 /// A UpdateFeatures response body (API key 57).
 ///
 /// Versions 0-2; flexible versions 0-2.
@@ -16,12 +18,20 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UpdateFeaturesResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub error_message: Option<BytesStr>,
+    /// The outcome for each feature.
+    ///
     /// `Results`: []UpdatableFeatureResult, versions 0-1, ignorable.
     pub results: Vec<UpdatableFeatureResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -183,6 +193,8 @@ impl ApiMessage for UpdateFeaturesResponse {
 
 /// `UpdatableFeatureResult`, part of [`UpdateFeaturesResponse`] (versions 0-1).
 ///
+/// Held by `Results`: The outcome for each feature.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -191,10 +203,16 @@ impl ApiMessage for UpdateFeaturesResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UpdatableFeatureResult {
+    /// The name of the feature.
+    ///
     /// `Feature`: string, versions 0+.
     pub feature: BytesStr,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub error_message: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

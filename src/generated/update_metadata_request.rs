@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The controller sends a broker the cluster's brokers and partition states (ZooKeeper mode).
+///
 /// A UpdateMetadata request body (API key 6).
 ///
 /// Versions 0-8; flexible versions 6-8.
@@ -16,20 +18,36 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UpdateMetadataRequest {
+    /// The id of the controller sending the request.
+    ///
     /// `ControllerId`: int32, versions 0+.
     pub controller_id: i32,
+    /// True when the sender is a KRaft controller (during a migration from ZooKeeper).
+    ///
     /// `isKRaftController`: bool, versions 8+, default `false`.
     pub is_k_raft_controller: bool,
+    /// 0 for an incremental update, 1 for the full state, 2 for a partial one (KRaft migration).
+    ///
     /// `Type`: int8, versions 8+, tagged field 0 in 8+, default `0`.
     pub r#type: i8,
+    /// The controller's epoch, which fences requests from an older controller.
+    ///
     /// `ControllerEpoch`: int32, versions 0+.
     pub controller_epoch: i32,
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 5+, default `-1`, ignorable.
     pub broker_epoch: i64,
+    /// The partition states, not grouped by topic (versions 0-1).
+    ///
     /// `UngroupedPartitionStates`: []UpdateMetadataPartitionState, versions 0-4.
     pub ungrouped_partition_states: Vec<UpdateMetadataPartitionState>,
+    /// The partition states, by topic.
+    ///
     /// `TopicStates`: []UpdateMetadataTopicState, versions 5+.
     pub topic_states: Vec<UpdateMetadataTopicState>,
+    /// The brokers of the cluster.
+    ///
     /// `LiveBrokers`: []UpdateMetadataBroker, versions 0+.
     pub live_brokers: Vec<UpdateMetadataBroker>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -394,6 +412,8 @@ impl ApiMessage for UpdateMetadataRequest {
 
 /// `UpdateMetadataBroker`, part of [`UpdateMetadataRequest`] (versions 0-8).
 ///
+/// Held by `LiveBrokers`: The brokers of the cluster.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -402,14 +422,24 @@ impl ApiMessage for UpdateMetadataRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UpdateMetadataBroker {
+    /// The broker's id.
+    ///
     /// `Id`: int32, versions 0+.
     pub id: i32,
+    /// The broker's host (version 0).
+    ///
     /// `V0Host`: string, versions 0, ignorable.
     pub v0_host: BytesStr,
+    /// The broker's port (version 0).
+    ///
     /// `V0Port`: int32, versions 0, ignorable.
     pub v0_port: i32,
+    /// The broker's listeners.
+    ///
     /// `Endpoints`: []UpdateMetadataEndpoint, versions 1+, ignorable.
     pub endpoints: Vec<UpdateMetadataEndpoint>,
+    /// The broker's rack, or null if it has none.
+    ///
     /// `Rack`: string, versions 2+, nullable in 0+, ignorable.
     pub rack: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -597,6 +627,8 @@ impl Encode for UpdateMetadataBroker {
 
 /// `UpdateMetadataEndpoint`, part of [`UpdateMetadataRequest`] (versions 1-8).
 ///
+/// Held by `Endpoints`: The broker's listeners.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -605,12 +637,20 @@ impl Encode for UpdateMetadataBroker {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UpdateMetadataEndpoint {
+    /// A TCP port number.
+    ///
     /// `Port`: int32, versions 1+.
     pub port: i32,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 1+.
     pub host: BytesStr,
+    /// The listener's name.
+    ///
     /// `Listener`: string, versions 3+, ignorable.
     pub listener: BytesStr,
+    /// The listener's security protocol: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL.
+    ///
     /// `SecurityProtocol`: int16, versions 1+.
     pub security_protocol: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -745,6 +785,8 @@ impl Encode for UpdateMetadataEndpoint {
 
 /// `UpdateMetadataPartitionState`, part of [`UpdateMetadataRequest`] (versions 0-8).
 ///
+/// Held by `UngroupedPartitionStates`: The partition states, not grouped by topic (versions 0-1).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -753,22 +795,40 @@ impl Encode for UpdateMetadataEndpoint {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UpdateMetadataPartitionState {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0-4, ignorable.
     pub topic_name: BytesStr,
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The controller's epoch, which fences requests from an older controller.
+    ///
     /// `ControllerEpoch`: int32, versions 0+.
     pub controller_epoch: i32,
+    /// The broker id of the partition's leader.
+    ///
     /// `Leader`: int32, versions 0+.
     pub leader: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
+    /// The ids of the in-sync replicas.
+    ///
     /// `Isr`: []int32, versions 0+.
     pub isr: Vec<i32>,
+    /// The partition state's ZooKeeper version.
+    ///
     /// `ZkVersion`: int32, versions 0+.
     pub zk_version: i32,
+    /// The ids of the brokers that hold, or are to hold, a replica of the partition.
+    ///
     /// `Replicas`: []int32, versions 0+.
     pub replicas: Vec<i32>,
+    /// The ids of the replicas that are offline (their log directory failed).
+    ///
     /// `OfflineReplicas`: []int32, versions 4+, ignorable.
     pub offline_replicas: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -1019,6 +1079,8 @@ impl Encode for UpdateMetadataPartitionState {
 
 /// `UpdateMetadataTopicState`, part of [`UpdateMetadataRequest`] (versions 5-8).
 ///
+/// Held by `TopicStates`: The partition states, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1027,10 +1089,16 @@ impl Encode for UpdateMetadataPartitionState {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UpdateMetadataTopicState {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 5+.
     pub topic_name: BytesStr,
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 7+, ignorable.
     pub topic_id: Uuid,
+    /// The topic's partition states.
+    ///
     /// `PartitionStates`: []UpdateMetadataPartitionState, versions 5+.
     pub partition_states: Vec<UpdateMetadataPartitionState>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

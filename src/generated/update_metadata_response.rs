@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Whether the broker applied the update.
+///
 /// A UpdateMetadata response body (API key 6).
 ///
 /// Versions 0-8; flexible versions 6-8.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UpdateMetadataResponse {
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A KRaft voter tells the leader its current endpoints and supported KRaft versions.
+///
 /// A UpdateRaftVoter request body (API key 82).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,16 +18,28 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UpdateRaftVoterRequest {
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+, nullable in 0+.
     pub cluster_id: Option<BytesStr>,
+    /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
+    ///
     /// `CurrentLeaderEpoch`: int32, versions 0+.
     pub current_leader_epoch: i32,
+    /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
+    ///
     /// `VoterId`: int32, versions 0+.
     pub voter_id: i32,
+    /// The directory id of that voter.
+    ///
     /// `VoterDirectoryId`: uuid, versions 0+.
     pub voter_directory_id: Uuid,
+    /// The endpoints the node can be reached at.
+    ///
     /// `Listeners`: []Listener, versions 0+.
     pub listeners: Vec<Listener>,
+    /// The range of KRaft protocol versions the voter supports.
+    ///
     /// `KRaftVersionFeature`: KRaftVersionFeature, versions 0+.
     pub k_raft_version_feature: KRaftVersionFeature,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -204,6 +218,8 @@ impl ApiMessage for UpdateRaftVoterRequest {
 
 /// `KRaftVersionFeature`, part of [`UpdateRaftVoterRequest`] (versions 0).
 ///
+/// Held by `KRaftVersionFeature`: The range of KRaft protocol versions the voter supports.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -212,8 +228,12 @@ impl ApiMessage for UpdateRaftVoterRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct KRaftVersionFeature {
+    /// The lowest supported version.
+    ///
     /// `MinSupportedVersion`: int16, versions 0+.
     pub min_supported_version: i16,
+    /// The highest supported version.
+    ///
     /// `MaxSupportedVersion`: int16, versions 0+.
     pub max_supported_version: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -268,6 +288,8 @@ impl Encode for KRaftVersionFeature {
 
 /// `Listener`, part of [`UpdateRaftVoterRequest`] (versions 0).
 ///
+/// Held by `Listeners`: The endpoints the node can be reached at.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -276,10 +298,16 @@ impl Encode for KRaftVersionFeature {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct Listener {
+    /// The listener's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 0+.
     pub port: u16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

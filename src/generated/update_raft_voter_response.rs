@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Whether the update was accepted, and the current leader.
+///
 /// A UpdateRaftVoter response body (API key 82).
 ///
 /// Versions 0; flexible versions 0.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct UpdateRaftVoterResponse {
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub throttle_time_ms: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// The partition's current leader, when the error says the request went to the wrong broker.
+    ///
     /// `CurrentLeader`: CurrentLeader, versions 0+, tagged field 0 in 0+.
     pub current_leader: CurrentLeader,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -172,6 +180,8 @@ impl ApiMessage for UpdateRaftVoterResponse {
 
 /// `CurrentLeader`, part of [`UpdateRaftVoterResponse`] (versions 0).
 ///
+/// Held by `CurrentLeader`: The partition's current leader, when the error says the request went to the wrong broker.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -180,12 +190,20 @@ impl ApiMessage for UpdateRaftVoterResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct CurrentLeader {
+    /// The broker id of the partition's leader, or -1 if it has none.
+    ///
     /// `LeaderId`: int32, versions 0+, default `-1`.
     pub leader_id: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+, default `-1`.
     pub leader_epoch: i32,
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub host: BytesStr,
+    /// A TCP port number.
+    ///
     /// `Port`: int32, versions 0+.
     pub port: i32,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

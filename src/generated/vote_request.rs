@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// A KRaft candidate asks a voter for its vote in an election (or a pre-vote).
+///
 /// A Vote request body (API key 52).
 ///
 /// Versions 0-2; flexible versions 0-2.
@@ -16,10 +18,16 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct VoteRequest {
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+, nullable in 0+, default `null`.
     pub cluster_id: Option<BytesStr>,
+    /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
+    ///
     /// `VoterId`: int32, versions 1+, default `-1`, ignorable.
     pub voter_id: i32,
+    /// The quorum's partitions, by topic (the metadata log is one partition).
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub topics: Vec<TopicData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -167,6 +175,8 @@ impl ApiMessage for VoteRequest {
 
 /// `PartitionData`, part of [`VoteRequest`] (versions 0-2).
 ///
+/// Held by `Partitions`: The partitions.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -175,20 +185,36 @@ impl ApiMessage for VoteRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The candidate's epoch.
+    ///
     /// `ReplicaEpoch`: int32, versions 0+.
     pub replica_epoch: i32,
+    /// The candidate's replica id.
+    ///
     /// `ReplicaId`: int32, versions 0+.
     pub replica_id: i32,
+    /// The candidate's directory id.
+    ///
     /// `ReplicaDirectoryId`: uuid, versions 1+, ignorable.
     pub replica_directory_id: Uuid,
+    /// The directory id of that voter.
+    ///
     /// `VoterDirectoryId`: uuid, versions 1+, ignorable.
     pub voter_directory_id: Uuid,
+    /// The epoch of the last record in the candidate's log.
+    ///
     /// `LastOffsetEpoch`: int32, versions 0+.
     pub last_offset_epoch: i32,
+    /// The candidate's log end offset.
+    ///
     /// `LastOffset`: int64, versions 0+.
     pub last_offset: i64,
+    /// True for a pre-vote, which asks whether the voter would vote without changing its state.
+    ///
     /// `PreVote`: bool, versions 2+.
     pub pre_vote: bool,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -327,6 +353,8 @@ impl Encode for PartitionData {
 
 /// `TopicData`, part of [`VoteRequest`] (versions 0-2).
 ///
+/// Held by `Topics`: The quorum's partitions, by topic (the metadata log is one partition).
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -335,8 +363,12 @@ impl Encode for PartitionData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct TopicData {
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub topic_name: BytesStr,
+    /// The partitions.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Sent by a partition leader to the share coordinator: store the state of share-partitions.
+///
 /// A WriteShareGroupState request body (API key 85).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,8 +18,12 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct WriteShareGroupStateRequest {
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub group_id: BytesStr,
+    /// The share-partitions, by topic.
+    ///
     /// `Topics`: []WriteStateData, versions 0+.
     pub topics: Vec<WriteStateData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -152,6 +158,8 @@ impl ApiMessage for WriteShareGroupStateRequest {
 
 /// `PartitionData`, part of [`WriteShareGroupStateRequest`] (versions 0-1).
 ///
+/// Held by `Partitions`: The share-partitions of this topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, PartialEq)]
@@ -160,16 +168,28 @@ impl ApiMessage for WriteShareGroupStateRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionData {
+    /// The partition number.
+    ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
+    /// The epoch of the share-partition's stored state.
+    ///
     /// `StateEpoch`: int32, versions 0+.
     pub state_epoch: i32,
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub leader_epoch: i32,
+    /// The share-partition's start offset, or -1 to leave it unchanged.
+    ///
     /// `StartOffset`: int64, versions 0+.
     pub start_offset: i64,
+    /// How many offsets at or after the start offset have finished delivery.
+    ///
     /// `DeliveryCompleteCount`: int32, versions 1+, default `-1`, ignorable.
     pub delivery_complete_count: i32,
+    /// Offset ranges with their delivery state.
+    ///
     /// `StateBatches`: []StateBatch, versions 0+.
     pub state_batches: Vec<StateBatch>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -321,6 +341,8 @@ impl Encode for PartitionData {
 
 /// `StateBatch`, part of [`WriteShareGroupStateRequest`] (versions 0-1).
 ///
+/// Held by `StateBatches`: Offset ranges with their delivery state.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -329,12 +351,20 @@ impl Encode for PartitionData {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct StateBatch {
+    /// The first offset of the range.
+    ///
     /// `FirstOffset`: int64, versions 0+.
     pub first_offset: i64,
+    /// The last offset of the range, inclusive.
+    ///
     /// `LastOffset`: int64, versions 0+.
     pub last_offset: i64,
+    /// The records' delivery state: 0 available, 2 acknowledged, 4 archived.
+    ///
     /// `DeliveryState`: int8, versions 0+.
     pub delivery_state: i8,
+    /// How many times the records have been delivered.
+    ///
     /// `DeliveryCount`: int16, versions 0+.
     pub delivery_count: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -409,6 +439,8 @@ impl Encode for StateBatch {
 
 /// `WriteStateData`, part of [`WriteShareGroupStateRequest`] (versions 0-1).
 ///
+/// Held by `Topics`: The share-partitions, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -417,8 +449,12 @@ impl Encode for StateBatch {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct WriteStateData {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// The share-partitions of this topic.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub partitions: Vec<PartitionData>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome for each partition.
+///
 /// A WriteShareGroupState response body (API key 85).
 ///
 /// Versions 0-1; flexible versions 0-1.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct WriteShareGroupStateResponse {
+    /// Results by topic.
+    ///
     /// `Results`: []WriteStateResult, versions 0+.
     pub results: Vec<WriteStateResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -123,6 +127,8 @@ impl ApiMessage for WriteShareGroupStateResponse {
 
 /// `PartitionResult`, part of [`WriteShareGroupStateResponse`] (versions 0-1).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -131,10 +137,16 @@ impl ApiMessage for WriteShareGroupStateResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct PartitionResult {
+    /// The partition number.
+    ///
     /// `Partition`: int32, versions 0+.
     pub partition: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub error_message: Option<BytesStr>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -201,6 +213,8 @@ impl Encode for PartitionResult {
 
 /// `WriteStateResult`, part of [`WriteShareGroupStateResponse`] (versions 0-1).
 ///
+/// Held by `Results`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -209,8 +223,12 @@ impl Encode for PartitionResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct WriteStateResult {
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub topic_id: Uuid,
+    /// Results by partition.
+    ///
     /// `Partitions`: []PartitionResult, versions 0+.
     pub partitions: Vec<PartitionResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// Sent by a transaction coordinator to partition leaders: write commit or abort markers for transactions.
+///
 /// A WriteTxnMarkers request body (API key 27).
 ///
 /// Versions 0-2; flexible versions 1-2.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct WriteTxnMarkersRequest {
+    /// The markers to write, one per producer.
+    ///
     /// `Markers`: []WritableTxnMarker, versions 0+.
     pub markers: Vec<WritableTxnMarker>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -136,6 +140,8 @@ impl ApiMessage for WriteTxnMarkersRequest {
 
 /// `WritableTxnMarker`, part of [`WriteTxnMarkersRequest`] (versions 0-2).
 ///
+/// Held by `Markers`: The markers to write, one per producer.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -144,16 +150,28 @@ impl ApiMessage for WriteTxnMarkersRequest {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct WritableTxnMarker {
+    /// The producer id the broker gave out, or -1 when there is none.
+    ///
     /// `ProducerId`: int64, versions 0+.
     pub producer_id: i64,
+    /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
+    ///
     /// `ProducerEpoch`: int16, versions 0+.
     pub producer_epoch: i16,
+    /// The outcome the marker records: true for commit, false for abort.
+    ///
     /// `TransactionResult`: bool, versions 0+.
     pub transaction_result: bool,
+    /// The partitions to write the marker to, by topic.
+    ///
     /// `Topics`: []WritableTxnMarkerTopic, versions 0+.
     pub topics: Vec<WritableTxnMarkerTopic>,
+    /// The epoch of the transaction coordinator that wrote the marker.
+    ///
     /// `CoordinatorEpoch`: int32, versions 0+.
     pub coordinator_epoch: i32,
+    /// The transaction protocol version of the marker (0 or 1 for the older protocols, 2 for KIP-890's).
+    ///
     /// `TransactionVersion`: int8, versions 2+, default `0`, ignorable.
     pub transaction_version: i8,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -298,6 +316,8 @@ impl Encode for WritableTxnMarker {
 
 /// `WritableTxnMarkerTopic`, part of [`WriteTxnMarkersRequest`] (versions 0-2).
 ///
+/// Held by `Topics`: The partitions to write the marker to, by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -306,8 +326,12 @@ impl Encode for WritableTxnMarker {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct WritableTxnMarkerTopic {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// The partition numbers within the topic.
+    ///
     /// `PartitionIndexes`: []int32, versions 0+.
     pub partition_indexes: Vec<i32>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

@@ -4,6 +4,8 @@
 
 use crate::support::*;
 
+/// The outcome of writing the markers, by producer and partition.
+///
 /// A WriteTxnMarkers response body (API key 27).
 ///
 /// Versions 0-2; flexible versions 1-2.
@@ -16,6 +18,8 @@ use crate::support::*;
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct WriteTxnMarkersResponse {
+    /// Results by producer.
+    ///
     /// `Markers`: []WritableTxnMarkerResult, versions 0+.
     pub markers: Vec<WritableTxnMarkerResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -138,6 +142,8 @@ impl ApiMessage for WriteTxnMarkersResponse {
 
 /// `WritableTxnMarkerPartitionResult`, part of [`WriteTxnMarkersResponse`] (versions 0-2).
 ///
+/// Held by `Partitions`: Results by partition.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -146,8 +152,12 @@ impl ApiMessage for WriteTxnMarkersResponse {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct WritableTxnMarkerPartitionResult {
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub partition_index: i32,
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub error_code: i16,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -212,6 +222,8 @@ impl Encode for WritableTxnMarkerPartitionResult {
 
 /// `WritableTxnMarkerResult`, part of [`WriteTxnMarkersResponse`] (versions 0-2).
 ///
+/// Held by `Markers`: Results by producer.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -220,8 +232,12 @@ impl Encode for WritableTxnMarkerPartitionResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct WritableTxnMarkerResult {
+    /// The producer id of the transaction the markers belong to.
+    ///
     /// `ProducerId`: int64, versions 0+.
     pub producer_id: i64,
+    /// Results by topic.
+    ///
     /// `Topics`: []WritableTxnMarkerTopicResult, versions 0+.
     pub topics: Vec<WritableTxnMarkerTopicResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent
@@ -317,6 +333,8 @@ impl Encode for WritableTxnMarkerResult {
 
 /// `WritableTxnMarkerTopicResult`, part of [`WriteTxnMarkersResponse`] (versions 0-2).
 ///
+/// Held by `Topics`: Results by topic.
+///
 /// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the
 /// struct is `#[non_exhaustive]`, so later Kafka versions can add fields.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -325,8 +343,12 @@ impl Encode for WritableTxnMarkerResult {
 #[cfg_attr(any(test, feature = "arbitrary"), derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
 pub struct WritableTxnMarkerTopicResult {
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub name: BytesStr,
+    /// Results by partition.
+    ///
     /// `Partitions`: []WritableTxnMarkerPartitionResult, versions 0+.
     pub partitions: Vec<WritableTxnMarkerPartitionResult>,
     /// What the decoder saw beyond field values (unknown tagged fields, defaults sent

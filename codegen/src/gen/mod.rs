@@ -116,7 +116,7 @@ fn gen_conform(models: &[MessageModel]) -> String {
     c.finish()
 }
 
-fn load(schemas: &Path) -> Result<Vec<Schema>, String> {
+pub fn load(schemas: &Path) -> Result<Vec<Schema>, String> {
     let mut paths: Vec<_> = std::fs::read_dir(schemas)
         .map_err(|e| format!("{}: {e}", schemas.display()))?
         .filter_map(|e| e.ok())
@@ -134,7 +134,26 @@ fn load(schemas: &Path) -> Result<Vec<Schema>, String> {
 
 /// Generates everything; with `check`, compares with what is on disk instead of writing.
 pub fn run(schemas_dir: &Path, out_dir: &Path, check: bool) -> Result<(), String> {
-    let schemas = load(schemas_dir)?;
+    let mut schemas = load(schemas_dir)?;
+    let common = crate::docs::load_common(schemas_dir)?;
+    let mut undescribed = Vec::new();
+    for s in &mut schemas {
+        crate::docs::apply(s, &common);
+        if crate::docs::DESCRIBED_FAMILIES.contains(&s.family.as_str()) {
+            undescribed.extend(crate::docs::missing(s));
+        }
+    }
+    if !undescribed.is_empty() {
+        let msg = format!(
+            "{} without a description in a family schemas/README.md says is described:\n  {}",
+            undescribed.len(),
+            undescribed.join("\n  ")
+        );
+        if check {
+            return Err(msg);
+        }
+        eprintln!("warning: {msg}");
+    }
     let models: Vec<MessageModel> = schemas.iter().map(model::build).collect::<Result<_, _>>()?;
     let mut files: Vec<(String, String)> = Vec::new();
     for m in &models {
@@ -217,6 +236,54 @@ fn rustfmt(text: &str) -> Result<String, String> {
         ));
     }
     String::from_utf8(out.stdout).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod doc_lines {
+    /// A description comes first in the rustdoc, then a blank doc line, then the wire facts.
+    #[test]
+    fn descriptions_lead_the_rustdoc() {
+        let schema = crate::schema::Schema::parse(
+            "request XRequest key=1000 versions=0-1 flexible=none family=core -- Asks for X.\n\
+             \x20 Key int16 0+ type=ApiKey -- The API asked about.\n\
+             \x20 Plain int32 1+\n\
+             \x20 Items []Item 0+ -- The items asked about.\n\
+             \x20   Id int32 0+\n",
+        )
+        .unwrap();
+        let out = super::gen_message(&super::model::build(&schema).unwrap());
+        let out = out.lines().map(str::trim).collect::<Vec<_>>().join("\n");
+        assert!(
+            out.contains("/// Asks for X.\n///\n/// A X request body (API key 1000)."),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "/// The API asked about.\n///\n/// `Key`: int16, versions 0+.\npub key: ApiKey,"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("/// `Plain`: int32, versions 1+.\npub plain: i32,"),
+            "{out}"
+        );
+        assert!(out.contains("r.api_key()") && out.contains("buf.put_api_key(self.key)"));
+        assert!(
+            out.contains("(versions 0-1).\n///\n/// Held by `Items`: The items asked about.\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn only_api_key_over_int16_is_a_type_override() {
+        for line in ["  Key int32 0+ type=ApiKey", "  Key int16 0+ type=Other"] {
+            let schema = crate::schema::Schema::parse(&format!(
+                "request XRequest key=1000 versions=0 flexible=none family=core\n{line}\n"
+            ))
+            .unwrap();
+            assert!(super::model::build(&schema).is_err(), "{line}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,8 @@ pub enum Ty {
     Uuid,
     Bytes,
     Records,
+    /// An `int16` API key carried as the typed `ApiKey` (the schema's `type=ApiKey`).
+    ApiKey,
     Struct(String),
     Array(Box<Ty>),
 }
@@ -63,6 +65,7 @@ impl Ty {
             Ty::Str => "BytesStr".into(),
             Ty::Uuid => "Uuid".into(),
             Ty::Bytes | Ty::Records => "Bytes".into(),
+            Ty::ApiKey => "ApiKey".into(),
             Ty::Struct(s) => s.clone(),
             Ty::Array(inner) => format!("Vec<{}>", inner.rust()),
         }
@@ -72,7 +75,7 @@ impl Ty {
     pub fn fixed_size(&self) -> Option<usize> {
         match self {
             Ty::Bool | Ty::I8 => Some(1),
-            Ty::I16 | Ty::U16 => Some(2),
+            Ty::I16 | Ty::U16 | Ty::ApiKey => Some(2),
             Ty::I32 | Ty::U32 => Some(4),
             Ty::I64 | Ty::F64 => Some(8),
             Ty::Uuid => Some(16),
@@ -97,6 +100,8 @@ impl Ty {
             Ty::I64 => "i64",
             Ty::F64 => "f64",
             Ty::Uuid => "uuid",
+            // `Reader::api_key` / `BufMut::put_api_key`, from the runtime's `ApiKeyWire`.
+            Ty::ApiKey => "api_key",
             _ => "",
         }
     }
@@ -161,7 +166,10 @@ pub struct FieldModel {
     pub default: String,
     /// A Rust boolean expression over `{v}` (a place) that is true when it holds the default.
     pub is_default: String,
+    /// The wire facts, one line (`` `HighWatermark`: int64, versions 0+. ``).
     pub doc: String,
+    /// What the field means, from the schema or `schemas/common-docs.txt` (one line).
+    pub description: Option<String>,
 }
 
 impl FieldModel {
@@ -201,6 +209,9 @@ pub struct StructModel {
     /// Of those, the flexible ones.
     pub flexible: VersionSet,
     pub fields: Vec<FieldModel>,
+    /// For a nested struct: the first field (in schema order) holding it that has a
+    /// description, as (field name, description).
+    pub held_by: Option<(String, String)>,
 }
 
 impl StructModel {
@@ -227,6 +238,8 @@ pub struct MessageModel {
     pub name: String,
     pub api_key: Option<i16>,
     pub family: String,
+    /// What the message is for (the schema's declaration-line description).
+    pub doc: Option<String>,
     pub versions: VersionSet,
     pub flexible: VersionSet,
     pub module: String,
@@ -387,6 +400,16 @@ fn default_of(f: &Field, ty: &Ty, optional: bool) -> Result<(String, String), St
             ),
         },
         Ty::Uuid => ("Uuid::NIL".into(), "{v}.is_nil()".into()),
+        Ty::ApiKey => {
+            let v = match d {
+                None => 0,
+                Some(s) => i16::try_from(
+                    parse_int(s).ok_or_else(|| format!("{}: bad int default {s}", f.name))?,
+                )
+                .map_err(|_| format!("{}: default {s} out of range", f.name))?,
+            };
+            (format!("ApiKey({v})"), format!("{{v}} == ApiKey({v})"))
+        }
         Ty::Bytes => wrap("Bytes::new()".into(), "{x}.is_empty()"),
         // Kafka's default for records is null.
         Ty::Records if optional => ("None".into(), "{v}.is_none()".into()),
@@ -466,7 +489,16 @@ impl<'a> Builder<'a> {
         }
         let mut out = Vec::new();
         for (index, f) in fields.iter().enumerate() {
-            let ty = Ty::parse(&f.ty);
+            let ty = match (f.rust_type.as_deref(), Ty::parse(&f.ty)) {
+                (None, ty) => ty,
+                (Some("ApiKey"), Ty::I16) => Ty::ApiKey,
+                (Some(t), _) => {
+                    return Err(format!(
+                    "{name}.{}: type={t} over {} is not supported (only type=ApiKey over int16)",
+                    f.name, f.ty
+                ))
+                }
+            };
             let present = VersionSet::of(Some(f.versions)).intersect(versions);
             let tagged = VersionSet::of(f.tagged).intersect(&present);
             if !tagged.is_subset(flexible) {
@@ -508,6 +540,7 @@ impl<'a> Builder<'a> {
                 default,
                 is_default,
                 doc: field_doc(f),
+                description: f.doc.clone(),
             });
         }
         Ok(StructModel {
@@ -516,8 +549,17 @@ impl<'a> Builder<'a> {
             versions: versions.clone(),
             flexible: flexible.intersect(versions),
             fields: out,
+            held_by: None,
         })
     }
+}
+
+/// The first described field (depth first, schema order) whose type is `name` or `[]name`.
+fn holder(fields: &[Field], name: &str) -> Option<(String, String)> {
+    fields.iter().find_map(|f| match &f.doc {
+        Some(d) if f.ty.trim_start_matches("[]") == name => Some((f.name.clone(), d.clone())),
+        _ => holder(&f.fields, name),
+    })
 }
 
 pub fn build(schema: &Schema) -> Result<MessageModel, String> {
@@ -539,13 +581,21 @@ pub fn build(schema: &Schema) -> Result<MessageModel, String> {
         let Some(used) = b.used.get(name) else {
             continue;
         };
-        structs.push(b.build_struct(name, false, fields, used, &flexible)?);
+        let mut st = b.build_struct(name, false, fields, used, &flexible)?;
+        st.held_by = holder(&schema.fields, name).or_else(|| {
+            schema
+                .common_structs
+                .iter()
+                .find_map(|c| holder(&c.fields, name))
+        });
+        structs.push(st);
     }
     Ok(MessageModel {
         kind: schema.kind,
         name: schema.name.clone(),
         api_key: schema.api_key,
         family: schema.family.clone(),
+        doc: schema.doc.clone(),
         versions,
         flexible,
         module: snake(&schema.name),

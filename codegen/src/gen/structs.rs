@@ -21,6 +21,10 @@ fn struct_doc(c: &mut Code, m: &MessageModel, s: &StructModel) {
             Kind::Header => format!("The {}.", m.name),
             Kind::Data => format!("The `{}` payload.", m.name),
         };
+        if let Some(d) = &m.doc {
+            c.line(format!("/// {d}"));
+            c.line("///");
+        }
         c.line(format!("/// {what}"));
         c.line("///");
         c.line(format!(
@@ -36,6 +40,10 @@ fn struct_doc(c: &mut Code, m: &MessageModel, s: &StructModel) {
             m.name,
             s.versions.render()
         ));
+        if let Some((field, d)) = &s.held_by {
+            c.line("///");
+            c.line(format!("/// Held by `{field}`: {d}"));
+        }
     }
     c.line("///");
     c.line("/// Build one with [`Default`] and the `with_*` setters (or by assigning fields): the");
@@ -81,6 +89,10 @@ pub fn emit(c: &mut Code, m: &MessageModel, s: &StructModel) {
     c.line("#[non_exhaustive]");
     c.open(format!("pub struct {}", s.name));
     for f in &s.fields {
+        if let Some(d) = &f.description {
+            c.line(format!("/// {d}"));
+            c.line("///");
+        }
         c.line(format!("/// {}", f.doc));
         if matches!(f.ty, Ty::Bytes | Ty::Records) {
             let (ser, arb) = if f.optional {
