@@ -144,11 +144,19 @@ def main():
         ("kafka-python-api-0.11", f"{kp_dir}-api-0.11"),
         ("kafka-python-api-0.10.1", f"{kp_dir}-api-0.10.1"),
         ("kafka-python-api-0.9", f"{kp_dir}-api-0.9"),
+        # Beyond the consumer path (admin calls, idempotent producer, telemetry).
+        ("confluent-kafka-admin", f"{ck_dir}-admin"),
+        ("kafka-python-admin", f"{kp_dir}-admin"),
     ]
+    # Against a second Tansu started with --authentication (SaslHandshake/SaslAuthenticate).
+    sasl_profiles = [("confluent-kafka-sasl", f"{ck_dir}-sasl")]
+    # kafka-python 3.0.12 does not bootstrap from the mock's ApiVersions answer (README).
+    not_on_mock = {"kafka-python-admin"}
     only = set(filter(None, a.only.split(",")))
     wanted = set(filter(None, a.profiles.split(",")))
     if wanted:
         profiles = [p for p in profiles if p[0] in wanted]
+        sasl_profiles = [p for p in sasl_profiles if p[0] in wanted]
     os.makedirs(a.out, exist_ok=True)
     results = {}
 
@@ -156,24 +164,37 @@ def main():
     if not only or "tansu" in only:
         broker_dir = os.path.join(a.out, f"tansu-{tansu_v}")
         bport, pport = 19092, 29092
-        tlog = open(os.path.join(SCRATCH, "tansu.log"), "w")
-        tansu = spawn(
-            [
-                a.tansu,
-                "broker",
-                "--listener-url",
-                f"tcp://127.0.0.1:{bport}",
-                # Clients must keep talking through the proxy: advertise its address.
-                "--advertised-listener-url",
-                f"tcp://127.0.0.1:{pport}",
-                "--storage-engine",
-                "memory://tansu/",
-            ],
-            stdout=tlog,
-            stderr=subprocess.STDOUT,
-        )
-        wait_port(bport)
-        for profile, dname in profiles:
+
+        def start_tansu(extra, logname):
+            tlog = open(os.path.join(SCRATCH, logname), "w")
+            t = spawn(
+                [
+                    a.tansu,
+                    "broker",
+                    "--listener-url",
+                    f"tcp://127.0.0.1:{bport}",
+                    # Clients must keep talking through the proxy: advertise its address.
+                    "--advertised-listener-url",
+                    f"tcp://127.0.0.1:{pport}",
+                    "--storage-engine",
+                    "memory://tansu/",
+                ]
+                + extra,
+                stdout=tlog,
+                stderr=subprocess.STDOUT,
+            )
+            wait_port(bport)
+            return t
+
+        tansu = start_tansu([], "tansu.log")
+        for profile, dname in profiles + [None] + sasl_profiles:
+            if profile is None:
+                # The SASL profiles need a broker that requires authentication.
+                stop(tansu)
+                if not sasl_profiles:
+                    break
+                tansu = start_tansu(["--authentication"], "tansu-authentication.log")
+                continue
             outdir = os.path.join(broker_dir, dname)
             shutil.rmtree(outdir, ignore_errors=True)
             os.makedirs(outdir)
@@ -206,6 +227,8 @@ def main():
         broker_dir = os.path.join(a.out, f"librdkafka-mock-{lib_v}")
         kcat = [("kcat", f"kcat-{kcat_ver}")] if not wanted or "kcat" in wanted else []
         for profile, dname in profiles + kcat:
+            if profile in not_on_mock:
+                continue
             outdir = os.path.join(broker_dir, dname)
             shutil.rmtree(outdir, ignore_errors=True)
             os.makedirs(outdir)
