@@ -697,8 +697,34 @@ def kp_main(version):
 ADMIN_CONFIGS = {"retention.ms": "3600000", "cleanup.policy": "delete"}
 
 
+# Errors a client raises without sending anything (the broker did not advertise the API).
+NOT_SENT = ("_UNSUPPORTED_FEATURE", "IncompatibleBrokerVersion")
+PENDING = threading.local()
+
+
 def expect(key, value):
+    """Records what a step asks the broker for, in expected.json under `key`."""
     expected.setdefault(key, []).append(value)
+    getattr(PENDING, "items", []).append((key, value))
+
+
+def admin_step(name, fn, *a, **kw):
+    """A step whose expectations are withdrawn if the client refused it before sending a
+    request (the broker does not advertise the API): expected.json then lists it under
+    `not_sent`, and the tests do not look for its frames."""
+
+    def run():
+        PENDING.items = []
+        try:
+            return fn(*a, **kw)
+        except Exception as e:
+            if any(m in str(e) or m in type(e).__name__ for m in NOT_SENT):
+                for key, value in PENDING.items:
+                    expected[key].remove(value)
+                expected.setdefault("not_sent", []).append(name)
+            raise
+
+    return step(name, run)
 
 
 def ck_admin_main():
@@ -727,6 +753,7 @@ def ck_admin_main():
     admin = AdminClient(dict(base))
     tag = "cka"
     main_t, small_t, doomed_t = f"{tag}-main", f"{tag}-small", f"{tag}-doomed"
+    broker_id = ["1"]  # replaced by the id DescribeCluster reports
 
     def wait_all(fs, what):
         errors = []
@@ -753,11 +780,12 @@ def ck_admin_main():
     def describe_cluster():
         d = admin.describe_cluster(request_timeout=10).result(15)
         expected["cluster"] = {"cluster_id": d.cluster_id, "brokers": len(d.nodes)}
+        broker_id[0] = str(d.nodes[0].id)
 
     def describe_configs():
         expect("described_configs", {"type": "topic", "name": main_t})
-        expect("described_configs", {"type": "broker", "name": "1"})
-        res = [ConfigResource(ResourceType.TOPIC, main_t), ConfigResource(ResourceType.BROKER, "1")]
+        expect("described_configs", {"type": "broker", "name": broker_id[0]})
+        res = [ConfigResource(ResourceType.TOPIC, main_t), ConfigResource(ResourceType.BROKER, broker_id[0])]
         wait_all(admin.describe_configs(res, request_timeout=10), "describe_configs")
 
     def alter_configs():
@@ -818,25 +846,37 @@ def ck_admin_main():
         expected["deleted_topics"] = [doomed_t]
         wait_all(admin.delete_topics([doomed_t], operation_timeout=10), "delete_topics")
 
-    step("create_topics", create_topics)
-    step("describe_topics", describe_topics)
-    step("describe_cluster", describe_cluster)
-    step("describe_configs", describe_configs)
-    step("alter_configs", alter_configs)
-    step("incremental_alter_configs", incremental_alter_configs)
-    step("create_partitions", create_partitions)
-    step("idempotent_produce", idempotent_produce)
-    step("list_offsets", list_offsets)
-    step("delete_records", delete_records)
-    step("create_acls", create_acls)
-    step("describe_acls", describe_acls)
-    step("delete_acls", delete_acls)
-    step("describe_user_scram_credentials", scram_credentials)
-    step("delete_topics", delete_topics)
+    if BROKER == "mock":
+        # The mock names no controller to the admin client (its calls wait for one until they
+        # time out) and does not advertise DescribeConfigs: only the producer, ListOffsets and
+        # telemetry steps reach it.
+        expected["topics"].append({"name": main_t, "partitions": "auto-created by the mock"})
+        expected["mock_note"] = "admin calls skipped: the mock names no controller"
+        admin_step("idempotent_produce", idempotent_produce)
+        admin_step("list_offsets", list_offsets)
+        p = Producer(dict(base, **{"linger.ms": 5}))
+        step("telemetry_idle", lambda: (p.poll(0), time.sleep(8), p.flush(5)))
+        return
+    admin_step("create_topics", create_topics)
+    admin_step("describe_topics", describe_topics)
+    admin_step("describe_cluster", describe_cluster)
+    admin_step("describe_configs", describe_configs)
+    admin_step("alter_configs", alter_configs)
+    admin_step("incremental_alter_configs", incremental_alter_configs)
+    admin_step("create_partitions", create_partitions)
+    admin_step("idempotent_produce", idempotent_produce)
+    admin_step("list_offsets", list_offsets)
+    admin_step("delete_records", delete_records)
+    admin_step("describe_user_scram_credentials", scram_credentials)
+    admin_step("delete_topics", delete_topics)
     # Telemetry: librdkafka asks for its subscription when it connects and pushes on the
     # interval the broker gives; stay connected a little so a push can happen.
     p = Producer(dict(base, **{"linger.ms": 5}))
-    step("telemetry_idle", lambda: (p.poll(0), time.sleep(8), p.flush(5)))
+    admin_step("telemetry_idle", lambda: (p.poll(0), time.sleep(8), p.flush(5)))
+    # Last: librdkafka 2.16 aborts the process on Tansu 0.6's CreateAcls answer (README).
+    admin_step("create_acls", create_acls)
+    admin_step("describe_acls", describe_acls)
+    admin_step("delete_acls", delete_acls)
 
 
 def kp_admin_main():
@@ -863,6 +903,7 @@ def kp_admin_main():
     admin = step("admin_client", KafkaAdminClient, **base)
     if admin is None:
         return
+    broker_id = ["1"]  # replaced by the id DescribeCluster reports
 
     def create_topics():
         specs = [(main_t, 3, ADMIN_CONFIGS), (small_t, 1, {}), (doomed_t, 1, {})]
@@ -873,13 +914,16 @@ def kp_admin_main():
 
     def describe_configs():
         expect("described_configs", {"type": "topic", "name": main_t})
-        expect("described_configs", {"type": "broker", "name": "1"})
-        admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, main_t), ConfigResource(ConfigResourceType.BROKER, "1")])
+        expect("described_configs", {"type": "broker", "name": broker_id[0]})
+        admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, main_t), ConfigResource(ConfigResourceType.BROKER, broker_id[0])])
 
     def alter_configs():
         cfg = {"retention.ms": "7200000"}
-        expect("altered_configs", {"type": "topic", "name": small_t, "configs": cfg, "incremental": False})
-        admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, small_t, configs=cfg)])
+        # incremental=None (the default): kafka-python sends IncrementalAlterConfigs where the
+        # broker offers it, AlterConfigs otherwise.
+        expect("altered_configs", {"type": "topic", "name": small_t, "configs": cfg, "incremental": None})
+        # raise_on_unknown=False: kafka-python otherwise refuses names it does not know itself.
+        admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, small_t, configs=cfg)], raise_on_unknown=False)
 
     def create_partitions():
         expect("created_partitions", {"topic": small_t, "count": 2})
@@ -906,6 +950,8 @@ def kp_admin_main():
     def describe_cluster():
         d = admin.describe_cluster()
         expected["cluster"] = {"cluster_id": d.get("cluster_id"), "brokers": len(d.get("brokers", []))}
+        b = d["brokers"][0]
+        broker_id[0] = str(b.get("broker_id", b.get("node_id")))
 
     acl = ACL("User:alice", "*", ACLOperation.READ, ACLPermissionType.ALLOW, ResourcePattern(ResourceType.TOPIC, main_t, ACLResourcePatternType.LITERAL))
     acl_filter = ACLFilter(None, None, ACLOperation.ANY, ACLPermissionType.ANY, ResourcePatternFilter(ResourceType.TOPIC, main_t, ACLResourcePatternType.ANY))
@@ -920,17 +966,17 @@ def kp_admin_main():
         expected["deleted_topics"] = [doomed_t]
         admin.delete_topics([doomed_t], timeout_ms=10000)
 
-    step("create_topics", create_topics)
-    step("describe_topics", admin.describe_topics, [main_t, small_t])
-    step("describe_cluster", describe_cluster)
-    step("describe_configs", describe_configs)
-    step("alter_configs", alter_configs)
-    step("create_partitions", create_partitions)
-    step("idempotent_produce", idempotent_produce)
-    step("delete_records", delete_records)
-    step("create_acls", create_acls)
-    step("describe_acls", admin.describe_acls, acl_filter)
-    step("delete_acls", admin.delete_acls, [acl_filter])
+    admin_step("create_topics", create_topics)
+    admin_step("describe_topics", admin.describe_topics, [main_t, small_t])
+    admin_step("describe_cluster", describe_cluster)
+    admin_step("describe_configs", describe_configs)
+    admin_step("alter_configs", alter_configs)
+    admin_step("create_partitions", create_partitions)
+    admin_step("idempotent_produce", idempotent_produce)
+    admin_step("delete_records", delete_records)
+    admin_step("create_acls", create_acls)
+    admin_step("describe_acls", admin.describe_acls, acl_filter)
+    admin_step("delete_acls", admin.delete_acls, [acl_filter])
 
     def scram_upsert():
         from kafka.admin import ScramMechanism, UserScramCredentialUpsertion
@@ -938,14 +984,14 @@ def kp_admin_main():
         expect("scram_upserts", {"user": "alice", "mechanism": 2, "iterations": 8192})
         admin.alter_user_scram_credentials([UserScramCredentialUpsertion("alice", ScramMechanism.SCRAM_SHA_512, "alice-secret", iterations=8192)])
 
-    step("alter_user_scram_credentials", scram_upsert)
-    step("describe_user_scram_credentials", admin.describe_user_scram_credentials, ["alice"])
-    step("describe_topic_partitions", admin.describe_topic_partitions, [main_t])
-    step("describe_log_dirs", admin.describe_log_dirs)
-    step("describe_features", admin.describe_features)
-    step("list_transactions", admin.list_transactions)
-    step("describe_producers", admin.describe_producers, [TopicPartition(main_t, 0)])
-    step("delete_topics", delete_topics)
+    admin_step("alter_user_scram_credentials", scram_upsert)
+    admin_step("describe_user_scram_credentials", admin.describe_user_scram_credentials, ["alice"])
+    admin_step("describe_topic_partitions", admin.describe_topic_partitions, [main_t])
+    admin_step("describe_log_dirs", admin.describe_log_dirs)
+    admin_step("describe_features", admin.describe_features)
+    admin_step("list_transactions", admin.list_transactions)
+    admin_step("describe_producers", admin.describe_producers, [TopicPartition(main_t, 0)])
+    admin_step("delete_topics", delete_topics)
     admin.close()
 
 
@@ -1019,6 +1065,9 @@ def kcat_main():
 
 
 def main():
+    global STEP_TIMEOUT
+    if PROFILE.endswith("-admin"):
+        STEP_TIMEOUT = 30  # many short calls, each with its own 10-15 s request timeout
     os.makedirs(OUTDIR, exist_ok=True)
     save()  # so a profile killed by its timeout still leaves what it had recorded
     log(f"bootstrap {BOOTSTRAP}")
