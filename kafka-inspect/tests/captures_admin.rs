@@ -85,6 +85,11 @@ fn deviations() -> BTreeSet<String> {
         .collect()
 }
 
+/// A decoded string field as text (whatever string type the codec uses for it).
+fn txt(s: &impl std::fmt::Display) -> String {
+    s.to_string()
+}
+
 fn list<'a>(expected: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
     expected[key].as_array().into_iter().flatten()
 }
@@ -136,11 +141,7 @@ fn batches_of(pairs: &[Pair], topic: &str, pid: i64) -> Vec<(i32, i16, i32, i32,
         let RequestBody::Produce(req) = &p.req.body else {
             continue;
         };
-        for t in req
-            .topic_data
-            .iter()
-            .filter(|t| t.name.to_string() == topic)
-        {
+        for t in req.topic_data.iter().filter(|t| txt(&t.name) == topic) {
             for part in &t.partition_data {
                 for e in entries(part.records.as_deref().unwrap_or(&[]), &opts) {
                     let Ok(Entry::Batch(b)) = e else { continue };
@@ -190,13 +191,13 @@ fn captured_admin_producer_telemetry_and_sasl_exchanges_match_the_scenarios() {
             let name = s(&t["name"]);
             let found = reqs().any(|b| match b {
                 RequestBody::CreateTopics(r) => r.topics.iter().any(|c| {
-                    c.name.to_string() == name
+                    txt(&c.name) == name
                         && i64::from(c.num_partitions) == t["partitions"].as_i64().unwrap()
                         && i64::from(c.replication_factor)
                             == t["replication_factor"].as_i64().unwrap()
                         && t["configs"].as_object().unwrap().iter().all(|(k, v)| {
                             c.configs.iter().any(|x| {
-                                x.name.to_string() == *k
+                                txt(&x.name) == *k
                                     && x.value.as_ref().map(|v| v.to_string()).as_deref()
                                         == v.as_str()
                             })
@@ -212,10 +213,10 @@ fn captured_admin_producer_telemetry_and_sasl_exchanges_match_the_scenarios() {
             let name = s(t);
             let found = reqs().any(|b| match b {
                 RequestBody::DeleteTopics(r) => {
-                    r.topic_names.iter().any(|x| x.to_string() == name)
+                    r.topic_names.iter().any(|x| txt(&x) == name)
                         || r.topics
                             .iter()
-                            .any(|x| x.name.as_ref().is_some_and(|x| x.to_string() == name))
+                            .any(|x| x.name.as_ref().is_some_and(|x| txt(&x) == name))
                 }
                 _ => false,
             });
@@ -233,7 +234,7 @@ fn captured_admin_producer_telemetry_and_sasl_exchanges_match_the_scenarios() {
                 if !r
                     .resources
                     .iter()
-                    .any(|x| x.resource_type == ty && x.resource_name.to_string() == name)
+                    .any(|x| x.resource_type == ty && txt(&x.resource_name) == name)
                 {
                     continue;
                 }
@@ -242,9 +243,7 @@ fn captured_admin_producer_telemetry_and_sasl_exchanges_match_the_scenarios() {
                 if let Some(ResponseBody::DescribeConfigs(resp)) = p.resp.as_ref().map(|r| &r.body)
                 {
                     assert!(
-                        resp.results
-                            .iter()
-                            .any(|x| x.resource_name.to_string() == name),
+                        resp.results.iter().any(|x| txt(&x.resource_name) == name),
                         "{label}/{}: the answer does not describe {name}",
                         p.name
                     );
@@ -266,22 +265,22 @@ fn captured_admin_producer_telemetry_and_sasl_exchanges_match_the_scenarios() {
                 RequestBody::IncrementalAlterConfigs(r) if c["incremental"] != false => {
                     r.resources.iter().any(|x| {
                         x.resource_type == ty
-                            && x.resource_name.to_string() == name
+                            && txt(&x.resource_name) == name
                             && x.configs.len() == want.len()
                             // Operation 0 is SET.
                             && x.configs.iter().all(|y| {
                                 y.config_operation == 0
-                                    && has(&y.name.to_string(), y.value.as_ref().map(|v| v.to_string()))
+                                    && has(&txt(&y.name), y.value.as_ref().map(|v| v.to_string()))
                             })
                     })
                 }
                 RequestBody::AlterConfigs(r) if c["incremental"] != true => {
                     r.resources.iter().any(|x| {
                         x.resource_type == ty
-                            && x.resource_name.to_string() == name
+                            && txt(&x.resource_name) == name
                             && x.configs.len() == want.len()
                             && x.configs.iter().all(|y| {
-                                has(&y.name.to_string(), y.value.as_ref().map(|v| v.to_string()))
+                                has(&txt(&y.name), y.value.as_ref().map(|v| v.to_string()))
                             })
                     })
                 }
@@ -294,7 +293,7 @@ fn captured_admin_producer_telemetry_and_sasl_exchanges_match_the_scenarios() {
         for c in list(&expected, "created_partitions") {
             let found = reqs().any(|b| match b {
                 RequestBody::CreatePartitions(r) => r.topics.iter().any(|x| {
-                    x.name.to_string() == s(&c["topic"])
+                    txt(&x.name) == s(&c["topic"])
                         && i64::from(x.count) == c["count"].as_i64().unwrap()
                 }),
                 _ => false,
@@ -306,7 +305,7 @@ fn captured_admin_producer_telemetry_and_sasl_exchanges_match_the_scenarios() {
         for c in list(&expected, "deleted_records") {
             let found = reqs().any(|b| match b {
                 RequestBody::DeleteRecords(r) => r.topics.iter().any(|x| {
-                    x.name.to_string() == s(&c["topic"])
+                    txt(&x.name) == s(&c["topic"])
                         && x.partitions.iter().any(|p| {
                             i64::from(p.partition_index) == c["partition"].as_i64().unwrap()
                                 && p.offset == c["offset"].as_i64().unwrap()
@@ -323,10 +322,10 @@ fn captured_admin_producer_telemetry_and_sasl_exchanges_match_the_scenarios() {
             let found = reqs().any(|b| match b {
                 RequestBody::CreateAcls(r) => r.creations.iter().any(|x| {
                     i64::from(x.resource_type) == int("resource_type")
-                        && x.resource_name.to_string() == s(&c["name"])
+                        && txt(&x.resource_name) == s(&c["name"])
                         && i64::from(x.resource_pattern_type) == int("pattern_type")
-                        && x.principal.to_string() == s(&c["principal"])
-                        && x.host.to_string() == s(&c["host"])
+                        && txt(&x.principal) == s(&c["principal"])
+                        && txt(&x.host) == s(&c["host"])
                         && i64::from(x.operation) == int("operation")
                         && i64::from(x.permission_type) == int("permission")
                 }),
@@ -339,7 +338,7 @@ fn captured_admin_producer_telemetry_and_sasl_exchanges_match_the_scenarios() {
         for c in list(&expected, "scram_upserts") {
             let found = reqs().any(|b| match b {
                 RequestBody::AlterUserScramCredentials(r) => r.upsertions.iter().any(|x| {
-                    x.name.to_string() == s(&c["user"])
+                    txt(&x.name) == s(&c["user"])
                         && i64::from(x.mechanism) == c["mechanism"].as_i64().unwrap()
                         && i64::from(x.iterations) == c["iterations"].as_i64().unwrap()
                         // SCRAM-SHA-512 (mechanism 2): a 64-byte salted password.
@@ -406,7 +405,7 @@ fn captured_admin_producer_telemetry_and_sasl_exchanges_match_the_scenarios() {
             let commit = s(&c["outcome"]) == "commit";
             let ended = reqs().any(|b| match b {
                 RequestBody::EndTxn(r) => {
-                    r.transactional_id.to_string() == txid
+                    txt(&r.transactional_id) == txid
                         && r.committed == commit
                         && ids.contains(&(r.producer_id, r.producer_epoch))
                 }
@@ -418,11 +417,11 @@ fn captured_admin_producer_telemetry_and_sasl_exchanges_match_the_scenarios() {
             );
             let added = reqs().any(|b| match b {
                 RequestBody::AddPartitionsToTxn(r) => {
-                    (r.v3_and_below_transactional_id.to_string() == txid
+                    (txt(&r.v3_and_below_transactional_id) == txid
                         && ids
                             .contains(&(r.v3_and_below_producer_id, r.v3_and_below_producer_epoch)))
                         || r.transactions.iter().any(|t| {
-                            t.transactional_id.to_string() == txid
+                            txt(&t.transactional_id) == txid
                                 && ids.contains(&(t.producer_id, t.producer_epoch))
                         })
                 }
@@ -495,7 +494,7 @@ fn captured_admin_producer_telemetry_and_sasl_exchanges_match_the_scenarios() {
                 let RequestBody::SaslHandshake(r) = &p.req.body else {
                     continue;
                 };
-                if r.mechanism.to_string() != mech {
+                if txt(&r.mechanism) != mech {
                     continue;
                 }
                 handshakes += 1;
