@@ -379,6 +379,18 @@ def write_coverage(out, peers):
         "## Coverage: request versions seen, per API and directory",
         "",
     ]
+    lines += [
+        "API keys and request versions with real-peer frames in this corpus, all directories",
+        "together (a version counts once a request was captured; `kafka-inspect dir` decodes each,",
+        "and its response where there is one):",
+        "",
+        "| API (key) | versions | directories |",
+        "|---|---|---|",
+    ]
+    for k in sorted(cov):
+        versions = sorted(set().union(*cov[k].values()))
+        lines.append(f"| {names[k]} ({k}) | {', '.join(map(str, versions))} | {len(cov[k])} |")
+    lines += ["", "Per directory:", ""]
     short = {d: f"[{i}]" for i, d in enumerate(dirs)}
     for d in dirs:
         lines.append(f"- {short[d]} `{d}`")
