@@ -847,11 +847,11 @@ def ck_admin_main():
         wait_all(admin.delete_topics([doomed_t], operation_timeout=10), "delete_topics")
 
     if BROKER == "mock":
-        # The mock names no controller to the admin client (its calls wait for one until they
-        # time out) and does not advertise DescribeConfigs: only the producer, ListOffsets and
-        # telemetry steps reach it.
+        # The mock names broker 0 as the controller but has only broker 1 (admin calls wait
+        # for the controller until they time out) and does not advertise DescribeConfigs: only
+        # the producer, ListOffsets and telemetry steps reach it.
         expected["topics"].append({"name": main_t, "partitions": "auto-created by the mock"})
-        expected["mock_note"] = "admin calls skipped: the mock names no controller"
+        expected["mock_note"] = "admin calls skipped: the mock names a controller (0) it does not have"
         admin_step("idempotent_produce", idempotent_produce)
         admin_step("list_offsets", list_offsets)
         p = Producer(dict(base, **{"linger.ms": 5}))
@@ -1086,7 +1086,7 @@ def aiokafka_main():
         await admin_call(lambda a: a.delete_topics([doomed_t], timeout_ms=10000))
 
     if BROKER == "mock":
-        # aiokafka's topic calls go to the controller, which the mock does not name.
+        # aiokafka's topic calls go to the controller, a broker the mock does not have.
         expected["topics"].append({"name": main_t, "partitions": "auto-created by the mock"})
     else:
         admin_step("create_topics", run(create_topics))

@@ -166,8 +166,8 @@ def main():
     # Against a second Tansu started with --authentication (SaslHandshake/SaslAuthenticate).
     sasl_profiles = [("confluent-kafka-sasl", f"{ck_dir}-sasl")]
     # kafka-python 3.0.12 does not bootstrap from the mock's ApiVersions answer; kafkajs 2.2.4
-    # sends its admin calls and produce requests to broker 0, which the mock does not list
-    # (README).
+    # sends its admin calls and produce requests to broker 0, the controller the mock names
+    # but does not have (README).
     not_on_mock = {"kafka-python-admin", "kafkajs"}
     only = set(filter(None, a.only.split(",")))
     wanted = set(filter(None, a.profiles.split(",")))
