@@ -204,6 +204,32 @@ impl<'a> ResponseView<'a> {
     }
 }
 
+/// The view type of a whole message, for code generic over messages.
+pub trait MessageView<'a>: Copy + fmt::Debug + Sized {
+    /// The owned message.
+    type Owned: crate::Message;
+
+    /// Validates `buf` as a whole message of `version` (every byte must belong to it).
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError>;
+
+    /// The owned message: what the owned decoder returns for the same bytes.
+    fn to_owned(self) -> Self::Owned;
+}
+
+/// A message that has a view: `<FetchRequest as HasView>::View<'a>` is `FetchRequestView<'a>`.
+pub trait HasView: crate::Message {
+    /// The view type.
+    type View<'a>: MessageView<'a, Owned = Self>;
+}
+
+/// Something to run for every message type with its view (tests and fuzzing).
+#[cfg(any(test, feature = "arbitrary"))]
+#[doc(hidden)]
+pub trait ViewVisitor {
+    /// Called once per top-level message type.
+    fn visit<T: HasView + crate::support::Conform + for<'a> arbitrary::Arbitrary<'a>>(&mut self);
+}
+
 /// Marks a field a view does not hold (not in the version, or a tagged field not sent).
 pub(crate) const ABSENT: usize = usize::MAX;
 

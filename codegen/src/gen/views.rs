@@ -662,6 +662,22 @@ pub fn gen_message(m: &MessageModel) -> String {
     for s in &m.structs {
         emit_struct(&mut c, m, s);
     }
+    let (n, v) = (&m.name, view_name(&m.name));
+    c.open(format!("impl<'a> MessageView<'a> for {v}<'a>"));
+    c.line(format!("type Owned = {n};"));
+    c.blank();
+    c.open("fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError>");
+    c.line("Self::parse(buf, version)");
+    c.close();
+    c.blank();
+    c.open(format!("fn to_owned(self) -> {n}"));
+    c.line("Self::to_owned(self)");
+    c.close();
+    c.close();
+    c.blank();
+    c.open(format!("impl HasView for {n}"));
+    c.line(format!("type View<'a> = {v}<'a>;"));
+    c.close();
     c.finish()
 }
 
@@ -673,6 +689,11 @@ fn variant(m: &MessageModel) -> String {
             "Response"
         })
         .to_string()
+}
+
+/// Where the owned message type lives.
+fn crate_path(m: &MessageModel) -> String {
+    format!("crate::generated::{}", m.module)
 }
 
 fn cfg_of(m: &MessageModel) -> String {
@@ -692,6 +713,15 @@ pub fn gen_mod(models: &[MessageModel]) -> String {
     for m in models {
         c.line(format!("{}pub use {}::{};", cfg_of(m), m.module, view_name(&m.name)).trim_start());
     }
+    c.blank();
+    c.line("/// Visits every top-level message type that has a view (tests and fuzzing).");
+    c.line("#[cfg(any(test, feature = \"arbitrary\"))]");
+    c.line("#[doc(hidden)]");
+    c.open("pub fn visit_views(v: &mut impl crate::views::ViewVisitor)");
+    for m in models {
+        c.line(format!("{}v.visit::<{}::{}>();", cfg_of(m), crate_path(m), m.name).trim_start());
+    }
+    c.close();
     c.blank();
     c.line("use crate::support::*;");
     c.line("use crate::views::ViewCursor;");

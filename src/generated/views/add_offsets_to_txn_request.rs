@@ -173,3 +173,19 @@ impl std::fmt::Debug for AddOffsetsToTxnRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AddOffsetsToTxnRequestView<'a> {
+    type Owned = AddOffsetsToTxnRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AddOffsetsToTxnRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AddOffsetsToTxnRequest {
+    type View<'a> = AddOffsetsToTxnRequestView<'a>;
+}

@@ -130,3 +130,19 @@ impl std::fmt::Debug for AddOffsetsToTxnResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AddOffsetsToTxnResponseView<'a> {
+    type Owned = AddOffsetsToTxnResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AddOffsetsToTxnResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AddOffsetsToTxnResponse {
+    type View<'a> = AddOffsetsToTxnResponseView<'a>;
+}

@@ -534,3 +534,19 @@ impl std::fmt::Debug for AddPartitionsToTxnTransactionView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AddPartitionsToTxnRequestView<'a> {
+    type Owned = AddPartitionsToTxnRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AddPartitionsToTxnRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AddPartitionsToTxnRequest {
+    type View<'a> = AddPartitionsToTxnRequestView<'a>;
+}

@@ -585,3 +585,19 @@ impl std::fmt::Debug for AddPartitionsToTxnTopicResultView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AddPartitionsToTxnResponseView<'a> {
+    type Owned = AddPartitionsToTxnResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AddPartitionsToTxnResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AddPartitionsToTxnResponse {
+    type View<'a> = AddPartitionsToTxnResponseView<'a>;
+}

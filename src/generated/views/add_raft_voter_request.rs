@@ -334,3 +334,19 @@ impl std::fmt::Debug for ListenerView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AddRaftVoterRequestView<'a> {
+    type Owned = AddRaftVoterRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AddRaftVoterRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AddRaftVoterRequest {
+    type View<'a> = AddRaftVoterRequestView<'a>;
+}

@@ -142,3 +142,19 @@ impl std::fmt::Debug for AddRaftVoterResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AddRaftVoterResponseView<'a> {
+    type Owned = AddRaftVoterResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AddRaftVoterResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AddRaftVoterResponse {
+    type View<'a> = AddRaftVoterResponseView<'a>;
+}

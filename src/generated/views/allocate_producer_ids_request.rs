@@ -127,3 +127,19 @@ impl std::fmt::Debug for AllocateProducerIdsRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AllocateProducerIdsRequestView<'a> {
+    type Owned = AllocateProducerIdsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AllocateProducerIdsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AllocateProducerIdsRequest {
+    type View<'a> = AllocateProducerIdsRequestView<'a>;
+}

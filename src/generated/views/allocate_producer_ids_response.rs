@@ -155,3 +155,19 @@ impl std::fmt::Debug for AllocateProducerIdsResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AllocateProducerIdsResponseView<'a> {
+    type Owned = AllocateProducerIdsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AllocateProducerIdsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AllocateProducerIdsResponse {
+    type View<'a> = AllocateProducerIdsResponseView<'a>;
+}

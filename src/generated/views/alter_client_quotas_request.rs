@@ -538,3 +538,19 @@ impl std::fmt::Debug for OpDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AlterClientQuotasRequestView<'a> {
+    type Owned = AlterClientQuotasRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AlterClientQuotasRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AlterClientQuotasRequest {
+    type View<'a> = AlterClientQuotasRequestView<'a>;
+}

@@ -407,3 +407,19 @@ impl std::fmt::Debug for EntryDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AlterClientQuotasResponseView<'a> {
+    type Owned = AlterClientQuotasResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AlterClientQuotasResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AlterClientQuotasResponse {
+    type View<'a> = AlterClientQuotasResponseView<'a>;
+}

@@ -413,3 +413,19 @@ impl std::fmt::Debug for AlterableConfigView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AlterConfigsRequestView<'a> {
+    type Owned = AlterConfigsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AlterConfigsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AlterConfigsRequest {
+    type View<'a> = AlterConfigsRequestView<'a>;
+}

@@ -296,3 +296,19 @@ impl std::fmt::Debug for AlterConfigsResourceResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AlterConfigsResponseView<'a> {
+    type Owned = AlterConfigsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AlterConfigsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AlterConfigsResponse {
+    type View<'a> = AlterConfigsResponseView<'a>;
+}

@@ -404,3 +404,19 @@ impl std::fmt::Debug for ReassignableTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AlterPartitionReassignmentsRequestView<'a> {
+    type Owned = AlterPartitionReassignmentsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AlterPartitionReassignmentsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AlterPartitionReassignmentsRequest {
+    type View<'a> = AlterPartitionReassignmentsRequestView<'a>;
+}

@@ -439,3 +439,19 @@ impl std::fmt::Debug for ReassignableTopicResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AlterPartitionReassignmentsResponseView<'a> {
+    type Owned = AlterPartitionReassignmentsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AlterPartitionReassignmentsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AlterPartitionReassignmentsResponse {
+    type View<'a> = AlterPartitionReassignmentsResponseView<'a>;
+}

@@ -610,3 +610,19 @@ impl std::fmt::Debug for TopicDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AlterPartitionRequestView<'a> {
+    type Owned = AlterPartitionRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AlterPartitionRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AlterPartitionRequest {
+    type View<'a> = AlterPartitionRequestView<'a>;
+}

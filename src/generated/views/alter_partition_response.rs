@@ -498,3 +498,19 @@ impl std::fmt::Debug for TopicDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AlterPartitionResponseView<'a> {
+    type Owned = AlterPartitionResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AlterPartitionResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AlterPartitionResponse {
+    type View<'a> = AlterPartitionResponseView<'a>;
+}

@@ -397,3 +397,19 @@ impl std::fmt::Debug for AlterReplicaLogDirTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AlterReplicaLogDirsRequestView<'a> {
+    type Owned = AlterReplicaLogDirsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AlterReplicaLogDirsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AlterReplicaLogDirsRequest {
+    type View<'a> = AlterReplicaLogDirsRequestView<'a>;
+}

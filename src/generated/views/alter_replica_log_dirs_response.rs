@@ -388,3 +388,19 @@ impl std::fmt::Debug for AlterReplicaLogDirTopicResultView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AlterReplicaLogDirsResponseView<'a> {
+    type Owned = AlterReplicaLogDirsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AlterReplicaLogDirsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AlterReplicaLogDirsResponse {
+    type View<'a> = AlterReplicaLogDirsResponseView<'a>;
+}

@@ -381,3 +381,19 @@ impl std::fmt::Debug for AlterShareGroupOffsetsRequestTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AlterShareGroupOffsetsRequestView<'a> {
+    type Owned = AlterShareGroupOffsetsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AlterShareGroupOffsetsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AlterShareGroupOffsetsRequest {
+    type View<'a> = AlterShareGroupOffsetsRequestView<'a>;
+}

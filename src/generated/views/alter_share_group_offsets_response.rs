@@ -433,3 +433,19 @@ impl std::fmt::Debug for AlterShareGroupOffsetsResponseTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AlterShareGroupOffsetsResponseView<'a> {
+    type Owned = AlterShareGroupOffsetsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AlterShareGroupOffsetsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AlterShareGroupOffsetsResponse {
+    type View<'a> = AlterShareGroupOffsetsResponseView<'a>;
+}

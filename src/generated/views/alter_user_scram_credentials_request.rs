@@ -436,3 +436,19 @@ impl std::fmt::Debug for ScramCredentialUpsertionView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AlterUserScramCredentialsRequestView<'a> {
+    type Owned = AlterUserScramCredentialsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AlterUserScramCredentialsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AlterUserScramCredentialsRequest {
+    type View<'a> = AlterUserScramCredentialsRequestView<'a>;
+}

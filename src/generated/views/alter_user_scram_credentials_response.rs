@@ -273,3 +273,19 @@ impl std::fmt::Debug for AlterUserScramCredentialsResultView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AlterUserScramCredentialsResponseView<'a> {
+    type Owned = AlterUserScramCredentialsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AlterUserScramCredentialsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AlterUserScramCredentialsResponse {
+    type View<'a> = AlterUserScramCredentialsResponseView<'a>;
+}

@@ -179,3 +179,19 @@ impl std::fmt::Debug for ApiVersionsRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ApiVersionsRequestView<'a> {
+    type Owned = ApiVersionsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ApiVersionsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ApiVersionsRequest {
+    type View<'a> = ApiVersionsRequestView<'a>;
+}

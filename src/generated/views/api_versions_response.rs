@@ -673,3 +673,19 @@ impl std::fmt::Debug for SupportedFeatureKeyView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ApiVersionsResponseView<'a> {
+    type Owned = ApiVersionsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ApiVersionsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ApiVersionsResponse {
+    type View<'a> = ApiVersionsResponseView<'a>;
+}

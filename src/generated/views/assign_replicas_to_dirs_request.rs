@@ -495,3 +495,19 @@ impl std::fmt::Debug for TopicDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AssignReplicasToDirsRequestView<'a> {
+    type Owned = AssignReplicasToDirsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AssignReplicasToDirsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AssignReplicasToDirsRequest {
+    type View<'a> = AssignReplicasToDirsRequestView<'a>;
+}

@@ -509,3 +509,19 @@ impl std::fmt::Debug for TopicDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for AssignReplicasToDirsResponseView<'a> {
+    type Owned = AssignReplicasToDirsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> AssignReplicasToDirsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for AssignReplicasToDirsResponse {
+    type View<'a> = AssignReplicasToDirsResponseView<'a>;
+}

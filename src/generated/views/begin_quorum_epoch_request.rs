@@ -599,3 +599,19 @@ impl std::fmt::Debug for TopicDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for BeginQuorumEpochRequestView<'a> {
+    type Owned = BeginQuorumEpochRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> BeginQuorumEpochRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for BeginQuorumEpochRequest {
+    type View<'a> = BeginQuorumEpochRequestView<'a>;
+}

@@ -587,3 +587,19 @@ impl std::fmt::Debug for TopicDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for BeginQuorumEpochResponseView<'a> {
+    type Owned = BeginQuorumEpochResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> BeginQuorumEpochResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for BeginQuorumEpochResponse {
+    type View<'a> = BeginQuorumEpochResponseView<'a>;
+}

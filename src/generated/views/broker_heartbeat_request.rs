@@ -250,3 +250,19 @@ impl std::fmt::Debug for BrokerHeartbeatRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for BrokerHeartbeatRequestView<'a> {
+    type Owned = BrokerHeartbeatRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> BrokerHeartbeatRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for BrokerHeartbeatRequest {
+    type View<'a> = BrokerHeartbeatRequestView<'a>;
+}

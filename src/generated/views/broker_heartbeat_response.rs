@@ -170,3 +170,19 @@ impl std::fmt::Debug for BrokerHeartbeatResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for BrokerHeartbeatResponseView<'a> {
+    type Owned = BrokerHeartbeatResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> BrokerHeartbeatResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for BrokerHeartbeatResponse {
+    type View<'a> = BrokerHeartbeatResponseView<'a>;
+}

@@ -550,3 +550,19 @@ impl std::fmt::Debug for ListenerView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for BrokerRegistrationRequestView<'a> {
+    type Owned = BrokerRegistrationRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> BrokerRegistrationRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for BrokerRegistrationRequest {
+    type View<'a> = BrokerRegistrationRequestView<'a>;
+}

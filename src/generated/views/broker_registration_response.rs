@@ -141,3 +141,19 @@ impl std::fmt::Debug for BrokerRegistrationResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for BrokerRegistrationResponseView<'a> {
+    type Owned = BrokerRegistrationResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> BrokerRegistrationResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for BrokerRegistrationResponse {
+    type View<'a> = BrokerRegistrationResponseView<'a>;
+}

@@ -152,3 +152,19 @@ impl std::fmt::Debug for ConsumerGroupDescribeRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ConsumerGroupDescribeRequestView<'a> {
+    type Owned = ConsumerGroupDescribeRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ConsumerGroupDescribeRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ConsumerGroupDescribeRequest {
+    type View<'a> = ConsumerGroupDescribeRequestView<'a>;
+}

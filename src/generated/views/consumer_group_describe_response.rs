@@ -914,3 +914,19 @@ impl std::fmt::Debug for TopicPartitionsView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ConsumerGroupDescribeResponseView<'a> {
+    type Owned = ConsumerGroupDescribeResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ConsumerGroupDescribeResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ConsumerGroupDescribeResponse {
+    type View<'a> = ConsumerGroupDescribeResponseView<'a>;
+}

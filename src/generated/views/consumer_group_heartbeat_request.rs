@@ -399,3 +399,19 @@ impl std::fmt::Debug for TopicPartitionsView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ConsumerGroupHeartbeatRequestView<'a> {
+    type Owned = ConsumerGroupHeartbeatRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ConsumerGroupHeartbeatRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ConsumerGroupHeartbeatRequest {
+    type View<'a> = ConsumerGroupHeartbeatRequestView<'a>;
+}

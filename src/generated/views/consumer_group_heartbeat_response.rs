@@ -455,3 +455,19 @@ impl std::fmt::Debug for TopicPartitionsView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ConsumerGroupHeartbeatResponseView<'a> {
+    type Owned = ConsumerGroupHeartbeatResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ConsumerGroupHeartbeatResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ConsumerGroupHeartbeatResponse {
+    type View<'a> = ConsumerGroupHeartbeatResponseView<'a>;
+}

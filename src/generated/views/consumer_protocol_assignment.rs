@@ -240,3 +240,19 @@ impl std::fmt::Debug for TopicPartitionView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ConsumerProtocolAssignmentView<'a> {
+    type Owned = ConsumerProtocolAssignment;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ConsumerProtocolAssignment {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ConsumerProtocolAssignment {
+    type View<'a> = ConsumerProtocolAssignmentView<'a>;
+}

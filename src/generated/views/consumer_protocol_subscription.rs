@@ -306,3 +306,19 @@ impl std::fmt::Debug for TopicPartitionView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ConsumerProtocolSubscriptionView<'a> {
+    type Owned = ConsumerProtocolSubscription;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ConsumerProtocolSubscription {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ConsumerProtocolSubscription {
+    type View<'a> = ConsumerProtocolSubscriptionView<'a>;
+}

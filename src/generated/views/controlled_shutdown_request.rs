@@ -131,3 +131,19 @@ impl std::fmt::Debug for ControlledShutdownRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ControlledShutdownRequestView<'a> {
+    type Owned = ControlledShutdownRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ControlledShutdownRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ControlledShutdownRequest {
+    type View<'a> = ControlledShutdownRequestView<'a>;
+}

@@ -272,3 +272,19 @@ impl std::fmt::Debug for RemainingPartitionView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ControlledShutdownResponseView<'a> {
+    type Owned = ControlledShutdownResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ControlledShutdownResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ControlledShutdownResponse {
+    type View<'a> = ControlledShutdownResponseView<'a>;
+}

@@ -471,3 +471,19 @@ impl std::fmt::Debug for ListenerView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ControllerRegistrationRequestView<'a> {
+    type Owned = ControllerRegistrationRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ControllerRegistrationRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ControllerRegistrationRequest {
+    type View<'a> = ControllerRegistrationRequestView<'a>;
+}

@@ -141,3 +141,19 @@ impl std::fmt::Debug for ControllerRegistrationResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ControllerRegistrationResponseView<'a> {
+    type Owned = ControllerRegistrationResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ControllerRegistrationResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ControllerRegistrationResponse {
+    type View<'a> = ControllerRegistrationResponseView<'a>;
+}

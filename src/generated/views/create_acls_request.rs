@@ -334,3 +334,19 @@ impl std::fmt::Debug for AclCreationView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for CreateAclsRequestView<'a> {
+    type Owned = CreateAclsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> CreateAclsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for CreateAclsRequest {
+    type View<'a> = CreateAclsRequestView<'a>;
+}

@@ -258,3 +258,19 @@ impl std::fmt::Debug for AclCreationResultView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for CreateAclsResponseView<'a> {
+    type Owned = CreateAclsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> CreateAclsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for CreateAclsResponse {
+    type View<'a> = CreateAclsResponseView<'a>;
+}

@@ -305,3 +305,19 @@ impl std::fmt::Debug for CreatableRenewersView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for CreateDelegationTokenRequestView<'a> {
+    type Owned = CreateDelegationTokenRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> CreateDelegationTokenRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for CreateDelegationTokenRequest {
+    type View<'a> = CreateDelegationTokenRequestView<'a>;
+}

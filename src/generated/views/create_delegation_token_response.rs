@@ -304,3 +304,19 @@ impl std::fmt::Debug for CreateDelegationTokenResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for CreateDelegationTokenResponseView<'a> {
+    type Owned = CreateDelegationTokenResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> CreateDelegationTokenResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for CreateDelegationTokenResponse {
+    type View<'a> = CreateDelegationTokenResponseView<'a>;
+}

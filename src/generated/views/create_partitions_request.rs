@@ -418,3 +418,19 @@ impl std::fmt::Debug for CreatePartitionsTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for CreatePartitionsRequestView<'a> {
+    type Owned = CreatePartitionsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> CreatePartitionsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for CreatePartitionsRequest {
+    type View<'a> = CreatePartitionsRequestView<'a>;
+}

@@ -282,3 +282,19 @@ impl std::fmt::Debug for CreatePartitionsTopicResultView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for CreatePartitionsResponseView<'a> {
+    type Owned = CreatePartitionsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> CreatePartitionsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for CreatePartitionsResponse {
+    type View<'a> = CreatePartitionsResponseView<'a>;
+}

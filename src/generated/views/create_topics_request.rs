@@ -598,3 +598,19 @@ impl std::fmt::Debug for CreatableTopicConfigView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for CreateTopicsRequestView<'a> {
+    type Owned = CreateTopicsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> CreateTopicsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for CreateTopicsRequest {
+    type View<'a> = CreateTopicsRequestView<'a>;
+}

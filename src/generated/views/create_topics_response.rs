@@ -546,3 +546,19 @@ impl std::fmt::Debug for CreatableTopicResultView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for CreateTopicsResponseView<'a> {
+    type Owned = CreateTopicsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> CreateTopicsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for CreateTopicsResponse {
+    type View<'a> = CreateTopicsResponseView<'a>;
+}

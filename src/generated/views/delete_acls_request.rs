@@ -320,3 +320,19 @@ impl std::fmt::Debug for DeleteAclsFilterView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DeleteAclsRequestView<'a> {
+    type Owned = DeleteAclsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DeleteAclsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DeleteAclsRequest {
+    type View<'a> = DeleteAclsRequestView<'a>;
+}

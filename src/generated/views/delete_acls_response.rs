@@ -520,3 +520,19 @@ impl std::fmt::Debug for DeleteAclsMatchingAclView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DeleteAclsResponseView<'a> {
+    type Owned = DeleteAclsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DeleteAclsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DeleteAclsResponse {
+    type View<'a> = DeleteAclsResponseView<'a>;
+}

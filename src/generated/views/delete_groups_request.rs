@@ -140,3 +140,19 @@ impl std::fmt::Debug for DeleteGroupsRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DeleteGroupsRequestView<'a> {
+    type Owned = DeleteGroupsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DeleteGroupsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DeleteGroupsRequest {
+    type View<'a> = DeleteGroupsRequestView<'a>;
+}

@@ -283,3 +283,19 @@ impl std::fmt::Debug for DeletableGroupResultView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DeleteGroupsResponseView<'a> {
+    type Owned = DeleteGroupsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DeleteGroupsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DeleteGroupsResponse {
+    type View<'a> = DeleteGroupsResponseView<'a>;
+}

@@ -388,3 +388,19 @@ impl std::fmt::Debug for DeleteRecordsTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DeleteRecordsRequestView<'a> {
+    type Owned = DeleteRecordsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DeleteRecordsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DeleteRecordsRequest {
+    type View<'a> = DeleteRecordsRequestView<'a>;
+}

@@ -403,3 +403,19 @@ impl std::fmt::Debug for DeleteRecordsTopicResultView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DeleteRecordsResponseView<'a> {
+    type Owned = DeleteRecordsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DeleteRecordsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DeleteRecordsResponse {
+    type View<'a> = DeleteRecordsResponseView<'a>;
+}

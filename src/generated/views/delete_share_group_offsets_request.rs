@@ -248,3 +248,19 @@ impl std::fmt::Debug for DeleteShareGroupOffsetsRequestTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DeleteShareGroupOffsetsRequestView<'a> {
+    type Owned = DeleteShareGroupOffsetsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DeleteShareGroupOffsetsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DeleteShareGroupOffsetsRequest {
+    type View<'a> = DeleteShareGroupOffsetsRequestView<'a>;
+}

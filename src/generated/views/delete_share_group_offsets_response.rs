@@ -314,3 +314,19 @@ impl std::fmt::Debug for DeleteShareGroupOffsetsResponseTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DeleteShareGroupOffsetsResponseView<'a> {
+    type Owned = DeleteShareGroupOffsetsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DeleteShareGroupOffsetsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DeleteShareGroupOffsetsResponse {
+    type View<'a> = DeleteShareGroupOffsetsResponseView<'a>;
+}

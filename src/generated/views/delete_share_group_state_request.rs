@@ -362,3 +362,19 @@ impl std::fmt::Debug for PartitionDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DeleteShareGroupStateRequestView<'a> {
+    type Owned = DeleteShareGroupStateRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DeleteShareGroupStateRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DeleteShareGroupStateRequest {
+    type View<'a> = DeleteShareGroupStateRequestView<'a>;
+}

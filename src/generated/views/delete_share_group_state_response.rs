@@ -372,3 +372,19 @@ impl std::fmt::Debug for PartitionResultView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DeleteShareGroupStateResponseView<'a> {
+    type Owned = DeleteShareGroupStateResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DeleteShareGroupStateResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DeleteShareGroupStateResponse {
+    type View<'a> = DeleteShareGroupStateResponseView<'a>;
+}

@@ -290,3 +290,19 @@ impl std::fmt::Debug for DeleteTopicStateView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DeleteTopicsRequestView<'a> {
+    type Owned = DeleteTopicsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DeleteTopicsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DeleteTopicsRequest {
+    type View<'a> = DeleteTopicsRequestView<'a>;
+}

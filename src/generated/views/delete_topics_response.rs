@@ -301,3 +301,19 @@ impl std::fmt::Debug for DeletableTopicResultView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DeleteTopicsResponseView<'a> {
+    type Owned = DeleteTopicsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DeleteTopicsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DeleteTopicsResponse {
+    type View<'a> = DeleteTopicsResponseView<'a>;
+}

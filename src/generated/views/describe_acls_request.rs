@@ -208,3 +208,19 @@ impl std::fmt::Debug for DescribeAclsRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeAclsRequestView<'a> {
+    type Owned = DescribeAclsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeAclsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeAclsRequest {
+    type View<'a> = DescribeAclsRequestView<'a>;
+}

@@ -490,3 +490,19 @@ impl std::fmt::Debug for DescribeAclsResourceView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeAclsResponseView<'a> {
+    type Owned = DescribeAclsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeAclsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeAclsResponse {
+    type View<'a> = DescribeAclsResponseView<'a>;
+}

@@ -281,3 +281,19 @@ impl std::fmt::Debug for ComponentDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeClientQuotasRequestView<'a> {
+    type Owned = DescribeClientQuotasRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeClientQuotasRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeClientQuotasRequest {
+    type View<'a> = DescribeClientQuotasRequestView<'a>;
+}

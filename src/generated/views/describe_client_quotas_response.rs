@@ -545,3 +545,19 @@ impl std::fmt::Debug for ValueDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeClientQuotasResponseView<'a> {
+    type Owned = DescribeClientQuotasResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeClientQuotasResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeClientQuotasResponse {
+    type View<'a> = DescribeClientQuotasResponseView<'a>;
+}

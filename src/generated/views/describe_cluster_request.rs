@@ -151,3 +151,19 @@ impl std::fmt::Debug for DescribeClusterRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeClusterRequestView<'a> {
+    type Owned = DescribeClusterRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeClusterRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeClusterRequest {
+    type View<'a> = DescribeClusterRequestView<'a>;
+}

@@ -396,3 +396,19 @@ impl std::fmt::Debug for DescribeClusterBrokerView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeClusterResponseView<'a> {
+    type Owned = DescribeClusterResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeClusterResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeClusterResponse {
+    type View<'a> = DescribeClusterResponseView<'a>;
+}

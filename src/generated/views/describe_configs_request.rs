@@ -314,3 +314,19 @@ impl std::fmt::Debug for DescribeConfigsResourceView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeConfigsRequestView<'a> {
+    type Owned = DescribeConfigsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeConfigsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeConfigsRequest {
+    type View<'a> = DescribeConfigsRequestView<'a>;
+}

@@ -699,3 +699,19 @@ impl std::fmt::Debug for DescribeConfigsSynonymView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeConfigsResponseView<'a> {
+    type Owned = DescribeConfigsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeConfigsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeConfigsResponse {
+    type View<'a> = DescribeConfigsResponseView<'a>;
+}

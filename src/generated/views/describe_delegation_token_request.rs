@@ -249,3 +249,19 @@ impl std::fmt::Debug for DescribeDelegationTokenOwnerView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeDelegationTokenRequestView<'a> {
+    type Owned = DescribeDelegationTokenRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeDelegationTokenRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeDelegationTokenRequest {
+    type View<'a> = DescribeDelegationTokenRequestView<'a>;
+}

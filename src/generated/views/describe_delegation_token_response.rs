@@ -568,3 +568,19 @@ impl std::fmt::Debug for DescribedDelegationTokenRenewerView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeDelegationTokenResponseView<'a> {
+    type Owned = DescribeDelegationTokenResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeDelegationTokenResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeDelegationTokenResponse {
+    type View<'a> = DescribeDelegationTokenResponseView<'a>;
+}

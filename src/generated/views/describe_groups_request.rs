@@ -159,3 +159,19 @@ impl std::fmt::Debug for DescribeGroupsRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeGroupsRequestView<'a> {
+    type Owned = DescribeGroupsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeGroupsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeGroupsRequest {
+    type View<'a> = DescribeGroupsRequestView<'a>;
+}

@@ -583,3 +583,19 @@ impl std::fmt::Debug for DescribedGroupMemberView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeGroupsResponseView<'a> {
+    type Owned = DescribeGroupsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeGroupsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeGroupsResponse {
+    type View<'a> = DescribeGroupsResponseView<'a>;
+}

@@ -259,3 +259,19 @@ impl std::fmt::Debug for DescribableLogDirTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeLogDirsRequestView<'a> {
+    type Owned = DescribeLogDirsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeLogDirsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeLogDirsRequest {
+    type View<'a> = DescribeLogDirsRequestView<'a>;
+}

@@ -627,3 +627,19 @@ impl std::fmt::Debug for DescribeLogDirsTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeLogDirsResponseView<'a> {
+    type Owned = DescribeLogDirsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeLogDirsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeLogDirsResponse {
+    type View<'a> = DescribeLogDirsResponseView<'a>;
+}

@@ -258,3 +258,19 @@ impl std::fmt::Debug for TopicRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeProducersRequestView<'a> {
+    type Owned = DescribeProducersRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeProducersRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeProducersRequest {
+    type View<'a> = DescribeProducersRequestView<'a>;
+}

@@ -586,3 +586,19 @@ impl std::fmt::Debug for TopicResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeProducersResponseView<'a> {
+    type Owned = DescribeProducersResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeProducersResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeProducersResponse {
+    type View<'a> = DescribeProducersResponseView<'a>;
+}

@@ -349,3 +349,19 @@ impl std::fmt::Debug for TopicDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeQuorumRequestView<'a> {
+    type Owned = DescribeQuorumRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeQuorumRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeQuorumRequest {
+    type View<'a> = DescribeQuorumRequestView<'a>;
+}

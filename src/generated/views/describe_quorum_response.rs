@@ -947,3 +947,19 @@ impl std::fmt::Debug for TopicDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeQuorumResponseView<'a> {
+    type Owned = DescribeQuorumResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeQuorumResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeQuorumResponse {
+    type View<'a> = DescribeQuorumResponseView<'a>;
+}

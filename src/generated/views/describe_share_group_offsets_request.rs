@@ -381,3 +381,19 @@ impl std::fmt::Debug for DescribeShareGroupOffsetsRequestTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeShareGroupOffsetsRequestView<'a> {
+    type Owned = DescribeShareGroupOffsetsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeShareGroupOffsetsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeShareGroupOffsetsRequest {
+    type View<'a> = DescribeShareGroupOffsetsRequestView<'a>;
+}

@@ -605,3 +605,19 @@ impl std::fmt::Debug for DescribeShareGroupOffsetsResponseTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeShareGroupOffsetsResponseView<'a> {
+    type Owned = DescribeShareGroupOffsetsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeShareGroupOffsetsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeShareGroupOffsetsResponse {
+    type View<'a> = DescribeShareGroupOffsetsResponseView<'a>;
+}

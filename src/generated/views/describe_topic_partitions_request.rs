@@ -394,3 +394,19 @@ impl std::fmt::Debug for TopicRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeTopicPartitionsRequestView<'a> {
+    type Owned = DescribeTopicPartitionsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeTopicPartitionsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeTopicPartitionsRequest {
+    type View<'a> = DescribeTopicPartitionsRequestView<'a>;
+}

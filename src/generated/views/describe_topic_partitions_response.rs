@@ -745,3 +745,19 @@ impl std::fmt::Debug for DescribeTopicPartitionsResponseTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeTopicPartitionsResponseView<'a> {
+    type Owned = DescribeTopicPartitionsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeTopicPartitionsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeTopicPartitionsResponse {
+    type View<'a> = DescribeTopicPartitionsResponseView<'a>;
+}

@@ -135,3 +135,19 @@ impl std::fmt::Debug for DescribeTransactionsRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeTransactionsRequestView<'a> {
+    type Owned = DescribeTransactionsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeTransactionsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeTransactionsRequest {
+    type View<'a> = DescribeTransactionsRequestView<'a>;
+}

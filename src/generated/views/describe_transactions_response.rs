@@ -491,3 +491,19 @@ impl std::fmt::Debug for TransactionStateView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeTransactionsResponseView<'a> {
+    type Owned = DescribeTransactionsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeTransactionsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeTransactionsResponse {
+    type View<'a> = DescribeTransactionsResponseView<'a>;
+}

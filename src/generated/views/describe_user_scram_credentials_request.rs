@@ -223,3 +223,19 @@ impl std::fmt::Debug for UserNameView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeUserScramCredentialsRequestView<'a> {
+    type Owned = DescribeUserScramCredentialsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeUserScramCredentialsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeUserScramCredentialsRequest {
+    type View<'a> = DescribeUserScramCredentialsRequestView<'a>;
+}

@@ -437,3 +437,19 @@ impl std::fmt::Debug for DescribeUserScramCredentialsResultView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for DescribeUserScramCredentialsResponseView<'a> {
+    type Owned = DescribeUserScramCredentialsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> DescribeUserScramCredentialsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for DescribeUserScramCredentialsResponse {
+    type View<'a> = DescribeUserScramCredentialsResponseView<'a>;
+}

@@ -289,3 +289,19 @@ impl std::fmt::Debug for TopicPartitionsView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ElectLeadersRequestView<'a> {
+    type Owned = ElectLeadersRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ElectLeadersRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ElectLeadersRequest {
+    type View<'a> = ElectLeadersRequestView<'a>;
+}

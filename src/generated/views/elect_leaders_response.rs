@@ -430,3 +430,19 @@ impl std::fmt::Debug for ReplicaElectionResultView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ElectLeadersResponseView<'a> {
+    type Owned = ElectLeadersResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ElectLeadersResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ElectLeadersResponse {
+    type View<'a> = ElectLeadersResponseView<'a>;
+}

@@ -739,3 +739,19 @@ impl std::fmt::Debug for TopicDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for EndQuorumEpochRequestView<'a> {
+    type Owned = EndQuorumEpochRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> EndQuorumEpochRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for EndQuorumEpochRequest {
+    type View<'a> = EndQuorumEpochRequestView<'a>;
+}

@@ -587,3 +587,19 @@ impl std::fmt::Debug for TopicDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for EndQuorumEpochResponseView<'a> {
+    type Owned = EndQuorumEpochResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> EndQuorumEpochResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for EndQuorumEpochResponse {
+    type View<'a> = EndQuorumEpochResponseView<'a>;
+}

@@ -166,3 +166,19 @@ impl std::fmt::Debug for EndTxnRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for EndTxnRequestView<'a> {
+    type Owned = EndTxnRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> EndTxnRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for EndTxnRequest {
+    type View<'a> = EndTxnRequestView<'a>;
+}

@@ -160,3 +160,19 @@ impl std::fmt::Debug for EndTxnResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for EndTxnResponseView<'a> {
+    type Owned = EndTxnResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> EndTxnResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for EndTxnResponse {
+    type View<'a> = EndTxnResponseView<'a>;
+}

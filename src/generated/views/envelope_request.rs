@@ -153,3 +153,19 @@ impl std::fmt::Debug for EnvelopeRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for EnvelopeRequestView<'a> {
+    type Owned = EnvelopeRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> EnvelopeRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for EnvelopeRequest {
+    type View<'a> = EnvelopeRequestView<'a>;
+}

@@ -126,3 +126,19 @@ impl std::fmt::Debug for EnvelopeResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for EnvelopeResponseView<'a> {
+    type Owned = EnvelopeResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> EnvelopeResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for EnvelopeResponse {
+    type View<'a> = EnvelopeResponseView<'a>;
+}

@@ -139,3 +139,19 @@ impl std::fmt::Debug for ExpireDelegationTokenRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ExpireDelegationTokenRequestView<'a> {
+    type Owned = ExpireDelegationTokenRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ExpireDelegationTokenRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ExpireDelegationTokenRequest {
+    type View<'a> = ExpireDelegationTokenRequestView<'a>;
+}

@@ -143,3 +143,19 @@ impl std::fmt::Debug for ExpireDelegationTokenResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ExpireDelegationTokenResponseView<'a> {
+    type Owned = ExpireDelegationTokenResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ExpireDelegationTokenResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ExpireDelegationTokenResponse {
+    type View<'a> = ExpireDelegationTokenResponseView<'a>;
+}

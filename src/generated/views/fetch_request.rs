@@ -995,3 +995,19 @@ impl std::fmt::Debug for ReplicaStateView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for FetchRequestView<'a> {
+    type Owned = FetchRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> FetchRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for FetchRequest {
+    type View<'a> = FetchRequestView<'a>;
+}

@@ -1275,3 +1275,19 @@ impl std::fmt::Debug for SnapshotIdView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for FetchResponseView<'a> {
+    type Owned = FetchResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> FetchResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for FetchResponse {
+    type View<'a> = FetchResponseView<'a>;
+}

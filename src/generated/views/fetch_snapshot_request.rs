@@ -600,3 +600,19 @@ impl std::fmt::Debug for TopicSnapshotView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for FetchSnapshotRequestView<'a> {
+    type Owned = FetchSnapshotRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> FetchSnapshotRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for FetchSnapshotRequest {
+    type View<'a> = FetchSnapshotRequestView<'a>;
+}

@@ -898,3 +898,19 @@ impl std::fmt::Debug for TopicSnapshotView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for FetchSnapshotResponseView<'a> {
+    type Owned = FetchSnapshotResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> FetchSnapshotResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for FetchSnapshotResponse {
+    type View<'a> = FetchSnapshotResponseView<'a>;
+}

@@ -178,3 +178,19 @@ impl std::fmt::Debug for FindCoordinatorRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for FindCoordinatorRequestView<'a> {
+    type Owned = FindCoordinatorRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> FindCoordinatorRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for FindCoordinatorRequest {
+    type View<'a> = FindCoordinatorRequestView<'a>;
+}

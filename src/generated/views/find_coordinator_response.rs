@@ -412,3 +412,19 @@ impl std::fmt::Debug for CoordinatorView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for FindCoordinatorResponseView<'a> {
+    type Owned = FindCoordinatorResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> FindCoordinatorResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for FindCoordinatorResponse {
+    type View<'a> = FindCoordinatorResponseView<'a>;
+}

@@ -114,3 +114,19 @@ impl std::fmt::Debug for GetTelemetrySubscriptionsRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for GetTelemetrySubscriptionsRequestView<'a> {
+    type Owned = GetTelemetrySubscriptionsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> GetTelemetrySubscriptionsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for GetTelemetrySubscriptionsRequest {
+    type View<'a> = GetTelemetrySubscriptionsRequestView<'a>;
+}

@@ -269,3 +269,19 @@ impl std::fmt::Debug for GetTelemetrySubscriptionsResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for GetTelemetrySubscriptionsResponseView<'a> {
+    type Owned = GetTelemetrySubscriptionsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> GetTelemetrySubscriptionsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for GetTelemetrySubscriptionsResponse {
+    type View<'a> = GetTelemetrySubscriptionsResponseView<'a>;
+}

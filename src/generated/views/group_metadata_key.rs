@@ -103,3 +103,19 @@ impl std::fmt::Debug for GroupMetadataKeyView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for GroupMetadataKeyView<'a> {
+    type Owned = GroupMetadataKey;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> GroupMetadataKey {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for GroupMetadataKey {
+    type View<'a> = GroupMetadataKeyView<'a>;
+}

@@ -441,3 +441,19 @@ impl std::fmt::Debug for MemberMetadataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for GroupMetadataValueView<'a> {
+    type Owned = GroupMetadataValue;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> GroupMetadataValue {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for GroupMetadataValue {
+    type View<'a> = GroupMetadataValueView<'a>;
+}

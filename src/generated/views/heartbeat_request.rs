@@ -175,3 +175,19 @@ impl std::fmt::Debug for HeartbeatRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for HeartbeatRequestView<'a> {
+    type Owned = HeartbeatRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> HeartbeatRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for HeartbeatRequest {
+    type View<'a> = HeartbeatRequestView<'a>;
+}

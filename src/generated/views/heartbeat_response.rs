@@ -132,3 +132,19 @@ impl std::fmt::Debug for HeartbeatResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for HeartbeatResponseView<'a> {
+    type Owned = HeartbeatResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> HeartbeatResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for HeartbeatResponse {
+    type View<'a> = HeartbeatResponseView<'a>;
+}

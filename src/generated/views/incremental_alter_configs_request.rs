@@ -426,3 +426,19 @@ impl std::fmt::Debug for AlterableConfigView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for IncrementalAlterConfigsRequestView<'a> {
+    type Owned = IncrementalAlterConfigsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> IncrementalAlterConfigsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for IncrementalAlterConfigsRequest {
+    type View<'a> = IncrementalAlterConfigsRequestView<'a>;
+}

@@ -295,3 +295,19 @@ impl std::fmt::Debug for AlterConfigsResourceResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for IncrementalAlterConfigsResponseView<'a> {
+    type Owned = IncrementalAlterConfigsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> IncrementalAlterConfigsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for IncrementalAlterConfigsResponse {
+    type View<'a> = IncrementalAlterConfigsResponseView<'a>;
+}

@@ -197,3 +197,19 @@ impl std::fmt::Debug for InitProducerIdRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for InitProducerIdRequestView<'a> {
+    type Owned = InitProducerIdRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> InitProducerIdRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for InitProducerIdRequest {
+    type View<'a> = InitProducerIdRequestView<'a>;
+}

@@ -193,3 +193,19 @@ impl std::fmt::Debug for InitProducerIdResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for InitProducerIdResponseView<'a> {
+    type Owned = InitProducerIdResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> InitProducerIdResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for InitProducerIdResponse {
+    type View<'a> = InitProducerIdResponseView<'a>;
+}

@@ -391,3 +391,19 @@ impl std::fmt::Debug for PartitionDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for InitializeShareGroupStateRequestView<'a> {
+    type Owned = InitializeShareGroupStateRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> InitializeShareGroupStateRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for InitializeShareGroupStateRequest {
+    type View<'a> = InitializeShareGroupStateRequestView<'a>;
+}

@@ -374,3 +374,19 @@ impl std::fmt::Debug for PartitionResultView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for InitializeShareGroupStateResponseView<'a> {
+    type Owned = InitializeShareGroupStateResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> InitializeShareGroupStateResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for InitializeShareGroupStateResponse {
+    type View<'a> = InitializeShareGroupStateResponseView<'a>;
+}

@@ -377,3 +377,19 @@ impl std::fmt::Debug for JoinGroupRequestProtocolView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for JoinGroupRequestView<'a> {
+    type Owned = JoinGroupRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> JoinGroupRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for JoinGroupRequest {
+    type View<'a> = JoinGroupRequestView<'a>;
+}

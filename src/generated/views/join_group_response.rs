@@ -409,3 +409,19 @@ impl std::fmt::Debug for JoinGroupResponseMemberView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for JoinGroupResponseView<'a> {
+    type Owned = JoinGroupResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> JoinGroupResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for JoinGroupResponse {
+    type View<'a> = JoinGroupResponseView<'a>;
+}

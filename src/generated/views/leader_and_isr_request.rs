@@ -889,3 +889,19 @@ impl std::fmt::Debug for LeaderAndIsrTopicStateView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for LeaderAndIsrRequestView<'a> {
+    type Owned = LeaderAndIsrRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> LeaderAndIsrRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for LeaderAndIsrRequest {
+    type View<'a> = LeaderAndIsrRequestView<'a>;
+}

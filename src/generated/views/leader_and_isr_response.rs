@@ -446,3 +446,19 @@ impl std::fmt::Debug for LeaderAndIsrTopicErrorView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for LeaderAndIsrResponseView<'a> {
+    type Owned = LeaderAndIsrResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> LeaderAndIsrResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for LeaderAndIsrResponse {
+    type View<'a> = LeaderAndIsrResponseView<'a>;
+}

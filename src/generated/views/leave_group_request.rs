@@ -311,3 +311,19 @@ impl std::fmt::Debug for MemberIdentityView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for LeaveGroupRequestView<'a> {
+    type Owned = LeaveGroupRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> LeaveGroupRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for LeaveGroupRequest {
+    type View<'a> = LeaveGroupRequestView<'a>;
+}

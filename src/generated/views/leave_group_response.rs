@@ -300,3 +300,19 @@ impl std::fmt::Debug for MemberResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for LeaveGroupResponseView<'a> {
+    type Owned = LeaveGroupResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> LeaveGroupResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for LeaveGroupResponse {
+    type View<'a> = LeaveGroupResponseView<'a>;
+}

@@ -132,3 +132,19 @@ impl std::fmt::Debug for ListConfigResourcesRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ListConfigResourcesRequestView<'a> {
+    type Owned = ListConfigResourcesRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ListConfigResourcesRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ListConfigResourcesRequest {
+    type View<'a> = ListConfigResourcesRequestView<'a>;
+}

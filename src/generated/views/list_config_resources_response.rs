@@ -277,3 +277,19 @@ impl std::fmt::Debug for ConfigResourceView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ListConfigResourcesResponseView<'a> {
+    type Owned = ListConfigResourcesResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ListConfigResourcesResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ListConfigResourcesResponse {
+    type View<'a> = ListConfigResourcesResponseView<'a>;
+}

@@ -174,3 +174,19 @@ impl std::fmt::Debug for ListGroupsRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ListGroupsRequestView<'a> {
+    type Owned = ListGroupsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ListGroupsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ListGroupsRequest {
+    type View<'a> = ListGroupsRequestView<'a>;
+}

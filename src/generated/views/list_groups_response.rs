@@ -327,3 +327,19 @@ impl std::fmt::Debug for ListedGroupView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ListGroupsResponseView<'a> {
+    type Owned = ListGroupsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ListGroupsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ListGroupsResponse {
+    type View<'a> = ListGroupsResponseView<'a>;
+}

@@ -452,3 +452,19 @@ impl std::fmt::Debug for ListOffsetsTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ListOffsetsRequestView<'a> {
+    type Owned = ListOffsetsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ListOffsetsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ListOffsetsRequest {
+    type View<'a> = ListOffsetsRequestView<'a>;
+}

@@ -472,3 +472,19 @@ impl std::fmt::Debug for ListOffsetsTopicResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ListOffsetsResponseView<'a> {
+    type Owned = ListOffsetsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ListOffsetsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ListOffsetsResponse {
+    type View<'a> = ListOffsetsResponseView<'a>;
+}

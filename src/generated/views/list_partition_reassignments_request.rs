@@ -265,3 +265,19 @@ impl std::fmt::Debug for ListPartitionReassignmentsTopicsView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ListPartitionReassignmentsRequestView<'a> {
+    type Owned = ListPartitionReassignmentsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ListPartitionReassignmentsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ListPartitionReassignmentsRequest {
+    type View<'a> = ListPartitionReassignmentsRequestView<'a>;
+}

@@ -478,3 +478,19 @@ impl std::fmt::Debug for OngoingTopicReassignmentView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ListPartitionReassignmentsResponseView<'a> {
+    type Owned = ListPartitionReassignmentsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ListPartitionReassignmentsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ListPartitionReassignmentsResponse {
+    type View<'a> = ListPartitionReassignmentsResponseView<'a>;
+}

@@ -198,3 +198,19 @@ impl std::fmt::Debug for ListTransactionsRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ListTransactionsRequestView<'a> {
+    type Owned = ListTransactionsRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ListTransactionsRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ListTransactionsRequest {
+    type View<'a> = ListTransactionsRequestView<'a>;
+}

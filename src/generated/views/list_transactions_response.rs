@@ -326,3 +326,19 @@ impl std::fmt::Debug for TransactionStateView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ListTransactionsResponseView<'a> {
+    type Owned = ListTransactionsResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ListTransactionsResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ListTransactionsResponse {
+    type View<'a> = ListTransactionsResponseView<'a>;
+}

@@ -313,3 +313,19 @@ impl std::fmt::Debug for MetadataRequestTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for MetadataRequestView<'a> {
+    type Owned = MetadataRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> MetadataRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for MetadataRequest {
+    type View<'a> = MetadataRequestView<'a>;
+}

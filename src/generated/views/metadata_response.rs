@@ -822,3 +822,19 @@ impl std::fmt::Debug for MetadataResponseTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for MetadataResponseView<'a> {
+    type Owned = MetadataResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> MetadataResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for MetadataResponse {
+    type View<'a> = MetadataResponseView<'a>;
+}

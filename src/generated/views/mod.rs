@@ -788,6 +788,408 @@ pub use write_txn_markers_request::WriteTxnMarkersRequestView;
 #[cfg(feature = "transactions")]
 pub use write_txn_markers_response::WriteTxnMarkersResponseView;
 
+/// Visits every top-level message type that has a view (tests and fuzzing).
+#[cfg(any(test, feature = "arbitrary"))]
+#[doc(hidden)]
+pub fn visit_views(v: &mut impl crate::views::ViewVisitor) {
+    #[cfg(feature = "transactions")]
+    v.visit::<crate::generated::add_offsets_to_txn_request::AddOffsetsToTxnRequest>();
+    #[cfg(feature = "transactions")]
+    v.visit::<crate::generated::add_offsets_to_txn_response::AddOffsetsToTxnResponse>();
+    #[cfg(feature = "transactions")]
+    v.visit::<crate::generated::add_partitions_to_txn_request::AddPartitionsToTxnRequest>();
+    #[cfg(feature = "transactions")]
+    v.visit::<crate::generated::add_partitions_to_txn_response::AddPartitionsToTxnResponse>();
+    #[cfg(feature = "kraft")]
+    v.visit::<crate::generated::add_raft_voter_request::AddRaftVoterRequest>();
+    #[cfg(feature = "kraft")]
+    v.visit::<crate::generated::add_raft_voter_response::AddRaftVoterResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::allocate_producer_ids_request::AllocateProducerIdsRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::allocate_producer_ids_response::AllocateProducerIdsResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::alter_client_quotas_request::AlterClientQuotasRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::alter_client_quotas_response::AlterClientQuotasResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::alter_configs_request::AlterConfigsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::alter_configs_response::AlterConfigsResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::alter_partition_reassignments_request::AlterPartitionReassignmentsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::alter_partition_reassignments_response::AlterPartitionReassignmentsResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::alter_partition_request::AlterPartitionRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::alter_partition_response::AlterPartitionResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::alter_replica_log_dirs_request::AlterReplicaLogDirsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::alter_replica_log_dirs_response::AlterReplicaLogDirsResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::alter_share_group_offsets_request::AlterShareGroupOffsetsRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::alter_share_group_offsets_response::AlterShareGroupOffsetsResponse>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::alter_user_scram_credentials_request::AlterUserScramCredentialsRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::alter_user_scram_credentials_response::AlterUserScramCredentialsResponse>();
+    v.visit::<crate::generated::api_versions_request::ApiVersionsRequest>();
+    v.visit::<crate::generated::api_versions_response::ApiVersionsResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::assign_replicas_to_dirs_request::AssignReplicasToDirsRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::assign_replicas_to_dirs_response::AssignReplicasToDirsResponse>();
+    #[cfg(feature = "kraft")]
+    v.visit::<crate::generated::begin_quorum_epoch_request::BeginQuorumEpochRequest>();
+    #[cfg(feature = "kraft")]
+    v.visit::<crate::generated::begin_quorum_epoch_response::BeginQuorumEpochResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::broker_heartbeat_request::BrokerHeartbeatRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::broker_heartbeat_response::BrokerHeartbeatResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::broker_registration_request::BrokerRegistrationRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::broker_registration_response::BrokerRegistrationResponse>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::consumer_group_describe_request::ConsumerGroupDescribeRequest>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::consumer_group_describe_response::ConsumerGroupDescribeResponse>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::consumer_group_heartbeat_request::ConsumerGroupHeartbeatRequest>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::consumer_group_heartbeat_response::ConsumerGroupHeartbeatResponse>(
+    );
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::consumer_protocol_assignment::ConsumerProtocolAssignment>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::consumer_protocol_subscription::ConsumerProtocolSubscription>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::controlled_shutdown_request::ControlledShutdownRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::controlled_shutdown_response::ControlledShutdownResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::controller_registration_request::ControllerRegistrationRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::controller_registration_response::ControllerRegistrationResponse>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::create_acls_request::CreateAclsRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::create_acls_response::CreateAclsResponse>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::create_delegation_token_request::CreateDelegationTokenRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::create_delegation_token_response::CreateDelegationTokenResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::create_partitions_request::CreatePartitionsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::create_partitions_response::CreatePartitionsResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::create_topics_request::CreateTopicsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::create_topics_response::CreateTopicsResponse>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::delete_acls_request::DeleteAclsRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::delete_acls_response::DeleteAclsResponse>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::delete_groups_request::DeleteGroupsRequest>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::delete_groups_response::DeleteGroupsResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::delete_records_request::DeleteRecordsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::delete_records_response::DeleteRecordsResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::delete_share_group_offsets_request::DeleteShareGroupOffsetsRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::delete_share_group_offsets_response::DeleteShareGroupOffsetsResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::delete_share_group_state_request::DeleteShareGroupStateRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::delete_share_group_state_response::DeleteShareGroupStateResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::delete_topics_request::DeleteTopicsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::delete_topics_response::DeleteTopicsResponse>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::describe_acls_request::DescribeAclsRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::describe_acls_response::DescribeAclsResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::describe_client_quotas_request::DescribeClientQuotasRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::describe_client_quotas_response::DescribeClientQuotasResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::describe_cluster_request::DescribeClusterRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::describe_cluster_response::DescribeClusterResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::describe_configs_request::DescribeConfigsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::describe_configs_response::DescribeConfigsResponse>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::describe_delegation_token_request::DescribeDelegationTokenRequest>(
+    );
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::describe_delegation_token_response::DescribeDelegationTokenResponse>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::describe_groups_request::DescribeGroupsRequest>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::describe_groups_response::DescribeGroupsResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::describe_log_dirs_request::DescribeLogDirsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::describe_log_dirs_response::DescribeLogDirsResponse>();
+    #[cfg(feature = "transactions")]
+    v.visit::<crate::generated::describe_producers_request::DescribeProducersRequest>();
+    #[cfg(feature = "transactions")]
+    v.visit::<crate::generated::describe_producers_response::DescribeProducersResponse>();
+    #[cfg(feature = "kraft")]
+    v.visit::<crate::generated::describe_quorum_request::DescribeQuorumRequest>();
+    #[cfg(feature = "kraft")]
+    v.visit::<crate::generated::describe_quorum_response::DescribeQuorumResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::describe_share_group_offsets_request::DescribeShareGroupOffsetsRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::describe_share_group_offsets_response::DescribeShareGroupOffsetsResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::describe_topic_partitions_request::DescribeTopicPartitionsRequest>(
+    );
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::describe_topic_partitions_response::DescribeTopicPartitionsResponse>();
+    #[cfg(feature = "transactions")]
+    v.visit::<crate::generated::describe_transactions_request::DescribeTransactionsRequest>();
+    #[cfg(feature = "transactions")]
+    v.visit::<crate::generated::describe_transactions_response::DescribeTransactionsResponse>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::describe_user_scram_credentials_request::DescribeUserScramCredentialsRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::describe_user_scram_credentials_response::DescribeUserScramCredentialsResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::elect_leaders_request::ElectLeadersRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::elect_leaders_response::ElectLeadersResponse>();
+    #[cfg(feature = "kraft")]
+    v.visit::<crate::generated::end_quorum_epoch_request::EndQuorumEpochRequest>();
+    #[cfg(feature = "kraft")]
+    v.visit::<crate::generated::end_quorum_epoch_response::EndQuorumEpochResponse>();
+    #[cfg(feature = "transactions")]
+    v.visit::<crate::generated::end_txn_request::EndTxnRequest>();
+    #[cfg(feature = "transactions")]
+    v.visit::<crate::generated::end_txn_response::EndTxnResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::envelope_request::EnvelopeRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::envelope_response::EnvelopeResponse>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::expire_delegation_token_request::ExpireDelegationTokenRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::expire_delegation_token_response::ExpireDelegationTokenResponse>();
+    #[cfg(feature = "fetch")]
+    v.visit::<crate::generated::fetch_request::FetchRequest>();
+    #[cfg(feature = "fetch")]
+    v.visit::<crate::generated::fetch_response::FetchResponse>();
+    #[cfg(feature = "kraft")]
+    v.visit::<crate::generated::fetch_snapshot_request::FetchSnapshotRequest>();
+    #[cfg(feature = "kraft")]
+    v.visit::<crate::generated::fetch_snapshot_response::FetchSnapshotResponse>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::find_coordinator_request::FindCoordinatorRequest>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::find_coordinator_response::FindCoordinatorResponse>();
+    #[cfg(feature = "telemetry")]
+    v.visit::<crate::generated::get_telemetry_subscriptions_request::GetTelemetrySubscriptionsRequest>();
+    #[cfg(feature = "telemetry")]
+    v.visit::<crate::generated::get_telemetry_subscriptions_response::GetTelemetrySubscriptionsResponse>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::group_metadata_key::GroupMetadataKey>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::group_metadata_value::GroupMetadataValue>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::heartbeat_request::HeartbeatRequest>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::heartbeat_response::HeartbeatResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::incremental_alter_configs_request::IncrementalAlterConfigsRequest>(
+    );
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::incremental_alter_configs_response::IncrementalAlterConfigsResponse>();
+    #[cfg(feature = "transactions")]
+    v.visit::<crate::generated::init_producer_id_request::InitProducerIdRequest>();
+    #[cfg(feature = "transactions")]
+    v.visit::<crate::generated::init_producer_id_response::InitProducerIdResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::initialize_share_group_state_request::InitializeShareGroupStateRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::initialize_share_group_state_response::InitializeShareGroupStateResponse>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::join_group_request::JoinGroupRequest>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::join_group_response::JoinGroupResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::leader_and_isr_request::LeaderAndIsrRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::leader_and_isr_response::LeaderAndIsrResponse>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::leave_group_request::LeaveGroupRequest>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::leave_group_response::LeaveGroupResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::list_config_resources_request::ListConfigResourcesRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::list_config_resources_response::ListConfigResourcesResponse>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::list_groups_request::ListGroupsRequest>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::list_groups_response::ListGroupsResponse>();
+    #[cfg(feature = "list-offsets")]
+    v.visit::<crate::generated::list_offsets_request::ListOffsetsRequest>();
+    #[cfg(feature = "list-offsets")]
+    v.visit::<crate::generated::list_offsets_response::ListOffsetsResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::list_partition_reassignments_request::ListPartitionReassignmentsRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::list_partition_reassignments_response::ListPartitionReassignmentsResponse>();
+    #[cfg(feature = "transactions")]
+    v.visit::<crate::generated::list_transactions_request::ListTransactionsRequest>();
+    #[cfg(feature = "transactions")]
+    v.visit::<crate::generated::list_transactions_response::ListTransactionsResponse>();
+    #[cfg(feature = "metadata")]
+    v.visit::<crate::generated::metadata_request::MetadataRequest>();
+    #[cfg(feature = "metadata")]
+    v.visit::<crate::generated::metadata_response::MetadataResponse>();
+    #[cfg(feature = "offset")]
+    v.visit::<crate::generated::offset_commit_key::OffsetCommitKey>();
+    #[cfg(feature = "offset")]
+    v.visit::<crate::generated::offset_commit_request::OffsetCommitRequest>();
+    #[cfg(feature = "offset")]
+    v.visit::<crate::generated::offset_commit_response::OffsetCommitResponse>();
+    #[cfg(feature = "offset")]
+    v.visit::<crate::generated::offset_commit_value::OffsetCommitValue>();
+    #[cfg(feature = "offset")]
+    v.visit::<crate::generated::offset_delete_request::OffsetDeleteRequest>();
+    #[cfg(feature = "offset")]
+    v.visit::<crate::generated::offset_delete_response::OffsetDeleteResponse>();
+    #[cfg(feature = "offset")]
+    v.visit::<crate::generated::offset_fetch_request::OffsetFetchRequest>();
+    #[cfg(feature = "offset")]
+    v.visit::<crate::generated::offset_fetch_response::OffsetFetchResponse>();
+    #[cfg(feature = "offset")]
+    v.visit::<crate::generated::offset_for_leader_epoch_request::OffsetForLeaderEpochRequest>();
+    #[cfg(feature = "offset")]
+    v.visit::<crate::generated::offset_for_leader_epoch_response::OffsetForLeaderEpochResponse>();
+    #[cfg(feature = "produce")]
+    v.visit::<crate::generated::produce_request::ProduceRequest>();
+    #[cfg(feature = "produce")]
+    v.visit::<crate::generated::produce_response::ProduceResponse>();
+    #[cfg(feature = "telemetry")]
+    v.visit::<crate::generated::push_telemetry_request::PushTelemetryRequest>();
+    #[cfg(feature = "telemetry")]
+    v.visit::<crate::generated::push_telemetry_response::PushTelemetryResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::read_share_group_state_request::ReadShareGroupStateRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::read_share_group_state_response::ReadShareGroupStateResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::read_share_group_state_summary_request::ReadShareGroupStateSummaryRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::read_share_group_state_summary_response::ReadShareGroupStateSummaryResponse>();
+    #[cfg(feature = "kraft")]
+    v.visit::<crate::generated::remove_raft_voter_request::RemoveRaftVoterRequest>();
+    #[cfg(feature = "kraft")]
+    v.visit::<crate::generated::remove_raft_voter_response::RemoveRaftVoterResponse>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::renew_delegation_token_request::RenewDelegationTokenRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::renew_delegation_token_response::RenewDelegationTokenResponse>();
+    v.visit::<crate::generated::request_header::RequestHeader>();
+    v.visit::<crate::generated::response_header::ResponseHeader>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::sasl_authenticate_request::SaslAuthenticateRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::sasl_authenticate_response::SaslAuthenticateResponse>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::sasl_handshake_request::SaslHandshakeRequest>();
+    #[cfg(feature = "security")]
+    v.visit::<crate::generated::sasl_handshake_response::SaslHandshakeResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::share_acknowledge_request::ShareAcknowledgeRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::share_acknowledge_response::ShareAcknowledgeResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::share_fetch_request::ShareFetchRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::share_fetch_response::ShareFetchResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::share_group_describe_request::ShareGroupDescribeRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::share_group_describe_response::ShareGroupDescribeResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::share_group_heartbeat_request::ShareGroupHeartbeatRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::share_group_heartbeat_response::ShareGroupHeartbeatResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::stop_replica_request::StopReplicaRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::stop_replica_response::StopReplicaResponse>();
+    #[cfg(feature = "streams-groups")]
+    v.visit::<crate::generated::streams_group_describe_request::StreamsGroupDescribeRequest>();
+    #[cfg(feature = "streams-groups")]
+    v.visit::<crate::generated::streams_group_describe_response::StreamsGroupDescribeResponse>();
+    #[cfg(feature = "streams-groups")]
+    v.visit::<crate::generated::streams_group_heartbeat_request::StreamsGroupHeartbeatRequest>();
+    #[cfg(feature = "streams-groups")]
+    v.visit::<crate::generated::streams_group_heartbeat_response::StreamsGroupHeartbeatResponse>();
+    #[cfg(feature = "streams-groups")]
+    v.visit::<crate::generated::streams_group_topology_description_update_request::StreamsGroupTopologyDescriptionUpdateRequest>();
+    #[cfg(feature = "streams-groups")]
+    v.visit::<crate::generated::streams_group_topology_description_update_response::StreamsGroupTopologyDescriptionUpdateResponse>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::sync_group_request::SyncGroupRequest>();
+    #[cfg(feature = "group")]
+    v.visit::<crate::generated::sync_group_response::SyncGroupResponse>();
+    #[cfg(feature = "offset")]
+    v.visit::<crate::generated::txn_offset_commit_request::TxnOffsetCommitRequest>();
+    #[cfg(feature = "offset")]
+    v.visit::<crate::generated::txn_offset_commit_response::TxnOffsetCommitResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::unregister_broker_request::UnregisterBrokerRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::unregister_broker_response::UnregisterBrokerResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::unregister_controller_request::UnregisterControllerRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::unregister_controller_response::UnregisterControllerResponse>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::update_features_request::UpdateFeaturesRequest>();
+    #[cfg(feature = "admin")]
+    v.visit::<crate::generated::update_features_response::UpdateFeaturesResponse>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::update_metadata_request::UpdateMetadataRequest>();
+    #[cfg(feature = "broker-internal")]
+    v.visit::<crate::generated::update_metadata_response::UpdateMetadataResponse>();
+    #[cfg(feature = "kraft")]
+    v.visit::<crate::generated::update_raft_voter_request::UpdateRaftVoterRequest>();
+    #[cfg(feature = "kraft")]
+    v.visit::<crate::generated::update_raft_voter_response::UpdateRaftVoterResponse>();
+    #[cfg(feature = "kraft")]
+    v.visit::<crate::generated::vote_request::VoteRequest>();
+    #[cfg(feature = "kraft")]
+    v.visit::<crate::generated::vote_response::VoteResponse>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::write_share_group_state_request::WriteShareGroupStateRequest>();
+    #[cfg(feature = "share-groups")]
+    v.visit::<crate::generated::write_share_group_state_response::WriteShareGroupStateResponse>();
+    #[cfg(feature = "transactions")]
+    v.visit::<crate::generated::write_txn_markers_request::WriteTxnMarkersRequest>();
+    #[cfg(feature = "transactions")]
+    v.visit::<crate::generated::write_txn_markers_response::WriteTxnMarkersResponse>();
+}
+
 use crate::support::*;
 use crate::views::ViewCursor;
 use crate::{RequestBody, ResponseBody};

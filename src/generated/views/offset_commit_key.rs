@@ -135,3 +135,19 @@ impl std::fmt::Debug for OffsetCommitKeyView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for OffsetCommitKeyView<'a> {
+    type Owned = OffsetCommitKey;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> OffsetCommitKey {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for OffsetCommitKey {
+    type View<'a> = OffsetCommitKeyView<'a>;
+}

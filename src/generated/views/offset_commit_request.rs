@@ -535,3 +535,19 @@ impl std::fmt::Debug for OffsetCommitRequestTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for OffsetCommitRequestView<'a> {
+    type Owned = OffsetCommitRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> OffsetCommitRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for OffsetCommitRequest {
+    type View<'a> = OffsetCommitRequestView<'a>;
+}

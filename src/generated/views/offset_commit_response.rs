@@ -409,3 +409,19 @@ impl std::fmt::Debug for OffsetCommitResponseTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for OffsetCommitResponseView<'a> {
+    type Owned = OffsetCommitResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> OffsetCommitResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for OffsetCommitResponse {
+    type View<'a> = OffsetCommitResponseView<'a>;
+}

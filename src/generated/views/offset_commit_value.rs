@@ -186,3 +186,19 @@ impl std::fmt::Debug for OffsetCommitValueView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for OffsetCommitValueView<'a> {
+    type Owned = OffsetCommitValue;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> OffsetCommitValue {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for OffsetCommitValue {
+    type View<'a> = OffsetCommitValueView<'a>;
+}

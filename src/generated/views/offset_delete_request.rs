@@ -317,3 +317,19 @@ impl std::fmt::Debug for OffsetDeleteRequestTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for OffsetDeleteRequestView<'a> {
+    type Owned = OffsetDeleteRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> OffsetDeleteRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for OffsetDeleteRequest {
+    type View<'a> = OffsetDeleteRequestView<'a>;
+}

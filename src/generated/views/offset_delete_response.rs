@@ -341,3 +341,19 @@ impl std::fmt::Debug for OffsetDeleteResponseTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for OffsetDeleteResponseView<'a> {
+    type Owned = OffsetDeleteResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> OffsetDeleteResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for OffsetDeleteResponse {
+    type View<'a> = OffsetDeleteResponseView<'a>;
+}

@@ -637,3 +637,19 @@ impl std::fmt::Debug for OffsetFetchRequestTopicsView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for OffsetFetchRequestView<'a> {
+    type Owned = OffsetFetchRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> OffsetFetchRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for OffsetFetchRequest {
+    type View<'a> = OffsetFetchRequestView<'a>;
+}

@@ -918,3 +918,19 @@ impl std::fmt::Debug for OffsetFetchResponseTopicsView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for OffsetFetchResponseView<'a> {
+    type Owned = OffsetFetchResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> OffsetFetchResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for OffsetFetchResponse {
+    type View<'a> = OffsetFetchResponseView<'a>;
+}

@@ -406,3 +406,19 @@ impl std::fmt::Debug for OffsetForLeaderTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for OffsetForLeaderEpochRequestView<'a> {
+    type Owned = OffsetForLeaderEpochRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> OffsetForLeaderEpochRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for OffsetForLeaderEpochRequest {
+    type View<'a> = OffsetForLeaderEpochRequestView<'a>;
+}

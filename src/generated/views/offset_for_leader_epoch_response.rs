@@ -420,3 +420,19 @@ impl std::fmt::Debug for OffsetForLeaderTopicResultView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for OffsetForLeaderEpochResponseView<'a> {
+    type Owned = OffsetForLeaderEpochResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> OffsetForLeaderEpochResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for OffsetForLeaderEpochResponse {
+    type View<'a> = OffsetForLeaderEpochResponseView<'a>;
+}

@@ -439,3 +439,19 @@ impl std::fmt::Debug for TopicProduceDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ProduceRequestView<'a> {
+    type Owned = ProduceRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ProduceRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ProduceRequest {
+    type View<'a> = ProduceRequestView<'a>;
+}

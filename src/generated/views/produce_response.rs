@@ -964,3 +964,19 @@ impl std::fmt::Debug for TopicProduceResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ProduceResponseView<'a> {
+    type Owned = ProduceResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ProduceResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ProduceResponse {
+    type View<'a> = ProduceResponseView<'a>;
+}

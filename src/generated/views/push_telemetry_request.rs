@@ -178,3 +178,19 @@ impl std::fmt::Debug for PushTelemetryRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for PushTelemetryRequestView<'a> {
+    type Owned = PushTelemetryRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> PushTelemetryRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for PushTelemetryRequest {
+    type View<'a> = PushTelemetryRequestView<'a>;
+}

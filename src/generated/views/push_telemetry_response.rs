@@ -128,3 +128,19 @@ impl std::fmt::Debug for PushTelemetryResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for PushTelemetryResponseView<'a> {
+    type Owned = PushTelemetryResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> PushTelemetryResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for PushTelemetryResponse {
+    type View<'a> = PushTelemetryResponseView<'a>;
+}

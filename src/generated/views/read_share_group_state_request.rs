@@ -376,3 +376,19 @@ impl std::fmt::Debug for ReadStateDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ReadShareGroupStateRequestView<'a> {
+    type Owned = ReadShareGroupStateRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ReadShareGroupStateRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ReadShareGroupStateRequest {
+    type View<'a> = ReadShareGroupStateRequestView<'a>;
+}

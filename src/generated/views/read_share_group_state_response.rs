@@ -565,3 +565,19 @@ impl std::fmt::Debug for StateBatchView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ReadShareGroupStateResponseView<'a> {
+    type Owned = ReadShareGroupStateResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ReadShareGroupStateResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ReadShareGroupStateResponse {
+    type View<'a> = ReadShareGroupStateResponseView<'a>;
+}

@@ -378,3 +378,19 @@ impl std::fmt::Debug for ReadStateSummaryDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ReadShareGroupStateSummaryRequestView<'a> {
+    type Owned = ReadShareGroupStateSummaryRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ReadShareGroupStateSummaryRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ReadShareGroupStateSummaryRequest {
+    type View<'a> = ReadShareGroupStateSummaryRequestView<'a>;
+}

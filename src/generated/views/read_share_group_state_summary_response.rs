@@ -432,3 +432,19 @@ impl std::fmt::Debug for ReadStateSummaryResultView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ReadShareGroupStateSummaryResponseView<'a> {
+    type Owned = ReadShareGroupStateSummaryResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ReadShareGroupStateSummaryResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ReadShareGroupStateSummaryResponse {
+    type View<'a> = ReadShareGroupStateSummaryResponseView<'a>;
+}

@@ -142,3 +142,19 @@ impl std::fmt::Debug for RemoveRaftVoterRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for RemoveRaftVoterRequestView<'a> {
+    type Owned = RemoveRaftVoterRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> RemoveRaftVoterRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for RemoveRaftVoterRequest {
+    type View<'a> = RemoveRaftVoterRequestView<'a>;
+}

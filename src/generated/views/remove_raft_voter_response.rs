@@ -142,3 +142,19 @@ impl std::fmt::Debug for RemoveRaftVoterResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for RemoveRaftVoterResponseView<'a> {
+    type Owned = RemoveRaftVoterResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> RemoveRaftVoterResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for RemoveRaftVoterResponse {
+    type View<'a> = RemoveRaftVoterResponseView<'a>;
+}

@@ -139,3 +139,19 @@ impl std::fmt::Debug for RenewDelegationTokenRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for RenewDelegationTokenRequestView<'a> {
+    type Owned = RenewDelegationTokenRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> RenewDelegationTokenRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for RenewDelegationTokenRequest {
+    type View<'a> = RenewDelegationTokenRequestView<'a>;
+}

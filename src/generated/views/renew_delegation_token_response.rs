@@ -143,3 +143,19 @@ impl std::fmt::Debug for RenewDelegationTokenResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for RenewDelegationTokenResponseView<'a> {
+    type Owned = RenewDelegationTokenResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> RenewDelegationTokenResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for RenewDelegationTokenResponse {
+    type View<'a> = RenewDelegationTokenResponseView<'a>;
+}

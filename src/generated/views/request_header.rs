@@ -158,3 +158,19 @@ impl std::fmt::Debug for RequestHeaderView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for RequestHeaderView<'a> {
+    type Owned = RequestHeader;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> RequestHeader {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for RequestHeader {
+    type View<'a> = RequestHeaderView<'a>;
+}

@@ -114,3 +114,19 @@ impl std::fmt::Debug for ResponseHeaderView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ResponseHeaderView<'a> {
+    type Owned = ResponseHeader;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ResponseHeader {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ResponseHeader {
+    type View<'a> = ResponseHeaderView<'a>;
+}

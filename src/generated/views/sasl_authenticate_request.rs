@@ -126,3 +126,19 @@ impl std::fmt::Debug for SaslAuthenticateRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for SaslAuthenticateRequestView<'a> {
+    type Owned = SaslAuthenticateRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> SaslAuthenticateRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for SaslAuthenticateRequest {
+    type View<'a> = SaslAuthenticateRequestView<'a>;
+}

@@ -171,3 +171,19 @@ impl std::fmt::Debug for SaslAuthenticateResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for SaslAuthenticateResponseView<'a> {
+    type Owned = SaslAuthenticateResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> SaslAuthenticateResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for SaslAuthenticateResponse {
+    type View<'a> = SaslAuthenticateResponseView<'a>;
+}

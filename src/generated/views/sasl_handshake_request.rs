@@ -105,3 +105,19 @@ impl std::fmt::Debug for SaslHandshakeRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for SaslHandshakeRequestView<'a> {
+    type Owned = SaslHandshakeRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> SaslHandshakeRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for SaslHandshakeRequest {
+    type View<'a> = SaslHandshakeRequestView<'a>;
+}

@@ -133,3 +133,19 @@ impl std::fmt::Debug for SaslHandshakeResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for SaslHandshakeResponseView<'a> {
+    type Owned = SaslHandshakeResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> SaslHandshakeResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for SaslHandshakeResponse {
+    type View<'a> = SaslHandshakeResponseView<'a>;
+}

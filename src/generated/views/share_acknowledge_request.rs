@@ -578,3 +578,19 @@ impl std::fmt::Debug for AcknowledgementBatchView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ShareAcknowledgeRequestView<'a> {
+    type Owned = ShareAcknowledgeRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ShareAcknowledgeRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ShareAcknowledgeRequest {
+    type View<'a> = ShareAcknowledgeRequestView<'a>;
+}

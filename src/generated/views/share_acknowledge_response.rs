@@ -739,3 +739,19 @@ impl std::fmt::Debug for ShareAcknowledgeTopicResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ShareAcknowledgeResponseView<'a> {
+    type Owned = ShareAcknowledgeResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ShareAcknowledgeResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ShareAcknowledgeResponse {
+    type View<'a> = ShareAcknowledgeResponseView<'a>;
+}

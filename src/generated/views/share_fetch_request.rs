@@ -837,3 +837,19 @@ impl std::fmt::Debug for ForgottenTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ShareFetchRequestView<'a> {
+    type Owned = ShareFetchRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ShareFetchRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ShareFetchRequest {
+    type View<'a> = ShareFetchRequestView<'a>;
+}

@@ -944,3 +944,19 @@ impl std::fmt::Debug for ShareFetchableTopicResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ShareFetchResponseView<'a> {
+    type Owned = ShareFetchResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ShareFetchResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ShareFetchResponse {
+    type View<'a> = ShareFetchResponseView<'a>;
+}

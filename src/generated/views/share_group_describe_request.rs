@@ -152,3 +152,19 @@ impl std::fmt::Debug for ShareGroupDescribeRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ShareGroupDescribeRequestView<'a> {
+    type Owned = ShareGroupDescribeRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ShareGroupDescribeRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ShareGroupDescribeRequest {
+    type View<'a> = ShareGroupDescribeRequestView<'a>;
+}

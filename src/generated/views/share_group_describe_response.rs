@@ -854,3 +854,19 @@ impl std::fmt::Debug for TopicPartitionsView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ShareGroupDescribeResponseView<'a> {
+    type Owned = ShareGroupDescribeResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ShareGroupDescribeResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ShareGroupDescribeResponse {
+    type View<'a> = ShareGroupDescribeResponseView<'a>;
+}

@@ -192,3 +192,19 @@ impl std::fmt::Debug for ShareGroupHeartbeatRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ShareGroupHeartbeatRequestView<'a> {
+    type Owned = ShareGroupHeartbeatRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ShareGroupHeartbeatRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ShareGroupHeartbeatRequest {
+    type View<'a> = ShareGroupHeartbeatRequestView<'a>;
+}

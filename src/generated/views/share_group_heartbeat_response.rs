@@ -455,3 +455,19 @@ impl std::fmt::Debug for TopicPartitionsView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for ShareGroupHeartbeatResponseView<'a> {
+    type Owned = ShareGroupHeartbeatResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> ShareGroupHeartbeatResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for ShareGroupHeartbeatResponse {
+    type View<'a> = ShareGroupHeartbeatResponseView<'a>;
+}

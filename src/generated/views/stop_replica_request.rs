@@ -753,3 +753,19 @@ impl std::fmt::Debug for StopReplicaTopicV1View<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for StopReplicaRequestView<'a> {
+    type Owned = StopReplicaRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> StopReplicaRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for StopReplicaRequest {
+    type View<'a> = StopReplicaRequestView<'a>;
+}

@@ -284,3 +284,19 @@ impl std::fmt::Debug for StopReplicaPartitionErrorView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for StopReplicaResponseView<'a> {
+    type Owned = StopReplicaResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> StopReplicaResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for StopReplicaResponse {
+    type View<'a> = StopReplicaResponseView<'a>;
+}

@@ -171,3 +171,19 @@ impl std::fmt::Debug for StreamsGroupDescribeRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for StreamsGroupDescribeRequestView<'a> {
+    type Owned = StreamsGroupDescribeRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> StreamsGroupDescribeRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for StreamsGroupDescribeRequest {
+    type View<'a> = StreamsGroupDescribeRequestView<'a>;
+}

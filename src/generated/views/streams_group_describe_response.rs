@@ -2639,3 +2639,19 @@ impl std::fmt::Debug for TopologyDescriptionSubtopologyView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for StreamsGroupDescribeResponseView<'a> {
+    type Owned = StreamsGroupDescribeResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> StreamsGroupDescribeResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for StreamsGroupDescribeResponse {
+    type View<'a> = StreamsGroupDescribeResponseView<'a>;
+}

@@ -1698,3 +1698,19 @@ impl std::fmt::Debug for TopologyView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for StreamsGroupHeartbeatRequestView<'a> {
+    type Owned = StreamsGroupHeartbeatRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> StreamsGroupHeartbeatRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for StreamsGroupHeartbeatRequest {
+    type View<'a> = StreamsGroupHeartbeatRequestView<'a>;
+}

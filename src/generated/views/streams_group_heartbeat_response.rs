@@ -1062,3 +1062,19 @@ impl std::fmt::Debug for TopicPartitionView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for StreamsGroupHeartbeatResponseView<'a> {
+    type Owned = StreamsGroupHeartbeatResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> StreamsGroupHeartbeatResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for StreamsGroupHeartbeatResponse {
+    type View<'a> = StreamsGroupHeartbeatResponseView<'a>;
+}

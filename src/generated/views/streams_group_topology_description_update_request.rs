@@ -796,3 +796,19 @@ impl std::fmt::Debug for TopologyDescriptionSubtopologyView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
+    type Owned = StreamsGroupTopologyDescriptionUpdateRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> StreamsGroupTopologyDescriptionUpdateRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for StreamsGroupTopologyDescriptionUpdateRequest {
+    type View<'a> = StreamsGroupTopologyDescriptionUpdateRequestView<'a>;
+}

@@ -142,3 +142,19 @@ impl std::fmt::Debug for StreamsGroupTopologyDescriptionUpdateResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for StreamsGroupTopologyDescriptionUpdateResponseView<'a> {
+    type Owned = StreamsGroupTopologyDescriptionUpdateResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> StreamsGroupTopologyDescriptionUpdateResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for StreamsGroupTopologyDescriptionUpdateResponse {
+    type View<'a> = StreamsGroupTopologyDescriptionUpdateResponseView<'a>;
+}

@@ -358,3 +358,19 @@ impl std::fmt::Debug for SyncGroupRequestAssignmentView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for SyncGroupRequestView<'a> {
+    type Owned = SyncGroupRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> SyncGroupRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for SyncGroupRequest {
+    type View<'a> = SyncGroupRequestView<'a>;
+}

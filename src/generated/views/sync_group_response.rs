@@ -188,3 +188,19 @@ impl std::fmt::Debug for SyncGroupResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for SyncGroupResponseView<'a> {
+    type Owned = SyncGroupResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> SyncGroupResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for SyncGroupResponse {
+    type View<'a> = SyncGroupResponseView<'a>;
+}

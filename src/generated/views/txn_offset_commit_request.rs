@@ -548,3 +548,19 @@ impl std::fmt::Debug for TxnOffsetCommitRequestTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for TxnOffsetCommitRequestView<'a> {
+    type Owned = TxnOffsetCommitRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> TxnOffsetCommitRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for TxnOffsetCommitRequest {
+    type View<'a> = TxnOffsetCommitRequestView<'a>;
+}

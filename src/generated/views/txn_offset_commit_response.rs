@@ -407,3 +407,19 @@ impl std::fmt::Debug for TxnOffsetCommitResponseTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for TxnOffsetCommitResponseView<'a> {
+    type Owned = TxnOffsetCommitResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> TxnOffsetCommitResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for TxnOffsetCommitResponse {
+    type View<'a> = TxnOffsetCommitResponseView<'a>;
+}

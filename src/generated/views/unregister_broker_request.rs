@@ -114,3 +114,19 @@ impl std::fmt::Debug for UnregisterBrokerRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for UnregisterBrokerRequestView<'a> {
+    type Owned = UnregisterBrokerRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> UnregisterBrokerRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for UnregisterBrokerRequest {
+    type View<'a> = UnregisterBrokerRequestView<'a>;
+}

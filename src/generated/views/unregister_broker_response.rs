@@ -142,3 +142,19 @@ impl std::fmt::Debug for UnregisterBrokerResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for UnregisterBrokerResponseView<'a> {
+    type Owned = UnregisterBrokerResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> UnregisterBrokerResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for UnregisterBrokerResponse {
+    type View<'a> = UnregisterBrokerResponseView<'a>;
+}

@@ -113,3 +113,19 @@ impl std::fmt::Debug for UnregisterControllerRequestView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for UnregisterControllerRequestView<'a> {
+    type Owned = UnregisterControllerRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> UnregisterControllerRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for UnregisterControllerRequest {
+    type View<'a> = UnregisterControllerRequestView<'a>;
+}

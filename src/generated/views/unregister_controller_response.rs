@@ -141,3 +141,19 @@ impl std::fmt::Debug for UnregisterControllerResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for UnregisterControllerResponseView<'a> {
+    type Owned = UnregisterControllerResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> UnregisterControllerResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for UnregisterControllerResponse {
+    type View<'a> = UnregisterControllerResponseView<'a>;
+}

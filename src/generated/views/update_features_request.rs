@@ -310,3 +310,19 @@ impl std::fmt::Debug for FeatureUpdateKeyView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for UpdateFeaturesRequestView<'a> {
+    type Owned = UpdateFeaturesRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> UpdateFeaturesRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for UpdateFeaturesRequest {
+    type View<'a> = UpdateFeaturesRequestView<'a>;
+}

@@ -303,3 +303,19 @@ impl std::fmt::Debug for UpdatableFeatureResultView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for UpdateFeaturesResponseView<'a> {
+    type Owned = UpdateFeaturesResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> UpdateFeaturesResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for UpdateFeaturesResponse {
+    type View<'a> = UpdateFeaturesResponseView<'a>;
+}

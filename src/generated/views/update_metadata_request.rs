@@ -1045,3 +1045,19 @@ impl std::fmt::Debug for UpdateMetadataTopicStateView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for UpdateMetadataRequestView<'a> {
+    type Owned = UpdateMetadataRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> UpdateMetadataRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for UpdateMetadataRequest {
+    type View<'a> = UpdateMetadataRequestView<'a>;
+}

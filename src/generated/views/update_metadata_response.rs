@@ -116,3 +116,19 @@ impl std::fmt::Debug for UpdateMetadataResponseView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for UpdateMetadataResponseView<'a> {
+    type Owned = UpdateMetadataResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> UpdateMetadataResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for UpdateMetadataResponse {
+    type View<'a> = UpdateMetadataResponseView<'a>;
+}

@@ -453,3 +453,19 @@ impl std::fmt::Debug for ListenerView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for UpdateRaftVoterRequestView<'a> {
+    type Owned = UpdateRaftVoterRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> UpdateRaftVoterRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for UpdateRaftVoterRequest {
+    type View<'a> = UpdateRaftVoterRequestView<'a>;
+}

@@ -315,3 +315,19 @@ impl std::fmt::Debug for CurrentLeaderView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for UpdateRaftVoterResponseView<'a> {
+    type Owned = UpdateRaftVoterResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> UpdateRaftVoterResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for UpdateRaftVoterResponse {
+    type View<'a> = UpdateRaftVoterResponseView<'a>;
+}

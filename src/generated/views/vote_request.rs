@@ -481,3 +481,19 @@ impl std::fmt::Debug for TopicDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for VoteRequestView<'a> {
+    type Owned = VoteRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> VoteRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for VoteRequest {
+    type View<'a> = VoteRequestView<'a>;
+}

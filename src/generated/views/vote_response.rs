@@ -588,3 +588,19 @@ impl std::fmt::Debug for TopicDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for VoteResponseView<'a> {
+    type Owned = VoteResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> VoteResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for VoteResponse {
+    type View<'a> = VoteResponseView<'a>;
+}

@@ -585,3 +585,19 @@ impl std::fmt::Debug for WriteStateDataView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for WriteShareGroupStateRequestView<'a> {
+    type Owned = WriteShareGroupStateRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> WriteShareGroupStateRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for WriteShareGroupStateRequest {
+    type View<'a> = WriteShareGroupStateRequestView<'a>;
+}

@@ -372,3 +372,19 @@ impl std::fmt::Debug for WriteStateResultView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for WriteShareGroupStateResponseView<'a> {
+    type Owned = WriteShareGroupStateResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> WriteShareGroupStateResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for WriteShareGroupStateResponse {
+    type View<'a> = WriteShareGroupStateResponseView<'a>;
+}

@@ -452,3 +452,19 @@ impl std::fmt::Debug for WritableTxnMarkerTopicView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for WriteTxnMarkersRequestView<'a> {
+    type Owned = WriteTxnMarkersRequest;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> WriteTxnMarkersRequest {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for WriteTxnMarkersRequest {
+    type View<'a> = WriteTxnMarkersRequestView<'a>;
+}

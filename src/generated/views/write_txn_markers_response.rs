@@ -502,3 +502,19 @@ impl std::fmt::Debug for WritableTxnMarkerTopicResultView<'_> {
             .finish()
     }
 }
+
+impl<'a> MessageView<'a> for WriteTxnMarkersResponseView<'a> {
+    type Owned = WriteTxnMarkersResponse;
+
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
+        Self::parse(buf, version)
+    }
+
+    fn to_owned(self) -> WriteTxnMarkersResponse {
+        Self::to_owned(self)
+    }
+}
+
+impl HasView for WriteTxnMarkersResponse {
+    type View<'a> = WriteTxnMarkersResponseView<'a>;
+}
