@@ -71,7 +71,7 @@ pub use crate::generated_views::*;
 ///
 /// Accepts and refuses exactly what [`decode_request_payload`](crate::frame::decode_request_payload)
 /// does, and [`to_owned`](Self::to_owned) gives the same frame.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RequestView<'a> {
     /// The API key, from the header.
@@ -118,7 +118,7 @@ impl<'a> RequestView<'a> {
     }
 
     /// The owned frame: what `decode_request_payload` returns for the same bytes.
-    pub fn to_owned(self) -> RequestFrame {
+    pub fn to_owned(&self) -> RequestFrame {
         RequestFrame {
             header: self.header.to_owned(),
             header_version: self.header_version,
@@ -133,7 +133,7 @@ impl<'a> RequestView<'a> {
 /// Accepts and refuses exactly what
 /// [`decode_response_payload`](crate::frame::decode_response_payload) does, including its
 /// reading of an ApiVersions response a broker sent in v0 (KIP-511).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ResponseView<'a> {
     /// The response header.
@@ -193,7 +193,7 @@ impl<'a> ResponseView<'a> {
     }
 
     /// The owned frame: what `decode_response_payload` returns for the same bytes.
-    pub fn to_owned(self) -> ResponseFrame {
+    pub fn to_owned(&self) -> ResponseFrame {
         ResponseFrame {
             header: self.header.to_owned(),
             header_version: self.header_version,
@@ -205,15 +205,16 @@ impl<'a> ResponseView<'a> {
 }
 
 /// The view type of a whole message, for code generic over messages.
-pub trait MessageView<'a>: Copy + fmt::Debug + Sized {
+pub trait MessageView<'a>: Clone + fmt::Debug + Sized {
     /// The owned message.
     type Owned: crate::Message;
 
     /// Validates `buf` as a whole message of `version` (every byte must belong to it).
     fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError>;
 
-    /// The owned message: what the owned decoder returns for the same bytes.
-    fn to_owned(self) -> Self::Owned;
+    /// The owned message: what the owned decoder returns for the same bytes (the view's
+    /// inherent `to_owned`, named apart from `ToOwned::to_owned` for generic code).
+    fn to_message(&self) -> Self::Owned;
 }
 
 /// A message that has a view: `<FetchRequest as HasView>::View<'a>` is `FetchRequestView<'a>`.
@@ -317,7 +318,6 @@ pub trait ViewElement<'a>: Sized {
 }
 
 /// An array field of a view: its length, and an iterator that reads elements as it goes.
-#[derive(Clone, Copy)]
 pub struct ArrayView<'a, E> {
     buf: &'a [u8],
     pos: usize,
@@ -326,6 +326,14 @@ pub struct ArrayView<'a, E> {
     compact: bool,
     _e: std::marker::PhantomData<fn() -> E>,
 }
+
+impl<E> Clone for ArrayView<'_, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E> Copy for ArrayView<'_, E> {}
 
 impl<'a, E: ViewElement<'a>> ArrayView<'a, E> {
     pub(crate) fn empty(buf: &'a [u8], version: i16) -> Self {
@@ -385,7 +393,6 @@ impl<'a, E: ViewElement<'a>> IntoIterator for &ArrayView<'a, E> {
 }
 
 /// Iterator over an [`ArrayView`].
-#[derive(Clone)]
 pub struct ArrayIter<'a, E> {
     buf: &'a [u8],
     pos: usize,
@@ -393,6 +400,15 @@ pub struct ArrayIter<'a, E> {
     version: i16,
     compact: bool,
     _e: std::marker::PhantomData<fn() -> E>,
+}
+
+impl<E> Clone for ArrayIter<'_, E> {
+    fn clone(&self) -> Self {
+        ArrayIter {
+            _e: std::marker::PhantomData,
+            ..*self
+        }
+    }
 }
 
 impl<'a, E: ViewElement<'a>> Iterator for ArrayIter<'a, E> {

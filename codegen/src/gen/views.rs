@@ -228,16 +228,35 @@ fn emit_walk(c: &mut Code, m: &MessageModel, s: &StructModel) {
             body.line("c.tag(&mut last)?;");
         } else {
             body.line("let (tag, mut sub) = c.tag(&mut last)?;");
-            body.open("match tag");
-            for f in &tagged {
-                let i = s.fields.iter().position(|x| x.name == f.name).unwrap_or(0);
+            // (field index, tag, version guard) of each tag known in some flexible version.
+            let arms: Vec<(usize, &FieldModel, Option<String>)> = tagged
+                .iter()
+                .filter_map(|f| {
+                    let i = s.fields.iter().position(|x| x.name == f.name)?;
+                    match f.tagged.test(&s.flexible) {
+                        Test::Never => None,
+                        Test::Always => Some((i, *f, None)),
+                        Test::When(t) => Some((i, *f, Some(t))),
+                    }
+                })
+                .collect();
+            let single = arms.len() == 1;
+            if !single {
+                body.open("match tag");
+            }
+            for (i, f, guard) in &arms {
                 let tag = f.tag.unwrap_or(0);
-                let guard = match f.tagged.test(&s.flexible) {
-                    Test::Never => continue,
-                    Test::Always => String::new(),
-                    Test::When(t) => format!(" if {t}"),
-                };
-                body.open(format!("{tag}{guard} =>"));
+                if single {
+                    match guard {
+                        Some(t) => body.open(format!("if tag == {tag} && {}", paren(t))),
+                        None => body.open(format!("if tag == {tag}")),
+                    }
+                } else {
+                    match guard {
+                        Some(t) => body.open(format!("{tag} if {t} =>")),
+                        None => body.open(format!("{tag} =>")),
+                    }
+                }
                 body.line("let c = &mut sub;");
                 body.line(format!("at[{i}] = c.pos();"));
                 for l in check_value(m, s, f, &f.tagged) {
@@ -249,8 +268,10 @@ fn emit_walk(c: &mut Code, m: &MessageModel, s: &StructModel) {
                 ));
                 body.close();
             }
-            body.line("_ => {}");
-            body.close();
+            if !single {
+                body.line("_ => {}");
+                body.close();
+            }
         }
         body.close();
         body.line("tags");
@@ -276,9 +297,7 @@ fn emit_walk(c: &mut Code, m: &MessageModel, s: &StructModel) {
     body.line("start,");
     body.line("end: c.pos(),");
     body.close_with(")");
-    c.open(format!(
-        "pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError>"
-    ));
+    c.open("pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError>");
     if body.mentions("flexible") {
         if let Test::When(t) = &flex {
             c.line(format!("let flexible = {t};"));
@@ -387,7 +406,9 @@ fn to_owned_expr(f: &FieldModel, v: &str) -> String {
     };
     if f.optional && !matches!(f.ty, Ty::Bool) && f.ty.fixed_size().is_none() {
         let inner = one(&f.ty, "v");
-        if inner == "v" {
+        if matches!(f.ty, Ty::Bytes | Ty::Records) {
+            format!("{v}.map(Bytes::copy_from_slice)")
+        } else if inner == "v" {
             v.to_string()
         } else {
             format!("{v}.map(|v| {inner})")
@@ -456,7 +477,7 @@ fn emit_to_owned(c: &mut Code, s: &StructModel) {
         }
     };
     let nulls = if s.tracks_nulls() { "self.nulls" } else { "0" };
-    body.open(s.name.to_string());
+    body.open(&s.name);
     for f in &s.fields {
         let l = local(f);
         if l == f.ident {
@@ -473,7 +494,7 @@ fn emit_to_owned(c: &mut Code, s: &StructModel) {
         "/// The owned [`{n}`]: what the owned decoder returns for the same bytes.",
         n = s.name
     ));
-    c.open(format!("pub fn to_owned(self) -> {}", s.name));
+    c.open(format!("pub fn to_owned(&self) -> {}", s.name));
     if uses_version(&body) {
         c.line("let version = self.version;");
     }
@@ -537,7 +558,7 @@ fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel) {
         )
     };
     c.line(format!("/// {what}"));
-    c.line("#[derive(Clone, Copy)]");
+    c.line("#[derive(Clone)]");
     c.open(format!("pub struct {v}<'a>"));
     c.line("buf: &'a [u8],");
     c.line("version: i16,");
@@ -670,7 +691,7 @@ pub fn gen_message(m: &MessageModel) -> String {
     c.line("Self::parse(buf, version)");
     c.close();
     c.blank();
-    c.open(format!("fn to_owned(self) -> {n}"));
+    c.open(format!("fn to_message(&self) -> {n}"));
     c.line("Self::to_owned(self)");
     c.close();
     c.close();
@@ -741,7 +762,7 @@ pub fn gen_mod(models: &[MessageModel]) -> String {
                 "response"
             }
         ));
-        c.line("#[derive(Clone, Copy, Debug)]");
+        c.line("#[derive(Clone, Debug)]");
         c.line("#[non_exhaustive]");
         c.open(format!("pub enum {name}<'a>"));
         for m in &items {
@@ -782,10 +803,8 @@ pub fn gen_mod(models: &[MessageModel]) -> String {
         c.close_with(")");
         c.close();
         c.blank();
-        c.line(format!(
-            "/// The owned body: what the owned decoder returns for the same bytes."
-        ));
-        c.open(format!("pub fn to_owned(self) -> {owned}"));
+        c.line("/// The owned body: what the owned decoder returns for the same bytes.");
+        c.open(format!("pub fn to_owned(&self) -> {owned}"));
         c.open("match self");
         for m in &items {
             c.line(format!(

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use kafka_codec::frame::{decode_request_payload, decode_response_payload};
 use kafka_codec::views::{RequestView, ResponseView};
-use kafka_codec::ApiKey;
+use kafka_codec::{ApiKey, ResponseBody};
 
 use crate::meter::measure;
 use crate::targets::response_apis;
@@ -45,7 +45,13 @@ pub fn view(data: &[u8]) {
         let owned = decode_response_payload(key, version, owned_payload);
         match (res, owned) {
             (Ok(view), Ok(frame)) => {
-                assert_eq!(usage.total, 0, "response view validation allocated");
+                // Only an ApiVersions answer of UNSUPPORTED_VERSION may allocate: it is read
+                // twice (KIP-511), and the failed reading builds its error.
+                let kip511 =
+                    matches!(&frame.body, ResponseBody::ApiVersions(b) if b.error_code == 35);
+                if !kip511 {
+                    assert_eq!(usage.total, 0, "response view validation allocated");
+                }
                 let _ = format!("{view:?}");
                 assert!(
                     crate::message::same_value(&view.to_owned(), &frame),

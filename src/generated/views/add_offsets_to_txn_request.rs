@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AddOffsetsToTxnRequest`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AddOffsetsToTxnRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -139,7 +139,7 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
     }
 
     /// The owned [`AddOffsetsToTxnRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AddOffsetsToTxnRequest {
+    pub fn to_owned(&self) -> AddOffsetsToTxnRequest {
         let transactional_id: BytesStr = owned_str(self.transactional_id().as_bytes());
         let producer_id: i64 = self.producer_id();
         let producer_epoch: i16 = self.producer_epoch();
@@ -181,7 +181,7 @@ impl<'a> MessageView<'a> for AddOffsetsToTxnRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AddOffsetsToTxnRequest {
+    fn to_message(&self) -> AddOffsetsToTxnRequest {
         Self::to_owned(self)
     }
 }

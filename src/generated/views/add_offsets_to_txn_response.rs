@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AddOffsetsToTxnResponse`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AddOffsetsToTxnResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -102,7 +102,7 @@ impl<'a> AddOffsetsToTxnResponseView<'a> {
     }
 
     /// The owned [`AddOffsetsToTxnResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AddOffsetsToTxnResponse {
+    pub fn to_owned(&self) -> AddOffsetsToTxnResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         AddOffsetsToTxnResponse {
@@ -138,7 +138,7 @@ impl<'a> MessageView<'a> for AddOffsetsToTxnResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AddOffsetsToTxnResponse {
+    fn to_message(&self) -> AddOffsetsToTxnResponse {
         Self::to_owned(self)
     }
 }

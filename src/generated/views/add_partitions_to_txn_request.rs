@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AddPartitionsToTxnRequest`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AddPartitionsToTxnRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -187,7 +187,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
     }
 
     /// The owned [`AddPartitionsToTxnRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AddPartitionsToTxnRequest {
+    pub fn to_owned(&self) -> AddPartitionsToTxnRequest {
         let transactions: Vec<AddPartitionsToTxnTransaction> =
             self.transactions().iter().map(|x| x.to_owned()).collect();
         let v3_and_below_transactional_id: BytesStr =
@@ -238,7 +238,7 @@ impl std::fmt::Debug for AddPartitionsToTxnRequestView<'_> {
 }
 
 /// A borrowed view of a [`AddPartitionsToTxnTopic`], part of [`AddPartitionsToTxnRequestView`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AddPartitionsToTxnTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -337,7 +337,7 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
     }
 
     /// The owned [`AddPartitionsToTxnTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AddPartitionsToTxnTopic {
+    pub fn to_owned(&self) -> AddPartitionsToTxnTopic {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partitions: Vec<i32> = self.partitions().iter().collect();
         AddPartitionsToTxnTopic {
@@ -367,7 +367,7 @@ impl std::fmt::Debug for AddPartitionsToTxnTopicView<'_> {
 }
 
 /// A borrowed view of a [`AddPartitionsToTxnTransaction`], part of [`AddPartitionsToTxnRequestView`] (versions 4-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AddPartitionsToTxnTransactionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -496,7 +496,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
     }
 
     /// The owned [`AddPartitionsToTxnTransaction`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AddPartitionsToTxnTransaction {
+    pub fn to_owned(&self) -> AddPartitionsToTxnTransaction {
         let transactional_id: BytesStr = owned_str(self.transactional_id().as_bytes());
         let producer_id: i64 = self.producer_id();
         let producer_epoch: i16 = self.producer_epoch();
@@ -542,7 +542,7 @@ impl<'a> MessageView<'a> for AddPartitionsToTxnRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AddPartitionsToTxnRequest {
+    fn to_message(&self) -> AddPartitionsToTxnRequest {
         Self::to_owned(self)
     }
 }

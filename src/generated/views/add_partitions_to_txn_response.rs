@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AddPartitionsToTxnResponse`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AddPartitionsToTxnResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -170,7 +170,7 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
     }
 
     /// The owned [`AddPartitionsToTxnResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AddPartitionsToTxnResponse {
+    pub fn to_owned(&self) -> AddPartitionsToTxnResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let results_by_transaction: Vec<AddPartitionsToTxnResult> = self
@@ -217,7 +217,7 @@ impl std::fmt::Debug for AddPartitionsToTxnResponseView<'_> {
 }
 
 /// A borrowed view of a [`AddPartitionsToTxnPartitionResult`], part of [`AddPartitionsToTxnResponseView`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AddPartitionsToTxnPartitionResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -292,7 +292,7 @@ impl<'a> AddPartitionsToTxnPartitionResultView<'a> {
     }
 
     /// The owned [`AddPartitionsToTxnPartitionResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AddPartitionsToTxnPartitionResult {
+    pub fn to_owned(&self) -> AddPartitionsToTxnPartitionResult {
         let partition_index: i32 = self.partition_index();
         let partition_error_code: i16 = self.partition_error_code();
         AddPartitionsToTxnPartitionResult {
@@ -322,7 +322,7 @@ impl std::fmt::Debug for AddPartitionsToTxnPartitionResultView<'_> {
 }
 
 /// A borrowed view of a [`AddPartitionsToTxnResult`], part of [`AddPartitionsToTxnResponseView`] (versions 4-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AddPartitionsToTxnResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -418,7 +418,7 @@ impl<'a> AddPartitionsToTxnResultView<'a> {
     }
 
     /// The owned [`AddPartitionsToTxnResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AddPartitionsToTxnResult {
+    pub fn to_owned(&self) -> AddPartitionsToTxnResult {
         let transactional_id: BytesStr = owned_str(self.transactional_id().as_bytes());
         let topic_results: Vec<AddPartitionsToTxnTopicResult> =
             self.topic_results().iter().map(|x| x.to_owned()).collect();
@@ -449,7 +449,7 @@ impl std::fmt::Debug for AddPartitionsToTxnResultView<'_> {
 }
 
 /// A borrowed view of a [`AddPartitionsToTxnTopicResult`], part of [`AddPartitionsToTxnResponseView`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AddPartitionsToTxnTopicResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -553,7 +553,7 @@ impl<'a> AddPartitionsToTxnTopicResultView<'a> {
     }
 
     /// The owned [`AddPartitionsToTxnTopicResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AddPartitionsToTxnTopicResult {
+    pub fn to_owned(&self) -> AddPartitionsToTxnTopicResult {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let results_by_partition: Vec<AddPartitionsToTxnPartitionResult> = self
             .results_by_partition()
@@ -593,7 +593,7 @@ impl<'a> MessageView<'a> for AddPartitionsToTxnResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AddPartitionsToTxnResponse {
+    fn to_message(&self) -> AddPartitionsToTxnResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AddRaftVoterRequest`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AddRaftVoterRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -165,7 +165,7 @@ impl<'a> AddRaftVoterRequestView<'a> {
     }
 
     /// The owned [`AddRaftVoterRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AddRaftVoterRequest {
+    pub fn to_owned(&self) -> AddRaftVoterRequest {
         let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| owned_str(v.as_bytes()));
         let timeout_ms: i32 = self.timeout_ms();
         let voter_id: i32 = self.voter_id();
@@ -207,7 +207,7 @@ impl std::fmt::Debug for AddRaftVoterRequestView<'_> {
 }
 
 /// A borrowed view of a [`Listener`], part of [`AddRaftVoterRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListenerView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -303,7 +303,7 @@ impl<'a> ListenerView<'a> {
     }
 
     /// The owned [`Listener`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Listener {
+    pub fn to_owned(&self) -> Listener {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let host: BytesStr = owned_str(self.host().as_bytes());
         let port: u16 = self.port();
@@ -342,7 +342,7 @@ impl<'a> MessageView<'a> for AddRaftVoterRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AddRaftVoterRequest {
+    fn to_message(&self) -> AddRaftVoterRequest {
         Self::to_owned(self)
     }
 }

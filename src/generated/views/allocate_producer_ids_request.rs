@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AllocateProducerIdsRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AllocateProducerIdsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -99,7 +99,7 @@ impl<'a> AllocateProducerIdsRequestView<'a> {
     }
 
     /// The owned [`AllocateProducerIdsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AllocateProducerIdsRequest {
+    pub fn to_owned(&self) -> AllocateProducerIdsRequest {
         let broker_id: i32 = self.broker_id();
         let broker_epoch: i64 = self.broker_epoch();
         AllocateProducerIdsRequest {
@@ -135,7 +135,7 @@ impl<'a> MessageView<'a> for AllocateProducerIdsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AllocateProducerIdsRequest {
+    fn to_message(&self) -> AllocateProducerIdsRequest {
         Self::to_owned(self)
     }
 }

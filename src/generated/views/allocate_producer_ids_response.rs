@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AllocateProducerIdsResponse`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AllocateProducerIdsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -121,7 +121,7 @@ impl<'a> AllocateProducerIdsResponseView<'a> {
     }
 
     /// The owned [`AllocateProducerIdsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AllocateProducerIdsResponse {
+    pub fn to_owned(&self) -> AllocateProducerIdsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let producer_id_start: i64 = self.producer_id_start();
@@ -163,7 +163,7 @@ impl<'a> MessageView<'a> for AllocateProducerIdsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AllocateProducerIdsResponse {
+    fn to_message(&self) -> AllocateProducerIdsResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AlterClientQuotasRequest`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterClientQuotasRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -123,7 +123,7 @@ impl<'a> AlterClientQuotasRequestView<'a> {
     }
 
     /// The owned [`AlterClientQuotasRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterClientQuotasRequest {
+    pub fn to_owned(&self) -> AlterClientQuotasRequest {
         let entries: Vec<EntryData> = self.entries().iter().map(|x| x.to_owned()).collect();
         let validate_only: bool = self.validate_only();
         AlterClientQuotasRequest {
@@ -153,7 +153,7 @@ impl std::fmt::Debug for AlterClientQuotasRequestView<'_> {
 }
 
 /// A borrowed view of a [`EntityData`], part of [`AlterClientQuotasRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct EntityDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -239,7 +239,7 @@ impl<'a> EntityDataView<'a> {
     }
 
     /// The owned [`EntityData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> EntityData {
+    pub fn to_owned(&self) -> EntityData {
         let entity_type: BytesStr = owned_str(self.entity_type().as_bytes());
         let entity_name: Option<BytesStr> = self.entity_name().map(|v| owned_str(v.as_bytes()));
         EntityData {
@@ -269,7 +269,7 @@ impl std::fmt::Debug for EntityDataView<'_> {
 }
 
 /// A borrowed view of a [`EntryData`], part of [`AlterClientQuotasRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct EntryDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -381,7 +381,7 @@ impl<'a> EntryDataView<'a> {
     }
 
     /// The owned [`EntryData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> EntryData {
+    pub fn to_owned(&self) -> EntryData {
         let entity: Vec<EntityData> = self.entity().iter().map(|x| x.to_owned()).collect();
         let ops: Vec<OpData> = self.ops().iter().map(|x| x.to_owned()).collect();
         EntryData {
@@ -411,7 +411,7 @@ impl std::fmt::Debug for EntryDataView<'_> {
 }
 
 /// A borrowed view of a [`OpData`], part of [`AlterClientQuotasRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OpDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -507,7 +507,7 @@ impl<'a> OpDataView<'a> {
     }
 
     /// The owned [`OpData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OpData {
+    pub fn to_owned(&self) -> OpData {
         let key: BytesStr = owned_str(self.key().as_bytes());
         let value: f64 = self.value();
         let remove: bool = self.remove();
@@ -546,7 +546,7 @@ impl<'a> MessageView<'a> for AlterClientQuotasRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AlterClientQuotasRequest {
+    fn to_message(&self) -> AlterClientQuotasRequest {
         Self::to_owned(self)
     }
 }

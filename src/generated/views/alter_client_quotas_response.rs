@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AlterClientQuotasResponse`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterClientQuotasResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -122,7 +122,7 @@ impl<'a> AlterClientQuotasResponseView<'a> {
     }
 
     /// The owned [`AlterClientQuotasResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterClientQuotasResponse {
+    pub fn to_owned(&self) -> AlterClientQuotasResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let entries: Vec<EntryData> = self.entries().iter().map(|x| x.to_owned()).collect();
         AlterClientQuotasResponse {
@@ -152,7 +152,7 @@ impl std::fmt::Debug for AlterClientQuotasResponseView<'_> {
 }
 
 /// A borrowed view of a [`EntityData`], part of [`AlterClientQuotasResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct EntityDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -238,7 +238,7 @@ impl<'a> EntityDataView<'a> {
     }
 
     /// The owned [`EntityData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> EntityData {
+    pub fn to_owned(&self) -> EntityData {
         let entity_type: BytesStr = owned_str(self.entity_type().as_bytes());
         let entity_name: Option<BytesStr> = self.entity_name().map(|v| owned_str(v.as_bytes()));
         EntityData {
@@ -268,7 +268,7 @@ impl std::fmt::Debug for EntityDataView<'_> {
 }
 
 /// A borrowed view of a [`EntryData`], part of [`AlterClientQuotasResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct EntryDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -376,7 +376,7 @@ impl<'a> EntryDataView<'a> {
     }
 
     /// The owned [`EntryData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> EntryData {
+    pub fn to_owned(&self) -> EntryData {
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
         let entity: Vec<EntityData> = self.entity().iter().map(|x| x.to_owned()).collect();
@@ -415,7 +415,7 @@ impl<'a> MessageView<'a> for AlterClientQuotasResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AlterClientQuotasResponse {
+    fn to_message(&self) -> AlterClientQuotasResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AlterConfigsRequest`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterConfigsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -123,7 +123,7 @@ impl<'a> AlterConfigsRequestView<'a> {
     }
 
     /// The owned [`AlterConfigsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterConfigsRequest {
+    pub fn to_owned(&self) -> AlterConfigsRequest {
         let resources: Vec<AlterConfigsResource> =
             self.resources().iter().map(|x| x.to_owned()).collect();
         let validate_only: bool = self.validate_only();
@@ -154,7 +154,7 @@ impl std::fmt::Debug for AlterConfigsRequestView<'_> {
 }
 
 /// A borrowed view of a [`AlterConfigsResource`], part of [`AlterConfigsRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterConfigsResourceView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -266,7 +266,7 @@ impl<'a> AlterConfigsResourceView<'a> {
     }
 
     /// The owned [`AlterConfigsResource`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterConfigsResource {
+    pub fn to_owned(&self) -> AlterConfigsResource {
         let resource_type: i8 = self.resource_type();
         let resource_name: BytesStr = owned_str(self.resource_name().as_bytes());
         let configs: Vec<AlterableConfig> = self.configs().iter().map(|x| x.to_owned()).collect();
@@ -299,7 +299,7 @@ impl std::fmt::Debug for AlterConfigsResourceView<'_> {
 }
 
 /// A borrowed view of a [`AlterableConfig`], part of [`AlterConfigsRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterableConfigView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -385,7 +385,7 @@ impl<'a> AlterableConfigView<'a> {
     }
 
     /// The owned [`AlterableConfig`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterableConfig {
+    pub fn to_owned(&self) -> AlterableConfig {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let value: Option<BytesStr> = self.value().map(|v| owned_str(v.as_bytes()));
         AlterableConfig {
@@ -421,7 +421,7 @@ impl<'a> MessageView<'a> for AlterConfigsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AlterConfigsRequest {
+    fn to_message(&self) -> AlterConfigsRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AlterConfigsResponse`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterConfigsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -123,7 +123,7 @@ impl<'a> AlterConfigsResponseView<'a> {
     }
 
     /// The owned [`AlterConfigsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterConfigsResponse {
+    pub fn to_owned(&self) -> AlterConfigsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let responses: Vec<AlterConfigsResourceResponse> =
             self.responses().iter().map(|x| x.to_owned()).collect();
@@ -154,7 +154,7 @@ impl std::fmt::Debug for AlterConfigsResponseView<'_> {
 }
 
 /// A borrowed view of a [`AlterConfigsResourceResponse`], part of [`AlterConfigsResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterConfigsResourceResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -262,7 +262,7 @@ impl<'a> AlterConfigsResourceResponseView<'a> {
     }
 
     /// The owned [`AlterConfigsResourceResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterConfigsResourceResponse {
+    pub fn to_owned(&self) -> AlterConfigsResourceResponse {
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
         let resource_type: i8 = self.resource_type();
@@ -304,7 +304,7 @@ impl<'a> MessageView<'a> for AlterConfigsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AlterConfigsResponse {
+    fn to_message(&self) -> AlterConfigsResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AlterPartitionReassignmentsRequest`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterPartitionReassignmentsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -132,7 +132,7 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
     }
 
     /// The owned [`AlterPartitionReassignmentsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterPartitionReassignmentsRequest {
+    pub fn to_owned(&self) -> AlterPartitionReassignmentsRequest {
         let timeout_ms: i32 = self.timeout_ms();
         let allow_replication_factor_change: bool = self.allow_replication_factor_change();
         let topics: Vec<ReassignableTopic> = self.topics().iter().map(|x| x.to_owned()).collect();
@@ -168,7 +168,7 @@ impl std::fmt::Debug for AlterPartitionReassignmentsRequestView<'_> {
 }
 
 /// A borrowed view of a [`ReassignablePartition`], part of [`AlterPartitionReassignmentsRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ReassignablePartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -249,7 +249,7 @@ impl<'a> ReassignablePartitionView<'a> {
     }
 
     /// The owned [`ReassignablePartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ReassignablePartition {
+    pub fn to_owned(&self) -> ReassignablePartition {
         let partition_index: i32 = self.partition_index();
         let replicas: Option<Vec<i32>> = self.replicas().map(|v| v.iter().collect());
         ReassignablePartition {
@@ -279,7 +279,7 @@ impl std::fmt::Debug for ReassignablePartitionView<'_> {
 }
 
 /// A borrowed view of a [`ReassignableTopic`], part of [`AlterPartitionReassignmentsRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ReassignableTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -375,7 +375,7 @@ impl<'a> ReassignableTopicView<'a> {
     }
 
     /// The owned [`ReassignableTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ReassignableTopic {
+    pub fn to_owned(&self) -> ReassignableTopic {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partitions: Vec<ReassignablePartition> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -412,7 +412,7 @@ impl<'a> MessageView<'a> for AlterPartitionReassignmentsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AlterPartitionReassignmentsRequest {
+    fn to_message(&self) -> AlterPartitionReassignmentsRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AlterPartitionReassignmentsResponse`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterPartitionReassignmentsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -154,7 +154,7 @@ impl<'a> AlterPartitionReassignmentsResponseView<'a> {
     }
 
     /// The owned [`AlterPartitionReassignmentsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterPartitionReassignmentsResponse {
+    pub fn to_owned(&self) -> AlterPartitionReassignmentsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let allow_replication_factor_change: bool = self.allow_replication_factor_change();
         let error_code: i16 = self.error_code();
@@ -197,7 +197,7 @@ impl std::fmt::Debug for AlterPartitionReassignmentsResponseView<'_> {
 }
 
 /// A borrowed view of a [`ReassignablePartitionResponse`], part of [`AlterPartitionReassignmentsResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ReassignablePartitionResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -281,7 +281,7 @@ impl<'a> ReassignablePartitionResponseView<'a> {
     }
 
     /// The owned [`ReassignablePartitionResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ReassignablePartitionResponse {
+    pub fn to_owned(&self) -> ReassignablePartitionResponse {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -314,7 +314,7 @@ impl std::fmt::Debug for ReassignablePartitionResponseView<'_> {
 }
 
 /// A borrowed view of a [`ReassignableTopicResponse`], part of [`AlterPartitionReassignmentsResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ReassignableTopicResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -410,7 +410,7 @@ impl<'a> ReassignableTopicResponseView<'a> {
     }
 
     /// The owned [`ReassignableTopicResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ReassignableTopicResponse {
+    pub fn to_owned(&self) -> ReassignableTopicResponse {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partitions: Vec<ReassignablePartitionResponse> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -447,7 +447,7 @@ impl<'a> MessageView<'a> for AlterPartitionReassignmentsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AlterPartitionReassignmentsResponse {
+    fn to_message(&self) -> AlterPartitionReassignmentsResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AlterPartitionRequest`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterPartitionRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -130,7 +130,7 @@ impl<'a> AlterPartitionRequestView<'a> {
     }
 
     /// The owned [`AlterPartitionRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterPartitionRequest {
+    pub fn to_owned(&self) -> AlterPartitionRequest {
         let broker_id: i32 = self.broker_id();
         let broker_epoch: i64 = self.broker_epoch();
         let topics: Vec<TopicData> = self.topics().iter().map(|x| x.to_owned()).collect();
@@ -163,7 +163,7 @@ impl std::fmt::Debug for AlterPartitionRequestView<'_> {
 }
 
 /// A borrowed view of a [`BrokerState`], part of [`AlterPartitionRequestView`] (versions 3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct BrokerStateView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -236,7 +236,7 @@ impl<'a> BrokerStateView<'a> {
     }
 
     /// The owned [`BrokerState`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> BrokerState {
+    pub fn to_owned(&self) -> BrokerState {
         let broker_id: i32 = self.broker_id();
         let broker_epoch: i64 = self.broker_epoch();
         BrokerState {
@@ -266,7 +266,7 @@ impl std::fmt::Debug for BrokerStateView<'_> {
 }
 
 /// A borrowed view of a [`PartitionData`], part of [`AlterPartitionRequestView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -421,7 +421,7 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionData {
+    pub fn to_owned(&self) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         let leader_epoch: i32 = self.leader_epoch();
         let new_isr: Vec<i32> = self.new_isr().iter().collect();
@@ -467,7 +467,7 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 }
 
 /// A borrowed view of a [`TopicData`], part of [`AlterPartitionRequestView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -578,7 +578,7 @@ impl<'a> TopicDataView<'a> {
     }
 
     /// The owned [`TopicData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicData {
+    pub fn to_owned(&self) -> TopicData {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<PartitionData> =
@@ -618,7 +618,7 @@ impl<'a> MessageView<'a> for AlterPartitionRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AlterPartitionRequest {
+    fn to_message(&self) -> AlterPartitionRequest {
         Self::to_owned(self)
     }
 }

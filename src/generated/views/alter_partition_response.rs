@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AlterPartitionResponse`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterPartitionResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -130,7 +130,7 @@ impl<'a> AlterPartitionResponseView<'a> {
     }
 
     /// The owned [`AlterPartitionResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterPartitionResponse {
+    pub fn to_owned(&self) -> AlterPartitionResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let topics: Vec<TopicData> = self.topics().iter().map(|x| x.to_owned()).collect();
@@ -163,7 +163,7 @@ impl std::fmt::Debug for AlterPartitionResponseView<'_> {
 }
 
 /// A borrowed view of a [`PartitionData`], part of [`AlterPartitionResponseView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -310,7 +310,7 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionData {
+    pub fn to_owned(&self) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         let leader_id: i32 = self.leader_id();
@@ -355,7 +355,7 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 }
 
 /// A borrowed view of a [`TopicData`], part of [`AlterPartitionResponseView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -466,7 +466,7 @@ impl<'a> TopicDataView<'a> {
     }
 
     /// The owned [`TopicData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicData {
+    pub fn to_owned(&self) -> TopicData {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<PartitionData> =
@@ -506,7 +506,7 @@ impl<'a> MessageView<'a> for AlterPartitionResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AlterPartitionResponse {
+    fn to_message(&self) -> AlterPartitionResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AlterReplicaLogDirsRequest`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterReplicaLogDirsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -111,7 +111,7 @@ impl<'a> AlterReplicaLogDirsRequestView<'a> {
     }
 
     /// The owned [`AlterReplicaLogDirsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterReplicaLogDirsRequest {
+    pub fn to_owned(&self) -> AlterReplicaLogDirsRequest {
         let dirs: Vec<AlterReplicaLogDir> = self.dirs().iter().map(|x| x.to_owned()).collect();
         AlterReplicaLogDirsRequest {
             dirs,
@@ -138,7 +138,7 @@ impl std::fmt::Debug for AlterReplicaLogDirsRequestView<'_> {
 }
 
 /// A borrowed view of a [`AlterReplicaLogDir`], part of [`AlterReplicaLogDirsRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterReplicaLogDirView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -239,7 +239,7 @@ impl<'a> AlterReplicaLogDirView<'a> {
     }
 
     /// The owned [`AlterReplicaLogDir`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterReplicaLogDir {
+    pub fn to_owned(&self) -> AlterReplicaLogDir {
         let path: BytesStr = owned_str(self.path().as_bytes());
         let topics: Vec<AlterReplicaLogDirTopic> =
             self.topics().iter().map(|x| x.to_owned()).collect();
@@ -270,7 +270,7 @@ impl std::fmt::Debug for AlterReplicaLogDirView<'_> {
 }
 
 /// A borrowed view of a [`AlterReplicaLogDirTopic`], part of [`AlterReplicaLogDirsRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterReplicaLogDirTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -369,7 +369,7 @@ impl<'a> AlterReplicaLogDirTopicView<'a> {
     }
 
     /// The owned [`AlterReplicaLogDirTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterReplicaLogDirTopic {
+    pub fn to_owned(&self) -> AlterReplicaLogDirTopic {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partitions: Vec<i32> = self.partitions().iter().collect();
         AlterReplicaLogDirTopic {
@@ -405,7 +405,7 @@ impl<'a> MessageView<'a> for AlterReplicaLogDirsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AlterReplicaLogDirsRequest {
+    fn to_message(&self) -> AlterReplicaLogDirsRequest {
         Self::to_owned(self)
     }
 }

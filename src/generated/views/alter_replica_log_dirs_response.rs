@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AlterReplicaLogDirsResponse`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterReplicaLogDirsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -122,7 +122,7 @@ impl<'a> AlterReplicaLogDirsResponseView<'a> {
     }
 
     /// The owned [`AlterReplicaLogDirsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterReplicaLogDirsResponse {
+    pub fn to_owned(&self) -> AlterReplicaLogDirsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let results: Vec<AlterReplicaLogDirTopicResult> =
             self.results().iter().map(|x| x.to_owned()).collect();
@@ -153,7 +153,7 @@ impl std::fmt::Debug for AlterReplicaLogDirsResponseView<'_> {
 }
 
 /// A borrowed view of a [`AlterReplicaLogDirPartitionResult`], part of [`AlterReplicaLogDirsResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterReplicaLogDirPartitionResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -228,7 +228,7 @@ impl<'a> AlterReplicaLogDirPartitionResultView<'a> {
     }
 
     /// The owned [`AlterReplicaLogDirPartitionResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterReplicaLogDirPartitionResult {
+    pub fn to_owned(&self) -> AlterReplicaLogDirPartitionResult {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         AlterReplicaLogDirPartitionResult {
@@ -258,7 +258,7 @@ impl std::fmt::Debug for AlterReplicaLogDirPartitionResultView<'_> {
 }
 
 /// A borrowed view of a [`AlterReplicaLogDirTopicResult`], part of [`AlterReplicaLogDirsResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterReplicaLogDirTopicResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -359,7 +359,7 @@ impl<'a> AlterReplicaLogDirTopicResultView<'a> {
     }
 
     /// The owned [`AlterReplicaLogDirTopicResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterReplicaLogDirTopicResult {
+    pub fn to_owned(&self) -> AlterReplicaLogDirTopicResult {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let partitions: Vec<AlterReplicaLogDirPartitionResult> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -396,7 +396,7 @@ impl<'a> MessageView<'a> for AlterReplicaLogDirsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AlterReplicaLogDirsResponse {
+    fn to_message(&self) -> AlterReplicaLogDirsResponse {
         Self::to_owned(self)
     }
 }

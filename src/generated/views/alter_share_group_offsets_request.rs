@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AlterShareGroupOffsetsRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterShareGroupOffsetsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -122,7 +122,7 @@ impl<'a> AlterShareGroupOffsetsRequestView<'a> {
     }
 
     /// The owned [`AlterShareGroupOffsetsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterShareGroupOffsetsRequest {
+    pub fn to_owned(&self) -> AlterShareGroupOffsetsRequest {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let topics: Vec<AlterShareGroupOffsetsRequestTopic> =
             self.topics().iter().map(|x| x.to_owned()).collect();
@@ -153,7 +153,7 @@ impl std::fmt::Debug for AlterShareGroupOffsetsRequestView<'_> {
 }
 
 /// A borrowed view of a [`AlterShareGroupOffsetsRequestPartition`], part of [`AlterShareGroupOffsetsRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterShareGroupOffsetsRequestPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -226,7 +226,7 @@ impl<'a> AlterShareGroupOffsetsRequestPartitionView<'a> {
     }
 
     /// The owned [`AlterShareGroupOffsetsRequestPartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterShareGroupOffsetsRequestPartition {
+    pub fn to_owned(&self) -> AlterShareGroupOffsetsRequestPartition {
         let partition_index: i32 = self.partition_index();
         let start_offset: i64 = self.start_offset();
         AlterShareGroupOffsetsRequestPartition {
@@ -256,7 +256,7 @@ impl std::fmt::Debug for AlterShareGroupOffsetsRequestPartitionView<'_> {
 }
 
 /// A borrowed view of a [`AlterShareGroupOffsetsRequestTopic`], part of [`AlterShareGroupOffsetsRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterShareGroupOffsetsRequestTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -352,7 +352,7 @@ impl<'a> AlterShareGroupOffsetsRequestTopicView<'a> {
     }
 
     /// The owned [`AlterShareGroupOffsetsRequestTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterShareGroupOffsetsRequestTopic {
+    pub fn to_owned(&self) -> AlterShareGroupOffsetsRequestTopic {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let partitions: Vec<AlterShareGroupOffsetsRequestPartition> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -389,7 +389,7 @@ impl<'a> MessageView<'a> for AlterShareGroupOffsetsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AlterShareGroupOffsetsRequest {
+    fn to_message(&self) -> AlterShareGroupOffsetsRequest {
         Self::to_owned(self)
     }
 }

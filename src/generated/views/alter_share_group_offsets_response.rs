@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AlterShareGroupOffsetsResponse`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterShareGroupOffsetsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -140,7 +140,7 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
     }
 
     /// The owned [`AlterShareGroupOffsetsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterShareGroupOffsetsResponse {
+    pub fn to_owned(&self) -> AlterShareGroupOffsetsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -177,7 +177,7 @@ impl std::fmt::Debug for AlterShareGroupOffsetsResponseView<'_> {
 }
 
 /// A borrowed view of a [`AlterShareGroupOffsetsResponsePartition`], part of [`AlterShareGroupOffsetsResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterShareGroupOffsetsResponsePartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -261,7 +261,7 @@ impl<'a> AlterShareGroupOffsetsResponsePartitionView<'a> {
     }
 
     /// The owned [`AlterShareGroupOffsetsResponsePartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterShareGroupOffsetsResponsePartition {
+    pub fn to_owned(&self) -> AlterShareGroupOffsetsResponsePartition {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -294,7 +294,7 @@ impl std::fmt::Debug for AlterShareGroupOffsetsResponsePartitionView<'_> {
 }
 
 /// A borrowed view of a [`AlterShareGroupOffsetsResponseTopic`], part of [`AlterShareGroupOffsetsResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterShareGroupOffsetsResponseTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -401,7 +401,7 @@ impl<'a> AlterShareGroupOffsetsResponseTopicView<'a> {
     }
 
     /// The owned [`AlterShareGroupOffsetsResponseTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterShareGroupOffsetsResponseTopic {
+    pub fn to_owned(&self) -> AlterShareGroupOffsetsResponseTopic {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<AlterShareGroupOffsetsResponsePartition> =
@@ -441,7 +441,7 @@ impl<'a> MessageView<'a> for AlterShareGroupOffsetsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AlterShareGroupOffsetsResponse {
+    fn to_message(&self) -> AlterShareGroupOffsetsResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AlterUserScramCredentialsRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterUserScramCredentialsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -134,7 +134,7 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
     }
 
     /// The owned [`AlterUserScramCredentialsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterUserScramCredentialsRequest {
+    pub fn to_owned(&self) -> AlterUserScramCredentialsRequest {
         let deletions: Vec<ScramCredentialDeletion> =
             self.deletions().iter().map(|x| x.to_owned()).collect();
         let upsertions: Vec<ScramCredentialUpsertion> =
@@ -166,7 +166,7 @@ impl std::fmt::Debug for AlterUserScramCredentialsRequestView<'_> {
 }
 
 /// A borrowed view of a [`ScramCredentialDeletion`], part of [`AlterUserScramCredentialsRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ScramCredentialDeletionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -247,7 +247,7 @@ impl<'a> ScramCredentialDeletionView<'a> {
     }
 
     /// The owned [`ScramCredentialDeletion`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ScramCredentialDeletion {
+    pub fn to_owned(&self) -> ScramCredentialDeletion {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let mechanism: i8 = self.mechanism();
         ScramCredentialDeletion {
@@ -277,7 +277,7 @@ impl std::fmt::Debug for ScramCredentialDeletionView<'_> {
 }
 
 /// A borrowed view of a [`ScramCredentialUpsertion`], part of [`AlterUserScramCredentialsRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ScramCredentialUpsertionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -399,7 +399,7 @@ impl<'a> ScramCredentialUpsertionView<'a> {
     }
 
     /// The owned [`ScramCredentialUpsertion`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ScramCredentialUpsertion {
+    pub fn to_owned(&self) -> ScramCredentialUpsertion {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let mechanism: i8 = self.mechanism();
         let iterations: i32 = self.iterations();
@@ -444,7 +444,7 @@ impl<'a> MessageView<'a> for AlterUserScramCredentialsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AlterUserScramCredentialsRequest {
+    fn to_message(&self) -> AlterUserScramCredentialsRequest {
         Self::to_owned(self)
     }
 }

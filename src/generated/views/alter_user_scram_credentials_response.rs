@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AlterUserScramCredentialsResponse`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterUserScramCredentialsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -119,7 +119,7 @@ impl<'a> AlterUserScramCredentialsResponseView<'a> {
     }
 
     /// The owned [`AlterUserScramCredentialsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterUserScramCredentialsResponse {
+    pub fn to_owned(&self) -> AlterUserScramCredentialsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let results: Vec<AlterUserScramCredentialsResult> =
             self.results().iter().map(|x| x.to_owned()).collect();
@@ -150,7 +150,7 @@ impl std::fmt::Debug for AlterUserScramCredentialsResponseView<'_> {
 }
 
 /// A borrowed view of a [`AlterUserScramCredentialsResult`], part of [`AlterUserScramCredentialsResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterUserScramCredentialsResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -242,7 +242,7 @@ impl<'a> AlterUserScramCredentialsResultView<'a> {
     }
 
     /// The owned [`AlterUserScramCredentialsResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterUserScramCredentialsResult {
+    pub fn to_owned(&self) -> AlterUserScramCredentialsResult {
         let user: BytesStr = owned_str(self.user().as_bytes());
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -281,7 +281,7 @@ impl<'a> MessageView<'a> for AlterUserScramCredentialsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AlterUserScramCredentialsResponse {
+    fn to_message(&self) -> AlterUserScramCredentialsResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ApiVersionsRequest`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ApiVersionsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -144,7 +144,7 @@ impl<'a> ApiVersionsRequestView<'a> {
     }
 
     /// The owned [`ApiVersionsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ApiVersionsRequest {
+    pub fn to_owned(&self) -> ApiVersionsRequest {
         let client_software_name: BytesStr = owned_str(self.client_software_name().as_bytes());
         let client_software_version: BytesStr =
             owned_str(self.client_software_version().as_bytes());
@@ -187,7 +187,7 @@ impl<'a> MessageView<'a> for ApiVersionsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ApiVersionsRequest {
+    fn to_message(&self) -> ApiVersionsRequest {
         Self::to_owned(self)
     }
 }

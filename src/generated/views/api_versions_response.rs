@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ApiVersionsResponse`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ApiVersionsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -233,7 +233,7 @@ impl<'a> ApiVersionsResponseView<'a> {
     }
 
     /// The owned [`ApiVersionsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ApiVersionsResponse {
+    pub fn to_owned(&self) -> ApiVersionsResponse {
         let version = self.version;
         let error_code: i16 = self.error_code();
         let api_keys: Vec<ApiVersion> = self.api_keys().iter().map(|x| x.to_owned()).collect();
@@ -306,7 +306,7 @@ impl std::fmt::Debug for ApiVersionsResponseView<'_> {
 }
 
 /// A borrowed view of a [`ApiVersion`], part of [`ApiVersionsResponseView`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ApiVersionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -392,7 +392,7 @@ impl<'a> ApiVersionView<'a> {
     }
 
     /// The owned [`ApiVersion`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ApiVersion {
+    pub fn to_owned(&self) -> ApiVersion {
         let api_key: i16 = self.api_key();
         let min_version: i16 = self.min_version();
         let max_version: i16 = self.max_version();
@@ -425,7 +425,7 @@ impl std::fmt::Debug for ApiVersionView<'_> {
 }
 
 /// A borrowed view of a [`FinalizedFeatureKey`], part of [`ApiVersionsResponseView`] (versions 3-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct FinalizedFeatureKeyView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -517,7 +517,7 @@ impl<'a> FinalizedFeatureKeyView<'a> {
     }
 
     /// The owned [`FinalizedFeatureKey`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> FinalizedFeatureKey {
+    pub fn to_owned(&self) -> FinalizedFeatureKey {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let max_version_level: i16 = self.max_version_level();
         let min_version_level: i16 = self.min_version_level();
@@ -550,7 +550,7 @@ impl std::fmt::Debug for FinalizedFeatureKeyView<'_> {
 }
 
 /// A borrowed view of a [`SupportedFeatureKey`], part of [`ApiVersionsResponseView`] (versions 3-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct SupportedFeatureKeyView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -642,7 +642,7 @@ impl<'a> SupportedFeatureKeyView<'a> {
     }
 
     /// The owned [`SupportedFeatureKey`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> SupportedFeatureKey {
+    pub fn to_owned(&self) -> SupportedFeatureKey {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let min_version: i16 = self.min_version();
         let max_version: i16 = self.max_version();
@@ -681,7 +681,7 @@ impl<'a> MessageView<'a> for ApiVersionsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ApiVersionsResponse {
+    fn to_message(&self) -> ApiVersionsResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AssignReplicasToDirsRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AssignReplicasToDirsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -129,7 +129,7 @@ impl<'a> AssignReplicasToDirsRequestView<'a> {
     }
 
     /// The owned [`AssignReplicasToDirsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AssignReplicasToDirsRequest {
+    pub fn to_owned(&self) -> AssignReplicasToDirsRequest {
         let broker_id: i32 = self.broker_id();
         let broker_epoch: i64 = self.broker_epoch();
         let directories: Vec<DirectoryData> =
@@ -163,7 +163,7 @@ impl std::fmt::Debug for AssignReplicasToDirsRequestView<'_> {
 }
 
 /// A borrowed view of a [`DirectoryData`], part of [`AssignReplicasToDirsRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DirectoryDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -255,7 +255,7 @@ impl<'a> DirectoryDataView<'a> {
     }
 
     /// The owned [`DirectoryData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DirectoryData {
+    pub fn to_owned(&self) -> DirectoryData {
         let id: Uuid = self.id();
         let topics: Vec<TopicData> = self.topics().iter().map(|x| x.to_owned()).collect();
         DirectoryData {
@@ -285,7 +285,7 @@ impl std::fmt::Debug for DirectoryDataView<'_> {
 }
 
 /// A borrowed view of a [`PartitionData`], part of [`AssignReplicasToDirsRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -347,7 +347,7 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionData {
+    pub fn to_owned(&self) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         PartitionData {
             partition_index,
@@ -374,7 +374,7 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 }
 
 /// A borrowed view of a [`TopicData`], part of [`AssignReplicasToDirsRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -466,7 +466,7 @@ impl<'a> TopicDataView<'a> {
     }
 
     /// The owned [`TopicData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicData {
+    pub fn to_owned(&self) -> TopicData {
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<PartitionData> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -503,7 +503,7 @@ impl<'a> MessageView<'a> for AssignReplicasToDirsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AssignReplicasToDirsRequest {
+    fn to_message(&self) -> AssignReplicasToDirsRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`AssignReplicasToDirsResponse`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AssignReplicasToDirsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -129,7 +129,7 @@ impl<'a> AssignReplicasToDirsResponseView<'a> {
     }
 
     /// The owned [`AssignReplicasToDirsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AssignReplicasToDirsResponse {
+    pub fn to_owned(&self) -> AssignReplicasToDirsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let directories: Vec<DirectoryData> =
@@ -163,7 +163,7 @@ impl std::fmt::Debug for AssignReplicasToDirsResponseView<'_> {
 }
 
 /// A borrowed view of a [`DirectoryData`], part of [`AssignReplicasToDirsResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DirectoryDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -255,7 +255,7 @@ impl<'a> DirectoryDataView<'a> {
     }
 
     /// The owned [`DirectoryData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DirectoryData {
+    pub fn to_owned(&self) -> DirectoryData {
         let id: Uuid = self.id();
         let topics: Vec<TopicData> = self.topics().iter().map(|x| x.to_owned()).collect();
         DirectoryData {
@@ -285,7 +285,7 @@ impl std::fmt::Debug for DirectoryDataView<'_> {
 }
 
 /// A borrowed view of a [`PartitionData`], part of [`AssignReplicasToDirsResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -358,7 +358,7 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionData {
+    pub fn to_owned(&self) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         PartitionData {
@@ -388,7 +388,7 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 }
 
 /// A borrowed view of a [`TopicData`], part of [`AssignReplicasToDirsResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -480,7 +480,7 @@ impl<'a> TopicDataView<'a> {
     }
 
     /// The owned [`TopicData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicData {
+    pub fn to_owned(&self) -> TopicData {
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<PartitionData> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -517,7 +517,7 @@ impl<'a> MessageView<'a> for AssignReplicasToDirsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> AssignReplicasToDirsResponse {
+    fn to_message(&self) -> AssignReplicasToDirsResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`BeginQuorumEpochRequest`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct BeginQuorumEpochRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -165,7 +165,7 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
     }
 
     /// The owned [`BeginQuorumEpochRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> BeginQuorumEpochRequest {
+    pub fn to_owned(&self) -> BeginQuorumEpochRequest {
         let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| owned_str(v.as_bytes()));
         let voter_id: i32 = self.voter_id();
         let topics: Vec<TopicData> = self.topics().iter().map(|x| x.to_owned()).collect();
@@ -205,7 +205,7 @@ impl std::fmt::Debug for BeginQuorumEpochRequestView<'_> {
 }
 
 /// A borrowed view of a [`LeaderEndpoint`], part of [`BeginQuorumEpochRequestView`] (versions 1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct LeaderEndpointView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -301,7 +301,7 @@ impl<'a> LeaderEndpointView<'a> {
     }
 
     /// The owned [`LeaderEndpoint`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> LeaderEndpoint {
+    pub fn to_owned(&self) -> LeaderEndpoint {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let host: BytesStr = owned_str(self.host().as_bytes());
         let port: u16 = self.port();
@@ -334,7 +334,7 @@ impl std::fmt::Debug for LeaderEndpointView<'_> {
 }
 
 /// A borrowed view of a [`PartitionData`], part of [`BeginQuorumEpochRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -433,7 +433,7 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionData {
+    pub fn to_owned(&self) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         let voter_directory_id: Uuid = self.voter_directory_id();
         let leader_id: i32 = self.leader_id();
@@ -469,7 +469,7 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 }
 
 /// A borrowed view of a [`TopicData`], part of [`BeginQuorumEpochRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -570,7 +570,7 @@ impl<'a> TopicDataView<'a> {
     }
 
     /// The owned [`TopicData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicData {
+    pub fn to_owned(&self) -> TopicData {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let partitions: Vec<PartitionData> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -607,7 +607,7 @@ impl<'a> MessageView<'a> for BeginQuorumEpochRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> BeginQuorumEpochRequest {
+    fn to_message(&self) -> BeginQuorumEpochRequest {
         Self::to_owned(self)
     }
 }

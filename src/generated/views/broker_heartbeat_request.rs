@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`BrokerHeartbeatRequest`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct BrokerHeartbeatRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -192,7 +192,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
     }
 
     /// The owned [`BrokerHeartbeatRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> BrokerHeartbeatRequest {
+    pub fn to_owned(&self) -> BrokerHeartbeatRequest {
         let version = self.version;
         let broker_id: i32 = self.broker_id();
         let broker_epoch: i64 = self.broker_epoch();
@@ -258,7 +258,7 @@ impl<'a> MessageView<'a> for BrokerHeartbeatRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> BrokerHeartbeatRequest {
+    fn to_message(&self) -> BrokerHeartbeatRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`BrokerHeartbeatResponse`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct BrokerHeartbeatResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -133,7 +133,7 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
     }
 
     /// The owned [`BrokerHeartbeatResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> BrokerHeartbeatResponse {
+    pub fn to_owned(&self) -> BrokerHeartbeatResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let is_caught_up: bool = self.is_caught_up();
@@ -178,7 +178,7 @@ impl<'a> MessageView<'a> for BrokerHeartbeatResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> BrokerHeartbeatResponse {
+    fn to_message(&self) -> BrokerHeartbeatResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`BrokerRegistrationRequest`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct BrokerRegistrationRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -233,7 +233,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
     }
 
     /// The owned [`BrokerRegistrationRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> BrokerRegistrationRequest {
+    pub fn to_owned(&self) -> BrokerRegistrationRequest {
         let broker_id: i32 = self.broker_id();
         let cluster_id: BytesStr = owned_str(self.cluster_id().as_bytes());
         let incarnation_id: Uuid = self.incarnation_id();
@@ -284,7 +284,7 @@ impl std::fmt::Debug for BrokerRegistrationRequestView<'_> {
 }
 
 /// A borrowed view of a [`Feature`], part of [`BrokerRegistrationRequestView`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct FeatureView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -376,7 +376,7 @@ impl<'a> FeatureView<'a> {
     }
 
     /// The owned [`Feature`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Feature {
+    pub fn to_owned(&self) -> Feature {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let min_supported_version: i16 = self.min_supported_version();
         let max_supported_version: i16 = self.max_supported_version();
@@ -409,7 +409,7 @@ impl std::fmt::Debug for FeatureView<'_> {
 }
 
 /// A borrowed view of a [`Listener`], part of [`BrokerRegistrationRequestView`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListenerView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -516,7 +516,7 @@ impl<'a> ListenerView<'a> {
     }
 
     /// The owned [`Listener`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Listener {
+    pub fn to_owned(&self) -> Listener {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let host: BytesStr = owned_str(self.host().as_bytes());
         let port: u16 = self.port();
@@ -558,7 +558,7 @@ impl<'a> MessageView<'a> for BrokerRegistrationRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> BrokerRegistrationRequest {
+    fn to_message(&self) -> BrokerRegistrationRequest {
         Self::to_owned(self)
     }
 }

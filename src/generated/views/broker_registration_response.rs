@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`BrokerRegistrationResponse`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct BrokerRegistrationResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -110,7 +110,7 @@ impl<'a> BrokerRegistrationResponseView<'a> {
     }
 
     /// The owned [`BrokerRegistrationResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> BrokerRegistrationResponse {
+    pub fn to_owned(&self) -> BrokerRegistrationResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let broker_epoch: i64 = self.broker_epoch();
@@ -149,7 +149,7 @@ impl<'a> MessageView<'a> for BrokerRegistrationResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> BrokerRegistrationResponse {
+    fn to_message(&self) -> BrokerRegistrationResponse {
         Self::to_owned(self)
     }
 }

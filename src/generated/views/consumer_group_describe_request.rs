@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ConsumerGroupDescribeRequest`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ConsumerGroupDescribeRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -117,7 +117,7 @@ impl<'a> ConsumerGroupDescribeRequestView<'a> {
     }
 
     /// The owned [`ConsumerGroupDescribeRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ConsumerGroupDescribeRequest {
+    pub fn to_owned(&self) -> ConsumerGroupDescribeRequest {
         let group_ids: Vec<BytesStr> = self
             .group_ids()
             .iter()
@@ -160,7 +160,7 @@ impl<'a> MessageView<'a> for ConsumerGroupDescribeRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ConsumerGroupDescribeRequest {
+    fn to_message(&self) -> ConsumerGroupDescribeRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ConsumerGroupHeartbeatRequest`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ConsumerGroupHeartbeatRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -220,7 +220,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     }
 
     /// The owned [`ConsumerGroupHeartbeatRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ConsumerGroupHeartbeatRequest {
+    pub fn to_owned(&self) -> ConsumerGroupHeartbeatRequest {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let member_id: BytesStr = owned_str(self.member_id().as_bytes());
         let member_epoch: i32 = self.member_epoch();
@@ -281,7 +281,7 @@ impl std::fmt::Debug for ConsumerGroupHeartbeatRequestView<'_> {
 }
 
 /// A borrowed view of a [`TopicPartitions`], part of [`ConsumerGroupHeartbeatRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicPartitionsView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -371,7 +371,7 @@ impl<'a> TopicPartitionsView<'a> {
     }
 
     /// The owned [`TopicPartitions`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicPartitions {
+    pub fn to_owned(&self) -> TopicPartitions {
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<i32> = self.partitions().iter().collect();
         TopicPartitions {
@@ -407,7 +407,7 @@ impl<'a> MessageView<'a> for ConsumerGroupHeartbeatRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ConsumerGroupHeartbeatRequest {
+    fn to_message(&self) -> ConsumerGroupHeartbeatRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ConsumerGroupHeartbeatResponse`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ConsumerGroupHeartbeatResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -161,7 +161,7 @@ impl<'a> ConsumerGroupHeartbeatResponseView<'a> {
     }
 
     /// The owned [`ConsumerGroupHeartbeatResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ConsumerGroupHeartbeatResponse {
+    pub fn to_owned(&self) -> ConsumerGroupHeartbeatResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -206,7 +206,7 @@ impl std::fmt::Debug for ConsumerGroupHeartbeatResponseView<'_> {
 }
 
 /// A borrowed view of a [`Assignment`], part of [`ConsumerGroupHeartbeatResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AssignmentView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -306,7 +306,7 @@ impl<'a> AssignmentView<'a> {
     }
 
     /// The owned [`Assignment`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Assignment {
+    pub fn to_owned(&self) -> Assignment {
         let topic_partitions: Vec<TopicPartitions> = self
             .topic_partitions()
             .iter()
@@ -337,7 +337,7 @@ impl std::fmt::Debug for AssignmentView<'_> {
 }
 
 /// A borrowed view of a [`TopicPartitions`], part of [`ConsumerGroupHeartbeatResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicPartitionsView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -427,7 +427,7 @@ impl<'a> TopicPartitionsView<'a> {
     }
 
     /// The owned [`TopicPartitions`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicPartitions {
+    pub fn to_owned(&self) -> TopicPartitions {
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<i32> = self.partitions().iter().collect();
         TopicPartitions {
@@ -463,7 +463,7 @@ impl<'a> MessageView<'a> for ConsumerGroupHeartbeatResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ConsumerGroupHeartbeatResponse {
+    fn to_message(&self) -> ConsumerGroupHeartbeatResponse {
         Self::to_owned(self)
     }
 }

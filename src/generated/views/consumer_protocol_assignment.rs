@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ConsumerProtocolAssignment`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ConsumerProtocolAssignmentView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -101,13 +101,13 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
     }
 
     /// The owned [`ConsumerProtocolAssignment`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ConsumerProtocolAssignment {
+    pub fn to_owned(&self) -> ConsumerProtocolAssignment {
         let assigned_partitions: Vec<TopicPartition> = self
             .assigned_partitions()
             .iter()
             .map(|x| x.to_owned())
             .collect();
-        let user_data: Option<Bytes> = self.user_data().map(|v| Bytes::copy_from_slice(v));
+        let user_data: Option<Bytes> = self.user_data().map(Bytes::copy_from_slice);
         ConsumerProtocolAssignment {
             assigned_partitions,
             user_data,
@@ -135,7 +135,7 @@ impl std::fmt::Debug for ConsumerProtocolAssignmentView<'_> {
 }
 
 /// A borrowed view of a [`TopicPartition`], part of [`ConsumerProtocolAssignmentView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -212,7 +212,7 @@ impl<'a> TopicPartitionView<'a> {
     }
 
     /// The owned [`TopicPartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicPartition {
+    pub fn to_owned(&self) -> TopicPartition {
         let topic: BytesStr = owned_str(self.topic().as_bytes());
         let partitions: Vec<i32> = self.partitions().iter().collect();
         TopicPartition {
@@ -248,7 +248,7 @@ impl<'a> MessageView<'a> for ConsumerProtocolAssignmentView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ConsumerProtocolAssignment {
+    fn to_message(&self) -> ConsumerProtocolAssignment {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ConsumerProtocolSubscription`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ConsumerProtocolSubscriptionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -154,13 +154,13 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
     }
 
     /// The owned [`ConsumerProtocolSubscription`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ConsumerProtocolSubscription {
+    pub fn to_owned(&self) -> ConsumerProtocolSubscription {
         let topics: Vec<BytesStr> = self
             .topics()
             .iter()
             .map(|x| owned_str(x.as_bytes()))
             .collect();
-        let user_data: Option<Bytes> = self.user_data().map(|v| Bytes::copy_from_slice(v));
+        let user_data: Option<Bytes> = self.user_data().map(Bytes::copy_from_slice);
         let owned_partitions: Vec<TopicPartition> = self
             .owned_partitions()
             .iter()
@@ -201,7 +201,7 @@ impl std::fmt::Debug for ConsumerProtocolSubscriptionView<'_> {
 }
 
 /// A borrowed view of a [`TopicPartition`], part of [`ConsumerProtocolSubscriptionView`] (versions 1-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -278,7 +278,7 @@ impl<'a> TopicPartitionView<'a> {
     }
 
     /// The owned [`TopicPartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicPartition {
+    pub fn to_owned(&self) -> TopicPartition {
         let topic: BytesStr = owned_str(self.topic().as_bytes());
         let partitions: Vec<i32> = self.partitions().iter().collect();
         TopicPartition {
@@ -314,7 +314,7 @@ impl<'a> MessageView<'a> for ConsumerProtocolSubscriptionView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ConsumerProtocolSubscription {
+    fn to_message(&self) -> ConsumerProtocolSubscription {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ControlledShutdownRequest`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ControlledShutdownRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -103,7 +103,7 @@ impl<'a> ControlledShutdownRequestView<'a> {
     }
 
     /// The owned [`ControlledShutdownRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ControlledShutdownRequest {
+    pub fn to_owned(&self) -> ControlledShutdownRequest {
         let broker_id: i32 = self.broker_id();
         let broker_epoch: i64 = self.broker_epoch();
         ControlledShutdownRequest {
@@ -139,7 +139,7 @@ impl<'a> MessageView<'a> for ControlledShutdownRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ControlledShutdownRequest {
+    fn to_message(&self) -> ControlledShutdownRequest {
         Self::to_owned(self)
     }
 }

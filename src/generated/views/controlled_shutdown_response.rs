@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ControlledShutdownResponse`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ControlledShutdownResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -125,7 +125,7 @@ impl<'a> ControlledShutdownResponseView<'a> {
     }
 
     /// The owned [`ControlledShutdownResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ControlledShutdownResponse {
+    pub fn to_owned(&self) -> ControlledShutdownResponse {
         let error_code: i16 = self.error_code();
         let remaining_partitions: Vec<RemainingPartition> = self
             .remaining_partitions()
@@ -159,7 +159,7 @@ impl std::fmt::Debug for ControlledShutdownResponseView<'_> {
 }
 
 /// A borrowed view of a [`RemainingPartition`], part of [`ControlledShutdownResponseView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct RemainingPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -244,7 +244,7 @@ impl<'a> RemainingPartitionView<'a> {
     }
 
     /// The owned [`RemainingPartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> RemainingPartition {
+    pub fn to_owned(&self) -> RemainingPartition {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let partition_index: i32 = self.partition_index();
         RemainingPartition {
@@ -280,7 +280,7 @@ impl<'a> MessageView<'a> for ControlledShutdownResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ControlledShutdownResponse {
+    fn to_message(&self) -> ControlledShutdownResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ControllerRegistrationRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ControllerRegistrationRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -166,7 +166,7 @@ impl<'a> ControllerRegistrationRequestView<'a> {
     }
 
     /// The owned [`ControllerRegistrationRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ControllerRegistrationRequest {
+    pub fn to_owned(&self) -> ControllerRegistrationRequest {
         let controller_id: i32 = self.controller_id();
         let incarnation_id: Uuid = self.incarnation_id();
         let zk_migration_ready: bool = self.zk_migration_ready();
@@ -205,7 +205,7 @@ impl std::fmt::Debug for ControllerRegistrationRequestView<'_> {
 }
 
 /// A borrowed view of a [`Feature`], part of [`ControllerRegistrationRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct FeatureView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -297,7 +297,7 @@ impl<'a> FeatureView<'a> {
     }
 
     /// The owned [`Feature`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Feature {
+    pub fn to_owned(&self) -> Feature {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let min_supported_version: i16 = self.min_supported_version();
         let max_supported_version: i16 = self.max_supported_version();
@@ -330,7 +330,7 @@ impl std::fmt::Debug for FeatureView<'_> {
 }
 
 /// A borrowed view of a [`Listener`], part of [`ControllerRegistrationRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListenerView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -437,7 +437,7 @@ impl<'a> ListenerView<'a> {
     }
 
     /// The owned [`Listener`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Listener {
+    pub fn to_owned(&self) -> Listener {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let host: BytesStr = owned_str(self.host().as_bytes());
         let port: u16 = self.port();
@@ -479,7 +479,7 @@ impl<'a> MessageView<'a> for ControllerRegistrationRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ControllerRegistrationRequest {
+    fn to_message(&self) -> ControllerRegistrationRequest {
         Self::to_owned(self)
     }
 }

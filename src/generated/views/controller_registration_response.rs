@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ControllerRegistrationResponse`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ControllerRegistrationResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -110,7 +110,7 @@ impl<'a> ControllerRegistrationResponseView<'a> {
     }
 
     /// The owned [`ControllerRegistrationResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ControllerRegistrationResponse {
+    pub fn to_owned(&self) -> ControllerRegistrationResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -149,7 +149,7 @@ impl<'a> MessageView<'a> for ControllerRegistrationResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ControllerRegistrationResponse {
+    fn to_message(&self) -> ControllerRegistrationResponse {
         Self::to_owned(self)
     }
 }

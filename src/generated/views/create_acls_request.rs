@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`CreateAclsRequest`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CreateAclsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -112,7 +112,7 @@ impl<'a> CreateAclsRequestView<'a> {
     }
 
     /// The owned [`CreateAclsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> CreateAclsRequest {
+    pub fn to_owned(&self) -> CreateAclsRequest {
         let creations: Vec<AclCreation> = self.creations().iter().map(|x| x.to_owned()).collect();
         CreateAclsRequest {
             creations,
@@ -139,7 +139,7 @@ impl std::fmt::Debug for CreateAclsRequestView<'_> {
 }
 
 /// A borrowed view of a [`AclCreation`], part of [`CreateAclsRequestView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AclCreationView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -291,7 +291,7 @@ impl<'a> AclCreationView<'a> {
     }
 
     /// The owned [`AclCreation`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AclCreation {
+    pub fn to_owned(&self) -> AclCreation {
         let resource_type: i8 = self.resource_type();
         let resource_name: BytesStr = owned_str(self.resource_name().as_bytes());
         let resource_pattern_type: i8 = self.resource_pattern_type();
@@ -342,7 +342,7 @@ impl<'a> MessageView<'a> for CreateAclsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> CreateAclsRequest {
+    fn to_message(&self) -> CreateAclsRequest {
         Self::to_owned(self)
     }
 }

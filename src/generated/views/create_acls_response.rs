@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`CreateAclsResponse`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CreateAclsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -123,7 +123,7 @@ impl<'a> CreateAclsResponseView<'a> {
     }
 
     /// The owned [`CreateAclsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> CreateAclsResponse {
+    pub fn to_owned(&self) -> CreateAclsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let results: Vec<AclCreationResult> = self.results().iter().map(|x| x.to_owned()).collect();
         CreateAclsResponse {
@@ -153,7 +153,7 @@ impl std::fmt::Debug for CreateAclsResponseView<'_> {
 }
 
 /// A borrowed view of a [`AclCreationResult`], part of [`CreateAclsResponseView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AclCreationResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -230,7 +230,7 @@ impl<'a> AclCreationResultView<'a> {
     }
 
     /// The owned [`AclCreationResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AclCreationResult {
+    pub fn to_owned(&self) -> AclCreationResult {
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
         AclCreationResult {
@@ -266,7 +266,7 @@ impl<'a> MessageView<'a> for CreateAclsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> CreateAclsResponse {
+    fn to_message(&self) -> CreateAclsResponse {
         Self::to_owned(self)
     }
 }

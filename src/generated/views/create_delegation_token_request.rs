@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`CreateDelegationTokenRequest`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CreateDelegationTokenRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -148,7 +148,7 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
     }
 
     /// The owned [`CreateDelegationTokenRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> CreateDelegationTokenRequest {
+    pub fn to_owned(&self) -> CreateDelegationTokenRequest {
         let owner_principal_type: Option<BytesStr> =
             self.owner_principal_type().map(|v| owned_str(v.as_bytes()));
         let owner_principal_name: Option<BytesStr> =
@@ -187,7 +187,7 @@ impl std::fmt::Debug for CreateDelegationTokenRequestView<'_> {
 }
 
 /// A borrowed view of a [`CreatableRenewers`], part of [`CreateDelegationTokenRequestView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CreatableRenewersView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -277,7 +277,7 @@ impl<'a> CreatableRenewersView<'a> {
     }
 
     /// The owned [`CreatableRenewers`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> CreatableRenewers {
+    pub fn to_owned(&self) -> CreatableRenewers {
         let principal_type: BytesStr = owned_str(self.principal_type().as_bytes());
         let principal_name: BytesStr = owned_str(self.principal_name().as_bytes());
         CreatableRenewers {
@@ -313,7 +313,7 @@ impl<'a> MessageView<'a> for CreateDelegationTokenRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> CreateDelegationTokenRequest {
+    fn to_message(&self) -> CreateDelegationTokenRequest {
         Self::to_owned(self)
     }
 }

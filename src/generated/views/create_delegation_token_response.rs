@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`CreateDelegationTokenResponse`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CreateDelegationTokenResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -241,7 +241,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     }
 
     /// The owned [`CreateDelegationTokenResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> CreateDelegationTokenResponse {
+    pub fn to_owned(&self) -> CreateDelegationTokenResponse {
         let error_code: i16 = self.error_code();
         let principal_type: BytesStr = owned_str(self.principal_type().as_bytes());
         let principal_name: BytesStr = owned_str(self.principal_name().as_bytes());
@@ -312,7 +312,7 @@ impl<'a> MessageView<'a> for CreateDelegationTokenResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> CreateDelegationTokenResponse {
+    fn to_message(&self) -> CreateDelegationTokenResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`CreatePartitionsRequest`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CreatePartitionsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -134,7 +134,7 @@ impl<'a> CreatePartitionsRequestView<'a> {
     }
 
     /// The owned [`CreatePartitionsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> CreatePartitionsRequest {
+    pub fn to_owned(&self) -> CreatePartitionsRequest {
         let topics: Vec<CreatePartitionsTopic> =
             self.topics().iter().map(|x| x.to_owned()).collect();
         let timeout_ms: i32 = self.timeout_ms();
@@ -168,7 +168,7 @@ impl std::fmt::Debug for CreatePartitionsRequestView<'_> {
 }
 
 /// A borrowed view of a [`CreatePartitionsAssignment`], part of [`CreatePartitionsRequestView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CreatePartitionsAssignmentView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -251,7 +251,7 @@ impl<'a> CreatePartitionsAssignmentView<'a> {
     }
 
     /// The owned [`CreatePartitionsAssignment`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> CreatePartitionsAssignment {
+    pub fn to_owned(&self) -> CreatePartitionsAssignment {
         let broker_ids: Vec<i32> = self.broker_ids().iter().collect();
         CreatePartitionsAssignment {
             broker_ids,
@@ -278,7 +278,7 @@ impl std::fmt::Debug for CreatePartitionsAssignmentView<'_> {
 }
 
 /// A borrowed view of a [`CreatePartitionsTopic`], part of [`CreatePartitionsRequestView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CreatePartitionsTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -385,7 +385,7 @@ impl<'a> CreatePartitionsTopicView<'a> {
     }
 
     /// The owned [`CreatePartitionsTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> CreatePartitionsTopic {
+    pub fn to_owned(&self) -> CreatePartitionsTopic {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let count_: i32 = self.count();
         let assignments: Option<Vec<CreatePartitionsAssignment>> = self
@@ -426,7 +426,7 @@ impl<'a> MessageView<'a> for CreatePartitionsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> CreatePartitionsRequest {
+    fn to_message(&self) -> CreatePartitionsRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`CreatePartitionsResponse`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CreatePartitionsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -123,7 +123,7 @@ impl<'a> CreatePartitionsResponseView<'a> {
     }
 
     /// The owned [`CreatePartitionsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> CreatePartitionsResponse {
+    pub fn to_owned(&self) -> CreatePartitionsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let results: Vec<CreatePartitionsTopicResult> =
             self.results().iter().map(|x| x.to_owned()).collect();
@@ -154,7 +154,7 @@ impl std::fmt::Debug for CreatePartitionsResponseView<'_> {
 }
 
 /// A borrowed view of a [`CreatePartitionsTopicResult`], part of [`CreatePartitionsResponseView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CreatePartitionsTopicResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -251,7 +251,7 @@ impl<'a> CreatePartitionsTopicResultView<'a> {
     }
 
     /// The owned [`CreatePartitionsTopicResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> CreatePartitionsTopicResult {
+    pub fn to_owned(&self) -> CreatePartitionsTopicResult {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -290,7 +290,7 @@ impl<'a> MessageView<'a> for CreatePartitionsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> CreatePartitionsResponse {
+    fn to_message(&self) -> CreatePartitionsResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`CreateTopicsRequest`] (versions 0-7).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CreateTopicsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -136,7 +136,7 @@ impl<'a> CreateTopicsRequestView<'a> {
     }
 
     /// The owned [`CreateTopicsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> CreateTopicsRequest {
+    pub fn to_owned(&self) -> CreateTopicsRequest {
         let topics: Vec<CreatableTopic> = self.topics().iter().map(|x| x.to_owned()).collect();
         let timeout_ms: i32 = self.timeout_ms();
         let validate_only: bool = self.validate_only();
@@ -169,7 +169,7 @@ impl std::fmt::Debug for CreateTopicsRequestView<'_> {
 }
 
 /// A borrowed view of a [`CreatableReplicaAssignment`], part of [`CreateTopicsRequestView`] (versions 0-7).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CreatableReplicaAssignmentView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -263,7 +263,7 @@ impl<'a> CreatableReplicaAssignmentView<'a> {
     }
 
     /// The owned [`CreatableReplicaAssignment`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> CreatableReplicaAssignment {
+    pub fn to_owned(&self) -> CreatableReplicaAssignment {
         let partition_index: i32 = self.partition_index();
         let broker_ids: Vec<i32> = self.broker_ids().iter().collect();
         CreatableReplicaAssignment {
@@ -293,7 +293,7 @@ impl std::fmt::Debug for CreatableReplicaAssignmentView<'_> {
 }
 
 /// A borrowed view of a [`CreatableTopic`], part of [`CreateTopicsRequestView`] (versions 0-7).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CreatableTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -443,7 +443,7 @@ impl<'a> CreatableTopicView<'a> {
     }
 
     /// The owned [`CreatableTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> CreatableTopic {
+    pub fn to_owned(&self) -> CreatableTopic {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let num_partitions: i32 = self.num_partitions();
         let replication_factor: i16 = self.replication_factor();
@@ -484,7 +484,7 @@ impl std::fmt::Debug for CreatableTopicView<'_> {
 }
 
 /// A borrowed view of a [`CreatableTopicConfig`], part of [`CreateTopicsRequestView`] (versions 0-7).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CreatableTopicConfigView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -570,7 +570,7 @@ impl<'a> CreatableTopicConfigView<'a> {
     }
 
     /// The owned [`CreatableTopicConfig`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> CreatableTopicConfig {
+    pub fn to_owned(&self) -> CreatableTopicConfig {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let value: Option<BytesStr> = self.value().map(|v| owned_str(v.as_bytes()));
         CreatableTopicConfig {
@@ -606,7 +606,7 @@ impl<'a> MessageView<'a> for CreateTopicsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> CreateTopicsRequest {
+    fn to_message(&self) -> CreateTopicsRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`CreateTopicsResponse`] (versions 0-7).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CreateTopicsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -125,7 +125,7 @@ impl<'a> CreateTopicsResponseView<'a> {
     }
 
     /// The owned [`CreateTopicsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> CreateTopicsResponse {
+    pub fn to_owned(&self) -> CreateTopicsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let topics: Vec<CreatableTopicResult> =
             self.topics().iter().map(|x| x.to_owned()).collect();
@@ -156,7 +156,7 @@ impl std::fmt::Debug for CreateTopicsResponseView<'_> {
 }
 
 /// A borrowed view of a [`CreatableTopicConfigs`], part of [`CreateTopicsResponseView`] (versions 5-7).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CreatableTopicConfigsView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -270,7 +270,7 @@ impl<'a> CreatableTopicConfigsView<'a> {
     }
 
     /// The owned [`CreatableTopicConfigs`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> CreatableTopicConfigs {
+    pub fn to_owned(&self) -> CreatableTopicConfigs {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let value: Option<BytesStr> = self.value().map(|v| owned_str(v.as_bytes()));
         let read_only: bool = self.read_only();
@@ -309,7 +309,7 @@ impl std::fmt::Debug for CreatableTopicConfigsView<'_> {
 }
 
 /// A borrowed view of a [`CreatableTopicResult`], part of [`CreateTopicsResponseView`] (versions 0-7).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CreatableTopicResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -373,15 +373,12 @@ impl<'a> CreatableTopicResultView<'a> {
             let mut last = None;
             for _ in 0..count {
                 let (tag, mut sub) = c.tag(&mut last)?;
-                match tag {
-                    0 => {
-                        let c = &mut sub;
-                        at[4] = c.pos();
-                        c.skip(2).map_err(|e| e.at("TopicConfigErrorCode"))?;
-                        c.tag_end(at[4], tag)
-                            .map_err(|e| e.at("TopicConfigErrorCode"))?;
-                    }
-                    _ => {}
+                if tag == 0 {
+                    let c = &mut sub;
+                    at[4] = c.pos();
+                    c.skip(2).map_err(|e| e.at("TopicConfigErrorCode"))?;
+                    c.tag_end(at[4], tag)
+                        .map_err(|e| e.at("TopicConfigErrorCode"))?;
                 }
             }
             tags
@@ -489,7 +486,7 @@ impl<'a> CreatableTopicResultView<'a> {
     }
 
     /// The owned [`CreatableTopicResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> CreatableTopicResult {
+    pub fn to_owned(&self) -> CreatableTopicResult {
         let version = self.version;
         let name: BytesStr = owned_str(self.name().as_bytes());
         let topic_id: Uuid = self.topic_id();
@@ -554,7 +551,7 @@ impl<'a> MessageView<'a> for CreateTopicsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> CreateTopicsResponse {
+    fn to_message(&self) -> CreateTopicsResponse {
         Self::to_owned(self)
     }
 }

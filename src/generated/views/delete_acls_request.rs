@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DeleteAclsRequest`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteAclsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -112,7 +112,7 @@ impl<'a> DeleteAclsRequestView<'a> {
     }
 
     /// The owned [`DeleteAclsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteAclsRequest {
+    pub fn to_owned(&self) -> DeleteAclsRequest {
         let filters: Vec<DeleteAclsFilter> = self.filters().iter().map(|x| x.to_owned()).collect();
         DeleteAclsRequest {
             filters,
@@ -139,7 +139,7 @@ impl std::fmt::Debug for DeleteAclsRequestView<'_> {
 }
 
 /// A borrowed view of a [`DeleteAclsFilter`], part of [`DeleteAclsRequestView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteAclsFilterView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -275,7 +275,7 @@ impl<'a> DeleteAclsFilterView<'a> {
     }
 
     /// The owned [`DeleteAclsFilter`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteAclsFilter {
+    pub fn to_owned(&self) -> DeleteAclsFilter {
         let resource_type_filter: i8 = self.resource_type_filter();
         let resource_name_filter: Option<BytesStr> =
             self.resource_name_filter().map(|v| owned_str(v.as_bytes()));
@@ -328,7 +328,7 @@ impl<'a> MessageView<'a> for DeleteAclsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DeleteAclsRequest {
+    fn to_message(&self) -> DeleteAclsRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DeleteAclsResponse`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteAclsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -123,7 +123,7 @@ impl<'a> DeleteAclsResponseView<'a> {
     }
 
     /// The owned [`DeleteAclsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteAclsResponse {
+    pub fn to_owned(&self) -> DeleteAclsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let filter_results: Vec<DeleteAclsFilterResult> =
             self.filter_results().iter().map(|x| x.to_owned()).collect();
@@ -154,7 +154,7 @@ impl std::fmt::Debug for DeleteAclsResponseView<'_> {
 }
 
 /// A borrowed view of a [`DeleteAclsFilterResult`], part of [`DeleteAclsResponseView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteAclsFilterResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -262,7 +262,7 @@ impl<'a> DeleteAclsFilterResultView<'a> {
     }
 
     /// The owned [`DeleteAclsFilterResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteAclsFilterResult {
+    pub fn to_owned(&self) -> DeleteAclsFilterResult {
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
         let matching_acls: Vec<DeleteAclsMatchingAcl> =
@@ -296,7 +296,7 @@ impl std::fmt::Debug for DeleteAclsFilterResultView<'_> {
 }
 
 /// A borrowed view of a [`DeleteAclsMatchingAcl`], part of [`DeleteAclsResponseView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteAclsMatchingAclView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -471,7 +471,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     }
 
     /// The owned [`DeleteAclsMatchingAcl`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteAclsMatchingAcl {
+    pub fn to_owned(&self) -> DeleteAclsMatchingAcl {
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
         let resource_type: i8 = self.resource_type();
@@ -528,7 +528,7 @@ impl<'a> MessageView<'a> for DeleteAclsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DeleteAclsResponse {
+    fn to_message(&self) -> DeleteAclsResponse {
         Self::to_owned(self)
     }
 }

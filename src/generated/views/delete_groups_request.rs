@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DeleteGroupsRequest`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteGroupsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -111,7 +111,7 @@ impl<'a> DeleteGroupsRequestView<'a> {
     }
 
     /// The owned [`DeleteGroupsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteGroupsRequest {
+    pub fn to_owned(&self) -> DeleteGroupsRequest {
         let groups_names: Vec<BytesStr> = self
             .groups_names()
             .iter()
@@ -148,7 +148,7 @@ impl<'a> MessageView<'a> for DeleteGroupsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DeleteGroupsRequest {
+    fn to_message(&self) -> DeleteGroupsRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DeleteGroupsResponse`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteGroupsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -123,7 +123,7 @@ impl<'a> DeleteGroupsResponseView<'a> {
     }
 
     /// The owned [`DeleteGroupsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteGroupsResponse {
+    pub fn to_owned(&self) -> DeleteGroupsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let results: Vec<DeletableGroupResult> =
             self.results().iter().map(|x| x.to_owned()).collect();
@@ -154,7 +154,7 @@ impl std::fmt::Debug for DeleteGroupsResponseView<'_> {
 }
 
 /// A borrowed view of a [`DeletableGroupResult`], part of [`DeleteGroupsResponseView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeletableGroupResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -252,7 +252,7 @@ impl<'a> DeletableGroupResultView<'a> {
     }
 
     /// The owned [`DeletableGroupResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeletableGroupResult {
+    pub fn to_owned(&self) -> DeletableGroupResult {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -291,7 +291,7 @@ impl<'a> MessageView<'a> for DeleteGroupsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DeleteGroupsResponse {
+    fn to_message(&self) -> DeleteGroupsResponse {
         Self::to_owned(self)
     }
 }

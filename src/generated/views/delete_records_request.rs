@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DeleteRecordsRequest`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteRecordsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -123,7 +123,7 @@ impl<'a> DeleteRecordsRequestView<'a> {
     }
 
     /// The owned [`DeleteRecordsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteRecordsRequest {
+    pub fn to_owned(&self) -> DeleteRecordsRequest {
         let topics: Vec<DeleteRecordsTopic> = self.topics().iter().map(|x| x.to_owned()).collect();
         let timeout_ms: i32 = self.timeout_ms();
         DeleteRecordsRequest {
@@ -153,7 +153,7 @@ impl std::fmt::Debug for DeleteRecordsRequestView<'_> {
 }
 
 /// A borrowed view of a [`DeleteRecordsPartition`], part of [`DeleteRecordsRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteRecordsPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -228,7 +228,7 @@ impl<'a> DeleteRecordsPartitionView<'a> {
     }
 
     /// The owned [`DeleteRecordsPartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteRecordsPartition {
+    pub fn to_owned(&self) -> DeleteRecordsPartition {
         let partition_index: i32 = self.partition_index();
         let offset: i64 = self.offset();
         DeleteRecordsPartition {
@@ -258,7 +258,7 @@ impl std::fmt::Debug for DeleteRecordsPartitionView<'_> {
 }
 
 /// A borrowed view of a [`DeleteRecordsTopic`], part of [`DeleteRecordsRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteRecordsTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -359,7 +359,7 @@ impl<'a> DeleteRecordsTopicView<'a> {
     }
 
     /// The owned [`DeleteRecordsTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteRecordsTopic {
+    pub fn to_owned(&self) -> DeleteRecordsTopic {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partitions: Vec<DeleteRecordsPartition> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -396,7 +396,7 @@ impl<'a> MessageView<'a> for DeleteRecordsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DeleteRecordsRequest {
+    fn to_message(&self) -> DeleteRecordsRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DeleteRecordsResponse`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteRecordsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -123,7 +123,7 @@ impl<'a> DeleteRecordsResponseView<'a> {
     }
 
     /// The owned [`DeleteRecordsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteRecordsResponse {
+    pub fn to_owned(&self) -> DeleteRecordsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let topics: Vec<DeleteRecordsTopicResult> =
             self.topics().iter().map(|x| x.to_owned()).collect();
@@ -154,7 +154,7 @@ impl std::fmt::Debug for DeleteRecordsResponseView<'_> {
 }
 
 /// A borrowed view of a [`DeleteRecordsPartitionResult`], part of [`DeleteRecordsResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteRecordsPartitionResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -240,7 +240,7 @@ impl<'a> DeleteRecordsPartitionResultView<'a> {
     }
 
     /// The owned [`DeleteRecordsPartitionResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteRecordsPartitionResult {
+    pub fn to_owned(&self) -> DeleteRecordsPartitionResult {
         let partition_index: i32 = self.partition_index();
         let low_watermark: i64 = self.low_watermark();
         let error_code: i16 = self.error_code();
@@ -273,7 +273,7 @@ impl std::fmt::Debug for DeleteRecordsPartitionResultView<'_> {
 }
 
 /// A borrowed view of a [`DeleteRecordsTopicResult`], part of [`DeleteRecordsResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteRecordsTopicResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -374,7 +374,7 @@ impl<'a> DeleteRecordsTopicResultView<'a> {
     }
 
     /// The owned [`DeleteRecordsTopicResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteRecordsTopicResult {
+    pub fn to_owned(&self) -> DeleteRecordsTopicResult {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partitions: Vec<DeleteRecordsPartitionResult> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -411,7 +411,7 @@ impl<'a> MessageView<'a> for DeleteRecordsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DeleteRecordsResponse {
+    fn to_message(&self) -> DeleteRecordsResponse {
         Self::to_owned(self)
     }
 }

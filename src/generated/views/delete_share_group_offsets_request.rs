@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DeleteShareGroupOffsetsRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteShareGroupOffsetsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -122,7 +122,7 @@ impl<'a> DeleteShareGroupOffsetsRequestView<'a> {
     }
 
     /// The owned [`DeleteShareGroupOffsetsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteShareGroupOffsetsRequest {
+    pub fn to_owned(&self) -> DeleteShareGroupOffsetsRequest {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let topics: Vec<DeleteShareGroupOffsetsRequestTopic> =
             self.topics().iter().map(|x| x.to_owned()).collect();
@@ -153,7 +153,7 @@ impl std::fmt::Debug for DeleteShareGroupOffsetsRequestView<'_> {
 }
 
 /// A borrowed view of a [`DeleteShareGroupOffsetsRequestTopic`], part of [`DeleteShareGroupOffsetsRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteShareGroupOffsetsRequestTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -223,7 +223,7 @@ impl<'a> DeleteShareGroupOffsetsRequestTopicView<'a> {
     }
 
     /// The owned [`DeleteShareGroupOffsetsRequestTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteShareGroupOffsetsRequestTopic {
+    pub fn to_owned(&self) -> DeleteShareGroupOffsetsRequestTopic {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         DeleteShareGroupOffsetsRequestTopic {
             topic_name,
@@ -256,7 +256,7 @@ impl<'a> MessageView<'a> for DeleteShareGroupOffsetsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DeleteShareGroupOffsetsRequest {
+    fn to_message(&self) -> DeleteShareGroupOffsetsRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DeleteShareGroupOffsetsResponse`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteShareGroupOffsetsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -140,7 +140,7 @@ impl<'a> DeleteShareGroupOffsetsResponseView<'a> {
     }
 
     /// The owned [`DeleteShareGroupOffsetsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteShareGroupOffsetsResponse {
+    pub fn to_owned(&self) -> DeleteShareGroupOffsetsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -177,7 +177,7 @@ impl std::fmt::Debug for DeleteShareGroupOffsetsResponseView<'_> {
 }
 
 /// A borrowed view of a [`DeleteShareGroupOffsetsResponseTopic`], part of [`DeleteShareGroupOffsetsResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteShareGroupOffsetsResponseTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -280,7 +280,7 @@ impl<'a> DeleteShareGroupOffsetsResponseTopicView<'a> {
     }
 
     /// The owned [`DeleteShareGroupOffsetsResponseTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteShareGroupOffsetsResponseTopic {
+    pub fn to_owned(&self) -> DeleteShareGroupOffsetsResponseTopic {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let error_code: i16 = self.error_code();
@@ -322,7 +322,7 @@ impl<'a> MessageView<'a> for DeleteShareGroupOffsetsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DeleteShareGroupOffsetsResponse {
+    fn to_message(&self) -> DeleteShareGroupOffsetsResponse {
         Self::to_owned(self)
     }
 }

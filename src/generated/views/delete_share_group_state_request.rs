@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DeleteShareGroupStateRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteShareGroupStateRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -122,7 +122,7 @@ impl<'a> DeleteShareGroupStateRequestView<'a> {
     }
 
     /// The owned [`DeleteShareGroupStateRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteShareGroupStateRequest {
+    pub fn to_owned(&self) -> DeleteShareGroupStateRequest {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let topics: Vec<DeleteStateData> = self.topics().iter().map(|x| x.to_owned()).collect();
         DeleteShareGroupStateRequest {
@@ -152,7 +152,7 @@ impl std::fmt::Debug for DeleteShareGroupStateRequestView<'_> {
 }
 
 /// A borrowed view of a [`DeleteStateData`], part of [`DeleteShareGroupStateRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteStateDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -244,7 +244,7 @@ impl<'a> DeleteStateDataView<'a> {
     }
 
     /// The owned [`DeleteStateData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteStateData {
+    pub fn to_owned(&self) -> DeleteStateData {
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<PartitionData> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -275,7 +275,7 @@ impl std::fmt::Debug for DeleteStateDataView<'_> {
 }
 
 /// A borrowed view of a [`PartitionData`], part of [`DeleteShareGroupStateRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -337,7 +337,7 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionData {
+    pub fn to_owned(&self) -> PartitionData {
         let partition: i32 = self.partition();
         PartitionData {
             partition,
@@ -370,7 +370,7 @@ impl<'a> MessageView<'a> for DeleteShareGroupStateRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DeleteShareGroupStateRequest {
+    fn to_message(&self) -> DeleteShareGroupStateRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DeleteShareGroupStateResponse`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteShareGroupStateResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -107,7 +107,7 @@ impl<'a> DeleteShareGroupStateResponseView<'a> {
     }
 
     /// The owned [`DeleteShareGroupStateResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteShareGroupStateResponse {
+    pub fn to_owned(&self) -> DeleteShareGroupStateResponse {
         let results: Vec<DeleteStateResult> = self.results().iter().map(|x| x.to_owned()).collect();
         DeleteShareGroupStateResponse {
             results,
@@ -134,7 +134,7 @@ impl std::fmt::Debug for DeleteShareGroupStateResponseView<'_> {
 }
 
 /// A borrowed view of a [`DeleteStateResult`], part of [`DeleteShareGroupStateResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteStateResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -226,7 +226,7 @@ impl<'a> DeleteStateResultView<'a> {
     }
 
     /// The owned [`DeleteStateResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteStateResult {
+    pub fn to_owned(&self) -> DeleteStateResult {
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<PartitionResult> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -257,7 +257,7 @@ impl std::fmt::Debug for DeleteStateResultView<'_> {
 }
 
 /// A borrowed view of a [`PartitionResult`], part of [`DeleteShareGroupStateResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -341,7 +341,7 @@ impl<'a> PartitionResultView<'a> {
     }
 
     /// The owned [`PartitionResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionResult {
+    pub fn to_owned(&self) -> PartitionResult {
         let partition: i32 = self.partition();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -380,7 +380,7 @@ impl<'a> MessageView<'a> for DeleteShareGroupStateResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DeleteShareGroupStateResponse {
+    fn to_message(&self) -> DeleteShareGroupStateResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DeleteTopicsRequest`] (versions 0-6).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteTopicsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -152,7 +152,7 @@ impl<'a> DeleteTopicsRequestView<'a> {
     }
 
     /// The owned [`DeleteTopicsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteTopicsRequest {
+    pub fn to_owned(&self) -> DeleteTopicsRequest {
         let topics: Vec<DeleteTopicState> = self.topics().iter().map(|x| x.to_owned()).collect();
         let topic_names: Vec<BytesStr> = self
             .topic_names()
@@ -189,7 +189,7 @@ impl std::fmt::Debug for DeleteTopicsRequestView<'_> {
 }
 
 /// A borrowed view of a [`DeleteTopicState`], part of [`DeleteTopicsRequestView`] (versions 6).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteTopicStateView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -262,7 +262,7 @@ impl<'a> DeleteTopicStateView<'a> {
     }
 
     /// The owned [`DeleteTopicState`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteTopicState {
+    pub fn to_owned(&self) -> DeleteTopicState {
         let name: Option<BytesStr> = self.name().map(|v| owned_str(v.as_bytes()));
         let topic_id: Uuid = self.topic_id();
         DeleteTopicState {
@@ -298,7 +298,7 @@ impl<'a> MessageView<'a> for DeleteTopicsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DeleteTopicsRequest {
+    fn to_message(&self) -> DeleteTopicsRequest {
         Self::to_owned(self)
     }
 }

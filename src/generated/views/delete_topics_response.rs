@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DeleteTopicsResponse`] (versions 0-6).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeleteTopicsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -125,7 +125,7 @@ impl<'a> DeleteTopicsResponseView<'a> {
     }
 
     /// The owned [`DeleteTopicsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeleteTopicsResponse {
+    pub fn to_owned(&self) -> DeleteTopicsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let responses: Vec<DeletableTopicResult> =
             self.responses().iter().map(|x| x.to_owned()).collect();
@@ -156,7 +156,7 @@ impl std::fmt::Debug for DeleteTopicsResponseView<'_> {
 }
 
 /// A borrowed view of a [`DeletableTopicResult`], part of [`DeleteTopicsResponseView`] (versions 0-6).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DeletableTopicResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -267,7 +267,7 @@ impl<'a> DeletableTopicResultView<'a> {
     }
 
     /// The owned [`DeletableTopicResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DeletableTopicResult {
+    pub fn to_owned(&self) -> DeletableTopicResult {
         let name: Option<BytesStr> = self.name().map(|v| owned_str(v.as_bytes()));
         let topic_id: Uuid = self.topic_id();
         let error_code: i16 = self.error_code();
@@ -309,7 +309,7 @@ impl<'a> MessageView<'a> for DeleteTopicsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DeleteTopicsResponse {
+    fn to_message(&self) -> DeleteTopicsResponse {
         Self::to_owned(self)
     }
 }

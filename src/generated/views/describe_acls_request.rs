@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeAclsRequest`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeAclsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -163,7 +163,7 @@ impl<'a> DescribeAclsRequestView<'a> {
     }
 
     /// The owned [`DescribeAclsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeAclsRequest {
+    pub fn to_owned(&self) -> DescribeAclsRequest {
         let resource_type_filter: i8 = self.resource_type_filter();
         let resource_name_filter: Option<BytesStr> =
             self.resource_name_filter().map(|v| owned_str(v.as_bytes()));
@@ -216,7 +216,7 @@ impl<'a> MessageView<'a> for DescribeAclsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeAclsRequest {
+    fn to_message(&self) -> DescribeAclsRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeAclsResponse`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeAclsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -146,7 +146,7 @@ impl<'a> DescribeAclsResponseView<'a> {
     }
 
     /// The owned [`DescribeAclsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeAclsResponse {
+    pub fn to_owned(&self) -> DescribeAclsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -183,7 +183,7 @@ impl std::fmt::Debug for DescribeAclsResponseView<'_> {
 }
 
 /// A borrowed view of a [`AclDescription`], part of [`DescribeAclsResponseView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AclDescriptionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -295,7 +295,7 @@ impl<'a> AclDescriptionView<'a> {
     }
 
     /// The owned [`AclDescription`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AclDescription {
+    pub fn to_owned(&self) -> AclDescription {
         let principal: BytesStr = owned_str(self.principal().as_bytes());
         let host: BytesStr = owned_str(self.host().as_bytes());
         let operation: i8 = self.operation();
@@ -331,7 +331,7 @@ impl std::fmt::Debug for AclDescriptionView<'_> {
 }
 
 /// A borrowed view of a [`DescribeAclsResource`], part of [`DescribeAclsResponseView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeAclsResourceView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -456,7 +456,7 @@ impl<'a> DescribeAclsResourceView<'a> {
     }
 
     /// The owned [`DescribeAclsResource`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeAclsResource {
+    pub fn to_owned(&self) -> DescribeAclsResource {
         let resource_type: i8 = self.resource_type();
         let resource_name: BytesStr = owned_str(self.resource_name().as_bytes());
         let pattern_type: i8 = self.pattern_type();
@@ -498,7 +498,7 @@ impl<'a> MessageView<'a> for DescribeAclsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeAclsResponse {
+    fn to_message(&self) -> DescribeAclsResponse {
         Self::to_owned(self)
     }
 }

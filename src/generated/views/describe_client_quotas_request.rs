@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeClientQuotasRequest`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeClientQuotasRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -122,7 +122,7 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
     }
 
     /// The owned [`DescribeClientQuotasRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeClientQuotasRequest {
+    pub fn to_owned(&self) -> DescribeClientQuotasRequest {
         let components: Vec<ComponentData> =
             self.components().iter().map(|x| x.to_owned()).collect();
         let strict: bool = self.strict();
@@ -153,7 +153,7 @@ impl std::fmt::Debug for DescribeClientQuotasRequestView<'_> {
 }
 
 /// A borrowed view of a [`ComponentData`], part of [`DescribeClientQuotasRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ComponentDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -250,7 +250,7 @@ impl<'a> ComponentDataView<'a> {
     }
 
     /// The owned [`ComponentData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ComponentData {
+    pub fn to_owned(&self) -> ComponentData {
         let entity_type: BytesStr = owned_str(self.entity_type().as_bytes());
         let match_type: i8 = self.match_type();
         let r#match: Option<BytesStr> = self.r#match().map(|v| owned_str(v.as_bytes()));
@@ -289,7 +289,7 @@ impl<'a> MessageView<'a> for DescribeClientQuotasRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeClientQuotasRequest {
+    fn to_message(&self) -> DescribeClientQuotasRequest {
         Self::to_owned(self)
     }
 }

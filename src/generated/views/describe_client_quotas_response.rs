@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeClientQuotasResponse`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeClientQuotasResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -136,7 +136,7 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
     }
 
     /// The owned [`DescribeClientQuotasResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeClientQuotasResponse {
+    pub fn to_owned(&self) -> DescribeClientQuotasResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -174,7 +174,7 @@ impl std::fmt::Debug for DescribeClientQuotasResponseView<'_> {
 }
 
 /// A borrowed view of a [`EntityData`], part of [`DescribeClientQuotasResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct EntityDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -260,7 +260,7 @@ impl<'a> EntityDataView<'a> {
     }
 
     /// The owned [`EntityData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> EntityData {
+    pub fn to_owned(&self) -> EntityData {
         let entity_type: BytesStr = owned_str(self.entity_type().as_bytes());
         let entity_name: Option<BytesStr> = self.entity_name().map(|v| owned_str(v.as_bytes()));
         EntityData {
@@ -290,7 +290,7 @@ impl std::fmt::Debug for EntityDataView<'_> {
 }
 
 /// A borrowed view of a [`EntryData`], part of [`DescribeClientQuotasResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct EntryDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -402,7 +402,7 @@ impl<'a> EntryDataView<'a> {
     }
 
     /// The owned [`EntryData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> EntryData {
+    pub fn to_owned(&self) -> EntryData {
         let entity: Vec<EntityData> = self.entity().iter().map(|x| x.to_owned()).collect();
         let values: Vec<ValueData> = self.values().iter().map(|x| x.to_owned()).collect();
         EntryData {
@@ -432,7 +432,7 @@ impl std::fmt::Debug for EntryDataView<'_> {
 }
 
 /// A borrowed view of a [`ValueData`], part of [`DescribeClientQuotasResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ValueDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -517,7 +517,7 @@ impl<'a> ValueDataView<'a> {
     }
 
     /// The owned [`ValueData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ValueData {
+    pub fn to_owned(&self) -> ValueData {
         let key: BytesStr = owned_str(self.key().as_bytes());
         let value: f64 = self.value();
         ValueData {
@@ -553,7 +553,7 @@ impl<'a> MessageView<'a> for DescribeClientQuotasResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeClientQuotasResponse {
+    fn to_message(&self) -> DescribeClientQuotasResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeClusterRequest`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeClusterRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -116,7 +116,7 @@ impl<'a> DescribeClusterRequestView<'a> {
     }
 
     /// The owned [`DescribeClusterRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeClusterRequest {
+    pub fn to_owned(&self) -> DescribeClusterRequest {
         let include_cluster_authorized_operations: bool =
             self.include_cluster_authorized_operations();
         let endpoint_type: i8 = self.endpoint_type();
@@ -159,7 +159,7 @@ impl<'a> MessageView<'a> for DescribeClusterRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeClusterRequest {
+    fn to_message(&self) -> DescribeClusterRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeClusterResponse`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeClusterResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -191,7 +191,7 @@ impl<'a> DescribeClusterResponseView<'a> {
     }
 
     /// The owned [`DescribeClusterResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeClusterResponse {
+    pub fn to_owned(&self) -> DescribeClusterResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -243,7 +243,7 @@ impl std::fmt::Debug for DescribeClusterResponseView<'_> {
 }
 
 /// A borrowed view of a [`DescribeClusterBroker`], part of [`DescribeClusterResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeClusterBrokerView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -359,7 +359,7 @@ impl<'a> DescribeClusterBrokerView<'a> {
     }
 
     /// The owned [`DescribeClusterBroker`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeClusterBroker {
+    pub fn to_owned(&self) -> DescribeClusterBroker {
         let broker_id: i32 = self.broker_id();
         let host: BytesStr = owned_str(self.host().as_bytes());
         let port: i32 = self.port();
@@ -404,7 +404,7 @@ impl<'a> MessageView<'a> for DescribeClusterResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeClusterResponse {
+    fn to_message(&self) -> DescribeClusterResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeConfigsRequest`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeConfigsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -138,7 +138,7 @@ impl<'a> DescribeConfigsRequestView<'a> {
     }
 
     /// The owned [`DescribeConfigsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeConfigsRequest {
+    pub fn to_owned(&self) -> DescribeConfigsRequest {
         let resources: Vec<DescribeConfigsResource> =
             self.resources().iter().map(|x| x.to_owned()).collect();
         let include_synonyms: bool = self.include_synonyms();
@@ -172,7 +172,7 @@ impl std::fmt::Debug for DescribeConfigsRequestView<'_> {
 }
 
 /// A borrowed view of a [`DescribeConfigsResource`], part of [`DescribeConfigsRequestView`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeConfigsResourceView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -281,7 +281,7 @@ impl<'a> DescribeConfigsResourceView<'a> {
     }
 
     /// The owned [`DescribeConfigsResource`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeConfigsResource {
+    pub fn to_owned(&self) -> DescribeConfigsResource {
         let resource_type: i8 = self.resource_type();
         let resource_name: BytesStr = owned_str(self.resource_name().as_bytes());
         let configuration_keys: Option<Vec<BytesStr>> = self
@@ -322,7 +322,7 @@ impl<'a> MessageView<'a> for DescribeConfigsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeConfigsRequest {
+    fn to_message(&self) -> DescribeConfigsRequest {
         Self::to_owned(self)
     }
 }

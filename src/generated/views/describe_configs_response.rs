@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeConfigsResponse`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeConfigsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -123,7 +123,7 @@ impl<'a> DescribeConfigsResponseView<'a> {
     }
 
     /// The owned [`DescribeConfigsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeConfigsResponse {
+    pub fn to_owned(&self) -> DescribeConfigsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let results: Vec<DescribeConfigsResult> =
             self.results().iter().map(|x| x.to_owned()).collect();
@@ -154,7 +154,7 @@ impl std::fmt::Debug for DescribeConfigsResponseView<'_> {
 }
 
 /// A borrowed view of a [`DescribeConfigsResourceResult`], part of [`DescribeConfigsResponseView`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeConfigsResourceResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -344,7 +344,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     }
 
     /// The owned [`DescribeConfigsResourceResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeConfigsResourceResult {
+    pub fn to_owned(&self) -> DescribeConfigsResourceResult {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let value: Option<BytesStr> = self.value().map(|v| owned_str(v.as_bytes()));
         let read_only: bool = self.read_only();
@@ -396,7 +396,7 @@ impl std::fmt::Debug for DescribeConfigsResourceResultView<'_> {
 }
 
 /// A borrowed view of a [`DescribeConfigsResult`], part of [`DescribeConfigsResponseView`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeConfigsResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -531,7 +531,7 @@ impl<'a> DescribeConfigsResultView<'a> {
     }
 
     /// The owned [`DescribeConfigsResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeConfigsResult {
+    pub fn to_owned(&self) -> DescribeConfigsResult {
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
         let resource_type: i8 = self.resource_type();
@@ -571,7 +571,7 @@ impl std::fmt::Debug for DescribeConfigsResultView<'_> {
 }
 
 /// A borrowed view of a [`DescribeConfigsSynonym`], part of [`DescribeConfigsResponseView`] (versions 1-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeConfigsSynonymView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -668,7 +668,7 @@ impl<'a> DescribeConfigsSynonymView<'a> {
     }
 
     /// The owned [`DescribeConfigsSynonym`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeConfigsSynonym {
+    pub fn to_owned(&self) -> DescribeConfigsSynonym {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let value: Option<BytesStr> = self.value().map(|v| owned_str(v.as_bytes()));
         let source: i8 = self.source();
@@ -707,7 +707,7 @@ impl<'a> MessageView<'a> for DescribeConfigsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeConfigsResponse {
+    fn to_message(&self) -> DescribeConfigsResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeDelegationTokenRequest`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeDelegationTokenRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -102,7 +102,7 @@ impl<'a> DescribeDelegationTokenRequestView<'a> {
     }
 
     /// The owned [`DescribeDelegationTokenRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeDelegationTokenRequest {
+    pub fn to_owned(&self) -> DescribeDelegationTokenRequest {
         let owners: Option<Vec<DescribeDelegationTokenOwner>> = self
             .owners()
             .map(|v| v.iter().map(|x| x.to_owned()).collect());
@@ -131,7 +131,7 @@ impl std::fmt::Debug for DescribeDelegationTokenRequestView<'_> {
 }
 
 /// A borrowed view of a [`DescribeDelegationTokenOwner`], part of [`DescribeDelegationTokenRequestView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeDelegationTokenOwnerView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -221,7 +221,7 @@ impl<'a> DescribeDelegationTokenOwnerView<'a> {
     }
 
     /// The owned [`DescribeDelegationTokenOwner`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeDelegationTokenOwner {
+    pub fn to_owned(&self) -> DescribeDelegationTokenOwner {
         let principal_type: BytesStr = owned_str(self.principal_type().as_bytes());
         let principal_name: BytesStr = owned_str(self.principal_name().as_bytes());
         DescribeDelegationTokenOwner {
@@ -257,7 +257,7 @@ impl<'a> MessageView<'a> for DescribeDelegationTokenRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeDelegationTokenRequest {
+    fn to_message(&self) -> DescribeDelegationTokenRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeDelegationTokenResponse`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeDelegationTokenResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -133,7 +133,7 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
     }
 
     /// The owned [`DescribeDelegationTokenResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeDelegationTokenResponse {
+    pub fn to_owned(&self) -> DescribeDelegationTokenResponse {
         let error_code: i16 = self.error_code();
         let tokens: Vec<DescribedDelegationToken> =
             self.tokens().iter().map(|x| x.to_owned()).collect();
@@ -167,7 +167,7 @@ impl std::fmt::Debug for DescribeDelegationTokenResponseView<'_> {
 }
 
 /// A borrowed view of a [`DescribedDelegationToken`], part of [`DescribeDelegationTokenResponseView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribedDelegationTokenView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -387,7 +387,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
     }
 
     /// The owned [`DescribedDelegationToken`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribedDelegationToken {
+    pub fn to_owned(&self) -> DescribedDelegationToken {
         let principal_type: BytesStr = owned_str(self.principal_type().as_bytes());
         let principal_name: BytesStr = owned_str(self.principal_name().as_bytes());
         let token_requester_principal_type: BytesStr =
@@ -450,7 +450,7 @@ impl std::fmt::Debug for DescribedDelegationTokenView<'_> {
 }
 
 /// A borrowed view of a [`DescribedDelegationTokenRenewer`], part of [`DescribeDelegationTokenResponseView`] (versions 0-3).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribedDelegationTokenRenewerView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -540,7 +540,7 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
     }
 
     /// The owned [`DescribedDelegationTokenRenewer`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribedDelegationTokenRenewer {
+    pub fn to_owned(&self) -> DescribedDelegationTokenRenewer {
         let principal_type: BytesStr = owned_str(self.principal_type().as_bytes());
         let principal_name: BytesStr = owned_str(self.principal_name().as_bytes());
         DescribedDelegationTokenRenewer {
@@ -576,7 +576,7 @@ impl<'a> MessageView<'a> for DescribeDelegationTokenResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeDelegationTokenResponse {
+    fn to_message(&self) -> DescribeDelegationTokenResponse {
         Self::to_owned(self)
     }
 }

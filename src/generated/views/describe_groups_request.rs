@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeGroupsRequest`] (versions 0-6).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeGroupsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -124,7 +124,7 @@ impl<'a> DescribeGroupsRequestView<'a> {
     }
 
     /// The owned [`DescribeGroupsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeGroupsRequest {
+    pub fn to_owned(&self) -> DescribeGroupsRequest {
         let groups: Vec<BytesStr> = self
             .groups()
             .iter()
@@ -167,7 +167,7 @@ impl<'a> MessageView<'a> for DescribeGroupsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeGroupsRequest {
+    fn to_message(&self) -> DescribeGroupsRequest {
         Self::to_owned(self)
     }
 }

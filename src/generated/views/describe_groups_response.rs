@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeGroupsResponse`] (versions 0-6).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeGroupsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -125,7 +125,7 @@ impl<'a> DescribeGroupsResponseView<'a> {
     }
 
     /// The owned [`DescribeGroupsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeGroupsResponse {
+    pub fn to_owned(&self) -> DescribeGroupsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let groups: Vec<DescribedGroup> = self.groups().iter().map(|x| x.to_owned()).collect();
         DescribeGroupsResponse {
@@ -155,7 +155,7 @@ impl std::fmt::Debug for DescribeGroupsResponseView<'_> {
 }
 
 /// A borrowed view of a [`DescribedGroup`], part of [`DescribeGroupsResponseView`] (versions 0-6).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribedGroupView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -341,7 +341,7 @@ impl<'a> DescribedGroupView<'a> {
     }
 
     /// The owned [`DescribedGroup`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribedGroup {
+    pub fn to_owned(&self) -> DescribedGroup {
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
@@ -390,7 +390,7 @@ impl std::fmt::Debug for DescribedGroupView<'_> {
 }
 
 /// A borrowed view of a [`DescribedGroupMember`], part of [`DescribeGroupsResponseView`] (versions 0-6).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribedGroupMemberView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -542,7 +542,7 @@ impl<'a> DescribedGroupMemberView<'a> {
     }
 
     /// The owned [`DescribedGroupMember`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribedGroupMember {
+    pub fn to_owned(&self) -> DescribedGroupMember {
         let member_id: BytesStr = owned_str(self.member_id().as_bytes());
         let group_instance_id: Option<BytesStr> =
             self.group_instance_id().map(|v| owned_str(v.as_bytes()));
@@ -591,7 +591,7 @@ impl<'a> MessageView<'a> for DescribeGroupsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeGroupsResponse {
+    fn to_message(&self) -> DescribeGroupsResponse {
         Self::to_owned(self)
     }
 }

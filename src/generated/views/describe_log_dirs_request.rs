@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeLogDirsRequest`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeLogDirsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -103,7 +103,7 @@ impl<'a> DescribeLogDirsRequestView<'a> {
     }
 
     /// The owned [`DescribeLogDirsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeLogDirsRequest {
+    pub fn to_owned(&self) -> DescribeLogDirsRequest {
         let topics: Option<Vec<DescribableLogDirTopic>> = self
             .topics()
             .map(|v| v.iter().map(|x| x.to_owned()).collect());
@@ -132,7 +132,7 @@ impl std::fmt::Debug for DescribeLogDirsRequestView<'_> {
 }
 
 /// A borrowed view of a [`DescribableLogDirTopic`], part of [`DescribeLogDirsRequestView`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribableLogDirTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -231,7 +231,7 @@ impl<'a> DescribableLogDirTopicView<'a> {
     }
 
     /// The owned [`DescribableLogDirTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribableLogDirTopic {
+    pub fn to_owned(&self) -> DescribableLogDirTopic {
         let topic: BytesStr = owned_str(self.topic().as_bytes());
         let partitions: Vec<i32> = self.partitions().iter().collect();
         DescribableLogDirTopic {
@@ -267,7 +267,7 @@ impl<'a> MessageView<'a> for DescribeLogDirsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeLogDirsRequest {
+    fn to_message(&self) -> DescribeLogDirsRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeLogDirsResponse`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeLogDirsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -136,7 +136,7 @@ impl<'a> DescribeLogDirsResponseView<'a> {
     }
 
     /// The owned [`DescribeLogDirsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeLogDirsResponse {
+    pub fn to_owned(&self) -> DescribeLogDirsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let results: Vec<DescribeLogDirsResult> =
@@ -170,7 +170,7 @@ impl std::fmt::Debug for DescribeLogDirsResponseView<'_> {
 }
 
 /// A borrowed view of a [`DescribeLogDirsPartition`], part of [`DescribeLogDirsResponseView`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeLogDirsPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -267,7 +267,7 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
     }
 
     /// The owned [`DescribeLogDirsPartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeLogDirsPartition {
+    pub fn to_owned(&self) -> DescribeLogDirsPartition {
         let partition_index: i32 = self.partition_index();
         let partition_size: i64 = self.partition_size();
         let offset_lag: i64 = self.offset_lag();
@@ -303,7 +303,7 @@ impl std::fmt::Debug for DescribeLogDirsPartitionView<'_> {
 }
 
 /// A borrowed view of a [`DescribeLogDirsResult`], part of [`DescribeLogDirsResponseView`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeLogDirsResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -454,7 +454,7 @@ impl<'a> DescribeLogDirsResultView<'a> {
     }
 
     /// The owned [`DescribeLogDirsResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeLogDirsResult {
+    pub fn to_owned(&self) -> DescribeLogDirsResult {
         let error_code: i16 = self.error_code();
         let log_dir: BytesStr = owned_str(self.log_dir().as_bytes());
         let topics: Vec<DescribeLogDirsTopic> =
@@ -497,7 +497,7 @@ impl std::fmt::Debug for DescribeLogDirsResultView<'_> {
 }
 
 /// A borrowed view of a [`DescribeLogDirsTopic`], part of [`DescribeLogDirsResponseView`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeLogDirsTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -598,7 +598,7 @@ impl<'a> DescribeLogDirsTopicView<'a> {
     }
 
     /// The owned [`DescribeLogDirsTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeLogDirsTopic {
+    pub fn to_owned(&self) -> DescribeLogDirsTopic {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partitions: Vec<DescribeLogDirsPartition> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -635,7 +635,7 @@ impl<'a> MessageView<'a> for DescribeLogDirsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeLogDirsResponse {
+    fn to_message(&self) -> DescribeLogDirsResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeProducersRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeProducersRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -108,7 +108,7 @@ impl<'a> DescribeProducersRequestView<'a> {
     }
 
     /// The owned [`DescribeProducersRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeProducersRequest {
+    pub fn to_owned(&self) -> DescribeProducersRequest {
         let topics: Vec<TopicRequest> = self.topics().iter().map(|x| x.to_owned()).collect();
         DescribeProducersRequest {
             topics,
@@ -135,7 +135,7 @@ impl std::fmt::Debug for DescribeProducersRequestView<'_> {
 }
 
 /// A borrowed view of a [`TopicRequest`], part of [`DescribeProducersRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -230,7 +230,7 @@ impl<'a> TopicRequestView<'a> {
     }
 
     /// The owned [`TopicRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicRequest {
+    pub fn to_owned(&self) -> TopicRequest {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partition_indexes: Vec<i32> = self.partition_indexes().iter().collect();
         TopicRequest {
@@ -266,7 +266,7 @@ impl<'a> MessageView<'a> for DescribeProducersRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeProducersRequest {
+    fn to_message(&self) -> DescribeProducersRequest {
         Self::to_owned(self)
     }
 }

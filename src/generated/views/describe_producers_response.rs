@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeProducersResponse`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeProducersResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -118,7 +118,7 @@ impl<'a> DescribeProducersResponseView<'a> {
     }
 
     /// The owned [`DescribeProducersResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeProducersResponse {
+    pub fn to_owned(&self) -> DescribeProducersResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let topics: Vec<TopicResponse> = self.topics().iter().map(|x| x.to_owned()).collect();
         DescribeProducersResponse {
@@ -148,7 +148,7 @@ impl std::fmt::Debug for DescribeProducersResponseView<'_> {
 }
 
 /// A borrowed view of a [`PartitionResponse`], part of [`DescribeProducersResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -262,7 +262,7 @@ impl<'a> PartitionResponseView<'a> {
     }
 
     /// The owned [`PartitionResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionResponse {
+    pub fn to_owned(&self) -> PartitionResponse {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -302,7 +302,7 @@ impl std::fmt::Debug for PartitionResponseView<'_> {
 }
 
 /// A borrowed view of a [`ProducerState`], part of [`DescribeProducersResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ProducerStateView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -419,7 +419,7 @@ impl<'a> ProducerStateView<'a> {
     }
 
     /// The owned [`ProducerState`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ProducerState {
+    pub fn to_owned(&self) -> ProducerState {
         let producer_id: i64 = self.producer_id();
         let producer_epoch: i32 = self.producer_epoch();
         let last_sequence: i32 = self.last_sequence();
@@ -461,7 +461,7 @@ impl std::fmt::Debug for ProducerStateView<'_> {
 }
 
 /// A borrowed view of a [`TopicResponse`], part of [`DescribeProducersResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -557,7 +557,7 @@ impl<'a> TopicResponseView<'a> {
     }
 
     /// The owned [`TopicResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicResponse {
+    pub fn to_owned(&self) -> TopicResponse {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partitions: Vec<PartitionResponse> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -594,7 +594,7 @@ impl<'a> MessageView<'a> for DescribeProducersResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeProducersResponse {
+    fn to_message(&self) -> DescribeProducersResponse {
         Self::to_owned(self)
     }
 }

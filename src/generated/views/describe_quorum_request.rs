@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeQuorumRequest`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeQuorumRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -108,7 +108,7 @@ impl<'a> DescribeQuorumRequestView<'a> {
     }
 
     /// The owned [`DescribeQuorumRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeQuorumRequest {
+    pub fn to_owned(&self) -> DescribeQuorumRequest {
         let topics: Vec<TopicData> = self.topics().iter().map(|x| x.to_owned()).collect();
         DescribeQuorumRequest {
             topics,
@@ -135,7 +135,7 @@ impl std::fmt::Debug for DescribeQuorumRequestView<'_> {
 }
 
 /// A borrowed view of a [`PartitionData`], part of [`DescribeQuorumRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -197,7 +197,7 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionData {
+    pub fn to_owned(&self) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         PartitionData {
             partition_index,
@@ -224,7 +224,7 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 }
 
 /// A borrowed view of a [`TopicData`], part of [`DescribeQuorumRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -320,7 +320,7 @@ impl<'a> TopicDataView<'a> {
     }
 
     /// The owned [`TopicData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicData {
+    pub fn to_owned(&self) -> TopicData {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let partitions: Vec<PartitionData> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -357,7 +357,7 @@ impl<'a> MessageView<'a> for DescribeQuorumRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeQuorumRequest {
+    fn to_message(&self) -> DescribeQuorumRequest {
         Self::to_owned(self)
     }
 }

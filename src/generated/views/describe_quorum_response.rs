@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeQuorumResponse`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeQuorumResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -160,7 +160,7 @@ impl<'a> DescribeQuorumResponseView<'a> {
     }
 
     /// The owned [`DescribeQuorumResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeQuorumResponse {
+    pub fn to_owned(&self) -> DescribeQuorumResponse {
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
         let topics: Vec<TopicData> = self.topics().iter().map(|x| x.to_owned()).collect();
@@ -196,7 +196,7 @@ impl std::fmt::Debug for DescribeQuorumResponseView<'_> {
 }
 
 /// A borrowed view of a [`Listener`], part of [`DescribeQuorumResponseView`] (versions 2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListenerView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -292,7 +292,7 @@ impl<'a> ListenerView<'a> {
     }
 
     /// The owned [`Listener`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Listener {
+    pub fn to_owned(&self) -> Listener {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let host: BytesStr = owned_str(self.host().as_bytes());
         let port: u16 = self.port();
@@ -325,7 +325,7 @@ impl std::fmt::Debug for ListenerView<'_> {
 }
 
 /// A borrowed view of a [`Node`], part of [`DescribeQuorumResponseView`] (versions 2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct NodeView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -417,7 +417,7 @@ impl<'a> NodeView<'a> {
     }
 
     /// The owned [`Node`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Node {
+    pub fn to_owned(&self) -> Node {
         let node_id: i32 = self.node_id();
         let listeners: Vec<Listener> = self.listeners().iter().map(|x| x.to_owned()).collect();
         Node {
@@ -447,7 +447,7 @@ impl std::fmt::Debug for NodeView<'_> {
 }
 
 /// A borrowed view of a [`PartitionData`], part of [`DescribeQuorumResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -622,7 +622,7 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionData {
+    pub fn to_owned(&self) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -671,7 +671,7 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 }
 
 /// A borrowed view of a [`ReplicaState`], part of [`DescribeQuorumResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ReplicaStateView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -783,7 +783,7 @@ impl<'a> ReplicaStateView<'a> {
     }
 
     /// The owned [`ReplicaState`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ReplicaState {
+    pub fn to_owned(&self) -> ReplicaState {
         let replica_id: i32 = self.replica_id();
         let replica_directory_id: Uuid = self.replica_directory_id();
         let log_end_offset: i64 = self.log_end_offset();
@@ -822,7 +822,7 @@ impl std::fmt::Debug for ReplicaStateView<'_> {
 }
 
 /// A borrowed view of a [`TopicData`], part of [`DescribeQuorumResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -918,7 +918,7 @@ impl<'a> TopicDataView<'a> {
     }
 
     /// The owned [`TopicData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicData {
+    pub fn to_owned(&self) -> TopicData {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let partitions: Vec<PartitionData> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -955,7 +955,7 @@ impl<'a> MessageView<'a> for DescribeQuorumResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeQuorumResponse {
+    fn to_message(&self) -> DescribeQuorumResponse {
         Self::to_owned(self)
     }
 }

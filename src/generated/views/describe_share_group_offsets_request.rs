@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeShareGroupOffsetsRequest`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeShareGroupOffsetsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -108,7 +108,7 @@ impl<'a> DescribeShareGroupOffsetsRequestView<'a> {
     }
 
     /// The owned [`DescribeShareGroupOffsetsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeShareGroupOffsetsRequest {
+    pub fn to_owned(&self) -> DescribeShareGroupOffsetsRequest {
         let groups: Vec<DescribeShareGroupOffsetsRequestGroup> =
             self.groups().iter().map(|x| x.to_owned()).collect();
         DescribeShareGroupOffsetsRequest {
@@ -136,7 +136,7 @@ impl std::fmt::Debug for DescribeShareGroupOffsetsRequestView<'_> {
 }
 
 /// A borrowed view of a [`DescribeShareGroupOffsetsRequestGroup`], part of [`DescribeShareGroupOffsetsRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeShareGroupOffsetsRequestGroupView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -227,7 +227,7 @@ impl<'a> DescribeShareGroupOffsetsRequestGroupView<'a> {
     }
 
     /// The owned [`DescribeShareGroupOffsetsRequestGroup`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeShareGroupOffsetsRequestGroup {
+    pub fn to_owned(&self) -> DescribeShareGroupOffsetsRequestGroup {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let topics: Option<Vec<DescribeShareGroupOffsetsRequestTopic>> = self
             .topics()
@@ -259,7 +259,7 @@ impl std::fmt::Debug for DescribeShareGroupOffsetsRequestGroupView<'_> {
 }
 
 /// A borrowed view of a [`DescribeShareGroupOffsetsRequestTopic`], part of [`DescribeShareGroupOffsetsRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeShareGroupOffsetsRequestTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -353,7 +353,7 @@ impl<'a> DescribeShareGroupOffsetsRequestTopicView<'a> {
     }
 
     /// The owned [`DescribeShareGroupOffsetsRequestTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeShareGroupOffsetsRequestTopic {
+    pub fn to_owned(&self) -> DescribeShareGroupOffsetsRequestTopic {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let partitions: Vec<i32> = self.partitions().iter().collect();
         DescribeShareGroupOffsetsRequestTopic {
@@ -389,7 +389,7 @@ impl<'a> MessageView<'a> for DescribeShareGroupOffsetsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeShareGroupOffsetsRequest {
+    fn to_message(&self) -> DescribeShareGroupOffsetsRequest {
         Self::to_owned(self)
     }
 }

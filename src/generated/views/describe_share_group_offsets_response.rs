@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeShareGroupOffsetsResponse`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeShareGroupOffsetsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -119,7 +119,7 @@ impl<'a> DescribeShareGroupOffsetsResponseView<'a> {
     }
 
     /// The owned [`DescribeShareGroupOffsetsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeShareGroupOffsetsResponse {
+    pub fn to_owned(&self) -> DescribeShareGroupOffsetsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let groups: Vec<DescribeShareGroupOffsetsResponseGroup> =
             self.groups().iter().map(|x| x.to_owned()).collect();
@@ -150,7 +150,7 @@ impl std::fmt::Debug for DescribeShareGroupOffsetsResponseView<'_> {
 }
 
 /// A borrowed view of a [`DescribeShareGroupOffsetsResponseGroup`], part of [`DescribeShareGroupOffsetsResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeShareGroupOffsetsResponseGroupView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -268,7 +268,7 @@ impl<'a> DescribeShareGroupOffsetsResponseGroupView<'a> {
     }
 
     /// The owned [`DescribeShareGroupOffsetsResponseGroup`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeShareGroupOffsetsResponseGroup {
+    pub fn to_owned(&self) -> DescribeShareGroupOffsetsResponseGroup {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let topics: Vec<DescribeShareGroupOffsetsResponseTopic> =
             self.topics().iter().map(|x| x.to_owned()).collect();
@@ -305,7 +305,7 @@ impl std::fmt::Debug for DescribeShareGroupOffsetsResponseGroupView<'_> {
 }
 
 /// A borrowed view of a [`DescribeShareGroupOffsetsResponsePartition`], part of [`DescribeShareGroupOffsetsResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeShareGroupOffsetsResponsePartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -424,7 +424,7 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
     }
 
     /// The owned [`DescribeShareGroupOffsetsResponsePartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeShareGroupOffsetsResponsePartition {
+    pub fn to_owned(&self) -> DescribeShareGroupOffsetsResponsePartition {
         let partition_index: i32 = self.partition_index();
         let start_offset: i64 = self.start_offset();
         let leader_epoch: i32 = self.leader_epoch();
@@ -466,7 +466,7 @@ impl std::fmt::Debug for DescribeShareGroupOffsetsResponsePartitionView<'_> {
 }
 
 /// A borrowed view of a [`DescribeShareGroupOffsetsResponseTopic`], part of [`DescribeShareGroupOffsetsResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeShareGroupOffsetsResponseTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -573,7 +573,7 @@ impl<'a> DescribeShareGroupOffsetsResponseTopicView<'a> {
     }
 
     /// The owned [`DescribeShareGroupOffsetsResponseTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeShareGroupOffsetsResponseTopic {
+    pub fn to_owned(&self) -> DescribeShareGroupOffsetsResponseTopic {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<DescribeShareGroupOffsetsResponsePartition> =
@@ -613,7 +613,7 @@ impl<'a> MessageView<'a> for DescribeShareGroupOffsetsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeShareGroupOffsetsResponse {
+    fn to_message(&self) -> DescribeShareGroupOffsetsResponse {
         Self::to_owned(self)
     }
 }

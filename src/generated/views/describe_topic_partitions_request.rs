@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeTopicPartitionsRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeTopicPartitionsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -136,7 +136,7 @@ impl<'a> DescribeTopicPartitionsRequestView<'a> {
     }
 
     /// The owned [`DescribeTopicPartitionsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeTopicPartitionsRequest {
+    pub fn to_owned(&self) -> DescribeTopicPartitionsRequest {
         let topics: Vec<TopicRequest> = self.topics().iter().map(|x| x.to_owned()).collect();
         let response_partition_limit: i32 = self.response_partition_limit();
         let cursor: Option<Cursor> = self.cursor().map(|v| v.to_owned());
@@ -169,7 +169,7 @@ impl std::fmt::Debug for DescribeTopicPartitionsRequestView<'_> {
 }
 
 /// A borrowed view of a [`Cursor`], part of [`DescribeTopicPartitionsRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CursorView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -269,7 +269,7 @@ impl<'a> CursorView<'a> {
     }
 
     /// The owned [`Cursor`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Cursor {
+    pub fn to_owned(&self) -> Cursor {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let partition_index: i32 = self.partition_index();
         Cursor {
@@ -299,7 +299,7 @@ impl std::fmt::Debug for CursorView<'_> {
 }
 
 /// A borrowed view of a [`TopicRequest`], part of [`DescribeTopicPartitionsRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -369,7 +369,7 @@ impl<'a> TopicRequestView<'a> {
     }
 
     /// The owned [`TopicRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicRequest {
+    pub fn to_owned(&self) -> TopicRequest {
         let name: BytesStr = owned_str(self.name().as_bytes());
         TopicRequest {
             name,
@@ -402,7 +402,7 @@ impl<'a> MessageView<'a> for DescribeTopicPartitionsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeTopicPartitionsRequest {
+    fn to_message(&self) -> DescribeTopicPartitionsRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeTopicPartitionsResponse`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeTopicPartitionsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -136,7 +136,7 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
     }
 
     /// The owned [`DescribeTopicPartitionsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeTopicPartitionsResponse {
+    pub fn to_owned(&self) -> DescribeTopicPartitionsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let topics: Vec<DescribeTopicPartitionsResponseTopic> =
             self.topics().iter().map(|x| x.to_owned()).collect();
@@ -170,7 +170,7 @@ impl std::fmt::Debug for DescribeTopicPartitionsResponseView<'_> {
 }
 
 /// A borrowed view of a [`Cursor`], part of [`DescribeTopicPartitionsResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CursorView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -270,7 +270,7 @@ impl<'a> CursorView<'a> {
     }
 
     /// The owned [`Cursor`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Cursor {
+    pub fn to_owned(&self) -> Cursor {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let partition_index: i32 = self.partition_index();
         Cursor {
@@ -300,7 +300,7 @@ impl std::fmt::Debug for CursorView<'_> {
 }
 
 /// A borrowed view of a [`DescribeTopicPartitionsResponsePartition`], part of [`DescribeTopicPartitionsResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeTopicPartitionsResponsePartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -513,7 +513,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     }
 
     /// The owned [`DescribeTopicPartitionsResponsePartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeTopicPartitionsResponsePartition {
+    pub fn to_owned(&self) -> DescribeTopicPartitionsResponsePartition {
         let error_code: i16 = self.error_code();
         let partition_index: i32 = self.partition_index();
         let leader_id: i32 = self.leader_id();
@@ -565,7 +565,7 @@ impl std::fmt::Debug for DescribeTopicPartitionsResponsePartitionView<'_> {
 }
 
 /// A borrowed view of a [`DescribeTopicPartitionsResponseTopic`], part of [`DescribeTopicPartitionsResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeTopicPartitionsResponseTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -701,7 +701,7 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
     }
 
     /// The owned [`DescribeTopicPartitionsResponseTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeTopicPartitionsResponseTopic {
+    pub fn to_owned(&self) -> DescribeTopicPartitionsResponseTopic {
         let error_code: i16 = self.error_code();
         let name: Option<BytesStr> = self.name().map(|v| owned_str(v.as_bytes()));
         let topic_id: Uuid = self.topic_id();
@@ -753,7 +753,7 @@ impl<'a> MessageView<'a> for DescribeTopicPartitionsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeTopicPartitionsResponse {
+    fn to_message(&self) -> DescribeTopicPartitionsResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeTransactionsRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeTransactionsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -106,7 +106,7 @@ impl<'a> DescribeTransactionsRequestView<'a> {
     }
 
     /// The owned [`DescribeTransactionsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeTransactionsRequest {
+    pub fn to_owned(&self) -> DescribeTransactionsRequest {
         let transactional_ids: Vec<BytesStr> = self
             .transactional_ids()
             .iter()
@@ -143,7 +143,7 @@ impl<'a> MessageView<'a> for DescribeTransactionsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeTransactionsRequest {
+    fn to_message(&self) -> DescribeTransactionsRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeTransactionsResponse`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeTransactionsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -118,7 +118,7 @@ impl<'a> DescribeTransactionsResponseView<'a> {
     }
 
     /// The owned [`DescribeTransactionsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeTransactionsResponse {
+    pub fn to_owned(&self) -> DescribeTransactionsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let transaction_states: Vec<TransactionState> = self
             .transaction_states()
@@ -152,7 +152,7 @@ impl std::fmt::Debug for DescribeTransactionsResponseView<'_> {
 }
 
 /// A borrowed view of a [`TopicData`], part of [`DescribeTransactionsResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -246,7 +246,7 @@ impl<'a> TopicDataView<'a> {
     }
 
     /// The owned [`TopicData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicData {
+    pub fn to_owned(&self) -> TopicData {
         let topic: BytesStr = owned_str(self.topic().as_bytes());
         let partitions: Vec<i32> = self.partitions().iter().collect();
         TopicData {
@@ -276,7 +276,7 @@ impl std::fmt::Debug for TopicDataView<'_> {
 }
 
 /// A borrowed view of a [`TransactionState`], part of [`DescribeTransactionsResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TransactionStateView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -442,7 +442,7 @@ impl<'a> TransactionStateView<'a> {
     }
 
     /// The owned [`TransactionState`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TransactionState {
+    pub fn to_owned(&self) -> TransactionState {
         let error_code: i16 = self.error_code();
         let transactional_id: BytesStr = owned_str(self.transactional_id().as_bytes());
         let transaction_state: BytesStr = owned_str(self.transaction_state().as_bytes());
@@ -499,7 +499,7 @@ impl<'a> MessageView<'a> for DescribeTransactionsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeTransactionsResponse {
+    fn to_message(&self) -> DescribeTransactionsResponse {
         Self::to_owned(self)
     }
 }

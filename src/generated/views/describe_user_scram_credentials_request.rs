@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeUserScramCredentialsRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeUserScramCredentialsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -99,7 +99,7 @@ impl<'a> DescribeUserScramCredentialsRequestView<'a> {
     }
 
     /// The owned [`DescribeUserScramCredentialsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeUserScramCredentialsRequest {
+    pub fn to_owned(&self) -> DescribeUserScramCredentialsRequest {
         let users: Option<Vec<UserName>> = self
             .users()
             .map(|v| v.iter().map(|x| x.to_owned()).collect());
@@ -128,7 +128,7 @@ impl std::fmt::Debug for DescribeUserScramCredentialsRequestView<'_> {
 }
 
 /// A borrowed view of a [`UserName`], part of [`DescribeUserScramCredentialsRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct UserNameView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -198,7 +198,7 @@ impl<'a> UserNameView<'a> {
     }
 
     /// The owned [`UserName`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> UserName {
+    pub fn to_owned(&self) -> UserName {
         let name: BytesStr = owned_str(self.name().as_bytes());
         UserName {
             name,
@@ -231,7 +231,7 @@ impl<'a> MessageView<'a> for DescribeUserScramCredentialsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeUserScramCredentialsRequest {
+    fn to_message(&self) -> DescribeUserScramCredentialsRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`DescribeUserScramCredentialsResponse`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeUserScramCredentialsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -141,7 +141,7 @@ impl<'a> DescribeUserScramCredentialsResponseView<'a> {
     }
 
     /// The owned [`DescribeUserScramCredentialsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeUserScramCredentialsResponse {
+    pub fn to_owned(&self) -> DescribeUserScramCredentialsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -178,7 +178,7 @@ impl std::fmt::Debug for DescribeUserScramCredentialsResponseView<'_> {
 }
 
 /// A borrowed view of a [`CredentialInfo`], part of [`DescribeUserScramCredentialsResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CredentialInfoView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -251,7 +251,7 @@ impl<'a> CredentialInfoView<'a> {
     }
 
     /// The owned [`CredentialInfo`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> CredentialInfo {
+    pub fn to_owned(&self) -> CredentialInfo {
         let mechanism: i8 = self.mechanism();
         let iterations: i32 = self.iterations();
         CredentialInfo {
@@ -281,7 +281,7 @@ impl std::fmt::Debug for CredentialInfoView<'_> {
 }
 
 /// A borrowed view of a [`DescribeUserScramCredentialsResult`], part of [`DescribeUserScramCredentialsResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribeUserScramCredentialsResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -399,7 +399,7 @@ impl<'a> DescribeUserScramCredentialsResultView<'a> {
     }
 
     /// The owned [`DescribeUserScramCredentialsResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribeUserScramCredentialsResult {
+    pub fn to_owned(&self) -> DescribeUserScramCredentialsResult {
         let user: BytesStr = owned_str(self.user().as_bytes());
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -445,7 +445,7 @@ impl<'a> MessageView<'a> for DescribeUserScramCredentialsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> DescribeUserScramCredentialsResponse {
+    fn to_message(&self) -> DescribeUserScramCredentialsResponse {
         Self::to_owned(self)
     }
 }

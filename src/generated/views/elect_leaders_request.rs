@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ElectLeadersRequest`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ElectLeadersRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -127,7 +127,7 @@ impl<'a> ElectLeadersRequestView<'a> {
     }
 
     /// The owned [`ElectLeadersRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ElectLeadersRequest {
+    pub fn to_owned(&self) -> ElectLeadersRequest {
         let election_type: i8 = self.election_type();
         let topic_partitions: Option<Vec<TopicPartitions>> = self
             .topic_partitions()
@@ -162,7 +162,7 @@ impl std::fmt::Debug for ElectLeadersRequestView<'_> {
 }
 
 /// A borrowed view of a [`TopicPartitions`], part of [`ElectLeadersRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicPartitionsView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -261,7 +261,7 @@ impl<'a> TopicPartitionsView<'a> {
     }
 
     /// The owned [`TopicPartitions`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicPartitions {
+    pub fn to_owned(&self) -> TopicPartitions {
         let topic: BytesStr = owned_str(self.topic().as_bytes());
         let partitions: Vec<i32> = self.partitions().iter().collect();
         TopicPartitions {
@@ -297,7 +297,7 @@ impl<'a> MessageView<'a> for ElectLeadersRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ElectLeadersRequest {
+    fn to_message(&self) -> ElectLeadersRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ElectLeadersResponse`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ElectLeadersResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -139,7 +139,7 @@ impl<'a> ElectLeadersResponseView<'a> {
     }
 
     /// The owned [`ElectLeadersResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ElectLeadersResponse {
+    pub fn to_owned(&self) -> ElectLeadersResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let replica_election_results: Vec<ReplicaElectionResult> = self
@@ -176,7 +176,7 @@ impl std::fmt::Debug for ElectLeadersResponseView<'_> {
 }
 
 /// A borrowed view of a [`PartitionResult`], part of [`ElectLeadersResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -264,7 +264,7 @@ impl<'a> PartitionResultView<'a> {
     }
 
     /// The owned [`PartitionResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionResult {
+    pub fn to_owned(&self) -> PartitionResult {
         let partition_id: i32 = self.partition_id();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -297,7 +297,7 @@ impl std::fmt::Debug for PartitionResultView<'_> {
 }
 
 /// A borrowed view of a [`ReplicaElectionResult`], part of [`ElectLeadersResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ReplicaElectionResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -398,7 +398,7 @@ impl<'a> ReplicaElectionResultView<'a> {
     }
 
     /// The owned [`ReplicaElectionResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ReplicaElectionResult {
+    pub fn to_owned(&self) -> ReplicaElectionResult {
         let topic: BytesStr = owned_str(self.topic().as_bytes());
         let partition_result: Vec<PartitionResult> = self
             .partition_result()
@@ -438,7 +438,7 @@ impl<'a> MessageView<'a> for ElectLeadersResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ElectLeadersResponse {
+    fn to_message(&self) -> ElectLeadersResponse {
         Self::to_owned(self)
     }
 }

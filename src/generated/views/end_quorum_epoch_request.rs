@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`EndQuorumEpochRequest`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct EndQuorumEpochRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -152,7 +152,7 @@ impl<'a> EndQuorumEpochRequestView<'a> {
     }
 
     /// The owned [`EndQuorumEpochRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> EndQuorumEpochRequest {
+    pub fn to_owned(&self) -> EndQuorumEpochRequest {
         let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| owned_str(v.as_bytes()));
         let topics: Vec<TopicData> = self.topics().iter().map(|x| x.to_owned()).collect();
         let leader_endpoints: Vec<LeaderEndpoint> = self
@@ -189,7 +189,7 @@ impl std::fmt::Debug for EndQuorumEpochRequestView<'_> {
 }
 
 /// A borrowed view of a [`LeaderEndpoint`], part of [`EndQuorumEpochRequestView`] (versions 1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct LeaderEndpointView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -285,7 +285,7 @@ impl<'a> LeaderEndpointView<'a> {
     }
 
     /// The owned [`LeaderEndpoint`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> LeaderEndpoint {
+    pub fn to_owned(&self) -> LeaderEndpoint {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let host: BytesStr = owned_str(self.host().as_bytes());
         let port: u16 = self.port();
@@ -318,7 +318,7 @@ impl std::fmt::Debug for LeaderEndpointView<'_> {
 }
 
 /// A borrowed view of a [`PartitionData`], part of [`EndQuorumEpochRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -463,7 +463,7 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionData {
+    pub fn to_owned(&self) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         let leader_id: i32 = self.leader_id();
         let leader_epoch: i32 = self.leader_epoch();
@@ -506,7 +506,7 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 }
 
 /// A borrowed view of a [`ReplicaInfo`], part of [`EndQuorumEpochRequestView`] (versions 1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ReplicaInfoView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -579,7 +579,7 @@ impl<'a> ReplicaInfoView<'a> {
     }
 
     /// The owned [`ReplicaInfo`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ReplicaInfo {
+    pub fn to_owned(&self) -> ReplicaInfo {
         let candidate_id: i32 = self.candidate_id();
         let candidate_directory_id: Uuid = self.candidate_directory_id();
         ReplicaInfo {
@@ -609,7 +609,7 @@ impl std::fmt::Debug for ReplicaInfoView<'_> {
 }
 
 /// A borrowed view of a [`TopicData`], part of [`EndQuorumEpochRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -710,7 +710,7 @@ impl<'a> TopicDataView<'a> {
     }
 
     /// The owned [`TopicData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicData {
+    pub fn to_owned(&self) -> TopicData {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let partitions: Vec<PartitionData> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -747,7 +747,7 @@ impl<'a> MessageView<'a> for EndQuorumEpochRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> EndQuorumEpochRequest {
+    fn to_message(&self) -> EndQuorumEpochRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`EndTxnRequest`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct EndTxnRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -132,7 +132,7 @@ impl<'a> EndTxnRequestView<'a> {
     }
 
     /// The owned [`EndTxnRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> EndTxnRequest {
+    pub fn to_owned(&self) -> EndTxnRequest {
         let transactional_id: BytesStr = owned_str(self.transactional_id().as_bytes());
         let producer_id: i64 = self.producer_id();
         let producer_epoch: i16 = self.producer_epoch();
@@ -174,7 +174,7 @@ impl<'a> MessageView<'a> for EndTxnRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> EndTxnRequest {
+    fn to_message(&self) -> EndTxnRequest {
         Self::to_owned(self)
     }
 }

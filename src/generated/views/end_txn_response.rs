@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`EndTxnResponse`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct EndTxnResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -126,7 +126,7 @@ impl<'a> EndTxnResponseView<'a> {
     }
 
     /// The owned [`EndTxnResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> EndTxnResponse {
+    pub fn to_owned(&self) -> EndTxnResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let producer_id: i64 = self.producer_id();
@@ -168,7 +168,7 @@ impl<'a> MessageView<'a> for EndTxnResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> EndTxnResponse {
+    fn to_message(&self) -> EndTxnResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`EnvelopeRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct EnvelopeRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -121,10 +121,9 @@ impl<'a> EnvelopeRequestView<'a> {
     }
 
     /// The owned [`EnvelopeRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> EnvelopeRequest {
+    pub fn to_owned(&self) -> EnvelopeRequest {
         let request_data: Bytes = Bytes::copy_from_slice(self.request_data());
-        let request_principal: Option<Bytes> =
-            self.request_principal().map(|v| Bytes::copy_from_slice(v));
+        let request_principal: Option<Bytes> = self.request_principal().map(Bytes::copy_from_slice);
         let client_host_address: Bytes = Bytes::copy_from_slice(self.client_host_address());
         EnvelopeRequest {
             request_data,
@@ -161,7 +160,7 @@ impl<'a> MessageView<'a> for EnvelopeRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> EnvelopeRequest {
+    fn to_message(&self) -> EnvelopeRequest {
         Self::to_owned(self)
     }
 }

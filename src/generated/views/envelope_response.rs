@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`EnvelopeResponse`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct EnvelopeResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -98,8 +98,8 @@ impl<'a> EnvelopeResponseView<'a> {
     }
 
     /// The owned [`EnvelopeResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> EnvelopeResponse {
-        let response_data: Option<Bytes> = self.response_data().map(|v| Bytes::copy_from_slice(v));
+    pub fn to_owned(&self) -> EnvelopeResponse {
+        let response_data: Option<Bytes> = self.response_data().map(Bytes::copy_from_slice);
         let error_code: i16 = self.error_code();
         EnvelopeResponse {
             response_data,
@@ -134,7 +134,7 @@ impl<'a> MessageView<'a> for EnvelopeResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> EnvelopeResponse {
+    fn to_message(&self) -> EnvelopeResponse {
         Self::to_owned(self)
     }
 }

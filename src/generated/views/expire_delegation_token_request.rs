@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ExpireDelegationTokenRequest`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ExpireDelegationTokenRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -111,7 +111,7 @@ impl<'a> ExpireDelegationTokenRequestView<'a> {
     }
 
     /// The owned [`ExpireDelegationTokenRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ExpireDelegationTokenRequest {
+    pub fn to_owned(&self) -> ExpireDelegationTokenRequest {
         let hmac: Bytes = Bytes::copy_from_slice(self.hmac());
         let expiry_time_period_ms: i64 = self.expiry_time_period_ms();
         ExpireDelegationTokenRequest {
@@ -147,7 +147,7 @@ impl<'a> MessageView<'a> for ExpireDelegationTokenRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ExpireDelegationTokenRequest {
+    fn to_message(&self) -> ExpireDelegationTokenRequest {
         Self::to_owned(self)
     }
 }

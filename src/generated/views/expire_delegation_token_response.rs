@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ExpireDelegationTokenResponse`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ExpireDelegationTokenResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -112,7 +112,7 @@ impl<'a> ExpireDelegationTokenResponseView<'a> {
     }
 
     /// The owned [`ExpireDelegationTokenResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ExpireDelegationTokenResponse {
+    pub fn to_owned(&self) -> ExpireDelegationTokenResponse {
         let error_code: i16 = self.error_code();
         let expiry_timestamp_ms: i64 = self.expiry_timestamp_ms();
         let throttle_time_ms: i32 = self.throttle_time_ms();
@@ -151,7 +151,7 @@ impl<'a> MessageView<'a> for ExpireDelegationTokenResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ExpireDelegationTokenResponse {
+    fn to_message(&self) -> ExpireDelegationTokenResponse {
         Self::to_owned(self)
     }
 }

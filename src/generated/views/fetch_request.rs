@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`FetchRequest`] (versions 0-18).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct FetchRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -280,7 +280,7 @@ impl<'a> FetchRequestView<'a> {
     }
 
     /// The owned [`FetchRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> FetchRequest {
+    pub fn to_owned(&self) -> FetchRequest {
         let version = self.version;
         let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| owned_str(v.as_bytes()));
         let replica_id: i32 = self.replica_id();
@@ -358,7 +358,7 @@ impl std::fmt::Debug for FetchRequestView<'_> {
 }
 
 /// A borrowed view of a [`FetchPartition`], part of [`FetchRequestView`] (versions 0-18).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct FetchPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -517,7 +517,7 @@ impl<'a> FetchPartitionView<'a> {
     }
 
     /// The owned [`FetchPartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> FetchPartition {
+    pub fn to_owned(&self) -> FetchPartition {
         let version = self.version;
         let partition: i32 = self.partition();
         let current_leader_epoch: i32 = self.current_leader_epoch();
@@ -579,7 +579,7 @@ impl std::fmt::Debug for FetchPartitionView<'_> {
 }
 
 /// A borrowed view of a [`FetchTopic`], part of [`FetchRequestView`] (versions 0-18).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct FetchTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -695,7 +695,7 @@ impl<'a> FetchTopicView<'a> {
     }
 
     /// The owned [`FetchTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> FetchTopic {
+    pub fn to_owned(&self) -> FetchTopic {
         let topic: BytesStr = owned_str(self.topic().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<FetchPartition> =
@@ -729,7 +729,7 @@ impl std::fmt::Debug for FetchTopicView<'_> {
 }
 
 /// A borrowed view of a [`ForgottenTopic`], part of [`FetchRequestView`] (versions 7-18).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ForgottenTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -843,7 +843,7 @@ impl<'a> ForgottenTopicView<'a> {
     }
 
     /// The owned [`ForgottenTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ForgottenTopic {
+    pub fn to_owned(&self) -> ForgottenTopic {
         let topic: BytesStr = owned_str(self.topic().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<i32> = self.partitions().iter().collect();
@@ -876,7 +876,7 @@ impl std::fmt::Debug for ForgottenTopicView<'_> {
 }
 
 /// A borrowed view of a [`ReplicaState`], part of [`FetchRequestView`] (versions 15-18).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ReplicaStateView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -967,7 +967,7 @@ impl<'a> ReplicaStateView<'a> {
     }
 
     /// The owned [`ReplicaState`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ReplicaState {
+    pub fn to_owned(&self) -> ReplicaState {
         let replica_id: i32 = self.replica_id();
         let replica_epoch: i64 = self.replica_epoch();
         ReplicaState {
@@ -1003,7 +1003,7 @@ impl<'a> MessageView<'a> for FetchRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> FetchRequest {
+    fn to_message(&self) -> FetchRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`FetchResponse`] (versions 0-18).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct FetchResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -62,27 +62,24 @@ impl<'a> FetchResponseView<'a> {
             let mut last = None;
             for _ in 0..count {
                 let (tag, mut sub) = c.tag(&mut last)?;
-                match tag {
-                    0 if version >= 16 => {
-                        let c = &mut sub;
-                        at[4] = c.pos();
-                        let null = match c.array(true, 11).map_err(|e| e.at("NodeEndpoints"))? {
-                            Length::Null => true,
-                            Length::Len(n) => {
-                                for i in 0..n {
-                                    NodeEndpointView::walk(c, version)
-                                        .map(|_| ())
-                                        .map_err(|e| e.at_index(i).at("NodeEndpoints"))?;
-                                }
-                                false
+                if tag == 0 && version >= 16 {
+                    let c = &mut sub;
+                    at[4] = c.pos();
+                    let null = match c.array(true, 11).map_err(|e| e.at("NodeEndpoints"))? {
+                        Length::Null => true,
+                        Length::Len(n) => {
+                            for i in 0..n {
+                                NodeEndpointView::walk(c, version)
+                                    .map(|_| ())
+                                    .map_err(|e| e.at_index(i).at("NodeEndpoints"))?;
                             }
-                        };
-                        if null {
-                            nulls |= Self::NULL_NODE_ENDPOINTS;
+                            false
                         }
-                        c.tag_end(at[4], tag).map_err(|e| e.at("NodeEndpoints"))?;
+                    };
+                    if null {
+                        nulls |= Self::NULL_NODE_ENDPOINTS;
                     }
-                    _ => {}
+                    c.tag_end(at[4], tag).map_err(|e| e.at("NodeEndpoints"))?;
                 }
             }
             tags
@@ -182,7 +179,7 @@ impl<'a> FetchResponseView<'a> {
     }
 
     /// The owned [`FetchResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> FetchResponse {
+    pub fn to_owned(&self) -> FetchResponse {
         let version = self.version;
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
@@ -232,7 +229,7 @@ impl std::fmt::Debug for FetchResponseView<'_> {
 }
 
 /// A borrowed view of a [`AbortedTransaction`], part of [`FetchResponseView`] (versions 4-18).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AbortedTransactionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -307,7 +304,7 @@ impl<'a> AbortedTransactionView<'a> {
     }
 
     /// The owned [`AbortedTransaction`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AbortedTransaction {
+    pub fn to_owned(&self) -> AbortedTransaction {
         let producer_id: i64 = self.producer_id();
         let first_offset: i64 = self.first_offset();
         AbortedTransaction {
@@ -337,7 +334,7 @@ impl std::fmt::Debug for AbortedTransactionView<'_> {
 }
 
 /// A borrowed view of a [`EpochEndOffset`], part of [`FetchResponseView`] (versions 12-18).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct EpochEndOffsetView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -428,7 +425,7 @@ impl<'a> EpochEndOffsetView<'a> {
     }
 
     /// The owned [`EpochEndOffset`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> EpochEndOffset {
+    pub fn to_owned(&self) -> EpochEndOffset {
         let epoch: i32 = self.epoch();
         let end_offset: i64 = self.end_offset();
         EpochEndOffset {
@@ -458,7 +455,7 @@ impl std::fmt::Debug for EpochEndOffsetView<'_> {
 }
 
 /// A borrowed view of a [`FetchableTopicResponse`], part of [`FetchResponseView`] (versions 0-18).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct FetchableTopicResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -574,7 +571,7 @@ impl<'a> FetchableTopicResponseView<'a> {
     }
 
     /// The owned [`FetchableTopicResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> FetchableTopicResponse {
+    pub fn to_owned(&self) -> FetchableTopicResponse {
         let topic: BytesStr = owned_str(self.topic().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<PartitionData> =
@@ -608,7 +605,7 @@ impl std::fmt::Debug for FetchableTopicResponseView<'_> {
 }
 
 /// A borrowed view of a [`LeaderIdAndEpoch`], part of [`FetchResponseView`] (versions 12-18).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct LeaderIdAndEpochView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -699,7 +696,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
     }
 
     /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> LeaderIdAndEpoch {
+    pub fn to_owned(&self) -> LeaderIdAndEpoch {
         let leader_id: i32 = self.leader_id();
         let leader_epoch: i32 = self.leader_epoch();
         LeaderIdAndEpoch {
@@ -729,7 +726,7 @@ impl std::fmt::Debug for LeaderIdAndEpochView<'_> {
 }
 
 /// A borrowed view of a [`NodeEndpoint`], part of [`FetchResponseView`] (versions 16-18).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct NodeEndpointView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -832,7 +829,7 @@ impl<'a> NodeEndpointView<'a> {
     }
 
     /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> NodeEndpoint {
+    pub fn to_owned(&self) -> NodeEndpoint {
         let node_id: i32 = self.node_id();
         let host: BytesStr = owned_str(self.host().as_bytes());
         let port: i32 = self.port();
@@ -868,7 +865,7 @@ impl std::fmt::Debug for NodeEndpointView<'_> {
 }
 
 /// A borrowed view of a [`PartitionData`], part of [`FetchResponseView`] (versions 0-18).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -1082,7 +1079,7 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionData {
+    pub fn to_owned(&self) -> PartitionData {
         let version = self.version;
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
@@ -1096,7 +1093,7 @@ impl<'a> PartitionDataView<'a> {
             .aborted_transactions()
             .map(|v| v.iter().map(|x| x.to_owned()).collect());
         let preferred_read_replica: i32 = self.preferred_read_replica();
-        let records: Option<Bytes> = self.records().map(|v| Bytes::copy_from_slice(v));
+        let records: Option<Bytes> = self.records().map(Bytes::copy_from_slice);
         let mut tags_present = 0u64;
         if version >= 12 && self.at[5] != ABSENT && diverging_epoch == EpochEndOffset::default() {
             tags_present |= 1 << 0;
@@ -1156,7 +1153,7 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 }
 
 /// A borrowed view of a [`SnapshotId`], part of [`FetchResponseView`] (versions 12-18).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct SnapshotIdView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -1247,7 +1244,7 @@ impl<'a> SnapshotIdView<'a> {
     }
 
     /// The owned [`SnapshotId`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> SnapshotId {
+    pub fn to_owned(&self) -> SnapshotId {
         let end_offset: i64 = self.end_offset();
         let epoch: i32 = self.epoch();
         SnapshotId {
@@ -1283,7 +1280,7 @@ impl<'a> MessageView<'a> for FetchResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> FetchResponse {
+    fn to_message(&self) -> FetchResponse {
         Self::to_owned(self)
     }
 }

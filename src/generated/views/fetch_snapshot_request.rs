@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`FetchSnapshotRequest`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct FetchSnapshotRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -52,14 +52,11 @@ impl<'a> FetchSnapshotRequestView<'a> {
             let mut last = None;
             for _ in 0..count {
                 let (tag, mut sub) = c.tag(&mut last)?;
-                match tag {
-                    0 => {
-                        let c = &mut sub;
-                        at[0] = c.pos();
-                        c.str(true).map_err(|e| e.at("ClusterId"))?;
-                        c.tag_end(at[0], tag).map_err(|e| e.at("ClusterId"))?;
-                    }
-                    _ => {}
+                if tag == 0 {
+                    let c = &mut sub;
+                    at[0] = c.pos();
+                    c.str(true).map_err(|e| e.at("ClusterId"))?;
+                    c.tag_end(at[0], tag).map_err(|e| e.at("ClusterId"))?;
                 }
             }
             tags
@@ -148,7 +145,7 @@ impl<'a> FetchSnapshotRequestView<'a> {
     }
 
     /// The owned [`FetchSnapshotRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> FetchSnapshotRequest {
+    pub fn to_owned(&self) -> FetchSnapshotRequest {
         let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| owned_str(v.as_bytes()));
         let replica_id: i32 = self.replica_id();
         let max_bytes: i32 = self.max_bytes();
@@ -192,7 +189,7 @@ impl std::fmt::Debug for FetchSnapshotRequestView<'_> {
 }
 
 /// A borrowed view of a [`PartitionSnapshot`], part of [`FetchSnapshotRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionSnapshotView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -222,15 +219,12 @@ impl<'a> PartitionSnapshotView<'a> {
             let mut last = None;
             for _ in 0..count {
                 let (tag, mut sub) = c.tag(&mut last)?;
-                match tag {
-                    0 if version >= 1 => {
-                        let c = &mut sub;
-                        at[4] = c.pos();
-                        c.skip(16).map_err(|e| e.at("ReplicaDirectoryId"))?;
-                        c.tag_end(at[4], tag)
-                            .map_err(|e| e.at("ReplicaDirectoryId"))?;
-                    }
-                    _ => {}
+                if tag == 0 && version >= 1 {
+                    let c = &mut sub;
+                    at[4] = c.pos();
+                    c.skip(16).map_err(|e| e.at("ReplicaDirectoryId"))?;
+                    c.tag_end(at[4], tag)
+                        .map_err(|e| e.at("ReplicaDirectoryId"))?;
                 }
             }
             tags
@@ -306,7 +300,7 @@ impl<'a> PartitionSnapshotView<'a> {
     }
 
     /// The owned [`PartitionSnapshot`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionSnapshot {
+    pub fn to_owned(&self) -> PartitionSnapshot {
         let version = self.version;
         let partition: i32 = self.partition();
         let current_leader_epoch: i32 = self.current_leader_epoch();
@@ -354,7 +348,7 @@ impl std::fmt::Debug for PartitionSnapshotView<'_> {
 }
 
 /// A borrowed view of a [`SnapshotId`], part of [`FetchSnapshotRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct SnapshotIdView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -445,7 +439,7 @@ impl<'a> SnapshotIdView<'a> {
     }
 
     /// The owned [`SnapshotId`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> SnapshotId {
+    pub fn to_owned(&self) -> SnapshotId {
         let end_offset: i64 = self.end_offset();
         let epoch: i32 = self.epoch();
         SnapshotId {
@@ -475,7 +469,7 @@ impl std::fmt::Debug for SnapshotIdView<'_> {
 }
 
 /// A borrowed view of a [`TopicSnapshot`], part of [`FetchSnapshotRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicSnapshotView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -571,7 +565,7 @@ impl<'a> TopicSnapshotView<'a> {
     }
 
     /// The owned [`TopicSnapshot`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicSnapshot {
+    pub fn to_owned(&self) -> TopicSnapshot {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partitions: Vec<PartitionSnapshot> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -608,7 +602,7 @@ impl<'a> MessageView<'a> for FetchSnapshotRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> FetchSnapshotRequest {
+    fn to_message(&self) -> FetchSnapshotRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`FetchSnapshotResponse`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct FetchSnapshotResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -53,27 +53,24 @@ impl<'a> FetchSnapshotResponseView<'a> {
             let mut last = None;
             for _ in 0..count {
                 let (tag, mut sub) = c.tag(&mut last)?;
-                match tag {
-                    0 if version >= 1 => {
-                        let c = &mut sub;
-                        at[3] = c.pos();
-                        let null = match c.array(true, 8).map_err(|e| e.at("NodeEndpoints"))? {
-                            Length::Null => true,
-                            Length::Len(n) => {
-                                for i in 0..n {
-                                    NodeEndpointView::walk(c, version)
-                                        .map(|_| ())
-                                        .map_err(|e| e.at_index(i).at("NodeEndpoints"))?;
-                                }
-                                false
+                if tag == 0 && version >= 1 {
+                    let c = &mut sub;
+                    at[3] = c.pos();
+                    let null = match c.array(true, 8).map_err(|e| e.at("NodeEndpoints"))? {
+                        Length::Null => true,
+                        Length::Len(n) => {
+                            for i in 0..n {
+                                NodeEndpointView::walk(c, version)
+                                    .map(|_| ())
+                                    .map_err(|e| e.at_index(i).at("NodeEndpoints"))?;
                             }
-                        };
-                        if null {
-                            nulls |= Self::NULL_NODE_ENDPOINTS;
+                            false
                         }
-                        c.tag_end(at[3], tag).map_err(|e| e.at("NodeEndpoints"))?;
+                    };
+                    if null {
+                        nulls |= Self::NULL_NODE_ENDPOINTS;
                     }
-                    _ => {}
+                    c.tag_end(at[3], tag).map_err(|e| e.at("NodeEndpoints"))?;
                 }
             }
             tags
@@ -163,7 +160,7 @@ impl<'a> FetchSnapshotResponseView<'a> {
     }
 
     /// The owned [`FetchSnapshotResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> FetchSnapshotResponse {
+    pub fn to_owned(&self) -> FetchSnapshotResponse {
         let version = self.version;
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
@@ -209,7 +206,7 @@ impl std::fmt::Debug for FetchSnapshotResponseView<'_> {
 }
 
 /// A borrowed view of a [`LeaderIdAndEpoch`], part of [`FetchSnapshotResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct LeaderIdAndEpochView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -300,7 +297,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
     }
 
     /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> LeaderIdAndEpoch {
+    pub fn to_owned(&self) -> LeaderIdAndEpoch {
         let leader_id: i32 = self.leader_id();
         let leader_epoch: i32 = self.leader_epoch();
         LeaderIdAndEpoch {
@@ -330,7 +327,7 @@ impl std::fmt::Debug for LeaderIdAndEpochView<'_> {
 }
 
 /// A borrowed view of a [`NodeEndpoint`], part of [`FetchSnapshotResponseView`] (versions 1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct NodeEndpointView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -422,7 +419,7 @@ impl<'a> NodeEndpointView<'a> {
     }
 
     /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> NodeEndpoint {
+    pub fn to_owned(&self) -> NodeEndpoint {
         let node_id: i32 = self.node_id();
         let host: BytesStr = owned_str(self.host().as_bytes());
         let port: u16 = self.port();
@@ -455,7 +452,7 @@ impl std::fmt::Debug for NodeEndpointView<'_> {
 }
 
 /// A borrowed view of a [`PartitionSnapshot`], part of [`FetchSnapshotResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionSnapshotView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -496,15 +493,11 @@ impl<'a> PartitionSnapshotView<'a> {
             let mut last = None;
             for _ in 0..count {
                 let (tag, mut sub) = c.tag(&mut last)?;
-                match tag {
-                    0 => {
-                        let c = &mut sub;
-                        at[3] = c.pos();
-                        LeaderIdAndEpochView::walk(c, version)
-                            .map_err(|e| e.at("CurrentLeader"))?;
-                        c.tag_end(at[3], tag).map_err(|e| e.at("CurrentLeader"))?;
-                    }
-                    _ => {}
+                if tag == 0 {
+                    let c = &mut sub;
+                    at[3] = c.pos();
+                    LeaderIdAndEpochView::walk(c, version).map_err(|e| e.at("CurrentLeader"))?;
+                    c.tag_end(at[3], tag).map_err(|e| e.at("CurrentLeader"))?;
                 }
             }
             tags
@@ -599,7 +592,7 @@ impl<'a> PartitionSnapshotView<'a> {
     }
 
     /// The owned [`PartitionSnapshot`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionSnapshot {
+    pub fn to_owned(&self) -> PartitionSnapshot {
         let index: i32 = self.index();
         let error_code: i16 = self.error_code();
         let snapshot_id: SnapshotId = self.snapshot_id().to_owned();
@@ -652,7 +645,7 @@ impl std::fmt::Debug for PartitionSnapshotView<'_> {
 }
 
 /// A borrowed view of a [`SnapshotId`], part of [`FetchSnapshotResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct SnapshotIdView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -743,7 +736,7 @@ impl<'a> SnapshotIdView<'a> {
     }
 
     /// The owned [`SnapshotId`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> SnapshotId {
+    pub fn to_owned(&self) -> SnapshotId {
         let end_offset: i64 = self.end_offset();
         let epoch: i32 = self.epoch();
         SnapshotId {
@@ -773,7 +766,7 @@ impl std::fmt::Debug for SnapshotIdView<'_> {
 }
 
 /// A borrowed view of a [`TopicSnapshot`], part of [`FetchSnapshotResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicSnapshotView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -869,7 +862,7 @@ impl<'a> TopicSnapshotView<'a> {
     }
 
     /// The owned [`TopicSnapshot`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicSnapshot {
+    pub fn to_owned(&self) -> TopicSnapshot {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partitions: Vec<PartitionSnapshot> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -906,7 +899,7 @@ impl<'a> MessageView<'a> for FetchSnapshotResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> FetchSnapshotResponse {
+    fn to_message(&self) -> FetchSnapshotResponse {
         Self::to_owned(self)
     }
 }

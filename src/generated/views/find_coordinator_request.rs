@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`FindCoordinatorRequest`] (versions 0-6).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct FindCoordinatorRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -143,7 +143,7 @@ impl<'a> FindCoordinatorRequestView<'a> {
     }
 
     /// The owned [`FindCoordinatorRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> FindCoordinatorRequest {
+    pub fn to_owned(&self) -> FindCoordinatorRequest {
         let key: BytesStr = owned_str(self.key().as_bytes());
         let key_type: i8 = self.key_type();
         let coordinator_keys: Vec<BytesStr> = self
@@ -186,7 +186,7 @@ impl<'a> MessageView<'a> for FindCoordinatorRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> FindCoordinatorRequest {
+    fn to_message(&self) -> FindCoordinatorRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`FindCoordinatorResponse`] (versions 0-6).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct FindCoordinatorResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -197,7 +197,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
     }
 
     /// The owned [`FindCoordinatorResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> FindCoordinatorResponse {
+    pub fn to_owned(&self) -> FindCoordinatorResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -243,7 +243,7 @@ impl std::fmt::Debug for FindCoordinatorResponseView<'_> {
 }
 
 /// A borrowed view of a [`Coordinator`], part of [`FindCoordinatorResponseView`] (versions 4-6).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CoordinatorView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -372,7 +372,7 @@ impl<'a> CoordinatorView<'a> {
     }
 
     /// The owned [`Coordinator`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Coordinator {
+    pub fn to_owned(&self) -> Coordinator {
         let key: BytesStr = owned_str(self.key().as_bytes());
         let node_id: i32 = self.node_id();
         let host: BytesStr = owned_str(self.host().as_bytes());
@@ -420,7 +420,7 @@ impl<'a> MessageView<'a> for FindCoordinatorResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> FindCoordinatorResponse {
+    fn to_message(&self) -> FindCoordinatorResponse {
         Self::to_owned(self)
     }
 }

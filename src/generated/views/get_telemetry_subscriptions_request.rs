@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`GetTelemetrySubscriptionsRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct GetTelemetrySubscriptionsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -89,7 +89,7 @@ impl<'a> GetTelemetrySubscriptionsRequestView<'a> {
     }
 
     /// The owned [`GetTelemetrySubscriptionsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> GetTelemetrySubscriptionsRequest {
+    pub fn to_owned(&self) -> GetTelemetrySubscriptionsRequest {
         let client_instance_id: Uuid = self.client_instance_id();
         GetTelemetrySubscriptionsRequest {
             client_instance_id,
@@ -122,7 +122,7 @@ impl<'a> MessageView<'a> for GetTelemetrySubscriptionsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> GetTelemetrySubscriptionsRequest {
+    fn to_message(&self) -> GetTelemetrySubscriptionsRequest {
         Self::to_owned(self)
     }
 }

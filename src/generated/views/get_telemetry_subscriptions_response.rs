@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`GetTelemetrySubscriptionsResponse`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct GetTelemetrySubscriptionsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -212,7 +212,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     }
 
     /// The owned [`GetTelemetrySubscriptionsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> GetTelemetrySubscriptionsResponse {
+    pub fn to_owned(&self) -> GetTelemetrySubscriptionsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let client_instance_id: Uuid = self.client_instance_id();
@@ -277,7 +277,7 @@ impl<'a> MessageView<'a> for GetTelemetrySubscriptionsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> GetTelemetrySubscriptionsResponse {
+    fn to_message(&self) -> GetTelemetrySubscriptionsResponse {
         Self::to_owned(self)
     }
 }

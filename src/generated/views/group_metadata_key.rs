@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`GroupMetadataKey`] (versions 2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct GroupMetadataKeyView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -78,7 +78,7 @@ impl<'a> GroupMetadataKeyView<'a> {
     }
 
     /// The owned [`GroupMetadataKey`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> GroupMetadataKey {
+    pub fn to_owned(&self) -> GroupMetadataKey {
         let group: BytesStr = owned_str(self.group().as_bytes());
         GroupMetadataKey {
             group,
@@ -111,7 +111,7 @@ impl<'a> MessageView<'a> for GroupMetadataKeyView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> GroupMetadataKey {
+    fn to_message(&self) -> GroupMetadataKey {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`GroupMetadataValue`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct GroupMetadataValueView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -176,7 +176,7 @@ impl<'a> GroupMetadataValueView<'a> {
     }
 
     /// The owned [`GroupMetadataValue`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> GroupMetadataValue {
+    pub fn to_owned(&self) -> GroupMetadataValue {
         let protocol_type: BytesStr = owned_str(self.protocol_type().as_bytes());
         let generation: i32 = self.generation();
         let protocol: Option<BytesStr> = self.protocol().map(|v| owned_str(v.as_bytes()));
@@ -218,7 +218,7 @@ impl std::fmt::Debug for GroupMetadataValueView<'_> {
 }
 
 /// A borrowed view of a [`MemberMetadata`], part of [`GroupMetadataValueView`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct MemberMetadataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -394,7 +394,7 @@ impl<'a> MemberMetadataView<'a> {
     }
 
     /// The owned [`MemberMetadata`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> MemberMetadata {
+    pub fn to_owned(&self) -> MemberMetadata {
         let member_id: BytesStr = owned_str(self.member_id().as_bytes());
         let group_instance_id: Option<BytesStr> =
             self.group_instance_id().map(|v| owned_str(v.as_bytes()));
@@ -449,7 +449,7 @@ impl<'a> MessageView<'a> for GroupMetadataValueView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> GroupMetadataValue {
+    fn to_message(&self) -> GroupMetadataValue {
         Self::to_owned(self)
     }
 }

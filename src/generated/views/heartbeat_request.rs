@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`HeartbeatRequest`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct HeartbeatRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -140,7 +140,7 @@ impl<'a> HeartbeatRequestView<'a> {
     }
 
     /// The owned [`HeartbeatRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> HeartbeatRequest {
+    pub fn to_owned(&self) -> HeartbeatRequest {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let generation_id: i32 = self.generation_id();
         let member_id: BytesStr = owned_str(self.member_id().as_bytes());
@@ -183,7 +183,7 @@ impl<'a> MessageView<'a> for HeartbeatRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> HeartbeatRequest {
+    fn to_message(&self) -> HeartbeatRequest {
         Self::to_owned(self)
     }
 }

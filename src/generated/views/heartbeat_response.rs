@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`HeartbeatResponse`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct HeartbeatResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -104,7 +104,7 @@ impl<'a> HeartbeatResponseView<'a> {
     }
 
     /// The owned [`HeartbeatResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> HeartbeatResponse {
+    pub fn to_owned(&self) -> HeartbeatResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         HeartbeatResponse {
@@ -140,7 +140,7 @@ impl<'a> MessageView<'a> for HeartbeatResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> HeartbeatResponse {
+    fn to_message(&self) -> HeartbeatResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`IncrementalAlterConfigsRequest`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct IncrementalAlterConfigsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -122,7 +122,7 @@ impl<'a> IncrementalAlterConfigsRequestView<'a> {
     }
 
     /// The owned [`IncrementalAlterConfigsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> IncrementalAlterConfigsRequest {
+    pub fn to_owned(&self) -> IncrementalAlterConfigsRequest {
         let resources: Vec<AlterConfigsResource> =
             self.resources().iter().map(|x| x.to_owned()).collect();
         let validate_only: bool = self.validate_only();
@@ -153,7 +153,7 @@ impl std::fmt::Debug for IncrementalAlterConfigsRequestView<'_> {
 }
 
 /// A borrowed view of a [`AlterConfigsResource`], part of [`IncrementalAlterConfigsRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterConfigsResourceView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -265,7 +265,7 @@ impl<'a> AlterConfigsResourceView<'a> {
     }
 
     /// The owned [`AlterConfigsResource`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterConfigsResource {
+    pub fn to_owned(&self) -> AlterConfigsResource {
         let resource_type: i8 = self.resource_type();
         let resource_name: BytesStr = owned_str(self.resource_name().as_bytes());
         let configs: Vec<AlterableConfig> = self.configs().iter().map(|x| x.to_owned()).collect();
@@ -298,7 +298,7 @@ impl std::fmt::Debug for AlterConfigsResourceView<'_> {
 }
 
 /// A borrowed view of a [`AlterableConfig`], part of [`IncrementalAlterConfigsRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterableConfigView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -395,7 +395,7 @@ impl<'a> AlterableConfigView<'a> {
     }
 
     /// The owned [`AlterableConfig`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterableConfig {
+    pub fn to_owned(&self) -> AlterableConfig {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let config_operation: i8 = self.config_operation();
         let value: Option<BytesStr> = self.value().map(|v| owned_str(v.as_bytes()));
@@ -434,7 +434,7 @@ impl<'a> MessageView<'a> for IncrementalAlterConfigsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> IncrementalAlterConfigsRequest {
+    fn to_message(&self) -> IncrementalAlterConfigsRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`IncrementalAlterConfigsResponse`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct IncrementalAlterConfigsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -122,7 +122,7 @@ impl<'a> IncrementalAlterConfigsResponseView<'a> {
     }
 
     /// The owned [`IncrementalAlterConfigsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> IncrementalAlterConfigsResponse {
+    pub fn to_owned(&self) -> IncrementalAlterConfigsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let responses: Vec<AlterConfigsResourceResponse> =
             self.responses().iter().map(|x| x.to_owned()).collect();
@@ -153,7 +153,7 @@ impl std::fmt::Debug for IncrementalAlterConfigsResponseView<'_> {
 }
 
 /// A borrowed view of a [`AlterConfigsResourceResponse`], part of [`IncrementalAlterConfigsResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AlterConfigsResourceResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -261,7 +261,7 @@ impl<'a> AlterConfigsResourceResponseView<'a> {
     }
 
     /// The owned [`AlterConfigsResourceResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AlterConfigsResourceResponse {
+    pub fn to_owned(&self) -> AlterConfigsResourceResponse {
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
         let resource_type: i8 = self.resource_type();
@@ -303,7 +303,7 @@ impl<'a> MessageView<'a> for IncrementalAlterConfigsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> IncrementalAlterConfigsResponse {
+    fn to_message(&self) -> IncrementalAlterConfigsResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`InitProducerIdRequest`] (versions 0-6).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct InitProducerIdRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -156,7 +156,7 @@ impl<'a> InitProducerIdRequestView<'a> {
     }
 
     /// The owned [`InitProducerIdRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> InitProducerIdRequest {
+    pub fn to_owned(&self) -> InitProducerIdRequest {
         let transactional_id: Option<BytesStr> =
             self.transactional_id().map(|v| owned_str(v.as_bytes()));
         let transaction_timeout_ms: i32 = self.transaction_timeout_ms();
@@ -205,7 +205,7 @@ impl<'a> MessageView<'a> for InitProducerIdRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> InitProducerIdRequest {
+    fn to_message(&self) -> InitProducerIdRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`InitProducerIdResponse`] (versions 0-6).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct InitProducerIdResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -150,7 +150,7 @@ impl<'a> InitProducerIdResponseView<'a> {
     }
 
     /// The owned [`InitProducerIdResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> InitProducerIdResponse {
+    pub fn to_owned(&self) -> InitProducerIdResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let producer_id: i64 = self.producer_id();
@@ -201,7 +201,7 @@ impl<'a> MessageView<'a> for InitProducerIdResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> InitProducerIdResponse {
+    fn to_message(&self) -> InitProducerIdResponse {
         Self::to_owned(self)
     }
 }

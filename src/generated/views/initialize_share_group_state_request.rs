@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`InitializeShareGroupStateRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct InitializeShareGroupStateRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -123,7 +123,7 @@ impl<'a> InitializeShareGroupStateRequestView<'a> {
     }
 
     /// The owned [`InitializeShareGroupStateRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> InitializeShareGroupStateRequest {
+    pub fn to_owned(&self) -> InitializeShareGroupStateRequest {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let topics: Vec<InitializeStateData> = self.topics().iter().map(|x| x.to_owned()).collect();
         InitializeShareGroupStateRequest {
@@ -153,7 +153,7 @@ impl std::fmt::Debug for InitializeShareGroupStateRequestView<'_> {
 }
 
 /// A borrowed view of a [`InitializeStateData`], part of [`InitializeShareGroupStateRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct InitializeStateDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -245,7 +245,7 @@ impl<'a> InitializeStateDataView<'a> {
     }
 
     /// The owned [`InitializeStateData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> InitializeStateData {
+    pub fn to_owned(&self) -> InitializeStateData {
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<PartitionData> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -276,7 +276,7 @@ impl std::fmt::Debug for InitializeStateDataView<'_> {
 }
 
 /// A borrowed view of a [`PartitionData`], part of [`InitializeShareGroupStateRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -360,7 +360,7 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionData {
+    pub fn to_owned(&self) -> PartitionData {
         let partition: i32 = self.partition();
         let state_epoch: i32 = self.state_epoch();
         let start_offset: i64 = self.start_offset();
@@ -399,7 +399,7 @@ impl<'a> MessageView<'a> for InitializeShareGroupStateRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> InitializeShareGroupStateRequest {
+    fn to_message(&self) -> InitializeShareGroupStateRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`InitializeShareGroupStateResponse`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct InitializeShareGroupStateResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -108,7 +108,7 @@ impl<'a> InitializeShareGroupStateResponseView<'a> {
     }
 
     /// The owned [`InitializeShareGroupStateResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> InitializeShareGroupStateResponse {
+    pub fn to_owned(&self) -> InitializeShareGroupStateResponse {
         let results: Vec<InitializeStateResult> =
             self.results().iter().map(|x| x.to_owned()).collect();
         InitializeShareGroupStateResponse {
@@ -136,7 +136,7 @@ impl std::fmt::Debug for InitializeShareGroupStateResponseView<'_> {
 }
 
 /// A borrowed view of a [`InitializeStateResult`], part of [`InitializeShareGroupStateResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct InitializeStateResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -228,7 +228,7 @@ impl<'a> InitializeStateResultView<'a> {
     }
 
     /// The owned [`InitializeStateResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> InitializeStateResult {
+    pub fn to_owned(&self) -> InitializeStateResult {
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<PartitionResult> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -259,7 +259,7 @@ impl std::fmt::Debug for InitializeStateResultView<'_> {
 }
 
 /// A borrowed view of a [`PartitionResult`], part of [`InitializeShareGroupStateResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -343,7 +343,7 @@ impl<'a> PartitionResultView<'a> {
     }
 
     /// The owned [`PartitionResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionResult {
+    pub fn to_owned(&self) -> PartitionResult {
         let partition: i32 = self.partition();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -382,7 +382,7 @@ impl<'a> MessageView<'a> for InitializeShareGroupStateResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> InitializeShareGroupStateResponse {
+    fn to_message(&self) -> InitializeShareGroupStateResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`JoinGroupRequest`] (versions 0-9).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct JoinGroupRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -209,7 +209,7 @@ impl<'a> JoinGroupRequestView<'a> {
     }
 
     /// The owned [`JoinGroupRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> JoinGroupRequest {
+    pub fn to_owned(&self) -> JoinGroupRequest {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let session_timeout_ms: i32 = self.session_timeout_ms();
         let rebalance_timeout_ms: i32 = self.rebalance_timeout_ms();
@@ -259,7 +259,7 @@ impl std::fmt::Debug for JoinGroupRequestView<'_> {
 }
 
 /// A borrowed view of a [`JoinGroupRequestProtocol`], part of [`JoinGroupRequestView`] (versions 0-9).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct JoinGroupRequestProtocolView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -349,7 +349,7 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
     }
 
     /// The owned [`JoinGroupRequestProtocol`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> JoinGroupRequestProtocol {
+    pub fn to_owned(&self) -> JoinGroupRequestProtocol {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let metadata: Bytes = Bytes::copy_from_slice(self.metadata());
         JoinGroupRequestProtocol {
@@ -385,7 +385,7 @@ impl<'a> MessageView<'a> for JoinGroupRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> JoinGroupRequest {
+    fn to_message(&self) -> JoinGroupRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`JoinGroupResponse`] (versions 0-9).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct JoinGroupResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -221,7 +221,7 @@ impl<'a> JoinGroupResponseView<'a> {
     }
 
     /// The owned [`JoinGroupResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> JoinGroupResponse {
+    pub fn to_owned(&self) -> JoinGroupResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let generation_id: i32 = self.generation_id();
@@ -273,7 +273,7 @@ impl std::fmt::Debug for JoinGroupResponseView<'_> {
 }
 
 /// A borrowed view of a [`JoinGroupResponseMember`], part of [`JoinGroupResponseView`] (versions 0-9).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct JoinGroupResponseMemberView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -377,7 +377,7 @@ impl<'a> JoinGroupResponseMemberView<'a> {
     }
 
     /// The owned [`JoinGroupResponseMember`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> JoinGroupResponseMember {
+    pub fn to_owned(&self) -> JoinGroupResponseMember {
         let member_id: BytesStr = owned_str(self.member_id().as_bytes());
         let group_instance_id: Option<BytesStr> =
             self.group_instance_id().map(|v| owned_str(v.as_bytes()));
@@ -417,7 +417,7 @@ impl<'a> MessageView<'a> for JoinGroupResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> JoinGroupResponse {
+    fn to_message(&self) -> JoinGroupResponse {
         Self::to_owned(self)
     }
 }

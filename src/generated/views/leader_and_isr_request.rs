@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`LeaderAndIsrRequest`] (versions 0-7).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct LeaderAndIsrRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -233,7 +233,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
     }
 
     /// The owned [`LeaderAndIsrRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> LeaderAndIsrRequest {
+    pub fn to_owned(&self) -> LeaderAndIsrRequest {
         let controller_id: i32 = self.controller_id();
         let is_k_raft_controller: bool = self.is_k_raft_controller();
         let controller_epoch: i32 = self.controller_epoch();
@@ -290,7 +290,7 @@ impl std::fmt::Debug for LeaderAndIsrRequestView<'_> {
 }
 
 /// A borrowed view of a [`LeaderAndIsrLiveLeader`], part of [`LeaderAndIsrRequestView`] (versions 0-7).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct LeaderAndIsrLiveLeaderView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -386,7 +386,7 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
     }
 
     /// The owned [`LeaderAndIsrLiveLeader`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> LeaderAndIsrLiveLeader {
+    pub fn to_owned(&self) -> LeaderAndIsrLiveLeader {
         let broker_id: i32 = self.broker_id();
         let host_name: BytesStr = owned_str(self.host_name().as_bytes());
         let port: i32 = self.port();
@@ -419,7 +419,7 @@ impl std::fmt::Debug for LeaderAndIsrLiveLeaderView<'_> {
 }
 
 /// A borrowed view of a [`LeaderAndIsrPartitionState`], part of [`LeaderAndIsrRequestView`] (versions 0-7).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct LeaderAndIsrPartitionStateView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -680,7 +680,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     }
 
     /// The owned [`LeaderAndIsrPartitionState`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> LeaderAndIsrPartitionState {
+    pub fn to_owned(&self) -> LeaderAndIsrPartitionState {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let partition_index: i32 = self.partition_index();
         let controller_epoch: i32 = self.controller_epoch();
@@ -740,7 +740,7 @@ impl std::fmt::Debug for LeaderAndIsrPartitionStateView<'_> {
 }
 
 /// A borrowed view of a [`LeaderAndIsrTopicState`], part of [`LeaderAndIsrRequestView`] (versions 2-7).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct LeaderAndIsrTopicStateView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -854,7 +854,7 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
     }
 
     /// The owned [`LeaderAndIsrTopicState`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> LeaderAndIsrTopicState {
+    pub fn to_owned(&self) -> LeaderAndIsrTopicState {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partition_states: Vec<LeaderAndIsrPartitionState> = self
@@ -897,7 +897,7 @@ impl<'a> MessageView<'a> for LeaderAndIsrRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> LeaderAndIsrRequest {
+    fn to_message(&self) -> LeaderAndIsrRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`LeaderAndIsrResponse`] (versions 0-7).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct LeaderAndIsrResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -153,7 +153,7 @@ impl<'a> LeaderAndIsrResponseView<'a> {
     }
 
     /// The owned [`LeaderAndIsrResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> LeaderAndIsrResponse {
+    pub fn to_owned(&self) -> LeaderAndIsrResponse {
         let error_code: i16 = self.error_code();
         let partition_errors: Vec<LeaderAndIsrPartitionError> = self
             .partition_errors()
@@ -191,7 +191,7 @@ impl std::fmt::Debug for LeaderAndIsrResponseView<'_> {
 }
 
 /// A borrowed view of a [`LeaderAndIsrPartitionError`], part of [`LeaderAndIsrResponseView`] (versions 0-7).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct LeaderAndIsrPartitionErrorView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -289,7 +289,7 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
     }
 
     /// The owned [`LeaderAndIsrPartitionError`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> LeaderAndIsrPartitionError {
+    pub fn to_owned(&self) -> LeaderAndIsrPartitionError {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
@@ -322,7 +322,7 @@ impl std::fmt::Debug for LeaderAndIsrPartitionErrorView<'_> {
 }
 
 /// A borrowed view of a [`LeaderAndIsrTopicError`], part of [`LeaderAndIsrResponseView`] (versions 5-7).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct LeaderAndIsrTopicErrorView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -414,7 +414,7 @@ impl<'a> LeaderAndIsrTopicErrorView<'a> {
     }
 
     /// The owned [`LeaderAndIsrTopicError`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> LeaderAndIsrTopicError {
+    pub fn to_owned(&self) -> LeaderAndIsrTopicError {
         let topic_id: Uuid = self.topic_id();
         let partition_errors: Vec<LeaderAndIsrPartitionError> = self
             .partition_errors()
@@ -454,7 +454,7 @@ impl<'a> MessageView<'a> for LeaderAndIsrResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> LeaderAndIsrResponse {
+    fn to_message(&self) -> LeaderAndIsrResponse {
         Self::to_owned(self)
     }
 }

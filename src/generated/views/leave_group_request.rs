@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`LeaveGroupRequest`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct LeaveGroupRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -147,7 +147,7 @@ impl<'a> LeaveGroupRequestView<'a> {
     }
 
     /// The owned [`LeaveGroupRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> LeaveGroupRequest {
+    pub fn to_owned(&self) -> LeaveGroupRequest {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let member_id: BytesStr = owned_str(self.member_id().as_bytes());
         let members: Vec<MemberIdentity> = self.members().iter().map(|x| x.to_owned()).collect();
@@ -180,7 +180,7 @@ impl std::fmt::Debug for LeaveGroupRequestView<'_> {
 }
 
 /// A borrowed view of a [`MemberIdentity`], part of [`LeaveGroupRequestView`] (versions 3-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct MemberIdentityView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -279,7 +279,7 @@ impl<'a> MemberIdentityView<'a> {
     }
 
     /// The owned [`MemberIdentity`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> MemberIdentity {
+    pub fn to_owned(&self) -> MemberIdentity {
         let member_id: BytesStr = owned_str(self.member_id().as_bytes());
         let group_instance_id: Option<BytesStr> =
             self.group_instance_id().map(|v| owned_str(v.as_bytes()));
@@ -319,7 +319,7 @@ impl<'a> MessageView<'a> for LeaveGroupRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> LeaveGroupRequest {
+    fn to_message(&self) -> LeaveGroupRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`LeaveGroupResponse`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct LeaveGroupResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -138,7 +138,7 @@ impl<'a> LeaveGroupResponseView<'a> {
     }
 
     /// The owned [`LeaveGroupResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> LeaveGroupResponse {
+    pub fn to_owned(&self) -> LeaveGroupResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let members: Vec<MemberResponse> = self.members().iter().map(|x| x.to_owned()).collect();
@@ -171,7 +171,7 @@ impl std::fmt::Debug for LeaveGroupResponseView<'_> {
 }
 
 /// A borrowed view of a [`MemberResponse`], part of [`LeaveGroupResponseView`] (versions 3-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct MemberResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -268,7 +268,7 @@ impl<'a> MemberResponseView<'a> {
     }
 
     /// The owned [`MemberResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> MemberResponse {
+    pub fn to_owned(&self) -> MemberResponse {
         let member_id: BytesStr = owned_str(self.member_id().as_bytes());
         let group_instance_id: Option<BytesStr> =
             self.group_instance_id().map(|v| owned_str(v.as_bytes()));
@@ -308,7 +308,7 @@ impl<'a> MessageView<'a> for LeaveGroupResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> LeaveGroupResponse {
+    fn to_message(&self) -> LeaveGroupResponse {
         Self::to_owned(self)
     }
 }

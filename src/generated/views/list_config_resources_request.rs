@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ListConfigResourcesRequest`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListConfigResourcesRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -107,7 +107,7 @@ impl<'a> ListConfigResourcesRequestView<'a> {
     }
 
     /// The owned [`ListConfigResourcesRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ListConfigResourcesRequest {
+    pub fn to_owned(&self) -> ListConfigResourcesRequest {
         let resource_types: Vec<i8> = self.resource_types().iter().collect();
         ListConfigResourcesRequest {
             resource_types,
@@ -140,7 +140,7 @@ impl<'a> MessageView<'a> for ListConfigResourcesRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ListConfigResourcesRequest {
+    fn to_message(&self) -> ListConfigResourcesRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ListConfigResourcesResponse`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListConfigResourcesResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -129,7 +129,7 @@ impl<'a> ListConfigResourcesResponseView<'a> {
     }
 
     /// The owned [`ListConfigResourcesResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ListConfigResourcesResponse {
+    pub fn to_owned(&self) -> ListConfigResourcesResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let config_resources: Vec<ConfigResource> = self
@@ -166,7 +166,7 @@ impl std::fmt::Debug for ListConfigResourcesResponseView<'_> {
 }
 
 /// A borrowed view of a [`ConfigResource`], part of [`ListConfigResourcesResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ConfigResourceView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -249,7 +249,7 @@ impl<'a> ConfigResourceView<'a> {
     }
 
     /// The owned [`ConfigResource`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ConfigResource {
+    pub fn to_owned(&self) -> ConfigResource {
         let resource_name: BytesStr = owned_str(self.resource_name().as_bytes());
         let resource_type: i8 = self.resource_type();
         ConfigResource {
@@ -285,7 +285,7 @@ impl<'a> MessageView<'a> for ListConfigResourcesResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ListConfigResourcesResponse {
+    fn to_message(&self) -> ListConfigResourcesResponse {
         Self::to_owned(self)
     }
 }

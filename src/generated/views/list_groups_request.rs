@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ListGroupsRequest`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListGroupsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -138,7 +138,7 @@ impl<'a> ListGroupsRequestView<'a> {
     }
 
     /// The owned [`ListGroupsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ListGroupsRequest {
+    pub fn to_owned(&self) -> ListGroupsRequest {
         let states_filter: Vec<BytesStr> = self
             .states_filter()
             .iter()
@@ -182,7 +182,7 @@ impl<'a> MessageView<'a> for ListGroupsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ListGroupsRequest {
+    fn to_message(&self) -> ListGroupsRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ListGroupsResponse`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListGroupsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -136,7 +136,7 @@ impl<'a> ListGroupsResponseView<'a> {
     }
 
     /// The owned [`ListGroupsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ListGroupsResponse {
+    pub fn to_owned(&self) -> ListGroupsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let groups: Vec<ListedGroup> = self.groups().iter().map(|x| x.to_owned()).collect();
@@ -169,7 +169,7 @@ impl std::fmt::Debug for ListGroupsResponseView<'_> {
 }
 
 /// A borrowed view of a [`ListedGroup`], part of [`ListGroupsResponseView`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListedGroupView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -293,7 +293,7 @@ impl<'a> ListedGroupView<'a> {
     }
 
     /// The owned [`ListedGroup`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ListedGroup {
+    pub fn to_owned(&self) -> ListedGroup {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let protocol_type: BytesStr = owned_str(self.protocol_type().as_bytes());
         let group_state: BytesStr = owned_str(self.group_state().as_bytes());
@@ -335,7 +335,7 @@ impl<'a> MessageView<'a> for ListGroupsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ListGroupsResponse {
+    fn to_message(&self) -> ListGroupsResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ListOffsetsRequest`] (versions 0-11).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListOffsetsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -149,7 +149,7 @@ impl<'a> ListOffsetsRequestView<'a> {
     }
 
     /// The owned [`ListOffsetsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ListOffsetsRequest {
+    pub fn to_owned(&self) -> ListOffsetsRequest {
         let replica_id: i32 = self.replica_id();
         let isolation_level: i8 = self.isolation_level();
         let topics: Vec<ListOffsetsTopic> = self.topics().iter().map(|x| x.to_owned()).collect();
@@ -185,7 +185,7 @@ impl std::fmt::Debug for ListOffsetsRequestView<'_> {
 }
 
 /// A borrowed view of a [`ListOffsetsPartition`], part of [`ListOffsetsRequestView`] (versions 0-11).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListOffsetsPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -286,7 +286,7 @@ impl<'a> ListOffsetsPartitionView<'a> {
     }
 
     /// The owned [`ListOffsetsPartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ListOffsetsPartition {
+    pub fn to_owned(&self) -> ListOffsetsPartition {
         let partition_index: i32 = self.partition_index();
         let current_leader_epoch: i32 = self.current_leader_epoch();
         let timestamp: i64 = self.timestamp();
@@ -322,7 +322,7 @@ impl std::fmt::Debug for ListOffsetsPartitionView<'_> {
 }
 
 /// A borrowed view of a [`ListOffsetsTopic`], part of [`ListOffsetsRequestView`] (versions 0-11).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListOffsetsTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -423,7 +423,7 @@ impl<'a> ListOffsetsTopicView<'a> {
     }
 
     /// The owned [`ListOffsetsTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ListOffsetsTopic {
+    pub fn to_owned(&self) -> ListOffsetsTopic {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partitions: Vec<ListOffsetsPartition> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -460,7 +460,7 @@ impl<'a> MessageView<'a> for ListOffsetsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ListOffsetsRequest {
+    fn to_message(&self) -> ListOffsetsRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ListOffsetsResponse`] (versions 0-11).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListOffsetsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -125,7 +125,7 @@ impl<'a> ListOffsetsResponseView<'a> {
     }
 
     /// The owned [`ListOffsetsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ListOffsetsResponse {
+    pub fn to_owned(&self) -> ListOffsetsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let topics: Vec<ListOffsetsTopicResponse> =
             self.topics().iter().map(|x| x.to_owned()).collect();
@@ -156,7 +156,7 @@ impl std::fmt::Debug for ListOffsetsResponseView<'_> {
 }
 
 /// A borrowed view of a [`ListOffsetsPartitionResponse`], part of [`ListOffsetsResponseView`] (versions 0-11).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListOffsetsPartitionResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -300,7 +300,7 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
     }
 
     /// The owned [`ListOffsetsPartitionResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ListOffsetsPartitionResponse {
+    pub fn to_owned(&self) -> ListOffsetsPartitionResponse {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         let old_style_offsets: Vec<i64> = self.old_style_offsets().iter().collect();
@@ -342,7 +342,7 @@ impl std::fmt::Debug for ListOffsetsPartitionResponseView<'_> {
 }
 
 /// A borrowed view of a [`ListOffsetsTopicResponse`], part of [`ListOffsetsResponseView`] (versions 0-11).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListOffsetsTopicResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -443,7 +443,7 @@ impl<'a> ListOffsetsTopicResponseView<'a> {
     }
 
     /// The owned [`ListOffsetsTopicResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ListOffsetsTopicResponse {
+    pub fn to_owned(&self) -> ListOffsetsTopicResponse {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partitions: Vec<ListOffsetsPartitionResponse> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -480,7 +480,7 @@ impl<'a> MessageView<'a> for ListOffsetsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ListOffsetsResponse {
+    fn to_message(&self) -> ListOffsetsResponse {
         Self::to_owned(self)
     }
 }

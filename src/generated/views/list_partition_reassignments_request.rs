@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ListPartitionReassignmentsRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListPartitionReassignmentsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -110,7 +110,7 @@ impl<'a> ListPartitionReassignmentsRequestView<'a> {
     }
 
     /// The owned [`ListPartitionReassignmentsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ListPartitionReassignmentsRequest {
+    pub fn to_owned(&self) -> ListPartitionReassignmentsRequest {
         let timeout_ms: i32 = self.timeout_ms();
         let topics: Option<Vec<ListPartitionReassignmentsTopics>> = self
             .topics()
@@ -142,7 +142,7 @@ impl std::fmt::Debug for ListPartitionReassignmentsRequestView<'_> {
 }
 
 /// A borrowed view of a [`ListPartitionReassignmentsTopics`], part of [`ListPartitionReassignmentsRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListPartitionReassignmentsTopicsView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -237,7 +237,7 @@ impl<'a> ListPartitionReassignmentsTopicsView<'a> {
     }
 
     /// The owned [`ListPartitionReassignmentsTopics`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ListPartitionReassignmentsTopics {
+    pub fn to_owned(&self) -> ListPartitionReassignmentsTopics {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partition_indexes: Vec<i32> = self.partition_indexes().iter().collect();
         ListPartitionReassignmentsTopics {
@@ -273,7 +273,7 @@ impl<'a> MessageView<'a> for ListPartitionReassignmentsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ListPartitionReassignmentsRequest {
+    fn to_message(&self) -> ListPartitionReassignmentsRequest {
         Self::to_owned(self)
     }
 }

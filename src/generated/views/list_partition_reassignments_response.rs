@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ListPartitionReassignmentsResponse`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListPartitionReassignmentsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -141,7 +141,7 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
     }
 
     /// The owned [`ListPartitionReassignmentsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ListPartitionReassignmentsResponse {
+    pub fn to_owned(&self) -> ListPartitionReassignmentsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -178,7 +178,7 @@ impl std::fmt::Debug for ListPartitionReassignmentsResponseView<'_> {
 }
 
 /// A borrowed view of a [`OngoingPartitionReassignment`], part of [`ListPartitionReassignmentsResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OngoingPartitionReassignmentView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -317,7 +317,7 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
     }
 
     /// The owned [`OngoingPartitionReassignment`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OngoingPartitionReassignment {
+    pub fn to_owned(&self) -> OngoingPartitionReassignment {
         let partition_index: i32 = self.partition_index();
         let replicas: Vec<i32> = self.replicas().iter().collect();
         let adding_replicas: Vec<i32> = self.adding_replicas().iter().collect();
@@ -353,7 +353,7 @@ impl std::fmt::Debug for OngoingPartitionReassignmentView<'_> {
 }
 
 /// A borrowed view of a [`OngoingTopicReassignment`], part of [`ListPartitionReassignmentsResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OngoingTopicReassignmentView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -449,7 +449,7 @@ impl<'a> OngoingTopicReassignmentView<'a> {
     }
 
     /// The owned [`OngoingTopicReassignment`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OngoingTopicReassignment {
+    pub fn to_owned(&self) -> OngoingTopicReassignment {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partitions: Vec<OngoingPartitionReassignment> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -486,7 +486,7 @@ impl<'a> MessageView<'a> for ListPartitionReassignmentsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ListPartitionReassignmentsResponse {
+    fn to_message(&self) -> ListPartitionReassignmentsResponse {
         Self::to_owned(self)
     }
 }

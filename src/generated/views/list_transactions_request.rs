@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ListTransactionsRequest`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListTransactionsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -158,7 +158,7 @@ impl<'a> ListTransactionsRequestView<'a> {
     }
 
     /// The owned [`ListTransactionsRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ListTransactionsRequest {
+    pub fn to_owned(&self) -> ListTransactionsRequest {
         let state_filters: Vec<BytesStr> = self
             .state_filters()
             .iter()
@@ -206,7 +206,7 @@ impl<'a> MessageView<'a> for ListTransactionsRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ListTransactionsRequest {
+    fn to_message(&self) -> ListTransactionsRequest {
         Self::to_owned(self)
     }
 }

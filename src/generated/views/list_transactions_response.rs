@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ListTransactionsResponse`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListTransactionsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -155,7 +155,7 @@ impl<'a> ListTransactionsResponseView<'a> {
     }
 
     /// The owned [`ListTransactionsResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ListTransactionsResponse {
+    pub fn to_owned(&self) -> ListTransactionsResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let unknown_state_filters: Vec<BytesStr> = self
@@ -199,7 +199,7 @@ impl std::fmt::Debug for ListTransactionsResponseView<'_> {
 }
 
 /// A borrowed view of a [`TransactionState`], part of [`ListTransactionsResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TransactionStateView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -295,7 +295,7 @@ impl<'a> TransactionStateView<'a> {
     }
 
     /// The owned [`TransactionState`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TransactionState {
+    pub fn to_owned(&self) -> TransactionState {
         let transactional_id: BytesStr = owned_str(self.transactional_id().as_bytes());
         let producer_id: i64 = self.producer_id();
         let transaction_state: BytesStr = owned_str(self.transaction_state().as_bytes());
@@ -334,7 +334,7 @@ impl<'a> MessageView<'a> for ListTransactionsResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ListTransactionsResponse {
+    fn to_message(&self) -> ListTransactionsResponse {
         Self::to_owned(self)
     }
 }

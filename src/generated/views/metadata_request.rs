@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`MetadataRequest`] (versions 0-13).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct MetadataRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -150,7 +150,7 @@ impl<'a> MetadataRequestView<'a> {
     }
 
     /// The owned [`MetadataRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> MetadataRequest {
+    pub fn to_owned(&self) -> MetadataRequest {
         let topics: Option<Vec<MetadataRequestTopic>> = self
             .topics()
             .map(|v| v.iter().map(|x| x.to_owned()).collect());
@@ -198,7 +198,7 @@ impl std::fmt::Debug for MetadataRequestView<'_> {
 }
 
 /// A borrowed view of a [`MetadataRequestTopic`], part of [`MetadataRequestView`] (versions 0-13).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct MetadataRequestTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -285,7 +285,7 @@ impl<'a> MetadataRequestTopicView<'a> {
     }
 
     /// The owned [`MetadataRequestTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> MetadataRequestTopic {
+    pub fn to_owned(&self) -> MetadataRequestTopic {
         let topic_id: Uuid = self.topic_id();
         let name: Option<BytesStr> = self.name().map(|v| owned_str(v.as_bytes()));
         MetadataRequestTopic {
@@ -321,7 +321,7 @@ impl<'a> MessageView<'a> for MetadataRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> MetadataRequest {
+    fn to_message(&self) -> MetadataRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`MetadataResponse`] (versions 0-13).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct MetadataResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -205,7 +205,7 @@ impl<'a> MetadataResponseView<'a> {
     }
 
     /// The owned [`MetadataResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> MetadataResponse {
+    pub fn to_owned(&self) -> MetadataResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let brokers: Vec<MetadataResponseBroker> =
             self.brokers().iter().map(|x| x.to_owned()).collect();
@@ -255,7 +255,7 @@ impl std::fmt::Debug for MetadataResponseView<'_> {
 }
 
 /// A borrowed view of a [`MetadataResponseBroker`], part of [`MetadataResponseView`] (versions 0-13).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct MetadataResponseBrokerView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -365,7 +365,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
     }
 
     /// The owned [`MetadataResponseBroker`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> MetadataResponseBroker {
+    pub fn to_owned(&self) -> MetadataResponseBroker {
         let node_id: i32 = self.node_id();
         let host: BytesStr = owned_str(self.host().as_bytes());
         let port: i32 = self.port();
@@ -401,7 +401,7 @@ impl std::fmt::Debug for MetadataResponseBrokerView<'_> {
 }
 
 /// A borrowed view of a [`MetadataResponsePartition`], part of [`MetadataResponseView`] (versions 0-13).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct MetadataResponsePartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -582,7 +582,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
     }
 
     /// The owned [`MetadataResponsePartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> MetadataResponsePartition {
+    pub fn to_owned(&self) -> MetadataResponsePartition {
         let error_code: i16 = self.error_code();
         let partition_index: i32 = self.partition_index();
         let leader_id: i32 = self.leader_id();
@@ -627,7 +627,7 @@ impl std::fmt::Debug for MetadataResponsePartitionView<'_> {
 }
 
 /// A borrowed view of a [`MetadataResponseTopic`], part of [`MetadataResponseView`] (versions 0-13).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct MetadataResponseTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -778,7 +778,7 @@ impl<'a> MetadataResponseTopicView<'a> {
     }
 
     /// The owned [`MetadataResponseTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> MetadataResponseTopic {
+    pub fn to_owned(&self) -> MetadataResponseTopic {
         let error_code: i16 = self.error_code();
         let name: Option<BytesStr> = self.name().map(|v| owned_str(v.as_bytes()));
         let topic_id: Uuid = self.topic_id();
@@ -830,7 +830,7 @@ impl<'a> MessageView<'a> for MetadataResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> MetadataResponse {
+    fn to_message(&self) -> MetadataResponse {
         Self::to_owned(self)
     }
 }

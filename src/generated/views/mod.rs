@@ -1195,7 +1195,7 @@ use crate::views::ViewCursor;
 use crate::{RequestBody, ResponseBody};
 
 /// The body of a request as a view, for the APIs and versions this build decodes.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum RequestBodyView<'a> {
     /// ProduceRequest (API key 0).
@@ -1872,7 +1872,7 @@ impl<'a> RequestBodyView<'a> {
     }
 
     /// The owned body: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> RequestBody {
+    pub fn to_owned(&self) -> RequestBody {
         match self {
             #[cfg(feature = "produce")]
             Self::Produce(b) => RequestBody::Produce(b.to_owned()),
@@ -2087,7 +2087,7 @@ impl<'a> RequestBodyView<'a> {
 }
 
 /// The body of a response as a view, for the APIs and versions this build decodes.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum ResponseBodyView<'a> {
     /// ProduceResponse (API key 0).
@@ -2764,7 +2764,7 @@ impl<'a> ResponseBodyView<'a> {
     }
 
     /// The owned body: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ResponseBody {
+    pub fn to_owned(&self) -> ResponseBody {
         match self {
             #[cfg(feature = "produce")]
             Self::Produce(b) => ResponseBody::Produce(b.to_owned()),

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`OffsetCommitKey`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetCommitKeyView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -104,7 +104,7 @@ impl<'a> OffsetCommitKeyView<'a> {
     }
 
     /// The owned [`OffsetCommitKey`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetCommitKey {
+    pub fn to_owned(&self) -> OffsetCommitKey {
         let group: BytesStr = owned_str(self.group().as_bytes());
         let topic: BytesStr = owned_str(self.topic().as_bytes());
         let partition: i32 = self.partition();
@@ -143,7 +143,7 @@ impl<'a> MessageView<'a> for OffsetCommitKeyView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> OffsetCommitKey {
+    fn to_message(&self) -> OffsetCommitKey {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`OffsetCommitRequest`] (versions 0-10).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetCommitRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -186,7 +186,7 @@ impl<'a> OffsetCommitRequestView<'a> {
     }
 
     /// The owned [`OffsetCommitRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetCommitRequest {
+    pub fn to_owned(&self) -> OffsetCommitRequest {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let generation_id_or_member_epoch: i32 = self.generation_id_or_member_epoch();
         let member_id: BytesStr = owned_str(self.member_id().as_bytes());
@@ -233,7 +233,7 @@ impl std::fmt::Debug for OffsetCommitRequestView<'_> {
 }
 
 /// A borrowed view of a [`OffsetCommitRequestPartition`], part of [`OffsetCommitRequestView`] (versions 0-10).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetCommitRequestPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -347,7 +347,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
     }
 
     /// The owned [`OffsetCommitRequestPartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetCommitRequestPartition {
+    pub fn to_owned(&self) -> OffsetCommitRequestPartition {
         let partition_index: i32 = self.partition_index();
         let committed_offset: i64 = self.committed_offset();
         let committed_leader_epoch: i32 = self.committed_leader_epoch();
@@ -387,7 +387,7 @@ impl std::fmt::Debug for OffsetCommitRequestPartitionView<'_> {
 }
 
 /// A borrowed view of a [`OffsetCommitRequestTopic`], part of [`OffsetCommitRequestView`] (versions 0-10).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetCommitRequestTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -503,7 +503,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
     }
 
     /// The owned [`OffsetCommitRequestTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetCommitRequestTopic {
+    pub fn to_owned(&self) -> OffsetCommitRequestTopic {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<OffsetCommitRequestPartition> =
@@ -543,7 +543,7 @@ impl<'a> MessageView<'a> for OffsetCommitRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> OffsetCommitRequest {
+    fn to_message(&self) -> OffsetCommitRequest {
         Self::to_owned(self)
     }
 }

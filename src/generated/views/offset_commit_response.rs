@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`OffsetCommitResponse`] (versions 0-10).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetCommitResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -125,7 +125,7 @@ impl<'a> OffsetCommitResponseView<'a> {
     }
 
     /// The owned [`OffsetCommitResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetCommitResponse {
+    pub fn to_owned(&self) -> OffsetCommitResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let topics: Vec<OffsetCommitResponseTopic> =
             self.topics().iter().map(|x| x.to_owned()).collect();
@@ -156,7 +156,7 @@ impl std::fmt::Debug for OffsetCommitResponseView<'_> {
 }
 
 /// A borrowed view of a [`OffsetCommitResponsePartition`], part of [`OffsetCommitResponseView`] (versions 0-10).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetCommitResponsePartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -231,7 +231,7 @@ impl<'a> OffsetCommitResponsePartitionView<'a> {
     }
 
     /// The owned [`OffsetCommitResponsePartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetCommitResponsePartition {
+    pub fn to_owned(&self) -> OffsetCommitResponsePartition {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         OffsetCommitResponsePartition {
@@ -261,7 +261,7 @@ impl std::fmt::Debug for OffsetCommitResponsePartitionView<'_> {
 }
 
 /// A borrowed view of a [`OffsetCommitResponseTopic`], part of [`OffsetCommitResponseView`] (versions 0-10).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetCommitResponseTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -377,7 +377,7 @@ impl<'a> OffsetCommitResponseTopicView<'a> {
     }
 
     /// The owned [`OffsetCommitResponseTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetCommitResponseTopic {
+    pub fn to_owned(&self) -> OffsetCommitResponseTopic {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<OffsetCommitResponsePartition> =
@@ -417,7 +417,7 @@ impl<'a> MessageView<'a> for OffsetCommitResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> OffsetCommitResponse {
+    fn to_message(&self) -> OffsetCommitResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`OffsetCommitValue`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetCommitValueView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -149,7 +149,7 @@ impl<'a> OffsetCommitValueView<'a> {
     }
 
     /// The owned [`OffsetCommitValue`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetCommitValue {
+    pub fn to_owned(&self) -> OffsetCommitValue {
         let offset: i64 = self.offset();
         let leader_epoch: i32 = self.leader_epoch();
         let metadata: BytesStr = owned_str(self.metadata().as_bytes());
@@ -194,7 +194,7 @@ impl<'a> MessageView<'a> for OffsetCommitValueView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> OffsetCommitValue {
+    fn to_message(&self) -> OffsetCommitValue {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`OffsetDeleteRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetDeleteRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -106,7 +106,7 @@ impl<'a> OffsetDeleteRequestView<'a> {
     }
 
     /// The owned [`OffsetDeleteRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetDeleteRequest {
+    pub fn to_owned(&self) -> OffsetDeleteRequest {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let topics: Vec<OffsetDeleteRequestTopic> =
             self.topics().iter().map(|x| x.to_owned()).collect();
@@ -137,7 +137,7 @@ impl std::fmt::Debug for OffsetDeleteRequestView<'_> {
 }
 
 /// A borrowed view of a [`OffsetDeleteRequestPartition`], part of [`OffsetDeleteRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetDeleteRequestPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -182,7 +182,7 @@ impl<'a> OffsetDeleteRequestPartitionView<'a> {
     }
 
     /// The owned [`OffsetDeleteRequestPartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetDeleteRequestPartition {
+    pub fn to_owned(&self) -> OffsetDeleteRequestPartition {
         let partition_index: i32 = self.partition_index();
         OffsetDeleteRequestPartition {
             partition_index,
@@ -209,7 +209,7 @@ impl std::fmt::Debug for OffsetDeleteRequestPartitionView<'_> {
 }
 
 /// A borrowed view of a [`OffsetDeleteRequestTopic`], part of [`OffsetDeleteRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetDeleteRequestTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -288,7 +288,7 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
     }
 
     /// The owned [`OffsetDeleteRequestTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetDeleteRequestTopic {
+    pub fn to_owned(&self) -> OffsetDeleteRequestTopic {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partitions: Vec<OffsetDeleteRequestPartition> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -325,7 +325,7 @@ impl<'a> MessageView<'a> for OffsetDeleteRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> OffsetDeleteRequest {
+    fn to_message(&self) -> OffsetDeleteRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`OffsetDeleteResponse`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetDeleteResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -113,7 +113,7 @@ impl<'a> OffsetDeleteResponseView<'a> {
     }
 
     /// The owned [`OffsetDeleteResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetDeleteResponse {
+    pub fn to_owned(&self) -> OffsetDeleteResponse {
         let error_code: i16 = self.error_code();
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let topics: Vec<OffsetDeleteResponseTopic> =
@@ -147,7 +147,7 @@ impl std::fmt::Debug for OffsetDeleteResponseView<'_> {
 }
 
 /// A borrowed view of a [`OffsetDeleteResponsePartition`], part of [`OffsetDeleteResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetDeleteResponsePartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -203,7 +203,7 @@ impl<'a> OffsetDeleteResponsePartitionView<'a> {
     }
 
     /// The owned [`OffsetDeleteResponsePartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetDeleteResponsePartition {
+    pub fn to_owned(&self) -> OffsetDeleteResponsePartition {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         OffsetDeleteResponsePartition {
@@ -233,7 +233,7 @@ impl std::fmt::Debug for OffsetDeleteResponsePartitionView<'_> {
 }
 
 /// A borrowed view of a [`OffsetDeleteResponseTopic`], part of [`OffsetDeleteResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetDeleteResponseTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -312,7 +312,7 @@ impl<'a> OffsetDeleteResponseTopicView<'a> {
     }
 
     /// The owned [`OffsetDeleteResponseTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetDeleteResponseTopic {
+    pub fn to_owned(&self) -> OffsetDeleteResponseTopic {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partitions: Vec<OffsetDeleteResponsePartition> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -349,7 +349,7 @@ impl<'a> MessageView<'a> for OffsetDeleteResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> OffsetDeleteResponse {
+    fn to_message(&self) -> OffsetDeleteResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`OffsetFetchRequest`] (versions 0-10).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetFetchRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -172,7 +172,7 @@ impl<'a> OffsetFetchRequestView<'a> {
     }
 
     /// The owned [`OffsetFetchRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetFetchRequest {
+    pub fn to_owned(&self) -> OffsetFetchRequest {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let topics: Option<Vec<OffsetFetchRequestTopic>> = self
             .topics()
@@ -211,7 +211,7 @@ impl std::fmt::Debug for OffsetFetchRequestView<'_> {
 }
 
 /// A borrowed view of a [`OffsetFetchRequestGroup`], part of [`OffsetFetchRequestView`] (versions 8-10).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetFetchRequestGroupView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -328,7 +328,7 @@ impl<'a> OffsetFetchRequestGroupView<'a> {
     }
 
     /// The owned [`OffsetFetchRequestGroup`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetFetchRequestGroup {
+    pub fn to_owned(&self) -> OffsetFetchRequestGroup {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let member_id: Option<BytesStr> = self.member_id().map(|v| owned_str(v.as_bytes()));
         let member_epoch: i32 = self.member_epoch();
@@ -366,7 +366,7 @@ impl std::fmt::Debug for OffsetFetchRequestGroupView<'_> {
 }
 
 /// A borrowed view of a [`OffsetFetchRequestTopic`], part of [`OffsetFetchRequestView`] (versions 0-7).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetFetchRequestTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -466,7 +466,7 @@ impl<'a> OffsetFetchRequestTopicView<'a> {
     }
 
     /// The owned [`OffsetFetchRequestTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetFetchRequestTopic {
+    pub fn to_owned(&self) -> OffsetFetchRequestTopic {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partition_indexes: Vec<i32> = self.partition_indexes().iter().collect();
         OffsetFetchRequestTopic {
@@ -496,7 +496,7 @@ impl std::fmt::Debug for OffsetFetchRequestTopicView<'_> {
 }
 
 /// A borrowed view of a [`OffsetFetchRequestTopics`], part of [`OffsetFetchRequestView`] (versions 8-10).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetFetchRequestTopicsView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -606,7 +606,7 @@ impl<'a> OffsetFetchRequestTopicsView<'a> {
     }
 
     /// The owned [`OffsetFetchRequestTopics`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetFetchRequestTopics {
+    pub fn to_owned(&self) -> OffsetFetchRequestTopics {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partition_indexes: Vec<i32> = self.partition_indexes().iter().collect();
@@ -645,7 +645,7 @@ impl<'a> MessageView<'a> for OffsetFetchRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> OffsetFetchRequest {
+    fn to_message(&self) -> OffsetFetchRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`OffsetFetchResponse`] (versions 0-10).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetFetchResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -168,7 +168,7 @@ impl<'a> OffsetFetchResponseView<'a> {
     }
 
     /// The owned [`OffsetFetchResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetFetchResponse {
+    pub fn to_owned(&self) -> OffsetFetchResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let topics: Vec<OffsetFetchResponseTopic> =
             self.topics().iter().map(|x| x.to_owned()).collect();
@@ -206,7 +206,7 @@ impl std::fmt::Debug for OffsetFetchResponseView<'_> {
 }
 
 /// A borrowed view of a [`OffsetFetchResponseGroup`], part of [`OffsetFetchResponseView`] (versions 8-10).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetFetchResponseGroupView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -313,7 +313,7 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
     }
 
     /// The owned [`OffsetFetchResponseGroup`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetFetchResponseGroup {
+    pub fn to_owned(&self) -> OffsetFetchResponseGroup {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let topics: Vec<OffsetFetchResponseTopics> =
             self.topics().iter().map(|x| x.to_owned()).collect();
@@ -347,7 +347,7 @@ impl std::fmt::Debug for OffsetFetchResponseGroupView<'_> {
 }
 
 /// A borrowed view of a [`OffsetFetchResponsePartition`], part of [`OffsetFetchResponseView`] (versions 0-7).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetFetchResponsePartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -459,7 +459,7 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
     }
 
     /// The owned [`OffsetFetchResponsePartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetFetchResponsePartition {
+    pub fn to_owned(&self) -> OffsetFetchResponsePartition {
         let partition_index: i32 = self.partition_index();
         let committed_offset: i64 = self.committed_offset();
         let committed_leader_epoch: i32 = self.committed_leader_epoch();
@@ -498,7 +498,7 @@ impl std::fmt::Debug for OffsetFetchResponsePartitionView<'_> {
 }
 
 /// A borrowed view of a [`OffsetFetchResponsePartitions`], part of [`OffsetFetchResponseView`] (versions 8-10).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetFetchResponsePartitionsView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -604,7 +604,7 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
     }
 
     /// The owned [`OffsetFetchResponsePartitions`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetFetchResponsePartitions {
+    pub fn to_owned(&self) -> OffsetFetchResponsePartitions {
         let partition_index: i32 = self.partition_index();
         let committed_offset: i64 = self.committed_offset();
         let committed_leader_epoch: i32 = self.committed_leader_epoch();
@@ -643,7 +643,7 @@ impl std::fmt::Debug for OffsetFetchResponsePartitionsView<'_> {
 }
 
 /// A borrowed view of a [`OffsetFetchResponseTopic`], part of [`OffsetFetchResponseView`] (versions 0-7).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetFetchResponseTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -744,7 +744,7 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
     }
 
     /// The owned [`OffsetFetchResponseTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetFetchResponseTopic {
+    pub fn to_owned(&self) -> OffsetFetchResponseTopic {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partitions: Vec<OffsetFetchResponsePartition> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -775,7 +775,7 @@ impl std::fmt::Debug for OffsetFetchResponseTopicView<'_> {
 }
 
 /// A borrowed view of a [`OffsetFetchResponseTopics`], part of [`OffsetFetchResponseView`] (versions 8-10).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetFetchResponseTopicsView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -886,7 +886,7 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
     }
 
     /// The owned [`OffsetFetchResponseTopics`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetFetchResponseTopics {
+    pub fn to_owned(&self) -> OffsetFetchResponseTopics {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<OffsetFetchResponsePartitions> =
@@ -926,7 +926,7 @@ impl<'a> MessageView<'a> for OffsetFetchResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> OffsetFetchResponse {
+    fn to_message(&self) -> OffsetFetchResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`OffsetForLeaderEpochRequest`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetForLeaderEpochRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -124,7 +124,7 @@ impl<'a> OffsetForLeaderEpochRequestView<'a> {
     }
 
     /// The owned [`OffsetForLeaderEpochRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetForLeaderEpochRequest {
+    pub fn to_owned(&self) -> OffsetForLeaderEpochRequest {
         let replica_id: i32 = self.replica_id();
         let topics: Vec<OffsetForLeaderTopic> =
             self.topics().iter().map(|x| x.to_owned()).collect();
@@ -155,7 +155,7 @@ impl std::fmt::Debug for OffsetForLeaderEpochRequestView<'_> {
 }
 
 /// A borrowed view of a [`OffsetForLeaderPartition`], part of [`OffsetForLeaderEpochRequestView`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetForLeaderPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -243,7 +243,7 @@ impl<'a> OffsetForLeaderPartitionView<'a> {
     }
 
     /// The owned [`OffsetForLeaderPartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetForLeaderPartition {
+    pub fn to_owned(&self) -> OffsetForLeaderPartition {
         let partition: i32 = self.partition();
         let current_leader_epoch: i32 = self.current_leader_epoch();
         let leader_epoch: i32 = self.leader_epoch();
@@ -276,7 +276,7 @@ impl std::fmt::Debug for OffsetForLeaderPartitionView<'_> {
 }
 
 /// A borrowed view of a [`OffsetForLeaderTopic`], part of [`OffsetForLeaderEpochRequestView`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetForLeaderTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -377,7 +377,7 @@ impl<'a> OffsetForLeaderTopicView<'a> {
     }
 
     /// The owned [`OffsetForLeaderTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetForLeaderTopic {
+    pub fn to_owned(&self) -> OffsetForLeaderTopic {
         let topic: BytesStr = owned_str(self.topic().as_bytes());
         let partitions: Vec<OffsetForLeaderPartition> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -414,7 +414,7 @@ impl<'a> MessageView<'a> for OffsetForLeaderEpochRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> OffsetForLeaderEpochRequest {
+    fn to_message(&self) -> OffsetForLeaderEpochRequest {
         Self::to_owned(self)
     }
 }

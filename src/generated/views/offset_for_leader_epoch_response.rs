@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`OffsetForLeaderEpochResponse`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetForLeaderEpochResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -124,7 +124,7 @@ impl<'a> OffsetForLeaderEpochResponseView<'a> {
     }
 
     /// The owned [`OffsetForLeaderEpochResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetForLeaderEpochResponse {
+    pub fn to_owned(&self) -> OffsetForLeaderEpochResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let topics: Vec<OffsetForLeaderTopicResult> =
             self.topics().iter().map(|x| x.to_owned()).collect();
@@ -155,7 +155,7 @@ impl std::fmt::Debug for OffsetForLeaderEpochResponseView<'_> {
 }
 
 /// A borrowed view of a [`EpochEndOffset`], part of [`OffsetForLeaderEpochResponseView`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct EpochEndOffsetView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -254,7 +254,7 @@ impl<'a> EpochEndOffsetView<'a> {
     }
 
     /// The owned [`EpochEndOffset`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> EpochEndOffset {
+    pub fn to_owned(&self) -> EpochEndOffset {
         let error_code: i16 = self.error_code();
         let partition: i32 = self.partition();
         let leader_epoch: i32 = self.leader_epoch();
@@ -290,7 +290,7 @@ impl std::fmt::Debug for EpochEndOffsetView<'_> {
 }
 
 /// A borrowed view of a [`OffsetForLeaderTopicResult`], part of [`OffsetForLeaderEpochResponseView`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct OffsetForLeaderTopicResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -391,7 +391,7 @@ impl<'a> OffsetForLeaderTopicResultView<'a> {
     }
 
     /// The owned [`OffsetForLeaderTopicResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> OffsetForLeaderTopicResult {
+    pub fn to_owned(&self) -> OffsetForLeaderTopicResult {
         let topic: BytesStr = owned_str(self.topic().as_bytes());
         let partitions: Vec<EpochEndOffset> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -428,7 +428,7 @@ impl<'a> MessageView<'a> for OffsetForLeaderEpochResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> OffsetForLeaderEpochResponse {
+    fn to_message(&self) -> OffsetForLeaderEpochResponse {
         Self::to_owned(self)
     }
 }

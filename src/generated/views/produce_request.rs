@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ProduceRequest`] (versions 0-13).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ProduceRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -146,7 +146,7 @@ impl<'a> ProduceRequestView<'a> {
     }
 
     /// The owned [`ProduceRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ProduceRequest {
+    pub fn to_owned(&self) -> ProduceRequest {
         let transactional_id: Option<BytesStr> =
             self.transactional_id().map(|v| owned_str(v.as_bytes()));
         let acks: i16 = self.acks();
@@ -184,7 +184,7 @@ impl std::fmt::Debug for ProduceRequestView<'_> {
 }
 
 /// A borrowed view of a [`PartitionProduceData`], part of [`ProduceRequestView`] (versions 0-13).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionProduceDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -261,9 +261,9 @@ impl<'a> PartitionProduceDataView<'a> {
     }
 
     /// The owned [`PartitionProduceData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionProduceData {
+    pub fn to_owned(&self) -> PartitionProduceData {
         let index: i32 = self.index();
-        let records: Option<Bytes> = self.records().map(|v| Bytes::copy_from_slice(v));
+        let records: Option<Bytes> = self.records().map(Bytes::copy_from_slice);
         PartitionProduceData {
             index,
             records,
@@ -291,7 +291,7 @@ impl std::fmt::Debug for PartitionProduceDataView<'_> {
 }
 
 /// A borrowed view of a [`TopicProduceData`], part of [`ProduceRequestView`] (versions 0-13).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicProduceDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -407,7 +407,7 @@ impl<'a> TopicProduceDataView<'a> {
     }
 
     /// The owned [`TopicProduceData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicProduceData {
+    pub fn to_owned(&self) -> TopicProduceData {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partition_data: Vec<PartitionProduceData> =
@@ -447,7 +447,7 @@ impl<'a> MessageView<'a> for ProduceRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ProduceRequest {
+    fn to_message(&self) -> ProduceRequest {
         Self::to_owned(self)
     }
 }

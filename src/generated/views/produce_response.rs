@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ProduceResponse`] (versions 0-13).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ProduceResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -54,27 +54,24 @@ impl<'a> ProduceResponseView<'a> {
             let mut last = None;
             for _ in 0..count {
                 let (tag, mut sub) = c.tag(&mut last)?;
-                match tag {
-                    0 if version >= 10 => {
-                        let c = &mut sub;
-                        at[2] = c.pos();
-                        let null = match c.array(true, 11).map_err(|e| e.at("NodeEndpoints"))? {
-                            Length::Null => true,
-                            Length::Len(n) => {
-                                for i in 0..n {
-                                    NodeEndpointView::walk(c, version)
-                                        .map(|_| ())
-                                        .map_err(|e| e.at_index(i).at("NodeEndpoints"))?;
-                                }
-                                false
+                if tag == 0 && version >= 10 {
+                    let c = &mut sub;
+                    at[2] = c.pos();
+                    let null = match c.array(true, 11).map_err(|e| e.at("NodeEndpoints"))? {
+                        Length::Null => true,
+                        Length::Len(n) => {
+                            for i in 0..n {
+                                NodeEndpointView::walk(c, version)
+                                    .map(|_| ())
+                                    .map_err(|e| e.at_index(i).at("NodeEndpoints"))?;
                             }
-                        };
-                        if null {
-                            nulls |= Self::NULL_NODE_ENDPOINTS;
+                            false
                         }
-                        c.tag_end(at[2], tag).map_err(|e| e.at("NodeEndpoints"))?;
+                    };
+                    if null {
+                        nulls |= Self::NULL_NODE_ENDPOINTS;
                     }
-                    _ => {}
+                    c.tag_end(at[2], tag).map_err(|e| e.at("NodeEndpoints"))?;
                 }
             }
             tags
@@ -156,7 +153,7 @@ impl<'a> ProduceResponseView<'a> {
     }
 
     /// The owned [`ProduceResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ProduceResponse {
+    pub fn to_owned(&self) -> ProduceResponse {
         let version = self.version;
         let responses: Vec<TopicProduceResponse> =
             self.responses().iter().map(|x| x.to_owned()).collect();
@@ -200,7 +197,7 @@ impl std::fmt::Debug for ProduceResponseView<'_> {
 }
 
 /// A borrowed view of a [`BatchIndexAndErrorMessage`], part of [`ProduceResponseView`] (versions 8-13).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct BatchIndexAndErrorMessageView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -278,7 +275,7 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
     }
 
     /// The owned [`BatchIndexAndErrorMessage`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> BatchIndexAndErrorMessage {
+    pub fn to_owned(&self) -> BatchIndexAndErrorMessage {
         let batch_index: i32 = self.batch_index();
         let batch_index_error_message: Option<BytesStr> = self
             .batch_index_error_message()
@@ -313,7 +310,7 @@ impl std::fmt::Debug for BatchIndexAndErrorMessageView<'_> {
 }
 
 /// A borrowed view of a [`LeaderIdAndEpoch`], part of [`ProduceResponseView`] (versions 10-13).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct LeaderIdAndEpochView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -404,7 +401,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
     }
 
     /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> LeaderIdAndEpoch {
+    pub fn to_owned(&self) -> LeaderIdAndEpoch {
         let leader_id: i32 = self.leader_id();
         let leader_epoch: i32 = self.leader_epoch();
         LeaderIdAndEpoch {
@@ -434,7 +431,7 @@ impl std::fmt::Debug for LeaderIdAndEpochView<'_> {
 }
 
 /// A borrowed view of a [`NodeEndpoint`], part of [`ProduceResponseView`] (versions 10-13).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct NodeEndpointView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -537,7 +534,7 @@ impl<'a> NodeEndpointView<'a> {
     }
 
     /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> NodeEndpoint {
+    pub fn to_owned(&self) -> NodeEndpoint {
         let node_id: i32 = self.node_id();
         let host: BytesStr = owned_str(self.host().as_bytes());
         let port: i32 = self.port();
@@ -573,7 +570,7 @@ impl std::fmt::Debug for NodeEndpointView<'_> {
 }
 
 /// A borrowed view of a [`PartitionProduceResponse`], part of [`ProduceResponseView`] (versions 0-13).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionProduceResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -635,15 +632,11 @@ impl<'a> PartitionProduceResponseView<'a> {
             let mut last = None;
             for _ in 0..count {
                 let (tag, mut sub) = c.tag(&mut last)?;
-                match tag {
-                    0 if version >= 10 => {
-                        let c = &mut sub;
-                        at[7] = c.pos();
-                        LeaderIdAndEpochView::walk(c, version)
-                            .map_err(|e| e.at("CurrentLeader"))?;
-                        c.tag_end(at[7], tag).map_err(|e| e.at("CurrentLeader"))?;
-                    }
-                    _ => {}
+                if tag == 0 && version >= 10 {
+                    let c = &mut sub;
+                    at[7] = c.pos();
+                    LeaderIdAndEpochView::walk(c, version).map_err(|e| e.at("CurrentLeader"))?;
+                    c.tag_end(at[7], tag).map_err(|e| e.at("CurrentLeader"))?;
                 }
             }
             tags
@@ -752,7 +745,7 @@ impl<'a> PartitionProduceResponseView<'a> {
     }
 
     /// The owned [`PartitionProduceResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionProduceResponse {
+    pub fn to_owned(&self) -> PartitionProduceResponse {
         let version = self.version;
         let index: i32 = self.index();
         let error_code: i16 = self.error_code();
@@ -810,7 +803,7 @@ impl std::fmt::Debug for PartitionProduceResponseView<'_> {
 }
 
 /// A borrowed view of a [`TopicProduceResponse`], part of [`ProduceResponseView`] (versions 0-13).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicProduceResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -929,7 +922,7 @@ impl<'a> TopicProduceResponseView<'a> {
     }
 
     /// The owned [`TopicProduceResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicProduceResponse {
+    pub fn to_owned(&self) -> TopicProduceResponse {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partition_responses: Vec<PartitionProduceResponse> = self
@@ -972,7 +965,7 @@ impl<'a> MessageView<'a> for ProduceResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ProduceResponse {
+    fn to_message(&self) -> ProduceResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`PushTelemetryRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PushTelemetryRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -141,7 +141,7 @@ impl<'a> PushTelemetryRequestView<'a> {
     }
 
     /// The owned [`PushTelemetryRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PushTelemetryRequest {
+    pub fn to_owned(&self) -> PushTelemetryRequest {
         let client_instance_id: Uuid = self.client_instance_id();
         let subscription_id: i32 = self.subscription_id();
         let terminating: bool = self.terminating();
@@ -186,7 +186,7 @@ impl<'a> MessageView<'a> for PushTelemetryRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> PushTelemetryRequest {
+    fn to_message(&self) -> PushTelemetryRequest {
         Self::to_owned(self)
     }
 }

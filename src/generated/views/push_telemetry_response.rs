@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`PushTelemetryResponse`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PushTelemetryResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -100,7 +100,7 @@ impl<'a> PushTelemetryResponseView<'a> {
     }
 
     /// The owned [`PushTelemetryResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PushTelemetryResponse {
+    pub fn to_owned(&self) -> PushTelemetryResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         PushTelemetryResponse {
@@ -136,7 +136,7 @@ impl<'a> MessageView<'a> for PushTelemetryResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> PushTelemetryResponse {
+    fn to_message(&self) -> PushTelemetryResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ReadShareGroupStateRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ReadShareGroupStateRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -122,7 +122,7 @@ impl<'a> ReadShareGroupStateRequestView<'a> {
     }
 
     /// The owned [`ReadShareGroupStateRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ReadShareGroupStateRequest {
+    pub fn to_owned(&self) -> ReadShareGroupStateRequest {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let topics: Vec<ReadStateData> = self.topics().iter().map(|x| x.to_owned()).collect();
         ReadShareGroupStateRequest {
@@ -152,7 +152,7 @@ impl std::fmt::Debug for ReadShareGroupStateRequestView<'_> {
 }
 
 /// A borrowed view of a [`PartitionData`], part of [`ReadShareGroupStateRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -225,7 +225,7 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionData {
+    pub fn to_owned(&self) -> PartitionData {
         let partition: i32 = self.partition();
         let leader_epoch: i32 = self.leader_epoch();
         PartitionData {
@@ -255,7 +255,7 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 }
 
 /// A borrowed view of a [`ReadStateData`], part of [`ReadShareGroupStateRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ReadStateDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -347,7 +347,7 @@ impl<'a> ReadStateDataView<'a> {
     }
 
     /// The owned [`ReadStateData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ReadStateData {
+    pub fn to_owned(&self) -> ReadStateData {
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<PartitionData> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -384,7 +384,7 @@ impl<'a> MessageView<'a> for ReadShareGroupStateRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ReadShareGroupStateRequest {
+    fn to_message(&self) -> ReadShareGroupStateRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ReadShareGroupStateResponse`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ReadShareGroupStateResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -107,7 +107,7 @@ impl<'a> ReadShareGroupStateResponseView<'a> {
     }
 
     /// The owned [`ReadShareGroupStateResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ReadShareGroupStateResponse {
+    pub fn to_owned(&self) -> ReadShareGroupStateResponse {
         let results: Vec<ReadStateResult> = self.results().iter().map(|x| x.to_owned()).collect();
         ReadShareGroupStateResponse {
             results,
@@ -134,7 +134,7 @@ impl std::fmt::Debug for ReadShareGroupStateResponseView<'_> {
 }
 
 /// A borrowed view of a [`PartitionResult`], part of [`ReadShareGroupStateResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -270,7 +270,7 @@ impl<'a> PartitionResultView<'a> {
     }
 
     /// The owned [`PartitionResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionResult {
+    pub fn to_owned(&self) -> PartitionResult {
         let partition: i32 = self.partition();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -313,7 +313,7 @@ impl std::fmt::Debug for PartitionResultView<'_> {
 }
 
 /// A borrowed view of a [`ReadStateResult`], part of [`ReadShareGroupStateResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ReadStateResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -405,7 +405,7 @@ impl<'a> ReadStateResultView<'a> {
     }
 
     /// The owned [`ReadStateResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ReadStateResult {
+    pub fn to_owned(&self) -> ReadStateResult {
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<PartitionResult> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -436,7 +436,7 @@ impl std::fmt::Debug for ReadStateResultView<'_> {
 }
 
 /// A borrowed view of a [`StateBatch`], part of [`ReadShareGroupStateResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct StateBatchView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -531,7 +531,7 @@ impl<'a> StateBatchView<'a> {
     }
 
     /// The owned [`StateBatch`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> StateBatch {
+    pub fn to_owned(&self) -> StateBatch {
         let first_offset: i64 = self.first_offset();
         let last_offset: i64 = self.last_offset();
         let delivery_state: i8 = self.delivery_state();
@@ -573,7 +573,7 @@ impl<'a> MessageView<'a> for ReadShareGroupStateResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ReadShareGroupStateResponse {
+    fn to_message(&self) -> ReadShareGroupStateResponse {
         Self::to_owned(self)
     }
 }

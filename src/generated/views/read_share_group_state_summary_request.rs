@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ReadShareGroupStateSummaryRequest`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ReadShareGroupStateSummaryRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -123,7 +123,7 @@ impl<'a> ReadShareGroupStateSummaryRequestView<'a> {
     }
 
     /// The owned [`ReadShareGroupStateSummaryRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ReadShareGroupStateSummaryRequest {
+    pub fn to_owned(&self) -> ReadShareGroupStateSummaryRequest {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let topics: Vec<ReadStateSummaryData> =
             self.topics().iter().map(|x| x.to_owned()).collect();
@@ -154,7 +154,7 @@ impl std::fmt::Debug for ReadShareGroupStateSummaryRequestView<'_> {
 }
 
 /// A borrowed view of a [`PartitionData`], part of [`ReadShareGroupStateSummaryRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -227,7 +227,7 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionData {
+    pub fn to_owned(&self) -> PartitionData {
         let partition: i32 = self.partition();
         let leader_epoch: i32 = self.leader_epoch();
         PartitionData {
@@ -257,7 +257,7 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 }
 
 /// A borrowed view of a [`ReadStateSummaryData`], part of [`ReadShareGroupStateSummaryRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ReadStateSummaryDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -349,7 +349,7 @@ impl<'a> ReadStateSummaryDataView<'a> {
     }
 
     /// The owned [`ReadStateSummaryData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ReadStateSummaryData {
+    pub fn to_owned(&self) -> ReadStateSummaryData {
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<PartitionData> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -386,7 +386,7 @@ impl<'a> MessageView<'a> for ReadShareGroupStateSummaryRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ReadShareGroupStateSummaryRequest {
+    fn to_message(&self) -> ReadShareGroupStateSummaryRequest {
         Self::to_owned(self)
     }
 }

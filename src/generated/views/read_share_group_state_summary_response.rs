@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ReadShareGroupStateSummaryResponse`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ReadShareGroupStateSummaryResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -108,7 +108,7 @@ impl<'a> ReadShareGroupStateSummaryResponseView<'a> {
     }
 
     /// The owned [`ReadShareGroupStateSummaryResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ReadShareGroupStateSummaryResponse {
+    pub fn to_owned(&self) -> ReadShareGroupStateSummaryResponse {
         let results: Vec<ReadStateSummaryResult> =
             self.results().iter().map(|x| x.to_owned()).collect();
         ReadShareGroupStateSummaryResponse {
@@ -136,7 +136,7 @@ impl std::fmt::Debug for ReadShareGroupStateSummaryResponseView<'_> {
 }
 
 /// A borrowed view of a [`PartitionResult`], part of [`ReadShareGroupStateSummaryResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -266,7 +266,7 @@ impl<'a> PartitionResultView<'a> {
     }
 
     /// The owned [`PartitionResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionResult {
+    pub fn to_owned(&self) -> PartitionResult {
         let partition: i32 = self.partition();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -311,7 +311,7 @@ impl std::fmt::Debug for PartitionResultView<'_> {
 }
 
 /// A borrowed view of a [`ReadStateSummaryResult`], part of [`ReadShareGroupStateSummaryResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ReadStateSummaryResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -403,7 +403,7 @@ impl<'a> ReadStateSummaryResultView<'a> {
     }
 
     /// The owned [`ReadStateSummaryResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ReadStateSummaryResult {
+    pub fn to_owned(&self) -> ReadStateSummaryResult {
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<PartitionResult> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -440,7 +440,7 @@ impl<'a> MessageView<'a> for ReadShareGroupStateSummaryResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ReadShareGroupStateSummaryResponse {
+    fn to_message(&self) -> ReadShareGroupStateSummaryResponse {
         Self::to_owned(self)
     }
 }

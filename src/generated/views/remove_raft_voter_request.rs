@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`RemoveRaftVoterRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct RemoveRaftVoterRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -111,7 +111,7 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
     }
 
     /// The owned [`RemoveRaftVoterRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> RemoveRaftVoterRequest {
+    pub fn to_owned(&self) -> RemoveRaftVoterRequest {
         let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| owned_str(v.as_bytes()));
         let voter_id: i32 = self.voter_id();
         let voter_directory_id: Uuid = self.voter_directory_id();
@@ -150,7 +150,7 @@ impl<'a> MessageView<'a> for RemoveRaftVoterRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> RemoveRaftVoterRequest {
+    fn to_message(&self) -> RemoveRaftVoterRequest {
         Self::to_owned(self)
     }
 }

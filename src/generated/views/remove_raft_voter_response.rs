@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`RemoveRaftVoterResponse`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct RemoveRaftVoterResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -111,7 +111,7 @@ impl<'a> RemoveRaftVoterResponseView<'a> {
     }
 
     /// The owned [`RemoveRaftVoterResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> RemoveRaftVoterResponse {
+    pub fn to_owned(&self) -> RemoveRaftVoterResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -150,7 +150,7 @@ impl<'a> MessageView<'a> for RemoveRaftVoterResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> RemoveRaftVoterResponse {
+    fn to_message(&self) -> RemoveRaftVoterResponse {
         Self::to_owned(self)
     }
 }

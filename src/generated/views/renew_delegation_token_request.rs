@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`RenewDelegationTokenRequest`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct RenewDelegationTokenRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -111,7 +111,7 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
     }
 
     /// The owned [`RenewDelegationTokenRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> RenewDelegationTokenRequest {
+    pub fn to_owned(&self) -> RenewDelegationTokenRequest {
         let hmac: Bytes = Bytes::copy_from_slice(self.hmac());
         let renew_period_ms: i64 = self.renew_period_ms();
         RenewDelegationTokenRequest {
@@ -147,7 +147,7 @@ impl<'a> MessageView<'a> for RenewDelegationTokenRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> RenewDelegationTokenRequest {
+    fn to_message(&self) -> RenewDelegationTokenRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`RequestHeader`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct RequestHeaderView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -124,7 +124,7 @@ impl<'a> RequestHeaderView<'a> {
     }
 
     /// The owned [`RequestHeader`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> RequestHeader {
+    pub fn to_owned(&self) -> RequestHeader {
         let request_api_key: i16 = self.request_api_key();
         let request_api_version: i16 = self.request_api_version();
         let correlation_id: i32 = self.correlation_id();
@@ -166,7 +166,7 @@ impl<'a> MessageView<'a> for RequestHeaderView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> RequestHeader {
+    fn to_message(&self) -> RequestHeader {
         Self::to_owned(self)
     }
 }

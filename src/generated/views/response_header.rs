@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ResponseHeader`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ResponseHeaderView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -89,7 +89,7 @@ impl<'a> ResponseHeaderView<'a> {
     }
 
     /// The owned [`ResponseHeader`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ResponseHeader {
+    pub fn to_owned(&self) -> ResponseHeader {
         let correlation_id: i32 = self.correlation_id();
         ResponseHeader {
             correlation_id,
@@ -122,7 +122,7 @@ impl<'a> MessageView<'a> for ResponseHeaderView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ResponseHeader {
+    fn to_message(&self) -> ResponseHeader {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`SaslAuthenticateRequest`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct SaslAuthenticateRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -101,7 +101,7 @@ impl<'a> SaslAuthenticateRequestView<'a> {
     }
 
     /// The owned [`SaslAuthenticateRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> SaslAuthenticateRequest {
+    pub fn to_owned(&self) -> SaslAuthenticateRequest {
         let auth_bytes: Bytes = Bytes::copy_from_slice(self.auth_bytes());
         SaslAuthenticateRequest {
             auth_bytes,
@@ -134,7 +134,7 @@ impl<'a> MessageView<'a> for SaslAuthenticateRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> SaslAuthenticateRequest {
+    fn to_message(&self) -> SaslAuthenticateRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`SaslAuthenticateResponse`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct SaslAuthenticateResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -137,7 +137,7 @@ impl<'a> SaslAuthenticateResponseView<'a> {
     }
 
     /// The owned [`SaslAuthenticateResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> SaslAuthenticateResponse {
+    pub fn to_owned(&self) -> SaslAuthenticateResponse {
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
         let auth_bytes: Bytes = Bytes::copy_from_slice(self.auth_bytes());
@@ -179,7 +179,7 @@ impl<'a> MessageView<'a> for SaslAuthenticateResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> SaslAuthenticateResponse {
+    fn to_message(&self) -> SaslAuthenticateResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`SaslHandshakeRequest`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct SaslHandshakeRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -80,7 +80,7 @@ impl<'a> SaslHandshakeRequestView<'a> {
     }
 
     /// The owned [`SaslHandshakeRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> SaslHandshakeRequest {
+    pub fn to_owned(&self) -> SaslHandshakeRequest {
         let mechanism: BytesStr = owned_str(self.mechanism().as_bytes());
         SaslHandshakeRequest {
             mechanism,
@@ -113,7 +113,7 @@ impl<'a> MessageView<'a> for SaslHandshakeRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> SaslHandshakeRequest {
+    fn to_message(&self) -> SaslHandshakeRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`SaslHandshakeResponse`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct SaslHandshakeResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -101,7 +101,7 @@ impl<'a> SaslHandshakeResponseView<'a> {
     }
 
     /// The owned [`SaslHandshakeResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> SaslHandshakeResponse {
+    pub fn to_owned(&self) -> SaslHandshakeResponse {
         let error_code: i16 = self.error_code();
         let mechanisms: Vec<BytesStr> = self
             .mechanisms()
@@ -141,7 +141,7 @@ impl<'a> MessageView<'a> for SaslHandshakeResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> SaslHandshakeResponse {
+    fn to_message(&self) -> SaslHandshakeResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ShareAcknowledgeRequest`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ShareAcknowledgeRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -154,7 +154,7 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
     }
 
     /// The owned [`ShareAcknowledgeRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ShareAcknowledgeRequest {
+    pub fn to_owned(&self) -> ShareAcknowledgeRequest {
         let group_id: Option<BytesStr> = self.group_id().map(|v| owned_str(v.as_bytes()));
         let member_id: Option<BytesStr> = self.member_id().map(|v| owned_str(v.as_bytes()));
         let share_session_epoch: i32 = self.share_session_epoch();
@@ -193,7 +193,7 @@ impl std::fmt::Debug for ShareAcknowledgeRequestView<'_> {
 }
 
 /// A borrowed view of a [`AcknowledgePartition`], part of [`ShareAcknowledgeRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AcknowledgePartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -288,7 +288,7 @@ impl<'a> AcknowledgePartitionView<'a> {
     }
 
     /// The owned [`AcknowledgePartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AcknowledgePartition {
+    pub fn to_owned(&self) -> AcknowledgePartition {
         let partition_index: i32 = self.partition_index();
         let acknowledgement_batches: Vec<AcknowledgementBatch> = self
             .acknowledgement_batches()
@@ -322,7 +322,7 @@ impl std::fmt::Debug for AcknowledgePartitionView<'_> {
 }
 
 /// A borrowed view of a [`AcknowledgeTopic`], part of [`ShareAcknowledgeRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AcknowledgeTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -414,7 +414,7 @@ impl<'a> AcknowledgeTopicView<'a> {
     }
 
     /// The owned [`AcknowledgeTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AcknowledgeTopic {
+    pub fn to_owned(&self) -> AcknowledgeTopic {
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<AcknowledgePartition> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -445,7 +445,7 @@ impl std::fmt::Debug for AcknowledgeTopicView<'_> {
 }
 
 /// A borrowed view of a [`AcknowledgementBatch`], part of [`ShareAcknowledgeRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AcknowledgementBatchView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -547,7 +547,7 @@ impl<'a> AcknowledgementBatchView<'a> {
     }
 
     /// The owned [`AcknowledgementBatch`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AcknowledgementBatch {
+    pub fn to_owned(&self) -> AcknowledgementBatch {
         let first_offset: i64 = self.first_offset();
         let last_offset: i64 = self.last_offset();
         let acknowledge_types: Vec<i8> = self.acknowledge_types().iter().collect();
@@ -586,7 +586,7 @@ impl<'a> MessageView<'a> for ShareAcknowledgeRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ShareAcknowledgeRequest {
+    fn to_message(&self) -> ShareAcknowledgeRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ShareAcknowledgeResponse`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ShareAcknowledgeResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -180,7 +180,7 @@ impl<'a> ShareAcknowledgeResponseView<'a> {
     }
 
     /// The owned [`ShareAcknowledgeResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ShareAcknowledgeResponse {
+    pub fn to_owned(&self) -> ShareAcknowledgeResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -227,7 +227,7 @@ impl std::fmt::Debug for ShareAcknowledgeResponseView<'_> {
 }
 
 /// A borrowed view of a [`LeaderIdAndEpoch`], part of [`ShareAcknowledgeResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct LeaderIdAndEpochView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -318,7 +318,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
     }
 
     /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> LeaderIdAndEpoch {
+    pub fn to_owned(&self) -> LeaderIdAndEpoch {
         let leader_id: i32 = self.leader_id();
         let leader_epoch: i32 = self.leader_epoch();
         LeaderIdAndEpoch {
@@ -348,7 +348,7 @@ impl std::fmt::Debug for LeaderIdAndEpochView<'_> {
 }
 
 /// A borrowed view of a [`NodeEndpoint`], part of [`ShareAcknowledgeResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct NodeEndpointView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -451,7 +451,7 @@ impl<'a> NodeEndpointView<'a> {
     }
 
     /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> NodeEndpoint {
+    pub fn to_owned(&self) -> NodeEndpoint {
         let node_id: i32 = self.node_id();
         let host: BytesStr = owned_str(self.host().as_bytes());
         let port: i32 = self.port();
@@ -487,7 +487,7 @@ impl std::fmt::Debug for NodeEndpointView<'_> {
 }
 
 /// A borrowed view of a [`PartitionData`], part of [`ShareAcknowledgeResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -582,7 +582,7 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionData {
+    pub fn to_owned(&self) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -618,7 +618,7 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 }
 
 /// A borrowed view of a [`ShareAcknowledgeTopicResponse`], part of [`ShareAcknowledgeResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ShareAcknowledgeTopicResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -710,7 +710,7 @@ impl<'a> ShareAcknowledgeTopicResponseView<'a> {
     }
 
     /// The owned [`ShareAcknowledgeTopicResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ShareAcknowledgeTopicResponse {
+    pub fn to_owned(&self) -> ShareAcknowledgeTopicResponse {
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<PartitionData> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -747,7 +747,7 @@ impl<'a> MessageView<'a> for ShareAcknowledgeResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ShareAcknowledgeResponse {
+    fn to_message(&self) -> ShareAcknowledgeResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ShareFetchRequest`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ShareFetchRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -252,7 +252,7 @@ impl<'a> ShareFetchRequestView<'a> {
     }
 
     /// The owned [`ShareFetchRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ShareFetchRequest {
+    pub fn to_owned(&self) -> ShareFetchRequest {
         let group_id: Option<BytesStr> = self.group_id().map(|v| owned_str(v.as_bytes()));
         let member_id: Option<BytesStr> = self.member_id().map(|v| owned_str(v.as_bytes()));
         let share_session_epoch: i32 = self.share_session_epoch();
@@ -316,7 +316,7 @@ impl std::fmt::Debug for ShareFetchRequestView<'_> {
 }
 
 /// A borrowed view of a [`AcknowledgementBatch`], part of [`ShareFetchRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AcknowledgementBatchView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -418,7 +418,7 @@ impl<'a> AcknowledgementBatchView<'a> {
     }
 
     /// The owned [`AcknowledgementBatch`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AcknowledgementBatch {
+    pub fn to_owned(&self) -> AcknowledgementBatch {
         let first_offset: i64 = self.first_offset();
         let last_offset: i64 = self.last_offset();
         let acknowledge_types: Vec<i8> = self.acknowledge_types().iter().collect();
@@ -451,7 +451,7 @@ impl std::fmt::Debug for AcknowledgementBatchView<'_> {
 }
 
 /// A borrowed view of a [`FetchPartition`], part of [`ShareFetchRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct FetchPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -559,7 +559,7 @@ impl<'a> FetchPartitionView<'a> {
     }
 
     /// The owned [`FetchPartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> FetchPartition {
+    pub fn to_owned(&self) -> FetchPartition {
         let partition_index: i32 = self.partition_index();
         let partition_max_bytes: i32 = self.partition_max_bytes();
         let acknowledgement_batches: Vec<AcknowledgementBatch> = self
@@ -596,7 +596,7 @@ impl std::fmt::Debug for FetchPartitionView<'_> {
 }
 
 /// A borrowed view of a [`FetchTopic`], part of [`ShareFetchRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct FetchTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -688,7 +688,7 @@ impl<'a> FetchTopicView<'a> {
     }
 
     /// The owned [`FetchTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> FetchTopic {
+    pub fn to_owned(&self) -> FetchTopic {
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<FetchPartition> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -719,7 +719,7 @@ impl std::fmt::Debug for FetchTopicView<'_> {
 }
 
 /// A borrowed view of a [`ForgottenTopic`], part of [`ShareFetchRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ForgottenTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -809,7 +809,7 @@ impl<'a> ForgottenTopicView<'a> {
     }
 
     /// The owned [`ForgottenTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ForgottenTopic {
+    pub fn to_owned(&self) -> ForgottenTopic {
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<i32> = self.partitions().iter().collect();
         ForgottenTopic {
@@ -845,7 +845,7 @@ impl<'a> MessageView<'a> for ShareFetchRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ShareFetchRequest {
+    fn to_message(&self) -> ShareFetchRequest {
         Self::to_owned(self)
     }
 }

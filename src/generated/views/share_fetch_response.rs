@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ShareFetchResponse`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ShareFetchResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -180,7 +180,7 @@ impl<'a> ShareFetchResponseView<'a> {
     }
 
     /// The owned [`ShareFetchResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ShareFetchResponse {
+    pub fn to_owned(&self) -> ShareFetchResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -227,7 +227,7 @@ impl std::fmt::Debug for ShareFetchResponseView<'_> {
 }
 
 /// A borrowed view of a [`AcquiredRecords`], part of [`ShareFetchResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AcquiredRecordsView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -311,7 +311,7 @@ impl<'a> AcquiredRecordsView<'a> {
     }
 
     /// The owned [`AcquiredRecords`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> AcquiredRecords {
+    pub fn to_owned(&self) -> AcquiredRecords {
         let first_offset: i64 = self.first_offset();
         let last_offset: i64 = self.last_offset();
         let delivery_count: i16 = self.delivery_count();
@@ -344,7 +344,7 @@ impl std::fmt::Debug for AcquiredRecordsView<'_> {
 }
 
 /// A borrowed view of a [`LeaderIdAndEpoch`], part of [`ShareFetchResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct LeaderIdAndEpochView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -435,7 +435,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
     }
 
     /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> LeaderIdAndEpoch {
+    pub fn to_owned(&self) -> LeaderIdAndEpoch {
         let leader_id: i32 = self.leader_id();
         let leader_epoch: i32 = self.leader_epoch();
         LeaderIdAndEpoch {
@@ -465,7 +465,7 @@ impl std::fmt::Debug for LeaderIdAndEpochView<'_> {
 }
 
 /// A borrowed view of a [`NodeEndpoint`], part of [`ShareFetchResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct NodeEndpointView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -568,7 +568,7 @@ impl<'a> NodeEndpointView<'a> {
     }
 
     /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> NodeEndpoint {
+    pub fn to_owned(&self) -> NodeEndpoint {
         let node_id: i32 = self.node_id();
         let host: BytesStr = owned_str(self.host().as_bytes());
         let port: i32 = self.port();
@@ -604,7 +604,7 @@ impl std::fmt::Debug for NodeEndpointView<'_> {
 }
 
 /// A borrowed view of a [`PartitionData`], part of [`ShareFetchResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -766,7 +766,7 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionData {
+    pub fn to_owned(&self) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -775,7 +775,7 @@ impl<'a> PartitionDataView<'a> {
             .acknowledge_error_message()
             .map(|v| owned_str(v.as_bytes()));
         let current_leader: LeaderIdAndEpoch = self.current_leader().to_owned();
-        let records: Option<Bytes> = self.records().map(|v| Bytes::copy_from_slice(v));
+        let records: Option<Bytes> = self.records().map(Bytes::copy_from_slice);
         let acquired_records: Vec<AcquiredRecords> = self
             .acquired_records()
             .iter()
@@ -823,7 +823,7 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 }
 
 /// A borrowed view of a [`ShareFetchableTopicResponse`], part of [`ShareFetchResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ShareFetchableTopicResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -915,7 +915,7 @@ impl<'a> ShareFetchableTopicResponseView<'a> {
     }
 
     /// The owned [`ShareFetchableTopicResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ShareFetchableTopicResponse {
+    pub fn to_owned(&self) -> ShareFetchableTopicResponse {
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<PartitionData> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -952,7 +952,7 @@ impl<'a> MessageView<'a> for ShareFetchResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ShareFetchResponse {
+    fn to_message(&self) -> ShareFetchResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ShareGroupDescribeRequest`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ShareGroupDescribeRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -117,7 +117,7 @@ impl<'a> ShareGroupDescribeRequestView<'a> {
     }
 
     /// The owned [`ShareGroupDescribeRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ShareGroupDescribeRequest {
+    pub fn to_owned(&self) -> ShareGroupDescribeRequest {
         let group_ids: Vec<BytesStr> = self
             .group_ids()
             .iter()
@@ -160,7 +160,7 @@ impl<'a> MessageView<'a> for ShareGroupDescribeRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ShareGroupDescribeRequest {
+    fn to_message(&self) -> ShareGroupDescribeRequest {
         Self::to_owned(self)
     }
 }

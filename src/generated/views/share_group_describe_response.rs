@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ShareGroupDescribeResponse`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ShareGroupDescribeResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -118,7 +118,7 @@ impl<'a> ShareGroupDescribeResponseView<'a> {
     }
 
     /// The owned [`ShareGroupDescribeResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ShareGroupDescribeResponse {
+    pub fn to_owned(&self) -> ShareGroupDescribeResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let groups: Vec<DescribedGroup> = self.groups().iter().map(|x| x.to_owned()).collect();
         ShareGroupDescribeResponse {
@@ -148,7 +148,7 @@ impl std::fmt::Debug for ShareGroupDescribeResponseView<'_> {
 }
 
 /// A borrowed view of a [`Assignment`], part of [`ShareGroupDescribeResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AssignmentView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -248,7 +248,7 @@ impl<'a> AssignmentView<'a> {
     }
 
     /// The owned [`Assignment`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Assignment {
+    pub fn to_owned(&self) -> Assignment {
         let topic_partitions: Vec<TopicPartitions> = self
             .topic_partitions()
             .iter()
@@ -279,7 +279,7 @@ impl std::fmt::Debug for AssignmentView<'_> {
 }
 
 /// A borrowed view of a [`DescribedGroup`], part of [`ShareGroupDescribeResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribedGroupView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -460,7 +460,7 @@ impl<'a> DescribedGroupView<'a> {
     }
 
     /// The owned [`DescribedGroup`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribedGroup {
+    pub fn to_owned(&self) -> DescribedGroup {
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
@@ -511,7 +511,7 @@ impl std::fmt::Debug for DescribedGroupView<'_> {
 }
 
 /// A borrowed view of a [`Member`], part of [`ShareGroupDescribeResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct MemberView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -669,7 +669,7 @@ impl<'a> MemberView<'a> {
     }
 
     /// The owned [`Member`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Member {
+    pub fn to_owned(&self) -> Member {
         let member_id: BytesStr = owned_str(self.member_id().as_bytes());
         let rack_id: Option<BytesStr> = self.rack_id().map(|v| owned_str(v.as_bytes()));
         let member_epoch: i32 = self.member_epoch();
@@ -718,7 +718,7 @@ impl std::fmt::Debug for MemberView<'_> {
 }
 
 /// A borrowed view of a [`TopicPartitions`], part of [`ShareGroupDescribeResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicPartitionsView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -823,7 +823,7 @@ impl<'a> TopicPartitionsView<'a> {
     }
 
     /// The owned [`TopicPartitions`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicPartitions {
+    pub fn to_owned(&self) -> TopicPartitions {
         let topic_id: Uuid = self.topic_id();
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let partitions: Vec<i32> = self.partitions().iter().collect();
@@ -862,7 +862,7 @@ impl<'a> MessageView<'a> for ShareGroupDescribeResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ShareGroupDescribeResponse {
+    fn to_message(&self) -> ShareGroupDescribeResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`ShareGroupHeartbeatRequest`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ShareGroupHeartbeatRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -153,7 +153,7 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
     }
 
     /// The owned [`ShareGroupHeartbeatRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> ShareGroupHeartbeatRequest {
+    pub fn to_owned(&self) -> ShareGroupHeartbeatRequest {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let member_id: BytesStr = owned_str(self.member_id().as_bytes());
         let member_epoch: i32 = self.member_epoch();
@@ -200,7 +200,7 @@ impl<'a> MessageView<'a> for ShareGroupHeartbeatRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> ShareGroupHeartbeatRequest {
+    fn to_message(&self) -> ShareGroupHeartbeatRequest {
         Self::to_owned(self)
     }
 }

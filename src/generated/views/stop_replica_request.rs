@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`StopReplicaRequest`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct StopReplicaRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -231,7 +231,7 @@ impl<'a> StopReplicaRequestView<'a> {
     }
 
     /// The owned [`StopReplicaRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> StopReplicaRequest {
+    pub fn to_owned(&self) -> StopReplicaRequest {
         let controller_id: i32 = self.controller_id();
         let is_k_raft_controller: bool = self.is_k_raft_controller();
         let controller_epoch: i32 = self.controller_epoch();
@@ -284,7 +284,7 @@ impl std::fmt::Debug for StopReplicaRequestView<'_> {
 }
 
 /// A borrowed view of a [`StopReplicaPartitionState`], part of [`StopReplicaRequestView`] (versions 3-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct StopReplicaPartitionStateView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -368,7 +368,7 @@ impl<'a> StopReplicaPartitionStateView<'a> {
     }
 
     /// The owned [`StopReplicaPartitionState`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> StopReplicaPartitionState {
+    pub fn to_owned(&self) -> StopReplicaPartitionState {
         let partition_index: i32 = self.partition_index();
         let leader_epoch: i32 = self.leader_epoch();
         let delete_partition: bool = self.delete_partition();
@@ -401,7 +401,7 @@ impl std::fmt::Debug for StopReplicaPartitionStateView<'_> {
 }
 
 /// A borrowed view of a [`StopReplicaPartitionV0`], part of [`StopReplicaRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct StopReplicaPartitionV0View<'a> {
     buf: &'a [u8],
     version: i16,
@@ -465,7 +465,7 @@ impl<'a> StopReplicaPartitionV0View<'a> {
     }
 
     /// The owned [`StopReplicaPartitionV0`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> StopReplicaPartitionV0 {
+    pub fn to_owned(&self) -> StopReplicaPartitionV0 {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let partition_index: i32 = self.partition_index();
         StopReplicaPartitionV0 {
@@ -495,7 +495,7 @@ impl std::fmt::Debug for StopReplicaPartitionV0View<'_> {
 }
 
 /// A borrowed view of a [`StopReplicaTopicState`], part of [`StopReplicaRequestView`] (versions 3-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct StopReplicaTopicStateView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -591,7 +591,7 @@ impl<'a> StopReplicaTopicStateView<'a> {
     }
 
     /// The owned [`StopReplicaTopicState`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> StopReplicaTopicState {
+    pub fn to_owned(&self) -> StopReplicaTopicState {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let partition_states: Vec<StopReplicaPartitionState> = self
             .partition_states()
@@ -625,7 +625,7 @@ impl std::fmt::Debug for StopReplicaTopicStateView<'_> {
 }
 
 /// A borrowed view of a [`StopReplicaTopicV1`], part of [`StopReplicaRequestView`] (versions 1-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct StopReplicaTopicV1View<'a> {
     buf: &'a [u8],
     version: i16,
@@ -725,7 +725,7 @@ impl<'a> StopReplicaTopicV1View<'a> {
     }
 
     /// The owned [`StopReplicaTopicV1`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> StopReplicaTopicV1 {
+    pub fn to_owned(&self) -> StopReplicaTopicV1 {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partition_indexes: Vec<i32> = self.partition_indexes().iter().collect();
         StopReplicaTopicV1 {
@@ -761,7 +761,7 @@ impl<'a> MessageView<'a> for StopReplicaRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> StopReplicaRequest {
+    fn to_message(&self) -> StopReplicaRequest {
         Self::to_owned(self)
     }
 }

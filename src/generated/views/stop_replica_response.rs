@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`StopReplicaResponse`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct StopReplicaResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -123,7 +123,7 @@ impl<'a> StopReplicaResponseView<'a> {
     }
 
     /// The owned [`StopReplicaResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> StopReplicaResponse {
+    pub fn to_owned(&self) -> StopReplicaResponse {
         let error_code: i16 = self.error_code();
         let partition_errors: Vec<StopReplicaPartitionError> = self
             .partition_errors()
@@ -157,7 +157,7 @@ impl std::fmt::Debug for StopReplicaResponseView<'_> {
 }
 
 /// A borrowed view of a [`StopReplicaPartitionError`], part of [`StopReplicaResponseView`] (versions 0-4).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct StopReplicaPartitionErrorView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -253,7 +253,7 @@ impl<'a> StopReplicaPartitionErrorView<'a> {
     }
 
     /// The owned [`StopReplicaPartitionError`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> StopReplicaPartitionError {
+    pub fn to_owned(&self) -> StopReplicaPartitionError {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
@@ -292,7 +292,7 @@ impl<'a> MessageView<'a> for StopReplicaResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> StopReplicaResponse {
+    fn to_message(&self) -> StopReplicaResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`StreamsGroupDescribeRequest`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct StreamsGroupDescribeRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -130,7 +130,7 @@ impl<'a> StreamsGroupDescribeRequestView<'a> {
     }
 
     /// The owned [`StreamsGroupDescribeRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> StreamsGroupDescribeRequest {
+    pub fn to_owned(&self) -> StreamsGroupDescribeRequest {
         let group_ids: Vec<BytesStr> = self
             .group_ids()
             .iter()
@@ -179,7 +179,7 @@ impl<'a> MessageView<'a> for StreamsGroupDescribeRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> StreamsGroupDescribeRequest {
+    fn to_message(&self) -> StreamsGroupDescribeRequest {
         Self::to_owned(self)
     }
 }

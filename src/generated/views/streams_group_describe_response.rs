@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`StreamsGroupDescribeResponse`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct StreamsGroupDescribeResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -118,7 +118,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
     }
 
     /// The owned [`StreamsGroupDescribeResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> StreamsGroupDescribeResponse {
+    pub fn to_owned(&self) -> StreamsGroupDescribeResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let groups: Vec<DescribedGroup> = self.groups().iter().map(|x| x.to_owned()).collect();
         StreamsGroupDescribeResponse {
@@ -148,7 +148,7 @@ impl std::fmt::Debug for StreamsGroupDescribeResponseView<'_> {
 }
 
 /// A borrowed view of a [`Assignment`], part of [`StreamsGroupDescribeResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct AssignmentView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -300,7 +300,7 @@ impl<'a> AssignmentView<'a> {
     }
 
     /// The owned [`Assignment`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Assignment {
+    pub fn to_owned(&self) -> Assignment {
         let active_tasks: Vec<TaskIds> = self.active_tasks().iter().map(|x| x.to_owned()).collect();
         let standby_tasks: Vec<TaskIds> =
             self.standby_tasks().iter().map(|x| x.to_owned()).collect();
@@ -334,7 +334,7 @@ impl std::fmt::Debug for AssignmentView<'_> {
 }
 
 /// A borrowed view of a [`DescribedGroup`], part of [`StreamsGroupDescribeResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DescribedGroupView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -569,7 +569,7 @@ impl<'a> DescribedGroupView<'a> {
     }
 
     /// The owned [`DescribedGroup`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> DescribedGroup {
+    pub fn to_owned(&self) -> DescribedGroup {
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
@@ -633,7 +633,7 @@ impl std::fmt::Debug for DescribedGroupView<'_> {
 }
 
 /// A borrowed view of a [`Endpoint`], part of [`StreamsGroupDescribeResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct EndpointView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -733,7 +733,7 @@ impl<'a> EndpointView<'a> {
     }
 
     /// The owned [`Endpoint`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Endpoint {
+    pub fn to_owned(&self) -> Endpoint {
         let host: BytesStr = owned_str(self.host().as_bytes());
         let port: u16 = self.port();
         Endpoint {
@@ -763,7 +763,7 @@ impl std::fmt::Debug for EndpointView<'_> {
 }
 
 /// A borrowed view of a [`KeyValue`], part of [`StreamsGroupDescribeResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct KeyValueView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -848,7 +848,7 @@ impl<'a> KeyValueView<'a> {
     }
 
     /// The owned [`KeyValue`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> KeyValue {
+    pub fn to_owned(&self) -> KeyValue {
         let key: BytesStr = owned_str(self.key().as_bytes());
         let value: BytesStr = owned_str(self.value().as_bytes());
         KeyValue {
@@ -878,7 +878,7 @@ impl std::fmt::Debug for KeyValueView<'_> {
 }
 
 /// A borrowed view of a [`Member`], part of [`StreamsGroupDescribeResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct MemberView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -1166,7 +1166,7 @@ impl<'a> MemberView<'a> {
     }
 
     /// The owned [`Member`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Member {
+    pub fn to_owned(&self) -> Member {
         let member_id: BytesStr = owned_str(self.member_id().as_bytes());
         let member_epoch: i32 = self.member_epoch();
         let instance_id: Option<BytesStr> = self.instance_id().map(|v| owned_str(v.as_bytes()));
@@ -1240,7 +1240,7 @@ impl std::fmt::Debug for MemberView<'_> {
 }
 
 /// A borrowed view of a [`Subtopology`], part of [`StreamsGroupDescribeResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct SubtopologyView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -1418,7 +1418,7 @@ impl<'a> SubtopologyView<'a> {
     }
 
     /// The owned [`Subtopology`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Subtopology {
+    pub fn to_owned(&self) -> Subtopology {
         let subtopology_id: BytesStr = owned_str(self.subtopology_id().as_bytes());
         let source_topics: Vec<BytesStr> = self
             .source_topics()
@@ -1476,7 +1476,7 @@ impl std::fmt::Debug for SubtopologyView<'_> {
 }
 
 /// A borrowed view of a [`TaskIds`], part of [`StreamsGroupDescribeResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TaskIdsView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -1570,7 +1570,7 @@ impl<'a> TaskIdsView<'a> {
     }
 
     /// The owned [`TaskIds`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TaskIds {
+    pub fn to_owned(&self) -> TaskIds {
         let subtopology_id: BytesStr = owned_str(self.subtopology_id().as_bytes());
         let partitions: Vec<i32> = self.partitions().iter().collect();
         TaskIds {
@@ -1600,7 +1600,7 @@ impl std::fmt::Debug for TaskIdsView<'_> {
 }
 
 /// A borrowed view of a [`TaskOffset`], part of [`StreamsGroupDescribeResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TaskOffsetView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -1692,7 +1692,7 @@ impl<'a> TaskOffsetView<'a> {
     }
 
     /// The owned [`TaskOffset`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TaskOffset {
+    pub fn to_owned(&self) -> TaskOffset {
         let subtopology_id: BytesStr = owned_str(self.subtopology_id().as_bytes());
         let partition: i32 = self.partition();
         let offset: i64 = self.offset();
@@ -1725,7 +1725,7 @@ impl std::fmt::Debug for TaskOffsetView<'_> {
 }
 
 /// A borrowed view of a [`TopicInfo`], part of [`StreamsGroupDescribeResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicInfoView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -1843,7 +1843,7 @@ impl<'a> TopicInfoView<'a> {
     }
 
     /// The owned [`TopicInfo`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicInfo {
+    pub fn to_owned(&self) -> TopicInfo {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partitions: i32 = self.partitions();
         let replication_factor: i16 = self.replication_factor();
@@ -1880,7 +1880,7 @@ impl std::fmt::Debug for TopicInfoView<'_> {
 }
 
 /// A borrowed view of a [`Topology`], part of [`StreamsGroupDescribeResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopologyView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -1981,7 +1981,7 @@ impl<'a> TopologyView<'a> {
     }
 
     /// The owned [`Topology`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Topology {
+    pub fn to_owned(&self) -> Topology {
         let epoch: i32 = self.epoch();
         let subtopologies: Option<Vec<Subtopology>> = self
             .subtopologies()
@@ -2013,7 +2013,7 @@ impl std::fmt::Debug for TopologyView<'_> {
 }
 
 /// A borrowed view of a [`TopologyDescription`], part of [`StreamsGroupDescribeResponseView`] (versions 1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopologyDescriptionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -2139,7 +2139,7 @@ impl<'a> TopologyDescriptionView<'a> {
     }
 
     /// The owned [`TopologyDescription`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopologyDescription {
+    pub fn to_owned(&self) -> TopologyDescription {
         let subtopologies: Vec<TopologyDescriptionSubtopology> =
             self.subtopologies().iter().map(|x| x.to_owned()).collect();
         let global_stores: Vec<TopologyDescriptionGlobalStore> =
@@ -2171,7 +2171,7 @@ impl std::fmt::Debug for TopologyDescriptionView<'_> {
 }
 
 /// A borrowed view of a [`TopologyDescriptionGlobalStore`], part of [`StreamsGroupDescribeResponseView`] (versions 1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopologyDescriptionGlobalStoreView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -2244,7 +2244,7 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
     }
 
     /// The owned [`TopologyDescriptionGlobalStore`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopologyDescriptionGlobalStore {
+    pub fn to_owned(&self) -> TopologyDescriptionGlobalStore {
         let source: TopologyDescriptionNode = self.source().to_owned();
         let processor: TopologyDescriptionNode = self.processor().to_owned();
         TopologyDescriptionGlobalStore {
@@ -2274,7 +2274,7 @@ impl std::fmt::Debug for TopologyDescriptionGlobalStoreView<'_> {
 }
 
 /// A borrowed view of a [`TopologyDescriptionNode`], part of [`StreamsGroupDescribeResponseView`] (versions 1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopologyDescriptionNodeView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -2460,7 +2460,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     }
 
     /// The owned [`TopologyDescriptionNode`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopologyDescriptionNode {
+    pub fn to_owned(&self) -> TopologyDescriptionNode {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let node_type: i8 = self.node_type();
         let source_topics: Vec<BytesStr> = self
@@ -2514,7 +2514,7 @@ impl std::fmt::Debug for TopologyDescriptionNodeView<'_> {
 }
 
 /// A borrowed view of a [`TopologyDescriptionSubtopology`], part of [`StreamsGroupDescribeResponseView`] (versions 1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopologyDescriptionSubtopologyView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -2610,7 +2610,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
     }
 
     /// The owned [`TopologyDescriptionSubtopology`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopologyDescriptionSubtopology {
+    pub fn to_owned(&self) -> TopologyDescriptionSubtopology {
         let subtopology_id: BytesStr = owned_str(self.subtopology_id().as_bytes());
         let nodes: Vec<TopologyDescriptionNode> =
             self.nodes().iter().map(|x| x.to_owned()).collect();
@@ -2647,7 +2647,7 @@ impl<'a> MessageView<'a> for StreamsGroupDescribeResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> StreamsGroupDescribeResponse {
+    fn to_message(&self) -> StreamsGroupDescribeResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`StreamsGroupHeartbeatRequest`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct StreamsGroupHeartbeatRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -350,7 +350,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     }
 
     /// The owned [`StreamsGroupHeartbeatRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> StreamsGroupHeartbeatRequest {
+    pub fn to_owned(&self) -> StreamsGroupHeartbeatRequest {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let member_id: BytesStr = owned_str(self.member_id().as_bytes());
         let member_epoch: i32 = self.member_epoch();
@@ -440,7 +440,7 @@ impl std::fmt::Debug for StreamsGroupHeartbeatRequestView<'_> {
 }
 
 /// A borrowed view of a [`CopartitionGroup`], part of [`StreamsGroupHeartbeatRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CopartitionGroupView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -572,7 +572,7 @@ impl<'a> CopartitionGroupView<'a> {
     }
 
     /// The owned [`CopartitionGroup`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> CopartitionGroup {
+    pub fn to_owned(&self) -> CopartitionGroup {
         let source_topics: Vec<i16> = self.source_topics().iter().collect();
         let source_topic_regex: Vec<i16> = self.source_topic_regex().iter().collect();
         let repartition_source_topics: Vec<i16> = self.repartition_source_topics().iter().collect();
@@ -608,7 +608,7 @@ impl std::fmt::Debug for CopartitionGroupView<'_> {
 }
 
 /// A borrowed view of a [`Endpoint`], part of [`StreamsGroupHeartbeatRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct EndpointView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -708,7 +708,7 @@ impl<'a> EndpointView<'a> {
     }
 
     /// The owned [`Endpoint`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Endpoint {
+    pub fn to_owned(&self) -> Endpoint {
         let host: BytesStr = owned_str(self.host().as_bytes());
         let port: u16 = self.port();
         Endpoint {
@@ -738,7 +738,7 @@ impl std::fmt::Debug for EndpointView<'_> {
 }
 
 /// A borrowed view of a [`KeyValue`], part of [`StreamsGroupHeartbeatRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct KeyValueView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -823,7 +823,7 @@ impl<'a> KeyValueView<'a> {
     }
 
     /// The owned [`KeyValue`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> KeyValue {
+    pub fn to_owned(&self) -> KeyValue {
         let key: BytesStr = owned_str(self.key().as_bytes());
         let value: BytesStr = owned_str(self.value().as_bytes());
         KeyValue {
@@ -853,7 +853,7 @@ impl std::fmt::Debug for KeyValueView<'_> {
 }
 
 /// A borrowed view of a [`Subtopology`], part of [`StreamsGroupHeartbeatRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct SubtopologyView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -1082,7 +1082,7 @@ impl<'a> SubtopologyView<'a> {
     }
 
     /// The owned [`Subtopology`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Subtopology {
+    pub fn to_owned(&self) -> Subtopology {
         let subtopology_id: BytesStr = owned_str(self.subtopology_id().as_bytes());
         let source_topics: Vec<BytesStr> = self
             .source_topics()
@@ -1154,7 +1154,7 @@ impl std::fmt::Debug for SubtopologyView<'_> {
 }
 
 /// A borrowed view of a [`TaskIds`], part of [`StreamsGroupHeartbeatRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TaskIdsView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -1248,7 +1248,7 @@ impl<'a> TaskIdsView<'a> {
     }
 
     /// The owned [`TaskIds`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TaskIds {
+    pub fn to_owned(&self) -> TaskIds {
         let subtopology_id: BytesStr = owned_str(self.subtopology_id().as_bytes());
         let partitions: Vec<i32> = self.partitions().iter().collect();
         TaskIds {
@@ -1278,7 +1278,7 @@ impl std::fmt::Debug for TaskIdsView<'_> {
 }
 
 /// A borrowed view of a [`TaskOffset`], part of [`StreamsGroupHeartbeatRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TaskOffsetView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -1370,7 +1370,7 @@ impl<'a> TaskOffsetView<'a> {
     }
 
     /// The owned [`TaskOffset`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TaskOffset {
+    pub fn to_owned(&self) -> TaskOffset {
         let subtopology_id: BytesStr = owned_str(self.subtopology_id().as_bytes());
         let partition: i32 = self.partition();
         let offset: i64 = self.offset();
@@ -1403,7 +1403,7 @@ impl std::fmt::Debug for TaskOffsetView<'_> {
 }
 
 /// A borrowed view of a [`TopicInfo`], part of [`StreamsGroupHeartbeatRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicInfoView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -1521,7 +1521,7 @@ impl<'a> TopicInfoView<'a> {
     }
 
     /// The owned [`TopicInfo`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicInfo {
+    pub fn to_owned(&self) -> TopicInfo {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partitions: i32 = self.partitions();
         let replication_factor: i16 = self.replication_factor();
@@ -1558,7 +1558,7 @@ impl std::fmt::Debug for TopicInfoView<'_> {
 }
 
 /// A borrowed view of a [`Topology`], part of [`StreamsGroupHeartbeatRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopologyView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -1669,7 +1669,7 @@ impl<'a> TopologyView<'a> {
     }
 
     /// The owned [`Topology`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Topology {
+    pub fn to_owned(&self) -> Topology {
         let epoch: i32 = self.epoch();
         let subtopologies: Vec<Subtopology> =
             self.subtopologies().iter().map(|x| x.to_owned()).collect();
@@ -1706,7 +1706,7 @@ impl<'a> MessageView<'a> for StreamsGroupHeartbeatRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> StreamsGroupHeartbeatRequest {
+    fn to_message(&self) -> StreamsGroupHeartbeatRequest {
         Self::to_owned(self)
     }
 }

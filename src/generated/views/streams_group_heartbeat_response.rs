@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`StreamsGroupHeartbeatResponse`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct StreamsGroupHeartbeatResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -322,7 +322,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     }
 
     /// The owned [`StreamsGroupHeartbeatResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> StreamsGroupHeartbeatResponse {
+    pub fn to_owned(&self) -> StreamsGroupHeartbeatResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -416,7 +416,7 @@ impl std::fmt::Debug for StreamsGroupHeartbeatResponseView<'_> {
 }
 
 /// A borrowed view of a [`Endpoint`], part of [`StreamsGroupHeartbeatResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct EndpointView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -516,7 +516,7 @@ impl<'a> EndpointView<'a> {
     }
 
     /// The owned [`Endpoint`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Endpoint {
+    pub fn to_owned(&self) -> Endpoint {
         let host: BytesStr = owned_str(self.host().as_bytes());
         let port: u16 = self.port();
         Endpoint {
@@ -546,7 +546,7 @@ impl std::fmt::Debug for EndpointView<'_> {
 }
 
 /// A borrowed view of a [`EndpointToPartitions`], part of [`StreamsGroupHeartbeatResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct EndpointToPartitionsView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -664,7 +664,7 @@ impl<'a> EndpointToPartitionsView<'a> {
     }
 
     /// The owned [`EndpointToPartitions`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> EndpointToPartitions {
+    pub fn to_owned(&self) -> EndpointToPartitions {
         let user_endpoint: Endpoint = self.user_endpoint().to_owned();
         let active_partitions: Vec<TopicPartition> = self
             .active_partitions()
@@ -705,7 +705,7 @@ impl std::fmt::Debug for EndpointToPartitionsView<'_> {
 }
 
 /// A borrowed view of a [`Status`], part of [`StreamsGroupHeartbeatResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct StatusView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -786,7 +786,7 @@ impl<'a> StatusView<'a> {
     }
 
     /// The owned [`Status`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Status {
+    pub fn to_owned(&self) -> Status {
         let status_code: i8 = self.status_code();
         let status_detail: BytesStr = owned_str(self.status_detail().as_bytes());
         Status {
@@ -816,7 +816,7 @@ impl std::fmt::Debug for StatusView<'_> {
 }
 
 /// A borrowed view of a [`TaskIds`], part of [`StreamsGroupHeartbeatResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TaskIdsView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -910,7 +910,7 @@ impl<'a> TaskIdsView<'a> {
     }
 
     /// The owned [`TaskIds`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TaskIds {
+    pub fn to_owned(&self) -> TaskIds {
         let subtopology_id: BytesStr = owned_str(self.subtopology_id().as_bytes());
         let partitions: Vec<i32> = self.partitions().iter().collect();
         TaskIds {
@@ -940,7 +940,7 @@ impl std::fmt::Debug for TaskIdsView<'_> {
 }
 
 /// A borrowed view of a [`TopicPartition`], part of [`StreamsGroupHeartbeatResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -1034,7 +1034,7 @@ impl<'a> TopicPartitionView<'a> {
     }
 
     /// The owned [`TopicPartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicPartition {
+    pub fn to_owned(&self) -> TopicPartition {
         let topic: BytesStr = owned_str(self.topic().as_bytes());
         let partitions: Vec<i32> = self.partitions().iter().collect();
         TopicPartition {
@@ -1070,7 +1070,7 @@ impl<'a> MessageView<'a> for StreamsGroupHeartbeatResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> StreamsGroupHeartbeatResponse {
+    fn to_message(&self) -> StreamsGroupHeartbeatResponse {
         Self::to_owned(self)
     }
 }

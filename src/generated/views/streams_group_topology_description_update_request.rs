@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`StreamsGroupTopologyDescriptionUpdateRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -134,7 +134,7 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
     }
 
     /// The owned [`StreamsGroupTopologyDescriptionUpdateRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> StreamsGroupTopologyDescriptionUpdateRequest {
+    pub fn to_owned(&self) -> StreamsGroupTopologyDescriptionUpdateRequest {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let member_id: BytesStr = owned_str(self.member_id().as_bytes());
         let topology_epoch: i32 = self.topology_epoch();
@@ -170,7 +170,7 @@ impl std::fmt::Debug for StreamsGroupTopologyDescriptionUpdateRequestView<'_> {
 }
 
 /// A borrowed view of a [`TopologyDescription`], part of [`StreamsGroupTopologyDescriptionUpdateRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopologyDescriptionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -296,7 +296,7 @@ impl<'a> TopologyDescriptionView<'a> {
     }
 
     /// The owned [`TopologyDescription`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopologyDescription {
+    pub fn to_owned(&self) -> TopologyDescription {
         let subtopologies: Vec<TopologyDescriptionSubtopology> =
             self.subtopologies().iter().map(|x| x.to_owned()).collect();
         let global_stores: Vec<TopologyDescriptionGlobalStore> =
@@ -328,7 +328,7 @@ impl std::fmt::Debug for TopologyDescriptionView<'_> {
 }
 
 /// A borrowed view of a [`TopologyDescriptionGlobalStore`], part of [`StreamsGroupTopologyDescriptionUpdateRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopologyDescriptionGlobalStoreView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -401,7 +401,7 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
     }
 
     /// The owned [`TopologyDescriptionGlobalStore`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopologyDescriptionGlobalStore {
+    pub fn to_owned(&self) -> TopologyDescriptionGlobalStore {
         let source: TopologyDescriptionNode = self.source().to_owned();
         let processor: TopologyDescriptionNode = self.processor().to_owned();
         TopologyDescriptionGlobalStore {
@@ -431,7 +431,7 @@ impl std::fmt::Debug for TopologyDescriptionGlobalStoreView<'_> {
 }
 
 /// A borrowed view of a [`TopologyDescriptionNode`], part of [`StreamsGroupTopologyDescriptionUpdateRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopologyDescriptionNodeView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -617,7 +617,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     }
 
     /// The owned [`TopologyDescriptionNode`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopologyDescriptionNode {
+    pub fn to_owned(&self) -> TopologyDescriptionNode {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let node_type: i8 = self.node_type();
         let source_topics: Vec<BytesStr> = self
@@ -671,7 +671,7 @@ impl std::fmt::Debug for TopologyDescriptionNodeView<'_> {
 }
 
 /// A borrowed view of a [`TopologyDescriptionSubtopology`], part of [`StreamsGroupTopologyDescriptionUpdateRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopologyDescriptionSubtopologyView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -767,7 +767,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
     }
 
     /// The owned [`TopologyDescriptionSubtopology`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopologyDescriptionSubtopology {
+    pub fn to_owned(&self) -> TopologyDescriptionSubtopology {
         let subtopology_id: BytesStr = owned_str(self.subtopology_id().as_bytes());
         let nodes: Vec<TopologyDescriptionNode> =
             self.nodes().iter().map(|x| x.to_owned()).collect();
@@ -804,7 +804,7 @@ impl<'a> MessageView<'a> for StreamsGroupTopologyDescriptionUpdateRequestView<'a
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> StreamsGroupTopologyDescriptionUpdateRequest {
+    fn to_message(&self) -> StreamsGroupTopologyDescriptionUpdateRequest {
         Self::to_owned(self)
     }
 }

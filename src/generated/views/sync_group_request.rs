@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`SyncGroupRequest`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct SyncGroupRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -193,7 +193,7 @@ impl<'a> SyncGroupRequestView<'a> {
     }
 
     /// The owned [`SyncGroupRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> SyncGroupRequest {
+    pub fn to_owned(&self) -> SyncGroupRequest {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let generation_id: i32 = self.generation_id();
         let member_id: BytesStr = owned_str(self.member_id().as_bytes());
@@ -240,7 +240,7 @@ impl std::fmt::Debug for SyncGroupRequestView<'_> {
 }
 
 /// A borrowed view of a [`SyncGroupRequestAssignment`], part of [`SyncGroupRequestView`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct SyncGroupRequestAssignmentView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -330,7 +330,7 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
     }
 
     /// The owned [`SyncGroupRequestAssignment`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> SyncGroupRequestAssignment {
+    pub fn to_owned(&self) -> SyncGroupRequestAssignment {
         let member_id: BytesStr = owned_str(self.member_id().as_bytes());
         let assignment: Bytes = Bytes::copy_from_slice(self.assignment());
         SyncGroupRequestAssignment {
@@ -366,7 +366,7 @@ impl<'a> MessageView<'a> for SyncGroupRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> SyncGroupRequest {
+    fn to_message(&self) -> SyncGroupRequest {
         Self::to_owned(self)
     }
 }

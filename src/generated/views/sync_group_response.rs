@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`SyncGroupResponse`] (versions 0-5).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct SyncGroupResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -151,7 +151,7 @@ impl<'a> SyncGroupResponseView<'a> {
     }
 
     /// The owned [`SyncGroupResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> SyncGroupResponse {
+    pub fn to_owned(&self) -> SyncGroupResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let protocol_type: Option<BytesStr> = self.protocol_type().map(|v| owned_str(v.as_bytes()));
@@ -196,7 +196,7 @@ impl<'a> MessageView<'a> for SyncGroupResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> SyncGroupResponse {
+    fn to_message(&self) -> SyncGroupResponse {
         Self::to_owned(self)
     }
 }

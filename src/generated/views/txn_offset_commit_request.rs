@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`TxnOffsetCommitRequest`] (versions 0-6).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TxnOffsetCommitRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -209,7 +209,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
     }
 
     /// The owned [`TxnOffsetCommitRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TxnOffsetCommitRequest {
+    pub fn to_owned(&self) -> TxnOffsetCommitRequest {
         let transactional_id: BytesStr = owned_str(self.transactional_id().as_bytes());
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let producer_id: i64 = self.producer_id();
@@ -262,7 +262,7 @@ impl std::fmt::Debug for TxnOffsetCommitRequestView<'_> {
 }
 
 /// A borrowed view of a [`TxnOffsetCommitRequestPartition`], part of [`TxnOffsetCommitRequestView`] (versions 0-6).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TxnOffsetCommitRequestPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -363,7 +363,7 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
     }
 
     /// The owned [`TxnOffsetCommitRequestPartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TxnOffsetCommitRequestPartition {
+    pub fn to_owned(&self) -> TxnOffsetCommitRequestPartition {
         let partition_index: i32 = self.partition_index();
         let committed_offset: i64 = self.committed_offset();
         let committed_leader_epoch: i32 = self.committed_leader_epoch();
@@ -400,7 +400,7 @@ impl std::fmt::Debug for TxnOffsetCommitRequestPartitionView<'_> {
 }
 
 /// A borrowed view of a [`TxnOffsetCommitRequestTopic`], part of [`TxnOffsetCommitRequestView`] (versions 0-6).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TxnOffsetCommitRequestTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -516,7 +516,7 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
     }
 
     /// The owned [`TxnOffsetCommitRequestTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TxnOffsetCommitRequestTopic {
+    pub fn to_owned(&self) -> TxnOffsetCommitRequestTopic {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<TxnOffsetCommitRequestPartition> =
@@ -556,7 +556,7 @@ impl<'a> MessageView<'a> for TxnOffsetCommitRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> TxnOffsetCommitRequest {
+    fn to_message(&self) -> TxnOffsetCommitRequest {
         Self::to_owned(self)
     }
 }

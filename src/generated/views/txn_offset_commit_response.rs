@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`TxnOffsetCommitResponse`] (versions 0-6).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TxnOffsetCommitResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -123,7 +123,7 @@ impl<'a> TxnOffsetCommitResponseView<'a> {
     }
 
     /// The owned [`TxnOffsetCommitResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TxnOffsetCommitResponse {
+    pub fn to_owned(&self) -> TxnOffsetCommitResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let topics: Vec<TxnOffsetCommitResponseTopic> =
             self.topics().iter().map(|x| x.to_owned()).collect();
@@ -154,7 +154,7 @@ impl std::fmt::Debug for TxnOffsetCommitResponseView<'_> {
 }
 
 /// A borrowed view of a [`TxnOffsetCommitResponsePartition`], part of [`TxnOffsetCommitResponseView`] (versions 0-6).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TxnOffsetCommitResponsePartitionView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -229,7 +229,7 @@ impl<'a> TxnOffsetCommitResponsePartitionView<'a> {
     }
 
     /// The owned [`TxnOffsetCommitResponsePartition`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TxnOffsetCommitResponsePartition {
+    pub fn to_owned(&self) -> TxnOffsetCommitResponsePartition {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         TxnOffsetCommitResponsePartition {
@@ -259,7 +259,7 @@ impl std::fmt::Debug for TxnOffsetCommitResponsePartitionView<'_> {
 }
 
 /// A borrowed view of a [`TxnOffsetCommitResponseTopic`], part of [`TxnOffsetCommitResponseView`] (versions 0-6).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TxnOffsetCommitResponseTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -375,7 +375,7 @@ impl<'a> TxnOffsetCommitResponseTopicView<'a> {
     }
 
     /// The owned [`TxnOffsetCommitResponseTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TxnOffsetCommitResponseTopic {
+    pub fn to_owned(&self) -> TxnOffsetCommitResponseTopic {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<TxnOffsetCommitResponsePartition> =
@@ -415,7 +415,7 @@ impl<'a> MessageView<'a> for TxnOffsetCommitResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> TxnOffsetCommitResponse {
+    fn to_message(&self) -> TxnOffsetCommitResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`UnregisterBrokerRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct UnregisterBrokerRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -89,7 +89,7 @@ impl<'a> UnregisterBrokerRequestView<'a> {
     }
 
     /// The owned [`UnregisterBrokerRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> UnregisterBrokerRequest {
+    pub fn to_owned(&self) -> UnregisterBrokerRequest {
         let broker_id: i32 = self.broker_id();
         UnregisterBrokerRequest {
             broker_id,
@@ -122,7 +122,7 @@ impl<'a> MessageView<'a> for UnregisterBrokerRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> UnregisterBrokerRequest {
+    fn to_message(&self) -> UnregisterBrokerRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`UnregisterControllerRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct UnregisterControllerRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -88,7 +88,7 @@ impl<'a> UnregisterControllerRequestView<'a> {
     }
 
     /// The owned [`UnregisterControllerRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> UnregisterControllerRequest {
+    pub fn to_owned(&self) -> UnregisterControllerRequest {
         let controller_id: i32 = self.controller_id();
         UnregisterControllerRequest {
             controller_id,
@@ -121,7 +121,7 @@ impl<'a> MessageView<'a> for UnregisterControllerRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> UnregisterControllerRequest {
+    fn to_message(&self) -> UnregisterControllerRequest {
         Self::to_owned(self)
     }
 }

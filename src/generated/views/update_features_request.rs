@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`UpdateFeaturesRequest`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct UpdateFeaturesRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -132,7 +132,7 @@ impl<'a> UpdateFeaturesRequestView<'a> {
     }
 
     /// The owned [`UpdateFeaturesRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> UpdateFeaturesRequest {
+    pub fn to_owned(&self) -> UpdateFeaturesRequest {
         let timeout_ms: i32 = self.timeout_ms();
         let feature_updates: Vec<FeatureUpdateKey> = self
             .feature_updates()
@@ -169,7 +169,7 @@ impl std::fmt::Debug for UpdateFeaturesRequestView<'_> {
 }
 
 /// A borrowed view of a [`FeatureUpdateKey`], part of [`UpdateFeaturesRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct FeatureUpdateKeyView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -276,7 +276,7 @@ impl<'a> FeatureUpdateKeyView<'a> {
     }
 
     /// The owned [`FeatureUpdateKey`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> FeatureUpdateKey {
+    pub fn to_owned(&self) -> FeatureUpdateKey {
         let feature: BytesStr = owned_str(self.feature().as_bytes());
         let max_version_level: i16 = self.max_version_level();
         let allow_downgrade: bool = self.allow_downgrade();
@@ -318,7 +318,7 @@ impl<'a> MessageView<'a> for UpdateFeaturesRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> UpdateFeaturesRequest {
+    fn to_message(&self) -> UpdateFeaturesRequest {
         Self::to_owned(self)
     }
 }

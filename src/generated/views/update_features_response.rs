@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`UpdateFeaturesResponse`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct UpdateFeaturesResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -143,7 +143,7 @@ impl<'a> UpdateFeaturesResponseView<'a> {
     }
 
     /// The owned [`UpdateFeaturesResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> UpdateFeaturesResponse {
+    pub fn to_owned(&self) -> UpdateFeaturesResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -180,7 +180,7 @@ impl std::fmt::Debug for UpdateFeaturesResponseView<'_> {
 }
 
 /// A borrowed view of a [`UpdatableFeatureResult`], part of [`UpdateFeaturesResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct UpdatableFeatureResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -272,7 +272,7 @@ impl<'a> UpdatableFeatureResultView<'a> {
     }
 
     /// The owned [`UpdatableFeatureResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> UpdatableFeatureResult {
+    pub fn to_owned(&self) -> UpdatableFeatureResult {
         let feature: BytesStr = owned_str(self.feature().as_bytes());
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -311,7 +311,7 @@ impl<'a> MessageView<'a> for UpdateFeaturesResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> UpdateFeaturesResponse {
+    fn to_message(&self) -> UpdateFeaturesResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`UpdateMetadataRequest`] (versions 0-8).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct UpdateMetadataRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -100,14 +100,11 @@ impl<'a> UpdateMetadataRequestView<'a> {
             let mut last = None;
             for _ in 0..count {
                 let (tag, mut sub) = c.tag(&mut last)?;
-                match tag {
-                    0 if version >= 8 => {
-                        let c = &mut sub;
-                        at[2] = c.pos();
-                        c.skip(1).map_err(|e| e.at("Type"))?;
-                        c.tag_end(at[2], tag).map_err(|e| e.at("Type"))?;
-                    }
-                    _ => {}
+                if tag == 0 && version >= 8 {
+                    let c = &mut sub;
+                    at[2] = c.pos();
+                    c.skip(1).map_err(|e| e.at("Type"))?;
+                    c.tag_end(at[2], tag).map_err(|e| e.at("Type"))?;
                 }
             }
             tags
@@ -240,7 +237,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
     }
 
     /// The owned [`UpdateMetadataRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> UpdateMetadataRequest {
+    pub fn to_owned(&self) -> UpdateMetadataRequest {
         let version = self.version;
         let controller_id: i32 = self.controller_id();
         let is_k_raft_controller: bool = self.is_k_raft_controller();
@@ -306,7 +303,7 @@ impl std::fmt::Debug for UpdateMetadataRequestView<'_> {
 }
 
 /// A borrowed view of a [`UpdateMetadataBroker`], part of [`UpdateMetadataRequestView`] (versions 0-8).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct UpdateMetadataBrokerView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -448,7 +445,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     }
 
     /// The owned [`UpdateMetadataBroker`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> UpdateMetadataBroker {
+    pub fn to_owned(&self) -> UpdateMetadataBroker {
         let id: i32 = self.id();
         let v0_host: BytesStr = owned_str(self.v0_host().as_bytes());
         let v0_port: i32 = self.v0_port();
@@ -488,7 +485,7 @@ impl std::fmt::Debug for UpdateMetadataBrokerView<'_> {
 }
 
 /// A borrowed view of a [`UpdateMetadataEndpoint`], part of [`UpdateMetadataRequestView`] (versions 1-8).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct UpdateMetadataEndpointView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -602,7 +599,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
     }
 
     /// The owned [`UpdateMetadataEndpoint`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> UpdateMetadataEndpoint {
+    pub fn to_owned(&self) -> UpdateMetadataEndpoint {
         let port: i32 = self.port();
         let host: BytesStr = owned_str(self.host().as_bytes());
         let listener: BytesStr = owned_str(self.listener().as_bytes());
@@ -638,7 +635,7 @@ impl std::fmt::Debug for UpdateMetadataEndpointView<'_> {
 }
 
 /// A borrowed view of a [`UpdateMetadataPartitionState`], part of [`UpdateMetadataRequestView`] (versions 0-8).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct UpdateMetadataPartitionStateView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -845,7 +842,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     }
 
     /// The owned [`UpdateMetadataPartitionState`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> UpdateMetadataPartitionState {
+    pub fn to_owned(&self) -> UpdateMetadataPartitionState {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let partition_index: i32 = self.partition_index();
         let controller_epoch: i32 = self.controller_epoch();
@@ -896,7 +893,7 @@ impl std::fmt::Debug for UpdateMetadataPartitionStateView<'_> {
 }
 
 /// A borrowed view of a [`UpdateMetadataTopicState`], part of [`UpdateMetadataRequestView`] (versions 5-8).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct UpdateMetadataTopicStateView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -1010,7 +1007,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
     }
 
     /// The owned [`UpdateMetadataTopicState`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> UpdateMetadataTopicState {
+    pub fn to_owned(&self) -> UpdateMetadataTopicState {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let topic_id: Uuid = self.topic_id();
         let partition_states: Vec<UpdateMetadataPartitionState> = self
@@ -1053,7 +1050,7 @@ impl<'a> MessageView<'a> for UpdateMetadataRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> UpdateMetadataRequest {
+    fn to_message(&self) -> UpdateMetadataRequest {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`UpdateMetadataResponse`] (versions 0-8).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct UpdateMetadataResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -91,7 +91,7 @@ impl<'a> UpdateMetadataResponseView<'a> {
     }
 
     /// The owned [`UpdateMetadataResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> UpdateMetadataResponse {
+    pub fn to_owned(&self) -> UpdateMetadataResponse {
         let error_code: i16 = self.error_code();
         UpdateMetadataResponse {
             error_code,
@@ -124,7 +124,7 @@ impl<'a> MessageView<'a> for UpdateMetadataResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> UpdateMetadataResponse {
+    fn to_message(&self) -> UpdateMetadataResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`UpdateRaftVoterRequest`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct UpdateRaftVoterRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -163,7 +163,7 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
     }
 
     /// The owned [`UpdateRaftVoterRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> UpdateRaftVoterRequest {
+    pub fn to_owned(&self) -> UpdateRaftVoterRequest {
         let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| owned_str(v.as_bytes()));
         let current_leader_epoch: i32 = self.current_leader_epoch();
         let voter_id: i32 = self.voter_id();
@@ -205,7 +205,7 @@ impl std::fmt::Debug for UpdateRaftVoterRequestView<'_> {
 }
 
 /// A borrowed view of a [`KRaftVersionFeature`], part of [`UpdateRaftVoterRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct KRaftVersionFeatureView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -296,7 +296,7 @@ impl<'a> KRaftVersionFeatureView<'a> {
     }
 
     /// The owned [`KRaftVersionFeature`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> KRaftVersionFeature {
+    pub fn to_owned(&self) -> KRaftVersionFeature {
         let min_supported_version: i16 = self.min_supported_version();
         let max_supported_version: i16 = self.max_supported_version();
         KRaftVersionFeature {
@@ -326,7 +326,7 @@ impl std::fmt::Debug for KRaftVersionFeatureView<'_> {
 }
 
 /// A borrowed view of a [`Listener`], part of [`UpdateRaftVoterRequestView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ListenerView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -422,7 +422,7 @@ impl<'a> ListenerView<'a> {
     }
 
     /// The owned [`Listener`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> Listener {
+    pub fn to_owned(&self) -> Listener {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let host: BytesStr = owned_str(self.host().as_bytes());
         let port: u16 = self.port();
@@ -461,7 +461,7 @@ impl<'a> MessageView<'a> for UpdateRaftVoterRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> UpdateRaftVoterRequest {
+    fn to_message(&self) -> UpdateRaftVoterRequest {
         Self::to_owned(self)
     }
 }

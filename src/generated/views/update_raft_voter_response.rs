@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`UpdateRaftVoterResponse`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct UpdateRaftVoterResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -33,14 +33,11 @@ impl<'a> UpdateRaftVoterResponseView<'a> {
             let mut last = None;
             for _ in 0..count {
                 let (tag, mut sub) = c.tag(&mut last)?;
-                match tag {
-                    0 => {
-                        let c = &mut sub;
-                        at[2] = c.pos();
-                        CurrentLeaderView::walk(c, version).map_err(|e| e.at("CurrentLeader"))?;
-                        c.tag_end(at[2], tag).map_err(|e| e.at("CurrentLeader"))?;
-                    }
-                    _ => {}
+                if tag == 0 {
+                    let c = &mut sub;
+                    at[2] = c.pos();
+                    CurrentLeaderView::walk(c, version).map_err(|e| e.at("CurrentLeader"))?;
+                    c.tag_end(at[2], tag).map_err(|e| e.at("CurrentLeader"))?;
                 }
             }
             tags
@@ -118,7 +115,7 @@ impl<'a> UpdateRaftVoterResponseView<'a> {
     }
 
     /// The owned [`UpdateRaftVoterResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> UpdateRaftVoterResponse {
+    pub fn to_owned(&self) -> UpdateRaftVoterResponse {
         let throttle_time_ms: i32 = self.throttle_time_ms();
         let error_code: i16 = self.error_code();
         let current_leader: CurrentLeader = self.current_leader().to_owned();
@@ -159,7 +156,7 @@ impl std::fmt::Debug for UpdateRaftVoterResponseView<'_> {
 }
 
 /// A borrowed view of a [`CurrentLeader`], part of [`UpdateRaftVoterResponseView`] (versions 0).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct CurrentLeaderView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -281,7 +278,7 @@ impl<'a> CurrentLeaderView<'a> {
     }
 
     /// The owned [`CurrentLeader`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> CurrentLeader {
+    pub fn to_owned(&self) -> CurrentLeader {
         let leader_id: i32 = self.leader_id();
         let leader_epoch: i32 = self.leader_epoch();
         let host: BytesStr = owned_str(self.host().as_bytes());
@@ -323,7 +320,7 @@ impl<'a> MessageView<'a> for UpdateRaftVoterResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> UpdateRaftVoterResponse {
+    fn to_message(&self) -> UpdateRaftVoterResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`VoteRequest`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct VoteRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -130,7 +130,7 @@ impl<'a> VoteRequestView<'a> {
     }
 
     /// The owned [`VoteRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> VoteRequest {
+    pub fn to_owned(&self) -> VoteRequest {
         let cluster_id: Option<BytesStr> = self.cluster_id().map(|v| owned_str(v.as_bytes()));
         let voter_id: i32 = self.voter_id();
         let topics: Vec<TopicData> = self.topics().iter().map(|x| x.to_owned()).collect();
@@ -163,7 +163,7 @@ impl std::fmt::Debug for VoteRequestView<'_> {
 }
 
 /// A borrowed view of a [`PartitionData`], part of [`VoteRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -308,7 +308,7 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionData {
+    pub fn to_owned(&self) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         let replica_epoch: i32 = self.replica_epoch();
         let replica_id: i32 = self.replica_id();
@@ -356,7 +356,7 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 }
 
 /// A borrowed view of a [`TopicData`], part of [`VoteRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -452,7 +452,7 @@ impl<'a> TopicDataView<'a> {
     }
 
     /// The owned [`TopicData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicData {
+    pub fn to_owned(&self) -> TopicData {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let partitions: Vec<PartitionData> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -489,7 +489,7 @@ impl<'a> MessageView<'a> for VoteRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> VoteRequest {
+    fn to_message(&self) -> VoteRequest {
         Self::to_owned(self)
     }
 }

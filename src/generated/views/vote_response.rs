@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`VoteResponse`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct VoteResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -51,27 +51,24 @@ impl<'a> VoteResponseView<'a> {
             let mut last = None;
             for _ in 0..count {
                 let (tag, mut sub) = c.tag(&mut last)?;
-                match tag {
-                    0 if version >= 1 => {
-                        let c = &mut sub;
-                        at[2] = c.pos();
-                        let null = match c.array(true, 8).map_err(|e| e.at("NodeEndpoints"))? {
-                            Length::Null => true,
-                            Length::Len(n) => {
-                                for i in 0..n {
-                                    NodeEndpointView::walk(c, version)
-                                        .map(|_| ())
-                                        .map_err(|e| e.at_index(i).at("NodeEndpoints"))?;
-                                }
-                                false
+                if tag == 0 && version >= 1 {
+                    let c = &mut sub;
+                    at[2] = c.pos();
+                    let null = match c.array(true, 8).map_err(|e| e.at("NodeEndpoints"))? {
+                        Length::Null => true,
+                        Length::Len(n) => {
+                            for i in 0..n {
+                                NodeEndpointView::walk(c, version)
+                                    .map(|_| ())
+                                    .map_err(|e| e.at_index(i).at("NodeEndpoints"))?;
                             }
-                        };
-                        if null {
-                            nulls |= Self::NULL_NODE_ENDPOINTS;
+                            false
                         }
-                        c.tag_end(at[2], tag).map_err(|e| e.at("NodeEndpoints"))?;
+                    };
+                    if null {
+                        nulls |= Self::NULL_NODE_ENDPOINTS;
                     }
-                    _ => {}
+                    c.tag_end(at[2], tag).map_err(|e| e.at("NodeEndpoints"))?;
                 }
             }
             tags
@@ -150,7 +147,7 @@ impl<'a> VoteResponseView<'a> {
     }
 
     /// The owned [`VoteResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> VoteResponse {
+    pub fn to_owned(&self) -> VoteResponse {
         let version = self.version;
         let error_code: i16 = self.error_code();
         let topics: Vec<TopicData> = self.topics().iter().map(|x| x.to_owned()).collect();
@@ -193,7 +190,7 @@ impl std::fmt::Debug for VoteResponseView<'_> {
 }
 
 /// A borrowed view of a [`NodeEndpoint`], part of [`VoteResponseView`] (versions 1-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct NodeEndpointView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -285,7 +282,7 @@ impl<'a> NodeEndpointView<'a> {
     }
 
     /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> NodeEndpoint {
+    pub fn to_owned(&self) -> NodeEndpoint {
         let node_id: i32 = self.node_id();
         let host: BytesStr = owned_str(self.host().as_bytes());
         let port: u16 = self.port();
@@ -318,7 +315,7 @@ impl std::fmt::Debug for NodeEndpointView<'_> {
 }
 
 /// A borrowed view of a [`PartitionData`], part of [`VoteResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -424,7 +421,7 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionData {
+    pub fn to_owned(&self) -> PartitionData {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         let leader_id: i32 = self.leader_id();
@@ -463,7 +460,7 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 }
 
 /// A borrowed view of a [`TopicData`], part of [`VoteResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct TopicDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -559,7 +556,7 @@ impl<'a> TopicDataView<'a> {
     }
 
     /// The owned [`TopicData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> TopicData {
+    pub fn to_owned(&self) -> TopicData {
         let topic_name: BytesStr = owned_str(self.topic_name().as_bytes());
         let partitions: Vec<PartitionData> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -596,7 +593,7 @@ impl<'a> MessageView<'a> for VoteResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> VoteResponse {
+    fn to_message(&self) -> VoteResponse {
         Self::to_owned(self)
     }
 }

@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`WriteShareGroupStateRequest`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct WriteShareGroupStateRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -122,7 +122,7 @@ impl<'a> WriteShareGroupStateRequestView<'a> {
     }
 
     /// The owned [`WriteShareGroupStateRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> WriteShareGroupStateRequest {
+    pub fn to_owned(&self) -> WriteShareGroupStateRequest {
         let group_id: BytesStr = owned_str(self.group_id().as_bytes());
         let topics: Vec<WriteStateData> = self.topics().iter().map(|x| x.to_owned()).collect();
         WriteShareGroupStateRequest {
@@ -152,7 +152,7 @@ impl std::fmt::Debug for WriteShareGroupStateRequestView<'_> {
 }
 
 /// A borrowed view of a [`PartitionData`], part of [`WriteShareGroupStateRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -290,7 +290,7 @@ impl<'a> PartitionDataView<'a> {
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionData {
+    pub fn to_owned(&self) -> PartitionData {
         let partition: i32 = self.partition();
         let state_epoch: i32 = self.state_epoch();
         let leader_epoch: i32 = self.leader_epoch();
@@ -333,7 +333,7 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 }
 
 /// A borrowed view of a [`StateBatch`], part of [`WriteShareGroupStateRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct StateBatchView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -428,7 +428,7 @@ impl<'a> StateBatchView<'a> {
     }
 
     /// The owned [`StateBatch`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> StateBatch {
+    pub fn to_owned(&self) -> StateBatch {
         let first_offset: i64 = self.first_offset();
         let last_offset: i64 = self.last_offset();
         let delivery_state: i8 = self.delivery_state();
@@ -464,7 +464,7 @@ impl std::fmt::Debug for StateBatchView<'_> {
 }
 
 /// A borrowed view of a [`WriteStateData`], part of [`WriteShareGroupStateRequestView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct WriteStateDataView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -556,7 +556,7 @@ impl<'a> WriteStateDataView<'a> {
     }
 
     /// The owned [`WriteStateData`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> WriteStateData {
+    pub fn to_owned(&self) -> WriteStateData {
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<PartitionData> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -593,7 +593,7 @@ impl<'a> MessageView<'a> for WriteShareGroupStateRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> WriteShareGroupStateRequest {
+    fn to_message(&self) -> WriteShareGroupStateRequest {
         Self::to_owned(self)
     }
 }

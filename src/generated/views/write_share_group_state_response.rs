@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`WriteShareGroupStateResponse`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct WriteShareGroupStateResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -107,7 +107,7 @@ impl<'a> WriteShareGroupStateResponseView<'a> {
     }
 
     /// The owned [`WriteShareGroupStateResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> WriteShareGroupStateResponse {
+    pub fn to_owned(&self) -> WriteShareGroupStateResponse {
         let results: Vec<WriteStateResult> = self.results().iter().map(|x| x.to_owned()).collect();
         WriteShareGroupStateResponse {
             results,
@@ -134,7 +134,7 @@ impl std::fmt::Debug for WriteShareGroupStateResponseView<'_> {
 }
 
 /// A borrowed view of a [`PartitionResult`], part of [`WriteShareGroupStateResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct PartitionResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -218,7 +218,7 @@ impl<'a> PartitionResultView<'a> {
     }
 
     /// The owned [`PartitionResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> PartitionResult {
+    pub fn to_owned(&self) -> PartitionResult {
         let partition: i32 = self.partition();
         let error_code: i16 = self.error_code();
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
@@ -251,7 +251,7 @@ impl std::fmt::Debug for PartitionResultView<'_> {
 }
 
 /// A borrowed view of a [`WriteStateResult`], part of [`WriteShareGroupStateResponseView`] (versions 0-1).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct WriteStateResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -343,7 +343,7 @@ impl<'a> WriteStateResultView<'a> {
     }
 
     /// The owned [`WriteStateResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> WriteStateResult {
+    pub fn to_owned(&self) -> WriteStateResult {
         let topic_id: Uuid = self.topic_id();
         let partitions: Vec<PartitionResult> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -380,7 +380,7 @@ impl<'a> MessageView<'a> for WriteShareGroupStateResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> WriteShareGroupStateResponse {
+    fn to_message(&self) -> WriteShareGroupStateResponse {
         Self::to_owned(self)
     }
 }

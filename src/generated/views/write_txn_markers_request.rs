@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`WriteTxnMarkersRequest`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct WriteTxnMarkersRequestView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -112,7 +112,7 @@ impl<'a> WriteTxnMarkersRequestView<'a> {
     }
 
     /// The owned [`WriteTxnMarkersRequest`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> WriteTxnMarkersRequest {
+    pub fn to_owned(&self) -> WriteTxnMarkersRequest {
         let markers: Vec<WritableTxnMarker> = self.markers().iter().map(|x| x.to_owned()).collect();
         WriteTxnMarkersRequest {
             markers,
@@ -139,7 +139,7 @@ impl std::fmt::Debug for WriteTxnMarkersRequestView<'_> {
 }
 
 /// A borrowed view of a [`WritableTxnMarker`], part of [`WriteTxnMarkersRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct WritableTxnMarkerView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -281,7 +281,7 @@ impl<'a> WritableTxnMarkerView<'a> {
     }
 
     /// The owned [`WritableTxnMarker`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> WritableTxnMarker {
+    pub fn to_owned(&self) -> WritableTxnMarker {
         let producer_id: i64 = self.producer_id();
         let producer_epoch: i16 = self.producer_epoch();
         let transaction_result: bool = self.transaction_result();
@@ -324,7 +324,7 @@ impl std::fmt::Debug for WritableTxnMarkerView<'_> {
 }
 
 /// A borrowed view of a [`WritableTxnMarkerTopic`], part of [`WriteTxnMarkersRequestView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct WritableTxnMarkerTopicView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -424,7 +424,7 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
     }
 
     /// The owned [`WritableTxnMarkerTopic`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> WritableTxnMarkerTopic {
+    pub fn to_owned(&self) -> WritableTxnMarkerTopic {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partition_indexes: Vec<i32> = self.partition_indexes().iter().collect();
         WritableTxnMarkerTopic {
@@ -460,7 +460,7 @@ impl<'a> MessageView<'a> for WriteTxnMarkersRequestView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> WriteTxnMarkersRequest {
+    fn to_message(&self) -> WriteTxnMarkersRequest {
         Self::to_owned(self)
     }
 }

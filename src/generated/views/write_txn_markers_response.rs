@@ -7,7 +7,7 @@ use crate::support::*;
 use crate::views::*;
 
 /// A borrowed, validated view of a [`WriteTxnMarkersResponse`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct WriteTxnMarkersResponseView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -112,7 +112,7 @@ impl<'a> WriteTxnMarkersResponseView<'a> {
     }
 
     /// The owned [`WriteTxnMarkersResponse`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> WriteTxnMarkersResponse {
+    pub fn to_owned(&self) -> WriteTxnMarkersResponse {
         let markers: Vec<WritableTxnMarkerResult> =
             self.markers().iter().map(|x| x.to_owned()).collect();
         WriteTxnMarkersResponse {
@@ -140,7 +140,7 @@ impl std::fmt::Debug for WriteTxnMarkersResponseView<'_> {
 }
 
 /// A borrowed view of a [`WritableTxnMarkerPartitionResult`], part of [`WriteTxnMarkersResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct WritableTxnMarkerPartitionResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -215,7 +215,7 @@ impl<'a> WritableTxnMarkerPartitionResultView<'a> {
     }
 
     /// The owned [`WritableTxnMarkerPartitionResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> WritableTxnMarkerPartitionResult {
+    pub fn to_owned(&self) -> WritableTxnMarkerPartitionResult {
         let partition_index: i32 = self.partition_index();
         let error_code: i16 = self.error_code();
         WritableTxnMarkerPartitionResult {
@@ -245,7 +245,7 @@ impl std::fmt::Debug for WritableTxnMarkerPartitionResultView<'_> {
 }
 
 /// A borrowed view of a [`WritableTxnMarkerResult`], part of [`WriteTxnMarkersResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct WritableTxnMarkerResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -341,7 +341,7 @@ impl<'a> WritableTxnMarkerResultView<'a> {
     }
 
     /// The owned [`WritableTxnMarkerResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> WritableTxnMarkerResult {
+    pub fn to_owned(&self) -> WritableTxnMarkerResult {
         let producer_id: i64 = self.producer_id();
         let topics: Vec<WritableTxnMarkerTopicResult> =
             self.topics().iter().map(|x| x.to_owned()).collect();
@@ -372,7 +372,7 @@ impl std::fmt::Debug for WritableTxnMarkerResultView<'_> {
 }
 
 /// A borrowed view of a [`WritableTxnMarkerTopicResult`], part of [`WriteTxnMarkersResponseView`] (versions 0-2).
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct WritableTxnMarkerTopicResultView<'a> {
     buf: &'a [u8],
     version: i16,
@@ -473,7 +473,7 @@ impl<'a> WritableTxnMarkerTopicResultView<'a> {
     }
 
     /// The owned [`WritableTxnMarkerTopicResult`]: what the owned decoder returns for the same bytes.
-    pub fn to_owned(self) -> WritableTxnMarkerTopicResult {
+    pub fn to_owned(&self) -> WritableTxnMarkerTopicResult {
         let name: BytesStr = owned_str(self.name().as_bytes());
         let partitions: Vec<WritableTxnMarkerPartitionResult> =
             self.partitions().iter().map(|x| x.to_owned()).collect();
@@ -510,7 +510,7 @@ impl<'a> MessageView<'a> for WriteTxnMarkersResponseView<'a> {
         Self::parse(buf, version)
     }
 
-    fn to_owned(self) -> WriteTxnMarkersResponse {
+    fn to_message(&self) -> WriteTxnMarkersResponse {
         Self::to_owned(self)
     }
 }
