@@ -823,3 +823,40 @@ pub fn gen_mod(models: &[MessageModel]) -> String {
     }
     c.finish()
 }
+
+#[cfg(test)]
+mod golden {
+    use std::path::Path;
+
+    /// The view module for `tests/golden/tiny.schema` is exactly `tests/golden/tiny_view.rs`.
+    /// After an intended change to the output, run with `UPDATE_GOLDEN=1` and review the diff.
+    #[test]
+    fn tiny_schema_view_renders_as_committed() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+        let text = std::fs::read_to_string(dir.join("tiny.schema")).unwrap();
+        let schema = crate::schema::Schema::parse(&text).unwrap();
+        let model = super::super::model::build(&schema).unwrap();
+        let out = super::super::rustfmt(&super::gen_message(&model)).unwrap();
+        let golden = dir.join("tiny_view.rs");
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&golden, &out).unwrap();
+        }
+        let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+        assert!(
+            out == expected,
+            "generated view differs from {}; rerun with UPDATE_GOLDEN=1 if intended",
+            golden.display()
+        );
+        // The tagged field is found by tag, the version tests are exact, nothing is dead.
+        for want in [
+            "if tag == 0",
+            "pub fn hint(&self) -> Option<ViewStr<'a>>",
+            "fn to_owned(&self) -> TinyRequest",
+        ] {
+            assert!(out.contains(want), "{want}");
+        }
+        for dead in ["!(true)", "let _ = flexible", "else if !("] {
+            assert!(!out.contains(dead), "{dead}");
+        }
+    }
+}
