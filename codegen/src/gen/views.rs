@@ -369,7 +369,10 @@ fn emit_accessor(c: &mut Code, s: &StructModel, i: usize, f: &FieldModel) {
         }
         prim => body.line(wrap(format!("get_{}(self.buf, at)", prim.prim_name()))),
     }
-    c.line(format!("/// {}", f.doc));
+    // The field's doc may span lines (every one gets its `///`).
+    for l in f.doc.lines() {
+        c.line(format!("/// {l}").trim_end());
+    }
     c.open(format!("pub fn {}(&self) -> {ret}", accessor(f)));
     if uses_version(&body) {
         c.line("let version = self.version;");
