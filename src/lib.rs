@@ -335,6 +335,9 @@ pub mod error_code;
 #[cfg(feature = "fetch")]
 pub mod fetch;
 pub mod frame;
+#[cfg(feature = "views")]
+#[path = "generated/views/mod.rs"]
+pub(crate) mod generated_views;
 mod helpers;
 pub(crate) mod reader;
 pub mod records;
@@ -348,6 +351,8 @@ pub mod tokio;
 pub mod traits;
 pub mod types;
 pub(crate) mod varint;
+#[cfg(feature = "views")]
+pub mod views;
 pub(crate) mod writer;
 
 pub(crate) mod generated;

@@ -95,6 +95,11 @@ fn structured() {
     regressions("structured");
 }
 
+#[test]
+fn view() {
+    regressions("view");
+}
+
 /// The list of checks, the cargo-fuzz binaries and the regression folders name the same
 /// targets, so a new target cannot be added without its regression inputs, and a folder whose
 /// name is misspelt is not silently ignored.

@@ -13,6 +13,10 @@ fn every_generated_struct_is_non_exhaustive_with_a_setter_per_field() {
     let mut fields = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
+        // `views/` holds borrowed views (feature `views`), not message types.
+        if path.is_dir() {
+            continue;
+        }
         let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         for (i, line) in lines.iter().enumerate() {

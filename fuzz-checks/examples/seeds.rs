@@ -381,6 +381,7 @@ fn capture_seeds(s: &mut Seeds, dir: &Path, type_index: &BTreeMap<&'static str, 
         }
         used += 1;
         s.add("decode_request", &req_bytes[4..]);
+        s.add("view", &cat(&[&[0, 0, 0], &req_bytes[4..]]));
         let name = key.name().unwrap_or("");
         if let RequestBody::Produce(p) = &req.body {
             for t in &p.topic_data {
@@ -414,6 +415,10 @@ fn capture_seeds(s: &mut Seeds, dir: &Path, type_index: &BTreeMap<&'static str, 
             s.add(
                 "decode_response",
                 &cat(&[&[sel, (version - min) as u8], &resp_bytes[4..]]),
+            );
+            s.add(
+                "view",
+                &cat(&[&[1, sel, (version - min) as u8], &resp_bytes[4..]]),
             );
         }
         let Ok(resp) = decode_response(key, version, Bytes::from(resp_bytes)) else {

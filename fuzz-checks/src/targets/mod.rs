@@ -7,6 +7,7 @@ mod decode_request;
 mod decode_response;
 mod generic;
 mod record_batch;
+mod view;
 
 pub use consumer_protocol::consumer_protocol;
 pub use decode_fetch::decode_fetch;
@@ -14,6 +15,7 @@ pub use decode_request::decode_request;
 pub use decode_response::{decode_response, response_apis};
 pub use generic::{message_count, roundtrip, structured};
 pub use record_batch::record_batch;
+pub use view::view;
 
 /// A target's checks: takes the raw fuzzer input, panics on any broken promise.
 pub type Check = fn(&[u8]);
@@ -27,4 +29,5 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("record_batch", record_batch),
     ("roundtrip", roundtrip),
     ("structured", structured),
+    ("view", view),
 ];

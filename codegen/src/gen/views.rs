@@ -1,0 +1,865 @@
+//! Borrowed views (`src/generated/views/`, behind the `views` feature): for every struct of
+//! every message a `<Struct>View<'a>` over the received bytes.
+//!
+//! `walk` follows the owned decoder step by step (same checks, same error kinds, paths and
+//! offsets) but stores only where each field starts; accessors then read the field from there
+//! without checks that can fail, and `to_owned` rebuilds the owned struct from the accessors
+//! (with the same wire bookkeeping the owned decoder keeps).
+
+use std::fmt::Write as _;
+
+use super::code::Code;
+use super::decode::{compact_arg, local, paren};
+use super::model::{FieldModel, MessageModel, StructModel, Ty};
+use super::versions::{Test, VersionSet};
+use super::HEADER;
+use crate::schema::Kind;
+
+/// Method names of a view; an accessor for a field of the same name gets a suffix.
+const TAKEN: &[&str] = &[
+    "parse",
+    "version",
+    "to_owned",
+    "as_bytes",
+    "tagged_fields",
+    "absent",
+    "walk",
+    "read",
+    "at_pos",
+];
+
+fn accessor(f: &FieldModel) -> String {
+    if TAKEN.contains(&f.bare.as_str()) {
+        format!("{}_field", f.bare)
+    } else {
+        f.ident.clone()
+    }
+}
+
+fn view_name(s: &str) -> String {
+    format!("{s}View")
+}
+
+/// The element type of an array of `inner` in a view.
+fn elem_ty(inner: &Ty) -> String {
+    match inner {
+        Ty::Str => "ViewStr<'a>".into(),
+        Ty::Bytes | Ty::Records => "&'a [u8]".into(),
+        Ty::Struct(s) => format!("{}<'a>", view_name(s)),
+        Ty::Array(_) => "()".into(),
+        prim => prim.rust(),
+    }
+}
+
+/// The accessor's return type (without `Option`).
+fn value_ty(ty: &Ty) -> String {
+    match ty {
+        Ty::Array(inner) => format!("ArrayView<'a, {}>", elem_ty(inner)),
+        other => elem_ty(other),
+    }
+}
+
+/// A field's default, as a view value.
+fn view_default(f: &FieldModel) -> String {
+    let d = f
+        .default
+        .replace("BytesStr::default()", "ViewStr::EMPTY")
+        .replace("BytesStr::from_static(", "ViewStr::from_static(")
+        .replace("Bytes::new()", "EMPTY_BYTES")
+        .replace("Vec::new()", "ArrayView::empty(self.buf, self.version)");
+    match &f.ty {
+        Ty::Struct(s) => d.replace(
+            &format!("{s}::default()"),
+            &format!("{}::absent(self.buf, self.version)", view_name(s)),
+        ),
+        _ => d,
+    }
+}
+
+/// A version test inside an accessor (where `version` is bound to `self.version`).
+fn cond(t: Test) -> (bool, Option<String>) {
+    match t {
+        Test::Always => (true, None),
+        Test::Never => (false, None),
+        Test::When(t) => (true, Some(t)),
+    }
+}
+
+/// Statements that validate one value of `f` at the cursor `c`, where `version` is in
+/// `within`, mirroring the owned decoder's `value_block`.
+fn check_value(
+    m: &MessageModel,
+    s: &StructModel,
+    f: &FieldModel,
+    within: &VersionSet,
+) -> Vec<String> {
+    let compact = compact_arg(f, s, within);
+    let name = &f.name;
+    let at = format!(".map_err(|e| e.at({name:?}))?");
+    let mut out = Vec::new();
+    // `Some(expr)` when the value can be null: `expr` is a bool binding.
+    let null: Option<&str> = match &f.ty {
+        Ty::Str => {
+            out.push(format!("let null = c.str({compact}){at};"));
+            Some("null")
+        }
+        Ty::Bytes | Ty::Records => {
+            out.push(format!("let null = c.bytes({compact}){at};"));
+            Some("null")
+        }
+        Ty::Struct(st) => {
+            let v = view_name(st);
+            match f.nullable.test(within) {
+                Test::Never => {
+                    out.push(format!("{v}::walk(c, version){at};"));
+                    None
+                }
+                Test::Always => {
+                    out.push(format!("let null = c.struct_marker(){at};"));
+                    out.push(format!("if !null {{\n    {v}::walk(c, version){at};\n}}"));
+                    Some("null")
+                }
+                Test::When(t) => {
+                    out.push(format!(
+                        "let null = if {t} {{\n    let null = c.struct_marker(){at};\n    if !null {{\n        {v}::walk(c, version){at};\n    }}\n    null\n}} else {{\n    {v}::walk(c, version){at};\n    false\n}};"
+                    ));
+                    Some("null")
+                }
+            }
+        }
+        Ty::Array(inner) => {
+            let min = m.min_element_len(inner);
+            let elem = match &**inner {
+                Ty::Str => format!("c.str_element({compact})"),
+                Ty::Bytes | Ty::Records => {
+                    format!("c.bytes({compact}).and_then(|null| c.non_null(null))")
+                }
+                Ty::Struct(st) => format!("{}::walk(c, version).map(|_| ())", view_name(st)),
+                Ty::Bool => "c.bool()".into(),
+                prim => format!("c.skip({})", prim.fixed_size().unwrap_or(0)),
+            };
+            out.push(format!(
+                "let null = match c.array({compact}, {min}){at} {{\n    Length::Null => true,\n    Length::Len(n) => {{\n        for i in 0..n {{\n            {elem}.map_err(|e| e.at_index(i).at({name:?}))?;\n        }}\n        false\n    }}\n}};"
+            ));
+            Some("null")
+        }
+        Ty::Bool => {
+            out.push(format!("c.bool(){at};"));
+            None
+        }
+        prim => {
+            out.push(format!("c.skip({}){at};", prim.fixed_size().unwrap_or(0)));
+            None
+        }
+    };
+    let Some(null) = null else { return out };
+    let quirk_unused = f.optional && f.null_quirk().intersect(within).test(within) == Test::Never;
+    if quirk_unused {
+        // Null or not, nothing to remember: validate without binding the answer.
+        if out.len() == 1 {
+            out[0] = out[0].replacen("let null = ", "", 1);
+        }
+        return out;
+    }
+    let quirk = f.null_quirk().intersect(within);
+    let bit = format!("Self::{}", f.null_const());
+    if f.optional {
+        match quirk.test(within) {
+            Test::Never => {}
+            Test::Always => out.push(format!("if {null} {{\n    nulls |= {bit};\n}}")),
+            Test::When(t) => out.push(format!(
+                "if {null} && {} {{\n    nulls |= {bit};\n}}",
+                paren(&t)
+            )),
+        }
+    } else if quirk.is_empty() {
+        out.push(format!(
+            "if {null} {{\n    return Err(c.error(DecodeErrorKind::UnexpectedNull));\n}}"
+        ));
+    } else {
+        out.push(format!("if {null} {{\n    nulls |= {bit};\n}}"));
+    }
+    out
+}
+
+fn emit_walk(c: &mut Code, m: &MessageModel, s: &StructModel) {
+    let ctx = &s.versions;
+    let flex = s.flexible.test(ctx);
+    let n = s.fields.len();
+    let mut body = Code::at_depth(2);
+    body.line("let start = c.pos();");
+    if n > 0 {
+        body.line(format!("let mut at = [ABSENT; {n}];"));
+    }
+    if s.tracks_nulls() {
+        body.line("let mut nulls = 0u64;");
+    }
+    for (i, f) in s.fields.iter().enumerate() {
+        match f.inline.test(ctx) {
+            Test::Never => {}
+            Test::Always => {
+                body.line(format!("at[{i}] = c.pos();"));
+                for l in check_value(m, s, f, &f.inline) {
+                    body.line(l);
+                }
+            }
+            Test::When(t) => {
+                body.open(format!("if {t}"));
+                body.line(format!("at[{i}] = c.pos();"));
+                for l in check_value(m, s, f, &f.inline) {
+                    body.line(l);
+                }
+                body.close();
+            }
+        }
+    }
+    let has_flex = flex != Test::Never;
+    if has_flex {
+        let tagged = s.tagged();
+        match &flex {
+            Test::When(t) => body.open(format!("let tags = if {t}")),
+            _ => body.open("let tags ="),
+        }
+        body.line("let tags = c.pos();");
+        body.line("let count = c.tag_count()?;");
+        body.line("let mut last = None;");
+        body.open("for _ in 0..count");
+        if tagged.is_empty() {
+            body.line("c.tag(&mut last)?;");
+        } else {
+            body.line("let (tag, mut sub) = c.tag(&mut last)?;");
+            // (field index, tag, version guard) of each tag known in some flexible version.
+            let arms: Vec<(usize, &FieldModel, Option<String>)> = tagged
+                .iter()
+                .filter_map(|f| {
+                    let i = s.fields.iter().position(|x| x.name == f.name)?;
+                    match f.tagged.test(&s.flexible) {
+                        Test::Never => None,
+                        Test::Always => Some((i, *f, None)),
+                        Test::When(t) => Some((i, *f, Some(t))),
+                    }
+                })
+                .collect();
+            let single = arms.len() == 1;
+            if !single {
+                body.open("match tag");
+            }
+            for (i, f, guard) in &arms {
+                let tag = f.tag.unwrap_or(0);
+                if single {
+                    match guard {
+                        Some(t) => body.open(format!("if tag == {tag} && {}", paren(t))),
+                        None => body.open(format!("if tag == {tag}")),
+                    }
+                } else {
+                    match guard {
+                        Some(t) => body.open(format!("{tag} if {t} =>")),
+                        None => body.open(format!("{tag} =>")),
+                    }
+                }
+                body.line("let c = &mut sub;");
+                body.line(format!("at[{i}] = c.pos();"));
+                for l in check_value(m, s, f, &f.tagged) {
+                    body.line(l);
+                }
+                body.line(format!(
+                    "c.tag_end(at[{i}], tag).map_err(|e| e.at({:?}))?;",
+                    f.name
+                ));
+                body.close();
+            }
+            if !single {
+                body.line("_ => {}");
+                body.close();
+            }
+        }
+        body.close();
+        body.line("tags");
+        match &flex {
+            Test::When(_) => {
+                body.reopen("else");
+                body.line("ABSENT");
+                body.close_with(";");
+            }
+            _ => body.close_with(";"),
+        }
+    }
+    body.open("Ok(Self");
+    body.line("buf: c.buf(),");
+    body.line("version,");
+    body.line(if n > 0 { "at," } else { "at: []," });
+    if has_flex {
+        body.line("tags,");
+    }
+    if s.tracks_nulls() {
+        body.line("nulls,");
+    }
+    body.line("start,");
+    body.line("end: c.pos(),");
+    body.close_with(")");
+    c.open("pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError>");
+    if body.mentions("flexible") {
+        if let Test::When(t) = &flex {
+            c.line(format!("let flexible = {t};"));
+        }
+    }
+    c.append(body);
+    c.close();
+    c.blank();
+}
+
+/// The accessor of field `i`.
+fn emit_accessor(c: &mut Code, s: &StructModel, i: usize, f: &FieldModel) {
+    let vt = value_ty(&f.ty);
+    let ret = if f.optional {
+        format!("Option<{vt}>")
+    } else {
+        vt
+    };
+    let _ = s;
+    let mut body = Code::at_depth(2);
+    body.line(format!("let at = self.at[{i}];"));
+    body.open("if at == ABSENT");
+    body.line(format!("return {};", view_default(f)));
+    body.close();
+    let compact = match f.compact.test(&f.present) {
+        Test::Always => "true".to_string(),
+        Test::Never => "false".to_string(),
+        Test::When(t) => t,
+    };
+    let wrap = |e: String| {
+        if f.optional {
+            format!("Some({e})")
+        } else {
+            e
+        }
+    };
+    match &f.ty {
+        Ty::Str | Ty::Bytes | Ty::Records | Ty::Array(_) => {
+            let get = match &f.ty {
+                Ty::Str => format!("get_str(self.buf, at, {compact})"),
+                Ty::Array(_) => format!("get_array(self.buf, at, {compact}, self.version)"),
+                _ => format!("get_bytes(self.buf, at, {compact})"),
+            };
+            if f.optional {
+                body.line(get);
+            } else {
+                body.line(format!("{get}.unwrap_or({})", view_default(f)));
+            }
+        }
+        Ty::Struct(st) => {
+            let v = view_name(st);
+            let present = format!("{v}::at_pos(self.buf, at, self.version)");
+            let after_marker = format!("{v}::at_pos(self.buf, at + 1, self.version)");
+            let marked = format!(
+                "if marker_is_null(self.buf, at) {{\n    None\n}} else {{\n    Some({after_marker})\n}}"
+            );
+            match (f.nullable.test(&f.present), f.optional) {
+                (Test::Never, _) => body.line(wrap(present)),
+                (Test::Always, true) => body.line(marked),
+                (Test::When(t), true) => {
+                    body.line(format!(
+                        "if {t} {{\n    {}\n}} else {{\n    Some({present})\n}}",
+                        marked.replace('\n', "\n    ")
+                    ));
+                }
+                // Nullable but not optional cannot happen (nullable makes the field optional).
+                (_, false) => body.line(present),
+            }
+        }
+        prim => body.line(wrap(format!("get_{}(self.buf, at)", prim.prim_name()))),
+    }
+    // The field's doc may span lines (every one gets its `///`).
+    for l in f.doc.lines() {
+        c.line(format!("/// {l}").trim_end());
+    }
+    c.open(format!("pub fn {}(&self) -> {ret}", accessor(f)));
+    if uses_version(&body) {
+        c.line("let version = self.version;");
+    }
+    c.append(body);
+    c.close();
+    c.blank();
+}
+
+/// Whether generated code uses a local `version` (not just `self.version`).
+fn uses_version(body: &Code) -> bool {
+    let mut probe = Code::new();
+    probe.line(body.text().replace("self.version", "self.v"));
+    probe.mentions("version")
+}
+
+/// The owned value of field `f` from its accessor's value `v`.
+fn to_owned_expr(f: &FieldModel, v: &str) -> String {
+    let one = |ty: &Ty, x: &str| -> String {
+        match ty {
+            Ty::Str => format!("owned_str({x}.as_bytes())"),
+            Ty::Bytes | Ty::Records => format!("Bytes::copy_from_slice({x})"),
+            Ty::Struct(_) => format!("{x}.to_owned()"),
+            Ty::Array(inner) => match &**inner {
+                Ty::Str => format!("{x}.iter().map(|x| owned_str(x.as_bytes())).collect()"),
+                Ty::Bytes | Ty::Records => {
+                    format!("{x}.iter().map(Bytes::copy_from_slice).collect()")
+                }
+                Ty::Struct(_) => format!("{x}.iter().map(|x| x.to_owned()).collect()"),
+                _ => format!("{x}.iter().collect()"),
+            },
+            _ => x.to_string(),
+        }
+    };
+    if f.optional && !matches!(f.ty, Ty::Bool) && f.ty.fixed_size().is_none() {
+        let inner = one(&f.ty, "v");
+        if matches!(f.ty, Ty::Bytes | Ty::Records) {
+            format!("{v}.map(Bytes::copy_from_slice)")
+        } else if inner == "v" {
+            v.to_string()
+        } else {
+            format!("{v}.map(|v| {inner})")
+        }
+    } else {
+        one(&f.ty, v)
+    }
+}
+
+fn emit_to_owned(c: &mut Code, s: &StructModel) {
+    let mut body = Code::at_depth(2);
+    for f in &s.fields {
+        let l = local(f);
+        let ty = if f.optional {
+            format!("Option<{}>", f.ty.rust())
+        } else {
+            f.ty.rust()
+        };
+        body.line(format!(
+            "let {l}: {ty} = {};",
+            to_owned_expr(f, &format!("self.{}()", accessor(f)))
+        ));
+    }
+    let tagged = s.tagged();
+    let tags_present = if tagged.is_empty() {
+        "0"
+    } else {
+        body.line("let mut tags_present = 0u64;");
+        for f in &tagged {
+            let i = s.fields.iter().position(|x| x.name == f.name).unwrap_or(0);
+            let (possible, test) = cond(f.tagged.test(&s.versions));
+            if !possible {
+                continue;
+            }
+            let mut conds = Vec::new();
+            if let Some(t) = test {
+                conds.push(paren(&t));
+            }
+            conds.push(format!("self.at[{i}] != ABSENT"));
+            conds.push(paren(&f.is_default_at(&local(f))));
+            body.open(format!("if {}", conds.join(" && ")));
+            body.line(format!("tags_present |= 1 << {};", f.tag.unwrap_or(0)));
+            body.close();
+        }
+        "tags_present"
+    };
+    let unknown = if s.flexible.is_empty() {
+        "Vec::new()".to_string()
+    } else {
+        let mut known = Vec::new();
+        for f in &tagged {
+            let tag = f.tag.unwrap_or(0);
+            match f.tagged.test(&s.flexible) {
+                Test::Never => {}
+                Test::Always => known.push(format!("tag == {tag}")),
+                Test::When(t) => known.push(format!("tag == {tag} && {}", paren(&t))),
+            }
+        }
+        if known.is_empty() {
+            "unknown_tags(self.buf, self.tags, |_| false)".to_string()
+        } else {
+            format!(
+                "unknown_tags(self.buf, self.tags, |tag| {})",
+                known.join(" || ")
+            )
+        }
+    };
+    let nulls = if s.tracks_nulls() { "self.nulls" } else { "0" };
+    body.open(&s.name);
+    for f in &s.fields {
+        let l = local(f);
+        if l == f.ident {
+            body.line(format!("{l},"));
+        } else {
+            body.line(format!("{}: {l},", f.ident));
+        }
+    }
+    body.line(format!(
+        "wire: Wire::from_parts({unknown}, {tags_present}, {nulls}),"
+    ));
+    body.close();
+    c.line(format!(
+        "/// The owned [`{n}`]: what the owned decoder returns for the same bytes.",
+        n = s.name
+    ));
+    c.open(format!("pub fn to_owned(&self) -> {}", s.name));
+    if uses_version(&body) {
+        c.line("let version = self.version;");
+    }
+    c.append(body);
+    c.close();
+    c.blank();
+}
+
+/// Whether some field of the message holds `name` directly (not in an array): its view then
+/// needs `absent` (the default) and `at_pos`.
+fn held_directly(m: &MessageModel, name: &str) -> bool {
+    m.structs
+        .iter()
+        .flat_map(|s| &s.fields)
+        .any(|f| matches!(&f.ty, Ty::Struct(n) if n == name))
+}
+
+/// `absent` (every field at its default) and `at_pos` (the view at a validated position).
+fn emit_absent(c: &mut Code, s: &StructModel) {
+    let n = s.fields.len();
+    c.line("/// A view in which every field holds its default.");
+    c.open("pub(crate) fn absent(buf: &'a [u8], version: i16) -> Self");
+    c.open("Self");
+    c.line("buf,");
+    c.line("version,");
+    c.line(format!("at: [ABSENT; {n}],"));
+    if !s.flexible.is_empty() {
+        c.line("tags: ABSENT,");
+    }
+    if s.tracks_nulls() {
+        c.line("nulls: 0,");
+    }
+    c.line("start: 0,");
+    c.line("end: 0,");
+    c.close();
+    c.close();
+    c.blank();
+    c.line("/// The view of validated bytes at `pos` (defaults if they were not validated).");
+    c.open("pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self");
+    c.line("Self::walk(&mut ViewCursor::new(buf, pos), version).unwrap_or_else(|_| Self::absent(buf, version))");
+    c.close();
+    c.blank();
+}
+
+fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel) {
+    let v = view_name(&s.name);
+    let n = s.fields.len();
+    let has_flex = !s.flexible.is_empty();
+    let what = if s.top {
+        format!(
+            "A borrowed, validated view of a [`{n}`] (versions {}).",
+            s.versions.render(),
+            n = s.name
+        )
+    } else {
+        format!(
+            "A borrowed view of a [`{n}`], part of [`{m}View`] (versions {}).",
+            s.versions.render(),
+            n = s.name,
+            m = m.name
+        )
+    };
+    c.line(format!("/// {what}"));
+    c.line("#[derive(Clone)]");
+    c.open(format!("pub struct {v}<'a>"));
+    c.line("buf: &'a [u8],");
+    c.line("version: i16,");
+    c.line("/// Where each field starts (`ABSENT` when the version does not carry it).");
+    c.line(format!("at: [usize; {n}],"));
+    if has_flex {
+        c.line("/// Where the tagged-field section starts (`ABSENT` in non-flexible versions).");
+        c.line("tags: usize,");
+    }
+    if s.tracks_nulls() {
+        c.line("/// Nulls seen in fields the schema says are not nullable (bit = field position).");
+        c.line("nulls: u64,");
+    }
+    c.line("start: usize,");
+    c.line("end: usize,");
+    c.close();
+    c.blank();
+
+    c.open(format!("impl<'a> {v}<'a>"));
+    for f in s.fields.iter().filter(|f| !f.null_quirk().is_empty()) {
+        c.line(format!("const {}: u64 = 1 << {};", f.null_const(), f.index));
+    }
+    if held_directly(m, &s.name) {
+        emit_absent(c, s);
+    }
+    emit_walk(c, m, s);
+    if s.top {
+        let (min, max) = (m.min_version(), m.max_version());
+        let name = &m.name;
+        c.line(format!(
+            "/// Validates `buf` as a whole `{name}` of `version` (every byte must belong to it)"
+        ));
+        c.line("/// and returns its view. Fails as the owned decoder does, with the same error.");
+        c.open("pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError>");
+        c.line("let mut c = ViewCursor::new(buf, 0);");
+        c.line("let v = Self::read(&mut c, version)?;");
+        c.line(format!(
+            "c.trailing().map_err(|e| e.in_message({name:?}, version))?;"
+        ));
+        c.line("Ok(v)");
+        c.close();
+        c.blank();
+        c.line("/// Validates the message at the cursor, leaving what follows.");
+        c.open(
+            "pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError>",
+        );
+        c.open(format!("if !({min}..={max}).contains(&version)"));
+        c.line(format!(
+            "return Err(unsupported(c.pos(), version, {min}, {max}).in_message({name:?}, version));"
+        ));
+        c.close();
+        c.line(format!(
+            "Self::walk(c, version).map_err(|e| e.in_message({name:?}, version))"
+        ));
+        c.close();
+        c.blank();
+    }
+    c.line("/// The version the bytes were validated for.");
+    c.open("pub fn version(&self) -> i16");
+    c.line("self.version");
+    c.close();
+    c.blank();
+    c.line("/// The bytes of this struct, exactly as received.");
+    c.open("pub fn as_bytes(&self) -> &'a [u8]");
+    c.line("self.buf.get(self.start..self.end).unwrap_or_default()");
+    c.close();
+    c.blank();
+    if has_flex {
+        c.line(
+            "/// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.",
+        );
+        c.open("pub fn tagged_fields(&self) -> TaggedFields<'a>");
+        c.line("TaggedFields::at(self.buf, self.tags)");
+        c.close();
+        c.blank();
+    }
+    for (i, f) in s.fields.iter().enumerate() {
+        emit_accessor(c, s, i, f);
+    }
+    emit_to_owned(c, s);
+    c.close();
+    c.blank();
+
+    c.open(format!("impl<'a> ViewElement<'a> for {v}<'a>"));
+    c.open(
+        "fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self>",
+    );
+    c.line("let mut c = ViewCursor::new(buf, *pos);");
+    c.line("let v = Self::walk(&mut c, version).ok()?;");
+    c.line("*pos = c.pos();");
+    c.line("Some(v)");
+    c.close();
+    c.close();
+    c.blank();
+
+    c.open(format!("impl std::fmt::Debug for {v}<'_>"));
+    c.open("fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result");
+    let mut chain = format!("f.debug_struct({v:?})");
+    for f in &s.fields {
+        let _ = write!(chain, "\n    .field({:?}, &self.{}())", f.bare, accessor(f));
+    }
+    chain.push_str("\n    .finish()");
+    c.line(chain);
+    c.close();
+    c.close();
+    c.blank();
+}
+
+/// One message's view module.
+pub fn gen_message(m: &MessageModel) -> String {
+    let mut c = Code::new();
+    c.line(HEADER.trim_end());
+    c.line(format!(
+        "//! Borrowed views of `{}` (see `kafka_codec::views`).",
+        m.name
+    ));
+    c.blank();
+    c.line(format!("use crate::generated::{}::*;", m.module));
+    c.line("use crate::support::*;");
+    c.line("use crate::views::*;");
+    c.blank();
+    for s in &m.structs {
+        emit_struct(&mut c, m, s);
+    }
+    let (n, v) = (&m.name, view_name(&m.name));
+    c.open(format!("impl<'a> MessageView<'a> for {v}<'a>"));
+    c.line(format!("type Owned = {n};"));
+    c.blank();
+    c.open("fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError>");
+    c.line("Self::parse(buf, version)");
+    c.close();
+    c.blank();
+    c.open(format!("fn to_message(&self) -> {n}"));
+    c.line("Self::to_owned(self)");
+    c.close();
+    c.close();
+    c.blank();
+    c.open(format!("impl HasView for {n}"));
+    c.line(format!("type View<'a> = {v}<'a>;"));
+    c.close();
+    c.finish()
+}
+
+fn variant(m: &MessageModel) -> String {
+    m.name
+        .trim_end_matches(if m.kind == Kind::Request {
+            "Request"
+        } else {
+            "Response"
+        })
+        .to_string()
+}
+
+/// Where the owned message type lives.
+fn crate_path(m: &MessageModel) -> String {
+    format!("crate::generated::{}", m.module)
+}
+
+fn cfg_of(m: &MessageModel) -> String {
+    super::bodies::family_cfg(&m.family)
+}
+
+/// `mod.rs` of the views and the body view enums.
+pub fn gen_mod(models: &[MessageModel]) -> String {
+    let mut c = Code::new();
+    c.line(HEADER.trim_end());
+    c.line("//! Generated borrowed views: one module per message (see `kafka_codec::views`).");
+    c.blank();
+    for m in models {
+        c.line(format!("{}pub mod {};", cfg_of(m), m.module).trim_start());
+    }
+    c.blank();
+    for m in models {
+        c.line(format!("{}pub use {}::{};", cfg_of(m), m.module, view_name(&m.name)).trim_start());
+    }
+    c.blank();
+    c.line("/// Visits every top-level message type that has a view (tests and fuzzing).");
+    c.line("#[cfg(any(test, feature = \"arbitrary\"))]");
+    c.line("#[doc(hidden)]");
+    c.open("pub fn visit_views(v: &mut impl crate::views::ViewVisitor)");
+    for m in models {
+        c.line(format!("{}v.visit::<{}::{}>();", cfg_of(m), crate_path(m), m.name).trim_start());
+    }
+    c.close();
+    c.blank();
+    c.line("use crate::support::*;");
+    c.line("use crate::views::ViewCursor;");
+    c.line("use crate::{RequestBody, ResponseBody};");
+    c.blank();
+    for (kind, name, owned) in [
+        (Kind::Request, "RequestBodyView", "RequestBody"),
+        (Kind::Response, "ResponseBodyView", "ResponseBody"),
+    ] {
+        let mut items: Vec<&MessageModel> = models.iter().filter(|m| m.kind == kind).collect();
+        items.sort_by_key(|m| m.api_key);
+        c.line(format!(
+            "/// The body of a {} as a view, for the APIs and versions this build decodes.",
+            if kind == Kind::Request {
+                "request"
+            } else {
+                "response"
+            }
+        ));
+        c.line("#[derive(Clone, Debug)]");
+        c.line("#[non_exhaustive]");
+        c.open(format!("pub enum {name}<'a>"));
+        for m in &items {
+            c.line(format!(
+                "/// {} (API key {}).",
+                m.name,
+                m.api_key.unwrap_or(-1)
+            ));
+            c.line(format!(
+                "{}{}({}<'a>),",
+                cfg_of(m),
+                variant(m),
+                view_name(&m.name)
+            ));
+        }
+        c.line("/// An API or version this build does not decode: the body's bytes.");
+        c.line("Raw(&'a [u8]),");
+        c.close();
+        c.blank();
+        c.open(format!("impl<'a> {name}<'a>"));
+        c.line("/// Validates the body of `api_key` at `version` (raw when this build does not decode it).");
+        c.open(
+            "pub(crate) fn read(api_key: ApiKey, version: i16, c: &mut ViewCursor<'a>) -> Result<Self, DecodeError>",
+        );
+        c.open("Ok(match api_key.0");
+        for m in &items {
+            c.line(format!(
+                "{}{} if ({}..={}).contains(&version) => Self::{}({}::read(c, version)?),",
+                cfg_of(m),
+                m.api_key.unwrap_or(-1),
+                m.min_version(),
+                m.max_version(),
+                variant(m),
+                view_name(&m.name)
+            ));
+        }
+        c.line("_ => Self::Raw(c.rest()),");
+        c.close_with(")");
+        c.close();
+        c.blank();
+        c.line("/// The owned body: what the owned decoder returns for the same bytes.");
+        c.open(format!("pub fn to_owned(&self) -> {owned}"));
+        c.open("match self");
+        for m in &items {
+            c.line(format!(
+                "{}Self::{v}(b) => {owned}::{v}(b.to_owned()),",
+                cfg_of(m),
+                v = variant(m)
+            ));
+        }
+        c.line(format!(
+            "Self::Raw(b) => {owned}::Raw(Bytes::copy_from_slice(b)),"
+        ));
+        c.close();
+        c.close();
+        c.close();
+        c.blank();
+    }
+    c.finish()
+}
+
+#[cfg(test)]
+mod golden {
+    use std::path::Path;
+
+    /// The view module for `tests/golden/tiny.schema` is exactly `tests/golden/tiny_view.rs`.
+    /// After an intended change to the output, run with `UPDATE_GOLDEN=1` and review the diff.
+    #[test]
+    fn tiny_schema_view_renders_as_committed() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+        let text = std::fs::read_to_string(dir.join("tiny.schema")).unwrap();
+        let schema = crate::schema::Schema::parse(&text).unwrap();
+        let model = super::super::model::build(&schema).unwrap();
+        let out = super::super::rustfmt(&super::gen_message(&model)).unwrap();
+        let golden = dir.join("tiny_view.rs");
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&golden, &out).unwrap();
+        }
+        let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+        assert!(
+            out == expected,
+            "generated view differs from {}; rerun with UPDATE_GOLDEN=1 if intended",
+            golden.display()
+        );
+        // The tagged field is found by tag, the version tests are exact, nothing is dead.
+        for want in [
+            "if tag == 0",
+            "pub fn hint(&self) -> Option<ViewStr<'a>>",
+            "fn to_owned(&self) -> TinyRequest",
+        ] {
+            assert!(out.contains(want), "{want}");
+        }
+        for dead in ["!(true)", "let _ = flexible", "else if !("] {
+            assert!(!out.contains(dead), "{dead}");
+        }
+    }
+}

@@ -1,0 +1,969 @@
+//! Borrowed, zero-allocation views of received messages (feature `views`).
+//!
+//! A view is a message read in place: [`parse`](crate::views::MetadataResponseView::parse)
+//! walks the bytes once for the given version, checking every length, varint, tagged-field
+//! section and nested struct exactly as the owned decoder does (and failing with the same kind
+//! of [`DecodeError`]: message, version, field path, byte offset), and remembers where each
+//! field starts. After that every accessor is infallible and allocates nothing: integers are
+//! read off the bytes, strings come back as [`ViewStr`] (borrowed bytes), byte fields as
+//! `&[u8]`, nested structs as their own views and arrays as an [`ArrayView`] whose iterator
+//! yields element views lazily.
+//!
+//! `to_owned()` builds the owned message (the same value the owned decoder returns for the same
+//! bytes), for a caller that needs to change something and encode it again.
+//!
+//! [`RequestView::parse`] reads a whole request payload (header, then the body of its API) for
+//! proxies and brokers that route on a few fields:
+//!
+//! ```
+//! # #[cfg(feature = "produce")] {
+//! use kafka_codec::frame::encode_request;
+//! use kafka_codec::messages::{ProduceRequest, RequestHeader};
+//! use kafka_codec::messages::produce_request::TopicProduceData;
+//! use kafka_codec::views::{RequestBodyView, RequestView};
+//! use kafka_codec::{ApiKey, RequestBody};
+//!
+//! // What a client sends (built here; a proxy has it from the socket).
+//! let mut topic = TopicProduceData::default();
+//! topic.name = "orders".into();
+//! let mut produce = ProduceRequest::default();
+//! produce.acks = -1;
+//! produce.topic_data = vec![topic];
+//! let header = RequestHeader::for_api(ApiKey::PRODUCE, 9, 7);
+//! let frame = encode_request(&header, &RequestBody::Produce(produce)).unwrap();
+//! let payload = &frame[4..]; // without the size prefix
+//!
+//! // The proxy reads the acks and topic names without building the message.
+//! let request = RequestView::parse(payload).unwrap();
+//! assert_eq!(request.header.correlation_id(), 7);
+//! let RequestBodyView::Produce(p) = request.body else { panic!("not a produce request") };
+//! assert_eq!(p.acks(), -1);
+//! let topics: Vec<&str> = p.topic_data().iter().map(|t| t.name().to_str().unwrap()).collect();
+//! assert_eq!(topics, ["orders"]);
+//!
+//! // To change a field: take the owned message, edit it, encode it again.
+//! let mut owned = p.to_owned();
+//! owned.acks = 1;
+//! let again = encode_request(&header, &RequestBody::Produce(owned)).unwrap();
+//! assert_eq!(again.len(), frame.len());
+//! # }
+//! ```
+
+// Which of the runtime's helpers a build calls depends on the API families it compiles; with
+// every family (`all-apis`, as CI's clippy and docs builds have), each one is used.
+#![cfg_attr(not(feature = "all-apis"), allow(dead_code))]
+
+use std::fmt;
+
+use bytes::Bytes;
+
+use crate::api_key::ApiKey;
+use crate::error::{DecodeError, DecodeErrorKind};
+use crate::error_code::ErrorCode;
+use crate::frame::{RequestFrame, ResponseFrame};
+use crate::reader::{Length, MAX_STRING_LENGTH};
+use crate::types::{BytesStr, RawTaggedField, Uuid};
+
+pub use crate::generated_views::*;
+
+/// A request payload (a frame without its size prefix) read in place: the header, and the body
+/// of its API as a view ([`RequestBodyView::Raw`] when this build does not decode it).
+///
+/// Accepts and refuses exactly what [`decode_request_payload`](crate::frame::decode_request_payload)
+/// does, and [`to_owned`](Self::to_owned) gives the same frame.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RequestView<'a> {
+    /// The API key, from the header.
+    pub api_key: ApiKey,
+    /// The API version, from the header.
+    pub api_version: i16,
+    /// The request header.
+    pub header: RequestHeaderView<'a>,
+    /// The header version it was read with (0, 1 or 2).
+    pub header_version: i16,
+    /// The body.
+    pub body: RequestBodyView<'a>,
+    /// Bytes after a complete body (some clients send them).
+    pub trailing: &'a [u8],
+}
+
+impl<'a> RequestView<'a> {
+    /// Validates a request payload and returns its view.
+    pub fn parse(payload: &'a [u8]) -> Result<Self, DecodeError> {
+        crate::frame::refuse_request_frame_as_payload(payload)?;
+        let (key, api_version, _) =
+            crate::frame::peek_request_header(payload).ok_or_else(|| {
+                DecodeError::new(
+                    DecodeErrorKind::UnexpectedEof {
+                        needed: 8,
+                        remaining: payload.len(),
+                    },
+                    0,
+                )
+            })?;
+        let api_key = ApiKey(key);
+        let header_version = api_key.request_header_version(api_version);
+        let mut c = ViewCursor::new(payload, 0);
+        let header = RequestHeaderView::read(&mut c, header_version)?;
+        let body = RequestBodyView::read(api_key, api_version, &mut c)?;
+        Ok(RequestView {
+            api_key,
+            api_version,
+            header,
+            header_version,
+            body,
+            trailing: c.rest(),
+        })
+    }
+
+    /// The owned frame: what `decode_request_payload` returns for the same bytes.
+    pub fn to_owned(&self) -> RequestFrame {
+        RequestFrame {
+            header: self.header.to_owned(),
+            header_version: self.header_version,
+            body: self.body.to_owned(),
+            trailing: Bytes::copy_from_slice(self.trailing),
+        }
+    }
+}
+
+/// A response payload read in place, for the API key and version of the request it answers.
+///
+/// Accepts and refuses exactly what
+/// [`decode_response_payload`](crate::frame::decode_response_payload) does, including its
+/// reading of an ApiVersions response a broker sent in v0 (KIP-511).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ResponseView<'a> {
+    /// The response header.
+    pub header: ResponseHeaderView<'a>,
+    /// The header version it was read with (0 or 1).
+    pub header_version: i16,
+    /// The version the body was read at.
+    pub body_version: i16,
+    /// The body.
+    pub body: ResponseBodyView<'a>,
+    /// Bytes after a complete body.
+    pub trailing: &'a [u8],
+}
+
+impl<'a> ResponseView<'a> {
+    /// Validates a response payload and returns its view.
+    pub fn parse(
+        payload: &'a [u8],
+        api_key: ApiKey,
+        api_version: i16,
+    ) -> Result<Self, DecodeError> {
+        let header_version = api_key.response_header_version(api_version);
+        let mut c = ViewCursor::new(payload, 0);
+        let header = ResponseHeaderView::read(&mut c, header_version)?;
+        let body_start = c.pos();
+        let first = ResponseBodyView::read(api_key, api_version, &mut c);
+        if api_key == ApiKey::API_VERSIONS && api_version > 0 {
+            let fallback_wanted = match &first {
+                Err(_) => true,
+                Ok(ResponseBodyView::ApiVersions(b)) => {
+                    ErrorCode(b.error_code()) == ErrorCode::UNSUPPORTED_VERSION
+                }
+                Ok(_) => false,
+            };
+            if fallback_wanted {
+                let mut c0 = ViewCursor::new(payload, body_start);
+                if let Ok(v0) = ApiVersionsResponseView::read(&mut c0, 0) {
+                    if ErrorCode(v0.error_code()) == ErrorCode::UNSUPPORTED_VERSION {
+                        return Ok(ResponseView {
+                            header,
+                            header_version,
+                            body_version: 0,
+                            body: ResponseBodyView::ApiVersions(v0),
+                            trailing: c0.rest(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(ResponseView {
+            header,
+            header_version,
+            body_version: api_version,
+            body: first?,
+            trailing: c.rest(),
+        })
+    }
+
+    /// The owned frame: what `decode_response_payload` returns for the same bytes.
+    pub fn to_owned(&self) -> ResponseFrame {
+        ResponseFrame {
+            header: self.header.to_owned(),
+            header_version: self.header_version,
+            body_version: self.body_version,
+            body: self.body.to_owned(),
+            trailing: Bytes::copy_from_slice(self.trailing),
+        }
+    }
+}
+
+/// The view type of a whole message, for code generic over messages.
+pub trait MessageView<'a>: Clone + fmt::Debug + Sized {
+    /// The owned message.
+    type Owned: crate::Message;
+
+    /// Validates `buf` as a whole message of `version` (every byte must belong to it).
+    fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError>;
+
+    /// The owned message: what the owned decoder returns for the same bytes (the view's
+    /// inherent `to_owned`, named apart from `ToOwned::to_owned` for generic code).
+    fn to_message(&self) -> Self::Owned;
+}
+
+/// A message that has a view: `<FetchRequest as HasView>::View<'a>` is `FetchRequestView<'a>`.
+pub trait HasView: crate::Message {
+    /// The view type.
+    type View<'a>: MessageView<'a, Owned = Self>;
+}
+
+/// Something to run for every message type with its view (tests and fuzzing).
+#[cfg(any(test, feature = "arbitrary"))]
+#[doc(hidden)]
+pub trait ViewVisitor {
+    /// Called once per top-level message type.
+    fn visit<T: HasView + crate::support::Conform + for<'a> arbitrary::Arbitrary<'a>>(&mut self);
+}
+
+/// Marks a field a view does not hold (not in the version, or a tagged field not sent).
+pub(crate) const ABSENT: usize = usize::MAX;
+
+/// The bytes of an empty byte field.
+pub(crate) const EMPTY_BYTES: &[u8] = &[];
+
+/// A string field of a view: the bytes exactly as received, borrowed.
+///
+/// Validation checks strings exactly as the owned decoder does; [`to_str`](Self::to_str) gives
+/// them as `&str`.
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ViewStr<'a>(&'a [u8]);
+
+impl<'a> ViewStr<'a> {
+    /// The empty string.
+    pub const EMPTY: ViewStr<'static> = ViewStr(&[]);
+
+    /// A string from a literal (defaults of fields a version lacks).
+    pub const fn from_static(s: &'static str) -> ViewStr<'static> {
+        ViewStr(s.as_bytes())
+    }
+
+    /// The bytes as received.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+
+    /// The string, if it is UTF-8.
+    pub fn to_str(&self) -> Result<&'a str, std::str::Utf8Error> {
+        std::str::from_utf8(self.0)
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the string is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// An owned copy.
+    pub fn to_bytes_str(&self) -> BytesStr {
+        owned_str(self.0)
+    }
+}
+
+impl PartialEq<str> for ViewStr<'_> {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for ViewStr<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl fmt::Debug for ViewStr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&String::from_utf8_lossy(self.0), f)
+    }
+}
+
+impl fmt::Display for ViewStr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&String::from_utf8_lossy(self.0), f)
+    }
+}
+
+/// The owned string for received bytes (which validation has already checked).
+pub(crate) fn owned_str(b: &[u8]) -> BytesStr {
+    BytesStr::from_utf8(Bytes::copy_from_slice(b)).unwrap_or_default()
+}
+
+/// An element type of an [`ArrayView`]: integers, [`Uuid`], `bool`, [`ViewStr`], `&[u8]`, or
+/// a struct view.
+pub trait ViewElement<'a>: Sized {
+    /// Reads one element at `*pos` of validated bytes and moves past it; `None` only if the
+    /// bytes were not validated for this version.
+    #[doc(hidden)]
+    fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, compact: bool) -> Option<Self>;
+}
+
+/// An array field of a view: its length, and an iterator that reads elements as it goes.
+pub struct ArrayView<'a, E> {
+    buf: &'a [u8],
+    pos: usize,
+    len: usize,
+    version: i16,
+    compact: bool,
+    _e: std::marker::PhantomData<fn() -> E>,
+}
+
+impl<E> Clone for ArrayView<'_, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E> Copy for ArrayView<'_, E> {}
+
+impl<'a, E: ViewElement<'a>> ArrayView<'a, E> {
+    pub(crate) fn empty(buf: &'a [u8], version: i16) -> Self {
+        ArrayView {
+            buf,
+            pos: 0,
+            len: 0,
+            version,
+            compact: false,
+            _e: std::marker::PhantomData,
+        }
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the array has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The elements, read lazily.
+    pub fn iter(&self) -> ArrayIter<'a, E> {
+        ArrayIter {
+            buf: self.buf,
+            pos: self.pos,
+            left: self.len,
+            version: self.version,
+            compact: self.compact,
+            _e: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<'a, E: ViewElement<'a> + fmt::Debug> fmt::Debug for ArrayView<'a, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a, E: ViewElement<'a>> IntoIterator for ArrayView<'a, E> {
+    type Item = E;
+    type IntoIter = ArrayIter<'a, E>;
+    fn into_iter(self) -> ArrayIter<'a, E> {
+        self.iter()
+    }
+}
+
+impl<'a, E: ViewElement<'a>> IntoIterator for &ArrayView<'a, E> {
+    type Item = E;
+    type IntoIter = ArrayIter<'a, E>;
+    fn into_iter(self) -> ArrayIter<'a, E> {
+        self.iter()
+    }
+}
+
+/// Iterator over an [`ArrayView`].
+pub struct ArrayIter<'a, E> {
+    buf: &'a [u8],
+    pos: usize,
+    left: usize,
+    version: i16,
+    compact: bool,
+    _e: std::marker::PhantomData<fn() -> E>,
+}
+
+impl<E> Clone for ArrayIter<'_, E> {
+    fn clone(&self) -> Self {
+        ArrayIter {
+            _e: std::marker::PhantomData,
+            ..*self
+        }
+    }
+}
+
+impl<'a, E: ViewElement<'a>> Iterator for ArrayIter<'a, E> {
+    type Item = E;
+
+    #[inline]
+    fn next(&mut self) -> Option<E> {
+        if self.left == 0 {
+            return None;
+        }
+        match E::read_element(self.buf, &mut self.pos, self.version, self.compact) {
+            Some(e) => {
+                self.left -= 1;
+                Some(e)
+            }
+            None => {
+                self.left = 0;
+                None
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.left))
+    }
+}
+
+macro_rules! fixed_elements {
+    ($($t:ty, $n:literal, $get:ident;)*) => {$(
+        impl<'a> ViewElement<'a> for $t {
+            #[inline]
+            fn read_element(buf: &'a [u8], pos: &mut usize, _: i16, _: bool) -> Option<Self> {
+                let v = $get(buf, *pos);
+                *pos += $n;
+                Some(v)
+            }
+        }
+    )*};
+}
+
+fixed_elements! {
+    i8, 1, get_i8;
+    i16, 2, get_i16;
+    u16, 2, get_u16;
+    i32, 4, get_i32;
+    u32, 4, get_u32;
+    i64, 8, get_i64;
+    f64, 8, get_f64;
+    bool, 1, get_bool;
+    Uuid, 16, get_uuid;
+}
+
+impl<'a> ViewElement<'a> for ViewStr<'a> {
+    #[inline]
+    fn read_element(buf: &'a [u8], pos: &mut usize, _: i16, compact: bool) -> Option<Self> {
+        let n = read_len(buf, pos, compact, false)?;
+        let s = buf.get(*pos..*pos + n)?;
+        *pos += n;
+        Some(ViewStr(s))
+    }
+}
+
+impl<'a> ViewElement<'a> for &'a [u8] {
+    #[inline]
+    fn read_element(buf: &'a [u8], pos: &mut usize, _: i16, compact: bool) -> Option<Self> {
+        let n = read_len(buf, pos, compact, true)?;
+        let s = buf.get(*pos..*pos + n)?;
+        *pos += n;
+        Some(s)
+    }
+}
+
+/// The tagged fields of a view's struct, as `(tag, payload)`, known and unknown alike.
+#[derive(Clone)]
+pub struct TaggedFields<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    left: u32,
+}
+
+impl<'a> TaggedFields<'a> {
+    pub(crate) fn at(buf: &'a [u8], pos: usize) -> Self {
+        if pos == ABSENT {
+            return TaggedFields {
+                buf,
+                pos: 0,
+                left: 0,
+            };
+        }
+        let mut p = pos;
+        let left = get_uvarint(buf, &mut p).unwrap_or(0);
+        TaggedFields { buf, pos: p, left }
+    }
+}
+
+impl<'a> Iterator for TaggedFields<'a> {
+    type Item = (u32, &'a [u8]);
+
+    fn next(&mut self) -> Option<(u32, &'a [u8])> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let tag = get_uvarint(self.buf, &mut self.pos)?;
+        let size = get_uvarint(self.buf, &mut self.pos)? as usize;
+        let data = self.buf.get(self.pos..self.pos + size)?;
+        self.pos += size;
+        Some((tag, data))
+    }
+}
+
+/// The unknown tagged fields of a tagged-field section, owned (for `to_owned`).
+pub(crate) fn unknown_tags(
+    buf: &[u8],
+    pos: usize,
+    known: impl Fn(u32) -> bool,
+) -> Vec<RawTaggedField> {
+    TaggedFields::at(buf, pos)
+        .filter(|(t, _)| !known(*t))
+        .map(|(tag, data)| RawTaggedField {
+            tag,
+            data: Bytes::copy_from_slice(data),
+        })
+        .collect()
+}
+
+// ---- Reading validated bytes (infallible: a short read gives a zero value, never a panic) ----
+
+#[inline]
+fn arr<const N: usize>(buf: &[u8], at: usize) -> [u8; N] {
+    let mut a = [0u8; N];
+    if let Some(s) = buf.get(at..at.wrapping_add(N)) {
+        a.copy_from_slice(s);
+    }
+    a
+}
+
+#[inline]
+pub(crate) fn get_i8(buf: &[u8], at: usize) -> i8 {
+    i8::from_be_bytes(arr(buf, at))
+}
+#[inline]
+pub(crate) fn get_i16(buf: &[u8], at: usize) -> i16 {
+    i16::from_be_bytes(arr(buf, at))
+}
+#[inline]
+pub(crate) fn get_u16(buf: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes(arr(buf, at))
+}
+#[inline]
+pub(crate) fn get_i32(buf: &[u8], at: usize) -> i32 {
+    i32::from_be_bytes(arr(buf, at))
+}
+#[inline]
+pub(crate) fn get_u32(buf: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes(arr(buf, at))
+}
+#[inline]
+pub(crate) fn get_i64(buf: &[u8], at: usize) -> i64 {
+    i64::from_be_bytes(arr(buf, at))
+}
+#[inline]
+pub(crate) fn get_f64(buf: &[u8], at: usize) -> f64 {
+    f64::from_bits(u64::from_be_bytes(arr(buf, at)))
+}
+#[inline]
+pub(crate) fn get_bool(buf: &[u8], at: usize) -> bool {
+    buf.get(at).is_some_and(|&b| b != 0)
+}
+#[inline]
+pub(crate) fn get_uuid(buf: &[u8], at: usize) -> Uuid {
+    Uuid(arr(buf, at))
+}
+
+#[inline]
+fn get_uvarint(buf: &[u8], pos: &mut usize) -> Option<u32> {
+    let (v, n) = crate::varint::read_u64(buf.get(*pos..)?, 5).ok()?;
+    *pos += n;
+    u32::try_from(v).ok()
+}
+
+/// Reads a length prefix of validated bytes: `None` for null.
+#[inline]
+fn read_len(buf: &[u8], pos: &mut usize, compact: bool, wide: bool) -> Option<usize> {
+    let raw: i64 = if compact {
+        i64::from(get_uvarint(buf, pos)?) - 1
+    } else if wide {
+        let v = get_i32(buf, *pos);
+        *pos += 4;
+        i64::from(v)
+    } else {
+        let v = get_i16(buf, *pos);
+        *pos += 2;
+        i64::from(v)
+    };
+    usize::try_from(raw).ok()
+}
+
+/// A string at `at` (its length prefix), `None` when null.
+#[inline]
+pub(crate) fn get_str(buf: &[u8], at: usize, compact: bool) -> Option<ViewStr<'_>> {
+    let mut pos = at;
+    let n = read_len(buf, &mut pos, compact, false)?;
+    buf.get(pos..pos + n).map(ViewStr)
+}
+
+/// Bytes at `at` (their length prefix), `None` when null.
+#[inline]
+pub(crate) fn get_bytes(buf: &[u8], at: usize, compact: bool) -> Option<&[u8]> {
+    let mut pos = at;
+    let n = read_len(buf, &mut pos, compact, true)?;
+    buf.get(pos..pos + n)
+}
+
+/// An array at `at` (its count), `None` when null.
+#[inline]
+pub(crate) fn get_array<'a, E: ViewElement<'a>>(
+    buf: &'a [u8],
+    at: usize,
+    compact: bool,
+    version: i16,
+) -> Option<ArrayView<'a, E>> {
+    let mut pos = at;
+    let len = read_len(buf, &mut pos, compact, true)?;
+    Some(ArrayView {
+        buf,
+        pos,
+        len,
+        version,
+        compact,
+        _e: std::marker::PhantomData,
+    })
+}
+
+/// Whether the nullable-struct marker at `at` says null.
+#[inline]
+pub(crate) fn marker_is_null(buf: &[u8], at: usize) -> bool {
+    get_i8(buf, at) == -1
+}
+
+// ---- Validation: the checks of `Reader` and the support functions, over a borrowed slice ----
+
+/// A cursor over the bytes being validated. Offsets in errors are indices into the whole input.
+pub(crate) struct ViewCursor<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    end: usize,
+}
+
+impl<'a> ViewCursor<'a> {
+    #[inline]
+    pub(crate) fn new(buf: &'a [u8], pos: usize) -> Self {
+        ViewCursor {
+            buf,
+            pos,
+            end: buf.len(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn buf(&self) -> &'a [u8] {
+        self.buf
+    }
+
+    #[inline]
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    #[inline]
+    pub(crate) fn remaining(&self) -> usize {
+        self.end - self.pos
+    }
+
+    #[cold]
+    pub(crate) fn error(&self, kind: DecodeErrorKind) -> DecodeError {
+        DecodeError::new(kind, self.pos)
+    }
+
+    #[cold]
+    fn eof(&self, needed: usize) -> DecodeError {
+        self.error(DecodeErrorKind::UnexpectedEof {
+            needed,
+            remaining: self.remaining(),
+        })
+    }
+
+    /// Steps over `n` bytes of a fixed-size field.
+    #[inline]
+    pub(crate) fn skip(&mut self, n: usize) -> Result<(), DecodeError> {
+        if n > self.remaining() {
+            return Err(self.eof(n));
+        }
+        self.pos += n;
+        Ok(())
+    }
+
+    #[inline]
+    pub(crate) fn i8(&mut self) -> Result<i8, DecodeError> {
+        if self.remaining() < 1 {
+            return Err(self.eof(1));
+        }
+        let v = self.buf[self.pos] as i8;
+        self.pos += 1;
+        Ok(v)
+    }
+
+    #[inline]
+    pub(crate) fn bool(&mut self) -> Result<(), DecodeError> {
+        let at = self.pos;
+        match self.i8()? as u8 {
+            0 | 1 => Ok(()),
+            b => Err(DecodeError::new(DecodeErrorKind::InvalidBool(b), at)),
+        }
+    }
+
+    #[inline]
+    fn unsigned_varint(&mut self) -> Result<u32, DecodeError> {
+        let rest = &self.buf[self.pos..self.end];
+        if let Some(&b) = rest.first() {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(b as u32);
+            }
+        }
+        let (v, n) = crate::varint::read_u64(rest, 5).map_err(|k| self.error(k))?;
+        if v > u32::MAX as u64 {
+            return Err(self.error(DecodeErrorKind::VarintTooLong));
+        }
+        self.pos += n;
+        Ok(v as u32)
+    }
+
+    #[inline]
+    fn length(&mut self, prefix: u8, min_element_size: usize) -> Result<Length, DecodeError> {
+        let at = self.pos;
+        let raw: i64 = match prefix {
+            2 => {
+                self.skip(2)?;
+                i64::from(get_i16(self.buf, at))
+            }
+            4 => {
+                self.skip(4)?;
+                i64::from(get_i32(self.buf, at))
+            }
+            _ => self.unsigned_varint()? as i64 - 1,
+        };
+        if raw == -1 {
+            return Ok(Length::Null);
+        }
+        let remaining = self.remaining();
+        if raw < 0 || (raw as u64).saturating_mul(min_element_size.max(1) as u64) > remaining as u64
+        {
+            return Err(DecodeError::new(
+                DecodeErrorKind::InvalidLength {
+                    length: raw,
+                    remaining,
+                },
+                at,
+            ));
+        }
+        Ok(Length::Len(raw as usize))
+    }
+
+    /// A string or null; returns whether it was null.
+    #[inline]
+    pub(crate) fn str(&mut self, compact: bool) -> Result<bool, DecodeError> {
+        let at = self.pos;
+        match self.length(if compact { 0 } else { 2 }, 1)? {
+            Length::Null => Ok(true),
+            Length::Len(n) if n > MAX_STRING_LENGTH => Err(DecodeError::new(
+                DecodeErrorKind::InvalidLength {
+                    length: n as i64,
+                    remaining: self.remaining(),
+                },
+                at,
+            )),
+            Length::Len(n) => {
+                let start = self.pos;
+                self.skip(n)?;
+                check_str(&self.buf[start..self.pos]).map_err(|k| DecodeError::new(k, start))?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// A non-null string (an array element).
+    #[inline]
+    pub(crate) fn str_element(&mut self, compact: bool) -> Result<(), DecodeError> {
+        let null = self.str(compact)?;
+        self.non_null(null)
+    }
+
+    /// Bytes (or records) or null; returns whether they were null.
+    #[inline]
+    pub(crate) fn bytes(&mut self, compact: bool) -> Result<bool, DecodeError> {
+        match self.length(if compact { 0 } else { 4 }, 1)? {
+            Length::Null => Ok(true),
+            Length::Len(n) => {
+                self.skip(n)?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// The error for a null array element (strings and bytes in arrays are never null).
+    #[inline]
+    pub(crate) fn non_null(&self, null: bool) -> Result<(), DecodeError> {
+        if null {
+            return Err(self.error(DecodeErrorKind::UnexpectedNull));
+        }
+        Ok(())
+    }
+
+    /// An array count, checked against `min_element_size` bytes per element.
+    #[inline]
+    pub(crate) fn array(
+        &mut self,
+        compact: bool,
+        min_element_size: usize,
+    ) -> Result<Length, DecodeError> {
+        self.length(if compact { 0 } else { 4 }, min_element_size)
+    }
+
+    /// A nullable struct's marker; returns whether it says null.
+    #[inline]
+    pub(crate) fn struct_marker(&mut self) -> Result<bool, DecodeError> {
+        let at = self.pos;
+        match self.i8()? {
+            -1 => Ok(true),
+            1 => Ok(false),
+            _ => Err(DecodeError::new(
+                DecodeErrorKind::InvalidValue("nullable struct marker must be -1 or 1"),
+                at,
+            )),
+        }
+    }
+
+    /// A tagged-field section's count, checked against the bytes left.
+    #[inline]
+    pub(crate) fn tag_count(&mut self) -> Result<u32, DecodeError> {
+        let at = self.pos;
+        let n = self.unsigned_varint()?;
+        if n as u64 * 2 > self.remaining() as u64 {
+            return Err(DecodeError::new(
+                DecodeErrorKind::InvalidLength {
+                    length: n as i64,
+                    remaining: self.remaining(),
+                },
+                at,
+            ));
+        }
+        Ok(n)
+    }
+
+    /// One tagged field: its tag and a cursor bounded to its payload (which this one skips).
+    #[inline]
+    pub(crate) fn tag(
+        &mut self,
+        last: &mut Option<u32>,
+    ) -> Result<(u32, ViewCursor<'a>), DecodeError> {
+        let at = self.pos;
+        let tag = self.unsigned_varint()?;
+        if let Some(prev) = *last {
+            if tag <= prev {
+                return Err(DecodeError::new(
+                    DecodeErrorKind::TaggedFieldOutOfOrder {
+                        previous: prev,
+                        tag,
+                    },
+                    at,
+                ));
+            }
+        }
+        *last = Some(tag);
+        let size_at = self.pos;
+        let size = self.unsigned_varint()? as usize;
+        if size > self.remaining() {
+            return Err(DecodeError::new(
+                DecodeErrorKind::InvalidLength {
+                    length: size as i64,
+                    remaining: self.remaining(),
+                },
+                size_at,
+            ));
+        }
+        let sub = ViewCursor {
+            buf: self.buf,
+            pos: self.pos,
+            end: self.pos + size,
+        };
+        self.pos += size;
+        Ok((tag, sub))
+    }
+
+    /// Checks that a known tagged field's value used its whole payload (`start` is where the
+    /// payload began).
+    #[inline]
+    pub(crate) fn tag_end(&self, start: usize, tag: u32) -> Result<(), DecodeError> {
+        if self.pos == self.end {
+            Ok(())
+        } else {
+            Err(self.error(DecodeErrorKind::TaggedFieldSize {
+                tag,
+                declared: self.end - start,
+                used: self.pos - start,
+            }))
+        }
+    }
+
+    /// Takes every byte left.
+    pub(crate) fn rest(&mut self) -> &'a [u8] {
+        let r = &self.buf[self.pos..self.end];
+        self.pos = self.end;
+        r
+    }
+
+    /// The error for bytes left after a whole message.
+    pub(crate) fn trailing(&self) -> Result<(), DecodeError> {
+        if self.pos == self.end {
+            Ok(())
+        } else {
+            Err(self.error(DecodeErrorKind::TrailingBytes(self.remaining())))
+        }
+    }
+}
+
+/// The owned decoder's rule for string contents, in one place.
+#[inline]
+fn check_str(b: &[u8]) -> Result<(), DecodeErrorKind> {
+    std::str::from_utf8(b)
+        .map(|_| ())
+        .map_err(|_| DecodeErrorKind::InvalidUtf8)
+}
+
+/// The error for a version a message does not have.
+#[cold]
+pub(crate) fn unsupported(at: usize, version: i16, min: i16, max: i16) -> DecodeError {
+    DecodeError::new(
+        DecodeErrorKind::UnsupportedVersion { version, min, max },
+        at,
+    )
+}
+
+/// An `int16` API key field (once the schema types one as `ApiKey`).
+#[inline]
+pub(crate) fn get_api_key(buf: &[u8], at: usize) -> ApiKey {
+    ApiKey(get_i16(buf, at))
+}
+
+impl<'a> ViewElement<'a> for ApiKey {
+    #[inline]
+    fn read_element(buf: &'a [u8], pos: &mut usize, _: i16, _: bool) -> Option<Self> {
+        let v = get_api_key(buf, *pos);
+        *pos += 2;
+        Some(v)
+    }
+}
