@@ -369,7 +369,11 @@ fn emit_accessor(c: &mut Code, s: &StructModel, i: usize, f: &FieldModel) {
         }
         prim => body.line(wrap(format!("get_{}(self.buf, at)", prim.prim_name()))),
     }
-    // The field's doc may span lines (every one gets its `///`).
+    // What the field means, then its wire facts (which may span lines, each with its `///`).
+    if let Some(d) = &f.description {
+        c.line(format!("/// {d}"));
+        c.line("///");
+    }
     for l in f.doc.lines() {
         c.line(format!("/// {l}").trim_end());
     }

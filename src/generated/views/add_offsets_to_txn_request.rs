@@ -100,6 +100,8 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The producer's transactional id (`transactional.id`).
+    ///
     /// `TransactionalId`: string, versions 0+.
     pub fn transactional_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -110,6 +112,8 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The producer id the broker gave out, or -1 when there is none.
+    ///
     /// `ProducerId`: int64, versions 0+.
     pub fn producer_id(&self) -> i64 {
         let at = self.at[1];
@@ -119,6 +123,8 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
+    ///
     /// `ProducerEpoch`: int16, versions 0+.
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[2];
@@ -128,6 +134,8 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;

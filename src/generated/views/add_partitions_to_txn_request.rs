@@ -137,6 +137,8 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The transactions to add partitions to (v4+, sent by brokers).
+    ///
     /// `Transactions`: []AddPartitionsToTxnTransaction, versions 4+.
     pub fn transactions(&self) -> ArrayView<'a, AddPartitionsToTxnTransactionView<'a>> {
         let at = self.at[0];
@@ -147,6 +149,8 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The transactional id, in versions 0-3 (one transaction per request).
+    ///
     /// `V3AndBelowTransactionalId`: string, versions 0-3.
     pub fn v3_and_below_transactional_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -157,6 +161,8 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The producer id, in versions 0-3.
+    ///
     /// `V3AndBelowProducerId`: int64, versions 0-3.
     pub fn v3_and_below_producer_id(&self) -> i64 {
         let at = self.at[2];
@@ -166,6 +172,8 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The producer epoch, in versions 0-3.
+    ///
     /// `V3AndBelowProducerEpoch`: int16, versions 0-3.
     pub fn v3_and_below_producer_epoch(&self) -> i16 {
         let at = self.at[3];
@@ -175,6 +183,8 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The partitions to add, by topic, in versions 0-3.
+    ///
     /// `V3AndBelowTopics`: []AddPartitionsToTxnTopic, versions 0-3.
     pub fn v3_and_below_topics(&self) -> ArrayView<'a, AddPartitionsToTxnTopicView<'a>> {
         let version = self.version;
@@ -315,6 +325,8 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -325,6 +337,8 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition numbers to add.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let version = self.version;
@@ -449,6 +463,8 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The producer's transactional id (`transactional.id`).
+    ///
     /// `TransactionalId`: string, versions 4+.
     pub fn transactional_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -458,6 +474,8 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The producer id the broker gave out, or -1 when there is none.
+    ///
     /// `ProducerId`: int64, versions 4+.
     pub fn producer_id(&self) -> i64 {
         let at = self.at[1];
@@ -467,6 +485,8 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
+    ///
     /// `ProducerEpoch`: int16, versions 4+.
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[2];
@@ -476,6 +496,8 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// When true, only check that the partitions are already in the transaction, without adding them.
+    ///
     /// `VerifyOnly`: bool, versions 4+, default `false`.
     pub fn verify_only(&self) -> bool {
         let at = self.at[3];
@@ -485,6 +507,8 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// The partitions to add, by topic.
+    ///
     /// `Topics`: []AddPartitionsToTxnTopic, versions 4+.
     pub fn topics(&self) -> ArrayView<'a, AddPartitionsToTxnTopicView<'a>> {
         let at = self.at[4];

@@ -128,6 +128,8 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -137,6 +139,8 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 4+, ignorable.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -146,6 +150,8 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Results by transaction (v4+).
+    ///
     /// `ResultsByTransaction`: []AddPartitionsToTxnResult, versions 4+.
     pub fn results_by_transaction(&self) -> ArrayView<'a, AddPartitionsToTxnResultView<'a>> {
         let at = self.at[2];
@@ -156,6 +162,8 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Results by topic, in versions 0-3.
+    ///
     /// `ResultsByTopicV3AndBelow`: []AddPartitionsToTxnTopicResult, versions 0-3.
     pub fn results_by_topic_v3_and_below(
         &self,
@@ -273,6 +281,8 @@ impl<'a> AddPartitionsToTxnPartitionResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -282,6 +292,8 @@ impl<'a> AddPartitionsToTxnPartitionResultView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome for this partition: 0 on success, otherwise a Kafka error code.
+    ///
     /// `PartitionErrorCode`: int16, versions 0+.
     pub fn partition_error_code(&self) -> i16 {
         let at = self.at[1];
@@ -398,6 +410,8 @@ impl<'a> AddPartitionsToTxnResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The producer's transactional id (`transactional.id`).
+    ///
     /// `TransactionalId`: string, versions 4+.
     pub fn transactional_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -407,6 +421,8 @@ impl<'a> AddPartitionsToTxnResultView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Results by topic for this transaction.
+    ///
     /// `TopicResults`: []AddPartitionsToTxnTopicResult, versions 4+.
     pub fn topic_results(&self) -> ArrayView<'a, AddPartitionsToTxnTopicResultView<'a>> {
         let at = self.at[1];
@@ -531,6 +547,8 @@ impl<'a> AddPartitionsToTxnTopicResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -541,6 +559,8 @@ impl<'a> AddPartitionsToTxnTopicResultView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Results by partition.
+    ///
     /// `ResultsByPartition`: []AddPartitionsToTxnPartitionResult, versions 0+.
     pub fn results_by_partition(&self) -> ArrayView<'a, AddPartitionsToTxnPartitionResultView<'a>> {
         let version = self.version;

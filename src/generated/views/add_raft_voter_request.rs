@@ -109,6 +109,8 @@ impl<'a> AddRaftVoterRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+, nullable in 0+.
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[0];
@@ -118,6 +120,8 @@ impl<'a> AddRaftVoterRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `TimeoutMs`: int32, versions 0+.
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[1];
@@ -127,6 +131,8 @@ impl<'a> AddRaftVoterRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
+    ///
     /// `VoterId`: int32, versions 0+.
     pub fn voter_id(&self) -> i32 {
         let at = self.at[2];
@@ -136,6 +142,8 @@ impl<'a> AddRaftVoterRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The directory id of that voter.
+    ///
     /// `VoterDirectoryId`: uuid, versions 0+.
     pub fn voter_directory_id(&self) -> Uuid {
         let at = self.at[3];
@@ -145,6 +153,8 @@ impl<'a> AddRaftVoterRequestView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The endpoints the node can be reached at.
+    ///
     /// `Listeners`: []Listener, versions 0+.
     pub fn listeners(&self) -> ArrayView<'a, ListenerView<'a>> {
         let at = self.at[4];
@@ -155,6 +165,8 @@ impl<'a> AddRaftVoterRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// True to answer once the new voter set is committed, false once the leader has written it.
+    ///
     /// `AckWhenCommitted`: bool, versions 1+, default `true`.
     pub fn ack_when_committed(&self) -> bool {
         let at = self.at[5];
@@ -275,6 +287,8 @@ impl<'a> ListenerView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The listener's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -284,6 +298,8 @@ impl<'a> ListenerView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -293,6 +309,8 @@ impl<'a> ListenerView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 0+.
     pub fn port(&self) -> u16 {
         let at = self.at[2];

@@ -80,6 +80,8 @@ impl<'a> AllocateProducerIdsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// A broker id.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0];
@@ -89,6 +91,8 @@ impl<'a> AllocateProducerIdsRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
     pub fn broker_epoch(&self) -> i64 {
         let at = self.at[1];

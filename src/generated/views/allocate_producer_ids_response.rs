@@ -84,6 +84,8 @@ impl<'a> AllocateProducerIdsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -93,6 +95,8 @@ impl<'a> AllocateProducerIdsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -102,6 +106,8 @@ impl<'a> AllocateProducerIdsResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The first producer id of the block.
+    ///
     /// `ProducerIdStart`: int64, versions 0+.
     pub fn producer_id_start(&self) -> i64 {
         let at = self.at[2];
@@ -111,6 +117,8 @@ impl<'a> AllocateProducerIdsResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// How many producer ids the block holds.
+    ///
     /// `ProducerIdLen`: int32, versions 0+.
     pub fn producer_id_len(&self) -> i32 {
         let at = self.at[3];

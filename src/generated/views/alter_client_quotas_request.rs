@@ -102,6 +102,8 @@ impl<'a> AlterClientQuotasRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The quota changes, one entry per entity.
+    ///
     /// `Entries`: []EntryData, versions 0+.
     pub fn entries(&self) -> ArrayView<'a, EntryDataView<'a>> {
         let version = self.version;
@@ -113,6 +115,8 @@ impl<'a> AlterClientQuotasRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// When true, the broker only checks that the change would succeed and does not apply it.
+    ///
     /// `ValidateOnly`: bool, versions 0+.
     pub fn validate_only(&self) -> bool {
         let at = self.at[1];
@@ -218,6 +222,8 @@ impl<'a> EntityDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The type of quota entity: `user`, `client-id` or `ip`.
+    ///
     /// `EntityType`: string, versions 0+.
     pub fn entity_type(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -228,6 +234,8 @@ impl<'a> EntityDataView<'a> {
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The name of the quota entity, or null for the default entity.
+    ///
     /// `EntityName`: string, versions 0+, nullable in 0+.
     pub fn entity_name(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -358,6 +366,8 @@ impl<'a> EntryDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The parts that name the quota entity (user, client id or IP).
+    ///
     /// `Entity`: []EntityData, versions 0+.
     pub fn entity(&self) -> ArrayView<'a, EntityDataView<'a>> {
         let version = self.version;
@@ -369,6 +379,8 @@ impl<'a> EntryDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The quota settings to change for the entity.
+    ///
     /// `Ops`: []OpData, versions 0+.
     pub fn ops(&self) -> ArrayView<'a, OpDataView<'a>> {
         let version = self.version;
@@ -478,6 +490,8 @@ impl<'a> OpDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The quota to change, such as `producer_byte_rate`.
+    ///
     /// `Key`: string, versions 0+.
     pub fn key(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -488,6 +502,8 @@ impl<'a> OpDataView<'a> {
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The quota's new value (ignored when removing it).
+    ///
     /// `Value`: float64, versions 0+.
     pub fn value(&self) -> f64 {
         let at = self.at[1];
@@ -497,6 +513,8 @@ impl<'a> OpDataView<'a> {
         get_f64(self.buf, at)
     }
 
+    /// When true, remove the quota instead of setting it.
+    ///
     /// `Remove`: bool, versions 0+.
     pub fn remove(&self) -> bool {
         let at = self.at[2];

@@ -101,6 +101,8 @@ impl<'a> AlterClientQuotasResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -110,6 +112,8 @@ impl<'a> AlterClientQuotasResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome for each entity, in request order.
+    ///
     /// `Entries`: []EntryData, versions 0+.
     pub fn entries(&self) -> ArrayView<'a, EntryDataView<'a>> {
         let version = self.version;
@@ -217,6 +221,8 @@ impl<'a> EntityDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The type of quota entity: `user`, `client-id` or `ip`.
+    ///
     /// `EntityType`: string, versions 0+.
     pub fn entity_type(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -227,6 +233,8 @@ impl<'a> EntityDataView<'a> {
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The name of the quota entity, or null for the default entity.
+    ///
     /// `EntityName`: string, versions 0+, nullable in 0+.
     pub fn entity_name(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -345,6 +353,8 @@ impl<'a> EntryDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -354,6 +364,8 @@ impl<'a> EntryDataView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -364,6 +376,8 @@ impl<'a> EntryDataView<'a> {
         get_str(self.buf, at, version >= 1)
     }
 
+    /// The parts that name the quota entity (user, client id or IP).
+    ///
     /// `Entity`: []EntityData, versions 0+.
     pub fn entity(&self) -> ArrayView<'a, EntityDataView<'a>> {
         let version = self.version;

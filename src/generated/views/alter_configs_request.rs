@@ -102,6 +102,8 @@ impl<'a> AlterConfigsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The resources whose configuration is replaced.
+    ///
     /// `Resources`: []AlterConfigsResource, versions 0+.
     pub fn resources(&self) -> ArrayView<'a, AlterConfigsResourceView<'a>> {
         let version = self.version;
@@ -113,6 +115,8 @@ impl<'a> AlterConfigsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// When true, the broker only checks that the change would succeed and does not apply it.
+    ///
     /// `ValidateOnly`: bool, versions 0+.
     pub fn validate_only(&self) -> bool {
         let at = self.at[1];
@@ -235,6 +239,8 @@ impl<'a> AlterConfigsResourceView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The type of resource: 2 topic, 4 broker, 8 broker logger, 16 client metrics subscription, 32 group.
+    ///
     /// `ResourceType`: int8, versions 0+.
     pub fn resource_type(&self) -> i8 {
         let at = self.at[0];
@@ -244,6 +250,8 @@ impl<'a> AlterConfigsResourceView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The name of the resource.
+    ///
     /// `ResourceName`: string, versions 0+.
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -254,6 +262,8 @@ impl<'a> AlterConfigsResourceView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The config entries to set.
+    ///
     /// `Configs`: []AlterableConfig, versions 0+.
     pub fn configs(&self) -> ArrayView<'a, AlterableConfigView<'a>> {
         let version = self.version;
@@ -364,6 +374,8 @@ impl<'a> AlterableConfigView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The config key, such as `retention.ms`.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -374,6 +386,8 @@ impl<'a> AlterableConfigView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The new value, or null to remove the key.
+    ///
     /// `Value`: string, versions 0+, nullable in 0+.
     pub fn value(&self) -> Option<ViewStr<'a>> {
         let version = self.version;

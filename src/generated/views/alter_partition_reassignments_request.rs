@@ -103,6 +103,8 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `TimeoutMs`: int32, versions 0+, default `60000`.
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[0];
@@ -112,6 +114,8 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Whether a reassignment may change the partition's number of replicas.
+    ///
     /// `AllowReplicationFactorChange`: bool, versions 1+, default `true`.
     pub fn allow_replication_factor_change(&self) -> bool {
         let at = self.at[1];
@@ -121,6 +125,8 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// The partitions to reassign, by topic.
+    ///
     /// `Topics`: []ReassignableTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, ReassignableTopicView<'a>> {
         let at = self.at[2];
@@ -230,6 +236,8 @@ impl<'a> ReassignablePartitionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -239,6 +247,8 @@ impl<'a> ReassignablePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The new replicas, preferred leader first, or null to cancel the reassignment in progress.
+    ///
     /// `Replicas`: []int32, versions 0+, nullable in 0+, default `null`.
     pub fn replicas(&self) -> Option<ArrayView<'a, i32>> {
         let at = self.at[1];
@@ -355,6 +365,8 @@ impl<'a> ReassignableTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -364,6 +376,8 @@ impl<'a> ReassignableTopicView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partitions to reassign.
+    ///
     /// `Partitions`: []ReassignablePartition, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, ReassignablePartitionView<'a>> {
         let at = self.at[1];

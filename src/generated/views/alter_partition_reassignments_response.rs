@@ -107,6 +107,8 @@ impl<'a> AlterPartitionReassignmentsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -116,6 +118,8 @@ impl<'a> AlterPartitionReassignmentsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Whether a reassignment may change the partition's number of replicas.
+    ///
     /// `AllowReplicationFactorChange`: bool, versions 1+, default `true`, ignorable.
     pub fn allow_replication_factor_change(&self) -> bool {
         let at = self.at[1];
@@ -125,6 +129,8 @@ impl<'a> AlterPartitionReassignmentsResponseView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];
@@ -134,6 +140,8 @@ impl<'a> AlterPartitionReassignmentsResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
@@ -143,6 +151,8 @@ impl<'a> AlterPartitionReassignmentsResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Results by topic.
+    ///
     /// `Responses`: []ReassignableTopicResponse, versions 0+.
     pub fn responses(&self) -> ArrayView<'a, ReassignableTopicResponseView<'a>> {
         let at = self.at[4];
@@ -253,6 +263,8 @@ impl<'a> ReassignablePartitionResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -262,6 +274,8 @@ impl<'a> ReassignablePartitionResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -271,6 +285,8 @@ impl<'a> ReassignablePartitionResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -390,6 +406,8 @@ impl<'a> ReassignableTopicResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -399,6 +417,8 @@ impl<'a> ReassignableTopicResponseView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []ReassignablePartitionResponse, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, ReassignablePartitionResponseView<'a>> {
         let at = self.at[1];

@@ -101,6 +101,8 @@ impl<'a> AlterPartitionRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The id of the leader asking.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0];
@@ -110,6 +112,8 @@ impl<'a> AlterPartitionRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
     pub fn broker_epoch(&self) -> i64 {
         let at = self.at[1];
@@ -119,6 +123,8 @@ impl<'a> AlterPartitionRequestView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Results or changes by topic.
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
         let at = self.at[2];
@@ -217,6 +223,8 @@ impl<'a> BrokerStateView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The replica's broker id.
+    ///
     /// `BrokerId`: int32, versions 3+.
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0];
@@ -226,6 +234,8 @@ impl<'a> BrokerStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 3+, default `-1`.
     pub fn broker_epoch(&self) -> i64 {
         let at = self.at[1];
@@ -364,6 +374,8 @@ impl<'a> PartitionDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -373,6 +385,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The leader's epoch for the partition.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -382,6 +396,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The proposed in-sync replica ids (versions 0-2).
+    ///
     /// `NewIsr`: []int32, versions 0-2.
     pub fn new_isr(&self) -> ArrayView<'a, i32> {
         let at = self.at[2];
@@ -392,6 +408,8 @@ impl<'a> PartitionDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The proposed in-sync replicas with their broker epochs (v3+).
+    ///
     /// `NewIsrWithEpochs`: []BrokerState, versions 3+.
     pub fn new_isr_with_epochs(&self) -> ArrayView<'a, BrokerStateView<'a>> {
         let at = self.at[3];
@@ -402,6 +420,8 @@ impl<'a> PartitionDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// 1 while the partition recovers from an unclean leader election, otherwise 0.
+    ///
     /// `LeaderRecoveryState`: int8, versions 1+, default `0`.
     pub fn leader_recovery_state(&self) -> i8 {
         let at = self.at[4];
@@ -411,6 +431,8 @@ impl<'a> PartitionDataView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The partition epoch the leader expects the controller to have.
+    ///
     /// `PartitionEpoch`: int32, versions 0+.
     pub fn partition_epoch(&self) -> i32 {
         let at = self.at[5];
@@ -549,6 +571,8 @@ impl<'a> TopicDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0-1, ignorable.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -558,6 +582,8 @@ impl<'a> TopicDataView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 2+, ignorable.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
@@ -567,6 +593,8 @@ impl<'a> TopicDataView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Results or changes by partition.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let at = self.at[2];

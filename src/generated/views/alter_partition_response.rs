@@ -101,6 +101,8 @@ impl<'a> AlterPartitionResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -110,6 +112,8 @@ impl<'a> AlterPartitionResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -119,6 +123,8 @@ impl<'a> AlterPartitionResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Results or changes by topic.
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
         let at = self.at[2];
@@ -245,6 +251,8 @@ impl<'a> PartitionDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -254,6 +262,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -263,6 +273,8 @@ impl<'a> PartitionDataView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The broker id of the partition's leader, or -1 if it has none.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub fn leader_id(&self) -> i32 {
         let at = self.at[2];
@@ -272,6 +284,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[3];
@@ -281,6 +295,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The in-sync replica ids the controller now holds.
+    ///
     /// `Isr`: []int32, versions 0+.
     pub fn isr(&self) -> ArrayView<'a, i32> {
         let at = self.at[4];
@@ -291,6 +307,8 @@ impl<'a> PartitionDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// 1 while the partition recovers from an unclean leader election, otherwise 0.
+    ///
     /// `LeaderRecoveryState`: int8, versions 1+, default `0`, ignorable.
     pub fn leader_recovery_state(&self) -> i8 {
         let at = self.at[5];
@@ -300,6 +318,8 @@ impl<'a> PartitionDataView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The partition's current epoch.
+    ///
     /// `PartitionEpoch`: int32, versions 0+.
     pub fn partition_epoch(&self) -> i32 {
         let at = self.at[6];
@@ -437,6 +457,8 @@ impl<'a> TopicDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0-1, ignorable.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -446,6 +468,8 @@ impl<'a> TopicDataView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 2+, ignorable.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
@@ -455,6 +479,8 @@ impl<'a> TopicDataView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Results or changes by partition.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let at = self.at[2];

@@ -99,6 +99,8 @@ impl<'a> AlterReplicaLogDirsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The target log directories and the replicas to move there.
+    ///
     /// `Dirs`: []AlterReplicaLogDir, versions 0+.
     pub fn dirs(&self) -> ArrayView<'a, AlterReplicaLogDirView<'a>> {
         let version = self.version;
@@ -217,6 +219,8 @@ impl<'a> AlterReplicaLogDirView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The absolute path of the target log directory.
+    ///
     /// `Path`: string, versions 0+.
     pub fn path(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -227,6 +231,8 @@ impl<'a> AlterReplicaLogDirView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The replicas to move there, by topic.
+    ///
     /// `Topics`: []AlterReplicaLogDirTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, AlterReplicaLogDirTopicView<'a>> {
         let version = self.version;
@@ -347,6 +353,8 @@ impl<'a> AlterReplicaLogDirTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -357,6 +365,8 @@ impl<'a> AlterReplicaLogDirTopicView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let version = self.version;

@@ -101,6 +101,8 @@ impl<'a> AlterReplicaLogDirsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -110,6 +112,8 @@ impl<'a> AlterReplicaLogDirsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Results by topic.
+    ///
     /// `Results`: []AlterReplicaLogDirTopicResult, versions 0+.
     pub fn results(&self) -> ArrayView<'a, AlterReplicaLogDirTopicResultView<'a>> {
         let version = self.version;
@@ -209,6 +213,8 @@ impl<'a> AlterReplicaLogDirPartitionResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -218,6 +224,8 @@ impl<'a> AlterReplicaLogDirPartitionResultView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -337,6 +345,8 @@ impl<'a> AlterReplicaLogDirTopicResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -347,6 +357,8 @@ impl<'a> AlterReplicaLogDirTopicResultView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []AlterReplicaLogDirPartitionResult, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, AlterReplicaLogDirPartitionResultView<'a>> {
         let version = self.version;

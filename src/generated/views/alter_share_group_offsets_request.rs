@@ -102,6 +102,8 @@ impl<'a> AlterShareGroupOffsetsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -111,6 +113,8 @@ impl<'a> AlterShareGroupOffsetsRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partitions to set, by topic.
+    ///
     /// `Topics`: []AlterShareGroupOffsetsRequestTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, AlterShareGroupOffsetsRequestTopicView<'a>> {
         let at = self.at[1];
@@ -207,6 +211,8 @@ impl<'a> AlterShareGroupOffsetsRequestPartitionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -216,6 +222,8 @@ impl<'a> AlterShareGroupOffsetsRequestPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The share-partition's start offset: records before it are no longer delivered to the group.
+    ///
     /// `StartOffset`: int64, versions 0+.
     pub fn start_offset(&self) -> i64 {
         let at = self.at[1];
@@ -332,6 +340,8 @@ impl<'a> AlterShareGroupOffsetsRequestTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -341,6 +351,8 @@ impl<'a> AlterShareGroupOffsetsRequestTopicView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partitions to set.
+    ///
     /// `Partitions`: []AlterShareGroupOffsetsRequestPartition, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, AlterShareGroupOffsetsRequestPartitionView<'a>> {
         let at = self.at[1];

@@ -102,6 +102,8 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -111,6 +113,8 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -120,6 +124,8 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -129,6 +135,8 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Results by topic.
+    ///
     /// `Responses`: []AlterShareGroupOffsetsResponseTopic, versions 0+.
     pub fn responses(&self) -> ArrayView<'a, AlterShareGroupOffsetsResponseTopicView<'a>> {
         let at = self.at[3];
@@ -233,6 +241,8 @@ impl<'a> AlterShareGroupOffsetsResponsePartitionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -242,6 +252,8 @@ impl<'a> AlterShareGroupOffsetsResponsePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -251,6 +263,8 @@ impl<'a> AlterShareGroupOffsetsResponsePartitionView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -372,6 +386,8 @@ impl<'a> AlterShareGroupOffsetsResponseTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -381,6 +397,8 @@ impl<'a> AlterShareGroupOffsetsResponseTopicView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
@@ -390,6 +408,8 @@ impl<'a> AlterShareGroupOffsetsResponseTopicView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []AlterShareGroupOffsetsResponsePartition, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, AlterShareGroupOffsetsResponsePartitionView<'a>> {
         let at = self.at[2];

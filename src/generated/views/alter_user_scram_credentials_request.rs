@@ -113,6 +113,8 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The credentials to delete.
+    ///
     /// `Deletions`: []ScramCredentialDeletion, versions 0+.
     pub fn deletions(&self) -> ArrayView<'a, ScramCredentialDeletionView<'a>> {
         let at = self.at[0];
@@ -123,6 +125,8 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The credentials to create or replace.
+    ///
     /// `Upsertions`: []ScramCredentialUpsertion, versions 0+.
     pub fn upsertions(&self) -> ArrayView<'a, ScramCredentialUpsertionView<'a>> {
         let at = self.at[1];
@@ -228,6 +232,8 @@ impl<'a> ScramCredentialDeletionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The user's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -237,6 +243,8 @@ impl<'a> ScramCredentialDeletionView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The SCRAM mechanism: 1 for SCRAM-SHA-256, 2 for SCRAM-SHA-512.
+    ///
     /// `Mechanism`: int8, versions 0+.
     pub fn mechanism(&self) -> i8 {
         let at = self.at[1];
@@ -353,6 +361,8 @@ impl<'a> ScramCredentialUpsertionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The user's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -362,6 +372,8 @@ impl<'a> ScramCredentialUpsertionView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The SCRAM mechanism: 1 for SCRAM-SHA-256, 2 for SCRAM-SHA-512.
+    ///
     /// `Mechanism`: int8, versions 0+.
     pub fn mechanism(&self) -> i8 {
         let at = self.at[1];
@@ -371,6 +383,8 @@ impl<'a> ScramCredentialUpsertionView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The number of SCRAM iterations.
+    ///
     /// `Iterations`: int32, versions 0+.
     pub fn iterations(&self) -> i32 {
         let at = self.at[2];
@@ -380,6 +394,8 @@ impl<'a> ScramCredentialUpsertionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The random salt the password was salted with.
+    ///
     /// `Salt`: bytes, versions 0+.
     pub fn salt(&self) -> &'a [u8] {
         let at = self.at[3];
@@ -389,6 +405,8 @@ impl<'a> ScramCredentialUpsertionView<'a> {
         get_bytes(self.buf, at, true).unwrap_or(EMPTY_BYTES)
     }
 
+    /// The salted password (computed by the client; the plain password is never sent).
+    ///
     /// `SaltedPassword`: bytes, versions 0+.
     pub fn salted_password(&self) -> &'a [u8] {
         let at = self.at[4];

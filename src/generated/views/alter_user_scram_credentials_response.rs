@@ -99,6 +99,8 @@ impl<'a> AlterUserScramCredentialsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -108,6 +110,8 @@ impl<'a> AlterUserScramCredentialsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome for each user.
+    ///
     /// `Results`: []AlterUserScramCredentialsResult, versions 0+.
     pub fn results(&self) -> ArrayView<'a, AlterUserScramCredentialsResultView<'a>> {
         let at = self.at[1];
@@ -214,6 +218,8 @@ impl<'a> AlterUserScramCredentialsResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The user's name.
+    ///
     /// `User`: string, versions 0+.
     pub fn user(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -223,6 +229,8 @@ impl<'a> AlterUserScramCredentialsResultView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -232,6 +240,8 @@ impl<'a> AlterUserScramCredentialsResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];

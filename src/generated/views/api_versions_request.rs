@@ -107,6 +107,8 @@ impl<'a> ApiVersionsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The name of the client library, for the broker's metrics.
+    ///
     /// `ClientSoftwareName`: string, versions 3+, ignorable.
     pub fn client_software_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -116,6 +118,8 @@ impl<'a> ApiVersionsRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The version of the client library, for the broker's metrics.
+    ///
     /// `ClientSoftwareVersion`: string, versions 3+, ignorable.
     pub fn client_software_version(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -125,6 +129,8 @@ impl<'a> ApiVersionsRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -134,6 +140,8 @@ impl<'a> ApiVersionsRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The node id of a controller sending the request, or -1.
+    ///
     /// `NodeId`: int32, versions 5+, default `-1`, ignorable.
     pub fn node_id(&self) -> i32 {
         let at = self.at[3];

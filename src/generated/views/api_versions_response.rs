@@ -165,6 +165,8 @@ impl<'a> ApiVersionsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -174,6 +176,8 @@ impl<'a> ApiVersionsResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The APIs the broker supports, with their version ranges.
+    ///
     /// `ApiKeys`: []ApiVersion, versions 0+.
     pub fn api_keys(&self) -> ArrayView<'a, ApiVersionView<'a>> {
         let version = self.version;
@@ -185,6 +189,8 @@ impl<'a> ApiVersionsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[2];
@@ -194,6 +200,8 @@ impl<'a> ApiVersionsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The features the broker supports, with their version ranges.
+    ///
     /// `SupportedFeatures`: []SupportedFeatureKey, versions 3+, tagged field 0 in 3+, ignorable.
     pub fn supported_features(&self) -> ArrayView<'a, SupportedFeatureKeyView<'a>> {
         let at = self.at[3];
@@ -204,6 +212,8 @@ impl<'a> ApiVersionsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The epoch of the finalized features, raised on every change; -1 if unknown.
+    ///
     /// `FinalizedFeaturesEpoch`: int64, versions 3+, tagged field 1 in 3+, default `-1`, ignorable.
     pub fn finalized_features_epoch(&self) -> i64 {
         let at = self.at[4];
@@ -213,6 +223,8 @@ impl<'a> ApiVersionsResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The features finalized for the cluster, with their version levels.
+    ///
     /// `FinalizedFeatures`: []FinalizedFeatureKey, versions 3+, tagged field 2 in 3+, ignorable.
     pub fn finalized_features(&self) -> ArrayView<'a, FinalizedFeatureKeyView<'a>> {
         let at = self.at[5];
@@ -223,6 +235,8 @@ impl<'a> ApiVersionsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Set by a KRaft controller whose configuration allows migrating from ZooKeeper.
+    ///
     /// `ZkMigrationReady`: bool, versions 3+, tagged field 3 in 3+, default `false`, ignorable.
     pub fn zk_migration_ready(&self) -> bool {
         let at = self.at[6];
@@ -364,6 +378,8 @@ impl<'a> ApiVersionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The API key.
+    ///
     /// `ApiKey`: int16, versions 0+.
     pub fn api_key(&self) -> i16 {
         let at = self.at[0];
@@ -373,6 +389,8 @@ impl<'a> ApiVersionView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The lowest supported version.
+    ///
     /// `MinVersion`: int16, versions 0+.
     pub fn min_version(&self) -> i16 {
         let at = self.at[1];
@@ -382,6 +400,8 @@ impl<'a> ApiVersionView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The highest supported version.
+    ///
     /// `MaxVersion`: int16, versions 0+.
     pub fn max_version(&self) -> i16 {
         let at = self.at[2];
@@ -489,6 +509,8 @@ impl<'a> FinalizedFeatureKeyView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The feature's name.
+    ///
     /// `Name`: string, versions 3+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -498,6 +520,8 @@ impl<'a> FinalizedFeatureKeyView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The highest version level of the feature.
+    ///
     /// `MaxVersionLevel`: int16, versions 3+.
     pub fn max_version_level(&self) -> i16 {
         let at = self.at[1];
@@ -507,6 +531,8 @@ impl<'a> FinalizedFeatureKeyView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The lowest finalized version level of the feature.
+    ///
     /// `MinVersionLevel`: int16, versions 3+.
     pub fn min_version_level(&self) -> i16 {
         let at = self.at[2];
@@ -614,6 +640,8 @@ impl<'a> SupportedFeatureKeyView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The feature's name.
+    ///
     /// `Name`: string, versions 3+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -623,6 +651,8 @@ impl<'a> SupportedFeatureKeyView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The lowest supported version.
+    ///
     /// `MinVersion`: int16, versions 3+.
     pub fn min_version(&self) -> i16 {
         let at = self.at[1];
@@ -632,6 +662,8 @@ impl<'a> SupportedFeatureKeyView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The highest supported version.
+    ///
     /// `MaxVersion`: int16, versions 3+.
     pub fn max_version(&self) -> i16 {
         let at = self.at[2];

@@ -100,6 +100,8 @@ impl<'a> AssignReplicasToDirsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// A broker id.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0];
@@ -109,6 +111,8 @@ impl<'a> AssignReplicasToDirsRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
     pub fn broker_epoch(&self) -> i64 {
         let at = self.at[1];
@@ -118,6 +122,8 @@ impl<'a> AssignReplicasToDirsRequestView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Assignments by log directory.
+    ///
     /// `Directories`: []DirectoryData, versions 0+.
     pub fn directories(&self) -> ArrayView<'a, DirectoryDataView<'a>> {
         let at = self.at[2];
@@ -235,6 +241,8 @@ impl<'a> DirectoryDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The log directory's id.
+    ///
     /// `Id`: uuid, versions 0+.
     pub fn id(&self) -> Uuid {
         let at = self.at[0];
@@ -244,6 +252,8 @@ impl<'a> DirectoryDataView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The replicas in the directory, by topic.
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
         let at = self.at[1];
@@ -337,6 +347,8 @@ impl<'a> PartitionDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -446,6 +458,8 @@ impl<'a> TopicDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
@@ -455,6 +469,8 @@ impl<'a> TopicDataView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The replicas in the directory, by partition.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let at = self.at[1];

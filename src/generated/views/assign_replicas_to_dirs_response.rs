@@ -100,6 +100,8 @@ impl<'a> AssignReplicasToDirsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -109,6 +111,8 @@ impl<'a> AssignReplicasToDirsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -118,6 +122,8 @@ impl<'a> AssignReplicasToDirsResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Assignments by log directory.
+    ///
     /// `Directories`: []DirectoryData, versions 0+.
     pub fn directories(&self) -> ArrayView<'a, DirectoryDataView<'a>> {
         let at = self.at[2];
@@ -235,6 +241,8 @@ impl<'a> DirectoryDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The log directory's id.
+    ///
     /// `Id`: uuid, versions 0+.
     pub fn id(&self) -> Uuid {
         let at = self.at[0];
@@ -244,6 +252,8 @@ impl<'a> DirectoryDataView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The replicas in the directory, by topic.
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
         let at = self.at[1];
@@ -339,6 +349,8 @@ impl<'a> PartitionDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -348,6 +360,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -460,6 +474,8 @@ impl<'a> TopicDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
@@ -469,6 +485,8 @@ impl<'a> TopicDataView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The replicas in the directory, by partition.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let at = self.at[1];

@@ -124,6 +124,8 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+, nullable in 0+, default `null`.
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -134,6 +136,8 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
         get_str(self.buf, at, version >= 1)
     }
 
+    /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
+    ///
     /// `VoterId`: int32, versions 1+, default `-1`, ignorable.
     pub fn voter_id(&self) -> i32 {
         let at = self.at[1];
@@ -143,6 +147,8 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The quorum's partitions, by topic (the metadata log is one partition).
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
         let version = self.version;
@@ -154,6 +160,8 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The endpoints the leader can be reached at.
+    ///
     /// `LeaderEndpoints`: []LeaderEndpoint, versions 1+, ignorable.
     pub fn leader_endpoints(&self) -> ArrayView<'a, LeaderEndpointView<'a>> {
         let at = self.at[3];
@@ -273,6 +281,8 @@ impl<'a> LeaderEndpointView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The listener's name.
+    ///
     /// `Name`: string, versions 1+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -282,6 +292,8 @@ impl<'a> LeaderEndpointView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 1+.
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -291,6 +303,8 @@ impl<'a> LeaderEndpointView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 1+.
     pub fn port(&self) -> u16 {
         let at = self.at[2];
@@ -396,6 +410,8 @@ impl<'a> PartitionDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -405,6 +421,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The directory id of that voter.
+    ///
     /// `VoterDirectoryId`: uuid, versions 1+, ignorable.
     pub fn voter_directory_id(&self) -> Uuid {
         let at = self.at[1];
@@ -414,6 +432,8 @@ impl<'a> PartitionDataView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The new leader's id.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub fn leader_id(&self) -> i32 {
         let at = self.at[2];
@@ -423,6 +443,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The new leader's epoch.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[3];
@@ -548,6 +570,8 @@ impl<'a> TopicDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -558,6 +582,8 @@ impl<'a> TopicDataView<'a> {
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partitions.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let version = self.version;

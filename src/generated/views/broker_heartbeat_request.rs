@@ -127,6 +127,8 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// A broker id.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0];
@@ -136,6 +138,8 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
     pub fn broker_epoch(&self) -> i64 {
         let at = self.at[1];
@@ -145,6 +149,8 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The highest metadata log offset the broker has applied.
+    ///
     /// `CurrentMetadataOffset`: int64, versions 0+.
     pub fn current_metadata_offset(&self) -> i64 {
         let at = self.at[2];
@@ -154,6 +160,8 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// True if the broker wants to be fenced.
+    ///
     /// `WantFence`: bool, versions 0+.
     pub fn want_fence(&self) -> bool {
         let at = self.at[3];
@@ -163,6 +171,8 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// True if the broker wants to shut down.
+    ///
     /// `WantShutDown`: bool, versions 0+.
     pub fn want_shut_down(&self) -> bool {
         let at = self.at[4];
@@ -172,6 +182,8 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// The ids of log directories that failed.
+    ///
     /// `OfflineLogDirs`: []uuid, versions 1+, tagged field 0 in 1+.
     pub fn offline_log_dirs(&self) -> ArrayView<'a, Uuid> {
         let at = self.at[5];
@@ -182,6 +194,8 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The ids of cordoned log directories, or null before the broker has recovered.
+    ///
     /// `CordonedLogDirs`: []uuid, versions 2+, nullable in 2+, tagged field 1 in 2+, default `null`.
     pub fn cordoned_log_dirs(&self) -> Option<ArrayView<'a, Uuid>> {
         let at = self.at[6];

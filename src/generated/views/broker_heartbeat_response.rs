@@ -87,6 +87,8 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -96,6 +98,8 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -105,6 +109,8 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// True if the broker has roughly caught up with the metadata log.
+    ///
     /// `IsCaughtUp`: bool, versions 0+, default `false`.
     pub fn is_caught_up(&self) -> bool {
         let at = self.at[2];
@@ -114,6 +120,8 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Whether the broker is fenced (registered but not allowed to serve).
+    ///
     /// `IsFenced`: bool, versions 0+, default `true`.
     pub fn is_fenced(&self) -> bool {
         let at = self.at[3];
@@ -123,6 +131,8 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// True if the broker may go on with its shutdown.
+    ///
     /// `ShouldShutDown`: bool, versions 0+.
     pub fn should_shut_down(&self) -> bool {
         let at = self.at[4];

@@ -148,6 +148,8 @@ impl<'a> BrokerRegistrationRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// A broker id.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0];
@@ -157,6 +159,8 @@ impl<'a> BrokerRegistrationRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+.
     pub fn cluster_id(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -166,6 +170,8 @@ impl<'a> BrokerRegistrationRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A random id unique to this run of the process.
+    ///
     /// `IncarnationId`: uuid, versions 0+.
     pub fn incarnation_id(&self) -> Uuid {
         let at = self.at[2];
@@ -175,6 +181,8 @@ impl<'a> BrokerRegistrationRequestView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The endpoints the node listens on.
+    ///
     /// `Listeners`: []Listener, versions 0+.
     pub fn listeners(&self) -> ArrayView<'a, ListenerView<'a>> {
         let at = self.at[3];
@@ -185,6 +193,8 @@ impl<'a> BrokerRegistrationRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The features the node supports, with their version ranges.
+    ///
     /// `Features`: []Feature, versions 0+.
     pub fn features(&self) -> ArrayView<'a, FeatureView<'a>> {
         let at = self.at[4];
@@ -195,6 +205,8 @@ impl<'a> BrokerRegistrationRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The broker's rack, or null if it has none.
+    ///
     /// `Rack`: string, versions 0+, nullable in 0+.
     pub fn rack(&self) -> Option<ViewStr<'a>> {
         let at = self.at[5];
@@ -204,6 +216,8 @@ impl<'a> BrokerRegistrationRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// True for a ZooKeeper broker configured to migrate to KRaft.
+    ///
     /// `IsMigratingZkBroker`: bool, versions 1+, default `false`.
     pub fn is_migrating_zk_broker(&self) -> bool {
         let at = self.at[6];
@@ -213,6 +227,8 @@ impl<'a> BrokerRegistrationRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// The ids of the broker's usable log directories.
+    ///
     /// `LogDirs`: []uuid, versions 2+, ignorable.
     pub fn log_dirs(&self) -> ArrayView<'a, Uuid> {
         let at = self.at[7];
@@ -223,6 +239,8 @@ impl<'a> BrokerRegistrationRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The broker's epoch before a clean shutdown, or -1.
+    ///
     /// `PreviousBrokerEpoch`: int64, versions 3+, default `-1`, ignorable.
     pub fn previous_broker_epoch(&self) -> i64 {
         let at = self.at[8];
@@ -348,6 +366,8 @@ impl<'a> FeatureView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The feature's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -357,6 +377,8 @@ impl<'a> FeatureView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The lowest supported version.
+    ///
     /// `MinSupportedVersion`: int16, versions 0+.
     pub fn min_supported_version(&self) -> i16 {
         let at = self.at[1];
@@ -366,6 +388,8 @@ impl<'a> FeatureView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The highest supported version.
+    ///
     /// `MaxSupportedVersion`: int16, versions 0+.
     pub fn max_supported_version(&self) -> i16 {
         let at = self.at[2];
@@ -479,6 +503,8 @@ impl<'a> ListenerView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The listener's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -488,6 +514,8 @@ impl<'a> ListenerView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -497,6 +525,8 @@ impl<'a> ListenerView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 0+.
     pub fn port(&self) -> u16 {
         let at = self.at[2];
@@ -506,6 +536,8 @@ impl<'a> ListenerView<'a> {
         get_u16(self.buf, at)
     }
 
+    /// The listener's security protocol: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL.
+    ///
     /// `SecurityProtocol`: int16, versions 0+.
     pub fn security_protocol(&self) -> i16 {
         let at = self.at[3];

@@ -82,6 +82,8 @@ impl<'a> BrokerRegistrationResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -91,6 +93,8 @@ impl<'a> BrokerRegistrationResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -100,6 +104,8 @@ impl<'a> BrokerRegistrationResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
     pub fn broker_epoch(&self) -> i64 {
         let at = self.at[2];

@@ -97,6 +97,8 @@ impl<'a> ConsumerGroupDescribeRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The ids of the groups to describe.
+    ///
     /// `GroupIds`: []string, versions 0+.
     pub fn group_ids(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[0];
@@ -107,6 +109,8 @@ impl<'a> ConsumerGroupDescribeRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Whether the response should say which operations the caller may perform on each group.
+    ///
     /// `IncludeAuthorizedOperations`: bool, versions 0+.
     pub fn include_authorized_operations(&self) -> bool {
         let at = self.at[1];

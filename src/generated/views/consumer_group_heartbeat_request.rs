@@ -129,6 +129,8 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -138,6 +140,8 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub fn member_id(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -147,6 +151,8 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// 0 to join, -1 to leave, -2 to leave as a static member that will come back, otherwise the member's current epoch.
+    ///
     /// `MemberEpoch`: int32, versions 0+.
     pub fn member_epoch(&self) -> i32 {
         let at = self.at[2];
@@ -156,6 +162,8 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
     pub fn instance_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
@@ -165,6 +173,8 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
+    ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[4];
@@ -174,6 +184,8 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// How long, in milliseconds, the member may take to revoke partitions; -1 if unchanged.
+    ///
     /// `RebalanceTimeoutMs`: int32, versions 0+, default `-1`.
     pub fn rebalance_timeout_ms(&self) -> i32 {
         let at = self.at[5];
@@ -183,6 +195,8 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The topics the member subscribes to, or null if unchanged since the last heartbeat.
+    ///
     /// `SubscribedTopicNames`: []string, versions 0+, nullable in 0+, default `null`.
     pub fn subscribed_topic_names(&self) -> Option<ArrayView<'a, ViewStr<'a>>> {
         let at = self.at[6];
@@ -192,6 +206,8 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
         get_array(self.buf, at, true, self.version)
     }
 
+    /// A regular expression selecting the topics the member subscribes to, or null if unchanged or unused.
+    ///
     /// `SubscribedTopicRegex`: string, versions 1+, nullable in 1+, default `null`.
     pub fn subscribed_topic_regex(&self) -> Option<ViewStr<'a>> {
         let at = self.at[7];
@@ -201,6 +217,8 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The server-side assignor the member asks for, or null to keep the current one.
+    ///
     /// `ServerAssignor`: string, versions 0+, nullable in 0+, default `null`.
     pub fn server_assignor(&self) -> Option<ViewStr<'a>> {
         let at = self.at[8];
@@ -210,6 +228,8 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The partitions the member owns now, or null if unchanged.
+    ///
     /// `TopicPartitions`: []TopicPartitions, versions 0+, nullable in 0+, default `null`.
     pub fn topic_partitions(&self) -> Option<ArrayView<'a, TopicPartitionsView<'a>>> {
         let at = self.at[9];
@@ -351,6 +371,8 @@ impl<'a> TopicPartitionsView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
@@ -360,6 +382,8 @@ impl<'a> TopicPartitionsView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];

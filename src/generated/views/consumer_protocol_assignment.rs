@@ -81,6 +81,8 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
         self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
+    /// The partitions assigned to the member, by topic.
+    ///
     /// `AssignedPartitions`: []TopicPartition, versions 0+.
     pub fn assigned_partitions(&self) -> ArrayView<'a, TopicPartitionView<'a>> {
         let at = self.at[0];
@@ -91,6 +93,8 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Bytes the assignor attaches for its own use (the sticky assignors keep their state here).
+    ///
     /// `UserData`: bytes, versions 0+, nullable in 0+, default `null`.
     pub fn user_data(&self) -> Option<&'a [u8]> {
         let at = self.at[1];
@@ -192,6 +196,8 @@ impl<'a> TopicPartitionView<'a> {
         self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 0+.
     pub fn topic(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -201,6 +207,8 @@ impl<'a> TopicPartitionView<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];

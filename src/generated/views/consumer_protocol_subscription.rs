@@ -106,6 +106,8 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
         self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
+    /// The topics the consumer subscribes to.
+    ///
     /// `Topics`: []string, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[0];
@@ -116,6 +118,8 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Bytes the assignor attaches for its own use (the sticky assignors keep their state here).
+    ///
     /// `UserData`: bytes, versions 0+, nullable in 0+, default `null`.
     pub fn user_data(&self) -> Option<&'a [u8]> {
         let at = self.at[1];
@@ -125,6 +129,8 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
         get_bytes(self.buf, at, false)
     }
 
+    /// The partitions the member owns now, by topic (cooperative rebalancing).
+    ///
     /// `OwnedPartitions`: []TopicPartition, versions 1+, ignorable.
     pub fn owned_partitions(&self) -> ArrayView<'a, TopicPartitionView<'a>> {
         let at = self.at[2];
@@ -135,6 +141,8 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The generation of the assignment the member owns, or -1.
+    ///
     /// `GenerationId`: int32, versions 2+, default `-1`, ignorable.
     pub fn generation_id(&self) -> i32 {
         let at = self.at[3];
@@ -144,6 +152,8 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
+    ///
     /// `RackId`: string, versions 3+, nullable in 3+, default `null`, ignorable.
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[4];
@@ -258,6 +268,8 @@ impl<'a> TopicPartitionView<'a> {
         self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 1+.
     pub fn topic(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -267,6 +279,8 @@ impl<'a> TopicPartitionView<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 1+.
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];

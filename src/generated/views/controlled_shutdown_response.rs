@@ -104,6 +104,8 @@ impl<'a> ControlledShutdownResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -113,6 +115,8 @@ impl<'a> ControlledShutdownResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The partitions whose leadership could not be moved yet.
+    ///
     /// `RemainingPartitions`: []RemainingPartition, versions 0+.
     pub fn remaining_partitions(&self) -> ArrayView<'a, RemainingPartitionView<'a>> {
         let version = self.version;
@@ -224,6 +228,8 @@ impl<'a> RemainingPartitionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -234,6 +240,8 @@ impl<'a> RemainingPartitionView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1];

@@ -118,6 +118,8 @@ impl<'a> ControllerRegistrationRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The id of the controller registering.
+    ///
     /// `ControllerId`: int32, versions 0+.
     pub fn controller_id(&self) -> i32 {
         let at = self.at[0];
@@ -127,6 +129,8 @@ impl<'a> ControllerRegistrationRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// A random id unique to this run of the process.
+    ///
     /// `IncarnationId`: uuid, versions 0+.
     pub fn incarnation_id(&self) -> Uuid {
         let at = self.at[1];
@@ -136,6 +140,8 @@ impl<'a> ControllerRegistrationRequestView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Set when the controller's configuration allows migrating from ZooKeeper.
+    ///
     /// `ZkMigrationReady`: bool, versions 0+.
     pub fn zk_migration_ready(&self) -> bool {
         let at = self.at[2];
@@ -145,6 +151,8 @@ impl<'a> ControllerRegistrationRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// The endpoints the node listens on.
+    ///
     /// `Listeners`: []Listener, versions 0+.
     pub fn listeners(&self) -> ArrayView<'a, ListenerView<'a>> {
         let at = self.at[3];
@@ -155,6 +163,8 @@ impl<'a> ControllerRegistrationRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The features the node supports, with their version ranges.
+    ///
     /// `Features`: []Feature, versions 0+.
     pub fn features(&self) -> ArrayView<'a, FeatureView<'a>> {
         let at = self.at[4];
@@ -269,6 +279,8 @@ impl<'a> FeatureView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The feature's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -278,6 +290,8 @@ impl<'a> FeatureView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The lowest supported version.
+    ///
     /// `MinSupportedVersion`: int16, versions 0+.
     pub fn min_supported_version(&self) -> i16 {
         let at = self.at[1];
@@ -287,6 +301,8 @@ impl<'a> FeatureView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The highest supported version.
+    ///
     /// `MaxSupportedVersion`: int16, versions 0+.
     pub fn max_supported_version(&self) -> i16 {
         let at = self.at[2];
@@ -400,6 +416,8 @@ impl<'a> ListenerView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The listener's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -409,6 +427,8 @@ impl<'a> ListenerView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -418,6 +438,8 @@ impl<'a> ListenerView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 0+.
     pub fn port(&self) -> u16 {
         let at = self.at[2];
@@ -427,6 +449,8 @@ impl<'a> ListenerView<'a> {
         get_u16(self.buf, at)
     }
 
+    /// The listener's security protocol: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL.
+    ///
     /// `SecurityProtocol`: int16, versions 0+.
     pub fn security_protocol(&self) -> i16 {
         let at = self.at[3];

@@ -100,6 +100,8 @@ impl<'a> CreateAclsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The ACL entries to create.
+    ///
     /// `Creations`: []AclCreation, versions 0+.
     pub fn creations(&self) -> ArrayView<'a, AclCreationView<'a>> {
         let version = self.version;
@@ -224,6 +226,8 @@ impl<'a> AclCreationView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The type of resource: 2 topic, 3 group, 4 cluster, 5 transactional id, 6 delegation token, 7 user.
+    ///
     /// `ResourceType`: int8, versions 0+.
     pub fn resource_type(&self) -> i8 {
         let at = self.at[0];
@@ -233,6 +237,8 @@ impl<'a> AclCreationView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The name of the resource.
+    ///
     /// `ResourceName`: string, versions 0+.
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -243,6 +249,8 @@ impl<'a> AclCreationView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// How the resource name matches: 3 for a literal name, 4 for a prefix.
+    ///
     /// `ResourcePatternType`: int8, versions 1+, default `3`.
     pub fn resource_pattern_type(&self) -> i8 {
         let at = self.at[2];
@@ -252,6 +260,8 @@ impl<'a> AclCreationView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The principal the ACL applies to, such as `User:alice`.
+    ///
     /// `Principal`: string, versions 0+.
     pub fn principal(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -262,6 +272,8 @@ impl<'a> AclCreationView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The host the ACL applies to, or `*` for any host.
+    ///
     /// `Host`: string, versions 0+.
     pub fn host(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -272,6 +284,8 @@ impl<'a> AclCreationView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The ACL operation, such as read (3), write (4) or describe (8); in a filter, 1 matches any.
+    ///
     /// `Operation`: int8, versions 0+.
     pub fn operation(&self) -> i8 {
         let at = self.at[5];
@@ -281,6 +295,8 @@ impl<'a> AclCreationView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
+    ///
     /// `PermissionType`: int8, versions 0+.
     pub fn permission_type(&self) -> i8 {
         let at = self.at[6];

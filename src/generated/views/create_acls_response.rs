@@ -102,6 +102,8 @@ impl<'a> CreateAclsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -111,6 +113,8 @@ impl<'a> CreateAclsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome of each creation, in request order.
+    ///
     /// `Results`: []AclCreationResult, versions 0+.
     pub fn results(&self) -> ArrayView<'a, AclCreationResultView<'a>> {
         let version = self.version;
@@ -210,6 +214,8 @@ impl<'a> AclCreationResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -219,6 +225,8 @@ impl<'a> AclCreationResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;

@@ -109,6 +109,8 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The type of the token's owner, or null for the caller.
+    ///
     /// `OwnerPrincipalType`: string, versions 3+, nullable in 3+.
     pub fn owner_principal_type(&self) -> Option<ViewStr<'a>> {
         let at = self.at[0];
@@ -118,6 +120,8 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The name of the token's owner, or null for the caller.
+    ///
     /// `OwnerPrincipalName`: string, versions 3+, nullable in 3+.
     pub fn owner_principal_name(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
@@ -127,6 +131,8 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The principals that may renew the token.
+    ///
     /// `Renewers`: []CreatableRenewers, versions 0+.
     pub fn renewers(&self) -> ArrayView<'a, CreatableRenewersView<'a>> {
         let version = self.version;
@@ -138,6 +144,8 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The longest the token may live, in milliseconds; -1 for the broker's maximum.
+    ///
     /// `MaxLifetimeMs`: int64, versions 0+.
     pub fn max_lifetime_ms(&self) -> i64 {
         let at = self.at[3];
@@ -256,6 +264,8 @@ impl<'a> CreatableRenewersView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The type of the principal, such as `User`.
+    ///
     /// `PrincipalType`: string, versions 0+.
     pub fn principal_type(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -266,6 +276,8 @@ impl<'a> CreatableRenewersView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The name of the principal.
+    ///
     /// `PrincipalName`: string, versions 0+.
     pub fn principal_name(&self) -> ViewStr<'a> {
         let version = self.version;

@@ -137,6 +137,8 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -146,6 +148,8 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The type of the token's owner.
+    ///
     /// `PrincipalType`: string, versions 0+.
     pub fn principal_type(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -156,6 +160,8 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The name of the token's owner.
+    ///
     /// `PrincipalName`: string, versions 0+.
     pub fn principal_name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -166,6 +172,8 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The type of the principal that asked for the token.
+    ///
     /// `TokenRequesterPrincipalType`: string, versions 3+.
     pub fn token_requester_principal_type(&self) -> ViewStr<'a> {
         let at = self.at[3];
@@ -175,6 +183,8 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The name of the principal that asked for the token.
+    ///
     /// `TokenRequesterPrincipalName`: string, versions 3+.
     pub fn token_requester_principal_name(&self) -> ViewStr<'a> {
         let at = self.at[4];
@@ -184,6 +194,8 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// When the token was issued, in milliseconds since the Unix epoch.
+    ///
     /// `IssueTimestampMs`: int64, versions 0+.
     pub fn issue_timestamp_ms(&self) -> i64 {
         let at = self.at[5];
@@ -193,6 +205,8 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// When the token expires, in milliseconds since the Unix epoch.
+    ///
     /// `ExpiryTimestampMs`: int64, versions 0+.
     pub fn expiry_timestamp_ms(&self) -> i64 {
         let at = self.at[6];
@@ -202,6 +216,8 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The latest time the token can be renewed to, in milliseconds since the Unix epoch.
+    ///
     /// `MaxTimestampMs`: int64, versions 0+.
     pub fn max_timestamp_ms(&self) -> i64 {
         let at = self.at[7];
@@ -211,6 +227,8 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The delegation token's id.
+    ///
     /// `TokenId`: string, versions 0+.
     pub fn token_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -221,6 +239,8 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The delegation token's HMAC, which identifies it.
+    ///
     /// `Hmac`: bytes, versions 0+.
     pub fn hmac(&self) -> &'a [u8] {
         let version = self.version;
@@ -231,6 +251,8 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         get_bytes(self.buf, at, version >= 2).unwrap_or(EMPTY_BYTES)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[10];

@@ -104,6 +104,8 @@ impl<'a> CreatePartitionsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topics to grow.
+    ///
     /// `Topics`: []CreatePartitionsTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, CreatePartitionsTopicView<'a>> {
         let version = self.version;
@@ -115,6 +117,8 @@ impl<'a> CreatePartitionsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `TimeoutMs`: int32, versions 0+.
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[1];
@@ -124,6 +128,8 @@ impl<'a> CreatePartitionsRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// When true, the broker only checks that the change would succeed and does not apply it.
+    ///
     /// `ValidateOnly`: bool, versions 0+.
     pub fn validate_only(&self) -> bool {
         let at = self.at[2];
@@ -239,6 +245,8 @@ impl<'a> CreatePartitionsAssignmentView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The ids of the brokers that hold the replicas of one partition, preferred leader first.
+    ///
     /// `BrokerIds`: []int32, versions 0+.
     pub fn broker_ids(&self) -> ArrayView<'a, i32> {
         let version = self.version;
@@ -355,6 +363,8 @@ impl<'a> CreatePartitionsTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -365,6 +375,8 @@ impl<'a> CreatePartitionsTopicView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's new total number of partitions.
+    ///
     /// `Count`: int32, versions 0+.
     pub fn count(&self) -> i32 {
         let at = self.at[1];
@@ -374,6 +386,8 @@ impl<'a> CreatePartitionsTopicView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The replica brokers of each new partition, or null to let the controller choose.
+    ///
     /// `Assignments`: []CreatePartitionsAssignment, versions 0+, nullable in 0+.
     pub fn assignments(&self) -> Option<ArrayView<'a, CreatePartitionsAssignmentView<'a>>> {
         let version = self.version;

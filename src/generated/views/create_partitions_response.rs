@@ -102,6 +102,8 @@ impl<'a> CreatePartitionsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -111,6 +113,8 @@ impl<'a> CreatePartitionsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome for each topic.
+    ///
     /// `Results`: []CreatePartitionsTopicResult, versions 0+.
     pub fn results(&self) -> ArrayView<'a, CreatePartitionsTopicResultView<'a>> {
         let version = self.version;
@@ -221,6 +225,8 @@ impl<'a> CreatePartitionsTopicResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -231,6 +237,8 @@ impl<'a> CreatePartitionsTopicResultView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -240,6 +248,8 @@ impl<'a> CreatePartitionsTopicResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;

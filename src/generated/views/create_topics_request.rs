@@ -106,6 +106,8 @@ impl<'a> CreateTopicsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topics to create.
+    ///
     /// `Topics`: []CreatableTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, CreatableTopicView<'a>> {
         let version = self.version;
@@ -117,6 +119,8 @@ impl<'a> CreateTopicsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `timeoutMs`: int32, versions 0+, default `60000`.
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[1];
@@ -126,6 +130,8 @@ impl<'a> CreateTopicsRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// When true, the broker only checks that the change would succeed and does not apply it.
+    ///
     /// `validateOnly`: bool, versions 1+, default `false`.
     pub fn validate_only(&self) -> bool {
         let at = self.at[2];
@@ -242,6 +248,8 @@ impl<'a> CreatableReplicaAssignmentView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -251,6 +259,8 @@ impl<'a> CreatableReplicaAssignmentView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The ids of the brokers that hold the replicas of one partition, preferred leader first.
+    ///
     /// `BrokerIds`: []int32, versions 0+.
     pub fn broker_ids(&self) -> ArrayView<'a, i32> {
         let version = self.version;
@@ -392,6 +402,8 @@ impl<'a> CreatableTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -402,6 +414,8 @@ impl<'a> CreatableTopicView<'a> {
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The number of partitions, or -1 to use the broker's default.
+    ///
     /// `NumPartitions`: int32, versions 0+.
     pub fn num_partitions(&self) -> i32 {
         let at = self.at[1];
@@ -411,6 +425,8 @@ impl<'a> CreatableTopicView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// How many replicas each partition has, or -1 to use the broker's default.
+    ///
     /// `ReplicationFactor`: int16, versions 0+.
     pub fn replication_factor(&self) -> i16 {
         let at = self.at[2];
@@ -420,6 +436,8 @@ impl<'a> CreatableTopicView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Manual replica placement per partition; empty to let the controller choose (then NumPartitions and ReplicationFactor apply).
+    ///
     /// `Assignments`: []CreatableReplicaAssignment, versions 0+.
     pub fn assignments(&self) -> ArrayView<'a, CreatableReplicaAssignmentView<'a>> {
         let version = self.version;
@@ -431,6 +449,8 @@ impl<'a> CreatableTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Config overrides for the new topic.
+    ///
     /// `Configs`: []CreatableTopicConfig, versions 0+.
     pub fn configs(&self) -> ArrayView<'a, CreatableTopicConfigView<'a>> {
         let version = self.version;
@@ -549,6 +569,8 @@ impl<'a> CreatableTopicConfigView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The config key, such as `retention.ms`.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -559,6 +581,8 @@ impl<'a> CreatableTopicConfigView<'a> {
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The config value, or null.
+    ///
     /// `Value`: string, versions 0+, nullable in 0+.
     pub fn value(&self) -> Option<ViewStr<'a>> {
         let version = self.version;

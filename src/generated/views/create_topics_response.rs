@@ -104,6 +104,8 @@ impl<'a> CreateTopicsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 2+, ignorable.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -113,6 +115,8 @@ impl<'a> CreateTopicsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome for each topic.
+    ///
     /// `Topics`: []CreatableTopicResult, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, CreatableTopicResultView<'a>> {
         let version = self.version;
@@ -224,6 +228,8 @@ impl<'a> CreatableTopicConfigsView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The config key, such as `retention.ms`.
+    ///
     /// `Name`: string, versions 5+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -233,6 +239,8 @@ impl<'a> CreatableTopicConfigsView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The config's value, or null when it is sensitive or unset.
+    ///
     /// `Value`: string, versions 5+, nullable in 5+.
     pub fn value(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
@@ -242,6 +250,8 @@ impl<'a> CreatableTopicConfigsView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Whether the config cannot be changed.
+    ///
     /// `ReadOnly`: bool, versions 5+.
     pub fn read_only(&self) -> bool {
         let at = self.at[2];
@@ -251,6 +261,8 @@ impl<'a> CreatableTopicConfigsView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where the value comes from: 1 topic, 2 dynamic broker, 3 dynamic default broker, 4 static broker, 5 default, 6 dynamic broker logger, 7 client metrics, 8 group; 0 unknown, -1 not given.
+    ///
     /// `ConfigSource`: int8, versions 5+, default `-1`, ignorable.
     pub fn config_source(&self) -> i8 {
         let at = self.at[3];
@@ -260,6 +272,8 @@ impl<'a> CreatableTopicConfigsView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Whether the config is sensitive (its value is then null in responses).
+    ///
     /// `IsSensitive`: bool, versions 5+.
     pub fn is_sensitive(&self) -> bool {
         let at = self.at[4];
@@ -411,6 +425,8 @@ impl<'a> CreatableTopicResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -421,6 +437,8 @@ impl<'a> CreatableTopicResultView<'a> {
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 7+, ignorable.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
@@ -430,6 +448,8 @@ impl<'a> CreatableTopicResultView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];
@@ -439,6 +459,8 @@ impl<'a> CreatableTopicResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 1+, nullable in 0+, ignorable.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -449,6 +471,8 @@ impl<'a> CreatableTopicResultView<'a> {
         get_str(self.buf, at, version >= 5)
     }
 
+    /// Why the topic's configs could not be returned in the response, or 0 if they were.
+    ///
     /// `TopicConfigErrorCode`: int16, versions 5+, tagged field 0 in 5+, ignorable.
     pub fn topic_config_error_code(&self) -> i16 {
         let at = self.at[4];
@@ -458,6 +482,8 @@ impl<'a> CreatableTopicResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The topic's number of partitions, or -1 if not returned.
+    ///
     /// `NumPartitions`: int32, versions 5+, default `-1`, ignorable.
     pub fn num_partitions(&self) -> i32 {
         let at = self.at[5];
@@ -467,6 +493,8 @@ impl<'a> CreatableTopicResultView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The topic's replication factor, or -1 if not returned.
+    ///
     /// `ReplicationFactor`: int16, versions 5+, default `-1`, ignorable.
     pub fn replication_factor(&self) -> i16 {
         let at = self.at[6];
@@ -476,6 +504,8 @@ impl<'a> CreatableTopicResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The new topic's configuration, or null if not returned.
+    ///
     /// `Configs`: []CreatableTopicConfigs, versions 5+, nullable in 5+, ignorable.
     pub fn configs(&self) -> Option<ArrayView<'a, CreatableTopicConfigsView<'a>>> {
         let at = self.at[7];

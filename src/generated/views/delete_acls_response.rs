@@ -102,6 +102,8 @@ impl<'a> DeleteAclsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -111,6 +113,8 @@ impl<'a> DeleteAclsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The result of each filter, in request order.
+    ///
     /// `FilterResults`: []DeleteAclsFilterResult, versions 0+.
     pub fn filter_results(&self) -> ArrayView<'a, DeleteAclsFilterResultView<'a>> {
         let version = self.version;
@@ -231,6 +235,8 @@ impl<'a> DeleteAclsFilterResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -240,6 +246,8 @@ impl<'a> DeleteAclsFilterResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -250,6 +258,8 @@ impl<'a> DeleteAclsFilterResultView<'a> {
         get_str(self.buf, at, version >= 2)
     }
 
+    /// The entries the filter matched.
+    ///
     /// `MatchingAcls`: []DeleteAclsMatchingAcl, versions 0+.
     pub fn matching_acls(&self) -> ArrayView<'a, DeleteAclsMatchingAclView<'a>> {
         let version = self.version;
@@ -385,6 +395,8 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome for this entry: 0 if deleted.
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -394,6 +406,8 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -404,6 +418,8 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         get_str(self.buf, at, version >= 2)
     }
 
+    /// The type of resource: 2 topic, 3 group, 4 cluster, 5 transactional id, 6 delegation token, 7 user.
+    ///
     /// `ResourceType`: int8, versions 0+.
     pub fn resource_type(&self) -> i8 {
         let at = self.at[2];
@@ -413,6 +429,8 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The name of the resource.
+    ///
     /// `ResourceName`: string, versions 0+.
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -423,6 +441,8 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// How the resource name matches: 3 for a literal name, 4 for a prefix.
+    ///
     /// `PatternType`: int8, versions 1+, default `3`.
     pub fn pattern_type(&self) -> i8 {
         let at = self.at[4];
@@ -432,6 +452,8 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The principal the ACL applies to, such as `User:alice`.
+    ///
     /// `Principal`: string, versions 0+.
     pub fn principal(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -442,6 +464,8 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The host the ACL applies to, or `*` for any host.
+    ///
     /// `Host`: string, versions 0+.
     pub fn host(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -452,6 +476,8 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The ACL operation, such as read (3), write (4) or describe (8); in a filter, 1 matches any.
+    ///
     /// `Operation`: int8, versions 0+.
     pub fn operation(&self) -> i8 {
         let at = self.at[7];
@@ -461,6 +487,8 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
+    ///
     /// `PermissionType`: int8, versions 0+.
     pub fn permission_type(&self) -> i8 {
         let at = self.at[8];

@@ -99,6 +99,8 @@ impl<'a> DeleteGroupsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The ids of the groups to delete.
+    ///
     /// `GroupsNames`: []string, versions 0+.
     pub fn groups_names(&self) -> ArrayView<'a, ViewStr<'a>> {
         let version = self.version;

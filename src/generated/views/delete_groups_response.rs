@@ -102,6 +102,8 @@ impl<'a> DeleteGroupsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -111,6 +113,8 @@ impl<'a> DeleteGroupsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome for each group.
+    ///
     /// `Results`: []DeletableGroupResult, versions 0+.
     pub fn results(&self) -> ArrayView<'a, DeletableGroupResultView<'a>> {
         let version = self.version;
@@ -223,6 +227,8 @@ impl<'a> DeletableGroupResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -233,6 +239,8 @@ impl<'a> DeletableGroupResultView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -242,6 +250,8 @@ impl<'a> DeletableGroupResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 3+, nullable in 3+, default `null`, ignorable.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];

@@ -102,6 +102,8 @@ impl<'a> DeleteRecordsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partitions to truncate, by topic.
+    ///
     /// `Topics`: []DeleteRecordsTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, DeleteRecordsTopicView<'a>> {
         let version = self.version;
@@ -113,6 +115,8 @@ impl<'a> DeleteRecordsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `TimeoutMs`: int32, versions 0+.
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[1];
@@ -209,6 +213,8 @@ impl<'a> DeleteRecordsPartitionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -218,6 +224,8 @@ impl<'a> DeleteRecordsPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Records before this offset are deleted; -1 means up to the high watermark.
+    ///
     /// `Offset`: int64, versions 0+.
     pub fn offset(&self) -> i64 {
         let at = self.at[1];
@@ -337,6 +345,8 @@ impl<'a> DeleteRecordsTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -347,6 +357,8 @@ impl<'a> DeleteRecordsTopicView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partitions to truncate.
+    ///
     /// `Partitions`: []DeleteRecordsPartition, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, DeleteRecordsPartitionView<'a>> {
         let version = self.version;

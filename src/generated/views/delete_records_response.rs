@@ -102,6 +102,8 @@ impl<'a> DeleteRecordsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -111,6 +113,8 @@ impl<'a> DeleteRecordsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Results by topic.
+    ///
     /// `Topics`: []DeleteRecordsTopicResult, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, DeleteRecordsTopicResultView<'a>> {
         let version = self.version;
@@ -212,6 +216,8 @@ impl<'a> DeleteRecordsPartitionResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -221,6 +227,8 @@ impl<'a> DeleteRecordsPartitionResultView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The partition's new log start offset.
+    ///
     /// `LowWatermark`: int64, versions 0+.
     pub fn low_watermark(&self) -> i64 {
         let at = self.at[1];
@@ -230,6 +238,8 @@ impl<'a> DeleteRecordsPartitionResultView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];
@@ -352,6 +362,8 @@ impl<'a> DeleteRecordsTopicResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -362,6 +374,8 @@ impl<'a> DeleteRecordsTopicResultView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []DeleteRecordsPartitionResult, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, DeleteRecordsPartitionResultView<'a>> {
         let version = self.version;

@@ -102,6 +102,8 @@ impl<'a> DeleteShareGroupOffsetsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -111,6 +113,8 @@ impl<'a> DeleteShareGroupOffsetsRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topics whose offsets to delete.
+    ///
     /// `Topics`: []DeleteShareGroupOffsetsRequestTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, DeleteShareGroupOffsetsRequestTopicView<'a>> {
         let at = self.at[1];
@@ -213,6 +217,8 @@ impl<'a> DeleteShareGroupOffsetsRequestTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];

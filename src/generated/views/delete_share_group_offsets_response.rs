@@ -102,6 +102,8 @@ impl<'a> DeleteShareGroupOffsetsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -111,6 +113,8 @@ impl<'a> DeleteShareGroupOffsetsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -120,6 +124,8 @@ impl<'a> DeleteShareGroupOffsetsResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -129,6 +135,8 @@ impl<'a> DeleteShareGroupOffsetsResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Results by topic.
+    ///
     /// `Responses`: []DeleteShareGroupOffsetsResponseTopic, versions 0+.
     pub fn responses(&self) -> ArrayView<'a, DeleteShareGroupOffsetsResponseTopicView<'a>> {
         let at = self.at[3];
@@ -243,6 +251,8 @@ impl<'a> DeleteShareGroupOffsetsResponseTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -252,6 +262,8 @@ impl<'a> DeleteShareGroupOffsetsResponseTopicView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
@@ -261,6 +273,8 @@ impl<'a> DeleteShareGroupOffsetsResponseTopicView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];
@@ -270,6 +284,8 @@ impl<'a> DeleteShareGroupOffsetsResponseTopicView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];

@@ -96,6 +96,8 @@ impl<'a> DeleteShareGroupStateResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// Results by topic.
+    ///
     /// `Results`: []DeleteStateResult, versions 0+.
     pub fn results(&self) -> ArrayView<'a, DeleteStateResultView<'a>> {
         let at = self.at[0];
@@ -206,6 +208,8 @@ impl<'a> DeleteStateResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
@@ -215,6 +219,8 @@ impl<'a> DeleteStateResultView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []PartitionResult, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionResultView<'a>> {
         let at = self.at[1];
@@ -313,6 +319,8 @@ impl<'a> PartitionResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number.
+    ///
     /// `Partition`: int32, versions 0+.
     pub fn partition(&self) -> i32 {
         let at = self.at[0];
@@ -322,6 +330,8 @@ impl<'a> PartitionResultView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -331,6 +341,8 @@ impl<'a> PartitionResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];

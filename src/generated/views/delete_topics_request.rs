@@ -121,6 +121,8 @@ impl<'a> DeleteTopicsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topics to delete, by name or id (v6+).
+    ///
     /// `Topics`: []DeleteTopicState, versions 6+.
     pub fn topics(&self) -> ArrayView<'a, DeleteTopicStateView<'a>> {
         let at = self.at[0];
@@ -131,6 +133,8 @@ impl<'a> DeleteTopicsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The names of the topics to delete (versions 0-5).
+    ///
     /// `TopicNames`: []string, versions 0-5, ignorable.
     pub fn topic_names(&self) -> ArrayView<'a, ViewStr<'a>> {
         let version = self.version;
@@ -142,6 +146,8 @@ impl<'a> DeleteTopicsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `TimeoutMs`: int32, versions 0+.
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[2];
@@ -243,6 +249,8 @@ impl<'a> DeleteTopicStateView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name, or null to delete by id.
+    ///
     /// `Name`: string, versions 6+, nullable in 6+, default `null`.
     pub fn name(&self) -> Option<ViewStr<'a>> {
         let at = self.at[0];
@@ -252,6 +260,8 @@ impl<'a> DeleteTopicStateView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 6+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];

@@ -104,6 +104,8 @@ impl<'a> DeleteTopicsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -113,6 +115,8 @@ impl<'a> DeleteTopicsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome for each topic.
+    ///
     /// `Responses`: []DeletableTopicResult, versions 0+.
     pub fn responses(&self) -> ArrayView<'a, DeletableTopicResultView<'a>> {
         let version = self.version;
@@ -229,6 +233,8 @@ impl<'a> DeletableTopicResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name, or null if it was deleted by an id the broker did not know.
+    ///
     /// `Name`: string, versions 0+, nullable in 6+.
     pub fn name(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -239,6 +245,8 @@ impl<'a> DeletableTopicResultView<'a> {
         get_str(self.buf, at, version >= 4)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 6+, ignorable.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
@@ -248,6 +256,8 @@ impl<'a> DeletableTopicResultView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];
@@ -257,6 +267,8 @@ impl<'a> DeletableTopicResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];

@@ -96,6 +96,8 @@ impl<'a> DescribeAclsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The type of resource to match.
+    ///
     /// `ResourceTypeFilter`: int8, versions 0+.
     pub fn resource_type_filter(&self) -> i8 {
         let at = self.at[0];
@@ -105,6 +107,8 @@ impl<'a> DescribeAclsRequestView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The resource name to match, or null for any.
+    ///
     /// `ResourceNameFilter`: string, versions 0+, nullable in 0+.
     pub fn resource_name_filter(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -115,6 +119,8 @@ impl<'a> DescribeAclsRequestView<'a> {
         get_str(self.buf, at, version >= 2)
     }
 
+    /// How resource names are matched: 1 for any, 2 for match, 3 for literal, 4 for prefixed.
+    ///
     /// `PatternTypeFilter`: int8, versions 1+, default `3`.
     pub fn pattern_type_filter(&self) -> i8 {
         let at = self.at[2];
@@ -124,6 +130,8 @@ impl<'a> DescribeAclsRequestView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The principal to match, or null for any.
+    ///
     /// `PrincipalFilter`: string, versions 0+, nullable in 0+.
     pub fn principal_filter(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -134,6 +142,8 @@ impl<'a> DescribeAclsRequestView<'a> {
         get_str(self.buf, at, version >= 2)
     }
 
+    /// The host to match, or null for any.
+    ///
     /// `HostFilter`: string, versions 0+, nullable in 0+.
     pub fn host_filter(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -144,6 +154,8 @@ impl<'a> DescribeAclsRequestView<'a> {
         get_str(self.buf, at, version >= 2)
     }
 
+    /// The ACL operation, such as read (3), write (4) or describe (8); in a filter, 1 matches any.
+    ///
     /// `Operation`: int8, versions 0+.
     pub fn operation(&self) -> i8 {
         let at = self.at[5];
@@ -153,6 +165,8 @@ impl<'a> DescribeAclsRequestView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
+    ///
     /// `PermissionType`: int8, versions 0+.
     pub fn permission_type(&self) -> i8 {
         let at = self.at[6];

@@ -106,6 +106,8 @@ impl<'a> DescribeAclsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -115,6 +117,8 @@ impl<'a> DescribeAclsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -124,6 +128,8 @@ impl<'a> DescribeAclsResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -134,6 +140,8 @@ impl<'a> DescribeAclsResponseView<'a> {
         get_str(self.buf, at, version >= 2)
     }
 
+    /// The matching entries, by resource.
+    ///
     /// `Resources`: []DescribeAclsResource, versions 0+.
     pub fn resources(&self) -> ArrayView<'a, DescribeAclsResourceView<'a>> {
         let version = self.version;
@@ -256,6 +264,8 @@ impl<'a> AclDescriptionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The principal the ACL applies to, such as `User:alice`.
+    ///
     /// `Principal`: string, versions 0+.
     pub fn principal(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -266,6 +276,8 @@ impl<'a> AclDescriptionView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The host the ACL applies to, or `*` for any host.
+    ///
     /// `Host`: string, versions 0+.
     pub fn host(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -276,6 +288,8 @@ impl<'a> AclDescriptionView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The ACL operation, such as read (3), write (4) or describe (8); in a filter, 1 matches any.
+    ///
     /// `Operation`: int8, versions 0+.
     pub fn operation(&self) -> i8 {
         let at = self.at[2];
@@ -285,6 +299,8 @@ impl<'a> AclDescriptionView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
+    ///
     /// `PermissionType`: int8, versions 0+.
     pub fn permission_type(&self) -> i8 {
         let at = self.at[3];
@@ -416,6 +432,8 @@ impl<'a> DescribeAclsResourceView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The type of resource: 2 topic, 3 group, 4 cluster, 5 transactional id, 6 delegation token, 7 user.
+    ///
     /// `ResourceType`: int8, versions 0+.
     pub fn resource_type(&self) -> i8 {
         let at = self.at[0];
@@ -425,6 +443,8 @@ impl<'a> DescribeAclsResourceView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The name of the resource.
+    ///
     /// `ResourceName`: string, versions 0+.
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -435,6 +455,8 @@ impl<'a> DescribeAclsResourceView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// How the resource name matches: 3 for a literal name, 4 for a prefix.
+    ///
     /// `PatternType`: int8, versions 1+, default `3`.
     pub fn pattern_type(&self) -> i8 {
         let at = self.at[2];
@@ -444,6 +466,8 @@ impl<'a> DescribeAclsResourceView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The resource's matching ACL entries.
+    ///
     /// `Acls`: []AclDescription, versions 0+.
     pub fn acls(&self) -> ArrayView<'a, AclDescriptionView<'a>> {
         let version = self.version;

@@ -101,6 +101,8 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// Filters on the entity's parts; an entity matches when every component matches.
+    ///
     /// `Components`: []ComponentData, versions 0+.
     pub fn components(&self) -> ArrayView<'a, ComponentDataView<'a>> {
         let version = self.version;
@@ -112,6 +114,8 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// When true, only entities with exactly the given components match; otherwise entities with more components match too.
+    ///
     /// `Strict`: bool, versions 0+.
     pub fn strict(&self) -> bool {
         let at = self.at[1];
@@ -220,6 +224,8 @@ impl<'a> ComponentDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The type of quota entity: `user`, `client-id` or `ip`.
+    ///
     /// `EntityType`: string, versions 0+.
     pub fn entity_type(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -230,6 +236,8 @@ impl<'a> ComponentDataView<'a> {
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// How to match the entity type: 0 for the exact name in `Match`, 1 for the default entity, 2 for any.
+    ///
     /// `MatchType`: int8, versions 0+.
     pub fn match_type(&self) -> i8 {
         let at = self.at[1];
@@ -239,6 +247,8 @@ impl<'a> ComponentDataView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The entity name to match, when `MatchType` is 0.
+    ///
     /// `Match`: string, versions 0+, nullable in 0+.
     pub fn r#match(&self) -> Option<ViewStr<'a>> {
         let version = self.version;

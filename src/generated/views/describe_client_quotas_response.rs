@@ -97,6 +97,8 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -106,6 +108,8 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -115,6 +119,8 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -125,6 +131,8 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
         get_str(self.buf, at, version >= 1)
     }
 
+    /// The matching entities and their quotas, or null on error.
+    ///
     /// `Entries`: []EntryData, versions 0+, nullable in 0+.
     pub fn entries(&self) -> Option<ArrayView<'a, EntryDataView<'a>>> {
         let version = self.version;
@@ -239,6 +247,8 @@ impl<'a> EntityDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The type of quota entity: `user`, `client-id` or `ip`.
+    ///
     /// `EntityType`: string, versions 0+.
     pub fn entity_type(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -249,6 +259,8 @@ impl<'a> EntityDataView<'a> {
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The name of the quota entity, or null for the default entity.
+    ///
     /// `EntityName`: string, versions 0+, nullable in 0+.
     pub fn entity_name(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -379,6 +391,8 @@ impl<'a> EntryDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The parts that name the quota entity (user, client id or IP).
+    ///
     /// `Entity`: []EntityData, versions 0+.
     pub fn entity(&self) -> ArrayView<'a, EntityDataView<'a>> {
         let version = self.version;
@@ -390,6 +404,8 @@ impl<'a> EntryDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The entity's quotas.
+    ///
     /// `Values`: []ValueData, versions 0+.
     pub fn values(&self) -> ArrayView<'a, ValueDataView<'a>> {
         let version = self.version;
@@ -497,6 +513,8 @@ impl<'a> ValueDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The quota's name, such as `consumer_byte_rate`.
+    ///
     /// `Key`: string, versions 0+.
     pub fn key(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -507,6 +525,8 @@ impl<'a> ValueDataView<'a> {
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The quota's value.
+    ///
     /// `Value`: float64, versions 0+.
     pub fn value(&self) -> f64 {
         let at = self.at[1];

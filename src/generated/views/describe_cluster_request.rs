@@ -88,6 +88,8 @@ impl<'a> DescribeClusterRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// Whether the response should say which cluster operations the caller may perform.
+    ///
     /// `IncludeClusterAuthorizedOperations`: bool, versions 0+.
     pub fn include_cluster_authorized_operations(&self) -> bool {
         let at = self.at[0];
@@ -97,6 +99,8 @@ impl<'a> DescribeClusterRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Which endpoints to describe: 1 for brokers, 2 for controllers.
+    ///
     /// `EndpointType`: int8, versions 1+, default `1`.
     pub fn endpoint_type(&self) -> i8 {
         let at = self.at[1];
@@ -106,6 +110,8 @@ impl<'a> DescribeClusterRequestView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Whether fenced brokers should be listed too.
+    ///
     /// `IncludeFencedBrokers`: bool, versions 2+.
     pub fn include_fenced_brokers(&self) -> bool {
         let at = self.at[2];

@@ -117,6 +117,8 @@ impl<'a> DescribeClusterResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -126,6 +128,8 @@ impl<'a> DescribeClusterResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -135,6 +139,8 @@ impl<'a> DescribeClusterResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -144,6 +150,8 @@ impl<'a> DescribeClusterResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Which endpoints the response lists: 1 for brokers, 2 for controllers.
+    ///
     /// `EndpointType`: int8, versions 1+, default `1`.
     pub fn endpoint_type(&self) -> i8 {
         let at = self.at[3];
@@ -153,6 +161,8 @@ impl<'a> DescribeClusterResponseView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+.
     pub fn cluster_id(&self) -> ViewStr<'a> {
         let at = self.at[4];
@@ -162,6 +172,8 @@ impl<'a> DescribeClusterResponseView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The id of the controller broker, or -1 if unknown.
+    ///
     /// `ControllerId`: int32, versions 0+, default `-1`.
     pub fn controller_id(&self) -> i32 {
         let at = self.at[5];
@@ -171,6 +183,8 @@ impl<'a> DescribeClusterResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The brokers of the cluster this response knows about.
+    ///
     /// `Brokers`: []DescribeClusterBroker, versions 0+.
     pub fn brokers(&self) -> ArrayView<'a, DescribeClusterBrokerView<'a>> {
         let at = self.at[6];
@@ -181,6 +195,8 @@ impl<'a> DescribeClusterResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// A bit field of the ACL operations the caller may perform on the cluster, or -2147483648 when not requested.
+    ///
     /// `ClusterAuthorizedOperations`: int32, versions 0+, default `-2147483648`.
     pub fn cluster_authorized_operations(&self) -> i32 {
         let at = self.at[7];
@@ -313,6 +329,8 @@ impl<'a> DescribeClusterBrokerView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The broker's id.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0];
@@ -322,6 +340,8 @@ impl<'a> DescribeClusterBrokerView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's host name.
+    ///
     /// `Host`: string, versions 0+.
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -331,6 +351,8 @@ impl<'a> DescribeClusterBrokerView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The broker's port.
+    ///
     /// `Port`: int32, versions 0+.
     pub fn port(&self) -> i32 {
         let at = self.at[2];
@@ -340,6 +362,8 @@ impl<'a> DescribeClusterBrokerView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's rack, or null if it has none.
+    ///
     /// `Rack`: string, versions 0+, nullable in 0+, default `null`.
     pub fn rack(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
@@ -349,6 +373,8 @@ impl<'a> DescribeClusterBrokerView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Whether the broker is fenced (registered but not allowed to serve).
+    ///
     /// `IsFenced`: bool, versions 2+.
     pub fn is_fenced(&self) -> bool {
         let at = self.at[4];

@@ -108,6 +108,8 @@ impl<'a> DescribeConfigsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The resources whose configuration is asked for.
+    ///
     /// `Resources`: []DescribeConfigsResource, versions 0+.
     pub fn resources(&self) -> ArrayView<'a, DescribeConfigsResourceView<'a>> {
         let version = self.version;
@@ -119,6 +121,8 @@ impl<'a> DescribeConfigsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Whether each config should come with its synonyms (the same setting at other levels).
+    ///
     /// `IncludeSynonyms`: bool, versions 1+, default `false`.
     pub fn include_synonyms(&self) -> bool {
         let at = self.at[1];
@@ -128,6 +132,8 @@ impl<'a> DescribeConfigsRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Whether each config should come with its documentation.
+    ///
     /// `IncludeDocumentation`: bool, versions 3+, default `false`.
     pub fn include_documentation(&self) -> bool {
         let at = self.at[2];
@@ -251,6 +257,8 @@ impl<'a> DescribeConfigsResourceView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The type of resource: 2 topic, 4 broker, 8 broker logger, 16 client metrics subscription, 32 group.
+    ///
     /// `ResourceType`: int8, versions 0+.
     pub fn resource_type(&self) -> i8 {
         let at = self.at[0];
@@ -260,6 +268,8 @@ impl<'a> DescribeConfigsResourceView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The name of the resource.
+    ///
     /// `ResourceName`: string, versions 0+.
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -270,6 +280,8 @@ impl<'a> DescribeConfigsResourceView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The config keys to describe, or null for all of them.
+    ///
     /// `ConfigurationKeys`: []string, versions 0+, nullable in 0+.
     pub fn configuration_keys(&self) -> Option<ArrayView<'a, ViewStr<'a>>> {
         let version = self.version;

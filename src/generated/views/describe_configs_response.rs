@@ -102,6 +102,8 @@ impl<'a> DescribeConfigsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -111,6 +113,8 @@ impl<'a> DescribeConfigsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The configuration of each resource.
+    ///
     /// `Results`: []DescribeConfigsResult, versions 0+.
     pub fn results(&self) -> ArrayView<'a, DescribeConfigsResultView<'a>> {
         let version = self.version;
@@ -257,6 +261,8 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The config key, such as `retention.ms`.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -267,6 +273,8 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The config's value, or null when it is sensitive or unset.
+    ///
     /// `Value`: string, versions 0+, nullable in 0+.
     pub fn value(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -277,6 +285,8 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
         get_str(self.buf, at, version >= 4)
     }
 
+    /// Whether the config cannot be changed.
+    ///
     /// `ReadOnly`: bool, versions 0+.
     pub fn read_only(&self) -> bool {
         let at = self.at[2];
@@ -286,6 +296,8 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Whether the value is the default (versions 0 only; later versions say `ConfigSource`).
+    ///
     /// `IsDefault`: bool, versions 0.
     pub fn is_default(&self) -> bool {
         let at = self.at[3];
@@ -295,6 +307,8 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where the value comes from: 1 topic, 2 dynamic broker, 3 dynamic default broker, 4 static broker, 5 default, 6 dynamic broker logger, 7 client metrics, 8 group; 0 unknown, -1 not given.
+    ///
     /// `ConfigSource`: int8, versions 1+, default `-1`, ignorable.
     pub fn config_source(&self) -> i8 {
         let at = self.at[4];
@@ -304,6 +318,8 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Whether the config is sensitive (its value is then null in responses).
+    ///
     /// `IsSensitive`: bool, versions 0+.
     pub fn is_sensitive(&self) -> bool {
         let at = self.at[5];
@@ -313,6 +329,8 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// The same setting at other levels, highest precedence first (only when synonyms were asked for).
+    ///
     /// `Synonyms`: []DescribeConfigsSynonym, versions 1+, ignorable.
     pub fn synonyms(&self) -> ArrayView<'a, DescribeConfigsSynonymView<'a>> {
         let version = self.version;
@@ -324,6 +342,8 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The config's value type: 1 boolean, 2 string, 3 int, 4 short, 5 long, 6 double, 7 list, 8 class, 9 password; 0 unknown.
+    ///
     /// `ConfigType`: int8, versions 3+, default `0`, ignorable.
     pub fn config_type(&self) -> i8 {
         let at = self.at[7];
@@ -333,6 +353,8 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The config's documentation, or null.
+    ///
     /// `Documentation`: string, versions 3+, nullable in 0+, ignorable.
     pub fn documentation(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -481,6 +503,8 @@ impl<'a> DescribeConfigsResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -490,6 +514,8 @@ impl<'a> DescribeConfigsResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -500,6 +526,8 @@ impl<'a> DescribeConfigsResultView<'a> {
         get_str(self.buf, at, version >= 4)
     }
 
+    /// The type of resource: 2 topic, 4 broker, 8 broker logger, 16 client metrics subscription, 32 group.
+    ///
     /// `ResourceType`: int8, versions 0+.
     pub fn resource_type(&self) -> i8 {
         let at = self.at[2];
@@ -509,6 +537,8 @@ impl<'a> DescribeConfigsResultView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The name of the resource.
+    ///
     /// `ResourceName`: string, versions 0+.
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -519,6 +549,8 @@ impl<'a> DescribeConfigsResultView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The resource's config entries.
+    ///
     /// `Configs`: []DescribeConfigsResourceResult, versions 0+.
     pub fn configs(&self) -> ArrayView<'a, DescribeConfigsResourceResultView<'a>> {
         let version = self.version;
@@ -638,6 +670,8 @@ impl<'a> DescribeConfigsSynonymView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The synonym's config key.
+    ///
     /// `Name`: string, versions 1+.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -648,6 +682,8 @@ impl<'a> DescribeConfigsSynonymView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The synonym's value.
+    ///
     /// `Value`: string, versions 1+, nullable in 0+.
     pub fn value(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -658,6 +694,8 @@ impl<'a> DescribeConfigsSynonymView<'a> {
         get_str(self.buf, at, version >= 4)
     }
 
+    /// Where the synonym's value is set (as in `ConfigSource`).
+    ///
     /// `Source`: int8, versions 1+.
     pub fn source(&self) -> i8 {
         let at = self.at[2];

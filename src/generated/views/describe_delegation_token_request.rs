@@ -91,6 +91,8 @@ impl<'a> DescribeDelegationTokenRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The owners whose tokens to list, or null for all.
+    ///
     /// `Owners`: []DescribeDelegationTokenOwner, versions 0+, nullable in 0+.
     pub fn owners(&self) -> Option<ArrayView<'a, DescribeDelegationTokenOwnerView<'a>>> {
         let version = self.version;
@@ -200,6 +202,8 @@ impl<'a> DescribeDelegationTokenOwnerView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The type of the principal, such as `User`.
+    ///
     /// `PrincipalType`: string, versions 0+.
     pub fn principal_type(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -210,6 +214,8 @@ impl<'a> DescribeDelegationTokenOwnerView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The name of the principal.
+    ///
     /// `PrincipalName`: string, versions 0+.
     pub fn principal_name(&self) -> ViewStr<'a> {
         let version = self.version;

@@ -103,6 +103,8 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -112,6 +114,8 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The tokens.
+    ///
     /// `Tokens`: []DescribedDelegationToken, versions 0+.
     pub fn tokens(&self) -> ArrayView<'a, DescribedDelegationTokenView<'a>> {
         let version = self.version;
@@ -123,6 +127,8 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[2];
@@ -290,6 +296,8 @@ impl<'a> DescribedDelegationTokenView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The type of the token's owner.
+    ///
     /// `PrincipalType`: string, versions 0+.
     pub fn principal_type(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -300,6 +308,8 @@ impl<'a> DescribedDelegationTokenView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The name of the token's owner.
+    ///
     /// `PrincipalName`: string, versions 0+.
     pub fn principal_name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -310,6 +320,8 @@ impl<'a> DescribedDelegationTokenView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The type of the principal that asked for the token.
+    ///
     /// `TokenRequesterPrincipalType`: string, versions 3+.
     pub fn token_requester_principal_type(&self) -> ViewStr<'a> {
         let at = self.at[2];
@@ -319,6 +331,8 @@ impl<'a> DescribedDelegationTokenView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The name of the principal that asked for the token.
+    ///
     /// `TokenRequesterPrincipalName`: string, versions 3+.
     pub fn token_requester_principal_name(&self) -> ViewStr<'a> {
         let at = self.at[3];
@@ -328,6 +342,8 @@ impl<'a> DescribedDelegationTokenView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// When the token was issued, in milliseconds since the Unix epoch.
+    ///
     /// `IssueTimestamp`: int64, versions 0+.
     pub fn issue_timestamp(&self) -> i64 {
         let at = self.at[4];
@@ -337,6 +353,8 @@ impl<'a> DescribedDelegationTokenView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// When the token expires, in milliseconds since the Unix epoch.
+    ///
     /// `ExpiryTimestamp`: int64, versions 0+.
     pub fn expiry_timestamp(&self) -> i64 {
         let at = self.at[5];
@@ -346,6 +364,8 @@ impl<'a> DescribedDelegationTokenView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The latest time the token can be renewed to, in milliseconds since the Unix epoch.
+    ///
     /// `MaxTimestamp`: int64, versions 0+.
     pub fn max_timestamp(&self) -> i64 {
         let at = self.at[6];
@@ -355,6 +375,8 @@ impl<'a> DescribedDelegationTokenView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The delegation token's id.
+    ///
     /// `TokenId`: string, versions 0+.
     pub fn token_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -365,6 +387,8 @@ impl<'a> DescribedDelegationTokenView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The delegation token's HMAC, which identifies it.
+    ///
     /// `Hmac`: bytes, versions 0+.
     pub fn hmac(&self) -> &'a [u8] {
         let version = self.version;
@@ -375,6 +399,8 @@ impl<'a> DescribedDelegationTokenView<'a> {
         get_bytes(self.buf, at, version >= 2).unwrap_or(EMPTY_BYTES)
     }
 
+    /// The principals that may renew the token.
+    ///
     /// `Renewers`: []DescribedDelegationTokenRenewer, versions 0+.
     pub fn renewers(&self) -> ArrayView<'a, DescribedDelegationTokenRenewerView<'a>> {
         let version = self.version;
@@ -519,6 +545,8 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The type of the principal, such as `User`.
+    ///
     /// `PrincipalType`: string, versions 0+.
     pub fn principal_type(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -529,6 +557,8 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The name of the principal.
+    ///
     /// `PrincipalName`: string, versions 0+.
     pub fn principal_name(&self) -> ViewStr<'a> {
         let version = self.version;

@@ -103,6 +103,8 @@ impl<'a> DescribeGroupsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The ids of the groups to describe.
+    ///
     /// `Groups`: []string, versions 0+.
     pub fn groups(&self) -> ArrayView<'a, ViewStr<'a>> {
         let version = self.version;
@@ -114,6 +116,8 @@ impl<'a> DescribeGroupsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Whether the response should say which operations the caller may perform on each group.
+    ///
     /// `IncludeAuthorizedOperations`: bool, versions 3+.
     pub fn include_authorized_operations(&self) -> bool {
         let at = self.at[1];

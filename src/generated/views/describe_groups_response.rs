@@ -104,6 +104,8 @@ impl<'a> DescribeGroupsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -113,6 +115,8 @@ impl<'a> DescribeGroupsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The described groups.
+    ///
     /// `Groups`: []DescribedGroup, versions 0+.
     pub fn groups(&self) -> ArrayView<'a, DescribedGroupView<'a>> {
         let version = self.version;
@@ -262,6 +266,8 @@ impl<'a> DescribedGroupView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -271,6 +277,8 @@ impl<'a> DescribedGroupView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 6+, nullable in 6+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
@@ -280,6 +288,8 @@ impl<'a> DescribedGroupView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -290,6 +300,8 @@ impl<'a> DescribedGroupView<'a> {
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The group's state, such as `Stable` or `Empty`.
+    ///
     /// `GroupState`: string, versions 0+.
     pub fn group_state(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -300,6 +312,8 @@ impl<'a> DescribedGroupView<'a> {
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The group's protocol type, such as `consumer`.
+    ///
     /// `ProtocolType`: string, versions 0+.
     pub fn protocol_type(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -310,6 +324,8 @@ impl<'a> DescribedGroupView<'a> {
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The chosen assignment protocol, such as `range`; empty if none.
+    ///
     /// `ProtocolData`: string, versions 0+.
     pub fn protocol_data(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -320,6 +336,8 @@ impl<'a> DescribedGroupView<'a> {
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The group's members.
+    ///
     /// `Members`: []DescribedGroupMember, versions 0+.
     pub fn members(&self) -> ArrayView<'a, DescribedGroupMemberView<'a>> {
         let version = self.version;
@@ -331,6 +349,8 @@ impl<'a> DescribedGroupView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// A bit field of the ACL operations the caller may perform on the group, or -2147483648 when not requested.
+    ///
     /// `AuthorizedOperations`: int32, versions 3+, default `-2147483648`.
     pub fn authorized_operations(&self) -> i32 {
         let at = self.at[7];
@@ -481,6 +501,8 @@ impl<'a> DescribedGroupMemberView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -491,6 +513,8 @@ impl<'a> DescribedGroupMemberView<'a> {
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `GroupInstanceId`: string, versions 4+, nullable in 4+, default `null`, ignorable.
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -501,6 +525,8 @@ impl<'a> DescribedGroupMemberView<'a> {
         get_str(self.buf, at, version >= 5)
     }
 
+    /// The client id the member connected with.
+    ///
     /// `ClientId`: string, versions 0+.
     pub fn client_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -511,6 +537,8 @@ impl<'a> DescribedGroupMemberView<'a> {
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The host the member connected from.
+    ///
     /// `ClientHost`: string, versions 0+.
     pub fn client_host(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -521,6 +549,8 @@ impl<'a> DescribedGroupMemberView<'a> {
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The member's metadata for the chosen protocol (a consumer's subscription).
+    ///
     /// `MemberMetadata`: bytes, versions 0+.
     pub fn member_metadata(&self) -> &'a [u8] {
         let version = self.version;
@@ -531,6 +561,8 @@ impl<'a> DescribedGroupMemberView<'a> {
         get_bytes(self.buf, at, version >= 5).unwrap_or(EMPTY_BYTES)
     }
 
+    /// The member's current assignment.
+    ///
     /// `MemberAssignment`: bytes, versions 0+.
     pub fn member_assignment(&self) -> &'a [u8] {
         let version = self.version;

@@ -92,6 +92,8 @@ impl<'a> DescribeLogDirsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partitions to describe, or null for all.
+    ///
     /// `Topics`: []DescribableLogDirTopic, versions 0+, nullable in 0+.
     pub fn topics(&self) -> Option<ArrayView<'a, DescribableLogDirTopicView<'a>>> {
         let version = self.version;
@@ -209,6 +211,8 @@ impl<'a> DescribableLogDirTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 0+.
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -219,6 +223,8 @@ impl<'a> DescribableLogDirTopicView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let version = self.version;

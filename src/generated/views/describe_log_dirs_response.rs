@@ -106,6 +106,8 @@ impl<'a> DescribeLogDirsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -115,6 +117,8 @@ impl<'a> DescribeLogDirsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 3+, ignorable.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -124,6 +128,8 @@ impl<'a> DescribeLogDirsResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The broker's log directories.
+    ///
     /// `Results`: []DescribeLogDirsResult, versions 0+.
     pub fn results(&self) -> ArrayView<'a, DescribeLogDirsResultView<'a>> {
         let version = self.version;
@@ -230,6 +236,8 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -239,6 +247,8 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The size of the partition's log on disk, in bytes.
+    ///
     /// `PartitionSize`: int64, versions 0+.
     pub fn partition_size(&self) -> i64 {
         let at = self.at[1];
@@ -248,6 +258,8 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// How far the replica lags: the log end offset of the current replica minus this one, or for a future replica, the current replica's end offset minus the future one's.
+    ///
     /// `OffsetLag`: int64, versions 0+.
     pub fn offset_lag(&self) -> i64 {
         let at = self.at[2];
@@ -257,6 +269,8 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Whether this is a future replica: a copy being moved into this directory.
+    ///
     /// `IsFutureKey`: bool, versions 0+.
     pub fn is_future_key(&self) -> bool {
         let at = self.at[3];
@@ -396,6 +410,8 @@ impl<'a> DescribeLogDirsResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -405,6 +421,8 @@ impl<'a> DescribeLogDirsResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The absolute path of the log directory.
+    ///
     /// `LogDir`: string, versions 0+.
     pub fn log_dir(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -415,6 +433,8 @@ impl<'a> DescribeLogDirsResultView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partitions in this directory, by topic.
+    ///
     /// `Topics`: []DescribeLogDirsTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, DescribeLogDirsTopicView<'a>> {
         let version = self.version;
@@ -426,6 +446,8 @@ impl<'a> DescribeLogDirsResultView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The size of the volume holding the directory, in bytes, or -1 if unknown.
+    ///
     /// `TotalBytes`: int64, versions 4+, default `-1`, ignorable.
     pub fn total_bytes(&self) -> i64 {
         let at = self.at[3];
@@ -435,6 +457,8 @@ impl<'a> DescribeLogDirsResultView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The free space on that volume usable by Kafka, in bytes, or -1 if unknown.
+    ///
     /// `UsableBytes`: int64, versions 4+, default `-1`, ignorable.
     pub fn usable_bytes(&self) -> i64 {
         let at = self.at[4];
@@ -444,6 +468,8 @@ impl<'a> DescribeLogDirsResultView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Whether the directory is cordoned: it takes no new partitions.
+    ///
     /// `IsCordoned`: bool, versions 5+, default `false`, ignorable.
     pub fn is_cordoned(&self) -> bool {
         let at = self.at[5];
@@ -576,6 +602,8 @@ impl<'a> DescribeLogDirsTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -586,6 +614,8 @@ impl<'a> DescribeLogDirsTopicView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partitions in this directory.
+    ///
     /// `Partitions`: []DescribeLogDirsPartition, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, DescribeLogDirsPartitionView<'a>> {
         let version = self.version;

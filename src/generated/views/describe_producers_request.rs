@@ -97,6 +97,8 @@ impl<'a> DescribeProducersRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partitions to describe, by topic.
+    ///
     /// `Topics`: []TopicRequest, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, TopicRequestView<'a>> {
         let at = self.at[0];
@@ -210,6 +212,8 @@ impl<'a> TopicRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -219,6 +223,8 @@ impl<'a> TopicRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition numbers within the topic.
+    ///
     /// `PartitionIndexes`: []int32, versions 0+.
     pub fn partition_indexes(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];

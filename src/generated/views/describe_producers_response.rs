@@ -98,6 +98,8 @@ impl<'a> DescribeProducersResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -107,6 +109,8 @@ impl<'a> DescribeProducersResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Results by topic.
+    ///
     /// `Topics`: []TopicResponse, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, TopicResponseView<'a>> {
         let at = self.at[1];
@@ -224,6 +228,8 @@ impl<'a> PartitionResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -233,6 +239,8 @@ impl<'a> PartitionResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -242,6 +250,8 @@ impl<'a> PartitionResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -251,6 +261,8 @@ impl<'a> PartitionResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The producers with state on this partition.
+    ///
     /// `ActiveProducers`: []ProducerState, versions 0+.
     pub fn active_producers(&self) -> ArrayView<'a, ProducerStateView<'a>> {
         let at = self.at[3];
@@ -364,6 +376,8 @@ impl<'a> ProducerStateView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The producer id the broker gave out, or -1 when there is none.
+    ///
     /// `ProducerId`: int64, versions 0+.
     pub fn producer_id(&self) -> i64 {
         let at = self.at[0];
@@ -373,6 +387,8 @@ impl<'a> ProducerStateView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
+    ///
     /// `ProducerEpoch`: int32, versions 0+.
     pub fn producer_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -382,6 +398,8 @@ impl<'a> ProducerStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The sequence number of the producer's last write, or -1.
+    ///
     /// `LastSequence`: int32, versions 0+, default `-1`.
     pub fn last_sequence(&self) -> i32 {
         let at = self.at[2];
@@ -391,6 +409,8 @@ impl<'a> ProducerStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The timestamp of the producer's last write, in milliseconds, or -1.
+    ///
     /// `LastTimestamp`: int64, versions 0+, default `-1`.
     pub fn last_timestamp(&self) -> i64 {
         let at = self.at[3];
@@ -400,6 +420,8 @@ impl<'a> ProducerStateView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The epoch of the transaction coordinator that wrote the marker.
+    ///
     /// `CoordinatorEpoch`: int32, versions 0+.
     pub fn coordinator_epoch(&self) -> i32 {
         let at = self.at[4];
@@ -409,6 +431,8 @@ impl<'a> ProducerStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The first offset of the producer's open transaction, or -1 if none.
+    ///
     /// `CurrentTxnStartOffset`: int64, versions 0+, default `-1`.
     pub fn current_txn_start_offset(&self) -> i64 {
         let at = self.at[5];
@@ -537,6 +561,8 @@ impl<'a> TopicResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -546,6 +572,8 @@ impl<'a> TopicResponseView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []PartitionResponse, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionResponseView<'a>> {
         let at = self.at[1];

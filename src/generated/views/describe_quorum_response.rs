@@ -121,6 +121,8 @@ impl<'a> DescribeQuorumResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -130,6 +132,8 @@ impl<'a> DescribeQuorumResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 2+, nullable in 2+, ignorable.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
@@ -139,6 +143,8 @@ impl<'a> DescribeQuorumResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The quorum's partitions, by topic (the metadata log is one partition).
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
         let at = self.at[2];
@@ -149,6 +155,8 @@ impl<'a> DescribeQuorumResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The quorum's nodes and their endpoints.
+    ///
     /// `Nodes`: []Node, versions 2+.
     pub fn nodes(&self) -> ArrayView<'a, NodeView<'a>> {
         let at = self.at[3];
@@ -264,6 +272,8 @@ impl<'a> ListenerView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The listener's name.
+    ///
     /// `Name`: string, versions 2+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -273,6 +283,8 @@ impl<'a> ListenerView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 2+.
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -282,6 +294,8 @@ impl<'a> ListenerView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 2+.
     pub fn port(&self) -> u16 {
         let at = self.at[2];
@@ -397,6 +411,8 @@ impl<'a> NodeView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// A broker id.
+    ///
     /// `NodeId`: int32, versions 2+.
     pub fn node_id(&self) -> i32 {
         let at = self.at[0];
@@ -406,6 +422,8 @@ impl<'a> NodeView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The endpoints the node can be reached at.
+    ///
     /// `Listeners`: []Listener, versions 2+.
     pub fn listeners(&self) -> ArrayView<'a, ListenerView<'a>> {
         let at = self.at[1];
@@ -547,6 +565,8 @@ impl<'a> PartitionDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -556,6 +576,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -565,6 +587,8 @@ impl<'a> PartitionDataView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 2+, nullable in 2+, ignorable.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -574,6 +598,8 @@ impl<'a> PartitionDataView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The broker id of the partition's leader, or -1 if it has none.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub fn leader_id(&self) -> i32 {
         let at = self.at[3];
@@ -583,6 +609,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[4];
@@ -592,6 +620,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The quorum's high watermark.
+    ///
     /// `HighWatermark`: int64, versions 0+.
     pub fn high_watermark(&self) -> i64 {
         let at = self.at[5];
@@ -601,6 +631,8 @@ impl<'a> PartitionDataView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The voters and their progress.
+    ///
     /// `CurrentVoters`: []ReplicaState, versions 0+.
     pub fn current_voters(&self) -> ArrayView<'a, ReplicaStateView<'a>> {
         let at = self.at[6];
@@ -611,6 +643,8 @@ impl<'a> PartitionDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The observers (replicas that follow but do not vote) and their progress.
+    ///
     /// `Observers`: []ReplicaState, versions 0+.
     pub fn observers(&self) -> ArrayView<'a, ReplicaStateView<'a>> {
         let at = self.at[7];
@@ -737,6 +771,8 @@ impl<'a> ReplicaStateView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The replica's id.
+    ///
     /// `ReplicaId`: int32, versions 0+.
     pub fn replica_id(&self) -> i32 {
         let at = self.at[0];
@@ -746,6 +782,8 @@ impl<'a> ReplicaStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The replica's directory id.
+    ///
     /// `ReplicaDirectoryId`: uuid, versions 2+.
     pub fn replica_directory_id(&self) -> Uuid {
         let at = self.at[1];
@@ -755,6 +793,8 @@ impl<'a> ReplicaStateView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The replica's last known log end offset, or -1.
+    ///
     /// `LogEndOffset`: int64, versions 0+.
     pub fn log_end_offset(&self) -> i64 {
         let at = self.at[2];
@@ -764,6 +804,8 @@ impl<'a> ReplicaStateView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// When the replica last fetched, by the leader's clock in milliseconds, or -1.
+    ///
     /// `LastFetchTimestamp`: int64, versions 1+, default `-1`, ignorable.
     pub fn last_fetch_timestamp(&self) -> i64 {
         let at = self.at[3];
@@ -773,6 +815,8 @@ impl<'a> ReplicaStateView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// When the replica was last caught up with the leader, by the leader's clock in milliseconds, or -1.
+    ///
     /// `LastCaughtUpTimestamp`: int64, versions 1+, default `-1`, ignorable.
     pub fn last_caught_up_timestamp(&self) -> i64 {
         let at = self.at[4];
@@ -898,6 +942,8 @@ impl<'a> TopicDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -907,6 +953,8 @@ impl<'a> TopicDataView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partitions.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let at = self.at[1];

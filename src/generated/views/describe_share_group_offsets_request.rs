@@ -97,6 +97,8 @@ impl<'a> DescribeShareGroupOffsetsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The groups to describe.
+    ///
     /// `Groups`: []DescribeShareGroupOffsetsRequestGroup, versions 0+.
     pub fn groups(&self) -> ArrayView<'a, DescribeShareGroupOffsetsRequestGroupView<'a>> {
         let at = self.at[0];
@@ -208,6 +210,8 @@ impl<'a> DescribeShareGroupOffsetsRequestGroupView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -217,6 +221,8 @@ impl<'a> DescribeShareGroupOffsetsRequestGroupView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partitions to describe, by topic, or null for all.
+    ///
     /// `Topics`: []DescribeShareGroupOffsetsRequestTopic, versions 0+, nullable in 0+.
     pub fn topics(&self) -> Option<ArrayView<'a, DescribeShareGroupOffsetsRequestTopicView<'a>>> {
         let at = self.at[1];
@@ -333,6 +339,8 @@ impl<'a> DescribeShareGroupOffsetsRequestTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -342,6 +350,8 @@ impl<'a> DescribeShareGroupOffsetsRequestTopicView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];

@@ -99,6 +99,8 @@ impl<'a> DescribeShareGroupOffsetsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -108,6 +110,8 @@ impl<'a> DescribeShareGroupOffsetsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Results by group.
+    ///
     /// `Groups`: []DescribeShareGroupOffsetsResponseGroup, versions 0+.
     pub fn groups(&self) -> ArrayView<'a, DescribeShareGroupOffsetsResponseGroupView<'a>> {
         let at = self.at[1];
@@ -230,6 +234,8 @@ impl<'a> DescribeShareGroupOffsetsResponseGroupView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -239,6 +245,8 @@ impl<'a> DescribeShareGroupOffsetsResponseGroupView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Results by topic.
+    ///
     /// `Topics`: []DescribeShareGroupOffsetsResponseTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, DescribeShareGroupOffsetsResponseTopicView<'a>> {
         let at = self.at[1];
@@ -249,6 +257,8 @@ impl<'a> DescribeShareGroupOffsetsResponseGroupView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];
@@ -258,6 +268,8 @@ impl<'a> DescribeShareGroupOffsetsResponseGroupView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
@@ -369,6 +381,8 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -378,6 +392,8 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The share-partition's start offset: records before it are no longer delivered to the group.
+    ///
     /// `StartOffset`: int64, versions 0+.
     pub fn start_offset(&self) -> i64 {
         let at = self.at[1];
@@ -387,6 +403,8 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[2];
@@ -396,6 +414,8 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// How many records from the start offset on are still to be delivered, or -1 if unknown.
+    ///
     /// `Lag`: int64, versions 1+, default `-1`, ignorable.
     pub fn lag(&self) -> i64 {
         let at = self.at[3];
@@ -405,6 +425,8 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[4];
@@ -414,6 +436,8 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[5];
@@ -544,6 +568,8 @@ impl<'a> DescribeShareGroupOffsetsResponseTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -553,6 +579,8 @@ impl<'a> DescribeShareGroupOffsetsResponseTopicView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
@@ -562,6 +590,8 @@ impl<'a> DescribeShareGroupOffsetsResponseTopicView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []DescribeShareGroupOffsetsResponsePartition, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, DescribeShareGroupOffsetsResponsePartitionView<'a>> {
         let at = self.at[2];

@@ -103,6 +103,8 @@ impl<'a> DescribeTopicPartitionsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topics to describe.
+    ///
     /// `Topics`: []TopicRequest, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, TopicRequestView<'a>> {
         let at = self.at[0];
@@ -113,6 +115,8 @@ impl<'a> DescribeTopicPartitionsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The most partitions the response may hold.
+    ///
     /// `ResponsePartitionLimit`: int32, versions 0+, default `2000`.
     pub fn response_partition_limit(&self) -> i32 {
         let at = self.at[1];
@@ -122,6 +126,8 @@ impl<'a> DescribeTopicPartitionsRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where to start: the first topic and partition to describe, or null from the beginning.
+    ///
     /// `Cursor`: Cursor, versions 0+, nullable in 0+, default `null`.
     pub fn cursor(&self) -> Option<CursorView<'a>> {
         let at = self.at[2];
@@ -250,6 +256,8 @@ impl<'a> CursorView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -259,6 +267,8 @@ impl<'a> CursorView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition to start from.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1];
@@ -359,6 +369,8 @@ impl<'a> TopicRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];

@@ -103,6 +103,8 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+, ignorable.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -112,6 +114,8 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The described topics.
+    ///
     /// `Topics`: []DescribeTopicPartitionsResponseTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, DescribeTopicPartitionsResponseTopicView<'a>> {
         let at = self.at[1];
@@ -122,6 +126,8 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Where the next page starts, or null when this was the last.
+    ///
     /// `NextCursor`: Cursor, versions 0+, nullable in 0+, default `null`.
     pub fn next_cursor(&self) -> Option<CursorView<'a>> {
         let at = self.at[2];
@@ -251,6 +257,8 @@ impl<'a> CursorView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -260,6 +268,8 @@ impl<'a> CursorView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition the next page starts from.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1];
@@ -428,6 +438,8 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -437,6 +449,8 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1];
@@ -446,6 +460,8 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker id of the partition's leader, or -1 if it has none.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub fn leader_id(&self) -> i32 {
         let at = self.at[2];
@@ -455,6 +471,8 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+, default `-1`, ignorable.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[3];
@@ -464,6 +482,8 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The ids of the brokers that hold a replica of the partition.
+    ///
     /// `ReplicaNodes`: []int32, versions 0+.
     pub fn replica_nodes(&self) -> ArrayView<'a, i32> {
         let at = self.at[4];
@@ -474,6 +494,8 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The ids of the replicas that are in sync with the leader.
+    ///
     /// `IsrNodes`: []int32, versions 0+.
     pub fn isr_nodes(&self) -> ArrayView<'a, i32> {
         let at = self.at[5];
@@ -484,6 +506,8 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The replicas outside the ISR that may still safely become leader (KIP-966), or null if unknown.
+    ///
     /// `EligibleLeaderReplicas`: []int32, versions 0+, nullable in 0+, default `null`.
     pub fn eligible_leader_replicas(&self) -> Option<ArrayView<'a, i32>> {
         let at = self.at[6];
@@ -493,6 +517,8 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
         get_array(self.buf, at, true, self.version)
     }
 
+    /// The last known eligible leader replicas, kept after the partition lost all of them (KIP-966), or null if unknown.
+    ///
     /// `LastKnownElr`: []int32, versions 0+, nullable in 0+, default `null`.
     pub fn last_known_elr(&self) -> Option<ArrayView<'a, i32>> {
         let at = self.at[7];
@@ -502,6 +528,8 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
         get_array(self.buf, at, true, self.version)
     }
 
+    /// The ids of the replicas that are offline (their log directory failed).
+    ///
     /// `OfflineReplicas`: []int32, versions 0+, ignorable.
     pub fn offline_replicas(&self) -> ArrayView<'a, i32> {
         let at = self.at[8];
@@ -645,6 +673,8 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome for this topic: 0 on success, otherwise a Kafka error code.
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -654,6 +684,8 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+, nullable in 0+.
     pub fn name(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
@@ -663,6 +695,8 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+, ignorable.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[2];
@@ -672,6 +706,8 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Whether the topic is internal to Kafka (such as `__consumer_offsets`).
+    ///
     /// `IsInternal`: bool, versions 0+, default `false`, ignorable.
     pub fn is_internal(&self) -> bool {
         let at = self.at[3];
@@ -681,6 +717,8 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// The topic's partitions in this page.
+    ///
     /// `Partitions`: []DescribeTopicPartitionsResponsePartition, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, DescribeTopicPartitionsResponsePartitionView<'a>> {
         let at = self.at[4];
@@ -691,6 +729,8 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// A bit field of the ACL operations the caller may perform on the topic, or -2147483648 when not requested.
+    ///
     /// `TopicAuthorizedOperations`: int32, versions 0+, default `-2147483648`.
     pub fn topic_authorized_operations(&self) -> i32 {
         let at = self.at[5];

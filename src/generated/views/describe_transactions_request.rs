@@ -95,6 +95,8 @@ impl<'a> DescribeTransactionsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The transactional ids to describe.
+    ///
     /// `TransactionalIds`: []string, versions 0+.
     pub fn transactional_ids(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[0];

@@ -98,6 +98,8 @@ impl<'a> DescribeTransactionsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -107,6 +109,8 @@ impl<'a> DescribeTransactionsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The transactions described, one per transactional id.
+    ///
     /// `TransactionStates`: []TransactionState, versions 0+.
     pub fn transaction_states(&self) -> ArrayView<'a, TransactionStateView<'a>> {
         let at = self.at[1];
@@ -226,6 +230,8 @@ impl<'a> TopicDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 0+.
     pub fn topic(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -235,6 +241,8 @@ impl<'a> TopicDataView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];
@@ -368,6 +376,8 @@ impl<'a> TransactionStateView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -377,6 +387,8 @@ impl<'a> TransactionStateView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The producer's transactional id (`transactional.id`).
+    ///
     /// `TransactionalId`: string, versions 0+.
     pub fn transactional_id(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -386,6 +398,8 @@ impl<'a> TransactionStateView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The transaction's state, such as `Ongoing` or `CompleteCommit`.
+    ///
     /// `TransactionState`: string, versions 0+.
     pub fn transaction_state(&self) -> ViewStr<'a> {
         let at = self.at[2];
@@ -395,6 +409,8 @@ impl<'a> TransactionStateView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// How long, in milliseconds, a transaction may stay open before the coordinator aborts it.
+    ///
     /// `TransactionTimeoutMs`: int32, versions 0+.
     pub fn transaction_timeout_ms(&self) -> i32 {
         let at = self.at[3];
@@ -404,6 +420,8 @@ impl<'a> TransactionStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// When the current transaction started, in milliseconds since the Unix epoch, or -1 if none is open.
+    ///
     /// `TransactionStartTimeMs`: int64, versions 0+.
     pub fn transaction_start_time_ms(&self) -> i64 {
         let at = self.at[4];
@@ -413,6 +431,8 @@ impl<'a> TransactionStateView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The producer id the broker gave out, or -1 when there is none.
+    ///
     /// `ProducerId`: int64, versions 0+.
     pub fn producer_id(&self) -> i64 {
         let at = self.at[5];
@@ -422,6 +442,8 @@ impl<'a> TransactionStateView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
+    ///
     /// `ProducerEpoch`: int16, versions 0+.
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[6];
@@ -431,6 +453,8 @@ impl<'a> TransactionStateView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The partitions in the transaction, by topic.
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
         let at = self.at[7];

@@ -89,6 +89,8 @@ impl<'a> DescribeUserScramCredentialsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The users to describe, or null for all.
+    ///
     /// `Users`: []UserName, versions 0+, nullable in 0+.
     pub fn users(&self) -> Option<ArrayView<'a, UserNameView<'a>>> {
         let at = self.at[0];
@@ -188,6 +190,8 @@ impl<'a> UserNameView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The user's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];

@@ -103,6 +103,8 @@ impl<'a> DescribeUserScramCredentialsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -112,6 +114,8 @@ impl<'a> DescribeUserScramCredentialsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -121,6 +125,8 @@ impl<'a> DescribeUserScramCredentialsResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -130,6 +136,8 @@ impl<'a> DescribeUserScramCredentialsResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The result for each user.
+    ///
     /// `Results`: []DescribeUserScramCredentialsResult, versions 0+.
     pub fn results(&self) -> ArrayView<'a, DescribeUserScramCredentialsResultView<'a>> {
         let at = self.at[3];
@@ -232,6 +240,8 @@ impl<'a> CredentialInfoView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The SCRAM mechanism: 1 for SCRAM-SHA-256, 2 for SCRAM-SHA-512.
+    ///
     /// `Mechanism`: int8, versions 0+.
     pub fn mechanism(&self) -> i8 {
         let at = self.at[0];
@@ -241,6 +251,8 @@ impl<'a> CredentialInfoView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The number of SCRAM iterations.
+    ///
     /// `Iterations`: int32, versions 0+.
     pub fn iterations(&self) -> i32 {
         let at = self.at[1];
@@ -361,6 +373,8 @@ impl<'a> DescribeUserScramCredentialsResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The user's name.
+    ///
     /// `User`: string, versions 0+.
     pub fn user(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -370,6 +384,8 @@ impl<'a> DescribeUserScramCredentialsResultView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -379,6 +395,8 @@ impl<'a> DescribeUserScramCredentialsResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -388,6 +406,8 @@ impl<'a> DescribeUserScramCredentialsResultView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The user's SCRAM credentials: mechanism and iterations.
+    ///
     /// `CredentialInfos`: []CredentialInfo, versions 0+.
     pub fn credential_infos(&self) -> ArrayView<'a, CredentialInfoView<'a>> {
         let at = self.at[3];

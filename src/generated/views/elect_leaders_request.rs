@@ -98,6 +98,8 @@ impl<'a> ElectLeadersRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The kind of election: 0 for the preferred replica, 1 for an unclean election.
+    ///
     /// `ElectionType`: int8, versions 1+.
     pub fn election_type(&self) -> i8 {
         let at = self.at[0];
@@ -107,6 +109,8 @@ impl<'a> ElectLeadersRequestView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The partitions to elect leaders for, by topic, or null for all.
+    ///
     /// `TopicPartitions`: []TopicPartitions, versions 0+, nullable in 0+.
     pub fn topic_partitions(&self) -> Option<ArrayView<'a, TopicPartitionsView<'a>>> {
         let version = self.version;
@@ -117,6 +121,8 @@ impl<'a> ElectLeadersRequestView<'a> {
         get_array(self.buf, at, version >= 2, self.version)
     }
 
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `TimeoutMs`: int32, versions 0+, default `60000`.
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[2];
@@ -239,6 +245,8 @@ impl<'a> TopicPartitionsView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 0+.
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -249,6 +257,8 @@ impl<'a> TopicPartitionsView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let version = self.version;

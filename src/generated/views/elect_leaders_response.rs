@@ -109,6 +109,8 @@ impl<'a> ElectLeadersResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -118,6 +120,8 @@ impl<'a> ElectLeadersResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 1+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -127,6 +131,8 @@ impl<'a> ElectLeadersResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Results by topic.
+    ///
     /// `ReplicaElectionResults`: []ReplicaElectionResult, versions 0+.
     pub fn replica_election_results(&self) -> ArrayView<'a, ReplicaElectionResultView<'a>> {
         let version = self.version;
@@ -235,6 +241,8 @@ impl<'a> PartitionResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionId`: int32, versions 0+.
     pub fn partition_id(&self) -> i32 {
         let at = self.at[0];
@@ -244,6 +252,8 @@ impl<'a> PartitionResultView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -253,6 +263,8 @@ impl<'a> PartitionResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -376,6 +388,8 @@ impl<'a> ReplicaElectionResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 0+.
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -386,6 +400,8 @@ impl<'a> ReplicaElectionResultView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Results by partition.
+    ///
     /// `PartitionResult`: []PartitionResult, versions 0+.
     pub fn partition_result(&self) -> ArrayView<'a, PartitionResultView<'a>> {
         let version = self.version;

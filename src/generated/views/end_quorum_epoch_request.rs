@@ -120,6 +120,8 @@ impl<'a> EndQuorumEpochRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+, nullable in 0+, default `null`.
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -130,6 +132,8 @@ impl<'a> EndQuorumEpochRequestView<'a> {
         get_str(self.buf, at, version >= 1)
     }
 
+    /// The quorum's partitions, by topic (the metadata log is one partition).
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
         let version = self.version;
@@ -141,6 +145,8 @@ impl<'a> EndQuorumEpochRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The endpoints the leader can be reached at.
+    ///
     /// `LeaderEndpoints`: []LeaderEndpoint, versions 1+, ignorable.
     pub fn leader_endpoints(&self) -> ArrayView<'a, LeaderEndpointView<'a>> {
         let at = self.at[2];
@@ -257,6 +263,8 @@ impl<'a> LeaderEndpointView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The listener's name.
+    ///
     /// `Name`: string, versions 1+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -266,6 +274,8 @@ impl<'a> LeaderEndpointView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 1+.
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -275,6 +285,8 @@ impl<'a> LeaderEndpointView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 1+.
     pub fn port(&self) -> u16 {
         let at = self.at[2];
@@ -415,6 +427,8 @@ impl<'a> PartitionDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -424,6 +438,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The id of the resigning leader.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub fn leader_id(&self) -> i32 {
         let at = self.at[1];
@@ -433,6 +449,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[2];
@@ -442,6 +460,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The voter ids to prefer for the next election, best first (versions 0).
+    ///
     /// `PreferredSuccessors`: []int32, versions 0, ignorable.
     pub fn preferred_successors(&self) -> ArrayView<'a, i32> {
         let at = self.at[3];
@@ -452,6 +472,8 @@ impl<'a> PartitionDataView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The voters to prefer for the next election, best first.
+    ///
     /// `PreferredCandidates`: []ReplicaInfo, versions 1+, ignorable.
     pub fn preferred_candidates(&self) -> ArrayView<'a, ReplicaInfoView<'a>> {
         let at = self.at[4];
@@ -560,6 +582,8 @@ impl<'a> ReplicaInfoView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The candidate's replica id.
+    ///
     /// `CandidateId`: int32, versions 1+.
     pub fn candidate_id(&self) -> i32 {
         let at = self.at[0];
@@ -569,6 +593,8 @@ impl<'a> ReplicaInfoView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The candidate's directory id.
+    ///
     /// `CandidateDirectoryId`: uuid, versions 1+.
     pub fn candidate_directory_id(&self) -> Uuid {
         let at = self.at[1];
@@ -688,6 +714,8 @@ impl<'a> TopicDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -698,6 +726,8 @@ impl<'a> TopicDataView<'a> {
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partitions.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let version = self.version;

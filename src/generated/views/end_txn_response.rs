@@ -89,6 +89,8 @@ impl<'a> EndTxnResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -98,6 +100,8 @@ impl<'a> EndTxnResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -107,6 +111,8 @@ impl<'a> EndTxnResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The producer id the broker gave out, or -1 when there is none.
+    ///
     /// `ProducerId`: int64, versions 5+, default `-1`, ignorable.
     pub fn producer_id(&self) -> i64 {
         let at = self.at[2];
@@ -116,6 +122,8 @@ impl<'a> EndTxnResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
+    ///
     /// `ProducerEpoch`: int16, versions 5+, default `-1`, ignorable.
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[3];

@@ -93,6 +93,8 @@ impl<'a> EnvelopeRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The forwarded request, header included.
+    ///
     /// `RequestData`: bytes, versions 0+.
     pub fn request_data(&self) -> &'a [u8] {
         let at = self.at[0];
@@ -102,6 +104,8 @@ impl<'a> EnvelopeRequestView<'a> {
         get_bytes(self.buf, at, true).unwrap_or(EMPTY_BYTES)
     }
 
+    /// The client's principal, serialized by the forwarding broker.
+    ///
     /// `RequestPrincipal`: bytes, versions 0+, nullable in 0+.
     pub fn request_principal(&self) -> Option<&'a [u8]> {
         let at = self.at[1];
@@ -111,6 +115,8 @@ impl<'a> EnvelopeRequestView<'a> {
         get_bytes(self.buf, at, true)
     }
 
+    /// The client's IP address, as raw bytes.
+    ///
     /// `ClientHostAddress`: bytes, versions 0+.
     pub fn client_host_address(&self) -> &'a [u8] {
         let at = self.at[2];

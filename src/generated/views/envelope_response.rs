@@ -79,6 +79,8 @@ impl<'a> EnvelopeResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The forwarded request's response, header included, or null on error.
+    ///
     /// `ResponseData`: bytes, versions 0+, nullable in 0+, default `null`.
     pub fn response_data(&self) -> Option<&'a [u8]> {
         let at = self.at[0];
@@ -88,6 +90,8 @@ impl<'a> EnvelopeResponseView<'a> {
         get_bytes(self.buf, at, true)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];

@@ -166,6 +166,8 @@ impl<'a> FetchRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The cluster id the fetcher expects, or null (KRaft).
+    ///
     /// `ClusterId`: string, versions 12+, nullable in 12+, tagged field 0 in 12+, default `null`, ignorable.
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[0];
@@ -175,6 +177,8 @@ impl<'a> FetchRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The broker id of a follower fetching, or -1 for a consumer (moved to ReplicaState in v15).
+    ///
     /// `ReplicaId`: int32, versions 0-14, default `-1`.
     pub fn replica_id(&self) -> i32 {
         let at = self.at[1];
@@ -184,6 +188,8 @@ impl<'a> FetchRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The fetching replica's id and epoch (v15+).
+    ///
     /// `ReplicaState`: ReplicaState, versions 15+, tagged field 1 in 15+.
     pub fn replica_state(&self) -> ReplicaStateView<'a> {
         let at = self.at[2];
@@ -193,6 +199,8 @@ impl<'a> FetchRequestView<'a> {
         ReplicaStateView::at_pos(self.buf, at, self.version)
     }
 
+    /// How long, in milliseconds, the broker may wait for MinBytes of data before answering.
+    ///
     /// `MaxWaitMs`: int32, versions 0+.
     pub fn max_wait_ms(&self) -> i32 {
         let at = self.at[3];
@@ -202,6 +210,8 @@ impl<'a> FetchRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The fewest bytes worth answering with; the broker waits up to MaxWaitMs for them.
+    ///
     /// `MinBytes`: int32, versions 0+.
     pub fn min_bytes(&self) -> i32 {
         let at = self.at[4];
@@ -211,6 +221,8 @@ impl<'a> FetchRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The most bytes the response should hold (the first batch is returned even if larger).
+    ///
     /// `MaxBytes`: int32, versions 3+, default `0x7fffffff`, ignorable.
     pub fn max_bytes(&self) -> i32 {
         let at = self.at[5];
@@ -220,6 +232,8 @@ impl<'a> FetchRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Which records are visible: 0 for read_uncommitted (all), 1 for read_committed (only up to the last stable offset).
+    ///
     /// `IsolationLevel`: int8, versions 4+, default `0`, ignorable.
     pub fn isolation_level(&self) -> i8 {
         let at = self.at[6];
@@ -229,6 +243,8 @@ impl<'a> FetchRequestView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The fetch session's id, or 0 to not use or to open a session (KIP-227).
+    ///
     /// `SessionId`: int32, versions 7+, default `0`, ignorable.
     pub fn session_id(&self) -> i32 {
         let at = self.at[7];
@@ -238,6 +254,8 @@ impl<'a> FetchRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The fetch session's epoch: 0 to open a session, -1 to close or not use one, otherwise the next in sequence.
+    ///
     /// `SessionEpoch`: int32, versions 7+, default `-1`, ignorable.
     pub fn session_epoch(&self) -> i32 {
         let at = self.at[8];
@@ -247,6 +265,8 @@ impl<'a> FetchRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The partitions to fetch, by topic.
+    ///
     /// `Topics`: []FetchTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, FetchTopicView<'a>> {
         let version = self.version;
@@ -258,6 +278,8 @@ impl<'a> FetchRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Partitions to drop from the fetch session, by topic.
+    ///
     /// `ForgottenTopicsData`: []ForgottenTopic, versions 7+.
     pub fn forgotten_topics_data(&self) -> ArrayView<'a, ForgottenTopicView<'a>> {
         let version = self.version;
@@ -269,6 +291,8 @@ impl<'a> FetchRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The consumer's rack, so the broker can suggest a nearby replica; empty if none.
+    ///
     /// `RackId`: string, versions 11+, default `""`, ignorable.
     pub fn rack_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -444,6 +468,8 @@ impl<'a> FetchPartitionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `Partition`: int32, versions 0+.
     pub fn partition(&self) -> i32 {
         let at = self.at[0];
@@ -453,6 +479,8 @@ impl<'a> FetchPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
+    ///
     /// `CurrentLeaderEpoch`: int32, versions 9+, default `-1`, ignorable.
     pub fn current_leader_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -462,6 +490,8 @@ impl<'a> FetchPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The offset to read from.
+    ///
     /// `FetchOffset`: int64, versions 0+.
     pub fn fetch_offset(&self) -> i64 {
         let at = self.at[2];
@@ -471,6 +501,8 @@ impl<'a> FetchPartitionView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The epoch of the last batch fetched, so the leader can detect a diverged log; -1 if unknown.
+    ///
     /// `LastFetchedEpoch`: int32, versions 12+, default `-1`.
     pub fn last_fetched_epoch(&self) -> i32 {
         let at = self.at[3];
@@ -480,6 +512,8 @@ impl<'a> FetchPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The follower's log start offset (-1 from a consumer).
+    ///
     /// `LogStartOffset`: int64, versions 5+, default `-1`, ignorable.
     pub fn log_start_offset(&self) -> i64 {
         let at = self.at[4];
@@ -489,6 +523,8 @@ impl<'a> FetchPartitionView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The most bytes to return for this partition.
+    ///
     /// `PartitionMaxBytes`: int32, versions 0+.
     pub fn partition_max_bytes(&self) -> i32 {
         let at = self.at[5];
@@ -498,6 +534,8 @@ impl<'a> FetchPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The directory id of the fetching follower's replica (KRaft).
+    ///
     /// `ReplicaDirectoryId`: uuid, versions 17+, tagged field 0 in 17+, ignorable.
     pub fn replica_directory_id(&self) -> Uuid {
         let at = self.at[6];
@@ -507,6 +545,8 @@ impl<'a> FetchPartitionView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The fetching replica's high watermark (KRaft fetches).
+    ///
     /// `HighWatermark`: int64, versions 18+, tagged field 1 in 18+, default `9223372036854775807`, ignorable.
     pub fn high_watermark(&self) -> i64 {
         let at = self.at[7];
@@ -664,6 +704,8 @@ impl<'a> FetchTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 0-12, ignorable.
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -674,6 +716,8 @@ impl<'a> FetchTopicView<'a> {
         get_str(self.buf, at, version >= 12).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 13+, ignorable.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
@@ -683,6 +727,8 @@ impl<'a> FetchTopicView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The partitions to fetch.
+    ///
     /// `Partitions`: []FetchPartition, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, FetchPartitionView<'a>> {
         let version = self.version;
@@ -812,6 +858,8 @@ impl<'a> ForgottenTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 7-12, ignorable.
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -822,6 +870,8 @@ impl<'a> ForgottenTopicView<'a> {
         get_str(self.buf, at, version >= 12).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 13+, ignorable.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
@@ -831,6 +881,8 @@ impl<'a> ForgottenTopicView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The partition numbers to drop.
+    ///
     /// `Partitions`: []int32, versions 7+.
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let version = self.version;
@@ -948,6 +1000,8 @@ impl<'a> ReplicaStateView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The broker id of a follower fetching, or -1 for a consumer.
+    ///
     /// `ReplicaId`: int32, versions 15+, default `-1`.
     pub fn replica_id(&self) -> i32 {
         let at = self.at[0];
@@ -957,6 +1011,8 @@ impl<'a> ReplicaStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The fetching broker's epoch, or -1.
+    ///
     /// `ReplicaEpoch`: int64, versions 15+, default `-1`.
     pub fn replica_epoch(&self) -> i64 {
         let at = self.at[1];

@@ -130,6 +130,8 @@ impl<'a> FetchResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -139,6 +141,8 @@ impl<'a> FetchResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 7+, ignorable.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -148,6 +152,8 @@ impl<'a> FetchResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The fetch session's id, or 0 if none.
+    ///
     /// `SessionId`: int32, versions 7+, default `0`.
     pub fn session_id(&self) -> i32 {
         let at = self.at[2];
@@ -157,6 +163,8 @@ impl<'a> FetchResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Results by topic.
+    ///
     /// `Responses`: []FetchableTopicResponse, versions 0+.
     pub fn responses(&self) -> ArrayView<'a, FetchableTopicResponseView<'a>> {
         let version = self.version;
@@ -168,6 +176,8 @@ impl<'a> FetchResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
+    ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 16+, tagged field 0 in 16+.
     pub fn node_endpoints(&self) -> ArrayView<'a, NodeEndpointView<'a>> {
         let at = self.at[4];
@@ -285,6 +295,8 @@ impl<'a> AbortedTransactionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The producer id of the aborted transaction.
+    ///
     /// `ProducerId`: int64, versions 4+.
     pub fn producer_id(&self) -> i64 {
         let at = self.at[0];
@@ -294,6 +306,8 @@ impl<'a> AbortedTransactionView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The first offset of the aborted transaction.
+    ///
     /// `FirstOffset`: int64, versions 4+.
     pub fn first_offset(&self) -> i64 {
         let at = self.at[1];
@@ -406,6 +420,8 @@ impl<'a> EpochEndOffsetView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The epoch.
+    ///
     /// `Epoch`: int32, versions 12+, default `-1`.
     pub fn epoch(&self) -> i32 {
         let at = self.at[0];
@@ -415,6 +431,8 @@ impl<'a> EpochEndOffsetView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The end offset of that epoch.
+    ///
     /// `EndOffset`: int64, versions 12+, default `-1`.
     pub fn end_offset(&self) -> i64 {
         let at = self.at[1];
@@ -540,6 +558,8 @@ impl<'a> FetchableTopicResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 0-12, ignorable.
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -550,6 +570,8 @@ impl<'a> FetchableTopicResponseView<'a> {
         get_str(self.buf, at, version >= 12).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 13+, ignorable.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
@@ -559,6 +581,8 @@ impl<'a> FetchableTopicResponseView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let version = self.version;
@@ -677,6 +701,8 @@ impl<'a> LeaderIdAndEpochView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The current leader's broker id, or -1.
+    ///
     /// `LeaderId`: int32, versions 12+, default `-1`.
     pub fn leader_id(&self) -> i32 {
         let at = self.at[0];
@@ -686,6 +712,8 @@ impl<'a> LeaderIdAndEpochView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The current leader epoch, or -1.
+    ///
     /// `LeaderEpoch`: int32, versions 12+, default `-1`.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -792,6 +820,8 @@ impl<'a> NodeEndpointView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The broker's id.
+    ///
     /// `NodeId`: int32, versions 16+.
     pub fn node_id(&self) -> i32 {
         let at = self.at[0];
@@ -801,6 +831,8 @@ impl<'a> NodeEndpointView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's host name.
+    ///
     /// `Host`: string, versions 16+.
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -810,6 +842,8 @@ impl<'a> NodeEndpointView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The broker's port.
+    ///
     /// `Port`: int32, versions 16+.
     pub fn port(&self) -> i32 {
         let at = self.at[2];
@@ -819,6 +853,8 @@ impl<'a> NodeEndpointView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's rack, or null if it has none.
+    ///
     /// `Rack`: string, versions 16+, nullable in 16+, default `null`.
     pub fn rack(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
@@ -977,6 +1013,8 @@ impl<'a> PartitionDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -986,6 +1024,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -995,6 +1035,8 @@ impl<'a> PartitionDataView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The partition's high watermark: the offset after the last record every in-sync replica has.
+    ///
     /// `HighWatermark`: int64, versions 0+.
     pub fn high_watermark(&self) -> i64 {
         let at = self.at[2];
@@ -1004,6 +1046,8 @@ impl<'a> PartitionDataView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The offset below which every transaction is decided (committed or aborted); read_committed consumers stop here.
+    ///
     /// `LastStableOffset`: int64, versions 4+, default `-1`, ignorable.
     pub fn last_stable_offset(&self) -> i64 {
         let at = self.at[3];
@@ -1013,6 +1057,8 @@ impl<'a> PartitionDataView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The first offset still in the partition's log.
+    ///
     /// `LogStartOffset`: int64, versions 5+, default `-1`, ignorable.
     pub fn log_start_offset(&self) -> i64 {
         let at = self.at[4];
@@ -1022,6 +1068,8 @@ impl<'a> PartitionDataView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Set when the fetcher's log diverged from the leader's: the largest epoch and end offset the two logs share.
+    ///
     /// `DivergingEpoch`: EpochEndOffset, versions 12+, tagged field 0 in 12+.
     pub fn diverging_epoch(&self) -> EpochEndOffsetView<'a> {
         let at = self.at[5];
@@ -1031,6 +1079,8 @@ impl<'a> PartitionDataView<'a> {
         EpochEndOffsetView::at_pos(self.buf, at, self.version)
     }
 
+    /// The partition's current leader, when the error says the request went to the wrong broker.
+    ///
     /// `CurrentLeader`: LeaderIdAndEpoch, versions 12+, tagged field 1 in 12+.
     pub fn current_leader(&self) -> LeaderIdAndEpochView<'a> {
         let at = self.at[6];
@@ -1040,6 +1090,8 @@ impl<'a> PartitionDataView<'a> {
         LeaderIdAndEpochView::at_pos(self.buf, at, self.version)
     }
 
+    /// Set when the fetcher must load a snapshot first: which one (KRaft).
+    ///
     /// `SnapshotId`: SnapshotId, versions 12+, tagged field 2 in 12+.
     pub fn snapshot_id(&self) -> SnapshotIdView<'a> {
         let at = self.at[7];
@@ -1049,6 +1101,8 @@ impl<'a> PartitionDataView<'a> {
         SnapshotIdView::at_pos(self.buf, at, self.version)
     }
 
+    /// The aborted transactions in the returned range, for read_committed consumers to skip; null otherwise.
+    ///
     /// `AbortedTransactions`: []AbortedTransaction, versions 4+, nullable in 4+, ignorable.
     pub fn aborted_transactions(&self) -> Option<ArrayView<'a, AbortedTransactionView<'a>>> {
         let version = self.version;
@@ -1059,6 +1113,8 @@ impl<'a> PartitionDataView<'a> {
         get_array(self.buf, at, version >= 12, self.version)
     }
 
+    /// The replica the consumer should fetch from next (KIP-392), or -1 to stay with the leader.
+    ///
     /// `PreferredReadReplica`: int32, versions 11+, default `-1`.
     pub fn preferred_read_replica(&self) -> i32 {
         let at = self.at[9];
@@ -1068,6 +1124,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The record batches read, as raw bytes (see `kafka_codec::records`); the last one may be cut short.
+    ///
     /// `Records`: records, versions 0+, nullable in 0+.
     pub fn records(&self) -> Option<&'a [u8]> {
         let version = self.version;
@@ -1225,6 +1283,8 @@ impl<'a> SnapshotIdView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The snapshot's end offset.
+    ///
     /// `EndOffset`: int64, versions 0+, default `-1`.
     pub fn end_offset(&self) -> i64 {
         let at = self.at[0];
@@ -1234,6 +1294,8 @@ impl<'a> SnapshotIdView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The snapshot's epoch.
+    ///
     /// `Epoch`: int32, versions 0+, default `-1`.
     pub fn epoch(&self) -> i32 {
         let at = self.at[1];

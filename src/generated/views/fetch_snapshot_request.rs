@@ -107,6 +107,8 @@ impl<'a> FetchSnapshotRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+, nullable in 0+, tagged field 0 in 0+, default `null`.
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[0];
@@ -116,6 +118,8 @@ impl<'a> FetchSnapshotRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The fetching follower's id.
+    ///
     /// `ReplicaId`: int32, versions 0+, default `-1`.
     pub fn replica_id(&self) -> i32 {
         let at = self.at[1];
@@ -125,6 +129,8 @@ impl<'a> FetchSnapshotRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The most snapshot bytes to return, over all partitions.
+    ///
     /// `MaxBytes`: int32, versions 0+, default `0x7fffffff`.
     pub fn max_bytes(&self) -> i32 {
         let at = self.at[2];
@@ -134,6 +140,8 @@ impl<'a> FetchSnapshotRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The snapshots, by topic.
+    ///
     /// `Topics`: []TopicSnapshot, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, TopicSnapshotView<'a>> {
         let at = self.at[3];
@@ -254,6 +262,8 @@ impl<'a> PartitionSnapshotView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `Partition`: int32, versions 0+.
     pub fn partition(&self) -> i32 {
         let at = self.at[0];
@@ -263,6 +273,8 @@ impl<'a> PartitionSnapshotView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
+    ///
     /// `CurrentLeaderEpoch`: int32, versions 0+.
     pub fn current_leader_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -272,6 +284,8 @@ impl<'a> PartitionSnapshotView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Which snapshot to fetch.
+    ///
     /// `SnapshotId`: SnapshotId, versions 0+.
     pub fn snapshot_id(&self) -> SnapshotIdView<'a> {
         let at = self.at[2];
@@ -281,6 +295,8 @@ impl<'a> PartitionSnapshotView<'a> {
         SnapshotIdView::at_pos(self.buf, at, self.version)
     }
 
+    /// The byte position in the snapshot to read from.
+    ///
     /// `Position`: int64, versions 0+.
     pub fn position(&self) -> i64 {
         let at = self.at[3];
@@ -290,6 +306,8 @@ impl<'a> PartitionSnapshotView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The fetching follower's directory id.
+    ///
     /// `ReplicaDirectoryId`: uuid, versions 1+, tagged field 0 in 1+, ignorable.
     pub fn replica_directory_id(&self) -> Uuid {
         let at = self.at[4];
@@ -420,6 +438,8 @@ impl<'a> SnapshotIdView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The snapshot's end offset.
+    ///
     /// `EndOffset`: int64, versions 0+.
     pub fn end_offset(&self) -> i64 {
         let at = self.at[0];
@@ -429,6 +449,8 @@ impl<'a> SnapshotIdView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The snapshot's epoch.
+    ///
     /// `Epoch`: int32, versions 0+.
     pub fn epoch(&self) -> i32 {
         let at = self.at[1];
@@ -545,6 +567,8 @@ impl<'a> TopicSnapshotView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -554,6 +578,8 @@ impl<'a> TopicSnapshotView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The snapshots, by partition.
+    ///
     /// `Partitions`: []PartitionSnapshot, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionSnapshotView<'a>> {
         let at = self.at[1];

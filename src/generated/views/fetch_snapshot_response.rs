@@ -121,6 +121,8 @@ impl<'a> FetchSnapshotResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+, ignorable.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -130,6 +132,8 @@ impl<'a> FetchSnapshotResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -139,6 +143,8 @@ impl<'a> FetchSnapshotResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The snapshots, by topic.
+    ///
     /// `Topics`: []TopicSnapshot, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, TopicSnapshotView<'a>> {
         let at = self.at[2];
@@ -149,6 +155,8 @@ impl<'a> FetchSnapshotResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
+    ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 1+, tagged field 0 in 1+.
     pub fn node_endpoints(&self) -> ArrayView<'a, NodeEndpointView<'a>> {
         let at = self.at[3];
@@ -278,6 +286,8 @@ impl<'a> LeaderIdAndEpochView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The broker id of the partition's leader, or -1 if it has none.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub fn leader_id(&self) -> i32 {
         let at = self.at[0];
@@ -287,6 +297,8 @@ impl<'a> LeaderIdAndEpochView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -391,6 +403,8 @@ impl<'a> NodeEndpointView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// A broker id.
+    ///
     /// `NodeId`: int32, versions 1+.
     pub fn node_id(&self) -> i32 {
         let at = self.at[0];
@@ -400,6 +414,8 @@ impl<'a> NodeEndpointView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 1+.
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -409,6 +425,8 @@ impl<'a> NodeEndpointView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 1+.
     pub fn port(&self) -> u16 {
         let at = self.at[2];
@@ -528,6 +546,8 @@ impl<'a> PartitionSnapshotView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number.
+    ///
     /// `Index`: int32, versions 0+.
     pub fn index(&self) -> i32 {
         let at = self.at[0];
@@ -537,6 +557,8 @@ impl<'a> PartitionSnapshotView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -546,6 +568,8 @@ impl<'a> PartitionSnapshotView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Which snapshot this is.
+    ///
     /// `SnapshotId`: SnapshotId, versions 0+.
     pub fn snapshot_id(&self) -> SnapshotIdView<'a> {
         let at = self.at[2];
@@ -555,6 +579,8 @@ impl<'a> PartitionSnapshotView<'a> {
         SnapshotIdView::at_pos(self.buf, at, self.version)
     }
 
+    /// The partition's leader when the snapshot was served.
+    ///
     /// `CurrentLeader`: LeaderIdAndEpoch, versions 0+, tagged field 0 in 0+.
     pub fn current_leader(&self) -> LeaderIdAndEpochView<'a> {
         let at = self.at[3];
@@ -564,6 +590,8 @@ impl<'a> PartitionSnapshotView<'a> {
         LeaderIdAndEpochView::at_pos(self.buf, at, self.version)
     }
 
+    /// The snapshot's total size in bytes.
+    ///
     /// `Size`: int64, versions 0+.
     pub fn size(&self) -> i64 {
         let at = self.at[4];
@@ -573,6 +601,8 @@ impl<'a> PartitionSnapshotView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The byte position in the snapshot where UnalignedRecords starts.
+    ///
     /// `Position`: int64, versions 0+.
     pub fn position(&self) -> i64 {
         let at = self.at[5];
@@ -582,6 +612,8 @@ impl<'a> PartitionSnapshotView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// A chunk of the snapshot, in record-batch format but not cut at batch boundaries.
+    ///
     /// `UnalignedRecords`: records, versions 0+.
     pub fn unaligned_records(&self) -> &'a [u8] {
         let at = self.at[6];
@@ -717,6 +749,8 @@ impl<'a> SnapshotIdView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The snapshot's end offset.
+    ///
     /// `EndOffset`: int64, versions 0+.
     pub fn end_offset(&self) -> i64 {
         let at = self.at[0];
@@ -726,6 +760,8 @@ impl<'a> SnapshotIdView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The snapshot's epoch.
+    ///
     /// `Epoch`: int32, versions 0+.
     pub fn epoch(&self) -> i32 {
         let at = self.at[1];
@@ -842,6 +878,8 @@ impl<'a> TopicSnapshotView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -851,6 +889,8 @@ impl<'a> TopicSnapshotView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The snapshots, by partition.
+    ///
     /// `Partitions`: []PartitionSnapshot, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionSnapshotView<'a>> {
         let at = self.at[1];

@@ -113,6 +113,8 @@ impl<'a> FindCoordinatorRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group id or transactional id whose coordinator is wanted (versions 0-3).
+    ///
     /// `Key`: string, versions 0-3.
     pub fn key(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -123,6 +125,8 @@ impl<'a> FindCoordinatorRequestView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The kind of key: 0 for a group, 1 for a transaction, 2 for a share group.
+    ///
     /// `KeyType`: int8, versions 1+, default `0`.
     pub fn key_type(&self) -> i8 {
         let at = self.at[1];
@@ -132,6 +136,8 @@ impl<'a> FindCoordinatorRequestView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The keys whose coordinators are wanted (v4+).
+    ///
     /// `CoordinatorKeys`: []string, versions 4+.
     pub fn coordinator_keys(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[2];

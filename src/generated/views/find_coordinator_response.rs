@@ -130,6 +130,8 @@ impl<'a> FindCoordinatorResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -139,6 +141,8 @@ impl<'a> FindCoordinatorResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0-3.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -148,6 +152,8 @@ impl<'a> FindCoordinatorResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 1-3, nullable in 1-3, ignorable.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -158,6 +164,8 @@ impl<'a> FindCoordinatorResponseView<'a> {
         get_str(self.buf, at, version >= 3)
     }
 
+    /// The coordinator's broker id (versions 0-3).
+    ///
     /// `NodeId`: int32, versions 0-3.
     pub fn node_id(&self) -> i32 {
         let at = self.at[3];
@@ -167,6 +175,8 @@ impl<'a> FindCoordinatorResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The coordinator's host (versions 0-3).
+    ///
     /// `Host`: string, versions 0-3.
     pub fn host(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -177,6 +187,8 @@ impl<'a> FindCoordinatorResponseView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The coordinator's port (versions 0-3).
+    ///
     /// `Port`: int32, versions 0-3.
     pub fn port(&self) -> i32 {
         let at = self.at[5];
@@ -186,6 +198,8 @@ impl<'a> FindCoordinatorResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The coordinator of each key (v4+).
+    ///
     /// `Coordinators`: []Coordinator, versions 4+.
     pub fn coordinators(&self) -> ArrayView<'a, CoordinatorView<'a>> {
         let at = self.at[6];
@@ -317,6 +331,8 @@ impl<'a> CoordinatorView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The key asked about.
+    ///
     /// `Key`: string, versions 4+.
     pub fn key(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -326,6 +342,8 @@ impl<'a> CoordinatorView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The coordinator's broker id.
+    ///
     /// `NodeId`: int32, versions 4+.
     pub fn node_id(&self) -> i32 {
         let at = self.at[1];
@@ -335,6 +353,8 @@ impl<'a> CoordinatorView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 4+.
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[2];
@@ -344,6 +364,8 @@ impl<'a> CoordinatorView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A TCP port number.
+    ///
     /// `Port`: int32, versions 4+.
     pub fn port(&self) -> i32 {
         let at = self.at[3];
@@ -353,6 +375,8 @@ impl<'a> CoordinatorView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 4+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[4];
@@ -362,6 +386,8 @@ impl<'a> CoordinatorView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 4+, nullable in 4+, ignorable.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[5];

@@ -79,6 +79,8 @@ impl<'a> GetTelemetrySubscriptionsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The client's instance id, or the zero UUID to ask the broker for one.
+    ///
     /// `ClientInstanceId`: uuid, versions 0+.
     pub fn client_instance_id(&self) -> Uuid {
         let at = self.at[0];

@@ -128,6 +128,8 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -137,6 +139,8 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -146,6 +150,8 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The client's instance id: the one it sent, or a new one if it sent the zero UUID.
+    ///
     /// `ClientInstanceId`: uuid, versions 0+.
     pub fn client_instance_id(&self) -> Uuid {
         let at = self.at[2];
@@ -155,6 +161,8 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The id of the metrics subscription, so a push can say which one it answers.
+    ///
     /// `SubscriptionId`: int32, versions 0+.
     pub fn subscription_id(&self) -> i32 {
         let at = self.at[3];
@@ -164,6 +172,8 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The compression types the broker accepts for pushed metrics, preferred first.
+    ///
     /// `AcceptedCompressionTypes`: []int8, versions 0+.
     pub fn accepted_compression_types(&self) -> ArrayView<'a, i8> {
         let at = self.at[4];
@@ -174,6 +184,8 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// How often, in milliseconds, the client should push metrics.
+    ///
     /// `PushIntervalMs`: int32, versions 0+.
     pub fn push_interval_ms(&self) -> i32 {
         let at = self.at[5];
@@ -183,6 +195,8 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The most bytes of metrics one push may carry.
+    ///
     /// `TelemetryMaxBytes`: int32, versions 0+.
     pub fn telemetry_max_bytes(&self) -> i32 {
         let at = self.at[6];
@@ -192,6 +206,8 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Whether to send sums and histograms as deltas (true) or cumulative values (false).
+    ///
     /// `DeltaTemporality`: bool, versions 0+.
     pub fn delta_temporality(&self) -> bool {
         let at = self.at[7];
@@ -201,6 +217,8 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Prefixes of the metric names wanted; empty for none, one empty string for all.
+    ///
     /// `RequestedMetrics`: []string, versions 0+.
     pub fn requested_metrics(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[8];

@@ -68,6 +68,8 @@ impl<'a> GroupMetadataKeyView<'a> {
         self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
+    /// The group's id.
+    ///
     /// `group`: string, versions 2.
     pub fn group(&self) -> ViewStr<'a> {
         let at = self.at[0];

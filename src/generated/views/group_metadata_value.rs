@@ -116,6 +116,8 @@ impl<'a> GroupMetadataValueView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's protocol type, such as `consumer`.
+    ///
     /// `protocolType`: string, versions 0+.
     pub fn protocol_type(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -126,6 +128,8 @@ impl<'a> GroupMetadataValueView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The group's generation.
+    ///
     /// `generation`: int32, versions 0+.
     pub fn generation(&self) -> i32 {
         let at = self.at[1];
@@ -135,6 +139,8 @@ impl<'a> GroupMetadataValueView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The chosen assignment protocol, or null.
+    ///
     /// `protocol`: string, versions 0+, nullable in 0+.
     pub fn protocol(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -145,6 +151,8 @@ impl<'a> GroupMetadataValueView<'a> {
         get_str(self.buf, at, version >= 4)
     }
 
+    /// The leader's member id, or null.
+    ///
     /// `leader`: string, versions 0+, nullable in 0+.
     pub fn leader(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -155,6 +163,8 @@ impl<'a> GroupMetadataValueView<'a> {
         get_str(self.buf, at, version >= 4)
     }
 
+    /// When the group last changed state, in milliseconds since the Unix epoch, or -1.
+    ///
     /// `currentStateTimestamp`: int64, versions 2+, default `-1`, ignorable.
     pub fn current_state_timestamp(&self) -> i64 {
         let at = self.at[4];
@@ -164,6 +174,8 @@ impl<'a> GroupMetadataValueView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The group's members.
+    ///
     /// `members`: []MemberMetadata, versions 0+.
     pub fn members(&self) -> ArrayView<'a, MemberMetadataView<'a>> {
         let version = self.version;
@@ -315,6 +327,8 @@ impl<'a> MemberMetadataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The member's id.
+    ///
     /// `memberId`: string, versions 0+.
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -325,6 +339,8 @@ impl<'a> MemberMetadataView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The static member's instance id, or null.
+    ///
     /// `groupInstanceId`: string, versions 3+, nullable in 3+, default `null`, ignorable.
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -335,6 +351,8 @@ impl<'a> MemberMetadataView<'a> {
         get_str(self.buf, at, version >= 4)
     }
 
+    /// The member's client id.
+    ///
     /// `clientId`: string, versions 0+.
     pub fn client_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -345,6 +363,8 @@ impl<'a> MemberMetadataView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The host the member connected from.
+    ///
     /// `clientHost`: string, versions 0+.
     pub fn client_host(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -355,6 +375,8 @@ impl<'a> MemberMetadataView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The member's rebalance timeout in milliseconds.
+    ///
     /// `rebalanceTimeout`: int32, versions 1+, default `-1`, ignorable.
     pub fn rebalance_timeout(&self) -> i32 {
         let at = self.at[4];
@@ -364,6 +386,8 @@ impl<'a> MemberMetadataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The member's session timeout in milliseconds.
+    ///
     /// `sessionTimeout`: int32, versions 0+.
     pub fn session_timeout(&self) -> i32 {
         let at = self.at[5];
@@ -373,6 +397,8 @@ impl<'a> MemberMetadataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The member's metadata for the chosen protocol (a consumer's subscription).
+    ///
     /// `subscription`: bytes, versions 0+.
     pub fn subscription(&self) -> &'a [u8] {
         let version = self.version;
@@ -383,6 +409,8 @@ impl<'a> MemberMetadataView<'a> {
         get_bytes(self.buf, at, version >= 4).unwrap_or(EMPTY_BYTES)
     }
 
+    /// The member's assignment from the leader.
+    ///
     /// `assignment`: bytes, versions 0+.
     pub fn assignment(&self) -> &'a [u8] {
         let version = self.version;

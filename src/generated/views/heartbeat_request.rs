@@ -100,6 +100,8 @@ impl<'a> HeartbeatRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -110,6 +112,8 @@ impl<'a> HeartbeatRequestView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The generation the member believes current.
+    ///
     /// `GenerationId`: int32, versions 0+.
     pub fn generation_id(&self) -> i32 {
         let at = self.at[1];
@@ -119,6 +123,8 @@ impl<'a> HeartbeatRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -129,6 +135,8 @@ impl<'a> HeartbeatRequestView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;

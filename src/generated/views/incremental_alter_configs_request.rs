@@ -101,6 +101,8 @@ impl<'a> IncrementalAlterConfigsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The resources whose configuration changes.
+    ///
     /// `Resources`: []AlterConfigsResource, versions 0+.
     pub fn resources(&self) -> ArrayView<'a, AlterConfigsResourceView<'a>> {
         let version = self.version;
@@ -112,6 +114,8 @@ impl<'a> IncrementalAlterConfigsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// When true, the broker only checks that the change would succeed and does not apply it.
+    ///
     /// `ValidateOnly`: bool, versions 0+.
     pub fn validate_only(&self) -> bool {
         let at = self.at[1];
@@ -234,6 +238,8 @@ impl<'a> AlterConfigsResourceView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The type of resource: 2 topic, 4 broker, 8 broker logger, 16 client metrics subscription, 32 group.
+    ///
     /// `ResourceType`: int8, versions 0+.
     pub fn resource_type(&self) -> i8 {
         let at = self.at[0];
@@ -243,6 +249,8 @@ impl<'a> AlterConfigsResourceView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The name of the resource.
+    ///
     /// `ResourceName`: string, versions 0+.
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -253,6 +261,8 @@ impl<'a> AlterConfigsResourceView<'a> {
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The config entries to set.
+    ///
     /// `Configs`: []AlterableConfig, versions 0+.
     pub fn configs(&self) -> ArrayView<'a, AlterableConfigView<'a>> {
         let version = self.version;
@@ -365,6 +375,8 @@ impl<'a> AlterableConfigView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The config key, such as `retention.ms`.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -375,6 +387,8 @@ impl<'a> AlterableConfigView<'a> {
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// What to do with the key: 0 set, 1 delete, 2 append to a list, 3 subtract from a list.
+    ///
     /// `ConfigOperation`: int8, versions 0+.
     pub fn config_operation(&self) -> i8 {
         let at = self.at[1];
@@ -384,6 +398,8 @@ impl<'a> AlterableConfigView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The value for the operation, or null when deleting.
+    ///
     /// `Value`: string, versions 0+, nullable in 0+.
     pub fn value(&self) -> Option<ViewStr<'a>> {
         let version = self.version;

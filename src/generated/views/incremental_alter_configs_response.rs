@@ -101,6 +101,8 @@ impl<'a> IncrementalAlterConfigsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -110,6 +112,8 @@ impl<'a> IncrementalAlterConfigsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome for each resource.
+    ///
     /// `Responses`: []AlterConfigsResourceResponse, versions 0+.
     pub fn responses(&self) -> ArrayView<'a, AlterConfigsResourceResponseView<'a>> {
         let version = self.version;
@@ -222,6 +226,8 @@ impl<'a> AlterConfigsResourceResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -231,6 +237,8 @@ impl<'a> AlterConfigsResourceResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -241,6 +249,8 @@ impl<'a> AlterConfigsResourceResponseView<'a> {
         get_str(self.buf, at, version >= 1)
     }
 
+    /// The type of resource: 2 topic, 4 broker, 8 broker logger, 16 client metrics subscription, 32 group.
+    ///
     /// `ResourceType`: int8, versions 0+.
     pub fn resource_type(&self) -> i8 {
         let at = self.at[2];
@@ -250,6 +260,8 @@ impl<'a> AlterConfigsResourceResponseView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The name of the resource.
+    ///
     /// `ResourceName`: string, versions 0+.
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;

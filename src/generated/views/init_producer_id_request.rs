@@ -100,6 +100,8 @@ impl<'a> InitProducerIdRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The producer's transactional id, or null for an idempotent producer without transactions.
+    ///
     /// `TransactionalId`: string, versions 0+, nullable in 0+.
     pub fn transactional_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -110,6 +112,8 @@ impl<'a> InitProducerIdRequestView<'a> {
         get_str(self.buf, at, version >= 2)
     }
 
+    /// How long, in milliseconds, a transaction may stay open before the coordinator aborts it.
+    ///
     /// `TransactionTimeoutMs`: int32, versions 0+.
     pub fn transaction_timeout_ms(&self) -> i32 {
         let at = self.at[1];
@@ -119,6 +123,8 @@ impl<'a> InitProducerIdRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The producer's current id when re-initialising, or -1.
+    ///
     /// `ProducerId`: int64, versions 3+, default `-1`.
     pub fn producer_id(&self) -> i64 {
         let at = self.at[2];
@@ -128,6 +134,8 @@ impl<'a> InitProducerIdRequestView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The producer's current epoch when re-initialising, or -1.
+    ///
     /// `ProducerEpoch`: int16, versions 3+, default `-1`.
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[3];
@@ -137,6 +145,8 @@ impl<'a> InitProducerIdRequestView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Whether the producer takes part in two-phase commit with an external coordinator (KIP-939).
+    ///
     /// `Enable2Pc`: bool, versions 6+, default `false`.
     pub fn enable2_pc(&self) -> bool {
         let at = self.at[4];
@@ -146,6 +156,8 @@ impl<'a> InitProducerIdRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Whether to keep a prepared transaction open instead of aborting it (KIP-939).
+    ///
     /// `KeepPreparedTxn`: bool, versions 6+, default `false`.
     pub fn keep_prepared_txn(&self) -> bool {
         let at = self.at[5];

@@ -95,6 +95,8 @@ impl<'a> InitProducerIdResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+, ignorable.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -104,6 +106,8 @@ impl<'a> InitProducerIdResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -113,6 +117,8 @@ impl<'a> InitProducerIdResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The producer id the broker gave out, or -1 when there is none.
+    ///
     /// `ProducerId`: int64, versions 0+, default `-1`.
     pub fn producer_id(&self) -> i64 {
         let at = self.at[2];
@@ -122,6 +128,8 @@ impl<'a> InitProducerIdResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
+    ///
     /// `ProducerEpoch`: int16, versions 0+.
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[3];
@@ -131,6 +139,8 @@ impl<'a> InitProducerIdResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The producer id of a kept prepared transaction, or -1 (KIP-939).
+    ///
     /// `OngoingTxnProducerId`: int64, versions 6+, default `-1`.
     pub fn ongoing_txn_producer_id(&self) -> i64 {
         let at = self.at[4];
@@ -140,6 +150,8 @@ impl<'a> InitProducerIdResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The producer epoch of a kept prepared transaction, or -1 (KIP-939).
+    ///
     /// `OngoingTxnProducerEpoch`: int16, versions 6+, default `-1`.
     pub fn ongoing_txn_producer_epoch(&self) -> i16 {
         let at = self.at[5];

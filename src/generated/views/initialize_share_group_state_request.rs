@@ -103,6 +103,8 @@ impl<'a> InitializeShareGroupStateRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -112,6 +114,8 @@ impl<'a> InitializeShareGroupStateRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The share-partitions, by topic.
+    ///
     /// `Topics`: []InitializeStateData, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, InitializeStateDataView<'a>> {
         let at = self.at[1];
@@ -225,6 +229,8 @@ impl<'a> InitializeStateDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
@@ -234,6 +240,8 @@ impl<'a> InitializeStateDataView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The share-partitions of this topic.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let at = self.at[1];
@@ -332,6 +340,8 @@ impl<'a> PartitionDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number.
+    ///
     /// `Partition`: int32, versions 0+.
     pub fn partition(&self) -> i32 {
         let at = self.at[0];
@@ -341,6 +351,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The epoch of the share-partition's stored state.
+    ///
     /// `StateEpoch`: int32, versions 0+.
     pub fn state_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -350,6 +362,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The share-partition's start offset, or -1 to leave it unset.
+    ///
     /// `StartOffset`: int64, versions 0+.
     pub fn start_offset(&self) -> i64 {
         let at = self.at[2];

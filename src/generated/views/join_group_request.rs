@@ -130,6 +130,8 @@ impl<'a> JoinGroupRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -140,6 +142,8 @@ impl<'a> JoinGroupRequestView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// How long, in milliseconds, the coordinator waits without a heartbeat before removing the member.
+    ///
     /// `SessionTimeoutMs`: int32, versions 0+.
     pub fn session_timeout_ms(&self) -> i32 {
         let at = self.at[1];
@@ -149,6 +153,8 @@ impl<'a> JoinGroupRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// How long, in milliseconds, the coordinator waits for every member to rejoin during a rebalance.
+    ///
     /// `RebalanceTimeoutMs`: int32, versions 1+, default `-1`, ignorable.
     pub fn rebalance_timeout_ms(&self) -> i32 {
         let at = self.at[2];
@@ -158,6 +164,8 @@ impl<'a> JoinGroupRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The member id the coordinator gave earlier, or empty when joining for the first time.
+    ///
     /// `MemberId`: string, versions 0+.
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -168,6 +176,8 @@ impl<'a> JoinGroupRequestView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `GroupInstanceId`: string, versions 5+, nullable in 5+, default `null`.
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -178,6 +188,8 @@ impl<'a> JoinGroupRequestView<'a> {
         get_str(self.buf, at, version >= 6)
     }
 
+    /// The group's protocol type, such as `consumer`.
+    ///
     /// `ProtocolType`: string, versions 0+.
     pub fn protocol_type(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -188,6 +200,8 @@ impl<'a> JoinGroupRequestView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The assignment protocols the member supports, in order of preference.
+    ///
     /// `Protocols`: []JoinGroupRequestProtocol, versions 0+.
     pub fn protocols(&self) -> ArrayView<'a, JoinGroupRequestProtocolView<'a>> {
         let version = self.version;
@@ -199,6 +213,8 @@ impl<'a> JoinGroupRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Why the member joins or leaves, for the broker's logs; null if not given.
+    ///
     /// `Reason`: string, versions 8+, nullable in 8+, default `null`, ignorable.
     pub fn reason(&self) -> Option<ViewStr<'a>> {
         let at = self.at[7];
@@ -328,6 +344,8 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The protocol's name, such as `range`.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -338,6 +356,8 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The member's metadata for this protocol (a consumer's subscription).
+    ///
     /// `Metadata`: bytes, versions 0+.
     pub fn metadata(&self) -> &'a [u8] {
         let version = self.version;

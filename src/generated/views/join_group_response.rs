@@ -134,6 +134,8 @@ impl<'a> JoinGroupResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 2+, ignorable.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -143,6 +145,8 @@ impl<'a> JoinGroupResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -152,6 +156,8 @@ impl<'a> JoinGroupResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The group's generation: raised by one after every rebalance.
+    ///
     /// `GenerationId`: int32, versions 0+, default `-1`.
     pub fn generation_id(&self) -> i32 {
         let at = self.at[2];
@@ -161,6 +167,8 @@ impl<'a> JoinGroupResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The group's protocol type, such as `consumer`, or null.
+    ///
     /// `ProtocolType`: string, versions 7+, nullable in 7+, default `null`, ignorable.
     pub fn protocol_type(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
@@ -170,6 +178,8 @@ impl<'a> JoinGroupResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The assignment protocol the group chose, such as `range`, or null.
+    ///
     /// `ProtocolName`: string, versions 0+, nullable in 7+.
     pub fn protocol_name(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -180,6 +190,8 @@ impl<'a> JoinGroupResponseView<'a> {
         get_str(self.buf, at, version >= 6)
     }
 
+    /// The member id of the group's leader, which computes the assignment.
+    ///
     /// `Leader`: string, versions 0+.
     pub fn leader(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -190,6 +202,8 @@ impl<'a> JoinGroupResponseView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// True when the leader must not compute an assignment because the coordinator already knows it (static member rejoin).
+    ///
     /// `SkipAssignment`: bool, versions 9+, default `false`.
     pub fn skip_assignment(&self) -> bool {
         let at = self.at[6];
@@ -199,6 +213,8 @@ impl<'a> JoinGroupResponseView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -209,6 +225,8 @@ impl<'a> JoinGroupResponseView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Every member with its metadata, sent to the leader only; empty for the others.
+    ///
     /// `Members`: []JoinGroupResponseMember, versions 0+.
     pub fn members(&self) -> ArrayView<'a, JoinGroupResponseMemberView<'a>> {
         let version = self.version;
@@ -346,6 +364,8 @@ impl<'a> JoinGroupResponseMemberView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -356,6 +376,8 @@ impl<'a> JoinGroupResponseMemberView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `GroupInstanceId`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -366,6 +388,8 @@ impl<'a> JoinGroupResponseMemberView<'a> {
         get_str(self.buf, at, version >= 6)
     }
 
+    /// The member's metadata for the chosen protocol.
+    ///
     /// `Metadata`: bytes, versions 0+.
     pub fn metadata(&self) -> &'a [u8] {
         let version = self.version;

@@ -155,6 +155,8 @@ impl<'a> LeaderAndIsrRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The id of the controller sending the request.
+    ///
     /// `ControllerId`: int32, versions 0+.
     pub fn controller_id(&self) -> i32 {
         let at = self.at[0];
@@ -164,6 +166,8 @@ impl<'a> LeaderAndIsrRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// True when the sender is a KRaft controller (during a migration from ZooKeeper).
+    ///
     /// `isKRaftController`: bool, versions 7+, default `false`.
     pub fn is_k_raft_controller(&self) -> bool {
         let at = self.at[1];
@@ -173,6 +177,8 @@ impl<'a> LeaderAndIsrRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// The controller's epoch, which fences requests from an older controller.
+    ///
     /// `ControllerEpoch`: int32, versions 0+.
     pub fn controller_epoch(&self) -> i32 {
         let at = self.at[2];
@@ -182,6 +188,8 @@ impl<'a> LeaderAndIsrRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 2+, default `-1`, ignorable.
     pub fn broker_epoch(&self) -> i64 {
         let at = self.at[3];
@@ -191,6 +199,8 @@ impl<'a> LeaderAndIsrRequestView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// 0 for an incremental update, 1 for the full state, 2 for a partial one (KRaft migration).
+    ///
     /// `Type`: int8, versions 5+.
     pub fn r#type(&self) -> i8 {
         let at = self.at[4];
@@ -200,6 +210,8 @@ impl<'a> LeaderAndIsrRequestView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The partition states, not grouped by topic (versions 0-1).
+    ///
     /// `UngroupedPartitionStates`: []LeaderAndIsrPartitionState, versions 0-1.
     pub fn ungrouped_partition_states(&self) -> ArrayView<'a, LeaderAndIsrPartitionStateView<'a>> {
         let at = self.at[5];
@@ -210,6 +222,8 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The partition states, by topic.
+    ///
     /// `TopicStates`: []LeaderAndIsrTopicState, versions 2+.
     pub fn topic_states(&self) -> ArrayView<'a, LeaderAndIsrTopicStateView<'a>> {
         let version = self.version;
@@ -221,6 +235,8 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The brokers that lead the partitions sent.
+    ///
     /// `LiveLeaders`: []LeaderAndIsrLiveLeader, versions 0+.
     pub fn live_leaders(&self) -> ArrayView<'a, LeaderAndIsrLiveLeaderView<'a>> {
         let version = self.version;
@@ -357,6 +373,8 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// A broker id.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0];
@@ -366,6 +384,8 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's host name.
+    ///
     /// `HostName`: string, versions 0+.
     pub fn host_name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -376,6 +396,8 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A TCP port number.
+    ///
     /// `Port`: int32, versions 0+.
     pub fn port(&self) -> i32 {
         let at = self.at[2];
@@ -563,6 +585,8 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0-1, ignorable.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -572,6 +596,8 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1];
@@ -581,6 +607,8 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The controller's epoch, which fences requests from an older controller.
+    ///
     /// `ControllerEpoch`: int32, versions 0+.
     pub fn controller_epoch(&self) -> i32 {
         let at = self.at[2];
@@ -590,6 +618,8 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker id of the partition's leader.
+    ///
     /// `Leader`: int32, versions 0+.
     pub fn leader(&self) -> i32 {
         let at = self.at[3];
@@ -599,6 +629,8 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[4];
@@ -608,6 +640,8 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The ids of the in-sync replicas.
+    ///
     /// `Isr`: []int32, versions 0+.
     pub fn isr(&self) -> ArrayView<'a, i32> {
         let version = self.version;
@@ -619,6 +653,8 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The partition's epoch (its ZooKeeper version).
+    ///
     /// `PartitionEpoch`: int32, versions 0+.
     pub fn partition_epoch(&self) -> i32 {
         let at = self.at[6];
@@ -628,6 +664,8 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The ids of the brokers that hold, or are to hold, a replica of the partition.
+    ///
     /// `Replicas`: []int32, versions 0+.
     pub fn replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
@@ -639,6 +677,8 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The replicas being added by a reassignment.
+    ///
     /// `AddingReplicas`: []int32, versions 3+, ignorable.
     pub fn adding_replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
@@ -650,6 +690,8 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The replicas being removed by a reassignment.
+    ///
     /// `RemovingReplicas`: []int32, versions 3+, ignorable.
     pub fn removing_replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
@@ -661,6 +703,8 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Whether the replica has just been created.
+    ///
     /// `IsNew`: bool, versions 1+, default `false`, ignorable.
     pub fn is_new(&self) -> bool {
         let at = self.at[10];
@@ -670,6 +714,8 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// 1 while the partition recovers from an unclean leader election, otherwise 0.
+    ///
     /// `LeaderRecoveryState`: int8, versions 6+, default `0`.
     pub fn leader_recovery_state(&self) -> i8 {
         let at = self.at[11];
@@ -823,6 +869,8 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 2+.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -833,6 +881,8 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 5+, ignorable.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
@@ -842,6 +892,8 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The topic's partition states.
+    ///
     /// `PartitionStates`: []LeaderAndIsrPartitionState, versions 2+.
     pub fn partition_states(&self) -> ArrayView<'a, LeaderAndIsrPartitionStateView<'a>> {
         let version = self.version;

@@ -122,6 +122,8 @@ impl<'a> LeaderAndIsrResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -131,6 +133,8 @@ impl<'a> LeaderAndIsrResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Results by partition (versions 0-4).
+    ///
     /// `PartitionErrors`: []LeaderAndIsrPartitionError, versions 0-4.
     pub fn partition_errors(&self) -> ArrayView<'a, LeaderAndIsrPartitionErrorView<'a>> {
         let version = self.version;
@@ -142,6 +146,8 @@ impl<'a> LeaderAndIsrResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Results by topic (v5+).
+    ///
     /// `Topics`: []LeaderAndIsrTopicError, versions 5+.
     pub fn topics(&self) -> ArrayView<'a, LeaderAndIsrTopicErrorView<'a>> {
         let at = self.at[2];
@@ -260,6 +266,8 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0-4, ignorable.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -270,6 +278,8 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1];
@@ -279,6 +289,8 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];
@@ -394,6 +406,8 @@ impl<'a> LeaderAndIsrTopicErrorView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 5+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
@@ -403,6 +417,8 @@ impl<'a> LeaderAndIsrTopicErrorView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Results by partition.
+    ///
     /// `PartitionErrors`: []LeaderAndIsrPartitionError, versions 5+.
     pub fn partition_errors(&self) -> ArrayView<'a, LeaderAndIsrPartitionErrorView<'a>> {
         let at = self.at[1];

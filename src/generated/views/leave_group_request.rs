@@ -116,6 +116,8 @@ impl<'a> LeaveGroupRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -126,6 +128,8 @@ impl<'a> LeaveGroupRequestView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The id of the member leaving (versions 0-2).
+    ///
     /// `MemberId`: string, versions 0-2.
     pub fn member_id(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -135,6 +139,8 @@ impl<'a> LeaveGroupRequestView<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The members leaving (v3+).
+    ///
     /// `Members`: []MemberIdentity, versions 3+.
     pub fn members(&self) -> ArrayView<'a, MemberIdentityView<'a>> {
         let version = self.version;
@@ -249,6 +255,8 @@ impl<'a> MemberIdentityView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 3+.
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -259,6 +267,8 @@ impl<'a> MemberIdentityView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -269,6 +279,8 @@ impl<'a> MemberIdentityView<'a> {
         get_str(self.buf, at, version >= 4)
     }
 
+    /// Why the member joins or leaves, for the broker's logs; null if not given.
+    ///
     /// `Reason`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     pub fn reason(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];

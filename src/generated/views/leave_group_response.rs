@@ -108,6 +108,8 @@ impl<'a> LeaveGroupResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -117,6 +119,8 @@ impl<'a> LeaveGroupResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -126,6 +130,8 @@ impl<'a> LeaveGroupResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The outcome for each member.
+    ///
     /// `Members`: []MemberResponse, versions 3+.
     pub fn members(&self) -> ArrayView<'a, MemberResponseView<'a>> {
         let version = self.version;
@@ -238,6 +244,8 @@ impl<'a> MemberResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 3+.
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -248,6 +256,8 @@ impl<'a> MemberResponseView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+.
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -258,6 +268,8 @@ impl<'a> MemberResponseView<'a> {
         get_str(self.buf, at, version >= 4)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 3+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];

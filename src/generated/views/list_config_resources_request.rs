@@ -96,6 +96,8 @@ impl<'a> ListConfigResourcesRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The resource types to list; empty for all.
+    ///
     /// `ResourceTypes`: []int8, versions 1+.
     pub fn resource_types(&self) -> ArrayView<'a, i8> {
         let at = self.at[0];

@@ -100,6 +100,8 @@ impl<'a> ListConfigResourcesResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -109,6 +111,8 @@ impl<'a> ListConfigResourcesResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -118,6 +122,8 @@ impl<'a> ListConfigResourcesResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The resources that have configuration.
+    ///
     /// `ConfigResources`: []ConfigResource, versions 0+.
     pub fn config_resources(&self) -> ArrayView<'a, ConfigResourceView<'a>> {
         let at = self.at[2];
@@ -230,6 +236,8 @@ impl<'a> ConfigResourceView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The name of the resource.
+    ///
     /// `ResourceName`: string, versions 0+.
     pub fn resource_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -239,6 +247,8 @@ impl<'a> ConfigResourceView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The type of resource: 2 topic, 4 broker, 8 broker logger, 16 client metrics subscription, 32 group.
+    ///
     /// `ResourceType`: int8, versions 1+, default `16`, ignorable.
     pub fn resource_type(&self) -> i8 {
         let at = self.at[1];

@@ -117,6 +117,8 @@ impl<'a> ListGroupsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// Only groups in these states; empty for any.
+    ///
     /// `StatesFilter`: []string, versions 4+.
     pub fn states_filter(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[0];
@@ -127,6 +129,8 @@ impl<'a> ListGroupsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Only groups of these types; empty for any.
+    ///
     /// `TypesFilter`: []string, versions 5+.
     pub fn types_filter(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[1];

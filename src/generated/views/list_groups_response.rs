@@ -106,6 +106,8 @@ impl<'a> ListGroupsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -115,6 +117,8 @@ impl<'a> ListGroupsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -124,6 +128,8 @@ impl<'a> ListGroupsResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The groups.
+    ///
     /// `Groups`: []ListedGroup, versions 0+.
     pub fn groups(&self) -> ArrayView<'a, ListedGroupView<'a>> {
         let version = self.version;
@@ -254,6 +260,8 @@ impl<'a> ListedGroupView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -264,6 +272,8 @@ impl<'a> ListedGroupView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The group's protocol type, such as `consumer`; empty for a group with no protocol.
+    ///
     /// `ProtocolType`: string, versions 0+.
     pub fn protocol_type(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -274,6 +284,8 @@ impl<'a> ListedGroupView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The group's state, such as `Stable` or `Empty`.
+    ///
     /// `GroupState`: string, versions 4+, ignorable.
     pub fn group_state(&self) -> ViewStr<'a> {
         let at = self.at[2];
@@ -283,6 +295,8 @@ impl<'a> ListedGroupView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The group's type: `classic`, `consumer`, `share` or `streams`.
+    ///
     /// `GroupType`: string, versions 5+, ignorable.
     pub fn group_type(&self) -> ViewStr<'a> {
         let at = self.at[3];

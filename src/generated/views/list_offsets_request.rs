@@ -110,6 +110,8 @@ impl<'a> ListOffsetsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The broker id of a follower asking, or -1 for a consumer.
+    ///
     /// `ReplicaId`: int32, versions 0+.
     pub fn replica_id(&self) -> i32 {
         let at = self.at[0];
@@ -119,6 +121,8 @@ impl<'a> ListOffsetsRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Which records are visible: 0 for read_uncommitted (all), 1 for read_committed (only up to the last stable offset).
+    ///
     /// `IsolationLevel`: int8, versions 2+.
     pub fn isolation_level(&self) -> i8 {
         let at = self.at[1];
@@ -128,6 +132,8 @@ impl<'a> ListOffsetsRequestView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The partitions to look up, by topic.
+    ///
     /// `Topics`: []ListOffsetsTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, ListOffsetsTopicView<'a>> {
         let version = self.version;
@@ -139,6 +145,8 @@ impl<'a> ListOffsetsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `TimeoutMs`: int32, versions 10+, ignorable.
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[3];
@@ -249,6 +257,8 @@ impl<'a> ListOffsetsPartitionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -258,6 +268,8 @@ impl<'a> ListOffsetsPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
+    ///
     /// `CurrentLeaderEpoch`: int32, versions 4+, default `-1`, ignorable.
     pub fn current_leader_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -267,6 +279,8 @@ impl<'a> ListOffsetsPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// What to look for: a time in milliseconds since the Unix epoch, or -1 for the latest offset, -2 for the earliest, -3 for the largest timestamp, -4 for the earliest local, -5 for the earliest tiered.
+    ///
     /// `Timestamp`: int64, versions 0+.
     pub fn timestamp(&self) -> i64 {
         let at = self.at[2];
@@ -276,6 +290,8 @@ impl<'a> ListOffsetsPartitionView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The most offsets to return (version 0 only).
+    ///
     /// `MaxNumOffsets`: int32, versions 0, default `1`.
     pub fn max_num_offsets(&self) -> i32 {
         let at = self.at[3];
@@ -401,6 +417,8 @@ impl<'a> ListOffsetsTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -411,6 +429,8 @@ impl<'a> ListOffsetsTopicView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partitions to look up.
+    ///
     /// `Partitions`: []ListOffsetsPartition, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, ListOffsetsPartitionView<'a>> {
         let version = self.version;

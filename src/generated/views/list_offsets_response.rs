@@ -104,6 +104,8 @@ impl<'a> ListOffsetsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 2+, ignorable.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -113,6 +115,8 @@ impl<'a> ListOffsetsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Results by topic.
+    ///
     /// `Topics`: []ListOffsetsTopicResponse, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, ListOffsetsTopicResponseView<'a>> {
         let version = self.version;
@@ -244,6 +248,8 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -253,6 +259,8 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -262,6 +270,8 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The offsets found (version 0 only).
+    ///
     /// `OldStyleOffsets`: []int64, versions 0.
     pub fn old_style_offsets(&self) -> ArrayView<'a, i64> {
         let at = self.at[2];
@@ -272,6 +282,8 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The timestamp of the record at the offset found, or -1.
+    ///
     /// `Timestamp`: int64, versions 1+, default `-1`.
     pub fn timestamp(&self) -> i64 {
         let at = self.at[3];
@@ -281,6 +293,8 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The offset found, or -1 if there is none.
+    ///
     /// `Offset`: int64, versions 1+, default `-1`.
     pub fn offset(&self) -> i64 {
         let at = self.at[4];
@@ -290,6 +304,8 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The leader epoch of the record at the offset found, or -1.
+    ///
     /// `LeaderEpoch`: int32, versions 4+, default `-1`.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[5];
@@ -421,6 +437,8 @@ impl<'a> ListOffsetsTopicResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -431,6 +449,8 @@ impl<'a> ListOffsetsTopicResponseView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []ListOffsetsPartitionResponse, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, ListOffsetsPartitionResponseView<'a>> {
         let version = self.version;

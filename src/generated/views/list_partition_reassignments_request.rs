@@ -91,6 +91,8 @@ impl<'a> ListPartitionReassignmentsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `TimeoutMs`: int32, versions 0+, default `60000`.
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[0];
@@ -100,6 +102,8 @@ impl<'a> ListPartitionReassignmentsRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The topics to list reassignments for, or null for all.
+    ///
     /// `Topics`: []ListPartitionReassignmentsTopics, versions 0+, nullable in 0+, default `null`.
     pub fn topics(&self) -> Option<ArrayView<'a, ListPartitionReassignmentsTopicsView<'a>>> {
         let at = self.at[1];
@@ -217,6 +221,8 @@ impl<'a> ListPartitionReassignmentsTopicsView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -226,6 +232,8 @@ impl<'a> ListPartitionReassignmentsTopicsView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition numbers within the topic.
+    ///
     /// `PartitionIndexes`: []int32, versions 0+.
     pub fn partition_indexes(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];

@@ -103,6 +103,8 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -112,6 +114,8 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -121,6 +125,8 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -130,6 +136,8 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The reassignments in progress, by topic.
+    ///
     /// `Topics`: []OngoingTopicReassignment, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, OngoingTopicReassignmentView<'a>> {
         let at = self.at[3];
@@ -277,6 +285,8 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -286,6 +296,8 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The partition's current replica set.
+    ///
     /// `Replicas`: []int32, versions 0+.
     pub fn replicas(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];
@@ -296,6 +308,8 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The replicas being added.
+    ///
     /// `AddingReplicas`: []int32, versions 0+.
     pub fn adding_replicas(&self) -> ArrayView<'a, i32> {
         let at = self.at[2];
@@ -306,6 +320,8 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The replicas being removed.
+    ///
     /// `RemovingReplicas`: []int32, versions 0+.
     pub fn removing_replicas(&self) -> ArrayView<'a, i32> {
         let at = self.at[3];
@@ -429,6 +445,8 @@ impl<'a> OngoingTopicReassignmentView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -438,6 +456,8 @@ impl<'a> OngoingTopicReassignmentView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partitions being reassigned.
+    ///
     /// `Partitions`: []OngoingPartitionReassignment, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, OngoingPartitionReassignmentView<'a>> {
         let at = self.at[1];

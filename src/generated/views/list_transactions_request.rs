@@ -119,6 +119,8 @@ impl<'a> ListTransactionsRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// Only transactions in these states; empty for any.
+    ///
     /// `StateFilters`: []string, versions 0+.
     pub fn state_filters(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[0];
@@ -129,6 +131,8 @@ impl<'a> ListTransactionsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Only transactions of these producer ids; empty for any.
+    ///
     /// `ProducerIdFilters`: []int64, versions 0+.
     pub fn producer_id_filters(&self) -> ArrayView<'a, i64> {
         let at = self.at[1];
@@ -139,6 +143,8 @@ impl<'a> ListTransactionsRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Only transactions open longer than this many milliseconds; -1 for any.
+    ///
     /// `DurationFilter`: int64, versions 1+, default `-1`.
     pub fn duration_filter(&self) -> i64 {
         let at = self.at[2];
@@ -148,6 +154,8 @@ impl<'a> ListTransactionsRequestView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Only transactional ids matching this regular expression; null or empty for any.
+    ///
     /// `TransactionalIdPattern`: string, versions 2+, nullable in 2+, default `null`.
     pub fn transactional_id_pattern(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];

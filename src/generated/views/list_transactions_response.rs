@@ -116,6 +116,8 @@ impl<'a> ListTransactionsResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -125,6 +127,8 @@ impl<'a> ListTransactionsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -134,6 +138,8 @@ impl<'a> ListTransactionsResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The state filters the broker did not recognise.
+    ///
     /// `UnknownStateFilters`: []string, versions 0+.
     pub fn unknown_state_filters(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[2];
@@ -144,6 +150,8 @@ impl<'a> ListTransactionsResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The matching transactions.
+    ///
     /// `TransactionStates`: []TransactionState, versions 0+.
     pub fn transaction_states(&self) -> ArrayView<'a, TransactionStateView<'a>> {
         let at = self.at[3];
@@ -267,6 +275,8 @@ impl<'a> TransactionStateView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The producer's transactional id (`transactional.id`).
+    ///
     /// `TransactionalId`: string, versions 0+.
     pub fn transactional_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -276,6 +286,8 @@ impl<'a> TransactionStateView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The producer id the broker gave out, or -1 when there is none.
+    ///
     /// `ProducerId`: int64, versions 0+.
     pub fn producer_id(&self) -> i64 {
         let at = self.at[1];
@@ -285,6 +297,8 @@ impl<'a> TransactionStateView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The transaction's state, such as `Ongoing` or `CompleteCommit`.
+    ///
     /// `TransactionState`: string, versions 0+.
     pub fn transaction_state(&self) -> ViewStr<'a> {
         let at = self.at[2];

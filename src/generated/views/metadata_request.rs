@@ -112,6 +112,8 @@ impl<'a> MetadataRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topics to describe; null for all, empty for none.
+    ///
     /// `Topics`: []MetadataRequestTopic, versions 0+, nullable in 1+.
     pub fn topics(&self) -> Option<ArrayView<'a, MetadataRequestTopicView<'a>>> {
         let version = self.version;
@@ -122,6 +124,8 @@ impl<'a> MetadataRequestView<'a> {
         get_array(self.buf, at, version >= 9, self.version)
     }
 
+    /// Whether the broker may create topics that do not exist (if the broker allows it).
+    ///
     /// `AllowAutoTopicCreation`: bool, versions 4+, default `true`.
     pub fn allow_auto_topic_creation(&self) -> bool {
         let at = self.at[1];
@@ -131,6 +135,8 @@ impl<'a> MetadataRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Whether the response should say which cluster operations the caller may perform.
+    ///
     /// `IncludeClusterAuthorizedOperations`: bool, versions 8-10.
     pub fn include_cluster_authorized_operations(&self) -> bool {
         let at = self.at[2];
@@ -140,6 +146,8 @@ impl<'a> MetadataRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Whether the response should say which operations the caller may perform on each topic.
+    ///
     /// `IncludeTopicAuthorizedOperations`: bool, versions 8+.
     pub fn include_topic_authorized_operations(&self) -> bool {
         let at = self.at[3];
@@ -265,6 +273,8 @@ impl<'a> MetadataRequestTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 10+, ignorable.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
@@ -274,6 +284,8 @@ impl<'a> MetadataRequestTopicView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The topic's name, or null when asking by id.
+    ///
     /// `Name`: string, versions 0+, nullable in 10+.
     pub fn name(&self) -> Option<ViewStr<'a>> {
         let version = self.version;

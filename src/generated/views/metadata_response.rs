@@ -136,6 +136,8 @@ impl<'a> MetadataResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 3+, ignorable.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -145,6 +147,8 @@ impl<'a> MetadataResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The brokers of the cluster this response knows about.
+    ///
     /// `Brokers`: []MetadataResponseBroker, versions 0+.
     pub fn brokers(&self) -> ArrayView<'a, MetadataResponseBrokerView<'a>> {
         let version = self.version;
@@ -156,6 +160,8 @@ impl<'a> MetadataResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 2+, nullable in 2+, default `null`, ignorable.
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -166,6 +172,8 @@ impl<'a> MetadataResponseView<'a> {
         get_str(self.buf, at, version >= 9)
     }
 
+    /// The id of the controller broker, or -1 if unknown.
+    ///
     /// `ControllerId`: int32, versions 1+, default `-1`, ignorable.
     pub fn controller_id(&self) -> i32 {
         let at = self.at[3];
@@ -175,6 +183,8 @@ impl<'a> MetadataResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The topics described.
+    ///
     /// `Topics`: []MetadataResponseTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, MetadataResponseTopicView<'a>> {
         let version = self.version;
@@ -186,6 +196,8 @@ impl<'a> MetadataResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// A bit field of the ACL operations the caller may perform on the cluster, or -2147483648 when not requested.
+    ///
     /// `ClusterAuthorizedOperations`: int32, versions 8-10, default `-2147483648`.
     pub fn cluster_authorized_operations(&self) -> i32 {
         let at = self.at[5];
@@ -195,6 +207,8 @@ impl<'a> MetadataResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 13+, ignorable.
     pub fn error_code(&self) -> i16 {
         let at = self.at[6];
@@ -326,6 +340,8 @@ impl<'a> MetadataResponseBrokerView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The broker's id.
+    ///
     /// `NodeId`: int32, versions 0+.
     pub fn node_id(&self) -> i32 {
         let at = self.at[0];
@@ -335,6 +351,8 @@ impl<'a> MetadataResponseBrokerView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's host name.
+    ///
     /// `Host`: string, versions 0+.
     pub fn host(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -345,6 +363,8 @@ impl<'a> MetadataResponseBrokerView<'a> {
         get_str(self.buf, at, version >= 9).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The broker's port.
+    ///
     /// `Port`: int32, versions 0+.
     pub fn port(&self) -> i32 {
         let at = self.at[2];
@@ -354,6 +374,8 @@ impl<'a> MetadataResponseBrokerView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's rack, or null if it has none.
+    ///
     /// `Rack`: string, versions 1+, nullable in 1+, default `null`, ignorable.
     pub fn rack(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -512,6 +534,8 @@ impl<'a> MetadataResponsePartitionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -521,6 +545,8 @@ impl<'a> MetadataResponsePartitionView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1];
@@ -530,6 +556,8 @@ impl<'a> MetadataResponsePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker id of the partition's leader, or -1 if it has none.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub fn leader_id(&self) -> i32 {
         let at = self.at[2];
@@ -539,6 +567,8 @@ impl<'a> MetadataResponsePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 7+, default `-1`, ignorable.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[3];
@@ -548,6 +578,8 @@ impl<'a> MetadataResponsePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The ids of the brokers that hold a replica of the partition.
+    ///
     /// `ReplicaNodes`: []int32, versions 0+.
     pub fn replica_nodes(&self) -> ArrayView<'a, i32> {
         let version = self.version;
@@ -559,6 +591,8 @@ impl<'a> MetadataResponsePartitionView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The ids of the replicas that are in sync with the leader.
+    ///
     /// `IsrNodes`: []int32, versions 0+.
     pub fn isr_nodes(&self) -> ArrayView<'a, i32> {
         let version = self.version;
@@ -570,6 +604,8 @@ impl<'a> MetadataResponsePartitionView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The ids of the replicas that are offline (their log directory failed).
+    ///
     /// `OfflineReplicas`: []int32, versions 5+, ignorable.
     pub fn offline_replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
@@ -720,6 +756,8 @@ impl<'a> MetadataResponseTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -729,6 +767,8 @@ impl<'a> MetadataResponseTopicView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The topic's name, or null if unknown.
+    ///
     /// `Name`: string, versions 0+, nullable in 12+.
     pub fn name(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -739,6 +779,8 @@ impl<'a> MetadataResponseTopicView<'a> {
         get_str(self.buf, at, version >= 9)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 10+, ignorable.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[2];
@@ -748,6 +790,8 @@ impl<'a> MetadataResponseTopicView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Whether the topic is internal to Kafka (such as `__consumer_offsets`).
+    ///
     /// `IsInternal`: bool, versions 1+, default `false`, ignorable.
     pub fn is_internal(&self) -> bool {
         let at = self.at[3];
@@ -757,6 +801,8 @@ impl<'a> MetadataResponseTopicView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// The topic's partitions.
+    ///
     /// `Partitions`: []MetadataResponsePartition, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, MetadataResponsePartitionView<'a>> {
         let version = self.version;
@@ -768,6 +814,8 @@ impl<'a> MetadataResponseTopicView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// A bit field of the ACL operations the caller may perform on the topic, or -2147483648 when not requested.
+    ///
     /// `TopicAuthorizedOperations`: int32, versions 8+, default `-2147483648`.
     pub fn topic_authorized_operations(&self) -> i32 {
         let at = self.at[5];

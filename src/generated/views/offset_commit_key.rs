@@ -76,6 +76,8 @@ impl<'a> OffsetCommitKeyView<'a> {
         self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
+    /// The group's id.
+    ///
     /// `group`: string, versions 0-1.
     pub fn group(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -85,6 +87,8 @@ impl<'a> OffsetCommitKeyView<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's name.
+    ///
     /// `topic`: string, versions 0-1.
     pub fn topic(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -94,6 +98,8 @@ impl<'a> OffsetCommitKeyView<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition number.
+    ///
     /// `partition`: int32, versions 0-1.
     pub fn partition(&self) -> i32 {
         let at = self.at[2];

@@ -126,6 +126,8 @@ impl<'a> OffsetCommitRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -136,6 +138,8 @@ impl<'a> OffsetCommitRequestView<'a> {
         get_str(self.buf, at, version >= 8).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The generation id (classic group) or member epoch (consumer group) the commit is made under, or -1 for a commit from outside the group.
+    ///
     /// `GenerationIdOrMemberEpoch`: int32, versions 1+, default `-1`, ignorable.
     pub fn generation_id_or_member_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -145,6 +149,8 @@ impl<'a> OffsetCommitRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 1+, ignorable.
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -155,6 +161,8 @@ impl<'a> OffsetCommitRequestView<'a> {
         get_str(self.buf, at, version >= 8).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `GroupInstanceId`: string, versions 7+, nullable in 7+, default `null`.
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -165,6 +173,8 @@ impl<'a> OffsetCommitRequestView<'a> {
         get_str(self.buf, at, version >= 8)
     }
 
+    /// How long to keep the committed offsets, in milliseconds; -1 for the broker's default.
+    ///
     /// `RetentionTimeMs`: int64, versions 2-4, default `-1`, ignorable.
     pub fn retention_time_ms(&self) -> i64 {
         let at = self.at[4];
@@ -174,6 +184,8 @@ impl<'a> OffsetCommitRequestView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The offsets to commit, by topic.
+    ///
     /// `Topics`: []OffsetCommitRequestTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, OffsetCommitRequestTopicView<'a>> {
         let version = self.version;
@@ -300,6 +312,8 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -309,6 +323,8 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The committed offset: where a consumer of the group resumes, the next record to read.
+    ///
     /// `CommittedOffset`: int64, versions 0+.
     pub fn committed_offset(&self) -> i64 {
         let at = self.at[1];
@@ -318,6 +334,8 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
+    ///
     /// `CommittedLeaderEpoch`: int32, versions 6+, default `-1`, ignorable.
     pub fn committed_leader_epoch(&self) -> i32 {
         let at = self.at[2];
@@ -327,6 +345,8 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// When the offset was committed, in milliseconds since the Unix epoch; -1 for the current time.
+    ///
     /// `CommitTimestamp`: int64, versions 1, default `-1`.
     pub fn commit_timestamp(&self) -> i64 {
         let at = self.at[3];
@@ -336,6 +356,8 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Free-form metadata stored with the committed offset, or null.
+    ///
     /// `CommittedMetadata`: string, versions 0+, nullable in 0+.
     pub fn committed_metadata(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -472,6 +494,8 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0-9, ignorable.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -482,6 +506,8 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
         get_str(self.buf, at, version >= 8).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 10+, ignorable.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
@@ -491,6 +517,8 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The offsets to commit, by partition.
+    ///
     /// `Partitions`: []OffsetCommitRequestPartition, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, OffsetCommitRequestPartitionView<'a>> {
         let version = self.version;

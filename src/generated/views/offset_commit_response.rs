@@ -104,6 +104,8 @@ impl<'a> OffsetCommitResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 3+, ignorable.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -113,6 +115,8 @@ impl<'a> OffsetCommitResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Results by topic.
+    ///
     /// `Topics`: []OffsetCommitResponseTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, OffsetCommitResponseTopicView<'a>> {
         let version = self.version;
@@ -212,6 +216,8 @@ impl<'a> OffsetCommitResponsePartitionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -221,6 +227,8 @@ impl<'a> OffsetCommitResponsePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -346,6 +354,8 @@ impl<'a> OffsetCommitResponseTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0-9, ignorable.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -356,6 +366,8 @@ impl<'a> OffsetCommitResponseTopicView<'a> {
         get_str(self.buf, at, version >= 8).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 10+, ignorable.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
@@ -365,6 +377,8 @@ impl<'a> OffsetCommitResponseTopicView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []OffsetCommitResponsePartition, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, OffsetCommitResponsePartitionView<'a>> {
         let version = self.version;

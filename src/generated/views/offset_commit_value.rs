@@ -102,6 +102,8 @@ impl<'a> OffsetCommitValueView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The committed offset.
+    ///
     /// `offset`: int64, versions 0+.
     pub fn offset(&self) -> i64 {
         let at = self.at[0];
@@ -111,6 +113,8 @@ impl<'a> OffsetCommitValueView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The leader epoch of the last consumed record, or -1.
+    ///
     /// `leaderEpoch`: int32, versions 3+, default `-1`, ignorable.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -120,6 +124,8 @@ impl<'a> OffsetCommitValueView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The metadata committed with the offset.
+    ///
     /// `metadata`: string, versions 0+.
     pub fn metadata(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -130,6 +136,8 @@ impl<'a> OffsetCommitValueView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// When the offset was committed, in milliseconds since the Unix epoch.
+    ///
     /// `commitTimestamp`: int64, versions 0+.
     pub fn commit_timestamp(&self) -> i64 {
         let at = self.at[3];
@@ -139,6 +147,8 @@ impl<'a> OffsetCommitValueView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// When the offset expires, in milliseconds since the Unix epoch (version 1 only).
+    ///
     /// `expireTimestamp`: int64, versions 1, default `-1`, ignorable.
     pub fn expire_timestamp(&self) -> i64 {
         let at = self.at[4];

@@ -86,6 +86,8 @@ impl<'a> OffsetDeleteRequestView<'a> {
         self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -95,6 +97,8 @@ impl<'a> OffsetDeleteRequestView<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partitions whose offsets to delete, by topic.
+    ///
     /// `Topics`: []OffsetDeleteRequestTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, OffsetDeleteRequestTopicView<'a>> {
         let at = self.at[1];
@@ -172,6 +176,8 @@ impl<'a> OffsetDeleteRequestPartitionView<'a> {
         self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -268,6 +274,8 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
         self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -277,6 +285,8 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partitions whose offsets to delete.
+    ///
     /// `Partitions`: []OffsetDeleteRequestPartition, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, OffsetDeleteRequestPartitionView<'a>> {
         let at = self.at[1];

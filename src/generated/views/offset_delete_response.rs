@@ -84,6 +84,8 @@ impl<'a> OffsetDeleteResponseView<'a> {
         self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -93,6 +95,8 @@ impl<'a> OffsetDeleteResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+, ignorable.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[1];
@@ -102,6 +106,8 @@ impl<'a> OffsetDeleteResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Results by topic.
+    ///
     /// `Topics`: []OffsetDeleteResponseTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, OffsetDeleteResponseTopicView<'a>> {
         let at = self.at[2];
@@ -184,6 +190,8 @@ impl<'a> OffsetDeleteResponsePartitionView<'a> {
         self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -193,6 +201,8 @@ impl<'a> OffsetDeleteResponsePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -292,6 +302,8 @@ impl<'a> OffsetDeleteResponseTopicView<'a> {
         self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -301,6 +313,8 @@ impl<'a> OffsetDeleteResponseTopicView<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []OffsetDeleteResponsePartition, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, OffsetDeleteResponsePartitionView<'a>> {
         let at = self.at[1];

@@ -132,6 +132,8 @@ impl<'a> OffsetFetchRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0-7.
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -142,6 +144,8 @@ impl<'a> OffsetFetchRequestView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partitions to read offsets for, by topic, or null for all (versions 0-7).
+    ///
     /// `Topics`: []OffsetFetchRequestTopic, versions 0-7, nullable in 2-7.
     pub fn topics(&self) -> Option<ArrayView<'a, OffsetFetchRequestTopicView<'a>>> {
         let version = self.version;
@@ -152,6 +156,8 @@ impl<'a> OffsetFetchRequestView<'a> {
         get_array(self.buf, at, version >= 6, self.version)
     }
 
+    /// The groups to read offsets for (v8+).
+    ///
     /// `Groups`: []OffsetFetchRequestGroup, versions 8+.
     pub fn groups(&self) -> ArrayView<'a, OffsetFetchRequestGroupView<'a>> {
         let at = self.at[2];
@@ -162,6 +168,8 @@ impl<'a> OffsetFetchRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// When true, offsets with a pending transactional commit are reported as UNSTABLE_OFFSET_COMMIT instead of returned.
+    ///
     /// `RequireStable`: bool, versions 7+, default `false`.
     pub fn require_stable(&self) -> bool {
         let at = self.at[3];
@@ -291,6 +299,8 @@ impl<'a> OffsetFetchRequestGroupView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 8+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -300,6 +310,8 @@ impl<'a> OffsetFetchRequestGroupView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The caller's member id, or null when the caller is not a member.
+    ///
     /// `MemberId`: string, versions 9+, nullable in 9+, default `null`, ignorable.
     pub fn member_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
@@ -309,6 +321,8 @@ impl<'a> OffsetFetchRequestGroupView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The caller's member epoch, which the coordinator checks, or -1 when the caller is not a member.
+    ///
     /// `MemberEpoch`: int32, versions 9+, default `-1`, ignorable.
     pub fn member_epoch(&self) -> i32 {
         let at = self.at[2];
@@ -318,6 +332,8 @@ impl<'a> OffsetFetchRequestGroupView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The partitions to read offsets for, by topic, or null for all.
+    ///
     /// `Topics`: []OffsetFetchRequestTopics, versions 8+, nullable in 8+.
     pub fn topics(&self) -> Option<ArrayView<'a, OffsetFetchRequestTopicsView<'a>>> {
         let at = self.at[3];
@@ -444,6 +460,8 @@ impl<'a> OffsetFetchRequestTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0-7.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -454,6 +472,8 @@ impl<'a> OffsetFetchRequestTopicView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition numbers.
+    ///
     /// `PartitionIndexes`: []int32, versions 0-7.
     pub fn partition_indexes(&self) -> ArrayView<'a, i32> {
         let version = self.version;
@@ -577,6 +597,8 @@ impl<'a> OffsetFetchRequestTopicsView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 8-9, ignorable.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -586,6 +608,8 @@ impl<'a> OffsetFetchRequestTopicsView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 10+, ignorable.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
@@ -595,6 +619,8 @@ impl<'a> OffsetFetchRequestTopicsView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The partition numbers.
+    ///
     /// `PartitionIndexes`: []int32, versions 8+.
     pub fn partition_indexes(&self) -> ArrayView<'a, i32> {
         let at = self.at[2];

@@ -128,6 +128,8 @@ impl<'a> OffsetFetchResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 3+, ignorable.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -137,6 +139,8 @@ impl<'a> OffsetFetchResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Results by topic (versions 0-7).
+    ///
     /// `Topics`: []OffsetFetchResponseTopic, versions 0-7.
     pub fn topics(&self) -> ArrayView<'a, OffsetFetchResponseTopicView<'a>> {
         let version = self.version;
@@ -148,6 +152,8 @@ impl<'a> OffsetFetchResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 2-7, default `0`, ignorable.
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];
@@ -157,6 +163,8 @@ impl<'a> OffsetFetchResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Results by group (v8+).
+    ///
     /// `Groups`: []OffsetFetchResponseGroup, versions 8+.
     pub fn groups(&self) -> ArrayView<'a, OffsetFetchResponseGroupView<'a>> {
         let at = self.at[3];
@@ -284,6 +292,8 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 8+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -293,6 +303,8 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Results by topic.
+    ///
     /// `Topics`: []OffsetFetchResponseTopics, versions 8+.
     pub fn topics(&self) -> ArrayView<'a, OffsetFetchResponseTopicsView<'a>> {
         let at = self.at[1];
@@ -303,6 +315,8 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 8+, default `0`.
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];
@@ -412,6 +426,8 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0-7.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -421,6 +437,8 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The committed offset, or -1 if there is none.
+    ///
     /// `CommittedOffset`: int64, versions 0-7.
     pub fn committed_offset(&self) -> i64 {
         let at = self.at[1];
@@ -430,6 +448,8 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
+    ///
     /// `CommittedLeaderEpoch`: int32, versions 5-7, default `-1`, ignorable.
     pub fn committed_leader_epoch(&self) -> i32 {
         let at = self.at[2];
@@ -439,6 +459,8 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The metadata committed with the offset.
+    ///
     /// `Metadata`: string, versions 0-7, nullable in 0-7.
     pub fn metadata(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -449,6 +471,8 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
         get_str(self.buf, at, version >= 6)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0-7.
     pub fn error_code(&self) -> i16 {
         let at = self.at[4];
@@ -558,6 +582,8 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 8+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -567,6 +593,8 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The committed offset, or -1 if there is none.
+    ///
     /// `CommittedOffset`: int64, versions 8+.
     pub fn committed_offset(&self) -> i64 {
         let at = self.at[1];
@@ -576,6 +604,8 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
+    ///
     /// `CommittedLeaderEpoch`: int32, versions 8+, default `-1`, ignorable.
     pub fn committed_leader_epoch(&self) -> i32 {
         let at = self.at[2];
@@ -585,6 +615,8 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The metadata committed with the offset.
+    ///
     /// `Metadata`: string, versions 8+, nullable in 8+.
     pub fn metadata(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
@@ -594,6 +626,8 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 8+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[4];
@@ -722,6 +756,8 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0-7.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -732,6 +768,8 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []OffsetFetchResponsePartition, versions 0-7.
     pub fn partitions(&self) -> ArrayView<'a, OffsetFetchResponsePartitionView<'a>> {
         let version = self.version;
@@ -857,6 +895,8 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 8-9, ignorable.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -866,6 +906,8 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 10+, ignorable.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
@@ -875,6 +917,8 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []OffsetFetchResponsePartitions, versions 8+.
     pub fn partitions(&self) -> ArrayView<'a, OffsetFetchResponsePartitionsView<'a>> {
         let at = self.at[2];

@@ -103,6 +103,8 @@ impl<'a> OffsetForLeaderEpochRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The broker id of a follower asking, -1 for a consumer, or -2 for debugging.
+    ///
     /// `ReplicaId`: int32, versions 3+, default `-2`, ignorable.
     pub fn replica_id(&self) -> i32 {
         let at = self.at[0];
@@ -112,6 +114,8 @@ impl<'a> OffsetForLeaderEpochRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The partitions to look up, by topic.
+    ///
     /// `Topics`: []OffsetForLeaderTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, OffsetForLeaderTopicView<'a>> {
         let version = self.version;
@@ -215,6 +219,8 @@ impl<'a> OffsetForLeaderPartitionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `Partition`: int32, versions 0+.
     pub fn partition(&self) -> i32 {
         let at = self.at[0];
@@ -224,6 +230,8 @@ impl<'a> OffsetForLeaderPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
+    ///
     /// `CurrentLeaderEpoch`: int32, versions 2+, default `-1`, ignorable.
     pub fn current_leader_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -233,6 +241,8 @@ impl<'a> OffsetForLeaderPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The epoch whose end offset is wanted.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[2];
@@ -355,6 +365,8 @@ impl<'a> OffsetForLeaderTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 0+.
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -365,6 +377,8 @@ impl<'a> OffsetForLeaderTopicView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partitions to look up.
+    ///
     /// `Partitions`: []OffsetForLeaderPartition, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, OffsetForLeaderPartitionView<'a>> {
         let version = self.version;

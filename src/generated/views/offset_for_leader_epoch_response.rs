@@ -103,6 +103,8 @@ impl<'a> OffsetForLeaderEpochResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 2+, ignorable.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -112,6 +114,8 @@ impl<'a> OffsetForLeaderEpochResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Results by topic.
+    ///
     /// `Topics`: []OffsetForLeaderTopicResult, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, OffsetForLeaderTopicResultView<'a>> {
         let version = self.version;
@@ -217,6 +221,8 @@ impl<'a> EpochEndOffsetView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -226,6 +232,8 @@ impl<'a> EpochEndOffsetView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `Partition`: int32, versions 0+.
     pub fn partition(&self) -> i32 {
         let at = self.at[1];
@@ -235,6 +243,8 @@ impl<'a> EpochEndOffsetView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The largest epoch at or below the one asked about, or -1.
+    ///
     /// `LeaderEpoch`: int32, versions 1+, default `-1`, ignorable.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[2];
@@ -244,6 +254,8 @@ impl<'a> EpochEndOffsetView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The end offset of that epoch, or -1.
+    ///
     /// `EndOffset`: int64, versions 0+, default `-1`.
     pub fn end_offset(&self) -> i64 {
         let at = self.at[3];
@@ -369,6 +381,8 @@ impl<'a> OffsetForLeaderTopicResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 0+.
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -379,6 +393,8 @@ impl<'a> OffsetForLeaderTopicResultView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []EpochEndOffset, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, EpochEndOffsetView<'a>> {
         let version = self.version;

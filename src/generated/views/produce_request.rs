@@ -106,6 +106,8 @@ impl<'a> ProduceRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The transactional id of the producer, or null if it is not transactional.
+    ///
     /// `TransactionalId`: string, versions 3+, nullable in 3+, default `null`.
     pub fn transactional_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -116,6 +118,8 @@ impl<'a> ProduceRequestView<'a> {
         get_str(self.buf, at, version >= 9)
     }
 
+    /// How many replicas must have the records before the broker answers: 0 for none (no response at all), 1 for the leader only, -1 for every in-sync replica.
+    ///
     /// `Acks`: int16, versions 0+.
     pub fn acks(&self) -> i16 {
         let at = self.at[1];
@@ -125,6 +129,8 @@ impl<'a> ProduceRequestView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// How long, in milliseconds, to wait for the replicas Acks asks for.
+    ///
     /// `TimeoutMs`: int32, versions 0+.
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[2];
@@ -134,6 +140,8 @@ impl<'a> ProduceRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The records to write, by topic.
+    ///
     /// `TopicData`: []TopicProduceData, versions 0+.
     pub fn topic_data(&self) -> ArrayView<'a, TopicProduceDataView<'a>> {
         let version = self.version;
@@ -241,6 +249,8 @@ impl<'a> PartitionProduceDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number.
+    ///
     /// `Index`: int32, versions 0+.
     pub fn index(&self) -> i32 {
         let at = self.at[0];
@@ -250,6 +260,8 @@ impl<'a> PartitionProduceDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The record batches to append, as raw bytes (see `kafka_codec::records`).
+    ///
     /// `Records`: records, versions 0+, nullable in 0+.
     pub fn records(&self) -> Option<&'a [u8]> {
         let version = self.version;
@@ -376,6 +388,8 @@ impl<'a> TopicProduceDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0-12, ignorable.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -386,6 +400,8 @@ impl<'a> TopicProduceDataView<'a> {
         get_str(self.buf, at, version >= 9).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 13+, ignorable.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
@@ -395,6 +411,8 @@ impl<'a> TopicProduceDataView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The records to write, by partition.
+    ///
     /// `PartitionData`: []PartitionProduceData, versions 0+.
     pub fn partition_data(&self) -> ArrayView<'a, PartitionProduceDataView<'a>> {
         let version = self.version;

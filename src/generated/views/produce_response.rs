@@ -122,6 +122,8 @@ impl<'a> ProduceResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// Results by topic.
+    ///
     /// `Responses`: []TopicProduceResponse, versions 0+.
     pub fn responses(&self) -> ArrayView<'a, TopicProduceResponseView<'a>> {
         let version = self.version;
@@ -133,6 +135,8 @@ impl<'a> ProduceResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 1+, default `0`, ignorable.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[1];
@@ -142,6 +146,8 @@ impl<'a> ProduceResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
+    ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 10+, tagged field 0 in 10+.
     pub fn node_endpoints(&self) -> ArrayView<'a, NodeEndpointView<'a>> {
         let at = self.at[2];
@@ -255,6 +261,8 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The index of the failing record within its batch.
+    ///
     /// `BatchIndex`: int32, versions 8+.
     pub fn batch_index(&self) -> i32 {
         let at = self.at[0];
@@ -264,6 +272,8 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Why that record failed, or null.
+    ///
     /// `BatchIndexErrorMessage`: string, versions 8+, nullable in 8+, default `null`.
     pub fn batch_index_error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -382,6 +392,8 @@ impl<'a> LeaderIdAndEpochView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The current leader's broker id, or -1.
+    ///
     /// `LeaderId`: int32, versions 10+, default `-1`.
     pub fn leader_id(&self) -> i32 {
         let at = self.at[0];
@@ -391,6 +403,8 @@ impl<'a> LeaderIdAndEpochView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The current leader epoch, or -1.
+    ///
     /// `LeaderEpoch`: int32, versions 10+, default `-1`.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -497,6 +511,8 @@ impl<'a> NodeEndpointView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The broker's id.
+    ///
     /// `NodeId`: int32, versions 10+.
     pub fn node_id(&self) -> i32 {
         let at = self.at[0];
@@ -506,6 +522,8 @@ impl<'a> NodeEndpointView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's host name.
+    ///
     /// `Host`: string, versions 10+.
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -515,6 +533,8 @@ impl<'a> NodeEndpointView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The broker's port.
+    ///
     /// `Port`: int32, versions 10+.
     pub fn port(&self) -> i32 {
         let at = self.at[2];
@@ -524,6 +544,8 @@ impl<'a> NodeEndpointView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's rack, or null if it has none.
+    ///
     /// `Rack`: string, versions 10+, nullable in 10+, default `null`.
     pub fn rack(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
@@ -669,6 +691,8 @@ impl<'a> PartitionProduceResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number.
+    ///
     /// `Index`: int32, versions 0+.
     pub fn index(&self) -> i32 {
         let at = self.at[0];
@@ -678,6 +702,8 @@ impl<'a> PartitionProduceResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -687,6 +713,8 @@ impl<'a> PartitionProduceResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The offset given to the first record of the appended batch.
+    ///
     /// `BaseOffset`: int64, versions 0+.
     pub fn base_offset(&self) -> i64 {
         let at = self.at[2];
@@ -696,6 +724,8 @@ impl<'a> PartitionProduceResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The broker's append time when the topic uses LogAppendTime timestamps, otherwise -1.
+    ///
     /// `LogAppendTimeMs`: int64, versions 2+, default `-1`, ignorable.
     pub fn log_append_time_ms(&self) -> i64 {
         let at = self.at[3];
@@ -705,6 +735,8 @@ impl<'a> PartitionProduceResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The partition's log start offset after the append.
+    ///
     /// `LogStartOffset`: int64, versions 5+, default `-1`, ignorable.
     pub fn log_start_offset(&self) -> i64 {
         let at = self.at[4];
@@ -714,6 +746,8 @@ impl<'a> PartitionProduceResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The records that made the batch fail, by index, with why.
+    ///
     /// `RecordErrors`: []BatchIndexAndErrorMessage, versions 8+, ignorable.
     pub fn record_errors(&self) -> ArrayView<'a, BatchIndexAndErrorMessageView<'a>> {
         let version = self.version;
@@ -725,6 +759,8 @@ impl<'a> PartitionProduceResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 8+, nullable in 8+, default `null`, ignorable.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -735,6 +771,8 @@ impl<'a> PartitionProduceResponseView<'a> {
         get_str(self.buf, at, version >= 9)
     }
 
+    /// The partition's current leader, when the error says the request went to the wrong broker.
+    ///
     /// `CurrentLeader`: LeaderIdAndEpoch, versions 10+, tagged field 0 in 10+.
     pub fn current_leader(&self) -> LeaderIdAndEpochView<'a> {
         let at = self.at[7];
@@ -891,6 +929,8 @@ impl<'a> TopicProduceResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0-12, ignorable.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -901,6 +941,8 @@ impl<'a> TopicProduceResponseView<'a> {
         get_str(self.buf, at, version >= 9).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 13+, ignorable.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
@@ -910,6 +952,8 @@ impl<'a> TopicProduceResponseView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Results by partition.
+    ///
     /// `PartitionResponses`: []PartitionProduceResponse, versions 0+.
     pub fn partition_responses(&self) -> ArrayView<'a, PartitionProduceResponseView<'a>> {
         let version = self.version;

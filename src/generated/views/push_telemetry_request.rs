@@ -95,6 +95,8 @@ impl<'a> PushTelemetryRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The id the broker gave this client instance for its telemetry.
+    ///
     /// `ClientInstanceId`: uuid, versions 0+.
     pub fn client_instance_id(&self) -> Uuid {
         let at = self.at[0];
@@ -104,6 +106,8 @@ impl<'a> PushTelemetryRequestView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The id of the metrics subscription, so a push can say which one it answers.
+    ///
     /// `SubscriptionId`: int32, versions 0+.
     pub fn subscription_id(&self) -> i32 {
         let at = self.at[1];
@@ -113,6 +117,8 @@ impl<'a> PushTelemetryRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// True on the client's last push before it shuts down.
+    ///
     /// `Terminating`: bool, versions 0+.
     pub fn terminating(&self) -> bool {
         let at = self.at[2];
@@ -122,6 +128,8 @@ impl<'a> PushTelemetryRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// The compression of `Metrics` (a record compression type id).
+    ///
     /// `CompressionType`: int8, versions 0+.
     pub fn compression_type(&self) -> i8 {
         let at = self.at[3];
@@ -131,6 +139,8 @@ impl<'a> PushTelemetryRequestView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The metrics, as OpenTelemetry protobuf bytes, compressed as `CompressionType` says.
+    ///
     /// `Metrics`: bytes, versions 0+.
     pub fn metrics(&self) -> &'a [u8] {
         let at = self.at[4];

@@ -81,6 +81,8 @@ impl<'a> PushTelemetryResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -90,6 +92,8 @@ impl<'a> PushTelemetryResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];

@@ -96,6 +96,8 @@ impl<'a> ReadShareGroupStateResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// Results by topic.
+    ///
     /// `Results`: []ReadStateResult, versions 0+.
     pub fn results(&self) -> ArrayView<'a, ReadStateResultView<'a>> {
         let at = self.at[0];
@@ -214,6 +216,8 @@ impl<'a> PartitionResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number.
+    ///
     /// `Partition`: int32, versions 0+.
     pub fn partition(&self) -> i32 {
         let at = self.at[0];
@@ -223,6 +227,8 @@ impl<'a> PartitionResultView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -232,6 +238,8 @@ impl<'a> PartitionResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -241,6 +249,8 @@ impl<'a> PartitionResultView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The epoch of the share-partition's stored state.
+    ///
     /// `StateEpoch`: int32, versions 0+.
     pub fn state_epoch(&self) -> i32 {
         let at = self.at[3];
@@ -250,6 +260,8 @@ impl<'a> PartitionResultView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The share-partition's start offset, or -1 if not initialised yet.
+    ///
     /// `StartOffset`: int64, versions 0+.
     pub fn start_offset(&self) -> i64 {
         let at = self.at[4];
@@ -259,6 +271,8 @@ impl<'a> PartitionResultView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Offset ranges with their delivery state.
+    ///
     /// `StateBatches`: []StateBatch, versions 0+.
     pub fn state_batches(&self) -> ArrayView<'a, StateBatchView<'a>> {
         let at = self.at[5];
@@ -385,6 +399,8 @@ impl<'a> ReadStateResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
@@ -394,6 +410,8 @@ impl<'a> ReadStateResultView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []PartitionResult, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionResultView<'a>> {
         let at = self.at[1];
@@ -494,6 +512,8 @@ impl<'a> StateBatchView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The first offset of the range.
+    ///
     /// `FirstOffset`: int64, versions 0+.
     pub fn first_offset(&self) -> i64 {
         let at = self.at[0];
@@ -503,6 +523,8 @@ impl<'a> StateBatchView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The last offset of the range, inclusive.
+    ///
     /// `LastOffset`: int64, versions 0+.
     pub fn last_offset(&self) -> i64 {
         let at = self.at[1];
@@ -512,6 +534,8 @@ impl<'a> StateBatchView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The records' delivery state: 0 available, 2 acknowledged, 4 archived.
+    ///
     /// `DeliveryState`: int8, versions 0+.
     pub fn delivery_state(&self) -> i8 {
         let at = self.at[2];
@@ -521,6 +545,8 @@ impl<'a> StateBatchView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// How many times the records have been delivered.
+    ///
     /// `DeliveryCount`: int16, versions 0+.
     pub fn delivery_count(&self) -> i16 {
         let at = self.at[3];

@@ -103,6 +103,8 @@ impl<'a> ReadShareGroupStateSummaryRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -112,6 +114,8 @@ impl<'a> ReadShareGroupStateSummaryRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The share-partitions, by topic.
+    ///
     /// `Topics`: []ReadStateSummaryData, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, ReadStateSummaryDataView<'a>> {
         let at = self.at[1];
@@ -208,6 +212,8 @@ impl<'a> PartitionDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number.
+    ///
     /// `Partition`: int32, versions 0+.
     pub fn partition(&self) -> i32 {
         let at = self.at[0];
@@ -217,6 +223,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -329,6 +337,8 @@ impl<'a> ReadStateSummaryDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
@@ -338,6 +348,8 @@ impl<'a> ReadStateSummaryDataView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The share-partitions of this topic.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let at = self.at[1];

@@ -97,6 +97,8 @@ impl<'a> ReadShareGroupStateSummaryResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// Results by topic.
+    ///
     /// `Results`: []ReadStateSummaryResult, versions 0+.
     pub fn results(&self) -> ArrayView<'a, ReadStateSummaryResultView<'a>> {
         let at = self.at[0];
@@ -202,6 +204,8 @@ impl<'a> PartitionResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number.
+    ///
     /// `Partition`: int32, versions 0+.
     pub fn partition(&self) -> i32 {
         let at = self.at[0];
@@ -211,6 +215,8 @@ impl<'a> PartitionResultView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -220,6 +226,8 @@ impl<'a> PartitionResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -229,6 +237,8 @@ impl<'a> PartitionResultView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The epoch of the share-partition's stored state.
+    ///
     /// `StateEpoch`: int32, versions 0+.
     pub fn state_epoch(&self) -> i32 {
         let at = self.at[3];
@@ -238,6 +248,8 @@ impl<'a> PartitionResultView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[4];
@@ -247,6 +259,8 @@ impl<'a> PartitionResultView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The share-partition's start offset: records before it are no longer delivered to the group.
+    ///
     /// `StartOffset`: int64, versions 0+.
     pub fn start_offset(&self) -> i64 {
         let at = self.at[5];
@@ -256,6 +270,8 @@ impl<'a> PartitionResultView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// How many offsets at or after the start offset have finished delivery.
+    ///
     /// `DeliveryCompleteCount`: int32, versions 1+, default `-1`, ignorable.
     pub fn delivery_complete_count(&self) -> i32 {
         let at = self.at[6];
@@ -383,6 +399,8 @@ impl<'a> ReadStateSummaryResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
@@ -392,6 +410,8 @@ impl<'a> ReadStateSummaryResultView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []PartitionResult, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionResultView<'a>> {
         let at = self.at[1];

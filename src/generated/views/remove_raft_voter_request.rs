@@ -83,6 +83,8 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+, nullable in 0+.
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[0];
@@ -92,6 +94,8 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
+    ///
     /// `VoterId`: int32, versions 0+.
     pub fn voter_id(&self) -> i32 {
         let at = self.at[1];
@@ -101,6 +105,8 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The directory id of that voter.
+    ///
     /// `VoterDirectoryId`: uuid, versions 0+.
     pub fn voter_directory_id(&self) -> Uuid {
         let at = self.at[2];

@@ -91,6 +91,8 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The delegation token's HMAC, which identifies it.
+    ///
     /// `Hmac`: bytes, versions 0+.
     pub fn hmac(&self) -> &'a [u8] {
         let version = self.version;
@@ -101,6 +103,8 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
         get_bytes(self.buf, at, version >= 2).unwrap_or(EMPTY_BYTES)
     }
 
+    /// How long to extend the token by, in milliseconds.
+    ///
     /// `RenewPeriodMs`: int64, versions 0+.
     pub fn renew_period_ms(&self) -> i64 {
         let at = self.at[1];

@@ -84,6 +84,8 @@ impl<'a> RenewDelegationTokenResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -93,6 +95,8 @@ impl<'a> RenewDelegationTokenResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// When the token expires, in milliseconds since the Unix epoch.
+    ///
     /// `ExpiryTimestampMs`: int64, versions 0+.
     pub fn expiry_timestamp_ms(&self) -> i64 {
         let at = self.at[1];
@@ -102,6 +106,8 @@ impl<'a> RenewDelegationTokenResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[2];

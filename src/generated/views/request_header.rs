@@ -87,15 +87,19 @@ impl<'a> RequestHeaderView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// Which API the request is for.
+    ///
     /// `RequestApiKey`: int16, versions 0+.
-    pub fn request_api_key(&self) -> i16 {
+    pub fn request_api_key(&self) -> ApiKey {
         let at = self.at[0];
         if at == ABSENT {
-            return 0;
+            return ApiKey(0);
         }
-        get_i16(self.buf, at)
+        get_api_key(self.buf, at)
     }
 
+    /// The version of that API the body is written in.
+    ///
     /// `RequestApiVersion`: int16, versions 0+.
     pub fn request_api_version(&self) -> i16 {
         let at = self.at[1];
@@ -105,6 +109,8 @@ impl<'a> RequestHeaderView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A number chosen by the client to match the response to its request.
+    ///
     /// `CorrelationId`: int32, versions 0+.
     pub fn correlation_id(&self) -> i32 {
         let at = self.at[2];
@@ -114,6 +120,8 @@ impl<'a> RequestHeaderView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The client's id (`client.id`), for logs and quotas; null if not set.
+    ///
     /// `ClientId`: string, versions 1+, nullable in 1+, ignorable.
     pub fn client_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
@@ -125,7 +133,7 @@ impl<'a> RequestHeaderView<'a> {
 
     /// The owned [`RequestHeader`]: what the owned decoder returns for the same bytes.
     pub fn to_owned(&self) -> RequestHeader {
-        let request_api_key: i16 = self.request_api_key();
+        let request_api_key: ApiKey = self.request_api_key();
         let request_api_version: i16 = self.request_api_version();
         let correlation_id: i32 = self.correlation_id();
         let client_id: Option<BytesStr> = self.client_id().map(|v| owned_str(v.as_bytes()));

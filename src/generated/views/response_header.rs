@@ -79,6 +79,8 @@ impl<'a> ResponseHeaderView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// A number chosen by the client to match the response to its request.
+    ///
     /// `CorrelationId`: int32, versions 0+.
     pub fn correlation_id(&self) -> i32 {
         let at = self.at[0];

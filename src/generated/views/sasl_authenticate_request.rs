@@ -90,6 +90,8 @@ impl<'a> SaslAuthenticateRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The SASL authentication bytes exchanged, as the mechanism defines them.
+    ///
     /// `AuthBytes`: bytes, versions 0+.
     pub fn auth_bytes(&self) -> &'a [u8] {
         let version = self.version;

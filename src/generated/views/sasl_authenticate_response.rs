@@ -98,6 +98,8 @@ impl<'a> SaslAuthenticateResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -107,6 +109,8 @@ impl<'a> SaslAuthenticateResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -117,6 +121,8 @@ impl<'a> SaslAuthenticateResponseView<'a> {
         get_str(self.buf, at, version >= 2)
     }
 
+    /// The SASL authentication bytes exchanged, as the mechanism defines them.
+    ///
     /// `AuthBytes`: bytes, versions 0+.
     pub fn auth_bytes(&self) -> &'a [u8] {
         let version = self.version;
@@ -127,6 +133,8 @@ impl<'a> SaslAuthenticateResponseView<'a> {
         get_bytes(self.buf, at, version >= 2).unwrap_or(EMPTY_BYTES)
     }
 
+    /// How long the authenticated session lasts, in milliseconds, before the client must re-authenticate; 0 for no limit.
+    ///
     /// `SessionLifetimeMs`: int64, versions 1+, default `0`, ignorable.
     pub fn session_lifetime_ms(&self) -> i64 {
         let at = self.at[3];

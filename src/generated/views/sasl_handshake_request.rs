@@ -70,6 +70,8 @@ impl<'a> SaslHandshakeRequestView<'a> {
         self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
+    /// The SASL mechanism the client wants to use, such as `PLAIN` or `SCRAM-SHA-512`.
+    ///
     /// `Mechanism`: string, versions 0+.
     pub fn mechanism(&self) -> ViewStr<'a> {
         let at = self.at[0];

@@ -81,6 +81,8 @@ impl<'a> SaslHandshakeResponseView<'a> {
         self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -90,6 +92,8 @@ impl<'a> SaslHandshakeResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The SASL mechanisms the broker has enabled.
+    ///
     /// `Mechanisms`: []string, versions 0+.
     pub fn mechanisms(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[1];

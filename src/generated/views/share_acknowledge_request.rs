@@ -107,6 +107,8 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+, nullable in 0+, default `null`.
     pub fn group_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[0];
@@ -116,6 +118,8 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+, nullable in 0+.
     pub fn member_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
@@ -125,6 +129,8 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The share session's epoch: 0 to open a session, -1 to close it, otherwise the next in sequence.
+    ///
     /// `ShareSessionEpoch`: int32, versions 0+.
     pub fn share_session_epoch(&self) -> i32 {
         let at = self.at[2];
@@ -134,6 +140,8 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Whether the acknowledgements include renewals (type 4), which extend the acquisition lock.
+    ///
     /// `IsRenewAck`: bool, versions 2+, default `false`.
     pub fn is_renew_ack(&self) -> bool {
         let at = self.at[3];
@@ -143,6 +151,8 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// The records to acknowledge, by topic.
+    ///
     /// `Topics`: []AcknowledgeTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, AcknowledgeTopicView<'a>> {
         let at = self.at[4];
@@ -268,6 +278,8 @@ impl<'a> AcknowledgePartitionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -277,6 +289,8 @@ impl<'a> AcknowledgePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Ranges of offsets to acknowledge.
+    ///
     /// `AcknowledgementBatches`: []AcknowledgementBatch, versions 0+.
     pub fn acknowledgement_batches(&self) -> ArrayView<'a, AcknowledgementBatchView<'a>> {
         let at = self.at[1];
@@ -394,6 +408,8 @@ impl<'a> AcknowledgeTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
@@ -403,6 +419,8 @@ impl<'a> AcknowledgeTopicView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The records to acknowledge, by partition.
+    ///
     /// `Partitions`: []AcknowledgePartition, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, AcknowledgePartitionView<'a>> {
         let at = self.at[1];
@@ -518,6 +536,8 @@ impl<'a> AcknowledgementBatchView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The first offset of the range.
+    ///
     /// `FirstOffset`: int64, versions 0+.
     pub fn first_offset(&self) -> i64 {
         let at = self.at[0];
@@ -527,6 +547,8 @@ impl<'a> AcknowledgementBatchView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The last offset of the range, inclusive.
+    ///
     /// `LastOffset`: int64, versions 0+.
     pub fn last_offset(&self) -> i64 {
         let at = self.at[1];
@@ -536,6 +558,8 @@ impl<'a> AcknowledgementBatchView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// How to acknowledge: one type for the whole range or one per offset; 0 gap, 1 accept, 2 release, 3 reject, 4 renew.
+    ///
     /// `AcknowledgeTypes`: []int8, versions 0+.
     pub fn acknowledge_types(&self) -> ArrayView<'a, i8> {
         let at = self.at[2];

@@ -123,6 +123,8 @@ impl<'a> ShareAcknowledgeResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -132,6 +134,8 @@ impl<'a> ShareAcknowledgeResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -141,6 +145,8 @@ impl<'a> ShareAcknowledgeResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -150,6 +156,8 @@ impl<'a> ShareAcknowledgeResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// How long, in milliseconds, acquired records stay locked to this consumer.
+    ///
     /// `AcquisitionLockTimeoutMs`: int32, versions 2+, ignorable.
     pub fn acquisition_lock_timeout_ms(&self) -> i32 {
         let at = self.at[3];
@@ -159,6 +167,8 @@ impl<'a> ShareAcknowledgeResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Results by topic.
+    ///
     /// `Responses`: []ShareAcknowledgeTopicResponse, versions 0+.
     pub fn responses(&self) -> ArrayView<'a, ShareAcknowledgeTopicResponseView<'a>> {
         let at = self.at[4];
@@ -169,6 +179,8 @@ impl<'a> ShareAcknowledgeResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
+    ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 0+.
     pub fn node_endpoints(&self) -> ArrayView<'a, NodeEndpointView<'a>> {
         let at = self.at[5];
@@ -299,6 +311,8 @@ impl<'a> LeaderIdAndEpochView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The broker id of the partition's leader, or -1 if it has none.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub fn leader_id(&self) -> i32 {
         let at = self.at[0];
@@ -308,6 +322,8 @@ impl<'a> LeaderIdAndEpochView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -414,6 +430,8 @@ impl<'a> NodeEndpointView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// A broker id.
+    ///
     /// `NodeId`: int32, versions 0+.
     pub fn node_id(&self) -> i32 {
         let at = self.at[0];
@@ -423,6 +441,8 @@ impl<'a> NodeEndpointView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -432,6 +452,8 @@ impl<'a> NodeEndpointView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A TCP port number.
+    ///
     /// `Port`: int32, versions 0+.
     pub fn port(&self) -> i32 {
         let at = self.at[2];
@@ -441,6 +463,8 @@ impl<'a> NodeEndpointView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's rack, or null if it has none.
+    ///
     /// `Rack`: string, versions 0+, nullable in 0+, default `null`.
     pub fn rack(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
@@ -545,6 +569,8 @@ impl<'a> PartitionDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -554,6 +580,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -563,6 +591,8 @@ impl<'a> PartitionDataView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -572,6 +602,8 @@ impl<'a> PartitionDataView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The partition's current leader, when the error says the request went to the wrong broker.
+    ///
     /// `CurrentLeader`: LeaderIdAndEpoch, versions 0+.
     pub fn current_leader(&self) -> LeaderIdAndEpochView<'a> {
         let at = self.at[3];
@@ -690,6 +722,8 @@ impl<'a> ShareAcknowledgeTopicResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
@@ -699,6 +733,8 @@ impl<'a> ShareAcknowledgeTopicResponseView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let at = self.at[1];

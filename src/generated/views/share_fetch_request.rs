@@ -141,6 +141,8 @@ impl<'a> ShareFetchRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+, nullable in 0+, default `null`.
     pub fn group_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[0];
@@ -150,6 +152,8 @@ impl<'a> ShareFetchRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+, nullable in 0+.
     pub fn member_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
@@ -159,6 +163,8 @@ impl<'a> ShareFetchRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The share session's epoch: 0 to open a session, -1 to close it, otherwise the next in sequence.
+    ///
     /// `ShareSessionEpoch`: int32, versions 0+.
     pub fn share_session_epoch(&self) -> i32 {
         let at = self.at[2];
@@ -168,6 +174,8 @@ impl<'a> ShareFetchRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// How long, in milliseconds, the broker may wait for MinBytes of data before answering.
+    ///
     /// `MaxWaitMs`: int32, versions 0+.
     pub fn max_wait_ms(&self) -> i32 {
         let at = self.at[3];
@@ -177,6 +185,8 @@ impl<'a> ShareFetchRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The fewest bytes worth answering with.
+    ///
     /// `MinBytes`: int32, versions 0+.
     pub fn min_bytes(&self) -> i32 {
         let at = self.at[4];
@@ -186,6 +196,8 @@ impl<'a> ShareFetchRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The most bytes the response should hold.
+    ///
     /// `MaxBytes`: int32, versions 0+, default `0x7fffffff`.
     pub fn max_bytes(&self) -> i32 {
         let at = self.at[5];
@@ -195,6 +207,8 @@ impl<'a> ShareFetchRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The most records to acquire (may be exceeded to keep batches whole).
+    ///
     /// `MaxRecords`: int32, versions 1+.
     pub fn max_records(&self) -> i32 {
         let at = self.at[6];
@@ -204,6 +218,8 @@ impl<'a> ShareFetchRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// How many records the consumer would like per acquired batch and acknowledgement.
+    ///
     /// `BatchSize`: int32, versions 1+.
     pub fn batch_size(&self) -> i32 {
         let at = self.at[7];
@@ -213,6 +229,8 @@ impl<'a> ShareFetchRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// How records are acquired: 0 batch-optimized, 1 strictly up to MaxRecords.
+    ///
     /// `ShareAcquireMode`: int8, versions 2+, default `0`, ignorable.
     pub fn share_acquire_mode(&self) -> i8 {
         let at = self.at[8];
@@ -222,6 +240,8 @@ impl<'a> ShareFetchRequestView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Whether the acknowledgements include renewals (type 4), which extend the acquisition lock.
+    ///
     /// `IsRenewAck`: bool, versions 2+, default `false`.
     pub fn is_renew_ack(&self) -> bool {
         let at = self.at[9];
@@ -231,6 +251,8 @@ impl<'a> ShareFetchRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// The partitions to fetch from, by topic.
+    ///
     /// `Topics`: []FetchTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, FetchTopicView<'a>> {
         let at = self.at[10];
@@ -241,6 +263,8 @@ impl<'a> ShareFetchRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Partitions to drop from the share session, by topic.
+    ///
     /// `ForgottenTopicsData`: []ForgottenTopic, versions 0+.
     pub fn forgotten_topics_data(&self) -> ArrayView<'a, ForgottenTopicView<'a>> {
         let at = self.at[11];
@@ -389,6 +413,8 @@ impl<'a> AcknowledgementBatchView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The first offset of the range.
+    ///
     /// `FirstOffset`: int64, versions 0+.
     pub fn first_offset(&self) -> i64 {
         let at = self.at[0];
@@ -398,6 +424,8 @@ impl<'a> AcknowledgementBatchView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The last offset of the range, inclusive.
+    ///
     /// `LastOffset`: int64, versions 0+.
     pub fn last_offset(&self) -> i64 {
         let at = self.at[1];
@@ -407,6 +435,8 @@ impl<'a> AcknowledgementBatchView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// How to acknowledge: one type for the whole range or one per offset; 0 gap, 1 accept, 2 release, 3 reject, 4 renew.
+    ///
     /// `AcknowledgeTypes`: []int8, versions 0+.
     pub fn acknowledge_types(&self) -> ArrayView<'a, i8> {
         let at = self.at[2];
@@ -530,6 +560,8 @@ impl<'a> FetchPartitionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -539,6 +571,8 @@ impl<'a> FetchPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The most bytes to return for this partition; 0 to only acknowledge.
+    ///
     /// `PartitionMaxBytes`: int32, versions 0.
     pub fn partition_max_bytes(&self) -> i32 {
         let at = self.at[1];
@@ -548,6 +582,8 @@ impl<'a> FetchPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Ranges of offsets to acknowledge.
+    ///
     /// `AcknowledgementBatches`: []AcknowledgementBatch, versions 0+.
     pub fn acknowledgement_batches(&self) -> ArrayView<'a, AcknowledgementBatchView<'a>> {
         let at = self.at[2];
@@ -668,6 +704,8 @@ impl<'a> FetchTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
@@ -677,6 +715,8 @@ impl<'a> FetchTopicView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The partitions to fetch from.
+    ///
     /// `Partitions`: []FetchPartition, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, FetchPartitionView<'a>> {
         let at = self.at[1];
@@ -789,6 +829,8 @@ impl<'a> ForgottenTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
@@ -798,6 +840,8 @@ impl<'a> ForgottenTopicView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The partition numbers to drop.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];

@@ -123,6 +123,8 @@ impl<'a> ShareFetchResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -132,6 +134,8 @@ impl<'a> ShareFetchResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -141,6 +145,8 @@ impl<'a> ShareFetchResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -150,6 +156,8 @@ impl<'a> ShareFetchResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// How long, in milliseconds, acquired records stay locked to this consumer.
+    ///
     /// `AcquisitionLockTimeoutMs`: int32, versions 1+.
     pub fn acquisition_lock_timeout_ms(&self) -> i32 {
         let at = self.at[3];
@@ -159,6 +167,8 @@ impl<'a> ShareFetchResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Results by topic.
+    ///
     /// `Responses`: []ShareFetchableTopicResponse, versions 0+.
     pub fn responses(&self) -> ArrayView<'a, ShareFetchableTopicResponseView<'a>> {
         let at = self.at[4];
@@ -169,6 +179,8 @@ impl<'a> ShareFetchResponseView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
+    ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 0+.
     pub fn node_endpoints(&self) -> ArrayView<'a, NodeEndpointView<'a>> {
         let at = self.at[5];
@@ -283,6 +295,8 @@ impl<'a> AcquiredRecordsView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The first offset of the acquired range.
+    ///
     /// `FirstOffset`: int64, versions 0+.
     pub fn first_offset(&self) -> i64 {
         let at = self.at[0];
@@ -292,6 +306,8 @@ impl<'a> AcquiredRecordsView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The last offset of the acquired range, inclusive.
+    ///
     /// `LastOffset`: int64, versions 0+.
     pub fn last_offset(&self) -> i64 {
         let at = self.at[1];
@@ -301,6 +317,8 @@ impl<'a> AcquiredRecordsView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// How many times these records have been delivered, this time included.
+    ///
     /// `DeliveryCount`: int16, versions 0+.
     pub fn delivery_count(&self) -> i16 {
         let at = self.at[2];
@@ -416,6 +434,8 @@ impl<'a> LeaderIdAndEpochView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The broker id of the partition's leader, or -1 if it has none.
+    ///
     /// `LeaderId`: int32, versions 0+.
     pub fn leader_id(&self) -> i32 {
         let at = self.at[0];
@@ -425,6 +445,8 @@ impl<'a> LeaderIdAndEpochView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -531,6 +553,8 @@ impl<'a> NodeEndpointView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// A broker id.
+    ///
     /// `NodeId`: int32, versions 0+.
     pub fn node_id(&self) -> i32 {
         let at = self.at[0];
@@ -540,6 +564,8 @@ impl<'a> NodeEndpointView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -549,6 +575,8 @@ impl<'a> NodeEndpointView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A TCP port number.
+    ///
     /// `Port`: int32, versions 0+.
     pub fn port(&self) -> i32 {
         let at = self.at[2];
@@ -558,6 +586,8 @@ impl<'a> NodeEndpointView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's rack, or null if it has none.
+    ///
     /// `Rack`: string, versions 0+, nullable in 0+, default `null`.
     pub fn rack(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
@@ -692,6 +722,8 @@ impl<'a> PartitionDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -701,6 +733,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -710,6 +744,8 @@ impl<'a> PartitionDataView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -719,6 +755,8 @@ impl<'a> PartitionDataView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The outcome of the acknowledgements sent for this partition: 0 on success, otherwise a Kafka error code.
+    ///
     /// `AcknowledgeErrorCode`: int16, versions 0+.
     pub fn acknowledge_error_code(&self) -> i16 {
         let at = self.at[3];
@@ -728,6 +766,8 @@ impl<'a> PartitionDataView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the acknowledgement error, or null.
+    ///
     /// `AcknowledgeErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn acknowledge_error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[4];
@@ -737,6 +777,8 @@ impl<'a> PartitionDataView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The partition's current leader, when the error says the request went to the wrong broker.
+    ///
     /// `CurrentLeader`: LeaderIdAndEpoch, versions 0+.
     pub fn current_leader(&self) -> LeaderIdAndEpochView<'a> {
         let at = self.at[5];
@@ -746,6 +788,8 @@ impl<'a> PartitionDataView<'a> {
         LeaderIdAndEpochView::at_pos(self.buf, at, self.version)
     }
 
+    /// The record batches, as raw bytes (see `kafka_codec::records`); null when there are none.
+    ///
     /// `Records`: records, versions 0+, nullable in 0.
     pub fn records(&self) -> Option<&'a [u8]> {
         let at = self.at[6];
@@ -755,6 +799,8 @@ impl<'a> PartitionDataView<'a> {
         get_bytes(self.buf, at, true)
     }
 
+    /// The offset ranges of the returned records that this consumer acquired.
+    ///
     /// `AcquiredRecords`: []AcquiredRecords, versions 0+.
     pub fn acquired_records(&self) -> ArrayView<'a, AcquiredRecordsView<'a>> {
         let at = self.at[7];
@@ -895,6 +941,8 @@ impl<'a> ShareFetchableTopicResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
@@ -904,6 +952,8 @@ impl<'a> ShareFetchableTopicResponseView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let at = self.at[1];

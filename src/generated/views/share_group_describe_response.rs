@@ -98,6 +98,8 @@ impl<'a> ShareGroupDescribeResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -107,6 +109,8 @@ impl<'a> ShareGroupDescribeResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The described groups.
+    ///
     /// `Groups`: []DescribedGroup, versions 0+.
     pub fn groups(&self) -> ArrayView<'a, DescribedGroupView<'a>> {
         let at = self.at[1];
@@ -237,6 +241,8 @@ impl<'a> AssignmentView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// Partitions by topic.
+    ///
     /// `TopicPartitions`: []TopicPartitions, versions 0+.
     pub fn topic_partitions(&self) -> ArrayView<'a, TopicPartitionsView<'a>> {
         let at = self.at[0];
@@ -377,6 +383,8 @@ impl<'a> DescribedGroupView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -386,6 +394,8 @@ impl<'a> DescribedGroupView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
@@ -395,6 +405,8 @@ impl<'a> DescribedGroupView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[2];
@@ -404,6 +416,8 @@ impl<'a> DescribedGroupView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The group's state, such as `Stable` or `Empty`.
+    ///
     /// `GroupState`: string, versions 0+.
     pub fn group_state(&self) -> ViewStr<'a> {
         let at = self.at[3];
@@ -413,6 +427,8 @@ impl<'a> DescribedGroupView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The group's epoch (KIP-848), raised whenever its metadata or membership changes.
+    ///
     /// `GroupEpoch`: int32, versions 0+.
     pub fn group_epoch(&self) -> i32 {
         let at = self.at[4];
@@ -422,6 +438,8 @@ impl<'a> DescribedGroupView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The epoch of the group's target assignment.
+    ///
     /// `AssignmentEpoch`: int32, versions 0+.
     pub fn assignment_epoch(&self) -> i32 {
         let at = self.at[5];
@@ -431,6 +449,8 @@ impl<'a> DescribedGroupView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The server-side assignor the group uses.
+    ///
     /// `AssignorName`: string, versions 0+.
     pub fn assignor_name(&self) -> ViewStr<'a> {
         let at = self.at[6];
@@ -440,6 +460,8 @@ impl<'a> DescribedGroupView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The group's members.
+    ///
     /// `Members`: []Member, versions 0+.
     pub fn members(&self) -> ArrayView<'a, MemberView<'a>> {
         let at = self.at[7];
@@ -450,6 +472,8 @@ impl<'a> DescribedGroupView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// A bit field of the ACL operations the caller may perform on the group, or -2147483648 when not requested.
+    ///
     /// `AuthorizedOperations`: int32, versions 0+, default `-2147483648`.
     pub fn authorized_operations(&self) -> i32 {
         let at = self.at[8];
@@ -604,6 +628,8 @@ impl<'a> MemberView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub fn member_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -613,6 +639,8 @@ impl<'a> MemberView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
+    ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
@@ -622,6 +650,8 @@ impl<'a> MemberView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The member's epoch.
+    ///
     /// `MemberEpoch`: int32, versions 0+.
     pub fn member_epoch(&self) -> i32 {
         let at = self.at[2];
@@ -631,6 +661,8 @@ impl<'a> MemberView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The client id the member connected with.
+    ///
     /// `ClientId`: string, versions 0+.
     pub fn client_id(&self) -> ViewStr<'a> {
         let at = self.at[3];
@@ -640,6 +672,8 @@ impl<'a> MemberView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The host the member connected from.
+    ///
     /// `ClientHost`: string, versions 0+.
     pub fn client_host(&self) -> ViewStr<'a> {
         let at = self.at[4];
@@ -649,6 +683,8 @@ impl<'a> MemberView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topics the member subscribes to.
+    ///
     /// `SubscribedTopicNames`: []string, versions 0+.
     pub fn subscribed_topic_names(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[5];
@@ -659,6 +695,8 @@ impl<'a> MemberView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The member's current assignment.
+    ///
     /// `Assignment`: Assignment, versions 0+.
     pub fn assignment(&self) -> AssignmentView<'a> {
         let at = self.at[6];
@@ -794,6 +832,8 @@ impl<'a> TopicPartitionsView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
@@ -803,6 +843,8 @@ impl<'a> TopicPartitionsView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -812,6 +854,8 @@ impl<'a> TopicPartitionsView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[2];

@@ -107,6 +107,8 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -116,6 +118,8 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub fn member_id(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -125,6 +129,8 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// 0 to join, -1 to leave, otherwise the member's current epoch.
+    ///
     /// `MemberEpoch`: int32, versions 0+.
     pub fn member_epoch(&self) -> i32 {
         let at = self.at[2];
@@ -134,6 +140,8 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
+    ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
@@ -143,6 +151,8 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The topics the member subscribes to, or null if unchanged since the last heartbeat.
+    ///
     /// `SubscribedTopicNames`: []string, versions 0+, nullable in 0+, default `null`.
     pub fn subscribed_topic_names(&self) -> Option<ArrayView<'a, ViewStr<'a>>> {
         let at = self.at[4];

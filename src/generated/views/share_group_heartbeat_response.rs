@@ -93,6 +93,8 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -102,6 +104,8 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -111,6 +115,8 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -120,6 +126,8 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+, nullable in 0+, default `null`.
     pub fn member_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
@@ -129,6 +137,8 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The member's epoch from now on.
+    ///
     /// `MemberEpoch`: int32, versions 0+.
     pub fn member_epoch(&self) -> i32 {
         let at = self.at[4];
@@ -138,6 +148,8 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// How often, in milliseconds, the member should send a heartbeat.
+    ///
     /// `HeartbeatIntervalMs`: int32, versions 0+.
     pub fn heartbeat_interval_ms(&self) -> i32 {
         let at = self.at[5];
@@ -147,6 +159,8 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The member's new assignment, or null if unchanged.
+    ///
     /// `Assignment`: Assignment, versions 0+, nullable in 0+, default `null`.
     pub fn assignment(&self) -> Option<AssignmentView<'a>> {
         let at = self.at[6];
@@ -295,6 +309,8 @@ impl<'a> AssignmentView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// Partitions by topic.
+    ///
     /// `TopicPartitions`: []TopicPartitions, versions 0+.
     pub fn topic_partitions(&self) -> ArrayView<'a, TopicPartitionsView<'a>> {
         let at = self.at[0];
@@ -407,6 +423,8 @@ impl<'a> TopicPartitionsView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
@@ -416,6 +434,8 @@ impl<'a> TopicPartitionsView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];

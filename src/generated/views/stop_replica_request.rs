@@ -154,6 +154,8 @@ impl<'a> StopReplicaRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The id of the controller sending the request.
+    ///
     /// `ControllerId`: int32, versions 0+.
     pub fn controller_id(&self) -> i32 {
         let at = self.at[0];
@@ -163,6 +165,8 @@ impl<'a> StopReplicaRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// True when the sender is a KRaft controller (during a migration from ZooKeeper).
+    ///
     /// `isKRaftController`: bool, versions 4+, default `false`.
     pub fn is_k_raft_controller(&self) -> bool {
         let at = self.at[1];
@@ -172,6 +176,8 @@ impl<'a> StopReplicaRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// The controller's epoch, which fences requests from an older controller.
+    ///
     /// `ControllerEpoch`: int32, versions 0+.
     pub fn controller_epoch(&self) -> i32 {
         let at = self.at[2];
@@ -181,6 +187,8 @@ impl<'a> StopReplicaRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 1+, default `-1`, ignorable.
     pub fn broker_epoch(&self) -> i64 {
         let at = self.at[3];
@@ -190,6 +198,8 @@ impl<'a> StopReplicaRequestView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Whether to delete the partitions too (versions 0-2).
+    ///
     /// `DeletePartitions`: bool, versions 0-2.
     pub fn delete_partitions(&self) -> bool {
         let at = self.at[4];
@@ -199,6 +209,8 @@ impl<'a> StopReplicaRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// The partitions to stop (version 0).
+    ///
     /// `UngroupedPartitions`: []StopReplicaPartitionV0, versions 0.
     pub fn ungrouped_partitions(&self) -> ArrayView<'a, StopReplicaPartitionV0View<'a>> {
         let at = self.at[5];
@@ -209,6 +221,8 @@ impl<'a> StopReplicaRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The partitions to stop, by topic (versions 1-2).
+    ///
     /// `Topics`: []StopReplicaTopicV1, versions 1-2.
     pub fn topics(&self) -> ArrayView<'a, StopReplicaTopicV1View<'a>> {
         let version = self.version;
@@ -220,6 +234,8 @@ impl<'a> StopReplicaRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The partition states, by topic.
+    ///
     /// `TopicStates`: []StopReplicaTopicState, versions 3+.
     pub fn topic_states(&self) -> ArrayView<'a, StopReplicaTopicStateView<'a>> {
         let at = self.at[7];
@@ -340,6 +356,8 @@ impl<'a> StopReplicaPartitionStateView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 3+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -349,6 +367,8 @@ impl<'a> StopReplicaPartitionStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 3+, default `-1`.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -358,6 +378,8 @@ impl<'a> StopReplicaPartitionStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Whether to delete the partition too.
+    ///
     /// `DeletePartition`: bool, versions 3+.
     pub fn delete_partition(&self) -> bool {
         let at = self.at[2];
@@ -446,6 +468,8 @@ impl<'a> StopReplicaPartitionV0View<'a> {
         self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -455,6 +479,8 @@ impl<'a> StopReplicaPartitionV0View<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1];
@@ -571,6 +597,8 @@ impl<'a> StopReplicaTopicStateView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 3+.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -580,6 +608,8 @@ impl<'a> StopReplicaTopicStateView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's partition states.
+    ///
     /// `PartitionStates`: []StopReplicaPartitionState, versions 3+.
     pub fn partition_states(&self) -> ArrayView<'a, StopReplicaPartitionStateView<'a>> {
         let at = self.at[1];
@@ -703,6 +733,8 @@ impl<'a> StopReplicaTopicV1View<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 1-2.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -713,6 +745,8 @@ impl<'a> StopReplicaTopicV1View<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition numbers within the topic.
+    ///
     /// `PartitionIndexes`: []int32, versions 1-2.
     pub fn partition_indexes(&self) -> ArrayView<'a, i32> {
         let version = self.version;

@@ -102,6 +102,8 @@ impl<'a> StopReplicaResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -111,6 +113,8 @@ impl<'a> StopReplicaResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Results by partition.
+    ///
     /// `PartitionErrors`: []StopReplicaPartitionError, versions 0+.
     pub fn partition_errors(&self) -> ArrayView<'a, StopReplicaPartitionErrorView<'a>> {
         let version = self.version;
@@ -224,6 +228,8 @@ impl<'a> StopReplicaPartitionErrorView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -234,6 +240,8 @@ impl<'a> StopReplicaPartitionErrorView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1];
@@ -243,6 +251,8 @@ impl<'a> StopReplicaPartitionErrorView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];

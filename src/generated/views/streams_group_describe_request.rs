@@ -101,6 +101,8 @@ impl<'a> StreamsGroupDescribeRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The ids of the groups to describe.
+    ///
     /// `GroupIds`: []string, versions 0+.
     pub fn group_ids(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[0];
@@ -111,6 +113,8 @@ impl<'a> StreamsGroupDescribeRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// Whether the response should say which operations the caller may perform on each group.
+    ///
     /// `IncludeAuthorizedOperations`: bool, versions 0+.
     pub fn include_authorized_operations(&self) -> bool {
         let at = self.at[1];
@@ -120,6 +124,8 @@ impl<'a> StreamsGroupDescribeRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Whether to include the full topology description.
+    ///
     /// `IncludeTopologyDescription`: bool, versions 1+, default `false`.
     pub fn include_topology_description(&self) -> bool {
         let at = self.at[2];

@@ -98,6 +98,8 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -107,6 +109,8 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The described groups.
+    ///
     /// `Groups`: []DescribedGroup, versions 0+.
     pub fn groups(&self) -> ArrayView<'a, DescribedGroupView<'a>> {
         let at = self.at[1];
@@ -269,6 +273,8 @@ impl<'a> AssignmentView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The member's active tasks.
+    ///
     /// `ActiveTasks`: []TaskIds, versions 0+.
     pub fn active_tasks(&self) -> ArrayView<'a, TaskIdsView<'a>> {
         let at = self.at[0];
@@ -279,6 +285,8 @@ impl<'a> AssignmentView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The member's standby tasks.
+    ///
     /// `StandbyTasks`: []TaskIds, versions 0+.
     pub fn standby_tasks(&self) -> ArrayView<'a, TaskIdsView<'a>> {
         let at = self.at[1];
@@ -289,6 +297,8 @@ impl<'a> AssignmentView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The member's warm-up tasks.
+    ///
     /// `WarmupTasks`: []TaskIds, versions 0+.
     pub fn warmup_tasks(&self) -> ArrayView<'a, TaskIdsView<'a>> {
         let at = self.at[2];
@@ -447,6 +457,8 @@ impl<'a> DescribedGroupView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
@@ -456,6 +468,8 @@ impl<'a> DescribedGroupView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
@@ -465,6 +479,8 @@ impl<'a> DescribedGroupView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[2];
@@ -474,6 +490,8 @@ impl<'a> DescribedGroupView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The group's state, such as `Stable` or `Empty`.
+    ///
     /// `GroupState`: string, versions 0+.
     pub fn group_state(&self) -> ViewStr<'a> {
         let at = self.at[3];
@@ -483,6 +501,8 @@ impl<'a> DescribedGroupView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The group's epoch (KIP-848), raised whenever its metadata or membership changes.
+    ///
     /// `GroupEpoch`: int32, versions 0+.
     pub fn group_epoch(&self) -> i32 {
         let at = self.at[4];
@@ -492,6 +512,8 @@ impl<'a> DescribedGroupView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The epoch of the group's target assignment.
+    ///
     /// `AssignmentEpoch`: int32, versions 0+.
     pub fn assignment_epoch(&self) -> i32 {
         let at = self.at[5];
@@ -501,6 +523,8 @@ impl<'a> DescribedGroupView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The topology the group runs, or null on error.
+    ///
     /// `Topology`: Topology, versions 0+, nullable in 0+, default `null`.
     pub fn topology(&self) -> Option<TopologyView<'a>> {
         let at = self.at[6];
@@ -514,6 +538,8 @@ impl<'a> DescribedGroupView<'a> {
         }
     }
 
+    /// The group's members.
+    ///
     /// `Members`: []Member, versions 0+.
     pub fn members(&self) -> ArrayView<'a, MemberView<'a>> {
         let at = self.at[7];
@@ -524,6 +550,8 @@ impl<'a> DescribedGroupView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// A bit field of the ACL operations the caller may perform on the group, or -2147483648 when not requested.
+    ///
     /// `AuthorizedOperations`: int32, versions 0+, default `-2147483648`.
     pub fn authorized_operations(&self) -> i32 {
         let at = self.at[8];
@@ -533,6 +561,8 @@ impl<'a> DescribedGroupView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The full topology description, when one was asked for and is available; null otherwise.
+    ///
     /// `TopologyDescription`: TopologyDescription, versions 1+, nullable in 1+, default `null`.
     pub fn topology_description(&self) -> Option<TopologyDescriptionView<'a>> {
         let at = self.at[9];
@@ -550,6 +580,8 @@ impl<'a> DescribedGroupView<'a> {
         }
     }
 
+    /// Whether TopologyDescription is there: 0 not asked for, otherwise why it is missing, or 3 available.
+    ///
     /// `TopologyDescriptionStatus`: int8, versions 1+, default `0`.
     pub fn topology_description_status(&self) -> i8 {
         let at = self.at[10];
@@ -559,6 +591,8 @@ impl<'a> DescribedGroupView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The task assignor the coordinator will use next.
+    ///
     /// `AssignorName`: string, versions 1+, nullable in 1+, default `null`, ignorable.
     pub fn assignor_name(&self) -> Option<ViewStr<'a>> {
         let at = self.at[11];
@@ -714,6 +748,8 @@ impl<'a> EndpointView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -723,6 +759,8 @@ impl<'a> EndpointView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 0+.
     pub fn port(&self) -> u16 {
         let at = self.at[1];
@@ -829,6 +867,8 @@ impl<'a> KeyValueView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The key.
+    ///
     /// `Key`: string, versions 0+.
     pub fn key(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -838,6 +878,8 @@ impl<'a> KeyValueView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The value.
+    ///
     /// `Value`: string, versions 0+.
     pub fn value(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -1023,6 +1065,8 @@ impl<'a> MemberView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub fn member_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -1032,6 +1076,8 @@ impl<'a> MemberView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The member's epoch.
+    ///
     /// `MemberEpoch`: int32, versions 0+.
     pub fn member_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -1041,6 +1087,8 @@ impl<'a> MemberView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The static member's instance id, or null.
+    ///
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
     pub fn instance_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -1050,6 +1098,8 @@ impl<'a> MemberView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
+    ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
@@ -1059,6 +1109,8 @@ impl<'a> MemberView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The client id the member connected with.
+    ///
     /// `ClientId`: string, versions 0+.
     pub fn client_id(&self) -> ViewStr<'a> {
         let at = self.at[4];
@@ -1068,6 +1120,8 @@ impl<'a> MemberView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The host the member connected from.
+    ///
     /// `ClientHost`: string, versions 0+.
     pub fn client_host(&self) -> ViewStr<'a> {
         let at = self.at[5];
@@ -1077,6 +1131,8 @@ impl<'a> MemberView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topology epoch the member runs.
+    ///
     /// `TopologyEpoch`: int32, versions 0+.
     pub fn topology_epoch(&self) -> i32 {
         let at = self.at[6];
@@ -1086,6 +1142,8 @@ impl<'a> MemberView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The id of the Streams instance the member belongs to.
+    ///
     /// `ProcessId`: string, versions 0+.
     pub fn process_id(&self) -> ViewStr<'a> {
         let at = self.at[7];
@@ -1095,6 +1153,8 @@ impl<'a> MemberView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The member's endpoint for interactive queries, or null if none.
+    ///
     /// `UserEndpoint`: Endpoint, versions 0+, nullable in 0+, default `null`.
     pub fn user_endpoint(&self) -> Option<EndpointView<'a>> {
         let at = self.at[8];
@@ -1108,6 +1168,8 @@ impl<'a> MemberView<'a> {
         }
     }
 
+    /// Tags describing where the member runs, for rack-aware assignment.
+    ///
     /// `ClientTags`: []KeyValue, versions 0+.
     pub fn client_tags(&self) -> ArrayView<'a, KeyValueView<'a>> {
         let at = self.at[9];
@@ -1118,6 +1180,8 @@ impl<'a> MemberView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The changelog offsets the member's tasks have reached.
+    ///
     /// `TaskOffsets`: []TaskOffset, versions 0+.
     pub fn task_offsets(&self) -> ArrayView<'a, TaskOffsetView<'a>> {
         let at = self.at[10];
@@ -1128,6 +1192,8 @@ impl<'a> MemberView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The changelog end offsets of the member's tasks.
+    ///
     /// `TaskEndOffsets`: []TaskOffset, versions 0+.
     pub fn task_end_offsets(&self) -> ArrayView<'a, TaskOffsetView<'a>> {
         let at = self.at[11];
@@ -1138,6 +1204,8 @@ impl<'a> MemberView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The member's current assignment.
+    ///
     /// `Assignment`: Assignment, versions 0+.
     pub fn assignment(&self) -> AssignmentView<'a> {
         let at = self.at[12];
@@ -1147,6 +1215,8 @@ impl<'a> MemberView<'a> {
         AssignmentView::at_pos(self.buf, at, self.version)
     }
 
+    /// The assignment the coordinator is moving the member towards.
+    ///
     /// `TargetAssignment`: Assignment, versions 0+.
     pub fn target_assignment(&self) -> AssignmentView<'a> {
         let at = self.at[13];
@@ -1156,6 +1226,8 @@ impl<'a> MemberView<'a> {
         AssignmentView::at_pos(self.buf, at, self.version)
     }
 
+    /// True for a member still using the classic protocol.
+    ///
     /// `IsClassic`: bool, versions 0+.
     pub fn is_classic(&self) -> bool {
         let at = self.at[14];
@@ -1368,6 +1440,8 @@ impl<'a> SubtopologyView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The subtopology's id, unique within the topology.
+    ///
     /// `SubtopologyId`: string, versions 0+.
     pub fn subtopology_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -1377,6 +1451,8 @@ impl<'a> SubtopologyView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topics the subtopology reads.
+    ///
     /// `SourceTopics`: []string, versions 0+.
     pub fn source_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[1];
@@ -1387,6 +1463,8 @@ impl<'a> SubtopologyView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The repartition topics the subtopology writes.
+    ///
     /// `RepartitionSinkTopics`: []string, versions 0+.
     pub fn repartition_sink_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[2];
@@ -1397,6 +1475,8 @@ impl<'a> SubtopologyView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The changelog topics of the subtopology's state stores (created by the broker).
+    ///
     /// `StateChangelogTopics`: []TopicInfo, versions 0+.
     pub fn state_changelog_topics(&self) -> ArrayView<'a, TopicInfoView<'a>> {
         let at = self.at[3];
@@ -1407,6 +1487,8 @@ impl<'a> SubtopologyView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The repartition topics the subtopology reads (created by the broker).
+    ///
     /// `RepartitionSourceTopics`: []TopicInfo, versions 0+.
     pub fn repartition_source_topics(&self) -> ArrayView<'a, TopicInfoView<'a>> {
         let at = self.at[4];
@@ -1550,6 +1632,8 @@ impl<'a> TaskIdsView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The subtopology's id, unique within the topology.
+    ///
     /// `SubtopologyId`: string, versions 0+.
     pub fn subtopology_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -1559,6 +1643,8 @@ impl<'a> TaskIdsView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The task's partition numbers within the subtopology's input topics.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];
@@ -1664,6 +1750,8 @@ impl<'a> TaskOffsetView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The subtopology's id, unique within the topology.
+    ///
     /// `SubtopologyId`: string, versions 0+.
     pub fn subtopology_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -1673,6 +1761,8 @@ impl<'a> TaskOffsetView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition number.
+    ///
     /// `Partition`: int32, versions 0+.
     pub fn partition(&self) -> i32 {
         let at = self.at[1];
@@ -1682,6 +1772,8 @@ impl<'a> TaskOffsetView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The offset.
+    ///
     /// `Offset`: int64, versions 0+.
     pub fn offset(&self) -> i64 {
         let at = self.at[2];
@@ -1805,6 +1897,8 @@ impl<'a> TopicInfoView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -1814,6 +1908,8 @@ impl<'a> TopicInfoView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's number of partitions, or 0 if not fixed (always 0 for changelogs).
+    ///
     /// `Partitions`: int32, versions 0+.
     pub fn partitions(&self) -> i32 {
         let at = self.at[1];
@@ -1823,6 +1919,8 @@ impl<'a> TopicInfoView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The topic's replication factor, or 0 for the broker's default.
+    ///
     /// `ReplicationFactor`: int16, versions 0+.
     pub fn replication_factor(&self) -> i16 {
         let at = self.at[2];
@@ -1832,6 +1930,8 @@ impl<'a> TopicInfoView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Topic configs to create the topic with.
+    ///
     /// `TopicConfigs`: []KeyValue, versions 0+.
     pub fn topic_configs(&self) -> ArrayView<'a, KeyValueView<'a>> {
         let at = self.at[3];
@@ -1962,6 +2062,8 @@ impl<'a> TopologyView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topology's epoch, which changes with the topology.
+    ///
     /// `Epoch`: int32, versions 0+.
     pub fn epoch(&self) -> i32 {
         let at = self.at[0];
@@ -1971,6 +2073,8 @@ impl<'a> TopologyView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The subtopologies of the application.
+    ///
     /// `Subtopologies`: []Subtopology, versions 0+, nullable in 0+, default `null`.
     pub fn subtopologies(&self) -> Option<ArrayView<'a, SubtopologyView<'a>>> {
         let at = self.at[1];
@@ -2118,6 +2222,8 @@ impl<'a> TopologyDescriptionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topology's subtopologies.
+    ///
     /// `Subtopologies`: []TopologyDescriptionSubtopology, versions 1+.
     pub fn subtopologies(&self) -> ArrayView<'a, TopologyDescriptionSubtopologyView<'a>> {
         let at = self.at[0];
@@ -2128,6 +2234,8 @@ impl<'a> TopologyDescriptionView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The global state stores the topology uses.
+    ///
     /// `GlobalStores`: []TopologyDescriptionGlobalStore, versions 1+.
     pub fn global_stores(&self) -> ArrayView<'a, TopologyDescriptionGlobalStoreView<'a>> {
         let at = self.at[1];
@@ -2225,6 +2333,8 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The source node feeding the global store.
+    ///
     /// `Source`: TopologyDescriptionNode, versions 1+.
     pub fn source(&self) -> TopologyDescriptionNodeView<'a> {
         let at = self.at[0];
@@ -2234,6 +2344,8 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
         TopologyDescriptionNodeView::at_pos(self.buf, at, self.version)
     }
 
+    /// The processor node that fills the global store.
+    ///
     /// `Processor`: TopologyDescriptionNode, versions 1+.
     pub fn processor(&self) -> TopologyDescriptionNodeView<'a> {
         let at = self.at[1];
@@ -2402,6 +2514,8 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The node's name.
+    ///
     /// `Name`: string, versions 1+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -2411,6 +2525,8 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The kind of node: 1 source, 2 processor, 3 sink.
+    ///
     /// `NodeType`: int8, versions 1+.
     pub fn node_type(&self) -> i8 {
         let at = self.at[1];
@@ -2420,6 +2536,8 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The topics a source node reads.
+    ///
     /// `SourceTopics`: []string, versions 1+.
     pub fn source_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[2];
@@ -2430,6 +2548,8 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The topic a sink node writes, or null if chosen at run time.
+    ///
     /// `SinkTopic`: string, versions 1+, nullable in 1+, default `null`.
     pub fn sink_topic(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
@@ -2439,6 +2559,8 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The state stores a processor node uses.
+    ///
     /// `Stores`: []string, versions 1+.
     pub fn stores(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[4];
@@ -2449,6 +2571,8 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The names of the nodes this one feeds.
+    ///
     /// `Successors`: []string, versions 1+.
     pub fn successors(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[5];
@@ -2590,6 +2714,8 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The subtopology's id, unique within the topology.
+    ///
     /// `SubtopologyId`: string, versions 1+.
     pub fn subtopology_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -2599,6 +2725,8 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The subtopology's processing nodes.
+    ///
     /// `Nodes`: []TopologyDescriptionNode, versions 1+.
     pub fn nodes(&self) -> ArrayView<'a, TopologyDescriptionNodeView<'a>> {
         let at = self.at[1];

@@ -175,6 +175,8 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -184,6 +186,8 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -193,6 +197,8 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -202,6 +208,8 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub fn member_id(&self) -> ViewStr<'a> {
         let at = self.at[3];
@@ -211,6 +219,8 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The member's epoch from now on.
+    ///
     /// `MemberEpoch`: int32, versions 0+.
     pub fn member_epoch(&self) -> i32 {
         let at = self.at[4];
@@ -220,6 +230,8 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// How often, in milliseconds, the member should send a heartbeat.
+    ///
     /// `HeartbeatIntervalMs`: int32, versions 0+.
     pub fn heartbeat_interval_ms(&self) -> i32 {
         let at = self.at[5];
@@ -229,6 +241,8 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// How far behind, in offsets, a member may be and still get an active task (older form of AcceptableRecoveryLag).
+    ///
     /// `AcceptableRecoveryLagLegacy`: int32, versions 0.
     pub fn acceptable_recovery_lag_legacy(&self) -> i32 {
         let at = self.at[6];
@@ -238,6 +252,8 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// How often, in milliseconds, the member should report its task offsets.
+    ///
     /// `TaskOffsetIntervalMs`: int32, versions 0+.
     pub fn task_offset_interval_ms(&self) -> i32 {
         let at = self.at[7];
@@ -247,6 +263,8 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// How far behind, in offsets, a member may be and still get an active task.
+    ///
     /// `AcceptableRecoveryLag`: int64, versions 1+, default `-1`, ignorable.
     pub fn acceptable_recovery_lag(&self) -> i64 {
         let at = self.at[8];
@@ -256,6 +274,8 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Conditions currently affecting the group, such as missing topics.
+    ///
     /// `Status`: []Status, versions 0+, nullable in 0+.
     pub fn status(&self) -> Option<ArrayView<'a, StatusView<'a>>> {
         let at = self.at[9];
@@ -265,6 +285,8 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_array(self.buf, at, true, self.version)
     }
 
+    /// The active tasks assigned to the member, or null if unchanged.
+    ///
     /// `ActiveTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
     pub fn active_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
         let at = self.at[10];
@@ -274,6 +296,8 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_array(self.buf, at, true, self.version)
     }
 
+    /// The standby tasks assigned to the member, or null if unchanged.
+    ///
     /// `StandbyTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
     pub fn standby_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
         let at = self.at[11];
@@ -283,6 +307,8 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_array(self.buf, at, true, self.version)
     }
 
+    /// The warm-up tasks assigned to the member, or null if unchanged.
+    ///
     /// `WarmupTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
     pub fn warmup_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
         let at = self.at[12];
@@ -292,6 +318,8 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_array(self.buf, at, true, self.version)
     }
 
+    /// True if the broker wants the full topology description (sent with StreamsGroupTopologyDescriptionUpdate).
+    ///
     /// `TopologyDescriptionRequired`: bool, versions 1+, default `false`.
     pub fn topology_description_required(&self) -> bool {
         let at = self.at[13];
@@ -301,6 +329,8 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// The epoch of the endpoint-to-partitions information: the latest the client received, or the one in this response.
+    ///
     /// `EndpointInformationEpoch`: int32, versions 0+.
     pub fn endpoint_information_epoch(&self) -> i32 {
         let at = self.at[14];
@@ -310,6 +340,8 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Which partitions each member's endpoint serves, for interactive queries; one entry per member.
+    ///
     /// `PartitionsByUserEndpoint`: []EndpointToPartitions, versions 0+, nullable in 0+, default `null`.
     pub fn partitions_by_user_endpoint(
         &self,
@@ -497,6 +529,8 @@ impl<'a> EndpointView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -506,6 +540,8 @@ impl<'a> EndpointView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 0+.
     pub fn port(&self) -> u16 {
         let at = self.at[1];
@@ -634,6 +670,8 @@ impl<'a> EndpointToPartitionsView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The member's endpoint.
+    ///
     /// `UserEndpoint`: Endpoint, versions 0+.
     pub fn user_endpoint(&self) -> EndpointView<'a> {
         let at = self.at[0];
@@ -643,6 +681,8 @@ impl<'a> EndpointToPartitionsView<'a> {
         EndpointView::at_pos(self.buf, at, self.version)
     }
 
+    /// The input partitions of the member's active tasks.
+    ///
     /// `ActivePartitions`: []TopicPartition, versions 0+.
     pub fn active_partitions(&self) -> ArrayView<'a, TopicPartitionView<'a>> {
         let at = self.at[1];
@@ -653,6 +693,8 @@ impl<'a> EndpointToPartitionsView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The input partitions of the member's standby and warm-up tasks.
+    ///
     /// `StandbyPartitions`: []TopicPartition, versions 0+.
     pub fn standby_partitions(&self) -> ArrayView<'a, TopicPartitionView<'a>> {
         let at = self.at[2];
@@ -767,6 +809,8 @@ impl<'a> StatusView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The condition's code.
+    ///
     /// `StatusCode`: int8, versions 0+.
     pub fn status_code(&self) -> i8 {
         let at = self.at[0];
@@ -776,6 +820,8 @@ impl<'a> StatusView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// A human-readable description of the condition.
+    ///
     /// `StatusDetail`: string, versions 0+.
     pub fn status_detail(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -890,6 +936,8 @@ impl<'a> TaskIdsView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The subtopology's id, unique within the topology.
+    ///
     /// `SubtopologyId`: string, versions 0+.
     pub fn subtopology_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -899,6 +947,8 @@ impl<'a> TaskIdsView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The task's partition numbers within the subtopology's input topics.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];
@@ -1014,6 +1064,8 @@ impl<'a> TopicPartitionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Topic`: string, versions 0+.
     pub fn topic(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -1023,6 +1075,8 @@ impl<'a> TopicPartitionView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition numbers.
+    ///
     /// `Partitions`: []int32, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];

@@ -97,6 +97,8 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -106,6 +108,8 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The id of the member sending the description.
+    ///
     /// `MemberId`: string, versions 0+.
     pub fn member_id(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -115,6 +119,8 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The epoch of the topology described.
+    ///
     /// `TopologyEpoch`: int32, versions 0+.
     pub fn topology_epoch(&self) -> i32 {
         let at = self.at[2];
@@ -124,6 +130,8 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The topology's full description.
+    ///
     /// `TopologyDescription`: TopologyDescription, versions 0+.
     pub fn topology_description(&self) -> TopologyDescriptionView<'a> {
         let at = self.at[3];
@@ -275,6 +283,8 @@ impl<'a> TopologyDescriptionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topology's subtopologies.
+    ///
     /// `Subtopologies`: []TopologyDescriptionSubtopology, versions 0+.
     pub fn subtopologies(&self) -> ArrayView<'a, TopologyDescriptionSubtopologyView<'a>> {
         let at = self.at[0];
@@ -285,6 +295,8 @@ impl<'a> TopologyDescriptionView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The global state stores the topology uses.
+    ///
     /// `GlobalStores`: []TopologyDescriptionGlobalStore, versions 0+.
     pub fn global_stores(&self) -> ArrayView<'a, TopologyDescriptionGlobalStoreView<'a>> {
         let at = self.at[1];
@@ -382,6 +394,8 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The source node feeding the global store.
+    ///
     /// `Source`: TopologyDescriptionNode, versions 0+.
     pub fn source(&self) -> TopologyDescriptionNodeView<'a> {
         let at = self.at[0];
@@ -391,6 +405,8 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
         TopologyDescriptionNodeView::at_pos(self.buf, at, self.version)
     }
 
+    /// The processor node that fills the global store.
+    ///
     /// `Processor`: TopologyDescriptionNode, versions 0+.
     pub fn processor(&self) -> TopologyDescriptionNodeView<'a> {
         let at = self.at[1];
@@ -559,6 +575,8 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The node's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -568,6 +586,8 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The kind of node: 1 source, 2 processor, 3 sink.
+    ///
     /// `NodeType`: int8, versions 0+.
     pub fn node_type(&self) -> i8 {
         let at = self.at[1];
@@ -577,6 +597,8 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The topics a source node reads.
+    ///
     /// `SourceTopics`: []string, versions 0+.
     pub fn source_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[2];
@@ -587,6 +609,8 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The topic a sink node writes, or null if chosen at run time.
+    ///
     /// `SinkTopic`: string, versions 0+, nullable in 0+, default `null`.
     pub fn sink_topic(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
@@ -596,6 +620,8 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The state stores a processor node uses.
+    ///
     /// `Stores`: []string, versions 0+.
     pub fn stores(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[4];
@@ -606,6 +632,8 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The names of the nodes this one feeds.
+    ///
     /// `Successors`: []string, versions 0+.
     pub fn successors(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[5];
@@ -747,6 +775,8 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The subtopology's id, unique within the topology.
+    ///
     /// `SubtopologyId`: string, versions 0+.
     pub fn subtopology_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -756,6 +786,8 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The subtopology's processing nodes.
+    ///
     /// `Nodes`: []TopologyDescriptionNode, versions 0+.
     pub fn nodes(&self) -> ArrayView<'a, TopologyDescriptionNodeView<'a>> {
         let at = self.at[1];

@@ -124,6 +124,8 @@ impl<'a> SyncGroupRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -134,6 +136,8 @@ impl<'a> SyncGroupRequestView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The generation the member joined.
+    ///
     /// `GenerationId`: int32, versions 0+.
     pub fn generation_id(&self) -> i32 {
         let at = self.at[1];
@@ -143,6 +147,8 @@ impl<'a> SyncGroupRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -153,6 +159,8 @@ impl<'a> SyncGroupRequestView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -163,6 +171,8 @@ impl<'a> SyncGroupRequestView<'a> {
         get_str(self.buf, at, version >= 4)
     }
 
+    /// The group's protocol type, or null (checked by the coordinator when given).
+    ///
     /// `ProtocolType`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     pub fn protocol_type(&self) -> Option<ViewStr<'a>> {
         let at = self.at[4];
@@ -172,6 +182,8 @@ impl<'a> SyncGroupRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The chosen protocol, or null (checked by the coordinator when given).
+    ///
     /// `ProtocolName`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     pub fn protocol_name(&self) -> Option<ViewStr<'a>> {
         let at = self.at[5];
@@ -181,6 +193,8 @@ impl<'a> SyncGroupRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The leader's assignment of every member; empty from the other members.
+    ///
     /// `Assignments`: []SyncGroupRequestAssignment, versions 0+.
     pub fn assignments(&self) -> ArrayView<'a, SyncGroupRequestAssignmentView<'a>> {
         let version = self.version;
@@ -309,6 +323,8 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The member's id in the group.
+    ///
     /// `MemberId`: string, versions 0+.
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -319,6 +335,8 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The member's assignment (a consumer assignment under the `consumer` protocol).
+    ///
     /// `Assignment`: bytes, versions 0+.
     pub fn assignment(&self) -> &'a [u8] {
         let version = self.version;

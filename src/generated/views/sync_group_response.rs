@@ -104,6 +104,8 @@ impl<'a> SyncGroupResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -113,6 +115,8 @@ impl<'a> SyncGroupResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -122,6 +126,8 @@ impl<'a> SyncGroupResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The group's protocol type, such as `consumer`.
+    ///
     /// `ProtocolType`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     pub fn protocol_type(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -131,6 +137,8 @@ impl<'a> SyncGroupResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The assignment protocol the group chose, such as `range`.
+    ///
     /// `ProtocolName`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     pub fn protocol_name(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
@@ -140,6 +148,8 @@ impl<'a> SyncGroupResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The member's assignment.
+    ///
     /// `Assignment`: bytes, versions 0+.
     pub fn assignment(&self) -> &'a [u8] {
         let version = self.version;

@@ -132,6 +132,8 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The producer's transactional id (`transactional.id`).
+    ///
     /// `TransactionalId`: string, versions 0+.
     pub fn transactional_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -142,6 +144,8 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -152,6 +156,8 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The producer id the broker gave out, or -1 when there is none.
+    ///
     /// `ProducerId`: int64, versions 0+.
     pub fn producer_id(&self) -> i64 {
         let at = self.at[2];
@@ -161,6 +167,8 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
+    ///
     /// `ProducerEpoch`: int16, versions 0+.
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[3];
@@ -170,6 +178,8 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The generation id (classic group) or member epoch (consumer group) the commit is made under, or -1 for a commit from outside the group.
+    ///
     /// `GenerationIdOrMemberEpoch`: int32, versions 3+, default `-1`.
     pub fn generation_id_or_member_epoch(&self) -> i32 {
         let at = self.at[4];
@@ -179,6 +189,8 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The member id of the committing consumer, or empty.
+    ///
     /// `MemberId`: string, versions 3+, default `""`.
     pub fn member_id(&self) -> ViewStr<'a> {
         let at = self.at[5];
@@ -188,6 +200,8 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
+    ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[6];
@@ -197,6 +211,8 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The offsets to commit, by topic.
+    ///
     /// `Topics`: []TxnOffsetCommitRequestTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, TxnOffsetCommitRequestTopicView<'a>> {
         let version = self.version;
@@ -325,6 +341,8 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -334,6 +352,8 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The committed offset: where a consumer of the group resumes, the next record to read.
+    ///
     /// `CommittedOffset`: int64, versions 0+.
     pub fn committed_offset(&self) -> i64 {
         let at = self.at[1];
@@ -343,6 +363,8 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
+    ///
     /// `CommittedLeaderEpoch`: int32, versions 2+, default `-1`, ignorable.
     pub fn committed_leader_epoch(&self) -> i32 {
         let at = self.at[2];
@@ -352,6 +374,8 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Free-form metadata stored with the committed offset, or null.
+    ///
     /// `CommittedMetadata`: string, versions 0+, nullable in 0+.
     pub fn committed_metadata(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -485,6 +509,8 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0-5, ignorable.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -495,6 +521,8 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 6+, ignorable.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
@@ -504,6 +532,8 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The offsets to commit, by partition.
+    ///
     /// `Partitions`: []TxnOffsetCommitRequestPartition, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, TxnOffsetCommitRequestPartitionView<'a>> {
         let version = self.version;

@@ -102,6 +102,8 @@ impl<'a> TxnOffsetCommitResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -111,6 +113,8 @@ impl<'a> TxnOffsetCommitResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Results by topic.
+    ///
     /// `Topics`: []TxnOffsetCommitResponseTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, TxnOffsetCommitResponseTopicView<'a>> {
         let version = self.version;
@@ -210,6 +214,8 @@ impl<'a> TxnOffsetCommitResponsePartitionView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -219,6 +225,8 @@ impl<'a> TxnOffsetCommitResponsePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -344,6 +352,8 @@ impl<'a> TxnOffsetCommitResponseTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0-5, ignorable.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -354,6 +364,8 @@ impl<'a> TxnOffsetCommitResponseTopicView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 6+, ignorable.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
@@ -363,6 +375,8 @@ impl<'a> TxnOffsetCommitResponseTopicView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []TxnOffsetCommitResponsePartition, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, TxnOffsetCommitResponsePartitionView<'a>> {
         let version = self.version;

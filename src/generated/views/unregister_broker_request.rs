@@ -79,6 +79,8 @@ impl<'a> UnregisterBrokerRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The id of the broker to unregister.
+    ///
     /// `BrokerId`: int32, versions 0+.
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0];

@@ -78,6 +78,8 @@ impl<'a> UnregisterControllerRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The id of the controller to unregister.
+    ///
     /// `ControllerId`: int32, versions 0+.
     pub fn controller_id(&self) -> i32 {
         let at = self.at[0];

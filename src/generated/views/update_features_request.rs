@@ -103,6 +103,8 @@ impl<'a> UpdateFeaturesRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the broker may take to complete the operation before answering.
+    ///
     /// `timeoutMs`: int32, versions 0+, default `60000`.
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[0];
@@ -112,6 +114,8 @@ impl<'a> UpdateFeaturesRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The features to change.
+    ///
     /// `FeatureUpdates`: []FeatureUpdateKey, versions 0+.
     pub fn feature_updates(&self) -> ArrayView<'a, FeatureUpdateKeyView<'a>> {
         let at = self.at[1];
@@ -122,6 +126,8 @@ impl<'a> UpdateFeaturesRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// When true, the broker only checks that the change would succeed and does not apply it.
+    ///
     /// `ValidateOnly`: bool, versions 1+, default `false`.
     pub fn validate_only(&self) -> bool {
         let at = self.at[2];
@@ -239,6 +245,8 @@ impl<'a> FeatureUpdateKeyView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The name of the feature.
+    ///
     /// `Feature`: string, versions 0+.
     pub fn feature(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -248,6 +256,8 @@ impl<'a> FeatureUpdateKeyView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The new highest version level; below 1 deletes the feature.
+    ///
     /// `MaxVersionLevel`: int16, versions 0+.
     pub fn max_version_level(&self) -> i16 {
         let at = self.at[1];
@@ -257,6 +267,8 @@ impl<'a> FeatureUpdateKeyView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Whether lowering the level is allowed (versions 0 only; later versions use UpgradeType).
+    ///
     /// `AllowDowngrade`: bool, versions 0.
     pub fn allow_downgrade(&self) -> bool {
         let at = self.at[2];
@@ -266,6 +278,8 @@ impl<'a> FeatureUpdateKeyView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// How the level may change: 1 upgrade only, 2 safe downgrade, 3 unsafe downgrade.
+    ///
     /// `UpgradeType`: int8, versions 1+, default `1`.
     pub fn upgrade_type(&self) -> i8 {
         let at = self.at[3];

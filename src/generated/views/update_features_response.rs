@@ -105,6 +105,8 @@ impl<'a> UpdateFeaturesResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -114,6 +116,8 @@ impl<'a> UpdateFeaturesResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -123,6 +127,8 @@ impl<'a> UpdateFeaturesResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -132,6 +138,8 @@ impl<'a> UpdateFeaturesResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The outcome for each feature.
+    ///
     /// `Results`: []UpdatableFeatureResult, versions 0-1, ignorable.
     pub fn results(&self) -> ArrayView<'a, UpdatableFeatureResultView<'a>> {
         let at = self.at[3];
@@ -244,6 +252,8 @@ impl<'a> UpdatableFeatureResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The name of the feature.
+    ///
     /// `Feature`: string, versions 0+.
     pub fn feature(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -253,6 +263,8 @@ impl<'a> UpdatableFeatureResultView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -262,6 +274,8 @@ impl<'a> UpdatableFeatureResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];

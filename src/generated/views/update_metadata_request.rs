@@ -157,6 +157,8 @@ impl<'a> UpdateMetadataRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The id of the controller sending the request.
+    ///
     /// `ControllerId`: int32, versions 0+.
     pub fn controller_id(&self) -> i32 {
         let at = self.at[0];
@@ -166,6 +168,8 @@ impl<'a> UpdateMetadataRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// True when the sender is a KRaft controller (during a migration from ZooKeeper).
+    ///
     /// `isKRaftController`: bool, versions 8+, default `false`.
     pub fn is_k_raft_controller(&self) -> bool {
         let at = self.at[1];
@@ -175,6 +179,8 @@ impl<'a> UpdateMetadataRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// 0 for an incremental update, 1 for the full state, 2 for a partial one (KRaft migration).
+    ///
     /// `Type`: int8, versions 8+, tagged field 0 in 8+, default `0`.
     pub fn r#type(&self) -> i8 {
         let at = self.at[2];
@@ -184,6 +190,8 @@ impl<'a> UpdateMetadataRequestView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// The controller's epoch, which fences requests from an older controller.
+    ///
     /// `ControllerEpoch`: int32, versions 0+.
     pub fn controller_epoch(&self) -> i32 {
         let at = self.at[3];
@@ -193,6 +201,8 @@ impl<'a> UpdateMetadataRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
+    ///
     /// `BrokerEpoch`: int64, versions 5+, default `-1`, ignorable.
     pub fn broker_epoch(&self) -> i64 {
         let at = self.at[4];
@@ -202,6 +212,8 @@ impl<'a> UpdateMetadataRequestView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The partition states, not grouped by topic (versions 0-1).
+    ///
     /// `UngroupedPartitionStates`: []UpdateMetadataPartitionState, versions 0-4.
     pub fn ungrouped_partition_states(
         &self,
@@ -214,6 +226,8 @@ impl<'a> UpdateMetadataRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The partition states, by topic.
+    ///
     /// `TopicStates`: []UpdateMetadataTopicState, versions 5+.
     pub fn topic_states(&self) -> ArrayView<'a, UpdateMetadataTopicStateView<'a>> {
         let version = self.version;
@@ -225,6 +239,8 @@ impl<'a> UpdateMetadataRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The brokers of the cluster.
+    ///
     /// `LiveBrokers`: []UpdateMetadataBroker, versions 0+.
     pub fn live_brokers(&self) -> ArrayView<'a, UpdateMetadataBrokerView<'a>> {
         let version = self.version;
@@ -396,6 +412,8 @@ impl<'a> UpdateMetadataBrokerView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The broker's id.
+    ///
     /// `Id`: int32, versions 0+.
     pub fn id(&self) -> i32 {
         let at = self.at[0];
@@ -405,6 +423,8 @@ impl<'a> UpdateMetadataBrokerView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's host (version 0).
+    ///
     /// `V0Host`: string, versions 0, ignorable.
     pub fn v0_host(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -414,6 +434,8 @@ impl<'a> UpdateMetadataBrokerView<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The broker's port (version 0).
+    ///
     /// `V0Port`: int32, versions 0, ignorable.
     pub fn v0_port(&self) -> i32 {
         let at = self.at[2];
@@ -423,6 +445,8 @@ impl<'a> UpdateMetadataBrokerView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker's listeners.
+    ///
     /// `Endpoints`: []UpdateMetadataEndpoint, versions 1+, ignorable.
     pub fn endpoints(&self) -> ArrayView<'a, UpdateMetadataEndpointView<'a>> {
         let version = self.version;
@@ -434,6 +458,8 @@ impl<'a> UpdateMetadataBrokerView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The broker's rack, or null if it has none.
+    ///
     /// `Rack`: string, versions 2+, nullable in 0+, ignorable.
     pub fn rack(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
@@ -560,6 +586,8 @@ impl<'a> UpdateMetadataEndpointView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// A TCP port number.
+    ///
     /// `Port`: int32, versions 1+.
     pub fn port(&self) -> i32 {
         let at = self.at[0];
@@ -569,6 +597,8 @@ impl<'a> UpdateMetadataEndpointView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 1+.
     pub fn host(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -579,6 +609,8 @@ impl<'a> UpdateMetadataEndpointView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The listener's name.
+    ///
     /// `Listener`: string, versions 3+, ignorable.
     pub fn listener(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -589,6 +621,8 @@ impl<'a> UpdateMetadataEndpointView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The listener's security protocol: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL.
+    ///
     /// `SecurityProtocol`: int16, versions 1+.
     pub fn security_protocol(&self) -> i16 {
         let at = self.at[3];
@@ -754,6 +788,8 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0-4, ignorable.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -763,6 +799,8 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1];
@@ -772,6 +810,8 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The controller's epoch, which fences requests from an older controller.
+    ///
     /// `ControllerEpoch`: int32, versions 0+.
     pub fn controller_epoch(&self) -> i32 {
         let at = self.at[2];
@@ -781,6 +821,8 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The broker id of the partition's leader.
+    ///
     /// `Leader`: int32, versions 0+.
     pub fn leader(&self) -> i32 {
         let at = self.at[3];
@@ -790,6 +832,8 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[4];
@@ -799,6 +843,8 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The ids of the in-sync replicas.
+    ///
     /// `Isr`: []int32, versions 0+.
     pub fn isr(&self) -> ArrayView<'a, i32> {
         let version = self.version;
@@ -810,6 +856,8 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The partition state's ZooKeeper version.
+    ///
     /// `ZkVersion`: int32, versions 0+.
     pub fn zk_version(&self) -> i32 {
         let at = self.at[6];
@@ -819,6 +867,8 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The ids of the brokers that hold, or are to hold, a replica of the partition.
+    ///
     /// `Replicas`: []int32, versions 0+.
     pub fn replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
@@ -830,6 +880,8 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The ids of the replicas that are offline (their log directory failed).
+    ///
     /// `OfflineReplicas`: []int32, versions 4+, ignorable.
     pub fn offline_replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
@@ -976,6 +1028,8 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 5+.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -986,6 +1040,8 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 7+, ignorable.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
@@ -995,6 +1051,8 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The topic's partition states.
+    ///
     /// `PartitionStates`: []UpdateMetadataPartitionState, versions 5+.
     pub fn partition_states(&self) -> ArrayView<'a, UpdateMetadataPartitionStateView<'a>> {
         let version = self.version;

@@ -107,6 +107,8 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+, nullable in 0+.
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[0];
@@ -116,6 +118,8 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
+    ///
     /// `CurrentLeaderEpoch`: int32, versions 0+.
     pub fn current_leader_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -125,6 +129,8 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
+    ///
     /// `VoterId`: int32, versions 0+.
     pub fn voter_id(&self) -> i32 {
         let at = self.at[2];
@@ -134,6 +140,8 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The directory id of that voter.
+    ///
     /// `VoterDirectoryId`: uuid, versions 0+.
     pub fn voter_directory_id(&self) -> Uuid {
         let at = self.at[3];
@@ -143,6 +151,8 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The endpoints the node can be reached at.
+    ///
     /// `Listeners`: []Listener, versions 0+.
     pub fn listeners(&self) -> ArrayView<'a, ListenerView<'a>> {
         let at = self.at[4];
@@ -153,6 +163,8 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The range of KRaft protocol versions the voter supports.
+    ///
     /// `KRaftVersionFeature`: KRaftVersionFeature, versions 0+.
     pub fn k_raft_version_feature(&self) -> KRaftVersionFeatureView<'a> {
         let at = self.at[5];
@@ -277,6 +289,8 @@ impl<'a> KRaftVersionFeatureView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The lowest supported version.
+    ///
     /// `MinSupportedVersion`: int16, versions 0+.
     pub fn min_supported_version(&self) -> i16 {
         let at = self.at[0];
@@ -286,6 +300,8 @@ impl<'a> KRaftVersionFeatureView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The highest supported version.
+    ///
     /// `MaxSupportedVersion`: int16, versions 0+.
     pub fn max_supported_version(&self) -> i16 {
         let at = self.at[1];
@@ -394,6 +410,8 @@ impl<'a> ListenerView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The listener's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -403,6 +421,8 @@ impl<'a> ListenerView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
@@ -412,6 +432,8 @@ impl<'a> ListenerView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A TCP port number.
+    ///
     /// `Port`: uint16, versions 0+.
     pub fn port(&self) -> u16 {
         let at = self.at[2];

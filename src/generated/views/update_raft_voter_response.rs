@@ -87,6 +87,8 @@ impl<'a> UpdateRaftVoterResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
+    ///
     /// `ThrottleTimeMs`: int32, versions 0+.
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
@@ -96,6 +98,8 @@ impl<'a> UpdateRaftVoterResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -105,6 +109,8 @@ impl<'a> UpdateRaftVoterResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The partition's current leader, when the error says the request went to the wrong broker.
+    ///
     /// `CurrentLeader`: CurrentLeader, versions 0+, tagged field 0 in 0+.
     pub fn current_leader(&self) -> CurrentLeaderView<'a> {
         let at = self.at[2];
@@ -241,6 +247,8 @@ impl<'a> CurrentLeaderView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The broker id of the partition's leader, or -1 if it has none.
+    ///
     /// `LeaderId`: int32, versions 0+, default `-1`.
     pub fn leader_id(&self) -> i32 {
         let at = self.at[0];
@@ -250,6 +258,8 @@ impl<'a> CurrentLeaderView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+, default `-1`.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -259,6 +269,8 @@ impl<'a> CurrentLeaderView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// A host name or IP address.
+    ///
     /// `Host`: string, versions 0+.
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[2];
@@ -268,6 +280,8 @@ impl<'a> CurrentLeaderView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// A TCP port number.
+    ///
     /// `Port`: int32, versions 0+.
     pub fn port(&self) -> i32 {
         let at = self.at[3];

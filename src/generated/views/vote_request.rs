@@ -101,6 +101,8 @@ impl<'a> VoteRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The cluster's unique id, or null if unknown.
+    ///
     /// `ClusterId`: string, versions 0+, nullable in 0+, default `null`.
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[0];
@@ -110,6 +112,8 @@ impl<'a> VoteRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
+    ///
     /// `VoterId`: int32, versions 1+, default `-1`, ignorable.
     pub fn voter_id(&self) -> i32 {
         let at = self.at[1];
@@ -119,6 +123,8 @@ impl<'a> VoteRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The quorum's partitions, by topic (the metadata log is one partition).
+    ///
     /// `Topics`: []TopicData, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
         let at = self.at[2];
@@ -235,6 +241,8 @@ impl<'a> PartitionDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -244,6 +252,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The candidate's epoch.
+    ///
     /// `ReplicaEpoch`: int32, versions 0+.
     pub fn replica_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -253,6 +263,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The candidate's replica id.
+    ///
     /// `ReplicaId`: int32, versions 0+.
     pub fn replica_id(&self) -> i32 {
         let at = self.at[2];
@@ -262,6 +274,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The candidate's directory id.
+    ///
     /// `ReplicaDirectoryId`: uuid, versions 1+, ignorable.
     pub fn replica_directory_id(&self) -> Uuid {
         let at = self.at[3];
@@ -271,6 +285,8 @@ impl<'a> PartitionDataView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The directory id of that voter.
+    ///
     /// `VoterDirectoryId`: uuid, versions 1+, ignorable.
     pub fn voter_directory_id(&self) -> Uuid {
         let at = self.at[4];
@@ -280,6 +296,8 @@ impl<'a> PartitionDataView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The epoch of the last record in the candidate's log.
+    ///
     /// `LastOffsetEpoch`: int32, versions 0+.
     pub fn last_offset_epoch(&self) -> i32 {
         let at = self.at[5];
@@ -289,6 +307,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The candidate's log end offset.
+    ///
     /// `LastOffset`: int64, versions 0+.
     pub fn last_offset(&self) -> i64 {
         let at = self.at[6];
@@ -298,6 +318,8 @@ impl<'a> PartitionDataView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// True for a pre-vote, which asks whether the voter would vote without changing its state.
+    ///
     /// `PreVote`: bool, versions 2+.
     pub fn pre_vote(&self) -> bool {
         let at = self.at[7];
@@ -432,6 +454,8 @@ impl<'a> TopicDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `TopicName`: string, versions 0+.
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -441,6 +465,8 @@ impl<'a> TopicDataView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partitions.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let at = self.at[1];

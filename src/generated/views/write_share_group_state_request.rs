@@ -102,6 +102,8 @@ impl<'a> WriteShareGroupStateRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The group's id.
+    ///
     /// `GroupId`: string, versions 0+.
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
@@ -111,6 +113,8 @@ impl<'a> WriteShareGroupStateRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The share-partitions, by topic.
+    ///
     /// `Topics`: []WriteStateData, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, WriteStateDataView<'a>> {
         let at = self.at[1];
@@ -234,6 +238,8 @@ impl<'a> PartitionDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number.
+    ///
     /// `Partition`: int32, versions 0+.
     pub fn partition(&self) -> i32 {
         let at = self.at[0];
@@ -243,6 +249,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The epoch of the share-partition's stored state.
+    ///
     /// `StateEpoch`: int32, versions 0+.
     pub fn state_epoch(&self) -> i32 {
         let at = self.at[1];
@@ -252,6 +260,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
+    ///
     /// `LeaderEpoch`: int32, versions 0+.
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[2];
@@ -261,6 +271,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The share-partition's start offset, or -1 to leave it unchanged.
+    ///
     /// `StartOffset`: int64, versions 0+.
     pub fn start_offset(&self) -> i64 {
         let at = self.at[3];
@@ -270,6 +282,8 @@ impl<'a> PartitionDataView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// How many offsets at or after the start offset have finished delivery.
+    ///
     /// `DeliveryCompleteCount`: int32, versions 1+, default `-1`, ignorable.
     pub fn delivery_complete_count(&self) -> i32 {
         let at = self.at[4];
@@ -279,6 +293,8 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Offset ranges with their delivery state.
+    ///
     /// `StateBatches`: []StateBatch, versions 0+.
     pub fn state_batches(&self) -> ArrayView<'a, StateBatchView<'a>> {
         let at = self.at[5];
@@ -391,6 +407,8 @@ impl<'a> StateBatchView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The first offset of the range.
+    ///
     /// `FirstOffset`: int64, versions 0+.
     pub fn first_offset(&self) -> i64 {
         let at = self.at[0];
@@ -400,6 +418,8 @@ impl<'a> StateBatchView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The last offset of the range, inclusive.
+    ///
     /// `LastOffset`: int64, versions 0+.
     pub fn last_offset(&self) -> i64 {
         let at = self.at[1];
@@ -409,6 +429,8 @@ impl<'a> StateBatchView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The records' delivery state: 0 available, 2 acknowledged, 4 archived.
+    ///
     /// `DeliveryState`: int8, versions 0+.
     pub fn delivery_state(&self) -> i8 {
         let at = self.at[2];
@@ -418,6 +440,8 @@ impl<'a> StateBatchView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// How many times the records have been delivered.
+    ///
     /// `DeliveryCount`: int16, versions 0+.
     pub fn delivery_count(&self) -> i16 {
         let at = self.at[3];
@@ -536,6 +560,8 @@ impl<'a> WriteStateDataView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
@@ -545,6 +571,8 @@ impl<'a> WriteStateDataView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// The share-partitions of this topic.
+    ///
     /// `Partitions`: []PartitionData, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let at = self.at[1];

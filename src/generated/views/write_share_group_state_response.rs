@@ -96,6 +96,8 @@ impl<'a> WriteShareGroupStateResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// Results by topic.
+    ///
     /// `Results`: []WriteStateResult, versions 0+.
     pub fn results(&self) -> ArrayView<'a, WriteStateResultView<'a>> {
         let at = self.at[0];
@@ -190,6 +192,8 @@ impl<'a> PartitionResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number.
+    ///
     /// `Partition`: int32, versions 0+.
     pub fn partition(&self) -> i32 {
         let at = self.at[0];
@@ -199,6 +203,8 @@ impl<'a> PartitionResultView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -208,6 +214,8 @@ impl<'a> PartitionResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// A human-readable explanation of the error, or null when there is none.
+    ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
@@ -323,6 +331,8 @@ impl<'a> WriteStateResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's unique id; the zero UUID when the id is not known or not used.
+    ///
     /// `TopicId`: uuid, versions 0+.
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
@@ -332,6 +342,8 @@ impl<'a> WriteStateResultView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []PartitionResult, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, PartitionResultView<'a>> {
         let at = self.at[1];

@@ -100,6 +100,8 @@ impl<'a> WriteTxnMarkersRequestView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The markers to write, one per producer.
+    ///
     /// `Markers`: []WritableTxnMarker, versions 0+.
     pub fn markers(&self) -> ArrayView<'a, WritableTxnMarkerView<'a>> {
         let version = self.version;
@@ -224,6 +226,8 @@ impl<'a> WritableTxnMarkerView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The producer id the broker gave out, or -1 when there is none.
+    ///
     /// `ProducerId`: int64, versions 0+.
     pub fn producer_id(&self) -> i64 {
         let at = self.at[0];
@@ -233,6 +237,8 @@ impl<'a> WritableTxnMarkerView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
+    ///
     /// `ProducerEpoch`: int16, versions 0+.
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[1];
@@ -242,6 +248,8 @@ impl<'a> WritableTxnMarkerView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// The outcome the marker records: true for commit, false for abort.
+    ///
     /// `TransactionResult`: bool, versions 0+.
     pub fn transaction_result(&self) -> bool {
         let at = self.at[2];
@@ -251,6 +259,8 @@ impl<'a> WritableTxnMarkerView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// The partitions to write the marker to, by topic.
+    ///
     /// `Topics`: []WritableTxnMarkerTopic, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, WritableTxnMarkerTopicView<'a>> {
         let version = self.version;
@@ -262,6 +272,8 @@ impl<'a> WritableTxnMarkerView<'a> {
             .unwrap_or(ArrayView::empty(self.buf, self.version))
     }
 
+    /// The epoch of the transaction coordinator that wrote the marker.
+    ///
     /// `CoordinatorEpoch`: int32, versions 0+.
     pub fn coordinator_epoch(&self) -> i32 {
         let at = self.at[4];
@@ -271,6 +283,8 @@ impl<'a> WritableTxnMarkerView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The transaction protocol version of the marker (0 or 1 for the older protocols, 2 for KIP-890's).
+    ///
     /// `TransactionVersion`: int8, versions 2+, default `0`, ignorable.
     pub fn transaction_version(&self) -> i8 {
         let at = self.at[5];
@@ -402,6 +416,8 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -412,6 +428,8 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// The partition numbers within the topic.
+    ///
     /// `PartitionIndexes`: []int32, versions 0+.
     pub fn partition_indexes(&self) -> ArrayView<'a, i32> {
         let version = self.version;

@@ -100,6 +100,8 @@ impl<'a> WriteTxnMarkersResponseView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// Results by producer.
+    ///
     /// `Markers`: []WritableTxnMarkerResult, versions 0+.
     pub fn markers(&self) -> ArrayView<'a, WritableTxnMarkerResultView<'a>> {
         let version = self.version;
@@ -196,6 +198,8 @@ impl<'a> WritableTxnMarkerPartitionResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The partition number within its topic.
+    ///
     /// `PartitionIndex`: int32, versions 0+.
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
@@ -205,6 +209,8 @@ impl<'a> WritableTxnMarkerPartitionResultView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
+    ///
     /// `ErrorCode`: int16, versions 0+.
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
@@ -320,6 +326,8 @@ impl<'a> WritableTxnMarkerResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The producer id of the transaction the markers belong to.
+    ///
     /// `ProducerId`: int64, versions 0+.
     pub fn producer_id(&self) -> i64 {
         let at = self.at[0];
@@ -329,6 +337,8 @@ impl<'a> WritableTxnMarkerResultView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Results by topic.
+    ///
     /// `Topics`: []WritableTxnMarkerTopicResult, versions 0+.
     pub fn topics(&self) -> ArrayView<'a, WritableTxnMarkerTopicResultView<'a>> {
         let version = self.version;
@@ -451,6 +461,8 @@ impl<'a> WritableTxnMarkerTopicResultView<'a> {
         TaggedFields::at(self.buf, self.tags)
     }
 
+    /// The topic's name.
+    ///
     /// `Name`: string, versions 0+.
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
@@ -461,6 +473,8 @@ impl<'a> WritableTxnMarkerTopicResultView<'a> {
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Results by partition.
+    ///
     /// `Partitions`: []WritableTxnMarkerPartitionResult, versions 0+.
     pub fn partitions(&self) -> ArrayView<'a, WritableTxnMarkerPartitionResultView<'a>> {
         let version = self.version;
