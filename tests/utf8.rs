@@ -268,3 +268,30 @@ fn serde_keeps_invalid_bytes_as_hex() {
     assert!(serde_json::from_str::<BytesStr>(r#"{"hex": "6"}"#).is_err());
     assert!(serde_json::from_str::<BytesStr>("12").is_err());
 }
+
+/// The tokio broker codec keeps such strings by default and refuses them when asked.
+#[cfg(feature = "tokio")]
+#[test]
+fn broker_codec_keeps_or_refuses_invalid_strings() {
+    use bytes::BytesMut;
+    use kafka_codec::tokio::{BrokerCodec, CodecError};
+    use tokio_util::codec::Decoder;
+
+    let wire = heartbeat_v4(BAD_CLIENT, BAD_GROUP);
+    let mut lenient = BrokerCodec::new();
+    let f = lenient
+        .decode(&mut BytesMut::from(&wire[..]))
+        .unwrap()
+        .unwrap();
+    assert_eq!(&f.encode().unwrap()[..], &wire[..]);
+
+    let mut strict = BrokerCodec::new().with_decode_options(DecodeOptions::new().strict_utf8(true));
+    match strict.decode(&mut BytesMut::from(&wire[..])) {
+        // The codec reads payloads: offsets count from after the size prefix.
+        Err(CodecError::Decode(e)) => {
+            assert_eq!(e.kind(), &DecodeErrorKind::InvalidUtf8);
+            assert_eq!(e.offset(), CLIENT_BAD_AT - 4);
+        }
+        other => panic!("{other:?}"),
+    }
+}
