@@ -345,7 +345,7 @@ fn run() -> Result<()> {
     let t = md
         .topics
         .iter()
-        .find(|t| t.name.as_deref() == Some(args.topic.as_str()))
+        .find(|t| t.name.as_ref().is_some_and(|n| *n == args.topic))
         .ok_or("topic not in metadata")?;
     check(t.error_code, "Metadata topic")?;
     let topic_id = t.topic_id;

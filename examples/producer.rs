@@ -149,7 +149,7 @@ fn run() -> Result<()> {
     let t = md
         .topics
         .iter()
-        .find(|t| t.name.as_deref() == Some(topic.as_str()))
+        .find(|t| t.name.as_ref().is_some_and(|n| *n == topic))
         .ok_or("topic not in metadata")?;
     let leader = t
         .partitions

@@ -169,7 +169,11 @@ fn on_request(
     };
     let key = header.request_api_key;
     let version = header.request_api_version;
-    let client_id = header.client_id.as_deref().unwrap_or("-").to_string();
+    // Shown as Kafka's Java code reads it: U+FFFD where the bytes are not UTF-8.
+    let client_id = header
+        .client_id
+        .as_ref()
+        .map_or_else(|| "-".to_string(), ToString::to_string);
     // The full decode is for the log only.
     let note = match decode_request_payload(payload) {
         Ok(f) if f.trailing.is_empty() => String::new(),

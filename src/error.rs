@@ -36,7 +36,9 @@ pub enum DecodeErrorKind {
     },
     /// A null (-1) length where the field is not nullable and null is not accepted.
     UnexpectedNull,
-    /// A string was not valid UTF-8.
+    /// A string was not valid UTF-8, and the decode was asked to refuse such strings
+    /// ([`DecodeOptions::strict_utf8`](crate::frame::DecodeOptions::strict_utf8)); by default
+    /// they are kept as received. The offset is that of the first byte that is not UTF-8.
     InvalidUtf8,
     /// A varint ran past its maximum length (5 bytes for 32 bits, 10 for 64).
     VarintTooLong,

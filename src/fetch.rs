@@ -42,7 +42,8 @@ use crate::Uuid;
 /// Which topic a partition belongs to: by name up to Fetch v12, by id from v13.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TopicRef<'a> {
-    /// The topic name (`None` when the response identifies topics by id).
+    /// The topic name (`None` when the response identifies topics by id, or when the name's
+    /// bytes are not UTF-8, which no legal topic name is).
     pub name: Option<&'a str>,
     /// The topic id (`None` before v13).
     pub id: Option<Uuid>,
@@ -51,7 +52,7 @@ pub struct TopicRef<'a> {
 impl<'a> TopicRef<'a> {
     fn of(t: &'a FetchableTopicResponse) -> Self {
         TopicRef {
-            name: (!t.topic.is_empty()).then(|| t.topic.as_str()),
+            name: t.topic.to_str().ok().filter(|n| !n.is_empty()),
             id: (!t.topic_id.is_nil()).then_some(t.topic_id),
         }
     }

@@ -524,6 +524,100 @@ impl ResponseFrame {
     }
 }
 
+/// Choices for a decode beyond the defaults, with the decode functions that take them.
+///
+/// The default decode keeps strings whose bytes are not UTF-8 (as Kafka's Java code accepts
+/// them, and byte for byte so that a proxy forwards them unchanged). A caller that wants such
+/// input refused asks for [`strict_utf8`](Self::strict_utf8):
+///
+/// ```
+/// use bytes::Bytes;
+/// use kafka_codec::frame::{decode_request, DecodeOptions};
+/// use kafka_codec::DecodeErrorKind;
+///
+/// // ApiVersions v0 request, correlation id 1, client id "a\xffb".
+/// let frame = Bytes::from_static(&[0, 0, 0, 13, 0, 18, 0, 0, 0, 0, 0, 1, 0, 3, b'a', 0xff, b'b']);
+/// let lenient = decode_request(frame.clone()).unwrap();
+/// let client_id = lenient.header.client_id.as_ref().unwrap();
+/// assert_eq!(&client_id.as_bytes()[..], b"a\xffb");
+/// assert_eq!(lenient.encode().unwrap(), frame);
+///
+/// let e = DecodeOptions::new().strict_utf8(true).decode_request(frame).unwrap_err();
+/// assert_eq!(e.kind(), &DecodeErrorKind::InvalidUtf8);
+/// assert_eq!(e.offset(), 15);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DecodeOptions {
+    strict_utf8: bool,
+}
+
+impl DecodeOptions {
+    /// The defaults: what [`decode_request`] and the other plain functions do.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Refuse (`true`) strings that are not UTF-8, with [`DecodeErrorKind::InvalidUtf8`] naming
+    /// the field and the offset of the first invalid byte; `false` (the default) keeps them.
+    pub fn strict_utf8(mut self, strict: bool) -> Self {
+        self.strict_utf8 = strict;
+        self
+    }
+
+    fn reader(&self, r: Reader) -> Reader {
+        r.with_strict_utf8(self.strict_utf8)
+    }
+
+    /// [`decode_request`] with these options.
+    pub fn decode_request(&self, frame: Bytes) -> Result<RequestFrame, DecodeError> {
+        decode_request_from(self.reader(open_frame(frame, true)?))
+    }
+
+    /// [`decode_request_payload`] with these options.
+    pub fn decode_request_payload(&self, payload: Bytes) -> Result<RequestFrame, DecodeError> {
+        refuse_request_frame_as_payload(&payload)?;
+        decode_request_from(self.reader(Reader::new(payload)))
+    }
+
+    /// [`decode_response`] with these options.
+    pub fn decode_response(
+        &self,
+        api_key: ApiKey,
+        api_version: i16,
+        frame: Bytes,
+    ) -> Result<ResponseFrame, DecodeError> {
+        decode_response_from(api_key, api_version, self.reader(open_frame(frame, false)?))
+    }
+
+    /// [`decode_response_payload`] with these options.
+    pub fn decode_response_payload(
+        &self,
+        api_key: ApiKey,
+        api_version: i16,
+        payload: Bytes,
+    ) -> Result<ResponseFrame, DecodeError> {
+        decode_response_from(api_key, api_version, self.reader(Reader::new(payload)))
+    }
+
+    /// [`Message::from_bytes`](crate::Message::from_bytes) with these options: a complete
+    /// message of type `T` at `version`, every byte belonging to it.
+    pub fn decode_message<T: crate::Message>(
+        &self,
+        bytes: Bytes,
+        version: i16,
+    ) -> Result<T, DecodeError> {
+        let mut r = self.reader(Reader::new(bytes));
+        let m = T::decode(&mut r, version)?;
+        if !r.is_empty() {
+            return Err(r
+                .error(DecodeErrorKind::TrailingBytes(r.remaining()))
+                .in_message(T::NAME, version));
+        }
+        Ok(m)
+    }
+}
+
 /// Decodes a response payload (no size prefix) of a known message type, as a client does after
 /// pairing it with its request: header for the API and version, then the body. Bytes after the
 /// body are returned, not dropped (Kafka's own clients ignore them; a strict caller may refuse).
@@ -570,7 +664,7 @@ mod tests {
         let wire = hex("00000013 0012 0003 00000001 0002 6162 00 03 6b63 02 31 00");
         let f = decode_request(wire.clone()).unwrap();
         assert_eq!(f.header_version, 2);
-        assert_eq!(f.header.client_id.as_deref(), Some("ab"));
+        assert_eq!(f.header.client_id, Some("ab".into()));
         match &f.body {
             RequestBody::ApiVersions(b) => {
                 assert_eq!(b.client_software_name, "kc");

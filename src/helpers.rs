@@ -117,7 +117,7 @@ mod fetch_helpers {
         pub fn partitions(&self) -> impl Iterator<Item = (TopicRef<'_>, &FetchPartition)> {
             self.topics.iter().flat_map(|t| {
                 let topic = TopicRef {
-                    name: (!t.topic.is_empty()).then(|| t.topic.as_str()),
+                    name: t.topic.to_str().ok().filter(|n| !n.is_empty()),
                     id: (!t.topic_id.is_nil()).then_some(t.topic_id),
                 };
                 t.partitions.iter().map(move |p| (topic, p))
@@ -136,7 +136,8 @@ mod metadata_helpers {
     impl MetadataResponse {
         /// Topic id → name for every topic the response names with both (v10+; older versions
         /// carry no ids). Fetch v13+ requests and responses name topics by id only: this is
-        /// the table to read them with.
+        /// the table to read them with. A name whose bytes are not UTF-8 (which no legal topic
+        /// name is) is left out, as if the topic had no name.
         ///
         /// ```
         /// use kafka_codec::messages::metadata_response::MetadataResponseTopic;
@@ -157,7 +158,7 @@ mod metadata_helpers {
             self.topics
                 .iter()
                 .filter(|t| !t.topic_id.is_nil())
-                .filter_map(|t| Some((t.topic_id, t.name.as_deref()?)))
+                .filter_map(|t| Some((t.topic_id, t.name.as_ref()?.to_str().ok()?)))
                 .collect()
         }
 
@@ -166,7 +167,7 @@ mod metadata_helpers {
             self.topics
                 .iter()
                 .find(|t| t.topic_id == id && !id.is_nil())
-                .and_then(|t| t.name.as_deref())
+                .and_then(|t| t.name.as_ref()?.to_str().ok())
         }
     }
 }

@@ -92,7 +92,7 @@
 //!
 //! let seen = kafka_codec::frame::decode_response(ApiKey::METADATA, 12, to_client)?;
 //! let ResponseBody::Metadata(m) = seen.body else { unreachable!() };
-//! assert_eq!((m.brokers[0].host.as_str(), m.brokers[0].port), ("proxy.local", 19002));
+//! assert_eq!((m.brokers[0].host.to_str().unwrap(), m.brokers[0].port), ("proxy.local", 19002));
 //! # Ok(())
 //! # }
 //! # #[cfg(not(all(feature = "metadata", feature = "group")))]

@@ -25,12 +25,19 @@ pub struct Reader {
     buf: Bytes,
     pos: usize,
     base: usize,
+    /// Refuse strings that are not UTF-8 (see [`Reader::with_strict_utf8`]).
+    strict_utf8: bool,
 }
 
 /// Longest string, in bytes, of any protocol field: 32767, the most an `int16` prefix holds.
 /// Kafka's generated Java code applies it to compact (varint-prefixed) strings too, on read
 /// and on write, so a longer string is refused both ways here as well.
 pub const MAX_STRING_LENGTH: usize = i16::MAX as usize;
+
+#[cold]
+fn invalid_utf8(offset: usize) -> DecodeError {
+    DecodeError::new(DecodeErrorKind::InvalidUtf8, offset)
+}
 
 /// A length or count prefix as read: null (-1) or a non-negative value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,16 +51,31 @@ pub enum Length {
 impl Reader {
     /// A reader over the whole of `buf`, with offsets counted from its start.
     pub fn new(buf: Bytes) -> Self {
-        Reader {
-            buf,
-            pos: 0,
-            base: 0,
-        }
+        Reader::with_base(buf, 0)
     }
 
     /// A reader over `buf` whose first byte is at absolute offset `base` of some larger input.
     pub fn with_base(buf: Bytes, base: usize) -> Self {
-        Reader { buf, pos: 0, base }
+        Reader {
+            buf,
+            pos: 0,
+            base,
+            strict_utf8: false,
+        }
+    }
+
+    /// The same reader, refusing (`true`) or keeping (`false`, the default) strings whose bytes
+    /// are not UTF-8. Kept strings are held as received (see [`BytesStr`]); a refused one is a
+    /// [`DecodeErrorKind::InvalidUtf8`] at the offset of its first invalid byte. Readers made
+    /// by [`sub_reader`](Self::sub_reader) inherit the setting.
+    pub fn with_strict_utf8(mut self, strict: bool) -> Self {
+        self.strict_utf8 = strict;
+        self
+    }
+
+    /// Whether strings that are not UTF-8 are refused.
+    pub fn strict_utf8(&self) -> bool {
+        self.strict_utf8
     }
 
     /// Absolute offset of the next byte.
@@ -319,12 +341,17 @@ impl Reader {
         Ok(s)
     }
 
-    /// Takes the next `n` bytes as a UTF-8 string (zero-copy).
+    /// Takes the next `n` bytes as a string (zero-copy). They are checked to be UTF-8 only when
+    /// the reader is [strict](Self::with_strict_utf8); otherwise they are kept as they are.
     #[inline]
     pub fn str(&mut self, n: usize) -> Result<BytesStr, DecodeError> {
         let at = self.offset();
         let b = self.bytes(n)?;
-        BytesStr::from_utf8(b).map_err(|_| DecodeError::new(DecodeErrorKind::InvalidUtf8, at))
+        if self.strict_utf8 {
+            BytesStr::from_utf8(b).map_err(|e| invalid_utf8(at + e.valid_up_to()))
+        } else {
+            Ok(BytesStr::from_bytes(b))
+        }
     }
 
     /// A reader over the next `n` bytes, which it consumes: the sub-reader cannot read past them.
@@ -332,7 +359,7 @@ impl Reader {
     pub fn sub_reader(&mut self, n: usize) -> Result<Reader, DecodeError> {
         let base = self.offset();
         let b = self.bytes(n)?;
-        Ok(Reader::with_base(b, base))
+        Ok(Reader::with_base(b, base).with_strict_utf8(self.strict_utf8))
     }
 
     /// Takes every byte left.
@@ -416,9 +443,20 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_is_an_error() {
-        let e = r(&[0xff, 0xfe]).str(2).unwrap_err();
+    fn invalid_utf8_is_kept_or_refused_when_strict() {
+        let s = r(&[b'a', 0xff, 0xfe]).str(3).unwrap();
+        assert_eq!(&s.as_bytes()[..], &[b'a', 0xff, 0xfe]);
+        assert!(!s.is_utf8());
+        let mut strict = r(&[0, b'a', 0xff, 0xfe]).with_strict_utf8(true);
+        strict.i8().unwrap();
+        let e = strict.str(3).unwrap_err();
         assert_eq!(e.kind(), &DecodeErrorKind::InvalidUtf8);
+        assert_eq!(e.offset(), 2); // the first byte that is not UTF-8
+        let mut strict = r(&[0, 0, b'a', 0xff]).with_strict_utf8(true);
+        let mut sub = strict.sub_reader(4).unwrap();
+        sub.u16().unwrap();
+        assert_eq!(sub.str(2).unwrap_err().offset(), 3);
+        assert_eq!(r(b"ok").with_strict_utf8(true).str(2).unwrap(), "ok");
     }
 
     #[test]

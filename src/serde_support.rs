@@ -12,7 +12,8 @@
 //!
 //! - bytes (`Bytes` fields, raw bodies, `trailing`) as **lowercase hex** strings (`"00ab7f"`),
 //!   `null` for a null nullable field;
-//! - strings as strings, UUIDs as `8-4-4-4-12` hex;
+//! - strings as strings (a string whose bytes are not UTF-8 as `{"hex": ..., "lossy": ...}`,
+//!   see [`BytesStr`]'s `Serialize`), UUIDs as `8-4-4-4-12` hex;
 //! - open enums ([`ApiKey`](crate::ApiKey), [`ErrorCode`](crate::ErrorCode), `BatchAttributes`,
 //!   `ControlRecordType`) as their numbers, closed enums (`Compression`, ...) by variant name;
 //! - field names in `snake_case` as in Rust; a message's `wire` bookkeeping is left out when it
@@ -95,15 +96,71 @@ pub mod opt_hex_bytes {
     }
 }
 
+/// A string that is UTF-8 is a plain string. One that is not (kept as received, see
+/// [`BytesStr`]) is, in human-readable formats, a map `{"hex": "...", "lossy": "..."}`: its
+/// bytes in hex, which deserialize back to exactly those bytes, and for reading the text with
+/// U+FFFD in place of what is not UTF-8 (ignored when deserializing). In other formats it is
+/// a byte string.
 impl Serialize for BytesStr {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+        use serde::ser::SerializeMap;
+        match self.to_str() {
+            Ok(t) => s.serialize_str(t),
+            Err(_) if s.is_human_readable() => {
+                let mut m = s.serialize_map(Some(2))?;
+                m.serialize_entry("hex", &to_hex(self.as_bytes()))?;
+                m.serialize_entry("lossy", &self.to_string_lossy())?;
+                m.end()
+            }
+            Err(_) => s.serialize_bytes(self.as_bytes()),
+        }
     }
 }
 
+/// Takes a string, or what [`BytesStr`]'s `Serialize` writes for bytes that are not UTF-8.
 impl<'de> Deserialize<'de> for BytesStr {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(BytesStr::from(String::deserialize(d)?))
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = BytesStr;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(r#"a string or {"hex": ...}"#)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<BytesStr, E> {
+                Ok(BytesStr::from(v))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<BytesStr, E> {
+                Ok(BytesStr::from(v))
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<BytesStr, E> {
+                Ok(BytesStr::from_bytes(Bytes::copy_from_slice(v)))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<BytesStr, E> {
+                Ok(BytesStr::from_bytes(Bytes::from(v)))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<BytesStr, A::Error> {
+                let mut hex = None;
+                while let Some(k) = m.next_key::<String>()? {
+                    if k == "hex" {
+                        hex = Some(m.next_value::<String>()?);
+                    } else {
+                        m.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                let hex = hex.ok_or_else(|| A::Error::missing_field("hex"))?;
+                from_hex(&hex)
+                    .map(|v| BytesStr::from_bytes(Bytes::from(v)))
+                    .ok_or_else(|| A::Error::custom("invalid hex"))
+            }
+        }
+        if d.is_human_readable() {
+            d.deserialize_any(V)
+        } else {
+            d.deserialize_byte_buf(V)
+        }
     }
 }
 

@@ -205,7 +205,7 @@ fn null_not_allowed() -> EncodeError {
 /// Writes a string with its length prefix.
 #[inline]
 pub fn put_str(buf: &mut BytesMut, s: &BytesStr, compact: bool) -> Result<(), EncodeError> {
-    // The string's bytes: a `BytesStr` was checked to be UTF-8 when it was made.
+    // The string's bytes as they are: UTF-8 or not, what was decoded is written back.
     let b = s.as_bytes();
     writer::put_length(buf, Some(b.len()), writer::LengthPrefix::string(compact))?;
     buf.put_slice(b);
@@ -452,14 +452,19 @@ pub fn put_unknown_before<'a>(
     }
 }
 
-/// Truncates a string to what an `int16` length can carry (at a character boundary).
+/// Truncates a string to what an `int16` length can carry (at a character boundary when it is
+/// UTF-8).
 pub fn conform_str(s: &mut BytesStr) {
-    if s.len() > i16::MAX as usize {
-        let mut end = i16::MAX as usize;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        *s = BytesStr::from(&s[..end]);
+    let max = i16::MAX as usize;
+    if s.len() > max {
+        let end = match s.to_str() {
+            Ok(t) => (0..=max)
+                .rev()
+                .find(|&i| t.is_char_boundary(i))
+                .unwrap_or(0),
+            Err(_) => max,
+        };
+        *s = BytesStr::from_bytes(s.as_bytes().slice(..end));
     }
 }
 

@@ -52,7 +52,7 @@ use crate::correlator::{
 };
 use crate::error::{DecodeError, EncodeError};
 use crate::frame::{
-    decode_request_payload, split_frame, RequestFrame, ResponseFrame, DEFAULT_MAX_FRAME_SIZE,
+    split_frame, DecodeOptions, RequestFrame, ResponseFrame, DEFAULT_MAX_FRAME_SIZE,
 };
 use crate::messages::{RequestHeader, ResponseHeader};
 use crate::{ApiKey, BytesStr, Encode, Request, RequestBody, ResponseBody};
@@ -414,6 +414,7 @@ fn after_correlation_id(id: i32) -> i32 {
 pub struct BrokerCodec {
     frames: FrameCodec,
     correlator: Correlator,
+    options: DecodeOptions,
 }
 
 impl Default for BrokerCodec {
@@ -428,7 +429,15 @@ impl BrokerCodec {
         BrokerCodec {
             frames: FrameCodec::new(),
             correlator: Correlator::new(),
+            options: DecodeOptions::new(),
         }
+    }
+
+    /// Decodes requests with `options`, e.g. `DecodeOptions::new().strict_utf8(true)` to refuse
+    /// strings that are not UTF-8 (kept by default).
+    pub fn with_decode_options(mut self, options: DecodeOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Refuses frames over `max` bytes in both directions.
@@ -467,7 +476,7 @@ impl Decoder for BrokerCodec {
         let Some(payload) = self.frames.decode(src)? else {
             return Ok(None);
         };
-        let frame = decode_request_payload(payload)?;
+        let frame = self.options.decode_request_payload(payload)?;
         self.correlator.track_frame(&frame)?;
         Ok(Some(frame))
     }

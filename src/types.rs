@@ -1,27 +1,66 @@
-//! Value types the wire format needs beyond Rust's integers: UTF-8 strings that share the
-//! received buffer, UUIDs, and the bookkeeping that keeps a decode → encode round trip exact.
+//! Value types the wire format needs beyond Rust's integers: strings that share the received
+//! buffer, UUIDs, and the bookkeeping that keeps a decode → encode round trip exact.
 
 use bytes::Bytes;
+use std::borrow::Cow;
 use std::fmt;
-use std::ops::Deref;
+use std::str::Utf8Error;
 
-/// A UTF-8 string held in a [`Bytes`], so a decoded string points into the received frame
-/// instead of being copied. Validated once, when created.
+/// The value of a string field, held in a [`Bytes`] so that a decoded string points into the
+/// received frame instead of being copied.
+///
+/// Kafka strings are meant to be UTF-8, but peers do not always send UTF-8 (a client id with a
+/// stray Latin-1 byte, say). Kafka's Java code decodes such bytes leniently, replacing what it
+/// cannot read with U+FFFD. A `BytesStr` goes one step further: it keeps the bytes exactly as
+/// they arrived, whether they are UTF-8 or not, so that re-encoding a decoded message gives
+/// back the bytes received. Decoding does not check strings unless asked to
+/// ([`DecodeOptions::strict_utf8`](crate::frame::DecodeOptions::strict_utf8)).
+///
+/// Reading the text is therefore explicit about the invalid case:
+///
+/// - [`to_str`](Self::to_str) gives the `&str` or the [`Utf8Error`];
+/// - [`to_string_lossy`](Self::to_string_lossy) replaces invalid sequences with U+FFFD, as
+///   Java does (and borrows when there is nothing to replace);
+/// - [`as_bytes`](Self::as_bytes) gives the bytes, whatever they are;
+/// - `Display` writes the lossy text; `Debug` writes a quoted string like `str`'s, with each
+///   byte that is not part of valid UTF-8 escaped as `\xNN` (which `str`'s `Debug` never
+///   writes, so the two cannot be confused);
+/// - equality, ordering and hashing are those of the bytes, so comparing with a `&str`
+///   (`s == "abc"`) is true only for exactly those bytes, and never for invalid UTF-8;
+///   [`len`](Self::len) counts bytes.
+///
+/// There is no `Deref` to `str`: a string that is not UTF-8 has no `&str` to give.
 ///
 /// ```
+/// use bytes::Bytes;
 /// use kafka_codec::BytesStr;
+///
 /// let s = BytesStr::from("my-group");
-/// assert_eq!(&*s, "my-group");
+/// assert_eq!(s, "my-group");
+/// assert_eq!(s.to_str(), Ok("my-group"));
 /// assert_eq!(s.len(), 8);
+///
+/// let odd = BytesStr::from_bytes(Bytes::from_static(b"caf\xe9"));
+/// assert!(!odd.is_utf8());
+/// assert!(odd.to_str().is_err());
+/// assert_eq!(odd.to_string_lossy(), "caf\u{fffd}");
+/// assert_eq!(odd.to_string(), "caf\u{fffd}");
+/// assert_eq!(format!("{odd:?}"), r#""caf\xE9""#);
+/// assert_eq!(&odd.as_bytes()[..], b"caf\xe9");
 /// ```
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct BytesStr(Bytes);
 
 impl BytesStr {
     /// Wraps `bytes` after checking they are UTF-8.
-    pub fn from_utf8(bytes: Bytes) -> Result<Self, std::str::Utf8Error> {
+    pub fn from_utf8(bytes: Bytes) -> Result<Self, Utf8Error> {
         std::str::from_utf8(&bytes)?;
         Ok(BytesStr(bytes))
+    }
+
+    /// Wraps `bytes` as they are, UTF-8 or not (what decoding does by default).
+    pub const fn from_bytes(bytes: Bytes) -> Self {
+        BytesStr(bytes)
     }
 
     /// A string from a `'static` literal, without allocating.
@@ -29,33 +68,53 @@ impl BytesStr {
         BytesStr(Bytes::from_static(s.as_bytes()))
     }
 
-    /// The string.
-    pub fn as_str(&self) -> &str {
-        // Validated at construction, so this never falls back; no `unsafe` needed.
-        std::str::from_utf8(&self.0).unwrap_or_default()
+    /// The text, or where the bytes stop being UTF-8. Checks the bytes on every call.
+    #[inline]
+    pub fn to_str(&self) -> Result<&str, Utf8Error> {
+        std::str::from_utf8(&self.0)
     }
 
-    /// The underlying bytes.
+    /// Whether the bytes are UTF-8 (so [`to_str`](Self::to_str) succeeds).
+    #[inline]
+    pub fn is_utf8(&self) -> bool {
+        self.to_str().is_ok()
+    }
+
+    /// The text with every invalid sequence replaced by U+FFFD, as Kafka's Java client reads
+    /// it; borrowed when the bytes are UTF-8. The replacement cannot be undone: use
+    /// [`as_bytes`](Self::as_bytes) to keep the original.
+    #[inline]
+    pub fn to_string_lossy(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.0)
+    }
+
+    /// The bytes, exactly as received or given.
+    #[inline]
     pub fn as_bytes(&self) -> &Bytes {
         &self.0
     }
 
-    /// Gives up the underlying bytes.
+    /// Gives up the bytes.
     pub fn into_bytes(self) -> Bytes {
         self.0
     }
-}
 
-impl Deref for BytesStr {
-    type Target = str;
-    fn deref(&self) -> &str {
-        self.as_str()
+    /// Length in bytes (what the wire's length prefix counts).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the string is empty.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
-impl AsRef<str> for BytesStr {
-    fn as_ref(&self) -> &str {
-        self.as_str()
+impl AsRef<[u8]> for BytesStr {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
     }
 }
 
@@ -71,6 +130,12 @@ impl From<String> for BytesStr {
     }
 }
 
+impl From<&String> for BytesStr {
+    fn from(s: &String) -> Self {
+        BytesStr::from(s.as_str())
+    }
+}
+
 impl PartialEq<str> for BytesStr {
     fn eq(&self, other: &str) -> bool {
         self.0 == other.as_bytes()
@@ -83,15 +148,57 @@ impl PartialEq<&str> for BytesStr {
     }
 }
 
+impl PartialEq<String> for BytesStr {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl PartialEq<BytesStr> for str {
+    fn eq(&self, other: &BytesStr) -> bool {
+        other == self
+    }
+}
+
+impl PartialEq<BytesStr> for &str {
+    fn eq(&self, other: &BytesStr) -> bool {
+        other == self
+    }
+}
+
 impl fmt::Debug for BytesStr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.as_str(), f)
+        if let Ok(s) = self.to_str() {
+            return fmt::Debug::fmt(s, f);
+        }
+        f.write_str("\"")?;
+        for chunk in self.0.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                // As `str`'s `Debug`: a single quote needs no escape inside double quotes.
+                if c == '\'' {
+                    f.write_str("'")?;
+                } else {
+                    write!(f, "{}", c.escape_debug())?;
+                }
+            }
+            for b in chunk.invalid() {
+                write!(f, "\\x{b:02X}")?;
+            }
+        }
+        f.write_str("\"")
     }
 }
 
 impl fmt::Display for BytesStr {
+    /// The lossy text (see [`to_string_lossy`](Self::to_string_lossy)).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        for chunk in self.0.utf8_chunks() {
+            f.write_str(chunk.valid())?;
+            if !chunk.invalid().is_empty() {
+                f.write_str("\u{fffd}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -308,7 +415,12 @@ mod arbitrary_impls {
 
     impl<'a> Arbitrary<'a> for BytesStr {
         fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-            Ok(BytesStr::from(String::arbitrary(u)?))
+            // Mostly text; sometimes bytes that are not UTF-8, which must survive a round trip.
+            if u.ratio(1, 8)? {
+                Ok(BytesStr::from_bytes(Bytes::from(Vec::<u8>::arbitrary(u)?)))
+            } else {
+                Ok(BytesStr::from(String::arbitrary(u)?))
+            }
         }
     }
 

@@ -60,21 +60,21 @@ fn case(dir: &Path) -> (String, GroupAssignment, GroupAssignment) {
         RequestBody::SyncGroup(s) => s,
         _ => panic!("{}: sync is not SyncGroup", dir.display()),
     };
-    let protocol = join.protocol_name.as_ref().unwrap().as_str().to_owned();
+    let protocol = join.protocol_name.as_ref().unwrap().to_string();
     let members = Member::from_join_group(&join).unwrap();
 
     let mut leader = GroupAssignment::new();
     for a in &sync.assignments {
         let decoded = Versioned::<ConsumerProtocolAssignment>::decode(a.assignment.clone())
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        let entry = leader.entry(a.member_id.as_str().to_owned()).or_default();
+        let entry = leader.entry(a.member_id.to_string()).or_default();
         for tp in &decoded.message.assigned_partitions {
             if tp.partitions.is_empty() {
                 continue;
             }
             let mut ps = tp.partitions.clone();
             ps.sort_unstable();
-            entry.insert(tp.topic.as_str().to_owned(), ps);
+            entry.insert(tp.topic.to_string(), ps);
         }
     }
     // A leader may leave members with nothing out of SyncGroup; ours lists everyone.

@@ -119,14 +119,27 @@ fn nullable_struct_markers_other_than_minus_one_and_one_are_refused() {
 }
 
 /// Invalid UTF-8 in a string: Java decodes it leniently (replacement characters); the codec
-/// refuses it, naming the field and the offset. See the README's deviations table.
+/// keeps the bytes as received and writes them back unchanged, and refuses them, naming the
+/// field and the offset of the first invalid byte, only when asked to be strict. See the
+/// README's deviations table (and tests/utf8.rs for whole frames).
 #[test]
-fn invalid_utf8_in_a_string_is_refused_with_its_offset() {
+fn invalid_utf8_in_a_string_is_kept_or_refused_when_strict() {
+    use kafka_codec::frame::DecodeOptions;
     let mut wire = api_versions_v3(3);
     wire[2] = 0xff; // "a\xffa"
-    let e = ApiVersionsRequest::from_bytes(Bytes::from(wire), 3).unwrap_err();
+    let wire = Bytes::from(wire);
+    let m = ApiVersionsRequest::from_bytes(wire.clone(), 3).unwrap();
+    assert_eq!(&m.client_software_name.as_bytes()[..], b"a\xffa");
+    assert!(m.client_software_name.to_str().is_err());
+    assert_eq!(m.client_software_name.to_string(), "a\u{fffd}a");
+    assert_eq!(m.to_bytes(3).unwrap(), wire);
+
+    let e = DecodeOptions::new()
+        .strict_utf8(true)
+        .decode_message::<ApiVersionsRequest>(wire, 3)
+        .unwrap_err();
     assert_eq!(e.kind(), &DecodeErrorKind::InvalidUtf8);
-    assert_eq!(e.offset(), 1);
+    assert_eq!(e.offset(), 2);
     assert!(e.to_string().contains("ClientSoftwareName"), "{e}");
 }
 

@@ -39,7 +39,7 @@ fn null_and_empty_strings_are_distinct() {
     let empty = h("0001 67 00000001 0001 6d 0000");
     exact::<HeartbeatRequest>(&null, 3, |m| assert_eq!(m.group_instance_id, None));
     exact::<HeartbeatRequest>(&empty, 3, |m| {
-        assert_eq!(m.group_instance_id.as_deref(), Some(""))
+        assert_eq!(m.group_instance_id, Some("".into()))
     });
 }
 
@@ -55,7 +55,7 @@ fn compact_lengths_in_flexible_versions() {
     let b = h("01 00000001 01 01 00");
     exact::<HeartbeatRequest>(&b, 4, |m| {
         assert_eq!(m.group_id, "");
-        assert_eq!(m.group_instance_id.as_deref(), Some(""));
+        assert_eq!(m.group_instance_id, Some("".into()));
     });
 }
 
@@ -98,7 +98,7 @@ fn tagged_fields_known_unknown_and_at_default() {
         &fetch_v12_with_tags("02 00 02 02 63 01 03 aabbcc"),
         12,
         |m| {
-            assert_eq!(m.cluster_id.as_deref(), Some("c"));
+            assert_eq!(m.cluster_id, Some("c".into()));
             assert_eq!(m.wire.unknown_tagged_fields().len(), 1);
             assert_eq!(m.wire.unknown_tagged_fields()[0].tag, 1);
             assert_eq!(
@@ -160,7 +160,7 @@ fn request_header_versions() {
     let v0 = h("00000016 000c 0000 00000007 0002 6331  0001 67 00000001 0001 6d");
     let f = decode_request(v0.clone()).unwrap();
     assert_eq!(f.header_version, 1);
-    assert_eq!(f.header.client_id.as_deref(), Some("c1"));
+    assert_eq!(f.header.client_id, Some("c1".into()));
     assert_eq!(f.encode().unwrap(), v0);
     // Heartbeat v4 → header v2: the same int16 client id (never compact), then tagged fields.
     let v4 = h("00000015 000c 0004 00000007 ffff 00  02 67 00000001 02 6d 00 00");

@@ -88,7 +88,7 @@ async fn pipelined_requests_answered_out_of_order() {
             (ApiKey::API_VERSIONS, 3, 2),
         ]
     );
-    assert_eq!(requests[0].header.client_id.as_deref(), Some("loopback"));
+    assert_eq!(requests[0].header.client_id, Some("loopback".into()));
     assert_eq!(requests[2].header, explicit);
     assert_eq!(broker.codec().correlator().len(), 4);
 

@@ -1,7 +1,8 @@
 //! Whole-message checks: decode within budget, re-encode exactly, decode again equal.
 
 use bytes::Bytes;
-use kafka_codec::Message;
+use kafka_codec::frame::DecodeOptions;
+use kafka_codec::{DecodeError, DecodeErrorKind, Message};
 
 use crate::budget::check_decode_usage;
 use crate::meter::measure;
@@ -14,10 +15,15 @@ pub(crate) fn pick_version<T: Message>(b: u8) -> i16 {
 }
 
 /// Decodes `payload` as a whole `T` at `version` under the allocation budget; if it decodes,
-/// checks that it re-encodes to exactly `payload` and decodes again to an equal value.
+/// checks that it re-encodes to exactly `payload` and decodes again to an equal value, and that
+/// a strict decode agrees ([`check_strict`]).
 pub fn message_roundtrip<T: Message>(payload: &Bytes, version: i16) -> Option<T> {
     let (res, usage) = measure(|| T::from_bytes(payload.clone(), version));
     check_decode_usage(T::NAME, payload.len(), usage);
+    let strict = DecodeOptions::new()
+        .strict_utf8(true)
+        .decode_message::<T>(payload.clone(), version);
+    check_strict(T::NAME, &res, strict, payload.len());
     let m = match res {
         Ok(m) => m,
         Err(e) => {
@@ -60,6 +66,30 @@ pub(crate) fn assert_reencodes<T: Message>(m: &T, version: i16, wire: &[u8]) {
         "{} v{version}: decoding the re-encoding gives another value",
         T::NAME
     );
+}
+
+/// A strict decode (strings must be UTF-8) of the same input agrees with the default one, which
+/// keeps such strings: the same value or the same error, except that the strict one may refuse
+/// with `InvalidUtf8` at an offset inside the input. It never accepts what the default refuses.
+pub fn check_strict<T: PartialEq + std::fmt::Debug>(
+    what: &str,
+    lenient: &Result<T, DecodeError>,
+    strict: Result<T, DecodeError>,
+    input_len: usize,
+) {
+    match (lenient, strict) {
+        (Ok(a), Ok(b)) => assert!(
+            same_value(a, &b),
+            "{what}: strict decode gives another value"
+        ),
+        (_, Err(e)) if e.kind() == &DecodeErrorKind::InvalidUtf8 => assert!(
+            e.offset() < input_len,
+            "{what}: invalid UTF-8 reported past the input ({input_len} bytes): {e}"
+        ),
+        (Err(a), Err(b)) => assert_eq!(a, &b, "{what}: strict decode fails otherwise"),
+        (Ok(_), Err(e)) => panic!("{what}: strict decode refuses with another error: {e}"),
+        (Err(e), Ok(_)) => panic!("{what}: strict decode accepts what the default refuses: {e}"),
+    }
 }
 
 /// Whether two decoded values are the same. `PartialEq` first; when it says no, their `Debug`

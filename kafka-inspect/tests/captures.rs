@@ -193,7 +193,10 @@ fn captured_values_are_what_the_scenarios_sent() {
                                 t.name.to_string(),
                                 p.partition_index,
                                 p.committed_offset,
-                                p.committed_metadata.as_deref().unwrap_or("").to_string(),
+                                p.committed_metadata
+                                    .as_ref()
+                                    .map(ToString::to_string)
+                                    .unwrap_or_default(),
                             ));
                         }
                     }
@@ -206,7 +209,10 @@ fn captured_values_are_what_the_scenarios_sent() {
                                 t.name.to_string(),
                                 p.partition_index,
                                 p.committed_offset,
-                                p.committed_metadata.as_deref().unwrap_or("").to_string(),
+                                p.committed_metadata
+                                    .as_ref()
+                                    .map(ToString::to_string)
+                                    .unwrap_or_default(),
                             ));
                         }
                     }

@@ -210,7 +210,11 @@ fn wireshark_agrees_with_us() {
             if !f[5].is_empty() {
                 assert_eq!(
                     Some(f[5]),
-                    req.header.client_id.as_deref(),
+                    req.header
+                        .client_id
+                        .as_ref()
+                        .map(|c| c.to_string_lossy())
+                        .as_deref(),
                     "{}",
                     path.display()
                 );

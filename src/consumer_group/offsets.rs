@@ -192,11 +192,7 @@ pub fn list_offsets_request(
     req.replica_id = -1;
     req.isolation_level = isolation.as_i8();
     for (tp, ts) in partitions {
-        if req
-            .topics
-            .last()
-            .is_none_or(|t| t.name.as_str() != tp.topic)
-        {
+        if req.topics.last().is_none_or(|t| t.name != tp.topic) {
             let mut t = list_offsets_request::ListOffsetsTopic::default();
             t.name = tp.topic.as_str().into();
             req.topics.push(t);
@@ -234,7 +230,7 @@ pub fn read_list_offsets_response(
     let mut out = BTreeMap::new();
     for t in &resp.topics {
         for p in &t.partitions {
-            let tp = TopicPartition::new(t.name.as_str(), p.partition_index);
+            let tp = TopicPartition::new(t.name.to_string_lossy(), p.partition_index);
             let r = if p.error_code != 0 {
                 Err(ErrorCode(p.error_code))
             } else if version == 0 {
@@ -297,11 +293,7 @@ pub fn offset_commit_request(
     req.group_instance_id = group_instance_id.map(Into::into);
     req.retention_time_ms = -1;
     for (tp, o) in offsets {
-        if req
-            .topics
-            .last()
-            .is_none_or(|t| t.name.as_str() != tp.topic)
-        {
+        if req.topics.last().is_none_or(|t| t.name != tp.topic) {
             let mut t = offset_commit_request::OffsetCommitRequestTopic::default();
             t.name = tp.topic.as_str().into();
             req.topics.push(t);
@@ -330,7 +322,7 @@ pub fn read_offset_commit_response(
         .flat_map(|t| {
             t.partitions.iter().filter(|p| p.error_code != 0).map(|p| {
                 (
-                    TopicPartition::new(t.name.as_str(), p.partition_index),
+                    TopicPartition::new(t.name.to_string_lossy(), p.partition_index),
                     ErrorCode(p.error_code),
                 )
             })

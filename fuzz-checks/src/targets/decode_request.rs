@@ -1,7 +1,7 @@
 //! Target `decode_request`.
 
 use bytes::Bytes;
-use kafka_codec::frame::decode_request_payload;
+use kafka_codec::frame::{decode_request_payload, DecodeOptions};
 use kafka_codec::RequestBody;
 
 use crate::budget::check_decode_usage;
@@ -11,11 +11,16 @@ use crate::records::walk_produce_request;
 /// `decode_request`: a request payload as `split_frame` returns it (API key, version,
 /// correlation id, client id, ..., body). Decoded within budget; a decoded frame must encode
 /// to exactly the size prefix plus the input (trailing bytes included), and the whole frame
-/// must decode to an equal frame. Records of Produce requests are walked.
+/// must decode to an equal frame. A strict decode (strings must be UTF-8) agrees with it or
+/// refuses with `InvalidUtf8`. Records of Produce requests are walked.
 pub fn decode_request(data: &[u8]) {
     let payload = Bytes::copy_from_slice(data);
     let (res, usage) = measure(|| decode_request_payload(payload.clone()));
     check_decode_usage("request", data.len(), usage);
+    let strict = DecodeOptions::new()
+        .strict_utf8(true)
+        .decode_request_payload(payload.clone());
+    crate::message::check_strict("request", &res, strict, data.len());
     let frame = match res {
         Ok(f) => f,
         Err(e) => {

@@ -86,9 +86,10 @@ pub fn run(a: Args, out: &mut dyn Write) -> Outcome {
     };
     let dir = a.request.parent().unwrap_or(Path::new("."));
     let mut topics: Option<TopicNames> = None;
-    let mut topic_json = |name: &str, id: Uuid| {
+    let mut topic_json = |name: &kafka_codec::BytesStr, id: Uuid| {
         if !name.is_empty() || id.is_nil() {
-            return json!(name);
+            // A name that is not UTF-8 (no legal topic's is) shows with U+FFFD in its place.
+            return json!(name.to_string_lossy());
         }
         let names = topics.get_or_insert_with(|| TopicNames::from_dir(dir));
         match names.name(&id) {

@@ -49,6 +49,7 @@
 //! computes. testdata/assignments/ records real leaders of both and notes where they differ.
 //! `range` and `roundrobin` have no ties: every recorded leader agrees with them.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -162,14 +163,14 @@ impl Subscription {
         let mut owned = Vec::new();
         for tp in &sub.owned_partitions {
             for &p in &tp.partitions {
-                owned.push(TopicPartition::new(tp.topic.as_str(), p));
+                owned.push(TopicPartition::new(tp.topic.to_string_lossy(), p));
             }
         }
-        Subscription::new(sub.topics.iter().map(|t| t.as_str()))
+        Subscription::new(sub.topics.iter().map(|t| t.to_string_lossy()))
             .with_user_data(sub.user_data.clone())
             .with_owned_partitions(owned)
             .with_generation_id(sub.generation_id)
-            .with_rack_id(sub.rack_id.as_ref().map(|r| r.as_str()))
+            .with_rack_id(sub.rack_id.as_ref().map(|r| r.to_string_lossy()).as_deref())
     }
 }
 
@@ -247,8 +248,11 @@ impl Member {
         for m in &resp.members {
             let sub = Versioned::<ConsumerProtocolSubscription>::decode(m.metadata.clone())?;
             out.push(Member {
-                member_id: m.member_id.as_str().to_owned(),
-                group_instance_id: m.group_instance_id.as_ref().map(|s| s.as_str().to_owned()),
+                member_id: m.member_id.to_string_lossy().into_owned(),
+                group_instance_id: m
+                    .group_instance_id
+                    .as_ref()
+                    .map(|s| s.to_string_lossy().into_owned()),
                 subscription: Subscription::from_protocol(&sub.message),
             });
         }
@@ -315,10 +319,10 @@ impl ClusterMetadata {
     /// broker list. Topics with an error or without a name are left out.
     #[cfg(feature = "metadata")]
     pub fn from_metadata_response(resp: &crate::messages::MetadataResponse) -> Self {
-        let racks: BTreeMap<i32, &str> = resp
+        let racks: BTreeMap<i32, Cow<'_, str>> = resp
             .brokers
             .iter()
-            .filter_map(|b| b.rack.as_ref().map(|r| (b.node_id, r.as_str())))
+            .filter_map(|b| b.rack.as_ref().map(|r| (b.node_id, r.to_string_lossy())))
             .collect();
         let mut out = ClusterMetadata::new();
         for t in &resp.topics {
@@ -334,12 +338,15 @@ impl ClusterMetadata {
                 .map(|p| {
                     PartitionInfo::new(
                         p.partition_index,
-                        p.replica_nodes.iter().filter_map(|n| racks.get(n).copied()),
+                        p.replica_nodes
+                            .iter()
+                            .filter_map(|n| racks.get(n).map(|r| &**r)),
                     )
                 })
                 .collect();
             parts.sort_by_key(|p| p.partition);
-            out.topics.insert(name.as_str().to_owned(), parts);
+            out.topics
+                .insert(name.to_string_lossy().into_owned(), parts);
         }
         out
     }

@@ -553,7 +553,7 @@ impl ClassicMember {
                 if resp
                     .protocol_type
                     .as_ref()
-                    .is_some_and(|t| t.as_str() != PROTOCOL_TYPE)
+                    .is_some_and(|t| *t != PROTOCOL_TYPE)
                 {
                     self.fail(
                         now,
@@ -709,7 +709,7 @@ impl ClassicMember {
                 if resp
                     .protocol_type
                     .as_ref()
-                    .is_some_and(|t| t.as_str() != PROTOCOL_TYPE)
+                    .is_some_and(|t| *t != PROTOCOL_TYPE)
                 {
                     self.fail(
                         now,
@@ -723,11 +723,12 @@ impl ClassicMember {
                 {
                     // Reset while the SyncGroup was in flight: retry at once.
                     self.rejoin_needed = true;
-                } else if resp
-                    .protocol_name
-                    .as_ref()
-                    .is_some_and(|p| Some(p.as_str()) != self.generation.protocol_name.as_deref())
-                {
+                } else if resp.protocol_name.as_ref().is_some_and(|p| {
+                    self.generation
+                        .protocol_name
+                        .as_deref()
+                        .is_none_or(|n| *p != n)
+                }) {
                     self.fail(
                         now,
                         &mut out,
@@ -1242,7 +1243,7 @@ impl ClassicMember {
                     .flat_map(|tp| {
                         tp.partitions
                             .iter()
-                            .map(|p| TopicPartition::new(tp.topic.as_str(), *p))
+                            .map(|p| TopicPartition::new(tp.topic.to_string_lossy(), *p))
                     })
                     .collect(),
                 Err(e) => {

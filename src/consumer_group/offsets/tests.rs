@@ -162,7 +162,7 @@ fn offset_commit_request_carries_epoch_and_metadata() {
     assert_eq!(req.group_id, "billing");
     assert_eq!(req.generation_id_or_member_epoch, 7);
     assert_eq!(req.member_id, "m-1");
-    assert_eq!(req.group_instance_id.as_deref(), Some("i-1"));
+    assert_eq!(req.group_instance_id, Some("i-1".into()));
     assert_eq!(req.topics.len(), 1);
     let ps = &req.topics[0].partitions;
     assert_eq!(
@@ -171,7 +171,9 @@ fn offset_commit_request_carries_epoch_and_metadata() {
                 p.partition_index,
                 p.committed_offset,
                 p.committed_leader_epoch,
-                p.committed_metadata.as_deref().unwrap_or("?").to_string()
+                p.committed_metadata
+                    .as_ref()
+                    .map_or_else(|| "?".to_string(), ToString::to_string)
             ))
             .collect::<Vec<_>>(),
         vec![(0, 5, 3, "host-a".to_string()), (1, 10, -1, String::new())]

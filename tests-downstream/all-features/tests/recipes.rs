@@ -75,7 +75,7 @@ fn proxy_rewrites_metadata_and_find_coordinator() {
     let back = FindCoordinatorResponse::try_from(back.body).unwrap();
     assert_eq!(
         (
-            back.coordinators[0].host.as_str(),
+            back.coordinators[0].host.to_str().unwrap(),
             back.coordinators[0].port
         ),
         ("proxy.local", 19003)
@@ -85,7 +85,7 @@ fn proxy_rewrites_metadata_and_find_coordinator() {
     assert!(point_brokers_at(&mut md.frame.body, "proxy.local", 19000));
     let md: MetadataResponse = md.into_response::<MetadataRequest>().unwrap();
     assert_eq!(
-        (md.brokers[0].host.as_str(), md.brokers[0].port),
+        (md.brokers[0].host.to_str().unwrap(), md.brokers[0].port),
         ("proxy.local", 19002)
     );
     assert!(correlator.is_empty());

@@ -114,7 +114,7 @@ fn first_join_sends_the_subscription_as_java_does() {
     assert_eq!(v.message.topics, vec![BytesStrLike::s(TOPIC)]);
     assert!(v.message.owned_partitions.is_empty());
     assert_eq!(v.message.generation_id, -1);
-    assert_eq!(v.message.rack_id.as_deref(), Some("r1"));
+    assert_eq!(v.message.rack_id, Some("r1".into()));
     assert_eq!(v.message.user_data, None);
     // The request encodes at JoinGroup v5 (what the mock spoke).
     let mut buf = BytesMut::new();
@@ -144,7 +144,7 @@ fn follower_joins_syncs_and_heartbeats() {
     let [Action::Heartbeat(hb)] = &a[..] else {
         panic!("{a:?}")
     };
-    assert_eq!((hb.generation_id, hb.member_id.as_str()), (2, FOLLOWER));
+    assert_eq!((hb.generation_id, hb.member_id.to_str()), (2, Ok(FOLLOWER)));
     // No second heartbeat while one is in flight.
     assert_eq!(m.tick(6_500), vec![]);
     // The next one was due one interval after the last was sent (6 000): it goes out as soon
@@ -592,7 +592,7 @@ fn static_member_does_not_leave_on_poll_timeout_or_close() {
     let mut m2 = ClassicMember::new(cfg.clone(), [TOPIC]);
     m2.poll(0);
     let a = m2.coordinator_found(0);
-    assert_eq!(join_of(&a).group_instance_id.as_deref(), Some("billing-1"));
+    assert_eq!(join_of(&a).group_instance_id, Some("billing-1".into()));
     m.on_join_group_response(0, &follower_join());
     m.on_sync_group_response(0, &follower_sync());
     // Poll timeout: no LeaveGroup for a static member.
@@ -625,7 +625,7 @@ fn dynamic_member_leaves_with_leave_group() {
     };
     assert_eq!(leave.group_id, "ck-group");
     assert_eq!(leave.members[0].member_id, FOLLOWER);
-    assert_eq!(leave.members[0].reason.as_deref(), Some("closing"));
+    assert_eq!(leave.members[0].reason, Some("closing".into()));
     // Version 1 (what the mock spoke) carries the member id at the top level.
     let v1 = leave_group_for_version(leave, 1);
     assert_eq!(v1.member_id, FOLLOWER);

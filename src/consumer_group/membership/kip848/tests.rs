@@ -112,10 +112,10 @@ fn joining_heartbeat_carries_every_field() {
         .as_ref()
         .unwrap()
         .iter()
-        .map(|t| t.as_str())
+        .map(|t| t.to_str().unwrap())
         .collect();
     assert_eq!(names, ["ck-orders", "ck-payments"]);
-    assert_eq!(h.server_assignor.as_deref(), Some("uniform"));
+    assert_eq!(h.server_assignor, Some("uniform".into()));
     assert_eq!(h.topic_partitions.as_deref(), Some(&[][..]));
     assert_eq!(h.instance_id, None);
     let mut buf = bytes::BytesMut::new();
@@ -300,7 +300,7 @@ fn leaving_sends_the_leave_epoch() {
     assert_eq!(a[0], Action::Revoke(parts(&[0, 1, 2, 3])));
     let h = hb(&a);
     assert_eq!(h.member_epoch, LEAVE_GROUP_STATIC_MEMBER_EPOCH);
-    assert_eq!(h.instance_id.as_deref(), Some("billing-1"));
+    assert_eq!(h.instance_id, Some("billing-1".into()));
 
     // Fenced while leaving: just gone.
     let mut m = stable(config());
