@@ -239,8 +239,9 @@ pub(crate) const EMPTY_BYTES: &[u8] = &[];
 
 /// A string field of a view: the bytes exactly as received, borrowed.
 ///
-/// Validation checks strings exactly as the owned decoder does; [`to_str`](Self::to_str) gives
-/// them as `&str`.
+/// Validation keeps any bytes, as the owned decoder does by default (it refuses text that is not
+/// UTF-8 only in its strict mode); [`to_str`](Self::to_str) gives them as `&str` when they are
+/// UTF-8.
 #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ViewStr<'a>(&'a [u8]);
 
@@ -305,7 +306,7 @@ impl fmt::Display for ViewStr<'_> {
 
 /// The owned string for received bytes (which validation has already checked).
 pub(crate) fn owned_str(b: &[u8]) -> BytesStr {
-    BytesStr::from_utf8(Bytes::copy_from_slice(b)).unwrap_or_default()
+    BytesStr::from_bytes(Bytes::copy_from_slice(b))
 }
 
 /// An element type of an [`ArrayView`]: integers, [`Uuid`], `bool`, [`ViewStr`], `&[u8]`, or
@@ -787,9 +788,9 @@ impl<'a> ViewCursor<'a> {
                 at,
             )),
             Length::Len(n) => {
-                let start = self.pos;
+                // Any bytes, as the owned decoder keeps them by default: `ViewStr::to_str`
+                // checks UTF-8 where the caller needs text.
                 self.skip(n)?;
-                check_str(&self.buf[start..self.pos]).map_err(|k| DecodeError::new(k, start))?;
                 Ok(false)
             }
         }
@@ -938,12 +939,6 @@ impl<'a> ViewCursor<'a> {
 
 /// The owned decoder's rule for string contents, in one place.
 #[inline]
-fn check_str(b: &[u8]) -> Result<(), DecodeErrorKind> {
-    std::str::from_utf8(b)
-        .map(|_| ())
-        .map_err(|_| DecodeErrorKind::InvalidUtf8)
-}
-
 /// The error for a version a message does not have.
 #[cold]
 pub(crate) fn unsupported(at: usize, version: i16, min: i16, max: i16) -> DecodeError {
