@@ -78,6 +78,25 @@ pub fn read_array<T>(
     }
 }
 
+/// An array (or null) of fixed-size numbers, `N` bytes each: the count is checked against the
+/// bytes left, then every element is read from one slice, with no further bounds check and one
+/// allocation of the exact size.
+#[inline]
+pub fn read_fixed_array<T, const N: usize>(
+    r: &mut Reader,
+    compact: bool,
+    from: impl Fn([u8; N]) -> T,
+) -> Result<Option<Vec<T>>, DecodeError> {
+    match r.array_length(compact, N)? {
+        Length::Null => Ok(None),
+        Length::Len(n) => {
+            // `array_length` checked that `n * N` bytes remain.
+            let (chunks, _) = r.slice(n * N)?.as_chunks::<N>();
+            Ok(Some(chunks.iter().map(|c| from(*c)).collect()))
+        }
+    }
+}
+
 /// A nullable struct: an `int8` marker, -1 for null or 1 for present, then the struct.
 #[inline]
 pub fn read_nullable_struct<T>(
@@ -436,9 +455,19 @@ fn read_some_unknown_tags(r: &mut Reader) -> Result<Vec<RawTaggedField>, DecodeE
     Ok(out)
 }
 
-/// Writes a tagged-field section holding only unknown fields.
+/// Writes a tagged-field section holding only unknown fields: the usual empty section (one
+/// zero byte) inline, anything else in a call.
 #[inline]
 pub fn put_unknown_tags(w: &mut Writer<'_>, unknown: &[RawTaggedField]) {
+    if unknown.is_empty() {
+        w.put_u8(0);
+    } else {
+        put_some_unknown_tags(w, unknown);
+    }
+}
+
+#[inline(never)]
+fn put_some_unknown_tags(w: &mut Writer<'_>, unknown: &[RawTaggedField]) {
     put_tag_count(w, unknown.len());
     for u in unknown {
         put_raw_tagged(w, u);
@@ -527,4 +556,30 @@ pub trait Conform {
 pub trait MessageVisitor {
     /// Called once per top-level message type.
     fn visit<T: Message + Conform + for<'a> arbitrary::Arbitrary<'a>>(&mut self);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_arrays_read_like_element_by_element() {
+        let bytes =
+            Bytes::from_static(&[0, 0, 0, 3, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xfe, 0, 0, 1, 0]);
+        let mut r = Reader::new(bytes.clone());
+        let fast = read_fixed_array(&mut r, false, i32::from_be_bytes).unwrap();
+        let mut one = Reader::new(bytes);
+        let slow = read_array(&mut one, false, 4, Reader::i32).unwrap();
+        assert_eq!(fast, Some(vec![1, -2, 256]));
+        assert_eq!(fast, slow);
+        assert!(r.is_empty());
+        // Null, and a count the bytes cannot hold (refused before allocating).
+        let mut r = Reader::new(Bytes::from_static(&[0]));
+        assert_eq!(
+            read_fixed_array(&mut r, true, i64::from_be_bytes).unwrap(),
+            None
+        );
+        let mut r = Reader::new(Bytes::from_static(&[5, 0, 0, 0]));
+        assert!(read_fixed_array(&mut r, true, u16::from_be_bytes).is_err());
+    }
 }

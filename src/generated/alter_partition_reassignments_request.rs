@@ -206,7 +206,8 @@ impl ReassignablePartition {
 impl Decode for ReassignablePartition {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let replicas = read_array(r, true, 4, Reader::i32).map_err(|e| e.at("Replicas"))?;
+        let replicas =
+            read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).map_err(|e| e.at("Replicas"))?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             partition_index,

@@ -317,7 +317,9 @@ impl Decode for PartitionData {
         let partition_index = i32::from_be_bytes(chunk(&run, 0));
         let leader_epoch = i32::from_be_bytes(chunk(&run, 4));
         let new_isr = if version <= 2 {
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("NewIsr"))? {
+            match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+                .map_err(|e| e.at("NewIsr"))?
+            {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_NEW_ISR;

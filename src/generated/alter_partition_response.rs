@@ -245,13 +245,14 @@ impl Decode for PartitionData {
         let error_code = i16::from_be_bytes(chunk(&run, 4));
         let leader_id = i32::from_be_bytes(chunk(&run, 6));
         let leader_epoch = i32::from_be_bytes(chunk(&run, 10));
-        let isr = match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("Isr"))? {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_ISR;
-                Vec::new()
-            }
-        };
+        let isr =
+            match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).map_err(|e| e.at("Isr"))? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_ISR;
+                    Vec::new()
+                }
+            };
         let leader_recovery_state = if version >= 1 {
             r.i8().map_err(|e| e.at("LeaderRecoveryState"))?
         } else {

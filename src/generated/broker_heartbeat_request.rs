@@ -134,7 +134,7 @@ impl BrokerHeartbeatRequest {
             match tag {
                 0 if version >= 1 => {
                     let r = &mut sub;
-                    offline_log_dirs = match read_array(r, true, 16, Reader::uuid)
+                    offline_log_dirs = match read_fixed_array::<_, 16>(r, true, Uuid)
                         .map_err(|e| e.at("OfflineLogDirs"))?
                     {
                         Some(v) => v,
@@ -150,7 +150,7 @@ impl BrokerHeartbeatRequest {
                 }
                 1 if version >= 2 => {
                     let r = &mut sub;
-                    cordoned_log_dirs = read_array(r, true, 16, Reader::uuid)
+                    cordoned_log_dirs = read_fixed_array::<_, 16>(r, true, Uuid)
                         .map_err(|e| e.at("CordonedLogDirs"))?;
                     tag_end(r, tag).map_err(|e| e.at("CordonedLogDirs"))?;
                     if cordoned_log_dirs.is_none() {

@@ -167,7 +167,7 @@ impl BrokerRegistrationRequest {
             false
         };
         let log_dirs = if version >= 2 {
-            match read_array(r, true, 16, Reader::uuid).map_err(|e| e.at("LogDirs"))? {
+            match read_fixed_array::<_, 16>(r, true, Uuid).map_err(|e| e.at("LogDirs"))? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_LOG_DIRS;

@@ -307,14 +307,15 @@ impl Decode for TopicPartitions {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
-        let partitions =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("Partitions"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITIONS;
-                    Vec::new()
-                }
-            };
+        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("Partitions"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITIONS;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic_id,

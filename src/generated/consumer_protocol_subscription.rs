@@ -287,14 +287,15 @@ impl Decode for TopicPartition {
                 BytesStr::default()
             }
         };
-        let partitions =
-            match read_array(r, false, 4, Reader::i32).map_err(|e| e.at("Partitions"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITIONS;
-                    Vec::new()
-                }
-            };
+        let partitions = match read_fixed_array::<_, 4>(r, false, i32::from_be_bytes)
+            .map_err(|e| e.at("Partitions"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITIONS;
+                Vec::new()
+            }
+        };
         Ok(Self {
             topic,
             partitions,

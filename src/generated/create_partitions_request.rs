@@ -196,14 +196,15 @@ impl Decode for CreatePartitionsAssignment {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let broker_ids =
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("BrokerIds"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_BROKER_IDS;
-                    Vec::new()
-                }
-            };
+        let broker_ids = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("BrokerIds"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_BROKER_IDS;
+                Vec::new()
+            }
+        };
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {

@@ -226,14 +226,15 @@ impl Decode for CreatableReplicaAssignment {
         let flexible = version >= 5;
         let mut nulls = 0u64;
         let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let broker_ids =
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("BrokerIds"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_BROKER_IDS;
-                    Vec::new()
-                }
-            };
+        let broker_ids = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("BrokerIds"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_BROKER_IDS;
+                Vec::new()
+            }
+        };
         let unknown = if version >= 5 {
             read_unknown_tags(r)?
         } else {

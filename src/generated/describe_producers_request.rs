@@ -173,14 +173,15 @@ impl Decode for TopicRequest {
                 BytesStr::default()
             }
         };
-        let partition_indexes =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("PartitionIndexes"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITION_INDEXES;
-                    Vec::new()
-                }
-            };
+        let partition_indexes = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("PartitionIndexes"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITION_INDEXES;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             name,

@@ -372,33 +372,37 @@ impl Decode for DescribeTopicPartitionsResponsePartition {
         let partition_index = i32::from_be_bytes(chunk(&run, 2));
         let leader_id = i32::from_be_bytes(chunk(&run, 6));
         let leader_epoch = i32::from_be_bytes(chunk(&run, 10));
-        let replica_nodes =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("ReplicaNodes"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_REPLICA_NODES;
-                    Vec::new()
-                }
-            };
-        let isr_nodes = match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("IsrNodes"))? {
+        let replica_nodes = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("ReplicaNodes"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_REPLICA_NODES;
+                Vec::new()
+            }
+        };
+        let isr_nodes = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("IsrNodes"))?
+        {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_ISR_NODES;
                 Vec::new()
             }
         };
-        let eligible_leader_replicas =
-            read_array(r, true, 4, Reader::i32).map_err(|e| e.at("EligibleLeaderReplicas"))?;
-        let last_known_elr =
-            read_array(r, true, 4, Reader::i32).map_err(|e| e.at("LastKnownElr"))?;
-        let offline_replicas =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("OfflineReplicas"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_OFFLINE_REPLICAS;
-                    Vec::new()
-                }
-            };
+        let eligible_leader_replicas = read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("EligibleLeaderReplicas"))?;
+        let last_known_elr = read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("LastKnownElr"))?;
+        let offline_replicas = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("OfflineReplicas"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_OFFLINE_REPLICAS;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             error_code,

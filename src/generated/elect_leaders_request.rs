@@ -218,14 +218,15 @@ impl Decode for TopicPartitions {
                 BytesStr::default()
             }
         };
-        let partitions =
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("Partitions"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITIONS;
-                    Vec::new()
-                }
-            };
+        let partitions = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("Partitions"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITIONS;
+                Vec::new()
+            }
+        };
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {

@@ -388,7 +388,9 @@ impl Decode for PartitionData {
         let leader_id = i32::from_be_bytes(chunk(&run, 4));
         let leader_epoch = i32::from_be_bytes(chunk(&run, 8));
         let preferred_successors = if version <= 0 {
-            match read_array(r, false, 4, Reader::i32).map_err(|e| e.at("PreferredSuccessors"))? {
+            match read_fixed_array::<_, 4>(r, false, i32::from_be_bytes)
+                .map_err(|e| e.at("PreferredSuccessors"))?
+            {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_PREFERRED_SUCCESSORS;

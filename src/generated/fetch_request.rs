@@ -952,14 +952,15 @@ impl Decode for ForgottenTopic {
         } else {
             Uuid::NIL
         };
-        let partitions =
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("Partitions"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITIONS;
-                    Vec::new()
-                }
-            };
+        let partitions = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("Partitions"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITIONS;
+                Vec::new()
+            }
+        };
         let unknown = if version >= 12 {
             read_unknown_tags(r)?
         } else {

@@ -124,7 +124,7 @@ impl GetTelemetrySubscriptionsResponse {
         let error_code = i16::from_be_bytes(chunk(&run, 4));
         let client_instance_id = Uuid(chunk(&run, 6));
         let subscription_id = i32::from_be_bytes(chunk(&run, 22));
-        let accepted_compression_types = match read_array(r, true, 1, Reader::i8)
+        let accepted_compression_types = match read_fixed_array::<_, 1>(r, true, i8::from_be_bytes)
             .map_err(|e| e.at("AcceptedCompressionTypes"))?
         {
             Some(v) => v,

@@ -631,7 +631,9 @@ impl Decode for LeaderAndIsrPartitionState {
         let controller_epoch = i32::from_be_bytes(chunk(&run, 4));
         let leader = i32::from_be_bytes(chunk(&run, 8));
         let leader_epoch = i32::from_be_bytes(chunk(&run, 12));
-        let isr = match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("Isr"))? {
+        let isr = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("Isr"))?
+        {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_ISR;
@@ -639,16 +641,19 @@ impl Decode for LeaderAndIsrPartitionState {
             }
         };
         let partition_epoch = r.i32().map_err(|e| e.at("PartitionEpoch"))?;
-        let replicas =
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("Replicas"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_REPLICAS;
-                    Vec::new()
-                }
-            };
+        let replicas = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("Replicas"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_REPLICAS;
+                Vec::new()
+            }
+        };
         let adding_replicas = if version >= 3 {
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("AddingReplicas"))? {
+            match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+                .map_err(|e| e.at("AddingReplicas"))?
+            {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_ADDING_REPLICAS;
@@ -659,7 +664,9 @@ impl Decode for LeaderAndIsrPartitionState {
             Vec::new()
         };
         let removing_replicas = if version >= 3 {
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("RemovingReplicas"))? {
+            match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+                .map_err(|e| e.at("RemovingReplicas"))?
+            {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_REMOVING_REPLICAS;

@@ -42,7 +42,9 @@ impl ListConfigResourcesRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let resource_types = if version >= 1 {
-            match read_array(r, true, 1, Reader::i8).map_err(|e| e.at("ResourceTypes"))? {
+            match read_fixed_array::<_, 1>(r, true, i8::from_be_bytes)
+                .map_err(|e| e.at("ResourceTypes"))?
+            {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_RESOURCE_TYPES;

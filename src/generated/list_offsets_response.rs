@@ -255,7 +255,9 @@ impl Decode for ListOffsetsPartitionResponse {
         let partition_index = i32::from_be_bytes(chunk(&run, 0));
         let error_code = i16::from_be_bytes(chunk(&run, 4));
         let old_style_offsets = if version <= 0 {
-            match read_array(r, false, 8, Reader::i64).map_err(|e| e.at("OldStyleOffsets"))? {
+            match read_fixed_array::<_, 8>(r, false, i64::from_be_bytes)
+                .map_err(|e| e.at("OldStyleOffsets"))?
+            {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_OLD_STYLE_OFFSETS;

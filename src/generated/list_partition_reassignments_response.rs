@@ -237,29 +237,33 @@ impl Decode for OngoingPartitionReassignment {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let replicas = match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("Replicas"))? {
+        let replicas = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("Replicas"))?
+        {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_REPLICAS;
                 Vec::new()
             }
         };
-        let adding_replicas =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("AddingReplicas"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_ADDING_REPLICAS;
-                    Vec::new()
-                }
-            };
-        let removing_replicas =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("RemovingReplicas"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_REMOVING_REPLICAS;
-                    Vec::new()
-                }
-            };
+        let adding_replicas = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("AddingReplicas"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_ADDING_REPLICAS;
+                Vec::new()
+            }
+        };
+        let removing_replicas = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("RemovingReplicas"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_REMOVING_REPLICAS;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             partition_index,

@@ -92,14 +92,15 @@ impl ListTransactionsRequest {
                 Vec::new()
             }
         };
-        let producer_id_filters =
-            match read_array(r, true, 8, Reader::i64).map_err(|e| e.at("ProducerIdFilters"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PRODUCER_ID_FILTERS;
-                    Vec::new()
-                }
-            };
+        let producer_id_filters = match read_fixed_array::<_, 8>(r, true, i64::from_be_bytes)
+            .map_err(|e| e.at("ProducerIdFilters"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PRODUCER_ID_FILTERS;
+                Vec::new()
+            }
+        };
         let duration_filter = if version >= 1 {
             r.i64().map_err(|e| e.at("DurationFilter"))?
         } else {

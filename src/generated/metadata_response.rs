@@ -543,24 +543,28 @@ impl Decode for MetadataResponsePartition {
         } else {
             -1
         };
-        let replica_nodes =
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("ReplicaNodes"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_REPLICA_NODES;
-                    Vec::new()
-                }
-            };
-        let isr_nodes =
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("IsrNodes"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_ISR_NODES;
-                    Vec::new()
-                }
-            };
+        let replica_nodes = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("ReplicaNodes"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_REPLICA_NODES;
+                Vec::new()
+            }
+        };
+        let isr_nodes = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("IsrNodes"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_ISR_NODES;
+                Vec::new()
+            }
+        };
         let offline_replicas = if version >= 5 {
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("OfflineReplicas"))? {
+            match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+                .map_err(|e| e.at("OfflineReplicas"))?
+            {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_OFFLINE_REPLICAS;

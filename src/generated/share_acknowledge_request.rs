@@ -442,14 +442,15 @@ impl Decode for AcknowledgementBatch {
         let run = r.run::<16>(&[("FirstOffset", 8), ("LastOffset", 8)])?;
         let first_offset = i64::from_be_bytes(chunk(&run, 0));
         let last_offset = i64::from_be_bytes(chunk(&run, 8));
-        let acknowledge_types =
-            match read_array(r, true, 1, Reader::i8).map_err(|e| e.at("AcknowledgeTypes"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_ACKNOWLEDGE_TYPES;
-                    Vec::new()
-                }
-            };
+        let acknowledge_types = match read_fixed_array::<_, 1>(r, true, i8::from_be_bytes)
+            .map_err(|e| e.at("AcknowledgeTypes"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_ACKNOWLEDGE_TYPES;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             first_offset,

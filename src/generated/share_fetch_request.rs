@@ -401,14 +401,15 @@ impl Decode for AcknowledgementBatch {
         let run = r.run::<16>(&[("FirstOffset", 8), ("LastOffset", 8)])?;
         let first_offset = i64::from_be_bytes(chunk(&run, 0));
         let last_offset = i64::from_be_bytes(chunk(&run, 8));
-        let acknowledge_types =
-            match read_array(r, true, 1, Reader::i8).map_err(|e| e.at("AcknowledgeTypes"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_ACKNOWLEDGE_TYPES;
-                    Vec::new()
-                }
-            };
+        let acknowledge_types = match read_fixed_array::<_, 1>(r, true, i8::from_be_bytes)
+            .map_err(|e| e.at("AcknowledgeTypes"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_ACKNOWLEDGE_TYPES;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             first_offset,
@@ -717,14 +718,15 @@ impl Decode for ForgottenTopic {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
-        let partitions =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("Partitions"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITIONS;
-                    Vec::new()
-                }
-            };
+        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("Partitions"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITIONS;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic_id,

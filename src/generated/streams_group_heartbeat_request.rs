@@ -457,23 +457,25 @@ impl CopartitionGroup {
 impl Decode for CopartitionGroup {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let source_topics =
-            match read_array(r, true, 2, Reader::i16).map_err(|e| e.at("SourceTopics"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_SOURCE_TOPICS;
-                    Vec::new()
-                }
-            };
-        let source_topic_regex =
-            match read_array(r, true, 2, Reader::i16).map_err(|e| e.at("SourceTopicRegex"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_SOURCE_TOPIC_REGEX;
-                    Vec::new()
-                }
-            };
-        let repartition_source_topics = match read_array(r, true, 2, Reader::i16)
+        let source_topics = match read_fixed_array::<_, 2>(r, true, i16::from_be_bytes)
+            .map_err(|e| e.at("SourceTopics"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_SOURCE_TOPICS;
+                Vec::new()
+            }
+        };
+        let source_topic_regex = match read_fixed_array::<_, 2>(r, true, i16::from_be_bytes)
+            .map_err(|e| e.at("SourceTopicRegex"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_SOURCE_TOPIC_REGEX;
+                Vec::new()
+            }
+        };
+        let repartition_source_topics = match read_fixed_array::<_, 2>(r, true, i16::from_be_bytes)
             .map_err(|e| e.at("RepartitionSourceTopics"))?
         {
             Some(v) => v,
@@ -1152,14 +1154,15 @@ impl Decode for TaskIds {
                 BytesStr::default()
             }
         };
-        let partitions =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("Partitions"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITIONS;
-                    Vec::new()
-                }
-            };
+        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("Partitions"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITIONS;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             subtopology_id,

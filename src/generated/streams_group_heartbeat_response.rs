@@ -770,14 +770,15 @@ impl Decode for TaskIds {
                 BytesStr::default()
             }
         };
-        let partitions =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("Partitions"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITIONS;
-                    Vec::new()
-                }
-            };
+        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("Partitions"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITIONS;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             subtopology_id,
@@ -887,14 +888,15 @@ impl Decode for TopicPartition {
                 BytesStr::default()
             }
         };
-        let partitions =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("Partitions"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITIONS;
-                    Vec::new()
-                }
-            };
+        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("Partitions"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITIONS;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic,

@@ -875,7 +875,9 @@ impl Decode for UpdateMetadataPartitionState {
         let controller_epoch = i32::from_be_bytes(chunk(&run, 4));
         let leader = i32::from_be_bytes(chunk(&run, 8));
         let leader_epoch = i32::from_be_bytes(chunk(&run, 12));
-        let isr = match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("Isr"))? {
+        let isr = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("Isr"))?
+        {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_ISR;
@@ -883,16 +885,19 @@ impl Decode for UpdateMetadataPartitionState {
             }
         };
         let zk_version = r.i32().map_err(|e| e.at("ZkVersion"))?;
-        let replicas =
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("Replicas"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_REPLICAS;
-                    Vec::new()
-                }
-            };
+        let replicas = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("Replicas"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_REPLICAS;
+                Vec::new()
+            }
+        };
         let offline_replicas = if version >= 4 {
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("OfflineReplicas"))? {
+            match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+                .map_err(|e| e.at("OfflineReplicas"))?
+            {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_OFFLINE_REPLICAS;

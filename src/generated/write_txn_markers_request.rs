@@ -350,14 +350,15 @@ impl Decode for WritableTxnMarkerTopic {
                 BytesStr::default()
             }
         };
-        let partition_indexes =
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("PartitionIndexes"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITION_INDEXES;
-                    Vec::new()
-                }
-            };
+        let partition_indexes = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("PartitionIndexes"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITION_INDEXES;
+                Vec::new()
+            }
+        };
         let unknown = if version >= 1 {
             read_unknown_tags(r)?
         } else {

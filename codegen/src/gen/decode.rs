@@ -61,6 +61,15 @@ fn read_value(m: &MessageModel, ty: &Ty, compact: &str, nullable: Test) -> (Stri
                 true,
             ),
         },
+        Ty::Array(inner) if inner.fixed_size().is_some() && **inner != Ty::Bool => {
+            let n = inner.fixed_size().unwrap_or(1);
+            let from = match &**inner {
+                Ty::Uuid => "Uuid".to_string(),
+                Ty::F64 => "|b| f64::from_bits(u64::from_be_bytes(b))".to_string(),
+                t => format!("{}::from_be_bytes", t.prim_name()),
+            };
+            (format!("read_fixed_array::<_, {n}>(r, {compact}, {from})"), true)
+        }
         Ty::Array(inner) => {
             let min = m.min_element_len(inner);
             let elem = match &**inner {
