@@ -49,10 +49,49 @@ fn kp_encode<P: Encodable>(m: &P, version: i16) -> BytesMut {
     buf
 }
 
-fn message<K: Message, P: Decodable + Encodable>(test: bool, name: &str, version: i16, m: K) {
+/// What the `messages` section does: print the table, or (`-- profile OP NAME VERSION N`) run
+/// one operation of one message N times and nothing else, for a profiler such as callgrind.
+enum Mode {
+    Table {
+        test: bool,
+    },
+    Profile {
+        op: String,
+        name: String,
+        version: i16,
+        n: usize,
+    },
+}
+
+fn message<K: Message, P: Decodable + Encodable>(mode: &Mode, name: &str, version: i16, m: K) {
+    let test = match mode {
+        Mode::Table { test } => *test,
+        Mode::Profile {
+            name: n,
+            version: v,
+            ..
+        } if (n, *v) != (&name.to_string(), version) => return,
+        Mode::Profile { .. } => false,
+    };
     let bytes: Bytes = data::encode(&m, version);
     let kc = K::from_bytes(bytes.clone(), version).expect("decodes");
     let kp = P::decode(&mut bytes.clone(), version).expect("decodes");
+    if let Mode::Profile { op, n, .. } = mode {
+        let mut sum = 0u64;
+        for _ in 0..*n {
+            sum += match op.as_str() {
+                "kc-decode" => K::from_bytes(bytes.clone(), version).is_ok() as u64,
+                "kp-decode" => P::decode(&mut bytes.clone(), version).is_ok() as u64,
+                "kc-encode" => kc.to_bytes(version).map_or(0, |b| b.len() as u64),
+                "kp-encode" => kp_encode(&kp, version).len() as u64,
+                other => panic!(
+                    "profile: unknown op {other} (kc-decode, kp-decode, kc-encode, kp-encode)"
+                ),
+            };
+        }
+        println!("{name} v{version} {op} x{n}: {}", black_box(sum));
+        return;
+    }
     let inner = if test { 1 } else { 50 };
     let (rounds, budget) = if test {
         (1, Duration::ZERO)
@@ -219,7 +258,8 @@ fn main() {
         .map(String::as_str)
         .filter(|a| ["fetch", "build", "messages"].contains(a))
         .collect();
-    let run = |section: &str| sections.is_empty() || sections.contains(&section);
+    let profiling = args.iter().any(|a| a == "profile");
+    let run = |section: &str| !profiling && (sections.is_empty() || sections.contains(&section));
     // The machine is shared: say how loaded it was, before and after.
     let load = || std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!("load average at start: {}", load().trim());
@@ -244,40 +284,53 @@ fn main() {
         }
     }
     if run("messages") {
-        messages(test);
+        messages(&Mode::Table { test });
+    }
+    if let Some(i) = args.iter().position(|a| a == "profile") {
+        let arg = |k: usize| args.get(i + k).cloned().unwrap_or_default();
+        let mode = Mode::Profile {
+            op: arg(1),
+            name: arg(2),
+            version: arg(3).parse().expect("profile OP NAME VERSION N: VERSION"),
+            n: arg(4).parse().expect("profile OP NAME VERSION N: N"),
+        };
+        messages(&mode);
+        return;
     }
     println!("\nload average at end: {}", load().trim());
 }
 
-fn messages(test: bool) {
-    println!("\nSmall messages: ns per operation (fastest of interleaved rounds of 50)\n");
-    println!("| message | decode kc | decode kp | kp ÷ kc | allocs kc / kp | encode kc | encode kp | kp ÷ kc |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+fn messages(mode: &Mode) {
+    if let Mode::Table { .. } = mode {
+        println!("\nSmall messages: ns per operation (fastest of interleaved rounds of 50)\n");
+        println!("| message | decode kc | decode kp | kp ÷ kc | allocs kc / kp | encode kc | encode kp | kp ÷ kc |");
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    }
     use kafka_protocol::messages as kp;
     for v in [9, 7] {
         message::<_, kp::OffsetCommitRequest>(
-            test,
+            mode,
             "OffsetCommitRequest",
             v,
             data::offset_commit(v),
         );
     }
     for v in [9, 5] {
-        message::<_, kp::JoinGroupRequest>(test, "JoinGroupRequest", v, data::join_group(v));
+        message::<_, kp::JoinGroupRequest>(mode, "JoinGroupRequest", v, data::join_group(v));
     }
     for v in [9, 5] {
-        message::<_, kp::OffsetFetchRequest>(test, "OffsetFetchRequest", v, data::offset_fetch(v));
+        message::<_, kp::OffsetFetchRequest>(mode, "OffsetFetchRequest", v, data::offset_fetch(v));
     }
     for v in [10, 5] {
-        message::<_, kp::ListOffsetsRequest>(test, "ListOffsetsRequest", v, data::list_offsets(v));
+        message::<_, kp::ListOffsetsRequest>(mode, "ListOffsetsRequest", v, data::list_offsets(v));
     }
     for v in [13, 8] {
-        message::<_, kp::MetadataResponse>(test, "MetadataResponse", v, data::metadata(v));
+        message::<_, kp::MetadataResponse>(mode, "MetadataResponse", v, data::metadata(v));
     }
     for v in [4, 3] {
-        message::<_, kp::HeartbeatRequest>(test, "HeartbeatRequest", v, data::heartbeat(v));
+        message::<_, kp::HeartbeatRequest>(mode, "HeartbeatRequest", v, data::heartbeat(v));
     }
     for v in [5, 3] {
-        message::<_, kp::SyncGroupRequest>(test, "SyncGroupRequest", v, data::sync_group(v));
+        message::<_, kp::SyncGroupRequest>(mode, "SyncGroupRequest", v, data::sync_group(v));
     }
 }

@@ -325,6 +325,14 @@ pub enum EncodeErrorKind {
     /// version asked for is not flexible: it has no place for them. Java refuses this too;
     /// leaving them out would lose data silently.
     TaggedFieldsNotInVersion,
+    /// The bytes written disagreed with the size computed for them beforehand: a bug in this
+    /// crate (both come from one description of each message), reported instead of a panic.
+    SizeMismatch {
+        /// Bytes of the computed size left unwritten.
+        unwritten: usize,
+        /// A write did not fit in the computed size.
+        short: bool,
+    },
 }
 
 /// An encoding failure: the [`kind`](Self::kind), the message and version, and the field path.
@@ -448,6 +456,11 @@ impl fmt::Display for EncodeError {
             EncodeErrorKind::TaggedFieldsNotInVersion => {
                 f.write_str("unknown tagged fields cannot be written in a non-flexible version")
             }
+            EncodeErrorKind::SizeMismatch { unwritten, short } => write!(
+                f,
+                "internal error: the encoded size disagreed with the bytes written \
+                 ({unwritten} bytes unwritten, a write past the end: {short})"
+            ),
         }
     }
 }

@@ -134,6 +134,44 @@ impl Reader {
         }
     }
 
+    /// Reads the next `N` bytes, a run of fixed-size fields, with one bounds check. `fields`
+    /// names them with their sizes, in order, so that a short input fails as reading them one
+    /// by one would: at the first field that does not fit, at its offset, naming it.
+    #[inline]
+    pub fn run<const N: usize>(
+        &mut self,
+        fields: &[(&'static str, usize)],
+    ) -> Result<[u8; N], DecodeError> {
+        match self.buf.get(self.pos..).and_then(<[u8]>::first_chunk::<N>) {
+            Some(a) => {
+                let a = *a;
+                self.pos += N;
+                Ok(a)
+            }
+            None => Err(self.run_error(fields)),
+        }
+    }
+
+    #[cold]
+    fn run_error(&self, fields: &[(&'static str, usize)]) -> DecodeError {
+        let mut at = 0;
+        for &(name, size) in fields {
+            let remaining = self.remaining().saturating_sub(at);
+            if remaining < size {
+                return DecodeError::new(
+                    DecodeErrorKind::UnexpectedEof {
+                        needed: size,
+                        remaining,
+                    },
+                    self.offset() + at,
+                )
+                .at(name);
+            }
+            at += size;
+        }
+        self.eof(at)
+    }
+
     /// Reads an `int8`.
     #[inline]
     pub fn i8(&mut self) -> Result<i8, DecodeError> {
@@ -193,15 +231,27 @@ impl Reader {
         Ok(Uuid(self.take()?))
     }
 
-    /// Reads an unsigned varint of at most 32 bits (at most 5 bytes, canonical).
+    /// Reads an unsigned varint of at most 32 bits (at most 5 bytes, canonical). A one-byte
+    /// varint (nearly every length, count and tag count) is read inline; longer ones in a call.
     #[inline]
     pub fn unsigned_varint(&mut self) -> Result<u32, DecodeError> {
-        let rest = &self.buf[self.pos..];
-        // Fast path: one byte.
-        if let Some(&b) = rest.first() {
-            if b < 0x80 {
+        match self.buf.get(self.pos) {
+            Some(&b) if b < 0x80 => {
                 self.pos += 1;
-                return Ok(b as u32);
+                Ok(b as u32)
+            }
+            _ => self.long_unsigned_varint(),
+        }
+    }
+
+    #[inline(never)]
+    fn long_unsigned_varint(&mut self) -> Result<u32, DecodeError> {
+        let rest = &self.buf[self.pos..];
+        // Two bytes (lengths of 128 to 16383 bytes) without the general loop.
+        if let Some(&[b0, b1]) = rest.first_chunk::<2>() {
+            if b0 >= 0x80 && b1 != 0 && b1 < 0x80 {
+                self.pos += 2;
+                return Ok((b0 & 0x7f) as u32 | (b1 as u32) << 7);
             }
         }
         let (v, n) = crate::varint::read_u64(rest, 5).map_err(|k| self.error(k))?;
@@ -210,6 +260,17 @@ impl Reader {
         }
         self.pos += n;
         Ok(v as u32)
+    }
+
+    /// Consumes the next byte if it is `byte`; says whether it did.
+    #[inline]
+    pub fn eat(&mut self, byte: u8) -> bool {
+        if self.buf.get(self.pos) == Some(&byte) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
     }
 
     /// Reads a zig-zag signed varint of 32 bits.
@@ -238,7 +299,7 @@ impl Reader {
     /// Reads a length or count prefix: `int16` (strings), `int32` (bytes, arrays) or, in flexible
     /// versions, a compact unsigned varint holding length + 1. Checks `length * min_element_size`
     /// against the bytes that remain, so that the caller can allocate `length` elements safely.
-    #[inline]
+    #[inline(always)]
     fn length(&mut self, prefix: Prefix, min_element_size: usize) -> Result<Length, DecodeError> {
         let at = self.offset();
         let raw: i64 = match prefix {
@@ -265,7 +326,8 @@ impl Reader {
 
     /// Reads a string length (`int16`, or compact in flexible versions). A compact length
     /// above [`MAX_STRING_LENGTH`] is refused, as Kafka's generated Java code refuses it.
-    #[inline]
+    /// Always inlined: it sits inside every generated string read.
+    #[inline(always)]
     pub fn string_length(&mut self, compact: bool) -> Result<Length, DecodeError> {
         let at = self.offset();
         let len = self.length(
@@ -420,6 +482,40 @@ mod tests {
         assert_eq!(r(&[1]).string_length(true).unwrap(), Length::Len(0));
         assert_eq!(r(&[0xff, 0xff]).string_length(false).unwrap(), Length::Null);
         assert!(r(&[0xff, 0xfe]).string_length(false).is_err());
+    }
+
+    #[test]
+    fn runs_fail_like_single_reads() {
+        let fields = [("A", 4), ("B", 8), ("C", 2)];
+        let mut rd = r(&[0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 3, 9]);
+        let run: [u8; 14] = rd.run(&fields).unwrap();
+        assert_eq!(run[3], 1);
+        assert_eq!(rd.offset(), 14);
+        for len in 0..14 {
+            let bytes = Bytes::from(vec![7u8; len]);
+            let e = Reader::with_base(bytes.clone(), 100)
+                .run::<14>(&fields)
+                .unwrap_err();
+            // The same error as reading A, B, C one after the other.
+            let mut one = Reader::with_base(bytes, 100);
+            let expected = one
+                .i32()
+                .map_err(|e| e.at("A"))
+                .and_then(|_| one.i64().map_err(|e| e.at("B")))
+                .and_then(|_| one.i16().map_err(|e| e.at("C")))
+                .unwrap_err();
+            assert_eq!(e, expected, "{len} bytes");
+        }
+    }
+
+    #[test]
+    fn eat_takes_only_the_given_byte() {
+        let mut rd = r(&[0, 5]);
+        assert!(rd.eat(0));
+        assert!(!rd.eat(0));
+        assert_eq!(rd.offset(), 1);
+        assert!(rd.eat(5));
+        assert!(!rd.eat(5));
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub use crate::error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKin
 pub use crate::reader::{Length, Reader};
 pub use crate::traits::{ApiMessage, Decode, Encode, Message};
 pub use crate::types::{BytesStr, RawTaggedField, Uuid, Wire, WireExtras};
-pub use crate::writer::{put_raw_tagged, put_tag_header, raw_tagged_len, tagged_len};
+pub use crate::writer::{put_raw_tagged, put_tag_header, raw_tagged_len, tagged_len, Writer};
 
 use crate::varint;
 use crate::writer;
@@ -33,10 +33,32 @@ pub trait PutApiKey {
     fn put_api_key(&mut self, key: ApiKey);
 }
 
-impl<B: BufMut> PutApiKey for B {
+impl PutApiKey for Writer<'_> {
     #[inline]
     fn put_api_key(&mut self, key: ApiKey) {
         self.put_i16(key.0);
+    }
+}
+
+/// `M` bytes of a run of fixed-size fields read at once, from offset `at` (a constant of the
+/// generated code, always in range).
+#[inline(always)]
+pub fn chunk<const M: usize, const N: usize>(run: &[u8; N], at: usize) -> [u8; M] {
+    let mut out = [0u8; M];
+    if let Some(s) = run.get(at..at + M) {
+        out.copy_from_slice(s);
+    }
+    out
+}
+
+/// The wire bookkeeping of a decoded struct: no allocation, and no call, when the decode saw
+/// nothing to keep (the usual case).
+#[inline(always)]
+pub fn wire_from(unknown: Vec<RawTaggedField>, tags_present: u64, nulls: u64) -> Wire {
+    if unknown.is_empty() && tags_present == 0 && nulls == 0 {
+        Wire::default()
+    } else {
+        Wire::from_parts(unknown, tags_present, nulls)
     }
 }
 
@@ -76,6 +98,25 @@ pub fn read_array<T>(
                 v.push(element(r).map_err(|e| e.at_index(i))?);
             }
             Ok(Some(v))
+        }
+    }
+}
+
+/// An array (or null) of fixed-size numbers, `N` bytes each: the count is checked against the
+/// bytes left, then every element is read from one slice, with no further bounds check and one
+/// allocation of the exact size.
+#[inline]
+pub fn read_fixed_array<T, const N: usize>(
+    r: &mut Reader,
+    compact: bool,
+    from: impl Fn([u8; N]) -> T,
+) -> Result<Option<Vec<T>>, DecodeError> {
+    match r.array_length(compact, N)? {
+        Length::Null => Ok(None),
+        Length::Len(n) => {
+            // `array_length` checked that `n * N` bytes remain.
+            let (chunks, _) = r.slice(n * N)?.as_chunks::<N>();
+            Ok(Some(chunks.iter().map(|c| from(*c)).collect()))
         }
     }
 }
@@ -204,32 +245,44 @@ fn null_not_allowed() -> EncodeError {
 
 /// Writes a string with its length prefix.
 #[inline]
-pub fn put_str(buf: &mut BytesMut, s: &BytesStr, compact: bool) -> Result<(), EncodeError> {
+pub fn put_str(w: &mut Writer<'_>, s: &BytesStr, compact: bool) -> Result<(), EncodeError> {
     // The string's bytes as they are: UTF-8 or not, what was decoded is written back.
     let b = s.as_bytes();
-    writer::put_length(buf, Some(b.len()), writer::LengthPrefix::string(compact))?;
-    buf.put_slice(b);
+    // The same limit for both prefixes: an `int16` holds no more, and Java refuses longer
+    // compact strings too.
+    if b.len() > crate::reader::MAX_STRING_LENGTH {
+        return Err(EncodeError::new(EncodeErrorKind::TooLong(b.len())));
+    }
+    if compact {
+        w.put_uvarint(b.len() as u64 + 1);
+    } else {
+        w.put_i16(b.len() as i16);
+    }
+    w.put_slice(b);
     Ok(())
 }
 
 /// Writes a string, or null when `allow_null` (otherwise a null is an error).
 #[inline]
 pub fn put_opt_str(
-    buf: &mut BytesMut,
+    w: &mut Writer<'_>,
     s: Option<&BytesStr>,
     allow_null: bool,
     compact: bool,
 ) -> Result<(), EncodeError> {
     match s {
-        Some(s) => put_str(buf, s, compact),
-        None if allow_null => writer::put_length(buf, None, writer::LengthPrefix::string(compact)),
+        Some(s) => put_str(w, s, compact),
+        None if allow_null => writer::put_length(w, None, writer::LengthPrefix::string(compact)),
         None => Err(null_not_allowed()),
     }
 }
 
+/// Bytes a string takes with its prefix. Its length is read off the bytes: going through
+/// `str` would check the UTF-8 again on every call.
 #[inline]
 pub fn str_len(s: &BytesStr, compact: bool) -> usize {
-    writer::length_len(Some(s.len()), writer::LengthPrefix::string(compact)) + s.len()
+    let n = s.as_bytes().len();
+    writer::length_len(Some(n), writer::LengthPrefix::string(compact)) + n
 }
 
 #[inline]
@@ -242,14 +295,14 @@ pub fn opt_str_len(s: Option<&BytesStr>, compact: bool) -> usize {
 
 /// Writes bytes (or records) with their length prefix.
 #[inline]
-pub fn put_bytes(buf: &mut BytesMut, b: &Bytes, compact: bool) -> Result<(), EncodeError> {
-    writer::put_bytes(buf, Some(b), compact)
+pub fn put_bytes(w: &mut Writer<'_>, b: &Bytes, compact: bool) -> Result<(), EncodeError> {
+    writer::put_bytes(w, Some(b), compact)
 }
 
 /// Writes bytes, or null when `allow_null`.
 #[inline]
 pub fn put_opt_bytes(
-    buf: &mut BytesMut,
+    w: &mut Writer<'_>,
     b: Option<&Bytes>,
     allow_null: bool,
     compact: bool,
@@ -257,7 +310,7 @@ pub fn put_opt_bytes(
     if b.is_none() && !allow_null {
         return Err(null_not_allowed());
     }
-    writer::put_bytes(buf, b.map(|b| &b[..]), compact)
+    writer::put_bytes(w, b.map(|b| &b[..]), compact)
 }
 
 #[inline]
@@ -273,18 +326,18 @@ pub fn opt_bytes_len(b: Option<&Bytes>, compact: bool) -> usize {
 /// Writes an array: its count, then each element.
 #[inline]
 pub fn put_array<T>(
-    buf: &mut BytesMut,
+    w: &mut Writer<'_>,
     a: &[T],
     compact: bool,
-    mut element: impl FnMut(&mut BytesMut, &T) -> Result<(), EncodeError>,
+    mut element: impl FnMut(&mut Writer<'_>, &T) -> Result<(), EncodeError>,
 ) -> Result<(), EncodeError> {
     writer::put_length(
-        buf,
+        w,
         Some(a.len()),
         writer::LengthPrefix::bytes_or_array(compact),
     )?;
     for (i, x) in a.iter().enumerate() {
-        element(buf, x).map_err(|e| e.at_index(i))?;
+        element(w, x).map_err(|e| e.at_index(i))?;
     }
     Ok(())
 }
@@ -292,16 +345,16 @@ pub fn put_array<T>(
 /// Writes an array, or null when `allow_null`.
 #[inline]
 pub fn put_opt_array<T>(
-    buf: &mut BytesMut,
+    w: &mut Writer<'_>,
     a: Option<&[T]>,
     allow_null: bool,
     compact: bool,
-    element: impl FnMut(&mut BytesMut, &T) -> Result<(), EncodeError>,
+    element: impl FnMut(&mut Writer<'_>, &T) -> Result<(), EncodeError>,
 ) -> Result<(), EncodeError> {
     match a {
-        Some(a) => put_array(buf, a, compact, element),
+        Some(a) => put_array(w, a, compact, element),
         None if allow_null => {
-            writer::put_length(buf, None, writer::LengthPrefix::bytes_or_array(compact))
+            writer::put_length(w, None, writer::LengthPrefix::bytes_or_array(compact))
         }
         None => Err(null_not_allowed()),
     }
@@ -329,7 +382,8 @@ pub trait IsEmpty {
 impl IsEmpty for BytesStr {
     #[inline]
     fn is_empty_value(&self) -> bool {
-        self.is_empty()
+        // The bytes, not `str::is_empty`, which would check the UTF-8 again.
+        self.as_bytes().is_empty()
     }
 }
 
@@ -361,18 +415,18 @@ pub fn unless_null<T: IsEmpty>(value: &T, was_null: bool) -> Option<&T> {
 /// Writes a struct in a version where it is nullable: the marker byte, then the struct.
 #[inline]
 pub fn put_nullable_struct<T: Encode>(
-    buf: &mut BytesMut,
+    w: &mut Writer<'_>,
     s: Option<&T>,
     version: i16,
 ) -> Result<(), EncodeError> {
     match s {
         None => {
-            buf.put_i8(-1);
+            w.put_i8(-1);
             Ok(())
         }
         Some(s) => {
-            buf.put_i8(1);
-            s.encode(buf, version)
+            w.put_i8(1);
+            s.write_to(w, version)
         }
     }
 }
@@ -385,13 +439,13 @@ pub fn nullable_struct_len<T: Encode>(s: Option<&T>, version: i16) -> usize {
 /// Writes a struct held in an `Option` in a version where it is not nullable (no marker).
 #[inline]
 pub fn put_required_struct<T: Encode>(
-    buf: &mut BytesMut,
+    w: &mut Writer<'_>,
     s: Option<&T>,
     version: i16,
 ) -> Result<(), EncodeError> {
     match s {
         None => Err(null_not_allowed()),
-        Some(s) => s.encode(buf, version),
+        Some(s) => s.write_to(w, version),
     }
 }
 
@@ -400,9 +454,18 @@ pub fn required_struct_len<T: Encode>(s: Option<&T>, version: i16) -> usize {
     s.map_or(0, |s| s.encoded_len(version))
 }
 
-/// Reads a tagged-field section of a struct with no known tagged fields.
+/// Reads a tagged-field section of a struct with no known tagged fields. The usual empty
+/// section (one zero byte) is read inline; anything else in a call.
 #[inline]
 pub fn read_unknown_tags(r: &mut Reader) -> Result<Vec<RawTaggedField>, DecodeError> {
+    if r.eat(0) {
+        return Ok(Vec::new());
+    }
+    read_some_unknown_tags(r)
+}
+
+#[inline(never)]
+fn read_some_unknown_tags(r: &mut Reader) -> Result<Vec<RawTaggedField>, DecodeError> {
     let count = read_tag_count(r)?;
     let mut out = Vec::new();
     let mut last = None;
@@ -416,12 +479,22 @@ pub fn read_unknown_tags(r: &mut Reader) -> Result<Vec<RawTaggedField>, DecodeEr
     Ok(out)
 }
 
-/// Writes a tagged-field section holding only unknown fields.
+/// Writes a tagged-field section holding only unknown fields: the usual empty section (one
+/// zero byte) inline, anything else in a call.
 #[inline]
-pub fn put_unknown_tags(buf: &mut BytesMut, unknown: &[RawTaggedField]) {
-    put_tag_count(buf, unknown.len());
+pub fn put_unknown_tags(w: &mut Writer<'_>, unknown: &[RawTaggedField]) {
+    if unknown.is_empty() {
+        w.put_u8(0);
+    } else {
+        put_some_unknown_tags(w, unknown);
+    }
+}
+
+#[inline(never)]
+fn put_some_unknown_tags(w: &mut Writer<'_>, unknown: &[RawTaggedField]) {
+    put_tag_count(w, unknown.len());
     for u in unknown {
-        put_raw_tagged(buf, u);
+        put_raw_tagged(w, u);
     }
 }
 
@@ -431,8 +504,8 @@ pub fn unknown_tags_len(unknown: &[RawTaggedField]) -> usize {
 }
 
 #[inline]
-pub fn put_tag_count(buf: &mut BytesMut, n: usize) {
-    varint::put_u64(buf, n as u64)
+pub fn put_tag_count(w: &mut Writer<'_>, n: usize) {
+    w.put_uvarint(n as u64)
 }
 
 #[inline]
@@ -443,12 +516,12 @@ pub fn tag_count_len(n: usize) -> usize {
 /// Writes the unknown tagged fields whose tags come before `tag`, keeping tag order.
 #[inline]
 pub fn put_unknown_before<'a>(
-    buf: &mut BytesMut,
+    w: &mut Writer<'_>,
     unknown: &mut std::iter::Peekable<std::slice::Iter<'a, RawTaggedField>>,
     tag: u32,
 ) {
     while let Some(u) = unknown.next_if(|u| u.tag < tag) {
-        put_raw_tagged(buf, u);
+        put_raw_tagged(w, u);
     }
 }
 
@@ -512,4 +585,30 @@ pub trait Conform {
 pub trait MessageVisitor {
     /// Called once per top-level message type.
     fn visit<T: Message + Conform + for<'a> arbitrary::Arbitrary<'a>>(&mut self);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_arrays_read_like_element_by_element() {
+        let bytes =
+            Bytes::from_static(&[0, 0, 0, 3, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xfe, 0, 0, 1, 0]);
+        let mut r = Reader::new(bytes.clone());
+        let fast = read_fixed_array(&mut r, false, i32::from_be_bytes).unwrap();
+        let mut one = Reader::new(bytes);
+        let slow = read_array(&mut one, false, 4, Reader::i32).unwrap();
+        assert_eq!(fast, Some(vec![1, -2, 256]));
+        assert_eq!(fast, slow);
+        assert!(r.is_empty());
+        // Null, and a count the bytes cannot hold (refused before allocating).
+        let mut r = Reader::new(Bytes::from_static(&[0]));
+        assert_eq!(
+            read_fixed_array(&mut r, true, i64::from_be_bytes).unwrap(),
+            None
+        );
+        let mut r = Reader::new(Bytes::from_static(&[5, 0, 0, 0]));
+        assert!(read_fixed_array(&mut r, true, u16::from_be_bytes).is_err());
+    }
 }

@@ -5,6 +5,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::error::{DecodeError, DecodeErrorKind, EncodeError};
 use crate::reader::Reader;
+use crate::writer::Writer;
 
 /// Decoding of a value at a given version of its message.
 pub trait Decode: Sized {
@@ -14,15 +15,25 @@ pub trait Decode: Sized {
 
 /// Encoding of a value at a given version of its message.
 pub trait Encode {
-    /// Appends the value, encoded for `version`, to `buf`.
+    /// Appends the value, encoded for `version`, to `buf`: sizes it with
+    /// [`encoded_len`](Self::encoded_len), grows `buf` once by that much, then writes it.
     ///
-    /// Fails, leaving `buf` partly written, when the value cannot be expressed in `version`
+    /// Fails, leaving `buf` as it was, when the value cannot be expressed in `version`
     /// (unsupported version, a non-ignorable field the version lacks holding a non-default
     /// value, null where the version does not allow it, an over-long string).
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError>;
+    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+        crate::writer::append_sized(buf, self.encoded_len(version), |w| {
+            self.write_to(w, version)
+        })
+    }
 
     /// Exactly the number of bytes [`encode`](Self::encode) writes for `version`.
     fn encoded_len(&self, version: i16) -> usize;
+
+    /// Writes exactly [`encoded_len`](Self::encoded_len) bytes through a writer over a buffer
+    /// sized beforehand. The generated code's building block; not part of the stable API.
+    #[doc(hidden)]
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError>;
 }
 
 /// A top-level message: an API request or response body, a header, or a versioned payload.
@@ -73,9 +84,7 @@ pub trait Message: Decode + Encode + Default + Clone + std::fmt::Debug + Partial
 
     /// Encodes into a buffer allocated once, at exactly the right size.
     fn to_bytes(&self, version: i16) -> Result<BytesMut, EncodeError> {
-        let mut buf = BytesMut::with_capacity(self.encoded_len(version));
-        self.encode(&mut buf, version)?;
-        Ok(buf)
+        crate::writer::sized(self.encoded_len(version), |w| self.write_to(w, version))
     }
 }
 

@@ -1,13 +1,232 @@
-//! Writing primitives into a [`BytesMut`], and the exact sizes they take.
+//! Writing primitives, and the exact sizes they take.
 //!
-//! Generated encoders call these; `encoded_len` uses the `*_len` functions so that a message is
-//! written into a buffer allocated once at the right size.
+//! Encoding is two passes over a value: `encoded_len` adds up the exact size (the `*_len`
+//! functions here), the output buffer grows once by that much, and the generated `write_to`
+//! methods then fill it through a [`Writer`]: a cursor over the pre-sized bytes. A write is a
+//! store and a length check on a slice, never a capacity check, a reallocation or a call.
 
-use bytes::{BufMut, BytesMut};
+use bytes::BytesMut;
 
 use crate::error::{EncodeError, EncodeErrorKind};
 use crate::types::{RawTaggedField, Uuid};
 use crate::varint;
+
+/// A cursor over a buffer sized beforehand (by `encoded_len`), writing from its start.
+///
+/// Writes never panic: one that does not fit is skipped and remembered, and
+/// [`finish`](Self::finish) then reports that the size and the writes disagreed (which would be
+/// a bug in this crate, since both come from one description of each message).
+///
+/// ```
+/// use kafka_codec::__private::writer::Writer;
+/// let mut out = [0u8; 7];
+/// let mut w = Writer::new(&mut out);
+/// w.put_i16(-1);
+/// w.put_uvarint(300);
+/// w.put_slice(b"ok");
+/// assert_eq!(w.remaining(), 1);
+/// w.put_u8(9);
+/// w.finish().unwrap();
+/// assert_eq!(out, [0xff, 0xff, 0xac, 0x02, b'o', b'k', 9]);
+/// ```
+#[derive(Debug)]
+pub struct Writer<'a> {
+    rest: &'a mut [u8],
+    short: bool,
+}
+
+impl<'a> Writer<'a> {
+    /// A writer filling `buf` from its start.
+    #[inline]
+    pub fn new(buf: &'a mut [u8]) -> Self {
+        Writer {
+            rest: buf,
+            short: false,
+        }
+    }
+
+    /// Bytes not written yet.
+    #[inline]
+    pub fn remaining(&self) -> usize {
+        self.rest.len()
+    }
+
+    /// Checks that every byte was written and no write was skipped.
+    #[inline]
+    pub fn finish(self) -> Result<(), EncodeError> {
+        if self.short || !self.rest.is_empty() {
+            return Err(size_mismatch(self.rest.len(), self.short));
+        }
+        Ok(())
+    }
+
+    /// Writes `N` bytes in one store.
+    #[inline(always)]
+    pub fn put<const N: usize>(&mut self, bytes: [u8; N]) {
+        match std::mem::take(&mut self.rest).split_first_chunk_mut::<N>() {
+            Some((head, tail)) => {
+                *head = bytes;
+                self.rest = tail;
+            }
+            None => self.short = true,
+        }
+    }
+
+    /// Writes a slice.
+    #[inline]
+    pub fn put_slice(&mut self, s: &[u8]) {
+        match std::mem::take(&mut self.rest).split_at_mut_checked(s.len()) {
+            Some((head, tail)) => {
+                head.copy_from_slice(s);
+                self.rest = tail;
+            }
+            None => self.short = true,
+        }
+    }
+
+    /// Writes a `u8` (also an `int8` as its bits).
+    #[inline(always)]
+    pub fn put_u8(&mut self, v: u8) {
+        self.put([v])
+    }
+
+    /// Writes an `int8`.
+    #[inline(always)]
+    pub fn put_i8(&mut self, v: i8) {
+        self.put(v.to_be_bytes())
+    }
+
+    /// Writes an `int16`.
+    #[inline(always)]
+    pub fn put_i16(&mut self, v: i16) {
+        self.put(v.to_be_bytes())
+    }
+
+    /// Writes a `uint16`.
+    #[inline(always)]
+    pub fn put_u16(&mut self, v: u16) {
+        self.put(v.to_be_bytes())
+    }
+
+    /// Writes an `int32`.
+    #[inline(always)]
+    pub fn put_i32(&mut self, v: i32) {
+        self.put(v.to_be_bytes())
+    }
+
+    /// Writes a `uint32`.
+    #[inline(always)]
+    pub fn put_u32(&mut self, v: u32) {
+        self.put(v.to_be_bytes())
+    }
+
+    /// Writes an `int64`.
+    #[inline(always)]
+    pub fn put_i64(&mut self, v: i64) {
+        self.put(v.to_be_bytes())
+    }
+
+    /// Writes a `float64` (its bit pattern, NaN payloads included).
+    #[inline(always)]
+    pub fn put_f64(&mut self, v: f64) {
+        self.put(v.to_bits().to_be_bytes())
+    }
+
+    /// Writes a `bool` as 0 or 1.
+    #[inline(always)]
+    pub fn put_bool(&mut self, v: bool) {
+        self.put([u8::from(v)])
+    }
+
+    /// Writes a `uuid`.
+    #[inline(always)]
+    pub fn put_uuid(&mut self, u: &Uuid) {
+        self.put(u.0)
+    }
+
+    /// Writes an unsigned varint: one byte inline, longer ones (up to 8 bytes) in one 8-byte
+    /// store when the buffer has room for it.
+    #[inline]
+    pub fn put_uvarint(&mut self, v: u64) {
+        if v < 0x80 {
+            self.put([v as u8]);
+        } else {
+            self.put_long_uvarint(v);
+        }
+    }
+
+    fn put_long_uvarint(&mut self, v: u64) {
+        if let (Some(word), Some((packed, n))) =
+            (self.rest.first_chunk_mut::<8>(), varint::packed_u64(v))
+        {
+            *word = packed.to_le_bytes();
+            self.rest = &mut std::mem::take(&mut self.rest)[n..];
+            return;
+        }
+        let mut v = v;
+        while v >= 0x80 {
+            self.put([(v as u8) | 0x80]);
+            v >>= 7;
+        }
+        self.put([v as u8]);
+    }
+
+    /// Writes a zig-zag signed 32-bit varint.
+    #[inline]
+    pub fn put_varint(&mut self, v: i32) {
+        self.put_uvarint(varint::zigzag32(v) as u64)
+    }
+
+    /// Writes a zig-zag signed 64-bit varint.
+    #[inline]
+    pub fn put_varlong(&mut self, v: i64) {
+        self.put_uvarint(varint::zigzag64(v))
+    }
+}
+
+#[cold]
+fn size_mismatch(unwritten: usize, short: bool) -> EncodeError {
+    EncodeError::new(EncodeErrorKind::SizeMismatch { unwritten, short })
+}
+
+/// Appends `len` bytes to `buf`, written by `write` through a [`Writer`] over exactly them: the
+/// buffer grows (at most one allocation) before anything is written. On an error `buf` is left
+/// as it was.
+#[inline]
+pub fn append_sized(
+    buf: &mut BytesMut,
+    len: usize,
+    write: impl FnOnce(&mut Writer<'_>) -> Result<(), EncodeError>,
+) -> Result<(), EncodeError> {
+    let start = buf.len();
+    if buf.capacity() == 0 {
+        // A new buffer: allocated at exactly the size, without growth bookkeeping.
+        *buf = BytesMut::with_capacity(len);
+    }
+    buf.resize(start + len, 0);
+    let mut w = Writer::new(&mut buf[start..]);
+    let done = write(&mut w).and_then(|()| w.finish());
+    if done.is_err() {
+        buf.truncate(start);
+    }
+    done
+}
+
+/// A new buffer of exactly `len` bytes, written by `write` through a [`Writer`].
+#[inline]
+pub fn sized(
+    len: usize,
+    write: impl FnOnce(&mut Writer<'_>) -> Result<(), EncodeError>,
+) -> Result<BytesMut, EncodeError> {
+    // Not `BytesMut::zeroed`: glibc's `calloc` skips its per-thread cache, and costs more than
+    // the allocation and the zeroing done apart.
+    let mut buf = BytesMut::with_capacity(len);
+    buf.resize(len, 0);
+    let mut w = Writer::new(&mut buf);
+    write(&mut w)?;
+    w.finish()?;
+    Ok(buf)
+}
 
 /// The shape of a length prefix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,37 +263,46 @@ impl LengthPrefix {
     }
 }
 
+#[cold]
+fn too_long(n: usize) -> EncodeError {
+    EncodeError::new(EncodeErrorKind::TooLong(n))
+}
+
 /// Writes a length prefix of the given shape. `None` writes null.
 #[inline]
 pub fn put_length(
-    buf: &mut BytesMut,
+    w: &mut Writer<'_>,
     len: Option<usize>,
     prefix: LengthPrefix,
 ) -> Result<(), EncodeError> {
     match (len, prefix) {
-        (None, LengthPrefix::Compact | LengthPrefix::CompactString) => buf.put_u8(0),
-        (None, LengthPrefix::Int16) => buf.put_i16(-1),
-        (None, LengthPrefix::Int32) => buf.put_i32(-1),
-        (Some(n), LengthPrefix::Compact | LengthPrefix::CompactString) => {
-            // Java refuses compact strings over 32767 bytes (readers would too).
-            if n >= u32::MAX as usize
-                || (prefix == LengthPrefix::CompactString && n > crate::reader::MAX_STRING_LENGTH)
-            {
-                return Err(EncodeError::new(EncodeErrorKind::TooLong(n)));
+        (None, LengthPrefix::Compact | LengthPrefix::CompactString) => w.put_u8(0),
+        (None, LengthPrefix::Int16) => w.put_i16(-1),
+        (None, LengthPrefix::Int32) => w.put_i32(-1),
+        (Some(n), LengthPrefix::Compact) => {
+            if n >= u32::MAX as usize {
+                return Err(too_long(n));
             }
-            varint::put_u32(buf, n as u32 + 1)
+            w.put_uvarint(n as u64 + 1)
+        }
+        (Some(n), LengthPrefix::CompactString) => {
+            // Java refuses compact strings over 32767 bytes (readers would too).
+            if n > crate::reader::MAX_STRING_LENGTH {
+                return Err(too_long(n));
+            }
+            w.put_uvarint(n as u64 + 1)
         }
         (Some(n), LengthPrefix::Int16) => {
             if n > i16::MAX as usize {
-                return Err(EncodeError::new(EncodeErrorKind::TooLong(n)));
+                return Err(too_long(n));
             }
-            buf.put_i16(n as i16)
+            w.put_i16(n as i16)
         }
         (Some(n), LengthPrefix::Int32) => {
             if n > i32::MAX as usize {
-                return Err(EncodeError::new(EncodeErrorKind::TooLong(n)));
+                return Err(too_long(n));
             }
-            buf.put_i32(n as i32)
+            w.put_i32(n as i32)
         }
     }
     Ok(())
@@ -95,10 +323,10 @@ pub fn length_len(len: Option<usize>, prefix: LengthPrefix) -> usize {
 
 /// Writes a string (or null) with its prefix.
 #[inline]
-pub fn put_str(buf: &mut BytesMut, s: Option<&str>, compact: bool) -> Result<(), EncodeError> {
-    put_length(buf, s.map(str::len), LengthPrefix::string(compact))?;
+pub fn put_str(w: &mut Writer<'_>, s: Option<&str>, compact: bool) -> Result<(), EncodeError> {
+    put_length(w, s.map(str::len), LengthPrefix::string(compact))?;
     if let Some(s) = s {
-        buf.put_slice(s.as_bytes());
+        w.put_slice(s.as_bytes());
     }
     Ok(())
 }
@@ -112,14 +340,10 @@ pub fn str_len(s: Option<&str>, compact: bool) -> usize {
 
 /// Writes a bytes field (or null) with its prefix.
 #[inline]
-pub fn put_bytes(buf: &mut BytesMut, b: Option<&[u8]>, compact: bool) -> Result<(), EncodeError> {
-    put_length(
-        buf,
-        b.map(<[u8]>::len),
-        LengthPrefix::bytes_or_array(compact),
-    )?;
+pub fn put_bytes(w: &mut Writer<'_>, b: Option<&[u8]>, compact: bool) -> Result<(), EncodeError> {
+    put_length(w, b.map(<[u8]>::len), LengthPrefix::bytes_or_array(compact))?;
     if let Some(b) = b {
-        buf.put_slice(b);
+        w.put_slice(b);
     }
     Ok(())
 }
@@ -131,24 +355,12 @@ pub fn bytes_len(b: Option<&[u8]>, compact: bool) -> usize {
     length_len(n, LengthPrefix::bytes_or_array(compact)) + n.unwrap_or(0)
 }
 
-/// Writes a `uuid`.
-#[inline]
-pub fn put_uuid(buf: &mut BytesMut, u: &Uuid) {
-    buf.put_slice(&u.0)
-}
-
-/// Writes a `bool`.
-#[inline]
-pub fn put_bool(buf: &mut BytesMut, b: bool) {
-    buf.put_u8(b as u8)
-}
-
 /// Writes an unknown tagged field: tag, size, payload.
 #[inline]
-pub fn put_raw_tagged(buf: &mut BytesMut, f: &RawTaggedField) {
-    varint::put_u32(buf, f.tag);
-    varint::put_u64(buf, f.data.len() as u64);
-    buf.put_slice(&f.data);
+pub fn put_raw_tagged(w: &mut Writer<'_>, f: &RawTaggedField) {
+    w.put_uvarint(f.tag as u64);
+    w.put_uvarint(f.data.len() as u64);
+    w.put_slice(&f.data);
 }
 
 /// Bytes an unknown tagged field takes.
@@ -159,9 +371,9 @@ pub fn raw_tagged_len(f: &RawTaggedField) -> usize {
 
 /// Writes the header of a known tagged field: tag and payload size.
 #[inline]
-pub fn put_tag_header(buf: &mut BytesMut, tag: u32, size: usize) {
-    varint::put_u32(buf, tag);
-    varint::put_u64(buf, size as u64);
+pub fn put_tag_header(w: &mut Writer<'_>, tag: u32, size: usize) {
+    w.put_uvarint(tag as u64);
+    w.put_uvarint(size as u64);
 }
 
 /// Bytes a known tagged field takes, header included, for a payload of `size` bytes.
@@ -174,25 +386,135 @@ pub fn tagged_len(tag: u32, size: usize) -> usize {
 mod tests {
     use super::*;
 
+    /// Runs `write` into a buffer of exactly `len` bytes.
+    fn written(
+        len: usize,
+        write: impl FnOnce(&mut Writer<'_>) -> Result<(), EncodeError>,
+    ) -> Result<Vec<u8>, EncodeError> {
+        let mut b = BytesMut::new();
+        append_sized(&mut b, len, write)?;
+        Ok(b.to_vec())
+    }
+
     #[test]
     fn lengths_agree_with_writes() {
         for compact in [false, true] {
             for s in [None, Some(""), Some("abc"), Some(&*"x".repeat(200))] {
-                let mut b = BytesMut::new();
-                put_str(&mut b, s, compact).unwrap();
-                assert_eq!(b.len(), str_len(s, compact));
-                let mut b = BytesMut::new();
+                let out = written(str_len(s, compact), |w| put_str(w, s, compact)).unwrap();
+                let prefix = length_len(s.map(str::len), LengthPrefix::string(compact));
+                assert_eq!(&out[prefix..], s.unwrap_or("").as_bytes());
                 let bs = s.map(str::as_bytes);
-                put_bytes(&mut b, bs, compact).unwrap();
-                assert_eq!(b.len(), bytes_len(bs, compact));
+                let out = written(bytes_len(bs, compact), |w| put_bytes(w, bs, compact)).unwrap();
+                assert_eq!(
+                    &out[out.len() - bs.map_or(0, <[u8]>::len)..],
+                    bs.unwrap_or(b"")
+                );
             }
         }
     }
 
     #[test]
+    fn varints_match_the_reference_writer() {
+        let mut values = vec![
+            0u64,
+            1,
+            127,
+            128,
+            300,
+            16383,
+            16384,
+            u32::MAX as u64,
+            u64::MAX,
+        ];
+        for shift in 0..64 {
+            values.push(1u64 << shift);
+            values.push((1u64 << shift) - 1);
+        }
+        for v in values {
+            let mut expected = Vec::new();
+            varint::put_u64(&mut expected, v);
+            // Exactly sized (the byte-by-byte tail) and with room to spare (the one store).
+            let exact = written(expected.len(), |w| {
+                w.put_uvarint(v);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(exact, expected, "{v:#x}");
+            let roomy = written(expected.len() + 9, |w| {
+                w.put_uvarint(v);
+                w.put_slice(&[0xee; 9]);
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(&roomy[..expected.len()], &expected[..], "{v:#x}");
+            assert_eq!(&roomy[expected.len()..], &[0xee; 9], "{v:#x}");
+        }
+    }
+
+    #[test]
+    fn fixed_writes_are_big_endian() {
+        let out = written(30, |w| {
+            w.put_i8(-2);
+            w.put_i16(0x0102);
+            w.put_u16(0xfffe);
+            w.put_i32(-1);
+            w.put_u32(7);
+            w.put_i64(0x0102_0304_0506_0708);
+            w.put_f64(1.5);
+            w.put_bool(true);
+            Ok(())
+        })
+        .unwrap();
+        let mut expected = vec![0xfe, 1, 2, 0xff, 0xfe, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 7];
+        expected.extend([1, 2, 3, 4, 5, 6, 7, 8]);
+        expected.extend(1.5f64.to_be_bytes());
+        expected.push(1);
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn size_disagreements_are_errors_not_panics() {
+        let mut b = BytesMut::from(&b"kept"[..]);
+        // Writes more than sized: refused, and the buffer is left as it was.
+        let e = append_sized(&mut b, 3, |w| {
+            w.put_i32(1);
+            w.put_slice(b"abc");
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(matches!(
+            e.kind(),
+            EncodeErrorKind::SizeMismatch { short: true, .. }
+        ));
+        assert_eq!(&b[..], b"kept");
+        // Writes less than sized.
+        let e = append_sized(&mut b, 3, |w| {
+            w.put_u8(1);
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(
+            e.kind(),
+            &EncodeErrorKind::SizeMismatch {
+                unwritten: 2,
+                short: false
+            }
+        );
+        assert_eq!(&b[..], b"kept");
+        append_sized(&mut b, 2, |w| {
+            w.put_i16(0x2121);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(&b[..], b"kept!!");
+    }
+
+    #[test]
     fn overlong_string_is_an_error() {
         let s = "x".repeat(40_000);
-        let e = put_str(&mut BytesMut::new(), Some(&s), false).unwrap_err();
+        let e = written(str_len(Some(&s), false), |w| put_str(w, Some(&s), false)).unwrap_err();
+        assert_eq!(e.kind(), &EncodeErrorKind::TooLong(40_000));
+        let e = written(str_len(Some(&s), true), |w| put_str(w, Some(&s), true)).unwrap_err();
         assert_eq!(e.kind(), &EncodeErrorKind::TooLong(40_000));
     }
 }

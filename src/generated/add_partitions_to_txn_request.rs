@@ -118,15 +118,15 @@ impl AddPartitionsToTxnRequest {
         } else {
             BytesStr::default()
         };
-        let v3_and_below_producer_id = if version <= 3 {
-            r.i64().map_err(|e| e.at("V3AndBelowProducerId"))?
+        let (v3_and_below_producer_id, v3_and_below_producer_epoch) = if version <= 3 {
+            let run =
+                r.run::<10>(&[("V3AndBelowProducerId", 8), ("V3AndBelowProducerEpoch", 2)])?;
+            (
+                i64::from_be_bytes(chunk(&run, 0)),
+                i16::from_be_bytes(chunk(&run, 8)),
+            )
         } else {
-            0
-        };
-        let v3_and_below_producer_epoch = if version <= 3 {
-            r.i16().map_err(|e| e.at("V3AndBelowProducerEpoch"))?
-        } else {
-            0
+            (0, 0)
         };
         let v3_and_below_topics = if version <= 3 {
             match read_array(r, flexible, 3, |r| {
@@ -154,17 +154,17 @@ impl AddPartitionsToTxnRequest {
             v3_and_below_producer_id,
             v3_and_below_producer_epoch,
             v3_and_below_topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl AddPartitionsToTxnRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 3;
         if version >= 4 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.transactions,
                     self.wire.has_null(Self::NULL_TRANSACTIONS),
@@ -172,7 +172,7 @@ impl AddPartitionsToTxnRequest {
                 .map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("Transactions"))?;
         } else if !self.transactions.is_empty() {
@@ -180,7 +180,7 @@ impl AddPartitionsToTxnRequest {
         }
         if version <= 3 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(
                     &self.v3_and_below_transactional_id,
                     self.wire.has_null(Self::NULL_V3_AND_BELOW_TRANSACTIONAL_ID),
@@ -193,18 +193,18 @@ impl AddPartitionsToTxnRequest {
             return Err(not_in_version().at("V3AndBelowTransactionalId"));
         }
         if version <= 3 {
-            buf.put_i64(self.v3_and_below_producer_id);
+            w.put_i64(self.v3_and_below_producer_id);
         } else if self.v3_and_below_producer_id != 0 {
             return Err(not_in_version().at("V3AndBelowProducerId"));
         }
         if version <= 3 {
-            buf.put_i16(self.v3_and_below_producer_epoch);
+            w.put_i16(self.v3_and_below_producer_epoch);
         } else if self.v3_and_below_producer_epoch != 0 {
             return Err(not_in_version().at("V3AndBelowProducerEpoch"));
         }
         if version <= 3 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.v3_and_below_topics,
                     self.wire.has_null(Self::NULL_V3_AND_BELOW_TOPICS),
@@ -212,14 +212,14 @@ impl AddPartitionsToTxnRequest {
                 .map(Vec::as_slice),
                 true,
                 flexible,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("V3AndBelowTopics"))?;
         } else if !self.v3_and_below_topics.is_empty() {
             return Err(not_in_version().at("V3AndBelowTopics"));
         }
         if version >= 3 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -278,17 +278,17 @@ impl Decode for AddPartitionsToTxnRequest {
 }
 
 impl Encode for AddPartitionsToTxnRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 5)
                 .in_message("AddPartitionsToTxnRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("AddPartitionsToTxnRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -362,14 +362,15 @@ impl Decode for AddPartitionsToTxnTopic {
                 BytesStr::default()
             }
         };
-        let partitions =
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("Partitions"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITIONS;
-                    Vec::new()
-                }
-            };
+        let partitions = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("Partitions"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITIONS;
+                Vec::new()
+            }
+        };
         let unknown = if version >= 3 {
             read_unknown_tags(r)?
         } else {
@@ -378,35 +379,35 @@ impl Decode for AddPartitionsToTxnTopic {
         Ok(Self {
             name,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for AddPartitionsToTxnTopic {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 3;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("Partitions"))?;
         if version >= 3 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -524,8 +525,9 @@ impl Decode for AddPartitionsToTxnTransaction {
                 BytesStr::default()
             }
         };
-        let producer_id = r.i64().map_err(|e| e.at("ProducerId"))?;
-        let producer_epoch = r.i16().map_err(|e| e.at("ProducerEpoch"))?;
+        let run = r.run::<10>(&[("ProducerId", 8), ("ProducerEpoch", 2)])?;
+        let producer_id = i64::from_be_bytes(chunk(&run, 0));
+        let producer_epoch = i16::from_be_bytes(chunk(&run, 8));
         let verify_only = r.bool().map_err(|e| e.at("VerifyOnly"))?;
         let topics = match read_array(r, true, 3, |r| AddPartitionsToTxnTopic::decode(r, version))
             .map_err(|e| e.at("Topics"))?
@@ -543,15 +545,15 @@ impl Decode for AddPartitionsToTxnTransaction {
             producer_epoch,
             verify_only,
             topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for AddPartitionsToTxnTransaction {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.transactional_id,
                 self.wire.has_null(Self::NULL_TRANSACTIONAL_ID),
@@ -560,18 +562,18 @@ impl Encode for AddPartitionsToTxnTransaction {
             true,
         )
         .map_err(|e| e.at("TransactionalId"))?;
-        buf.put_i64(self.producer_id);
-        buf.put_i16(self.producer_epoch);
-        buf.put_u8(u8::from(self.verify_only));
+        w.put_i64(self.producer_id);
+        w.put_i16(self.producer_epoch);
+        w.put_bool(self.verify_only);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -127,19 +127,19 @@ impl AddPartitionsToTxnResponse {
             error_code,
             results_by_transaction,
             results_by_topic_v3_and_below,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl AddPartitionsToTxnResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 3;
-        buf.put_i32(self.throttle_time_ms);
+        w.put_i32(self.throttle_time_ms);
         if version >= 4 {
-            buf.put_i16(self.error_code);
+            w.put_i16(self.error_code);
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.results_by_transaction,
                     self.wire.has_null(Self::NULL_RESULTS_BY_TRANSACTION),
@@ -147,7 +147,7 @@ impl AddPartitionsToTxnResponse {
                 .map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("ResultsByTransaction"))?;
         } else if !self.results_by_transaction.is_empty() {
@@ -155,7 +155,7 @@ impl AddPartitionsToTxnResponse {
         }
         if version <= 3 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.results_by_topic_v3_and_below,
                     self.wire.has_null(Self::NULL_RESULTS_BY_TOPIC_V3_AND_BELOW),
@@ -163,14 +163,14 @@ impl AddPartitionsToTxnResponse {
                 .map(Vec::as_slice),
                 true,
                 flexible,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("ResultsByTopicV3AndBelow"))?;
         } else if !self.results_by_topic_v3_and_below.is_empty() {
             return Err(not_in_version().at("ResultsByTopicV3AndBelow"));
         }
         if version >= 3 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -222,17 +222,17 @@ impl Decode for AddPartitionsToTxnResponse {
 }
 
 impl Encode for AddPartitionsToTxnResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 5)
                 .in_message("AddPartitionsToTxnResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("AddPartitionsToTxnResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -291,8 +291,9 @@ impl AddPartitionsToTxnPartitionResult {
 
 impl Decode for AddPartitionsToTxnPartitionResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let partition_error_code = r.i16().map_err(|e| e.at("PartitionErrorCode"))?;
+        let run = r.run::<6>(&[("PartitionIndex", 4), ("PartitionErrorCode", 2)])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let partition_error_code = i16::from_be_bytes(chunk(&run, 4));
         let unknown = if version >= 3 {
             read_unknown_tags(r)?
         } else {
@@ -301,17 +302,17 @@ impl Decode for AddPartitionsToTxnPartitionResult {
         Ok(Self {
             partition_index,
             partition_error_code,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for AddPartitionsToTxnPartitionResult {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
-        buf.put_i16(self.partition_error_code);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
+        w.put_i16(self.partition_error_code);
         if version >= 3 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -400,15 +401,15 @@ impl Decode for AddPartitionsToTxnResult {
         Ok(Self {
             transactional_id,
             topic_results,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for AddPartitionsToTxnResult {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.transactional_id,
                 self.wire.has_null(Self::NULL_TRANSACTIONAL_ID),
@@ -418,7 +419,7 @@ impl Encode for AddPartitionsToTxnResult {
         )
         .map_err(|e| e.at("TransactionalId"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.topic_results,
                 self.wire.has_null(Self::NULL_TOPIC_RESULTS),
@@ -426,10 +427,10 @@ impl Encode for AddPartitionsToTxnResult {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("TopicResults"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -537,23 +538,23 @@ impl Decode for AddPartitionsToTxnTopicResult {
         Ok(Self {
             name,
             results_by_partition,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for AddPartitionsToTxnTopicResult {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 3;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.results_by_partition,
                 self.wire.has_null(Self::NULL_RESULTS_BY_PARTITION),
@@ -561,11 +562,11 @@ impl Encode for AddPartitionsToTxnTopicResult {
             .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("ResultsByPartition"))?;
         if version >= 3 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

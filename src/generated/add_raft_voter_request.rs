@@ -115,9 +115,10 @@ impl AddRaftVoterRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let cluster_id = read_str(r, true).map_err(|e| e.at("ClusterId"))?;
-        let timeout_ms = r.i32().map_err(|e| e.at("TimeoutMs"))?;
-        let voter_id = r.i32().map_err(|e| e.at("VoterId"))?;
-        let voter_directory_id = r.uuid().map_err(|e| e.at("VoterDirectoryId"))?;
+        let run = r.run::<24>(&[("TimeoutMs", 4), ("VoterId", 4), ("VoterDirectoryId", 16)])?;
+        let timeout_ms = i32::from_be_bytes(chunk(&run, 0));
+        let voter_id = i32::from_be_bytes(chunk(&run, 4));
+        let voter_directory_id = Uuid(chunk(&run, 8));
         let listeners = match read_array(r, true, 5, |r| Listener::decode(r, version))
             .map_err(|e| e.at("Listeners"))?
         {
@@ -140,32 +141,32 @@ impl AddRaftVoterRequest {
             voter_directory_id,
             listeners,
             ack_when_committed,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl AddRaftVoterRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        put_opt_str(buf, self.cluster_id.as_ref(), true, true).map_err(|e| e.at("ClusterId"))?;
-        buf.put_i32(self.timeout_ms);
-        buf.put_i32(self.voter_id);
-        buf.put_slice(&self.voter_directory_id.0);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        put_opt_str(w, self.cluster_id.as_ref(), true, true).map_err(|e| e.at("ClusterId"))?;
+        w.put_i32(self.timeout_ms);
+        w.put_i32(self.voter_id);
+        w.put_uuid(&self.voter_directory_id);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.listeners, self.wire.has_null(Self::NULL_LISTENERS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Listeners"))?;
         if version >= 1 {
-            buf.put_u8(u8::from(self.ack_when_committed));
+            w.put_bool(self.ack_when_committed);
         } else if !self.ack_when_committed {
             return Err(not_in_version().at("AckWhenCommitted"));
         }
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -198,17 +199,17 @@ impl Decode for AddRaftVoterRequest {
 }
 
 impl Encode for AddRaftVoterRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("AddRaftVoterRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("AddRaftVoterRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -305,29 +306,29 @@ impl Decode for Listener {
             name,
             host,
             port,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Listener {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             true,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_u16(self.port);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_u16(self.port);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -60,22 +60,23 @@ impl AllocateProducerIdsRequest {
 
 impl AllocateProducerIdsRequest {
     fn decode_fields(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let broker_id = r.i32().map_err(|e| e.at("BrokerId"))?;
-        let broker_epoch = r.i64().map_err(|e| e.at("BrokerEpoch"))?;
+        let run = r.run::<12>(&[("BrokerId", 4), ("BrokerEpoch", 8)])?;
+        let broker_id = i32::from_be_bytes(chunk(&run, 0));
+        let broker_epoch = i64::from_be_bytes(chunk(&run, 4));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             broker_id,
             broker_epoch,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl AllocateProducerIdsRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.broker_id);
-        buf.put_i64(self.broker_epoch);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.broker_id);
+        w.put_i64(self.broker_epoch);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -98,17 +99,17 @@ impl Decode for AllocateProducerIdsRequest {
 }
 
 impl Encode for AllocateProducerIdsRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 0)
                 .in_message("AllocateProducerIdsRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("AllocateProducerIdsRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

@@ -98,28 +98,28 @@ impl AlterPartitionReassignmentsRequest {
             timeout_ms,
             allow_replication_factor_change,
             topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl AlterPartitionReassignmentsRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.timeout_ms);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.timeout_ms);
         if version >= 1 {
-            buf.put_u8(u8::from(self.allow_replication_factor_change));
+            w.put_bool(self.allow_replication_factor_change);
         } else if !self.allow_replication_factor_change {
             return Err(not_in_version().at("AllowReplicationFactorChange"));
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -150,17 +150,17 @@ impl Decode for AlterPartitionReassignmentsRequest {
 }
 
 impl Encode for AlterPartitionReassignmentsRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("AlterPartitionReassignmentsRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("AlterPartitionReassignmentsRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -220,25 +220,26 @@ impl ReassignablePartition {
 impl Decode for ReassignablePartition {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let replicas = read_array(r, true, 4, Reader::i32).map_err(|e| e.at("Replicas"))?;
+        let replicas =
+            read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).map_err(|e| e.at("Replicas"))?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             partition_index,
             replicas,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for ReassignablePartition {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
-        put_opt_array(buf, self.replicas.as_deref(), true, true, |buf, x| {
-            buf.put_i32(*x);
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
+        put_opt_array(w, self.replicas.as_deref(), true, true, |w, x| {
+            w.put_i32(*x);
             Ok(())
         })
         .map_err(|e| e.at("Replicas"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -321,30 +322,30 @@ impl Decode for ReassignableTopic {
         Ok(Self {
             name,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for ReassignableTopic {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

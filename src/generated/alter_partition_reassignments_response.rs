@@ -128,30 +128,30 @@ impl AlterPartitionReassignmentsResponse {
             error_code,
             error_message,
             responses,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl AlterPartitionReassignmentsResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.throttle_time_ms);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.throttle_time_ms);
         if version >= 1 {
-            buf.put_u8(u8::from(self.allow_replication_factor_change));
+            w.put_bool(self.allow_replication_factor_change);
         }
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.error_message.as_ref(), true, true)
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.responses, self.wire.has_null(Self::NULL_RESPONSES))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Responses"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -184,17 +184,17 @@ impl Decode for AlterPartitionReassignmentsResponse {
 }
 
 impl Encode for AlterPartitionReassignmentsResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("AlterPartitionReassignmentsResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("AlterPartitionReassignmentsResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -275,26 +275,27 @@ impl ReassignablePartitionResponse {
 
 impl Decode for ReassignablePartitionResponse {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("PartitionIndex", 4), ("ErrorCode", 2)])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             partition_index,
             error_code,
             error_message,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for ReassignablePartitionResponse {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.error_message.as_ref(), true, true)
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -379,30 +380,30 @@ impl Decode for ReassignableTopicResponse {
         Ok(Self {
             name,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for ReassignableTopicResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

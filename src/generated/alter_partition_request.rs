@@ -78,8 +78,9 @@ impl AlterPartitionRequest {
 impl AlterPartitionRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let broker_id = r.i32().map_err(|e| e.at("BrokerId"))?;
-        let broker_epoch = r.i64().map_err(|e| e.at("BrokerEpoch"))?;
+        let run = r.run::<12>(&[("BrokerId", 4), ("BrokerEpoch", 8)])?;
+        let broker_id = i32::from_be_bytes(chunk(&run, 0));
+        let broker_epoch = i64::from_be_bytes(chunk(&run, 4));
         let topics = match read_array(r, true, 3, |r| TopicData::decode(r, version))
             .map_err(|e| e.at("Topics"))?
         {
@@ -94,24 +95,24 @@ impl AlterPartitionRequest {
             broker_id,
             broker_epoch,
             topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl AlterPartitionRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.broker_id);
-        buf.put_i64(self.broker_epoch);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.broker_id);
+        w.put_i64(self.broker_epoch);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -139,17 +140,17 @@ impl Decode for AlterPartitionRequest {
 }
 
 impl Encode for AlterPartitionRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 3)
                 .in_message("AlterPartitionRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("AlterPartitionRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -218,22 +219,23 @@ impl BrokerState {
 
 impl Decode for BrokerState {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let broker_id = r.i32().map_err(|e| e.at("BrokerId"))?;
-        let broker_epoch = r.i64().map_err(|e| e.at("BrokerEpoch"))?;
+        let run = r.run::<12>(&[("BrokerId", 4), ("BrokerEpoch", 8)])?;
+        let broker_id = i32::from_be_bytes(chunk(&run, 0));
+        let broker_epoch = i64::from_be_bytes(chunk(&run, 4));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             broker_id,
             broker_epoch,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for BrokerState {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.broker_id);
-        buf.put_i64(self.broker_epoch);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.broker_id);
+        w.put_i64(self.broker_epoch);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -339,10 +341,13 @@ impl PartitionData {
 impl Decode for PartitionData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let leader_epoch = r.i32().map_err(|e| e.at("LeaderEpoch"))?;
+        let run = r.run::<8>(&[("PartitionIndex", 4), ("LeaderEpoch", 4)])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let leader_epoch = i32::from_be_bytes(chunk(&run, 4));
         let new_isr = if version <= 2 {
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("NewIsr"))? {
+            match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+                .map_err(|e| e.at("NewIsr"))?
+            {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_NEW_ISR;
@@ -379,24 +384,24 @@ impl Decode for PartitionData {
             new_isr_with_epochs,
             leader_recovery_state,
             partition_epoch,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for PartitionData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
-        buf.put_i32(self.leader_epoch);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
+        w.put_i32(self.leader_epoch);
         if version <= 2 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(&self.new_isr, self.wire.has_null(Self::NULL_NEW_ISR))
                     .map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| {
-                    buf.put_i32(*x);
+                |w, x| {
+                    w.put_i32(*x);
                     Ok(())
                 },
             )
@@ -406,7 +411,7 @@ impl Encode for PartitionData {
         }
         if version >= 3 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.new_isr_with_epochs,
                     self.wire.has_null(Self::NULL_NEW_ISR_WITH_EPOCHS),
@@ -414,19 +419,19 @@ impl Encode for PartitionData {
                 .map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("NewIsrWithEpochs"))?;
         } else if !self.new_isr_with_epochs.is_empty() {
             return Err(not_in_version().at("NewIsrWithEpochs"));
         }
         if version >= 1 {
-            buf.put_i8(self.leader_recovery_state);
+            w.put_i8(self.leader_recovery_state);
         } else if self.leader_recovery_state != 0 {
             return Err(not_in_version().at("LeaderRecoveryState"));
         }
-        buf.put_i32(self.partition_epoch);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_i32(self.partition_epoch);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -551,16 +556,16 @@ impl Decode for TopicData {
             topic_name,
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopicData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if version <= 1 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
                 true,
                 true,
@@ -568,18 +573,18 @@ impl Encode for TopicData {
             .map_err(|e| e.at("TopicName"))?;
         }
         if version >= 2 {
-            buf.put_slice(&self.topic_id.0);
+            w.put_uuid(&self.topic_id);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -67,8 +67,9 @@ impl AlterPartitionResponse {
 impl AlterPartitionResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
+        let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let topics = match read_array(r, true, 3, |r| TopicData::decode(r, version))
             .map_err(|e| e.at("Topics"))?
         {
@@ -83,24 +84,24 @@ impl AlterPartitionResponse {
             throttle_time_ms,
             error_code,
             topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl AlterPartitionResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.throttle_time_ms);
-        buf.put_i16(self.error_code);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.throttle_time_ms);
+        w.put_i16(self.error_code);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -128,17 +129,17 @@ impl Decode for AlterPartitionResponse {
 }
 
 impl Encode for AlterPartitionResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 3)
                 .in_message("AlterPartitionResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("AlterPartitionResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -258,17 +259,24 @@ impl PartitionData {
 impl Decode for PartitionData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let leader_id = r.i32().map_err(|e| e.at("LeaderId"))?;
-        let leader_epoch = r.i32().map_err(|e| e.at("LeaderEpoch"))?;
-        let isr = match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("Isr"))? {
-            Some(v) => v,
-            None => {
-                nulls |= Self::NULL_ISR;
-                Vec::new()
-            }
-        };
+        let run = r.run::<14>(&[
+            ("PartitionIndex", 4),
+            ("ErrorCode", 2),
+            ("LeaderId", 4),
+            ("LeaderEpoch", 4),
+        ])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
+        let leader_id = i32::from_be_bytes(chunk(&run, 6));
+        let leader_epoch = i32::from_be_bytes(chunk(&run, 10));
+        let isr =
+            match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes).map_err(|e| e.at("Isr"))? {
+                Some(v) => v,
+                None => {
+                    nulls |= Self::NULL_ISR;
+                    Vec::new()
+                }
+            };
         let leader_recovery_state = if version >= 1 {
             r.i8().map_err(|e| e.at("LeaderRecoveryState"))?
         } else {
@@ -284,33 +292,33 @@ impl Decode for PartitionData {
             isr,
             leader_recovery_state,
             partition_epoch,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for PartitionData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
-        buf.put_i16(self.error_code);
-        buf.put_i32(self.leader_id);
-        buf.put_i32(self.leader_epoch);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
+        w.put_i16(self.error_code);
+        w.put_i32(self.leader_id);
+        w.put_i32(self.leader_epoch);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.isr, self.wire.has_null(Self::NULL_ISR)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("Isr"))?;
         if version >= 1 {
-            buf.put_i8(self.leader_recovery_state);
+            w.put_i8(self.leader_recovery_state);
         }
-        buf.put_i32(self.partition_epoch);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_i32(self.partition_epoch);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -421,16 +429,16 @@ impl Decode for TopicData {
             topic_name,
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopicData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if version <= 1 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
                 true,
                 true,
@@ -438,18 +446,18 @@ impl Encode for TopicData {
             .map_err(|e| e.at("TopicName"))?;
         }
         if version >= 2 {
-            buf.put_slice(&self.topic_id.0);
+            w.put_uuid(&self.topic_id);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

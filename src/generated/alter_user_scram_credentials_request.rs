@@ -81,32 +81,32 @@ impl AlterUserScramCredentialsRequest {
         Ok(Self {
             deletions,
             upsertions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl AlterUserScramCredentialsRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.deletions, self.wire.has_null(Self::NULL_DELETIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Deletions"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.upsertions, self.wire.has_null(Self::NULL_UPSERTIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Upsertions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -141,17 +141,17 @@ impl Decode for AlterUserScramCredentialsRequest {
 }
 
 impl Encode for AlterUserScramCredentialsRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 0)
                 .in_message("AlterUserScramCredentialsRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("AlterUserScramCredentialsRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -228,22 +228,22 @@ impl Decode for ScramCredentialDeletion {
         Ok(Self {
             name,
             mechanism,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for ScramCredentialDeletion {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
-        buf.put_i8(self.mechanism);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_i8(self.mechanism);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -354,8 +354,9 @@ impl Decode for ScramCredentialUpsertion {
                 BytesStr::default()
             }
         };
-        let mechanism = r.i8().map_err(|e| e.at("Mechanism"))?;
-        let iterations = r.i32().map_err(|e| e.at("Iterations"))?;
+        let run = r.run::<5>(&[("Mechanism", 1), ("Iterations", 4)])?;
+        let mechanism = i8::from_be_bytes(chunk(&run, 0));
+        let iterations = i32::from_be_bytes(chunk(&run, 1));
         let salt = match read_bytes(r, true).map_err(|e| e.at("Salt"))? {
             Some(v) => v,
             None => {
@@ -377,31 +378,31 @@ impl Decode for ScramCredentialUpsertion {
             iterations,
             salt,
             salted_password,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for ScramCredentialUpsertion {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
-        buf.put_i8(self.mechanism);
-        buf.put_i32(self.iterations);
+        w.put_i8(self.mechanism);
+        w.put_i32(self.iterations);
         put_opt_bytes(
-            buf,
+            w,
             unless_null(&self.salt, self.wire.has_null(Self::NULL_SALT)),
             true,
             true,
         )
         .map_err(|e| e.at("Salt"))?;
         put_opt_bytes(
-            buf,
+            w,
             unless_null(
                 &self.salted_password,
                 self.wire.has_null(Self::NULL_SALTED_PASSWORD),
@@ -410,7 +411,7 @@ impl Encode for ScramCredentialUpsertion {
             true,
         )
         .map_err(|e| e.at("SaltedPassword"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

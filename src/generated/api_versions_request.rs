@@ -133,16 +133,16 @@ impl ApiVersionsRequest {
             client_software_version,
             cluster_id,
             node_id,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl ApiVersionsRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if version >= 3 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(
                     &self.client_software_name,
                     self.wire.has_null(Self::NULL_CLIENT_SOFTWARE_NAME),
@@ -152,7 +152,7 @@ impl ApiVersionsRequest {
             )
             .map_err(|e| e.at("ClientSoftwareName"))?;
             put_opt_str(
-                buf,
+                w,
                 unless_null(
                     &self.client_software_version,
                     self.wire.has_null(Self::NULL_CLIENT_SOFTWARE_VERSION),
@@ -163,12 +163,11 @@ impl ApiVersionsRequest {
             .map_err(|e| e.at("ClientSoftwareVersion"))?;
         }
         if version >= 5 {
-            put_opt_str(buf, self.cluster_id.as_ref(), true, true)
-                .map_err(|e| e.at("ClusterId"))?;
-            buf.put_i32(self.node_id);
+            put_opt_str(w, self.cluster_id.as_ref(), true, true).map_err(|e| e.at("ClusterId"))?;
+            w.put_i32(self.node_id);
         }
         if version >= 3 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -216,18 +215,18 @@ impl Decode for ApiVersionsRequest {
 }
 
 impl Encode for ApiVersionsRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 5).in_message("ApiVersionsRequest", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ApiVersionsRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

@@ -229,25 +229,25 @@ impl ApiVersionsResponse {
             finalized_features_epoch,
             finalized_features,
             zk_migration_ready,
-            wire: Wire::from_parts(unknown, tags_present, nulls),
+            wire: wire_from(unknown, tags_present, nulls),
         })
     }
 }
 
 impl ApiVersionsResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 3;
-        buf.put_i16(self.error_code);
+        w.put_i16(self.error_code);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.api_keys, self.wire.has_null(Self::NULL_API_KEYS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("ApiKeys"))?;
         if version >= 1 {
-            buf.put_i32(self.throttle_time_ms);
+            w.put_i32(self.throttle_time_ms);
         }
         if version >= 3 {
             let send_supported_features = !self.supported_features.is_empty()
@@ -263,12 +263,12 @@ impl ApiVersionsResponse {
                 + usize::from(send_finalized_features_epoch)
                 + usize::from(send_finalized_features)
                 + usize::from(send_zk_migration_ready);
-            put_tag_count(buf, count);
+            put_tag_count(w, count);
             let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
             if send_supported_features {
-                put_unknown_before(buf, &mut unknown, 0);
+                put_unknown_before(w, &mut unknown, 0);
                 put_tag_header(
-                    buf,
+                    w,
                     0,
                     opt_array_len(
                         unless_null(
@@ -281,7 +281,7 @@ impl ApiVersionsResponse {
                     ),
                 );
                 put_opt_array(
-                    buf,
+                    w,
                     unless_null(
                         &self.supported_features,
                         self.wire.has_null(Self::NULL_SUPPORTED_FEATURES),
@@ -289,19 +289,19 @@ impl ApiVersionsResponse {
                     .map(Vec::as_slice),
                     true,
                     true,
-                    |buf, x| x.encode(buf, version),
+                    |w, x| x.write_to(w, version),
                 )
                 .map_err(|e| e.at("SupportedFeatures"))?;
             }
             if send_finalized_features_epoch {
-                put_unknown_before(buf, &mut unknown, 1);
-                put_tag_header(buf, 1, 8);
-                buf.put_i64(self.finalized_features_epoch);
+                put_unknown_before(w, &mut unknown, 1);
+                put_tag_header(w, 1, 8);
+                w.put_i64(self.finalized_features_epoch);
             }
             if send_finalized_features {
-                put_unknown_before(buf, &mut unknown, 2);
+                put_unknown_before(w, &mut unknown, 2);
                 put_tag_header(
-                    buf,
+                    w,
                     2,
                     opt_array_len(
                         unless_null(
@@ -314,7 +314,7 @@ impl ApiVersionsResponse {
                     ),
                 );
                 put_opt_array(
-                    buf,
+                    w,
                     unless_null(
                         &self.finalized_features,
                         self.wire.has_null(Self::NULL_FINALIZED_FEATURES),
@@ -322,17 +322,17 @@ impl ApiVersionsResponse {
                     .map(Vec::as_slice),
                     true,
                     true,
-                    |buf, x| x.encode(buf, version),
+                    |w, x| x.write_to(w, version),
                 )
                 .map_err(|e| e.at("FinalizedFeatures"))?;
             }
             if send_zk_migration_ready {
-                put_unknown_before(buf, &mut unknown, 3);
-                put_tag_header(buf, 3, 1);
-                buf.put_u8(u8::from(self.zk_migration_ready));
+                put_unknown_before(w, &mut unknown, 3);
+                put_tag_header(w, 3, 1);
+                w.put_bool(self.zk_migration_ready);
             }
             for u in unknown {
-                put_raw_tagged(buf, u);
+                put_raw_tagged(w, u);
             }
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
@@ -423,17 +423,17 @@ impl Decode for ApiVersionsResponse {
 }
 
 impl Encode for ApiVersionsResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 5)
                 .in_message("ApiVersionsResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ApiVersionsResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -503,9 +503,10 @@ impl ApiVersion {
 
 impl Decode for ApiVersion {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let api_key = r.i16().map_err(|e| e.at("ApiKey"))?;
-        let min_version = r.i16().map_err(|e| e.at("MinVersion"))?;
-        let max_version = r.i16().map_err(|e| e.at("MaxVersion"))?;
+        let run = r.run::<6>(&[("ApiKey", 2), ("MinVersion", 2), ("MaxVersion", 2)])?;
+        let api_key = i16::from_be_bytes(chunk(&run, 0));
+        let min_version = i16::from_be_bytes(chunk(&run, 2));
+        let max_version = i16::from_be_bytes(chunk(&run, 4));
         let unknown = if version >= 3 {
             read_unknown_tags(r)?
         } else {
@@ -515,18 +516,18 @@ impl Decode for ApiVersion {
             api_key,
             min_version,
             max_version,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for ApiVersion {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i16(self.api_key);
-        buf.put_i16(self.min_version);
-        buf.put_i16(self.max_version);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i16(self.api_key);
+        w.put_i16(self.min_version);
+        w.put_i16(self.max_version);
         if version >= 3 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -610,30 +611,31 @@ impl Decode for FinalizedFeatureKey {
                 BytesStr::default()
             }
         };
-        let max_version_level = r.i16().map_err(|e| e.at("MaxVersionLevel"))?;
-        let min_version_level = r.i16().map_err(|e| e.at("MinVersionLevel"))?;
+        let run = r.run::<4>(&[("MaxVersionLevel", 2), ("MinVersionLevel", 2)])?;
+        let max_version_level = i16::from_be_bytes(chunk(&run, 0));
+        let min_version_level = i16::from_be_bytes(chunk(&run, 2));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             name,
             max_version_level,
             min_version_level,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for FinalizedFeatureKey {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
-        buf.put_i16(self.max_version_level);
-        buf.put_i16(self.min_version_level);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_i16(self.max_version_level);
+        w.put_i16(self.min_version_level);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -716,30 +718,31 @@ impl Decode for SupportedFeatureKey {
                 BytesStr::default()
             }
         };
-        let min_version = r.i16().map_err(|e| e.at("MinVersion"))?;
-        let max_version = r.i16().map_err(|e| e.at("MaxVersion"))?;
+        let run = r.run::<4>(&[("MinVersion", 2), ("MaxVersion", 2)])?;
+        let min_version = i16::from_be_bytes(chunk(&run, 0));
+        let max_version = i16::from_be_bytes(chunk(&run, 2));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             name,
             min_version,
             max_version,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for SupportedFeatureKey {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
-        buf.put_i16(self.min_version);
-        buf.put_i16(self.max_version);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_i16(self.min_version);
+        w.put_i16(self.max_version);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -78,8 +78,9 @@ impl AssignReplicasToDirsRequest {
 impl AssignReplicasToDirsRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let broker_id = r.i32().map_err(|e| e.at("BrokerId"))?;
-        let broker_epoch = r.i64().map_err(|e| e.at("BrokerEpoch"))?;
+        let run = r.run::<12>(&[("BrokerId", 4), ("BrokerEpoch", 8)])?;
+        let broker_id = i32::from_be_bytes(chunk(&run, 0));
+        let broker_epoch = i64::from_be_bytes(chunk(&run, 4));
         let directories = match read_array(r, true, 18, |r| DirectoryData::decode(r, version))
             .map_err(|e| e.at("Directories"))?
         {
@@ -94,17 +95,17 @@ impl AssignReplicasToDirsRequest {
             broker_id,
             broker_epoch,
             directories,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl AssignReplicasToDirsRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.broker_id);
-        buf.put_i64(self.broker_epoch);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.broker_id);
+        w.put_i64(self.broker_epoch);
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.directories,
                 self.wire.has_null(Self::NULL_DIRECTORIES),
@@ -112,10 +113,10 @@ impl AssignReplicasToDirsRequest {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Directories"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -147,17 +148,17 @@ impl Decode for AssignReplicasToDirsRequest {
 }
 
 impl Encode for AssignReplicasToDirsRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 0)
                 .in_message("AssignReplicasToDirsRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("AssignReplicasToDirsRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -236,23 +237,23 @@ impl Decode for DirectoryData {
         Ok(Self {
             id,
             topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DirectoryData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_slice(&self.id.0);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_uuid(&self.id);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -305,15 +306,15 @@ impl Decode for PartitionData {
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             partition_index,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for PartitionData {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -388,24 +389,24 @@ impl Decode for TopicData {
         Ok(Self {
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopicData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_slice(&self.topic_id.0);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_uuid(&self.topic_id);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -130,30 +130,29 @@ impl BeginQuorumEpochRequest {
             voter_id,
             topics,
             leader_endpoints,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl BeginQuorumEpochRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
-        put_opt_str(buf, self.cluster_id.as_ref(), true, flexible)
-            .map_err(|e| e.at("ClusterId"))?;
+        put_opt_str(w, self.cluster_id.as_ref(), true, flexible).map_err(|e| e.at("ClusterId"))?;
         if version >= 1 {
-            buf.put_i32(self.voter_id);
+            w.put_i32(self.voter_id);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
         if version >= 1 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.leader_endpoints,
                     self.wire.has_null(Self::NULL_LEADER_ENDPOINTS),
@@ -161,12 +160,12 @@ impl BeginQuorumEpochRequest {
                 .map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("LeaderEndpoints"))?;
         }
         if version >= 1 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -215,17 +214,17 @@ impl Decode for BeginQuorumEpochRequest {
 }
 
 impl Encode for BeginQuorumEpochRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("BeginQuorumEpochRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("BeginQuorumEpochRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -322,29 +321,29 @@ impl Decode for LeaderEndpoint {
             name,
             host,
             port,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for LeaderEndpoint {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             true,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_u16(self.port);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_u16(self.port);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -435,8 +434,9 @@ impl Decode for PartitionData {
         } else {
             Uuid::NIL
         };
-        let leader_id = r.i32().map_err(|e| e.at("LeaderId"))?;
-        let leader_epoch = r.i32().map_err(|e| e.at("LeaderEpoch"))?;
+        let run = r.run::<8>(&[("LeaderId", 4), ("LeaderEpoch", 4)])?;
+        let leader_id = i32::from_be_bytes(chunk(&run, 0));
+        let leader_epoch = i32::from_be_bytes(chunk(&run, 4));
         let unknown = if version >= 1 {
             read_unknown_tags(r)?
         } else {
@@ -447,21 +447,21 @@ impl Decode for PartitionData {
             voter_directory_id,
             leader_id,
             leader_epoch,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for PartitionData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
         if version >= 1 {
-            buf.put_slice(&self.voter_directory_id.0);
+            w.put_uuid(&self.voter_directory_id);
         }
-        buf.put_i32(self.leader_id);
-        buf.put_i32(self.leader_epoch);
+        w.put_i32(self.leader_id);
+        w.put_i32(self.leader_epoch);
         if version >= 1 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -556,32 +556,32 @@ impl Decode for TopicData {
         Ok(Self {
             topic_name,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopicData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("TopicName"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
         if version >= 1 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

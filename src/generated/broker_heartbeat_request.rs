@@ -129,9 +129,14 @@ impl BrokerHeartbeatRequest {
 impl BrokerHeartbeatRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let broker_id = r.i32().map_err(|e| e.at("BrokerId"))?;
-        let broker_epoch = r.i64().map_err(|e| e.at("BrokerEpoch"))?;
-        let current_metadata_offset = r.i64().map_err(|e| e.at("CurrentMetadataOffset"))?;
+        let run = r.run::<20>(&[
+            ("BrokerId", 4),
+            ("BrokerEpoch", 8),
+            ("CurrentMetadataOffset", 8),
+        ])?;
+        let broker_id = i32::from_be_bytes(chunk(&run, 0));
+        let broker_epoch = i64::from_be_bytes(chunk(&run, 4));
+        let current_metadata_offset = i64::from_be_bytes(chunk(&run, 12));
         let want_fence = r.bool().map_err(|e| e.at("WantFence"))?;
         let want_shut_down = r.bool().map_err(|e| e.at("WantShutDown"))?;
         let mut offline_log_dirs = Vec::new();
@@ -145,7 +150,7 @@ impl BrokerHeartbeatRequest {
             match tag {
                 0 if version >= 1 => {
                     let r = &mut sub;
-                    offline_log_dirs = match read_array(r, true, 16, Reader::uuid)
+                    offline_log_dirs = match read_fixed_array::<_, 16>(r, true, Uuid)
                         .map_err(|e| e.at("OfflineLogDirs"))?
                     {
                         Some(v) => v,
@@ -161,7 +166,7 @@ impl BrokerHeartbeatRequest {
                 }
                 1 if version >= 2 => {
                     let r = &mut sub;
-                    cordoned_log_dirs = read_array(r, true, 16, Reader::uuid)
+                    cordoned_log_dirs = read_fixed_array::<_, 16>(r, true, Uuid)
                         .map_err(|e| e.at("CordonedLogDirs"))?;
                     tag_end(r, tag).map_err(|e| e.at("CordonedLogDirs"))?;
                     if cordoned_log_dirs.is_none() {
@@ -182,18 +187,18 @@ impl BrokerHeartbeatRequest {
             want_shut_down,
             offline_log_dirs,
             cordoned_log_dirs,
-            wire: Wire::from_parts(unknown, tags_present, nulls),
+            wire: wire_from(unknown, tags_present, nulls),
         })
     }
 }
 
 impl BrokerHeartbeatRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.broker_id);
-        buf.put_i64(self.broker_epoch);
-        buf.put_i64(self.current_metadata_offset);
-        buf.put_u8(u8::from(self.want_fence));
-        buf.put_u8(u8::from(self.want_shut_down));
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.broker_id);
+        w.put_i64(self.broker_epoch);
+        w.put_i64(self.current_metadata_offset);
+        w.put_bool(self.want_fence);
+        w.put_bool(self.want_shut_down);
         if version <= 0 && !self.offline_log_dirs.is_empty() {
             return Err(not_in_version().at("OfflineLogDirs"));
         }
@@ -207,12 +212,12 @@ impl BrokerHeartbeatRequest {
         let count = self.wire.unknown_tagged_fields().len()
             + usize::from(send_offline_log_dirs)
             + usize::from(send_cordoned_log_dirs);
-        put_tag_count(buf, count);
+        put_tag_count(w, count);
         let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
         if send_offline_log_dirs {
-            put_unknown_before(buf, &mut unknown, 0);
+            put_unknown_before(w, &mut unknown, 0);
             put_tag_header(
-                buf,
+                w,
                 0,
                 opt_array_len(
                     unless_null(
@@ -225,7 +230,7 @@ impl BrokerHeartbeatRequest {
                 ),
             );
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.offline_log_dirs,
                     self.wire.has_null(Self::NULL_OFFLINE_LOG_DIRS),
@@ -233,34 +238,28 @@ impl BrokerHeartbeatRequest {
                 .map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| {
-                    buf.put_slice(&x.0);
+                |w, x| {
+                    w.put_uuid(x);
                     Ok(())
                 },
             )
             .map_err(|e| e.at("OfflineLogDirs"))?;
         }
         if send_cordoned_log_dirs {
-            put_unknown_before(buf, &mut unknown, 1);
+            put_unknown_before(w, &mut unknown, 1);
             put_tag_header(
-                buf,
+                w,
                 1,
                 opt_array_len(self.cordoned_log_dirs.as_deref(), true, |_| 16),
             );
-            put_opt_array(
-                buf,
-                self.cordoned_log_dirs.as_deref(),
-                true,
-                true,
-                |buf, x| {
-                    buf.put_slice(&x.0);
-                    Ok(())
-                },
-            )
+            put_opt_array(w, self.cordoned_log_dirs.as_deref(), true, true, |w, x| {
+                w.put_uuid(x);
+                Ok(())
+            })
             .map_err(|e| e.at("CordonedLogDirs"))?;
         }
         for u in unknown {
-            put_raw_tagged(buf, u);
+            put_raw_tagged(w, u);
         }
         Ok(())
     }
@@ -317,17 +316,17 @@ impl Decode for BrokerHeartbeatRequest {
 }
 
 impl Encode for BrokerHeartbeatRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 2)
                 .in_message("BrokerHeartbeatRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("BrokerHeartbeatRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

@@ -96,8 +96,9 @@ impl BrokerHeartbeatResponse {
 
 impl BrokerHeartbeatResponse {
     fn decode_fields(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
+        let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let is_caught_up = r.bool().map_err(|e| e.at("IsCaughtUp"))?;
         let is_fenced = r.bool().map_err(|e| e.at("IsFenced"))?;
         let should_shut_down = r.bool().map_err(|e| e.at("ShouldShutDown"))?;
@@ -108,19 +109,19 @@ impl BrokerHeartbeatResponse {
             is_caught_up,
             is_fenced,
             should_shut_down,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl BrokerHeartbeatResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.throttle_time_ms);
-        buf.put_i16(self.error_code);
-        buf.put_u8(u8::from(self.is_caught_up));
-        buf.put_u8(u8::from(self.is_fenced));
-        buf.put_u8(u8::from(self.should_shut_down));
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.throttle_time_ms);
+        w.put_i16(self.error_code);
+        w.put_bool(self.is_caught_up);
+        w.put_bool(self.is_fenced);
+        w.put_bool(self.should_shut_down);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -143,17 +144,17 @@ impl Decode for BrokerHeartbeatResponse {
 }
 
 impl Encode for BrokerHeartbeatResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 2)
                 .in_message("BrokerHeartbeatResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("BrokerHeartbeatResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

@@ -187,7 +187,7 @@ impl BrokerRegistrationRequest {
             false
         };
         let log_dirs = if version >= 2 {
-            match read_array(r, true, 16, Reader::uuid).map_err(|e| e.at("LogDirs"))? {
+            match read_fixed_array::<_, 16>(r, true, Uuid).map_err(|e| e.at("LogDirs"))? {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_LOG_DIRS;
@@ -213,63 +213,63 @@ impl BrokerRegistrationRequest {
             is_migrating_zk_broker,
             log_dirs,
             previous_broker_epoch,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl BrokerRegistrationRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.broker_id);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.broker_id);
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.cluster_id, self.wire.has_null(Self::NULL_CLUSTER_ID)),
             true,
             true,
         )
         .map_err(|e| e.at("ClusterId"))?;
-        buf.put_slice(&self.incarnation_id.0);
+        w.put_uuid(&self.incarnation_id);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.listeners, self.wire.has_null(Self::NULL_LISTENERS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Listeners"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.features, self.wire.has_null(Self::NULL_FEATURES)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Features"))?;
-        put_opt_str(buf, self.rack.as_ref(), true, true).map_err(|e| e.at("Rack"))?;
+        put_opt_str(w, self.rack.as_ref(), true, true).map_err(|e| e.at("Rack"))?;
         if version >= 1 {
-            buf.put_u8(u8::from(self.is_migrating_zk_broker));
+            w.put_bool(self.is_migrating_zk_broker);
         } else if self.is_migrating_zk_broker {
             return Err(not_in_version().at("IsMigratingZkBroker"));
         }
         if version >= 2 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(&self.log_dirs, self.wire.has_null(Self::NULL_LOG_DIRS))
                     .map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| {
-                    buf.put_slice(&x.0);
+                |w, x| {
+                    w.put_uuid(x);
                     Ok(())
                 },
             )
             .map_err(|e| e.at("LogDirs"))?;
         }
         if version >= 3 {
-            buf.put_i64(self.previous_broker_epoch);
+            w.put_i64(self.previous_broker_epoch);
         }
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -322,17 +322,17 @@ impl Decode for BrokerRegistrationRequest {
 }
 
 impl Encode for BrokerRegistrationRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 4)
                 .in_message("BrokerRegistrationRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("BrokerRegistrationRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -415,30 +415,31 @@ impl Decode for Feature {
                 BytesStr::default()
             }
         };
-        let min_supported_version = r.i16().map_err(|e| e.at("MinSupportedVersion"))?;
-        let max_supported_version = r.i16().map_err(|e| e.at("MaxSupportedVersion"))?;
+        let run = r.run::<4>(&[("MinSupportedVersion", 2), ("MaxSupportedVersion", 2)])?;
+        let min_supported_version = i16::from_be_bytes(chunk(&run, 0));
+        let max_supported_version = i16::from_be_bytes(chunk(&run, 2));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             name,
             min_supported_version,
             max_supported_version,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Feature {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
-        buf.put_i16(self.min_supported_version);
-        buf.put_i16(self.max_supported_version);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_i16(self.min_supported_version);
+        w.put_i16(self.max_supported_version);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -540,38 +541,39 @@ impl Decode for Listener {
                 BytesStr::default()
             }
         };
-        let port = r.u16().map_err(|e| e.at("Port"))?;
-        let security_protocol = r.i16().map_err(|e| e.at("SecurityProtocol"))?;
+        let run = r.run::<4>(&[("Port", 2), ("SecurityProtocol", 2)])?;
+        let port = u16::from_be_bytes(chunk(&run, 0));
+        let security_protocol = i16::from_be_bytes(chunk(&run, 2));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             name,
             host,
             port,
             security_protocol,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Listener {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             true,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_u16(self.port);
-        buf.put_i16(self.security_protocol);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_u16(self.port);
+        w.put_i16(self.security_protocol);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

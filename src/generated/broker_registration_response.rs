@@ -72,25 +72,26 @@ impl BrokerRegistrationResponse {
 
 impl BrokerRegistrationResponse {
     fn decode_fields(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let broker_epoch = r.i64().map_err(|e| e.at("BrokerEpoch"))?;
+        let run = r.run::<14>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2), ("BrokerEpoch", 8)])?;
+        let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
+        let broker_epoch = i64::from_be_bytes(chunk(&run, 6));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             throttle_time_ms,
             error_code,
             broker_epoch,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl BrokerRegistrationResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.throttle_time_ms);
-        buf.put_i16(self.error_code);
-        buf.put_i64(self.broker_epoch);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.throttle_time_ms);
+        w.put_i16(self.error_code);
+        w.put_i64(self.broker_epoch);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -113,17 +114,17 @@ impl Decode for BrokerRegistrationResponse {
 }
 
 impl Encode for BrokerRegistrationResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 4)
                 .in_message("BrokerRegistrationResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("BrokerRegistrationResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

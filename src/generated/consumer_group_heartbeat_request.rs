@@ -205,56 +205,52 @@ impl ConsumerGroupHeartbeatRequest {
             subscribed_topic_regex,
             server_assignor,
             topic_partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl ConsumerGroupHeartbeatRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
             true,
             true,
         )
         .map_err(|e| e.at("GroupId"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
             true,
             true,
         )
         .map_err(|e| e.at("MemberId"))?;
-        buf.put_i32(self.member_epoch);
-        put_opt_str(buf, self.instance_id.as_ref(), true, true).map_err(|e| e.at("InstanceId"))?;
-        put_opt_str(buf, self.rack_id.as_ref(), true, true).map_err(|e| e.at("RackId"))?;
-        buf.put_i32(self.rebalance_timeout_ms);
+        w.put_i32(self.member_epoch);
+        put_opt_str(w, self.instance_id.as_ref(), true, true).map_err(|e| e.at("InstanceId"))?;
+        put_opt_str(w, self.rack_id.as_ref(), true, true).map_err(|e| e.at("RackId"))?;
+        w.put_i32(self.rebalance_timeout_ms);
         put_opt_array(
-            buf,
+            w,
             self.subscribed_topic_names.as_deref(),
             true,
             true,
-            |buf, x| put_str(buf, x, true),
+            |w, x| put_str(w, x, true),
         )
         .map_err(|e| e.at("SubscribedTopicNames"))?;
         if version >= 1 {
-            put_opt_str(buf, self.subscribed_topic_regex.as_ref(), true, true)
+            put_opt_str(w, self.subscribed_topic_regex.as_ref(), true, true)
                 .map_err(|e| e.at("SubscribedTopicRegex"))?;
         } else if self.subscribed_topic_regex.is_some() {
             return Err(not_in_version().at("SubscribedTopicRegex"));
         }
-        put_opt_str(buf, self.server_assignor.as_ref(), true, true)
+        put_opt_str(w, self.server_assignor.as_ref(), true, true)
             .map_err(|e| e.at("ServerAssignor"))?;
-        put_opt_array(
-            buf,
-            self.topic_partitions.as_deref(),
-            true,
-            true,
-            |buf, x| x.encode(buf, version),
-        )
+        put_opt_array(w, self.topic_partitions.as_deref(), true, true, |w, x| {
+            x.write_to(w, version)
+        })
         .map_err(|e| e.at("TopicPartitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -297,17 +293,17 @@ impl Decode for ConsumerGroupHeartbeatRequest {
 }
 
 impl Encode for ConsumerGroupHeartbeatRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("ConsumerGroupHeartbeatRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ConsumerGroupHeartbeatRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -373,39 +369,40 @@ impl Decode for TopicPartitions {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
-        let partitions =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("Partitions"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITIONS;
-                    Vec::new()
-                }
-            };
+        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("Partitions"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITIONS;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopicPartitions {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_slice(&self.topic_id.0);
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_uuid(&self.topic_id);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -146,25 +146,25 @@ impl ConsumerProtocolSubscription {
             owned_partitions,
             generation_id,
             rack_id,
-            wire: Wire::from_parts(Vec::new(), 0, nulls),
+            wire: wire_from(Vec::new(), 0, nulls),
         })
     }
 }
 
 impl ConsumerProtocolSubscription {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             false,
-            |buf, x| put_str(buf, x, false),
+            |w, x| put_str(w, x, false),
         )
         .map_err(|e| e.at("Topics"))?;
-        put_opt_bytes(buf, self.user_data.as_ref(), true, false).map_err(|e| e.at("UserData"))?;
+        put_opt_bytes(w, self.user_data.as_ref(), true, false).map_err(|e| e.at("UserData"))?;
         if version >= 1 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.owned_partitions,
                     self.wire.has_null(Self::NULL_OWNED_PARTITIONS),
@@ -172,15 +172,15 @@ impl ConsumerProtocolSubscription {
                 .map(Vec::as_slice),
                 true,
                 false,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("OwnedPartitions"))?;
         }
         if version >= 2 {
-            buf.put_i32(self.generation_id);
+            w.put_i32(self.generation_id);
         }
         if version >= 3 {
-            put_opt_str(buf, self.rack_id.as_ref(), true, false).map_err(|e| e.at("RackId"))?;
+            put_opt_str(w, self.rack_id.as_ref(), true, false).map_err(|e| e.at("RackId"))?;
         }
         Ok(())
     }
@@ -226,17 +226,17 @@ impl Decode for ConsumerProtocolSubscription {
 }
 
 impl Encode for ConsumerProtocolSubscription {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 3)
                 .in_message("ConsumerProtocolSubscription", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ConsumerProtocolSubscription", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -305,39 +305,40 @@ impl Decode for TopicPartition {
                 BytesStr::default()
             }
         };
-        let partitions =
-            match read_array(r, false, 4, Reader::i32).map_err(|e| e.at("Partitions"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITIONS;
-                    Vec::new()
-                }
-            };
+        let partitions = match read_fixed_array::<_, 4>(r, false, i32::from_be_bytes)
+            .map_err(|e| e.at("Partitions"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITIONS;
+                Vec::new()
+            }
+        };
         Ok(Self {
             topic,
             partitions,
-            wire: Wire::from_parts(Vec::new(), 0, nulls),
+            wire: wire_from(Vec::new(), 0, nulls),
         })
     }
 }
 
 impl Encode for TopicPartition {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
             true,
             false,
         )
         .map_err(|e| e.at("Topic"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             false,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )

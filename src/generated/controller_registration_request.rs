@@ -90,8 +90,9 @@ impl ControllerRegistrationRequest {
 impl ControllerRegistrationRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let controller_id = r.i32().map_err(|e| e.at("ControllerId"))?;
-        let incarnation_id = r.uuid().map_err(|e| e.at("IncarnationId"))?;
+        let run = r.run::<20>(&[("ControllerId", 4), ("IncarnationId", 16)])?;
+        let controller_id = i32::from_be_bytes(chunk(&run, 0));
+        let incarnation_id = Uuid(chunk(&run, 4));
         let zk_migration_ready = r.bool().map_err(|e| e.at("ZkMigrationReady"))?;
         let listeners = match read_array(r, true, 7, |r| Listener::decode(r, version))
             .map_err(|e| e.at("Listeners"))?
@@ -118,34 +119,34 @@ impl ControllerRegistrationRequest {
             zk_migration_ready,
             listeners,
             features,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl ControllerRegistrationRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.controller_id);
-        buf.put_slice(&self.incarnation_id.0);
-        buf.put_u8(u8::from(self.zk_migration_ready));
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.controller_id);
+        w.put_uuid(&self.incarnation_id);
+        w.put_bool(self.zk_migration_ready);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.listeners, self.wire.has_null(Self::NULL_LISTENERS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Listeners"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.features, self.wire.has_null(Self::NULL_FEATURES)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Features"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -179,17 +180,17 @@ impl Decode for ControllerRegistrationRequest {
 }
 
 impl Encode for ControllerRegistrationRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 0)
                 .in_message("ControllerRegistrationRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ControllerRegistrationRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -272,30 +273,31 @@ impl Decode for Feature {
                 BytesStr::default()
             }
         };
-        let min_supported_version = r.i16().map_err(|e| e.at("MinSupportedVersion"))?;
-        let max_supported_version = r.i16().map_err(|e| e.at("MaxSupportedVersion"))?;
+        let run = r.run::<4>(&[("MinSupportedVersion", 2), ("MaxSupportedVersion", 2)])?;
+        let min_supported_version = i16::from_be_bytes(chunk(&run, 0));
+        let max_supported_version = i16::from_be_bytes(chunk(&run, 2));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             name,
             min_supported_version,
             max_supported_version,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Feature {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
-        buf.put_i16(self.min_supported_version);
-        buf.put_i16(self.max_supported_version);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_i16(self.min_supported_version);
+        w.put_i16(self.max_supported_version);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -397,38 +399,39 @@ impl Decode for Listener {
                 BytesStr::default()
             }
         };
-        let port = r.u16().map_err(|e| e.at("Port"))?;
-        let security_protocol = r.i16().map_err(|e| e.at("SecurityProtocol"))?;
+        let run = r.run::<4>(&[("Port", 2), ("SecurityProtocol", 2)])?;
+        let port = u16::from_be_bytes(chunk(&run, 0));
+        let security_protocol = i16::from_be_bytes(chunk(&run, 2));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             name,
             host,
             port,
             security_protocol,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Listener {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             true,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_u16(self.port);
-        buf.put_i16(self.security_protocol);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_u16(self.port);
+        w.put_i16(self.security_protocol);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -62,25 +62,25 @@ impl CreateAclsRequest {
         };
         Ok(Self {
             creations,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl CreateAclsRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.creations, self.wire.has_null(Self::NULL_CREATIONS))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Creations"))?;
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -115,18 +115,18 @@ impl Decode for CreateAclsRequest {
 }
 
 impl Encode for CreateAclsRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 3).in_message("CreateAclsRequest", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("CreateAclsRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -291,8 +291,9 @@ impl Decode for AclCreation {
                 BytesStr::default()
             }
         };
-        let operation = r.i8().map_err(|e| e.at("Operation"))?;
-        let permission_type = r.i8().map_err(|e| e.at("PermissionType"))?;
+        let run = r.run::<2>(&[("Operation", 1), ("PermissionType", 1)])?;
+        let operation = i8::from_be_bytes(chunk(&run, 0));
+        let permission_type = i8::from_be_bytes(chunk(&run, 1));
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -306,17 +307,17 @@ impl Decode for AclCreation {
             host,
             operation,
             permission_type,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for AclCreation {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i8(self.resource_type);
+        w.put_i8(self.resource_type);
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.resource_name,
                 self.wire.has_null(Self::NULL_RESOURCE_NAME),
@@ -326,28 +327,28 @@ impl Encode for AclCreation {
         )
         .map_err(|e| e.at("ResourceName"))?;
         if version >= 1 {
-            buf.put_i8(self.resource_pattern_type);
+            w.put_i8(self.resource_pattern_type);
         } else if self.resource_pattern_type != 3 {
             return Err(not_in_version().at("ResourcePatternType"));
         }
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.principal, self.wire.has_null(Self::NULL_PRINCIPAL)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Principal"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_i8(self.operation);
-        buf.put_i8(self.permission_type);
+        w.put_i8(self.operation);
+        w.put_i8(self.permission_type);
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

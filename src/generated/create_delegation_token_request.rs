@@ -121,16 +121,16 @@ impl CreateDelegationTokenRequest {
             owner_principal_name,
             renewers,
             max_lifetime_ms,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl CreateDelegationTokenRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         if version >= 3 {
-            put_opt_str(buf, self.owner_principal_type.as_ref(), true, true)
+            put_opt_str(w, self.owner_principal_type.as_ref(), true, true)
                 .map_err(|e| e.at("OwnerPrincipalType"))?;
         } else if !self
             .owner_principal_type
@@ -140,7 +140,7 @@ impl CreateDelegationTokenRequest {
             return Err(not_in_version().at("OwnerPrincipalType"));
         }
         if version >= 3 {
-            put_opt_str(buf, self.owner_principal_name.as_ref(), true, true)
+            put_opt_str(w, self.owner_principal_name.as_ref(), true, true)
                 .map_err(|e| e.at("OwnerPrincipalName"))?;
         } else if !self
             .owner_principal_name
@@ -150,16 +150,16 @@ impl CreateDelegationTokenRequest {
             return Err(not_in_version().at("OwnerPrincipalName"));
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.renewers, self.wire.has_null(Self::NULL_RENEWERS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Renewers"))?;
-        buf.put_i64(self.max_lifetime_ms);
+        w.put_i64(self.max_lifetime_ms);
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -197,17 +197,17 @@ impl Decode for CreateDelegationTokenRequest {
 }
 
 impl Encode for CreateDelegationTokenRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 3)
                 .in_message("CreateDelegationTokenRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("CreateDelegationTokenRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -296,16 +296,16 @@ impl Decode for CreatableRenewers {
         Ok(Self {
             principal_type,
             principal_name,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for CreatableRenewers {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.principal_type,
                 self.wire.has_null(Self::NULL_PRINCIPAL_TYPE),
@@ -315,7 +315,7 @@ impl Encode for CreatableRenewers {
         )
         .map_err(|e| e.at("PrincipalType"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.principal_name,
                 self.wire.has_null(Self::NULL_PRINCIPAL_NAME),
@@ -325,7 +325,7 @@ impl Encode for CreatableRenewers {
         )
         .map_err(|e| e.at("PrincipalName"))?;
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

@@ -200,9 +200,14 @@ impl CreateDelegationTokenResponse {
         } else {
             BytesStr::default()
         };
-        let issue_timestamp_ms = r.i64().map_err(|e| e.at("IssueTimestampMs"))?;
-        let expiry_timestamp_ms = r.i64().map_err(|e| e.at("ExpiryTimestampMs"))?;
-        let max_timestamp_ms = r.i64().map_err(|e| e.at("MaxTimestampMs"))?;
+        let run = r.run::<24>(&[
+            ("IssueTimestampMs", 8),
+            ("ExpiryTimestampMs", 8),
+            ("MaxTimestampMs", 8),
+        ])?;
+        let issue_timestamp_ms = i64::from_be_bytes(chunk(&run, 0));
+        let expiry_timestamp_ms = i64::from_be_bytes(chunk(&run, 8));
+        let max_timestamp_ms = i64::from_be_bytes(chunk(&run, 16));
         let token_id = match read_str(r, flexible).map_err(|e| e.at("TokenId"))? {
             Some(v) => v,
             None => {
@@ -235,17 +240,17 @@ impl CreateDelegationTokenResponse {
             token_id,
             hmac,
             throttle_time_ms,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl CreateDelegationTokenResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i16(self.error_code);
+        w.put_i16(self.error_code);
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.principal_type,
                 self.wire.has_null(Self::NULL_PRINCIPAL_TYPE),
@@ -255,7 +260,7 @@ impl CreateDelegationTokenResponse {
         )
         .map_err(|e| e.at("PrincipalType"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.principal_name,
                 self.wire.has_null(Self::NULL_PRINCIPAL_NAME),
@@ -266,7 +271,7 @@ impl CreateDelegationTokenResponse {
         .map_err(|e| e.at("PrincipalName"))?;
         if version >= 3 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(
                     &self.token_requester_principal_type,
                     self.wire
@@ -281,7 +286,7 @@ impl CreateDelegationTokenResponse {
         }
         if version >= 3 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(
                     &self.token_requester_principal_name,
                     self.wire
@@ -294,26 +299,26 @@ impl CreateDelegationTokenResponse {
         } else if !self.token_requester_principal_name.is_empty() {
             return Err(not_in_version().at("TokenRequesterPrincipalName"));
         }
-        buf.put_i64(self.issue_timestamp_ms);
-        buf.put_i64(self.expiry_timestamp_ms);
-        buf.put_i64(self.max_timestamp_ms);
+        w.put_i64(self.issue_timestamp_ms);
+        w.put_i64(self.expiry_timestamp_ms);
+        w.put_i64(self.max_timestamp_ms);
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.token_id, self.wire.has_null(Self::NULL_TOKEN_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("TokenId"))?;
         put_opt_bytes(
-            buf,
+            w,
             unless_null(&self.hmac, self.wire.has_null(Self::NULL_HMAC)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Hmac"))?;
-        buf.put_i32(self.throttle_time_ms);
+        w.put_i32(self.throttle_time_ms);
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -382,17 +387,17 @@ impl Decode for CreateDelegationTokenResponse {
 }
 
 impl Encode for CreateDelegationTokenResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 3)
                 .in_message("CreateDelegationTokenResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("CreateDelegationTokenResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

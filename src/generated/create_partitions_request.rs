@@ -90,26 +90,26 @@ impl CreatePartitionsRequest {
             topics,
             timeout_ms,
             validate_only,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl CreatePartitionsRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
-        buf.put_i32(self.timeout_ms);
-        buf.put_u8(u8::from(self.validate_only));
+        w.put_i32(self.timeout_ms);
+        w.put_bool(self.validate_only);
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -143,17 +143,17 @@ impl Decode for CreatePartitionsRequest {
 }
 
 impl Encode for CreatePartitionsRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 3)
                 .in_message("CreatePartitionsRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("CreatePartitionsRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -208,14 +208,15 @@ impl Decode for CreatePartitionsAssignment {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let broker_ids =
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("BrokerIds"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_BROKER_IDS;
-                    Vec::new()
-                }
-            };
+        let broker_ids = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("BrokerIds"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_BROKER_IDS;
+                Vec::new()
+            }
+        };
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -223,28 +224,28 @@ impl Decode for CreatePartitionsAssignment {
         };
         Ok(Self {
             broker_ids,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for CreatePartitionsAssignment {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.broker_ids, self.wire.has_null(Self::NULL_BROKER_IDS))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("BrokerIds"))?;
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -361,32 +362,28 @@ impl Decode for CreatePartitionsTopic {
             name,
             count: count_,
             assignments,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for CreatePartitionsTopic {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
-        buf.put_i32(self.count);
-        put_opt_array(
-            buf,
-            self.assignments.as_deref(),
-            true,
-            flexible,
-            |buf, x| x.encode(buf, version),
-        )
+        w.put_i32(self.count);
+        put_opt_array(w, self.assignments.as_deref(), true, flexible, |w, x| {
+            x.write_to(w, version)
+        })
         .map_err(|e| e.at("Assignments"))?;
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

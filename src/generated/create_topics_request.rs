@@ -103,30 +103,30 @@ impl CreateTopicsRequest {
             topics,
             timeout_ms,
             validate_only,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl CreateTopicsRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 5;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
-        buf.put_i32(self.timeout_ms);
+        w.put_i32(self.timeout_ms);
         if version >= 1 {
-            buf.put_u8(u8::from(self.validate_only));
+            w.put_bool(self.validate_only);
         } else if self.validate_only {
             return Err(not_in_version().at("validateOnly"));
         }
         if version >= 5 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -163,17 +163,17 @@ impl Decode for CreateTopicsRequest {
 }
 
 impl Encode for CreateTopicsRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 7)
                 .in_message("CreateTopicsRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("CreateTopicsRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -240,14 +240,15 @@ impl Decode for CreatableReplicaAssignment {
         let flexible = version >= 5;
         let mut nulls = 0u64;
         let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let broker_ids =
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("BrokerIds"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_BROKER_IDS;
-                    Vec::new()
-                }
-            };
+        let broker_ids = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("BrokerIds"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_BROKER_IDS;
+                Vec::new()
+            }
+        };
         let unknown = if version >= 5 {
             read_unknown_tags(r)?
         } else {
@@ -256,29 +257,29 @@ impl Decode for CreatableReplicaAssignment {
         Ok(Self {
             partition_index,
             broker_ids,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for CreatableReplicaAssignment {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 5;
-        buf.put_i32(self.partition_index);
+        w.put_i32(self.partition_index);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.broker_ids, self.wire.has_null(Self::NULL_BROKER_IDS))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("BrokerIds"))?;
         if version >= 5 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -394,8 +395,9 @@ impl Decode for CreatableTopic {
                 BytesStr::default()
             }
         };
-        let num_partitions = r.i32().map_err(|e| e.at("NumPartitions"))?;
-        let replication_factor = r.i16().map_err(|e| e.at("ReplicationFactor"))?;
+        let run = r.run::<6>(&[("NumPartitions", 4), ("ReplicationFactor", 2)])?;
+        let num_partitions = i32::from_be_bytes(chunk(&run, 0));
+        let replication_factor = i16::from_be_bytes(chunk(&run, 4));
         let assignments = match read_array(r, flexible, 6, |r| {
             CreatableReplicaAssignment::decode(r, version)
         })
@@ -427,25 +429,25 @@ impl Decode for CreatableTopic {
             replication_factor,
             assignments,
             configs,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for CreatableTopic {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 5;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
-        buf.put_i32(self.num_partitions);
-        buf.put_i16(self.replication_factor);
+        w.put_i32(self.num_partitions);
+        w.put_i16(self.replication_factor);
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.assignments,
                 self.wire.has_null(Self::NULL_ASSIGNMENTS),
@@ -453,19 +455,19 @@ impl Encode for CreatableTopic {
             .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Assignments"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.configs, self.wire.has_null(Self::NULL_CONFIGS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Configs"))?;
         if version >= 5 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -577,24 +579,24 @@ impl Decode for CreatableTopicConfig {
         Ok(Self {
             name,
             value,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for CreatableTopicConfig {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 5;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
-        put_opt_str(buf, self.value.as_ref(), true, flexible).map_err(|e| e.at("Value"))?;
+        put_opt_str(w, self.value.as_ref(), true, flexible).map_err(|e| e.at("Value"))?;
         if version >= 5 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

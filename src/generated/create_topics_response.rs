@@ -79,27 +79,27 @@ impl CreateTopicsResponse {
         Ok(Self {
             throttle_time_ms,
             topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl CreateTopicsResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 5;
         if version >= 2 {
-            buf.put_i32(self.throttle_time_ms);
+            w.put_i32(self.throttle_time_ms);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
         if version >= 5 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -136,17 +136,17 @@ impl Decode for CreateTopicsResponse {
 }
 
 impl Encode for CreateTopicsResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 7)
                 .in_message("CreateTopicsResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("CreateTopicsResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -275,25 +275,25 @@ impl Decode for CreatableTopicConfigs {
             read_only,
             config_source,
             is_sensitive,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for CreatableTopicConfigs {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
-        put_opt_str(buf, self.value.as_ref(), true, true).map_err(|e| e.at("Value"))?;
-        buf.put_u8(u8::from(self.read_only));
-        buf.put_i8(self.config_source);
-        buf.put_u8(u8::from(self.is_sensitive));
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_opt_str(w, self.value.as_ref(), true, true).map_err(|e| e.at("Value"))?;
+        w.put_bool(self.read_only);
+        w.put_i8(self.config_source);
+        w.put_bool(self.is_sensitive);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -463,15 +463,14 @@ impl Decode for CreatableTopicResult {
             Some(BytesStr::default())
         };
         let mut topic_config_error_code = 0;
-        let num_partitions = if version >= 5 {
-            r.i32().map_err(|e| e.at("NumPartitions"))?
+        let (num_partitions, replication_factor) = if version >= 5 {
+            let run = r.run::<6>(&[("NumPartitions", 4), ("ReplicationFactor", 2)])?;
+            (
+                i32::from_be_bytes(chunk(&run, 0)),
+                i16::from_be_bytes(chunk(&run, 4)),
+            )
         } else {
-            -1
-        };
-        let replication_factor = if version >= 5 {
-            r.i16().map_err(|e| e.at("ReplicationFactor"))?
-        } else {
-            -1
+            (-1, -1)
         };
         let configs = if version >= 5 {
             read_array(r, true, 6, |r| CreatableTopicConfigs::decode(r, version))
@@ -512,34 +511,34 @@ impl Decode for CreatableTopicResult {
             num_partitions,
             replication_factor,
             configs,
-            wire: Wire::from_parts(unknown, tags_present, nulls),
+            wire: wire_from(unknown, tags_present, nulls),
         })
     }
 }
 
 impl Encode for CreatableTopicResult {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 5;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
         if version >= 7 {
-            buf.put_slice(&self.topic_id.0);
+            w.put_uuid(&self.topic_id);
         }
-        buf.put_i16(self.error_code);
+        w.put_i16(self.error_code);
         if version >= 1 {
-            put_opt_str(buf, self.error_message.as_ref(), true, flexible)
+            put_opt_str(w, self.error_message.as_ref(), true, flexible)
                 .map_err(|e| e.at("ErrorMessage"))?;
         }
         if version >= 5 {
-            buf.put_i32(self.num_partitions);
-            buf.put_i16(self.replication_factor);
-            put_opt_array(buf, self.configs.as_deref(), true, true, |buf, x| {
-                x.encode(buf, version)
+            w.put_i32(self.num_partitions);
+            w.put_i16(self.replication_factor);
+            put_opt_array(w, self.configs.as_deref(), true, true, |w, x| {
+                x.write_to(w, version)
             })
             .map_err(|e| e.at("Configs"))?;
         }
@@ -548,15 +547,15 @@ impl Encode for CreatableTopicResult {
                 || self.wire.has_tag(Self::TAG_TOPIC_CONFIG_ERROR_CODE);
             let count =
                 self.wire.unknown_tagged_fields().len() + usize::from(send_topic_config_error_code);
-            put_tag_count(buf, count);
+            put_tag_count(w, count);
             let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
             if send_topic_config_error_code {
-                put_unknown_before(buf, &mut unknown, 0);
-                put_tag_header(buf, 0, 2);
-                buf.put_i16(self.topic_config_error_code);
+                put_unknown_before(w, &mut unknown, 0);
+                put_tag_header(w, 0, 2);
+                w.put_i16(self.topic_config_error_code);
             }
             for u in unknown {
-                put_raw_tagged(buf, u);
+                put_raw_tagged(w, u);
             }
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());

@@ -77,17 +77,17 @@ impl DeleteAclsResponse {
         Ok(Self {
             throttle_time_ms,
             filter_results,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl DeleteAclsResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i32(self.throttle_time_ms);
+        w.put_i32(self.throttle_time_ms);
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.filter_results,
                 self.wire.has_null(Self::NULL_FILTER_RESULTS),
@@ -95,11 +95,11 @@ impl DeleteAclsResponse {
             .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("FilterResults"))?;
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -137,18 +137,18 @@ impl Decode for DeleteAclsResponse {
 }
 
 impl Encode for DeleteAclsResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 3).in_message("DeleteAclsResponse", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DeleteAclsResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -258,19 +258,19 @@ impl Decode for DeleteAclsFilterResult {
             error_code,
             error_message,
             matching_acls,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DeleteAclsFilterResult {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.error_message.as_ref(), true, flexible)
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.error_message.as_ref(), true, flexible)
             .map_err(|e| e.at("ErrorMessage"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.matching_acls,
                 self.wire.has_null(Self::NULL_MATCHING_ACLS),
@@ -278,11 +278,11 @@ impl Encode for DeleteAclsFilterResult {
             .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("MatchingAcls"))?;
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -485,8 +485,9 @@ impl Decode for DeleteAclsMatchingAcl {
                 BytesStr::default()
             }
         };
-        let operation = r.i8().map_err(|e| e.at("Operation"))?;
-        let permission_type = r.i8().map_err(|e| e.at("PermissionType"))?;
+        let run = r.run::<2>(&[("Operation", 1), ("PermissionType", 1)])?;
+        let operation = i8::from_be_bytes(chunk(&run, 0));
+        let permission_type = i8::from_be_bytes(chunk(&run, 1));
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -502,20 +503,20 @@ impl Decode for DeleteAclsMatchingAcl {
             host,
             operation,
             permission_type,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DeleteAclsMatchingAcl {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.error_message.as_ref(), true, flexible)
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.error_message.as_ref(), true, flexible)
             .map_err(|e| e.at("ErrorMessage"))?;
-        buf.put_i8(self.resource_type);
+        w.put_i8(self.resource_type);
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.resource_name,
                 self.wire.has_null(Self::NULL_RESOURCE_NAME),
@@ -525,28 +526,28 @@ impl Encode for DeleteAclsMatchingAcl {
         )
         .map_err(|e| e.at("ResourceName"))?;
         if version >= 1 {
-            buf.put_i8(self.pattern_type);
+            w.put_i8(self.pattern_type);
         } else if self.pattern_type != 3 {
             return Err(not_in_version().at("PatternType"));
         }
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.principal, self.wire.has_null(Self::NULL_PRINCIPAL)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Principal"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_i8(self.operation);
-        buf.put_i8(self.permission_type);
+        w.put_i8(self.operation);
+        w.put_i8(self.permission_type);
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

@@ -64,16 +64,16 @@ impl DeleteGroupsRequest {
         };
         Ok(Self {
             groups_names,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl DeleteGroupsRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.groups_names,
                 self.wire.has_null(Self::NULL_GROUPS_NAMES),
@@ -81,11 +81,11 @@ impl DeleteGroupsRequest {
             .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| put_str(buf, x, flexible),
+            |w, x| put_str(w, x, flexible),
         )
         .map_err(|e| e.at("GroupsNames"))?;
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -123,17 +123,17 @@ impl Decode for DeleteGroupsRequest {
 }
 
 impl Encode for DeleteGroupsRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 3)
                 .in_message("DeleteGroupsRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DeleteGroupsRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

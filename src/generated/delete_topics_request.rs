@@ -107,21 +107,21 @@ impl DeleteTopicsRequest {
             topics,
             topic_names,
             timeout_ms,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl DeleteTopicsRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
         if version >= 6 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("Topics"))?;
         } else if !self.topics.is_empty() {
@@ -129,7 +129,7 @@ impl DeleteTopicsRequest {
         }
         if version <= 5 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.topic_names,
                     self.wire.has_null(Self::NULL_TOPIC_NAMES),
@@ -137,13 +137,13 @@ impl DeleteTopicsRequest {
                 .map(Vec::as_slice),
                 true,
                 flexible,
-                |buf, x| put_str(buf, x, flexible),
+                |w, x| put_str(w, x, flexible),
             )
             .map_err(|e| e.at("TopicNames"))?;
         }
-        buf.put_i32(self.timeout_ms);
+        w.put_i32(self.timeout_ms);
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -190,17 +190,17 @@ impl Decode for DeleteTopicsRequest {
 }
 
 impl Encode for DeleteTopicsRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 6)
                 .in_message("DeleteTopicsRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DeleteTopicsRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -265,16 +265,16 @@ impl Decode for DeleteTopicState {
         Ok(Self {
             name,
             topic_id,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for DeleteTopicState {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        put_opt_str(buf, self.name.as_ref(), true, true).map_err(|e| e.at("Name"))?;
-        buf.put_slice(&self.topic_id.0);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        put_opt_str(w, self.name.as_ref(), true, true).map_err(|e| e.at("Name"))?;
+        w.put_uuid(&self.topic_id);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -80,28 +80,28 @@ impl DeleteTopicsResponse {
         Ok(Self {
             throttle_time_ms,
             responses,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl DeleteTopicsResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
         if version >= 1 {
-            buf.put_i32(self.throttle_time_ms);
+            w.put_i32(self.throttle_time_ms);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.responses, self.wire.has_null(Self::NULL_RESPONSES))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Responses"))?;
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -139,17 +139,17 @@ impl Decode for DeleteTopicsResponse {
 }
 
 impl Encode for DeleteTopicsResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 6)
                 .in_message("DeleteTopicsResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DeleteTopicsResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -274,31 +274,31 @@ impl Decode for DeletableTopicResult {
             topic_id,
             error_code,
             error_message,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DeletableTopicResult {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
         put_opt_str(
-            buf,
+            w,
             self.name.as_ref(),
             version >= 6 || self.wire.has_null(Self::NULL_NAME),
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
         if version >= 6 {
-            buf.put_slice(&self.topic_id.0);
+            w.put_uuid(&self.topic_id);
         }
-        buf.put_i16(self.error_code);
+        w.put_i16(self.error_code);
         if version >= 5 {
-            put_opt_str(buf, self.error_message.as_ref(), true, true)
+            put_opt_str(w, self.error_message.as_ref(), true, true)
                 .map_err(|e| e.at("ErrorMessage"))?;
         }
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

@@ -130,8 +130,9 @@ impl DescribeAclsRequest {
         };
         let principal_filter = read_str(r, flexible).map_err(|e| e.at("PrincipalFilter"))?;
         let host_filter = read_str(r, flexible).map_err(|e| e.at("HostFilter"))?;
-        let operation = r.i8().map_err(|e| e.at("Operation"))?;
-        let permission_type = r.i8().map_err(|e| e.at("PermissionType"))?;
+        let run = r.run::<2>(&[("Operation", 1), ("PermissionType", 1)])?;
+        let operation = i8::from_be_bytes(chunk(&run, 0));
+        let permission_type = i8::from_be_bytes(chunk(&run, 1));
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -145,30 +146,30 @@ impl DescribeAclsRequest {
             host_filter,
             operation,
             permission_type,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl DescribeAclsRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i8(self.resource_type_filter);
-        put_opt_str(buf, self.resource_name_filter.as_ref(), true, flexible)
+        w.put_i8(self.resource_type_filter);
+        put_opt_str(w, self.resource_name_filter.as_ref(), true, flexible)
             .map_err(|e| e.at("ResourceNameFilter"))?;
         if version >= 1 {
-            buf.put_i8(self.pattern_type_filter);
+            w.put_i8(self.pattern_type_filter);
         } else if self.pattern_type_filter != 3 {
             return Err(not_in_version().at("PatternTypeFilter"));
         }
-        put_opt_str(buf, self.principal_filter.as_ref(), true, flexible)
+        put_opt_str(w, self.principal_filter.as_ref(), true, flexible)
             .map_err(|e| e.at("PrincipalFilter"))?;
-        put_opt_str(buf, self.host_filter.as_ref(), true, flexible)
+        put_opt_str(w, self.host_filter.as_ref(), true, flexible)
             .map_err(|e| e.at("HostFilter"))?;
-        buf.put_i8(self.operation);
-        buf.put_i8(self.permission_type);
+        w.put_i8(self.operation);
+        w.put_i8(self.permission_type);
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -203,17 +204,17 @@ impl Decode for DescribeAclsRequest {
 }
 
 impl Encode for DescribeAclsRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 3)
                 .in_message("DescribeAclsRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DescribeAclsRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

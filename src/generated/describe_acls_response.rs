@@ -91,8 +91,9 @@ impl DescribeAclsResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
+        let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let error_message = read_str(r, flexible).map_err(|e| e.at("ErrorMessage"))?;
         let resources =
             match read_array(r, flexible, 5, |r| DescribeAclsResource::decode(r, version))
@@ -114,29 +115,29 @@ impl DescribeAclsResponse {
             error_code,
             error_message,
             resources,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl DescribeAclsResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i32(self.throttle_time_ms);
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.error_message.as_ref(), true, flexible)
+        w.put_i32(self.throttle_time_ms);
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.error_message.as_ref(), true, flexible)
             .map_err(|e| e.at("ErrorMessage"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.resources, self.wire.has_null(Self::NULL_RESOURCES))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Resources"))?;
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -172,17 +173,17 @@ impl Decode for DescribeAclsResponse {
 }
 
 impl Encode for DescribeAclsResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 3)
                 .in_message("DescribeAclsResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DescribeAclsResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -285,8 +286,9 @@ impl Decode for AclDescription {
                 BytesStr::default()
             }
         };
-        let operation = r.i8().map_err(|e| e.at("Operation"))?;
-        let permission_type = r.i8().map_err(|e| e.at("PermissionType"))?;
+        let run = r.run::<2>(&[("Operation", 1), ("PermissionType", 1)])?;
+        let operation = i8::from_be_bytes(chunk(&run, 0));
+        let permission_type = i8::from_be_bytes(chunk(&run, 1));
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -297,32 +299,32 @@ impl Decode for AclDescription {
             host,
             operation,
             permission_type,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for AclDescription {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.principal, self.wire.has_null(Self::NULL_PRINCIPAL)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Principal"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_i8(self.operation);
-        buf.put_i8(self.permission_type);
+        w.put_i8(self.operation);
+        w.put_i8(self.permission_type);
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -465,17 +467,17 @@ impl Decode for DescribeAclsResource {
             resource_name,
             pattern_type,
             acls,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DescribeAclsResource {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i8(self.resource_type);
+        w.put_i8(self.resource_type);
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.resource_name,
                 self.wire.has_null(Self::NULL_RESOURCE_NAME),
@@ -485,20 +487,20 @@ impl Encode for DescribeAclsResource {
         )
         .map_err(|e| e.at("ResourceName"))?;
         if version >= 1 {
-            buf.put_i8(self.pattern_type);
+            w.put_i8(self.pattern_type);
         } else if self.pattern_type != 3 {
             return Err(not_in_version().at("PatternType"));
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.acls, self.wire.has_null(Self::NULL_ACLS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Acls"))?;
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

@@ -75,26 +75,26 @@ impl DescribeClientQuotasRequest {
         Ok(Self {
             components,
             strict,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl DescribeClientQuotasRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.components, self.wire.has_null(Self::NULL_COMPONENTS))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Components"))?;
-        buf.put_u8(u8::from(self.strict));
+        w.put_bool(self.strict);
         if version >= 1 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -129,17 +129,17 @@ impl Decode for DescribeClientQuotasRequest {
 }
 
 impl Encode for DescribeClientQuotasRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("DescribeClientQuotasRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DescribeClientQuotasRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -245,16 +245,16 @@ impl Decode for ComponentData {
             entity_type,
             match_type,
             r#match,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for ComponentData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.entity_type,
                 self.wire.has_null(Self::NULL_ENTITY_TYPE),
@@ -263,10 +263,10 @@ impl Encode for ComponentData {
             flexible,
         )
         .map_err(|e| e.at("EntityType"))?;
-        buf.put_i8(self.match_type);
-        put_opt_str(buf, self.r#match.as_ref(), true, flexible).map_err(|e| e.at("Match"))?;
+        w.put_i8(self.match_type);
+        put_opt_str(w, self.r#match.as_ref(), true, flexible).map_err(|e| e.at("Match"))?;
         if version >= 1 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

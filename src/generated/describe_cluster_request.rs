@@ -90,25 +90,25 @@ impl DescribeClusterRequest {
             include_cluster_authorized_operations,
             endpoint_type,
             include_fenced_brokers,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl DescribeClusterRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_u8(u8::from(self.include_cluster_authorized_operations));
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_bool(self.include_cluster_authorized_operations);
         if version >= 1 {
-            buf.put_i8(self.endpoint_type);
+            w.put_i8(self.endpoint_type);
         } else if self.endpoint_type != 1 {
             return Err(not_in_version().at("EndpointType"));
         }
         if version >= 2 {
-            buf.put_u8(u8::from(self.include_fenced_brokers));
+            w.put_bool(self.include_fenced_brokers);
         } else if self.include_fenced_brokers {
             return Err(not_in_version().at("IncludeFencedBrokers"));
         }
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -137,17 +137,17 @@ impl Decode for DescribeClusterRequest {
 }
 
 impl Encode for DescribeClusterRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 2)
                 .in_message("DescribeClusterRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DescribeClusterRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

@@ -139,8 +139,9 @@ impl DescribeClusterResponse {
 impl DescribeClusterResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
+        let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
         let endpoint_type = if version >= 1 {
             r.i8().map_err(|e| e.at("EndpointType"))?
@@ -176,40 +177,40 @@ impl DescribeClusterResponse {
             controller_id,
             brokers,
             cluster_authorized_operations,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl DescribeClusterResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.throttle_time_ms);
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.error_message.as_ref(), true, true)
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.throttle_time_ms);
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
         if version >= 1 {
-            buf.put_i8(self.endpoint_type);
+            w.put_i8(self.endpoint_type);
         } else if self.endpoint_type != 1 {
             return Err(not_in_version().at("EndpointType"));
         }
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.cluster_id, self.wire.has_null(Self::NULL_CLUSTER_ID)),
             true,
             true,
         )
         .map_err(|e| e.at("ClusterId"))?;
-        buf.put_i32(self.controller_id);
+        w.put_i32(self.controller_id);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.brokers, self.wire.has_null(Self::NULL_BROKERS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Brokers"))?;
-        buf.put_i32(self.cluster_authorized_operations);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_i32(self.cluster_authorized_operations);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -245,17 +246,17 @@ impl Decode for DescribeClusterResponse {
 }
 
 impl Encode for DescribeClusterResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 2)
                 .in_message("DescribeClusterResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DescribeClusterResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -375,29 +376,29 @@ impl Decode for DescribeClusterBroker {
             port,
             rack,
             is_fenced,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DescribeClusterBroker {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.broker_id);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.broker_id);
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             true,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_i32(self.port);
-        put_opt_str(buf, self.rack.as_ref(), true, true).map_err(|e| e.at("Rack"))?;
+        w.put_i32(self.port);
+        put_opt_str(w, self.rack.as_ref(), true, true).map_err(|e| e.at("Rack"))?;
         if version >= 2 {
-            buf.put_u8(u8::from(self.is_fenced));
+            w.put_bool(self.is_fenced);
         } else if self.is_fenced {
             return Err(not_in_version().at("IsFenced"));
         }
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -98,35 +98,35 @@ impl DescribeConfigsRequest {
             resources,
             include_synonyms,
             include_documentation,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl DescribeConfigsRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.resources, self.wire.has_null(Self::NULL_RESOURCES))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Resources"))?;
         if version >= 1 {
-            buf.put_u8(u8::from(self.include_synonyms));
+            w.put_bool(self.include_synonyms);
         } else if self.include_synonyms {
             return Err(not_in_version().at("IncludeSynonyms"));
         }
         if version >= 3 {
-            buf.put_u8(u8::from(self.include_documentation));
+            w.put_bool(self.include_documentation);
         } else if self.include_documentation {
             return Err(not_in_version().at("IncludeDocumentation"));
         }
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -167,17 +167,17 @@ impl Decode for DescribeConfigsRequest {
 }
 
 impl Encode for DescribeConfigsRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 4)
                 .in_message("DescribeConfigsRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DescribeConfigsRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -286,17 +286,17 @@ impl Decode for DescribeConfigsResource {
             resource_type,
             resource_name,
             configuration_keys,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DescribeConfigsResource {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
-        buf.put_i8(self.resource_type);
+        w.put_i8(self.resource_type);
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.resource_name,
                 self.wire.has_null(Self::NULL_RESOURCE_NAME),
@@ -306,15 +306,15 @@ impl Encode for DescribeConfigsResource {
         )
         .map_err(|e| e.at("ResourceName"))?;
         put_opt_array(
-            buf,
+            w,
             self.configuration_keys.as_deref(),
             true,
             flexible,
-            |buf, x| put_str(buf, x, flexible),
+            |w, x| put_str(w, x, flexible),
         )
         .map_err(|e| e.at("ConfigurationKeys"))?;
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

@@ -77,25 +77,25 @@ impl DescribeConfigsResponse {
         Ok(Self {
             throttle_time_ms,
             results,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl DescribeConfigsResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
-        buf.put_i32(self.throttle_time_ms);
+        w.put_i32(self.throttle_time_ms);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.results, self.wire.has_null(Self::NULL_RESULTS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Results"))?;
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -129,17 +129,17 @@ impl Decode for DescribeConfigsResponse {
 }
 
 impl Encode for DescribeConfigsResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 4)
                 .in_message("DescribeConfigsResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DescribeConfigsResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -360,50 +360,50 @@ impl Decode for DescribeConfigsResourceResult {
             synonyms,
             config_type,
             documentation,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DescribeConfigsResourceResult {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
-        put_opt_str(buf, self.value.as_ref(), true, flexible).map_err(|e| e.at("Value"))?;
-        buf.put_u8(u8::from(self.read_only));
+        put_opt_str(w, self.value.as_ref(), true, flexible).map_err(|e| e.at("Value"))?;
+        w.put_bool(self.read_only);
         if version <= 0 {
-            buf.put_u8(u8::from(self.is_default));
+            w.put_bool(self.is_default);
         } else if self.is_default {
             return Err(not_in_version().at("IsDefault"));
         }
         if version >= 1 {
-            buf.put_i8(self.config_source);
+            w.put_i8(self.config_source);
         }
-        buf.put_u8(u8::from(self.is_sensitive));
+        w.put_bool(self.is_sensitive);
         if version >= 1 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(&self.synonyms, self.wire.has_null(Self::NULL_SYNONYMS))
                     .map(Vec::as_slice),
                 true,
                 flexible,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("Synonyms"))?;
         }
         if version >= 3 {
-            buf.put_i8(self.config_type);
-            put_opt_str(buf, self.documentation.as_ref(), true, flexible)
+            w.put_i8(self.config_type);
+            put_opt_str(w, self.documentation.as_ref(), true, flexible)
                 .map_err(|e| e.at("Documentation"))?;
         }
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -571,20 +571,20 @@ impl Decode for DescribeConfigsResult {
             resource_type,
             resource_name,
             configs,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DescribeConfigsResult {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.error_message.as_ref(), true, flexible)
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.error_message.as_ref(), true, flexible)
             .map_err(|e| e.at("ErrorMessage"))?;
-        buf.put_i8(self.resource_type);
+        w.put_i8(self.resource_type);
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.resource_name,
                 self.wire.has_null(Self::NULL_RESOURCE_NAME),
@@ -594,15 +594,15 @@ impl Encode for DescribeConfigsResult {
         )
         .map_err(|e| e.at("ResourceName"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.configs, self.wire.has_null(Self::NULL_CONFIGS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Configs"))?;
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -723,25 +723,25 @@ impl Decode for DescribeConfigsSynonym {
             name,
             value,
             source,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DescribeConfigsSynonym {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
-        put_opt_str(buf, self.value.as_ref(), true, flexible).map_err(|e| e.at("Value"))?;
-        buf.put_i8(self.source);
+        put_opt_str(w, self.value.as_ref(), true, flexible).map_err(|e| e.at("Value"))?;
+        w.put_i8(self.source);
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

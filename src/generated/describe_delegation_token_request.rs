@@ -60,20 +60,20 @@ impl DescribeDelegationTokenRequest {
         };
         Ok(Self {
             owners,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl DescribeDelegationTokenRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        put_opt_array(buf, self.owners.as_deref(), true, flexible, |buf, x| {
-            x.encode(buf, version)
+        put_opt_array(w, self.owners.as_deref(), true, flexible, |w, x| {
+            x.write_to(w, version)
         })
         .map_err(|e| e.at("Owners"))?;
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -103,17 +103,17 @@ impl Decode for DescribeDelegationTokenRequest {
 }
 
 impl Encode for DescribeDelegationTokenRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 3)
                 .in_message("DescribeDelegationTokenRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DescribeDelegationTokenRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -202,16 +202,16 @@ impl Decode for DescribeDelegationTokenOwner {
         Ok(Self {
             principal_type,
             principal_name,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DescribeDelegationTokenOwner {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.principal_type,
                 self.wire.has_null(Self::NULL_PRINCIPAL_TYPE),
@@ -221,7 +221,7 @@ impl Encode for DescribeDelegationTokenOwner {
         )
         .map_err(|e| e.at("PrincipalType"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.principal_name,
                 self.wire.has_null(Self::NULL_PRINCIPAL_NAME),
@@ -231,7 +231,7 @@ impl Encode for DescribeDelegationTokenOwner {
         )
         .map_err(|e| e.at("PrincipalName"))?;
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

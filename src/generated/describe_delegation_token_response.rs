@@ -90,26 +90,26 @@ impl DescribeDelegationTokenResponse {
             error_code,
             tokens,
             throttle_time_ms,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl DescribeDelegationTokenResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i16(self.error_code);
+        w.put_i16(self.error_code);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.tokens, self.wire.has_null(Self::NULL_TOKENS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Tokens"))?;
-        buf.put_i32(self.throttle_time_ms);
+        w.put_i32(self.throttle_time_ms);
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -143,17 +143,17 @@ impl Decode for DescribeDelegationTokenResponse {
 }
 
 impl Encode for DescribeDelegationTokenResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 3)
                 .in_message("DescribeDelegationTokenResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DescribeDelegationTokenResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -351,9 +351,14 @@ impl Decode for DescribedDelegationToken {
         } else {
             BytesStr::default()
         };
-        let issue_timestamp = r.i64().map_err(|e| e.at("IssueTimestamp"))?;
-        let expiry_timestamp = r.i64().map_err(|e| e.at("ExpiryTimestamp"))?;
-        let max_timestamp = r.i64().map_err(|e| e.at("MaxTimestamp"))?;
+        let run = r.run::<24>(&[
+            ("IssueTimestamp", 8),
+            ("ExpiryTimestamp", 8),
+            ("MaxTimestamp", 8),
+        ])?;
+        let issue_timestamp = i64::from_be_bytes(chunk(&run, 0));
+        let expiry_timestamp = i64::from_be_bytes(chunk(&run, 8));
+        let max_timestamp = i64::from_be_bytes(chunk(&run, 16));
         let token_id = match read_str(r, flexible).map_err(|e| e.at("TokenId"))? {
             Some(v) => v,
             None => {
@@ -395,16 +400,16 @@ impl Decode for DescribedDelegationToken {
             token_id,
             hmac,
             renewers,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DescribedDelegationToken {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.principal_type,
                 self.wire.has_null(Self::NULL_PRINCIPAL_TYPE),
@@ -414,7 +419,7 @@ impl Encode for DescribedDelegationToken {
         )
         .map_err(|e| e.at("PrincipalType"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.principal_name,
                 self.wire.has_null(Self::NULL_PRINCIPAL_NAME),
@@ -425,7 +430,7 @@ impl Encode for DescribedDelegationToken {
         .map_err(|e| e.at("PrincipalName"))?;
         if version >= 3 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(
                     &self.token_requester_principal_type,
                     self.wire
@@ -440,7 +445,7 @@ impl Encode for DescribedDelegationToken {
         }
         if version >= 3 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(
                     &self.token_requester_principal_name,
                     self.wire
@@ -453,33 +458,33 @@ impl Encode for DescribedDelegationToken {
         } else if !self.token_requester_principal_name.is_empty() {
             return Err(not_in_version().at("TokenRequesterPrincipalName"));
         }
-        buf.put_i64(self.issue_timestamp);
-        buf.put_i64(self.expiry_timestamp);
-        buf.put_i64(self.max_timestamp);
+        w.put_i64(self.issue_timestamp);
+        w.put_i64(self.expiry_timestamp);
+        w.put_i64(self.max_timestamp);
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.token_id, self.wire.has_null(Self::NULL_TOKEN_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("TokenId"))?;
         put_opt_bytes(
-            buf,
+            w,
             unless_null(&self.hmac, self.wire.has_null(Self::NULL_HMAC)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Hmac"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.renewers, self.wire.has_null(Self::NULL_RENEWERS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Renewers"))?;
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -615,16 +620,16 @@ impl Decode for DescribedDelegationTokenRenewer {
         Ok(Self {
             principal_type,
             principal_name,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DescribedDelegationTokenRenewer {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.principal_type,
                 self.wire.has_null(Self::NULL_PRINCIPAL_TYPE),
@@ -634,7 +639,7 @@ impl Encode for DescribedDelegationTokenRenewer {
         )
         .map_err(|e| e.at("PrincipalType"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.principal_name,
                 self.wire.has_null(Self::NULL_PRINCIPAL_NAME),
@@ -644,7 +649,7 @@ impl Encode for DescribedDelegationTokenRenewer {
         )
         .map_err(|e| e.at("PrincipalName"))?;
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

@@ -81,29 +81,29 @@ impl DescribeGroupsRequest {
         Ok(Self {
             groups,
             include_authorized_operations,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl DescribeGroupsRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 5;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| put_str(buf, x, flexible),
+            |w, x| put_str(w, x, flexible),
         )
         .map_err(|e| e.at("Groups"))?;
         if version >= 3 {
-            buf.put_u8(u8::from(self.include_authorized_operations));
+            w.put_bool(self.include_authorized_operations);
         } else if self.include_authorized_operations {
             return Err(not_in_version().at("IncludeAuthorizedOperations"));
         }
         if version >= 5 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -140,17 +140,17 @@ impl Decode for DescribeGroupsRequest {
 }
 
 impl Encode for DescribeGroupsRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 6)
                 .in_message("DescribeGroupsRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DescribeGroupsRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

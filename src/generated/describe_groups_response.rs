@@ -79,27 +79,27 @@ impl DescribeGroupsResponse {
         Ok(Self {
             throttle_time_ms,
             groups,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl DescribeGroupsResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 5;
         if version >= 1 {
-            buf.put_i32(self.throttle_time_ms);
+            w.put_i32(self.throttle_time_ms);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Groups"))?;
         if version >= 5 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -136,17 +136,17 @@ impl Decode for DescribeGroupsResponse {
 }
 
 impl Encode for DescribeGroupsResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 6)
                 .in_message("DescribeGroupsResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DescribeGroupsResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -360,30 +360,30 @@ impl Decode for DescribedGroup {
             protocol_data,
             members,
             authorized_operations,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DescribedGroup {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 5;
-        buf.put_i16(self.error_code);
+        w.put_i16(self.error_code);
         if version >= 6 {
-            put_opt_str(buf, self.error_message.as_ref(), true, true)
+            put_opt_str(w, self.error_message.as_ref(), true, true)
                 .map_err(|e| e.at("ErrorMessage"))?;
         } else if self.error_message.is_some() {
             return Err(not_in_version().at("ErrorMessage"));
         }
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("GroupId"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.group_state,
                 self.wire.has_null(Self::NULL_GROUP_STATE),
@@ -393,7 +393,7 @@ impl Encode for DescribedGroup {
         )
         .map_err(|e| e.at("GroupState"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.protocol_type,
                 self.wire.has_null(Self::NULL_PROTOCOL_TYPE),
@@ -403,7 +403,7 @@ impl Encode for DescribedGroup {
         )
         .map_err(|e| e.at("ProtocolType"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.protocol_data,
                 self.wire.has_null(Self::NULL_PROTOCOL_DATA),
@@ -413,20 +413,20 @@ impl Encode for DescribedGroup {
         )
         .map_err(|e| e.at("ProtocolData"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.members, self.wire.has_null(Self::NULL_MEMBERS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Members"))?;
         if version >= 3 {
-            buf.put_i32(self.authorized_operations);
+            w.put_i32(self.authorized_operations);
         } else if self.authorized_operations != -2147483648 {
             return Err(not_in_version().at("AuthorizedOperations"));
         }
         if version >= 5 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -635,34 +635,34 @@ impl Decode for DescribedGroupMember {
             client_host,
             member_metadata,
             member_assignment,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DescribedGroupMember {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 5;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("MemberId"))?;
         if version >= 4 {
-            put_opt_str(buf, self.group_instance_id.as_ref(), true, flexible)
+            put_opt_str(w, self.group_instance_id.as_ref(), true, flexible)
                 .map_err(|e| e.at("GroupInstanceId"))?;
         }
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.client_id, self.wire.has_null(Self::NULL_CLIENT_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("ClientId"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.client_host,
                 self.wire.has_null(Self::NULL_CLIENT_HOST),
@@ -672,7 +672,7 @@ impl Encode for DescribedGroupMember {
         )
         .map_err(|e| e.at("ClientHost"))?;
         put_opt_bytes(
-            buf,
+            w,
             unless_null(
                 &self.member_metadata,
                 self.wire.has_null(Self::NULL_MEMBER_METADATA),
@@ -682,7 +682,7 @@ impl Encode for DescribedGroupMember {
         )
         .map_err(|e| e.at("MemberMetadata"))?;
         put_opt_bytes(
-            buf,
+            w,
             unless_null(
                 &self.member_assignment,
                 self.wire.has_null(Self::NULL_MEMBER_ASSIGNMENT),
@@ -692,7 +692,7 @@ impl Encode for DescribedGroupMember {
         )
         .map_err(|e| e.at("MemberAssignment"))?;
         if version >= 5 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

@@ -94,28 +94,28 @@ impl DescribeLogDirsResponse {
             throttle_time_ms,
             error_code,
             results,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl DescribeLogDirsResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i32(self.throttle_time_ms);
+        w.put_i32(self.throttle_time_ms);
         if version >= 3 {
-            buf.put_i16(self.error_code);
+            w.put_i16(self.error_code);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.results, self.wire.has_null(Self::NULL_RESULTS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Results"))?;
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -152,17 +152,17 @@ impl Decode for DescribeLogDirsResponse {
 }
 
 impl Encode for DescribeLogDirsResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 5)
                 .in_message("DescribeLogDirsResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DescribeLogDirsResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -243,9 +243,14 @@ impl DescribeLogDirsPartition {
 
 impl Decode for DescribeLogDirsPartition {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let partition_size = r.i64().map_err(|e| e.at("PartitionSize"))?;
-        let offset_lag = r.i64().map_err(|e| e.at("OffsetLag"))?;
+        let run = r.run::<20>(&[
+            ("PartitionIndex", 4),
+            ("PartitionSize", 8),
+            ("OffsetLag", 8),
+        ])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let partition_size = i64::from_be_bytes(chunk(&run, 4));
+        let offset_lag = i64::from_be_bytes(chunk(&run, 12));
         let is_future_key = r.bool().map_err(|e| e.at("IsFutureKey"))?;
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
@@ -257,19 +262,19 @@ impl Decode for DescribeLogDirsPartition {
             partition_size,
             offset_lag,
             is_future_key,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for DescribeLogDirsPartition {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
-        buf.put_i64(self.partition_size);
-        buf.put_i64(self.offset_lag);
-        buf.put_u8(u8::from(self.is_future_key));
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
+        w.put_i64(self.partition_size);
+        w.put_i64(self.offset_lag);
+        w.put_bool(self.is_future_key);
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -412,15 +417,14 @@ impl Decode for DescribeLogDirsResult {
                 Vec::new()
             }
         };
-        let total_bytes = if version >= 4 {
-            r.i64().map_err(|e| e.at("TotalBytes"))?
+        let (total_bytes, usable_bytes) = if version >= 4 {
+            let run = r.run::<16>(&[("TotalBytes", 8), ("UsableBytes", 8)])?;
+            (
+                i64::from_be_bytes(chunk(&run, 0)),
+                i64::from_be_bytes(chunk(&run, 8)),
+            )
         } else {
-            -1
-        };
-        let usable_bytes = if version >= 4 {
-            r.i64().map_err(|e| e.at("UsableBytes"))?
-        } else {
-            -1
+            (-1, -1)
         };
         let is_cordoned = if version >= 5 {
             r.bool().map_err(|e| e.at("IsCordoned"))?
@@ -439,39 +443,39 @@ impl Decode for DescribeLogDirsResult {
             total_bytes,
             usable_bytes,
             is_cordoned,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DescribeLogDirsResult {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i16(self.error_code);
+        w.put_i16(self.error_code);
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.log_dir, self.wire.has_null(Self::NULL_LOG_DIR)),
             true,
             flexible,
         )
         .map_err(|e| e.at("LogDir"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
         if version >= 4 {
-            buf.put_i64(self.total_bytes);
-            buf.put_i64(self.usable_bytes);
+            w.put_i64(self.total_bytes);
+            w.put_i64(self.usable_bytes);
         }
         if version >= 5 {
-            buf.put_u8(u8::from(self.is_cordoned));
+            w.put_bool(self.is_cordoned);
         }
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -581,32 +585,32 @@ impl Decode for DescribeLogDirsTopic {
         Ok(Self {
             name,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DescribeLogDirsTopic {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

@@ -57,22 +57,22 @@ impl DescribeProducersRequest {
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl DescribeProducersRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -100,17 +100,17 @@ impl Decode for DescribeProducersRequest {
 }
 
 impl Encode for DescribeProducersRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 0)
                 .in_message("DescribeProducersRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DescribeProducersRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -183,34 +183,35 @@ impl Decode for TopicRequest {
                 BytesStr::default()
             }
         };
-        let partition_indexes =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("PartitionIndexes"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITION_INDEXES;
-                    Vec::new()
-                }
-            };
+        let partition_indexes = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("PartitionIndexes"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITION_INDEXES;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             name,
             partition_indexes,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopicRequest {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.partition_indexes,
                 self.wire.has_null(Self::NULL_PARTITION_INDEXES),
@@ -218,13 +219,13 @@ impl Encode for TopicRequest {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("PartitionIndexes"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

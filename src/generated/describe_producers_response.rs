@@ -70,23 +70,23 @@ impl DescribeProducersResponse {
         Ok(Self {
             throttle_time_ms,
             topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl DescribeProducersResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.throttle_time_ms);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.throttle_time_ms);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -114,17 +114,17 @@ impl Decode for DescribeProducersResponse {
 }
 
 impl Encode for DescribeProducersResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 0)
                 .in_message("DescribeProducersResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DescribeProducersResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -211,8 +211,9 @@ impl PartitionResponse {
 impl Decode for PartitionResponse {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("PartitionIndex", 4), ("ErrorCode", 2)])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
         let active_producers = match read_array(r, true, 37, |r| ProducerState::decode(r, version))
             .map_err(|e| e.at("ActiveProducers"))?
@@ -229,19 +230,19 @@ impl Decode for PartitionResponse {
             error_code,
             error_message,
             active_producers,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for PartitionResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.error_message.as_ref(), true, true)
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.active_producers,
                 self.wire.has_null(Self::NULL_ACTIVE_PRODUCERS),
@@ -249,10 +250,10 @@ impl Encode for PartitionResponse {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("ActiveProducers"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -375,12 +376,20 @@ impl ProducerState {
 
 impl Decode for ProducerState {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let producer_id = r.i64().map_err(|e| e.at("ProducerId"))?;
-        let producer_epoch = r.i32().map_err(|e| e.at("ProducerEpoch"))?;
-        let last_sequence = r.i32().map_err(|e| e.at("LastSequence"))?;
-        let last_timestamp = r.i64().map_err(|e| e.at("LastTimestamp"))?;
-        let coordinator_epoch = r.i32().map_err(|e| e.at("CoordinatorEpoch"))?;
-        let current_txn_start_offset = r.i64().map_err(|e| e.at("CurrentTxnStartOffset"))?;
+        let run = r.run::<36>(&[
+            ("ProducerId", 8),
+            ("ProducerEpoch", 4),
+            ("LastSequence", 4),
+            ("LastTimestamp", 8),
+            ("CoordinatorEpoch", 4),
+            ("CurrentTxnStartOffset", 8),
+        ])?;
+        let producer_id = i64::from_be_bytes(chunk(&run, 0));
+        let producer_epoch = i32::from_be_bytes(chunk(&run, 8));
+        let last_sequence = i32::from_be_bytes(chunk(&run, 12));
+        let last_timestamp = i64::from_be_bytes(chunk(&run, 16));
+        let coordinator_epoch = i32::from_be_bytes(chunk(&run, 24));
+        let current_txn_start_offset = i64::from_be_bytes(chunk(&run, 28));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             producer_id,
@@ -389,20 +398,20 @@ impl Decode for ProducerState {
             last_timestamp,
             coordinator_epoch,
             current_txn_start_offset,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for ProducerState {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i64(self.producer_id);
-        buf.put_i32(self.producer_epoch);
-        buf.put_i32(self.last_sequence);
-        buf.put_i64(self.last_timestamp);
-        buf.put_i32(self.coordinator_epoch);
-        buf.put_i64(self.current_txn_start_offset);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i64(self.producer_id);
+        w.put_i32(self.producer_epoch);
+        w.put_i32(self.last_sequence);
+        w.put_i64(self.last_timestamp);
+        w.put_i32(self.coordinator_epoch);
+        w.put_i64(self.current_txn_start_offset);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -484,30 +493,30 @@ impl Decode for TopicResponse {
         Ok(Self {
             name,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopicResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

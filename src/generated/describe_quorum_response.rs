@@ -123,39 +123,39 @@ impl DescribeQuorumResponse {
             error_message,
             topics,
             nodes,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl DescribeQuorumResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i16(self.error_code);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i16(self.error_code);
         if version >= 2 {
-            put_opt_str(buf, self.error_message.as_ref(), true, true)
+            put_opt_str(w, self.error_message.as_ref(), true, true)
                 .map_err(|e| e.at("ErrorMessage"))?;
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
         if version >= 2 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(&self.nodes, self.wire.has_null(Self::NULL_NODES)).map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("Nodes"))?;
         } else if !self.nodes.is_empty() {
             return Err(not_in_version().at("Nodes"));
         }
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -193,17 +193,17 @@ impl Decode for DescribeQuorumResponse {
 }
 
 impl Encode for DescribeQuorumResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 2)
                 .in_message("DescribeQuorumResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DescribeQuorumResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -300,29 +300,29 @@ impl Decode for Listener {
             name,
             host,
             port,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Listener {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             true,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_u16(self.port);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_u16(self.port);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -405,24 +405,24 @@ impl Decode for Node {
         Ok(Self {
             node_id,
             listeners,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Node {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.node_id);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.node_id);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.listeners, self.wire.has_null(Self::NULL_LISTENERS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Listeners"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -572,16 +572,18 @@ impl PartitionData {
 impl Decode for PartitionData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("PartitionIndex", 4), ("ErrorCode", 2)])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let error_message = if version >= 2 {
             read_str(r, true).map_err(|e| e.at("ErrorMessage"))?
         } else {
             Some(BytesStr::default())
         };
-        let leader_id = r.i32().map_err(|e| e.at("LeaderId"))?;
-        let leader_epoch = r.i32().map_err(|e| e.at("LeaderEpoch"))?;
-        let high_watermark = r.i64().map_err(|e| e.at("HighWatermark"))?;
+        let run = r.run::<16>(&[("LeaderId", 4), ("LeaderEpoch", 4), ("HighWatermark", 8)])?;
+        let leader_id = i32::from_be_bytes(chunk(&run, 0));
+        let leader_epoch = i32::from_be_bytes(chunk(&run, 4));
+        let high_watermark = i64::from_be_bytes(chunk(&run, 8));
         let current_voters = match read_array(r, true, 13, |r| ReplicaState::decode(r, version))
             .map_err(|e| e.at("CurrentVoters"))?
         {
@@ -610,24 +612,24 @@ impl Decode for PartitionData {
             high_watermark,
             current_voters,
             observers,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for PartitionData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
-        buf.put_i16(self.error_code);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
+        w.put_i16(self.error_code);
         if version >= 2 {
-            put_opt_str(buf, self.error_message.as_ref(), true, true)
+            put_opt_str(w, self.error_message.as_ref(), true, true)
                 .map_err(|e| e.at("ErrorMessage"))?;
         }
-        buf.put_i32(self.leader_id);
-        buf.put_i32(self.leader_epoch);
-        buf.put_i64(self.high_watermark);
+        w.put_i32(self.leader_id);
+        w.put_i32(self.leader_epoch);
+        w.put_i64(self.high_watermark);
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.current_voters,
                 self.wire.has_null(Self::NULL_CURRENT_VOTERS),
@@ -635,19 +637,19 @@ impl Encode for PartitionData {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("CurrentVoters"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.observers, self.wire.has_null(Self::NULL_OBSERVERS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Observers"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -773,15 +775,14 @@ impl Decode for ReplicaState {
             Uuid::NIL
         };
         let log_end_offset = r.i64().map_err(|e| e.at("LogEndOffset"))?;
-        let last_fetch_timestamp = if version >= 1 {
-            r.i64().map_err(|e| e.at("LastFetchTimestamp"))?
+        let (last_fetch_timestamp, last_caught_up_timestamp) = if version >= 1 {
+            let run = r.run::<16>(&[("LastFetchTimestamp", 8), ("LastCaughtUpTimestamp", 8)])?;
+            (
+                i64::from_be_bytes(chunk(&run, 0)),
+                i64::from_be_bytes(chunk(&run, 8)),
+            )
         } else {
-            -1
-        };
-        let last_caught_up_timestamp = if version >= 1 {
-            r.i64().map_err(|e| e.at("LastCaughtUpTimestamp"))?
-        } else {
-            -1
+            (-1, -1)
         };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
@@ -790,25 +791,25 @@ impl Decode for ReplicaState {
             log_end_offset,
             last_fetch_timestamp,
             last_caught_up_timestamp,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for ReplicaState {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.replica_id);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.replica_id);
         if version >= 2 {
-            buf.put_slice(&self.replica_directory_id.0);
+            w.put_uuid(&self.replica_directory_id);
         } else if !self.replica_directory_id.is_nil() {
             return Err(not_in_version().at("ReplicaDirectoryId"));
         }
-        buf.put_i64(self.log_end_offset);
+        w.put_i64(self.log_end_offset);
         if version >= 1 {
-            buf.put_i64(self.last_fetch_timestamp);
-            buf.put_i64(self.last_caught_up_timestamp);
+            w.put_i64(self.last_fetch_timestamp);
+            w.put_i64(self.last_caught_up_timestamp);
         }
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -896,30 +897,30 @@ impl Decode for TopicData {
         Ok(Self {
             topic_name,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopicData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("TopicName"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -72,23 +72,23 @@ impl DescribeShareGroupOffsetsResponse {
         Ok(Self {
             throttle_time_ms,
             groups,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl DescribeShareGroupOffsetsResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.throttle_time_ms);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.throttle_time_ms);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Groups"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -116,17 +116,17 @@ impl Decode for DescribeShareGroupOffsetsResponse {
 }
 
 impl Encode for DescribeShareGroupOffsetsResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("DescribeShareGroupOffsetsResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DescribeShareGroupOffsetsResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -240,32 +240,32 @@ impl Decode for DescribeShareGroupOffsetsResponseGroup {
             topics,
             error_code,
             error_message,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DescribeShareGroupOffsetsResponseGroup {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
             true,
             true,
         )
         .map_err(|e| e.at("GroupId"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.error_message.as_ref(), true, true)
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -388,9 +388,14 @@ impl DescribeShareGroupOffsetsResponsePartition {
 
 impl Decode for DescribeShareGroupOffsetsResponsePartition {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let start_offset = r.i64().map_err(|e| e.at("StartOffset"))?;
-        let leader_epoch = r.i32().map_err(|e| e.at("LeaderEpoch"))?;
+        let run = r.run::<16>(&[
+            ("PartitionIndex", 4),
+            ("StartOffset", 8),
+            ("LeaderEpoch", 4),
+        ])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let start_offset = i64::from_be_bytes(chunk(&run, 4));
+        let leader_epoch = i32::from_be_bytes(chunk(&run, 12));
         let lag = if version >= 1 {
             r.i64().map_err(|e| e.at("Lag"))?
         } else {
@@ -406,23 +411,23 @@ impl Decode for DescribeShareGroupOffsetsResponsePartition {
             lag,
             error_code,
             error_message,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for DescribeShareGroupOffsetsResponsePartition {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
-        buf.put_i64(self.start_offset);
-        buf.put_i32(self.leader_epoch);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
+        w.put_i64(self.start_offset);
+        w.put_i32(self.leader_epoch);
         if version >= 1 {
-            buf.put_i64(self.lag);
+            w.put_i64(self.lag);
         }
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.error_message.as_ref(), true, true)
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -526,31 +531,31 @@ impl Decode for DescribeShareGroupOffsetsResponseTopic {
             topic_name,
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DescribeShareGroupOffsetsResponseTopic {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("TopicName"))?;
-        buf.put_slice(&self.topic_id.0);
+        w.put_uuid(&self.topic_id);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -86,25 +86,25 @@ impl DescribeTopicPartitionsResponse {
             throttle_time_ms,
             topics,
             next_cursor,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl DescribeTopicPartitionsResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.throttle_time_ms);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.throttle_time_ms);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
-        put_nullable_struct(buf, self.next_cursor.as_ref(), version)
+        put_nullable_struct(w, self.next_cursor.as_ref(), version)
             .map_err(|e| e.at("NextCursor"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -133,17 +133,17 @@ impl Decode for DescribeTopicPartitionsResponse {
 }
 
 impl Encode for DescribeTopicPartitionsResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 0)
                 .in_message("DescribeTopicPartitionsResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DescribeTopicPartitionsResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -220,22 +220,22 @@ impl Decode for Cursor {
         Ok(Self {
             topic_name,
             partition_index,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Cursor {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("TopicName"))?;
-        buf.put_i32(self.partition_index);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_i32(self.partition_index);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -396,37 +396,47 @@ impl DescribeTopicPartitionsResponsePartition {
 impl Decode for DescribeTopicPartitionsResponsePartition {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let leader_id = r.i32().map_err(|e| e.at("LeaderId"))?;
-        let leader_epoch = r.i32().map_err(|e| e.at("LeaderEpoch"))?;
-        let replica_nodes =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("ReplicaNodes"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_REPLICA_NODES;
-                    Vec::new()
-                }
-            };
-        let isr_nodes = match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("IsrNodes"))? {
+        let run = r.run::<14>(&[
+            ("ErrorCode", 2),
+            ("PartitionIndex", 4),
+            ("LeaderId", 4),
+            ("LeaderEpoch", 4),
+        ])?;
+        let error_code = i16::from_be_bytes(chunk(&run, 0));
+        let partition_index = i32::from_be_bytes(chunk(&run, 2));
+        let leader_id = i32::from_be_bytes(chunk(&run, 6));
+        let leader_epoch = i32::from_be_bytes(chunk(&run, 10));
+        let replica_nodes = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("ReplicaNodes"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_REPLICA_NODES;
+                Vec::new()
+            }
+        };
+        let isr_nodes = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("IsrNodes"))?
+        {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_ISR_NODES;
                 Vec::new()
             }
         };
-        let eligible_leader_replicas =
-            read_array(r, true, 4, Reader::i32).map_err(|e| e.at("EligibleLeaderReplicas"))?;
-        let last_known_elr =
-            read_array(r, true, 4, Reader::i32).map_err(|e| e.at("LastKnownElr"))?;
-        let offline_replicas =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("OfflineReplicas"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_OFFLINE_REPLICAS;
-                    Vec::new()
-                }
-            };
+        let eligible_leader_replicas = read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("EligibleLeaderReplicas"))?;
+        let last_known_elr = read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("LastKnownElr"))?;
+        let offline_replicas = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("OfflineReplicas"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_OFFLINE_REPLICAS;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             error_code,
@@ -438,19 +448,19 @@ impl Decode for DescribeTopicPartitionsResponsePartition {
             eligible_leader_replicas,
             last_known_elr,
             offline_replicas,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DescribeTopicPartitionsResponsePartition {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i16(self.error_code);
-        buf.put_i32(self.partition_index);
-        buf.put_i32(self.leader_id);
-        buf.put_i32(self.leader_epoch);
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i16(self.error_code);
+        w.put_i32(self.partition_index);
+        w.put_i32(self.leader_id);
+        w.put_i32(self.leader_epoch);
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.replica_nodes,
                 self.wire.has_null(Self::NULL_REPLICA_NODES),
@@ -458,42 +468,42 @@ impl Encode for DescribeTopicPartitionsResponsePartition {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("ReplicaNodes"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.isr_nodes, self.wire.has_null(Self::NULL_ISR_NODES))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("IsrNodes"))?;
         put_opt_array(
-            buf,
+            w,
             self.eligible_leader_replicas.as_deref(),
             true,
             true,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("EligibleLeaderReplicas"))?;
-        put_opt_array(buf, self.last_known_elr.as_deref(), true, true, |buf, x| {
-            buf.put_i32(*x);
+        put_opt_array(w, self.last_known_elr.as_deref(), true, true, |w, x| {
+            w.put_i32(*x);
             Ok(())
         })
         .map_err(|e| e.at("LastKnownElr"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.offline_replicas,
                 self.wire.has_null(Self::NULL_OFFLINE_REPLICAS),
@@ -501,13 +511,13 @@ impl Encode for DescribeTopicPartitionsResponsePartition {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("OfflineReplicas"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -676,28 +686,28 @@ impl Decode for DescribeTopicPartitionsResponseTopic {
             is_internal,
             partitions,
             topic_authorized_operations,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DescribeTopicPartitionsResponseTopic {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.name.as_ref(), true, true).map_err(|e| e.at("Name"))?;
-        buf.put_slice(&self.topic_id.0);
-        buf.put_u8(u8::from(self.is_internal));
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.name.as_ref(), true, true).map_err(|e| e.at("Name"))?;
+        w.put_uuid(&self.topic_id);
+        w.put_bool(self.is_internal);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
-        buf.put_i32(self.topic_authorized_operations);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_i32(self.topic_authorized_operations);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -59,15 +59,15 @@ impl DescribeTransactionsRequest {
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             transactional_ids,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl DescribeTransactionsRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.transactional_ids,
                 self.wire.has_null(Self::NULL_TRANSACTIONAL_IDS),
@@ -75,10 +75,10 @@ impl DescribeTransactionsRequest {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| put_str(buf, x, true),
+            |w, x| put_str(w, x, true),
         )
         .map_err(|e| e.at("TransactionalIds"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -110,17 +110,17 @@ impl Decode for DescribeTransactionsRequest {
 }
 
 impl Encode for DescribeTransactionsRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 0)
                 .in_message("DescribeTransactionsRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DescribeTransactionsRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

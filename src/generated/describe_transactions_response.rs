@@ -71,16 +71,16 @@ impl DescribeTransactionsResponse {
         Ok(Self {
             throttle_time_ms,
             transaction_states,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl DescribeTransactionsResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.throttle_time_ms);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.throttle_time_ms);
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.transaction_states,
                 self.wire.has_null(Self::NULL_TRANSACTION_STATES),
@@ -88,10 +88,10 @@ impl DescribeTransactionsResponse {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("TransactionStates"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -123,17 +123,17 @@ impl Decode for DescribeTransactionsResponse {
 }
 
 impl Encode for DescribeTransactionsResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 0)
                 .in_message("DescribeTransactionsResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("DescribeTransactionsResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -206,45 +206,46 @@ impl Decode for TopicData {
                 BytesStr::default()
             }
         };
-        let partitions =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("Partitions"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITIONS;
-                    Vec::new()
-                }
-            };
+        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("Partitions"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITIONS;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopicData {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
             true,
             true,
         )
         .map_err(|e| e.at("Topic"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -398,10 +399,16 @@ impl Decode for TransactionState {
                 BytesStr::default()
             }
         };
-        let transaction_timeout_ms = r.i32().map_err(|e| e.at("TransactionTimeoutMs"))?;
-        let transaction_start_time_ms = r.i64().map_err(|e| e.at("TransactionStartTimeMs"))?;
-        let producer_id = r.i64().map_err(|e| e.at("ProducerId"))?;
-        let producer_epoch = r.i16().map_err(|e| e.at("ProducerEpoch"))?;
+        let run = r.run::<22>(&[
+            ("TransactionTimeoutMs", 4),
+            ("TransactionStartTimeMs", 8),
+            ("ProducerId", 8),
+            ("ProducerEpoch", 2),
+        ])?;
+        let transaction_timeout_ms = i32::from_be_bytes(chunk(&run, 0));
+        let transaction_start_time_ms = i64::from_be_bytes(chunk(&run, 4));
+        let producer_id = i64::from_be_bytes(chunk(&run, 12));
+        let producer_epoch = i16::from_be_bytes(chunk(&run, 20));
         let topics = match read_array(r, true, 3, |r| TopicData::decode(r, version))
             .map_err(|e| e.at("Topics"))?
         {
@@ -421,16 +428,16 @@ impl Decode for TransactionState {
             producer_id,
             producer_epoch,
             topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TransactionState {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i16(self.error_code);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i16(self.error_code);
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.transactional_id,
                 self.wire.has_null(Self::NULL_TRANSACTIONAL_ID),
@@ -440,7 +447,7 @@ impl Encode for TransactionState {
         )
         .map_err(|e| e.at("TransactionalId"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.transaction_state,
                 self.wire.has_null(Self::NULL_TRANSACTION_STATE),
@@ -449,19 +456,19 @@ impl Encode for TransactionState {
             true,
         )
         .map_err(|e| e.at("TransactionState"))?;
-        buf.put_i32(self.transaction_timeout_ms);
-        buf.put_i64(self.transaction_start_time_ms);
-        buf.put_i64(self.producer_id);
-        buf.put_i16(self.producer_epoch);
+        w.put_i32(self.transaction_timeout_ms);
+        w.put_i64(self.transaction_start_time_ms);
+        w.put_i64(self.producer_id);
+        w.put_i16(self.producer_epoch);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

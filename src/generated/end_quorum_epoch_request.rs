@@ -101,27 +101,26 @@ impl EndQuorumEpochRequest {
             cluster_id,
             topics,
             leader_endpoints,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl EndQuorumEpochRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
-        put_opt_str(buf, self.cluster_id.as_ref(), true, flexible)
-            .map_err(|e| e.at("ClusterId"))?;
+        put_opt_str(w, self.cluster_id.as_ref(), true, flexible).map_err(|e| e.at("ClusterId"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
         if version >= 1 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.leader_endpoints,
                     self.wire.has_null(Self::NULL_LEADER_ENDPOINTS),
@@ -129,12 +128,12 @@ impl EndQuorumEpochRequest {
                 .map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("LeaderEndpoints"))?;
         }
         if version >= 1 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -180,17 +179,17 @@ impl Decode for EndQuorumEpochRequest {
 }
 
 impl Encode for EndQuorumEpochRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("EndQuorumEpochRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("EndQuorumEpochRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -287,29 +286,29 @@ impl Decode for LeaderEndpoint {
             name,
             host,
             port,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for LeaderEndpoint {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             true,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_u16(self.port);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_u16(self.port);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -412,11 +411,14 @@ impl PartitionData {
 impl Decode for PartitionData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let leader_id = r.i32().map_err(|e| e.at("LeaderId"))?;
-        let leader_epoch = r.i32().map_err(|e| e.at("LeaderEpoch"))?;
+        let run = r.run::<12>(&[("PartitionIndex", 4), ("LeaderId", 4), ("LeaderEpoch", 4)])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let leader_id = i32::from_be_bytes(chunk(&run, 4));
+        let leader_epoch = i32::from_be_bytes(chunk(&run, 8));
         let preferred_successors = if version <= 0 {
-            match read_array(r, false, 4, Reader::i32).map_err(|e| e.at("PreferredSuccessors"))? {
+            match read_fixed_array::<_, 4>(r, false, i32::from_be_bytes)
+                .map_err(|e| e.at("PreferredSuccessors"))?
+            {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_PREFERRED_SUCCESSORS;
@@ -450,19 +452,19 @@ impl Decode for PartitionData {
             leader_epoch,
             preferred_successors,
             preferred_candidates,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for PartitionData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
-        buf.put_i32(self.leader_id);
-        buf.put_i32(self.leader_epoch);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
+        w.put_i32(self.leader_id);
+        w.put_i32(self.leader_epoch);
         if version <= 0 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.preferred_successors,
                     self.wire.has_null(Self::NULL_PREFERRED_SUCCESSORS),
@@ -470,8 +472,8 @@ impl Encode for PartitionData {
                 .map(Vec::as_slice),
                 true,
                 false,
-                |buf, x| {
-                    buf.put_i32(*x);
+                |w, x| {
+                    w.put_i32(*x);
                     Ok(())
                 },
             )
@@ -479,7 +481,7 @@ impl Encode for PartitionData {
         }
         if version >= 1 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.preferred_candidates,
                     self.wire.has_null(Self::NULL_PREFERRED_CANDIDATES),
@@ -487,12 +489,12 @@ impl Encode for PartitionData {
                 .map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("PreferredCandidates"))?;
         }
         if version >= 1 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -574,22 +576,23 @@ impl ReplicaInfo {
 
 impl Decode for ReplicaInfo {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let candidate_id = r.i32().map_err(|e| e.at("CandidateId"))?;
-        let candidate_directory_id = r.uuid().map_err(|e| e.at("CandidateDirectoryId"))?;
+        let run = r.run::<20>(&[("CandidateId", 4), ("CandidateDirectoryId", 16)])?;
+        let candidate_id = i32::from_be_bytes(chunk(&run, 0));
+        let candidate_directory_id = Uuid(chunk(&run, 4));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             candidate_id,
             candidate_directory_id,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for ReplicaInfo {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.candidate_id);
-        buf.put_slice(&self.candidate_directory_id.0);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.candidate_id);
+        w.put_uuid(&self.candidate_directory_id);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -676,32 +679,32 @@ impl Decode for TopicData {
         Ok(Self {
             topic_name,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopicData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("TopicName"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
         if version >= 1 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

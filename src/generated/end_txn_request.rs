@@ -86,8 +86,9 @@ impl EndTxnRequest {
                 BytesStr::default()
             }
         };
-        let producer_id = r.i64().map_err(|e| e.at("ProducerId"))?;
-        let producer_epoch = r.i16().map_err(|e| e.at("ProducerEpoch"))?;
+        let run = r.run::<10>(&[("ProducerId", 8), ("ProducerEpoch", 2)])?;
+        let producer_id = i64::from_be_bytes(chunk(&run, 0));
+        let producer_epoch = i16::from_be_bytes(chunk(&run, 8));
         let committed = r.bool().map_err(|e| e.at("Committed"))?;
         let unknown = if version >= 3 {
             read_unknown_tags(r)?
@@ -99,16 +100,16 @@ impl EndTxnRequest {
             producer_id,
             producer_epoch,
             committed,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl EndTxnRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 3;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.transactional_id,
                 self.wire.has_null(Self::NULL_TRANSACTIONAL_ID),
@@ -117,11 +118,11 @@ impl EndTxnRequest {
             flexible,
         )
         .map_err(|e| e.at("TransactionalId"))?;
-        buf.put_i64(self.producer_id);
-        buf.put_i16(self.producer_epoch);
-        buf.put_u8(u8::from(self.committed));
+        w.put_i64(self.producer_id);
+        w.put_i16(self.producer_epoch);
+        w.put_bool(self.committed);
         if version >= 3 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -155,18 +156,18 @@ impl Decode for EndTxnRequest {
 }
 
 impl Encode for EndTxnRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 5).in_message("EndTxnRequest", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("EndTxnRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

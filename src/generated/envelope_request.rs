@@ -106,15 +106,15 @@ impl EnvelopeRequest {
             request_data,
             request_principal,
             client_host_address,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl EnvelopeRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_bytes(
-            buf,
+            w,
             unless_null(
                 &self.request_data,
                 self.wire.has_null(Self::NULL_REQUEST_DATA),
@@ -123,10 +123,10 @@ impl EnvelopeRequest {
             true,
         )
         .map_err(|e| e.at("RequestData"))?;
-        put_opt_bytes(buf, self.request_principal.as_ref(), true, true)
+        put_opt_bytes(w, self.request_principal.as_ref(), true, true)
             .map_err(|e| e.at("RequestPrincipal"))?;
         put_opt_bytes(
-            buf,
+            w,
             unless_null(
                 &self.client_host_address,
                 self.wire.has_null(Self::NULL_CLIENT_HOST_ADDRESS),
@@ -135,7 +135,7 @@ impl EnvelopeRequest {
             true,
         )
         .map_err(|e| e.at("ClientHostAddress"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -173,18 +173,18 @@ impl Decode for EnvelopeRequest {
 }
 
 impl Encode for EnvelopeRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 0).in_message("EnvelopeRequest", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("EnvelopeRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

@@ -58,17 +58,17 @@ impl EnvelopeResponse {
         Ok(Self {
             response_data,
             error_code,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl EnvelopeResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        put_opt_bytes(buf, self.response_data.as_ref(), true, true)
+    fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        put_opt_bytes(w, self.response_data.as_ref(), true, true)
             .map_err(|e| e.at("ResponseData"))?;
-        buf.put_i16(self.error_code);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_i16(self.error_code);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -92,18 +92,18 @@ impl Decode for EnvelopeResponse {
 }
 
 impl Encode for EnvelopeResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 0).in_message("EnvelopeResponse", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("EnvelopeResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

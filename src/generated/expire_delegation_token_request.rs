@@ -75,24 +75,24 @@ impl ExpireDelegationTokenRequest {
         Ok(Self {
             hmac,
             expiry_time_period_ms,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl ExpireDelegationTokenRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         put_opt_bytes(
-            buf,
+            w,
             unless_null(&self.hmac, self.wire.has_null(Self::NULL_HMAC)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Hmac"))?;
-        buf.put_i64(self.expiry_time_period_ms);
+        w.put_i64(self.expiry_time_period_ms);
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -125,17 +125,17 @@ impl Decode for ExpireDelegationTokenRequest {
 }
 
 impl Encode for ExpireDelegationTokenRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 2)
                 .in_message("ExpireDelegationTokenRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ExpireDelegationTokenRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

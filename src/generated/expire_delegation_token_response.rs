@@ -61,9 +61,14 @@ impl ExpireDelegationTokenResponse {
 
 impl ExpireDelegationTokenResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let expiry_timestamp_ms = r.i64().map_err(|e| e.at("ExpiryTimestampMs"))?;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let run = r.run::<14>(&[
+            ("ErrorCode", 2),
+            ("ExpiryTimestampMs", 8),
+            ("ThrottleTimeMs", 4),
+        ])?;
+        let error_code = i16::from_be_bytes(chunk(&run, 0));
+        let expiry_timestamp_ms = i64::from_be_bytes(chunk(&run, 2));
+        let throttle_time_ms = i32::from_be_bytes(chunk(&run, 10));
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -73,18 +78,18 @@ impl ExpireDelegationTokenResponse {
             error_code,
             expiry_timestamp_ms,
             throttle_time_ms,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl ExpireDelegationTokenResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i16(self.error_code);
-        buf.put_i64(self.expiry_timestamp_ms);
-        buf.put_i32(self.throttle_time_ms);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i16(self.error_code);
+        w.put_i64(self.expiry_timestamp_ms);
+        w.put_i32(self.throttle_time_ms);
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -112,17 +117,17 @@ impl Decode for ExpireDelegationTokenResponse {
 }
 
 impl Encode for ExpireDelegationTokenResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 2)
                 .in_message("ExpireDelegationTokenResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ExpireDelegationTokenResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

@@ -199,8 +199,9 @@ impl FetchRequest {
             -1
         };
         let mut replica_state = ReplicaState::default();
-        let max_wait_ms = r.i32().map_err(|e| e.at("MaxWaitMs"))?;
-        let min_bytes = r.i32().map_err(|e| e.at("MinBytes"))?;
+        let run = r.run::<8>(&[("MaxWaitMs", 4), ("MinBytes", 4)])?;
+        let max_wait_ms = i32::from_be_bytes(chunk(&run, 0));
+        let min_bytes = i32::from_be_bytes(chunk(&run, 4));
         let max_bytes = if version >= 3 {
             r.i32().map_err(|e| e.at("MaxBytes"))?
         } else {
@@ -211,15 +212,14 @@ impl FetchRequest {
         } else {
             0
         };
-        let session_id = if version >= 7 {
-            r.i32().map_err(|e| e.at("SessionId"))?
+        let (session_id, session_epoch) = if version >= 7 {
+            let run = r.run::<8>(&[("SessionId", 4), ("SessionEpoch", 4)])?;
+            (
+                i32::from_be_bytes(chunk(&run, 0)),
+                i32::from_be_bytes(chunk(&run, 4)),
+            )
         } else {
-            0
-        };
-        let session_epoch = if version >= 7 {
-            r.i32().map_err(|e| e.at("SessionEpoch"))?
-        } else {
-            -1
+            (0, -1)
         };
         let topics = match read_array(r, flexible, 3, |r| FetchTopic::decode(r, version))
             .map_err(|e| e.at("Topics"))?
@@ -299,45 +299,45 @@ impl FetchRequest {
             topics,
             forgotten_topics_data,
             rack_id,
-            wire: Wire::from_parts(unknown, tags_present, nulls),
+            wire: wire_from(unknown, tags_present, nulls),
         })
     }
 }
 
 impl FetchRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 12;
         if version <= 14 {
-            buf.put_i32(self.replica_id);
+            w.put_i32(self.replica_id);
         } else if self.replica_id != -1 {
             return Err(not_in_version().at("ReplicaId"));
         }
         if version <= 14 && self.replica_state != ReplicaState::default() {
             return Err(not_in_version().at("ReplicaState"));
         }
-        buf.put_i32(self.max_wait_ms);
-        buf.put_i32(self.min_bytes);
+        w.put_i32(self.max_wait_ms);
+        w.put_i32(self.min_bytes);
         if version >= 3 {
-            buf.put_i32(self.max_bytes);
+            w.put_i32(self.max_bytes);
         }
         if version >= 4 {
-            buf.put_i8(self.isolation_level);
+            w.put_i8(self.isolation_level);
         }
         if version >= 7 {
-            buf.put_i32(self.session_id);
-            buf.put_i32(self.session_epoch);
+            w.put_i32(self.session_id);
+            w.put_i32(self.session_epoch);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
         if version >= 7 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.forgotten_topics_data,
                     self.wire.has_null(Self::NULL_FORGOTTEN_TOPICS_DATA),
@@ -345,7 +345,7 @@ impl FetchRequest {
                 .map(Vec::as_slice),
                 true,
                 flexible,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("ForgottenTopicsData"))?;
         } else if !self.forgotten_topics_data.is_empty() {
@@ -353,7 +353,7 @@ impl FetchRequest {
         }
         if version >= 11 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.rack_id, self.wire.has_null(Self::NULL_RACK_ID)),
                 true,
                 flexible,
@@ -369,23 +369,23 @@ impl FetchRequest {
             let count = self.wire.unknown_tagged_fields().len()
                 + usize::from(send_cluster_id)
                 + usize::from(send_replica_state);
-            put_tag_count(buf, count);
+            put_tag_count(w, count);
             let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
             if send_cluster_id {
-                put_unknown_before(buf, &mut unknown, 0);
-                put_tag_header(buf, 0, opt_str_len(self.cluster_id.as_ref(), true));
-                put_opt_str(buf, self.cluster_id.as_ref(), true, true)
+                put_unknown_before(w, &mut unknown, 0);
+                put_tag_header(w, 0, opt_str_len(self.cluster_id.as_ref(), true));
+                put_opt_str(w, self.cluster_id.as_ref(), true, true)
                     .map_err(|e| e.at("ClusterId"))?;
             }
             if send_replica_state {
-                put_unknown_before(buf, &mut unknown, 1);
-                put_tag_header(buf, 1, self.replica_state.encoded_len(version));
+                put_unknown_before(w, &mut unknown, 1);
+                put_tag_header(w, 1, self.replica_state.encoded_len(version));
                 self.replica_state
-                    .encode(buf, version)
+                    .write_to(w, version)
                     .map_err(|e| e.at("ReplicaState"))?;
             }
             for u in unknown {
-                put_raw_tagged(buf, u);
+                put_raw_tagged(w, u);
             }
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
@@ -467,18 +467,18 @@ impl Decode for FetchRequest {
 }
 
 impl Encode for FetchRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 18).in_message("FetchRequest", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("FetchRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -685,27 +685,27 @@ impl Decode for FetchPartition {
             partition_max_bytes,
             replica_directory_id,
             high_watermark,
-            wire: Wire::from_parts(unknown, tags_present, 0),
+            wire: wire_from(unknown, tags_present, 0),
         })
     }
 }
 
 impl Encode for FetchPartition {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition);
         if version >= 9 {
-            buf.put_i32(self.current_leader_epoch);
+            w.put_i32(self.current_leader_epoch);
         }
-        buf.put_i64(self.fetch_offset);
+        w.put_i64(self.fetch_offset);
         if version >= 12 {
-            buf.put_i32(self.last_fetched_epoch);
+            w.put_i32(self.last_fetched_epoch);
         } else if self.last_fetched_epoch != -1 {
             return Err(not_in_version().at("LastFetchedEpoch"));
         }
         if version >= 5 {
-            buf.put_i64(self.log_start_offset);
+            w.put_i64(self.log_start_offset);
         }
-        buf.put_i32(self.partition_max_bytes);
+        w.put_i32(self.partition_max_bytes);
         if version >= 12 {
             let send_replica_directory_id = version >= 17
                 && (!self.replica_directory_id.is_nil()
@@ -715,20 +715,20 @@ impl Encode for FetchPartition {
             let count = self.wire.unknown_tagged_fields().len()
                 + usize::from(send_replica_directory_id)
                 + usize::from(send_high_watermark);
-            put_tag_count(buf, count);
+            put_tag_count(w, count);
             let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
             if send_replica_directory_id {
-                put_unknown_before(buf, &mut unknown, 0);
-                put_tag_header(buf, 0, 16);
-                buf.put_slice(&self.replica_directory_id.0);
+                put_unknown_before(w, &mut unknown, 0);
+                put_tag_header(w, 0, 16);
+                w.put_uuid(&self.replica_directory_id);
             }
             if send_high_watermark {
-                put_unknown_before(buf, &mut unknown, 1);
-                put_tag_header(buf, 1, 8);
-                buf.put_i64(self.high_watermark);
+                put_unknown_before(w, &mut unknown, 1);
+                put_tag_header(w, 1, 8);
+                w.put_i64(self.high_watermark);
             }
             for u in unknown {
-                put_raw_tagged(buf, u);
+                put_raw_tagged(w, u);
             }
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
@@ -871,17 +871,17 @@ impl Decode for FetchTopic {
             topic,
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for FetchTopic {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 12;
         if version <= 12 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
                 true,
                 flexible,
@@ -889,19 +889,19 @@ impl Encode for FetchTopic {
             .map_err(|e| e.at("Topic"))?;
         }
         if version >= 13 {
-            buf.put_slice(&self.topic_id.0);
+            w.put_uuid(&self.topic_id);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
         if version >= 12 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -1012,14 +1012,15 @@ impl Decode for ForgottenTopic {
         } else {
             Uuid::NIL
         };
-        let partitions =
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("Partitions"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITIONS;
-                    Vec::new()
-                }
-            };
+        let partitions = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("Partitions"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITIONS;
+                Vec::new()
+            }
+        };
         let unknown = if version >= 12 {
             read_unknown_tags(r)?
         } else {
@@ -1029,17 +1030,17 @@ impl Decode for ForgottenTopic {
             topic,
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for ForgottenTopic {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 12;
         if version <= 12 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
                 true,
                 flexible,
@@ -1047,22 +1048,22 @@ impl Encode for ForgottenTopic {
             .map_err(|e| e.at("Topic"))?;
         }
         if version >= 13 {
-            buf.put_slice(&self.topic_id.0);
+            w.put_uuid(&self.topic_id);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("Partitions"))?;
         if version >= 12 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -1148,22 +1149,23 @@ impl ReplicaState {
 
 impl Decode for ReplicaState {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let replica_id = r.i32().map_err(|e| e.at("ReplicaId"))?;
-        let replica_epoch = r.i64().map_err(|e| e.at("ReplicaEpoch"))?;
+        let run = r.run::<12>(&[("ReplicaId", 4), ("ReplicaEpoch", 8)])?;
+        let replica_id = i32::from_be_bytes(chunk(&run, 0));
+        let replica_epoch = i64::from_be_bytes(chunk(&run, 4));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             replica_id,
             replica_epoch,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for ReplicaState {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.replica_id);
-        buf.put_i64(self.replica_epoch);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.replica_id);
+        w.put_i64(self.replica_epoch);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

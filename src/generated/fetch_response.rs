@@ -98,15 +98,14 @@ impl FetchResponse {
         } else {
             0
         };
-        let error_code = if version >= 7 {
-            r.i16().map_err(|e| e.at("ErrorCode"))?
+        let (error_code, session_id) = if version >= 7 {
+            let run = r.run::<6>(&[("ErrorCode", 2), ("SessionId", 4)])?;
+            (
+                i16::from_be_bytes(chunk(&run, 0)),
+                i32::from_be_bytes(chunk(&run, 2)),
+            )
         } else {
-            0
-        };
-        let session_id = if version >= 7 {
-            r.i32().map_err(|e| e.at("SessionId"))?
-        } else {
-            0
+            (0, 0)
         };
         let responses = match read_array(r, flexible, 3, |r| {
             FetchableTopicResponse::decode(r, version)
@@ -158,30 +157,30 @@ impl FetchResponse {
             session_id,
             responses,
             node_endpoints,
-            wire: Wire::from_parts(unknown, tags_present, nulls),
+            wire: wire_from(unknown, tags_present, nulls),
         })
     }
 }
 
 impl FetchResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 12;
         if version >= 1 {
-            buf.put_i32(self.throttle_time_ms);
+            w.put_i32(self.throttle_time_ms);
         }
         if version >= 7 {
-            buf.put_i16(self.error_code);
-            buf.put_i32(self.session_id);
+            w.put_i16(self.error_code);
+            w.put_i32(self.session_id);
         } else if self.session_id != 0 {
             return Err(not_in_version().at("SessionId"));
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.responses, self.wire.has_null(Self::NULL_RESPONSES))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Responses"))?;
         if version <= 15 && !self.node_endpoints.is_empty() {
@@ -191,12 +190,12 @@ impl FetchResponse {
             let send_node_endpoints = version >= 16
                 && (!self.node_endpoints.is_empty() || self.wire.has_tag(Self::TAG_NODE_ENDPOINTS));
             let count = self.wire.unknown_tagged_fields().len() + usize::from(send_node_endpoints);
-            put_tag_count(buf, count);
+            put_tag_count(w, count);
             let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
             if send_node_endpoints {
-                put_unknown_before(buf, &mut unknown, 0);
+                put_unknown_before(w, &mut unknown, 0);
                 put_tag_header(
-                    buf,
+                    w,
                     0,
                     opt_array_len(
                         unless_null(
@@ -209,7 +208,7 @@ impl FetchResponse {
                     ),
                 );
                 put_opt_array(
-                    buf,
+                    w,
                     unless_null(
                         &self.node_endpoints,
                         self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
@@ -217,12 +216,12 @@ impl FetchResponse {
                     .map(Vec::as_slice),
                     true,
                     true,
-                    |buf, x| x.encode(buf, version),
+                    |w, x| x.write_to(w, version),
                 )
                 .map_err(|e| e.at("NodeEndpoints"))?;
             }
             for u in unknown {
-                put_raw_tagged(buf, u);
+                put_raw_tagged(w, u);
             }
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
@@ -285,18 +284,18 @@ impl Decode for FetchResponse {
 }
 
 impl Encode for FetchResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 18).in_message("FetchResponse", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("FetchResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -355,8 +354,9 @@ impl AbortedTransaction {
 
 impl Decode for AbortedTransaction {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let producer_id = r.i64().map_err(|e| e.at("ProducerId"))?;
-        let first_offset = r.i64().map_err(|e| e.at("FirstOffset"))?;
+        let run = r.run::<16>(&[("ProducerId", 8), ("FirstOffset", 8)])?;
+        let producer_id = i64::from_be_bytes(chunk(&run, 0));
+        let first_offset = i64::from_be_bytes(chunk(&run, 8));
         let unknown = if version >= 12 {
             read_unknown_tags(r)?
         } else {
@@ -365,17 +365,17 @@ impl Decode for AbortedTransaction {
         Ok(Self {
             producer_id,
             first_offset,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for AbortedTransaction {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i64(self.producer_id);
-        buf.put_i64(self.first_offset);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i64(self.producer_id);
+        w.put_i64(self.first_offset);
         if version >= 12 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -445,22 +445,23 @@ impl EpochEndOffset {
 
 impl Decode for EpochEndOffset {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let epoch = r.i32().map_err(|e| e.at("Epoch"))?;
-        let end_offset = r.i64().map_err(|e| e.at("EndOffset"))?;
+        let run = r.run::<12>(&[("Epoch", 4), ("EndOffset", 8)])?;
+        let epoch = i32::from_be_bytes(chunk(&run, 0));
+        let end_offset = i64::from_be_bytes(chunk(&run, 4));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             epoch,
             end_offset,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for EpochEndOffset {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.epoch);
-        buf.put_i64(self.end_offset);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.epoch);
+        w.put_i64(self.end_offset);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -568,17 +569,17 @@ impl Decode for FetchableTopicResponse {
             topic,
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for FetchableTopicResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 12;
         if version <= 12 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
                 true,
                 flexible,
@@ -586,19 +587,19 @@ impl Encode for FetchableTopicResponse {
             .map_err(|e| e.at("Topic"))?;
         }
         if version >= 13 {
-            buf.put_slice(&self.topic_id.0);
+            w.put_uuid(&self.topic_id);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
         if version >= 12 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -684,22 +685,23 @@ impl LeaderIdAndEpoch {
 
 impl Decode for LeaderIdAndEpoch {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let leader_id = r.i32().map_err(|e| e.at("LeaderId"))?;
-        let leader_epoch = r.i32().map_err(|e| e.at("LeaderEpoch"))?;
+        let run = r.run::<8>(&[("LeaderId", 4), ("LeaderEpoch", 4)])?;
+        let leader_id = i32::from_be_bytes(chunk(&run, 0));
+        let leader_epoch = i32::from_be_bytes(chunk(&run, 4));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             leader_id,
             leader_epoch,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for LeaderIdAndEpoch {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.leader_id);
-        buf.put_i32(self.leader_epoch);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.leader_id);
+        w.put_i32(self.leader_epoch);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -798,24 +800,24 @@ impl Decode for NodeEndpoint {
             host,
             port,
             rack,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for NodeEndpoint {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.node_id);
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.node_id);
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             true,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_i32(self.port);
-        put_opt_str(buf, self.rack.as_ref(), true, true).map_err(|e| e.at("Rack"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_i32(self.port);
+        put_opt_str(w, self.rack.as_ref(), true, true).map_err(|e| e.at("Rack"))?;
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -1003,9 +1005,14 @@ impl PartitionData {
 impl Decode for PartitionData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 12;
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let high_watermark = r.i64().map_err(|e| e.at("HighWatermark"))?;
+        let run = r.run::<14>(&[
+            ("PartitionIndex", 4),
+            ("ErrorCode", 2),
+            ("HighWatermark", 8),
+        ])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
+        let high_watermark = i64::from_be_bytes(chunk(&run, 6));
         let last_stable_offset = if version >= 4 {
             r.i64().map_err(|e| e.at("LastStableOffset"))?
         } else {
@@ -1085,22 +1092,22 @@ impl Decode for PartitionData {
             aborted_transactions,
             preferred_read_replica,
             records,
-            wire: Wire::from_parts(unknown, tags_present, 0),
+            wire: wire_from(unknown, tags_present, 0),
         })
     }
 }
 
 impl Encode for PartitionData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 12;
-        buf.put_i32(self.partition_index);
-        buf.put_i16(self.error_code);
-        buf.put_i64(self.high_watermark);
+        w.put_i32(self.partition_index);
+        w.put_i16(self.error_code);
+        w.put_i64(self.high_watermark);
         if version >= 4 {
-            buf.put_i64(self.last_stable_offset);
+            w.put_i64(self.last_stable_offset);
         }
         if version >= 5 {
-            buf.put_i64(self.log_start_offset);
+            w.put_i64(self.log_start_offset);
         }
         if version <= 11 && self.diverging_epoch != EpochEndOffset::default() {
             return Err(not_in_version().at("DivergingEpoch"));
@@ -1113,20 +1120,20 @@ impl Encode for PartitionData {
         }
         if version >= 4 {
             put_opt_array(
-                buf,
+                w,
                 self.aborted_transactions.as_deref(),
                 true,
                 flexible,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("AbortedTransactions"))?;
         }
         if version >= 11 {
-            buf.put_i32(self.preferred_read_replica);
+            w.put_i32(self.preferred_read_replica);
         } else if self.preferred_read_replica != -1 {
             return Err(not_in_version().at("PreferredReadReplica"));
         }
-        put_opt_bytes(buf, self.records.as_ref(), true, flexible).map_err(|e| e.at("Records"))?;
+        put_opt_bytes(w, self.records.as_ref(), true, flexible).map_err(|e| e.at("Records"))?;
         if version >= 12 {
             let send_diverging_epoch = self.diverging_epoch != EpochEndOffset::default()
                 || self.wire.has_tag(Self::TAG_DIVERGING_EPOCH);
@@ -1138,31 +1145,31 @@ impl Encode for PartitionData {
                 + usize::from(send_diverging_epoch)
                 + usize::from(send_current_leader)
                 + usize::from(send_snapshot_id);
-            put_tag_count(buf, count);
+            put_tag_count(w, count);
             let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
             if send_diverging_epoch {
-                put_unknown_before(buf, &mut unknown, 0);
-                put_tag_header(buf, 0, self.diverging_epoch.encoded_len(version));
+                put_unknown_before(w, &mut unknown, 0);
+                put_tag_header(w, 0, self.diverging_epoch.encoded_len(version));
                 self.diverging_epoch
-                    .encode(buf, version)
+                    .write_to(w, version)
                     .map_err(|e| e.at("DivergingEpoch"))?;
             }
             if send_current_leader {
-                put_unknown_before(buf, &mut unknown, 1);
-                put_tag_header(buf, 1, self.current_leader.encoded_len(version));
+                put_unknown_before(w, &mut unknown, 1);
+                put_tag_header(w, 1, self.current_leader.encoded_len(version));
                 self.current_leader
-                    .encode(buf, version)
+                    .write_to(w, version)
                     .map_err(|e| e.at("CurrentLeader"))?;
             }
             if send_snapshot_id {
-                put_unknown_before(buf, &mut unknown, 2);
-                put_tag_header(buf, 2, self.snapshot_id.encoded_len(version));
+                put_unknown_before(w, &mut unknown, 2);
+                put_tag_header(w, 2, self.snapshot_id.encoded_len(version));
                 self.snapshot_id
-                    .encode(buf, version)
+                    .write_to(w, version)
                     .map_err(|e| e.at("SnapshotId"))?;
             }
             for u in unknown {
-                put_raw_tagged(buf, u);
+                put_raw_tagged(w, u);
             }
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
@@ -1274,22 +1281,23 @@ impl SnapshotId {
 
 impl Decode for SnapshotId {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let end_offset = r.i64().map_err(|e| e.at("EndOffset"))?;
-        let epoch = r.i32().map_err(|e| e.at("Epoch"))?;
+        let run = r.run::<12>(&[("EndOffset", 8), ("Epoch", 4)])?;
+        let end_offset = i64::from_be_bytes(chunk(&run, 0));
+        let epoch = i32::from_be_bytes(chunk(&run, 8));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             end_offset,
             epoch,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for SnapshotId {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i64(self.end_offset);
-        buf.put_i32(self.epoch);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i64(self.end_offset);
+        w.put_i32(self.epoch);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

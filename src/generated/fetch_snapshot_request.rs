@@ -93,8 +93,9 @@ impl FetchSnapshotRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let mut cluster_id = None;
-        let replica_id = r.i32().map_err(|e| e.at("ReplicaId"))?;
-        let max_bytes = r.i32().map_err(|e| e.at("MaxBytes"))?;
+        let run = r.run::<8>(&[("ReplicaId", 4), ("MaxBytes", 4)])?;
+        let replica_id = i32::from_be_bytes(chunk(&run, 0));
+        let max_bytes = i32::from_be_bytes(chunk(&run, 4));
         let topics = match read_array(r, true, 3, |r| TopicSnapshot::decode(r, version))
             .map_err(|e| e.at("Topics"))?
         {
@@ -130,35 +131,34 @@ impl FetchSnapshotRequest {
             replica_id,
             max_bytes,
             topics,
-            wire: Wire::from_parts(unknown, tags_present, nulls),
+            wire: wire_from(unknown, tags_present, nulls),
         })
     }
 }
 
 impl FetchSnapshotRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.replica_id);
-        buf.put_i32(self.max_bytes);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.replica_id);
+        w.put_i32(self.max_bytes);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
         let send_cluster_id = self.cluster_id.is_some() || self.wire.has_tag(Self::TAG_CLUSTER_ID);
         let count = self.wire.unknown_tagged_fields().len() + usize::from(send_cluster_id);
-        put_tag_count(buf, count);
+        put_tag_count(w, count);
         let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
         if send_cluster_id {
-            put_unknown_before(buf, &mut unknown, 0);
-            put_tag_header(buf, 0, opt_str_len(self.cluster_id.as_ref(), true));
-            put_opt_str(buf, self.cluster_id.as_ref(), true, true)
-                .map_err(|e| e.at("ClusterId"))?;
+            put_unknown_before(w, &mut unknown, 0);
+            put_tag_header(w, 0, opt_str_len(self.cluster_id.as_ref(), true));
+            put_opt_str(w, self.cluster_id.as_ref(), true, true).map_err(|e| e.at("ClusterId"))?;
         }
         for u in unknown {
-            put_raw_tagged(buf, u);
+            put_raw_tagged(w, u);
         }
         Ok(())
     }
@@ -198,17 +198,17 @@ impl Decode for FetchSnapshotRequest {
 }
 
 impl Encode for FetchSnapshotRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("FetchSnapshotRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("FetchSnapshotRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -305,8 +305,9 @@ impl PartitionSnapshot {
 
 impl Decode for PartitionSnapshot {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let partition = r.i32().map_err(|e| e.at("Partition"))?;
-        let current_leader_epoch = r.i32().map_err(|e| e.at("CurrentLeaderEpoch"))?;
+        let run = r.run::<8>(&[("Partition", 4), ("CurrentLeaderEpoch", 4)])?;
+        let partition = i32::from_be_bytes(chunk(&run, 0));
+        let current_leader_epoch = i32::from_be_bytes(chunk(&run, 4));
         let snapshot_id = SnapshotId::decode(r, version).map_err(|e| e.at("SnapshotId"))?;
         let position = r.i64().map_err(|e| e.at("Position"))?;
         let mut replica_directory_id = Uuid::NIL;
@@ -337,33 +338,33 @@ impl Decode for PartitionSnapshot {
             snapshot_id,
             position,
             replica_directory_id,
-            wire: Wire::from_parts(unknown, tags_present, 0),
+            wire: wire_from(unknown, tags_present, 0),
         })
     }
 }
 
 impl Encode for PartitionSnapshot {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition);
-        buf.put_i32(self.current_leader_epoch);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition);
+        w.put_i32(self.current_leader_epoch);
         self.snapshot_id
-            .encode(buf, version)
+            .write_to(w, version)
             .map_err(|e| e.at("SnapshotId"))?;
-        buf.put_i64(self.position);
+        w.put_i64(self.position);
         let send_replica_directory_id = version >= 1
             && (!self.replica_directory_id.is_nil()
                 || self.wire.has_tag(Self::TAG_REPLICA_DIRECTORY_ID));
         let count =
             self.wire.unknown_tagged_fields().len() + usize::from(send_replica_directory_id);
-        put_tag_count(buf, count);
+        put_tag_count(w, count);
         let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
         if send_replica_directory_id {
-            put_unknown_before(buf, &mut unknown, 0);
-            put_tag_header(buf, 0, 16);
-            buf.put_slice(&self.replica_directory_id.0);
+            put_unknown_before(w, &mut unknown, 0);
+            put_tag_header(w, 0, 16);
+            w.put_uuid(&self.replica_directory_id);
         }
         for u in unknown {
-            put_raw_tagged(buf, u);
+            put_raw_tagged(w, u);
         }
         Ok(())
     }
@@ -434,22 +435,23 @@ impl SnapshotId {
 
 impl Decode for SnapshotId {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let end_offset = r.i64().map_err(|e| e.at("EndOffset"))?;
-        let epoch = r.i32().map_err(|e| e.at("Epoch"))?;
+        let run = r.run::<12>(&[("EndOffset", 8), ("Epoch", 4)])?;
+        let end_offset = i64::from_be_bytes(chunk(&run, 0));
+        let epoch = i32::from_be_bytes(chunk(&run, 8));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             end_offset,
             epoch,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for SnapshotId {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i64(self.end_offset);
-        buf.put_i32(self.epoch);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i64(self.end_offset);
+        w.put_i32(self.epoch);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -531,30 +533,30 @@ impl Decode for TopicSnapshot {
         Ok(Self {
             name,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopicSnapshot {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -81,8 +81,9 @@ impl FetchSnapshotResponse {
 impl FetchSnapshotResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
+        let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let topics = match read_array(r, true, 3, |r| TopicSnapshot::decode(r, version))
             .map_err(|e| e.at("Topics"))?
         {
@@ -128,21 +129,21 @@ impl FetchSnapshotResponse {
             error_code,
             topics,
             node_endpoints,
-            wire: Wire::from_parts(unknown, tags_present, nulls),
+            wire: wire_from(unknown, tags_present, nulls),
         })
     }
 }
 
 impl FetchSnapshotResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.throttle_time_ms);
-        buf.put_i16(self.error_code);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.throttle_time_ms);
+        w.put_i16(self.error_code);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
         if version <= 0 && !self.node_endpoints.is_empty() {
@@ -151,12 +152,12 @@ impl FetchSnapshotResponse {
         let send_node_endpoints = version >= 1
             && (!self.node_endpoints.is_empty() || self.wire.has_tag(Self::TAG_NODE_ENDPOINTS));
         let count = self.wire.unknown_tagged_fields().len() + usize::from(send_node_endpoints);
-        put_tag_count(buf, count);
+        put_tag_count(w, count);
         let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
         if send_node_endpoints {
-            put_unknown_before(buf, &mut unknown, 0);
+            put_unknown_before(w, &mut unknown, 0);
             put_tag_header(
-                buf,
+                w,
                 0,
                 opt_array_len(
                     unless_null(
@@ -169,7 +170,7 @@ impl FetchSnapshotResponse {
                 ),
             );
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.node_endpoints,
                     self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
@@ -177,12 +178,12 @@ impl FetchSnapshotResponse {
                 .map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("NodeEndpoints"))?;
         }
         for u in unknown {
-            put_raw_tagged(buf, u);
+            put_raw_tagged(w, u);
         }
         Ok(())
     }
@@ -234,17 +235,17 @@ impl Decode for FetchSnapshotResponse {
 }
 
 impl Encode for FetchSnapshotResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("FetchSnapshotResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("FetchSnapshotResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -303,22 +304,23 @@ impl LeaderIdAndEpoch {
 
 impl Decode for LeaderIdAndEpoch {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let leader_id = r.i32().map_err(|e| e.at("LeaderId"))?;
-        let leader_epoch = r.i32().map_err(|e| e.at("LeaderEpoch"))?;
+        let run = r.run::<8>(&[("LeaderId", 4), ("LeaderEpoch", 4)])?;
+        let leader_id = i32::from_be_bytes(chunk(&run, 0));
+        let leader_epoch = i32::from_be_bytes(chunk(&run, 4));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             leader_id,
             leader_epoch,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for LeaderIdAndEpoch {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.leader_id);
-        buf.put_i32(self.leader_epoch);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.leader_id);
+        w.put_i32(self.leader_epoch);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -404,23 +406,23 @@ impl Decode for NodeEndpoint {
             node_id,
             host,
             port,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for NodeEndpoint {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.node_id);
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.node_id);
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             true,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_u16(self.port);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_u16(self.port);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -544,12 +546,14 @@ impl PartitionSnapshot {
 impl Decode for PartitionSnapshot {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let index = r.i32().map_err(|e| e.at("Index"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("Index", 4), ("ErrorCode", 2)])?;
+        let index = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let snapshot_id = SnapshotId::decode(r, version).map_err(|e| e.at("SnapshotId"))?;
         let mut current_leader = LeaderIdAndEpoch::default();
-        let size = r.i64().map_err(|e| e.at("Size"))?;
-        let position = r.i64().map_err(|e| e.at("Position"))?;
+        let run = r.run::<16>(&[("Size", 8), ("Position", 8)])?;
+        let size = i64::from_be_bytes(chunk(&run, 0));
+        let position = i64::from_be_bytes(chunk(&run, 8));
         let unaligned_records = match read_bytes(r, true).map_err(|e| e.at("UnalignedRecords"))? {
             Some(v) => v,
             None => {
@@ -587,22 +591,22 @@ impl Decode for PartitionSnapshot {
             size,
             position,
             unaligned_records,
-            wire: Wire::from_parts(unknown, tags_present, nulls),
+            wire: wire_from(unknown, tags_present, nulls),
         })
     }
 }
 
 impl Encode for PartitionSnapshot {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.index);
-        buf.put_i16(self.error_code);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.index);
+        w.put_i16(self.error_code);
         self.snapshot_id
-            .encode(buf, version)
+            .write_to(w, version)
             .map_err(|e| e.at("SnapshotId"))?;
-        buf.put_i64(self.size);
-        buf.put_i64(self.position);
+        w.put_i64(self.size);
+        w.put_i64(self.position);
         put_opt_bytes(
-            buf,
+            w,
             unless_null(
                 &self.unaligned_records,
                 self.wire.has_null(Self::NULL_UNALIGNED_RECORDS),
@@ -614,17 +618,17 @@ impl Encode for PartitionSnapshot {
         let send_current_leader = self.current_leader != LeaderIdAndEpoch::default()
             || self.wire.has_tag(Self::TAG_CURRENT_LEADER);
         let count = self.wire.unknown_tagged_fields().len() + usize::from(send_current_leader);
-        put_tag_count(buf, count);
+        put_tag_count(w, count);
         let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
         if send_current_leader {
-            put_unknown_before(buf, &mut unknown, 0);
-            put_tag_header(buf, 0, self.current_leader.encoded_len(version));
+            put_unknown_before(w, &mut unknown, 0);
+            put_tag_header(w, 0, self.current_leader.encoded_len(version));
             self.current_leader
-                .encode(buf, version)
+                .write_to(w, version)
                 .map_err(|e| e.at("CurrentLeader"))?;
         }
         for u in unknown {
-            put_raw_tagged(buf, u);
+            put_raw_tagged(w, u);
         }
         Ok(())
     }
@@ -700,22 +704,23 @@ impl SnapshotId {
 
 impl Decode for SnapshotId {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let end_offset = r.i64().map_err(|e| e.at("EndOffset"))?;
-        let epoch = r.i32().map_err(|e| e.at("Epoch"))?;
+        let run = r.run::<12>(&[("EndOffset", 8), ("Epoch", 4)])?;
+        let end_offset = i64::from_be_bytes(chunk(&run, 0));
+        let epoch = i32::from_be_bytes(chunk(&run, 8));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             end_offset,
             epoch,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for SnapshotId {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i64(self.end_offset);
-        buf.put_i32(self.epoch);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i64(self.end_offset);
+        w.put_i32(self.epoch);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -797,30 +802,30 @@ impl Decode for TopicSnapshot {
         Ok(Self {
             name,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopicSnapshot {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -109,17 +109,17 @@ impl FindCoordinatorRequest {
             key,
             key_type,
             coordinator_keys,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl FindCoordinatorRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 3;
         if version <= 3 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.key, self.wire.has_null(Self::NULL_KEY)),
                 true,
                 flexible,
@@ -129,13 +129,13 @@ impl FindCoordinatorRequest {
             return Err(not_in_version().at("Key"));
         }
         if version >= 1 {
-            buf.put_i8(self.key_type);
+            w.put_i8(self.key_type);
         } else if self.key_type != 0 {
             return Err(not_in_version().at("KeyType"));
         }
         if version >= 4 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.coordinator_keys,
                     self.wire.has_null(Self::NULL_COORDINATOR_KEYS),
@@ -143,14 +143,14 @@ impl FindCoordinatorRequest {
                 .map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| put_str(buf, x, true),
+                |w, x| put_str(w, x, true),
             )
             .map_err(|e| e.at("CoordinatorKeys"))?;
         } else if !self.coordinator_keys.is_empty() {
             return Err(not_in_version().at("CoordinatorKeys"));
         }
         if version >= 3 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -199,17 +199,17 @@ impl Decode for FindCoordinatorRequest {
 }
 
 impl Encode for FindCoordinatorRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 6)
                 .in_message("FindCoordinatorRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("FindCoordinatorRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

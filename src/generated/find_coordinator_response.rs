@@ -190,34 +190,34 @@ impl FindCoordinatorResponse {
             host,
             port,
             coordinators,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl FindCoordinatorResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 3;
         if version >= 1 {
-            buf.put_i32(self.throttle_time_ms);
+            w.put_i32(self.throttle_time_ms);
         }
         if version <= 3 {
-            buf.put_i16(self.error_code);
+            w.put_i16(self.error_code);
         } else if self.error_code != 0 {
             return Err(not_in_version().at("ErrorCode"));
         }
         if (1..=3).contains(&version) {
-            put_opt_str(buf, self.error_message.as_ref(), true, flexible)
+            put_opt_str(w, self.error_message.as_ref(), true, flexible)
                 .map_err(|e| e.at("ErrorMessage"))?;
         }
         if version <= 3 {
-            buf.put_i32(self.node_id);
+            w.put_i32(self.node_id);
         } else if self.node_id != 0 {
             return Err(not_in_version().at("NodeId"));
         }
         if version <= 3 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
                 true,
                 flexible,
@@ -227,13 +227,13 @@ impl FindCoordinatorResponse {
             return Err(not_in_version().at("Host"));
         }
         if version <= 3 {
-            buf.put_i32(self.port);
+            w.put_i32(self.port);
         } else if self.port != 0 {
             return Err(not_in_version().at("Port"));
         }
         if version >= 4 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.coordinators,
                     self.wire.has_null(Self::NULL_COORDINATORS),
@@ -241,14 +241,14 @@ impl FindCoordinatorResponse {
                 .map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("Coordinators"))?;
         } else if !self.coordinators.is_empty() {
             return Err(not_in_version().at("Coordinators"));
         }
         if version >= 3 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -304,17 +304,17 @@ impl Decode for FindCoordinatorResponse {
 }
 
 impl Encode for FindCoordinatorResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 6)
                 .in_message("FindCoordinatorResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("FindCoordinatorResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -453,8 +453,9 @@ impl Decode for Coordinator {
                 BytesStr::default()
             }
         };
-        let port = r.i32().map_err(|e| e.at("Port"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("Port", 4), ("ErrorCode", 2)])?;
+        let port = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
@@ -464,33 +465,33 @@ impl Decode for Coordinator {
             port,
             error_code,
             error_message,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Coordinator {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.key, self.wire.has_null(Self::NULL_KEY)),
             true,
             true,
         )
         .map_err(|e| e.at("Key"))?;
-        buf.put_i32(self.node_id);
+        w.put_i32(self.node_id);
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             true,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_i32(self.port);
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.error_message.as_ref(), true, true)
+        w.put_i32(self.port);
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -134,11 +134,17 @@ impl GetTelemetrySubscriptionsResponse {
 impl GetTelemetrySubscriptionsResponse {
     fn decode_fields(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let client_instance_id = r.uuid().map_err(|e| e.at("ClientInstanceId"))?;
-        let subscription_id = r.i32().map_err(|e| e.at("SubscriptionId"))?;
-        let accepted_compression_types = match read_array(r, true, 1, Reader::i8)
+        let run = r.run::<26>(&[
+            ("ThrottleTimeMs", 4),
+            ("ErrorCode", 2),
+            ("ClientInstanceId", 16),
+            ("SubscriptionId", 4),
+        ])?;
+        let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
+        let client_instance_id = Uuid(chunk(&run, 6));
+        let subscription_id = i32::from_be_bytes(chunk(&run, 22));
+        let accepted_compression_types = match read_fixed_array::<_, 1>(r, true, i8::from_be_bytes)
             .map_err(|e| e.at("AcceptedCompressionTypes"))?
         {
             Some(v) => v,
@@ -147,8 +153,9 @@ impl GetTelemetrySubscriptionsResponse {
                 Vec::new()
             }
         };
-        let push_interval_ms = r.i32().map_err(|e| e.at("PushIntervalMs"))?;
-        let telemetry_max_bytes = r.i32().map_err(|e| e.at("TelemetryMaxBytes"))?;
+        let run = r.run::<8>(&[("PushIntervalMs", 4), ("TelemetryMaxBytes", 4)])?;
+        let push_interval_ms = i32::from_be_bytes(chunk(&run, 0));
+        let telemetry_max_bytes = i32::from_be_bytes(chunk(&run, 4));
         let delta_temporality = r.bool().map_err(|e| e.at("DeltaTemporality"))?;
         let requested_metrics = match read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
@@ -172,19 +179,19 @@ impl GetTelemetrySubscriptionsResponse {
             telemetry_max_bytes,
             delta_temporality,
             requested_metrics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl GetTelemetrySubscriptionsResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.throttle_time_ms);
-        buf.put_i16(self.error_code);
-        buf.put_slice(&self.client_instance_id.0);
-        buf.put_i32(self.subscription_id);
+    fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.throttle_time_ms);
+        w.put_i16(self.error_code);
+        w.put_uuid(&self.client_instance_id);
+        w.put_i32(self.subscription_id);
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.accepted_compression_types,
                 self.wire.has_null(Self::NULL_ACCEPTED_COMPRESSION_TYPES),
@@ -192,17 +199,17 @@ impl GetTelemetrySubscriptionsResponse {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i8(*x);
+            |w, x| {
+                w.put_i8(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("AcceptedCompressionTypes"))?;
-        buf.put_i32(self.push_interval_ms);
-        buf.put_i32(self.telemetry_max_bytes);
-        buf.put_u8(u8::from(self.delta_temporality));
+        w.put_i32(self.push_interval_ms);
+        w.put_i32(self.telemetry_max_bytes);
+        w.put_bool(self.delta_temporality);
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.requested_metrics,
                 self.wire.has_null(Self::NULL_REQUESTED_METRICS),
@@ -210,10 +217,10 @@ impl GetTelemetrySubscriptionsResponse {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| put_str(buf, x, true),
+            |w, x| put_str(w, x, true),
         )
         .map_err(|e| e.at("RequestedMetrics"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -254,17 +261,17 @@ impl Decode for GetTelemetrySubscriptionsResponse {
 }
 
 impl Encode for GetTelemetrySubscriptionsResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 0)
                 .in_message("GetTelemetrySubscriptionsResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("GetTelemetrySubscriptionsResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

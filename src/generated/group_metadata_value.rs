@@ -152,16 +152,16 @@ impl GroupMetadataValue {
             leader,
             current_state_timestamp,
             members,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl GroupMetadataValue {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.protocol_type,
                 self.wire.has_null(Self::NULL_PROTOCOL_TYPE),
@@ -170,22 +170,22 @@ impl GroupMetadataValue {
             flexible,
         )
         .map_err(|e| e.at("protocolType"))?;
-        buf.put_i32(self.generation);
-        put_opt_str(buf, self.protocol.as_ref(), true, flexible).map_err(|e| e.at("protocol"))?;
-        put_opt_str(buf, self.leader.as_ref(), true, flexible).map_err(|e| e.at("leader"))?;
+        w.put_i32(self.generation);
+        put_opt_str(w, self.protocol.as_ref(), true, flexible).map_err(|e| e.at("protocol"))?;
+        put_opt_str(w, self.leader.as_ref(), true, flexible).map_err(|e| e.at("leader"))?;
         if version >= 2 {
-            buf.put_i64(self.current_state_timestamp);
+            w.put_i64(self.current_state_timestamp);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.members, self.wire.has_null(Self::NULL_MEMBERS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("members"))?;
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -231,18 +231,18 @@ impl Decode for GroupMetadataValue {
 }
 
 impl Encode for GroupMetadataValue {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 4).in_message("GroupMetadataValue", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("GroupMetadataValue", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -454,34 +454,34 @@ impl Decode for MemberMetadata {
             session_timeout,
             subscription,
             assignment,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for MemberMetadata {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("memberId"))?;
         if version >= 3 {
-            put_opt_str(buf, self.group_instance_id.as_ref(), true, flexible)
+            put_opt_str(w, self.group_instance_id.as_ref(), true, flexible)
                 .map_err(|e| e.at("groupInstanceId"))?;
         }
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.client_id, self.wire.has_null(Self::NULL_CLIENT_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("clientId"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.client_host,
                 self.wire.has_null(Self::NULL_CLIENT_HOST),
@@ -491,11 +491,11 @@ impl Encode for MemberMetadata {
         )
         .map_err(|e| e.at("clientHost"))?;
         if version >= 1 {
-            buf.put_i32(self.rebalance_timeout);
+            w.put_i32(self.rebalance_timeout);
         }
-        buf.put_i32(self.session_timeout);
+        w.put_i32(self.session_timeout);
         put_opt_bytes(
-            buf,
+            w,
             unless_null(
                 &self.subscription,
                 self.wire.has_null(Self::NULL_SUBSCRIPTION),
@@ -505,14 +505,14 @@ impl Encode for MemberMetadata {
         )
         .map_err(|e| e.at("subscription"))?;
         put_opt_bytes(
-            buf,
+            w,
             unless_null(&self.assignment, self.wire.has_null(Self::NULL_ASSIGNMENT)),
             true,
             flexible,
         )
         .map_err(|e| e.at("assignment"))?;
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

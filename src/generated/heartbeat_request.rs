@@ -110,37 +110,37 @@ impl HeartbeatRequest {
             generation_id,
             member_id,
             group_instance_id,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl HeartbeatRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("GroupId"))?;
-        buf.put_i32(self.generation_id);
+        w.put_i32(self.generation_id);
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("MemberId"))?;
         if version >= 3 {
-            put_opt_str(buf, self.group_instance_id.as_ref(), true, flexible)
+            put_opt_str(w, self.group_instance_id.as_ref(), true, flexible)
                 .map_err(|e| e.at("GroupInstanceId"))?;
         } else if self.group_instance_id.is_some() {
             return Err(not_in_version().at("GroupInstanceId"));
         }
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -180,18 +180,18 @@ impl Decode for HeartbeatRequest {
 }
 
 impl Encode for HeartbeatRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 4).in_message("HeartbeatRequest", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("HeartbeatRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

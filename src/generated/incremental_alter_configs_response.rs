@@ -77,26 +77,26 @@ impl IncrementalAlterConfigsResponse {
         Ok(Self {
             throttle_time_ms,
             responses,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl IncrementalAlterConfigsResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
-        buf.put_i32(self.throttle_time_ms);
+        w.put_i32(self.throttle_time_ms);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.responses, self.wire.has_null(Self::NULL_RESPONSES))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Responses"))?;
         if version >= 1 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -131,17 +131,17 @@ impl Decode for IncrementalAlterConfigsResponse {
 }
 
 impl Encode for IncrementalAlterConfigsResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("IncrementalAlterConfigsResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("IncrementalAlterConfigsResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -261,20 +261,20 @@ impl Decode for AlterConfigsResourceResponse {
             error_message,
             resource_type,
             resource_name,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for AlterConfigsResourceResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.error_message.as_ref(), true, flexible)
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.error_message.as_ref(), true, flexible)
             .map_err(|e| e.at("ErrorMessage"))?;
-        buf.put_i8(self.resource_type);
+        w.put_i8(self.resource_type);
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.resource_name,
                 self.wire.has_null(Self::NULL_RESOURCE_NAME),
@@ -284,7 +284,7 @@ impl Encode for AlterConfigsResourceResponse {
         )
         .map_err(|e| e.at("ResourceName"))?;
         if version >= 1 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

@@ -111,15 +111,14 @@ impl InitProducerIdRequest {
         let flexible = version >= 2;
         let transactional_id = read_str(r, flexible).map_err(|e| e.at("TransactionalId"))?;
         let transaction_timeout_ms = r.i32().map_err(|e| e.at("TransactionTimeoutMs"))?;
-        let producer_id = if version >= 3 {
-            r.i64().map_err(|e| e.at("ProducerId"))?
+        let (producer_id, producer_epoch) = if version >= 3 {
+            let run = r.run::<10>(&[("ProducerId", 8), ("ProducerEpoch", 2)])?;
+            (
+                i64::from_be_bytes(chunk(&run, 0)),
+                i16::from_be_bytes(chunk(&run, 8)),
+            )
         } else {
-            -1
-        };
-        let producer_epoch = if version >= 3 {
-            r.i16().map_err(|e| e.at("ProducerEpoch"))?
-        } else {
-            -1
+            (-1, -1)
         };
         let enable2_pc = if version >= 6 {
             r.bool().map_err(|e| e.at("Enable2Pc"))?
@@ -143,39 +142,39 @@ impl InitProducerIdRequest {
             producer_epoch,
             enable2_pc,
             keep_prepared_txn,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl InitProducerIdRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        put_opt_str(buf, self.transactional_id.as_ref(), true, flexible)
+        put_opt_str(w, self.transactional_id.as_ref(), true, flexible)
             .map_err(|e| e.at("TransactionalId"))?;
-        buf.put_i32(self.transaction_timeout_ms);
+        w.put_i32(self.transaction_timeout_ms);
         if version >= 3 {
-            buf.put_i64(self.producer_id);
+            w.put_i64(self.producer_id);
         } else if self.producer_id != -1 {
             return Err(not_in_version().at("ProducerId"));
         }
         if version >= 3 {
-            buf.put_i16(self.producer_epoch);
+            w.put_i16(self.producer_epoch);
         } else if self.producer_epoch != -1 {
             return Err(not_in_version().at("ProducerEpoch"));
         }
         if version >= 6 {
-            buf.put_u8(u8::from(self.enable2_pc));
+            w.put_bool(self.enable2_pc);
         } else if self.enable2_pc {
             return Err(not_in_version().at("Enable2Pc"));
         }
         if version >= 6 {
-            buf.put_u8(u8::from(self.keep_prepared_txn));
+            w.put_bool(self.keep_prepared_txn);
         } else if self.keep_prepared_txn {
             return Err(not_in_version().at("KeepPreparedTxn"));
         }
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -211,17 +210,17 @@ impl Decode for InitProducerIdRequest {
 }
 
 impl Encode for InitProducerIdRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 6)
                 .in_message("InitProducerIdRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("InitProducerIdRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

@@ -108,19 +108,25 @@ impl InitProducerIdResponse {
 
 impl InitProducerIdResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let producer_id = r.i64().map_err(|e| e.at("ProducerId"))?;
-        let producer_epoch = r.i16().map_err(|e| e.at("ProducerEpoch"))?;
-        let ongoing_txn_producer_id = if version >= 6 {
-            r.i64().map_err(|e| e.at("OngoingTxnProducerId"))?
+        let run = r.run::<16>(&[
+            ("ThrottleTimeMs", 4),
+            ("ErrorCode", 2),
+            ("ProducerId", 8),
+            ("ProducerEpoch", 2),
+        ])?;
+        let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
+        let producer_id = i64::from_be_bytes(chunk(&run, 6));
+        let producer_epoch = i16::from_be_bytes(chunk(&run, 14));
+        let (ongoing_txn_producer_id, ongoing_txn_producer_epoch) = if version >= 6 {
+            let run =
+                r.run::<10>(&[("OngoingTxnProducerId", 8), ("OngoingTxnProducerEpoch", 2)])?;
+            (
+                i64::from_be_bytes(chunk(&run, 0)),
+                i16::from_be_bytes(chunk(&run, 8)),
+            )
         } else {
-            -1
-        };
-        let ongoing_txn_producer_epoch = if version >= 6 {
-            r.i16().map_err(|e| e.at("OngoingTxnProducerEpoch"))?
-        } else {
-            -1
+            (-1, -1)
         };
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
@@ -134,29 +140,29 @@ impl InitProducerIdResponse {
             producer_epoch,
             ongoing_txn_producer_id,
             ongoing_txn_producer_epoch,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl InitProducerIdResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.throttle_time_ms);
-        buf.put_i16(self.error_code);
-        buf.put_i64(self.producer_id);
-        buf.put_i16(self.producer_epoch);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.throttle_time_ms);
+        w.put_i16(self.error_code);
+        w.put_i64(self.producer_id);
+        w.put_i16(self.producer_epoch);
         if version >= 6 {
-            buf.put_i64(self.ongoing_txn_producer_id);
+            w.put_i64(self.ongoing_txn_producer_id);
         } else if self.ongoing_txn_producer_id != -1 {
             return Err(not_in_version().at("OngoingTxnProducerId"));
         }
         if version >= 6 {
-            buf.put_i16(self.ongoing_txn_producer_epoch);
+            w.put_i16(self.ongoing_txn_producer_epoch);
         } else if self.ongoing_txn_producer_epoch != -1 {
             return Err(not_in_version().at("OngoingTxnProducerEpoch"));
         }
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -187,17 +193,17 @@ impl Decode for InitProducerIdResponse {
 }
 
 impl Encode for InitProducerIdResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 6)
                 .in_message("InitProducerIdResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("InitProducerIdResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

@@ -204,40 +204,40 @@ impl JoinGroupRequest {
             protocol_type,
             protocols,
             reason,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl JoinGroupRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("GroupId"))?;
-        buf.put_i32(self.session_timeout_ms);
+        w.put_i32(self.session_timeout_ms);
         if version >= 1 {
-            buf.put_i32(self.rebalance_timeout_ms);
+            w.put_i32(self.rebalance_timeout_ms);
         }
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("MemberId"))?;
         if version >= 5 {
-            put_opt_str(buf, self.group_instance_id.as_ref(), true, flexible)
+            put_opt_str(w, self.group_instance_id.as_ref(), true, flexible)
                 .map_err(|e| e.at("GroupInstanceId"))?;
         } else if self.group_instance_id.is_some() {
             return Err(not_in_version().at("GroupInstanceId"));
         }
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.protocol_type,
                 self.wire.has_null(Self::NULL_PROTOCOL_TYPE),
@@ -247,19 +247,19 @@ impl JoinGroupRequest {
         )
         .map_err(|e| e.at("ProtocolType"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.protocols, self.wire.has_null(Self::NULL_PROTOCOLS))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Protocols"))?;
         if version >= 8 {
-            put_opt_str(buf, self.reason.as_ref(), true, true).map_err(|e| e.at("Reason"))?;
+            put_opt_str(w, self.reason.as_ref(), true, true).map_err(|e| e.at("Reason"))?;
         }
         if version >= 6 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -318,18 +318,18 @@ impl Decode for JoinGroupRequest {
 }
 
 impl Encode for JoinGroupRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 9).in_message("JoinGroupRequest", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("JoinGroupRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -420,30 +420,30 @@ impl Decode for JoinGroupRequestProtocol {
         Ok(Self {
             name,
             metadata,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for JoinGroupRequestProtocol {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_bytes(
-            buf,
+            w,
             unless_null(&self.metadata, self.wire.has_null(Self::NULL_METADATA)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Metadata"))?;
         if version >= 6 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

@@ -159,8 +159,9 @@ impl JoinGroupResponse {
         } else {
             0
         };
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let generation_id = r.i32().map_err(|e| e.at("GenerationId"))?;
+        let run = r.run::<6>(&[("ErrorCode", 2), ("GenerationId", 4)])?;
+        let error_code = i16::from_be_bytes(chunk(&run, 0));
+        let generation_id = i32::from_be_bytes(chunk(&run, 2));
         let protocol_type = if version >= 7 {
             read_str(r, true).map_err(|e| e.at("ProtocolType"))?
         } else {
@@ -215,59 +216,59 @@ impl JoinGroupResponse {
             skip_assignment,
             member_id,
             members,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl JoinGroupResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
         if version >= 2 {
-            buf.put_i32(self.throttle_time_ms);
+            w.put_i32(self.throttle_time_ms);
         }
-        buf.put_i16(self.error_code);
-        buf.put_i32(self.generation_id);
+        w.put_i16(self.error_code);
+        w.put_i32(self.generation_id);
         if version >= 7 {
-            put_opt_str(buf, self.protocol_type.as_ref(), true, true)
+            put_opt_str(w, self.protocol_type.as_ref(), true, true)
                 .map_err(|e| e.at("ProtocolType"))?;
         }
         put_opt_str(
-            buf,
+            w,
             self.protocol_name.as_ref(),
             version >= 7 || self.wire.has_null(Self::NULL_PROTOCOL_NAME),
             flexible,
         )
         .map_err(|e| e.at("ProtocolName"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.leader, self.wire.has_null(Self::NULL_LEADER)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Leader"))?;
         if version >= 9 {
-            buf.put_u8(u8::from(self.skip_assignment));
+            w.put_bool(self.skip_assignment);
         } else if self.skip_assignment {
             return Err(not_in_version().at("SkipAssignment"));
         }
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("MemberId"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.members, self.wire.has_null(Self::NULL_MEMBERS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Members"))?;
         if version >= 6 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -319,18 +320,18 @@ impl Decode for JoinGroupResponse {
 }
 
 impl Encode for JoinGroupResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 9).in_message("JoinGroupResponse", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("JoinGroupResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -438,34 +439,34 @@ impl Decode for JoinGroupResponseMember {
             member_id,
             group_instance_id,
             metadata,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for JoinGroupResponseMember {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("MemberId"))?;
         if version >= 5 {
-            put_opt_str(buf, self.group_instance_id.as_ref(), true, flexible)
+            put_opt_str(w, self.group_instance_id.as_ref(), true, flexible)
                 .map_err(|e| e.at("GroupInstanceId"))?;
         }
         put_opt_bytes(
-            buf,
+            w,
             unless_null(&self.metadata, self.wire.has_null(Self::NULL_METADATA)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Metadata"))?;
         if version >= 6 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

@@ -216,32 +216,32 @@ impl LeaderAndIsrRequest {
             ungrouped_partition_states,
             topic_states,
             live_leaders,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl LeaderAndIsrRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
-        buf.put_i32(self.controller_id);
+        w.put_i32(self.controller_id);
         if version >= 7 {
-            buf.put_u8(u8::from(self.is_k_raft_controller));
+            w.put_bool(self.is_k_raft_controller);
         } else if self.is_k_raft_controller {
             return Err(not_in_version().at("isKRaftController"));
         }
-        buf.put_i32(self.controller_epoch);
+        w.put_i32(self.controller_epoch);
         if version >= 2 {
-            buf.put_i64(self.broker_epoch);
+            w.put_i64(self.broker_epoch);
         }
         if version >= 5 {
-            buf.put_i8(self.r#type);
+            w.put_i8(self.r#type);
         } else if self.r#type != 0 {
             return Err(not_in_version().at("Type"));
         }
         if version <= 1 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.ungrouped_partition_states,
                     self.wire.has_null(Self::NULL_UNGROUPED_PARTITION_STATES),
@@ -249,7 +249,7 @@ impl LeaderAndIsrRequest {
                 .map(Vec::as_slice),
                 true,
                 false,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("UngroupedPartitionStates"))?;
         } else if !self.ungrouped_partition_states.is_empty() {
@@ -257,7 +257,7 @@ impl LeaderAndIsrRequest {
         }
         if version >= 2 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.topic_states,
                     self.wire.has_null(Self::NULL_TOPIC_STATES),
@@ -265,14 +265,14 @@ impl LeaderAndIsrRequest {
                 .map(Vec::as_slice),
                 true,
                 flexible,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("TopicStates"))?;
         } else if !self.topic_states.is_empty() {
             return Err(not_in_version().at("TopicStates"));
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.live_leaders,
                 self.wire.has_null(Self::NULL_LIVE_LEADERS),
@@ -280,11 +280,11 @@ impl LeaderAndIsrRequest {
             .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("LiveLeaders"))?;
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -353,17 +353,17 @@ impl Decode for LeaderAndIsrRequest {
 }
 
 impl Encode for LeaderAndIsrRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 7)
                 .in_message("LeaderAndIsrRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("LeaderAndIsrRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -458,25 +458,25 @@ impl Decode for LeaderAndIsrLiveLeader {
             broker_id,
             host_name,
             port,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for LeaderAndIsrLiveLeader {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
-        buf.put_i32(self.broker_id);
+        w.put_i32(self.broker_id);
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host_name, self.wire.has_null(Self::NULL_HOST_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("HostName"))?;
-        buf.put_i32(self.port);
+        w.put_i32(self.port);
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -673,11 +673,19 @@ impl Decode for LeaderAndIsrPartitionState {
         } else {
             BytesStr::default()
         };
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let controller_epoch = r.i32().map_err(|e| e.at("ControllerEpoch"))?;
-        let leader = r.i32().map_err(|e| e.at("Leader"))?;
-        let leader_epoch = r.i32().map_err(|e| e.at("LeaderEpoch"))?;
-        let isr = match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("Isr"))? {
+        let run = r.run::<16>(&[
+            ("PartitionIndex", 4),
+            ("ControllerEpoch", 4),
+            ("Leader", 4),
+            ("LeaderEpoch", 4),
+        ])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let controller_epoch = i32::from_be_bytes(chunk(&run, 4));
+        let leader = i32::from_be_bytes(chunk(&run, 8));
+        let leader_epoch = i32::from_be_bytes(chunk(&run, 12));
+        let isr = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("Isr"))?
+        {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_ISR;
@@ -685,16 +693,19 @@ impl Decode for LeaderAndIsrPartitionState {
             }
         };
         let partition_epoch = r.i32().map_err(|e| e.at("PartitionEpoch"))?;
-        let replicas =
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("Replicas"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_REPLICAS;
-                    Vec::new()
-                }
-            };
+        let replicas = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("Replicas"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_REPLICAS;
+                Vec::new()
+            }
+        };
         let adding_replicas = if version >= 3 {
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("AddingReplicas"))? {
+            match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+                .map_err(|e| e.at("AddingReplicas"))?
+            {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_ADDING_REPLICAS;
@@ -705,7 +716,9 @@ impl Decode for LeaderAndIsrPartitionState {
             Vec::new()
         };
         let removing_replicas = if version >= 3 {
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("RemovingReplicas"))? {
+            match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+                .map_err(|e| e.at("RemovingReplicas"))?
+            {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_REMOVING_REPLICAS;
@@ -743,53 +756,53 @@ impl Decode for LeaderAndIsrPartitionState {
             removing_replicas,
             is_new,
             leader_recovery_state,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for LeaderAndIsrPartitionState {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
         if version <= 1 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
                 true,
                 false,
             )
             .map_err(|e| e.at("TopicName"))?;
         }
-        buf.put_i32(self.partition_index);
-        buf.put_i32(self.controller_epoch);
-        buf.put_i32(self.leader);
-        buf.put_i32(self.leader_epoch);
+        w.put_i32(self.partition_index);
+        w.put_i32(self.controller_epoch);
+        w.put_i32(self.leader);
+        w.put_i32(self.leader_epoch);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.isr, self.wire.has_null(Self::NULL_ISR)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("Isr"))?;
-        buf.put_i32(self.partition_epoch);
+        w.put_i32(self.partition_epoch);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.replicas, self.wire.has_null(Self::NULL_REPLICAS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("Replicas"))?;
         if version >= 3 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.adding_replicas,
                     self.wire.has_null(Self::NULL_ADDING_REPLICAS),
@@ -797,14 +810,14 @@ impl Encode for LeaderAndIsrPartitionState {
                 .map(Vec::as_slice),
                 true,
                 flexible,
-                |buf, x| {
-                    buf.put_i32(*x);
+                |w, x| {
+                    w.put_i32(*x);
                     Ok(())
                 },
             )
             .map_err(|e| e.at("AddingReplicas"))?;
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.removing_replicas,
                     self.wire.has_null(Self::NULL_REMOVING_REPLICAS),
@@ -812,23 +825,23 @@ impl Encode for LeaderAndIsrPartitionState {
                 .map(Vec::as_slice),
                 true,
                 flexible,
-                |buf, x| {
-                    buf.put_i32(*x);
+                |w, x| {
+                    w.put_i32(*x);
                     Ok(())
                 },
             )
             .map_err(|e| e.at("RemovingReplicas"))?;
         }
         if version >= 1 {
-            buf.put_u8(u8::from(self.is_new));
+            w.put_bool(self.is_new);
         }
         if version >= 6 {
-            buf.put_i8(self.leader_recovery_state);
+            w.put_i8(self.leader_recovery_state);
         } else if self.leader_recovery_state != 0 {
             return Err(not_in_version().at("LeaderRecoveryState"));
         }
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -982,26 +995,26 @@ impl Decode for LeaderAndIsrTopicState {
             topic_name,
             topic_id,
             partition_states,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for LeaderAndIsrTopicState {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("TopicName"))?;
         if version >= 5 {
-            buf.put_slice(&self.topic_id.0);
+            w.put_uuid(&self.topic_id);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.partition_states,
                 self.wire.has_null(Self::NULL_PARTITION_STATES),
@@ -1009,11 +1022,11 @@ impl Encode for LeaderAndIsrTopicState {
             .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("PartitionStates"))?;
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

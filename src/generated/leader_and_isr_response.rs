@@ -107,18 +107,18 @@ impl LeaderAndIsrResponse {
             error_code,
             partition_errors,
             topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl LeaderAndIsrResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
-        buf.put_i16(self.error_code);
+        w.put_i16(self.error_code);
         if version <= 4 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.partition_errors,
                     self.wire.has_null(Self::NULL_PARTITION_ERRORS),
@@ -126,7 +126,7 @@ impl LeaderAndIsrResponse {
                 .map(Vec::as_slice),
                 true,
                 flexible,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("PartitionErrors"))?;
         } else if !self.partition_errors.is_empty() {
@@ -134,18 +134,18 @@ impl LeaderAndIsrResponse {
         }
         if version >= 5 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("Topics"))?;
         } else if !self.topics.is_empty() {
             return Err(not_in_version().at("Topics"));
         }
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -192,17 +192,17 @@ impl Decode for LeaderAndIsrResponse {
 }
 
 impl Encode for LeaderAndIsrResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 7)
                 .in_message("LeaderAndIsrResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("LeaderAndIsrResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -290,8 +290,9 @@ impl Decode for LeaderAndIsrPartitionError {
         } else {
             BytesStr::default()
         };
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("PartitionIndex", 4), ("ErrorCode", 2)])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let unknown = if version >= 4 {
             read_unknown_tags(r)?
         } else {
@@ -301,27 +302,27 @@ impl Decode for LeaderAndIsrPartitionError {
             topic_name,
             partition_index,
             error_code,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for LeaderAndIsrPartitionError {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
         if version <= 4 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
                 true,
                 flexible,
             )
             .map_err(|e| e.at("TopicName"))?;
         }
-        buf.put_i32(self.partition_index);
-        buf.put_i16(self.error_code);
+        w.put_i32(self.partition_index);
+        w.put_i16(self.error_code);
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -410,16 +411,16 @@ impl Decode for LeaderAndIsrTopicError {
         Ok(Self {
             topic_id,
             partition_errors,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for LeaderAndIsrTopicError {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_slice(&self.topic_id.0);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_uuid(&self.topic_id);
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.partition_errors,
                 self.wire.has_null(Self::NULL_PARTITION_ERRORS),
@@ -427,10 +428,10 @@ impl Encode for LeaderAndIsrTopicError {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("PartitionErrors"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -110,16 +110,16 @@ impl LeaveGroupRequest {
             group_id,
             member_id,
             members,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl LeaveGroupRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
             true,
             flexible,
@@ -127,7 +127,7 @@ impl LeaveGroupRequest {
         .map_err(|e| e.at("GroupId"))?;
         if version <= 2 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
                 true,
                 false,
@@ -138,19 +138,19 @@ impl LeaveGroupRequest {
         }
         if version >= 3 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(&self.members, self.wire.has_null(Self::NULL_MEMBERS))
                     .map(Vec::as_slice),
                 true,
                 flexible,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("Members"))?;
         } else if !self.members.is_empty() {
             return Err(not_in_version().at("Members"));
         }
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -197,18 +197,18 @@ impl Decode for LeaveGroupRequest {
 }
 
 impl Encode for LeaveGroupRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 5).in_message("LeaveGroupRequest", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("LeaveGroupRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -307,28 +307,28 @@ impl Decode for MemberIdentity {
             member_id,
             group_instance_id,
             reason,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for MemberIdentity {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("MemberId"))?;
-        put_opt_str(buf, self.group_instance_id.as_ref(), true, flexible)
+        put_opt_str(w, self.group_instance_id.as_ref(), true, flexible)
             .map_err(|e| e.at("GroupInstanceId"))?;
         if version >= 5 {
-            put_opt_str(buf, self.reason.as_ref(), true, true).map_err(|e| e.at("Reason"))?;
+            put_opt_str(w, self.reason.as_ref(), true, true).map_err(|e| e.at("Reason"))?;
         }
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

@@ -46,7 +46,9 @@ impl ListConfigResourcesRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let resource_types = if version >= 1 {
-            match read_array(r, true, 1, Reader::i8).map_err(|e| e.at("ResourceTypes"))? {
+            match read_fixed_array::<_, 1>(r, true, i8::from_be_bytes)
+                .map_err(|e| e.at("ResourceTypes"))?
+            {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_RESOURCE_TYPES;
@@ -59,16 +61,16 @@ impl ListConfigResourcesRequest {
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             resource_types,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl ListConfigResourcesRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if version >= 1 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.resource_types,
                     self.wire.has_null(Self::NULL_RESOURCE_TYPES),
@@ -76,8 +78,8 @@ impl ListConfigResourcesRequest {
                 .map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| {
-                    buf.put_i8(*x);
+                |w, x| {
+                    w.put_i8(*x);
                     Ok(())
                 },
             )
@@ -85,7 +87,7 @@ impl ListConfigResourcesRequest {
         } else if !self.resource_types.is_empty() {
             return Err(not_in_version().at("ResourceTypes"));
         }
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -119,17 +121,17 @@ impl Decode for ListConfigResourcesRequest {
 }
 
 impl Encode for ListConfigResourcesRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("ListConfigResourcesRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ListConfigResourcesRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

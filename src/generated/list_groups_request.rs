@@ -95,16 +95,16 @@ impl ListGroupsRequest {
         Ok(Self {
             states_filter,
             types_filter,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl ListGroupsRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if version >= 4 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.states_filter,
                     self.wire.has_null(Self::NULL_STATES_FILTER),
@@ -112,7 +112,7 @@ impl ListGroupsRequest {
                 .map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| put_str(buf, x, true),
+                |w, x| put_str(w, x, true),
             )
             .map_err(|e| e.at("StatesFilter"))?;
         } else if !self.states_filter.is_empty() {
@@ -120,7 +120,7 @@ impl ListGroupsRequest {
         }
         if version >= 5 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.types_filter,
                     self.wire.has_null(Self::NULL_TYPES_FILTER),
@@ -128,14 +128,14 @@ impl ListGroupsRequest {
                 .map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| put_str(buf, x, true),
+                |w, x| put_str(w, x, true),
             )
             .map_err(|e| e.at("TypesFilter"))?;
         } else if !self.types_filter.is_empty() {
             return Err(not_in_version().at("TypesFilter"));
         }
         if version >= 3 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -185,18 +185,18 @@ impl Decode for ListGroupsRequest {
 }
 
 impl Encode for ListGroupsRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 5).in_message("ListGroupsRequest", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ListGroupsRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

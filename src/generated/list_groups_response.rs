@@ -92,28 +92,28 @@ impl ListGroupsResponse {
             throttle_time_ms,
             error_code,
             groups,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl ListGroupsResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 3;
         if version >= 1 {
-            buf.put_i32(self.throttle_time_ms);
+            w.put_i32(self.throttle_time_ms);
         }
-        buf.put_i16(self.error_code);
+        w.put_i16(self.error_code);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Groups"))?;
         if version >= 3 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -150,18 +150,18 @@ impl Decode for ListGroupsResponse {
 }
 
 impl Encode for ListGroupsResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 5).in_message("ListGroupsResponse", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ListGroupsResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -298,23 +298,23 @@ impl Decode for ListedGroup {
             protocol_type,
             group_state,
             group_type,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for ListedGroup {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 3;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("GroupId"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.protocol_type,
                 self.wire.has_null(Self::NULL_PROTOCOL_TYPE),
@@ -325,7 +325,7 @@ impl Encode for ListedGroup {
         .map_err(|e| e.at("ProtocolType"))?;
         if version >= 4 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(
                     &self.group_state,
                     self.wire.has_null(Self::NULL_GROUP_STATE),
@@ -337,7 +337,7 @@ impl Encode for ListedGroup {
         }
         if version >= 5 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.group_type, self.wire.has_null(Self::NULL_GROUP_TYPE)),
                 true,
                 true,
@@ -345,7 +345,7 @@ impl Encode for ListedGroup {
             .map_err(|e| e.at("GroupType"))?;
         }
         if version >= 3 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

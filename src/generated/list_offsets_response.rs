@@ -81,27 +81,27 @@ impl ListOffsetsResponse {
         Ok(Self {
             throttle_time_ms,
             topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl ListOffsetsResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
         if version >= 2 {
-            buf.put_i32(self.throttle_time_ms);
+            w.put_i32(self.throttle_time_ms);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
         if version >= 6 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -138,17 +138,17 @@ impl Decode for ListOffsetsResponse {
 }
 
 impl Encode for ListOffsetsResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 11)
                 .in_message("ListOffsetsResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ListOffsetsResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -271,10 +271,13 @@ impl ListOffsetsPartitionResponse {
 impl Decode for ListOffsetsPartitionResponse {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("PartitionIndex", 4), ("ErrorCode", 2)])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let old_style_offsets = if version <= 0 {
-            match read_array(r, false, 8, Reader::i64).map_err(|e| e.at("OldStyleOffsets"))? {
+            match read_fixed_array::<_, 8>(r, false, i64::from_be_bytes)
+                .map_err(|e| e.at("OldStyleOffsets"))?
+            {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_OLD_STYLE_OFFSETS;
@@ -284,15 +287,14 @@ impl Decode for ListOffsetsPartitionResponse {
         } else {
             Vec::new()
         };
-        let timestamp = if version >= 1 {
-            r.i64().map_err(|e| e.at("Timestamp"))?
+        let (timestamp, offset) = if version >= 1 {
+            let run = r.run::<16>(&[("Timestamp", 8), ("Offset", 8)])?;
+            (
+                i64::from_be_bytes(chunk(&run, 0)),
+                i64::from_be_bytes(chunk(&run, 8)),
+            )
         } else {
-            -1
-        };
-        let offset = if version >= 1 {
-            r.i64().map_err(|e| e.at("Offset"))?
-        } else {
-            -1
+            (-1, -1)
         };
         let leader_epoch = if version >= 4 {
             r.i32().map_err(|e| e.at("LeaderEpoch"))?
@@ -311,18 +313,18 @@ impl Decode for ListOffsetsPartitionResponse {
             timestamp,
             offset,
             leader_epoch,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for ListOffsetsPartitionResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
-        buf.put_i16(self.error_code);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
+        w.put_i16(self.error_code);
         if version <= 0 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.old_style_offsets,
                     self.wire.has_null(Self::NULL_OLD_STYLE_OFFSETS),
@@ -330,8 +332,8 @@ impl Encode for ListOffsetsPartitionResponse {
                 .map(Vec::as_slice),
                 true,
                 false,
-                |buf, x| {
-                    buf.put_i64(*x);
+                |w, x| {
+                    w.put_i64(*x);
                     Ok(())
                 },
             )
@@ -340,22 +342,22 @@ impl Encode for ListOffsetsPartitionResponse {
             return Err(not_in_version().at("OldStyleOffsets"));
         }
         if version >= 1 {
-            buf.put_i64(self.timestamp);
+            w.put_i64(self.timestamp);
         } else if self.timestamp != -1 {
             return Err(not_in_version().at("Timestamp"));
         }
         if version >= 1 {
-            buf.put_i64(self.offset);
+            w.put_i64(self.offset);
         } else if self.offset != -1 {
             return Err(not_in_version().at("Offset"));
         }
         if version >= 4 {
-            buf.put_i32(self.leader_epoch);
+            w.put_i32(self.leader_epoch);
         } else if self.leader_epoch != -1 {
             return Err(not_in_version().at("LeaderEpoch"));
         }
         if version >= 6 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -466,32 +468,32 @@ impl Decode for ListOffsetsTopicResponse {
         Ok(Self {
             name,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for ListOffsetsTopicResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
         if version >= 6 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

@@ -90,8 +90,9 @@ impl ListPartitionReassignmentsResponse {
 impl ListPartitionReassignmentsResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
+        let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
         let topics = match read_array(r, true, 3, |r| OngoingTopicReassignment::decode(r, version))
             .map_err(|e| e.at("Topics"))?
@@ -108,26 +109,26 @@ impl ListPartitionReassignmentsResponse {
             error_code,
             error_message,
             topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl ListPartitionReassignmentsResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.throttle_time_ms);
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.error_message.as_ref(), true, true)
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.throttle_time_ms);
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -156,17 +157,17 @@ impl Decode for ListPartitionReassignmentsResponse {
 }
 
 impl Encode for ListPartitionReassignmentsResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 0)
                 .in_message("ListPartitionReassignmentsResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ListPartitionReassignmentsResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -256,56 +257,60 @@ impl Decode for OngoingPartitionReassignment {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let replicas = match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("Replicas"))? {
+        let replicas = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("Replicas"))?
+        {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_REPLICAS;
                 Vec::new()
             }
         };
-        let adding_replicas =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("AddingReplicas"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_ADDING_REPLICAS;
-                    Vec::new()
-                }
-            };
-        let removing_replicas =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("RemovingReplicas"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_REMOVING_REPLICAS;
-                    Vec::new()
-                }
-            };
+        let adding_replicas = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("AddingReplicas"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_ADDING_REPLICAS;
+                Vec::new()
+            }
+        };
+        let removing_replicas = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("RemovingReplicas"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_REMOVING_REPLICAS;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             partition_index,
             replicas,
             adding_replicas,
             removing_replicas,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for OngoingPartitionReassignment {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.replicas, self.wire.has_null(Self::NULL_REPLICAS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("Replicas"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.adding_replicas,
                 self.wire.has_null(Self::NULL_ADDING_REPLICAS),
@@ -313,14 +318,14 @@ impl Encode for OngoingPartitionReassignment {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("AddingReplicas"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.removing_replicas,
                 self.wire.has_null(Self::NULL_REMOVING_REPLICAS),
@@ -328,13 +333,13 @@ impl Encode for OngoingPartitionReassignment {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("RemovingReplicas"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -441,30 +446,30 @@ impl Decode for OngoingTopicReassignment {
         Ok(Self {
             name,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for OngoingTopicReassignment {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -102,14 +102,15 @@ impl ListTransactionsRequest {
                 Vec::new()
             }
         };
-        let producer_id_filters =
-            match read_array(r, true, 8, Reader::i64).map_err(|e| e.at("ProducerIdFilters"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PRODUCER_ID_FILTERS;
-                    Vec::new()
-                }
-            };
+        let producer_id_filters = match read_fixed_array::<_, 8>(r, true, i64::from_be_bytes)
+            .map_err(|e| e.at("ProducerIdFilters"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PRODUCER_ID_FILTERS;
+                Vec::new()
+            }
+        };
         let duration_filter = if version >= 1 {
             r.i64().map_err(|e| e.at("DurationFilter"))?
         } else {
@@ -126,15 +127,15 @@ impl ListTransactionsRequest {
             producer_id_filters,
             duration_filter,
             transactional_id_pattern,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl ListTransactionsRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.state_filters,
                 self.wire.has_null(Self::NULL_STATE_FILTERS),
@@ -142,11 +143,11 @@ impl ListTransactionsRequest {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| put_str(buf, x, true),
+            |w, x| put_str(w, x, true),
         )
         .map_err(|e| e.at("StateFilters"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.producer_id_filters,
                 self.wire.has_null(Self::NULL_PRODUCER_ID_FILTERS),
@@ -154,24 +155,24 @@ impl ListTransactionsRequest {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i64(*x);
+            |w, x| {
+                w.put_i64(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("ProducerIdFilters"))?;
         if version >= 1 {
-            buf.put_i64(self.duration_filter);
+            w.put_i64(self.duration_filter);
         } else if self.duration_filter != -1 {
             return Err(not_in_version().at("DurationFilter"));
         }
         if version >= 2 {
-            put_opt_str(buf, self.transactional_id_pattern.as_ref(), true, true)
+            put_opt_str(w, self.transactional_id_pattern.as_ref(), true, true)
                 .map_err(|e| e.at("TransactionalIdPattern"))?;
         } else if self.transactional_id_pattern.is_some() {
             return Err(not_in_version().at("TransactionalIdPattern"));
         }
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -218,17 +219,17 @@ impl Decode for ListTransactionsRequest {
 }
 
 impl Encode for ListTransactionsRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 2)
                 .in_message("ListTransactionsRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ListTransactionsRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

@@ -79,8 +79,9 @@ impl ListTransactionsResponse {
 impl ListTransactionsResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
+        let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let unknown_state_filters = match read_array(r, true, 1, |r| {
             read_str(r, true)?.ok_or_else(|| null_element(r))
         })
@@ -108,17 +109,17 @@ impl ListTransactionsResponse {
             error_code,
             unknown_state_filters,
             transaction_states,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl ListTransactionsResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.throttle_time_ms);
-        buf.put_i16(self.error_code);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.throttle_time_ms);
+        w.put_i16(self.error_code);
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.unknown_state_filters,
                 self.wire.has_null(Self::NULL_UNKNOWN_STATE_FILTERS),
@@ -126,11 +127,11 @@ impl ListTransactionsResponse {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| put_str(buf, x, true),
+            |w, x| put_str(w, x, true),
         )
         .map_err(|e| e.at("UnknownStateFilters"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.transaction_states,
                 self.wire.has_null(Self::NULL_TRANSACTION_STATES),
@@ -138,10 +139,10 @@ impl ListTransactionsResponse {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("TransactionStates"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -182,17 +183,17 @@ impl Decode for ListTransactionsResponse {
 }
 
 impl Encode for ListTransactionsResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 2)
                 .in_message("ListTransactionsResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ListTransactionsResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -289,15 +290,15 @@ impl Decode for TransactionState {
             transactional_id,
             producer_id,
             transaction_state,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TransactionState {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.transactional_id,
                 self.wire.has_null(Self::NULL_TRANSACTIONAL_ID),
@@ -306,9 +307,9 @@ impl Encode for TransactionState {
             true,
         )
         .map_err(|e| e.at("TransactionalId"))?;
-        buf.put_i64(self.producer_id);
+        w.put_i64(self.producer_id);
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.transaction_state,
                 self.wire.has_null(Self::NULL_TRANSACTION_STATE),
@@ -317,7 +318,7 @@ impl Encode for TransactionState {
             true,
         )
         .map_err(|e| e.at("TransactionState"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

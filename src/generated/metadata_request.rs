@@ -123,39 +123,39 @@ impl MetadataRequest {
             allow_auto_topic_creation,
             include_cluster_authorized_operations,
             include_topic_authorized_operations,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl MetadataRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
         put_opt_array(
-            buf,
+            w,
             self.topics.as_deref(),
             version >= 1 || self.wire.has_null(Self::NULL_TOPICS),
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
         if version >= 4 {
-            buf.put_u8(u8::from(self.allow_auto_topic_creation));
+            w.put_bool(self.allow_auto_topic_creation);
         } else if !self.allow_auto_topic_creation {
             return Err(not_in_version().at("AllowAutoTopicCreation"));
         }
         if (8..=10).contains(&version) {
-            buf.put_u8(u8::from(self.include_cluster_authorized_operations));
+            w.put_bool(self.include_cluster_authorized_operations);
         } else if self.include_cluster_authorized_operations {
             return Err(not_in_version().at("IncludeClusterAuthorizedOperations"));
         }
         if version >= 8 {
-            buf.put_u8(u8::from(self.include_topic_authorized_operations));
+            w.put_bool(self.include_topic_authorized_operations);
         } else if self.include_topic_authorized_operations {
             return Err(not_in_version().at("IncludeTopicAuthorizedOperations"));
         }
         if version >= 9 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -194,18 +194,18 @@ impl Decode for MetadataRequest {
 }
 
 impl Encode for MetadataRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 13).in_message("MetadataRequest", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("MetadataRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -298,26 +298,26 @@ impl Decode for MetadataRequestTopic {
         Ok(Self {
             topic_id,
             name,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for MetadataRequestTopic {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
         if version >= 10 {
-            buf.put_slice(&self.topic_id.0);
+            w.put_uuid(&self.topic_id);
         }
         put_opt_str(
-            buf,
+            w,
             self.name.as_ref(),
             version >= 10 || self.wire.has_null(Self::NULL_NAME),
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
         if version >= 9 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

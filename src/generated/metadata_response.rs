@@ -188,50 +188,50 @@ impl MetadataResponse {
             topics,
             cluster_authorized_operations,
             error_code,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl MetadataResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
         if version >= 3 {
-            buf.put_i32(self.throttle_time_ms);
+            w.put_i32(self.throttle_time_ms);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.brokers, self.wire.has_null(Self::NULL_BROKERS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Brokers"))?;
         if version >= 2 {
-            put_opt_str(buf, self.cluster_id.as_ref(), true, flexible)
+            put_opt_str(w, self.cluster_id.as_ref(), true, flexible)
                 .map_err(|e| e.at("ClusterId"))?;
         }
         if version >= 1 {
-            buf.put_i32(self.controller_id);
+            w.put_i32(self.controller_id);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
         if (8..=10).contains(&version) {
-            buf.put_i32(self.cluster_authorized_operations);
+            w.put_i32(self.cluster_authorized_operations);
         } else if self.cluster_authorized_operations != -2147483648 {
             return Err(not_in_version().at("ClusterAuthorizedOperations"));
         }
         if version >= 13 {
-            buf.put_i16(self.error_code);
+            w.put_i16(self.error_code);
         }
         if version >= 9 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -285,18 +285,18 @@ impl Decode for MetadataResponse {
 }
 
 impl Encode for MetadataResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 13).in_message("MetadataResponse", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("MetadataResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -408,28 +408,28 @@ impl Decode for MetadataResponseBroker {
             host,
             port,
             rack,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for MetadataResponseBroker {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
-        buf.put_i32(self.node_id);
+        w.put_i32(self.node_id);
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_i32(self.port);
+        w.put_i32(self.port);
         if version >= 1 {
-            put_opt_str(buf, self.rack.as_ref(), true, flexible).map_err(|e| e.at("Rack"))?;
+            put_opt_str(w, self.rack.as_ref(), true, flexible).map_err(|e| e.at("Rack"))?;
         }
         if version >= 9 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -576,32 +576,37 @@ impl Decode for MetadataResponsePartition {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let leader_id = r.i32().map_err(|e| e.at("LeaderId"))?;
+        let run = r.run::<10>(&[("ErrorCode", 2), ("PartitionIndex", 4), ("LeaderId", 4)])?;
+        let error_code = i16::from_be_bytes(chunk(&run, 0));
+        let partition_index = i32::from_be_bytes(chunk(&run, 2));
+        let leader_id = i32::from_be_bytes(chunk(&run, 6));
         let leader_epoch = if version >= 7 {
             r.i32().map_err(|e| e.at("LeaderEpoch"))?
         } else {
             -1
         };
-        let replica_nodes =
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("ReplicaNodes"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_REPLICA_NODES;
-                    Vec::new()
-                }
-            };
-        let isr_nodes =
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("IsrNodes"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_ISR_NODES;
-                    Vec::new()
-                }
-            };
+        let replica_nodes = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("ReplicaNodes"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_REPLICA_NODES;
+                Vec::new()
+            }
+        };
+        let isr_nodes = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("IsrNodes"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_ISR_NODES;
+                Vec::new()
+            }
+        };
         let offline_replicas = if version >= 5 {
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("OfflineReplicas"))? {
+            match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+                .map_err(|e| e.at("OfflineReplicas"))?
+            {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_OFFLINE_REPLICAS;
@@ -624,22 +629,22 @@ impl Decode for MetadataResponsePartition {
             replica_nodes,
             isr_nodes,
             offline_replicas,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for MetadataResponsePartition {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
-        buf.put_i16(self.error_code);
-        buf.put_i32(self.partition_index);
-        buf.put_i32(self.leader_id);
+        w.put_i16(self.error_code);
+        w.put_i32(self.partition_index);
+        w.put_i32(self.leader_id);
         if version >= 7 {
-            buf.put_i32(self.leader_epoch);
+            w.put_i32(self.leader_epoch);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.replica_nodes,
                 self.wire.has_null(Self::NULL_REPLICA_NODES),
@@ -647,27 +652,27 @@ impl Encode for MetadataResponsePartition {
             .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("ReplicaNodes"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.isr_nodes, self.wire.has_null(Self::NULL_ISR_NODES))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("IsrNodes"))?;
         if version >= 5 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.offline_replicas,
                     self.wire.has_null(Self::NULL_OFFLINE_REPLICAS),
@@ -675,15 +680,15 @@ impl Encode for MetadataResponsePartition {
                 .map(Vec::as_slice),
                 true,
                 flexible,
-                |buf, x| {
-                    buf.put_i32(*x);
+                |w, x| {
+                    w.put_i32(*x);
                     Ok(())
                 },
             )
             .map_err(|e| e.at("OfflineReplicas"))?;
         }
         if version >= 9 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -882,44 +887,44 @@ impl Decode for MetadataResponseTopic {
             is_internal,
             partitions,
             topic_authorized_operations,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for MetadataResponseTopic {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
-        buf.put_i16(self.error_code);
+        w.put_i16(self.error_code);
         put_opt_str(
-            buf,
+            w,
             self.name.as_ref(),
             version >= 12 || self.wire.has_null(Self::NULL_NAME),
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
         if version >= 10 {
-            buf.put_slice(&self.topic_id.0);
+            w.put_uuid(&self.topic_id);
         }
         if version >= 1 {
-            buf.put_u8(u8::from(self.is_internal));
+            w.put_bool(self.is_internal);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
         if version >= 8 {
-            buf.put_i32(self.topic_authorized_operations);
+            w.put_i32(self.topic_authorized_operations);
         } else if self.topic_authorized_operations != -2147483648 {
             return Err(not_in_version().at("TopicAuthorizedOperations"));
         }
         if version >= 9 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

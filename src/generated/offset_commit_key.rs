@@ -87,28 +87,28 @@ impl OffsetCommitKey {
             group,
             topic,
             partition,
-            wire: Wire::from_parts(Vec::new(), 0, nulls),
+            wire: wire_from(Vec::new(), 0, nulls),
         })
     }
 }
 
 impl OffsetCommitKey {
-    fn encode_fields(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.group, self.wire.has_null(Self::NULL_GROUP)),
             true,
             false,
         )
         .map_err(|e| e.at("group"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
             true,
             false,
         )
         .map_err(|e| e.at("topic"))?;
-        buf.put_i32(self.partition);
+        w.put_i32(self.partition);
         Ok(())
     }
 
@@ -138,18 +138,18 @@ impl Decode for OffsetCommitKey {
 }
 
 impl Encode for OffsetCommitKey {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 1).in_message("OffsetCommitKey", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("OffsetCommitKey", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

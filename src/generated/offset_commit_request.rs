@@ -173,25 +173,25 @@ impl OffsetCommitRequest {
             group_instance_id,
             retention_time_ms,
             topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl OffsetCommitRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 8;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("GroupId"))?;
         if version >= 1 {
-            buf.put_i32(self.generation_id_or_member_epoch);
+            w.put_i32(self.generation_id_or_member_epoch);
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
                 true,
                 flexible,
@@ -199,24 +199,24 @@ impl OffsetCommitRequest {
             .map_err(|e| e.at("MemberId"))?;
         }
         if version >= 7 {
-            put_opt_str(buf, self.group_instance_id.as_ref(), true, flexible)
+            put_opt_str(w, self.group_instance_id.as_ref(), true, flexible)
                 .map_err(|e| e.at("GroupInstanceId"))?;
         } else if self.group_instance_id.is_some() {
             return Err(not_in_version().at("GroupInstanceId"));
         }
         if (2..=4).contains(&version) {
-            buf.put_i64(self.retention_time_ms);
+            w.put_i64(self.retention_time_ms);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
         if version >= 8 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -267,17 +267,17 @@ impl Decode for OffsetCommitRequest {
 }
 
 impl Encode for OffsetCommitRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 10)
                 .in_message("OffsetCommitRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("OffsetCommitRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -383,8 +383,9 @@ impl OffsetCommitRequestPartition {
 impl Decode for OffsetCommitRequestPartition {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 8;
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let committed_offset = r.i64().map_err(|e| e.at("CommittedOffset"))?;
+        let run = r.run::<12>(&[("PartitionIndex", 4), ("CommittedOffset", 8)])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let committed_offset = i64::from_be_bytes(chunk(&run, 4));
         let committed_leader_epoch = if version >= 6 {
             r.i32().map_err(|e| e.at("CommittedLeaderEpoch"))?
         } else {
@@ -407,28 +408,28 @@ impl Decode for OffsetCommitRequestPartition {
             committed_leader_epoch,
             commit_timestamp,
             committed_metadata,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for OffsetCommitRequestPartition {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 8;
-        buf.put_i32(self.partition_index);
-        buf.put_i64(self.committed_offset);
+        w.put_i32(self.partition_index);
+        w.put_i64(self.committed_offset);
         if version >= 6 {
-            buf.put_i32(self.committed_leader_epoch);
+            w.put_i32(self.committed_leader_epoch);
         }
         if version == 1 {
-            buf.put_i64(self.commit_timestamp);
+            w.put_i64(self.commit_timestamp);
         } else if self.commit_timestamp != -1 {
             return Err(not_in_version().at("CommitTimestamp"));
         }
-        put_opt_str(buf, self.committed_metadata.as_ref(), true, flexible)
+        put_opt_str(w, self.committed_metadata.as_ref(), true, flexible)
             .map_err(|e| e.at("CommittedMetadata"))?;
         if version >= 8 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -551,17 +552,17 @@ impl Decode for OffsetCommitRequestTopic {
             name,
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for OffsetCommitRequestTopic {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 8;
         if version <= 9 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
                 true,
                 flexible,
@@ -569,19 +570,19 @@ impl Encode for OffsetCommitRequestTopic {
             .map_err(|e| e.at("Name"))?;
         }
         if version >= 10 {
-            buf.put_slice(&self.topic_id.0);
+            w.put_uuid(&self.topic_id);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
         if version >= 8 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

@@ -133,31 +133,31 @@ impl OffsetCommitValue {
             metadata,
             commit_timestamp,
             expire_timestamp,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl OffsetCommitValue {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
-        buf.put_i64(self.offset);
+        w.put_i64(self.offset);
         if version >= 3 {
-            buf.put_i32(self.leader_epoch);
+            w.put_i32(self.leader_epoch);
         }
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.metadata, self.wire.has_null(Self::NULL_METADATA)),
             true,
             flexible,
         )
         .map_err(|e| e.at("metadata"))?;
-        buf.put_i64(self.commit_timestamp);
+        w.put_i64(self.commit_timestamp);
         if version == 1 {
-            buf.put_i64(self.expire_timestamp);
+            w.put_i64(self.expire_timestamp);
         }
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -196,18 +196,18 @@ impl Decode for OffsetCommitValue {
 }
 
 impl Encode for OffsetCommitValue {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 4).in_message("OffsetCommitValue", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("OffsetCommitValue", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

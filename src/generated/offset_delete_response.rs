@@ -67,8 +67,9 @@ impl OffsetDeleteResponse {
 impl OffsetDeleteResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
+        let run = r.run::<6>(&[("ErrorCode", 2), ("ThrottleTimeMs", 4)])?;
+        let error_code = i16::from_be_bytes(chunk(&run, 0));
+        let throttle_time_ms = i32::from_be_bytes(chunk(&run, 2));
         let topics = match read_array(r, false, 6, |r| {
             OffsetDeleteResponseTopic::decode(r, version)
         })
@@ -84,21 +85,21 @@ impl OffsetDeleteResponse {
             error_code,
             throttle_time_ms,
             topics,
-            wire: Wire::from_parts(Vec::new(), 0, nulls),
+            wire: wire_from(Vec::new(), 0, nulls),
         })
     }
 }
 
 impl OffsetDeleteResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i16(self.error_code);
-        buf.put_i32(self.throttle_time_ms);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i16(self.error_code);
+        w.put_i32(self.throttle_time_ms);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             false,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
         Ok(())
@@ -127,17 +128,17 @@ impl Decode for OffsetDeleteResponse {
 }
 
 impl Encode for OffsetDeleteResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 0)
                 .in_message("OffsetDeleteResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("OffsetDeleteResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -196,8 +197,9 @@ impl OffsetDeleteResponsePartition {
 
 impl Decode for OffsetDeleteResponsePartition {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("PartitionIndex", 4), ("ErrorCode", 2)])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         Ok(Self {
             partition_index,
             error_code,
@@ -207,9 +209,9 @@ impl Decode for OffsetDeleteResponsePartition {
 }
 
 impl Encode for OffsetDeleteResponsePartition {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
-        buf.put_i16(self.error_code);
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
+        w.put_i16(self.error_code);
         Ok(())
     }
 
@@ -290,27 +292,27 @@ impl Decode for OffsetDeleteResponseTopic {
         Ok(Self {
             name,
             partitions,
-            wire: Wire::from_parts(Vec::new(), 0, nulls),
+            wire: wire_from(Vec::new(), 0, nulls),
         })
     }
 }
 
 impl Encode for OffsetDeleteResponseTopic {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             false,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             false,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
         Ok(())

@@ -144,17 +144,17 @@ impl OffsetFetchRequest {
             topics,
             groups,
             require_stable,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl OffsetFetchRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
         if version <= 7 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
                 true,
                 flexible,
@@ -165,11 +165,11 @@ impl OffsetFetchRequest {
         }
         if version <= 7 {
             put_opt_array(
-                buf,
+                w,
                 self.topics.as_deref(),
                 version >= 2 || self.wire.has_null(Self::NULL_TOPICS),
                 flexible,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("Topics"))?;
         } else if !self.topics.as_ref().is_some_and(|x| x.is_empty()) {
@@ -177,23 +177,23 @@ impl OffsetFetchRequest {
         }
         if version >= 8 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("Groups"))?;
         } else if !self.groups.is_empty() {
             return Err(not_in_version().at("Groups"));
         }
         if version >= 7 {
-            buf.put_u8(u8::from(self.require_stable));
+            w.put_bool(self.require_stable);
         } else if self.require_stable {
             return Err(not_in_version().at("RequireStable"));
         }
         if version >= 6 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -239,17 +239,17 @@ impl Decode for OffsetFetchRequest {
 }
 
 impl Encode for OffsetFetchRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 10)
                 .in_message("OffsetFetchRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("OffsetFetchRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -373,29 +373,29 @@ impl Decode for OffsetFetchRequestGroup {
             member_id,
             member_epoch,
             topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for OffsetFetchRequestGroup {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
             true,
             true,
         )
         .map_err(|e| e.at("GroupId"))?;
         if version >= 9 {
-            put_opt_str(buf, self.member_id.as_ref(), true, true).map_err(|e| e.at("MemberId"))?;
-            buf.put_i32(self.member_epoch);
+            put_opt_str(w, self.member_id.as_ref(), true, true).map_err(|e| e.at("MemberId"))?;
+            w.put_i32(self.member_epoch);
         }
-        put_opt_array(buf, self.topics.as_deref(), true, true, |buf, x| {
-            x.encode(buf, version)
+        put_opt_array(w, self.topics.as_deref(), true, true, |w, x| {
+            x.write_to(w, version)
         })
         .map_err(|e| e.at("Topics"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -474,14 +474,15 @@ impl Decode for OffsetFetchRequestTopic {
                 BytesStr::default()
             }
         };
-        let partition_indexes =
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("PartitionIndexes"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITION_INDEXES;
-                    Vec::new()
-                }
-            };
+        let partition_indexes = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("PartitionIndexes"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITION_INDEXES;
+                Vec::new()
+            }
+        };
         let unknown = if version >= 6 {
             read_unknown_tags(r)?
         } else {
@@ -490,23 +491,23 @@ impl Decode for OffsetFetchRequestTopic {
         Ok(Self {
             name,
             partition_indexes,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for OffsetFetchRequestTopic {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.partition_indexes,
                 self.wire.has_null(Self::NULL_PARTITION_INDEXES),
@@ -514,14 +515,14 @@ impl Encode for OffsetFetchRequestTopic {
             .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("PartitionIndexes"))?;
         if version >= 6 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -629,29 +630,30 @@ impl Decode for OffsetFetchRequestTopics {
         } else {
             Uuid::NIL
         };
-        let partition_indexes =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("PartitionIndexes"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITION_INDEXES;
-                    Vec::new()
-                }
-            };
+        let partition_indexes = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("PartitionIndexes"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITION_INDEXES;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             name,
             topic_id,
             partition_indexes,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for OffsetFetchRequestTopics {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if version <= 9 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
                 true,
                 true,
@@ -659,10 +661,10 @@ impl Encode for OffsetFetchRequestTopics {
             .map_err(|e| e.at("Name"))?;
         }
         if version >= 10 {
-            buf.put_slice(&self.topic_id.0);
+            w.put_uuid(&self.topic_id);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.partition_indexes,
                 self.wire.has_null(Self::NULL_PARTITION_INDEXES),
@@ -670,13 +672,13 @@ impl Encode for OffsetFetchRequestTopics {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("PartitionIndexes"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -128,46 +128,46 @@ impl OffsetFetchResponse {
             topics,
             error_code,
             groups,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl OffsetFetchResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
         if version >= 3 {
-            buf.put_i32(self.throttle_time_ms);
+            w.put_i32(self.throttle_time_ms);
         }
         if version <= 7 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
                 true,
                 flexible,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("Topics"))?;
         } else if !self.topics.is_empty() {
             return Err(not_in_version().at("Topics"));
         }
         if (2..=7).contains(&version) {
-            buf.put_i16(self.error_code);
+            w.put_i16(self.error_code);
         }
         if version >= 8 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("Groups"))?;
         } else if !self.groups.is_empty() {
             return Err(not_in_version().at("Groups"));
         }
         if version >= 6 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -216,17 +216,17 @@ impl Decode for OffsetFetchResponse {
 }
 
 impl Encode for OffsetFetchResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 10)
                 .in_message("OffsetFetchResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("OffsetFetchResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -327,30 +327,30 @@ impl Decode for OffsetFetchResponseGroup {
             group_id,
             topics,
             error_code,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for OffsetFetchResponseGroup {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
             true,
             true,
         )
         .map_err(|e| e.at("GroupId"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
-        buf.put_i16(self.error_code);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_i16(self.error_code);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -461,8 +461,9 @@ impl OffsetFetchResponsePartition {
 impl Decode for OffsetFetchResponsePartition {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let committed_offset = r.i64().map_err(|e| e.at("CommittedOffset"))?;
+        let run = r.run::<12>(&[("PartitionIndex", 4), ("CommittedOffset", 8)])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let committed_offset = i64::from_be_bytes(chunk(&run, 4));
         let committed_leader_epoch = if version >= 5 {
             r.i32().map_err(|e| e.at("CommittedLeaderEpoch"))?
         } else {
@@ -481,23 +482,23 @@ impl Decode for OffsetFetchResponsePartition {
             committed_leader_epoch,
             metadata,
             error_code,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for OffsetFetchResponsePartition {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
-        buf.put_i32(self.partition_index);
-        buf.put_i64(self.committed_offset);
+        w.put_i32(self.partition_index);
+        w.put_i64(self.committed_offset);
         if version >= 5 {
-            buf.put_i32(self.committed_leader_epoch);
+            w.put_i32(self.committed_leader_epoch);
         }
-        put_opt_str(buf, self.metadata.as_ref(), true, flexible).map_err(|e| e.at("Metadata"))?;
-        buf.put_i16(self.error_code);
+        put_opt_str(w, self.metadata.as_ref(), true, flexible).map_err(|e| e.at("Metadata"))?;
+        w.put_i16(self.error_code);
         if version >= 6 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -608,9 +609,14 @@ impl OffsetFetchResponsePartitions {
 
 impl Decode for OffsetFetchResponsePartitions {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let committed_offset = r.i64().map_err(|e| e.at("CommittedOffset"))?;
-        let committed_leader_epoch = r.i32().map_err(|e| e.at("CommittedLeaderEpoch"))?;
+        let run = r.run::<16>(&[
+            ("PartitionIndex", 4),
+            ("CommittedOffset", 8),
+            ("CommittedLeaderEpoch", 4),
+        ])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let committed_offset = i64::from_be_bytes(chunk(&run, 4));
+        let committed_leader_epoch = i32::from_be_bytes(chunk(&run, 12));
         let metadata = read_str(r, true).map_err(|e| e.at("Metadata"))?;
         let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
         let unknown = read_unknown_tags(r)?;
@@ -620,19 +626,19 @@ impl Decode for OffsetFetchResponsePartitions {
             committed_leader_epoch,
             metadata,
             error_code,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for OffsetFetchResponsePartitions {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
-        buf.put_i64(self.committed_offset);
-        buf.put_i32(self.committed_leader_epoch);
-        put_opt_str(buf, self.metadata.as_ref(), true, true).map_err(|e| e.at("Metadata"))?;
-        buf.put_i16(self.error_code);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
+        w.put_i64(self.committed_offset);
+        w.put_i32(self.committed_leader_epoch);
+        put_opt_str(w, self.metadata.as_ref(), true, true).map_err(|e| e.at("Metadata"))?;
+        w.put_i16(self.error_code);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -722,32 +728,32 @@ impl Decode for OffsetFetchResponseTopic {
         Ok(Self {
             name,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for OffsetFetchResponseTopic {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
         if version >= 6 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -868,16 +874,16 @@ impl Decode for OffsetFetchResponseTopics {
             name,
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for OffsetFetchResponseTopics {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if version <= 9 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
                 true,
                 true,
@@ -885,18 +891,18 @@ impl Encode for OffsetFetchResponseTopics {
             .map_err(|e| e.at("Name"))?;
         }
         if version >= 10 {
-            buf.put_slice(&self.topic_id.0);
+            w.put_uuid(&self.topic_id);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -81,27 +81,27 @@ impl OffsetForLeaderEpochResponse {
         Ok(Self {
             throttle_time_ms,
             topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl OffsetForLeaderEpochResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
         if version >= 2 {
-            buf.put_i32(self.throttle_time_ms);
+            w.put_i32(self.throttle_time_ms);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -138,17 +138,17 @@ impl Decode for OffsetForLeaderEpochResponse {
 }
 
 impl Encode for OffsetForLeaderEpochResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 4)
                 .in_message("OffsetForLeaderEpochResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("OffsetForLeaderEpochResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -241,8 +241,9 @@ impl EpochEndOffset {
 
 impl Decode for EpochEndOffset {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let partition = r.i32().map_err(|e| e.at("Partition"))?;
+        let run = r.run::<6>(&[("ErrorCode", 2), ("Partition", 4)])?;
+        let error_code = i16::from_be_bytes(chunk(&run, 0));
+        let partition = i32::from_be_bytes(chunk(&run, 2));
         let leader_epoch = if version >= 1 {
             r.i32().map_err(|e| e.at("LeaderEpoch"))?
         } else {
@@ -259,21 +260,21 @@ impl Decode for EpochEndOffset {
             partition,
             leader_epoch,
             end_offset,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for EpochEndOffset {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i16(self.error_code);
-        buf.put_i32(self.partition);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i16(self.error_code);
+        w.put_i32(self.partition);
         if version >= 1 {
-            buf.put_i32(self.leader_epoch);
+            w.put_i32(self.leader_epoch);
         }
-        buf.put_i64(self.end_offset);
+        w.put_i64(self.end_offset);
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -368,32 +369,32 @@ impl Decode for OffsetForLeaderTopicResult {
         Ok(Self {
             topic,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for OffsetForLeaderTopicResult {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Topic"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

@@ -84,8 +84,9 @@ impl ProduceRequest {
         } else {
             None
         };
-        let acks = r.i16().map_err(|e| e.at("Acks"))?;
-        let timeout_ms = r.i32().map_err(|e| e.at("TimeoutMs"))?;
+        let run = r.run::<6>(&[("Acks", 2), ("TimeoutMs", 4)])?;
+        let acks = i16::from_be_bytes(chunk(&run, 0));
+        let timeout_ms = i32::from_be_bytes(chunk(&run, 2));
         let topic_data = match read_array(r, flexible, 3, |r| TopicProduceData::decode(r, version))
             .map_err(|e| e.at("TopicData"))?
         {
@@ -105,33 +106,33 @@ impl ProduceRequest {
             acks,
             timeout_ms,
             topic_data,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl ProduceRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
         if version >= 3 {
-            put_opt_str(buf, self.transactional_id.as_ref(), true, flexible)
+            put_opt_str(w, self.transactional_id.as_ref(), true, flexible)
                 .map_err(|e| e.at("TransactionalId"))?;
         } else if self.transactional_id.is_some() {
             return Err(not_in_version().at("TransactionalId"));
         }
-        buf.put_i16(self.acks);
-        buf.put_i32(self.timeout_ms);
+        w.put_i16(self.acks);
+        w.put_i32(self.timeout_ms);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topic_data, self.wire.has_null(Self::NULL_TOPIC_DATA))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("TopicData"))?;
         if version >= 9 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -169,18 +170,18 @@ impl Decode for ProduceRequest {
 }
 
 impl Encode for ProduceRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 13).in_message("ProduceRequest", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ProduceRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -252,18 +253,18 @@ impl Decode for PartitionProduceData {
         Ok(Self {
             index,
             records,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for PartitionProduceData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
-        buf.put_i32(self.index);
-        put_opt_bytes(buf, self.records.as_ref(), true, flexible).map_err(|e| e.at("Records"))?;
+        w.put_i32(self.index);
+        put_opt_bytes(w, self.records.as_ref(), true, flexible).map_err(|e| e.at("Records"))?;
         if version >= 9 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -379,17 +380,17 @@ impl Decode for TopicProduceData {
             name,
             topic_id,
             partition_data,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopicProduceData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
         if version <= 12 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
                 true,
                 flexible,
@@ -397,10 +398,10 @@ impl Encode for TopicProduceData {
             .map_err(|e| e.at("Name"))?;
         }
         if version >= 13 {
-            buf.put_slice(&self.topic_id.0);
+            w.put_uuid(&self.topic_id);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.partition_data,
                 self.wire.has_null(Self::NULL_PARTITION_DATA),
@@ -408,11 +409,11 @@ impl Encode for TopicProduceData {
             .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("PartitionData"))?;
         if version >= 9 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

@@ -123,25 +123,25 @@ impl ProduceResponse {
             responses,
             throttle_time_ms,
             node_endpoints,
-            wire: Wire::from_parts(unknown, tags_present, nulls),
+            wire: wire_from(unknown, tags_present, nulls),
         })
     }
 }
 
 impl ProduceResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.responses, self.wire.has_null(Self::NULL_RESPONSES))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Responses"))?;
         if version >= 1 {
-            buf.put_i32(self.throttle_time_ms);
+            w.put_i32(self.throttle_time_ms);
         }
         if version <= 9 && !self.node_endpoints.is_empty() {
             return Err(not_in_version().at("NodeEndpoints"));
@@ -150,12 +150,12 @@ impl ProduceResponse {
             let send_node_endpoints = version >= 10
                 && (!self.node_endpoints.is_empty() || self.wire.has_tag(Self::TAG_NODE_ENDPOINTS));
             let count = self.wire.unknown_tagged_fields().len() + usize::from(send_node_endpoints);
-            put_tag_count(buf, count);
+            put_tag_count(w, count);
             let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
             if send_node_endpoints {
-                put_unknown_before(buf, &mut unknown, 0);
+                put_unknown_before(w, &mut unknown, 0);
                 put_tag_header(
-                    buf,
+                    w,
                     0,
                     opt_array_len(
                         unless_null(
@@ -168,7 +168,7 @@ impl ProduceResponse {
                     ),
                 );
                 put_opt_array(
-                    buf,
+                    w,
                     unless_null(
                         &self.node_endpoints,
                         self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
@@ -176,12 +176,12 @@ impl ProduceResponse {
                     .map(Vec::as_slice),
                     true,
                     true,
-                    |buf, x| x.encode(buf, version),
+                    |w, x| x.write_to(w, version),
                 )
                 .map_err(|e| e.at("NodeEndpoints"))?;
             }
             for u in unknown {
-                put_raw_tagged(buf, u);
+                put_raw_tagged(w, u);
             }
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
@@ -243,18 +243,18 @@ impl Decode for ProduceResponse {
 }
 
 impl Encode for ProduceResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 13).in_message("ProduceResponse", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ProduceResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -325,19 +325,19 @@ impl Decode for BatchIndexAndErrorMessage {
         Ok(Self {
             batch_index,
             batch_index_error_message,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for BatchIndexAndErrorMessage {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
-        buf.put_i32(self.batch_index);
-        put_opt_str(buf, self.batch_index_error_message.as_ref(), true, flexible)
+        w.put_i32(self.batch_index);
+        put_opt_str(w, self.batch_index_error_message.as_ref(), true, flexible)
             .map_err(|e| e.at("BatchIndexErrorMessage"))?;
         if version >= 9 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -409,22 +409,23 @@ impl LeaderIdAndEpoch {
 
 impl Decode for LeaderIdAndEpoch {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let leader_id = r.i32().map_err(|e| e.at("LeaderId"))?;
-        let leader_epoch = r.i32().map_err(|e| e.at("LeaderEpoch"))?;
+        let run = r.run::<8>(&[("LeaderId", 4), ("LeaderEpoch", 4)])?;
+        let leader_id = i32::from_be_bytes(chunk(&run, 0));
+        let leader_epoch = i32::from_be_bytes(chunk(&run, 4));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             leader_id,
             leader_epoch,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for LeaderIdAndEpoch {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.leader_id);
-        buf.put_i32(self.leader_epoch);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.leader_id);
+        w.put_i32(self.leader_epoch);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -523,24 +524,24 @@ impl Decode for NodeEndpoint {
             host,
             port,
             rack,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for NodeEndpoint {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.node_id);
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.node_id);
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             true,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_i32(self.port);
-        put_opt_str(buf, self.rack.as_ref(), true, true).map_err(|e| e.at("Rack"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_i32(self.port);
+        put_opt_str(w, self.rack.as_ref(), true, true).map_err(|e| e.at("Rack"))?;
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -691,9 +692,10 @@ impl Decode for PartitionProduceResponse {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
         let mut nulls = 0u64;
-        let index = r.i32().map_err(|e| e.at("Index"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
-        let base_offset = r.i64().map_err(|e| e.at("BaseOffset"))?;
+        let run = r.run::<14>(&[("Index", 4), ("ErrorCode", 2), ("BaseOffset", 8)])?;
+        let index = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
+        let base_offset = i64::from_be_bytes(chunk(&run, 6));
         let log_append_time_ms = if version >= 2 {
             r.i64().map_err(|e| e.at("LogAppendTimeMs"))?
         } else {
@@ -758,26 +760,26 @@ impl Decode for PartitionProduceResponse {
             record_errors,
             error_message,
             current_leader,
-            wire: Wire::from_parts(unknown, tags_present, nulls),
+            wire: wire_from(unknown, tags_present, nulls),
         })
     }
 }
 
 impl Encode for PartitionProduceResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
-        buf.put_i32(self.index);
-        buf.put_i16(self.error_code);
-        buf.put_i64(self.base_offset);
+        w.put_i32(self.index);
+        w.put_i16(self.error_code);
+        w.put_i64(self.base_offset);
         if version >= 2 {
-            buf.put_i64(self.log_append_time_ms);
+            w.put_i64(self.log_append_time_ms);
         }
         if version >= 5 {
-            buf.put_i64(self.log_start_offset);
+            w.put_i64(self.log_start_offset);
         }
         if version >= 8 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.record_errors,
                     self.wire.has_null(Self::NULL_RECORD_ERRORS),
@@ -785,10 +787,10 @@ impl Encode for PartitionProduceResponse {
                 .map(Vec::as_slice),
                 true,
                 flexible,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("RecordErrors"))?;
-            put_opt_str(buf, self.error_message.as_ref(), true, flexible)
+            put_opt_str(w, self.error_message.as_ref(), true, flexible)
                 .map_err(|e| e.at("ErrorMessage"))?;
         }
         if version <= 9 && self.current_leader != LeaderIdAndEpoch::default() {
@@ -799,17 +801,17 @@ impl Encode for PartitionProduceResponse {
                 && (self.current_leader != LeaderIdAndEpoch::default()
                     || self.wire.has_tag(Self::TAG_CURRENT_LEADER));
             let count = self.wire.unknown_tagged_fields().len() + usize::from(send_current_leader);
-            put_tag_count(buf, count);
+            put_tag_count(w, count);
             let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
             if send_current_leader {
-                put_unknown_before(buf, &mut unknown, 0);
-                put_tag_header(buf, 0, self.current_leader.encoded_len(version));
+                put_unknown_before(w, &mut unknown, 0);
+                put_tag_header(w, 0, self.current_leader.encoded_len(version));
                 self.current_leader
-                    .encode(buf, version)
+                    .write_to(w, version)
                     .map_err(|e| e.at("CurrentLeader"))?;
             }
             for u in unknown {
-                put_raw_tagged(buf, u);
+                put_raw_tagged(w, u);
             }
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
@@ -957,17 +959,17 @@ impl Decode for TopicProduceResponse {
             name,
             topic_id,
             partition_responses,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopicProduceResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 9;
         if version <= 12 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
                 true,
                 flexible,
@@ -975,10 +977,10 @@ impl Encode for TopicProduceResponse {
             .map_err(|e| e.at("Name"))?;
         }
         if version >= 13 {
-            buf.put_slice(&self.topic_id.0);
+            w.put_uuid(&self.topic_id);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.partition_responses,
                 self.wire.has_null(Self::NULL_PARTITION_RESPONSES),
@@ -986,11 +988,11 @@ impl Encode for TopicProduceResponse {
             .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("PartitionResponses"))?;
         if version >= 9 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

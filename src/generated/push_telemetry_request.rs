@@ -91,8 +91,9 @@ impl PushTelemetryRequest {
 impl PushTelemetryRequest {
     fn decode_fields(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let client_instance_id = r.uuid().map_err(|e| e.at("ClientInstanceId"))?;
-        let subscription_id = r.i32().map_err(|e| e.at("SubscriptionId"))?;
+        let run = r.run::<20>(&[("ClientInstanceId", 16), ("SubscriptionId", 4)])?;
+        let client_instance_id = Uuid(chunk(&run, 0));
+        let subscription_id = i32::from_be_bytes(chunk(&run, 16));
         let terminating = r.bool().map_err(|e| e.at("Terminating"))?;
         let compression_type = r.i8().map_err(|e| e.at("CompressionType"))?;
         let metrics = match read_bytes(r, true).map_err(|e| e.at("Metrics"))? {
@@ -109,25 +110,25 @@ impl PushTelemetryRequest {
             terminating,
             compression_type,
             metrics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl PushTelemetryRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_slice(&self.client_instance_id.0);
-        buf.put_i32(self.subscription_id);
-        buf.put_u8(u8::from(self.terminating));
-        buf.put_i8(self.compression_type);
+    fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_uuid(&self.client_instance_id);
+        w.put_i32(self.subscription_id);
+        w.put_bool(self.terminating);
+        w.put_i8(self.compression_type);
         put_opt_bytes(
-            buf,
+            w,
             unless_null(&self.metrics, self.wire.has_null(Self::NULL_METRICS)),
             true,
             true,
         )
         .map_err(|e| e.at("Metrics"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -154,17 +155,17 @@ impl Decode for PushTelemetryRequest {
 }
 
 impl Encode for PushTelemetryRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 0)
                 .in_message("PushTelemetryRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("PushTelemetryRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

@@ -73,24 +73,25 @@ impl RemoveRaftVoterRequest {
 impl RemoveRaftVoterRequest {
     fn decode_fields(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let cluster_id = read_str(r, true).map_err(|e| e.at("ClusterId"))?;
-        let voter_id = r.i32().map_err(|e| e.at("VoterId"))?;
-        let voter_directory_id = r.uuid().map_err(|e| e.at("VoterDirectoryId"))?;
+        let run = r.run::<20>(&[("VoterId", 4), ("VoterDirectoryId", 16)])?;
+        let voter_id = i32::from_be_bytes(chunk(&run, 0));
+        let voter_directory_id = Uuid(chunk(&run, 4));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             cluster_id,
             voter_id,
             voter_directory_id,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl RemoveRaftVoterRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        put_opt_str(buf, self.cluster_id.as_ref(), true, true).map_err(|e| e.at("ClusterId"))?;
-        buf.put_i32(self.voter_id);
-        buf.put_slice(&self.voter_directory_id.0);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        put_opt_str(w, self.cluster_id.as_ref(), true, true).map_err(|e| e.at("ClusterId"))?;
+        w.put_i32(self.voter_id);
+        w.put_uuid(&self.voter_directory_id);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -114,17 +115,17 @@ impl Decode for RemoveRaftVoterRequest {
 }
 
 impl Encode for RemoveRaftVoterRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 0)
                 .in_message("RemoveRaftVoterRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("RemoveRaftVoterRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

@@ -84,9 +84,14 @@ impl RequestHeader {
 
 impl RequestHeader {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let request_api_key = r.api_key().map_err(|e| e.at("RequestApiKey"))?;
-        let request_api_version = r.i16().map_err(|e| e.at("RequestApiVersion"))?;
-        let correlation_id = r.i32().map_err(|e| e.at("CorrelationId"))?;
+        let run = r.run::<8>(&[
+            ("RequestApiKey", 2),
+            ("RequestApiVersion", 2),
+            ("CorrelationId", 4),
+        ])?;
+        let request_api_key = ApiKey(i16::from_be_bytes(chunk(&run, 0)));
+        let request_api_version = i16::from_be_bytes(chunk(&run, 2));
+        let correlation_id = i32::from_be_bytes(chunk(&run, 4));
         let client_id = if version >= 1 {
             read_str(r, false).map_err(|e| e.at("ClientId"))?
         } else {
@@ -102,21 +107,21 @@ impl RequestHeader {
             request_api_version,
             correlation_id,
             client_id,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl RequestHeader {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_api_key(self.request_api_key);
-        buf.put_i16(self.request_api_version);
-        buf.put_i32(self.correlation_id);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_api_key(self.request_api_key);
+        w.put_i16(self.request_api_version);
+        w.put_i32(self.correlation_id);
         if version >= 1 {
-            put_opt_str(buf, self.client_id.as_ref(), true, false).map_err(|e| e.at("ClientId"))?;
+            put_opt_str(w, self.client_id.as_ref(), true, false).map_err(|e| e.at("ClientId"))?;
         }
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -145,18 +150,18 @@ impl Decode for RequestHeader {
 }
 
 impl Encode for RequestHeader {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 2).in_message("RequestHeader", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("RequestHeader", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

@@ -71,21 +71,21 @@ impl SaslHandshakeResponse {
         Ok(Self {
             error_code,
             mechanisms,
-            wire: Wire::from_parts(Vec::new(), 0, nulls),
+            wire: wire_from(Vec::new(), 0, nulls),
         })
     }
 }
 
 impl SaslHandshakeResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i16(self.error_code);
+    fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i16(self.error_code);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.mechanisms, self.wire.has_null(Self::NULL_MECHANISMS))
                 .map(Vec::as_slice),
             true,
             false,
-            |buf, x| put_str(buf, x, false),
+            |w, x| put_str(w, x, false),
         )
         .map_err(|e| e.at("Mechanisms"))?;
         Ok(())
@@ -115,17 +115,17 @@ impl Decode for SaslHandshakeResponse {
 }
 
 impl Encode for SaslHandshakeResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("SaslHandshakeResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("SaslHandshakeResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

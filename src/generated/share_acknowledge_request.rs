@@ -126,30 +126,30 @@ impl ShareAcknowledgeRequest {
             share_session_epoch,
             is_renew_ack,
             topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl ShareAcknowledgeRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        put_opt_str(buf, self.group_id.as_ref(), true, true).map_err(|e| e.at("GroupId"))?;
-        put_opt_str(buf, self.member_id.as_ref(), true, true).map_err(|e| e.at("MemberId"))?;
-        buf.put_i32(self.share_session_epoch);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        put_opt_str(w, self.group_id.as_ref(), true, true).map_err(|e| e.at("GroupId"))?;
+        put_opt_str(w, self.member_id.as_ref(), true, true).map_err(|e| e.at("MemberId"))?;
+        w.put_i32(self.share_session_epoch);
         if version >= 2 {
-            buf.put_u8(u8::from(self.is_renew_ack));
+            w.put_bool(self.is_renew_ack);
         } else if self.is_renew_ack {
             return Err(not_in_version().at("IsRenewAck"));
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -182,17 +182,17 @@ impl Decode for ShareAcknowledgeRequest {
 }
 
 impl Encode for ShareAcknowledgeRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 2)
                 .in_message("ShareAcknowledgeRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ShareAcknowledgeRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -272,16 +272,16 @@ impl Decode for AcknowledgePartition {
         Ok(Self {
             partition_index,
             acknowledgement_batches,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for AcknowledgePartition {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.acknowledgement_batches,
                 self.wire.has_null(Self::NULL_ACKNOWLEDGEMENT_BATCHES),
@@ -289,10 +289,10 @@ impl Encode for AcknowledgePartition {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("AcknowledgementBatches"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -376,24 +376,24 @@ impl Decode for AcknowledgeTopic {
         Ok(Self {
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for AcknowledgeTopic {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_slice(&self.topic_id.0);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_uuid(&self.topic_id);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -471,32 +471,34 @@ impl AcknowledgementBatch {
 impl Decode for AcknowledgementBatch {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let first_offset = r.i64().map_err(|e| e.at("FirstOffset"))?;
-        let last_offset = r.i64().map_err(|e| e.at("LastOffset"))?;
-        let acknowledge_types =
-            match read_array(r, true, 1, Reader::i8).map_err(|e| e.at("AcknowledgeTypes"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_ACKNOWLEDGE_TYPES;
-                    Vec::new()
-                }
-            };
+        let run = r.run::<16>(&[("FirstOffset", 8), ("LastOffset", 8)])?;
+        let first_offset = i64::from_be_bytes(chunk(&run, 0));
+        let last_offset = i64::from_be_bytes(chunk(&run, 8));
+        let acknowledge_types = match read_fixed_array::<_, 1>(r, true, i8::from_be_bytes)
+            .map_err(|e| e.at("AcknowledgeTypes"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_ACKNOWLEDGE_TYPES;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             first_offset,
             last_offset,
             acknowledge_types,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for AcknowledgementBatch {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i64(self.first_offset);
-        buf.put_i64(self.last_offset);
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i64(self.first_offset);
+        w.put_i64(self.last_offset);
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.acknowledge_types,
                 self.wire.has_null(Self::NULL_ACKNOWLEDGE_TYPES),
@@ -504,13 +506,13 @@ impl Encode for AcknowledgementBatch {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i8(*x);
+            |w, x| {
+                w.put_i8(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("AcknowledgeTypes"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -189,19 +189,24 @@ impl ShareFetchRequest {
         let mut nulls = 0u64;
         let group_id = read_str(r, true).map_err(|e| e.at("GroupId"))?;
         let member_id = read_str(r, true).map_err(|e| e.at("MemberId"))?;
-        let share_session_epoch = r.i32().map_err(|e| e.at("ShareSessionEpoch"))?;
-        let max_wait_ms = r.i32().map_err(|e| e.at("MaxWaitMs"))?;
-        let min_bytes = r.i32().map_err(|e| e.at("MinBytes"))?;
-        let max_bytes = r.i32().map_err(|e| e.at("MaxBytes"))?;
-        let max_records = if version >= 1 {
-            r.i32().map_err(|e| e.at("MaxRecords"))?
+        let run = r.run::<16>(&[
+            ("ShareSessionEpoch", 4),
+            ("MaxWaitMs", 4),
+            ("MinBytes", 4),
+            ("MaxBytes", 4),
+        ])?;
+        let share_session_epoch = i32::from_be_bytes(chunk(&run, 0));
+        let max_wait_ms = i32::from_be_bytes(chunk(&run, 4));
+        let min_bytes = i32::from_be_bytes(chunk(&run, 8));
+        let max_bytes = i32::from_be_bytes(chunk(&run, 12));
+        let (max_records, batch_size) = if version >= 1 {
+            let run = r.run::<8>(&[("MaxRecords", 4), ("BatchSize", 4)])?;
+            (
+                i32::from_be_bytes(chunk(&run, 0)),
+                i32::from_be_bytes(chunk(&run, 4)),
+            )
         } else {
-            0
-        };
-        let batch_size = if version >= 1 {
-            r.i32().map_err(|e| e.at("BatchSize"))?
-        } else {
-            0
+            (0, 0)
         };
         let share_acquire_mode = if version >= 2 {
             r.i8().map_err(|e| e.at("ShareAcquireMode"))?
@@ -246,45 +251,45 @@ impl ShareFetchRequest {
             is_renew_ack,
             topics,
             forgotten_topics_data,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl ShareFetchRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        put_opt_str(buf, self.group_id.as_ref(), true, true).map_err(|e| e.at("GroupId"))?;
-        put_opt_str(buf, self.member_id.as_ref(), true, true).map_err(|e| e.at("MemberId"))?;
-        buf.put_i32(self.share_session_epoch);
-        buf.put_i32(self.max_wait_ms);
-        buf.put_i32(self.min_bytes);
-        buf.put_i32(self.max_bytes);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        put_opt_str(w, self.group_id.as_ref(), true, true).map_err(|e| e.at("GroupId"))?;
+        put_opt_str(w, self.member_id.as_ref(), true, true).map_err(|e| e.at("MemberId"))?;
+        w.put_i32(self.share_session_epoch);
+        w.put_i32(self.max_wait_ms);
+        w.put_i32(self.min_bytes);
+        w.put_i32(self.max_bytes);
         if version >= 1 {
-            buf.put_i32(self.max_records);
+            w.put_i32(self.max_records);
         } else if self.max_records != 0 {
             return Err(not_in_version().at("MaxRecords"));
         }
         if version >= 1 {
-            buf.put_i32(self.batch_size);
+            w.put_i32(self.batch_size);
         } else if self.batch_size != 0 {
             return Err(not_in_version().at("BatchSize"));
         }
         if version >= 2 {
-            buf.put_i8(self.share_acquire_mode);
-            buf.put_u8(u8::from(self.is_renew_ack));
+            w.put_i8(self.share_acquire_mode);
+            w.put_bool(self.is_renew_ack);
         } else if self.is_renew_ack {
             return Err(not_in_version().at("IsRenewAck"));
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.forgotten_topics_data,
                 self.wire.has_null(Self::NULL_FORGOTTEN_TOPICS_DATA),
@@ -292,10 +297,10 @@ impl ShareFetchRequest {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("ForgottenTopicsData"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -340,18 +345,18 @@ impl Decode for ShareFetchRequest {
 }
 
 impl Encode for ShareFetchRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 2).in_message("ShareFetchRequest", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ShareFetchRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -427,32 +432,34 @@ impl AcknowledgementBatch {
 impl Decode for AcknowledgementBatch {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let first_offset = r.i64().map_err(|e| e.at("FirstOffset"))?;
-        let last_offset = r.i64().map_err(|e| e.at("LastOffset"))?;
-        let acknowledge_types =
-            match read_array(r, true, 1, Reader::i8).map_err(|e| e.at("AcknowledgeTypes"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_ACKNOWLEDGE_TYPES;
-                    Vec::new()
-                }
-            };
+        let run = r.run::<16>(&[("FirstOffset", 8), ("LastOffset", 8)])?;
+        let first_offset = i64::from_be_bytes(chunk(&run, 0));
+        let last_offset = i64::from_be_bytes(chunk(&run, 8));
+        let acknowledge_types = match read_fixed_array::<_, 1>(r, true, i8::from_be_bytes)
+            .map_err(|e| e.at("AcknowledgeTypes"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_ACKNOWLEDGE_TYPES;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             first_offset,
             last_offset,
             acknowledge_types,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for AcknowledgementBatch {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i64(self.first_offset);
-        buf.put_i64(self.last_offset);
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i64(self.first_offset);
+        w.put_i64(self.last_offset);
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.acknowledge_types,
                 self.wire.has_null(Self::NULL_ACKNOWLEDGE_TYPES),
@@ -460,13 +467,13 @@ impl Encode for AcknowledgementBatch {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i8(*x);
+            |w, x| {
+                w.put_i8(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("AcknowledgeTypes"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -568,21 +575,21 @@ impl Decode for FetchPartition {
             partition_index,
             partition_max_bytes,
             acknowledgement_batches,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for FetchPartition {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
         if version <= 0 {
-            buf.put_i32(self.partition_max_bytes);
+            w.put_i32(self.partition_max_bytes);
         } else if self.partition_max_bytes != 0 {
             return Err(not_in_version().at("PartitionMaxBytes"));
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.acknowledgement_batches,
                 self.wire.has_null(Self::NULL_ACKNOWLEDGEMENT_BATCHES),
@@ -590,10 +597,10 @@ impl Encode for FetchPartition {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("AcknowledgementBatches"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -680,24 +687,24 @@ impl Decode for FetchTopic {
         Ok(Self {
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for FetchTopic {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_slice(&self.topic_id.0);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_uuid(&self.topic_id);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -765,39 +772,40 @@ impl Decode for ForgottenTopic {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
-        let partitions =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("Partitions"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITIONS;
-                    Vec::new()
-                }
-            };
+        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("Partitions"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITIONS;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for ForgottenTopic {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_slice(&self.topic_id.0);
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_uuid(&self.topic_id);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -101,8 +101,9 @@ impl ShareFetchResponse {
 impl ShareFetchResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
+        let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
         let acquisition_lock_timeout_ms = if version >= 1 {
             r.i32().map_err(|e| e.at("AcquisitionLockTimeoutMs"))?
@@ -137,33 +138,33 @@ impl ShareFetchResponse {
             acquisition_lock_timeout_ms,
             responses,
             node_endpoints,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl ShareFetchResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.throttle_time_ms);
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.error_message.as_ref(), true, true)
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.throttle_time_ms);
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
         if version >= 1 {
-            buf.put_i32(self.acquisition_lock_timeout_ms);
+            w.put_i32(self.acquisition_lock_timeout_ms);
         } else if self.acquisition_lock_timeout_ms != 0 {
             return Err(not_in_version().at("AcquisitionLockTimeoutMs"));
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.responses, self.wire.has_null(Self::NULL_RESPONSES))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Responses"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.node_endpoints,
                 self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
@@ -171,10 +172,10 @@ impl ShareFetchResponse {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("NodeEndpoints"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -216,18 +217,18 @@ impl Decode for ShareFetchResponse {
 }
 
 impl Encode for ShareFetchResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 2).in_message("ShareFetchResponse", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ShareFetchResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -297,25 +298,26 @@ impl AcquiredRecords {
 
 impl Decode for AcquiredRecords {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let first_offset = r.i64().map_err(|e| e.at("FirstOffset"))?;
-        let last_offset = r.i64().map_err(|e| e.at("LastOffset"))?;
-        let delivery_count = r.i16().map_err(|e| e.at("DeliveryCount"))?;
+        let run = r.run::<18>(&[("FirstOffset", 8), ("LastOffset", 8), ("DeliveryCount", 2)])?;
+        let first_offset = i64::from_be_bytes(chunk(&run, 0));
+        let last_offset = i64::from_be_bytes(chunk(&run, 8));
+        let delivery_count = i16::from_be_bytes(chunk(&run, 16));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             first_offset,
             last_offset,
             delivery_count,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for AcquiredRecords {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i64(self.first_offset);
-        buf.put_i64(self.last_offset);
-        buf.put_i16(self.delivery_count);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i64(self.first_offset);
+        w.put_i64(self.last_offset);
+        w.put_i16(self.delivery_count);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -370,22 +372,23 @@ impl LeaderIdAndEpoch {
 
 impl Decode for LeaderIdAndEpoch {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let leader_id = r.i32().map_err(|e| e.at("LeaderId"))?;
-        let leader_epoch = r.i32().map_err(|e| e.at("LeaderEpoch"))?;
+        let run = r.run::<8>(&[("LeaderId", 4), ("LeaderEpoch", 4)])?;
+        let leader_id = i32::from_be_bytes(chunk(&run, 0));
+        let leader_epoch = i32::from_be_bytes(chunk(&run, 4));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             leader_id,
             leader_epoch,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for LeaderIdAndEpoch {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.leader_id);
-        buf.put_i32(self.leader_epoch);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.leader_id);
+        w.put_i32(self.leader_epoch);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -484,24 +487,24 @@ impl Decode for NodeEndpoint {
             host,
             port,
             rack,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for NodeEndpoint {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.node_id);
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.node_id);
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             true,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_i32(self.port);
-        put_opt_str(buf, self.rack.as_ref(), true, true).map_err(|e| e.at("Rack"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_i32(self.port);
+        put_opt_str(w, self.rack.as_ref(), true, true).map_err(|e| e.at("Rack"))?;
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -636,8 +639,9 @@ impl PartitionData {
 impl Decode for PartitionData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("PartitionIndex", 4), ("ErrorCode", 2)])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
         let acknowledge_error_code = r.i16().map_err(|e| e.at("AcknowledgeErrorCode"))?;
         let acknowledge_error_message =
@@ -668,32 +672,32 @@ impl Decode for PartitionData {
             current_leader,
             records,
             acquired_records,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for PartitionData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.error_message.as_ref(), true, true)
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
-        buf.put_i16(self.acknowledge_error_code);
-        put_opt_str(buf, self.acknowledge_error_message.as_ref(), true, true)
+        w.put_i16(self.acknowledge_error_code);
+        put_opt_str(w, self.acknowledge_error_message.as_ref(), true, true)
             .map_err(|e| e.at("AcknowledgeErrorMessage"))?;
         self.current_leader
-            .encode(buf, version)
+            .write_to(w, version)
             .map_err(|e| e.at("CurrentLeader"))?;
         put_opt_bytes(
-            buf,
+            w,
             self.records.as_ref(),
             version <= 0 || self.wire.has_null(Self::NULL_RECORDS),
             true,
         )
         .map_err(|e| e.at("Records"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.acquired_records,
                 self.wire.has_null(Self::NULL_ACQUIRED_RECORDS),
@@ -701,10 +705,10 @@ impl Encode for PartitionData {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("AcquiredRecords"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -792,24 +796,24 @@ impl Decode for ShareFetchableTopicResponse {
         Ok(Self {
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for ShareFetchableTopicResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_slice(&self.topic_id.0);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_uuid(&self.topic_id);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -73,24 +73,24 @@ impl ShareGroupDescribeRequest {
         Ok(Self {
             group_ids,
             include_authorized_operations,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl ShareGroupDescribeRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.group_ids, self.wire.has_null(Self::NULL_GROUP_IDS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| put_str(buf, x, true),
+            |w, x| put_str(w, x, true),
         )
         .map_err(|e| e.at("GroupIds"))?;
-        buf.put_u8(u8::from(self.include_authorized_operations));
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_bool(self.include_authorized_operations);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -119,17 +119,17 @@ impl Decode for ShareGroupDescribeRequest {
 }
 
 impl Encode for ShareGroupDescribeRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("ShareGroupDescribeRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ShareGroupDescribeRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

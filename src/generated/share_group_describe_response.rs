@@ -70,23 +70,23 @@ impl ShareGroupDescribeResponse {
         Ok(Self {
             throttle_time_ms,
             groups,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl ShareGroupDescribeResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.throttle_time_ms);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.throttle_time_ms);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Groups"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -114,17 +114,17 @@ impl Decode for ShareGroupDescribeResponse {
 }
 
 impl Encode for ShareGroupDescribeResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("ShareGroupDescribeResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ShareGroupDescribeResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -191,15 +191,15 @@ impl Decode for Assignment {
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic_partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Assignment {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.topic_partitions,
                 self.wire.has_null(Self::NULL_TOPIC_PARTITIONS),
@@ -207,10 +207,10 @@ impl Encode for Assignment {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("TopicPartitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -393,8 +393,9 @@ impl Decode for DescribedGroup {
                 BytesStr::default()
             }
         };
-        let group_epoch = r.i32().map_err(|e| e.at("GroupEpoch"))?;
-        let assignment_epoch = r.i32().map_err(|e| e.at("AssignmentEpoch"))?;
+        let run = r.run::<8>(&[("GroupEpoch", 4), ("AssignmentEpoch", 4)])?;
+        let group_epoch = i32::from_be_bytes(chunk(&run, 0));
+        let assignment_epoch = i32::from_be_bytes(chunk(&run, 4));
         let assignor_name = match read_str(r, true).map_err(|e| e.at("AssignorName"))? {
             Some(v) => v,
             None => {
@@ -423,25 +424,25 @@ impl Decode for DescribedGroup {
             assignor_name,
             members,
             authorized_operations,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DescribedGroup {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.error_message.as_ref(), true, true)
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
             true,
             true,
         )
         .map_err(|e| e.at("GroupId"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.group_state,
                 self.wire.has_null(Self::NULL_GROUP_STATE),
@@ -450,10 +451,10 @@ impl Encode for DescribedGroup {
             true,
         )
         .map_err(|e| e.at("GroupState"))?;
-        buf.put_i32(self.group_epoch);
-        buf.put_i32(self.assignment_epoch);
+        w.put_i32(self.group_epoch);
+        w.put_i32(self.assignment_epoch);
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.assignor_name,
                 self.wire.has_null(Self::NULL_ASSIGNOR_NAME),
@@ -463,15 +464,15 @@ impl Encode for DescribedGroup {
         )
         .map_err(|e| e.at("AssignorName"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.members, self.wire.has_null(Self::NULL_MEMBERS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Members"))?;
-        buf.put_i32(self.authorized_operations);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_i32(self.authorized_operations);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -658,31 +659,31 @@ impl Decode for Member {
             client_host,
             subscribed_topic_names,
             assignment,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Member {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
             true,
             true,
         )
         .map_err(|e| e.at("MemberId"))?;
-        put_opt_str(buf, self.rack_id.as_ref(), true, true).map_err(|e| e.at("RackId"))?;
-        buf.put_i32(self.member_epoch);
+        put_opt_str(w, self.rack_id.as_ref(), true, true).map_err(|e| e.at("RackId"))?;
+        w.put_i32(self.member_epoch);
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.client_id, self.wire.has_null(Self::NULL_CLIENT_ID)),
             true,
             true,
         )
         .map_err(|e| e.at("ClientId"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.client_host,
                 self.wire.has_null(Self::NULL_CLIENT_HOST),
@@ -692,7 +693,7 @@ impl Encode for Member {
         )
         .map_err(|e| e.at("ClientHost"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.subscribed_topic_names,
                 self.wire.has_null(Self::NULL_SUBSCRIBED_TOPIC_NAMES),
@@ -700,13 +701,13 @@ impl Encode for Member {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| put_str(buf, x, true),
+            |w, x| put_str(w, x, true),
         )
         .map_err(|e| e.at("SubscribedTopicNames"))?;
         self.assignment
-            .encode(buf, version)
+            .write_to(w, version)
             .map_err(|e| e.at("Assignment"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -813,47 +814,48 @@ impl Decode for TopicPartitions {
                 BytesStr::default()
             }
         };
-        let partitions =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("Partitions"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITIONS;
-                    Vec::new()
-                }
-            };
+        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("Partitions"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITIONS;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic_id,
             topic_name,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopicPartitions {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_slice(&self.topic_id.0);
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_uuid(&self.topic_id);
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("TopicName"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -105,12 +105,14 @@ impl ShareGroupHeartbeatResponse {
 
 impl ShareGroupHeartbeatResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
+        let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
         let member_id = read_str(r, true).map_err(|e| e.at("MemberId"))?;
-        let member_epoch = r.i32().map_err(|e| e.at("MemberEpoch"))?;
-        let heartbeat_interval_ms = r.i32().map_err(|e| e.at("HeartbeatIntervalMs"))?;
+        let run = r.run::<8>(&[("MemberEpoch", 4), ("HeartbeatIntervalMs", 4)])?;
+        let member_epoch = i32::from_be_bytes(chunk(&run, 0));
+        let heartbeat_interval_ms = i32::from_be_bytes(chunk(&run, 4));
         let assignment =
             read_nullable_struct(r, version, Assignment::decode).map_err(|e| e.at("Assignment"))?;
         let unknown = read_unknown_tags(r)?;
@@ -122,23 +124,23 @@ impl ShareGroupHeartbeatResponse {
             member_epoch,
             heartbeat_interval_ms,
             assignment,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl ShareGroupHeartbeatResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.throttle_time_ms);
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.error_message.as_ref(), true, true)
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.throttle_time_ms);
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
-        put_opt_str(buf, self.member_id.as_ref(), true, true).map_err(|e| e.at("MemberId"))?;
-        buf.put_i32(self.member_epoch);
-        buf.put_i32(self.heartbeat_interval_ms);
-        put_nullable_struct(buf, self.assignment.as_ref(), version)
+        put_opt_str(w, self.member_id.as_ref(), true, true).map_err(|e| e.at("MemberId"))?;
+        w.put_i32(self.member_epoch);
+        w.put_i32(self.heartbeat_interval_ms);
+        put_nullable_struct(w, self.assignment.as_ref(), version)
             .map_err(|e| e.at("Assignment"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -164,17 +166,17 @@ impl Decode for ShareGroupHeartbeatResponse {
 }
 
 impl Encode for ShareGroupHeartbeatResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("ShareGroupHeartbeatResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("ShareGroupHeartbeatResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -241,15 +243,15 @@ impl Decode for Assignment {
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic_partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Assignment {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.topic_partitions,
                 self.wire.has_null(Self::NULL_TOPIC_PARTITIONS),
@@ -257,10 +259,10 @@ impl Encode for Assignment {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("TopicPartitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -331,39 +333,40 @@ impl Decode for TopicPartitions {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let topic_id = r.uuid().map_err(|e| e.at("TopicId"))?;
-        let partitions =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("Partitions"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITIONS;
-                    Vec::new()
-                }
-            };
+        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("Partitions"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITIONS;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopicPartitions {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_slice(&self.topic_id.0);
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_uuid(&self.topic_id);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

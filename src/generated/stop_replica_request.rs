@@ -211,32 +211,32 @@ impl StopReplicaRequest {
             ungrouped_partitions,
             topics,
             topic_states,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl StopReplicaRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
-        buf.put_i32(self.controller_id);
+        w.put_i32(self.controller_id);
         if version >= 4 {
-            buf.put_u8(u8::from(self.is_k_raft_controller));
+            w.put_bool(self.is_k_raft_controller);
         } else if self.is_k_raft_controller {
             return Err(not_in_version().at("isKRaftController"));
         }
-        buf.put_i32(self.controller_epoch);
+        w.put_i32(self.controller_epoch);
         if version >= 1 {
-            buf.put_i64(self.broker_epoch);
+            w.put_i64(self.broker_epoch);
         }
         if version <= 2 {
-            buf.put_u8(u8::from(self.delete_partitions));
+            w.put_bool(self.delete_partitions);
         } else if self.delete_partitions {
             return Err(not_in_version().at("DeletePartitions"));
         }
         if version <= 0 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.ungrouped_partitions,
                     self.wire.has_null(Self::NULL_UNGROUPED_PARTITIONS),
@@ -244,7 +244,7 @@ impl StopReplicaRequest {
                 .map(Vec::as_slice),
                 true,
                 false,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("UngroupedPartitions"))?;
         } else if !self.ungrouped_partitions.is_empty() {
@@ -252,11 +252,11 @@ impl StopReplicaRequest {
         }
         if (1..=2).contains(&version) {
             put_opt_array(
-                buf,
+                w,
                 unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
                 true,
                 flexible,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("Topics"))?;
         } else if !self.topics.is_empty() {
@@ -264,7 +264,7 @@ impl StopReplicaRequest {
         }
         if version >= 3 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.topic_states,
                     self.wire.has_null(Self::NULL_TOPIC_STATES),
@@ -272,14 +272,14 @@ impl StopReplicaRequest {
                 .map(Vec::as_slice),
                 true,
                 true,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("TopicStates"))?;
         } else if !self.topic_states.is_empty() {
             return Err(not_in_version().at("TopicStates"));
         }
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -346,18 +346,18 @@ impl Decode for StopReplicaRequest {
 }
 
 impl Encode for StopReplicaRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 4).in_message("StopReplicaRequest", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("StopReplicaRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -438,25 +438,26 @@ impl StopReplicaPartitionState {
 
 impl Decode for StopReplicaPartitionState {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let leader_epoch = r.i32().map_err(|e| e.at("LeaderEpoch"))?;
+        let run = r.run::<8>(&[("PartitionIndex", 4), ("LeaderEpoch", 4)])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let leader_epoch = i32::from_be_bytes(chunk(&run, 4));
         let delete_partition = r.bool().map_err(|e| e.at("DeletePartition"))?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             partition_index,
             leader_epoch,
             delete_partition,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for StopReplicaPartitionState {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
-        buf.put_i32(self.leader_epoch);
-        buf.put_u8(u8::from(self.delete_partition));
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
+        w.put_i32(self.leader_epoch);
+        w.put_bool(self.delete_partition);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -528,21 +529,21 @@ impl Decode for StopReplicaPartitionV0 {
         Ok(Self {
             topic_name,
             partition_index,
-            wire: Wire::from_parts(Vec::new(), 0, nulls),
+            wire: wire_from(Vec::new(), 0, nulls),
         })
     }
 }
 
 impl Encode for StopReplicaPartitionV0 {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
             true,
             false,
         )
         .map_err(|e| e.at("TopicName"))?;
-        buf.put_i32(self.partition_index);
+        w.put_i32(self.partition_index);
         Ok(())
     }
 
@@ -629,22 +630,22 @@ impl Decode for StopReplicaTopicState {
         Ok(Self {
             topic_name,
             partition_states,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for StopReplicaTopicState {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("TopicName"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.partition_states,
                 self.wire.has_null(Self::NULL_PARTITION_STATES),
@@ -652,10 +653,10 @@ impl Encode for StopReplicaTopicState {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("PartitionStates"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -738,14 +739,15 @@ impl Decode for StopReplicaTopicV1 {
                 BytesStr::default()
             }
         };
-        let partition_indexes =
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("PartitionIndexes"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITION_INDEXES;
-                    Vec::new()
-                }
-            };
+        let partition_indexes = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("PartitionIndexes"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITION_INDEXES;
+                Vec::new()
+            }
+        };
         let unknown = if version >= 2 {
             read_unknown_tags(r)?
         } else {
@@ -754,23 +756,23 @@ impl Decode for StopReplicaTopicV1 {
         Ok(Self {
             name,
             partition_indexes,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for StopReplicaTopicV1 {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.partition_indexes,
                 self.wire.has_null(Self::NULL_PARTITION_INDEXES),
@@ -778,14 +780,14 @@ impl Encode for StopReplicaTopicV1 {
             .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("PartitionIndexes"))?;
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

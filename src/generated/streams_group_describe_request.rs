@@ -90,29 +90,29 @@ impl StreamsGroupDescribeRequest {
             group_ids,
             include_authorized_operations,
             include_topology_description,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl StreamsGroupDescribeRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.group_ids, self.wire.has_null(Self::NULL_GROUP_IDS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| put_str(buf, x, true),
+            |w, x| put_str(w, x, true),
         )
         .map_err(|e| e.at("GroupIds"))?;
-        buf.put_u8(u8::from(self.include_authorized_operations));
+        w.put_bool(self.include_authorized_operations);
         if version >= 1 {
-            buf.put_u8(u8::from(self.include_topology_description));
+            w.put_bool(self.include_topology_description);
         } else if self.include_topology_description {
             return Err(not_in_version().at("IncludeTopologyDescription"));
         }
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -144,17 +144,17 @@ impl Decode for StreamsGroupDescribeRequest {
 }
 
 impl Encode for StreamsGroupDescribeRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("StreamsGroupDescribeRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("StreamsGroupDescribeRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

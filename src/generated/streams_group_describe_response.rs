@@ -70,23 +70,23 @@ impl StreamsGroupDescribeResponse {
         Ok(Self {
             throttle_time_ms,
             groups,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl StreamsGroupDescribeResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.throttle_time_ms);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.throttle_time_ms);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Groups"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -114,17 +114,17 @@ impl Decode for StreamsGroupDescribeResponse {
 }
 
 impl Encode for StreamsGroupDescribeResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("StreamsGroupDescribeResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("StreamsGroupDescribeResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -234,15 +234,15 @@ impl Decode for Assignment {
             active_tasks,
             standby_tasks,
             warmup_tasks,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Assignment {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.active_tasks,
                 self.wire.has_null(Self::NULL_ACTIVE_TASKS),
@@ -250,11 +250,11 @@ impl Encode for Assignment {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("ActiveTasks"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.standby_tasks,
                 self.wire.has_null(Self::NULL_STANDBY_TASKS),
@@ -262,11 +262,11 @@ impl Encode for Assignment {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("StandbyTasks"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.warmup_tasks,
                 self.wire.has_null(Self::NULL_WARMUP_TASKS),
@@ -274,10 +274,10 @@ impl Encode for Assignment {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("WarmupTasks"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -513,8 +513,9 @@ impl Decode for DescribedGroup {
                 BytesStr::default()
             }
         };
-        let group_epoch = r.i32().map_err(|e| e.at("GroupEpoch"))?;
-        let assignment_epoch = r.i32().map_err(|e| e.at("AssignmentEpoch"))?;
+        let run = r.run::<8>(&[("GroupEpoch", 4), ("AssignmentEpoch", 4)])?;
+        let group_epoch = i32::from_be_bytes(chunk(&run, 0));
+        let assignment_epoch = i32::from_be_bytes(chunk(&run, 4));
         let topology =
             read_nullable_struct(r, version, Topology::decode).map_err(|e| e.at("Topology"))?;
         let members = match read_array(r, true, 28, |r| Member::decode(r, version))
@@ -557,25 +558,25 @@ impl Decode for DescribedGroup {
             topology_description,
             topology_description_status,
             assignor_name,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for DescribedGroup {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.error_message.as_ref(), true, true)
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
             true,
             true,
         )
         .map_err(|e| e.at("GroupId"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.group_state,
                 self.wire.has_null(Self::NULL_GROUP_STATE),
@@ -584,34 +585,34 @@ impl Encode for DescribedGroup {
             true,
         )
         .map_err(|e| e.at("GroupState"))?;
-        buf.put_i32(self.group_epoch);
-        buf.put_i32(self.assignment_epoch);
-        put_nullable_struct(buf, self.topology.as_ref(), version).map_err(|e| e.at("Topology"))?;
+        w.put_i32(self.group_epoch);
+        w.put_i32(self.assignment_epoch);
+        put_nullable_struct(w, self.topology.as_ref(), version).map_err(|e| e.at("Topology"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.members, self.wire.has_null(Self::NULL_MEMBERS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Members"))?;
-        buf.put_i32(self.authorized_operations);
+        w.put_i32(self.authorized_operations);
         if version >= 1 {
-            put_nullable_struct(buf, self.topology_description.as_ref(), version)
+            put_nullable_struct(w, self.topology_description.as_ref(), version)
                 .map_err(|e| e.at("TopologyDescription"))?;
         } else if self.topology_description.is_some() {
             return Err(not_in_version().at("TopologyDescription"));
         }
         if version >= 1 {
-            buf.put_i8(self.topology_description_status);
+            w.put_i8(self.topology_description_status);
         } else if self.topology_description_status != 0 {
             return Err(not_in_version().at("TopologyDescriptionStatus"));
         }
         if version >= 1 {
-            put_opt_str(buf, self.assignor_name.as_ref(), true, true)
+            put_opt_str(w, self.assignor_name.as_ref(), true, true)
                 .map_err(|e| e.at("AssignorName"))?;
         }
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -707,22 +708,22 @@ impl Decode for Endpoint {
         Ok(Self {
             host,
             port,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Endpoint {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             true,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_u16(self.port);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_u16(self.port);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -806,28 +807,28 @@ impl Decode for KeyValue {
         Ok(Self {
             key,
             value,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for KeyValue {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.key, self.wire.has_null(Self::NULL_KEY)),
             true,
             true,
         )
         .map_err(|e| e.at("Key"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.value, self.wire.has_null(Self::NULL_VALUE)),
             true,
             true,
         )
         .map_err(|e| e.at("Value"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -1127,32 +1128,32 @@ impl Decode for Member {
             assignment,
             target_assignment,
             is_classic,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Member {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
             true,
             true,
         )
         .map_err(|e| e.at("MemberId"))?;
-        buf.put_i32(self.member_epoch);
-        put_opt_str(buf, self.instance_id.as_ref(), true, true).map_err(|e| e.at("InstanceId"))?;
-        put_opt_str(buf, self.rack_id.as_ref(), true, true).map_err(|e| e.at("RackId"))?;
+        w.put_i32(self.member_epoch);
+        put_opt_str(w, self.instance_id.as_ref(), true, true).map_err(|e| e.at("InstanceId"))?;
+        put_opt_str(w, self.rack_id.as_ref(), true, true).map_err(|e| e.at("RackId"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.client_id, self.wire.has_null(Self::NULL_CLIENT_ID)),
             true,
             true,
         )
         .map_err(|e| e.at("ClientId"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.client_host,
                 self.wire.has_null(Self::NULL_CLIENT_HOST),
@@ -1161,18 +1162,18 @@ impl Encode for Member {
             true,
         )
         .map_err(|e| e.at("ClientHost"))?;
-        buf.put_i32(self.topology_epoch);
+        w.put_i32(self.topology_epoch);
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.process_id, self.wire.has_null(Self::NULL_PROCESS_ID)),
             true,
             true,
         )
         .map_err(|e| e.at("ProcessId"))?;
-        put_nullable_struct(buf, self.user_endpoint.as_ref(), version)
+        put_nullable_struct(w, self.user_endpoint.as_ref(), version)
             .map_err(|e| e.at("UserEndpoint"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.client_tags,
                 self.wire.has_null(Self::NULL_CLIENT_TAGS),
@@ -1180,11 +1181,11 @@ impl Encode for Member {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("ClientTags"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.task_offsets,
                 self.wire.has_null(Self::NULL_TASK_OFFSETS),
@@ -1192,11 +1193,11 @@ impl Encode for Member {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("TaskOffsets"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.task_end_offsets,
                 self.wire.has_null(Self::NULL_TASK_END_OFFSETS),
@@ -1204,17 +1205,17 @@ impl Encode for Member {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("TaskEndOffsets"))?;
         self.assignment
-            .encode(buf, version)
+            .write_to(w, version)
             .map_err(|e| e.at("Assignment"))?;
         self.target_assignment
-            .encode(buf, version)
+            .write_to(w, version)
             .map_err(|e| e.at("TargetAssignment"))?;
-        buf.put_u8(u8::from(self.is_classic));
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_bool(self.is_classic);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -1418,15 +1419,15 @@ impl Decode for Subtopology {
             repartition_sink_topics,
             state_changelog_topics,
             repartition_source_topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Subtopology {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.subtopology_id,
                 self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
@@ -1436,7 +1437,7 @@ impl Encode for Subtopology {
         )
         .map_err(|e| e.at("SubtopologyId"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.source_topics,
                 self.wire.has_null(Self::NULL_SOURCE_TOPICS),
@@ -1444,11 +1445,11 @@ impl Encode for Subtopology {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| put_str(buf, x, true),
+            |w, x| put_str(w, x, true),
         )
         .map_err(|e| e.at("SourceTopics"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.repartition_sink_topics,
                 self.wire.has_null(Self::NULL_REPARTITION_SINK_TOPICS),
@@ -1456,11 +1457,11 @@ impl Encode for Subtopology {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| put_str(buf, x, true),
+            |w, x| put_str(w, x, true),
         )
         .map_err(|e| e.at("RepartitionSinkTopics"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.state_changelog_topics,
                 self.wire.has_null(Self::NULL_STATE_CHANGELOG_TOPICS),
@@ -1468,11 +1469,11 @@ impl Encode for Subtopology {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("StateChangelogTopics"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.repartition_source_topics,
                 self.wire.has_null(Self::NULL_REPARTITION_SOURCE_TOPICS),
@@ -1480,10 +1481,10 @@ impl Encode for Subtopology {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("RepartitionSourceTopics"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -1595,27 +1596,28 @@ impl Decode for TaskIds {
                 BytesStr::default()
             }
         };
-        let partitions =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("Partitions"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITIONS;
-                    Vec::new()
-                }
-            };
+        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("Partitions"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITIONS;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             subtopology_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TaskIds {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.subtopology_id,
                 self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
@@ -1625,18 +1627,18 @@ impl Encode for TaskIds {
         )
         .map_err(|e| e.at("SubtopologyId"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -1728,22 +1730,23 @@ impl Decode for TaskOffset {
                 BytesStr::default()
             }
         };
-        let partition = r.i32().map_err(|e| e.at("Partition"))?;
-        let offset = r.i64().map_err(|e| e.at("Offset"))?;
+        let run = r.run::<12>(&[("Partition", 4), ("Offset", 8)])?;
+        let partition = i32::from_be_bytes(chunk(&run, 0));
+        let offset = i64::from_be_bytes(chunk(&run, 4));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             subtopology_id,
             partition,
             offset,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TaskOffset {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.subtopology_id,
                 self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
@@ -1752,9 +1755,9 @@ impl Encode for TaskOffset {
             true,
         )
         .map_err(|e| e.at("SubtopologyId"))?;
-        buf.put_i32(self.partition);
-        buf.put_i64(self.offset);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_i32(self.partition);
+        w.put_i64(self.offset);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -1852,8 +1855,9 @@ impl Decode for TopicInfo {
                 BytesStr::default()
             }
         };
-        let partitions = r.i32().map_err(|e| e.at("Partitions"))?;
-        let replication_factor = r.i16().map_err(|e| e.at("ReplicationFactor"))?;
+        let run = r.run::<6>(&[("Partitions", 4), ("ReplicationFactor", 2)])?;
+        let partitions = i32::from_be_bytes(chunk(&run, 0));
+        let replication_factor = i16::from_be_bytes(chunk(&run, 4));
         let topic_configs = match read_array(r, true, 3, |r| KeyValue::decode(r, version))
             .map_err(|e| e.at("TopicConfigs"))?
         {
@@ -1869,24 +1873,24 @@ impl Decode for TopicInfo {
             partitions,
             replication_factor,
             topic_configs,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopicInfo {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
-        buf.put_i32(self.partitions);
-        buf.put_i16(self.replication_factor);
+        w.put_i32(self.partitions);
+        w.put_i16(self.replication_factor);
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.topic_configs,
                 self.wire.has_null(Self::NULL_TOPIC_CONFIGS),
@@ -1894,10 +1898,10 @@ impl Encode for TopicInfo {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("TopicConfigs"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -1972,19 +1976,19 @@ impl Decode for Topology {
         Ok(Self {
             epoch,
             subtopologies,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for Topology {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.epoch);
-        put_opt_array(buf, self.subtopologies.as_deref(), true, true, |buf, x| {
-            x.encode(buf, version)
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.epoch);
+        put_opt_array(w, self.subtopologies.as_deref(), true, true, |w, x| {
+            x.write_to(w, version)
         })
         .map_err(|e| e.at("Subtopologies"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -2075,15 +2079,15 @@ impl Decode for TopologyDescription {
         Ok(Self {
             subtopologies,
             global_stores,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopologyDescription {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.subtopologies,
                 self.wire.has_null(Self::NULL_SUBTOPOLOGIES),
@@ -2091,11 +2095,11 @@ impl Encode for TopologyDescription {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Subtopologies"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.global_stores,
                 self.wire.has_null(Self::NULL_GLOBAL_STORES),
@@ -2103,10 +2107,10 @@ impl Encode for TopologyDescription {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("GlobalStores"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -2186,20 +2190,20 @@ impl Decode for TopologyDescriptionGlobalStore {
         Ok(Self {
             source,
             processor,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for TopologyDescriptionGlobalStore {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         self.source
-            .encode(buf, version)
+            .write_to(w, version)
             .map_err(|e| e.at("Source"))?;
         self.processor
-            .encode(buf, version)
+            .write_to(w, version)
             .map_err(|e| e.at("Processor"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -2359,23 +2363,23 @@ impl Decode for TopologyDescriptionNode {
             sink_topic,
             stores,
             successors,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopologyDescriptionNode {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
-        buf.put_i8(self.node_type);
+        w.put_i8(self.node_type);
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.source_topics,
                 self.wire.has_null(Self::NULL_SOURCE_TOPICS),
@@ -2383,28 +2387,28 @@ impl Encode for TopologyDescriptionNode {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| put_str(buf, x, true),
+            |w, x| put_str(w, x, true),
         )
         .map_err(|e| e.at("SourceTopics"))?;
-        put_opt_str(buf, self.sink_topic.as_ref(), true, true).map_err(|e| e.at("SinkTopic"))?;
+        put_opt_str(w, self.sink_topic.as_ref(), true, true).map_err(|e| e.at("SinkTopic"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.stores, self.wire.has_null(Self::NULL_STORES)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| put_str(buf, x, true),
+            |w, x| put_str(w, x, true),
         )
         .map_err(|e| e.at("Stores"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.successors, self.wire.has_null(Self::NULL_SUCCESSORS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| put_str(buf, x, true),
+            |w, x| put_str(w, x, true),
         )
         .map_err(|e| e.at("Successors"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -2511,15 +2515,15 @@ impl Decode for TopologyDescriptionSubtopology {
         Ok(Self {
             subtopology_id,
             nodes,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopologyDescriptionSubtopology {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.subtopology_id,
                 self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
@@ -2529,14 +2533,14 @@ impl Encode for TopologyDescriptionSubtopology {
         )
         .map_err(|e| e.at("SubtopologyId"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.nodes, self.wire.has_null(Self::NULL_NODES)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Nodes"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -261,8 +261,9 @@ impl StreamsGroupHeartbeatRequest {
                 BytesStr::default()
             }
         };
-        let member_epoch = r.i32().map_err(|e| e.at("MemberEpoch"))?;
-        let endpoint_information_epoch = r.i32().map_err(|e| e.at("EndpointInformationEpoch"))?;
+        let run = r.run::<8>(&[("MemberEpoch", 4), ("EndpointInformationEpoch", 4)])?;
+        let member_epoch = i32::from_be_bytes(chunk(&run, 0));
+        let endpoint_information_epoch = i32::from_be_bytes(chunk(&run, 4));
         let instance_id = read_str(r, true).map_err(|e| e.at("InstanceId"))?;
         let rack_id = read_str(r, true).map_err(|e| e.at("RackId"))?;
         let rebalance_timeout_ms = r.i32().map_err(|e| e.at("RebalanceTimeoutMs"))?;
@@ -303,66 +304,62 @@ impl StreamsGroupHeartbeatRequest {
             task_offsets,
             task_end_offsets,
             shutdown_application,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl StreamsGroupHeartbeatRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
             true,
             true,
         )
         .map_err(|e| e.at("GroupId"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
             true,
             true,
         )
         .map_err(|e| e.at("MemberId"))?;
-        buf.put_i32(self.member_epoch);
-        buf.put_i32(self.endpoint_information_epoch);
-        put_opt_str(buf, self.instance_id.as_ref(), true, true).map_err(|e| e.at("InstanceId"))?;
-        put_opt_str(buf, self.rack_id.as_ref(), true, true).map_err(|e| e.at("RackId"))?;
-        buf.put_i32(self.rebalance_timeout_ms);
-        put_nullable_struct(buf, self.topology.as_ref(), version).map_err(|e| e.at("Topology"))?;
-        put_opt_array(buf, self.active_tasks.as_deref(), true, true, |buf, x| {
-            x.encode(buf, version)
+        w.put_i32(self.member_epoch);
+        w.put_i32(self.endpoint_information_epoch);
+        put_opt_str(w, self.instance_id.as_ref(), true, true).map_err(|e| e.at("InstanceId"))?;
+        put_opt_str(w, self.rack_id.as_ref(), true, true).map_err(|e| e.at("RackId"))?;
+        w.put_i32(self.rebalance_timeout_ms);
+        put_nullable_struct(w, self.topology.as_ref(), version).map_err(|e| e.at("Topology"))?;
+        put_opt_array(w, self.active_tasks.as_deref(), true, true, |w, x| {
+            x.write_to(w, version)
         })
         .map_err(|e| e.at("ActiveTasks"))?;
-        put_opt_array(buf, self.standby_tasks.as_deref(), true, true, |buf, x| {
-            x.encode(buf, version)
+        put_opt_array(w, self.standby_tasks.as_deref(), true, true, |w, x| {
+            x.write_to(w, version)
         })
         .map_err(|e| e.at("StandbyTasks"))?;
-        put_opt_array(buf, self.warmup_tasks.as_deref(), true, true, |buf, x| {
-            x.encode(buf, version)
+        put_opt_array(w, self.warmup_tasks.as_deref(), true, true, |w, x| {
+            x.write_to(w, version)
         })
         .map_err(|e| e.at("WarmupTasks"))?;
-        put_opt_str(buf, self.process_id.as_ref(), true, true).map_err(|e| e.at("ProcessId"))?;
-        put_nullable_struct(buf, self.user_endpoint.as_ref(), version)
+        put_opt_str(w, self.process_id.as_ref(), true, true).map_err(|e| e.at("ProcessId"))?;
+        put_nullable_struct(w, self.user_endpoint.as_ref(), version)
             .map_err(|e| e.at("UserEndpoint"))?;
-        put_opt_array(buf, self.client_tags.as_deref(), true, true, |buf, x| {
-            x.encode(buf, version)
+        put_opt_array(w, self.client_tags.as_deref(), true, true, |w, x| {
+            x.write_to(w, version)
         })
         .map_err(|e| e.at("ClientTags"))?;
-        put_opt_array(buf, self.task_offsets.as_deref(), true, true, |buf, x| {
-            x.encode(buf, version)
+        put_opt_array(w, self.task_offsets.as_deref(), true, true, |w, x| {
+            x.write_to(w, version)
         })
         .map_err(|e| e.at("TaskOffsets"))?;
-        put_opt_array(
-            buf,
-            self.task_end_offsets.as_deref(),
-            true,
-            true,
-            |buf, x| x.encode(buf, version),
-        )
+        put_opt_array(w, self.task_end_offsets.as_deref(), true, true, |w, x| {
+            x.write_to(w, version)
+        })
         .map_err(|e| e.at("TaskEndOffsets"))?;
-        buf.put_u8(u8::from(self.shutdown_application));
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_bool(self.shutdown_application);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -416,17 +413,17 @@ impl Decode for StreamsGroupHeartbeatRequest {
 }
 
 impl Encode for StreamsGroupHeartbeatRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("StreamsGroupHeartbeatRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("StreamsGroupHeartbeatRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -504,23 +501,25 @@ impl CopartitionGroup {
 impl Decode for CopartitionGroup {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let source_topics =
-            match read_array(r, true, 2, Reader::i16).map_err(|e| e.at("SourceTopics"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_SOURCE_TOPICS;
-                    Vec::new()
-                }
-            };
-        let source_topic_regex =
-            match read_array(r, true, 2, Reader::i16).map_err(|e| e.at("SourceTopicRegex"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_SOURCE_TOPIC_REGEX;
-                    Vec::new()
-                }
-            };
-        let repartition_source_topics = match read_array(r, true, 2, Reader::i16)
+        let source_topics = match read_fixed_array::<_, 2>(r, true, i16::from_be_bytes)
+            .map_err(|e| e.at("SourceTopics"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_SOURCE_TOPICS;
+                Vec::new()
+            }
+        };
+        let source_topic_regex = match read_fixed_array::<_, 2>(r, true, i16::from_be_bytes)
+            .map_err(|e| e.at("SourceTopicRegex"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_SOURCE_TOPIC_REGEX;
+                Vec::new()
+            }
+        };
+        let repartition_source_topics = match read_fixed_array::<_, 2>(r, true, i16::from_be_bytes)
             .map_err(|e| e.at("RepartitionSourceTopics"))?
         {
             Some(v) => v,
@@ -534,15 +533,15 @@ impl Decode for CopartitionGroup {
             source_topics,
             source_topic_regex,
             repartition_source_topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for CopartitionGroup {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.source_topics,
                 self.wire.has_null(Self::NULL_SOURCE_TOPICS),
@@ -550,14 +549,14 @@ impl Encode for CopartitionGroup {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i16(*x);
+            |w, x| {
+                w.put_i16(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("SourceTopics"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.source_topic_regex,
                 self.wire.has_null(Self::NULL_SOURCE_TOPIC_REGEX),
@@ -565,14 +564,14 @@ impl Encode for CopartitionGroup {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i16(*x);
+            |w, x| {
+                w.put_i16(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("SourceTopicRegex"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.repartition_source_topics,
                 self.wire.has_null(Self::NULL_REPARTITION_SOURCE_TOPICS),
@@ -580,13 +579,13 @@ impl Encode for CopartitionGroup {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i16(*x);
+            |w, x| {
+                w.put_i16(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("RepartitionSourceTopics"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -686,22 +685,22 @@ impl Decode for Endpoint {
         Ok(Self {
             host,
             port,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Endpoint {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             true,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_u16(self.port);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_u16(self.port);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -785,28 +784,28 @@ impl Decode for KeyValue {
         Ok(Self {
             key,
             value,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for KeyValue {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.key, self.wire.has_null(Self::NULL_KEY)),
             true,
             true,
         )
         .map_err(|e| e.at("Key"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.value, self.wire.has_null(Self::NULL_VALUE)),
             true,
             true,
         )
         .map_err(|e| e.at("Value"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -1014,15 +1013,15 @@ impl Decode for Subtopology {
             repartition_sink_topics,
             repartition_source_topics,
             copartition_groups,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Subtopology {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.subtopology_id,
                 self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
@@ -1032,7 +1031,7 @@ impl Encode for Subtopology {
         )
         .map_err(|e| e.at("SubtopologyId"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.source_topics,
                 self.wire.has_null(Self::NULL_SOURCE_TOPICS),
@@ -1040,11 +1039,11 @@ impl Encode for Subtopology {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| put_str(buf, x, true),
+            |w, x| put_str(w, x, true),
         )
         .map_err(|e| e.at("SourceTopics"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.source_topic_regex,
                 self.wire.has_null(Self::NULL_SOURCE_TOPIC_REGEX),
@@ -1052,11 +1051,11 @@ impl Encode for Subtopology {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| put_str(buf, x, true),
+            |w, x| put_str(w, x, true),
         )
         .map_err(|e| e.at("SourceTopicRegex"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.state_changelog_topics,
                 self.wire.has_null(Self::NULL_STATE_CHANGELOG_TOPICS),
@@ -1064,11 +1063,11 @@ impl Encode for Subtopology {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("StateChangelogTopics"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.repartition_sink_topics,
                 self.wire.has_null(Self::NULL_REPARTITION_SINK_TOPICS),
@@ -1076,11 +1075,11 @@ impl Encode for Subtopology {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| put_str(buf, x, true),
+            |w, x| put_str(w, x, true),
         )
         .map_err(|e| e.at("RepartitionSinkTopics"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.repartition_source_topics,
                 self.wire.has_null(Self::NULL_REPARTITION_SOURCE_TOPICS),
@@ -1088,11 +1087,11 @@ impl Encode for Subtopology {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("RepartitionSourceTopics"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.copartition_groups,
                 self.wire.has_null(Self::NULL_COPARTITION_GROUPS),
@@ -1100,10 +1099,10 @@ impl Encode for Subtopology {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("CopartitionGroups"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -1233,27 +1232,28 @@ impl Decode for TaskIds {
                 BytesStr::default()
             }
         };
-        let partitions =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("Partitions"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITIONS;
-                    Vec::new()
-                }
-            };
+        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("Partitions"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITIONS;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             subtopology_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TaskIds {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.subtopology_id,
                 self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
@@ -1263,18 +1263,18 @@ impl Encode for TaskIds {
         )
         .map_err(|e| e.at("SubtopologyId"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -1366,22 +1366,23 @@ impl Decode for TaskOffset {
                 BytesStr::default()
             }
         };
-        let partition = r.i32().map_err(|e| e.at("Partition"))?;
-        let offset = r.i64().map_err(|e| e.at("Offset"))?;
+        let run = r.run::<12>(&[("Partition", 4), ("Offset", 8)])?;
+        let partition = i32::from_be_bytes(chunk(&run, 0));
+        let offset = i64::from_be_bytes(chunk(&run, 4));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             subtopology_id,
             partition,
             offset,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TaskOffset {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.subtopology_id,
                 self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
@@ -1390,9 +1391,9 @@ impl Encode for TaskOffset {
             true,
         )
         .map_err(|e| e.at("SubtopologyId"))?;
-        buf.put_i32(self.partition);
-        buf.put_i64(self.offset);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_i32(self.partition);
+        w.put_i64(self.offset);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -1490,8 +1491,9 @@ impl Decode for TopicInfo {
                 BytesStr::default()
             }
         };
-        let partitions = r.i32().map_err(|e| e.at("Partitions"))?;
-        let replication_factor = r.i16().map_err(|e| e.at("ReplicationFactor"))?;
+        let run = r.run::<6>(&[("Partitions", 4), ("ReplicationFactor", 2)])?;
+        let partitions = i32::from_be_bytes(chunk(&run, 0));
+        let replication_factor = i16::from_be_bytes(chunk(&run, 4));
         let topic_configs = match read_array(r, true, 3, |r| KeyValue::decode(r, version))
             .map_err(|e| e.at("TopicConfigs"))?
         {
@@ -1507,24 +1509,24 @@ impl Decode for TopicInfo {
             partitions,
             replication_factor,
             topic_configs,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopicInfo {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
-        buf.put_i32(self.partitions);
-        buf.put_i16(self.replication_factor);
+        w.put_i32(self.partitions);
+        w.put_i16(self.replication_factor);
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.topic_configs,
                 self.wire.has_null(Self::NULL_TOPIC_CONFIGS),
@@ -1532,10 +1534,10 @@ impl Encode for TopicInfo {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("TopicConfigs"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -1623,16 +1625,16 @@ impl Decode for Topology {
         Ok(Self {
             epoch,
             subtopologies,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Topology {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.epoch);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.epoch);
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.subtopologies,
                 self.wire.has_null(Self::NULL_SUBTOPOLOGIES),
@@ -1640,10 +1642,10 @@ impl Encode for Topology {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Subtopologies"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -237,8 +237,9 @@ impl StreamsGroupHeartbeatResponse {
 impl StreamsGroupHeartbeatResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
+        let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
         let member_id = match read_str(r, true).map_err(|e| e.at("MemberId"))? {
             Some(v) => v,
@@ -247,8 +248,9 @@ impl StreamsGroupHeartbeatResponse {
                 BytesStr::default()
             }
         };
-        let member_epoch = r.i32().map_err(|e| e.at("MemberEpoch"))?;
-        let heartbeat_interval_ms = r.i32().map_err(|e| e.at("HeartbeatIntervalMs"))?;
+        let run = r.run::<8>(&[("MemberEpoch", 4), ("HeartbeatIntervalMs", 4)])?;
+        let member_epoch = i32::from_be_bytes(chunk(&run, 0));
+        let heartbeat_interval_ms = i32::from_be_bytes(chunk(&run, 4));
         let acceptable_recovery_lag_legacy = if version <= 0 {
             r.i32().map_err(|e| e.at("AcceptableRecoveryLagLegacy"))?
         } else {
@@ -295,66 +297,66 @@ impl StreamsGroupHeartbeatResponse {
             topology_description_required,
             endpoint_information_epoch,
             partitions_by_user_endpoint,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl StreamsGroupHeartbeatResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.throttle_time_ms);
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.error_message.as_ref(), true, true)
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.throttle_time_ms);
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
             true,
             true,
         )
         .map_err(|e| e.at("MemberId"))?;
-        buf.put_i32(self.member_epoch);
-        buf.put_i32(self.heartbeat_interval_ms);
+        w.put_i32(self.member_epoch);
+        w.put_i32(self.heartbeat_interval_ms);
         if version <= 0 {
-            buf.put_i32(self.acceptable_recovery_lag_legacy);
+            w.put_i32(self.acceptable_recovery_lag_legacy);
         } else if self.acceptable_recovery_lag_legacy != 0 {
             return Err(not_in_version().at("AcceptableRecoveryLagLegacy"));
         }
-        buf.put_i32(self.task_offset_interval_ms);
+        w.put_i32(self.task_offset_interval_ms);
         if version >= 1 {
-            buf.put_i64(self.acceptable_recovery_lag);
+            w.put_i64(self.acceptable_recovery_lag);
         }
-        put_opt_array(buf, self.status.as_deref(), true, true, |buf, x| {
-            x.encode(buf, version)
+        put_opt_array(w, self.status.as_deref(), true, true, |w, x| {
+            x.write_to(w, version)
         })
         .map_err(|e| e.at("Status"))?;
-        put_opt_array(buf, self.active_tasks.as_deref(), true, true, |buf, x| {
-            x.encode(buf, version)
+        put_opt_array(w, self.active_tasks.as_deref(), true, true, |w, x| {
+            x.write_to(w, version)
         })
         .map_err(|e| e.at("ActiveTasks"))?;
-        put_opt_array(buf, self.standby_tasks.as_deref(), true, true, |buf, x| {
-            x.encode(buf, version)
+        put_opt_array(w, self.standby_tasks.as_deref(), true, true, |w, x| {
+            x.write_to(w, version)
         })
         .map_err(|e| e.at("StandbyTasks"))?;
-        put_opt_array(buf, self.warmup_tasks.as_deref(), true, true, |buf, x| {
-            x.encode(buf, version)
+        put_opt_array(w, self.warmup_tasks.as_deref(), true, true, |w, x| {
+            x.write_to(w, version)
         })
         .map_err(|e| e.at("WarmupTasks"))?;
         if version >= 1 {
-            buf.put_u8(u8::from(self.topology_description_required));
+            w.put_bool(self.topology_description_required);
         } else if self.topology_description_required {
             return Err(not_in_version().at("TopologyDescriptionRequired"));
         }
-        buf.put_i32(self.endpoint_information_epoch);
+        w.put_i32(self.endpoint_information_epoch);
         put_opt_array(
-            buf,
+            w,
             self.partitions_by_user_endpoint.as_deref(),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("PartitionsByUserEndpoint"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -404,17 +406,17 @@ impl Decode for StreamsGroupHeartbeatResponse {
 }
 
 impl Encode for StreamsGroupHeartbeatResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("StreamsGroupHeartbeatResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("StreamsGroupHeartbeatResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -491,22 +493,22 @@ impl Decode for Endpoint {
         Ok(Self {
             host,
             port,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Endpoint {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             true,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_u16(self.port);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_u16(self.port);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -608,18 +610,18 @@ impl Decode for EndpointToPartitions {
             user_endpoint,
             active_partitions,
             standby_partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for EndpointToPartitions {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         self.user_endpoint
-            .encode(buf, version)
+            .write_to(w, version)
             .map_err(|e| e.at("UserEndpoint"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.active_partitions,
                 self.wire.has_null(Self::NULL_ACTIVE_PARTITIONS),
@@ -627,11 +629,11 @@ impl Encode for EndpointToPartitions {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("ActivePartitions"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.standby_partitions,
                 self.wire.has_null(Self::NULL_STANDBY_PARTITIONS),
@@ -639,10 +641,10 @@ impl Encode for EndpointToPartitions {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("StandbyPartitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -734,16 +736,16 @@ impl Decode for Status {
         Ok(Self {
             status_code,
             status_detail,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Status {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i8(self.status_code);
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i8(self.status_code);
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.status_detail,
                 self.wire.has_null(Self::NULL_STATUS_DETAIL),
@@ -752,7 +754,7 @@ impl Encode for Status {
             true,
         )
         .map_err(|e| e.at("StatusDetail"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -828,27 +830,28 @@ impl Decode for TaskIds {
                 BytesStr::default()
             }
         };
-        let partitions =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("Partitions"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITIONS;
-                    Vec::new()
-                }
-            };
+        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("Partitions"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITIONS;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             subtopology_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TaskIds {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.subtopology_id,
                 self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
@@ -858,18 +861,18 @@ impl Encode for TaskIds {
         )
         .map_err(|e| e.at("SubtopologyId"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -951,45 +954,46 @@ impl Decode for TopicPartition {
                 BytesStr::default()
             }
         };
-        let partitions =
-            match read_array(r, true, 4, Reader::i32).map_err(|e| e.at("Partitions"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITIONS;
-                    Vec::new()
-                }
-            };
+        let partitions = match read_fixed_array::<_, 4>(r, true, i32::from_be_bytes)
+            .map_err(|e| e.at("Partitions"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITIONS;
+                Vec::new()
+            }
+        };
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             topic,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopicPartition {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
             true,
             true,
         )
         .map_err(|e| e.at("Topic"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

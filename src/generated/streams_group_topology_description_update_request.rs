@@ -102,32 +102,32 @@ impl StreamsGroupTopologyDescriptionUpdateRequest {
             member_id,
             topology_epoch,
             topology_description,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl StreamsGroupTopologyDescriptionUpdateRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
             true,
             true,
         )
         .map_err(|e| e.at("GroupId"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
             true,
             true,
         )
         .map_err(|e| e.at("MemberId"))?;
-        buf.put_i32(self.topology_epoch);
+        w.put_i32(self.topology_epoch);
         self.topology_description
-            .encode(buf, version)
+            .write_to(w, version)
             .map_err(|e| e.at("TopologyDescription"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -159,17 +159,17 @@ impl Decode for StreamsGroupTopologyDescriptionUpdateRequest {
 }
 
 impl Encode for StreamsGroupTopologyDescriptionUpdateRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 0)
                 .in_message("StreamsGroupTopologyDescriptionUpdateRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("StreamsGroupTopologyDescriptionUpdateRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -261,15 +261,15 @@ impl Decode for TopologyDescription {
         Ok(Self {
             subtopologies,
             global_stores,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopologyDescription {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.subtopologies,
                 self.wire.has_null(Self::NULL_SUBTOPOLOGIES),
@@ -277,11 +277,11 @@ impl Encode for TopologyDescription {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Subtopologies"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.global_stores,
                 self.wire.has_null(Self::NULL_GLOBAL_STORES),
@@ -289,10 +289,10 @@ impl Encode for TopologyDescription {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("GlobalStores"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -372,20 +372,20 @@ impl Decode for TopologyDescriptionGlobalStore {
         Ok(Self {
             source,
             processor,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for TopologyDescriptionGlobalStore {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         self.source
-            .encode(buf, version)
+            .write_to(w, version)
             .map_err(|e| e.at("Source"))?;
         self.processor
-            .encode(buf, version)
+            .write_to(w, version)
             .map_err(|e| e.at("Processor"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -545,23 +545,23 @@ impl Decode for TopologyDescriptionNode {
             sink_topic,
             stores,
             successors,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopologyDescriptionNode {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
-        buf.put_i8(self.node_type);
+        w.put_i8(self.node_type);
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.source_topics,
                 self.wire.has_null(Self::NULL_SOURCE_TOPICS),
@@ -569,28 +569,28 @@ impl Encode for TopologyDescriptionNode {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| put_str(buf, x, true),
+            |w, x| put_str(w, x, true),
         )
         .map_err(|e| e.at("SourceTopics"))?;
-        put_opt_str(buf, self.sink_topic.as_ref(), true, true).map_err(|e| e.at("SinkTopic"))?;
+        put_opt_str(w, self.sink_topic.as_ref(), true, true).map_err(|e| e.at("SinkTopic"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.stores, self.wire.has_null(Self::NULL_STORES)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| put_str(buf, x, true),
+            |w, x| put_str(w, x, true),
         )
         .map_err(|e| e.at("Stores"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.successors, self.wire.has_null(Self::NULL_SUCCESSORS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| put_str(buf, x, true),
+            |w, x| put_str(w, x, true),
         )
         .map_err(|e| e.at("Successors"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -697,15 +697,15 @@ impl Decode for TopologyDescriptionSubtopology {
         Ok(Self {
             subtopology_id,
             nodes,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopologyDescriptionSubtopology {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.subtopology_id,
                 self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
@@ -715,14 +715,14 @@ impl Encode for TopologyDescriptionSubtopology {
         )
         .map_err(|e| e.at("SubtopologyId"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.nodes, self.wire.has_null(Self::NULL_NODES)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Nodes"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -168,43 +168,43 @@ impl SyncGroupRequest {
             protocol_type,
             protocol_name,
             assignments,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl SyncGroupRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("GroupId"))?;
-        buf.put_i32(self.generation_id);
+        w.put_i32(self.generation_id);
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("MemberId"))?;
         if version >= 3 {
-            put_opt_str(buf, self.group_instance_id.as_ref(), true, flexible)
+            put_opt_str(w, self.group_instance_id.as_ref(), true, flexible)
                 .map_err(|e| e.at("GroupInstanceId"))?;
         } else if self.group_instance_id.is_some() {
             return Err(not_in_version().at("GroupInstanceId"));
         }
         if version >= 5 {
-            put_opt_str(buf, self.protocol_type.as_ref(), true, true)
+            put_opt_str(w, self.protocol_type.as_ref(), true, true)
                 .map_err(|e| e.at("ProtocolType"))?;
-            put_opt_str(buf, self.protocol_name.as_ref(), true, true)
+            put_opt_str(w, self.protocol_name.as_ref(), true, true)
                 .map_err(|e| e.at("ProtocolName"))?;
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.assignments,
                 self.wire.has_null(Self::NULL_ASSIGNMENTS),
@@ -212,11 +212,11 @@ impl SyncGroupRequest {
             .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Assignments"))?;
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -269,18 +269,18 @@ impl Decode for SyncGroupRequest {
 }
 
 impl Encode for SyncGroupRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 5).in_message("SyncGroupRequest", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("SyncGroupRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -371,30 +371,30 @@ impl Decode for SyncGroupRequestAssignment {
         Ok(Self {
             member_id,
             assignment,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for SyncGroupRequestAssignment {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("MemberId"))?;
         put_opt_bytes(
-            buf,
+            w,
             unless_null(&self.assignment, self.wire.has_null(Self::NULL_ASSIGNMENT)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Assignment"))?;
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

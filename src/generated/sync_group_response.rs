@@ -126,33 +126,33 @@ impl SyncGroupResponse {
             protocol_type,
             protocol_name,
             assignment,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl SyncGroupResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 4;
         if version >= 1 {
-            buf.put_i32(self.throttle_time_ms);
+            w.put_i32(self.throttle_time_ms);
         }
-        buf.put_i16(self.error_code);
+        w.put_i16(self.error_code);
         if version >= 5 {
-            put_opt_str(buf, self.protocol_type.as_ref(), true, true)
+            put_opt_str(w, self.protocol_type.as_ref(), true, true)
                 .map_err(|e| e.at("ProtocolType"))?;
-            put_opt_str(buf, self.protocol_name.as_ref(), true, true)
+            put_opt_str(w, self.protocol_name.as_ref(), true, true)
                 .map_err(|e| e.at("ProtocolName"))?;
         }
         put_opt_bytes(
-            buf,
+            w,
             unless_null(&self.assignment, self.wire.has_null(Self::NULL_ASSIGNMENT)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Assignment"))?;
         if version >= 4 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -192,18 +192,18 @@ impl Decode for SyncGroupResponse {
 }
 
 impl Encode for SyncGroupResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 5).in_message("SyncGroupResponse", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("SyncGroupResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 

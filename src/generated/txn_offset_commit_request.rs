@@ -156,8 +156,9 @@ impl TxnOffsetCommitRequest {
                 BytesStr::default()
             }
         };
-        let producer_id = r.i64().map_err(|e| e.at("ProducerId"))?;
-        let producer_epoch = r.i16().map_err(|e| e.at("ProducerEpoch"))?;
+        let run = r.run::<10>(&[("ProducerId", 8), ("ProducerEpoch", 2)])?;
+        let producer_id = i64::from_be_bytes(chunk(&run, 0));
+        let producer_epoch = i16::from_be_bytes(chunk(&run, 8));
         let generation_id_or_member_epoch = if version >= 3 {
             r.i32().map_err(|e| e.at("GenerationIdOrMemberEpoch"))?
         } else {
@@ -204,16 +205,16 @@ impl TxnOffsetCommitRequest {
             member_id,
             group_instance_id,
             topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl TxnOffsetCommitRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 3;
         put_opt_str(
-            buf,
+            w,
             unless_null(
                 &self.transactional_id,
                 self.wire.has_null(Self::NULL_TRANSACTIONAL_ID),
@@ -223,22 +224,22 @@ impl TxnOffsetCommitRequest {
         )
         .map_err(|e| e.at("TransactionalId"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("GroupId"))?;
-        buf.put_i64(self.producer_id);
-        buf.put_i16(self.producer_epoch);
+        w.put_i64(self.producer_id);
+        w.put_i16(self.producer_epoch);
         if version >= 3 {
-            buf.put_i32(self.generation_id_or_member_epoch);
+            w.put_i32(self.generation_id_or_member_epoch);
         } else if self.generation_id_or_member_epoch != -1 {
             return Err(not_in_version().at("GenerationIdOrMemberEpoch"));
         }
         if version >= 3 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
                 true,
                 true,
@@ -248,21 +249,21 @@ impl TxnOffsetCommitRequest {
             return Err(not_in_version().at("MemberId"));
         }
         if version >= 3 {
-            put_opt_str(buf, self.group_instance_id.as_ref(), true, true)
+            put_opt_str(w, self.group_instance_id.as_ref(), true, true)
                 .map_err(|e| e.at("GroupInstanceId"))?;
         } else if self.group_instance_id.is_some() {
             return Err(not_in_version().at("GroupInstanceId"));
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
         if version >= 3 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -315,17 +316,17 @@ impl Decode for TxnOffsetCommitRequest {
 }
 
 impl Encode for TxnOffsetCommitRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 6)
                 .in_message("TxnOffsetCommitRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("TxnOffsetCommitRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -419,8 +420,9 @@ impl TxnOffsetCommitRequestPartition {
 impl Decode for TxnOffsetCommitRequestPartition {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let committed_offset = r.i64().map_err(|e| e.at("CommittedOffset"))?;
+        let run = r.run::<12>(&[("PartitionIndex", 4), ("CommittedOffset", 8)])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let committed_offset = i64::from_be_bytes(chunk(&run, 4));
         let committed_leader_epoch = if version >= 2 {
             r.i32().map_err(|e| e.at("CommittedLeaderEpoch"))?
         } else {
@@ -437,23 +439,23 @@ impl Decode for TxnOffsetCommitRequestPartition {
             committed_offset,
             committed_leader_epoch,
             committed_metadata,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for TxnOffsetCommitRequestPartition {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 3;
-        buf.put_i32(self.partition_index);
-        buf.put_i64(self.committed_offset);
+        w.put_i32(self.partition_index);
+        w.put_i64(self.committed_offset);
         if version >= 2 {
-            buf.put_i32(self.committed_leader_epoch);
+            w.put_i32(self.committed_leader_epoch);
         }
-        put_opt_str(buf, self.committed_metadata.as_ref(), true, flexible)
+        put_opt_str(w, self.committed_metadata.as_ref(), true, flexible)
             .map_err(|e| e.at("CommittedMetadata"))?;
         if version >= 3 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -573,17 +575,17 @@ impl Decode for TxnOffsetCommitRequestTopic {
             name,
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TxnOffsetCommitRequestTopic {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 3;
         if version <= 5 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
                 true,
                 flexible,
@@ -591,19 +593,19 @@ impl Encode for TxnOffsetCommitRequestTopic {
             .map_err(|e| e.at("Name"))?;
         }
         if version >= 6 {
-            buf.put_slice(&self.topic_id.0);
+            w.put_uuid(&self.topic_id);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
         if version >= 3 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

@@ -98,16 +98,16 @@ impl UpdateFeaturesRequest {
             timeout_ms,
             feature_updates,
             validate_only,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl UpdateFeaturesRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.timeout_ms);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.timeout_ms);
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.feature_updates,
                 self.wire.has_null(Self::NULL_FEATURE_UPDATES),
@@ -115,15 +115,15 @@ impl UpdateFeaturesRequest {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("FeatureUpdates"))?;
         if version >= 1 {
-            buf.put_u8(u8::from(self.validate_only));
+            w.put_bool(self.validate_only);
         } else if self.validate_only {
             return Err(not_in_version().at("ValidateOnly"));
         }
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -158,17 +158,17 @@ impl Decode for UpdateFeaturesRequest {
 }
 
 impl Encode for UpdateFeaturesRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 2)
                 .in_message("UpdateFeaturesRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("UpdateFeaturesRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -291,32 +291,32 @@ impl Decode for FeatureUpdateKey {
             max_version_level,
             allow_downgrade,
             upgrade_type,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for FeatureUpdateKey {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.feature, self.wire.has_null(Self::NULL_FEATURE)),
             true,
             true,
         )
         .map_err(|e| e.at("Feature"))?;
-        buf.put_i16(self.max_version_level);
+        w.put_i16(self.max_version_level);
         if version <= 0 {
-            buf.put_u8(u8::from(self.allow_downgrade));
+            w.put_bool(self.allow_downgrade);
         } else if self.allow_downgrade {
             return Err(not_in_version().at("AllowDowngrade"));
         }
         if version >= 1 {
-            buf.put_i8(self.upgrade_type);
+            w.put_i8(self.upgrade_type);
         } else if self.upgrade_type != 1 {
             return Err(not_in_version().at("UpgradeType"));
         }
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -231,30 +231,30 @@ impl UpdateMetadataRequest {
             ungrouped_partition_states,
             topic_states,
             live_brokers,
-            wire: Wire::from_parts(unknown, tags_present, nulls),
+            wire: wire_from(unknown, tags_present, nulls),
         })
     }
 }
 
 impl UpdateMetadataRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
-        buf.put_i32(self.controller_id);
+        w.put_i32(self.controller_id);
         if version >= 8 {
-            buf.put_u8(u8::from(self.is_k_raft_controller));
+            w.put_bool(self.is_k_raft_controller);
         } else if self.is_k_raft_controller {
             return Err(not_in_version().at("isKRaftController"));
         }
         if version <= 7 && self.r#type != 0 {
             return Err(not_in_version().at("Type"));
         }
-        buf.put_i32(self.controller_epoch);
+        w.put_i32(self.controller_epoch);
         if version >= 5 {
-            buf.put_i64(self.broker_epoch);
+            w.put_i64(self.broker_epoch);
         }
         if version <= 4 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.ungrouped_partition_states,
                     self.wire.has_null(Self::NULL_UNGROUPED_PARTITION_STATES),
@@ -262,7 +262,7 @@ impl UpdateMetadataRequest {
                 .map(Vec::as_slice),
                 true,
                 false,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("UngroupedPartitionStates"))?;
         } else if !self.ungrouped_partition_states.is_empty() {
@@ -270,7 +270,7 @@ impl UpdateMetadataRequest {
         }
         if version >= 5 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.topic_states,
                     self.wire.has_null(Self::NULL_TOPIC_STATES),
@@ -278,14 +278,14 @@ impl UpdateMetadataRequest {
                 .map(Vec::as_slice),
                 true,
                 flexible,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("TopicStates"))?;
         } else if !self.topic_states.is_empty() {
             return Err(not_in_version().at("TopicStates"));
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.live_brokers,
                 self.wire.has_null(Self::NULL_LIVE_BROKERS),
@@ -293,21 +293,21 @@ impl UpdateMetadataRequest {
             .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("LiveBrokers"))?;
         if version >= 6 {
             let send_type = version >= 8 && (self.r#type != 0 || self.wire.has_tag(Self::TAG_TYPE));
             let count = self.wire.unknown_tagged_fields().len() + usize::from(send_type);
-            put_tag_count(buf, count);
+            put_tag_count(w, count);
             let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
             if send_type {
-                put_unknown_before(buf, &mut unknown, 0);
-                put_tag_header(buf, 0, 1);
-                buf.put_i8(self.r#type);
+                put_unknown_before(w, &mut unknown, 0);
+                put_tag_header(w, 0, 1);
+                w.put_i8(self.r#type);
             }
             for u in unknown {
-                put_raw_tagged(buf, u);
+                put_raw_tagged(w, u);
             }
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
@@ -385,17 +385,17 @@ impl Decode for UpdateMetadataRequest {
 }
 
 impl Encode for UpdateMetadataRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 8)
                 .in_message("UpdateMetadataRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("UpdateMetadataRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -556,41 +556,41 @@ impl Decode for UpdateMetadataBroker {
             v0_port,
             endpoints,
             rack,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for UpdateMetadataBroker {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
-        buf.put_i32(self.id);
+        w.put_i32(self.id);
         if version <= 0 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.v0_host, self.wire.has_null(Self::NULL_V0_HOST)),
                 true,
                 false,
             )
             .map_err(|e| e.at("V0Host"))?;
-            buf.put_i32(self.v0_port);
+            w.put_i32(self.v0_port);
         }
         if version >= 1 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(&self.endpoints, self.wire.has_null(Self::NULL_ENDPOINTS))
                     .map(Vec::as_slice),
                 true,
                 flexible,
-                |buf, x| x.encode(buf, version),
+                |w, x| x.write_to(w, version),
             )
             .map_err(|e| e.at("Endpoints"))?;
         }
         if version >= 2 {
-            put_opt_str(buf, self.rack.as_ref(), true, flexible).map_err(|e| e.at("Rack"))?;
+            put_opt_str(w, self.rack.as_ref(), true, flexible).map_err(|e| e.at("Rack"))?;
         }
         if version >= 6 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -729,17 +729,17 @@ impl Decode for UpdateMetadataEndpoint {
             host,
             listener,
             security_protocol,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for UpdateMetadataEndpoint {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
-        buf.put_i32(self.port);
+        w.put_i32(self.port);
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             flexible,
@@ -747,16 +747,16 @@ impl Encode for UpdateMetadataEndpoint {
         .map_err(|e| e.at("Host"))?;
         if version >= 3 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.listener, self.wire.has_null(Self::NULL_LISTENER)),
                 true,
                 flexible,
             )
             .map_err(|e| e.at("Listener"))?;
         }
-        buf.put_i16(self.security_protocol);
+        w.put_i16(self.security_protocol);
         if version >= 6 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -925,11 +925,19 @@ impl Decode for UpdateMetadataPartitionState {
         } else {
             BytesStr::default()
         };
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let controller_epoch = r.i32().map_err(|e| e.at("ControllerEpoch"))?;
-        let leader = r.i32().map_err(|e| e.at("Leader"))?;
-        let leader_epoch = r.i32().map_err(|e| e.at("LeaderEpoch"))?;
-        let isr = match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("Isr"))? {
+        let run = r.run::<16>(&[
+            ("PartitionIndex", 4),
+            ("ControllerEpoch", 4),
+            ("Leader", 4),
+            ("LeaderEpoch", 4),
+        ])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let controller_epoch = i32::from_be_bytes(chunk(&run, 4));
+        let leader = i32::from_be_bytes(chunk(&run, 8));
+        let leader_epoch = i32::from_be_bytes(chunk(&run, 12));
+        let isr = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("Isr"))?
+        {
             Some(v) => v,
             None => {
                 nulls |= Self::NULL_ISR;
@@ -937,16 +945,19 @@ impl Decode for UpdateMetadataPartitionState {
             }
         };
         let zk_version = r.i32().map_err(|e| e.at("ZkVersion"))?;
-        let replicas =
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("Replicas"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_REPLICAS;
-                    Vec::new()
-                }
-            };
+        let replicas = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("Replicas"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_REPLICAS;
+                Vec::new()
+            }
+        };
         let offline_replicas = if version >= 4 {
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("OfflineReplicas"))? {
+            match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+                .map_err(|e| e.at("OfflineReplicas"))?
+            {
                 Some(v) => v,
                 None => {
                     nulls |= Self::NULL_OFFLINE_REPLICAS;
@@ -971,53 +982,53 @@ impl Decode for UpdateMetadataPartitionState {
             zk_version,
             replicas,
             offline_replicas,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for UpdateMetadataPartitionState {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
         if version <= 4 {
             put_opt_str(
-                buf,
+                w,
                 unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
                 true,
                 false,
             )
             .map_err(|e| e.at("TopicName"))?;
         }
-        buf.put_i32(self.partition_index);
-        buf.put_i32(self.controller_epoch);
-        buf.put_i32(self.leader);
-        buf.put_i32(self.leader_epoch);
+        w.put_i32(self.partition_index);
+        w.put_i32(self.controller_epoch);
+        w.put_i32(self.leader);
+        w.put_i32(self.leader_epoch);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.isr, self.wire.has_null(Self::NULL_ISR)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("Isr"))?;
-        buf.put_i32(self.zk_version);
+        w.put_i32(self.zk_version);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.replicas, self.wire.has_null(Self::NULL_REPLICAS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("Replicas"))?;
         if version >= 4 {
             put_opt_array(
-                buf,
+                w,
                 unless_null(
                     &self.offline_replicas,
                     self.wire.has_null(Self::NULL_OFFLINE_REPLICAS),
@@ -1025,15 +1036,15 @@ impl Encode for UpdateMetadataPartitionState {
                 .map(Vec::as_slice),
                 true,
                 flexible,
-                |buf, x| {
-                    buf.put_i32(*x);
+                |w, x| {
+                    w.put_i32(*x);
                     Ok(())
                 },
             )
             .map_err(|e| e.at("OfflineReplicas"))?;
         }
         if version >= 6 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -1172,26 +1183,26 @@ impl Decode for UpdateMetadataTopicState {
             topic_name,
             topic_id,
             partition_states,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for UpdateMetadataTopicState {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 6;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("TopicName"))?;
         if version >= 7 {
-            buf.put_slice(&self.topic_id.0);
+            w.put_uuid(&self.topic_id);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.partition_states,
                 self.wire.has_null(Self::NULL_PARTITION_STATES),
@@ -1199,11 +1210,11 @@ impl Encode for UpdateMetadataTopicState {
             .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("PartitionStates"))?;
         if version >= 6 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

@@ -115,9 +115,14 @@ impl UpdateRaftVoterRequest {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
         let cluster_id = read_str(r, true).map_err(|e| e.at("ClusterId"))?;
-        let current_leader_epoch = r.i32().map_err(|e| e.at("CurrentLeaderEpoch"))?;
-        let voter_id = r.i32().map_err(|e| e.at("VoterId"))?;
-        let voter_directory_id = r.uuid().map_err(|e| e.at("VoterDirectoryId"))?;
+        let run = r.run::<24>(&[
+            ("CurrentLeaderEpoch", 4),
+            ("VoterId", 4),
+            ("VoterDirectoryId", 16),
+        ])?;
+        let current_leader_epoch = i32::from_be_bytes(chunk(&run, 0));
+        let voter_id = i32::from_be_bytes(chunk(&run, 4));
+        let voter_directory_id = Uuid(chunk(&run, 8));
         let listeners = match read_array(r, true, 5, |r| Listener::decode(r, version))
             .map_err(|e| e.at("Listeners"))?
         {
@@ -137,30 +142,30 @@ impl UpdateRaftVoterRequest {
             voter_directory_id,
             listeners,
             k_raft_version_feature,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl UpdateRaftVoterRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        put_opt_str(buf, self.cluster_id.as_ref(), true, true).map_err(|e| e.at("ClusterId"))?;
-        buf.put_i32(self.current_leader_epoch);
-        buf.put_i32(self.voter_id);
-        buf.put_slice(&self.voter_directory_id.0);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        put_opt_str(w, self.cluster_id.as_ref(), true, true).map_err(|e| e.at("ClusterId"))?;
+        w.put_i32(self.current_leader_epoch);
+        w.put_i32(self.voter_id);
+        w.put_uuid(&self.voter_directory_id);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.listeners, self.wire.has_null(Self::NULL_LISTENERS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Listeners"))?;
         self.k_raft_version_feature
-            .encode(buf, version)
+            .write_to(w, version)
             .map_err(|e| e.at("KRaftVersionFeature"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -191,17 +196,17 @@ impl Decode for UpdateRaftVoterRequest {
 }
 
 impl Encode for UpdateRaftVoterRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 0)
                 .in_message("UpdateRaftVoterRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("UpdateRaftVoterRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -260,22 +265,23 @@ impl KRaftVersionFeature {
 
 impl Decode for KRaftVersionFeature {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let min_supported_version = r.i16().map_err(|e| e.at("MinSupportedVersion"))?;
-        let max_supported_version = r.i16().map_err(|e| e.at("MaxSupportedVersion"))?;
+        let run = r.run::<4>(&[("MinSupportedVersion", 2), ("MaxSupportedVersion", 2)])?;
+        let min_supported_version = i16::from_be_bytes(chunk(&run, 0));
+        let max_supported_version = i16::from_be_bytes(chunk(&run, 2));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             min_supported_version,
             max_supported_version,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for KRaftVersionFeature {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i16(self.min_supported_version);
-        buf.put_i16(self.max_supported_version);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i16(self.min_supported_version);
+        w.put_i16(self.max_supported_version);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -368,29 +374,29 @@ impl Decode for Listener {
             name,
             host,
             port,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for Listener {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             true,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_u16(self.port);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_u16(self.port);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

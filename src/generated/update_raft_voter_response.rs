@@ -66,8 +66,9 @@ impl UpdateRaftVoterResponse {
 
 impl UpdateRaftVoterResponse {
     fn decode_fields(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let throttle_time_ms = r.i32().map_err(|e| e.at("ThrottleTimeMs"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("ThrottleTimeMs", 4), ("ErrorCode", 2)])?;
+        let throttle_time_ms = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let mut current_leader = CurrentLeader::default();
         let mut unknown = Vec::new();
         let mut tags_present = 0u64;
@@ -95,29 +96,29 @@ impl UpdateRaftVoterResponse {
             throttle_time_ms,
             error_code,
             current_leader,
-            wire: Wire::from_parts(unknown, tags_present, 0),
+            wire: wire_from(unknown, tags_present, 0),
         })
     }
 }
 
 impl UpdateRaftVoterResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.throttle_time_ms);
-        buf.put_i16(self.error_code);
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.throttle_time_ms);
+        w.put_i16(self.error_code);
         let send_current_leader = self.current_leader != CurrentLeader::default()
             || self.wire.has_tag(Self::TAG_CURRENT_LEADER);
         let count = self.wire.unknown_tagged_fields().len() + usize::from(send_current_leader);
-        put_tag_count(buf, count);
+        put_tag_count(w, count);
         let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
         if send_current_leader {
-            put_unknown_before(buf, &mut unknown, 0);
-            put_tag_header(buf, 0, self.current_leader.encoded_len(version));
+            put_unknown_before(w, &mut unknown, 0);
+            put_tag_header(w, 0, self.current_leader.encoded_len(version));
             self.current_leader
-                .encode(buf, version)
+                .write_to(w, version)
                 .map_err(|e| e.at("CurrentLeader"))?;
         }
         for u in unknown {
-            put_raw_tagged(buf, u);
+            put_raw_tagged(w, u);
         }
         Ok(())
     }
@@ -153,17 +154,17 @@ impl Decode for UpdateRaftVoterResponse {
 }
 
 impl Encode for UpdateRaftVoterResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 0)
                 .in_message("UpdateRaftVoterResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("UpdateRaftVoterResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -262,8 +263,9 @@ impl CurrentLeader {
 impl Decode for CurrentLeader {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let leader_id = r.i32().map_err(|e| e.at("LeaderId"))?;
-        let leader_epoch = r.i32().map_err(|e| e.at("LeaderEpoch"))?;
+        let run = r.run::<8>(&[("LeaderId", 4), ("LeaderEpoch", 4)])?;
+        let leader_id = i32::from_be_bytes(chunk(&run, 0));
+        let leader_epoch = i32::from_be_bytes(chunk(&run, 4));
         let host = match read_str(r, true).map_err(|e| e.at("Host"))? {
             Some(v) => v,
             None => {
@@ -278,24 +280,24 @@ impl Decode for CurrentLeader {
             leader_epoch,
             host,
             port,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for CurrentLeader {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.leader_id);
-        buf.put_i32(self.leader_epoch);
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.leader_id);
+        w.put_i32(self.leader_epoch);
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
             true,
             true,
         )
         .map_err(|e| e.at("Host"))?;
-        buf.put_i32(self.port);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        w.put_i32(self.port);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

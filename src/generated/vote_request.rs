@@ -98,26 +98,26 @@ impl VoteRequest {
             cluster_id,
             voter_id,
             topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl VoteRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        put_opt_str(buf, self.cluster_id.as_ref(), true, true).map_err(|e| e.at("ClusterId"))?;
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        put_opt_str(w, self.cluster_id.as_ref(), true, true).map_err(|e| e.at("ClusterId"))?;
         if version >= 1 {
-            buf.put_i32(self.voter_id);
+            w.put_i32(self.voter_id);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -147,18 +147,18 @@ impl Decode for VoteRequest {
 }
 
 impl Encode for VoteRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 2).in_message("VoteRequest", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("VoteRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -283,21 +283,19 @@ impl PartitionData {
 
 impl Decode for PartitionData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let replica_epoch = r.i32().map_err(|e| e.at("ReplicaEpoch"))?;
-        let replica_id = r.i32().map_err(|e| e.at("ReplicaId"))?;
-        let replica_directory_id = if version >= 1 {
-            r.uuid().map_err(|e| e.at("ReplicaDirectoryId"))?
+        let run = r.run::<12>(&[("PartitionIndex", 4), ("ReplicaEpoch", 4), ("ReplicaId", 4)])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let replica_epoch = i32::from_be_bytes(chunk(&run, 4));
+        let replica_id = i32::from_be_bytes(chunk(&run, 8));
+        let (replica_directory_id, voter_directory_id) = if version >= 1 {
+            let run = r.run::<32>(&[("ReplicaDirectoryId", 16), ("VoterDirectoryId", 16)])?;
+            (Uuid(chunk(&run, 0)), Uuid(chunk(&run, 16)))
         } else {
-            Uuid::NIL
+            (Uuid::NIL, Uuid::NIL)
         };
-        let voter_directory_id = if version >= 1 {
-            r.uuid().map_err(|e| e.at("VoterDirectoryId"))?
-        } else {
-            Uuid::NIL
-        };
-        let last_offset_epoch = r.i32().map_err(|e| e.at("LastOffsetEpoch"))?;
-        let last_offset = r.i64().map_err(|e| e.at("LastOffset"))?;
+        let run = r.run::<12>(&[("LastOffsetEpoch", 4), ("LastOffset", 8)])?;
+        let last_offset_epoch = i32::from_be_bytes(chunk(&run, 0));
+        let last_offset = i64::from_be_bytes(chunk(&run, 4));
         let pre_vote = if version >= 2 {
             r.bool().map_err(|e| e.at("PreVote"))?
         } else {
@@ -313,28 +311,28 @@ impl Decode for PartitionData {
             last_offset_epoch,
             last_offset,
             pre_vote,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for PartitionData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
-        buf.put_i32(self.replica_epoch);
-        buf.put_i32(self.replica_id);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
+        w.put_i32(self.replica_epoch);
+        w.put_i32(self.replica_id);
         if version >= 1 {
-            buf.put_slice(&self.replica_directory_id.0);
-            buf.put_slice(&self.voter_directory_id.0);
+            w.put_uuid(&self.replica_directory_id);
+            w.put_uuid(&self.voter_directory_id);
         }
-        buf.put_i32(self.last_offset_epoch);
-        buf.put_i64(self.last_offset);
+        w.put_i32(self.last_offset_epoch);
+        w.put_i64(self.last_offset);
         if version >= 2 {
-            buf.put_u8(u8::from(self.pre_vote));
+            w.put_bool(self.pre_vote);
         } else if self.pre_vote {
             return Err(not_in_version().at("PreVote"));
         }
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -422,30 +420,30 @@ impl Decode for TopicData {
         Ok(Self {
             topic_name,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for TopicData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
             true,
             true,
         )
         .map_err(|e| e.at("TopicName"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

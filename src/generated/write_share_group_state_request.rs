@@ -77,29 +77,29 @@ impl WriteShareGroupStateRequest {
         Ok(Self {
             group_id,
             topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl WriteShareGroupStateRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
             true,
             true,
         )
         .map_err(|e| e.at("GroupId"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -131,17 +131,17 @@ impl Decode for WriteShareGroupStateRequest {
 }
 
 impl Encode for WriteShareGroupStateRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("WriteShareGroupStateRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("WriteShareGroupStateRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -264,10 +264,16 @@ impl PartitionData {
 impl Decode for PartitionData {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let mut nulls = 0u64;
-        let partition = r.i32().map_err(|e| e.at("Partition"))?;
-        let state_epoch = r.i32().map_err(|e| e.at("StateEpoch"))?;
-        let leader_epoch = r.i32().map_err(|e| e.at("LeaderEpoch"))?;
-        let start_offset = r.i64().map_err(|e| e.at("StartOffset"))?;
+        let run = r.run::<20>(&[
+            ("Partition", 4),
+            ("StateEpoch", 4),
+            ("LeaderEpoch", 4),
+            ("StartOffset", 8),
+        ])?;
+        let partition = i32::from_be_bytes(chunk(&run, 0));
+        let state_epoch = i32::from_be_bytes(chunk(&run, 4));
+        let leader_epoch = i32::from_be_bytes(chunk(&run, 8));
+        let start_offset = i64::from_be_bytes(chunk(&run, 12));
         let delivery_complete_count = if version >= 1 {
             r.i32().map_err(|e| e.at("DeliveryCompleteCount"))?
         } else {
@@ -290,22 +296,22 @@ impl Decode for PartitionData {
             start_offset,
             delivery_complete_count,
             state_batches,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for PartitionData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition);
-        buf.put_i32(self.state_epoch);
-        buf.put_i32(self.leader_epoch);
-        buf.put_i64(self.start_offset);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition);
+        w.put_i32(self.state_epoch);
+        w.put_i32(self.leader_epoch);
+        w.put_i64(self.start_offset);
         if version >= 1 {
-            buf.put_i32(self.delivery_complete_count);
+            w.put_i32(self.delivery_complete_count);
         }
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.state_batches,
                 self.wire.has_null(Self::NULL_STATE_BATCHES),
@@ -313,10 +319,10 @@ impl Encode for PartitionData {
             .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("StateBatches"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -405,28 +411,34 @@ impl StateBatch {
 
 impl Decode for StateBatch {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let first_offset = r.i64().map_err(|e| e.at("FirstOffset"))?;
-        let last_offset = r.i64().map_err(|e| e.at("LastOffset"))?;
-        let delivery_state = r.i8().map_err(|e| e.at("DeliveryState"))?;
-        let delivery_count = r.i16().map_err(|e| e.at("DeliveryCount"))?;
+        let run = r.run::<19>(&[
+            ("FirstOffset", 8),
+            ("LastOffset", 8),
+            ("DeliveryState", 1),
+            ("DeliveryCount", 2),
+        ])?;
+        let first_offset = i64::from_be_bytes(chunk(&run, 0));
+        let last_offset = i64::from_be_bytes(chunk(&run, 8));
+        let delivery_state = i8::from_be_bytes(chunk(&run, 16));
+        let delivery_count = i16::from_be_bytes(chunk(&run, 17));
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             first_offset,
             last_offset,
             delivery_state,
             delivery_count,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for StateBatch {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i64(self.first_offset);
-        buf.put_i64(self.last_offset);
-        buf.put_i8(self.delivery_state);
-        buf.put_i16(self.delivery_count);
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i64(self.first_offset);
+        w.put_i64(self.last_offset);
+        w.put_i8(self.delivery_state);
+        w.put_i16(self.delivery_count);
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -501,24 +513,24 @@ impl Decode for WriteStateData {
         Ok(Self {
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for WriteStateData {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_slice(&self.topic_id.0);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_uuid(&self.topic_id);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

@@ -57,22 +57,22 @@ impl WriteShareGroupStateResponse {
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             results,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl WriteShareGroupStateResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.results, self.wire.has_null(Self::NULL_RESULTS)).map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Results"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -100,17 +100,17 @@ impl Decode for WriteShareGroupStateResponse {
 }
 
 impl Encode for WriteShareGroupStateResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 1)
                 .in_message("WriteShareGroupStateResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("WriteShareGroupStateResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -180,26 +180,27 @@ impl PartitionResult {
 
 impl Decode for PartitionResult {
     fn decode(r: &mut Reader, _version: i16) -> Result<Self, DecodeError> {
-        let partition = r.i32().map_err(|e| e.at("Partition"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("Partition", 4), ("ErrorCode", 2)])?;
+        let partition = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let error_message = read_str(r, true).map_err(|e| e.at("ErrorMessage"))?;
         let unknown = read_unknown_tags(r)?;
         Ok(Self {
             partition,
             error_code,
             error_message,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for PartitionResult {
-    fn encode(&self, buf: &mut BytesMut, _version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition);
-        buf.put_i16(self.error_code);
-        put_opt_str(buf, self.error_message.as_ref(), true, true)
+    fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition);
+        w.put_i16(self.error_code);
+        put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 
@@ -275,24 +276,24 @@ impl Decode for WriteStateResult {
         Ok(Self {
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for WriteStateResult {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_slice(&self.topic_id.0);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_uuid(&self.topic_id);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             true,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
-        put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+        put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
 

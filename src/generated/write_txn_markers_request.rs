@@ -62,24 +62,24 @@ impl WriteTxnMarkersRequest {
         };
         Ok(Self {
             markers,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl WriteTxnMarkersRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.markers, self.wire.has_null(Self::NULL_MARKERS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Markers"))?;
         if version >= 1 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -113,17 +113,17 @@ impl Decode for WriteTxnMarkersRequest {
 }
 
 impl Encode for WriteTxnMarkersRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 2)
                 .in_message("WriteTxnMarkersRequest", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("WriteTxnMarkersRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -233,8 +233,9 @@ impl Decode for WritableTxnMarker {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
         let mut nulls = 0u64;
-        let producer_id = r.i64().map_err(|e| e.at("ProducerId"))?;
-        let producer_epoch = r.i16().map_err(|e| e.at("ProducerEpoch"))?;
+        let run = r.run::<10>(&[("ProducerId", 8), ("ProducerEpoch", 2)])?;
+        let producer_id = i64::from_be_bytes(chunk(&run, 0));
+        let producer_epoch = i16::from_be_bytes(chunk(&run, 8));
         let transaction_result = r.bool().map_err(|e| e.at("TransactionResult"))?;
         let topics = match read_array(r, flexible, 3, |r| {
             WritableTxnMarkerTopic::decode(r, version)
@@ -265,31 +266,31 @@ impl Decode for WritableTxnMarker {
             topics,
             coordinator_epoch,
             transaction_version,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for WritableTxnMarker {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
-        buf.put_i64(self.producer_id);
-        buf.put_i16(self.producer_epoch);
-        buf.put_u8(u8::from(self.transaction_result));
+        w.put_i64(self.producer_id);
+        w.put_i16(self.producer_epoch);
+        w.put_bool(self.transaction_result);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
-        buf.put_i32(self.coordinator_epoch);
+        w.put_i32(self.coordinator_epoch);
         if version >= 2 {
-            buf.put_i8(self.transaction_version);
+            w.put_i8(self.transaction_version);
         }
         if version >= 1 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -373,14 +374,15 @@ impl Decode for WritableTxnMarkerTopic {
                 BytesStr::default()
             }
         };
-        let partition_indexes =
-            match read_array(r, flexible, 4, Reader::i32).map_err(|e| e.at("PartitionIndexes"))? {
-                Some(v) => v,
-                None => {
-                    nulls |= Self::NULL_PARTITION_INDEXES;
-                    Vec::new()
-                }
-            };
+        let partition_indexes = match read_fixed_array::<_, 4>(r, flexible, i32::from_be_bytes)
+            .map_err(|e| e.at("PartitionIndexes"))?
+        {
+            Some(v) => v,
+            None => {
+                nulls |= Self::NULL_PARTITION_INDEXES;
+                Vec::new()
+            }
+        };
         let unknown = if version >= 1 {
             read_unknown_tags(r)?
         } else {
@@ -389,23 +391,23 @@ impl Decode for WritableTxnMarkerTopic {
         Ok(Self {
             name,
             partition_indexes,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for WritableTxnMarkerTopic {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(
                 &self.partition_indexes,
                 self.wire.has_null(Self::NULL_PARTITION_INDEXES),
@@ -413,14 +415,14 @@ impl Encode for WritableTxnMarkerTopic {
             .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| {
-                buf.put_i32(*x);
+            |w, x| {
+                w.put_i32(*x);
                 Ok(())
             },
         )
         .map_err(|e| e.at("PartitionIndexes"))?;
         if version >= 1 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

@@ -64,24 +64,24 @@ impl WriteTxnMarkersResponse {
         };
         Ok(Self {
             markers,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl WriteTxnMarkersResponse {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.markers, self.wire.has_null(Self::NULL_MARKERS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Markers"))?;
         if version >= 1 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -115,17 +115,17 @@ impl Decode for WriteTxnMarkersResponse {
 }
 
 impl Encode for WriteTxnMarkersResponse {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(unsupported_encode_version(version, 0, 2)
                 .in_message("WriteTxnMarkersResponse", version));
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("WriteTxnMarkersResponse", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -184,8 +184,9 @@ impl WritableTxnMarkerPartitionResult {
 
 impl Decode for WritableTxnMarkerPartitionResult {
     fn decode(r: &mut Reader, version: i16) -> Result<Self, DecodeError> {
-        let partition_index = r.i32().map_err(|e| e.at("PartitionIndex"))?;
-        let error_code = r.i16().map_err(|e| e.at("ErrorCode"))?;
+        let run = r.run::<6>(&[("PartitionIndex", 4), ("ErrorCode", 2)])?;
+        let partition_index = i32::from_be_bytes(chunk(&run, 0));
+        let error_code = i16::from_be_bytes(chunk(&run, 4));
         let unknown = if version >= 1 {
             read_unknown_tags(r)?
         } else {
@@ -194,17 +195,17 @@ impl Decode for WritableTxnMarkerPartitionResult {
         Ok(Self {
             partition_index,
             error_code,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for WritableTxnMarkerPartitionResult {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.partition_index);
-        buf.put_i16(self.error_code);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.partition_index);
+        w.put_i16(self.error_code);
         if version >= 1 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -291,25 +292,25 @@ impl Decode for WritableTxnMarkerResult {
         Ok(Self {
             producer_id,
             topics,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for WritableTxnMarkerResult {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
-        buf.put_i64(self.producer_id);
+        w.put_i64(self.producer_id);
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
         if version >= 1 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
@@ -409,32 +410,32 @@ impl Decode for WritableTxnMarkerTopicResult {
         Ok(Self {
             name,
             partitions,
-            wire: Wire::from_parts(unknown, 0, nulls),
+            wire: wire_from(unknown, 0, nulls),
         })
     }
 }
 
 impl Encode for WritableTxnMarkerTopicResult {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 1;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
                 .map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Partitions"))?;
         if version >= 1 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }

@@ -21,6 +21,7 @@ const RESERVED: &[&str] = &[
     "sub",
     "e",
     "v",
+    "run",
 ];
 
 pub fn local(f: &FieldModel) -> String {
@@ -60,6 +61,16 @@ fn read_value(m: &MessageModel, ty: &Ty, compact: &str, nullable: Test) -> (Stri
                 true,
             ),
         },
+        Ty::Array(inner) if inner.fixed_size().is_some() && **inner != Ty::Bool => {
+            let n = inner.fixed_size().unwrap_or(1);
+            let from = match &**inner {
+                Ty::Uuid => "Uuid".to_string(),
+                Ty::F64 => "|b| f64::from_bits(u64::from_be_bytes(b))".to_string(),
+                Ty::ApiKey => "|b| ApiKey(i16::from_be_bytes(b))".to_string(),
+                t => format!("{}::from_be_bytes", t.prim_name()),
+            };
+            (format!("read_fixed_array::<_, {n}>(r, {compact}, {from})"), true)
+        }
         Ty::Array(inner) => {
             let min = m.min_element_len(inner);
             let elem = match &**inner {
@@ -155,6 +166,105 @@ fn assign(c: &mut Code, head: &str, block: Vec<String>) {
     }
 }
 
+/// Whether `f` can be read as part of a run of fixed-size fields (a bool cannot: each byte is
+/// checked to be 0 or 1), and under which test.
+fn run_test(f: &FieldModel, ctx: &VersionSet) -> Option<Test> {
+    let fits =
+        f.ty.fixed_size().is_some() && f.ty != Ty::Bool && !f.optional && f.tagged.is_empty();
+    match f.inline.test(ctx) {
+        Test::Never => None,
+        t if fits => Some(t),
+        _ => None,
+    }
+}
+
+/// Whether `f` leaves no trace in the decoder's body (absent from every version here, and not
+/// tagged): a run may pass over it.
+fn invisible(f: &FieldModel, ctx: &VersionSet) -> bool {
+    f.inline.test(ctx) == Test::Never && f.tagged.is_empty()
+}
+
+/// Runs of at least two consecutive fixed-size fields read under the same test: for each, the
+/// index of its first and of its last field.
+fn runs(s: &StructModel) -> Vec<(usize, usize)> {
+    let ctx = &s.versions;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < s.fields.len() {
+        let Some(test) = run_test(&s.fields[i], ctx) else {
+            i += 1;
+            continue;
+        };
+        let (mut last, mut count, mut j) = (i, 1, i + 1);
+        while j < s.fields.len() {
+            let f = &s.fields[j];
+            if run_test(f, ctx).as_ref() == Some(&test) {
+                last = j;
+                count += 1;
+            } else if !invisible(f, ctx) {
+                break;
+            }
+            j += 1;
+        }
+        if count >= 2 {
+            out.push((i, last));
+        }
+        i = last + 1;
+    }
+    out
+}
+
+/// The value of fixed-size field `f` from the bytes of its run, at `at`.
+fn from_run(f: &FieldModel, at: usize) -> String {
+    match f.ty {
+        Ty::Uuid => format!("Uuid(chunk(&run, {at}))"),
+        Ty::F64 => format!("f64::from_bits(u64::from_be_bytes(chunk(&run, {at})))"),
+        Ty::ApiKey => format!("ApiKey(i16::from_be_bytes(chunk(&run, {at})))"),
+        ref t => format!("{}::from_be_bytes(chunk(&run, {at}))", t.prim_name()),
+    }
+}
+
+/// Reads fields `first..=last` (a run) with one bounds check.
+fn emit_run(body: &mut Code, s: &StructModel, first: usize, last: usize) {
+    let ctx = &s.versions;
+    let fields: Vec<&FieldModel> = s.fields[first..=last]
+        .iter()
+        .filter(|f| !invisible(f, ctx))
+        .collect();
+    let total: usize = fields.iter().filter_map(|f| f.ty.fixed_size()).sum();
+    let names: Vec<String> = fields
+        .iter()
+        .map(|f| format!("({:?}, {})", f.name, f.ty.fixed_size().unwrap_or(0)))
+        .collect();
+    let read = format!("let run = r.run::<{total}>(&[{}])?;", names.join(", "));
+    let mut at = 0;
+    let mut values = Vec::new();
+    for f in &fields {
+        values.push((local(f), from_run(f, at), f.default.clone()));
+        at += f.ty.fixed_size().unwrap_or(0);
+    }
+    match fields[0].inline.test(ctx) {
+        Test::When(t) => {
+            let tuple = |xs: Vec<String>| format!("({})", xs.join(", "));
+            body.open(format!(
+                "let {} = if {t}",
+                tuple(values.iter().map(|v| v.0.clone()).collect())
+            ));
+            body.line(read);
+            body.line(tuple(values.iter().map(|v| v.1.clone()).collect()));
+            body.reopen("else");
+            body.line(tuple(values.iter().map(|v| v.2.clone()).collect()));
+            body.close_with(";");
+        }
+        _ => {
+            body.line(read);
+            for (l, v, _) in values {
+                body.line(format!("let {l} = {v};"));
+            }
+        }
+    }
+}
+
 pub fn emit(c: &mut Code, m: &MessageModel, s: &StructModel) {
     let ctx = &s.versions;
     let flex = s.flexible.test(ctx);
@@ -163,7 +273,17 @@ pub fn emit(c: &mut Code, m: &MessageModel, s: &StructModel) {
     if s.tracks_nulls() {
         body.line("let mut nulls = 0u64;");
     }
-    for f in &s.fields {
+    let runs = runs(s);
+    let mut skip_to = 0;
+    for (i, f) in s.fields.iter().enumerate() {
+        if i < skip_to {
+            continue;
+        }
+        if let Some(&(first, last)) = runs.iter().find(|r| r.0 == i) {
+            emit_run(&mut body, s, first, last);
+            skip_to = last + 1;
+            continue;
+        }
         let l = local(f);
         let mutable = if f.tagged.is_empty() { "" } else { "mut " };
         match f.inline.test(ctx) {
@@ -257,7 +377,7 @@ pub fn emit(c: &mut Code, m: &MessageModel, s: &StructModel) {
         "Wire::default()".to_string()
     } else {
         format!(
-            "Wire::from_parts({}, {}, {})",
+            "wire_from({}, {}, {})",
             wire_parts.0, wire_parts.1, wire_parts.2
         )
     };

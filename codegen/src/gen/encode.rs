@@ -17,11 +17,13 @@ struct Wr {
     fixed: Option<usize>,
 }
 
-fn prim_write(ty: &Ty, v: &str) -> String {
-    match ty {
-        Ty::Bool => format!("buf.put_u8(u8::from({v}))"),
-        Ty::Uuid => format!("buf.put_slice(&{v}.0)"),
-        other => format!("buf.put_{}({v})", other.prim_name()),
+/// Writes a fixed-size value; `v` is the value, or a reference to it when `by_ref`.
+fn prim_write(ty: &Ty, v: &str, by_ref: bool) -> String {
+    match (ty, by_ref) {
+        (Ty::Uuid, true) => format!("w.put_uuid({v})"),
+        (Ty::Uuid, false) => format!("w.put_uuid(&{v})"),
+        (other, true) => format!("w.put_{}(*{v})", other.prim_name()),
+        (other, false) => format!("w.put_{}({v})", other.prim_name()),
     }
 }
 
@@ -47,7 +49,7 @@ fn value(s: &StructModel, f: &FieldModel, within: &VersionSet) -> Wr {
     };
     if let Some(n) = f.ty.fixed_size() {
         return Wr {
-            write: format!("{};", prim_write(&f.ty, &v)),
+            write: format!("{};", prim_write(&f.ty, &v, false)),
             len: n.to_string(),
             fixed: Some(n),
         };
@@ -63,23 +65,22 @@ fn value(s: &StructModel, f: &FieldModel, within: &VersionSet) -> Wr {
         Ty::Array(inner) => {
             let (w, l) = match &**inner {
                 Ty::Str => (
-                    format!("|buf, x| put_str(buf, x, {c})"),
+                    format!("|w, x| put_str(w, x, {c})"),
                     format!("|x| str_len(x, {c})"),
                 ),
                 Ty::Bytes | Ty::Records => (
-                    format!("|buf, x| put_bytes(buf, x, {c})"),
+                    format!("|w, x| put_bytes(w, x, {c})"),
                     format!("|x| bytes_len(x, {c})"),
                 ),
                 Ty::Struct(_) => (
-                    "|buf, x| x.encode(buf, version)".to_string(),
+                    "|w, x| x.write_to(w, version)".to_string(),
                     "|x| x.encoded_len(version)".to_string(),
                 ),
                 Ty::Array(_) => ("|_, _| Ok(())".to_string(), "|_| 0".to_string()),
                 prim => (
                     format!(
-                        "|buf, x| {{\n    {};\n    Ok(())\n}}",
-                        // `x` is a reference; a uuid is written from it (`&x.0`).
-                        prim_write(prim, if *prim == Ty::Uuid { "x" } else { "*x" })
+                        "|w, x| {{\n    {};\n    Ok(())\n}}",
+                        prim_write(prim, "x", true)
                     ),
                     format!("|_| {}", prim.fixed_size().unwrap_or(0)),
                 ),
@@ -91,13 +92,13 @@ fn value(s: &StructModel, f: &FieldModel, within: &VersionSet) -> Wr {
     if let Ty::Struct(_) = &f.ty {
         if !f.optional {
             return Wr {
-                write: format!("{v}.encode(buf, version){}", at(f)),
+                write: format!("{v}.write_to(w, version){}", at(f)),
                 len: format!("{v}.encoded_len(version)"),
                 fixed: None,
             };
         }
-        let nullable = format!("put_nullable_struct(buf, {v}.as_ref(), version)");
-        let required = format!("put_required_struct(buf, {v}.as_ref(), version)");
+        let nullable = format!("put_nullable_struct(w, {v}.as_ref(), version)");
+        let required = format!("put_required_struct(w, {v}.as_ref(), version)");
         let nlen = format!("nullable_struct_len({v}.as_ref(), version)");
         let rlen = format!("required_struct_len({v}.as_ref(), version)");
         return match f.nullable.test(within) {
@@ -132,20 +133,20 @@ fn value(s: &StructModel, f: &FieldModel, within: &VersionSet) -> Wr {
             format!("{v}.as_ref()")
         };
         Wr {
-            write: format!("{put_opt}(buf, {o}, {allow}, {c}{elem_w}){}", at(f)),
+            write: format!("{put_opt}(w, {o}, {allow}, {c}{elem_w}){}", at(f)),
             len: format!("{len_opt}({o}, {c}{elem_l})"),
             fixed: None,
         }
     } else if quirk {
         let o = as_opt(&format!("unless_null(&{v}, {})", has_null(f)));
         Wr {
-            write: format!("{put_opt}(buf, {o}, true, {c}{elem_w}){}", at(f)),
+            write: format!("{put_opt}(w, {o}, true, {c}{elem_w}){}", at(f)),
             len: format!("{len_opt}({o}, {c}{elem_l})"),
             fixed: None,
         }
     } else {
         Wr {
-            write: format!("{put}(buf, &{v}, {c}{elem_w}){}", at(f)),
+            write: format!("{put}(w, &{v}, {c}{elem_w}){}", at(f)),
             len: format!("{len}(&{v}, {c}{elem_l})"),
             fixed: None,
         }
@@ -320,7 +321,7 @@ fn emit_pass(s: &StructModel, pass: Pass) -> Code {
         if live.is_empty() {
             match pass {
                 Pass::Encode => {
-                    lines.line("put_unknown_tags(buf, self.wire.unknown_tagged_fields());")
+                    lines.line("put_unknown_tags(w, self.wire.unknown_tagged_fields());")
                 }
                 Pass::Len => {
                     lines.line("n += unknown_tags_len(self.wire.unknown_tagged_fields());")
@@ -344,7 +345,7 @@ fn emit_pass(s: &StructModel, pass: Pass) -> Code {
             lines.line(format!("let count = {};", count.join(" + ")));
             match pass {
                 Pass::Encode => {
-                    lines.line("put_tag_count(buf, count);");
+                    lines.line("put_tag_count(w, count);");
                     lines.line(
                         "let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();",
                     );
@@ -362,8 +363,8 @@ fn emit_pass(s: &StructModel, pass: Pass) -> Code {
                 lines.open(format!("if send_{}", f.bare));
                 match pass {
                     Pass::Encode => {
-                        lines.line(format!("put_unknown_before(buf, &mut unknown, {tag});"));
-                        lines.line(format!("put_tag_header(buf, {tag}, {});", w.len));
+                        lines.line(format!("put_unknown_before(w, &mut unknown, {tag});"));
+                        lines.line(format!("put_tag_header(w, {tag}, {});", w.len));
                         lines.line(&w.write);
                     }
                     Pass::Len => lines.line(format!("n += tagged_len({tag}, {});", w.len)),
@@ -371,7 +372,7 @@ fn emit_pass(s: &StructModel, pass: Pass) -> Code {
                 lines.close();
             }
             if pass == Pass::Encode {
-                lines.block("for u in unknown", |c| c.line("put_raw_tagged(buf, u);"));
+                lines.block("for u in unknown", |c| c.line("put_raw_tagged(w, u);"));
             }
         }
         if let Test::When(_) = &flex {
@@ -416,7 +417,7 @@ pub fn emit(c: &mut Code, s: &StructModel) {
     let (enc_name, len_name) = if s.top {
         ("encode_fields", "fields_len")
     } else {
-        ("encode", "encoded_len")
+        ("write_to", "encoded_len")
     };
     if s.top {
         c.open(format!("impl {}", s.name));
@@ -427,14 +428,14 @@ pub fn emit(c: &mut Code, s: &StructModel) {
         let body = emit_pass(s, pass);
         let mut head = Code::at_depth(2);
         let version = header_locals(&mut head, s, &body);
-        let buf = if pass == Pass::Encode && !body.mentions("buf") {
-            "_buf"
+        let w = if pass == Pass::Encode && !body.mentions("w") {
+            "_w"
         } else {
-            "buf"
+            "w"
         };
         match pass {
             Pass::Encode => c.open(format!(
-                "fn {enc_name}(&self, {buf}: &mut BytesMut, {version}: i16) -> Result<(), EncodeError>"
+                "fn {enc_name}(&self, {w}: &mut Writer<'_>, {version}: i16) -> Result<(), EncodeError>"
             )),
             Pass::Len => c.open(format!("fn {len_name}(&self, {version}: i16) -> usize")),
         }

@@ -80,15 +80,15 @@ fn top_impls(c: &mut Code, m: &MessageModel) {
 }}
 
 impl Encode for {n} {{
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {{
+    fn encoded_len(&self, version: i16) -> usize {{
+        self.fields_len(version)
+    }}
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {{
         if !Self::supports_version(version) {{
             return Err(unsupported_encode_version(version, {min}, {max}).in_message({n:?}, version));
         }}
-        self.encode_fields(buf, version).map_err(|e| e.in_message({n:?}, version))
-    }}
-
-    fn encoded_len(&self, version: i16) -> usize {{
-        self.fields_len(version)
+        self.encode_fields(w, version).map_err(|e| e.in_message({n:?}, version))
     }}
 }}
 

@@ -127,15 +127,14 @@ impl TinyRequest {
         } else {
             -1
         };
-        let legacy = if version <= 1 {
-            r.i16().map_err(|e| e.at("Legacy"))?
+        let (legacy, strict) = if version <= 1 {
+            let run = r.run::<10>(&[("Legacy", 2), ("Strict", 8)])?;
+            (
+                i16::from_be_bytes(chunk(&run, 0)),
+                i64::from_be_bytes(chunk(&run, 2)),
+            )
         } else {
-            0
-        };
-        let strict = if version <= 1 {
-            r.i64().map_err(|e| e.at("Strict"))?
-        } else {
-            0
+            (0, 0)
         };
         let owner = read_str(r, flexible).map_err(|e| e.at("Owner"))?;
         if owner.is_none() && version <= 0 {
@@ -182,59 +181,59 @@ impl TinyRequest {
             owner,
             hint,
             items,
-            wire: Wire::from_parts(unknown, tags_present, nulls),
+            wire: wire_from(unknown, tags_present, nulls),
         })
     }
 }
 
 impl TinyRequest {
-    fn encode_fields(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         let flexible = version >= 2;
         put_opt_str(
-            buf,
+            w,
             unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
             true,
             flexible,
         )
         .map_err(|e| e.at("GroupId"))?;
         if version >= 1 {
-            buf.put_i32(self.epoch);
+            w.put_i32(self.epoch);
         } else if self.epoch != -1 {
             return Err(not_in_version().at("Epoch"));
         }
         if version <= 1 {
-            buf.put_i16(self.legacy);
-            buf.put_i64(self.strict);
+            w.put_i16(self.legacy);
+            w.put_i64(self.strict);
         } else if self.strict != 0 {
             return Err(not_in_version().at("Strict"));
         }
         put_opt_str(
-            buf,
+            w,
             self.owner.as_ref(),
             version >= 1 || self.wire.has_null(Self::NULL_OWNER),
             flexible,
         )
         .map_err(|e| e.at("Owner"))?;
         put_opt_array(
-            buf,
+            w,
             unless_null(&self.items, self.wire.has_null(Self::NULL_ITEMS)).map(Vec::as_slice),
             true,
             flexible,
-            |buf, x| x.encode(buf, version),
+            |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Items"))?;
         if version >= 2 {
             let send_hint = self.hint.is_some() || self.wire.has_tag(Self::TAG_HINT);
             let count = self.wire.unknown_tagged_fields().len() + usize::from(send_hint);
-            put_tag_count(buf, count);
+            put_tag_count(w, count);
             let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
             if send_hint {
-                put_unknown_before(buf, &mut unknown, 0);
-                put_tag_header(buf, 0, opt_str_len(self.hint.as_ref(), true));
-                put_opt_str(buf, self.hint.as_ref(), true, true).map_err(|e| e.at("Hint"))?;
+                put_unknown_before(w, &mut unknown, 0);
+                put_tag_header(w, 0, opt_str_len(self.hint.as_ref(), true));
+                put_opt_str(w, self.hint.as_ref(), true, true).map_err(|e| e.at("Hint"))?;
             }
             for u in unknown {
-                put_raw_tagged(buf, u);
+                put_raw_tagged(w, u);
             }
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
@@ -289,18 +288,18 @@ impl Decode for TinyRequest {
 }
 
 impl Encode for TinyRequest {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+    fn encoded_len(&self, version: i16) -> usize {
+        self.fields_len(version)
+    }
+
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
         if !Self::supports_version(version) {
             return Err(
                 unsupported_encode_version(version, 0, 3).in_message("TinyRequest", version)
             );
         }
-        self.encode_fields(buf, version)
+        self.encode_fields(w, version)
             .map_err(|e| e.in_message("TinyRequest", version))
-    }
-
-    fn encoded_len(&self, version: i16) -> usize {
-        self.fields_len(version)
     }
 }
 
@@ -367,21 +366,21 @@ impl Decode for Item {
         Ok(Self {
             id,
             flag,
-            wire: Wire::from_parts(unknown, 0, 0),
+            wire: wire_from(unknown, 0, 0),
         })
     }
 }
 
 impl Encode for Item {
-    fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
-        buf.put_i32(self.id);
+    fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        w.put_i32(self.id);
         if version >= 3 {
-            buf.put_u8(u8::from(self.flag));
+            w.put_bool(self.flag);
         } else if self.flag {
             return Err(not_in_version().at("Flag"));
         }
         if version >= 2 {
-            put_unknown_tags(buf, self.wire.unknown_tagged_fields());
+            put_unknown_tags(w, self.wire.unknown_tagged_fields());
         } else if !self.wire.unknown_tagged_fields().is_empty() {
             return Err(tagged_fields_not_in_version());
         }
