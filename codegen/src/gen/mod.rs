@@ -283,7 +283,11 @@ mod doc_lines {
             out.contains("/// `Plain`: int32, versions 1+.\npub plain: i32,"),
             "{out}"
         );
-        assert!(out.contains("r.api_key()") && out.contains("buf.put_api_key(self.key)"));
+        assert!(
+            (out.contains("r.api_key()") || out.contains("ApiKey(i16::from_be_bytes("))
+                && out.contains("w.put_api_key(self.key)"),
+            "{out}"
+        );
         assert!(
             out.contains("(versions 0-1).\n///\n/// Held by `Items`: The items asked about.\n"),
             "{out}"
