@@ -586,6 +586,12 @@ pub(crate) fn get_uuid(buf: &[u8], at: usize) -> Uuid {
 
 #[inline]
 fn get_uvarint(buf: &[u8], pos: &mut usize) -> Option<u32> {
+    if let Some(&b) = buf.get(*pos) {
+        if b < 0x80 {
+            *pos += 1;
+            return Some(u32::from(b));
+        }
+    }
     let (v, n) = crate::varint::read_u64(buf.get(*pos..)?, 5).ok()?;
     *pos += n;
     u32::try_from(v).ok()
@@ -642,6 +648,62 @@ pub(crate) fn get_array<'a, E: ViewElement<'a>>(
         compact,
         _e: std::marker::PhantomData,
     })
+}
+
+// ---- Stepping over validated bytes (no checks: `locate` of the generated views) ----
+
+/// Steps over a string; returns whether it was null.
+#[inline]
+pub(crate) fn loc_str(buf: &[u8], pos: &mut usize, compact: bool) -> bool {
+    match read_len(buf, pos, compact, false) {
+        Some(n) => {
+            *pos = pos.saturating_add(n);
+            false
+        }
+        None => true,
+    }
+}
+
+/// Steps over bytes (or records); returns whether they were null.
+#[inline]
+pub(crate) fn loc_bytes(buf: &[u8], pos: &mut usize, compact: bool) -> bool {
+    match read_len(buf, pos, compact, true) {
+        Some(n) => {
+            *pos = pos.saturating_add(n);
+            false
+        }
+        None => true,
+    }
+}
+
+/// Reads an array's count, `None` when null.
+#[inline]
+pub(crate) fn loc_array(buf: &[u8], pos: &mut usize, compact: bool) -> Option<usize> {
+    read_len(buf, pos, compact, true)
+}
+
+/// Steps over a nullable struct's marker; returns whether it says null.
+#[inline]
+pub(crate) fn loc_marker(buf: &[u8], pos: &mut usize) -> bool {
+    let null = marker_is_null(buf, *pos);
+    *pos = pos.saturating_add(1);
+    null
+}
+
+/// Reads an unsigned varint (a tagged-field count).
+#[inline]
+pub(crate) fn loc_uvarint(buf: &[u8], pos: &mut usize) -> u32 {
+    get_uvarint(buf, pos).unwrap_or(0)
+}
+
+/// Steps over one tagged field; returns its tag and where its payload starts.
+#[inline]
+pub(crate) fn loc_tag(buf: &[u8], pos: &mut usize) -> (u32, usize) {
+    let tag = loc_uvarint(buf, pos);
+    let size = loc_uvarint(buf, pos) as usize;
+    let value = *pos;
+    *pos = pos.saturating_add(size);
+    (tag, value)
 }
 
 /// Whether the nullable-struct marker at `at` says null.

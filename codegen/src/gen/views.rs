@@ -26,6 +26,7 @@ const TAKEN: &[&str] = &[
     "walk",
     "read",
     "at_pos",
+    "locate",
 ];
 
 fn accessor(f: &FieldModel) -> String {
@@ -153,9 +154,21 @@ fn check_value(
         }
     };
     let Some(null) = null else { return out };
+    null_bits(f, within, null, true, out)
+}
+
+/// `out` (statements that bind `null`) followed by the statements that record a null in
+/// `nulls`, or refuse it (`refuse`: validation; otherwise the bytes are known valid).
+fn null_bits(
+    f: &FieldModel,
+    within: &VersionSet,
+    null: &str,
+    refuse: bool,
+    mut out: Vec<String>,
+) -> Vec<String> {
     let quirk_unused = f.optional && f.null_quirk().intersect(within).test(within) == Test::Never;
-    if quirk_unused {
-        // Null or not, nothing to remember: validate without binding the answer.
+    if quirk_unused || (!refuse && !f.optional && f.null_quirk().intersect(within).is_empty()) {
+        // Null or not, nothing to remember: step over without binding the answer.
         if out.len() == 1 {
             out[0] = out[0].replacen("let null = ", "", 1);
         }
@@ -180,6 +193,202 @@ fn check_value(
         out.push(format!("if {null} {{\n    nulls |= {bit};\n}}"));
     }
     out
+}
+
+/// Statements that step `pos` over one value of `f` in bytes already validated (no checks),
+/// recording nulls as `check_value` does.
+fn locate_value(s: &StructModel, f: &FieldModel, within: &VersionSet) -> Vec<String> {
+    let compact = compact_arg(f, s, within);
+    let mut out = Vec::new();
+    let null: Option<&str> = match &f.ty {
+        Ty::Str => {
+            out.push(format!("let null = loc_str(buf, pos, {compact});"));
+            Some("null")
+        }
+        Ty::Bytes | Ty::Records => {
+            out.push(format!("let null = loc_bytes(buf, pos, {compact});"));
+            Some("null")
+        }
+        Ty::Struct(st) => {
+            let v = view_name(st);
+            let step = format!("{v}::locate(buf, pos, version);");
+            match f.nullable.test(within) {
+                Test::Never => {
+                    out.push(step);
+                    None
+                }
+                Test::Always => {
+                    out.push("let null = loc_marker(buf, pos);".into());
+                    out.push(format!("if !null {{\n    {step}\n}}"));
+                    Some("null")
+                }
+                Test::When(t) => {
+                    out.push(format!(
+                        "let null = if {t} {{\n    let null = loc_marker(buf, pos);\n    if !null {{\n        {step}\n    }}\n    null\n}} else {{\n    {step}\n    false\n}};"
+                    ));
+                    Some("null")
+                }
+            }
+        }
+        Ty::Array(inner) => {
+            let each = match &**inner {
+                Ty::Str => Some(format!("loc_str(buf, pos, {compact});")),
+                Ty::Bytes | Ty::Records => Some(format!("loc_bytes(buf, pos, {compact});")),
+                Ty::Struct(st) => Some(format!("{}::locate(buf, pos, version);", view_name(st))),
+                _ => None,
+            };
+            let body = match each {
+                Some(each) => format!("for _ in 0..n {{\n        {each}\n    }}"),
+                None => {
+                    let size = match &**inner {
+                        Ty::Bool => 1,
+                        prim => prim.fixed_size().unwrap_or(0),
+                    };
+                    format!("*pos = pos.saturating_add(n.saturating_mul({size}));")
+                }
+            };
+            out.push(format!(
+                "let null = match loc_array(buf, pos, {compact}) {{\n    None => true,\n    Some(n) => {{\n        {body}\n        false\n    }}\n}};"
+            ));
+            Some("null")
+        }
+        Ty::Bool => {
+            out.push("*pos = pos.saturating_add(1);".into());
+            None
+        }
+        prim => {
+            out.push(format!(
+                "*pos = pos.saturating_add({});",
+                prim.fixed_size().unwrap_or(0)
+            ));
+            None
+        }
+    };
+    let Some(null) = null else { return out };
+    null_bits(f, within, null, false, out)
+}
+
+/// `locate`: the view of bytes `walk` has already accepted, found without checks, each nested
+/// array stepped over once (fixed-size elements in one step).
+fn emit_locate(c: &mut Code, s: &StructModel) {
+    let ctx = &s.versions;
+    let flex = s.flexible.test(ctx);
+    let n = s.fields.len();
+    let mut body = Code::at_depth(2);
+    body.line("let start = *pos;");
+    if n > 0 {
+        body.line(format!("let mut at = [ABSENT; {n}];"));
+    }
+    if s.tracks_nulls() {
+        body.line("let mut nulls = 0u64;");
+    }
+    for (i, f) in s.fields.iter().enumerate() {
+        match f.inline.test(ctx) {
+            Test::Never => {}
+            Test::Always => {
+                body.line(format!("at[{i}] = *pos;"));
+                for l in locate_value(s, f, &f.inline) {
+                    body.line(l);
+                }
+            }
+            Test::When(t) => {
+                body.open(format!("if {t}"));
+                body.line(format!("at[{i}] = *pos;"));
+                for l in locate_value(s, f, &f.inline) {
+                    body.line(l);
+                }
+                body.close();
+            }
+        }
+    }
+    let has_flex = flex != Test::Never;
+    if has_flex {
+        let tagged = s.tagged();
+        match &flex {
+            Test::When(t) => body.open(format!("let tags = if {t}")),
+            _ => body.open("let tags ="),
+        }
+        body.line("let tags = *pos;");
+        body.line("let count = loc_uvarint(buf, pos);");
+        body.open("for _ in 0..count");
+        let arms: Vec<(usize, &FieldModel, Option<String>)> = tagged
+            .iter()
+            .filter_map(|f| {
+                let i = s.fields.iter().position(|x| x.name == f.name)?;
+                match f.tagged.test(&s.flexible) {
+                    Test::Never => None,
+                    Test::Always => Some((i, *f, None)),
+                    Test::When(t) => Some((i, *f, Some(t))),
+                }
+            })
+            .collect();
+        if arms.is_empty() {
+            body.line("loc_tag(buf, pos);");
+        } else {
+            body.line("let (tag, mut value) = loc_tag(buf, pos);");
+            let single = arms.len() == 1;
+            if !single {
+                body.open("match tag");
+            }
+            for (i, f, guard) in &arms {
+                let tag = f.tag.unwrap_or(0);
+                if single {
+                    match guard {
+                        Some(t) => body.open(format!("if tag == {tag} && {}", paren(t))),
+                        None => body.open(format!("if tag == {tag}")),
+                    }
+                } else {
+                    match guard {
+                        Some(t) => body.open(format!("{tag} if {t} =>")),
+                        None => body.open(format!("{tag} =>")),
+                    }
+                }
+                body.line("let pos = &mut value;");
+                body.line(format!("at[{i}] = *pos;"));
+                for l in locate_value(s, f, &f.tagged) {
+                    body.line(l);
+                }
+                body.close();
+            }
+            if !single {
+                body.line("_ => {}");
+                body.close();
+            }
+        }
+        body.close();
+        body.line("tags");
+        match &flex {
+            Test::When(_) => {
+                body.reopen("else");
+                body.line("ABSENT");
+                body.close_with(";");
+            }
+            _ => body.close_with(";"),
+        }
+    }
+    body.open("Self");
+    body.line("buf,");
+    body.line("version,");
+    body.line(if n > 0 { "at," } else { "at: []," });
+    if has_flex {
+        body.line("tags,");
+    }
+    if s.tracks_nulls() {
+        body.line("nulls,");
+    }
+    body.line("start,");
+    body.line("end: *pos,");
+    body.close();
+    c.line("/// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.");
+    c.open("pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self");
+    if body.mentions("flexible") {
+        if let Test::When(t) = &flex {
+            c.line(format!("let flexible = {t};"));
+        }
+    }
+    c.append(body);
+    c.close();
+    c.blank();
 }
 
 fn emit_walk(c: &mut Code, m: &MessageModel, s: &StructModel) {
@@ -520,8 +729,25 @@ fn held_directly(m: &MessageModel, name: &str) -> bool {
 }
 
 /// `absent` (every field at its default) and `at_pos` (the view at a validated position).
-fn emit_absent(c: &mut Code, s: &StructModel) {
+fn emit_absent(c: &mut Code, m: &MessageModel, s: &StructModel) {
     let n = s.fields.len();
+    // `absent` is the default of a field that holds the struct and can be missing (not of
+    // one that can be null, whose default is `None`).
+    let absent = format!("{}::absent(", view_name(&s.name));
+    let used = m.structs.iter().flat_map(|s| &s.fields).any(|f| {
+        matches!(&f.ty, Ty::Struct(n) if *n == s.name) && view_default(f).contains(&absent)
+    });
+    if used {
+        emit_absent_fn(c, s, n);
+    }
+    c.line("/// The view of validated bytes at `pos`.");
+    c.open("pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self");
+    c.line("Self::locate(buf, &mut { pos }, version)");
+    c.close();
+    c.blank();
+}
+
+fn emit_absent_fn(c: &mut Code, s: &StructModel, n: usize) {
     c.line("/// A view in which every field holds its default.");
     c.open("pub(crate) fn absent(buf: &'a [u8], version: i16) -> Self");
     c.open("Self");
@@ -537,11 +763,6 @@ fn emit_absent(c: &mut Code, s: &StructModel) {
     c.line("start: 0,");
     c.line("end: 0,");
     c.close();
-    c.close();
-    c.blank();
-    c.line("/// The view of validated bytes at `pos` (defaults if they were not validated).");
-    c.open("pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self");
-    c.line("Self::walk(&mut ViewCursor::new(buf, pos), version).unwrap_or_else(|_| Self::absent(buf, version))");
     c.close();
     c.blank();
 }
@@ -589,9 +810,10 @@ fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel) {
         c.line(format!("const {}: u64 = 1 << {};", f.null_const(), f.index));
     }
     if held_directly(m, &s.name) {
-        emit_absent(c, s);
+        emit_absent(c, m, s);
     }
     emit_walk(c, m, s);
+    emit_locate(c, s);
     if s.top {
         let (min, max) = (m.min_version(), m.max_version());
         let name = &m.name;
@@ -653,10 +875,7 @@ fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel) {
     c.open(
         "fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self>",
     );
-    c.line("let mut c = ViewCursor::new(buf, *pos);");
-    c.line("let v = Self::walk(&mut c, version).ok()?;");
-    c.line("*pos = c.pos();");
-    c.line("Some(v)");
+    c.line("Some(Self::locate(buf, pos, version))");
     c.close();
     c.close();
     c.blank();

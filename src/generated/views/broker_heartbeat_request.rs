@@ -92,6 +92,68 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 7];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        *pos = pos.saturating_add(4);
+        at[1] = *pos;
+        *pos = pos.saturating_add(8);
+        at[2] = *pos;
+        *pos = pos.saturating_add(8);
+        at[3] = *pos;
+        *pos = pos.saturating_add(1);
+        at[4] = *pos;
+        *pos = pos.saturating_add(1);
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                let (tag, mut value) = loc_tag(buf, pos);
+                match tag {
+                    0 if version >= 1 => {
+                        let pos = &mut value;
+                        at[5] = *pos;
+                        let null = match loc_array(buf, pos, true) {
+                            None => true,
+                            Some(n) => {
+                                *pos = pos.saturating_add(n.saturating_mul(16));
+                                false
+                            }
+                        };
+                        if null {
+                            nulls |= Self::NULL_OFFLINE_LOG_DIRS;
+                        }
+                    }
+                    1 if version >= 2 => {
+                        let pos = &mut value;
+                        at[6] = *pos;
+                        match loc_array(buf, pos, true) {
+                            None => true,
+                            Some(n) => {
+                                *pos = pos.saturating_add(n.saturating_mul(16));
+                                false
+                            }
+                        };
+                    }
+                    _ => {}
+                }
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `BrokerHeartbeatRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -244,10 +306,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
 
 impl<'a> ViewElement<'a> for BrokerHeartbeatRequestView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 

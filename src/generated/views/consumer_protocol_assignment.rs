@@ -52,6 +52,36 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = match loc_array(buf, pos, false) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    TopicPartitionView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_ASSIGNED_PARTITIONS;
+        }
+        at[1] = *pos;
+        loc_bytes(buf, pos, false);
+        Self {
+            buf,
+            version,
+            at,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `ConsumerProtocolAssignment` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -122,10 +152,7 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
 
 impl<'a> ViewElement<'a> for ConsumerProtocolAssignmentView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -186,6 +213,37 @@ impl<'a> TopicPartitionView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = loc_str(buf, pos, false);
+        if null {
+            nulls |= Self::NULL_TOPIC;
+        }
+        at[1] = *pos;
+        let null = match loc_array(buf, pos, false) {
+            None => true,
+            Some(n) => {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_PARTITIONS;
+        }
+        Self {
+            buf,
+            version,
+            at,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -233,10 +291,7 @@ impl<'a> TopicPartitionView<'a> {
 
 impl<'a> ViewElement<'a> for TopicPartitionView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 

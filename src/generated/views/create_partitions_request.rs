@@ -69,6 +69,50 @@ impl<'a> CreatePartitionsRequestView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 2;
+        let start = *pos;
+        let mut at = [ABSENT; 3];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = match loc_array(buf, pos, flexible) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    CreatePartitionsTopicView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_TOPICS;
+        }
+        at[1] = *pos;
+        *pos = pos.saturating_add(4);
+        at[2] = *pos;
+        *pos = pos.saturating_add(1);
+        let tags = if version >= 2 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `CreatePartitionsRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -156,10 +200,7 @@ impl<'a> CreatePartitionsRequestView<'a> {
 
 impl<'a> ViewElement<'a> for CreatePartitionsRequestView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -230,6 +271,44 @@ impl<'a> CreatePartitionsAssignmentView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 2;
+        let start = *pos;
+        let mut at = [ABSENT; 1];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = match loc_array(buf, pos, flexible) {
+            None => true,
+            Some(n) => {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_BROKER_IDS;
+        }
+        let tags = if version >= 2 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -270,10 +349,7 @@ impl<'a> CreatePartitionsAssignmentView<'a> {
 
 impl<'a> ViewElement<'a> for CreatePartitionsAssignmentView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -348,6 +424,50 @@ impl<'a> CreatePartitionsTopicView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 2;
+        let start = *pos;
+        let mut at = [ABSENT; 3];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = loc_str(buf, pos, flexible);
+        if null {
+            nulls |= Self::NULL_NAME;
+        }
+        at[1] = *pos;
+        *pos = pos.saturating_add(4);
+        at[2] = *pos;
+        match loc_array(buf, pos, flexible) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    CreatePartitionsAssignmentView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        let tags = if version >= 2 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -416,10 +536,7 @@ impl<'a> CreatePartitionsTopicView<'a> {
 
 impl<'a> ViewElement<'a> for CreatePartitionsTopicView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 

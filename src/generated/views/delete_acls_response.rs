@@ -67,6 +67,48 @@ impl<'a> DeleteAclsResponseView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 2;
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        *pos = pos.saturating_add(4);
+        at[1] = *pos;
+        let null = match loc_array(buf, pos, flexible) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    DeleteAclsFilterResultView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_FILTER_RESULTS;
+        }
+        let tags = if version >= 2 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `DeleteAclsResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -141,10 +183,7 @@ impl<'a> DeleteAclsResponseView<'a> {
 
 impl<'a> ViewElement<'a> for DeleteAclsResponseView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -220,6 +259,50 @@ impl<'a> DeleteAclsFilterResultView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 2;
+        let start = *pos;
+        let mut at = [ABSENT; 3];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        *pos = pos.saturating_add(2);
+        at[1] = *pos;
+        loc_str(buf, pos, flexible);
+        at[2] = *pos;
+        let null = match loc_array(buf, pos, flexible) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    DeleteAclsMatchingAclView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_MATCHING_ACLS;
+        }
+        let tags = if version >= 2 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -288,10 +371,7 @@ impl<'a> DeleteAclsFilterResultView<'a> {
 
 impl<'a> ViewElement<'a> for DeleteAclsFilterResultView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -378,6 +458,62 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 2;
+        let start = *pos;
+        let mut at = [ABSENT; 9];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        *pos = pos.saturating_add(2);
+        at[1] = *pos;
+        loc_str(buf, pos, flexible);
+        at[2] = *pos;
+        *pos = pos.saturating_add(1);
+        at[3] = *pos;
+        let null = loc_str(buf, pos, flexible);
+        if null {
+            nulls |= Self::NULL_RESOURCE_NAME;
+        }
+        if version >= 1 {
+            at[4] = *pos;
+            *pos = pos.saturating_add(1);
+        }
+        at[5] = *pos;
+        let null = loc_str(buf, pos, flexible);
+        if null {
+            nulls |= Self::NULL_PRINCIPAL;
+        }
+        at[6] = *pos;
+        let null = loc_str(buf, pos, flexible);
+        if null {
+            nulls |= Self::NULL_HOST;
+        }
+        at[7] = *pos;
+        *pos = pos.saturating_add(1);
+        at[8] = *pos;
+        *pos = pos.saturating_add(1);
+        let tags = if version >= 2 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -526,10 +662,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
 
 impl<'a> ViewElement<'a> for DeleteAclsMatchingAclView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 

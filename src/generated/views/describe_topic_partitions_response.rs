@@ -69,6 +69,50 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 3];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        *pos = pos.saturating_add(4);
+        at[1] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    DescribeTopicPartitionsResponseTopicView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_TOPICS;
+        }
+        at[2] = *pos;
+        let null = loc_marker(buf, pos);
+        if !null {
+            CursorView::locate(buf, pos, version);
+        }
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `DescribeTopicPartitionsResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -158,10 +202,7 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
 
 impl<'a> ViewElement<'a> for DescribeTopicPartitionsResponseView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -192,23 +233,9 @@ pub struct CursorView<'a> {
 
 impl<'a> CursorView<'a> {
     const NULL_TOPIC_NAME: u64 = 1 << 0;
-    /// A view in which every field holds its default.
-    pub(crate) fn absent(buf: &'a [u8], version: i16) -> Self {
-        Self {
-            buf,
-            version,
-            at: [ABSENT; 2],
-            tags: ABSENT,
-            nulls: 0,
-            start: 0,
-            end: 0,
-        }
-    }
-
-    /// The view of validated bytes at `pos` (defaults if they were not validated).
+    /// The view of validated bytes at `pos`.
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
-        Self::walk(&mut ViewCursor::new(buf, pos), version)
-            .unwrap_or_else(|_| Self::absent(buf, version))
+        Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
@@ -240,6 +267,37 @@ impl<'a> CursorView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = loc_str(buf, pos, true);
+        if null {
+            nulls |= Self::NULL_TOPIC_NAME;
+        }
+        at[1] = *pos;
+        *pos = pos.saturating_add(4);
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -293,10 +351,7 @@ impl<'a> CursorView<'a> {
 
 impl<'a> ViewElement<'a> for CursorView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -421,6 +476,87 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 9];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        *pos = pos.saturating_add(2);
+        at[1] = *pos;
+        *pos = pos.saturating_add(4);
+        at[2] = *pos;
+        *pos = pos.saturating_add(4);
+        at[3] = *pos;
+        *pos = pos.saturating_add(4);
+        at[4] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_REPLICA_NODES;
+        }
+        at[5] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_ISR_NODES;
+        }
+        at[6] = *pos;
+        match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+                false
+            }
+        };
+        at[7] = *pos;
+        match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+                false
+            }
+        };
+        at[8] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_OFFLINE_REPLICAS;
+        }
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -569,10 +705,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
 
 impl<'a> ViewElement<'a> for DescribeTopicPartitionsResponsePartitionView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -656,6 +789,53 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 6];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        *pos = pos.saturating_add(2);
+        at[1] = *pos;
+        loc_str(buf, pos, true);
+        at[2] = *pos;
+        *pos = pos.saturating_add(16);
+        at[3] = *pos;
+        *pos = pos.saturating_add(1);
+        at[4] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    DescribeTopicPartitionsResponsePartitionView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_PARTITIONS;
+        }
+        at[5] = *pos;
+        *pos = pos.saturating_add(4);
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -763,10 +943,7 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
 
 impl<'a> ViewElement<'a> for DescribeTopicPartitionsResponseTopicView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 

@@ -64,6 +64,45 @@ impl<'a> DescribeTransactionsResponseView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        *pos = pos.saturating_add(4);
+        at[1] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    TransactionStateView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_TRANSACTION_STATES;
+        }
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `DescribeTransactionsResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -139,10 +178,7 @@ impl<'a> DescribeTransactionsResponseView<'a> {
 
 impl<'a> ViewElement<'a> for DescribeTransactionsResponseView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -215,6 +251,46 @@ impl<'a> TopicDataView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = loc_str(buf, pos, true);
+        if null {
+            nulls |= Self::NULL_TOPIC;
+        }
+        at[1] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_PARTITIONS;
+        }
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -267,10 +343,7 @@ impl<'a> TopicDataView<'a> {
 
 impl<'a> ViewElement<'a> for TopicDataView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -359,6 +432,63 @@ impl<'a> TransactionStateView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 8];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        *pos = pos.saturating_add(2);
+        at[1] = *pos;
+        let null = loc_str(buf, pos, true);
+        if null {
+            nulls |= Self::NULL_TRANSACTIONAL_ID;
+        }
+        at[2] = *pos;
+        let null = loc_str(buf, pos, true);
+        if null {
+            nulls |= Self::NULL_TRANSACTION_STATE;
+        }
+        at[3] = *pos;
+        *pos = pos.saturating_add(4);
+        at[4] = *pos;
+        *pos = pos.saturating_add(8);
+        at[5] = *pos;
+        *pos = pos.saturating_add(8);
+        at[6] = *pos;
+        *pos = pos.saturating_add(2);
+        at[7] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    TopicDataView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_TOPICS;
+        }
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -491,10 +621,7 @@ impl<'a> TransactionStateView<'a> {
 
 impl<'a> ViewElement<'a> for TransactionStateView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 

@@ -97,6 +97,74 @@ impl<'a> FetchResponseView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 12;
+        let start = *pos;
+        let mut at = [ABSENT; 5];
+        let mut nulls = 0u64;
+        if version >= 1 {
+            at[0] = *pos;
+            *pos = pos.saturating_add(4);
+        }
+        if version >= 7 {
+            at[1] = *pos;
+            *pos = pos.saturating_add(2);
+        }
+        if version >= 7 {
+            at[2] = *pos;
+            *pos = pos.saturating_add(4);
+        }
+        at[3] = *pos;
+        let null = match loc_array(buf, pos, flexible) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    FetchableTopicResponseView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_RESPONSES;
+        }
+        let tags = if version >= 12 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                let (tag, mut value) = loc_tag(buf, pos);
+                if tag == 0 && version >= 16 {
+                    let pos = &mut value;
+                    at[4] = *pos;
+                    let null = match loc_array(buf, pos, true) {
+                        None => true,
+                        Some(n) => {
+                            for _ in 0..n {
+                                NodeEndpointView::locate(buf, pos, version);
+                            }
+                            false
+                        }
+                    };
+                    if null {
+                        nulls |= Self::NULL_NODE_ENDPOINTS;
+                    }
+                }
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `FetchResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -219,10 +287,7 @@ impl<'a> FetchResponseView<'a> {
 
 impl<'a> ViewElement<'a> for FetchResponseView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -280,6 +345,34 @@ impl<'a> AbortedTransactionView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        at[0] = *pos;
+        *pos = pos.saturating_add(8);
+        at[1] = *pos;
+        *pos = pos.saturating_add(8);
+        let tags = if version >= 12 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -331,10 +424,7 @@ impl<'a> AbortedTransactionView<'a> {
 
 impl<'a> ViewElement<'a> for AbortedTransactionView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -373,10 +463,9 @@ impl<'a> EpochEndOffsetView<'a> {
         }
     }
 
-    /// The view of validated bytes at `pos` (defaults if they were not validated).
+    /// The view of validated bytes at `pos`.
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
-        Self::walk(&mut ViewCursor::new(buf, pos), version)
-            .unwrap_or_else(|_| Self::absent(buf, version))
+        Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
@@ -403,6 +492,32 @@ impl<'a> EpochEndOffsetView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        at[0] = *pos;
+        *pos = pos.saturating_add(4);
+        at[1] = *pos;
+        *pos = pos.saturating_add(8);
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -456,10 +571,7 @@ impl<'a> EpochEndOffsetView<'a> {
 
 impl<'a> ViewElement<'a> for EpochEndOffsetView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -543,6 +655,57 @@ impl<'a> FetchableTopicResponseView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 12;
+        let start = *pos;
+        let mut at = [ABSENT; 3];
+        let mut nulls = 0u64;
+        if version <= 12 {
+            at[0] = *pos;
+            let null = loc_str(buf, pos, flexible);
+            if null {
+                nulls |= Self::NULL_TOPIC;
+            }
+        }
+        if version >= 13 {
+            at[1] = *pos;
+            *pos = pos.saturating_add(16);
+        }
+        at[2] = *pos;
+        let null = match loc_array(buf, pos, flexible) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    PartitionDataView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_PARTITIONS;
+        }
+        let tags = if version >= 12 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -611,10 +774,7 @@ impl<'a> FetchableTopicResponseView<'a> {
 
 impl<'a> ViewElement<'a> for FetchableTopicResponseView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -654,10 +814,9 @@ impl<'a> LeaderIdAndEpochView<'a> {
         }
     }
 
-    /// The view of validated bytes at `pos` (defaults if they were not validated).
+    /// The view of validated bytes at `pos`.
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
-        Self::walk(&mut ViewCursor::new(buf, pos), version)
-            .unwrap_or_else(|_| Self::absent(buf, version))
+        Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
@@ -684,6 +843,32 @@ impl<'a> LeaderIdAndEpochView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        at[0] = *pos;
+        *pos = pos.saturating_add(4);
+        at[1] = *pos;
+        *pos = pos.saturating_add(4);
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -737,10 +922,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
 
 impl<'a> ViewElement<'a> for LeaderIdAndEpochView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -803,6 +985,41 @@ impl<'a> NodeEndpointView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 4];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        *pos = pos.saturating_add(4);
+        at[1] = *pos;
+        let null = loc_str(buf, pos, true);
+        if null {
+            nulls |= Self::NULL_HOST;
+        }
+        at[2] = *pos;
+        *pos = pos.saturating_add(4);
+        at[3] = *pos;
+        loc_str(buf, pos, true);
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -882,10 +1099,7 @@ impl<'a> NodeEndpointView<'a> {
 
 impl<'a> ViewElement<'a> for NodeEndpointView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -996,6 +1210,81 @@ impl<'a> PartitionDataView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 12;
+        let start = *pos;
+        let mut at = [ABSENT; 11];
+        at[0] = *pos;
+        *pos = pos.saturating_add(4);
+        at[1] = *pos;
+        *pos = pos.saturating_add(2);
+        at[2] = *pos;
+        *pos = pos.saturating_add(8);
+        if version >= 4 {
+            at[3] = *pos;
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 5 {
+            at[4] = *pos;
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 4 {
+            at[8] = *pos;
+            match loc_array(buf, pos, flexible) {
+                None => true,
+                Some(n) => {
+                    for _ in 0..n {
+                        AbortedTransactionView::locate(buf, pos, version);
+                    }
+                    false
+                }
+            };
+        }
+        if version >= 11 {
+            at[9] = *pos;
+            *pos = pos.saturating_add(4);
+        }
+        at[10] = *pos;
+        loc_bytes(buf, pos, flexible);
+        let tags = if version >= 12 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                let (tag, mut value) = loc_tag(buf, pos);
+                match tag {
+                    0 => {
+                        let pos = &mut value;
+                        at[5] = *pos;
+                        EpochEndOffsetView::locate(buf, pos, version);
+                    }
+                    1 => {
+                        let pos = &mut value;
+                        at[6] = *pos;
+                        LeaderIdAndEpochView::locate(buf, pos, version);
+                    }
+                    2 => {
+                        let pos = &mut value;
+                        at[7] = *pos;
+                        SnapshotIdView::locate(buf, pos, version);
+                    }
+                    _ => {}
+                }
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -1185,10 +1474,7 @@ impl<'a> PartitionDataView<'a> {
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -1236,10 +1522,9 @@ impl<'a> SnapshotIdView<'a> {
         }
     }
 
-    /// The view of validated bytes at `pos` (defaults if they were not validated).
+    /// The view of validated bytes at `pos`.
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
-        Self::walk(&mut ViewCursor::new(buf, pos), version)
-            .unwrap_or_else(|_| Self::absent(buf, version))
+        Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
@@ -1266,6 +1551,32 @@ impl<'a> SnapshotIdView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        at[0] = *pos;
+        *pos = pos.saturating_add(8);
+        at[1] = *pos;
+        *pos = pos.saturating_add(4);
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -1319,10 +1630,7 @@ impl<'a> SnapshotIdView<'a> {
 
 impl<'a> ViewElement<'a> for SnapshotIdView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 

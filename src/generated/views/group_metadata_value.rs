@@ -81,6 +81,61 @@ impl<'a> GroupMetadataValueView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 4;
+        let start = *pos;
+        let mut at = [ABSENT; 6];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = loc_str(buf, pos, flexible);
+        if null {
+            nulls |= Self::NULL_PROTOCOL_TYPE;
+        }
+        at[1] = *pos;
+        *pos = pos.saturating_add(4);
+        at[2] = *pos;
+        loc_str(buf, pos, flexible);
+        at[3] = *pos;
+        loc_str(buf, pos, flexible);
+        if version >= 2 {
+            at[4] = *pos;
+            *pos = pos.saturating_add(8);
+        }
+        at[5] = *pos;
+        let null = match loc_array(buf, pos, flexible) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    MemberMetadataView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_MEMBERS;
+        }
+        let tags = if version >= 4 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `GroupMetadataValue` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -209,10 +264,7 @@ impl<'a> GroupMetadataValueView<'a> {
 
 impl<'a> ViewElement<'a> for GroupMetadataValueView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -310,6 +362,68 @@ impl<'a> MemberMetadataView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 4;
+        let start = *pos;
+        let mut at = [ABSENT; 8];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = loc_str(buf, pos, flexible);
+        if null {
+            nulls |= Self::NULL_MEMBER_ID;
+        }
+        if version >= 3 {
+            at[1] = *pos;
+            loc_str(buf, pos, flexible);
+        }
+        at[2] = *pos;
+        let null = loc_str(buf, pos, flexible);
+        if null {
+            nulls |= Self::NULL_CLIENT_ID;
+        }
+        at[3] = *pos;
+        let null = loc_str(buf, pos, flexible);
+        if null {
+            nulls |= Self::NULL_CLIENT_HOST;
+        }
+        if version >= 1 {
+            at[4] = *pos;
+            *pos = pos.saturating_add(4);
+        }
+        at[5] = *pos;
+        *pos = pos.saturating_add(4);
+        at[6] = *pos;
+        let null = loc_bytes(buf, pos, flexible);
+        if null {
+            nulls |= Self::NULL_SUBSCRIPTION;
+        }
+        at[7] = *pos;
+        let null = loc_bytes(buf, pos, flexible);
+        if null {
+            nulls |= Self::NULL_ASSIGNMENT;
+        }
+        let tags = if version >= 4 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -448,10 +562,7 @@ impl<'a> MemberMetadataView<'a> {
 
 impl<'a> ViewElement<'a> for MemberMetadataView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 

@@ -65,6 +65,51 @@ impl<'a> InitProducerIdRequestView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 2;
+        let start = *pos;
+        let mut at = [ABSENT; 6];
+        at[0] = *pos;
+        loc_str(buf, pos, flexible);
+        at[1] = *pos;
+        *pos = pos.saturating_add(4);
+        if version >= 3 {
+            at[2] = *pos;
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 3 {
+            at[3] = *pos;
+            *pos = pos.saturating_add(2);
+        }
+        if version >= 6 {
+            at[4] = *pos;
+            *pos = pos.saturating_add(1);
+        }
+        if version >= 6 {
+            at[5] = *pos;
+            *pos = pos.saturating_add(1);
+        }
+        let tags = if version >= 2 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `InitProducerIdRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -190,10 +235,7 @@ impl<'a> InitProducerIdRequestView<'a> {
 
 impl<'a> ViewElement<'a> for InitProducerIdRequestView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 

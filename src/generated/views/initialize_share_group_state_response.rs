@@ -62,6 +62,43 @@ impl<'a> InitializeShareGroupStateResponseView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 1];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    InitializeStateResultView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_RESULTS;
+        }
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `InitializeShareGroupStateResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -122,10 +159,7 @@ impl<'a> InitializeShareGroupStateResponseView<'a> {
 
 impl<'a> ViewElement<'a> for InitializeShareGroupStateResponseView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -195,6 +229,45 @@ impl<'a> InitializeStateResultView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        *pos = pos.saturating_add(16);
+        at[1] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    PartitionResultView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_PARTITIONS;
+        }
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -248,10 +321,7 @@ impl<'a> InitializeStateResultView<'a> {
 
 impl<'a> ViewElement<'a> for InitializeStateResultView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -304,6 +374,34 @@ impl<'a> PartitionResultView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 3];
+        at[0] = *pos;
+        *pos = pos.saturating_add(4);
+        at[1] = *pos;
+        *pos = pos.saturating_add(2);
+        at[2] = *pos;
+        loc_str(buf, pos, true);
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -370,10 +468,7 @@ impl<'a> PartitionResultView<'a> {
 
 impl<'a> ViewElement<'a> for PartitionResultView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 

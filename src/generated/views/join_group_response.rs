@@ -99,6 +99,77 @@ impl<'a> JoinGroupResponseView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 6;
+        let start = *pos;
+        let mut at = [ABSENT; 9];
+        let mut nulls = 0u64;
+        if version >= 2 {
+            at[0] = *pos;
+            *pos = pos.saturating_add(4);
+        }
+        at[1] = *pos;
+        *pos = pos.saturating_add(2);
+        at[2] = *pos;
+        *pos = pos.saturating_add(4);
+        if version >= 7 {
+            at[3] = *pos;
+            loc_str(buf, pos, true);
+        }
+        at[4] = *pos;
+        let null = loc_str(buf, pos, flexible);
+        if null && version <= 6 {
+            nulls |= Self::NULL_PROTOCOL_NAME;
+        }
+        at[5] = *pos;
+        let null = loc_str(buf, pos, flexible);
+        if null {
+            nulls |= Self::NULL_LEADER;
+        }
+        if version >= 9 {
+            at[6] = *pos;
+            *pos = pos.saturating_add(1);
+        }
+        at[7] = *pos;
+        let null = loc_str(buf, pos, flexible);
+        if null {
+            nulls |= Self::NULL_MEMBER_ID;
+        }
+        at[8] = *pos;
+        let null = match loc_array(buf, pos, flexible) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    JoinGroupResponseMemberView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_MEMBERS;
+        }
+        let tags = if version >= 6 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `JoinGroupResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -267,10 +338,7 @@ impl<'a> JoinGroupResponseView<'a> {
 
 impl<'a> ViewElement<'a> for JoinGroupResponseView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -349,6 +417,47 @@ impl<'a> JoinGroupResponseMemberView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 6;
+        let start = *pos;
+        let mut at = [ABSENT; 3];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = loc_str(buf, pos, flexible);
+        if null {
+            nulls |= Self::NULL_MEMBER_ID;
+        }
+        if version >= 5 {
+            at[1] = *pos;
+            loc_str(buf, pos, flexible);
+        }
+        at[2] = *pos;
+        let null = loc_bytes(buf, pos, flexible);
+        if null {
+            nulls |= Self::NULL_METADATA;
+        }
+        let tags = if version >= 6 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -417,10 +526,7 @@ impl<'a> JoinGroupResponseMemberView<'a> {
 
 impl<'a> ViewElement<'a> for JoinGroupResponseMemberView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 

@@ -87,6 +87,65 @@ impl<'a> LeaderAndIsrResponseView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 4;
+        let start = *pos;
+        let mut at = [ABSENT; 3];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        *pos = pos.saturating_add(2);
+        if version <= 4 {
+            at[1] = *pos;
+            let null = match loc_array(buf, pos, flexible) {
+                None => true,
+                Some(n) => {
+                    for _ in 0..n {
+                        LeaderAndIsrPartitionErrorView::locate(buf, pos, version);
+                    }
+                    false
+                }
+            };
+            if null {
+                nulls |= Self::NULL_PARTITION_ERRORS;
+            }
+        }
+        if version >= 5 {
+            at[2] = *pos;
+            let null = match loc_array(buf, pos, true) {
+                None => true,
+                Some(n) => {
+                    for _ in 0..n {
+                        LeaderAndIsrTopicErrorView::locate(buf, pos, version);
+                    }
+                    false
+                }
+            };
+            if null {
+                nulls |= Self::NULL_TOPICS;
+            }
+        }
+        let tags = if version >= 4 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `LeaderAndIsrResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -179,10 +238,7 @@ impl<'a> LeaderAndIsrResponseView<'a> {
 
 impl<'a> ViewElement<'a> for LeaderAndIsrResponseView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -251,6 +307,44 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 4;
+        let start = *pos;
+        let mut at = [ABSENT; 3];
+        let mut nulls = 0u64;
+        if version <= 4 {
+            at[0] = *pos;
+            let null = loc_str(buf, pos, flexible);
+            if null {
+                nulls |= Self::NULL_TOPIC_NAME;
+            }
+        }
+        at[1] = *pos;
+        *pos = pos.saturating_add(4);
+        at[2] = *pos;
+        *pos = pos.saturating_add(2);
+        let tags = if version >= 4 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -316,10 +410,7 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
 
 impl<'a> ViewElement<'a> for LeaderAndIsrPartitionErrorView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -391,6 +482,45 @@ impl<'a> LeaderAndIsrTopicErrorView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        *pos = pos.saturating_add(16);
+        at[1] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    LeaderAndIsrPartitionErrorView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_PARTITION_ERRORS;
+        }
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -447,10 +577,7 @@ impl<'a> LeaderAndIsrTopicErrorView<'a> {
 
 impl<'a> ViewElement<'a> for LeaderAndIsrTopicErrorView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 

@@ -84,6 +84,62 @@ impl<'a> ListTransactionsRequestView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 4];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    loc_str(buf, pos, true);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_STATE_FILTERS;
+        }
+        at[1] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                *pos = pos.saturating_add(n.saturating_mul(8));
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_PRODUCER_ID_FILTERS;
+        }
+        if version >= 1 {
+            at[2] = *pos;
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 2 {
+            at[3] = *pos;
+            loc_str(buf, pos, true);
+        }
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `ListTransactionsRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -189,10 +245,7 @@ impl<'a> ListTransactionsRequestView<'a> {
 
 impl<'a> ViewElement<'a> for ListTransactionsRequestView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 

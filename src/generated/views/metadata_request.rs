@@ -79,6 +79,58 @@ impl<'a> MetadataRequestView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 9;
+        let start = *pos;
+        let mut at = [ABSENT; 4];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = match loc_array(buf, pos, flexible) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    MetadataRequestTopicView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null && version <= 0 {
+            nulls |= Self::NULL_TOPICS;
+        }
+        if version >= 4 {
+            at[1] = *pos;
+            *pos = pos.saturating_add(1);
+        }
+        if (8..=10).contains(&version) {
+            at[2] = *pos;
+            *pos = pos.saturating_add(1);
+        }
+        if version >= 8 {
+            at[3] = *pos;
+            *pos = pos.saturating_add(1);
+        }
+        let tags = if version >= 9 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `MetadataRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -178,10 +230,7 @@ impl<'a> MetadataRequestView<'a> {
 
 impl<'a> ViewElement<'a> for MetadataRequestView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -258,6 +307,42 @@ impl<'a> MetadataRequestTopicView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 9;
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        let mut nulls = 0u64;
+        if version >= 10 {
+            at[0] = *pos;
+            *pos = pos.saturating_add(16);
+        }
+        at[1] = *pos;
+        let null = loc_str(buf, pos, flexible);
+        if null && version <= 9 {
+            nulls |= Self::NULL_NAME;
+        }
+        let tags = if version >= 9 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -310,10 +395,7 @@ impl<'a> MetadataRequestTopicView<'a> {
 
 impl<'a> ViewElement<'a> for MetadataRequestTopicView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 

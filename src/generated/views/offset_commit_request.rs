@@ -91,6 +91,70 @@ impl<'a> OffsetCommitRequestView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 8;
+        let start = *pos;
+        let mut at = [ABSENT; 6];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = loc_str(buf, pos, flexible);
+        if null {
+            nulls |= Self::NULL_GROUP_ID;
+        }
+        if version >= 1 {
+            at[1] = *pos;
+            *pos = pos.saturating_add(4);
+        }
+        if version >= 1 {
+            at[2] = *pos;
+            let null = loc_str(buf, pos, flexible);
+            if null {
+                nulls |= Self::NULL_MEMBER_ID;
+            }
+        }
+        if version >= 7 {
+            at[3] = *pos;
+            loc_str(buf, pos, flexible);
+        }
+        if (2..=4).contains(&version) {
+            at[4] = *pos;
+            *pos = pos.saturating_add(8);
+        }
+        at[5] = *pos;
+        let null = match loc_array(buf, pos, flexible) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    OffsetCommitRequestTopicView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_TOPICS;
+        }
+        let tags = if version >= 8 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `OffsetCommitRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -221,10 +285,7 @@ impl<'a> OffsetCommitRequestView<'a> {
 
 impl<'a> ViewElement<'a> for OffsetCommitRequestView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -295,6 +356,45 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 8;
+        let start = *pos;
+        let mut at = [ABSENT; 5];
+        at[0] = *pos;
+        *pos = pos.saturating_add(4);
+        at[1] = *pos;
+        *pos = pos.saturating_add(8);
+        if version >= 6 {
+            at[2] = *pos;
+            *pos = pos.saturating_add(4);
+        }
+        if version == 1 {
+            at[3] = *pos;
+            *pos = pos.saturating_add(8);
+        }
+        at[4] = *pos;
+        loc_str(buf, pos, flexible);
+        let tags = if version >= 8 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -389,10 +489,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
 
 impl<'a> ViewElement<'a> for OffsetCommitRequestPartitionView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -479,6 +576,57 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 8;
+        let start = *pos;
+        let mut at = [ABSENT; 3];
+        let mut nulls = 0u64;
+        if version <= 9 {
+            at[0] = *pos;
+            let null = loc_str(buf, pos, flexible);
+            if null {
+                nulls |= Self::NULL_NAME;
+            }
+        }
+        if version >= 10 {
+            at[1] = *pos;
+            *pos = pos.saturating_add(16);
+        }
+        at[2] = *pos;
+        let null = match loc_array(buf, pos, flexible) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    OffsetCommitRequestPartitionView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_PARTITIONS;
+        }
+        let tags = if version >= 8 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -547,10 +695,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
 
 impl<'a> ViewElement<'a> for OffsetCommitRequestTopicView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 

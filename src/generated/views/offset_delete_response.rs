@@ -54,6 +54,38 @@ impl<'a> OffsetDeleteResponseView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 3];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        *pos = pos.saturating_add(2);
+        at[1] = *pos;
+        *pos = pos.saturating_add(4);
+        at[2] = *pos;
+        let null = match loc_array(buf, pos, false) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    OffsetDeleteResponseTopicView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_TOPICS;
+        }
+        Self {
+            buf,
+            version,
+            at,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `OffsetDeleteResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -135,10 +167,7 @@ impl<'a> OffsetDeleteResponseView<'a> {
 
 impl<'a> ViewElement<'a> for OffsetDeleteResponseView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -178,6 +207,23 @@ impl<'a> OffsetDeleteResponsePartitionView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        at[0] = *pos;
+        *pos = pos.saturating_add(4);
+        at[1] = *pos;
+        *pos = pos.saturating_add(2);
+        Self {
+            buf,
+            version,
+            at,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -226,10 +272,7 @@ impl<'a> OffsetDeleteResponsePartitionView<'a> {
 
 impl<'a> ViewElement<'a> for OffsetDeleteResponsePartitionView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -292,6 +335,39 @@ impl<'a> OffsetDeleteResponseTopicView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = loc_str(buf, pos, false);
+        if null {
+            nulls |= Self::NULL_NAME;
+        }
+        at[1] = *pos;
+        let null = match loc_array(buf, pos, false) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    OffsetDeleteResponsePartitionView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_PARTITIONS;
+        }
+        Self {
+            buf,
+            version,
+            at,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -340,10 +416,7 @@ impl<'a> OffsetDeleteResponseTopicView<'a> {
 
 impl<'a> ViewElement<'a> for OffsetDeleteResponseTopicView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 

@@ -97,6 +97,74 @@ impl<'a> OffsetFetchRequestView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 6;
+        let start = *pos;
+        let mut at = [ABSENT; 4];
+        let mut nulls = 0u64;
+        if version <= 7 {
+            at[0] = *pos;
+            let null = loc_str(buf, pos, flexible);
+            if null {
+                nulls |= Self::NULL_GROUP_ID;
+            }
+        }
+        if version <= 7 {
+            at[1] = *pos;
+            let null = match loc_array(buf, pos, flexible) {
+                None => true,
+                Some(n) => {
+                    for _ in 0..n {
+                        OffsetFetchRequestTopicView::locate(buf, pos, version);
+                    }
+                    false
+                }
+            };
+            if null && version <= 1 {
+                nulls |= Self::NULL_TOPICS;
+            }
+        }
+        if version >= 8 {
+            at[2] = *pos;
+            let null = match loc_array(buf, pos, true) {
+                None => true,
+                Some(n) => {
+                    for _ in 0..n {
+                        OffsetFetchRequestGroupView::locate(buf, pos, version);
+                    }
+                    false
+                }
+            };
+            if null {
+                nulls |= Self::NULL_GROUPS;
+            }
+        }
+        if version >= 7 {
+            at[3] = *pos;
+            *pos = pos.saturating_add(1);
+        }
+        let tags = if version >= 6 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `OffsetFetchRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -200,10 +268,7 @@ impl<'a> OffsetFetchRequestView<'a> {
 
 impl<'a> ViewElement<'a> for OffsetFetchRequestView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -282,6 +347,53 @@ impl<'a> OffsetFetchRequestGroupView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 4];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = loc_str(buf, pos, true);
+        if null {
+            nulls |= Self::NULL_GROUP_ID;
+        }
+        if version >= 9 {
+            at[1] = *pos;
+            loc_str(buf, pos, true);
+        }
+        if version >= 9 {
+            at[2] = *pos;
+            *pos = pos.saturating_add(4);
+        }
+        at[3] = *pos;
+        match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    OffsetFetchRequestTopicsView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -363,10 +475,7 @@ impl<'a> OffsetFetchRequestGroupView<'a> {
 
 impl<'a> ViewElement<'a> for OffsetFetchRequestGroupView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -445,6 +554,49 @@ impl<'a> OffsetFetchRequestTopicView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 6;
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = loc_str(buf, pos, flexible);
+        if null {
+            nulls |= Self::NULL_NAME;
+        }
+        at[1] = *pos;
+        let null = match loc_array(buf, pos, flexible) {
+            None => true,
+            Some(n) => {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_PARTITION_INDEXES;
+        }
+        let tags = if version >= 6 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -499,10 +651,7 @@ impl<'a> OffsetFetchRequestTopicView<'a> {
 
 impl<'a> ViewElement<'a> for OffsetFetchRequestTopicView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -582,6 +731,52 @@ impl<'a> OffsetFetchRequestTopicsView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 3];
+        let mut nulls = 0u64;
+        if version <= 9 {
+            at[0] = *pos;
+            let null = loc_str(buf, pos, true);
+            if null {
+                nulls |= Self::NULL_NAME;
+            }
+        }
+        if version >= 10 {
+            at[1] = *pos;
+            *pos = pos.saturating_add(16);
+        }
+        at[2] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_PARTITION_INDEXES;
+        }
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -647,10 +842,7 @@ impl<'a> OffsetFetchRequestTopicsView<'a> {
 
 impl<'a> ViewElement<'a> for OffsetFetchRequestTopicsView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 

@@ -93,6 +93,71 @@ impl<'a> OffsetFetchResponseView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 6;
+        let start = *pos;
+        let mut at = [ABSENT; 4];
+        let mut nulls = 0u64;
+        if version >= 3 {
+            at[0] = *pos;
+            *pos = pos.saturating_add(4);
+        }
+        if version <= 7 {
+            at[1] = *pos;
+            let null = match loc_array(buf, pos, flexible) {
+                None => true,
+                Some(n) => {
+                    for _ in 0..n {
+                        OffsetFetchResponseTopicView::locate(buf, pos, version);
+                    }
+                    false
+                }
+            };
+            if null {
+                nulls |= Self::NULL_TOPICS;
+            }
+        }
+        if (2..=7).contains(&version) {
+            at[2] = *pos;
+            *pos = pos.saturating_add(2);
+        }
+        if version >= 8 {
+            at[3] = *pos;
+            let null = match loc_array(buf, pos, true) {
+                None => true,
+                Some(n) => {
+                    for _ in 0..n {
+                        OffsetFetchResponseGroupView::locate(buf, pos, version);
+                    }
+                    false
+                }
+            };
+            if null {
+                nulls |= Self::NULL_GROUPS;
+            }
+        }
+        let tags = if version >= 6 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `OffsetFetchResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -195,10 +260,7 @@ impl<'a> OffsetFetchResponseView<'a> {
 
 impl<'a> ViewElement<'a> for OffsetFetchResponseView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -277,6 +339,50 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 3];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = loc_str(buf, pos, true);
+        if null {
+            nulls |= Self::NULL_GROUP_ID;
+        }
+        at[1] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    OffsetFetchResponseTopicsView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_TOPICS;
+        }
+        at[2] = *pos;
+        *pos = pos.saturating_add(2);
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -343,10 +449,7 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
 
 impl<'a> ViewElement<'a> for OffsetFetchResponseGroupView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -409,6 +512,43 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 6;
+        let start = *pos;
+        let mut at = [ABSENT; 5];
+        at[0] = *pos;
+        *pos = pos.saturating_add(4);
+        at[1] = *pos;
+        *pos = pos.saturating_add(8);
+        if version >= 5 {
+            at[2] = *pos;
+            *pos = pos.saturating_add(4);
+        }
+        at[3] = *pos;
+        loc_str(buf, pos, flexible);
+        at[4] = *pos;
+        *pos = pos.saturating_add(2);
+        let tags = if version >= 6 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -502,10 +642,7 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
 
 impl<'a> ViewElement<'a> for OffsetFetchResponsePartitionView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -565,6 +702,38 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 5];
+        at[0] = *pos;
+        *pos = pos.saturating_add(4);
+        at[1] = *pos;
+        *pos = pos.saturating_add(8);
+        at[2] = *pos;
+        *pos = pos.saturating_add(4);
+        at[3] = *pos;
+        loc_str(buf, pos, true);
+        at[4] = *pos;
+        *pos = pos.saturating_add(2);
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -657,10 +826,7 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
 
 impl<'a> ViewElement<'a> for OffsetFetchResponsePartitionsView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -741,6 +907,51 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 6;
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = loc_str(buf, pos, flexible);
+        if null {
+            nulls |= Self::NULL_NAME;
+        }
+        at[1] = *pos;
+        let null = match loc_array(buf, pos, flexible) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    OffsetFetchResponsePartitionView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_PARTITIONS;
+        }
+        let tags = if version >= 6 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -796,10 +1007,7 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
 
 impl<'a> ViewElement<'a> for OffsetFetchResponseTopicView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -880,6 +1088,54 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 3];
+        let mut nulls = 0u64;
+        if version <= 9 {
+            at[0] = *pos;
+            let null = loc_str(buf, pos, true);
+            if null {
+                nulls |= Self::NULL_NAME;
+            }
+        }
+        if version >= 10 {
+            at[1] = *pos;
+            *pos = pos.saturating_add(16);
+        }
+        at[2] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    OffsetFetchResponsePartitionsView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_PARTITIONS;
+        }
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -946,10 +1202,7 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
 
 impl<'a> ViewElement<'a> for OffsetFetchResponseTopicsView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 

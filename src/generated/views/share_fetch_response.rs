@@ -88,6 +88,66 @@ impl<'a> ShareFetchResponseView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 6];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        *pos = pos.saturating_add(4);
+        at[1] = *pos;
+        *pos = pos.saturating_add(2);
+        at[2] = *pos;
+        loc_str(buf, pos, true);
+        if version >= 1 {
+            at[3] = *pos;
+            *pos = pos.saturating_add(4);
+        }
+        at[4] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    ShareFetchableTopicResponseView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_RESPONSES;
+        }
+        at[5] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    NodeEndpointView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_NODE_ENDPOINTS;
+        }
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `ShareFetchResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -215,10 +275,7 @@ impl<'a> ShareFetchResponseView<'a> {
 
 impl<'a> ViewElement<'a> for ShareFetchResponseView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -278,6 +335,34 @@ impl<'a> AcquiredRecordsView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 3];
+        at[0] = *pos;
+        *pos = pos.saturating_add(8);
+        at[1] = *pos;
+        *pos = pos.saturating_add(8);
+        at[2] = *pos;
+        *pos = pos.saturating_add(2);
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -344,10 +429,7 @@ impl<'a> AcquiredRecordsView<'a> {
 
 impl<'a> ViewElement<'a> for AcquiredRecordsView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -387,10 +469,9 @@ impl<'a> LeaderIdAndEpochView<'a> {
         }
     }
 
-    /// The view of validated bytes at `pos` (defaults if they were not validated).
+    /// The view of validated bytes at `pos`.
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
-        Self::walk(&mut ViewCursor::new(buf, pos), version)
-            .unwrap_or_else(|_| Self::absent(buf, version))
+        Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
@@ -417,6 +498,32 @@ impl<'a> LeaderIdAndEpochView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        at[0] = *pos;
+        *pos = pos.saturating_add(4);
+        at[1] = *pos;
+        *pos = pos.saturating_add(4);
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -470,10 +577,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
 
 impl<'a> ViewElement<'a> for LeaderIdAndEpochView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -536,6 +640,41 @@ impl<'a> NodeEndpointView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 4];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        *pos = pos.saturating_add(4);
+        at[1] = *pos;
+        let null = loc_str(buf, pos, true);
+        if null {
+            nulls |= Self::NULL_HOST;
+        }
+        at[2] = *pos;
+        *pos = pos.saturating_add(4);
+        at[3] = *pos;
+        loc_str(buf, pos, true);
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -615,10 +754,7 @@ impl<'a> NodeEndpointView<'a> {
 
 impl<'a> ViewElement<'a> for NodeEndpointView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -705,6 +841,60 @@ impl<'a> PartitionDataView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 8];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        *pos = pos.saturating_add(4);
+        at[1] = *pos;
+        *pos = pos.saturating_add(2);
+        at[2] = *pos;
+        loc_str(buf, pos, true);
+        at[3] = *pos;
+        *pos = pos.saturating_add(2);
+        at[4] = *pos;
+        loc_str(buf, pos, true);
+        at[5] = *pos;
+        LeaderIdAndEpochView::locate(buf, pos, version);
+        at[6] = *pos;
+        let null = loc_bytes(buf, pos, true);
+        if null && version >= 1 {
+            nulls |= Self::NULL_RECORDS;
+        }
+        at[7] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    AcquiredRecordsView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_ACQUIRED_RECORDS;
+        }
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -843,10 +1033,7 @@ impl<'a> PartitionDataView<'a> {
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -926,6 +1113,45 @@ impl<'a> ShareFetchableTopicResponseView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        *pos = pos.saturating_add(16);
+        at[1] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    PartitionDataView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_PARTITIONS;
+        }
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -979,10 +1205,7 @@ impl<'a> ShareFetchableTopicResponseView<'a> {
 
 impl<'a> ViewElement<'a> for ShareFetchableTopicResponseView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 

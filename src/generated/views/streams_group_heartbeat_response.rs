@@ -141,6 +141,111 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 16];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        *pos = pos.saturating_add(4);
+        at[1] = *pos;
+        *pos = pos.saturating_add(2);
+        at[2] = *pos;
+        loc_str(buf, pos, true);
+        at[3] = *pos;
+        let null = loc_str(buf, pos, true);
+        if null {
+            nulls |= Self::NULL_MEMBER_ID;
+        }
+        at[4] = *pos;
+        *pos = pos.saturating_add(4);
+        at[5] = *pos;
+        *pos = pos.saturating_add(4);
+        if version <= 0 {
+            at[6] = *pos;
+            *pos = pos.saturating_add(4);
+        }
+        at[7] = *pos;
+        *pos = pos.saturating_add(4);
+        if version >= 1 {
+            at[8] = *pos;
+            *pos = pos.saturating_add(8);
+        }
+        at[9] = *pos;
+        match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    StatusView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        at[10] = *pos;
+        match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    TaskIdsView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        at[11] = *pos;
+        match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    TaskIdsView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        at[12] = *pos;
+        match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    TaskIdsView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if version >= 1 {
+            at[13] = *pos;
+            *pos = pos.saturating_add(1);
+        }
+        at[14] = *pos;
+        *pos = pos.saturating_add(4);
+        at[15] = *pos;
+        match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    EndpointToPartitionsView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `StreamsGroupHeartbeatResponse` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -405,10 +510,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
 
 impl<'a> ViewElement<'a> for StreamsGroupHeartbeatResponseView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -477,10 +579,9 @@ impl<'a> EndpointView<'a> {
         }
     }
 
-    /// The view of validated bytes at `pos` (defaults if they were not validated).
+    /// The view of validated bytes at `pos`.
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
-        Self::walk(&mut ViewCursor::new(buf, pos), version)
-            .unwrap_or_else(|_| Self::absent(buf, version))
+        Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
@@ -512,6 +613,37 @@ impl<'a> EndpointView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = loc_str(buf, pos, true);
+        if null {
+            nulls |= Self::NULL_HOST;
+        }
+        at[1] = *pos;
+        *pos = pos.saturating_add(2);
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -565,10 +697,7 @@ impl<'a> EndpointView<'a> {
 
 impl<'a> ViewElement<'a> for EndpointView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -655,6 +784,58 @@ impl<'a> EndpointToPartitionsView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 3];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        EndpointView::locate(buf, pos, version);
+        at[1] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    TopicPartitionView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_ACTIVE_PARTITIONS;
+        }
+        at[2] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    TopicPartitionView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_STANDBY_PARTITIONS;
+        }
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -729,10 +910,7 @@ impl<'a> EndpointToPartitionsView<'a> {
 
 impl<'a> ViewElement<'a> for EndpointToPartitionsView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -794,6 +972,37 @@ impl<'a> StatusView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        *pos = pos.saturating_add(1);
+        at[1] = *pos;
+        let null = loc_str(buf, pos, true);
+        if null {
+            nulls |= Self::NULL_STATUS_DETAIL;
+        }
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -845,10 +1054,7 @@ impl<'a> StatusView<'a> {
 
 impl<'a> ViewElement<'a> for StatusView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -921,6 +1127,46 @@ impl<'a> TaskIdsView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = loc_str(buf, pos, true);
+        if null {
+            nulls |= Self::NULL_SUBTOPOLOGY_ID;
+        }
+        at[1] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_PARTITIONS;
+        }
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -973,10 +1219,7 @@ impl<'a> TaskIdsView<'a> {
 
 impl<'a> ViewElement<'a> for TaskIdsView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -1049,6 +1292,46 @@ impl<'a> TopicPartitionView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let start = *pos;
+        let mut at = [ABSENT; 2];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = loc_str(buf, pos, true);
+        if null {
+            nulls |= Self::NULL_TOPIC;
+        }
+        at[1] = *pos;
+        let null = match loc_array(buf, pos, true) {
+            None => true,
+            Some(n) => {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_PARTITIONS;
+        }
+        let tags = {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1101,10 +1384,7 @@ impl<'a> TopicPartitionView<'a> {
 
 impl<'a> ViewElement<'a> for TopicPartitionView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 

@@ -97,6 +97,75 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 3;
+        let start = *pos;
+        let mut at = [ABSENT; 8];
+        let mut nulls = 0u64;
+        at[0] = *pos;
+        let null = loc_str(buf, pos, flexible);
+        if null {
+            nulls |= Self::NULL_TRANSACTIONAL_ID;
+        }
+        at[1] = *pos;
+        let null = loc_str(buf, pos, flexible);
+        if null {
+            nulls |= Self::NULL_GROUP_ID;
+        }
+        at[2] = *pos;
+        *pos = pos.saturating_add(8);
+        at[3] = *pos;
+        *pos = pos.saturating_add(2);
+        if version >= 3 {
+            at[4] = *pos;
+            *pos = pos.saturating_add(4);
+        }
+        if version >= 3 {
+            at[5] = *pos;
+            let null = loc_str(buf, pos, true);
+            if null {
+                nulls |= Self::NULL_MEMBER_ID;
+            }
+        }
+        if version >= 3 {
+            at[6] = *pos;
+            loc_str(buf, pos, true);
+        }
+        at[7] = *pos;
+        let null = match loc_array(buf, pos, flexible) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    TxnOffsetCommitRequestTopicView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_TOPICS;
+        }
+        let tags = if version >= 3 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// Validates `buf` as a whole `TxnOffsetCommitRequest` of `version` (every byte must belong to it)
     /// and returns its view. Fails as the owned decoder does, with the same error.
     pub fn parse(buf: &'a [u8], version: i16) -> Result<Self, DecodeError> {
@@ -252,10 +321,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
 
 impl<'a> ViewElement<'a> for TxnOffsetCommitRequestView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -324,6 +390,41 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
             start,
             end: c.pos(),
         })
+    }
+
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 3;
+        let start = *pos;
+        let mut at = [ABSENT; 4];
+        at[0] = *pos;
+        *pos = pos.saturating_add(4);
+        at[1] = *pos;
+        *pos = pos.saturating_add(8);
+        if version >= 2 {
+            at[2] = *pos;
+            *pos = pos.saturating_add(4);
+        }
+        at[3] = *pos;
+        loc_str(buf, pos, flexible);
+        let tags = if version >= 3 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            start,
+            end: *pos,
+        }
     }
 
     /// The version the bytes were validated for.
@@ -405,10 +506,7 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
 
 impl<'a> ViewElement<'a> for TxnOffsetCommitRequestPartitionView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
@@ -494,6 +592,57 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
         })
     }
 
+    /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
+    pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
+        let flexible = version >= 3;
+        let start = *pos;
+        let mut at = [ABSENT; 3];
+        let mut nulls = 0u64;
+        if version <= 5 {
+            at[0] = *pos;
+            let null = loc_str(buf, pos, flexible);
+            if null {
+                nulls |= Self::NULL_NAME;
+            }
+        }
+        if version >= 6 {
+            at[1] = *pos;
+            *pos = pos.saturating_add(16);
+        }
+        at[2] = *pos;
+        let null = match loc_array(buf, pos, flexible) {
+            None => true,
+            Some(n) => {
+                for _ in 0..n {
+                    TxnOffsetCommitRequestPartitionView::locate(buf, pos, version);
+                }
+                false
+            }
+        };
+        if null {
+            nulls |= Self::NULL_PARTITIONS;
+        }
+        let tags = if version >= 3 {
+            let tags = *pos;
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+            tags
+        } else {
+            ABSENT
+        };
+        Self {
+            buf,
+            version,
+            at,
+            tags,
+            nulls,
+            start,
+            end: *pos,
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -562,10 +711,7 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
 
 impl<'a> ViewElement<'a> for TxnOffsetCommitRequestTopicView<'a> {
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
-        let mut c = ViewCursor::new(buf, *pos);
-        let v = Self::walk(&mut c, version).ok()?;
-        *pos = c.pos();
-        Some(v)
+        Some(Self::locate(buf, pos, version))
     }
 }
 
