@@ -248,16 +248,8 @@ fn null_not_allowed() -> EncodeError {
 pub fn put_str(w: &mut Writer<'_>, s: &BytesStr, compact: bool) -> Result<(), EncodeError> {
     // The string's bytes as they are: UTF-8 or not, what was decoded is written back.
     let b = s.as_bytes();
-    // The same limit for both prefixes: an `int16` holds no more, and Java refuses longer
-    // compact strings too.
-    if b.len() > crate::reader::MAX_STRING_LENGTH {
-        return Err(EncodeError::new(EncodeErrorKind::TooLong(b.len())));
-    }
-    if compact {
-        w.put_uvarint(b.len() as u64 + 1);
-    } else {
-        w.put_i16(b.len() as i16);
-    }
+    // `put_length` holds the limit (32767 bytes for both prefixes, as Java).
+    writer::put_length(w, Some(b.len()), writer::LengthPrefix::string(compact))?;
     w.put_slice(b);
     Ok(())
 }

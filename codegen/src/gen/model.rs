@@ -100,7 +100,7 @@ impl Ty {
             Ty::I64 => "i64",
             Ty::F64 => "f64",
             Ty::Uuid => "uuid",
-            // `Reader::api_key` / `BufMut::put_api_key`, from the runtime's `ApiKeyWire`.
+            // `Reader::api_key` / `Writer::put_api_key`, from the runtime's `ApiKeyWire` / `PutApiKey`.
             Ty::ApiKey => "api_key",
             _ => "",
         }
