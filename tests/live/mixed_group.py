@@ -333,10 +333,9 @@ def main():
     ap.add_argument("--tansu")
     ap.add_argument("--records", type=int, default=120)
     ap.add_argument("--strategies", default="range,roundrobin,cooperative-sticky")
-    ap.add_argument("--ours-lead", action="store_true",
-                    help="also run each strategy with our consumer joining first (and leading)")
     ap.add_argument("--ours-lead-for", default="",
-                    help="strategies (comma-separated) to also run with our consumer joining first")
+                    help="strategies (comma-separated, or 'all') to also run with our consumer "
+                         "joining first (and leading)")
     ap.add_argument("--skip-static", action="store_true",
                     help="leave out the static restart (Tansu 0.6 holds the restarted member's JoinGroup)")
     ap.add_argument("--require-static", action="store_true",
@@ -363,7 +362,7 @@ def main():
             bootstrap, caps, create = f"127.0.0.1:{port}", [], True
         print(f"{a.broker} at {bootstrap}")
         for s in a.strategies.split(","):
-            lead = a.ours_lead or s in a.ours_lead_for.split(",")
+            lead = a.ours_lead_for == "all" or s in a.ours_lead_for.split(",")
             for ours_first in (False, True) if lead else (False,):
                 mixed(a, bootstrap, s, caps, create, ours_first)
         kept = False if a.skip_static else static_restart(a, bootstrap, caps, create)
