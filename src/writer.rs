@@ -90,6 +90,26 @@ impl<'a> Writer<'a> {
         self.put([v])
     }
 
+    /// Writes every item of `items` as the `N` bytes `to` makes of it, after one bounds check
+    /// for them all (arrays of fixed-size numbers).
+    #[inline]
+    pub fn put_each<T, const N: usize>(&mut self, items: &[T], to: impl Fn(&T) -> [u8; N]) {
+        let rest = std::mem::take(&mut self.rest);
+        match items
+            .len()
+            .checked_mul(N)
+            .and_then(|n| rest.split_at_mut_checked(n))
+        {
+            Some((head, tail)) => {
+                for (chunk, x) in head.as_chunks_mut::<N>().0.iter_mut().zip(items) {
+                    *chunk = to(x);
+                }
+                self.rest = tail;
+            }
+            None => self.short = true,
+        }
+    }
+
     /// Writes an `int8`.
     #[inline(always)]
     pub fn put_i8(&mut self, v: i8) {
@@ -268,8 +288,9 @@ fn too_long(n: usize) -> EncodeError {
     EncodeError::new(EncodeErrorKind::TooLong(n))
 }
 
-/// Writes a length prefix of the given shape. `None` writes null.
-#[inline]
+/// Writes a length prefix of the given shape. `None` writes null. Always inlined: the shape is
+/// usually known where it is called, and what is left is a compare and a store.
+#[inline(always)]
 pub fn put_length(
     w: &mut Writer<'_>,
     len: Option<usize>,
