@@ -308,14 +308,14 @@ pub fn opt_str_len(s: Option<&BytesStr>, compact: bool) -> usize {
     }
 }
 
-/// Writes bytes (or records) with their length prefix.
-#[inline]
+/// Writes bytes (or records) with their length prefix. Always inlined (a prefix and a copy).
+#[inline(always)]
 pub fn put_bytes(w: &mut Writer<'_>, b: &Bytes, compact: bool) -> Result<(), EncodeError> {
     writer::put_bytes(w, Some(b), compact)
 }
 
-/// Writes bytes, or null when `allow_null`.
-#[inline]
+/// Writes bytes, or null when `allow_null`. Always inlined, as [`put_bytes`].
+#[inline(always)]
 pub fn put_opt_bytes(
     w: &mut Writer<'_>,
     b: Option<&Bytes>,
@@ -641,6 +641,31 @@ pub trait MessageVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_write_as_the_reference_writer_on_both_sides_of_the_short_path() {
+        for n in [0, 1, 126, 127, 128, 200, 16383, 16384, 32767, 32768] {
+            let s = BytesStr::from("x".repeat(n));
+            for compact in [false, true] {
+                let mut fast = BytesMut::new();
+                let fast = writer::append_sized(&mut fast, str_len(&s, compact), |w| {
+                    put_opt_str(w, Some(&s), false, compact)
+                })
+                .map(|()| fast.to_vec());
+                let mut slow = BytesMut::new();
+                let len = writer::str_len(Some(&*s), compact);
+                let slow = writer::append_sized(&mut slow, len, |w| {
+                    writer::put_str(w, Some(&*s), compact)
+                })
+                .map(|()| slow.to_vec());
+                match (fast, slow) {
+                    (Ok(a), Ok(b)) => assert_eq!(a, b, "{n} bytes, compact {compact}"),
+                    (Err(a), Err(b)) => assert_eq!(a.kind(), b.kind(), "{n} bytes"),
+                    (a, b) => panic!("{n} bytes, compact {compact}: {a:?} / {b:?}"),
+                }
+            }
+        }
+    }
 
     #[test]
     fn fixed_arrays_read_like_element_by_element() {
