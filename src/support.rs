@@ -645,7 +645,8 @@ mod tests {
     #[test]
     fn strings_write_as_the_reference_writer_on_both_sides_of_the_short_path() {
         for n in [0, 1, 126, 127, 128, 200, 16383, 16384, 32767, 32768] {
-            let s = BytesStr::from("x".repeat(n));
+            let text = "x".repeat(n);
+            let s = BytesStr::from(text.as_str());
             for compact in [false, true] {
                 let mut fast = BytesMut::new();
                 let fast = writer::append_sized(&mut fast, str_len(&s, compact), |w| {
@@ -653,9 +654,9 @@ mod tests {
                 })
                 .map(|()| fast.to_vec());
                 let mut slow = BytesMut::new();
-                let len = writer::str_len(Some(&*s), compact);
+                let len = writer::str_len(Some(&text), compact);
                 let slow = writer::append_sized(&mut slow, len, |w| {
-                    writer::put_str(w, Some(&*s), compact)
+                    writer::put_str(w, Some(&text), compact)
                 })
                 .map(|()| slow.to_vec());
                 match (fast, slow) {
