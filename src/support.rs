@@ -245,7 +245,7 @@ fn null_not_allowed() -> EncodeError {
 
 /// Writes a string with its length prefix. Always inlined: a string shorter than 127 bytes
 /// (nearly all of them) is a one-byte or two-byte prefix and a copy, with no limit to check;
-/// longer ones take [`put_long_str`].
+/// longer ones take `put_long_str`.
 #[inline(always)]
 pub fn put_str(w: &mut Writer<'_>, s: &BytesStr, compact: bool) -> Result<(), EncodeError> {
     // The string's bytes as they are: UTF-8 or not, what was decoded is written back.
