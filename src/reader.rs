@@ -381,8 +381,9 @@ impl Reader {
         )
     }
 
-    /// Takes the next `n` bytes as a zero-copy slice.
-    #[inline]
+    /// Takes the next `n` bytes as a zero-copy slice. Always inlined: every string and bytes
+    /// field of a decoder takes one, and under thin LTO it stayed a call.
+    #[inline(always)]
     pub fn bytes(&mut self, n: usize) -> Result<Bytes, DecodeError> {
         if n > self.remaining() {
             return Err(self.eof(n));
@@ -405,12 +406,13 @@ impl Reader {
 
     /// Takes the next `n` bytes as a string (zero-copy). They are checked to be UTF-8 only when
     /// the reader is [strict](Self::with_strict_utf8); otherwise they are kept as they are.
-    #[inline]
+    /// Always inlined, as [`bytes`](Self::bytes); the UTF-8 check is a call.
+    #[inline(always)]
     pub fn str(&mut self, n: usize) -> Result<BytesStr, DecodeError> {
         let at = self.offset();
         let b = self.bytes(n)?;
         if self.strict_utf8 {
-            BytesStr::from_utf8(b).map_err(|e| invalid_utf8(at + e.valid_up_to()))
+            checked_str(b, at)
         } else {
             Ok(BytesStr::from_bytes(b))
         }
@@ -430,6 +432,12 @@ impl Reader {
         self.pos = self.buf.len();
         b
     }
+}
+
+/// `b` as a string when it is UTF-8; `at` is its offset, for the error.
+#[inline(never)]
+fn checked_str(b: Bytes, at: usize) -> Result<BytesStr, DecodeError> {
+    BytesStr::from_utf8(b).map_err(|e| invalid_utf8(at + e.valid_up_to()))
 }
 
 #[derive(Clone, Copy)]

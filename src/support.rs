@@ -243,19 +243,38 @@ fn null_not_allowed() -> EncodeError {
     EncodeError::new(EncodeErrorKind::NullNotAllowed)
 }
 
-/// Writes a string with its length prefix.
-#[inline]
+/// Writes a string with its length prefix. Always inlined: a string shorter than 127 bytes
+/// (nearly all of them) is a one-byte or two-byte prefix and a copy, with no limit to check;
+/// longer ones take `put_long_str`.
+#[inline(always)]
 pub fn put_str(w: &mut Writer<'_>, s: &BytesStr, compact: bool) -> Result<(), EncodeError> {
     // The string's bytes as they are: UTF-8 or not, what was decoded is written back.
     let b = s.as_bytes();
-    // `put_length` holds the limit (32767 bytes for both prefixes, as Java).
+    if b.len() < 0x7f {
+        if compact {
+            w.put_u8(b.len() as u8 + 1);
+        } else {
+            w.put_i16(b.len() as i16);
+        }
+        w.put_slice(b);
+        Ok(())
+    } else {
+        put_long_str(w, b, compact)
+    }
+}
+
+/// A string of 127 bytes or more, out of line. `put_length` holds the limit (32767 bytes for
+/// both prefixes, as Java).
+#[inline(never)]
+fn put_long_str(w: &mut Writer<'_>, b: &[u8], compact: bool) -> Result<(), EncodeError> {
     writer::put_length(w, Some(b.len()), writer::LengthPrefix::string(compact))?;
     w.put_slice(b);
     Ok(())
 }
 
-/// Writes a string, or null when `allow_null` (otherwise a null is an error).
-#[inline]
+/// Writes a string, or null when `allow_null` (otherwise a null is an error). Always inlined,
+/// as [`put_str`].
+#[inline(always)]
 pub fn put_opt_str(
     w: &mut Writer<'_>,
     s: Option<&BytesStr>,
@@ -274,6 +293,10 @@ pub fn put_opt_str(
 #[inline]
 pub fn str_len(s: &BytesStr, compact: bool) -> usize {
     let n = s.as_bytes().len();
+    if n < 0x7f {
+        // The common case without the varint arithmetic: as `put_str`'s short path.
+        return n + if compact { 1 } else { 2 };
+    }
     writer::length_len(Some(n), writer::LengthPrefix::string(compact)) + n
 }
 
@@ -285,14 +308,14 @@ pub fn opt_str_len(s: Option<&BytesStr>, compact: bool) -> usize {
     }
 }
 
-/// Writes bytes (or records) with their length prefix.
-#[inline]
+/// Writes bytes (or records) with their length prefix. Always inlined (a prefix and a copy).
+#[inline(always)]
 pub fn put_bytes(w: &mut Writer<'_>, b: &Bytes, compact: bool) -> Result<(), EncodeError> {
     writer::put_bytes(w, Some(b), compact)
 }
 
-/// Writes bytes, or null when `allow_null`.
-#[inline]
+/// Writes bytes, or null when `allow_null`. Always inlined, as [`put_bytes`].
+#[inline(always)]
 pub fn put_opt_bytes(
     w: &mut Writer<'_>,
     b: Option<&Bytes>,
@@ -332,6 +355,42 @@ pub fn put_array<T>(
         element(w, x).map_err(|e| e.at_index(i))?;
     }
     Ok(())
+}
+
+/// Writes an array of fixed-size numbers: its count, then every element as the `N` bytes `to`
+/// makes of it, with one bounds check for them all.
+#[inline]
+pub fn put_fixed_array<T, const N: usize>(
+    w: &mut Writer<'_>,
+    a: &[T],
+    compact: bool,
+    to: impl Fn(&T) -> [u8; N],
+) -> Result<(), EncodeError> {
+    writer::put_length(
+        w,
+        Some(a.len()),
+        writer::LengthPrefix::bytes_or_array(compact),
+    )?;
+    w.put_each(a, to);
+    Ok(())
+}
+
+/// Writes an array of fixed-size numbers, or null when `allow_null`.
+#[inline]
+pub fn put_opt_fixed_array<T, const N: usize>(
+    w: &mut Writer<'_>,
+    a: Option<&[T]>,
+    allow_null: bool,
+    compact: bool,
+    to: impl Fn(&T) -> [u8; N],
+) -> Result<(), EncodeError> {
+    match a {
+        Some(a) => put_fixed_array(w, a, compact, to),
+        None if allow_null => {
+            writer::put_length(w, None, writer::LengthPrefix::bytes_or_array(compact))
+        }
+        None => Err(null_not_allowed()),
+    }
 }
 
 /// Writes an array, or null when `allow_null`.
@@ -582,6 +641,32 @@ pub trait MessageVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_write_as_the_reference_writer_on_both_sides_of_the_short_path() {
+        for n in [0, 1, 126, 127, 128, 200, 16383, 16384, 32767, 32768] {
+            let text = "x".repeat(n);
+            let s = BytesStr::from(text.as_str());
+            for compact in [false, true] {
+                let mut fast = BytesMut::new();
+                let fast = writer::append_sized(&mut fast, str_len(&s, compact), |w| {
+                    put_opt_str(w, Some(&s), false, compact)
+                })
+                .map(|()| fast.to_vec());
+                let mut slow = BytesMut::new();
+                let len = writer::str_len(Some(&text), compact);
+                let slow = writer::append_sized(&mut slow, len, |w| {
+                    writer::put_str(w, Some(&text), compact)
+                })
+                .map(|()| slow.to_vec());
+                match (fast, slow) {
+                    (Ok(a), Ok(b)) => assert_eq!(a, b, "{n} bytes, compact {compact}"),
+                    (Err(a), Err(b)) => assert_eq!(a.kind(), b.kind(), "{n} bytes"),
+                    (a, b) => panic!("{n} bytes, compact {compact}: {a:?} / {b:?}"),
+                }
+            }
+        }
+    }
 
     #[test]
     fn fixed_arrays_read_like_element_by_element() {

@@ -73,13 +73,15 @@ pub trait Message: Decode + Encode + Default + Clone + std::fmt::Debug + Partial
     /// Decodes a complete message from `bytes`: every byte must belong to it.
     fn from_bytes(bytes: Bytes, version: i16) -> Result<Self, DecodeError> {
         let mut r = Reader::new(bytes);
-        let m = Self::decode(&mut r, version)?;
-        if !r.is_empty() {
+        // The result is returned as it came from `decode` (not unwrapped and rewrapped), so the
+        // message is built in place rather than copied twice on its way out.
+        let m = Self::decode(&mut r, version);
+        if m.is_ok() && !r.is_empty() {
             return Err(r
                 .error(DecodeErrorKind::TrailingBytes(r.remaining()))
                 .in_message(Self::NAME, version));
         }
-        Ok(m)
+        m
     }
 
     /// Encodes into a buffer allocated once, at exactly the right size.

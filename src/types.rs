@@ -391,6 +391,23 @@ impl Wire {
     }
 }
 
+/// Dropping a canonical `Wire` is one test of its pointer. Without this, the drop glue of
+/// `Option<Box<WireExtras>>` (not inlined) saved and restored registers before the test, about
+/// 18 instructions for every decoded struct.
+impl Drop for Wire {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if let Some(extras) = self.0.take() {
+            drop_extras(extras);
+        }
+    }
+}
+
+#[inline(never)]
+fn drop_extras(extras: Box<WireExtras>) {
+    drop(extras);
+}
+
 impl PartialEq for Wire {
     fn eq(&self, other: &Self) -> bool {
         self.extras() == other.extras()

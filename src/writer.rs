@@ -73,14 +73,17 @@ impl<'a> Writer<'a> {
     }
 
     /// Writes a slice.
+    // The length is tested before the cursor is taken apart, and the cursor moved before the
+    // copy (a `memcpy` call): with `take` first, the empty slice it leaves behind was stored
+    // before every copy.
     #[inline]
     pub fn put_slice(&mut self, s: &[u8]) {
-        match std::mem::take(&mut self.rest).split_at_mut_checked(s.len()) {
-            Some((head, tail)) => {
-                head.copy_from_slice(s);
-                self.rest = tail;
-            }
-            None => self.short = true,
+        if self.rest.len() >= s.len() {
+            let (head, tail) = std::mem::take(&mut self.rest).split_at_mut(s.len());
+            self.rest = tail;
+            head.copy_from_slice(s);
+        } else {
+            self.short = true;
         }
     }
 
@@ -88,6 +91,26 @@ impl<'a> Writer<'a> {
     #[inline(always)]
     pub fn put_u8(&mut self, v: u8) {
         self.put([v])
+    }
+
+    /// Writes every item of `items` as the `N` bytes `to` makes of it, after one bounds check
+    /// for them all (arrays of fixed-size numbers).
+    #[inline]
+    pub fn put_each<T, const N: usize>(&mut self, items: &[T], to: impl Fn(&T) -> [u8; N]) {
+        let rest = std::mem::take(&mut self.rest);
+        match items
+            .len()
+            .checked_mul(N)
+            .and_then(|n| rest.split_at_mut_checked(n))
+        {
+            Some((head, tail)) => {
+                for (chunk, x) in head.as_chunks_mut::<N>().0.iter_mut().zip(items) {
+                    *chunk = to(x);
+                }
+                self.rest = tail;
+            }
+            None => self.short = true,
+        }
     }
 
     /// Writes an `int8`.
@@ -144,12 +167,14 @@ impl<'a> Writer<'a> {
         self.put(u.0)
     }
 
-    /// Writes an unsigned varint: one byte inline, longer ones (up to 8 bytes) in one 8-byte
-    /// store when the buffer has room for it.
+    /// Writes an unsigned varint: one or two bytes inline (lengths under 16384), longer ones
+    /// (up to 8 bytes) in one 8-byte store when the buffer has room for it.
     #[inline]
     pub fn put_uvarint(&mut self, v: u64) {
         if v < 0x80 {
             self.put([v as u8]);
+        } else if v < 0x4000 {
+            self.put([v as u8 | 0x80, (v >> 7) as u8]);
         } else {
             self.put_long_uvarint(v);
         }
@@ -268,8 +293,9 @@ fn too_long(n: usize) -> EncodeError {
     EncodeError::new(EncodeErrorKind::TooLong(n))
 }
 
-/// Writes a length prefix of the given shape. `None` writes null.
-#[inline]
+/// Writes a length prefix of the given shape. `None` writes null. Always inlined: the shape is
+/// usually known where it is called, and what is left is a compare and a store.
+#[inline(always)]
 pub fn put_length(
     w: &mut Writer<'_>,
     len: Option<usize>,
@@ -339,7 +365,7 @@ pub fn str_len(s: Option<&str>, compact: bool) -> usize {
 }
 
 /// Writes a bytes field (or null) with its prefix.
-#[inline]
+#[inline(always)]
 pub fn put_bytes(w: &mut Writer<'_>, b: Option<&[u8]>, compact: bool) -> Result<(), EncodeError> {
     put_length(w, b.map(<[u8]>::len), LengthPrefix::bytes_or_array(compact))?;
     if let Some(b) = b {
@@ -449,6 +475,42 @@ mod tests {
             assert_eq!(&roomy[..expected.len()], &expected[..], "{v:#x}");
             assert_eq!(&roomy[expected.len()..], &[0xee; 9], "{v:#x}");
         }
+    }
+
+    #[test]
+    fn arrays_of_numbers_are_written_at_once() {
+        let items = [1i32, -1, 0x0102_0304];
+        let out = written(12, |w| {
+            w.put_each(&items, |x| x.to_be_bytes());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(out, [0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4]);
+        // One byte short: nothing of the array is written, and the writer says so.
+        let e = written(11, |w| {
+            w.put_each(&items, |x| x.to_be_bytes());
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(matches!(
+            e.kind(),
+            EncodeErrorKind::SizeMismatch { short: true, .. }
+        ));
+    }
+
+    #[test]
+    fn short_strings_and_slices_after_a_short_write_are_refused() {
+        // A slice that does not fit is skipped; the error says so even if the rest is filled.
+        let e = written(4, |w| {
+            w.put_slice(b"toolong");
+            w.put_i32(7);
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(matches!(
+            e.kind(),
+            EncodeErrorKind::SizeMismatch { short: true, .. }
+        ));
     }
 
     #[test]

@@ -161,13 +161,14 @@ impl AddPartitionsToTxnRequest {
 
 impl AddPartitionsToTxnRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         if version >= 4 {
             put_opt_array(
                 w,
                 unless_null(
                     &self.transactions,
-                    self.wire.has_null(Self::NULL_TRANSACTIONS),
+                    wire_nulls & Self::NULL_TRANSACTIONS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -183,7 +184,7 @@ impl AddPartitionsToTxnRequest {
                 w,
                 unless_null(
                     &self.v3_and_below_transactional_id,
-                    self.wire.has_null(Self::NULL_V3_AND_BELOW_TRANSACTIONAL_ID),
+                    wire_nulls & Self::NULL_V3_AND_BELOW_TRANSACTIONAL_ID != 0,
                 ),
                 true,
                 flexible,
@@ -207,7 +208,7 @@ impl AddPartitionsToTxnRequest {
                 w,
                 unless_null(
                     &self.v3_and_below_topics,
-                    self.wire.has_null(Self::NULL_V3_AND_BELOW_TOPICS),
+                    wire_nulls & Self::NULL_V3_AND_BELOW_TOPICS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -227,13 +228,14 @@ impl AddPartitionsToTxnRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         let mut n = 0;
         if version >= 4 {
             n += opt_array_len(
                 unless_null(
                     &self.transactions,
-                    self.wire.has_null(Self::NULL_TRANSACTIONS),
+                    wire_nulls & Self::NULL_TRANSACTIONS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -245,14 +247,14 @@ impl AddPartitionsToTxnRequest {
             n += opt_str_len(
                 unless_null(
                     &self.v3_and_below_transactional_id,
-                    self.wire.has_null(Self::NULL_V3_AND_BELOW_TRANSACTIONAL_ID),
+                    wire_nulls & Self::NULL_V3_AND_BELOW_TRANSACTIONAL_ID != 0,
                 ),
                 flexible,
             );
             n += opt_array_len(
                 unless_null(
                     &self.v3_and_below_topics,
-                    self.wire.has_null(Self::NULL_V3_AND_BELOW_TOPICS),
+                    wire_nulls & Self::NULL_V3_AND_BELOW_TOPICS != 0,
                 )
                 .map(Vec::as_slice),
                 flexible,
@@ -386,24 +388,22 @@ impl Decode for AddPartitionsToTxnTopic {
 
 impl Encode for AddPartitionsToTxnTopic {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             flexible,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("Partitions"))?;
         if version >= 3 {
@@ -415,14 +415,15 @@ impl Encode for AddPartitionsToTxnTopic {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             flexible,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             flexible,
             |_| 4,
@@ -552,11 +553,12 @@ impl Decode for AddPartitionsToTxnTransaction {
 
 impl Encode for AddPartitionsToTxnTransaction {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
             unless_null(
                 &self.transactional_id,
-                self.wire.has_null(Self::NULL_TRANSACTIONAL_ID),
+                wire_nulls & Self::NULL_TRANSACTIONAL_ID != 0,
             ),
             true,
             true,
@@ -567,7 +569,7 @@ impl Encode for AddPartitionsToTxnTransaction {
         w.put_bool(self.verify_only);
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -578,16 +580,17 @@ impl Encode for AddPartitionsToTxnTransaction {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 11;
         n += opt_str_len(
             unless_null(
                 &self.transactional_id,
-                self.wire.has_null(Self::NULL_TRANSACTIONAL_ID),
+                wire_nulls & Self::NULL_TRANSACTIONAL_ID != 0,
             ),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );

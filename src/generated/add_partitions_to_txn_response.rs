@@ -134,6 +134,7 @@ impl AddPartitionsToTxnResponse {
 
 impl AddPartitionsToTxnResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         w.put_i32(self.throttle_time_ms);
         if version >= 4 {
@@ -142,7 +143,7 @@ impl AddPartitionsToTxnResponse {
                 w,
                 unless_null(
                     &self.results_by_transaction,
-                    self.wire.has_null(Self::NULL_RESULTS_BY_TRANSACTION),
+                    wire_nulls & Self::NULL_RESULTS_BY_TRANSACTION != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -158,7 +159,7 @@ impl AddPartitionsToTxnResponse {
                 w,
                 unless_null(
                     &self.results_by_topic_v3_and_below,
-                    self.wire.has_null(Self::NULL_RESULTS_BY_TOPIC_V3_AND_BELOW),
+                    wire_nulls & Self::NULL_RESULTS_BY_TOPIC_V3_AND_BELOW != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -178,6 +179,7 @@ impl AddPartitionsToTxnResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         let mut n = 4;
         if version >= 4 {
@@ -185,7 +187,7 @@ impl AddPartitionsToTxnResponse {
             n += opt_array_len(
                 unless_null(
                     &self.results_by_transaction,
-                    self.wire.has_null(Self::NULL_RESULTS_BY_TRANSACTION),
+                    wire_nulls & Self::NULL_RESULTS_BY_TRANSACTION != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -196,7 +198,7 @@ impl AddPartitionsToTxnResponse {
             n += opt_array_len(
                 unless_null(
                     &self.results_by_topic_v3_and_below,
-                    self.wire.has_null(Self::NULL_RESULTS_BY_TOPIC_V3_AND_BELOW),
+                    wire_nulls & Self::NULL_RESULTS_BY_TOPIC_V3_AND_BELOW != 0,
                 )
                 .map(Vec::as_slice),
                 flexible,
@@ -408,11 +410,12 @@ impl Decode for AddPartitionsToTxnResult {
 
 impl Encode for AddPartitionsToTxnResult {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
             unless_null(
                 &self.transactional_id,
-                self.wire.has_null(Self::NULL_TRANSACTIONAL_ID),
+                wire_nulls & Self::NULL_TRANSACTIONAL_ID != 0,
             ),
             true,
             true,
@@ -422,7 +425,7 @@ impl Encode for AddPartitionsToTxnResult {
             w,
             unless_null(
                 &self.topic_results,
-                self.wire.has_null(Self::NULL_TOPIC_RESULTS),
+                wire_nulls & Self::NULL_TOPIC_RESULTS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -435,18 +438,19 @@ impl Encode for AddPartitionsToTxnResult {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
             unless_null(
                 &self.transactional_id,
-                self.wire.has_null(Self::NULL_TRANSACTIONAL_ID),
+                wire_nulls & Self::NULL_TRANSACTIONAL_ID != 0,
             ),
             true,
         );
         n += opt_array_len(
             unless_null(
                 &self.topic_results,
-                self.wire.has_null(Self::NULL_TOPIC_RESULTS),
+                wire_nulls & Self::NULL_TOPIC_RESULTS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -545,10 +549,11 @@ impl Decode for AddPartitionsToTxnTopicResult {
 
 impl Encode for AddPartitionsToTxnTopicResult {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             flexible,
         )
@@ -557,7 +562,7 @@ impl Encode for AddPartitionsToTxnTopicResult {
             w,
             unless_null(
                 &self.results_by_partition,
-                self.wire.has_null(Self::NULL_RESULTS_BY_PARTITION),
+                wire_nulls & Self::NULL_RESULTS_BY_PARTITION != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -574,16 +579,17 @@ impl Encode for AddPartitionsToTxnTopicResult {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             flexible,
         );
         n += opt_array_len(
             unless_null(
                 &self.results_by_partition,
-                self.wire.has_null(Self::NULL_RESULTS_BY_PARTITION),
+                wire_nulls & Self::NULL_RESULTS_BY_PARTITION != 0,
             )
             .map(Vec::as_slice),
             flexible,

@@ -148,14 +148,14 @@ impl AddRaftVoterRequest {
 
 impl AddRaftVoterRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(w, self.cluster_id.as_ref(), true, true).map_err(|e| e.at("ClusterId"))?;
         w.put_i32(self.timeout_ms);
         w.put_i32(self.voter_id);
         w.put_uuid(&self.voter_directory_id);
         put_opt_array(
             w,
-            unless_null(&self.listeners, self.wire.has_null(Self::NULL_LISTENERS))
-                .map(Vec::as_slice),
+            unless_null(&self.listeners, wire_nulls & Self::NULL_LISTENERS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -171,11 +171,11 @@ impl AddRaftVoterRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 24;
         n += opt_str_len(self.cluster_id.as_ref(), true);
         n += opt_array_len(
-            unless_null(&self.listeners, self.wire.has_null(Self::NULL_LISTENERS))
-                .map(Vec::as_slice),
+            unless_null(&self.listeners, wire_nulls & Self::NULL_LISTENERS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -313,16 +313,17 @@ impl Decode for Listener {
 
 impl Encode for Listener {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
@@ -333,13 +334,14 @@ impl Encode for Listener {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 2;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());

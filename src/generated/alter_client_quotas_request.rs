@@ -82,10 +82,11 @@ impl AlterClientQuotasRequest {
 
 impl AlterClientQuotasRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         put_opt_array(
             w,
-            unless_null(&self.entries, self.wire.has_null(Self::NULL_ENTRIES)).map(Vec::as_slice),
+            unless_null(&self.entries, wire_nulls & Self::NULL_ENTRIES != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -101,10 +102,11 @@ impl AlterClientQuotasRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 1;
         n += opt_array_len(
-            unless_null(&self.entries, self.wire.has_null(Self::NULL_ENTRIES)).map(Vec::as_slice),
+            unless_null(&self.entries, wire_nulls & Self::NULL_ENTRIES != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -236,13 +238,11 @@ impl Decode for EntityData {
 
 impl Encode for EntityData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         put_opt_str(
             w,
-            unless_null(
-                &self.entity_type,
-                self.wire.has_null(Self::NULL_ENTITY_TYPE),
-            ),
+            unless_null(&self.entity_type, wire_nulls & Self::NULL_ENTITY_TYPE != 0),
             true,
             flexible,
         )
@@ -258,13 +258,11 @@ impl Encode for EntityData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(
-                &self.entity_type,
-                self.wire.has_null(Self::NULL_ENTITY_TYPE),
-            ),
+            unless_null(&self.entity_type, wire_nulls & Self::NULL_ENTITY_TYPE != 0),
             flexible,
         );
         n += opt_str_len(self.entity_name.as_ref(), flexible);
@@ -360,10 +358,11 @@ impl Decode for EntryData {
 
 impl Encode for EntryData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         put_opt_array(
             w,
-            unless_null(&self.entity, self.wire.has_null(Self::NULL_ENTITY)).map(Vec::as_slice),
+            unless_null(&self.entity, wire_nulls & Self::NULL_ENTITY != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -371,7 +370,7 @@ impl Encode for EntryData {
         .map_err(|e| e.at("Entity"))?;
         put_opt_array(
             w,
-            unless_null(&self.ops, self.wire.has_null(Self::NULL_OPS)).map(Vec::as_slice),
+            unless_null(&self.ops, wire_nulls & Self::NULL_OPS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -386,15 +385,16 @@ impl Encode for EntryData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 0;
         n += opt_array_len(
-            unless_null(&self.entity, self.wire.has_null(Self::NULL_ENTITY)).map(Vec::as_slice),
+            unless_null(&self.entity, wire_nulls & Self::NULL_ENTITY != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
         n += opt_array_len(
-            unless_null(&self.ops, self.wire.has_null(Self::NULL_OPS)).map(Vec::as_slice),
+            unless_null(&self.ops, wire_nulls & Self::NULL_OPS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -492,10 +492,11 @@ impl Decode for OpData {
 
 impl Encode for OpData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         put_opt_str(
             w,
-            unless_null(&self.key, self.wire.has_null(Self::NULL_KEY)),
+            unless_null(&self.key, wire_nulls & Self::NULL_KEY != 0),
             true,
             flexible,
         )
@@ -511,10 +512,11 @@ impl Encode for OpData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 9;
         n += opt_str_len(
-            unless_null(&self.key, self.wire.has_null(Self::NULL_KEY)),
+            unless_null(&self.key, wire_nulls & Self::NULL_KEY != 0),
             flexible,
         );
         if version >= 1 {

@@ -105,6 +105,7 @@ impl AlterPartitionReassignmentsRequest {
 
 impl AlterPartitionReassignmentsRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.timeout_ms);
         if version >= 1 {
             w.put_bool(self.allow_replication_factor_change);
@@ -113,7 +114,7 @@ impl AlterPartitionReassignmentsRequest {
         }
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -124,12 +125,13 @@ impl AlterPartitionReassignmentsRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         if version >= 1 {
             n += 1;
         }
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -234,11 +236,8 @@ impl Decode for ReassignablePartition {
 impl Encode for ReassignablePartition {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
         w.put_i32(self.partition_index);
-        put_opt_array(w, self.replicas.as_deref(), true, true, |w, x| {
-            w.put_i32(*x);
-            Ok(())
-        })
-        .map_err(|e| e.at("Replicas"))?;
+        put_opt_fixed_array(w, self.replicas.as_deref(), true, true, |x| x.to_be_bytes())
+            .map_err(|e| e.at("Replicas"))?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
         Ok(())
     }
@@ -329,16 +328,17 @@ impl Decode for ReassignableTopic {
 
 impl Encode for ReassignableTopic {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
@@ -350,13 +350,14 @@ impl Encode for ReassignableTopic {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),

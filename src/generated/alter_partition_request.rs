@@ -102,11 +102,12 @@ impl AlterPartitionRequest {
 
 impl AlterPartitionRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.broker_id);
         w.put_i64(self.broker_epoch);
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -117,9 +118,10 @@ impl AlterPartitionRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 12;
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -391,19 +393,16 @@ impl Decode for PartitionData {
 
 impl Encode for PartitionData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.partition_index);
         w.put_i32(self.leader_epoch);
         if version <= 2 {
-            put_opt_array(
+            put_opt_fixed_array(
                 w,
-                unless_null(&self.new_isr, self.wire.has_null(Self::NULL_NEW_ISR))
-                    .map(Vec::as_slice),
+                unless_null(&self.new_isr, wire_nulls & Self::NULL_NEW_ISR != 0).map(Vec::as_slice),
                 true,
                 true,
-                |w, x| {
-                    w.put_i32(*x);
-                    Ok(())
-                },
+                |x| x.to_be_bytes(),
             )
             .map_err(|e| e.at("NewIsr"))?;
         } else if !self.new_isr.is_empty() {
@@ -414,7 +413,7 @@ impl Encode for PartitionData {
                 w,
                 unless_null(
                     &self.new_isr_with_epochs,
-                    self.wire.has_null(Self::NULL_NEW_ISR_WITH_EPOCHS),
+                    wire_nulls & Self::NULL_NEW_ISR_WITH_EPOCHS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -436,11 +435,11 @@ impl Encode for PartitionData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 12;
         if version <= 2 {
             n += opt_array_len(
-                unless_null(&self.new_isr, self.wire.has_null(Self::NULL_NEW_ISR))
-                    .map(Vec::as_slice),
+                unless_null(&self.new_isr, wire_nulls & Self::NULL_NEW_ISR != 0).map(Vec::as_slice),
                 true,
                 |_| 4,
             );
@@ -449,7 +448,7 @@ impl Encode for PartitionData {
             n += opt_array_len(
                 unless_null(
                     &self.new_isr_with_epochs,
-                    self.wire.has_null(Self::NULL_NEW_ISR_WITH_EPOCHS),
+                    wire_nulls & Self::NULL_NEW_ISR_WITH_EPOCHS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -563,10 +562,11 @@ impl Decode for TopicData {
 
 impl Encode for TopicData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         if version <= 1 {
             put_opt_str(
                 w,
-                unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+                unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
                 true,
                 true,
             )
@@ -577,7 +577,7 @@ impl Encode for TopicData {
         }
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
@@ -589,10 +589,11 @@ impl Encode for TopicData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         if version <= 1 {
             n += opt_str_len(
-                unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+                unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
                 true,
             );
         }
@@ -600,7 +601,7 @@ impl Encode for TopicData {
             n += 16;
         }
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),

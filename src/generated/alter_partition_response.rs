@@ -91,11 +91,12 @@ impl AlterPartitionResponse {
 
 impl AlterPartitionResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -106,9 +107,10 @@ impl AlterPartitionResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 6;
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -299,19 +301,17 @@ impl Decode for PartitionData {
 
 impl Encode for PartitionData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.partition_index);
         w.put_i16(self.error_code);
         w.put_i32(self.leader_id);
         w.put_i32(self.leader_epoch);
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.isr, self.wire.has_null(Self::NULL_ISR)).map(Vec::as_slice),
+            unless_null(&self.isr, wire_nulls & Self::NULL_ISR != 0).map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("Isr"))?;
         if version >= 1 {
@@ -323,9 +323,10 @@ impl Encode for PartitionData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 18;
         n += opt_array_len(
-            unless_null(&self.isr, self.wire.has_null(Self::NULL_ISR)).map(Vec::as_slice),
+            unless_null(&self.isr, wire_nulls & Self::NULL_ISR != 0).map(Vec::as_slice),
             true,
             |_| 4,
         );
@@ -436,10 +437,11 @@ impl Decode for TopicData {
 
 impl Encode for TopicData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         if version <= 1 {
             put_opt_str(
                 w,
-                unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+                unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
                 true,
                 true,
             )
@@ -450,7 +452,7 @@ impl Encode for TopicData {
         }
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
@@ -462,10 +464,11 @@ impl Encode for TopicData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         if version <= 1 {
             n += opt_str_len(
-                unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+                unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
                 true,
             );
         }
@@ -473,7 +476,7 @@ impl Encode for TopicData {
             n += 16;
         }
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),

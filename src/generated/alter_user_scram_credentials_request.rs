@@ -88,10 +88,10 @@ impl AlterUserScramCredentialsRequest {
 
 impl AlterUserScramCredentialsRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_array(
             w,
-            unless_null(&self.deletions, self.wire.has_null(Self::NULL_DELETIONS))
-                .map(Vec::as_slice),
+            unless_null(&self.deletions, wire_nulls & Self::NULL_DELETIONS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -99,7 +99,7 @@ impl AlterUserScramCredentialsRequest {
         .map_err(|e| e.at("Deletions"))?;
         put_opt_array(
             w,
-            unless_null(&self.upsertions, self.wire.has_null(Self::NULL_UPSERTIONS))
+            unless_null(&self.upsertions, wire_nulls & Self::NULL_UPSERTIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
@@ -111,15 +111,15 @@ impl AlterUserScramCredentialsRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_array_len(
-            unless_null(&self.deletions, self.wire.has_null(Self::NULL_DELETIONS))
-                .map(Vec::as_slice),
+            unless_null(&self.deletions, wire_nulls & Self::NULL_DELETIONS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
         n += opt_array_len(
-            unless_null(&self.upsertions, self.wire.has_null(Self::NULL_UPSERTIONS))
+            unless_null(&self.upsertions, wire_nulls & Self::NULL_UPSERTIONS != 0)
                 .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
@@ -235,9 +235,10 @@ impl Decode for ScramCredentialDeletion {
 
 impl Encode for ScramCredentialDeletion {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
@@ -248,9 +249,10 @@ impl Encode for ScramCredentialDeletion {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 1;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());
@@ -385,9 +387,10 @@ impl Decode for ScramCredentialUpsertion {
 
 impl Encode for ScramCredentialUpsertion {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
@@ -396,7 +399,7 @@ impl Encode for ScramCredentialUpsertion {
         w.put_i32(self.iterations);
         put_opt_bytes(
             w,
-            unless_null(&self.salt, self.wire.has_null(Self::NULL_SALT)),
+            unless_null(&self.salt, wire_nulls & Self::NULL_SALT != 0),
             true,
             true,
         )
@@ -405,7 +408,7 @@ impl Encode for ScramCredentialUpsertion {
             w,
             unless_null(
                 &self.salted_password,
-                self.wire.has_null(Self::NULL_SALTED_PASSWORD),
+                wire_nulls & Self::NULL_SALTED_PASSWORD != 0,
             ),
             true,
             true,
@@ -416,19 +419,20 @@ impl Encode for ScramCredentialUpsertion {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 5;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += opt_bytes_len(
-            unless_null(&self.salt, self.wire.has_null(Self::NULL_SALT)),
+            unless_null(&self.salt, wire_nulls & Self::NULL_SALT != 0),
             true,
         );
         n += opt_bytes_len(
             unless_null(
                 &self.salted_password,
-                self.wire.has_null(Self::NULL_SALTED_PASSWORD),
+                wire_nulls & Self::NULL_SALTED_PASSWORD != 0,
             ),
             true,
         );

@@ -79,10 +79,11 @@ impl AlterUserScramCredentialsResponse {
 
 impl AlterUserScramCredentialsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         put_opt_array(
             w,
-            unless_null(&self.results, self.wire.has_null(Self::NULL_RESULTS)).map(Vec::as_slice),
+            unless_null(&self.results, wire_nulls & Self::NULL_RESULTS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -93,9 +94,10 @@ impl AlterUserScramCredentialsResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_array_len(
-            unless_null(&self.results, self.wire.has_null(Self::NULL_RESULTS)).map(Vec::as_slice),
+            unless_null(&self.results, wire_nulls & Self::NULL_RESULTS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -234,9 +236,10 @@ impl Decode for AlterUserScramCredentialsResult {
 
 impl Encode for AlterUserScramCredentialsResult {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.user, self.wire.has_null(Self::NULL_USER)),
+            unless_null(&self.user, wire_nulls & Self::NULL_USER != 0),
             true,
             true,
         )
@@ -249,9 +252,10 @@ impl Encode for AlterUserScramCredentialsResult {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 2;
         n += opt_str_len(
-            unless_null(&self.user, self.wire.has_null(Self::NULL_USER)),
+            unless_null(&self.user, wire_nulls & Self::NULL_USER != 0),
             true,
         );
         n += opt_str_len(self.error_message.as_ref(), true);

@@ -140,12 +140,13 @@ impl ApiVersionsRequest {
 
 impl ApiVersionsRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         if version >= 3 {
             put_opt_str(
                 w,
                 unless_null(
                     &self.client_software_name,
-                    self.wire.has_null(Self::NULL_CLIENT_SOFTWARE_NAME),
+                    wire_nulls & Self::NULL_CLIENT_SOFTWARE_NAME != 0,
                 ),
                 true,
                 true,
@@ -155,7 +156,7 @@ impl ApiVersionsRequest {
                 w,
                 unless_null(
                     &self.client_software_version,
-                    self.wire.has_null(Self::NULL_CLIENT_SOFTWARE_VERSION),
+                    wire_nulls & Self::NULL_CLIENT_SOFTWARE_VERSION != 0,
                 ),
                 true,
                 true,
@@ -175,19 +176,20 @@ impl ApiVersionsRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         if version >= 3 {
             n += opt_str_len(
                 unless_null(
                     &self.client_software_name,
-                    self.wire.has_null(Self::NULL_CLIENT_SOFTWARE_NAME),
+                    wire_nulls & Self::NULL_CLIENT_SOFTWARE_NAME != 0,
                 ),
                 true,
             );
             n += opt_str_len(
                 unless_null(
                     &self.client_software_version,
-                    self.wire.has_null(Self::NULL_CLIENT_SOFTWARE_VERSION),
+                    wire_nulls & Self::NULL_CLIENT_SOFTWARE_VERSION != 0,
                 ),
                 true,
             );

@@ -236,11 +236,13 @@ impl ApiVersionsResponse {
 
 impl ApiVersionsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let flexible = version >= 3;
         w.put_i16(self.error_code);
         put_opt_array(
             w,
-            unless_null(&self.api_keys, self.wire.has_null(Self::NULL_API_KEYS)).map(Vec::as_slice),
+            unless_null(&self.api_keys, wire_nulls & Self::NULL_API_KEYS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -251,13 +253,13 @@ impl ApiVersionsResponse {
         }
         if version >= 3 {
             let send_supported_features = !self.supported_features.is_empty()
-                || self.wire.has_tag(Self::TAG_SUPPORTED_FEATURES);
+                || wire_tags & Self::TAG_SUPPORTED_FEATURES != 0;
             let send_finalized_features_epoch = self.finalized_features_epoch != -1
-                || self.wire.has_tag(Self::TAG_FINALIZED_FEATURES_EPOCH);
+                || wire_tags & Self::TAG_FINALIZED_FEATURES_EPOCH != 0;
             let send_finalized_features = !self.finalized_features.is_empty()
-                || self.wire.has_tag(Self::TAG_FINALIZED_FEATURES);
+                || wire_tags & Self::TAG_FINALIZED_FEATURES != 0;
             let send_zk_migration_ready =
-                self.zk_migration_ready || self.wire.has_tag(Self::TAG_ZK_MIGRATION_READY);
+                self.zk_migration_ready || wire_tags & Self::TAG_ZK_MIGRATION_READY != 0;
             let count = self.wire.unknown_tagged_fields().len()
                 + usize::from(send_supported_features)
                 + usize::from(send_finalized_features_epoch)
@@ -273,7 +275,7 @@ impl ApiVersionsResponse {
                     opt_array_len(
                         unless_null(
                             &self.supported_features,
-                            self.wire.has_null(Self::NULL_SUPPORTED_FEATURES),
+                            wire_nulls & Self::NULL_SUPPORTED_FEATURES != 0,
                         )
                         .map(Vec::as_slice),
                         true,
@@ -284,7 +286,7 @@ impl ApiVersionsResponse {
                     w,
                     unless_null(
                         &self.supported_features,
-                        self.wire.has_null(Self::NULL_SUPPORTED_FEATURES),
+                        wire_nulls & Self::NULL_SUPPORTED_FEATURES != 0,
                     )
                     .map(Vec::as_slice),
                     true,
@@ -306,7 +308,7 @@ impl ApiVersionsResponse {
                     opt_array_len(
                         unless_null(
                             &self.finalized_features,
-                            self.wire.has_null(Self::NULL_FINALIZED_FEATURES),
+                            wire_nulls & Self::NULL_FINALIZED_FEATURES != 0,
                         )
                         .map(Vec::as_slice),
                         true,
@@ -317,7 +319,7 @@ impl ApiVersionsResponse {
                     w,
                     unless_null(
                         &self.finalized_features,
-                        self.wire.has_null(Self::NULL_FINALIZED_FEATURES),
+                        wire_nulls & Self::NULL_FINALIZED_FEATURES != 0,
                     )
                     .map(Vec::as_slice),
                     true,
@@ -341,10 +343,12 @@ impl ApiVersionsResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let flexible = version >= 3;
         let mut n = 2;
         n += opt_array_len(
-            unless_null(&self.api_keys, self.wire.has_null(Self::NULL_API_KEYS)).map(Vec::as_slice),
+            unless_null(&self.api_keys, wire_nulls & Self::NULL_API_KEYS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -353,13 +357,13 @@ impl ApiVersionsResponse {
         }
         if version >= 3 {
             let send_supported_features = !self.supported_features.is_empty()
-                || self.wire.has_tag(Self::TAG_SUPPORTED_FEATURES);
+                || wire_tags & Self::TAG_SUPPORTED_FEATURES != 0;
             let send_finalized_features_epoch = self.finalized_features_epoch != -1
-                || self.wire.has_tag(Self::TAG_FINALIZED_FEATURES_EPOCH);
+                || wire_tags & Self::TAG_FINALIZED_FEATURES_EPOCH != 0;
             let send_finalized_features = !self.finalized_features.is_empty()
-                || self.wire.has_tag(Self::TAG_FINALIZED_FEATURES);
+                || wire_tags & Self::TAG_FINALIZED_FEATURES != 0;
             let send_zk_migration_ready =
-                self.zk_migration_ready || self.wire.has_tag(Self::TAG_ZK_MIGRATION_READY);
+                self.zk_migration_ready || wire_tags & Self::TAG_ZK_MIGRATION_READY != 0;
             let count = self.wire.unknown_tagged_fields().len()
                 + usize::from(send_supported_features)
                 + usize::from(send_finalized_features_epoch)
@@ -378,7 +382,7 @@ impl ApiVersionsResponse {
                     opt_array_len(
                         unless_null(
                             &self.supported_features,
-                            self.wire.has_null(Self::NULL_SUPPORTED_FEATURES),
+                            wire_nulls & Self::NULL_SUPPORTED_FEATURES != 0,
                         )
                         .map(Vec::as_slice),
                         true,
@@ -395,7 +399,7 @@ impl ApiVersionsResponse {
                     opt_array_len(
                         unless_null(
                             &self.finalized_features,
-                            self.wire.has_null(Self::NULL_FINALIZED_FEATURES),
+                            wire_nulls & Self::NULL_FINALIZED_FEATURES != 0,
                         )
                         .map(Vec::as_slice),
                         true,
@@ -626,9 +630,10 @@ impl Decode for FinalizedFeatureKey {
 
 impl Encode for FinalizedFeatureKey {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
@@ -640,9 +645,10 @@ impl Encode for FinalizedFeatureKey {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());
@@ -733,9 +739,10 @@ impl Decode for SupportedFeatureKey {
 
 impl Encode for SupportedFeatureKey {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
@@ -747,9 +754,10 @@ impl Encode for SupportedFeatureKey {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());

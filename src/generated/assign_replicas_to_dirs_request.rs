@@ -102,15 +102,13 @@ impl AssignReplicasToDirsRequest {
 
 impl AssignReplicasToDirsRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.broker_id);
         w.put_i64(self.broker_epoch);
         put_opt_array(
             w,
-            unless_null(
-                &self.directories,
-                self.wire.has_null(Self::NULL_DIRECTORIES),
-            )
-            .map(Vec::as_slice),
+            unless_null(&self.directories, wire_nulls & Self::NULL_DIRECTORIES != 0)
+                .map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -121,13 +119,11 @@ impl AssignReplicasToDirsRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 12;
         n += opt_array_len(
-            unless_null(
-                &self.directories,
-                self.wire.has_null(Self::NULL_DIRECTORIES),
-            )
-            .map(Vec::as_slice),
+            unless_null(&self.directories, wire_nulls & Self::NULL_DIRECTORIES != 0)
+                .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -244,10 +240,11 @@ impl Decode for DirectoryData {
 
 impl Encode for DirectoryData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_uuid(&self.id);
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -258,9 +255,10 @@ impl Encode for DirectoryData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 16;
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -396,10 +394,11 @@ impl Decode for TopicData {
 
 impl Encode for TopicData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_uuid(&self.topic_id);
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
@@ -411,9 +410,10 @@ impl Encode for TopicData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 16;
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),

@@ -91,15 +91,13 @@ impl AssignReplicasToDirsResponse {
 
 impl AssignReplicasToDirsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
         put_opt_array(
             w,
-            unless_null(
-                &self.directories,
-                self.wire.has_null(Self::NULL_DIRECTORIES),
-            )
-            .map(Vec::as_slice),
+            unless_null(&self.directories, wire_nulls & Self::NULL_DIRECTORIES != 0)
+                .map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -110,13 +108,11 @@ impl AssignReplicasToDirsResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 6;
         n += opt_array_len(
-            unless_null(
-                &self.directories,
-                self.wire.has_null(Self::NULL_DIRECTORIES),
-            )
-            .map(Vec::as_slice),
+            unless_null(&self.directories, wire_nulls & Self::NULL_DIRECTORIES != 0)
+                .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -233,10 +229,11 @@ impl Decode for DirectoryData {
 
 impl Encode for DirectoryData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_uuid(&self.id);
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -247,9 +244,10 @@ impl Encode for DirectoryData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 16;
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -400,10 +398,11 @@ impl Decode for TopicData {
 
 impl Encode for TopicData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_uuid(&self.topic_id);
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
@@ -415,9 +414,10 @@ impl Encode for TopicData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 16;
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),

@@ -137,6 +137,7 @@ impl BeginQuorumEpochRequest {
 
 impl BeginQuorumEpochRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         put_opt_str(w, self.cluster_id.as_ref(), true, flexible).map_err(|e| e.at("ClusterId"))?;
         if version >= 1 {
@@ -144,7 +145,7 @@ impl BeginQuorumEpochRequest {
         }
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -155,7 +156,7 @@ impl BeginQuorumEpochRequest {
                 w,
                 unless_null(
                     &self.leader_endpoints,
-                    self.wire.has_null(Self::NULL_LEADER_ENDPOINTS),
+                    wire_nulls & Self::NULL_LEADER_ENDPOINTS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -173,6 +174,7 @@ impl BeginQuorumEpochRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 0;
         n += opt_str_len(self.cluster_id.as_ref(), flexible);
@@ -180,7 +182,7 @@ impl BeginQuorumEpochRequest {
             n += 4;
         }
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -188,7 +190,7 @@ impl BeginQuorumEpochRequest {
             n += opt_array_len(
                 unless_null(
                     &self.leader_endpoints,
-                    self.wire.has_null(Self::NULL_LEADER_ENDPOINTS),
+                    wire_nulls & Self::NULL_LEADER_ENDPOINTS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -328,16 +330,17 @@ impl Decode for LeaderEndpoint {
 
 impl Encode for LeaderEndpoint {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
@@ -348,13 +351,14 @@ impl Encode for LeaderEndpoint {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 2;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());
@@ -563,17 +567,18 @@ impl Decode for TopicData {
 
 impl Encode for TopicData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         put_opt_str(
             w,
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("TopicName"))?;
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             flexible,
@@ -589,14 +594,15 @@ impl Encode for TopicData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             flexible,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),

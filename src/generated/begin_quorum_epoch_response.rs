@@ -125,11 +125,13 @@ impl BeginQuorumEpochResponse {
 
 impl BeginQuorumEpochResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let flexible = version >= 1;
         w.put_i16(self.error_code);
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -140,7 +142,7 @@ impl BeginQuorumEpochResponse {
         }
         if version >= 1 {
             let send_node_endpoints =
-                !self.node_endpoints.is_empty() || self.wire.has_tag(Self::TAG_NODE_ENDPOINTS);
+                !self.node_endpoints.is_empty() || wire_tags & Self::TAG_NODE_ENDPOINTS != 0;
             let count = self.wire.unknown_tagged_fields().len() + usize::from(send_node_endpoints);
             put_tag_count(w, count);
             let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
@@ -152,7 +154,7 @@ impl BeginQuorumEpochResponse {
                     opt_array_len(
                         unless_null(
                             &self.node_endpoints,
-                            self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
+                            wire_nulls & Self::NULL_NODE_ENDPOINTS != 0,
                         )
                         .map(Vec::as_slice),
                         true,
@@ -163,7 +165,7 @@ impl BeginQuorumEpochResponse {
                     w,
                     unless_null(
                         &self.node_endpoints,
-                        self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
+                        wire_nulls & Self::NULL_NODE_ENDPOINTS != 0,
                     )
                     .map(Vec::as_slice),
                     true,
@@ -182,16 +184,18 @@ impl BeginQuorumEpochResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let flexible = version >= 1;
         let mut n = 2;
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
         if version >= 1 {
             let send_node_endpoints =
-                !self.node_endpoints.is_empty() || self.wire.has_tag(Self::TAG_NODE_ENDPOINTS);
+                !self.node_endpoints.is_empty() || wire_tags & Self::TAG_NODE_ENDPOINTS != 0;
             let count = self.wire.unknown_tagged_fields().len() + usize::from(send_node_endpoints);
             n += tag_count_len(count);
             n += self
@@ -206,7 +210,7 @@ impl BeginQuorumEpochResponse {
                     opt_array_len(
                         unless_null(
                             &self.node_endpoints,
-                            self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
+                            wire_nulls & Self::NULL_NODE_ENDPOINTS != 0,
                         )
                         .map(Vec::as_slice),
                         true,
@@ -338,10 +342,11 @@ impl Decode for NodeEndpoint {
 
 impl Encode for NodeEndpoint {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.node_id);
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
@@ -352,9 +357,10 @@ impl Encode for NodeEndpoint {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 6;
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());
@@ -559,17 +565,18 @@ impl Decode for TopicData {
 
 impl Encode for TopicData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         put_opt_str(
             w,
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("TopicName"))?;
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             flexible,
@@ -585,14 +592,15 @@ impl Encode for TopicData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             flexible,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),

@@ -194,6 +194,8 @@ impl BrokerHeartbeatRequest {
 
 impl BrokerHeartbeatRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         w.put_i32(self.broker_id);
         w.put_i64(self.broker_epoch);
         w.put_i64(self.current_metadata_offset);
@@ -206,9 +208,9 @@ impl BrokerHeartbeatRequest {
             return Err(not_in_version().at("CordonedLogDirs"));
         }
         let send_offline_log_dirs = version >= 1
-            && (!self.offline_log_dirs.is_empty() || self.wire.has_tag(Self::TAG_OFFLINE_LOG_DIRS));
+            && (!self.offline_log_dirs.is_empty() || wire_tags & Self::TAG_OFFLINE_LOG_DIRS != 0);
         let send_cordoned_log_dirs = version >= 2
-            && (self.cordoned_log_dirs.is_some() || self.wire.has_tag(Self::TAG_CORDONED_LOG_DIRS));
+            && (self.cordoned_log_dirs.is_some() || wire_tags & Self::TAG_CORDONED_LOG_DIRS != 0);
         let count = self.wire.unknown_tagged_fields().len()
             + usize::from(send_offline_log_dirs)
             + usize::from(send_cordoned_log_dirs);
@@ -222,26 +224,23 @@ impl BrokerHeartbeatRequest {
                 opt_array_len(
                     unless_null(
                         &self.offline_log_dirs,
-                        self.wire.has_null(Self::NULL_OFFLINE_LOG_DIRS),
+                        wire_nulls & Self::NULL_OFFLINE_LOG_DIRS != 0,
                     )
                     .map(Vec::as_slice),
                     true,
                     |_| 16,
                 ),
             );
-            put_opt_array(
+            put_opt_fixed_array(
                 w,
                 unless_null(
                     &self.offline_log_dirs,
-                    self.wire.has_null(Self::NULL_OFFLINE_LOG_DIRS),
+                    wire_nulls & Self::NULL_OFFLINE_LOG_DIRS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
                 true,
-                |w, x| {
-                    w.put_uuid(x);
-                    Ok(())
-                },
+                |x| x.0,
             )
             .map_err(|e| e.at("OfflineLogDirs"))?;
         }
@@ -252,11 +251,8 @@ impl BrokerHeartbeatRequest {
                 1,
                 opt_array_len(self.cordoned_log_dirs.as_deref(), true, |_| 16),
             );
-            put_opt_array(w, self.cordoned_log_dirs.as_deref(), true, true, |w, x| {
-                w.put_uuid(x);
-                Ok(())
-            })
-            .map_err(|e| e.at("CordonedLogDirs"))?;
+            put_opt_fixed_array(w, self.cordoned_log_dirs.as_deref(), true, true, |x| x.0)
+                .map_err(|e| e.at("CordonedLogDirs"))?;
         }
         for u in unknown {
             put_raw_tagged(w, u);
@@ -265,11 +261,13 @@ impl BrokerHeartbeatRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let mut n = 22;
         let send_offline_log_dirs = version >= 1
-            && (!self.offline_log_dirs.is_empty() || self.wire.has_tag(Self::TAG_OFFLINE_LOG_DIRS));
+            && (!self.offline_log_dirs.is_empty() || wire_tags & Self::TAG_OFFLINE_LOG_DIRS != 0);
         let send_cordoned_log_dirs = version >= 2
-            && (self.cordoned_log_dirs.is_some() || self.wire.has_tag(Self::TAG_CORDONED_LOG_DIRS));
+            && (self.cordoned_log_dirs.is_some() || wire_tags & Self::TAG_CORDONED_LOG_DIRS != 0);
         let count = self.wire.unknown_tagged_fields().len()
             + usize::from(send_offline_log_dirs)
             + usize::from(send_cordoned_log_dirs);
@@ -286,7 +284,7 @@ impl BrokerHeartbeatRequest {
                 opt_array_len(
                     unless_null(
                         &self.offline_log_dirs,
-                        self.wire.has_null(Self::NULL_OFFLINE_LOG_DIRS),
+                        wire_nulls & Self::NULL_OFFLINE_LOG_DIRS != 0,
                     )
                     .map(Vec::as_slice),
                     true,

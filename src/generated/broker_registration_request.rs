@@ -220,10 +220,11 @@ impl BrokerRegistrationRequest {
 
 impl BrokerRegistrationRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.broker_id);
         put_opt_str(
             w,
-            unless_null(&self.cluster_id, self.wire.has_null(Self::NULL_CLUSTER_ID)),
+            unless_null(&self.cluster_id, wire_nulls & Self::NULL_CLUSTER_ID != 0),
             true,
             true,
         )
@@ -231,8 +232,7 @@ impl BrokerRegistrationRequest {
         w.put_uuid(&self.incarnation_id);
         put_opt_array(
             w,
-            unless_null(&self.listeners, self.wire.has_null(Self::NULL_LISTENERS))
-                .map(Vec::as_slice),
+            unless_null(&self.listeners, wire_nulls & Self::NULL_LISTENERS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -240,7 +240,7 @@ impl BrokerRegistrationRequest {
         .map_err(|e| e.at("Listeners"))?;
         put_opt_array(
             w,
-            unless_null(&self.features, self.wire.has_null(Self::NULL_FEATURES)).map(Vec::as_slice),
+            unless_null(&self.features, wire_nulls & Self::NULL_FEATURES != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -253,16 +253,13 @@ impl BrokerRegistrationRequest {
             return Err(not_in_version().at("IsMigratingZkBroker"));
         }
         if version >= 2 {
-            put_opt_array(
+            put_opt_fixed_array(
                 w,
-                unless_null(&self.log_dirs, self.wire.has_null(Self::NULL_LOG_DIRS))
+                unless_null(&self.log_dirs, wire_nulls & Self::NULL_LOG_DIRS != 0)
                     .map(Vec::as_slice),
                 true,
                 true,
-                |w, x| {
-                    w.put_uuid(x);
-                    Ok(())
-                },
+                |x| x.0,
             )
             .map_err(|e| e.at("LogDirs"))?;
         }
@@ -274,19 +271,19 @@ impl BrokerRegistrationRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 20;
         n += opt_str_len(
-            unless_null(&self.cluster_id, self.wire.has_null(Self::NULL_CLUSTER_ID)),
+            unless_null(&self.cluster_id, wire_nulls & Self::NULL_CLUSTER_ID != 0),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.listeners, self.wire.has_null(Self::NULL_LISTENERS))
-                .map(Vec::as_slice),
+            unless_null(&self.listeners, wire_nulls & Self::NULL_LISTENERS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
         n += opt_array_len(
-            unless_null(&self.features, self.wire.has_null(Self::NULL_FEATURES)).map(Vec::as_slice),
+            unless_null(&self.features, wire_nulls & Self::NULL_FEATURES != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -296,7 +293,7 @@ impl BrokerRegistrationRequest {
         }
         if version >= 2 {
             n += opt_array_len(
-                unless_null(&self.log_dirs, self.wire.has_null(Self::NULL_LOG_DIRS))
+                unless_null(&self.log_dirs, wire_nulls & Self::NULL_LOG_DIRS != 0)
                     .map(Vec::as_slice),
                 true,
                 |_| 16,
@@ -430,9 +427,10 @@ impl Decode for Feature {
 
 impl Encode for Feature {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
@@ -444,9 +442,10 @@ impl Encode for Feature {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());
@@ -557,16 +556,17 @@ impl Decode for Listener {
 
 impl Encode for Listener {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
@@ -578,13 +578,14 @@ impl Encode for Listener {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());

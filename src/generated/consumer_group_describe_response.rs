@@ -77,10 +77,11 @@ impl ConsumerGroupDescribeResponse {
 
 impl ConsumerGroupDescribeResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         put_opt_array(
             w,
-            unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
+            unless_null(&self.groups, wire_nulls & Self::NULL_GROUPS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -91,9 +92,10 @@ impl ConsumerGroupDescribeResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_array_len(
-            unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
+            unless_null(&self.groups, wire_nulls & Self::NULL_GROUPS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -198,11 +200,12 @@ impl Decode for Assignment {
 
 impl Encode for Assignment {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_array(
             w,
             unless_null(
                 &self.topic_partitions,
-                self.wire.has_null(Self::NULL_TOPIC_PARTITIONS),
+                wire_nulls & Self::NULL_TOPIC_PARTITIONS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -215,11 +218,12 @@ impl Encode for Assignment {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_array_len(
             unless_null(
                 &self.topic_partitions,
-                self.wire.has_null(Self::NULL_TOPIC_PARTITIONS),
+                wire_nulls & Self::NULL_TOPIC_PARTITIONS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -431,22 +435,20 @@ impl Decode for DescribedGroup {
 
 impl Encode for DescribedGroup {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i16(self.error_code);
         put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
         put_opt_str(
             w,
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
             true,
         )
         .map_err(|e| e.at("GroupId"))?;
         put_opt_str(
             w,
-            unless_null(
-                &self.group_state,
-                self.wire.has_null(Self::NULL_GROUP_STATE),
-            ),
+            unless_null(&self.group_state, wire_nulls & Self::NULL_GROUP_STATE != 0),
             true,
             true,
         )
@@ -457,7 +459,7 @@ impl Encode for DescribedGroup {
             w,
             unless_null(
                 &self.assignor_name,
-                self.wire.has_null(Self::NULL_ASSIGNOR_NAME),
+                wire_nulls & Self::NULL_ASSIGNOR_NAME != 0,
             ),
             true,
             true,
@@ -465,7 +467,7 @@ impl Encode for DescribedGroup {
         .map_err(|e| e.at("AssignorName"))?;
         put_opt_array(
             w,
-            unless_null(&self.members, self.wire.has_null(Self::NULL_MEMBERS)).map(Vec::as_slice),
+            unless_null(&self.members, wire_nulls & Self::NULL_MEMBERS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -477,28 +479,26 @@ impl Encode for DescribedGroup {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 14;
         n += opt_str_len(self.error_message.as_ref(), true);
         n += opt_str_len(
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
         );
         n += opt_str_len(
-            unless_null(
-                &self.group_state,
-                self.wire.has_null(Self::NULL_GROUP_STATE),
-            ),
+            unless_null(&self.group_state, wire_nulls & Self::NULL_GROUP_STATE != 0),
             true,
         );
         n += opt_str_len(
             unless_null(
                 &self.assignor_name,
-                self.wire.has_null(Self::NULL_ASSIGNOR_NAME),
+                wire_nulls & Self::NULL_ASSIGNOR_NAME != 0,
             ),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.members, self.wire.has_null(Self::NULL_MEMBERS)).map(Vec::as_slice),
+            unless_null(&self.members, wire_nulls & Self::NULL_MEMBERS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -742,9 +742,10 @@ impl Decode for Member {
 
 impl Encode for Member {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
             true,
         )
@@ -754,17 +755,14 @@ impl Encode for Member {
         w.put_i32(self.member_epoch);
         put_opt_str(
             w,
-            unless_null(&self.client_id, self.wire.has_null(Self::NULL_CLIENT_ID)),
+            unless_null(&self.client_id, wire_nulls & Self::NULL_CLIENT_ID != 0),
             true,
             true,
         )
         .map_err(|e| e.at("ClientId"))?;
         put_opt_str(
             w,
-            unless_null(
-                &self.client_host,
-                self.wire.has_null(Self::NULL_CLIENT_HOST),
-            ),
+            unless_null(&self.client_host, wire_nulls & Self::NULL_CLIENT_HOST != 0),
             true,
             true,
         )
@@ -773,7 +771,7 @@ impl Encode for Member {
             w,
             unless_null(
                 &self.subscribed_topic_names,
-                self.wire.has_null(Self::NULL_SUBSCRIBED_TOPIC_NAMES),
+                wire_nulls & Self::NULL_SUBSCRIBED_TOPIC_NAMES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -797,28 +795,26 @@ impl Encode for Member {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_str_len(
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
         );
         n += opt_str_len(self.instance_id.as_ref(), true);
         n += opt_str_len(self.rack_id.as_ref(), true);
         n += opt_str_len(
-            unless_null(&self.client_id, self.wire.has_null(Self::NULL_CLIENT_ID)),
+            unless_null(&self.client_id, wire_nulls & Self::NULL_CLIENT_ID != 0),
             true,
         );
         n += opt_str_len(
-            unless_null(
-                &self.client_host,
-                self.wire.has_null(Self::NULL_CLIENT_HOST),
-            ),
+            unless_null(&self.client_host, wire_nulls & Self::NULL_CLIENT_HOST != 0),
             true,
         );
         n += opt_array_len(
             unless_null(
                 &self.subscribed_topic_names,
-                self.wire.has_null(Self::NULL_SUBSCRIBED_TOPIC_NAMES),
+                wire_nulls & Self::NULL_SUBSCRIBED_TOPIC_NAMES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -926,24 +922,22 @@ impl Decode for TopicPartitions {
 
 impl Encode for TopicPartitions {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_uuid(&self.topic_id);
         put_opt_str(
             w,
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
             true,
         )
         .map_err(|e| e.at("TopicName"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("Partitions"))?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -951,13 +945,14 @@ impl Encode for TopicPartitions {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 16;
         n += opt_str_len(
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |_| 4,

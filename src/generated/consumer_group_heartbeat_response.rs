@@ -250,11 +250,12 @@ impl Decode for Assignment {
 
 impl Encode for Assignment {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_array(
             w,
             unless_null(
                 &self.topic_partitions,
-                self.wire.has_null(Self::NULL_TOPIC_PARTITIONS),
+                wire_nulls & Self::NULL_TOPIC_PARTITIONS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -267,11 +268,12 @@ impl Encode for Assignment {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_array_len(
             unless_null(
                 &self.topic_partitions,
-                self.wire.has_null(Self::NULL_TOPIC_PARTITIONS),
+                wire_nulls & Self::NULL_TOPIC_PARTITIONS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -353,17 +355,15 @@ impl Decode for TopicPartitions {
 
 impl Encode for TopicPartitions {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_uuid(&self.topic_id);
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("Partitions"))?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -371,9 +371,10 @@ impl Encode for TopicPartitions {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 16;
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |_| 4,

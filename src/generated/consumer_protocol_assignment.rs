@@ -79,11 +79,12 @@ impl ConsumerProtocolAssignment {
 
 impl ConsumerProtocolAssignment {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_array(
             w,
             unless_null(
                 &self.assigned_partitions,
-                self.wire.has_null(Self::NULL_ASSIGNED_PARTITIONS),
+                wire_nulls & Self::NULL_ASSIGNED_PARTITIONS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -96,11 +97,12 @@ impl ConsumerProtocolAssignment {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_array_len(
             unless_null(
                 &self.assigned_partitions,
-                self.wire.has_null(Self::NULL_ASSIGNED_PARTITIONS),
+                wire_nulls & Self::NULL_ASSIGNED_PARTITIONS != 0,
             )
             .map(Vec::as_slice),
             false,
@@ -221,36 +223,35 @@ impl Decode for TopicPartition {
 
 impl Encode for TopicPartition {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
+            unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
             true,
             false,
         )
         .map_err(|e| e.at("Topic"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             false,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("Partitions"))?;
         Ok(())
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
+            unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
             false,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             false,
             |_| 4,

@@ -153,9 +153,10 @@ impl ConsumerProtocolSubscription {
 
 impl ConsumerProtocolSubscription {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             false,
             |w, x| put_str(w, x, false),
@@ -167,7 +168,7 @@ impl ConsumerProtocolSubscription {
                 w,
                 unless_null(
                     &self.owned_partitions,
-                    self.wire.has_null(Self::NULL_OWNED_PARTITIONS),
+                    wire_nulls & Self::NULL_OWNED_PARTITIONS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -186,9 +187,10 @@ impl ConsumerProtocolSubscription {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             false,
             |x| str_len(x, false),
         );
@@ -197,7 +199,7 @@ impl ConsumerProtocolSubscription {
             n += opt_array_len(
                 unless_null(
                     &self.owned_partitions,
-                    self.wire.has_null(Self::NULL_OWNED_PARTITIONS),
+                    wire_nulls & Self::NULL_OWNED_PARTITIONS != 0,
                 )
                 .map(Vec::as_slice),
                 false,
@@ -324,36 +326,35 @@ impl Decode for TopicPartition {
 
 impl Encode for TopicPartition {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
+            unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
             true,
             false,
         )
         .map_err(|e| e.at("Topic"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             false,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("Partitions"))?;
         Ok(())
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
+            unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
             false,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             false,
             |_| 4,

@@ -83,13 +83,14 @@ impl ControlledShutdownResponse {
 
 impl ControlledShutdownResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         w.put_i16(self.error_code);
         put_opt_array(
             w,
             unless_null(
                 &self.remaining_partitions,
-                self.wire.has_null(Self::NULL_REMAINING_PARTITIONS),
+                wire_nulls & Self::NULL_REMAINING_PARTITIONS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -106,12 +107,13 @@ impl ControlledShutdownResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         let mut n = 2;
         n += opt_array_len(
             unless_null(
                 &self.remaining_partitions,
-                self.wire.has_null(Self::NULL_REMAINING_PARTITIONS),
+                wire_nulls & Self::NULL_REMAINING_PARTITIONS != 0,
             )
             .map(Vec::as_slice),
             flexible,
@@ -235,10 +237,11 @@ impl Decode for RemainingPartition {
 
 impl Encode for RemainingPartition {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         put_opt_str(
             w,
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
             flexible,
         )
@@ -253,10 +256,11 @@ impl Encode for RemainingPartition {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         let mut n = 4;
         n += opt_str_len(
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             flexible,
         );
         if version >= 3 {

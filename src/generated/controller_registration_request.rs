@@ -126,13 +126,13 @@ impl ControllerRegistrationRequest {
 
 impl ControllerRegistrationRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.controller_id);
         w.put_uuid(&self.incarnation_id);
         w.put_bool(self.zk_migration_ready);
         put_opt_array(
             w,
-            unless_null(&self.listeners, self.wire.has_null(Self::NULL_LISTENERS))
-                .map(Vec::as_slice),
+            unless_null(&self.listeners, wire_nulls & Self::NULL_LISTENERS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -140,7 +140,7 @@ impl ControllerRegistrationRequest {
         .map_err(|e| e.at("Listeners"))?;
         put_opt_array(
             w,
-            unless_null(&self.features, self.wire.has_null(Self::NULL_FEATURES)).map(Vec::as_slice),
+            unless_null(&self.features, wire_nulls & Self::NULL_FEATURES != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -151,15 +151,15 @@ impl ControllerRegistrationRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 21;
         n += opt_array_len(
-            unless_null(&self.listeners, self.wire.has_null(Self::NULL_LISTENERS))
-                .map(Vec::as_slice),
+            unless_null(&self.listeners, wire_nulls & Self::NULL_LISTENERS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
         n += opt_array_len(
-            unless_null(&self.features, self.wire.has_null(Self::NULL_FEATURES)).map(Vec::as_slice),
+            unless_null(&self.features, wire_nulls & Self::NULL_FEATURES != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -288,9 +288,10 @@ impl Decode for Feature {
 
 impl Encode for Feature {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
@@ -302,9 +303,10 @@ impl Encode for Feature {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());
@@ -415,16 +417,17 @@ impl Decode for Listener {
 
 impl Encode for Listener {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
@@ -436,13 +439,14 @@ impl Encode for Listener {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());

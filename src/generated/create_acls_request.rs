@@ -69,11 +69,11 @@ impl CreateAclsRequest {
 
 impl CreateAclsRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         put_opt_array(
             w,
-            unless_null(&self.creations, self.wire.has_null(Self::NULL_CREATIONS))
-                .map(Vec::as_slice),
+            unless_null(&self.creations, wire_nulls & Self::NULL_CREATIONS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -88,11 +88,11 @@ impl CreateAclsRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 0;
         n += opt_array_len(
-            unless_null(&self.creations, self.wire.has_null(Self::NULL_CREATIONS))
-                .map(Vec::as_slice),
+            unless_null(&self.creations, wire_nulls & Self::NULL_CREATIONS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -314,13 +314,14 @@ impl Decode for AclCreation {
 
 impl Encode for AclCreation {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         w.put_i8(self.resource_type);
         put_opt_str(
             w,
             unless_null(
                 &self.resource_name,
-                self.wire.has_null(Self::NULL_RESOURCE_NAME),
+                wire_nulls & Self::NULL_RESOURCE_NAME != 0,
             ),
             true,
             flexible,
@@ -333,14 +334,14 @@ impl Encode for AclCreation {
         }
         put_opt_str(
             w,
-            unless_null(&self.principal, self.wire.has_null(Self::NULL_PRINCIPAL)),
+            unless_null(&self.principal, wire_nulls & Self::NULL_PRINCIPAL != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("Principal"))?;
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             flexible,
         )
@@ -356,12 +357,13 @@ impl Encode for AclCreation {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 3;
         n += opt_str_len(
             unless_null(
                 &self.resource_name,
-                self.wire.has_null(Self::NULL_RESOURCE_NAME),
+                wire_nulls & Self::NULL_RESOURCE_NAME != 0,
             ),
             flexible,
         );
@@ -369,11 +371,11 @@ impl Encode for AclCreation {
             n += 1;
         }
         n += opt_str_len(
-            unless_null(&self.principal, self.wire.has_null(Self::NULL_PRINCIPAL)),
+            unless_null(&self.principal, wire_nulls & Self::NULL_PRINCIPAL != 0),
             flexible,
         );
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             flexible,
         );
         if version >= 2 {

@@ -128,6 +128,7 @@ impl CreateDelegationTokenRequest {
 
 impl CreateDelegationTokenRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         if version >= 3 {
             put_opt_str(w, self.owner_principal_type.as_ref(), true, true)
@@ -151,7 +152,7 @@ impl CreateDelegationTokenRequest {
         }
         put_opt_array(
             w,
-            unless_null(&self.renewers, self.wire.has_null(Self::NULL_RENEWERS)).map(Vec::as_slice),
+            unless_null(&self.renewers, wire_nulls & Self::NULL_RENEWERS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -167,6 +168,7 @@ impl CreateDelegationTokenRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 8;
         if version >= 3 {
@@ -174,7 +176,7 @@ impl CreateDelegationTokenRequest {
             n += opt_str_len(self.owner_principal_name.as_ref(), true);
         }
         n += opt_array_len(
-            unless_null(&self.renewers, self.wire.has_null(Self::NULL_RENEWERS)).map(Vec::as_slice),
+            unless_null(&self.renewers, wire_nulls & Self::NULL_RENEWERS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -303,12 +305,13 @@ impl Decode for CreatableRenewers {
 
 impl Encode for CreatableRenewers {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         put_opt_str(
             w,
             unless_null(
                 &self.principal_type,
-                self.wire.has_null(Self::NULL_PRINCIPAL_TYPE),
+                wire_nulls & Self::NULL_PRINCIPAL_TYPE != 0,
             ),
             true,
             flexible,
@@ -318,7 +321,7 @@ impl Encode for CreatableRenewers {
             w,
             unless_null(
                 &self.principal_name,
-                self.wire.has_null(Self::NULL_PRINCIPAL_NAME),
+                wire_nulls & Self::NULL_PRINCIPAL_NAME != 0,
             ),
             true,
             flexible,
@@ -333,19 +336,20 @@ impl Encode for CreatableRenewers {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 0;
         n += opt_str_len(
             unless_null(
                 &self.principal_type,
-                self.wire.has_null(Self::NULL_PRINCIPAL_TYPE),
+                wire_nulls & Self::NULL_PRINCIPAL_TYPE != 0,
             ),
             flexible,
         );
         n += opt_str_len(
             unless_null(
                 &self.principal_name,
-                self.wire.has_null(Self::NULL_PRINCIPAL_NAME),
+                wire_nulls & Self::NULL_PRINCIPAL_NAME != 0,
             ),
             flexible,
         );

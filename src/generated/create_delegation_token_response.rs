@@ -247,13 +247,14 @@ impl CreateDelegationTokenResponse {
 
 impl CreateDelegationTokenResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         w.put_i16(self.error_code);
         put_opt_str(
             w,
             unless_null(
                 &self.principal_type,
-                self.wire.has_null(Self::NULL_PRINCIPAL_TYPE),
+                wire_nulls & Self::NULL_PRINCIPAL_TYPE != 0,
             ),
             true,
             flexible,
@@ -263,7 +264,7 @@ impl CreateDelegationTokenResponse {
             w,
             unless_null(
                 &self.principal_name,
-                self.wire.has_null(Self::NULL_PRINCIPAL_NAME),
+                wire_nulls & Self::NULL_PRINCIPAL_NAME != 0,
             ),
             true,
             flexible,
@@ -274,8 +275,7 @@ impl CreateDelegationTokenResponse {
                 w,
                 unless_null(
                     &self.token_requester_principal_type,
-                    self.wire
-                        .has_null(Self::NULL_TOKEN_REQUESTER_PRINCIPAL_TYPE),
+                    wire_nulls & Self::NULL_TOKEN_REQUESTER_PRINCIPAL_TYPE != 0,
                 ),
                 true,
                 true,
@@ -289,8 +289,7 @@ impl CreateDelegationTokenResponse {
                 w,
                 unless_null(
                     &self.token_requester_principal_name,
-                    self.wire
-                        .has_null(Self::NULL_TOKEN_REQUESTER_PRINCIPAL_NAME),
+                    wire_nulls & Self::NULL_TOKEN_REQUESTER_PRINCIPAL_NAME != 0,
                 ),
                 true,
                 true,
@@ -304,14 +303,14 @@ impl CreateDelegationTokenResponse {
         w.put_i64(self.max_timestamp_ms);
         put_opt_str(
             w,
-            unless_null(&self.token_id, self.wire.has_null(Self::NULL_TOKEN_ID)),
+            unless_null(&self.token_id, wire_nulls & Self::NULL_TOKEN_ID != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("TokenId"))?;
         put_opt_bytes(
             w,
-            unless_null(&self.hmac, self.wire.has_null(Self::NULL_HMAC)),
+            unless_null(&self.hmac, wire_nulls & Self::NULL_HMAC != 0),
             true,
             flexible,
         )
@@ -326,19 +325,20 @@ impl CreateDelegationTokenResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 30;
         n += opt_str_len(
             unless_null(
                 &self.principal_type,
-                self.wire.has_null(Self::NULL_PRINCIPAL_TYPE),
+                wire_nulls & Self::NULL_PRINCIPAL_TYPE != 0,
             ),
             flexible,
         );
         n += opt_str_len(
             unless_null(
                 &self.principal_name,
-                self.wire.has_null(Self::NULL_PRINCIPAL_NAME),
+                wire_nulls & Self::NULL_PRINCIPAL_NAME != 0,
             ),
             flexible,
         );
@@ -346,26 +346,24 @@ impl CreateDelegationTokenResponse {
             n += opt_str_len(
                 unless_null(
                     &self.token_requester_principal_type,
-                    self.wire
-                        .has_null(Self::NULL_TOKEN_REQUESTER_PRINCIPAL_TYPE),
+                    wire_nulls & Self::NULL_TOKEN_REQUESTER_PRINCIPAL_TYPE != 0,
                 ),
                 true,
             );
             n += opt_str_len(
                 unless_null(
                     &self.token_requester_principal_name,
-                    self.wire
-                        .has_null(Self::NULL_TOKEN_REQUESTER_PRINCIPAL_NAME),
+                    wire_nulls & Self::NULL_TOKEN_REQUESTER_PRINCIPAL_NAME != 0,
                 ),
                 true,
             );
         }
         n += opt_str_len(
-            unless_null(&self.token_id, self.wire.has_null(Self::NULL_TOKEN_ID)),
+            unless_null(&self.token_id, wire_nulls & Self::NULL_TOKEN_ID != 0),
             flexible,
         );
         n += opt_bytes_len(
-            unless_null(&self.hmac, self.wire.has_null(Self::NULL_HMAC)),
+            unless_null(&self.hmac, wire_nulls & Self::NULL_HMAC != 0),
             flexible,
         );
         if version >= 2 {

@@ -97,10 +97,11 @@ impl CreatePartitionsRequest {
 
 impl CreatePartitionsRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -117,10 +118,11 @@ impl CreatePartitionsRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 5;
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -231,17 +233,15 @@ impl Decode for CreatePartitionsAssignment {
 
 impl Encode for CreatePartitionsAssignment {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.broker_ids, self.wire.has_null(Self::NULL_BROKER_IDS))
+            unless_null(&self.broker_ids, wire_nulls & Self::NULL_BROKER_IDS != 0)
                 .map(Vec::as_slice),
             true,
             flexible,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("BrokerIds"))?;
         if version >= 2 {
@@ -253,10 +253,11 @@ impl Encode for CreatePartitionsAssignment {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 0;
         n += opt_array_len(
-            unless_null(&self.broker_ids, self.wire.has_null(Self::NULL_BROKER_IDS))
+            unless_null(&self.broker_ids, wire_nulls & Self::NULL_BROKER_IDS != 0)
                 .map(Vec::as_slice),
             flexible,
             |_| 4,
@@ -369,10 +370,11 @@ impl Decode for CreatePartitionsTopic {
 
 impl Encode for CreatePartitionsTopic {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             flexible,
         )
@@ -391,10 +393,11 @@ impl Encode for CreatePartitionsTopic {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 4;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             flexible,
         );
         n += opt_array_len(self.assignments.as_deref(), flexible, |x| {

@@ -84,11 +84,12 @@ impl CreatePartitionsResponse {
 
 impl CreatePartitionsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         w.put_i32(self.throttle_time_ms);
         put_opt_array(
             w,
-            unless_null(&self.results, self.wire.has_null(Self::NULL_RESULTS)).map(Vec::as_slice),
+            unless_null(&self.results, wire_nulls & Self::NULL_RESULTS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -103,10 +104,11 @@ impl CreatePartitionsResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 4;
         n += opt_array_len(
-            unless_null(&self.results, self.wire.has_null(Self::NULL_RESULTS)).map(Vec::as_slice),
+            unless_null(&self.results, wire_nulls & Self::NULL_RESULTS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -241,10 +243,11 @@ impl Decode for CreatePartitionsTopicResult {
 
 impl Encode for CreatePartitionsTopicResult {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             flexible,
         )
@@ -261,10 +264,11 @@ impl Encode for CreatePartitionsTopicResult {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 2;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             flexible,
         );
         n += opt_str_len(self.error_message.as_ref(), flexible);

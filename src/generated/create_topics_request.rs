@@ -110,10 +110,11 @@ impl CreateTopicsRequest {
 
 impl CreateTopicsRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 5;
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -134,10 +135,11 @@ impl CreateTopicsRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 5;
         let mut n = 4;
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -264,18 +266,16 @@ impl Decode for CreatableReplicaAssignment {
 
 impl Encode for CreatableReplicaAssignment {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 5;
         w.put_i32(self.partition_index);
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.broker_ids, self.wire.has_null(Self::NULL_BROKER_IDS))
+            unless_null(&self.broker_ids, wire_nulls & Self::NULL_BROKER_IDS != 0)
                 .map(Vec::as_slice),
             true,
             flexible,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("BrokerIds"))?;
         if version >= 5 {
@@ -287,10 +287,11 @@ impl Encode for CreatableReplicaAssignment {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 5;
         let mut n = 4;
         n += opt_array_len(
-            unless_null(&self.broker_ids, self.wire.has_null(Self::NULL_BROKER_IDS))
+            unless_null(&self.broker_ids, wire_nulls & Self::NULL_BROKER_IDS != 0)
                 .map(Vec::as_slice),
             flexible,
             |_| 4,
@@ -436,10 +437,11 @@ impl Decode for CreatableTopic {
 
 impl Encode for CreatableTopic {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 5;
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             flexible,
         )
@@ -448,11 +450,8 @@ impl Encode for CreatableTopic {
         w.put_i16(self.replication_factor);
         put_opt_array(
             w,
-            unless_null(
-                &self.assignments,
-                self.wire.has_null(Self::NULL_ASSIGNMENTS),
-            )
-            .map(Vec::as_slice),
+            unless_null(&self.assignments, wire_nulls & Self::NULL_ASSIGNMENTS != 0)
+                .map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -460,7 +459,7 @@ impl Encode for CreatableTopic {
         .map_err(|e| e.at("Assignments"))?;
         put_opt_array(
             w,
-            unless_null(&self.configs, self.wire.has_null(Self::NULL_CONFIGS)).map(Vec::as_slice),
+            unless_null(&self.configs, wire_nulls & Self::NULL_CONFIGS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -475,23 +474,21 @@ impl Encode for CreatableTopic {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 5;
         let mut n = 6;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             flexible,
         );
         n += opt_array_len(
-            unless_null(
-                &self.assignments,
-                self.wire.has_null(Self::NULL_ASSIGNMENTS),
-            )
-            .map(Vec::as_slice),
+            unless_null(&self.assignments, wire_nulls & Self::NULL_ASSIGNMENTS != 0)
+                .map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
         n += opt_array_len(
-            unless_null(&self.configs, self.wire.has_null(Self::NULL_CONFIGS)).map(Vec::as_slice),
+            unless_null(&self.configs, wire_nulls & Self::NULL_CONFIGS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -586,10 +583,11 @@ impl Decode for CreatableTopicConfig {
 
 impl Encode for CreatableTopicConfig {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 5;
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             flexible,
         )
@@ -604,10 +602,11 @@ impl Encode for CreatableTopicConfig {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 5;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             flexible,
         );
         n += opt_str_len(self.value.as_ref(), flexible);

@@ -86,13 +86,14 @@ impl CreateTopicsResponse {
 
 impl CreateTopicsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 5;
         if version >= 2 {
             w.put_i32(self.throttle_time_ms);
         }
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -107,13 +108,14 @@ impl CreateTopicsResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 5;
         let mut n = 0;
         if version >= 2 {
             n += 4;
         }
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -282,9 +284,10 @@ impl Decode for CreatableTopicConfigs {
 
 impl Encode for CreatableTopicConfigs {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
@@ -298,9 +301,10 @@ impl Encode for CreatableTopicConfigs {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 3;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += opt_str_len(self.value.as_ref(), true);
@@ -518,10 +522,12 @@ impl Decode for CreatableTopicResult {
 
 impl Encode for CreatableTopicResult {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let flexible = version >= 5;
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             flexible,
         )
@@ -544,7 +550,7 @@ impl Encode for CreatableTopicResult {
         }
         if version >= 5 {
             let send_topic_config_error_code = self.topic_config_error_code != 0
-                || self.wire.has_tag(Self::TAG_TOPIC_CONFIG_ERROR_CODE);
+                || wire_tags & Self::TAG_TOPIC_CONFIG_ERROR_CODE != 0;
             let count =
                 self.wire.unknown_tagged_fields().len() + usize::from(send_topic_config_error_code);
             put_tag_count(w, count);
@@ -564,10 +570,12 @@ impl Encode for CreatableTopicResult {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let flexible = version >= 5;
         let mut n = 2;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             flexible,
         );
         if version >= 7 {
@@ -582,7 +590,7 @@ impl Encode for CreatableTopicResult {
         }
         if version >= 5 {
             let send_topic_config_error_code = self.topic_config_error_code != 0
-                || self.wire.has_tag(Self::TAG_TOPIC_CONFIG_ERROR_CODE);
+                || wire_tags & Self::TAG_TOPIC_CONFIG_ERROR_CODE != 0;
             let count =
                 self.wire.unknown_tagged_fields().len() + usize::from(send_topic_config_error_code);
             n += tag_count_len(count);

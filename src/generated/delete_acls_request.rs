@@ -69,10 +69,11 @@ impl DeleteAclsRequest {
 
 impl DeleteAclsRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         put_opt_array(
             w,
-            unless_null(&self.filters, self.wire.has_null(Self::NULL_FILTERS)).map(Vec::as_slice),
+            unless_null(&self.filters, wire_nulls & Self::NULL_FILTERS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -87,10 +88,11 @@ impl DeleteAclsRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 0;
         n += opt_array_len(
-            unless_null(&self.filters, self.wire.has_null(Self::NULL_FILTERS)).map(Vec::as_slice),
+            unless_null(&self.filters, wire_nulls & Self::NULL_FILTERS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );

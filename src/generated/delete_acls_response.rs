@@ -84,13 +84,14 @@ impl DeleteAclsResponse {
 
 impl DeleteAclsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         w.put_i32(self.throttle_time_ms);
         put_opt_array(
             w,
             unless_null(
                 &self.filter_results,
-                self.wire.has_null(Self::NULL_FILTER_RESULTS),
+                wire_nulls & Self::NULL_FILTER_RESULTS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -107,12 +108,13 @@ impl DeleteAclsResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 4;
         n += opt_array_len(
             unless_null(
                 &self.filter_results,
-                self.wire.has_null(Self::NULL_FILTER_RESULTS),
+                wire_nulls & Self::NULL_FILTER_RESULTS != 0,
             )
             .map(Vec::as_slice),
             flexible,
@@ -265,6 +267,7 @@ impl Decode for DeleteAclsFilterResult {
 
 impl Encode for DeleteAclsFilterResult {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         w.put_i16(self.error_code);
         put_opt_str(w, self.error_message.as_ref(), true, flexible)
@@ -273,7 +276,7 @@ impl Encode for DeleteAclsFilterResult {
             w,
             unless_null(
                 &self.matching_acls,
-                self.wire.has_null(Self::NULL_MATCHING_ACLS),
+                wire_nulls & Self::NULL_MATCHING_ACLS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -290,13 +293,14 @@ impl Encode for DeleteAclsFilterResult {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 2;
         n += opt_str_len(self.error_message.as_ref(), flexible);
         n += opt_array_len(
             unless_null(
                 &self.matching_acls,
-                self.wire.has_null(Self::NULL_MATCHING_ACLS),
+                wire_nulls & Self::NULL_MATCHING_ACLS != 0,
             )
             .map(Vec::as_slice),
             flexible,
@@ -510,6 +514,7 @@ impl Decode for DeleteAclsMatchingAcl {
 
 impl Encode for DeleteAclsMatchingAcl {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         w.put_i16(self.error_code);
         put_opt_str(w, self.error_message.as_ref(), true, flexible)
@@ -519,7 +524,7 @@ impl Encode for DeleteAclsMatchingAcl {
             w,
             unless_null(
                 &self.resource_name,
-                self.wire.has_null(Self::NULL_RESOURCE_NAME),
+                wire_nulls & Self::NULL_RESOURCE_NAME != 0,
             ),
             true,
             flexible,
@@ -532,14 +537,14 @@ impl Encode for DeleteAclsMatchingAcl {
         }
         put_opt_str(
             w,
-            unless_null(&self.principal, self.wire.has_null(Self::NULL_PRINCIPAL)),
+            unless_null(&self.principal, wire_nulls & Self::NULL_PRINCIPAL != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("Principal"))?;
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             flexible,
         )
@@ -555,13 +560,14 @@ impl Encode for DeleteAclsMatchingAcl {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 5;
         n += opt_str_len(self.error_message.as_ref(), flexible);
         n += opt_str_len(
             unless_null(
                 &self.resource_name,
-                self.wire.has_null(Self::NULL_RESOURCE_NAME),
+                wire_nulls & Self::NULL_RESOURCE_NAME != 0,
             ),
             flexible,
         );
@@ -569,11 +575,11 @@ impl Encode for DeleteAclsMatchingAcl {
             n += 1;
         }
         n += opt_str_len(
-            unless_null(&self.principal, self.wire.has_null(Self::NULL_PRINCIPAL)),
+            unless_null(&self.principal, wire_nulls & Self::NULL_PRINCIPAL != 0),
             flexible,
         );
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             flexible,
         );
         if version >= 2 {

@@ -71,12 +71,13 @@ impl DeleteGroupsRequest {
 
 impl DeleteGroupsRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         put_opt_array(
             w,
             unless_null(
                 &self.groups_names,
-                self.wire.has_null(Self::NULL_GROUPS_NAMES),
+                wire_nulls & Self::NULL_GROUPS_NAMES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -93,12 +94,13 @@ impl DeleteGroupsRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 0;
         n += opt_array_len(
             unless_null(
                 &self.groups_names,
-                self.wire.has_null(Self::NULL_GROUPS_NAMES),
+                wire_nulls & Self::NULL_GROUPS_NAMES != 0,
             )
             .map(Vec::as_slice),
             flexible,

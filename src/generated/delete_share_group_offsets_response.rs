@@ -106,14 +106,14 @@ impl DeleteShareGroupOffsetsResponse {
 
 impl DeleteShareGroupOffsetsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
         put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
         put_opt_array(
             w,
-            unless_null(&self.responses, self.wire.has_null(Self::NULL_RESPONSES))
-                .map(Vec::as_slice),
+            unless_null(&self.responses, wire_nulls & Self::NULL_RESPONSES != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -124,11 +124,11 @@ impl DeleteShareGroupOffsetsResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 6;
         n += opt_str_len(self.error_message.as_ref(), true);
         n += opt_array_len(
-            unless_null(&self.responses, self.wire.has_null(Self::NULL_RESPONSES))
-                .map(Vec::as_slice),
+            unless_null(&self.responses, wire_nulls & Self::NULL_RESPONSES != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -270,9 +270,10 @@ impl Decode for DeleteShareGroupOffsetsResponseTopic {
 
 impl Encode for DeleteShareGroupOffsetsResponseTopic {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
             true,
         )
@@ -286,9 +287,10 @@ impl Encode for DeleteShareGroupOffsetsResponseTopic {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 18;
         n += opt_str_len(
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
         );
         n += opt_str_len(self.error_message.as_ref(), true);

@@ -114,11 +114,12 @@ impl DeleteTopicsRequest {
 
 impl DeleteTopicsRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         if version >= 6 {
             put_opt_array(
                 w,
-                unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+                unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
                 true,
                 true,
                 |w, x| x.write_to(w, version),
@@ -130,11 +131,8 @@ impl DeleteTopicsRequest {
         if version <= 5 {
             put_opt_array(
                 w,
-                unless_null(
-                    &self.topic_names,
-                    self.wire.has_null(Self::NULL_TOPIC_NAMES),
-                )
-                .map(Vec::as_slice),
+                unless_null(&self.topic_names, wire_nulls & Self::NULL_TOPIC_NAMES != 0)
+                    .map(Vec::as_slice),
                 true,
                 flexible,
                 |w, x| put_str(w, x, flexible),
@@ -151,22 +149,20 @@ impl DeleteTopicsRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 4;
         if version >= 6 {
             n += opt_array_len(
-                unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+                unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
                 true,
                 |x| x.encoded_len(version),
             );
         }
         if version <= 5 {
             n += opt_array_len(
-                unless_null(
-                    &self.topic_names,
-                    self.wire.has_null(Self::NULL_TOPIC_NAMES),
-                )
-                .map(Vec::as_slice),
+                unless_null(&self.topic_names, wire_nulls & Self::NULL_TOPIC_NAMES != 0)
+                    .map(Vec::as_slice),
                 flexible,
                 |x| str_len(x, flexible),
             );

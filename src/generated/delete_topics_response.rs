@@ -87,14 +87,14 @@ impl DeleteTopicsResponse {
 
 impl DeleteTopicsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         if version >= 1 {
             w.put_i32(self.throttle_time_ms);
         }
         put_opt_array(
             w,
-            unless_null(&self.responses, self.wire.has_null(Self::NULL_RESPONSES))
-                .map(Vec::as_slice),
+            unless_null(&self.responses, wire_nulls & Self::NULL_RESPONSES != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -109,14 +109,14 @@ impl DeleteTopicsResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 0;
         if version >= 1 {
             n += 4;
         }
         n += opt_array_len(
-            unless_null(&self.responses, self.wire.has_null(Self::NULL_RESPONSES))
-                .map(Vec::as_slice),
+            unless_null(&self.responses, wire_nulls & Self::NULL_RESPONSES != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -281,11 +281,12 @@ impl Decode for DeletableTopicResult {
 
 impl Encode for DeletableTopicResult {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         put_opt_str(
             w,
             self.name.as_ref(),
-            version >= 6 || self.wire.has_null(Self::NULL_NAME),
+            version >= 6 || wire_nulls & Self::NULL_NAME != 0,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;

@@ -122,6 +122,7 @@ impl DescribeAclsResponse {
 
 impl DescribeAclsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
@@ -129,8 +130,7 @@ impl DescribeAclsResponse {
             .map_err(|e| e.at("ErrorMessage"))?;
         put_opt_array(
             w,
-            unless_null(&self.resources, self.wire.has_null(Self::NULL_RESOURCES))
-                .map(Vec::as_slice),
+            unless_null(&self.resources, wire_nulls & Self::NULL_RESOURCES != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -145,12 +145,12 @@ impl DescribeAclsResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 6;
         n += opt_str_len(self.error_message.as_ref(), flexible);
         n += opt_array_len(
-            unless_null(&self.resources, self.wire.has_null(Self::NULL_RESOURCES))
-                .map(Vec::as_slice),
+            unless_null(&self.resources, wire_nulls & Self::NULL_RESOURCES != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -306,17 +306,18 @@ impl Decode for AclDescription {
 
 impl Encode for AclDescription {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         put_opt_str(
             w,
-            unless_null(&self.principal, self.wire.has_null(Self::NULL_PRINCIPAL)),
+            unless_null(&self.principal, wire_nulls & Self::NULL_PRINCIPAL != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("Principal"))?;
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             flexible,
         )
@@ -332,14 +333,15 @@ impl Encode for AclDescription {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 2;
         n += opt_str_len(
-            unless_null(&self.principal, self.wire.has_null(Self::NULL_PRINCIPAL)),
+            unless_null(&self.principal, wire_nulls & Self::NULL_PRINCIPAL != 0),
             flexible,
         );
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             flexible,
         );
         if version >= 2 {
@@ -474,13 +476,14 @@ impl Decode for DescribeAclsResource {
 
 impl Encode for DescribeAclsResource {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         w.put_i8(self.resource_type);
         put_opt_str(
             w,
             unless_null(
                 &self.resource_name,
-                self.wire.has_null(Self::NULL_RESOURCE_NAME),
+                wire_nulls & Self::NULL_RESOURCE_NAME != 0,
             ),
             true,
             flexible,
@@ -493,7 +496,7 @@ impl Encode for DescribeAclsResource {
         }
         put_opt_array(
             w,
-            unless_null(&self.acls, self.wire.has_null(Self::NULL_ACLS)).map(Vec::as_slice),
+            unless_null(&self.acls, wire_nulls & Self::NULL_ACLS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -508,12 +511,13 @@ impl Encode for DescribeAclsResource {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 1;
         n += opt_str_len(
             unless_null(
                 &self.resource_name,
-                self.wire.has_null(Self::NULL_RESOURCE_NAME),
+                wire_nulls & Self::NULL_RESOURCE_NAME != 0,
             ),
             flexible,
         );
@@ -521,7 +525,7 @@ impl Encode for DescribeAclsResource {
             n += 1;
         }
         n += opt_array_len(
-            unless_null(&self.acls, self.wire.has_null(Self::NULL_ACLS)).map(Vec::as_slice),
+            unless_null(&self.acls, wire_nulls & Self::NULL_ACLS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );

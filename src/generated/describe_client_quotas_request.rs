@@ -82,10 +82,11 @@ impl DescribeClientQuotasRequest {
 
 impl DescribeClientQuotasRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         put_opt_array(
             w,
-            unless_null(&self.components, self.wire.has_null(Self::NULL_COMPONENTS))
+            unless_null(&self.components, wire_nulls & Self::NULL_COMPONENTS != 0)
                 .map(Vec::as_slice),
             true,
             flexible,
@@ -102,10 +103,11 @@ impl DescribeClientQuotasRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 1;
         n += opt_array_len(
-            unless_null(&self.components, self.wire.has_null(Self::NULL_COMPONENTS))
+            unless_null(&self.components, wire_nulls & Self::NULL_COMPONENTS != 0)
                 .map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
@@ -252,13 +254,11 @@ impl Decode for ComponentData {
 
 impl Encode for ComponentData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         put_opt_str(
             w,
-            unless_null(
-                &self.entity_type,
-                self.wire.has_null(Self::NULL_ENTITY_TYPE),
-            ),
+            unless_null(&self.entity_type, wire_nulls & Self::NULL_ENTITY_TYPE != 0),
             true,
             flexible,
         )
@@ -274,13 +274,11 @@ impl Encode for ComponentData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 1;
         n += opt_str_len(
-            unless_null(
-                &self.entity_type,
-                self.wire.has_null(Self::NULL_ENTITY_TYPE),
-            ),
+            unless_null(&self.entity_type, wire_nulls & Self::NULL_ENTITY_TYPE != 0),
             flexible,
         );
         n += opt_str_len(self.r#match.as_ref(), flexible);

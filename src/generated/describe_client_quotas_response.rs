@@ -260,13 +260,11 @@ impl Decode for EntityData {
 
 impl Encode for EntityData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         put_opt_str(
             w,
-            unless_null(
-                &self.entity_type,
-                self.wire.has_null(Self::NULL_ENTITY_TYPE),
-            ),
+            unless_null(&self.entity_type, wire_nulls & Self::NULL_ENTITY_TYPE != 0),
             true,
             flexible,
         )
@@ -282,13 +280,11 @@ impl Encode for EntityData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(
-                &self.entity_type,
-                self.wire.has_null(Self::NULL_ENTITY_TYPE),
-            ),
+            unless_null(&self.entity_type, wire_nulls & Self::NULL_ENTITY_TYPE != 0),
             flexible,
         );
         n += opt_str_len(self.entity_name.as_ref(), flexible);
@@ -384,10 +380,11 @@ impl Decode for EntryData {
 
 impl Encode for EntryData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         put_opt_array(
             w,
-            unless_null(&self.entity, self.wire.has_null(Self::NULL_ENTITY)).map(Vec::as_slice),
+            unless_null(&self.entity, wire_nulls & Self::NULL_ENTITY != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -395,7 +392,7 @@ impl Encode for EntryData {
         .map_err(|e| e.at("Entity"))?;
         put_opt_array(
             w,
-            unless_null(&self.values, self.wire.has_null(Self::NULL_VALUES)).map(Vec::as_slice),
+            unless_null(&self.values, wire_nulls & Self::NULL_VALUES != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -410,15 +407,16 @@ impl Encode for EntryData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 0;
         n += opt_array_len(
-            unless_null(&self.entity, self.wire.has_null(Self::NULL_ENTITY)).map(Vec::as_slice),
+            unless_null(&self.entity, wire_nulls & Self::NULL_ENTITY != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
         n += opt_array_len(
-            unless_null(&self.values, self.wire.has_null(Self::NULL_VALUES)).map(Vec::as_slice),
+            unless_null(&self.values, wire_nulls & Self::NULL_VALUES != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -503,10 +501,11 @@ impl Decode for ValueData {
 
 impl Encode for ValueData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         put_opt_str(
             w,
-            unless_null(&self.key, self.wire.has_null(Self::NULL_KEY)),
+            unless_null(&self.key, wire_nulls & Self::NULL_KEY != 0),
             true,
             flexible,
         )
@@ -521,10 +520,11 @@ impl Encode for ValueData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 8;
         n += opt_str_len(
-            unless_null(&self.key, self.wire.has_null(Self::NULL_KEY)),
+            unless_null(&self.key, wire_nulls & Self::NULL_KEY != 0),
             flexible,
         );
         if version >= 1 {

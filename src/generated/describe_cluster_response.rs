@@ -184,6 +184,7 @@ impl DescribeClusterResponse {
 
 impl DescribeClusterResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
         put_opt_str(w, self.error_message.as_ref(), true, true)
@@ -195,7 +196,7 @@ impl DescribeClusterResponse {
         }
         put_opt_str(
             w,
-            unless_null(&self.cluster_id, self.wire.has_null(Self::NULL_CLUSTER_ID)),
+            unless_null(&self.cluster_id, wire_nulls & Self::NULL_CLUSTER_ID != 0),
             true,
             true,
         )
@@ -203,7 +204,7 @@ impl DescribeClusterResponse {
         w.put_i32(self.controller_id);
         put_opt_array(
             w,
-            unless_null(&self.brokers, self.wire.has_null(Self::NULL_BROKERS)).map(Vec::as_slice),
+            unless_null(&self.brokers, wire_nulls & Self::NULL_BROKERS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -215,17 +216,18 @@ impl DescribeClusterResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 14;
         n += opt_str_len(self.error_message.as_ref(), true);
         if version >= 1 {
             n += 1;
         }
         n += opt_str_len(
-            unless_null(&self.cluster_id, self.wire.has_null(Self::NULL_CLUSTER_ID)),
+            unless_null(&self.cluster_id, wire_nulls & Self::NULL_CLUSTER_ID != 0),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.brokers, self.wire.has_null(Self::NULL_BROKERS)).map(Vec::as_slice),
+            unless_null(&self.brokers, wire_nulls & Self::NULL_BROKERS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -383,10 +385,11 @@ impl Decode for DescribeClusterBroker {
 
 impl Encode for DescribeClusterBroker {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.broker_id);
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
@@ -403,9 +406,10 @@ impl Encode for DescribeClusterBroker {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 8;
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
         );
         n += opt_str_len(self.rack.as_ref(), true);

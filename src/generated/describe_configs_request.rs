@@ -105,11 +105,11 @@ impl DescribeConfigsRequest {
 
 impl DescribeConfigsRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         put_opt_array(
             w,
-            unless_null(&self.resources, self.wire.has_null(Self::NULL_RESOURCES))
-                .map(Vec::as_slice),
+            unless_null(&self.resources, wire_nulls & Self::NULL_RESOURCES != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -134,11 +134,11 @@ impl DescribeConfigsRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 0;
         n += opt_array_len(
-            unless_null(&self.resources, self.wire.has_null(Self::NULL_RESOURCES))
-                .map(Vec::as_slice),
+            unless_null(&self.resources, wire_nulls & Self::NULL_RESOURCES != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -293,13 +293,14 @@ impl Decode for DescribeConfigsResource {
 
 impl Encode for DescribeConfigsResource {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         w.put_i8(self.resource_type);
         put_opt_str(
             w,
             unless_null(
                 &self.resource_name,
-                self.wire.has_null(Self::NULL_RESOURCE_NAME),
+                wire_nulls & Self::NULL_RESOURCE_NAME != 0,
             ),
             true,
             flexible,
@@ -322,12 +323,13 @@ impl Encode for DescribeConfigsResource {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 1;
         n += opt_str_len(
             unless_null(
                 &self.resource_name,
-                self.wire.has_null(Self::NULL_RESOURCE_NAME),
+                wire_nulls & Self::NULL_RESOURCE_NAME != 0,
             ),
             flexible,
         );

@@ -84,11 +84,12 @@ impl DescribeConfigsResponse {
 
 impl DescribeConfigsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         w.put_i32(self.throttle_time_ms);
         put_opt_array(
             w,
-            unless_null(&self.results, self.wire.has_null(Self::NULL_RESULTS)).map(Vec::as_slice),
+            unless_null(&self.results, wire_nulls & Self::NULL_RESULTS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -103,10 +104,11 @@ impl DescribeConfigsResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 4;
         n += opt_array_len(
-            unless_null(&self.results, self.wire.has_null(Self::NULL_RESULTS)).map(Vec::as_slice),
+            unless_null(&self.results, wire_nulls & Self::NULL_RESULTS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -367,10 +369,11 @@ impl Decode for DescribeConfigsResourceResult {
 
 impl Encode for DescribeConfigsResourceResult {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             flexible,
         )
@@ -389,7 +392,7 @@ impl Encode for DescribeConfigsResourceResult {
         if version >= 1 {
             put_opt_array(
                 w,
-                unless_null(&self.synonyms, self.wire.has_null(Self::NULL_SYNONYMS))
+                unless_null(&self.synonyms, wire_nulls & Self::NULL_SYNONYMS != 0)
                     .map(Vec::as_slice),
                 true,
                 flexible,
@@ -411,10 +414,11 @@ impl Encode for DescribeConfigsResourceResult {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 2;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             flexible,
         );
         n += opt_str_len(self.value.as_ref(), flexible);
@@ -424,7 +428,7 @@ impl Encode for DescribeConfigsResourceResult {
         if version >= 1 {
             n += 1;
             n += opt_array_len(
-                unless_null(&self.synonyms, self.wire.has_null(Self::NULL_SYNONYMS))
+                unless_null(&self.synonyms, wire_nulls & Self::NULL_SYNONYMS != 0)
                     .map(Vec::as_slice),
                 flexible,
                 |x| x.encoded_len(version),
@@ -578,6 +582,7 @@ impl Decode for DescribeConfigsResult {
 
 impl Encode for DescribeConfigsResult {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         w.put_i16(self.error_code);
         put_opt_str(w, self.error_message.as_ref(), true, flexible)
@@ -587,7 +592,7 @@ impl Encode for DescribeConfigsResult {
             w,
             unless_null(
                 &self.resource_name,
-                self.wire.has_null(Self::NULL_RESOURCE_NAME),
+                wire_nulls & Self::NULL_RESOURCE_NAME != 0,
             ),
             true,
             flexible,
@@ -595,7 +600,7 @@ impl Encode for DescribeConfigsResult {
         .map_err(|e| e.at("ResourceName"))?;
         put_opt_array(
             w,
-            unless_null(&self.configs, self.wire.has_null(Self::NULL_CONFIGS)).map(Vec::as_slice),
+            unless_null(&self.configs, wire_nulls & Self::NULL_CONFIGS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -610,18 +615,19 @@ impl Encode for DescribeConfigsResult {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 3;
         n += opt_str_len(self.error_message.as_ref(), flexible);
         n += opt_str_len(
             unless_null(
                 &self.resource_name,
-                self.wire.has_null(Self::NULL_RESOURCE_NAME),
+                wire_nulls & Self::NULL_RESOURCE_NAME != 0,
             ),
             flexible,
         );
         n += opt_array_len(
-            unless_null(&self.configs, self.wire.has_null(Self::NULL_CONFIGS)).map(Vec::as_slice),
+            unless_null(&self.configs, wire_nulls & Self::NULL_CONFIGS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -730,10 +736,11 @@ impl Decode for DescribeConfigsSynonym {
 
 impl Encode for DescribeConfigsSynonym {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             flexible,
         )
@@ -749,10 +756,11 @@ impl Encode for DescribeConfigsSynonym {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 1;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             flexible,
         );
         n += opt_str_len(self.value.as_ref(), flexible);

@@ -209,12 +209,13 @@ impl Decode for DescribeDelegationTokenOwner {
 
 impl Encode for DescribeDelegationTokenOwner {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         put_opt_str(
             w,
             unless_null(
                 &self.principal_type,
-                self.wire.has_null(Self::NULL_PRINCIPAL_TYPE),
+                wire_nulls & Self::NULL_PRINCIPAL_TYPE != 0,
             ),
             true,
             flexible,
@@ -224,7 +225,7 @@ impl Encode for DescribeDelegationTokenOwner {
             w,
             unless_null(
                 &self.principal_name,
-                self.wire.has_null(Self::NULL_PRINCIPAL_NAME),
+                wire_nulls & Self::NULL_PRINCIPAL_NAME != 0,
             ),
             true,
             flexible,
@@ -239,19 +240,20 @@ impl Encode for DescribeDelegationTokenOwner {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 0;
         n += opt_str_len(
             unless_null(
                 &self.principal_type,
-                self.wire.has_null(Self::NULL_PRINCIPAL_TYPE),
+                wire_nulls & Self::NULL_PRINCIPAL_TYPE != 0,
             ),
             flexible,
         );
         n += opt_str_len(
             unless_null(
                 &self.principal_name,
-                self.wire.has_null(Self::NULL_PRINCIPAL_NAME),
+                wire_nulls & Self::NULL_PRINCIPAL_NAME != 0,
             ),
             flexible,
         );

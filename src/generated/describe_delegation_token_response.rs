@@ -97,11 +97,12 @@ impl DescribeDelegationTokenResponse {
 
 impl DescribeDelegationTokenResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         w.put_i16(self.error_code);
         put_opt_array(
             w,
-            unless_null(&self.tokens, self.wire.has_null(Self::NULL_TOKENS)).map(Vec::as_slice),
+            unless_null(&self.tokens, wire_nulls & Self::NULL_TOKENS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -117,10 +118,11 @@ impl DescribeDelegationTokenResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 6;
         n += opt_array_len(
-            unless_null(&self.tokens, self.wire.has_null(Self::NULL_TOKENS)).map(Vec::as_slice),
+            unless_null(&self.tokens, wire_nulls & Self::NULL_TOKENS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -407,12 +409,13 @@ impl Decode for DescribedDelegationToken {
 
 impl Encode for DescribedDelegationToken {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         put_opt_str(
             w,
             unless_null(
                 &self.principal_type,
-                self.wire.has_null(Self::NULL_PRINCIPAL_TYPE),
+                wire_nulls & Self::NULL_PRINCIPAL_TYPE != 0,
             ),
             true,
             flexible,
@@ -422,7 +425,7 @@ impl Encode for DescribedDelegationToken {
             w,
             unless_null(
                 &self.principal_name,
-                self.wire.has_null(Self::NULL_PRINCIPAL_NAME),
+                wire_nulls & Self::NULL_PRINCIPAL_NAME != 0,
             ),
             true,
             flexible,
@@ -433,8 +436,7 @@ impl Encode for DescribedDelegationToken {
                 w,
                 unless_null(
                     &self.token_requester_principal_type,
-                    self.wire
-                        .has_null(Self::NULL_TOKEN_REQUESTER_PRINCIPAL_TYPE),
+                    wire_nulls & Self::NULL_TOKEN_REQUESTER_PRINCIPAL_TYPE != 0,
                 ),
                 true,
                 true,
@@ -448,8 +450,7 @@ impl Encode for DescribedDelegationToken {
                 w,
                 unless_null(
                     &self.token_requester_principal_name,
-                    self.wire
-                        .has_null(Self::NULL_TOKEN_REQUESTER_PRINCIPAL_NAME),
+                    wire_nulls & Self::NULL_TOKEN_REQUESTER_PRINCIPAL_NAME != 0,
                 ),
                 true,
                 true,
@@ -463,21 +464,21 @@ impl Encode for DescribedDelegationToken {
         w.put_i64(self.max_timestamp);
         put_opt_str(
             w,
-            unless_null(&self.token_id, self.wire.has_null(Self::NULL_TOKEN_ID)),
+            unless_null(&self.token_id, wire_nulls & Self::NULL_TOKEN_ID != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("TokenId"))?;
         put_opt_bytes(
             w,
-            unless_null(&self.hmac, self.wire.has_null(Self::NULL_HMAC)),
+            unless_null(&self.hmac, wire_nulls & Self::NULL_HMAC != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("Hmac"))?;
         put_opt_array(
             w,
-            unless_null(&self.renewers, self.wire.has_null(Self::NULL_RENEWERS)).map(Vec::as_slice),
+            unless_null(&self.renewers, wire_nulls & Self::NULL_RENEWERS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -492,19 +493,20 @@ impl Encode for DescribedDelegationToken {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 24;
         n += opt_str_len(
             unless_null(
                 &self.principal_type,
-                self.wire.has_null(Self::NULL_PRINCIPAL_TYPE),
+                wire_nulls & Self::NULL_PRINCIPAL_TYPE != 0,
             ),
             flexible,
         );
         n += opt_str_len(
             unless_null(
                 &self.principal_name,
-                self.wire.has_null(Self::NULL_PRINCIPAL_NAME),
+                wire_nulls & Self::NULL_PRINCIPAL_NAME != 0,
             ),
             flexible,
         );
@@ -512,30 +514,28 @@ impl Encode for DescribedDelegationToken {
             n += opt_str_len(
                 unless_null(
                     &self.token_requester_principal_type,
-                    self.wire
-                        .has_null(Self::NULL_TOKEN_REQUESTER_PRINCIPAL_TYPE),
+                    wire_nulls & Self::NULL_TOKEN_REQUESTER_PRINCIPAL_TYPE != 0,
                 ),
                 true,
             );
             n += opt_str_len(
                 unless_null(
                     &self.token_requester_principal_name,
-                    self.wire
-                        .has_null(Self::NULL_TOKEN_REQUESTER_PRINCIPAL_NAME),
+                    wire_nulls & Self::NULL_TOKEN_REQUESTER_PRINCIPAL_NAME != 0,
                 ),
                 true,
             );
         }
         n += opt_str_len(
-            unless_null(&self.token_id, self.wire.has_null(Self::NULL_TOKEN_ID)),
+            unless_null(&self.token_id, wire_nulls & Self::NULL_TOKEN_ID != 0),
             flexible,
         );
         n += opt_bytes_len(
-            unless_null(&self.hmac, self.wire.has_null(Self::NULL_HMAC)),
+            unless_null(&self.hmac, wire_nulls & Self::NULL_HMAC != 0),
             flexible,
         );
         n += opt_array_len(
-            unless_null(&self.renewers, self.wire.has_null(Self::NULL_RENEWERS)).map(Vec::as_slice),
+            unless_null(&self.renewers, wire_nulls & Self::NULL_RENEWERS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -627,12 +627,13 @@ impl Decode for DescribedDelegationTokenRenewer {
 
 impl Encode for DescribedDelegationTokenRenewer {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         put_opt_str(
             w,
             unless_null(
                 &self.principal_type,
-                self.wire.has_null(Self::NULL_PRINCIPAL_TYPE),
+                wire_nulls & Self::NULL_PRINCIPAL_TYPE != 0,
             ),
             true,
             flexible,
@@ -642,7 +643,7 @@ impl Encode for DescribedDelegationTokenRenewer {
             w,
             unless_null(
                 &self.principal_name,
-                self.wire.has_null(Self::NULL_PRINCIPAL_NAME),
+                wire_nulls & Self::NULL_PRINCIPAL_NAME != 0,
             ),
             true,
             flexible,
@@ -657,19 +658,20 @@ impl Encode for DescribedDelegationTokenRenewer {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 0;
         n += opt_str_len(
             unless_null(
                 &self.principal_type,
-                self.wire.has_null(Self::NULL_PRINCIPAL_TYPE),
+                wire_nulls & Self::NULL_PRINCIPAL_TYPE != 0,
             ),
             flexible,
         );
         n += opt_str_len(
             unless_null(
                 &self.principal_name,
-                self.wire.has_null(Self::NULL_PRINCIPAL_NAME),
+                wire_nulls & Self::NULL_PRINCIPAL_NAME != 0,
             ),
             flexible,
         );

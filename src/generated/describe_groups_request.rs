@@ -88,10 +88,11 @@ impl DescribeGroupsRequest {
 
 impl DescribeGroupsRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 5;
         put_opt_array(
             w,
-            unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
+            unless_null(&self.groups, wire_nulls & Self::NULL_GROUPS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| put_str(w, x, flexible),
@@ -111,10 +112,11 @@ impl DescribeGroupsRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 5;
         let mut n = 0;
         n += opt_array_len(
-            unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
+            unless_null(&self.groups, wire_nulls & Self::NULL_GROUPS != 0).map(Vec::as_slice),
             flexible,
             |x| str_len(x, flexible),
         );

@@ -86,13 +86,14 @@ impl DescribeGroupsResponse {
 
 impl DescribeGroupsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 5;
         if version >= 1 {
             w.put_i32(self.throttle_time_ms);
         }
         put_opt_array(
             w,
-            unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
+            unless_null(&self.groups, wire_nulls & Self::NULL_GROUPS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -107,13 +108,14 @@ impl DescribeGroupsResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 5;
         let mut n = 0;
         if version >= 1 {
             n += 4;
         }
         n += opt_array_len(
-            unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
+            unless_null(&self.groups, wire_nulls & Self::NULL_GROUPS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -367,6 +369,7 @@ impl Decode for DescribedGroup {
 
 impl Encode for DescribedGroup {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 5;
         w.put_i16(self.error_code);
         if version >= 6 {
@@ -377,17 +380,14 @@ impl Encode for DescribedGroup {
         }
         put_opt_str(
             w,
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("GroupId"))?;
         put_opt_str(
             w,
-            unless_null(
-                &self.group_state,
-                self.wire.has_null(Self::NULL_GROUP_STATE),
-            ),
+            unless_null(&self.group_state, wire_nulls & Self::NULL_GROUP_STATE != 0),
             true,
             flexible,
         )
@@ -396,7 +396,7 @@ impl Encode for DescribedGroup {
             w,
             unless_null(
                 &self.protocol_type,
-                self.wire.has_null(Self::NULL_PROTOCOL_TYPE),
+                wire_nulls & Self::NULL_PROTOCOL_TYPE != 0,
             ),
             true,
             flexible,
@@ -406,7 +406,7 @@ impl Encode for DescribedGroup {
             w,
             unless_null(
                 &self.protocol_data,
-                self.wire.has_null(Self::NULL_PROTOCOL_DATA),
+                wire_nulls & Self::NULL_PROTOCOL_DATA != 0,
             ),
             true,
             flexible,
@@ -414,7 +414,7 @@ impl Encode for DescribedGroup {
         .map_err(|e| e.at("ProtocolData"))?;
         put_opt_array(
             w,
-            unless_null(&self.members, self.wire.has_null(Self::NULL_MEMBERS)).map(Vec::as_slice),
+            unless_null(&self.members, wire_nulls & Self::NULL_MEMBERS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -434,38 +434,36 @@ impl Encode for DescribedGroup {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 5;
         let mut n = 2;
         if version >= 6 {
             n += opt_str_len(self.error_message.as_ref(), true);
         }
         n += opt_str_len(
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             flexible,
         );
         n += opt_str_len(
-            unless_null(
-                &self.group_state,
-                self.wire.has_null(Self::NULL_GROUP_STATE),
-            ),
+            unless_null(&self.group_state, wire_nulls & Self::NULL_GROUP_STATE != 0),
             flexible,
         );
         n += opt_str_len(
             unless_null(
                 &self.protocol_type,
-                self.wire.has_null(Self::NULL_PROTOCOL_TYPE),
+                wire_nulls & Self::NULL_PROTOCOL_TYPE != 0,
             ),
             flexible,
         );
         n += opt_str_len(
             unless_null(
                 &self.protocol_data,
-                self.wire.has_null(Self::NULL_PROTOCOL_DATA),
+                wire_nulls & Self::NULL_PROTOCOL_DATA != 0,
             ),
             flexible,
         );
         n += opt_array_len(
-            unless_null(&self.members, self.wire.has_null(Self::NULL_MEMBERS)).map(Vec::as_slice),
+            unless_null(&self.members, wire_nulls & Self::NULL_MEMBERS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -642,10 +640,11 @@ impl Decode for DescribedGroupMember {
 
 impl Encode for DescribedGroupMember {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 5;
         put_opt_str(
             w,
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
             flexible,
         )
@@ -656,17 +655,14 @@ impl Encode for DescribedGroupMember {
         }
         put_opt_str(
             w,
-            unless_null(&self.client_id, self.wire.has_null(Self::NULL_CLIENT_ID)),
+            unless_null(&self.client_id, wire_nulls & Self::NULL_CLIENT_ID != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("ClientId"))?;
         put_opt_str(
             w,
-            unless_null(
-                &self.client_host,
-                self.wire.has_null(Self::NULL_CLIENT_HOST),
-            ),
+            unless_null(&self.client_host, wire_nulls & Self::NULL_CLIENT_HOST != 0),
             true,
             flexible,
         )
@@ -675,7 +671,7 @@ impl Encode for DescribedGroupMember {
             w,
             unless_null(
                 &self.member_metadata,
-                self.wire.has_null(Self::NULL_MEMBER_METADATA),
+                wire_nulls & Self::NULL_MEMBER_METADATA != 0,
             ),
             true,
             flexible,
@@ -685,7 +681,7 @@ impl Encode for DescribedGroupMember {
             w,
             unless_null(
                 &self.member_assignment,
-                self.wire.has_null(Self::NULL_MEMBER_ASSIGNMENT),
+                wire_nulls & Self::NULL_MEMBER_ASSIGNMENT != 0,
             ),
             true,
             flexible,
@@ -700,37 +696,35 @@ impl Encode for DescribedGroupMember {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 5;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             flexible,
         );
         if version >= 4 {
             n += opt_str_len(self.group_instance_id.as_ref(), flexible);
         }
         n += opt_str_len(
-            unless_null(&self.client_id, self.wire.has_null(Self::NULL_CLIENT_ID)),
+            unless_null(&self.client_id, wire_nulls & Self::NULL_CLIENT_ID != 0),
             flexible,
         );
         n += opt_str_len(
-            unless_null(
-                &self.client_host,
-                self.wire.has_null(Self::NULL_CLIENT_HOST),
-            ),
+            unless_null(&self.client_host, wire_nulls & Self::NULL_CLIENT_HOST != 0),
             flexible,
         );
         n += opt_bytes_len(
             unless_null(
                 &self.member_metadata,
-                self.wire.has_null(Self::NULL_MEMBER_METADATA),
+                wire_nulls & Self::NULL_MEMBER_METADATA != 0,
             ),
             flexible,
         );
         n += opt_bytes_len(
             unless_null(
                 &self.member_assignment,
-                self.wire.has_null(Self::NULL_MEMBER_ASSIGNMENT),
+                wire_nulls & Self::NULL_MEMBER_ASSIGNMENT != 0,
             ),
             flexible,
         );

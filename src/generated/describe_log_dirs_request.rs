@@ -211,24 +211,22 @@ impl Decode for DescribableLogDirTopic {
 
 impl Encode for DescribableLogDirTopic {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         put_opt_str(
             w,
-            unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
+            unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("Topic"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             flexible,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("Partitions"))?;
         if version >= 2 {
@@ -240,14 +238,15 @@ impl Encode for DescribableLogDirTopic {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
+            unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
             flexible,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             flexible,
             |_| 4,

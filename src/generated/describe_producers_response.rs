@@ -77,10 +77,11 @@ impl DescribeProducersResponse {
 
 impl DescribeProducersResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -91,9 +92,10 @@ impl DescribeProducersResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -237,6 +239,7 @@ impl Decode for PartitionResponse {
 
 impl Encode for PartitionResponse {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.partition_index);
         w.put_i16(self.error_code);
         put_opt_str(w, self.error_message.as_ref(), true, true)
@@ -245,7 +248,7 @@ impl Encode for PartitionResponse {
             w,
             unless_null(
                 &self.active_producers,
-                self.wire.has_null(Self::NULL_ACTIVE_PRODUCERS),
+                wire_nulls & Self::NULL_ACTIVE_PRODUCERS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -258,12 +261,13 @@ impl Encode for PartitionResponse {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 6;
         n += opt_str_len(self.error_message.as_ref(), true);
         n += opt_array_len(
             unless_null(
                 &self.active_producers,
-                self.wire.has_null(Self::NULL_ACTIVE_PRODUCERS),
+                wire_nulls & Self::NULL_ACTIVE_PRODUCERS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -500,16 +504,17 @@ impl Decode for TopicResponse {
 
 impl Encode for TopicResponse {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
@@ -521,13 +526,14 @@ impl Encode for TopicResponse {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),

@@ -130,6 +130,7 @@ impl DescribeQuorumResponse {
 
 impl DescribeQuorumResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i16(self.error_code);
         if version >= 2 {
             put_opt_str(w, self.error_message.as_ref(), true, true)
@@ -137,7 +138,7 @@ impl DescribeQuorumResponse {
         }
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -146,7 +147,7 @@ impl DescribeQuorumResponse {
         if version >= 2 {
             put_opt_array(
                 w,
-                unless_null(&self.nodes, self.wire.has_null(Self::NULL_NODES)).map(Vec::as_slice),
+                unless_null(&self.nodes, wire_nulls & Self::NULL_NODES != 0).map(Vec::as_slice),
                 true,
                 true,
                 |w, x| x.write_to(w, version),
@@ -160,18 +161,19 @@ impl DescribeQuorumResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 2;
         if version >= 2 {
             n += opt_str_len(self.error_message.as_ref(), true);
         }
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
         if version >= 2 {
             n += opt_array_len(
-                unless_null(&self.nodes, self.wire.has_null(Self::NULL_NODES)).map(Vec::as_slice),
+                unless_null(&self.nodes, wire_nulls & Self::NULL_NODES != 0).map(Vec::as_slice),
                 true,
                 |x| x.encoded_len(version),
             );
@@ -307,16 +309,17 @@ impl Decode for Listener {
 
 impl Encode for Listener {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
@@ -327,13 +330,14 @@ impl Encode for Listener {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 2;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());
@@ -412,11 +416,11 @@ impl Decode for Node {
 
 impl Encode for Node {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.node_id);
         put_opt_array(
             w,
-            unless_null(&self.listeners, self.wire.has_null(Self::NULL_LISTENERS))
-                .map(Vec::as_slice),
+            unless_null(&self.listeners, wire_nulls & Self::NULL_LISTENERS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -427,10 +431,10 @@ impl Encode for Node {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_array_len(
-            unless_null(&self.listeners, self.wire.has_null(Self::NULL_LISTENERS))
-                .map(Vec::as_slice),
+            unless_null(&self.listeners, wire_nulls & Self::NULL_LISTENERS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -619,6 +623,7 @@ impl Decode for PartitionData {
 
 impl Encode for PartitionData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.partition_index);
         w.put_i16(self.error_code);
         if version >= 2 {
@@ -632,7 +637,7 @@ impl Encode for PartitionData {
             w,
             unless_null(
                 &self.current_voters,
-                self.wire.has_null(Self::NULL_CURRENT_VOTERS),
+                wire_nulls & Self::NULL_CURRENT_VOTERS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -642,8 +647,7 @@ impl Encode for PartitionData {
         .map_err(|e| e.at("CurrentVoters"))?;
         put_opt_array(
             w,
-            unless_null(&self.observers, self.wire.has_null(Self::NULL_OBSERVERS))
-                .map(Vec::as_slice),
+            unless_null(&self.observers, wire_nulls & Self::NULL_OBSERVERS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -654,6 +658,7 @@ impl Encode for PartitionData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 22;
         if version >= 2 {
             n += opt_str_len(self.error_message.as_ref(), true);
@@ -661,15 +666,14 @@ impl Encode for PartitionData {
         n += opt_array_len(
             unless_null(
                 &self.current_voters,
-                self.wire.has_null(Self::NULL_CURRENT_VOTERS),
+                wire_nulls & Self::NULL_CURRENT_VOTERS != 0,
             )
             .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
         n += opt_array_len(
-            unless_null(&self.observers, self.wire.has_null(Self::NULL_OBSERVERS))
-                .map(Vec::as_slice),
+            unless_null(&self.observers, wire_nulls & Self::NULL_OBSERVERS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -904,16 +908,17 @@ impl Decode for TopicData {
 
 impl Encode for TopicData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
             true,
         )
         .map_err(|e| e.at("TopicName"))?;
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
@@ -925,13 +930,14 @@ impl Encode for TopicData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),

@@ -79,10 +79,11 @@ impl DescribeShareGroupOffsetsResponse {
 
 impl DescribeShareGroupOffsetsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         put_opt_array(
             w,
-            unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
+            unless_null(&self.groups, wire_nulls & Self::NULL_GROUPS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -93,9 +94,10 @@ impl DescribeShareGroupOffsetsResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_array_len(
-            unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
+            unless_null(&self.groups, wire_nulls & Self::NULL_GROUPS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -247,16 +249,17 @@ impl Decode for DescribeShareGroupOffsetsResponseGroup {
 
 impl Encode for DescribeShareGroupOffsetsResponseGroup {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
             true,
         )
         .map_err(|e| e.at("GroupId"))?;
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -270,13 +273,14 @@ impl Encode for DescribeShareGroupOffsetsResponseGroup {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 2;
         n += opt_str_len(
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -538,9 +542,10 @@ impl Decode for DescribeShareGroupOffsetsResponseTopic {
 
 impl Encode for DescribeShareGroupOffsetsResponseTopic {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
             true,
         )
@@ -548,7 +553,7 @@ impl Encode for DescribeShareGroupOffsetsResponseTopic {
         w.put_uuid(&self.topic_id);
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
@@ -560,13 +565,14 @@ impl Encode for DescribeShareGroupOffsetsResponseTopic {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 16;
         n += opt_str_len(
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),

@@ -93,10 +93,11 @@ impl DescribeTopicPartitionsResponse {
 
 impl DescribeTopicPartitionsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -109,9 +110,10 @@ impl DescribeTopicPartitionsResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -227,9 +229,10 @@ impl Decode for Cursor {
 
 impl Encode for Cursor {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
             true,
         )
@@ -240,9 +243,10 @@ impl Encode for Cursor {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_str_len(
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());
@@ -455,66 +459,53 @@ impl Decode for DescribeTopicPartitionsResponsePartition {
 
 impl Encode for DescribeTopicPartitionsResponsePartition {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i16(self.error_code);
         w.put_i32(self.partition_index);
         w.put_i32(self.leader_id);
         w.put_i32(self.leader_epoch);
-        put_opt_array(
+        put_opt_fixed_array(
             w,
             unless_null(
                 &self.replica_nodes,
-                self.wire.has_null(Self::NULL_REPLICA_NODES),
+                wire_nulls & Self::NULL_REPLICA_NODES != 0,
             )
             .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("ReplicaNodes"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.isr_nodes, self.wire.has_null(Self::NULL_ISR_NODES))
-                .map(Vec::as_slice),
+            unless_null(&self.isr_nodes, wire_nulls & Self::NULL_ISR_NODES != 0).map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("IsrNodes"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
             self.eligible_leader_replicas.as_deref(),
             true,
             true,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("EligibleLeaderReplicas"))?;
-        put_opt_array(w, self.last_known_elr.as_deref(), true, true, |w, x| {
-            w.put_i32(*x);
-            Ok(())
+        put_opt_fixed_array(w, self.last_known_elr.as_deref(), true, true, |x| {
+            x.to_be_bytes()
         })
         .map_err(|e| e.at("LastKnownElr"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
             unless_null(
                 &self.offline_replicas,
-                self.wire.has_null(Self::NULL_OFFLINE_REPLICAS),
+                wire_nulls & Self::NULL_OFFLINE_REPLICAS != 0,
             )
             .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("OfflineReplicas"))?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -522,19 +513,19 @@ impl Encode for DescribeTopicPartitionsResponsePartition {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 14;
         n += opt_array_len(
             unless_null(
                 &self.replica_nodes,
-                self.wire.has_null(Self::NULL_REPLICA_NODES),
+                wire_nulls & Self::NULL_REPLICA_NODES != 0,
             )
             .map(Vec::as_slice),
             true,
             |_| 4,
         );
         n += opt_array_len(
-            unless_null(&self.isr_nodes, self.wire.has_null(Self::NULL_ISR_NODES))
-                .map(Vec::as_slice),
+            unless_null(&self.isr_nodes, wire_nulls & Self::NULL_ISR_NODES != 0).map(Vec::as_slice),
             true,
             |_| 4,
         );
@@ -543,7 +534,7 @@ impl Encode for DescribeTopicPartitionsResponsePartition {
         n += opt_array_len(
             unless_null(
                 &self.offline_replicas,
-                self.wire.has_null(Self::NULL_OFFLINE_REPLICAS),
+                wire_nulls & Self::NULL_OFFLINE_REPLICAS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -693,13 +684,14 @@ impl Decode for DescribeTopicPartitionsResponseTopic {
 
 impl Encode for DescribeTopicPartitionsResponseTopic {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i16(self.error_code);
         put_opt_str(w, self.name.as_ref(), true, true).map_err(|e| e.at("Name"))?;
         w.put_uuid(&self.topic_id);
         w.put_bool(self.is_internal);
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
@@ -712,10 +704,11 @@ impl Encode for DescribeTopicPartitionsResponseTopic {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 23;
         n += opt_str_len(self.name.as_ref(), true);
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),

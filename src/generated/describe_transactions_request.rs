@@ -66,11 +66,12 @@ impl DescribeTransactionsRequest {
 
 impl DescribeTransactionsRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_array(
             w,
             unless_null(
                 &self.transactional_ids,
-                self.wire.has_null(Self::NULL_TRANSACTIONAL_IDS),
+                wire_nulls & Self::NULL_TRANSACTIONAL_IDS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -83,11 +84,12 @@ impl DescribeTransactionsRequest {
     }
 
     fn fields_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_array_len(
             unless_null(
                 &self.transactional_ids,
-                self.wire.has_null(Self::NULL_TRANSACTIONAL_IDS),
+                wire_nulls & Self::NULL_TRANSACTIONAL_IDS != 0,
             )
             .map(Vec::as_slice),
             true,

@@ -78,12 +78,13 @@ impl DescribeTransactionsResponse {
 
 impl DescribeTransactionsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         put_opt_array(
             w,
             unless_null(
                 &self.transaction_states,
-                self.wire.has_null(Self::NULL_TRANSACTION_STATES),
+                wire_nulls & Self::NULL_TRANSACTION_STATES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -96,11 +97,12 @@ impl DescribeTransactionsResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_array_len(
             unless_null(
                 &self.transaction_states,
-                self.wire.has_null(Self::NULL_TRANSACTION_STATES),
+                wire_nulls & Self::NULL_TRANSACTION_STATES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -226,23 +228,21 @@ impl Decode for TopicData {
 
 impl Encode for TopicData {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
+            unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
             true,
             true,
         )
         .map_err(|e| e.at("Topic"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("Partitions"))?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -250,13 +250,14 @@ impl Encode for TopicData {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
+            unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |_| 4,
@@ -435,12 +436,13 @@ impl Decode for TransactionState {
 
 impl Encode for TransactionState {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i16(self.error_code);
         put_opt_str(
             w,
             unless_null(
                 &self.transactional_id,
-                self.wire.has_null(Self::NULL_TRANSACTIONAL_ID),
+                wire_nulls & Self::NULL_TRANSACTIONAL_ID != 0,
             ),
             true,
             true,
@@ -450,7 +452,7 @@ impl Encode for TransactionState {
             w,
             unless_null(
                 &self.transaction_state,
-                self.wire.has_null(Self::NULL_TRANSACTION_STATE),
+                wire_nulls & Self::NULL_TRANSACTION_STATE != 0,
             ),
             true,
             true,
@@ -462,7 +464,7 @@ impl Encode for TransactionState {
         w.put_i16(self.producer_epoch);
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -473,23 +475,24 @@ impl Encode for TransactionState {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 24;
         n += opt_str_len(
             unless_null(
                 &self.transactional_id,
-                self.wire.has_null(Self::NULL_TRANSACTIONAL_ID),
+                wire_nulls & Self::NULL_TRANSACTIONAL_ID != 0,
             ),
             true,
         );
         n += opt_str_len(
             unless_null(
                 &self.transaction_state,
-                self.wire.has_null(Self::NULL_TRANSACTION_STATE),
+                wire_nulls & Self::NULL_TRANSACTION_STATE != 0,
             ),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );

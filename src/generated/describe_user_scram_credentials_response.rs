@@ -118,13 +118,14 @@ impl DescribeUserScramCredentialsResponse {
 
 impl DescribeUserScramCredentialsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
         put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
         put_opt_array(
             w,
-            unless_null(&self.results, self.wire.has_null(Self::NULL_RESULTS)).map(Vec::as_slice),
+            unless_null(&self.results, wire_nulls & Self::NULL_RESULTS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -135,10 +136,11 @@ impl DescribeUserScramCredentialsResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 6;
         n += opt_str_len(self.error_message.as_ref(), true);
         n += opt_array_len(
-            unless_null(&self.results, self.wire.has_null(Self::NULL_RESULTS)).map(Vec::as_slice),
+            unless_null(&self.results, wire_nulls & Self::NULL_RESULTS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -371,9 +373,10 @@ impl Decode for DescribeUserScramCredentialsResult {
 
 impl Encode for DescribeUserScramCredentialsResult {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.user, self.wire.has_null(Self::NULL_USER)),
+            unless_null(&self.user, wire_nulls & Self::NULL_USER != 0),
             true,
             true,
         )
@@ -385,7 +388,7 @@ impl Encode for DescribeUserScramCredentialsResult {
             w,
             unless_null(
                 &self.credential_infos,
-                self.wire.has_null(Self::NULL_CREDENTIAL_INFOS),
+                wire_nulls & Self::NULL_CREDENTIAL_INFOS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -398,16 +401,17 @@ impl Encode for DescribeUserScramCredentialsResult {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 2;
         n += opt_str_len(
-            unless_null(&self.user, self.wire.has_null(Self::NULL_USER)),
+            unless_null(&self.user, wire_nulls & Self::NULL_USER != 0),
             true,
         );
         n += opt_str_len(self.error_message.as_ref(), true);
         n += opt_array_len(
             unless_null(
                 &self.credential_infos,
-                self.wire.has_null(Self::NULL_CREDENTIAL_INFOS),
+                wire_nulls & Self::NULL_CREDENTIAL_INFOS != 0,
             )
             .map(Vec::as_slice),
             true,

@@ -101,6 +101,7 @@ impl ElectLeadersResponse {
 
 impl ElectLeadersResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         w.put_i32(self.throttle_time_ms);
         if version >= 1 {
@@ -112,7 +113,7 @@ impl ElectLeadersResponse {
             w,
             unless_null(
                 &self.replica_election_results,
-                self.wire.has_null(Self::NULL_REPLICA_ELECTION_RESULTS),
+                wire_nulls & Self::NULL_REPLICA_ELECTION_RESULTS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -129,6 +130,7 @@ impl ElectLeadersResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 4;
         if version >= 1 {
@@ -137,7 +139,7 @@ impl ElectLeadersResponse {
         n += opt_array_len(
             unless_null(
                 &self.replica_election_results,
-                self.wire.has_null(Self::NULL_REPLICA_ELECTION_RESULTS),
+                wire_nulls & Self::NULL_REPLICA_ELECTION_RESULTS != 0,
             )
             .map(Vec::as_slice),
             flexible,
@@ -382,10 +384,11 @@ impl Decode for ReplicaElectionResult {
 
 impl Encode for ReplicaElectionResult {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         put_opt_str(
             w,
-            unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
+            unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
             true,
             flexible,
         )
@@ -394,7 +397,7 @@ impl Encode for ReplicaElectionResult {
             w,
             unless_null(
                 &self.partition_result,
-                self.wire.has_null(Self::NULL_PARTITION_RESULT),
+                wire_nulls & Self::NULL_PARTITION_RESULT != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -411,16 +414,17 @@ impl Encode for ReplicaElectionResult {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
+            unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
             flexible,
         );
         n += opt_array_len(
             unless_null(
                 &self.partition_result,
-                self.wire.has_null(Self::NULL_PARTITION_RESULT),
+                wire_nulls & Self::NULL_PARTITION_RESULT != 0,
             )
             .map(Vec::as_slice),
             flexible,

@@ -108,11 +108,12 @@ impl EndQuorumEpochRequest {
 
 impl EndQuorumEpochRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         put_opt_str(w, self.cluster_id.as_ref(), true, flexible).map_err(|e| e.at("ClusterId"))?;
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -123,7 +124,7 @@ impl EndQuorumEpochRequest {
                 w,
                 unless_null(
                     &self.leader_endpoints,
-                    self.wire.has_null(Self::NULL_LEADER_ENDPOINTS),
+                    wire_nulls & Self::NULL_LEADER_ENDPOINTS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -141,11 +142,12 @@ impl EndQuorumEpochRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 0;
         n += opt_str_len(self.cluster_id.as_ref(), flexible);
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -153,7 +155,7 @@ impl EndQuorumEpochRequest {
             n += opt_array_len(
                 unless_null(
                     &self.leader_endpoints,
-                    self.wire.has_null(Self::NULL_LEADER_ENDPOINTS),
+                    wire_nulls & Self::NULL_LEADER_ENDPOINTS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -293,16 +295,17 @@ impl Decode for LeaderEndpoint {
 
 impl Encode for LeaderEndpoint {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
@@ -313,13 +316,14 @@ impl Encode for LeaderEndpoint {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 2;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());
@@ -459,23 +463,21 @@ impl Decode for PartitionData {
 
 impl Encode for PartitionData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.partition_index);
         w.put_i32(self.leader_id);
         w.put_i32(self.leader_epoch);
         if version <= 0 {
-            put_opt_array(
+            put_opt_fixed_array(
                 w,
                 unless_null(
                     &self.preferred_successors,
-                    self.wire.has_null(Self::NULL_PREFERRED_SUCCESSORS),
+                    wire_nulls & Self::NULL_PREFERRED_SUCCESSORS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
                 false,
-                |w, x| {
-                    w.put_i32(*x);
-                    Ok(())
-                },
+                |x| x.to_be_bytes(),
             )
             .map_err(|e| e.at("PreferredSuccessors"))?;
         }
@@ -484,7 +486,7 @@ impl Encode for PartitionData {
                 w,
                 unless_null(
                     &self.preferred_candidates,
-                    self.wire.has_null(Self::NULL_PREFERRED_CANDIDATES),
+                    wire_nulls & Self::NULL_PREFERRED_CANDIDATES != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -502,12 +504,13 @@ impl Encode for PartitionData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 12;
         if version <= 0 {
             n += opt_array_len(
                 unless_null(
                     &self.preferred_successors,
-                    self.wire.has_null(Self::NULL_PREFERRED_SUCCESSORS),
+                    wire_nulls & Self::NULL_PREFERRED_SUCCESSORS != 0,
                 )
                 .map(Vec::as_slice),
                 false,
@@ -518,7 +521,7 @@ impl Encode for PartitionData {
             n += opt_array_len(
                 unless_null(
                     &self.preferred_candidates,
-                    self.wire.has_null(Self::NULL_PREFERRED_CANDIDATES),
+                    wire_nulls & Self::NULL_PREFERRED_CANDIDATES != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -686,17 +689,18 @@ impl Decode for TopicData {
 
 impl Encode for TopicData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         put_opt_str(
             w,
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("TopicName"))?;
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             flexible,
@@ -712,14 +716,15 @@ impl Encode for TopicData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             flexible,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),

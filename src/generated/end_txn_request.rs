@@ -107,12 +107,13 @@ impl EndTxnRequest {
 
 impl EndTxnRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         put_opt_str(
             w,
             unless_null(
                 &self.transactional_id,
-                self.wire.has_null(Self::NULL_TRANSACTIONAL_ID),
+                wire_nulls & Self::NULL_TRANSACTIONAL_ID != 0,
             ),
             true,
             flexible,
@@ -130,12 +131,13 @@ impl EndTxnRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         let mut n = 11;
         n += opt_str_len(
             unless_null(
                 &self.transactional_id,
-                self.wire.has_null(Self::NULL_TRANSACTIONAL_ID),
+                wire_nulls & Self::NULL_TRANSACTIONAL_ID != 0,
             ),
             flexible,
         );

@@ -113,11 +113,12 @@ impl EnvelopeRequest {
 
 impl EnvelopeRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_bytes(
             w,
             unless_null(
                 &self.request_data,
-                self.wire.has_null(Self::NULL_REQUEST_DATA),
+                wire_nulls & Self::NULL_REQUEST_DATA != 0,
             ),
             true,
             true,
@@ -129,7 +130,7 @@ impl EnvelopeRequest {
             w,
             unless_null(
                 &self.client_host_address,
-                self.wire.has_null(Self::NULL_CLIENT_HOST_ADDRESS),
+                wire_nulls & Self::NULL_CLIENT_HOST_ADDRESS != 0,
             ),
             true,
             true,
@@ -140,11 +141,12 @@ impl EnvelopeRequest {
     }
 
     fn fields_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_bytes_len(
             unless_null(
                 &self.request_data,
-                self.wire.has_null(Self::NULL_REQUEST_DATA),
+                wire_nulls & Self::NULL_REQUEST_DATA != 0,
             ),
             true,
         );
@@ -152,7 +154,7 @@ impl EnvelopeRequest {
         n += opt_bytes_len(
             unless_null(
                 &self.client_host_address,
-                self.wire.has_null(Self::NULL_CLIENT_HOST_ADDRESS),
+                wire_nulls & Self::NULL_CLIENT_HOST_ADDRESS != 0,
             ),
             true,
         );

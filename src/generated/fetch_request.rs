@@ -306,6 +306,8 @@ impl FetchRequest {
 
 impl FetchRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let flexible = version >= 12;
         if version <= 14 {
             w.put_i32(self.replica_id);
@@ -329,7 +331,7 @@ impl FetchRequest {
         }
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -340,7 +342,7 @@ impl FetchRequest {
                 w,
                 unless_null(
                     &self.forgotten_topics_data,
-                    self.wire.has_null(Self::NULL_FORGOTTEN_TOPICS_DATA),
+                    wire_nulls & Self::NULL_FORGOTTEN_TOPICS_DATA != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -354,7 +356,7 @@ impl FetchRequest {
         if version >= 11 {
             put_opt_str(
                 w,
-                unless_null(&self.rack_id, self.wire.has_null(Self::NULL_RACK_ID)),
+                unless_null(&self.rack_id, wire_nulls & Self::NULL_RACK_ID != 0),
                 true,
                 flexible,
             )
@@ -362,10 +364,10 @@ impl FetchRequest {
         }
         if version >= 12 {
             let send_cluster_id =
-                self.cluster_id.is_some() || self.wire.has_tag(Self::TAG_CLUSTER_ID);
+                self.cluster_id.is_some() || wire_tags & Self::TAG_CLUSTER_ID != 0;
             let send_replica_state = version >= 15
                 && (self.replica_state != ReplicaState::default()
-                    || self.wire.has_tag(Self::TAG_REPLICA_STATE));
+                    || wire_tags & Self::TAG_REPLICA_STATE != 0);
             let count = self.wire.unknown_tagged_fields().len()
                 + usize::from(send_cluster_id)
                 + usize::from(send_replica_state);
@@ -394,6 +396,8 @@ impl FetchRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let flexible = version >= 12;
         let mut n = 8;
         if version <= 14 {
@@ -409,7 +413,7 @@ impl FetchRequest {
             n += 8;
         }
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -417,7 +421,7 @@ impl FetchRequest {
             n += opt_array_len(
                 unless_null(
                     &self.forgotten_topics_data,
-                    self.wire.has_null(Self::NULL_FORGOTTEN_TOPICS_DATA),
+                    wire_nulls & Self::NULL_FORGOTTEN_TOPICS_DATA != 0,
                 )
                 .map(Vec::as_slice),
                 flexible,
@@ -426,16 +430,16 @@ impl FetchRequest {
         }
         if version >= 11 {
             n += opt_str_len(
-                unless_null(&self.rack_id, self.wire.has_null(Self::NULL_RACK_ID)),
+                unless_null(&self.rack_id, wire_nulls & Self::NULL_RACK_ID != 0),
                 flexible,
             );
         }
         if version >= 12 {
             let send_cluster_id =
-                self.cluster_id.is_some() || self.wire.has_tag(Self::TAG_CLUSTER_ID);
+                self.cluster_id.is_some() || wire_tags & Self::TAG_CLUSTER_ID != 0;
             let send_replica_state = version >= 15
                 && (self.replica_state != ReplicaState::default()
-                    || self.wire.has_tag(Self::TAG_REPLICA_STATE));
+                    || wire_tags & Self::TAG_REPLICA_STATE != 0);
             let count = self.wire.unknown_tagged_fields().len()
                 + usize::from(send_cluster_id)
                 + usize::from(send_replica_state);
@@ -692,6 +696,7 @@ impl Decode for FetchPartition {
 
 impl Encode for FetchPartition {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_tags = self.wire.tags_present();
         w.put_i32(self.partition);
         if version >= 9 {
             w.put_i32(self.current_leader_epoch);
@@ -709,9 +714,9 @@ impl Encode for FetchPartition {
         if version >= 12 {
             let send_replica_directory_id = version >= 17
                 && (!self.replica_directory_id.is_nil()
-                    || self.wire.has_tag(Self::TAG_REPLICA_DIRECTORY_ID));
+                    || wire_tags & Self::TAG_REPLICA_DIRECTORY_ID != 0);
             let send_high_watermark = version >= 18
-                && (self.high_watermark != i64::MAX || self.wire.has_tag(Self::TAG_HIGH_WATERMARK));
+                && (self.high_watermark != i64::MAX || wire_tags & Self::TAG_HIGH_WATERMARK != 0);
             let count = self.wire.unknown_tagged_fields().len()
                 + usize::from(send_replica_directory_id)
                 + usize::from(send_high_watermark);
@@ -737,6 +742,7 @@ impl Encode for FetchPartition {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_tags = self.wire.tags_present();
         let mut n = 16;
         if version >= 9 {
             n += 4;
@@ -750,9 +756,9 @@ impl Encode for FetchPartition {
         if version >= 12 {
             let send_replica_directory_id = version >= 17
                 && (!self.replica_directory_id.is_nil()
-                    || self.wire.has_tag(Self::TAG_REPLICA_DIRECTORY_ID));
+                    || wire_tags & Self::TAG_REPLICA_DIRECTORY_ID != 0);
             let send_high_watermark = version >= 18
-                && (self.high_watermark != i64::MAX || self.wire.has_tag(Self::TAG_HIGH_WATERMARK));
+                && (self.high_watermark != i64::MAX || wire_tags & Self::TAG_HIGH_WATERMARK != 0);
             let count = self.wire.unknown_tagged_fields().len()
                 + usize::from(send_replica_directory_id)
                 + usize::from(send_high_watermark);
@@ -878,11 +884,12 @@ impl Decode for FetchTopic {
 
 impl Encode for FetchTopic {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 12;
         if version <= 12 {
             put_opt_str(
                 w,
-                unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
+                unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
                 true,
                 flexible,
             )
@@ -893,7 +900,7 @@ impl Encode for FetchTopic {
         }
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             flexible,
@@ -909,11 +916,12 @@ impl Encode for FetchTopic {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 12;
         let mut n = 0;
         if version <= 12 {
             n += opt_str_len(
-                unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
+                unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
                 flexible,
             );
         }
@@ -921,7 +929,7 @@ impl Encode for FetchTopic {
             n += 16;
         }
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
@@ -1037,11 +1045,12 @@ impl Decode for ForgottenTopic {
 
 impl Encode for ForgottenTopic {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 12;
         if version <= 12 {
             put_opt_str(
                 w,
-                unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
+                unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
                 true,
                 flexible,
             )
@@ -1050,16 +1059,13 @@ impl Encode for ForgottenTopic {
         if version >= 13 {
             w.put_uuid(&self.topic_id);
         }
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             flexible,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("Partitions"))?;
         if version >= 12 {
@@ -1071,11 +1077,12 @@ impl Encode for ForgottenTopic {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 12;
         let mut n = 0;
         if version <= 12 {
             n += opt_str_len(
-                unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
+                unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
                 flexible,
             );
         }
@@ -1083,7 +1090,7 @@ impl Encode for ForgottenTopic {
             n += 16;
         }
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             flexible,
             |_| 4,

@@ -164,6 +164,8 @@ impl FetchResponse {
 
 impl FetchResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let flexible = version >= 12;
         if version >= 1 {
             w.put_i32(self.throttle_time_ms);
@@ -176,8 +178,7 @@ impl FetchResponse {
         }
         put_opt_array(
             w,
-            unless_null(&self.responses, self.wire.has_null(Self::NULL_RESPONSES))
-                .map(Vec::as_slice),
+            unless_null(&self.responses, wire_nulls & Self::NULL_RESPONSES != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -188,7 +189,7 @@ impl FetchResponse {
         }
         if version >= 12 {
             let send_node_endpoints = version >= 16
-                && (!self.node_endpoints.is_empty() || self.wire.has_tag(Self::TAG_NODE_ENDPOINTS));
+                && (!self.node_endpoints.is_empty() || wire_tags & Self::TAG_NODE_ENDPOINTS != 0);
             let count = self.wire.unknown_tagged_fields().len() + usize::from(send_node_endpoints);
             put_tag_count(w, count);
             let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
@@ -200,7 +201,7 @@ impl FetchResponse {
                     opt_array_len(
                         unless_null(
                             &self.node_endpoints,
-                            self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
+                            wire_nulls & Self::NULL_NODE_ENDPOINTS != 0,
                         )
                         .map(Vec::as_slice),
                         true,
@@ -211,7 +212,7 @@ impl FetchResponse {
                     w,
                     unless_null(
                         &self.node_endpoints,
-                        self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
+                        wire_nulls & Self::NULL_NODE_ENDPOINTS != 0,
                     )
                     .map(Vec::as_slice),
                     true,
@@ -230,6 +231,8 @@ impl FetchResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let flexible = version >= 12;
         let mut n = 0;
         if version >= 1 {
@@ -239,14 +242,13 @@ impl FetchResponse {
             n += 6;
         }
         n += opt_array_len(
-            unless_null(&self.responses, self.wire.has_null(Self::NULL_RESPONSES))
-                .map(Vec::as_slice),
+            unless_null(&self.responses, wire_nulls & Self::NULL_RESPONSES != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
         if version >= 12 {
             let send_node_endpoints = version >= 16
-                && (!self.node_endpoints.is_empty() || self.wire.has_tag(Self::TAG_NODE_ENDPOINTS));
+                && (!self.node_endpoints.is_empty() || wire_tags & Self::TAG_NODE_ENDPOINTS != 0);
             let count = self.wire.unknown_tagged_fields().len() + usize::from(send_node_endpoints);
             n += tag_count_len(count);
             n += self
@@ -261,7 +263,7 @@ impl FetchResponse {
                     opt_array_len(
                         unless_null(
                             &self.node_endpoints,
-                            self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
+                            wire_nulls & Self::NULL_NODE_ENDPOINTS != 0,
                         )
                         .map(Vec::as_slice),
                         true,
@@ -576,11 +578,12 @@ impl Decode for FetchableTopicResponse {
 
 impl Encode for FetchableTopicResponse {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 12;
         if version <= 12 {
             put_opt_str(
                 w,
-                unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
+                unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
                 true,
                 flexible,
             )
@@ -591,7 +594,7 @@ impl Encode for FetchableTopicResponse {
         }
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             flexible,
@@ -607,11 +610,12 @@ impl Encode for FetchableTopicResponse {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 12;
         let mut n = 0;
         if version <= 12 {
             n += opt_str_len(
-                unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
+                unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
                 flexible,
             );
         }
@@ -619,7 +623,7 @@ impl Encode for FetchableTopicResponse {
             n += 16;
         }
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
@@ -807,10 +811,11 @@ impl Decode for NodeEndpoint {
 
 impl Encode for NodeEndpoint {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.node_id);
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
@@ -822,9 +827,10 @@ impl Encode for NodeEndpoint {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 8;
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
         );
         n += opt_str_len(self.rack.as_ref(), true);
@@ -1099,6 +1105,7 @@ impl Decode for PartitionData {
 
 impl Encode for PartitionData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_tags = self.wire.tags_present();
         let flexible = version >= 12;
         w.put_i32(self.partition_index);
         w.put_i16(self.error_code);
@@ -1136,11 +1143,11 @@ impl Encode for PartitionData {
         put_opt_bytes(w, self.records.as_ref(), true, flexible).map_err(|e| e.at("Records"))?;
         if version >= 12 {
             let send_diverging_epoch = self.diverging_epoch != EpochEndOffset::default()
-                || self.wire.has_tag(Self::TAG_DIVERGING_EPOCH);
+                || wire_tags & Self::TAG_DIVERGING_EPOCH != 0;
             let send_current_leader = self.current_leader != LeaderIdAndEpoch::default()
-                || self.wire.has_tag(Self::TAG_CURRENT_LEADER);
-            let send_snapshot_id = self.snapshot_id != SnapshotId::default()
-                || self.wire.has_tag(Self::TAG_SNAPSHOT_ID);
+                || wire_tags & Self::TAG_CURRENT_LEADER != 0;
+            let send_snapshot_id =
+                self.snapshot_id != SnapshotId::default() || wire_tags & Self::TAG_SNAPSHOT_ID != 0;
             let count = self.wire.unknown_tagged_fields().len()
                 + usize::from(send_diverging_epoch)
                 + usize::from(send_current_leader)
@@ -1178,6 +1185,7 @@ impl Encode for PartitionData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_tags = self.wire.tags_present();
         let flexible = version >= 12;
         let mut n = 14;
         if version >= 4 {
@@ -1197,11 +1205,11 @@ impl Encode for PartitionData {
         n += opt_bytes_len(self.records.as_ref(), flexible);
         if version >= 12 {
             let send_diverging_epoch = self.diverging_epoch != EpochEndOffset::default()
-                || self.wire.has_tag(Self::TAG_DIVERGING_EPOCH);
+                || wire_tags & Self::TAG_DIVERGING_EPOCH != 0;
             let send_current_leader = self.current_leader != LeaderIdAndEpoch::default()
-                || self.wire.has_tag(Self::TAG_CURRENT_LEADER);
-            let send_snapshot_id = self.snapshot_id != SnapshotId::default()
-                || self.wire.has_tag(Self::TAG_SNAPSHOT_ID);
+                || wire_tags & Self::TAG_CURRENT_LEADER != 0;
+            let send_snapshot_id =
+                self.snapshot_id != SnapshotId::default() || wire_tags & Self::TAG_SNAPSHOT_ID != 0;
             let count = self.wire.unknown_tagged_fields().len()
                 + usize::from(send_diverging_epoch)
                 + usize::from(send_current_leader)

@@ -138,17 +138,19 @@ impl FetchSnapshotRequest {
 
 impl FetchSnapshotRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         w.put_i32(self.replica_id);
         w.put_i32(self.max_bytes);
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Topics"))?;
-        let send_cluster_id = self.cluster_id.is_some() || self.wire.has_tag(Self::TAG_CLUSTER_ID);
+        let send_cluster_id = self.cluster_id.is_some() || wire_tags & Self::TAG_CLUSTER_ID != 0;
         let count = self.wire.unknown_tagged_fields().len() + usize::from(send_cluster_id);
         put_tag_count(w, count);
         let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
@@ -164,13 +166,15 @@ impl FetchSnapshotRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let mut n = 8;
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
-        let send_cluster_id = self.cluster_id.is_some() || self.wire.has_tag(Self::TAG_CLUSTER_ID);
+        let send_cluster_id = self.cluster_id.is_some() || wire_tags & Self::TAG_CLUSTER_ID != 0;
         let count = self.wire.unknown_tagged_fields().len() + usize::from(send_cluster_id);
         n += tag_count_len(count);
         n += self
@@ -345,6 +349,7 @@ impl Decode for PartitionSnapshot {
 
 impl Encode for PartitionSnapshot {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_tags = self.wire.tags_present();
         w.put_i32(self.partition);
         w.put_i32(self.current_leader_epoch);
         self.snapshot_id
@@ -353,7 +358,7 @@ impl Encode for PartitionSnapshot {
         w.put_i64(self.position);
         let send_replica_directory_id = version >= 1
             && (!self.replica_directory_id.is_nil()
-                || self.wire.has_tag(Self::TAG_REPLICA_DIRECTORY_ID));
+                || wire_tags & Self::TAG_REPLICA_DIRECTORY_ID != 0);
         let count =
             self.wire.unknown_tagged_fields().len() + usize::from(send_replica_directory_id);
         put_tag_count(w, count);
@@ -370,11 +375,12 @@ impl Encode for PartitionSnapshot {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_tags = self.wire.tags_present();
         let mut n = 16;
         n += self.snapshot_id.encoded_len(version);
         let send_replica_directory_id = version >= 1
             && (!self.replica_directory_id.is_nil()
-                || self.wire.has_tag(Self::TAG_REPLICA_DIRECTORY_ID));
+                || wire_tags & Self::TAG_REPLICA_DIRECTORY_ID != 0);
         let count =
             self.wire.unknown_tagged_fields().len() + usize::from(send_replica_directory_id);
         n += tag_count_len(count);
@@ -540,16 +546,17 @@ impl Decode for TopicSnapshot {
 
 impl Encode for TopicSnapshot {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
@@ -561,13 +568,14 @@ impl Encode for TopicSnapshot {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),

@@ -136,11 +136,13 @@ impl FetchSnapshotResponse {
 
 impl FetchSnapshotResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -150,7 +152,7 @@ impl FetchSnapshotResponse {
             return Err(not_in_version().at("NodeEndpoints"));
         }
         let send_node_endpoints = version >= 1
-            && (!self.node_endpoints.is_empty() || self.wire.has_tag(Self::TAG_NODE_ENDPOINTS));
+            && (!self.node_endpoints.is_empty() || wire_tags & Self::TAG_NODE_ENDPOINTS != 0);
         let count = self.wire.unknown_tagged_fields().len() + usize::from(send_node_endpoints);
         put_tag_count(w, count);
         let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
@@ -162,7 +164,7 @@ impl FetchSnapshotResponse {
                 opt_array_len(
                     unless_null(
                         &self.node_endpoints,
-                        self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
+                        wire_nulls & Self::NULL_NODE_ENDPOINTS != 0,
                     )
                     .map(Vec::as_slice),
                     true,
@@ -173,7 +175,7 @@ impl FetchSnapshotResponse {
                 w,
                 unless_null(
                     &self.node_endpoints,
-                    self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
+                    wire_nulls & Self::NULL_NODE_ENDPOINTS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -189,14 +191,16 @@ impl FetchSnapshotResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let mut n = 6;
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
         let send_node_endpoints = version >= 1
-            && (!self.node_endpoints.is_empty() || self.wire.has_tag(Self::TAG_NODE_ENDPOINTS));
+            && (!self.node_endpoints.is_empty() || wire_tags & Self::TAG_NODE_ENDPOINTS != 0);
         let count = self.wire.unknown_tagged_fields().len() + usize::from(send_node_endpoints);
         n += tag_count_len(count);
         n += self
@@ -211,7 +215,7 @@ impl FetchSnapshotResponse {
                 opt_array_len(
                     unless_null(
                         &self.node_endpoints,
-                        self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
+                        wire_nulls & Self::NULL_NODE_ENDPOINTS != 0,
                     )
                     .map(Vec::as_slice),
                     true,
@@ -413,10 +417,11 @@ impl Decode for NodeEndpoint {
 
 impl Encode for NodeEndpoint {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.node_id);
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
@@ -427,9 +432,10 @@ impl Encode for NodeEndpoint {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 6;
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());
@@ -598,6 +604,8 @@ impl Decode for PartitionSnapshot {
 
 impl Encode for PartitionSnapshot {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         w.put_i32(self.index);
         w.put_i16(self.error_code);
         self.snapshot_id
@@ -609,14 +617,14 @@ impl Encode for PartitionSnapshot {
             w,
             unless_null(
                 &self.unaligned_records,
-                self.wire.has_null(Self::NULL_UNALIGNED_RECORDS),
+                wire_nulls & Self::NULL_UNALIGNED_RECORDS != 0,
             ),
             true,
             true,
         )
         .map_err(|e| e.at("UnalignedRecords"))?;
         let send_current_leader = self.current_leader != LeaderIdAndEpoch::default()
-            || self.wire.has_tag(Self::TAG_CURRENT_LEADER);
+            || wire_tags & Self::TAG_CURRENT_LEADER != 0;
         let count = self.wire.unknown_tagged_fields().len() + usize::from(send_current_leader);
         put_tag_count(w, count);
         let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
@@ -634,17 +642,19 @@ impl Encode for PartitionSnapshot {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let mut n = 22;
         n += self.snapshot_id.encoded_len(version);
         n += opt_bytes_len(
             unless_null(
                 &self.unaligned_records,
-                self.wire.has_null(Self::NULL_UNALIGNED_RECORDS),
+                wire_nulls & Self::NULL_UNALIGNED_RECORDS != 0,
             ),
             true,
         );
         let send_current_leader = self.current_leader != LeaderIdAndEpoch::default()
-            || self.wire.has_tag(Self::TAG_CURRENT_LEADER);
+            || wire_tags & Self::TAG_CURRENT_LEADER != 0;
         let count = self.wire.unknown_tagged_fields().len() + usize::from(send_current_leader);
         n += tag_count_len(count);
         n += self
@@ -809,16 +819,17 @@ impl Decode for TopicSnapshot {
 
 impl Encode for TopicSnapshot {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
@@ -830,13 +841,14 @@ impl Encode for TopicSnapshot {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),

@@ -116,11 +116,12 @@ impl FindCoordinatorRequest {
 
 impl FindCoordinatorRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         if version <= 3 {
             put_opt_str(
                 w,
-                unless_null(&self.key, self.wire.has_null(Self::NULL_KEY)),
+                unless_null(&self.key, wire_nulls & Self::NULL_KEY != 0),
                 true,
                 flexible,
             )
@@ -138,7 +139,7 @@ impl FindCoordinatorRequest {
                 w,
                 unless_null(
                     &self.coordinator_keys,
-                    self.wire.has_null(Self::NULL_COORDINATOR_KEYS),
+                    wire_nulls & Self::NULL_COORDINATOR_KEYS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -158,11 +159,12 @@ impl FindCoordinatorRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         let mut n = 0;
         if version <= 3 {
             n += opt_str_len(
-                unless_null(&self.key, self.wire.has_null(Self::NULL_KEY)),
+                unless_null(&self.key, wire_nulls & Self::NULL_KEY != 0),
                 flexible,
             );
         }
@@ -173,7 +175,7 @@ impl FindCoordinatorRequest {
             n += opt_array_len(
                 unless_null(
                     &self.coordinator_keys,
-                    self.wire.has_null(Self::NULL_COORDINATOR_KEYS),
+                    wire_nulls & Self::NULL_COORDINATOR_KEYS != 0,
                 )
                 .map(Vec::as_slice),
                 true,

@@ -197,6 +197,7 @@ impl FindCoordinatorResponse {
 
 impl FindCoordinatorResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         if version >= 1 {
             w.put_i32(self.throttle_time_ms);
@@ -218,7 +219,7 @@ impl FindCoordinatorResponse {
         if version <= 3 {
             put_opt_str(
                 w,
-                unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+                unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
                 true,
                 flexible,
             )
@@ -236,7 +237,7 @@ impl FindCoordinatorResponse {
                 w,
                 unless_null(
                     &self.coordinators,
-                    self.wire.has_null(Self::NULL_COORDINATORS),
+                    wire_nulls & Self::NULL_COORDINATORS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -256,6 +257,7 @@ impl FindCoordinatorResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         let mut n = 0;
         if version >= 1 {
@@ -270,7 +272,7 @@ impl FindCoordinatorResponse {
         if version <= 3 {
             n += 8;
             n += opt_str_len(
-                unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+                unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
                 flexible,
             );
         }
@@ -278,7 +280,7 @@ impl FindCoordinatorResponse {
             n += opt_array_len(
                 unless_null(
                     &self.coordinators,
-                    self.wire.has_null(Self::NULL_COORDINATORS),
+                    wire_nulls & Self::NULL_COORDINATORS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -472,9 +474,10 @@ impl Decode for Coordinator {
 
 impl Encode for Coordinator {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.key, self.wire.has_null(Self::NULL_KEY)),
+            unless_null(&self.key, wire_nulls & Self::NULL_KEY != 0),
             true,
             true,
         )
@@ -482,7 +485,7 @@ impl Encode for Coordinator {
         w.put_i32(self.node_id);
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
@@ -496,13 +499,14 @@ impl Encode for Coordinator {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 10;
         n += opt_str_len(
-            unless_null(&self.key, self.wire.has_null(Self::NULL_KEY)),
+            unless_null(&self.key, wire_nulls & Self::NULL_KEY != 0),
             true,
         );
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
         );
         n += opt_str_len(self.error_message.as_ref(), true);

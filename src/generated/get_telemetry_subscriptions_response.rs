@@ -186,23 +186,21 @@ impl GetTelemetrySubscriptionsResponse {
 
 impl GetTelemetrySubscriptionsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
         w.put_uuid(&self.client_instance_id);
         w.put_i32(self.subscription_id);
-        put_opt_array(
+        put_opt_fixed_array(
             w,
             unless_null(
                 &self.accepted_compression_types,
-                self.wire.has_null(Self::NULL_ACCEPTED_COMPRESSION_TYPES),
+                wire_nulls & Self::NULL_ACCEPTED_COMPRESSION_TYPES != 0,
             )
             .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i8(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("AcceptedCompressionTypes"))?;
         w.put_i32(self.push_interval_ms);
@@ -212,7 +210,7 @@ impl GetTelemetrySubscriptionsResponse {
             w,
             unless_null(
                 &self.requested_metrics,
-                self.wire.has_null(Self::NULL_REQUESTED_METRICS),
+                wire_nulls & Self::NULL_REQUESTED_METRICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -225,11 +223,12 @@ impl GetTelemetrySubscriptionsResponse {
     }
 
     fn fields_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 35;
         n += opt_array_len(
             unless_null(
                 &self.accepted_compression_types,
-                self.wire.has_null(Self::NULL_ACCEPTED_COMPRESSION_TYPES),
+                wire_nulls & Self::NULL_ACCEPTED_COMPRESSION_TYPES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -238,7 +237,7 @@ impl GetTelemetrySubscriptionsResponse {
         n += opt_array_len(
             unless_null(
                 &self.requested_metrics,
-                self.wire.has_null(Self::NULL_REQUESTED_METRICS),
+                wire_nulls & Self::NULL_REQUESTED_METRICS != 0,
             )
             .map(Vec::as_slice),
             true,

@@ -159,12 +159,13 @@ impl GroupMetadataValue {
 
 impl GroupMetadataValue {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         put_opt_str(
             w,
             unless_null(
                 &self.protocol_type,
-                self.wire.has_null(Self::NULL_PROTOCOL_TYPE),
+                wire_nulls & Self::NULL_PROTOCOL_TYPE != 0,
             ),
             true,
             flexible,
@@ -178,7 +179,7 @@ impl GroupMetadataValue {
         }
         put_opt_array(
             w,
-            unless_null(&self.members, self.wire.has_null(Self::NULL_MEMBERS)).map(Vec::as_slice),
+            unless_null(&self.members, wire_nulls & Self::NULL_MEMBERS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -193,12 +194,13 @@ impl GroupMetadataValue {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 4;
         n += opt_str_len(
             unless_null(
                 &self.protocol_type,
-                self.wire.has_null(Self::NULL_PROTOCOL_TYPE),
+                wire_nulls & Self::NULL_PROTOCOL_TYPE != 0,
             ),
             flexible,
         );
@@ -208,7 +210,7 @@ impl GroupMetadataValue {
             n += 8;
         }
         n += opt_array_len(
-            unless_null(&self.members, self.wire.has_null(Self::NULL_MEMBERS)).map(Vec::as_slice),
+            unless_null(&self.members, wire_nulls & Self::NULL_MEMBERS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -461,10 +463,11 @@ impl Decode for MemberMetadata {
 
 impl Encode for MemberMetadata {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         put_opt_str(
             w,
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
             flexible,
         )
@@ -475,17 +478,14 @@ impl Encode for MemberMetadata {
         }
         put_opt_str(
             w,
-            unless_null(&self.client_id, self.wire.has_null(Self::NULL_CLIENT_ID)),
+            unless_null(&self.client_id, wire_nulls & Self::NULL_CLIENT_ID != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("clientId"))?;
         put_opt_str(
             w,
-            unless_null(
-                &self.client_host,
-                self.wire.has_null(Self::NULL_CLIENT_HOST),
-            ),
+            unless_null(&self.client_host, wire_nulls & Self::NULL_CLIENT_HOST != 0),
             true,
             flexible,
         )
@@ -498,7 +498,7 @@ impl Encode for MemberMetadata {
             w,
             unless_null(
                 &self.subscription,
-                self.wire.has_null(Self::NULL_SUBSCRIPTION),
+                wire_nulls & Self::NULL_SUBSCRIPTION != 0,
             ),
             true,
             flexible,
@@ -506,7 +506,7 @@ impl Encode for MemberMetadata {
         .map_err(|e| e.at("subscription"))?;
         put_opt_bytes(
             w,
-            unless_null(&self.assignment, self.wire.has_null(Self::NULL_ASSIGNMENT)),
+            unless_null(&self.assignment, wire_nulls & Self::NULL_ASSIGNMENT != 0),
             true,
             flexible,
         )
@@ -520,24 +520,22 @@ impl Encode for MemberMetadata {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 4;
         n += opt_str_len(
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             flexible,
         );
         if version >= 3 {
             n += opt_str_len(self.group_instance_id.as_ref(), flexible);
         }
         n += opt_str_len(
-            unless_null(&self.client_id, self.wire.has_null(Self::NULL_CLIENT_ID)),
+            unless_null(&self.client_id, wire_nulls & Self::NULL_CLIENT_ID != 0),
             flexible,
         );
         n += opt_str_len(
-            unless_null(
-                &self.client_host,
-                self.wire.has_null(Self::NULL_CLIENT_HOST),
-            ),
+            unless_null(&self.client_host, wire_nulls & Self::NULL_CLIENT_HOST != 0),
             flexible,
         );
         if version >= 1 {
@@ -546,12 +544,12 @@ impl Encode for MemberMetadata {
         n += opt_bytes_len(
             unless_null(
                 &self.subscription,
-                self.wire.has_null(Self::NULL_SUBSCRIPTION),
+                wire_nulls & Self::NULL_SUBSCRIPTION != 0,
             ),
             flexible,
         );
         n += opt_bytes_len(
-            unless_null(&self.assignment, self.wire.has_null(Self::NULL_ASSIGNMENT)),
+            unless_null(&self.assignment, wire_nulls & Self::NULL_ASSIGNMENT != 0),
             flexible,
         );
         if version >= 4 {

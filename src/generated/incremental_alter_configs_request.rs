@@ -83,11 +83,11 @@ impl IncrementalAlterConfigsRequest {
 
 impl IncrementalAlterConfigsRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         put_opt_array(
             w,
-            unless_null(&self.resources, self.wire.has_null(Self::NULL_RESOURCES))
-                .map(Vec::as_slice),
+            unless_null(&self.resources, wire_nulls & Self::NULL_RESOURCES != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -103,11 +103,11 @@ impl IncrementalAlterConfigsRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 1;
         n += opt_array_len(
-            unless_null(&self.resources, self.wire.has_null(Self::NULL_RESOURCES))
-                .map(Vec::as_slice),
+            unless_null(&self.resources, wire_nulls & Self::NULL_RESOURCES != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -251,13 +251,14 @@ impl Decode for AlterConfigsResource {
 
 impl Encode for AlterConfigsResource {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         w.put_i8(self.resource_type);
         put_opt_str(
             w,
             unless_null(
                 &self.resource_name,
-                self.wire.has_null(Self::NULL_RESOURCE_NAME),
+                wire_nulls & Self::NULL_RESOURCE_NAME != 0,
             ),
             true,
             flexible,
@@ -265,7 +266,7 @@ impl Encode for AlterConfigsResource {
         .map_err(|e| e.at("ResourceName"))?;
         put_opt_array(
             w,
-            unless_null(&self.configs, self.wire.has_null(Self::NULL_CONFIGS)).map(Vec::as_slice),
+            unless_null(&self.configs, wire_nulls & Self::NULL_CONFIGS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -280,17 +281,18 @@ impl Encode for AlterConfigsResource {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 1;
         n += opt_str_len(
             unless_null(
                 &self.resource_name,
-                self.wire.has_null(Self::NULL_RESOURCE_NAME),
+                wire_nulls & Self::NULL_RESOURCE_NAME != 0,
             ),
             flexible,
         );
         n += opt_array_len(
-            unless_null(&self.configs, self.wire.has_null(Self::NULL_CONFIGS)).map(Vec::as_slice),
+            unless_null(&self.configs, wire_nulls & Self::NULL_CONFIGS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -399,10 +401,11 @@ impl Decode for AlterableConfig {
 
 impl Encode for AlterableConfig {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             flexible,
         )
@@ -418,10 +421,11 @@ impl Encode for AlterableConfig {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 1;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             flexible,
         );
         n += opt_str_len(self.value.as_ref(), flexible);

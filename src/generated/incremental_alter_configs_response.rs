@@ -84,12 +84,12 @@ impl IncrementalAlterConfigsResponse {
 
 impl IncrementalAlterConfigsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         w.put_i32(self.throttle_time_ms);
         put_opt_array(
             w,
-            unless_null(&self.responses, self.wire.has_null(Self::NULL_RESPONSES))
-                .map(Vec::as_slice),
+            unless_null(&self.responses, wire_nulls & Self::NULL_RESPONSES != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -104,11 +104,11 @@ impl IncrementalAlterConfigsResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 4;
         n += opt_array_len(
-            unless_null(&self.responses, self.wire.has_null(Self::NULL_RESPONSES))
-                .map(Vec::as_slice),
+            unless_null(&self.responses, wire_nulls & Self::NULL_RESPONSES != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -268,6 +268,7 @@ impl Decode for AlterConfigsResourceResponse {
 
 impl Encode for AlterConfigsResourceResponse {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         w.put_i16(self.error_code);
         put_opt_str(w, self.error_message.as_ref(), true, flexible)
@@ -277,7 +278,7 @@ impl Encode for AlterConfigsResourceResponse {
             w,
             unless_null(
                 &self.resource_name,
-                self.wire.has_null(Self::NULL_RESOURCE_NAME),
+                wire_nulls & Self::NULL_RESOURCE_NAME != 0,
             ),
             true,
             flexible,
@@ -292,13 +293,14 @@ impl Encode for AlterConfigsResourceResponse {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 3;
         n += opt_str_len(self.error_message.as_ref(), flexible);
         n += opt_str_len(
             unless_null(
                 &self.resource_name,
-                self.wire.has_null(Self::NULL_RESOURCE_NAME),
+                wire_nulls & Self::NULL_RESOURCE_NAME != 0,
             ),
             flexible,
         );

@@ -211,10 +211,11 @@ impl JoinGroupRequest {
 
 impl JoinGroupRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         put_opt_str(
             w,
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
             flexible,
         )
@@ -225,7 +226,7 @@ impl JoinGroupRequest {
         }
         put_opt_str(
             w,
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
             flexible,
         )
@@ -240,7 +241,7 @@ impl JoinGroupRequest {
             w,
             unless_null(
                 &self.protocol_type,
-                self.wire.has_null(Self::NULL_PROTOCOL_TYPE),
+                wire_nulls & Self::NULL_PROTOCOL_TYPE != 0,
             ),
             true,
             flexible,
@@ -248,8 +249,7 @@ impl JoinGroupRequest {
         .map_err(|e| e.at("ProtocolType"))?;
         put_opt_array(
             w,
-            unless_null(&self.protocols, self.wire.has_null(Self::NULL_PROTOCOLS))
-                .map(Vec::as_slice),
+            unless_null(&self.protocols, wire_nulls & Self::NULL_PROTOCOLS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -267,17 +267,18 @@ impl JoinGroupRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         let mut n = 4;
         n += opt_str_len(
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             flexible,
         );
         if version >= 1 {
             n += 4;
         }
         n += opt_str_len(
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             flexible,
         );
         if version >= 5 {
@@ -286,13 +287,12 @@ impl JoinGroupRequest {
         n += opt_str_len(
             unless_null(
                 &self.protocol_type,
-                self.wire.has_null(Self::NULL_PROTOCOL_TYPE),
+                wire_nulls & Self::NULL_PROTOCOL_TYPE != 0,
             ),
             flexible,
         );
         n += opt_array_len(
-            unless_null(&self.protocols, self.wire.has_null(Self::NULL_PROTOCOLS))
-                .map(Vec::as_slice),
+            unless_null(&self.protocols, wire_nulls & Self::NULL_PROTOCOLS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -427,17 +427,18 @@ impl Decode for JoinGroupRequestProtocol {
 
 impl Encode for JoinGroupRequestProtocol {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_bytes(
             w,
-            unless_null(&self.metadata, self.wire.has_null(Self::NULL_METADATA)),
+            unless_null(&self.metadata, wire_nulls & Self::NULL_METADATA != 0),
             true,
             flexible,
         )
@@ -451,14 +452,15 @@ impl Encode for JoinGroupRequestProtocol {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             flexible,
         );
         n += opt_bytes_len(
-            unless_null(&self.metadata, self.wire.has_null(Self::NULL_METADATA)),
+            unless_null(&self.metadata, wire_nulls & Self::NULL_METADATA != 0),
             flexible,
         );
         if version >= 6 {

@@ -223,6 +223,7 @@ impl JoinGroupResponse {
 
 impl JoinGroupResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         if version >= 2 {
             w.put_i32(self.throttle_time_ms);
@@ -236,13 +237,13 @@ impl JoinGroupResponse {
         put_opt_str(
             w,
             self.protocol_name.as_ref(),
-            version >= 7 || self.wire.has_null(Self::NULL_PROTOCOL_NAME),
+            version >= 7 || wire_nulls & Self::NULL_PROTOCOL_NAME != 0,
             flexible,
         )
         .map_err(|e| e.at("ProtocolName"))?;
         put_opt_str(
             w,
-            unless_null(&self.leader, self.wire.has_null(Self::NULL_LEADER)),
+            unless_null(&self.leader, wire_nulls & Self::NULL_LEADER != 0),
             true,
             flexible,
         )
@@ -254,14 +255,14 @@ impl JoinGroupResponse {
         }
         put_opt_str(
             w,
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("MemberId"))?;
         put_opt_array(
             w,
-            unless_null(&self.members, self.wire.has_null(Self::NULL_MEMBERS)).map(Vec::as_slice),
+            unless_null(&self.members, wire_nulls & Self::NULL_MEMBERS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -276,6 +277,7 @@ impl JoinGroupResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         let mut n = 6;
         if version >= 2 {
@@ -286,18 +288,18 @@ impl JoinGroupResponse {
         }
         n += opt_str_len(self.protocol_name.as_ref(), flexible);
         n += opt_str_len(
-            unless_null(&self.leader, self.wire.has_null(Self::NULL_LEADER)),
+            unless_null(&self.leader, wire_nulls & Self::NULL_LEADER != 0),
             flexible,
         );
         if version >= 9 {
             n += 1;
         }
         n += opt_str_len(
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             flexible,
         );
         n += opt_array_len(
-            unless_null(&self.members, self.wire.has_null(Self::NULL_MEMBERS)).map(Vec::as_slice),
+            unless_null(&self.members, wire_nulls & Self::NULL_MEMBERS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -446,10 +448,11 @@ impl Decode for JoinGroupResponseMember {
 
 impl Encode for JoinGroupResponseMember {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         put_opt_str(
             w,
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
             flexible,
         )
@@ -460,7 +463,7 @@ impl Encode for JoinGroupResponseMember {
         }
         put_opt_bytes(
             w,
-            unless_null(&self.metadata, self.wire.has_null(Self::NULL_METADATA)),
+            unless_null(&self.metadata, wire_nulls & Self::NULL_METADATA != 0),
             true,
             flexible,
         )
@@ -474,17 +477,18 @@ impl Encode for JoinGroupResponseMember {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             flexible,
         );
         if version >= 5 {
             n += opt_str_len(self.group_instance_id.as_ref(), flexible);
         }
         n += opt_bytes_len(
-            unless_null(&self.metadata, self.wire.has_null(Self::NULL_METADATA)),
+            unless_null(&self.metadata, wire_nulls & Self::NULL_METADATA != 0),
             flexible,
         );
         if version >= 6 {

@@ -223,6 +223,7 @@ impl LeaderAndIsrRequest {
 
 impl LeaderAndIsrRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         w.put_i32(self.controller_id);
         if version >= 7 {
@@ -244,7 +245,7 @@ impl LeaderAndIsrRequest {
                 w,
                 unless_null(
                     &self.ungrouped_partition_states,
-                    self.wire.has_null(Self::NULL_UNGROUPED_PARTITION_STATES),
+                    wire_nulls & Self::NULL_UNGROUPED_PARTITION_STATES != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -260,7 +261,7 @@ impl LeaderAndIsrRequest {
                 w,
                 unless_null(
                     &self.topic_states,
-                    self.wire.has_null(Self::NULL_TOPIC_STATES),
+                    wire_nulls & Self::NULL_TOPIC_STATES != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -275,7 +276,7 @@ impl LeaderAndIsrRequest {
             w,
             unless_null(
                 &self.live_leaders,
-                self.wire.has_null(Self::NULL_LIVE_LEADERS),
+                wire_nulls & Self::NULL_LIVE_LEADERS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -292,6 +293,7 @@ impl LeaderAndIsrRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 8;
         if version >= 7 {
@@ -307,7 +309,7 @@ impl LeaderAndIsrRequest {
             n += opt_array_len(
                 unless_null(
                     &self.ungrouped_partition_states,
-                    self.wire.has_null(Self::NULL_UNGROUPED_PARTITION_STATES),
+                    wire_nulls & Self::NULL_UNGROUPED_PARTITION_STATES != 0,
                 )
                 .map(Vec::as_slice),
                 false,
@@ -318,7 +320,7 @@ impl LeaderAndIsrRequest {
             n += opt_array_len(
                 unless_null(
                     &self.topic_states,
-                    self.wire.has_null(Self::NULL_TOPIC_STATES),
+                    wire_nulls & Self::NULL_TOPIC_STATES != 0,
                 )
                 .map(Vec::as_slice),
                 flexible,
@@ -328,7 +330,7 @@ impl LeaderAndIsrRequest {
         n += opt_array_len(
             unless_null(
                 &self.live_leaders,
-                self.wire.has_null(Self::NULL_LIVE_LEADERS),
+                wire_nulls & Self::NULL_LIVE_LEADERS != 0,
             )
             .map(Vec::as_slice),
             flexible,
@@ -465,11 +467,12 @@ impl Decode for LeaderAndIsrLiveLeader {
 
 impl Encode for LeaderAndIsrLiveLeader {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         w.put_i32(self.broker_id);
         put_opt_str(
             w,
-            unless_null(&self.host_name, self.wire.has_null(Self::NULL_HOST_NAME)),
+            unless_null(&self.host_name, wire_nulls & Self::NULL_HOST_NAME != 0),
             true,
             flexible,
         )
@@ -484,10 +487,11 @@ impl Encode for LeaderAndIsrLiveLeader {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 8;
         n += opt_str_len(
-            unless_null(&self.host_name, self.wire.has_null(Self::NULL_HOST_NAME)),
+            unless_null(&self.host_name, wire_nulls & Self::NULL_HOST_NAME != 0),
             flexible,
         );
         if version >= 4 {
@@ -763,11 +767,12 @@ impl Decode for LeaderAndIsrPartitionState {
 
 impl Encode for LeaderAndIsrPartitionState {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         if version <= 1 {
             put_opt_str(
                 w,
-                unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+                unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
                 true,
                 false,
             )
@@ -777,58 +782,46 @@ impl Encode for LeaderAndIsrPartitionState {
         w.put_i32(self.controller_epoch);
         w.put_i32(self.leader);
         w.put_i32(self.leader_epoch);
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.isr, self.wire.has_null(Self::NULL_ISR)).map(Vec::as_slice),
+            unless_null(&self.isr, wire_nulls & Self::NULL_ISR != 0).map(Vec::as_slice),
             true,
             flexible,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("Isr"))?;
         w.put_i32(self.partition_epoch);
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.replicas, self.wire.has_null(Self::NULL_REPLICAS)).map(Vec::as_slice),
+            unless_null(&self.replicas, wire_nulls & Self::NULL_REPLICAS != 0).map(Vec::as_slice),
             true,
             flexible,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("Replicas"))?;
         if version >= 3 {
-            put_opt_array(
+            put_opt_fixed_array(
                 w,
                 unless_null(
                     &self.adding_replicas,
-                    self.wire.has_null(Self::NULL_ADDING_REPLICAS),
+                    wire_nulls & Self::NULL_ADDING_REPLICAS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
                 flexible,
-                |w, x| {
-                    w.put_i32(*x);
-                    Ok(())
-                },
+                |x| x.to_be_bytes(),
             )
             .map_err(|e| e.at("AddingReplicas"))?;
-            put_opt_array(
+            put_opt_fixed_array(
                 w,
                 unless_null(
                     &self.removing_replicas,
-                    self.wire.has_null(Self::NULL_REMOVING_REPLICAS),
+                    wire_nulls & Self::NULL_REMOVING_REPLICAS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
                 flexible,
-                |w, x| {
-                    w.put_i32(*x);
-                    Ok(())
-                },
+                |x| x.to_be_bytes(),
             )
             .map_err(|e| e.at("RemovingReplicas"))?;
         }
@@ -849,21 +842,22 @@ impl Encode for LeaderAndIsrPartitionState {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 20;
         if version <= 1 {
             n += opt_str_len(
-                unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+                unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
                 false,
             );
         }
         n += opt_array_len(
-            unless_null(&self.isr, self.wire.has_null(Self::NULL_ISR)).map(Vec::as_slice),
+            unless_null(&self.isr, wire_nulls & Self::NULL_ISR != 0).map(Vec::as_slice),
             flexible,
             |_| 4,
         );
         n += opt_array_len(
-            unless_null(&self.replicas, self.wire.has_null(Self::NULL_REPLICAS)).map(Vec::as_slice),
+            unless_null(&self.replicas, wire_nulls & Self::NULL_REPLICAS != 0).map(Vec::as_slice),
             flexible,
             |_| 4,
         );
@@ -871,7 +865,7 @@ impl Encode for LeaderAndIsrPartitionState {
             n += opt_array_len(
                 unless_null(
                     &self.adding_replicas,
-                    self.wire.has_null(Self::NULL_ADDING_REPLICAS),
+                    wire_nulls & Self::NULL_ADDING_REPLICAS != 0,
                 )
                 .map(Vec::as_slice),
                 flexible,
@@ -880,7 +874,7 @@ impl Encode for LeaderAndIsrPartitionState {
             n += opt_array_len(
                 unless_null(
                     &self.removing_replicas,
-                    self.wire.has_null(Self::NULL_REMOVING_REPLICAS),
+                    wire_nulls & Self::NULL_REMOVING_REPLICAS != 0,
                 )
                 .map(Vec::as_slice),
                 flexible,
@@ -1002,10 +996,11 @@ impl Decode for LeaderAndIsrTopicState {
 
 impl Encode for LeaderAndIsrTopicState {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         put_opt_str(
             w,
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
             flexible,
         )
@@ -1017,7 +1012,7 @@ impl Encode for LeaderAndIsrTopicState {
             w,
             unless_null(
                 &self.partition_states,
-                self.wire.has_null(Self::NULL_PARTITION_STATES),
+                wire_nulls & Self::NULL_PARTITION_STATES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1034,10 +1029,11 @@ impl Encode for LeaderAndIsrTopicState {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             flexible,
         );
         if version >= 5 {
@@ -1046,7 +1042,7 @@ impl Encode for LeaderAndIsrTopicState {
         n += opt_array_len(
             unless_null(
                 &self.partition_states,
-                self.wire.has_null(Self::NULL_PARTITION_STATES),
+                wire_nulls & Self::NULL_PARTITION_STATES != 0,
             )
             .map(Vec::as_slice),
             flexible,

@@ -114,6 +114,7 @@ impl LeaderAndIsrResponse {
 
 impl LeaderAndIsrResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         w.put_i16(self.error_code);
         if version <= 4 {
@@ -121,7 +122,7 @@ impl LeaderAndIsrResponse {
                 w,
                 unless_null(
                     &self.partition_errors,
-                    self.wire.has_null(Self::NULL_PARTITION_ERRORS),
+                    wire_nulls & Self::NULL_PARTITION_ERRORS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -135,7 +136,7 @@ impl LeaderAndIsrResponse {
         if version >= 5 {
             put_opt_array(
                 w,
-                unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+                unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
                 true,
                 true,
                 |w, x| x.write_to(w, version),
@@ -153,13 +154,14 @@ impl LeaderAndIsrResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 2;
         if version <= 4 {
             n += opt_array_len(
                 unless_null(
                     &self.partition_errors,
-                    self.wire.has_null(Self::NULL_PARTITION_ERRORS),
+                    wire_nulls & Self::NULL_PARTITION_ERRORS != 0,
                 )
                 .map(Vec::as_slice),
                 flexible,
@@ -168,7 +170,7 @@ impl LeaderAndIsrResponse {
         }
         if version >= 5 {
             n += opt_array_len(
-                unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+                unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
                 true,
                 |x| x.encoded_len(version),
             );
@@ -309,11 +311,12 @@ impl Decode for LeaderAndIsrPartitionError {
 
 impl Encode for LeaderAndIsrPartitionError {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         if version <= 4 {
             put_opt_str(
                 w,
-                unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+                unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
                 true,
                 flexible,
             )
@@ -330,11 +333,12 @@ impl Encode for LeaderAndIsrPartitionError {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 6;
         if version <= 4 {
             n += opt_str_len(
-                unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+                unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
                 flexible,
             );
         }
@@ -418,12 +422,13 @@ impl Decode for LeaderAndIsrTopicError {
 
 impl Encode for LeaderAndIsrTopicError {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_uuid(&self.topic_id);
         put_opt_array(
             w,
             unless_null(
                 &self.partition_errors,
-                self.wire.has_null(Self::NULL_PARTITION_ERRORS),
+                wire_nulls & Self::NULL_PARTITION_ERRORS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -436,11 +441,12 @@ impl Encode for LeaderAndIsrTopicError {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 16;
         n += opt_array_len(
             unless_null(
                 &self.partition_errors,
-                self.wire.has_null(Self::NULL_PARTITION_ERRORS),
+                wire_nulls & Self::NULL_PARTITION_ERRORS != 0,
             )
             .map(Vec::as_slice),
             true,

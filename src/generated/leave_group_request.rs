@@ -117,10 +117,11 @@ impl LeaveGroupRequest {
 
 impl LeaveGroupRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         put_opt_str(
             w,
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
             flexible,
         )
@@ -128,7 +129,7 @@ impl LeaveGroupRequest {
         if version <= 2 {
             put_opt_str(
                 w,
-                unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+                unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
                 true,
                 false,
             )
@@ -139,8 +140,7 @@ impl LeaveGroupRequest {
         if version >= 3 {
             put_opt_array(
                 w,
-                unless_null(&self.members, self.wire.has_null(Self::NULL_MEMBERS))
-                    .map(Vec::as_slice),
+                unless_null(&self.members, wire_nulls & Self::NULL_MEMBERS != 0).map(Vec::as_slice),
                 true,
                 flexible,
                 |w, x| x.write_to(w, version),
@@ -158,22 +158,22 @@ impl LeaveGroupRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             flexible,
         );
         if version <= 2 {
             n += opt_str_len(
-                unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+                unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
                 false,
             );
         }
         if version >= 3 {
             n += opt_array_len(
-                unless_null(&self.members, self.wire.has_null(Self::NULL_MEMBERS))
-                    .map(Vec::as_slice),
+                unless_null(&self.members, wire_nulls & Self::NULL_MEMBERS != 0).map(Vec::as_slice),
                 flexible,
                 |x| x.encoded_len(version),
             );
@@ -314,10 +314,11 @@ impl Decode for MemberIdentity {
 
 impl Encode for MemberIdentity {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         put_opt_str(
             w,
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
             flexible,
         )
@@ -336,10 +337,11 @@ impl Encode for MemberIdentity {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             flexible,
         );
         n += opt_str_len(self.group_instance_id.as_ref(), flexible);

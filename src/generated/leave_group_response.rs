@@ -103,6 +103,7 @@ impl LeaveGroupResponse {
 
 impl LeaveGroupResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         if version >= 1 {
             w.put_i32(self.throttle_time_ms);
@@ -111,8 +112,7 @@ impl LeaveGroupResponse {
         if version >= 3 {
             put_opt_array(
                 w,
-                unless_null(&self.members, self.wire.has_null(Self::NULL_MEMBERS))
-                    .map(Vec::as_slice),
+                unless_null(&self.members, wire_nulls & Self::NULL_MEMBERS != 0).map(Vec::as_slice),
                 true,
                 flexible,
                 |w, x| x.write_to(w, version),
@@ -130,6 +130,7 @@ impl LeaveGroupResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 2;
         if version >= 1 {
@@ -137,8 +138,7 @@ impl LeaveGroupResponse {
         }
         if version >= 3 {
             n += opt_array_len(
-                unless_null(&self.members, self.wire.has_null(Self::NULL_MEMBERS))
-                    .map(Vec::as_slice),
+                unless_null(&self.members, wire_nulls & Self::NULL_MEMBERS != 0).map(Vec::as_slice),
                 flexible,
                 |x| x.encoded_len(version),
             );
@@ -286,10 +286,11 @@ impl Decode for MemberResponse {
 
 impl Encode for MemberResponse {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         put_opt_str(
             w,
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
             flexible,
         )
@@ -306,10 +307,11 @@ impl Encode for MemberResponse {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 2;
         n += opt_str_len(
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             flexible,
         );
         n += opt_str_len(self.group_instance_id.as_ref(), flexible);

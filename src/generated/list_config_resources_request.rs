@@ -68,20 +68,18 @@ impl ListConfigResourcesRequest {
 
 impl ListConfigResourcesRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         if version >= 1 {
-            put_opt_array(
+            put_opt_fixed_array(
                 w,
                 unless_null(
                     &self.resource_types,
-                    self.wire.has_null(Self::NULL_RESOURCE_TYPES),
+                    wire_nulls & Self::NULL_RESOURCE_TYPES != 0,
                 )
                 .map(Vec::as_slice),
                 true,
                 true,
-                |w, x| {
-                    w.put_i8(*x);
-                    Ok(())
-                },
+                |x| x.to_be_bytes(),
             )
             .map_err(|e| e.at("ResourceTypes"))?;
         } else if !self.resource_types.is_empty() {
@@ -92,12 +90,13 @@ impl ListConfigResourcesRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         if version >= 1 {
             n += opt_array_len(
                 unless_null(
                     &self.resource_types,
-                    self.wire.has_null(Self::NULL_RESOURCE_TYPES),
+                    wire_nulls & Self::NULL_RESOURCE_TYPES != 0,
                 )
                 .map(Vec::as_slice),
                 true,

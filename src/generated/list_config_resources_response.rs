@@ -91,13 +91,14 @@ impl ListConfigResourcesResponse {
 
 impl ListConfigResourcesResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
         put_opt_array(
             w,
             unless_null(
                 &self.config_resources,
-                self.wire.has_null(Self::NULL_CONFIG_RESOURCES),
+                wire_nulls & Self::NULL_CONFIG_RESOURCES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -110,11 +111,12 @@ impl ListConfigResourcesResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 6;
         n += opt_array_len(
             unless_null(
                 &self.config_resources,
-                self.wire.has_null(Self::NULL_CONFIG_RESOURCES),
+                wire_nulls & Self::NULL_CONFIG_RESOURCES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -245,11 +247,12 @@ impl Decode for ConfigResource {
 
 impl Encode for ConfigResource {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
             unless_null(
                 &self.resource_name,
-                self.wire.has_null(Self::NULL_RESOURCE_NAME),
+                wire_nulls & Self::NULL_RESOURCE_NAME != 0,
             ),
             true,
             true,
@@ -263,11 +266,12 @@ impl Encode for ConfigResource {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
             unless_null(
                 &self.resource_name,
-                self.wire.has_null(Self::NULL_RESOURCE_NAME),
+                wire_nulls & Self::NULL_RESOURCE_NAME != 0,
             ),
             true,
         );

@@ -102,12 +102,13 @@ impl ListGroupsRequest {
 
 impl ListGroupsRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         if version >= 4 {
             put_opt_array(
                 w,
                 unless_null(
                     &self.states_filter,
-                    self.wire.has_null(Self::NULL_STATES_FILTER),
+                    wire_nulls & Self::NULL_STATES_FILTER != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -123,7 +124,7 @@ impl ListGroupsRequest {
                 w,
                 unless_null(
                     &self.types_filter,
-                    self.wire.has_null(Self::NULL_TYPES_FILTER),
+                    wire_nulls & Self::NULL_TYPES_FILTER != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -143,12 +144,13 @@ impl ListGroupsRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         if version >= 4 {
             n += opt_array_len(
                 unless_null(
                     &self.states_filter,
-                    self.wire.has_null(Self::NULL_STATES_FILTER),
+                    wire_nulls & Self::NULL_STATES_FILTER != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -159,7 +161,7 @@ impl ListGroupsRequest {
             n += opt_array_len(
                 unless_null(
                     &self.types_filter,
-                    self.wire.has_null(Self::NULL_TYPES_FILTER),
+                    wire_nulls & Self::NULL_TYPES_FILTER != 0,
                 )
                 .map(Vec::as_slice),
                 true,

@@ -99,6 +99,7 @@ impl ListGroupsResponse {
 
 impl ListGroupsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         if version >= 1 {
             w.put_i32(self.throttle_time_ms);
@@ -106,7 +107,7 @@ impl ListGroupsResponse {
         w.put_i16(self.error_code);
         put_opt_array(
             w,
-            unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
+            unless_null(&self.groups, wire_nulls & Self::NULL_GROUPS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -121,13 +122,14 @@ impl ListGroupsResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         let mut n = 2;
         if version >= 1 {
             n += 4;
         }
         n += opt_array_len(
-            unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
+            unless_null(&self.groups, wire_nulls & Self::NULL_GROUPS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -305,10 +307,11 @@ impl Decode for ListedGroup {
 
 impl Encode for ListedGroup {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         put_opt_str(
             w,
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
             flexible,
         )
@@ -317,7 +320,7 @@ impl Encode for ListedGroup {
             w,
             unless_null(
                 &self.protocol_type,
-                self.wire.has_null(Self::NULL_PROTOCOL_TYPE),
+                wire_nulls & Self::NULL_PROTOCOL_TYPE != 0,
             ),
             true,
             flexible,
@@ -326,10 +329,7 @@ impl Encode for ListedGroup {
         if version >= 4 {
             put_opt_str(
                 w,
-                unless_null(
-                    &self.group_state,
-                    self.wire.has_null(Self::NULL_GROUP_STATE),
-                ),
+                unless_null(&self.group_state, wire_nulls & Self::NULL_GROUP_STATE != 0),
                 true,
                 true,
             )
@@ -338,7 +338,7 @@ impl Encode for ListedGroup {
         if version >= 5 {
             put_opt_str(
                 w,
-                unless_null(&self.group_type, self.wire.has_null(Self::NULL_GROUP_TYPE)),
+                unless_null(&self.group_type, wire_nulls & Self::NULL_GROUP_TYPE != 0),
                 true,
                 true,
             )
@@ -353,31 +353,29 @@ impl Encode for ListedGroup {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             flexible,
         );
         n += opt_str_len(
             unless_null(
                 &self.protocol_type,
-                self.wire.has_null(Self::NULL_PROTOCOL_TYPE),
+                wire_nulls & Self::NULL_PROTOCOL_TYPE != 0,
             ),
             flexible,
         );
         if version >= 4 {
             n += opt_str_len(
-                unless_null(
-                    &self.group_state,
-                    self.wire.has_null(Self::NULL_GROUP_STATE),
-                ),
+                unless_null(&self.group_state, wire_nulls & Self::NULL_GROUP_STATE != 0),
                 true,
             );
         }
         if version >= 5 {
             n += opt_str_len(
-                unless_null(&self.group_type, self.wire.has_null(Self::NULL_GROUP_TYPE)),
+                unless_null(&self.group_type, wire_nulls & Self::NULL_GROUP_TYPE != 0),
                 true,
             );
         }

@@ -88,13 +88,14 @@ impl ListOffsetsResponse {
 
 impl ListOffsetsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         if version >= 2 {
             w.put_i32(self.throttle_time_ms);
         }
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -109,13 +110,14 @@ impl ListOffsetsResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         let mut n = 0;
         if version >= 2 {
             n += 4;
         }
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -320,22 +322,20 @@ impl Decode for ListOffsetsPartitionResponse {
 
 impl Encode for ListOffsetsPartitionResponse {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.partition_index);
         w.put_i16(self.error_code);
         if version <= 0 {
-            put_opt_array(
+            put_opt_fixed_array(
                 w,
                 unless_null(
                     &self.old_style_offsets,
-                    self.wire.has_null(Self::NULL_OLD_STYLE_OFFSETS),
+                    wire_nulls & Self::NULL_OLD_STYLE_OFFSETS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
                 false,
-                |w, x| {
-                    w.put_i64(*x);
-                    Ok(())
-                },
+                |x| x.to_be_bytes(),
             )
             .map_err(|e| e.at("OldStyleOffsets"))?;
         } else if !self.old_style_offsets.is_empty() {
@@ -365,12 +365,13 @@ impl Encode for ListOffsetsPartitionResponse {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 6;
         if version <= 0 {
             n += opt_array_len(
                 unless_null(
                     &self.old_style_offsets,
-                    self.wire.has_null(Self::NULL_OLD_STYLE_OFFSETS),
+                    wire_nulls & Self::NULL_OLD_STYLE_OFFSETS != 0,
                 )
                 .map(Vec::as_slice),
                 false,
@@ -475,17 +476,18 @@ impl Decode for ListOffsetsTopicResponse {
 
 impl Encode for ListOffsetsTopicResponse {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             flexible,
@@ -501,14 +503,15 @@ impl Encode for ListOffsetsTopicResponse {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             flexible,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),

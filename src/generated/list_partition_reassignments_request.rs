@@ -208,26 +208,24 @@ impl Decode for ListPartitionReassignmentsTopics {
 
 impl Encode for ListPartitionReassignmentsTopics {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
             unless_null(
                 &self.partition_indexes,
-                self.wire.has_null(Self::NULL_PARTITION_INDEXES),
+                wire_nulls & Self::NULL_PARTITION_INDEXES != 0,
             )
             .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("PartitionIndexes"))?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -235,15 +233,16 @@ impl Encode for ListPartitionReassignmentsTopics {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += opt_array_len(
             unless_null(
                 &self.partition_indexes,
-                self.wire.has_null(Self::NULL_PARTITION_INDEXES),
+                wire_nulls & Self::NULL_PARTITION_INDEXES != 0,
             )
             .map(Vec::as_slice),
             true,

@@ -116,13 +116,14 @@ impl ListPartitionReassignmentsResponse {
 
 impl ListPartitionReassignmentsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
         put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -133,10 +134,11 @@ impl ListPartitionReassignmentsResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 6;
         n += opt_str_len(self.error_message.as_ref(), true);
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -297,46 +299,38 @@ impl Decode for OngoingPartitionReassignment {
 
 impl Encode for OngoingPartitionReassignment {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.partition_index);
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.replicas, self.wire.has_null(Self::NULL_REPLICAS)).map(Vec::as_slice),
+            unless_null(&self.replicas, wire_nulls & Self::NULL_REPLICAS != 0).map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("Replicas"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
             unless_null(
                 &self.adding_replicas,
-                self.wire.has_null(Self::NULL_ADDING_REPLICAS),
+                wire_nulls & Self::NULL_ADDING_REPLICAS != 0,
             )
             .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("AddingReplicas"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
             unless_null(
                 &self.removing_replicas,
-                self.wire.has_null(Self::NULL_REMOVING_REPLICAS),
+                wire_nulls & Self::NULL_REMOVING_REPLICAS != 0,
             )
             .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("RemovingReplicas"))?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -344,16 +338,17 @@ impl Encode for OngoingPartitionReassignment {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_array_len(
-            unless_null(&self.replicas, self.wire.has_null(Self::NULL_REPLICAS)).map(Vec::as_slice),
+            unless_null(&self.replicas, wire_nulls & Self::NULL_REPLICAS != 0).map(Vec::as_slice),
             true,
             |_| 4,
         );
         n += opt_array_len(
             unless_null(
                 &self.adding_replicas,
-                self.wire.has_null(Self::NULL_ADDING_REPLICAS),
+                wire_nulls & Self::NULL_ADDING_REPLICAS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -362,7 +357,7 @@ impl Encode for OngoingPartitionReassignment {
         n += opt_array_len(
             unless_null(
                 &self.removing_replicas,
-                self.wire.has_null(Self::NULL_REMOVING_REPLICAS),
+                wire_nulls & Self::NULL_REMOVING_REPLICAS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -453,16 +448,17 @@ impl Decode for OngoingTopicReassignment {
 
 impl Encode for OngoingTopicReassignment {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
@@ -474,13 +470,14 @@ impl Encode for OngoingTopicReassignment {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),

@@ -134,11 +134,12 @@ impl ListTransactionsRequest {
 
 impl ListTransactionsRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_array(
             w,
             unless_null(
                 &self.state_filters,
-                self.wire.has_null(Self::NULL_STATE_FILTERS),
+                wire_nulls & Self::NULL_STATE_FILTERS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -146,19 +147,16 @@ impl ListTransactionsRequest {
             |w, x| put_str(w, x, true),
         )
         .map_err(|e| e.at("StateFilters"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
             unless_null(
                 &self.producer_id_filters,
-                self.wire.has_null(Self::NULL_PRODUCER_ID_FILTERS),
+                wire_nulls & Self::NULL_PRODUCER_ID_FILTERS != 0,
             )
             .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i64(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("ProducerIdFilters"))?;
         if version >= 1 {
@@ -177,11 +175,12 @@ impl ListTransactionsRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_array_len(
             unless_null(
                 &self.state_filters,
-                self.wire.has_null(Self::NULL_STATE_FILTERS),
+                wire_nulls & Self::NULL_STATE_FILTERS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -190,7 +189,7 @@ impl ListTransactionsRequest {
         n += opt_array_len(
             unless_null(
                 &self.producer_id_filters,
-                self.wire.has_null(Self::NULL_PRODUCER_ID_FILTERS),
+                wire_nulls & Self::NULL_PRODUCER_ID_FILTERS != 0,
             )
             .map(Vec::as_slice),
             true,

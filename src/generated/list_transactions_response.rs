@@ -116,13 +116,14 @@ impl ListTransactionsResponse {
 
 impl ListTransactionsResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
         put_opt_array(
             w,
             unless_null(
                 &self.unknown_state_filters,
-                self.wire.has_null(Self::NULL_UNKNOWN_STATE_FILTERS),
+                wire_nulls & Self::NULL_UNKNOWN_STATE_FILTERS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -134,7 +135,7 @@ impl ListTransactionsResponse {
             w,
             unless_null(
                 &self.transaction_states,
-                self.wire.has_null(Self::NULL_TRANSACTION_STATES),
+                wire_nulls & Self::NULL_TRANSACTION_STATES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -147,11 +148,12 @@ impl ListTransactionsResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 6;
         n += opt_array_len(
             unless_null(
                 &self.unknown_state_filters,
-                self.wire.has_null(Self::NULL_UNKNOWN_STATE_FILTERS),
+                wire_nulls & Self::NULL_UNKNOWN_STATE_FILTERS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -160,7 +162,7 @@ impl ListTransactionsResponse {
         n += opt_array_len(
             unless_null(
                 &self.transaction_states,
-                self.wire.has_null(Self::NULL_TRANSACTION_STATES),
+                wire_nulls & Self::NULL_TRANSACTION_STATES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -297,11 +299,12 @@ impl Decode for TransactionState {
 
 impl Encode for TransactionState {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
             unless_null(
                 &self.transactional_id,
-                self.wire.has_null(Self::NULL_TRANSACTIONAL_ID),
+                wire_nulls & Self::NULL_TRANSACTIONAL_ID != 0,
             ),
             true,
             true,
@@ -312,7 +315,7 @@ impl Encode for TransactionState {
             w,
             unless_null(
                 &self.transaction_state,
-                self.wire.has_null(Self::NULL_TRANSACTION_STATE),
+                wire_nulls & Self::NULL_TRANSACTION_STATE != 0,
             ),
             true,
             true,
@@ -323,18 +326,19 @@ impl Encode for TransactionState {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 8;
         n += opt_str_len(
             unless_null(
                 &self.transactional_id,
-                self.wire.has_null(Self::NULL_TRANSACTIONAL_ID),
+                wire_nulls & Self::NULL_TRANSACTIONAL_ID != 0,
             ),
             true,
         );
         n += opt_str_len(
             unless_null(
                 &self.transaction_state,
-                self.wire.has_null(Self::NULL_TRANSACTION_STATE),
+                wire_nulls & Self::NULL_TRANSACTION_STATE != 0,
             ),
             true,
         );

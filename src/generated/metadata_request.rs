@@ -130,11 +130,12 @@ impl MetadataRequest {
 
 impl MetadataRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 9;
         put_opt_array(
             w,
             self.topics.as_deref(),
-            version >= 1 || self.wire.has_null(Self::NULL_TOPICS),
+            version >= 1 || wire_nulls & Self::NULL_TOPICS != 0,
             flexible,
             |w, x| x.write_to(w, version),
         )
@@ -305,6 +306,7 @@ impl Decode for MetadataRequestTopic {
 
 impl Encode for MetadataRequestTopic {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 9;
         if version >= 10 {
             w.put_uuid(&self.topic_id);
@@ -312,7 +314,7 @@ impl Encode for MetadataRequestTopic {
         put_opt_str(
             w,
             self.name.as_ref(),
-            version >= 10 || self.wire.has_null(Self::NULL_NAME),
+            version >= 10 || wire_nulls & Self::NULL_NAME != 0,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;

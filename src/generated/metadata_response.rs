@@ -195,13 +195,14 @@ impl MetadataResponse {
 
 impl MetadataResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 9;
         if version >= 3 {
             w.put_i32(self.throttle_time_ms);
         }
         put_opt_array(
             w,
-            unless_null(&self.brokers, self.wire.has_null(Self::NULL_BROKERS)).map(Vec::as_slice),
+            unless_null(&self.brokers, wire_nulls & Self::NULL_BROKERS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -216,7 +217,7 @@ impl MetadataResponse {
         }
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -239,13 +240,14 @@ impl MetadataResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 9;
         let mut n = 0;
         if version >= 3 {
             n += 4;
         }
         n += opt_array_len(
-            unless_null(&self.brokers, self.wire.has_null(Self::NULL_BROKERS)).map(Vec::as_slice),
+            unless_null(&self.brokers, wire_nulls & Self::NULL_BROKERS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -256,7 +258,7 @@ impl MetadataResponse {
             n += 4;
         }
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -415,11 +417,12 @@ impl Decode for MetadataResponseBroker {
 
 impl Encode for MetadataResponseBroker {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 9;
         w.put_i32(self.node_id);
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             flexible,
         )
@@ -437,10 +440,11 @@ impl Encode for MetadataResponseBroker {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 9;
         let mut n = 8;
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             flexible,
         );
         if version >= 1 {
@@ -636,6 +640,7 @@ impl Decode for MetadataResponsePartition {
 
 impl Encode for MetadataResponsePartition {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 9;
         w.put_i16(self.error_code);
         w.put_i32(self.partition_index);
@@ -643,47 +648,37 @@ impl Encode for MetadataResponsePartition {
         if version >= 7 {
             w.put_i32(self.leader_epoch);
         }
-        put_opt_array(
+        put_opt_fixed_array(
             w,
             unless_null(
                 &self.replica_nodes,
-                self.wire.has_null(Self::NULL_REPLICA_NODES),
+                wire_nulls & Self::NULL_REPLICA_NODES != 0,
             )
             .map(Vec::as_slice),
             true,
             flexible,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("ReplicaNodes"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.isr_nodes, self.wire.has_null(Self::NULL_ISR_NODES))
-                .map(Vec::as_slice),
+            unless_null(&self.isr_nodes, wire_nulls & Self::NULL_ISR_NODES != 0).map(Vec::as_slice),
             true,
             flexible,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("IsrNodes"))?;
         if version >= 5 {
-            put_opt_array(
+            put_opt_fixed_array(
                 w,
                 unless_null(
                     &self.offline_replicas,
-                    self.wire.has_null(Self::NULL_OFFLINE_REPLICAS),
+                    wire_nulls & Self::NULL_OFFLINE_REPLICAS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
                 flexible,
-                |w, x| {
-                    w.put_i32(*x);
-                    Ok(())
-                },
+                |x| x.to_be_bytes(),
             )
             .map_err(|e| e.at("OfflineReplicas"))?;
         }
@@ -696,6 +691,7 @@ impl Encode for MetadataResponsePartition {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 9;
         let mut n = 10;
         if version >= 7 {
@@ -704,15 +700,14 @@ impl Encode for MetadataResponsePartition {
         n += opt_array_len(
             unless_null(
                 &self.replica_nodes,
-                self.wire.has_null(Self::NULL_REPLICA_NODES),
+                wire_nulls & Self::NULL_REPLICA_NODES != 0,
             )
             .map(Vec::as_slice),
             flexible,
             |_| 4,
         );
         n += opt_array_len(
-            unless_null(&self.isr_nodes, self.wire.has_null(Self::NULL_ISR_NODES))
-                .map(Vec::as_slice),
+            unless_null(&self.isr_nodes, wire_nulls & Self::NULL_ISR_NODES != 0).map(Vec::as_slice),
             flexible,
             |_| 4,
         );
@@ -720,7 +715,7 @@ impl Encode for MetadataResponsePartition {
             n += opt_array_len(
                 unless_null(
                     &self.offline_replicas,
-                    self.wire.has_null(Self::NULL_OFFLINE_REPLICAS),
+                    wire_nulls & Self::NULL_OFFLINE_REPLICAS != 0,
                 )
                 .map(Vec::as_slice),
                 flexible,
@@ -894,12 +889,13 @@ impl Decode for MetadataResponseTopic {
 
 impl Encode for MetadataResponseTopic {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 9;
         w.put_i16(self.error_code);
         put_opt_str(
             w,
             self.name.as_ref(),
-            version >= 12 || self.wire.has_null(Self::NULL_NAME),
+            version >= 12 || wire_nulls & Self::NULL_NAME != 0,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
@@ -911,7 +907,7 @@ impl Encode for MetadataResponseTopic {
         }
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             flexible,
@@ -932,6 +928,7 @@ impl Encode for MetadataResponseTopic {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 9;
         let mut n = 2;
         n += opt_str_len(self.name.as_ref(), flexible);
@@ -942,7 +939,7 @@ impl Encode for MetadataResponseTopic {
             n += 1;
         }
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),

@@ -94,16 +94,17 @@ impl OffsetCommitKey {
 
 impl OffsetCommitKey {
     fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.group, self.wire.has_null(Self::NULL_GROUP)),
+            unless_null(&self.group, wire_nulls & Self::NULL_GROUP != 0),
             true,
             false,
         )
         .map_err(|e| e.at("group"))?;
         put_opt_str(
             w,
-            unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
+            unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
             true,
             false,
         )
@@ -113,13 +114,14 @@ impl OffsetCommitKey {
     }
 
     fn fields_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_str_len(
-            unless_null(&self.group, self.wire.has_null(Self::NULL_GROUP)),
+            unless_null(&self.group, wire_nulls & Self::NULL_GROUP != 0),
             false,
         );
         n += opt_str_len(
-            unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
+            unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
             false,
         );
         n

@@ -180,10 +180,11 @@ impl OffsetCommitRequest {
 
 impl OffsetCommitRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 8;
         put_opt_str(
             w,
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
             flexible,
         )
@@ -192,7 +193,7 @@ impl OffsetCommitRequest {
             w.put_i32(self.generation_id_or_member_epoch);
             put_opt_str(
                 w,
-                unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+                unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
                 true,
                 flexible,
             )
@@ -209,7 +210,7 @@ impl OffsetCommitRequest {
         }
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -224,16 +225,17 @@ impl OffsetCommitRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 8;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             flexible,
         );
         if version >= 1 {
             n += 4;
             n += opt_str_len(
-                unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+                unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
                 flexible,
             );
         }
@@ -244,7 +246,7 @@ impl OffsetCommitRequest {
             n += 8;
         }
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -559,11 +561,12 @@ impl Decode for OffsetCommitRequestTopic {
 
 impl Encode for OffsetCommitRequestTopic {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 8;
         if version <= 9 {
             put_opt_str(
                 w,
-                unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+                unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
                 true,
                 flexible,
             )
@@ -574,7 +577,7 @@ impl Encode for OffsetCommitRequestTopic {
         }
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             flexible,
@@ -590,11 +593,12 @@ impl Encode for OffsetCommitRequestTopic {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 8;
         let mut n = 0;
         if version <= 9 {
             n += opt_str_len(
-                unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+                unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
                 flexible,
             );
         }
@@ -602,7 +606,7 @@ impl Encode for OffsetCommitRequestTopic {
             n += 16;
         }
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),

@@ -88,13 +88,14 @@ impl OffsetCommitResponse {
 
 impl OffsetCommitResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 8;
         if version >= 3 {
             w.put_i32(self.throttle_time_ms);
         }
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -109,13 +110,14 @@ impl OffsetCommitResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 8;
         let mut n = 0;
         if version >= 3 {
             n += 4;
         }
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -350,11 +352,12 @@ impl Decode for OffsetCommitResponseTopic {
 
 impl Encode for OffsetCommitResponseTopic {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 8;
         if version <= 9 {
             put_opt_str(
                 w,
-                unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+                unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
                 true,
                 flexible,
             )
@@ -365,7 +368,7 @@ impl Encode for OffsetCommitResponseTopic {
         }
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             flexible,
@@ -381,11 +384,12 @@ impl Encode for OffsetCommitResponseTopic {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 8;
         let mut n = 0;
         if version <= 9 {
             n += opt_str_len(
-                unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+                unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
                 flexible,
             );
         }
@@ -393,7 +397,7 @@ impl Encode for OffsetCommitResponseTopic {
             n += 16;
         }
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),

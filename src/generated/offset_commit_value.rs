@@ -140,6 +140,7 @@ impl OffsetCommitValue {
 
 impl OffsetCommitValue {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         w.put_i64(self.offset);
         if version >= 3 {
@@ -147,7 +148,7 @@ impl OffsetCommitValue {
         }
         put_opt_str(
             w,
-            unless_null(&self.metadata, self.wire.has_null(Self::NULL_METADATA)),
+            unless_null(&self.metadata, wire_nulls & Self::NULL_METADATA != 0),
             true,
             flexible,
         )
@@ -165,13 +166,14 @@ impl OffsetCommitValue {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 16;
         if version >= 3 {
             n += 4;
         }
         n += opt_str_len(
-            unless_null(&self.metadata, self.wire.has_null(Self::NULL_METADATA)),
+            unless_null(&self.metadata, wire_nulls & Self::NULL_METADATA != 0),
             flexible,
         );
         if version == 1 {

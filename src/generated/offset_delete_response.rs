@@ -92,11 +92,12 @@ impl OffsetDeleteResponse {
 
 impl OffsetDeleteResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i16(self.error_code);
         w.put_i32(self.throttle_time_ms);
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             false,
             |w, x| x.write_to(w, version),
@@ -106,9 +107,10 @@ impl OffsetDeleteResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 6;
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             false,
             |x| x.encoded_len(version),
         );
@@ -299,16 +301,17 @@ impl Decode for OffsetDeleteResponseTopic {
 
 impl Encode for OffsetDeleteResponseTopic {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             false,
         )
         .map_err(|e| e.at("Name"))?;
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             false,
@@ -319,13 +322,14 @@ impl Encode for OffsetDeleteResponseTopic {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             false,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             false,
             |x| x.encoded_len(version),

@@ -151,11 +151,12 @@ impl OffsetFetchRequest {
 
 impl OffsetFetchRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         if version <= 7 {
             put_opt_str(
                 w,
-                unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+                unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
                 true,
                 flexible,
             )
@@ -167,7 +168,7 @@ impl OffsetFetchRequest {
             put_opt_array(
                 w,
                 self.topics.as_deref(),
-                version >= 2 || self.wire.has_null(Self::NULL_TOPICS),
+                version >= 2 || wire_nulls & Self::NULL_TOPICS != 0,
                 flexible,
                 |w, x| x.write_to(w, version),
             )
@@ -178,7 +179,7 @@ impl OffsetFetchRequest {
         if version >= 8 {
             put_opt_array(
                 w,
-                unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
+                unless_null(&self.groups, wire_nulls & Self::NULL_GROUPS != 0).map(Vec::as_slice),
                 true,
                 true,
                 |w, x| x.write_to(w, version),
@@ -201,18 +202,19 @@ impl OffsetFetchRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         let mut n = 0;
         if version <= 7 {
             n += opt_str_len(
-                unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+                unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
                 flexible,
             );
             n += opt_array_len(self.topics.as_deref(), flexible, |x| x.encoded_len(version));
         }
         if version >= 8 {
             n += opt_array_len(
-                unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
+                unless_null(&self.groups, wire_nulls & Self::NULL_GROUPS != 0).map(Vec::as_slice),
                 true,
                 |x| x.encoded_len(version),
             );
@@ -380,9 +382,10 @@ impl Decode for OffsetFetchRequestGroup {
 
 impl Encode for OffsetFetchRequestGroup {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
             true,
         )
@@ -400,9 +403,10 @@ impl Encode for OffsetFetchRequestGroup {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
         );
         if version >= 9 {
@@ -498,27 +502,25 @@ impl Decode for OffsetFetchRequestTopic {
 
 impl Encode for OffsetFetchRequestTopic {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
             unless_null(
                 &self.partition_indexes,
-                self.wire.has_null(Self::NULL_PARTITION_INDEXES),
+                wire_nulls & Self::NULL_PARTITION_INDEXES != 0,
             )
             .map(Vec::as_slice),
             true,
             flexible,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("PartitionIndexes"))?;
         if version >= 6 {
@@ -530,16 +532,17 @@ impl Encode for OffsetFetchRequestTopic {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             flexible,
         );
         n += opt_array_len(
             unless_null(
                 &self.partition_indexes,
-                self.wire.has_null(Self::NULL_PARTITION_INDEXES),
+                wire_nulls & Self::NULL_PARTITION_INDEXES != 0,
             )
             .map(Vec::as_slice),
             flexible,
@@ -651,10 +654,11 @@ impl Decode for OffsetFetchRequestTopics {
 
 impl Encode for OffsetFetchRequestTopics {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         if version <= 9 {
             put_opt_str(
                 w,
-                unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+                unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
                 true,
                 true,
             )
@@ -663,19 +667,16 @@ impl Encode for OffsetFetchRequestTopics {
         if version >= 10 {
             w.put_uuid(&self.topic_id);
         }
-        put_opt_array(
+        put_opt_fixed_array(
             w,
             unless_null(
                 &self.partition_indexes,
-                self.wire.has_null(Self::NULL_PARTITION_INDEXES),
+                wire_nulls & Self::NULL_PARTITION_INDEXES != 0,
             )
             .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("PartitionIndexes"))?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -683,10 +684,11 @@ impl Encode for OffsetFetchRequestTopics {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         if version <= 9 {
             n += opt_str_len(
-                unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+                unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
                 true,
             );
         }
@@ -696,7 +698,7 @@ impl Encode for OffsetFetchRequestTopics {
         n += opt_array_len(
             unless_null(
                 &self.partition_indexes,
-                self.wire.has_null(Self::NULL_PARTITION_INDEXES),
+                wire_nulls & Self::NULL_PARTITION_INDEXES != 0,
             )
             .map(Vec::as_slice),
             true,

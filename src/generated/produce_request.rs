@@ -113,6 +113,7 @@ impl ProduceRequest {
 
 impl ProduceRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 9;
         if version >= 3 {
             put_opt_str(w, self.transactional_id.as_ref(), true, flexible)
@@ -124,7 +125,7 @@ impl ProduceRequest {
         w.put_i32(self.timeout_ms);
         put_opt_array(
             w,
-            unless_null(&self.topic_data, self.wire.has_null(Self::NULL_TOPIC_DATA))
+            unless_null(&self.topic_data, wire_nulls & Self::NULL_TOPIC_DATA != 0)
                 .map(Vec::as_slice),
             true,
             flexible,
@@ -140,13 +141,14 @@ impl ProduceRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 9;
         let mut n = 6;
         if version >= 3 {
             n += opt_str_len(self.transactional_id.as_ref(), flexible);
         }
         n += opt_array_len(
-            unless_null(&self.topic_data, self.wire.has_null(Self::NULL_TOPIC_DATA))
+            unless_null(&self.topic_data, wire_nulls & Self::NULL_TOPIC_DATA != 0)
                 .map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
@@ -387,11 +389,12 @@ impl Decode for TopicProduceData {
 
 impl Encode for TopicProduceData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 9;
         if version <= 12 {
             put_opt_str(
                 w,
-                unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+                unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
                 true,
                 flexible,
             )
@@ -404,7 +407,7 @@ impl Encode for TopicProduceData {
             w,
             unless_null(
                 &self.partition_data,
-                self.wire.has_null(Self::NULL_PARTITION_DATA),
+                wire_nulls & Self::NULL_PARTITION_DATA != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -421,11 +424,12 @@ impl Encode for TopicProduceData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 9;
         let mut n = 0;
         if version <= 12 {
             n += opt_str_len(
-                unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+                unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
                 flexible,
             );
         }
@@ -435,7 +439,7 @@ impl Encode for TopicProduceData {
         n += opt_array_len(
             unless_null(
                 &self.partition_data,
-                self.wire.has_null(Self::NULL_PARTITION_DATA),
+                wire_nulls & Self::NULL_PARTITION_DATA != 0,
             )
             .map(Vec::as_slice),
             flexible,

@@ -130,11 +130,12 @@ impl ProduceResponse {
 
 impl ProduceResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let flexible = version >= 9;
         put_opt_array(
             w,
-            unless_null(&self.responses, self.wire.has_null(Self::NULL_RESPONSES))
-                .map(Vec::as_slice),
+            unless_null(&self.responses, wire_nulls & Self::NULL_RESPONSES != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -148,7 +149,7 @@ impl ProduceResponse {
         }
         if version >= 9 {
             let send_node_endpoints = version >= 10
-                && (!self.node_endpoints.is_empty() || self.wire.has_tag(Self::TAG_NODE_ENDPOINTS));
+                && (!self.node_endpoints.is_empty() || wire_tags & Self::TAG_NODE_ENDPOINTS != 0);
             let count = self.wire.unknown_tagged_fields().len() + usize::from(send_node_endpoints);
             put_tag_count(w, count);
             let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
@@ -160,7 +161,7 @@ impl ProduceResponse {
                     opt_array_len(
                         unless_null(
                             &self.node_endpoints,
-                            self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
+                            wire_nulls & Self::NULL_NODE_ENDPOINTS != 0,
                         )
                         .map(Vec::as_slice),
                         true,
@@ -171,7 +172,7 @@ impl ProduceResponse {
                     w,
                     unless_null(
                         &self.node_endpoints,
-                        self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
+                        wire_nulls & Self::NULL_NODE_ENDPOINTS != 0,
                     )
                     .map(Vec::as_slice),
                     true,
@@ -190,11 +191,12 @@ impl ProduceResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let flexible = version >= 9;
         let mut n = 0;
         n += opt_array_len(
-            unless_null(&self.responses, self.wire.has_null(Self::NULL_RESPONSES))
-                .map(Vec::as_slice),
+            unless_null(&self.responses, wire_nulls & Self::NULL_RESPONSES != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -203,7 +205,7 @@ impl ProduceResponse {
         }
         if version >= 9 {
             let send_node_endpoints = version >= 10
-                && (!self.node_endpoints.is_empty() || self.wire.has_tag(Self::TAG_NODE_ENDPOINTS));
+                && (!self.node_endpoints.is_empty() || wire_tags & Self::TAG_NODE_ENDPOINTS != 0);
             let count = self.wire.unknown_tagged_fields().len() + usize::from(send_node_endpoints);
             n += tag_count_len(count);
             n += self
@@ -218,7 +220,7 @@ impl ProduceResponse {
                     opt_array_len(
                         unless_null(
                             &self.node_endpoints,
-                            self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
+                            wire_nulls & Self::NULL_NODE_ENDPOINTS != 0,
                         )
                         .map(Vec::as_slice),
                         true,
@@ -531,10 +533,11 @@ impl Decode for NodeEndpoint {
 
 impl Encode for NodeEndpoint {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.node_id);
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
@@ -546,9 +549,10 @@ impl Encode for NodeEndpoint {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 8;
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
         );
         n += opt_str_len(self.rack.as_ref(), true);
@@ -767,6 +771,8 @@ impl Decode for PartitionProduceResponse {
 
 impl Encode for PartitionProduceResponse {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let flexible = version >= 9;
         w.put_i32(self.index);
         w.put_i16(self.error_code);
@@ -782,7 +788,7 @@ impl Encode for PartitionProduceResponse {
                 w,
                 unless_null(
                     &self.record_errors,
-                    self.wire.has_null(Self::NULL_RECORD_ERRORS),
+                    wire_nulls & Self::NULL_RECORD_ERRORS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -799,7 +805,7 @@ impl Encode for PartitionProduceResponse {
         if version >= 9 {
             let send_current_leader = version >= 10
                 && (self.current_leader != LeaderIdAndEpoch::default()
-                    || self.wire.has_tag(Self::TAG_CURRENT_LEADER));
+                    || wire_tags & Self::TAG_CURRENT_LEADER != 0);
             let count = self.wire.unknown_tagged_fields().len() + usize::from(send_current_leader);
             put_tag_count(w, count);
             let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
@@ -820,6 +826,8 @@ impl Encode for PartitionProduceResponse {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let flexible = version >= 9;
         let mut n = 14;
         if version >= 2 {
@@ -832,7 +840,7 @@ impl Encode for PartitionProduceResponse {
             n += opt_array_len(
                 unless_null(
                     &self.record_errors,
-                    self.wire.has_null(Self::NULL_RECORD_ERRORS),
+                    wire_nulls & Self::NULL_RECORD_ERRORS != 0,
                 )
                 .map(Vec::as_slice),
                 flexible,
@@ -843,7 +851,7 @@ impl Encode for PartitionProduceResponse {
         if version >= 9 {
             let send_current_leader = version >= 10
                 && (self.current_leader != LeaderIdAndEpoch::default()
-                    || self.wire.has_tag(Self::TAG_CURRENT_LEADER));
+                    || wire_tags & Self::TAG_CURRENT_LEADER != 0);
             let count = self.wire.unknown_tagged_fields().len() + usize::from(send_current_leader);
             n += tag_count_len(count);
             n += self
@@ -966,11 +974,12 @@ impl Decode for TopicProduceResponse {
 
 impl Encode for TopicProduceResponse {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 9;
         if version <= 12 {
             put_opt_str(
                 w,
-                unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+                unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
                 true,
                 flexible,
             )
@@ -983,7 +992,7 @@ impl Encode for TopicProduceResponse {
             w,
             unless_null(
                 &self.partition_responses,
-                self.wire.has_null(Self::NULL_PARTITION_RESPONSES),
+                wire_nulls & Self::NULL_PARTITION_RESPONSES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1000,11 +1009,12 @@ impl Encode for TopicProduceResponse {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 9;
         let mut n = 0;
         if version <= 12 {
             n += opt_str_len(
-                unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+                unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
                 flexible,
             );
         }
@@ -1014,7 +1024,7 @@ impl Encode for TopicProduceResponse {
         n += opt_array_len(
             unless_null(
                 &self.partition_responses,
-                self.wire.has_null(Self::NULL_PARTITION_RESPONSES),
+                wire_nulls & Self::NULL_PARTITION_RESPONSES != 0,
             )
             .map(Vec::as_slice),
             flexible,

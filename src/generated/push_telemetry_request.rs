@@ -117,13 +117,14 @@ impl PushTelemetryRequest {
 
 impl PushTelemetryRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_uuid(&self.client_instance_id);
         w.put_i32(self.subscription_id);
         w.put_bool(self.terminating);
         w.put_i8(self.compression_type);
         put_opt_bytes(
             w,
-            unless_null(&self.metrics, self.wire.has_null(Self::NULL_METRICS)),
+            unless_null(&self.metrics, wire_nulls & Self::NULL_METRICS != 0),
             true,
             true,
         )
@@ -133,9 +134,10 @@ impl PushTelemetryRequest {
     }
 
     fn fields_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 22;
         n += opt_bytes_len(
-            unless_null(&self.metrics, self.wire.has_null(Self::NULL_METRICS)),
+            unless_null(&self.metrics, wire_nulls & Self::NULL_METRICS != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());

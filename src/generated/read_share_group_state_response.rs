@@ -64,9 +64,10 @@ impl ReadShareGroupStateResponse {
 
 impl ReadShareGroupStateResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_array(
             w,
-            unless_null(&self.results, self.wire.has_null(Self::NULL_RESULTS)).map(Vec::as_slice),
+            unless_null(&self.results, wire_nulls & Self::NULL_RESULTS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -77,9 +78,10 @@ impl ReadShareGroupStateResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_array_len(
-            unless_null(&self.results, self.wire.has_null(Self::NULL_RESULTS)).map(Vec::as_slice),
+            unless_null(&self.results, wire_nulls & Self::NULL_RESULTS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -250,6 +252,7 @@ impl Decode for PartitionResult {
 
 impl Encode for PartitionResult {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.partition);
         w.put_i16(self.error_code);
         put_opt_str(w, self.error_message.as_ref(), true, true)
@@ -260,7 +263,7 @@ impl Encode for PartitionResult {
             w,
             unless_null(
                 &self.state_batches,
-                self.wire.has_null(Self::NULL_STATE_BATCHES),
+                wire_nulls & Self::NULL_STATE_BATCHES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -273,12 +276,13 @@ impl Encode for PartitionResult {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 18;
         n += opt_str_len(self.error_message.as_ref(), true);
         n += opt_array_len(
             unless_null(
                 &self.state_batches,
-                self.wire.has_null(Self::NULL_STATE_BATCHES),
+                wire_nulls & Self::NULL_STATE_BATCHES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -360,10 +364,11 @@ impl Decode for ReadStateResult {
 
 impl Encode for ReadStateResult {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_uuid(&self.topic_id);
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
@@ -375,9 +380,10 @@ impl Encode for ReadStateResult {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 16;
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),

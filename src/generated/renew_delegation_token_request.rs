@@ -82,10 +82,11 @@ impl RenewDelegationTokenRequest {
 
 impl RenewDelegationTokenRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         put_opt_bytes(
             w,
-            unless_null(&self.hmac, self.wire.has_null(Self::NULL_HMAC)),
+            unless_null(&self.hmac, wire_nulls & Self::NULL_HMAC != 0),
             true,
             flexible,
         )
@@ -100,10 +101,11 @@ impl RenewDelegationTokenRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 8;
         n += opt_bytes_len(
-            unless_null(&self.hmac, self.wire.has_null(Self::NULL_HMAC)),
+            unless_null(&self.hmac, wire_nulls & Self::NULL_HMAC != 0),
             flexible,
         );
         if version >= 2 {

@@ -69,10 +69,11 @@ impl SaslAuthenticateRequest {
 
 impl SaslAuthenticateRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         put_opt_bytes(
             w,
-            unless_null(&self.auth_bytes, self.wire.has_null(Self::NULL_AUTH_BYTES)),
+            unless_null(&self.auth_bytes, wire_nulls & Self::NULL_AUTH_BYTES != 0),
             true,
             flexible,
         )
@@ -86,10 +87,11 @@ impl SaslAuthenticateRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 0;
         n += opt_bytes_len(
-            unless_null(&self.auth_bytes, self.wire.has_null(Self::NULL_AUTH_BYTES)),
+            unless_null(&self.auth_bytes, wire_nulls & Self::NULL_AUTH_BYTES != 0),
             flexible,
         );
         if version >= 2 {

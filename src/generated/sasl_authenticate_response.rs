@@ -124,13 +124,14 @@ impl SaslAuthenticateResponse {
 
 impl SaslAuthenticateResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         w.put_i16(self.error_code);
         put_opt_str(w, self.error_message.as_ref(), true, flexible)
             .map_err(|e| e.at("ErrorMessage"))?;
         put_opt_bytes(
             w,
-            unless_null(&self.auth_bytes, self.wire.has_null(Self::NULL_AUTH_BYTES)),
+            unless_null(&self.auth_bytes, wire_nulls & Self::NULL_AUTH_BYTES != 0),
             true,
             flexible,
         )
@@ -147,11 +148,12 @@ impl SaslAuthenticateResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 2;
         n += opt_str_len(self.error_message.as_ref(), flexible);
         n += opt_bytes_len(
-            unless_null(&self.auth_bytes, self.wire.has_null(Self::NULL_AUTH_BYTES)),
+            unless_null(&self.auth_bytes, wire_nulls & Self::NULL_AUTH_BYTES != 0),
             flexible,
         );
         if version >= 1 {

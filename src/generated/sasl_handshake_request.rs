@@ -61,9 +61,10 @@ impl SaslHandshakeRequest {
 
 impl SaslHandshakeRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.mechanism, self.wire.has_null(Self::NULL_MECHANISM)),
+            unless_null(&self.mechanism, wire_nulls & Self::NULL_MECHANISM != 0),
             true,
             false,
         )
@@ -72,9 +73,10 @@ impl SaslHandshakeRequest {
     }
 
     fn fields_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.mechanism, self.wire.has_null(Self::NULL_MECHANISM)),
+            unless_null(&self.mechanism, wire_nulls & Self::NULL_MECHANISM != 0),
             false,
         );
         n

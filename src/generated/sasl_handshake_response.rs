@@ -78,10 +78,11 @@ impl SaslHandshakeResponse {
 
 impl SaslHandshakeResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i16(self.error_code);
         put_opt_array(
             w,
-            unless_null(&self.mechanisms, self.wire.has_null(Self::NULL_MECHANISMS))
+            unless_null(&self.mechanisms, wire_nulls & Self::NULL_MECHANISMS != 0)
                 .map(Vec::as_slice),
             true,
             false,
@@ -92,9 +93,10 @@ impl SaslHandshakeResponse {
     }
 
     fn fields_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 2;
         n += opt_array_len(
-            unless_null(&self.mechanisms, self.wire.has_null(Self::NULL_MECHANISMS))
+            unless_null(&self.mechanisms, wire_nulls & Self::NULL_MECHANISMS != 0)
                 .map(Vec::as_slice),
             false,
             |x| str_len(x, false),

@@ -133,6 +133,7 @@ impl ShareAcknowledgeRequest {
 
 impl ShareAcknowledgeRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(w, self.group_id.as_ref(), true, true).map_err(|e| e.at("GroupId"))?;
         put_opt_str(w, self.member_id.as_ref(), true, true).map_err(|e| e.at("MemberId"))?;
         w.put_i32(self.share_session_epoch);
@@ -143,7 +144,7 @@ impl ShareAcknowledgeRequest {
         }
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -154,6 +155,7 @@ impl ShareAcknowledgeRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_str_len(self.group_id.as_ref(), true);
         n += opt_str_len(self.member_id.as_ref(), true);
@@ -161,7 +163,7 @@ impl ShareAcknowledgeRequest {
             n += 1;
         }
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -279,12 +281,13 @@ impl Decode for AcknowledgePartition {
 
 impl Encode for AcknowledgePartition {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.partition_index);
         put_opt_array(
             w,
             unless_null(
                 &self.acknowledgement_batches,
-                self.wire.has_null(Self::NULL_ACKNOWLEDGEMENT_BATCHES),
+                wire_nulls & Self::NULL_ACKNOWLEDGEMENT_BATCHES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -297,11 +300,12 @@ impl Encode for AcknowledgePartition {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_array_len(
             unless_null(
                 &self.acknowledgement_batches,
-                self.wire.has_null(Self::NULL_ACKNOWLEDGEMENT_BATCHES),
+                wire_nulls & Self::NULL_ACKNOWLEDGEMENT_BATCHES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -383,10 +387,11 @@ impl Decode for AcknowledgeTopic {
 
 impl Encode for AcknowledgeTopic {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_uuid(&self.topic_id);
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
@@ -398,9 +403,10 @@ impl Encode for AcknowledgeTopic {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 16;
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
@@ -495,21 +501,19 @@ impl Decode for AcknowledgementBatch {
 
 impl Encode for AcknowledgementBatch {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i64(self.first_offset);
         w.put_i64(self.last_offset);
-        put_opt_array(
+        put_opt_fixed_array(
             w,
             unless_null(
                 &self.acknowledge_types,
-                self.wire.has_null(Self::NULL_ACKNOWLEDGE_TYPES),
+                wire_nulls & Self::NULL_ACKNOWLEDGE_TYPES != 0,
             )
             .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i8(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("AcknowledgeTypes"))?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -517,11 +521,12 @@ impl Encode for AcknowledgementBatch {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 16;
         n += opt_array_len(
             unless_null(
                 &self.acknowledge_types,
-                self.wire.has_null(Self::NULL_ACKNOWLEDGE_TYPES),
+                wire_nulls & Self::NULL_ACKNOWLEDGE_TYPES != 0,
             )
             .map(Vec::as_slice),
             true,

@@ -258,6 +258,7 @@ impl ShareFetchRequest {
 
 impl ShareFetchRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(w, self.group_id.as_ref(), true, true).map_err(|e| e.at("GroupId"))?;
         put_opt_str(w, self.member_id.as_ref(), true, true).map_err(|e| e.at("MemberId"))?;
         w.put_i32(self.share_session_epoch);
@@ -282,7 +283,7 @@ impl ShareFetchRequest {
         }
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -292,7 +293,7 @@ impl ShareFetchRequest {
             w,
             unless_null(
                 &self.forgotten_topics_data,
-                self.wire.has_null(Self::NULL_FORGOTTEN_TOPICS_DATA),
+                wire_nulls & Self::NULL_FORGOTTEN_TOPICS_DATA != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -305,6 +306,7 @@ impl ShareFetchRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 16;
         n += opt_str_len(self.group_id.as_ref(), true);
         n += opt_str_len(self.member_id.as_ref(), true);
@@ -315,14 +317,14 @@ impl ShareFetchRequest {
             n += 2;
         }
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
         n += opt_array_len(
             unless_null(
                 &self.forgotten_topics_data,
-                self.wire.has_null(Self::NULL_FORGOTTEN_TOPICS_DATA),
+                wire_nulls & Self::NULL_FORGOTTEN_TOPICS_DATA != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -456,21 +458,19 @@ impl Decode for AcknowledgementBatch {
 
 impl Encode for AcknowledgementBatch {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i64(self.first_offset);
         w.put_i64(self.last_offset);
-        put_opt_array(
+        put_opt_fixed_array(
             w,
             unless_null(
                 &self.acknowledge_types,
-                self.wire.has_null(Self::NULL_ACKNOWLEDGE_TYPES),
+                wire_nulls & Self::NULL_ACKNOWLEDGE_TYPES != 0,
             )
             .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i8(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("AcknowledgeTypes"))?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -478,11 +478,12 @@ impl Encode for AcknowledgementBatch {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 16;
         n += opt_array_len(
             unless_null(
                 &self.acknowledge_types,
-                self.wire.has_null(Self::NULL_ACKNOWLEDGE_TYPES),
+                wire_nulls & Self::NULL_ACKNOWLEDGE_TYPES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -582,6 +583,7 @@ impl Decode for FetchPartition {
 
 impl Encode for FetchPartition {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.partition_index);
         if version <= 0 {
             w.put_i32(self.partition_max_bytes);
@@ -592,7 +594,7 @@ impl Encode for FetchPartition {
             w,
             unless_null(
                 &self.acknowledgement_batches,
-                self.wire.has_null(Self::NULL_ACKNOWLEDGEMENT_BATCHES),
+                wire_nulls & Self::NULL_ACKNOWLEDGEMENT_BATCHES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -605,6 +607,7 @@ impl Encode for FetchPartition {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         if version <= 0 {
             n += 4;
@@ -612,7 +615,7 @@ impl Encode for FetchPartition {
         n += opt_array_len(
             unless_null(
                 &self.acknowledgement_batches,
-                self.wire.has_null(Self::NULL_ACKNOWLEDGEMENT_BATCHES),
+                wire_nulls & Self::NULL_ACKNOWLEDGEMENT_BATCHES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -694,10 +697,11 @@ impl Decode for FetchTopic {
 
 impl Encode for FetchTopic {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_uuid(&self.topic_id);
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
@@ -709,9 +713,10 @@ impl Encode for FetchTopic {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 16;
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
@@ -792,17 +797,15 @@ impl Decode for ForgottenTopic {
 
 impl Encode for ForgottenTopic {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_uuid(&self.topic_id);
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("Partitions"))?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -810,9 +813,10 @@ impl Encode for ForgottenTopic {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 16;
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |_| 4,

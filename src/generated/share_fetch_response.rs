@@ -145,6 +145,7 @@ impl ShareFetchResponse {
 
 impl ShareFetchResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
         put_opt_str(w, self.error_message.as_ref(), true, true)
@@ -156,8 +157,7 @@ impl ShareFetchResponse {
         }
         put_opt_array(
             w,
-            unless_null(&self.responses, self.wire.has_null(Self::NULL_RESPONSES))
-                .map(Vec::as_slice),
+            unless_null(&self.responses, wire_nulls & Self::NULL_RESPONSES != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -167,7 +167,7 @@ impl ShareFetchResponse {
             w,
             unless_null(
                 &self.node_endpoints,
-                self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
+                wire_nulls & Self::NULL_NODE_ENDPOINTS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -180,21 +180,21 @@ impl ShareFetchResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 6;
         n += opt_str_len(self.error_message.as_ref(), true);
         if version >= 1 {
             n += 4;
         }
         n += opt_array_len(
-            unless_null(&self.responses, self.wire.has_null(Self::NULL_RESPONSES))
-                .map(Vec::as_slice),
+            unless_null(&self.responses, wire_nulls & Self::NULL_RESPONSES != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
         n += opt_array_len(
             unless_null(
                 &self.node_endpoints,
-                self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
+                wire_nulls & Self::NULL_NODE_ENDPOINTS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -494,10 +494,11 @@ impl Decode for NodeEndpoint {
 
 impl Encode for NodeEndpoint {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.node_id);
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
@@ -509,9 +510,10 @@ impl Encode for NodeEndpoint {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 8;
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
         );
         n += opt_str_len(self.rack.as_ref(), true);
@@ -679,6 +681,7 @@ impl Decode for PartitionData {
 
 impl Encode for PartitionData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.partition_index);
         w.put_i16(self.error_code);
         put_opt_str(w, self.error_message.as_ref(), true, true)
@@ -692,7 +695,7 @@ impl Encode for PartitionData {
         put_opt_bytes(
             w,
             self.records.as_ref(),
-            version <= 0 || self.wire.has_null(Self::NULL_RECORDS),
+            version <= 0 || wire_nulls & Self::NULL_RECORDS != 0,
             true,
         )
         .map_err(|e| e.at("Records"))?;
@@ -700,7 +703,7 @@ impl Encode for PartitionData {
             w,
             unless_null(
                 &self.acquired_records,
-                self.wire.has_null(Self::NULL_ACQUIRED_RECORDS),
+                wire_nulls & Self::NULL_ACQUIRED_RECORDS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -713,6 +716,7 @@ impl Encode for PartitionData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 8;
         n += opt_str_len(self.error_message.as_ref(), true);
         n += opt_str_len(self.acknowledge_error_message.as_ref(), true);
@@ -721,7 +725,7 @@ impl Encode for PartitionData {
         n += opt_array_len(
             unless_null(
                 &self.acquired_records,
-                self.wire.has_null(Self::NULL_ACQUIRED_RECORDS),
+                wire_nulls & Self::NULL_ACQUIRED_RECORDS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -803,10 +807,11 @@ impl Decode for ShareFetchableTopicResponse {
 
 impl Encode for ShareFetchableTopicResponse {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_uuid(&self.topic_id);
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
@@ -818,9 +823,10 @@ impl Encode for ShareFetchableTopicResponse {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 16;
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),

@@ -124,16 +124,17 @@ impl ShareGroupHeartbeatRequest {
 
 impl ShareGroupHeartbeatRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
             true,
         )
         .map_err(|e| e.at("GroupId"))?;
         put_opt_str(
             w,
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
             true,
         )
@@ -153,13 +154,14 @@ impl ShareGroupHeartbeatRequest {
     }
 
     fn fields_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_str_len(
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
         );
         n += opt_str_len(
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
         );
         n += opt_str_len(self.rack_id.as_ref(), true);

@@ -218,6 +218,7 @@ impl StopReplicaRequest {
 
 impl StopReplicaRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         w.put_i32(self.controller_id);
         if version >= 4 {
@@ -239,7 +240,7 @@ impl StopReplicaRequest {
                 w,
                 unless_null(
                     &self.ungrouped_partitions,
-                    self.wire.has_null(Self::NULL_UNGROUPED_PARTITIONS),
+                    wire_nulls & Self::NULL_UNGROUPED_PARTITIONS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -253,7 +254,7 @@ impl StopReplicaRequest {
         if (1..=2).contains(&version) {
             put_opt_array(
                 w,
-                unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+                unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
                 true,
                 flexible,
                 |w, x| x.write_to(w, version),
@@ -267,7 +268,7 @@ impl StopReplicaRequest {
                 w,
                 unless_null(
                     &self.topic_states,
-                    self.wire.has_null(Self::NULL_TOPIC_STATES),
+                    wire_nulls & Self::NULL_TOPIC_STATES != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -287,6 +288,7 @@ impl StopReplicaRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 8;
         if version >= 4 {
@@ -302,7 +304,7 @@ impl StopReplicaRequest {
             n += opt_array_len(
                 unless_null(
                     &self.ungrouped_partitions,
-                    self.wire.has_null(Self::NULL_UNGROUPED_PARTITIONS),
+                    wire_nulls & Self::NULL_UNGROUPED_PARTITIONS != 0,
                 )
                 .map(Vec::as_slice),
                 false,
@@ -311,7 +313,7 @@ impl StopReplicaRequest {
         }
         if (1..=2).contains(&version) {
             n += opt_array_len(
-                unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+                unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
                 flexible,
                 |x| x.encoded_len(version),
             );
@@ -320,7 +322,7 @@ impl StopReplicaRequest {
             n += opt_array_len(
                 unless_null(
                     &self.topic_states,
-                    self.wire.has_null(Self::NULL_TOPIC_STATES),
+                    wire_nulls & Self::NULL_TOPIC_STATES != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -536,9 +538,10 @@ impl Decode for StopReplicaPartitionV0 {
 
 impl Encode for StopReplicaPartitionV0 {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
             false,
         )
@@ -548,9 +551,10 @@ impl Encode for StopReplicaPartitionV0 {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_str_len(
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             false,
         );
         n
@@ -637,9 +641,10 @@ impl Decode for StopReplicaTopicState {
 
 impl Encode for StopReplicaTopicState {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
             true,
         )
@@ -648,7 +653,7 @@ impl Encode for StopReplicaTopicState {
             w,
             unless_null(
                 &self.partition_states,
-                self.wire.has_null(Self::NULL_PARTITION_STATES),
+                wire_nulls & Self::NULL_PARTITION_STATES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -661,15 +666,16 @@ impl Encode for StopReplicaTopicState {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
         );
         n += opt_array_len(
             unless_null(
                 &self.partition_states,
-                self.wire.has_null(Self::NULL_PARTITION_STATES),
+                wire_nulls & Self::NULL_PARTITION_STATES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -763,27 +769,25 @@ impl Decode for StopReplicaTopicV1 {
 
 impl Encode for StopReplicaTopicV1 {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
             unless_null(
                 &self.partition_indexes,
-                self.wire.has_null(Self::NULL_PARTITION_INDEXES),
+                wire_nulls & Self::NULL_PARTITION_INDEXES != 0,
             )
             .map(Vec::as_slice),
             true,
             flexible,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("PartitionIndexes"))?;
         if version >= 2 {
@@ -795,16 +799,17 @@ impl Encode for StopReplicaTopicV1 {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             flexible,
         );
         n += opt_array_len(
             unless_null(
                 &self.partition_indexes,
-                self.wire.has_null(Self::NULL_PARTITION_INDEXES),
+                wire_nulls & Self::NULL_PARTITION_INDEXES != 0,
             )
             .map(Vec::as_slice),
             flexible,

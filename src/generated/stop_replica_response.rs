@@ -84,13 +84,14 @@ impl StopReplicaResponse {
 
 impl StopReplicaResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         w.put_i16(self.error_code);
         put_opt_array(
             w,
             unless_null(
                 &self.partition_errors,
-                self.wire.has_null(Self::NULL_PARTITION_ERRORS),
+                wire_nulls & Self::NULL_PARTITION_ERRORS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -107,12 +108,13 @@ impl StopReplicaResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 2;
         n += opt_array_len(
             unless_null(
                 &self.partition_errors,
-                self.wire.has_null(Self::NULL_PARTITION_ERRORS),
+                wire_nulls & Self::NULL_PARTITION_ERRORS != 0,
             )
             .map(Vec::as_slice),
             flexible,
@@ -250,10 +252,11 @@ impl Decode for StopReplicaPartitionError {
 
 impl Encode for StopReplicaPartitionError {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         put_opt_str(
             w,
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
             flexible,
         )
@@ -269,10 +272,11 @@ impl Encode for StopReplicaPartitionError {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 2;
         let mut n = 6;
         n += opt_str_len(
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             flexible,
         );
         if version >= 2 {

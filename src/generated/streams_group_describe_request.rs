@@ -97,10 +97,10 @@ impl StreamsGroupDescribeRequest {
 
 impl StreamsGroupDescribeRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_array(
             w,
-            unless_null(&self.group_ids, self.wire.has_null(Self::NULL_GROUP_IDS))
-                .map(Vec::as_slice),
+            unless_null(&self.group_ids, wire_nulls & Self::NULL_GROUP_IDS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| put_str(w, x, true),
@@ -117,10 +117,10 @@ impl StreamsGroupDescribeRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 1;
         n += opt_array_len(
-            unless_null(&self.group_ids, self.wire.has_null(Self::NULL_GROUP_IDS))
-                .map(Vec::as_slice),
+            unless_null(&self.group_ids, wire_nulls & Self::NULL_GROUP_IDS != 0).map(Vec::as_slice),
             true,
             |x| str_len(x, true),
         );

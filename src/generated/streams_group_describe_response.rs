@@ -77,10 +77,11 @@ impl StreamsGroupDescribeResponse {
 
 impl StreamsGroupDescribeResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         put_opt_array(
             w,
-            unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
+            unless_null(&self.groups, wire_nulls & Self::NULL_GROUPS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -91,9 +92,10 @@ impl StreamsGroupDescribeResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_array_len(
-            unless_null(&self.groups, self.wire.has_null(Self::NULL_GROUPS)).map(Vec::as_slice),
+            unless_null(&self.groups, wire_nulls & Self::NULL_GROUPS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -241,11 +243,12 @@ impl Decode for Assignment {
 
 impl Encode for Assignment {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_array(
             w,
             unless_null(
                 &self.active_tasks,
-                self.wire.has_null(Self::NULL_ACTIVE_TASKS),
+                wire_nulls & Self::NULL_ACTIVE_TASKS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -257,7 +260,7 @@ impl Encode for Assignment {
             w,
             unless_null(
                 &self.standby_tasks,
-                self.wire.has_null(Self::NULL_STANDBY_TASKS),
+                wire_nulls & Self::NULL_STANDBY_TASKS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -269,7 +272,7 @@ impl Encode for Assignment {
             w,
             unless_null(
                 &self.warmup_tasks,
-                self.wire.has_null(Self::NULL_WARMUP_TASKS),
+                wire_nulls & Self::NULL_WARMUP_TASKS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -282,11 +285,12 @@ impl Encode for Assignment {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_array_len(
             unless_null(
                 &self.active_tasks,
-                self.wire.has_null(Self::NULL_ACTIVE_TASKS),
+                wire_nulls & Self::NULL_ACTIVE_TASKS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -295,7 +299,7 @@ impl Encode for Assignment {
         n += opt_array_len(
             unless_null(
                 &self.standby_tasks,
-                self.wire.has_null(Self::NULL_STANDBY_TASKS),
+                wire_nulls & Self::NULL_STANDBY_TASKS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -304,7 +308,7 @@ impl Encode for Assignment {
         n += opt_array_len(
             unless_null(
                 &self.warmup_tasks,
-                self.wire.has_null(Self::NULL_WARMUP_TASKS),
+                wire_nulls & Self::NULL_WARMUP_TASKS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -565,22 +569,20 @@ impl Decode for DescribedGroup {
 
 impl Encode for DescribedGroup {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i16(self.error_code);
         put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
         put_opt_str(
             w,
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
             true,
         )
         .map_err(|e| e.at("GroupId"))?;
         put_opt_str(
             w,
-            unless_null(
-                &self.group_state,
-                self.wire.has_null(Self::NULL_GROUP_STATE),
-            ),
+            unless_null(&self.group_state, wire_nulls & Self::NULL_GROUP_STATE != 0),
             true,
             true,
         )
@@ -590,7 +592,7 @@ impl Encode for DescribedGroup {
         put_nullable_struct(w, self.topology.as_ref(), version).map_err(|e| e.at("Topology"))?;
         put_opt_array(
             w,
-            unless_null(&self.members, self.wire.has_null(Self::NULL_MEMBERS)).map(Vec::as_slice),
+            unless_null(&self.members, wire_nulls & Self::NULL_MEMBERS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -617,22 +619,20 @@ impl Encode for DescribedGroup {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 14;
         n += opt_str_len(self.error_message.as_ref(), true);
         n += opt_str_len(
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
         );
         n += opt_str_len(
-            unless_null(
-                &self.group_state,
-                self.wire.has_null(Self::NULL_GROUP_STATE),
-            ),
+            unless_null(&self.group_state, wire_nulls & Self::NULL_GROUP_STATE != 0),
             true,
         );
         n += nullable_struct_len(self.topology.as_ref(), version);
         n += opt_array_len(
-            unless_null(&self.members, self.wire.has_null(Self::NULL_MEMBERS)).map(Vec::as_slice),
+            unless_null(&self.members, wire_nulls & Self::NULL_MEMBERS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
@@ -715,9 +715,10 @@ impl Decode for Endpoint {
 
 impl Encode for Endpoint {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
@@ -728,9 +729,10 @@ impl Encode for Endpoint {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 2;
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());
@@ -814,16 +816,17 @@ impl Decode for KeyValue {
 
 impl Encode for KeyValue {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.key, self.wire.has_null(Self::NULL_KEY)),
+            unless_null(&self.key, wire_nulls & Self::NULL_KEY != 0),
             true,
             true,
         )
         .map_err(|e| e.at("Key"))?;
         put_opt_str(
             w,
-            unless_null(&self.value, self.wire.has_null(Self::NULL_VALUE)),
+            unless_null(&self.value, wire_nulls & Self::NULL_VALUE != 0),
             true,
             true,
         )
@@ -833,13 +836,14 @@ impl Encode for KeyValue {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.key, self.wire.has_null(Self::NULL_KEY)),
+            unless_null(&self.key, wire_nulls & Self::NULL_KEY != 0),
             true,
         );
         n += opt_str_len(
-            unless_null(&self.value, self.wire.has_null(Self::NULL_VALUE)),
+            unless_null(&self.value, wire_nulls & Self::NULL_VALUE != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());
@@ -1135,9 +1139,10 @@ impl Decode for Member {
 
 impl Encode for Member {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
             true,
         )
@@ -1147,17 +1152,14 @@ impl Encode for Member {
         put_opt_str(w, self.rack_id.as_ref(), true, true).map_err(|e| e.at("RackId"))?;
         put_opt_str(
             w,
-            unless_null(&self.client_id, self.wire.has_null(Self::NULL_CLIENT_ID)),
+            unless_null(&self.client_id, wire_nulls & Self::NULL_CLIENT_ID != 0),
             true,
             true,
         )
         .map_err(|e| e.at("ClientId"))?;
         put_opt_str(
             w,
-            unless_null(
-                &self.client_host,
-                self.wire.has_null(Self::NULL_CLIENT_HOST),
-            ),
+            unless_null(&self.client_host, wire_nulls & Self::NULL_CLIENT_HOST != 0),
             true,
             true,
         )
@@ -1165,7 +1167,7 @@ impl Encode for Member {
         w.put_i32(self.topology_epoch);
         put_opt_str(
             w,
-            unless_null(&self.process_id, self.wire.has_null(Self::NULL_PROCESS_ID)),
+            unless_null(&self.process_id, wire_nulls & Self::NULL_PROCESS_ID != 0),
             true,
             true,
         )
@@ -1174,11 +1176,8 @@ impl Encode for Member {
             .map_err(|e| e.at("UserEndpoint"))?;
         put_opt_array(
             w,
-            unless_null(
-                &self.client_tags,
-                self.wire.has_null(Self::NULL_CLIENT_TAGS),
-            )
-            .map(Vec::as_slice),
+            unless_null(&self.client_tags, wire_nulls & Self::NULL_CLIENT_TAGS != 0)
+                .map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -1188,7 +1187,7 @@ impl Encode for Member {
             w,
             unless_null(
                 &self.task_offsets,
-                self.wire.has_null(Self::NULL_TASK_OFFSETS),
+                wire_nulls & Self::NULL_TASK_OFFSETS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1200,7 +1199,7 @@ impl Encode for Member {
             w,
             unless_null(
                 &self.task_end_offsets,
-                self.wire.has_null(Self::NULL_TASK_END_OFFSETS),
+                wire_nulls & Self::NULL_TASK_END_OFFSETS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1220,42 +1219,37 @@ impl Encode for Member {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 9;
         n += opt_str_len(
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
         );
         n += opt_str_len(self.instance_id.as_ref(), true);
         n += opt_str_len(self.rack_id.as_ref(), true);
         n += opt_str_len(
-            unless_null(&self.client_id, self.wire.has_null(Self::NULL_CLIENT_ID)),
+            unless_null(&self.client_id, wire_nulls & Self::NULL_CLIENT_ID != 0),
             true,
         );
         n += opt_str_len(
-            unless_null(
-                &self.client_host,
-                self.wire.has_null(Self::NULL_CLIENT_HOST),
-            ),
+            unless_null(&self.client_host, wire_nulls & Self::NULL_CLIENT_HOST != 0),
             true,
         );
         n += opt_str_len(
-            unless_null(&self.process_id, self.wire.has_null(Self::NULL_PROCESS_ID)),
+            unless_null(&self.process_id, wire_nulls & Self::NULL_PROCESS_ID != 0),
             true,
         );
         n += nullable_struct_len(self.user_endpoint.as_ref(), version);
         n += opt_array_len(
-            unless_null(
-                &self.client_tags,
-                self.wire.has_null(Self::NULL_CLIENT_TAGS),
-            )
-            .map(Vec::as_slice),
+            unless_null(&self.client_tags, wire_nulls & Self::NULL_CLIENT_TAGS != 0)
+                .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
         n += opt_array_len(
             unless_null(
                 &self.task_offsets,
-                self.wire.has_null(Self::NULL_TASK_OFFSETS),
+                wire_nulls & Self::NULL_TASK_OFFSETS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1264,7 +1258,7 @@ impl Encode for Member {
         n += opt_array_len(
             unless_null(
                 &self.task_end_offsets,
-                self.wire.has_null(Self::NULL_TASK_END_OFFSETS),
+                wire_nulls & Self::NULL_TASK_END_OFFSETS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1426,11 +1420,12 @@ impl Decode for Subtopology {
 
 impl Encode for Subtopology {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
             unless_null(
                 &self.subtopology_id,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
+                wire_nulls & Self::NULL_SUBTOPOLOGY_ID != 0,
             ),
             true,
             true,
@@ -1440,7 +1435,7 @@ impl Encode for Subtopology {
             w,
             unless_null(
                 &self.source_topics,
-                self.wire.has_null(Self::NULL_SOURCE_TOPICS),
+                wire_nulls & Self::NULL_SOURCE_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1452,7 +1447,7 @@ impl Encode for Subtopology {
             w,
             unless_null(
                 &self.repartition_sink_topics,
-                self.wire.has_null(Self::NULL_REPARTITION_SINK_TOPICS),
+                wire_nulls & Self::NULL_REPARTITION_SINK_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1464,7 +1459,7 @@ impl Encode for Subtopology {
             w,
             unless_null(
                 &self.state_changelog_topics,
-                self.wire.has_null(Self::NULL_STATE_CHANGELOG_TOPICS),
+                wire_nulls & Self::NULL_STATE_CHANGELOG_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1476,7 +1471,7 @@ impl Encode for Subtopology {
             w,
             unless_null(
                 &self.repartition_source_topics,
-                self.wire.has_null(Self::NULL_REPARTITION_SOURCE_TOPICS),
+                wire_nulls & Self::NULL_REPARTITION_SOURCE_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1489,18 +1484,19 @@ impl Encode for Subtopology {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
             unless_null(
                 &self.subtopology_id,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
+                wire_nulls & Self::NULL_SUBTOPOLOGY_ID != 0,
             ),
             true,
         );
         n += opt_array_len(
             unless_null(
                 &self.source_topics,
-                self.wire.has_null(Self::NULL_SOURCE_TOPICS),
+                wire_nulls & Self::NULL_SOURCE_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1509,7 +1505,7 @@ impl Encode for Subtopology {
         n += opt_array_len(
             unless_null(
                 &self.repartition_sink_topics,
-                self.wire.has_null(Self::NULL_REPARTITION_SINK_TOPICS),
+                wire_nulls & Self::NULL_REPARTITION_SINK_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1518,7 +1514,7 @@ impl Encode for Subtopology {
         n += opt_array_len(
             unless_null(
                 &self.state_changelog_topics,
-                self.wire.has_null(Self::NULL_STATE_CHANGELOG_TOPICS),
+                wire_nulls & Self::NULL_STATE_CHANGELOG_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1527,7 +1523,7 @@ impl Encode for Subtopology {
         n += opt_array_len(
             unless_null(
                 &self.repartition_source_topics,
-                self.wire.has_null(Self::NULL_REPARTITION_SOURCE_TOPICS),
+                wire_nulls & Self::NULL_REPARTITION_SOURCE_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1616,26 +1612,24 @@ impl Decode for TaskIds {
 
 impl Encode for TaskIds {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
             unless_null(
                 &self.subtopology_id,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
+                wire_nulls & Self::NULL_SUBTOPOLOGY_ID != 0,
             ),
             true,
             true,
         )
         .map_err(|e| e.at("SubtopologyId"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("Partitions"))?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -1643,16 +1637,17 @@ impl Encode for TaskIds {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
             unless_null(
                 &self.subtopology_id,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
+                wire_nulls & Self::NULL_SUBTOPOLOGY_ID != 0,
             ),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |_| 4,
@@ -1745,11 +1740,12 @@ impl Decode for TaskOffset {
 
 impl Encode for TaskOffset {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
             unless_null(
                 &self.subtopology_id,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
+                wire_nulls & Self::NULL_SUBTOPOLOGY_ID != 0,
             ),
             true,
             true,
@@ -1762,11 +1758,12 @@ impl Encode for TaskOffset {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 12;
         n += opt_str_len(
             unless_null(
                 &self.subtopology_id,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
+                wire_nulls & Self::NULL_SUBTOPOLOGY_ID != 0,
             ),
             true,
         );
@@ -1880,9 +1877,10 @@ impl Decode for TopicInfo {
 
 impl Encode for TopicInfo {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
@@ -1893,7 +1891,7 @@ impl Encode for TopicInfo {
             w,
             unless_null(
                 &self.topic_configs,
-                self.wire.has_null(Self::NULL_TOPIC_CONFIGS),
+                wire_nulls & Self::NULL_TOPIC_CONFIGS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1906,15 +1904,16 @@ impl Encode for TopicInfo {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 6;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += opt_array_len(
             unless_null(
                 &self.topic_configs,
-                self.wire.has_null(Self::NULL_TOPIC_CONFIGS),
+                wire_nulls & Self::NULL_TOPIC_CONFIGS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -2086,11 +2085,12 @@ impl Decode for TopologyDescription {
 
 impl Encode for TopologyDescription {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_array(
             w,
             unless_null(
                 &self.subtopologies,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGIES),
+                wire_nulls & Self::NULL_SUBTOPOLOGIES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -2102,7 +2102,7 @@ impl Encode for TopologyDescription {
             w,
             unless_null(
                 &self.global_stores,
-                self.wire.has_null(Self::NULL_GLOBAL_STORES),
+                wire_nulls & Self::NULL_GLOBAL_STORES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -2115,11 +2115,12 @@ impl Encode for TopologyDescription {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_array_len(
             unless_null(
                 &self.subtopologies,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGIES),
+                wire_nulls & Self::NULL_SUBTOPOLOGIES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -2128,7 +2129,7 @@ impl Encode for TopologyDescription {
         n += opt_array_len(
             unless_null(
                 &self.global_stores,
-                self.wire.has_null(Self::NULL_GLOBAL_STORES),
+                wire_nulls & Self::NULL_GLOBAL_STORES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -2370,9 +2371,10 @@ impl Decode for TopologyDescriptionNode {
 
 impl Encode for TopologyDescriptionNode {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
@@ -2382,7 +2384,7 @@ impl Encode for TopologyDescriptionNode {
             w,
             unless_null(
                 &self.source_topics,
-                self.wire.has_null(Self::NULL_SOURCE_TOPICS),
+                wire_nulls & Self::NULL_SOURCE_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -2393,7 +2395,7 @@ impl Encode for TopologyDescriptionNode {
         put_opt_str(w, self.sink_topic.as_ref(), true, true).map_err(|e| e.at("SinkTopic"))?;
         put_opt_array(
             w,
-            unless_null(&self.stores, self.wire.has_null(Self::NULL_STORES)).map(Vec::as_slice),
+            unless_null(&self.stores, wire_nulls & Self::NULL_STORES != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| put_str(w, x, true),
@@ -2401,7 +2403,7 @@ impl Encode for TopologyDescriptionNode {
         .map_err(|e| e.at("Stores"))?;
         put_opt_array(
             w,
-            unless_null(&self.successors, self.wire.has_null(Self::NULL_SUCCESSORS))
+            unless_null(&self.successors, wire_nulls & Self::NULL_SUCCESSORS != 0)
                 .map(Vec::as_slice),
             true,
             true,
@@ -2413,15 +2415,16 @@ impl Encode for TopologyDescriptionNode {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 1;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += opt_array_len(
             unless_null(
                 &self.source_topics,
-                self.wire.has_null(Self::NULL_SOURCE_TOPICS),
+                wire_nulls & Self::NULL_SOURCE_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -2429,12 +2432,12 @@ impl Encode for TopologyDescriptionNode {
         );
         n += opt_str_len(self.sink_topic.as_ref(), true);
         n += opt_array_len(
-            unless_null(&self.stores, self.wire.has_null(Self::NULL_STORES)).map(Vec::as_slice),
+            unless_null(&self.stores, wire_nulls & Self::NULL_STORES != 0).map(Vec::as_slice),
             true,
             |x| str_len(x, true),
         );
         n += opt_array_len(
-            unless_null(&self.successors, self.wire.has_null(Self::NULL_SUCCESSORS))
+            unless_null(&self.successors, wire_nulls & Self::NULL_SUCCESSORS != 0)
                 .map(Vec::as_slice),
             true,
             |x| str_len(x, true),
@@ -2522,11 +2525,12 @@ impl Decode for TopologyDescriptionSubtopology {
 
 impl Encode for TopologyDescriptionSubtopology {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
             unless_null(
                 &self.subtopology_id,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
+                wire_nulls & Self::NULL_SUBTOPOLOGY_ID != 0,
             ),
             true,
             true,
@@ -2534,7 +2538,7 @@ impl Encode for TopologyDescriptionSubtopology {
         .map_err(|e| e.at("SubtopologyId"))?;
         put_opt_array(
             w,
-            unless_null(&self.nodes, self.wire.has_null(Self::NULL_NODES)).map(Vec::as_slice),
+            unless_null(&self.nodes, wire_nulls & Self::NULL_NODES != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -2545,16 +2549,17 @@ impl Encode for TopologyDescriptionSubtopology {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
             unless_null(
                 &self.subtopology_id,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
+                wire_nulls & Self::NULL_SUBTOPOLOGY_ID != 0,
             ),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.nodes, self.wire.has_null(Self::NULL_NODES)).map(Vec::as_slice),
+            unless_null(&self.nodes, wire_nulls & Self::NULL_NODES != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );

@@ -311,16 +311,17 @@ impl StreamsGroupHeartbeatRequest {
 
 impl StreamsGroupHeartbeatRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
             true,
         )
         .map_err(|e| e.at("GroupId"))?;
         put_opt_str(
             w,
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
             true,
         )
@@ -364,13 +365,14 @@ impl StreamsGroupHeartbeatRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 13;
         n += opt_str_len(
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
         );
         n += opt_str_len(
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
         );
         n += opt_str_len(self.instance_id.as_ref(), true);
@@ -540,49 +542,41 @@ impl Decode for CopartitionGroup {
 
 impl Encode for CopartitionGroup {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
-        put_opt_array(
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        put_opt_fixed_array(
             w,
             unless_null(
                 &self.source_topics,
-                self.wire.has_null(Self::NULL_SOURCE_TOPICS),
+                wire_nulls & Self::NULL_SOURCE_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i16(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("SourceTopics"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
             unless_null(
                 &self.source_topic_regex,
-                self.wire.has_null(Self::NULL_SOURCE_TOPIC_REGEX),
+                wire_nulls & Self::NULL_SOURCE_TOPIC_REGEX != 0,
             )
             .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i16(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("SourceTopicRegex"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
             unless_null(
                 &self.repartition_source_topics,
-                self.wire.has_null(Self::NULL_REPARTITION_SOURCE_TOPICS),
+                wire_nulls & Self::NULL_REPARTITION_SOURCE_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i16(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("RepartitionSourceTopics"))?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -590,11 +584,12 @@ impl Encode for CopartitionGroup {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_array_len(
             unless_null(
                 &self.source_topics,
-                self.wire.has_null(Self::NULL_SOURCE_TOPICS),
+                wire_nulls & Self::NULL_SOURCE_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -603,7 +598,7 @@ impl Encode for CopartitionGroup {
         n += opt_array_len(
             unless_null(
                 &self.source_topic_regex,
-                self.wire.has_null(Self::NULL_SOURCE_TOPIC_REGEX),
+                wire_nulls & Self::NULL_SOURCE_TOPIC_REGEX != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -612,7 +607,7 @@ impl Encode for CopartitionGroup {
         n += opt_array_len(
             unless_null(
                 &self.repartition_source_topics,
-                self.wire.has_null(Self::NULL_REPARTITION_SOURCE_TOPICS),
+                wire_nulls & Self::NULL_REPARTITION_SOURCE_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -692,9 +687,10 @@ impl Decode for Endpoint {
 
 impl Encode for Endpoint {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
@@ -705,9 +701,10 @@ impl Encode for Endpoint {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 2;
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());
@@ -791,16 +788,17 @@ impl Decode for KeyValue {
 
 impl Encode for KeyValue {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.key, self.wire.has_null(Self::NULL_KEY)),
+            unless_null(&self.key, wire_nulls & Self::NULL_KEY != 0),
             true,
             true,
         )
         .map_err(|e| e.at("Key"))?;
         put_opt_str(
             w,
-            unless_null(&self.value, self.wire.has_null(Self::NULL_VALUE)),
+            unless_null(&self.value, wire_nulls & Self::NULL_VALUE != 0),
             true,
             true,
         )
@@ -810,13 +808,14 @@ impl Encode for KeyValue {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.key, self.wire.has_null(Self::NULL_KEY)),
+            unless_null(&self.key, wire_nulls & Self::NULL_KEY != 0),
             true,
         );
         n += opt_str_len(
-            unless_null(&self.value, self.wire.has_null(Self::NULL_VALUE)),
+            unless_null(&self.value, wire_nulls & Self::NULL_VALUE != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());
@@ -1020,11 +1019,12 @@ impl Decode for Subtopology {
 
 impl Encode for Subtopology {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
             unless_null(
                 &self.subtopology_id,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
+                wire_nulls & Self::NULL_SUBTOPOLOGY_ID != 0,
             ),
             true,
             true,
@@ -1034,7 +1034,7 @@ impl Encode for Subtopology {
             w,
             unless_null(
                 &self.source_topics,
-                self.wire.has_null(Self::NULL_SOURCE_TOPICS),
+                wire_nulls & Self::NULL_SOURCE_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1046,7 +1046,7 @@ impl Encode for Subtopology {
             w,
             unless_null(
                 &self.source_topic_regex,
-                self.wire.has_null(Self::NULL_SOURCE_TOPIC_REGEX),
+                wire_nulls & Self::NULL_SOURCE_TOPIC_REGEX != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1058,7 +1058,7 @@ impl Encode for Subtopology {
             w,
             unless_null(
                 &self.state_changelog_topics,
-                self.wire.has_null(Self::NULL_STATE_CHANGELOG_TOPICS),
+                wire_nulls & Self::NULL_STATE_CHANGELOG_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1070,7 +1070,7 @@ impl Encode for Subtopology {
             w,
             unless_null(
                 &self.repartition_sink_topics,
-                self.wire.has_null(Self::NULL_REPARTITION_SINK_TOPICS),
+                wire_nulls & Self::NULL_REPARTITION_SINK_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1082,7 +1082,7 @@ impl Encode for Subtopology {
             w,
             unless_null(
                 &self.repartition_source_topics,
-                self.wire.has_null(Self::NULL_REPARTITION_SOURCE_TOPICS),
+                wire_nulls & Self::NULL_REPARTITION_SOURCE_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1094,7 +1094,7 @@ impl Encode for Subtopology {
             w,
             unless_null(
                 &self.copartition_groups,
-                self.wire.has_null(Self::NULL_COPARTITION_GROUPS),
+                wire_nulls & Self::NULL_COPARTITION_GROUPS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1107,18 +1107,19 @@ impl Encode for Subtopology {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
             unless_null(
                 &self.subtopology_id,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
+                wire_nulls & Self::NULL_SUBTOPOLOGY_ID != 0,
             ),
             true,
         );
         n += opt_array_len(
             unless_null(
                 &self.source_topics,
-                self.wire.has_null(Self::NULL_SOURCE_TOPICS),
+                wire_nulls & Self::NULL_SOURCE_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1127,7 +1128,7 @@ impl Encode for Subtopology {
         n += opt_array_len(
             unless_null(
                 &self.source_topic_regex,
-                self.wire.has_null(Self::NULL_SOURCE_TOPIC_REGEX),
+                wire_nulls & Self::NULL_SOURCE_TOPIC_REGEX != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1136,7 +1137,7 @@ impl Encode for Subtopology {
         n += opt_array_len(
             unless_null(
                 &self.state_changelog_topics,
-                self.wire.has_null(Self::NULL_STATE_CHANGELOG_TOPICS),
+                wire_nulls & Self::NULL_STATE_CHANGELOG_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1145,7 +1146,7 @@ impl Encode for Subtopology {
         n += opt_array_len(
             unless_null(
                 &self.repartition_sink_topics,
-                self.wire.has_null(Self::NULL_REPARTITION_SINK_TOPICS),
+                wire_nulls & Self::NULL_REPARTITION_SINK_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1154,7 +1155,7 @@ impl Encode for Subtopology {
         n += opt_array_len(
             unless_null(
                 &self.repartition_source_topics,
-                self.wire.has_null(Self::NULL_REPARTITION_SOURCE_TOPICS),
+                wire_nulls & Self::NULL_REPARTITION_SOURCE_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1163,7 +1164,7 @@ impl Encode for Subtopology {
         n += opt_array_len(
             unless_null(
                 &self.copartition_groups,
-                self.wire.has_null(Self::NULL_COPARTITION_GROUPS),
+                wire_nulls & Self::NULL_COPARTITION_GROUPS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1252,26 +1253,24 @@ impl Decode for TaskIds {
 
 impl Encode for TaskIds {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
             unless_null(
                 &self.subtopology_id,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
+                wire_nulls & Self::NULL_SUBTOPOLOGY_ID != 0,
             ),
             true,
             true,
         )
         .map_err(|e| e.at("SubtopologyId"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("Partitions"))?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -1279,16 +1278,17 @@ impl Encode for TaskIds {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
             unless_null(
                 &self.subtopology_id,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
+                wire_nulls & Self::NULL_SUBTOPOLOGY_ID != 0,
             ),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |_| 4,
@@ -1381,11 +1381,12 @@ impl Decode for TaskOffset {
 
 impl Encode for TaskOffset {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
             unless_null(
                 &self.subtopology_id,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
+                wire_nulls & Self::NULL_SUBTOPOLOGY_ID != 0,
             ),
             true,
             true,
@@ -1398,11 +1399,12 @@ impl Encode for TaskOffset {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 12;
         n += opt_str_len(
             unless_null(
                 &self.subtopology_id,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
+                wire_nulls & Self::NULL_SUBTOPOLOGY_ID != 0,
             ),
             true,
         );
@@ -1516,9 +1518,10 @@ impl Decode for TopicInfo {
 
 impl Encode for TopicInfo {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
@@ -1529,7 +1532,7 @@ impl Encode for TopicInfo {
             w,
             unless_null(
                 &self.topic_configs,
-                self.wire.has_null(Self::NULL_TOPIC_CONFIGS),
+                wire_nulls & Self::NULL_TOPIC_CONFIGS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1542,15 +1545,16 @@ impl Encode for TopicInfo {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 6;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += opt_array_len(
             unless_null(
                 &self.topic_configs,
-                self.wire.has_null(Self::NULL_TOPIC_CONFIGS),
+                wire_nulls & Self::NULL_TOPIC_CONFIGS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1632,12 +1636,13 @@ impl Decode for Topology {
 
 impl Encode for Topology {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.epoch);
         put_opt_array(
             w,
             unless_null(
                 &self.subtopologies,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGIES),
+                wire_nulls & Self::NULL_SUBTOPOLOGIES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1650,11 +1655,12 @@ impl Encode for Topology {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_array_len(
             unless_null(
                 &self.subtopologies,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGIES),
+                wire_nulls & Self::NULL_SUBTOPOLOGIES != 0,
             )
             .map(Vec::as_slice),
             true,

@@ -304,13 +304,14 @@ impl StreamsGroupHeartbeatResponse {
 
 impl StreamsGroupHeartbeatResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
         put_opt_str(w, self.error_message.as_ref(), true, true)
             .map_err(|e| e.at("ErrorMessage"))?;
         put_opt_str(
             w,
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
             true,
         )
@@ -361,10 +362,11 @@ impl StreamsGroupHeartbeatResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 22;
         n += opt_str_len(self.error_message.as_ref(), true);
         n += opt_str_len(
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
         );
         if version <= 0 {
@@ -500,9 +502,10 @@ impl Decode for Endpoint {
 
 impl Encode for Endpoint {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
@@ -513,9 +516,10 @@ impl Encode for Endpoint {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 2;
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());
@@ -617,6 +621,7 @@ impl Decode for EndpointToPartitions {
 
 impl Encode for EndpointToPartitions {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         self.user_endpoint
             .write_to(w, version)
             .map_err(|e| e.at("UserEndpoint"))?;
@@ -624,7 +629,7 @@ impl Encode for EndpointToPartitions {
             w,
             unless_null(
                 &self.active_partitions,
-                self.wire.has_null(Self::NULL_ACTIVE_PARTITIONS),
+                wire_nulls & Self::NULL_ACTIVE_PARTITIONS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -636,7 +641,7 @@ impl Encode for EndpointToPartitions {
             w,
             unless_null(
                 &self.standby_partitions,
-                self.wire.has_null(Self::NULL_STANDBY_PARTITIONS),
+                wire_nulls & Self::NULL_STANDBY_PARTITIONS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -649,12 +654,13 @@ impl Encode for EndpointToPartitions {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += self.user_endpoint.encoded_len(version);
         n += opt_array_len(
             unless_null(
                 &self.active_partitions,
-                self.wire.has_null(Self::NULL_ACTIVE_PARTITIONS),
+                wire_nulls & Self::NULL_ACTIVE_PARTITIONS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -663,7 +669,7 @@ impl Encode for EndpointToPartitions {
         n += opt_array_len(
             unless_null(
                 &self.standby_partitions,
-                self.wire.has_null(Self::NULL_STANDBY_PARTITIONS),
+                wire_nulls & Self::NULL_STANDBY_PARTITIONS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -743,12 +749,13 @@ impl Decode for Status {
 
 impl Encode for Status {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i8(self.status_code);
         put_opt_str(
             w,
             unless_null(
                 &self.status_detail,
-                self.wire.has_null(Self::NULL_STATUS_DETAIL),
+                wire_nulls & Self::NULL_STATUS_DETAIL != 0,
             ),
             true,
             true,
@@ -759,11 +766,12 @@ impl Encode for Status {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 1;
         n += opt_str_len(
             unless_null(
                 &self.status_detail,
-                self.wire.has_null(Self::NULL_STATUS_DETAIL),
+                wire_nulls & Self::NULL_STATUS_DETAIL != 0,
             ),
             true,
         );
@@ -850,26 +858,24 @@ impl Decode for TaskIds {
 
 impl Encode for TaskIds {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
             unless_null(
                 &self.subtopology_id,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
+                wire_nulls & Self::NULL_SUBTOPOLOGY_ID != 0,
             ),
             true,
             true,
         )
         .map_err(|e| e.at("SubtopologyId"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("Partitions"))?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -877,16 +883,17 @@ impl Encode for TaskIds {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
             unless_null(
                 &self.subtopology_id,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
+                wire_nulls & Self::NULL_SUBTOPOLOGY_ID != 0,
             ),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |_| 4,
@@ -974,23 +981,21 @@ impl Decode for TopicPartition {
 
 impl Encode for TopicPartition {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
+            unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
             true,
             true,
         )
         .map_err(|e| e.at("Topic"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("Partitions"))?;
         put_unknown_tags(w, self.wire.unknown_tagged_fields());
@@ -998,13 +1003,14 @@ impl Encode for TopicPartition {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.topic, self.wire.has_null(Self::NULL_TOPIC)),
+            unless_null(&self.topic, wire_nulls & Self::NULL_TOPIC != 0),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |_| 4,

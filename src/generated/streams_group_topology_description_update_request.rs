@@ -109,16 +109,17 @@ impl StreamsGroupTopologyDescriptionUpdateRequest {
 
 impl StreamsGroupTopologyDescriptionUpdateRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
             true,
         )
         .map_err(|e| e.at("GroupId"))?;
         put_opt_str(
             w,
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
             true,
         )
@@ -132,13 +133,14 @@ impl StreamsGroupTopologyDescriptionUpdateRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_str_len(
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
         );
         n += opt_str_len(
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
         );
         n += self.topology_description.encoded_len(version);
@@ -268,11 +270,12 @@ impl Decode for TopologyDescription {
 
 impl Encode for TopologyDescription {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_array(
             w,
             unless_null(
                 &self.subtopologies,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGIES),
+                wire_nulls & Self::NULL_SUBTOPOLOGIES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -284,7 +287,7 @@ impl Encode for TopologyDescription {
             w,
             unless_null(
                 &self.global_stores,
-                self.wire.has_null(Self::NULL_GLOBAL_STORES),
+                wire_nulls & Self::NULL_GLOBAL_STORES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -297,11 +300,12 @@ impl Encode for TopologyDescription {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_array_len(
             unless_null(
                 &self.subtopologies,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGIES),
+                wire_nulls & Self::NULL_SUBTOPOLOGIES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -310,7 +314,7 @@ impl Encode for TopologyDescription {
         n += opt_array_len(
             unless_null(
                 &self.global_stores,
-                self.wire.has_null(Self::NULL_GLOBAL_STORES),
+                wire_nulls & Self::NULL_GLOBAL_STORES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -552,9 +556,10 @@ impl Decode for TopologyDescriptionNode {
 
 impl Encode for TopologyDescriptionNode {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             true,
         )
@@ -564,7 +569,7 @@ impl Encode for TopologyDescriptionNode {
             w,
             unless_null(
                 &self.source_topics,
-                self.wire.has_null(Self::NULL_SOURCE_TOPICS),
+                wire_nulls & Self::NULL_SOURCE_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -575,7 +580,7 @@ impl Encode for TopologyDescriptionNode {
         put_opt_str(w, self.sink_topic.as_ref(), true, true).map_err(|e| e.at("SinkTopic"))?;
         put_opt_array(
             w,
-            unless_null(&self.stores, self.wire.has_null(Self::NULL_STORES)).map(Vec::as_slice),
+            unless_null(&self.stores, wire_nulls & Self::NULL_STORES != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| put_str(w, x, true),
@@ -583,7 +588,7 @@ impl Encode for TopologyDescriptionNode {
         .map_err(|e| e.at("Stores"))?;
         put_opt_array(
             w,
-            unless_null(&self.successors, self.wire.has_null(Self::NULL_SUCCESSORS))
+            unless_null(&self.successors, wire_nulls & Self::NULL_SUCCESSORS != 0)
                 .map(Vec::as_slice),
             true,
             true,
@@ -595,15 +600,16 @@ impl Encode for TopologyDescriptionNode {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 1;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
         );
         n += opt_array_len(
             unless_null(
                 &self.source_topics,
-                self.wire.has_null(Self::NULL_SOURCE_TOPICS),
+                wire_nulls & Self::NULL_SOURCE_TOPICS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -611,12 +617,12 @@ impl Encode for TopologyDescriptionNode {
         );
         n += opt_str_len(self.sink_topic.as_ref(), true);
         n += opt_array_len(
-            unless_null(&self.stores, self.wire.has_null(Self::NULL_STORES)).map(Vec::as_slice),
+            unless_null(&self.stores, wire_nulls & Self::NULL_STORES != 0).map(Vec::as_slice),
             true,
             |x| str_len(x, true),
         );
         n += opt_array_len(
-            unless_null(&self.successors, self.wire.has_null(Self::NULL_SUCCESSORS))
+            unless_null(&self.successors, wire_nulls & Self::NULL_SUCCESSORS != 0)
                 .map(Vec::as_slice),
             true,
             |x| str_len(x, true),
@@ -704,11 +710,12 @@ impl Decode for TopologyDescriptionSubtopology {
 
 impl Encode for TopologyDescriptionSubtopology {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
             unless_null(
                 &self.subtopology_id,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
+                wire_nulls & Self::NULL_SUBTOPOLOGY_ID != 0,
             ),
             true,
             true,
@@ -716,7 +723,7 @@ impl Encode for TopologyDescriptionSubtopology {
         .map_err(|e| e.at("SubtopologyId"))?;
         put_opt_array(
             w,
-            unless_null(&self.nodes, self.wire.has_null(Self::NULL_NODES)).map(Vec::as_slice),
+            unless_null(&self.nodes, wire_nulls & Self::NULL_NODES != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -727,16 +734,17 @@ impl Encode for TopologyDescriptionSubtopology {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
             unless_null(
                 &self.subtopology_id,
-                self.wire.has_null(Self::NULL_SUBTOPOLOGY_ID),
+                wire_nulls & Self::NULL_SUBTOPOLOGY_ID != 0,
             ),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.nodes, self.wire.has_null(Self::NULL_NODES)).map(Vec::as_slice),
+            unless_null(&self.nodes, wire_nulls & Self::NULL_NODES != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );

@@ -175,10 +175,11 @@ impl SyncGroupRequest {
 
 impl SyncGroupRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         put_opt_str(
             w,
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
             flexible,
         )
@@ -186,7 +187,7 @@ impl SyncGroupRequest {
         w.put_i32(self.generation_id);
         put_opt_str(
             w,
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
             flexible,
         )
@@ -205,11 +206,8 @@ impl SyncGroupRequest {
         }
         put_opt_array(
             w,
-            unless_null(
-                &self.assignments,
-                self.wire.has_null(Self::NULL_ASSIGNMENTS),
-            )
-            .map(Vec::as_slice),
+            unless_null(&self.assignments, wire_nulls & Self::NULL_ASSIGNMENTS != 0)
+                .map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -224,14 +222,15 @@ impl SyncGroupRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 4;
         n += opt_str_len(
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             flexible,
         );
         n += opt_str_len(
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             flexible,
         );
         if version >= 3 {
@@ -242,11 +241,8 @@ impl SyncGroupRequest {
             n += opt_str_len(self.protocol_name.as_ref(), true);
         }
         n += opt_array_len(
-            unless_null(
-                &self.assignments,
-                self.wire.has_null(Self::NULL_ASSIGNMENTS),
-            )
-            .map(Vec::as_slice),
+            unless_null(&self.assignments, wire_nulls & Self::NULL_ASSIGNMENTS != 0)
+                .map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -378,17 +374,18 @@ impl Decode for SyncGroupRequestAssignment {
 
 impl Encode for SyncGroupRequestAssignment {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         put_opt_str(
             w,
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("MemberId"))?;
         put_opt_bytes(
             w,
-            unless_null(&self.assignment, self.wire.has_null(Self::NULL_ASSIGNMENT)),
+            unless_null(&self.assignment, wire_nulls & Self::NULL_ASSIGNMENT != 0),
             true,
             flexible,
         )
@@ -402,14 +399,15 @@ impl Encode for SyncGroupRequestAssignment {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+            unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
             flexible,
         );
         n += opt_bytes_len(
-            unless_null(&self.assignment, self.wire.has_null(Self::NULL_ASSIGNMENT)),
+            unless_null(&self.assignment, wire_nulls & Self::NULL_ASSIGNMENT != 0),
             flexible,
         );
         if version >= 4 {

@@ -133,6 +133,7 @@ impl SyncGroupResponse {
 
 impl SyncGroupResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         if version >= 1 {
             w.put_i32(self.throttle_time_ms);
@@ -146,7 +147,7 @@ impl SyncGroupResponse {
         }
         put_opt_bytes(
             w,
-            unless_null(&self.assignment, self.wire.has_null(Self::NULL_ASSIGNMENT)),
+            unless_null(&self.assignment, wire_nulls & Self::NULL_ASSIGNMENT != 0),
             true,
             flexible,
         )
@@ -160,6 +161,7 @@ impl SyncGroupResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 4;
         let mut n = 2;
         if version >= 1 {
@@ -170,7 +172,7 @@ impl SyncGroupResponse {
             n += opt_str_len(self.protocol_name.as_ref(), true);
         }
         n += opt_bytes_len(
-            unless_null(&self.assignment, self.wire.has_null(Self::NULL_ASSIGNMENT)),
+            unless_null(&self.assignment, wire_nulls & Self::NULL_ASSIGNMENT != 0),
             flexible,
         );
         if version >= 4 {

@@ -212,12 +212,13 @@ impl TxnOffsetCommitRequest {
 
 impl TxnOffsetCommitRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         put_opt_str(
             w,
             unless_null(
                 &self.transactional_id,
-                self.wire.has_null(Self::NULL_TRANSACTIONAL_ID),
+                wire_nulls & Self::NULL_TRANSACTIONAL_ID != 0,
             ),
             true,
             flexible,
@@ -225,7 +226,7 @@ impl TxnOffsetCommitRequest {
         .map_err(|e| e.at("TransactionalId"))?;
         put_opt_str(
             w,
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
             flexible,
         )
@@ -240,7 +241,7 @@ impl TxnOffsetCommitRequest {
         if version >= 3 {
             put_opt_str(
                 w,
-                unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+                unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
                 true,
                 true,
             )
@@ -256,7 +257,7 @@ impl TxnOffsetCommitRequest {
         }
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -271,29 +272,30 @@ impl TxnOffsetCommitRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         let mut n = 10;
         n += opt_str_len(
             unless_null(
                 &self.transactional_id,
-                self.wire.has_null(Self::NULL_TRANSACTIONAL_ID),
+                wire_nulls & Self::NULL_TRANSACTIONAL_ID != 0,
             ),
             flexible,
         );
         n += opt_str_len(
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             flexible,
         );
         if version >= 3 {
             n += 4;
             n += opt_str_len(
-                unless_null(&self.member_id, self.wire.has_null(Self::NULL_MEMBER_ID)),
+                unless_null(&self.member_id, wire_nulls & Self::NULL_MEMBER_ID != 0),
                 true,
             );
             n += opt_str_len(self.group_instance_id.as_ref(), true);
         }
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -582,11 +584,12 @@ impl Decode for TxnOffsetCommitRequestTopic {
 
 impl Encode for TxnOffsetCommitRequestTopic {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         if version <= 5 {
             put_opt_str(
                 w,
-                unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+                unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
                 true,
                 flexible,
             )
@@ -597,7 +600,7 @@ impl Encode for TxnOffsetCommitRequestTopic {
         }
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             flexible,
@@ -613,11 +616,12 @@ impl Encode for TxnOffsetCommitRequestTopic {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 3;
         let mut n = 0;
         if version <= 5 {
             n += opt_str_len(
-                unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+                unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
                 flexible,
             );
         }
@@ -625,7 +629,7 @@ impl Encode for TxnOffsetCommitRequestTopic {
             n += 16;
         }
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),

@@ -105,12 +105,13 @@ impl UpdateFeaturesRequest {
 
 impl UpdateFeaturesRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.timeout_ms);
         put_opt_array(
             w,
             unless_null(
                 &self.feature_updates,
-                self.wire.has_null(Self::NULL_FEATURE_UPDATES),
+                wire_nulls & Self::NULL_FEATURE_UPDATES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -128,11 +129,12 @@ impl UpdateFeaturesRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 4;
         n += opt_array_len(
             unless_null(
                 &self.feature_updates,
-                self.wire.has_null(Self::NULL_FEATURE_UPDATES),
+                wire_nulls & Self::NULL_FEATURE_UPDATES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -298,9 +300,10 @@ impl Decode for FeatureUpdateKey {
 
 impl Encode for FeatureUpdateKey {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.feature, self.wire.has_null(Self::NULL_FEATURE)),
+            unless_null(&self.feature, wire_nulls & Self::NULL_FEATURE != 0),
             true,
             true,
         )
@@ -321,9 +324,10 @@ impl Encode for FeatureUpdateKey {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 2;
         n += opt_str_len(
-            unless_null(&self.feature, self.wire.has_null(Self::NULL_FEATURE)),
+            unless_null(&self.feature, wire_nulls & Self::NULL_FEATURE != 0),
             true,
         );
         if version <= 0 {

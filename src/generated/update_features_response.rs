@@ -120,6 +120,7 @@ impl UpdateFeaturesResponse {
 
 impl UpdateFeaturesResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
         put_opt_str(w, self.error_message.as_ref(), true, true)
@@ -127,8 +128,7 @@ impl UpdateFeaturesResponse {
         if version <= 1 {
             put_opt_array(
                 w,
-                unless_null(&self.results, self.wire.has_null(Self::NULL_RESULTS))
-                    .map(Vec::as_slice),
+                unless_null(&self.results, wire_nulls & Self::NULL_RESULTS != 0).map(Vec::as_slice),
                 true,
                 true,
                 |w, x| x.write_to(w, version),
@@ -140,12 +140,12 @@ impl UpdateFeaturesResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 6;
         n += opt_str_len(self.error_message.as_ref(), true);
         if version <= 1 {
             n += opt_array_len(
-                unless_null(&self.results, self.wire.has_null(Self::NULL_RESULTS))
-                    .map(Vec::as_slice),
+                unless_null(&self.results, wire_nulls & Self::NULL_RESULTS != 0).map(Vec::as_slice),
                 true,
                 |x| x.encoded_len(version),
             );
@@ -285,9 +285,10 @@ impl Decode for UpdatableFeatureResult {
 
 impl Encode for UpdatableFeatureResult {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.feature, self.wire.has_null(Self::NULL_FEATURE)),
+            unless_null(&self.feature, wire_nulls & Self::NULL_FEATURE != 0),
             true,
             true,
         )
@@ -300,9 +301,10 @@ impl Encode for UpdatableFeatureResult {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 2;
         n += opt_str_len(
-            unless_null(&self.feature, self.wire.has_null(Self::NULL_FEATURE)),
+            unless_null(&self.feature, wire_nulls & Self::NULL_FEATURE != 0),
             true,
         );
         n += opt_str_len(self.error_message.as_ref(), true);

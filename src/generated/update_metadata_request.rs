@@ -238,6 +238,8 @@ impl UpdateMetadataRequest {
 
 impl UpdateMetadataRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let flexible = version >= 6;
         w.put_i32(self.controller_id);
         if version >= 8 {
@@ -257,7 +259,7 @@ impl UpdateMetadataRequest {
                 w,
                 unless_null(
                     &self.ungrouped_partition_states,
-                    self.wire.has_null(Self::NULL_UNGROUPED_PARTITION_STATES),
+                    wire_nulls & Self::NULL_UNGROUPED_PARTITION_STATES != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -273,7 +275,7 @@ impl UpdateMetadataRequest {
                 w,
                 unless_null(
                     &self.topic_states,
-                    self.wire.has_null(Self::NULL_TOPIC_STATES),
+                    wire_nulls & Self::NULL_TOPIC_STATES != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -288,7 +290,7 @@ impl UpdateMetadataRequest {
             w,
             unless_null(
                 &self.live_brokers,
-                self.wire.has_null(Self::NULL_LIVE_BROKERS),
+                wire_nulls & Self::NULL_LIVE_BROKERS != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -297,7 +299,7 @@ impl UpdateMetadataRequest {
         )
         .map_err(|e| e.at("LiveBrokers"))?;
         if version >= 6 {
-            let send_type = version >= 8 && (self.r#type != 0 || self.wire.has_tag(Self::TAG_TYPE));
+            let send_type = version >= 8 && (self.r#type != 0 || wire_tags & Self::TAG_TYPE != 0);
             let count = self.wire.unknown_tagged_fields().len() + usize::from(send_type);
             put_tag_count(w, count);
             let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
@@ -316,6 +318,8 @@ impl UpdateMetadataRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let flexible = version >= 6;
         let mut n = 8;
         if version >= 8 {
@@ -328,7 +332,7 @@ impl UpdateMetadataRequest {
             n += opt_array_len(
                 unless_null(
                     &self.ungrouped_partition_states,
-                    self.wire.has_null(Self::NULL_UNGROUPED_PARTITION_STATES),
+                    wire_nulls & Self::NULL_UNGROUPED_PARTITION_STATES != 0,
                 )
                 .map(Vec::as_slice),
                 false,
@@ -339,7 +343,7 @@ impl UpdateMetadataRequest {
             n += opt_array_len(
                 unless_null(
                     &self.topic_states,
-                    self.wire.has_null(Self::NULL_TOPIC_STATES),
+                    wire_nulls & Self::NULL_TOPIC_STATES != 0,
                 )
                 .map(Vec::as_slice),
                 flexible,
@@ -349,14 +353,14 @@ impl UpdateMetadataRequest {
         n += opt_array_len(
             unless_null(
                 &self.live_brokers,
-                self.wire.has_null(Self::NULL_LIVE_BROKERS),
+                wire_nulls & Self::NULL_LIVE_BROKERS != 0,
             )
             .map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
         if version >= 6 {
-            let send_type = version >= 8 && (self.r#type != 0 || self.wire.has_tag(Self::TAG_TYPE));
+            let send_type = version >= 8 && (self.r#type != 0 || wire_tags & Self::TAG_TYPE != 0);
             let count = self.wire.unknown_tagged_fields().len() + usize::from(send_type);
             n += tag_count_len(count);
             n += self
@@ -563,12 +567,13 @@ impl Decode for UpdateMetadataBroker {
 
 impl Encode for UpdateMetadataBroker {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         w.put_i32(self.id);
         if version <= 0 {
             put_opt_str(
                 w,
-                unless_null(&self.v0_host, self.wire.has_null(Self::NULL_V0_HOST)),
+                unless_null(&self.v0_host, wire_nulls & Self::NULL_V0_HOST != 0),
                 true,
                 false,
             )
@@ -578,7 +583,7 @@ impl Encode for UpdateMetadataBroker {
         if version >= 1 {
             put_opt_array(
                 w,
-                unless_null(&self.endpoints, self.wire.has_null(Self::NULL_ENDPOINTS))
+                unless_null(&self.endpoints, wire_nulls & Self::NULL_ENDPOINTS != 0)
                     .map(Vec::as_slice),
                 true,
                 flexible,
@@ -598,18 +603,19 @@ impl Encode for UpdateMetadataBroker {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         let mut n = 4;
         if version <= 0 {
             n += 4;
             n += opt_str_len(
-                unless_null(&self.v0_host, self.wire.has_null(Self::NULL_V0_HOST)),
+                unless_null(&self.v0_host, wire_nulls & Self::NULL_V0_HOST != 0),
                 false,
             );
         }
         if version >= 1 {
             n += opt_array_len(
-                unless_null(&self.endpoints, self.wire.has_null(Self::NULL_ENDPOINTS))
+                unless_null(&self.endpoints, wire_nulls & Self::NULL_ENDPOINTS != 0)
                     .map(Vec::as_slice),
                 flexible,
                 |x| x.encoded_len(version),
@@ -736,11 +742,12 @@ impl Decode for UpdateMetadataEndpoint {
 
 impl Encode for UpdateMetadataEndpoint {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         w.put_i32(self.port);
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             flexible,
         )
@@ -748,7 +755,7 @@ impl Encode for UpdateMetadataEndpoint {
         if version >= 3 {
             put_opt_str(
                 w,
-                unless_null(&self.listener, self.wire.has_null(Self::NULL_LISTENER)),
+                unless_null(&self.listener, wire_nulls & Self::NULL_LISTENER != 0),
                 true,
                 flexible,
             )
@@ -764,15 +771,16 @@ impl Encode for UpdateMetadataEndpoint {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         let mut n = 6;
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             flexible,
         );
         if version >= 3 {
             n += opt_str_len(
-                unless_null(&self.listener, self.wire.has_null(Self::NULL_LISTENER)),
+                unless_null(&self.listener, wire_nulls & Self::NULL_LISTENER != 0),
                 flexible,
             );
         }
@@ -989,11 +997,12 @@ impl Decode for UpdateMetadataPartitionState {
 
 impl Encode for UpdateMetadataPartitionState {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         if version <= 4 {
             put_opt_str(
                 w,
-                unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+                unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
                 true,
                 false,
             )
@@ -1003,43 +1012,34 @@ impl Encode for UpdateMetadataPartitionState {
         w.put_i32(self.controller_epoch);
         w.put_i32(self.leader);
         w.put_i32(self.leader_epoch);
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.isr, self.wire.has_null(Self::NULL_ISR)).map(Vec::as_slice),
+            unless_null(&self.isr, wire_nulls & Self::NULL_ISR != 0).map(Vec::as_slice),
             true,
             flexible,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("Isr"))?;
         w.put_i32(self.zk_version);
-        put_opt_array(
+        put_opt_fixed_array(
             w,
-            unless_null(&self.replicas, self.wire.has_null(Self::NULL_REPLICAS)).map(Vec::as_slice),
+            unless_null(&self.replicas, wire_nulls & Self::NULL_REPLICAS != 0).map(Vec::as_slice),
             true,
             flexible,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("Replicas"))?;
         if version >= 4 {
-            put_opt_array(
+            put_opt_fixed_array(
                 w,
                 unless_null(
                     &self.offline_replicas,
-                    self.wire.has_null(Self::NULL_OFFLINE_REPLICAS),
+                    wire_nulls & Self::NULL_OFFLINE_REPLICAS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
                 flexible,
-                |w, x| {
-                    w.put_i32(*x);
-                    Ok(())
-                },
+                |x| x.to_be_bytes(),
             )
             .map_err(|e| e.at("OfflineReplicas"))?;
         }
@@ -1052,21 +1052,22 @@ impl Encode for UpdateMetadataPartitionState {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         let mut n = 20;
         if version <= 4 {
             n += opt_str_len(
-                unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+                unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
                 false,
             );
         }
         n += opt_array_len(
-            unless_null(&self.isr, self.wire.has_null(Self::NULL_ISR)).map(Vec::as_slice),
+            unless_null(&self.isr, wire_nulls & Self::NULL_ISR != 0).map(Vec::as_slice),
             flexible,
             |_| 4,
         );
         n += opt_array_len(
-            unless_null(&self.replicas, self.wire.has_null(Self::NULL_REPLICAS)).map(Vec::as_slice),
+            unless_null(&self.replicas, wire_nulls & Self::NULL_REPLICAS != 0).map(Vec::as_slice),
             flexible,
             |_| 4,
         );
@@ -1074,7 +1075,7 @@ impl Encode for UpdateMetadataPartitionState {
             n += opt_array_len(
                 unless_null(
                     &self.offline_replicas,
-                    self.wire.has_null(Self::NULL_OFFLINE_REPLICAS),
+                    wire_nulls & Self::NULL_OFFLINE_REPLICAS != 0,
                 )
                 .map(Vec::as_slice),
                 flexible,
@@ -1190,10 +1191,11 @@ impl Decode for UpdateMetadataTopicState {
 
 impl Encode for UpdateMetadataTopicState {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         put_opt_str(
             w,
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
             flexible,
         )
@@ -1205,7 +1207,7 @@ impl Encode for UpdateMetadataTopicState {
             w,
             unless_null(
                 &self.partition_states,
-                self.wire.has_null(Self::NULL_PARTITION_STATES),
+                wire_nulls & Self::NULL_PARTITION_STATES != 0,
             )
             .map(Vec::as_slice),
             true,
@@ -1222,10 +1224,11 @@ impl Encode for UpdateMetadataTopicState {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 6;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             flexible,
         );
         if version >= 7 {
@@ -1234,7 +1237,7 @@ impl Encode for UpdateMetadataTopicState {
         n += opt_array_len(
             unless_null(
                 &self.partition_states,
-                self.wire.has_null(Self::NULL_PARTITION_STATES),
+                wire_nulls & Self::NULL_PARTITION_STATES != 0,
             )
             .map(Vec::as_slice),
             flexible,

@@ -103,10 +103,11 @@ impl UpdateRaftVoterResponse {
 
 impl UpdateRaftVoterResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_tags = self.wire.tags_present();
         w.put_i32(self.throttle_time_ms);
         w.put_i16(self.error_code);
         let send_current_leader = self.current_leader != CurrentLeader::default()
-            || self.wire.has_tag(Self::TAG_CURRENT_LEADER);
+            || wire_tags & Self::TAG_CURRENT_LEADER != 0;
         let count = self.wire.unknown_tagged_fields().len() + usize::from(send_current_leader);
         put_tag_count(w, count);
         let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
@@ -124,9 +125,10 @@ impl UpdateRaftVoterResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_tags = self.wire.tags_present();
         let mut n = 6;
         let send_current_leader = self.current_leader != CurrentLeader::default()
-            || self.wire.has_tag(Self::TAG_CURRENT_LEADER);
+            || wire_tags & Self::TAG_CURRENT_LEADER != 0;
         let count = self.wire.unknown_tagged_fields().len() + usize::from(send_current_leader);
         n += tag_count_len(count);
         n += self
@@ -287,11 +289,12 @@ impl Decode for CurrentLeader {
 
 impl Encode for CurrentLeader {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.leader_id);
         w.put_i32(self.leader_epoch);
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
@@ -302,9 +305,10 @@ impl Encode for CurrentLeader {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 12;
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());

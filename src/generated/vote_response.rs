@@ -122,10 +122,12 @@ impl VoteResponse {
 
 impl VoteResponse {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         w.put_i16(self.error_code);
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             true,
             |w, x| x.write_to(w, version),
@@ -135,7 +137,7 @@ impl VoteResponse {
             return Err(not_in_version().at("NodeEndpoints"));
         }
         let send_node_endpoints = version >= 1
-            && (!self.node_endpoints.is_empty() || self.wire.has_tag(Self::TAG_NODE_ENDPOINTS));
+            && (!self.node_endpoints.is_empty() || wire_tags & Self::TAG_NODE_ENDPOINTS != 0);
         let count = self.wire.unknown_tagged_fields().len() + usize::from(send_node_endpoints);
         put_tag_count(w, count);
         let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
@@ -147,7 +149,7 @@ impl VoteResponse {
                 opt_array_len(
                     unless_null(
                         &self.node_endpoints,
-                        self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
+                        wire_nulls & Self::NULL_NODE_ENDPOINTS != 0,
                     )
                     .map(Vec::as_slice),
                     true,
@@ -158,7 +160,7 @@ impl VoteResponse {
                 w,
                 unless_null(
                     &self.node_endpoints,
-                    self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
+                    wire_nulls & Self::NULL_NODE_ENDPOINTS != 0,
                 )
                 .map(Vec::as_slice),
                 true,
@@ -174,14 +176,16 @@ impl VoteResponse {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let mut n = 2;
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),
         );
         let send_node_endpoints = version >= 1
-            && (!self.node_endpoints.is_empty() || self.wire.has_tag(Self::TAG_NODE_ENDPOINTS));
+            && (!self.node_endpoints.is_empty() || wire_tags & Self::TAG_NODE_ENDPOINTS != 0);
         let count = self.wire.unknown_tagged_fields().len() + usize::from(send_node_endpoints);
         n += tag_count_len(count);
         n += self
@@ -196,7 +200,7 @@ impl VoteResponse {
                 opt_array_len(
                     unless_null(
                         &self.node_endpoints,
-                        self.wire.has_null(Self::NULL_NODE_ENDPOINTS),
+                        wire_nulls & Self::NULL_NODE_ENDPOINTS != 0,
                     )
                     .map(Vec::as_slice),
                     true,
@@ -326,10 +330,11 @@ impl Decode for NodeEndpoint {
 
 impl Encode for NodeEndpoint {
     fn write_to(&self, w: &mut Writer<'_>, _version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         w.put_i32(self.node_id);
         put_opt_str(
             w,
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
             true,
         )
@@ -340,9 +345,10 @@ impl Encode for NodeEndpoint {
     }
 
     fn encoded_len(&self, _version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 6;
         n += opt_str_len(
-            unless_null(&self.host, self.wire.has_null(Self::NULL_HOST)),
+            unless_null(&self.host, wire_nulls & Self::NULL_HOST != 0),
             true,
         );
         n += unknown_tags_len(self.wire.unknown_tagged_fields());
@@ -546,16 +552,17 @@ impl Decode for TopicData {
 
 impl Encode for TopicData {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         put_opt_str(
             w,
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
             true,
         )
         .map_err(|e| e.at("TopicName"))?;
         put_opt_array(
             w,
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             true,
@@ -567,13 +574,14 @@ impl Encode for TopicData {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.topic_name, self.wire.has_null(Self::NULL_TOPIC_NAME)),
+            unless_null(&self.topic_name, wire_nulls & Self::NULL_TOPIC_NAME != 0),
             true,
         );
         n += opt_array_len(
-            unless_null(&self.partitions, self.wire.has_null(Self::NULL_PARTITIONS))
+            unless_null(&self.partitions, wire_nulls & Self::NULL_PARTITIONS != 0)
                 .map(Vec::as_slice),
             true,
             |x| x.encoded_len(version),

@@ -69,10 +69,11 @@ impl WriteTxnMarkersRequest {
 
 impl WriteTxnMarkersRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         put_opt_array(
             w,
-            unless_null(&self.markers, self.wire.has_null(Self::NULL_MARKERS)).map(Vec::as_slice),
+            unless_null(&self.markers, wire_nulls & Self::NULL_MARKERS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -87,10 +88,11 @@ impl WriteTxnMarkersRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 0;
         n += opt_array_len(
-            unless_null(&self.markers, self.wire.has_null(Self::NULL_MARKERS)).map(Vec::as_slice),
+            unless_null(&self.markers, wire_nulls & Self::NULL_MARKERS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -273,13 +275,14 @@ impl Decode for WritableTxnMarker {
 
 impl Encode for WritableTxnMarker {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         w.put_i64(self.producer_id);
         w.put_i16(self.producer_epoch);
         w.put_bool(self.transaction_result);
         put_opt_array(
             w,
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
@@ -298,10 +301,11 @@ impl Encode for WritableTxnMarker {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 15;
         n += opt_array_len(
-            unless_null(&self.topics, self.wire.has_null(Self::NULL_TOPICS)).map(Vec::as_slice),
+            unless_null(&self.topics, wire_nulls & Self::NULL_TOPICS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
@@ -398,27 +402,25 @@ impl Decode for WritableTxnMarkerTopic {
 
 impl Encode for WritableTxnMarkerTopic {
     fn write_to(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         put_opt_str(
             w,
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             true,
             flexible,
         )
         .map_err(|e| e.at("Name"))?;
-        put_opt_array(
+        put_opt_fixed_array(
             w,
             unless_null(
                 &self.partition_indexes,
-                self.wire.has_null(Self::NULL_PARTITION_INDEXES),
+                wire_nulls & Self::NULL_PARTITION_INDEXES != 0,
             )
             .map(Vec::as_slice),
             true,
             flexible,
-            |w, x| {
-                w.put_i32(*x);
-                Ok(())
-            },
+            |x| x.to_be_bytes(),
         )
         .map_err(|e| e.at("PartitionIndexes"))?;
         if version >= 1 {
@@ -430,16 +432,17 @@ impl Encode for WritableTxnMarkerTopic {
     }
 
     fn encoded_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
         let flexible = version >= 1;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.name, self.wire.has_null(Self::NULL_NAME)),
+            unless_null(&self.name, wire_nulls & Self::NULL_NAME != 0),
             flexible,
         );
         n += opt_array_len(
             unless_null(
                 &self.partition_indexes,
-                self.wire.has_null(Self::NULL_PARTITION_INDEXES),
+                wire_nulls & Self::NULL_PARTITION_INDEXES != 0,
             )
             .map(Vec::as_slice),
             flexible,

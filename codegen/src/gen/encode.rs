@@ -27,12 +27,20 @@ fn prim_write(ty: &Ty, v: &str, by_ref: bool) -> String {
     }
 }
 
+/// Array elements written by `put_fixed_array`: numbers (and uuids) as their big-endian bytes,
+/// all after one bounds check (the counterpart of the decoder's `read_fixed_array`).
+fn fixed_elements(inner: &Ty) -> bool {
+    inner.fixed_size().is_some() && *inner != Ty::Bool
+}
+
 fn at(f: &FieldModel) -> String {
     format!(".map_err(|e| e.at({:?}))?;", f.name)
 }
 
+/// Whether the decoder saw null in this non-nullable field: a bit of `wire_nulls`, which
+/// [`header_locals`] reads from the wire bookkeeping once per struct, not once per field.
 fn has_null(f: &FieldModel) -> String {
-    format!("self.wire.has_null(Self::{})", f.null_const())
+    format!("wire_nulls & Self::{} != 0", f.null_const())
 }
 
 fn value(s: &StructModel, f: &FieldModel, within: &VersionSet) -> Wr {
@@ -56,6 +64,12 @@ fn value(s: &StructModel, f: &FieldModel, within: &VersionSet) -> Wr {
     }
     let (put, put_opt, len, len_opt) = match &f.ty {
         Ty::Str => ("put_str", "put_opt_str", "str_len", "opt_str_len"),
+        Ty::Array(inner) if fixed_elements(inner) => (
+            "put_fixed_array",
+            "put_opt_fixed_array",
+            "array_len",
+            "opt_array_len",
+        ),
         Ty::Bytes | Ty::Records => ("put_bytes", "put_opt_bytes", "bytes_len", "opt_bytes_len"),
         Ty::Array(_) => ("put_array", "put_opt_array", "array_len", "opt_array_len"),
         Ty::Struct(_) => ("", "", "", ""),
@@ -77,6 +91,15 @@ fn value(s: &StructModel, f: &FieldModel, within: &VersionSet) -> Wr {
                     "|x| x.encoded_len(version)".to_string(),
                 ),
                 Ty::Array(_) => ("|_, _| Ok(())".to_string(), "|_| 0".to_string()),
+                prim if fixed_elements(prim) => {
+                    let to = match prim {
+                        Ty::Uuid => "|x| x.0".to_string(),
+                        Ty::F64 => "|x| x.to_bits().to_be_bytes()".to_string(),
+                        Ty::ApiKey => "|x| x.0.to_be_bytes()".to_string(),
+                        _ => "|x| x.to_be_bytes()".to_string(),
+                    };
+                    (to, format!("|_| {}", prim.fixed_size().unwrap_or(0)))
+                }
                 prim => (
                     format!(
                         "|w, x| {{\n    {};\n    Ok(())\n}}",
@@ -331,7 +354,7 @@ fn emit_pass(s: &StructModel, pass: Pass) -> Code {
             let mut count = vec!["self.wire.unknown_tagged_fields().len()".to_string()];
             for (f, t) in &live {
                 let send = format!(
-                    "{} || self.wire.has_tag(Self::{})",
+                    "{} || wire_tags & Self::{} != 0",
                     negate(&f.is_default_at(&format!("self.{}", f.ident))),
                     f.tag_const()
                 );
@@ -400,6 +423,12 @@ fn emit_pass(s: &StructModel, pass: Pass) -> Code {
 }
 
 fn header_locals(c: &mut Code, s: &StructModel, body: &Code) -> &'static str {
+    if body.mentions("wire_nulls") {
+        c.line("let wire_nulls = self.wire.nulls_in_non_nullable();");
+    }
+    if body.mentions("wire_tags") {
+        c.line("let wire_tags = self.wire.tags_present();");
+    }
     let uses_flexible = body.mentions("flexible");
     if uses_flexible {
         if let Test::When(t) = s.flexible.test(&s.versions) {

@@ -188,10 +188,12 @@ impl TinyRequest {
 
 impl TinyRequest {
     fn encode_fields(&self, w: &mut Writer<'_>, version: i16) -> Result<(), EncodeError> {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let flexible = version >= 2;
         put_opt_str(
             w,
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             true,
             flexible,
         )
@@ -210,20 +212,20 @@ impl TinyRequest {
         put_opt_str(
             w,
             self.owner.as_ref(),
-            version >= 1 || self.wire.has_null(Self::NULL_OWNER),
+            version >= 1 || wire_nulls & Self::NULL_OWNER != 0,
             flexible,
         )
         .map_err(|e| e.at("Owner"))?;
         put_opt_array(
             w,
-            unless_null(&self.items, self.wire.has_null(Self::NULL_ITEMS)).map(Vec::as_slice),
+            unless_null(&self.items, wire_nulls & Self::NULL_ITEMS != 0).map(Vec::as_slice),
             true,
             flexible,
             |w, x| x.write_to(w, version),
         )
         .map_err(|e| e.at("Items"))?;
         if version >= 2 {
-            let send_hint = self.hint.is_some() || self.wire.has_tag(Self::TAG_HINT);
+            let send_hint = self.hint.is_some() || wire_tags & Self::TAG_HINT != 0;
             let count = self.wire.unknown_tagged_fields().len() + usize::from(send_hint);
             put_tag_count(w, count);
             let mut unknown = self.wire.unknown_tagged_fields().iter().peekable();
@@ -242,10 +244,12 @@ impl TinyRequest {
     }
 
     fn fields_len(&self, version: i16) -> usize {
+        let wire_nulls = self.wire.nulls_in_non_nullable();
+        let wire_tags = self.wire.tags_present();
         let flexible = version >= 2;
         let mut n = 0;
         n += opt_str_len(
-            unless_null(&self.group_id, self.wire.has_null(Self::NULL_GROUP_ID)),
+            unless_null(&self.group_id, wire_nulls & Self::NULL_GROUP_ID != 0),
             flexible,
         );
         if version >= 1 {
@@ -256,12 +260,12 @@ impl TinyRequest {
         }
         n += opt_str_len(self.owner.as_ref(), flexible);
         n += opt_array_len(
-            unless_null(&self.items, self.wire.has_null(Self::NULL_ITEMS)).map(Vec::as_slice),
+            unless_null(&self.items, wire_nulls & Self::NULL_ITEMS != 0).map(Vec::as_slice),
             flexible,
             |x| x.encoded_len(version),
         );
         if version >= 2 {
-            let send_hint = self.hint.is_some() || self.wire.has_tag(Self::TAG_HINT);
+            let send_hint = self.hint.is_some() || wire_tags & Self::TAG_HINT != 0;
             let count = self.wire.unknown_tagged_fields().len() + usize::from(send_hint);
             n += tag_count_len(count);
             n += self
