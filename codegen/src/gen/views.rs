@@ -6,6 +6,7 @@
 //! without checks that can fail, and `to_owned` rebuilds the owned struct from the accessors
 //! (with the same wire bookkeeping the owned decoder keeps).
 
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use super::code::Code;
@@ -27,6 +28,7 @@ const TAKEN: &[&str] = &[
     "read",
     "at_pos",
     "locate",
+    "span",
 ];
 
 fn accessor(f: &FieldModel) -> String {
@@ -595,6 +597,125 @@ fn emit_accessor(c: &mut Code, s: &StructModel, i: usize, f: &FieldModel) {
     c.blank();
 }
 
+/// For each struct, by version: how many tagged fields enclose it (`u8::MAX` when that
+/// depends on which field holds it).
+type Depths = HashMap<String, BTreeMap<i16, u8>>;
+
+fn tag_depths(m: &MessageModel) -> Depths {
+    fn visit(m: &MessageModel, s: &StructModel, v: i16, d: u8, out: &mut Depths) {
+        let e = out.entry(s.name.clone()).or_default().entry(v).or_insert(d);
+        if *e != d {
+            *e = u8::MAX;
+        }
+        for f in s.fields.iter().filter(|f| f.present.contains(v)) {
+            let child = match &f.ty {
+                Ty::Struct(n) => n,
+                Ty::Array(inner) => match &**inner {
+                    Ty::Struct(n) => n,
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            let d = if f.tagged.contains(v) {
+                d.saturating_add(1)
+            } else {
+                d
+            };
+            if let Some(c) = m.structs.iter().find(|x| &x.name == child) {
+                visit(m, c, v, d, out);
+            }
+        }
+    }
+    let mut out = Depths::new();
+    for s in m.structs.iter().filter(|s| s.top) {
+        for v in s.versions.iter() {
+            visit(m, s, v, 0, &mut out);
+        }
+    }
+    out
+}
+
+/// The number of tagged fields around struct `s` in `version`, as a `u8` expression.
+fn depth_expr(s: &StructModel, depths: &Depths) -> String {
+    let mut by_depth: BTreeMap<u8, VersionSet> = BTreeMap::new();
+    for (&v, &d) in depths.get(&s.name).into_iter().flatten() {
+        let set = by_depth.entry(d).or_insert_with(VersionSet::empty);
+        *set = set.union(&VersionSet::range(v, v));
+    }
+    by_depth.remove(&0);
+    let mut expr = "0".to_string();
+    for (d, set) in by_depth.iter().rev() {
+        let d = if *d == u8::MAX {
+            "u8::MAX".to_string()
+        } else {
+            d.to_string()
+        };
+        expr = match set.test(&s.versions) {
+            Test::Never => expr,
+            Test::Always => d,
+            Test::When(t) => format!("if {t} {{ {d} }} else {{ {expr} }}"),
+        };
+    }
+    expr
+}
+
+/// `<field>_span`: where a scalar field lies, for `Splice` (strings, bytes, fixed-width).
+fn emit_span(c: &mut Code, i: usize, f: &FieldModel, depth: &str) {
+    let name = &f.name;
+    let test = |set: &VersionSet| match set.test(&f.present) {
+        Test::Always => "true".to_string(),
+        Test::Never => "false".to_string(),
+        Test::When(t) => t,
+    };
+    let call = match &f.ty {
+        Ty::Str | Ty::Bytes => {
+            let depth = match (depth, f.tagged.test(&f.present)) {
+                (d, Test::Never) => d.to_string(),
+                ("0", Test::Always) => "1".to_string(),
+                ("0", Test::When(t)) => format!("u8::from({t})"),
+                (d, Test::Always) => format!("({d}).saturating_add(1)"),
+                (d, Test::When(t)) => format!("({d}).saturating_add(u8::from({t}))"),
+            };
+            format!(
+                "span_{}(self.buf, self.at[{i}], {name:?}, {}, {}, {depth})",
+                if f.ty == Ty::Str { "str" } else { "bytes" },
+                test(&f.compact),
+                test(&f.nullable)
+            )
+        }
+        ty => {
+            let Some(width) = ty.fixed_size() else { return };
+            let schema_ty = match ty {
+                Ty::Bool => "bool",
+                Ty::I8 => "int8",
+                Ty::I16 | Ty::ApiKey => "int16",
+                Ty::U16 => "uint16",
+                Ty::I32 => "int32",
+                Ty::U32 => "uint32",
+                Ty::I64 => "int64",
+                Ty::F64 => "float64",
+                _ => "uuid",
+            };
+            format!("span_fixed(self.buf, self.at[{i}], {name:?}, {schema_ty:?}, {width})")
+        }
+    };
+    c.line(format!(
+        "/// Where `{name}` lies in the parsed bytes, for a [`Splice`]; `None` when absent."
+    ));
+    c.open(format!(
+        "pub fn {}_span(&self) -> Option<FieldSpan<'a>>",
+        accessor(f)
+    ));
+    let mut probe = Code::new();
+    probe.line(call.replace("self.version", "self.v"));
+    if probe.mentions("version") {
+        c.line("let version = self.version;");
+    }
+    c.line(call);
+    c.close();
+    c.blank();
+}
+
 /// Whether generated code uses a local `version` (not just `self.version`).
 fn uses_version(body: &Code) -> bool {
     let mut probe = Code::new();
@@ -767,7 +888,7 @@ fn emit_absent_fn(c: &mut Code, s: &StructModel, n: usize) {
     c.blank();
 }
 
-fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel) {
+fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel, depths: &Depths) {
     let v = view_name(&s.name);
     let n = s.fields.len();
     let has_flex = !s.flexible.is_empty();
@@ -864,8 +985,10 @@ fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel) {
         c.close();
         c.blank();
     }
+    let depth = depth_expr(s, depths);
     for (i, f) in s.fields.iter().enumerate() {
         emit_accessor(c, s, i, f);
+        emit_span(c, i, f, &depth);
     }
     emit_to_owned(c, s);
     c.close();
@@ -906,8 +1029,9 @@ pub fn gen_message(m: &MessageModel) -> String {
     c.line("use crate::support::*;");
     c.line("use crate::views::*;");
     c.blank();
+    let depths = tag_depths(m);
     for s in &m.structs {
-        emit_struct(&mut c, m, s);
+        emit_struct(&mut c, m, s, &depths);
     }
     let (n, v) = (&m.name, view_name(&m.name));
     c.open(format!("impl<'a> MessageView<'a> for {v}<'a>"));
@@ -1077,6 +1201,8 @@ mod golden {
         for want in [
             "if tag == 0",
             "pub fn hint(&self) -> Option<ViewStr<'a>>",
+            // A tagged string's span counts its tag (a splice must resize it).
+            r#"span_str(self.buf, self.at[5], "Hint", true, true, 1)"#,
             "fn to_owned(&self) -> TinyRequest",
         ] {
             assert!(out.contains(want), "{want}");

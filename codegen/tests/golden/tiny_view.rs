@@ -205,6 +205,12 @@ impl<'a> TinyRequestView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "GroupId", version >= 2, false, 0)
+    }
+
     /// `Epoch`: int32, versions 1+, default `-1`.
     pub fn epoch(&self) -> i32 {
         let at = self.at[1];
@@ -212,6 +218,11 @@ impl<'a> TinyRequestView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "Epoch", "int32", 4)
     }
 
     /// `Legacy`: int16, versions 0-1, ignorable.
@@ -223,6 +234,11 @@ impl<'a> TinyRequestView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `Legacy` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn legacy_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Legacy", "int16", 2)
+    }
+
     /// `Strict`: int64, versions 0-1.
     pub fn strict(&self) -> i64 {
         let at = self.at[3];
@@ -230,6 +246,11 @@ impl<'a> TinyRequestView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `Strict` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn strict_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "Strict", "int64", 8)
     }
 
     /// `Owner`: string, versions 0+, nullable in 1+, default `null`.
@@ -242,6 +263,12 @@ impl<'a> TinyRequestView<'a> {
         get_str(self.buf, at, version >= 2)
     }
 
+    /// Where `Owner` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn owner_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[4], "Owner", version >= 2, version >= 1, 0)
+    }
+
     /// `Hint`: string, versions 2+, nullable in 2+, tagged field 0 in 2+, default `null`, ignorable.
     pub fn hint(&self) -> Option<ViewStr<'a>> {
         let at = self.at[5];
@@ -249,6 +276,11 @@ impl<'a> TinyRequestView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `Hint` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn hint_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[5], "Hint", true, true, 1)
     }
 
     /// `Items`: []Item, versions 0+.
@@ -411,6 +443,11 @@ impl<'a> ItemView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Id` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "Id", "int32", 4)
+    }
+
     /// `Flag`: bool, versions 3+.
     pub fn flag(&self) -> bool {
         let at = self.at[1];
@@ -418,6 +455,11 @@ impl<'a> ItemView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `Flag` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn flag_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "Flag", "bool", 1)
     }
 
     /// The owned [`Item`]: what the owned decoder returns for the same bytes.

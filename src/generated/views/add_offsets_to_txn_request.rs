@@ -153,6 +153,19 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transactional_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0],
+            "TransactionalId",
+            version >= 3,
+            false,
+            0,
+        )
+    }
+
     /// The producer id the broker gave out, or -1 when there is none.
     ///
     /// `ProducerId`: int64, versions 0+.
@@ -162,6 +175,11 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ProducerId", "int64", 8)
     }
 
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
@@ -175,6 +193,11 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ProducerEpoch", "int16", 2)
+    }
+
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
@@ -185,6 +208,12 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[3], "GroupId", version >= 3, false, 0)
     }
 
     /// The owned [`AddOffsetsToTxnRequest`]: what the owned decoder returns for the same bytes.

@@ -233,6 +233,19 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `V3AndBelowTransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn v3_and_below_transactional_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1],
+            "V3AndBelowTransactionalId",
+            version >= 3,
+            false,
+            0,
+        )
+    }
+
     /// The producer id, in versions 0-3.
     ///
     /// `V3AndBelowProducerId`: int64, versions 0-3.
@@ -244,6 +257,11 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `V3AndBelowProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn v3_and_below_producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "V3AndBelowProducerId", "int64", 8)
+    }
+
     /// The producer epoch, in versions 0-3.
     ///
     /// `V3AndBelowProducerEpoch`: int16, versions 0-3.
@@ -253,6 +271,11 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `V3AndBelowProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn v3_and_below_producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "V3AndBelowProducerEpoch", "int16", 2)
     }
 
     /// The partitions to add, by topic, in versions 0-3.
@@ -449,6 +472,12 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 3, false, 0)
+    }
+
     /// The partition numbers to add.
     ///
     /// `Partitions`: []int32, versions 0+.
@@ -631,6 +660,11 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transactional_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "TransactionalId", true, false, 0)
+    }
+
     /// The producer id the broker gave out, or -1 when there is none.
     ///
     /// `ProducerId`: int64, versions 4+.
@@ -640,6 +674,11 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ProducerId", "int64", 8)
     }
 
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
@@ -653,6 +692,11 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ProducerEpoch", "int16", 2)
+    }
+
     /// When true, only check that the partitions are already in the transaction, without adding them.
     ///
     /// `VerifyOnly`: bool, versions 4+, default `false`.
@@ -662,6 +706,11 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `VerifyOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn verify_only_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "VerifyOnly", "bool", 1)
     }
 
     /// The partitions to add, by topic.

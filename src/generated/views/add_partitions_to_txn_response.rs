@@ -202,6 +202,11 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 4+, ignorable.
@@ -211,6 +216,11 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// Results by transaction (v4+).
@@ -380,6 +390,11 @@ impl<'a> AddPartitionsToTxnPartitionResultView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// The outcome for this partition: 0 on success, otherwise a Kafka error code.
     ///
     /// `PartitionErrorCode`: int16, versions 0+.
@@ -389,6 +404,11 @@ impl<'a> AddPartitionsToTxnPartitionResultView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `PartitionErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "PartitionErrorCode", "int16", 2)
     }
 
     /// The owned [`AddPartitionsToTxnPartitionResult`]: what the owned decoder returns for the same bytes.
@@ -546,6 +566,11 @@ impl<'a> AddPartitionsToTxnResultView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transactional_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "TransactionalId", true, false, 0)
     }
 
     /// Results by topic for this transaction.
@@ -726,6 +751,12 @@ impl<'a> AddPartitionsToTxnTopicResultView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 3, false, 0)
     }
 
     /// Results by partition.

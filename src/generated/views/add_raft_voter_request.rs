@@ -169,6 +169,11 @@ impl<'a> AddRaftVoterRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "ClusterId", true, true, 0)
+    }
+
     /// How long, in milliseconds, the broker may take to complete the operation before answering.
     ///
     /// `TimeoutMs`: int32, versions 0+.
@@ -178,6 +183,11 @@ impl<'a> AddRaftVoterRequestView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `TimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "TimeoutMs", "int32", 4)
     }
 
     /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
@@ -191,6 +201,11 @@ impl<'a> AddRaftVoterRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `VoterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn voter_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "VoterId", "int32", 4)
+    }
+
     /// The directory id of that voter.
     ///
     /// `VoterDirectoryId`: uuid, versions 0+.
@@ -200,6 +215,11 @@ impl<'a> AddRaftVoterRequestView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `VoterDirectoryId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn voter_directory_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "VoterDirectoryId", "uuid", 16)
     }
 
     /// The endpoints the node can be reached at.
@@ -223,6 +243,11 @@ impl<'a> AddRaftVoterRequestView<'a> {
             return true;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `AckWhenCommitted` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn ack_when_committed_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "AckWhenCommitted", "bool", 1)
     }
 
     /// The owned [`AddRaftVoterRequest`]: what the owned decoder returns for the same bytes.
@@ -380,6 +405,11 @@ impl<'a> ListenerView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
+    }
+
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 0+.
@@ -391,6 +421,11 @@ impl<'a> ListenerView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "Host", true, false, 0)
+    }
+
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 0+.
@@ -400,6 +435,11 @@ impl<'a> ListenerView<'a> {
             return 0;
         }
         get_u16(self.buf, at)
+    }
+
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Port", "uint16", 2)
     }
 
     /// The owned [`Listener`]: what the owned decoder returns for the same bytes.

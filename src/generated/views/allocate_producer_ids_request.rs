@@ -117,6 +117,11 @@ impl<'a> AllocateProducerIdsRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "BrokerId", "int32", 4)
+    }
+
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
@@ -126,6 +131,11 @@ impl<'a> AllocateProducerIdsRequestView<'a> {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "BrokerEpoch", "int64", 8)
     }
 
     /// The owned [`AllocateProducerIdsRequest`]: what the owned decoder returns for the same bytes.

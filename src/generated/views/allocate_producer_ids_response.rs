@@ -125,6 +125,11 @@ impl<'a> AllocateProducerIdsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -134,6 +139,11 @@ impl<'a> AllocateProducerIdsResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// The first producer id of the block.
@@ -147,6 +157,11 @@ impl<'a> AllocateProducerIdsResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `ProducerIdStart` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_id_start_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ProducerIdStart", "int64", 8)
+    }
+
     /// How many producer ids the block holds.
     ///
     /// `ProducerIdLen`: int32, versions 0+.
@@ -156,6 +171,11 @@ impl<'a> AllocateProducerIdsResponseView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `ProducerIdLen` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_id_len_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "ProducerIdLen", "int32", 4)
     }
 
     /// The owned [`AllocateProducerIdsResponse`]: what the owned decoder returns for the same bytes.

@@ -168,6 +168,11 @@ impl<'a> AlterClientQuotasRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `ValidateOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn validate_only_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ValidateOnly", "bool", 1)
+    }
+
     /// The owned [`AlterClientQuotasRequest`]: what the owned decoder returns for the same bytes.
     pub fn to_owned(&self) -> AlterClientQuotasRequest {
         let entries: Vec<EntryData> = self.entries().iter().map(|x| x.to_owned()).collect();
@@ -307,6 +312,12 @@ impl<'a> EntityDataView<'a> {
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `EntityType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn entity_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "EntityType", version >= 1, false, 0)
+    }
+
     /// The name of the quota entity, or null for the default entity.
     ///
     /// `EntityName`: string, versions 0+, nullable in 0+.
@@ -317,6 +328,12 @@ impl<'a> EntityDataView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 1)
+    }
+
+    /// Where `EntityName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn entity_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "EntityName", version >= 1, true, 0)
     }
 
     /// The owned [`EntityData`]: what the owned decoder returns for the same bytes.
@@ -658,6 +675,12 @@ impl<'a> OpDataView<'a> {
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Key` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn key_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Key", version >= 1, false, 0)
+    }
+
     /// The quota's new value (ignored when removing it).
     ///
     /// `Value`: float64, versions 0+.
@@ -669,6 +692,11 @@ impl<'a> OpDataView<'a> {
         get_f64(self.buf, at)
     }
 
+    /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn value_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "Value", "float64", 8)
+    }
+
     /// When true, remove the quota instead of setting it.
     ///
     /// `Remove`: bool, versions 0+.
@@ -678,6 +706,11 @@ impl<'a> OpDataView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `Remove` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn remove_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Remove", "bool", 1)
     }
 
     /// The owned [`OpData`]: what the owned decoder returns for the same bytes.

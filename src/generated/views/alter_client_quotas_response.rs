@@ -154,6 +154,11 @@ impl<'a> AlterClientQuotasResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome for each entity, in request order.
     ///
     /// `Entries`: []EntryData, versions 0+.
@@ -306,6 +311,12 @@ impl<'a> EntityDataView<'a> {
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `EntityType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn entity_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "EntityType", version >= 1, false, 0)
+    }
+
     /// The name of the quota entity, or null for the default entity.
     ///
     /// `EntityName`: string, versions 0+, nullable in 0+.
@@ -316,6 +327,12 @@ impl<'a> EntityDataView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 1)
+    }
+
+    /// Where `EntityName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn entity_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "EntityName", version >= 1, true, 0)
     }
 
     /// The owned [`EntityData`]: what the owned decoder returns for the same bytes.
@@ -478,6 +495,11 @@ impl<'a> EntryDataView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
@@ -488,6 +510,12 @@ impl<'a> EntryDataView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 1)
+    }
+
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "ErrorMessage", version >= 1, true, 0)
     }
 
     /// The parts that name the quota entity (user, client id or IP).

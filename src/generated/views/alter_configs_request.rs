@@ -168,6 +168,11 @@ impl<'a> AlterConfigsRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `ValidateOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn validate_only_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ValidateOnly", "bool", 1)
+    }
+
     /// The owned [`AlterConfigsRequest`]: what the owned decoder returns for the same bytes.
     pub fn to_owned(&self) -> AlterConfigsRequest {
         let resources: Vec<AlterConfigsResource> =
@@ -336,6 +341,11 @@ impl<'a> AlterConfigsResourceView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `ResourceType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ResourceType", "int8", 1)
+    }
+
     /// The name of the resource.
     ///
     /// `ResourceName`: string, versions 0+.
@@ -346,6 +356,12 @@ impl<'a> AlterConfigsResourceView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `ResourceName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "ResourceName", version >= 2, false, 0)
     }
 
     /// The config entries to set.
@@ -503,6 +519,12 @@ impl<'a> AlterableConfigView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 2, false, 0)
+    }
+
     /// The new value, or null to remove the key.
     ///
     /// `Value`: string, versions 0+, nullable in 0+.
@@ -513,6 +535,12 @@ impl<'a> AlterableConfigView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 2)
+    }
+
+    /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn value_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "Value", version >= 2, true, 0)
     }
 
     /// The owned [`AlterableConfig`]: what the owned decoder returns for the same bytes.

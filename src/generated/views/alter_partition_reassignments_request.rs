@@ -157,6 +157,11 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `TimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "TimeoutMs", "int32", 4)
+    }
+
     /// Whether a reassignment may change the partition's number of replicas.
     ///
     /// `AllowReplicationFactorChange`: bool, versions 1+, default `true`.
@@ -166,6 +171,17 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
             return true;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `AllowReplicationFactorChange` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn allow_replication_factor_change_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[1],
+            "AllowReplicationFactorChange",
+            "bool",
+            1,
+        )
     }
 
     /// The partitions to reassign, by topic.
@@ -317,6 +333,11 @@ impl<'a> ReassignablePartitionView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
     }
 
     /// The new replicas, preferred leader first, or null to cancel the reassignment in progress.
@@ -485,6 +506,11 @@ impl<'a> ReassignableTopicView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
     }
 
     /// The partitions to reassign.

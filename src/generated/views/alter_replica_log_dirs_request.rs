@@ -313,6 +313,12 @@ impl<'a> AlterReplicaLogDirView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Path` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn path_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Path", version >= 2, false, 0)
+    }
+
     /// The replicas to move there, by topic.
     ///
     /// `Topics`: []AlterReplicaLogDirTopic, versions 0+.
@@ -485,6 +491,12 @@ impl<'a> AlterReplicaLogDirTopicView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 2, false, 0)
     }
 
     /// The partition numbers.

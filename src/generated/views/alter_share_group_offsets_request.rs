@@ -155,6 +155,11 @@ impl<'a> AlterShareGroupOffsetsRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "GroupId", true, false, 0)
+    }
+
     /// The partitions to set, by topic.
     ///
     /// `Topics`: []AlterShareGroupOffsetsRequestTopic, versions 0+.
@@ -287,6 +292,11 @@ impl<'a> AlterShareGroupOffsetsRequestPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// The share-partition's start offset: records before it are no longer delivered to the group.
     ///
     /// `StartOffset`: int64, versions 0+.
@@ -296,6 +306,11 @@ impl<'a> AlterShareGroupOffsetsRequestPartitionView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `StartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn start_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "StartOffset", "int64", 8)
     }
 
     /// The owned [`AlterShareGroupOffsetsRequestPartition`]: what the owned decoder returns for the same bytes.
@@ -453,6 +468,11 @@ impl<'a> AlterShareGroupOffsetsRequestTopicView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "TopicName", true, false, 0)
     }
 
     /// The partitions to set.

@@ -321,6 +321,11 @@ impl<'a> ScramCredentialDeletionView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
+    }
+
     /// The SCRAM mechanism: 1 for SCRAM-SHA-256, 2 for SCRAM-SHA-512.
     ///
     /// `Mechanism`: int8, versions 0+.
@@ -330,6 +335,11 @@ impl<'a> ScramCredentialDeletionView<'a> {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `Mechanism` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn mechanism_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "Mechanism", "int8", 1)
     }
 
     /// The owned [`ScramCredentialDeletion`]: what the owned decoder returns for the same bytes.
@@ -490,6 +500,11 @@ impl<'a> ScramCredentialUpsertionView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
+    }
+
     /// The SCRAM mechanism: 1 for SCRAM-SHA-256, 2 for SCRAM-SHA-512.
     ///
     /// `Mechanism`: int8, versions 0+.
@@ -499,6 +514,11 @@ impl<'a> ScramCredentialUpsertionView<'a> {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `Mechanism` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn mechanism_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "Mechanism", "int8", 1)
     }
 
     /// The number of SCRAM iterations.
@@ -512,6 +532,11 @@ impl<'a> ScramCredentialUpsertionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Iterations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn iterations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Iterations", "int32", 4)
+    }
+
     /// The random salt the password was salted with.
     ///
     /// `Salt`: bytes, versions 0+.
@@ -523,6 +548,11 @@ impl<'a> ScramCredentialUpsertionView<'a> {
         get_bytes(self.buf, at, true).unwrap_or(EMPTY_BYTES)
     }
 
+    /// Where `Salt` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn salt_span(&self) -> Option<FieldSpan<'a>> {
+        span_bytes(self.buf, self.at[3], "Salt", true, false, 0)
+    }
+
     /// The salted password (computed by the client; the plain password is never sent).
     ///
     /// `SaltedPassword`: bytes, versions 0+.
@@ -532,6 +562,11 @@ impl<'a> ScramCredentialUpsertionView<'a> {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, true).unwrap_or(EMPTY_BYTES)
+    }
+
+    /// Where `SaltedPassword` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn salted_password_span(&self) -> Option<FieldSpan<'a>> {
+        span_bytes(self.buf, self.at[4], "SaltedPassword", true, false, 0)
     }
 
     /// The owned [`ScramCredentialUpsertion`]: what the owned decoder returns for the same bytes.

@@ -166,6 +166,11 @@ impl<'a> ApiVersionsRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `ClientSoftwareName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_software_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "ClientSoftwareName", true, false, 0)
+    }
+
     /// The version of the client library, for the broker's metrics.
     ///
     /// `ClientSoftwareVersion`: string, versions 3+, ignorable.
@@ -175,6 +180,18 @@ impl<'a> ApiVersionsRequestView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `ClientSoftwareVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_software_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[1],
+            "ClientSoftwareVersion",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The cluster's unique id, or null if unknown.
@@ -188,6 +205,11 @@ impl<'a> ApiVersionsRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "ClusterId", true, true, 0)
+    }
+
     /// The node id of a controller sending the request, or -1.
     ///
     /// `NodeId`: int32, versions 5+, default `-1`, ignorable.
@@ -197,6 +219,11 @@ impl<'a> ApiVersionsRequestView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "NodeId", "int32", 4)
     }
 
     /// The owned [`ApiVersionsRequest`]: what the owned decoder returns for the same bytes.

@@ -267,6 +267,11 @@ impl<'a> ApiVersionsResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// The APIs the broker supports, with their version ranges.
     ///
     /// `ApiKeys`: []ApiVersion, versions 0+.
@@ -289,6 +294,11 @@ impl<'a> ApiVersionsResponseView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ThrottleTimeMs", "int32", 4)
     }
 
     /// The features the broker supports, with their version ranges.
@@ -314,6 +324,11 @@ impl<'a> ApiVersionsResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `FinalizedFeaturesEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn finalized_features_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "FinalizedFeaturesEpoch", "int64", 8)
+    }
+
     /// The features finalized for the cluster, with their version levels.
     ///
     /// `FinalizedFeatures`: []FinalizedFeatureKey, versions 3+, tagged field 2 in 3+, ignorable.
@@ -335,6 +350,11 @@ impl<'a> ApiVersionsResponseView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `ZkMigrationReady` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn zk_migration_ready_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6], "ZkMigrationReady", "bool", 1)
     }
 
     /// The owned [`ApiVersionsResponse`]: what the owned decoder returns for the same bytes.
@@ -507,6 +527,11 @@ impl<'a> ApiVersionView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ApiKey` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn api_key_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ApiKey", "int16", 2)
+    }
+
     /// The lowest supported version.
     ///
     /// `MinVersion`: int16, versions 0+.
@@ -518,6 +543,11 @@ impl<'a> ApiVersionView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `MinVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn min_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "MinVersion", "int16", 2)
+    }
+
     /// The highest supported version.
     ///
     /// `MaxVersion`: int16, versions 0+.
@@ -527,6 +557,11 @@ impl<'a> ApiVersionView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `MaxVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "MaxVersion", "int16", 2)
     }
 
     /// The owned [`ApiVersion`]: what the owned decoder returns for the same bytes.
@@ -668,6 +703,11 @@ impl<'a> FinalizedFeatureKeyView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 1)
+    }
+
     /// The highest version level of the feature.
     ///
     /// `MaxVersionLevel`: int16, versions 3+.
@@ -679,6 +719,11 @@ impl<'a> FinalizedFeatureKeyView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `MaxVersionLevel` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_version_level_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "MaxVersionLevel", "int16", 2)
+    }
+
     /// The lowest finalized version level of the feature.
     ///
     /// `MinVersionLevel`: int16, versions 3+.
@@ -688,6 +733,11 @@ impl<'a> FinalizedFeatureKeyView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `MinVersionLevel` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn min_version_level_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "MinVersionLevel", "int16", 2)
     }
 
     /// The owned [`FinalizedFeatureKey`]: what the owned decoder returns for the same bytes.
@@ -829,6 +879,11 @@ impl<'a> SupportedFeatureKeyView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 1)
+    }
+
     /// The lowest supported version.
     ///
     /// `MinVersion`: int16, versions 3+.
@@ -840,6 +895,11 @@ impl<'a> SupportedFeatureKeyView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `MinVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn min_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "MinVersion", "int16", 2)
+    }
+
     /// The highest supported version.
     ///
     /// `MaxVersion`: int16, versions 3+.
@@ -849,6 +909,11 @@ impl<'a> SupportedFeatureKeyView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `MaxVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "MaxVersion", "int16", 2)
     }
 
     /// The owned [`SupportedFeatureKey`]: what the owned decoder returns for the same bytes.

@@ -152,6 +152,11 @@ impl<'a> AssignReplicasToDirsRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "BrokerId", "int32", 4)
+    }
+
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
@@ -161,6 +166,11 @@ impl<'a> AssignReplicasToDirsRequestView<'a> {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "BrokerEpoch", "int64", 8)
     }
 
     /// Assignments by log directory.
@@ -329,6 +339,11 @@ impl<'a> DirectoryDataView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Where `Id` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "Id", "uuid", 16)
+    }
+
     /// The replicas in the directory, by topic.
     ///
     /// `Topics`: []TopicData, versions 0+.
@@ -454,6 +469,11 @@ impl<'a> PartitionDataView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
@@ -601,6 +621,11 @@ impl<'a> TopicDataView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "TopicId", "uuid", 16)
     }
 
     /// The replicas in the directory, by partition.

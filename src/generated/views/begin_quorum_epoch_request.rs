@@ -197,6 +197,12 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
         get_str(self.buf, at, version >= 1)
     }
 
+    /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "ClusterId", version >= 1, true, 0)
+    }
+
     /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
     ///
     /// `VoterId`: int32, versions 1+, default `-1`, ignorable.
@@ -206,6 +212,11 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `VoterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn voter_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "VoterId", "int32", 4)
     }
 
     /// The quorum's partitions, by topic (the metadata log is one partition).
@@ -386,6 +397,11 @@ impl<'a> LeaderEndpointView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
+    }
+
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 1+.
@@ -397,6 +413,11 @@ impl<'a> LeaderEndpointView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "Host", true, false, 0)
+    }
+
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 1+.
@@ -406,6 +427,11 @@ impl<'a> LeaderEndpointView<'a> {
             return 0;
         }
         get_u16(self.buf, at)
+    }
+
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Port", "uint16", 2)
     }
 
     /// The owned [`LeaderEndpoint`]: what the owned decoder returns for the same bytes.
@@ -546,6 +572,11 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// The directory id of that voter.
     ///
     /// `VoterDirectoryId`: uuid, versions 1+, ignorable.
@@ -555,6 +586,11 @@ impl<'a> PartitionDataView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `VoterDirectoryId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn voter_directory_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "VoterDirectoryId", "uuid", 16)
     }
 
     /// The new leader's id.
@@ -568,6 +604,11 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "LeaderId", "int32", 4)
+    }
+
     /// The new leader's epoch.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
@@ -577,6 +618,11 @@ impl<'a> PartitionDataView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "LeaderEpoch", "int32", 4)
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
@@ -747,6 +793,12 @@ impl<'a> TopicDataView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "TopicName", version >= 1, false, 0)
     }
 
     /// The partitions.

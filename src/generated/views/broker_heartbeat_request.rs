@@ -200,6 +200,11 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "BrokerId", "int32", 4)
+    }
+
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
@@ -209,6 +214,11 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "BrokerEpoch", "int64", 8)
     }
 
     /// The highest metadata log offset the broker has applied.
@@ -222,6 +232,11 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `CurrentMetadataOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn current_metadata_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "CurrentMetadataOffset", "int64", 8)
+    }
+
     /// True if the broker wants to be fenced.
     ///
     /// `WantFence`: bool, versions 0+.
@@ -233,6 +248,11 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `WantFence` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn want_fence_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "WantFence", "bool", 1)
+    }
+
     /// True if the broker wants to shut down.
     ///
     /// `WantShutDown`: bool, versions 0+.
@@ -242,6 +262,11 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `WantShutDown` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn want_shut_down_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "WantShutDown", "bool", 1)
     }
 
     /// The ids of log directories that failed.

@@ -130,6 +130,11 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -139,6 +144,11 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// True if the broker has roughly caught up with the metadata log.
@@ -152,6 +162,11 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `IsCaughtUp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_caught_up_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "IsCaughtUp", "bool", 1)
+    }
+
     /// Whether the broker is fenced (registered but not allowed to serve).
     ///
     /// `IsFenced`: bool, versions 0+, default `true`.
@@ -163,6 +178,11 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `IsFenced` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_fenced_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "IsFenced", "bool", 1)
+    }
+
     /// True if the broker may go on with its shutdown.
     ///
     /// `ShouldShutDown`: bool, versions 0+.
@@ -172,6 +192,11 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `ShouldShutDown` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn should_shut_down_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "ShouldShutDown", "bool", 1)
     }
 
     /// The owned [`BrokerHeartbeatResponse`]: what the owned decoder returns for the same bytes.

@@ -241,6 +241,11 @@ impl<'a> BrokerRegistrationRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "BrokerId", "int32", 4)
+    }
+
     /// The cluster's unique id, or null if unknown.
     ///
     /// `ClusterId`: string, versions 0+.
@@ -252,6 +257,11 @@ impl<'a> BrokerRegistrationRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "ClusterId", true, false, 0)
+    }
+
     /// A random id unique to this run of the process.
     ///
     /// `IncarnationId`: uuid, versions 0+.
@@ -261,6 +271,11 @@ impl<'a> BrokerRegistrationRequestView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `IncarnationId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn incarnation_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "IncarnationId", "uuid", 16)
     }
 
     /// The endpoints the node listens on.
@@ -298,6 +313,11 @@ impl<'a> BrokerRegistrationRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `Rack` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[5], "Rack", true, true, 0)
+    }
+
     /// True for a ZooKeeper broker configured to migrate to KRaft.
     ///
     /// `IsMigratingZkBroker`: bool, versions 1+, default `false`.
@@ -307,6 +327,11 @@ impl<'a> BrokerRegistrationRequestView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IsMigratingZkBroker` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_migrating_zk_broker_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6], "IsMigratingZkBroker", "bool", 1)
     }
 
     /// The ids of the broker's usable log directories.
@@ -330,6 +355,11 @@ impl<'a> BrokerRegistrationRequestView<'a> {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `PreviousBrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn previous_broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[8], "PreviousBrokerEpoch", "int64", 8)
     }
 
     /// The owned [`BrokerRegistrationRequest`]: what the owned decoder returns for the same bytes.
@@ -489,6 +519,11 @@ impl<'a> FeatureView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
+    }
+
     /// The lowest supported version.
     ///
     /// `MinSupportedVersion`: int16, versions 0+.
@@ -500,6 +535,11 @@ impl<'a> FeatureView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `MinSupportedVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn min_supported_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "MinSupportedVersion", "int16", 2)
+    }
+
     /// The highest supported version.
     ///
     /// `MaxSupportedVersion`: int16, versions 0+.
@@ -509,6 +549,11 @@ impl<'a> FeatureView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `MaxSupportedVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_supported_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "MaxSupportedVersion", "int16", 2)
     }
 
     /// The owned [`Feature`]: what the owned decoder returns for the same bytes.
@@ -661,6 +706,11 @@ impl<'a> ListenerView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
+    }
+
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 0+.
@@ -670,6 +720,11 @@ impl<'a> ListenerView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "Host", true, false, 0)
     }
 
     /// A TCP port number.
@@ -683,6 +738,11 @@ impl<'a> ListenerView<'a> {
         get_u16(self.buf, at)
     }
 
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Port", "uint16", 2)
+    }
+
     /// The listener's security protocol: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL.
     ///
     /// `SecurityProtocol`: int16, versions 0+.
@@ -692,6 +752,11 @@ impl<'a> ListenerView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `SecurityProtocol` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn security_protocol_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "SecurityProtocol", "int16", 2)
     }
 
     /// The owned [`Listener`]: what the owned decoder returns for the same bytes.

@@ -148,6 +148,11 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The described groups.
     ///
     /// `Groups`: []DescribedGroup, versions 0+.
@@ -525,6 +530,11 @@ impl<'a> DescribedGroupView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
@@ -534,6 +544,11 @@ impl<'a> DescribedGroupView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "ErrorMessage", true, true, 0)
     }
 
     /// The group's id.
@@ -547,6 +562,11 @@ impl<'a> DescribedGroupView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "GroupId", true, false, 0)
+    }
+
     /// The group's state, such as `Stable` or `Empty`.
     ///
     /// `GroupState`: string, versions 0+.
@@ -556,6 +576,11 @@ impl<'a> DescribedGroupView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `GroupState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_state_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3], "GroupState", true, false, 0)
     }
 
     /// The group's epoch (KIP-848), raised whenever its metadata or membership changes.
@@ -569,6 +594,11 @@ impl<'a> DescribedGroupView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `GroupEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "GroupEpoch", "int32", 4)
+    }
+
     /// The epoch of the group's target assignment.
     ///
     /// `AssignmentEpoch`: int32, versions 0+.
@@ -580,6 +610,11 @@ impl<'a> DescribedGroupView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `AssignmentEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn assignment_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "AssignmentEpoch", "int32", 4)
+    }
+
     /// The server-side assignor the group uses.
     ///
     /// `AssignorName`: string, versions 0+.
@@ -589,6 +624,11 @@ impl<'a> DescribedGroupView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `AssignorName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn assignor_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[6], "AssignorName", true, false, 0)
     }
 
     /// The group's members.
@@ -612,6 +652,11 @@ impl<'a> DescribedGroupView<'a> {
             return -2147483648;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `AuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[8], "AuthorizedOperations", "int32", 4)
     }
 
     /// The owned [`DescribedGroup`]: what the owned decoder returns for the same bytes.
@@ -845,6 +890,11 @@ impl<'a> MemberView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "MemberId", true, false, 0)
+    }
+
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
@@ -854,6 +904,11 @@ impl<'a> MemberView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `InstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "InstanceId", true, true, 0)
     }
 
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
@@ -867,6 +922,11 @@ impl<'a> MemberView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "RackId", true, true, 0)
+    }
+
     /// The member's epoch in a KIP-848 group; the coordinator raises it with each new assignment.
     ///
     /// `MemberEpoch`: int32, versions 0+.
@@ -876,6 +936,11 @@ impl<'a> MemberView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "MemberEpoch", "int32", 4)
     }
 
     /// The client id the member connected with.
@@ -889,6 +954,11 @@ impl<'a> MemberView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `ClientId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[4], "ClientId", true, false, 0)
+    }
+
     /// The host the member connected from.
     ///
     /// `ClientHost`: string, versions 0+.
@@ -898,6 +968,11 @@ impl<'a> MemberView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `ClientHost` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[5], "ClientHost", true, false, 0)
     }
 
     /// The topics the member subscribes to, or null if unchanged since the last heartbeat.
@@ -921,6 +996,11 @@ impl<'a> MemberView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `SubscribedTopicRegex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subscribed_topic_regex_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[7], "SubscribedTopicRegex", true, true, 0)
     }
 
     /// The member's current assignment.
@@ -954,6 +1034,11 @@ impl<'a> MemberView<'a> {
             return -1;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `MemberType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[10], "MemberType", "int8", 1)
     }
 
     /// The owned [`Member`]: what the owned decoder returns for the same bytes.
@@ -1146,6 +1231,11 @@ impl<'a> TopicPartitionsView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "TopicId", "uuid", 16)
+    }
+
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
@@ -1155,6 +1245,11 @@ impl<'a> TopicPartitionsView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "TopicName", true, false, 0)
     }
 
     /// The partition numbers.

@@ -208,6 +208,11 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "GroupId", true, false, 0)
+    }
+
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
@@ -217,6 +222,11 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "MemberId", true, false, 0)
     }
 
     /// 0 to join, -1 to leave, -2 to leave as a static member that will come back, otherwise the member's current epoch.
@@ -230,6 +240,11 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "MemberEpoch", "int32", 4)
+    }
+
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
@@ -239,6 +254,11 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `InstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3], "InstanceId", true, true, 0)
     }
 
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
@@ -252,6 +272,11 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[4], "RackId", true, true, 0)
+    }
+
     /// How long, in milliseconds, the member may take to revoke partitions; -1 if unchanged.
     ///
     /// `RebalanceTimeoutMs`: int32, versions 0+, default `-1`.
@@ -261,6 +286,11 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `RebalanceTimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rebalance_timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "RebalanceTimeoutMs", "int32", 4)
     }
 
     /// The topics the member subscribes to, or null if unchanged since the last heartbeat.
@@ -285,6 +315,11 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `SubscribedTopicRegex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subscribed_topic_regex_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[7], "SubscribedTopicRegex", true, true, 0)
+    }
+
     /// The server-side assignor the member asks for, or null to keep the current one.
     ///
     /// `ServerAssignor`: string, versions 0+, nullable in 0+, default `null`.
@@ -294,6 +329,11 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `ServerAssignor` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn server_assignor_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[8], "ServerAssignor", true, true, 0)
     }
 
     /// The partitions the member owns now, or null if unchanged.
@@ -482,6 +522,11 @@ impl<'a> TopicPartitionsView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "TopicId", "uuid", 16)
     }
 
     /// The partition numbers.

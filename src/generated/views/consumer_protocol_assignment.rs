@@ -134,6 +134,11 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
         get_bytes(self.buf, at, false)
     }
 
+    /// Where `UserData` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn user_data_span(&self) -> Option<FieldSpan<'a>> {
+        span_bytes(self.buf, self.at[1], "UserData", false, true, 0)
+    }
+
     /// The owned [`ConsumerProtocolAssignment`]: what the owned decoder returns for the same bytes.
     pub fn to_owned(&self) -> ConsumerProtocolAssignment {
         let assigned_partitions: Vec<TopicPartition> = self
@@ -263,6 +268,11 @@ impl<'a> TopicPartitionView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Topic", false, false, 0)
     }
 
     /// The partition numbers.

@@ -182,6 +182,11 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
         get_bytes(self.buf, at, false)
     }
 
+    /// Where `UserData` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn user_data_span(&self) -> Option<FieldSpan<'a>> {
+        span_bytes(self.buf, self.at[1], "UserData", false, true, 0)
+    }
+
     /// The partitions the member owns now, by topic (cooperative rebalancing).
     ///
     /// `OwnedPartitions`: []TopicPartition, versions 1+, ignorable.
@@ -205,6 +210,11 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `GenerationId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn generation_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "GenerationId", "int32", 4)
+    }
+
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
     ///
     /// `RackId`: string, versions 3+, nullable in 3+, default `null`, ignorable.
@@ -214,6 +224,11 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
             return None;
         }
         get_str(self.buf, at, false)
+    }
+
+    /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[4], "RackId", false, true, 0)
     }
 
     /// The owned [`ConsumerProtocolSubscription`]: what the owned decoder returns for the same bytes.
@@ -358,6 +373,11 @@ impl<'a> TopicPartitionView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Topic", false, false, 0)
     }
 
     /// The partition numbers.

@@ -185,6 +185,11 @@ impl<'a> ControllerRegistrationRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ControllerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ControllerId", "int32", 4)
+    }
+
     /// A random id unique to this run of the process.
     ///
     /// `IncarnationId`: uuid, versions 0+.
@@ -196,6 +201,11 @@ impl<'a> ControllerRegistrationRequestView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Where `IncarnationId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn incarnation_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "IncarnationId", "uuid", 16)
+    }
+
     /// Set when the controller's configuration allows migrating from ZooKeeper.
     ///
     /// `ZkMigrationReady`: bool, versions 0+.
@@ -205,6 +215,11 @@ impl<'a> ControllerRegistrationRequestView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `ZkMigrationReady` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn zk_migration_ready_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ZkMigrationReady", "bool", 1)
     }
 
     /// The endpoints the node listens on.
@@ -376,6 +391,11 @@ impl<'a> FeatureView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
+    }
+
     /// The lowest supported version.
     ///
     /// `MinSupportedVersion`: int16, versions 0+.
@@ -387,6 +407,11 @@ impl<'a> FeatureView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `MinSupportedVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn min_supported_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "MinSupportedVersion", "int16", 2)
+    }
+
     /// The highest supported version.
     ///
     /// `MaxSupportedVersion`: int16, versions 0+.
@@ -396,6 +421,11 @@ impl<'a> FeatureView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `MaxSupportedVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_supported_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "MaxSupportedVersion", "int16", 2)
     }
 
     /// The owned [`Feature`]: what the owned decoder returns for the same bytes.
@@ -548,6 +578,11 @@ impl<'a> ListenerView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
+    }
+
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 0+.
@@ -557,6 +592,11 @@ impl<'a> ListenerView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "Host", true, false, 0)
     }
 
     /// A TCP port number.
@@ -570,6 +610,11 @@ impl<'a> ListenerView<'a> {
         get_u16(self.buf, at)
     }
 
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Port", "uint16", 2)
+    }
+
     /// The listener's security protocol: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL.
     ///
     /// `SecurityProtocol`: int16, versions 0+.
@@ -579,6 +624,11 @@ impl<'a> ListenerView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `SecurityProtocol` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn security_protocol_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "SecurityProtocol", "int16", 2)
     }
 
     /// The owned [`Listener`]: what the owned decoder returns for the same bytes.

@@ -326,6 +326,11 @@ impl<'a> AclCreationView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `ResourceType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ResourceType", "int8", 1)
+    }
+
     /// The name of the resource.
     ///
     /// `ResourceName`: string, versions 0+.
@@ -338,6 +343,12 @@ impl<'a> AclCreationView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `ResourceName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "ResourceName", version >= 2, false, 0)
+    }
+
     /// How the resource name matches: 3 for a literal name, 4 for a prefix.
     ///
     /// `ResourcePatternType`: int8, versions 1+, default `3`.
@@ -347,6 +358,11 @@ impl<'a> AclCreationView<'a> {
             return 3;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `ResourcePatternType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_pattern_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ResourcePatternType", "int8", 1)
     }
 
     /// The principal the ACL applies to, such as `User:alice`.
@@ -361,6 +377,12 @@ impl<'a> AclCreationView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Principal` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[3], "Principal", version >= 2, false, 0)
+    }
+
     /// The host the ACL applies to, or `*` for any host.
     ///
     /// `Host`: string, versions 0+.
@@ -371,6 +393,12 @@ impl<'a> AclCreationView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[4], "Host", version >= 2, false, 0)
     }
 
     /// The ACL operation, such as read (3), write (4) or describe (8); in a filter, 1 matches any.
@@ -384,6 +412,11 @@ impl<'a> AclCreationView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `Operation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn operation_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "Operation", "int8", 1)
+    }
+
     /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
     ///
     /// `PermissionType`: int8, versions 0+.
@@ -393,6 +426,11 @@ impl<'a> AclCreationView<'a> {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `PermissionType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn permission_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6], "PermissionType", "int8", 1)
     }
 
     /// The owned [`AclCreation`]: what the owned decoder returns for the same bytes.

@@ -170,6 +170,11 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `OwnerPrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn owner_principal_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "OwnerPrincipalType", true, true, 0)
+    }
+
     /// The name of the token's owner, or null for the caller.
     ///
     /// `OwnerPrincipalName`: string, versions 3+, nullable in 3+.
@@ -179,6 +184,11 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `OwnerPrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn owner_principal_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "OwnerPrincipalName", true, true, 0)
     }
 
     /// The principals that may renew the token.
@@ -203,6 +213,11 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `MaxLifetimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_lifetime_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "MaxLifetimeMs", "int64", 8)
     }
 
     /// The owned [`CreateDelegationTokenRequest`]: what the owned decoder returns for the same bytes.
@@ -360,6 +375,19 @@ impl<'a> CreatableRenewersView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `PrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0],
+            "PrincipalType",
+            version >= 2,
+            false,
+            0,
+        )
+    }
+
     /// The name of the principal.
     ///
     /// `PrincipalName`: string, versions 0+.
@@ -370,6 +398,19 @@ impl<'a> CreatableRenewersView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `PrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1],
+            "PrincipalName",
+            version >= 2,
+            false,
+            0,
+        )
     }
 
     /// The owned [`CreatableRenewers`]: what the owned decoder returns for the same bytes.

@@ -219,6 +219,11 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// The type of the token's owner.
     ///
     /// `PrincipalType`: string, versions 0+.
@@ -229,6 +234,19 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `PrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1],
+            "PrincipalType",
+            version >= 2,
+            false,
+            0,
+        )
     }
 
     /// The name of the token's owner.
@@ -243,6 +261,19 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `PrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[2],
+            "PrincipalName",
+            version >= 2,
+            false,
+            0,
+        )
+    }
+
     /// The type of the principal that asked for the token.
     ///
     /// `TokenRequesterPrincipalType`: string, versions 3+.
@@ -252,6 +283,18 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `TokenRequesterPrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn token_requester_principal_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[3],
+            "TokenRequesterPrincipalType",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The name of the principal that asked for the token.
@@ -265,6 +308,18 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TokenRequesterPrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn token_requester_principal_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[4],
+            "TokenRequesterPrincipalName",
+            true,
+            false,
+            0,
+        )
+    }
+
     /// When the token was issued, in milliseconds since the Unix epoch.
     ///
     /// `IssueTimestampMs`: int64, versions 0+.
@@ -274,6 +329,11 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `IssueTimestampMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn issue_timestamp_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "IssueTimestampMs", "int64", 8)
     }
 
     /// When the token expires, in milliseconds since the Unix epoch.
@@ -287,6 +347,11 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `ExpiryTimestampMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn expiry_timestamp_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6], "ExpiryTimestampMs", "int64", 8)
+    }
+
     /// The latest time the token can be renewed to, in milliseconds since the Unix epoch.
     ///
     /// `MaxTimestampMs`: int64, versions 0+.
@@ -296,6 +361,11 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `MaxTimestampMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_timestamp_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[7], "MaxTimestampMs", "int64", 8)
     }
 
     /// The delegation token's id.
@@ -310,6 +380,12 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TokenId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn token_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[8], "TokenId", version >= 2, false, 0)
+    }
+
     /// The delegation token's HMAC, which identifies it.
     ///
     /// `Hmac`: bytes, versions 0+.
@@ -322,6 +398,12 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
         get_bytes(self.buf, at, version >= 2).unwrap_or(EMPTY_BYTES)
     }
 
+    /// Where `Hmac` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn hmac_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(self.buf, self.at[9], "Hmac", version >= 2, false, 0)
+    }
+
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
@@ -331,6 +413,11 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[10], "ThrottleTimeMs", "int32", 4)
     }
 
     /// The owned [`CreateDelegationTokenResponse`]: what the owned decoder returns for the same bytes.

@@ -172,6 +172,11 @@ impl<'a> CreatePartitionsRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `TimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "TimeoutMs", "int32", 4)
+    }
+
     /// When true, the broker only checks that the change would succeed and does not apply it.
     ///
     /// `ValidateOnly`: bool, versions 0+.
@@ -181,6 +186,11 @@ impl<'a> CreatePartitionsRequestView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `ValidateOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn validate_only_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ValidateOnly", "bool", 1)
     }
 
     /// The owned [`CreatePartitionsRequest`]: what the owned decoder returns for the same bytes.
@@ -495,6 +505,12 @@ impl<'a> CreatePartitionsTopicView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 2, false, 0)
+    }
+
     /// The topic's new total number of partitions.
     ///
     /// `Count`: int32, versions 0+.
@@ -504,6 +520,11 @@ impl<'a> CreatePartitionsTopicView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `Count` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn count_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "Count", "int32", 4)
     }
 
     /// The replica brokers of each new partition, or null to let the controller choose.

@@ -155,6 +155,11 @@ impl<'a> CreatePartitionsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome for each topic.
     ///
     /// `Results`: []CreatePartitionsTopicResult, versions 0+.
@@ -312,6 +317,12 @@ impl<'a> CreatePartitionsTopicResultView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 2, false, 0)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -321,6 +332,11 @@ impl<'a> CreatePartitionsTopicResultView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -333,6 +349,12 @@ impl<'a> CreatePartitionsTopicResultView<'a> {
             return None;
         }
         get_str(self.buf, at, version >= 2)
+    }
+
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[2], "ErrorMessage", version >= 2, true, 0)
     }
 
     /// The owned [`CreatePartitionsTopicResult`]: what the owned decoder returns for the same bytes.

@@ -176,6 +176,11 @@ impl<'a> CreateTopicsRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `timeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "timeoutMs", "int32", 4)
+    }
+
     /// When true, the broker only checks that the change would succeed and does not apply it.
     ///
     /// `validateOnly`: bool, versions 1+, default `false`.
@@ -185,6 +190,11 @@ impl<'a> CreateTopicsRequestView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `validateOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn validate_only_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "validateOnly", "bool", 1)
     }
 
     /// The owned [`CreateTopicsRequest`]: what the owned decoder returns for the same bytes.
@@ -340,6 +350,11 @@ impl<'a> CreatableReplicaAssignmentView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
     }
 
     /// The ids of the brokers that hold the replicas of one partition, preferred leader first.
@@ -556,6 +571,12 @@ impl<'a> CreatableTopicView<'a> {
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 5, false, 0)
+    }
+
     /// The number of partitions, or -1 to use the broker's default.
     ///
     /// `NumPartitions`: int32, versions 0+.
@@ -567,6 +588,11 @@ impl<'a> CreatableTopicView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `NumPartitions` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn num_partitions_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "NumPartitions", "int32", 4)
+    }
+
     /// How many replicas each partition has, or -1 to use the broker's default.
     ///
     /// `ReplicationFactor`: int16, versions 0+.
@@ -576,6 +602,11 @@ impl<'a> CreatableTopicView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ReplicationFactor` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replication_factor_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ReplicationFactor", "int16", 2)
     }
 
     /// Manual replica placement per partition; empty to let the controller choose (then NumPartitions and ReplicationFactor apply).
@@ -754,6 +785,12 @@ impl<'a> CreatableTopicConfigView<'a> {
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 5, false, 0)
+    }
+
     /// The config value, or null.
     ///
     /// `Value`: string, versions 0+, nullable in 0+.
@@ -764,6 +801,12 @@ impl<'a> CreatableTopicConfigView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 5)
+    }
+
+    /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn value_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "Value", version >= 5, true, 0)
     }
 
     /// The owned [`CreatableTopicConfig`]: what the owned decoder returns for the same bytes.

@@ -159,6 +159,11 @@ impl<'a> CreateTopicsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome for each topic.
     ///
     /// `Topics`: []CreatableTopicResult, versions 0+.
@@ -317,6 +322,11 @@ impl<'a> CreatableTopicConfigsView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
+    }
+
     /// The config's value, or null when it is sensitive or unset.
     ///
     /// `Value`: string, versions 5+, nullable in 5+.
@@ -326,6 +336,11 @@ impl<'a> CreatableTopicConfigsView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn value_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "Value", true, true, 0)
     }
 
     /// Whether the config cannot be changed.
@@ -339,6 +354,11 @@ impl<'a> CreatableTopicConfigsView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `ReadOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn read_only_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ReadOnly", "bool", 1)
+    }
+
     /// Where the value comes from: 1 topic, 2 dynamic broker, 3 dynamic default broker, 4 static broker, 5 default, 6 dynamic broker logger, 7 client metrics, 8 group; 0 unknown, -1 not given.
     ///
     /// `ConfigSource`: int8, versions 5+, default `-1`, ignorable.
@@ -350,6 +370,11 @@ impl<'a> CreatableTopicConfigsView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `ConfigSource` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn config_source_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "ConfigSource", "int8", 1)
+    }
+
     /// Whether the config is sensitive (its value is then null in responses).
     ///
     /// `IsSensitive`: bool, versions 5+.
@@ -359,6 +384,11 @@ impl<'a> CreatableTopicConfigsView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IsSensitive` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_sensitive_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "IsSensitive", "bool", 1)
     }
 
     /// The owned [`CreatableTopicConfigs`]: what the owned decoder returns for the same bytes.
@@ -579,6 +609,12 @@ impl<'a> CreatableTopicResultView<'a> {
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 5, false, 0)
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 7+, ignorable.
@@ -590,6 +626,11 @@ impl<'a> CreatableTopicResultView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "TopicId", "uuid", 16)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -599,6 +640,11 @@ impl<'a> CreatableTopicResultView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ErrorCode", "int16", 2)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -613,6 +659,12 @@ impl<'a> CreatableTopicResultView<'a> {
         get_str(self.buf, at, version >= 5)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[3], "ErrorMessage", version >= 5, true, 0)
+    }
+
     /// Why the topic's configs could not be returned in the response, or 0 if they were.
     ///
     /// `TopicConfigErrorCode`: int16, versions 5+, tagged field 0 in 5+, ignorable.
@@ -622,6 +674,11 @@ impl<'a> CreatableTopicResultView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `TopicConfigErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_config_error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "TopicConfigErrorCode", "int16", 2)
     }
 
     /// The topic's number of partitions, or -1 if not returned.
@@ -635,6 +692,11 @@ impl<'a> CreatableTopicResultView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `NumPartitions` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn num_partitions_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "NumPartitions", "int32", 4)
+    }
+
     /// The topic's replication factor, or -1 if not returned.
     ///
     /// `ReplicationFactor`: int16, versions 5+, default `-1`, ignorable.
@@ -644,6 +706,11 @@ impl<'a> CreatableTopicResultView<'a> {
             return -1;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ReplicationFactor` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replication_factor_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6], "ReplicationFactor", "int16", 2)
     }
 
     /// The new topic's configuration, or null if not returned.

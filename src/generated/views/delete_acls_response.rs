@@ -155,6 +155,11 @@ impl<'a> DeleteAclsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The result of each filter, in request order.
     ///
     /// `FilterResults`: []DeleteAclsFilterResult, versions 0+.
@@ -329,6 +334,11 @@ impl<'a> DeleteAclsFilterResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
@@ -339,6 +349,12 @@ impl<'a> DeleteAclsFilterResultView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 2)
+    }
+
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "ErrorMessage", version >= 2, true, 0)
     }
 
     /// The entries the filter matched.
@@ -542,6 +558,11 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
@@ -554,6 +575,12 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         get_str(self.buf, at, version >= 2)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "ErrorMessage", version >= 2, true, 0)
+    }
+
     /// The type of resource: 2 topic, 3 group, 4 cluster, 5 transactional id, 6 delegation token, 7 user.
     ///
     /// `ResourceType`: int8, versions 0+.
@@ -563,6 +590,11 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `ResourceType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ResourceType", "int8", 1)
     }
 
     /// The name of the resource.
@@ -577,6 +609,12 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `ResourceName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[3], "ResourceName", version >= 2, false, 0)
+    }
+
     /// How the resource name matches: 3 for a literal name, 4 for a prefix.
     ///
     /// `PatternType`: int8, versions 1+, default `3`.
@@ -586,6 +624,11 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
             return 3;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `PatternType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn pattern_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "PatternType", "int8", 1)
     }
 
     /// The principal the ACL applies to, such as `User:alice`.
@@ -600,6 +643,12 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Principal` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[5], "Principal", version >= 2, false, 0)
+    }
+
     /// The host the ACL applies to, or `*` for any host.
     ///
     /// `Host`: string, versions 0+.
@@ -610,6 +659,12 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[6], "Host", version >= 2, false, 0)
     }
 
     /// The ACL operation, such as read (3), write (4) or describe (8); in a filter, 1 matches any.
@@ -623,6 +678,11 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `Operation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn operation_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[7], "Operation", "int8", 1)
+    }
+
     /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
     ///
     /// `PermissionType`: int8, versions 0+.
@@ -632,6 +692,11 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `PermissionType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn permission_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[8], "PermissionType", "int8", 1)
     }
 
     /// The owned [`DeleteAclsMatchingAcl`]: what the owned decoder returns for the same bytes.

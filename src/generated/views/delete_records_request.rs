@@ -168,6 +168,11 @@ impl<'a> DeleteRecordsRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `TimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "TimeoutMs", "int32", 4)
+    }
+
     /// The owned [`DeleteRecordsRequest`]: what the owned decoder returns for the same bytes.
     pub fn to_owned(&self) -> DeleteRecordsRequest {
         let topics: Vec<DeleteRecordsTopic> = self.topics().iter().map(|x| x.to_owned()).collect();
@@ -291,6 +296,11 @@ impl<'a> DeleteRecordsPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// Records before this offset are deleted; -1 means up to the high watermark.
     ///
     /// `Offset`: int64, versions 0+.
@@ -300,6 +310,11 @@ impl<'a> DeleteRecordsPartitionView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `Offset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "Offset", "int64", 8)
     }
 
     /// The owned [`DeleteRecordsPartition`]: what the owned decoder returns for the same bytes.
@@ -464,6 +479,12 @@ impl<'a> DeleteRecordsTopicView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 2, false, 0)
     }
 
     /// The partitions to truncate.

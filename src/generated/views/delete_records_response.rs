@@ -155,6 +155,11 @@ impl<'a> DeleteRecordsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// Results by topic.
     ///
     /// `Topics`: []DeleteRecordsTopicResult, versions 0+.
@@ -296,6 +301,11 @@ impl<'a> DeleteRecordsPartitionResultView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// The partition's new log start offset.
     ///
     /// `LowWatermark`: int64, versions 0+.
@@ -307,6 +317,11 @@ impl<'a> DeleteRecordsPartitionResultView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `LowWatermark` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn low_watermark_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "LowWatermark", "int64", 8)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -316,6 +331,11 @@ impl<'a> DeleteRecordsPartitionResultView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ErrorCode", "int16", 2)
     }
 
     /// The owned [`DeleteRecordsPartitionResult`]: what the owned decoder returns for the same bytes.
@@ -483,6 +503,12 @@ impl<'a> DeleteRecordsTopicResultView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 2, false, 0)
     }
 
     /// Results by partition.

@@ -155,6 +155,11 @@ impl<'a> DeleteShareGroupOffsetsRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "GroupId", true, false, 0)
+    }
+
     /// The topics whose offsets to delete.
     ///
     /// `Topics`: []DeleteShareGroupOffsetsRequestTopic, versions 0+.
@@ -294,6 +299,11 @@ impl<'a> DeleteShareGroupOffsetsRequestTopicView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "TopicName", true, false, 0)
     }
 
     /// The owned [`DeleteShareGroupOffsetsRequestTopic`]: what the owned decoder returns for the same bytes.

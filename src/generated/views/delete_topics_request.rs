@@ -216,6 +216,11 @@ impl<'a> DeleteTopicsRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `TimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "TimeoutMs", "int32", 4)
+    }
+
     /// The owned [`DeleteTopicsRequest`]: what the owned decoder returns for the same bytes.
     pub fn to_owned(&self) -> DeleteTopicsRequest {
         let topics: Vec<DeleteTopicState> = self.topics().iter().map(|x| x.to_owned()).collect();
@@ -342,6 +347,11 @@ impl<'a> DeleteTopicStateView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, true, 0)
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 6+.
@@ -351,6 +361,11 @@ impl<'a> DeleteTopicStateView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "TopicId", "uuid", 16)
     }
 
     /// The owned [`DeleteTopicState`]: what the owned decoder returns for the same bytes.

@@ -148,6 +148,11 @@ impl<'a> DescribeAclsRequestView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `ResourceTypeFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_type_filter_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ResourceTypeFilter", "int8", 1)
+    }
+
     /// The resource name to match, or null for any.
     ///
     /// `ResourceNameFilter`: string, versions 0+, nullable in 0+.
@@ -160,6 +165,19 @@ impl<'a> DescribeAclsRequestView<'a> {
         get_str(self.buf, at, version >= 2)
     }
 
+    /// Where `ResourceNameFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_name_filter_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1],
+            "ResourceNameFilter",
+            version >= 2,
+            true,
+            0,
+        )
+    }
+
     /// How resource names are matched: 1 for any, 2 for match, 3 for literal, 4 for prefixed.
     ///
     /// `PatternTypeFilter`: int8, versions 1+, default `3`.
@@ -169,6 +187,11 @@ impl<'a> DescribeAclsRequestView<'a> {
             return 3;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `PatternTypeFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn pattern_type_filter_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "PatternTypeFilter", "int8", 1)
     }
 
     /// The principal to match, or null for any.
@@ -183,6 +206,19 @@ impl<'a> DescribeAclsRequestView<'a> {
         get_str(self.buf, at, version >= 2)
     }
 
+    /// Where `PrincipalFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_filter_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[3],
+            "PrincipalFilter",
+            version >= 2,
+            true,
+            0,
+        )
+    }
+
     /// The host to match, or null for any.
     ///
     /// `HostFilter`: string, versions 0+, nullable in 0+.
@@ -193,6 +229,12 @@ impl<'a> DescribeAclsRequestView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 2)
+    }
+
+    /// Where `HostFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_filter_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[4], "HostFilter", version >= 2, true, 0)
     }
 
     /// The ACL operation, such as read (3), write (4) or describe (8); in a filter, 1 matches any.
@@ -206,6 +248,11 @@ impl<'a> DescribeAclsRequestView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `Operation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn operation_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "Operation", "int8", 1)
+    }
+
     /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
     ///
     /// `PermissionType`: int8, versions 0+.
@@ -215,6 +262,11 @@ impl<'a> DescribeAclsRequestView<'a> {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `PermissionType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn permission_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6], "PermissionType", "int8", 1)
     }
 
     /// The owned [`DescribeAclsRequest`]: what the owned decoder returns for the same bytes.

@@ -167,6 +167,11 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `Strict` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn strict_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "Strict", "bool", 1)
+    }
+
     /// The owned [`DescribeClientQuotasRequest`]: what the owned decoder returns for the same bytes.
     pub fn to_owned(&self) -> DescribeClientQuotasRequest {
         let components: Vec<ComponentData> =
@@ -311,6 +316,12 @@ impl<'a> ComponentDataView<'a> {
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `EntityType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn entity_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "EntityType", version >= 1, false, 0)
+    }
+
     /// How to match the entity type: 0 for the exact name in `Match`, 1 for the default entity, 2 for any.
     ///
     /// `MatchType`: int8, versions 0+.
@@ -320,6 +331,11 @@ impl<'a> ComponentDataView<'a> {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `MatchType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn match_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "MatchType", "int8", 1)
     }
 
     /// The entity name to match, when `MatchType` is 0.
@@ -332,6 +348,12 @@ impl<'a> ComponentDataView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 1)
+    }
+
+    /// Where `Match` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn r#match_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[2], "Match", version >= 1, true, 0)
     }
 
     /// The owned [`ComponentData`]: what the owned decoder returns for the same bytes.

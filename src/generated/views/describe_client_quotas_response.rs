@@ -149,6 +149,11 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -158,6 +163,11 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -170,6 +180,12 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 1)
+    }
+
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[2], "ErrorMessage", version >= 1, true, 0)
     }
 
     /// The matching entities and their quotas, or null on error.
@@ -331,6 +347,12 @@ impl<'a> EntityDataView<'a> {
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `EntityType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn entity_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "EntityType", version >= 1, false, 0)
+    }
+
     /// The name of the quota entity, or null for the default entity.
     ///
     /// `EntityName`: string, versions 0+, nullable in 0+.
@@ -341,6 +363,12 @@ impl<'a> EntityDataView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 1)
+    }
+
+    /// Where `EntityName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn entity_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "EntityName", version >= 1, true, 0)
     }
 
     /// The owned [`EntityData`]: what the owned decoder returns for the same bytes.
@@ -678,6 +706,12 @@ impl<'a> ValueDataView<'a> {
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Key` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn key_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Key", version >= 1, false, 0)
+    }
+
     /// The quota's value.
     ///
     /// `Value`: float64, versions 0+.
@@ -687,6 +721,11 @@ impl<'a> ValueDataView<'a> {
             return 0.0;
         }
         get_f64(self.buf, at)
+    }
+
+    /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn value_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "Value", "float64", 8)
     }
 
     /// The owned [`ValueData`]: what the owned decoder returns for the same bytes.

@@ -131,6 +131,17 @@ impl<'a> DescribeClusterRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `IncludeClusterAuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn include_cluster_authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[0],
+            "IncludeClusterAuthorizedOperations",
+            "bool",
+            1,
+        )
+    }
+
     /// Which endpoints to describe: 1 for brokers, 2 for controllers.
     ///
     /// `EndpointType`: int8, versions 1+, default `1`.
@@ -142,6 +153,11 @@ impl<'a> DescribeClusterRequestView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `EndpointType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn endpoint_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "EndpointType", "int8", 1)
+    }
+
     /// Whether fenced brokers should be listed too.
     ///
     /// `IncludeFencedBrokers`: bool, versions 2+.
@@ -151,6 +167,11 @@ impl<'a> DescribeClusterRequestView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IncludeFencedBrokers` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn include_fenced_brokers_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "IncludeFencedBrokers", "bool", 1)
     }
 
     /// The owned [`DescribeClusterRequest`]: what the owned decoder returns for the same bytes.

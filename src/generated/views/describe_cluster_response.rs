@@ -184,6 +184,11 @@ impl<'a> DescribeClusterResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -193,6 +198,11 @@ impl<'a> DescribeClusterResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -206,6 +216,11 @@ impl<'a> DescribeClusterResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "ErrorMessage", true, true, 0)
+    }
+
     /// Which endpoints the response lists: 1 for brokers, 2 for controllers.
     ///
     /// `EndpointType`: int8, versions 1+, default `1`.
@@ -215,6 +230,11 @@ impl<'a> DescribeClusterResponseView<'a> {
             return 1;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `EndpointType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn endpoint_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "EndpointType", "int8", 1)
     }
 
     /// The cluster's unique id, or null if unknown.
@@ -228,6 +248,11 @@ impl<'a> DescribeClusterResponseView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[4], "ClusterId", true, false, 0)
+    }
+
     /// The id of the controller broker, or -1 if unknown.
     ///
     /// `ControllerId`: int32, versions 0+, default `-1`.
@@ -237,6 +262,11 @@ impl<'a> DescribeClusterResponseView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `ControllerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "ControllerId", "int32", 4)
     }
 
     /// The brokers of the cluster this response knows about.
@@ -260,6 +290,17 @@ impl<'a> DescribeClusterResponseView<'a> {
             return -2147483648;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `ClusterAuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn cluster_authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[7],
+            "ClusterAuthorizedOperations",
+            "int32",
+            4,
+        )
     }
 
     /// The owned [`DescribeClusterResponse`]: what the owned decoder returns for the same bytes.
@@ -432,6 +473,11 @@ impl<'a> DescribeClusterBrokerView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "BrokerId", "int32", 4)
+    }
+
     /// The broker's host name.
     ///
     /// `Host`: string, versions 0+.
@@ -441,6 +487,11 @@ impl<'a> DescribeClusterBrokerView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "Host", true, false, 0)
     }
 
     /// The broker's port.
@@ -454,6 +505,11 @@ impl<'a> DescribeClusterBrokerView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Port", "int32", 4)
+    }
+
     /// The broker's rack, or null if it has none.
     ///
     /// `Rack`: string, versions 0+, nullable in 0+, default `null`.
@@ -465,6 +521,11 @@ impl<'a> DescribeClusterBrokerView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `Rack` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3], "Rack", true, true, 0)
+    }
+
     /// Whether the broker is fenced (registered but not allowed to serve).
     ///
     /// `IsFenced`: bool, versions 2+.
@@ -474,6 +535,11 @@ impl<'a> DescribeClusterBrokerView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IsFenced` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_fenced_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "IsFenced", "bool", 1)
     }
 
     /// The owned [`DescribeClusterBroker`]: what the owned decoder returns for the same bytes.

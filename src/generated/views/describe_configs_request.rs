@@ -180,6 +180,11 @@ impl<'a> DescribeConfigsRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `IncludeSynonyms` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn include_synonyms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "IncludeSynonyms", "bool", 1)
+    }
+
     /// Whether each config should come with its documentation.
     ///
     /// `IncludeDocumentation`: bool, versions 3+, default `false`.
@@ -189,6 +194,11 @@ impl<'a> DescribeConfigsRequestView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IncludeDocumentation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn include_documentation_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "IncludeDocumentation", "bool", 1)
     }
 
     /// The owned [`DescribeConfigsRequest`]: what the owned decoder returns for the same bytes.
@@ -357,6 +367,11 @@ impl<'a> DescribeConfigsResourceView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `ResourceType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ResourceType", "int8", 1)
+    }
+
     /// The name of the resource.
     ///
     /// `ResourceName`: string, versions 0+.
@@ -367,6 +382,12 @@ impl<'a> DescribeConfigsResourceView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `ResourceName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "ResourceName", version >= 4, false, 0)
     }
 
     /// The config keys to describe, or null for all of them.

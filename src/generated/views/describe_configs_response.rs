@@ -155,6 +155,11 @@ impl<'a> DescribeConfigsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The configuration of each resource.
     ///
     /// `Results`: []DescribeConfigsResult, versions 0+.
@@ -381,6 +386,12 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 4, false, 0)
+    }
+
     /// The config's value, or null when it is sensitive or unset.
     ///
     /// `Value`: string, versions 0+, nullable in 0+.
@@ -391,6 +402,12 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 4)
+    }
+
+    /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn value_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "Value", version >= 4, true, 0)
     }
 
     /// Whether the config cannot be changed.
@@ -404,6 +421,11 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `ReadOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn read_only_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ReadOnly", "bool", 1)
+    }
+
     /// Whether the value is the default (versions 0 only; later versions say `ConfigSource`).
     ///
     /// `IsDefault`: bool, versions 0.
@@ -413,6 +435,11 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IsDefault` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_default_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "IsDefault", "bool", 1)
     }
 
     /// Where the value comes from: 1 topic, 2 dynamic broker, 3 dynamic default broker, 4 static broker, 5 default, 6 dynamic broker logger, 7 client metrics, 8 group; 0 unknown, -1 not given.
@@ -426,6 +453,11 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `ConfigSource` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn config_source_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "ConfigSource", "int8", 1)
+    }
+
     /// Whether the config is sensitive (its value is then null in responses).
     ///
     /// `IsSensitive`: bool, versions 0+.
@@ -435,6 +467,11 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IsSensitive` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_sensitive_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "IsSensitive", "bool", 1)
     }
 
     /// The same setting at other levels, highest precedence first (only when synonyms were asked for).
@@ -461,6 +498,11 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `ConfigType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn config_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[7], "ConfigType", "int8", 1)
+    }
+
     /// The config's documentation, or null.
     ///
     /// `Documentation`: string, versions 3+, nullable in 0+, ignorable.
@@ -471,6 +513,12 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 4)
+    }
+
+    /// Where `Documentation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn documentation_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[8], "Documentation", version >= 4, true, 0)
     }
 
     /// The owned [`DescribeConfigsResourceResult`]: what the owned decoder returns for the same bytes.
@@ -670,6 +718,11 @@ impl<'a> DescribeConfigsResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
@@ -680,6 +733,12 @@ impl<'a> DescribeConfigsResultView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 4)
+    }
+
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "ErrorMessage", version >= 4, true, 0)
     }
 
     /// The type of resource: 2 topic, 4 broker, 8 broker logger, 16 client metrics subscription, 32 group.
@@ -693,6 +752,11 @@ impl<'a> DescribeConfigsResultView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `ResourceType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ResourceType", "int8", 1)
+    }
+
     /// The name of the resource.
     ///
     /// `ResourceName`: string, versions 0+.
@@ -703,6 +767,12 @@ impl<'a> DescribeConfigsResultView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `ResourceName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[3], "ResourceName", version >= 4, false, 0)
     }
 
     /// The resource's config entries.
@@ -871,6 +941,12 @@ impl<'a> DescribeConfigsSynonymView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 4, false, 0)
+    }
+
     /// The synonym's value.
     ///
     /// `Value`: string, versions 1+, nullable in 0+.
@@ -883,6 +959,12 @@ impl<'a> DescribeConfigsSynonymView<'a> {
         get_str(self.buf, at, version >= 4)
     }
 
+    /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn value_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "Value", version >= 4, true, 0)
+    }
+
     /// Where the synonym's value is set (as in `ConfigSource`).
     ///
     /// `Source`: int8, versions 1+.
@@ -892,6 +974,11 @@ impl<'a> DescribeConfigsSynonymView<'a> {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `Source` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn source_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Source", "int8", 1)
     }
 
     /// The owned [`DescribeConfigsSynonym`]: what the owned decoder returns for the same bytes.

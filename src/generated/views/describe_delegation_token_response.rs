@@ -158,6 +158,11 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// The tokens.
     ///
     /// `Tokens`: []DescribedDelegationToken, versions 0+.
@@ -180,6 +185,11 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ThrottleTimeMs", "int32", 4)
     }
 
     /// The owned [`DescribeDelegationTokenResponse`]: what the owned decoder returns for the same bytes.
@@ -429,6 +439,19 @@ impl<'a> DescribedDelegationTokenView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `PrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0],
+            "PrincipalType",
+            version >= 2,
+            false,
+            0,
+        )
+    }
+
     /// The name of the token's owner.
     ///
     /// `PrincipalName`: string, versions 0+.
@@ -439,6 +462,19 @@ impl<'a> DescribedDelegationTokenView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `PrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1],
+            "PrincipalName",
+            version >= 2,
+            false,
+            0,
+        )
     }
 
     /// The type of the principal that asked for the token.
@@ -452,6 +488,18 @@ impl<'a> DescribedDelegationTokenView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TokenRequesterPrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn token_requester_principal_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[2],
+            "TokenRequesterPrincipalType",
+            true,
+            false,
+            0,
+        )
+    }
+
     /// The name of the principal that asked for the token.
     ///
     /// `TokenRequesterPrincipalName`: string, versions 3+.
@@ -461,6 +509,18 @@ impl<'a> DescribedDelegationTokenView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `TokenRequesterPrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn token_requester_principal_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[3],
+            "TokenRequesterPrincipalName",
+            true,
+            false,
+            0,
+        )
     }
 
     /// When the token was issued, in milliseconds since the Unix epoch.
@@ -474,6 +534,11 @@ impl<'a> DescribedDelegationTokenView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `IssueTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn issue_timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "IssueTimestamp", "int64", 8)
+    }
+
     /// When the token expires, in milliseconds since the Unix epoch.
     ///
     /// `ExpiryTimestamp`: int64, versions 0+.
@@ -485,6 +550,11 @@ impl<'a> DescribedDelegationTokenView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `ExpiryTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn expiry_timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "ExpiryTimestamp", "int64", 8)
+    }
+
     /// The latest time the token can be renewed to, in milliseconds since the Unix epoch.
     ///
     /// `MaxTimestamp`: int64, versions 0+.
@@ -494,6 +564,11 @@ impl<'a> DescribedDelegationTokenView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `MaxTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6], "MaxTimestamp", "int64", 8)
     }
 
     /// The delegation token's id.
@@ -508,6 +583,12 @@ impl<'a> DescribedDelegationTokenView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TokenId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn token_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[7], "TokenId", version >= 2, false, 0)
+    }
+
     /// The delegation token's HMAC, which identifies it.
     ///
     /// `Hmac`: bytes, versions 0+.
@@ -518,6 +599,12 @@ impl<'a> DescribedDelegationTokenView<'a> {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, version >= 2).unwrap_or(EMPTY_BYTES)
+    }
+
+    /// Where `Hmac` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn hmac_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(self.buf, self.at[8], "Hmac", version >= 2, false, 0)
     }
 
     /// The principals that may renew the token.
@@ -712,6 +799,19 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `PrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0],
+            "PrincipalType",
+            version >= 2,
+            false,
+            0,
+        )
+    }
+
     /// The name of the principal.
     ///
     /// `PrincipalName`: string, versions 0+.
@@ -722,6 +822,19 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `PrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1],
+            "PrincipalName",
+            version >= 2,
+            false,
+            0,
+        )
     }
 
     /// The owned [`DescribedDelegationTokenRenewer`]: what the owned decoder returns for the same bytes.

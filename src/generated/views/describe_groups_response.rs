@@ -159,6 +159,11 @@ impl<'a> DescribeGroupsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The described groups.
     ///
     /// `Groups`: []DescribedGroup, versions 0+.
@@ -388,6 +393,11 @@ impl<'a> DescribedGroupView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 6+, nullable in 6+, default `null`.
@@ -397,6 +407,11 @@ impl<'a> DescribedGroupView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "ErrorMessage", true, true, 0)
     }
 
     /// The group's id.
@@ -411,6 +426,12 @@ impl<'a> DescribedGroupView<'a> {
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[2], "GroupId", version >= 5, false, 0)
+    }
+
     /// The group's state, such as `Stable` or `Empty`.
     ///
     /// `GroupState`: string, versions 0+.
@@ -421,6 +442,12 @@ impl<'a> DescribedGroupView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `GroupState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_state_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[3], "GroupState", version >= 5, false, 0)
     }
 
     /// The group's protocol type, such as `consumer`.
@@ -435,6 +462,12 @@ impl<'a> DescribedGroupView<'a> {
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `ProtocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[4], "ProtocolType", version >= 5, false, 0)
+    }
+
     /// The chosen assignment protocol, such as `range`; empty if none.
     ///
     /// `ProtocolData`: string, versions 0+.
@@ -445,6 +478,12 @@ impl<'a> DescribedGroupView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `ProtocolData` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_data_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[5], "ProtocolData", version >= 5, false, 0)
     }
 
     /// The group's members.
@@ -469,6 +508,11 @@ impl<'a> DescribedGroupView<'a> {
             return -2147483648;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `AuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[7], "AuthorizedOperations", "int32", 4)
     }
 
     /// The owned [`DescribedGroup`]: what the owned decoder returns for the same bytes.
@@ -677,6 +721,12 @@ impl<'a> DescribedGroupMemberView<'a> {
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "MemberId", version >= 5, false, 0)
+    }
+
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 4+, nullable in 4+, default `null`, ignorable.
@@ -687,6 +737,19 @@ impl<'a> DescribedGroupMemberView<'a> {
             return None;
         }
         get_str(self.buf, at, version >= 5)
+    }
+
+    /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1],
+            "GroupInstanceId",
+            version >= 5,
+            true,
+            0,
+        )
     }
 
     /// The client id the member connected with.
@@ -701,6 +764,12 @@ impl<'a> DescribedGroupMemberView<'a> {
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `ClientId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[2], "ClientId", version >= 5, false, 0)
+    }
+
     /// The host the member connected from.
     ///
     /// `ClientHost`: string, versions 0+.
@@ -711,6 +780,12 @@ impl<'a> DescribedGroupMemberView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `ClientHost` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_host_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[3], "ClientHost", version >= 5, false, 0)
     }
 
     /// The member's metadata for the chosen protocol (a consumer's subscription).
@@ -725,6 +800,19 @@ impl<'a> DescribedGroupMemberView<'a> {
         get_bytes(self.buf, at, version >= 5).unwrap_or(EMPTY_BYTES)
     }
 
+    /// Where `MemberMetadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_metadata_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(
+            self.buf,
+            self.at[4],
+            "MemberMetadata",
+            version >= 5,
+            false,
+            0,
+        )
+    }
+
     /// The member's current assignment.
     ///
     /// `MemberAssignment`: bytes, versions 0+.
@@ -735,6 +823,19 @@ impl<'a> DescribedGroupMemberView<'a> {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, version >= 5).unwrap_or(EMPTY_BYTES)
+    }
+
+    /// Where `MemberAssignment` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_assignment_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(
+            self.buf,
+            self.at[5],
+            "MemberAssignment",
+            version >= 5,
+            false,
+            0,
+        )
     }
 
     /// The owned [`DescribedGroupMember`]: what the owned decoder returns for the same bytes.

@@ -163,6 +163,11 @@ impl<'a> DescribeLogDirsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 3+, ignorable.
@@ -172,6 +177,11 @@ impl<'a> DescribeLogDirsResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// The broker's log directories.
@@ -322,6 +332,11 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// The size of the partition's log on disk, in bytes.
     ///
     /// `PartitionSize`: int64, versions 0+.
@@ -331,6 +346,11 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `PartitionSize` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_size_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "PartitionSize", "int64", 8)
     }
 
     /// How far the replica lags: the log end offset of the current replica minus this one, or for a future replica, the current replica's end offset minus the future one's.
@@ -344,6 +364,11 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `OffsetLag` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn offset_lag_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "OffsetLag", "int64", 8)
+    }
+
     /// Whether this is a future replica: a copy being moved into this directory.
     ///
     /// `IsFutureKey`: bool, versions 0+.
@@ -353,6 +378,11 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IsFutureKey` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_future_key_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "IsFutureKey", "bool", 1)
     }
 
     /// The owned [`DescribeLogDirsPartition`]: what the owned decoder returns for the same bytes.
@@ -552,6 +582,11 @@ impl<'a> DescribeLogDirsResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// The absolute path of the log directory.
     ///
     /// `LogDir`: string, versions 0+.
@@ -562,6 +597,12 @@ impl<'a> DescribeLogDirsResultView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `LogDir` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn log_dir_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "LogDir", version >= 2, false, 0)
     }
 
     /// The partitions in this directory, by topic.
@@ -588,6 +629,11 @@ impl<'a> DescribeLogDirsResultView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `TotalBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn total_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "TotalBytes", "int64", 8)
+    }
+
     /// The free space on that volume usable by Kafka, in bytes, or -1 if unknown.
     ///
     /// `UsableBytes`: int64, versions 4+, default `-1`, ignorable.
@@ -599,6 +645,11 @@ impl<'a> DescribeLogDirsResultView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `UsableBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn usable_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "UsableBytes", "int64", 8)
+    }
+
     /// Whether the directory is cordoned: it takes no new partitions.
     ///
     /// `IsCordoned`: bool, versions 5+, default `false`, ignorable.
@@ -608,6 +659,11 @@ impl<'a> DescribeLogDirsResultView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IsCordoned` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_cordoned_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "IsCordoned", "bool", 1)
     }
 
     /// The owned [`DescribeLogDirsResult`]: what the owned decoder returns for the same bytes.
@@ -785,6 +841,12 @@ impl<'a> DescribeLogDirsTopicView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 2, false, 0)
     }
 
     /// The partitions in this directory.

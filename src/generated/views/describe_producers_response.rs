@@ -148,6 +148,11 @@ impl<'a> DescribeProducersResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// Results by topic.
     ///
     /// `Topics`: []TopicResponse, versions 0+.
@@ -318,6 +323,11 @@ impl<'a> PartitionResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -329,6 +339,11 @@ impl<'a> PartitionResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
@@ -338,6 +353,11 @@ impl<'a> PartitionResponseView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "ErrorMessage", true, true, 0)
     }
 
     /// The producers with state on this partition.
@@ -497,6 +517,11 @@ impl<'a> ProducerStateView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ProducerId", "int64", 8)
+    }
+
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
     ///
     /// `ProducerEpoch`: int32, versions 0+.
@@ -506,6 +531,11 @@ impl<'a> ProducerStateView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ProducerEpoch", "int32", 4)
     }
 
     /// The sequence number of the producer's last write, or -1.
@@ -519,6 +549,11 @@ impl<'a> ProducerStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `LastSequence` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn last_sequence_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "LastSequence", "int32", 4)
+    }
+
     /// The timestamp of the producer's last write, in milliseconds, or -1.
     ///
     /// `LastTimestamp`: int64, versions 0+, default `-1`.
@@ -528,6 +563,11 @@ impl<'a> ProducerStateView<'a> {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `LastTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn last_timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "LastTimestamp", "int64", 8)
     }
 
     /// The epoch of the transaction coordinator that wrote the marker.
@@ -541,6 +581,11 @@ impl<'a> ProducerStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `CoordinatorEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn coordinator_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "CoordinatorEpoch", "int32", 4)
+    }
+
     /// The first offset of the producer's open transaction, or -1 if none.
     ///
     /// `CurrentTxnStartOffset`: int64, versions 0+, default `-1`.
@@ -550,6 +595,11 @@ impl<'a> ProducerStateView<'a> {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `CurrentTxnStartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn current_txn_start_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "CurrentTxnStartOffset", "int64", 8)
     }
 
     /// The owned [`ProducerState`]: what the owned decoder returns for the same bytes.
@@ -719,6 +769,11 @@ impl<'a> TopicResponseView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
     }
 
     /// Results by partition.

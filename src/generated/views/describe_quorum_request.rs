@@ -258,6 +258,11 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
     pub fn to_owned(&self) -> PartitionData {
         let partition_index: i32 = self.partition_index();
@@ -410,6 +415,11 @@ impl<'a> TopicDataView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "TopicName", true, false, 0)
     }
 
     /// The partitions.

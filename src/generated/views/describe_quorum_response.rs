@@ -190,6 +190,11 @@ impl<'a> DescribeQuorumResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 2+, nullable in 2+, ignorable.
@@ -199,6 +204,11 @@ impl<'a> DescribeQuorumResponseView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "ErrorMessage", true, true, 0)
     }
 
     /// The quorum's partitions, by topic (the metadata log is one partition).
@@ -374,6 +384,11 @@ impl<'a> ListenerView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
+    }
+
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 2+.
@@ -385,6 +400,11 @@ impl<'a> ListenerView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "Host", true, false, 0)
+    }
+
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 2+.
@@ -394,6 +414,11 @@ impl<'a> ListenerView<'a> {
             return 0;
         }
         get_u16(self.buf, at)
+    }
+
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Port", "uint16", 2)
     }
 
     /// The owned [`Listener`]: what the owned decoder returns for the same bytes.
@@ -547,6 +572,11 @@ impl<'a> NodeView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "NodeId", "int32", 4)
     }
 
     /// The endpoints the node can be reached at.
@@ -764,6 +794,11 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -773,6 +808,11 @@ impl<'a> PartitionDataView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -786,6 +826,11 @@ impl<'a> PartitionDataView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "ErrorMessage", true, true, 0)
+    }
+
     /// The broker id of the partition's leader, or -1 if it has none.
     ///
     /// `LeaderId`: int32, versions 0+.
@@ -795,6 +840,11 @@ impl<'a> PartitionDataView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "LeaderId", "int32", 4)
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -808,6 +858,11 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "LeaderEpoch", "int32", 4)
+    }
+
     /// The quorum's high watermark.
     ///
     /// `HighWatermark`: int64, versions 0+.
@@ -817,6 +872,11 @@ impl<'a> PartitionDataView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `HighWatermark` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn high_watermark_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "HighWatermark", "int64", 8)
     }
 
     /// The voters and their progress.
@@ -1005,6 +1065,11 @@ impl<'a> ReplicaStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ReplicaId", "int32", 4)
+    }
+
     /// The replica's directory id.
     ///
     /// `ReplicaDirectoryId`: uuid, versions 2+.
@@ -1014,6 +1079,11 @@ impl<'a> ReplicaStateView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `ReplicaDirectoryId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_directory_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ReplicaDirectoryId", "uuid", 16)
     }
 
     /// The replica's last known log end offset, or -1.
@@ -1027,6 +1097,11 @@ impl<'a> ReplicaStateView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `LogEndOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn log_end_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "LogEndOffset", "int64", 8)
+    }
+
     /// When the replica last fetched, by the leader's clock in milliseconds, or -1.
     ///
     /// `LastFetchTimestamp`: int64, versions 1+, default `-1`, ignorable.
@@ -1038,6 +1113,11 @@ impl<'a> ReplicaStateView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `LastFetchTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn last_fetch_timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "LastFetchTimestamp", "int64", 8)
+    }
+
     /// When the replica was last caught up with the leader, by the leader's clock in milliseconds, or -1.
     ///
     /// `LastCaughtUpTimestamp`: int64, versions 1+, default `-1`, ignorable.
@@ -1047,6 +1127,11 @@ impl<'a> ReplicaStateView<'a> {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `LastCaughtUpTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn last_caught_up_timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "LastCaughtUpTimestamp", "int64", 8)
     }
 
     /// The owned [`ReplicaState`]: what the owned decoder returns for the same bytes.
@@ -1213,6 +1298,11 @@ impl<'a> TopicDataView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "TopicName", true, false, 0)
     }
 
     /// The partitions.

@@ -149,6 +149,11 @@ impl<'a> DescribeShareGroupOffsetsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// Results by group.
     ///
     /// `Groups`: []DescribeShareGroupOffsetsResponseGroup, versions 0+.
@@ -327,6 +332,11 @@ impl<'a> DescribeShareGroupOffsetsResponseGroupView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "GroupId", true, false, 0)
+    }
+
     /// Results by topic.
     ///
     /// `Topics`: []DescribeShareGroupOffsetsResponseTopic, versions 0+.
@@ -350,6 +360,11 @@ impl<'a> DescribeShareGroupOffsetsResponseGroupView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
@@ -359,6 +374,11 @@ impl<'a> DescribeShareGroupOffsetsResponseGroupView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3], "ErrorMessage", true, true, 0)
     }
 
     /// The owned [`DescribeShareGroupOffsetsResponseGroup`]: what the owned decoder returns for the same bytes.
@@ -507,6 +527,11 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// The share-partition's start offset: records before it are no longer delivered to the group.
     ///
     /// `StartOffset`: int64, versions 0+.
@@ -516,6 +541,11 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `StartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn start_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "StartOffset", "int64", 8)
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -529,6 +559,11 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "LeaderEpoch", "int32", 4)
+    }
+
     /// How many records from the start offset on are still to be delivered, or -1 if unknown.
     ///
     /// `Lag`: int64, versions 1+, default `-1`, ignorable.
@@ -538,6 +573,11 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `Lag` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn lag_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "Lag", "int64", 8)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -551,6 +591,11 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
@@ -560,6 +605,11 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[5], "ErrorMessage", true, true, 0)
     }
 
     /// The owned [`DescribeShareGroupOffsetsResponsePartition`]: what the owned decoder returns for the same bytes.
@@ -735,6 +785,11 @@ impl<'a> DescribeShareGroupOffsetsResponseTopicView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "TopicName", true, false, 0)
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
@@ -744,6 +799,11 @@ impl<'a> DescribeShareGroupOffsetsResponseTopicView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "TopicId", "uuid", 16)
     }
 
     /// Results by partition.

@@ -170,6 +170,11 @@ impl<'a> DescribeTopicPartitionsRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ResponsePartitionLimit` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn response_partition_limit_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ResponsePartitionLimit", "int32", 4)
+    }
+
     /// Where to start: the first topic and partition to describe, or null from the beginning.
     ///
     /// `Cursor`: Cursor, versions 0+, nullable in 0+, default `null`.
@@ -325,6 +330,11 @@ impl<'a> CursorView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "TopicName", true, false, 0)
+    }
+
     /// The partition to start from.
     ///
     /// `PartitionIndex`: int32, versions 0+.
@@ -334,6 +344,11 @@ impl<'a> CursorView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "PartitionIndex", "int32", 4)
     }
 
     /// The owned [`Cursor`]: what the owned decoder returns for the same bytes.
@@ -462,6 +477,11 @@ impl<'a> TopicRequestView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
     }
 
     /// The owned [`TopicRequest`]: what the owned decoder returns for the same bytes.

@@ -158,6 +158,11 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The described topics.
     ///
     /// `Topics`: []DescribeTopicPartitionsResponseTopic, versions 0+.
@@ -326,6 +331,11 @@ impl<'a> CursorView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "TopicName", true, false, 0)
+    }
+
     /// The partition the next page starts from.
     ///
     /// `PartitionIndex`: int32, versions 0+.
@@ -335,6 +345,11 @@ impl<'a> CursorView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "PartitionIndex", "int32", 4)
     }
 
     /// The owned [`Cursor`]: what the owned decoder returns for the same bytes.
@@ -585,6 +600,11 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
@@ -594,6 +614,11 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "PartitionIndex", "int32", 4)
     }
 
     /// The broker id of the partition's leader, or -1 if it has none.
@@ -607,6 +632,11 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "LeaderId", "int32", 4)
+    }
+
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+, default `-1`, ignorable.
@@ -616,6 +646,11 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "LeaderEpoch", "int32", 4)
     }
 
     /// The ids of the brokers that hold a replica of the partition.
@@ -864,6 +899,11 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+, nullable in 0+.
@@ -873,6 +913,11 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "Name", true, true, 0)
     }
 
     /// The topic's unique id; the zero UUID when the id is not known or not used.
@@ -886,6 +931,11 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "TopicId", "uuid", 16)
+    }
+
     /// Whether the topic is internal to Kafka (such as `__consumer_offsets`).
     ///
     /// `IsInternal`: bool, versions 0+, default `false`, ignorable.
@@ -895,6 +945,11 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IsInternal` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_internal_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "IsInternal", "bool", 1)
     }
 
     /// The topic's partitions in this page.
@@ -918,6 +973,17 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
             return -2147483648;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `TopicAuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[5],
+            "TopicAuthorizedOperations",
+            "int32",
+            4,
+        )
     }
 
     /// The owned [`DescribeTopicPartitionsResponseTopic`]: what the owned decoder returns for the same bytes.

@@ -148,6 +148,11 @@ impl<'a> DescribeTransactionsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The transactions described, one per transactional id.
     ///
     /// `TransactionStates`: []TransactionState, versions 0+.
@@ -315,6 +320,11 @@ impl<'a> TopicDataView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Topic", true, false, 0)
     }
 
     /// The partition numbers.
@@ -517,6 +527,11 @@ impl<'a> TransactionStateView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// The producer's transactional id (`transactional.id`).
     ///
     /// `TransactionalId`: string, versions 0+.
@@ -526,6 +541,11 @@ impl<'a> TransactionStateView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transactional_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "TransactionalId", true, false, 0)
     }
 
     /// The transaction's state, such as `Ongoing` or `CompleteCommit`.
@@ -539,6 +559,11 @@ impl<'a> TransactionStateView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TransactionState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transaction_state_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "TransactionState", true, false, 0)
+    }
+
     /// How long, in milliseconds, a transaction may stay open before the coordinator aborts it.
     ///
     /// `TransactionTimeoutMs`: int32, versions 0+.
@@ -548,6 +573,11 @@ impl<'a> TransactionStateView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `TransactionTimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transaction_timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "TransactionTimeoutMs", "int32", 4)
     }
 
     /// When the current transaction started, in milliseconds since the Unix epoch, or -1 if none is open.
@@ -561,6 +591,11 @@ impl<'a> TransactionStateView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `TransactionStartTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transaction_start_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "TransactionStartTimeMs", "int64", 8)
+    }
+
     /// The producer id the broker gave out, or -1 when there is none.
     ///
     /// `ProducerId`: int64, versions 0+.
@@ -572,6 +607,11 @@ impl<'a> TransactionStateView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "ProducerId", "int64", 8)
+    }
+
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
     ///
     /// `ProducerEpoch`: int16, versions 0+.
@@ -581,6 +621,11 @@ impl<'a> TransactionStateView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6], "ProducerEpoch", "int16", 2)
     }
 
     /// The partitions in the transaction, by topic.

@@ -259,6 +259,11 @@ impl<'a> UserNameView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
+    }
+
     /// The owned [`UserName`]: what the owned decoder returns for the same bytes.
     pub fn to_owned(&self) -> UserName {
         let name: BytesStr = owned_str(self.name().as_bytes());

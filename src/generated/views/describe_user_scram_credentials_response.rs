@@ -157,6 +157,11 @@ impl<'a> DescribeUserScramCredentialsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -168,6 +173,11 @@ impl<'a> DescribeUserScramCredentialsResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
@@ -177,6 +187,11 @@ impl<'a> DescribeUserScramCredentialsResponseView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "ErrorMessage", true, true, 0)
     }
 
     /// The result for each user.
@@ -317,6 +332,11 @@ impl<'a> CredentialInfoView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `Mechanism` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn mechanism_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "Mechanism", "int8", 1)
+    }
+
     /// The number of SCRAM iterations.
     ///
     /// `Iterations`: int32, versions 0+.
@@ -326,6 +346,11 @@ impl<'a> CredentialInfoView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `Iterations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn iterations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "Iterations", "int32", 4)
     }
 
     /// The owned [`CredentialInfo`]: what the owned decoder returns for the same bytes.
@@ -493,6 +518,11 @@ impl<'a> DescribeUserScramCredentialsResultView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `User` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn user_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "User", true, false, 0)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -504,6 +534,11 @@ impl<'a> DescribeUserScramCredentialsResultView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
@@ -513,6 +548,11 @@ impl<'a> DescribeUserScramCredentialsResultView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "ErrorMessage", true, true, 0)
     }
 
     /// The user's SCRAM credentials: mechanism and iterations.

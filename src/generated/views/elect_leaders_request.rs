@@ -150,6 +150,11 @@ impl<'a> ElectLeadersRequestView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `ElectionType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn election_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ElectionType", "int8", 1)
+    }
+
     /// The partitions to elect leaders for, by topic, or null for all.
     ///
     /// `TopicPartitions`: []TopicPartitions, versions 0+, nullable in 0+.
@@ -171,6 +176,11 @@ impl<'a> ElectLeadersRequestView<'a> {
             return 60000;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `TimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "TimeoutMs", "int32", 4)
     }
 
     /// The owned [`ElectLeadersRequest`]: what the owned decoder returns for the same bytes.
@@ -336,6 +346,12 @@ impl<'a> TopicPartitionsView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Topic", version >= 2, false, 0)
     }
 
     /// The partition numbers.

@@ -144,6 +144,19 @@ impl<'a> EndTxnRequestView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transactional_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0],
+            "TransactionalId",
+            version >= 3,
+            false,
+            0,
+        )
+    }
+
     /// The producer id the broker gave out, or -1 when there is none.
     ///
     /// `ProducerId`: int64, versions 0+.
@@ -153,6 +166,11 @@ impl<'a> EndTxnRequestView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ProducerId", "int64", 8)
     }
 
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
@@ -166,6 +184,11 @@ impl<'a> EndTxnRequestView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ProducerEpoch", "int16", 2)
+    }
+
     /// True to commit the transaction, false to abort it.
     ///
     /// `Committed`: bool, versions 0+.
@@ -175,6 +198,11 @@ impl<'a> EndTxnRequestView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `Committed` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "Committed", "bool", 1)
     }
 
     /// The owned [`EndTxnRequest`]: what the owned decoder returns for the same bytes.

@@ -136,6 +136,11 @@ impl<'a> EndTxnResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -145,6 +150,11 @@ impl<'a> EndTxnResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// The producer id the broker gave out, or -1 when there is none.
@@ -158,6 +168,11 @@ impl<'a> EndTxnResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ProducerId", "int64", 8)
+    }
+
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
     ///
     /// `ProducerEpoch`: int16, versions 5+, default `-1`, ignorable.
@@ -167,6 +182,11 @@ impl<'a> EndTxnResponseView<'a> {
             return -1;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "ProducerEpoch", "int16", 2)
     }
 
     /// The owned [`EndTxnResponse`]: what the owned decoder returns for the same bytes.

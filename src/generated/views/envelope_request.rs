@@ -140,6 +140,11 @@ impl<'a> EnvelopeRequestView<'a> {
         get_bytes(self.buf, at, true).unwrap_or(EMPTY_BYTES)
     }
 
+    /// Where `RequestData` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn request_data_span(&self) -> Option<FieldSpan<'a>> {
+        span_bytes(self.buf, self.at[0], "RequestData", true, false, 0)
+    }
+
     /// The client's principal, serialized by the forwarding broker.
     ///
     /// `RequestPrincipal`: bytes, versions 0+, nullable in 0+.
@@ -151,6 +156,11 @@ impl<'a> EnvelopeRequestView<'a> {
         get_bytes(self.buf, at, true)
     }
 
+    /// Where `RequestPrincipal` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn request_principal_span(&self) -> Option<FieldSpan<'a>> {
+        span_bytes(self.buf, self.at[1], "RequestPrincipal", true, true, 0)
+    }
+
     /// The client's IP address, as raw bytes.
     ///
     /// `ClientHostAddress`: bytes, versions 0+.
@@ -160,6 +170,11 @@ impl<'a> EnvelopeRequestView<'a> {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, true).unwrap_or(EMPTY_BYTES)
+    }
+
+    /// Where `ClientHostAddress` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_host_address_span(&self) -> Option<FieldSpan<'a>> {
+        span_bytes(self.buf, self.at[2], "ClientHostAddress", true, false, 0)
     }
 
     /// The owned [`EnvelopeRequest`]: what the owned decoder returns for the same bytes.

@@ -116,6 +116,11 @@ impl<'a> EnvelopeResponseView<'a> {
         get_bytes(self.buf, at, true)
     }
 
+    /// Where `ResponseData` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn response_data_span(&self) -> Option<FieldSpan<'a>> {
+        span_bytes(self.buf, self.at[0], "ResponseData", true, true, 0)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -125,6 +130,11 @@ impl<'a> EnvelopeResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// The owned [`EnvelopeResponse`]: what the owned decoder returns for the same bytes.

@@ -125,6 +125,11 @@ impl<'a> ExpireDelegationTokenResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// When the token expires, in milliseconds since the Unix epoch.
     ///
     /// `ExpiryTimestampMs`: int64, versions 0+.
@@ -136,6 +141,11 @@ impl<'a> ExpireDelegationTokenResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `ExpiryTimestampMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn expiry_timestamp_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ExpiryTimestampMs", "int64", 8)
+    }
+
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
@@ -145,6 +155,11 @@ impl<'a> ExpireDelegationTokenResponseView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ThrottleTimeMs", "int32", 4)
     }
 
     /// The owned [`ExpireDelegationTokenResponse`]: what the owned decoder returns for the same bytes.

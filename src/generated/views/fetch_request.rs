@@ -276,6 +276,11 @@ impl<'a> FetchRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "ClusterId", true, true, 1)
+    }
+
     /// The broker id of a follower fetching, or -1 for a consumer (moved to ReplicaState in v15).
     ///
     /// `ReplicaId`: int32, versions 0-14, default `-1`.
@@ -285,6 +290,11 @@ impl<'a> FetchRequestView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ReplicaId", "int32", 4)
     }
 
     /// The fetching replica's id and epoch (v15+).
@@ -309,6 +319,11 @@ impl<'a> FetchRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `MaxWaitMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_wait_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "MaxWaitMs", "int32", 4)
+    }
+
     /// The fewest bytes worth answering with; the broker waits up to MaxWaitMs for them.
     ///
     /// `MinBytes`: int32, versions 0+.
@@ -318,6 +333,11 @@ impl<'a> FetchRequestView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `MinBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn min_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "MinBytes", "int32", 4)
     }
 
     /// The most bytes the response should hold (the first batch is returned even if larger).
@@ -331,6 +351,11 @@ impl<'a> FetchRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `MaxBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "MaxBytes", "int32", 4)
+    }
+
     /// Which records are visible: 0 for read_uncommitted (all), 1 for read_committed (only up to the last stable offset).
     ///
     /// `IsolationLevel`: int8, versions 4+, default `0`, ignorable.
@@ -340,6 +365,11 @@ impl<'a> FetchRequestView<'a> {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `IsolationLevel` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn isolation_level_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6], "IsolationLevel", "int8", 1)
     }
 
     /// The fetch session's id, or 0 to not use or to open a session (KIP-227).
@@ -353,6 +383,11 @@ impl<'a> FetchRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `SessionId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn session_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[7], "SessionId", "int32", 4)
+    }
+
     /// The fetch session's epoch: 0 to open a session, -1 to close or not use one, otherwise the next in sequence.
     ///
     /// `SessionEpoch`: int32, versions 7+, default `-1`, ignorable.
@@ -362,6 +397,11 @@ impl<'a> FetchRequestView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `SessionEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn session_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[8], "SessionEpoch", "int32", 4)
     }
 
     /// The partitions to fetch, by topic.
@@ -400,6 +440,12 @@ impl<'a> FetchRequestView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 12).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[11], "RackId", version >= 12, false, 0)
     }
 
     /// The owned [`FetchRequest`]: what the owned decoder returns for the same bytes.
@@ -630,6 +676,11 @@ impl<'a> FetchPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "Partition", "int32", 4)
+    }
+
     /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
     ///
     /// `CurrentLeaderEpoch`: int32, versions 9+, default `-1`, ignorable.
@@ -639,6 +690,11 @@ impl<'a> FetchPartitionView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `CurrentLeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn current_leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "CurrentLeaderEpoch", "int32", 4)
     }
 
     /// The offset to read from.
@@ -652,6 +708,11 @@ impl<'a> FetchPartitionView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `FetchOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn fetch_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "FetchOffset", "int64", 8)
+    }
+
     /// The epoch of the last batch fetched, so the leader can detect a diverged log; -1 if unknown.
     ///
     /// `LastFetchedEpoch`: int32, versions 12+, default `-1`.
@@ -661,6 +722,11 @@ impl<'a> FetchPartitionView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LastFetchedEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn last_fetched_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "LastFetchedEpoch", "int32", 4)
     }
 
     /// The follower's log start offset (-1 from a consumer).
@@ -674,6 +740,11 @@ impl<'a> FetchPartitionView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `LogStartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn log_start_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "LogStartOffset", "int64", 8)
+    }
+
     /// The most bytes to return for this partition.
     ///
     /// `PartitionMaxBytes`: int32, versions 0+.
@@ -683,6 +754,11 @@ impl<'a> FetchPartitionView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionMaxBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_max_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "PartitionMaxBytes", "int32", 4)
     }
 
     /// The directory id of the fetching follower's replica (KRaft).
@@ -696,6 +772,11 @@ impl<'a> FetchPartitionView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Where `ReplicaDirectoryId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_directory_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6], "ReplicaDirectoryId", "uuid", 16)
+    }
+
     /// The fetching replica's high watermark (KRaft fetches).
     ///
     /// `HighWatermark`: int64, versions 18+, tagged field 1 in 18+, default `9223372036854775807`, ignorable.
@@ -705,6 +786,11 @@ impl<'a> FetchPartitionView<'a> {
             return i64::MAX;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `HighWatermark` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn high_watermark_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[7], "HighWatermark", "int64", 8)
     }
 
     /// The owned [`FetchPartition`]: what the owned decoder returns for the same bytes.
@@ -915,6 +1001,12 @@ impl<'a> FetchTopicView<'a> {
         get_str(self.buf, at, version >= 12).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Topic", version >= 12, false, 0)
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 13+, ignorable.
@@ -924,6 +1016,11 @@ impl<'a> FetchTopicView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "TopicId", "uuid", 16)
     }
 
     /// The partitions to fetch.
@@ -1115,6 +1212,12 @@ impl<'a> ForgottenTopicView<'a> {
         get_str(self.buf, at, version >= 12).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Topic", version >= 12, false, 0)
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 13+, ignorable.
@@ -1124,6 +1227,11 @@ impl<'a> ForgottenTopicView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "TopicId", "uuid", 16)
     }
 
     /// The partition numbers to drop.
@@ -1278,6 +1386,11 @@ impl<'a> ReplicaStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ReplicaId", "int32", 4)
+    }
+
     /// The fetching broker's epoch, or -1.
     ///
     /// `ReplicaEpoch`: int64, versions 15+, default `-1`.
@@ -1287,6 +1400,11 @@ impl<'a> ReplicaStateView<'a> {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `ReplicaEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ReplicaEpoch", "int64", 8)
     }
 
     /// The owned [`ReplicaState`]: what the owned decoder returns for the same bytes.

@@ -209,6 +209,11 @@ impl<'a> FetchResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 7+, ignorable.
@@ -220,6 +225,11 @@ impl<'a> FetchResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
+    }
+
     /// The fetch session's id, or 0 if none.
     ///
     /// `SessionId`: int32, versions 7+, default `0`.
@@ -229,6 +239,11 @@ impl<'a> FetchResponseView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `SessionId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn session_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "SessionId", "int32", 4)
     }
 
     /// Results by topic.
@@ -399,6 +414,11 @@ impl<'a> AbortedTransactionView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ProducerId", "int64", 8)
+    }
+
     /// The first offset of the aborted transaction.
     ///
     /// `FirstOffset`: int64, versions 4+.
@@ -408,6 +428,11 @@ impl<'a> AbortedTransactionView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `FirstOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn first_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "FirstOffset", "int64", 8)
     }
 
     /// The owned [`AbortedTransaction`]: what the owned decoder returns for the same bytes.
@@ -546,6 +571,11 @@ impl<'a> EpochEndOffsetView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "Epoch", "int32", 4)
+    }
+
     /// The end offset of that epoch.
     ///
     /// `EndOffset`: int64, versions 12+, default `-1`.
@@ -555,6 +585,11 @@ impl<'a> EpochEndOffsetView<'a> {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `EndOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn end_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "EndOffset", "int64", 8)
     }
 
     /// The owned [`EpochEndOffset`]: what the owned decoder returns for the same bytes.
@@ -733,6 +768,12 @@ impl<'a> FetchableTopicResponseView<'a> {
         get_str(self.buf, at, version >= 12).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Topic", version >= 12, false, 0)
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 13+, ignorable.
@@ -742,6 +783,11 @@ impl<'a> FetchableTopicResponseView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "TopicId", "uuid", 16)
     }
 
     /// Results by partition.
@@ -897,6 +943,11 @@ impl<'a> LeaderIdAndEpochView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "LeaderId", "int32", 4)
+    }
+
     /// The current leader epoch, or -1.
     ///
     /// `LeaderEpoch`: int32, versions 12+, default `-1`.
@@ -906,6 +957,11 @@ impl<'a> LeaderIdAndEpochView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "LeaderEpoch", "int32", 4)
     }
 
     /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes.
@@ -1048,6 +1104,11 @@ impl<'a> NodeEndpointView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "NodeId", "int32", 4)
+    }
+
     /// The broker's host name.
     ///
     /// `Host`: string, versions 16+.
@@ -1057,6 +1118,11 @@ impl<'a> NodeEndpointView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "Host", true, false, 1)
     }
 
     /// The broker's port.
@@ -1070,6 +1136,11 @@ impl<'a> NodeEndpointView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Port", "int32", 4)
+    }
+
     /// The broker's rack, or null if it has none.
     ///
     /// `Rack`: string, versions 16+, nullable in 16+, default `null`.
@@ -1079,6 +1150,11 @@ impl<'a> NodeEndpointView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `Rack` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3], "Rack", true, true, 1)
     }
 
     /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes.
@@ -1313,6 +1389,11 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -1322,6 +1403,11 @@ impl<'a> PartitionDataView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// The partition's high watermark: the offset after the last record every in-sync replica has.
@@ -1335,6 +1421,11 @@ impl<'a> PartitionDataView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `HighWatermark` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn high_watermark_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "HighWatermark", "int64", 8)
+    }
+
     /// The offset below which every transaction is decided (committed or aborted); read_committed consumers stop here.
     ///
     /// `LastStableOffset`: int64, versions 4+, default `-1`, ignorable.
@@ -1346,6 +1437,11 @@ impl<'a> PartitionDataView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `LastStableOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn last_stable_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "LastStableOffset", "int64", 8)
+    }
+
     /// The first offset still in the partition's log.
     ///
     /// `LogStartOffset`: int64, versions 5+, default `-1`, ignorable.
@@ -1355,6 +1451,11 @@ impl<'a> PartitionDataView<'a> {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `LogStartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn log_start_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "LogStartOffset", "int64", 8)
     }
 
     /// Set when the fetcher's log diverged from the leader's: the largest epoch and end offset the two logs share.
@@ -1411,6 +1512,11 @@ impl<'a> PartitionDataView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PreferredReadReplica` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn preferred_read_replica_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[9], "PreferredReadReplica", "int32", 4)
     }
 
     /// The record batches read, as raw bytes (see `kafka_codec::records`); the last one may be cut short.
@@ -1605,6 +1711,11 @@ impl<'a> SnapshotIdView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `EndOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn end_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "EndOffset", "int64", 8)
+    }
+
     /// The snapshot's epoch.
     ///
     /// `Epoch`: int32, versions 0+, default `-1`.
@@ -1614,6 +1725,11 @@ impl<'a> SnapshotIdView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "Epoch", "int32", 4)
     }
 
     /// The owned [`SnapshotId`]: what the owned decoder returns for the same bytes.

@@ -164,6 +164,11 @@ impl<'a> FetchSnapshotRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "ClusterId", true, true, 1)
+    }
+
     /// The fetching follower's id.
     ///
     /// `ReplicaId`: int32, versions 0+, default `-1`.
@@ -175,6 +180,11 @@ impl<'a> FetchSnapshotRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ReplicaId", "int32", 4)
+    }
+
     /// The most snapshot bytes to return, over all partitions.
     ///
     /// `MaxBytes`: int32, versions 0+, default `0x7fffffff`.
@@ -184,6 +194,11 @@ impl<'a> FetchSnapshotRequestView<'a> {
             return i32::MAX;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `MaxBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "MaxBytes", "int32", 4)
     }
 
     /// The snapshots, by topic.
@@ -351,6 +366,11 @@ impl<'a> PartitionSnapshotView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "Partition", "int32", 4)
+    }
+
     /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
     ///
     /// `CurrentLeaderEpoch`: int32, versions 0+.
@@ -360,6 +380,11 @@ impl<'a> PartitionSnapshotView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `CurrentLeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn current_leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "CurrentLeaderEpoch", "int32", 4)
     }
 
     /// Which snapshot to fetch.
@@ -384,6 +409,11 @@ impl<'a> PartitionSnapshotView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `Position` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn position_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "Position", "int64", 8)
+    }
+
     /// The fetching follower's directory id.
     ///
     /// `ReplicaDirectoryId`: uuid, versions 1+, tagged field 0 in 1+, ignorable.
@@ -393,6 +423,11 @@ impl<'a> PartitionSnapshotView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `ReplicaDirectoryId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_directory_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "ReplicaDirectoryId", "uuid", 16)
     }
 
     /// The owned [`PartitionSnapshot`]: what the owned decoder returns for the same bytes.
@@ -549,6 +584,11 @@ impl<'a> SnapshotIdView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `EndOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn end_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "EndOffset", "int64", 8)
+    }
+
     /// The snapshot's epoch.
     ///
     /// `Epoch`: int32, versions 0+.
@@ -558,6 +598,11 @@ impl<'a> SnapshotIdView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "Epoch", "int32", 4)
     }
 
     /// The owned [`SnapshotId`]: what the owned decoder returns for the same bytes.
@@ -715,6 +760,11 @@ impl<'a> TopicSnapshotView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
     }
 
     /// The snapshots, by partition.

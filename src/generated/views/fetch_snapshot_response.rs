@@ -189,6 +189,11 @@ impl<'a> FetchSnapshotResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -198,6 +203,11 @@ impl<'a> FetchSnapshotResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// The snapshots, by topic.
@@ -376,6 +386,11 @@ impl<'a> LeaderIdAndEpochView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "LeaderId", "int32", 4)
+    }
+
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
@@ -385,6 +400,11 @@ impl<'a> LeaderIdAndEpochView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "LeaderEpoch", "int32", 4)
     }
 
     /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes.
@@ -523,6 +543,11 @@ impl<'a> NodeEndpointView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "NodeId", "int32", 4)
+    }
+
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 1+.
@@ -534,6 +559,11 @@ impl<'a> NodeEndpointView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "Host", true, false, 1)
+    }
+
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 1+.
@@ -543,6 +573,11 @@ impl<'a> NodeEndpointView<'a> {
             return 0;
         }
         get_u16(self.buf, at)
+    }
+
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Port", "uint16", 2)
     }
 
     /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes.
@@ -707,6 +742,11 @@ impl<'a> PartitionSnapshotView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Index` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "Index", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -716,6 +756,11 @@ impl<'a> PartitionSnapshotView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// Which snapshot this is.
@@ -751,6 +796,11 @@ impl<'a> PartitionSnapshotView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `Size` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn size_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "Size", "int64", 8)
+    }
+
     /// The byte position in the snapshot where UnalignedRecords starts.
     ///
     /// `Position`: int64, versions 0+.
@@ -760,6 +810,11 @@ impl<'a> PartitionSnapshotView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `Position` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn position_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "Position", "int64", 8)
     }
 
     /// A chunk of the snapshot, in record-batch format but not cut at batch boundaries.
@@ -932,6 +987,11 @@ impl<'a> SnapshotIdView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `EndOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn end_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "EndOffset", "int64", 8)
+    }
+
     /// The snapshot's epoch.
     ///
     /// `Epoch`: int32, versions 0+.
@@ -941,6 +1001,11 @@ impl<'a> SnapshotIdView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "Epoch", "int32", 4)
     }
 
     /// The owned [`SnapshotId`]: what the owned decoder returns for the same bytes.
@@ -1098,6 +1163,11 @@ impl<'a> TopicSnapshotView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
     }
 
     /// The snapshots, by partition.

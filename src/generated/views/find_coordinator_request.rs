@@ -178,6 +178,12 @@ impl<'a> FindCoordinatorRequestView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Key` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn key_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Key", version >= 3, false, 0)
+    }
+
     /// The kind of key: 0 for a group, 1 for a transaction, 2 for a share group.
     ///
     /// `KeyType`: int8, versions 1+, default `0`.
@@ -187,6 +193,11 @@ impl<'a> FindCoordinatorRequestView<'a> {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `KeyType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn key_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "KeyType", "int8", 1)
     }
 
     /// The keys whose coordinators are wanted (v4+).

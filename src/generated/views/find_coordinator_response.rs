@@ -210,6 +210,11 @@ impl<'a> FindCoordinatorResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0-3.
@@ -219,6 +224,11 @@ impl<'a> FindCoordinatorResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -233,6 +243,12 @@ impl<'a> FindCoordinatorResponseView<'a> {
         get_str(self.buf, at, version >= 3)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[2], "ErrorMessage", version >= 3, true, 0)
+    }
+
     /// The coordinator's broker id (versions 0-3).
     ///
     /// `NodeId`: int32, versions 0-3.
@@ -242,6 +258,11 @@ impl<'a> FindCoordinatorResponseView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "NodeId", "int32", 4)
     }
 
     /// The coordinator's host (versions 0-3).
@@ -256,6 +277,12 @@ impl<'a> FindCoordinatorResponseView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[4], "Host", version >= 3, false, 0)
+    }
+
     /// The coordinator's port (versions 0-3).
     ///
     /// `Port`: int32, versions 0-3.
@@ -265,6 +292,11 @@ impl<'a> FindCoordinatorResponseView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "Port", "int32", 4)
     }
 
     /// The coordinator of each key (v4+).
@@ -450,6 +482,11 @@ impl<'a> CoordinatorView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Key` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn key_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Key", true, false, 0)
+    }
+
     /// The coordinator's broker id.
     ///
     /// `NodeId`: int32, versions 4+.
@@ -459,6 +496,11 @@ impl<'a> CoordinatorView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "NodeId", "int32", 4)
     }
 
     /// A host name or IP address.
@@ -472,6 +514,11 @@ impl<'a> CoordinatorView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "Host", true, false, 0)
+    }
+
     /// A TCP port number.
     ///
     /// `Port`: int32, versions 4+.
@@ -481,6 +528,11 @@ impl<'a> CoordinatorView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "Port", "int32", 4)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -494,6 +546,11 @@ impl<'a> CoordinatorView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 4+, nullable in 4+, ignorable.
@@ -503,6 +560,11 @@ impl<'a> CoordinatorView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[5], "ErrorMessage", true, true, 0)
     }
 
     /// The owned [`Coordinator`]: what the owned decoder returns for the same bytes.

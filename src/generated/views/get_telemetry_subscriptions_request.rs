@@ -114,6 +114,11 @@ impl<'a> GetTelemetrySubscriptionsRequestView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Where `ClientInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ClientInstanceId", "uuid", 16)
+    }
+
     /// The owned [`GetTelemetrySubscriptionsRequest`]: what the owned decoder returns for the same bytes.
     pub fn to_owned(&self) -> GetTelemetrySubscriptionsRequest {
         let client_instance_id: Uuid = self.client_instance_id();

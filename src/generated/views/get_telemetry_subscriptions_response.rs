@@ -201,6 +201,11 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -210,6 +215,11 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// The client's instance id: the one it sent, or a new one if it sent the zero UUID.
@@ -223,6 +233,11 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Where `ClientInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ClientInstanceId", "uuid", 16)
+    }
+
     /// The id of the metrics subscription, so a push can say which one it answers.
     ///
     /// `SubscriptionId`: int32, versions 0+.
@@ -232,6 +247,11 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `SubscriptionId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subscription_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "SubscriptionId", "int32", 4)
     }
 
     /// The compression types the broker accepts for pushed metrics, preferred first.
@@ -257,6 +277,11 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PushIntervalMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn push_interval_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "PushIntervalMs", "int32", 4)
+    }
+
     /// The most bytes of metrics one push may carry.
     ///
     /// `TelemetryMaxBytes`: int32, versions 0+.
@@ -268,6 +293,11 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `TelemetryMaxBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn telemetry_max_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6], "TelemetryMaxBytes", "int32", 4)
+    }
+
     /// Whether to send sums and histograms as deltas (true) or cumulative values (false).
     ///
     /// `DeltaTemporality`: bool, versions 0+.
@@ -277,6 +307,11 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `DeltaTemporality` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn delta_temporality_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[7], "DeltaTemporality", "bool", 1)
     }
 
     /// Prefixes of the metric names wanted; empty for none, one empty string for all.

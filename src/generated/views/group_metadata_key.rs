@@ -99,6 +99,11 @@ impl<'a> GroupMetadataKeyView<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `group` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "group", false, false, 0)
+    }
+
     /// The owned [`GroupMetadataKey`]: what the owned decoder returns for the same bytes.
     pub fn to_owned(&self) -> GroupMetadataKey {
         let group: BytesStr = owned_str(self.group().as_bytes());

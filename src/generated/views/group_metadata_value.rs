@@ -183,6 +183,12 @@ impl<'a> GroupMetadataValueView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `protocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "protocolType", version >= 4, false, 0)
+    }
+
     /// The group's generation.
     ///
     /// `generation`: int32, versions 0+.
@@ -192,6 +198,11 @@ impl<'a> GroupMetadataValueView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `generation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn generation_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "generation", "int32", 4)
     }
 
     /// The chosen assignment protocol, or null.
@@ -206,6 +217,12 @@ impl<'a> GroupMetadataValueView<'a> {
         get_str(self.buf, at, version >= 4)
     }
 
+    /// Where `protocol` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[2], "protocol", version >= 4, true, 0)
+    }
+
     /// The leader's member id, or null.
     ///
     /// `leader`: string, versions 0+, nullable in 0+.
@@ -218,6 +235,12 @@ impl<'a> GroupMetadataValueView<'a> {
         get_str(self.buf, at, version >= 4)
     }
 
+    /// Where `leader` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[3], "leader", version >= 4, true, 0)
+    }
+
     /// When the group last changed state, in milliseconds since the Unix epoch, or -1.
     ///
     /// `currentStateTimestamp`: int64, versions 2+, default `-1`, ignorable.
@@ -227,6 +250,11 @@ impl<'a> GroupMetadataValueView<'a> {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `currentStateTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn current_state_timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "currentStateTimestamp", "int64", 8)
     }
 
     /// The group's members.
@@ -453,6 +481,12 @@ impl<'a> MemberMetadataView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `memberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "memberId", version >= 4, false, 0)
+    }
+
     /// The static member's instance id, or null.
     ///
     /// `groupInstanceId`: string, versions 3+, nullable in 3+, default `null`, ignorable.
@@ -463,6 +497,19 @@ impl<'a> MemberMetadataView<'a> {
             return None;
         }
         get_str(self.buf, at, version >= 4)
+    }
+
+    /// Where `groupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1],
+            "groupInstanceId",
+            version >= 4,
+            true,
+            0,
+        )
     }
 
     /// The member's client id.
@@ -477,6 +524,12 @@ impl<'a> MemberMetadataView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `clientId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[2], "clientId", version >= 4, false, 0)
+    }
+
     /// The host the member connected from.
     ///
     /// `clientHost`: string, versions 0+.
@@ -487,6 +540,12 @@ impl<'a> MemberMetadataView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `clientHost` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_host_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[3], "clientHost", version >= 4, false, 0)
     }
 
     /// The member's rebalance timeout in milliseconds.
@@ -500,6 +559,11 @@ impl<'a> MemberMetadataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `rebalanceTimeout` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rebalance_timeout_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "rebalanceTimeout", "int32", 4)
+    }
+
     /// The member's session timeout in milliseconds.
     ///
     /// `sessionTimeout`: int32, versions 0+.
@@ -509,6 +573,11 @@ impl<'a> MemberMetadataView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `sessionTimeout` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn session_timeout_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "sessionTimeout", "int32", 4)
     }
 
     /// The member's metadata for the chosen protocol (a consumer's subscription).
@@ -523,6 +592,12 @@ impl<'a> MemberMetadataView<'a> {
         get_bytes(self.buf, at, version >= 4).unwrap_or(EMPTY_BYTES)
     }
 
+    /// Where `subscription` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subscription_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(self.buf, self.at[6], "subscription", version >= 4, false, 0)
+    }
+
     /// The member's assignment from the leader.
     ///
     /// `assignment`: bytes, versions 0+.
@@ -533,6 +608,12 @@ impl<'a> MemberMetadataView<'a> {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, version >= 4).unwrap_or(EMPTY_BYTES)
+    }
+
+    /// Where `assignment` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn assignment_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(self.buf, self.at[7], "assignment", version >= 4, false, 0)
     }
 
     /// The owned [`MemberMetadata`]: what the owned decoder returns for the same bytes.

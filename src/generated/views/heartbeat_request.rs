@@ -155,6 +155,12 @@ impl<'a> HeartbeatRequestView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "GroupId", version >= 4, false, 0)
+    }
+
     /// The generation the member believes current.
     ///
     /// `GenerationId`: int32, versions 0+.
@@ -164,6 +170,11 @@ impl<'a> HeartbeatRequestView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `GenerationId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn generation_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "GenerationId", "int32", 4)
     }
 
     /// The member's id in the group.
@@ -178,6 +189,12 @@ impl<'a> HeartbeatRequestView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[2], "MemberId", version >= 4, false, 0)
+    }
+
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
@@ -188,6 +205,19 @@ impl<'a> HeartbeatRequestView<'a> {
             return None;
         }
         get_str(self.buf, at, version >= 4)
+    }
+
+    /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[3],
+            "GroupInstanceId",
+            version >= 4,
+            true,
+            0,
+        )
     }
 
     /// The owned [`HeartbeatRequest`]: what the owned decoder returns for the same bytes.

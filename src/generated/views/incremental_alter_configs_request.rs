@@ -167,6 +167,11 @@ impl<'a> IncrementalAlterConfigsRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `ValidateOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn validate_only_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ValidateOnly", "bool", 1)
+    }
+
     /// The owned [`IncrementalAlterConfigsRequest`]: what the owned decoder returns for the same bytes.
     pub fn to_owned(&self) -> IncrementalAlterConfigsRequest {
         let resources: Vec<AlterConfigsResource> =
@@ -335,6 +340,11 @@ impl<'a> AlterConfigsResourceView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `ResourceType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ResourceType", "int8", 1)
+    }
+
     /// The name of the resource.
     ///
     /// `ResourceName`: string, versions 0+.
@@ -345,6 +355,12 @@ impl<'a> AlterConfigsResourceView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `ResourceName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "ResourceName", version >= 1, false, 0)
     }
 
     /// The config entries to set.
@@ -506,6 +522,12 @@ impl<'a> AlterableConfigView<'a> {
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 1, false, 0)
+    }
+
     /// What to do with the key: 0 set, 1 delete, 2 append to a list, 3 subtract from a list.
     ///
     /// `ConfigOperation`: int8, versions 0+.
@@ -515,6 +537,11 @@ impl<'a> AlterableConfigView<'a> {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `ConfigOperation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn config_operation_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ConfigOperation", "int8", 1)
     }
 
     /// The value for the operation, or null when deleting.
@@ -527,6 +554,12 @@ impl<'a> AlterableConfigView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 1)
+    }
+
+    /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn value_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[2], "Value", version >= 1, true, 0)
     }
 
     /// The owned [`AlterableConfig`]: what the owned decoder returns for the same bytes.

@@ -157,6 +157,19 @@ impl<'a> InitProducerIdRequestView<'a> {
         get_str(self.buf, at, version >= 2)
     }
 
+    /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transactional_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0],
+            "TransactionalId",
+            version >= 2,
+            true,
+            0,
+        )
+    }
+
     /// How long, in milliseconds, a transaction may stay open before the coordinator aborts it.
     ///
     /// `TransactionTimeoutMs`: int32, versions 0+.
@@ -166,6 +179,11 @@ impl<'a> InitProducerIdRequestView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `TransactionTimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transaction_timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "TransactionTimeoutMs", "int32", 4)
     }
 
     /// The producer's current id when re-initialising, or -1.
@@ -179,6 +197,11 @@ impl<'a> InitProducerIdRequestView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ProducerId", "int64", 8)
+    }
+
     /// The producer's current epoch when re-initialising, or -1.
     ///
     /// `ProducerEpoch`: int16, versions 3+, default `-1`.
@@ -188,6 +211,11 @@ impl<'a> InitProducerIdRequestView<'a> {
             return -1;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "ProducerEpoch", "int16", 2)
     }
 
     /// Whether the producer takes part in two-phase commit with an external coordinator (KIP-939).
@@ -201,6 +229,11 @@ impl<'a> InitProducerIdRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `Enable2Pc` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn enable2_pc_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "Enable2Pc", "bool", 1)
+    }
+
     /// Whether to keep a prepared transaction open instead of aborting it (KIP-939).
     ///
     /// `KeepPreparedTxn`: bool, versions 6+, default `false`.
@@ -210,6 +243,11 @@ impl<'a> InitProducerIdRequestView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `KeepPreparedTxn` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn keep_prepared_txn_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "KeepPreparedTxn", "bool", 1)
     }
 
     /// The owned [`InitProducerIdRequest`]: what the owned decoder returns for the same bytes.

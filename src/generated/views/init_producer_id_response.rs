@@ -146,6 +146,11 @@ impl<'a> InitProducerIdResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -155,6 +160,11 @@ impl<'a> InitProducerIdResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// The producer id the broker gave out, or -1 when there is none.
@@ -168,6 +178,11 @@ impl<'a> InitProducerIdResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ProducerId", "int64", 8)
+    }
+
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
     ///
     /// `ProducerEpoch`: int16, versions 0+.
@@ -177,6 +192,11 @@ impl<'a> InitProducerIdResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "ProducerEpoch", "int16", 2)
     }
 
     /// The producer id of a kept prepared transaction, or -1 (KIP-939).
@@ -190,6 +210,11 @@ impl<'a> InitProducerIdResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `OngoingTxnProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn ongoing_txn_producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "OngoingTxnProducerId", "int64", 8)
+    }
+
     /// The producer epoch of a kept prepared transaction, or -1 (KIP-939).
     ///
     /// `OngoingTxnProducerEpoch`: int16, versions 6+, default `-1`.
@@ -199,6 +224,11 @@ impl<'a> InitProducerIdResponseView<'a> {
             return -1;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `OngoingTxnProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn ongoing_txn_producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "OngoingTxnProducerEpoch", "int16", 2)
     }
 
     /// The owned [`InitProducerIdResponse`]: what the owned decoder returns for the same bytes.

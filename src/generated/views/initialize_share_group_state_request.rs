@@ -156,6 +156,11 @@ impl<'a> InitializeShareGroupStateRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "GroupId", true, false, 0)
+    }
+
     /// The share-partitions, by topic.
     ///
     /// `Topics`: []InitializeStateData, versions 0+.
@@ -318,6 +323,11 @@ impl<'a> InitializeStateDataView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "TopicId", "uuid", 16)
+    }
+
     /// The share-partitions of this topic.
     ///
     /// `Partitions`: []PartitionData, versions 0+.
@@ -454,6 +464,11 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "Partition", "int32", 4)
+    }
+
     /// The epoch of the share-partition's stored state.
     ///
     /// `StateEpoch`: int32, versions 0+.
@@ -465,6 +480,11 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `StateEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn state_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "StateEpoch", "int32", 4)
+    }
+
     /// The share-partition's start offset, or -1 to leave it unset.
     ///
     /// `StartOffset`: int64, versions 0+.
@@ -474,6 +494,11 @@ impl<'a> PartitionDataView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `StartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn start_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "StartOffset", "int64", 8)
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.

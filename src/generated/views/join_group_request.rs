@@ -211,6 +211,12 @@ impl<'a> JoinGroupRequestView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "GroupId", version >= 6, false, 0)
+    }
+
     /// How long, in milliseconds, the coordinator waits without a heartbeat before removing the member.
     ///
     /// `SessionTimeoutMs`: int32, versions 0+.
@@ -222,6 +228,11 @@ impl<'a> JoinGroupRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `SessionTimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn session_timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "SessionTimeoutMs", "int32", 4)
+    }
+
     /// How long, in milliseconds, the coordinator waits for every member to rejoin during a rebalance.
     ///
     /// `RebalanceTimeoutMs`: int32, versions 1+, default `-1`, ignorable.
@@ -231,6 +242,11 @@ impl<'a> JoinGroupRequestView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `RebalanceTimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rebalance_timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "RebalanceTimeoutMs", "int32", 4)
     }
 
     /// The member id the coordinator gave earlier, or empty when joining for the first time.
@@ -245,6 +261,12 @@ impl<'a> JoinGroupRequestView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[3], "MemberId", version >= 6, false, 0)
+    }
+
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 5+, nullable in 5+, default `null`.
@@ -257,6 +279,19 @@ impl<'a> JoinGroupRequestView<'a> {
         get_str(self.buf, at, version >= 6)
     }
 
+    /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[4],
+            "GroupInstanceId",
+            version >= 6,
+            true,
+            0,
+        )
+    }
+
     /// The group's protocol type, such as `consumer`.
     ///
     /// `ProtocolType`: string, versions 0+.
@@ -267,6 +302,12 @@ impl<'a> JoinGroupRequestView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `ProtocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[5], "ProtocolType", version >= 6, false, 0)
     }
 
     /// The assignment protocols the member supports, in order of preference.
@@ -291,6 +332,11 @@ impl<'a> JoinGroupRequestView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `Reason` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn reason_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[7], "Reason", true, true, 0)
     }
 
     /// The owned [`JoinGroupRequest`]: what the owned decoder returns for the same bytes.
@@ -459,6 +505,12 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 6, false, 0)
+    }
+
     /// The member's metadata for this protocol (a consumer's subscription).
     ///
     /// `Metadata`: bytes, versions 0+.
@@ -469,6 +521,12 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, version >= 6).unwrap_or(EMPTY_BYTES)
+    }
+
+    /// Where `Metadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn metadata_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(self.buf, self.at[1], "Metadata", version >= 6, false, 0)
     }
 
     /// The owned [`JoinGroupRequestProtocol`]: what the owned decoder returns for the same bytes.

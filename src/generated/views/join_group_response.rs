@@ -216,6 +216,11 @@ impl<'a> JoinGroupResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -225,6 +230,11 @@ impl<'a> JoinGroupResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// The group's generation: raised by one after every rebalance.
@@ -238,6 +248,11 @@ impl<'a> JoinGroupResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `GenerationId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn generation_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "GenerationId", "int32", 4)
+    }
+
     /// The group's protocol type, such as `consumer`, or null.
     ///
     /// `ProtocolType`: string, versions 7+, nullable in 7+, default `null`, ignorable.
@@ -247,6 +262,11 @@ impl<'a> JoinGroupResponseView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `ProtocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3], "ProtocolType", true, true, 0)
     }
 
     /// The assignment protocol the group chose, such as `range`, or null.
@@ -261,6 +281,19 @@ impl<'a> JoinGroupResponseView<'a> {
         get_str(self.buf, at, version >= 6)
     }
 
+    /// Where `ProtocolName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[4],
+            "ProtocolName",
+            version >= 6,
+            version >= 7,
+            0,
+        )
+    }
+
     /// The member id of the group's leader, which computes the assignment.
     ///
     /// `Leader`: string, versions 0+.
@@ -271,6 +304,12 @@ impl<'a> JoinGroupResponseView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Leader` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[5], "Leader", version >= 6, false, 0)
     }
 
     /// True when the leader must not compute an assignment because the coordinator already knows it (static member rejoin).
@@ -284,6 +323,11 @@ impl<'a> JoinGroupResponseView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `SkipAssignment` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn skip_assignment_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6], "SkipAssignment", "bool", 1)
+    }
+
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
@@ -294,6 +338,12 @@ impl<'a> JoinGroupResponseView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[7], "MemberId", version >= 6, false, 0)
     }
 
     /// Every member with its metadata, sent to the leader only; empty for the others.
@@ -485,6 +535,12 @@ impl<'a> JoinGroupResponseMemberView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "MemberId", version >= 6, false, 0)
+    }
+
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 5+, nullable in 5+, default `null`, ignorable.
@@ -497,6 +553,19 @@ impl<'a> JoinGroupResponseMemberView<'a> {
         get_str(self.buf, at, version >= 6)
     }
 
+    /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1],
+            "GroupInstanceId",
+            version >= 6,
+            true,
+            0,
+        )
+    }
+
     /// The member's metadata for the chosen protocol.
     ///
     /// `Metadata`: bytes, versions 0+.
@@ -507,6 +576,12 @@ impl<'a> JoinGroupResponseMemberView<'a> {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, version >= 6).unwrap_or(EMPTY_BYTES)
+    }
+
+    /// Where `Metadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn metadata_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(self.buf, self.at[2], "Metadata", version >= 6, false, 0)
     }
 
     /// The owned [`JoinGroupResponseMember`]: what the owned decoder returns for the same bytes.

@@ -252,6 +252,11 @@ impl<'a> LeaderAndIsrRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ControllerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ControllerId", "int32", 4)
+    }
+
     /// True when the sender is a KRaft controller (during a migration from ZooKeeper).
     ///
     /// `isKRaftController`: bool, versions 7+, default `false`.
@@ -261,6 +266,11 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `isKRaftController` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_k_raft_controller_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "isKRaftController", "bool", 1)
     }
 
     /// The controller's epoch, which fences requests from an older controller.
@@ -274,6 +284,11 @@ impl<'a> LeaderAndIsrRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ControllerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ControllerEpoch", "int32", 4)
+    }
+
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 2+, default `-1`, ignorable.
@@ -285,6 +300,11 @@ impl<'a> LeaderAndIsrRequestView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "BrokerEpoch", "int64", 8)
+    }
+
     /// 0 for an incremental update, 1 for the full state, 2 for a partial one (KRaft migration).
     ///
     /// `Type`: int8, versions 5+.
@@ -294,6 +314,11 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `Type` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn r#type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "Type", "int8", 1)
     }
 
     /// The partition states, not grouped by topic (versions 0-1).
@@ -503,6 +528,11 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "BrokerId", "int32", 4)
+    }
+
     /// The broker's host name.
     ///
     /// `HostName`: string, versions 0+.
@@ -515,6 +545,12 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `HostName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "HostName", version >= 4, false, 0)
+    }
+
     /// A TCP port number.
     ///
     /// `Port`: int32, versions 0+.
@@ -524,6 +560,11 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Port", "int32", 4)
     }
 
     /// The owned [`LeaderAndIsrLiveLeader`]: what the owned decoder returns for the same bytes.
@@ -812,6 +853,11 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "TopicName", false, false, 0)
+    }
+
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
@@ -821,6 +867,11 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "PartitionIndex", "int32", 4)
     }
 
     /// The controller's epoch, which fences requests from an older controller.
@@ -834,6 +885,11 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ControllerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ControllerEpoch", "int32", 4)
+    }
+
     /// The broker id of the partition's leader.
     ///
     /// `Leader`: int32, versions 0+.
@@ -845,6 +901,11 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Leader` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "Leader", "int32", 4)
+    }
+
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
@@ -854,6 +915,11 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "LeaderEpoch", "int32", 4)
     }
 
     /// The ids of the in-sync replicas.
@@ -878,6 +944,11 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6], "PartitionEpoch", "int32", 4)
     }
 
     /// The ids of the brokers that hold, or are to hold, a replica of the partition.
@@ -930,6 +1001,11 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `IsNew` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_new_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[10], "IsNew", "bool", 1)
+    }
+
     /// 1 while the partition recovers from an unclean leader election, otherwise 0.
     ///
     /// `LeaderRecoveryState`: int8, versions 6+, default `0`.
@@ -939,6 +1015,11 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `LeaderRecoveryState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_recovery_state_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[11], "LeaderRecoveryState", "int8", 1)
     }
 
     /// The owned [`LeaderAndIsrPartitionState`]: what the owned decoder returns for the same bytes.
@@ -1143,6 +1224,12 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "TopicName", version >= 4, false, 0)
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 5+, ignorable.
@@ -1152,6 +1239,11 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "TopicId", "uuid", 16)
     }
 
     /// The topic's partition states.

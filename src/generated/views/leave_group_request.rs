@@ -182,6 +182,12 @@ impl<'a> LeaveGroupRequestView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "GroupId", version >= 4, false, 0)
+    }
+
     /// The id of the member leaving (versions 0-2).
     ///
     /// `MemberId`: string, versions 0-2.
@@ -191,6 +197,11 @@ impl<'a> LeaveGroupRequestView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "MemberId", false, false, 0)
     }
 
     /// The members leaving (v3+).
@@ -356,6 +367,12 @@ impl<'a> MemberIdentityView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "MemberId", version >= 4, false, 0)
+    }
+
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
@@ -368,6 +385,19 @@ impl<'a> MemberIdentityView<'a> {
         get_str(self.buf, at, version >= 4)
     }
 
+    /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1],
+            "GroupInstanceId",
+            version >= 4,
+            true,
+            0,
+        )
+    }
+
     /// Why the member joins or leaves, for the broker's logs; null if not given.
     ///
     /// `Reason`: string, versions 5+, nullable in 5+, default `null`, ignorable.
@@ -377,6 +407,11 @@ impl<'a> MemberIdentityView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `Reason` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn reason_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "Reason", true, true, 0)
     }
 
     /// The owned [`MemberIdentity`]: what the owned decoder returns for the same bytes.

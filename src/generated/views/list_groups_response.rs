@@ -163,6 +163,11 @@ impl<'a> ListGroupsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -172,6 +177,11 @@ impl<'a> ListGroupsResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// The groups.
@@ -366,6 +376,12 @@ impl<'a> ListedGroupView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "GroupId", version >= 3, false, 0)
+    }
+
     /// The group's protocol type, such as `consumer`; empty for a group with no protocol.
     ///
     /// `ProtocolType`: string, versions 0+.
@@ -376,6 +392,12 @@ impl<'a> ListedGroupView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `ProtocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "ProtocolType", version >= 3, false, 0)
     }
 
     /// The group's state, such as `Stable` or `Empty`.
@@ -389,6 +411,11 @@ impl<'a> ListedGroupView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_state_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "GroupState", true, false, 0)
+    }
+
     /// The group's type: `classic`, `consumer`, `share` or `streams`.
     ///
     /// `GroupType`: string, versions 5+, ignorable.
@@ -398,6 +425,11 @@ impl<'a> ListedGroupView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `GroupType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3], "GroupType", true, false, 0)
     }
 
     /// The owned [`ListedGroup`]: what the owned decoder returns for the same bytes.

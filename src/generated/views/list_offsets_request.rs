@@ -171,6 +171,11 @@ impl<'a> ListOffsetsRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ReplicaId", "int32", 4)
+    }
+
     /// Which records are visible: 0 for read_uncommitted (all), 1 for read_committed (only up to the last stable offset).
     ///
     /// `IsolationLevel`: int8, versions 2+.
@@ -180,6 +185,11 @@ impl<'a> ListOffsetsRequestView<'a> {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `IsolationLevel` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn isolation_level_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "IsolationLevel", "int8", 1)
     }
 
     /// The partitions to look up, by topic.
@@ -204,6 +214,11 @@ impl<'a> ListOffsetsRequestView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `TimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "TimeoutMs", "int32", 4)
     }
 
     /// The owned [`ListOffsetsRequest`]: what the owned decoder returns for the same bytes.
@@ -351,6 +366,11 @@ impl<'a> ListOffsetsPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
     ///
     /// `CurrentLeaderEpoch`: int32, versions 4+, default `-1`, ignorable.
@@ -360,6 +380,11 @@ impl<'a> ListOffsetsPartitionView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `CurrentLeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn current_leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "CurrentLeaderEpoch", "int32", 4)
     }
 
     /// What to look for: a time in milliseconds since the Unix epoch, or -1 for the latest offset, -2 for the earliest, -3 for the largest timestamp, -4 for the earliest local, -5 for the earliest tiered.
@@ -373,6 +398,11 @@ impl<'a> ListOffsetsPartitionView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `Timestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Timestamp", "int64", 8)
+    }
+
     /// The most offsets to return (version 0 only).
     ///
     /// `MaxNumOffsets`: int32, versions 0, default `1`.
@@ -382,6 +412,11 @@ impl<'a> ListOffsetsPartitionView<'a> {
             return 1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `MaxNumOffsets` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_num_offsets_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "MaxNumOffsets", "int32", 4)
     }
 
     /// The owned [`ListOffsetsPartition`]: what the owned decoder returns for the same bytes.
@@ -552,6 +587,12 @@ impl<'a> ListOffsetsTopicView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 6, false, 0)
     }
 
     /// The partitions to look up.

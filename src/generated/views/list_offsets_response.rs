@@ -159,6 +159,11 @@ impl<'a> ListOffsetsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// Results by topic.
     ///
     /// `Topics`: []ListOffsetsTopicResponse, versions 0+.
@@ -355,6 +360,11 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -364,6 +374,11 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// The offsets found (version 0 only).
@@ -389,6 +404,11 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `Timestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "Timestamp", "int64", 8)
+    }
+
     /// The offset found, or -1 if there is none.
     ///
     /// `Offset`: int64, versions 1+, default `-1`.
@@ -400,6 +420,11 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `Offset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "Offset", "int64", 8)
+    }
+
     /// The leader epoch of the record at the offset found, or -1.
     ///
     /// `LeaderEpoch`: int32, versions 4+, default `-1`.
@@ -409,6 +434,11 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "LeaderEpoch", "int32", 4)
     }
 
     /// The owned [`ListOffsetsPartitionResponse`]: what the owned decoder returns for the same bytes.
@@ -585,6 +615,12 @@ impl<'a> ListOffsetsTopicResponseView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 6, false, 0)
     }
 
     /// Results by partition.

@@ -136,6 +136,11 @@ impl<'a> ListPartitionReassignmentsRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `TimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "TimeoutMs", "int32", 4)
+    }
+
     /// The topics to list reassignments for, or null for all.
     ///
     /// `Topics`: []ListPartitionReassignmentsTopics, versions 0+, nullable in 0+, default `null`.
@@ -301,6 +306,11 @@ impl<'a> ListPartitionReassignmentsTopicsView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
     }
 
     /// The partition numbers within the topic.

@@ -210,6 +210,11 @@ impl<'a> ListTransactionsRequestView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `DurationFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn duration_filter_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "DurationFilter", "int64", 8)
+    }
+
     /// Only transactional ids matching this regular expression; null or empty for any.
     ///
     /// `TransactionalIdPattern`: string, versions 2+, nullable in 2+, default `null`.
@@ -219,6 +224,18 @@ impl<'a> ListTransactionsRequestView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `TransactionalIdPattern` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transactional_id_pattern_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[3],
+            "TransactionalIdPattern",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The owned [`ListTransactionsRequest`]: what the owned decoder returns for the same bytes.

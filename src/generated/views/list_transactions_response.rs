@@ -181,6 +181,11 @@ impl<'a> ListTransactionsResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -190,6 +195,11 @@ impl<'a> ListTransactionsResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// The state filters the broker did not recognise.
@@ -373,6 +383,11 @@ impl<'a> TransactionStateView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transactional_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "TransactionalId", true, false, 0)
+    }
+
     /// The producer id the broker gave out, or -1 when there is none.
     ///
     /// `ProducerId`: int64, versions 0+.
@@ -384,6 +399,11 @@ impl<'a> TransactionStateView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ProducerId", "int64", 8)
+    }
+
     /// The transaction's state, such as `Ongoing` or `CompleteCommit`.
     ///
     /// `TransactionState`: string, versions 0+.
@@ -393,6 +413,11 @@ impl<'a> TransactionStateView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `TransactionState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transaction_state_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "TransactionState", true, false, 0)
     }
 
     /// The owned [`TransactionState`]: what the owned decoder returns for the same bytes.

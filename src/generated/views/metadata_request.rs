@@ -187,6 +187,11 @@ impl<'a> MetadataRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `AllowAutoTopicCreation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn allow_auto_topic_creation_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "AllowAutoTopicCreation", "bool", 1)
+    }
+
     /// Whether the response should say which cluster operations the caller may perform.
     ///
     /// `IncludeClusterAuthorizedOperations`: bool, versions 8-10.
@@ -198,6 +203,17 @@ impl<'a> MetadataRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `IncludeClusterAuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn include_cluster_authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[2],
+            "IncludeClusterAuthorizedOperations",
+            "bool",
+            1,
+        )
+    }
+
     /// Whether the response should say which operations the caller may perform on each topic.
     ///
     /// `IncludeTopicAuthorizedOperations`: bool, versions 8+.
@@ -207,6 +223,17 @@ impl<'a> MetadataRequestView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IncludeTopicAuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn include_topic_authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[3],
+            "IncludeTopicAuthorizedOperations",
+            "bool",
+            1,
+        )
     }
 
     /// The owned [`MetadataRequest`]: what the owned decoder returns for the same bytes.
@@ -369,6 +396,11 @@ impl<'a> MetadataRequestTopicView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "TopicId", "uuid", 16)
+    }
+
     /// The topic's name, or null when asking by id.
     ///
     /// `Name`: string, versions 0+, nullable in 10+.
@@ -379,6 +411,12 @@ impl<'a> MetadataRequestTopicView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 9)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "Name", version >= 9, version >= 10, 0)
     }
 
     /// The owned [`MetadataRequestTopic`]: what the owned decoder returns for the same bytes.

@@ -220,6 +220,11 @@ impl<'a> MetadataResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The brokers of the cluster this response knows about.
     ///
     /// `Brokers`: []MetadataResponseBroker, versions 0+.
@@ -245,6 +250,12 @@ impl<'a> MetadataResponseView<'a> {
         get_str(self.buf, at, version >= 9)
     }
 
+    /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[2], "ClusterId", version >= 9, true, 0)
+    }
+
     /// The id of the controller broker, or -1 if unknown.
     ///
     /// `ControllerId`: int32, versions 1+, default `-1`, ignorable.
@@ -254,6 +265,11 @@ impl<'a> MetadataResponseView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `ControllerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "ControllerId", "int32", 4)
     }
 
     /// The topics described.
@@ -280,6 +296,17 @@ impl<'a> MetadataResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ClusterAuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn cluster_authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[5],
+            "ClusterAuthorizedOperations",
+            "int32",
+            4,
+        )
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 13+, ignorable.
@@ -289,6 +316,11 @@ impl<'a> MetadataResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6], "ErrorCode", "int16", 2)
     }
 
     /// The owned [`MetadataResponse`]: what the owned decoder returns for the same bytes.
@@ -461,6 +493,11 @@ impl<'a> MetadataResponseBrokerView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "NodeId", "int32", 4)
+    }
+
     /// The broker's host name.
     ///
     /// `Host`: string, versions 0+.
@@ -471,6 +508,12 @@ impl<'a> MetadataResponseBrokerView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 9).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "Host", version >= 9, false, 0)
     }
 
     /// The broker's port.
@@ -484,6 +527,11 @@ impl<'a> MetadataResponseBrokerView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Port", "int32", 4)
+    }
+
     /// The broker's rack, or null if it has none.
     ///
     /// `Rack`: string, versions 1+, nullable in 1+, default `null`, ignorable.
@@ -494,6 +542,12 @@ impl<'a> MetadataResponseBrokerView<'a> {
             return None;
         }
         get_str(self.buf, at, version >= 9)
+    }
+
+    /// Where `Rack` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[3], "Rack", version >= 9, true, 0)
     }
 
     /// The owned [`MetadataResponseBroker`]: what the owned decoder returns for the same bytes.
@@ -724,6 +778,11 @@ impl<'a> MetadataResponsePartitionView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
@@ -733,6 +792,11 @@ impl<'a> MetadataResponsePartitionView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "PartitionIndex", "int32", 4)
     }
 
     /// The broker id of the partition's leader, or -1 if it has none.
@@ -746,6 +810,11 @@ impl<'a> MetadataResponsePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "LeaderId", "int32", 4)
+    }
+
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 7+, default `-1`, ignorable.
@@ -755,6 +824,11 @@ impl<'a> MetadataResponsePartitionView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "LeaderEpoch", "int32", 4)
     }
 
     /// The ids of the brokers that hold a replica of the partition.
@@ -1002,6 +1076,11 @@ impl<'a> MetadataResponseTopicView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// The topic's name, or null if unknown.
     ///
     /// `Name`: string, versions 0+, nullable in 12+.
@@ -1012,6 +1091,12 @@ impl<'a> MetadataResponseTopicView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 9)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "Name", version >= 9, version >= 12, 0)
     }
 
     /// The topic's unique id; the zero UUID when the id is not known or not used.
@@ -1025,6 +1110,11 @@ impl<'a> MetadataResponseTopicView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "TopicId", "uuid", 16)
+    }
+
     /// Whether the topic is internal to Kafka (such as `__consumer_offsets`).
     ///
     /// `IsInternal`: bool, versions 1+, default `false`, ignorable.
@@ -1034,6 +1124,11 @@ impl<'a> MetadataResponseTopicView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IsInternal` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_internal_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "IsInternal", "bool", 1)
     }
 
     /// The topic's partitions.
@@ -1058,6 +1153,17 @@ impl<'a> MetadataResponseTopicView<'a> {
             return -2147483648;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `TopicAuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[5],
+            "TopicAuthorizedOperations",
+            "int32",
+            4,
+        )
     }
 
     /// The owned [`MetadataResponseTopic`]: what the owned decoder returns for the same bytes.

@@ -114,6 +114,11 @@ impl<'a> OffsetCommitKeyView<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `group` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "group", false, false, 0)
+    }
+
     /// The topic's name.
     ///
     /// `topic`: string, versions 0-1.
@@ -125,6 +130,11 @@ impl<'a> OffsetCommitKeyView<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "topic", false, false, 0)
+    }
+
     /// The partition number.
     ///
     /// `partition`: int32, versions 0-1.
@@ -134,6 +144,11 @@ impl<'a> OffsetCommitKeyView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "partition", "int32", 4)
     }
 
     /// The owned [`OffsetCommitKey`]: what the owned decoder returns for the same bytes.

@@ -202,6 +202,12 @@ impl<'a> OffsetCommitRequestView<'a> {
         get_str(self.buf, at, version >= 8).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "GroupId", version >= 8, false, 0)
+    }
+
     /// The generation id (classic group) or member epoch (consumer group) the commit is made under, or -1 for a commit from outside the group.
     ///
     /// `GenerationIdOrMemberEpoch`: int32, versions 1+, default `-1`, ignorable.
@@ -211,6 +217,17 @@ impl<'a> OffsetCommitRequestView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `GenerationIdOrMemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn generation_id_or_member_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[1],
+            "GenerationIdOrMemberEpoch",
+            "int32",
+            4,
+        )
     }
 
     /// The member's id in the group.
@@ -225,6 +242,12 @@ impl<'a> OffsetCommitRequestView<'a> {
         get_str(self.buf, at, version >= 8).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[2], "MemberId", version >= 8, false, 0)
+    }
+
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 7+, nullable in 7+, default `null`.
@@ -237,6 +260,19 @@ impl<'a> OffsetCommitRequestView<'a> {
         get_str(self.buf, at, version >= 8)
     }
 
+    /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[3],
+            "GroupInstanceId",
+            version >= 8,
+            true,
+            0,
+        )
+    }
+
     /// How long to keep the committed offsets, in milliseconds; -1 for the broker's default.
     ///
     /// `RetentionTimeMs`: int64, versions 2-4, default `-1`, ignorable.
@@ -246,6 +282,11 @@ impl<'a> OffsetCommitRequestView<'a> {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `RetentionTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn retention_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "RetentionTimeMs", "int64", 8)
     }
 
     /// The offsets to commit, by topic.
@@ -423,6 +464,11 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// The committed offset: where a consumer of the group resumes, the next record to read.
     ///
     /// `CommittedOffset`: int64, versions 0+.
@@ -432,6 +478,11 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `CommittedOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "CommittedOffset", "int64", 8)
     }
 
     /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
@@ -445,6 +496,11 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `CommittedLeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "CommittedLeaderEpoch", "int32", 4)
+    }
+
     /// When the offset was committed, in milliseconds since the Unix epoch; -1 for the current time.
     ///
     /// `CommitTimestamp`: int64, versions 1, default `-1`.
@@ -454,6 +510,11 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `CommitTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn commit_timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "CommitTimestamp", "int64", 8)
     }
 
     /// Free-form metadata stored with the committed offset, or null.
@@ -466,6 +527,19 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 8)
+    }
+
+    /// Where `CommittedMetadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_metadata_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[4],
+            "CommittedMetadata",
+            version >= 8,
+            true,
+            0,
+        )
     }
 
     /// The owned [`OffsetCommitRequestPartition`]: what the owned decoder returns for the same bytes.
@@ -654,6 +728,12 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
         get_str(self.buf, at, version >= 8).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 8, false, 0)
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 10+, ignorable.
@@ -663,6 +743,11 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "TopicId", "uuid", 16)
     }
 
     /// The offsets to commit, by partition.

@@ -157,6 +157,11 @@ impl<'a> OffsetCommitValueView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `offset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "offset", "int64", 8)
+    }
+
     /// The leader epoch of the last consumed record, or -1.
     ///
     /// `leaderEpoch`: int32, versions 3+, default `-1`, ignorable.
@@ -166,6 +171,11 @@ impl<'a> OffsetCommitValueView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `leaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "leaderEpoch", "int32", 4)
     }
 
     /// The metadata committed with the offset.
@@ -180,6 +190,12 @@ impl<'a> OffsetCommitValueView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `metadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn metadata_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[2], "metadata", version >= 4, false, 0)
+    }
+
     /// When the offset was committed, in milliseconds since the Unix epoch.
     ///
     /// `commitTimestamp`: int64, versions 0+.
@@ -191,6 +207,11 @@ impl<'a> OffsetCommitValueView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `commitTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn commit_timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "commitTimestamp", "int64", 8)
+    }
+
     /// When the offset expires, in milliseconds since the Unix epoch (version 1 only).
     ///
     /// `expireTimestamp`: int64, versions 1, default `-1`, ignorable.
@@ -200,6 +221,11 @@ impl<'a> OffsetCommitValueView<'a> {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `expireTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn expire_timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "expireTimestamp", "int64", 8)
     }
 
     /// The owned [`OffsetCommitValue`]: what the owned decoder returns for the same bytes.

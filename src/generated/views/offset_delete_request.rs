@@ -130,6 +130,11 @@ impl<'a> OffsetDeleteRequestView<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "GroupId", false, false, 0)
+    }
+
     /// The partitions whose offsets to delete, by topic.
     ///
     /// `Topics`: []OffsetDeleteRequestTopic, versions 0+.
@@ -230,6 +235,11 @@ impl<'a> OffsetDeleteRequestPartitionView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
     }
 
     /// The owned [`OffsetDeleteRequestPartition`]: what the owned decoder returns for the same bytes.
@@ -358,6 +368,11 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", false, false, 0)
     }
 
     /// The partitions whose offsets to delete.

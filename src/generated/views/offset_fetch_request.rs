@@ -212,6 +212,12 @@ impl<'a> OffsetFetchRequestView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "GroupId", version >= 6, false, 0)
+    }
+
     /// The partitions to read offsets for, by topic, or null for all (versions 0-7).
     ///
     /// `Topics`: []OffsetFetchRequestTopic, versions 0-7, nullable in 2-7.
@@ -245,6 +251,11 @@ impl<'a> OffsetFetchRequestView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `RequireStable` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn require_stable_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "RequireStable", "bool", 1)
     }
 
     /// The owned [`OffsetFetchRequest`]: what the owned decoder returns for the same bytes.
@@ -422,6 +433,11 @@ impl<'a> OffsetFetchRequestGroupView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "GroupId", true, false, 0)
+    }
+
     /// The caller's member id, or null when the caller is not a member.
     ///
     /// `MemberId`: string, versions 9+, nullable in 9+, default `null`, ignorable.
@@ -433,6 +449,11 @@ impl<'a> OffsetFetchRequestGroupView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "MemberId", true, true, 0)
+    }
+
     /// The caller's member epoch, which the coordinator checks, or -1 when the caller is not a member.
     ///
     /// `MemberEpoch`: int32, versions 9+, default `-1`, ignorable.
@@ -442,6 +463,11 @@ impl<'a> OffsetFetchRequestGroupView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "MemberEpoch", "int32", 4)
     }
 
     /// The partitions to read offsets for, by topic, or null for all.
@@ -624,6 +650,12 @@ impl<'a> OffsetFetchRequestTopicView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 6, false, 0)
+    }
+
     /// The partition numbers.
     ///
     /// `PartitionIndexes`: []int32, versions 0-7.
@@ -803,6 +835,11 @@ impl<'a> OffsetFetchRequestTopicsView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 10+, ignorable.
@@ -812,6 +849,11 @@ impl<'a> OffsetFetchRequestTopicsView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "TopicId", "uuid", 16)
     }
 
     /// The partition numbers.

@@ -204,6 +204,11 @@ impl<'a> OffsetFetchResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// Results by topic (versions 0-7).
     ///
     /// `Topics`: []OffsetFetchResponseTopic, versions 0-7.
@@ -226,6 +231,11 @@ impl<'a> OffsetFetchResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ErrorCode", "int16", 2)
     }
 
     /// Results by group (v8+).
@@ -409,6 +419,11 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "GroupId", true, false, 0)
+    }
+
     /// Results by topic.
     ///
     /// `Topics`: []OffsetFetchResponseTopics, versions 8+.
@@ -430,6 +445,11 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ErrorCode", "int16", 2)
     }
 
     /// The owned [`OffsetFetchResponseGroup`]: what the owned decoder returns for the same bytes.
@@ -577,6 +597,11 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// The committed offset, or -1 if there is none.
     ///
     /// `CommittedOffset`: int64, versions 0-7.
@@ -588,6 +613,11 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `CommittedOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "CommittedOffset", "int64", 8)
+    }
+
     /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
     ///
     /// `CommittedLeaderEpoch`: int32, versions 5-7, default `-1`, ignorable.
@@ -597,6 +627,11 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `CommittedLeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "CommittedLeaderEpoch", "int32", 4)
     }
 
     /// The metadata committed with the offset.
@@ -611,6 +646,12 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
         get_str(self.buf, at, version >= 6)
     }
 
+    /// Where `Metadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn metadata_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[3], "Metadata", version >= 6, true, 0)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0-7.
@@ -620,6 +661,11 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "ErrorCode", "int16", 2)
     }
 
     /// The owned [`OffsetFetchResponsePartition`]: what the owned decoder returns for the same bytes.
@@ -762,6 +808,11 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// The committed offset, or -1 if there is none.
     ///
     /// `CommittedOffset`: int64, versions 8+.
@@ -771,6 +822,11 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `CommittedOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "CommittedOffset", "int64", 8)
     }
 
     /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
@@ -784,6 +840,11 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `CommittedLeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "CommittedLeaderEpoch", "int32", 4)
+    }
+
     /// The metadata committed with the offset.
     ///
     /// `Metadata`: string, versions 8+, nullable in 8+.
@@ -795,6 +856,11 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `Metadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn metadata_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3], "Metadata", true, true, 0)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 8+.
@@ -804,6 +870,11 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "ErrorCode", "int16", 2)
     }
 
     /// The owned [`OffsetFetchResponsePartitions`]: what the owned decoder returns for the same bytes.
@@ -977,6 +1048,12 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 6, false, 0)
     }
 
     /// Results by partition.
@@ -1162,6 +1239,11 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 10+, ignorable.
@@ -1171,6 +1253,11 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "TopicId", "uuid", 16)
     }
 
     /// Results by partition.

@@ -158,6 +158,11 @@ impl<'a> OffsetForLeaderEpochRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ReplicaId", "int32", 4)
+    }
+
     /// The partitions to look up, by topic.
     ///
     /// `Topics`: []OffsetForLeaderTopic, versions 0+.
@@ -303,6 +308,11 @@ impl<'a> OffsetForLeaderPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "Partition", "int32", 4)
+    }
+
     /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
     ///
     /// `CurrentLeaderEpoch`: int32, versions 2+, default `-1`, ignorable.
@@ -314,6 +324,11 @@ impl<'a> OffsetForLeaderPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `CurrentLeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn current_leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "CurrentLeaderEpoch", "int32", 4)
+    }
+
     /// The epoch whose end offset is wanted.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
@@ -323,6 +338,11 @@ impl<'a> OffsetForLeaderPartitionView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "LeaderEpoch", "int32", 4)
     }
 
     /// The owned [`OffsetForLeaderPartition`]: what the owned decoder returns for the same bytes.
@@ -490,6 +510,12 @@ impl<'a> OffsetForLeaderTopicView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Topic", version >= 4, false, 0)
     }
 
     /// The partitions to look up.

@@ -158,6 +158,11 @@ impl<'a> OffsetForLeaderEpochResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// Results by topic.
     ///
     /// `Topics`: []OffsetForLeaderTopicResult, versions 0+.
@@ -307,6 +312,11 @@ impl<'a> EpochEndOffsetView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// The partition number within its topic.
     ///
     /// `Partition`: int32, versions 0+.
@@ -316,6 +326,11 @@ impl<'a> EpochEndOffsetView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "Partition", "int32", 4)
     }
 
     /// The largest epoch at or below the one asked about, or -1.
@@ -329,6 +344,11 @@ impl<'a> EpochEndOffsetView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "LeaderEpoch", "int32", 4)
+    }
+
     /// The end offset of that epoch, or -1.
     ///
     /// `EndOffset`: int64, versions 0+, default `-1`.
@@ -338,6 +358,11 @@ impl<'a> EpochEndOffsetView<'a> {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `EndOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn end_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "EndOffset", "int64", 8)
     }
 
     /// The owned [`EpochEndOffset`]: what the owned decoder returns for the same bytes.
@@ -508,6 +533,12 @@ impl<'a> OffsetForLeaderTopicResultView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Topic", version >= 4, false, 0)
     }
 
     /// Results by partition.

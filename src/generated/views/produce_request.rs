@@ -166,6 +166,19 @@ impl<'a> ProduceRequestView<'a> {
         get_str(self.buf, at, version >= 9)
     }
 
+    /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transactional_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0],
+            "TransactionalId",
+            version >= 9,
+            true,
+            0,
+        )
+    }
+
     /// How many replicas must have the records before the broker answers: 0 for none (no response at all), 1 for the leader only, -1 for every in-sync replica.
     ///
     /// `Acks`: int16, versions 0+.
@@ -177,6 +190,11 @@ impl<'a> ProduceRequestView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `Acks` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn acks_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "Acks", "int16", 2)
+    }
+
     /// How long, in milliseconds, to wait for the replicas Acks asks for.
     ///
     /// `TimeoutMs`: int32, versions 0+.
@@ -186,6 +204,11 @@ impl<'a> ProduceRequestView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `TimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "TimeoutMs", "int32", 4)
     }
 
     /// The records to write, by topic.
@@ -332,6 +355,11 @@ impl<'a> PartitionProduceDataView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `Index` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "Index", "int32", 4)
     }
 
     /// The record batches to append, as raw bytes (see `kafka_codec::records`).
@@ -522,6 +550,12 @@ impl<'a> TopicProduceDataView<'a> {
         get_str(self.buf, at, version >= 9).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 9, false, 0)
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 13+, ignorable.
@@ -531,6 +565,11 @@ impl<'a> TopicProduceDataView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "TopicId", "uuid", 16)
     }
 
     /// The records to write, by partition.

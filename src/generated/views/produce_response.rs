@@ -206,6 +206,11 @@ impl<'a> ProduceResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
     ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 10+, tagged field 0 in 10+.
@@ -358,6 +363,11 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `BatchIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn batch_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "BatchIndex", "int32", 4)
+    }
+
     /// Why that record failed, or null.
     ///
     /// `BatchIndexErrorMessage`: string, versions 8+, nullable in 8+, default `null`.
@@ -368,6 +378,19 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
             return None;
         }
         get_str(self.buf, at, version >= 9)
+    }
+
+    /// Where `BatchIndexErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn batch_index_error_message_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1],
+            "BatchIndexErrorMessage",
+            version >= 9,
+            true,
+            0,
+        )
     }
 
     /// The owned [`BatchIndexAndErrorMessage`]: what the owned decoder returns for the same bytes.
@@ -511,6 +534,11 @@ impl<'a> LeaderIdAndEpochView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "LeaderId", "int32", 4)
+    }
+
     /// The current leader epoch, or -1.
     ///
     /// `LeaderEpoch`: int32, versions 10+, default `-1`.
@@ -520,6 +548,11 @@ impl<'a> LeaderIdAndEpochView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "LeaderEpoch", "int32", 4)
     }
 
     /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes.
@@ -662,6 +695,11 @@ impl<'a> NodeEndpointView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "NodeId", "int32", 4)
+    }
+
     /// The broker's host name.
     ///
     /// `Host`: string, versions 10+.
@@ -671,6 +709,11 @@ impl<'a> NodeEndpointView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "Host", true, false, 1)
     }
 
     /// The broker's port.
@@ -684,6 +727,11 @@ impl<'a> NodeEndpointView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Port", "int32", 4)
+    }
+
     /// The broker's rack, or null if it has none.
     ///
     /// `Rack`: string, versions 10+, nullable in 10+, default `null`.
@@ -693,6 +741,11 @@ impl<'a> NodeEndpointView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `Rack` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3], "Rack", true, true, 1)
     }
 
     /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes.
@@ -904,6 +957,11 @@ impl<'a> PartitionProduceResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Index` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "Index", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -913,6 +971,11 @@ impl<'a> PartitionProduceResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// The offset given to the first record of the appended batch.
@@ -926,6 +989,11 @@ impl<'a> PartitionProduceResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `BaseOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn base_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "BaseOffset", "int64", 8)
+    }
+
     /// The broker's append time when the topic uses LogAppendTime timestamps, otherwise -1.
     ///
     /// `LogAppendTimeMs`: int64, versions 2+, default `-1`, ignorable.
@@ -937,6 +1005,11 @@ impl<'a> PartitionProduceResponseView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `LogAppendTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn log_append_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "LogAppendTimeMs", "int64", 8)
+    }
+
     /// The partition's log start offset after the append.
     ///
     /// `LogStartOffset`: int64, versions 5+, default `-1`, ignorable.
@@ -946,6 +1019,11 @@ impl<'a> PartitionProduceResponseView<'a> {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `LogStartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn log_start_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "LogStartOffset", "int64", 8)
     }
 
     /// The records that made the batch fail, by index, with why.
@@ -971,6 +1049,12 @@ impl<'a> PartitionProduceResponseView<'a> {
             return None;
         }
         get_str(self.buf, at, version >= 9)
+    }
+
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[6], "ErrorMessage", version >= 9, true, 0)
     }
 
     /// The partition's current leader, when the error says the request went to the wrong broker.
@@ -1191,6 +1275,12 @@ impl<'a> TopicProduceResponseView<'a> {
         get_str(self.buf, at, version >= 9).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 9, false, 0)
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 13+, ignorable.
@@ -1200,6 +1290,11 @@ impl<'a> TopicProduceResponseView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "TopicId", "uuid", 16)
     }
 
     /// Results by partition.

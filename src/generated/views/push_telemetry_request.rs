@@ -143,6 +143,11 @@ impl<'a> PushTelemetryRequestView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Where `ClientInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ClientInstanceId", "uuid", 16)
+    }
+
     /// The id of the metrics subscription, so a push can say which one it answers.
     ///
     /// `SubscriptionId`: int32, versions 0+.
@@ -152,6 +157,11 @@ impl<'a> PushTelemetryRequestView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `SubscriptionId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subscription_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "SubscriptionId", "int32", 4)
     }
 
     /// True on the client's last push before it shuts down.
@@ -165,6 +175,11 @@ impl<'a> PushTelemetryRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `Terminating` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn terminating_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Terminating", "bool", 1)
+    }
+
     /// The compression of `Metrics` (a record compression type id).
     ///
     /// `CompressionType`: int8, versions 0+.
@@ -176,6 +191,11 @@ impl<'a> PushTelemetryRequestView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `CompressionType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn compression_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "CompressionType", "int8", 1)
+    }
+
     /// The metrics, as OpenTelemetry protobuf bytes, compressed as `CompressionType` says.
     ///
     /// `Metrics`: bytes, versions 0+.
@@ -185,6 +205,11 @@ impl<'a> PushTelemetryRequestView<'a> {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, true).unwrap_or(EMPTY_BYTES)
+    }
+
+    /// Where `Metrics` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn metrics_span(&self) -> Option<FieldSpan<'a>> {
+        span_bytes(self.buf, self.at[4], "Metrics", true, false, 0)
     }
 
     /// The owned [`PushTelemetryRequest`]: what the owned decoder returns for the same bytes.

@@ -308,6 +308,11 @@ impl<'a> PartitionResultView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "Partition", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -317,6 +322,11 @@ impl<'a> PartitionResultView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -330,6 +340,11 @@ impl<'a> PartitionResultView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "ErrorMessage", true, true, 0)
+    }
+
     /// The epoch of the share-partition's stored state.
     ///
     /// `StateEpoch`: int32, versions 0+.
@@ -341,6 +356,11 @@ impl<'a> PartitionResultView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `StateEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn state_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "StateEpoch", "int32", 4)
+    }
+
     /// The share-partition's start offset, or -1 if not initialised yet.
     ///
     /// `StartOffset`: int64, versions 0+.
@@ -350,6 +370,11 @@ impl<'a> PartitionResultView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `StartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn start_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "StartOffset", "int64", 8)
     }
 
     /// Offset ranges with their delivery state.
@@ -527,6 +552,11 @@ impl<'a> ReadStateResultView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "TopicId", "uuid", 16)
+    }
+
     /// Results by partition.
     ///
     /// `Partitions`: []PartitionResult, versions 0+.
@@ -667,6 +697,11 @@ impl<'a> StateBatchView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `FirstOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn first_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "FirstOffset", "int64", 8)
+    }
+
     /// The last offset of the range, inclusive.
     ///
     /// `LastOffset`: int64, versions 0+.
@@ -676,6 +711,11 @@ impl<'a> StateBatchView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `LastOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn last_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "LastOffset", "int64", 8)
     }
 
     /// The records' delivery state: 0 available, 2 acknowledged, 4 archived.
@@ -689,6 +729,11 @@ impl<'a> StateBatchView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `DeliveryState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn delivery_state_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "DeliveryState", "int8", 1)
+    }
+
     /// How many times the records have been delivered.
     ///
     /// `DeliveryCount`: int16, versions 0+.
@@ -698,6 +743,11 @@ impl<'a> StateBatchView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `DeliveryCount` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn delivery_count_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "DeliveryCount", "int16", 2)
     }
 
     /// The owned [`StateBatch`]: what the owned decoder returns for the same bytes.

@@ -287,6 +287,11 @@ impl<'a> PartitionResultView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "Partition", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -296,6 +301,11 @@ impl<'a> PartitionResultView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -309,6 +319,11 @@ impl<'a> PartitionResultView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "ErrorMessage", true, true, 0)
+    }
+
     /// The epoch of the share-partition's stored state.
     ///
     /// `StateEpoch`: int32, versions 0+.
@@ -318,6 +333,11 @@ impl<'a> PartitionResultView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `StateEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn state_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "StateEpoch", "int32", 4)
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -331,6 +351,11 @@ impl<'a> PartitionResultView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "LeaderEpoch", "int32", 4)
+    }
+
     /// The share-partition's start offset: records before it are no longer delivered to the group.
     ///
     /// `StartOffset`: int64, versions 0+.
@@ -342,6 +367,11 @@ impl<'a> PartitionResultView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `StartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn start_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "StartOffset", "int64", 8)
+    }
+
     /// How many offsets at or after the start offset have finished delivery.
     ///
     /// `DeliveryCompleteCount`: int32, versions 1+, default `-1`, ignorable.
@@ -351,6 +381,11 @@ impl<'a> PartitionResultView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `DeliveryCompleteCount` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn delivery_complete_count_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6], "DeliveryCompleteCount", "int32", 4)
     }
 
     /// The owned [`PartitionResult`]: what the owned decoder returns for the same bytes.
@@ -516,6 +551,11 @@ impl<'a> ReadStateSummaryResultView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "TopicId", "uuid", 16)
     }
 
     /// Results by partition.

@@ -122,6 +122,11 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "ClusterId", true, true, 0)
+    }
+
     /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
     ///
     /// `VoterId`: int32, versions 0+.
@@ -133,6 +138,11 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `VoterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn voter_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "VoterId", "int32", 4)
+    }
+
     /// The directory id of that voter.
     ///
     /// `VoterDirectoryId`: uuid, versions 0+.
@@ -142,6 +152,11 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `VoterDirectoryId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn voter_directory_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "VoterDirectoryId", "uuid", 16)
     }
 
     /// The owned [`RemoveRaftVoterRequest`]: what the owned decoder returns for the same bytes.

@@ -137,6 +137,12 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
         get_bytes(self.buf, at, version >= 2).unwrap_or(EMPTY_BYTES)
     }
 
+    /// Where `Hmac` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn hmac_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(self.buf, self.at[0], "Hmac", version >= 2, false, 0)
+    }
+
     /// How long to extend the token by, in milliseconds.
     ///
     /// `RenewPeriodMs`: int64, versions 0+.
@@ -146,6 +152,11 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `RenewPeriodMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn renew_period_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "RenewPeriodMs", "int64", 8)
     }
 
     /// The owned [`RenewDelegationTokenRequest`]: what the owned decoder returns for the same bytes.

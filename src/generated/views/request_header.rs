@@ -132,6 +132,11 @@ impl<'a> RequestHeaderView<'a> {
         get_api_key(self.buf, at)
     }
 
+    /// Where `RequestApiKey` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn request_api_key_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "RequestApiKey", "int16", 2)
+    }
+
     /// The version of that API the body is written in.
     ///
     /// `RequestApiVersion`: int16, versions 0+.
@@ -141,6 +146,11 @@ impl<'a> RequestHeaderView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `RequestApiVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn request_api_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "RequestApiVersion", "int16", 2)
     }
 
     /// A number chosen by the client to match the response to its request.
@@ -154,6 +164,11 @@ impl<'a> RequestHeaderView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `CorrelationId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn correlation_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "CorrelationId", "int32", 4)
+    }
+
     /// The client's id (`client.id`), for logs and quotas; null if not set.
     ///
     /// `ClientId`: string, versions 1+, nullable in 1+, ignorable.
@@ -163,6 +178,11 @@ impl<'a> RequestHeaderView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, false)
+    }
+
+    /// Where `ClientId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3], "ClientId", false, true, 0)
     }
 
     /// The owned [`RequestHeader`]: what the owned decoder returns for the same bytes.

@@ -116,6 +116,11 @@ impl<'a> ResponseHeaderView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `CorrelationId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn correlation_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "CorrelationId", "int32", 4)
+    }
+
     /// The owned [`ResponseHeader`]: what the owned decoder returns for the same bytes.
     pub fn to_owned(&self) -> ResponseHeader {
         let correlation_id: i32 = self.correlation_id();

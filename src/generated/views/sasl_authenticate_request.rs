@@ -134,6 +134,12 @@ impl<'a> SaslAuthenticateRequestView<'a> {
         get_bytes(self.buf, at, version >= 2).unwrap_or(EMPTY_BYTES)
     }
 
+    /// Where `AuthBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn auth_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(self.buf, self.at[0], "AuthBytes", version >= 2, false, 0)
+    }
+
     /// The owned [`SaslAuthenticateRequest`]: what the owned decoder returns for the same bytes.
     pub fn to_owned(&self) -> SaslAuthenticateRequest {
         let auth_bytes: Bytes = Bytes::copy_from_slice(self.auth_bytes());

@@ -149,6 +149,11 @@ impl<'a> SaslAuthenticateResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
@@ -159,6 +164,12 @@ impl<'a> SaslAuthenticateResponseView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 2)
+    }
+
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "ErrorMessage", version >= 2, true, 0)
     }
 
     /// The SASL authentication bytes exchanged, as the mechanism defines them.
@@ -173,6 +184,12 @@ impl<'a> SaslAuthenticateResponseView<'a> {
         get_bytes(self.buf, at, version >= 2).unwrap_or(EMPTY_BYTES)
     }
 
+    /// Where `AuthBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn auth_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(self.buf, self.at[2], "AuthBytes", version >= 2, false, 0)
+    }
+
     /// How long the authenticated session lasts, in milliseconds, before the client must re-authenticate; 0 for no limit.
     ///
     /// `SessionLifetimeMs`: int64, versions 1+, default `0`, ignorable.
@@ -182,6 +199,11 @@ impl<'a> SaslAuthenticateResponseView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `SessionLifetimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn session_lifetime_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "SessionLifetimeMs", "int64", 8)
     }
 
     /// The owned [`SaslAuthenticateResponse`]: what the owned decoder returns for the same bytes.

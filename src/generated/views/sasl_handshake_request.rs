@@ -101,6 +101,11 @@ impl<'a> SaslHandshakeRequestView<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Mechanism` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn mechanism_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Mechanism", false, false, 0)
+    }
+
     /// The owned [`SaslHandshakeRequest`]: what the owned decoder returns for the same bytes.
     pub fn to_owned(&self) -> SaslHandshakeRequest {
         let mechanism: BytesStr = owned_str(self.mechanism().as_bytes());

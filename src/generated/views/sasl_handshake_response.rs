@@ -122,6 +122,11 @@ impl<'a> SaslHandshakeResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// The SASL mechanisms the broker has enabled.
     ///
     /// `Mechanisms`: []string, versions 0+.

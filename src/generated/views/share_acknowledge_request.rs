@@ -165,6 +165,11 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "GroupId", true, true, 0)
+    }
+
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+, nullable in 0+.
@@ -174,6 +179,11 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "MemberId", true, true, 0)
     }
 
     /// The share session's epoch: 0 to open a session, -1 to close it, otherwise the next in sequence.
@@ -187,6 +197,11 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ShareSessionEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn share_session_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ShareSessionEpoch", "int32", 4)
+    }
+
     /// Whether the acknowledgements include renewals (type 4), which extend the acquisition lock.
     ///
     /// `IsRenewAck`: bool, versions 2+, default `false`.
@@ -196,6 +211,11 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IsRenewAck` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_renew_ack_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "IsRenewAck", "bool", 1)
     }
 
     /// The records to acknowledge, by topic.
@@ -372,6 +392,11 @@ impl<'a> AcknowledgePartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// Ranges of offsets to acknowledge.
     ///
     /// `AcknowledgementBatches`: []AcknowledgementBatch, versions 0+.
@@ -538,6 +563,11 @@ impl<'a> AcknowledgeTopicView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "TopicId", "uuid", 16)
+    }
+
     /// The records to acknowledge, by partition.
     ///
     /// `Partitions`: []AcknowledgePartition, versions 0+.
@@ -702,6 +732,11 @@ impl<'a> AcknowledgementBatchView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `FirstOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn first_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "FirstOffset", "int64", 8)
+    }
+
     /// The last offset of the range, inclusive.
     ///
     /// `LastOffset`: int64, versions 0+.
@@ -711,6 +746,11 @@ impl<'a> AcknowledgementBatchView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `LastOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn last_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "LastOffset", "int64", 8)
     }
 
     /// How to acknowledge: one type for the whole range or one per offset; 0 gap, 1 accept, 2 release, 3 reject, 4 renew.

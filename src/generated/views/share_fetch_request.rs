@@ -230,6 +230,11 @@ impl<'a> ShareFetchRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "GroupId", true, true, 0)
+    }
+
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+, nullable in 0+.
@@ -239,6 +244,11 @@ impl<'a> ShareFetchRequestView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "MemberId", true, true, 0)
     }
 
     /// The share session's epoch: 0 to open a session, -1 to close it, otherwise the next in sequence.
@@ -252,6 +262,11 @@ impl<'a> ShareFetchRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ShareSessionEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn share_session_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ShareSessionEpoch", "int32", 4)
+    }
+
     /// How long, in milliseconds, the broker may wait for MinBytes of data before answering.
     ///
     /// `MaxWaitMs`: int32, versions 0+.
@@ -261,6 +276,11 @@ impl<'a> ShareFetchRequestView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `MaxWaitMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_wait_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "MaxWaitMs", "int32", 4)
     }
 
     /// The fewest bytes worth answering with.
@@ -274,6 +294,11 @@ impl<'a> ShareFetchRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `MinBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn min_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "MinBytes", "int32", 4)
+    }
+
     /// The most bytes the response should hold.
     ///
     /// `MaxBytes`: int32, versions 0+, default `0x7fffffff`.
@@ -283,6 +308,11 @@ impl<'a> ShareFetchRequestView<'a> {
             return i32::MAX;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `MaxBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "MaxBytes", "int32", 4)
     }
 
     /// The most records to acquire (may be exceeded to keep batches whole).
@@ -296,6 +326,11 @@ impl<'a> ShareFetchRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `MaxRecords` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_records_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6], "MaxRecords", "int32", 4)
+    }
+
     /// How many records the consumer would like per acquired batch and acknowledgement.
     ///
     /// `BatchSize`: int32, versions 1+.
@@ -305,6 +340,11 @@ impl<'a> ShareFetchRequestView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `BatchSize` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn batch_size_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[7], "BatchSize", "int32", 4)
     }
 
     /// How records are acquired: 0 batch-optimized, 1 strictly up to MaxRecords.
@@ -318,6 +358,11 @@ impl<'a> ShareFetchRequestView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `ShareAcquireMode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn share_acquire_mode_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[8], "ShareAcquireMode", "int8", 1)
+    }
+
     /// Whether the acknowledgements include renewals (type 4), which extend the acquisition lock.
     ///
     /// `IsRenewAck`: bool, versions 2+, default `false`.
@@ -327,6 +372,11 @@ impl<'a> ShareFetchRequestView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IsRenewAck` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_renew_ack_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[9], "IsRenewAck", "bool", 1)
     }
 
     /// The partitions to fetch from, by topic.
@@ -538,6 +588,11 @@ impl<'a> AcknowledgementBatchView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `FirstOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn first_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "FirstOffset", "int64", 8)
+    }
+
     /// The last offset of the range, inclusive.
     ///
     /// `LastOffset`: int64, versions 0+.
@@ -547,6 +602,11 @@ impl<'a> AcknowledgementBatchView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `LastOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn last_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "LastOffset", "int64", 8)
     }
 
     /// How to acknowledge: one type for the whole range or one per offset; 0 gap, 1 accept, 2 release, 3 reject, 4 renew.
@@ -725,6 +785,11 @@ impl<'a> FetchPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// The most bytes to return for this partition; 0 to only acknowledge.
     ///
     /// `PartitionMaxBytes`: int32, versions 0.
@@ -734,6 +799,11 @@ impl<'a> FetchPartitionView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionMaxBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_max_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "PartitionMaxBytes", "int32", 4)
     }
 
     /// Ranges of offsets to acknowledge.
@@ -905,6 +975,11 @@ impl<'a> FetchTopicView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "TopicId", "uuid", 16)
+    }
+
     /// The partitions to fetch from.
     ///
     /// `Partitions`: []FetchPartition, versions 0+.
@@ -1062,6 +1137,11 @@ impl<'a> ForgottenTopicView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "TopicId", "uuid", 16)
     }
 
     /// The partition numbers to drop.

@@ -194,6 +194,11 @@ impl<'a> ShareFetchResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -203,6 +208,11 @@ impl<'a> ShareFetchResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -216,6 +226,11 @@ impl<'a> ShareFetchResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "ErrorMessage", true, true, 0)
+    }
+
     /// How long, in milliseconds, acquired records stay locked to this consumer.
     ///
     /// `AcquisitionLockTimeoutMs`: int32, versions 1+.
@@ -225,6 +240,11 @@ impl<'a> ShareFetchResponseView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `AcquisitionLockTimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn acquisition_lock_timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "AcquisitionLockTimeoutMs", "int32", 4)
     }
 
     /// Results by topic.
@@ -391,6 +411,11 @@ impl<'a> AcquiredRecordsView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `FirstOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn first_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "FirstOffset", "int64", 8)
+    }
+
     /// The last offset of the acquired range, inclusive.
     ///
     /// `LastOffset`: int64, versions 0+.
@@ -402,6 +427,11 @@ impl<'a> AcquiredRecordsView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `LastOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn last_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "LastOffset", "int64", 8)
+    }
+
     /// How many times these records have been delivered, this time included.
     ///
     /// `DeliveryCount`: int16, versions 0+.
@@ -411,6 +441,11 @@ impl<'a> AcquiredRecordsView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `DeliveryCount` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn delivery_count_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "DeliveryCount", "int16", 2)
     }
 
     /// The owned [`AcquiredRecords`]: what the owned decoder returns for the same bytes.
@@ -552,6 +587,11 @@ impl<'a> LeaderIdAndEpochView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "LeaderId", "int32", 4)
+    }
+
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
@@ -561,6 +601,11 @@ impl<'a> LeaderIdAndEpochView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "LeaderEpoch", "int32", 4)
     }
 
     /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes.
@@ -703,6 +748,11 @@ impl<'a> NodeEndpointView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "NodeId", "int32", 4)
+    }
+
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 0+.
@@ -712,6 +762,11 @@ impl<'a> NodeEndpointView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "Host", true, false, 0)
     }
 
     /// A TCP port number.
@@ -725,6 +780,11 @@ impl<'a> NodeEndpointView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Port", "int32", 4)
+    }
+
     /// The broker's rack, or null if it has none.
     ///
     /// `Rack`: string, versions 0+, nullable in 0+, default `null`.
@@ -734,6 +794,11 @@ impl<'a> NodeEndpointView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `Rack` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3], "Rack", true, true, 0)
     }
 
     /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes.
@@ -923,6 +988,11 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -932,6 +1002,11 @@ impl<'a> PartitionDataView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -945,6 +1020,11 @@ impl<'a> PartitionDataView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "ErrorMessage", true, true, 0)
+    }
+
     /// The outcome of the acknowledgements sent for this partition: 0 on success, otherwise a Kafka error code.
     ///
     /// `AcknowledgeErrorCode`: int16, versions 0+.
@@ -956,6 +1036,11 @@ impl<'a> PartitionDataView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `AcknowledgeErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn acknowledge_error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "AcknowledgeErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the acknowledgement error, or null.
     ///
     /// `AcknowledgeErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
@@ -965,6 +1050,18 @@ impl<'a> PartitionDataView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `AcknowledgeErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn acknowledge_error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[4],
+            "AcknowledgeErrorMessage",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The partition's current leader, when the error says the request went to the wrong broker.
@@ -1176,6 +1273,11 @@ impl<'a> ShareFetchableTopicResponseView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "TopicId", "uuid", 16)
     }
 
     /// Results by partition.

@@ -159,6 +159,17 @@ impl<'a> ShareGroupDescribeRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `IncludeAuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn include_authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[1],
+            "IncludeAuthorizedOperations",
+            "bool",
+            1,
+        )
+    }
+
     /// The owned [`ShareGroupDescribeRequest`]: what the owned decoder returns for the same bytes.
     pub fn to_owned(&self) -> ShareGroupDescribeRequest {
         let group_ids: Vec<BytesStr> = self

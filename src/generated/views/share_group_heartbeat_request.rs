@@ -166,6 +166,11 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "GroupId", true, false, 0)
+    }
+
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
@@ -175,6 +180,11 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "MemberId", true, false, 0)
     }
 
     /// 0 to join, -1 to leave, otherwise the member's current epoch.
@@ -188,6 +198,11 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "MemberEpoch", "int32", 4)
+    }
+
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
     ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
@@ -197,6 +212,11 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3], "RackId", true, true, 0)
     }
 
     /// The topics the member subscribes to, or null if unchanged since the last heartbeat.

@@ -143,6 +143,11 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -152,6 +157,11 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -165,6 +175,11 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "ErrorMessage", true, true, 0)
+    }
+
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+, nullable in 0+, default `null`.
@@ -174,6 +189,11 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3], "MemberId", true, true, 0)
     }
 
     /// The member's epoch from now on.
@@ -187,6 +207,11 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "MemberEpoch", "int32", 4)
+    }
+
     /// How often, in milliseconds, the member should send a heartbeat.
     ///
     /// `HeartbeatIntervalMs`: int32, versions 0+.
@@ -196,6 +221,11 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `HeartbeatIntervalMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn heartbeat_interval_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "HeartbeatIntervalMs", "int32", 4)
     }
 
     /// The member's new assignment, or null if unchanged.
@@ -525,6 +555,11 @@ impl<'a> TopicPartitionsView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "TopicId", "uuid", 16)
     }
 
     /// The partition numbers.

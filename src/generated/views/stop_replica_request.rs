@@ -253,6 +253,11 @@ impl<'a> StopReplicaRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ControllerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ControllerId", "int32", 4)
+    }
+
     /// True when the sender is a KRaft controller (during a migration from ZooKeeper).
     ///
     /// `isKRaftController`: bool, versions 4+, default `false`.
@@ -262,6 +267,11 @@ impl<'a> StopReplicaRequestView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `isKRaftController` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_k_raft_controller_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "isKRaftController", "bool", 1)
     }
 
     /// The controller's epoch, which fences requests from an older controller.
@@ -275,6 +285,11 @@ impl<'a> StopReplicaRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ControllerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ControllerEpoch", "int32", 4)
+    }
+
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 1+, default `-1`, ignorable.
@@ -286,6 +301,11 @@ impl<'a> StopReplicaRequestView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "BrokerEpoch", "int64", 8)
+    }
+
     /// Whether to delete the partitions too (versions 0-2).
     ///
     /// `DeletePartitions`: bool, versions 0-2.
@@ -295,6 +315,11 @@ impl<'a> StopReplicaRequestView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `DeletePartitions` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn delete_partitions_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "DeletePartitions", "bool", 1)
     }
 
     /// The partitions to stop (version 0).
@@ -480,6 +505,11 @@ impl<'a> StopReplicaPartitionStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 3+, default `-1`.
@@ -491,6 +521,11 @@ impl<'a> StopReplicaPartitionStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "LeaderEpoch", "int32", 4)
+    }
+
     /// Whether to delete the partition too.
     ///
     /// `DeletePartition`: bool, versions 3+.
@@ -500,6 +535,11 @@ impl<'a> StopReplicaPartitionStateView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `DeletePartition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn delete_partition_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "DeletePartition", "bool", 1)
     }
 
     /// The owned [`StopReplicaPartitionState`]: what the owned decoder returns for the same bytes.
@@ -611,6 +651,11 @@ impl<'a> StopReplicaPartitionV0View<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "TopicName", false, false, 0)
+    }
+
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0.
@@ -620,6 +665,11 @@ impl<'a> StopReplicaPartitionV0View<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "PartitionIndex", "int32", 4)
     }
 
     /// The owned [`StopReplicaPartitionV0`]: what the owned decoder returns for the same bytes.
@@ -777,6 +827,11 @@ impl<'a> StopReplicaTopicStateView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "TopicName", true, false, 0)
     }
 
     /// The topic's partition states.
@@ -954,6 +1009,12 @@ impl<'a> StopReplicaTopicV1View<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 2, false, 0)
     }
 
     /// The partition numbers within the topic.

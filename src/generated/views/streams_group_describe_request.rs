@@ -167,6 +167,17 @@ impl<'a> StreamsGroupDescribeRequestView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `IncludeAuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn include_authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[1],
+            "IncludeAuthorizedOperations",
+            "bool",
+            1,
+        )
+    }
+
     /// Whether to include the full topology description.
     ///
     /// `IncludeTopologyDescription`: bool, versions 1+, default `false`.
@@ -176,6 +187,17 @@ impl<'a> StreamsGroupDescribeRequestView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IncludeTopologyDescription` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn include_topology_description_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[2],
+            "IncludeTopologyDescription",
+            "bool",
+            1,
+        )
     }
 
     /// The owned [`StreamsGroupDescribeRequest`]: what the owned decoder returns for the same bytes.

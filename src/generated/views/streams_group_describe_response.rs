@@ -148,6 +148,11 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The described groups.
     ///
     /// `Groups`: []DescribedGroup, versions 0+.
@@ -640,6 +645,11 @@ impl<'a> DescribedGroupView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
@@ -649,6 +659,11 @@ impl<'a> DescribedGroupView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "ErrorMessage", true, true, 0)
     }
 
     /// The group's id.
@@ -662,6 +677,11 @@ impl<'a> DescribedGroupView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "GroupId", true, false, 0)
+    }
+
     /// The group's state, such as `Stable` or `Empty`.
     ///
     /// `GroupState`: string, versions 0+.
@@ -671,6 +691,11 @@ impl<'a> DescribedGroupView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `GroupState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_state_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3], "GroupState", true, false, 0)
     }
 
     /// The group's epoch (KIP-848), raised whenever its metadata or membership changes.
@@ -684,6 +709,11 @@ impl<'a> DescribedGroupView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `GroupEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "GroupEpoch", "int32", 4)
+    }
+
     /// The epoch of the group's target assignment.
     ///
     /// `AssignmentEpoch`: int32, versions 0+.
@@ -693,6 +723,11 @@ impl<'a> DescribedGroupView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `AssignmentEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn assignment_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "AssignmentEpoch", "int32", 4)
     }
 
     /// The topology the group runs, or null on error.
@@ -733,6 +768,11 @@ impl<'a> DescribedGroupView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `AuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[8], "AuthorizedOperations", "int32", 4)
+    }
+
     /// The full topology description, when one was asked for and is available; null otherwise.
     ///
     /// `TopologyDescription`: TopologyDescription, versions 1+, nullable in 1+, default `null`.
@@ -763,6 +803,17 @@ impl<'a> DescribedGroupView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `TopologyDescriptionStatus` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topology_description_status_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[10],
+            "TopologyDescriptionStatus",
+            "int8",
+            1,
+        )
+    }
+
     /// The task assignor the coordinator will use next.
     ///
     /// `AssignorName`: string, versions 1+, nullable in 1+, default `null`, ignorable.
@@ -772,6 +823,11 @@ impl<'a> DescribedGroupView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `AssignorName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn assignor_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[11], "AssignorName", true, true, 0)
     }
 
     /// The owned [`DescribedGroup`]: what the owned decoder returns for the same bytes.
@@ -945,6 +1001,11 @@ impl<'a> EndpointView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Host", true, false, 0)
+    }
+
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 0+.
@@ -954,6 +1015,11 @@ impl<'a> EndpointView<'a> {
             return 0;
         }
         get_u16(self.buf, at)
+    }
+
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "Port", "uint16", 2)
     }
 
     /// The owned [`Endpoint`]: what the owned decoder returns for the same bytes.
@@ -1095,6 +1161,11 @@ impl<'a> KeyValueView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Key` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn key_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Key", true, false, 0)
+    }
+
     /// The value.
     ///
     /// `Value`: string, versions 0+.
@@ -1104,6 +1175,11 @@ impl<'a> KeyValueView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn value_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "Value", true, false, 0)
     }
 
     /// The owned [`KeyValue`]: what the owned decoder returns for the same bytes.
@@ -1392,6 +1468,11 @@ impl<'a> MemberView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "MemberId", true, false, 0)
+    }
+
     /// The member's epoch.
     ///
     /// `MemberEpoch`: int32, versions 0+.
@@ -1401,6 +1482,11 @@ impl<'a> MemberView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "MemberEpoch", "int32", 4)
     }
 
     /// The static member's instance id, or null.
@@ -1414,6 +1500,11 @@ impl<'a> MemberView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `InstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "InstanceId", true, true, 0)
+    }
+
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
     ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
@@ -1423,6 +1514,11 @@ impl<'a> MemberView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3], "RackId", true, true, 0)
     }
 
     /// The client id the member connected with.
@@ -1436,6 +1532,11 @@ impl<'a> MemberView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `ClientId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[4], "ClientId", true, false, 0)
+    }
+
     /// The host the member connected from.
     ///
     /// `ClientHost`: string, versions 0+.
@@ -1445,6 +1546,11 @@ impl<'a> MemberView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `ClientHost` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[5], "ClientHost", true, false, 0)
     }
 
     /// The topology epoch the member runs.
@@ -1458,6 +1564,11 @@ impl<'a> MemberView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `TopologyEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topology_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6], "TopologyEpoch", "int32", 4)
+    }
+
     /// The id of the Streams instance the member belongs to.
     ///
     /// `ProcessId`: string, versions 0+.
@@ -1467,6 +1578,11 @@ impl<'a> MemberView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `ProcessId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn process_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[7], "ProcessId", true, false, 0)
     }
 
     /// The member's endpoint for interactive queries, or null if none.
@@ -1551,6 +1667,11 @@ impl<'a> MemberView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IsClassic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_classic_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[14], "IsClassic", "bool", 1)
     }
 
     /// The owned [`Member`]: what the owned decoder returns for the same bytes.
@@ -1845,6 +1966,11 @@ impl<'a> SubtopologyView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "SubtopologyId", true, false, 0)
+    }
+
     /// The topics the subtopology reads.
     ///
     /// `SourceTopics`: []string, versions 0+.
@@ -2074,6 +2200,11 @@ impl<'a> TaskIdsView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "SubtopologyId", true, false, 0)
+    }
+
     /// The task's partition numbers within the subtopology's input topics.
     ///
     /// `Partitions`: []int32, versions 0+.
@@ -2222,6 +2353,11 @@ impl<'a> TaskOffsetView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "SubtopologyId", true, false, 0)
+    }
+
     /// The partition number.
     ///
     /// `Partition`: int32, versions 0+.
@@ -2233,6 +2369,11 @@ impl<'a> TaskOffsetView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "Partition", "int32", 4)
+    }
+
     /// The offset.
     ///
     /// `Offset`: int64, versions 0+.
@@ -2242,6 +2383,11 @@ impl<'a> TaskOffsetView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `Offset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Offset", "int64", 8)
     }
 
     /// The owned [`TaskOffset`]: what the owned decoder returns for the same bytes.
@@ -2412,6 +2558,11 @@ impl<'a> TopicInfoView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
+    }
+
     /// The topic's number of partitions, or 0 if not fixed (always 0 for changelogs).
     ///
     /// `Partitions`: int32, versions 0+.
@@ -2423,6 +2574,11 @@ impl<'a> TopicInfoView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Partitions` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partitions_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "Partitions", "int32", 4)
+    }
+
     /// The topic's replication factor, or 0 for the broker's default.
     ///
     /// `ReplicationFactor`: int16, versions 0+.
@@ -2432,6 +2588,11 @@ impl<'a> TopicInfoView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ReplicationFactor` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replication_factor_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ReplicationFactor", "int16", 2)
     }
 
     /// Topic configs to create the topic with.
@@ -2593,6 +2754,11 @@ impl<'a> TopologyView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "Epoch", "int32", 4)
     }
 
     /// The subtopologies of the application.
@@ -3171,6 +3337,11 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
+    }
+
     /// The kind of node: 1 source, 2 processor, 3 sink.
     ///
     /// `NodeType`: int8, versions 1+.
@@ -3180,6 +3351,11 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `NodeType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "NodeType", "int8", 1)
     }
 
     /// The topics a source node reads.
@@ -3203,6 +3379,11 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `SinkTopic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn sink_topic_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3], "SinkTopic", true, true, 0)
     }
 
     /// The state stores a processor node uses.
@@ -3408,6 +3589,11 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "SubtopologyId", true, false, 0)
     }
 
     /// The subtopology's processing nodes.

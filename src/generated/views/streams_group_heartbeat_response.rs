@@ -291,6 +291,11 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -300,6 +305,11 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -313,6 +323,11 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "ErrorMessage", true, true, 0)
+    }
+
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
@@ -322,6 +337,11 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3], "MemberId", true, false, 0)
     }
 
     /// The member's epoch from now on.
@@ -335,6 +355,11 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "MemberEpoch", "int32", 4)
+    }
+
     /// How often, in milliseconds, the member should send a heartbeat.
     ///
     /// `HeartbeatIntervalMs`: int32, versions 0+.
@@ -344,6 +369,11 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `HeartbeatIntervalMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn heartbeat_interval_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "HeartbeatIntervalMs", "int32", 4)
     }
 
     /// How far behind, in offsets, a member may be and still get an active task (older form of AcceptableRecoveryLag).
@@ -357,6 +387,17 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `AcceptableRecoveryLagLegacy` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn acceptable_recovery_lag_legacy_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[6],
+            "AcceptableRecoveryLagLegacy",
+            "int32",
+            4,
+        )
+    }
+
     /// How often, in milliseconds, the member should report its task offsets.
     ///
     /// `TaskOffsetIntervalMs`: int32, versions 0+.
@@ -368,6 +409,11 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `TaskOffsetIntervalMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn task_offset_interval_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[7], "TaskOffsetIntervalMs", "int32", 4)
+    }
+
     /// How far behind, in offsets, a member may be and still get an active task.
     ///
     /// `AcceptableRecoveryLag`: int64, versions 1+, default `-1`, ignorable.
@@ -377,6 +423,11 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `AcceptableRecoveryLag` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn acceptable_recovery_lag_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[8], "AcceptableRecoveryLag", "int64", 8)
     }
 
     /// Conditions currently affecting the group, such as missing topics.
@@ -434,6 +485,17 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `TopologyDescriptionRequired` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topology_description_required_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[13],
+            "TopologyDescriptionRequired",
+            "bool",
+            1,
+        )
+    }
+
     /// The epoch of the endpoint-to-partitions information: the latest the client received, or the one in this response.
     ///
     /// `EndpointInformationEpoch`: int32, versions 0+.
@@ -443,6 +505,17 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `EndpointInformationEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn endpoint_information_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[14],
+            "EndpointInformationEpoch",
+            "int32",
+            4,
+        )
     }
 
     /// Which partitions each member's endpoint serves, for interactive queries; one entry per member.
@@ -672,6 +745,11 @@ impl<'a> EndpointView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Host", true, false, 0)
+    }
+
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 0+.
@@ -681,6 +759,11 @@ impl<'a> EndpointView<'a> {
             return 0;
         }
         get_u16(self.buf, at)
+    }
+
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "Port", "uint16", 2)
     }
 
     /// The owned [`Endpoint`]: what the owned decoder returns for the same bytes.
@@ -1029,6 +1112,11 @@ impl<'a> StatusView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `StatusCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn status_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "StatusCode", "int8", 1)
+    }
+
     /// A human-readable description of the condition.
     ///
     /// `StatusDetail`: string, versions 0+.
@@ -1038,6 +1126,11 @@ impl<'a> StatusView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `StatusDetail` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn status_detail_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "StatusDetail", true, false, 0)
     }
 
     /// The owned [`Status`]: what the owned decoder returns for the same bytes.
@@ -1191,6 +1284,11 @@ impl<'a> TaskIdsView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "SubtopologyId", true, false, 0)
     }
 
     /// The task's partition numbers within the subtopology's input topics.
@@ -1356,6 +1454,11 @@ impl<'a> TopicPartitionView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Topic", true, false, 0)
     }
 
     /// The partition numbers.

@@ -146,6 +146,11 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "GroupId", true, false, 0)
+    }
+
     /// The id of the member sending the description.
     ///
     /// `MemberId`: string, versions 0+.
@@ -157,6 +162,11 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "MemberId", true, false, 0)
+    }
+
     /// The epoch of the topology described.
     ///
     /// `TopologyEpoch`: int32, versions 0+.
@@ -166,6 +176,11 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `TopologyEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topology_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "TopologyEpoch", "int32", 4)
     }
 
     /// The topology's full description.
@@ -761,6 +776,11 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
+    }
+
     /// The kind of node: 1 source, 2 processor, 3 sink.
     ///
     /// `NodeType`: int8, versions 0+.
@@ -770,6 +790,11 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `NodeType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "NodeType", "int8", 1)
     }
 
     /// The topics a source node reads.
@@ -793,6 +818,11 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `SinkTopic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn sink_topic_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3], "SinkTopic", true, true, 0)
     }
 
     /// The state stores a processor node uses.
@@ -998,6 +1028,11 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "SubtopologyId", true, false, 0)
     }
 
     /// The subtopology's processing nodes.

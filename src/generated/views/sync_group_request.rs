@@ -200,6 +200,12 @@ impl<'a> SyncGroupRequestView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "GroupId", version >= 4, false, 0)
+    }
+
     /// The generation the member joined.
     ///
     /// `GenerationId`: int32, versions 0+.
@@ -209,6 +215,11 @@ impl<'a> SyncGroupRequestView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `GenerationId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn generation_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "GenerationId", "int32", 4)
     }
 
     /// The member's id in the group.
@@ -223,6 +234,12 @@ impl<'a> SyncGroupRequestView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[2], "MemberId", version >= 4, false, 0)
+    }
+
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
@@ -233,6 +250,19 @@ impl<'a> SyncGroupRequestView<'a> {
             return None;
         }
         get_str(self.buf, at, version >= 4)
+    }
+
+    /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[3],
+            "GroupInstanceId",
+            version >= 4,
+            true,
+            0,
+        )
     }
 
     /// The group's protocol type, or null (checked by the coordinator when given).
@@ -246,6 +276,11 @@ impl<'a> SyncGroupRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `ProtocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[4], "ProtocolType", true, true, 0)
+    }
+
     /// The chosen protocol, or null (checked by the coordinator when given).
     ///
     /// `ProtocolName`: string, versions 5+, nullable in 5+, default `null`, ignorable.
@@ -255,6 +290,11 @@ impl<'a> SyncGroupRequestView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `ProtocolName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[5], "ProtocolName", true, true, 0)
     }
 
     /// The leader's assignment of every member; empty from the other members.
@@ -433,6 +473,12 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "MemberId", version >= 4, false, 0)
+    }
+
     /// The member's assignment (a consumer assignment under the `consumer` protocol).
     ///
     /// `Assignment`: bytes, versions 0+.
@@ -443,6 +489,12 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, version >= 4).unwrap_or(EMPTY_BYTES)
+    }
+
+    /// Where `Assignment` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn assignment_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(self.buf, self.at[1], "Assignment", version >= 4, false, 0)
     }
 
     /// The owned [`SyncGroupRequestAssignment`]: what the owned decoder returns for the same bytes.

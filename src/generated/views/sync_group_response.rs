@@ -161,6 +161,11 @@ impl<'a> SyncGroupResponseView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
@@ -170,6 +175,11 @@ impl<'a> SyncGroupResponseView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
     }
 
     /// The group's protocol type, such as `consumer`.
@@ -183,6 +193,11 @@ impl<'a> SyncGroupResponseView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `ProtocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2], "ProtocolType", true, true, 0)
+    }
+
     /// The assignment protocol the group chose, such as `range`.
     ///
     /// `ProtocolName`: string, versions 5+, nullable in 5+, default `null`, ignorable.
@@ -192,6 +207,11 @@ impl<'a> SyncGroupResponseView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `ProtocolName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3], "ProtocolName", true, true, 0)
     }
 
     /// The member's assignment.
@@ -204,6 +224,12 @@ impl<'a> SyncGroupResponseView<'a> {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, version >= 4).unwrap_or(EMPTY_BYTES)
+    }
+
+    /// Where `Assignment` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn assignment_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(self.buf, self.at[4], "Assignment", version >= 4, false, 0)
     }
 
     /// The owned [`SyncGroupResponse`]: what the owned decoder returns for the same bytes.

@@ -213,6 +213,19 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transactional_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0],
+            "TransactionalId",
+            version >= 3,
+            false,
+            0,
+        )
+    }
+
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
@@ -223,6 +236,12 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "GroupId", version >= 3, false, 0)
     }
 
     /// The producer id the broker gave out, or -1 when there is none.
@@ -236,6 +255,11 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ProducerId", "int64", 8)
+    }
+
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
     ///
     /// `ProducerEpoch`: int16, versions 0+.
@@ -245,6 +269,11 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "ProducerEpoch", "int16", 2)
     }
 
     /// The generation id (classic group) or member epoch (consumer group) the commit is made under, or -1 for a commit from outside the group.
@@ -258,6 +287,17 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `GenerationIdOrMemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn generation_id_or_member_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[4],
+            "GenerationIdOrMemberEpoch",
+            "int32",
+            4,
+        )
+    }
+
     /// The member id of the committing consumer, or empty.
     ///
     /// `MemberId`: string, versions 3+, default `""`.
@@ -269,6 +309,11 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[5], "MemberId", true, false, 0)
+    }
+
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
@@ -278,6 +323,11 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[6], "GroupInstanceId", true, true, 0)
     }
 
     /// The offsets to commit, by topic.
@@ -453,6 +503,11 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// The committed offset: where a consumer of the group resumes, the next record to read.
     ///
     /// `CommittedOffset`: int64, versions 0+.
@@ -462,6 +517,11 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `CommittedOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "CommittedOffset", "int64", 8)
     }
 
     /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
@@ -475,6 +535,11 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `CommittedLeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "CommittedLeaderEpoch", "int32", 4)
+    }
+
     /// Free-form metadata stored with the committed offset, or null.
     ///
     /// `CommittedMetadata`: string, versions 0+, nullable in 0+.
@@ -485,6 +550,19 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 3)
+    }
+
+    /// Where `CommittedMetadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_metadata_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[3],
+            "CommittedMetadata",
+            version >= 3,
+            true,
+            0,
+        )
     }
 
     /// The owned [`TxnOffsetCommitRequestPartition`]: what the owned decoder returns for the same bytes.
@@ -670,6 +748,12 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 3, false, 0)
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 6+, ignorable.
@@ -679,6 +763,11 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "TopicId", "uuid", 16)
     }
 
     /// The offsets to commit, by partition.

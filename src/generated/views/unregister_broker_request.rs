@@ -114,6 +114,11 @@ impl<'a> UnregisterBrokerRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "BrokerId", "int32", 4)
+    }
+
     /// The owned [`UnregisterBrokerRequest`]: what the owned decoder returns for the same bytes.
     pub fn to_owned(&self) -> UnregisterBrokerRequest {
         let broker_id: i32 = self.broker_id();

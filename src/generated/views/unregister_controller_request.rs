@@ -113,6 +113,11 @@ impl<'a> UnregisterControllerRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ControllerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ControllerId", "int32", 4)
+    }
+
     /// The owned [`UnregisterControllerRequest`]: what the owned decoder returns for the same bytes.
     pub fn to_owned(&self) -> UnregisterControllerRequest {
         let controller_id: i32 = self.controller_id();

@@ -157,6 +157,11 @@ impl<'a> UpdateFeaturesRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `timeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "timeoutMs", "int32", 4)
+    }
+
     /// The features to change.
     ///
     /// `FeatureUpdates`: []FeatureUpdateKey, versions 0+.
@@ -178,6 +183,11 @@ impl<'a> UpdateFeaturesRequestView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `ValidateOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn validate_only_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ValidateOnly", "bool", 1)
     }
 
     /// The owned [`UpdateFeaturesRequest`]: what the owned decoder returns for the same bytes.
@@ -335,6 +345,11 @@ impl<'a> FeatureUpdateKeyView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Feature` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn feature_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Feature", true, false, 0)
+    }
+
     /// The new highest version level; below 1 deletes the feature.
     ///
     /// `MaxVersionLevel`: int16, versions 0+.
@@ -344,6 +359,11 @@ impl<'a> FeatureUpdateKeyView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `MaxVersionLevel` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_version_level_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "MaxVersionLevel", "int16", 2)
     }
 
     /// Whether lowering the level is allowed (versions 0 only; later versions use UpgradeType).
@@ -357,6 +377,11 @@ impl<'a> FeatureUpdateKeyView<'a> {
         get_bool(self.buf, at)
     }
 
+    /// Where `AllowDowngrade` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn allow_downgrade_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "AllowDowngrade", "bool", 1)
+    }
+
     /// How the level may change: 1 upgrade only, 2 safe downgrade, 3 unsafe downgrade.
     ///
     /// `UpgradeType`: int8, versions 1+, default `1`.
@@ -366,6 +391,11 @@ impl<'a> FeatureUpdateKeyView<'a> {
             return 1;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `UpgradeType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn upgrade_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "UpgradeType", "int8", 1)
     }
 
     /// The owned [`FeatureUpdateKey`]: what the owned decoder returns for the same bytes.

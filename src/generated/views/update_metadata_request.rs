@@ -255,6 +255,11 @@ impl<'a> UpdateMetadataRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ControllerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ControllerId", "int32", 4)
+    }
+
     /// True when the sender is a KRaft controller (during a migration from ZooKeeper).
     ///
     /// `isKRaftController`: bool, versions 8+, default `false`.
@@ -264,6 +269,11 @@ impl<'a> UpdateMetadataRequestView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `isKRaftController` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_k_raft_controller_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "isKRaftController", "bool", 1)
     }
 
     /// 0 for an incremental update, 1 for the full state, 2 for a partial one (KRaft migration).
@@ -277,6 +287,11 @@ impl<'a> UpdateMetadataRequestView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `Type` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn r#type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Type", "int8", 1)
+    }
+
     /// The controller's epoch, which fences requests from an older controller.
     ///
     /// `ControllerEpoch`: int32, versions 0+.
@@ -288,6 +303,11 @@ impl<'a> UpdateMetadataRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ControllerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "ControllerEpoch", "int32", 4)
+    }
+
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 5+, default `-1`, ignorable.
@@ -297,6 +317,11 @@ impl<'a> UpdateMetadataRequestView<'a> {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "BrokerEpoch", "int64", 8)
     }
 
     /// The partition states, not grouped by topic (versions 0-1).
@@ -566,6 +591,11 @@ impl<'a> UpdateMetadataBrokerView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Id` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "Id", "int32", 4)
+    }
+
     /// The broker's host (version 0).
     ///
     /// `V0Host`: string, versions 0, ignorable.
@@ -577,6 +607,11 @@ impl<'a> UpdateMetadataBrokerView<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `V0Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn v0_host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "V0Host", false, false, 0)
+    }
+
     /// The broker's port (version 0).
     ///
     /// `V0Port`: int32, versions 0, ignorable.
@@ -586,6 +621,11 @@ impl<'a> UpdateMetadataBrokerView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `V0Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn v0_port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "V0Port", "int32", 4)
     }
 
     /// The broker's listeners.
@@ -611,6 +651,12 @@ impl<'a> UpdateMetadataBrokerView<'a> {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 6)
+    }
+
+    /// Where `Rack` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[4], "Rack", version >= 6, true, 0)
     }
 
     /// The owned [`UpdateMetadataBroker`]: what the owned decoder returns for the same bytes.
@@ -780,6 +826,11 @@ impl<'a> UpdateMetadataEndpointView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "Port", "int32", 4)
+    }
+
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 1+.
@@ -790,6 +841,12 @@ impl<'a> UpdateMetadataEndpointView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[1], "Host", version >= 6, false, 0)
     }
 
     /// The listener's name.
@@ -804,6 +861,12 @@ impl<'a> UpdateMetadataEndpointView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Listener` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn listener_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[2], "Listener", version >= 6, false, 0)
+    }
+
     /// The listener's security protocol: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL.
     ///
     /// `SecurityProtocol`: int16, versions 1+.
@@ -813,6 +876,11 @@ impl<'a> UpdateMetadataEndpointView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `SecurityProtocol` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn security_protocol_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "SecurityProtocol", "int16", 2)
     }
 
     /// The owned [`UpdateMetadataEndpoint`]: what the owned decoder returns for the same bytes.
@@ -1058,6 +1126,11 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "TopicName", false, false, 0)
+    }
+
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
@@ -1067,6 +1140,11 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "PartitionIndex", "int32", 4)
     }
 
     /// The controller's epoch, which fences requests from an older controller.
@@ -1080,6 +1158,11 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ControllerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ControllerEpoch", "int32", 4)
+    }
+
     /// The broker id of the partition's leader.
     ///
     /// `Leader`: int32, versions 0+.
@@ -1091,6 +1174,11 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Leader` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "Leader", "int32", 4)
+    }
+
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
@@ -1100,6 +1188,11 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "LeaderEpoch", "int32", 4)
     }
 
     /// The ids of the in-sync replicas.
@@ -1124,6 +1217,11 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `ZkVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn zk_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6], "ZkVersion", "int32", 4)
     }
 
     /// The ids of the brokers that hold, or are to hold, a replica of the partition.
@@ -1345,6 +1443,12 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "TopicName", version >= 6, false, 0)
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 7+, ignorable.
@@ -1354,6 +1458,11 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "TopicId", "uuid", 16)
     }
 
     /// The topic's partition states.

@@ -118,6 +118,11 @@ impl<'a> UpdateMetadataResponseView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+    }
+
     /// The owned [`UpdateMetadataResponse`]: what the owned decoder returns for the same bytes.
     pub fn to_owned(&self) -> UpdateMetadataResponse {
         let error_code: i16 = self.error_code();

@@ -165,6 +165,11 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "ClusterId", true, true, 0)
+    }
+
     /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
     ///
     /// `CurrentLeaderEpoch`: int32, versions 0+.
@@ -174,6 +179,11 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `CurrentLeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn current_leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "CurrentLeaderEpoch", "int32", 4)
     }
 
     /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
@@ -187,6 +197,11 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `VoterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn voter_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "VoterId", "int32", 4)
+    }
+
     /// The directory id of that voter.
     ///
     /// `VoterDirectoryId`: uuid, versions 0+.
@@ -196,6 +211,11 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `VoterDirectoryId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn voter_directory_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "VoterDirectoryId", "uuid", 16)
     }
 
     /// The endpoints the node can be reached at.
@@ -369,6 +389,11 @@ impl<'a> KRaftVersionFeatureView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `MinSupportedVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn min_supported_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "MinSupportedVersion", "int16", 2)
+    }
+
     /// The highest supported version.
     ///
     /// `MaxSupportedVersion`: int16, versions 0+.
@@ -378,6 +403,11 @@ impl<'a> KRaftVersionFeatureView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `MaxSupportedVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_supported_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "MaxSupportedVersion", "int16", 2)
     }
 
     /// The owned [`KRaftVersionFeature`]: what the owned decoder returns for the same bytes.
@@ -523,6 +553,11 @@ impl<'a> ListenerView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "Name", true, false, 0)
+    }
+
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 0+.
@@ -534,6 +569,11 @@ impl<'a> ListenerView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1], "Host", true, false, 0)
+    }
+
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 0+.
@@ -543,6 +583,11 @@ impl<'a> ListenerView<'a> {
             return 0;
         }
         get_u16(self.buf, at)
+    }
+
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "Port", "uint16", 2)
     }
 
     /// The owned [`Listener`]: what the owned decoder returns for the same bytes.

@@ -155,6 +155,11 @@ impl<'a> VoteRequestView<'a> {
         get_str(self.buf, at, true)
     }
 
+    /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "ClusterId", true, true, 0)
+    }
+
     /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
     ///
     /// `VoterId`: int32, versions 1+, default `-1`, ignorable.
@@ -164,6 +169,11 @@ impl<'a> VoteRequestView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `VoterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn voter_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "VoterId", "int32", 4)
     }
 
     /// The quorum's partitions, by topic (the metadata log is one partition).
@@ -336,6 +346,11 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+    }
+
     /// The candidate's epoch.
     ///
     /// `ReplicaEpoch`: int32, versions 0+.
@@ -345,6 +360,11 @@ impl<'a> PartitionDataView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `ReplicaEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ReplicaEpoch", "int32", 4)
     }
 
     /// The candidate's replica id.
@@ -358,6 +378,11 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "ReplicaId", "int32", 4)
+    }
+
     /// The candidate's directory id.
     ///
     /// `ReplicaDirectoryId`: uuid, versions 1+, ignorable.
@@ -367,6 +392,11 @@ impl<'a> PartitionDataView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `ReplicaDirectoryId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_directory_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "ReplicaDirectoryId", "uuid", 16)
     }
 
     /// The directory id of that voter.
@@ -380,6 +410,11 @@ impl<'a> PartitionDataView<'a> {
         get_uuid(self.buf, at)
     }
 
+    /// Where `VoterDirectoryId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn voter_directory_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "VoterDirectoryId", "uuid", 16)
+    }
+
     /// The epoch of the last record in the candidate's log.
     ///
     /// `LastOffsetEpoch`: int32, versions 0+.
@@ -389,6 +424,11 @@ impl<'a> PartitionDataView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LastOffsetEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn last_offset_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "LastOffsetEpoch", "int32", 4)
     }
 
     /// The candidate's log end offset.
@@ -402,6 +442,11 @@ impl<'a> PartitionDataView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `LastOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn last_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6], "LastOffset", "int64", 8)
+    }
+
     /// True for a pre-vote, which asks whether the voter would vote without changing its state.
     ///
     /// `PreVote`: bool, versions 2+.
@@ -411,6 +456,11 @@ impl<'a> PartitionDataView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `PreVote` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn pre_vote_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[7], "PreVote", "bool", 1)
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
@@ -586,6 +636,11 @@ impl<'a> TopicDataView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "TopicName", true, false, 0)
     }
 
     /// The partitions.

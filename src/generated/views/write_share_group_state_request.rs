@@ -155,6 +155,11 @@ impl<'a> WriteShareGroupStateRequestView<'a> {
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0], "GroupId", true, false, 0)
+    }
+
     /// The share-partitions, by topic.
     ///
     /// `Topics`: []WriteStateData, versions 0+.
@@ -337,6 +342,11 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "Partition", "int32", 4)
+    }
+
     /// The epoch of the share-partition's stored state.
     ///
     /// `StateEpoch`: int32, versions 0+.
@@ -346,6 +356,11 @@ impl<'a> PartitionDataView<'a> {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `StateEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn state_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "StateEpoch", "int32", 4)
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -359,6 +374,11 @@ impl<'a> PartitionDataView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "LeaderEpoch", "int32", 4)
+    }
+
     /// The share-partition's start offset, or -1 to leave it unchanged.
     ///
     /// `StartOffset`: int64, versions 0+.
@@ -370,6 +390,11 @@ impl<'a> PartitionDataView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `StartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn start_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "StartOffset", "int64", 8)
+    }
+
     /// How many offsets at or after the start offset have finished delivery.
     ///
     /// `DeliveryCompleteCount`: int32, versions 1+, default `-1`, ignorable.
@@ -379,6 +404,11 @@ impl<'a> PartitionDataView<'a> {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `DeliveryCompleteCount` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn delivery_complete_count_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "DeliveryCompleteCount", "int32", 4)
     }
 
     /// Offset ranges with their delivery state.
@@ -533,6 +563,11 @@ impl<'a> StateBatchView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `FirstOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn first_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "FirstOffset", "int64", 8)
+    }
+
     /// The last offset of the range, inclusive.
     ///
     /// `LastOffset`: int64, versions 0+.
@@ -542,6 +577,11 @@ impl<'a> StateBatchView<'a> {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `LastOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn last_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "LastOffset", "int64", 8)
     }
 
     /// The records' delivery state: 0 available, 2 acknowledged, 4 archived.
@@ -555,6 +595,11 @@ impl<'a> StateBatchView<'a> {
         get_i8(self.buf, at)
     }
 
+    /// Where `DeliveryState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn delivery_state_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "DeliveryState", "int8", 1)
+    }
+
     /// How many times the records have been delivered.
     ///
     /// `DeliveryCount`: int16, versions 0+.
@@ -564,6 +609,11 @@ impl<'a> StateBatchView<'a> {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `DeliveryCount` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn delivery_count_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3], "DeliveryCount", "int16", 2)
     }
 
     /// The owned [`StateBatch`]: what the owned decoder returns for the same bytes.
@@ -720,6 +770,11 @@ impl<'a> WriteStateDataView<'a> {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "TopicId", "uuid", 16)
     }
 
     /// The share-partitions of this topic.

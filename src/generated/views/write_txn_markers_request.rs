@@ -326,6 +326,11 @@ impl<'a> WritableTxnMarkerView<'a> {
         get_i64(self.buf, at)
     }
 
+    /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0], "ProducerId", "int64", 8)
+    }
+
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
     ///
     /// `ProducerEpoch`: int16, versions 0+.
@@ -337,6 +342,11 @@ impl<'a> WritableTxnMarkerView<'a> {
         get_i16(self.buf, at)
     }
 
+    /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1], "ProducerEpoch", "int16", 2)
+    }
+
     /// The outcome the marker records: true for commit, false for abort.
     ///
     /// `TransactionResult`: bool, versions 0+.
@@ -346,6 +356,11 @@ impl<'a> WritableTxnMarkerView<'a> {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `TransactionResult` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transaction_result_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2], "TransactionResult", "bool", 1)
     }
 
     /// The partitions to write the marker to, by topic.
@@ -372,6 +387,11 @@ impl<'a> WritableTxnMarkerView<'a> {
         get_i32(self.buf, at)
     }
 
+    /// Where `CoordinatorEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn coordinator_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4], "CoordinatorEpoch", "int32", 4)
+    }
+
     /// The transaction protocol version of the marker (0 or 1 for the older protocols, 2 for KIP-890's).
     ///
     /// `TransactionVersion`: int8, versions 2+, default `0`, ignorable.
@@ -381,6 +401,11 @@ impl<'a> WritableTxnMarkerView<'a> {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `TransactionVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transaction_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5], "TransactionVersion", "int8", 1)
     }
 
     /// The owned [`WritableTxnMarker`]: what the owned decoder returns for the same bytes.
@@ -555,6 +580,12 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0], "Name", version >= 1, false, 0)
     }
 
     /// The partition numbers within the topic.
