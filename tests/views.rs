@@ -686,6 +686,7 @@ fn splice_resizes_enclosing_tagged_fields() {
             .resize_tag(view.tagged_fields().span(0).unwrap())
             .unwrap();
         let out = splice.to_vec().unwrap();
+        assert_eq!(out.capacity(), out.len(), "v{v}: output sized exactly");
         let mut owned = view.to_owned();
         for (i, e) in owned.node_endpoints.iter_mut().enumerate() {
             e.host = hosts[i].into();

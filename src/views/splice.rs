@@ -662,7 +662,9 @@ impl<'a, 'b> Splice<'a, 'b> {
         Ok(())
     }
 
-    /// The change in length the edits and resized tags make inside `range` of the input.
+    /// The change in length the edits and resized tags make inside `range` of the input: each
+    /// edit counts once, and each resized tag inside the range adds the change of its size
+    /// varint's width (its payload's change is already counted by the edits in it).
     fn delta_within(&self, range: std::ops::Range<usize>) -> isize {
         let edits: isize = self
             .edits
@@ -679,12 +681,11 @@ impl<'a, 'b> Splice<'a, 'b> {
         edits + tags
     }
 
-    /// A resized tag's new payload size, and how much its size varint and payload grow.
+    /// A resized tag's new payload size, and how much its size varint grows (or shrinks).
     fn new_tag_size(&self, t: &TagSpan<'_>) -> (u64, isize) {
-        let inner = self.delta_within(t.payload());
-        let new = (t.size as isize + inner) as u64;
+        let new = (t.size as isize + self.delta_within(t.payload())) as u64;
         let varint = crate::varint::len_u64(new) as isize - (t.payload - t.size_at) as isize;
-        (new, inner + varint)
+        (new, varint)
     }
 
     /// Checks every length-changing edit has its enclosing tags declared.
@@ -794,5 +795,59 @@ impl<'a> super::TaggedFields<'a> {
             pos = pos.checked_add(size)?;
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two tagged fields, one inside the other, around a compact string: a length change is
+    /// refused until both are given, then both sizes are rewritten (the outer one's varint
+    /// growing a byte).
+    #[test]
+    fn nested_tags_are_resized_inside_out() {
+        // Outer section: 1 field, tag 0, size 7, holding an inner section: 1 field, tag 3,
+        // size 4, holding the compact string "abc" (length + 1 = 4); then a byte 0x77.
+        let input = [1u8, 0, 7, 1, 3, 4, 4, b'a', b'b', b'c', 0x77];
+        assert_eq!(input.len(), 11);
+        let outer = TagSpan::new(&input, 0, 2, 3, 7);
+        let inner = TagSpan::new(&input, 3, 5, 6, 4);
+        let host = span_str(&input, 6, "Host", true, false, 2).unwrap();
+        assert_eq!(host.range(), 6..10);
+        let long = "x".repeat(130);
+        let mut s = Splice::new(&input);
+        s.set_str(host, &long).unwrap();
+        assert_eq!(
+            s.to_vec(),
+            Err(SpliceError::InsideTaggedField {
+                field: "Host",
+                at: 6,
+                depth: 2,
+                given: 0
+            })
+        );
+        s.resize_tag(inner).unwrap();
+        assert!(matches!(
+            s.to_vec(),
+            Err(SpliceError::InsideTaggedField { given: 1, .. })
+        ));
+        s.resize_tag(outer).unwrap();
+        let out = s.to_vec().unwrap();
+        assert_eq!(out.len(), s.output_len());
+        assert_eq!(out.capacity(), out.len());
+        // Inner payload: varint 131 (2 bytes) + 130 = 132 bytes (varint 2 bytes). Outer
+        // payload: 1 (count) + 1 (tag) + 2 (size) + 132 = 136 (varint 2 bytes).
+        let mut want = vec![1u8, 0, 0x88, 0x01, 1, 3, 0x84, 0x01, 0x83, 0x01];
+        want.extend_from_slice(long.as_bytes());
+        want.push(0x77);
+        assert_eq!(out, want);
+        // Overlaps: the same field again, an edit over a tag's size.
+        assert!(matches!(
+            s.set_str(host, "y"),
+            Err(SpliceError::Overlap { at: 6, .. })
+        ));
+        let size = span_fixed(&input, 5, "Size", "int8", 1).unwrap();
+        assert!(matches!(s.set(size, 1i8), Err(SpliceError::Overlap { .. })));
     }
 }
