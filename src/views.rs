@@ -653,7 +653,7 @@ fn get_uvarint(buf: &[u8], pos: &mut usize) -> Option<u32> {
 }
 
 /// Reads a length prefix of validated bytes: `None` for null.
-#[inline]
+#[inline(always)]
 fn read_len(buf: &[u8], pos: &mut usize, compact: bool, wide: bool) -> Option<usize> {
     let raw: i64 = if compact {
         i64::from(get_uvarint(buf, pos)?) - 1

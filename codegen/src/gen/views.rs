@@ -213,7 +213,7 @@ fn locate_value(s: &StructModel, f: &FieldModel, within: &VersionSet) -> Vec<Str
         }
         Ty::Struct(st) => {
             let v = view_name(st);
-            let step = format!("{v}::locate(buf, pos, version);");
+            let step = format!("{v}::skip(buf, pos, version);");
             match f.nullable.test(within) {
                 Test::Never => {
                     out.push(step);
@@ -236,7 +236,7 @@ fn locate_value(s: &StructModel, f: &FieldModel, within: &VersionSet) -> Vec<Str
             let each = match &**inner {
                 Ty::Str => Some(format!("loc_str(buf, pos, {compact});")),
                 Ty::Bytes | Ty::Records => Some(format!("loc_bytes(buf, pos, {compact});")),
-                Ty::Struct(st) => Some(format!("{}::locate(buf, pos, version);", view_name(st))),
+                Ty::Struct(st) => Some(format!("{}::skip(buf, pos, version);", view_name(st))),
                 _ => None,
             };
             let body = match each {
@@ -387,6 +387,113 @@ fn emit_locate(c: &mut Code, s: &StructModel) {
         if let Test::When(t) = &flex {
             c.line(format!("let flexible = {t};"));
         }
+    }
+    c.append(body);
+    c.close();
+    c.blank();
+}
+
+/// Statements that step `pos` over one value of `f` (validated bytes, nothing recorded).
+fn skip_value(s: &StructModel, f: &FieldModel, within: &VersionSet) -> Vec<String> {
+    let compact = compact_arg(f, s, within);
+    let fixed = |ty: &Ty| match ty {
+        Ty::Bool => Some(1),
+        prim => prim.fixed_size(),
+    };
+    match &f.ty {
+        Ty::Str => vec![format!("loc_str(buf, pos, {compact});")],
+        Ty::Bytes | Ty::Records => vec![format!("loc_bytes(buf, pos, {compact});")],
+        Ty::Struct(st) => {
+            let step = format!("{}::skip(buf, pos, version);", view_name(st));
+            match f.nullable.test(within) {
+                Test::Never => vec![step],
+                Test::Always => vec![format!("if !loc_marker(buf, pos) {{\n    {step}\n}}")],
+                Test::When(t) => vec![format!(
+                    "if !({t}) || !loc_marker(buf, pos) {{\n    {step}\n}}"
+                )],
+            }
+        }
+        Ty::Array(inner) => {
+            let body = match &**inner {
+                Ty::Str => {
+                    format!("for _ in 0..n {{\n        loc_str(buf, pos, {compact});\n    }}")
+                }
+                Ty::Bytes | Ty::Records => {
+                    format!("for _ in 0..n {{\n        loc_bytes(buf, pos, {compact});\n    }}")
+                }
+                Ty::Struct(st) => format!(
+                    "for _ in 0..n {{\n        {}::skip(buf, pos, version);\n    }}",
+                    view_name(st)
+                ),
+                other => format!(
+                    "*pos = pos.saturating_add(n.saturating_mul({}));",
+                    fixed(other).unwrap_or(0)
+                ),
+            };
+            vec![format!(
+                "if let Some(n) = loc_array(buf, pos, {compact}) {{\n    {body}\n}}"
+            )]
+        }
+        other => vec![format!(
+            "*pos = pos.saturating_add({});",
+            fixed(other).unwrap_or(0)
+        )],
+    }
+}
+
+/// `skip`: steps over a nested struct of bytes `walk` accepted, recording nothing (what a
+/// parent's `locate` does for the structs it holds; tagged fields are jumped by their size).
+fn emit_skip(c: &mut Code, s: &StructModel) {
+    let ctx = &s.versions;
+    let flex = s.flexible.test(ctx);
+    let mut body = Code::at_depth(2);
+    for f in &s.fields {
+        match f.inline.test(ctx) {
+            Test::Never => {}
+            Test::Always => {
+                for l in skip_value(s, f, &f.inline) {
+                    body.line(l);
+                }
+            }
+            Test::When(t) => {
+                body.open(format!("if {t}"));
+                for l in skip_value(s, f, &f.inline) {
+                    body.line(l);
+                }
+                body.close();
+            }
+        }
+    }
+    match &flex {
+        Test::Never => {}
+        Test::Always => {
+            body.line("let count = loc_uvarint(buf, pos);");
+            body.open("for _ in 0..count");
+            body.line("loc_tag(buf, pos);");
+            body.close();
+        }
+        Test::When(t) => {
+            body.open(format!("if {t}"));
+            body.line("let count = loc_uvarint(buf, pos);");
+            body.open("for _ in 0..count");
+            body.line("loc_tag(buf, pos);");
+            body.close();
+            body.close();
+        }
+    }
+    c.line("/// Steps over this struct in bytes `walk` accepted, recording nothing.");
+    let uses = body.mentions("version");
+    c.open(format!(
+        "pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, {}: i16)",
+        if uses { "version" } else { "_version" }
+    ));
+    if body.mentions("flexible") {
+        if let Test::When(t) = &flex {
+            c.line(format!("let flexible = {t};"));
+        }
+    }
+    if !body.mentions("buf") {
+        c.line("let _ = buf;");
     }
     c.append(body);
     c.close();
@@ -588,6 +695,7 @@ fn emit_accessor(c: &mut Code, s: &StructModel, i: usize, f: &FieldModel) {
     for l in f.doc.lines() {
         c.line(format!("/// {l}").trim_end());
     }
+    c.line("#[inline]");
     c.open(format!("pub fn {}(&self) -> {ret}", accessor(f)));
     if uses_version(&body) {
         c.line("let version = self.version;");
@@ -862,6 +970,7 @@ fn emit_absent(c: &mut Code, m: &MessageModel, s: &StructModel) {
         emit_absent_fn(c, s, n);
     }
     c.line("/// The view of validated bytes at `pos`.");
+    c.line("#[inline]");
     c.open("pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self");
     c.line("Self::locate(buf, &mut { pos }, version)");
     c.close();
@@ -935,6 +1044,9 @@ fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel, depths: &Depths)
     }
     emit_walk(c, m, s);
     emit_locate(c, s);
+    if !s.top {
+        emit_skip(c, s);
+    }
     if s.top {
         let (min, max) = (m.min_version(), m.max_version());
         let name = &m.name;
@@ -995,6 +1107,7 @@ fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel, depths: &Depths)
     c.blank();
 
     c.open(format!("impl<'a> ViewElement<'a> for {v}<'a>"));
+    c.line("#[inline]");
     c.open(
         "fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self>",
     );

@@ -128,7 +128,7 @@ impl<'a> TinyRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ItemView::locate(buf, pos, version);
+                    ItemView::skip(buf, pos, version);
                 }
                 false
             }
@@ -196,6 +196,7 @@ impl<'a> TinyRequestView<'a> {
     }
 
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -212,6 +213,7 @@ impl<'a> TinyRequestView<'a> {
     }
 
     /// `Epoch`: int32, versions 1+, default `-1`.
+    #[inline]
     pub fn epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -226,6 +228,7 @@ impl<'a> TinyRequestView<'a> {
     }
 
     /// `Legacy`: int16, versions 0-1, ignorable.
+    #[inline]
     pub fn legacy(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -240,6 +243,7 @@ impl<'a> TinyRequestView<'a> {
     }
 
     /// `Strict`: int64, versions 0-1.
+    #[inline]
     pub fn strict(&self) -> i64 {
         let at = self.at[3];
         if at == ABSENT {
@@ -254,6 +258,7 @@ impl<'a> TinyRequestView<'a> {
     }
 
     /// `Owner`: string, versions 0+, nullable in 1+, default `null`.
+    #[inline]
     pub fn owner(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[4];
@@ -270,6 +275,7 @@ impl<'a> TinyRequestView<'a> {
     }
 
     /// `Hint`: string, versions 2+, nullable in 2+, tagged field 0 in 2+, default `null`, ignorable.
+    #[inline]
     pub fn hint(&self) -> Option<ViewStr<'a>> {
         let at = self.at[5];
         if at == ABSENT {
@@ -284,6 +290,7 @@ impl<'a> TinyRequestView<'a> {
     }
 
     /// `Items`: []Item, versions 0+.
+    #[inline]
     pub fn items(&self) -> ArrayView<'a, ItemView<'a>> {
         let version = self.version;
         let at = self.at[6];
@@ -326,6 +333,7 @@ impl<'a> TinyRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TinyRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -419,6 +427,20 @@ impl<'a> ItemView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        if version >= 3 {
+            *pos = pos.saturating_add(1);
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -435,6 +457,7 @@ impl<'a> ItemView<'a> {
     }
 
     /// `Id`: int32, versions 0+.
+    #[inline]
     pub fn id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -449,6 +472,7 @@ impl<'a> ItemView<'a> {
     }
 
     /// `Flag`: bool, versions 3+.
+    #[inline]
     pub fn flag(&self) -> bool {
         let at = self.at[1];
         if at == ABSENT {
@@ -475,6 +499,7 @@ impl<'a> ItemView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ItemView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

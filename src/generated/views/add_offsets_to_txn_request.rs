@@ -144,6 +144,7 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
     /// The producer's transactional id (`transactional.id`).
     ///
     /// `TransactionalId`: string, versions 0+.
+    #[inline]
     pub fn transactional_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -169,6 +170,7 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
     /// The producer id the broker gave out, or -1 when there is none.
     ///
     /// `ProducerId`: int64, versions 0+.
+    #[inline]
     pub fn producer_id(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -185,6 +187,7 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
     ///
     /// `ProducerEpoch`: int16, versions 0+.
+    #[inline]
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -201,6 +204,7 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[3];
@@ -233,6 +237,7 @@ impl<'a> AddOffsetsToTxnRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AddOffsetsToTxnRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

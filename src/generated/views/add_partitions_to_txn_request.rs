@@ -115,7 +115,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        AddPartitionsToTxnTransactionView::locate(buf, pos, version);
+                        AddPartitionsToTxnTransactionView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -145,7 +145,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        AddPartitionsToTxnTopicView::locate(buf, pos, version);
+                        AddPartitionsToTxnTopicView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -212,6 +212,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
     /// The transactions to add partitions to (v4+, sent by brokers).
     ///
     /// `Transactions`: []AddPartitionsToTxnTransaction, versions 4+.
+    #[inline]
     pub fn transactions(&self) -> ArrayView<'a, AddPartitionsToTxnTransactionView<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -224,6 +225,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
     /// The transactional id, in versions 0-3 (one transaction per request).
     ///
     /// `V3AndBelowTransactionalId`: string, versions 0-3.
+    #[inline]
     pub fn v3_and_below_transactional_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[1];
@@ -249,6 +251,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
     /// The producer id, in versions 0-3.
     ///
     /// `V3AndBelowProducerId`: int64, versions 0-3.
+    #[inline]
     pub fn v3_and_below_producer_id(&self) -> i64 {
         let at = self.at[2];
         if at == ABSENT {
@@ -265,6 +268,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
     /// The producer epoch, in versions 0-3.
     ///
     /// `V3AndBelowProducerEpoch`: int16, versions 0-3.
+    #[inline]
     pub fn v3_and_below_producer_epoch(&self) -> i16 {
         let at = self.at[3];
         if at == ABSENT {
@@ -281,6 +285,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
     /// The partitions to add, by topic, in versions 0-3.
     ///
     /// `V3AndBelowTopics`: []AddPartitionsToTxnTopic, versions 0-3.
+    #[inline]
     pub fn v3_and_below_topics(&self) -> ArrayView<'a, AddPartitionsToTxnTopicView<'a>> {
         let version = self.version;
         let at = self.at[4];
@@ -316,6 +321,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AddPartitionsToTxnRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -445,6 +451,21 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 3;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 3 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -463,6 +484,7 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -481,6 +503,7 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
     /// The partition numbers to add.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let version = self.version;
         let at = self.at[1];
@@ -504,6 +527,7 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AddPartitionsToTxnTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -607,7 +631,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AddPartitionsToTxnTopicView::locate(buf, pos, version);
+                    AddPartitionsToTxnTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -634,6 +658,23 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(1);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                AddPartitionsToTxnTopicView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -652,6 +693,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
     /// The producer's transactional id (`transactional.id`).
     ///
     /// `TransactionalId`: string, versions 4+.
+    #[inline]
     pub fn transactional_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -668,6 +710,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
     /// The producer id the broker gave out, or -1 when there is none.
     ///
     /// `ProducerId`: int64, versions 4+.
+    #[inline]
     pub fn producer_id(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -684,6 +727,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
     ///
     /// `ProducerEpoch`: int16, versions 4+.
+    #[inline]
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -700,6 +744,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
     /// When true, only check that the partitions are already in the transaction, without adding them.
     ///
     /// `VerifyOnly`: bool, versions 4+, default `false`.
+    #[inline]
     pub fn verify_only(&self) -> bool {
         let at = self.at[3];
         if at == ABSENT {
@@ -716,6 +761,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
     /// The partitions to add, by topic.
     ///
     /// `Topics`: []AddPartitionsToTxnTopic, versions 4+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, AddPartitionsToTxnTopicView<'a>> {
         let at = self.at[4];
         if at == ABSENT {
@@ -745,6 +791,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AddPartitionsToTxnTransactionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -112,7 +112,7 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        AddPartitionsToTxnResultView::locate(buf, pos, version);
+                        AddPartitionsToTxnResultView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -127,7 +127,7 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        AddPartitionsToTxnTopicResultView::locate(buf, pos, version);
+                        AddPartitionsToTxnTopicResultView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -194,6 +194,7 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -210,6 +211,7 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 4+, ignorable.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -226,6 +228,7 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
     /// Results by transaction (v4+).
     ///
     /// `ResultsByTransaction`: []AddPartitionsToTxnResult, versions 4+.
+    #[inline]
     pub fn results_by_transaction(&self) -> ArrayView<'a, AddPartitionsToTxnResultView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -238,6 +241,7 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
     /// Results by topic, in versions 0-3.
     ///
     /// `ResultsByTopicV3AndBelow`: []AddPartitionsToTxnTopicResult, versions 0-3.
+    #[inline]
     pub fn results_by_topic_v3_and_below(
         &self,
     ) -> ArrayView<'a, AddPartitionsToTxnTopicResultView<'a>> {
@@ -275,6 +279,7 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AddPartitionsToTxnResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -364,6 +369,18 @@ impl<'a> AddPartitionsToTxnPartitionResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        if version >= 3 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -382,6 +399,7 @@ impl<'a> AddPartitionsToTxnPartitionResultView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -398,6 +416,7 @@ impl<'a> AddPartitionsToTxnPartitionResultView<'a> {
     /// The outcome for this partition: 0 on success, otherwise a Kafka error code.
     ///
     /// `PartitionErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn partition_error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -424,6 +443,7 @@ impl<'a> AddPartitionsToTxnPartitionResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AddPartitionsToTxnPartitionResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -515,7 +535,7 @@ impl<'a> AddPartitionsToTxnResultView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AddPartitionsToTxnTopicResultView::locate(buf, pos, version);
+                    AddPartitionsToTxnTopicResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -542,6 +562,20 @@ impl<'a> AddPartitionsToTxnResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                AddPartitionsToTxnTopicResultView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -560,6 +594,7 @@ impl<'a> AddPartitionsToTxnResultView<'a> {
     /// The producer's transactional id (`transactional.id`).
     ///
     /// `TransactionalId`: string, versions 4+.
+    #[inline]
     pub fn transactional_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -576,6 +611,7 @@ impl<'a> AddPartitionsToTxnResultView<'a> {
     /// Results by topic for this transaction.
     ///
     /// `TopicResults`: []AddPartitionsToTxnTopicResult, versions 4+.
+    #[inline]
     pub fn topic_results(&self) -> ArrayView<'a, AddPartitionsToTxnTopicResultView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -599,6 +635,7 @@ impl<'a> AddPartitionsToTxnResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AddPartitionsToTxnResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -697,7 +734,7 @@ impl<'a> AddPartitionsToTxnTopicResultView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AddPartitionsToTxnPartitionResultView::locate(buf, pos, version);
+                    AddPartitionsToTxnPartitionResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -726,6 +763,23 @@ impl<'a> AddPartitionsToTxnTopicResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 3;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                AddPartitionsToTxnPartitionResultView::skip(buf, pos, version);
+            }
+        }
+        if version >= 3 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -744,6 +798,7 @@ impl<'a> AddPartitionsToTxnTopicResultView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -762,6 +817,7 @@ impl<'a> AddPartitionsToTxnTopicResultView<'a> {
     /// Results by partition.
     ///
     /// `ResultsByPartition`: []AddPartitionsToTxnPartitionResult, versions 0+.
+    #[inline]
     pub fn results_by_partition(&self) -> ArrayView<'a, AddPartitionsToTxnPartitionResultView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -789,6 +845,7 @@ impl<'a> AddPartitionsToTxnTopicResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AddPartitionsToTxnTopicResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -92,7 +92,7 @@ impl<'a> AddRaftVoterRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ListenerView::locate(buf, pos, version);
+                    ListenerView::skip(buf, pos, version);
                 }
                 false
             }
@@ -161,6 +161,7 @@ impl<'a> AddRaftVoterRequestView<'a> {
     /// The cluster's unique id, or null if unknown.
     ///
     /// `ClusterId`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -177,6 +178,7 @@ impl<'a> AddRaftVoterRequestView<'a> {
     /// How long, in milliseconds, the broker may take to complete the operation before answering.
     ///
     /// `TimeoutMs`: int32, versions 0+.
+    #[inline]
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -193,6 +195,7 @@ impl<'a> AddRaftVoterRequestView<'a> {
     /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
     ///
     /// `VoterId`: int32, versions 0+.
+    #[inline]
     pub fn voter_id(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -209,6 +212,7 @@ impl<'a> AddRaftVoterRequestView<'a> {
     /// The directory id of that voter.
     ///
     /// `VoterDirectoryId`: uuid, versions 0+.
+    #[inline]
     pub fn voter_directory_id(&self) -> Uuid {
         let at = self.at[3];
         if at == ABSENT {
@@ -225,6 +229,7 @@ impl<'a> AddRaftVoterRequestView<'a> {
     /// The endpoints the node can be reached at.
     ///
     /// `Listeners`: []Listener, versions 0+.
+    #[inline]
     pub fn listeners(&self) -> ArrayView<'a, ListenerView<'a>> {
         let at = self.at[4];
         if at == ABSENT {
@@ -237,6 +242,7 @@ impl<'a> AddRaftVoterRequestView<'a> {
     /// True to answer once the new voter set is committed, false once the leader has written it.
     ///
     /// `AckWhenCommitted`: bool, versions 1+, default `true`.
+    #[inline]
     pub fn ack_when_committed(&self) -> bool {
         let at = self.at[5];
         if at == ABSENT {
@@ -271,6 +277,7 @@ impl<'a> AddRaftVoterRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AddRaftVoterRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -379,6 +386,17 @@ impl<'a> ListenerView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -397,6 +415,7 @@ impl<'a> ListenerView<'a> {
     /// The listener's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -413,6 +432,7 @@ impl<'a> ListenerView<'a> {
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -429,6 +449,7 @@ impl<'a> ListenerView<'a> {
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 0+.
+    #[inline]
     pub fn port(&self) -> u16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -457,6 +478,7 @@ impl<'a> ListenerView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListenerView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -109,6 +109,7 @@ impl<'a> AllocateProducerIdsRequestView<'a> {
     /// A broker id.
     ///
     /// `BrokerId`: int32, versions 0+.
+    #[inline]
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -125,6 +126,7 @@ impl<'a> AllocateProducerIdsRequestView<'a> {
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
+    #[inline]
     pub fn broker_epoch(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -151,6 +153,7 @@ impl<'a> AllocateProducerIdsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AllocateProducerIdsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -117,6 +117,7 @@ impl<'a> AllocateProducerIdsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -133,6 +134,7 @@ impl<'a> AllocateProducerIdsResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -149,6 +151,7 @@ impl<'a> AllocateProducerIdsResponseView<'a> {
     /// The first producer id of the block.
     ///
     /// `ProducerIdStart`: int64, versions 0+.
+    #[inline]
     pub fn producer_id_start(&self) -> i64 {
         let at = self.at[2];
         if at == ABSENT {
@@ -165,6 +168,7 @@ impl<'a> AllocateProducerIdsResponseView<'a> {
     /// How many producer ids the block holds.
     ///
     /// `ProducerIdLen`: int32, versions 0+.
+    #[inline]
     pub fn producer_id_len(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -195,6 +199,7 @@ impl<'a> AllocateProducerIdsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AllocateProducerIdsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -78,7 +78,7 @@ impl<'a> AlterClientQuotasRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    EntryDataView::locate(buf, pos, version);
+                    EntryDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -147,6 +147,7 @@ impl<'a> AlterClientQuotasRequestView<'a> {
     /// The quota changes, one entry per entity.
     ///
     /// `Entries`: []EntryData, versions 0+.
+    #[inline]
     pub fn entries(&self) -> ArrayView<'a, EntryDataView<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -160,6 +161,7 @@ impl<'a> AlterClientQuotasRequestView<'a> {
     /// When true, the broker only checks that the change would succeed and does not apply it.
     ///
     /// `ValidateOnly`: bool, versions 0+.
+    #[inline]
     pub fn validate_only(&self) -> bool {
         let at = self.at[1];
         if at == ABSENT {
@@ -186,6 +188,7 @@ impl<'a> AlterClientQuotasRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterClientQuotasRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -285,6 +288,19 @@ impl<'a> EntityDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -303,6 +319,7 @@ impl<'a> EntityDataView<'a> {
     /// The type of quota entity: `user`, `client-id` or `ip`.
     ///
     /// `EntityType`: string, versions 0+.
+    #[inline]
     pub fn entity_type(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -321,6 +338,7 @@ impl<'a> EntityDataView<'a> {
     /// The name of the quota entity, or null for the default entity.
     ///
     /// `EntityName`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn entity_name(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -349,6 +367,7 @@ impl<'a> EntityDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EntityDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -449,7 +468,7 @@ impl<'a> EntryDataView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    EntityDataView::locate(buf, pos, version);
+                    EntityDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -462,7 +481,7 @@ impl<'a> EntryDataView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OpDataView::locate(buf, pos, version);
+                    OpDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -491,6 +510,27 @@ impl<'a> EntryDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                EntityDataView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                OpDataView::skip(buf, pos, version);
+            }
+        }
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -509,6 +549,7 @@ impl<'a> EntryDataView<'a> {
     /// The parts that name the quota entity (user, client id or IP).
     ///
     /// `Entity`: []EntityData, versions 0+.
+    #[inline]
     pub fn entity(&self) -> ArrayView<'a, EntityDataView<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -522,6 +563,7 @@ impl<'a> EntryDataView<'a> {
     /// The quota settings to change for the entity.
     ///
     /// `Ops`: []OpData, versions 0+.
+    #[inline]
     pub fn ops(&self) -> ArrayView<'a, OpDataView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -545,6 +587,7 @@ impl<'a> EntryDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EntryDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -648,6 +691,20 @@ impl<'a> OpDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(1);
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -666,6 +723,7 @@ impl<'a> OpDataView<'a> {
     /// The quota to change, such as `producer_byte_rate`.
     ///
     /// `Key`: string, versions 0+.
+    #[inline]
     pub fn key(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -684,6 +742,7 @@ impl<'a> OpDataView<'a> {
     /// The quota's new value (ignored when removing it).
     ///
     /// `Value`: float64, versions 0+.
+    #[inline]
     pub fn value(&self) -> f64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -700,6 +759,7 @@ impl<'a> OpDataView<'a> {
     /// When true, remove the quota instead of setting it.
     ///
     /// `Remove`: bool, versions 0+.
+    #[inline]
     pub fn remove(&self) -> bool {
         let at = self.at[2];
         if at == ABSENT {
@@ -728,6 +788,7 @@ impl<'a> OpDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OpDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -80,7 +80,7 @@ impl<'a> AlterClientQuotasResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    EntryDataView::locate(buf, pos, version);
+                    EntryDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -146,6 +146,7 @@ impl<'a> AlterClientQuotasResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -162,6 +163,7 @@ impl<'a> AlterClientQuotasResponseView<'a> {
     /// The outcome for each entity, in request order.
     ///
     /// `Entries`: []EntryData, versions 0+.
+    #[inline]
     pub fn entries(&self) -> ArrayView<'a, EntryDataView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -185,6 +187,7 @@ impl<'a> AlterClientQuotasResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterClientQuotasResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -284,6 +287,19 @@ impl<'a> EntityDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -302,6 +318,7 @@ impl<'a> EntityDataView<'a> {
     /// The type of quota entity: `user`, `client-id` or `ip`.
     ///
     /// `EntityType`: string, versions 0+.
+    #[inline]
     pub fn entity_type(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -320,6 +337,7 @@ impl<'a> EntityDataView<'a> {
     /// The name of the quota entity, or null for the default entity.
     ///
     /// `EntityName`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn entity_name(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -348,6 +366,7 @@ impl<'a> EntityDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EntityDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -440,7 +459,7 @@ impl<'a> EntryDataView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    EntityDataView::locate(buf, pos, version);
+                    EntityDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -469,6 +488,24 @@ impl<'a> EntryDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                EntityDataView::skip(buf, pos, version);
+            }
+        }
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -487,6 +524,7 @@ impl<'a> EntryDataView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -503,6 +541,7 @@ impl<'a> EntryDataView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -521,6 +560,7 @@ impl<'a> EntryDataView<'a> {
     /// The parts that name the quota entity (user, client id or IP).
     ///
     /// `Entity`: []EntityData, versions 0+.
+    #[inline]
     pub fn entity(&self) -> ArrayView<'a, EntityDataView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -546,6 +586,7 @@ impl<'a> EntryDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EntryDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -78,7 +78,7 @@ impl<'a> AlterConfigsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AlterConfigsResourceView::locate(buf, pos, version);
+                    AlterConfigsResourceView::skip(buf, pos, version);
                 }
                 false
             }
@@ -147,6 +147,7 @@ impl<'a> AlterConfigsRequestView<'a> {
     /// The resources whose configuration is replaced.
     ///
     /// `Resources`: []AlterConfigsResource, versions 0+.
+    #[inline]
     pub fn resources(&self) -> ArrayView<'a, AlterConfigsResourceView<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -160,6 +161,7 @@ impl<'a> AlterConfigsRequestView<'a> {
     /// When true, the broker only checks that the change would succeed and does not apply it.
     ///
     /// `ValidateOnly`: bool, versions 0+.
+    #[inline]
     pub fn validate_only(&self) -> bool {
         let at = self.at[1];
         if at == ABSENT {
@@ -187,6 +189,7 @@ impl<'a> AlterConfigsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterConfigsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -286,7 +289,7 @@ impl<'a> AlterConfigsResourceView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AlterableConfigView::locate(buf, pos, version);
+                    AlterableConfigView::skip(buf, pos, version);
                 }
                 false
             }
@@ -315,6 +318,24 @@ impl<'a> AlterConfigsResourceView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        *pos = pos.saturating_add(1);
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                AlterableConfigView::skip(buf, pos, version);
+            }
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -333,6 +354,7 @@ impl<'a> AlterConfigsResourceView<'a> {
     /// The type of resource: 2 topic, 4 broker, 8 broker logger, 16 client metrics subscription, 32 group.
     ///
     /// `ResourceType`: int8, versions 0+.
+    #[inline]
     pub fn resource_type(&self) -> i8 {
         let at = self.at[0];
         if at == ABSENT {
@@ -349,6 +371,7 @@ impl<'a> AlterConfigsResourceView<'a> {
     /// The name of the resource.
     ///
     /// `ResourceName`: string, versions 0+.
+    #[inline]
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[1];
@@ -367,6 +390,7 @@ impl<'a> AlterConfigsResourceView<'a> {
     /// The config entries to set.
     ///
     /// `Configs`: []AlterableConfig, versions 0+.
+    #[inline]
     pub fn configs(&self) -> ArrayView<'a, AlterableConfigView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -392,6 +416,7 @@ impl<'a> AlterConfigsResourceView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterConfigsResourceView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -492,6 +517,19 @@ impl<'a> AlterableConfigView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -510,6 +548,7 @@ impl<'a> AlterableConfigView<'a> {
     /// The config key, such as `retention.ms`.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -528,6 +567,7 @@ impl<'a> AlterableConfigView<'a> {
     /// The new value, or null to remove the key.
     ///
     /// `Value`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn value(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -556,6 +596,7 @@ impl<'a> AlterableConfigView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterableConfigView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

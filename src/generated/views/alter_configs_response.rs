@@ -80,7 +80,7 @@ impl<'a> AlterConfigsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AlterConfigsResourceResponseView::locate(buf, pos, version);
+                    AlterConfigsResourceResponseView::skip(buf, pos, version);
                 }
                 false
             }
@@ -147,6 +147,7 @@ impl<'a> AlterConfigsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -163,6 +164,7 @@ impl<'a> AlterConfigsResponseView<'a> {
     /// The outcome for each resource.
     ///
     /// `Responses`: []AlterConfigsResourceResponse, versions 0+.
+    #[inline]
     pub fn responses(&self) -> ArrayView<'a, AlterConfigsResourceResponseView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -187,6 +189,7 @@ impl<'a> AlterConfigsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterConfigsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -294,6 +297,21 @@ impl<'a> AlterConfigsResourceResponseView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(1);
+        loc_str(buf, pos, flexible);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -312,6 +330,7 @@ impl<'a> AlterConfigsResourceResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -328,6 +347,7 @@ impl<'a> AlterConfigsResourceResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -346,6 +366,7 @@ impl<'a> AlterConfigsResourceResponseView<'a> {
     /// The type of resource: 2 topic, 4 broker, 8 broker logger, 16 client metrics subscription, 32 group.
     ///
     /// `ResourceType`: int8, versions 0+.
+    #[inline]
     pub fn resource_type(&self) -> i8 {
         let at = self.at[2];
         if at == ABSENT {
@@ -362,6 +383,7 @@ impl<'a> AlterConfigsResourceResponseView<'a> {
     /// The name of the resource.
     ///
     /// `ResourceName`: string, versions 0+.
+    #[inline]
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[3];
@@ -394,6 +416,7 @@ impl<'a> AlterConfigsResourceResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterConfigsResourceResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

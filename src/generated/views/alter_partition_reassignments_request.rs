@@ -84,7 +84,7 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ReassignableTopicView::locate(buf, pos, version);
+                    ReassignableTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -149,6 +149,7 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
     /// How long, in milliseconds, the broker may take to complete the operation before answering.
     ///
     /// `TimeoutMs`: int32, versions 0+, default `60000`.
+    #[inline]
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -165,6 +166,7 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
     /// Whether a reassignment may change the partition's number of replicas.
     ///
     /// `AllowReplicationFactorChange`: bool, versions 1+, default `true`.
+    #[inline]
     pub fn allow_replication_factor_change(&self) -> bool {
         let at = self.at[1];
         if at == ABSENT {
@@ -187,6 +189,7 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
     /// The partitions to reassign, by topic.
     ///
     /// `Topics`: []ReassignableTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, ReassignableTopicView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -211,6 +214,7 @@ impl<'a> AlterPartitionReassignmentsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterPartitionReassignmentsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -309,6 +313,18 @@ impl<'a> ReassignablePartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -327,6 +343,7 @@ impl<'a> ReassignablePartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -343,6 +360,7 @@ impl<'a> ReassignablePartitionView<'a> {
     /// The new replicas, preferred leader first, or null to cancel the reassignment in progress.
     ///
     /// `Replicas`: []int32, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn replicas(&self) -> Option<ArrayView<'a, i32>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -364,6 +382,7 @@ impl<'a> ReassignablePartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ReassignablePartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -455,7 +474,7 @@ impl<'a> ReassignableTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ReassignablePartitionView::locate(buf, pos, version);
+                    ReassignablePartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -482,6 +501,20 @@ impl<'a> ReassignableTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                ReassignablePartitionView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -500,6 +533,7 @@ impl<'a> ReassignableTopicView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -516,6 +550,7 @@ impl<'a> ReassignableTopicView<'a> {
     /// The partitions to reassign.
     ///
     /// `Partitions`: []ReassignablePartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, ReassignablePartitionView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -539,6 +574,7 @@ impl<'a> ReassignableTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ReassignableTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

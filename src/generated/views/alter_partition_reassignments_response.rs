@@ -92,7 +92,7 @@ impl<'a> AlterPartitionReassignmentsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ReassignableTopicResponseView::locate(buf, pos, version);
+                    ReassignableTopicResponseView::skip(buf, pos, version);
                 }
                 false
             }
@@ -157,6 +157,7 @@ impl<'a> AlterPartitionReassignmentsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -173,6 +174,7 @@ impl<'a> AlterPartitionReassignmentsResponseView<'a> {
     /// Whether a reassignment may change the partition's number of replicas.
     ///
     /// `AllowReplicationFactorChange`: bool, versions 1+, default `true`, ignorable.
+    #[inline]
     pub fn allow_replication_factor_change(&self) -> bool {
         let at = self.at[1];
         if at == ABSENT {
@@ -195,6 +197,7 @@ impl<'a> AlterPartitionReassignmentsResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -211,6 +214,7 @@ impl<'a> AlterPartitionReassignmentsResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -227,6 +231,7 @@ impl<'a> AlterPartitionReassignmentsResponseView<'a> {
     /// Results by topic.
     ///
     /// `Responses`: []ReassignableTopicResponse, versions 0+.
+    #[inline]
     pub fn responses(&self) -> ArrayView<'a, ReassignableTopicResponseView<'a>> {
         let at = self.at[4];
         if at == ABSENT {
@@ -256,6 +261,7 @@ impl<'a> AlterPartitionReassignmentsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterPartitionReassignmentsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -346,6 +352,17 @@ impl<'a> ReassignablePartitionResponseView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -364,6 +381,7 @@ impl<'a> ReassignablePartitionResponseView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -380,6 +398,7 @@ impl<'a> ReassignablePartitionResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -396,6 +415,7 @@ impl<'a> ReassignablePartitionResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -424,6 +444,7 @@ impl<'a> ReassignablePartitionResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ReassignablePartitionResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -516,7 +537,7 @@ impl<'a> ReassignableTopicResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ReassignablePartitionResponseView::locate(buf, pos, version);
+                    ReassignablePartitionResponseView::skip(buf, pos, version);
                 }
                 false
             }
@@ -543,6 +564,20 @@ impl<'a> ReassignableTopicResponseView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                ReassignablePartitionResponseView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -561,6 +596,7 @@ impl<'a> ReassignableTopicResponseView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -577,6 +613,7 @@ impl<'a> ReassignableTopicResponseView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []ReassignablePartitionResponse, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, ReassignablePartitionResponseView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -600,6 +637,7 @@ impl<'a> ReassignableTopicResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ReassignableTopicResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

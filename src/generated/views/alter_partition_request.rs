@@ -80,7 +80,7 @@ impl<'a> AlterPartitionRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicDataView::locate(buf, pos, version);
+                    TopicDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -145,6 +145,7 @@ impl<'a> AlterPartitionRequestView<'a> {
     /// The id of the leader asking.
     ///
     /// `BrokerId`: int32, versions 0+.
+    #[inline]
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -161,6 +162,7 @@ impl<'a> AlterPartitionRequestView<'a> {
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
+    #[inline]
     pub fn broker_epoch(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -177,6 +179,7 @@ impl<'a> AlterPartitionRequestView<'a> {
     /// Results or changes by topic.
     ///
     /// `Topics`: []TopicData, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -201,6 +204,7 @@ impl<'a> AlterPartitionRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterPartitionRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -282,6 +286,16 @@ impl<'a> BrokerStateView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -300,6 +314,7 @@ impl<'a> BrokerStateView<'a> {
     /// The replica's broker id.
     ///
     /// `BrokerId`: int32, versions 3+.
+    #[inline]
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -316,6 +331,7 @@ impl<'a> BrokerStateView<'a> {
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 3+, default `-1`.
+    #[inline]
     pub fn broker_epoch(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -342,6 +358,7 @@ impl<'a> BrokerStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for BrokerStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -468,7 +485,7 @@ impl<'a> PartitionDataView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        BrokerStateView::locate(buf, pos, version);
+                        BrokerStateView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -502,6 +519,32 @@ impl<'a> PartitionDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        if version <= 2 {
+            if let Some(n) = loc_array(buf, pos, true) {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+            }
+        }
+        if version >= 3 {
+            if let Some(n) = loc_array(buf, pos, true) {
+                for _ in 0..n {
+                    BrokerStateView::skip(buf, pos, version);
+                }
+            }
+        }
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -520,6 +563,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -536,6 +580,7 @@ impl<'a> PartitionDataView<'a> {
     /// The leader's epoch for the partition.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -552,6 +597,7 @@ impl<'a> PartitionDataView<'a> {
     /// The proposed in-sync replica ids (versions 0-2).
     ///
     /// `NewIsr`: []int32, versions 0-2.
+    #[inline]
     pub fn new_isr(&self) -> ArrayView<'a, i32> {
         let at = self.at[2];
         if at == ABSENT {
@@ -564,6 +610,7 @@ impl<'a> PartitionDataView<'a> {
     /// The proposed in-sync replicas with their broker epochs (v3+).
     ///
     /// `NewIsrWithEpochs`: []BrokerState, versions 3+.
+    #[inline]
     pub fn new_isr_with_epochs(&self) -> ArrayView<'a, BrokerStateView<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -576,6 +623,7 @@ impl<'a> PartitionDataView<'a> {
     /// 1 while the partition recovers from an unclean leader election, otherwise 0.
     ///
     /// `LeaderRecoveryState`: int8, versions 1+, default `0`.
+    #[inline]
     pub fn leader_recovery_state(&self) -> i8 {
         let at = self.at[4];
         if at == ABSENT {
@@ -592,6 +640,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition epoch the leader expects the controller to have.
     ///
     /// `PartitionEpoch`: int32, versions 0+.
+    #[inline]
     pub fn partition_epoch(&self) -> i32 {
         let at = self.at[5];
         if at == ABSENT {
@@ -630,6 +679,7 @@ impl<'a> PartitionDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -737,7 +787,7 @@ impl<'a> TopicDataView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionDataView::locate(buf, pos, version);
+                    PartitionDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -764,6 +814,25 @@ impl<'a> TopicDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        if version <= 1 {
+            loc_str(buf, pos, true);
+        }
+        if version >= 2 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionDataView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -782,6 +851,7 @@ impl<'a> TopicDataView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0-1, ignorable.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -798,6 +868,7 @@ impl<'a> TopicDataView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 2+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -814,6 +885,7 @@ impl<'a> TopicDataView<'a> {
     /// Results or changes by partition.
     ///
     /// `Partitions`: []PartitionData, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -839,6 +911,7 @@ impl<'a> TopicDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

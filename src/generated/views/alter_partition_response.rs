@@ -80,7 +80,7 @@ impl<'a> AlterPartitionResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicDataView::locate(buf, pos, version);
+                    TopicDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -145,6 +145,7 @@ impl<'a> AlterPartitionResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -161,6 +162,7 @@ impl<'a> AlterPartitionResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -177,6 +179,7 @@ impl<'a> AlterPartitionResponseView<'a> {
     /// Results or changes by topic.
     ///
     /// `Topics`: []TopicData, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -201,6 +204,7 @@ impl<'a> AlterPartitionResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterPartitionResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -333,6 +337,25 @@ impl<'a> PartitionDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -351,6 +374,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -367,6 +391,7 @@ impl<'a> PartitionDataView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -383,6 +408,7 @@ impl<'a> PartitionDataView<'a> {
     /// The broker id of the partition's leader, or -1 if it has none.
     ///
     /// `LeaderId`: int32, versions 0+.
+    #[inline]
     pub fn leader_id(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -399,6 +425,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -415,6 +442,7 @@ impl<'a> PartitionDataView<'a> {
     /// The in-sync replica ids the controller now holds.
     ///
     /// `Isr`: []int32, versions 0+.
+    #[inline]
     pub fn isr(&self) -> ArrayView<'a, i32> {
         let at = self.at[4];
         if at == ABSENT {
@@ -427,6 +455,7 @@ impl<'a> PartitionDataView<'a> {
     /// 1 while the partition recovers from an unclean leader election, otherwise 0.
     ///
     /// `LeaderRecoveryState`: int8, versions 1+, default `0`, ignorable.
+    #[inline]
     pub fn leader_recovery_state(&self) -> i8 {
         let at = self.at[5];
         if at == ABSENT {
@@ -443,6 +472,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition's current epoch.
     ///
     /// `PartitionEpoch`: int32, versions 0+.
+    #[inline]
     pub fn partition_epoch(&self) -> i32 {
         let at = self.at[6];
         if at == ABSENT {
@@ -479,6 +509,7 @@ impl<'a> PartitionDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -587,7 +618,7 @@ impl<'a> TopicDataView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionDataView::locate(buf, pos, version);
+                    PartitionDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -614,6 +645,25 @@ impl<'a> TopicDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        if version <= 1 {
+            loc_str(buf, pos, true);
+        }
+        if version >= 2 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionDataView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -632,6 +682,7 @@ impl<'a> TopicDataView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0-1, ignorable.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -648,6 +699,7 @@ impl<'a> TopicDataView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 2+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -664,6 +716,7 @@ impl<'a> TopicDataView<'a> {
     /// Results or changes by partition.
     ///
     /// `Partitions`: []PartitionData, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -689,6 +742,7 @@ impl<'a> TopicDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

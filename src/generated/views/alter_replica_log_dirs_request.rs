@@ -76,7 +76,7 @@ impl<'a> AlterReplicaLogDirsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AlterReplicaLogDirView::locate(buf, pos, version);
+                    AlterReplicaLogDirView::skip(buf, pos, version);
                 }
                 false
             }
@@ -142,6 +142,7 @@ impl<'a> AlterReplicaLogDirsRequestView<'a> {
     /// The target log directories and the replicas to move there.
     ///
     /// `Dirs`: []AlterReplicaLogDir, versions 0+.
+    #[inline]
     pub fn dirs(&self) -> ArrayView<'a, AlterReplicaLogDirView<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -163,6 +164,7 @@ impl<'a> AlterReplicaLogDirsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterReplicaLogDirsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -257,7 +259,7 @@ impl<'a> AlterReplicaLogDirView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AlterReplicaLogDirTopicView::locate(buf, pos, version);
+                    AlterReplicaLogDirTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -286,6 +288,23 @@ impl<'a> AlterReplicaLogDirView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                AlterReplicaLogDirTopicView::skip(buf, pos, version);
+            }
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -304,6 +323,7 @@ impl<'a> AlterReplicaLogDirView<'a> {
     /// The absolute path of the target log directory.
     ///
     /// `Path`: string, versions 0+.
+    #[inline]
     pub fn path(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -322,6 +342,7 @@ impl<'a> AlterReplicaLogDirView<'a> {
     /// The replicas to move there, by topic.
     ///
     /// `Topics`: []AlterReplicaLogDirTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, AlterReplicaLogDirTopicView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -346,6 +367,7 @@ impl<'a> AlterReplicaLogDirView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterReplicaLogDirView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -466,6 +488,21 @@ impl<'a> AlterReplicaLogDirTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -484,6 +521,7 @@ impl<'a> AlterReplicaLogDirTopicView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -502,6 +540,7 @@ impl<'a> AlterReplicaLogDirTopicView<'a> {
     /// The partition numbers.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let version = self.version;
         let at = self.at[1];
@@ -525,6 +564,7 @@ impl<'a> AlterReplicaLogDirTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterReplicaLogDirTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -80,7 +80,7 @@ impl<'a> AlterReplicaLogDirsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AlterReplicaLogDirTopicResultView::locate(buf, pos, version);
+                    AlterReplicaLogDirTopicResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -146,6 +146,7 @@ impl<'a> AlterReplicaLogDirsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -162,6 +163,7 @@ impl<'a> AlterReplicaLogDirsResponseView<'a> {
     /// Results by topic.
     ///
     /// `Results`: []AlterReplicaLogDirTopicResult, versions 0+.
+    #[inline]
     pub fn results(&self) -> ArrayView<'a, AlterReplicaLogDirTopicResultView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -186,6 +188,7 @@ impl<'a> AlterReplicaLogDirsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterReplicaLogDirsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -270,6 +273,18 @@ impl<'a> AlterReplicaLogDirPartitionResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -288,6 +303,7 @@ impl<'a> AlterReplicaLogDirPartitionResultView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -304,6 +320,7 @@ impl<'a> AlterReplicaLogDirPartitionResultView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -330,6 +347,7 @@ impl<'a> AlterReplicaLogDirPartitionResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterReplicaLogDirPartitionResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -425,7 +443,7 @@ impl<'a> AlterReplicaLogDirTopicResultView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AlterReplicaLogDirPartitionResultView::locate(buf, pos, version);
+                    AlterReplicaLogDirPartitionResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -454,6 +472,23 @@ impl<'a> AlterReplicaLogDirTopicResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                AlterReplicaLogDirPartitionResultView::skip(buf, pos, version);
+            }
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -472,6 +507,7 @@ impl<'a> AlterReplicaLogDirTopicResultView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -490,6 +526,7 @@ impl<'a> AlterReplicaLogDirTopicResultView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []AlterReplicaLogDirPartitionResult, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, AlterReplicaLogDirPartitionResultView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -514,6 +551,7 @@ impl<'a> AlterReplicaLogDirTopicResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterReplicaLogDirTopicResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

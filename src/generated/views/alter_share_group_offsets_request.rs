@@ -83,7 +83,7 @@ impl<'a> AlterShareGroupOffsetsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AlterShareGroupOffsetsRequestTopicView::locate(buf, pos, version);
+                    AlterShareGroupOffsetsRequestTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -147,6 +147,7 @@ impl<'a> AlterShareGroupOffsetsRequestView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -163,6 +164,7 @@ impl<'a> AlterShareGroupOffsetsRequestView<'a> {
     /// The partitions to set, by topic.
     ///
     /// `Topics`: []AlterShareGroupOffsetsRequestTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, AlterShareGroupOffsetsRequestTopicView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -186,6 +188,7 @@ impl<'a> AlterShareGroupOffsetsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterShareGroupOffsetsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -266,6 +269,16 @@ impl<'a> AlterShareGroupOffsetsRequestPartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -284,6 +297,7 @@ impl<'a> AlterShareGroupOffsetsRequestPartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -300,6 +314,7 @@ impl<'a> AlterShareGroupOffsetsRequestPartitionView<'a> {
     /// The share-partition's start offset: records before it are no longer delivered to the group.
     ///
     /// `StartOffset`: int64, versions 0+.
+    #[inline]
     pub fn start_offset(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -326,6 +341,7 @@ impl<'a> AlterShareGroupOffsetsRequestPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterShareGroupOffsetsRequestPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -417,7 +433,7 @@ impl<'a> AlterShareGroupOffsetsRequestTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AlterShareGroupOffsetsRequestPartitionView::locate(buf, pos, version);
+                    AlterShareGroupOffsetsRequestPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -444,6 +460,20 @@ impl<'a> AlterShareGroupOffsetsRequestTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                AlterShareGroupOffsetsRequestPartitionView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -462,6 +492,7 @@ impl<'a> AlterShareGroupOffsetsRequestTopicView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -478,6 +509,7 @@ impl<'a> AlterShareGroupOffsetsRequestTopicView<'a> {
     /// The partitions to set.
     ///
     /// `Partitions`: []AlterShareGroupOffsetsRequestPartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, AlterShareGroupOffsetsRequestPartitionView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -501,6 +533,7 @@ impl<'a> AlterShareGroupOffsetsRequestTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterShareGroupOffsetsRequestTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

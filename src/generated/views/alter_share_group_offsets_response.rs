@@ -84,7 +84,7 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AlterShareGroupOffsetsResponseTopicView::locate(buf, pos, version);
+                    AlterShareGroupOffsetsResponseTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -148,6 +148,7 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -164,6 +165,7 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -180,6 +182,7 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -196,6 +199,7 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
     /// Results by topic.
     ///
     /// `Responses`: []AlterShareGroupOffsetsResponseTopic, versions 0+.
+    #[inline]
     pub fn responses(&self) -> ArrayView<'a, AlterShareGroupOffsetsResponseTopicView<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -223,6 +227,7 @@ impl<'a> AlterShareGroupOffsetsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterShareGroupOffsetsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -309,6 +314,17 @@ impl<'a> AlterShareGroupOffsetsResponsePartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -327,6 +343,7 @@ impl<'a> AlterShareGroupOffsetsResponsePartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -343,6 +360,7 @@ impl<'a> AlterShareGroupOffsetsResponsePartitionView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -359,6 +377,7 @@ impl<'a> AlterShareGroupOffsetsResponsePartitionView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -387,6 +406,7 @@ impl<'a> AlterShareGroupOffsetsResponsePartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterShareGroupOffsetsResponsePartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -483,7 +503,7 @@ impl<'a> AlterShareGroupOffsetsResponseTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AlterShareGroupOffsetsResponsePartitionView::locate(buf, pos, version);
+                    AlterShareGroupOffsetsResponsePartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -510,6 +530,21 @@ impl<'a> AlterShareGroupOffsetsResponseTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                AlterShareGroupOffsetsResponsePartitionView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -528,6 +563,7 @@ impl<'a> AlterShareGroupOffsetsResponseTopicView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -544,6 +580,7 @@ impl<'a> AlterShareGroupOffsetsResponseTopicView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -560,6 +597,7 @@ impl<'a> AlterShareGroupOffsetsResponseTopicView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []AlterShareGroupOffsetsResponsePartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, AlterShareGroupOffsetsResponsePartitionView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -585,6 +623,7 @@ impl<'a> AlterShareGroupOffsetsResponseTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterShareGroupOffsetsResponseTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

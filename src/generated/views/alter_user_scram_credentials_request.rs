@@ -88,7 +88,7 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ScramCredentialDeletionView::locate(buf, pos, version);
+                    ScramCredentialDeletionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -101,7 +101,7 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ScramCredentialUpsertionView::locate(buf, pos, version);
+                    ScramCredentialUpsertionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -166,6 +166,7 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
     /// The credentials to delete.
     ///
     /// `Deletions`: []ScramCredentialDeletion, versions 0+.
+    #[inline]
     pub fn deletions(&self) -> ArrayView<'a, ScramCredentialDeletionView<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -178,6 +179,7 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
     /// The credentials to create or replace.
     ///
     /// `Upsertions`: []ScramCredentialUpsertion, versions 0+.
+    #[inline]
     pub fn upsertions(&self) -> ArrayView<'a, ScramCredentialUpsertionView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -202,6 +204,7 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterUserScramCredentialsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -295,6 +298,16 @@ impl<'a> ScramCredentialDeletionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(1);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -313,6 +326,7 @@ impl<'a> ScramCredentialDeletionView<'a> {
     /// The user's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -329,6 +343,7 @@ impl<'a> ScramCredentialDeletionView<'a> {
     /// The SCRAM mechanism: 1 for SCRAM-SHA-256, 2 for SCRAM-SHA-512.
     ///
     /// `Mechanism`: int8, versions 0+.
+    #[inline]
     pub fn mechanism(&self) -> i8 {
         let at = self.at[1];
         if at == ABSENT {
@@ -355,6 +370,7 @@ impl<'a> ScramCredentialDeletionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ScramCredentialDeletionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -474,6 +490,19 @@ impl<'a> ScramCredentialUpsertionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(1);
+        *pos = pos.saturating_add(4);
+        loc_bytes(buf, pos, true);
+        loc_bytes(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -492,6 +521,7 @@ impl<'a> ScramCredentialUpsertionView<'a> {
     /// The user's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -508,6 +538,7 @@ impl<'a> ScramCredentialUpsertionView<'a> {
     /// The SCRAM mechanism: 1 for SCRAM-SHA-256, 2 for SCRAM-SHA-512.
     ///
     /// `Mechanism`: int8, versions 0+.
+    #[inline]
     pub fn mechanism(&self) -> i8 {
         let at = self.at[1];
         if at == ABSENT {
@@ -524,6 +555,7 @@ impl<'a> ScramCredentialUpsertionView<'a> {
     /// The number of SCRAM iterations.
     ///
     /// `Iterations`: int32, versions 0+.
+    #[inline]
     pub fn iterations(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -540,6 +572,7 @@ impl<'a> ScramCredentialUpsertionView<'a> {
     /// The random salt the password was salted with.
     ///
     /// `Salt`: bytes, versions 0+.
+    #[inline]
     pub fn salt(&self) -> &'a [u8] {
         let at = self.at[3];
         if at == ABSENT {
@@ -556,6 +589,7 @@ impl<'a> ScramCredentialUpsertionView<'a> {
     /// The salted password (computed by the client; the plain password is never sent).
     ///
     /// `SaltedPassword`: bytes, versions 0+.
+    #[inline]
     pub fn salted_password(&self) -> &'a [u8] {
         let at = self.at[4];
         if at == ABSENT {
@@ -588,6 +622,7 @@ impl<'a> ScramCredentialUpsertionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ScramCredentialUpsertionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -76,7 +76,7 @@ impl<'a> AlterUserScramCredentialsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AlterUserScramCredentialsResultView::locate(buf, pos, version);
+                    AlterUserScramCredentialsResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -141,6 +141,7 @@ impl<'a> AlterUserScramCredentialsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -157,6 +158,7 @@ impl<'a> AlterUserScramCredentialsResponseView<'a> {
     /// The outcome for each user.
     ///
     /// `Results`: []AlterUserScramCredentialsResult, versions 0+.
+    #[inline]
     pub fn results(&self) -> ArrayView<'a, AlterUserScramCredentialsResultView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -180,6 +182,7 @@ impl<'a> AlterUserScramCredentialsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterUserScramCredentialsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -277,6 +280,17 @@ impl<'a> AlterUserScramCredentialsResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -295,6 +309,7 @@ impl<'a> AlterUserScramCredentialsResultView<'a> {
     /// The user's name.
     ///
     /// `User`: string, versions 0+.
+    #[inline]
     pub fn user(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -311,6 +326,7 @@ impl<'a> AlterUserScramCredentialsResultView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -327,6 +343,7 @@ impl<'a> AlterUserScramCredentialsResultView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -355,6 +372,7 @@ impl<'a> AlterUserScramCredentialsResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterUserScramCredentialsResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

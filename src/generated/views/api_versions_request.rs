@@ -158,6 +158,7 @@ impl<'a> ApiVersionsRequestView<'a> {
     /// The name of the client library, for the broker's metrics.
     ///
     /// `ClientSoftwareName`: string, versions 3+, ignorable.
+    #[inline]
     pub fn client_software_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -174,6 +175,7 @@ impl<'a> ApiVersionsRequestView<'a> {
     /// The version of the client library, for the broker's metrics.
     ///
     /// `ClientSoftwareVersion`: string, versions 3+, ignorable.
+    #[inline]
     pub fn client_software_version(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -197,6 +199,7 @@ impl<'a> ApiVersionsRequestView<'a> {
     /// The cluster's unique id, or null if unknown.
     ///
     /// `ClusterId`: string, versions 5+, nullable in 5+, default `null`, ignorable.
+    #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -213,6 +216,7 @@ impl<'a> ApiVersionsRequestView<'a> {
     /// The node id of a controller sending the request, or -1.
     ///
     /// `NodeId`: int32, versions 5+, default `-1`, ignorable.
+    #[inline]
     pub fn node_id(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -244,6 +248,7 @@ impl<'a> ApiVersionsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ApiVersionsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -143,7 +143,7 @@ impl<'a> ApiVersionsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ApiVersionView::locate(buf, pos, version);
+                    ApiVersionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -168,7 +168,7 @@ impl<'a> ApiVersionsResponseView<'a> {
                             None => true,
                             Some(n) => {
                                 for _ in 0..n {
-                                    SupportedFeatureKeyView::locate(buf, pos, version);
+                                    SupportedFeatureKeyView::skip(buf, pos, version);
                                 }
                                 false
                             }
@@ -189,7 +189,7 @@ impl<'a> ApiVersionsResponseView<'a> {
                             None => true,
                             Some(n) => {
                                 for _ in 0..n {
-                                    FinalizedFeatureKeyView::locate(buf, pos, version);
+                                    FinalizedFeatureKeyView::skip(buf, pos, version);
                                 }
                                 false
                             }
@@ -259,6 +259,7 @@ impl<'a> ApiVersionsResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -275,6 +276,7 @@ impl<'a> ApiVersionsResponseView<'a> {
     /// The APIs the broker supports, with their version ranges.
     ///
     /// `ApiKeys`: []ApiVersion, versions 0+.
+    #[inline]
     pub fn api_keys(&self) -> ArrayView<'a, ApiVersionView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -288,6 +290,7 @@ impl<'a> ApiVersionsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -304,6 +307,7 @@ impl<'a> ApiVersionsResponseView<'a> {
     /// The features the broker supports, with their version ranges.
     ///
     /// `SupportedFeatures`: []SupportedFeatureKey, versions 3+, tagged field 0 in 3+, ignorable.
+    #[inline]
     pub fn supported_features(&self) -> ArrayView<'a, SupportedFeatureKeyView<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -316,6 +320,7 @@ impl<'a> ApiVersionsResponseView<'a> {
     /// The epoch of the finalized features, raised on every change; -1 if unknown.
     ///
     /// `FinalizedFeaturesEpoch`: int64, versions 3+, tagged field 1 in 3+, default `-1`, ignorable.
+    #[inline]
     pub fn finalized_features_epoch(&self) -> i64 {
         let at = self.at[4];
         if at == ABSENT {
@@ -332,6 +337,7 @@ impl<'a> ApiVersionsResponseView<'a> {
     /// The features finalized for the cluster, with their version levels.
     ///
     /// `FinalizedFeatures`: []FinalizedFeatureKey, versions 3+, tagged field 2 in 3+, ignorable.
+    #[inline]
     pub fn finalized_features(&self) -> ArrayView<'a, FinalizedFeatureKeyView<'a>> {
         let at = self.at[5];
         if at == ABSENT {
@@ -344,6 +350,7 @@ impl<'a> ApiVersionsResponseView<'a> {
     /// Set by a KRaft controller whose configuration allows migrating from ZooKeeper.
     ///
     /// `ZkMigrationReady`: bool, versions 3+, tagged field 3 in 3+, default `false`, ignorable.
+    #[inline]
     pub fn zk_migration_ready(&self) -> bool {
         let at = self.at[6];
         if at == ABSENT {
@@ -408,6 +415,7 @@ impl<'a> ApiVersionsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ApiVersionsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -501,6 +509,19 @@ impl<'a> ApiVersionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(2);
+        if version >= 3 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -519,6 +540,7 @@ impl<'a> ApiVersionView<'a> {
     /// The API key.
     ///
     /// `ApiKey`: int16, versions 0+.
+    #[inline]
     pub fn api_key(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -535,6 +557,7 @@ impl<'a> ApiVersionView<'a> {
     /// The lowest supported version.
     ///
     /// `MinVersion`: int16, versions 0+.
+    #[inline]
     pub fn min_version(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -551,6 +574,7 @@ impl<'a> ApiVersionView<'a> {
     /// The highest supported version.
     ///
     /// `MaxVersion`: int16, versions 0+.
+    #[inline]
     pub fn max_version(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -579,6 +603,7 @@ impl<'a> ApiVersionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ApiVersionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -677,6 +702,17 @@ impl<'a> FinalizedFeatureKeyView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -695,6 +731,7 @@ impl<'a> FinalizedFeatureKeyView<'a> {
     /// The feature's name.
     ///
     /// `Name`: string, versions 3+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -711,6 +748,7 @@ impl<'a> FinalizedFeatureKeyView<'a> {
     /// The highest version level of the feature.
     ///
     /// `MaxVersionLevel`: int16, versions 3+.
+    #[inline]
     pub fn max_version_level(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -727,6 +765,7 @@ impl<'a> FinalizedFeatureKeyView<'a> {
     /// The lowest finalized version level of the feature.
     ///
     /// `MinVersionLevel`: int16, versions 3+.
+    #[inline]
     pub fn min_version_level(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -755,6 +794,7 @@ impl<'a> FinalizedFeatureKeyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FinalizedFeatureKeyView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -853,6 +893,17 @@ impl<'a> SupportedFeatureKeyView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -871,6 +922,7 @@ impl<'a> SupportedFeatureKeyView<'a> {
     /// The feature's name.
     ///
     /// `Name`: string, versions 3+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -887,6 +939,7 @@ impl<'a> SupportedFeatureKeyView<'a> {
     /// The lowest supported version.
     ///
     /// `MinVersion`: int16, versions 3+.
+    #[inline]
     pub fn min_version(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -903,6 +956,7 @@ impl<'a> SupportedFeatureKeyView<'a> {
     /// The highest supported version.
     ///
     /// `MaxVersion`: int16, versions 3+.
+    #[inline]
     pub fn max_version(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -931,6 +985,7 @@ impl<'a> SupportedFeatureKeyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SupportedFeatureKeyView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -80,7 +80,7 @@ impl<'a> AssignReplicasToDirsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DirectoryDataView::locate(buf, pos, version);
+                    DirectoryDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -144,6 +144,7 @@ impl<'a> AssignReplicasToDirsRequestView<'a> {
     /// A broker id.
     ///
     /// `BrokerId`: int32, versions 0+.
+    #[inline]
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -160,6 +161,7 @@ impl<'a> AssignReplicasToDirsRequestView<'a> {
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
+    #[inline]
     pub fn broker_epoch(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -176,6 +178,7 @@ impl<'a> AssignReplicasToDirsRequestView<'a> {
     /// Assignments by log directory.
     ///
     /// `Directories`: []DirectoryData, versions 0+.
+    #[inline]
     pub fn directories(&self) -> ArrayView<'a, DirectoryDataView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -201,6 +204,7 @@ impl<'a> AssignReplicasToDirsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AssignReplicasToDirsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -286,7 +290,7 @@ impl<'a> DirectoryDataView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicDataView::locate(buf, pos, version);
+                    TopicDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -313,6 +317,20 @@ impl<'a> DirectoryDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopicDataView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -331,6 +349,7 @@ impl<'a> DirectoryDataView<'a> {
     /// The log directory's id.
     ///
     /// `Id`: uuid, versions 0+.
+    #[inline]
     pub fn id(&self) -> Uuid {
         let at = self.at[0];
         if at == ABSENT {
@@ -347,6 +366,7 @@ impl<'a> DirectoryDataView<'a> {
     /// The replicas in the directory, by topic.
     ///
     /// `Topics`: []TopicData, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -369,6 +389,7 @@ impl<'a> DirectoryDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DirectoryDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -445,6 +466,15 @@ impl<'a> PartitionDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -463,6 +493,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -487,6 +518,7 @@ impl<'a> PartitionDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -570,7 +602,7 @@ impl<'a> TopicDataView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionDataView::locate(buf, pos, version);
+                    PartitionDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -597,6 +629,20 @@ impl<'a> TopicDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionDataView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -615,6 +661,7 @@ impl<'a> TopicDataView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
         if at == ABSENT {
@@ -631,6 +678,7 @@ impl<'a> TopicDataView<'a> {
     /// The replicas in the directory, by partition.
     ///
     /// `Partitions`: []PartitionData, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -654,6 +702,7 @@ impl<'a> TopicDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -106,7 +106,7 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicDataView::locate(buf, pos, version);
+                    TopicDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -120,7 +120,7 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        LeaderEndpointView::locate(buf, pos, version);
+                        LeaderEndpointView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -188,6 +188,7 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
     /// The cluster's unique id, or null if unknown.
     ///
     /// `ClusterId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -206,6 +207,7 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
     /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
     ///
     /// `VoterId`: int32, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn voter_id(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -222,6 +224,7 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
     /// The quorum's partitions, by topic (the metadata log is one partition).
     ///
     /// `Topics`: []TopicData, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -235,6 +238,7 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
     /// The endpoints the leader can be reached at.
     ///
     /// `LeaderEndpoints`: []LeaderEndpoint, versions 1+, ignorable.
+    #[inline]
     pub fn leader_endpoints(&self) -> ArrayView<'a, LeaderEndpointView<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -265,6 +269,7 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for BeginQuorumEpochRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -371,6 +376,17 @@ impl<'a> LeaderEndpointView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -389,6 +405,7 @@ impl<'a> LeaderEndpointView<'a> {
     /// The listener's name.
     ///
     /// `Name`: string, versions 1+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -405,6 +422,7 @@ impl<'a> LeaderEndpointView<'a> {
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 1+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -421,6 +439,7 @@ impl<'a> LeaderEndpointView<'a> {
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 1+.
+    #[inline]
     pub fn port(&self) -> u16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -449,6 +468,7 @@ impl<'a> LeaderEndpointView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderEndpointView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -546,6 +566,22 @@ impl<'a> PartitionDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        if version >= 1 {
+            *pos = pos.saturating_add(16);
+        }
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -564,6 +600,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -580,6 +617,7 @@ impl<'a> PartitionDataView<'a> {
     /// The directory id of that voter.
     ///
     /// `VoterDirectoryId`: uuid, versions 1+, ignorable.
+    #[inline]
     pub fn voter_directory_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -596,6 +634,7 @@ impl<'a> PartitionDataView<'a> {
     /// The new leader's id.
     ///
     /// `LeaderId`: int32, versions 0+.
+    #[inline]
     pub fn leader_id(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -612,6 +651,7 @@ impl<'a> PartitionDataView<'a> {
     /// The new leader's epoch.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -642,6 +682,7 @@ impl<'a> PartitionDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -739,7 +780,7 @@ impl<'a> TopicDataView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionDataView::locate(buf, pos, version);
+                    PartitionDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -768,6 +809,23 @@ impl<'a> TopicDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                PartitionDataView::skip(buf, pos, version);
+            }
+        }
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -786,6 +844,7 @@ impl<'a> TopicDataView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -804,6 +863,7 @@ impl<'a> TopicDataView<'a> {
     /// The partitions.
     ///
     /// `Partitions`: []PartitionData, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -828,6 +888,7 @@ impl<'a> TopicDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -192,6 +192,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
     /// A broker id.
     ///
     /// `BrokerId`: int32, versions 0+.
+    #[inline]
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -208,6 +209,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
+    #[inline]
     pub fn broker_epoch(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -224,6 +226,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
     /// The highest metadata log offset the broker has applied.
     ///
     /// `CurrentMetadataOffset`: int64, versions 0+.
+    #[inline]
     pub fn current_metadata_offset(&self) -> i64 {
         let at = self.at[2];
         if at == ABSENT {
@@ -240,6 +243,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
     /// True if the broker wants to be fenced.
     ///
     /// `WantFence`: bool, versions 0+.
+    #[inline]
     pub fn want_fence(&self) -> bool {
         let at = self.at[3];
         if at == ABSENT {
@@ -256,6 +260,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
     /// True if the broker wants to shut down.
     ///
     /// `WantShutDown`: bool, versions 0+.
+    #[inline]
     pub fn want_shut_down(&self) -> bool {
         let at = self.at[4];
         if at == ABSENT {
@@ -272,6 +277,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
     /// The ids of log directories that failed.
     ///
     /// `OfflineLogDirs`: []uuid, versions 1+, tagged field 0 in 1+.
+    #[inline]
     pub fn offline_log_dirs(&self) -> ArrayView<'a, Uuid> {
         let at = self.at[5];
         if at == ABSENT {
@@ -284,6 +290,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
     /// The ids of cordoned log directories, or null before the broker has recovered.
     ///
     /// `CordonedLogDirs`: []uuid, versions 2+, nullable in 2+, tagged field 1 in 2+, default `null`.
+    #[inline]
     pub fn cordoned_log_dirs(&self) -> Option<ArrayView<'a, Uuid>> {
         let at = self.at[6];
         if at == ABSENT {
@@ -330,6 +337,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for BrokerHeartbeatRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

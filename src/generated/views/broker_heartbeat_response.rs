@@ -122,6 +122,7 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -138,6 +139,7 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -154,6 +156,7 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
     /// True if the broker has roughly caught up with the metadata log.
     ///
     /// `IsCaughtUp`: bool, versions 0+, default `false`.
+    #[inline]
     pub fn is_caught_up(&self) -> bool {
         let at = self.at[2];
         if at == ABSENT {
@@ -170,6 +173,7 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
     /// Whether the broker is fenced (registered but not allowed to serve).
     ///
     /// `IsFenced`: bool, versions 0+, default `true`.
+    #[inline]
     pub fn is_fenced(&self) -> bool {
         let at = self.at[3];
         if at == ABSENT {
@@ -186,6 +190,7 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
     /// True if the broker may go on with its shutdown.
     ///
     /// `ShouldShutDown`: bool, versions 0+.
+    #[inline]
     pub fn should_shut_down(&self) -> bool {
         let at = self.at[4];
         if at == ABSENT {
@@ -218,6 +223,7 @@ impl<'a> BrokerHeartbeatResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for BrokerHeartbeatResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

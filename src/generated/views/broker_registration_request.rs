@@ -133,7 +133,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ListenerView::locate(buf, pos, version);
+                    ListenerView::skip(buf, pos, version);
                 }
                 false
             }
@@ -146,7 +146,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    FeatureView::locate(buf, pos, version);
+                    FeatureView::skip(buf, pos, version);
                 }
                 false
             }
@@ -233,6 +233,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
     /// A broker id.
     ///
     /// `BrokerId`: int32, versions 0+.
+    #[inline]
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -249,6 +250,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
     /// The cluster's unique id, or null if unknown.
     ///
     /// `ClusterId`: string, versions 0+.
+    #[inline]
     pub fn cluster_id(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -265,6 +267,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
     /// A random id unique to this run of the process.
     ///
     /// `IncarnationId`: uuid, versions 0+.
+    #[inline]
     pub fn incarnation_id(&self) -> Uuid {
         let at = self.at[2];
         if at == ABSENT {
@@ -281,6 +284,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
     /// The endpoints the node listens on.
     ///
     /// `Listeners`: []Listener, versions 0+.
+    #[inline]
     pub fn listeners(&self) -> ArrayView<'a, ListenerView<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -293,6 +297,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
     /// The features the node supports, with their version ranges.
     ///
     /// `Features`: []Feature, versions 0+.
+    #[inline]
     pub fn features(&self) -> ArrayView<'a, FeatureView<'a>> {
         let at = self.at[4];
         if at == ABSENT {
@@ -305,6 +310,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
     /// The broker's rack, or null if it has none.
     ///
     /// `Rack`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn rack(&self) -> Option<ViewStr<'a>> {
         let at = self.at[5];
         if at == ABSENT {
@@ -321,6 +327,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
     /// True for a ZooKeeper broker configured to migrate to KRaft.
     ///
     /// `IsMigratingZkBroker`: bool, versions 1+, default `false`.
+    #[inline]
     pub fn is_migrating_zk_broker(&self) -> bool {
         let at = self.at[6];
         if at == ABSENT {
@@ -337,6 +344,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
     /// The ids of the broker's usable log directories.
     ///
     /// `LogDirs`: []uuid, versions 2+, ignorable.
+    #[inline]
     pub fn log_dirs(&self) -> ArrayView<'a, Uuid> {
         let at = self.at[7];
         if at == ABSENT {
@@ -349,6 +357,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
     /// The broker's epoch before a clean shutdown, or -1.
     ///
     /// `PreviousBrokerEpoch`: int64, versions 3+, default `-1`, ignorable.
+    #[inline]
     pub fn previous_broker_epoch(&self) -> i64 {
         let at = self.at[8];
         if at == ABSENT {
@@ -389,6 +398,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for BrokerRegistrationRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -493,6 +503,17 @@ impl<'a> FeatureView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -511,6 +532,7 @@ impl<'a> FeatureView<'a> {
     /// The feature's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -527,6 +549,7 @@ impl<'a> FeatureView<'a> {
     /// The lowest supported version.
     ///
     /// `MinSupportedVersion`: int16, versions 0+.
+    #[inline]
     pub fn min_supported_version(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -543,6 +566,7 @@ impl<'a> FeatureView<'a> {
     /// The highest supported version.
     ///
     /// `MaxSupportedVersion`: int16, versions 0+.
+    #[inline]
     pub fn max_supported_version(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -571,6 +595,7 @@ impl<'a> FeatureView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FeatureView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -680,6 +705,18 @@ impl<'a> ListenerView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -698,6 +735,7 @@ impl<'a> ListenerView<'a> {
     /// The listener's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -714,6 +752,7 @@ impl<'a> ListenerView<'a> {
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -730,6 +769,7 @@ impl<'a> ListenerView<'a> {
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 0+.
+    #[inline]
     pub fn port(&self) -> u16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -746,6 +786,7 @@ impl<'a> ListenerView<'a> {
     /// The listener's security protocol: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL.
     ///
     /// `SecurityProtocol`: int16, versions 0+.
+    #[inline]
     pub fn security_protocol(&self) -> i16 {
         let at = self.at[3];
         if at == ABSENT {
@@ -776,6 +817,7 @@ impl<'a> ListenerView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListenerView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -76,7 +76,7 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribedGroupView::locate(buf, pos, version);
+                    DescribedGroupView::skip(buf, pos, version);
                 }
                 false
             }
@@ -140,6 +140,7 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -156,6 +157,7 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
     /// The described groups.
     ///
     /// `Groups`: []DescribedGroup, versions 0+.
+    #[inline]
     pub fn groups(&self) -> ArrayView<'a, DescribedGroupView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -178,6 +180,7 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ConsumerGroupDescribeResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -223,6 +226,7 @@ impl<'a> AssignmentView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -276,7 +280,7 @@ impl<'a> AssignmentView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicPartitionsView::locate(buf, pos, version);
+                    TopicPartitionsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -303,6 +307,19 @@ impl<'a> AssignmentView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopicPartitionsView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -321,6 +338,7 @@ impl<'a> AssignmentView<'a> {
     /// Partitions by topic.
     ///
     /// `TopicPartitions`: []TopicPartitions, versions 0+.
+    #[inline]
     pub fn topic_partitions(&self) -> ArrayView<'a, TopicPartitionsView<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -345,6 +363,7 @@ impl<'a> AssignmentView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AssignmentView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -475,7 +494,7 @@ impl<'a> DescribedGroupView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    MemberView::locate(buf, pos, version);
+                    MemberView::skip(buf, pos, version);
                 }
                 false
             }
@@ -504,6 +523,27 @@ impl<'a> DescribedGroupView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                MemberView::skip(buf, pos, version);
+            }
+        }
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -522,6 +562,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -538,6 +579,7 @@ impl<'a> DescribedGroupView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -554,6 +596,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[2];
         if at == ABSENT {
@@ -570,6 +613,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The group's state, such as `Stable` or `Empty`.
     ///
     /// `GroupState`: string, versions 0+.
+    #[inline]
     pub fn group_state(&self) -> ViewStr<'a> {
         let at = self.at[3];
         if at == ABSENT {
@@ -586,6 +630,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The group's epoch (KIP-848), raised whenever its metadata or membership changes.
     ///
     /// `GroupEpoch`: int32, versions 0+.
+    #[inline]
     pub fn group_epoch(&self) -> i32 {
         let at = self.at[4];
         if at == ABSENT {
@@ -602,6 +647,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The epoch of the group's target assignment.
     ///
     /// `AssignmentEpoch`: int32, versions 0+.
+    #[inline]
     pub fn assignment_epoch(&self) -> i32 {
         let at = self.at[5];
         if at == ABSENT {
@@ -618,6 +664,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The server-side assignor the group uses.
     ///
     /// `AssignorName`: string, versions 0+.
+    #[inline]
     pub fn assignor_name(&self) -> ViewStr<'a> {
         let at = self.at[6];
         if at == ABSENT {
@@ -634,6 +681,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The group's members.
     ///
     /// `Members`: []Member, versions 0+.
+    #[inline]
     pub fn members(&self) -> ArrayView<'a, MemberView<'a>> {
         let at = self.at[7];
         if at == ABSENT {
@@ -646,6 +694,7 @@ impl<'a> DescribedGroupView<'a> {
     /// A bit field of the ACL operations the caller may perform on the group, or -2147483648 when not requested.
     ///
     /// `AuthorizedOperations`: int32, versions 0+, default `-2147483648`.
+    #[inline]
     pub fn authorized_operations(&self) -> i32 {
         let at = self.at[8];
         if at == ABSENT {
@@ -686,6 +735,7 @@ impl<'a> DescribedGroupView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribedGroupView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -838,9 +888,9 @@ impl<'a> MemberView<'a> {
         at[7] = *pos;
         loc_str(buf, pos, true);
         at[8] = *pos;
-        AssignmentView::locate(buf, pos, version);
+        AssignmentView::skip(buf, pos, version);
         at[9] = *pos;
-        AssignmentView::locate(buf, pos, version);
+        AssignmentView::skip(buf, pos, version);
         if version >= 1 {
             at[10] = *pos;
             *pos = pos.saturating_add(1);
@@ -864,6 +914,31 @@ impl<'a> MemberView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        loc_str(buf, pos, true);
+        AssignmentView::skip(buf, pos, version);
+        AssignmentView::skip(buf, pos, version);
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -882,6 +957,7 @@ impl<'a> MemberView<'a> {
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -898,6 +974,7 @@ impl<'a> MemberView<'a> {
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn instance_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -914,6 +991,7 @@ impl<'a> MemberView<'a> {
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
     ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -930,6 +1008,7 @@ impl<'a> MemberView<'a> {
     /// The member's epoch in a KIP-848 group; the coordinator raises it with each new assignment.
     ///
     /// `MemberEpoch`: int32, versions 0+.
+    #[inline]
     pub fn member_epoch(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -946,6 +1025,7 @@ impl<'a> MemberView<'a> {
     /// The client id the member connected with.
     ///
     /// `ClientId`: string, versions 0+.
+    #[inline]
     pub fn client_id(&self) -> ViewStr<'a> {
         let at = self.at[4];
         if at == ABSENT {
@@ -962,6 +1042,7 @@ impl<'a> MemberView<'a> {
     /// The host the member connected from.
     ///
     /// `ClientHost`: string, versions 0+.
+    #[inline]
     pub fn client_host(&self) -> ViewStr<'a> {
         let at = self.at[5];
         if at == ABSENT {
@@ -978,6 +1059,7 @@ impl<'a> MemberView<'a> {
     /// The topics the member subscribes to, or null if unchanged since the last heartbeat.
     ///
     /// `SubscribedTopicNames`: []string, versions 0+.
+    #[inline]
     pub fn subscribed_topic_names(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[6];
         if at == ABSENT {
@@ -990,6 +1072,7 @@ impl<'a> MemberView<'a> {
     /// A regular expression selecting the topics the member subscribes to, or null if unchanged or unused.
     ///
     /// `SubscribedTopicRegex`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn subscribed_topic_regex(&self) -> Option<ViewStr<'a>> {
         let at = self.at[7];
         if at == ABSENT {
@@ -1006,6 +1089,7 @@ impl<'a> MemberView<'a> {
     /// The member's current assignment.
     ///
     /// `Assignment`: Assignment, versions 0+.
+    #[inline]
     pub fn assignment(&self) -> AssignmentView<'a> {
         let at = self.at[8];
         if at == ABSENT {
@@ -1017,6 +1101,7 @@ impl<'a> MemberView<'a> {
     /// The assignment the coordinator is moving the member towards.
     ///
     /// `TargetAssignment`: Assignment, versions 0+.
+    #[inline]
     pub fn target_assignment(&self) -> AssignmentView<'a> {
         let at = self.at[9];
         if at == ABSENT {
@@ -1028,6 +1113,7 @@ impl<'a> MemberView<'a> {
     /// How the member joined: 0 with the classic protocol, 1 with the consumer protocol (KIP-848), -1 unknown.
     ///
     /// `MemberType`: int8, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn member_type(&self) -> i8 {
         let at = self.at[10];
         if at == ABSENT {
@@ -1078,6 +1164,7 @@ impl<'a> MemberView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MemberView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1205,6 +1292,19 @@ impl<'a> TopicPartitionsView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(16);
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1223,6 +1323,7 @@ impl<'a> TopicPartitionsView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
         if at == ABSENT {
@@ -1239,6 +1340,7 @@ impl<'a> TopicPartitionsView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -1255,6 +1357,7 @@ impl<'a> TopicPartitionsView<'a> {
     /// The partition numbers.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[2];
         if at == ABSENT {
@@ -1279,6 +1382,7 @@ impl<'a> TopicPartitionsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicPartitionsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -139,7 +139,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicPartitionsView::locate(buf, pos, version);
+                    TopicPartitionsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -200,6 +200,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -216,6 +217,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -232,6 +234,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     /// 0 to join, -1 to leave, -2 to leave as a static member that will come back, otherwise the member's current epoch.
     ///
     /// `MemberEpoch`: int32, versions 0+.
+    #[inline]
     pub fn member_epoch(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -248,6 +251,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn instance_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -264,6 +268,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
     ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[4];
         if at == ABSENT {
@@ -280,6 +285,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     /// How long, in milliseconds, the member may take to revoke partitions; -1 if unchanged.
     ///
     /// `RebalanceTimeoutMs`: int32, versions 0+, default `-1`.
+    #[inline]
     pub fn rebalance_timeout_ms(&self) -> i32 {
         let at = self.at[5];
         if at == ABSENT {
@@ -296,6 +302,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     /// The topics the member subscribes to, or null if unchanged since the last heartbeat.
     ///
     /// `SubscribedTopicNames`: []string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn subscribed_topic_names(&self) -> Option<ArrayView<'a, ViewStr<'a>>> {
         let at = self.at[6];
         if at == ABSENT {
@@ -307,6 +314,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     /// A regular expression selecting the topics the member subscribes to, or null if unchanged or unused.
     ///
     /// `SubscribedTopicRegex`: string, versions 1+, nullable in 1+, default `null`.
+    #[inline]
     pub fn subscribed_topic_regex(&self) -> Option<ViewStr<'a>> {
         let at = self.at[7];
         if at == ABSENT {
@@ -323,6 +331,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     /// The server-side assignor the member asks for, or null to keep the current one.
     ///
     /// `ServerAssignor`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn server_assignor(&self) -> Option<ViewStr<'a>> {
         let at = self.at[8];
         if at == ABSENT {
@@ -339,6 +348,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     /// The partitions the member owns now, or null if unchanged.
     ///
     /// `TopicPartitions`: []TopicPartitions, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn topic_partitions(&self) -> Option<ArrayView<'a, TopicPartitionsView<'a>>> {
         let at = self.at[9];
         if at == ABSENT {
@@ -383,6 +393,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ConsumerGroupHeartbeatRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -498,6 +509,18 @@ impl<'a> TopicPartitionsView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -516,6 +539,7 @@ impl<'a> TopicPartitionsView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
         if at == ABSENT {
@@ -532,6 +556,7 @@ impl<'a> TopicPartitionsView<'a> {
     /// The partition numbers.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];
         if at == ABSENT {
@@ -554,6 +579,7 @@ impl<'a> TopicPartitionsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicPartitionsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -62,7 +62,7 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicPartitionView::locate(buf, pos, version);
+                    TopicPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -114,6 +114,7 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
     /// The partitions assigned to the member, by topic.
     ///
     /// `AssignedPartitions`: []TopicPartition, versions 0+.
+    #[inline]
     pub fn assigned_partitions(&self) -> ArrayView<'a, TopicPartitionView<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -126,6 +127,7 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
     /// Bytes the assignor attaches for its own use (the sticky assignors keep their state here).
     ///
     /// `UserData`: bytes, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn user_data(&self) -> Option<&'a [u8]> {
         let at = self.at[1];
         if at == ABSENT {
@@ -156,6 +158,7 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ConsumerProtocolAssignmentView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -249,6 +252,14 @@ impl<'a> TopicPartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, false);
+        if let Some(n) = loc_array(buf, pos, false) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -262,6 +273,7 @@ impl<'a> TopicPartitionView<'a> {
     /// The topic's name.
     ///
     /// `Topic`: string, versions 0+.
+    #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -278,6 +290,7 @@ impl<'a> TopicPartitionView<'a> {
     /// The partition numbers.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];
         if at == ABSENT {
@@ -300,6 +313,7 @@ impl<'a> TopicPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -103,7 +103,7 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        TopicPartitionView::locate(buf, pos, version);
+                        TopicPartitionView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -162,6 +162,7 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
     /// The topics the consumer subscribes to.
     ///
     /// `Topics`: []string, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -174,6 +175,7 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
     /// Bytes the assignor attaches for its own use (the sticky assignors keep their state here).
     ///
     /// `UserData`: bytes, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn user_data(&self) -> Option<&'a [u8]> {
         let at = self.at[1];
         if at == ABSENT {
@@ -190,6 +192,7 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
     /// The partitions the member owns now, by topic (cooperative rebalancing).
     ///
     /// `OwnedPartitions`: []TopicPartition, versions 1+, ignorable.
+    #[inline]
     pub fn owned_partitions(&self) -> ArrayView<'a, TopicPartitionView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -202,6 +205,7 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
     /// The generation of the assignment the member owns, or -1.
     ///
     /// `GenerationId`: int32, versions 2+, default `-1`, ignorable.
+    #[inline]
     pub fn generation_id(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -218,6 +222,7 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
     ///
     /// `RackId`: string, versions 3+, nullable in 3+, default `null`, ignorable.
+    #[inline]
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[4];
         if at == ABSENT {
@@ -258,6 +263,7 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ConsumerProtocolSubscriptionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -354,6 +360,14 @@ impl<'a> TopicPartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, false);
+        if let Some(n) = loc_array(buf, pos, false) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -367,6 +381,7 @@ impl<'a> TopicPartitionView<'a> {
     /// The topic's name.
     ///
     /// `Topic`: string, versions 1+.
+    #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -383,6 +398,7 @@ impl<'a> TopicPartitionView<'a> {
     /// The partition numbers.
     ///
     /// `Partitions`: []int32, versions 1+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];
         if at == ABSENT {
@@ -405,6 +421,7 @@ impl<'a> TopicPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

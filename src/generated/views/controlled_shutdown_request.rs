@@ -117,6 +117,7 @@ impl<'a> ControlledShutdownRequestView<'a> {
     /// A broker id.
     ///
     /// `BrokerId`: int32, versions 0+.
+    #[inline]
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -133,6 +134,7 @@ impl<'a> ControlledShutdownRequestView<'a> {
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 2+, default `-1`, ignorable.
+    #[inline]
     pub fn broker_epoch(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -159,6 +161,7 @@ impl<'a> ControlledShutdownRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ControlledShutdownRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

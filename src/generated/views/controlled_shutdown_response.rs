@@ -83,7 +83,7 @@ impl<'a> ControlledShutdownResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    RemainingPartitionView::locate(buf, pos, version);
+                    RemainingPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -149,6 +149,7 @@ impl<'a> ControlledShutdownResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -165,6 +166,7 @@ impl<'a> ControlledShutdownResponseView<'a> {
     /// The partitions whose leadership could not be moved yet.
     ///
     /// `RemainingPartitions`: []RemainingPartition, versions 0+.
+    #[inline]
     pub fn remaining_partitions(&self) -> ArrayView<'a, RemainingPartitionView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -192,6 +194,7 @@ impl<'a> ControlledShutdownResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ControlledShutdownResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -291,6 +294,19 @@ impl<'a> RemainingPartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 3;
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(4);
+        if version >= 3 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -309,6 +325,7 @@ impl<'a> RemainingPartitionView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -327,6 +344,7 @@ impl<'a> RemainingPartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -353,6 +371,7 @@ impl<'a> RemainingPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for RemainingPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -100,7 +100,7 @@ impl<'a> ControllerRegistrationRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ListenerView::locate(buf, pos, version);
+                    ListenerView::skip(buf, pos, version);
                 }
                 false
             }
@@ -113,7 +113,7 @@ impl<'a> ControllerRegistrationRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    FeatureView::locate(buf, pos, version);
+                    FeatureView::skip(buf, pos, version);
                 }
                 false
             }
@@ -177,6 +177,7 @@ impl<'a> ControllerRegistrationRequestView<'a> {
     /// The id of the controller registering.
     ///
     /// `ControllerId`: int32, versions 0+.
+    #[inline]
     pub fn controller_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -193,6 +194,7 @@ impl<'a> ControllerRegistrationRequestView<'a> {
     /// A random id unique to this run of the process.
     ///
     /// `IncarnationId`: uuid, versions 0+.
+    #[inline]
     pub fn incarnation_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -209,6 +211,7 @@ impl<'a> ControllerRegistrationRequestView<'a> {
     /// Set when the controller's configuration allows migrating from ZooKeeper.
     ///
     /// `ZkMigrationReady`: bool, versions 0+.
+    #[inline]
     pub fn zk_migration_ready(&self) -> bool {
         let at = self.at[2];
         if at == ABSENT {
@@ -225,6 +228,7 @@ impl<'a> ControllerRegistrationRequestView<'a> {
     /// The endpoints the node listens on.
     ///
     /// `Listeners`: []Listener, versions 0+.
+    #[inline]
     pub fn listeners(&self) -> ArrayView<'a, ListenerView<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -237,6 +241,7 @@ impl<'a> ControllerRegistrationRequestView<'a> {
     /// The features the node supports, with their version ranges.
     ///
     /// `Features`: []Feature, versions 0+.
+    #[inline]
     pub fn features(&self) -> ArrayView<'a, FeatureView<'a>> {
         let at = self.at[4];
         if at == ABSENT {
@@ -265,6 +270,7 @@ impl<'a> ControllerRegistrationRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ControllerRegistrationRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -365,6 +371,17 @@ impl<'a> FeatureView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -383,6 +400,7 @@ impl<'a> FeatureView<'a> {
     /// The feature's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -399,6 +417,7 @@ impl<'a> FeatureView<'a> {
     /// The lowest supported version.
     ///
     /// `MinSupportedVersion`: int16, versions 0+.
+    #[inline]
     pub fn min_supported_version(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -415,6 +434,7 @@ impl<'a> FeatureView<'a> {
     /// The highest supported version.
     ///
     /// `MaxSupportedVersion`: int16, versions 0+.
+    #[inline]
     pub fn max_supported_version(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -443,6 +463,7 @@ impl<'a> FeatureView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FeatureView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -552,6 +573,18 @@ impl<'a> ListenerView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -570,6 +603,7 @@ impl<'a> ListenerView<'a> {
     /// The listener's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -586,6 +620,7 @@ impl<'a> ListenerView<'a> {
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -602,6 +637,7 @@ impl<'a> ListenerView<'a> {
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 0+.
+    #[inline]
     pub fn port(&self) -> u16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -618,6 +654,7 @@ impl<'a> ListenerView<'a> {
     /// The listener's security protocol: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL.
     ///
     /// `SecurityProtocol`: int16, versions 0+.
+    #[inline]
     pub fn security_protocol(&self) -> i16 {
         let at = self.at[3];
         if at == ABSENT {
@@ -648,6 +685,7 @@ impl<'a> ListenerView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListenerView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -76,7 +76,7 @@ impl<'a> CreateAclsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AclCreationView::locate(buf, pos, version);
+                    AclCreationView::skip(buf, pos, version);
                 }
                 false
             }
@@ -143,6 +143,7 @@ impl<'a> CreateAclsRequestView<'a> {
     /// The ACL entries to create.
     ///
     /// `Creations`: []AclCreation, versions 0+.
+    #[inline]
     pub fn creations(&self) -> ArrayView<'a, AclCreationView<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -164,6 +165,7 @@ impl<'a> CreateAclsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreateAclsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -300,6 +302,26 @@ impl<'a> AclCreationView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        *pos = pos.saturating_add(1);
+        loc_str(buf, pos, flexible);
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(1);
+        *pos = pos.saturating_add(1);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -318,6 +340,7 @@ impl<'a> AclCreationView<'a> {
     /// The type of resource: 2 topic, 3 group, 4 cluster, 5 transactional id, 6 delegation token, 7 user.
     ///
     /// `ResourceType`: int8, versions 0+.
+    #[inline]
     pub fn resource_type(&self) -> i8 {
         let at = self.at[0];
         if at == ABSENT {
@@ -334,6 +357,7 @@ impl<'a> AclCreationView<'a> {
     /// The name of the resource.
     ///
     /// `ResourceName`: string, versions 0+.
+    #[inline]
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[1];
@@ -352,6 +376,7 @@ impl<'a> AclCreationView<'a> {
     /// How the resource name matches: 3 for a literal name, 4 for a prefix.
     ///
     /// `ResourcePatternType`: int8, versions 1+, default `3`.
+    #[inline]
     pub fn resource_pattern_type(&self) -> i8 {
         let at = self.at[2];
         if at == ABSENT {
@@ -368,6 +393,7 @@ impl<'a> AclCreationView<'a> {
     /// The principal the ACL applies to, such as `User:alice`.
     ///
     /// `Principal`: string, versions 0+.
+    #[inline]
     pub fn principal(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[3];
@@ -386,6 +412,7 @@ impl<'a> AclCreationView<'a> {
     /// The host the ACL applies to, or `*` for any host.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[4];
@@ -404,6 +431,7 @@ impl<'a> AclCreationView<'a> {
     /// The ACL operation, such as read (3), write (4) or describe (8); in a filter, 1 matches any.
     ///
     /// `Operation`: int8, versions 0+.
+    #[inline]
     pub fn operation(&self) -> i8 {
         let at = self.at[5];
         if at == ABSENT {
@@ -420,6 +448,7 @@ impl<'a> AclCreationView<'a> {
     /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
     ///
     /// `PermissionType`: int8, versions 0+.
+    #[inline]
     pub fn permission_type(&self) -> i8 {
         let at = self.at[6];
         if at == ABSENT {
@@ -456,6 +485,7 @@ impl<'a> AclCreationView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AclCreationView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -80,7 +80,7 @@ impl<'a> CreateAclsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AclCreationResultView::locate(buf, pos, version);
+                    AclCreationResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -147,6 +147,7 @@ impl<'a> CreateAclsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -163,6 +164,7 @@ impl<'a> CreateAclsResponseView<'a> {
     /// The outcome of each creation, in request order.
     ///
     /// `Results`: []AclCreationResult, versions 0+.
+    #[inline]
     pub fn results(&self) -> ArrayView<'a, AclCreationResultView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -186,6 +188,7 @@ impl<'a> CreateAclsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreateAclsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -272,6 +275,19 @@ impl<'a> AclCreationResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, flexible);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -290,6 +306,7 @@ impl<'a> AclCreationResultView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -306,6 +323,7 @@ impl<'a> AclCreationResultView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -334,6 +352,7 @@ impl<'a> AclCreationResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AclCreationResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -94,7 +94,7 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    CreatableRenewersView::locate(buf, pos, version);
+                    CreatableRenewersView::skip(buf, pos, version);
                 }
                 false
             }
@@ -162,6 +162,7 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
     /// The type of the token's owner, or null for the caller.
     ///
     /// `OwnerPrincipalType`: string, versions 3+, nullable in 3+.
+    #[inline]
     pub fn owner_principal_type(&self) -> Option<ViewStr<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -178,6 +179,7 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
     /// The name of the token's owner, or null for the caller.
     ///
     /// `OwnerPrincipalName`: string, versions 3+, nullable in 3+.
+    #[inline]
     pub fn owner_principal_name(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -194,6 +196,7 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
     /// The principals that may renew the token.
     ///
     /// `Renewers`: []CreatableRenewers, versions 0+.
+    #[inline]
     pub fn renewers(&self) -> ArrayView<'a, CreatableRenewersView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -207,6 +210,7 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
     /// The longest the token may live, in milliseconds; -1 for the broker's maximum.
     ///
     /// `MaxLifetimeMs`: int64, versions 0+.
+    #[inline]
     pub fn max_lifetime_ms(&self) -> i64 {
         let at = self.at[3];
         if at == ABSENT {
@@ -240,6 +244,7 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreateDelegationTokenRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -348,6 +353,19 @@ impl<'a> CreatableRenewersView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -366,6 +384,7 @@ impl<'a> CreatableRenewersView<'a> {
     /// The type of the principal, such as `User`.
     ///
     /// `PrincipalType`: string, versions 0+.
+    #[inline]
     pub fn principal_type(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -391,6 +410,7 @@ impl<'a> CreatableRenewersView<'a> {
     /// The name of the principal.
     ///
     /// `PrincipalName`: string, versions 0+.
+    #[inline]
     pub fn principal_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[1];
@@ -426,6 +446,7 @@ impl<'a> CreatableRenewersView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreatableRenewersView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -211,6 +211,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -227,6 +228,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     /// The type of the token's owner.
     ///
     /// `PrincipalType`: string, versions 0+.
+    #[inline]
     pub fn principal_type(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[1];
@@ -252,6 +254,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     /// The name of the token's owner.
     ///
     /// `PrincipalName`: string, versions 0+.
+    #[inline]
     pub fn principal_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[2];
@@ -277,6 +280,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     /// The type of the principal that asked for the token.
     ///
     /// `TokenRequesterPrincipalType`: string, versions 3+.
+    #[inline]
     pub fn token_requester_principal_type(&self) -> ViewStr<'a> {
         let at = self.at[3];
         if at == ABSENT {
@@ -300,6 +304,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     /// The name of the principal that asked for the token.
     ///
     /// `TokenRequesterPrincipalName`: string, versions 3+.
+    #[inline]
     pub fn token_requester_principal_name(&self) -> ViewStr<'a> {
         let at = self.at[4];
         if at == ABSENT {
@@ -323,6 +328,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     /// When the token was issued, in milliseconds since the Unix epoch.
     ///
     /// `IssueTimestampMs`: int64, versions 0+.
+    #[inline]
     pub fn issue_timestamp_ms(&self) -> i64 {
         let at = self.at[5];
         if at == ABSENT {
@@ -339,6 +345,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     /// When the token expires, in milliseconds since the Unix epoch.
     ///
     /// `ExpiryTimestampMs`: int64, versions 0+.
+    #[inline]
     pub fn expiry_timestamp_ms(&self) -> i64 {
         let at = self.at[6];
         if at == ABSENT {
@@ -355,6 +362,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     /// The latest time the token can be renewed to, in milliseconds since the Unix epoch.
     ///
     /// `MaxTimestampMs`: int64, versions 0+.
+    #[inline]
     pub fn max_timestamp_ms(&self) -> i64 {
         let at = self.at[7];
         if at == ABSENT {
@@ -371,6 +379,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     /// The delegation token's id.
     ///
     /// `TokenId`: string, versions 0+.
+    #[inline]
     pub fn token_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[8];
@@ -389,6 +398,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     /// The delegation token's HMAC, which identifies it.
     ///
     /// `Hmac`: bytes, versions 0+.
+    #[inline]
     pub fn hmac(&self) -> &'a [u8] {
         let version = self.version;
         let at = self.at[9];
@@ -407,6 +417,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[10];
         if at == ABSENT {
@@ -453,6 +464,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreateDelegationTokenResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

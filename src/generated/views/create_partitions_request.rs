@@ -80,7 +80,7 @@ impl<'a> CreatePartitionsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    CreatePartitionsTopicView::locate(buf, pos, version);
+                    CreatePartitionsTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -151,6 +151,7 @@ impl<'a> CreatePartitionsRequestView<'a> {
     /// The topics to grow.
     ///
     /// `Topics`: []CreatePartitionsTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, CreatePartitionsTopicView<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -164,6 +165,7 @@ impl<'a> CreatePartitionsRequestView<'a> {
     /// How long, in milliseconds, the broker may take to complete the operation before answering.
     ///
     /// `TimeoutMs`: int32, versions 0+.
+    #[inline]
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -180,6 +182,7 @@ impl<'a> CreatePartitionsRequestView<'a> {
     /// When true, the broker only checks that the change would succeed and does not apply it.
     ///
     /// `ValidateOnly`: bool, versions 0+.
+    #[inline]
     pub fn validate_only(&self) -> bool {
         let at = self.at[2];
         if at == ABSENT {
@@ -209,6 +212,7 @@ impl<'a> CreatePartitionsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreatePartitionsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -319,6 +323,20 @@ impl<'a> CreatePartitionsAssignmentView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -337,6 +355,7 @@ impl<'a> CreatePartitionsAssignmentView<'a> {
     /// The ids of the brokers that hold the replicas of one partition, preferred leader first.
     ///
     /// `BrokerIds`: []int32, versions 0+.
+    #[inline]
     pub fn broker_ids(&self) -> ArrayView<'a, i32> {
         let version = self.version;
         let at = self.at[0];
@@ -358,6 +377,7 @@ impl<'a> CreatePartitionsAssignmentView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreatePartitionsAssignmentView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -452,7 +472,7 @@ impl<'a> CreatePartitionsTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    CreatePartitionsAssignmentView::locate(buf, pos, version);
+                    CreatePartitionsAssignmentView::skip(buf, pos, version);
                 }
                 false
             }
@@ -478,6 +498,24 @@ impl<'a> CreatePartitionsTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                CreatePartitionsAssignmentView::skip(buf, pos, version);
+            }
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -496,6 +534,7 @@ impl<'a> CreatePartitionsTopicView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -514,6 +553,7 @@ impl<'a> CreatePartitionsTopicView<'a> {
     /// The topic's new total number of partitions.
     ///
     /// `Count`: int32, versions 0+.
+    #[inline]
     pub fn count(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -530,6 +570,7 @@ impl<'a> CreatePartitionsTopicView<'a> {
     /// The replica brokers of each new partition, or null to let the controller choose.
     ///
     /// `Assignments`: []CreatePartitionsAssignment, versions 0+, nullable in 0+.
+    #[inline]
     pub fn assignments(&self) -> Option<ArrayView<'a, CreatePartitionsAssignmentView<'a>>> {
         let version = self.version;
         let at = self.at[2];
@@ -556,6 +597,7 @@ impl<'a> CreatePartitionsTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreatePartitionsTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -80,7 +80,7 @@ impl<'a> CreatePartitionsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    CreatePartitionsTopicResultView::locate(buf, pos, version);
+                    CreatePartitionsTopicResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -147,6 +147,7 @@ impl<'a> CreatePartitionsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -163,6 +164,7 @@ impl<'a> CreatePartitionsResponseView<'a> {
     /// The outcome for each topic.
     ///
     /// `Results`: []CreatePartitionsTopicResult, versions 0+.
+    #[inline]
     pub fn results(&self) -> ArrayView<'a, CreatePartitionsTopicResultView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -187,6 +189,7 @@ impl<'a> CreatePartitionsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreatePartitionsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -290,6 +293,20 @@ impl<'a> CreatePartitionsTopicResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, flexible);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -308,6 +325,7 @@ impl<'a> CreatePartitionsTopicResultView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -326,6 +344,7 @@ impl<'a> CreatePartitionsTopicResultView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -342,6 +361,7 @@ impl<'a> CreatePartitionsTopicResultView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -372,6 +392,7 @@ impl<'a> CreatePartitionsTopicResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreatePartitionsTopicResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

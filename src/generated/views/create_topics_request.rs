@@ -82,7 +82,7 @@ impl<'a> CreateTopicsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    CreatableTopicView::locate(buf, pos, version);
+                    CreatableTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -155,6 +155,7 @@ impl<'a> CreateTopicsRequestView<'a> {
     /// The topics to create.
     ///
     /// `Topics`: []CreatableTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, CreatableTopicView<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -168,6 +169,7 @@ impl<'a> CreateTopicsRequestView<'a> {
     /// How long, in milliseconds, the broker may take to complete the operation before answering.
     ///
     /// `timeoutMs`: int32, versions 0+, default `60000`.
+    #[inline]
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -184,6 +186,7 @@ impl<'a> CreateTopicsRequestView<'a> {
     /// When true, the broker only checks that the change would succeed and does not apply it.
     ///
     /// `validateOnly`: bool, versions 1+, default `false`.
+    #[inline]
     pub fn validate_only(&self) -> bool {
         let at = self.at[2];
         if at == ABSENT {
@@ -212,6 +215,7 @@ impl<'a> CreateTopicsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreateTopicsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -326,6 +330,21 @@ impl<'a> CreatableReplicaAssignmentView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 5;
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 5 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -344,6 +363,7 @@ impl<'a> CreatableReplicaAssignmentView<'a> {
     /// The partition number.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -360,6 +380,7 @@ impl<'a> CreatableReplicaAssignmentView<'a> {
     /// The ids of the brokers that hold the replicas of one partition, preferred leader first.
     ///
     /// `BrokerIds`: []int32, versions 0+.
+    #[inline]
     pub fn broker_ids(&self) -> ArrayView<'a, i32> {
         let version = self.version;
         let at = self.at[1];
@@ -383,6 +404,7 @@ impl<'a> CreatableReplicaAssignmentView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreatableReplicaAssignmentView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -502,7 +524,7 @@ impl<'a> CreatableTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    CreatableReplicaAssignmentView::locate(buf, pos, version);
+                    CreatableReplicaAssignmentView::skip(buf, pos, version);
                 }
                 false
             }
@@ -515,7 +537,7 @@ impl<'a> CreatableTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    CreatableTopicConfigView::locate(buf, pos, version);
+                    CreatableTopicConfigView::skip(buf, pos, version);
                 }
                 false
             }
@@ -544,6 +566,30 @@ impl<'a> CreatableTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 5;
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                CreatableReplicaAssignmentView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                CreatableTopicConfigView::skip(buf, pos, version);
+            }
+        }
+        if version >= 5 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -562,6 +608,7 @@ impl<'a> CreatableTopicView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -580,6 +627,7 @@ impl<'a> CreatableTopicView<'a> {
     /// The number of partitions, or -1 to use the broker's default.
     ///
     /// `NumPartitions`: int32, versions 0+.
+    #[inline]
     pub fn num_partitions(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -596,6 +644,7 @@ impl<'a> CreatableTopicView<'a> {
     /// How many replicas each partition has, or -1 to use the broker's default.
     ///
     /// `ReplicationFactor`: int16, versions 0+.
+    #[inline]
     pub fn replication_factor(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -612,6 +661,7 @@ impl<'a> CreatableTopicView<'a> {
     /// Manual replica placement per partition; empty to let the controller choose (then NumPartitions and ReplicationFactor apply).
     ///
     /// `Assignments`: []CreatableReplicaAssignment, versions 0+.
+    #[inline]
     pub fn assignments(&self) -> ArrayView<'a, CreatableReplicaAssignmentView<'a>> {
         let version = self.version;
         let at = self.at[3];
@@ -625,6 +675,7 @@ impl<'a> CreatableTopicView<'a> {
     /// Config overrides for the new topic.
     ///
     /// `Configs`: []CreatableTopicConfig, versions 0+.
+    #[inline]
     pub fn configs(&self) -> ArrayView<'a, CreatableTopicConfigView<'a>> {
         let version = self.version;
         let at = self.at[4];
@@ -656,6 +707,7 @@ impl<'a> CreatableTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreatableTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -758,6 +810,19 @@ impl<'a> CreatableTopicConfigView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 5;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        if version >= 5 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -776,6 +841,7 @@ impl<'a> CreatableTopicConfigView<'a> {
     /// The config key, such as `retention.ms`.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -794,6 +860,7 @@ impl<'a> CreatableTopicConfigView<'a> {
     /// The config value, or null.
     ///
     /// `Value`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn value(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -822,6 +889,7 @@ impl<'a> CreatableTopicConfigView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreatableTopicConfigView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

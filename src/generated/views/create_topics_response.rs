@@ -84,7 +84,7 @@ impl<'a> CreateTopicsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    CreatableTopicResultView::locate(buf, pos, version);
+                    CreatableTopicResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -151,6 +151,7 @@ impl<'a> CreateTopicsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 2+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -167,6 +168,7 @@ impl<'a> CreateTopicsResponseView<'a> {
     /// The outcome for each topic.
     ///
     /// `Topics`: []CreatableTopicResult, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, CreatableTopicResultView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -191,6 +193,7 @@ impl<'a> CreateTopicsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreateTopicsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -296,6 +299,19 @@ impl<'a> CreatableTopicConfigsView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(1);
+        *pos = pos.saturating_add(1);
+        *pos = pos.saturating_add(1);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -314,6 +330,7 @@ impl<'a> CreatableTopicConfigsView<'a> {
     /// The config key, such as `retention.ms`.
     ///
     /// `Name`: string, versions 5+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -330,6 +347,7 @@ impl<'a> CreatableTopicConfigsView<'a> {
     /// The config's value, or null when it is sensitive or unset.
     ///
     /// `Value`: string, versions 5+, nullable in 5+.
+    #[inline]
     pub fn value(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -346,6 +364,7 @@ impl<'a> CreatableTopicConfigsView<'a> {
     /// Whether the config cannot be changed.
     ///
     /// `ReadOnly`: bool, versions 5+.
+    #[inline]
     pub fn read_only(&self) -> bool {
         let at = self.at[2];
         if at == ABSENT {
@@ -362,6 +381,7 @@ impl<'a> CreatableTopicConfigsView<'a> {
     /// Where the value comes from: 1 topic, 2 dynamic broker, 3 dynamic default broker, 4 static broker, 5 default, 6 dynamic broker logger, 7 client metrics, 8 group; 0 unknown, -1 not given.
     ///
     /// `ConfigSource`: int8, versions 5+, default `-1`, ignorable.
+    #[inline]
     pub fn config_source(&self) -> i8 {
         let at = self.at[3];
         if at == ABSENT {
@@ -378,6 +398,7 @@ impl<'a> CreatableTopicConfigsView<'a> {
     /// Whether the config is sensitive (its value is then null in responses).
     ///
     /// `IsSensitive`: bool, versions 5+.
+    #[inline]
     pub fn is_sensitive(&self) -> bool {
         let at = self.at[4];
         if at == ABSENT {
@@ -410,6 +431,7 @@ impl<'a> CreatableTopicConfigsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreatableTopicConfigsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -550,7 +572,7 @@ impl<'a> CreatableTopicResultView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        CreatableTopicConfigsView::locate(buf, pos, version);
+                        CreatableTopicConfigsView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -582,6 +604,38 @@ impl<'a> CreatableTopicResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 5;
+        loc_str(buf, pos, flexible);
+        if version >= 7 {
+            *pos = pos.saturating_add(16);
+        }
+        *pos = pos.saturating_add(2);
+        if version >= 1 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 5 {
+            *pos = pos.saturating_add(4);
+        }
+        if version >= 5 {
+            *pos = pos.saturating_add(2);
+        }
+        if version >= 5 {
+            if let Some(n) = loc_array(buf, pos, true) {
+                for _ in 0..n {
+                    CreatableTopicConfigsView::skip(buf, pos, version);
+                }
+            }
+        }
+        if version >= 5 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -600,6 +654,7 @@ impl<'a> CreatableTopicResultView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -618,6 +673,7 @@ impl<'a> CreatableTopicResultView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 7+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -634,6 +690,7 @@ impl<'a> CreatableTopicResultView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -650,6 +707,7 @@ impl<'a> CreatableTopicResultView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 1+, nullable in 0+, ignorable.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[3];
@@ -668,6 +726,7 @@ impl<'a> CreatableTopicResultView<'a> {
     /// Why the topic's configs could not be returned in the response, or 0 if they were.
     ///
     /// `TopicConfigErrorCode`: int16, versions 5+, tagged field 0 in 5+, ignorable.
+    #[inline]
     pub fn topic_config_error_code(&self) -> i16 {
         let at = self.at[4];
         if at == ABSENT {
@@ -684,6 +743,7 @@ impl<'a> CreatableTopicResultView<'a> {
     /// The topic's number of partitions, or -1 if not returned.
     ///
     /// `NumPartitions`: int32, versions 5+, default `-1`, ignorable.
+    #[inline]
     pub fn num_partitions(&self) -> i32 {
         let at = self.at[5];
         if at == ABSENT {
@@ -700,6 +760,7 @@ impl<'a> CreatableTopicResultView<'a> {
     /// The topic's replication factor, or -1 if not returned.
     ///
     /// `ReplicationFactor`: int16, versions 5+, default `-1`, ignorable.
+    #[inline]
     pub fn replication_factor(&self) -> i16 {
         let at = self.at[6];
         if at == ABSENT {
@@ -716,6 +777,7 @@ impl<'a> CreatableTopicResultView<'a> {
     /// The new topic's configuration, or null if not returned.
     ///
     /// `Configs`: []CreatableTopicConfigs, versions 5+, nullable in 5+, ignorable.
+    #[inline]
     pub fn configs(&self) -> Option<ArrayView<'a, CreatableTopicConfigsView<'a>>> {
         let at = self.at[7];
         if at == ABSENT {
@@ -760,6 +822,7 @@ impl<'a> CreatableTopicResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreatableTopicResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

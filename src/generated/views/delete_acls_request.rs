@@ -76,7 +76,7 @@ impl<'a> DeleteAclsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DeleteAclsFilterView::locate(buf, pos, version);
+                    DeleteAclsFilterView::skip(buf, pos, version);
                 }
                 false
             }
@@ -143,6 +143,7 @@ impl<'a> DeleteAclsRequestView<'a> {
     /// The filters; every entry matching one is deleted.
     ///
     /// `Filters`: []DeleteAclsFilter, versions 0+.
+    #[inline]
     pub fn filters(&self) -> ArrayView<'a, DeleteAclsFilterView<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -164,6 +165,7 @@ impl<'a> DeleteAclsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteAclsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -273,6 +275,26 @@ impl<'a> DeleteAclsFilterView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        *pos = pos.saturating_add(1);
+        loc_str(buf, pos, flexible);
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(1);
+        *pos = pos.saturating_add(1);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -291,6 +313,7 @@ impl<'a> DeleteAclsFilterView<'a> {
     /// The type of resource to match.
     ///
     /// `ResourceTypeFilter`: int8, versions 0+.
+    #[inline]
     pub fn resource_type_filter(&self) -> i8 {
         let at = self.at[0];
         if at == ABSENT {
@@ -307,6 +330,7 @@ impl<'a> DeleteAclsFilterView<'a> {
     /// The resource name to match, or null for any.
     ///
     /// `ResourceNameFilter`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn resource_name_filter(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -332,6 +356,7 @@ impl<'a> DeleteAclsFilterView<'a> {
     /// How resource names are matched: 1 for any, 2 for match, 3 for literal, 4 for prefixed.
     ///
     /// `PatternTypeFilter`: int8, versions 1+, default `3`.
+    #[inline]
     pub fn pattern_type_filter(&self) -> i8 {
         let at = self.at[2];
         if at == ABSENT {
@@ -348,6 +373,7 @@ impl<'a> DeleteAclsFilterView<'a> {
     /// The principal to match, or null for any.
     ///
     /// `PrincipalFilter`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn principal_filter(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[3];
@@ -373,6 +399,7 @@ impl<'a> DeleteAclsFilterView<'a> {
     /// The host to match, or null for any.
     ///
     /// `HostFilter`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn host_filter(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[4];
@@ -391,6 +418,7 @@ impl<'a> DeleteAclsFilterView<'a> {
     /// The ACL operation, such as read (3), write (4) or describe (8); in a filter, 1 matches any.
     ///
     /// `Operation`: int8, versions 0+.
+    #[inline]
     pub fn operation(&self) -> i8 {
         let at = self.at[5];
         if at == ABSENT {
@@ -407,6 +435,7 @@ impl<'a> DeleteAclsFilterView<'a> {
     /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
     ///
     /// `PermissionType`: int8, versions 0+.
+    #[inline]
     pub fn permission_type(&self) -> i8 {
         let at = self.at[6];
         if at == ABSENT {
@@ -445,6 +474,7 @@ impl<'a> DeleteAclsFilterView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteAclsFilterView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -80,7 +80,7 @@ impl<'a> DeleteAclsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DeleteAclsFilterResultView::locate(buf, pos, version);
+                    DeleteAclsFilterResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -147,6 +147,7 @@ impl<'a> DeleteAclsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -163,6 +164,7 @@ impl<'a> DeleteAclsResponseView<'a> {
     /// The result of each filter, in request order.
     ///
     /// `FilterResults`: []DeleteAclsFilterResult, versions 0+.
+    #[inline]
     pub fn filter_results(&self) -> ArrayView<'a, DeleteAclsFilterResultView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -187,6 +189,7 @@ impl<'a> DeleteAclsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteAclsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -279,7 +282,7 @@ impl<'a> DeleteAclsFilterResultView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DeleteAclsMatchingAclView::locate(buf, pos, version);
+                    DeleteAclsMatchingAclView::skip(buf, pos, version);
                 }
                 false
             }
@@ -308,6 +311,24 @@ impl<'a> DeleteAclsFilterResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                DeleteAclsMatchingAclView::skip(buf, pos, version);
+            }
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -326,6 +347,7 @@ impl<'a> DeleteAclsFilterResultView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -342,6 +364,7 @@ impl<'a> DeleteAclsFilterResultView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -360,6 +383,7 @@ impl<'a> DeleteAclsFilterResultView<'a> {
     /// The entries the filter matched.
     ///
     /// `MatchingAcls`: []DeleteAclsMatchingAcl, versions 0+.
+    #[inline]
     pub fn matching_acls(&self) -> ArrayView<'a, DeleteAclsMatchingAclView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -386,6 +410,7 @@ impl<'a> DeleteAclsFilterResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteAclsFilterResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -532,6 +557,28 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(1);
+        loc_str(buf, pos, flexible);
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(1);
+        *pos = pos.saturating_add(1);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -550,6 +597,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// The outcome for this entry: 0 if deleted.
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -566,6 +614,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -584,6 +633,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// The type of resource: 2 topic, 3 group, 4 cluster, 5 transactional id, 6 delegation token, 7 user.
     ///
     /// `ResourceType`: int8, versions 0+.
+    #[inline]
     pub fn resource_type(&self) -> i8 {
         let at = self.at[2];
         if at == ABSENT {
@@ -600,6 +650,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// The name of the resource.
     ///
     /// `ResourceName`: string, versions 0+.
+    #[inline]
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[3];
@@ -618,6 +669,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// How the resource name matches: 3 for a literal name, 4 for a prefix.
     ///
     /// `PatternType`: int8, versions 1+, default `3`.
+    #[inline]
     pub fn pattern_type(&self) -> i8 {
         let at = self.at[4];
         if at == ABSENT {
@@ -634,6 +686,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// The principal the ACL applies to, such as `User:alice`.
     ///
     /// `Principal`: string, versions 0+.
+    #[inline]
     pub fn principal(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[5];
@@ -652,6 +705,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// The host the ACL applies to, or `*` for any host.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[6];
@@ -670,6 +724,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// The ACL operation, such as read (3), write (4) or describe (8); in a filter, 1 matches any.
     ///
     /// `Operation`: int8, versions 0+.
+    #[inline]
     pub fn operation(&self) -> i8 {
         let at = self.at[7];
         if at == ABSENT {
@@ -686,6 +741,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
     ///
     /// `PermissionType`: int8, versions 0+.
+    #[inline]
     pub fn permission_type(&self) -> i8 {
         let at = self.at[8];
         if at == ABSENT {
@@ -726,6 +782,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteAclsMatchingAclView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

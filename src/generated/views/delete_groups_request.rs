@@ -142,6 +142,7 @@ impl<'a> DeleteGroupsRequestView<'a> {
     /// The ids of the groups to delete.
     ///
     /// `GroupsNames`: []string, versions 0+.
+    #[inline]
     pub fn groups_names(&self) -> ArrayView<'a, ViewStr<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -167,6 +168,7 @@ impl<'a> DeleteGroupsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteGroupsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

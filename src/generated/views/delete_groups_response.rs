@@ -80,7 +80,7 @@ impl<'a> DeleteGroupsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DeletableGroupResultView::locate(buf, pos, version);
+                    DeletableGroupResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -147,6 +147,7 @@ impl<'a> DeleteGroupsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -163,6 +164,7 @@ impl<'a> DeleteGroupsResponseView<'a> {
     /// The outcome for each group.
     ///
     /// `Results`: []DeletableGroupResult, versions 0+.
+    #[inline]
     pub fn results(&self) -> ArrayView<'a, DeletableGroupResultView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -187,6 +189,7 @@ impl<'a> DeleteGroupsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteGroupsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -294,6 +297,22 @@ impl<'a> DeletableGroupResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(2);
+        if version >= 3 {
+            loc_str(buf, pos, true);
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -312,6 +331,7 @@ impl<'a> DeletableGroupResultView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -330,6 +350,7 @@ impl<'a> DeletableGroupResultView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -346,6 +367,7 @@ impl<'a> DeletableGroupResultView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 3+, nullable in 3+, default `null`, ignorable.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -374,6 +396,7 @@ impl<'a> DeletableGroupResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeletableGroupResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -78,7 +78,7 @@ impl<'a> DeleteRecordsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DeleteRecordsTopicView::locate(buf, pos, version);
+                    DeleteRecordsTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -147,6 +147,7 @@ impl<'a> DeleteRecordsRequestView<'a> {
     /// The partitions to truncate, by topic.
     ///
     /// `Topics`: []DeleteRecordsTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, DeleteRecordsTopicView<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -160,6 +161,7 @@ impl<'a> DeleteRecordsRequestView<'a> {
     /// How long, in milliseconds, the broker may take to complete the operation before answering.
     ///
     /// `TimeoutMs`: int32, versions 0+.
+    #[inline]
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -186,6 +188,7 @@ impl<'a> DeleteRecordsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteRecordsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -270,6 +273,18 @@ impl<'a> DeleteRecordsPartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -288,6 +303,7 @@ impl<'a> DeleteRecordsPartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -304,6 +320,7 @@ impl<'a> DeleteRecordsPartitionView<'a> {
     /// Records before this offset are deleted; -1 means up to the high watermark.
     ///
     /// `Offset`: int64, versions 0+.
+    #[inline]
     pub fn offset(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -330,6 +347,7 @@ impl<'a> DeleteRecordsPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteRecordsPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -425,7 +443,7 @@ impl<'a> DeleteRecordsTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DeleteRecordsPartitionView::locate(buf, pos, version);
+                    DeleteRecordsPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -454,6 +472,23 @@ impl<'a> DeleteRecordsTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                DeleteRecordsPartitionView::skip(buf, pos, version);
+            }
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -472,6 +507,7 @@ impl<'a> DeleteRecordsTopicView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -490,6 +526,7 @@ impl<'a> DeleteRecordsTopicView<'a> {
     /// The partitions to truncate.
     ///
     /// `Partitions`: []DeleteRecordsPartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, DeleteRecordsPartitionView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -514,6 +551,7 @@ impl<'a> DeleteRecordsTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteRecordsTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -80,7 +80,7 @@ impl<'a> DeleteRecordsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DeleteRecordsTopicResultView::locate(buf, pos, version);
+                    DeleteRecordsTopicResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -147,6 +147,7 @@ impl<'a> DeleteRecordsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -163,6 +164,7 @@ impl<'a> DeleteRecordsResponseView<'a> {
     /// Results by topic.
     ///
     /// `Topics`: []DeleteRecordsTopicResult, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, DeleteRecordsTopicResultView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -187,6 +189,7 @@ impl<'a> DeleteRecordsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteRecordsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -275,6 +278,19 @@ impl<'a> DeleteRecordsPartitionResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(2);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -293,6 +309,7 @@ impl<'a> DeleteRecordsPartitionResultView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -309,6 +326,7 @@ impl<'a> DeleteRecordsPartitionResultView<'a> {
     /// The partition's new log start offset.
     ///
     /// `LowWatermark`: int64, versions 0+.
+    #[inline]
     pub fn low_watermark(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -325,6 +343,7 @@ impl<'a> DeleteRecordsPartitionResultView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -353,6 +372,7 @@ impl<'a> DeleteRecordsPartitionResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteRecordsPartitionResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -449,7 +469,7 @@ impl<'a> DeleteRecordsTopicResultView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DeleteRecordsPartitionResultView::locate(buf, pos, version);
+                    DeleteRecordsPartitionResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -478,6 +498,23 @@ impl<'a> DeleteRecordsTopicResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                DeleteRecordsPartitionResultView::skip(buf, pos, version);
+            }
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -496,6 +533,7 @@ impl<'a> DeleteRecordsTopicResultView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -514,6 +552,7 @@ impl<'a> DeleteRecordsTopicResultView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []DeleteRecordsPartitionResult, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, DeleteRecordsPartitionResultView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -538,6 +577,7 @@ impl<'a> DeleteRecordsTopicResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteRecordsTopicResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

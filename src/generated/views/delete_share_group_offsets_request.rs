@@ -83,7 +83,7 @@ impl<'a> DeleteShareGroupOffsetsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DeleteShareGroupOffsetsRequestTopicView::locate(buf, pos, version);
+                    DeleteShareGroupOffsetsRequestTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -147,6 +147,7 @@ impl<'a> DeleteShareGroupOffsetsRequestView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -163,6 +164,7 @@ impl<'a> DeleteShareGroupOffsetsRequestView<'a> {
     /// The topics whose offsets to delete.
     ///
     /// `Topics`: []DeleteShareGroupOffsetsRequestTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, DeleteShareGroupOffsetsRequestTopicView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -186,6 +188,7 @@ impl<'a> DeleteShareGroupOffsetsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteShareGroupOffsetsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -275,6 +278,15 @@ impl<'a> DeleteShareGroupOffsetsRequestTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -293,6 +305,7 @@ impl<'a> DeleteShareGroupOffsetsRequestTopicView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -317,6 +330,7 @@ impl<'a> DeleteShareGroupOffsetsRequestTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteShareGroupOffsetsRequestTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

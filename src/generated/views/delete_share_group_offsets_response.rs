@@ -84,7 +84,7 @@ impl<'a> DeleteShareGroupOffsetsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DeleteShareGroupOffsetsResponseTopicView::locate(buf, pos, version);
+                    DeleteShareGroupOffsetsResponseTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -148,6 +148,7 @@ impl<'a> DeleteShareGroupOffsetsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -164,6 +165,7 @@ impl<'a> DeleteShareGroupOffsetsResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -180,6 +182,7 @@ impl<'a> DeleteShareGroupOffsetsResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -196,6 +199,7 @@ impl<'a> DeleteShareGroupOffsetsResponseView<'a> {
     /// Results by topic.
     ///
     /// `Responses`: []DeleteShareGroupOffsetsResponseTopic, versions 0+.
+    #[inline]
     pub fn responses(&self) -> ArrayView<'a, DeleteShareGroupOffsetsResponseTopicView<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -223,6 +227,7 @@ impl<'a> DeleteShareGroupOffsetsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteShareGroupOffsetsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -326,6 +331,18 @@ impl<'a> DeleteShareGroupOffsetsResponseTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(16);
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -344,6 +361,7 @@ impl<'a> DeleteShareGroupOffsetsResponseTopicView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -360,6 +378,7 @@ impl<'a> DeleteShareGroupOffsetsResponseTopicView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -376,6 +395,7 @@ impl<'a> DeleteShareGroupOffsetsResponseTopicView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -392,6 +412,7 @@ impl<'a> DeleteShareGroupOffsetsResponseTopicView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -422,6 +443,7 @@ impl<'a> DeleteShareGroupOffsetsResponseTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteShareGroupOffsetsResponseTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -98,7 +98,7 @@ impl<'a> DeleteTopicsRequestView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        DeleteTopicStateView::locate(buf, pos, version);
+                        DeleteTopicStateView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -183,6 +183,7 @@ impl<'a> DeleteTopicsRequestView<'a> {
     /// The topics to delete, by name or id (v6+).
     ///
     /// `Topics`: []DeleteTopicState, versions 6+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, DeleteTopicStateView<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -195,6 +196,7 @@ impl<'a> DeleteTopicsRequestView<'a> {
     /// The names of the topics to delete (versions 0-5).
     ///
     /// `TopicNames`: []string, versions 0-5, ignorable.
+    #[inline]
     pub fn topic_names(&self) -> ArrayView<'a, ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -208,6 +210,7 @@ impl<'a> DeleteTopicsRequestView<'a> {
     /// How long, in milliseconds, the broker may take to complete the operation before answering.
     ///
     /// `TimeoutMs`: int32, versions 0+.
+    #[inline]
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -240,6 +243,7 @@ impl<'a> DeleteTopicsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteTopicsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -321,6 +325,16 @@ impl<'a> DeleteTopicStateView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(16);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -339,6 +353,7 @@ impl<'a> DeleteTopicStateView<'a> {
     /// The topic's name, or null to delete by id.
     ///
     /// `Name`: string, versions 6+, nullable in 6+, default `null`.
+    #[inline]
     pub fn name(&self) -> Option<ViewStr<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -355,6 +370,7 @@ impl<'a> DeleteTopicStateView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 6+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -381,6 +397,7 @@ impl<'a> DeleteTopicStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteTopicStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

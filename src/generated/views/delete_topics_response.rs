@@ -84,7 +84,7 @@ impl<'a> DeleteTopicsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DeletableTopicResultView::locate(buf, pos, version);
+                    DeletableTopicResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -151,6 +151,7 @@ impl<'a> DeleteTopicsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -167,6 +168,7 @@ impl<'a> DeleteTopicsResponseView<'a> {
     /// The outcome for each topic.
     ///
     /// `Responses`: []DeletableTopicResult, versions 0+.
+    #[inline]
     pub fn responses(&self) -> ArrayView<'a, DeletableTopicResultView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -191,6 +193,7 @@ impl<'a> DeleteTopicsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeleteTopicsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -306,6 +309,25 @@ impl<'a> DeletableTopicResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        loc_str(buf, pos, flexible);
+        if version >= 6 {
+            *pos = pos.saturating_add(16);
+        }
+        *pos = pos.saturating_add(2);
+        if version >= 5 {
+            loc_str(buf, pos, true);
+        }
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -324,6 +346,7 @@ impl<'a> DeletableTopicResultView<'a> {
     /// The topic's name, or null if it was deleted by an id the broker did not know.
     ///
     /// `Name`: string, versions 0+, nullable in 6+.
+    #[inline]
     pub fn name(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -342,6 +365,7 @@ impl<'a> DeletableTopicResultView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 6+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -358,6 +382,7 @@ impl<'a> DeletableTopicResultView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -374,6 +399,7 @@ impl<'a> DeletableTopicResultView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 5+, nullable in 5+, default `null`, ignorable.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -404,6 +430,7 @@ impl<'a> DeletableTopicResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DeletableTopicResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

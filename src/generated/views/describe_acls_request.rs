@@ -140,6 +140,7 @@ impl<'a> DescribeAclsRequestView<'a> {
     /// The type of resource to match.
     ///
     /// `ResourceTypeFilter`: int8, versions 0+.
+    #[inline]
     pub fn resource_type_filter(&self) -> i8 {
         let at = self.at[0];
         if at == ABSENT {
@@ -156,6 +157,7 @@ impl<'a> DescribeAclsRequestView<'a> {
     /// The resource name to match, or null for any.
     ///
     /// `ResourceNameFilter`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn resource_name_filter(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -181,6 +183,7 @@ impl<'a> DescribeAclsRequestView<'a> {
     /// How resource names are matched: 1 for any, 2 for match, 3 for literal, 4 for prefixed.
     ///
     /// `PatternTypeFilter`: int8, versions 1+, default `3`.
+    #[inline]
     pub fn pattern_type_filter(&self) -> i8 {
         let at = self.at[2];
         if at == ABSENT {
@@ -197,6 +200,7 @@ impl<'a> DescribeAclsRequestView<'a> {
     /// The principal to match, or null for any.
     ///
     /// `PrincipalFilter`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn principal_filter(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[3];
@@ -222,6 +226,7 @@ impl<'a> DescribeAclsRequestView<'a> {
     /// The host to match, or null for any.
     ///
     /// `HostFilter`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn host_filter(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[4];
@@ -240,6 +245,7 @@ impl<'a> DescribeAclsRequestView<'a> {
     /// The ACL operation, such as read (3), write (4) or describe (8); in a filter, 1 matches any.
     ///
     /// `Operation`: int8, versions 0+.
+    #[inline]
     pub fn operation(&self) -> i8 {
         let at = self.at[5];
         if at == ABSENT {
@@ -256,6 +262,7 @@ impl<'a> DescribeAclsRequestView<'a> {
     /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
     ///
     /// `PermissionType`: int8, versions 0+.
+    #[inline]
     pub fn permission_type(&self) -> i8 {
         let at = self.at[6];
         if at == ABSENT {
@@ -294,6 +301,7 @@ impl<'a> DescribeAclsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeAclsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -88,7 +88,7 @@ impl<'a> DescribeAclsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeAclsResourceView::locate(buf, pos, version);
+                    DescribeAclsResourceView::skip(buf, pos, version);
                 }
                 false
             }
@@ -155,6 +155,7 @@ impl<'a> DescribeAclsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -171,6 +172,7 @@ impl<'a> DescribeAclsResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -187,6 +189,7 @@ impl<'a> DescribeAclsResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -205,6 +208,7 @@ impl<'a> DescribeAclsResponseView<'a> {
     /// The matching entries, by resource.
     ///
     /// `Resources`: []DescribeAclsResource, versions 0+.
+    #[inline]
     pub fn resources(&self) -> ArrayView<'a, DescribeAclsResourceView<'a>> {
         let version = self.version;
         let at = self.at[3];
@@ -233,6 +237,7 @@ impl<'a> DescribeAclsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeAclsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -349,6 +354,21 @@ impl<'a> AclDescriptionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(1);
+        *pos = pos.saturating_add(1);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -367,6 +387,7 @@ impl<'a> AclDescriptionView<'a> {
     /// The principal the ACL applies to, such as `User:alice`.
     ///
     /// `Principal`: string, versions 0+.
+    #[inline]
     pub fn principal(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -385,6 +406,7 @@ impl<'a> AclDescriptionView<'a> {
     /// The host the ACL applies to, or `*` for any host.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[1];
@@ -403,6 +425,7 @@ impl<'a> AclDescriptionView<'a> {
     /// The ACL operation, such as read (3), write (4) or describe (8); in a filter, 1 matches any.
     ///
     /// `Operation`: int8, versions 0+.
+    #[inline]
     pub fn operation(&self) -> i8 {
         let at = self.at[2];
         if at == ABSENT {
@@ -419,6 +442,7 @@ impl<'a> AclDescriptionView<'a> {
     /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
     ///
     /// `PermissionType`: int8, versions 0+.
+    #[inline]
     pub fn permission_type(&self) -> i8 {
         let at = self.at[3];
         if at == ABSENT {
@@ -449,6 +473,7 @@ impl<'a> AclDescriptionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AclDescriptionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -558,7 +583,7 @@ impl<'a> DescribeAclsResourceView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AclDescriptionView::locate(buf, pos, version);
+                    AclDescriptionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -587,6 +612,27 @@ impl<'a> DescribeAclsResourceView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        *pos = pos.saturating_add(1);
+        loc_str(buf, pos, flexible);
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                AclDescriptionView::skip(buf, pos, version);
+            }
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -605,6 +651,7 @@ impl<'a> DescribeAclsResourceView<'a> {
     /// The type of resource: 2 topic, 3 group, 4 cluster, 5 transactional id, 6 delegation token, 7 user.
     ///
     /// `ResourceType`: int8, versions 0+.
+    #[inline]
     pub fn resource_type(&self) -> i8 {
         let at = self.at[0];
         if at == ABSENT {
@@ -621,6 +668,7 @@ impl<'a> DescribeAclsResourceView<'a> {
     /// The name of the resource.
     ///
     /// `ResourceName`: string, versions 0+.
+    #[inline]
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[1];
@@ -639,6 +687,7 @@ impl<'a> DescribeAclsResourceView<'a> {
     /// How the resource name matches: 3 for a literal name, 4 for a prefix.
     ///
     /// `PatternType`: int8, versions 1+, default `3`.
+    #[inline]
     pub fn pattern_type(&self) -> i8 {
         let at = self.at[2];
         if at == ABSENT {
@@ -655,6 +704,7 @@ impl<'a> DescribeAclsResourceView<'a> {
     /// The resource's matching ACL entries.
     ///
     /// `Acls`: []AclDescription, versions 0+.
+    #[inline]
     pub fn acls(&self) -> ArrayView<'a, AclDescriptionView<'a>> {
         let version = self.version;
         let at = self.at[3];
@@ -682,6 +732,7 @@ impl<'a> DescribeAclsResourceView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeAclsResourceView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

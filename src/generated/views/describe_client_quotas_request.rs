@@ -78,7 +78,7 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ComponentDataView::locate(buf, pos, version);
+                    ComponentDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -146,6 +146,7 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
     /// Filters on the entity's parts; an entity matches when every component matches.
     ///
     /// `Components`: []ComponentData, versions 0+.
+    #[inline]
     pub fn components(&self) -> ArrayView<'a, ComponentDataView<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -159,6 +160,7 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
     /// When true, only entities with exactly the given components match; otherwise entities with more components match too.
     ///
     /// `Strict`: bool, versions 0+.
+    #[inline]
     pub fn strict(&self) -> bool {
         let at = self.at[1];
         if at == ABSENT {
@@ -186,6 +188,7 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeClientQuotasRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -289,6 +292,20 @@ impl<'a> ComponentDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(1);
+        loc_str(buf, pos, flexible);
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -307,6 +324,7 @@ impl<'a> ComponentDataView<'a> {
     /// The type of quota entity: `user`, `client-id` or `ip`.
     ///
     /// `EntityType`: string, versions 0+.
+    #[inline]
     pub fn entity_type(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -325,6 +343,7 @@ impl<'a> ComponentDataView<'a> {
     /// How to match the entity type: 0 for the exact name in `Match`, 1 for the default entity, 2 for any.
     ///
     /// `MatchType`: int8, versions 0+.
+    #[inline]
     pub fn match_type(&self) -> i8 {
         let at = self.at[1];
         if at == ABSENT {
@@ -341,6 +360,7 @@ impl<'a> ComponentDataView<'a> {
     /// The entity name to match, when `MatchType` is 0.
     ///
     /// `Match`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn r#match(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -371,6 +391,7 @@ impl<'a> ComponentDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ComponentDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

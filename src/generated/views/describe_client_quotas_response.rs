@@ -79,7 +79,7 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    EntryDataView::locate(buf, pos, version);
+                    EntryDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -141,6 +141,7 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -157,6 +158,7 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -173,6 +175,7 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -191,6 +194,7 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
     /// The matching entities and their quotas, or null on error.
     ///
     /// `Entries`: []EntryData, versions 0+, nullable in 0+.
+    #[inline]
     pub fn entries(&self) -> Option<ArrayView<'a, EntryDataView<'a>>> {
         let version = self.version;
         let at = self.at[3];
@@ -219,6 +223,7 @@ impl<'a> DescribeClientQuotasResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeClientQuotasResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -320,6 +325,19 @@ impl<'a> EntityDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -338,6 +356,7 @@ impl<'a> EntityDataView<'a> {
     /// The type of quota entity: `user`, `client-id` or `ip`.
     ///
     /// `EntityType`: string, versions 0+.
+    #[inline]
     pub fn entity_type(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -356,6 +375,7 @@ impl<'a> EntityDataView<'a> {
     /// The name of the quota entity, or null for the default entity.
     ///
     /// `EntityName`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn entity_name(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -384,6 +404,7 @@ impl<'a> EntityDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EntityDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -484,7 +505,7 @@ impl<'a> EntryDataView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    EntityDataView::locate(buf, pos, version);
+                    EntityDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -497,7 +518,7 @@ impl<'a> EntryDataView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ValueDataView::locate(buf, pos, version);
+                    ValueDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -526,6 +547,27 @@ impl<'a> EntryDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                EntityDataView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                ValueDataView::skip(buf, pos, version);
+            }
+        }
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -544,6 +586,7 @@ impl<'a> EntryDataView<'a> {
     /// The parts that name the quota entity (user, client id or IP).
     ///
     /// `Entity`: []EntityData, versions 0+.
+    #[inline]
     pub fn entity(&self) -> ArrayView<'a, EntityDataView<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -557,6 +600,7 @@ impl<'a> EntryDataView<'a> {
     /// The entity's quotas.
     ///
     /// `Values`: []ValueData, versions 0+.
+    #[inline]
     pub fn values(&self) -> ArrayView<'a, ValueDataView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -580,6 +624,7 @@ impl<'a> EntryDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EntryDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -679,6 +724,19 @@ impl<'a> ValueDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(8);
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -697,6 +755,7 @@ impl<'a> ValueDataView<'a> {
     /// The quota's name, such as `consumer_byte_rate`.
     ///
     /// `Key`: string, versions 0+.
+    #[inline]
     pub fn key(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -715,6 +774,7 @@ impl<'a> ValueDataView<'a> {
     /// The quota's value.
     ///
     /// `Value`: float64, versions 0+.
+    #[inline]
     pub fn value(&self) -> f64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -741,6 +801,7 @@ impl<'a> ValueDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ValueDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

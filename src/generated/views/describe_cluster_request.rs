@@ -123,6 +123,7 @@ impl<'a> DescribeClusterRequestView<'a> {
     /// Whether the response should say which cluster operations the caller may perform.
     ///
     /// `IncludeClusterAuthorizedOperations`: bool, versions 0+.
+    #[inline]
     pub fn include_cluster_authorized_operations(&self) -> bool {
         let at = self.at[0];
         if at == ABSENT {
@@ -145,6 +146,7 @@ impl<'a> DescribeClusterRequestView<'a> {
     /// Which endpoints to describe: 1 for brokers, 2 for controllers.
     ///
     /// `EndpointType`: int8, versions 1+, default `1`.
+    #[inline]
     pub fn endpoint_type(&self) -> i8 {
         let at = self.at[1];
         if at == ABSENT {
@@ -161,6 +163,7 @@ impl<'a> DescribeClusterRequestView<'a> {
     /// Whether fenced brokers should be listed too.
     ///
     /// `IncludeFencedBrokers`: bool, versions 2+.
+    #[inline]
     pub fn include_fenced_brokers(&self) -> bool {
         let at = self.at[2];
         if at == ABSENT {
@@ -190,6 +193,7 @@ impl<'a> DescribeClusterRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeClusterRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

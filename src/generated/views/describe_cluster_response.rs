@@ -109,7 +109,7 @@ impl<'a> DescribeClusterResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeClusterBrokerView::locate(buf, pos, version);
+                    DescribeClusterBrokerView::skip(buf, pos, version);
                 }
                 false
             }
@@ -176,6 +176,7 @@ impl<'a> DescribeClusterResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -192,6 +193,7 @@ impl<'a> DescribeClusterResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -208,6 +210,7 @@ impl<'a> DescribeClusterResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -224,6 +227,7 @@ impl<'a> DescribeClusterResponseView<'a> {
     /// Which endpoints the response lists: 1 for brokers, 2 for controllers.
     ///
     /// `EndpointType`: int8, versions 1+, default `1`.
+    #[inline]
     pub fn endpoint_type(&self) -> i8 {
         let at = self.at[3];
         if at == ABSENT {
@@ -240,6 +244,7 @@ impl<'a> DescribeClusterResponseView<'a> {
     /// The cluster's unique id, or null if unknown.
     ///
     /// `ClusterId`: string, versions 0+.
+    #[inline]
     pub fn cluster_id(&self) -> ViewStr<'a> {
         let at = self.at[4];
         if at == ABSENT {
@@ -256,6 +261,7 @@ impl<'a> DescribeClusterResponseView<'a> {
     /// The id of the controller broker, or -1 if unknown.
     ///
     /// `ControllerId`: int32, versions 0+, default `-1`.
+    #[inline]
     pub fn controller_id(&self) -> i32 {
         let at = self.at[5];
         if at == ABSENT {
@@ -272,6 +278,7 @@ impl<'a> DescribeClusterResponseView<'a> {
     /// The brokers of the cluster this response knows about.
     ///
     /// `Brokers`: []DescribeClusterBroker, versions 0+.
+    #[inline]
     pub fn brokers(&self) -> ArrayView<'a, DescribeClusterBrokerView<'a>> {
         let at = self.at[6];
         if at == ABSENT {
@@ -284,6 +291,7 @@ impl<'a> DescribeClusterResponseView<'a> {
     /// A bit field of the ACL operations the caller may perform on the cluster, or -2147483648 when not requested.
     ///
     /// `ClusterAuthorizedOperations`: int32, versions 0+, default `-2147483648`.
+    #[inline]
     pub fn cluster_authorized_operations(&self) -> i32 {
         let at = self.at[7];
         if at == ABSENT {
@@ -329,6 +337,7 @@ impl<'a> DescribeClusterResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeClusterResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -447,6 +456,21 @@ impl<'a> DescribeClusterBrokerView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        if version >= 2 {
+            *pos = pos.saturating_add(1);
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -465,6 +489,7 @@ impl<'a> DescribeClusterBrokerView<'a> {
     /// The broker's id.
     ///
     /// `BrokerId`: int32, versions 0+.
+    #[inline]
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -481,6 +506,7 @@ impl<'a> DescribeClusterBrokerView<'a> {
     /// The broker's host name.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -497,6 +523,7 @@ impl<'a> DescribeClusterBrokerView<'a> {
     /// The broker's port.
     ///
     /// `Port`: int32, versions 0+.
+    #[inline]
     pub fn port(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -513,6 +540,7 @@ impl<'a> DescribeClusterBrokerView<'a> {
     /// The broker's rack, or null if it has none.
     ///
     /// `Rack`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn rack(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -529,6 +557,7 @@ impl<'a> DescribeClusterBrokerView<'a> {
     /// Whether the broker is fenced (registered but not allowed to serve).
     ///
     /// `IsFenced`: bool, versions 2+.
+    #[inline]
     pub fn is_fenced(&self) -> bool {
         let at = self.at[4];
         if at == ABSENT {
@@ -561,6 +590,7 @@ impl<'a> DescribeClusterBrokerView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeClusterBrokerView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

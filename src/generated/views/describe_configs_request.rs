@@ -84,7 +84,7 @@ impl<'a> DescribeConfigsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeConfigsResourceView::locate(buf, pos, version);
+                    DescribeConfigsResourceView::skip(buf, pos, version);
                 }
                 false
             }
@@ -159,6 +159,7 @@ impl<'a> DescribeConfigsRequestView<'a> {
     /// The resources whose configuration is asked for.
     ///
     /// `Resources`: []DescribeConfigsResource, versions 0+.
+    #[inline]
     pub fn resources(&self) -> ArrayView<'a, DescribeConfigsResourceView<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -172,6 +173,7 @@ impl<'a> DescribeConfigsRequestView<'a> {
     /// Whether each config should come with its synonyms (the same setting at other levels).
     ///
     /// `IncludeSynonyms`: bool, versions 1+, default `false`.
+    #[inline]
     pub fn include_synonyms(&self) -> bool {
         let at = self.at[1];
         if at == ABSENT {
@@ -188,6 +190,7 @@ impl<'a> DescribeConfigsRequestView<'a> {
     /// Whether each config should come with its documentation.
     ///
     /// `IncludeDocumentation`: bool, versions 3+, default `false`.
+    #[inline]
     pub fn include_documentation(&self) -> bool {
         let at = self.at[2];
         if at == ABSENT {
@@ -217,6 +220,7 @@ impl<'a> DescribeConfigsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeConfigsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -341,6 +345,24 @@ impl<'a> DescribeConfigsResourceView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        *pos = pos.saturating_add(1);
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                loc_str(buf, pos, flexible);
+            }
+        }
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -359,6 +381,7 @@ impl<'a> DescribeConfigsResourceView<'a> {
     /// The type of resource: 2 topic, 4 broker, 8 broker logger, 16 client metrics subscription, 32 group.
     ///
     /// `ResourceType`: int8, versions 0+.
+    #[inline]
     pub fn resource_type(&self) -> i8 {
         let at = self.at[0];
         if at == ABSENT {
@@ -375,6 +398,7 @@ impl<'a> DescribeConfigsResourceView<'a> {
     /// The name of the resource.
     ///
     /// `ResourceName`: string, versions 0+.
+    #[inline]
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[1];
@@ -393,6 +417,7 @@ impl<'a> DescribeConfigsResourceView<'a> {
     /// The config keys to describe, or null for all of them.
     ///
     /// `ConfigurationKeys`: []string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn configuration_keys(&self) -> Option<ArrayView<'a, ViewStr<'a>>> {
         let version = self.version;
         let at = self.at[2];
@@ -419,6 +444,7 @@ impl<'a> DescribeConfigsResourceView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeConfigsResourceView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

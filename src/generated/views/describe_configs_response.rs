@@ -80,7 +80,7 @@ impl<'a> DescribeConfigsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeConfigsResultView::locate(buf, pos, version);
+                    DescribeConfigsResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -147,6 +147,7 @@ impl<'a> DescribeConfigsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -163,6 +164,7 @@ impl<'a> DescribeConfigsResponseView<'a> {
     /// The configuration of each resource.
     ///
     /// `Results`: []DescribeConfigsResult, versions 0+.
+    #[inline]
     pub fn results(&self) -> ArrayView<'a, DescribeConfigsResultView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -187,6 +189,7 @@ impl<'a> DescribeConfigsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeConfigsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -321,7 +324,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        DescribeConfigsSynonymView::locate(buf, pos, version);
+                        DescribeConfigsSynonymView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -359,6 +362,40 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(1);
+        if version <= 0 {
+            *pos = pos.saturating_add(1);
+        }
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        *pos = pos.saturating_add(1);
+        if version >= 1 {
+            if let Some(n) = loc_array(buf, pos, flexible) {
+                for _ in 0..n {
+                    DescribeConfigsSynonymView::skip(buf, pos, version);
+                }
+            }
+        }
+        if version >= 3 {
+            *pos = pos.saturating_add(1);
+        }
+        if version >= 3 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -377,6 +414,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// The config key, such as `retention.ms`.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -395,6 +433,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// The config's value, or null when it is sensitive or unset.
     ///
     /// `Value`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn value(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -413,6 +452,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// Whether the config cannot be changed.
     ///
     /// `ReadOnly`: bool, versions 0+.
+    #[inline]
     pub fn read_only(&self) -> bool {
         let at = self.at[2];
         if at == ABSENT {
@@ -429,6 +469,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// Whether the value is the default (versions 0 only; later versions say `ConfigSource`).
     ///
     /// `IsDefault`: bool, versions 0.
+    #[inline]
     pub fn is_default(&self) -> bool {
         let at = self.at[3];
         if at == ABSENT {
@@ -445,6 +486,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// Where the value comes from: 1 topic, 2 dynamic broker, 3 dynamic default broker, 4 static broker, 5 default, 6 dynamic broker logger, 7 client metrics, 8 group; 0 unknown, -1 not given.
     ///
     /// `ConfigSource`: int8, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn config_source(&self) -> i8 {
         let at = self.at[4];
         if at == ABSENT {
@@ -461,6 +503,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// Whether the config is sensitive (its value is then null in responses).
     ///
     /// `IsSensitive`: bool, versions 0+.
+    #[inline]
     pub fn is_sensitive(&self) -> bool {
         let at = self.at[5];
         if at == ABSENT {
@@ -477,6 +520,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// The same setting at other levels, highest precedence first (only when synonyms were asked for).
     ///
     /// `Synonyms`: []DescribeConfigsSynonym, versions 1+, ignorable.
+    #[inline]
     pub fn synonyms(&self) -> ArrayView<'a, DescribeConfigsSynonymView<'a>> {
         let version = self.version;
         let at = self.at[6];
@@ -490,6 +534,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// The config's value type: 1 boolean, 2 string, 3 int, 4 short, 5 long, 6 double, 7 list, 8 class, 9 password; 0 unknown.
     ///
     /// `ConfigType`: int8, versions 3+, default `0`, ignorable.
+    #[inline]
     pub fn config_type(&self) -> i8 {
         let at = self.at[7];
         if at == ABSENT {
@@ -506,6 +551,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// The config's documentation, or null.
     ///
     /// `Documentation`: string, versions 3+, nullable in 0+, ignorable.
+    #[inline]
     pub fn documentation(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[8];
@@ -549,6 +595,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeConfigsResourceResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -663,7 +710,7 @@ impl<'a> DescribeConfigsResultView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeConfigsResourceResultView::locate(buf, pos, version);
+                    DescribeConfigsResourceResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -692,6 +739,26 @@ impl<'a> DescribeConfigsResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(1);
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                DescribeConfigsResourceResultView::skip(buf, pos, version);
+            }
+        }
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -710,6 +777,7 @@ impl<'a> DescribeConfigsResultView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -726,6 +794,7 @@ impl<'a> DescribeConfigsResultView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -744,6 +813,7 @@ impl<'a> DescribeConfigsResultView<'a> {
     /// The type of resource: 2 topic, 4 broker, 8 broker logger, 16 client metrics subscription, 32 group.
     ///
     /// `ResourceType`: int8, versions 0+.
+    #[inline]
     pub fn resource_type(&self) -> i8 {
         let at = self.at[2];
         if at == ABSENT {
@@ -760,6 +830,7 @@ impl<'a> DescribeConfigsResultView<'a> {
     /// The name of the resource.
     ///
     /// `ResourceName`: string, versions 0+.
+    #[inline]
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[3];
@@ -778,6 +849,7 @@ impl<'a> DescribeConfigsResultView<'a> {
     /// The resource's config entries.
     ///
     /// `Configs`: []DescribeConfigsResourceResult, versions 0+.
+    #[inline]
     pub fn configs(&self) -> ArrayView<'a, DescribeConfigsResourceResultView<'a>> {
         let version = self.version;
         let at = self.at[4];
@@ -808,6 +880,7 @@ impl<'a> DescribeConfigsResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeConfigsResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -914,6 +987,20 @@ impl<'a> DescribeConfigsSynonymView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(1);
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -932,6 +1019,7 @@ impl<'a> DescribeConfigsSynonymView<'a> {
     /// The synonym's config key.
     ///
     /// `Name`: string, versions 1+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -950,6 +1038,7 @@ impl<'a> DescribeConfigsSynonymView<'a> {
     /// The synonym's value.
     ///
     /// `Value`: string, versions 1+, nullable in 0+.
+    #[inline]
     pub fn value(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -968,6 +1057,7 @@ impl<'a> DescribeConfigsSynonymView<'a> {
     /// Where the synonym's value is set (as in `ConfigSource`).
     ///
     /// `Source`: int8, versions 1+.
+    #[inline]
     pub fn source(&self) -> i8 {
         let at = self.at[2];
         if at == ABSENT {
@@ -996,6 +1086,7 @@ impl<'a> DescribeConfigsSynonymView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeConfigsSynonymView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -67,7 +67,7 @@ impl<'a> DescribeDelegationTokenRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeDelegationTokenOwnerView::locate(buf, pos, version);
+                    DescribeDelegationTokenOwnerView::skip(buf, pos, version);
                 }
                 false
             }
@@ -129,6 +129,7 @@ impl<'a> DescribeDelegationTokenRequestView<'a> {
     /// The owners whose tokens to list, or null for all.
     ///
     /// `Owners`: []DescribeDelegationTokenOwner, versions 0+, nullable in 0+.
+    #[inline]
     pub fn owners(&self) -> Option<ArrayView<'a, DescribeDelegationTokenOwnerView<'a>>> {
         let version = self.version;
         let at = self.at[0];
@@ -151,6 +152,7 @@ impl<'a> DescribeDelegationTokenRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeDelegationTokenRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -256,6 +258,19 @@ impl<'a> DescribeDelegationTokenOwnerView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -274,6 +289,7 @@ impl<'a> DescribeDelegationTokenOwnerView<'a> {
     /// The type of the principal, such as `User`.
     ///
     /// `PrincipalType`: string, versions 0+.
+    #[inline]
     pub fn principal_type(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -299,6 +315,7 @@ impl<'a> DescribeDelegationTokenOwnerView<'a> {
     /// The name of the principal.
     ///
     /// `PrincipalName`: string, versions 0+.
+    #[inline]
     pub fn principal_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[1];
@@ -334,6 +351,7 @@ impl<'a> DescribeDelegationTokenOwnerView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeDelegationTokenOwnerView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

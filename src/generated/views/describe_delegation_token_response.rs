@@ -82,7 +82,7 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribedDelegationTokenView::locate(buf, pos, version);
+                    DescribedDelegationTokenView::skip(buf, pos, version);
                 }
                 false
             }
@@ -150,6 +150,7 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -166,6 +167,7 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
     /// The tokens.
     ///
     /// `Tokens`: []DescribedDelegationToken, versions 0+.
+    #[inline]
     pub fn tokens(&self) -> ArrayView<'a, DescribedDelegationTokenView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -179,6 +181,7 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -208,6 +211,7 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeDelegationTokenResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -383,7 +387,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribedDelegationTokenRenewerView::locate(buf, pos, version);
+                    DescribedDelegationTokenRenewerView::skip(buf, pos, version);
                 }
                 false
             }
@@ -412,6 +416,35 @@ impl<'a> DescribedDelegationTokenView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        if version >= 3 {
+            loc_str(buf, pos, true);
+        }
+        if version >= 3 {
+            loc_str(buf, pos, true);
+        }
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(8);
+        loc_str(buf, pos, flexible);
+        loc_bytes(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                DescribedDelegationTokenRenewerView::skip(buf, pos, version);
+            }
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -430,6 +463,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
     /// The type of the token's owner.
     ///
     /// `PrincipalType`: string, versions 0+.
+    #[inline]
     pub fn principal_type(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -455,6 +489,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
     /// The name of the token's owner.
     ///
     /// `PrincipalName`: string, versions 0+.
+    #[inline]
     pub fn principal_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[1];
@@ -480,6 +515,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
     /// The type of the principal that asked for the token.
     ///
     /// `TokenRequesterPrincipalType`: string, versions 3+.
+    #[inline]
     pub fn token_requester_principal_type(&self) -> ViewStr<'a> {
         let at = self.at[2];
         if at == ABSENT {
@@ -503,6 +539,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
     /// The name of the principal that asked for the token.
     ///
     /// `TokenRequesterPrincipalName`: string, versions 3+.
+    #[inline]
     pub fn token_requester_principal_name(&self) -> ViewStr<'a> {
         let at = self.at[3];
         if at == ABSENT {
@@ -526,6 +563,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
     /// When the token was issued, in milliseconds since the Unix epoch.
     ///
     /// `IssueTimestamp`: int64, versions 0+.
+    #[inline]
     pub fn issue_timestamp(&self) -> i64 {
         let at = self.at[4];
         if at == ABSENT {
@@ -542,6 +580,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
     /// When the token expires, in milliseconds since the Unix epoch.
     ///
     /// `ExpiryTimestamp`: int64, versions 0+.
+    #[inline]
     pub fn expiry_timestamp(&self) -> i64 {
         let at = self.at[5];
         if at == ABSENT {
@@ -558,6 +597,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
     /// The latest time the token can be renewed to, in milliseconds since the Unix epoch.
     ///
     /// `MaxTimestamp`: int64, versions 0+.
+    #[inline]
     pub fn max_timestamp(&self) -> i64 {
         let at = self.at[6];
         if at == ABSENT {
@@ -574,6 +614,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
     /// The delegation token's id.
     ///
     /// `TokenId`: string, versions 0+.
+    #[inline]
     pub fn token_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[7];
@@ -592,6 +633,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
     /// The delegation token's HMAC, which identifies it.
     ///
     /// `Hmac`: bytes, versions 0+.
+    #[inline]
     pub fn hmac(&self) -> &'a [u8] {
         let version = self.version;
         let at = self.at[8];
@@ -610,6 +652,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
     /// The principals that may renew the token.
     ///
     /// `Renewers`: []DescribedDelegationTokenRenewer, versions 0+.
+    #[inline]
     pub fn renewers(&self) -> ArrayView<'a, DescribedDelegationTokenRenewerView<'a>> {
         let version = self.version;
         let at = self.at[9];
@@ -652,6 +695,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribedDelegationTokenView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -772,6 +816,19 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -790,6 +847,7 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
     /// The type of the principal, such as `User`.
     ///
     /// `PrincipalType`: string, versions 0+.
+    #[inline]
     pub fn principal_type(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -815,6 +873,7 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
     /// The name of the principal.
     ///
     /// `PrincipalName`: string, versions 0+.
+    #[inline]
     pub fn principal_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[1];
@@ -850,6 +909,7 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribedDelegationTokenRenewerView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -150,6 +150,7 @@ impl<'a> DescribeGroupsRequestView<'a> {
     /// The ids of the groups to describe.
     ///
     /// `Groups`: []string, versions 0+.
+    #[inline]
     pub fn groups(&self) -> ArrayView<'a, ViewStr<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -163,6 +164,7 @@ impl<'a> DescribeGroupsRequestView<'a> {
     /// Whether the response should say which operations the caller may perform on each group.
     ///
     /// `IncludeAuthorizedOperations`: bool, versions 3+.
+    #[inline]
     pub fn include_authorized_operations(&self) -> bool {
         let at = self.at[1];
         if at == ABSENT {
@@ -199,6 +201,7 @@ impl<'a> DescribeGroupsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeGroupsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -84,7 +84,7 @@ impl<'a> DescribeGroupsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribedGroupView::locate(buf, pos, version);
+                    DescribedGroupView::skip(buf, pos, version);
                 }
                 false
             }
@@ -151,6 +151,7 @@ impl<'a> DescribeGroupsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -167,6 +168,7 @@ impl<'a> DescribeGroupsResponseView<'a> {
     /// The described groups.
     ///
     /// `Groups`: []DescribedGroup, versions 0+.
+    #[inline]
     pub fn groups(&self) -> ArrayView<'a, DescribedGroupView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -190,6 +192,7 @@ impl<'a> DescribeGroupsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeGroupsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -334,7 +337,7 @@ impl<'a> DescribedGroupView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribedGroupMemberView::locate(buf, pos, version);
+                    DescribedGroupMemberView::skip(buf, pos, version);
                 }
                 false
             }
@@ -367,6 +370,33 @@ impl<'a> DescribedGroupView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 5;
+        *pos = pos.saturating_add(2);
+        if version >= 6 {
+            loc_str(buf, pos, true);
+        }
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                DescribedGroupMemberView::skip(buf, pos, version);
+            }
+        }
+        if version >= 3 {
+            *pos = pos.saturating_add(4);
+        }
+        if version >= 5 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -385,6 +415,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -401,6 +432,7 @@ impl<'a> DescribedGroupView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 6+, nullable in 6+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -417,6 +449,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[2];
@@ -435,6 +468,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The group's state, such as `Stable` or `Empty`.
     ///
     /// `GroupState`: string, versions 0+.
+    #[inline]
     pub fn group_state(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[3];
@@ -453,6 +487,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The group's protocol type, such as `consumer`.
     ///
     /// `ProtocolType`: string, versions 0+.
+    #[inline]
     pub fn protocol_type(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[4];
@@ -471,6 +506,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The chosen assignment protocol, such as `range`; empty if none.
     ///
     /// `ProtocolData`: string, versions 0+.
+    #[inline]
     pub fn protocol_data(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[5];
@@ -489,6 +525,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The group's members.
     ///
     /// `Members`: []DescribedGroupMember, versions 0+.
+    #[inline]
     pub fn members(&self) -> ArrayView<'a, DescribedGroupMemberView<'a>> {
         let version = self.version;
         let at = self.at[6];
@@ -502,6 +539,7 @@ impl<'a> DescribedGroupView<'a> {
     /// A bit field of the ACL operations the caller may perform on the group, or -2147483648 when not requested.
     ///
     /// `AuthorizedOperations`: int32, versions 3+, default `-2147483648`.
+    #[inline]
     pub fn authorized_operations(&self) -> i32 {
         let at = self.at[7];
         if at == ABSENT {
@@ -541,6 +579,7 @@ impl<'a> DescribedGroupView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribedGroupView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -694,6 +733,25 @@ impl<'a> DescribedGroupMemberView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 5;
+        loc_str(buf, pos, flexible);
+        if version >= 4 {
+            loc_str(buf, pos, flexible);
+        }
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        loc_bytes(buf, pos, flexible);
+        loc_bytes(buf, pos, flexible);
+        if version >= 5 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -712,6 +770,7 @@ impl<'a> DescribedGroupMemberView<'a> {
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -730,6 +789,7 @@ impl<'a> DescribedGroupMemberView<'a> {
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 4+, nullable in 4+, default `null`, ignorable.
+    #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -755,6 +815,7 @@ impl<'a> DescribedGroupMemberView<'a> {
     /// The client id the member connected with.
     ///
     /// `ClientId`: string, versions 0+.
+    #[inline]
     pub fn client_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[2];
@@ -773,6 +834,7 @@ impl<'a> DescribedGroupMemberView<'a> {
     /// The host the member connected from.
     ///
     /// `ClientHost`: string, versions 0+.
+    #[inline]
     pub fn client_host(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[3];
@@ -791,6 +853,7 @@ impl<'a> DescribedGroupMemberView<'a> {
     /// The member's metadata for the chosen protocol (a consumer's subscription).
     ///
     /// `MemberMetadata`: bytes, versions 0+.
+    #[inline]
     pub fn member_metadata(&self) -> &'a [u8] {
         let version = self.version;
         let at = self.at[4];
@@ -816,6 +879,7 @@ impl<'a> DescribedGroupMemberView<'a> {
     /// The member's current assignment.
     ///
     /// `MemberAssignment`: bytes, versions 0+.
+    #[inline]
     pub fn member_assignment(&self) -> &'a [u8] {
         let version = self.version;
         let at = self.at[5];
@@ -860,6 +924,7 @@ impl<'a> DescribedGroupMemberView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribedGroupMemberView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -67,7 +67,7 @@ impl<'a> DescribeLogDirsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribableLogDirTopicView::locate(buf, pos, version);
+                    DescribableLogDirTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -130,6 +130,7 @@ impl<'a> DescribeLogDirsRequestView<'a> {
     /// The partitions to describe, or null for all.
     ///
     /// `Topics`: []DescribableLogDirTopic, versions 0+, nullable in 0+.
+    #[inline]
     pub fn topics(&self) -> Option<ArrayView<'a, DescribableLogDirTopicView<'a>>> {
         let version = self.version;
         let at = self.at[0];
@@ -152,6 +153,7 @@ impl<'a> DescribeLogDirsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeLogDirsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -271,6 +273,21 @@ impl<'a> DescribableLogDirTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -289,6 +306,7 @@ impl<'a> DescribableLogDirTopicView<'a> {
     /// The topic's name.
     ///
     /// `Topic`: string, versions 0+.
+    #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -307,6 +325,7 @@ impl<'a> DescribableLogDirTopicView<'a> {
     /// The partition numbers.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let version = self.version;
         let at = self.at[1];
@@ -330,6 +349,7 @@ impl<'a> DescribableLogDirTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribableLogDirTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

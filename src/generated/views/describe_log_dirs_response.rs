@@ -88,7 +88,7 @@ impl<'a> DescribeLogDirsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeLogDirsResultView::locate(buf, pos, version);
+                    DescribeLogDirsResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -155,6 +155,7 @@ impl<'a> DescribeLogDirsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -171,6 +172,7 @@ impl<'a> DescribeLogDirsResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 3+, ignorable.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -187,6 +189,7 @@ impl<'a> DescribeLogDirsResponseView<'a> {
     /// The broker's log directories.
     ///
     /// `Results`: []DescribeLogDirsResult, versions 0+.
+    #[inline]
     pub fn results(&self) -> ArrayView<'a, DescribeLogDirsResultView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -213,6 +216,7 @@ impl<'a> DescribeLogDirsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeLogDirsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -306,6 +310,20 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(1);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -324,6 +342,7 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -340,6 +359,7 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
     /// The size of the partition's log on disk, in bytes.
     ///
     /// `PartitionSize`: int64, versions 0+.
+    #[inline]
     pub fn partition_size(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -356,6 +376,7 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
     /// How far the replica lags: the log end offset of the current replica minus this one, or for a future replica, the current replica's end offset minus the future one's.
     ///
     /// `OffsetLag`: int64, versions 0+.
+    #[inline]
     pub fn offset_lag(&self) -> i64 {
         let at = self.at[2];
         if at == ABSENT {
@@ -372,6 +393,7 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
     /// Whether this is a future replica: a copy being moved into this directory.
     ///
     /// `IsFutureKey`: bool, versions 0+.
+    #[inline]
     pub fn is_future_key(&self) -> bool {
         let at = self.at[3];
         if at == ABSENT {
@@ -402,6 +424,7 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeLogDirsPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -515,7 +538,7 @@ impl<'a> DescribeLogDirsResultView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeLogDirsTopicView::locate(buf, pos, version);
+                    DescribeLogDirsTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -556,6 +579,33 @@ impl<'a> DescribeLogDirsResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                DescribeLogDirsTopicView::skip(buf, pos, version);
+            }
+        }
+        if version >= 4 {
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 4 {
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 5 {
+            *pos = pos.saturating_add(1);
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -574,6 +624,7 @@ impl<'a> DescribeLogDirsResultView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -590,6 +641,7 @@ impl<'a> DescribeLogDirsResultView<'a> {
     /// The absolute path of the log directory.
     ///
     /// `LogDir`: string, versions 0+.
+    #[inline]
     pub fn log_dir(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[1];
@@ -608,6 +660,7 @@ impl<'a> DescribeLogDirsResultView<'a> {
     /// The partitions in this directory, by topic.
     ///
     /// `Topics`: []DescribeLogDirsTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, DescribeLogDirsTopicView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -621,6 +674,7 @@ impl<'a> DescribeLogDirsResultView<'a> {
     /// The size of the volume holding the directory, in bytes, or -1 if unknown.
     ///
     /// `TotalBytes`: int64, versions 4+, default `-1`, ignorable.
+    #[inline]
     pub fn total_bytes(&self) -> i64 {
         let at = self.at[3];
         if at == ABSENT {
@@ -637,6 +691,7 @@ impl<'a> DescribeLogDirsResultView<'a> {
     /// The free space on that volume usable by Kafka, in bytes, or -1 if unknown.
     ///
     /// `UsableBytes`: int64, versions 4+, default `-1`, ignorable.
+    #[inline]
     pub fn usable_bytes(&self) -> i64 {
         let at = self.at[4];
         if at == ABSENT {
@@ -653,6 +708,7 @@ impl<'a> DescribeLogDirsResultView<'a> {
     /// Whether the directory is cordoned: it takes no new partitions.
     ///
     /// `IsCordoned`: bool, versions 5+, default `false`, ignorable.
+    #[inline]
     pub fn is_cordoned(&self) -> bool {
         let at = self.at[5];
         if at == ABSENT {
@@ -688,6 +744,7 @@ impl<'a> DescribeLogDirsResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeLogDirsResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -787,7 +844,7 @@ impl<'a> DescribeLogDirsTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeLogDirsPartitionView::locate(buf, pos, version);
+                    DescribeLogDirsPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -816,6 +873,23 @@ impl<'a> DescribeLogDirsTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                DescribeLogDirsPartitionView::skip(buf, pos, version);
+            }
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -834,6 +908,7 @@ impl<'a> DescribeLogDirsTopicView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -852,6 +927,7 @@ impl<'a> DescribeLogDirsTopicView<'a> {
     /// The partitions in this directory.
     ///
     /// `Partitions`: []DescribeLogDirsPartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, DescribeLogDirsPartitionView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -876,6 +952,7 @@ impl<'a> DescribeLogDirsTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeLogDirsTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

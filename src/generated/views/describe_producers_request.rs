@@ -72,7 +72,7 @@ impl<'a> DescribeProducersRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicRequestView::locate(buf, pos, version);
+                    TopicRequestView::skip(buf, pos, version);
                 }
                 false
             }
@@ -137,6 +137,7 @@ impl<'a> DescribeProducersRequestView<'a> {
     /// The partitions to describe, by topic.
     ///
     /// `Topics`: []TopicRequest, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicRequestView<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -157,6 +158,7 @@ impl<'a> DescribeProducersRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeProducersRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -271,6 +273,18 @@ impl<'a> TopicRequestView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -289,6 +303,7 @@ impl<'a> TopicRequestView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -305,6 +320,7 @@ impl<'a> TopicRequestView<'a> {
     /// The partition numbers within the topic.
     ///
     /// `PartitionIndexes`: []int32, versions 0+.
+    #[inline]
     pub fn partition_indexes(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];
         if at == ABSENT {
@@ -327,6 +343,7 @@ impl<'a> TopicRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -76,7 +76,7 @@ impl<'a> DescribeProducersResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicResponseView::locate(buf, pos, version);
+                    TopicResponseView::skip(buf, pos, version);
                 }
                 false
             }
@@ -140,6 +140,7 @@ impl<'a> DescribeProducersResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -156,6 +157,7 @@ impl<'a> DescribeProducersResponseView<'a> {
     /// Results by topic.
     ///
     /// `Topics`: []TopicResponse, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicResponseView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -178,6 +180,7 @@ impl<'a> DescribeProducersResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeProducersResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -270,7 +273,7 @@ impl<'a> PartitionResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ProducerStateView::locate(buf, pos, version);
+                    ProducerStateView::skip(buf, pos, version);
                 }
                 false
             }
@@ -297,6 +300,22 @@ impl<'a> PartitionResponseView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                ProducerStateView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -315,6 +334,7 @@ impl<'a> PartitionResponseView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -331,6 +351,7 @@ impl<'a> PartitionResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -347,6 +368,7 @@ impl<'a> PartitionResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -363,6 +385,7 @@ impl<'a> PartitionResponseView<'a> {
     /// The producers with state on this partition.
     ///
     /// `ActiveProducers`: []ProducerState, versions 0+.
+    #[inline]
     pub fn active_producers(&self) -> ArrayView<'a, ProducerStateView<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -393,6 +416,7 @@ impl<'a> PartitionResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -491,6 +515,20 @@ impl<'a> ProducerStateView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -509,6 +547,7 @@ impl<'a> ProducerStateView<'a> {
     /// The producer id the broker gave out, or -1 when there is none.
     ///
     /// `ProducerId`: int64, versions 0+.
+    #[inline]
     pub fn producer_id(&self) -> i64 {
         let at = self.at[0];
         if at == ABSENT {
@@ -525,6 +564,7 @@ impl<'a> ProducerStateView<'a> {
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
     ///
     /// `ProducerEpoch`: int32, versions 0+.
+    #[inline]
     pub fn producer_epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -541,6 +581,7 @@ impl<'a> ProducerStateView<'a> {
     /// The sequence number of the producer's last write, or -1.
     ///
     /// `LastSequence`: int32, versions 0+, default `-1`.
+    #[inline]
     pub fn last_sequence(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -557,6 +598,7 @@ impl<'a> ProducerStateView<'a> {
     /// The timestamp of the producer's last write, in milliseconds, or -1.
     ///
     /// `LastTimestamp`: int64, versions 0+, default `-1`.
+    #[inline]
     pub fn last_timestamp(&self) -> i64 {
         let at = self.at[3];
         if at == ABSENT {
@@ -573,6 +615,7 @@ impl<'a> ProducerStateView<'a> {
     /// The epoch of the transaction coordinator that wrote the marker.
     ///
     /// `CoordinatorEpoch`: int32, versions 0+.
+    #[inline]
     pub fn coordinator_epoch(&self) -> i32 {
         let at = self.at[4];
         if at == ABSENT {
@@ -589,6 +632,7 @@ impl<'a> ProducerStateView<'a> {
     /// The first offset of the producer's open transaction, or -1 if none.
     ///
     /// `CurrentTxnStartOffset`: int64, versions 0+, default `-1`.
+    #[inline]
     pub fn current_txn_start_offset(&self) -> i64 {
         let at = self.at[5];
         if at == ABSENT {
@@ -623,6 +667,7 @@ impl<'a> ProducerStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ProducerStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -718,7 +763,7 @@ impl<'a> TopicResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionResponseView::locate(buf, pos, version);
+                    PartitionResponseView::skip(buf, pos, version);
                 }
                 false
             }
@@ -745,6 +790,20 @@ impl<'a> TopicResponseView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionResponseView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -763,6 +822,7 @@ impl<'a> TopicResponseView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -779,6 +839,7 @@ impl<'a> TopicResponseView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []PartitionResponse, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionResponseView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -802,6 +863,7 @@ impl<'a> TopicResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

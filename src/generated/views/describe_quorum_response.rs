@@ -102,7 +102,7 @@ impl<'a> DescribeQuorumResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicDataView::locate(buf, pos, version);
+                    TopicDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -116,7 +116,7 @@ impl<'a> DescribeQuorumResponseView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        NodeView::locate(buf, pos, version);
+                        NodeView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -182,6 +182,7 @@ impl<'a> DescribeQuorumResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -198,6 +199,7 @@ impl<'a> DescribeQuorumResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 2+, nullable in 2+, ignorable.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -214,6 +216,7 @@ impl<'a> DescribeQuorumResponseView<'a> {
     /// The quorum's partitions, by topic (the metadata log is one partition).
     ///
     /// `Topics`: []TopicData, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -226,6 +229,7 @@ impl<'a> DescribeQuorumResponseView<'a> {
     /// The quorum's nodes and their endpoints.
     ///
     /// `Nodes`: []Node, versions 2+.
+    #[inline]
     pub fn nodes(&self) -> ArrayView<'a, NodeView<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -252,6 +256,7 @@ impl<'a> DescribeQuorumResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeQuorumResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -358,6 +363,17 @@ impl<'a> ListenerView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -376,6 +392,7 @@ impl<'a> ListenerView<'a> {
     /// The listener's name.
     ///
     /// `Name`: string, versions 2+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -392,6 +409,7 @@ impl<'a> ListenerView<'a> {
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 2+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -408,6 +426,7 @@ impl<'a> ListenerView<'a> {
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 2+.
+    #[inline]
     pub fn port(&self) -> u16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -436,6 +455,7 @@ impl<'a> ListenerView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListenerView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -521,7 +541,7 @@ impl<'a> NodeView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ListenerView::locate(buf, pos, version);
+                    ListenerView::skip(buf, pos, version);
                 }
                 false
             }
@@ -548,6 +568,20 @@ impl<'a> NodeView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                ListenerView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -566,6 +600,7 @@ impl<'a> NodeView<'a> {
     /// A broker id.
     ///
     /// `NodeId`: int32, versions 2+.
+    #[inline]
     pub fn node_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -582,6 +617,7 @@ impl<'a> NodeView<'a> {
     /// The endpoints the node can be reached at.
     ///
     /// `Listeners`: []Listener, versions 2+.
+    #[inline]
     pub fn listeners(&self) -> ArrayView<'a, ListenerView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -604,6 +640,7 @@ impl<'a> NodeView<'a> {
 }
 
 impl<'a> ViewElement<'a> for NodeView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -728,7 +765,7 @@ impl<'a> PartitionDataView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ReplicaStateView::locate(buf, pos, version);
+                    ReplicaStateView::skip(buf, pos, version);
                 }
                 false
             }
@@ -741,7 +778,7 @@ impl<'a> PartitionDataView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ReplicaStateView::locate(buf, pos, version);
+                    ReplicaStateView::skip(buf, pos, version);
                 }
                 false
             }
@@ -768,6 +805,32 @@ impl<'a> PartitionDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        if version >= 2 {
+            loc_str(buf, pos, true);
+        }
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                ReplicaStateView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                ReplicaStateView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -786,6 +849,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -802,6 +866,7 @@ impl<'a> PartitionDataView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -818,6 +883,7 @@ impl<'a> PartitionDataView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 2+, nullable in 2+, ignorable.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -834,6 +900,7 @@ impl<'a> PartitionDataView<'a> {
     /// The broker id of the partition's leader, or -1 if it has none.
     ///
     /// `LeaderId`: int32, versions 0+.
+    #[inline]
     pub fn leader_id(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -850,6 +917,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[4];
         if at == ABSENT {
@@ -866,6 +934,7 @@ impl<'a> PartitionDataView<'a> {
     /// The quorum's high watermark.
     ///
     /// `HighWatermark`: int64, versions 0+.
+    #[inline]
     pub fn high_watermark(&self) -> i64 {
         let at = self.at[5];
         if at == ABSENT {
@@ -882,6 +951,7 @@ impl<'a> PartitionDataView<'a> {
     /// The voters and their progress.
     ///
     /// `CurrentVoters`: []ReplicaState, versions 0+.
+    #[inline]
     pub fn current_voters(&self) -> ArrayView<'a, ReplicaStateView<'a>> {
         let at = self.at[6];
         if at == ABSENT {
@@ -894,6 +964,7 @@ impl<'a> PartitionDataView<'a> {
     /// The observers (replicas that follow but do not vote) and their progress.
     ///
     /// `Observers`: []ReplicaState, versions 0+.
+    #[inline]
     pub fn observers(&self) -> ArrayView<'a, ReplicaStateView<'a>> {
         let at = self.at[7];
         if at == ABSENT {
@@ -929,6 +1000,7 @@ impl<'a> PartitionDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1039,6 +1111,25 @@ impl<'a> ReplicaStateView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        if version >= 2 {
+            *pos = pos.saturating_add(16);
+        }
+        *pos = pos.saturating_add(8);
+        if version >= 1 {
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 1 {
+            *pos = pos.saturating_add(8);
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1057,6 +1148,7 @@ impl<'a> ReplicaStateView<'a> {
     /// The replica's id.
     ///
     /// `ReplicaId`: int32, versions 0+.
+    #[inline]
     pub fn replica_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -1073,6 +1165,7 @@ impl<'a> ReplicaStateView<'a> {
     /// The replica's directory id.
     ///
     /// `ReplicaDirectoryId`: uuid, versions 2+.
+    #[inline]
     pub fn replica_directory_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -1089,6 +1182,7 @@ impl<'a> ReplicaStateView<'a> {
     /// The replica's last known log end offset, or -1.
     ///
     /// `LogEndOffset`: int64, versions 0+.
+    #[inline]
     pub fn log_end_offset(&self) -> i64 {
         let at = self.at[2];
         if at == ABSENT {
@@ -1105,6 +1199,7 @@ impl<'a> ReplicaStateView<'a> {
     /// When the replica last fetched, by the leader's clock in milliseconds, or -1.
     ///
     /// `LastFetchTimestamp`: int64, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn last_fetch_timestamp(&self) -> i64 {
         let at = self.at[3];
         if at == ABSENT {
@@ -1121,6 +1216,7 @@ impl<'a> ReplicaStateView<'a> {
     /// When the replica was last caught up with the leader, by the leader's clock in milliseconds, or -1.
     ///
     /// `LastCaughtUpTimestamp`: int64, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn last_caught_up_timestamp(&self) -> i64 {
         let at = self.at[4];
         if at == ABSENT {
@@ -1153,6 +1249,7 @@ impl<'a> ReplicaStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ReplicaStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1247,7 +1344,7 @@ impl<'a> TopicDataView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionDataView::locate(buf, pos, version);
+                    PartitionDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1274,6 +1371,20 @@ impl<'a> TopicDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionDataView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1292,6 +1403,7 @@ impl<'a> TopicDataView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -1308,6 +1420,7 @@ impl<'a> TopicDataView<'a> {
     /// The partitions.
     ///
     /// `Partitions`: []PartitionData, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -1331,6 +1444,7 @@ impl<'a> TopicDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -72,7 +72,7 @@ impl<'a> DescribeShareGroupOffsetsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeShareGroupOffsetsRequestGroupView::locate(buf, pos, version);
+                    DescribeShareGroupOffsetsRequestGroupView::skip(buf, pos, version);
                 }
                 false
             }
@@ -137,6 +137,7 @@ impl<'a> DescribeShareGroupOffsetsRequestView<'a> {
     /// The groups to describe.
     ///
     /// `Groups`: []DescribeShareGroupOffsetsRequestGroup, versions 0+.
+    #[inline]
     pub fn groups(&self) -> ArrayView<'a, DescribeShareGroupOffsetsRequestGroupView<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -158,6 +159,7 @@ impl<'a> DescribeShareGroupOffsetsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeShareGroupOffsetsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -244,7 +246,7 @@ impl<'a> DescribeShareGroupOffsetsRequestGroupView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeShareGroupOffsetsRequestTopicView::locate(buf, pos, version);
+                    DescribeShareGroupOffsetsRequestTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -268,6 +270,20 @@ impl<'a> DescribeShareGroupOffsetsRequestGroupView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                DescribeShareGroupOffsetsRequestTopicView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -286,6 +302,7 @@ impl<'a> DescribeShareGroupOffsetsRequestGroupView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -302,6 +319,7 @@ impl<'a> DescribeShareGroupOffsetsRequestGroupView<'a> {
     /// The partitions to describe, by topic, or null for all.
     ///
     /// `Topics`: []DescribeShareGroupOffsetsRequestTopic, versions 0+, nullable in 0+.
+    #[inline]
     pub fn topics(&self) -> Option<ArrayView<'a, DescribeShareGroupOffsetsRequestTopicView<'a>>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -325,6 +343,7 @@ impl<'a> DescribeShareGroupOffsetsRequestGroupView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeShareGroupOffsetsRequestGroupView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -439,6 +458,18 @@ impl<'a> DescribeShareGroupOffsetsRequestTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -457,6 +488,7 @@ impl<'a> DescribeShareGroupOffsetsRequestTopicView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -473,6 +505,7 @@ impl<'a> DescribeShareGroupOffsetsRequestTopicView<'a> {
     /// The partition numbers.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];
         if at == ABSENT {
@@ -495,6 +528,7 @@ impl<'a> DescribeShareGroupOffsetsRequestTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeShareGroupOffsetsRequestTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -76,7 +76,7 @@ impl<'a> DescribeShareGroupOffsetsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeShareGroupOffsetsResponseGroupView::locate(buf, pos, version);
+                    DescribeShareGroupOffsetsResponseGroupView::skip(buf, pos, version);
                 }
                 false
             }
@@ -141,6 +141,7 @@ impl<'a> DescribeShareGroupOffsetsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -157,6 +158,7 @@ impl<'a> DescribeShareGroupOffsetsResponseView<'a> {
     /// Results by group.
     ///
     /// `Groups`: []DescribeShareGroupOffsetsResponseGroup, versions 0+.
+    #[inline]
     pub fn groups(&self) -> ArrayView<'a, DescribeShareGroupOffsetsResponseGroupView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -180,6 +182,7 @@ impl<'a> DescribeShareGroupOffsetsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeShareGroupOffsetsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -275,7 +278,7 @@ impl<'a> DescribeShareGroupOffsetsResponseGroupView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeShareGroupOffsetsResponseTopicView::locate(buf, pos, version);
+                    DescribeShareGroupOffsetsResponseTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -306,6 +309,22 @@ impl<'a> DescribeShareGroupOffsetsResponseGroupView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                DescribeShareGroupOffsetsResponseTopicView::skip(buf, pos, version);
+            }
+        }
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -324,6 +343,7 @@ impl<'a> DescribeShareGroupOffsetsResponseGroupView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -340,6 +360,7 @@ impl<'a> DescribeShareGroupOffsetsResponseGroupView<'a> {
     /// Results by topic.
     ///
     /// `Topics`: []DescribeShareGroupOffsetsResponseTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, DescribeShareGroupOffsetsResponseTopicView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -352,6 +373,7 @@ impl<'a> DescribeShareGroupOffsetsResponseGroupView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -368,6 +390,7 @@ impl<'a> DescribeShareGroupOffsetsResponseGroupView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -399,6 +422,7 @@ impl<'a> DescribeShareGroupOffsetsResponseGroupView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeShareGroupOffsetsResponseGroupView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -501,6 +525,22 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(4);
+        if version >= 1 {
+            *pos = pos.saturating_add(8);
+        }
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -519,6 +559,7 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -535,6 +576,7 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
     /// The share-partition's start offset: records before it are no longer delivered to the group.
     ///
     /// `StartOffset`: int64, versions 0+.
+    #[inline]
     pub fn start_offset(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -551,6 +593,7 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -567,6 +610,7 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
     /// How many records from the start offset on are still to be delivered, or -1 if unknown.
     ///
     /// `Lag`: int64, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn lag(&self) -> i64 {
         let at = self.at[3];
         if at == ABSENT {
@@ -583,6 +627,7 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[4];
         if at == ABSENT {
@@ -599,6 +644,7 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[5];
         if at == ABSENT {
@@ -633,6 +679,7 @@ impl<'a> DescribeShareGroupOffsetsResponsePartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeShareGroupOffsetsResponsePartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -732,7 +779,7 @@ impl<'a> DescribeShareGroupOffsetsResponseTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeShareGroupOffsetsResponsePartitionView::locate(buf, pos, version);
+                    DescribeShareGroupOffsetsResponsePartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -759,6 +806,21 @@ impl<'a> DescribeShareGroupOffsetsResponseTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                DescribeShareGroupOffsetsResponsePartitionView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -777,6 +839,7 @@ impl<'a> DescribeShareGroupOffsetsResponseTopicView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -793,6 +856,7 @@ impl<'a> DescribeShareGroupOffsetsResponseTopicView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -809,6 +873,7 @@ impl<'a> DescribeShareGroupOffsetsResponseTopicView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []DescribeShareGroupOffsetsResponsePartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, DescribeShareGroupOffsetsResponsePartitionView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -834,6 +899,7 @@ impl<'a> DescribeShareGroupOffsetsResponseTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeShareGroupOffsetsResponseTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -79,7 +79,7 @@ impl<'a> DescribeTopicPartitionsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicRequestView::locate(buf, pos, version);
+                    TopicRequestView::skip(buf, pos, version);
                 }
                 false
             }
@@ -92,7 +92,7 @@ impl<'a> DescribeTopicPartitionsRequestView<'a> {
         at[2] = *pos;
         let null = loc_marker(buf, pos);
         if !null {
-            CursorView::locate(buf, pos, version);
+            CursorView::skip(buf, pos, version);
         }
         let tags = {
             let tags = *pos;
@@ -150,6 +150,7 @@ impl<'a> DescribeTopicPartitionsRequestView<'a> {
     /// The topics to describe.
     ///
     /// `Topics`: []TopicRequest, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicRequestView<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -162,6 +163,7 @@ impl<'a> DescribeTopicPartitionsRequestView<'a> {
     /// The most partitions the response may hold.
     ///
     /// `ResponsePartitionLimit`: int32, versions 0+, default `2000`.
+    #[inline]
     pub fn response_partition_limit(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -178,6 +180,7 @@ impl<'a> DescribeTopicPartitionsRequestView<'a> {
     /// Where to start: the first topic and partition to describe, or null from the beginning.
     ///
     /// `Cursor`: Cursor, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn cursor(&self) -> Option<CursorView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -205,6 +208,7 @@ impl<'a> DescribeTopicPartitionsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeTopicPartitionsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -238,6 +242,7 @@ pub struct CursorView<'a> {
 impl<'a> CursorView<'a> {
     const NULL_TOPIC_NAME: u64 = 1 << 0;
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -304,6 +309,16 @@ impl<'a> CursorView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -322,6 +337,7 @@ impl<'a> CursorView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -338,6 +354,7 @@ impl<'a> CursorView<'a> {
     /// The partition to start from.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -364,6 +381,7 @@ impl<'a> CursorView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CursorView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -453,6 +471,15 @@ impl<'a> TopicRequestView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -471,6 +498,7 @@ impl<'a> TopicRequestView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -495,6 +523,7 @@ impl<'a> TopicRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -81,7 +81,7 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeTopicPartitionsResponseTopicView::locate(buf, pos, version);
+                    DescribeTopicPartitionsResponseTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -92,7 +92,7 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
         at[2] = *pos;
         let null = loc_marker(buf, pos);
         if !null {
-            CursorView::locate(buf, pos, version);
+            CursorView::skip(buf, pos, version);
         }
         let tags = {
             let tags = *pos;
@@ -150,6 +150,7 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -166,6 +167,7 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
     /// The described topics.
     ///
     /// `Topics`: []DescribeTopicPartitionsResponseTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, DescribeTopicPartitionsResponseTopicView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -178,6 +180,7 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
     /// Where the next page starts, or null when this was the last.
     ///
     /// `NextCursor`: Cursor, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn next_cursor(&self) -> Option<CursorView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -206,6 +209,7 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeTopicPartitionsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -239,6 +243,7 @@ pub struct CursorView<'a> {
 impl<'a> CursorView<'a> {
     const NULL_TOPIC_NAME: u64 = 1 << 0;
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -305,6 +310,16 @@ impl<'a> CursorView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -323,6 +338,7 @@ impl<'a> CursorView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -339,6 +355,7 @@ impl<'a> CursorView<'a> {
     /// The partition the next page starts from.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -365,6 +382,7 @@ impl<'a> CursorView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CursorView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -574,6 +592,33 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -592,6 +637,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -608,6 +654,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -624,6 +671,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     /// The broker id of the partition's leader, or -1 if it has none.
     ///
     /// `LeaderId`: int32, versions 0+.
+    #[inline]
     pub fn leader_id(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -640,6 +688,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+, default `-1`, ignorable.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -656,6 +705,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     /// The ids of the brokers that hold a replica of the partition.
     ///
     /// `ReplicaNodes`: []int32, versions 0+.
+    #[inline]
     pub fn replica_nodes(&self) -> ArrayView<'a, i32> {
         let at = self.at[4];
         if at == ABSENT {
@@ -668,6 +718,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     /// The ids of the replicas that are in sync with the leader.
     ///
     /// `IsrNodes`: []int32, versions 0+.
+    #[inline]
     pub fn isr_nodes(&self) -> ArrayView<'a, i32> {
         let at = self.at[5];
         if at == ABSENT {
@@ -680,6 +731,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     /// The replicas outside the ISR that may still safely become leader (KIP-966), or null if unknown.
     ///
     /// `EligibleLeaderReplicas`: []int32, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn eligible_leader_replicas(&self) -> Option<ArrayView<'a, i32>> {
         let at = self.at[6];
         if at == ABSENT {
@@ -691,6 +743,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     /// The last known eligible leader replicas, kept after the partition lost all of them (KIP-966), or null if unknown.
     ///
     /// `LastKnownElr`: []int32, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn last_known_elr(&self) -> Option<ArrayView<'a, i32>> {
         let at = self.at[7];
         if at == ABSENT {
@@ -702,6 +755,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     /// The ids of the replicas that are offline (their log directory failed).
     ///
     /// `OfflineReplicas`: []int32, versions 0+, ignorable.
+    #[inline]
     pub fn offline_replicas(&self) -> ArrayView<'a, i32> {
         let at = self.at[8];
         if at == ABSENT {
@@ -739,6 +793,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeTopicPartitionsResponsePartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -844,7 +899,7 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeTopicPartitionsResponsePartitionView::locate(buf, pos, version);
+                    DescribeTopicPartitionsResponsePartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -873,6 +928,24 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(16);
+        *pos = pos.saturating_add(1);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                DescribeTopicPartitionsResponsePartitionView::skip(buf, pos, version);
+            }
+        }
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -891,6 +964,7 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
     /// The outcome for this topic: 0 on success, otherwise a Kafka error code.
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -907,6 +981,7 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn name(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -923,6 +998,7 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[2];
         if at == ABSENT {
@@ -939,6 +1015,7 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
     /// Whether the topic is internal to Kafka (such as `__consumer_offsets`).
     ///
     /// `IsInternal`: bool, versions 0+, default `false`, ignorable.
+    #[inline]
     pub fn is_internal(&self) -> bool {
         let at = self.at[3];
         if at == ABSENT {
@@ -955,6 +1032,7 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
     /// The topic's partitions in this page.
     ///
     /// `Partitions`: []DescribeTopicPartitionsResponsePartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, DescribeTopicPartitionsResponsePartitionView<'a>> {
         let at = self.at[4];
         if at == ABSENT {
@@ -967,6 +1045,7 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
     /// A bit field of the ACL operations the caller may perform on the topic, or -2147483648 when not requested.
     ///
     /// `TopicAuthorizedOperations`: int32, versions 0+, default `-2147483648`.
+    #[inline]
     pub fn topic_authorized_operations(&self) -> i32 {
         let at = self.at[5];
         if at == ABSENT {
@@ -1008,6 +1087,7 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeTopicPartitionsResponseTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

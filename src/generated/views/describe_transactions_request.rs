@@ -135,6 +135,7 @@ impl<'a> DescribeTransactionsRequestView<'a> {
     /// The transactional ids to describe.
     ///
     /// `TransactionalIds`: []string, versions 0+.
+    #[inline]
     pub fn transactional_ids(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -159,6 +160,7 @@ impl<'a> DescribeTransactionsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeTransactionsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

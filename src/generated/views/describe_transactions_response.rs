@@ -76,7 +76,7 @@ impl<'a> DescribeTransactionsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TransactionStateView::locate(buf, pos, version);
+                    TransactionStateView::skip(buf, pos, version);
                 }
                 false
             }
@@ -140,6 +140,7 @@ impl<'a> DescribeTransactionsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -156,6 +157,7 @@ impl<'a> DescribeTransactionsResponseView<'a> {
     /// The transactions described, one per transactional id.
     ///
     /// `TransactionStates`: []TransactionState, versions 0+.
+    #[inline]
     pub fn transaction_states(&self) -> ArrayView<'a, TransactionStateView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -182,6 +184,7 @@ impl<'a> DescribeTransactionsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeTransactionsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -296,6 +299,18 @@ impl<'a> TopicDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -314,6 +329,7 @@ impl<'a> TopicDataView<'a> {
     /// The topic's name.
     ///
     /// `Topic`: string, versions 0+.
+    #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -330,6 +346,7 @@ impl<'a> TopicDataView<'a> {
     /// The partition numbers.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];
         if at == ABSENT {
@@ -352,6 +369,7 @@ impl<'a> TopicDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -474,7 +492,7 @@ impl<'a> TransactionStateView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicDataView::locate(buf, pos, version);
+                    TopicDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -501,6 +519,26 @@ impl<'a> TransactionStateView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(2);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopicDataView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -519,6 +557,7 @@ impl<'a> TransactionStateView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -535,6 +574,7 @@ impl<'a> TransactionStateView<'a> {
     /// The producer's transactional id (`transactional.id`).
     ///
     /// `TransactionalId`: string, versions 0+.
+    #[inline]
     pub fn transactional_id(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -551,6 +591,7 @@ impl<'a> TransactionStateView<'a> {
     /// The transaction's state, such as `Ongoing` or `CompleteCommit`.
     ///
     /// `TransactionState`: string, versions 0+.
+    #[inline]
     pub fn transaction_state(&self) -> ViewStr<'a> {
         let at = self.at[2];
         if at == ABSENT {
@@ -567,6 +608,7 @@ impl<'a> TransactionStateView<'a> {
     /// How long, in milliseconds, a transaction may stay open before the coordinator aborts it.
     ///
     /// `TransactionTimeoutMs`: int32, versions 0+.
+    #[inline]
     pub fn transaction_timeout_ms(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -583,6 +625,7 @@ impl<'a> TransactionStateView<'a> {
     /// When the current transaction started, in milliseconds since the Unix epoch, or -1 if none is open.
     ///
     /// `TransactionStartTimeMs`: int64, versions 0+.
+    #[inline]
     pub fn transaction_start_time_ms(&self) -> i64 {
         let at = self.at[4];
         if at == ABSENT {
@@ -599,6 +642,7 @@ impl<'a> TransactionStateView<'a> {
     /// The producer id the broker gave out, or -1 when there is none.
     ///
     /// `ProducerId`: int64, versions 0+.
+    #[inline]
     pub fn producer_id(&self) -> i64 {
         let at = self.at[5];
         if at == ABSENT {
@@ -615,6 +659,7 @@ impl<'a> TransactionStateView<'a> {
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
     ///
     /// `ProducerEpoch`: int16, versions 0+.
+    #[inline]
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[6];
         if at == ABSENT {
@@ -631,6 +676,7 @@ impl<'a> TransactionStateView<'a> {
     /// The partitions in the transaction, by topic.
     ///
     /// `Topics`: []TopicData, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
         let at = self.at[7];
         if at == ABSENT {
@@ -665,6 +711,7 @@ impl<'a> TransactionStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TransactionStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

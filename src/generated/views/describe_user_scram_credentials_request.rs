@@ -63,7 +63,7 @@ impl<'a> DescribeUserScramCredentialsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    UserNameView::locate(buf, pos, version);
+                    UserNameView::skip(buf, pos, version);
                 }
                 false
             }
@@ -124,6 +124,7 @@ impl<'a> DescribeUserScramCredentialsRequestView<'a> {
     /// The users to describe, or null for all.
     ///
     /// `Users`: []UserName, versions 0+, nullable in 0+.
+    #[inline]
     pub fn users(&self) -> Option<ArrayView<'a, UserNameView<'a>>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -145,6 +146,7 @@ impl<'a> DescribeUserScramCredentialsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeUserScramCredentialsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -233,6 +235,15 @@ impl<'a> UserNameView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -251,6 +262,7 @@ impl<'a> UserNameView<'a> {
     /// The user's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -275,6 +287,7 @@ impl<'a> UserNameView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UserNameView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -84,7 +84,7 @@ impl<'a> DescribeUserScramCredentialsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeUserScramCredentialsResultView::locate(buf, pos, version);
+                    DescribeUserScramCredentialsResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -149,6 +149,7 @@ impl<'a> DescribeUserScramCredentialsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -165,6 +166,7 @@ impl<'a> DescribeUserScramCredentialsResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -181,6 +183,7 @@ impl<'a> DescribeUserScramCredentialsResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -197,6 +200,7 @@ impl<'a> DescribeUserScramCredentialsResponseView<'a> {
     /// The result for each user.
     ///
     /// `Results`: []DescribeUserScramCredentialsResult, versions 0+.
+    #[inline]
     pub fn results(&self) -> ArrayView<'a, DescribeUserScramCredentialsResultView<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -224,6 +228,7 @@ impl<'a> DescribeUserScramCredentialsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeUserScramCredentialsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -306,6 +311,16 @@ impl<'a> CredentialInfoView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(1);
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -324,6 +339,7 @@ impl<'a> CredentialInfoView<'a> {
     /// The SCRAM mechanism: 1 for SCRAM-SHA-256, 2 for SCRAM-SHA-512.
     ///
     /// `Mechanism`: int8, versions 0+.
+    #[inline]
     pub fn mechanism(&self) -> i8 {
         let at = self.at[0];
         if at == ABSENT {
@@ -340,6 +356,7 @@ impl<'a> CredentialInfoView<'a> {
     /// The number of SCRAM iterations.
     ///
     /// `Iterations`: int32, versions 0+.
+    #[inline]
     pub fn iterations(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -366,6 +383,7 @@ impl<'a> CredentialInfoView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CredentialInfoView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -465,7 +483,7 @@ impl<'a> DescribeUserScramCredentialsResultView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    CredentialInfoView::locate(buf, pos, version);
+                    CredentialInfoView::skip(buf, pos, version);
                 }
                 false
             }
@@ -492,6 +510,22 @@ impl<'a> DescribeUserScramCredentialsResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                CredentialInfoView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -510,6 +544,7 @@ impl<'a> DescribeUserScramCredentialsResultView<'a> {
     /// The user's name.
     ///
     /// `User`: string, versions 0+.
+    #[inline]
     pub fn user(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -526,6 +561,7 @@ impl<'a> DescribeUserScramCredentialsResultView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -542,6 +578,7 @@ impl<'a> DescribeUserScramCredentialsResultView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -558,6 +595,7 @@ impl<'a> DescribeUserScramCredentialsResultView<'a> {
     /// The user's SCRAM credentials: mechanism and iterations.
     ///
     /// `CredentialInfos`: []CredentialInfo, versions 0+.
+    #[inline]
     pub fn credential_infos(&self) -> ArrayView<'a, CredentialInfoView<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -588,6 +626,7 @@ impl<'a> DescribeUserScramCredentialsResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribeUserScramCredentialsResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -77,7 +77,7 @@ impl<'a> ElectLeadersRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicPartitionsView::locate(buf, pos, version);
+                    TopicPartitionsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -142,6 +142,7 @@ impl<'a> ElectLeadersRequestView<'a> {
     /// The kind of election: 0 for the preferred replica, 1 for an unclean election.
     ///
     /// `ElectionType`: int8, versions 1+.
+    #[inline]
     pub fn election_type(&self) -> i8 {
         let at = self.at[0];
         if at == ABSENT {
@@ -158,6 +159,7 @@ impl<'a> ElectLeadersRequestView<'a> {
     /// The partitions to elect leaders for, by topic, or null for all.
     ///
     /// `TopicPartitions`: []TopicPartitions, versions 0+, nullable in 0+.
+    #[inline]
     pub fn topic_partitions(&self) -> Option<ArrayView<'a, TopicPartitionsView<'a>>> {
         let version = self.version;
         let at = self.at[1];
@@ -170,6 +172,7 @@ impl<'a> ElectLeadersRequestView<'a> {
     /// How long, in milliseconds, the broker may take to complete the operation before answering.
     ///
     /// `TimeoutMs`: int32, versions 0+, default `60000`.
+    #[inline]
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -200,6 +203,7 @@ impl<'a> ElectLeadersRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ElectLeadersRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -321,6 +325,21 @@ impl<'a> TopicPartitionsView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -339,6 +358,7 @@ impl<'a> TopicPartitionsView<'a> {
     /// The topic's name.
     ///
     /// `Topic`: string, versions 0+.
+    #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -357,6 +377,7 @@ impl<'a> TopicPartitionsView<'a> {
     /// The partition numbers.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let version = self.version;
         let at = self.at[1];
@@ -380,6 +401,7 @@ impl<'a> TopicPartitionsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicPartitionsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -91,7 +91,7 @@ impl<'a> ElectLeadersResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ReplicaElectionResultView::locate(buf, pos, version);
+                    ReplicaElectionResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -158,6 +158,7 @@ impl<'a> ElectLeadersResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -174,6 +175,7 @@ impl<'a> ElectLeadersResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 1+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -190,6 +192,7 @@ impl<'a> ElectLeadersResponseView<'a> {
     /// Results by topic.
     ///
     /// `ReplicaElectionResults`: []ReplicaElectionResult, versions 0+.
+    #[inline]
     pub fn replica_election_results(&self) -> ArrayView<'a, ReplicaElectionResultView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -219,6 +222,7 @@ impl<'a> ElectLeadersResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ElectLeadersResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -310,6 +314,20 @@ impl<'a> PartitionResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, flexible);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -328,6 +346,7 @@ impl<'a> PartitionResultView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionId`: int32, versions 0+.
+    #[inline]
     pub fn partition_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -344,6 +363,7 @@ impl<'a> PartitionResultView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -360,6 +380,7 @@ impl<'a> PartitionResultView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -390,6 +411,7 @@ impl<'a> PartitionResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -486,7 +508,7 @@ impl<'a> ReplicaElectionResultView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionResultView::locate(buf, pos, version);
+                    PartitionResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -515,6 +537,23 @@ impl<'a> ReplicaElectionResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                PartitionResultView::skip(buf, pos, version);
+            }
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -533,6 +572,7 @@ impl<'a> ReplicaElectionResultView<'a> {
     /// The topic's name.
     ///
     /// `Topic`: string, versions 0+.
+    #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -551,6 +591,7 @@ impl<'a> ReplicaElectionResultView<'a> {
     /// Results by partition.
     ///
     /// `PartitionResult`: []PartitionResult, versions 0+.
+    #[inline]
     pub fn partition_result(&self) -> ArrayView<'a, PartitionResultView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -578,6 +619,7 @@ impl<'a> ReplicaElectionResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ReplicaElectionResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -98,7 +98,7 @@ impl<'a> EndQuorumEpochRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicDataView::locate(buf, pos, version);
+                    TopicDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -112,7 +112,7 @@ impl<'a> EndQuorumEpochRequestView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        LeaderEndpointView::locate(buf, pos, version);
+                        LeaderEndpointView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -180,6 +180,7 @@ impl<'a> EndQuorumEpochRequestView<'a> {
     /// The cluster's unique id, or null if unknown.
     ///
     /// `ClusterId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -198,6 +199,7 @@ impl<'a> EndQuorumEpochRequestView<'a> {
     /// The quorum's partitions, by topic (the metadata log is one partition).
     ///
     /// `Topics`: []TopicData, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -211,6 +213,7 @@ impl<'a> EndQuorumEpochRequestView<'a> {
     /// The endpoints the leader can be reached at.
     ///
     /// `LeaderEndpoints`: []LeaderEndpoint, versions 1+, ignorable.
+    #[inline]
     pub fn leader_endpoints(&self) -> ArrayView<'a, LeaderEndpointView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -239,6 +242,7 @@ impl<'a> EndQuorumEpochRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EndQuorumEpochRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -344,6 +348,17 @@ impl<'a> LeaderEndpointView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -362,6 +377,7 @@ impl<'a> LeaderEndpointView<'a> {
     /// The listener's name.
     ///
     /// `Name`: string, versions 1+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -378,6 +394,7 @@ impl<'a> LeaderEndpointView<'a> {
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 1+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -394,6 +411,7 @@ impl<'a> LeaderEndpointView<'a> {
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 1+.
+    #[inline]
     pub fn port(&self) -> u16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -422,6 +440,7 @@ impl<'a> LeaderEndpointView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderEndpointView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -550,7 +569,7 @@ impl<'a> PartitionDataView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        ReplicaInfoView::locate(buf, pos, version);
+                        ReplicaInfoView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -580,6 +599,31 @@ impl<'a> PartitionDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        if version <= 0 {
+            if let Some(n) = loc_array(buf, pos, false) {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+            }
+        }
+        if version >= 1 {
+            if let Some(n) = loc_array(buf, pos, true) {
+                for _ in 0..n {
+                    ReplicaInfoView::skip(buf, pos, version);
+                }
+            }
+        }
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -598,6 +642,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -614,6 +659,7 @@ impl<'a> PartitionDataView<'a> {
     /// The id of the resigning leader.
     ///
     /// `LeaderId`: int32, versions 0+.
+    #[inline]
     pub fn leader_id(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -630,6 +676,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -646,6 +693,7 @@ impl<'a> PartitionDataView<'a> {
     /// The voter ids to prefer for the next election, best first (versions 0).
     ///
     /// `PreferredSuccessors`: []int32, versions 0, ignorable.
+    #[inline]
     pub fn preferred_successors(&self) -> ArrayView<'a, i32> {
         let at = self.at[3];
         if at == ABSENT {
@@ -658,6 +706,7 @@ impl<'a> PartitionDataView<'a> {
     /// The voters to prefer for the next election, best first.
     ///
     /// `PreferredCandidates`: []ReplicaInfo, versions 1+, ignorable.
+    #[inline]
     pub fn preferred_candidates(&self) -> ArrayView<'a, ReplicaInfoView<'a>> {
         let at = self.at[4];
         if at == ABSENT {
@@ -690,6 +739,7 @@ impl<'a> PartitionDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -773,6 +823,16 @@ impl<'a> ReplicaInfoView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(16);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -791,6 +851,7 @@ impl<'a> ReplicaInfoView<'a> {
     /// The candidate's replica id.
     ///
     /// `CandidateId`: int32, versions 1+.
+    #[inline]
     pub fn candidate_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -807,6 +868,7 @@ impl<'a> ReplicaInfoView<'a> {
     /// The candidate's directory id.
     ///
     /// `CandidateDirectoryId`: uuid, versions 1+.
+    #[inline]
     pub fn candidate_directory_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -833,6 +895,7 @@ impl<'a> ReplicaInfoView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ReplicaInfoView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -928,7 +991,7 @@ impl<'a> TopicDataView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionDataView::locate(buf, pos, version);
+                    PartitionDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -957,6 +1020,23 @@ impl<'a> TopicDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                PartitionDataView::skip(buf, pos, version);
+            }
+        }
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -975,6 +1055,7 @@ impl<'a> TopicDataView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -993,6 +1074,7 @@ impl<'a> TopicDataView<'a> {
     /// The partitions.
     ///
     /// `Partitions`: []PartitionData, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -1017,6 +1099,7 @@ impl<'a> TopicDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -135,6 +135,7 @@ impl<'a> EndTxnRequestView<'a> {
     /// The producer's transactional id (`transactional.id`).
     ///
     /// `TransactionalId`: string, versions 0+.
+    #[inline]
     pub fn transactional_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -160,6 +161,7 @@ impl<'a> EndTxnRequestView<'a> {
     /// The producer id the broker gave out, or -1 when there is none.
     ///
     /// `ProducerId`: int64, versions 0+.
+    #[inline]
     pub fn producer_id(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -176,6 +178,7 @@ impl<'a> EndTxnRequestView<'a> {
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
     ///
     /// `ProducerEpoch`: int16, versions 0+.
+    #[inline]
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -192,6 +195,7 @@ impl<'a> EndTxnRequestView<'a> {
     /// True to commit the transaction, false to abort it.
     ///
     /// `Committed`: bool, versions 0+.
+    #[inline]
     pub fn committed(&self) -> bool {
         let at = self.at[3];
         if at == ABSENT {
@@ -222,6 +226,7 @@ impl<'a> EndTxnRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EndTxnRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

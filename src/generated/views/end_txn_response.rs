@@ -128,6 +128,7 @@ impl<'a> EndTxnResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -144,6 +145,7 @@ impl<'a> EndTxnResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -160,6 +162,7 @@ impl<'a> EndTxnResponseView<'a> {
     /// The producer id the broker gave out, or -1 when there is none.
     ///
     /// `ProducerId`: int64, versions 5+, default `-1`, ignorable.
+    #[inline]
     pub fn producer_id(&self) -> i64 {
         let at = self.at[2];
         if at == ABSENT {
@@ -176,6 +179,7 @@ impl<'a> EndTxnResponseView<'a> {
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
     ///
     /// `ProducerEpoch`: int16, versions 5+, default `-1`, ignorable.
+    #[inline]
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[3];
         if at == ABSENT {
@@ -206,6 +210,7 @@ impl<'a> EndTxnResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EndTxnResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -132,6 +132,7 @@ impl<'a> EnvelopeRequestView<'a> {
     /// The forwarded request, header included.
     ///
     /// `RequestData`: bytes, versions 0+.
+    #[inline]
     pub fn request_data(&self) -> &'a [u8] {
         let at = self.at[0];
         if at == ABSENT {
@@ -148,6 +149,7 @@ impl<'a> EnvelopeRequestView<'a> {
     /// The client's principal, serialized by the forwarding broker.
     ///
     /// `RequestPrincipal`: bytes, versions 0+, nullable in 0+.
+    #[inline]
     pub fn request_principal(&self) -> Option<&'a [u8]> {
         let at = self.at[1];
         if at == ABSENT {
@@ -164,6 +166,7 @@ impl<'a> EnvelopeRequestView<'a> {
     /// The client's IP address, as raw bytes.
     ///
     /// `ClientHostAddress`: bytes, versions 0+.
+    #[inline]
     pub fn client_host_address(&self) -> &'a [u8] {
         let at = self.at[2];
         if at == ABSENT {
@@ -192,6 +195,7 @@ impl<'a> EnvelopeRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EnvelopeRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -108,6 +108,7 @@ impl<'a> EnvelopeResponseView<'a> {
     /// The forwarded request's response, header included, or null on error.
     ///
     /// `ResponseData`: bytes, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn response_data(&self) -> Option<&'a [u8]> {
         let at = self.at[0];
         if at == ABSENT {
@@ -124,6 +125,7 @@ impl<'a> EnvelopeResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -150,6 +152,7 @@ impl<'a> EnvelopeResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EnvelopeResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

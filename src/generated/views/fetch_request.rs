@@ -168,7 +168,7 @@ impl<'a> FetchRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    FetchTopicView::locate(buf, pos, version);
+                    FetchTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -182,7 +182,7 @@ impl<'a> FetchRequestView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        ForgottenTopicView::locate(buf, pos, version);
+                        ForgottenTopicView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -212,7 +212,7 @@ impl<'a> FetchRequestView<'a> {
                     1 if version >= 15 => {
                         let pos = &mut value;
                         at[2] = *pos;
-                        ReplicaStateView::locate(buf, pos, version);
+                        ReplicaStateView::skip(buf, pos, version);
                     }
                     _ => {}
                 }
@@ -268,6 +268,7 @@ impl<'a> FetchRequestView<'a> {
     /// The cluster id the fetcher expects, or null (KRaft).
     ///
     /// `ClusterId`: string, versions 12+, nullable in 12+, tagged field 0 in 12+, default `null`, ignorable.
+    #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -284,6 +285,7 @@ impl<'a> FetchRequestView<'a> {
     /// The broker id of a follower fetching, or -1 for a consumer (moved to ReplicaState in v15).
     ///
     /// `ReplicaId`: int32, versions 0-14, default `-1`.
+    #[inline]
     pub fn replica_id(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -300,6 +302,7 @@ impl<'a> FetchRequestView<'a> {
     /// The fetching replica's id and epoch (v15+).
     ///
     /// `ReplicaState`: ReplicaState, versions 15+, tagged field 1 in 15+.
+    #[inline]
     pub fn replica_state(&self) -> ReplicaStateView<'a> {
         let at = self.at[2];
         if at == ABSENT {
@@ -311,6 +314,7 @@ impl<'a> FetchRequestView<'a> {
     /// How long, in milliseconds, the broker may wait for MinBytes of data before answering.
     ///
     /// `MaxWaitMs`: int32, versions 0+.
+    #[inline]
     pub fn max_wait_ms(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -327,6 +331,7 @@ impl<'a> FetchRequestView<'a> {
     /// The fewest bytes worth answering with; the broker waits up to MaxWaitMs for them.
     ///
     /// `MinBytes`: int32, versions 0+.
+    #[inline]
     pub fn min_bytes(&self) -> i32 {
         let at = self.at[4];
         if at == ABSENT {
@@ -343,6 +348,7 @@ impl<'a> FetchRequestView<'a> {
     /// The most bytes the response should hold (the first batch is returned even if larger).
     ///
     /// `MaxBytes`: int32, versions 3+, default `0x7fffffff`, ignorable.
+    #[inline]
     pub fn max_bytes(&self) -> i32 {
         let at = self.at[5];
         if at == ABSENT {
@@ -359,6 +365,7 @@ impl<'a> FetchRequestView<'a> {
     /// Which records are visible: 0 for read_uncommitted (all), 1 for read_committed (only up to the last stable offset).
     ///
     /// `IsolationLevel`: int8, versions 4+, default `0`, ignorable.
+    #[inline]
     pub fn isolation_level(&self) -> i8 {
         let at = self.at[6];
         if at == ABSENT {
@@ -375,6 +382,7 @@ impl<'a> FetchRequestView<'a> {
     /// The fetch session's id, or 0 to not use or to open a session (KIP-227).
     ///
     /// `SessionId`: int32, versions 7+, default `0`, ignorable.
+    #[inline]
     pub fn session_id(&self) -> i32 {
         let at = self.at[7];
         if at == ABSENT {
@@ -391,6 +399,7 @@ impl<'a> FetchRequestView<'a> {
     /// The fetch session's epoch: 0 to open a session, -1 to close or not use one, otherwise the next in sequence.
     ///
     /// `SessionEpoch`: int32, versions 7+, default `-1`, ignorable.
+    #[inline]
     pub fn session_epoch(&self) -> i32 {
         let at = self.at[8];
         if at == ABSENT {
@@ -407,6 +416,7 @@ impl<'a> FetchRequestView<'a> {
     /// The partitions to fetch, by topic.
     ///
     /// `Topics`: []FetchTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, FetchTopicView<'a>> {
         let version = self.version;
         let at = self.at[9];
@@ -420,6 +430,7 @@ impl<'a> FetchRequestView<'a> {
     /// Partitions to drop from the fetch session, by topic.
     ///
     /// `ForgottenTopicsData`: []ForgottenTopic, versions 7+.
+    #[inline]
     pub fn forgotten_topics_data(&self) -> ArrayView<'a, ForgottenTopicView<'a>> {
         let version = self.version;
         let at = self.at[10];
@@ -433,6 +444,7 @@ impl<'a> FetchRequestView<'a> {
     /// The consumer's rack, so the broker can suggest a nearby replica; empty if none.
     ///
     /// `RackId`: string, versions 11+, default `""`, ignorable.
+    #[inline]
     pub fn rack_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[11];
@@ -499,6 +511,7 @@ impl<'a> FetchRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FetchRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -650,6 +663,28 @@ impl<'a> FetchPartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        if version >= 9 {
+            *pos = pos.saturating_add(4);
+        }
+        *pos = pos.saturating_add(8);
+        if version >= 12 {
+            *pos = pos.saturating_add(4);
+        }
+        if version >= 5 {
+            *pos = pos.saturating_add(8);
+        }
+        *pos = pos.saturating_add(4);
+        if version >= 12 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -668,6 +703,7 @@ impl<'a> FetchPartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `Partition`: int32, versions 0+.
+    #[inline]
     pub fn partition(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -684,6 +720,7 @@ impl<'a> FetchPartitionView<'a> {
     /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
     ///
     /// `CurrentLeaderEpoch`: int32, versions 9+, default `-1`, ignorable.
+    #[inline]
     pub fn current_leader_epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -700,6 +737,7 @@ impl<'a> FetchPartitionView<'a> {
     /// The offset to read from.
     ///
     /// `FetchOffset`: int64, versions 0+.
+    #[inline]
     pub fn fetch_offset(&self) -> i64 {
         let at = self.at[2];
         if at == ABSENT {
@@ -716,6 +754,7 @@ impl<'a> FetchPartitionView<'a> {
     /// The epoch of the last batch fetched, so the leader can detect a diverged log; -1 if unknown.
     ///
     /// `LastFetchedEpoch`: int32, versions 12+, default `-1`.
+    #[inline]
     pub fn last_fetched_epoch(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -732,6 +771,7 @@ impl<'a> FetchPartitionView<'a> {
     /// The follower's log start offset (-1 from a consumer).
     ///
     /// `LogStartOffset`: int64, versions 5+, default `-1`, ignorable.
+    #[inline]
     pub fn log_start_offset(&self) -> i64 {
         let at = self.at[4];
         if at == ABSENT {
@@ -748,6 +788,7 @@ impl<'a> FetchPartitionView<'a> {
     /// The most bytes to return for this partition.
     ///
     /// `PartitionMaxBytes`: int32, versions 0+.
+    #[inline]
     pub fn partition_max_bytes(&self) -> i32 {
         let at = self.at[5];
         if at == ABSENT {
@@ -764,6 +805,7 @@ impl<'a> FetchPartitionView<'a> {
     /// The directory id of the fetching follower's replica (KRaft).
     ///
     /// `ReplicaDirectoryId`: uuid, versions 17+, tagged field 0 in 17+, ignorable.
+    #[inline]
     pub fn replica_directory_id(&self) -> Uuid {
         let at = self.at[6];
         if at == ABSENT {
@@ -780,6 +822,7 @@ impl<'a> FetchPartitionView<'a> {
     /// The fetching replica's high watermark (KRaft fetches).
     ///
     /// `HighWatermark`: int64, versions 18+, tagged field 1 in 18+, default `9223372036854775807`, ignorable.
+    #[inline]
     pub fn high_watermark(&self) -> i64 {
         let at = self.at[7];
         if at == ABSENT {
@@ -832,6 +875,7 @@ impl<'a> FetchPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FetchPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -945,7 +989,7 @@ impl<'a> FetchTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    FetchPartitionView::locate(buf, pos, version);
+                    FetchPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -974,6 +1018,28 @@ impl<'a> FetchTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 12;
+        if version <= 12 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 13 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                FetchPartitionView::skip(buf, pos, version);
+            }
+        }
+        if version >= 12 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -992,6 +1058,7 @@ impl<'a> FetchTopicView<'a> {
     /// The topic's name.
     ///
     /// `Topic`: string, versions 0-12, ignorable.
+    #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -1010,6 +1077,7 @@ impl<'a> FetchTopicView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 13+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -1026,6 +1094,7 @@ impl<'a> FetchTopicView<'a> {
     /// The partitions to fetch.
     ///
     /// `Partitions`: []FetchPartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, FetchPartitionView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -1052,6 +1121,7 @@ impl<'a> FetchTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FetchTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1185,6 +1255,26 @@ impl<'a> ForgottenTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 12;
+        if version <= 12 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 13 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 12 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1203,6 +1293,7 @@ impl<'a> ForgottenTopicView<'a> {
     /// The topic's name.
     ///
     /// `Topic`: string, versions 7-12, ignorable.
+    #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -1221,6 +1312,7 @@ impl<'a> ForgottenTopicView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 13+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -1237,6 +1329,7 @@ impl<'a> ForgottenTopicView<'a> {
     /// The partition numbers to drop.
     ///
     /// `Partitions`: []int32, versions 7+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let version = self.version;
         let at = self.at[2];
@@ -1262,6 +1355,7 @@ impl<'a> ForgottenTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ForgottenTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1304,6 +1398,7 @@ impl<'a> ReplicaStateView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -1360,6 +1455,16 @@ impl<'a> ReplicaStateView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1378,6 +1483,7 @@ impl<'a> ReplicaStateView<'a> {
     /// The broker id of a follower fetching, or -1 for a consumer.
     ///
     /// `ReplicaId`: int32, versions 15+, default `-1`.
+    #[inline]
     pub fn replica_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -1394,6 +1500,7 @@ impl<'a> ReplicaStateView<'a> {
     /// The fetching broker's epoch, or -1.
     ///
     /// `ReplicaEpoch`: int64, versions 15+, default `-1`.
+    #[inline]
     pub fn replica_epoch(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -1420,6 +1527,7 @@ impl<'a> ReplicaStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ReplicaStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -120,7 +120,7 @@ impl<'a> FetchResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    FetchableTopicResponseView::locate(buf, pos, version);
+                    FetchableTopicResponseView::skip(buf, pos, version);
                 }
                 false
             }
@@ -140,7 +140,7 @@ impl<'a> FetchResponseView<'a> {
                         None => true,
                         Some(n) => {
                             for _ in 0..n {
-                                NodeEndpointView::locate(buf, pos, version);
+                                NodeEndpointView::skip(buf, pos, version);
                             }
                             false
                         }
@@ -201,6 +201,7 @@ impl<'a> FetchResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -217,6 +218,7 @@ impl<'a> FetchResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 7+, ignorable.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -233,6 +235,7 @@ impl<'a> FetchResponseView<'a> {
     /// The fetch session's id, or 0 if none.
     ///
     /// `SessionId`: int32, versions 7+, default `0`.
+    #[inline]
     pub fn session_id(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -249,6 +252,7 @@ impl<'a> FetchResponseView<'a> {
     /// Results by topic.
     ///
     /// `Responses`: []FetchableTopicResponse, versions 0+.
+    #[inline]
     pub fn responses(&self) -> ArrayView<'a, FetchableTopicResponseView<'a>> {
         let version = self.version;
         let at = self.at[3];
@@ -262,6 +266,7 @@ impl<'a> FetchResponseView<'a> {
     /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
     ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 16+, tagged field 0 in 16+.
+    #[inline]
     pub fn node_endpoints(&self) -> ArrayView<'a, NodeEndpointView<'a>> {
         let at = self.at[4];
         if at == ABSENT {
@@ -301,6 +306,7 @@ impl<'a> FetchResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FetchResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -388,6 +394,18 @@ impl<'a> AbortedTransactionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(8);
+        if version >= 12 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -406,6 +424,7 @@ impl<'a> AbortedTransactionView<'a> {
     /// The producer id of the aborted transaction.
     ///
     /// `ProducerId`: int64, versions 4+.
+    #[inline]
     pub fn producer_id(&self) -> i64 {
         let at = self.at[0];
         if at == ABSENT {
@@ -422,6 +441,7 @@ impl<'a> AbortedTransactionView<'a> {
     /// The first offset of the aborted transaction.
     ///
     /// `FirstOffset`: int64, versions 4+.
+    #[inline]
     pub fn first_offset(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -448,6 +468,7 @@ impl<'a> AbortedTransactionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AbortedTransactionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -489,6 +510,7 @@ impl<'a> EpochEndOffsetView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -545,6 +567,16 @@ impl<'a> EpochEndOffsetView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -563,6 +595,7 @@ impl<'a> EpochEndOffsetView<'a> {
     /// The epoch.
     ///
     /// `Epoch`: int32, versions 12+, default `-1`.
+    #[inline]
     pub fn epoch(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -579,6 +612,7 @@ impl<'a> EpochEndOffsetView<'a> {
     /// The end offset of that epoch.
     ///
     /// `EndOffset`: int64, versions 12+, default `-1`.
+    #[inline]
     pub fn end_offset(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -605,6 +639,7 @@ impl<'a> EpochEndOffsetView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EpochEndOffsetView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -712,7 +747,7 @@ impl<'a> FetchableTopicResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionDataView::locate(buf, pos, version);
+                    PartitionDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -741,6 +776,28 @@ impl<'a> FetchableTopicResponseView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 12;
+        if version <= 12 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 13 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                PartitionDataView::skip(buf, pos, version);
+            }
+        }
+        if version >= 12 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -759,6 +816,7 @@ impl<'a> FetchableTopicResponseView<'a> {
     /// The topic's name.
     ///
     /// `Topic`: string, versions 0-12, ignorable.
+    #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -777,6 +835,7 @@ impl<'a> FetchableTopicResponseView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 13+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -793,6 +852,7 @@ impl<'a> FetchableTopicResponseView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []PartitionData, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -819,6 +879,7 @@ impl<'a> FetchableTopicResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FetchableTopicResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -861,6 +922,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -917,6 +979,16 @@ impl<'a> LeaderIdAndEpochView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -935,6 +1007,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
     /// The current leader's broker id, or -1.
     ///
     /// `LeaderId`: int32, versions 12+, default `-1`.
+    #[inline]
     pub fn leader_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -951,6 +1024,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
     /// The current leader epoch, or -1.
     ///
     /// `LeaderEpoch`: int32, versions 12+, default `-1`.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -977,6 +1051,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderIdAndEpochView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1078,6 +1153,18 @@ impl<'a> NodeEndpointView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1096,6 +1183,7 @@ impl<'a> NodeEndpointView<'a> {
     /// The broker's id.
     ///
     /// `NodeId`: int32, versions 16+.
+    #[inline]
     pub fn node_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -1112,6 +1200,7 @@ impl<'a> NodeEndpointView<'a> {
     /// The broker's host name.
     ///
     /// `Host`: string, versions 16+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -1128,6 +1217,7 @@ impl<'a> NodeEndpointView<'a> {
     /// The broker's port.
     ///
     /// `Port`: int32, versions 16+.
+    #[inline]
     pub fn port(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -1144,6 +1234,7 @@ impl<'a> NodeEndpointView<'a> {
     /// The broker's rack, or null if it has none.
     ///
     /// `Rack`: string, versions 16+, nullable in 16+, default `null`.
+    #[inline]
     pub fn rack(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -1174,6 +1265,7 @@ impl<'a> NodeEndpointView<'a> {
 }
 
 impl<'a> ViewElement<'a> for NodeEndpointView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1313,7 +1405,7 @@ impl<'a> PartitionDataView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        AbortedTransactionView::locate(buf, pos, version);
+                        AbortedTransactionView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -1334,17 +1426,17 @@ impl<'a> PartitionDataView<'a> {
                     0 => {
                         let pos = &mut value;
                         at[5] = *pos;
-                        EpochEndOffsetView::locate(buf, pos, version);
+                        EpochEndOffsetView::skip(buf, pos, version);
                     }
                     1 => {
                         let pos = &mut value;
                         at[6] = *pos;
-                        LeaderIdAndEpochView::locate(buf, pos, version);
+                        LeaderIdAndEpochView::skip(buf, pos, version);
                     }
                     2 => {
                         let pos = &mut value;
                         at[7] = *pos;
-                        SnapshotIdView::locate(buf, pos, version);
+                        SnapshotIdView::skip(buf, pos, version);
                     }
                     _ => {}
                 }
@@ -1360,6 +1452,37 @@ impl<'a> PartitionDataView<'a> {
             tags,
             start,
             end: *pos,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 12;
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(8);
+        if version >= 4 {
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 5 {
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 4 {
+            if let Some(n) = loc_array(buf, pos, flexible) {
+                for _ in 0..n {
+                    AbortedTransactionView::skip(buf, pos, version);
+                }
+            }
+        }
+        if version >= 11 {
+            *pos = pos.saturating_add(4);
+        }
+        loc_bytes(buf, pos, flexible);
+        if version >= 12 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -1381,6 +1504,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -1397,6 +1521,7 @@ impl<'a> PartitionDataView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -1413,6 +1538,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition's high watermark: the offset after the last record every in-sync replica has.
     ///
     /// `HighWatermark`: int64, versions 0+.
+    #[inline]
     pub fn high_watermark(&self) -> i64 {
         let at = self.at[2];
         if at == ABSENT {
@@ -1429,6 +1555,7 @@ impl<'a> PartitionDataView<'a> {
     /// The offset below which every transaction is decided (committed or aborted); read_committed consumers stop here.
     ///
     /// `LastStableOffset`: int64, versions 4+, default `-1`, ignorable.
+    #[inline]
     pub fn last_stable_offset(&self) -> i64 {
         let at = self.at[3];
         if at == ABSENT {
@@ -1445,6 +1572,7 @@ impl<'a> PartitionDataView<'a> {
     /// The first offset still in the partition's log.
     ///
     /// `LogStartOffset`: int64, versions 5+, default `-1`, ignorable.
+    #[inline]
     pub fn log_start_offset(&self) -> i64 {
         let at = self.at[4];
         if at == ABSENT {
@@ -1461,6 +1589,7 @@ impl<'a> PartitionDataView<'a> {
     /// Set when the fetcher's log diverged from the leader's: the largest epoch and end offset the two logs share.
     ///
     /// `DivergingEpoch`: EpochEndOffset, versions 12+, tagged field 0 in 12+.
+    #[inline]
     pub fn diverging_epoch(&self) -> EpochEndOffsetView<'a> {
         let at = self.at[5];
         if at == ABSENT {
@@ -1472,6 +1601,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition's current leader, when the error says the request went to the wrong broker.
     ///
     /// `CurrentLeader`: LeaderIdAndEpoch, versions 12+, tagged field 1 in 12+.
+    #[inline]
     pub fn current_leader(&self) -> LeaderIdAndEpochView<'a> {
         let at = self.at[6];
         if at == ABSENT {
@@ -1483,6 +1613,7 @@ impl<'a> PartitionDataView<'a> {
     /// Set when the fetcher must load a snapshot first: which one (KRaft).
     ///
     /// `SnapshotId`: SnapshotId, versions 12+, tagged field 2 in 12+.
+    #[inline]
     pub fn snapshot_id(&self) -> SnapshotIdView<'a> {
         let at = self.at[7];
         if at == ABSENT {
@@ -1494,6 +1625,7 @@ impl<'a> PartitionDataView<'a> {
     /// The aborted transactions in the returned range, for read_committed consumers to skip; null otherwise.
     ///
     /// `AbortedTransactions`: []AbortedTransaction, versions 4+, nullable in 4+, ignorable.
+    #[inline]
     pub fn aborted_transactions(&self) -> Option<ArrayView<'a, AbortedTransactionView<'a>>> {
         let version = self.version;
         let at = self.at[8];
@@ -1506,6 +1638,7 @@ impl<'a> PartitionDataView<'a> {
     /// The replica the consumer should fetch from next (KIP-392), or -1 to stay with the leader.
     ///
     /// `PreferredReadReplica`: int32, versions 11+, default `-1`.
+    #[inline]
     pub fn preferred_read_replica(&self) -> i32 {
         let at = self.at[9];
         if at == ABSENT {
@@ -1522,6 +1655,7 @@ impl<'a> PartitionDataView<'a> {
     /// The record batches read, as raw bytes (see `kafka_codec::records`); the last one may be cut short.
     ///
     /// `Records`: records, versions 0+, nullable in 0+.
+    #[inline]
     pub fn records(&self) -> Option<&'a [u8]> {
         let version = self.version;
         let at = self.at[10];
@@ -1579,6 +1713,7 @@ impl<'a> PartitionDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1629,6 +1764,7 @@ impl<'a> SnapshotIdView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -1685,6 +1821,16 @@ impl<'a> SnapshotIdView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1703,6 +1849,7 @@ impl<'a> SnapshotIdView<'a> {
     /// The snapshot's end offset.
     ///
     /// `EndOffset`: int64, versions 0+, default `-1`.
+    #[inline]
     pub fn end_offset(&self) -> i64 {
         let at = self.at[0];
         if at == ABSENT {
@@ -1719,6 +1866,7 @@ impl<'a> SnapshotIdView<'a> {
     /// The snapshot's epoch.
     ///
     /// `Epoch`: int32, versions 0+, default `-1`.
+    #[inline]
     pub fn epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -1745,6 +1893,7 @@ impl<'a> SnapshotIdView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SnapshotIdView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -86,7 +86,7 @@ impl<'a> FetchSnapshotRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicSnapshotView::locate(buf, pos, version);
+                    TopicSnapshotView::skip(buf, pos, version);
                 }
                 false
             }
@@ -156,6 +156,7 @@ impl<'a> FetchSnapshotRequestView<'a> {
     /// The cluster's unique id, or null if unknown.
     ///
     /// `ClusterId`: string, versions 0+, nullable in 0+, tagged field 0 in 0+, default `null`.
+    #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -172,6 +173,7 @@ impl<'a> FetchSnapshotRequestView<'a> {
     /// The fetching follower's id.
     ///
     /// `ReplicaId`: int32, versions 0+, default `-1`.
+    #[inline]
     pub fn replica_id(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -188,6 +190,7 @@ impl<'a> FetchSnapshotRequestView<'a> {
     /// The most snapshot bytes to return, over all partitions.
     ///
     /// `MaxBytes`: int32, versions 0+, default `0x7fffffff`.
+    #[inline]
     pub fn max_bytes(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -204,6 +207,7 @@ impl<'a> FetchSnapshotRequestView<'a> {
     /// The snapshots, by topic.
     ///
     /// `Topics`: []TopicSnapshot, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicSnapshotView<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -238,6 +242,7 @@ impl<'a> FetchSnapshotRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FetchSnapshotRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -314,7 +319,7 @@ impl<'a> PartitionSnapshotView<'a> {
         at[1] = *pos;
         *pos = pos.saturating_add(4);
         at[2] = *pos;
-        SnapshotIdView::locate(buf, pos, version);
+        SnapshotIdView::skip(buf, pos, version);
         at[3] = *pos;
         *pos = pos.saturating_add(8);
         let tags = {
@@ -340,6 +345,18 @@ impl<'a> PartitionSnapshotView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        SnapshotIdView::skip(buf, pos, version);
+        *pos = pos.saturating_add(8);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -358,6 +375,7 @@ impl<'a> PartitionSnapshotView<'a> {
     /// The partition number within its topic.
     ///
     /// `Partition`: int32, versions 0+.
+    #[inline]
     pub fn partition(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -374,6 +392,7 @@ impl<'a> PartitionSnapshotView<'a> {
     /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
     ///
     /// `CurrentLeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn current_leader_epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -390,6 +409,7 @@ impl<'a> PartitionSnapshotView<'a> {
     /// Which snapshot to fetch.
     ///
     /// `SnapshotId`: SnapshotId, versions 0+.
+    #[inline]
     pub fn snapshot_id(&self) -> SnapshotIdView<'a> {
         let at = self.at[2];
         if at == ABSENT {
@@ -401,6 +421,7 @@ impl<'a> PartitionSnapshotView<'a> {
     /// The byte position in the snapshot to read from.
     ///
     /// `Position`: int64, versions 0+.
+    #[inline]
     pub fn position(&self) -> i64 {
         let at = self.at[3];
         if at == ABSENT {
@@ -417,6 +438,7 @@ impl<'a> PartitionSnapshotView<'a> {
     /// The fetching follower's directory id.
     ///
     /// `ReplicaDirectoryId`: uuid, versions 1+, tagged field 0 in 1+, ignorable.
+    #[inline]
     pub fn replica_directory_id(&self) -> Uuid {
         let at = self.at[4];
         if at == ABSENT {
@@ -458,6 +480,7 @@ impl<'a> PartitionSnapshotView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionSnapshotView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -502,6 +525,7 @@ impl<'a> SnapshotIdView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -558,6 +582,16 @@ impl<'a> SnapshotIdView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -576,6 +610,7 @@ impl<'a> SnapshotIdView<'a> {
     /// The snapshot's end offset.
     ///
     /// `EndOffset`: int64, versions 0+.
+    #[inline]
     pub fn end_offset(&self) -> i64 {
         let at = self.at[0];
         if at == ABSENT {
@@ -592,6 +627,7 @@ impl<'a> SnapshotIdView<'a> {
     /// The snapshot's epoch.
     ///
     /// `Epoch`: int32, versions 0+.
+    #[inline]
     pub fn epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -618,6 +654,7 @@ impl<'a> SnapshotIdView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SnapshotIdView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -709,7 +746,7 @@ impl<'a> TopicSnapshotView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionSnapshotView::locate(buf, pos, version);
+                    PartitionSnapshotView::skip(buf, pos, version);
                 }
                 false
             }
@@ -736,6 +773,20 @@ impl<'a> TopicSnapshotView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionSnapshotView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -754,6 +805,7 @@ impl<'a> TopicSnapshotView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -770,6 +822,7 @@ impl<'a> TopicSnapshotView<'a> {
     /// The snapshots, by partition.
     ///
     /// `Partitions`: []PartitionSnapshot, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionSnapshotView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -793,6 +846,7 @@ impl<'a> TopicSnapshotView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicSnapshotView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

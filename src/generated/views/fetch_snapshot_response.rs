@@ -100,7 +100,7 @@ impl<'a> FetchSnapshotResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicSnapshotView::locate(buf, pos, version);
+                    TopicSnapshotView::skip(buf, pos, version);
                 }
                 false
             }
@@ -120,7 +120,7 @@ impl<'a> FetchSnapshotResponseView<'a> {
                         None => true,
                         Some(n) => {
                             for _ in 0..n {
-                                NodeEndpointView::locate(buf, pos, version);
+                                NodeEndpointView::skip(buf, pos, version);
                             }
                             false
                         }
@@ -181,6 +181,7 @@ impl<'a> FetchSnapshotResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -197,6 +198,7 @@ impl<'a> FetchSnapshotResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -213,6 +215,7 @@ impl<'a> FetchSnapshotResponseView<'a> {
     /// The snapshots, by topic.
     ///
     /// `Topics`: []TopicSnapshot, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicSnapshotView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -225,6 +228,7 @@ impl<'a> FetchSnapshotResponseView<'a> {
     /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
     ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 1+, tagged field 0 in 1+.
+    #[inline]
     pub fn node_endpoints(&self) -> ArrayView<'a, NodeEndpointView<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -261,6 +265,7 @@ impl<'a> FetchSnapshotResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FetchSnapshotResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -304,6 +309,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -360,6 +366,16 @@ impl<'a> LeaderIdAndEpochView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -378,6 +394,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
     /// The broker id of the partition's leader, or -1 if it has none.
     ///
     /// `LeaderId`: int32, versions 0+.
+    #[inline]
     pub fn leader_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -394,6 +411,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -420,6 +438,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderIdAndEpochView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -517,6 +536,17 @@ impl<'a> NodeEndpointView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -535,6 +565,7 @@ impl<'a> NodeEndpointView<'a> {
     /// A broker id.
     ///
     /// `NodeId`: int32, versions 1+.
+    #[inline]
     pub fn node_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -551,6 +582,7 @@ impl<'a> NodeEndpointView<'a> {
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 1+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -567,6 +599,7 @@ impl<'a> NodeEndpointView<'a> {
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 1+.
+    #[inline]
     pub fn port(&self) -> u16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -595,6 +628,7 @@ impl<'a> NodeEndpointView<'a> {
 }
 
 impl<'a> ViewElement<'a> for NodeEndpointView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -682,7 +716,7 @@ impl<'a> PartitionSnapshotView<'a> {
         at[1] = *pos;
         *pos = pos.saturating_add(2);
         at[2] = *pos;
-        SnapshotIdView::locate(buf, pos, version);
+        SnapshotIdView::skip(buf, pos, version);
         at[4] = *pos;
         *pos = pos.saturating_add(8);
         at[5] = *pos;
@@ -700,7 +734,7 @@ impl<'a> PartitionSnapshotView<'a> {
                 if tag == 0 {
                     let pos = &mut value;
                     at[3] = *pos;
-                    LeaderIdAndEpochView::locate(buf, pos, version);
+                    LeaderIdAndEpochView::skip(buf, pos, version);
                 }
             }
             tags
@@ -713,6 +747,20 @@ impl<'a> PartitionSnapshotView<'a> {
             nulls,
             start,
             end: *pos,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        SnapshotIdView::skip(buf, pos, version);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(8);
+        loc_bytes(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -734,6 +782,7 @@ impl<'a> PartitionSnapshotView<'a> {
     /// The partition number.
     ///
     /// `Index`: int32, versions 0+.
+    #[inline]
     pub fn index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -750,6 +799,7 @@ impl<'a> PartitionSnapshotView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -766,6 +816,7 @@ impl<'a> PartitionSnapshotView<'a> {
     /// Which snapshot this is.
     ///
     /// `SnapshotId`: SnapshotId, versions 0+.
+    #[inline]
     pub fn snapshot_id(&self) -> SnapshotIdView<'a> {
         let at = self.at[2];
         if at == ABSENT {
@@ -777,6 +828,7 @@ impl<'a> PartitionSnapshotView<'a> {
     /// The partition's leader when the snapshot was served.
     ///
     /// `CurrentLeader`: LeaderIdAndEpoch, versions 0+, tagged field 0 in 0+.
+    #[inline]
     pub fn current_leader(&self) -> LeaderIdAndEpochView<'a> {
         let at = self.at[3];
         if at == ABSENT {
@@ -788,6 +840,7 @@ impl<'a> PartitionSnapshotView<'a> {
     /// The snapshot's total size in bytes.
     ///
     /// `Size`: int64, versions 0+.
+    #[inline]
     pub fn size(&self) -> i64 {
         let at = self.at[4];
         if at == ABSENT {
@@ -804,6 +857,7 @@ impl<'a> PartitionSnapshotView<'a> {
     /// The byte position in the snapshot where UnalignedRecords starts.
     ///
     /// `Position`: int64, versions 0+.
+    #[inline]
     pub fn position(&self) -> i64 {
         let at = self.at[5];
         if at == ABSENT {
@@ -820,6 +874,7 @@ impl<'a> PartitionSnapshotView<'a> {
     /// A chunk of the snapshot, in record-batch format but not cut at batch boundaries.
     ///
     /// `UnalignedRecords`: records, versions 0+.
+    #[inline]
     pub fn unaligned_records(&self) -> &'a [u8] {
         let at = self.at[6];
         if at == ABSENT {
@@ -859,6 +914,7 @@ impl<'a> PartitionSnapshotView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionSnapshotView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -905,6 +961,7 @@ impl<'a> SnapshotIdView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -961,6 +1018,16 @@ impl<'a> SnapshotIdView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -979,6 +1046,7 @@ impl<'a> SnapshotIdView<'a> {
     /// The snapshot's end offset.
     ///
     /// `EndOffset`: int64, versions 0+.
+    #[inline]
     pub fn end_offset(&self) -> i64 {
         let at = self.at[0];
         if at == ABSENT {
@@ -995,6 +1063,7 @@ impl<'a> SnapshotIdView<'a> {
     /// The snapshot's epoch.
     ///
     /// `Epoch`: int32, versions 0+.
+    #[inline]
     pub fn epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -1021,6 +1090,7 @@ impl<'a> SnapshotIdView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SnapshotIdView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1112,7 +1182,7 @@ impl<'a> TopicSnapshotView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionSnapshotView::locate(buf, pos, version);
+                    PartitionSnapshotView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1139,6 +1209,20 @@ impl<'a> TopicSnapshotView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionSnapshotView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1157,6 +1241,7 @@ impl<'a> TopicSnapshotView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -1173,6 +1258,7 @@ impl<'a> TopicSnapshotView<'a> {
     /// The snapshots, by partition.
     ///
     /// `Partitions`: []PartitionSnapshot, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionSnapshotView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -1196,6 +1282,7 @@ impl<'a> TopicSnapshotView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicSnapshotView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

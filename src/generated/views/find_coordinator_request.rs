@@ -169,6 +169,7 @@ impl<'a> FindCoordinatorRequestView<'a> {
     /// The group id or transactional id whose coordinator is wanted (versions 0-3).
     ///
     /// `Key`: string, versions 0-3.
+    #[inline]
     pub fn key(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -187,6 +188,7 @@ impl<'a> FindCoordinatorRequestView<'a> {
     /// The kind of key: 0 for a group, 1 for a transaction, 2 for a share group.
     ///
     /// `KeyType`: int8, versions 1+, default `0`.
+    #[inline]
     pub fn key_type(&self) -> i8 {
         let at = self.at[1];
         if at == ABSENT {
@@ -203,6 +205,7 @@ impl<'a> FindCoordinatorRequestView<'a> {
     /// The keys whose coordinators are wanted (v4+).
     ///
     /// `CoordinatorKeys`: []string, versions 4+.
+    #[inline]
     pub fn coordinator_keys(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -231,6 +234,7 @@ impl<'a> FindCoordinatorRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FindCoordinatorRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

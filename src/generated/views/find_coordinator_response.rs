@@ -134,7 +134,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        CoordinatorView::locate(buf, pos, version);
+                        CoordinatorView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -202,6 +202,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -218,6 +219,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0-3.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -234,6 +236,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 1-3, nullable in 1-3, ignorable.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -252,6 +255,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
     /// The coordinator's broker id (versions 0-3).
     ///
     /// `NodeId`: int32, versions 0-3.
+    #[inline]
     pub fn node_id(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -268,6 +272,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
     /// The coordinator's host (versions 0-3).
     ///
     /// `Host`: string, versions 0-3.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[4];
@@ -286,6 +291,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
     /// The coordinator's port (versions 0-3).
     ///
     /// `Port`: int32, versions 0-3.
+    #[inline]
     pub fn port(&self) -> i32 {
         let at = self.at[5];
         if at == ABSENT {
@@ -302,6 +308,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
     /// The coordinator of each key (v4+).
     ///
     /// `Coordinators`: []Coordinator, versions 4+.
+    #[inline]
     pub fn coordinators(&self) -> ArrayView<'a, CoordinatorView<'a>> {
         let at = self.at[6];
         if at == ABSENT {
@@ -335,6 +342,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FindCoordinatorResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -456,6 +464,20 @@ impl<'a> CoordinatorView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -474,6 +496,7 @@ impl<'a> CoordinatorView<'a> {
     /// The key asked about.
     ///
     /// `Key`: string, versions 4+.
+    #[inline]
     pub fn key(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -490,6 +513,7 @@ impl<'a> CoordinatorView<'a> {
     /// The coordinator's broker id.
     ///
     /// `NodeId`: int32, versions 4+.
+    #[inline]
     pub fn node_id(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -506,6 +530,7 @@ impl<'a> CoordinatorView<'a> {
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 4+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[2];
         if at == ABSENT {
@@ -522,6 +547,7 @@ impl<'a> CoordinatorView<'a> {
     /// A TCP port number.
     ///
     /// `Port`: int32, versions 4+.
+    #[inline]
     pub fn port(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -538,6 +564,7 @@ impl<'a> CoordinatorView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 4+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[4];
         if at == ABSENT {
@@ -554,6 +581,7 @@ impl<'a> CoordinatorView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 4+, nullable in 4+, ignorable.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[5];
         if at == ABSENT {
@@ -588,6 +616,7 @@ impl<'a> CoordinatorView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CoordinatorView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -106,6 +106,7 @@ impl<'a> GetTelemetrySubscriptionsRequestView<'a> {
     /// The client's instance id, or the zero UUID to ask the broker for one.
     ///
     /// `ClientInstanceId`: uuid, versions 0+.
+    #[inline]
     pub fn client_instance_id(&self) -> Uuid {
         let at = self.at[0];
         if at == ABSENT {
@@ -130,6 +131,7 @@ impl<'a> GetTelemetrySubscriptionsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for GetTelemetrySubscriptionsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -193,6 +193,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -209,6 +210,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -225,6 +227,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     /// The client's instance id: the one it sent, or a new one if it sent the zero UUID.
     ///
     /// `ClientInstanceId`: uuid, versions 0+.
+    #[inline]
     pub fn client_instance_id(&self) -> Uuid {
         let at = self.at[2];
         if at == ABSENT {
@@ -241,6 +244,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     /// The id of the metrics subscription, so a push can say which one it answers.
     ///
     /// `SubscriptionId`: int32, versions 0+.
+    #[inline]
     pub fn subscription_id(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -257,6 +261,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     /// The compression types the broker accepts for pushed metrics, preferred first.
     ///
     /// `AcceptedCompressionTypes`: []int8, versions 0+.
+    #[inline]
     pub fn accepted_compression_types(&self) -> ArrayView<'a, i8> {
         let at = self.at[4];
         if at == ABSENT {
@@ -269,6 +274,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     /// How often, in milliseconds, the client should push metrics.
     ///
     /// `PushIntervalMs`: int32, versions 0+.
+    #[inline]
     pub fn push_interval_ms(&self) -> i32 {
         let at = self.at[5];
         if at == ABSENT {
@@ -285,6 +291,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     /// The most bytes of metrics one push may carry.
     ///
     /// `TelemetryMaxBytes`: int32, versions 0+.
+    #[inline]
     pub fn telemetry_max_bytes(&self) -> i32 {
         let at = self.at[6];
         if at == ABSENT {
@@ -301,6 +308,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     /// Whether to send sums and histograms as deltas (true) or cumulative values (false).
     ///
     /// `DeltaTemporality`: bool, versions 0+.
+    #[inline]
     pub fn delta_temporality(&self) -> bool {
         let at = self.at[7];
         if at == ABSENT {
@@ -317,6 +325,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     /// Prefixes of the metric names wanted; empty for none, one empty string for all.
     ///
     /// `RequestedMetrics`: []string, versions 0+.
+    #[inline]
     pub fn requested_metrics(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[8];
         if at == ABSENT {
@@ -358,6 +367,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for GetTelemetrySubscriptionsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

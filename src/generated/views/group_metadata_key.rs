@@ -91,6 +91,7 @@ impl<'a> GroupMetadataKeyView<'a> {
     /// The group's id.
     ///
     /// `group`: string, versions 2.
+    #[inline]
     pub fn group(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -115,6 +116,7 @@ impl<'a> GroupMetadataKeyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for GroupMetadataKeyView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -107,7 +107,7 @@ impl<'a> GroupMetadataValueView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    MemberMetadataView::locate(buf, pos, version);
+                    MemberMetadataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -174,6 +174,7 @@ impl<'a> GroupMetadataValueView<'a> {
     /// The group's protocol type, such as `consumer`.
     ///
     /// `protocolType`: string, versions 0+.
+    #[inline]
     pub fn protocol_type(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -192,6 +193,7 @@ impl<'a> GroupMetadataValueView<'a> {
     /// The group's generation.
     ///
     /// `generation`: int32, versions 0+.
+    #[inline]
     pub fn generation(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -208,6 +210,7 @@ impl<'a> GroupMetadataValueView<'a> {
     /// The chosen assignment protocol, or null.
     ///
     /// `protocol`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn protocol(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -226,6 +229,7 @@ impl<'a> GroupMetadataValueView<'a> {
     /// The leader's member id, or null.
     ///
     /// `leader`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn leader(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[3];
@@ -244,6 +248,7 @@ impl<'a> GroupMetadataValueView<'a> {
     /// When the group last changed state, in milliseconds since the Unix epoch, or -1.
     ///
     /// `currentStateTimestamp`: int64, versions 2+, default `-1`, ignorable.
+    #[inline]
     pub fn current_state_timestamp(&self) -> i64 {
         let at = self.at[4];
         if at == ABSENT {
@@ -260,6 +265,7 @@ impl<'a> GroupMetadataValueView<'a> {
     /// The group's members.
     ///
     /// `members`: []MemberMetadata, versions 0+.
+    #[inline]
     pub fn members(&self) -> ArrayView<'a, MemberMetadataView<'a>> {
         let version = self.version;
         let at = self.at[5];
@@ -291,6 +297,7 @@ impl<'a> GroupMetadataValueView<'a> {
 }
 
 impl<'a> ViewElement<'a> for GroupMetadataValueView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -454,6 +461,29 @@ impl<'a> MemberMetadataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        loc_str(buf, pos, flexible);
+        if version >= 3 {
+            loc_str(buf, pos, flexible);
+        }
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        if version >= 1 {
+            *pos = pos.saturating_add(4);
+        }
+        *pos = pos.saturating_add(4);
+        loc_bytes(buf, pos, flexible);
+        loc_bytes(buf, pos, flexible);
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -472,6 +502,7 @@ impl<'a> MemberMetadataView<'a> {
     /// The member's id.
     ///
     /// `memberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -490,6 +521,7 @@ impl<'a> MemberMetadataView<'a> {
     /// The static member's instance id, or null.
     ///
     /// `groupInstanceId`: string, versions 3+, nullable in 3+, default `null`, ignorable.
+    #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -515,6 +547,7 @@ impl<'a> MemberMetadataView<'a> {
     /// The member's client id.
     ///
     /// `clientId`: string, versions 0+.
+    #[inline]
     pub fn client_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[2];
@@ -533,6 +566,7 @@ impl<'a> MemberMetadataView<'a> {
     /// The host the member connected from.
     ///
     /// `clientHost`: string, versions 0+.
+    #[inline]
     pub fn client_host(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[3];
@@ -551,6 +585,7 @@ impl<'a> MemberMetadataView<'a> {
     /// The member's rebalance timeout in milliseconds.
     ///
     /// `rebalanceTimeout`: int32, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn rebalance_timeout(&self) -> i32 {
         let at = self.at[4];
         if at == ABSENT {
@@ -567,6 +602,7 @@ impl<'a> MemberMetadataView<'a> {
     /// The member's session timeout in milliseconds.
     ///
     /// `sessionTimeout`: int32, versions 0+.
+    #[inline]
     pub fn session_timeout(&self) -> i32 {
         let at = self.at[5];
         if at == ABSENT {
@@ -583,6 +619,7 @@ impl<'a> MemberMetadataView<'a> {
     /// The member's metadata for the chosen protocol (a consumer's subscription).
     ///
     /// `subscription`: bytes, versions 0+.
+    #[inline]
     pub fn subscription(&self) -> &'a [u8] {
         let version = self.version;
         let at = self.at[6];
@@ -601,6 +638,7 @@ impl<'a> MemberMetadataView<'a> {
     /// The member's assignment from the leader.
     ///
     /// `assignment`: bytes, versions 0+.
+    #[inline]
     pub fn assignment(&self) -> &'a [u8] {
         let version = self.version;
         let at = self.at[7];
@@ -642,6 +680,7 @@ impl<'a> MemberMetadataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MemberMetadataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

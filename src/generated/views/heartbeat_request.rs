@@ -146,6 +146,7 @@ impl<'a> HeartbeatRequestView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -164,6 +165,7 @@ impl<'a> HeartbeatRequestView<'a> {
     /// The generation the member believes current.
     ///
     /// `GenerationId`: int32, versions 0+.
+    #[inline]
     pub fn generation_id(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -180,6 +182,7 @@ impl<'a> HeartbeatRequestView<'a> {
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[2];
@@ -198,6 +201,7 @@ impl<'a> HeartbeatRequestView<'a> {
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
+    #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[3];
@@ -238,6 +242,7 @@ impl<'a> HeartbeatRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for HeartbeatRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -78,7 +78,7 @@ impl<'a> IncrementalAlterConfigsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AlterConfigsResourceView::locate(buf, pos, version);
+                    AlterConfigsResourceView::skip(buf, pos, version);
                 }
                 false
             }
@@ -146,6 +146,7 @@ impl<'a> IncrementalAlterConfigsRequestView<'a> {
     /// The resources whose configuration changes.
     ///
     /// `Resources`: []AlterConfigsResource, versions 0+.
+    #[inline]
     pub fn resources(&self) -> ArrayView<'a, AlterConfigsResourceView<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -159,6 +160,7 @@ impl<'a> IncrementalAlterConfigsRequestView<'a> {
     /// When true, the broker only checks that the change would succeed and does not apply it.
     ///
     /// `ValidateOnly`: bool, versions 0+.
+    #[inline]
     pub fn validate_only(&self) -> bool {
         let at = self.at[1];
         if at == ABSENT {
@@ -186,6 +188,7 @@ impl<'a> IncrementalAlterConfigsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for IncrementalAlterConfigsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -285,7 +288,7 @@ impl<'a> AlterConfigsResourceView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AlterableConfigView::locate(buf, pos, version);
+                    AlterableConfigView::skip(buf, pos, version);
                 }
                 false
             }
@@ -314,6 +317,24 @@ impl<'a> AlterConfigsResourceView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        *pos = pos.saturating_add(1);
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                AlterableConfigView::skip(buf, pos, version);
+            }
+        }
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -332,6 +353,7 @@ impl<'a> AlterConfigsResourceView<'a> {
     /// The type of resource: 2 topic, 4 broker, 8 broker logger, 16 client metrics subscription, 32 group.
     ///
     /// `ResourceType`: int8, versions 0+.
+    #[inline]
     pub fn resource_type(&self) -> i8 {
         let at = self.at[0];
         if at == ABSENT {
@@ -348,6 +370,7 @@ impl<'a> AlterConfigsResourceView<'a> {
     /// The name of the resource.
     ///
     /// `ResourceName`: string, versions 0+.
+    #[inline]
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[1];
@@ -366,6 +389,7 @@ impl<'a> AlterConfigsResourceView<'a> {
     /// The config entries to set.
     ///
     /// `Configs`: []AlterableConfig, versions 0+.
+    #[inline]
     pub fn configs(&self) -> ArrayView<'a, AlterableConfigView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -391,6 +415,7 @@ impl<'a> AlterConfigsResourceView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterConfigsResourceView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -495,6 +520,20 @@ impl<'a> AlterableConfigView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(1);
+        loc_str(buf, pos, flexible);
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -513,6 +552,7 @@ impl<'a> AlterableConfigView<'a> {
     /// The config key, such as `retention.ms`.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -531,6 +571,7 @@ impl<'a> AlterableConfigView<'a> {
     /// What to do with the key: 0 set, 1 delete, 2 append to a list, 3 subtract from a list.
     ///
     /// `ConfigOperation`: int8, versions 0+.
+    #[inline]
     pub fn config_operation(&self) -> i8 {
         let at = self.at[1];
         if at == ABSENT {
@@ -547,6 +588,7 @@ impl<'a> AlterableConfigView<'a> {
     /// The value for the operation, or null when deleting.
     ///
     /// `Value`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn value(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -577,6 +619,7 @@ impl<'a> AlterableConfigView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AlterableConfigView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

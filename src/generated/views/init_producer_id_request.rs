@@ -148,6 +148,7 @@ impl<'a> InitProducerIdRequestView<'a> {
     /// The producer's transactional id, or null for an idempotent producer without transactions.
     ///
     /// `TransactionalId`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn transactional_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -173,6 +174,7 @@ impl<'a> InitProducerIdRequestView<'a> {
     /// How long, in milliseconds, a transaction may stay open before the coordinator aborts it.
     ///
     /// `TransactionTimeoutMs`: int32, versions 0+.
+    #[inline]
     pub fn transaction_timeout_ms(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -189,6 +191,7 @@ impl<'a> InitProducerIdRequestView<'a> {
     /// The producer's current id when re-initialising, or -1.
     ///
     /// `ProducerId`: int64, versions 3+, default `-1`.
+    #[inline]
     pub fn producer_id(&self) -> i64 {
         let at = self.at[2];
         if at == ABSENT {
@@ -205,6 +208,7 @@ impl<'a> InitProducerIdRequestView<'a> {
     /// The producer's current epoch when re-initialising, or -1.
     ///
     /// `ProducerEpoch`: int16, versions 3+, default `-1`.
+    #[inline]
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[3];
         if at == ABSENT {
@@ -221,6 +225,7 @@ impl<'a> InitProducerIdRequestView<'a> {
     /// Whether the producer takes part in two-phase commit with an external coordinator (KIP-939).
     ///
     /// `Enable2Pc`: bool, versions 6+, default `false`.
+    #[inline]
     pub fn enable2_pc(&self) -> bool {
         let at = self.at[4];
         if at == ABSENT {
@@ -237,6 +242,7 @@ impl<'a> InitProducerIdRequestView<'a> {
     /// Whether to keep a prepared transaction open instead of aborting it (KIP-939).
     ///
     /// `KeepPreparedTxn`: bool, versions 6+, default `false`.
+    #[inline]
     pub fn keep_prepared_txn(&self) -> bool {
         let at = self.at[5];
         if at == ABSENT {
@@ -272,6 +278,7 @@ impl<'a> InitProducerIdRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for InitProducerIdRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

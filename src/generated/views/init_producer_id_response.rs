@@ -138,6 +138,7 @@ impl<'a> InitProducerIdResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -154,6 +155,7 @@ impl<'a> InitProducerIdResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -170,6 +172,7 @@ impl<'a> InitProducerIdResponseView<'a> {
     /// The producer id the broker gave out, or -1 when there is none.
     ///
     /// `ProducerId`: int64, versions 0+, default `-1`.
+    #[inline]
     pub fn producer_id(&self) -> i64 {
         let at = self.at[2];
         if at == ABSENT {
@@ -186,6 +189,7 @@ impl<'a> InitProducerIdResponseView<'a> {
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
     ///
     /// `ProducerEpoch`: int16, versions 0+.
+    #[inline]
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[3];
         if at == ABSENT {
@@ -202,6 +206,7 @@ impl<'a> InitProducerIdResponseView<'a> {
     /// The producer id of a kept prepared transaction, or -1 (KIP-939).
     ///
     /// `OngoingTxnProducerId`: int64, versions 6+, default `-1`.
+    #[inline]
     pub fn ongoing_txn_producer_id(&self) -> i64 {
         let at = self.at[4];
         if at == ABSENT {
@@ -218,6 +223,7 @@ impl<'a> InitProducerIdResponseView<'a> {
     /// The producer epoch of a kept prepared transaction, or -1 (KIP-939).
     ///
     /// `OngoingTxnProducerEpoch`: int16, versions 6+, default `-1`.
+    #[inline]
     pub fn ongoing_txn_producer_epoch(&self) -> i16 {
         let at = self.at[5];
         if at == ABSENT {
@@ -252,6 +258,7 @@ impl<'a> InitProducerIdResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for InitProducerIdResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

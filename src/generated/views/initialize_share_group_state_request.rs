@@ -83,7 +83,7 @@ impl<'a> InitializeShareGroupStateRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    InitializeStateDataView::locate(buf, pos, version);
+                    InitializeStateDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -148,6 +148,7 @@ impl<'a> InitializeShareGroupStateRequestView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -164,6 +165,7 @@ impl<'a> InitializeShareGroupStateRequestView<'a> {
     /// The share-partitions, by topic.
     ///
     /// `Topics`: []InitializeStateData, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, InitializeStateDataView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -186,6 +188,7 @@ impl<'a> InitializeShareGroupStateRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for InitializeShareGroupStateRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -270,7 +273,7 @@ impl<'a> InitializeStateDataView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionDataView::locate(buf, pos, version);
+                    PartitionDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -297,6 +300,20 @@ impl<'a> InitializeStateDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionDataView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -315,6 +332,7 @@ impl<'a> InitializeStateDataView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
         if at == ABSENT {
@@ -331,6 +349,7 @@ impl<'a> InitializeStateDataView<'a> {
     /// The share-partitions of this topic.
     ///
     /// `Partitions`: []PartitionData, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -354,6 +373,7 @@ impl<'a> InitializeStateDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for InitializeStateDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -438,6 +458,17 @@ impl<'a> PartitionDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -456,6 +487,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition number.
     ///
     /// `Partition`: int32, versions 0+.
+    #[inline]
     pub fn partition(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -472,6 +504,7 @@ impl<'a> PartitionDataView<'a> {
     /// The epoch of the share-partition's stored state.
     ///
     /// `StateEpoch`: int32, versions 0+.
+    #[inline]
     pub fn state_epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -488,6 +521,7 @@ impl<'a> PartitionDataView<'a> {
     /// The share-partition's start offset, or -1 to leave it unset.
     ///
     /// `StartOffset`: int64, versions 0+.
+    #[inline]
     pub fn start_offset(&self) -> i64 {
         let at = self.at[2];
         if at == ABSENT {
@@ -516,6 +550,7 @@ impl<'a> PartitionDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -72,7 +72,7 @@ impl<'a> InitializeShareGroupStateResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    InitializeStateResultView::locate(buf, pos, version);
+                    InitializeStateResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -137,6 +137,7 @@ impl<'a> InitializeShareGroupStateResponseView<'a> {
     /// Results by topic.
     ///
     /// `Results`: []InitializeStateResult, versions 0+.
+    #[inline]
     pub fn results(&self) -> ArrayView<'a, InitializeStateResultView<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -158,6 +159,7 @@ impl<'a> InitializeShareGroupStateResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for InitializeShareGroupStateResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -241,7 +243,7 @@ impl<'a> InitializeStateResultView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionResultView::locate(buf, pos, version);
+                    PartitionResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -268,6 +270,20 @@ impl<'a> InitializeStateResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionResultView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -286,6 +302,7 @@ impl<'a> InitializeStateResultView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
         if at == ABSENT {
@@ -302,6 +319,7 @@ impl<'a> InitializeStateResultView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []PartitionResult, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionResultView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -325,6 +343,7 @@ impl<'a> InitializeStateResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for InitializeStateResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -409,6 +428,17 @@ impl<'a> PartitionResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -427,6 +457,7 @@ impl<'a> PartitionResultView<'a> {
     /// The partition number.
     ///
     /// `Partition`: int32, versions 0+.
+    #[inline]
     pub fn partition(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -443,6 +474,7 @@ impl<'a> PartitionResultView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -459,6 +491,7 @@ impl<'a> PartitionResultView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -487,6 +520,7 @@ impl<'a> PartitionResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

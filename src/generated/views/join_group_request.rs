@@ -133,7 +133,7 @@ impl<'a> JoinGroupRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    JoinGroupRequestProtocolView::locate(buf, pos, version);
+                    JoinGroupRequestProtocolView::skip(buf, pos, version);
                 }
                 false
             }
@@ -202,6 +202,7 @@ impl<'a> JoinGroupRequestView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -220,6 +221,7 @@ impl<'a> JoinGroupRequestView<'a> {
     /// How long, in milliseconds, the coordinator waits without a heartbeat before removing the member.
     ///
     /// `SessionTimeoutMs`: int32, versions 0+.
+    #[inline]
     pub fn session_timeout_ms(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -236,6 +238,7 @@ impl<'a> JoinGroupRequestView<'a> {
     /// How long, in milliseconds, the coordinator waits for every member to rejoin during a rebalance.
     ///
     /// `RebalanceTimeoutMs`: int32, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn rebalance_timeout_ms(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -252,6 +255,7 @@ impl<'a> JoinGroupRequestView<'a> {
     /// The member id the coordinator gave earlier, or empty when joining for the first time.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[3];
@@ -270,6 +274,7 @@ impl<'a> JoinGroupRequestView<'a> {
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 5+, nullable in 5+, default `null`.
+    #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[4];
@@ -295,6 +300,7 @@ impl<'a> JoinGroupRequestView<'a> {
     /// The group's protocol type, such as `consumer`.
     ///
     /// `ProtocolType`: string, versions 0+.
+    #[inline]
     pub fn protocol_type(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[5];
@@ -313,6 +319,7 @@ impl<'a> JoinGroupRequestView<'a> {
     /// The assignment protocols the member supports, in order of preference.
     ///
     /// `Protocols`: []JoinGroupRequestProtocol, versions 0+.
+    #[inline]
     pub fn protocols(&self) -> ArrayView<'a, JoinGroupRequestProtocolView<'a>> {
         let version = self.version;
         let at = self.at[6];
@@ -326,6 +333,7 @@ impl<'a> JoinGroupRequestView<'a> {
     /// Why the member joins or leaves, for the broker's logs; null if not given.
     ///
     /// `Reason`: string, versions 8+, nullable in 8+, default `null`, ignorable.
+    #[inline]
     pub fn reason(&self) -> Option<ViewStr<'a>> {
         let at = self.at[7];
         if at == ABSENT {
@@ -366,6 +374,7 @@ impl<'a> JoinGroupRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for JoinGroupRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -478,6 +487,19 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 6;
+        loc_str(buf, pos, flexible);
+        loc_bytes(buf, pos, flexible);
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -496,6 +518,7 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
     /// The protocol's name, such as `range`.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -514,6 +537,7 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
     /// The member's metadata for this protocol (a consumer's subscription).
     ///
     /// `Metadata`: bytes, versions 0+.
+    #[inline]
     pub fn metadata(&self) -> &'a [u8] {
         let version = self.version;
         let at = self.at[1];
@@ -542,6 +566,7 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
 }
 
 impl<'a> ViewElement<'a> for JoinGroupRequestProtocolView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

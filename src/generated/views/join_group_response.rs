@@ -141,7 +141,7 @@ impl<'a> JoinGroupResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    JoinGroupResponseMemberView::locate(buf, pos, version);
+                    JoinGroupResponseMemberView::skip(buf, pos, version);
                 }
                 false
             }
@@ -208,6 +208,7 @@ impl<'a> JoinGroupResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 2+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -224,6 +225,7 @@ impl<'a> JoinGroupResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -240,6 +242,7 @@ impl<'a> JoinGroupResponseView<'a> {
     /// The group's generation: raised by one after every rebalance.
     ///
     /// `GenerationId`: int32, versions 0+, default `-1`.
+    #[inline]
     pub fn generation_id(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -256,6 +259,7 @@ impl<'a> JoinGroupResponseView<'a> {
     /// The group's protocol type, such as `consumer`, or null.
     ///
     /// `ProtocolType`: string, versions 7+, nullable in 7+, default `null`, ignorable.
+    #[inline]
     pub fn protocol_type(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -272,6 +276,7 @@ impl<'a> JoinGroupResponseView<'a> {
     /// The assignment protocol the group chose, such as `range`, or null.
     ///
     /// `ProtocolName`: string, versions 0+, nullable in 7+.
+    #[inline]
     pub fn protocol_name(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[4];
@@ -297,6 +302,7 @@ impl<'a> JoinGroupResponseView<'a> {
     /// The member id of the group's leader, which computes the assignment.
     ///
     /// `Leader`: string, versions 0+.
+    #[inline]
     pub fn leader(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[5];
@@ -315,6 +321,7 @@ impl<'a> JoinGroupResponseView<'a> {
     /// True when the leader must not compute an assignment because the coordinator already knows it (static member rejoin).
     ///
     /// `SkipAssignment`: bool, versions 9+, default `false`.
+    #[inline]
     pub fn skip_assignment(&self) -> bool {
         let at = self.at[6];
         if at == ABSENT {
@@ -331,6 +338,7 @@ impl<'a> JoinGroupResponseView<'a> {
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[7];
@@ -349,6 +357,7 @@ impl<'a> JoinGroupResponseView<'a> {
     /// Every member with its metadata, sent to the leader only; empty for the others.
     ///
     /// `Members`: []JoinGroupResponseMember, versions 0+.
+    #[inline]
     pub fn members(&self) -> ArrayView<'a, JoinGroupResponseMemberView<'a>> {
         let version = self.version;
         let at = self.at[8];
@@ -387,6 +396,7 @@ impl<'a> JoinGroupResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for JoinGroupResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -508,6 +518,22 @@ impl<'a> JoinGroupResponseMemberView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 6;
+        loc_str(buf, pos, flexible);
+        if version >= 5 {
+            loc_str(buf, pos, flexible);
+        }
+        loc_bytes(buf, pos, flexible);
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -526,6 +552,7 @@ impl<'a> JoinGroupResponseMemberView<'a> {
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -544,6 +571,7 @@ impl<'a> JoinGroupResponseMemberView<'a> {
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 5+, nullable in 5+, default `null`, ignorable.
+    #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -569,6 +597,7 @@ impl<'a> JoinGroupResponseMemberView<'a> {
     /// The member's metadata for the chosen protocol.
     ///
     /// `Metadata`: bytes, versions 0+.
+    #[inline]
     pub fn metadata(&self) -> &'a [u8] {
         let version = self.version;
         let at = self.at[2];
@@ -600,6 +629,7 @@ impl<'a> JoinGroupResponseMemberView<'a> {
 }
 
 impl<'a> ViewElement<'a> for JoinGroupResponseMemberView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

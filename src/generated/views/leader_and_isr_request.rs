@@ -148,7 +148,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        LeaderAndIsrPartitionStateView::locate(buf, pos, version);
+                        LeaderAndIsrPartitionStateView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -163,7 +163,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        LeaderAndIsrTopicStateView::locate(buf, pos, version);
+                        LeaderAndIsrTopicStateView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -177,7 +177,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    LeaderAndIsrLiveLeaderView::locate(buf, pos, version);
+                    LeaderAndIsrLiveLeaderView::skip(buf, pos, version);
                 }
                 false
             }
@@ -244,6 +244,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
     /// The id of the controller sending the request.
     ///
     /// `ControllerId`: int32, versions 0+.
+    #[inline]
     pub fn controller_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -260,6 +261,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
     /// True when the sender is a KRaft controller (during a migration from ZooKeeper).
     ///
     /// `isKRaftController`: bool, versions 7+, default `false`.
+    #[inline]
     pub fn is_k_raft_controller(&self) -> bool {
         let at = self.at[1];
         if at == ABSENT {
@@ -276,6 +278,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
     /// The controller's epoch, which fences requests from an older controller.
     ///
     /// `ControllerEpoch`: int32, versions 0+.
+    #[inline]
     pub fn controller_epoch(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -292,6 +295,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 2+, default `-1`, ignorable.
+    #[inline]
     pub fn broker_epoch(&self) -> i64 {
         let at = self.at[3];
         if at == ABSENT {
@@ -308,6 +312,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
     /// 0 for an incremental update, 1 for the full state, 2 for a partial one (KRaft migration).
     ///
     /// `Type`: int8, versions 5+.
+    #[inline]
     pub fn r#type(&self) -> i8 {
         let at = self.at[4];
         if at == ABSENT {
@@ -324,6 +329,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
     /// The partition states, not grouped by topic (versions 0-1).
     ///
     /// `UngroupedPartitionStates`: []LeaderAndIsrPartitionState, versions 0-1.
+    #[inline]
     pub fn ungrouped_partition_states(&self) -> ArrayView<'a, LeaderAndIsrPartitionStateView<'a>> {
         let at = self.at[5];
         if at == ABSENT {
@@ -336,6 +342,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
     /// The partition states, by topic.
     ///
     /// `TopicStates`: []LeaderAndIsrTopicState, versions 2+.
+    #[inline]
     pub fn topic_states(&self) -> ArrayView<'a, LeaderAndIsrTopicStateView<'a>> {
         let version = self.version;
         let at = self.at[6];
@@ -349,6 +356,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
     /// The brokers that lead the partitions sent.
     ///
     /// `LiveLeaders`: []LeaderAndIsrLiveLeader, versions 0+.
+    #[inline]
     pub fn live_leaders(&self) -> ArrayView<'a, LeaderAndIsrLiveLeaderView<'a>> {
         let version = self.version;
         let at = self.at[7];
@@ -390,6 +398,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderAndIsrRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -502,6 +511,20 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(4);
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -520,6 +543,7 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
     /// A broker id.
     ///
     /// `BrokerId`: int32, versions 0+.
+    #[inline]
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -536,6 +560,7 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
     /// The broker's host name.
     ///
     /// `HostName`: string, versions 0+.
+    #[inline]
     pub fn host_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[1];
@@ -554,6 +579,7 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
     /// A TCP port number.
     ///
     /// `Port`: int32, versions 0+.
+    #[inline]
     pub fn port(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -582,6 +608,7 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderAndIsrLiveLeaderView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -827,6 +854,47 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        if version <= 1 {
+            loc_str(buf, pos, false);
+        }
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 3 {
+            if let Some(n) = loc_array(buf, pos, flexible) {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+            }
+        }
+        if version >= 3 {
+            if let Some(n) = loc_array(buf, pos, flexible) {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+            }
+        }
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        if version >= 6 {
+            *pos = pos.saturating_add(1);
+        }
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -845,6 +913,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0-1, ignorable.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -861,6 +930,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -877,6 +947,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// The controller's epoch, which fences requests from an older controller.
     ///
     /// `ControllerEpoch`: int32, versions 0+.
+    #[inline]
     pub fn controller_epoch(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -893,6 +964,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// The broker id of the partition's leader.
     ///
     /// `Leader`: int32, versions 0+.
+    #[inline]
     pub fn leader(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -909,6 +981,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[4];
         if at == ABSENT {
@@ -925,6 +998,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// The ids of the in-sync replicas.
     ///
     /// `Isr`: []int32, versions 0+.
+    #[inline]
     pub fn isr(&self) -> ArrayView<'a, i32> {
         let version = self.version;
         let at = self.at[5];
@@ -938,6 +1012,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// The partition's epoch (its ZooKeeper version).
     ///
     /// `PartitionEpoch`: int32, versions 0+.
+    #[inline]
     pub fn partition_epoch(&self) -> i32 {
         let at = self.at[6];
         if at == ABSENT {
@@ -954,6 +1029,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// The ids of the brokers that hold, or are to hold, a replica of the partition.
     ///
     /// `Replicas`: []int32, versions 0+.
+    #[inline]
     pub fn replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
         let at = self.at[7];
@@ -967,6 +1043,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// The replicas being added by a reassignment.
     ///
     /// `AddingReplicas`: []int32, versions 3+, ignorable.
+    #[inline]
     pub fn adding_replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
         let at = self.at[8];
@@ -980,6 +1057,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// The replicas being removed by a reassignment.
     ///
     /// `RemovingReplicas`: []int32, versions 3+, ignorable.
+    #[inline]
     pub fn removing_replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
         let at = self.at[9];
@@ -993,6 +1071,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// Whether the replica has just been created.
     ///
     /// `IsNew`: bool, versions 1+, default `false`, ignorable.
+    #[inline]
     pub fn is_new(&self) -> bool {
         let at = self.at[10];
         if at == ABSENT {
@@ -1009,6 +1088,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// 1 while the partition recovers from an unclean leader election, otherwise 0.
     ///
     /// `LeaderRecoveryState`: int8, versions 6+, default `0`.
+    #[inline]
     pub fn leader_recovery_state(&self) -> i8 {
         let at = self.at[11];
         if at == ABSENT {
@@ -1055,6 +1135,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderAndIsrPartitionStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1168,7 +1249,7 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    LeaderAndIsrPartitionStateView::locate(buf, pos, version);
+                    LeaderAndIsrPartitionStateView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1197,6 +1278,26 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        loc_str(buf, pos, flexible);
+        if version >= 5 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                LeaderAndIsrPartitionStateView::skip(buf, pos, version);
+            }
+        }
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1215,6 +1316,7 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 2+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -1233,6 +1335,7 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 5+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -1249,6 +1352,7 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
     /// The topic's partition states.
     ///
     /// `PartitionStates`: []LeaderAndIsrPartitionState, versions 2+.
+    #[inline]
     pub fn partition_states(&self) -> ArrayView<'a, LeaderAndIsrPartitionStateView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -1278,6 +1382,7 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderAndIsrTopicStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -101,7 +101,7 @@ impl<'a> LeaderAndIsrResponseView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        LeaderAndIsrPartitionErrorView::locate(buf, pos, version);
+                        LeaderAndIsrPartitionErrorView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -116,7 +116,7 @@ impl<'a> LeaderAndIsrResponseView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        LeaderAndIsrTopicErrorView::locate(buf, pos, version);
+                        LeaderAndIsrTopicErrorView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -184,6 +184,7 @@ impl<'a> LeaderAndIsrResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -200,6 +201,7 @@ impl<'a> LeaderAndIsrResponseView<'a> {
     /// Results by partition (versions 0-4).
     ///
     /// `PartitionErrors`: []LeaderAndIsrPartitionError, versions 0-4.
+    #[inline]
     pub fn partition_errors(&self) -> ArrayView<'a, LeaderAndIsrPartitionErrorView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -213,6 +215,7 @@ impl<'a> LeaderAndIsrResponseView<'a> {
     /// Results by topic (v5+).
     ///
     /// `Topics`: []LeaderAndIsrTopicError, versions 5+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, LeaderAndIsrTopicErrorView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -242,6 +245,7 @@ impl<'a> LeaderAndIsrResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderAndIsrResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -350,6 +354,22 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        if version <= 4 {
+            loc_str(buf, pos, flexible);
+        }
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -368,6 +388,7 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0-4, ignorable.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -386,6 +407,7 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -402,6 +424,7 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -430,6 +453,7 @@ impl<'a> LeaderAndIsrPartitionErrorView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderAndIsrPartitionErrorView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -515,7 +539,7 @@ impl<'a> LeaderAndIsrTopicErrorView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    LeaderAndIsrPartitionErrorView::locate(buf, pos, version);
+                    LeaderAndIsrPartitionErrorView::skip(buf, pos, version);
                 }
                 false
             }
@@ -542,6 +566,20 @@ impl<'a> LeaderAndIsrTopicErrorView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                LeaderAndIsrPartitionErrorView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -560,6 +598,7 @@ impl<'a> LeaderAndIsrTopicErrorView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 5+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
         if at == ABSENT {
@@ -576,6 +615,7 @@ impl<'a> LeaderAndIsrTopicErrorView<'a> {
     /// Results by partition.
     ///
     /// `PartitionErrors`: []LeaderAndIsrPartitionError, versions 5+.
+    #[inline]
     pub fn partition_errors(&self) -> ArrayView<'a, LeaderAndIsrPartitionErrorView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -602,6 +642,7 @@ impl<'a> LeaderAndIsrTopicErrorView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderAndIsrTopicErrorView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

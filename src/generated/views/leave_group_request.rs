@@ -105,7 +105,7 @@ impl<'a> LeaveGroupRequestView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        MemberIdentityView::locate(buf, pos, version);
+                        MemberIdentityView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -173,6 +173,7 @@ impl<'a> LeaveGroupRequestView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -191,6 +192,7 @@ impl<'a> LeaveGroupRequestView<'a> {
     /// The id of the member leaving (versions 0-2).
     ///
     /// `MemberId`: string, versions 0-2.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -207,6 +209,7 @@ impl<'a> LeaveGroupRequestView<'a> {
     /// The members leaving (v3+).
     ///
     /// `Members`: []MemberIdentity, versions 3+.
+    #[inline]
     pub fn members(&self) -> ArrayView<'a, MemberIdentityView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -232,6 +235,7 @@ impl<'a> LeaveGroupRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaveGroupRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -340,6 +344,22 @@ impl<'a> MemberIdentityView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        if version >= 5 {
+            loc_str(buf, pos, true);
+        }
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -358,6 +378,7 @@ impl<'a> MemberIdentityView<'a> {
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 3+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -376,6 +397,7 @@ impl<'a> MemberIdentityView<'a> {
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
+    #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -401,6 +423,7 @@ impl<'a> MemberIdentityView<'a> {
     /// Why the member joins or leaves, for the broker's logs; null if not given.
     ///
     /// `Reason`: string, versions 5+, nullable in 5+, default `null`, ignorable.
+    #[inline]
     pub fn reason(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -430,6 +453,7 @@ impl<'a> MemberIdentityView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MemberIdentityView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -91,7 +91,7 @@ impl<'a> LeaveGroupResponseView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        MemberResponseView::locate(buf, pos, version);
+                        MemberResponseView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -159,6 +159,7 @@ impl<'a> LeaveGroupResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -175,6 +176,7 @@ impl<'a> LeaveGroupResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -191,6 +193,7 @@ impl<'a> LeaveGroupResponseView<'a> {
     /// The outcome for each member.
     ///
     /// `Members`: []MemberResponse, versions 3+.
+    #[inline]
     pub fn members(&self) -> ArrayView<'a, MemberResponseView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -216,6 +219,7 @@ impl<'a> LeaveGroupResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaveGroupResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -320,6 +324,20 @@ impl<'a> MemberResponseView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(2);
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -338,6 +356,7 @@ impl<'a> MemberResponseView<'a> {
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 3+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -356,6 +375,7 @@ impl<'a> MemberResponseView<'a> {
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+.
+    #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -381,6 +401,7 @@ impl<'a> MemberResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 3+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -410,6 +431,7 @@ impl<'a> MemberResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MemberResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

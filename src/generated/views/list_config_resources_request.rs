@@ -136,6 +136,7 @@ impl<'a> ListConfigResourcesRequestView<'a> {
     /// The resource types to list; empty for all.
     ///
     /// `ResourceTypes`: []int8, versions 1+.
+    #[inline]
     pub fn resource_types(&self) -> ArrayView<'a, i8> {
         let at = self.at[0];
         if at == ABSENT {
@@ -156,6 +157,7 @@ impl<'a> ListConfigResourcesRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListConfigResourcesRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

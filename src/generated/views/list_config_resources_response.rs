@@ -80,7 +80,7 @@ impl<'a> ListConfigResourcesResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ConfigResourceView::locate(buf, pos, version);
+                    ConfigResourceView::skip(buf, pos, version);
                 }
                 false
             }
@@ -144,6 +144,7 @@ impl<'a> ListConfigResourcesResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -160,6 +161,7 @@ impl<'a> ListConfigResourcesResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -176,6 +178,7 @@ impl<'a> ListConfigResourcesResponseView<'a> {
     /// The resources that have configuration.
     ///
     /// `ConfigResources`: []ConfigResource, versions 0+.
+    #[inline]
     pub fn config_resources(&self) -> ArrayView<'a, ConfigResourceView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -204,6 +207,7 @@ impl<'a> ListConfigResourcesResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListConfigResourcesResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -302,6 +306,18 @@ impl<'a> ConfigResourceView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -320,6 +336,7 @@ impl<'a> ConfigResourceView<'a> {
     /// The name of the resource.
     ///
     /// `ResourceName`: string, versions 0+.
+    #[inline]
     pub fn resource_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -336,6 +353,7 @@ impl<'a> ConfigResourceView<'a> {
     /// The type of resource: 2 topic, 4 broker, 8 broker logger, 16 client metrics subscription, 32 group.
     ///
     /// `ResourceType`: int8, versions 1+, default `16`, ignorable.
+    #[inline]
     pub fn resource_type(&self) -> i8 {
         let at = self.at[1];
         if at == ABSENT {
@@ -362,6 +380,7 @@ impl<'a> ConfigResourceView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ConfigResourceView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

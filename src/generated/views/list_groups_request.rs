@@ -176,6 +176,7 @@ impl<'a> ListGroupsRequestView<'a> {
     /// Only groups in these states; empty for any.
     ///
     /// `StatesFilter`: []string, versions 4+.
+    #[inline]
     pub fn states_filter(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -188,6 +189,7 @@ impl<'a> ListGroupsRequestView<'a> {
     /// Only groups of these types; empty for any.
     ///
     /// `TypesFilter`: []string, versions 5+.
+    #[inline]
     pub fn types_filter(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -218,6 +220,7 @@ impl<'a> ListGroupsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListGroupsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -88,7 +88,7 @@ impl<'a> ListGroupsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ListedGroupView::locate(buf, pos, version);
+                    ListedGroupView::skip(buf, pos, version);
                 }
                 false
             }
@@ -155,6 +155,7 @@ impl<'a> ListGroupsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -171,6 +172,7 @@ impl<'a> ListGroupsResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -187,6 +189,7 @@ impl<'a> ListGroupsResponseView<'a> {
     /// The groups.
     ///
     /// `Groups`: []ListedGroup, versions 0+.
+    #[inline]
     pub fn groups(&self) -> ArrayView<'a, ListedGroupView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -212,6 +215,7 @@ impl<'a> ListGroupsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListGroupsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -349,6 +353,25 @@ impl<'a> ListedGroupView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 3;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        if version >= 4 {
+            loc_str(buf, pos, true);
+        }
+        if version >= 5 {
+            loc_str(buf, pos, true);
+        }
+        if version >= 3 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -367,6 +390,7 @@ impl<'a> ListedGroupView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -385,6 +409,7 @@ impl<'a> ListedGroupView<'a> {
     /// The group's protocol type, such as `consumer`; empty for a group with no protocol.
     ///
     /// `ProtocolType`: string, versions 0+.
+    #[inline]
     pub fn protocol_type(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[1];
@@ -403,6 +428,7 @@ impl<'a> ListedGroupView<'a> {
     /// The group's state, such as `Stable` or `Empty`.
     ///
     /// `GroupState`: string, versions 4+, ignorable.
+    #[inline]
     pub fn group_state(&self) -> ViewStr<'a> {
         let at = self.at[2];
         if at == ABSENT {
@@ -419,6 +445,7 @@ impl<'a> ListedGroupView<'a> {
     /// The group's type: `classic`, `consumer`, `share` or `streams`.
     ///
     /// `GroupType`: string, versions 5+, ignorable.
+    #[inline]
     pub fn group_type(&self) -> ViewStr<'a> {
         let at = self.at[3];
         if at == ABSENT {
@@ -449,6 +476,7 @@ impl<'a> ListedGroupView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListedGroupView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -92,7 +92,7 @@ impl<'a> ListOffsetsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ListOffsetsTopicView::locate(buf, pos, version);
+                    ListOffsetsTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -163,6 +163,7 @@ impl<'a> ListOffsetsRequestView<'a> {
     /// The broker id of a follower asking, or -1 for a consumer.
     ///
     /// `ReplicaId`: int32, versions 0+.
+    #[inline]
     pub fn replica_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -179,6 +180,7 @@ impl<'a> ListOffsetsRequestView<'a> {
     /// Which records are visible: 0 for read_uncommitted (all), 1 for read_committed (only up to the last stable offset).
     ///
     /// `IsolationLevel`: int8, versions 2+.
+    #[inline]
     pub fn isolation_level(&self) -> i8 {
         let at = self.at[1];
         if at == ABSENT {
@@ -195,6 +197,7 @@ impl<'a> ListOffsetsRequestView<'a> {
     /// The partitions to look up, by topic.
     ///
     /// `Topics`: []ListOffsetsTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, ListOffsetsTopicView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -208,6 +211,7 @@ impl<'a> ListOffsetsRequestView<'a> {
     /// How long, in milliseconds, the broker may take to complete the operation before answering.
     ///
     /// `TimeoutMs`: int32, versions 10+, ignorable.
+    #[inline]
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -238,6 +242,7 @@ impl<'a> ListOffsetsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListOffsetsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -340,6 +345,24 @@ impl<'a> ListOffsetsPartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        if version >= 4 {
+            *pos = pos.saturating_add(4);
+        }
+        *pos = pos.saturating_add(8);
+        if version <= 0 {
+            *pos = pos.saturating_add(4);
+        }
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -358,6 +381,7 @@ impl<'a> ListOffsetsPartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -374,6 +398,7 @@ impl<'a> ListOffsetsPartitionView<'a> {
     /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
     ///
     /// `CurrentLeaderEpoch`: int32, versions 4+, default `-1`, ignorable.
+    #[inline]
     pub fn current_leader_epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -390,6 +415,7 @@ impl<'a> ListOffsetsPartitionView<'a> {
     /// What to look for: a time in milliseconds since the Unix epoch, or -1 for the latest offset, -2 for the earliest, -3 for the largest timestamp, -4 for the earliest local, -5 for the earliest tiered.
     ///
     /// `Timestamp`: int64, versions 0+.
+    #[inline]
     pub fn timestamp(&self) -> i64 {
         let at = self.at[2];
         if at == ABSENT {
@@ -406,6 +432,7 @@ impl<'a> ListOffsetsPartitionView<'a> {
     /// The most offsets to return (version 0 only).
     ///
     /// `MaxNumOffsets`: int32, versions 0, default `1`.
+    #[inline]
     pub fn max_num_offsets(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -436,6 +463,7 @@ impl<'a> ListOffsetsPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListOffsetsPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -533,7 +561,7 @@ impl<'a> ListOffsetsTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ListOffsetsPartitionView::locate(buf, pos, version);
+                    ListOffsetsPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -562,6 +590,23 @@ impl<'a> ListOffsetsTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 6;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                ListOffsetsPartitionView::skip(buf, pos, version);
+            }
+        }
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -580,6 +625,7 @@ impl<'a> ListOffsetsTopicView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -598,6 +644,7 @@ impl<'a> ListOffsetsTopicView<'a> {
     /// The partitions to look up.
     ///
     /// `Partitions`: []ListOffsetsPartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, ListOffsetsPartitionView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -622,6 +669,7 @@ impl<'a> ListOffsetsTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListOffsetsTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -84,7 +84,7 @@ impl<'a> ListOffsetsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ListOffsetsTopicResponseView::locate(buf, pos, version);
+                    ListOffsetsTopicResponseView::skip(buf, pos, version);
                 }
                 false
             }
@@ -151,6 +151,7 @@ impl<'a> ListOffsetsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 2+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -167,6 +168,7 @@ impl<'a> ListOffsetsResponseView<'a> {
     /// Results by topic.
     ///
     /// `Topics`: []ListOffsetsTopicResponse, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, ListOffsetsTopicResponseView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -191,6 +193,7 @@ impl<'a> ListOffsetsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListOffsetsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -334,6 +337,32 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        if version <= 0 {
+            if let Some(n) = loc_array(buf, pos, false) {
+                *pos = pos.saturating_add(n.saturating_mul(8));
+            }
+        }
+        if version >= 1 {
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 1 {
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 4 {
+            *pos = pos.saturating_add(4);
+        }
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -352,6 +381,7 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -368,6 +398,7 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -384,6 +415,7 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
     /// The offsets found (version 0 only).
     ///
     /// `OldStyleOffsets`: []int64, versions 0.
+    #[inline]
     pub fn old_style_offsets(&self) -> ArrayView<'a, i64> {
         let at = self.at[2];
         if at == ABSENT {
@@ -396,6 +428,7 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
     /// The timestamp of the record at the offset found, or -1.
     ///
     /// `Timestamp`: int64, versions 1+, default `-1`.
+    #[inline]
     pub fn timestamp(&self) -> i64 {
         let at = self.at[3];
         if at == ABSENT {
@@ -412,6 +445,7 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
     /// The offset found, or -1 if there is none.
     ///
     /// `Offset`: int64, versions 1+, default `-1`.
+    #[inline]
     pub fn offset(&self) -> i64 {
         let at = self.at[4];
         if at == ABSENT {
@@ -428,6 +462,7 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
     /// The leader epoch of the record at the offset found, or -1.
     ///
     /// `LeaderEpoch`: int32, versions 4+, default `-1`.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[5];
         if at == ABSENT {
@@ -462,6 +497,7 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListOffsetsPartitionResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -561,7 +597,7 @@ impl<'a> ListOffsetsTopicResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ListOffsetsPartitionResponseView::locate(buf, pos, version);
+                    ListOffsetsPartitionResponseView::skip(buf, pos, version);
                 }
                 false
             }
@@ -590,6 +626,23 @@ impl<'a> ListOffsetsTopicResponseView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 6;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                ListOffsetsPartitionResponseView::skip(buf, pos, version);
+            }
+        }
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -608,6 +661,7 @@ impl<'a> ListOffsetsTopicResponseView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -626,6 +680,7 @@ impl<'a> ListOffsetsTopicResponseView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []ListOffsetsPartitionResponse, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, ListOffsetsPartitionResponseView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -650,6 +705,7 @@ impl<'a> ListOffsetsTopicResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListOffsetsTopicResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -67,7 +67,7 @@ impl<'a> ListPartitionReassignmentsRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ListPartitionReassignmentsTopicsView::locate(buf, pos, version);
+                    ListPartitionReassignmentsTopicsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -128,6 +128,7 @@ impl<'a> ListPartitionReassignmentsRequestView<'a> {
     /// How long, in milliseconds, the broker may take to complete the operation before answering.
     ///
     /// `TimeoutMs`: int32, versions 0+, default `60000`.
+    #[inline]
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -144,6 +145,7 @@ impl<'a> ListPartitionReassignmentsRequestView<'a> {
     /// The topics to list reassignments for, or null for all.
     ///
     /// `Topics`: []ListPartitionReassignmentsTopics, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn topics(&self) -> Option<ArrayView<'a, ListPartitionReassignmentsTopicsView<'a>>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -167,6 +169,7 @@ impl<'a> ListPartitionReassignmentsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListPartitionReassignmentsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -282,6 +285,18 @@ impl<'a> ListPartitionReassignmentsTopicsView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -300,6 +315,7 @@ impl<'a> ListPartitionReassignmentsTopicsView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -316,6 +332,7 @@ impl<'a> ListPartitionReassignmentsTopicsView<'a> {
     /// The partition numbers within the topic.
     ///
     /// `PartitionIndexes`: []int32, versions 0+.
+    #[inline]
     pub fn partition_indexes(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];
         if at == ABSENT {
@@ -338,6 +355,7 @@ impl<'a> ListPartitionReassignmentsTopicsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListPartitionReassignmentsTopicsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -84,7 +84,7 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OngoingTopicReassignmentView::locate(buf, pos, version);
+                    OngoingTopicReassignmentView::skip(buf, pos, version);
                 }
                 false
             }
@@ -149,6 +149,7 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -165,6 +166,7 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -181,6 +183,7 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -197,6 +200,7 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
     /// The reassignments in progress, by topic.
     ///
     /// `Topics`: []OngoingTopicReassignment, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, OngoingTopicReassignmentView<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -224,6 +228,7 @@ impl<'a> ListPartitionReassignmentsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListPartitionReassignmentsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -384,6 +389,24 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -402,6 +425,7 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -418,6 +442,7 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
     /// The partition's current replica set.
     ///
     /// `Replicas`: []int32, versions 0+.
+    #[inline]
     pub fn replicas(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];
         if at == ABSENT {
@@ -430,6 +455,7 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
     /// The replicas being added.
     ///
     /// `AddingReplicas`: []int32, versions 0+.
+    #[inline]
     pub fn adding_replicas(&self) -> ArrayView<'a, i32> {
         let at = self.at[2];
         if at == ABSENT {
@@ -442,6 +468,7 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
     /// The replicas being removed.
     ///
     /// `RemovingReplicas`: []int32, versions 0+.
+    #[inline]
     pub fn removing_replicas(&self) -> ArrayView<'a, i32> {
         let at = self.at[3];
         if at == ABSENT {
@@ -468,6 +495,7 @@ impl<'a> OngoingPartitionReassignmentView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OngoingPartitionReassignmentView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -561,7 +589,7 @@ impl<'a> OngoingTopicReassignmentView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OngoingPartitionReassignmentView::locate(buf, pos, version);
+                    OngoingPartitionReassignmentView::skip(buf, pos, version);
                 }
                 false
             }
@@ -588,6 +616,20 @@ impl<'a> OngoingTopicReassignmentView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                OngoingPartitionReassignmentView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -606,6 +648,7 @@ impl<'a> OngoingTopicReassignmentView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -622,6 +665,7 @@ impl<'a> OngoingTopicReassignmentView<'a> {
     /// The partitions being reassigned.
     ///
     /// `Partitions`: []OngoingPartitionReassignment, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, OngoingPartitionReassignmentView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -645,6 +689,7 @@ impl<'a> OngoingTopicReassignmentView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OngoingTopicReassignmentView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -178,6 +178,7 @@ impl<'a> ListTransactionsRequestView<'a> {
     /// Only transactions in these states; empty for any.
     ///
     /// `StateFilters`: []string, versions 0+.
+    #[inline]
     pub fn state_filters(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -190,6 +191,7 @@ impl<'a> ListTransactionsRequestView<'a> {
     /// Only transactions of these producer ids; empty for any.
     ///
     /// `ProducerIdFilters`: []int64, versions 0+.
+    #[inline]
     pub fn producer_id_filters(&self) -> ArrayView<'a, i64> {
         let at = self.at[1];
         if at == ABSENT {
@@ -202,6 +204,7 @@ impl<'a> ListTransactionsRequestView<'a> {
     /// Only transactions open longer than this many milliseconds; -1 for any.
     ///
     /// `DurationFilter`: int64, versions 1+, default `-1`.
+    #[inline]
     pub fn duration_filter(&self) -> i64 {
         let at = self.at[2];
         if at == ABSENT {
@@ -218,6 +221,7 @@ impl<'a> ListTransactionsRequestView<'a> {
     /// Only transactional ids matching this regular expression; null or empty for any.
     ///
     /// `TransactionalIdPattern`: string, versions 2+, nullable in 2+, default `null`.
+    #[inline]
     pub fn transactional_id_pattern(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -261,6 +265,7 @@ impl<'a> ListTransactionsRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListTransactionsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

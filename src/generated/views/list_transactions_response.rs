@@ -108,7 +108,7 @@ impl<'a> ListTransactionsResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TransactionStateView::locate(buf, pos, version);
+                    TransactionStateView::skip(buf, pos, version);
                 }
                 false
             }
@@ -173,6 +173,7 @@ impl<'a> ListTransactionsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -189,6 +190,7 @@ impl<'a> ListTransactionsResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -205,6 +207,7 @@ impl<'a> ListTransactionsResponseView<'a> {
     /// The state filters the broker did not recognise.
     ///
     /// `UnknownStateFilters`: []string, versions 0+.
+    #[inline]
     pub fn unknown_state_filters(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -217,6 +220,7 @@ impl<'a> ListTransactionsResponseView<'a> {
     /// The matching transactions.
     ///
     /// `TransactionStates`: []TransactionState, versions 0+.
+    #[inline]
     pub fn transaction_states(&self) -> ArrayView<'a, TransactionStateView<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -251,6 +255,7 @@ impl<'a> ListTransactionsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListTransactionsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -357,6 +362,17 @@ impl<'a> TransactionStateView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(8);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -375,6 +391,7 @@ impl<'a> TransactionStateView<'a> {
     /// The producer's transactional id (`transactional.id`).
     ///
     /// `TransactionalId`: string, versions 0+.
+    #[inline]
     pub fn transactional_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -391,6 +408,7 @@ impl<'a> TransactionStateView<'a> {
     /// The producer id the broker gave out, or -1 when there is none.
     ///
     /// `ProducerId`: int64, versions 0+.
+    #[inline]
     pub fn producer_id(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -407,6 +425,7 @@ impl<'a> TransactionStateView<'a> {
     /// The transaction's state, such as `Ongoing` or `CompleteCommit`.
     ///
     /// `TransactionState`: string, versions 0+.
+    #[inline]
     pub fn transaction_state(&self) -> ViewStr<'a> {
         let at = self.at[2];
         if at == ABSENT {
@@ -435,6 +454,7 @@ impl<'a> TransactionStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TransactionStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -90,7 +90,7 @@ impl<'a> MetadataRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    MetadataRequestTopicView::locate(buf, pos, version);
+                    MetadataRequestTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -167,6 +167,7 @@ impl<'a> MetadataRequestView<'a> {
     /// The topics to describe; null for all, empty for none.
     ///
     /// `Topics`: []MetadataRequestTopic, versions 0+, nullable in 1+.
+    #[inline]
     pub fn topics(&self) -> Option<ArrayView<'a, MetadataRequestTopicView<'a>>> {
         let version = self.version;
         let at = self.at[0];
@@ -179,6 +180,7 @@ impl<'a> MetadataRequestView<'a> {
     /// Whether the broker may create topics that do not exist (if the broker allows it).
     ///
     /// `AllowAutoTopicCreation`: bool, versions 4+, default `true`.
+    #[inline]
     pub fn allow_auto_topic_creation(&self) -> bool {
         let at = self.at[1];
         if at == ABSENT {
@@ -195,6 +197,7 @@ impl<'a> MetadataRequestView<'a> {
     /// Whether the response should say which cluster operations the caller may perform.
     ///
     /// `IncludeClusterAuthorizedOperations`: bool, versions 8-10.
+    #[inline]
     pub fn include_cluster_authorized_operations(&self) -> bool {
         let at = self.at[2];
         if at == ABSENT {
@@ -217,6 +220,7 @@ impl<'a> MetadataRequestView<'a> {
     /// Whether the response should say which operations the caller may perform on each topic.
     ///
     /// `IncludeTopicAuthorizedOperations`: bool, versions 8+.
+    #[inline]
     pub fn include_topic_authorized_operations(&self) -> bool {
         let at = self.at[3];
         if at == ABSENT {
@@ -256,6 +260,7 @@ impl<'a> MetadataRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MetadataRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -370,6 +375,21 @@ impl<'a> MetadataRequestTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 9;
+        if version >= 10 {
+            *pos = pos.saturating_add(16);
+        }
+        loc_str(buf, pos, flexible);
+        if version >= 9 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -388,6 +408,7 @@ impl<'a> MetadataRequestTopicView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 10+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
         if at == ABSENT {
@@ -404,6 +425,7 @@ impl<'a> MetadataRequestTopicView<'a> {
     /// The topic's name, or null when asking by id.
     ///
     /// `Name`: string, versions 0+, nullable in 10+.
+    #[inline]
     pub fn name(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -432,6 +454,7 @@ impl<'a> MetadataRequestTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MetadataRequestTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

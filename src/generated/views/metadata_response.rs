@@ -116,7 +116,7 @@ impl<'a> MetadataResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    MetadataResponseBrokerView::locate(buf, pos, version);
+                    MetadataResponseBrokerView::skip(buf, pos, version);
                 }
                 false
             }
@@ -137,7 +137,7 @@ impl<'a> MetadataResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    MetadataResponseTopicView::locate(buf, pos, version);
+                    MetadataResponseTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -212,6 +212,7 @@ impl<'a> MetadataResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 3+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -228,6 +229,7 @@ impl<'a> MetadataResponseView<'a> {
     /// The brokers of the cluster this response knows about.
     ///
     /// `Brokers`: []MetadataResponseBroker, versions 0+.
+    #[inline]
     pub fn brokers(&self) -> ArrayView<'a, MetadataResponseBrokerView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -241,6 +243,7 @@ impl<'a> MetadataResponseView<'a> {
     /// The cluster's unique id, or null if unknown.
     ///
     /// `ClusterId`: string, versions 2+, nullable in 2+, default `null`, ignorable.
+    #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -259,6 +262,7 @@ impl<'a> MetadataResponseView<'a> {
     /// The id of the controller broker, or -1 if unknown.
     ///
     /// `ControllerId`: int32, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn controller_id(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -275,6 +279,7 @@ impl<'a> MetadataResponseView<'a> {
     /// The topics described.
     ///
     /// `Topics`: []MetadataResponseTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, MetadataResponseTopicView<'a>> {
         let version = self.version;
         let at = self.at[4];
@@ -288,6 +293,7 @@ impl<'a> MetadataResponseView<'a> {
     /// A bit field of the ACL operations the caller may perform on the cluster, or -2147483648 when not requested.
     ///
     /// `ClusterAuthorizedOperations`: int32, versions 8-10, default `-2147483648`.
+    #[inline]
     pub fn cluster_authorized_operations(&self) -> i32 {
         let at = self.at[5];
         if at == ABSENT {
@@ -310,6 +316,7 @@ impl<'a> MetadataResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 13+, ignorable.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[6];
         if at == ABSENT {
@@ -348,6 +355,7 @@ impl<'a> MetadataResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MetadataResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -467,6 +475,23 @@ impl<'a> MetadataResponseBrokerView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 9;
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(4);
+        if version >= 1 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 9 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -485,6 +510,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
     /// The broker's id.
     ///
     /// `NodeId`: int32, versions 0+.
+    #[inline]
     pub fn node_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -501,6 +527,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
     /// The broker's host name.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[1];
@@ -519,6 +546,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
     /// The broker's port.
     ///
     /// `Port`: int32, versions 0+.
+    #[inline]
     pub fn port(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -535,6 +563,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
     /// The broker's rack, or null if it has none.
     ///
     /// `Rack`: string, versions 1+, nullable in 1+, default `null`, ignorable.
+    #[inline]
     pub fn rack(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[3];
@@ -567,6 +596,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MetadataResponseBrokerView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -752,6 +782,34 @@ impl<'a> MetadataResponsePartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 9;
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        if version >= 7 {
+            *pos = pos.saturating_add(4);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 5 {
+            if let Some(n) = loc_array(buf, pos, flexible) {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+            }
+        }
+        if version >= 9 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -770,6 +828,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -786,6 +845,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -802,6 +862,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
     /// The broker id of the partition's leader, or -1 if it has none.
     ///
     /// `LeaderId`: int32, versions 0+.
+    #[inline]
     pub fn leader_id(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -818,6 +879,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 7+, default `-1`, ignorable.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -834,6 +896,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
     /// The ids of the brokers that hold a replica of the partition.
     ///
     /// `ReplicaNodes`: []int32, versions 0+.
+    #[inline]
     pub fn replica_nodes(&self) -> ArrayView<'a, i32> {
         let version = self.version;
         let at = self.at[4];
@@ -847,6 +910,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
     /// The ids of the replicas that are in sync with the leader.
     ///
     /// `IsrNodes`: []int32, versions 0+.
+    #[inline]
     pub fn isr_nodes(&self) -> ArrayView<'a, i32> {
         let version = self.version;
         let at = self.at[5];
@@ -860,6 +924,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
     /// The ids of the replicas that are offline (their log directory failed).
     ///
     /// `OfflineReplicas`: []int32, versions 5+, ignorable.
+    #[inline]
     pub fn offline_replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
         let at = self.at[6];
@@ -893,6 +958,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MetadataResponsePartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1017,7 +1083,7 @@ impl<'a> MetadataResponseTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    MetadataResponsePartitionView::locate(buf, pos, version);
+                    MetadataResponsePartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1050,6 +1116,33 @@ impl<'a> MetadataResponseTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 9;
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, flexible);
+        if version >= 10 {
+            *pos = pos.saturating_add(16);
+        }
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                MetadataResponsePartitionView::skip(buf, pos, version);
+            }
+        }
+        if version >= 8 {
+            *pos = pos.saturating_add(4);
+        }
+        if version >= 9 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1068,6 +1161,7 @@ impl<'a> MetadataResponseTopicView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -1084,6 +1178,7 @@ impl<'a> MetadataResponseTopicView<'a> {
     /// The topic's name, or null if unknown.
     ///
     /// `Name`: string, versions 0+, nullable in 12+.
+    #[inline]
     pub fn name(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -1102,6 +1197,7 @@ impl<'a> MetadataResponseTopicView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 10+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[2];
         if at == ABSENT {
@@ -1118,6 +1214,7 @@ impl<'a> MetadataResponseTopicView<'a> {
     /// Whether the topic is internal to Kafka (such as `__consumer_offsets`).
     ///
     /// `IsInternal`: bool, versions 1+, default `false`, ignorable.
+    #[inline]
     pub fn is_internal(&self) -> bool {
         let at = self.at[3];
         if at == ABSENT {
@@ -1134,6 +1231,7 @@ impl<'a> MetadataResponseTopicView<'a> {
     /// The topic's partitions.
     ///
     /// `Partitions`: []MetadataResponsePartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, MetadataResponsePartitionView<'a>> {
         let version = self.version;
         let at = self.at[4];
@@ -1147,6 +1245,7 @@ impl<'a> MetadataResponseTopicView<'a> {
     /// A bit field of the ACL operations the caller may perform on the topic, or -2147483648 when not requested.
     ///
     /// `TopicAuthorizedOperations`: int32, versions 8+, default `-2147483648`.
+    #[inline]
     pub fn topic_authorized_operations(&self) -> i32 {
         let at = self.at[5];
         if at == ABSENT {
@@ -1188,6 +1287,7 @@ impl<'a> MetadataResponseTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MetadataResponseTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -106,6 +106,7 @@ impl<'a> OffsetCommitKeyView<'a> {
     /// The group's id.
     ///
     /// `group`: string, versions 0-1.
+    #[inline]
     pub fn group(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -122,6 +123,7 @@ impl<'a> OffsetCommitKeyView<'a> {
     /// The topic's name.
     ///
     /// `topic`: string, versions 0-1.
+    #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -138,6 +140,7 @@ impl<'a> OffsetCommitKeyView<'a> {
     /// The partition number.
     ///
     /// `partition`: int32, versions 0-1.
+    #[inline]
     pub fn partition(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -166,6 +169,7 @@ impl<'a> OffsetCommitKeyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetCommitKeyView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -126,7 +126,7 @@ impl<'a> OffsetCommitRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetCommitRequestTopicView::locate(buf, pos, version);
+                    OffsetCommitRequestTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -193,6 +193,7 @@ impl<'a> OffsetCommitRequestView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -211,6 +212,7 @@ impl<'a> OffsetCommitRequestView<'a> {
     /// The generation id (classic group) or member epoch (consumer group) the commit is made under, or -1 for a commit from outside the group.
     ///
     /// `GenerationIdOrMemberEpoch`: int32, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn generation_id_or_member_epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -233,6 +235,7 @@ impl<'a> OffsetCommitRequestView<'a> {
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 1+, ignorable.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[2];
@@ -251,6 +254,7 @@ impl<'a> OffsetCommitRequestView<'a> {
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 7+, nullable in 7+, default `null`.
+    #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[3];
@@ -276,6 +280,7 @@ impl<'a> OffsetCommitRequestView<'a> {
     /// How long to keep the committed offsets, in milliseconds; -1 for the broker's default.
     ///
     /// `RetentionTimeMs`: int64, versions 2-4, default `-1`, ignorable.
+    #[inline]
     pub fn retention_time_ms(&self) -> i64 {
         let at = self.at[4];
         if at == ABSENT {
@@ -292,6 +297,7 @@ impl<'a> OffsetCommitRequestView<'a> {
     /// The offsets to commit, by topic.
     ///
     /// `Topics`: []OffsetCommitRequestTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, OffsetCommitRequestTopicView<'a>> {
         let version = self.version;
         let at = self.at[5];
@@ -325,6 +331,7 @@ impl<'a> OffsetCommitRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetCommitRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -438,6 +445,26 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 8;
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        if version >= 6 {
+            *pos = pos.saturating_add(4);
+        }
+        if version == 1 {
+            *pos = pos.saturating_add(8);
+        }
+        loc_str(buf, pos, flexible);
+        if version >= 8 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -456,6 +483,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -472,6 +500,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
     /// The committed offset: where a consumer of the group resumes, the next record to read.
     ///
     /// `CommittedOffset`: int64, versions 0+.
+    #[inline]
     pub fn committed_offset(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -488,6 +517,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
     /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
     ///
     /// `CommittedLeaderEpoch`: int32, versions 6+, default `-1`, ignorable.
+    #[inline]
     pub fn committed_leader_epoch(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -504,6 +534,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
     /// When the offset was committed, in milliseconds since the Unix epoch; -1 for the current time.
     ///
     /// `CommitTimestamp`: int64, versions 1, default `-1`.
+    #[inline]
     pub fn commit_timestamp(&self) -> i64 {
         let at = self.at[3];
         if at == ABSENT {
@@ -520,6 +551,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
     /// Free-form metadata stored with the committed offset, or null.
     ///
     /// `CommittedMetadata`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn committed_metadata(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[4];
@@ -562,6 +594,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetCommitRequestPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -672,7 +705,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetCommitRequestPartitionView::locate(buf, pos, version);
+                    OffsetCommitRequestPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -701,6 +734,28 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 8;
+        if version <= 9 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 10 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                OffsetCommitRequestPartitionView::skip(buf, pos, version);
+            }
+        }
+        if version >= 8 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -719,6 +774,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0-9, ignorable.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -737,6 +793,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 10+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -753,6 +810,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
     /// The offsets to commit, by partition.
     ///
     /// `Partitions`: []OffsetCommitRequestPartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, OffsetCommitRequestPartitionView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -779,6 +837,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetCommitRequestTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

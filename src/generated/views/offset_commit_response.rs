@@ -84,7 +84,7 @@ impl<'a> OffsetCommitResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetCommitResponseTopicView::locate(buf, pos, version);
+                    OffsetCommitResponseTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -151,6 +151,7 @@ impl<'a> OffsetCommitResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 3+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -167,6 +168,7 @@ impl<'a> OffsetCommitResponseView<'a> {
     /// Results by topic.
     ///
     /// `Topics`: []OffsetCommitResponseTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, OffsetCommitResponseTopicView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -191,6 +193,7 @@ impl<'a> OffsetCommitResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetCommitResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -275,6 +278,18 @@ impl<'a> OffsetCommitResponsePartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        if version >= 8 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -293,6 +308,7 @@ impl<'a> OffsetCommitResponsePartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -309,6 +325,7 @@ impl<'a> OffsetCommitResponsePartitionView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -335,6 +352,7 @@ impl<'a> OffsetCommitResponsePartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetCommitResponsePartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -442,7 +460,7 @@ impl<'a> OffsetCommitResponseTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetCommitResponsePartitionView::locate(buf, pos, version);
+                    OffsetCommitResponsePartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -471,6 +489,28 @@ impl<'a> OffsetCommitResponseTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 8;
+        if version <= 9 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 10 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                OffsetCommitResponsePartitionView::skip(buf, pos, version);
+            }
+        }
+        if version >= 8 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -489,6 +529,7 @@ impl<'a> OffsetCommitResponseTopicView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0-9, ignorable.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -507,6 +548,7 @@ impl<'a> OffsetCommitResponseTopicView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 10+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -523,6 +565,7 @@ impl<'a> OffsetCommitResponseTopicView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []OffsetCommitResponsePartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, OffsetCommitResponsePartitionView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -549,6 +592,7 @@ impl<'a> OffsetCommitResponseTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetCommitResponseTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

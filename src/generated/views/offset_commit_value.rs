@@ -149,6 +149,7 @@ impl<'a> OffsetCommitValueView<'a> {
     /// The committed offset.
     ///
     /// `offset`: int64, versions 0+.
+    #[inline]
     pub fn offset(&self) -> i64 {
         let at = self.at[0];
         if at == ABSENT {
@@ -165,6 +166,7 @@ impl<'a> OffsetCommitValueView<'a> {
     /// The leader epoch of the last consumed record, or -1.
     ///
     /// `leaderEpoch`: int32, versions 3+, default `-1`, ignorable.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -181,6 +183,7 @@ impl<'a> OffsetCommitValueView<'a> {
     /// The metadata committed with the offset.
     ///
     /// `metadata`: string, versions 0+.
+    #[inline]
     pub fn metadata(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[2];
@@ -199,6 +202,7 @@ impl<'a> OffsetCommitValueView<'a> {
     /// When the offset was committed, in milliseconds since the Unix epoch.
     ///
     /// `commitTimestamp`: int64, versions 0+.
+    #[inline]
     pub fn commit_timestamp(&self) -> i64 {
         let at = self.at[3];
         if at == ABSENT {
@@ -215,6 +219,7 @@ impl<'a> OffsetCommitValueView<'a> {
     /// When the offset expires, in milliseconds since the Unix epoch (version 1 only).
     ///
     /// `expireTimestamp`: int64, versions 1, default `-1`, ignorable.
+    #[inline]
     pub fn expire_timestamp(&self) -> i64 {
         let at = self.at[4];
         if at == ABSENT {
@@ -247,6 +252,7 @@ impl<'a> OffsetCommitValueView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetCommitValueView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

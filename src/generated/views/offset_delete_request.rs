@@ -71,7 +71,7 @@ impl<'a> OffsetDeleteRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetDeleteRequestTopicView::locate(buf, pos, version);
+                    OffsetDeleteRequestTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -122,6 +122,7 @@ impl<'a> OffsetDeleteRequestView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -138,6 +139,7 @@ impl<'a> OffsetDeleteRequestView<'a> {
     /// The partitions whose offsets to delete, by topic.
     ///
     /// `Topics`: []OffsetDeleteRequestTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, OffsetDeleteRequestTopicView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -161,6 +163,7 @@ impl<'a> OffsetDeleteRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetDeleteRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -216,6 +219,12 @@ impl<'a> OffsetDeleteRequestPartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        let _ = buf;
+        *pos = pos.saturating_add(4);
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -229,6 +238,7 @@ impl<'a> OffsetDeleteRequestPartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -253,6 +263,7 @@ impl<'a> OffsetDeleteRequestPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetDeleteRequestPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -331,7 +342,7 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetDeleteRequestPartitionView::locate(buf, pos, version);
+                    OffsetDeleteRequestPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -349,6 +360,16 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, false);
+        if let Some(n) = loc_array(buf, pos, false) {
+            for _ in 0..n {
+                OffsetDeleteRequestPartitionView::skip(buf, pos, version);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -362,6 +383,7 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -378,6 +400,7 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
     /// The partitions whose offsets to delete.
     ///
     /// `Partitions`: []OffsetDeleteRequestPartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, OffsetDeleteRequestPartitionView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -401,6 +424,7 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetDeleteRequestTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -68,7 +68,7 @@ impl<'a> OffsetDeleteResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetDeleteResponseTopicView::locate(buf, pos, version);
+                    OffsetDeleteResponseTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -119,6 +119,7 @@ impl<'a> OffsetDeleteResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -135,6 +136,7 @@ impl<'a> OffsetDeleteResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -151,6 +153,7 @@ impl<'a> OffsetDeleteResponseView<'a> {
     /// Results by topic.
     ///
     /// `Topics`: []OffsetDeleteResponseTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, OffsetDeleteResponseTopicView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -176,6 +179,7 @@ impl<'a> OffsetDeleteResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetDeleteResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -236,6 +240,13 @@ impl<'a> OffsetDeleteResponsePartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        let _ = buf;
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -249,6 +260,7 @@ impl<'a> OffsetDeleteResponsePartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -265,6 +277,7 @@ impl<'a> OffsetDeleteResponsePartitionView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -291,6 +304,7 @@ impl<'a> OffsetDeleteResponsePartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetDeleteResponsePartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -370,7 +384,7 @@ impl<'a> OffsetDeleteResponseTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetDeleteResponsePartitionView::locate(buf, pos, version);
+                    OffsetDeleteResponsePartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -388,6 +402,16 @@ impl<'a> OffsetDeleteResponseTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, false);
+        if let Some(n) = loc_array(buf, pos, false) {
+            for _ in 0..n {
+                OffsetDeleteResponsePartitionView::skip(buf, pos, version);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -401,6 +425,7 @@ impl<'a> OffsetDeleteResponseTopicView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -417,6 +442,7 @@ impl<'a> OffsetDeleteResponseTopicView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []OffsetDeleteResponsePartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, OffsetDeleteResponsePartitionView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -440,6 +466,7 @@ impl<'a> OffsetDeleteResponseTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetDeleteResponseTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -116,7 +116,7 @@ impl<'a> OffsetFetchRequestView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        OffsetFetchRequestTopicView::locate(buf, pos, version);
+                        OffsetFetchRequestTopicView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -131,7 +131,7 @@ impl<'a> OffsetFetchRequestView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        OffsetFetchRequestGroupView::locate(buf, pos, version);
+                        OffsetFetchRequestGroupView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -203,6 +203,7 @@ impl<'a> OffsetFetchRequestView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0-7.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -221,6 +222,7 @@ impl<'a> OffsetFetchRequestView<'a> {
     /// The partitions to read offsets for, by topic, or null for all (versions 0-7).
     ///
     /// `Topics`: []OffsetFetchRequestTopic, versions 0-7, nullable in 2-7.
+    #[inline]
     pub fn topics(&self) -> Option<ArrayView<'a, OffsetFetchRequestTopicView<'a>>> {
         let version = self.version;
         let at = self.at[1];
@@ -233,6 +235,7 @@ impl<'a> OffsetFetchRequestView<'a> {
     /// The groups to read offsets for (v8+).
     ///
     /// `Groups`: []OffsetFetchRequestGroup, versions 8+.
+    #[inline]
     pub fn groups(&self) -> ArrayView<'a, OffsetFetchRequestGroupView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -245,6 +248,7 @@ impl<'a> OffsetFetchRequestView<'a> {
     /// When true, offsets with a pending transactional commit are reported as UNSTABLE_OFFSET_COMMIT instead of returned.
     ///
     /// `RequireStable`: bool, versions 7+, default `false`.
+    #[inline]
     pub fn require_stable(&self) -> bool {
         let at = self.at[3];
         if at == ABSENT {
@@ -278,6 +282,7 @@ impl<'a> OffsetFetchRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -383,7 +388,7 @@ impl<'a> OffsetFetchRequestGroupView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetFetchRequestTopicsView::locate(buf, pos, version);
+                    OffsetFetchRequestTopicsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -407,6 +412,26 @@ impl<'a> OffsetFetchRequestGroupView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if version >= 9 {
+            loc_str(buf, pos, true);
+        }
+        if version >= 9 {
+            *pos = pos.saturating_add(4);
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                OffsetFetchRequestTopicsView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -425,6 +450,7 @@ impl<'a> OffsetFetchRequestGroupView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 8+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -441,6 +467,7 @@ impl<'a> OffsetFetchRequestGroupView<'a> {
     /// The caller's member id, or null when the caller is not a member.
     ///
     /// `MemberId`: string, versions 9+, nullable in 9+, default `null`, ignorable.
+    #[inline]
     pub fn member_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -457,6 +484,7 @@ impl<'a> OffsetFetchRequestGroupView<'a> {
     /// The caller's member epoch, which the coordinator checks, or -1 when the caller is not a member.
     ///
     /// `MemberEpoch`: int32, versions 9+, default `-1`, ignorable.
+    #[inline]
     pub fn member_epoch(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -473,6 +501,7 @@ impl<'a> OffsetFetchRequestGroupView<'a> {
     /// The partitions to read offsets for, by topic, or null for all.
     ///
     /// `Topics`: []OffsetFetchRequestTopics, versions 8+, nullable in 8+.
+    #[inline]
     pub fn topics(&self) -> Option<ArrayView<'a, OffsetFetchRequestTopicsView<'a>>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -500,6 +529,7 @@ impl<'a> OffsetFetchRequestGroupView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchRequestGroupView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -623,6 +653,21 @@ impl<'a> OffsetFetchRequestTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 6;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -641,6 +686,7 @@ impl<'a> OffsetFetchRequestTopicView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0-7.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -659,6 +705,7 @@ impl<'a> OffsetFetchRequestTopicView<'a> {
     /// The partition numbers.
     ///
     /// `PartitionIndexes`: []int32, versions 0-7.
+    #[inline]
     pub fn partition_indexes(&self) -> ArrayView<'a, i32> {
         let version = self.version;
         let at = self.at[1];
@@ -682,6 +729,7 @@ impl<'a> OffsetFetchRequestTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchRequestTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -809,6 +857,23 @@ impl<'a> OffsetFetchRequestTopicsView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        if version <= 9 {
+            loc_str(buf, pos, true);
+        }
+        if version >= 10 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -827,6 +892,7 @@ impl<'a> OffsetFetchRequestTopicsView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 8-9, ignorable.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -843,6 +909,7 @@ impl<'a> OffsetFetchRequestTopicsView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 10+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -859,6 +926,7 @@ impl<'a> OffsetFetchRequestTopicsView<'a> {
     /// The partition numbers.
     ///
     /// `PartitionIndexes`: []int32, versions 8+.
+    #[inline]
     pub fn partition_indexes(&self) -> ArrayView<'a, i32> {
         let at = self.at[2];
         if at == ABSENT {
@@ -883,6 +951,7 @@ impl<'a> OffsetFetchRequestTopicsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchRequestTopicsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -109,7 +109,7 @@ impl<'a> OffsetFetchResponseView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        OffsetFetchResponseTopicView::locate(buf, pos, version);
+                        OffsetFetchResponseTopicView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -128,7 +128,7 @@ impl<'a> OffsetFetchResponseView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        OffsetFetchResponseGroupView::locate(buf, pos, version);
+                        OffsetFetchResponseGroupView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -196,6 +196,7 @@ impl<'a> OffsetFetchResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 3+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -212,6 +213,7 @@ impl<'a> OffsetFetchResponseView<'a> {
     /// Results by topic (versions 0-7).
     ///
     /// `Topics`: []OffsetFetchResponseTopic, versions 0-7.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, OffsetFetchResponseTopicView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -225,6 +227,7 @@ impl<'a> OffsetFetchResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 2-7, default `0`, ignorable.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -241,6 +244,7 @@ impl<'a> OffsetFetchResponseView<'a> {
     /// Results by group (v8+).
     ///
     /// `Groups`: []OffsetFetchResponseGroup, versions 8+.
+    #[inline]
     pub fn groups(&self) -> ArrayView<'a, OffsetFetchResponseGroupView<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -269,6 +273,7 @@ impl<'a> OffsetFetchResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -364,7 +369,7 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetFetchResponseTopicsView::locate(buf, pos, version);
+                    OffsetFetchResponseTopicsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -393,6 +398,21 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                OffsetFetchResponseTopicsView::skip(buf, pos, version);
+            }
+        }
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -411,6 +431,7 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 8+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -427,6 +448,7 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
     /// Results by topic.
     ///
     /// `Topics`: []OffsetFetchResponseTopics, versions 8+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, OffsetFetchResponseTopicsView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -439,6 +461,7 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 8+, default `0`.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -468,6 +491,7 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchResponseGroupView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -571,6 +595,24 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 6;
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        if version >= 5 {
+            *pos = pos.saturating_add(4);
+        }
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(2);
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -589,6 +631,7 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0-7.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -605,6 +648,7 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
     /// The committed offset, or -1 if there is none.
     ///
     /// `CommittedOffset`: int64, versions 0-7.
+    #[inline]
     pub fn committed_offset(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -621,6 +665,7 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
     /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
     ///
     /// `CommittedLeaderEpoch`: int32, versions 5-7, default `-1`, ignorable.
+    #[inline]
     pub fn committed_leader_epoch(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -637,6 +682,7 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
     /// The metadata committed with the offset.
     ///
     /// `Metadata`: string, versions 0-7, nullable in 0-7.
+    #[inline]
     pub fn metadata(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[3];
@@ -655,6 +701,7 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0-7.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[4];
         if at == ABSENT {
@@ -687,6 +734,7 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchResponsePartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -782,6 +830,19 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -800,6 +861,7 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 8+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -816,6 +878,7 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
     /// The committed offset, or -1 if there is none.
     ///
     /// `CommittedOffset`: int64, versions 8+.
+    #[inline]
     pub fn committed_offset(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -832,6 +895,7 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
     /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
     ///
     /// `CommittedLeaderEpoch`: int32, versions 8+, default `-1`, ignorable.
+    #[inline]
     pub fn committed_leader_epoch(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -848,6 +912,7 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
     /// The metadata committed with the offset.
     ///
     /// `Metadata`: string, versions 8+, nullable in 8+.
+    #[inline]
     pub fn metadata(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -864,6 +929,7 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 8+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[4];
         if at == ABSENT {
@@ -896,6 +962,7 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchResponsePartitionsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -994,7 +1061,7 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetFetchResponsePartitionView::locate(buf, pos, version);
+                    OffsetFetchResponsePartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1023,6 +1090,23 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 6;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                OffsetFetchResponsePartitionView::skip(buf, pos, version);
+            }
+        }
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1041,6 +1125,7 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0-7.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -1059,6 +1144,7 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []OffsetFetchResponsePartition, versions 0-7.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, OffsetFetchResponsePartitionView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -1083,6 +1169,7 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchResponseTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1186,7 +1273,7 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetFetchResponsePartitionsView::locate(buf, pos, version);
+                    OffsetFetchResponsePartitionsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1213,6 +1300,25 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        if version <= 9 {
+            loc_str(buf, pos, true);
+        }
+        if version >= 10 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                OffsetFetchResponsePartitionsView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1231,6 +1337,7 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 8-9, ignorable.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -1247,6 +1354,7 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 10+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -1263,6 +1371,7 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []OffsetFetchResponsePartitions, versions 8+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, OffsetFetchResponsePartitionsView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -1288,6 +1397,7 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchResponseTopicsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

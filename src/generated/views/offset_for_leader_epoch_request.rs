@@ -84,7 +84,7 @@ impl<'a> OffsetForLeaderEpochRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetForLeaderTopicView::locate(buf, pos, version);
+                    OffsetForLeaderTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -150,6 +150,7 @@ impl<'a> OffsetForLeaderEpochRequestView<'a> {
     /// The broker id of a follower asking, -1 for a consumer, or -2 for debugging.
     ///
     /// `ReplicaId`: int32, versions 3+, default `-2`, ignorable.
+    #[inline]
     pub fn replica_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -166,6 +167,7 @@ impl<'a> OffsetForLeaderEpochRequestView<'a> {
     /// The partitions to look up, by topic.
     ///
     /// `Topics`: []OffsetForLeaderTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, OffsetForLeaderTopicView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -190,6 +192,7 @@ impl<'a> OffsetForLeaderEpochRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetForLeaderEpochRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -282,6 +285,21 @@ impl<'a> OffsetForLeaderPartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        if version >= 2 {
+            *pos = pos.saturating_add(4);
+        }
+        *pos = pos.saturating_add(4);
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -300,6 +318,7 @@ impl<'a> OffsetForLeaderPartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `Partition`: int32, versions 0+.
+    #[inline]
     pub fn partition(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -316,6 +335,7 @@ impl<'a> OffsetForLeaderPartitionView<'a> {
     /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
     ///
     /// `CurrentLeaderEpoch`: int32, versions 2+, default `-1`, ignorable.
+    #[inline]
     pub fn current_leader_epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -332,6 +352,7 @@ impl<'a> OffsetForLeaderPartitionView<'a> {
     /// The epoch whose end offset is wanted.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -360,6 +381,7 @@ impl<'a> OffsetForLeaderPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetForLeaderPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -456,7 +478,7 @@ impl<'a> OffsetForLeaderTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetForLeaderPartitionView::locate(buf, pos, version);
+                    OffsetForLeaderPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -485,6 +507,23 @@ impl<'a> OffsetForLeaderTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                OffsetForLeaderPartitionView::skip(buf, pos, version);
+            }
+        }
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -503,6 +542,7 @@ impl<'a> OffsetForLeaderTopicView<'a> {
     /// The topic's name.
     ///
     /// `Topic`: string, versions 0+.
+    #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -521,6 +561,7 @@ impl<'a> OffsetForLeaderTopicView<'a> {
     /// The partitions to look up.
     ///
     /// `Partitions`: []OffsetForLeaderPartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, OffsetForLeaderPartitionView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -545,6 +586,7 @@ impl<'a> OffsetForLeaderTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetForLeaderTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

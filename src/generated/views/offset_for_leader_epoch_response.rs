@@ -84,7 +84,7 @@ impl<'a> OffsetForLeaderEpochResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetForLeaderTopicResultView::locate(buf, pos, version);
+                    OffsetForLeaderTopicResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -150,6 +150,7 @@ impl<'a> OffsetForLeaderEpochResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 2+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -166,6 +167,7 @@ impl<'a> OffsetForLeaderEpochResponseView<'a> {
     /// Results by topic.
     ///
     /// `Topics`: []OffsetForLeaderTopicResult, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, OffsetForLeaderTopicResultView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -190,6 +192,7 @@ impl<'a> OffsetForLeaderEpochResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetForLeaderEpochResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -286,6 +289,22 @@ impl<'a> EpochEndOffsetView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(4);
+        if version >= 1 {
+            *pos = pos.saturating_add(4);
+        }
+        *pos = pos.saturating_add(8);
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -304,6 +323,7 @@ impl<'a> EpochEndOffsetView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -320,6 +340,7 @@ impl<'a> EpochEndOffsetView<'a> {
     /// The partition number within its topic.
     ///
     /// `Partition`: int32, versions 0+.
+    #[inline]
     pub fn partition(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -336,6 +357,7 @@ impl<'a> EpochEndOffsetView<'a> {
     /// The largest epoch at or below the one asked about, or -1.
     ///
     /// `LeaderEpoch`: int32, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -352,6 +374,7 @@ impl<'a> EpochEndOffsetView<'a> {
     /// The end offset of that epoch, or -1.
     ///
     /// `EndOffset`: int64, versions 0+, default `-1`.
+    #[inline]
     pub fn end_offset(&self) -> i64 {
         let at = self.at[3];
         if at == ABSENT {
@@ -382,6 +405,7 @@ impl<'a> EpochEndOffsetView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EpochEndOffsetView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -479,7 +503,7 @@ impl<'a> OffsetForLeaderTopicResultView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    EpochEndOffsetView::locate(buf, pos, version);
+                    EpochEndOffsetView::skip(buf, pos, version);
                 }
                 false
             }
@@ -508,6 +532,23 @@ impl<'a> OffsetForLeaderTopicResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                EpochEndOffsetView::skip(buf, pos, version);
+            }
+        }
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -526,6 +567,7 @@ impl<'a> OffsetForLeaderTopicResultView<'a> {
     /// The topic's name.
     ///
     /// `Topic`: string, versions 0+.
+    #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -544,6 +586,7 @@ impl<'a> OffsetForLeaderTopicResultView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []EpochEndOffset, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, EpochEndOffsetView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -568,6 +611,7 @@ impl<'a> OffsetForLeaderTopicResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetForLeaderTopicResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -92,7 +92,7 @@ impl<'a> ProduceRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicProduceDataView::locate(buf, pos, version);
+                    TopicProduceDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -157,6 +157,7 @@ impl<'a> ProduceRequestView<'a> {
     /// The transactional id of the producer, or null if it is not transactional.
     ///
     /// `TransactionalId`: string, versions 3+, nullable in 3+, default `null`.
+    #[inline]
     pub fn transactional_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -182,6 +183,7 @@ impl<'a> ProduceRequestView<'a> {
     /// How many replicas must have the records before the broker answers: 0 for none (no response at all), 1 for the leader only, -1 for every in-sync replica.
     ///
     /// `Acks`: int16, versions 0+.
+    #[inline]
     pub fn acks(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -198,6 +200,7 @@ impl<'a> ProduceRequestView<'a> {
     /// How long, in milliseconds, to wait for the replicas Acks asks for.
     ///
     /// `TimeoutMs`: int32, versions 0+.
+    #[inline]
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -214,6 +217,7 @@ impl<'a> ProduceRequestView<'a> {
     /// The records to write, by topic.
     ///
     /// `TopicData`: []TopicProduceData, versions 0+.
+    #[inline]
     pub fn topic_data(&self) -> ArrayView<'a, TopicProduceDataView<'a>> {
         let version = self.version;
         let at = self.at[3];
@@ -243,6 +247,7 @@ impl<'a> ProduceRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ProduceRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -331,6 +336,19 @@ impl<'a> PartitionProduceDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 9;
+        *pos = pos.saturating_add(4);
+        loc_bytes(buf, pos, flexible);
+        if version >= 9 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -349,6 +367,7 @@ impl<'a> PartitionProduceDataView<'a> {
     /// The partition number.
     ///
     /// `Index`: int32, versions 0+.
+    #[inline]
     pub fn index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -365,6 +384,7 @@ impl<'a> PartitionProduceDataView<'a> {
     /// The record batches to append, as raw bytes (see `kafka_codec::records`).
     ///
     /// `Records`: records, versions 0+, nullable in 0+.
+    #[inline]
     pub fn records(&self) -> Option<&'a [u8]> {
         let version = self.version;
         let at = self.at[1];
@@ -387,6 +407,7 @@ impl<'a> PartitionProduceDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionProduceDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -494,7 +515,7 @@ impl<'a> TopicProduceDataView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionProduceDataView::locate(buf, pos, version);
+                    PartitionProduceDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -523,6 +544,28 @@ impl<'a> TopicProduceDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 9;
+        if version <= 12 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 13 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                PartitionProduceDataView::skip(buf, pos, version);
+            }
+        }
+        if version >= 9 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -541,6 +584,7 @@ impl<'a> TopicProduceDataView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0-12, ignorable.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -559,6 +603,7 @@ impl<'a> TopicProduceDataView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 13+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -575,6 +620,7 @@ impl<'a> TopicProduceDataView<'a> {
     /// The records to write, by partition.
     ///
     /// `PartitionData`: []PartitionProduceData, versions 0+.
+    #[inline]
     pub fn partition_data(&self) -> ArrayView<'a, PartitionProduceDataView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -601,6 +647,7 @@ impl<'a> TopicProduceDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicProduceDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -100,7 +100,7 @@ impl<'a> ProduceResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicProduceResponseView::locate(buf, pos, version);
+                    TopicProduceResponseView::skip(buf, pos, version);
                 }
                 false
             }
@@ -124,7 +124,7 @@ impl<'a> ProduceResponseView<'a> {
                         None => true,
                         Some(n) => {
                             for _ in 0..n {
-                                NodeEndpointView::locate(buf, pos, version);
+                                NodeEndpointView::skip(buf, pos, version);
                             }
                             false
                         }
@@ -185,6 +185,7 @@ impl<'a> ProduceResponseView<'a> {
     /// Results by topic.
     ///
     /// `Responses`: []TopicProduceResponse, versions 0+.
+    #[inline]
     pub fn responses(&self) -> ArrayView<'a, TopicProduceResponseView<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -198,6 +199,7 @@ impl<'a> ProduceResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 1+, default `0`, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -214,6 +216,7 @@ impl<'a> ProduceResponseView<'a> {
     /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
     ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 10+, tagged field 0 in 10+.
+    #[inline]
     pub fn node_endpoints(&self) -> ArrayView<'a, NodeEndpointView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -249,6 +252,7 @@ impl<'a> ProduceResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ProduceResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -337,6 +341,19 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 9;
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, flexible);
+        if version >= 9 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -355,6 +372,7 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
     /// The index of the failing record within its batch.
     ///
     /// `BatchIndex`: int32, versions 8+.
+    #[inline]
     pub fn batch_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -371,6 +389,7 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
     /// Why that record failed, or null.
     ///
     /// `BatchIndexErrorMessage`: string, versions 8+, nullable in 8+, default `null`.
+    #[inline]
     pub fn batch_index_error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -408,6 +427,7 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
 }
 
 impl<'a> ViewElement<'a> for BatchIndexAndErrorMessageView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -452,6 +472,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -508,6 +529,16 @@ impl<'a> LeaderIdAndEpochView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -526,6 +557,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
     /// The current leader's broker id, or -1.
     ///
     /// `LeaderId`: int32, versions 10+, default `-1`.
+    #[inline]
     pub fn leader_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -542,6 +574,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
     /// The current leader epoch, or -1.
     ///
     /// `LeaderEpoch`: int32, versions 10+, default `-1`.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -568,6 +601,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderIdAndEpochView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -669,6 +703,18 @@ impl<'a> NodeEndpointView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -687,6 +733,7 @@ impl<'a> NodeEndpointView<'a> {
     /// The broker's id.
     ///
     /// `NodeId`: int32, versions 10+.
+    #[inline]
     pub fn node_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -703,6 +750,7 @@ impl<'a> NodeEndpointView<'a> {
     /// The broker's host name.
     ///
     /// `Host`: string, versions 10+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -719,6 +767,7 @@ impl<'a> NodeEndpointView<'a> {
     /// The broker's port.
     ///
     /// `Port`: int32, versions 10+.
+    #[inline]
     pub fn port(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -735,6 +784,7 @@ impl<'a> NodeEndpointView<'a> {
     /// The broker's rack, or null if it has none.
     ///
     /// `Rack`: string, versions 10+, nullable in 10+, default `null`.
+    #[inline]
     pub fn rack(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -765,6 +815,7 @@ impl<'a> NodeEndpointView<'a> {
 }
 
 impl<'a> ViewElement<'a> for NodeEndpointView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -892,7 +943,7 @@ impl<'a> PartitionProduceResponseView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        BatchIndexAndErrorMessageView::locate(buf, pos, version);
+                        BatchIndexAndErrorMessageView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -913,7 +964,7 @@ impl<'a> PartitionProduceResponseView<'a> {
                 if tag == 0 && version >= 10 {
                     let pos = &mut value;
                     at[7] = *pos;
-                    LeaderIdAndEpochView::locate(buf, pos, version);
+                    LeaderIdAndEpochView::skip(buf, pos, version);
                 }
             }
             tags
@@ -928,6 +979,36 @@ impl<'a> PartitionProduceResponseView<'a> {
             nulls,
             start,
             end: *pos,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 9;
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(8);
+        if version >= 2 {
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 5 {
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 8 {
+            if let Some(n) = loc_array(buf, pos, flexible) {
+                for _ in 0..n {
+                    BatchIndexAndErrorMessageView::skip(buf, pos, version);
+                }
+            }
+        }
+        if version >= 8 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 9 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -949,6 +1030,7 @@ impl<'a> PartitionProduceResponseView<'a> {
     /// The partition number.
     ///
     /// `Index`: int32, versions 0+.
+    #[inline]
     pub fn index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -965,6 +1047,7 @@ impl<'a> PartitionProduceResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -981,6 +1064,7 @@ impl<'a> PartitionProduceResponseView<'a> {
     /// The offset given to the first record of the appended batch.
     ///
     /// `BaseOffset`: int64, versions 0+.
+    #[inline]
     pub fn base_offset(&self) -> i64 {
         let at = self.at[2];
         if at == ABSENT {
@@ -997,6 +1081,7 @@ impl<'a> PartitionProduceResponseView<'a> {
     /// The broker's append time when the topic uses LogAppendTime timestamps, otherwise -1.
     ///
     /// `LogAppendTimeMs`: int64, versions 2+, default `-1`, ignorable.
+    #[inline]
     pub fn log_append_time_ms(&self) -> i64 {
         let at = self.at[3];
         if at == ABSENT {
@@ -1013,6 +1098,7 @@ impl<'a> PartitionProduceResponseView<'a> {
     /// The partition's log start offset after the append.
     ///
     /// `LogStartOffset`: int64, versions 5+, default `-1`, ignorable.
+    #[inline]
     pub fn log_start_offset(&self) -> i64 {
         let at = self.at[4];
         if at == ABSENT {
@@ -1029,6 +1115,7 @@ impl<'a> PartitionProduceResponseView<'a> {
     /// The records that made the batch fail, by index, with why.
     ///
     /// `RecordErrors`: []BatchIndexAndErrorMessage, versions 8+, ignorable.
+    #[inline]
     pub fn record_errors(&self) -> ArrayView<'a, BatchIndexAndErrorMessageView<'a>> {
         let version = self.version;
         let at = self.at[5];
@@ -1042,6 +1129,7 @@ impl<'a> PartitionProduceResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 8+, nullable in 8+, default `null`, ignorable.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[6];
@@ -1060,6 +1148,7 @@ impl<'a> PartitionProduceResponseView<'a> {
     /// The partition's current leader, when the error says the request went to the wrong broker.
     ///
     /// `CurrentLeader`: LeaderIdAndEpoch, versions 10+, tagged field 0 in 10+.
+    #[inline]
     pub fn current_leader(&self) -> LeaderIdAndEpochView<'a> {
         let at = self.at[7];
         if at == ABSENT {
@@ -1103,6 +1192,7 @@ impl<'a> PartitionProduceResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionProduceResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1219,7 +1309,7 @@ impl<'a> TopicProduceResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionProduceResponseView::locate(buf, pos, version);
+                    PartitionProduceResponseView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1248,6 +1338,28 @@ impl<'a> TopicProduceResponseView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 9;
+        if version <= 12 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 13 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                PartitionProduceResponseView::skip(buf, pos, version);
+            }
+        }
+        if version >= 9 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1266,6 +1378,7 @@ impl<'a> TopicProduceResponseView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0-12, ignorable.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -1284,6 +1397,7 @@ impl<'a> TopicProduceResponseView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 13+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -1300,6 +1414,7 @@ impl<'a> TopicProduceResponseView<'a> {
     /// Results by partition.
     ///
     /// `PartitionResponses`: []PartitionProduceResponse, versions 0+.
+    #[inline]
     pub fn partition_responses(&self) -> ArrayView<'a, PartitionProduceResponseView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -1329,6 +1444,7 @@ impl<'a> TopicProduceResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicProduceResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

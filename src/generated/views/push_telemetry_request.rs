@@ -135,6 +135,7 @@ impl<'a> PushTelemetryRequestView<'a> {
     /// The id the broker gave this client instance for its telemetry.
     ///
     /// `ClientInstanceId`: uuid, versions 0+.
+    #[inline]
     pub fn client_instance_id(&self) -> Uuid {
         let at = self.at[0];
         if at == ABSENT {
@@ -151,6 +152,7 @@ impl<'a> PushTelemetryRequestView<'a> {
     /// The id of the metrics subscription, so a push can say which one it answers.
     ///
     /// `SubscriptionId`: int32, versions 0+.
+    #[inline]
     pub fn subscription_id(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -167,6 +169,7 @@ impl<'a> PushTelemetryRequestView<'a> {
     /// True on the client's last push before it shuts down.
     ///
     /// `Terminating`: bool, versions 0+.
+    #[inline]
     pub fn terminating(&self) -> bool {
         let at = self.at[2];
         if at == ABSENT {
@@ -183,6 +186,7 @@ impl<'a> PushTelemetryRequestView<'a> {
     /// The compression of `Metrics` (a record compression type id).
     ///
     /// `CompressionType`: int8, versions 0+.
+    #[inline]
     pub fn compression_type(&self) -> i8 {
         let at = self.at[3];
         if at == ABSENT {
@@ -199,6 +203,7 @@ impl<'a> PushTelemetryRequestView<'a> {
     /// The metrics, as OpenTelemetry protobuf bytes, compressed as `CompressionType` says.
     ///
     /// `Metrics`: bytes, versions 0+.
+    #[inline]
     pub fn metrics(&self) -> &'a [u8] {
         let at = self.at[4];
         if at == ABSENT {
@@ -231,6 +236,7 @@ impl<'a> PushTelemetryRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PushTelemetryRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

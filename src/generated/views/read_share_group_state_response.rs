@@ -72,7 +72,7 @@ impl<'a> ReadShareGroupStateResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ReadStateResultView::locate(buf, pos, version);
+                    ReadStateResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -136,6 +136,7 @@ impl<'a> ReadShareGroupStateResponseView<'a> {
     /// Results by topic.
     ///
     /// `Results`: []ReadStateResult, versions 0+.
+    #[inline]
     pub fn results(&self) -> ArrayView<'a, ReadStateResultView<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -156,6 +157,7 @@ impl<'a> ReadShareGroupStateResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ReadShareGroupStateResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -255,7 +257,7 @@ impl<'a> PartitionResultView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    StateBatchView::locate(buf, pos, version);
+                    StateBatchView::skip(buf, pos, version);
                 }
                 false
             }
@@ -282,6 +284,24 @@ impl<'a> PartitionResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                StateBatchView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -300,6 +320,7 @@ impl<'a> PartitionResultView<'a> {
     /// The partition number.
     ///
     /// `Partition`: int32, versions 0+.
+    #[inline]
     pub fn partition(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -316,6 +337,7 @@ impl<'a> PartitionResultView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -332,6 +354,7 @@ impl<'a> PartitionResultView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -348,6 +371,7 @@ impl<'a> PartitionResultView<'a> {
     /// The epoch of the share-partition's stored state.
     ///
     /// `StateEpoch`: int32, versions 0+.
+    #[inline]
     pub fn state_epoch(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -364,6 +388,7 @@ impl<'a> PartitionResultView<'a> {
     /// The share-partition's start offset, or -1 if not initialised yet.
     ///
     /// `StartOffset`: int64, versions 0+.
+    #[inline]
     pub fn start_offset(&self) -> i64 {
         let at = self.at[4];
         if at == ABSENT {
@@ -380,6 +405,7 @@ impl<'a> PartitionResultView<'a> {
     /// Offset ranges with their delivery state.
     ///
     /// `StateBatches`: []StateBatch, versions 0+.
+    #[inline]
     pub fn state_batches(&self) -> ArrayView<'a, StateBatchView<'a>> {
         let at = self.at[5];
         if at == ABSENT {
@@ -411,6 +437,7 @@ impl<'a> PartitionResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -499,7 +526,7 @@ impl<'a> ReadStateResultView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionResultView::locate(buf, pos, version);
+                    PartitionResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -526,6 +553,20 @@ impl<'a> ReadStateResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionResultView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -544,6 +585,7 @@ impl<'a> ReadStateResultView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
         if at == ABSENT {
@@ -560,6 +602,7 @@ impl<'a> ReadStateResultView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []PartitionResult, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionResultView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -583,6 +626,7 @@ impl<'a> ReadStateResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ReadStateResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -671,6 +715,18 @@ impl<'a> StateBatchView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(1);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -689,6 +745,7 @@ impl<'a> StateBatchView<'a> {
     /// The first offset of the range.
     ///
     /// `FirstOffset`: int64, versions 0+.
+    #[inline]
     pub fn first_offset(&self) -> i64 {
         let at = self.at[0];
         if at == ABSENT {
@@ -705,6 +762,7 @@ impl<'a> StateBatchView<'a> {
     /// The last offset of the range, inclusive.
     ///
     /// `LastOffset`: int64, versions 0+.
+    #[inline]
     pub fn last_offset(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -721,6 +779,7 @@ impl<'a> StateBatchView<'a> {
     /// The records' delivery state: 0 available, 2 acknowledged, 4 archived.
     ///
     /// `DeliveryState`: int8, versions 0+.
+    #[inline]
     pub fn delivery_state(&self) -> i8 {
         let at = self.at[2];
         if at == ABSENT {
@@ -737,6 +796,7 @@ impl<'a> StateBatchView<'a> {
     /// How many times the records have been delivered.
     ///
     /// `DeliveryCount`: int16, versions 0+.
+    #[inline]
     pub fn delivery_count(&self) -> i16 {
         let at = self.at[3];
         if at == ABSENT {
@@ -767,6 +827,7 @@ impl<'a> StateBatchView<'a> {
 }
 
 impl<'a> ViewElement<'a> for StateBatchView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -72,7 +72,7 @@ impl<'a> ReadShareGroupStateSummaryResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ReadStateSummaryResultView::locate(buf, pos, version);
+                    ReadStateSummaryResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -137,6 +137,7 @@ impl<'a> ReadShareGroupStateSummaryResponseView<'a> {
     /// Results by topic.
     ///
     /// `Results`: []ReadStateSummaryResult, versions 0+.
+    #[inline]
     pub fn results(&self) -> ArrayView<'a, ReadStateSummaryResultView<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -158,6 +159,7 @@ impl<'a> ReadShareGroupStateSummaryResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ReadShareGroupStateSummaryResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -261,6 +263,23 @@ impl<'a> PartitionResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        if version >= 1 {
+            *pos = pos.saturating_add(4);
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -279,6 +298,7 @@ impl<'a> PartitionResultView<'a> {
     /// The partition number.
     ///
     /// `Partition`: int32, versions 0+.
+    #[inline]
     pub fn partition(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -295,6 +315,7 @@ impl<'a> PartitionResultView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -311,6 +332,7 @@ impl<'a> PartitionResultView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -327,6 +349,7 @@ impl<'a> PartitionResultView<'a> {
     /// The epoch of the share-partition's stored state.
     ///
     /// `StateEpoch`: int32, versions 0+.
+    #[inline]
     pub fn state_epoch(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -343,6 +366,7 @@ impl<'a> PartitionResultView<'a> {
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[4];
         if at == ABSENT {
@@ -359,6 +383,7 @@ impl<'a> PartitionResultView<'a> {
     /// The share-partition's start offset: records before it are no longer delivered to the group.
     ///
     /// `StartOffset`: int64, versions 0+.
+    #[inline]
     pub fn start_offset(&self) -> i64 {
         let at = self.at[5];
         if at == ABSENT {
@@ -375,6 +400,7 @@ impl<'a> PartitionResultView<'a> {
     /// How many offsets at or after the start offset have finished delivery.
     ///
     /// `DeliveryCompleteCount`: int32, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn delivery_complete_count(&self) -> i32 {
         let at = self.at[6];
         if at == ABSENT {
@@ -411,6 +437,7 @@ impl<'a> PartitionResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -500,7 +527,7 @@ impl<'a> ReadStateSummaryResultView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionResultView::locate(buf, pos, version);
+                    PartitionResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -527,6 +554,20 @@ impl<'a> ReadStateSummaryResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionResultView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -545,6 +586,7 @@ impl<'a> ReadStateSummaryResultView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
         if at == ABSENT {
@@ -561,6 +603,7 @@ impl<'a> ReadStateSummaryResultView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []PartitionResult, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionResultView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -584,6 +627,7 @@ impl<'a> ReadStateSummaryResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ReadStateSummaryResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -114,6 +114,7 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
     /// The cluster's unique id, or null if unknown.
     ///
     /// `ClusterId`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -130,6 +131,7 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
     /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
     ///
     /// `VoterId`: int32, versions 0+.
+    #[inline]
     pub fn voter_id(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -146,6 +148,7 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
     /// The directory id of that voter.
     ///
     /// `VoterDirectoryId`: uuid, versions 0+.
+    #[inline]
     pub fn voter_directory_id(&self) -> Uuid {
         let at = self.at[2];
         if at == ABSENT {
@@ -174,6 +177,7 @@ impl<'a> RemoveRaftVoterRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for RemoveRaftVoterRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -128,6 +128,7 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
     /// The delegation token's HMAC, which identifies it.
     ///
     /// `Hmac`: bytes, versions 0+.
+    #[inline]
     pub fn hmac(&self) -> &'a [u8] {
         let version = self.version;
         let at = self.at[0];
@@ -146,6 +147,7 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
     /// How long to extend the token by, in milliseconds.
     ///
     /// `RenewPeriodMs`: int64, versions 0+.
+    #[inline]
     pub fn renew_period_ms(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -172,6 +174,7 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for RenewDelegationTokenRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

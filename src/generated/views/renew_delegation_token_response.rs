@@ -117,6 +117,7 @@ impl<'a> RenewDelegationTokenResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -133,6 +134,7 @@ impl<'a> RenewDelegationTokenResponseView<'a> {
     /// When the token expires, in milliseconds since the Unix epoch.
     ///
     /// `ExpiryTimestampMs`: int64, versions 0+.
+    #[inline]
     pub fn expiry_timestamp_ms(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -149,6 +151,7 @@ impl<'a> RenewDelegationTokenResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -177,6 +180,7 @@ impl<'a> RenewDelegationTokenResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for RenewDelegationTokenResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -124,6 +124,7 @@ impl<'a> RequestHeaderView<'a> {
     /// Which API the request is for.
     ///
     /// `RequestApiKey`: int16, versions 0+.
+    #[inline]
     pub fn request_api_key(&self) -> ApiKey {
         let at = self.at[0];
         if at == ABSENT {
@@ -140,6 +141,7 @@ impl<'a> RequestHeaderView<'a> {
     /// The version of that API the body is written in.
     ///
     /// `RequestApiVersion`: int16, versions 0+.
+    #[inline]
     pub fn request_api_version(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -156,6 +158,7 @@ impl<'a> RequestHeaderView<'a> {
     /// A number chosen by the client to match the response to its request.
     ///
     /// `CorrelationId`: int32, versions 0+.
+    #[inline]
     pub fn correlation_id(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -172,6 +175,7 @@ impl<'a> RequestHeaderView<'a> {
     /// The client's id (`client.id`), for logs and quotas; null if not set.
     ///
     /// `ClientId`: string, versions 1+, nullable in 1+, ignorable.
+    #[inline]
     pub fn client_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -202,6 +206,7 @@ impl<'a> RequestHeaderView<'a> {
 }
 
 impl<'a> ViewElement<'a> for RequestHeaderView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -108,6 +108,7 @@ impl<'a> ResponseHeaderView<'a> {
     /// A number chosen by the client to match the response to its request.
     ///
     /// `CorrelationId`: int32, versions 0+.
+    #[inline]
     pub fn correlation_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -132,6 +133,7 @@ impl<'a> ResponseHeaderView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ResponseHeaderView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

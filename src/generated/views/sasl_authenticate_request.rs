@@ -125,6 +125,7 @@ impl<'a> SaslAuthenticateRequestView<'a> {
     /// The SASL authentication bytes exchanged, as the mechanism defines them.
     ///
     /// `AuthBytes`: bytes, versions 0+.
+    #[inline]
     pub fn auth_bytes(&self) -> &'a [u8] {
         let version = self.version;
         let at = self.at[0];
@@ -151,6 +152,7 @@ impl<'a> SaslAuthenticateRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SaslAuthenticateRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

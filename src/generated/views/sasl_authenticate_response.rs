@@ -141,6 +141,7 @@ impl<'a> SaslAuthenticateResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -157,6 +158,7 @@ impl<'a> SaslAuthenticateResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -175,6 +177,7 @@ impl<'a> SaslAuthenticateResponseView<'a> {
     /// The SASL authentication bytes exchanged, as the mechanism defines them.
     ///
     /// `AuthBytes`: bytes, versions 0+.
+    #[inline]
     pub fn auth_bytes(&self) -> &'a [u8] {
         let version = self.version;
         let at = self.at[2];
@@ -193,6 +196,7 @@ impl<'a> SaslAuthenticateResponseView<'a> {
     /// How long the authenticated session lasts, in milliseconds, before the client must re-authenticate; 0 for no limit.
     ///
     /// `SessionLifetimeMs`: int64, versions 1+, default `0`, ignorable.
+    #[inline]
     pub fn session_lifetime_ms(&self) -> i64 {
         let at = self.at[3];
         if at == ABSENT {
@@ -223,6 +227,7 @@ impl<'a> SaslAuthenticateResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SaslAuthenticateResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -93,6 +93,7 @@ impl<'a> SaslHandshakeRequestView<'a> {
     /// The SASL mechanism the client wants to use, such as `PLAIN` or `SCRAM-SHA-512`.
     ///
     /// `Mechanism`: string, versions 0+.
+    #[inline]
     pub fn mechanism(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -117,6 +118,7 @@ impl<'a> SaslHandshakeRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SaslHandshakeRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

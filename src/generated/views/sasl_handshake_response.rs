@@ -114,6 +114,7 @@ impl<'a> SaslHandshakeResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -130,6 +131,7 @@ impl<'a> SaslHandshakeResponseView<'a> {
     /// The SASL mechanisms the broker has enabled.
     ///
     /// `Mechanisms`: []string, versions 0+.
+    #[inline]
     pub fn mechanisms(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -156,6 +158,7 @@ impl<'a> SaslHandshakeResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SaslHandshakeResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -92,7 +92,7 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AcknowledgeTopicView::locate(buf, pos, version);
+                    AcknowledgeTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -157,6 +157,7 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn group_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -173,6 +174,7 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn member_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -189,6 +191,7 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
     /// The share session's epoch: 0 to open a session, -1 to close it, otherwise the next in sequence.
     ///
     /// `ShareSessionEpoch`: int32, versions 0+.
+    #[inline]
     pub fn share_session_epoch(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -205,6 +208,7 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
     /// Whether the acknowledgements include renewals (type 4), which extend the acquisition lock.
     ///
     /// `IsRenewAck`: bool, versions 2+, default `false`.
+    #[inline]
     pub fn is_renew_ack(&self) -> bool {
         let at = self.at[3];
         if at == ABSENT {
@@ -221,6 +225,7 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
     /// The records to acknowledge, by topic.
     ///
     /// `Topics`: []AcknowledgeTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, AcknowledgeTopicView<'a>> {
         let at = self.at[4];
         if at == ABSENT {
@@ -249,6 +254,7 @@ impl<'a> ShareAcknowledgeRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ShareAcknowledgeRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -339,7 +345,7 @@ impl<'a> AcknowledgePartitionView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AcknowledgementBatchView::locate(buf, pos, version);
+                    AcknowledgementBatchView::skip(buf, pos, version);
                 }
                 false
             }
@@ -366,6 +372,20 @@ impl<'a> AcknowledgePartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                AcknowledgementBatchView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -384,6 +404,7 @@ impl<'a> AcknowledgePartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -400,6 +421,7 @@ impl<'a> AcknowledgePartitionView<'a> {
     /// Ranges of offsets to acknowledge.
     ///
     /// `AcknowledgementBatches`: []AcknowledgementBatch, versions 0+.
+    #[inline]
     pub fn acknowledgement_batches(&self) -> ArrayView<'a, AcknowledgementBatchView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -426,6 +448,7 @@ impl<'a> AcknowledgePartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AcknowledgePartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -510,7 +533,7 @@ impl<'a> AcknowledgeTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AcknowledgePartitionView::locate(buf, pos, version);
+                    AcknowledgePartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -537,6 +560,20 @@ impl<'a> AcknowledgeTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                AcknowledgePartitionView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -555,6 +592,7 @@ impl<'a> AcknowledgeTopicView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
         if at == ABSENT {
@@ -571,6 +609,7 @@ impl<'a> AcknowledgeTopicView<'a> {
     /// The records to acknowledge, by partition.
     ///
     /// `Partitions`: []AcknowledgePartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, AcknowledgePartitionView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -594,6 +633,7 @@ impl<'a> AcknowledgeTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AcknowledgeTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -706,6 +746,19 @@ impl<'a> AcknowledgementBatchView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(8);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(1));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -724,6 +777,7 @@ impl<'a> AcknowledgementBatchView<'a> {
     /// The first offset of the range.
     ///
     /// `FirstOffset`: int64, versions 0+.
+    #[inline]
     pub fn first_offset(&self) -> i64 {
         let at = self.at[0];
         if at == ABSENT {
@@ -740,6 +794,7 @@ impl<'a> AcknowledgementBatchView<'a> {
     /// The last offset of the range, inclusive.
     ///
     /// `LastOffset`: int64, versions 0+.
+    #[inline]
     pub fn last_offset(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -756,6 +811,7 @@ impl<'a> AcknowledgementBatchView<'a> {
     /// How to acknowledge: one type for the whole range or one per offset; 0 gap, 1 accept, 2 release, 3 reject, 4 renew.
     ///
     /// `AcknowledgeTypes`: []int8, versions 0+.
+    #[inline]
     pub fn acknowledge_types(&self) -> ArrayView<'a, i8> {
         let at = self.at[2];
         if at == ABSENT {
@@ -780,6 +836,7 @@ impl<'a> AcknowledgementBatchView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AcknowledgementBatchView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

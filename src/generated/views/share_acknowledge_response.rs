@@ -108,7 +108,7 @@ impl<'a> ShareAcknowledgeResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ShareAcknowledgeTopicResponseView::locate(buf, pos, version);
+                    ShareAcknowledgeTopicResponseView::skip(buf, pos, version);
                 }
                 false
             }
@@ -121,7 +121,7 @@ impl<'a> ShareAcknowledgeResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    NodeEndpointView::locate(buf, pos, version);
+                    NodeEndpointView::skip(buf, pos, version);
                 }
                 false
             }
@@ -186,6 +186,7 @@ impl<'a> ShareAcknowledgeResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -202,6 +203,7 @@ impl<'a> ShareAcknowledgeResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -218,6 +220,7 @@ impl<'a> ShareAcknowledgeResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -234,6 +237,7 @@ impl<'a> ShareAcknowledgeResponseView<'a> {
     /// How long, in milliseconds, acquired records stay locked to this consumer.
     ///
     /// `AcquisitionLockTimeoutMs`: int32, versions 2+, ignorable.
+    #[inline]
     pub fn acquisition_lock_timeout_ms(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -250,6 +254,7 @@ impl<'a> ShareAcknowledgeResponseView<'a> {
     /// Results by topic.
     ///
     /// `Responses`: []ShareAcknowledgeTopicResponse, versions 0+.
+    #[inline]
     pub fn responses(&self) -> ArrayView<'a, ShareAcknowledgeTopicResponseView<'a>> {
         let at = self.at[4];
         if at == ABSENT {
@@ -262,6 +267,7 @@ impl<'a> ShareAcknowledgeResponseView<'a> {
     /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
     ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 0+.
+    #[inline]
     pub fn node_endpoints(&self) -> ArrayView<'a, NodeEndpointView<'a>> {
         let at = self.at[5];
         if at == ABSENT {
@@ -294,6 +300,7 @@ impl<'a> ShareAcknowledgeResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ShareAcknowledgeResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -342,6 +349,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -398,6 +406,16 @@ impl<'a> LeaderIdAndEpochView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -416,6 +434,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
     /// The broker id of the partition's leader, or -1 if it has none.
     ///
     /// `LeaderId`: int32, versions 0+.
+    #[inline]
     pub fn leader_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -432,6 +451,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -458,6 +478,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderIdAndEpochView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -559,6 +580,18 @@ impl<'a> NodeEndpointView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -577,6 +610,7 @@ impl<'a> NodeEndpointView<'a> {
     /// A broker id.
     ///
     /// `NodeId`: int32, versions 0+.
+    #[inline]
     pub fn node_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -593,6 +627,7 @@ impl<'a> NodeEndpointView<'a> {
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -609,6 +644,7 @@ impl<'a> NodeEndpointView<'a> {
     /// A TCP port number.
     ///
     /// `Port`: int32, versions 0+.
+    #[inline]
     pub fn port(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -625,6 +661,7 @@ impl<'a> NodeEndpointView<'a> {
     /// The broker's rack, or null if it has none.
     ///
     /// `Rack`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn rack(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -655,6 +692,7 @@ impl<'a> NodeEndpointView<'a> {
 }
 
 impl<'a> ViewElement<'a> for NodeEndpointView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -726,7 +764,7 @@ impl<'a> PartitionDataView<'a> {
         at[2] = *pos;
         loc_str(buf, pos, true);
         at[3] = *pos;
-        LeaderIdAndEpochView::locate(buf, pos, version);
+        LeaderIdAndEpochView::skip(buf, pos, version);
         let tags = {
             let tags = *pos;
             let count = loc_uvarint(buf, pos);
@@ -742,6 +780,18 @@ impl<'a> PartitionDataView<'a> {
             tags,
             start,
             end: *pos,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        LeaderIdAndEpochView::skip(buf, pos, version);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -763,6 +813,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -779,6 +830,7 @@ impl<'a> PartitionDataView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -795,6 +847,7 @@ impl<'a> PartitionDataView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -811,6 +864,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition's current leader, when the error says the request went to the wrong broker.
     ///
     /// `CurrentLeader`: LeaderIdAndEpoch, versions 0+.
+    #[inline]
     pub fn current_leader(&self) -> LeaderIdAndEpochView<'a> {
         let at = self.at[3];
         if at == ABSENT {
@@ -836,6 +890,7 @@ impl<'a> PartitionDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -922,7 +977,7 @@ impl<'a> ShareAcknowledgeTopicResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionDataView::locate(buf, pos, version);
+                    PartitionDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -949,6 +1004,20 @@ impl<'a> ShareAcknowledgeTopicResponseView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionDataView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -967,6 +1036,7 @@ impl<'a> ShareAcknowledgeTopicResponseView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
         if at == ABSENT {
@@ -983,6 +1053,7 @@ impl<'a> ShareAcknowledgeTopicResponseView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []PartitionData, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -1006,6 +1077,7 @@ impl<'a> ShareAcknowledgeTopicResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ShareAcknowledgeTopicResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -144,7 +144,7 @@ impl<'a> ShareFetchRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    FetchTopicView::locate(buf, pos, version);
+                    FetchTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -157,7 +157,7 @@ impl<'a> ShareFetchRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ForgottenTopicView::locate(buf, pos, version);
+                    ForgottenTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -222,6 +222,7 @@ impl<'a> ShareFetchRequestView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn group_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -238,6 +239,7 @@ impl<'a> ShareFetchRequestView<'a> {
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn member_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -254,6 +256,7 @@ impl<'a> ShareFetchRequestView<'a> {
     /// The share session's epoch: 0 to open a session, -1 to close it, otherwise the next in sequence.
     ///
     /// `ShareSessionEpoch`: int32, versions 0+.
+    #[inline]
     pub fn share_session_epoch(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -270,6 +273,7 @@ impl<'a> ShareFetchRequestView<'a> {
     /// How long, in milliseconds, the broker may wait for MinBytes of data before answering.
     ///
     /// `MaxWaitMs`: int32, versions 0+.
+    #[inline]
     pub fn max_wait_ms(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -286,6 +290,7 @@ impl<'a> ShareFetchRequestView<'a> {
     /// The fewest bytes worth answering with.
     ///
     /// `MinBytes`: int32, versions 0+.
+    #[inline]
     pub fn min_bytes(&self) -> i32 {
         let at = self.at[4];
         if at == ABSENT {
@@ -302,6 +307,7 @@ impl<'a> ShareFetchRequestView<'a> {
     /// The most bytes the response should hold.
     ///
     /// `MaxBytes`: int32, versions 0+, default `0x7fffffff`.
+    #[inline]
     pub fn max_bytes(&self) -> i32 {
         let at = self.at[5];
         if at == ABSENT {
@@ -318,6 +324,7 @@ impl<'a> ShareFetchRequestView<'a> {
     /// The most records to acquire (may be exceeded to keep batches whole).
     ///
     /// `MaxRecords`: int32, versions 1+.
+    #[inline]
     pub fn max_records(&self) -> i32 {
         let at = self.at[6];
         if at == ABSENT {
@@ -334,6 +341,7 @@ impl<'a> ShareFetchRequestView<'a> {
     /// How many records the consumer would like per acquired batch and acknowledgement.
     ///
     /// `BatchSize`: int32, versions 1+.
+    #[inline]
     pub fn batch_size(&self) -> i32 {
         let at = self.at[7];
         if at == ABSENT {
@@ -350,6 +358,7 @@ impl<'a> ShareFetchRequestView<'a> {
     /// How records are acquired: 0 batch-optimized, 1 strictly up to MaxRecords.
     ///
     /// `ShareAcquireMode`: int8, versions 2+, default `0`, ignorable.
+    #[inline]
     pub fn share_acquire_mode(&self) -> i8 {
         let at = self.at[8];
         if at == ABSENT {
@@ -366,6 +375,7 @@ impl<'a> ShareFetchRequestView<'a> {
     /// Whether the acknowledgements include renewals (type 4), which extend the acquisition lock.
     ///
     /// `IsRenewAck`: bool, versions 2+, default `false`.
+    #[inline]
     pub fn is_renew_ack(&self) -> bool {
         let at = self.at[9];
         if at == ABSENT {
@@ -382,6 +392,7 @@ impl<'a> ShareFetchRequestView<'a> {
     /// The partitions to fetch from, by topic.
     ///
     /// `Topics`: []FetchTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, FetchTopicView<'a>> {
         let at = self.at[10];
         if at == ABSENT {
@@ -394,6 +405,7 @@ impl<'a> ShareFetchRequestView<'a> {
     /// Partitions to drop from the share session, by topic.
     ///
     /// `ForgottenTopicsData`: []ForgottenTopic, versions 0+.
+    #[inline]
     pub fn forgotten_topics_data(&self) -> ArrayView<'a, ForgottenTopicView<'a>> {
         let at = self.at[11];
         if at == ABSENT {
@@ -440,6 +452,7 @@ impl<'a> ShareFetchRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ShareFetchRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -562,6 +575,19 @@ impl<'a> AcknowledgementBatchView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(8);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(1));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -580,6 +606,7 @@ impl<'a> AcknowledgementBatchView<'a> {
     /// The first offset of the range.
     ///
     /// `FirstOffset`: int64, versions 0+.
+    #[inline]
     pub fn first_offset(&self) -> i64 {
         let at = self.at[0];
         if at == ABSENT {
@@ -596,6 +623,7 @@ impl<'a> AcknowledgementBatchView<'a> {
     /// The last offset of the range, inclusive.
     ///
     /// `LastOffset`: int64, versions 0+.
+    #[inline]
     pub fn last_offset(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -612,6 +640,7 @@ impl<'a> AcknowledgementBatchView<'a> {
     /// How to acknowledge: one type for the whole range or one per offset; 0 gap, 1 accept, 2 release, 3 reject, 4 renew.
     ///
     /// `AcknowledgeTypes`: []int8, versions 0+.
+    #[inline]
     pub fn acknowledge_types(&self) -> ArrayView<'a, i8> {
         let at = self.at[2];
         if at == ABSENT {
@@ -636,6 +665,7 @@ impl<'a> AcknowledgementBatchView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AcknowledgementBatchView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -732,7 +762,7 @@ impl<'a> FetchPartitionView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AcknowledgementBatchView::locate(buf, pos, version);
+                    AcknowledgementBatchView::skip(buf, pos, version);
                 }
                 false
             }
@@ -759,6 +789,23 @@ impl<'a> FetchPartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        if version <= 0 {
+            *pos = pos.saturating_add(4);
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                AcknowledgementBatchView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -777,6 +824,7 @@ impl<'a> FetchPartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -793,6 +841,7 @@ impl<'a> FetchPartitionView<'a> {
     /// The most bytes to return for this partition; 0 to only acknowledge.
     ///
     /// `PartitionMaxBytes`: int32, versions 0.
+    #[inline]
     pub fn partition_max_bytes(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -809,6 +858,7 @@ impl<'a> FetchPartitionView<'a> {
     /// Ranges of offsets to acknowledge.
     ///
     /// `AcknowledgementBatches`: []AcknowledgementBatch, versions 0+.
+    #[inline]
     pub fn acknowledgement_batches(&self) -> ArrayView<'a, AcknowledgementBatchView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -837,6 +887,7 @@ impl<'a> FetchPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FetchPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -922,7 +973,7 @@ impl<'a> FetchTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    FetchPartitionView::locate(buf, pos, version);
+                    FetchPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -949,6 +1000,20 @@ impl<'a> FetchTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                FetchPartitionView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -967,6 +1032,7 @@ impl<'a> FetchTopicView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
         if at == ABSENT {
@@ -983,6 +1049,7 @@ impl<'a> FetchTopicView<'a> {
     /// The partitions to fetch from.
     ///
     /// `Partitions`: []FetchPartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, FetchPartitionView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -1006,6 +1073,7 @@ impl<'a> FetchTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FetchTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1113,6 +1181,18 @@ impl<'a> ForgottenTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1131,6 +1211,7 @@ impl<'a> ForgottenTopicView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
         if at == ABSENT {
@@ -1147,6 +1228,7 @@ impl<'a> ForgottenTopicView<'a> {
     /// The partition numbers to drop.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];
         if at == ABSENT {
@@ -1169,6 +1251,7 @@ impl<'a> ForgottenTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ForgottenTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

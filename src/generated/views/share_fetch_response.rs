@@ -108,7 +108,7 @@ impl<'a> ShareFetchResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ShareFetchableTopicResponseView::locate(buf, pos, version);
+                    ShareFetchableTopicResponseView::skip(buf, pos, version);
                 }
                 false
             }
@@ -121,7 +121,7 @@ impl<'a> ShareFetchResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    NodeEndpointView::locate(buf, pos, version);
+                    NodeEndpointView::skip(buf, pos, version);
                 }
                 false
             }
@@ -186,6 +186,7 @@ impl<'a> ShareFetchResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -202,6 +203,7 @@ impl<'a> ShareFetchResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -218,6 +220,7 @@ impl<'a> ShareFetchResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -234,6 +237,7 @@ impl<'a> ShareFetchResponseView<'a> {
     /// How long, in milliseconds, acquired records stay locked to this consumer.
     ///
     /// `AcquisitionLockTimeoutMs`: int32, versions 1+.
+    #[inline]
     pub fn acquisition_lock_timeout_ms(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -250,6 +254,7 @@ impl<'a> ShareFetchResponseView<'a> {
     /// Results by topic.
     ///
     /// `Responses`: []ShareFetchableTopicResponse, versions 0+.
+    #[inline]
     pub fn responses(&self) -> ArrayView<'a, ShareFetchableTopicResponseView<'a>> {
         let at = self.at[4];
         if at == ABSENT {
@@ -262,6 +267,7 @@ impl<'a> ShareFetchResponseView<'a> {
     /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
     ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 0+.
+    #[inline]
     pub fn node_endpoints(&self) -> ArrayView<'a, NodeEndpointView<'a>> {
         let at = self.at[5];
         if at == ABSENT {
@@ -294,6 +300,7 @@ impl<'a> ShareFetchResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ShareFetchResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -385,6 +392,17 @@ impl<'a> AcquiredRecordsView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -403,6 +421,7 @@ impl<'a> AcquiredRecordsView<'a> {
     /// The first offset of the acquired range.
     ///
     /// `FirstOffset`: int64, versions 0+.
+    #[inline]
     pub fn first_offset(&self) -> i64 {
         let at = self.at[0];
         if at == ABSENT {
@@ -419,6 +438,7 @@ impl<'a> AcquiredRecordsView<'a> {
     /// The last offset of the acquired range, inclusive.
     ///
     /// `LastOffset`: int64, versions 0+.
+    #[inline]
     pub fn last_offset(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -435,6 +455,7 @@ impl<'a> AcquiredRecordsView<'a> {
     /// How many times these records have been delivered, this time included.
     ///
     /// `DeliveryCount`: int16, versions 0+.
+    #[inline]
     pub fn delivery_count(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -463,6 +484,7 @@ impl<'a> AcquiredRecordsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AcquiredRecordsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -505,6 +527,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -561,6 +584,16 @@ impl<'a> LeaderIdAndEpochView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -579,6 +612,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
     /// The broker id of the partition's leader, or -1 if it has none.
     ///
     /// `LeaderId`: int32, versions 0+.
+    #[inline]
     pub fn leader_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -595,6 +629,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -621,6 +656,7 @@ impl<'a> LeaderIdAndEpochView<'a> {
 }
 
 impl<'a> ViewElement<'a> for LeaderIdAndEpochView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -722,6 +758,18 @@ impl<'a> NodeEndpointView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -740,6 +788,7 @@ impl<'a> NodeEndpointView<'a> {
     /// A broker id.
     ///
     /// `NodeId`: int32, versions 0+.
+    #[inline]
     pub fn node_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -756,6 +805,7 @@ impl<'a> NodeEndpointView<'a> {
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -772,6 +822,7 @@ impl<'a> NodeEndpointView<'a> {
     /// A TCP port number.
     ///
     /// `Port`: int32, versions 0+.
+    #[inline]
     pub fn port(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -788,6 +839,7 @@ impl<'a> NodeEndpointView<'a> {
     /// The broker's rack, or null if it has none.
     ///
     /// `Rack`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn rack(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -818,6 +870,7 @@ impl<'a> NodeEndpointView<'a> {
 }
 
 impl<'a> ViewElement<'a> for NodeEndpointView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -924,7 +977,7 @@ impl<'a> PartitionDataView<'a> {
         at[4] = *pos;
         loc_str(buf, pos, true);
         at[5] = *pos;
-        LeaderIdAndEpochView::locate(buf, pos, version);
+        LeaderIdAndEpochView::skip(buf, pos, version);
         at[6] = *pos;
         let null = loc_bytes(buf, pos, true);
         if null && version >= 1 {
@@ -935,7 +988,7 @@ impl<'a> PartitionDataView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AcquiredRecordsView::locate(buf, pos, version);
+                    AcquiredRecordsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -962,6 +1015,26 @@ impl<'a> PartitionDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        LeaderIdAndEpochView::skip(buf, pos, version);
+        loc_bytes(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                AcquiredRecordsView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -980,6 +1053,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -996,6 +1070,7 @@ impl<'a> PartitionDataView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -1012,6 +1087,7 @@ impl<'a> PartitionDataView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -1028,6 +1104,7 @@ impl<'a> PartitionDataView<'a> {
     /// The outcome of the acknowledgements sent for this partition: 0 on success, otherwise a Kafka error code.
     ///
     /// `AcknowledgeErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn acknowledge_error_code(&self) -> i16 {
         let at = self.at[3];
         if at == ABSENT {
@@ -1044,6 +1121,7 @@ impl<'a> PartitionDataView<'a> {
     /// A human-readable explanation of the acknowledgement error, or null.
     ///
     /// `AcknowledgeErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn acknowledge_error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[4];
         if at == ABSENT {
@@ -1067,6 +1145,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition's current leader, when the error says the request went to the wrong broker.
     ///
     /// `CurrentLeader`: LeaderIdAndEpoch, versions 0+.
+    #[inline]
     pub fn current_leader(&self) -> LeaderIdAndEpochView<'a> {
         let at = self.at[5];
         if at == ABSENT {
@@ -1078,6 +1157,7 @@ impl<'a> PartitionDataView<'a> {
     /// The record batches, as raw bytes (see `kafka_codec::records`); null when there are none.
     ///
     /// `Records`: records, versions 0+, nullable in 0.
+    #[inline]
     pub fn records(&self) -> Option<&'a [u8]> {
         let at = self.at[6];
         if at == ABSENT {
@@ -1089,6 +1169,7 @@ impl<'a> PartitionDataView<'a> {
     /// The offset ranges of the returned records that this consumer acquired.
     ///
     /// `AcquiredRecords`: []AcquiredRecords, versions 0+.
+    #[inline]
     pub fn acquired_records(&self) -> ArrayView<'a, AcquiredRecordsView<'a>> {
         let at = self.at[7];
         if at == ABSENT {
@@ -1129,6 +1210,7 @@ impl<'a> PartitionDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1222,7 +1304,7 @@ impl<'a> ShareFetchableTopicResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionDataView::locate(buf, pos, version);
+                    PartitionDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1249,6 +1331,20 @@ impl<'a> ShareFetchableTopicResponseView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionDataView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1267,6 +1363,7 @@ impl<'a> ShareFetchableTopicResponseView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
         if at == ABSENT {
@@ -1283,6 +1380,7 @@ impl<'a> ShareFetchableTopicResponseView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []PartitionData, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -1306,6 +1404,7 @@ impl<'a> ShareFetchableTopicResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ShareFetchableTopicResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -139,6 +139,7 @@ impl<'a> ShareGroupDescribeRequestView<'a> {
     /// The ids of the groups to describe.
     ///
     /// `GroupIds`: []string, versions 0+.
+    #[inline]
     pub fn group_ids(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -151,6 +152,7 @@ impl<'a> ShareGroupDescribeRequestView<'a> {
     /// Whether the response should say which operations the caller may perform on each group.
     ///
     /// `IncludeAuthorizedOperations`: bool, versions 0+.
+    #[inline]
     pub fn include_authorized_operations(&self) -> bool {
         let at = self.at[1];
         if at == ABSENT {
@@ -187,6 +189,7 @@ impl<'a> ShareGroupDescribeRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ShareGroupDescribeRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -158,6 +158,7 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -174,6 +175,7 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -190,6 +192,7 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
     /// 0 to join, -1 to leave, otherwise the member's current epoch.
     ///
     /// `MemberEpoch`: int32, versions 0+.
+    #[inline]
     pub fn member_epoch(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -206,6 +209,7 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
     ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -222,6 +226,7 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
     /// The topics the member subscribes to, or null if unchanged since the last heartbeat.
     ///
     /// `SubscribedTopicNames`: []string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn subscribed_topic_names(&self) -> Option<ArrayView<'a, ViewStr<'a>>> {
         let at = self.at[4];
         if at == ABSENT {
@@ -251,6 +256,7 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ShareGroupHeartbeatRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

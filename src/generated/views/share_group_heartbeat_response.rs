@@ -78,7 +78,7 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
         at[6] = *pos;
         let null = loc_marker(buf, pos);
         if !null {
-            AssignmentView::locate(buf, pos, version);
+            AssignmentView::skip(buf, pos, version);
         }
         let tags = {
             let tags = *pos;
@@ -135,6 +135,7 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -151,6 +152,7 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -167,6 +169,7 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -183,6 +186,7 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn member_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -199,6 +203,7 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
     /// The member's epoch from now on.
     ///
     /// `MemberEpoch`: int32, versions 0+.
+    #[inline]
     pub fn member_epoch(&self) -> i32 {
         let at = self.at[4];
         if at == ABSENT {
@@ -215,6 +220,7 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
     /// How often, in milliseconds, the member should send a heartbeat.
     ///
     /// `HeartbeatIntervalMs`: int32, versions 0+.
+    #[inline]
     pub fn heartbeat_interval_ms(&self) -> i32 {
         let at = self.at[5];
         if at == ABSENT {
@@ -231,6 +237,7 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
     /// The member's new assignment, or null if unchanged.
     ///
     /// `Assignment`: Assignment, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn assignment(&self) -> Option<AssignmentView<'a>> {
         let at = self.at[6];
         if at == ABSENT {
@@ -266,6 +273,7 @@ impl<'a> ShareGroupHeartbeatResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ShareGroupHeartbeatResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -303,6 +311,7 @@ pub struct AssignmentView<'a> {
 impl<'a> AssignmentView<'a> {
     const NULL_TOPIC_PARTITIONS: u64 = 1 << 0;
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -356,7 +365,7 @@ impl<'a> AssignmentView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicPartitionsView::locate(buf, pos, version);
+                    TopicPartitionsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -383,6 +392,19 @@ impl<'a> AssignmentView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopicPartitionsView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -401,6 +423,7 @@ impl<'a> AssignmentView<'a> {
     /// Partitions by topic.
     ///
     /// `TopicPartitions`: []TopicPartitions, versions 0+.
+    #[inline]
     pub fn topic_partitions(&self) -> ArrayView<'a, TopicPartitionsView<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -425,6 +448,7 @@ impl<'a> AssignmentView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AssignmentView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -531,6 +555,18 @@ impl<'a> TopicPartitionsView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -549,6 +585,7 @@ impl<'a> TopicPartitionsView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
         if at == ABSENT {
@@ -565,6 +602,7 @@ impl<'a> TopicPartitionsView<'a> {
     /// The partition numbers.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];
         if at == ABSENT {
@@ -587,6 +625,7 @@ impl<'a> TopicPartitionsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicPartitionsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -147,7 +147,7 @@ impl<'a> StopReplicaRequestView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        StopReplicaPartitionV0View::locate(buf, pos, version);
+                        StopReplicaPartitionV0View::skip(buf, pos, version);
                     }
                     false
                 }
@@ -162,7 +162,7 @@ impl<'a> StopReplicaRequestView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        StopReplicaTopicV1View::locate(buf, pos, version);
+                        StopReplicaTopicV1View::skip(buf, pos, version);
                     }
                     false
                 }
@@ -177,7 +177,7 @@ impl<'a> StopReplicaRequestView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        StopReplicaTopicStateView::locate(buf, pos, version);
+                        StopReplicaTopicStateView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -245,6 +245,7 @@ impl<'a> StopReplicaRequestView<'a> {
     /// The id of the controller sending the request.
     ///
     /// `ControllerId`: int32, versions 0+.
+    #[inline]
     pub fn controller_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -261,6 +262,7 @@ impl<'a> StopReplicaRequestView<'a> {
     /// True when the sender is a KRaft controller (during a migration from ZooKeeper).
     ///
     /// `isKRaftController`: bool, versions 4+, default `false`.
+    #[inline]
     pub fn is_k_raft_controller(&self) -> bool {
         let at = self.at[1];
         if at == ABSENT {
@@ -277,6 +279,7 @@ impl<'a> StopReplicaRequestView<'a> {
     /// The controller's epoch, which fences requests from an older controller.
     ///
     /// `ControllerEpoch`: int32, versions 0+.
+    #[inline]
     pub fn controller_epoch(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -293,6 +296,7 @@ impl<'a> StopReplicaRequestView<'a> {
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn broker_epoch(&self) -> i64 {
         let at = self.at[3];
         if at == ABSENT {
@@ -309,6 +313,7 @@ impl<'a> StopReplicaRequestView<'a> {
     /// Whether to delete the partitions too (versions 0-2).
     ///
     /// `DeletePartitions`: bool, versions 0-2.
+    #[inline]
     pub fn delete_partitions(&self) -> bool {
         let at = self.at[4];
         if at == ABSENT {
@@ -325,6 +330,7 @@ impl<'a> StopReplicaRequestView<'a> {
     /// The partitions to stop (version 0).
     ///
     /// `UngroupedPartitions`: []StopReplicaPartitionV0, versions 0.
+    #[inline]
     pub fn ungrouped_partitions(&self) -> ArrayView<'a, StopReplicaPartitionV0View<'a>> {
         let at = self.at[5];
         if at == ABSENT {
@@ -337,6 +343,7 @@ impl<'a> StopReplicaRequestView<'a> {
     /// The partitions to stop, by topic (versions 1-2).
     ///
     /// `Topics`: []StopReplicaTopicV1, versions 1-2.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, StopReplicaTopicV1View<'a>> {
         let version = self.version;
         let at = self.at[6];
@@ -350,6 +357,7 @@ impl<'a> StopReplicaRequestView<'a> {
     /// The partition states, by topic.
     ///
     /// `TopicStates`: []StopReplicaTopicState, versions 3+.
+    #[inline]
     pub fn topic_states(&self) -> ArrayView<'a, StopReplicaTopicStateView<'a>> {
         let at = self.at[7];
         if at == ABSENT {
@@ -389,6 +397,7 @@ impl<'a> StopReplicaRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for StopReplicaRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -479,6 +488,17 @@ impl<'a> StopReplicaPartitionStateView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(1);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -497,6 +517,7 @@ impl<'a> StopReplicaPartitionStateView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 3+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -513,6 +534,7 @@ impl<'a> StopReplicaPartitionStateView<'a> {
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 3+, default `-1`.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -529,6 +551,7 @@ impl<'a> StopReplicaPartitionStateView<'a> {
     /// Whether to delete the partition too.
     ///
     /// `DeletePartition`: bool, versions 3+.
+    #[inline]
     pub fn delete_partition(&self) -> bool {
         let at = self.at[2];
         if at == ABSENT {
@@ -557,6 +580,7 @@ impl<'a> StopReplicaPartitionStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for StopReplicaPartitionStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -630,6 +654,12 @@ impl<'a> StopReplicaPartitionV0View<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, false);
+        *pos = pos.saturating_add(4);
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -643,6 +673,7 @@ impl<'a> StopReplicaPartitionV0View<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -659,6 +690,7 @@ impl<'a> StopReplicaPartitionV0View<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -685,6 +717,7 @@ impl<'a> StopReplicaPartitionV0View<'a> {
 }
 
 impl<'a> ViewElement<'a> for StopReplicaPartitionV0View<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -776,7 +809,7 @@ impl<'a> StopReplicaTopicStateView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    StopReplicaPartitionStateView::locate(buf, pos, version);
+                    StopReplicaPartitionStateView::skip(buf, pos, version);
                 }
                 false
             }
@@ -803,6 +836,20 @@ impl<'a> StopReplicaTopicStateView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                StopReplicaPartitionStateView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -821,6 +868,7 @@ impl<'a> StopReplicaTopicStateView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 3+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -837,6 +885,7 @@ impl<'a> StopReplicaTopicStateView<'a> {
     /// The topic's partition states.
     ///
     /// `PartitionStates`: []StopReplicaPartitionState, versions 3+.
+    #[inline]
     pub fn partition_states(&self) -> ArrayView<'a, StopReplicaPartitionStateView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -863,6 +912,7 @@ impl<'a> StopReplicaTopicStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for StopReplicaTopicStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -984,6 +1034,21 @@ impl<'a> StopReplicaTopicV1View<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1002,6 +1067,7 @@ impl<'a> StopReplicaTopicV1View<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 1-2.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -1020,6 +1086,7 @@ impl<'a> StopReplicaTopicV1View<'a> {
     /// The partition numbers within the topic.
     ///
     /// `PartitionIndexes`: []int32, versions 1-2.
+    #[inline]
     pub fn partition_indexes(&self) -> ArrayView<'a, i32> {
         let version = self.version;
         let at = self.at[1];
@@ -1043,6 +1110,7 @@ impl<'a> StopReplicaTopicV1View<'a> {
 }
 
 impl<'a> ViewElement<'a> for StopReplicaTopicV1View<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

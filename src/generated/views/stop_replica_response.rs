@@ -80,7 +80,7 @@ impl<'a> StopReplicaResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    StopReplicaPartitionErrorView::locate(buf, pos, version);
+                    StopReplicaPartitionErrorView::skip(buf, pos, version);
                 }
                 false
             }
@@ -147,6 +147,7 @@ impl<'a> StopReplicaResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -163,6 +164,7 @@ impl<'a> StopReplicaResponseView<'a> {
     /// Results by partition.
     ///
     /// `PartitionErrors`: []StopReplicaPartitionError, versions 0+.
+    #[inline]
     pub fn partition_errors(&self) -> ArrayView<'a, StopReplicaPartitionErrorView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -190,6 +192,7 @@ impl<'a> StopReplicaResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for StopReplicaResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -293,6 +296,20 @@ impl<'a> StopReplicaPartitionErrorView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -311,6 +328,7 @@ impl<'a> StopReplicaPartitionErrorView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -329,6 +347,7 @@ impl<'a> StopReplicaPartitionErrorView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -345,6 +364,7 @@ impl<'a> StopReplicaPartitionErrorView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -373,6 +393,7 @@ impl<'a> StopReplicaPartitionErrorView<'a> {
 }
 
 impl<'a> ViewElement<'a> for StopReplicaPartitionErrorView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

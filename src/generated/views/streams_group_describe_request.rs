@@ -147,6 +147,7 @@ impl<'a> StreamsGroupDescribeRequestView<'a> {
     /// The ids of the groups to describe.
     ///
     /// `GroupIds`: []string, versions 0+.
+    #[inline]
     pub fn group_ids(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -159,6 +160,7 @@ impl<'a> StreamsGroupDescribeRequestView<'a> {
     /// Whether the response should say which operations the caller may perform on each group.
     ///
     /// `IncludeAuthorizedOperations`: bool, versions 0+.
+    #[inline]
     pub fn include_authorized_operations(&self) -> bool {
         let at = self.at[1];
         if at == ABSENT {
@@ -181,6 +183,7 @@ impl<'a> StreamsGroupDescribeRequestView<'a> {
     /// Whether to include the full topology description.
     ///
     /// `IncludeTopologyDescription`: bool, versions 1+, default `false`.
+    #[inline]
     pub fn include_topology_description(&self) -> bool {
         let at = self.at[2];
         if at == ABSENT {
@@ -219,6 +222,7 @@ impl<'a> StreamsGroupDescribeRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for StreamsGroupDescribeRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

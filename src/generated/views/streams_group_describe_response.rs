@@ -76,7 +76,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribedGroupView::locate(buf, pos, version);
+                    DescribedGroupView::skip(buf, pos, version);
                 }
                 false
             }
@@ -140,6 +140,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -156,6 +157,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
     /// The described groups.
     ///
     /// `Groups`: []DescribedGroup, versions 0+.
+    #[inline]
     pub fn groups(&self) -> ArrayView<'a, DescribedGroupView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -178,6 +180,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for StreamsGroupDescribeResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -225,6 +228,7 @@ impl<'a> AssignmentView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -308,7 +312,7 @@ impl<'a> AssignmentView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskIdsView::locate(buf, pos, version);
+                    TaskIdsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -321,7 +325,7 @@ impl<'a> AssignmentView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskIdsView::locate(buf, pos, version);
+                    TaskIdsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -334,7 +338,7 @@ impl<'a> AssignmentView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskIdsView::locate(buf, pos, version);
+                    TaskIdsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -361,6 +365,29 @@ impl<'a> AssignmentView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TaskIdsView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TaskIdsView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TaskIdsView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -379,6 +406,7 @@ impl<'a> AssignmentView<'a> {
     /// The member's active tasks.
     ///
     /// `ActiveTasks`: []TaskIds, versions 0+.
+    #[inline]
     pub fn active_tasks(&self) -> ArrayView<'a, TaskIdsView<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -391,6 +419,7 @@ impl<'a> AssignmentView<'a> {
     /// The member's standby tasks.
     ///
     /// `StandbyTasks`: []TaskIds, versions 0+.
+    #[inline]
     pub fn standby_tasks(&self) -> ArrayView<'a, TaskIdsView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -403,6 +432,7 @@ impl<'a> AssignmentView<'a> {
     /// The member's warm-up tasks.
     ///
     /// `WarmupTasks`: []TaskIds, versions 0+.
+    #[inline]
     pub fn warmup_tasks(&self) -> ArrayView<'a, TaskIdsView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -428,6 +458,7 @@ impl<'a> AssignmentView<'a> {
 }
 
 impl<'a> ViewElement<'a> for AssignmentView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -568,14 +599,14 @@ impl<'a> DescribedGroupView<'a> {
         at[6] = *pos;
         let null = loc_marker(buf, pos);
         if !null {
-            TopologyView::locate(buf, pos, version);
+            TopologyView::skip(buf, pos, version);
         }
         at[7] = *pos;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    MemberView::locate(buf, pos, version);
+                    MemberView::skip(buf, pos, version);
                 }
                 false
             }
@@ -589,7 +620,7 @@ impl<'a> DescribedGroupView<'a> {
             at[9] = *pos;
             let null = loc_marker(buf, pos);
             if !null {
-                TopologyDescriptionView::locate(buf, pos, version);
+                TopologyDescriptionView::skip(buf, pos, version);
             }
         }
         if version >= 1 {
@@ -619,6 +650,40 @@ impl<'a> DescribedGroupView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        if !loc_marker(buf, pos) {
+            TopologyView::skip(buf, pos, version);
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                MemberView::skip(buf, pos, version);
+            }
+        }
+        *pos = pos.saturating_add(4);
+        if version >= 1 {
+            if !loc_marker(buf, pos) {
+                TopologyDescriptionView::skip(buf, pos, version);
+            }
+        }
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        if version >= 1 {
+            loc_str(buf, pos, true);
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -637,6 +702,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -653,6 +719,7 @@ impl<'a> DescribedGroupView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -669,6 +736,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[2];
         if at == ABSENT {
@@ -685,6 +753,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The group's state, such as `Stable` or `Empty`.
     ///
     /// `GroupState`: string, versions 0+.
+    #[inline]
     pub fn group_state(&self) -> ViewStr<'a> {
         let at = self.at[3];
         if at == ABSENT {
@@ -701,6 +770,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The group's epoch (KIP-848), raised whenever its metadata or membership changes.
     ///
     /// `GroupEpoch`: int32, versions 0+.
+    #[inline]
     pub fn group_epoch(&self) -> i32 {
         let at = self.at[4];
         if at == ABSENT {
@@ -717,6 +787,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The epoch of the group's target assignment.
     ///
     /// `AssignmentEpoch`: int32, versions 0+.
+    #[inline]
     pub fn assignment_epoch(&self) -> i32 {
         let at = self.at[5];
         if at == ABSENT {
@@ -733,6 +804,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The topology the group runs, or null on error.
     ///
     /// `Topology`: Topology, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn topology(&self) -> Option<TopologyView<'a>> {
         let at = self.at[6];
         if at == ABSENT {
@@ -748,6 +820,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The group's members.
     ///
     /// `Members`: []Member, versions 0+.
+    #[inline]
     pub fn members(&self) -> ArrayView<'a, MemberView<'a>> {
         let at = self.at[7];
         if at == ABSENT {
@@ -760,6 +833,7 @@ impl<'a> DescribedGroupView<'a> {
     /// A bit field of the ACL operations the caller may perform on the group, or -2147483648 when not requested.
     ///
     /// `AuthorizedOperations`: int32, versions 0+, default `-2147483648`.
+    #[inline]
     pub fn authorized_operations(&self) -> i32 {
         let at = self.at[8];
         if at == ABSENT {
@@ -776,6 +850,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The full topology description, when one was asked for and is available; null otherwise.
     ///
     /// `TopologyDescription`: TopologyDescription, versions 1+, nullable in 1+, default `null`.
+    #[inline]
     pub fn topology_description(&self) -> Option<TopologyDescriptionView<'a>> {
         let at = self.at[9];
         if at == ABSENT {
@@ -795,6 +870,7 @@ impl<'a> DescribedGroupView<'a> {
     /// Whether TopologyDescription is there: 0 not asked for, otherwise why it is missing, or 3 available.
     ///
     /// `TopologyDescriptionStatus`: int8, versions 1+, default `0`.
+    #[inline]
     pub fn topology_description_status(&self) -> i8 {
         let at = self.at[10];
         if at == ABSENT {
@@ -817,6 +893,7 @@ impl<'a> DescribedGroupView<'a> {
     /// The task assignor the coordinator will use next.
     ///
     /// `AssignorName`: string, versions 1+, nullable in 1+, default `null`, ignorable.
+    #[inline]
     pub fn assignor_name(&self) -> Option<ViewStr<'a>> {
         let at = self.at[11];
         if at == ABSENT {
@@ -864,6 +941,7 @@ impl<'a> DescribedGroupView<'a> {
 }
 
 impl<'a> ViewElement<'a> for DescribedGroupView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -909,6 +987,7 @@ pub struct EndpointView<'a> {
 impl<'a> EndpointView<'a> {
     const NULL_HOST: u64 = 1 << 0;
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -975,6 +1054,16 @@ impl<'a> EndpointView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -993,6 +1082,7 @@ impl<'a> EndpointView<'a> {
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -1009,6 +1099,7 @@ impl<'a> EndpointView<'a> {
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 0+.
+    #[inline]
     pub fn port(&self) -> u16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -1035,6 +1126,7 @@ impl<'a> EndpointView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EndpointView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1135,6 +1227,16 @@ impl<'a> KeyValueView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1153,6 +1255,7 @@ impl<'a> KeyValueView<'a> {
     /// The key.
     ///
     /// `Key`: string, versions 0+.
+    #[inline]
     pub fn key(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -1169,6 +1272,7 @@ impl<'a> KeyValueView<'a> {
     /// The value.
     ///
     /// `Value`: string, versions 0+.
+    #[inline]
     pub fn value(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -1195,6 +1299,7 @@ impl<'a> KeyValueView<'a> {
 }
 
 impl<'a> ViewElement<'a> for KeyValueView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1376,14 +1481,14 @@ impl<'a> MemberView<'a> {
         at[8] = *pos;
         let null = loc_marker(buf, pos);
         if !null {
-            EndpointView::locate(buf, pos, version);
+            EndpointView::skip(buf, pos, version);
         }
         at[9] = *pos;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    KeyValueView::locate(buf, pos, version);
+                    KeyValueView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1396,7 +1501,7 @@ impl<'a> MemberView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskOffsetView::locate(buf, pos, version);
+                    TaskOffsetView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1409,7 +1514,7 @@ impl<'a> MemberView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskOffsetView::locate(buf, pos, version);
+                    TaskOffsetView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1418,9 +1523,9 @@ impl<'a> MemberView<'a> {
             nulls |= Self::NULL_TASK_END_OFFSETS;
         }
         at[12] = *pos;
-        AssignmentView::locate(buf, pos, version);
+        AssignmentView::skip(buf, pos, version);
         at[13] = *pos;
-        AssignmentView::locate(buf, pos, version);
+        AssignmentView::skip(buf, pos, version);
         at[14] = *pos;
         *pos = pos.saturating_add(1);
         let tags = {
@@ -1442,6 +1547,43 @@ impl<'a> MemberView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        if !loc_marker(buf, pos) {
+            EndpointView::skip(buf, pos, version);
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                KeyValueView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TaskOffsetView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TaskOffsetView::skip(buf, pos, version);
+            }
+        }
+        AssignmentView::skip(buf, pos, version);
+        AssignmentView::skip(buf, pos, version);
+        *pos = pos.saturating_add(1);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1460,6 +1602,7 @@ impl<'a> MemberView<'a> {
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -1476,6 +1619,7 @@ impl<'a> MemberView<'a> {
     /// The member's epoch.
     ///
     /// `MemberEpoch`: int32, versions 0+.
+    #[inline]
     pub fn member_epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -1492,6 +1636,7 @@ impl<'a> MemberView<'a> {
     /// The static member's instance id, or null.
     ///
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn instance_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -1508,6 +1653,7 @@ impl<'a> MemberView<'a> {
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
     ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -1524,6 +1670,7 @@ impl<'a> MemberView<'a> {
     /// The client id the member connected with.
     ///
     /// `ClientId`: string, versions 0+.
+    #[inline]
     pub fn client_id(&self) -> ViewStr<'a> {
         let at = self.at[4];
         if at == ABSENT {
@@ -1540,6 +1687,7 @@ impl<'a> MemberView<'a> {
     /// The host the member connected from.
     ///
     /// `ClientHost`: string, versions 0+.
+    #[inline]
     pub fn client_host(&self) -> ViewStr<'a> {
         let at = self.at[5];
         if at == ABSENT {
@@ -1556,6 +1704,7 @@ impl<'a> MemberView<'a> {
     /// The topology epoch the member runs.
     ///
     /// `TopologyEpoch`: int32, versions 0+.
+    #[inline]
     pub fn topology_epoch(&self) -> i32 {
         let at = self.at[6];
         if at == ABSENT {
@@ -1572,6 +1721,7 @@ impl<'a> MemberView<'a> {
     /// The id of the Streams instance the member belongs to.
     ///
     /// `ProcessId`: string, versions 0+.
+    #[inline]
     pub fn process_id(&self) -> ViewStr<'a> {
         let at = self.at[7];
         if at == ABSENT {
@@ -1588,6 +1738,7 @@ impl<'a> MemberView<'a> {
     /// The member's endpoint for interactive queries, or null if none.
     ///
     /// `UserEndpoint`: Endpoint, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn user_endpoint(&self) -> Option<EndpointView<'a>> {
         let at = self.at[8];
         if at == ABSENT {
@@ -1603,6 +1754,7 @@ impl<'a> MemberView<'a> {
     /// Tags describing where the member runs, for rack-aware assignment.
     ///
     /// `ClientTags`: []KeyValue, versions 0+.
+    #[inline]
     pub fn client_tags(&self) -> ArrayView<'a, KeyValueView<'a>> {
         let at = self.at[9];
         if at == ABSENT {
@@ -1615,6 +1767,7 @@ impl<'a> MemberView<'a> {
     /// The changelog offsets the member's tasks have reached.
     ///
     /// `TaskOffsets`: []TaskOffset, versions 0+.
+    #[inline]
     pub fn task_offsets(&self) -> ArrayView<'a, TaskOffsetView<'a>> {
         let at = self.at[10];
         if at == ABSENT {
@@ -1627,6 +1780,7 @@ impl<'a> MemberView<'a> {
     /// The changelog end offsets of the member's tasks.
     ///
     /// `TaskEndOffsets`: []TaskOffset, versions 0+.
+    #[inline]
     pub fn task_end_offsets(&self) -> ArrayView<'a, TaskOffsetView<'a>> {
         let at = self.at[11];
         if at == ABSENT {
@@ -1639,6 +1793,7 @@ impl<'a> MemberView<'a> {
     /// The member's current assignment.
     ///
     /// `Assignment`: Assignment, versions 0+.
+    #[inline]
     pub fn assignment(&self) -> AssignmentView<'a> {
         let at = self.at[12];
         if at == ABSENT {
@@ -1650,6 +1805,7 @@ impl<'a> MemberView<'a> {
     /// The assignment the coordinator is moving the member towards.
     ///
     /// `TargetAssignment`: Assignment, versions 0+.
+    #[inline]
     pub fn target_assignment(&self) -> AssignmentView<'a> {
         let at = self.at[13];
         if at == ABSENT {
@@ -1661,6 +1817,7 @@ impl<'a> MemberView<'a> {
     /// True for a member still using the classic protocol.
     ///
     /// `IsClassic`: bool, versions 0+.
+    #[inline]
     pub fn is_classic(&self) -> bool {
         let at = self.at[14];
         if at == ABSENT {
@@ -1718,6 +1875,7 @@ impl<'a> MemberView<'a> {
 }
 
 impl<'a> ViewElement<'a> for MemberView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1900,7 +2058,7 @@ impl<'a> SubtopologyView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicInfoView::locate(buf, pos, version);
+                    TopicInfoView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1913,7 +2071,7 @@ impl<'a> SubtopologyView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicInfoView::locate(buf, pos, version);
+                    TopicInfoView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1940,6 +2098,35 @@ impl<'a> SubtopologyView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopicInfoView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopicInfoView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1958,6 +2145,7 @@ impl<'a> SubtopologyView<'a> {
     /// The subtopology's id, unique within the topology.
     ///
     /// `SubtopologyId`: string, versions 0+.
+    #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -1974,6 +2162,7 @@ impl<'a> SubtopologyView<'a> {
     /// The topics the subtopology reads.
     ///
     /// `SourceTopics`: []string, versions 0+.
+    #[inline]
     pub fn source_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -1986,6 +2175,7 @@ impl<'a> SubtopologyView<'a> {
     /// The repartition topics the subtopology writes.
     ///
     /// `RepartitionSinkTopics`: []string, versions 0+.
+    #[inline]
     pub fn repartition_sink_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -1998,6 +2188,7 @@ impl<'a> SubtopologyView<'a> {
     /// The changelog topics of the subtopology's state stores (created by the broker).
     ///
     /// `StateChangelogTopics`: []TopicInfo, versions 0+.
+    #[inline]
     pub fn state_changelog_topics(&self) -> ArrayView<'a, TopicInfoView<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -2010,6 +2201,7 @@ impl<'a> SubtopologyView<'a> {
     /// The repartition topics the subtopology reads (created by the broker).
     ///
     /// `RepartitionSourceTopics`: []TopicInfo, versions 0+.
+    #[inline]
     pub fn repartition_source_topics(&self) -> ArrayView<'a, TopicInfoView<'a>> {
         let at = self.at[4];
         if at == ABSENT {
@@ -2054,6 +2246,7 @@ impl<'a> SubtopologyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SubtopologyView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2174,6 +2367,18 @@ impl<'a> TaskIdsView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -2192,6 +2397,7 @@ impl<'a> TaskIdsView<'a> {
     /// The subtopology's id, unique within the topology.
     ///
     /// `SubtopologyId`: string, versions 0+.
+    #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -2208,6 +2414,7 @@ impl<'a> TaskIdsView<'a> {
     /// The task's partition numbers within the subtopology's input topics.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];
         if at == ABSENT {
@@ -2230,6 +2437,7 @@ impl<'a> TaskIdsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TaskIdsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2327,6 +2535,17 @@ impl<'a> TaskOffsetView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -2345,6 +2564,7 @@ impl<'a> TaskOffsetView<'a> {
     /// The subtopology's id, unique within the topology.
     ///
     /// `SubtopologyId`: string, versions 0+.
+    #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -2361,6 +2581,7 @@ impl<'a> TaskOffsetView<'a> {
     /// The partition number.
     ///
     /// `Partition`: int32, versions 0+.
+    #[inline]
     pub fn partition(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -2377,6 +2598,7 @@ impl<'a> TaskOffsetView<'a> {
     /// The offset.
     ///
     /// `Offset`: int64, versions 0+.
+    #[inline]
     pub fn offset(&self) -> i64 {
         let at = self.at[2];
         if at == ABSENT {
@@ -2405,6 +2627,7 @@ impl<'a> TaskOffsetView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TaskOffsetView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2505,7 +2728,7 @@ impl<'a> TopicInfoView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    KeyValueView::locate(buf, pos, version);
+                    KeyValueView::skip(buf, pos, version);
                 }
                 false
             }
@@ -2532,6 +2755,22 @@ impl<'a> TopicInfoView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                KeyValueView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -2550,6 +2789,7 @@ impl<'a> TopicInfoView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -2566,6 +2806,7 @@ impl<'a> TopicInfoView<'a> {
     /// The topic's number of partitions, or 0 if not fixed (always 0 for changelogs).
     ///
     /// `Partitions`: int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -2582,6 +2823,7 @@ impl<'a> TopicInfoView<'a> {
     /// The topic's replication factor, or 0 for the broker's default.
     ///
     /// `ReplicationFactor`: int16, versions 0+.
+    #[inline]
     pub fn replication_factor(&self) -> i16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -2598,6 +2840,7 @@ impl<'a> TopicInfoView<'a> {
     /// Topic configs to create the topic with.
     ///
     /// `TopicConfigs`: []KeyValue, versions 0+.
+    #[inline]
     pub fn topic_configs(&self) -> ArrayView<'a, KeyValueView<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -2625,6 +2868,7 @@ impl<'a> TopicInfoView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicInfoView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2656,6 +2900,7 @@ pub struct TopologyView<'a> {
 
 impl<'a> TopologyView<'a> {
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -2707,7 +2952,7 @@ impl<'a> TopologyView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    SubtopologyView::locate(buf, pos, version);
+                    SubtopologyView::skip(buf, pos, version);
                 }
                 false
             }
@@ -2730,6 +2975,20 @@ impl<'a> TopologyView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                SubtopologyView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -2748,6 +3007,7 @@ impl<'a> TopologyView<'a> {
     /// The topology's epoch, which changes with the topology.
     ///
     /// `Epoch`: int32, versions 0+.
+    #[inline]
     pub fn epoch(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -2764,6 +3024,7 @@ impl<'a> TopologyView<'a> {
     /// The subtopologies of the application.
     ///
     /// `Subtopologies`: []Subtopology, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn subtopologies(&self) -> Option<ArrayView<'a, SubtopologyView<'a>>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -2787,6 +3048,7 @@ impl<'a> TopologyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2820,6 +3082,7 @@ impl<'a> TopologyDescriptionView<'a> {
     const NULL_SUBTOPOLOGIES: u64 = 1 << 0;
     const NULL_GLOBAL_STORES: u64 = 1 << 1;
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -2888,7 +3151,7 @@ impl<'a> TopologyDescriptionView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopologyDescriptionSubtopologyView::locate(buf, pos, version);
+                    TopologyDescriptionSubtopologyView::skip(buf, pos, version);
                 }
                 false
             }
@@ -2901,7 +3164,7 @@ impl<'a> TopologyDescriptionView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopologyDescriptionGlobalStoreView::locate(buf, pos, version);
+                    TopologyDescriptionGlobalStoreView::skip(buf, pos, version);
                 }
                 false
             }
@@ -2928,6 +3191,24 @@ impl<'a> TopologyDescriptionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopologyDescriptionSubtopologyView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopologyDescriptionGlobalStoreView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -2946,6 +3227,7 @@ impl<'a> TopologyDescriptionView<'a> {
     /// The topology's subtopologies.
     ///
     /// `Subtopologies`: []TopologyDescriptionSubtopology, versions 1+.
+    #[inline]
     pub fn subtopologies(&self) -> ArrayView<'a, TopologyDescriptionSubtopologyView<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -2958,6 +3240,7 @@ impl<'a> TopologyDescriptionView<'a> {
     /// The global state stores the topology uses.
     ///
     /// `GlobalStores`: []TopologyDescriptionGlobalStore, versions 1+.
+    #[inline]
     pub fn global_stores(&self) -> ArrayView<'a, TopologyDescriptionGlobalStoreView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -2982,6 +3265,7 @@ impl<'a> TopologyDescriptionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -3041,9 +3325,9 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
         let start = *pos;
         let mut at = [ABSENT; 2];
         at[0] = *pos;
-        TopologyDescriptionNodeView::locate(buf, pos, version);
+        TopologyDescriptionNodeView::skip(buf, pos, version);
         at[1] = *pos;
-        TopologyDescriptionNodeView::locate(buf, pos, version);
+        TopologyDescriptionNodeView::skip(buf, pos, version);
         let tags = {
             let tags = *pos;
             let count = loc_uvarint(buf, pos);
@@ -3059,6 +3343,16 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
             tags,
             start,
             end: *pos,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        TopologyDescriptionNodeView::skip(buf, pos, version);
+        TopologyDescriptionNodeView::skip(buf, pos, version);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -3080,6 +3374,7 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
     /// The source node feeding the global store.
     ///
     /// `Source`: TopologyDescriptionNode, versions 1+.
+    #[inline]
     pub fn source(&self) -> TopologyDescriptionNodeView<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -3091,6 +3386,7 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
     /// The processor node that fills the global store.
     ///
     /// `Processor`: TopologyDescriptionNode, versions 1+.
+    #[inline]
     pub fn processor(&self) -> TopologyDescriptionNodeView<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -3112,6 +3408,7 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionGlobalStoreView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -3160,6 +3457,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -3311,6 +3609,32 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(1);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -3329,6 +3653,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// The node's name.
     ///
     /// `Name`: string, versions 1+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -3345,6 +3670,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// The kind of node: 1 source, 2 processor, 3 sink.
     ///
     /// `NodeType`: int8, versions 1+.
+    #[inline]
     pub fn node_type(&self) -> i8 {
         let at = self.at[1];
         if at == ABSENT {
@@ -3361,6 +3687,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// The topics a source node reads.
     ///
     /// `SourceTopics`: []string, versions 1+.
+    #[inline]
     pub fn source_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -3373,6 +3700,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// The topic a sink node writes, or null if chosen at run time.
     ///
     /// `SinkTopic`: string, versions 1+, nullable in 1+, default `null`.
+    #[inline]
     pub fn sink_topic(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -3389,6 +3717,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// The state stores a processor node uses.
     ///
     /// `Stores`: []string, versions 1+.
+    #[inline]
     pub fn stores(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[4];
         if at == ABSENT {
@@ -3401,6 +3730,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// The names of the nodes this one feeds.
     ///
     /// `Successors`: []string, versions 1+.
+    #[inline]
     pub fn successors(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[5];
         if at == ABSENT {
@@ -3443,6 +3773,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionNodeView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -3538,7 +3869,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopologyDescriptionNodeView::locate(buf, pos, version);
+                    TopologyDescriptionNodeView::skip(buf, pos, version);
                 }
                 false
             }
@@ -3565,6 +3896,20 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopologyDescriptionNodeView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -3583,6 +3928,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
     /// The subtopology's id, unique within the topology.
     ///
     /// `SubtopologyId`: string, versions 1+.
+    #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -3599,6 +3945,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
     /// The subtopology's processing nodes.
     ///
     /// `Nodes`: []TopologyDescriptionNode, versions 1+.
+    #[inline]
     pub fn nodes(&self) -> ArrayView<'a, TopologyDescriptionNodeView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -3622,6 +3969,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionSubtopologyView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -176,7 +176,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    StatusView::locate(buf, pos, version);
+                    StatusView::skip(buf, pos, version);
                 }
                 false
             }
@@ -186,7 +186,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskIdsView::locate(buf, pos, version);
+                    TaskIdsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -196,7 +196,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskIdsView::locate(buf, pos, version);
+                    TaskIdsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -206,7 +206,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskIdsView::locate(buf, pos, version);
+                    TaskIdsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -222,7 +222,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    EndpointToPartitionsView::locate(buf, pos, version);
+                    EndpointToPartitionsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -283,6 +283,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -299,6 +300,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -315,6 +317,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -331,6 +334,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let at = self.at[3];
         if at == ABSENT {
@@ -347,6 +351,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// The member's epoch from now on.
     ///
     /// `MemberEpoch`: int32, versions 0+.
+    #[inline]
     pub fn member_epoch(&self) -> i32 {
         let at = self.at[4];
         if at == ABSENT {
@@ -363,6 +368,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// How often, in milliseconds, the member should send a heartbeat.
     ///
     /// `HeartbeatIntervalMs`: int32, versions 0+.
+    #[inline]
     pub fn heartbeat_interval_ms(&self) -> i32 {
         let at = self.at[5];
         if at == ABSENT {
@@ -379,6 +385,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// How far behind, in offsets, a member may be and still get an active task (older form of AcceptableRecoveryLag).
     ///
     /// `AcceptableRecoveryLagLegacy`: int32, versions 0.
+    #[inline]
     pub fn acceptable_recovery_lag_legacy(&self) -> i32 {
         let at = self.at[6];
         if at == ABSENT {
@@ -401,6 +408,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// How often, in milliseconds, the member should report its task offsets.
     ///
     /// `TaskOffsetIntervalMs`: int32, versions 0+.
+    #[inline]
     pub fn task_offset_interval_ms(&self) -> i32 {
         let at = self.at[7];
         if at == ABSENT {
@@ -417,6 +425,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// How far behind, in offsets, a member may be and still get an active task.
     ///
     /// `AcceptableRecoveryLag`: int64, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn acceptable_recovery_lag(&self) -> i64 {
         let at = self.at[8];
         if at == ABSENT {
@@ -433,6 +442,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// Conditions currently affecting the group, such as missing topics.
     ///
     /// `Status`: []Status, versions 0+, nullable in 0+.
+    #[inline]
     pub fn status(&self) -> Option<ArrayView<'a, StatusView<'a>>> {
         let at = self.at[9];
         if at == ABSENT {
@@ -444,6 +454,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// The active tasks assigned to the member, or null if unchanged.
     ///
     /// `ActiveTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn active_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
         let at = self.at[10];
         if at == ABSENT {
@@ -455,6 +466,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// The standby tasks assigned to the member, or null if unchanged.
     ///
     /// `StandbyTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn standby_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
         let at = self.at[11];
         if at == ABSENT {
@@ -466,6 +478,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// The warm-up tasks assigned to the member, or null if unchanged.
     ///
     /// `WarmupTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn warmup_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
         let at = self.at[12];
         if at == ABSENT {
@@ -477,6 +490,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// True if the broker wants the full topology description (sent with StreamsGroupTopologyDescriptionUpdate).
     ///
     /// `TopologyDescriptionRequired`: bool, versions 1+, default `false`.
+    #[inline]
     pub fn topology_description_required(&self) -> bool {
         let at = self.at[13];
         if at == ABSENT {
@@ -499,6 +513,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// The epoch of the endpoint-to-partitions information: the latest the client received, or the one in this response.
     ///
     /// `EndpointInformationEpoch`: int32, versions 0+.
+    #[inline]
     pub fn endpoint_information_epoch(&self) -> i32 {
         let at = self.at[14];
         if at == ABSENT {
@@ -521,6 +536,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// Which partitions each member's endpoint serves, for interactive queries; one entry per member.
     ///
     /// `PartitionsByUserEndpoint`: []EndpointToPartitions, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn partitions_by_user_endpoint(
         &self,
     ) -> Option<ArrayView<'a, EndpointToPartitionsView<'a>>> {
@@ -582,6 +598,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for StreamsGroupHeartbeatResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -653,6 +670,7 @@ impl<'a> EndpointView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -719,6 +737,16 @@ impl<'a> EndpointView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -737,6 +765,7 @@ impl<'a> EndpointView<'a> {
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -753,6 +782,7 @@ impl<'a> EndpointView<'a> {
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 0+.
+    #[inline]
     pub fn port(&self) -> u16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -779,6 +809,7 @@ impl<'a> EndpointView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EndpointView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -873,13 +904,13 @@ impl<'a> EndpointToPartitionsView<'a> {
         let mut at = [ABSENT; 3];
         let mut nulls = 0u64;
         at[0] = *pos;
-        EndpointView::locate(buf, pos, version);
+        EndpointView::skip(buf, pos, version);
         at[1] = *pos;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicPartitionView::locate(buf, pos, version);
+                    TopicPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -892,7 +923,7 @@ impl<'a> EndpointToPartitionsView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicPartitionView::locate(buf, pos, version);
+                    TopicPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -919,6 +950,25 @@ impl<'a> EndpointToPartitionsView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        EndpointView::skip(buf, pos, version);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopicPartitionView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopicPartitionView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -937,6 +987,7 @@ impl<'a> EndpointToPartitionsView<'a> {
     /// The member's endpoint.
     ///
     /// `UserEndpoint`: Endpoint, versions 0+.
+    #[inline]
     pub fn user_endpoint(&self) -> EndpointView<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -948,6 +999,7 @@ impl<'a> EndpointToPartitionsView<'a> {
     /// The input partitions of the member's active tasks.
     ///
     /// `ActivePartitions`: []TopicPartition, versions 0+.
+    #[inline]
     pub fn active_partitions(&self) -> ArrayView<'a, TopicPartitionView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -960,6 +1012,7 @@ impl<'a> EndpointToPartitionsView<'a> {
     /// The input partitions of the member's standby and warm-up tasks.
     ///
     /// `StandbyPartitions`: []TopicPartition, versions 0+.
+    #[inline]
     pub fn standby_partitions(&self) -> ArrayView<'a, TopicPartitionView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -992,6 +1045,7 @@ impl<'a> EndpointToPartitionsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for EndpointToPartitionsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1086,6 +1140,16 @@ impl<'a> StatusView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(1);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1104,6 +1168,7 @@ impl<'a> StatusView<'a> {
     /// The condition's code.
     ///
     /// `StatusCode`: int8, versions 0+.
+    #[inline]
     pub fn status_code(&self) -> i8 {
         let at = self.at[0];
         if at == ABSENT {
@@ -1120,6 +1185,7 @@ impl<'a> StatusView<'a> {
     /// A human-readable description of the condition.
     ///
     /// `StatusDetail`: string, versions 0+.
+    #[inline]
     pub fn status_detail(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -1146,6 +1212,7 @@ impl<'a> StatusView<'a> {
 }
 
 impl<'a> ViewElement<'a> for StatusView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1260,6 +1327,18 @@ impl<'a> TaskIdsView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1278,6 +1357,7 @@ impl<'a> TaskIdsView<'a> {
     /// The subtopology's id, unique within the topology.
     ///
     /// `SubtopologyId`: string, versions 0+.
+    #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -1294,6 +1374,7 @@ impl<'a> TaskIdsView<'a> {
     /// The task's partition numbers within the subtopology's input topics.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];
         if at == ABSENT {
@@ -1316,6 +1397,7 @@ impl<'a> TaskIdsView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TaskIdsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1430,6 +1512,18 @@ impl<'a> TopicPartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1448,6 +1542,7 @@ impl<'a> TopicPartitionView<'a> {
     /// The topic's name.
     ///
     /// `Topic`: string, versions 0+.
+    #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -1464,6 +1559,7 @@ impl<'a> TopicPartitionView<'a> {
     /// The partition numbers.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let at = self.at[1];
         if at == ABSENT {
@@ -1486,6 +1582,7 @@ impl<'a> TopicPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

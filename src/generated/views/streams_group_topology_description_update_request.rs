@@ -80,7 +80,7 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
         at[2] = *pos;
         *pos = pos.saturating_add(4);
         at[3] = *pos;
-        TopologyDescriptionView::locate(buf, pos, version);
+        TopologyDescriptionView::skip(buf, pos, version);
         let tags = {
             let tags = *pos;
             let count = loc_uvarint(buf, pos);
@@ -138,6 +138,7 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -154,6 +155,7 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
     /// The id of the member sending the description.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -170,6 +172,7 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
     /// The epoch of the topology described.
     ///
     /// `TopologyEpoch`: int32, versions 0+.
+    #[inline]
     pub fn topology_epoch(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -186,6 +189,7 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
     /// The topology's full description.
     ///
     /// `TopologyDescription`: TopologyDescription, versions 0+.
+    #[inline]
     pub fn topology_description(&self) -> TopologyDescriptionView<'a> {
         let at = self.at[3];
         if at == ABSENT {
@@ -211,6 +215,7 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -259,6 +264,7 @@ impl<'a> TopologyDescriptionView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -327,7 +333,7 @@ impl<'a> TopologyDescriptionView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopologyDescriptionSubtopologyView::locate(buf, pos, version);
+                    TopologyDescriptionSubtopologyView::skip(buf, pos, version);
                 }
                 false
             }
@@ -340,7 +346,7 @@ impl<'a> TopologyDescriptionView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopologyDescriptionGlobalStoreView::locate(buf, pos, version);
+                    TopologyDescriptionGlobalStoreView::skip(buf, pos, version);
                 }
                 false
             }
@@ -367,6 +373,24 @@ impl<'a> TopologyDescriptionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopologyDescriptionSubtopologyView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopologyDescriptionGlobalStoreView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -385,6 +409,7 @@ impl<'a> TopologyDescriptionView<'a> {
     /// The topology's subtopologies.
     ///
     /// `Subtopologies`: []TopologyDescriptionSubtopology, versions 0+.
+    #[inline]
     pub fn subtopologies(&self) -> ArrayView<'a, TopologyDescriptionSubtopologyView<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -397,6 +422,7 @@ impl<'a> TopologyDescriptionView<'a> {
     /// The global state stores the topology uses.
     ///
     /// `GlobalStores`: []TopologyDescriptionGlobalStore, versions 0+.
+    #[inline]
     pub fn global_stores(&self) -> ArrayView<'a, TopologyDescriptionGlobalStoreView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -421,6 +447,7 @@ impl<'a> TopologyDescriptionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -480,9 +507,9 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
         let start = *pos;
         let mut at = [ABSENT; 2];
         at[0] = *pos;
-        TopologyDescriptionNodeView::locate(buf, pos, version);
+        TopologyDescriptionNodeView::skip(buf, pos, version);
         at[1] = *pos;
-        TopologyDescriptionNodeView::locate(buf, pos, version);
+        TopologyDescriptionNodeView::skip(buf, pos, version);
         let tags = {
             let tags = *pos;
             let count = loc_uvarint(buf, pos);
@@ -498,6 +525,16 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
             tags,
             start,
             end: *pos,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        TopologyDescriptionNodeView::skip(buf, pos, version);
+        TopologyDescriptionNodeView::skip(buf, pos, version);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -519,6 +556,7 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
     /// The source node feeding the global store.
     ///
     /// `Source`: TopologyDescriptionNode, versions 0+.
+    #[inline]
     pub fn source(&self) -> TopologyDescriptionNodeView<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -530,6 +568,7 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
     /// The processor node that fills the global store.
     ///
     /// `Processor`: TopologyDescriptionNode, versions 0+.
+    #[inline]
     pub fn processor(&self) -> TopologyDescriptionNodeView<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -551,6 +590,7 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionGlobalStoreView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -599,6 +639,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -750,6 +791,32 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(1);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -768,6 +835,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// The node's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -784,6 +852,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// The kind of node: 1 source, 2 processor, 3 sink.
     ///
     /// `NodeType`: int8, versions 0+.
+    #[inline]
     pub fn node_type(&self) -> i8 {
         let at = self.at[1];
         if at == ABSENT {
@@ -800,6 +869,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// The topics a source node reads.
     ///
     /// `SourceTopics`: []string, versions 0+.
+    #[inline]
     pub fn source_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -812,6 +882,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// The topic a sink node writes, or null if chosen at run time.
     ///
     /// `SinkTopic`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn sink_topic(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -828,6 +899,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// The state stores a processor node uses.
     ///
     /// `Stores`: []string, versions 0+.
+    #[inline]
     pub fn stores(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[4];
         if at == ABSENT {
@@ -840,6 +912,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// The names of the nodes this one feeds.
     ///
     /// `Successors`: []string, versions 0+.
+    #[inline]
     pub fn successors(&self) -> ArrayView<'a, ViewStr<'a>> {
         let at = self.at[5];
         if at == ABSENT {
@@ -882,6 +955,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionNodeView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -977,7 +1051,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopologyDescriptionNodeView::locate(buf, pos, version);
+                    TopologyDescriptionNodeView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1004,6 +1078,20 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopologyDescriptionNodeView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1022,6 +1110,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
     /// The subtopology's id, unique within the topology.
     ///
     /// `SubtopologyId`: string, versions 0+.
+    #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -1038,6 +1127,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
     /// The subtopology's processing nodes.
     ///
     /// `Nodes`: []TopologyDescriptionNode, versions 0+.
+    #[inline]
     pub fn nodes(&self) -> ArrayView<'a, TopologyDescriptionNodeView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -1061,6 +1151,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionSubtopologyView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -126,7 +126,7 @@ impl<'a> SyncGroupRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    SyncGroupRequestAssignmentView::locate(buf, pos, version);
+                    SyncGroupRequestAssignmentView::skip(buf, pos, version);
                 }
                 false
             }
@@ -191,6 +191,7 @@ impl<'a> SyncGroupRequestView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -209,6 +210,7 @@ impl<'a> SyncGroupRequestView<'a> {
     /// The generation the member joined.
     ///
     /// `GenerationId`: int32, versions 0+.
+    #[inline]
     pub fn generation_id(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -225,6 +227,7 @@ impl<'a> SyncGroupRequestView<'a> {
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[2];
@@ -243,6 +246,7 @@ impl<'a> SyncGroupRequestView<'a> {
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
+    #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[3];
@@ -268,6 +272,7 @@ impl<'a> SyncGroupRequestView<'a> {
     /// The group's protocol type, or null (checked by the coordinator when given).
     ///
     /// `ProtocolType`: string, versions 5+, nullable in 5+, default `null`, ignorable.
+    #[inline]
     pub fn protocol_type(&self) -> Option<ViewStr<'a>> {
         let at = self.at[4];
         if at == ABSENT {
@@ -284,6 +289,7 @@ impl<'a> SyncGroupRequestView<'a> {
     /// The chosen protocol, or null (checked by the coordinator when given).
     ///
     /// `ProtocolName`: string, versions 5+, nullable in 5+, default `null`, ignorable.
+    #[inline]
     pub fn protocol_name(&self) -> Option<ViewStr<'a>> {
         let at = self.at[5];
         if at == ABSENT {
@@ -300,6 +306,7 @@ impl<'a> SyncGroupRequestView<'a> {
     /// The leader's assignment of every member; empty from the other members.
     ///
     /// `Assignments`: []SyncGroupRequestAssignment, versions 0+.
+    #[inline]
     pub fn assignments(&self) -> ArrayView<'a, SyncGroupRequestAssignmentView<'a>> {
         let version = self.version;
         let at = self.at[6];
@@ -335,6 +342,7 @@ impl<'a> SyncGroupRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SyncGroupRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -446,6 +454,19 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        loc_str(buf, pos, flexible);
+        loc_bytes(buf, pos, flexible);
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -464,6 +485,7 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -482,6 +504,7 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
     /// The member's assignment (a consumer assignment under the `consumer` protocol).
     ///
     /// `Assignment`: bytes, versions 0+.
+    #[inline]
     pub fn assignment(&self) -> &'a [u8] {
         let version = self.version;
         let at = self.at[1];
@@ -510,6 +533,7 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SyncGroupRequestAssignmentView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -153,6 +153,7 @@ impl<'a> SyncGroupResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -169,6 +170,7 @@ impl<'a> SyncGroupResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -185,6 +187,7 @@ impl<'a> SyncGroupResponseView<'a> {
     /// The group's protocol type, such as `consumer`.
     ///
     /// `ProtocolType`: string, versions 5+, nullable in 5+, default `null`, ignorable.
+    #[inline]
     pub fn protocol_type(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -201,6 +204,7 @@ impl<'a> SyncGroupResponseView<'a> {
     /// The assignment protocol the group chose, such as `range`.
     ///
     /// `ProtocolName`: string, versions 5+, nullable in 5+, default `null`, ignorable.
+    #[inline]
     pub fn protocol_name(&self) -> Option<ViewStr<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -217,6 +221,7 @@ impl<'a> SyncGroupResponseView<'a> {
     /// The member's assignment.
     ///
     /// `Assignment`: bytes, versions 0+.
+    #[inline]
     pub fn assignment(&self) -> &'a [u8] {
         let version = self.version;
         let at = self.at[4];
@@ -251,6 +256,7 @@ impl<'a> SyncGroupResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SyncGroupResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -137,7 +137,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TxnOffsetCommitRequestTopicView::locate(buf, pos, version);
+                    TxnOffsetCommitRequestTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -204,6 +204,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
     /// The producer's transactional id (`transactional.id`).
     ///
     /// `TransactionalId`: string, versions 0+.
+    #[inline]
     pub fn transactional_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -229,6 +230,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[1];
@@ -247,6 +249,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
     /// The producer id the broker gave out, or -1 when there is none.
     ///
     /// `ProducerId`: int64, versions 0+.
+    #[inline]
     pub fn producer_id(&self) -> i64 {
         let at = self.at[2];
         if at == ABSENT {
@@ -263,6 +266,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
     ///
     /// `ProducerEpoch`: int16, versions 0+.
+    #[inline]
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[3];
         if at == ABSENT {
@@ -279,6 +283,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
     /// The generation id (classic group) or member epoch (consumer group) the commit is made under, or -1 for a commit from outside the group.
     ///
     /// `GenerationIdOrMemberEpoch`: int32, versions 3+, default `-1`.
+    #[inline]
     pub fn generation_id_or_member_epoch(&self) -> i32 {
         let at = self.at[4];
         if at == ABSENT {
@@ -301,6 +306,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
     /// The member id of the committing consumer, or empty.
     ///
     /// `MemberId`: string, versions 3+, default `""`.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let at = self.at[5];
         if at == ABSENT {
@@ -317,6 +323,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
+    #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[6];
         if at == ABSENT {
@@ -333,6 +340,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
     /// The offsets to commit, by topic.
     ///
     /// `Topics`: []TxnOffsetCommitRequestTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TxnOffsetCommitRequestTopicView<'a>> {
         let version = self.version;
         let at = self.at[7];
@@ -370,6 +378,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TxnOffsetCommitRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -477,6 +486,23 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 3;
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        if version >= 2 {
+            *pos = pos.saturating_add(4);
+        }
+        loc_str(buf, pos, flexible);
+        if version >= 3 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -495,6 +521,7 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -511,6 +538,7 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
     /// The committed offset: where a consumer of the group resumes, the next record to read.
     ///
     /// `CommittedOffset`: int64, versions 0+.
+    #[inline]
     pub fn committed_offset(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -527,6 +555,7 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
     /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
     ///
     /// `CommittedLeaderEpoch`: int32, versions 2+, default `-1`, ignorable.
+    #[inline]
     pub fn committed_leader_epoch(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -543,6 +572,7 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
     /// Free-form metadata stored with the committed offset, or null.
     ///
     /// `CommittedMetadata`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn committed_metadata(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[3];
@@ -583,6 +613,7 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TxnOffsetCommitRequestPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -692,7 +723,7 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TxnOffsetCommitRequestPartitionView::locate(buf, pos, version);
+                    TxnOffsetCommitRequestPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -721,6 +752,28 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 3;
+        if version <= 5 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 6 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                TxnOffsetCommitRequestPartitionView::skip(buf, pos, version);
+            }
+        }
+        if version >= 3 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -739,6 +792,7 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0-5, ignorable.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -757,6 +811,7 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 6+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -773,6 +828,7 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
     /// The offsets to commit, by partition.
     ///
     /// `Partitions`: []TxnOffsetCommitRequestPartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, TxnOffsetCommitRequestPartitionView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -799,6 +855,7 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TxnOffsetCommitRequestTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -80,7 +80,7 @@ impl<'a> TxnOffsetCommitResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TxnOffsetCommitResponseTopicView::locate(buf, pos, version);
+                    TxnOffsetCommitResponseTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -147,6 +147,7 @@ impl<'a> TxnOffsetCommitResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -163,6 +164,7 @@ impl<'a> TxnOffsetCommitResponseView<'a> {
     /// Results by topic.
     ///
     /// `Topics`: []TxnOffsetCommitResponseTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TxnOffsetCommitResponseTopicView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -187,6 +189,7 @@ impl<'a> TxnOffsetCommitResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TxnOffsetCommitResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -271,6 +274,18 @@ impl<'a> TxnOffsetCommitResponsePartitionView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        if version >= 3 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -289,6 +304,7 @@ impl<'a> TxnOffsetCommitResponsePartitionView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -305,6 +321,7 @@ impl<'a> TxnOffsetCommitResponsePartitionView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -331,6 +348,7 @@ impl<'a> TxnOffsetCommitResponsePartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TxnOffsetCommitResponsePartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -438,7 +456,7 @@ impl<'a> TxnOffsetCommitResponseTopicView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TxnOffsetCommitResponsePartitionView::locate(buf, pos, version);
+                    TxnOffsetCommitResponsePartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -467,6 +485,28 @@ impl<'a> TxnOffsetCommitResponseTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 3;
+        if version <= 5 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 6 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                TxnOffsetCommitResponsePartitionView::skip(buf, pos, version);
+            }
+        }
+        if version >= 3 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -485,6 +525,7 @@ impl<'a> TxnOffsetCommitResponseTopicView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0-5, ignorable.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -503,6 +544,7 @@ impl<'a> TxnOffsetCommitResponseTopicView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 6+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -519,6 +561,7 @@ impl<'a> TxnOffsetCommitResponseTopicView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []TxnOffsetCommitResponsePartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, TxnOffsetCommitResponsePartitionView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -545,6 +588,7 @@ impl<'a> TxnOffsetCommitResponseTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TxnOffsetCommitResponseTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

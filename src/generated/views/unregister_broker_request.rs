@@ -106,6 +106,7 @@ impl<'a> UnregisterBrokerRequestView<'a> {
     /// The id of the broker to unregister.
     ///
     /// `BrokerId`: int32, versions 0+.
+    #[inline]
     pub fn broker_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -130,6 +131,7 @@ impl<'a> UnregisterBrokerRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UnregisterBrokerRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

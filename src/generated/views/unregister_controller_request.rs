@@ -105,6 +105,7 @@ impl<'a> UnregisterControllerRequestView<'a> {
     /// The id of the controller to unregister.
     ///
     /// `ControllerId`: int32, versions 0+.
+    #[inline]
     pub fn controller_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -129,6 +130,7 @@ impl<'a> UnregisterControllerRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UnregisterControllerRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -80,7 +80,7 @@ impl<'a> UpdateFeaturesRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    FeatureUpdateKeyView::locate(buf, pos, version);
+                    FeatureUpdateKeyView::skip(buf, pos, version);
                 }
                 false
             }
@@ -149,6 +149,7 @@ impl<'a> UpdateFeaturesRequestView<'a> {
     /// How long, in milliseconds, the broker may take to complete the operation before answering.
     ///
     /// `timeoutMs`: int32, versions 0+, default `60000`.
+    #[inline]
     pub fn timeout_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -165,6 +166,7 @@ impl<'a> UpdateFeaturesRequestView<'a> {
     /// The features to change.
     ///
     /// `FeatureUpdates`: []FeatureUpdateKey, versions 0+.
+    #[inline]
     pub fn feature_updates(&self) -> ArrayView<'a, FeatureUpdateKeyView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -177,6 +179,7 @@ impl<'a> UpdateFeaturesRequestView<'a> {
     /// When true, the broker only checks that the change would succeed and does not apply it.
     ///
     /// `ValidateOnly`: bool, versions 1+, default `false`.
+    #[inline]
     pub fn validate_only(&self) -> bool {
         let at = self.at[2];
         if at == ABSENT {
@@ -209,6 +212,7 @@ impl<'a> UpdateFeaturesRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UpdateFeaturesRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -319,6 +323,22 @@ impl<'a> FeatureUpdateKeyView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        if version <= 0 {
+            *pos = pos.saturating_add(1);
+        }
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -337,6 +357,7 @@ impl<'a> FeatureUpdateKeyView<'a> {
     /// The name of the feature.
     ///
     /// `Feature`: string, versions 0+.
+    #[inline]
     pub fn feature(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -353,6 +374,7 @@ impl<'a> FeatureUpdateKeyView<'a> {
     /// The new highest version level; below 1 deletes the feature.
     ///
     /// `MaxVersionLevel`: int16, versions 0+.
+    #[inline]
     pub fn max_version_level(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -369,6 +391,7 @@ impl<'a> FeatureUpdateKeyView<'a> {
     /// Whether lowering the level is allowed (versions 0 only; later versions use UpgradeType).
     ///
     /// `AllowDowngrade`: bool, versions 0.
+    #[inline]
     pub fn allow_downgrade(&self) -> bool {
         let at = self.at[2];
         if at == ABSENT {
@@ -385,6 +408,7 @@ impl<'a> FeatureUpdateKeyView<'a> {
     /// How the level may change: 1 upgrade only, 2 safe downgrade, 3 unsafe downgrade.
     ///
     /// `UpgradeType`: int8, versions 1+, default `1`.
+    #[inline]
     pub fn upgrade_type(&self) -> i8 {
         let at = self.at[3];
         if at == ABSENT {
@@ -415,6 +439,7 @@ impl<'a> FeatureUpdateKeyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FeatureUpdateKeyView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

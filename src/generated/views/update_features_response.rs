@@ -87,7 +87,7 @@ impl<'a> UpdateFeaturesResponseView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        UpdatableFeatureResultView::locate(buf, pos, version);
+                        UpdatableFeatureResultView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -153,6 +153,7 @@ impl<'a> UpdateFeaturesResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -169,6 +170,7 @@ impl<'a> UpdateFeaturesResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -185,6 +187,7 @@ impl<'a> UpdateFeaturesResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -201,6 +204,7 @@ impl<'a> UpdateFeaturesResponseView<'a> {
     /// The outcome for each feature.
     ///
     /// `Results`: []UpdatableFeatureResult, versions 0-1, ignorable.
+    #[inline]
     pub fn results(&self) -> ArrayView<'a, UpdatableFeatureResultView<'a>> {
         let at = self.at[3];
         if at == ABSENT {
@@ -228,6 +232,7 @@ impl<'a> UpdateFeaturesResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UpdateFeaturesResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -327,6 +332,17 @@ impl<'a> UpdatableFeatureResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -345,6 +361,7 @@ impl<'a> UpdatableFeatureResultView<'a> {
     /// The name of the feature.
     ///
     /// `Feature`: string, versions 0+.
+    #[inline]
     pub fn feature(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -361,6 +378,7 @@ impl<'a> UpdatableFeatureResultView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -377,6 +395,7 @@ impl<'a> UpdatableFeatureResultView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -405,6 +424,7 @@ impl<'a> UpdatableFeatureResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UpdatableFeatureResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -146,7 +146,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        UpdateMetadataPartitionStateView::locate(buf, pos, version);
+                        UpdateMetadataPartitionStateView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -161,7 +161,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        UpdateMetadataTopicStateView::locate(buf, pos, version);
+                        UpdateMetadataTopicStateView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -175,7 +175,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    UpdateMetadataBrokerView::locate(buf, pos, version);
+                    UpdateMetadataBrokerView::skip(buf, pos, version);
                 }
                 false
             }
@@ -247,6 +247,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
     /// The id of the controller sending the request.
     ///
     /// `ControllerId`: int32, versions 0+.
+    #[inline]
     pub fn controller_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -263,6 +264,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
     /// True when the sender is a KRaft controller (during a migration from ZooKeeper).
     ///
     /// `isKRaftController`: bool, versions 8+, default `false`.
+    #[inline]
     pub fn is_k_raft_controller(&self) -> bool {
         let at = self.at[1];
         if at == ABSENT {
@@ -279,6 +281,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
     /// 0 for an incremental update, 1 for the full state, 2 for a partial one (KRaft migration).
     ///
     /// `Type`: int8, versions 8+, tagged field 0 in 8+, default `0`.
+    #[inline]
     pub fn r#type(&self) -> i8 {
         let at = self.at[2];
         if at == ABSENT {
@@ -295,6 +298,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
     /// The controller's epoch, which fences requests from an older controller.
     ///
     /// `ControllerEpoch`: int32, versions 0+.
+    #[inline]
     pub fn controller_epoch(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -311,6 +315,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 5+, default `-1`, ignorable.
+    #[inline]
     pub fn broker_epoch(&self) -> i64 {
         let at = self.at[4];
         if at == ABSENT {
@@ -327,6 +332,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
     /// The partition states, not grouped by topic (versions 0-1).
     ///
     /// `UngroupedPartitionStates`: []UpdateMetadataPartitionState, versions 0-4.
+    #[inline]
     pub fn ungrouped_partition_states(
         &self,
     ) -> ArrayView<'a, UpdateMetadataPartitionStateView<'a>> {
@@ -341,6 +347,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
     /// The partition states, by topic.
     ///
     /// `TopicStates`: []UpdateMetadataTopicState, versions 5+.
+    #[inline]
     pub fn topic_states(&self) -> ArrayView<'a, UpdateMetadataTopicStateView<'a>> {
         let version = self.version;
         let at = self.at[6];
@@ -354,6 +361,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
     /// The brokers of the cluster.
     ///
     /// `LiveBrokers`: []UpdateMetadataBroker, versions 0+.
+    #[inline]
     pub fn live_brokers(&self) -> ArrayView<'a, UpdateMetadataBrokerView<'a>> {
         let version = self.version;
         let at = self.at[7];
@@ -404,6 +412,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UpdateMetadataRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -531,7 +540,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        UpdateMetadataEndpointView::locate(buf, pos, version);
+                        UpdateMetadataEndpointView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -565,6 +574,34 @@ impl<'a> UpdateMetadataBrokerView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 6;
+        *pos = pos.saturating_add(4);
+        if version <= 0 {
+            loc_str(buf, pos, false);
+        }
+        if version <= 0 {
+            *pos = pos.saturating_add(4);
+        }
+        if version >= 1 {
+            if let Some(n) = loc_array(buf, pos, flexible) {
+                for _ in 0..n {
+                    UpdateMetadataEndpointView::skip(buf, pos, version);
+                }
+            }
+        }
+        if version >= 2 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -583,6 +620,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     /// The broker's id.
     ///
     /// `Id`: int32, versions 0+.
+    #[inline]
     pub fn id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -599,6 +637,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     /// The broker's host (version 0).
     ///
     /// `V0Host`: string, versions 0, ignorable.
+    #[inline]
     pub fn v0_host(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -615,6 +654,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     /// The broker's port (version 0).
     ///
     /// `V0Port`: int32, versions 0, ignorable.
+    #[inline]
     pub fn v0_port(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -631,6 +671,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     /// The broker's listeners.
     ///
     /// `Endpoints`: []UpdateMetadataEndpoint, versions 1+, ignorable.
+    #[inline]
     pub fn endpoints(&self) -> ArrayView<'a, UpdateMetadataEndpointView<'a>> {
         let version = self.version;
         let at = self.at[3];
@@ -644,6 +685,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     /// The broker's rack, or null if it has none.
     ///
     /// `Rack`: string, versions 2+, nullable in 0+, ignorable.
+    #[inline]
     pub fn rack(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
         let at = self.at[4];
@@ -679,6 +721,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UpdateMetadataBrokerView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -800,6 +843,23 @@ impl<'a> UpdateMetadataEndpointView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 6;
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, flexible);
+        if version >= 3 {
+            loc_str(buf, pos, flexible);
+        }
+        *pos = pos.saturating_add(2);
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -818,6 +878,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
     /// A TCP port number.
     ///
     /// `Port`: int32, versions 1+.
+    #[inline]
     pub fn port(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -834,6 +895,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 1+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[1];
@@ -852,6 +914,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
     /// The listener's name.
     ///
     /// `Listener`: string, versions 3+, ignorable.
+    #[inline]
     pub fn listener(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[2];
@@ -870,6 +933,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
     /// The listener's security protocol: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL.
     ///
     /// `SecurityProtocol`: int16, versions 1+.
+    #[inline]
     pub fn security_protocol(&self) -> i16 {
         let at = self.at[3];
         if at == ABSENT {
@@ -900,6 +964,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UpdateMetadataEndpointView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1100,6 +1165,36 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 6;
+        if version <= 4 {
+            loc_str(buf, pos, false);
+        }
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 4 {
+            if let Some(n) = loc_array(buf, pos, flexible) {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+            }
+        }
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1118,6 +1213,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0-4, ignorable.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -1134,6 +1230,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -1150,6 +1247,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// The controller's epoch, which fences requests from an older controller.
     ///
     /// `ControllerEpoch`: int32, versions 0+.
+    #[inline]
     pub fn controller_epoch(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -1166,6 +1264,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// The broker id of the partition's leader.
     ///
     /// `Leader`: int32, versions 0+.
+    #[inline]
     pub fn leader(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -1182,6 +1281,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[4];
         if at == ABSENT {
@@ -1198,6 +1298,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// The ids of the in-sync replicas.
     ///
     /// `Isr`: []int32, versions 0+.
+    #[inline]
     pub fn isr(&self) -> ArrayView<'a, i32> {
         let version = self.version;
         let at = self.at[5];
@@ -1211,6 +1312,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// The partition state's ZooKeeper version.
     ///
     /// `ZkVersion`: int32, versions 0+.
+    #[inline]
     pub fn zk_version(&self) -> i32 {
         let at = self.at[6];
         if at == ABSENT {
@@ -1227,6 +1329,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// The ids of the brokers that hold, or are to hold, a replica of the partition.
     ///
     /// `Replicas`: []int32, versions 0+.
+    #[inline]
     pub fn replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
         let at = self.at[7];
@@ -1240,6 +1343,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// The ids of the replicas that are offline (their log directory failed).
     ///
     /// `OfflineReplicas`: []int32, versions 4+, ignorable.
+    #[inline]
     pub fn offline_replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
         let at = self.at[8];
@@ -1277,6 +1381,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UpdateMetadataPartitionStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1387,7 +1492,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    UpdateMetadataPartitionStateView::locate(buf, pos, version);
+                    UpdateMetadataPartitionStateView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1416,6 +1521,26 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 6;
+        loc_str(buf, pos, flexible);
+        if version >= 7 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                UpdateMetadataPartitionStateView::skip(buf, pos, version);
+            }
+        }
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -1434,6 +1559,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 5+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -1452,6 +1578,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 7+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[1];
         if at == ABSENT {
@@ -1468,6 +1595,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
     /// The topic's partition states.
     ///
     /// `PartitionStates`: []UpdateMetadataPartitionState, versions 5+.
+    #[inline]
     pub fn partition_states(&self) -> ArrayView<'a, UpdateMetadataPartitionStateView<'a>> {
         let version = self.version;
         let at = self.at[2];
@@ -1497,6 +1625,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UpdateMetadataTopicStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -110,6 +110,7 @@ impl<'a> UpdateMetadataResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -134,6 +135,7 @@ impl<'a> UpdateMetadataResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UpdateMetadataResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

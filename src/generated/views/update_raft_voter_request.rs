@@ -90,7 +90,7 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ListenerView::locate(buf, pos, version);
+                    ListenerView::skip(buf, pos, version);
                 }
                 false
             }
@@ -99,7 +99,7 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
             nulls |= Self::NULL_LISTENERS;
         }
         at[5] = *pos;
-        KRaftVersionFeatureView::locate(buf, pos, version);
+        KRaftVersionFeatureView::skip(buf, pos, version);
         let tags = {
             let tags = *pos;
             let count = loc_uvarint(buf, pos);
@@ -157,6 +157,7 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
     /// The cluster's unique id, or null if unknown.
     ///
     /// `ClusterId`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -173,6 +174,7 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
     /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
     ///
     /// `CurrentLeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn current_leader_epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -189,6 +191,7 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
     /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
     ///
     /// `VoterId`: int32, versions 0+.
+    #[inline]
     pub fn voter_id(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -205,6 +208,7 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
     /// The directory id of that voter.
     ///
     /// `VoterDirectoryId`: uuid, versions 0+.
+    #[inline]
     pub fn voter_directory_id(&self) -> Uuid {
         let at = self.at[3];
         if at == ABSENT {
@@ -221,6 +225,7 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
     /// The endpoints the node can be reached at.
     ///
     /// `Listeners`: []Listener, versions 0+.
+    #[inline]
     pub fn listeners(&self) -> ArrayView<'a, ListenerView<'a>> {
         let at = self.at[4];
         if at == ABSENT {
@@ -233,6 +238,7 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
     /// The range of KRaft protocol versions the voter supports.
     ///
     /// `KRaftVersionFeature`: KRaftVersionFeature, versions 0+.
+    #[inline]
     pub fn k_raft_version_feature(&self) -> KRaftVersionFeatureView<'a> {
         let at = self.at[5];
         if at == ABSENT {
@@ -262,6 +268,7 @@ impl<'a> UpdateRaftVoterRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UpdateRaftVoterRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -307,6 +314,7 @@ impl<'a> KRaftVersionFeatureView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -363,6 +371,16 @@ impl<'a> KRaftVersionFeatureView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -381,6 +399,7 @@ impl<'a> KRaftVersionFeatureView<'a> {
     /// The lowest supported version.
     ///
     /// `MinSupportedVersion`: int16, versions 0+.
+    #[inline]
     pub fn min_supported_version(&self) -> i16 {
         let at = self.at[0];
         if at == ABSENT {
@@ -397,6 +416,7 @@ impl<'a> KRaftVersionFeatureView<'a> {
     /// The highest supported version.
     ///
     /// `MaxSupportedVersion`: int16, versions 0+.
+    #[inline]
     pub fn max_supported_version(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -423,6 +443,7 @@ impl<'a> KRaftVersionFeatureView<'a> {
 }
 
 impl<'a> ViewElement<'a> for KRaftVersionFeatureView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -527,6 +548,17 @@ impl<'a> ListenerView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -545,6 +577,7 @@ impl<'a> ListenerView<'a> {
     /// The listener's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -561,6 +594,7 @@ impl<'a> ListenerView<'a> {
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[1];
         if at == ABSENT {
@@ -577,6 +611,7 @@ impl<'a> ListenerView<'a> {
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 0+.
+    #[inline]
     pub fn port(&self) -> u16 {
         let at = self.at[2];
         if at == ABSENT {
@@ -605,6 +640,7 @@ impl<'a> ListenerView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ListenerView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -68,7 +68,7 @@ impl<'a> UpdateRaftVoterResponseView<'a> {
                 if tag == 0 {
                     let pos = &mut value;
                     at[2] = *pos;
-                    CurrentLeaderView::locate(buf, pos, version);
+                    CurrentLeaderView::skip(buf, pos, version);
                 }
             }
             tags
@@ -121,6 +121,7 @@ impl<'a> UpdateRaftVoterResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -137,6 +138,7 @@ impl<'a> UpdateRaftVoterResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -153,6 +155,7 @@ impl<'a> UpdateRaftVoterResponseView<'a> {
     /// The partition's current leader, when the error says the request went to the wrong broker.
     ///
     /// `CurrentLeader`: CurrentLeader, versions 0+, tagged field 0 in 0+.
+    #[inline]
     pub fn current_leader(&self) -> CurrentLeaderView<'a> {
         let at = self.at[2];
         if at == ABSENT {
@@ -184,6 +187,7 @@ impl<'a> UpdateRaftVoterResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UpdateRaftVoterResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -230,6 +234,7 @@ impl<'a> CurrentLeaderView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
@@ -304,6 +309,18 @@ impl<'a> CurrentLeaderView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -322,6 +339,7 @@ impl<'a> CurrentLeaderView<'a> {
     /// The broker id of the partition's leader, or -1 if it has none.
     ///
     /// `LeaderId`: int32, versions 0+, default `-1`.
+    #[inline]
     pub fn leader_id(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -338,6 +356,7 @@ impl<'a> CurrentLeaderView<'a> {
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+, default `-1`.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -354,6 +373,7 @@ impl<'a> CurrentLeaderView<'a> {
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let at = self.at[2];
         if at == ABSENT {
@@ -370,6 +390,7 @@ impl<'a> CurrentLeaderView<'a> {
     /// A TCP port number.
     ///
     /// `Port`: int32, versions 0+.
+    #[inline]
     pub fn port(&self) -> i32 {
         let at = self.at[3];
         if at == ABSENT {
@@ -400,6 +421,7 @@ impl<'a> CurrentLeaderView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CurrentLeaderView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -84,7 +84,7 @@ impl<'a> VoteRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicDataView::locate(buf, pos, version);
+                    TopicDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -147,6 +147,7 @@ impl<'a> VoteRequestView<'a> {
     /// The cluster's unique id, or null if unknown.
     ///
     /// `ClusterId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -163,6 +164,7 @@ impl<'a> VoteRequestView<'a> {
     /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
     ///
     /// `VoterId`: int32, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn voter_id(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -179,6 +181,7 @@ impl<'a> VoteRequestView<'a> {
     /// The quorum's partitions, by topic (the metadata log is one partition).
     ///
     /// `Topics`: []TopicData, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -203,6 +206,7 @@ impl<'a> VoteRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for VoteRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -320,6 +324,28 @@ impl<'a> PartitionDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        if version >= 1 {
+            *pos = pos.saturating_add(16);
+        }
+        if version >= 1 {
+            *pos = pos.saturating_add(16);
+        }
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        if version >= 2 {
+            *pos = pos.saturating_add(1);
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -338,6 +364,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -354,6 +381,7 @@ impl<'a> PartitionDataView<'a> {
     /// The candidate's epoch.
     ///
     /// `ReplicaEpoch`: int32, versions 0+.
+    #[inline]
     pub fn replica_epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -370,6 +398,7 @@ impl<'a> PartitionDataView<'a> {
     /// The candidate's replica id.
     ///
     /// `ReplicaId`: int32, versions 0+.
+    #[inline]
     pub fn replica_id(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -386,6 +415,7 @@ impl<'a> PartitionDataView<'a> {
     /// The candidate's directory id.
     ///
     /// `ReplicaDirectoryId`: uuid, versions 1+, ignorable.
+    #[inline]
     pub fn replica_directory_id(&self) -> Uuid {
         let at = self.at[3];
         if at == ABSENT {
@@ -402,6 +432,7 @@ impl<'a> PartitionDataView<'a> {
     /// The directory id of that voter.
     ///
     /// `VoterDirectoryId`: uuid, versions 1+, ignorable.
+    #[inline]
     pub fn voter_directory_id(&self) -> Uuid {
         let at = self.at[4];
         if at == ABSENT {
@@ -418,6 +449,7 @@ impl<'a> PartitionDataView<'a> {
     /// The epoch of the last record in the candidate's log.
     ///
     /// `LastOffsetEpoch`: int32, versions 0+.
+    #[inline]
     pub fn last_offset_epoch(&self) -> i32 {
         let at = self.at[5];
         if at == ABSENT {
@@ -434,6 +466,7 @@ impl<'a> PartitionDataView<'a> {
     /// The candidate's log end offset.
     ///
     /// `LastOffset`: int64, versions 0+.
+    #[inline]
     pub fn last_offset(&self) -> i64 {
         let at = self.at[6];
         if at == ABSENT {
@@ -450,6 +483,7 @@ impl<'a> PartitionDataView<'a> {
     /// True for a pre-vote, which asks whether the voter would vote without changing its state.
     ///
     /// `PreVote`: bool, versions 2+.
+    #[inline]
     pub fn pre_vote(&self) -> bool {
         let at = self.at[7];
         if at == ABSENT {
@@ -488,6 +522,7 @@ impl<'a> PartitionDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -585,7 +620,7 @@ impl<'a> TopicDataView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionDataView::locate(buf, pos, version);
+                    PartitionDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -612,6 +647,20 @@ impl<'a> TopicDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionDataView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -630,6 +679,7 @@ impl<'a> TopicDataView<'a> {
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -646,6 +696,7 @@ impl<'a> TopicDataView<'a> {
     /// The partitions.
     ///
     /// `Partitions`: []PartitionData, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -669,6 +720,7 @@ impl<'a> TopicDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -83,7 +83,7 @@ impl<'a> WriteShareGroupStateRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    WriteStateDataView::locate(buf, pos, version);
+                    WriteStateDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -147,6 +147,7 @@ impl<'a> WriteShareGroupStateRequestView<'a> {
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let at = self.at[0];
         if at == ABSENT {
@@ -163,6 +164,7 @@ impl<'a> WriteShareGroupStateRequestView<'a> {
     /// The share-partitions, by topic.
     ///
     /// `Topics`: []WriteStateData, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, WriteStateDataView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -185,6 +187,7 @@ impl<'a> WriteShareGroupStateRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for WriteShareGroupStateRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -289,7 +292,7 @@ impl<'a> PartitionDataView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    StateBatchView::locate(buf, pos, version);
+                    StateBatchView::skip(buf, pos, version);
                 }
                 false
             }
@@ -316,6 +319,26 @@ impl<'a> PartitionDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        if version >= 1 {
+            *pos = pos.saturating_add(4);
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                StateBatchView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -334,6 +357,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition number.
     ///
     /// `Partition`: int32, versions 0+.
+    #[inline]
     pub fn partition(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -350,6 +374,7 @@ impl<'a> PartitionDataView<'a> {
     /// The epoch of the share-partition's stored state.
     ///
     /// `StateEpoch`: int32, versions 0+.
+    #[inline]
     pub fn state_epoch(&self) -> i32 {
         let at = self.at[1];
         if at == ABSENT {
@@ -366,6 +391,7 @@ impl<'a> PartitionDataView<'a> {
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
         let at = self.at[2];
         if at == ABSENT {
@@ -382,6 +408,7 @@ impl<'a> PartitionDataView<'a> {
     /// The share-partition's start offset, or -1 to leave it unchanged.
     ///
     /// `StartOffset`: int64, versions 0+.
+    #[inline]
     pub fn start_offset(&self) -> i64 {
         let at = self.at[3];
         if at == ABSENT {
@@ -398,6 +425,7 @@ impl<'a> PartitionDataView<'a> {
     /// How many offsets at or after the start offset have finished delivery.
     ///
     /// `DeliveryCompleteCount`: int32, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn delivery_complete_count(&self) -> i32 {
         let at = self.at[4];
         if at == ABSENT {
@@ -414,6 +442,7 @@ impl<'a> PartitionDataView<'a> {
     /// Offset ranges with their delivery state.
     ///
     /// `StateBatches`: []StateBatch, versions 0+.
+    #[inline]
     pub fn state_batches(&self) -> ArrayView<'a, StateBatchView<'a>> {
         let at = self.at[5];
         if at == ABSENT {
@@ -445,6 +474,7 @@ impl<'a> PartitionDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -537,6 +567,18 @@ impl<'a> StateBatchView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(1);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -555,6 +597,7 @@ impl<'a> StateBatchView<'a> {
     /// The first offset of the range.
     ///
     /// `FirstOffset`: int64, versions 0+.
+    #[inline]
     pub fn first_offset(&self) -> i64 {
         let at = self.at[0];
         if at == ABSENT {
@@ -571,6 +614,7 @@ impl<'a> StateBatchView<'a> {
     /// The last offset of the range, inclusive.
     ///
     /// `LastOffset`: int64, versions 0+.
+    #[inline]
     pub fn last_offset(&self) -> i64 {
         let at = self.at[1];
         if at == ABSENT {
@@ -587,6 +631,7 @@ impl<'a> StateBatchView<'a> {
     /// The records' delivery state: 0 available, 2 acknowledged, 4 archived.
     ///
     /// `DeliveryState`: int8, versions 0+.
+    #[inline]
     pub fn delivery_state(&self) -> i8 {
         let at = self.at[2];
         if at == ABSENT {
@@ -603,6 +648,7 @@ impl<'a> StateBatchView<'a> {
     /// How many times the records have been delivered.
     ///
     /// `DeliveryCount`: int16, versions 0+.
+    #[inline]
     pub fn delivery_count(&self) -> i16 {
         let at = self.at[3];
         if at == ABSENT {
@@ -633,6 +679,7 @@ impl<'a> StateBatchView<'a> {
 }
 
 impl<'a> ViewElement<'a> for StateBatchView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -719,7 +766,7 @@ impl<'a> WriteStateDataView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionDataView::locate(buf, pos, version);
+                    PartitionDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -746,6 +793,20 @@ impl<'a> WriteStateDataView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionDataView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -764,6 +825,7 @@ impl<'a> WriteStateDataView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
         if at == ABSENT {
@@ -780,6 +842,7 @@ impl<'a> WriteStateDataView<'a> {
     /// The share-partitions of this topic.
     ///
     /// `Partitions`: []PartitionData, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -803,6 +866,7 @@ impl<'a> WriteStateDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for WriteStateDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

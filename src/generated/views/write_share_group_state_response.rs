@@ -72,7 +72,7 @@ impl<'a> WriteShareGroupStateResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    WriteStateResultView::locate(buf, pos, version);
+                    WriteStateResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -136,6 +136,7 @@ impl<'a> WriteShareGroupStateResponseView<'a> {
     /// Results by topic.
     ///
     /// `Results`: []WriteStateResult, versions 0+.
+    #[inline]
     pub fn results(&self) -> ArrayView<'a, WriteStateResultView<'a>> {
         let at = self.at[0];
         if at == ABSENT {
@@ -156,6 +157,7 @@ impl<'a> WriteShareGroupStateResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for WriteShareGroupStateResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -239,6 +241,17 @@ impl<'a> PartitionResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -257,6 +270,7 @@ impl<'a> PartitionResultView<'a> {
     /// The partition number.
     ///
     /// `Partition`: int32, versions 0+.
+    #[inline]
     pub fn partition(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -273,6 +287,7 @@ impl<'a> PartitionResultView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -289,6 +304,7 @@ impl<'a> PartitionResultView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let at = self.at[2];
         if at == ABSENT {
@@ -317,6 +333,7 @@ impl<'a> PartitionResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -402,7 +419,7 @@ impl<'a> WriteStateResultView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionResultView::locate(buf, pos, version);
+                    PartitionResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -429,6 +446,20 @@ impl<'a> WriteStateResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionResultView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -447,6 +478,7 @@ impl<'a> WriteStateResultView<'a> {
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
         let at = self.at[0];
         if at == ABSENT {
@@ -463,6 +495,7 @@ impl<'a> WriteStateResultView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []PartitionResult, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionResultView<'a>> {
         let at = self.at[1];
         if at == ABSENT {
@@ -486,6 +519,7 @@ impl<'a> WriteStateResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for WriteStateResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

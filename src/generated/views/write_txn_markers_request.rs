@@ -76,7 +76,7 @@ impl<'a> WriteTxnMarkersRequestView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    WritableTxnMarkerView::locate(buf, pos, version);
+                    WritableTxnMarkerView::skip(buf, pos, version);
                 }
                 false
             }
@@ -143,6 +143,7 @@ impl<'a> WriteTxnMarkersRequestView<'a> {
     /// The markers to write, one per producer.
     ///
     /// `Markers`: []WritableTxnMarker, versions 0+.
+    #[inline]
     pub fn markers(&self) -> ArrayView<'a, WritableTxnMarkerView<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -164,6 +165,7 @@ impl<'a> WriteTxnMarkersRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for WriteTxnMarkersRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -265,7 +267,7 @@ impl<'a> WritableTxnMarkerView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    WritableTxnMarkerTopicView::locate(buf, pos, version);
+                    WritableTxnMarkerTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -300,6 +302,29 @@ impl<'a> WritableTxnMarkerView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(1);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                WritableTxnMarkerTopicView::skip(buf, pos, version);
+            }
+        }
+        *pos = pos.saturating_add(4);
+        if version >= 2 {
+            *pos = pos.saturating_add(1);
+        }
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -318,6 +343,7 @@ impl<'a> WritableTxnMarkerView<'a> {
     /// The producer id the broker gave out, or -1 when there is none.
     ///
     /// `ProducerId`: int64, versions 0+.
+    #[inline]
     pub fn producer_id(&self) -> i64 {
         let at = self.at[0];
         if at == ABSENT {
@@ -334,6 +360,7 @@ impl<'a> WritableTxnMarkerView<'a> {
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
     ///
     /// `ProducerEpoch`: int16, versions 0+.
+    #[inline]
     pub fn producer_epoch(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -350,6 +377,7 @@ impl<'a> WritableTxnMarkerView<'a> {
     /// The outcome the marker records: true for commit, false for abort.
     ///
     /// `TransactionResult`: bool, versions 0+.
+    #[inline]
     pub fn transaction_result(&self) -> bool {
         let at = self.at[2];
         if at == ABSENT {
@@ -366,6 +394,7 @@ impl<'a> WritableTxnMarkerView<'a> {
     /// The partitions to write the marker to, by topic.
     ///
     /// `Topics`: []WritableTxnMarkerTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, WritableTxnMarkerTopicView<'a>> {
         let version = self.version;
         let at = self.at[3];
@@ -379,6 +408,7 @@ impl<'a> WritableTxnMarkerView<'a> {
     /// The epoch of the transaction coordinator that wrote the marker.
     ///
     /// `CoordinatorEpoch`: int32, versions 0+.
+    #[inline]
     pub fn coordinator_epoch(&self) -> i32 {
         let at = self.at[4];
         if at == ABSENT {
@@ -395,6 +425,7 @@ impl<'a> WritableTxnMarkerView<'a> {
     /// The transaction protocol version of the marker (0 or 1 for the older protocols, 2 for KIP-890's).
     ///
     /// `TransactionVersion`: int8, versions 2+, default `0`, ignorable.
+    #[inline]
     pub fn transaction_version(&self) -> i8 {
         let at = self.at[5];
         if at == ABSENT {
@@ -430,6 +461,7 @@ impl<'a> WritableTxnMarkerView<'a> {
 }
 
 impl<'a> ViewElement<'a> for WritableTxnMarkerView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -555,6 +587,21 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -573,6 +620,7 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -591,6 +639,7 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
     /// The partition numbers within the topic.
     ///
     /// `PartitionIndexes`: []int32, versions 0+.
+    #[inline]
     pub fn partition_indexes(&self) -> ArrayView<'a, i32> {
         let version = self.version;
         let at = self.at[1];
@@ -614,6 +663,7 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for WritableTxnMarkerTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

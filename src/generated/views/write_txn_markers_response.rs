@@ -76,7 +76,7 @@ impl<'a> WriteTxnMarkersResponseView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    WritableTxnMarkerResultView::locate(buf, pos, version);
+                    WritableTxnMarkerResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -143,6 +143,7 @@ impl<'a> WriteTxnMarkersResponseView<'a> {
     /// Results by producer.
     ///
     /// `Markers`: []WritableTxnMarkerResult, versions 0+.
+    #[inline]
     pub fn markers(&self) -> ArrayView<'a, WritableTxnMarkerResultView<'a>> {
         let version = self.version;
         let at = self.at[0];
@@ -165,6 +166,7 @@ impl<'a> WriteTxnMarkersResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for WriteTxnMarkersResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -248,6 +250,18 @@ impl<'a> WritableTxnMarkerPartitionResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -266,6 +280,7 @@ impl<'a> WritableTxnMarkerPartitionResultView<'a> {
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
         let at = self.at[0];
         if at == ABSENT {
@@ -282,6 +297,7 @@ impl<'a> WritableTxnMarkerPartitionResultView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
         let at = self.at[1];
         if at == ABSENT {
@@ -308,6 +324,7 @@ impl<'a> WritableTxnMarkerPartitionResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for WritableTxnMarkerPartitionResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -396,7 +413,7 @@ impl<'a> WritableTxnMarkerResultView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    WritableTxnMarkerTopicResultView::locate(buf, pos, version);
+                    WritableTxnMarkerTopicResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -425,6 +442,23 @@ impl<'a> WritableTxnMarkerResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        *pos = pos.saturating_add(8);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                WritableTxnMarkerTopicResultView::skip(buf, pos, version);
+            }
+        }
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -443,6 +477,7 @@ impl<'a> WritableTxnMarkerResultView<'a> {
     /// The producer id of the transaction the markers belong to.
     ///
     /// `ProducerId`: int64, versions 0+.
+    #[inline]
     pub fn producer_id(&self) -> i64 {
         let at = self.at[0];
         if at == ABSENT {
@@ -459,6 +494,7 @@ impl<'a> WritableTxnMarkerResultView<'a> {
     /// Results by topic.
     ///
     /// `Topics`: []WritableTxnMarkerTopicResult, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, WritableTxnMarkerTopicResultView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -483,6 +519,7 @@ impl<'a> WritableTxnMarkerResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for WritableTxnMarkerResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -578,7 +615,7 @@ impl<'a> WritableTxnMarkerTopicResultView<'a> {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    WritableTxnMarkerPartitionResultView::locate(buf, pos, version);
+                    WritableTxnMarkerPartitionResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -607,6 +644,23 @@ impl<'a> WritableTxnMarkerTopicResultView<'a> {
         }
     }
 
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                WritableTxnMarkerPartitionResultView::skip(buf, pos, version);
+            }
+        }
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
+        }
+    }
+
     /// The version the bytes were validated for.
     pub fn version(&self) -> i16 {
         self.version
@@ -625,6 +679,7 @@ impl<'a> WritableTxnMarkerTopicResultView<'a> {
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
         let at = self.at[0];
@@ -643,6 +698,7 @@ impl<'a> WritableTxnMarkerTopicResultView<'a> {
     /// Results by partition.
     ///
     /// `Partitions`: []WritableTxnMarkerPartitionResult, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, WritableTxnMarkerPartitionResultView<'a>> {
         let version = self.version;
         let at = self.at[1];
@@ -667,6 +723,7 @@ impl<'a> WritableTxnMarkerTopicResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for WritableTxnMarkerTopicResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
