@@ -4,7 +4,8 @@
 //! ordinary runs; docs/views.md gives the figures and how to run it:
 //!
 //! ```sh
-//! cargo test --release --test views_speed -- --ignored --nocapture
+//! cargo test --release -p kafka-codec --features views --test views_speed -- --ignored --nocapture measure_views
+//! cargo test --profile bench-lto -p kafka-codec --features views --test views_speed -- --ignored --nocapture measure_views
 //! ```
 //!
 //! For instruction counts (steady on a loaded machine), `count_views` runs each operation a
