@@ -456,11 +456,24 @@ fn emit_skip(c: &mut Code, s: &StructModel) {
                 }
             }
             Test::When(t) => {
-                body.open(format!("if {t}"));
-                for l in skip_value(s, f, &f.inline) {
-                    body.line(l);
+                let lines = skip_value(s, f, &f.inline);
+                // One `if` inside the version test: one `if` with both conditions.
+                let nested_if = match lines.as_slice() {
+                    [one] if one.starts_with("if !") => one[3..].split_once(" {\n"),
+                    _ => None,
+                };
+                match nested_if {
+                    Some((cond, rest)) => {
+                        body.line(format!("if {} && {} {{\n{rest}", paren(&t), paren(cond)))
+                    }
+                    None => {
+                        body.open(format!("if {t}"));
+                        for l in lines {
+                            body.line(l);
+                        }
+                        body.close();
+                    }
                 }
-                body.close();
             }
         }
     }

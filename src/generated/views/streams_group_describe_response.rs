@@ -667,10 +667,8 @@ impl<'a> DescribedGroupView<'a> {
             }
         }
         *pos = pos.saturating_add(4);
-        if version >= 1 {
-            if !loc_marker(buf, pos) {
-                TopologyDescriptionView::skip(buf, pos, version);
-            }
+        if version >= 1 && !loc_marker(buf, pos) {
+            TopologyDescriptionView::skip(buf, pos, version);
         }
         if version >= 1 {
             *pos = pos.saturating_add(1);
