@@ -286,8 +286,25 @@ pub trait ViewVisitor {
     fn visit<T: HasView + crate::support::Conform + for<'a> arbitrary::Arbitrary<'a>>(&mut self);
 }
 
-/// Marks a field a view does not hold (not in the version, or a tagged field not sent).
-pub(crate) const ABSENT: usize = usize::MAX;
+/// Marks a field a view does not hold (not in the version, or a tagged field not sent), as
+/// views store offsets: `u32`, which keeps element views small.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// [`NONE`] as an offset.
+pub(crate) const ABSENT: usize = NONE as usize;
+
+/// Views store offsets as `u32`: an input of 4 GiB or more is refused (a Kafka frame's size is
+/// an `int32`, so no frame is that long).
+#[inline]
+pub(crate) fn check_size(c: &ViewCursor<'_>) -> Result<(), DecodeError> {
+    if c.buf.len() >= ABSENT {
+        return Err(DecodeError::new(
+            DecodeErrorKind::InvalidValue("a view reads inputs under 4 GiB"),
+            0,
+        ));
+    }
+    Ok(())
+}
 
 /// The bytes of an empty byte field.
 pub(crate) const EMPTY_BYTES: &[u8] = &[];

@@ -277,9 +277,9 @@ fn emit_locate(c: &mut Code, s: &StructModel) {
     let flex = s.flexible.test(ctx);
     let n = s.fields.len();
     let mut body = Code::at_depth(2);
-    body.line("let start = *pos;");
+    body.line("let start = *pos as u32;");
     if n > 0 {
-        body.line(format!("let mut at = [ABSENT; {n}];"));
+        body.line(format!("let mut at = [NONE; {n}];"));
     }
     if s.tracks_nulls() {
         body.line("let mut nulls = 0u64;");
@@ -288,14 +288,14 @@ fn emit_locate(c: &mut Code, s: &StructModel) {
         match f.inline.test(ctx) {
             Test::Never => {}
             Test::Always => {
-                body.line(format!("at[{i}] = *pos;"));
+                body.line(format!("at[{i}] = *pos as u32;"));
                 for l in locate_value(s, f, &f.inline) {
                     body.line(l);
                 }
             }
             Test::When(t) => {
                 body.open(format!("if {t}"));
-                body.line(format!("at[{i}] = *pos;"));
+                body.line(format!("at[{i}] = *pos as u32;"));
                 for l in locate_value(s, f, &f.inline) {
                     body.line(l);
                 }
@@ -310,7 +310,7 @@ fn emit_locate(c: &mut Code, s: &StructModel) {
             Test::When(t) => body.open(format!("let tags = if {t}")),
             _ => body.open("let tags ="),
         }
-        body.line("let tags = *pos;");
+        body.line("let tags = *pos as u32;");
         body.line("let count = loc_uvarint(buf, pos);");
         body.open("for _ in 0..count");
         let arms: Vec<(usize, &FieldModel, Option<String>)> = tagged
@@ -346,7 +346,7 @@ fn emit_locate(c: &mut Code, s: &StructModel) {
                     }
                 }
                 body.line("let pos = &mut value;");
-                body.line(format!("at[{i}] = *pos;"));
+                body.line(format!("at[{i}] = *pos as u32;"));
                 for l in locate_value(s, f, &f.tagged) {
                     body.line(l);
                 }
@@ -362,7 +362,7 @@ fn emit_locate(c: &mut Code, s: &StructModel) {
         match &flex {
             Test::When(_) => {
                 body.reopen("else");
-                body.line("ABSENT");
+                body.line("NONE");
                 body.close_with(";");
             }
             _ => body.close_with(";"),
@@ -379,7 +379,7 @@ fn emit_locate(c: &mut Code, s: &StructModel) {
         body.line("nulls,");
     }
     body.line("start,");
-    body.line("end: *pos,");
+    body.line("end: *pos as u32,");
     body.close();
     c.line("/// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.");
     c.open("pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self");
@@ -518,9 +518,9 @@ fn emit_walk(c: &mut Code, m: &MessageModel, s: &StructModel) {
     let flex = s.flexible.test(ctx);
     let n = s.fields.len();
     let mut body = Code::at_depth(2);
-    body.line("let start = c.pos();");
+    body.line("let start = c.pos() as u32;");
     if n > 0 {
-        body.line(format!("let mut at = [ABSENT; {n}];"));
+        body.line(format!("let mut at = [NONE; {n}];"));
     }
     if s.tracks_nulls() {
         body.line("let mut nulls = 0u64;");
@@ -529,14 +529,14 @@ fn emit_walk(c: &mut Code, m: &MessageModel, s: &StructModel) {
         match f.inline.test(ctx) {
             Test::Never => {}
             Test::Always => {
-                body.line(format!("at[{i}] = c.pos();"));
+                body.line(format!("at[{i}] = c.pos() as u32;"));
                 for l in check_value(m, s, f, &f.inline) {
                     body.line(l);
                 }
             }
             Test::When(t) => {
                 body.open(format!("if {t}"));
-                body.line(format!("at[{i}] = c.pos();"));
+                body.line(format!("at[{i}] = c.pos() as u32;"));
                 for l in check_value(m, s, f, &f.inline) {
                     body.line(l);
                 }
@@ -551,7 +551,7 @@ fn emit_walk(c: &mut Code, m: &MessageModel, s: &StructModel) {
             Test::When(t) => body.open(format!("let tags = if {t}")),
             _ => body.open("let tags ="),
         }
-        body.line("let tags = c.pos();");
+        body.line("let tags = c.pos() as u32;");
         body.line("let count = c.tag_count()?;");
         body.line("let mut last = None;");
         body.open("for _ in 0..count");
@@ -589,12 +589,12 @@ fn emit_walk(c: &mut Code, m: &MessageModel, s: &StructModel) {
                     }
                 }
                 body.line("let c = &mut sub;");
-                body.line(format!("at[{i}] = c.pos();"));
+                body.line(format!("at[{i}] = c.pos() as u32;"));
                 for l in check_value(m, s, f, &f.tagged) {
                     body.line(l);
                 }
                 body.line(format!(
-                    "c.tag_end(at[{i}], tag).map_err(|e| e.at({:?}))?;",
+                    "c.tag_end(at[{i}] as usize, tag).map_err(|e| e.at({:?}))?;",
                     f.name
                 ));
                 body.close();
@@ -609,7 +609,7 @@ fn emit_walk(c: &mut Code, m: &MessageModel, s: &StructModel) {
         match &flex {
             Test::When(_) => {
                 body.reopen("else");
-                body.line("ABSENT");
+                body.line("NONE");
                 body.close_with(";");
             }
             _ => body.close_with(";"),
@@ -626,7 +626,7 @@ fn emit_walk(c: &mut Code, m: &MessageModel, s: &StructModel) {
         body.line("nulls,");
     }
     body.line("start,");
-    body.line("end: c.pos(),");
+    body.line("end: c.pos() as u32,");
     body.close_with(")");
     c.open("pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError>");
     if body.mentions("flexible") {
@@ -649,7 +649,7 @@ fn emit_accessor(c: &mut Code, s: &StructModel, i: usize, f: &FieldModel) {
     };
     let _ = s;
     let mut body = Code::at_depth(2);
-    body.line(format!("let at = self.at[{i}];"));
+    body.line(format!("let at = self.at[{i}] as usize;"));
     body.open("if at == ABSENT");
     body.line(format!("return {};", view_default(f)));
     body.close();
@@ -798,7 +798,7 @@ fn emit_span(c: &mut Code, i: usize, f: &FieldModel, depth: &str) {
                 (d, Test::When(t)) => format!("({d}).saturating_add(u8::from({t}))"),
             };
             format!(
-                "span_{}(self.buf, self.at[{i}], {name:?}, {}, {}, {depth})",
+                "span_{}(self.buf, self.at[{i}] as usize, {name:?}, {}, {}, {depth})",
                 if f.ty == Ty::Str { "str" } else { "bytes" },
                 test(&f.compact),
                 test(&f.nullable)
@@ -817,7 +817,7 @@ fn emit_span(c: &mut Code, i: usize, f: &FieldModel, depth: &str) {
                 Ty::F64 => "float64",
                 _ => "uuid",
             };
-            format!("span_fixed(self.buf, self.at[{i}], {name:?}, {schema_ty:?}, {width})")
+            format!("span_fixed(self.buf, self.at[{i}] as usize, {name:?}, {schema_ty:?}, {width})")
         }
     };
     c.line(format!(
@@ -905,7 +905,7 @@ fn emit_to_owned(c: &mut Code, s: &StructModel) {
             if let Some(t) = test {
                 conds.push(paren(&t));
             }
-            conds.push(format!("self.at[{i}] != ABSENT"));
+            conds.push(format!("self.at[{i}] != NONE"));
             conds.push(paren(&f.is_default_at(&local(f))));
             body.open(format!("if {}", conds.join(" && ")));
             body.line(format!("tags_present |= 1 << {};", f.tag.unwrap_or(0)));
@@ -926,10 +926,10 @@ fn emit_to_owned(c: &mut Code, s: &StructModel) {
             }
         }
         if known.is_empty() {
-            "unknown_tags(self.buf, self.tags, |_| false)".to_string()
+            "unknown_tags(self.buf, self.tags as usize, |_| false)".to_string()
         } else {
             format!(
-                "unknown_tags(self.buf, self.tags, |tag| {})",
+                "unknown_tags(self.buf, self.tags as usize, |tag| {})",
                 known.join(" || ")
             )
         }
@@ -996,9 +996,9 @@ fn emit_absent_fn(c: &mut Code, s: &StructModel, n: usize) {
     c.open("Self");
     c.line("buf,");
     c.line("version,");
-    c.line(format!("at: [ABSENT; {n}],"));
+    c.line(format!("at: [NONE; {n}],"));
     if !s.flexible.is_empty() {
-        c.line("tags: ABSENT,");
+        c.line("tags: NONE,");
     }
     if s.tracks_nulls() {
         c.line("nulls: 0,");
@@ -1033,18 +1033,18 @@ fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel, depths: &Depths)
     c.open(format!("pub struct {v}<'a>"));
     c.line("buf: &'a [u8],");
     c.line("version: i16,");
-    c.line("/// Where each field starts (`ABSENT` when the version does not carry it).");
-    c.line(format!("at: [usize; {n}],"));
+    c.line("/// Where each field starts (`NONE` when the version does not carry it).");
+    c.line(format!("at: [u32; {n}],"));
     if has_flex {
-        c.line("/// Where the tagged-field section starts (`ABSENT` in non-flexible versions).");
-        c.line("tags: usize,");
+        c.line("/// Where the tagged-field section starts (`NONE` in non-flexible versions).");
+        c.line("tags: u32,");
     }
     if s.tracks_nulls() {
         c.line("/// Nulls seen in fields the schema says are not nullable (bit = field position).");
         c.line("nulls: u64,");
     }
-    c.line("start: usize,");
-    c.line("end: usize,");
+    c.line("start: u32,");
+    c.line("end: u32,");
     c.close();
     c.blank();
 
@@ -1080,6 +1080,9 @@ fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel, depths: &Depths)
         c.open(
             "pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError>",
         );
+        c.line(format!(
+            "check_size(c).map_err(|e| e.in_message({name:?}, version))?;"
+        ));
         c.open(format!("if !({min}..={max}).contains(&version)"));
         c.line(format!(
             "return Err(unsupported(c.pos(), version, {min}, {max}).in_message({name:?}, version));"
@@ -1098,7 +1101,7 @@ fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel, depths: &Depths)
     c.blank();
     c.line("/// The bytes of this struct, exactly as received.");
     c.open("pub fn as_bytes(&self) -> &'a [u8]");
-    c.line("self.buf.get(self.start..self.end).unwrap_or_default()");
+    c.line("self.buf.get(self.start as usize..self.end as usize).unwrap_or_default()");
     c.close();
     c.blank();
     if has_flex {
@@ -1106,7 +1109,7 @@ fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel, depths: &Depths)
             "/// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.",
         );
         c.open("pub fn tagged_fields(&self) -> TaggedFields<'a>");
-        c.line("TaggedFields::at(self.buf, self.tags)");
+        c.line("TaggedFields::at(self.buf, self.tags as usize)");
         c.close();
         c.blank();
     }
@@ -1328,7 +1331,7 @@ mod golden {
             "if tag == 0",
             "pub fn hint(&self) -> Option<ViewStr<'a>>",
             // A tagged string's span counts its tag (a splice must resize it).
-            r#"span_str(self.buf, self.at[5], "Hint", true, true, 1)"#,
+            r#"span_str(self.buf, self.at[5] as usize, "Hint", true, true, 1)"#,
             "fn to_owned(&self) -> TinyRequest",
         ] {
             assert!(out.contains(want), "{want}");

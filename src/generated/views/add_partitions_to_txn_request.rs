@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct AddPartitionsToTxnRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AddPartitionsToTxnRequestView<'a> {
@@ -27,11 +27,11 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
     const NULL_V3_AND_BELOW_TOPICS: u64 = 1 << 4;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
         if version >= 4 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             let null = match c.array(true, 14).map_err(|e| e.at("Transactions"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -48,7 +48,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             }
         }
         if version <= 3 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             let null = c
                 .str(flexible)
                 .map_err(|e| e.at("V3AndBelowTransactionalId"))?;
@@ -57,15 +57,15 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             }
         }
         if version <= 3 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("V3AndBelowProducerId"))?;
         }
         if version <= 3 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(2).map_err(|e| e.at("V3AndBelowProducerEpoch"))?;
         }
         if version <= 3 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             let null = match c.array(flexible, 3).map_err(|e| e.at("V3AndBelowTopics"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -82,7 +82,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             }
         }
         let tags = if version >= 3 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -90,7 +90,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -99,18 +99,18 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos;
-        let mut at = [ABSENT; 5];
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
         if version >= 4 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             let null = match loc_array(buf, pos, true) {
                 None => true,
                 Some(n) => {
@@ -125,22 +125,22 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             }
         }
         if version <= 3 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             let null = loc_str(buf, pos, flexible);
             if null {
                 nulls |= Self::NULL_V3_AND_BELOW_TRANSACTIONAL_ID;
             }
         }
         if version <= 3 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
         if version <= 3 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(2);
         }
         if version <= 3 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
@@ -155,14 +155,14 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             }
         }
         let tags = if version >= 3 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -171,7 +171,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -187,6 +187,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("AddPartitionsToTxnRequest", version))?;
         if !(0..=5).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 5)
                 .in_message("AddPartitionsToTxnRequest", version));
@@ -201,12 +202,14 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The transactions to add partitions to (v4+, sent by brokers).
@@ -214,7 +217,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
     /// `Transactions`: []AddPartitionsToTxnTransaction, versions 4+.
     #[inline]
     pub fn transactions(&self) -> ArrayView<'a, AddPartitionsToTxnTransactionView<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -228,7 +231,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
     #[inline]
     pub fn v3_and_below_transactional_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -240,7 +243,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1],
+            self.at[1] as usize,
             "V3AndBelowTransactionalId",
             version >= 3,
             false,
@@ -253,7 +256,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
     /// `V3AndBelowProducerId`: int64, versions 0-3.
     #[inline]
     pub fn v3_and_below_producer_id(&self) -> i64 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -262,7 +265,13 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
 
     /// Where `V3AndBelowProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn v3_and_below_producer_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "V3AndBelowProducerId", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "V3AndBelowProducerId",
+            "int64",
+            8,
+        )
     }
 
     /// The producer epoch, in versions 0-3.
@@ -270,7 +279,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
     /// `V3AndBelowProducerEpoch`: int16, versions 0-3.
     #[inline]
     pub fn v3_and_below_producer_epoch(&self) -> i16 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -279,7 +288,13 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
 
     /// Where `V3AndBelowProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn v3_and_below_producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3], "V3AndBelowProducerEpoch", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "V3AndBelowProducerEpoch",
+            "int16",
+            2,
+        )
     }
 
     /// The partitions to add, by topic, in versions 0-3.
@@ -288,7 +303,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
     #[inline]
     pub fn v3_and_below_topics(&self) -> ArrayView<'a, AddPartitionsToTxnTopicView<'a>> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -315,7 +330,11 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             v3_and_below_producer_id,
             v3_and_below_producer_epoch,
             v3_and_below_topics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -350,14 +369,14 @@ impl std::fmt::Debug for AddPartitionsToTxnRequestView<'_> {
 pub struct AddPartitionsToTxnTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AddPartitionsToTxnTopicView<'a> {
@@ -365,15 +384,15 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(flexible, 4).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -387,7 +406,7 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 3 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -395,7 +414,7 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -404,22 +423,22 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -431,14 +450,14 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 3 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -447,7 +466,7 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -473,12 +492,14 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
@@ -487,7 +508,7 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -497,7 +518,14 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[0], "Name", version >= 3, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Name",
+            version >= 3,
+            false,
+            0,
+        )
     }
 
     /// The partition numbers to add.
@@ -506,7 +534,7 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -521,7 +549,11 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
         AddPartitionsToTxnTopic {
             name,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -547,35 +579,35 @@ impl std::fmt::Debug for AddPartitionsToTxnTopicView<'_> {
 pub struct AddPartitionsToTxnTransactionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AddPartitionsToTxnTransactionView<'a> {
     const NULL_TRANSACTIONAL_ID: u64 = 1 << 0;
     const NULL_TOPICS: u64 = 1 << 4;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("TransactionalId"))?;
         if null {
             nulls |= Self::NULL_TRANSACTIONAL_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("ProducerId"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ProducerEpoch"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.bool().map_err(|e| e.at("VerifyOnly"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -591,7 +623,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -606,27 +638,27 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 5];
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_TRANSACTIONAL_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -640,7 +672,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -654,7 +686,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -682,12 +714,14 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The producer's transactional id (`transactional.id`).
@@ -695,7 +729,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
     /// `TransactionalId`: string, versions 4+.
     #[inline]
     pub fn transactional_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -704,7 +738,14 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
 
     /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn transactional_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "TransactionalId", true, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "TransactionalId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The producer id the broker gave out, or -1 when there is none.
@@ -712,7 +753,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
     /// `ProducerId`: int64, versions 4+.
     #[inline]
     pub fn producer_id(&self) -> i64 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -721,7 +762,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
 
     /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "ProducerId", "int64", 8)
+        span_fixed(self.buf, self.at[1] as usize, "ProducerId", "int64", 8)
     }
 
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
@@ -729,7 +770,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
     /// `ProducerEpoch`: int16, versions 4+.
     #[inline]
     pub fn producer_epoch(&self) -> i16 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -738,7 +779,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
 
     /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "ProducerEpoch", "int16", 2)
+        span_fixed(self.buf, self.at[2] as usize, "ProducerEpoch", "int16", 2)
     }
 
     /// When true, only check that the partitions are already in the transaction, without adding them.
@@ -746,7 +787,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
     /// `VerifyOnly`: bool, versions 4+, default `false`.
     #[inline]
     pub fn verify_only(&self) -> bool {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return false;
         }
@@ -755,7 +796,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
 
     /// Where `VerifyOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn verify_only_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3], "VerifyOnly", "bool", 1)
+        span_fixed(self.buf, self.at[3] as usize, "VerifyOnly", "bool", 1)
     }
 
     /// The partitions to add, by topic.
@@ -763,7 +804,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
     /// `Topics`: []AddPartitionsToTxnTopic, versions 4+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, AddPartitionsToTxnTopicView<'a>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -785,7 +826,11 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
             producer_epoch,
             verify_only,
             topics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }

@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct BrokerRegistrationRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 9],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 9],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> BrokerRegistrationRequestView<'a> {
@@ -27,19 +27,19 @@ impl<'a> BrokerRegistrationRequestView<'a> {
     const NULL_FEATURES: u64 = 1 << 4;
     const NULL_LOG_DIRS: u64 = 1 << 7;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 9];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("BrokerId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("ClusterId"))?;
         if null {
             nulls |= Self::NULL_CLUSTER_ID;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("IncarnationId"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = match c.array(true, 7).map_err(|e| e.at("Listeners"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -54,7 +54,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
         if null {
             nulls |= Self::NULL_LISTENERS;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c.array(true, 6).map_err(|e| e.at("Features"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -69,14 +69,14 @@ impl<'a> BrokerRegistrationRequestView<'a> {
         if null {
             nulls |= Self::NULL_FEATURES;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("Rack"))?;
         if version >= 1 {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             c.bool().map_err(|e| e.at("IsMigratingZkBroker"))?;
         }
         if version >= 2 {
-            at[7] = c.pos();
+            at[7] = c.pos() as u32;
             let null = match c.array(true, 16).map_err(|e| e.at("LogDirs"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -91,11 +91,11 @@ impl<'a> BrokerRegistrationRequestView<'a> {
             }
         }
         if version >= 3 {
-            at[8] = c.pos();
+            at[8] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("PreviousBrokerEpoch"))?;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -110,25 +110,25 @@ impl<'a> BrokerRegistrationRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 9];
+        let start = *pos as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_CLUSTER_ID;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(16);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -141,7 +141,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
         if null {
             nulls |= Self::NULL_LISTENERS;
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -154,14 +154,14 @@ impl<'a> BrokerRegistrationRequestView<'a> {
         if null {
             nulls |= Self::NULL_FEATURES;
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         loc_str(buf, pos, true);
         if version >= 1 {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         if version >= 2 {
-            at[7] = *pos;
+            at[7] = *pos as u32;
             let null = match loc_array(buf, pos, true) {
                 None => true,
                 Some(n) => {
@@ -174,11 +174,11 @@ impl<'a> BrokerRegistrationRequestView<'a> {
             }
         }
         if version >= 3 {
-            at[8] = *pos;
+            at[8] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -192,7 +192,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -208,6 +208,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("BrokerRegistrationRequest", version))?;
         if !(0..=4).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 4)
                 .in_message("BrokerRegistrationRequest", version));
@@ -222,12 +223,14 @@ impl<'a> BrokerRegistrationRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// A broker id.
@@ -235,7 +238,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
     /// `BrokerId`: int32, versions 0+.
     #[inline]
     pub fn broker_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -244,7 +247,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
 
     /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "BrokerId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "BrokerId", "int32", 4)
     }
 
     /// The cluster's unique id, or null if unknown.
@@ -252,7 +255,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
     /// `ClusterId`: string, versions 0+.
     #[inline]
     pub fn cluster_id(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -261,7 +264,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
 
     /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1], "ClusterId", true, false, 0)
+        span_str(self.buf, self.at[1] as usize, "ClusterId", true, false, 0)
     }
 
     /// A random id unique to this run of the process.
@@ -269,7 +272,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
     /// `IncarnationId`: uuid, versions 0+.
     #[inline]
     pub fn incarnation_id(&self) -> Uuid {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
@@ -278,7 +281,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
 
     /// Where `IncarnationId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn incarnation_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "IncarnationId", "uuid", 16)
+        span_fixed(self.buf, self.at[2] as usize, "IncarnationId", "uuid", 16)
     }
 
     /// The endpoints the node listens on.
@@ -286,7 +289,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
     /// `Listeners`: []Listener, versions 0+.
     #[inline]
     pub fn listeners(&self) -> ArrayView<'a, ListenerView<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -299,7 +302,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
     /// `Features`: []Feature, versions 0+.
     #[inline]
     pub fn features(&self) -> ArrayView<'a, FeatureView<'a>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -312,7 +315,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
     /// `Rack`: string, versions 0+, nullable in 0+.
     #[inline]
     pub fn rack(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
@@ -321,7 +324,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
 
     /// Where `Rack` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn rack_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[5], "Rack", true, true, 0)
+        span_str(self.buf, self.at[5] as usize, "Rack", true, true, 0)
     }
 
     /// True for a ZooKeeper broker configured to migrate to KRaft.
@@ -329,7 +332,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
     /// `IsMigratingZkBroker`: bool, versions 1+, default `false`.
     #[inline]
     pub fn is_migrating_zk_broker(&self) -> bool {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return false;
         }
@@ -338,7 +341,13 @@ impl<'a> BrokerRegistrationRequestView<'a> {
 
     /// Where `IsMigratingZkBroker` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn is_migrating_zk_broker_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6], "IsMigratingZkBroker", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "IsMigratingZkBroker",
+            "bool",
+            1,
+        )
     }
 
     /// The ids of the broker's usable log directories.
@@ -346,7 +355,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
     /// `LogDirs`: []uuid, versions 2+, ignorable.
     #[inline]
     pub fn log_dirs(&self) -> ArrayView<'a, Uuid> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -359,7 +368,7 @@ impl<'a> BrokerRegistrationRequestView<'a> {
     /// `PreviousBrokerEpoch`: int64, versions 3+, default `-1`, ignorable.
     #[inline]
     pub fn previous_broker_epoch(&self) -> i64 {
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -368,7 +377,13 @@ impl<'a> BrokerRegistrationRequestView<'a> {
 
     /// Where `PreviousBrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn previous_broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[8], "PreviousBrokerEpoch", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[8] as usize,
+            "PreviousBrokerEpoch",
+            "int64",
+            8,
+        )
     }
 
     /// The owned [`BrokerRegistrationRequest`]: what the owned decoder returns for the same bytes.
@@ -392,7 +407,11 @@ impl<'a> BrokerRegistrationRequestView<'a> {
             is_migrating_zk_broker,
             log_dirs,
             previous_broker_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -425,33 +444,33 @@ impl std::fmt::Debug for BrokerRegistrationRequestView<'_> {
 pub struct FeatureView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> FeatureView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("MinSupportedVersion"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("MaxSupportedVersion"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -466,26 +485,26 @@ impl<'a> FeatureView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -499,7 +518,7 @@ impl<'a> FeatureView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -521,12 +540,14 @@ impl<'a> FeatureView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The feature's name.
@@ -534,7 +555,7 @@ impl<'a> FeatureView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -543,7 +564,7 @@ impl<'a> FeatureView<'a> {
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "Name", true, false, 0)
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
     }
 
     /// The lowest supported version.
@@ -551,7 +572,7 @@ impl<'a> FeatureView<'a> {
     /// `MinSupportedVersion`: int16, versions 0+.
     #[inline]
     pub fn min_supported_version(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -560,7 +581,13 @@ impl<'a> FeatureView<'a> {
 
     /// Where `MinSupportedVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn min_supported_version_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "MinSupportedVersion", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "MinSupportedVersion",
+            "int16",
+            2,
+        )
     }
 
     /// The highest supported version.
@@ -568,7 +595,7 @@ impl<'a> FeatureView<'a> {
     /// `MaxSupportedVersion`: int16, versions 0+.
     #[inline]
     pub fn max_supported_version(&self) -> i16 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -577,7 +604,13 @@ impl<'a> FeatureView<'a> {
 
     /// Where `MaxSupportedVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn max_supported_version_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "MaxSupportedVersion", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "MaxSupportedVersion",
+            "int16",
+            2,
+        )
     }
 
     /// The owned [`Feature`]: what the owned decoder returns for the same bytes.
@@ -589,7 +622,11 @@ impl<'a> FeatureView<'a> {
             name,
             min_supported_version,
             max_supported_version,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -616,39 +653,39 @@ impl std::fmt::Debug for FeatureView<'_> {
 pub struct ListenerView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ListenerView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     const NULL_HOST: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("Port"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("SecurityProtocol"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -663,31 +700,31 @@ impl<'a> ListenerView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -701,7 +738,7 @@ impl<'a> ListenerView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -724,12 +761,14 @@ impl<'a> ListenerView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The listener's name.
@@ -737,7 +776,7 @@ impl<'a> ListenerView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -746,7 +785,7 @@ impl<'a> ListenerView<'a> {
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "Name", true, false, 0)
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
     }
 
     /// A host name or IP address.
@@ -754,7 +793,7 @@ impl<'a> ListenerView<'a> {
     /// `Host`: string, versions 0+.
     #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -763,7 +802,7 @@ impl<'a> ListenerView<'a> {
 
     /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn host_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1], "Host", true, false, 0)
+        span_str(self.buf, self.at[1] as usize, "Host", true, false, 0)
     }
 
     /// A TCP port number.
@@ -771,7 +810,7 @@ impl<'a> ListenerView<'a> {
     /// `Port`: uint16, versions 0+.
     #[inline]
     pub fn port(&self) -> u16 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -780,7 +819,7 @@ impl<'a> ListenerView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "Port", "uint16", 2)
+        span_fixed(self.buf, self.at[2] as usize, "Port", "uint16", 2)
     }
 
     /// The listener's security protocol: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL.
@@ -788,7 +827,7 @@ impl<'a> ListenerView<'a> {
     /// `SecurityProtocol`: int16, versions 0+.
     #[inline]
     pub fn security_protocol(&self) -> i16 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -797,7 +836,13 @@ impl<'a> ListenerView<'a> {
 
     /// Where `SecurityProtocol` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn security_protocol_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3], "SecurityProtocol", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "SecurityProtocol",
+            "int16",
+            2,
+        )
     }
 
     /// The owned [`Listener`]: what the owned decoder returns for the same bytes.
@@ -811,7 +856,11 @@ impl<'a> ListenerView<'a> {
             host,
             port,
             security_protocol,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }

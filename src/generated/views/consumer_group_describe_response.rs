@@ -11,25 +11,25 @@ use crate::views::*;
 pub struct ConsumerGroupDescribeResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ConsumerGroupDescribeResponseView<'a> {
     const NULL_GROUPS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 20).map_err(|e| e.at("Groups"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -45,7 +45,7 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
             nulls |= Self::NULL_GROUPS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -60,18 +60,18 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -85,7 +85,7 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
             nulls |= Self::NULL_GROUPS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -99,7 +99,7 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -115,6 +115,7 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("ConsumerGroupDescribeResponse", version))?;
         if !(0..=1).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 1)
                 .in_message("ConsumerGroupDescribeResponse", version));
@@ -129,12 +130,14 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
@@ -142,7 +145,7 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
     /// `ThrottleTimeMs`: int32, versions 0+.
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -151,7 +154,7 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
     }
 
     /// The described groups.
@@ -159,7 +162,7 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
     /// `Groups`: []DescribedGroup, versions 0+.
     #[inline]
     pub fn groups(&self) -> ArrayView<'a, DescribedGroupView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -174,7 +177,11 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
         ConsumerGroupDescribeResponse {
             throttle_time_ms,
             groups,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -200,14 +207,14 @@ impl std::fmt::Debug for ConsumerGroupDescribeResponseView<'_> {
 pub struct AssignmentView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 1],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 1],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AssignmentView<'a> {
@@ -217,8 +224,8 @@ impl<'a> AssignmentView<'a> {
         Self {
             buf,
             version,
-            at: [ABSENT; 1],
-            tags: ABSENT,
+            at: [NONE; 1],
+            tags: NONE,
             nulls: 0,
             start: 0,
             end: 0,
@@ -232,10 +239,10 @@ impl<'a> AssignmentView<'a> {
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 1];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(true, 19).map_err(|e| e.at("TopicPartitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -251,7 +258,7 @@ impl<'a> AssignmentView<'a> {
             nulls |= Self::NULL_TOPIC_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -266,16 +273,16 @@ impl<'a> AssignmentView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 1];
+        let start = *pos as u32;
+        let mut at = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -289,7 +296,7 @@ impl<'a> AssignmentView<'a> {
             nulls |= Self::NULL_TOPIC_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -303,7 +310,7 @@ impl<'a> AssignmentView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -327,12 +334,14 @@ impl<'a> AssignmentView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// Partitions by topic.
@@ -340,7 +349,7 @@ impl<'a> AssignmentView<'a> {
     /// `TopicPartitions`: []TopicPartitions, versions 0+.
     #[inline]
     pub fn topic_partitions(&self) -> ArrayView<'a, TopicPartitionsView<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -357,7 +366,11 @@ impl<'a> AssignmentView<'a> {
             .collect();
         Assignment {
             topic_partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -382,14 +395,14 @@ impl std::fmt::Debug for AssignmentView<'_> {
 pub struct DescribedGroupView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 9],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 9],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribedGroupView<'a> {
@@ -398,33 +411,33 @@ impl<'a> DescribedGroupView<'a> {
     const NULL_ASSIGNOR_NAME: u64 = 1 << 6;
     const NULL_MEMBERS: u64 = 1 << 7;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 9];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("ErrorMessage"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("GroupState"))?;
         if null {
             nulls |= Self::NULL_GROUP_STATE;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("GroupEpoch"))?;
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("AssignmentEpoch"))?;
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("AssignorName"))?;
         if null {
             nulls |= Self::NULL_ASSIGNOR_NAME;
         }
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         let null = match c.array(true, 16).map_err(|e| e.at("Members"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -439,10 +452,10 @@ impl<'a> DescribedGroupView<'a> {
         if null {
             nulls |= Self::NULL_MEMBERS;
         }
-        at[8] = c.pos();
+        at[8] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("AuthorizedOperations"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -457,39 +470,39 @@ impl<'a> DescribedGroupView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 9];
+        let start = *pos as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, true);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_GROUP_STATE;
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[6] = *pos;
+        at[6] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_ASSIGNOR_NAME;
         }
-        at[7] = *pos;
+        at[7] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -502,10 +515,10 @@ impl<'a> DescribedGroupView<'a> {
         if null {
             nulls |= Self::NULL_MEMBERS;
         }
-        at[8] = *pos;
+        at[8] = *pos as u32;
         *pos = pos.saturating_add(4);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -519,7 +532,7 @@ impl<'a> DescribedGroupView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -551,12 +564,14 @@ impl<'a> DescribedGroupView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -564,7 +579,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `ErrorCode`: int16, versions 0+.
     #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -573,7 +588,7 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -581,7 +596,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return None;
         }
@@ -590,7 +605,7 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1], "ErrorMessage", true, true, 0)
+        span_str(self.buf, self.at[1] as usize, "ErrorMessage", true, true, 0)
     }
 
     /// The group's id.
@@ -598,7 +613,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -607,7 +622,7 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2], "GroupId", true, false, 0)
+        span_str(self.buf, self.at[2] as usize, "GroupId", true, false, 0)
     }
 
     /// The group's state, such as `Stable` or `Empty`.
@@ -615,7 +630,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `GroupState`: string, versions 0+.
     #[inline]
     pub fn group_state(&self) -> ViewStr<'a> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -624,7 +639,7 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `GroupState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_state_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3], "GroupState", true, false, 0)
+        span_str(self.buf, self.at[3] as usize, "GroupState", true, false, 0)
     }
 
     /// The group's epoch (KIP-848), raised whenever its metadata or membership changes.
@@ -632,7 +647,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `GroupEpoch`: int32, versions 0+.
     #[inline]
     pub fn group_epoch(&self) -> i32 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -641,7 +656,7 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `GroupEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4], "GroupEpoch", "int32", 4)
+        span_fixed(self.buf, self.at[4] as usize, "GroupEpoch", "int32", 4)
     }
 
     /// The epoch of the group's target assignment.
@@ -649,7 +664,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `AssignmentEpoch`: int32, versions 0+.
     #[inline]
     pub fn assignment_epoch(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -658,7 +673,7 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `AssignmentEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn assignment_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5], "AssignmentEpoch", "int32", 4)
+        span_fixed(self.buf, self.at[5] as usize, "AssignmentEpoch", "int32", 4)
     }
 
     /// The server-side assignor the group uses.
@@ -666,7 +681,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `AssignorName`: string, versions 0+.
     #[inline]
     pub fn assignor_name(&self) -> ViewStr<'a> {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -675,7 +690,14 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `AssignorName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn assignor_name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[6], "AssignorName", true, false, 0)
+        span_str(
+            self.buf,
+            self.at[6] as usize,
+            "AssignorName",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The group's members.
@@ -683,7 +705,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `Members`: []Member, versions 0+.
     #[inline]
     pub fn members(&self) -> ArrayView<'a, MemberView<'a>> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -696,7 +718,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `AuthorizedOperations`: int32, versions 0+, default `-2147483648`.
     #[inline]
     pub fn authorized_operations(&self) -> i32 {
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return -2147483648;
         }
@@ -705,7 +727,13 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `AuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[8], "AuthorizedOperations", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[8] as usize,
+            "AuthorizedOperations",
+            "int32",
+            4,
+        )
     }
 
     /// The owned [`DescribedGroup`]: what the owned decoder returns for the same bytes.
@@ -729,7 +757,11 @@ impl<'a> DescribedGroupView<'a> {
             assignor_name,
             members,
             authorized_operations,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -762,14 +794,14 @@ impl std::fmt::Debug for DescribedGroupView<'_> {
 pub struct MemberView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 11],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 11],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> MemberView<'a> {
@@ -778,31 +810,31 @@ impl<'a> MemberView<'a> {
     const NULL_CLIENT_HOST: u64 = 1 << 5;
     const NULL_SUBSCRIBED_TOPIC_NAMES: u64 = 1 << 6;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 11];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 11];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("MemberId"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("InstanceId"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("RackId"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MemberEpoch"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("ClientId"))?;
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("ClientHost"))?;
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("SubscribedTopicNames"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -816,18 +848,18 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_SUBSCRIBED_TOPIC_NAMES;
         }
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("SubscribedTopicRegex"))?;
-        at[8] = c.pos();
+        at[8] = c.pos() as u32;
         AssignmentView::walk(c, version).map_err(|e| e.at("Assignment"))?;
-        at[9] = c.pos();
+        at[9] = c.pos() as u32;
         AssignmentView::walk(c, version).map_err(|e| e.at("TargetAssignment"))?;
         if version >= 1 {
-            at[10] = c.pos();
+            at[10] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("MemberType"))?;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -842,37 +874,37 @@ impl<'a> MemberView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 11];
+        let start = *pos as u32;
+        let mut at = [NONE; 11];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, true);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         loc_str(buf, pos, true);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
-        at[6] = *pos;
+        at[6] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -885,18 +917,18 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_SUBSCRIBED_TOPIC_NAMES;
         }
-        at[7] = *pos;
+        at[7] = *pos as u32;
         loc_str(buf, pos, true);
-        at[8] = *pos;
+        at[8] = *pos as u32;
         AssignmentView::skip(buf, pos, version);
-        at[9] = *pos;
+        at[9] = *pos as u32;
         AssignmentView::skip(buf, pos, version);
         if version >= 1 {
-            at[10] = *pos;
+            at[10] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -910,7 +942,7 @@ impl<'a> MemberView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -946,12 +978,14 @@ impl<'a> MemberView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The member's id in the group.
@@ -959,7 +993,7 @@ impl<'a> MemberView<'a> {
     /// `MemberId`: string, versions 0+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -968,7 +1002,7 @@ impl<'a> MemberView<'a> {
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "MemberId", true, false, 0)
+        span_str(self.buf, self.at[0] as usize, "MemberId", true, false, 0)
     }
 
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
@@ -976,7 +1010,7 @@ impl<'a> MemberView<'a> {
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn instance_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return None;
         }
@@ -985,7 +1019,7 @@ impl<'a> MemberView<'a> {
 
     /// Where `InstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn instance_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1], "InstanceId", true, true, 0)
+        span_str(self.buf, self.at[1] as usize, "InstanceId", true, true, 0)
     }
 
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
@@ -993,7 +1027,7 @@ impl<'a> MemberView<'a> {
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return None;
         }
@@ -1002,7 +1036,7 @@ impl<'a> MemberView<'a> {
 
     /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2], "RackId", true, true, 0)
+        span_str(self.buf, self.at[2] as usize, "RackId", true, true, 0)
     }
 
     /// The member's epoch in a KIP-848 group; the coordinator raises it with each new assignment.
@@ -1010,7 +1044,7 @@ impl<'a> MemberView<'a> {
     /// `MemberEpoch`: int32, versions 0+.
     #[inline]
     pub fn member_epoch(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -1019,7 +1053,7 @@ impl<'a> MemberView<'a> {
 
     /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3], "MemberEpoch", "int32", 4)
+        span_fixed(self.buf, self.at[3] as usize, "MemberEpoch", "int32", 4)
     }
 
     /// The client id the member connected with.
@@ -1027,7 +1061,7 @@ impl<'a> MemberView<'a> {
     /// `ClientId`: string, versions 0+.
     #[inline]
     pub fn client_id(&self) -> ViewStr<'a> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1036,7 +1070,7 @@ impl<'a> MemberView<'a> {
 
     /// Where `ClientId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn client_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[4], "ClientId", true, false, 0)
+        span_str(self.buf, self.at[4] as usize, "ClientId", true, false, 0)
     }
 
     /// The host the member connected from.
@@ -1044,7 +1078,7 @@ impl<'a> MemberView<'a> {
     /// `ClientHost`: string, versions 0+.
     #[inline]
     pub fn client_host(&self) -> ViewStr<'a> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1053,7 +1087,7 @@ impl<'a> MemberView<'a> {
 
     /// Where `ClientHost` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn client_host_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[5], "ClientHost", true, false, 0)
+        span_str(self.buf, self.at[5] as usize, "ClientHost", true, false, 0)
     }
 
     /// The topics the member subscribes to, or null if unchanged since the last heartbeat.
@@ -1061,7 +1095,7 @@ impl<'a> MemberView<'a> {
     /// `SubscribedTopicNames`: []string, versions 0+.
     #[inline]
     pub fn subscribed_topic_names(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1074,7 +1108,7 @@ impl<'a> MemberView<'a> {
     /// `SubscribedTopicRegex`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn subscribed_topic_regex(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return None;
         }
@@ -1083,7 +1117,14 @@ impl<'a> MemberView<'a> {
 
     /// Where `SubscribedTopicRegex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subscribed_topic_regex_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[7], "SubscribedTopicRegex", true, true, 0)
+        span_str(
+            self.buf,
+            self.at[7] as usize,
+            "SubscribedTopicRegex",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The member's current assignment.
@@ -1091,7 +1132,7 @@ impl<'a> MemberView<'a> {
     /// `Assignment`: Assignment, versions 0+.
     #[inline]
     pub fn assignment(&self) -> AssignmentView<'a> {
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return AssignmentView::absent(self.buf, self.version);
         }
@@ -1103,7 +1144,7 @@ impl<'a> MemberView<'a> {
     /// `TargetAssignment`: Assignment, versions 0+.
     #[inline]
     pub fn target_assignment(&self) -> AssignmentView<'a> {
-        let at = self.at[9];
+        let at = self.at[9] as usize;
         if at == ABSENT {
             return AssignmentView::absent(self.buf, self.version);
         }
@@ -1115,7 +1156,7 @@ impl<'a> MemberView<'a> {
     /// `MemberType`: int8, versions 1+, default `-1`, ignorable.
     #[inline]
     pub fn member_type(&self) -> i8 {
-        let at = self.at[10];
+        let at = self.at[10] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -1124,7 +1165,7 @@ impl<'a> MemberView<'a> {
 
     /// Where `MemberType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[10], "MemberType", "int8", 1)
+        span_fixed(self.buf, self.at[10] as usize, "MemberType", "int8", 1)
     }
 
     /// The owned [`Member`]: what the owned decoder returns for the same bytes.
@@ -1158,7 +1199,11 @@ impl<'a> MemberView<'a> {
             assignment,
             target_assignment,
             member_type,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -1193,31 +1238,31 @@ impl std::fmt::Debug for MemberView<'_> {
 pub struct TopicPartitionsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopicPartitionsView<'a> {
     const NULL_TOPIC_NAME: u64 = 1 << 1;
     const NULL_PARTITIONS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("TopicId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("TopicName"))?;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(true, 4).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1231,7 +1276,7 @@ impl<'a> TopicPartitionsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1246,23 +1291,23 @@ impl<'a> TopicPartitionsView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(16);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1274,7 +1319,7 @@ impl<'a> TopicPartitionsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1288,7 +1333,7 @@ impl<'a> TopicPartitionsView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -1312,12 +1357,14 @@ impl<'a> TopicPartitionsView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's unique id; the zero UUID when the id is not known or not used.
@@ -1325,7 +1372,7 @@ impl<'a> TopicPartitionsView<'a> {
     /// `TopicId`: uuid, versions 0+.
     #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
@@ -1334,7 +1381,7 @@ impl<'a> TopicPartitionsView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
     }
 
     /// The topic's name.
@@ -1342,7 +1389,7 @@ impl<'a> TopicPartitionsView<'a> {
     /// `TopicName`: string, versions 0+.
     #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1351,7 +1398,7 @@ impl<'a> TopicPartitionsView<'a> {
 
     /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1], "TopicName", true, false, 0)
+        span_str(self.buf, self.at[1] as usize, "TopicName", true, false, 0)
     }
 
     /// The partition numbers.
@@ -1359,7 +1406,7 @@ impl<'a> TopicPartitionsView<'a> {
     /// `Partitions`: []int32, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1376,7 +1423,11 @@ impl<'a> TopicPartitionsView<'a> {
             topic_id,
             topic_name,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }

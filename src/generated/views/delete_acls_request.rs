@@ -11,24 +11,24 @@ use crate::views::*;
 pub struct DeleteAclsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 1],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 1],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DeleteAclsRequestView<'a> {
     const NULL_FILTERS: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 1];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(flexible, 8).map_err(|e| e.at("Filters"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -44,7 +44,7 @@ impl<'a> DeleteAclsRequestView<'a> {
             nulls |= Self::NULL_FILTERS;
         }
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -52,7 +52,7 @@ impl<'a> DeleteAclsRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -61,17 +61,17 @@ impl<'a> DeleteAclsRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 1];
+        let start = *pos as u32;
+        let mut at = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -85,14 +85,14 @@ impl<'a> DeleteAclsRequestView<'a> {
             nulls |= Self::NULL_FILTERS;
         }
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -101,7 +101,7 @@ impl<'a> DeleteAclsRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -117,6 +117,7 @@ impl<'a> DeleteAclsRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("DeleteAclsRequest", version))?;
         if !(0..=3).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 3).in_message("DeleteAclsRequest", version)
@@ -132,12 +133,14 @@ impl<'a> DeleteAclsRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The filters; every entry matching one is deleted.
@@ -146,7 +149,7 @@ impl<'a> DeleteAclsRequestView<'a> {
     #[inline]
     pub fn filters(&self) -> ArrayView<'a, DeleteAclsFilterView<'a>> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -159,7 +162,11 @@ impl<'a> DeleteAclsRequestView<'a> {
         let filters: Vec<DeleteAclsFilter> = self.filters().iter().map(|x| x.to_owned()).collect();
         DeleteAclsRequest {
             filters,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -184,37 +191,37 @@ impl std::fmt::Debug for DeleteAclsRequestView<'_> {
 pub struct DeleteAclsFilterView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 7],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 7],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DeleteAclsFilterView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 7];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 7];
+        at[0] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("ResourceTypeFilter"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("ResourceNameFilter"))?;
         if version >= 1 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("PatternTypeFilter"))?;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("PrincipalFilter"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("HostFilter"))?;
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("Operation"))?;
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("PermissionType"))?;
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -222,7 +229,7 @@ impl<'a> DeleteAclsFilterView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -230,40 +237,40 @@ impl<'a> DeleteAclsFilterView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 7];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 7];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, flexible);
         if version >= 1 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         loc_str(buf, pos, flexible);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         loc_str(buf, pos, flexible);
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[6] = *pos;
+        at[6] = *pos as u32;
         *pos = pos.saturating_add(1);
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -271,7 +278,7 @@ impl<'a> DeleteAclsFilterView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -302,12 +309,14 @@ impl<'a> DeleteAclsFilterView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The type of resource to match.
@@ -315,7 +324,7 @@ impl<'a> DeleteAclsFilterView<'a> {
     /// `ResourceTypeFilter`: int8, versions 0+.
     #[inline]
     pub fn resource_type_filter(&self) -> i8 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -324,7 +333,13 @@ impl<'a> DeleteAclsFilterView<'a> {
 
     /// Where `ResourceTypeFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn resource_type_filter_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "ResourceTypeFilter", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ResourceTypeFilter",
+            "int8",
+            1,
+        )
     }
 
     /// The resource name to match, or null for any.
@@ -333,7 +348,7 @@ impl<'a> DeleteAclsFilterView<'a> {
     #[inline]
     pub fn resource_name_filter(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
@@ -345,7 +360,7 @@ impl<'a> DeleteAclsFilterView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1],
+            self.at[1] as usize,
             "ResourceNameFilter",
             version >= 2,
             true,
@@ -358,7 +373,7 @@ impl<'a> DeleteAclsFilterView<'a> {
     /// `PatternTypeFilter`: int8, versions 1+, default `3`.
     #[inline]
     pub fn pattern_type_filter(&self) -> i8 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 3;
         }
@@ -367,7 +382,13 @@ impl<'a> DeleteAclsFilterView<'a> {
 
     /// Where `PatternTypeFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn pattern_type_filter_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "PatternTypeFilter", "int8", 1)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "PatternTypeFilter",
+            "int8",
+            1,
+        )
     }
 
     /// The principal to match, or null for any.
@@ -376,7 +397,7 @@ impl<'a> DeleteAclsFilterView<'a> {
     #[inline]
     pub fn principal_filter(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
@@ -388,7 +409,7 @@ impl<'a> DeleteAclsFilterView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[3],
+            self.at[3] as usize,
             "PrincipalFilter",
             version >= 2,
             true,
@@ -402,7 +423,7 @@ impl<'a> DeleteAclsFilterView<'a> {
     #[inline]
     pub fn host_filter(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
@@ -412,7 +433,14 @@ impl<'a> DeleteAclsFilterView<'a> {
     /// Where `HostFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn host_filter_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[4], "HostFilter", version >= 2, true, 0)
+        span_str(
+            self.buf,
+            self.at[4] as usize,
+            "HostFilter",
+            version >= 2,
+            true,
+            0,
+        )
     }
 
     /// The ACL operation, such as read (3), write (4) or describe (8); in a filter, 1 matches any.
@@ -420,7 +448,7 @@ impl<'a> DeleteAclsFilterView<'a> {
     /// `Operation`: int8, versions 0+.
     #[inline]
     pub fn operation(&self) -> i8 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -429,7 +457,7 @@ impl<'a> DeleteAclsFilterView<'a> {
 
     /// Where `Operation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn operation_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5], "Operation", "int8", 1)
+        span_fixed(self.buf, self.at[5] as usize, "Operation", "int8", 1)
     }
 
     /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
@@ -437,7 +465,7 @@ impl<'a> DeleteAclsFilterView<'a> {
     /// `PermissionType`: int8, versions 0+.
     #[inline]
     pub fn permission_type(&self) -> i8 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -446,7 +474,7 @@ impl<'a> DeleteAclsFilterView<'a> {
 
     /// Where `PermissionType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn permission_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6], "PermissionType", "int8", 1)
+        span_fixed(self.buf, self.at[6] as usize, "PermissionType", "int8", 1)
     }
 
     /// The owned [`DeleteAclsFilter`]: what the owned decoder returns for the same bytes.
@@ -468,7 +496,7 @@ impl<'a> DeleteAclsFilterView<'a> {
             host_filter,
             operation,
             permission_type,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }

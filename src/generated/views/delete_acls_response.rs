@@ -11,26 +11,26 @@ use crate::views::*;
 pub struct DeleteAclsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DeleteAclsResponseView<'a> {
     const NULL_FILTER_RESULTS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(flexible, 5).map_err(|e| e.at("FilterResults"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -46,7 +46,7 @@ impl<'a> DeleteAclsResponseView<'a> {
             nulls |= Self::NULL_FILTER_RESULTS;
         }
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -54,7 +54,7 @@ impl<'a> DeleteAclsResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -63,19 +63,19 @@ impl<'a> DeleteAclsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -89,14 +89,14 @@ impl<'a> DeleteAclsResponseView<'a> {
             nulls |= Self::NULL_FILTER_RESULTS;
         }
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -105,7 +105,7 @@ impl<'a> DeleteAclsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -121,6 +121,7 @@ impl<'a> DeleteAclsResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("DeleteAclsResponse", version))?;
         if !(0..=3).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 3).in_message("DeleteAclsResponse", version)
@@ -136,12 +137,14 @@ impl<'a> DeleteAclsResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
@@ -149,7 +152,7 @@ impl<'a> DeleteAclsResponseView<'a> {
     /// `ThrottleTimeMs`: int32, versions 0+.
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -158,7 +161,7 @@ impl<'a> DeleteAclsResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
     }
 
     /// The result of each filter, in request order.
@@ -167,7 +170,7 @@ impl<'a> DeleteAclsResponseView<'a> {
     #[inline]
     pub fn filter_results(&self) -> ArrayView<'a, DeleteAclsFilterResultView<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -183,7 +186,11 @@ impl<'a> DeleteAclsResponseView<'a> {
         DeleteAclsResponse {
             throttle_time_ms,
             filter_results,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -209,28 +216,28 @@ impl std::fmt::Debug for DeleteAclsResponseView<'_> {
 pub struct DeleteAclsFilterResultView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DeleteAclsFilterResultView<'a> {
     const NULL_MATCHING_ACLS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(flexible, 11).map_err(|e| e.at("MatchingAcls"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -246,7 +253,7 @@ impl<'a> DeleteAclsFilterResultView<'a> {
             nulls |= Self::NULL_MATCHING_ACLS;
         }
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -254,7 +261,7 @@ impl<'a> DeleteAclsFilterResultView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -263,21 +270,21 @@ impl<'a> DeleteAclsFilterResultView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, flexible);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -291,14 +298,14 @@ impl<'a> DeleteAclsFilterResultView<'a> {
             nulls |= Self::NULL_MATCHING_ACLS;
         }
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -307,7 +314,7 @@ impl<'a> DeleteAclsFilterResultView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -336,12 +343,14 @@ impl<'a> DeleteAclsFilterResultView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -349,7 +358,7 @@ impl<'a> DeleteAclsFilterResultView<'a> {
     /// `ErrorCode`: int16, versions 0+.
     #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -358,7 +367,7 @@ impl<'a> DeleteAclsFilterResultView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -367,7 +376,7 @@ impl<'a> DeleteAclsFilterResultView<'a> {
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
@@ -377,7 +386,14 @@ impl<'a> DeleteAclsFilterResultView<'a> {
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[1], "ErrorMessage", version >= 2, true, 0)
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "ErrorMessage",
+            version >= 2,
+            true,
+            0,
+        )
     }
 
     /// The entries the filter matched.
@@ -386,7 +402,7 @@ impl<'a> DeleteAclsFilterResultView<'a> {
     #[inline]
     pub fn matching_acls(&self) -> ArrayView<'a, DeleteAclsMatchingAclView<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -404,7 +420,11 @@ impl<'a> DeleteAclsFilterResultView<'a> {
             error_code,
             error_message,
             matching_acls,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -431,14 +451,14 @@ impl std::fmt::Debug for DeleteAclsFilterResultView<'_> {
 pub struct DeleteAclsMatchingAclView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 9],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 9],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DeleteAclsMatchingAclView<'a> {
@@ -447,40 +467,40 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     const NULL_HOST: u64 = 1 << 6;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 9];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("ResourceType"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("ResourceName"))?;
         if null {
             nulls |= Self::NULL_RESOURCE_NAME;
         }
         if version >= 1 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("PatternType"))?;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Principal"))?;
         if null {
             nulls |= Self::NULL_PRINCIPAL;
         }
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("Operation"))?;
-        at[8] = c.pos();
+        at[8] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("PermissionType"))?;
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -488,7 +508,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -497,54 +517,54 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 9];
+        let start = *pos as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, flexible);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_RESOURCE_NAME;
         }
         if version >= 1 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_PRINCIPAL;
         }
-        at[6] = *pos;
+        at[6] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[7] = *pos;
+        at[7] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[8] = *pos;
+        at[8] = *pos as u32;
         *pos = pos.saturating_add(1);
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -553,7 +573,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -586,12 +606,14 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The outcome for this entry: 0 if deleted.
@@ -599,7 +621,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// `ErrorCode`: int16, versions 0+.
     #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -608,7 +630,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -617,7 +639,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
@@ -627,7 +649,14 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[1], "ErrorMessage", version >= 2, true, 0)
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "ErrorMessage",
+            version >= 2,
+            true,
+            0,
+        )
     }
 
     /// The type of resource: 2 topic, 3 group, 4 cluster, 5 transactional id, 6 delegation token, 7 user.
@@ -635,7 +664,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// `ResourceType`: int8, versions 0+.
     #[inline]
     pub fn resource_type(&self) -> i8 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -644,7 +673,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
 
     /// Where `ResourceType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn resource_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "ResourceType", "int8", 1)
+        span_fixed(self.buf, self.at[2] as usize, "ResourceType", "int8", 1)
     }
 
     /// The name of the resource.
@@ -653,7 +682,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     #[inline]
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -663,7 +692,14 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// Where `ResourceName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn resource_name_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[3], "ResourceName", version >= 2, false, 0)
+        span_str(
+            self.buf,
+            self.at[3] as usize,
+            "ResourceName",
+            version >= 2,
+            false,
+            0,
+        )
     }
 
     /// How the resource name matches: 3 for a literal name, 4 for a prefix.
@@ -671,7 +707,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// `PatternType`: int8, versions 1+, default `3`.
     #[inline]
     pub fn pattern_type(&self) -> i8 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 3;
         }
@@ -680,7 +716,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
 
     /// Where `PatternType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn pattern_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4], "PatternType", "int8", 1)
+        span_fixed(self.buf, self.at[4] as usize, "PatternType", "int8", 1)
     }
 
     /// The principal the ACL applies to, such as `User:alice`.
@@ -689,7 +725,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     #[inline]
     pub fn principal(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -699,7 +735,14 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// Where `Principal` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn principal_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[5], "Principal", version >= 2, false, 0)
+        span_str(
+            self.buf,
+            self.at[5] as usize,
+            "Principal",
+            version >= 2,
+            false,
+            0,
+        )
     }
 
     /// The host the ACL applies to, or `*` for any host.
@@ -708,7 +751,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -718,7 +761,14 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn host_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[6], "Host", version >= 2, false, 0)
+        span_str(
+            self.buf,
+            self.at[6] as usize,
+            "Host",
+            version >= 2,
+            false,
+            0,
+        )
     }
 
     /// The ACL operation, such as read (3), write (4) or describe (8); in a filter, 1 matches any.
@@ -726,7 +776,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// `Operation`: int8, versions 0+.
     #[inline]
     pub fn operation(&self) -> i8 {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -735,7 +785,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
 
     /// Where `Operation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn operation_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[7], "Operation", "int8", 1)
+        span_fixed(self.buf, self.at[7] as usize, "Operation", "int8", 1)
     }
 
     /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
@@ -743,7 +793,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
     /// `PermissionType`: int8, versions 0+.
     #[inline]
     pub fn permission_type(&self) -> i8 {
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -752,7 +802,7 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
 
     /// Where `PermissionType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn permission_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[8], "PermissionType", "int8", 1)
+        span_fixed(self.buf, self.at[8] as usize, "PermissionType", "int8", 1)
     }
 
     /// The owned [`DeleteAclsMatchingAcl`]: what the owned decoder returns for the same bytes.
@@ -776,7 +826,11 @@ impl<'a> DeleteAclsMatchingAclView<'a> {
             host,
             operation,
             permission_type,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }

@@ -11,26 +11,26 @@ use crate::views::*;
 pub struct DescribeConfigsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeConfigsResponseView<'a> {
     const NULL_RESULTS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(flexible, 7).map_err(|e| e.at("Results"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -46,7 +46,7 @@ impl<'a> DescribeConfigsResponseView<'a> {
             nulls |= Self::NULL_RESULTS;
         }
         let tags = if version >= 4 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -54,7 +54,7 @@ impl<'a> DescribeConfigsResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -63,19 +63,19 @@ impl<'a> DescribeConfigsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -89,14 +89,14 @@ impl<'a> DescribeConfigsResponseView<'a> {
             nulls |= Self::NULL_RESULTS;
         }
         let tags = if version >= 4 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -105,7 +105,7 @@ impl<'a> DescribeConfigsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -121,6 +121,7 @@ impl<'a> DescribeConfigsResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("DescribeConfigsResponse", version))?;
         if !(0..=4).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 4).in_message("DescribeConfigsResponse", version)
@@ -136,12 +137,14 @@ impl<'a> DescribeConfigsResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
@@ -149,7 +152,7 @@ impl<'a> DescribeConfigsResponseView<'a> {
     /// `ThrottleTimeMs`: int32, versions 0+.
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -158,7 +161,7 @@ impl<'a> DescribeConfigsResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
     }
 
     /// The configuration of each resource.
@@ -167,7 +170,7 @@ impl<'a> DescribeConfigsResponseView<'a> {
     #[inline]
     pub fn results(&self) -> ArrayView<'a, DescribeConfigsResultView<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -183,7 +186,11 @@ impl<'a> DescribeConfigsResponseView<'a> {
         DescribeConfigsResponse {
             throttle_time_ms,
             results,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -209,14 +216,14 @@ impl std::fmt::Debug for DescribeConfigsResponseView<'_> {
 pub struct DescribeConfigsResourceResultView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 9],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 9],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeConfigsResourceResultView<'a> {
@@ -224,30 +231,30 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     const NULL_SYNONYMS: u64 = 1 << 6;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
-        let start = c.pos();
-        let mut at = [ABSENT; 9];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("Value"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.bool().map_err(|e| e.at("ReadOnly"))?;
         if version <= 0 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.bool().map_err(|e| e.at("IsDefault"))?;
         }
         if version >= 1 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("ConfigSource"))?;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.bool().map_err(|e| e.at("IsSensitive"))?;
         if version >= 1 {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             let null = match c.array(flexible, 4).map_err(|e| e.at("Synonyms"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -264,15 +271,15 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             }
         }
         if version >= 3 {
-            at[7] = c.pos();
+            at[7] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("ConfigType"))?;
         }
         if version >= 3 {
-            at[8] = c.pos();
+            at[8] = c.pos() as u32;
             c.str(flexible).map_err(|e| e.at("Documentation"))?;
         }
         let tags = if version >= 4 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -280,7 +287,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -289,37 +296,37 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos;
-        let mut at = [ABSENT; 9];
+        let start = *pos as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, flexible);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(1);
         if version <= 0 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         if version >= 1 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(1);
         if version >= 1 {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
@@ -334,22 +341,22 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             }
         }
         if version >= 3 {
-            at[7] = *pos;
+            at[7] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         if version >= 3 {
-            at[8] = *pos;
+            at[8] = *pos as u32;
             loc_str(buf, pos, flexible);
         }
         let tags = if version >= 4 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -358,7 +365,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -403,12 +410,14 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The config key, such as `retention.ms`.
@@ -417,7 +426,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -427,7 +436,14 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[0], "Name", version >= 4, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Name",
+            version >= 4,
+            false,
+            0,
+        )
     }
 
     /// The config's value, or null when it is sensitive or unset.
@@ -436,7 +452,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     #[inline]
     pub fn value(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
@@ -446,7 +462,14 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn value_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[1], "Value", version >= 4, true, 0)
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "Value",
+            version >= 4,
+            true,
+            0,
+        )
     }
 
     /// Whether the config cannot be changed.
@@ -454,7 +477,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// `ReadOnly`: bool, versions 0+.
     #[inline]
     pub fn read_only(&self) -> bool {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return false;
         }
@@ -463,7 +486,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
 
     /// Where `ReadOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn read_only_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "ReadOnly", "bool", 1)
+        span_fixed(self.buf, self.at[2] as usize, "ReadOnly", "bool", 1)
     }
 
     /// Whether the value is the default (versions 0 only; later versions say `ConfigSource`).
@@ -471,7 +494,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// `IsDefault`: bool, versions 0.
     #[inline]
     pub fn is_default(&self) -> bool {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return false;
         }
@@ -480,7 +503,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
 
     /// Where `IsDefault` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn is_default_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3], "IsDefault", "bool", 1)
+        span_fixed(self.buf, self.at[3] as usize, "IsDefault", "bool", 1)
     }
 
     /// Where the value comes from: 1 topic, 2 dynamic broker, 3 dynamic default broker, 4 static broker, 5 default, 6 dynamic broker logger, 7 client metrics, 8 group; 0 unknown, -1 not given.
@@ -488,7 +511,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// `ConfigSource`: int8, versions 1+, default `-1`, ignorable.
     #[inline]
     pub fn config_source(&self) -> i8 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -497,7 +520,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
 
     /// Where `ConfigSource` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn config_source_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4], "ConfigSource", "int8", 1)
+        span_fixed(self.buf, self.at[4] as usize, "ConfigSource", "int8", 1)
     }
 
     /// Whether the config is sensitive (its value is then null in responses).
@@ -505,7 +528,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// `IsSensitive`: bool, versions 0+.
     #[inline]
     pub fn is_sensitive(&self) -> bool {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return false;
         }
@@ -514,7 +537,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
 
     /// Where `IsSensitive` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn is_sensitive_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5], "IsSensitive", "bool", 1)
+        span_fixed(self.buf, self.at[5] as usize, "IsSensitive", "bool", 1)
     }
 
     /// The same setting at other levels, highest precedence first (only when synonyms were asked for).
@@ -523,7 +546,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     #[inline]
     pub fn synonyms(&self) -> ArrayView<'a, DescribeConfigsSynonymView<'a>> {
         let version = self.version;
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -536,7 +559,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// `ConfigType`: int8, versions 3+, default `0`, ignorable.
     #[inline]
     pub fn config_type(&self) -> i8 {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -545,7 +568,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
 
     /// Where `ConfigType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn config_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[7], "ConfigType", "int8", 1)
+        span_fixed(self.buf, self.at[7] as usize, "ConfigType", "int8", 1)
     }
 
     /// The config's documentation, or null.
@@ -554,7 +577,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     #[inline]
     pub fn documentation(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
@@ -564,7 +587,14 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// Where `Documentation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn documentation_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[8], "Documentation", version >= 4, true, 0)
+        span_str(
+            self.buf,
+            self.at[8] as usize,
+            "Documentation",
+            version >= 4,
+            true,
+            0,
+        )
     }
 
     /// The owned [`DescribeConfigsResourceResult`]: what the owned decoder returns for the same bytes.
@@ -589,7 +619,11 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             synonyms,
             config_type,
             documentation,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -622,14 +656,14 @@ impl std::fmt::Debug for DescribeConfigsResourceResultView<'_> {
 pub struct DescribeConfigsResultView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeConfigsResultView<'a> {
@@ -637,21 +671,21 @@ impl<'a> DescribeConfigsResultView<'a> {
     const NULL_CONFIGS: u64 = 1 << 4;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("ResourceType"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("ResourceName"))?;
         if null {
             nulls |= Self::NULL_RESOURCE_NAME;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c.array(flexible, 7).map_err(|e| e.at("Configs"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -667,7 +701,7 @@ impl<'a> DescribeConfigsResultView<'a> {
             nulls |= Self::NULL_CONFIGS;
         }
         let tags = if version >= 4 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -675,7 +709,7 @@ impl<'a> DescribeConfigsResultView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -684,28 +718,28 @@ impl<'a> DescribeConfigsResultView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos;
-        let mut at = [ABSENT; 5];
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, flexible);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_RESOURCE_NAME;
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -719,14 +753,14 @@ impl<'a> DescribeConfigsResultView<'a> {
             nulls |= Self::NULL_CONFIGS;
         }
         let tags = if version >= 4 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -735,7 +769,7 @@ impl<'a> DescribeConfigsResultView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -766,12 +800,14 @@ impl<'a> DescribeConfigsResultView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -779,7 +815,7 @@ impl<'a> DescribeConfigsResultView<'a> {
     /// `ErrorCode`: int16, versions 0+.
     #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -788,7 +824,7 @@ impl<'a> DescribeConfigsResultView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -797,7 +833,7 @@ impl<'a> DescribeConfigsResultView<'a> {
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
@@ -807,7 +843,14 @@ impl<'a> DescribeConfigsResultView<'a> {
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[1], "ErrorMessage", version >= 4, true, 0)
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "ErrorMessage",
+            version >= 4,
+            true,
+            0,
+        )
     }
 
     /// The type of resource: 2 topic, 4 broker, 8 broker logger, 16 client metrics subscription, 32 group.
@@ -815,7 +858,7 @@ impl<'a> DescribeConfigsResultView<'a> {
     /// `ResourceType`: int8, versions 0+.
     #[inline]
     pub fn resource_type(&self) -> i8 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -824,7 +867,7 @@ impl<'a> DescribeConfigsResultView<'a> {
 
     /// Where `ResourceType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn resource_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "ResourceType", "int8", 1)
+        span_fixed(self.buf, self.at[2] as usize, "ResourceType", "int8", 1)
     }
 
     /// The name of the resource.
@@ -833,7 +876,7 @@ impl<'a> DescribeConfigsResultView<'a> {
     #[inline]
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -843,7 +886,14 @@ impl<'a> DescribeConfigsResultView<'a> {
     /// Where `ResourceName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn resource_name_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[3], "ResourceName", version >= 4, false, 0)
+        span_str(
+            self.buf,
+            self.at[3] as usize,
+            "ResourceName",
+            version >= 4,
+            false,
+            0,
+        )
     }
 
     /// The resource's config entries.
@@ -852,7 +902,7 @@ impl<'a> DescribeConfigsResultView<'a> {
     #[inline]
     pub fn configs(&self) -> ArrayView<'a, DescribeConfigsResourceResultView<'a>> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -874,7 +924,11 @@ impl<'a> DescribeConfigsResultView<'a> {
             resource_type,
             resource_name,
             configs,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -903,34 +957,34 @@ impl std::fmt::Debug for DescribeConfigsResultView<'_> {
 pub struct DescribeConfigsSynonymView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeConfigsSynonymView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("Value"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("Source"))?;
         let tags = if version >= 4 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -938,7 +992,7 @@ impl<'a> DescribeConfigsSynonymView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -947,34 +1001,34 @@ impl<'a> DescribeConfigsSynonymView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, flexible);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(1);
         let tags = if version >= 4 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -983,7 +1037,7 @@ impl<'a> DescribeConfigsSynonymView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -1008,12 +1062,14 @@ impl<'a> DescribeConfigsSynonymView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The synonym's config key.
@@ -1022,7 +1078,7 @@ impl<'a> DescribeConfigsSynonymView<'a> {
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1032,7 +1088,14 @@ impl<'a> DescribeConfigsSynonymView<'a> {
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[0], "Name", version >= 4, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Name",
+            version >= 4,
+            false,
+            0,
+        )
     }
 
     /// The synonym's value.
@@ -1041,7 +1104,7 @@ impl<'a> DescribeConfigsSynonymView<'a> {
     #[inline]
     pub fn value(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
@@ -1051,7 +1114,14 @@ impl<'a> DescribeConfigsSynonymView<'a> {
     /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn value_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[1], "Value", version >= 4, true, 0)
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "Value",
+            version >= 4,
+            true,
+            0,
+        )
     }
 
     /// Where the synonym's value is set (as in `ConfigSource`).
@@ -1059,7 +1129,7 @@ impl<'a> DescribeConfigsSynonymView<'a> {
     /// `Source`: int8, versions 1+.
     #[inline]
     pub fn source(&self) -> i8 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -1068,7 +1138,7 @@ impl<'a> DescribeConfigsSynonymView<'a> {
 
     /// Where `Source` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn source_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "Source", "int8", 1)
+        span_fixed(self.buf, self.at[2] as usize, "Source", "int8", 1)
     }
 
     /// The owned [`DescribeConfigsSynonym`]: what the owned decoder returns for the same bytes.
@@ -1080,7 +1150,11 @@ impl<'a> DescribeConfigsSynonymView<'a> {
             name,
             value,
             source,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }

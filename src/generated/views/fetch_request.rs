@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct FetchRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 12],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 12],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> FetchRequestView<'a> {
@@ -27,34 +27,34 @@ impl<'a> FetchRequestView<'a> {
     const NULL_RACK_ID: u64 = 1 << 11;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 12;
-        let start = c.pos();
-        let mut at = [ABSENT; 12];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 12];
         let mut nulls = 0u64;
         if version <= 14 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ReplicaId"))?;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MaxWaitMs"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MinBytes"))?;
         if version >= 3 {
-            at[5] = c.pos();
+            at[5] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("MaxBytes"))?;
         }
         if version >= 4 {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("IsolationLevel"))?;
         }
         if version >= 7 {
-            at[7] = c.pos();
+            at[7] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("SessionId"))?;
         }
         if version >= 7 {
-            at[8] = c.pos();
+            at[8] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("SessionEpoch"))?;
         }
-        at[9] = c.pos();
+        at[9] = c.pos() as u32;
         let null = match c.array(flexible, 3).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -70,7 +70,7 @@ impl<'a> FetchRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         if version >= 7 {
-            at[10] = c.pos();
+            at[10] = c.pos() as u32;
             let null = match c
                 .array(flexible, 3)
                 .map_err(|e| e.at("ForgottenTopicsData"))?
@@ -90,14 +90,14 @@ impl<'a> FetchRequestView<'a> {
             }
         }
         if version >= 11 {
-            at[11] = c.pos();
+            at[11] = c.pos() as u32;
             let null = c.str(flexible).map_err(|e| e.at("RackId"))?;
             if null {
                 nulls |= Self::NULL_RACK_ID;
             }
         }
         let tags = if version >= 12 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -105,22 +105,24 @@ impl<'a> FetchRequestView<'a> {
                 match tag {
                     0 => {
                         let c = &mut sub;
-                        at[0] = c.pos();
+                        at[0] = c.pos() as u32;
                         c.str(true).map_err(|e| e.at("ClusterId"))?;
-                        c.tag_end(at[0], tag).map_err(|e| e.at("ClusterId"))?;
+                        c.tag_end(at[0] as usize, tag)
+                            .map_err(|e| e.at("ClusterId"))?;
                     }
                     1 if version >= 15 => {
                         let c = &mut sub;
-                        at[2] = c.pos();
+                        at[2] = c.pos() as u32;
                         ReplicaStateView::walk(c, version).map_err(|e| e.at("ReplicaState"))?;
-                        c.tag_end(at[2], tag).map_err(|e| e.at("ReplicaState"))?;
+                        c.tag_end(at[2] as usize, tag)
+                            .map_err(|e| e.at("ReplicaState"))?;
                     }
                     _ => {}
                 }
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -129,41 +131,41 @@ impl<'a> FetchRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 12;
-        let start = *pos;
-        let mut at = [ABSENT; 12];
+        let start = *pos as u32;
+        let mut at = [NONE; 12];
         let mut nulls = 0u64;
         if version <= 14 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 3 {
-            at[5] = *pos;
+            at[5] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version >= 4 {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         if version >= 7 {
-            at[7] = *pos;
+            at[7] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version >= 7 {
-            at[8] = *pos;
+            at[8] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[9] = *pos;
+        at[9] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -177,7 +179,7 @@ impl<'a> FetchRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         if version >= 7 {
-            at[10] = *pos;
+            at[10] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
@@ -192,26 +194,26 @@ impl<'a> FetchRequestView<'a> {
             }
         }
         if version >= 11 {
-            at[11] = *pos;
+            at[11] = *pos as u32;
             let null = loc_str(buf, pos, flexible);
             if null {
                 nulls |= Self::NULL_RACK_ID;
             }
         }
         let tags = if version >= 12 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 let (tag, mut value) = loc_tag(buf, pos);
                 match tag {
                     0 => {
                         let pos = &mut value;
-                        at[0] = *pos;
+                        at[0] = *pos as u32;
                         loc_str(buf, pos, true);
                     }
                     1 if version >= 15 => {
                         let pos = &mut value;
-                        at[2] = *pos;
+                        at[2] = *pos as u32;
                         ReplicaStateView::skip(buf, pos, version);
                     }
                     _ => {}
@@ -219,7 +221,7 @@ impl<'a> FetchRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -228,7 +230,7 @@ impl<'a> FetchRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -244,6 +246,7 @@ impl<'a> FetchRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("FetchRequest", version))?;
         if !(0..=18).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 18).in_message("FetchRequest", version));
         }
@@ -257,12 +260,14 @@ impl<'a> FetchRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The cluster id the fetcher expects, or null (KRaft).
@@ -270,7 +275,7 @@ impl<'a> FetchRequestView<'a> {
     /// `ClusterId`: string, versions 12+, nullable in 12+, tagged field 0 in 12+, default `null`, ignorable.
     #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return None;
         }
@@ -279,7 +284,7 @@ impl<'a> FetchRequestView<'a> {
 
     /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "ClusterId", true, true, 1)
+        span_str(self.buf, self.at[0] as usize, "ClusterId", true, true, 1)
     }
 
     /// The broker id of a follower fetching, or -1 for a consumer (moved to ReplicaState in v15).
@@ -287,7 +292,7 @@ impl<'a> FetchRequestView<'a> {
     /// `ReplicaId`: int32, versions 0-14, default `-1`.
     #[inline]
     pub fn replica_id(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -296,7 +301,7 @@ impl<'a> FetchRequestView<'a> {
 
     /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "ReplicaId", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "ReplicaId", "int32", 4)
     }
 
     /// The fetching replica's id and epoch (v15+).
@@ -304,7 +309,7 @@ impl<'a> FetchRequestView<'a> {
     /// `ReplicaState`: ReplicaState, versions 15+, tagged field 1 in 15+.
     #[inline]
     pub fn replica_state(&self) -> ReplicaStateView<'a> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ReplicaStateView::absent(self.buf, self.version);
         }
@@ -316,7 +321,7 @@ impl<'a> FetchRequestView<'a> {
     /// `MaxWaitMs`: int32, versions 0+.
     #[inline]
     pub fn max_wait_ms(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -325,7 +330,7 @@ impl<'a> FetchRequestView<'a> {
 
     /// Where `MaxWaitMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn max_wait_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3], "MaxWaitMs", "int32", 4)
+        span_fixed(self.buf, self.at[3] as usize, "MaxWaitMs", "int32", 4)
     }
 
     /// The fewest bytes worth answering with; the broker waits up to MaxWaitMs for them.
@@ -333,7 +338,7 @@ impl<'a> FetchRequestView<'a> {
     /// `MinBytes`: int32, versions 0+.
     #[inline]
     pub fn min_bytes(&self) -> i32 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -342,7 +347,7 @@ impl<'a> FetchRequestView<'a> {
 
     /// Where `MinBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn min_bytes_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4], "MinBytes", "int32", 4)
+        span_fixed(self.buf, self.at[4] as usize, "MinBytes", "int32", 4)
     }
 
     /// The most bytes the response should hold (the first batch is returned even if larger).
@@ -350,7 +355,7 @@ impl<'a> FetchRequestView<'a> {
     /// `MaxBytes`: int32, versions 3+, default `0x7fffffff`, ignorable.
     #[inline]
     pub fn max_bytes(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return i32::MAX;
         }
@@ -359,7 +364,7 @@ impl<'a> FetchRequestView<'a> {
 
     /// Where `MaxBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn max_bytes_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5], "MaxBytes", "int32", 4)
+        span_fixed(self.buf, self.at[5] as usize, "MaxBytes", "int32", 4)
     }
 
     /// Which records are visible: 0 for read_uncommitted (all), 1 for read_committed (only up to the last stable offset).
@@ -367,7 +372,7 @@ impl<'a> FetchRequestView<'a> {
     /// `IsolationLevel`: int8, versions 4+, default `0`, ignorable.
     #[inline]
     pub fn isolation_level(&self) -> i8 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -376,7 +381,7 @@ impl<'a> FetchRequestView<'a> {
 
     /// Where `IsolationLevel` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn isolation_level_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6], "IsolationLevel", "int8", 1)
+        span_fixed(self.buf, self.at[6] as usize, "IsolationLevel", "int8", 1)
     }
 
     /// The fetch session's id, or 0 to not use or to open a session (KIP-227).
@@ -384,7 +389,7 @@ impl<'a> FetchRequestView<'a> {
     /// `SessionId`: int32, versions 7+, default `0`, ignorable.
     #[inline]
     pub fn session_id(&self) -> i32 {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -393,7 +398,7 @@ impl<'a> FetchRequestView<'a> {
 
     /// Where `SessionId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn session_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[7], "SessionId", "int32", 4)
+        span_fixed(self.buf, self.at[7] as usize, "SessionId", "int32", 4)
     }
 
     /// The fetch session's epoch: 0 to open a session, -1 to close or not use one, otherwise the next in sequence.
@@ -401,7 +406,7 @@ impl<'a> FetchRequestView<'a> {
     /// `SessionEpoch`: int32, versions 7+, default `-1`, ignorable.
     #[inline]
     pub fn session_epoch(&self) -> i32 {
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -410,7 +415,7 @@ impl<'a> FetchRequestView<'a> {
 
     /// Where `SessionEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn session_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[8], "SessionEpoch", "int32", 4)
+        span_fixed(self.buf, self.at[8] as usize, "SessionEpoch", "int32", 4)
     }
 
     /// The partitions to fetch, by topic.
@@ -419,7 +424,7 @@ impl<'a> FetchRequestView<'a> {
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, FetchTopicView<'a>> {
         let version = self.version;
-        let at = self.at[9];
+        let at = self.at[9] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -433,7 +438,7 @@ impl<'a> FetchRequestView<'a> {
     #[inline]
     pub fn forgotten_topics_data(&self) -> ArrayView<'a, ForgottenTopicView<'a>> {
         let version = self.version;
-        let at = self.at[10];
+        let at = self.at[10] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -447,7 +452,7 @@ impl<'a> FetchRequestView<'a> {
     #[inline]
     pub fn rack_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[11];
+        let at = self.at[11] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -457,7 +462,14 @@ impl<'a> FetchRequestView<'a> {
     /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[11], "RackId", version >= 12, false, 0)
+        span_str(
+            self.buf,
+            self.at[11] as usize,
+            "RackId",
+            version >= 12,
+            false,
+            0,
+        )
     }
 
     /// The owned [`FetchRequest`]: what the owned decoder returns for the same bytes.
@@ -480,10 +492,10 @@ impl<'a> FetchRequestView<'a> {
             .collect();
         let rack_id: BytesStr = owned_str(self.rack_id().as_bytes());
         let mut tags_present = 0u64;
-        if version >= 12 && self.at[0] != ABSENT && cluster_id.is_none() {
+        if version >= 12 && self.at[0] != NONE && cluster_id.is_none() {
             tags_present |= 1 << 0;
         }
-        if version >= 15 && self.at[2] != ABSENT && replica_state == ReplicaState::default() {
+        if version >= 15 && self.at[2] != NONE && replica_state == ReplicaState::default() {
             tags_present |= 1 << 1;
         }
         FetchRequest {
@@ -500,7 +512,7 @@ impl<'a> FetchRequestView<'a> {
             forgotten_topics_data,
             rack_id,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags, |tag| {
+                unknown_tags(self.buf, self.tags as usize, |tag| {
                     tag == 0 || tag == 1 && version >= 15
                 }),
                 tags_present,
@@ -541,38 +553,38 @@ impl std::fmt::Debug for FetchRequestView<'_> {
 pub struct FetchPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 8],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 8],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> FetchPartitionView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 8];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 8];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Partition"))?;
         if version >= 9 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("CurrentLeaderEpoch"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("FetchOffset"))?;
         if version >= 12 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("LastFetchedEpoch"))?;
         }
         if version >= 5 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("LogStartOffset"))?;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionMaxBytes"))?;
         let tags = if version >= 12 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -580,23 +592,24 @@ impl<'a> FetchPartitionView<'a> {
                 match tag {
                     0 if version >= 17 => {
                         let c = &mut sub;
-                        at[6] = c.pos();
+                        at[6] = c.pos() as u32;
                         c.skip(16).map_err(|e| e.at("ReplicaDirectoryId"))?;
-                        c.tag_end(at[6], tag)
+                        c.tag_end(at[6] as usize, tag)
                             .map_err(|e| e.at("ReplicaDirectoryId"))?;
                     }
                     1 if version >= 18 => {
                         let c = &mut sub;
-                        at[7] = c.pos();
+                        at[7] = c.pos() as u32;
                         c.skip(8).map_err(|e| e.at("HighWatermark"))?;
-                        c.tag_end(at[7], tag).map_err(|e| e.at("HighWatermark"))?;
+                        c.tag_end(at[7] as usize, tag)
+                            .map_err(|e| e.at("HighWatermark"))?;
                     }
                     _ => {}
                 }
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -604,46 +617,46 @@ impl<'a> FetchPartitionView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 8];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 8];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 9 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(8);
         if version >= 12 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version >= 5 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(4);
         let tags = if version >= 12 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 let (tag, mut value) = loc_tag(buf, pos);
                 match tag {
                     0 if version >= 17 => {
                         let pos = &mut value;
-                        at[6] = *pos;
+                        at[6] = *pos as u32;
                         *pos = pos.saturating_add(16);
                     }
                     1 if version >= 18 => {
                         let pos = &mut value;
-                        at[7] = *pos;
+                        at[7] = *pos as u32;
                         *pos = pos.saturating_add(8);
                     }
                     _ => {}
@@ -651,7 +664,7 @@ impl<'a> FetchPartitionView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -659,7 +672,7 @@ impl<'a> FetchPartitionView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -692,12 +705,14 @@ impl<'a> FetchPartitionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number within its topic.
@@ -705,7 +720,7 @@ impl<'a> FetchPartitionView<'a> {
     /// `Partition`: int32, versions 0+.
     #[inline]
     pub fn partition(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -714,7 +729,7 @@ impl<'a> FetchPartitionView<'a> {
 
     /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "Partition", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Partition", "int32", 4)
     }
 
     /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
@@ -722,7 +737,7 @@ impl<'a> FetchPartitionView<'a> {
     /// `CurrentLeaderEpoch`: int32, versions 9+, default `-1`, ignorable.
     #[inline]
     pub fn current_leader_epoch(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -731,7 +746,13 @@ impl<'a> FetchPartitionView<'a> {
 
     /// Where `CurrentLeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn current_leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "CurrentLeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "CurrentLeaderEpoch",
+            "int32",
+            4,
+        )
     }
 
     /// The offset to read from.
@@ -739,7 +760,7 @@ impl<'a> FetchPartitionView<'a> {
     /// `FetchOffset`: int64, versions 0+.
     #[inline]
     pub fn fetch_offset(&self) -> i64 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -748,7 +769,7 @@ impl<'a> FetchPartitionView<'a> {
 
     /// Where `FetchOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn fetch_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "FetchOffset", "int64", 8)
+        span_fixed(self.buf, self.at[2] as usize, "FetchOffset", "int64", 8)
     }
 
     /// The epoch of the last batch fetched, so the leader can detect a diverged log; -1 if unknown.
@@ -756,7 +777,7 @@ impl<'a> FetchPartitionView<'a> {
     /// `LastFetchedEpoch`: int32, versions 12+, default `-1`.
     #[inline]
     pub fn last_fetched_epoch(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -765,7 +786,13 @@ impl<'a> FetchPartitionView<'a> {
 
     /// Where `LastFetchedEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn last_fetched_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3], "LastFetchedEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "LastFetchedEpoch",
+            "int32",
+            4,
+        )
     }
 
     /// The follower's log start offset (-1 from a consumer).
@@ -773,7 +800,7 @@ impl<'a> FetchPartitionView<'a> {
     /// `LogStartOffset`: int64, versions 5+, default `-1`, ignorable.
     #[inline]
     pub fn log_start_offset(&self) -> i64 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -782,7 +809,7 @@ impl<'a> FetchPartitionView<'a> {
 
     /// Where `LogStartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn log_start_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4], "LogStartOffset", "int64", 8)
+        span_fixed(self.buf, self.at[4] as usize, "LogStartOffset", "int64", 8)
     }
 
     /// The most bytes to return for this partition.
@@ -790,7 +817,7 @@ impl<'a> FetchPartitionView<'a> {
     /// `PartitionMaxBytes`: int32, versions 0+.
     #[inline]
     pub fn partition_max_bytes(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -799,7 +826,13 @@ impl<'a> FetchPartitionView<'a> {
 
     /// Where `PartitionMaxBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_max_bytes_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5], "PartitionMaxBytes", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "PartitionMaxBytes",
+            "int32",
+            4,
+        )
     }
 
     /// The directory id of the fetching follower's replica (KRaft).
@@ -807,7 +840,7 @@ impl<'a> FetchPartitionView<'a> {
     /// `ReplicaDirectoryId`: uuid, versions 17+, tagged field 0 in 17+, ignorable.
     #[inline]
     pub fn replica_directory_id(&self) -> Uuid {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
@@ -816,7 +849,13 @@ impl<'a> FetchPartitionView<'a> {
 
     /// Where `ReplicaDirectoryId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn replica_directory_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6], "ReplicaDirectoryId", "uuid", 16)
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "ReplicaDirectoryId",
+            "uuid",
+            16,
+        )
     }
 
     /// The fetching replica's high watermark (KRaft fetches).
@@ -824,7 +863,7 @@ impl<'a> FetchPartitionView<'a> {
     /// `HighWatermark`: int64, versions 18+, tagged field 1 in 18+, default `9223372036854775807`, ignorable.
     #[inline]
     pub fn high_watermark(&self) -> i64 {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return i64::MAX;
         }
@@ -833,7 +872,7 @@ impl<'a> FetchPartitionView<'a> {
 
     /// Where `HighWatermark` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn high_watermark_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[7], "HighWatermark", "int64", 8)
+        span_fixed(self.buf, self.at[7] as usize, "HighWatermark", "int64", 8)
     }
 
     /// The owned [`FetchPartition`]: what the owned decoder returns for the same bytes.
@@ -848,10 +887,10 @@ impl<'a> FetchPartitionView<'a> {
         let replica_directory_id: Uuid = self.replica_directory_id();
         let high_watermark: i64 = self.high_watermark();
         let mut tags_present = 0u64;
-        if version >= 17 && self.at[6] != ABSENT && replica_directory_id.is_nil() {
+        if version >= 17 && self.at[6] != NONE && replica_directory_id.is_nil() {
             tags_present |= 1 << 0;
         }
-        if version >= 18 && self.at[7] != ABSENT && high_watermark == i64::MAX {
+        if version >= 18 && self.at[7] != NONE && high_watermark == i64::MAX {
             tags_present |= 1 << 1;
         }
         FetchPartition {
@@ -864,7 +903,7 @@ impl<'a> FetchPartitionView<'a> {
             replica_directory_id,
             high_watermark,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags, |tag| {
+                unknown_tags(self.buf, self.tags as usize, |tag| {
                     tag == 0 && version >= 17 || tag == 1 && version >= 18
                 }),
                 tags_present,
@@ -901,14 +940,14 @@ impl std::fmt::Debug for FetchPartitionView<'_> {
 pub struct FetchTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> FetchTopicView<'a> {
@@ -916,21 +955,21 @@ impl<'a> FetchTopicView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 12;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             let null = c.str(flexible).map_err(|e| e.at("Topic"))?;
             if null {
                 nulls |= Self::NULL_TOPIC;
             }
         }
         if version >= 13 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(flexible, 16).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -946,7 +985,7 @@ impl<'a> FetchTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 12 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -954,7 +993,7 @@ impl<'a> FetchTopicView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -963,28 +1002,28 @@ impl<'a> FetchTopicView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 12;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             let null = loc_str(buf, pos, flexible);
             if null {
                 nulls |= Self::NULL_TOPIC;
             }
         }
         if version >= 13 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -998,14 +1037,14 @@ impl<'a> FetchTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 12 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -1014,7 +1053,7 @@ impl<'a> FetchTopicView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -1047,12 +1086,14 @@ impl<'a> FetchTopicView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
@@ -1061,7 +1102,7 @@ impl<'a> FetchTopicView<'a> {
     #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1071,7 +1112,14 @@ impl<'a> FetchTopicView<'a> {
     /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[0], "Topic", version >= 12, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Topic",
+            version >= 12,
+            false,
+            0,
+        )
     }
 
     /// The topic's unique id; the zero UUID when the id is not known or not used.
@@ -1079,7 +1127,7 @@ impl<'a> FetchTopicView<'a> {
     /// `TopicId`: uuid, versions 13+, ignorable.
     #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
@@ -1088,7 +1136,7 @@ impl<'a> FetchTopicView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
     }
 
     /// The partitions to fetch.
@@ -1097,7 +1145,7 @@ impl<'a> FetchTopicView<'a> {
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, FetchPartitionView<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1115,7 +1163,11 @@ impl<'a> FetchTopicView<'a> {
             topic,
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -1142,14 +1194,14 @@ impl std::fmt::Debug for FetchTopicView<'_> {
 pub struct ForgottenTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ForgottenTopicView<'a> {
@@ -1157,21 +1209,21 @@ impl<'a> ForgottenTopicView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 12;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             let null = c.str(flexible).map_err(|e| e.at("Topic"))?;
             if null {
                 nulls |= Self::NULL_TOPIC;
             }
         }
         if version >= 13 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(flexible, 4).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1185,7 +1237,7 @@ impl<'a> ForgottenTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 12 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1193,7 +1245,7 @@ impl<'a> ForgottenTopicView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -1202,28 +1254,28 @@ impl<'a> ForgottenTopicView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 12;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             let null = loc_str(buf, pos, flexible);
             if null {
                 nulls |= Self::NULL_TOPIC;
             }
         }
         if version >= 13 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -1235,14 +1287,14 @@ impl<'a> ForgottenTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 12 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -1251,7 +1303,7 @@ impl<'a> ForgottenTopicView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -1282,12 +1334,14 @@ impl<'a> ForgottenTopicView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
@@ -1296,7 +1350,7 @@ impl<'a> ForgottenTopicView<'a> {
     #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1306,7 +1360,14 @@ impl<'a> ForgottenTopicView<'a> {
     /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[0], "Topic", version >= 12, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Topic",
+            version >= 12,
+            false,
+            0,
+        )
     }
 
     /// The topic's unique id; the zero UUID when the id is not known or not used.
@@ -1314,7 +1375,7 @@ impl<'a> ForgottenTopicView<'a> {
     /// `TopicId`: uuid, versions 13+, ignorable.
     #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
@@ -1323,7 +1384,7 @@ impl<'a> ForgottenTopicView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
     }
 
     /// The partition numbers to drop.
@@ -1332,7 +1393,7 @@ impl<'a> ForgottenTopicView<'a> {
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1349,7 +1410,11 @@ impl<'a> ForgottenTopicView<'a> {
             topic,
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -1376,12 +1441,12 @@ impl std::fmt::Debug for ForgottenTopicView<'_> {
 pub struct ReplicaStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ReplicaStateView<'a> {
@@ -1390,8 +1455,8 @@ impl<'a> ReplicaStateView<'a> {
         Self {
             buf,
             version,
-            at: [ABSENT; 2],
-            tags: ABSENT,
+            at: [NONE; 2],
+            tags: NONE,
             start: 0,
             end: 0,
         }
@@ -1404,14 +1469,14 @@ impl<'a> ReplicaStateView<'a> {
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ReplicaId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("ReplicaEpoch"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1425,20 +1490,20 @@ impl<'a> ReplicaStateView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(8);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1451,7 +1516,7 @@ impl<'a> ReplicaStateView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -1472,12 +1537,14 @@ impl<'a> ReplicaStateView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The broker id of a follower fetching, or -1 for a consumer.
@@ -1485,7 +1552,7 @@ impl<'a> ReplicaStateView<'a> {
     /// `ReplicaId`: int32, versions 15+, default `-1`.
     #[inline]
     pub fn replica_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -1494,7 +1561,7 @@ impl<'a> ReplicaStateView<'a> {
 
     /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "ReplicaId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "ReplicaId", "int32", 4)
     }
 
     /// The fetching broker's epoch, or -1.
@@ -1502,7 +1569,7 @@ impl<'a> ReplicaStateView<'a> {
     /// `ReplicaEpoch`: int64, versions 15+, default `-1`.
     #[inline]
     pub fn replica_epoch(&self) -> i64 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -1511,7 +1578,7 @@ impl<'a> ReplicaStateView<'a> {
 
     /// Where `ReplicaEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn replica_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "ReplicaEpoch", "int64", 8)
+        span_fixed(self.buf, self.at[1] as usize, "ReplicaEpoch", "int64", 8)
     }
 
     /// The owned [`ReplicaState`]: what the owned decoder returns for the same bytes.
@@ -1521,7 +1588,7 @@ impl<'a> ReplicaStateView<'a> {
         ReplicaState {
             replica_id,
             replica_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }

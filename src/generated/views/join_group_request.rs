@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct JoinGroupRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 8],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 8],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> JoinGroupRequestView<'a> {
@@ -28,35 +28,35 @@ impl<'a> JoinGroupRequestView<'a> {
     const NULL_PROTOCOLS: u64 = 1 << 6;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 8];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("SessionTimeoutMs"))?;
         if version >= 1 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("RebalanceTimeoutMs"))?;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("MemberId"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 5 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("ProtocolType"))?;
         if null {
             nulls |= Self::NULL_PROTOCOL_TYPE;
         }
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         let null = match c.array(flexible, 3).map_err(|e| e.at("Protocols"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -72,11 +72,11 @@ impl<'a> JoinGroupRequestView<'a> {
             nulls |= Self::NULL_PROTOCOLS;
         }
         if version >= 8 {
-            at[7] = c.pos();
+            at[7] = c.pos() as u32;
             c.str(true).map_err(|e| e.at("Reason"))?;
         }
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -84,7 +84,7 @@ impl<'a> JoinGroupRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -93,42 +93,42 @@ impl<'a> JoinGroupRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 8];
+        let start = *pos as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 1 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 5 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             loc_str(buf, pos, flexible);
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_PROTOCOL_TYPE;
         }
-        at[6] = *pos;
+        at[6] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -142,18 +142,18 @@ impl<'a> JoinGroupRequestView<'a> {
             nulls |= Self::NULL_PROTOCOLS;
         }
         if version >= 8 {
-            at[7] = *pos;
+            at[7] = *pos as u32;
             loc_str(buf, pos, true);
         }
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -162,7 +162,7 @@ impl<'a> JoinGroupRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -178,6 +178,7 @@ impl<'a> JoinGroupRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("JoinGroupRequest", version))?;
         if !(0..=9).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 9).in_message("JoinGroupRequest", version));
         }
@@ -191,12 +192,14 @@ impl<'a> JoinGroupRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The group's id.
@@ -205,7 +208,7 @@ impl<'a> JoinGroupRequestView<'a> {
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -215,7 +218,14 @@ impl<'a> JoinGroupRequestView<'a> {
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[0], "GroupId", version >= 6, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "GroupId",
+            version >= 6,
+            false,
+            0,
+        )
     }
 
     /// How long, in milliseconds, the coordinator waits without a heartbeat before removing the member.
@@ -223,7 +233,7 @@ impl<'a> JoinGroupRequestView<'a> {
     /// `SessionTimeoutMs`: int32, versions 0+.
     #[inline]
     pub fn session_timeout_ms(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -232,7 +242,13 @@ impl<'a> JoinGroupRequestView<'a> {
 
     /// Where `SessionTimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn session_timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "SessionTimeoutMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "SessionTimeoutMs",
+            "int32",
+            4,
+        )
     }
 
     /// How long, in milliseconds, the coordinator waits for every member to rejoin during a rebalance.
@@ -240,7 +256,7 @@ impl<'a> JoinGroupRequestView<'a> {
     /// `RebalanceTimeoutMs`: int32, versions 1+, default `-1`, ignorable.
     #[inline]
     pub fn rebalance_timeout_ms(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -249,7 +265,13 @@ impl<'a> JoinGroupRequestView<'a> {
 
     /// Where `RebalanceTimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn rebalance_timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "RebalanceTimeoutMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "RebalanceTimeoutMs",
+            "int32",
+            4,
+        )
     }
 
     /// The member id the coordinator gave earlier, or empty when joining for the first time.
@@ -258,7 +280,7 @@ impl<'a> JoinGroupRequestView<'a> {
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -268,7 +290,14 @@ impl<'a> JoinGroupRequestView<'a> {
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[3], "MemberId", version >= 6, false, 0)
+        span_str(
+            self.buf,
+            self.at[3] as usize,
+            "MemberId",
+            version >= 6,
+            false,
+            0,
+        )
     }
 
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
@@ -277,7 +306,7 @@ impl<'a> JoinGroupRequestView<'a> {
     #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return None;
         }
@@ -289,7 +318,7 @@ impl<'a> JoinGroupRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[4],
+            self.at[4] as usize,
             "GroupInstanceId",
             version >= 6,
             true,
@@ -303,7 +332,7 @@ impl<'a> JoinGroupRequestView<'a> {
     #[inline]
     pub fn protocol_type(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -313,7 +342,14 @@ impl<'a> JoinGroupRequestView<'a> {
     /// Where `ProtocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn protocol_type_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[5], "ProtocolType", version >= 6, false, 0)
+        span_str(
+            self.buf,
+            self.at[5] as usize,
+            "ProtocolType",
+            version >= 6,
+            false,
+            0,
+        )
     }
 
     /// The assignment protocols the member supports, in order of preference.
@@ -322,7 +358,7 @@ impl<'a> JoinGroupRequestView<'a> {
     #[inline]
     pub fn protocols(&self) -> ArrayView<'a, JoinGroupRequestProtocolView<'a>> {
         let version = self.version;
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -335,7 +371,7 @@ impl<'a> JoinGroupRequestView<'a> {
     /// `Reason`: string, versions 8+, nullable in 8+, default `null`, ignorable.
     #[inline]
     pub fn reason(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return None;
         }
@@ -344,7 +380,7 @@ impl<'a> JoinGroupRequestView<'a> {
 
     /// Where `Reason` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn reason_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[7], "Reason", true, true, 0)
+        span_str(self.buf, self.at[7] as usize, "Reason", true, true, 0)
     }
 
     /// The owned [`JoinGroupRequest`]: what the owned decoder returns for the same bytes.
@@ -368,7 +404,11 @@ impl<'a> JoinGroupRequestView<'a> {
             protocol_type,
             protocols,
             reason,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -400,14 +440,14 @@ impl std::fmt::Debug for JoinGroupRequestView<'_> {
 pub struct JoinGroupRequestProtocolView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> JoinGroupRequestProtocolView<'a> {
@@ -415,21 +455,21 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
     const NULL_METADATA: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.bytes(flexible).map_err(|e| e.at("Metadata"))?;
         if null {
             nulls |= Self::NULL_METADATA;
         }
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -437,7 +477,7 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -446,35 +486,35 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_bytes(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_METADATA;
         }
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -483,7 +523,7 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -507,12 +547,14 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The protocol's name, such as `range`.
@@ -521,7 +563,7 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -531,7 +573,14 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[0], "Name", version >= 6, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Name",
+            version >= 6,
+            false,
+            0,
+        )
     }
 
     /// The member's metadata for this protocol (a consumer's subscription).
@@ -540,7 +589,7 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
     #[inline]
     pub fn metadata(&self) -> &'a [u8] {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return EMPTY_BYTES;
         }
@@ -550,7 +599,14 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
     /// Where `Metadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn metadata_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_bytes(self.buf, self.at[1], "Metadata", version >= 6, false, 0)
+        span_bytes(
+            self.buf,
+            self.at[1] as usize,
+            "Metadata",
+            version >= 6,
+            false,
+            0,
+        )
     }
 
     /// The owned [`JoinGroupRequestProtocol`]: what the owned decoder returns for the same bytes.
@@ -560,7 +616,11 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
         JoinGroupRequestProtocol {
             name,
             metadata,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }

@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct LeaveGroupRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> LeaveGroupRequestView<'a> {
@@ -27,23 +27,23 @@ impl<'a> LeaveGroupRequestView<'a> {
     const NULL_MEMBERS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
         if version <= 2 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             let null = c.str(false).map_err(|e| e.at("MemberId"))?;
             if null {
                 nulls |= Self::NULL_MEMBER_ID;
             }
         }
         if version >= 3 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             let null = match c.array(flexible, 3).map_err(|e| e.at("Members"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -60,7 +60,7 @@ impl<'a> LeaveGroupRequestView<'a> {
             }
         }
         let tags = if version >= 4 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -68,7 +68,7 @@ impl<'a> LeaveGroupRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -77,30 +77,30 @@ impl<'a> LeaveGroupRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
         if version <= 2 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             let null = loc_str(buf, pos, false);
             if null {
                 nulls |= Self::NULL_MEMBER_ID;
             }
         }
         if version >= 3 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
@@ -115,14 +115,14 @@ impl<'a> LeaveGroupRequestView<'a> {
             }
         }
         let tags = if version >= 4 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -131,7 +131,7 @@ impl<'a> LeaveGroupRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -147,6 +147,7 @@ impl<'a> LeaveGroupRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("LeaveGroupRequest", version))?;
         if !(0..=5).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 5).in_message("LeaveGroupRequest", version)
@@ -162,12 +163,14 @@ impl<'a> LeaveGroupRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The group's id.
@@ -176,7 +179,7 @@ impl<'a> LeaveGroupRequestView<'a> {
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -186,7 +189,14 @@ impl<'a> LeaveGroupRequestView<'a> {
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[0], "GroupId", version >= 4, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "GroupId",
+            version >= 4,
+            false,
+            0,
+        )
     }
 
     /// The id of the member leaving (versions 0-2).
@@ -194,7 +204,7 @@ impl<'a> LeaveGroupRequestView<'a> {
     /// `MemberId`: string, versions 0-2.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -203,7 +213,7 @@ impl<'a> LeaveGroupRequestView<'a> {
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1], "MemberId", false, false, 0)
+        span_str(self.buf, self.at[1] as usize, "MemberId", false, false, 0)
     }
 
     /// The members leaving (v3+).
@@ -212,7 +222,7 @@ impl<'a> LeaveGroupRequestView<'a> {
     #[inline]
     pub fn members(&self) -> ArrayView<'a, MemberIdentityView<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -229,7 +239,11 @@ impl<'a> LeaveGroupRequestView<'a> {
             group_id,
             member_id,
             members,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -256,36 +270,36 @@ impl std::fmt::Debug for LeaveGroupRequestView<'_> {
 pub struct MemberIdentityView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> MemberIdentityView<'a> {
     const NULL_MEMBER_ID: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("MemberId"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
         if version >= 5 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.str(true).map_err(|e| e.at("Reason"))?;
         }
         let tags = if version >= 4 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -293,7 +307,7 @@ impl<'a> MemberIdentityView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -302,36 +316,36 @@ impl<'a> MemberIdentityView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, flexible);
         if version >= 5 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             loc_str(buf, pos, true);
         }
         let tags = if version >= 4 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -340,7 +354,7 @@ impl<'a> MemberIdentityView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -367,12 +381,14 @@ impl<'a> MemberIdentityView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The member's id in the group.
@@ -381,7 +397,7 @@ impl<'a> MemberIdentityView<'a> {
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -391,7 +407,14 @@ impl<'a> MemberIdentityView<'a> {
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[0], "MemberId", version >= 4, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "MemberId",
+            version >= 4,
+            false,
+            0,
+        )
     }
 
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
@@ -400,7 +423,7 @@ impl<'a> MemberIdentityView<'a> {
     #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return None;
         }
@@ -412,7 +435,7 @@ impl<'a> MemberIdentityView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[1],
+            self.at[1] as usize,
             "GroupInstanceId",
             version >= 4,
             true,
@@ -425,7 +448,7 @@ impl<'a> MemberIdentityView<'a> {
     /// `Reason`: string, versions 5+, nullable in 5+, default `null`, ignorable.
     #[inline]
     pub fn reason(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return None;
         }
@@ -434,7 +457,7 @@ impl<'a> MemberIdentityView<'a> {
 
     /// Where `Reason` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn reason_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2], "Reason", true, true, 0)
+        span_str(self.buf, self.at[2] as usize, "Reason", true, true, 0)
     }
 
     /// The owned [`MemberIdentity`]: what the owned decoder returns for the same bytes.
@@ -447,7 +470,11 @@ impl<'a> MemberIdentityView<'a> {
             member_id,
             group_instance_id,
             reason,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }

@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct MetadataResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 7],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 7],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> MetadataResponseView<'a> {
@@ -26,14 +26,14 @@ impl<'a> MetadataResponseView<'a> {
     const NULL_TOPICS: u64 = 1 << 4;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
-        let start = c.pos();
-        let mut at = [ABSENT; 7];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
         if version >= 3 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(flexible, 10).map_err(|e| e.at("Brokers"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -49,14 +49,14 @@ impl<'a> MetadataResponseView<'a> {
             nulls |= Self::NULL_BROKERS;
         }
         if version >= 2 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.str(flexible).map_err(|e| e.at("ClusterId"))?;
         }
         if version >= 1 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ControllerId"))?;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c.array(flexible, 8).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -72,15 +72,15 @@ impl<'a> MetadataResponseView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         if (8..=10).contains(&version) {
-            at[5] = c.pos();
+            at[5] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ClusterAuthorizedOperations"))?;
         }
         if version >= 13 {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         }
         let tags = if version >= 9 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -88,7 +88,7 @@ impl<'a> MetadataResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -97,21 +97,21 @@ impl<'a> MetadataResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos;
-        let mut at = [ABSENT; 7];
+        let start = *pos as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
         if version >= 3 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -125,14 +125,14 @@ impl<'a> MetadataResponseView<'a> {
             nulls |= Self::NULL_BROKERS;
         }
         if version >= 2 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             loc_str(buf, pos, flexible);
         }
         if version >= 1 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -146,22 +146,22 @@ impl<'a> MetadataResponseView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         if (8..=10).contains(&version) {
-            at[5] = *pos;
+            at[5] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version >= 13 {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             *pos = pos.saturating_add(2);
         }
         let tags = if version >= 9 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -170,7 +170,7 @@ impl<'a> MetadataResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -186,6 +186,7 @@ impl<'a> MetadataResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("MetadataResponse", version))?;
         if !(0..=13).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 13).in_message("MetadataResponse", version)
@@ -201,12 +202,14 @@ impl<'a> MetadataResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
@@ -214,7 +217,7 @@ impl<'a> MetadataResponseView<'a> {
     /// `ThrottleTimeMs`: int32, versions 3+, ignorable.
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -223,7 +226,7 @@ impl<'a> MetadataResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
     }
 
     /// The brokers of the cluster this response knows about.
@@ -232,7 +235,7 @@ impl<'a> MetadataResponseView<'a> {
     #[inline]
     pub fn brokers(&self) -> ArrayView<'a, MetadataResponseBrokerView<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -246,7 +249,7 @@ impl<'a> MetadataResponseView<'a> {
     #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return None;
         }
@@ -256,7 +259,14 @@ impl<'a> MetadataResponseView<'a> {
     /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[2], "ClusterId", version >= 9, true, 0)
+        span_str(
+            self.buf,
+            self.at[2] as usize,
+            "ClusterId",
+            version >= 9,
+            true,
+            0,
+        )
     }
 
     /// The id of the controller broker, or -1 if unknown.
@@ -264,7 +274,7 @@ impl<'a> MetadataResponseView<'a> {
     /// `ControllerId`: int32, versions 1+, default `-1`, ignorable.
     #[inline]
     pub fn controller_id(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -273,7 +283,7 @@ impl<'a> MetadataResponseView<'a> {
 
     /// Where `ControllerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn controller_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3], "ControllerId", "int32", 4)
+        span_fixed(self.buf, self.at[3] as usize, "ControllerId", "int32", 4)
     }
 
     /// The topics described.
@@ -282,7 +292,7 @@ impl<'a> MetadataResponseView<'a> {
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, MetadataResponseTopicView<'a>> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -295,7 +305,7 @@ impl<'a> MetadataResponseView<'a> {
     /// `ClusterAuthorizedOperations`: int32, versions 8-10, default `-2147483648`.
     #[inline]
     pub fn cluster_authorized_operations(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return -2147483648;
         }
@@ -306,7 +316,7 @@ impl<'a> MetadataResponseView<'a> {
     pub fn cluster_authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
         span_fixed(
             self.buf,
-            self.at[5],
+            self.at[5] as usize,
             "ClusterAuthorizedOperations",
             "int32",
             4,
@@ -318,7 +328,7 @@ impl<'a> MetadataResponseView<'a> {
     /// `ErrorCode`: int16, versions 13+, ignorable.
     #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -327,7 +337,7 @@ impl<'a> MetadataResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6], "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[6] as usize, "ErrorCode", "int16", 2)
     }
 
     /// The owned [`MetadataResponse`]: what the owned decoder returns for the same bytes.
@@ -349,7 +359,11 @@ impl<'a> MetadataResponseView<'a> {
             topics,
             cluster_authorized_operations,
             error_code,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -383,38 +397,38 @@ impl std::fmt::Debug for MetadataResponseView<'_> {
 pub struct MetadataResponseBrokerView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> MetadataResponseBrokerView<'a> {
     const NULL_HOST: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("NodeId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Port"))?;
         if version >= 1 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.str(flexible).map_err(|e| e.at("Rack"))?;
         }
         let tags = if version >= 9 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -422,7 +436,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -431,38 +445,38 @@ impl<'a> MetadataResponseBrokerView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 1 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             loc_str(buf, pos, flexible);
         }
         let tags = if version >= 9 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -471,7 +485,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -499,12 +513,14 @@ impl<'a> MetadataResponseBrokerView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The broker's id.
@@ -512,7 +528,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
     /// `NodeId`: int32, versions 0+.
     #[inline]
     pub fn node_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -521,7 +537,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
 
     /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "NodeId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "NodeId", "int32", 4)
     }
 
     /// The broker's host name.
@@ -530,7 +546,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
     #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -540,7 +556,14 @@ impl<'a> MetadataResponseBrokerView<'a> {
     /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn host_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[1], "Host", version >= 9, false, 0)
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "Host",
+            version >= 9,
+            false,
+            0,
+        )
     }
 
     /// The broker's port.
@@ -548,7 +571,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
     /// `Port`: int32, versions 0+.
     #[inline]
     pub fn port(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -557,7 +580,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "Port", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "Port", "int32", 4)
     }
 
     /// The broker's rack, or null if it has none.
@@ -566,7 +589,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
     #[inline]
     pub fn rack(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return None;
         }
@@ -576,7 +599,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
     /// Where `Rack` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn rack_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[3], "Rack", version >= 9, true, 0)
+        span_str(self.buf, self.at[3] as usize, "Rack", version >= 9, true, 0)
     }
 
     /// The owned [`MetadataResponseBroker`]: what the owned decoder returns for the same bytes.
@@ -590,7 +613,11 @@ impl<'a> MetadataResponseBrokerView<'a> {
             host,
             port,
             rack,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -618,14 +645,14 @@ impl std::fmt::Debug for MetadataResponseBrokerView<'_> {
 pub struct MetadataResponsePartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 7],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 7],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> MetadataResponsePartitionView<'a> {
@@ -634,20 +661,20 @@ impl<'a> MetadataResponsePartitionView<'a> {
     const NULL_OFFLINE_REPLICAS: u64 = 1 << 6;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
-        let start = c.pos();
-        let mut at = [ABSENT; 7];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderId"))?;
         if version >= 7 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("LeaderEpoch"))?;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c.array(flexible, 4).map_err(|e| e.at("ReplicaNodes"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -660,7 +687,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
         if null {
             nulls |= Self::NULL_REPLICA_NODES;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = match c.array(flexible, 4).map_err(|e| e.at("IsrNodes"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -674,7 +701,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
             nulls |= Self::NULL_ISR_NODES;
         }
         if version >= 5 {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             let null = match c.array(flexible, 4).map_err(|e| e.at("OfflineReplicas"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -689,7 +716,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
             }
         }
         let tags = if version >= 9 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -697,7 +724,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -706,27 +733,27 @@ impl<'a> MetadataResponsePartitionView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos;
-        let mut at = [ABSENT; 7];
+        let start = *pos as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 7 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -737,7 +764,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
         if null {
             nulls |= Self::NULL_REPLICA_NODES;
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -749,7 +776,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
             nulls |= Self::NULL_ISR_NODES;
         }
         if version >= 5 {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
@@ -762,14 +789,14 @@ impl<'a> MetadataResponsePartitionView<'a> {
             }
         }
         let tags = if version >= 9 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -778,7 +805,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -817,12 +844,14 @@ impl<'a> MetadataResponsePartitionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -830,7 +859,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
     /// `ErrorCode`: int16, versions 0+.
     #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -839,7 +868,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
     }
 
     /// The partition number within its topic.
@@ -847,7 +876,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
     /// `PartitionIndex`: int32, versions 0+.
     #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -856,7 +885,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "PartitionIndex", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "PartitionIndex", "int32", 4)
     }
 
     /// The broker id of the partition's leader, or -1 if it has none.
@@ -864,7 +893,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
     /// `LeaderId`: int32, versions 0+.
     #[inline]
     pub fn leader_id(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -873,7 +902,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
 
     /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "LeaderId", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "LeaderId", "int32", 4)
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -881,7 +910,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
     /// `LeaderEpoch`: int32, versions 7+, default `-1`, ignorable.
     #[inline]
     pub fn leader_epoch(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -890,7 +919,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3], "LeaderEpoch", "int32", 4)
+        span_fixed(self.buf, self.at[3] as usize, "LeaderEpoch", "int32", 4)
     }
 
     /// The ids of the brokers that hold a replica of the partition.
@@ -899,7 +928,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
     #[inline]
     pub fn replica_nodes(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -913,7 +942,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
     #[inline]
     pub fn isr_nodes(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -927,7 +956,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
     #[inline]
     pub fn offline_replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -952,7 +981,11 @@ impl<'a> MetadataResponsePartitionView<'a> {
             replica_nodes,
             isr_nodes,
             offline_replicas,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -983,14 +1016,14 @@ impl std::fmt::Debug for MetadataResponsePartitionView<'_> {
 pub struct MetadataResponseTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 6],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 6],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> MetadataResponseTopicView<'a> {
@@ -998,25 +1031,25 @@ impl<'a> MetadataResponseTopicView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 4;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
-        let start = c.pos();
-        let mut at = [ABSENT; 6];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Name"))?;
         if null && version <= 11 {
             nulls |= Self::NULL_NAME;
         }
         if version >= 10 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
         if version >= 1 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.bool().map_err(|e| e.at("IsInternal"))?;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c.array(flexible, 18).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1032,11 +1065,11 @@ impl<'a> MetadataResponseTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         if version >= 8 {
-            at[5] = c.pos();
+            at[5] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("TopicAuthorizedOperations"))?;
         }
         let tags = if version >= 9 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1044,7 +1077,7 @@ impl<'a> MetadataResponseTopicView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -1053,32 +1086,32 @@ impl<'a> MetadataResponseTopicView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos;
-        let mut at = [ABSENT; 6];
+        let start = *pos as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null && version <= 11 {
             nulls |= Self::NULL_NAME;
         }
         if version >= 10 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
         if version >= 1 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -1092,18 +1125,18 @@ impl<'a> MetadataResponseTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         if version >= 8 {
-            at[5] = *pos;
+            at[5] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         let tags = if version >= 9 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -1112,7 +1145,7 @@ impl<'a> MetadataResponseTopicView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -1150,12 +1183,14 @@ impl<'a> MetadataResponseTopicView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -1163,7 +1198,7 @@ impl<'a> MetadataResponseTopicView<'a> {
     /// `ErrorCode`: int16, versions 0+.
     #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -1172,7 +1207,7 @@ impl<'a> MetadataResponseTopicView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
     }
 
     /// The topic's name, or null if unknown.
@@ -1181,7 +1216,7 @@ impl<'a> MetadataResponseTopicView<'a> {
     #[inline]
     pub fn name(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
@@ -1191,7 +1226,14 @@ impl<'a> MetadataResponseTopicView<'a> {
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[1], "Name", version >= 9, version >= 12, 0)
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "Name",
+            version >= 9,
+            version >= 12,
+            0,
+        )
     }
 
     /// The topic's unique id; the zero UUID when the id is not known or not used.
@@ -1199,7 +1241,7 @@ impl<'a> MetadataResponseTopicView<'a> {
     /// `TopicId`: uuid, versions 10+, ignorable.
     #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
@@ -1208,7 +1250,7 @@ impl<'a> MetadataResponseTopicView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[2] as usize, "TopicId", "uuid", 16)
     }
 
     /// Whether the topic is internal to Kafka (such as `__consumer_offsets`).
@@ -1216,7 +1258,7 @@ impl<'a> MetadataResponseTopicView<'a> {
     /// `IsInternal`: bool, versions 1+, default `false`, ignorable.
     #[inline]
     pub fn is_internal(&self) -> bool {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return false;
         }
@@ -1225,7 +1267,7 @@ impl<'a> MetadataResponseTopicView<'a> {
 
     /// Where `IsInternal` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn is_internal_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3], "IsInternal", "bool", 1)
+        span_fixed(self.buf, self.at[3] as usize, "IsInternal", "bool", 1)
     }
 
     /// The topic's partitions.
@@ -1234,7 +1276,7 @@ impl<'a> MetadataResponseTopicView<'a> {
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, MetadataResponsePartitionView<'a>> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1247,7 +1289,7 @@ impl<'a> MetadataResponseTopicView<'a> {
     /// `TopicAuthorizedOperations`: int32, versions 8+, default `-2147483648`.
     #[inline]
     pub fn topic_authorized_operations(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return -2147483648;
         }
@@ -1258,7 +1300,7 @@ impl<'a> MetadataResponseTopicView<'a> {
     pub fn topic_authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
         span_fixed(
             self.buf,
-            self.at[5],
+            self.at[5] as usize,
             "TopicAuthorizedOperations",
             "int32",
             4,
@@ -1281,7 +1323,11 @@ impl<'a> MetadataResponseTopicView<'a> {
             is_internal,
             partitions,
             topic_authorized_operations,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }

@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct OffsetCommitRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 6],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 6],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> OffsetCommitRequestView<'a> {
@@ -27,34 +27,34 @@ impl<'a> OffsetCommitRequestView<'a> {
     const NULL_TOPICS: u64 = 1 << 5;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 8;
-        let start = c.pos();
-        let mut at = [ABSENT; 6];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
         if version >= 1 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("GenerationIdOrMemberEpoch"))?;
         }
         if version >= 1 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             let null = c.str(flexible).map_err(|e| e.at("MemberId"))?;
             if null {
                 nulls |= Self::NULL_MEMBER_ID;
             }
         }
         if version >= 7 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
         }
         if (2..=4).contains(&version) {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("RetentionTimeMs"))?;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = match c.array(flexible, 3).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -70,7 +70,7 @@ impl<'a> OffsetCommitRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = if version >= 8 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -78,7 +78,7 @@ impl<'a> OffsetCommitRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -87,41 +87,41 @@ impl<'a> OffsetCommitRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 8;
-        let start = *pos;
-        let mut at = [ABSENT; 6];
+        let start = *pos as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
         if version >= 1 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version >= 1 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             let null = loc_str(buf, pos, flexible);
             if null {
                 nulls |= Self::NULL_MEMBER_ID;
             }
         }
         if version >= 7 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             loc_str(buf, pos, flexible);
         }
         if (2..=4).contains(&version) {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -135,14 +135,14 @@ impl<'a> OffsetCommitRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = if version >= 8 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -151,7 +151,7 @@ impl<'a> OffsetCommitRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -167,6 +167,7 @@ impl<'a> OffsetCommitRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("OffsetCommitRequest", version))?;
         if !(0..=10).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 10).in_message("OffsetCommitRequest", version)
@@ -182,12 +183,14 @@ impl<'a> OffsetCommitRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The group's id.
@@ -196,7 +199,7 @@ impl<'a> OffsetCommitRequestView<'a> {
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -206,7 +209,14 @@ impl<'a> OffsetCommitRequestView<'a> {
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[0], "GroupId", version >= 8, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "GroupId",
+            version >= 8,
+            false,
+            0,
+        )
     }
 
     /// The generation id (classic group) or member epoch (consumer group) the commit is made under, or -1 for a commit from outside the group.
@@ -214,7 +224,7 @@ impl<'a> OffsetCommitRequestView<'a> {
     /// `GenerationIdOrMemberEpoch`: int32, versions 1+, default `-1`, ignorable.
     #[inline]
     pub fn generation_id_or_member_epoch(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -225,7 +235,7 @@ impl<'a> OffsetCommitRequestView<'a> {
     pub fn generation_id_or_member_epoch_span(&self) -> Option<FieldSpan<'a>> {
         span_fixed(
             self.buf,
-            self.at[1],
+            self.at[1] as usize,
             "GenerationIdOrMemberEpoch",
             "int32",
             4,
@@ -238,7 +248,7 @@ impl<'a> OffsetCommitRequestView<'a> {
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -248,7 +258,14 @@ impl<'a> OffsetCommitRequestView<'a> {
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[2], "MemberId", version >= 8, false, 0)
+        span_str(
+            self.buf,
+            self.at[2] as usize,
+            "MemberId",
+            version >= 8,
+            false,
+            0,
+        )
     }
 
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
@@ -257,7 +274,7 @@ impl<'a> OffsetCommitRequestView<'a> {
     #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return None;
         }
@@ -269,7 +286,7 @@ impl<'a> OffsetCommitRequestView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[3],
+            self.at[3] as usize,
             "GroupInstanceId",
             version >= 8,
             true,
@@ -282,7 +299,7 @@ impl<'a> OffsetCommitRequestView<'a> {
     /// `RetentionTimeMs`: int64, versions 2-4, default `-1`, ignorable.
     #[inline]
     pub fn retention_time_ms(&self) -> i64 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -291,7 +308,7 @@ impl<'a> OffsetCommitRequestView<'a> {
 
     /// Where `RetentionTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn retention_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4], "RetentionTimeMs", "int64", 8)
+        span_fixed(self.buf, self.at[4] as usize, "RetentionTimeMs", "int64", 8)
     }
 
     /// The offsets to commit, by topic.
@@ -300,7 +317,7 @@ impl<'a> OffsetCommitRequestView<'a> {
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, OffsetCommitRequestTopicView<'a>> {
         let version = self.version;
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -325,7 +342,11 @@ impl<'a> OffsetCommitRequestView<'a> {
             group_instance_id,
             retention_time_ms,
             topics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -358,35 +379,35 @@ impl std::fmt::Debug for OffsetCommitRequestView<'_> {
 pub struct OffsetCommitRequestPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> OffsetCommitRequestPartitionView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 8;
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("CommittedOffset"))?;
         if version >= 6 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("CommittedLeaderEpoch"))?;
         }
         if version == 1 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("CommitTimestamp"))?;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("CommittedMetadata"))?;
         let tags = if version >= 8 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -394,7 +415,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -402,38 +423,38 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 8;
-        let start = *pos;
-        let mut at = [ABSENT; 5];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(8);
         if version >= 6 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version == 1 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         loc_str(buf, pos, flexible);
         let tags = if version >= 8 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -441,7 +462,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -472,12 +493,14 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number within its topic.
@@ -485,7 +508,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
     /// `PartitionIndex`: int32, versions 0+.
     #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -494,7 +517,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
     }
 
     /// The committed offset: where a consumer of the group resumes, the next record to read.
@@ -502,7 +525,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
     /// `CommittedOffset`: int64, versions 0+.
     #[inline]
     pub fn committed_offset(&self) -> i64 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -511,7 +534,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
 
     /// Where `CommittedOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn committed_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "CommittedOffset", "int64", 8)
+        span_fixed(self.buf, self.at[1] as usize, "CommittedOffset", "int64", 8)
     }
 
     /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
@@ -519,7 +542,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
     /// `CommittedLeaderEpoch`: int32, versions 6+, default `-1`, ignorable.
     #[inline]
     pub fn committed_leader_epoch(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -528,7 +551,13 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
 
     /// Where `CommittedLeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn committed_leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "CommittedLeaderEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "CommittedLeaderEpoch",
+            "int32",
+            4,
+        )
     }
 
     /// When the offset was committed, in milliseconds since the Unix epoch; -1 for the current time.
@@ -536,7 +565,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
     /// `CommitTimestamp`: int64, versions 1, default `-1`.
     #[inline]
     pub fn commit_timestamp(&self) -> i64 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -545,7 +574,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
 
     /// Where `CommitTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn commit_timestamp_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3], "CommitTimestamp", "int64", 8)
+        span_fixed(self.buf, self.at[3] as usize, "CommitTimestamp", "int64", 8)
     }
 
     /// Free-form metadata stored with the committed offset, or null.
@@ -554,7 +583,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
     #[inline]
     pub fn committed_metadata(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
@@ -566,7 +595,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
         let version = self.version;
         span_str(
             self.buf,
-            self.at[4],
+            self.at[4] as usize,
             "CommittedMetadata",
             version >= 8,
             true,
@@ -588,7 +617,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
             committed_leader_epoch,
             commit_timestamp,
             committed_metadata,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
@@ -617,14 +646,14 @@ impl std::fmt::Debug for OffsetCommitRequestPartitionView<'_> {
 pub struct OffsetCommitRequestTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> OffsetCommitRequestTopicView<'a> {
@@ -632,21 +661,21 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 8;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 9 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             let null = c.str(flexible).map_err(|e| e.at("Name"))?;
             if null {
                 nulls |= Self::NULL_NAME;
             }
         }
         if version >= 10 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(flexible, 14).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -662,7 +691,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 8 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -670,7 +699,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -679,28 +708,28 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 8;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 9 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             let null = loc_str(buf, pos, flexible);
             if null {
                 nulls |= Self::NULL_NAME;
             }
         }
         if version >= 10 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -714,14 +743,14 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 8 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -730,7 +759,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -763,12 +792,14 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
@@ -777,7 +808,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -787,7 +818,14 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[0], "Name", version >= 8, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Name",
+            version >= 8,
+            false,
+            0,
+        )
     }
 
     /// The topic's unique id; the zero UUID when the id is not known or not used.
@@ -795,7 +833,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
     /// `TopicId`: uuid, versions 10+, ignorable.
     #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
@@ -804,7 +842,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
     }
 
     /// The offsets to commit, by partition.
@@ -813,7 +851,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, OffsetCommitRequestPartitionView<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -831,7 +869,11 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
             name,
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }

@@ -11,25 +11,25 @@ use crate::views::*;
 pub struct StreamsGroupDescribeResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> StreamsGroupDescribeResponseView<'a> {
     const NULL_GROUPS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 20).map_err(|e| e.at("Groups"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -45,7 +45,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
             nulls |= Self::NULL_GROUPS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -60,18 +60,18 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -85,7 +85,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
             nulls |= Self::NULL_GROUPS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -99,7 +99,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -115,6 +115,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("StreamsGroupDescribeResponse", version))?;
         if !(0..=1).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 1)
                 .in_message("StreamsGroupDescribeResponse", version));
@@ -129,12 +130,14 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
@@ -142,7 +145,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
     /// `ThrottleTimeMs`: int32, versions 0+.
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -151,7 +154,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
     }
 
     /// The described groups.
@@ -159,7 +162,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
     /// `Groups`: []DescribedGroup, versions 0+.
     #[inline]
     pub fn groups(&self) -> ArrayView<'a, DescribedGroupView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -174,7 +177,11 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
         StreamsGroupDescribeResponse {
             throttle_time_ms,
             groups,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -200,14 +207,14 @@ impl std::fmt::Debug for StreamsGroupDescribeResponseView<'_> {
 pub struct AssignmentView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AssignmentView<'a> {
@@ -219,8 +226,8 @@ impl<'a> AssignmentView<'a> {
         Self {
             buf,
             version,
-            at: [ABSENT; 3],
-            tags: ABSENT,
+            at: [NONE; 3],
+            tags: NONE,
             nulls: 0,
             start: 0,
             end: 0,
@@ -234,10 +241,10 @@ impl<'a> AssignmentView<'a> {
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("ActiveTasks"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -252,7 +259,7 @@ impl<'a> AssignmentView<'a> {
         if null {
             nulls |= Self::NULL_ACTIVE_TASKS;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("StandbyTasks"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -267,7 +274,7 @@ impl<'a> AssignmentView<'a> {
         if null {
             nulls |= Self::NULL_STANDBY_TASKS;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("WarmupTasks"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -283,7 +290,7 @@ impl<'a> AssignmentView<'a> {
             nulls |= Self::NULL_WARMUP_TASKS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -298,16 +305,16 @@ impl<'a> AssignmentView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -320,7 +327,7 @@ impl<'a> AssignmentView<'a> {
         if null {
             nulls |= Self::NULL_ACTIVE_TASKS;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -333,7 +340,7 @@ impl<'a> AssignmentView<'a> {
         if null {
             nulls |= Self::NULL_STANDBY_TASKS;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -347,7 +354,7 @@ impl<'a> AssignmentView<'a> {
             nulls |= Self::NULL_WARMUP_TASKS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -361,7 +368,7 @@ impl<'a> AssignmentView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -395,12 +402,14 @@ impl<'a> AssignmentView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The member's active tasks.
@@ -408,7 +417,7 @@ impl<'a> AssignmentView<'a> {
     /// `ActiveTasks`: []TaskIds, versions 0+.
     #[inline]
     pub fn active_tasks(&self) -> ArrayView<'a, TaskIdsView<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -421,7 +430,7 @@ impl<'a> AssignmentView<'a> {
     /// `StandbyTasks`: []TaskIds, versions 0+.
     #[inline]
     pub fn standby_tasks(&self) -> ArrayView<'a, TaskIdsView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -434,7 +443,7 @@ impl<'a> AssignmentView<'a> {
     /// `WarmupTasks`: []TaskIds, versions 0+.
     #[inline]
     pub fn warmup_tasks(&self) -> ArrayView<'a, TaskIdsView<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -452,7 +461,11 @@ impl<'a> AssignmentView<'a> {
             active_tasks,
             standby_tasks,
             warmup_tasks,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -479,14 +492,14 @@ impl std::fmt::Debug for AssignmentView<'_> {
 pub struct DescribedGroupView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 12],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 12],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribedGroupView<'a> {
@@ -494,33 +507,33 @@ impl<'a> DescribedGroupView<'a> {
     const NULL_GROUP_STATE: u64 = 1 << 3;
     const NULL_MEMBERS: u64 = 1 << 7;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 12];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 12];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("ErrorMessage"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("GroupState"))?;
         if null {
             nulls |= Self::NULL_GROUP_STATE;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("GroupEpoch"))?;
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("AssignmentEpoch"))?;
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         let null = c.struct_marker().map_err(|e| e.at("Topology"))?;
         if !null {
             TopologyView::walk(c, version).map_err(|e| e.at("Topology"))?;
         }
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         let null = match c.array(true, 28).map_err(|e| e.at("Members"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -535,10 +548,10 @@ impl<'a> DescribedGroupView<'a> {
         if null {
             nulls |= Self::NULL_MEMBERS;
         }
-        at[8] = c.pos();
+        at[8] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("AuthorizedOperations"))?;
         if version >= 1 {
-            at[9] = c.pos();
+            at[9] = c.pos() as u32;
             let null = c.struct_marker().map_err(|e| e.at("TopologyDescription"))?;
             if !null {
                 TopologyDescriptionView::walk(c, version)
@@ -546,15 +559,15 @@ impl<'a> DescribedGroupView<'a> {
             }
         }
         if version >= 1 {
-            at[10] = c.pos();
+            at[10] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("TopologyDescriptionStatus"))?;
         }
         if version >= 1 {
-            at[11] = c.pos();
+            at[11] = c.pos() as u32;
             c.str(true).map_err(|e| e.at("AssignorName"))?;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -569,39 +582,39 @@ impl<'a> DescribedGroupView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 12];
+        let start = *pos as u32;
+        let mut at = [NONE; 12];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, true);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_GROUP_STATE;
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[6] = *pos;
+        at[6] = *pos as u32;
         let null = loc_marker(buf, pos);
         if !null {
             TopologyView::skip(buf, pos, version);
         }
-        at[7] = *pos;
+        at[7] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -614,25 +627,25 @@ impl<'a> DescribedGroupView<'a> {
         if null {
             nulls |= Self::NULL_MEMBERS;
         }
-        at[8] = *pos;
+        at[8] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 1 {
-            at[9] = *pos;
+            at[9] = *pos as u32;
             let null = loc_marker(buf, pos);
             if !null {
                 TopologyDescriptionView::skip(buf, pos, version);
             }
         }
         if version >= 1 {
-            at[10] = *pos;
+            at[10] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         if version >= 1 {
-            at[11] = *pos;
+            at[11] = *pos as u32;
             loc_str(buf, pos, true);
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -646,7 +659,7 @@ impl<'a> DescribedGroupView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -689,12 +702,14 @@ impl<'a> DescribedGroupView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -702,7 +717,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `ErrorCode`: int16, versions 0+.
     #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -711,7 +726,7 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -719,7 +734,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return None;
         }
@@ -728,7 +743,7 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1], "ErrorMessage", true, true, 0)
+        span_str(self.buf, self.at[1] as usize, "ErrorMessage", true, true, 0)
     }
 
     /// The group's id.
@@ -736,7 +751,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -745,7 +760,7 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2], "GroupId", true, false, 0)
+        span_str(self.buf, self.at[2] as usize, "GroupId", true, false, 0)
     }
 
     /// The group's state, such as `Stable` or `Empty`.
@@ -753,7 +768,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `GroupState`: string, versions 0+.
     #[inline]
     pub fn group_state(&self) -> ViewStr<'a> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -762,7 +777,7 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `GroupState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_state_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3], "GroupState", true, false, 0)
+        span_str(self.buf, self.at[3] as usize, "GroupState", true, false, 0)
     }
 
     /// The group's epoch (KIP-848), raised whenever its metadata or membership changes.
@@ -770,7 +785,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `GroupEpoch`: int32, versions 0+.
     #[inline]
     pub fn group_epoch(&self) -> i32 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -779,7 +794,7 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `GroupEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4], "GroupEpoch", "int32", 4)
+        span_fixed(self.buf, self.at[4] as usize, "GroupEpoch", "int32", 4)
     }
 
     /// The epoch of the group's target assignment.
@@ -787,7 +802,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `AssignmentEpoch`: int32, versions 0+.
     #[inline]
     pub fn assignment_epoch(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -796,7 +811,7 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `AssignmentEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn assignment_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5], "AssignmentEpoch", "int32", 4)
+        span_fixed(self.buf, self.at[5] as usize, "AssignmentEpoch", "int32", 4)
     }
 
     /// The topology the group runs, or null on error.
@@ -804,7 +819,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `Topology`: Topology, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn topology(&self) -> Option<TopologyView<'a>> {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return None;
         }
@@ -820,7 +835,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `Members`: []Member, versions 0+.
     #[inline]
     pub fn members(&self) -> ArrayView<'a, MemberView<'a>> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -833,7 +848,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `AuthorizedOperations`: int32, versions 0+, default `-2147483648`.
     #[inline]
     pub fn authorized_operations(&self) -> i32 {
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return -2147483648;
         }
@@ -842,7 +857,13 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `AuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[8], "AuthorizedOperations", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[8] as usize,
+            "AuthorizedOperations",
+            "int32",
+            4,
+        )
     }
 
     /// The full topology description, when one was asked for and is available; null otherwise.
@@ -850,7 +871,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `TopologyDescription`: TopologyDescription, versions 1+, nullable in 1+, default `null`.
     #[inline]
     pub fn topology_description(&self) -> Option<TopologyDescriptionView<'a>> {
-        let at = self.at[9];
+        let at = self.at[9] as usize;
         if at == ABSENT {
             return None;
         }
@@ -870,7 +891,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `TopologyDescriptionStatus`: int8, versions 1+, default `0`.
     #[inline]
     pub fn topology_description_status(&self) -> i8 {
-        let at = self.at[10];
+        let at = self.at[10] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -881,7 +902,7 @@ impl<'a> DescribedGroupView<'a> {
     pub fn topology_description_status_span(&self) -> Option<FieldSpan<'a>> {
         span_fixed(
             self.buf,
-            self.at[10],
+            self.at[10] as usize,
             "TopologyDescriptionStatus",
             "int8",
             1,
@@ -893,7 +914,7 @@ impl<'a> DescribedGroupView<'a> {
     /// `AssignorName`: string, versions 1+, nullable in 1+, default `null`, ignorable.
     #[inline]
     pub fn assignor_name(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[11];
+        let at = self.at[11] as usize;
         if at == ABSENT {
             return None;
         }
@@ -902,7 +923,14 @@ impl<'a> DescribedGroupView<'a> {
 
     /// Where `AssignorName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn assignor_name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[11], "AssignorName", true, true, 0)
+        span_str(
+            self.buf,
+            self.at[11] as usize,
+            "AssignorName",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The owned [`DescribedGroup`]: what the owned decoder returns for the same bytes.
@@ -933,7 +961,11 @@ impl<'a> DescribedGroupView<'a> {
             topology_description,
             topology_description_status,
             assignor_name,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -972,14 +1004,14 @@ impl std::fmt::Debug for DescribedGroupView<'_> {
 pub struct EndpointView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> EndpointView<'a> {
@@ -991,18 +1023,18 @@ impl<'a> EndpointView<'a> {
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("Port"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1017,24 +1049,24 @@ impl<'a> EndpointView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1048,7 +1080,7 @@ impl<'a> EndpointView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -1069,12 +1101,14 @@ impl<'a> EndpointView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// A host name or IP address.
@@ -1082,7 +1116,7 @@ impl<'a> EndpointView<'a> {
     /// `Host`: string, versions 0+.
     #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1091,7 +1125,7 @@ impl<'a> EndpointView<'a> {
 
     /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn host_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "Host", true, false, 0)
+        span_str(self.buf, self.at[0] as usize, "Host", true, false, 0)
     }
 
     /// A TCP port number.
@@ -1099,7 +1133,7 @@ impl<'a> EndpointView<'a> {
     /// `Port`: uint16, versions 0+.
     #[inline]
     pub fn port(&self) -> u16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -1108,7 +1142,7 @@ impl<'a> EndpointView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "Port", "uint16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "Port", "uint16", 2)
     }
 
     /// The owned [`Endpoint`]: what the owned decoder returns for the same bytes.
@@ -1118,7 +1152,11 @@ impl<'a> EndpointView<'a> {
         Endpoint {
             host,
             port,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -1144,35 +1182,35 @@ impl std::fmt::Debug for EndpointView<'_> {
 pub struct KeyValueView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> KeyValueView<'a> {
     const NULL_KEY: u64 = 1 << 0;
     const NULL_VALUE: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Key"))?;
         if null {
             nulls |= Self::NULL_KEY;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Value"))?;
         if null {
             nulls |= Self::NULL_VALUE;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1187,27 +1225,27 @@ impl<'a> KeyValueView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_KEY;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_VALUE;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1221,7 +1259,7 @@ impl<'a> KeyValueView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -1242,12 +1280,14 @@ impl<'a> KeyValueView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The key.
@@ -1255,7 +1295,7 @@ impl<'a> KeyValueView<'a> {
     /// `Key`: string, versions 0+.
     #[inline]
     pub fn key(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1264,7 +1304,7 @@ impl<'a> KeyValueView<'a> {
 
     /// Where `Key` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn key_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "Key", true, false, 0)
+        span_str(self.buf, self.at[0] as usize, "Key", true, false, 0)
     }
 
     /// The value.
@@ -1272,7 +1312,7 @@ impl<'a> KeyValueView<'a> {
     /// `Value`: string, versions 0+.
     #[inline]
     pub fn value(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1281,7 +1321,7 @@ impl<'a> KeyValueView<'a> {
 
     /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn value_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1], "Value", true, false, 0)
+        span_str(self.buf, self.at[1] as usize, "Value", true, false, 0)
     }
 
     /// The owned [`KeyValue`]: what the owned decoder returns for the same bytes.
@@ -1291,7 +1331,11 @@ impl<'a> KeyValueView<'a> {
         KeyValue {
             key,
             value,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -1317,14 +1361,14 @@ impl std::fmt::Debug for KeyValueView<'_> {
 pub struct MemberView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 15],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 15],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> MemberView<'a> {
@@ -1336,43 +1380,43 @@ impl<'a> MemberView<'a> {
     const NULL_TASK_OFFSETS: u64 = 1 << 10;
     const NULL_TASK_END_OFFSETS: u64 = 1 << 11;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 15];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 15];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("MemberId"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MemberEpoch"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("InstanceId"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("RackId"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("ClientId"))?;
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("ClientHost"))?;
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("TopologyEpoch"))?;
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("ProcessId"))?;
         if null {
             nulls |= Self::NULL_PROCESS_ID;
         }
-        at[8] = c.pos();
+        at[8] = c.pos() as u32;
         let null = c.struct_marker().map_err(|e| e.at("UserEndpoint"))?;
         if !null {
             EndpointView::walk(c, version).map_err(|e| e.at("UserEndpoint"))?;
         }
-        at[9] = c.pos();
+        at[9] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("ClientTags"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1387,7 +1431,7 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_CLIENT_TAGS;
         }
-        at[10] = c.pos();
+        at[10] = c.pos() as u32;
         let null = match c.array(true, 14).map_err(|e| e.at("TaskOffsets"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1402,7 +1446,7 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_TASK_OFFSETS;
         }
-        at[11] = c.pos();
+        at[11] = c.pos() as u32;
         let null = match c.array(true, 14).map_err(|e| e.at("TaskEndOffsets"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1417,14 +1461,14 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_TASK_END_OFFSETS;
         }
-        at[12] = c.pos();
+        at[12] = c.pos() as u32;
         AssignmentView::walk(c, version).map_err(|e| e.at("Assignment"))?;
-        at[13] = c.pos();
+        at[13] = c.pos() as u32;
         AssignmentView::walk(c, version).map_err(|e| e.at("TargetAssignment"))?;
-        at[14] = c.pos();
+        at[14] = c.pos() as u32;
         c.bool().map_err(|e| e.at("IsClassic"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1439,49 +1483,49 @@ impl<'a> MemberView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 15];
+        let start = *pos as u32;
+        let mut at = [NONE; 15];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         loc_str(buf, pos, true);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         loc_str(buf, pos, true);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
-        at[6] = *pos;
+        at[6] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[7] = *pos;
+        at[7] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_PROCESS_ID;
         }
-        at[8] = *pos;
+        at[8] = *pos as u32;
         let null = loc_marker(buf, pos);
         if !null {
             EndpointView::skip(buf, pos, version);
         }
-        at[9] = *pos;
+        at[9] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1494,7 +1538,7 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_CLIENT_TAGS;
         }
-        at[10] = *pos;
+        at[10] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1507,7 +1551,7 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_TASK_OFFSETS;
         }
-        at[11] = *pos;
+        at[11] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1520,14 +1564,14 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_TASK_END_OFFSETS;
         }
-        at[12] = *pos;
+        at[12] = *pos as u32;
         AssignmentView::skip(buf, pos, version);
-        at[13] = *pos;
+        at[13] = *pos as u32;
         AssignmentView::skip(buf, pos, version);
-        at[14] = *pos;
+        at[14] = *pos as u32;
         *pos = pos.saturating_add(1);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1541,7 +1585,7 @@ impl<'a> MemberView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -1589,12 +1633,14 @@ impl<'a> MemberView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The member's id in the group.
@@ -1602,7 +1648,7 @@ impl<'a> MemberView<'a> {
     /// `MemberId`: string, versions 0+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1611,7 +1657,7 @@ impl<'a> MemberView<'a> {
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "MemberId", true, false, 0)
+        span_str(self.buf, self.at[0] as usize, "MemberId", true, false, 0)
     }
 
     /// The member's epoch.
@@ -1619,7 +1665,7 @@ impl<'a> MemberView<'a> {
     /// `MemberEpoch`: int32, versions 0+.
     #[inline]
     pub fn member_epoch(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -1628,7 +1674,7 @@ impl<'a> MemberView<'a> {
 
     /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "MemberEpoch", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "MemberEpoch", "int32", 4)
     }
 
     /// The static member's instance id, or null.
@@ -1636,7 +1682,7 @@ impl<'a> MemberView<'a> {
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn instance_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return None;
         }
@@ -1645,7 +1691,7 @@ impl<'a> MemberView<'a> {
 
     /// Where `InstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn instance_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2], "InstanceId", true, true, 0)
+        span_str(self.buf, self.at[2] as usize, "InstanceId", true, true, 0)
     }
 
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
@@ -1653,7 +1699,7 @@ impl<'a> MemberView<'a> {
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return None;
         }
@@ -1662,7 +1708,7 @@ impl<'a> MemberView<'a> {
 
     /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3], "RackId", true, true, 0)
+        span_str(self.buf, self.at[3] as usize, "RackId", true, true, 0)
     }
 
     /// The client id the member connected with.
@@ -1670,7 +1716,7 @@ impl<'a> MemberView<'a> {
     /// `ClientId`: string, versions 0+.
     #[inline]
     pub fn client_id(&self) -> ViewStr<'a> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1679,7 +1725,7 @@ impl<'a> MemberView<'a> {
 
     /// Where `ClientId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn client_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[4], "ClientId", true, false, 0)
+        span_str(self.buf, self.at[4] as usize, "ClientId", true, false, 0)
     }
 
     /// The host the member connected from.
@@ -1687,7 +1733,7 @@ impl<'a> MemberView<'a> {
     /// `ClientHost`: string, versions 0+.
     #[inline]
     pub fn client_host(&self) -> ViewStr<'a> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1696,7 +1742,7 @@ impl<'a> MemberView<'a> {
 
     /// Where `ClientHost` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn client_host_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[5], "ClientHost", true, false, 0)
+        span_str(self.buf, self.at[5] as usize, "ClientHost", true, false, 0)
     }
 
     /// The topology epoch the member runs.
@@ -1704,7 +1750,7 @@ impl<'a> MemberView<'a> {
     /// `TopologyEpoch`: int32, versions 0+.
     #[inline]
     pub fn topology_epoch(&self) -> i32 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -1713,7 +1759,7 @@ impl<'a> MemberView<'a> {
 
     /// Where `TopologyEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topology_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6], "TopologyEpoch", "int32", 4)
+        span_fixed(self.buf, self.at[6] as usize, "TopologyEpoch", "int32", 4)
     }
 
     /// The id of the Streams instance the member belongs to.
@@ -1721,7 +1767,7 @@ impl<'a> MemberView<'a> {
     /// `ProcessId`: string, versions 0+.
     #[inline]
     pub fn process_id(&self) -> ViewStr<'a> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1730,7 +1776,7 @@ impl<'a> MemberView<'a> {
 
     /// Where `ProcessId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn process_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[7], "ProcessId", true, false, 0)
+        span_str(self.buf, self.at[7] as usize, "ProcessId", true, false, 0)
     }
 
     /// The member's endpoint for interactive queries, or null if none.
@@ -1738,7 +1784,7 @@ impl<'a> MemberView<'a> {
     /// `UserEndpoint`: Endpoint, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn user_endpoint(&self) -> Option<EndpointView<'a>> {
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return None;
         }
@@ -1754,7 +1800,7 @@ impl<'a> MemberView<'a> {
     /// `ClientTags`: []KeyValue, versions 0+.
     #[inline]
     pub fn client_tags(&self) -> ArrayView<'a, KeyValueView<'a>> {
-        let at = self.at[9];
+        let at = self.at[9] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1767,7 +1813,7 @@ impl<'a> MemberView<'a> {
     /// `TaskOffsets`: []TaskOffset, versions 0+.
     #[inline]
     pub fn task_offsets(&self) -> ArrayView<'a, TaskOffsetView<'a>> {
-        let at = self.at[10];
+        let at = self.at[10] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1780,7 +1826,7 @@ impl<'a> MemberView<'a> {
     /// `TaskEndOffsets`: []TaskOffset, versions 0+.
     #[inline]
     pub fn task_end_offsets(&self) -> ArrayView<'a, TaskOffsetView<'a>> {
-        let at = self.at[11];
+        let at = self.at[11] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1793,7 +1839,7 @@ impl<'a> MemberView<'a> {
     /// `Assignment`: Assignment, versions 0+.
     #[inline]
     pub fn assignment(&self) -> AssignmentView<'a> {
-        let at = self.at[12];
+        let at = self.at[12] as usize;
         if at == ABSENT {
             return AssignmentView::absent(self.buf, self.version);
         }
@@ -1805,7 +1851,7 @@ impl<'a> MemberView<'a> {
     /// `TargetAssignment`: Assignment, versions 0+.
     #[inline]
     pub fn target_assignment(&self) -> AssignmentView<'a> {
-        let at = self.at[13];
+        let at = self.at[13] as usize;
         if at == ABSENT {
             return AssignmentView::absent(self.buf, self.version);
         }
@@ -1817,7 +1863,7 @@ impl<'a> MemberView<'a> {
     /// `IsClassic`: bool, versions 0+.
     #[inline]
     pub fn is_classic(&self) -> bool {
-        let at = self.at[14];
+        let at = self.at[14] as usize;
         if at == ABSENT {
             return false;
         }
@@ -1826,7 +1872,7 @@ impl<'a> MemberView<'a> {
 
     /// Where `IsClassic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn is_classic_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[14], "IsClassic", "bool", 1)
+        span_fixed(self.buf, self.at[14] as usize, "IsClassic", "bool", 1)
     }
 
     /// The owned [`Member`]: what the owned decoder returns for the same bytes.
@@ -1867,7 +1913,11 @@ impl<'a> MemberView<'a> {
             assignment,
             target_assignment,
             is_classic,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -1906,14 +1956,14 @@ impl std::fmt::Debug for MemberView<'_> {
 pub struct SubtopologyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> SubtopologyView<'a> {
@@ -1923,15 +1973,15 @@ impl<'a> SubtopologyView<'a> {
     const NULL_STATE_CHANGELOG_TOPICS: u64 = 1 << 3;
     const NULL_REPARTITION_SOURCE_TOPICS: u64 = 1 << 4;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("SourceTopics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1945,7 +1995,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c
             .array(true, 1)
             .map_err(|e| e.at("RepartitionSinkTopics"))?
@@ -1962,7 +2012,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_REPARTITION_SINK_TOPICS;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = match c.array(true, 9).map_err(|e| e.at("StateChangelogTopics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1977,7 +2027,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_STATE_CHANGELOG_TOPICS;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c
             .array(true, 9)
             .map_err(|e| e.at("RepartitionSourceTopics"))?
@@ -1996,7 +2046,7 @@ impl<'a> SubtopologyView<'a> {
             nulls |= Self::NULL_REPARTITION_SOURCE_TOPICS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -2011,21 +2061,21 @@ impl<'a> SubtopologyView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 5];
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -2038,7 +2088,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -2051,7 +2101,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_REPARTITION_SINK_TOPICS;
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -2064,7 +2114,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_STATE_CHANGELOG_TOPICS;
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -2078,7 +2128,7 @@ impl<'a> SubtopologyView<'a> {
             nulls |= Self::NULL_REPARTITION_SOURCE_TOPICS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -2092,7 +2142,7 @@ impl<'a> SubtopologyView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -2132,12 +2182,14 @@ impl<'a> SubtopologyView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The subtopology's id, unique within the topology.
@@ -2145,7 +2197,7 @@ impl<'a> SubtopologyView<'a> {
     /// `SubtopologyId`: string, versions 0+.
     #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -2154,7 +2206,14 @@ impl<'a> SubtopologyView<'a> {
 
     /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "SubtopologyId", true, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "SubtopologyId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The topics the subtopology reads.
@@ -2162,7 +2221,7 @@ impl<'a> SubtopologyView<'a> {
     /// `SourceTopics`: []string, versions 0+.
     #[inline]
     pub fn source_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -2175,7 +2234,7 @@ impl<'a> SubtopologyView<'a> {
     /// `RepartitionSinkTopics`: []string, versions 0+.
     #[inline]
     pub fn repartition_sink_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -2188,7 +2247,7 @@ impl<'a> SubtopologyView<'a> {
     /// `StateChangelogTopics`: []TopicInfo, versions 0+.
     #[inline]
     pub fn state_changelog_topics(&self) -> ArrayView<'a, TopicInfoView<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -2201,7 +2260,7 @@ impl<'a> SubtopologyView<'a> {
     /// `RepartitionSourceTopics`: []TopicInfo, versions 0+.
     #[inline]
     pub fn repartition_source_topics(&self) -> ArrayView<'a, TopicInfoView<'a>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -2238,7 +2297,11 @@ impl<'a> SubtopologyView<'a> {
             repartition_sink_topics,
             state_changelog_topics,
             repartition_source_topics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -2270,29 +2333,29 @@ impl std::fmt::Debug for SubtopologyView<'_> {
 pub struct TaskIdsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TaskIdsView<'a> {
     const NULL_SUBTOPOLOGY_ID: u64 = 1 << 0;
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 4).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -2306,7 +2369,7 @@ impl<'a> TaskIdsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -2321,21 +2384,21 @@ impl<'a> TaskIdsView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -2347,7 +2410,7 @@ impl<'a> TaskIdsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -2361,7 +2424,7 @@ impl<'a> TaskIdsView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -2384,12 +2447,14 @@ impl<'a> TaskIdsView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The subtopology's id, unique within the topology.
@@ -2397,7 +2462,7 @@ impl<'a> TaskIdsView<'a> {
     /// `SubtopologyId`: string, versions 0+.
     #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -2406,7 +2471,14 @@ impl<'a> TaskIdsView<'a> {
 
     /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "SubtopologyId", true, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "SubtopologyId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The task's partition numbers within the subtopology's input topics.
@@ -2414,7 +2486,7 @@ impl<'a> TaskIdsView<'a> {
     /// `Partitions`: []int32, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -2429,7 +2501,11 @@ impl<'a> TaskIdsView<'a> {
         TaskIds {
             subtopology_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -2455,33 +2531,33 @@ impl std::fmt::Debug for TaskIdsView<'_> {
 pub struct TaskOffsetView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TaskOffsetView<'a> {
     const NULL_SUBTOPOLOGY_ID: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Partition"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("Offset"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -2496,26 +2572,26 @@ impl<'a> TaskOffsetView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(8);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -2529,7 +2605,7 @@ impl<'a> TaskOffsetView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -2551,12 +2627,14 @@ impl<'a> TaskOffsetView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The subtopology's id, unique within the topology.
@@ -2564,7 +2642,7 @@ impl<'a> TaskOffsetView<'a> {
     /// `SubtopologyId`: string, versions 0+.
     #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -2573,7 +2651,14 @@ impl<'a> TaskOffsetView<'a> {
 
     /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "SubtopologyId", true, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "SubtopologyId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The partition number.
@@ -2581,7 +2666,7 @@ impl<'a> TaskOffsetView<'a> {
     /// `Partition`: int32, versions 0+.
     #[inline]
     pub fn partition(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -2590,7 +2675,7 @@ impl<'a> TaskOffsetView<'a> {
 
     /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "Partition", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "Partition", "int32", 4)
     }
 
     /// The offset.
@@ -2598,7 +2683,7 @@ impl<'a> TaskOffsetView<'a> {
     /// `Offset`: int64, versions 0+.
     #[inline]
     pub fn offset(&self) -> i64 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -2607,7 +2692,7 @@ impl<'a> TaskOffsetView<'a> {
 
     /// Where `Offset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "Offset", "int64", 8)
+        span_fixed(self.buf, self.at[2] as usize, "Offset", "int64", 8)
     }
 
     /// The owned [`TaskOffset`]: what the owned decoder returns for the same bytes.
@@ -2619,7 +2704,11 @@ impl<'a> TaskOffsetView<'a> {
             subtopology_id,
             partition,
             offset,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -2646,33 +2735,33 @@ impl std::fmt::Debug for TaskOffsetView<'_> {
 pub struct TopicInfoView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopicInfoView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     const NULL_TOPIC_CONFIGS: u64 = 1 << 3;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Partitions"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ReplicationFactor"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("TopicConfigs"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -2688,7 +2777,7 @@ impl<'a> TopicInfoView<'a> {
             nulls |= Self::NULL_TOPIC_CONFIGS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -2703,25 +2792,25 @@ impl<'a> TopicInfoView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -2735,7 +2824,7 @@ impl<'a> TopicInfoView<'a> {
             nulls |= Self::NULL_TOPIC_CONFIGS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -2749,7 +2838,7 @@ impl<'a> TopicInfoView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -2776,12 +2865,14 @@ impl<'a> TopicInfoView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
@@ -2789,7 +2880,7 @@ impl<'a> TopicInfoView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -2798,7 +2889,7 @@ impl<'a> TopicInfoView<'a> {
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "Name", true, false, 0)
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
     }
 
     /// The topic's number of partitions, or 0 if not fixed (always 0 for changelogs).
@@ -2806,7 +2897,7 @@ impl<'a> TopicInfoView<'a> {
     /// `Partitions`: int32, versions 0+.
     #[inline]
     pub fn partitions(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -2815,7 +2906,7 @@ impl<'a> TopicInfoView<'a> {
 
     /// Where `Partitions` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partitions_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "Partitions", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "Partitions", "int32", 4)
     }
 
     /// The topic's replication factor, or 0 for the broker's default.
@@ -2823,7 +2914,7 @@ impl<'a> TopicInfoView<'a> {
     /// `ReplicationFactor`: int16, versions 0+.
     #[inline]
     pub fn replication_factor(&self) -> i16 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -2832,7 +2923,13 @@ impl<'a> TopicInfoView<'a> {
 
     /// Where `ReplicationFactor` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn replication_factor_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "ReplicationFactor", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ReplicationFactor",
+            "int16",
+            2,
+        )
     }
 
     /// Topic configs to create the topic with.
@@ -2840,7 +2937,7 @@ impl<'a> TopicInfoView<'a> {
     /// `TopicConfigs`: []KeyValue, versions 0+.
     #[inline]
     pub fn topic_configs(&self) -> ArrayView<'a, KeyValueView<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -2860,7 +2957,11 @@ impl<'a> TopicInfoView<'a> {
             partitions,
             replication_factor,
             topic_configs,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -2888,12 +2989,12 @@ impl std::fmt::Debug for TopicInfoView<'_> {
 pub struct TopologyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopologyView<'a> {
@@ -2904,11 +3005,11 @@ impl<'a> TopologyView<'a> {
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Epoch"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         match c.array(true, 6).map_err(|e| e.at("Subtopologies"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -2921,7 +3022,7 @@ impl<'a> TopologyView<'a> {
             }
         };
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -2935,17 +3036,17 @@ impl<'a> TopologyView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -2956,7 +3057,7 @@ impl<'a> TopologyView<'a> {
             }
         };
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -2969,7 +3070,7 @@ impl<'a> TopologyView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -2994,12 +3095,14 @@ impl<'a> TopologyView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topology's epoch, which changes with the topology.
@@ -3007,7 +3110,7 @@ impl<'a> TopologyView<'a> {
     /// `Epoch`: int32, versions 0+.
     #[inline]
     pub fn epoch(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -3016,7 +3119,7 @@ impl<'a> TopologyView<'a> {
 
     /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "Epoch", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Epoch", "int32", 4)
     }
 
     /// The subtopologies of the application.
@@ -3024,7 +3127,7 @@ impl<'a> TopologyView<'a> {
     /// `Subtopologies`: []Subtopology, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn subtopologies(&self) -> Option<ArrayView<'a, SubtopologyView<'a>>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return None;
         }
@@ -3040,7 +3143,7 @@ impl<'a> TopologyView<'a> {
         Topology {
             epoch,
             subtopologies,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
@@ -3066,14 +3169,14 @@ impl std::fmt::Debug for TopologyView<'_> {
 pub struct TopologyDescriptionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopologyDescriptionView<'a> {
@@ -3086,10 +3189,10 @@ impl<'a> TopologyDescriptionView<'a> {
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("Subtopologies"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -3104,7 +3207,7 @@ impl<'a> TopologyDescriptionView<'a> {
         if null {
             nulls |= Self::NULL_SUBTOPOLOGIES;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 15).map_err(|e| e.at("GlobalStores"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -3120,7 +3223,7 @@ impl<'a> TopologyDescriptionView<'a> {
             nulls |= Self::NULL_GLOBAL_STORES;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -3135,16 +3238,16 @@ impl<'a> TopologyDescriptionView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -3157,7 +3260,7 @@ impl<'a> TopologyDescriptionView<'a> {
         if null {
             nulls |= Self::NULL_SUBTOPOLOGIES;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -3171,7 +3274,7 @@ impl<'a> TopologyDescriptionView<'a> {
             nulls |= Self::NULL_GLOBAL_STORES;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -3185,7 +3288,7 @@ impl<'a> TopologyDescriptionView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -3214,12 +3317,14 @@ impl<'a> TopologyDescriptionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topology's subtopologies.
@@ -3227,7 +3332,7 @@ impl<'a> TopologyDescriptionView<'a> {
     /// `Subtopologies`: []TopologyDescriptionSubtopology, versions 1+.
     #[inline]
     pub fn subtopologies(&self) -> ArrayView<'a, TopologyDescriptionSubtopologyView<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -3240,7 +3345,7 @@ impl<'a> TopologyDescriptionView<'a> {
     /// `GlobalStores`: []TopologyDescriptionGlobalStore, versions 1+.
     #[inline]
     pub fn global_stores(&self) -> ArrayView<'a, TopologyDescriptionGlobalStoreView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -3257,7 +3362,11 @@ impl<'a> TopologyDescriptionView<'a> {
         TopologyDescription {
             subtopologies,
             global_stores,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -3283,24 +3392,24 @@ impl std::fmt::Debug for TopologyDescriptionView<'_> {
 pub struct TopologyDescriptionGlobalStoreView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopologyDescriptionGlobalStoreView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
+        at[0] = c.pos() as u32;
         TopologyDescriptionNodeView::walk(c, version).map_err(|e| e.at("Source"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         TopologyDescriptionNodeView::walk(c, version).map_err(|e| e.at("Processor"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -3314,20 +3423,20 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
+        at[0] = *pos as u32;
         TopologyDescriptionNodeView::skip(buf, pos, version);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         TopologyDescriptionNodeView::skip(buf, pos, version);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -3340,7 +3449,7 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -3361,12 +3470,14 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The source node feeding the global store.
@@ -3374,7 +3485,7 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
     /// `Source`: TopologyDescriptionNode, versions 1+.
     #[inline]
     pub fn source(&self) -> TopologyDescriptionNodeView<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return TopologyDescriptionNodeView::absent(self.buf, self.version);
         }
@@ -3386,7 +3497,7 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
     /// `Processor`: TopologyDescriptionNode, versions 1+.
     #[inline]
     pub fn processor(&self) -> TopologyDescriptionNodeView<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return TopologyDescriptionNodeView::absent(self.buf, self.version);
         }
@@ -3400,7 +3511,7 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
         TopologyDescriptionGlobalStore {
             source,
             processor,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
@@ -3426,14 +3537,14 @@ impl std::fmt::Debug for TopologyDescriptionGlobalStoreView<'_> {
 pub struct TopologyDescriptionNodeView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 6],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 6],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopologyDescriptionNodeView<'a> {
@@ -3446,8 +3557,8 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         Self {
             buf,
             version,
-            at: [ABSENT; 6],
-            tags: ABSENT,
+            at: [NONE; 6],
+            tags: NONE,
             nulls: 0,
             start: 0,
             end: 0,
@@ -3461,17 +3572,17 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 6];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("NodeType"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("SourceTopics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -3485,9 +3596,9 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("SinkTopic"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("Stores"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -3501,7 +3612,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_STORES;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("Successors"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -3516,7 +3627,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             nulls |= Self::NULL_SUCCESSORS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -3531,23 +3642,23 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 6];
+        let start = *pos as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -3560,9 +3671,9 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         loc_str(buf, pos, true);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -3575,7 +3686,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_STORES;
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -3589,7 +3700,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             nulls |= Self::NULL_SUCCESSORS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -3603,7 +3714,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -3640,12 +3751,14 @@ impl<'a> TopologyDescriptionNodeView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The node's name.
@@ -3653,7 +3766,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `Name`: string, versions 1+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -3662,7 +3775,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "Name", true, false, 0)
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
     }
 
     /// The kind of node: 1 source, 2 processor, 3 sink.
@@ -3670,7 +3783,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `NodeType`: int8, versions 1+.
     #[inline]
     pub fn node_type(&self) -> i8 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -3679,7 +3792,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
 
     /// Where `NodeType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn node_type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "NodeType", "int8", 1)
+        span_fixed(self.buf, self.at[1] as usize, "NodeType", "int8", 1)
     }
 
     /// The topics a source node reads.
@@ -3687,7 +3800,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `SourceTopics`: []string, versions 1+.
     #[inline]
     pub fn source_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -3700,7 +3813,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `SinkTopic`: string, versions 1+, nullable in 1+, default `null`.
     #[inline]
     pub fn sink_topic(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return None;
         }
@@ -3709,7 +3822,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
 
     /// Where `SinkTopic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn sink_topic_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3], "SinkTopic", true, true, 0)
+        span_str(self.buf, self.at[3] as usize, "SinkTopic", true, true, 0)
     }
 
     /// The state stores a processor node uses.
@@ -3717,7 +3830,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `Stores`: []string, versions 1+.
     #[inline]
     pub fn stores(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -3730,7 +3843,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// `Successors`: []string, versions 1+.
     #[inline]
     pub fn successors(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -3765,7 +3878,11 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             sink_topic,
             stores,
             successors,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -3795,29 +3912,29 @@ impl std::fmt::Debug for TopologyDescriptionNodeView<'_> {
 pub struct TopologyDescriptionSubtopologyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopologyDescriptionSubtopologyView<'a> {
     const NULL_SUBTOPOLOGY_ID: u64 = 1 << 0;
     const NULL_NODES: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 7).map_err(|e| e.at("Nodes"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -3833,7 +3950,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             nulls |= Self::NULL_NODES;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -3848,21 +3965,21 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -3876,7 +3993,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             nulls |= Self::NULL_NODES;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -3890,7 +4007,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -3915,12 +4032,14 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The subtopology's id, unique within the topology.
@@ -3928,7 +4047,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
     /// `SubtopologyId`: string, versions 1+.
     #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -3937,7 +4056,14 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
 
     /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "SubtopologyId", true, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "SubtopologyId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The subtopology's processing nodes.
@@ -3945,7 +4071,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
     /// `Nodes`: []TopologyDescriptionNode, versions 1+.
     #[inline]
     pub fn nodes(&self) -> ArrayView<'a, TopologyDescriptionNodeView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -3961,7 +4087,11 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
         TopologyDescriptionSubtopology {
             subtopology_id,
             nodes,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }

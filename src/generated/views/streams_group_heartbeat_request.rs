@@ -11,49 +11,49 @@ use crate::views::*;
 pub struct StreamsGroupHeartbeatRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 17],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 17],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     const NULL_GROUP_ID: u64 = 1 << 0;
     const NULL_MEMBER_ID: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 17];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 17];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("MemberId"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MemberEpoch"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("EndpointInformationEpoch"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("InstanceId"))?;
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("RackId"))?;
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("RebalanceTimeoutMs"))?;
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         let null = c.struct_marker().map_err(|e| e.at("Topology"))?;
         if !null {
             TopologyView::walk(c, version).map_err(|e| e.at("Topology"))?;
         }
-        at[8] = c.pos();
+        at[8] = c.pos() as u32;
         match c.array(true, 3).map_err(|e| e.at("ActiveTasks"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -65,7 +65,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
-        at[9] = c.pos();
+        at[9] = c.pos() as u32;
         match c.array(true, 3).map_err(|e| e.at("StandbyTasks"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -77,7 +77,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
-        at[10] = c.pos();
+        at[10] = c.pos() as u32;
         match c.array(true, 3).map_err(|e| e.at("WarmupTasks"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -89,14 +89,14 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
-        at[11] = c.pos();
+        at[11] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("ProcessId"))?;
-        at[12] = c.pos();
+        at[12] = c.pos() as u32;
         let null = c.struct_marker().map_err(|e| e.at("UserEndpoint"))?;
         if !null {
             EndpointView::walk(c, version).map_err(|e| e.at("UserEndpoint"))?;
         }
-        at[13] = c.pos();
+        at[13] = c.pos() as u32;
         match c.array(true, 3).map_err(|e| e.at("ClientTags"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -108,7 +108,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
-        at[14] = c.pos();
+        at[14] = c.pos() as u32;
         match c.array(true, 14).map_err(|e| e.at("TaskOffsets"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -120,7 +120,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
-        at[15] = c.pos();
+        at[15] = c.pos() as u32;
         match c.array(true, 14).map_err(|e| e.at("TaskEndOffsets"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -132,10 +132,10 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
-        at[16] = c.pos();
+        at[16] = c.pos() as u32;
         c.bool().map_err(|e| e.at("ShutdownApplication"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -150,41 +150,41 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 17];
+        let start = *pos as u32;
+        let mut at = [NONE; 17];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         loc_str(buf, pos, true);
-        at[5] = *pos;
+        at[5] = *pos as u32;
         loc_str(buf, pos, true);
-        at[6] = *pos;
+        at[6] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[7] = *pos;
+        at[7] = *pos as u32;
         let null = loc_marker(buf, pos);
         if !null {
             TopologyView::skip(buf, pos, version);
         }
-        at[8] = *pos;
+        at[8] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -194,7 +194,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
-        at[9] = *pos;
+        at[9] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -204,7 +204,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
-        at[10] = *pos;
+        at[10] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -214,14 +214,14 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
-        at[11] = *pos;
+        at[11] = *pos as u32;
         loc_str(buf, pos, true);
-        at[12] = *pos;
+        at[12] = *pos as u32;
         let null = loc_marker(buf, pos);
         if !null {
             EndpointView::skip(buf, pos, version);
         }
-        at[13] = *pos;
+        at[13] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -231,7 +231,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
-        at[14] = *pos;
+        at[14] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -241,7 +241,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
-        at[15] = *pos;
+        at[15] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -251,10 +251,10 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
-        at[16] = *pos;
+        at[16] = *pos as u32;
         *pos = pos.saturating_add(1);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -268,7 +268,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -284,6 +284,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("StreamsGroupHeartbeatRequest", version))?;
         if !(0..=1).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 1)
                 .in_message("StreamsGroupHeartbeatRequest", version));
@@ -298,12 +299,14 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The group's id.
@@ -311,7 +314,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `GroupId`: string, versions 0+.
     #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -320,7 +323,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
 
     /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "GroupId", true, false, 0)
+        span_str(self.buf, self.at[0] as usize, "GroupId", true, false, 0)
     }
 
     /// The member's id, generated by the client and kept for the life of the process.
@@ -328,7 +331,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `MemberId`: string, versions 0+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -337,7 +340,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1], "MemberId", true, false, 0)
+        span_str(self.buf, self.at[1] as usize, "MemberId", true, false, 0)
     }
 
     /// 0 to join, -1 to leave, -2 to leave as a static member that will come back, otherwise the member's current epoch.
@@ -345,7 +348,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `MemberEpoch`: int32, versions 0+.
     #[inline]
     pub fn member_epoch(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -354,7 +357,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
 
     /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "MemberEpoch", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "MemberEpoch", "int32", 4)
     }
 
     /// The epoch of the endpoint-to-partitions information: the latest the client received, or the one in this response.
@@ -362,7 +365,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `EndpointInformationEpoch`: int32, versions 0+.
     #[inline]
     pub fn endpoint_information_epoch(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -371,7 +374,13 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
 
     /// Where `EndpointInformationEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn endpoint_information_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3], "EndpointInformationEpoch", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "EndpointInformationEpoch",
+            "int32",
+            4,
+        )
     }
 
     /// The static member's instance id, or null if none or unchanged since the last heartbeat.
@@ -379,7 +388,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn instance_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return None;
         }
@@ -388,7 +397,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
 
     /// Where `InstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn instance_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[4], "InstanceId", true, true, 0)
+        span_str(self.buf, self.at[4] as usize, "InstanceId", true, true, 0)
     }
 
     /// The member's rack, or null if none or unchanged since the last heartbeat.
@@ -396,7 +405,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return None;
         }
@@ -405,7 +414,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
 
     /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[5], "RackId", true, true, 0)
+        span_str(self.buf, self.at[5] as usize, "RackId", true, true, 0)
     }
 
     /// How long, in milliseconds, the member may take to revoke tasks; -1 if unchanged.
@@ -413,7 +422,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `RebalanceTimeoutMs`: int32, versions 0+, default `-1`.
     #[inline]
     pub fn rebalance_timeout_ms(&self) -> i32 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -422,7 +431,13 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
 
     /// Where `RebalanceTimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn rebalance_timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6], "RebalanceTimeoutMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "RebalanceTimeoutMs",
+            "int32",
+            4,
+        )
     }
 
     /// The application's topology, sent when joining; null otherwise.
@@ -430,7 +445,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `Topology`: Topology, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn topology(&self) -> Option<TopologyView<'a>> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return None;
         }
@@ -446,7 +461,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `ActiveTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn active_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return None;
         }
@@ -458,7 +473,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `StandbyTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn standby_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
-        let at = self.at[9];
+        let at = self.at[9] as usize;
         if at == ABSENT {
             return None;
         }
@@ -470,7 +485,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `WarmupTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn warmup_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
-        let at = self.at[10];
+        let at = self.at[10] as usize;
         if at == ABSENT {
             return None;
         }
@@ -482,7 +497,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `ProcessId`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn process_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[11];
+        let at = self.at[11] as usize;
         if at == ABSENT {
             return None;
         }
@@ -491,7 +506,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
 
     /// Where `ProcessId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn process_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[11], "ProcessId", true, true, 0)
+        span_str(self.buf, self.at[11] as usize, "ProcessId", true, true, 0)
     }
 
     /// The member's endpoint for interactive queries, or null if none or unchanged.
@@ -499,7 +514,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `UserEndpoint`: Endpoint, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn user_endpoint(&self) -> Option<EndpointView<'a>> {
-        let at = self.at[12];
+        let at = self.at[12] as usize;
         if at == ABSENT {
             return None;
         }
@@ -515,7 +530,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `ClientTags`: []KeyValue, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn client_tags(&self) -> Option<ArrayView<'a, KeyValueView<'a>>> {
-        let at = self.at[13];
+        let at = self.at[13] as usize;
         if at == ABSENT {
             return None;
         }
@@ -527,7 +542,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `TaskOffsets`: []TaskOffset, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn task_offsets(&self) -> Option<ArrayView<'a, TaskOffsetView<'a>>> {
-        let at = self.at[14];
+        let at = self.at[14] as usize;
         if at == ABSENT {
             return None;
         }
@@ -539,7 +554,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `TaskEndOffsets`: []TaskOffset, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn task_end_offsets(&self) -> Option<ArrayView<'a, TaskOffsetView<'a>>> {
-        let at = self.at[15];
+        let at = self.at[15] as usize;
         if at == ABSENT {
             return None;
         }
@@ -551,7 +566,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// `ShutdownApplication`: bool, versions 0+, default `false`.
     #[inline]
     pub fn shutdown_application(&self) -> bool {
-        let at = self.at[16];
+        let at = self.at[16] as usize;
         if at == ABSENT {
             return false;
         }
@@ -560,7 +575,13 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
 
     /// Where `ShutdownApplication` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn shutdown_application_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[16], "ShutdownApplication", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[16] as usize,
+            "ShutdownApplication",
+            "bool",
+            1,
+        )
     }
 
     /// The owned [`StreamsGroupHeartbeatRequest`]: what the owned decoder returns for the same bytes.
@@ -612,7 +633,11 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
             task_offsets,
             task_end_offsets,
             shutdown_application,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -656,14 +681,14 @@ impl std::fmt::Debug for StreamsGroupHeartbeatRequestView<'_> {
 pub struct CopartitionGroupView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> CopartitionGroupView<'a> {
@@ -671,10 +696,10 @@ impl<'a> CopartitionGroupView<'a> {
     const NULL_SOURCE_TOPIC_REGEX: u64 = 1 << 1;
     const NULL_REPARTITION_SOURCE_TOPICS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(true, 2).map_err(|e| e.at("SourceTopics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -687,7 +712,7 @@ impl<'a> CopartitionGroupView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 2).map_err(|e| e.at("SourceTopicRegex"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -701,7 +726,7 @@ impl<'a> CopartitionGroupView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPIC_REGEX;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c
             .array(true, 2)
             .map_err(|e| e.at("RepartitionSourceTopics"))?
@@ -719,7 +744,7 @@ impl<'a> CopartitionGroupView<'a> {
             nulls |= Self::NULL_REPARTITION_SOURCE_TOPICS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -734,16 +759,16 @@ impl<'a> CopartitionGroupView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -754,7 +779,7 @@ impl<'a> CopartitionGroupView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -765,7 +790,7 @@ impl<'a> CopartitionGroupView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPIC_REGEX;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -777,7 +802,7 @@ impl<'a> CopartitionGroupView<'a> {
             nulls |= Self::NULL_REPARTITION_SOURCE_TOPICS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -791,7 +816,7 @@ impl<'a> CopartitionGroupView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -819,12 +844,14 @@ impl<'a> CopartitionGroupView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// Indexes into the subtopology's SourceTopics.
@@ -832,7 +859,7 @@ impl<'a> CopartitionGroupView<'a> {
     /// `SourceTopics`: []int16, versions 0+.
     #[inline]
     pub fn source_topics(&self) -> ArrayView<'a, i16> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -845,7 +872,7 @@ impl<'a> CopartitionGroupView<'a> {
     /// `SourceTopicRegex`: []int16, versions 0+.
     #[inline]
     pub fn source_topic_regex(&self) -> ArrayView<'a, i16> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -858,7 +885,7 @@ impl<'a> CopartitionGroupView<'a> {
     /// `RepartitionSourceTopics`: []int16, versions 0+.
     #[inline]
     pub fn repartition_source_topics(&self) -> ArrayView<'a, i16> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -875,7 +902,11 @@ impl<'a> CopartitionGroupView<'a> {
             source_topics,
             source_topic_regex,
             repartition_source_topics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -905,14 +936,14 @@ impl std::fmt::Debug for CopartitionGroupView<'_> {
 pub struct EndpointView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> EndpointView<'a> {
@@ -924,18 +955,18 @@ impl<'a> EndpointView<'a> {
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("Port"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -950,24 +981,24 @@ impl<'a> EndpointView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -981,7 +1012,7 @@ impl<'a> EndpointView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -1002,12 +1033,14 @@ impl<'a> EndpointView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// A host name or IP address.
@@ -1015,7 +1048,7 @@ impl<'a> EndpointView<'a> {
     /// `Host`: string, versions 0+.
     #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1024,7 +1057,7 @@ impl<'a> EndpointView<'a> {
 
     /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn host_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "Host", true, false, 0)
+        span_str(self.buf, self.at[0] as usize, "Host", true, false, 0)
     }
 
     /// A TCP port number.
@@ -1032,7 +1065,7 @@ impl<'a> EndpointView<'a> {
     /// `Port`: uint16, versions 0+.
     #[inline]
     pub fn port(&self) -> u16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -1041,7 +1074,7 @@ impl<'a> EndpointView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "Port", "uint16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "Port", "uint16", 2)
     }
 
     /// The owned [`Endpoint`]: what the owned decoder returns for the same bytes.
@@ -1051,7 +1084,11 @@ impl<'a> EndpointView<'a> {
         Endpoint {
             host,
             port,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -1077,35 +1114,35 @@ impl std::fmt::Debug for EndpointView<'_> {
 pub struct KeyValueView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> KeyValueView<'a> {
     const NULL_KEY: u64 = 1 << 0;
     const NULL_VALUE: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Key"))?;
         if null {
             nulls |= Self::NULL_KEY;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Value"))?;
         if null {
             nulls |= Self::NULL_VALUE;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1120,27 +1157,27 @@ impl<'a> KeyValueView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_KEY;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_VALUE;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1154,7 +1191,7 @@ impl<'a> KeyValueView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -1175,12 +1212,14 @@ impl<'a> KeyValueView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The key.
@@ -1188,7 +1227,7 @@ impl<'a> KeyValueView<'a> {
     /// `Key`: string, versions 0+.
     #[inline]
     pub fn key(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1197,7 +1236,7 @@ impl<'a> KeyValueView<'a> {
 
     /// Where `Key` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn key_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "Key", true, false, 0)
+        span_str(self.buf, self.at[0] as usize, "Key", true, false, 0)
     }
 
     /// The value.
@@ -1205,7 +1244,7 @@ impl<'a> KeyValueView<'a> {
     /// `Value`: string, versions 0+.
     #[inline]
     pub fn value(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1214,7 +1253,7 @@ impl<'a> KeyValueView<'a> {
 
     /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn value_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1], "Value", true, false, 0)
+        span_str(self.buf, self.at[1] as usize, "Value", true, false, 0)
     }
 
     /// The owned [`KeyValue`]: what the owned decoder returns for the same bytes.
@@ -1224,7 +1263,11 @@ impl<'a> KeyValueView<'a> {
         KeyValue {
             key,
             value,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -1250,14 +1293,14 @@ impl std::fmt::Debug for KeyValueView<'_> {
 pub struct SubtopologyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 7],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 7],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> SubtopologyView<'a> {
@@ -1269,15 +1312,15 @@ impl<'a> SubtopologyView<'a> {
     const NULL_REPARTITION_SOURCE_TOPICS: u64 = 1 << 5;
     const NULL_COPARTITION_GROUPS: u64 = 1 << 6;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 7];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("SourceTopics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1291,7 +1334,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("SourceTopicRegex"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1305,7 +1348,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPIC_REGEX;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = match c.array(true, 9).map_err(|e| e.at("StateChangelogTopics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1320,7 +1363,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_STATE_CHANGELOG_TOPICS;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c
             .array(true, 1)
             .map_err(|e| e.at("RepartitionSinkTopics"))?
@@ -1337,7 +1380,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_REPARTITION_SINK_TOPICS;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = match c
             .array(true, 9)
             .map_err(|e| e.at("RepartitionSourceTopics"))?
@@ -1355,7 +1398,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_REPARTITION_SOURCE_TOPICS;
         }
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         let null = match c.array(true, 4).map_err(|e| e.at("CopartitionGroups"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1371,7 +1414,7 @@ impl<'a> SubtopologyView<'a> {
             nulls |= Self::NULL_COPARTITION_GROUPS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1386,21 +1429,21 @@ impl<'a> SubtopologyView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 7];
+        let start = *pos as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1413,7 +1456,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1426,7 +1469,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPIC_REGEX;
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1439,7 +1482,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_STATE_CHANGELOG_TOPICS;
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1452,7 +1495,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_REPARTITION_SINK_TOPICS;
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1465,7 +1508,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_REPARTITION_SOURCE_TOPICS;
         }
-        at[6] = *pos;
+        at[6] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1479,7 +1522,7 @@ impl<'a> SubtopologyView<'a> {
             nulls |= Self::NULL_COPARTITION_GROUPS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1493,7 +1536,7 @@ impl<'a> SubtopologyView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -1543,12 +1586,14 @@ impl<'a> SubtopologyView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The subtopology's id, unique within the topology.
@@ -1556,7 +1601,7 @@ impl<'a> SubtopologyView<'a> {
     /// `SubtopologyId`: string, versions 0+.
     #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1565,7 +1610,14 @@ impl<'a> SubtopologyView<'a> {
 
     /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "SubtopologyId", true, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "SubtopologyId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The topics the subtopology reads.
@@ -1573,7 +1625,7 @@ impl<'a> SubtopologyView<'a> {
     /// `SourceTopics`: []string, versions 0+.
     #[inline]
     pub fn source_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1586,7 +1638,7 @@ impl<'a> SubtopologyView<'a> {
     /// `SourceTopicRegex`: []string, versions 0+.
     #[inline]
     pub fn source_topic_regex(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1599,7 +1651,7 @@ impl<'a> SubtopologyView<'a> {
     /// `StateChangelogTopics`: []TopicInfo, versions 0+.
     #[inline]
     pub fn state_changelog_topics(&self) -> ArrayView<'a, TopicInfoView<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1612,7 +1664,7 @@ impl<'a> SubtopologyView<'a> {
     /// `RepartitionSinkTopics`: []string, versions 0+.
     #[inline]
     pub fn repartition_sink_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1625,7 +1677,7 @@ impl<'a> SubtopologyView<'a> {
     /// `RepartitionSourceTopics`: []TopicInfo, versions 0+.
     #[inline]
     pub fn repartition_source_topics(&self) -> ArrayView<'a, TopicInfoView<'a>> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1638,7 +1690,7 @@ impl<'a> SubtopologyView<'a> {
     /// `CopartitionGroups`: []CopartitionGroup, versions 0+.
     #[inline]
     pub fn copartition_groups(&self) -> ArrayView<'a, CopartitionGroupView<'a>> {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1687,7 +1739,11 @@ impl<'a> SubtopologyView<'a> {
             repartition_sink_topics,
             repartition_source_topics,
             copartition_groups,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -1721,29 +1777,29 @@ impl std::fmt::Debug for SubtopologyView<'_> {
 pub struct TaskIdsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TaskIdsView<'a> {
     const NULL_SUBTOPOLOGY_ID: u64 = 1 << 0;
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 4).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1757,7 +1813,7 @@ impl<'a> TaskIdsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1772,21 +1828,21 @@ impl<'a> TaskIdsView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1798,7 +1854,7 @@ impl<'a> TaskIdsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1812,7 +1868,7 @@ impl<'a> TaskIdsView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -1835,12 +1891,14 @@ impl<'a> TaskIdsView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The subtopology's id, unique within the topology.
@@ -1848,7 +1906,7 @@ impl<'a> TaskIdsView<'a> {
     /// `SubtopologyId`: string, versions 0+.
     #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1857,7 +1915,14 @@ impl<'a> TaskIdsView<'a> {
 
     /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "SubtopologyId", true, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "SubtopologyId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The task's partition numbers within the subtopology's input topics.
@@ -1865,7 +1930,7 @@ impl<'a> TaskIdsView<'a> {
     /// `Partitions`: []int32, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1880,7 +1945,11 @@ impl<'a> TaskIdsView<'a> {
         TaskIds {
             subtopology_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -1906,33 +1975,33 @@ impl std::fmt::Debug for TaskIdsView<'_> {
 pub struct TaskOffsetView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TaskOffsetView<'a> {
     const NULL_SUBTOPOLOGY_ID: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Partition"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("Offset"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1947,26 +2016,26 @@ impl<'a> TaskOffsetView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(8);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1980,7 +2049,7 @@ impl<'a> TaskOffsetView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -2002,12 +2071,14 @@ impl<'a> TaskOffsetView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The subtopology's id, unique within the topology.
@@ -2015,7 +2086,7 @@ impl<'a> TaskOffsetView<'a> {
     /// `SubtopologyId`: string, versions 0+.
     #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -2024,7 +2095,14 @@ impl<'a> TaskOffsetView<'a> {
 
     /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "SubtopologyId", true, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "SubtopologyId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The partition number.
@@ -2032,7 +2110,7 @@ impl<'a> TaskOffsetView<'a> {
     /// `Partition`: int32, versions 0+.
     #[inline]
     pub fn partition(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -2041,7 +2119,7 @@ impl<'a> TaskOffsetView<'a> {
 
     /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "Partition", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "Partition", "int32", 4)
     }
 
     /// The offset.
@@ -2049,7 +2127,7 @@ impl<'a> TaskOffsetView<'a> {
     /// `Offset`: int64, versions 0+.
     #[inline]
     pub fn offset(&self) -> i64 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -2058,7 +2136,7 @@ impl<'a> TaskOffsetView<'a> {
 
     /// Where `Offset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "Offset", "int64", 8)
+        span_fixed(self.buf, self.at[2] as usize, "Offset", "int64", 8)
     }
 
     /// The owned [`TaskOffset`]: what the owned decoder returns for the same bytes.
@@ -2070,7 +2148,11 @@ impl<'a> TaskOffsetView<'a> {
             subtopology_id,
             partition,
             offset,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -2097,33 +2179,33 @@ impl std::fmt::Debug for TaskOffsetView<'_> {
 pub struct TopicInfoView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopicInfoView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     const NULL_TOPIC_CONFIGS: u64 = 1 << 3;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Partitions"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ReplicationFactor"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("TopicConfigs"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -2139,7 +2221,7 @@ impl<'a> TopicInfoView<'a> {
             nulls |= Self::NULL_TOPIC_CONFIGS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -2154,25 +2236,25 @@ impl<'a> TopicInfoView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -2186,7 +2268,7 @@ impl<'a> TopicInfoView<'a> {
             nulls |= Self::NULL_TOPIC_CONFIGS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -2200,7 +2282,7 @@ impl<'a> TopicInfoView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -2227,12 +2309,14 @@ impl<'a> TopicInfoView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
@@ -2240,7 +2324,7 @@ impl<'a> TopicInfoView<'a> {
     /// `Name`: string, versions 0+.
     #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -2249,7 +2333,7 @@ impl<'a> TopicInfoView<'a> {
 
     /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "Name", true, false, 0)
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
     }
 
     /// The topic's number of partitions, or 0 if not fixed (always 0 for changelogs).
@@ -2257,7 +2341,7 @@ impl<'a> TopicInfoView<'a> {
     /// `Partitions`: int32, versions 0+.
     #[inline]
     pub fn partitions(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -2266,7 +2350,7 @@ impl<'a> TopicInfoView<'a> {
 
     /// Where `Partitions` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partitions_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "Partitions", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "Partitions", "int32", 4)
     }
 
     /// The topic's replication factor, or 0 for the broker's default.
@@ -2274,7 +2358,7 @@ impl<'a> TopicInfoView<'a> {
     /// `ReplicationFactor`: int16, versions 0+.
     #[inline]
     pub fn replication_factor(&self) -> i16 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -2283,7 +2367,13 @@ impl<'a> TopicInfoView<'a> {
 
     /// Where `ReplicationFactor` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn replication_factor_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "ReplicationFactor", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ReplicationFactor",
+            "int16",
+            2,
+        )
     }
 
     /// Topic configs to create the topic with.
@@ -2291,7 +2381,7 @@ impl<'a> TopicInfoView<'a> {
     /// `TopicConfigs`: []KeyValue, versions 0+.
     #[inline]
     pub fn topic_configs(&self) -> ArrayView<'a, KeyValueView<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -2311,7 +2401,11 @@ impl<'a> TopicInfoView<'a> {
             partitions,
             replication_factor,
             topic_configs,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -2339,14 +2433,14 @@ impl std::fmt::Debug for TopicInfoView<'_> {
 pub struct TopologyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopologyView<'a> {
@@ -2358,12 +2452,12 @@ impl<'a> TopologyView<'a> {
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Epoch"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 8).map_err(|e| e.at("Subtopologies"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -2379,7 +2473,7 @@ impl<'a> TopologyView<'a> {
             nulls |= Self::NULL_SUBTOPOLOGIES;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -2394,18 +2488,18 @@ impl<'a> TopologyView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -2419,7 +2513,7 @@ impl<'a> TopologyView<'a> {
             nulls |= Self::NULL_SUBTOPOLOGIES;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -2433,7 +2527,7 @@ impl<'a> TopologyView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -2458,12 +2552,14 @@ impl<'a> TopologyView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topology's epoch, which changes with the topology.
@@ -2471,7 +2567,7 @@ impl<'a> TopologyView<'a> {
     /// `Epoch`: int32, versions 0+.
     #[inline]
     pub fn epoch(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -2480,7 +2576,7 @@ impl<'a> TopologyView<'a> {
 
     /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "Epoch", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Epoch", "int32", 4)
     }
 
     /// The subtopologies of the application.
@@ -2488,7 +2584,7 @@ impl<'a> TopologyView<'a> {
     /// `Subtopologies`: []Subtopology, versions 0+.
     #[inline]
     pub fn subtopologies(&self) -> ArrayView<'a, SubtopologyView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -2504,7 +2600,11 @@ impl<'a> TopologyView<'a> {
         Topology {
             epoch,
             subtopologies,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }

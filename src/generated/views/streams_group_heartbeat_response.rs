@@ -11,48 +11,48 @@ use crate::views::*;
 pub struct StreamsGroupHeartbeatResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 16],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 16],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     const NULL_MEMBER_ID: u64 = 1 << 3;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 16];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 16];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("ErrorMessage"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("MemberId"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MemberEpoch"))?;
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("HeartbeatIntervalMs"))?;
         if version <= 0 {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("AcceptableRecoveryLagLegacy"))?;
         }
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("TaskOffsetIntervalMs"))?;
         if version >= 1 {
-            at[8] = c.pos();
+            at[8] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("AcceptableRecoveryLag"))?;
         }
-        at[9] = c.pos();
+        at[9] = c.pos() as u32;
         match c.array(true, 3).map_err(|e| e.at("Status"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -64,7 +64,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
                 false
             }
         };
-        at[10] = c.pos();
+        at[10] = c.pos() as u32;
         match c.array(true, 3).map_err(|e| e.at("ActiveTasks"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -76,7 +76,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
                 false
             }
         };
-        at[11] = c.pos();
+        at[11] = c.pos() as u32;
         match c.array(true, 3).map_err(|e| e.at("StandbyTasks"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -88,7 +88,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
                 false
             }
         };
-        at[12] = c.pos();
+        at[12] = c.pos() as u32;
         match c.array(true, 3).map_err(|e| e.at("WarmupTasks"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -101,12 +101,12 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             }
         };
         if version >= 1 {
-            at[13] = c.pos();
+            at[13] = c.pos() as u32;
             c.bool().map_err(|e| e.at("TopologyDescriptionRequired"))?;
         }
-        at[14] = c.pos();
+        at[14] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("EndpointInformationEpoch"))?;
-        at[15] = c.pos();
+        at[15] = c.pos() as u32;
         match c
             .array(true, 7)
             .map_err(|e| e.at("PartitionsByUserEndpoint"))?
@@ -122,7 +122,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             }
         };
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -137,41 +137,41 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 16];
+        let start = *pos as u32;
+        let mut at = [NONE; 16];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         loc_str(buf, pos, true);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version <= 0 {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[7] = *pos;
+        at[7] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 1 {
-            at[8] = *pos;
+            at[8] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
-        at[9] = *pos;
+        at[9] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -181,7 +181,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
                 false
             }
         };
-        at[10] = *pos;
+        at[10] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -191,7 +191,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
                 false
             }
         };
-        at[11] = *pos;
+        at[11] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -201,7 +201,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
                 false
             }
         };
-        at[12] = *pos;
+        at[12] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -212,12 +212,12 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             }
         };
         if version >= 1 {
-            at[13] = *pos;
+            at[13] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
-        at[14] = *pos;
+        at[14] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[15] = *pos;
+        at[15] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -228,7 +228,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             }
         };
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -242,7 +242,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -258,6 +258,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("StreamsGroupHeartbeatResponse", version))?;
         if !(0..=1).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 1)
                 .in_message("StreamsGroupHeartbeatResponse", version));
@@ -272,12 +273,14 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
@@ -285,7 +288,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// `ThrottleTimeMs`: int32, versions 0+.
     #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -294,7 +297,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
 
     /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "ThrottleTimeMs", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
@@ -302,7 +305,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// `ErrorCode`: int16, versions 0+.
     #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -311,7 +314,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
 
     /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "ErrorCode", "int16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
@@ -319,7 +322,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return None;
         }
@@ -328,7 +331,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
 
     /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[2], "ErrorMessage", true, true, 0)
+        span_str(self.buf, self.at[2] as usize, "ErrorMessage", true, true, 0)
     }
 
     /// The member's id in the group.
@@ -336,7 +339,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// `MemberId`: string, versions 0+.
     #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -345,7 +348,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
 
     /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[3], "MemberId", true, false, 0)
+        span_str(self.buf, self.at[3] as usize, "MemberId", true, false, 0)
     }
 
     /// The member's epoch from now on.
@@ -353,7 +356,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// `MemberEpoch`: int32, versions 0+.
     #[inline]
     pub fn member_epoch(&self) -> i32 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -362,7 +365,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
 
     /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4], "MemberEpoch", "int32", 4)
+        span_fixed(self.buf, self.at[4] as usize, "MemberEpoch", "int32", 4)
     }
 
     /// How often, in milliseconds, the member should send a heartbeat.
@@ -370,7 +373,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// `HeartbeatIntervalMs`: int32, versions 0+.
     #[inline]
     pub fn heartbeat_interval_ms(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -379,7 +382,13 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
 
     /// Where `HeartbeatIntervalMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn heartbeat_interval_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5], "HeartbeatIntervalMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "HeartbeatIntervalMs",
+            "int32",
+            4,
+        )
     }
 
     /// How far behind, in offsets, a member may be and still get an active task (older form of AcceptableRecoveryLag).
@@ -387,7 +396,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// `AcceptableRecoveryLagLegacy`: int32, versions 0.
     #[inline]
     pub fn acceptable_recovery_lag_legacy(&self) -> i32 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -398,7 +407,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     pub fn acceptable_recovery_lag_legacy_span(&self) -> Option<FieldSpan<'a>> {
         span_fixed(
             self.buf,
-            self.at[6],
+            self.at[6] as usize,
             "AcceptableRecoveryLagLegacy",
             "int32",
             4,
@@ -410,7 +419,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// `TaskOffsetIntervalMs`: int32, versions 0+.
     #[inline]
     pub fn task_offset_interval_ms(&self) -> i32 {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -419,7 +428,13 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
 
     /// Where `TaskOffsetIntervalMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn task_offset_interval_ms_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[7], "TaskOffsetIntervalMs", "int32", 4)
+        span_fixed(
+            self.buf,
+            self.at[7] as usize,
+            "TaskOffsetIntervalMs",
+            "int32",
+            4,
+        )
     }
 
     /// How far behind, in offsets, a member may be and still get an active task.
@@ -427,7 +442,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// `AcceptableRecoveryLag`: int64, versions 1+, default `-1`, ignorable.
     #[inline]
     pub fn acceptable_recovery_lag(&self) -> i64 {
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -436,7 +451,13 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
 
     /// Where `AcceptableRecoveryLag` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn acceptable_recovery_lag_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[8], "AcceptableRecoveryLag", "int64", 8)
+        span_fixed(
+            self.buf,
+            self.at[8] as usize,
+            "AcceptableRecoveryLag",
+            "int64",
+            8,
+        )
     }
 
     /// Conditions currently affecting the group, such as missing topics.
@@ -444,7 +465,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// `Status`: []Status, versions 0+, nullable in 0+.
     #[inline]
     pub fn status(&self) -> Option<ArrayView<'a, StatusView<'a>>> {
-        let at = self.at[9];
+        let at = self.at[9] as usize;
         if at == ABSENT {
             return Some(ArrayView::empty(self.buf, self.version));
         }
@@ -456,7 +477,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// `ActiveTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn active_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
-        let at = self.at[10];
+        let at = self.at[10] as usize;
         if at == ABSENT {
             return None;
         }
@@ -468,7 +489,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// `StandbyTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn standby_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
-        let at = self.at[11];
+        let at = self.at[11] as usize;
         if at == ABSENT {
             return None;
         }
@@ -480,7 +501,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// `WarmupTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn warmup_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
-        let at = self.at[12];
+        let at = self.at[12] as usize;
         if at == ABSENT {
             return None;
         }
@@ -492,7 +513,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// `TopologyDescriptionRequired`: bool, versions 1+, default `false`.
     #[inline]
     pub fn topology_description_required(&self) -> bool {
-        let at = self.at[13];
+        let at = self.at[13] as usize;
         if at == ABSENT {
             return false;
         }
@@ -503,7 +524,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     pub fn topology_description_required_span(&self) -> Option<FieldSpan<'a>> {
         span_fixed(
             self.buf,
-            self.at[13],
+            self.at[13] as usize,
             "TopologyDescriptionRequired",
             "bool",
             1,
@@ -515,7 +536,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// `EndpointInformationEpoch`: int32, versions 0+.
     #[inline]
     pub fn endpoint_information_epoch(&self) -> i32 {
-        let at = self.at[14];
+        let at = self.at[14] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -526,7 +547,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     pub fn endpoint_information_epoch_span(&self) -> Option<FieldSpan<'a>> {
         span_fixed(
             self.buf,
-            self.at[14],
+            self.at[14] as usize,
             "EndpointInformationEpoch",
             "int32",
             4,
@@ -540,7 +561,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     pub fn partitions_by_user_endpoint(
         &self,
     ) -> Option<ArrayView<'a, EndpointToPartitionsView<'a>>> {
-        let at = self.at[15];
+        let at = self.at[15] as usize;
         if at == ABSENT {
             return None;
         }
@@ -592,7 +613,11 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             topology_description_required,
             endpoint_information_epoch,
             partitions_by_user_endpoint,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -644,14 +669,14 @@ impl std::fmt::Debug for StreamsGroupHeartbeatResponseView<'_> {
 pub struct EndpointView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> EndpointView<'a> {
@@ -661,8 +686,8 @@ impl<'a> EndpointView<'a> {
         Self {
             buf,
             version,
-            at: [ABSENT; 2],
-            tags: ABSENT,
+            at: [NONE; 2],
+            tags: NONE,
             nulls: 0,
             start: 0,
             end: 0,
@@ -676,18 +701,18 @@ impl<'a> EndpointView<'a> {
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("Port"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -702,24 +727,24 @@ impl<'a> EndpointView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -733,7 +758,7 @@ impl<'a> EndpointView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -754,12 +779,14 @@ impl<'a> EndpointView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// A host name or IP address.
@@ -767,7 +794,7 @@ impl<'a> EndpointView<'a> {
     /// `Host`: string, versions 0+.
     #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -776,7 +803,7 @@ impl<'a> EndpointView<'a> {
 
     /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn host_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "Host", true, false, 0)
+        span_str(self.buf, self.at[0] as usize, "Host", true, false, 0)
     }
 
     /// A TCP port number.
@@ -784,7 +811,7 @@ impl<'a> EndpointView<'a> {
     /// `Port`: uint16, versions 0+.
     #[inline]
     pub fn port(&self) -> u16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -793,7 +820,7 @@ impl<'a> EndpointView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "Port", "uint16", 2)
+        span_fixed(self.buf, self.at[1] as usize, "Port", "uint16", 2)
     }
 
     /// The owned [`Endpoint`]: what the owned decoder returns for the same bytes.
@@ -803,7 +830,11 @@ impl<'a> EndpointView<'a> {
         Endpoint {
             host,
             port,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -829,26 +860,26 @@ impl std::fmt::Debug for EndpointView<'_> {
 pub struct EndpointToPartitionsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> EndpointToPartitionsView<'a> {
     const NULL_ACTIVE_PARTITIONS: u64 = 1 << 1;
     const NULL_STANDBY_PARTITIONS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         EndpointView::walk(c, version).map_err(|e| e.at("UserEndpoint"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("ActivePartitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -863,7 +894,7 @@ impl<'a> EndpointToPartitionsView<'a> {
         if null {
             nulls |= Self::NULL_ACTIVE_PARTITIONS;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("StandbyPartitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -879,7 +910,7 @@ impl<'a> EndpointToPartitionsView<'a> {
             nulls |= Self::NULL_STANDBY_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -894,18 +925,18 @@ impl<'a> EndpointToPartitionsView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         EndpointView::skip(buf, pos, version);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -918,7 +949,7 @@ impl<'a> EndpointToPartitionsView<'a> {
         if null {
             nulls |= Self::NULL_ACTIVE_PARTITIONS;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -932,7 +963,7 @@ impl<'a> EndpointToPartitionsView<'a> {
             nulls |= Self::NULL_STANDBY_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -946,7 +977,7 @@ impl<'a> EndpointToPartitionsView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -976,12 +1007,14 @@ impl<'a> EndpointToPartitionsView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The member's endpoint.
@@ -989,7 +1022,7 @@ impl<'a> EndpointToPartitionsView<'a> {
     /// `UserEndpoint`: Endpoint, versions 0+.
     #[inline]
     pub fn user_endpoint(&self) -> EndpointView<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return EndpointView::absent(self.buf, self.version);
         }
@@ -1001,7 +1034,7 @@ impl<'a> EndpointToPartitionsView<'a> {
     /// `ActivePartitions`: []TopicPartition, versions 0+.
     #[inline]
     pub fn active_partitions(&self) -> ArrayView<'a, TopicPartitionView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1014,7 +1047,7 @@ impl<'a> EndpointToPartitionsView<'a> {
     /// `StandbyPartitions`: []TopicPartition, versions 0+.
     #[inline]
     pub fn standby_partitions(&self) -> ArrayView<'a, TopicPartitionView<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1039,7 +1072,11 @@ impl<'a> EndpointToPartitionsView<'a> {
             user_endpoint,
             active_partitions,
             standby_partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -1066,31 +1103,31 @@ impl std::fmt::Debug for EndpointToPartitionsView<'_> {
 pub struct StatusView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> StatusView<'a> {
     const NULL_STATUS_DETAIL: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("StatusCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("StatusDetail"))?;
         if null {
             nulls |= Self::NULL_STATUS_DETAIL;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1105,24 +1142,24 @@ impl<'a> StatusView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_STATUS_DETAIL;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1136,7 +1173,7 @@ impl<'a> StatusView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -1157,12 +1194,14 @@ impl<'a> StatusView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The condition's code.
@@ -1170,7 +1209,7 @@ impl<'a> StatusView<'a> {
     /// `StatusCode`: int8, versions 0+.
     #[inline]
     pub fn status_code(&self) -> i8 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -1179,7 +1218,7 @@ impl<'a> StatusView<'a> {
 
     /// Where `StatusCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn status_code_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "StatusCode", "int8", 1)
+        span_fixed(self.buf, self.at[0] as usize, "StatusCode", "int8", 1)
     }
 
     /// A human-readable description of the condition.
@@ -1187,7 +1226,7 @@ impl<'a> StatusView<'a> {
     /// `StatusDetail`: string, versions 0+.
     #[inline]
     pub fn status_detail(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1196,7 +1235,14 @@ impl<'a> StatusView<'a> {
 
     /// Where `StatusDetail` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn status_detail_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1], "StatusDetail", true, false, 0)
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "StatusDetail",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The owned [`Status`]: what the owned decoder returns for the same bytes.
@@ -1206,7 +1252,11 @@ impl<'a> StatusView<'a> {
         Status {
             status_code,
             status_detail,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -1232,29 +1282,29 @@ impl std::fmt::Debug for StatusView<'_> {
 pub struct TaskIdsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TaskIdsView<'a> {
     const NULL_SUBTOPOLOGY_ID: u64 = 1 << 0;
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 4).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1268,7 +1318,7 @@ impl<'a> TaskIdsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1283,21 +1333,21 @@ impl<'a> TaskIdsView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1309,7 +1359,7 @@ impl<'a> TaskIdsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1323,7 +1373,7 @@ impl<'a> TaskIdsView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -1346,12 +1396,14 @@ impl<'a> TaskIdsView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The subtopology's id, unique within the topology.
@@ -1359,7 +1411,7 @@ impl<'a> TaskIdsView<'a> {
     /// `SubtopologyId`: string, versions 0+.
     #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1368,7 +1420,14 @@ impl<'a> TaskIdsView<'a> {
 
     /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "SubtopologyId", true, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "SubtopologyId",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The task's partition numbers within the subtopology's input topics.
@@ -1376,7 +1435,7 @@ impl<'a> TaskIdsView<'a> {
     /// `Partitions`: []int32, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1391,7 +1450,11 @@ impl<'a> TaskIdsView<'a> {
         TaskIds {
             subtopology_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -1417,29 +1480,29 @@ impl std::fmt::Debug for TaskIdsView<'_> {
 pub struct TopicPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopicPartitionView<'a> {
     const NULL_TOPIC: u64 = 1 << 0;
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Topic"))?;
         if null {
             nulls |= Self::NULL_TOPIC;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 4).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1453,7 +1516,7 @@ impl<'a> TopicPartitionView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1468,21 +1531,21 @@ impl<'a> TopicPartitionView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_TOPIC;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1494,7 +1557,7 @@ impl<'a> TopicPartitionView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1508,7 +1571,7 @@ impl<'a> TopicPartitionView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -1531,12 +1594,14 @@ impl<'a> TopicPartitionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
@@ -1544,7 +1609,7 @@ impl<'a> TopicPartitionView<'a> {
     /// `Topic`: string, versions 0+.
     #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1553,7 +1618,7 @@ impl<'a> TopicPartitionView<'a> {
 
     /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "Topic", true, false, 0)
+        span_str(self.buf, self.at[0] as usize, "Topic", true, false, 0)
     }
 
     /// The partition numbers.
@@ -1561,7 +1626,7 @@ impl<'a> TopicPartitionView<'a> {
     /// `Partitions`: []int32, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1576,7 +1641,11 @@ impl<'a> TopicPartitionView<'a> {
         TopicPartition {
             topic,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }

@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct UpdateMetadataRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 8],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 8],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> UpdateMetadataRequestView<'a> {
@@ -27,23 +27,23 @@ impl<'a> UpdateMetadataRequestView<'a> {
     const NULL_LIVE_BROKERS: u64 = 1 << 7;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 8];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ControllerId"))?;
         if version >= 8 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.bool().map_err(|e| e.at("isKRaftController"))?;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ControllerEpoch"))?;
         if version >= 5 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("BrokerEpoch"))?;
         }
         if version <= 4 {
-            at[5] = c.pos();
+            at[5] = c.pos() as u32;
             let null = match c
                 .array(false, 24)
                 .map_err(|e| e.at("UngroupedPartitionStates"))?
@@ -63,7 +63,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
             }
         }
         if version >= 5 {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             let null = match c.array(flexible, 3).map_err(|e| e.at("TopicStates"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -79,7 +79,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
                 nulls |= Self::NULL_TOPIC_STATES;
             }
         }
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         let null = match c.array(flexible, 7).map_err(|e| e.at("LiveBrokers"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -95,21 +95,21 @@ impl<'a> UpdateMetadataRequestView<'a> {
             nulls |= Self::NULL_LIVE_BROKERS;
         }
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
                 let (tag, mut sub) = c.tag(&mut last)?;
                 if tag == 0 && version >= 8 {
                     let c = &mut sub;
-                    at[2] = c.pos();
+                    at[2] = c.pos() as u32;
                     c.skip(1).map_err(|e| e.at("Type"))?;
-                    c.tag_end(at[2], tag).map_err(|e| e.at("Type"))?;
+                    c.tag_end(at[2] as usize, tag).map_err(|e| e.at("Type"))?;
                 }
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -118,30 +118,30 @@ impl<'a> UpdateMetadataRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 8];
+        let start = *pos as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 8 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 5 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
         if version <= 4 {
-            at[5] = *pos;
+            at[5] = *pos as u32;
             let null = match loc_array(buf, pos, false) {
                 None => true,
                 Some(n) => {
@@ -156,7 +156,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
             }
         }
         if version >= 5 {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
@@ -170,7 +170,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
                 nulls |= Self::NULL_TOPIC_STATES;
             }
         }
-        at[7] = *pos;
+        at[7] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -184,19 +184,19 @@ impl<'a> UpdateMetadataRequestView<'a> {
             nulls |= Self::NULL_LIVE_BROKERS;
         }
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 let (tag, mut value) = loc_tag(buf, pos);
                 if tag == 0 && version >= 8 {
                     let pos = &mut value;
-                    at[2] = *pos;
+                    at[2] = *pos as u32;
                     *pos = pos.saturating_add(1);
                 }
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -205,7 +205,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -221,6 +221,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("UpdateMetadataRequest", version))?;
         if !(0..=8).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 8).in_message("UpdateMetadataRequest", version)
@@ -236,12 +237,14 @@ impl<'a> UpdateMetadataRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The id of the controller sending the request.
@@ -249,7 +252,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
     /// `ControllerId`: int32, versions 0+.
     #[inline]
     pub fn controller_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -258,7 +261,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
 
     /// Where `ControllerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn controller_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "ControllerId", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "ControllerId", "int32", 4)
     }
 
     /// True when the sender is a KRaft controller (during a migration from ZooKeeper).
@@ -266,7 +269,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
     /// `isKRaftController`: bool, versions 8+, default `false`.
     #[inline]
     pub fn is_k_raft_controller(&self) -> bool {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return false;
         }
@@ -275,7 +278,13 @@ impl<'a> UpdateMetadataRequestView<'a> {
 
     /// Where `isKRaftController` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn is_k_raft_controller_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "isKRaftController", "bool", 1)
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "isKRaftController",
+            "bool",
+            1,
+        )
     }
 
     /// 0 for an incremental update, 1 for the full state, 2 for a partial one (KRaft migration).
@@ -283,7 +292,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
     /// `Type`: int8, versions 8+, tagged field 0 in 8+, default `0`.
     #[inline]
     pub fn r#type(&self) -> i8 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -292,7 +301,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
 
     /// Where `Type` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn r#type_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "Type", "int8", 1)
+        span_fixed(self.buf, self.at[2] as usize, "Type", "int8", 1)
     }
 
     /// The controller's epoch, which fences requests from an older controller.
@@ -300,7 +309,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
     /// `ControllerEpoch`: int32, versions 0+.
     #[inline]
     pub fn controller_epoch(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -309,7 +318,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
 
     /// Where `ControllerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn controller_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3], "ControllerEpoch", "int32", 4)
+        span_fixed(self.buf, self.at[3] as usize, "ControllerEpoch", "int32", 4)
     }
 
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
@@ -317,7 +326,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
     /// `BrokerEpoch`: int64, versions 5+, default `-1`, ignorable.
     #[inline]
     pub fn broker_epoch(&self) -> i64 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -326,7 +335,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
 
     /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4], "BrokerEpoch", "int64", 8)
+        span_fixed(self.buf, self.at[4] as usize, "BrokerEpoch", "int64", 8)
     }
 
     /// The partition states, not grouped by topic (versions 0-1).
@@ -336,7 +345,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
     pub fn ungrouped_partition_states(
         &self,
     ) -> ArrayView<'a, UpdateMetadataPartitionStateView<'a>> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -350,7 +359,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
     #[inline]
     pub fn topic_states(&self) -> ArrayView<'a, UpdateMetadataTopicStateView<'a>> {
         let version = self.version;
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -364,7 +373,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
     #[inline]
     pub fn live_brokers(&self) -> ArrayView<'a, UpdateMetadataBrokerView<'a>> {
         let version = self.version;
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -390,7 +399,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
         let live_brokers: Vec<UpdateMetadataBroker> =
             self.live_brokers().iter().map(|x| x.to_owned()).collect();
         let mut tags_present = 0u64;
-        if version >= 8 && self.at[2] != ABSENT && r#type == 0 {
+        if version >= 8 && self.at[2] != NONE && r#type == 0 {
             tags_present |= 1 << 0;
         }
         UpdateMetadataRequest {
@@ -403,7 +412,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
             topic_states,
             live_brokers,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags, |tag| tag == 0 && version >= 8),
+                unknown_tags(self.buf, self.tags as usize, |tag| tag == 0 && version >= 8),
                 tags_present,
                 self.nulls,
             ),
@@ -441,14 +450,14 @@ impl std::fmt::Debug for UpdateMetadataRequestView<'_> {
 pub struct UpdateMetadataBrokerView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> UpdateMetadataBrokerView<'a> {
@@ -456,24 +465,24 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     const NULL_ENDPOINTS: u64 = 1 << 3;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Id"))?;
         if version <= 0 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             let null = c.str(false).map_err(|e| e.at("V0Host"))?;
             if null {
                 nulls |= Self::NULL_V0_HOST;
             }
         }
         if version <= 0 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("V0Port"))?;
         }
         if version >= 1 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             let null = match c.array(flexible, 8).map_err(|e| e.at("Endpoints"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -490,11 +499,11 @@ impl<'a> UpdateMetadataBrokerView<'a> {
             }
         }
         if version >= 2 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.str(flexible).map_err(|e| e.at("Rack"))?;
         }
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -502,7 +511,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -511,31 +520,31 @@ impl<'a> UpdateMetadataBrokerView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 5];
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version <= 0 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             let null = loc_str(buf, pos, false);
             if null {
                 nulls |= Self::NULL_V0_HOST;
             }
         }
         if version <= 0 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version >= 1 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
@@ -550,18 +559,18 @@ impl<'a> UpdateMetadataBrokerView<'a> {
             }
         }
         if version >= 2 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             loc_str(buf, pos, flexible);
         }
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -570,7 +579,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -609,12 +618,14 @@ impl<'a> UpdateMetadataBrokerView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The broker's id.
@@ -622,7 +633,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     /// `Id`: int32, versions 0+.
     #[inline]
     pub fn id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -631,7 +642,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
 
     /// Where `Id` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "Id", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Id", "int32", 4)
     }
 
     /// The broker's host (version 0).
@@ -639,7 +650,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     /// `V0Host`: string, versions 0, ignorable.
     #[inline]
     pub fn v0_host(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -648,7 +659,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
 
     /// Where `V0Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn v0_host_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[1], "V0Host", false, false, 0)
+        span_str(self.buf, self.at[1] as usize, "V0Host", false, false, 0)
     }
 
     /// The broker's port (version 0).
@@ -656,7 +667,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     /// `V0Port`: int32, versions 0, ignorable.
     #[inline]
     pub fn v0_port(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -665,7 +676,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
 
     /// Where `V0Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn v0_port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "V0Port", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "V0Port", "int32", 4)
     }
 
     /// The broker's listeners.
@@ -674,7 +685,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     #[inline]
     pub fn endpoints(&self) -> ArrayView<'a, UpdateMetadataEndpointView<'a>> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -688,7 +699,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     #[inline]
     pub fn rack(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
@@ -698,7 +709,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     /// Where `Rack` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn rack_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[4], "Rack", version >= 6, true, 0)
+        span_str(self.buf, self.at[4] as usize, "Rack", version >= 6, true, 0)
     }
 
     /// The owned [`UpdateMetadataBroker`]: what the owned decoder returns for the same bytes.
@@ -715,7 +726,11 @@ impl<'a> UpdateMetadataBrokerView<'a> {
             v0_port,
             endpoints,
             rack,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -744,14 +759,14 @@ impl std::fmt::Debug for UpdateMetadataBrokerView<'_> {
 pub struct UpdateMetadataEndpointView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> UpdateMetadataEndpointView<'a> {
@@ -759,27 +774,27 @@ impl<'a> UpdateMetadataEndpointView<'a> {
     const NULL_LISTENER: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Port"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
         if version >= 3 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             let null = c.str(flexible).map_err(|e| e.at("Listener"))?;
             if null {
                 nulls |= Self::NULL_LISTENER;
             }
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("SecurityProtocol"))?;
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -787,7 +802,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -796,41 +811,41 @@ impl<'a> UpdateMetadataEndpointView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_HOST;
         }
         if version >= 3 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             let null = loc_str(buf, pos, flexible);
             if null {
                 nulls |= Self::NULL_LISTENER;
             }
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -839,7 +854,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -867,12 +882,14 @@ impl<'a> UpdateMetadataEndpointView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// A TCP port number.
@@ -880,7 +897,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
     /// `Port`: int32, versions 1+.
     #[inline]
     pub fn port(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -889,7 +906,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
 
     /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn port_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "Port", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "Port", "int32", 4)
     }
 
     /// A host name or IP address.
@@ -898,7 +915,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
     #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -908,7 +925,14 @@ impl<'a> UpdateMetadataEndpointView<'a> {
     /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn host_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[1], "Host", version >= 6, false, 0)
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "Host",
+            version >= 6,
+            false,
+            0,
+        )
     }
 
     /// The listener's name.
@@ -917,7 +941,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
     #[inline]
     pub fn listener(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -927,7 +951,14 @@ impl<'a> UpdateMetadataEndpointView<'a> {
     /// Where `Listener` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn listener_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[2], "Listener", version >= 6, false, 0)
+        span_str(
+            self.buf,
+            self.at[2] as usize,
+            "Listener",
+            version >= 6,
+            false,
+            0,
+        )
     }
 
     /// The listener's security protocol: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL.
@@ -935,7 +966,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
     /// `SecurityProtocol`: int16, versions 1+.
     #[inline]
     pub fn security_protocol(&self) -> i16 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -944,7 +975,13 @@ impl<'a> UpdateMetadataEndpointView<'a> {
 
     /// Where `SecurityProtocol` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn security_protocol_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3], "SecurityProtocol", "int16", 2)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "SecurityProtocol",
+            "int16",
+            2,
+        )
     }
 
     /// The owned [`UpdateMetadataEndpoint`]: what the owned decoder returns for the same bytes.
@@ -958,7 +995,11 @@ impl<'a> UpdateMetadataEndpointView<'a> {
             host,
             listener,
             security_protocol,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -986,14 +1027,14 @@ impl std::fmt::Debug for UpdateMetadataEndpointView<'_> {
 pub struct UpdateMetadataPartitionStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 9],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 9],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> UpdateMetadataPartitionStateView<'a> {
@@ -1003,25 +1044,25 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     const NULL_OFFLINE_REPLICAS: u64 = 1 << 8;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 9];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
         if version <= 4 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             let null = c.str(false).map_err(|e| e.at("TopicName"))?;
             if null {
                 nulls |= Self::NULL_TOPIC_NAME;
             }
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ControllerEpoch"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Leader"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderEpoch"))?;
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = match c.array(flexible, 4).map_err(|e| e.at("Isr"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1034,9 +1075,9 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
         if null {
             nulls |= Self::NULL_ISR;
         }
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ZkVersion"))?;
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         let null = match c.array(flexible, 4).map_err(|e| e.at("Replicas"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1050,7 +1091,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             nulls |= Self::NULL_REPLICAS;
         }
         if version >= 4 {
-            at[8] = c.pos();
+            at[8] = c.pos() as u32;
             let null = match c.array(flexible, 4).map_err(|e| e.at("OfflineReplicas"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -1065,7 +1106,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             }
         }
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1073,7 +1114,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -1082,32 +1123,32 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 9];
+        let start = *pos as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
         if version <= 4 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             let null = loc_str(buf, pos, false);
             if null {
                 nulls |= Self::NULL_TOPIC_NAME;
             }
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -1118,9 +1159,9 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
         if null {
             nulls |= Self::NULL_ISR;
         }
-        at[6] = *pos;
+        at[6] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[7] = *pos;
+        at[7] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -1132,7 +1173,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             nulls |= Self::NULL_REPLICAS;
         }
         if version >= 4 {
-            at[8] = *pos;
+            at[8] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
@@ -1145,14 +1186,14 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             }
         }
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -1161,7 +1202,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -1202,12 +1243,14 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
@@ -1215,7 +1258,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// `TopicName`: string, versions 0-4, ignorable.
     #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1224,7 +1267,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
 
     /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "TopicName", false, false, 0)
+        span_str(self.buf, self.at[0] as usize, "TopicName", false, false, 0)
     }
 
     /// The partition number within its topic.
@@ -1232,7 +1275,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// `PartitionIndex`: int32, versions 0+.
     #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -1241,7 +1284,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "PartitionIndex", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "PartitionIndex", "int32", 4)
     }
 
     /// The controller's epoch, which fences requests from an older controller.
@@ -1249,7 +1292,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// `ControllerEpoch`: int32, versions 0+.
     #[inline]
     pub fn controller_epoch(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -1258,7 +1301,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
 
     /// Where `ControllerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn controller_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "ControllerEpoch", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "ControllerEpoch", "int32", 4)
     }
 
     /// The broker id of the partition's leader.
@@ -1266,7 +1309,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// `Leader`: int32, versions 0+.
     #[inline]
     pub fn leader(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -1275,7 +1318,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
 
     /// Where `Leader` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3], "Leader", "int32", 4)
+        span_fixed(self.buf, self.at[3] as usize, "Leader", "int32", 4)
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
@@ -1283,7 +1326,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// `LeaderEpoch`: int32, versions 0+.
     #[inline]
     pub fn leader_epoch(&self) -> i32 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -1292,7 +1335,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
 
     /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4], "LeaderEpoch", "int32", 4)
+        span_fixed(self.buf, self.at[4] as usize, "LeaderEpoch", "int32", 4)
     }
 
     /// The ids of the in-sync replicas.
@@ -1301,7 +1344,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     #[inline]
     pub fn isr(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1314,7 +1357,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// `ZkVersion`: int32, versions 0+.
     #[inline]
     pub fn zk_version(&self) -> i32 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -1323,7 +1366,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
 
     /// Where `ZkVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn zk_version_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6], "ZkVersion", "int32", 4)
+        span_fixed(self.buf, self.at[6] as usize, "ZkVersion", "int32", 4)
     }
 
     /// The ids of the brokers that hold, or are to hold, a replica of the partition.
@@ -1332,7 +1375,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     #[inline]
     pub fn replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1346,7 +1389,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     #[inline]
     pub fn offline_replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1375,7 +1418,11 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             zk_version,
             replicas,
             offline_replicas,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -1408,14 +1455,14 @@ impl std::fmt::Debug for UpdateMetadataPartitionStateView<'_> {
 pub struct UpdateMetadataTopicStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> UpdateMetadataTopicStateView<'a> {
@@ -1423,19 +1470,19 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
     const NULL_PARTITION_STATES: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("TopicName"))?;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
         if version >= 7 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(flexible, 24).map_err(|e| e.at("PartitionStates"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1451,7 +1498,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
             nulls |= Self::NULL_PARTITION_STATES;
         }
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1459,7 +1506,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -1468,26 +1515,26 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
         if version >= 7 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -1501,14 +1548,14 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
             nulls |= Self::NULL_PARTITION_STATES;
         }
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -1517,7 +1564,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -1548,12 +1595,14 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
@@ -1562,7 +1611,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
     #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -1572,7 +1621,14 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
     /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
         let version = self.version;
-        span_str(self.buf, self.at[0], "TopicName", version >= 6, false, 0)
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "TopicName",
+            version >= 6,
+            false,
+            0,
+        )
     }
 
     /// The topic's unique id; the zero UUID when the id is not known or not used.
@@ -1580,7 +1636,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
     /// `TopicId`: uuid, versions 7+, ignorable.
     #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
@@ -1589,7 +1645,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
 
     /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "TopicId", "uuid", 16)
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
     }
 
     /// The topic's partition states.
@@ -1598,7 +1654,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
     #[inline]
     pub fn partition_states(&self) -> ArrayView<'a, UpdateMetadataPartitionStateView<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1619,7 +1675,11 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
             topic_name,
             topic_id,
             partition_states,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }

@@ -11,29 +11,29 @@ use crate::views::*;
 pub struct VoteRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> VoteRequestView<'a> {
     const NULL_TOPICS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("ClusterId"))?;
         if version >= 1 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("VoterId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -49,7 +49,7 @@ impl<'a> VoteRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -64,22 +64,22 @@ impl<'a> VoteRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         loc_str(buf, pos, true);
         if version >= 1 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -93,7 +93,7 @@ impl<'a> VoteRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -107,7 +107,7 @@ impl<'a> VoteRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -123,6 +123,7 @@ impl<'a> VoteRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("VoteRequest", version))?;
         if !(0..=2).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 2).in_message("VoteRequest", version));
         }
@@ -136,12 +137,14 @@ impl<'a> VoteRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The cluster's unique id, or null if unknown.
@@ -149,7 +152,7 @@ impl<'a> VoteRequestView<'a> {
     /// `ClusterId`: string, versions 0+, nullable in 0+, default `null`.
     #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return None;
         }
@@ -158,7 +161,7 @@ impl<'a> VoteRequestView<'a> {
 
     /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "ClusterId", true, true, 0)
+        span_str(self.buf, self.at[0] as usize, "ClusterId", true, true, 0)
     }
 
     /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
@@ -166,7 +169,7 @@ impl<'a> VoteRequestView<'a> {
     /// `VoterId`: int32, versions 1+, default `-1`, ignorable.
     #[inline]
     pub fn voter_id(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
@@ -175,7 +178,7 @@ impl<'a> VoteRequestView<'a> {
 
     /// Where `VoterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn voter_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "VoterId", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "VoterId", "int32", 4)
     }
 
     /// The quorum's partitions, by topic (the metadata log is one partition).
@@ -183,7 +186,7 @@ impl<'a> VoteRequestView<'a> {
     /// `Topics`: []TopicData, versions 0+.
     #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -200,7 +203,11 @@ impl<'a> VoteRequestView<'a> {
             cluster_id,
             voter_id,
             topics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
@@ -227,42 +234,42 @@ impl std::fmt::Debug for VoteRequestView<'_> {
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 8],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 8],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> PartitionDataView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 8];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 8];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ReplicaEpoch"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ReplicaId"))?;
         if version >= 1 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("ReplicaDirectoryId"))?;
         }
         if version >= 1 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("VoterDirectoryId"))?;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LastOffsetEpoch"))?;
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("LastOffset"))?;
         if version >= 2 {
-            at[7] = c.pos();
+            at[7] = c.pos() as u32;
             c.bool().map_err(|e| e.at("PreVote"))?;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -276,38 +283,38 @@ impl<'a> PartitionDataView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 8];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 8];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 1 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
         if version >= 1 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[6] = *pos;
+        at[6] = *pos as u32;
         *pos = pos.saturating_add(8);
         if version >= 2 {
-            at[7] = *pos;
+            at[7] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -320,7 +327,7 @@ impl<'a> PartitionDataView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -353,12 +360,14 @@ impl<'a> PartitionDataView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number within its topic.
@@ -366,7 +375,7 @@ impl<'a> PartitionDataView<'a> {
     /// `PartitionIndex`: int32, versions 0+.
     #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -375,7 +384,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[0], "PartitionIndex", "int32", 4)
+        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
     }
 
     /// The candidate's epoch.
@@ -383,7 +392,7 @@ impl<'a> PartitionDataView<'a> {
     /// `ReplicaEpoch`: int32, versions 0+.
     #[inline]
     pub fn replica_epoch(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -392,7 +401,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `ReplicaEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn replica_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[1], "ReplicaEpoch", "int32", 4)
+        span_fixed(self.buf, self.at[1] as usize, "ReplicaEpoch", "int32", 4)
     }
 
     /// The candidate's replica id.
@@ -400,7 +409,7 @@ impl<'a> PartitionDataView<'a> {
     /// `ReplicaId`: int32, versions 0+.
     #[inline]
     pub fn replica_id(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -409,7 +418,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[2], "ReplicaId", "int32", 4)
+        span_fixed(self.buf, self.at[2] as usize, "ReplicaId", "int32", 4)
     }
 
     /// The candidate's directory id.
@@ -417,7 +426,7 @@ impl<'a> PartitionDataView<'a> {
     /// `ReplicaDirectoryId`: uuid, versions 1+, ignorable.
     #[inline]
     pub fn replica_directory_id(&self) -> Uuid {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
@@ -426,7 +435,13 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `ReplicaDirectoryId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn replica_directory_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[3], "ReplicaDirectoryId", "uuid", 16)
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "ReplicaDirectoryId",
+            "uuid",
+            16,
+        )
     }
 
     /// The directory id of that voter.
@@ -434,7 +449,7 @@ impl<'a> PartitionDataView<'a> {
     /// `VoterDirectoryId`: uuid, versions 1+, ignorable.
     #[inline]
     pub fn voter_directory_id(&self) -> Uuid {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
@@ -443,7 +458,13 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `VoterDirectoryId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn voter_directory_id_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[4], "VoterDirectoryId", "uuid", 16)
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "VoterDirectoryId",
+            "uuid",
+            16,
+        )
     }
 
     /// The epoch of the last record in the candidate's log.
@@ -451,7 +472,7 @@ impl<'a> PartitionDataView<'a> {
     /// `LastOffsetEpoch`: int32, versions 0+.
     #[inline]
     pub fn last_offset_epoch(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -460,7 +481,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `LastOffsetEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn last_offset_epoch_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[5], "LastOffsetEpoch", "int32", 4)
+        span_fixed(self.buf, self.at[5] as usize, "LastOffsetEpoch", "int32", 4)
     }
 
     /// The candidate's log end offset.
@@ -468,7 +489,7 @@ impl<'a> PartitionDataView<'a> {
     /// `LastOffset`: int64, versions 0+.
     #[inline]
     pub fn last_offset(&self) -> i64 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return 0;
         }
@@ -477,7 +498,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `LastOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn last_offset_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[6], "LastOffset", "int64", 8)
+        span_fixed(self.buf, self.at[6] as usize, "LastOffset", "int64", 8)
     }
 
     /// True for a pre-vote, which asks whether the voter would vote without changing its state.
@@ -485,7 +506,7 @@ impl<'a> PartitionDataView<'a> {
     /// `PreVote`: bool, versions 2+.
     #[inline]
     pub fn pre_vote(&self) -> bool {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return false;
         }
@@ -494,7 +515,7 @@ impl<'a> PartitionDataView<'a> {
 
     /// Where `PreVote` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn pre_vote_span(&self) -> Option<FieldSpan<'a>> {
-        span_fixed(self.buf, self.at[7], "PreVote", "bool", 1)
+        span_fixed(self.buf, self.at[7] as usize, "PreVote", "bool", 1)
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
@@ -516,7 +537,7 @@ impl<'a> PartitionDataView<'a> {
             last_offset_epoch,
             last_offset,
             pre_vote,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
@@ -548,29 +569,29 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 pub struct TopicDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopicDataView<'a> {
     const NULL_TOPIC_NAME: u64 = 1 << 0;
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("TopicName"))?;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 25).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -586,7 +607,7 @@ impl<'a> TopicDataView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -601,21 +622,21 @@ impl<'a> TopicDataView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -629,7 +650,7 @@ impl<'a> TopicDataView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -643,7 +664,7 @@ impl<'a> TopicDataView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -668,12 +689,14 @@ impl<'a> TopicDataView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
@@ -681,7 +704,7 @@ impl<'a> TopicDataView<'a> {
     /// `TopicName`: string, versions 0+.
     #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
@@ -690,7 +713,7 @@ impl<'a> TopicDataView<'a> {
 
     /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
     pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
-        span_str(self.buf, self.at[0], "TopicName", true, false, 0)
+        span_str(self.buf, self.at[0] as usize, "TopicName", true, false, 0)
     }
 
     /// The partitions.
@@ -698,7 +721,7 @@ impl<'a> TopicDataView<'a> {
     /// `Partitions`: []PartitionData, versions 0+.
     #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -714,7 +737,11 @@ impl<'a> TopicDataView<'a> {
         TopicData {
             topic_name,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
