@@ -806,3 +806,12 @@ fn splice_refuses_bad_edits_and_reuses_memory() {
     }
     assert_eq!(s4.to_vec().unwrap(), &owned.to_bytes(12).unwrap()[..]);
 }
+
+/// Element views stay small (offsets are `u32`): a Metadata partition view, 7 fields, is 72
+/// bytes on 64-bit targets (it was 112 with `usize` offsets).
+#[test]
+#[cfg(target_pointer_width = "64")]
+fn element_views_are_small() {
+    use kafka_codec::views::metadata_response::MetadataResponsePartitionView;
+    assert_eq!(std::mem::size_of::<MetadataResponsePartitionView<'_>>(), 72);
+}
