@@ -815,3 +815,61 @@ fn element_views_are_small() {
     use kafka_codec::views::metadata_response::MetadataResponsePartitionView;
     assert_eq!(std::mem::size_of::<MetadataResponsePartitionView<'_>>(), 72);
 }
+
+/// The fuzz target `view` (which splices broker hosts in Metadata, FindCoordinator and
+/// Produce responses) on the captured responses of those APIs and on Produce v10+ responses
+/// carrying endpoints.
+#[test]
+fn view_fuzz_check_splices_captured_and_synthetic_responses() {
+    use kafka_codec::messages::produce_response::NodeEndpoint;
+    use kafka_codec::messages::{ProduceResponse, ResponseHeader};
+    use kafka_codec::ApiKey;
+    let apis = kafka_codec_fuzz_checks::response_apis();
+    let input = |key: ApiKey, version: i16, payload: &[u8]| -> Vec<u8> {
+        let sel = apis.iter().position(|a| a.0 == key).unwrap();
+        let mut d = vec![1, sel as u8, (version - apis[sel].1) as u8];
+        d.extend_from_slice(payload);
+        d
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/captures");
+    let mut reqs = Vec::new();
+    frames(&root, &mut reqs);
+    let mut n = 0;
+    for req_path in &reqs {
+        let what = req_path.display().to_string();
+        if !["-Metadata-", "-FindCoordinator-", "-Produce-"]
+            .iter()
+            .any(|a| what.contains(a))
+        {
+            continue;
+        }
+        let req = std::fs::read(req_path).unwrap();
+        let Ok(request) = RequestView::parse(&req[4..]) else {
+            continue;
+        };
+        let Ok(resp) = std::fs::read(what.replace(".req.bin", ".resp.bin")) else {
+            continue;
+        };
+        kafka_codec_fuzz_checks::view(&input(request.api_key, request.api_version, &resp[4..]));
+        n += 1;
+    }
+    assert!(n > 300, "{n}");
+    for v in 10..=ProduceResponse::MAX_VERSION {
+        let mut m = ProduceResponse::default();
+        for id in 0..4 {
+            let mut e = NodeEndpoint::default();
+            e.node_id = id;
+            e.host = "broker.internal".into();
+            m.node_endpoints.push(e);
+        }
+        m.conform(v);
+        let frame = kafka_codec::frame::encode_response(
+            ApiKey::PRODUCE,
+            v,
+            &ResponseHeader::default(),
+            &ResponseBody::Produce(m),
+        )
+        .unwrap();
+        kafka_codec_fuzz_checks::view(&input(ApiKey::PRODUCE, v, &frame[4..]));
+    }
+}
