@@ -860,15 +860,23 @@ impl<'a> ViewCursor<'a> {
         }
     }
 
-    #[inline]
+    /// One-byte varints (nearly all lengths and counts) inline, longer ones out of line.
+    #[inline(always)]
     fn unsigned_varint(&mut self) -> Result<u32, DecodeError> {
-        let rest = &self.buf[self.pos..self.end];
-        if let Some(&b) = rest.first() {
-            if b < 0x80 {
-                self.pos += 1;
-                return Ok(b as u32);
+        if self.pos < self.end {
+            if let Some(&b) = self.buf.get(self.pos) {
+                if b < 0x80 {
+                    self.pos += 1;
+                    return Ok(b as u32);
+                }
             }
         }
+        self.unsigned_varint_long()
+    }
+
+    #[inline(never)]
+    fn unsigned_varint_long(&mut self) -> Result<u32, DecodeError> {
+        let rest = self.buf.get(self.pos..self.end).unwrap_or_default();
         let (v, n) = crate::varint::read_u64(rest, 5).map_err(|k| self.error(k))?;
         if v > u32::MAX as u64 {
             return Err(self.error(DecodeErrorKind::VarintTooLong));
