@@ -41,13 +41,64 @@
 //! let topics: Vec<&str> = p.topic_data().iter().map(|t| t.name().to_str().unwrap()).collect();
 //! assert_eq!(topics, ["orders"]);
 //!
-//! // To change a field: take the owned message, edit it, encode it again.
+//! // To change many fields: take the owned message, edit it, encode it again.
 //! let mut owned = p.to_owned();
 //! owned.acks = 1;
 //! let again = encode_request(&header, &RequestBody::Produce(owned)).unwrap();
 //! assert_eq!(again.len(), frame.len());
 //! # }
 //! ```
+//!
+//! To rewrite a few fields without building the owned message, a [`Splice`] takes each field's
+//! [`FieldSpan`] (every scalar field `x` of a view has `x_span()`: strings, bytes, integers,
+//! `bool`, `uuid`) and its new value, and writes the bytes with the edits applied: strings
+//! under the length prefix their version uses (a compact varint in flexible versions, an
+//! `int16` before), integers in place, the frame's size written afresh. A proxy pointing
+//! clients at itself rewrites broker addresses in a Metadata response:
+//!
+//! ```
+//! # #[cfg(feature = "metadata")] {
+//! use kafka_codec::frame::{decode_response_payload, encode_response};
+//! use kafka_codec::messages::metadata_response::MetadataResponseBroker;
+//! use kafka_codec::messages::{MetadataResponse, ResponseHeader};
+//! use kafka_codec::views::{ResponseBodyView, ResponseView, Splice};
+//! use kafka_codec::{ApiKey, ResponseBody};
+//!
+//! // What a broker answers (built here; a proxy has it from the socket).
+//! let mut metadata = MetadataResponse::default();
+//! for (id, host) in [(1, "b1.internal"), (2, "b2.internal")] {
+//!     let mut b = MetadataResponseBroker::default();
+//!     b.node_id = id;
+//!     b.host = host.into();
+//!     b.port = 9092;
+//!     metadata.brokers.push(b);
+//! }
+//! let body = ResponseBody::Metadata(metadata);
+//! let frame = encode_response(ApiKey::METADATA, 12, &ResponseHeader::default(), &body).unwrap();
+//! let payload = &frame[4..];
+//!
+//! // The proxy validates once, then rewrites each broker's host and port.
+//! let response = ResponseView::parse(payload, ApiKey::METADATA, 12).unwrap();
+//! let ResponseBodyView::Metadata(m) = &response.body else { panic!("not metadata") };
+//! let mut splice = Splice::new(payload); // the same bytes the view was parsed from
+//! for (i, broker) in m.brokers().iter().enumerate() {
+//!     splice.set_str(broker.host_span().unwrap(), "proxy.example").unwrap();
+//!     splice.set(broker.port_span().unwrap(), 19092 + i as i32).unwrap();
+//! }
+//! let rewritten = splice.to_frame().unwrap(); // size prefix included
+//!
+//! let back = decode_response_payload(ApiKey::METADATA, 12, rewritten[4..].to_vec().into()).unwrap();
+//! let ResponseBody::Metadata(m) = back.body else { panic!() };
+//! assert_eq!(m.brokers[1].host, "proxy.example");
+//! assert_eq!(m.brokers[1].port, 19093);
+//! # }
+//! ```
+//!
+//! Edits may not overlap. Kafka structs carry no byte lengths, except tagged fields: a field
+//! inside one (its span's [`tag_depth`](FieldSpan::tag_depth) says so) may change length only
+//! when the enclosing tagged field is given to [`Splice::resize_tag`], which rewrites its
+//! size; otherwise the splice refuses ([`SpliceError::InsideTaggedField`]) rather than write
+//! wrong bytes.
 
 // Which of the runtime's helpers a build calls depends on the API families it compiles; with
 // every family (`all-apis`, as CI's clippy and docs builds have), each one is used.
@@ -65,6 +116,10 @@ use crate::reader::{Length, MAX_STRING_LENGTH};
 use crate::types::{BytesStr, RawTaggedField, Uuid};
 
 pub use crate::generated_views::*;
+
+mod splice;
+pub(crate) use splice::{span_bytes, span_fixed, span_str};
+pub use splice::{FieldSpan, Splice, SpliceError, SpliceValue, TagSpan};
 
 /// A request payload (a frame without its size prefix) read in place: the header, and the body
 /// of its API as a view ([`RequestBodyView::Raw`] when this build does not decode it).
@@ -231,8 +286,25 @@ pub trait ViewVisitor {
     fn visit<T: HasView + crate::support::Conform + for<'a> arbitrary::Arbitrary<'a>>(&mut self);
 }
 
-/// Marks a field a view does not hold (not in the version, or a tagged field not sent).
-pub(crate) const ABSENT: usize = usize::MAX;
+/// Marks a field a view does not hold (not in the version, or a tagged field not sent), as
+/// views store offsets: `u32`, which keeps element views small.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// [`NONE`] as an offset.
+pub(crate) const ABSENT: usize = NONE as usize;
+
+/// Views store offsets as `u32`: an input of 4 GiB or more is refused (a Kafka frame's size is
+/// an `int32`, so no frame is that long).
+#[inline]
+pub(crate) fn check_size(c: &ViewCursor<'_>) -> Result<(), DecodeError> {
+    if c.buf.len() >= ABSENT {
+        return Err(DecodeError::new(
+            DecodeErrorKind::InvalidValue("a view reads inputs under 4 GiB"),
+            0,
+        ));
+    }
+    Ok(())
+}
 
 /// The bytes of an empty byte field.
 pub(crate) const EMPTY_BYTES: &[u8] = &[];
@@ -598,7 +670,7 @@ fn get_uvarint(buf: &[u8], pos: &mut usize) -> Option<u32> {
 }
 
 /// Reads a length prefix of validated bytes: `None` for null.
-#[inline]
+#[inline(always)]
 fn read_len(buf: &[u8], pos: &mut usize, compact: bool, wide: bool) -> Option<usize> {
     let raw: i64 = if compact {
         i64::from(get_uvarint(buf, pos)?) - 1
@@ -788,15 +860,23 @@ impl<'a> ViewCursor<'a> {
         }
     }
 
-    #[inline]
+    /// One-byte varints (nearly all lengths and counts) inline, longer ones out of line.
+    #[inline(always)]
     fn unsigned_varint(&mut self) -> Result<u32, DecodeError> {
-        let rest = &self.buf[self.pos..self.end];
-        if let Some(&b) = rest.first() {
-            if b < 0x80 {
-                self.pos += 1;
-                return Ok(b as u32);
+        if self.pos < self.end {
+            if let Some(&b) = self.buf.get(self.pos) {
+                if b < 0x80 {
+                    self.pos += 1;
+                    return Ok(b as u32);
+                }
             }
         }
+        self.unsigned_varint_long()
+    }
+
+    #[inline(never)]
+    fn unsigned_varint_long(&mut self) -> Result<u32, DecodeError> {
+        let rest = self.buf.get(self.pos..self.end).unwrap_or_default();
         let (v, n) = crate::varint::read_u64(rest, 5).map_err(|k| self.error(k))?;
         if v > u32::MAX as u64 {
             return Err(self.error(DecodeErrorKind::VarintTooLong));

@@ -388,3 +388,488 @@ fn wire_bookkeeping_survives_to_owned() {
     };
     assert_eq!(b.as_bytes(), &bytes[..]);
 }
+
+// ---- Splice: rewriting fields in place ----
+
+/// Host names of several lengths: shorter, longer, empty, and past 127 bytes (where a compact
+/// length prefix takes a second byte).
+fn new_host(i: usize) -> String {
+    match i % 4 {
+        0 => "p".to_string(),
+        1 => "proxy-broker.example.internal".to_string(),
+        2 => String::new(),
+        _ => "h".repeat(200),
+    }
+}
+
+fn sample_metadata() -> kafka_codec::messages::MetadataResponse {
+    use kafka_codec::messages::metadata_response::{
+        MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
+    };
+    let mut m = kafka_codec::messages::MetadataResponse::default();
+    for (id, host, rack) in [
+        (1, "broker-1.internal", Some("r1")),
+        (2, "b2", None),
+        (3, "broker-three.cluster.local", Some("rack-3")),
+        (4, &*"x".repeat(130), None),
+    ] {
+        let mut b = MetadataResponseBroker::default();
+        b.node_id = id;
+        b.host = host.into();
+        b.port = 9092 + id;
+        b.rack = rack.map(Into::into);
+        m.brokers.push(b);
+    }
+    m.cluster_id = Some("cluster".into());
+    m.controller_id = 2;
+    for t in ["orders", "payments"] {
+        let mut topic = MetadataResponseTopic::default();
+        topic.name = Some(t.into());
+        for p in 0..3 {
+            let mut part = MetadataResponsePartition::default();
+            part.partition_index = p;
+            part.leader_id = 1 + p % 3;
+            part.replica_nodes = vec![1, 2, 3];
+            part.isr_nodes = vec![1, 2];
+            topic.partitions.push(part);
+        }
+        m.topics.push(topic);
+    }
+    m
+}
+
+/// Every Metadata response version, flexible or not: broker hosts, ports and racks rewritten
+/// by a splice give exactly the bytes of `to_owned()` + edit + encode, and the owned decoder
+/// reads them back as the edited message.
+#[test]
+fn splice_rewrites_metadata_brokers_in_every_version() {
+    use kafka_codec::messages::MetadataResponse;
+    use kafka_codec::views::{MetadataResponseView, Splice};
+    for v in MetadataResponse::MIN_VERSION..=MetadataResponse::MAX_VERSION {
+        let mut m = sample_metadata();
+        m.conform(v);
+        let bytes = m.to_bytes(v).unwrap().freeze();
+        let view = MetadataResponseView::parse(&bytes, v).unwrap();
+        let hosts: Vec<String> = (0..view.brokers().len()).map(new_host).collect();
+        let mut splice = Splice::new(&bytes);
+        for (i, b) in view.brokers().iter().enumerate() {
+            splice.set_str(b.host_span().unwrap(), &hosts[i]).unwrap();
+            splice
+                .set(b.port_span().unwrap(), 19000 + i as i32)
+                .unwrap();
+            if let Some(rack) = b.rack_span() {
+                let r = if i % 2 == 0 { None } else { Some("rack-z") };
+                splice.set_nullable_str(rack, r).unwrap();
+            }
+        }
+        let (out, usage) = measure(|| splice.to_vec().unwrap());
+        // One allocation: the output, at its exact size.
+        assert_eq!(usage.total, out.len(), "v{v}: more than the output buffer");
+        assert_eq!(out.capacity(), out.len(), "v{v}");
+
+        let mut owned = view.to_owned();
+        for (i, b) in owned.brokers.iter_mut().enumerate() {
+            b.host = hosts[i].as_str().into();
+            b.port = 19000 + i as i32;
+            if v >= 1 {
+                b.rack = if i % 2 == 0 {
+                    None
+                } else {
+                    Some("rack-z".into())
+                };
+            }
+        }
+        let expected = owned.to_bytes(v).unwrap();
+        assert_eq!(out, &expected[..], "v{v}: splice differs from owned edit");
+        let back = MetadataResponse::from_bytes(Bytes::from(out), v).unwrap();
+        assert_eq!(back, owned, "v{v}");
+    }
+}
+
+/// A whole response frame (header included) for FindCoordinator v0-v6: the v0-v3 host and
+/// port and the v4+ coordinators' hosts and ports; the output frame's size is rewritten.
+#[test]
+fn splice_rewrites_find_coordinator_frames() {
+    use kafka_codec::messages::find_coordinator_response::Coordinator;
+    use kafka_codec::messages::{FindCoordinatorResponse, ResponseHeader};
+    use kafka_codec::views::Splice;
+    use kafka_codec::ApiKey;
+    for v in FindCoordinatorResponse::MIN_VERSION..=FindCoordinatorResponse::MAX_VERSION {
+        let mut m = FindCoordinatorResponse::default();
+        m.node_id = 3;
+        m.host = "coordinator.internal".into();
+        m.port = 9093;
+        for (i, key) in ["group-a", "group-b", "group-c"].into_iter().enumerate() {
+            let mut c = Coordinator::default();
+            c.key = key.into();
+            c.node_id = i as i32;
+            c.host = format!("broker-{i}.internal").as_str().into();
+            c.port = 9092;
+            m.coordinators.push(c);
+        }
+        m.conform(v);
+        let mut header = ResponseHeader::default();
+        header.correlation_id = 77;
+        let frame = kafka_codec::frame::encode_response(
+            ApiKey::FIND_COORDINATOR,
+            v,
+            &header,
+            &ResponseBody::FindCoordinator(m),
+        )
+        .unwrap();
+        let payload = &frame[4..];
+        let r = ResponseView::parse(payload, ApiKey::FIND_COORDINATOR, v).unwrap();
+        let ResponseBodyView::FindCoordinator(b) = &r.body else {
+            panic!("v{v}: {:?}", r.body)
+        };
+        let mut splice = Splice::new(payload);
+        let mut hosts = Vec::new();
+        if v <= 3 {
+            hosts.push(new_host(3));
+            splice.set_str(b.host_span().unwrap(), &hosts[0]).unwrap();
+            splice.set(b.port_span().unwrap(), 1234i32).unwrap();
+            assert!(b.coordinators().is_empty());
+        } else {
+            assert!(b.host_span().is_none() && b.port_span().is_none());
+            hosts.extend((0..b.coordinators().len()).map(new_host));
+            for (i, c) in b.coordinators().iter().enumerate() {
+                splice.set_str(c.host_span().unwrap(), &hosts[i]).unwrap();
+                splice.set(c.port_span().unwrap(), 1234i32).unwrap();
+            }
+        }
+        let out = splice.to_frame().unwrap();
+
+        let mut owned = r.to_owned();
+        let ResponseBody::FindCoordinator(ob) = &mut owned.body else {
+            unreachable!()
+        };
+        if v <= 3 {
+            ob.host = hosts[0].as_str().into();
+            ob.port = 1234;
+        } else {
+            for (i, c) in ob.coordinators.iter_mut().enumerate() {
+                c.host = hosts[i].as_str().into();
+                c.port = 1234;
+            }
+        }
+        let expected = owned.encode().unwrap();
+        assert_eq!(out, &expected[..], "v{v}");
+        assert_eq!(
+            i32::from_be_bytes(out[..4].try_into().unwrap()) as usize,
+            out.len() - 4
+        );
+        let back = decode_response_payload(
+            ApiKey::FIND_COORDINATOR,
+            v,
+            Bytes::copy_from_slice(&out[4..]),
+        )
+        .unwrap();
+        assert_eq!(back, owned, "v{v}");
+    }
+}
+
+/// Every captured Metadata and FindCoordinator response: hosts and ports rewritten by a
+/// splice of the whole frame equal the owned frame edited and encoded again.
+#[test]
+fn splice_rewrites_captured_hosts() {
+    use kafka_codec::views::Splice;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/captures");
+    let mut reqs = Vec::new();
+    frames(&root, &mut reqs);
+    let (mut metadata, mut coordinator) = (0, 0);
+    let hosts: Vec<String> = (0..4).map(new_host).collect();
+    for req_path in &reqs {
+        let what = req_path.display().to_string();
+        if !what.contains("-Metadata-") && !what.contains("-FindCoordinator-") {
+            continue;
+        }
+        let req = std::fs::read(req_path).unwrap();
+        let Ok(request) = RequestView::parse(&req[4..]) else {
+            continue;
+        };
+        let Ok(resp) = std::fs::read(what.replace(".req.bin", ".resp.bin")) else {
+            continue;
+        };
+        let payload = &resp[4..];
+        let Ok(r) = ResponseView::parse(payload, request.api_key, request.api_version) else {
+            continue;
+        };
+        let mut owned = r.to_owned();
+        let mut splice = Splice::new(payload);
+        match (&r.body, &mut owned.body) {
+            (ResponseBodyView::Metadata(b), ResponseBody::Metadata(o)) => {
+                for ((i, bv), bo) in b.brokers().iter().enumerate().zip(&mut o.brokers) {
+                    let h = &hosts[i % 4];
+                    splice.set_str(bv.host_span().unwrap(), h).unwrap();
+                    splice
+                        .set(bv.port_span().unwrap(), 7000 + i as i32)
+                        .unwrap();
+                    bo.host = h.as_str().into();
+                    bo.port = 7000 + i as i32;
+                }
+                metadata += 1;
+            }
+            (ResponseBodyView::FindCoordinator(b), ResponseBody::FindCoordinator(o)) => {
+                if let Some(span) = b.host_span() {
+                    splice.set_str(span, "coordinator-proxy").unwrap();
+                    o.host = "coordinator-proxy".into();
+                }
+                for ((i, cv), co) in b.coordinators().iter().enumerate().zip(&mut o.coordinators) {
+                    let h = &hosts[i % 4];
+                    splice.set_str(cv.host_span().unwrap(), h).unwrap();
+                    co.host = h.as_str().into();
+                }
+                coordinator += 1;
+            }
+            _ => continue,
+        }
+        let out = splice.to_frame().unwrap();
+        assert_eq!(out, &owned.encode().unwrap()[..], "{what}");
+    }
+    println!("{metadata} Metadata and {coordinator} FindCoordinator responses rewritten");
+    assert!(
+        metadata > 20 && coordinator > 5,
+        "{metadata} / {coordinator}"
+    );
+}
+
+/// ProduceResponse v10+ carries broker endpoints in a tagged field: a host that changes length
+/// there needs the tagged field given to `resize_tag` (its size is rewritten, its varint
+/// growing past 127 bytes); without it the splice refuses.
+#[test]
+fn splice_resizes_enclosing_tagged_fields() {
+    use kafka_codec::messages::produce_response::NodeEndpoint;
+    use kafka_codec::messages::ProduceResponse;
+    use kafka_codec::views::{ProduceResponseView, Splice, SpliceError};
+    for v in 10..=ProduceResponse::MAX_VERSION {
+        let mut m = ProduceResponse::default();
+        for id in 1..=2 {
+            let mut e = NodeEndpoint::default();
+            e.node_id = id;
+            e.host = format!("broker-{id}").as_str().into();
+            e.port = 9092;
+            m.node_endpoints.push(e);
+        }
+        m.conform(v);
+        let bytes = m.to_bytes(v).unwrap().freeze();
+        let view = ProduceResponseView::parse(&bytes, v).unwrap();
+        let long = "h".repeat(150);
+        let hosts = ["edge", long.as_str()];
+
+        let mut splice = Splice::new(&bytes);
+        for (i, e) in view.node_endpoints().iter().enumerate() {
+            let span = e.host_span().unwrap();
+            assert_eq!(span.tag_depth(), 1);
+            splice.set_str(span, hosts[i]).unwrap();
+        }
+        let e = splice.to_vec().unwrap_err();
+        assert!(
+            matches!(
+                e,
+                SpliceError::InsideTaggedField {
+                    field: "Host",
+                    depth: 1,
+                    given: 0,
+                    ..
+                }
+            ),
+            "v{v}: {e:?}"
+        );
+        assert!(e.to_string().contains("Host at byte"), "{e}");
+        // A port (fixed width) needs no resize.
+        let mut ports = Splice::new(&bytes);
+        let first = view.node_endpoints().iter().next().unwrap();
+        ports.set(first.port_span().unwrap(), 1i32).unwrap();
+        assert!(ports.to_vec().is_ok());
+
+        splice
+            .resize_tag(view.tagged_fields().span(0).unwrap())
+            .unwrap();
+        let out = splice.to_vec().unwrap();
+        assert_eq!(out.capacity(), out.len(), "v{v}: output sized exactly");
+        let mut owned = view.to_owned();
+        for (i, e) in owned.node_endpoints.iter_mut().enumerate() {
+            e.host = hosts[i].into();
+        }
+        assert_eq!(out, &owned.to_bytes(v).unwrap()[..], "v{v}");
+        assert_eq!(
+            ProduceResponse::from_bytes(Bytes::from(out), v).unwrap(),
+            owned
+        );
+    }
+}
+
+/// Edits a splice refuses: overlapping, from other bytes, of the wrong type, null where the
+/// field cannot be null, too long. A reused splice writing into a reused buffer allocates
+/// nothing.
+#[test]
+fn splice_refuses_bad_edits_and_reuses_memory() {
+    use kafka_codec::messages::MetadataResponse;
+    use kafka_codec::views::{MetadataResponseView, Splice, SpliceError};
+    let bytes = sample_metadata().to_bytes(12).unwrap().freeze();
+    let view = MetadataResponseView::parse(&bytes, 12).unwrap();
+    let b = view.brokers().iter().next().unwrap();
+    let host = b.host_span().unwrap();
+    assert_eq!(host.name(), "Host");
+    assert_eq!(&bytes[host.range()][1..], b"broker-1.internal");
+    let mut s = Splice::new(&bytes);
+    s.set_str(host, "a").unwrap();
+    assert_eq!(
+        s.set_str(host, "b"),
+        Err(SpliceError::Overlap {
+            field: "Host",
+            at: host.range().start
+        })
+    );
+    assert!(matches!(
+        s.set(b.port_span().unwrap(), 1i16),
+        Err(SpliceError::WrongType {
+            field: "Port",
+            expected: "int32",
+            given: "int16"
+        })
+    ));
+    assert!(matches!(
+        s.set(host, 1i32),
+        Err(SpliceError::Overlap { .. } | SpliceError::WrongType { .. })
+    ));
+    assert!(matches!(
+        s.set_str(b.port_span().unwrap(), "x"),
+        Err(SpliceError::WrongType { .. })
+    ));
+    assert!(matches!(
+        s.set_nullable_str(b.rack_span().unwrap(), None),
+        Ok(())
+    ));
+    let topic = view.topics().iter().next().unwrap();
+    let name = topic.name_span().unwrap();
+    let too_long = "c".repeat(40000);
+    assert!(matches!(
+        s.set_nullable_str(view.cluster_id_span().unwrap(), Some(&too_long)),
+        Err(SpliceError::TooLong { len: 40000, .. })
+    ));
+    // Topic names are nullable from v12 on; hosts never are.
+    assert!(s.set_nullable_str(name, None).is_ok());
+    let second = view.brokers().iter().nth(1).unwrap();
+    assert!(matches!(
+        s.set_nullable_str(second.host_span().unwrap(), None),
+        Err(SpliceError::NotNullable { field: "Host", .. })
+    ));
+    // A span of other bytes (a copy) is refused.
+    let copy = bytes.to_vec();
+    let other = MetadataResponseView::parse(&copy, 12).unwrap();
+    let mut s2 = Splice::new(&bytes);
+    assert!(matches!(
+        s2.set(
+            other.brokers().iter().next().unwrap().port_span().unwrap(),
+            1i32
+        ),
+        Err(SpliceError::ForeignSpan { field: "Port" })
+    ));
+    // Reused: no allocation at all.
+    let mut out = Vec::with_capacity(2 * bytes.len());
+    let mut s3 = Splice::new(&bytes);
+    let (_, usage) = measure(|| {
+        for round in 0..3 {
+            s3.clear();
+            out.clear();
+            for br in view.brokers().iter() {
+                s3.set_str(br.host_span().unwrap(), "proxy").unwrap();
+                s3.set(br.port_span().unwrap(), round).unwrap();
+            }
+            s3.write_to(&mut out).unwrap();
+        }
+    });
+    assert_eq!(usage.total, 0);
+    let back = MetadataResponse::from_bytes(Bytes::from(out), 12).unwrap();
+    assert!(back
+        .brokers
+        .iter()
+        .all(|b| b.host == "proxy" && b.port == 2));
+    // Past 16 edits the list moves to the heap and still works (edits given in reverse).
+    let mut big = sample_metadata();
+    for t in 0..20 {
+        let mut topic = kafka_codec::messages::metadata_response::MetadataResponseTopic::default();
+        topic.name = Some(format!("t{t}").as_str().into());
+        big.topics.push(topic);
+    }
+    let bytes = big.to_bytes(12).unwrap().freeze();
+    let view = MetadataResponseView::parse(&bytes, 12).unwrap();
+    let mut s4 = Splice::new(&bytes);
+    for t in view.topics().iter().collect::<Vec<_>>().into_iter().rev() {
+        s4.set_nullable_str(t.name_span().unwrap(), Some("renamed"))
+            .unwrap();
+    }
+    let mut owned = view.to_owned();
+    for t in &mut owned.topics {
+        t.name = Some("renamed".into());
+    }
+    assert_eq!(s4.to_vec().unwrap(), &owned.to_bytes(12).unwrap()[..]);
+}
+
+/// Element views stay small (offsets are `u32`): a Metadata partition view, 7 fields, is 72
+/// bytes on 64-bit targets (it was 112 with `usize` offsets).
+#[test]
+#[cfg(target_pointer_width = "64")]
+fn element_views_are_small() {
+    use kafka_codec::views::metadata_response::MetadataResponsePartitionView;
+    assert_eq!(std::mem::size_of::<MetadataResponsePartitionView<'_>>(), 72);
+}
+
+/// The fuzz target `view` (which splices broker hosts in Metadata, FindCoordinator and
+/// Produce responses) on the captured responses of those APIs and on Produce v10+ responses
+/// carrying endpoints.
+#[test]
+fn view_fuzz_check_splices_captured_and_synthetic_responses() {
+    use kafka_codec::messages::produce_response::NodeEndpoint;
+    use kafka_codec::messages::{ProduceResponse, ResponseHeader};
+    use kafka_codec::ApiKey;
+    let apis = kafka_codec_fuzz_checks::response_apis();
+    let input = |key: ApiKey, version: i16, payload: &[u8]| -> Vec<u8> {
+        let sel = apis.iter().position(|a| a.0 == key).unwrap();
+        let mut d = vec![1, sel as u8, (version - apis[sel].1) as u8];
+        d.extend_from_slice(payload);
+        d
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/captures");
+    let mut reqs = Vec::new();
+    frames(&root, &mut reqs);
+    let mut n = 0;
+    for req_path in &reqs {
+        let what = req_path.display().to_string();
+        if !["-Metadata-", "-FindCoordinator-", "-Produce-"]
+            .iter()
+            .any(|a| what.contains(a))
+        {
+            continue;
+        }
+        let req = std::fs::read(req_path).unwrap();
+        let Ok(request) = RequestView::parse(&req[4..]) else {
+            continue;
+        };
+        let Ok(resp) = std::fs::read(what.replace(".req.bin", ".resp.bin")) else {
+            continue;
+        };
+        kafka_codec_fuzz_checks::view(&input(request.api_key, request.api_version, &resp[4..]));
+        n += 1;
+    }
+    assert!(n > 300, "{n}");
+    for v in 10..=ProduceResponse::MAX_VERSION {
+        let mut m = ProduceResponse::default();
+        for id in 0..4 {
+            let mut e = NodeEndpoint::default();
+            e.node_id = id;
+            e.host = "broker.internal".into();
+            m.node_endpoints.push(e);
+        }
+        m.conform(v);
+        let frame = kafka_codec::frame::encode_response(
+            ApiKey::PRODUCE,
+            v,
+            &ResponseHeader::default(),
+            &ResponseBody::Produce(m),
+        )
+        .unwrap();
+        kafka_codec_fuzz_checks::view(&input(ApiKey::PRODUCE, v, &frame[4..]));
+    }
+}

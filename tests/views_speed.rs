@@ -4,8 +4,20 @@
 //! ordinary runs; docs/views.md gives the figures and how to run it:
 //!
 //! ```sh
-//! cargo test --release --test views_speed -- --ignored --nocapture
+//! cargo test --release -p kafka-codec --features views --test views_speed -- --ignored --nocapture measure_views
+//! cargo test --profile bench-lto -p kafka-codec --features views --test views_speed -- --ignored --nocapture measure_views
 //! ```
+//!
+//! For instruction counts (steady on a loaded machine), `count_views` runs each operation a
+//! fixed number of times in functions of its own, to read with callgrind:
+//!
+//! ```sh
+//! valgrind --tool=callgrind --callgrind-out-file=cg.out \
+//!     target/release/deps/views_speed-<hash> --ignored --exact count_views
+//! callgrind_annotate --inclusive=yes cg.out | grep -E 'views_speed::(kp|kc|validate|read)_'
+//! ```
+//!
+//! (each line's count divided by `VIEWS_ROUNDS`, 200 by default, is instructions per call).
 //!
 //! The ordinary run checks only that the read-every-field functions see the values built.
 
@@ -84,6 +96,7 @@ fn metadata() -> MetadataResponse {
 }
 
 /// Validates and reads every field of an OffsetCommit request; a checksum of what it read.
+#[inline(never)]
 fn read_offset_commit(bytes: &[u8], version: i16) -> u64 {
     let Ok(v) = OffsetCommitRequestView::parse(bytes, version) else {
         return 0;
@@ -111,6 +124,7 @@ fn read_offset_commit(bytes: &[u8], version: i16) -> u64 {
 }
 
 /// Validates and reads every field of a Metadata response; a checksum of what it read.
+#[inline(never)]
 fn read_metadata(bytes: &[u8], version: i16) -> u64 {
     let Ok(v) = MetadataResponseView::parse(bytes, version) else {
         return 0;
@@ -265,4 +279,58 @@ fn measure_views() {
             t[3] / t[2]
         );
     }
+}
+
+#[inline(never)]
+fn kp_offset_commit(bytes: &Bytes, v: i16) -> u64 {
+    kafka_protocol::messages::OffsetCommitRequest::decode(&mut bytes.clone(), v).is_ok() as u64
+}
+
+#[inline(never)]
+fn kc_offset_commit(bytes: &Bytes, v: i16) -> u64 {
+    OffsetCommitRequest::from_bytes(bytes.clone(), v).is_ok() as u64
+}
+
+#[inline(never)]
+fn validate_offset_commit(bytes: &[u8], v: i16) -> u64 {
+    OffsetCommitRequestView::parse(black_box(bytes), v).is_ok() as u64
+}
+
+#[inline(never)]
+fn kp_metadata(bytes: &Bytes, v: i16) -> u64 {
+    kafka_protocol::messages::MetadataResponse::decode(&mut bytes.clone(), v).is_ok() as u64
+}
+
+#[inline(never)]
+fn kc_metadata(bytes: &Bytes, v: i16) -> u64 {
+    MetadataResponse::from_bytes(bytes.clone(), v).is_ok() as u64
+}
+
+#[inline(never)]
+fn validate_metadata(bytes: &[u8], v: i16) -> u64 {
+    MetadataResponseView::parse(black_box(bytes), v).is_ok() as u64
+}
+
+/// Each operation `VIEWS_ROUNDS` times (200 by default), for callgrind (see the module doc).
+#[test]
+#[ignore = "for callgrind: see the module doc"]
+fn count_views() {
+    let rounds: u32 = std::env::var("VIEWS_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200);
+    let oc = offset_commit().to_bytes(9).unwrap().freeze();
+    let md = metadata().to_bytes(12).unwrap().freeze();
+    let mut sink = 0u64;
+    for _ in 0..rounds {
+        sink = sink.wrapping_add(kp_offset_commit(&oc, 9));
+        sink = sink.wrapping_add(kc_offset_commit(&oc, 9));
+        sink = sink.wrapping_add(validate_offset_commit(&oc, 9));
+        sink = sink.wrapping_add(read_offset_commit(black_box(&oc), 9));
+        sink = sink.wrapping_add(kp_metadata(&md, 12));
+        sink = sink.wrapping_add(kc_metadata(&md, 12));
+        sink = sink.wrapping_add(validate_metadata(&md, 12));
+        sink = sink.wrapping_add(read_metadata(black_box(&md), 12));
+    }
+    black_box(sink);
 }

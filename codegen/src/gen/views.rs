@@ -6,6 +6,7 @@
 //! without checks that can fail, and `to_owned` rebuilds the owned struct from the accessors
 //! (with the same wire bookkeeping the owned decoder keeps).
 
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use super::code::Code;
@@ -27,6 +28,7 @@ const TAKEN: &[&str] = &[
     "read",
     "at_pos",
     "locate",
+    "span",
 ];
 
 fn accessor(f: &FieldModel) -> String {
@@ -211,7 +213,7 @@ fn locate_value(s: &StructModel, f: &FieldModel, within: &VersionSet) -> Vec<Str
         }
         Ty::Struct(st) => {
             let v = view_name(st);
-            let step = format!("{v}::locate(buf, pos, version);");
+            let step = format!("{v}::skip(buf, pos, version);");
             match f.nullable.test(within) {
                 Test::Never => {
                     out.push(step);
@@ -234,7 +236,7 @@ fn locate_value(s: &StructModel, f: &FieldModel, within: &VersionSet) -> Vec<Str
             let each = match &**inner {
                 Ty::Str => Some(format!("loc_str(buf, pos, {compact});")),
                 Ty::Bytes | Ty::Records => Some(format!("loc_bytes(buf, pos, {compact});")),
-                Ty::Struct(st) => Some(format!("{}::locate(buf, pos, version);", view_name(st))),
+                Ty::Struct(st) => Some(format!("{}::skip(buf, pos, version);", view_name(st))),
                 _ => None,
             };
             let body = match each {
@@ -275,9 +277,9 @@ fn emit_locate(c: &mut Code, s: &StructModel) {
     let flex = s.flexible.test(ctx);
     let n = s.fields.len();
     let mut body = Code::at_depth(2);
-    body.line("let start = *pos;");
+    body.line("let start = *pos as u32;");
     if n > 0 {
-        body.line(format!("let mut at = [ABSENT; {n}];"));
+        body.line(format!("let mut at = [NONE; {n}];"));
     }
     if s.tracks_nulls() {
         body.line("let mut nulls = 0u64;");
@@ -286,14 +288,14 @@ fn emit_locate(c: &mut Code, s: &StructModel) {
         match f.inline.test(ctx) {
             Test::Never => {}
             Test::Always => {
-                body.line(format!("at[{i}] = *pos;"));
+                body.line(format!("at[{i}] = *pos as u32;"));
                 for l in locate_value(s, f, &f.inline) {
                     body.line(l);
                 }
             }
             Test::When(t) => {
                 body.open(format!("if {t}"));
-                body.line(format!("at[{i}] = *pos;"));
+                body.line(format!("at[{i}] = *pos as u32;"));
                 for l in locate_value(s, f, &f.inline) {
                     body.line(l);
                 }
@@ -308,7 +310,7 @@ fn emit_locate(c: &mut Code, s: &StructModel) {
             Test::When(t) => body.open(format!("let tags = if {t}")),
             _ => body.open("let tags ="),
         }
-        body.line("let tags = *pos;");
+        body.line("let tags = *pos as u32;");
         body.line("let count = loc_uvarint(buf, pos);");
         body.open("for _ in 0..count");
         let arms: Vec<(usize, &FieldModel, Option<String>)> = tagged
@@ -344,7 +346,7 @@ fn emit_locate(c: &mut Code, s: &StructModel) {
                     }
                 }
                 body.line("let pos = &mut value;");
-                body.line(format!("at[{i}] = *pos;"));
+                body.line(format!("at[{i}] = *pos as u32;"));
                 for l in locate_value(s, f, &f.tagged) {
                     body.line(l);
                 }
@@ -360,7 +362,7 @@ fn emit_locate(c: &mut Code, s: &StructModel) {
         match &flex {
             Test::When(_) => {
                 body.reopen("else");
-                body.line("ABSENT");
+                body.line("NONE");
                 body.close_with(";");
             }
             _ => body.close_with(";"),
@@ -377,7 +379,7 @@ fn emit_locate(c: &mut Code, s: &StructModel) {
         body.line("nulls,");
     }
     body.line("start,");
-    body.line("end: *pos,");
+    body.line("end: *pos as u32,");
     body.close();
     c.line("/// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.");
     c.open("pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self");
@@ -391,14 +393,134 @@ fn emit_locate(c: &mut Code, s: &StructModel) {
     c.blank();
 }
 
+/// Statements that step `pos` over one value of `f` (validated bytes, nothing recorded).
+fn skip_value(s: &StructModel, f: &FieldModel, within: &VersionSet) -> Vec<String> {
+    let compact = compact_arg(f, s, within);
+    let fixed = |ty: &Ty| match ty {
+        Ty::Bool => Some(1),
+        prim => prim.fixed_size(),
+    };
+    match &f.ty {
+        Ty::Str => vec![format!("loc_str(buf, pos, {compact});")],
+        Ty::Bytes | Ty::Records => vec![format!("loc_bytes(buf, pos, {compact});")],
+        Ty::Struct(st) => {
+            let step = format!("{}::skip(buf, pos, version);", view_name(st));
+            match f.nullable.test(within) {
+                Test::Never => vec![step],
+                Test::Always => vec![format!("if !loc_marker(buf, pos) {{\n    {step}\n}}")],
+                Test::When(t) => vec![format!(
+                    "if !({t}) || !loc_marker(buf, pos) {{\n    {step}\n}}"
+                )],
+            }
+        }
+        Ty::Array(inner) => {
+            let body = match &**inner {
+                Ty::Str => {
+                    format!("for _ in 0..n {{\n        loc_str(buf, pos, {compact});\n    }}")
+                }
+                Ty::Bytes | Ty::Records => {
+                    format!("for _ in 0..n {{\n        loc_bytes(buf, pos, {compact});\n    }}")
+                }
+                Ty::Struct(st) => format!(
+                    "for _ in 0..n {{\n        {}::skip(buf, pos, version);\n    }}",
+                    view_name(st)
+                ),
+                other => format!(
+                    "*pos = pos.saturating_add(n.saturating_mul({}));",
+                    fixed(other).unwrap_or(0)
+                ),
+            };
+            vec![format!(
+                "if let Some(n) = loc_array(buf, pos, {compact}) {{\n    {body}\n}}"
+            )]
+        }
+        other => vec![format!(
+            "*pos = pos.saturating_add({});",
+            fixed(other).unwrap_or(0)
+        )],
+    }
+}
+
+/// `skip`: steps over a nested struct of bytes `walk` accepted, recording nothing (what a
+/// parent's `locate` does for the structs it holds; tagged fields are jumped by their size).
+fn emit_skip(c: &mut Code, s: &StructModel) {
+    let ctx = &s.versions;
+    let flex = s.flexible.test(ctx);
+    let mut body = Code::at_depth(2);
+    for f in &s.fields {
+        match f.inline.test(ctx) {
+            Test::Never => {}
+            Test::Always => {
+                for l in skip_value(s, f, &f.inline) {
+                    body.line(l);
+                }
+            }
+            Test::When(t) => {
+                let lines = skip_value(s, f, &f.inline);
+                // One `if` inside the version test: one `if` with both conditions.
+                let nested_if = match lines.as_slice() {
+                    [one] if one.starts_with("if !") => one[3..].split_once(" {\n"),
+                    _ => None,
+                };
+                match nested_if {
+                    Some((cond, rest)) => {
+                        body.line(format!("if {} && {} {{\n{rest}", paren(&t), paren(cond)))
+                    }
+                    None => {
+                        body.open(format!("if {t}"));
+                        for l in lines {
+                            body.line(l);
+                        }
+                        body.close();
+                    }
+                }
+            }
+        }
+    }
+    match &flex {
+        Test::Never => {}
+        Test::Always => {
+            body.line("let count = loc_uvarint(buf, pos);");
+            body.open("for _ in 0..count");
+            body.line("loc_tag(buf, pos);");
+            body.close();
+        }
+        Test::When(t) => {
+            body.open(format!("if {t}"));
+            body.line("let count = loc_uvarint(buf, pos);");
+            body.open("for _ in 0..count");
+            body.line("loc_tag(buf, pos);");
+            body.close();
+            body.close();
+        }
+    }
+    c.line("/// Steps over this struct in bytes `walk` accepted, recording nothing.");
+    let uses = body.mentions("version");
+    c.open(format!(
+        "pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, {}: i16)",
+        if uses { "version" } else { "_version" }
+    ));
+    if body.mentions("flexible") {
+        if let Test::When(t) = &flex {
+            c.line(format!("let flexible = {t};"));
+        }
+    }
+    if !body.mentions("buf") {
+        c.line("let _ = buf;");
+    }
+    c.append(body);
+    c.close();
+    c.blank();
+}
+
 fn emit_walk(c: &mut Code, m: &MessageModel, s: &StructModel) {
     let ctx = &s.versions;
     let flex = s.flexible.test(ctx);
     let n = s.fields.len();
     let mut body = Code::at_depth(2);
-    body.line("let start = c.pos();");
+    body.line("let start = c.pos() as u32;");
     if n > 0 {
-        body.line(format!("let mut at = [ABSENT; {n}];"));
+        body.line(format!("let mut at = [NONE; {n}];"));
     }
     if s.tracks_nulls() {
         body.line("let mut nulls = 0u64;");
@@ -407,14 +529,14 @@ fn emit_walk(c: &mut Code, m: &MessageModel, s: &StructModel) {
         match f.inline.test(ctx) {
             Test::Never => {}
             Test::Always => {
-                body.line(format!("at[{i}] = c.pos();"));
+                body.line(format!("at[{i}] = c.pos() as u32;"));
                 for l in check_value(m, s, f, &f.inline) {
                     body.line(l);
                 }
             }
             Test::When(t) => {
                 body.open(format!("if {t}"));
-                body.line(format!("at[{i}] = c.pos();"));
+                body.line(format!("at[{i}] = c.pos() as u32;"));
                 for l in check_value(m, s, f, &f.inline) {
                     body.line(l);
                 }
@@ -429,7 +551,7 @@ fn emit_walk(c: &mut Code, m: &MessageModel, s: &StructModel) {
             Test::When(t) => body.open(format!("let tags = if {t}")),
             _ => body.open("let tags ="),
         }
-        body.line("let tags = c.pos();");
+        body.line("let tags = c.pos() as u32;");
         body.line("let count = c.tag_count()?;");
         body.line("let mut last = None;");
         body.open("for _ in 0..count");
@@ -467,12 +589,12 @@ fn emit_walk(c: &mut Code, m: &MessageModel, s: &StructModel) {
                     }
                 }
                 body.line("let c = &mut sub;");
-                body.line(format!("at[{i}] = c.pos();"));
+                body.line(format!("at[{i}] = c.pos() as u32;"));
                 for l in check_value(m, s, f, &f.tagged) {
                     body.line(l);
                 }
                 body.line(format!(
-                    "c.tag_end(at[{i}], tag).map_err(|e| e.at({:?}))?;",
+                    "c.tag_end(at[{i}] as usize, tag).map_err(|e| e.at({:?}))?;",
                     f.name
                 ));
                 body.close();
@@ -487,7 +609,7 @@ fn emit_walk(c: &mut Code, m: &MessageModel, s: &StructModel) {
         match &flex {
             Test::When(_) => {
                 body.reopen("else");
-                body.line("ABSENT");
+                body.line("NONE");
                 body.close_with(";");
             }
             _ => body.close_with(";"),
@@ -504,7 +626,7 @@ fn emit_walk(c: &mut Code, m: &MessageModel, s: &StructModel) {
         body.line("nulls,");
     }
     body.line("start,");
-    body.line("end: c.pos(),");
+    body.line("end: c.pos() as u32,");
     body.close_with(")");
     c.open("pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError>");
     if body.mentions("flexible") {
@@ -527,7 +649,7 @@ fn emit_accessor(c: &mut Code, s: &StructModel, i: usize, f: &FieldModel) {
     };
     let _ = s;
     let mut body = Code::at_depth(2);
-    body.line(format!("let at = self.at[{i}];"));
+    body.line(format!("let at = self.at[{i}] as usize;"));
     body.open("if at == ABSENT");
     body.line(format!("return {};", view_default(f)));
     body.close();
@@ -586,11 +708,131 @@ fn emit_accessor(c: &mut Code, s: &StructModel, i: usize, f: &FieldModel) {
     for l in f.doc.lines() {
         c.line(format!("/// {l}").trim_end());
     }
+    c.line("#[inline]");
     c.open(format!("pub fn {}(&self) -> {ret}", accessor(f)));
     if uses_version(&body) {
         c.line("let version = self.version;");
     }
     c.append(body);
+    c.close();
+    c.blank();
+}
+
+/// For each struct, by version: how many tagged fields enclose it (`u8::MAX` when that
+/// depends on which field holds it).
+type Depths = HashMap<String, BTreeMap<i16, u8>>;
+
+fn tag_depths(m: &MessageModel) -> Depths {
+    fn visit(m: &MessageModel, s: &StructModel, v: i16, d: u8, out: &mut Depths) {
+        let e = out.entry(s.name.clone()).or_default().entry(v).or_insert(d);
+        if *e != d {
+            *e = u8::MAX;
+        }
+        for f in s.fields.iter().filter(|f| f.present.contains(v)) {
+            let child = match &f.ty {
+                Ty::Struct(n) => n,
+                Ty::Array(inner) => match &**inner {
+                    Ty::Struct(n) => n,
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            let d = if f.tagged.contains(v) {
+                d.saturating_add(1)
+            } else {
+                d
+            };
+            if let Some(c) = m.structs.iter().find(|x| &x.name == child) {
+                visit(m, c, v, d, out);
+            }
+        }
+    }
+    let mut out = Depths::new();
+    for s in m.structs.iter().filter(|s| s.top) {
+        for v in s.versions.iter() {
+            visit(m, s, v, 0, &mut out);
+        }
+    }
+    out
+}
+
+/// The number of tagged fields around struct `s` in `version`, as a `u8` expression.
+fn depth_expr(s: &StructModel, depths: &Depths) -> String {
+    let mut by_depth: BTreeMap<u8, VersionSet> = BTreeMap::new();
+    for (&v, &d) in depths.get(&s.name).into_iter().flatten() {
+        let set = by_depth.entry(d).or_insert_with(VersionSet::empty);
+        *set = set.union(&VersionSet::range(v, v));
+    }
+    by_depth.remove(&0);
+    let mut expr = "0".to_string();
+    for (d, set) in by_depth.iter().rev() {
+        let d = if *d == u8::MAX {
+            "u8::MAX".to_string()
+        } else {
+            d.to_string()
+        };
+        expr = match set.test(&s.versions) {
+            Test::Never => expr,
+            Test::Always => d,
+            Test::When(t) => format!("if {t} {{ {d} }} else {{ {expr} }}"),
+        };
+    }
+    expr
+}
+
+/// `<field>_span`: where a scalar field lies, for `Splice` (strings, bytes, fixed-width).
+fn emit_span(c: &mut Code, i: usize, f: &FieldModel, depth: &str) {
+    let name = &f.name;
+    let test = |set: &VersionSet| match set.test(&f.present) {
+        Test::Always => "true".to_string(),
+        Test::Never => "false".to_string(),
+        Test::When(t) => t,
+    };
+    let call = match &f.ty {
+        Ty::Str | Ty::Bytes => {
+            let depth = match (depth, f.tagged.test(&f.present)) {
+                (d, Test::Never) => d.to_string(),
+                ("0", Test::Always) => "1".to_string(),
+                ("0", Test::When(t)) => format!("u8::from({t})"),
+                (d, Test::Always) => format!("({d}).saturating_add(1)"),
+                (d, Test::When(t)) => format!("({d}).saturating_add(u8::from({t}))"),
+            };
+            format!(
+                "span_{}(self.buf, self.at[{i}] as usize, {name:?}, {}, {}, {depth})",
+                if f.ty == Ty::Str { "str" } else { "bytes" },
+                test(&f.compact),
+                test(&f.nullable)
+            )
+        }
+        ty => {
+            let Some(width) = ty.fixed_size() else { return };
+            let schema_ty = match ty {
+                Ty::Bool => "bool",
+                Ty::I8 => "int8",
+                Ty::I16 | Ty::ApiKey => "int16",
+                Ty::U16 => "uint16",
+                Ty::I32 => "int32",
+                Ty::U32 => "uint32",
+                Ty::I64 => "int64",
+                Ty::F64 => "float64",
+                _ => "uuid",
+            };
+            format!("span_fixed(self.buf, self.at[{i}] as usize, {name:?}, {schema_ty:?}, {width})")
+        }
+    };
+    c.line(format!(
+        "/// Where `{name}` lies in the parsed bytes, for a [`Splice`]; `None` when absent."
+    ));
+    c.open(format!(
+        "pub fn {}_span(&self) -> Option<FieldSpan<'a>>",
+        accessor(f)
+    ));
+    let mut probe = Code::new();
+    probe.line(call.replace("self.version", "self.v"));
+    if probe.mentions("version") {
+        c.line("let version = self.version;");
+    }
+    c.line(call);
     c.close();
     c.blank();
 }
@@ -663,7 +905,7 @@ fn emit_to_owned(c: &mut Code, s: &StructModel) {
             if let Some(t) = test {
                 conds.push(paren(&t));
             }
-            conds.push(format!("self.at[{i}] != ABSENT"));
+            conds.push(format!("self.at[{i}] != NONE"));
             conds.push(paren(&f.is_default_at(&local(f))));
             body.open(format!("if {}", conds.join(" && ")));
             body.line(format!("tags_present |= 1 << {};", f.tag.unwrap_or(0)));
@@ -684,10 +926,10 @@ fn emit_to_owned(c: &mut Code, s: &StructModel) {
             }
         }
         if known.is_empty() {
-            "unknown_tags(self.buf, self.tags, |_| false)".to_string()
+            "unknown_tags(self.buf, self.tags as usize, |_| false)".to_string()
         } else {
             format!(
-                "unknown_tags(self.buf, self.tags, |tag| {})",
+                "unknown_tags(self.buf, self.tags as usize, |tag| {})",
                 known.join(" || ")
             )
         }
@@ -741,6 +983,7 @@ fn emit_absent(c: &mut Code, m: &MessageModel, s: &StructModel) {
         emit_absent_fn(c, s, n);
     }
     c.line("/// The view of validated bytes at `pos`.");
+    c.line("#[inline]");
     c.open("pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self");
     c.line("Self::locate(buf, &mut { pos }, version)");
     c.close();
@@ -753,9 +996,9 @@ fn emit_absent_fn(c: &mut Code, s: &StructModel, n: usize) {
     c.open("Self");
     c.line("buf,");
     c.line("version,");
-    c.line(format!("at: [ABSENT; {n}],"));
+    c.line(format!("at: [NONE; {n}],"));
     if !s.flexible.is_empty() {
-        c.line("tags: ABSENT,");
+        c.line("tags: NONE,");
     }
     if s.tracks_nulls() {
         c.line("nulls: 0,");
@@ -767,7 +1010,7 @@ fn emit_absent_fn(c: &mut Code, s: &StructModel, n: usize) {
     c.blank();
 }
 
-fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel) {
+fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel, depths: &Depths) {
     let v = view_name(&s.name);
     let n = s.fields.len();
     let has_flex = !s.flexible.is_empty();
@@ -790,18 +1033,18 @@ fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel) {
     c.open(format!("pub struct {v}<'a>"));
     c.line("buf: &'a [u8],");
     c.line("version: i16,");
-    c.line("/// Where each field starts (`ABSENT` when the version does not carry it).");
-    c.line(format!("at: [usize; {n}],"));
+    c.line("/// Where each field starts (`NONE` when the version does not carry it).");
+    c.line(format!("at: [u32; {n}],"));
     if has_flex {
-        c.line("/// Where the tagged-field section starts (`ABSENT` in non-flexible versions).");
-        c.line("tags: usize,");
+        c.line("/// Where the tagged-field section starts (`NONE` in non-flexible versions).");
+        c.line("tags: u32,");
     }
     if s.tracks_nulls() {
         c.line("/// Nulls seen in fields the schema says are not nullable (bit = field position).");
         c.line("nulls: u64,");
     }
-    c.line("start: usize,");
-    c.line("end: usize,");
+    c.line("start: u32,");
+    c.line("end: u32,");
     c.close();
     c.blank();
 
@@ -814,6 +1057,9 @@ fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel) {
     }
     emit_walk(c, m, s);
     emit_locate(c, s);
+    if !s.top {
+        emit_skip(c, s);
+    }
     if s.top {
         let (min, max) = (m.min_version(), m.max_version());
         let name = &m.name;
@@ -834,6 +1080,9 @@ fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel) {
         c.open(
             "pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError>",
         );
+        c.line(format!(
+            "check_size(c).map_err(|e| e.in_message({name:?}, version))?;"
+        ));
         c.open(format!("if !({min}..={max}).contains(&version)"));
         c.line(format!(
             "return Err(unsupported(c.pos(), version, {min}, {max}).in_message({name:?}, version));"
@@ -852,7 +1101,7 @@ fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel) {
     c.blank();
     c.line("/// The bytes of this struct, exactly as received.");
     c.open("pub fn as_bytes(&self) -> &'a [u8]");
-    c.line("self.buf.get(self.start..self.end).unwrap_or_default()");
+    c.line("self.buf.get(self.start as usize..self.end as usize).unwrap_or_default()");
     c.close();
     c.blank();
     if has_flex {
@@ -860,18 +1109,21 @@ fn emit_struct(c: &mut Code, m: &MessageModel, s: &StructModel) {
             "/// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.",
         );
         c.open("pub fn tagged_fields(&self) -> TaggedFields<'a>");
-        c.line("TaggedFields::at(self.buf, self.tags)");
+        c.line("TaggedFields::at(self.buf, self.tags as usize)");
         c.close();
         c.blank();
     }
+    let depth = depth_expr(s, depths);
     for (i, f) in s.fields.iter().enumerate() {
         emit_accessor(c, s, i, f);
+        emit_span(c, i, f, &depth);
     }
     emit_to_owned(c, s);
     c.close();
     c.blank();
 
     c.open(format!("impl<'a> ViewElement<'a> for {v}<'a>"));
+    c.line("#[inline]");
     c.open(
         "fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self>",
     );
@@ -906,8 +1158,9 @@ pub fn gen_message(m: &MessageModel) -> String {
     c.line("use crate::support::*;");
     c.line("use crate::views::*;");
     c.blank();
+    let depths = tag_depths(m);
     for s in &m.structs {
-        emit_struct(&mut c, m, s);
+        emit_struct(&mut c, m, s, &depths);
     }
     let (n, v) = (&m.name, view_name(&m.name));
     c.open(format!("impl<'a> MessageView<'a> for {v}<'a>"));
@@ -1077,6 +1330,8 @@ mod golden {
         for want in [
             "if tag == 0",
             "pub fn hint(&self) -> Option<ViewStr<'a>>",
+            // A tagged string's span counts its tag (a splice must resize it).
+            r#"span_str(self.buf, self.at[5] as usize, "Hint", true, true, 1)"#,
             "fn to_owned(&self) -> TinyRequest",
         ] {
             assert!(out.contains(want), "{want}");

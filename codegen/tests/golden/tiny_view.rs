@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct TinyRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 7],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 7],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TinyRequestView<'a> {
@@ -27,32 +27,32 @@ impl<'a> TinyRequestView<'a> {
     const NULL_ITEMS: u64 = 1 << 6;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 7];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
         if version >= 1 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("Epoch"))?;
         }
         if version <= 1 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(2).map_err(|e| e.at("Legacy"))?;
         }
         if version <= 1 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("Strict"))?;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Owner"))?;
         if null && version <= 0 {
             nulls |= Self::NULL_OWNER;
         }
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         let null = match c.array(flexible, 4).map_err(|e| e.at("Items"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -68,21 +68,21 @@ impl<'a> TinyRequestView<'a> {
             nulls |= Self::NULL_ITEMS;
         }
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
                 let (tag, mut sub) = c.tag(&mut last)?;
                 if tag == 0 {
                     let c = &mut sub;
-                    at[5] = c.pos();
+                    at[5] = c.pos() as u32;
                     c.str(true).map_err(|e| e.at("Hint"))?;
-                    c.tag_end(at[5], tag).map_err(|e| e.at("Hint"))?;
+                    c.tag_end(at[5] as usize, tag).map_err(|e| e.at("Hint"))?;
                 }
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -91,44 +91,44 @@ impl<'a> TinyRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 7];
+        let start = *pos as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
         if version >= 1 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version <= 1 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(2);
         }
         if version <= 1 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null && version <= 0 {
             nulls |= Self::NULL_OWNER;
         }
-        at[6] = *pos;
+        at[6] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ItemView::locate(buf, pos, version);
+                    ItemView::skip(buf, pos, version);
                 }
                 false
             }
@@ -137,19 +137,19 @@ impl<'a> TinyRequestView<'a> {
             nulls |= Self::NULL_ITEMS;
         }
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 let (tag, mut value) = loc_tag(buf, pos);
                 if tag == 0 {
                     let pos = &mut value;
-                    at[5] = *pos;
+                    at[5] = *pos as u32;
                     loc_str(buf, pos, true);
                 }
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -158,7 +158,7 @@ impl<'a> TinyRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -174,6 +174,7 @@ impl<'a> TinyRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("TinyRequest", version))?;
         if !(0..=3).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 3).in_message("TinyRequest", version));
         }
@@ -187,74 +188,129 @@ impl<'a> TinyRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "GroupId",
+            version >= 2,
+            false,
+            0,
+        )
+    }
+
     /// `Epoch`: int32, versions 1+, default `-1`.
+    #[inline]
     pub fn epoch(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "Epoch", "int32", 4)
+    }
+
     /// `Legacy`: int16, versions 0-1, ignorable.
+    #[inline]
     pub fn legacy(&self) -> i16 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `Legacy` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn legacy_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "Legacy", "int16", 2)
+    }
+
     /// `Strict`: int64, versions 0-1.
+    #[inline]
     pub fn strict(&self) -> i64 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `Strict` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn strict_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "Strict", "int64", 8)
+    }
+
     /// `Owner`: string, versions 0+, nullable in 1+, default `null`.
+    #[inline]
     pub fn owner(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, version >= 2)
     }
 
+    /// Where `Owner` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn owner_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[4] as usize,
+            "Owner",
+            version >= 2,
+            version >= 1,
+            0,
+        )
+    }
+
     /// `Hint`: string, versions 2+, nullable in 2+, tagged field 0 in 2+, default `null`, ignorable.
+    #[inline]
     pub fn hint(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `Hint` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn hint_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[5] as usize, "Hint", true, true, 1)
+    }
+
     /// `Items`: []Item, versions 0+.
+    #[inline]
     pub fn items(&self) -> ArrayView<'a, ItemView<'a>> {
         let version = self.version;
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -273,7 +329,7 @@ impl<'a> TinyRequestView<'a> {
         let hint: Option<BytesStr> = self.hint().map(|v| owned_str(v.as_bytes()));
         let items: Vec<Item> = self.items().iter().map(|x| x.to_owned()).collect();
         let mut tags_present = 0u64;
-        if version >= 2 && self.at[5] != ABSENT && hint.is_none() {
+        if version >= 2 && self.at[5] != NONE && hint.is_none() {
             tags_present |= 1 << 0;
         }
         TinyRequest {
@@ -285,7 +341,7 @@ impl<'a> TinyRequestView<'a> {
             hint,
             items,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags, |tag| tag == 0),
+                unknown_tags(self.buf, self.tags as usize, |tag| tag == 0),
                 tags_present,
                 self.nulls,
             ),
@@ -294,6 +350,7 @@ impl<'a> TinyRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TinyRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -318,26 +375,26 @@ impl std::fmt::Debug for TinyRequestView<'_> {
 pub struct ItemView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ItemView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Id"))?;
         if version >= 3 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.bool().map_err(|e| e.at("Flag"))?;
         }
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -345,7 +402,7 @@ impl<'a> ItemView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -353,29 +410,29 @@ impl<'a> ItemView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 3 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -383,7 +440,21 @@ impl<'a> ItemView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        if version >= 3 {
+            *pos = pos.saturating_add(1);
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -394,30 +465,44 @@ impl<'a> ItemView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// `Id`: int32, versions 0+.
+    #[inline]
     pub fn id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `Id` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "Id", "int32", 4)
+    }
+
     /// `Flag`: bool, versions 3+.
+    #[inline]
     pub fn flag(&self) -> bool {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `Flag` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn flag_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "Flag", "bool", 1)
     }
 
     /// The owned [`Item`]: what the owned decoder returns for the same bytes.
@@ -427,12 +512,13 @@ impl<'a> ItemView<'a> {
         Item {
             id,
             flag,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ItemView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -1,8 +1,10 @@
 //! Target `view`.
 
 use bytes::Bytes;
+use kafka_codec::frame::ResponseFrame;
 use kafka_codec::frame::{decode_request_payload, decode_response_payload};
 use kafka_codec::views::{RequestView, ResponseView};
+use kafka_codec::views::{ResponseBodyView, Splice};
 use kafka_codec::{ApiKey, ResponseBody};
 
 use crate::meter::measure;
@@ -14,6 +16,8 @@ use crate::targets::response_apis;
 /// by the owned decoder: both accept it or both refuse it; when both accept, the view's
 /// `to_owned()` equals the owned frame and every field read through the view (its `Debug`
 /// walks all accessors) gives the same value. A successful validation allocates nothing.
+/// Broker hosts and ports of Metadata, FindCoordinator and Produce responses rewritten by a
+/// `Splice` give the bytes of the owned frame edited and encoded again.
 pub fn view(data: &[u8]) {
     let [kind, sel, v, payload @ ..] = data else {
         return;
@@ -57,10 +61,81 @@ pub fn view(data: &[u8]) {
                     crate::message::same_value(&view.to_owned(), &frame),
                     "response view differs from the owned decode"
                 );
+                splice_hosts(payload, &view, frame);
             }
             (Err(e), Err(_)) => assert!(e.offset() <= payload.len(), "error offset: {e}"),
             (Ok(_), Err(e)) => panic!("the view accepts a response the owned decoder refuses: {e}"),
             (Err(e), Ok(_)) => panic!("the view refuses a response the owned decoder accepts: {e}"),
         }
     }
+}
+
+/// New hosts of several lengths (empty, short, past 127 bytes).
+const HOSTS: [&str; 3] = [
+    "",
+    "proxy",
+    "a-host-name-long-enough-that-its-compact-length-prefix-needs-a-second-byte-\
+     a-host-name-long-enough-that-its-compact-length-prefix-needs-a-second-byte",
+];
+
+/// Rewrites broker hosts and ports with a splice and compares with the owned frame edited
+/// and encoded again (when that frame re-encodes to the received bytes, as valid ones do).
+fn splice_hosts(payload: &[u8], view: &ResponseView<'_>, mut frame: ResponseFrame) {
+    let Ok(original) = frame.encode() else {
+        return;
+    };
+    if original[4..] != *payload {
+        return;
+    }
+    let mut splice = Splice::new(payload);
+    match (&view.body, &mut frame.body) {
+        (ResponseBodyView::Metadata(v), ResponseBody::Metadata(o)) => {
+            for ((i, b), ob) in v.brokers().iter().enumerate().zip(&mut o.brokers) {
+                let host = HOSTS[i % 3];
+                splice.set_str(b.host_span().unwrap(), host).unwrap();
+                splice.set(b.port_span().unwrap(), i as i32).unwrap();
+                ob.host = host.into();
+                ob.port = i as i32;
+            }
+        }
+        (ResponseBodyView::FindCoordinator(v), ResponseBody::FindCoordinator(o)) => {
+            if let Some(span) = v.host_span() {
+                splice.set_str(span, HOSTS[2]).unwrap();
+                o.host = HOSTS[2].into();
+            }
+            for ((i, c), oc) in v.coordinators().iter().enumerate().zip(&mut o.coordinators) {
+                let host = HOSTS[i % 3];
+                splice.set_str(c.host_span().unwrap(), host).unwrap();
+                splice.set(c.port_span().unwrap(), i as i32).unwrap();
+                oc.host = host.into();
+                oc.port = i as i32;
+            }
+        }
+        (ResponseBodyView::Produce(v), ResponseBody::Produce(o)) => {
+            if v.node_endpoints().is_empty() {
+                return;
+            }
+            // The endpoints are a tagged field: its size is rewritten too.
+            splice
+                .resize_tag(v.tagged_fields().span(0).unwrap())
+                .unwrap();
+            for ((i, e), oe) in v
+                .node_endpoints()
+                .iter()
+                .enumerate()
+                .zip(&mut o.node_endpoints)
+            {
+                let host = HOSTS[i % 3];
+                splice.set_str(e.host_span().unwrap(), host).unwrap();
+                oe.host = host.into();
+            }
+        }
+        _ => return,
+    }
+    let out = splice.to_frame().unwrap();
+    let expected = frame.encode().unwrap();
+    assert!(
+        out == expected[..],
+        "spliced hosts differ from the owned edit"
+    );
 }

@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct AddPartitionsToTxnRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AddPartitionsToTxnRequestView<'a> {
@@ -27,11 +27,11 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
     const NULL_V3_AND_BELOW_TOPICS: u64 = 1 << 4;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
         if version >= 4 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             let null = match c.array(true, 14).map_err(|e| e.at("Transactions"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -48,7 +48,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             }
         }
         if version <= 3 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             let null = c
                 .str(flexible)
                 .map_err(|e| e.at("V3AndBelowTransactionalId"))?;
@@ -57,15 +57,15 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             }
         }
         if version <= 3 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("V3AndBelowProducerId"))?;
         }
         if version <= 3 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(2).map_err(|e| e.at("V3AndBelowProducerEpoch"))?;
         }
         if version <= 3 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             let null = match c.array(flexible, 3).map_err(|e| e.at("V3AndBelowTopics"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -82,7 +82,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             }
         }
         let tags = if version >= 3 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -90,7 +90,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -99,23 +99,23 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos;
-        let mut at = [ABSENT; 5];
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
         if version >= 4 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             let null = match loc_array(buf, pos, true) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        AddPartitionsToTxnTransactionView::locate(buf, pos, version);
+                        AddPartitionsToTxnTransactionView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -125,27 +125,27 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             }
         }
         if version <= 3 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             let null = loc_str(buf, pos, flexible);
             if null {
                 nulls |= Self::NULL_V3_AND_BELOW_TRANSACTIONAL_ID;
             }
         }
         if version <= 3 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
         if version <= 3 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(2);
         }
         if version <= 3 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        AddPartitionsToTxnTopicView::locate(buf, pos, version);
+                        AddPartitionsToTxnTopicView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -155,14 +155,14 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             }
         }
         let tags = if version >= 3 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -171,7 +171,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -187,6 +187,7 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("AddPartitionsToTxnRequest", version))?;
         if !(0..=5).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 5)
                 .in_message("AddPartitionsToTxnRequest", version));
@@ -201,19 +202,22 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The transactions to add partitions to (v4+, sent by brokers).
     ///
     /// `Transactions`: []AddPartitionsToTxnTransaction, versions 4+.
+    #[inline]
     pub fn transactions(&self) -> ArrayView<'a, AddPartitionsToTxnTransactionView<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -224,43 +228,82 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
     /// The transactional id, in versions 0-3 (one transaction per request).
     ///
     /// `V3AndBelowTransactionalId`: string, versions 0-3.
+    #[inline]
     pub fn v3_and_below_transactional_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `V3AndBelowTransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn v3_and_below_transactional_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "V3AndBelowTransactionalId",
+            version >= 3,
+            false,
+            0,
+        )
+    }
+
     /// The producer id, in versions 0-3.
     ///
     /// `V3AndBelowProducerId`: int64, versions 0-3.
+    #[inline]
     pub fn v3_and_below_producer_id(&self) -> i64 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `V3AndBelowProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn v3_and_below_producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "V3AndBelowProducerId",
+            "int64",
+            8,
+        )
+    }
+
     /// The producer epoch, in versions 0-3.
     ///
     /// `V3AndBelowProducerEpoch`: int16, versions 0-3.
+    #[inline]
     pub fn v3_and_below_producer_epoch(&self) -> i16 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `V3AndBelowProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn v3_and_below_producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "V3AndBelowProducerEpoch",
+            "int16",
+            2,
+        )
+    }
+
     /// The partitions to add, by topic, in versions 0-3.
     ///
     /// `V3AndBelowTopics`: []AddPartitionsToTxnTopic, versions 0-3.
+    #[inline]
     pub fn v3_and_below_topics(&self) -> ArrayView<'a, AddPartitionsToTxnTopicView<'a>> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -287,12 +330,17 @@ impl<'a> AddPartitionsToTxnRequestView<'a> {
             v3_and_below_producer_id,
             v3_and_below_producer_epoch,
             v3_and_below_topics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for AddPartitionsToTxnRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -321,14 +369,14 @@ impl std::fmt::Debug for AddPartitionsToTxnRequestView<'_> {
 pub struct AddPartitionsToTxnTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AddPartitionsToTxnTopicView<'a> {
@@ -336,15 +384,15 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(flexible, 4).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -358,7 +406,7 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 3 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -366,7 +414,7 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -375,22 +423,22 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -402,14 +450,14 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 3 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -418,7 +466,22 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 3;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 3 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -429,32 +492,49 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Name",
+            version >= 3,
+            false,
+            0,
+        )
+    }
+
     /// The partition numbers to add.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -469,12 +549,17 @@ impl<'a> AddPartitionsToTxnTopicView<'a> {
         AddPartitionsToTxnTopic {
             name,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for AddPartitionsToTxnTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -494,35 +579,35 @@ impl std::fmt::Debug for AddPartitionsToTxnTopicView<'_> {
 pub struct AddPartitionsToTxnTransactionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AddPartitionsToTxnTransactionView<'a> {
     const NULL_TRANSACTIONAL_ID: u64 = 1 << 0;
     const NULL_TOPICS: u64 = 1 << 4;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("TransactionalId"))?;
         if null {
             nulls |= Self::NULL_TRANSACTIONAL_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("ProducerId"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ProducerEpoch"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.bool().map_err(|e| e.at("VerifyOnly"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -538,7 +623,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -553,32 +638,32 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 5];
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_TRANSACTIONAL_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AddPartitionsToTxnTopicView::locate(buf, pos, version);
+                    AddPartitionsToTxnTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -587,7 +672,7 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -601,7 +686,24 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(1);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                AddPartitionsToTxnTopicView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -612,63 +714,97 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The producer's transactional id (`transactional.id`).
     ///
     /// `TransactionalId`: string, versions 4+.
+    #[inline]
     pub fn transactional_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transactional_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "TransactionalId",
+            true,
+            false,
+            0,
+        )
+    }
+
     /// The producer id the broker gave out, or -1 when there is none.
     ///
     /// `ProducerId`: int64, versions 4+.
+    #[inline]
     pub fn producer_id(&self) -> i64 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ProducerId", "int64", 8)
+    }
+
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
     ///
     /// `ProducerEpoch`: int16, versions 4+.
+    #[inline]
     pub fn producer_epoch(&self) -> i16 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "ProducerEpoch", "int16", 2)
+    }
+
     /// When true, only check that the partitions are already in the transaction, without adding them.
     ///
     /// `VerifyOnly`: bool, versions 4+, default `false`.
+    #[inline]
     pub fn verify_only(&self) -> bool {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `VerifyOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn verify_only_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "VerifyOnly", "bool", 1)
+    }
+
     /// The partitions to add, by topic.
     ///
     /// `Topics`: []AddPartitionsToTxnTopic, versions 4+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, AddPartitionsToTxnTopicView<'a>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -690,12 +826,17 @@ impl<'a> AddPartitionsToTxnTransactionView<'a> {
             producer_epoch,
             verify_only,
             topics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for AddPartitionsToTxnTransactionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

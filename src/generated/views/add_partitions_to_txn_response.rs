@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct AddPartitionsToTxnResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AddPartitionsToTxnResponseView<'a> {
@@ -26,17 +26,17 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
     const NULL_RESULTS_BY_TOPIC_V3_AND_BELOW: u64 = 1 << 3;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         if version >= 4 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         }
         if version >= 4 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             let null = match c.array(true, 3).map_err(|e| e.at("ResultsByTransaction"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -53,7 +53,7 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
             }
         }
         if version <= 3 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             let null = match c
                 .array(flexible, 3)
                 .map_err(|e| e.at("ResultsByTopicV3AndBelow"))?
@@ -73,7 +73,7 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
             }
         }
         let tags = if version >= 3 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -81,7 +81,7 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -90,29 +90,29 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 4 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(2);
         }
         if version >= 4 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             let null = match loc_array(buf, pos, true) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        AddPartitionsToTxnResultView::locate(buf, pos, version);
+                        AddPartitionsToTxnResultView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -122,12 +122,12 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
             }
         }
         if version <= 3 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        AddPartitionsToTxnTopicResultView::locate(buf, pos, version);
+                        AddPartitionsToTxnTopicResultView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -137,14 +137,14 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
             }
         }
         let tags = if version >= 3 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -153,7 +153,7 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -169,6 +169,7 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("AddPartitionsToTxnResponse", version))?;
         if !(0..=5).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 5)
                 .in_message("AddPartitionsToTxnResponse", version));
@@ -183,41 +184,56 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 4+, ignorable.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// Results by transaction (v4+).
     ///
     /// `ResultsByTransaction`: []AddPartitionsToTxnResult, versions 4+.
+    #[inline]
     pub fn results_by_transaction(&self) -> ArrayView<'a, AddPartitionsToTxnResultView<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -228,11 +244,12 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
     /// Results by topic, in versions 0-3.
     ///
     /// `ResultsByTopicV3AndBelow`: []AddPartitionsToTxnTopicResult, versions 0-3.
+    #[inline]
     pub fn results_by_topic_v3_and_below(
         &self,
     ) -> ArrayView<'a, AddPartitionsToTxnTopicResultView<'a>> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -259,12 +276,17 @@ impl<'a> AddPartitionsToTxnResponseView<'a> {
             error_code,
             results_by_transaction,
             results_by_topic_v3_and_below,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for AddPartitionsToTxnResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -289,24 +311,24 @@ impl std::fmt::Debug for AddPartitionsToTxnResponseView<'_> {
 pub struct AddPartitionsToTxnPartitionResultView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AddPartitionsToTxnPartitionResultView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("PartitionErrorCode"))?;
         let tags = if version >= 3 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -314,7 +336,7 @@ impl<'a> AddPartitionsToTxnPartitionResultView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -322,27 +344,27 @@ impl<'a> AddPartitionsToTxnPartitionResultView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = if version >= 3 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -350,7 +372,19 @@ impl<'a> AddPartitionsToTxnPartitionResultView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        if version >= 3 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -361,34 +395,54 @@ impl<'a> AddPartitionsToTxnPartitionResultView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+    }
+
     /// The outcome for this partition: 0 on success, otherwise a Kafka error code.
     ///
     /// `PartitionErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn partition_error_code(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `PartitionErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "PartitionErrorCode",
+            "int16",
+            2,
+        )
     }
 
     /// The owned [`AddPartitionsToTxnPartitionResult`]: what the owned decoder returns for the same bytes.
@@ -398,12 +452,13 @@ impl<'a> AddPartitionsToTxnPartitionResultView<'a> {
         AddPartitionsToTxnPartitionResult {
             partition_index,
             partition_error_code,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for AddPartitionsToTxnPartitionResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -423,29 +478,29 @@ impl std::fmt::Debug for AddPartitionsToTxnPartitionResultView<'_> {
 pub struct AddPartitionsToTxnResultView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AddPartitionsToTxnResultView<'a> {
     const NULL_TRANSACTIONAL_ID: u64 = 1 << 0;
     const NULL_TOPIC_RESULTS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("TransactionalId"))?;
         if null {
             nulls |= Self::NULL_TRANSACTIONAL_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("TopicResults"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -461,7 +516,7 @@ impl<'a> AddPartitionsToTxnResultView<'a> {
             nulls |= Self::NULL_TOPIC_RESULTS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -476,26 +531,26 @@ impl<'a> AddPartitionsToTxnResultView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_TRANSACTIONAL_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AddPartitionsToTxnTopicResultView::locate(buf, pos, version);
+                    AddPartitionsToTxnTopicResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -504,7 +559,7 @@ impl<'a> AddPartitionsToTxnResultView<'a> {
             nulls |= Self::NULL_TOPIC_RESULTS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -518,7 +573,21 @@ impl<'a> AddPartitionsToTxnResultView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                AddPartitionsToTxnTopicResultView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -529,30 +598,46 @@ impl<'a> AddPartitionsToTxnResultView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The producer's transactional id (`transactional.id`).
     ///
     /// `TransactionalId`: string, versions 4+.
+    #[inline]
     pub fn transactional_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transactional_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "TransactionalId",
+            true,
+            false,
+            0,
+        )
+    }
+
     /// Results by topic for this transaction.
     ///
     /// `TopicResults`: []AddPartitionsToTxnTopicResult, versions 4+.
+    #[inline]
     pub fn topic_results(&self) -> ArrayView<'a, AddPartitionsToTxnTopicResultView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -568,12 +653,17 @@ impl<'a> AddPartitionsToTxnResultView<'a> {
         AddPartitionsToTxnResult {
             transactional_id,
             topic_results,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for AddPartitionsToTxnResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -593,14 +683,14 @@ impl std::fmt::Debug for AddPartitionsToTxnResultView<'_> {
 pub struct AddPartitionsToTxnTopicResultView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AddPartitionsToTxnTopicResultView<'a> {
@@ -608,15 +698,15 @@ impl<'a> AddPartitionsToTxnTopicResultView<'a> {
     const NULL_RESULTS_BY_PARTITION: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c
             .array(flexible, 6)
             .map_err(|e| e.at("ResultsByPartition"))?
@@ -635,7 +725,7 @@ impl<'a> AddPartitionsToTxnTopicResultView<'a> {
             nulls |= Self::NULL_RESULTS_BY_PARTITION;
         }
         let tags = if version >= 3 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -643,7 +733,7 @@ impl<'a> AddPartitionsToTxnTopicResultView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -652,27 +742,27 @@ impl<'a> AddPartitionsToTxnTopicResultView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AddPartitionsToTxnPartitionResultView::locate(buf, pos, version);
+                    AddPartitionsToTxnPartitionResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -681,14 +771,14 @@ impl<'a> AddPartitionsToTxnTopicResultView<'a> {
             nulls |= Self::NULL_RESULTS_BY_PARTITION;
         }
         let tags = if version >= 3 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -697,7 +787,24 @@ impl<'a> AddPartitionsToTxnTopicResultView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 3;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                AddPartitionsToTxnPartitionResultView::skip(buf, pos, version);
+            }
+        }
+        if version >= 3 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -708,32 +815,49 @@ impl<'a> AddPartitionsToTxnTopicResultView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Name",
+            version >= 3,
+            false,
+            0,
+        )
+    }
+
     /// Results by partition.
     ///
     /// `ResultsByPartition`: []AddPartitionsToTxnPartitionResult, versions 0+.
+    #[inline]
     pub fn results_by_partition(&self) -> ArrayView<'a, AddPartitionsToTxnPartitionResultView<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -752,12 +876,17 @@ impl<'a> AddPartitionsToTxnTopicResultView<'a> {
         AddPartitionsToTxnTopicResult {
             name,
             results_by_partition,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for AddPartitionsToTxnTopicResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,31 +11,31 @@ use crate::views::*;
 pub struct AddRaftVoterRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 6],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 6],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AddRaftVoterRequestView<'a> {
     const NULL_LISTENERS: u64 = 1 << 4;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 6];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("ClusterId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("TimeoutMs"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("VoterId"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("VoterDirectoryId"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c.array(true, 5).map_err(|e| e.at("Listeners"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -51,11 +51,11 @@ impl<'a> AddRaftVoterRequestView<'a> {
             nulls |= Self::NULL_LISTENERS;
         }
         if version >= 1 {
-            at[5] = c.pos();
+            at[5] = c.pos() as u32;
             c.bool().map_err(|e| e.at("AckWhenCommitted"))?;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -70,29 +70,29 @@ impl<'a> AddRaftVoterRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 6];
+        let start = *pos as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         loc_str(buf, pos, true);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(16);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ListenerView::locate(buf, pos, version);
+                    ListenerView::skip(buf, pos, version);
                 }
                 false
             }
@@ -101,11 +101,11 @@ impl<'a> AddRaftVoterRequestView<'a> {
             nulls |= Self::NULL_LISTENERS;
         }
         if version >= 1 {
-            at[5] = *pos;
+            at[5] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -119,7 +119,7 @@ impl<'a> AddRaftVoterRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -135,6 +135,7 @@ impl<'a> AddRaftVoterRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("AddRaftVoterRequest", version))?;
         if !(0..=1).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 1).in_message("AddRaftVoterRequest", version)
@@ -150,63 +151,96 @@ impl<'a> AddRaftVoterRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The cluster's unique id, or null if unknown.
     ///
     /// `ClusterId`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "ClusterId", true, true, 0)
+    }
+
     /// How long, in milliseconds, the broker may take to complete the operation before answering.
     ///
     /// `TimeoutMs`: int32, versions 0+.
+    #[inline]
     pub fn timeout_ms(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `TimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "TimeoutMs", "int32", 4)
     }
 
     /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
     ///
     /// `VoterId`: int32, versions 0+.
+    #[inline]
     pub fn voter_id(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `VoterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn voter_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "VoterId", "int32", 4)
+    }
+
     /// The directory id of that voter.
     ///
     /// `VoterDirectoryId`: uuid, versions 0+.
+    #[inline]
     pub fn voter_directory_id(&self) -> Uuid {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `VoterDirectoryId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn voter_directory_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "VoterDirectoryId",
+            "uuid",
+            16,
+        )
+    }
+
     /// The endpoints the node can be reached at.
     ///
     /// `Listeners`: []Listener, versions 0+.
+    #[inline]
     pub fn listeners(&self) -> ArrayView<'a, ListenerView<'a>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -217,12 +251,18 @@ impl<'a> AddRaftVoterRequestView<'a> {
     /// True to answer once the new voter set is committed, false once the leader has written it.
     ///
     /// `AckWhenCommitted`: bool, versions 1+, default `true`.
+    #[inline]
     pub fn ack_when_committed(&self) -> bool {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return true;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `AckWhenCommitted` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn ack_when_committed_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5] as usize, "AckWhenCommitted", "bool", 1)
     }
 
     /// The owned [`AddRaftVoterRequest`]: what the owned decoder returns for the same bytes.
@@ -240,12 +280,17 @@ impl<'a> AddRaftVoterRequestView<'a> {
             voter_directory_id,
             listeners,
             ack_when_committed,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for AddRaftVoterRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -269,37 +314,37 @@ impl std::fmt::Debug for AddRaftVoterRequestView<'_> {
 pub struct ListenerView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ListenerView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     const NULL_HOST: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("Port"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -314,29 +359,29 @@ impl<'a> ListenerView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -350,7 +395,18 @@ impl<'a> ListenerView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -361,45 +417,65 @@ impl<'a> ListenerView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The listener's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
     }
 
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "Host", true, false, 0)
+    }
+
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 0+.
+    #[inline]
     pub fn port(&self) -> u16 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_u16(self.buf, at)
+    }
+
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "Port", "uint16", 2)
     }
 
     /// The owned [`Listener`]: what the owned decoder returns for the same bytes.
@@ -411,12 +487,17 @@ impl<'a> ListenerView<'a> {
             name,
             host,
             port,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ListenerView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

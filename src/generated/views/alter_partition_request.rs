@@ -11,27 +11,27 @@ use crate::views::*;
 pub struct AlterPartitionRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AlterPartitionRequestView<'a> {
     const NULL_TOPICS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("BrokerId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("BrokerEpoch"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -47,7 +47,7 @@ impl<'a> AlterPartitionRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -62,25 +62,25 @@ impl<'a> AlterPartitionRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicDataView::locate(buf, pos, version);
+                    TopicDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -89,7 +89,7 @@ impl<'a> AlterPartitionRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -103,7 +103,7 @@ impl<'a> AlterPartitionRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -119,6 +119,7 @@ impl<'a> AlterPartitionRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("AlterPartitionRequest", version))?;
         if !(0..=3).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 3).in_message("AlterPartitionRequest", version)
@@ -134,41 +135,56 @@ impl<'a> AlterPartitionRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The id of the leader asking.
     ///
     /// `BrokerId`: int32, versions 0+.
+    #[inline]
     pub fn broker_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "BrokerId", "int32", 4)
+    }
+
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
+    #[inline]
     pub fn broker_epoch(&self) -> i64 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "BrokerEpoch", "int64", 8)
+    }
+
     /// Results or changes by topic.
     ///
     /// `Topics`: []TopicData, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -185,12 +201,17 @@ impl<'a> AlterPartitionRequestView<'a> {
             broker_id,
             broker_epoch,
             topics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for AlterPartitionRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -211,24 +232,24 @@ impl std::fmt::Debug for AlterPartitionRequestView<'_> {
 pub struct BrokerStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> BrokerStateView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("BrokerId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("BrokerEpoch"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -242,20 +263,20 @@ impl<'a> BrokerStateView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(8);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -268,7 +289,17 @@ impl<'a> BrokerStateView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -279,34 +310,48 @@ impl<'a> BrokerStateView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The replica's broker id.
     ///
     /// `BrokerId`: int32, versions 3+.
+    #[inline]
     pub fn broker_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "BrokerId", "int32", 4)
+    }
+
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 3+, default `-1`.
+    #[inline]
     pub fn broker_epoch(&self) -> i64 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "BrokerEpoch", "int64", 8)
     }
 
     /// The owned [`BrokerState`]: what the owned decoder returns for the same bytes.
@@ -316,12 +361,13 @@ impl<'a> BrokerStateView<'a> {
         BrokerState {
             broker_id,
             broker_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for BrokerStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -341,29 +387,29 @@ impl std::fmt::Debug for BrokerStateView<'_> {
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 6],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 6],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> PartitionDataView<'a> {
     const NULL_NEW_ISR: u64 = 1 << 2;
     const NULL_NEW_ISR_WITH_EPOCHS: u64 = 1 << 3;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 6];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderEpoch"))?;
         if version <= 2 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             let null = match c.array(true, 4).map_err(|e| e.at("NewIsr"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -378,7 +424,7 @@ impl<'a> PartitionDataView<'a> {
             }
         }
         if version >= 3 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             let null = match c.array(true, 13).map_err(|e| e.at("NewIsrWithEpochs"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -395,13 +441,13 @@ impl<'a> PartitionDataView<'a> {
             }
         }
         if version >= 1 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("LeaderRecoveryState"))?;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionEpoch"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -416,21 +462,21 @@ impl<'a> PartitionDataView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 6];
+        let start = *pos as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version <= 2 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             let null = match loc_array(buf, pos, true) {
                 None => true,
                 Some(n) => {
@@ -443,12 +489,12 @@ impl<'a> PartitionDataView<'a> {
             }
         }
         if version >= 3 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             let null = match loc_array(buf, pos, true) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        BrokerStateView::locate(buf, pos, version);
+                        BrokerStateView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -458,13 +504,13 @@ impl<'a> PartitionDataView<'a> {
             }
         }
         if version >= 1 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(4);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -478,7 +524,33 @@ impl<'a> PartitionDataView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        if version <= 2 {
+            if let Some(n) = loc_array(buf, pos, true) {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+            }
+        }
+        if version >= 3 {
+            if let Some(n) = loc_array(buf, pos, true) {
+                for _ in 0..n {
+                    BrokerStateView::skip(buf, pos, version);
+                }
+            }
+        }
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -489,41 +561,56 @@ impl<'a> PartitionDataView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
     }
 
     /// The leader's epoch for the partition.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "LeaderEpoch", "int32", 4)
+    }
+
     /// The proposed in-sync replica ids (versions 0-2).
     ///
     /// `NewIsr`: []int32, versions 0-2.
+    #[inline]
     pub fn new_isr(&self) -> ArrayView<'a, i32> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -534,8 +621,9 @@ impl<'a> PartitionDataView<'a> {
     /// The proposed in-sync replicas with their broker epochs (v3+).
     ///
     /// `NewIsrWithEpochs`: []BrokerState, versions 3+.
+    #[inline]
     pub fn new_isr_with_epochs(&self) -> ArrayView<'a, BrokerStateView<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -546,23 +634,41 @@ impl<'a> PartitionDataView<'a> {
     /// 1 while the partition recovers from an unclean leader election, otherwise 0.
     ///
     /// `LeaderRecoveryState`: int8, versions 1+, default `0`.
+    #[inline]
     pub fn leader_recovery_state(&self) -> i8 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `LeaderRecoveryState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_recovery_state_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "LeaderRecoveryState",
+            "int8",
+            1,
+        )
+    }
+
     /// The partition epoch the leader expects the controller to have.
     ///
     /// `PartitionEpoch`: int32, versions 0+.
+    #[inline]
     pub fn partition_epoch(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5] as usize, "PartitionEpoch", "int32", 4)
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
@@ -584,12 +690,17 @@ impl<'a> PartitionDataView<'a> {
             new_isr_with_epochs,
             leader_recovery_state,
             partition_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -613,35 +724,35 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 pub struct TopicDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopicDataView<'a> {
     const NULL_TOPIC_NAME: u64 = 1 << 0;
     const NULL_PARTITIONS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 1 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             let null = c.str(true).map_err(|e| e.at("TopicName"))?;
             if null {
                 nulls |= Self::NULL_TOPIC_NAME;
             }
         }
         if version >= 2 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(true, 14).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -657,7 +768,7 @@ impl<'a> TopicDataView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -672,32 +783,32 @@ impl<'a> TopicDataView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 1 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             let null = loc_str(buf, pos, true);
             if null {
                 nulls |= Self::NULL_TOPIC_NAME;
             }
         }
         if version >= 2 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionDataView::locate(buf, pos, version);
+                    PartitionDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -706,7 +817,7 @@ impl<'a> TopicDataView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -720,7 +831,26 @@ impl<'a> TopicDataView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        if version <= 1 {
+            loc_str(buf, pos, true);
+        }
+        if version >= 2 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionDataView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -731,41 +861,56 @@ impl<'a> TopicDataView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0-1, ignorable.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "TopicName", true, false, 0)
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 2+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+    }
+
     /// Results or changes by partition.
     ///
     /// `Partitions`: []PartitionData, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -783,12 +928,17 @@ impl<'a> TopicDataView<'a> {
             topic_name,
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopicDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,24 +11,24 @@ use crate::views::*;
 pub struct AlterUserScramCredentialsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AlterUserScramCredentialsRequestView<'a> {
     const NULL_DELETIONS: u64 = 1 << 0;
     const NULL_UPSERTIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("Deletions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -43,7 +43,7 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
         if null {
             nulls |= Self::NULL_DELETIONS;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 9).map_err(|e| e.at("Upsertions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -59,7 +59,7 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
             nulls |= Self::NULL_UPSERTIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -74,21 +74,21 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ScramCredentialDeletionView::locate(buf, pos, version);
+                    ScramCredentialDeletionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -96,12 +96,12 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
         if null {
             nulls |= Self::NULL_DELETIONS;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ScramCredentialUpsertionView::locate(buf, pos, version);
+                    ScramCredentialUpsertionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -110,7 +110,7 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
             nulls |= Self::NULL_UPSERTIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -124,7 +124,7 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -140,6 +140,7 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("AlterUserScramCredentialsRequest", version))?;
         if !(0..=0).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 0)
                 .in_message("AlterUserScramCredentialsRequest", version));
@@ -155,19 +156,22 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The credentials to delete.
     ///
     /// `Deletions`: []ScramCredentialDeletion, versions 0+.
+    #[inline]
     pub fn deletions(&self) -> ArrayView<'a, ScramCredentialDeletionView<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -178,8 +182,9 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
     /// The credentials to create or replace.
     ///
     /// `Upsertions`: []ScramCredentialUpsertion, versions 0+.
+    #[inline]
     pub fn upsertions(&self) -> ArrayView<'a, ScramCredentialUpsertionView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -196,12 +201,17 @@ impl<'a> AlterUserScramCredentialsRequestView<'a> {
         AlterUserScramCredentialsRequest {
             deletions,
             upsertions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for AlterUserScramCredentialsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -221,31 +231,31 @@ impl std::fmt::Debug for AlterUserScramCredentialsRequestView<'_> {
 pub struct ScramCredentialDeletionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ScramCredentialDeletionView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("Mechanism"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -260,24 +270,24 @@ impl<'a> ScramCredentialDeletionView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(1);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -291,7 +301,17 @@ impl<'a> ScramCredentialDeletionView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(1);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -302,34 +322,48 @@ impl<'a> ScramCredentialDeletionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The user's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+    }
+
     /// The SCRAM mechanism: 1 for SCRAM-SHA-256, 2 for SCRAM-SHA-512.
     ///
     /// `Mechanism`: int8, versions 0+.
+    #[inline]
     pub fn mechanism(&self) -> i8 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `Mechanism` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn mechanism_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "Mechanism", "int8", 1)
     }
 
     /// The owned [`ScramCredentialDeletion`]: what the owned decoder returns for the same bytes.
@@ -339,12 +373,17 @@ impl<'a> ScramCredentialDeletionView<'a> {
         ScramCredentialDeletion {
             name,
             mechanism,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ScramCredentialDeletionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -364,14 +403,14 @@ impl std::fmt::Debug for ScramCredentialDeletionView<'_> {
 pub struct ScramCredentialUpsertionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ScramCredentialUpsertionView<'a> {
@@ -379,30 +418,30 @@ impl<'a> ScramCredentialUpsertionView<'a> {
     const NULL_SALT: u64 = 1 << 3;
     const NULL_SALTED_PASSWORD: u64 = 1 << 4;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("Mechanism"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Iterations"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = c.bytes(true).map_err(|e| e.at("Salt"))?;
         if null {
             nulls |= Self::NULL_SALT;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = c.bytes(true).map_err(|e| e.at("SaltedPassword"))?;
         if null {
             nulls |= Self::NULL_SALTED_PASSWORD;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -417,36 +456,36 @@ impl<'a> ScramCredentialUpsertionView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 5];
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = loc_bytes(buf, pos, true);
         if null {
             nulls |= Self::NULL_SALT;
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = loc_bytes(buf, pos, true);
         if null {
             nulls |= Self::NULL_SALTED_PASSWORD;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -460,7 +499,20 @@ impl<'a> ScramCredentialUpsertionView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(1);
+        *pos = pos.saturating_add(4);
+        loc_bytes(buf, pos, true);
+        loc_bytes(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -471,67 +523,106 @@ impl<'a> ScramCredentialUpsertionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The user's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+    }
+
     /// The SCRAM mechanism: 1 for SCRAM-SHA-256, 2 for SCRAM-SHA-512.
     ///
     /// `Mechanism`: int8, versions 0+.
+    #[inline]
     pub fn mechanism(&self) -> i8 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `Mechanism` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn mechanism_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "Mechanism", "int8", 1)
+    }
+
     /// The number of SCRAM iterations.
     ///
     /// `Iterations`: int32, versions 0+.
+    #[inline]
     pub fn iterations(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `Iterations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn iterations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "Iterations", "int32", 4)
+    }
+
     /// The random salt the password was salted with.
     ///
     /// `Salt`: bytes, versions 0+.
+    #[inline]
     pub fn salt(&self) -> &'a [u8] {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, true).unwrap_or(EMPTY_BYTES)
     }
 
+    /// Where `Salt` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn salt_span(&self) -> Option<FieldSpan<'a>> {
+        span_bytes(self.buf, self.at[3] as usize, "Salt", true, false, 0)
+    }
+
     /// The salted password (computed by the client; the plain password is never sent).
     ///
     /// `SaltedPassword`: bytes, versions 0+.
+    #[inline]
     pub fn salted_password(&self) -> &'a [u8] {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, true).unwrap_or(EMPTY_BYTES)
+    }
+
+    /// Where `SaltedPassword` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn salted_password_span(&self) -> Option<FieldSpan<'a>> {
+        span_bytes(
+            self.buf,
+            self.at[4] as usize,
+            "SaltedPassword",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The owned [`ScramCredentialUpsertion`]: what the owned decoder returns for the same bytes.
@@ -547,12 +638,17 @@ impl<'a> ScramCredentialUpsertionView<'a> {
             iterations,
             salt,
             salted_password,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ScramCredentialUpsertionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

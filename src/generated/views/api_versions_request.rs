@@ -11,47 +11,47 @@ use crate::views::*;
 pub struct ApiVersionsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ApiVersionsRequestView<'a> {
     const NULL_CLIENT_SOFTWARE_NAME: u64 = 1 << 0;
     const NULL_CLIENT_SOFTWARE_VERSION: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
         if version >= 3 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             let null = c.str(true).map_err(|e| e.at("ClientSoftwareName"))?;
             if null {
                 nulls |= Self::NULL_CLIENT_SOFTWARE_NAME;
             }
         }
         if version >= 3 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             let null = c.str(true).map_err(|e| e.at("ClientSoftwareVersion"))?;
             if null {
                 nulls |= Self::NULL_CLIENT_SOFTWARE_VERSION;
             }
         }
         if version >= 5 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.str(true).map_err(|e| e.at("ClusterId"))?;
         }
         if version >= 5 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("NodeId"))?;
         }
         let tags = if version >= 3 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -59,7 +59,7 @@ impl<'a> ApiVersionsRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -68,46 +68,46 @@ impl<'a> ApiVersionsRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
         if version >= 3 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             let null = loc_str(buf, pos, true);
             if null {
                 nulls |= Self::NULL_CLIENT_SOFTWARE_NAME;
             }
         }
         if version >= 3 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             let null = loc_str(buf, pos, true);
             if null {
                 nulls |= Self::NULL_CLIENT_SOFTWARE_VERSION;
             }
         }
         if version >= 5 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             loc_str(buf, pos, true);
         }
         if version >= 5 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         let tags = if version >= 3 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -116,7 +116,7 @@ impl<'a> ApiVersionsRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -132,6 +132,7 @@ impl<'a> ApiVersionsRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("ApiVersionsRequest", version))?;
         if !(0..=5).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 5).in_message("ApiVersionsRequest", version)
@@ -147,56 +148,96 @@ impl<'a> ApiVersionsRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The name of the client library, for the broker's metrics.
     ///
     /// `ClientSoftwareName`: string, versions 3+, ignorable.
+    #[inline]
     pub fn client_software_name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `ClientSoftwareName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_software_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "ClientSoftwareName",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The version of the client library, for the broker's metrics.
     ///
     /// `ClientSoftwareVersion`: string, versions 3+, ignorable.
+    #[inline]
     pub fn client_software_version(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `ClientSoftwareVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_software_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "ClientSoftwareVersion",
+            true,
+            false,
+            0,
+        )
+    }
+
     /// The cluster's unique id, or null if unknown.
     ///
     /// `ClusterId`: string, versions 5+, nullable in 5+, default `null`, ignorable.
+    #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2] as usize, "ClusterId", true, true, 0)
+    }
+
     /// The node id of a controller sending the request, or -1.
     ///
     /// `NodeId`: int32, versions 5+, default `-1`, ignorable.
+    #[inline]
     pub fn node_id(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "NodeId", "int32", 4)
     }
 
     /// The owned [`ApiVersionsRequest`]: what the owned decoder returns for the same bytes.
@@ -211,12 +252,17 @@ impl<'a> ApiVersionsRequestView<'a> {
             client_software_version,
             cluster_id,
             node_id,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ApiVersionsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct ApiVersionsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 7],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 7],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ApiVersionsResponseView<'a> {
@@ -27,12 +27,12 @@ impl<'a> ApiVersionsResponseView<'a> {
     const NULL_FINALIZED_FEATURES: u64 = 1 << 5;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
-        let start = c.pos();
-        let mut at = [ABSENT; 7];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(flexible, 6).map_err(|e| e.at("ApiKeys"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -48,11 +48,11 @@ impl<'a> ApiVersionsResponseView<'a> {
             nulls |= Self::NULL_API_KEYS;
         }
         if version >= 1 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         }
         let tags = if version >= 3 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -60,7 +60,7 @@ impl<'a> ApiVersionsResponseView<'a> {
                 match tag {
                     0 => {
                         let c = &mut sub;
-                        at[3] = c.pos();
+                        at[3] = c.pos() as u32;
                         let null = match c.array(true, 6).map_err(|e| e.at("SupportedFeatures"))? {
                             Length::Null => true,
                             Length::Len(n) => {
@@ -75,19 +75,19 @@ impl<'a> ApiVersionsResponseView<'a> {
                         if null {
                             nulls |= Self::NULL_SUPPORTED_FEATURES;
                         }
-                        c.tag_end(at[3], tag)
+                        c.tag_end(at[3] as usize, tag)
                             .map_err(|e| e.at("SupportedFeatures"))?;
                     }
                     1 => {
                         let c = &mut sub;
-                        at[4] = c.pos();
+                        at[4] = c.pos() as u32;
                         c.skip(8).map_err(|e| e.at("FinalizedFeaturesEpoch"))?;
-                        c.tag_end(at[4], tag)
+                        c.tag_end(at[4] as usize, tag)
                             .map_err(|e| e.at("FinalizedFeaturesEpoch"))?;
                     }
                     2 => {
                         let c = &mut sub;
-                        at[5] = c.pos();
+                        at[5] = c.pos() as u32;
                         let null = match c.array(true, 6).map_err(|e| e.at("FinalizedFeatures"))? {
                             Length::Null => true,
                             Length::Len(n) => {
@@ -102,14 +102,14 @@ impl<'a> ApiVersionsResponseView<'a> {
                         if null {
                             nulls |= Self::NULL_FINALIZED_FEATURES;
                         }
-                        c.tag_end(at[5], tag)
+                        c.tag_end(at[5] as usize, tag)
                             .map_err(|e| e.at("FinalizedFeatures"))?;
                     }
                     3 => {
                         let c = &mut sub;
-                        at[6] = c.pos();
+                        at[6] = c.pos() as u32;
                         c.bool().map_err(|e| e.at("ZkMigrationReady"))?;
-                        c.tag_end(at[6], tag)
+                        c.tag_end(at[6] as usize, tag)
                             .map_err(|e| e.at("ZkMigrationReady"))?;
                     }
                     _ => {}
@@ -117,7 +117,7 @@ impl<'a> ApiVersionsResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -126,24 +126,24 @@ impl<'a> ApiVersionsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos;
-        let mut at = [ABSENT; 7];
+        let start = *pos as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ApiVersionView::locate(buf, pos, version);
+                    ApiVersionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -152,23 +152,23 @@ impl<'a> ApiVersionsResponseView<'a> {
             nulls |= Self::NULL_API_KEYS;
         }
         if version >= 1 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         let tags = if version >= 3 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 let (tag, mut value) = loc_tag(buf, pos);
                 match tag {
                     0 => {
                         let pos = &mut value;
-                        at[3] = *pos;
+                        at[3] = *pos as u32;
                         let null = match loc_array(buf, pos, true) {
                             None => true,
                             Some(n) => {
                                 for _ in 0..n {
-                                    SupportedFeatureKeyView::locate(buf, pos, version);
+                                    SupportedFeatureKeyView::skip(buf, pos, version);
                                 }
                                 false
                             }
@@ -179,17 +179,17 @@ impl<'a> ApiVersionsResponseView<'a> {
                     }
                     1 => {
                         let pos = &mut value;
-                        at[4] = *pos;
+                        at[4] = *pos as u32;
                         *pos = pos.saturating_add(8);
                     }
                     2 => {
                         let pos = &mut value;
-                        at[5] = *pos;
+                        at[5] = *pos as u32;
                         let null = match loc_array(buf, pos, true) {
                             None => true,
                             Some(n) => {
                                 for _ in 0..n {
-                                    FinalizedFeatureKeyView::locate(buf, pos, version);
+                                    FinalizedFeatureKeyView::skip(buf, pos, version);
                                 }
                                 false
                             }
@@ -200,7 +200,7 @@ impl<'a> ApiVersionsResponseView<'a> {
                     }
                     3 => {
                         let pos = &mut value;
-                        at[6] = *pos;
+                        at[6] = *pos as u32;
                         *pos = pos.saturating_add(1);
                     }
                     _ => {}
@@ -208,7 +208,7 @@ impl<'a> ApiVersionsResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -217,7 +217,7 @@ impl<'a> ApiVersionsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -233,6 +233,7 @@ impl<'a> ApiVersionsResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("ApiVersionsResponse", version))?;
         if !(0..=5).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 5).in_message("ApiVersionsResponse", version)
@@ -248,31 +249,40 @@ impl<'a> ApiVersionsResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// The APIs the broker supports, with their version ranges.
     ///
     /// `ApiKeys`: []ApiVersion, versions 0+.
+    #[inline]
     pub fn api_keys(&self) -> ArrayView<'a, ApiVersionView<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -283,19 +293,26 @@ impl<'a> ApiVersionsResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The features the broker supports, with their version ranges.
     ///
     /// `SupportedFeatures`: []SupportedFeatureKey, versions 3+, tagged field 0 in 3+, ignorable.
+    #[inline]
     pub fn supported_features(&self) -> ArrayView<'a, SupportedFeatureKeyView<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -306,19 +323,32 @@ impl<'a> ApiVersionsResponseView<'a> {
     /// The epoch of the finalized features, raised on every change; -1 if unknown.
     ///
     /// `FinalizedFeaturesEpoch`: int64, versions 3+, tagged field 1 in 3+, default `-1`, ignorable.
+    #[inline]
     pub fn finalized_features_epoch(&self) -> i64 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `FinalizedFeaturesEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn finalized_features_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "FinalizedFeaturesEpoch",
+            "int64",
+            8,
+        )
+    }
+
     /// The features finalized for the cluster, with their version levels.
     ///
     /// `FinalizedFeatures`: []FinalizedFeatureKey, versions 3+, tagged field 2 in 3+, ignorable.
+    #[inline]
     pub fn finalized_features(&self) -> ArrayView<'a, FinalizedFeatureKeyView<'a>> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -329,12 +359,18 @@ impl<'a> ApiVersionsResponseView<'a> {
     /// Set by a KRaft controller whose configuration allows migrating from ZooKeeper.
     ///
     /// `ZkMigrationReady`: bool, versions 3+, tagged field 3 in 3+, default `false`, ignorable.
+    #[inline]
     pub fn zk_migration_ready(&self) -> bool {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `ZkMigrationReady` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn zk_migration_ready_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6] as usize, "ZkMigrationReady", "bool", 1)
     }
 
     /// The owned [`ApiVersionsResponse`]: what the owned decoder returns for the same bytes.
@@ -356,16 +392,16 @@ impl<'a> ApiVersionsResponseView<'a> {
             .collect();
         let zk_migration_ready: bool = self.zk_migration_ready();
         let mut tags_present = 0u64;
-        if version >= 3 && self.at[3] != ABSENT && supported_features.is_empty() {
+        if version >= 3 && self.at[3] != NONE && supported_features.is_empty() {
             tags_present |= 1 << 0;
         }
-        if version >= 3 && self.at[4] != ABSENT && finalized_features_epoch == -1 {
+        if version >= 3 && self.at[4] != NONE && finalized_features_epoch == -1 {
             tags_present |= 1 << 1;
         }
-        if version >= 3 && self.at[5] != ABSENT && finalized_features.is_empty() {
+        if version >= 3 && self.at[5] != NONE && finalized_features.is_empty() {
             tags_present |= 1 << 2;
         }
-        if version >= 3 && self.at[6] != ABSENT && !zk_migration_ready {
+        if version >= 3 && self.at[6] != NONE && !zk_migration_ready {
             tags_present |= 1 << 3;
         }
         ApiVersionsResponse {
@@ -377,7 +413,7 @@ impl<'a> ApiVersionsResponseView<'a> {
             finalized_features,
             zk_migration_ready,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags, |tag| {
+                unknown_tags(self.buf, self.tags as usize, |tag| {
                     tag == 0 || tag == 1 || tag == 2 || tag == 3
                 }),
                 tags_present,
@@ -388,6 +424,7 @@ impl<'a> ApiVersionsResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ApiVersionsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -412,26 +449,26 @@ impl std::fmt::Debug for ApiVersionsResponseView<'_> {
 pub struct ApiVersionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ApiVersionView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ApiKey"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("MinVersion"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("MaxVersion"))?;
         let tags = if version >= 3 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -439,7 +476,7 @@ impl<'a> ApiVersionView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -447,29 +484,29 @@ impl<'a> ApiVersionView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = if version >= 3 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -477,7 +514,20 @@ impl<'a> ApiVersionView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(2);
+        if version >= 3 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -488,45 +538,65 @@ impl<'a> ApiVersionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The API key.
     ///
     /// `ApiKey`: int16, versions 0+.
+    #[inline]
     pub fn api_key(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ApiKey` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn api_key_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ApiKey", "int16", 2)
     }
 
     /// The lowest supported version.
     ///
     /// `MinVersion`: int16, versions 0+.
+    #[inline]
     pub fn min_version(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `MinVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn min_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "MinVersion", "int16", 2)
+    }
+
     /// The highest supported version.
     ///
     /// `MaxVersion`: int16, versions 0+.
+    #[inline]
     pub fn max_version(&self) -> i16 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `MaxVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "MaxVersion", "int16", 2)
     }
 
     /// The owned [`ApiVersion`]: what the owned decoder returns for the same bytes.
@@ -538,12 +608,13 @@ impl<'a> ApiVersionView<'a> {
             api_key,
             min_version,
             max_version,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ApiVersionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -564,33 +635,33 @@ impl std::fmt::Debug for ApiVersionView<'_> {
 pub struct FinalizedFeatureKeyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> FinalizedFeatureKeyView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("MaxVersionLevel"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("MinVersionLevel"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -605,26 +676,26 @@ impl<'a> FinalizedFeatureKeyView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -638,7 +709,18 @@ impl<'a> FinalizedFeatureKeyView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -649,45 +731,65 @@ impl<'a> FinalizedFeatureKeyView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The feature's name.
     ///
     /// `Name`: string, versions 3+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 1)
+    }
+
     /// The highest version level of the feature.
     ///
     /// `MaxVersionLevel`: int16, versions 3+.
+    #[inline]
     pub fn max_version_level(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `MaxVersionLevel` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_version_level_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "MaxVersionLevel", "int16", 2)
+    }
+
     /// The lowest finalized version level of the feature.
     ///
     /// `MinVersionLevel`: int16, versions 3+.
+    #[inline]
     pub fn min_version_level(&self) -> i16 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `MinVersionLevel` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn min_version_level_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "MinVersionLevel", "int16", 2)
     }
 
     /// The owned [`FinalizedFeatureKey`]: what the owned decoder returns for the same bytes.
@@ -699,12 +801,17 @@ impl<'a> FinalizedFeatureKeyView<'a> {
             name,
             max_version_level,
             min_version_level,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for FinalizedFeatureKeyView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -725,33 +832,33 @@ impl std::fmt::Debug for FinalizedFeatureKeyView<'_> {
 pub struct SupportedFeatureKeyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> SupportedFeatureKeyView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("MinVersion"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("MaxVersion"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -766,26 +873,26 @@ impl<'a> SupportedFeatureKeyView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -799,7 +906,18 @@ impl<'a> SupportedFeatureKeyView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -810,45 +928,65 @@ impl<'a> SupportedFeatureKeyView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The feature's name.
     ///
     /// `Name`: string, versions 3+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 1)
+    }
+
     /// The lowest supported version.
     ///
     /// `MinVersion`: int16, versions 3+.
+    #[inline]
     pub fn min_version(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `MinVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn min_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "MinVersion", "int16", 2)
+    }
+
     /// The highest supported version.
     ///
     /// `MaxVersion`: int16, versions 3+.
+    #[inline]
     pub fn max_version(&self) -> i16 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `MaxVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "MaxVersion", "int16", 2)
     }
 
     /// The owned [`SupportedFeatureKey`]: what the owned decoder returns for the same bytes.
@@ -860,12 +998,17 @@ impl<'a> SupportedFeatureKeyView<'a> {
             name,
             min_version,
             max_version,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for SupportedFeatureKeyView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

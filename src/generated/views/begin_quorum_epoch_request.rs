@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct BeginQuorumEpochRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> BeginQuorumEpochRequestView<'a> {
@@ -26,16 +26,16 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
     const NULL_LEADER_ENDPOINTS: u64 = 1 << 3;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("ClusterId"))?;
         if version >= 1 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("VoterId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(flexible, 3).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -51,7 +51,7 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         if version >= 1 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             let null = match c.array(true, 5).map_err(|e| e.at("LeaderEndpoints"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -68,7 +68,7 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
             }
         }
         let tags = if version >= 1 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -76,7 +76,7 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -85,28 +85,28 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 1;
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         loc_str(buf, pos, flexible);
         if version >= 1 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicDataView::locate(buf, pos, version);
+                    TopicDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -115,12 +115,12 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         if version >= 1 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             let null = match loc_array(buf, pos, true) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        LeaderEndpointView::locate(buf, pos, version);
+                        LeaderEndpointView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -130,14 +130,14 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
             }
         }
         let tags = if version >= 1 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -146,7 +146,7 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -162,6 +162,7 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("BeginQuorumEpochRequest", version))?;
         if !(0..=1).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 1).in_message("BeginQuorumEpochRequest", version)
@@ -177,43 +178,66 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The cluster's unique id, or null if unknown.
     ///
     /// `ClusterId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, version >= 1)
     }
 
+    /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "ClusterId",
+            version >= 1,
+            true,
+            0,
+        )
+    }
+
     /// The replica id of the voter the request is about (the one receiving it, for Vote and BeginQuorumEpoch).
     ///
     /// `VoterId`: int32, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn voter_id(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `VoterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn voter_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "VoterId", "int32", 4)
+    }
+
     /// The quorum's partitions, by topic (the metadata log is one partition).
     ///
     /// `Topics`: []TopicData, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -224,8 +248,9 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
     /// The endpoints the leader can be reached at.
     ///
     /// `LeaderEndpoints`: []LeaderEndpoint, versions 1+, ignorable.
+    #[inline]
     pub fn leader_endpoints(&self) -> ArrayView<'a, LeaderEndpointView<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -248,12 +273,17 @@ impl<'a> BeginQuorumEpochRequestView<'a> {
             voter_id,
             topics,
             leader_endpoints,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for BeginQuorumEpochRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -275,37 +305,37 @@ impl std::fmt::Debug for BeginQuorumEpochRequestView<'_> {
 pub struct LeaderEndpointView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> LeaderEndpointView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     const NULL_HOST: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("Port"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -320,29 +350,29 @@ impl<'a> LeaderEndpointView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -356,7 +386,18 @@ impl<'a> LeaderEndpointView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -367,45 +408,65 @@ impl<'a> LeaderEndpointView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The listener's name.
     ///
     /// `Name`: string, versions 1+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
     }
 
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 1+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "Host", true, false, 0)
+    }
+
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 1+.
+    #[inline]
     pub fn port(&self) -> u16 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_u16(self.buf, at)
+    }
+
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "Port", "uint16", 2)
     }
 
     /// The owned [`LeaderEndpoint`]: what the owned decoder returns for the same bytes.
@@ -417,12 +478,17 @@ impl<'a> LeaderEndpointView<'a> {
             name,
             host,
             port,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for LeaderEndpointView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -443,30 +509,30 @@ impl std::fmt::Debug for LeaderEndpointView<'_> {
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> PartitionDataView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
         if version >= 1 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("VoterDirectoryId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderId"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderEpoch"))?;
         let tags = if version >= 1 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -474,7 +540,7 @@ impl<'a> PartitionDataView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -482,33 +548,33 @@ impl<'a> PartitionDataView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 4];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 1 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(4);
         let tags = if version >= 1 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -516,7 +582,23 @@ impl<'a> PartitionDataView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        if version >= 1 {
+            *pos = pos.saturating_add(16);
+        }
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -527,56 +609,88 @@ impl<'a> PartitionDataView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+    }
+
     /// The directory id of that voter.
     ///
     /// `VoterDirectoryId`: uuid, versions 1+, ignorable.
+    #[inline]
     pub fn voter_directory_id(&self) -> Uuid {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `VoterDirectoryId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn voter_directory_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "VoterDirectoryId",
+            "uuid",
+            16,
+        )
+    }
+
     /// The new leader's id.
     ///
     /// `LeaderId`: int32, versions 0+.
+    #[inline]
     pub fn leader_id(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "LeaderId", "int32", 4)
+    }
+
     /// The new leader's epoch.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "LeaderEpoch", "int32", 4)
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
@@ -590,12 +704,13 @@ impl<'a> PartitionDataView<'a> {
             voter_directory_id,
             leader_id,
             leader_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -617,14 +732,14 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 pub struct TopicDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopicDataView<'a> {
@@ -632,15 +747,15 @@ impl<'a> TopicDataView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("TopicName"))?;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(flexible, 12).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -656,7 +771,7 @@ impl<'a> TopicDataView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 1 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -664,7 +779,7 @@ impl<'a> TopicDataView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -673,27 +788,27 @@ impl<'a> TopicDataView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 1;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionDataView::locate(buf, pos, version);
+                    PartitionDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -702,14 +817,14 @@ impl<'a> TopicDataView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 1 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -718,7 +833,24 @@ impl<'a> TopicDataView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                PartitionDataView::skip(buf, pos, version);
+            }
+        }
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -729,32 +861,49 @@ impl<'a> TopicDataView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "TopicName",
+            version >= 1,
+            false,
+            0,
+        )
+    }
+
     /// The partitions.
     ///
     /// `Partitions`: []PartitionData, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -770,12 +919,17 @@ impl<'a> TopicDataView<'a> {
         TopicData {
             topic_name,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopicDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,34 +11,34 @@ use crate::views::*;
 pub struct BrokerHeartbeatRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 7],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 7],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> BrokerHeartbeatRequestView<'a> {
     const NULL_OFFLINE_LOG_DIRS: u64 = 1 << 5;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 7];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("BrokerId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("BrokerEpoch"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("CurrentMetadataOffset"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.bool().map_err(|e| e.at("WantFence"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.bool().map_err(|e| e.at("WantShutDown"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -46,7 +46,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
                 match tag {
                     0 if version >= 1 => {
                         let c = &mut sub;
-                        at[5] = c.pos();
+                        at[5] = c.pos() as u32;
                         let null = match c.array(true, 16).map_err(|e| e.at("OfflineLogDirs"))? {
                             Length::Null => true,
                             Length::Len(n) => {
@@ -59,11 +59,12 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
                         if null {
                             nulls |= Self::NULL_OFFLINE_LOG_DIRS;
                         }
-                        c.tag_end(at[5], tag).map_err(|e| e.at("OfflineLogDirs"))?;
+                        c.tag_end(at[5] as usize, tag)
+                            .map_err(|e| e.at("OfflineLogDirs"))?;
                     }
                     1 if version >= 2 => {
                         let c = &mut sub;
-                        at[6] = c.pos();
+                        at[6] = c.pos() as u32;
                         match c.array(true, 16).map_err(|e| e.at("CordonedLogDirs"))? {
                             Length::Null => true,
                             Length::Len(n) => {
@@ -74,7 +75,8 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
                                 false
                             }
                         };
-                        c.tag_end(at[6], tag).map_err(|e| e.at("CordonedLogDirs"))?;
+                        c.tag_end(at[6] as usize, tag)
+                            .map_err(|e| e.at("CordonedLogDirs"))?;
                     }
                     _ => {}
                 }
@@ -88,34 +90,34 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 7];
+        let start = *pos as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(1);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 let (tag, mut value) = loc_tag(buf, pos);
                 match tag {
                     0 if version >= 1 => {
                         let pos = &mut value;
-                        at[5] = *pos;
+                        at[5] = *pos as u32;
                         let null = match loc_array(buf, pos, true) {
                             None => true,
                             Some(n) => {
@@ -129,7 +131,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
                     }
                     1 if version >= 2 => {
                         let pos = &mut value;
-                        at[6] = *pos;
+                        at[6] = *pos as u32;
                         match loc_array(buf, pos, true) {
                             None => true,
                             Some(n) => {
@@ -150,7 +152,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -166,6 +168,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("BrokerHeartbeatRequest", version))?;
         if !(0..=2).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 2).in_message("BrokerHeartbeatRequest", version)
@@ -181,74 +184,113 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// A broker id.
     ///
     /// `BrokerId`: int32, versions 0+.
+    #[inline]
     pub fn broker_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "BrokerId", "int32", 4)
+    }
+
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 0+, default `-1`.
+    #[inline]
     pub fn broker_epoch(&self) -> i64 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "BrokerEpoch", "int64", 8)
+    }
+
     /// The highest metadata log offset the broker has applied.
     ///
     /// `CurrentMetadataOffset`: int64, versions 0+.
+    #[inline]
     pub fn current_metadata_offset(&self) -> i64 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `CurrentMetadataOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn current_metadata_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "CurrentMetadataOffset",
+            "int64",
+            8,
+        )
+    }
+
     /// True if the broker wants to be fenced.
     ///
     /// `WantFence`: bool, versions 0+.
+    #[inline]
     pub fn want_fence(&self) -> bool {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `WantFence` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn want_fence_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "WantFence", "bool", 1)
     }
 
     /// True if the broker wants to shut down.
     ///
     /// `WantShutDown`: bool, versions 0+.
+    #[inline]
     pub fn want_shut_down(&self) -> bool {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `WantShutDown` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn want_shut_down_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "WantShutDown", "bool", 1)
+    }
+
     /// The ids of log directories that failed.
     ///
     /// `OfflineLogDirs`: []uuid, versions 1+, tagged field 0 in 1+.
+    #[inline]
     pub fn offline_log_dirs(&self) -> ArrayView<'a, Uuid> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -259,8 +301,9 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
     /// The ids of cordoned log directories, or null before the broker has recovered.
     ///
     /// `CordonedLogDirs`: []uuid, versions 2+, nullable in 2+, tagged field 1 in 2+, default `null`.
+    #[inline]
     pub fn cordoned_log_dirs(&self) -> Option<ArrayView<'a, Uuid>> {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return None;
         }
@@ -279,10 +322,10 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
         let cordoned_log_dirs: Option<Vec<Uuid>> =
             self.cordoned_log_dirs().map(|v| v.iter().collect());
         let mut tags_present = 0u64;
-        if version >= 1 && self.at[5] != ABSENT && offline_log_dirs.is_empty() {
+        if version >= 1 && self.at[5] != NONE && offline_log_dirs.is_empty() {
             tags_present |= 1 << 0;
         }
-        if version >= 2 && self.at[6] != ABSENT && cordoned_log_dirs.is_none() {
+        if version >= 2 && self.at[6] != NONE && cordoned_log_dirs.is_none() {
             tags_present |= 1 << 1;
         }
         BrokerHeartbeatRequest {
@@ -294,7 +337,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
             offline_log_dirs,
             cordoned_log_dirs,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags, |tag| {
+                unknown_tags(self.buf, self.tags as usize, |tag| {
                     tag == 0 && version >= 1 || tag == 1 && version >= 2
                 }),
                 tags_present,
@@ -305,6 +348,7 @@ impl<'a> BrokerHeartbeatRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for BrokerHeartbeatRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,23 +11,23 @@ use crate::views::*;
 pub struct ConsumerGroupDescribeRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ConsumerGroupDescribeRequestView<'a> {
     const NULL_GROUP_IDS: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("GroupIds"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -41,10 +41,10 @@ impl<'a> ConsumerGroupDescribeRequestView<'a> {
         if null {
             nulls |= Self::NULL_GROUP_IDS;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.bool().map_err(|e| e.at("IncludeAuthorizedOperations"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -59,16 +59,16 @@ impl<'a> ConsumerGroupDescribeRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -81,10 +81,10 @@ impl<'a> ConsumerGroupDescribeRequestView<'a> {
         if null {
             nulls |= Self::NULL_GROUP_IDS;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(1);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -98,7 +98,7 @@ impl<'a> ConsumerGroupDescribeRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -114,6 +114,7 @@ impl<'a> ConsumerGroupDescribeRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("ConsumerGroupDescribeRequest", version))?;
         if !(0..=1).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 1)
                 .in_message("ConsumerGroupDescribeRequest", version));
@@ -128,19 +129,22 @@ impl<'a> ConsumerGroupDescribeRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The ids of the groups to describe.
     ///
     /// `GroupIds`: []string, versions 0+.
+    #[inline]
     pub fn group_ids(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -151,12 +155,24 @@ impl<'a> ConsumerGroupDescribeRequestView<'a> {
     /// Whether the response should say which operations the caller may perform on each group.
     ///
     /// `IncludeAuthorizedOperations`: bool, versions 0+.
+    #[inline]
     pub fn include_authorized_operations(&self) -> bool {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IncludeAuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn include_authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "IncludeAuthorizedOperations",
+            "bool",
+            1,
+        )
     }
 
     /// The owned [`ConsumerGroupDescribeRequest`]: what the owned decoder returns for the same bytes.
@@ -170,12 +186,17 @@ impl<'a> ConsumerGroupDescribeRequestView<'a> {
         ConsumerGroupDescribeRequest {
             group_ids,
             include_authorized_operations,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ConsumerGroupDescribeRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,25 +11,25 @@ use crate::views::*;
 pub struct ConsumerGroupDescribeResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ConsumerGroupDescribeResponseView<'a> {
     const NULL_GROUPS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 20).map_err(|e| e.at("Groups"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -45,7 +45,7 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
             nulls |= Self::NULL_GROUPS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -60,23 +60,23 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribedGroupView::locate(buf, pos, version);
+                    DescribedGroupView::skip(buf, pos, version);
                 }
                 false
             }
@@ -85,7 +85,7 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
             nulls |= Self::NULL_GROUPS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -99,7 +99,7 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -115,6 +115,7 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("ConsumerGroupDescribeResponse", version))?;
         if !(0..=1).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 1)
                 .in_message("ConsumerGroupDescribeResponse", version));
@@ -129,30 +130,39 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The described groups.
     ///
     /// `Groups`: []DescribedGroup, versions 0+.
+    #[inline]
     pub fn groups(&self) -> ArrayView<'a, DescribedGroupView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -167,12 +177,17 @@ impl<'a> ConsumerGroupDescribeResponseView<'a> {
         ConsumerGroupDescribeResponse {
             throttle_time_ms,
             groups,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ConsumerGroupDescribeResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -192,14 +207,14 @@ impl std::fmt::Debug for ConsumerGroupDescribeResponseView<'_> {
 pub struct AssignmentView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 1],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 1],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AssignmentView<'a> {
@@ -209,8 +224,8 @@ impl<'a> AssignmentView<'a> {
         Self {
             buf,
             version,
-            at: [ABSENT; 1],
-            tags: ABSENT,
+            at: [NONE; 1],
+            tags: NONE,
             nulls: 0,
             start: 0,
             end: 0,
@@ -218,15 +233,16 @@ impl<'a> AssignmentView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 1];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(true, 19).map_err(|e| e.at("TopicPartitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -242,7 +258,7 @@ impl<'a> AssignmentView<'a> {
             nulls |= Self::NULL_TOPIC_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -257,21 +273,21 @@ impl<'a> AssignmentView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 1];
+        let start = *pos as u32;
+        let mut at = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicPartitionsView::locate(buf, pos, version);
+                    TopicPartitionsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -280,7 +296,7 @@ impl<'a> AssignmentView<'a> {
             nulls |= Self::NULL_TOPIC_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -294,7 +310,20 @@ impl<'a> AssignmentView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopicPartitionsView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -305,19 +334,22 @@ impl<'a> AssignmentView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// Partitions by topic.
     ///
     /// `TopicPartitions`: []TopicPartitions, versions 0+.
+    #[inline]
     pub fn topic_partitions(&self) -> ArrayView<'a, TopicPartitionsView<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -334,12 +366,17 @@ impl<'a> AssignmentView<'a> {
             .collect();
         Assignment {
             topic_partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for AssignmentView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -358,14 +395,14 @@ impl std::fmt::Debug for AssignmentView<'_> {
 pub struct DescribedGroupView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 9],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 9],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribedGroupView<'a> {
@@ -374,33 +411,33 @@ impl<'a> DescribedGroupView<'a> {
     const NULL_ASSIGNOR_NAME: u64 = 1 << 6;
     const NULL_MEMBERS: u64 = 1 << 7;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 9];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("ErrorMessage"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("GroupState"))?;
         if null {
             nulls |= Self::NULL_GROUP_STATE;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("GroupEpoch"))?;
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("AssignmentEpoch"))?;
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("AssignorName"))?;
         if null {
             nulls |= Self::NULL_ASSIGNOR_NAME;
         }
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         let null = match c.array(true, 16).map_err(|e| e.at("Members"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -415,10 +452,10 @@ impl<'a> DescribedGroupView<'a> {
         if null {
             nulls |= Self::NULL_MEMBERS;
         }
-        at[8] = c.pos();
+        at[8] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("AuthorizedOperations"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -433,44 +470,44 @@ impl<'a> DescribedGroupView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 9];
+        let start = *pos as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, true);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_GROUP_STATE;
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[6] = *pos;
+        at[6] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_ASSIGNOR_NAME;
         }
-        at[7] = *pos;
+        at[7] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    MemberView::locate(buf, pos, version);
+                    MemberView::skip(buf, pos, version);
                 }
                 false
             }
@@ -478,10 +515,10 @@ impl<'a> DescribedGroupView<'a> {
         if null {
             nulls |= Self::NULL_MEMBERS;
         }
-        at[8] = *pos;
+        at[8] = *pos as u32;
         *pos = pos.saturating_add(4);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -495,7 +532,28 @@ impl<'a> DescribedGroupView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                MemberView::skip(buf, pos, version);
+            }
+        }
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -506,96 +564,148 @@ impl<'a> DescribedGroupView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "ErrorMessage", true, true, 0)
+    }
+
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2] as usize, "GroupId", true, false, 0)
     }
 
     /// The group's state, such as `Stable` or `Empty`.
     ///
     /// `GroupState`: string, versions 0+.
+    #[inline]
     pub fn group_state(&self) -> ViewStr<'a> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `GroupState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_state_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3] as usize, "GroupState", true, false, 0)
     }
 
     /// The group's epoch (KIP-848), raised whenever its metadata or membership changes.
     ///
     /// `GroupEpoch`: int32, versions 0+.
+    #[inline]
     pub fn group_epoch(&self) -> i32 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `GroupEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "GroupEpoch", "int32", 4)
     }
 
     /// The epoch of the group's target assignment.
     ///
     /// `AssignmentEpoch`: int32, versions 0+.
+    #[inline]
     pub fn assignment_epoch(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `AssignmentEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn assignment_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5] as usize, "AssignmentEpoch", "int32", 4)
+    }
+
     /// The server-side assignor the group uses.
     ///
     /// `AssignorName`: string, versions 0+.
+    #[inline]
     pub fn assignor_name(&self) -> ViewStr<'a> {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `AssignorName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn assignor_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[6] as usize,
+            "AssignorName",
+            true,
+            false,
+            0,
+        )
+    }
+
     /// The group's members.
     ///
     /// `Members`: []Member, versions 0+.
+    #[inline]
     pub fn members(&self) -> ArrayView<'a, MemberView<'a>> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -606,12 +716,24 @@ impl<'a> DescribedGroupView<'a> {
     /// A bit field of the ACL operations the caller may perform on the group, or -2147483648 when not requested.
     ///
     /// `AuthorizedOperations`: int32, versions 0+, default `-2147483648`.
+    #[inline]
     pub fn authorized_operations(&self) -> i32 {
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return -2147483648;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `AuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[8] as usize,
+            "AuthorizedOperations",
+            "int32",
+            4,
+        )
     }
 
     /// The owned [`DescribedGroup`]: what the owned decoder returns for the same bytes.
@@ -635,12 +757,17 @@ impl<'a> DescribedGroupView<'a> {
             assignor_name,
             members,
             authorized_operations,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribedGroupView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -667,14 +794,14 @@ impl std::fmt::Debug for DescribedGroupView<'_> {
 pub struct MemberView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 11],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 11],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> MemberView<'a> {
@@ -683,31 +810,31 @@ impl<'a> MemberView<'a> {
     const NULL_CLIENT_HOST: u64 = 1 << 5;
     const NULL_SUBSCRIBED_TOPIC_NAMES: u64 = 1 << 6;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 11];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 11];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("MemberId"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("InstanceId"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("RackId"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MemberEpoch"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("ClientId"))?;
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("ClientHost"))?;
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("SubscribedTopicNames"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -721,18 +848,18 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_SUBSCRIBED_TOPIC_NAMES;
         }
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("SubscribedTopicRegex"))?;
-        at[8] = c.pos();
+        at[8] = c.pos() as u32;
         AssignmentView::walk(c, version).map_err(|e| e.at("Assignment"))?;
-        at[9] = c.pos();
+        at[9] = c.pos() as u32;
         AssignmentView::walk(c, version).map_err(|e| e.at("TargetAssignment"))?;
         if version >= 1 {
-            at[10] = c.pos();
+            at[10] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("MemberType"))?;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -747,37 +874,37 @@ impl<'a> MemberView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 11];
+        let start = *pos as u32;
+        let mut at = [NONE; 11];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, true);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         loc_str(buf, pos, true);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
-        at[6] = *pos;
+        at[6] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -790,18 +917,18 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_SUBSCRIBED_TOPIC_NAMES;
         }
-        at[7] = *pos;
+        at[7] = *pos as u32;
         loc_str(buf, pos, true);
-        at[8] = *pos;
-        AssignmentView::locate(buf, pos, version);
-        at[9] = *pos;
-        AssignmentView::locate(buf, pos, version);
+        at[8] = *pos as u32;
+        AssignmentView::skip(buf, pos, version);
+        at[9] = *pos as u32;
+        AssignmentView::skip(buf, pos, version);
         if version >= 1 {
-            at[10] = *pos;
+            at[10] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -815,7 +942,32 @@ impl<'a> MemberView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        loc_str(buf, pos, true);
+        AssignmentView::skip(buf, pos, version);
+        AssignmentView::skip(buf, pos, version);
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -826,85 +978,124 @@ impl<'a> MemberView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "MemberId", true, false, 0)
+    }
+
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn instance_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `InstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "InstanceId", true, true, 0)
     }
 
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
     ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2] as usize, "RackId", true, true, 0)
+    }
+
     /// The member's epoch in a KIP-848 group; the coordinator raises it with each new assignment.
     ///
     /// `MemberEpoch`: int32, versions 0+.
+    #[inline]
     pub fn member_epoch(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "MemberEpoch", "int32", 4)
+    }
+
     /// The client id the member connected with.
     ///
     /// `ClientId`: string, versions 0+.
+    #[inline]
     pub fn client_id(&self) -> ViewStr<'a> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `ClientId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[4] as usize, "ClientId", true, false, 0)
     }
 
     /// The host the member connected from.
     ///
     /// `ClientHost`: string, versions 0+.
+    #[inline]
     pub fn client_host(&self) -> ViewStr<'a> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `ClientHost` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[5] as usize, "ClientHost", true, false, 0)
+    }
+
     /// The topics the member subscribes to, or null if unchanged since the last heartbeat.
     ///
     /// `SubscribedTopicNames`: []string, versions 0+.
+    #[inline]
     pub fn subscribed_topic_names(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -915,19 +1106,33 @@ impl<'a> MemberView<'a> {
     /// A regular expression selecting the topics the member subscribes to, or null if unchanged or unused.
     ///
     /// `SubscribedTopicRegex`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn subscribed_topic_regex(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `SubscribedTopicRegex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subscribed_topic_regex_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[7] as usize,
+            "SubscribedTopicRegex",
+            true,
+            true,
+            0,
+        )
+    }
+
     /// The member's current assignment.
     ///
     /// `Assignment`: Assignment, versions 0+.
+    #[inline]
     pub fn assignment(&self) -> AssignmentView<'a> {
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return AssignmentView::absent(self.buf, self.version);
         }
@@ -937,8 +1142,9 @@ impl<'a> MemberView<'a> {
     /// The assignment the coordinator is moving the member towards.
     ///
     /// `TargetAssignment`: Assignment, versions 0+.
+    #[inline]
     pub fn target_assignment(&self) -> AssignmentView<'a> {
-        let at = self.at[9];
+        let at = self.at[9] as usize;
         if at == ABSENT {
             return AssignmentView::absent(self.buf, self.version);
         }
@@ -948,12 +1154,18 @@ impl<'a> MemberView<'a> {
     /// How the member joined: 0 with the classic protocol, 1 with the consumer protocol (KIP-848), -1 unknown.
     ///
     /// `MemberType`: int8, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn member_type(&self) -> i8 {
-        let at = self.at[10];
+        let at = self.at[10] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `MemberType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[10] as usize, "MemberType", "int8", 1)
     }
 
     /// The owned [`Member`]: what the owned decoder returns for the same bytes.
@@ -987,12 +1199,17 @@ impl<'a> MemberView<'a> {
             assignment,
             target_assignment,
             member_type,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for MemberView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1021,31 +1238,31 @@ impl std::fmt::Debug for MemberView<'_> {
 pub struct TopicPartitionsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopicPartitionsView<'a> {
     const NULL_TOPIC_NAME: u64 = 1 << 1;
     const NULL_PARTITIONS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("TopicId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("TopicName"))?;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(true, 4).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1059,7 +1276,7 @@ impl<'a> TopicPartitionsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1074,23 +1291,23 @@ impl<'a> TopicPartitionsView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(16);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1102,7 +1319,7 @@ impl<'a> TopicPartitionsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1116,7 +1333,20 @@ impl<'a> TopicPartitionsView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(16);
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -1127,41 +1357,56 @@ impl<'a> TopicPartitionsView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+    }
+
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "TopicName", true, false, 0)
+    }
+
     /// The partition numbers.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1178,12 +1423,17 @@ impl<'a> TopicPartitionsView<'a> {
             topic_id,
             topic_name,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopicPartitionsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

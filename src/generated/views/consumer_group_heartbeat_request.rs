@@ -11,42 +11,42 @@ use crate::views::*;
 pub struct ConsumerGroupHeartbeatRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 10],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 10],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     const NULL_GROUP_ID: u64 = 1 << 0;
     const NULL_MEMBER_ID: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 10];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 10];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("MemberId"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MemberEpoch"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("InstanceId"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("RackId"))?;
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("RebalanceTimeoutMs"))?;
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         match c.array(true, 1).map_err(|e| e.at("SubscribedTopicNames"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -58,12 +58,12 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
             }
         };
         if version >= 1 {
-            at[7] = c.pos();
+            at[7] = c.pos() as u32;
             c.str(true).map_err(|e| e.at("SubscribedTopicRegex"))?;
         }
-        at[8] = c.pos();
+        at[8] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("ServerAssignor"))?;
-        at[9] = c.pos();
+        at[9] = c.pos() as u32;
         match c.array(true, 18).map_err(|e| e.at("TopicPartitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -76,7 +76,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
             }
         };
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -91,34 +91,34 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 10];
+        let start = *pos as u32;
+        let mut at = [NONE; 10];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         loc_str(buf, pos, true);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         loc_str(buf, pos, true);
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[6] = *pos;
+        at[6] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -129,23 +129,23 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
             }
         };
         if version >= 1 {
-            at[7] = *pos;
+            at[7] = *pos as u32;
             loc_str(buf, pos, true);
         }
-        at[8] = *pos;
+        at[8] = *pos as u32;
         loc_str(buf, pos, true);
-        at[9] = *pos;
+        at[9] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicPartitionsView::locate(buf, pos, version);
+                    TopicPartitionsView::skip(buf, pos, version);
                 }
                 false
             }
         };
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -159,7 +159,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -175,6 +175,7 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("ConsumerGroupHeartbeatRequest", version))?;
         if !(0..=1).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 1)
                 .in_message("ConsumerGroupHeartbeatRequest", version));
@@ -189,85 +190,130 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "GroupId", true, false, 0)
     }
 
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "MemberId", true, false, 0)
+    }
+
     /// 0 to join, -1 to leave, -2 to leave as a static member that will come back, otherwise the member's current epoch.
     ///
     /// `MemberEpoch`: int32, versions 0+.
+    #[inline]
     pub fn member_epoch(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "MemberEpoch", "int32", 4)
+    }
+
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn instance_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `InstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3] as usize, "InstanceId", true, true, 0)
     }
 
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
     ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[4] as usize, "RackId", true, true, 0)
+    }
+
     /// How long, in milliseconds, the member may take to revoke partitions; -1 if unchanged.
     ///
     /// `RebalanceTimeoutMs`: int32, versions 0+, default `-1`.
+    #[inline]
     pub fn rebalance_timeout_ms(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `RebalanceTimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rebalance_timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "RebalanceTimeoutMs",
+            "int32",
+            4,
+        )
+    }
+
     /// The topics the member subscribes to, or null if unchanged since the last heartbeat.
     ///
     /// `SubscribedTopicNames`: []string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn subscribed_topic_names(&self) -> Option<ArrayView<'a, ViewStr<'a>>> {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return None;
         }
@@ -277,30 +323,57 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
     /// A regular expression selecting the topics the member subscribes to, or null if unchanged or unused.
     ///
     /// `SubscribedTopicRegex`: string, versions 1+, nullable in 1+, default `null`.
+    #[inline]
     pub fn subscribed_topic_regex(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `SubscribedTopicRegex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subscribed_topic_regex_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[7] as usize,
+            "SubscribedTopicRegex",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The server-side assignor the member asks for, or null to keep the current one.
     ///
     /// `ServerAssignor`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn server_assignor(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `ServerAssignor` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn server_assignor_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[8] as usize,
+            "ServerAssignor",
+            true,
+            true,
+            0,
+        )
+    }
+
     /// The partitions the member owns now, or null if unchanged.
     ///
     /// `TopicPartitions`: []TopicPartitions, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn topic_partitions(&self) -> Option<ArrayView<'a, TopicPartitionsView<'a>>> {
-        let at = self.at[9];
+        let at = self.at[9] as usize;
         if at == ABSENT {
             return None;
         }
@@ -337,12 +410,17 @@ impl<'a> ConsumerGroupHeartbeatRequestView<'a> {
             subscribed_topic_regex,
             server_assignor,
             topic_partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ConsumerGroupHeartbeatRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -370,25 +448,25 @@ impl std::fmt::Debug for ConsumerGroupHeartbeatRequestView<'_> {
 pub struct TopicPartitionsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopicPartitionsView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("TopicId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 4).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -402,7 +480,7 @@ impl<'a> TopicPartitionsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -417,18 +495,18 @@ impl<'a> TopicPartitionsView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(16);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -440,7 +518,7 @@ impl<'a> TopicPartitionsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -454,7 +532,19 @@ impl<'a> TopicPartitionsView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -465,30 +555,39 @@ impl<'a> TopicPartitionsView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+    }
+
     /// The partition numbers.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -503,12 +602,17 @@ impl<'a> TopicPartitionsView<'a> {
         TopicPartitions {
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopicPartitionsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,37 +11,37 @@ use crate::views::*;
 pub struct ConsumerGroupHeartbeatResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 7],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 7],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ConsumerGroupHeartbeatResponseView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 7];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 7];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("ErrorMessage"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("MemberId"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MemberEpoch"))?;
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("HeartbeatIntervalMs"))?;
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         let null = c.struct_marker().map_err(|e| e.at("Assignment"))?;
         if !null {
             AssignmentView::walk(c, version).map_err(|e| e.at("Assignment"))?;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -55,33 +55,33 @@ impl<'a> ConsumerGroupHeartbeatResponseView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 7];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 7];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         loc_str(buf, pos, true);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         loc_str(buf, pos, true);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[6] = *pos;
+        at[6] = *pos as u32;
         let null = loc_marker(buf, pos);
         if !null {
-            AssignmentView::locate(buf, pos, version);
+            AssignmentView::skip(buf, pos, version);
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -94,7 +94,7 @@ impl<'a> ConsumerGroupHeartbeatResponseView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -110,6 +110,7 @@ impl<'a> ConsumerGroupHeartbeatResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("ConsumerGroupHeartbeatResponse", version))?;
         if !(0..=1).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 1)
                 .in_message("ConsumerGroupHeartbeatResponse", version));
@@ -124,85 +125,130 @@ impl<'a> ConsumerGroupHeartbeatResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2] as usize, "ErrorMessage", true, true, 0)
     }
 
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn member_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3] as usize, "MemberId", true, true, 0)
+    }
+
     /// The member's epoch from now on.
     ///
     /// `MemberEpoch`: int32, versions 0+.
+    #[inline]
     pub fn member_epoch(&self) -> i32 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "MemberEpoch", "int32", 4)
     }
 
     /// How often, in milliseconds, the member should send a heartbeat.
     ///
     /// `HeartbeatIntervalMs`: int32, versions 0+.
+    #[inline]
     pub fn heartbeat_interval_ms(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `HeartbeatIntervalMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn heartbeat_interval_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "HeartbeatIntervalMs",
+            "int32",
+            4,
+        )
+    }
+
     /// The member's new assignment, or null if unchanged.
     ///
     /// `Assignment`: Assignment, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn assignment(&self) -> Option<AssignmentView<'a>> {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return None;
         }
@@ -230,12 +276,13 @@ impl<'a> ConsumerGroupHeartbeatResponseView<'a> {
             member_epoch,
             heartbeat_interval_ms,
             assignment,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ConsumerGroupHeartbeatResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -260,28 +307,29 @@ impl std::fmt::Debug for ConsumerGroupHeartbeatResponseView<'_> {
 pub struct AssignmentView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 1],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 1],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AssignmentView<'a> {
     const NULL_TOPIC_PARTITIONS: u64 = 1 << 0;
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 1];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(true, 18).map_err(|e| e.at("TopicPartitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -297,7 +345,7 @@ impl<'a> AssignmentView<'a> {
             nulls |= Self::NULL_TOPIC_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -312,21 +360,21 @@ impl<'a> AssignmentView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 1];
+        let start = *pos as u32;
+        let mut at = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicPartitionsView::locate(buf, pos, version);
+                    TopicPartitionsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -335,7 +383,7 @@ impl<'a> AssignmentView<'a> {
             nulls |= Self::NULL_TOPIC_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -349,7 +397,20 @@ impl<'a> AssignmentView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopicPartitionsView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -360,19 +421,22 @@ impl<'a> AssignmentView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// Partitions by topic.
     ///
     /// `TopicPartitions`: []TopicPartitions, versions 0+.
+    #[inline]
     pub fn topic_partitions(&self) -> ArrayView<'a, TopicPartitionsView<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -389,12 +453,17 @@ impl<'a> AssignmentView<'a> {
             .collect();
         Assignment {
             topic_partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for AssignmentView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -413,25 +482,25 @@ impl std::fmt::Debug for AssignmentView<'_> {
 pub struct TopicPartitionsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopicPartitionsView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("TopicId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 4).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -445,7 +514,7 @@ impl<'a> TopicPartitionsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -460,18 +529,18 @@ impl<'a> TopicPartitionsView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(16);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -483,7 +552,7 @@ impl<'a> TopicPartitionsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -497,7 +566,19 @@ impl<'a> TopicPartitionsView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -508,30 +589,39 @@ impl<'a> TopicPartitionsView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+    }
+
     /// The partition numbers.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -546,12 +636,17 @@ impl<'a> TopicPartitionsView<'a> {
         TopicPartitions {
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopicPartitionsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,21 +11,21 @@ use crate::views::*;
 pub struct ConsumerProtocolAssignmentView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ConsumerProtocolAssignmentView<'a> {
     const NULL_ASSIGNED_PARTITIONS: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(false, 6).map_err(|e| e.at("AssignedPartitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -40,7 +40,7 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
         if null {
             nulls |= Self::NULL_ASSIGNED_PARTITIONS;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.bytes(false).map_err(|e| e.at("UserData"))?;
         Ok(Self {
             buf: c.buf(),
@@ -48,21 +48,21 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
             at,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, false) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicPartitionView::locate(buf, pos, version);
+                    TopicPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -70,7 +70,7 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
         if null {
             nulls |= Self::NULL_ASSIGNED_PARTITIONS;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_bytes(buf, pos, false);
         Self {
             buf,
@@ -78,7 +78,7 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
             at,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -94,6 +94,7 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("ConsumerProtocolAssignment", version))?;
         if !(0..=3).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 3)
                 .in_message("ConsumerProtocolAssignment", version));
@@ -108,14 +109,17 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The partitions assigned to the member, by topic.
     ///
     /// `AssignedPartitions`: []TopicPartition, versions 0+.
+    #[inline]
     pub fn assigned_partitions(&self) -> ArrayView<'a, TopicPartitionView<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -126,12 +130,18 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
     /// Bytes the assignor attaches for its own use (the sticky assignors keep their state here).
     ///
     /// `UserData`: bytes, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn user_data(&self) -> Option<&'a [u8]> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return None;
         }
         get_bytes(self.buf, at, false)
+    }
+
+    /// Where `UserData` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn user_data_span(&self) -> Option<FieldSpan<'a>> {
+        span_bytes(self.buf, self.at[1] as usize, "UserData", false, true, 0)
     }
 
     /// The owned [`ConsumerProtocolAssignment`]: what the owned decoder returns for the same bytes.
@@ -151,6 +161,7 @@ impl<'a> ConsumerProtocolAssignmentView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ConsumerProtocolAssignmentView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -170,27 +181,27 @@ impl std::fmt::Debug for ConsumerProtocolAssignmentView<'_> {
 pub struct TopicPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopicPartitionView<'a> {
     const NULL_TOPIC: u64 = 1 << 0;
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(false).map_err(|e| e.at("Topic"))?;
         if null {
             nulls |= Self::NULL_TOPIC;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(false, 4).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -209,21 +220,21 @@ impl<'a> TopicPartitionView<'a> {
             at,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, false);
         if null {
             nulls |= Self::NULL_TOPIC;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, false) {
             None => true,
             Some(n) => {
@@ -240,7 +251,15 @@ impl<'a> TopicPartitionView<'a> {
             at,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, false);
+        if let Some(n) = loc_array(buf, pos, false) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
         }
     }
 
@@ -251,25 +270,34 @@ impl<'a> TopicPartitionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The topic's name.
     ///
     /// `Topic`: string, versions 0+.
+    #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Topic", false, false, 0)
+    }
+
     /// The partition numbers.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -290,6 +318,7 @@ impl<'a> TopicPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,22 +11,22 @@ use crate::views::*;
 pub struct ConsumerProtocolSubscriptionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ConsumerProtocolSubscriptionView<'a> {
     const NULL_TOPICS: u64 = 1 << 0;
     const NULL_OWNED_PARTITIONS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(false, 1).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -40,10 +40,10 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
         if null {
             nulls |= Self::NULL_TOPICS;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.bytes(false).map_err(|e| e.at("UserData"))?;
         if version >= 1 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             let null = match c.array(false, 6).map_err(|e| e.at("OwnedPartitions"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -60,11 +60,11 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
             }
         }
         if version >= 2 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("GenerationId"))?;
         }
         if version >= 3 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.str(false).map_err(|e| e.at("RackId"))?;
         }
         Ok(Self {
@@ -73,16 +73,16 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
             at,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 5];
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, false) {
             None => true,
             Some(n) => {
@@ -95,15 +95,15 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
         if null {
             nulls |= Self::NULL_TOPICS;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_bytes(buf, pos, false);
         if version >= 1 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             let null = match loc_array(buf, pos, false) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        TopicPartitionView::locate(buf, pos, version);
+                        TopicPartitionView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -113,11 +113,11 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
             }
         }
         if version >= 2 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version >= 3 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             loc_str(buf, pos, false);
         }
         Self {
@@ -126,7 +126,7 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
             at,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -142,6 +142,7 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("ConsumerProtocolSubscription", version))?;
         if !(0..=3).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 3)
                 .in_message("ConsumerProtocolSubscription", version));
@@ -156,14 +157,17 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The topics the consumer subscribes to.
     ///
     /// `Topics`: []string, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -174,19 +178,26 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
     /// Bytes the assignor attaches for its own use (the sticky assignors keep their state here).
     ///
     /// `UserData`: bytes, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn user_data(&self) -> Option<&'a [u8]> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return None;
         }
         get_bytes(self.buf, at, false)
     }
 
+    /// Where `UserData` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn user_data_span(&self) -> Option<FieldSpan<'a>> {
+        span_bytes(self.buf, self.at[1] as usize, "UserData", false, true, 0)
+    }
+
     /// The partitions the member owns now, by topic (cooperative rebalancing).
     ///
     /// `OwnedPartitions`: []TopicPartition, versions 1+, ignorable.
+    #[inline]
     pub fn owned_partitions(&self) -> ArrayView<'a, TopicPartitionView<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -197,23 +208,35 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
     /// The generation of the assignment the member owns, or -1.
     ///
     /// `GenerationId`: int32, versions 2+, default `-1`, ignorable.
+    #[inline]
     pub fn generation_id(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `GenerationId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn generation_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "GenerationId", "int32", 4)
+    }
+
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
     ///
     /// `RackId`: string, versions 3+, nullable in 3+, default `null`, ignorable.
+    #[inline]
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, false)
+    }
+
+    /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[4] as usize, "RackId", false, true, 0)
     }
 
     /// The owned [`ConsumerProtocolSubscription`]: what the owned decoder returns for the same bytes.
@@ -243,6 +266,7 @@ impl<'a> ConsumerProtocolSubscriptionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ConsumerProtocolSubscriptionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -265,27 +289,27 @@ impl std::fmt::Debug for ConsumerProtocolSubscriptionView<'_> {
 pub struct TopicPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopicPartitionView<'a> {
     const NULL_TOPIC: u64 = 1 << 0;
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(false).map_err(|e| e.at("Topic"))?;
         if null {
             nulls |= Self::NULL_TOPIC;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(false, 4).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -304,21 +328,21 @@ impl<'a> TopicPartitionView<'a> {
             at,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, false);
         if null {
             nulls |= Self::NULL_TOPIC;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, false) {
             None => true,
             Some(n) => {
@@ -335,7 +359,15 @@ impl<'a> TopicPartitionView<'a> {
             at,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, false);
+        if let Some(n) = loc_array(buf, pos, false) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
         }
     }
 
@@ -346,25 +378,34 @@ impl<'a> TopicPartitionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The topic's name.
     ///
     /// `Topic`: string, versions 1+.
+    #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Topic", false, false, 0)
+    }
+
     /// The partition numbers.
     ///
     /// `Partitions`: []int32, versions 1+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -385,6 +426,7 @@ impl<'a> TopicPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for TopicPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

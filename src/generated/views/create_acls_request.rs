@@ -11,24 +11,24 @@ use crate::views::*;
 pub struct CreateAclsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 1],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 1],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> CreateAclsRequestView<'a> {
     const NULL_CREATIONS: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 1];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(flexible, 8).map_err(|e| e.at("Creations"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -44,7 +44,7 @@ impl<'a> CreateAclsRequestView<'a> {
             nulls |= Self::NULL_CREATIONS;
         }
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -52,7 +52,7 @@ impl<'a> CreateAclsRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -61,22 +61,22 @@ impl<'a> CreateAclsRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 1];
+        let start = *pos as u32;
+        let mut at = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AclCreationView::locate(buf, pos, version);
+                    AclCreationView::skip(buf, pos, version);
                 }
                 false
             }
@@ -85,14 +85,14 @@ impl<'a> CreateAclsRequestView<'a> {
             nulls |= Self::NULL_CREATIONS;
         }
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -101,7 +101,7 @@ impl<'a> CreateAclsRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -117,6 +117,7 @@ impl<'a> CreateAclsRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("CreateAclsRequest", version))?;
         if !(0..=3).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 3).in_message("CreateAclsRequest", version)
@@ -132,20 +133,23 @@ impl<'a> CreateAclsRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The ACL entries to create.
     ///
     /// `Creations`: []AclCreation, versions 0+.
+    #[inline]
     pub fn creations(&self) -> ArrayView<'a, AclCreationView<'a>> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -158,12 +162,17 @@ impl<'a> CreateAclsRequestView<'a> {
         let creations: Vec<AclCreation> = self.creations().iter().map(|x| x.to_owned()).collect();
         CreateAclsRequest {
             creations,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for CreateAclsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -182,14 +191,14 @@ impl std::fmt::Debug for CreateAclsRequestView<'_> {
 pub struct AclCreationView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 7],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 7],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AclCreationView<'a> {
@@ -198,36 +207,36 @@ impl<'a> AclCreationView<'a> {
     const NULL_HOST: u64 = 1 << 4;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 7];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("ResourceType"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("ResourceName"))?;
         if null {
             nulls |= Self::NULL_RESOURCE_NAME;
         }
         if version >= 1 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("ResourcePatternType"))?;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Principal"))?;
         if null {
             nulls |= Self::NULL_PRINCIPAL;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("Operation"))?;
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("PermissionType"))?;
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -235,7 +244,7 @@ impl<'a> AclCreationView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -244,50 +253,50 @@ impl<'a> AclCreationView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 7];
+        let start = *pos as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_RESOURCE_NAME;
         }
         if version >= 1 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_PRINCIPAL;
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[6] = *pos;
+        at[6] = *pos as u32;
         *pos = pos.saturating_add(1);
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -296,7 +305,27 @@ impl<'a> AclCreationView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        *pos = pos.saturating_add(1);
+        loc_str(buf, pos, flexible);
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(1);
+        *pos = pos.saturating_add(1);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -307,92 +336,166 @@ impl<'a> AclCreationView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The type of resource: 2 topic, 3 group, 4 cluster, 5 transactional id, 6 delegation token, 7 user.
     ///
     /// `ResourceType`: int8, versions 0+.
+    #[inline]
     pub fn resource_type(&self) -> i8 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `ResourceType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ResourceType", "int8", 1)
+    }
+
     /// The name of the resource.
     ///
     /// `ResourceName`: string, versions 0+.
+    #[inline]
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `ResourceName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "ResourceName",
+            version >= 2,
+            false,
+            0,
+        )
+    }
+
     /// How the resource name matches: 3 for a literal name, 4 for a prefix.
     ///
     /// `ResourcePatternType`: int8, versions 1+, default `3`.
+    #[inline]
     pub fn resource_pattern_type(&self) -> i8 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 3;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `ResourcePatternType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_pattern_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ResourcePatternType",
+            "int8",
+            1,
+        )
+    }
+
     /// The principal the ACL applies to, such as `User:alice`.
     ///
     /// `Principal`: string, versions 0+.
+    #[inline]
     pub fn principal(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Principal` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[3] as usize,
+            "Principal",
+            version >= 2,
+            false,
+            0,
+        )
     }
 
     /// The host the ACL applies to, or `*` for any host.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[4] as usize,
+            "Host",
+            version >= 2,
+            false,
+            0,
+        )
+    }
+
     /// The ACL operation, such as read (3), write (4) or describe (8); in a filter, 1 matches any.
     ///
     /// `Operation`: int8, versions 0+.
+    #[inline]
     pub fn operation(&self) -> i8 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `Operation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn operation_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5] as usize, "Operation", "int8", 1)
+    }
+
     /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
     ///
     /// `PermissionType`: int8, versions 0+.
+    #[inline]
     pub fn permission_type(&self) -> i8 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `PermissionType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn permission_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6] as usize, "PermissionType", "int8", 1)
     }
 
     /// The owned [`AclCreation`]: what the owned decoder returns for the same bytes.
@@ -412,12 +515,17 @@ impl<'a> AclCreationView<'a> {
             host,
             operation,
             permission_type,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for AclCreationView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,32 +11,32 @@ use crate::views::*;
 pub struct CreateDelegationTokenRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> CreateDelegationTokenRequestView<'a> {
     const NULL_RENEWERS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
         if version >= 3 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             c.str(true).map_err(|e| e.at("OwnerPrincipalType"))?;
         }
         if version >= 3 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.str(true).map_err(|e| e.at("OwnerPrincipalName"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(flexible, 3).map_err(|e| e.at("Renewers"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -51,10 +51,10 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
         if null {
             nulls |= Self::NULL_RENEWERS;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("MaxLifetimeMs"))?;
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -62,7 +62,7 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -71,30 +71,30 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
         if version >= 3 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             loc_str(buf, pos, true);
         }
         if version >= 3 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             loc_str(buf, pos, true);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    CreatableRenewersView::locate(buf, pos, version);
+                    CreatableRenewersView::skip(buf, pos, version);
                 }
                 false
             }
@@ -102,17 +102,17 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
         if null {
             nulls |= Self::NULL_RENEWERS;
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(8);
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -121,7 +121,7 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -137,6 +137,7 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("CreateDelegationTokenRequest", version))?;
         if !(0..=3).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 3)
                 .in_message("CreateDelegationTokenRequest", version));
@@ -151,42 +152,71 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The type of the token's owner, or null for the caller.
     ///
     /// `OwnerPrincipalType`: string, versions 3+, nullable in 3+.
+    #[inline]
     pub fn owner_principal_type(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `OwnerPrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn owner_principal_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "OwnerPrincipalType",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The name of the token's owner, or null for the caller.
     ///
     /// `OwnerPrincipalName`: string, versions 3+, nullable in 3+.
+    #[inline]
     pub fn owner_principal_name(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `OwnerPrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn owner_principal_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "OwnerPrincipalName",
+            true,
+            true,
+            0,
+        )
+    }
+
     /// The principals that may renew the token.
     ///
     /// `Renewers`: []CreatableRenewers, versions 0+.
+    #[inline]
     pub fn renewers(&self) -> ArrayView<'a, CreatableRenewersView<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -197,12 +227,18 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
     /// The longest the token may live, in milliseconds; -1 for the broker's maximum.
     ///
     /// `MaxLifetimeMs`: int64, versions 0+.
+    #[inline]
     pub fn max_lifetime_ms(&self) -> i64 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `MaxLifetimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_lifetime_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "MaxLifetimeMs", "int64", 8)
     }
 
     /// The owned [`CreateDelegationTokenRequest`]: what the owned decoder returns for the same bytes.
@@ -219,12 +255,17 @@ impl<'a> CreateDelegationTokenRequestView<'a> {
             owner_principal_name,
             renewers,
             max_lifetime_ms,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for CreateDelegationTokenRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -246,14 +287,14 @@ impl std::fmt::Debug for CreateDelegationTokenRequestView<'_> {
 pub struct CreatableRenewersView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> CreatableRenewersView<'a> {
@@ -261,21 +302,21 @@ impl<'a> CreatableRenewersView<'a> {
     const NULL_PRINCIPAL_NAME: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("PrincipalType"))?;
         if null {
             nulls |= Self::NULL_PRINCIPAL_TYPE;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("PrincipalName"))?;
         if null {
             nulls |= Self::NULL_PRINCIPAL_NAME;
         }
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -283,7 +324,7 @@ impl<'a> CreatableRenewersView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -292,35 +333,35 @@ impl<'a> CreatableRenewersView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_PRINCIPAL_TYPE;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_PRINCIPAL_NAME;
         }
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -329,7 +370,20 @@ impl<'a> CreatableRenewersView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -340,36 +394,66 @@ impl<'a> CreatableRenewersView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The type of the principal, such as `User`.
     ///
     /// `PrincipalType`: string, versions 0+.
+    #[inline]
     pub fn principal_type(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `PrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "PrincipalType",
+            version >= 2,
+            false,
+            0,
+        )
+    }
+
     /// The name of the principal.
     ///
     /// `PrincipalName`: string, versions 0+.
+    #[inline]
     pub fn principal_name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `PrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "PrincipalName",
+            version >= 2,
+            false,
+            0,
+        )
     }
 
     /// The owned [`CreatableRenewers`]: what the owned decoder returns for the same bytes.
@@ -379,12 +463,17 @@ impl<'a> CreatableRenewersView<'a> {
         CreatableRenewers {
             principal_type,
             principal_name,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for CreatableRenewersView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct CreateDelegationTokenResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 11],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 11],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> CreateDelegationTokenResponseView<'a> {
@@ -30,23 +30,23 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
     const NULL_HMAC: u64 = 1 << 9;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 11];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 11];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("PrincipalType"))?;
         if null {
             nulls |= Self::NULL_PRINCIPAL_TYPE;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("PrincipalName"))?;
         if null {
             nulls |= Self::NULL_PRINCIPAL_NAME;
         }
         if version >= 3 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             let null = c
                 .str(true)
                 .map_err(|e| e.at("TokenRequesterPrincipalType"))?;
@@ -55,7 +55,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
             }
         }
         if version >= 3 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             let null = c
                 .str(true)
                 .map_err(|e| e.at("TokenRequesterPrincipalName"))?;
@@ -63,26 +63,26 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
                 nulls |= Self::NULL_TOKEN_REQUESTER_PRINCIPAL_NAME;
             }
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("IssueTimestampMs"))?;
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("ExpiryTimestampMs"))?;
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("MaxTimestampMs"))?;
-        at[8] = c.pos();
+        at[8] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("TokenId"))?;
         if null {
             nulls |= Self::NULL_TOKEN_ID;
         }
-        at[9] = c.pos();
+        at[9] = c.pos() as u32;
         let null = c.bytes(flexible).map_err(|e| e.at("Hmac"))?;
         if null {
             nulls |= Self::NULL_HMAC;
         }
-        at[10] = c.pos();
+        at[10] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -90,7 +90,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -99,69 +99,69 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 11];
+        let start = *pos as u32;
+        let mut at = [NONE; 11];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_PRINCIPAL_TYPE;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_PRINCIPAL_NAME;
         }
         if version >= 3 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             let null = loc_str(buf, pos, true);
             if null {
                 nulls |= Self::NULL_TOKEN_REQUESTER_PRINCIPAL_TYPE;
             }
         }
         if version >= 3 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             let null = loc_str(buf, pos, true);
             if null {
                 nulls |= Self::NULL_TOKEN_REQUESTER_PRINCIPAL_NAME;
             }
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[6] = *pos;
+        at[6] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[7] = *pos;
+        at[7] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[8] = *pos;
+        at[8] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_TOKEN_ID;
         }
-        at[9] = *pos;
+        at[9] = *pos as u32;
         let null = loc_bytes(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_HMAC;
         }
-        at[10] = *pos;
+        at[10] = *pos as u32;
         *pos = pos.saturating_add(4);
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -170,7 +170,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -186,6 +186,7 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("CreateDelegationTokenResponse", version))?;
         if !(0..=3).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 3)
                 .in_message("CreateDelegationTokenResponse", version));
@@ -200,137 +201,263 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// The type of the token's owner.
     ///
     /// `PrincipalType`: string, versions 0+.
+    #[inline]
     pub fn principal_type(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `PrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "PrincipalType",
+            version >= 2,
+            false,
+            0,
+        )
     }
 
     /// The name of the token's owner.
     ///
     /// `PrincipalName`: string, versions 0+.
+    #[inline]
     pub fn principal_name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `PrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[2] as usize,
+            "PrincipalName",
+            version >= 2,
+            false,
+            0,
+        )
     }
 
     /// The type of the principal that asked for the token.
     ///
     /// `TokenRequesterPrincipalType`: string, versions 3+.
+    #[inline]
     pub fn token_requester_principal_type(&self) -> ViewStr<'a> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `TokenRequesterPrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn token_requester_principal_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[3] as usize,
+            "TokenRequesterPrincipalType",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The name of the principal that asked for the token.
     ///
     /// `TokenRequesterPrincipalName`: string, versions 3+.
+    #[inline]
     pub fn token_requester_principal_name(&self) -> ViewStr<'a> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TokenRequesterPrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn token_requester_principal_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[4] as usize,
+            "TokenRequesterPrincipalName",
+            true,
+            false,
+            0,
+        )
+    }
+
     /// When the token was issued, in milliseconds since the Unix epoch.
     ///
     /// `IssueTimestampMs`: int64, versions 0+.
+    #[inline]
     pub fn issue_timestamp_ms(&self) -> i64 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `IssueTimestampMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn issue_timestamp_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "IssueTimestampMs",
+            "int64",
+            8,
+        )
     }
 
     /// When the token expires, in milliseconds since the Unix epoch.
     ///
     /// `ExpiryTimestampMs`: int64, versions 0+.
+    #[inline]
     pub fn expiry_timestamp_ms(&self) -> i64 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `ExpiryTimestampMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn expiry_timestamp_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "ExpiryTimestampMs",
+            "int64",
+            8,
+        )
     }
 
     /// The latest time the token can be renewed to, in milliseconds since the Unix epoch.
     ///
     /// `MaxTimestampMs`: int64, versions 0+.
+    #[inline]
     pub fn max_timestamp_ms(&self) -> i64 {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `MaxTimestampMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_timestamp_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[7] as usize, "MaxTimestampMs", "int64", 8)
+    }
+
     /// The delegation token's id.
     ///
     /// `TokenId`: string, versions 0+.
+    #[inline]
     pub fn token_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TokenId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn token_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[8] as usize,
+            "TokenId",
+            version >= 2,
+            false,
+            0,
+        )
+    }
+
     /// The delegation token's HMAC, which identifies it.
     ///
     /// `Hmac`: bytes, versions 0+.
+    #[inline]
     pub fn hmac(&self) -> &'a [u8] {
         let version = self.version;
-        let at = self.at[9];
+        let at = self.at[9] as usize;
         if at == ABSENT {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, version >= 2).unwrap_or(EMPTY_BYTES)
     }
 
+    /// Where `Hmac` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn hmac_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(
+            self.buf,
+            self.at[9] as usize,
+            "Hmac",
+            version >= 2,
+            false,
+            0,
+        )
+    }
+
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[10];
+        let at = self.at[10] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[10] as usize, "ThrottleTimeMs", "int32", 4)
     }
 
     /// The owned [`CreateDelegationTokenResponse`]: what the owned decoder returns for the same bytes.
@@ -360,12 +487,17 @@ impl<'a> CreateDelegationTokenResponseView<'a> {
             token_id,
             hmac,
             throttle_time_ms,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for CreateDelegationTokenResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,28 +11,28 @@ use crate::views::*;
 pub struct CreateTopicsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> CreateTopicsResponseView<'a> {
     const NULL_TOPICS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 5;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
         if version >= 2 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(flexible, 4).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -48,7 +48,7 @@ impl<'a> CreateTopicsResponseView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = if version >= 5 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -56,7 +56,7 @@ impl<'a> CreateTopicsResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -65,26 +65,26 @@ impl<'a> CreateTopicsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 5;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
         if version >= 2 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    CreatableTopicResultView::locate(buf, pos, version);
+                    CreatableTopicResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -93,14 +93,14 @@ impl<'a> CreateTopicsResponseView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = if version >= 5 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -109,7 +109,7 @@ impl<'a> CreateTopicsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -125,6 +125,7 @@ impl<'a> CreateTopicsResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("CreateTopicsResponse", version))?;
         if !(0..=7).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 7).in_message("CreateTopicsResponse", version)
@@ -140,31 +141,40 @@ impl<'a> CreateTopicsResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 2+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome for each topic.
     ///
     /// `Topics`: []CreatableTopicResult, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, CreatableTopicResultView<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -180,12 +190,17 @@ impl<'a> CreateTopicsResponseView<'a> {
         CreateTopicsResponse {
             throttle_time_ms,
             topics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for CreateTopicsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -205,37 +220,37 @@ impl std::fmt::Debug for CreateTopicsResponseView<'_> {
 pub struct CreatableTopicConfigsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> CreatableTopicConfigsView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("Value"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.bool().map_err(|e| e.at("ReadOnly"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("ConfigSource"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.bool().map_err(|e| e.at("IsSensitive"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -250,30 +265,30 @@ impl<'a> CreatableTopicConfigsView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 5];
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, true);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(1);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -287,7 +302,20 @@ impl<'a> CreatableTopicConfigsView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(1);
+        *pos = pos.saturating_add(1);
+        *pos = pos.saturating_add(1);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -298,67 +326,99 @@ impl<'a> CreatableTopicConfigsView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The config key, such as `retention.ms`.
     ///
     /// `Name`: string, versions 5+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+    }
+
     /// The config's value, or null when it is sensitive or unset.
     ///
     /// `Value`: string, versions 5+, nullable in 5+.
+    #[inline]
     pub fn value(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn value_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "Value", true, true, 0)
+    }
+
     /// Whether the config cannot be changed.
     ///
     /// `ReadOnly`: bool, versions 5+.
+    #[inline]
     pub fn read_only(&self) -> bool {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `ReadOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn read_only_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "ReadOnly", "bool", 1)
+    }
+
     /// Where the value comes from: 1 topic, 2 dynamic broker, 3 dynamic default broker, 4 static broker, 5 default, 6 dynamic broker logger, 7 client metrics, 8 group; 0 unknown, -1 not given.
     ///
     /// `ConfigSource`: int8, versions 5+, default `-1`, ignorable.
+    #[inline]
     pub fn config_source(&self) -> i8 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `ConfigSource` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn config_source_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "ConfigSource", "int8", 1)
+    }
+
     /// Whether the config is sensitive (its value is then null in responses).
     ///
     /// `IsSensitive`: bool, versions 5+.
+    #[inline]
     pub fn is_sensitive(&self) -> bool {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IsSensitive` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_sensitive_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "IsSensitive", "bool", 1)
     }
 
     /// The owned [`CreatableTopicConfigs`]: what the owned decoder returns for the same bytes.
@@ -374,12 +434,17 @@ impl<'a> CreatableTopicConfigsView<'a> {
             read_only,
             config_source,
             is_sensitive,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for CreatableTopicConfigsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -402,48 +467,48 @@ impl std::fmt::Debug for CreatableTopicConfigsView<'_> {
 pub struct CreatableTopicResultView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 8],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 8],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> CreatableTopicResultView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 5;
-        let start = c.pos();
-        let mut at = [ABSENT; 8];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
         if version >= 7 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         if version >= 1 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
         }
         if version >= 5 {
-            at[5] = c.pos();
+            at[5] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("NumPartitions"))?;
         }
         if version >= 5 {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             c.skip(2).map_err(|e| e.at("ReplicationFactor"))?;
         }
         if version >= 5 {
-            at[7] = c.pos();
+            at[7] = c.pos() as u32;
             match c.array(true, 6).map_err(|e| e.at("Configs"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -457,22 +522,22 @@ impl<'a> CreatableTopicResultView<'a> {
             };
         }
         let tags = if version >= 5 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
                 let (tag, mut sub) = c.tag(&mut last)?;
                 if tag == 0 {
                     let c = &mut sub;
-                    at[4] = c.pos();
+                    at[4] = c.pos() as u32;
                     c.skip(2).map_err(|e| e.at("TopicConfigErrorCode"))?;
-                    c.tag_end(at[4], tag)
+                    c.tag_end(at[4] as usize, tag)
                         .map_err(|e| e.at("TopicConfigErrorCode"))?;
                 }
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -481,65 +546,65 @@ impl<'a> CreatableTopicResultView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 5;
-        let start = *pos;
-        let mut at = [ABSENT; 8];
+        let start = *pos as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_NAME;
         }
         if version >= 7 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(2);
         if version >= 1 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             loc_str(buf, pos, flexible);
         }
         if version >= 5 {
-            at[5] = *pos;
+            at[5] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version >= 5 {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             *pos = pos.saturating_add(2);
         }
         if version >= 5 {
-            at[7] = *pos;
+            at[7] = *pos as u32;
             match loc_array(buf, pos, true) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        CreatableTopicConfigsView::locate(buf, pos, version);
+                        CreatableTopicConfigsView::skip(buf, pos, version);
                     }
                     false
                 }
             };
         }
         let tags = if version >= 5 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 let (tag, mut value) = loc_tag(buf, pos);
                 if tag == 0 {
                     let pos = &mut value;
-                    at[4] = *pos;
+                    at[4] = *pos as u32;
                     *pos = pos.saturating_add(2);
                 }
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -548,7 +613,39 @@ impl<'a> CreatableTopicResultView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 5;
+        loc_str(buf, pos, flexible);
+        if version >= 7 {
+            *pos = pos.saturating_add(16);
+        }
+        *pos = pos.saturating_add(2);
+        if version >= 1 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 5 {
+            *pos = pos.saturating_add(4);
+        }
+        if version >= 5 {
+            *pos = pos.saturating_add(2);
+        }
+        if version >= 5 {
+            if let Some(n) = loc_array(buf, pos, true) {
+                for _ in 0..n {
+                    CreatableTopicConfigsView::skip(buf, pos, version);
+                }
+            }
+        }
+        if version >= 5 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -559,98 +656,171 @@ impl<'a> CreatableTopicResultView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Name",
+            version >= 5,
+            false,
+            0,
+        )
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 7+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 1+, nullable in 0+, ignorable.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 5)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[3] as usize,
+            "ErrorMessage",
+            version >= 5,
+            true,
+            0,
+        )
+    }
+
     /// Why the topic's configs could not be returned in the response, or 0 if they were.
     ///
     /// `TopicConfigErrorCode`: int16, versions 5+, tagged field 0 in 5+, ignorable.
+    #[inline]
     pub fn topic_config_error_code(&self) -> i16 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `TopicConfigErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_config_error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "TopicConfigErrorCode",
+            "int16",
+            2,
+        )
+    }
+
     /// The topic's number of partitions, or -1 if not returned.
     ///
     /// `NumPartitions`: int32, versions 5+, default `-1`, ignorable.
+    #[inline]
     pub fn num_partitions(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `NumPartitions` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn num_partitions_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5] as usize, "NumPartitions", "int32", 4)
+    }
+
     /// The topic's replication factor, or -1 if not returned.
     ///
     /// `ReplicationFactor`: int16, versions 5+, default `-1`, ignorable.
+    #[inline]
     pub fn replication_factor(&self) -> i16 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ReplicationFactor` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replication_factor_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "ReplicationFactor",
+            "int16",
+            2,
+        )
+    }
+
     /// The new topic's configuration, or null if not returned.
     ///
     /// `Configs`: []CreatableTopicConfigs, versions 5+, nullable in 5+, ignorable.
+    #[inline]
     pub fn configs(&self) -> Option<ArrayView<'a, CreatableTopicConfigsView<'a>>> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return Some(ArrayView::empty(self.buf, self.version));
         }
@@ -671,7 +841,7 @@ impl<'a> CreatableTopicResultView<'a> {
             .configs()
             .map(|v| v.iter().map(|x| x.to_owned()).collect());
         let mut tags_present = 0u64;
-        if version >= 5 && self.at[4] != ABSENT && topic_config_error_code == 0 {
+        if version >= 5 && self.at[4] != NONE && topic_config_error_code == 0 {
             tags_present |= 1 << 0;
         }
         CreatableTopicResult {
@@ -684,7 +854,7 @@ impl<'a> CreatableTopicResultView<'a> {
             replication_factor,
             configs,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags, |tag| tag == 0),
+                unknown_tags(self.buf, self.tags as usize, |tag| tag == 0),
                 tags_present,
                 self.nulls,
             ),
@@ -693,6 +863,7 @@ impl<'a> CreatableTopicResultView<'a> {
 }
 
 impl<'a> ViewElement<'a> for CreatableTopicResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,37 +11,37 @@ use crate::views::*;
 pub struct DescribeAclsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 7],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 7],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeAclsRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 7];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 7];
+        at[0] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("ResourceTypeFilter"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("ResourceNameFilter"))?;
         if version >= 1 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("PatternTypeFilter"))?;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("PrincipalFilter"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("HostFilter"))?;
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("Operation"))?;
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("PermissionType"))?;
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -49,7 +49,7 @@ impl<'a> DescribeAclsRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -57,40 +57,40 @@ impl<'a> DescribeAclsRequestView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 7];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 7];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, flexible);
         if version >= 1 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         loc_str(buf, pos, flexible);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         loc_str(buf, pos, flexible);
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[6] = *pos;
+        at[6] = *pos as u32;
         *pos = pos.saturating_add(1);
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -98,7 +98,7 @@ impl<'a> DescribeAclsRequestView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -114,6 +114,7 @@ impl<'a> DescribeAclsRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("DescribeAclsRequest", version))?;
         if !(0..=3).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 3).in_message("DescribeAclsRequest", version)
@@ -129,92 +130,172 @@ impl<'a> DescribeAclsRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The type of resource to match.
     ///
     /// `ResourceTypeFilter`: int8, versions 0+.
+    #[inline]
     pub fn resource_type_filter(&self) -> i8 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `ResourceTypeFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_type_filter_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ResourceTypeFilter",
+            "int8",
+            1,
+        )
+    }
+
     /// The resource name to match, or null for any.
     ///
     /// `ResourceNameFilter`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn resource_name_filter(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 2)
     }
 
+    /// Where `ResourceNameFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_name_filter_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "ResourceNameFilter",
+            version >= 2,
+            true,
+            0,
+        )
+    }
+
     /// How resource names are matched: 1 for any, 2 for match, 3 for literal, 4 for prefixed.
     ///
     /// `PatternTypeFilter`: int8, versions 1+, default `3`.
+    #[inline]
     pub fn pattern_type_filter(&self) -> i8 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 3;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `PatternTypeFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn pattern_type_filter_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "PatternTypeFilter",
+            "int8",
+            1,
+        )
+    }
+
     /// The principal to match, or null for any.
     ///
     /// `PrincipalFilter`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn principal_filter(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 2)
+    }
+
+    /// Where `PrincipalFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_filter_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[3] as usize,
+            "PrincipalFilter",
+            version >= 2,
+            true,
+            0,
+        )
     }
 
     /// The host to match, or null for any.
     ///
     /// `HostFilter`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn host_filter(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 2)
     }
 
+    /// Where `HostFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_filter_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[4] as usize,
+            "HostFilter",
+            version >= 2,
+            true,
+            0,
+        )
+    }
+
     /// The ACL operation, such as read (3), write (4) or describe (8); in a filter, 1 matches any.
     ///
     /// `Operation`: int8, versions 0+.
+    #[inline]
     pub fn operation(&self) -> i8 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `Operation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn operation_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5] as usize, "Operation", "int8", 1)
+    }
+
     /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
     ///
     /// `PermissionType`: int8, versions 0+.
+    #[inline]
     pub fn permission_type(&self) -> i8 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `PermissionType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn permission_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6] as usize, "PermissionType", "int8", 1)
     }
 
     /// The owned [`DescribeAclsRequest`]: what the owned decoder returns for the same bytes.
@@ -236,12 +317,13 @@ impl<'a> DescribeAclsRequestView<'a> {
             host_filter,
             operation,
             permission_type,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeAclsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

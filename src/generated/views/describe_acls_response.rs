@@ -11,30 +11,30 @@ use crate::views::*;
 pub struct DescribeAclsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeAclsResponseView<'a> {
     const NULL_RESOURCES: u64 = 1 << 3;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = match c.array(flexible, 5).map_err(|e| e.at("Resources"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -50,7 +50,7 @@ impl<'a> DescribeAclsResponseView<'a> {
             nulls |= Self::NULL_RESOURCES;
         }
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -58,7 +58,7 @@ impl<'a> DescribeAclsResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -67,28 +67,28 @@ impl<'a> DescribeAclsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         loc_str(buf, pos, flexible);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeAclsResourceView::locate(buf, pos, version);
+                    DescribeAclsResourceView::skip(buf, pos, version);
                 }
                 false
             }
@@ -97,14 +97,14 @@ impl<'a> DescribeAclsResponseView<'a> {
             nulls |= Self::NULL_RESOURCES;
         }
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -113,7 +113,7 @@ impl<'a> DescribeAclsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -129,6 +129,7 @@ impl<'a> DescribeAclsResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("DescribeAclsResponse", version))?;
         if !(0..=3).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 3).in_message("DescribeAclsResponse", version)
@@ -144,54 +145,83 @@ impl<'a> DescribeAclsResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 2)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[2] as usize,
+            "ErrorMessage",
+            version >= 2,
+            true,
+            0,
+        )
+    }
+
     /// The matching entries, by resource.
     ///
     /// `Resources`: []DescribeAclsResource, versions 0+.
+    #[inline]
     pub fn resources(&self) -> ArrayView<'a, DescribeAclsResourceView<'a>> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -211,12 +241,17 @@ impl<'a> DescribeAclsResponseView<'a> {
             error_code,
             error_message,
             resources,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeAclsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -238,14 +273,14 @@ impl std::fmt::Debug for DescribeAclsResponseView<'_> {
 pub struct AclDescriptionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AclDescriptionView<'a> {
@@ -253,25 +288,25 @@ impl<'a> AclDescriptionView<'a> {
     const NULL_HOST: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Principal"))?;
         if null {
             nulls |= Self::NULL_PRINCIPAL;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("Operation"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("PermissionType"))?;
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -279,7 +314,7 @@ impl<'a> AclDescriptionView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -288,39 +323,39 @@ impl<'a> AclDescriptionView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_PRINCIPAL;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(1);
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -329,7 +364,22 @@ impl<'a> AclDescriptionView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(1);
+        *pos = pos.saturating_add(1);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -340,58 +390,100 @@ impl<'a> AclDescriptionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The principal the ACL applies to, such as `User:alice`.
     ///
     /// `Principal`: string, versions 0+.
+    #[inline]
     pub fn principal(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Principal` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Principal",
+            version >= 2,
+            false,
+            0,
+        )
     }
 
     /// The host the ACL applies to, or `*` for any host.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "Host",
+            version >= 2,
+            false,
+            0,
+        )
+    }
+
     /// The ACL operation, such as read (3), write (4) or describe (8); in a filter, 1 matches any.
     ///
     /// `Operation`: int8, versions 0+.
+    #[inline]
     pub fn operation(&self) -> i8 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `Operation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn operation_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "Operation", "int8", 1)
+    }
+
     /// Whether the ACL denies (2) or allows (3); in a filter, 1 matches either.
     ///
     /// `PermissionType`: int8, versions 0+.
+    #[inline]
     pub fn permission_type(&self) -> i8 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `PermissionType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn permission_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "PermissionType", "int8", 1)
     }
 
     /// The owned [`AclDescription`]: what the owned decoder returns for the same bytes.
@@ -405,12 +497,17 @@ impl<'a> AclDescriptionView<'a> {
             host,
             operation,
             permission_type,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for AclDescriptionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -432,14 +529,14 @@ impl std::fmt::Debug for AclDescriptionView<'_> {
 pub struct DescribeAclsResourceView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeAclsResourceView<'a> {
@@ -447,21 +544,21 @@ impl<'a> DescribeAclsResourceView<'a> {
     const NULL_ACLS: u64 = 1 << 3;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("ResourceType"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("ResourceName"))?;
         if null {
             nulls |= Self::NULL_RESOURCE_NAME;
         }
         if version >= 1 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("PatternType"))?;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = match c.array(flexible, 5).map_err(|e| e.at("Acls"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -477,7 +574,7 @@ impl<'a> DescribeAclsResourceView<'a> {
             nulls |= Self::NULL_ACLS;
         }
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -485,7 +582,7 @@ impl<'a> DescribeAclsResourceView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -494,33 +591,33 @@ impl<'a> DescribeAclsResourceView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_RESOURCE_NAME;
         }
         if version >= 1 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AclDescriptionView::locate(buf, pos, version);
+                    AclDescriptionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -529,14 +626,14 @@ impl<'a> DescribeAclsResourceView<'a> {
             nulls |= Self::NULL_ACLS;
         }
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -545,7 +642,28 @@ impl<'a> DescribeAclsResourceView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        *pos = pos.saturating_add(1);
+        loc_str(buf, pos, flexible);
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                AclDescriptionView::skip(buf, pos, version);
+            }
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -556,54 +674,83 @@ impl<'a> DescribeAclsResourceView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The type of resource: 2 topic, 3 group, 4 cluster, 5 transactional id, 6 delegation token, 7 user.
     ///
     /// `ResourceType`: int8, versions 0+.
+    #[inline]
     pub fn resource_type(&self) -> i8 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `ResourceType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ResourceType", "int8", 1)
+    }
+
     /// The name of the resource.
     ///
     /// `ResourceName`: string, versions 0+.
+    #[inline]
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `ResourceName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "ResourceName",
+            version >= 2,
+            false,
+            0,
+        )
+    }
+
     /// How the resource name matches: 3 for a literal name, 4 for a prefix.
     ///
     /// `PatternType`: int8, versions 1+, default `3`.
+    #[inline]
     pub fn pattern_type(&self) -> i8 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 3;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `PatternType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn pattern_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "PatternType", "int8", 1)
+    }
+
     /// The resource's matching ACL entries.
     ///
     /// `Acls`: []AclDescription, versions 0+.
+    #[inline]
     pub fn acls(&self) -> ArrayView<'a, AclDescriptionView<'a>> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -622,12 +769,17 @@ impl<'a> DescribeAclsResourceView<'a> {
             resource_name,
             pattern_type,
             acls,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeAclsResourceView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,24 +11,24 @@ use crate::views::*;
 pub struct DescribeClientQuotasRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeClientQuotasRequestView<'a> {
     const NULL_COMPONENTS: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(flexible, 4).map_err(|e| e.at("Components"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -43,10 +43,10 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
         if null {
             nulls |= Self::NULL_COMPONENTS;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.bool().map_err(|e| e.at("Strict"))?;
         let tags = if version >= 1 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -54,7 +54,7 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -63,22 +63,22 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 1;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ComponentDataView::locate(buf, pos, version);
+                    ComponentDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -86,17 +86,17 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
         if null {
             nulls |= Self::NULL_COMPONENTS;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(1);
         let tags = if version >= 1 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -105,7 +105,7 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -121,6 +121,7 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("DescribeClientQuotasRequest", version))?;
         if !(0..=1).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 1)
                 .in_message("DescribeClientQuotasRequest", version));
@@ -135,20 +136,23 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// Filters on the entity's parts; an entity matches when every component matches.
     ///
     /// `Components`: []ComponentData, versions 0+.
+    #[inline]
     pub fn components(&self) -> ArrayView<'a, ComponentDataView<'a>> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -159,12 +163,18 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
     /// When true, only entities with exactly the given components match; otherwise entities with more components match too.
     ///
     /// `Strict`: bool, versions 0+.
+    #[inline]
     pub fn strict(&self) -> bool {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `Strict` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn strict_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "Strict", "bool", 1)
     }
 
     /// The owned [`DescribeClientQuotasRequest`]: what the owned decoder returns for the same bytes.
@@ -175,12 +185,17 @@ impl<'a> DescribeClientQuotasRequestView<'a> {
         DescribeClientQuotasRequest {
             components,
             strict,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeClientQuotasRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -200,34 +215,34 @@ impl std::fmt::Debug for DescribeClientQuotasRequestView<'_> {
 pub struct ComponentDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ComponentDataView<'a> {
     const NULL_ENTITY_TYPE: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("EntityType"))?;
         if null {
             nulls |= Self::NULL_ENTITY_TYPE;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("MatchType"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("Match"))?;
         let tags = if version >= 1 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -235,7 +250,7 @@ impl<'a> ComponentDataView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -244,34 +259,34 @@ impl<'a> ComponentDataView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 1;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_ENTITY_TYPE;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         loc_str(buf, pos, flexible);
         let tags = if version >= 1 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -280,7 +295,21 @@ impl<'a> ComponentDataView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(1);
+        loc_str(buf, pos, flexible);
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -291,47 +320,83 @@ impl<'a> ComponentDataView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The type of quota entity: `user`, `client-id` or `ip`.
     ///
     /// `EntityType`: string, versions 0+.
+    #[inline]
     pub fn entity_type(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `EntityType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn entity_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "EntityType",
+            version >= 1,
+            false,
+            0,
+        )
+    }
+
     /// How to match the entity type: 0 for the exact name in `Match`, 1 for the default entity, 2 for any.
     ///
     /// `MatchType`: int8, versions 0+.
+    #[inline]
     pub fn match_type(&self) -> i8 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `MatchType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn match_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "MatchType", "int8", 1)
+    }
+
     /// The entity name to match, when `MatchType` is 0.
     ///
     /// `Match`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn r#match(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 1)
+    }
+
+    /// Where `Match` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn r#match_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[2] as usize,
+            "Match",
+            version >= 1,
+            true,
+            0,
+        )
     }
 
     /// The owned [`ComponentData`]: what the owned decoder returns for the same bytes.
@@ -343,12 +408,17 @@ impl<'a> ComponentDataView<'a> {
             entity_type,
             match_type,
             r#match,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ComponentDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,31 +11,31 @@ use crate::views::*;
 pub struct DescribeClusterRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeClusterRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
+        at[0] = c.pos() as u32;
         c.bool()
             .map_err(|e| e.at("IncludeClusterAuthorizedOperations"))?;
         if version >= 1 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("EndpointType"))?;
         }
         if version >= 2 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.bool().map_err(|e| e.at("IncludeFencedBrokers"))?;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -49,26 +49,26 @@ impl<'a> DescribeClusterRequestView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(1);
         if version >= 1 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         if version >= 2 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -81,7 +81,7 @@ impl<'a> DescribeClusterRequestView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -97,6 +97,7 @@ impl<'a> DescribeClusterRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("DescribeClusterRequest", version))?;
         if !(0..=2).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 2).in_message("DescribeClusterRequest", version)
@@ -112,45 +113,77 @@ impl<'a> DescribeClusterRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// Whether the response should say which cluster operations the caller may perform.
     ///
     /// `IncludeClusterAuthorizedOperations`: bool, versions 0+.
+    #[inline]
     pub fn include_cluster_authorized_operations(&self) -> bool {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `IncludeClusterAuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn include_cluster_authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "IncludeClusterAuthorizedOperations",
+            "bool",
+            1,
+        )
+    }
+
     /// Which endpoints to describe: 1 for brokers, 2 for controllers.
     ///
     /// `EndpointType`: int8, versions 1+, default `1`.
+    #[inline]
     pub fn endpoint_type(&self) -> i8 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 1;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `EndpointType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn endpoint_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "EndpointType", "int8", 1)
+    }
+
     /// Whether fenced brokers should be listed too.
     ///
     /// `IncludeFencedBrokers`: bool, versions 2+.
+    #[inline]
     pub fn include_fenced_brokers(&self) -> bool {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IncludeFencedBrokers` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn include_fenced_brokers_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "IncludeFencedBrokers",
+            "bool",
+            1,
+        )
     }
 
     /// The owned [`DescribeClusterRequest`]: what the owned decoder returns for the same bytes.
@@ -163,12 +196,13 @@ impl<'a> DescribeClusterRequestView<'a> {
             include_cluster_authorized_operations,
             endpoint_type,
             include_fenced_brokers,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeClusterRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,26 +11,26 @@ use crate::views::*;
 pub struct DescribeConfigsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeConfigsResponseView<'a> {
     const NULL_RESULTS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(flexible, 7).map_err(|e| e.at("Results"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -46,7 +46,7 @@ impl<'a> DescribeConfigsResponseView<'a> {
             nulls |= Self::NULL_RESULTS;
         }
         let tags = if version >= 4 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -54,7 +54,7 @@ impl<'a> DescribeConfigsResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -63,24 +63,24 @@ impl<'a> DescribeConfigsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeConfigsResultView::locate(buf, pos, version);
+                    DescribeConfigsResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -89,14 +89,14 @@ impl<'a> DescribeConfigsResponseView<'a> {
             nulls |= Self::NULL_RESULTS;
         }
         let tags = if version >= 4 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -105,7 +105,7 @@ impl<'a> DescribeConfigsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -121,6 +121,7 @@ impl<'a> DescribeConfigsResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("DescribeConfigsResponse", version))?;
         if !(0..=4).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 4).in_message("DescribeConfigsResponse", version)
@@ -136,31 +137,40 @@ impl<'a> DescribeConfigsResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The configuration of each resource.
     ///
     /// `Results`: []DescribeConfigsResult, versions 0+.
+    #[inline]
     pub fn results(&self) -> ArrayView<'a, DescribeConfigsResultView<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -176,12 +186,17 @@ impl<'a> DescribeConfigsResponseView<'a> {
         DescribeConfigsResponse {
             throttle_time_ms,
             results,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeConfigsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -201,14 +216,14 @@ impl std::fmt::Debug for DescribeConfigsResponseView<'_> {
 pub struct DescribeConfigsResourceResultView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 9],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 9],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeConfigsResourceResultView<'a> {
@@ -216,30 +231,30 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     const NULL_SYNONYMS: u64 = 1 << 6;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
-        let start = c.pos();
-        let mut at = [ABSENT; 9];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("Value"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.bool().map_err(|e| e.at("ReadOnly"))?;
         if version <= 0 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.bool().map_err(|e| e.at("IsDefault"))?;
         }
         if version >= 1 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("ConfigSource"))?;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.bool().map_err(|e| e.at("IsSensitive"))?;
         if version >= 1 {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             let null = match c.array(flexible, 4).map_err(|e| e.at("Synonyms"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -256,15 +271,15 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             }
         }
         if version >= 3 {
-            at[7] = c.pos();
+            at[7] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("ConfigType"))?;
         }
         if version >= 3 {
-            at[8] = c.pos();
+            at[8] = c.pos() as u32;
             c.str(flexible).map_err(|e| e.at("Documentation"))?;
         }
         let tags = if version >= 4 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -272,7 +287,7 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -281,42 +296,42 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos;
-        let mut at = [ABSENT; 9];
+        let start = *pos as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, flexible);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(1);
         if version <= 0 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         if version >= 1 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(1);
         if version >= 1 {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        DescribeConfigsSynonymView::locate(buf, pos, version);
+                        DescribeConfigsSynonymView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -326,22 +341,22 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             }
         }
         if version >= 3 {
-            at[7] = *pos;
+            at[7] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         if version >= 3 {
-            at[8] = *pos;
+            at[8] = *pos as u32;
             loc_str(buf, pos, flexible);
         }
         let tags = if version >= 4 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -350,7 +365,41 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(1);
+        if version <= 0 {
+            *pos = pos.saturating_add(1);
+        }
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        *pos = pos.saturating_add(1);
+        if version >= 1 {
+            if let Some(n) = loc_array(buf, pos, flexible) {
+                for _ in 0..n {
+                    DescribeConfigsSynonymView::skip(buf, pos, version);
+                }
+            }
+        }
+        if version >= 3 {
+            *pos = pos.saturating_add(1);
+        }
+        if version >= 3 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -361,88 +410,143 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The config key, such as `retention.ms`.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Name",
+            version >= 4,
+            false,
+            0,
+        )
+    }
+
     /// The config's value, or null when it is sensitive or unset.
     ///
     /// `Value`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn value(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 4)
     }
 
+    /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn value_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "Value",
+            version >= 4,
+            true,
+            0,
+        )
+    }
+
     /// Whether the config cannot be changed.
     ///
     /// `ReadOnly`: bool, versions 0+.
+    #[inline]
     pub fn read_only(&self) -> bool {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `ReadOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn read_only_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "ReadOnly", "bool", 1)
     }
 
     /// Whether the value is the default (versions 0 only; later versions say `ConfigSource`).
     ///
     /// `IsDefault`: bool, versions 0.
+    #[inline]
     pub fn is_default(&self) -> bool {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `IsDefault` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_default_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "IsDefault", "bool", 1)
+    }
+
     /// Where the value comes from: 1 topic, 2 dynamic broker, 3 dynamic default broker, 4 static broker, 5 default, 6 dynamic broker logger, 7 client metrics, 8 group; 0 unknown, -1 not given.
     ///
     /// `ConfigSource`: int8, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn config_source(&self) -> i8 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `ConfigSource` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn config_source_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "ConfigSource", "int8", 1)
+    }
+
     /// Whether the config is sensitive (its value is then null in responses).
     ///
     /// `IsSensitive`: bool, versions 0+.
+    #[inline]
     pub fn is_sensitive(&self) -> bool {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `IsSensitive` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_sensitive_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5] as usize, "IsSensitive", "bool", 1)
+    }
+
     /// The same setting at other levels, highest precedence first (only when synonyms were asked for).
     ///
     /// `Synonyms`: []DescribeConfigsSynonym, versions 1+, ignorable.
+    #[inline]
     pub fn synonyms(&self) -> ArrayView<'a, DescribeConfigsSynonymView<'a>> {
         let version = self.version;
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -453,24 +557,44 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
     /// The config's value type: 1 boolean, 2 string, 3 int, 4 short, 5 long, 6 double, 7 list, 8 class, 9 password; 0 unknown.
     ///
     /// `ConfigType`: int8, versions 3+, default `0`, ignorable.
+    #[inline]
     pub fn config_type(&self) -> i8 {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `ConfigType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn config_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[7] as usize, "ConfigType", "int8", 1)
+    }
+
     /// The config's documentation, or null.
     ///
     /// `Documentation`: string, versions 3+, nullable in 0+, ignorable.
+    #[inline]
     pub fn documentation(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 4)
+    }
+
+    /// Where `Documentation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn documentation_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[8] as usize,
+            "Documentation",
+            version >= 4,
+            true,
+            0,
+        )
     }
 
     /// The owned [`DescribeConfigsResourceResult`]: what the owned decoder returns for the same bytes.
@@ -495,12 +619,17 @@ impl<'a> DescribeConfigsResourceResultView<'a> {
             synonyms,
             config_type,
             documentation,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeConfigsResourceResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -527,14 +656,14 @@ impl std::fmt::Debug for DescribeConfigsResourceResultView<'_> {
 pub struct DescribeConfigsResultView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeConfigsResultView<'a> {
@@ -542,21 +671,21 @@ impl<'a> DescribeConfigsResultView<'a> {
     const NULL_CONFIGS: u64 = 1 << 4;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("ResourceType"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("ResourceName"))?;
         if null {
             nulls |= Self::NULL_RESOURCE_NAME;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c.array(flexible, 7).map_err(|e| e.at("Configs"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -572,7 +701,7 @@ impl<'a> DescribeConfigsResultView<'a> {
             nulls |= Self::NULL_CONFIGS;
         }
         let tags = if version >= 4 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -580,7 +709,7 @@ impl<'a> DescribeConfigsResultView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -589,33 +718,33 @@ impl<'a> DescribeConfigsResultView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos;
-        let mut at = [ABSENT; 5];
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, flexible);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_RESOURCE_NAME;
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeConfigsResourceResultView::locate(buf, pos, version);
+                    DescribeConfigsResourceResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -624,14 +753,14 @@ impl<'a> DescribeConfigsResultView<'a> {
             nulls |= Self::NULL_CONFIGS;
         }
         let tags = if version >= 4 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -640,7 +769,27 @@ impl<'a> DescribeConfigsResultView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(1);
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                DescribeConfigsResourceResultView::skip(buf, pos, version);
+            }
+        }
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -651,66 +800,109 @@ impl<'a> DescribeConfigsResultView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 4)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "ErrorMessage",
+            version >= 4,
+            true,
+            0,
+        )
+    }
+
     /// The type of resource: 2 topic, 4 broker, 8 broker logger, 16 client metrics subscription, 32 group.
     ///
     /// `ResourceType`: int8, versions 0+.
+    #[inline]
     pub fn resource_type(&self) -> i8 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `ResourceType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "ResourceType", "int8", 1)
+    }
+
     /// The name of the resource.
     ///
     /// `ResourceName`: string, versions 0+.
+    #[inline]
     pub fn resource_name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `ResourceName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn resource_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[3] as usize,
+            "ResourceName",
+            version >= 4,
+            false,
+            0,
+        )
+    }
+
     /// The resource's config entries.
     ///
     /// `Configs`: []DescribeConfigsResourceResult, versions 0+.
+    #[inline]
     pub fn configs(&self) -> ArrayView<'a, DescribeConfigsResourceResultView<'a>> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -732,12 +924,17 @@ impl<'a> DescribeConfigsResultView<'a> {
             resource_type,
             resource_name,
             configs,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeConfigsResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -760,34 +957,34 @@ impl std::fmt::Debug for DescribeConfigsResultView<'_> {
 pub struct DescribeConfigsSynonymView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeConfigsSynonymView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("Value"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("Source"))?;
         let tags = if version >= 4 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -795,7 +992,7 @@ impl<'a> DescribeConfigsSynonymView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -804,34 +1001,34 @@ impl<'a> DescribeConfigsSynonymView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, flexible);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(1);
         let tags = if version >= 4 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -840,7 +1037,21 @@ impl<'a> DescribeConfigsSynonymView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(1);
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -851,47 +1062,83 @@ impl<'a> DescribeConfigsSynonymView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The synonym's config key.
     ///
     /// `Name`: string, versions 1+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Name",
+            version >= 4,
+            false,
+            0,
+        )
+    }
+
     /// The synonym's value.
     ///
     /// `Value`: string, versions 1+, nullable in 0+.
+    #[inline]
     pub fn value(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 4)
     }
 
+    /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn value_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "Value",
+            version >= 4,
+            true,
+            0,
+        )
+    }
+
     /// Where the synonym's value is set (as in `ConfigSource`).
     ///
     /// `Source`: int8, versions 1+.
+    #[inline]
     pub fn source(&self) -> i8 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `Source` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn source_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "Source", "int8", 1)
     }
 
     /// The owned [`DescribeConfigsSynonym`]: what the owned decoder returns for the same bytes.
@@ -903,12 +1150,17 @@ impl<'a> DescribeConfigsSynonymView<'a> {
             name,
             value,
             source,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeConfigsSynonymView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

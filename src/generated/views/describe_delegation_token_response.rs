@@ -11,26 +11,26 @@ use crate::views::*;
 pub struct DescribeDelegationTokenResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeDelegationTokenResponseView<'a> {
     const NULL_TOKENS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(flexible, 30).map_err(|e| e.at("Tokens"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -45,10 +45,10 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
         if null {
             nulls |= Self::NULL_TOKENS;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -56,7 +56,7 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -65,24 +65,24 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribedDelegationTokenView::locate(buf, pos, version);
+                    DescribedDelegationTokenView::skip(buf, pos, version);
                 }
                 false
             }
@@ -90,17 +90,17 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
         if null {
             nulls |= Self::NULL_TOKENS;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -109,7 +109,7 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -125,6 +125,7 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("DescribeDelegationTokenResponse", version))?;
         if !(0..=3).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 3)
                 .in_message("DescribeDelegationTokenResponse", version));
@@ -139,31 +140,40 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// The tokens.
     ///
     /// `Tokens`: []DescribedDelegationToken, versions 0+.
+    #[inline]
     pub fn tokens(&self) -> ArrayView<'a, DescribedDelegationTokenView<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -174,12 +184,18 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "ThrottleTimeMs", "int32", 4)
     }
 
     /// The owned [`DescribeDelegationTokenResponse`]: what the owned decoder returns for the same bytes.
@@ -192,12 +208,17 @@ impl<'a> DescribeDelegationTokenResponseView<'a> {
             error_code,
             tokens,
             throttle_time_ms,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeDelegationTokenResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -218,14 +239,14 @@ impl std::fmt::Debug for DescribeDelegationTokenResponseView<'_> {
 pub struct DescribedDelegationTokenView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 10],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 10],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribedDelegationTokenView<'a> {
@@ -238,21 +259,21 @@ impl<'a> DescribedDelegationTokenView<'a> {
     const NULL_RENEWERS: u64 = 1 << 9;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 10];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 10];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("PrincipalType"))?;
         if null {
             nulls |= Self::NULL_PRINCIPAL_TYPE;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("PrincipalName"))?;
         if null {
             nulls |= Self::NULL_PRINCIPAL_NAME;
         }
         if version >= 3 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             let null = c
                 .str(true)
                 .map_err(|e| e.at("TokenRequesterPrincipalType"))?;
@@ -261,7 +282,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
             }
         }
         if version >= 3 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             let null = c
                 .str(true)
                 .map_err(|e| e.at("TokenRequesterPrincipalName"))?;
@@ -269,23 +290,23 @@ impl<'a> DescribedDelegationTokenView<'a> {
                 nulls |= Self::NULL_TOKEN_REQUESTER_PRINCIPAL_NAME;
             }
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("IssueTimestamp"))?;
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("ExpiryTimestamp"))?;
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("MaxTimestamp"))?;
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("TokenId"))?;
         if null {
             nulls |= Self::NULL_TOKEN_ID;
         }
-        at[8] = c.pos();
+        at[8] = c.pos() as u32;
         let null = c.bytes(flexible).map_err(|e| e.at("Hmac"))?;
         if null {
             nulls |= Self::NULL_HMAC;
         }
-        at[9] = c.pos();
+        at[9] = c.pos() as u32;
         let null = match c.array(flexible, 3).map_err(|e| e.at("Renewers"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -301,7 +322,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
             nulls |= Self::NULL_RENEWERS;
         }
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -309,7 +330,7 @@ impl<'a> DescribedDelegationTokenView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -318,62 +339,62 @@ impl<'a> DescribedDelegationTokenView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 10];
+        let start = *pos as u32;
+        let mut at = [NONE; 10];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_PRINCIPAL_TYPE;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_PRINCIPAL_NAME;
         }
         if version >= 3 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             let null = loc_str(buf, pos, true);
             if null {
                 nulls |= Self::NULL_TOKEN_REQUESTER_PRINCIPAL_TYPE;
             }
         }
         if version >= 3 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             let null = loc_str(buf, pos, true);
             if null {
                 nulls |= Self::NULL_TOKEN_REQUESTER_PRINCIPAL_NAME;
             }
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[6] = *pos;
+        at[6] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[7] = *pos;
+        at[7] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_TOKEN_ID;
         }
-        at[8] = *pos;
+        at[8] = *pos as u32;
         let null = loc_bytes(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_HMAC;
         }
-        at[9] = *pos;
+        at[9] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribedDelegationTokenRenewerView::locate(buf, pos, version);
+                    DescribedDelegationTokenRenewerView::skip(buf, pos, version);
                 }
                 false
             }
@@ -382,14 +403,14 @@ impl<'a> DescribedDelegationTokenView<'a> {
             nulls |= Self::NULL_RENEWERS;
         }
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -398,7 +419,36 @@ impl<'a> DescribedDelegationTokenView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        if version >= 3 {
+            loc_str(buf, pos, true);
+        }
+        if version >= 3 {
+            loc_str(buf, pos, true);
+        }
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(8);
+        loc_str(buf, pos, flexible);
+        loc_bytes(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                DescribedDelegationTokenRenewerView::skip(buf, pos, version);
+            }
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -409,123 +459,226 @@ impl<'a> DescribedDelegationTokenView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The type of the token's owner.
     ///
     /// `PrincipalType`: string, versions 0+.
+    #[inline]
     pub fn principal_type(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `PrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "PrincipalType",
+            version >= 2,
+            false,
+            0,
+        )
     }
 
     /// The name of the token's owner.
     ///
     /// `PrincipalName`: string, versions 0+.
+    #[inline]
     pub fn principal_name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `PrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "PrincipalName",
+            version >= 2,
+            false,
+            0,
+        )
     }
 
     /// The type of the principal that asked for the token.
     ///
     /// `TokenRequesterPrincipalType`: string, versions 3+.
+    #[inline]
     pub fn token_requester_principal_type(&self) -> ViewStr<'a> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `TokenRequesterPrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn token_requester_principal_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[2] as usize,
+            "TokenRequesterPrincipalType",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The name of the principal that asked for the token.
     ///
     /// `TokenRequesterPrincipalName`: string, versions 3+.
+    #[inline]
     pub fn token_requester_principal_name(&self) -> ViewStr<'a> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TokenRequesterPrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn token_requester_principal_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[3] as usize,
+            "TokenRequesterPrincipalName",
+            true,
+            false,
+            0,
+        )
+    }
+
     /// When the token was issued, in milliseconds since the Unix epoch.
     ///
     /// `IssueTimestamp`: int64, versions 0+.
+    #[inline]
     pub fn issue_timestamp(&self) -> i64 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `IssueTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn issue_timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "IssueTimestamp", "int64", 8)
     }
 
     /// When the token expires, in milliseconds since the Unix epoch.
     ///
     /// `ExpiryTimestamp`: int64, versions 0+.
+    #[inline]
     pub fn expiry_timestamp(&self) -> i64 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `ExpiryTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn expiry_timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5] as usize, "ExpiryTimestamp", "int64", 8)
     }
 
     /// The latest time the token can be renewed to, in milliseconds since the Unix epoch.
     ///
     /// `MaxTimestamp`: int64, versions 0+.
+    #[inline]
     pub fn max_timestamp(&self) -> i64 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `MaxTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6] as usize, "MaxTimestamp", "int64", 8)
+    }
+
     /// The delegation token's id.
     ///
     /// `TokenId`: string, versions 0+.
+    #[inline]
     pub fn token_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TokenId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn token_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[7] as usize,
+            "TokenId",
+            version >= 2,
+            false,
+            0,
+        )
+    }
+
     /// The delegation token's HMAC, which identifies it.
     ///
     /// `Hmac`: bytes, versions 0+.
+    #[inline]
     pub fn hmac(&self) -> &'a [u8] {
         let version = self.version;
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, version >= 2).unwrap_or(EMPTY_BYTES)
     }
 
+    /// Where `Hmac` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn hmac_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(
+            self.buf,
+            self.at[8] as usize,
+            "Hmac",
+            version >= 2,
+            false,
+            0,
+        )
+    }
+
     /// The principals that may renew the token.
     ///
     /// `Renewers`: []DescribedDelegationTokenRenewer, versions 0+.
+    #[inline]
     pub fn renewers(&self) -> ArrayView<'a, DescribedDelegationTokenRenewerView<'a>> {
         let version = self.version;
-        let at = self.at[9];
+        let at = self.at[9] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -559,12 +712,17 @@ impl<'a> DescribedDelegationTokenView<'a> {
             token_id,
             hmac,
             renewers,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribedDelegationTokenView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -598,14 +756,14 @@ impl std::fmt::Debug for DescribedDelegationTokenView<'_> {
 pub struct DescribedDelegationTokenRenewerView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribedDelegationTokenRenewerView<'a> {
@@ -613,21 +771,21 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
     const NULL_PRINCIPAL_NAME: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("PrincipalType"))?;
         if null {
             nulls |= Self::NULL_PRINCIPAL_TYPE;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("PrincipalName"))?;
         if null {
             nulls |= Self::NULL_PRINCIPAL_NAME;
         }
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -635,7 +793,7 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -644,35 +802,35 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_PRINCIPAL_TYPE;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_PRINCIPAL_NAME;
         }
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -681,7 +839,20 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -692,36 +863,66 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The type of the principal, such as `User`.
     ///
     /// `PrincipalType`: string, versions 0+.
+    #[inline]
     pub fn principal_type(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `PrincipalType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "PrincipalType",
+            version >= 2,
+            false,
+            0,
+        )
+    }
+
     /// The name of the principal.
     ///
     /// `PrincipalName`: string, versions 0+.
+    #[inline]
     pub fn principal_name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `PrincipalName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn principal_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "PrincipalName",
+            version >= 2,
+            false,
+            0,
+        )
     }
 
     /// The owned [`DescribedDelegationTokenRenewer`]: what the owned decoder returns for the same bytes.
@@ -731,12 +932,17 @@ impl<'a> DescribedDelegationTokenRenewerView<'a> {
         DescribedDelegationTokenRenewer {
             principal_type,
             principal_name,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribedDelegationTokenRenewerView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

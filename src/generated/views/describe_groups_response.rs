@@ -11,28 +11,28 @@ use crate::views::*;
 pub struct DescribeGroupsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeGroupsResponseView<'a> {
     const NULL_GROUPS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 5;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
         if version >= 1 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(flexible, 12).map_err(|e| e.at("Groups"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -48,7 +48,7 @@ impl<'a> DescribeGroupsResponseView<'a> {
             nulls |= Self::NULL_GROUPS;
         }
         let tags = if version >= 5 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -56,7 +56,7 @@ impl<'a> DescribeGroupsResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -65,26 +65,26 @@ impl<'a> DescribeGroupsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 5;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
         if version >= 1 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribedGroupView::locate(buf, pos, version);
+                    DescribedGroupView::skip(buf, pos, version);
                 }
                 false
             }
@@ -93,14 +93,14 @@ impl<'a> DescribeGroupsResponseView<'a> {
             nulls |= Self::NULL_GROUPS;
         }
         let tags = if version >= 5 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -109,7 +109,7 @@ impl<'a> DescribeGroupsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -125,6 +125,7 @@ impl<'a> DescribeGroupsResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("DescribeGroupsResponse", version))?;
         if !(0..=6).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 6).in_message("DescribeGroupsResponse", version)
@@ -140,31 +141,40 @@ impl<'a> DescribeGroupsResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The described groups.
     ///
     /// `Groups`: []DescribedGroup, versions 0+.
+    #[inline]
     pub fn groups(&self) -> ArrayView<'a, DescribedGroupView<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -179,12 +189,17 @@ impl<'a> DescribeGroupsResponseView<'a> {
         DescribeGroupsResponse {
             throttle_time_ms,
             groups,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeGroupsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -204,14 +219,14 @@ impl std::fmt::Debug for DescribeGroupsResponseView<'_> {
 pub struct DescribedGroupView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 8],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 8],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribedGroupView<'a> {
@@ -222,36 +237,36 @@ impl<'a> DescribedGroupView<'a> {
     const NULL_MEMBERS: u64 = 1 << 6;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 5;
-        let start = c.pos();
-        let mut at = [ABSENT; 8];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         if version >= 6 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.str(true).map_err(|e| e.at("ErrorMessage"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("GroupState"))?;
         if null {
             nulls |= Self::NULL_GROUP_STATE;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("ProtocolType"))?;
         if null {
             nulls |= Self::NULL_PROTOCOL_TYPE;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("ProtocolData"))?;
         if null {
             nulls |= Self::NULL_PROTOCOL_DATA;
         }
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         let null = match c.array(flexible, 7).map_err(|e| e.at("Members"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -267,11 +282,11 @@ impl<'a> DescribedGroupView<'a> {
             nulls |= Self::NULL_MEMBERS;
         }
         if version >= 3 {
-            at[7] = c.pos();
+            at[7] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("AuthorizedOperations"))?;
         }
         let tags = if version >= 5 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -279,7 +294,7 @@ impl<'a> DescribedGroupView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -288,48 +303,48 @@ impl<'a> DescribedGroupView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 5;
-        let start = *pos;
-        let mut at = [ABSENT; 8];
+        let start = *pos as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
         if version >= 6 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             loc_str(buf, pos, true);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_GROUP_STATE;
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_PROTOCOL_TYPE;
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_PROTOCOL_DATA;
         }
-        at[6] = *pos;
+        at[6] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribedGroupMemberView::locate(buf, pos, version);
+                    DescribedGroupMemberView::skip(buf, pos, version);
                 }
                 false
             }
@@ -338,18 +353,18 @@ impl<'a> DescribedGroupView<'a> {
             nulls |= Self::NULL_MEMBERS;
         }
         if version >= 3 {
-            at[7] = *pos;
+            at[7] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         let tags = if version >= 5 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -358,7 +373,34 @@ impl<'a> DescribedGroupView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 5;
+        *pos = pos.saturating_add(2);
+        if version >= 6 {
+            loc_str(buf, pos, true);
+        }
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                DescribedGroupMemberView::skip(buf, pos, version);
+            }
+        }
+        if version >= 3 {
+            *pos = pos.saturating_add(4);
+        }
+        if version >= 5 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -369,90 +411,161 @@ impl<'a> DescribedGroupView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 6+, nullable in 6+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "ErrorMessage", true, true, 0)
+    }
+
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[2] as usize,
+            "GroupId",
+            version >= 5,
+            false,
+            0,
+        )
     }
 
     /// The group's state, such as `Stable` or `Empty`.
     ///
     /// `GroupState`: string, versions 0+.
+    #[inline]
     pub fn group_state(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `GroupState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_state_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[3] as usize,
+            "GroupState",
+            version >= 5,
+            false,
+            0,
+        )
     }
 
     /// The group's protocol type, such as `consumer`.
     ///
     /// `ProtocolType`: string, versions 0+.
+    #[inline]
     pub fn protocol_type(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `ProtocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[4] as usize,
+            "ProtocolType",
+            version >= 5,
+            false,
+            0,
+        )
     }
 
     /// The chosen assignment protocol, such as `range`; empty if none.
     ///
     /// `ProtocolData`: string, versions 0+.
+    #[inline]
     pub fn protocol_data(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `ProtocolData` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_data_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[5] as usize,
+            "ProtocolData",
+            version >= 5,
+            false,
+            0,
+        )
+    }
+
     /// The group's members.
     ///
     /// `Members`: []DescribedGroupMember, versions 0+.
+    #[inline]
     pub fn members(&self) -> ArrayView<'a, DescribedGroupMemberView<'a>> {
         let version = self.version;
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -463,12 +576,24 @@ impl<'a> DescribedGroupView<'a> {
     /// A bit field of the ACL operations the caller may perform on the group, or -2147483648 when not requested.
     ///
     /// `AuthorizedOperations`: int32, versions 3+, default `-2147483648`.
+    #[inline]
     pub fn authorized_operations(&self) -> i32 {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return -2147483648;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `AuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[7] as usize,
+            "AuthorizedOperations",
+            "int32",
+            4,
+        )
     }
 
     /// The owned [`DescribedGroup`]: what the owned decoder returns for the same bytes.
@@ -491,12 +616,17 @@ impl<'a> DescribedGroupView<'a> {
             protocol_data,
             members,
             authorized_operations,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribedGroupView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -522,14 +652,14 @@ impl std::fmt::Debug for DescribedGroupView<'_> {
 pub struct DescribedGroupMemberView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 6],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 6],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribedGroupMemberView<'a> {
@@ -540,40 +670,40 @@ impl<'a> DescribedGroupMemberView<'a> {
     const NULL_MEMBER_ASSIGNMENT: u64 = 1 << 5;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 5;
-        let start = c.pos();
-        let mut at = [ABSENT; 6];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("MemberId"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 4 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("ClientId"))?;
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("ClientHost"))?;
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = c.bytes(flexible).map_err(|e| e.at("MemberMetadata"))?;
         if null {
             nulls |= Self::NULL_MEMBER_METADATA;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = c.bytes(flexible).map_err(|e| e.at("MemberAssignment"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ASSIGNMENT;
         }
         let tags = if version >= 5 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -581,7 +711,7 @@ impl<'a> DescribedGroupMemberView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -590,54 +720,54 @@ impl<'a> DescribedGroupMemberView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 5;
-        let start = *pos;
-        let mut at = [ABSENT; 6];
+        let start = *pos as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 4 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             loc_str(buf, pos, flexible);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = loc_bytes(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_MEMBER_METADATA;
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = loc_bytes(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_MEMBER_ASSIGNMENT;
         }
         let tags = if version >= 5 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -646,7 +776,26 @@ impl<'a> DescribedGroupMemberView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 5;
+        loc_str(buf, pos, flexible);
+        if version >= 4 {
+            loc_str(buf, pos, flexible);
+        }
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        loc_bytes(buf, pos, flexible);
+        loc_bytes(buf, pos, flexible);
+        if version >= 5 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -657,84 +806,170 @@ impl<'a> DescribedGroupMemberView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "MemberId",
+            version >= 5,
+            false,
+            0,
+        )
+    }
+
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 4+, nullable in 4+, default `null`, ignorable.
+    #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, version >= 5)
     }
 
+    /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "GroupInstanceId",
+            version >= 5,
+            true,
+            0,
+        )
+    }
+
     /// The client id the member connected with.
     ///
     /// `ClientId`: string, versions 0+.
+    #[inline]
     pub fn client_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `ClientId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[2] as usize,
+            "ClientId",
+            version >= 5,
+            false,
+            0,
+        )
     }
 
     /// The host the member connected from.
     ///
     /// `ClientHost`: string, versions 0+.
+    #[inline]
     pub fn client_host(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 5).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `ClientHost` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_host_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[3] as usize,
+            "ClientHost",
+            version >= 5,
+            false,
+            0,
+        )
+    }
+
     /// The member's metadata for the chosen protocol (a consumer's subscription).
     ///
     /// `MemberMetadata`: bytes, versions 0+.
+    #[inline]
     pub fn member_metadata(&self) -> &'a [u8] {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, version >= 5).unwrap_or(EMPTY_BYTES)
     }
 
+    /// Where `MemberMetadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_metadata_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(
+            self.buf,
+            self.at[4] as usize,
+            "MemberMetadata",
+            version >= 5,
+            false,
+            0,
+        )
+    }
+
     /// The member's current assignment.
     ///
     /// `MemberAssignment`: bytes, versions 0+.
+    #[inline]
     pub fn member_assignment(&self) -> &'a [u8] {
         let version = self.version;
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, version >= 5).unwrap_or(EMPTY_BYTES)
+    }
+
+    /// Where `MemberAssignment` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_assignment_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(
+            self.buf,
+            self.at[5] as usize,
+            "MemberAssignment",
+            version >= 5,
+            false,
+            0,
+        )
     }
 
     /// The owned [`DescribedGroupMember`]: what the owned decoder returns for the same bytes.
@@ -753,12 +988,17 @@ impl<'a> DescribedGroupMemberView<'a> {
             client_host,
             member_metadata,
             member_assignment,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribedGroupMemberView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

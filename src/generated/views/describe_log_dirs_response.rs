@@ -11,30 +11,30 @@ use crate::views::*;
 pub struct DescribeLogDirsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeLogDirsResponseView<'a> {
     const NULL_RESULTS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         if version >= 3 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(flexible, 5).map_err(|e| e.at("Results"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -50,7 +50,7 @@ impl<'a> DescribeLogDirsResponseView<'a> {
             nulls |= Self::NULL_RESULTS;
         }
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -58,7 +58,7 @@ impl<'a> DescribeLogDirsResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -67,28 +67,28 @@ impl<'a> DescribeLogDirsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 3 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(2);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeLogDirsResultView::locate(buf, pos, version);
+                    DescribeLogDirsResultView::skip(buf, pos, version);
                 }
                 false
             }
@@ -97,14 +97,14 @@ impl<'a> DescribeLogDirsResponseView<'a> {
             nulls |= Self::NULL_RESULTS;
         }
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -113,7 +113,7 @@ impl<'a> DescribeLogDirsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -129,6 +129,7 @@ impl<'a> DescribeLogDirsResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("DescribeLogDirsResponse", version))?;
         if !(0..=5).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 5).in_message("DescribeLogDirsResponse", version)
@@ -144,42 +145,57 @@ impl<'a> DescribeLogDirsResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 3+, ignorable.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// The broker's log directories.
     ///
     /// `Results`: []DescribeLogDirsResult, versions 0+.
+    #[inline]
     pub fn results(&self) -> ArrayView<'a, DescribeLogDirsResultView<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -197,12 +213,17 @@ impl<'a> DescribeLogDirsResponseView<'a> {
             throttle_time_ms,
             error_code,
             results,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeLogDirsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -223,28 +244,28 @@ impl std::fmt::Debug for DescribeLogDirsResponseView<'_> {
 pub struct DescribeLogDirsPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeLogDirsPartitionView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("PartitionSize"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("OffsetLag"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.bool().map_err(|e| e.at("IsFutureKey"))?;
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -252,7 +273,7 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -260,31 +281,31 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 4];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(1);
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -292,7 +313,21 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(1);
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -303,56 +338,82 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+    }
+
     /// The size of the partition's log on disk, in bytes.
     ///
     /// `PartitionSize`: int64, versions 0+.
+    #[inline]
     pub fn partition_size(&self) -> i64 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `PartitionSize` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_size_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "PartitionSize", "int64", 8)
     }
 
     /// How far the replica lags: the log end offset of the current replica minus this one, or for a future replica, the current replica's end offset minus the future one's.
     ///
     /// `OffsetLag`: int64, versions 0+.
+    #[inline]
     pub fn offset_lag(&self) -> i64 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `OffsetLag` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn offset_lag_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "OffsetLag", "int64", 8)
+    }
+
     /// Whether this is a future replica: a copy being moved into this directory.
     ///
     /// `IsFutureKey`: bool, versions 0+.
+    #[inline]
     pub fn is_future_key(&self) -> bool {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IsFutureKey` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_future_key_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "IsFutureKey", "bool", 1)
     }
 
     /// The owned [`DescribeLogDirsPartition`]: what the owned decoder returns for the same bytes.
@@ -366,12 +427,13 @@ impl<'a> DescribeLogDirsPartitionView<'a> {
             partition_size,
             offset_lag,
             is_future_key,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeLogDirsPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -393,14 +455,14 @@ impl std::fmt::Debug for DescribeLogDirsPartitionView<'_> {
 pub struct DescribeLogDirsResultView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 6],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 6],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeLogDirsResultView<'a> {
@@ -408,17 +470,17 @@ impl<'a> DescribeLogDirsResultView<'a> {
     const NULL_TOPICS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 6];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("LogDir"))?;
         if null {
             nulls |= Self::NULL_LOG_DIR;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(flexible, 3).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -434,19 +496,19 @@ impl<'a> DescribeLogDirsResultView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         if version >= 4 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("TotalBytes"))?;
         }
         if version >= 4 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("UsableBytes"))?;
         }
         if version >= 5 {
-            at[5] = c.pos();
+            at[5] = c.pos() as u32;
             c.bool().map_err(|e| e.at("IsCordoned"))?;
         }
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -454,7 +516,7 @@ impl<'a> DescribeLogDirsResultView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -463,29 +525,29 @@ impl<'a> DescribeLogDirsResultView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 6];
+        let start = *pos as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_LOG_DIR;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeLogDirsTopicView::locate(buf, pos, version);
+                    DescribeLogDirsTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -494,26 +556,26 @@ impl<'a> DescribeLogDirsResultView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         if version >= 4 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
         if version >= 4 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
         if version >= 5 {
-            at[5] = *pos;
+            at[5] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -522,7 +584,34 @@ impl<'a> DescribeLogDirsResultView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                DescribeLogDirsTopicView::skip(buf, pos, version);
+            }
+        }
+        if version >= 4 {
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 4 {
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 5 {
+            *pos = pos.saturating_add(1);
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -533,43 +622,66 @@ impl<'a> DescribeLogDirsResultView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// The absolute path of the log directory.
     ///
     /// `LogDir`: string, versions 0+.
+    #[inline]
     pub fn log_dir(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `LogDir` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn log_dir_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "LogDir",
+            version >= 2,
+            false,
+            0,
+        )
+    }
+
     /// The partitions in this directory, by topic.
     ///
     /// `Topics`: []DescribeLogDirsTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, DescribeLogDirsTopicView<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -580,34 +692,52 @@ impl<'a> DescribeLogDirsResultView<'a> {
     /// The size of the volume holding the directory, in bytes, or -1 if unknown.
     ///
     /// `TotalBytes`: int64, versions 4+, default `-1`, ignorable.
+    #[inline]
     pub fn total_bytes(&self) -> i64 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `TotalBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn total_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "TotalBytes", "int64", 8)
     }
 
     /// The free space on that volume usable by Kafka, in bytes, or -1 if unknown.
     ///
     /// `UsableBytes`: int64, versions 4+, default `-1`, ignorable.
+    #[inline]
     pub fn usable_bytes(&self) -> i64 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `UsableBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn usable_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "UsableBytes", "int64", 8)
+    }
+
     /// Whether the directory is cordoned: it takes no new partitions.
     ///
     /// `IsCordoned`: bool, versions 5+, default `false`, ignorable.
+    #[inline]
     pub fn is_cordoned(&self) -> bool {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IsCordoned` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_cordoned_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5] as usize, "IsCordoned", "bool", 1)
     }
 
     /// The owned [`DescribeLogDirsResult`]: what the owned decoder returns for the same bytes.
@@ -626,12 +756,17 @@ impl<'a> DescribeLogDirsResultView<'a> {
             total_bytes,
             usable_bytes,
             is_cordoned,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeLogDirsResultView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -655,14 +790,14 @@ impl std::fmt::Debug for DescribeLogDirsResultView<'_> {
 pub struct DescribeLogDirsTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeLogDirsTopicView<'a> {
@@ -670,15 +805,15 @@ impl<'a> DescribeLogDirsTopicView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(flexible, 21).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -694,7 +829,7 @@ impl<'a> DescribeLogDirsTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -702,7 +837,7 @@ impl<'a> DescribeLogDirsTopicView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -711,27 +846,27 @@ impl<'a> DescribeLogDirsTopicView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeLogDirsPartitionView::locate(buf, pos, version);
+                    DescribeLogDirsPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -740,14 +875,14 @@ impl<'a> DescribeLogDirsTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -756,7 +891,24 @@ impl<'a> DescribeLogDirsTopicView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                DescribeLogDirsPartitionView::skip(buf, pos, version);
+            }
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -767,32 +919,49 @@ impl<'a> DescribeLogDirsTopicView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Name",
+            version >= 2,
+            false,
+            0,
+        )
+    }
+
     /// The partitions in this directory.
     ///
     /// `Partitions`: []DescribeLogDirsPartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, DescribeLogDirsPartitionView<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -808,12 +977,17 @@ impl<'a> DescribeLogDirsTopicView<'a> {
         DescribeLogDirsTopic {
             name,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeLogDirsTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,23 +11,23 @@ use crate::views::*;
 pub struct DescribeProducersRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 1],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 1],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeProducersRequestView<'a> {
     const NULL_TOPICS: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 1];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -43,7 +43,7 @@ impl<'a> DescribeProducersRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -58,21 +58,21 @@ impl<'a> DescribeProducersRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 1];
+        let start = *pos as u32;
+        let mut at = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicRequestView::locate(buf, pos, version);
+                    TopicRequestView::skip(buf, pos, version);
                 }
                 false
             }
@@ -81,7 +81,7 @@ impl<'a> DescribeProducersRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -95,7 +95,7 @@ impl<'a> DescribeProducersRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -111,6 +111,7 @@ impl<'a> DescribeProducersRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("DescribeProducersRequest", version))?;
         if !(0..=0).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 0).in_message("DescribeProducersRequest", version)
@@ -126,19 +127,22 @@ impl<'a> DescribeProducersRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partitions to describe, by topic.
     ///
     /// `Topics`: []TopicRequest, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicRequestView<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -151,12 +155,17 @@ impl<'a> DescribeProducersRequestView<'a> {
         let topics: Vec<TopicRequest> = self.topics().iter().map(|x| x.to_owned()).collect();
         DescribeProducersRequest {
             topics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeProducersRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -175,29 +184,29 @@ impl std::fmt::Debug for DescribeProducersRequestView<'_> {
 pub struct TopicRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopicRequestView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     const NULL_PARTITION_INDEXES: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 4).map_err(|e| e.at("PartitionIndexes"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -212,7 +221,7 @@ impl<'a> TopicRequestView<'a> {
             nulls |= Self::NULL_PARTITION_INDEXES;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -227,21 +236,21 @@ impl<'a> TopicRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -253,7 +262,7 @@ impl<'a> TopicRequestView<'a> {
             nulls |= Self::NULL_PARTITION_INDEXES;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -267,7 +276,19 @@ impl<'a> TopicRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -278,30 +299,39 @@ impl<'a> TopicRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+    }
+
     /// The partition numbers within the topic.
     ///
     /// `PartitionIndexes`: []int32, versions 0+.
+    #[inline]
     pub fn partition_indexes(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -316,12 +346,17 @@ impl<'a> TopicRequestView<'a> {
         TopicRequest {
             name,
             partition_indexes,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopicRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

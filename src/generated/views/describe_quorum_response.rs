@@ -11,30 +11,30 @@ use crate::views::*;
 pub struct DescribeQuorumResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeQuorumResponseView<'a> {
     const NULL_TOPICS: u64 = 1 << 2;
     const NULL_NODES: u64 = 1 << 3;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         if version >= 2 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.str(true).map_err(|e| e.at("ErrorMessage"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -50,7 +50,7 @@ impl<'a> DescribeQuorumResponseView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         if version >= 2 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             let null = match c.array(true, 6).map_err(|e| e.at("Nodes"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -67,7 +67,7 @@ impl<'a> DescribeQuorumResponseView<'a> {
             }
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -82,27 +82,27 @@ impl<'a> DescribeQuorumResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
         if version >= 2 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             loc_str(buf, pos, true);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicDataView::locate(buf, pos, version);
+                    TopicDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -111,12 +111,12 @@ impl<'a> DescribeQuorumResponseView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         if version >= 2 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             let null = match loc_array(buf, pos, true) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        NodeView::locate(buf, pos, version);
+                        NodeView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -126,7 +126,7 @@ impl<'a> DescribeQuorumResponseView<'a> {
             }
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -140,7 +140,7 @@ impl<'a> DescribeQuorumResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -156,6 +156,7 @@ impl<'a> DescribeQuorumResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("DescribeQuorumResponse", version))?;
         if !(0..=2).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 2).in_message("DescribeQuorumResponse", version)
@@ -171,41 +172,56 @@ impl<'a> DescribeQuorumResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 2+, nullable in 2+, ignorable.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "ErrorMessage", true, true, 0)
+    }
+
     /// The quorum's partitions, by topic (the metadata log is one partition).
     ///
     /// `Topics`: []TopicData, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicDataView<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -216,8 +232,9 @@ impl<'a> DescribeQuorumResponseView<'a> {
     /// The quorum's nodes and their endpoints.
     ///
     /// `Nodes`: []Node, versions 2+.
+    #[inline]
     pub fn nodes(&self) -> ArrayView<'a, NodeView<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -236,12 +253,17 @@ impl<'a> DescribeQuorumResponseView<'a> {
             error_message,
             topics,
             nodes,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeQuorumResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -263,37 +285,37 @@ impl std::fmt::Debug for DescribeQuorumResponseView<'_> {
 pub struct ListenerView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ListenerView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     const NULL_HOST: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("Port"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -308,29 +330,29 @@ impl<'a> ListenerView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -344,7 +366,18 @@ impl<'a> ListenerView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -355,45 +388,65 @@ impl<'a> ListenerView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The listener's name.
     ///
     /// `Name`: string, versions 2+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
     }
 
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 2+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "Host", true, false, 0)
+    }
+
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 2+.
+    #[inline]
     pub fn port(&self) -> u16 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_u16(self.buf, at)
+    }
+
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "Port", "uint16", 2)
     }
 
     /// The owned [`Listener`]: what the owned decoder returns for the same bytes.
@@ -405,12 +458,17 @@ impl<'a> ListenerView<'a> {
             name,
             host,
             port,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ListenerView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -431,25 +489,25 @@ impl std::fmt::Debug for ListenerView<'_> {
 pub struct NodeView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> NodeView<'a> {
     const NULL_LISTENERS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("NodeId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 5).map_err(|e| e.at("Listeners"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -465,7 +523,7 @@ impl<'a> NodeView<'a> {
             nulls |= Self::NULL_LISTENERS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -480,23 +538,23 @@ impl<'a> NodeView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ListenerView::locate(buf, pos, version);
+                    ListenerView::skip(buf, pos, version);
                 }
                 false
             }
@@ -505,7 +563,7 @@ impl<'a> NodeView<'a> {
             nulls |= Self::NULL_LISTENERS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -519,7 +577,21 @@ impl<'a> NodeView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                ListenerView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -530,30 +602,39 @@ impl<'a> NodeView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// A broker id.
     ///
     /// `NodeId`: int32, versions 2+.
+    #[inline]
     pub fn node_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "NodeId", "int32", 4)
+    }
+
     /// The endpoints the node can be reached at.
     ///
     /// `Listeners`: []Listener, versions 2+.
+    #[inline]
     pub fn listeners(&self) -> ArrayView<'a, ListenerView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -568,12 +649,17 @@ impl<'a> NodeView<'a> {
         Node {
             node_id,
             listeners,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for NodeView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -593,38 +679,38 @@ impl std::fmt::Debug for NodeView<'_> {
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 8],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 8],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> PartitionDataView<'a> {
     const NULL_CURRENT_VOTERS: u64 = 1 << 6;
     const NULL_OBSERVERS: u64 = 1 << 7;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 8];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         if version >= 2 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.str(true).map_err(|e| e.at("ErrorMessage"))?;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderId"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderEpoch"))?;
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("HighWatermark"))?;
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         let null = match c.array(true, 13).map_err(|e| e.at("CurrentVoters"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -639,7 +725,7 @@ impl<'a> PartitionDataView<'a> {
         if null {
             nulls |= Self::NULL_CURRENT_VOTERS;
         }
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         let null = match c.array(true, 13).map_err(|e| e.at("Observers"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -655,7 +741,7 @@ impl<'a> PartitionDataView<'a> {
             nulls |= Self::NULL_OBSERVERS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -670,35 +756,35 @@ impl<'a> PartitionDataView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 8];
+        let start = *pos as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
         if version >= 2 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             loc_str(buf, pos, true);
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[6] = *pos;
+        at[6] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ReplicaStateView::locate(buf, pos, version);
+                    ReplicaStateView::skip(buf, pos, version);
                 }
                 false
             }
@@ -706,12 +792,12 @@ impl<'a> PartitionDataView<'a> {
         if null {
             nulls |= Self::NULL_CURRENT_VOTERS;
         }
-        at[7] = *pos;
+        at[7] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ReplicaStateView::locate(buf, pos, version);
+                    ReplicaStateView::skip(buf, pos, version);
                 }
                 false
             }
@@ -720,7 +806,7 @@ impl<'a> PartitionDataView<'a> {
             nulls |= Self::NULL_OBSERVERS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -734,7 +820,33 @@ impl<'a> PartitionDataView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        if version >= 2 {
+            loc_str(buf, pos, true);
+        }
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                ReplicaStateView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                ReplicaStateView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -745,85 +857,124 @@ impl<'a> PartitionDataView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 2+, nullable in 2+, ignorable.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2] as usize, "ErrorMessage", true, true, 0)
+    }
+
     /// The broker id of the partition's leader, or -1 if it has none.
     ///
     /// `LeaderId`: int32, versions 0+.
+    #[inline]
     pub fn leader_id(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "LeaderId", "int32", 4)
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "LeaderEpoch", "int32", 4)
+    }
+
     /// The quorum's high watermark.
     ///
     /// `HighWatermark`: int64, versions 0+.
+    #[inline]
     pub fn high_watermark(&self) -> i64 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `HighWatermark` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn high_watermark_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5] as usize, "HighWatermark", "int64", 8)
+    }
+
     /// The voters and their progress.
     ///
     /// `CurrentVoters`: []ReplicaState, versions 0+.
+    #[inline]
     pub fn current_voters(&self) -> ArrayView<'a, ReplicaStateView<'a>> {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -834,8 +985,9 @@ impl<'a> PartitionDataView<'a> {
     /// The observers (replicas that follow but do not vote) and their progress.
     ///
     /// `Observers`: []ReplicaState, versions 0+.
+    #[inline]
     pub fn observers(&self) -> ArrayView<'a, ReplicaStateView<'a>> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -863,12 +1015,17 @@ impl<'a> PartitionDataView<'a> {
             high_watermark,
             current_voters,
             observers,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -894,36 +1051,36 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 pub struct ReplicaStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ReplicaStateView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ReplicaId"))?;
         if version >= 2 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("ReplicaDirectoryId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("LogEndOffset"))?;
         if version >= 1 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("LastFetchTimestamp"))?;
         }
         if version >= 1 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("LastCaughtUpTimestamp"))?;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -937,32 +1094,32 @@ impl<'a> ReplicaStateView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 5];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 2 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(8);
         if version >= 1 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
         if version >= 1 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -975,7 +1132,26 @@ impl<'a> ReplicaStateView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        if version >= 2 {
+            *pos = pos.saturating_add(16);
+        }
+        *pos = pos.saturating_add(8);
+        if version >= 1 {
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 1 {
+            *pos = pos.saturating_add(8);
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -986,67 +1162,117 @@ impl<'a> ReplicaStateView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The replica's id.
     ///
     /// `ReplicaId`: int32, versions 0+.
+    #[inline]
     pub fn replica_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ReplicaId", "int32", 4)
+    }
+
     /// The replica's directory id.
     ///
     /// `ReplicaDirectoryId`: uuid, versions 2+.
+    #[inline]
     pub fn replica_directory_id(&self) -> Uuid {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `ReplicaDirectoryId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_directory_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "ReplicaDirectoryId",
+            "uuid",
+            16,
+        )
+    }
+
     /// The replica's last known log end offset, or -1.
     ///
     /// `LogEndOffset`: int64, versions 0+.
+    #[inline]
     pub fn log_end_offset(&self) -> i64 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `LogEndOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn log_end_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "LogEndOffset", "int64", 8)
+    }
+
     /// When the replica last fetched, by the leader's clock in milliseconds, or -1.
     ///
     /// `LastFetchTimestamp`: int64, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn last_fetch_timestamp(&self) -> i64 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `LastFetchTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn last_fetch_timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "LastFetchTimestamp",
+            "int64",
+            8,
+        )
+    }
+
     /// When the replica was last caught up with the leader, by the leader's clock in milliseconds, or -1.
     ///
     /// `LastCaughtUpTimestamp`: int64, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn last_caught_up_timestamp(&self) -> i64 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `LastCaughtUpTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn last_caught_up_timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "LastCaughtUpTimestamp",
+            "int64",
+            8,
+        )
     }
 
     /// The owned [`ReplicaState`]: what the owned decoder returns for the same bytes.
@@ -1062,12 +1288,13 @@ impl<'a> ReplicaStateView<'a> {
             log_end_offset,
             last_fetch_timestamp,
             last_caught_up_timestamp,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ReplicaStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1090,29 +1317,29 @@ impl std::fmt::Debug for ReplicaStateView<'_> {
 pub struct TopicDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopicDataView<'a> {
     const NULL_TOPIC_NAME: u64 = 1 << 0;
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("TopicName"))?;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 25).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1128,7 +1355,7 @@ impl<'a> TopicDataView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1143,26 +1370,26 @@ impl<'a> TopicDataView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionDataView::locate(buf, pos, version);
+                    PartitionDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1171,7 +1398,7 @@ impl<'a> TopicDataView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1185,7 +1412,21 @@ impl<'a> TopicDataView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionDataView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -1196,30 +1437,39 @@ impl<'a> TopicDataView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "TopicName", true, false, 0)
+    }
+
     /// The partitions.
     ///
     /// `Partitions`: []PartitionData, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1235,12 +1485,17 @@ impl<'a> TopicDataView<'a> {
         TopicData {
             topic_name,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopicDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

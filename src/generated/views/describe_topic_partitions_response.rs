@@ -11,25 +11,25 @@ use crate::views::*;
 pub struct DescribeTopicPartitionsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeTopicPartitionsResponseView<'a> {
     const NULL_TOPICS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 26).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -44,13 +44,13 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
         if null {
             nulls |= Self::NULL_TOPICS;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = c.struct_marker().map_err(|e| e.at("NextCursor"))?;
         if !null {
             CursorView::walk(c, version).map_err(|e| e.at("NextCursor"))?;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -65,23 +65,23 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeTopicPartitionsResponseTopicView::locate(buf, pos, version);
+                    DescribeTopicPartitionsResponseTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -89,13 +89,13 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
         if null {
             nulls |= Self::NULL_TOPICS;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = loc_marker(buf, pos);
         if !null {
-            CursorView::locate(buf, pos, version);
+            CursorView::skip(buf, pos, version);
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -109,7 +109,7 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -125,6 +125,7 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("DescribeTopicPartitionsResponse", version))?;
         if !(0..=0).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 0)
                 .in_message("DescribeTopicPartitionsResponse", version));
@@ -139,30 +140,39 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The described topics.
     ///
     /// `Topics`: []DescribeTopicPartitionsResponseTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, DescribeTopicPartitionsResponseTopicView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -173,8 +183,9 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
     /// Where the next page starts, or null when this was the last.
     ///
     /// `NextCursor`: Cursor, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn next_cursor(&self) -> Option<CursorView<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return None;
         }
@@ -195,12 +206,17 @@ impl<'a> DescribeTopicPartitionsResponseView<'a> {
             throttle_time_ms,
             topics,
             next_cursor,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeTopicPartitionsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -221,36 +237,37 @@ impl std::fmt::Debug for DescribeTopicPartitionsResponseView<'_> {
 pub struct CursorView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> CursorView<'a> {
     const NULL_TOPIC_NAME: u64 = 1 << 0;
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("TopicName"))?;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -265,24 +282,24 @@ impl<'a> CursorView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -296,7 +313,17 @@ impl<'a> CursorView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -307,34 +334,48 @@ impl<'a> CursorView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "TopicName", true, false, 0)
+    }
+
     /// The partition the next page starts from.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "PartitionIndex", "int32", 4)
     }
 
     /// The owned [`Cursor`]: what the owned decoder returns for the same bytes.
@@ -344,12 +385,17 @@ impl<'a> CursorView<'a> {
         Cursor {
             topic_name,
             partition_index,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for CursorView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -369,14 +415,14 @@ impl std::fmt::Debug for CursorView<'_> {
 pub struct DescribeTopicPartitionsResponsePartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 9],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 9],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
@@ -384,18 +430,18 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     const NULL_ISR_NODES: u64 = 1 << 5;
     const NULL_OFFLINE_REPLICAS: u64 = 1 << 8;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 9];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderId"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderEpoch"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c.array(true, 4).map_err(|e| e.at("ReplicaNodes"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -408,7 +454,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
         if null {
             nulls |= Self::NULL_REPLICA_NODES;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = match c.array(true, 4).map_err(|e| e.at("IsrNodes"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -421,7 +467,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
         if null {
             nulls |= Self::NULL_ISR_NODES;
         }
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         match c
             .array(true, 4)
             .map_err(|e| e.at("EligibleLeaderReplicas"))?
@@ -435,7 +481,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
                 false
             }
         };
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         match c.array(true, 4).map_err(|e| e.at("LastKnownElr"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -445,7 +491,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
                 false
             }
         };
-        at[8] = c.pos();
+        at[8] = c.pos() as u32;
         let null = match c.array(true, 4).map_err(|e| e.at("OfflineReplicas"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -459,7 +505,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
             nulls |= Self::NULL_OFFLINE_REPLICAS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -474,24 +520,24 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 9];
+        let start = *pos as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -502,7 +548,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
         if null {
             nulls |= Self::NULL_REPLICA_NODES;
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -513,7 +559,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
         if null {
             nulls |= Self::NULL_ISR_NODES;
         }
-        at[6] = *pos;
+        at[6] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -521,7 +567,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
                 false
             }
         };
-        at[7] = *pos;
+        at[7] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -529,7 +575,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
                 false
             }
         };
-        at[8] = *pos;
+        at[8] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -541,7 +587,7 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
             nulls |= Self::NULL_OFFLINE_REPLICAS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -555,7 +601,34 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -566,63 +639,90 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "PartitionIndex", "int32", 4)
     }
 
     /// The broker id of the partition's leader, or -1 if it has none.
     ///
     /// `LeaderId`: int32, versions 0+.
+    #[inline]
     pub fn leader_id(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "LeaderId", "int32", 4)
+    }
+
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+, default `-1`, ignorable.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "LeaderEpoch", "int32", 4)
+    }
+
     /// The ids of the brokers that hold a replica of the partition.
     ///
     /// `ReplicaNodes`: []int32, versions 0+.
+    #[inline]
     pub fn replica_nodes(&self) -> ArrayView<'a, i32> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -633,8 +733,9 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     /// The ids of the replicas that are in sync with the leader.
     ///
     /// `IsrNodes`: []int32, versions 0+.
+    #[inline]
     pub fn isr_nodes(&self) -> ArrayView<'a, i32> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -645,8 +746,9 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     /// The replicas outside the ISR that may still safely become leader (KIP-966), or null if unknown.
     ///
     /// `EligibleLeaderReplicas`: []int32, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn eligible_leader_replicas(&self) -> Option<ArrayView<'a, i32>> {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return None;
         }
@@ -656,8 +758,9 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     /// The last known eligible leader replicas, kept after the partition lost all of them (KIP-966), or null if unknown.
     ///
     /// `LastKnownElr`: []int32, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn last_known_elr(&self) -> Option<ArrayView<'a, i32>> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return None;
         }
@@ -667,8 +770,9 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
     /// The ids of the replicas that are offline (their log directory failed).
     ///
     /// `OfflineReplicas`: []int32, versions 0+, ignorable.
+    #[inline]
     pub fn offline_replicas(&self) -> ArrayView<'a, i32> {
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -698,12 +802,17 @@ impl<'a> DescribeTopicPartitionsResponsePartitionView<'a> {
             eligible_leader_replicas,
             last_known_elr,
             offline_replicas,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeTopicPartitionsResponsePartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -730,31 +839,31 @@ impl std::fmt::Debug for DescribeTopicPartitionsResponsePartitionView<'_> {
 pub struct DescribeTopicPartitionsResponseTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 6],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 6],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 4;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 6];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("Name"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("TopicId"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.bool().map_err(|e| e.at("IsInternal"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c.array(true, 20).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -769,10 +878,10 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
         if null {
             nulls |= Self::NULL_PARTITIONS;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("TopicAuthorizedOperations"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -787,29 +896,29 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 6];
+        let start = *pos as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, true);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(16);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribeTopicPartitionsResponsePartitionView::locate(buf, pos, version);
+                    DescribeTopicPartitionsResponsePartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -817,10 +926,10 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
         if null {
             nulls |= Self::NULL_PARTITIONS;
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(4);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -834,7 +943,25 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(16);
+        *pos = pos.saturating_add(1);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                DescribeTopicPartitionsResponsePartitionView::skip(buf, pos, version);
+            }
+        }
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -845,63 +972,90 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The outcome for this topic: 0 on success, otherwise a Kafka error code.
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn name(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "Name", true, true, 0)
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "TopicId", "uuid", 16)
+    }
+
     /// Whether the topic is internal to Kafka (such as `__consumer_offsets`).
     ///
     /// `IsInternal`: bool, versions 0+, default `false`, ignorable.
+    #[inline]
     pub fn is_internal(&self) -> bool {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `IsInternal` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_internal_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "IsInternal", "bool", 1)
+    }
+
     /// The topic's partitions in this page.
     ///
     /// `Partitions`: []DescribeTopicPartitionsResponsePartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, DescribeTopicPartitionsResponsePartitionView<'a>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -912,12 +1066,24 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
     /// A bit field of the ACL operations the caller may perform on the topic, or -2147483648 when not requested.
     ///
     /// `TopicAuthorizedOperations`: int32, versions 0+, default `-2147483648`.
+    #[inline]
     pub fn topic_authorized_operations(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return -2147483648;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `TopicAuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "TopicAuthorizedOperations",
+            "int32",
+            4,
+        )
     }
 
     /// The owned [`DescribeTopicPartitionsResponseTopic`]: what the owned decoder returns for the same bytes.
@@ -936,12 +1102,17 @@ impl<'a> DescribeTopicPartitionsResponseTopicView<'a> {
             is_internal,
             partitions,
             topic_authorized_operations,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeTopicPartitionsResponseTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

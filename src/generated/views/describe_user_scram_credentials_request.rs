@@ -11,19 +11,19 @@ use crate::views::*;
 pub struct DescribeUserScramCredentialsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 1],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 1],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribeUserScramCredentialsRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 1];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 1];
+        at[0] = c.pos() as u32;
         match c.array(true, 2).map_err(|e| e.at("Users"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -36,7 +36,7 @@ impl<'a> DescribeUserScramCredentialsRequestView<'a> {
             }
         };
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -50,26 +50,26 @@ impl<'a> DescribeUserScramCredentialsRequestView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 1];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 1];
+        at[0] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    UserNameView::locate(buf, pos, version);
+                    UserNameView::skip(buf, pos, version);
                 }
                 false
             }
         };
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -82,7 +82,7 @@ impl<'a> DescribeUserScramCredentialsRequestView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -98,6 +98,7 @@ impl<'a> DescribeUserScramCredentialsRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("DescribeUserScramCredentialsRequest", version))?;
         if !(0..=0).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 0)
                 .in_message("DescribeUserScramCredentialsRequest", version));
@@ -113,19 +114,22 @@ impl<'a> DescribeUserScramCredentialsRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The users to describe, or null for all.
     ///
     /// `Users`: []UserName, versions 0+, nullable in 0+.
+    #[inline]
     pub fn users(&self) -> Option<ArrayView<'a, UserNameView<'a>>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return Some(ArrayView::empty(self.buf, self.version));
         }
@@ -139,12 +143,13 @@ impl<'a> DescribeUserScramCredentialsRequestView<'a> {
             .map(|v| v.iter().map(|x| x.to_owned()).collect());
         DescribeUserScramCredentialsRequest {
             users,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribeUserScramCredentialsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -163,29 +168,29 @@ impl std::fmt::Debug for DescribeUserScramCredentialsRequestView<'_> {
 pub struct UserNameView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 1],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 1],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> UserNameView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 1];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -200,22 +205,22 @@ impl<'a> UserNameView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 1];
+        let start = *pos as u32;
+        let mut at = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -229,7 +234,16 @@ impl<'a> UserNameView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -240,23 +254,31 @@ impl<'a> UserNameView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The user's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
     }
 
     /// The owned [`UserName`]: what the owned decoder returns for the same bytes.
@@ -264,12 +286,17 @@ impl<'a> UserNameView<'a> {
         let name: BytesStr = owned_str(self.name().as_bytes());
         UserName {
             name,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for UserNameView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

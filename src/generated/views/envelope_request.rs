@@ -11,37 +11,37 @@ use crate::views::*;
 pub struct EnvelopeRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> EnvelopeRequestView<'a> {
     const NULL_REQUEST_DATA: u64 = 1 << 0;
     const NULL_CLIENT_HOST_ADDRESS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.bytes(true).map_err(|e| e.at("RequestData"))?;
         if null {
             nulls |= Self::NULL_REQUEST_DATA;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.bytes(true).map_err(|e| e.at("RequestPrincipal"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = c.bytes(true).map_err(|e| e.at("ClientHostAddress"))?;
         if null {
             nulls |= Self::NULL_CLIENT_HOST_ADDRESS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -56,29 +56,29 @@ impl<'a> EnvelopeRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_bytes(buf, pos, true);
         if null {
             nulls |= Self::NULL_REQUEST_DATA;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_bytes(buf, pos, true);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = loc_bytes(buf, pos, true);
         if null {
             nulls |= Self::NULL_CLIENT_HOST_ADDRESS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -92,7 +92,7 @@ impl<'a> EnvelopeRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -108,6 +108,7 @@ impl<'a> EnvelopeRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("EnvelopeRequest", version))?;
         if !(0..=0).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 0).in_message("EnvelopeRequest", version));
         }
@@ -121,45 +122,79 @@ impl<'a> EnvelopeRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The forwarded request, header included.
     ///
     /// `RequestData`: bytes, versions 0+.
+    #[inline]
     pub fn request_data(&self) -> &'a [u8] {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, true).unwrap_or(EMPTY_BYTES)
     }
 
+    /// Where `RequestData` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn request_data_span(&self) -> Option<FieldSpan<'a>> {
+        span_bytes(self.buf, self.at[0] as usize, "RequestData", true, false, 0)
+    }
+
     /// The client's principal, serialized by the forwarding broker.
     ///
     /// `RequestPrincipal`: bytes, versions 0+, nullable in 0+.
+    #[inline]
     pub fn request_principal(&self) -> Option<&'a [u8]> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(EMPTY_BYTES);
         }
         get_bytes(self.buf, at, true)
     }
 
+    /// Where `RequestPrincipal` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn request_principal_span(&self) -> Option<FieldSpan<'a>> {
+        span_bytes(
+            self.buf,
+            self.at[1] as usize,
+            "RequestPrincipal",
+            true,
+            true,
+            0,
+        )
+    }
+
     /// The client's IP address, as raw bytes.
     ///
     /// `ClientHostAddress`: bytes, versions 0+.
+    #[inline]
     pub fn client_host_address(&self) -> &'a [u8] {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, true).unwrap_or(EMPTY_BYTES)
+    }
+
+    /// Where `ClientHostAddress` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_host_address_span(&self) -> Option<FieldSpan<'a>> {
+        span_bytes(
+            self.buf,
+            self.at[2] as usize,
+            "ClientHostAddress",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The owned [`EnvelopeRequest`]: what the owned decoder returns for the same bytes.
@@ -171,12 +206,17 @@ impl<'a> EnvelopeRequestView<'a> {
             request_data,
             request_principal,
             client_host_address,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for EnvelopeRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

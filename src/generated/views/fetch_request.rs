@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct FetchRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 12],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 12],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> FetchRequestView<'a> {
@@ -27,34 +27,34 @@ impl<'a> FetchRequestView<'a> {
     const NULL_RACK_ID: u64 = 1 << 11;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 12;
-        let start = c.pos();
-        let mut at = [ABSENT; 12];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 12];
         let mut nulls = 0u64;
         if version <= 14 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ReplicaId"))?;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MaxWaitMs"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MinBytes"))?;
         if version >= 3 {
-            at[5] = c.pos();
+            at[5] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("MaxBytes"))?;
         }
         if version >= 4 {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("IsolationLevel"))?;
         }
         if version >= 7 {
-            at[7] = c.pos();
+            at[7] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("SessionId"))?;
         }
         if version >= 7 {
-            at[8] = c.pos();
+            at[8] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("SessionEpoch"))?;
         }
-        at[9] = c.pos();
+        at[9] = c.pos() as u32;
         let null = match c.array(flexible, 3).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -70,7 +70,7 @@ impl<'a> FetchRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         if version >= 7 {
-            at[10] = c.pos();
+            at[10] = c.pos() as u32;
             let null = match c
                 .array(flexible, 3)
                 .map_err(|e| e.at("ForgottenTopicsData"))?
@@ -90,14 +90,14 @@ impl<'a> FetchRequestView<'a> {
             }
         }
         if version >= 11 {
-            at[11] = c.pos();
+            at[11] = c.pos() as u32;
             let null = c.str(flexible).map_err(|e| e.at("RackId"))?;
             if null {
                 nulls |= Self::NULL_RACK_ID;
             }
         }
         let tags = if version >= 12 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -105,22 +105,24 @@ impl<'a> FetchRequestView<'a> {
                 match tag {
                     0 => {
                         let c = &mut sub;
-                        at[0] = c.pos();
+                        at[0] = c.pos() as u32;
                         c.str(true).map_err(|e| e.at("ClusterId"))?;
-                        c.tag_end(at[0], tag).map_err(|e| e.at("ClusterId"))?;
+                        c.tag_end(at[0] as usize, tag)
+                            .map_err(|e| e.at("ClusterId"))?;
                     }
                     1 if version >= 15 => {
                         let c = &mut sub;
-                        at[2] = c.pos();
+                        at[2] = c.pos() as u32;
                         ReplicaStateView::walk(c, version).map_err(|e| e.at("ReplicaState"))?;
-                        c.tag_end(at[2], tag).map_err(|e| e.at("ReplicaState"))?;
+                        c.tag_end(at[2] as usize, tag)
+                            .map_err(|e| e.at("ReplicaState"))?;
                     }
                     _ => {}
                 }
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -129,46 +131,46 @@ impl<'a> FetchRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 12;
-        let start = *pos;
-        let mut at = [ABSENT; 12];
+        let start = *pos as u32;
+        let mut at = [NONE; 12];
         let mut nulls = 0u64;
         if version <= 14 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 3 {
-            at[5] = *pos;
+            at[5] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version >= 4 {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         if version >= 7 {
-            at[7] = *pos;
+            at[7] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version >= 7 {
-            at[8] = *pos;
+            at[8] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[9] = *pos;
+        at[9] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    FetchTopicView::locate(buf, pos, version);
+                    FetchTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -177,12 +179,12 @@ impl<'a> FetchRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         if version >= 7 {
-            at[10] = *pos;
+            at[10] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        ForgottenTopicView::locate(buf, pos, version);
+                        ForgottenTopicView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -192,34 +194,34 @@ impl<'a> FetchRequestView<'a> {
             }
         }
         if version >= 11 {
-            at[11] = *pos;
+            at[11] = *pos as u32;
             let null = loc_str(buf, pos, flexible);
             if null {
                 nulls |= Self::NULL_RACK_ID;
             }
         }
         let tags = if version >= 12 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 let (tag, mut value) = loc_tag(buf, pos);
                 match tag {
                     0 => {
                         let pos = &mut value;
-                        at[0] = *pos;
+                        at[0] = *pos as u32;
                         loc_str(buf, pos, true);
                     }
                     1 if version >= 15 => {
                         let pos = &mut value;
-                        at[2] = *pos;
-                        ReplicaStateView::locate(buf, pos, version);
+                        at[2] = *pos as u32;
+                        ReplicaStateView::skip(buf, pos, version);
                     }
                     _ => {}
                 }
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -228,7 +230,7 @@ impl<'a> FetchRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -244,6 +246,7 @@ impl<'a> FetchRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("FetchRequest", version))?;
         if !(0..=18).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 18).in_message("FetchRequest", version));
         }
@@ -257,41 +260,56 @@ impl<'a> FetchRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The cluster id the fetcher expects, or null (KRaft).
     ///
     /// `ClusterId`: string, versions 12+, nullable in 12+, tagged field 0 in 12+, default `null`, ignorable.
+    #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "ClusterId", true, true, 1)
+    }
+
     /// The broker id of a follower fetching, or -1 for a consumer (moved to ReplicaState in v15).
     ///
     /// `ReplicaId`: int32, versions 0-14, default `-1`.
+    #[inline]
     pub fn replica_id(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ReplicaId", "int32", 4)
+    }
+
     /// The fetching replica's id and epoch (v15+).
     ///
     /// `ReplicaState`: ReplicaState, versions 15+, tagged field 1 in 15+.
+    #[inline]
     pub fn replica_state(&self) -> ReplicaStateView<'a> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ReplicaStateView::absent(self.buf, self.version);
         }
@@ -301,75 +319,112 @@ impl<'a> FetchRequestView<'a> {
     /// How long, in milliseconds, the broker may wait for MinBytes of data before answering.
     ///
     /// `MaxWaitMs`: int32, versions 0+.
+    #[inline]
     pub fn max_wait_ms(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `MaxWaitMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_wait_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "MaxWaitMs", "int32", 4)
     }
 
     /// The fewest bytes worth answering with; the broker waits up to MaxWaitMs for them.
     ///
     /// `MinBytes`: int32, versions 0+.
+    #[inline]
     pub fn min_bytes(&self) -> i32 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `MinBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn min_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "MinBytes", "int32", 4)
+    }
+
     /// The most bytes the response should hold (the first batch is returned even if larger).
     ///
     /// `MaxBytes`: int32, versions 3+, default `0x7fffffff`, ignorable.
+    #[inline]
     pub fn max_bytes(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return i32::MAX;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `MaxBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5] as usize, "MaxBytes", "int32", 4)
+    }
+
     /// Which records are visible: 0 for read_uncommitted (all), 1 for read_committed (only up to the last stable offset).
     ///
     /// `IsolationLevel`: int8, versions 4+, default `0`, ignorable.
+    #[inline]
     pub fn isolation_level(&self) -> i8 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `IsolationLevel` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn isolation_level_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6] as usize, "IsolationLevel", "int8", 1)
+    }
+
     /// The fetch session's id, or 0 to not use or to open a session (KIP-227).
     ///
     /// `SessionId`: int32, versions 7+, default `0`, ignorable.
+    #[inline]
     pub fn session_id(&self) -> i32 {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `SessionId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn session_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[7] as usize, "SessionId", "int32", 4)
+    }
+
     /// The fetch session's epoch: 0 to open a session, -1 to close or not use one, otherwise the next in sequence.
     ///
     /// `SessionEpoch`: int32, versions 7+, default `-1`, ignorable.
+    #[inline]
     pub fn session_epoch(&self) -> i32 {
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `SessionEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn session_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[8] as usize, "SessionEpoch", "int32", 4)
+    }
+
     /// The partitions to fetch, by topic.
     ///
     /// `Topics`: []FetchTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, FetchTopicView<'a>> {
         let version = self.version;
-        let at = self.at[9];
+        let at = self.at[9] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -380,9 +435,10 @@ impl<'a> FetchRequestView<'a> {
     /// Partitions to drop from the fetch session, by topic.
     ///
     /// `ForgottenTopicsData`: []ForgottenTopic, versions 7+.
+    #[inline]
     pub fn forgotten_topics_data(&self) -> ArrayView<'a, ForgottenTopicView<'a>> {
         let version = self.version;
-        let at = self.at[10];
+        let at = self.at[10] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -393,13 +449,27 @@ impl<'a> FetchRequestView<'a> {
     /// The consumer's rack, so the broker can suggest a nearby replica; empty if none.
     ///
     /// `RackId`: string, versions 11+, default `""`, ignorable.
+    #[inline]
     pub fn rack_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[11];
+        let at = self.at[11] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 12).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[11] as usize,
+            "RackId",
+            version >= 12,
+            false,
+            0,
+        )
     }
 
     /// The owned [`FetchRequest`]: what the owned decoder returns for the same bytes.
@@ -422,10 +492,10 @@ impl<'a> FetchRequestView<'a> {
             .collect();
         let rack_id: BytesStr = owned_str(self.rack_id().as_bytes());
         let mut tags_present = 0u64;
-        if version >= 12 && self.at[0] != ABSENT && cluster_id.is_none() {
+        if version >= 12 && self.at[0] != NONE && cluster_id.is_none() {
             tags_present |= 1 << 0;
         }
-        if version >= 15 && self.at[2] != ABSENT && replica_state == ReplicaState::default() {
+        if version >= 15 && self.at[2] != NONE && replica_state == ReplicaState::default() {
             tags_present |= 1 << 1;
         }
         FetchRequest {
@@ -442,7 +512,7 @@ impl<'a> FetchRequestView<'a> {
             forgotten_topics_data,
             rack_id,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags, |tag| {
+                unknown_tags(self.buf, self.tags as usize, |tag| {
                     tag == 0 || tag == 1 && version >= 15
                 }),
                 tags_present,
@@ -453,6 +523,7 @@ impl<'a> FetchRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FetchRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -482,38 +553,38 @@ impl std::fmt::Debug for FetchRequestView<'_> {
 pub struct FetchPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 8],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 8],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> FetchPartitionView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 8];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 8];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Partition"))?;
         if version >= 9 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("CurrentLeaderEpoch"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("FetchOffset"))?;
         if version >= 12 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("LastFetchedEpoch"))?;
         }
         if version >= 5 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("LogStartOffset"))?;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionMaxBytes"))?;
         let tags = if version >= 12 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -521,23 +592,24 @@ impl<'a> FetchPartitionView<'a> {
                 match tag {
                     0 if version >= 17 => {
                         let c = &mut sub;
-                        at[6] = c.pos();
+                        at[6] = c.pos() as u32;
                         c.skip(16).map_err(|e| e.at("ReplicaDirectoryId"))?;
-                        c.tag_end(at[6], tag)
+                        c.tag_end(at[6] as usize, tag)
                             .map_err(|e| e.at("ReplicaDirectoryId"))?;
                     }
                     1 if version >= 18 => {
                         let c = &mut sub;
-                        at[7] = c.pos();
+                        at[7] = c.pos() as u32;
                         c.skip(8).map_err(|e| e.at("HighWatermark"))?;
-                        c.tag_end(at[7], tag).map_err(|e| e.at("HighWatermark"))?;
+                        c.tag_end(at[7] as usize, tag)
+                            .map_err(|e| e.at("HighWatermark"))?;
                     }
                     _ => {}
                 }
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -545,46 +617,46 @@ impl<'a> FetchPartitionView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 8];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 8];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 9 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(8);
         if version >= 12 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version >= 5 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(4);
         let tags = if version >= 12 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 let (tag, mut value) = loc_tag(buf, pos);
                 match tag {
                     0 if version >= 17 => {
                         let pos = &mut value;
-                        at[6] = *pos;
+                        at[6] = *pos as u32;
                         *pos = pos.saturating_add(16);
                     }
                     1 if version >= 18 => {
                         let pos = &mut value;
-                        at[7] = *pos;
+                        at[7] = *pos as u32;
                         *pos = pos.saturating_add(8);
                     }
                     _ => {}
@@ -592,7 +664,7 @@ impl<'a> FetchPartitionView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -600,7 +672,29 @@ impl<'a> FetchPartitionView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        if version >= 9 {
+            *pos = pos.saturating_add(4);
+        }
+        *pos = pos.saturating_add(8);
+        if version >= 12 {
+            *pos = pos.saturating_add(4);
+        }
+        if version >= 5 {
+            *pos = pos.saturating_add(8);
+        }
+        *pos = pos.saturating_add(4);
+        if version >= 12 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -611,100 +705,174 @@ impl<'a> FetchPartitionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number within its topic.
     ///
     /// `Partition`: int32, versions 0+.
+    #[inline]
     pub fn partition(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "Partition", "int32", 4)
     }
 
     /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
     ///
     /// `CurrentLeaderEpoch`: int32, versions 9+, default `-1`, ignorable.
+    #[inline]
     pub fn current_leader_epoch(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `CurrentLeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn current_leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "CurrentLeaderEpoch",
+            "int32",
+            4,
+        )
     }
 
     /// The offset to read from.
     ///
     /// `FetchOffset`: int64, versions 0+.
+    #[inline]
     pub fn fetch_offset(&self) -> i64 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `FetchOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn fetch_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "FetchOffset", "int64", 8)
     }
 
     /// The epoch of the last batch fetched, so the leader can detect a diverged log; -1 if unknown.
     ///
     /// `LastFetchedEpoch`: int32, versions 12+, default `-1`.
+    #[inline]
     pub fn last_fetched_epoch(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `LastFetchedEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn last_fetched_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "LastFetchedEpoch",
+            "int32",
+            4,
+        )
+    }
+
     /// The follower's log start offset (-1 from a consumer).
     ///
     /// `LogStartOffset`: int64, versions 5+, default `-1`, ignorable.
+    #[inline]
     pub fn log_start_offset(&self) -> i64 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `LogStartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn log_start_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "LogStartOffset", "int64", 8)
+    }
+
     /// The most bytes to return for this partition.
     ///
     /// `PartitionMaxBytes`: int32, versions 0+.
+    #[inline]
     pub fn partition_max_bytes(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionMaxBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_max_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "PartitionMaxBytes",
+            "int32",
+            4,
+        )
+    }
+
     /// The directory id of the fetching follower's replica (KRaft).
     ///
     /// `ReplicaDirectoryId`: uuid, versions 17+, tagged field 0 in 17+, ignorable.
+    #[inline]
     pub fn replica_directory_id(&self) -> Uuid {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `ReplicaDirectoryId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_directory_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "ReplicaDirectoryId",
+            "uuid",
+            16,
+        )
+    }
+
     /// The fetching replica's high watermark (KRaft fetches).
     ///
     /// `HighWatermark`: int64, versions 18+, tagged field 1 in 18+, default `9223372036854775807`, ignorable.
+    #[inline]
     pub fn high_watermark(&self) -> i64 {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return i64::MAX;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `HighWatermark` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn high_watermark_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[7] as usize, "HighWatermark", "int64", 8)
     }
 
     /// The owned [`FetchPartition`]: what the owned decoder returns for the same bytes.
@@ -719,10 +887,10 @@ impl<'a> FetchPartitionView<'a> {
         let replica_directory_id: Uuid = self.replica_directory_id();
         let high_watermark: i64 = self.high_watermark();
         let mut tags_present = 0u64;
-        if version >= 17 && self.at[6] != ABSENT && replica_directory_id.is_nil() {
+        if version >= 17 && self.at[6] != NONE && replica_directory_id.is_nil() {
             tags_present |= 1 << 0;
         }
-        if version >= 18 && self.at[7] != ABSENT && high_watermark == i64::MAX {
+        if version >= 18 && self.at[7] != NONE && high_watermark == i64::MAX {
             tags_present |= 1 << 1;
         }
         FetchPartition {
@@ -735,7 +903,7 @@ impl<'a> FetchPartitionView<'a> {
             replica_directory_id,
             high_watermark,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags, |tag| {
+                unknown_tags(self.buf, self.tags as usize, |tag| {
                     tag == 0 && version >= 17 || tag == 1 && version >= 18
                 }),
                 tags_present,
@@ -746,6 +914,7 @@ impl<'a> FetchPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FetchPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -771,14 +940,14 @@ impl std::fmt::Debug for FetchPartitionView<'_> {
 pub struct FetchTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> FetchTopicView<'a> {
@@ -786,21 +955,21 @@ impl<'a> FetchTopicView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 12;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             let null = c.str(flexible).map_err(|e| e.at("Topic"))?;
             if null {
                 nulls |= Self::NULL_TOPIC;
             }
         }
         if version >= 13 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(flexible, 16).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -816,7 +985,7 @@ impl<'a> FetchTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 12 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -824,7 +993,7 @@ impl<'a> FetchTopicView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -833,33 +1002,33 @@ impl<'a> FetchTopicView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 12;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             let null = loc_str(buf, pos, flexible);
             if null {
                 nulls |= Self::NULL_TOPIC;
             }
         }
         if version >= 13 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    FetchPartitionView::locate(buf, pos, version);
+                    FetchPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -868,14 +1037,14 @@ impl<'a> FetchTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 12 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -884,7 +1053,29 @@ impl<'a> FetchTopicView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 12;
+        if version <= 12 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 13 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                FetchPartitionView::skip(buf, pos, version);
+            }
+        }
+        if version >= 12 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -895,43 +1086,66 @@ impl<'a> FetchTopicView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Topic`: string, versions 0-12, ignorable.
+    #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 12).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Topic",
+            version >= 12,
+            false,
+            0,
+        )
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 13+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+    }
+
     /// The partitions to fetch.
     ///
     /// `Partitions`: []FetchPartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, FetchPartitionView<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -949,12 +1163,17 @@ impl<'a> FetchTopicView<'a> {
             topic,
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for FetchTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -975,14 +1194,14 @@ impl std::fmt::Debug for FetchTopicView<'_> {
 pub struct ForgottenTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ForgottenTopicView<'a> {
@@ -990,21 +1209,21 @@ impl<'a> ForgottenTopicView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 12;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             let null = c.str(flexible).map_err(|e| e.at("Topic"))?;
             if null {
                 nulls |= Self::NULL_TOPIC;
             }
         }
         if version >= 13 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(flexible, 4).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1018,7 +1237,7 @@ impl<'a> ForgottenTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 12 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1026,7 +1245,7 @@ impl<'a> ForgottenTopicView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -1035,28 +1254,28 @@ impl<'a> ForgottenTopicView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 12;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             let null = loc_str(buf, pos, flexible);
             if null {
                 nulls |= Self::NULL_TOPIC;
             }
         }
         if version >= 13 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -1068,14 +1287,14 @@ impl<'a> ForgottenTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 12 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -1084,7 +1303,27 @@ impl<'a> ForgottenTopicView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 12;
+        if version <= 12 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 13 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 12 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -1095,43 +1334,66 @@ impl<'a> ForgottenTopicView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Topic`: string, versions 7-12, ignorable.
+    #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 12).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Topic",
+            version >= 12,
+            false,
+            0,
+        )
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 13+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+    }
+
     /// The partition numbers to drop.
     ///
     /// `Partitions`: []int32, versions 7+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1148,12 +1410,17 @@ impl<'a> ForgottenTopicView<'a> {
             topic,
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ForgottenTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1174,12 +1441,12 @@ impl std::fmt::Debug for ForgottenTopicView<'_> {
 pub struct ReplicaStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ReplicaStateView<'a> {
@@ -1188,27 +1455,28 @@ impl<'a> ReplicaStateView<'a> {
         Self {
             buf,
             version,
-            at: [ABSENT; 2],
-            tags: ABSENT,
+            at: [NONE; 2],
+            tags: NONE,
             start: 0,
             end: 0,
         }
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ReplicaId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("ReplicaEpoch"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1222,20 +1490,20 @@ impl<'a> ReplicaStateView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(8);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1248,7 +1516,17 @@ impl<'a> ReplicaStateView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -1259,34 +1537,48 @@ impl<'a> ReplicaStateView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The broker id of a follower fetching, or -1 for a consumer.
     ///
     /// `ReplicaId`: int32, versions 15+, default `-1`.
+    #[inline]
     pub fn replica_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ReplicaId", "int32", 4)
+    }
+
     /// The fetching broker's epoch, or -1.
     ///
     /// `ReplicaEpoch`: int64, versions 15+, default `-1`.
+    #[inline]
     pub fn replica_epoch(&self) -> i64 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `ReplicaEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ReplicaEpoch", "int64", 8)
     }
 
     /// The owned [`ReplicaState`]: what the owned decoder returns for the same bytes.
@@ -1296,12 +1588,13 @@ impl<'a> ReplicaStateView<'a> {
         ReplicaState {
             replica_id,
             replica_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ReplicaStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

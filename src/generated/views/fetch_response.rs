@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct FetchResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> FetchResponseView<'a> {
@@ -26,22 +26,22 @@ impl<'a> FetchResponseView<'a> {
     const NULL_NODE_ENDPOINTS: u64 = 1 << 4;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 12;
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
         if version >= 1 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         }
         if version >= 7 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         }
         if version >= 7 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("SessionId"))?;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = match c.array(flexible, 3).map_err(|e| e.at("Responses"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -57,14 +57,14 @@ impl<'a> FetchResponseView<'a> {
             nulls |= Self::NULL_RESPONSES;
         }
         let tags = if version >= 12 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
                 let (tag, mut sub) = c.tag(&mut last)?;
                 if tag == 0 && version >= 16 {
                     let c = &mut sub;
-                    at[4] = c.pos();
+                    at[4] = c.pos() as u32;
                     let null = match c.array(true, 11).map_err(|e| e.at("NodeEndpoints"))? {
                         Length::Null => true,
                         Length::Len(n) => {
@@ -79,12 +79,13 @@ impl<'a> FetchResponseView<'a> {
                     if null {
                         nulls |= Self::NULL_NODE_ENDPOINTS;
                     }
-                    c.tag_end(at[4], tag).map_err(|e| e.at("NodeEndpoints"))?;
+                    c.tag_end(at[4] as usize, tag)
+                        .map_err(|e| e.at("NodeEndpoints"))?;
                 }
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -93,34 +94,34 @@ impl<'a> FetchResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 12;
-        let start = *pos;
-        let mut at = [ABSENT; 5];
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
         if version >= 1 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version >= 7 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(2);
         }
         if version >= 7 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    FetchableTopicResponseView::locate(buf, pos, version);
+                    FetchableTopicResponseView::skip(buf, pos, version);
                 }
                 false
             }
@@ -129,18 +130,18 @@ impl<'a> FetchResponseView<'a> {
             nulls |= Self::NULL_RESPONSES;
         }
         let tags = if version >= 12 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 let (tag, mut value) = loc_tag(buf, pos);
                 if tag == 0 && version >= 16 {
                     let pos = &mut value;
-                    at[4] = *pos;
+                    at[4] = *pos as u32;
                     let null = match loc_array(buf, pos, true) {
                         None => true,
                         Some(n) => {
                             for _ in 0..n {
-                                NodeEndpointView::locate(buf, pos, version);
+                                NodeEndpointView::skip(buf, pos, version);
                             }
                             false
                         }
@@ -152,7 +153,7 @@ impl<'a> FetchResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -161,7 +162,7 @@ impl<'a> FetchResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -177,6 +178,7 @@ impl<'a> FetchResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("FetchResponse", version))?;
         if !(0..=18).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 18).in_message("FetchResponse", version));
         }
@@ -190,53 +192,74 @@ impl<'a> FetchResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 7+, ignorable.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// The fetch session's id, or 0 if none.
     ///
     /// `SessionId`: int32, versions 7+, default `0`.
+    #[inline]
     pub fn session_id(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `SessionId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn session_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "SessionId", "int32", 4)
+    }
+
     /// Results by topic.
     ///
     /// `Responses`: []FetchableTopicResponse, versions 0+.
+    #[inline]
     pub fn responses(&self) -> ArrayView<'a, FetchableTopicResponseView<'a>> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -247,8 +270,9 @@ impl<'a> FetchResponseView<'a> {
     /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
     ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 16+, tagged field 0 in 16+.
+    #[inline]
     pub fn node_endpoints(&self) -> ArrayView<'a, NodeEndpointView<'a>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -267,7 +291,7 @@ impl<'a> FetchResponseView<'a> {
         let node_endpoints: Vec<NodeEndpoint> =
             self.node_endpoints().iter().map(|x| x.to_owned()).collect();
         let mut tags_present = 0u64;
-        if version >= 16 && self.at[4] != ABSENT && node_endpoints.is_empty() {
+        if version >= 16 && self.at[4] != NONE && node_endpoints.is_empty() {
             tags_present |= 1 << 0;
         }
         FetchResponse {
@@ -277,7 +301,9 @@ impl<'a> FetchResponseView<'a> {
             responses,
             node_endpoints,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags, |tag| tag == 0 && version >= 16),
+                unknown_tags(self.buf, self.tags as usize, |tag| {
+                    tag == 0 && version >= 16
+                }),
                 tags_present,
                 self.nulls,
             ),
@@ -286,6 +312,7 @@ impl<'a> FetchResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FetchResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -308,24 +335,24 @@ impl std::fmt::Debug for FetchResponseView<'_> {
 pub struct AbortedTransactionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AbortedTransactionView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
+        at[0] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("ProducerId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("FirstOffset"))?;
         let tags = if version >= 12 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -333,7 +360,7 @@ impl<'a> AbortedTransactionView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -341,27 +368,27 @@ impl<'a> AbortedTransactionView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(8);
         let tags = if version >= 12 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -369,7 +396,19 @@ impl<'a> AbortedTransactionView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(8);
+        if version >= 12 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -380,34 +419,48 @@ impl<'a> AbortedTransactionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The producer id of the aborted transaction.
     ///
     /// `ProducerId`: int64, versions 4+.
+    #[inline]
     pub fn producer_id(&self) -> i64 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ProducerId", "int64", 8)
+    }
+
     /// The first offset of the aborted transaction.
     ///
     /// `FirstOffset`: int64, versions 4+.
+    #[inline]
     pub fn first_offset(&self) -> i64 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `FirstOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn first_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "FirstOffset", "int64", 8)
     }
 
     /// The owned [`AbortedTransaction`]: what the owned decoder returns for the same bytes.
@@ -417,12 +470,13 @@ impl<'a> AbortedTransactionView<'a> {
         AbortedTransaction {
             producer_id,
             first_offset,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for AbortedTransactionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -442,12 +496,12 @@ impl std::fmt::Debug for AbortedTransactionView<'_> {
 pub struct EpochEndOffsetView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> EpochEndOffsetView<'a> {
@@ -456,27 +510,28 @@ impl<'a> EpochEndOffsetView<'a> {
         Self {
             buf,
             version,
-            at: [ABSENT; 2],
-            tags: ABSENT,
+            at: [NONE; 2],
+            tags: NONE,
             start: 0,
             end: 0,
         }
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Epoch"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("EndOffset"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -490,20 +545,20 @@ impl<'a> EpochEndOffsetView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(8);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -516,7 +571,17 @@ impl<'a> EpochEndOffsetView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -527,34 +592,48 @@ impl<'a> EpochEndOffsetView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The epoch.
     ///
     /// `Epoch`: int32, versions 12+, default `-1`.
+    #[inline]
     pub fn epoch(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "Epoch", "int32", 4)
+    }
+
     /// The end offset of that epoch.
     ///
     /// `EndOffset`: int64, versions 12+, default `-1`.
+    #[inline]
     pub fn end_offset(&self) -> i64 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `EndOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn end_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "EndOffset", "int64", 8)
     }
 
     /// The owned [`EpochEndOffset`]: what the owned decoder returns for the same bytes.
@@ -564,12 +643,13 @@ impl<'a> EpochEndOffsetView<'a> {
         EpochEndOffset {
             epoch,
             end_offset,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for EpochEndOffsetView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -589,14 +669,14 @@ impl std::fmt::Debug for EpochEndOffsetView<'_> {
 pub struct FetchableTopicResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> FetchableTopicResponseView<'a> {
@@ -604,21 +684,21 @@ impl<'a> FetchableTopicResponseView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 12;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             let null = c.str(flexible).map_err(|e| e.at("Topic"))?;
             if null {
                 nulls |= Self::NULL_TOPIC;
             }
         }
         if version >= 13 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(flexible, 18).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -634,7 +714,7 @@ impl<'a> FetchableTopicResponseView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 12 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -642,7 +722,7 @@ impl<'a> FetchableTopicResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -651,33 +731,33 @@ impl<'a> FetchableTopicResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 12;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             let null = loc_str(buf, pos, flexible);
             if null {
                 nulls |= Self::NULL_TOPIC;
             }
         }
         if version >= 13 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionDataView::locate(buf, pos, version);
+                    PartitionDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -686,14 +766,14 @@ impl<'a> FetchableTopicResponseView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 12 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -702,7 +782,29 @@ impl<'a> FetchableTopicResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 12;
+        if version <= 12 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 13 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                PartitionDataView::skip(buf, pos, version);
+            }
+        }
+        if version >= 12 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -713,43 +815,66 @@ impl<'a> FetchableTopicResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Topic`: string, versions 0-12, ignorable.
+    #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 12).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Topic",
+            version >= 12,
+            false,
+            0,
+        )
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 13+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+    }
+
     /// Results by partition.
     ///
     /// `Partitions`: []PartitionData, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -767,12 +892,17 @@ impl<'a> FetchableTopicResponseView<'a> {
             topic,
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for FetchableTopicResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -793,12 +923,12 @@ impl std::fmt::Debug for FetchableTopicResponseView<'_> {
 pub struct LeaderIdAndEpochView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> LeaderIdAndEpochView<'a> {
@@ -807,27 +937,28 @@ impl<'a> LeaderIdAndEpochView<'a> {
         Self {
             buf,
             version,
-            at: [ABSENT; 2],
-            tags: ABSENT,
+            at: [NONE; 2],
+            tags: NONE,
             start: 0,
             end: 0,
         }
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderEpoch"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -841,20 +972,20 @@ impl<'a> LeaderIdAndEpochView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -867,7 +998,17 @@ impl<'a> LeaderIdAndEpochView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -878,34 +1019,48 @@ impl<'a> LeaderIdAndEpochView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The current leader's broker id, or -1.
     ///
     /// `LeaderId`: int32, versions 12+, default `-1`.
+    #[inline]
     pub fn leader_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "LeaderId", "int32", 4)
+    }
+
     /// The current leader epoch, or -1.
     ///
     /// `LeaderEpoch`: int32, versions 12+, default `-1`.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "LeaderEpoch", "int32", 4)
     }
 
     /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes.
@@ -915,12 +1070,13 @@ impl<'a> LeaderIdAndEpochView<'a> {
         LeaderIdAndEpoch {
             leader_id,
             leader_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for LeaderIdAndEpochView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -940,35 +1096,35 @@ impl std::fmt::Debug for LeaderIdAndEpochView<'_> {
 pub struct NodeEndpointView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> NodeEndpointView<'a> {
     const NULL_HOST: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("NodeId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Port"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("Rack"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -983,28 +1139,28 @@ impl<'a> NodeEndpointView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         loc_str(buf, pos, true);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1018,7 +1174,19 @@ impl<'a> NodeEndpointView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -1029,56 +1197,82 @@ impl<'a> NodeEndpointView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The broker's id.
     ///
     /// `NodeId`: int32, versions 16+.
+    #[inline]
     pub fn node_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "NodeId", "int32", 4)
+    }
+
     /// The broker's host name.
     ///
     /// `Host`: string, versions 16+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "Host", true, false, 1)
+    }
+
     /// The broker's port.
     ///
     /// `Port`: int32, versions 16+.
+    #[inline]
     pub fn port(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "Port", "int32", 4)
+    }
+
     /// The broker's rack, or null if it has none.
     ///
     /// `Rack`: string, versions 16+, nullable in 16+, default `null`.
+    #[inline]
     pub fn rack(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `Rack` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3] as usize, "Rack", true, true, 1)
     }
 
     /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes.
@@ -1092,12 +1286,17 @@ impl<'a> NodeEndpointView<'a> {
             host,
             port,
             rack,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for NodeEndpointView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1119,35 +1318,35 @@ impl std::fmt::Debug for NodeEndpointView<'_> {
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 11],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 11],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> PartitionDataView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 12;
-        let start = c.pos();
-        let mut at = [ABSENT; 11];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 11];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("HighWatermark"))?;
         if version >= 4 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("LastStableOffset"))?;
         }
         if version >= 5 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("LogStartOffset"))?;
         }
         if version >= 4 {
-            at[8] = c.pos();
+            at[8] = c.pos() as u32;
             match c
                 .array(flexible, 16)
                 .map_err(|e| e.at("AbortedTransactions"))?
@@ -1164,13 +1363,13 @@ impl<'a> PartitionDataView<'a> {
             };
         }
         if version >= 11 {
-            at[9] = c.pos();
+            at[9] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("PreferredReadReplica"))?;
         }
-        at[10] = c.pos();
+        at[10] = c.pos() as u32;
         c.bytes(flexible).map_err(|e| e.at("Records"))?;
         let tags = if version >= 12 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1178,29 +1377,32 @@ impl<'a> PartitionDataView<'a> {
                 match tag {
                     0 => {
                         let c = &mut sub;
-                        at[5] = c.pos();
+                        at[5] = c.pos() as u32;
                         EpochEndOffsetView::walk(c, version).map_err(|e| e.at("DivergingEpoch"))?;
-                        c.tag_end(at[5], tag).map_err(|e| e.at("DivergingEpoch"))?;
+                        c.tag_end(at[5] as usize, tag)
+                            .map_err(|e| e.at("DivergingEpoch"))?;
                     }
                     1 => {
                         let c = &mut sub;
-                        at[6] = c.pos();
+                        at[6] = c.pos() as u32;
                         LeaderIdAndEpochView::walk(c, version)
                             .map_err(|e| e.at("CurrentLeader"))?;
-                        c.tag_end(at[6], tag).map_err(|e| e.at("CurrentLeader"))?;
+                        c.tag_end(at[6] as usize, tag)
+                            .map_err(|e| e.at("CurrentLeader"))?;
                     }
                     2 => {
                         let c = &mut sub;
-                        at[7] = c.pos();
+                        at[7] = c.pos() as u32;
                         SnapshotIdView::walk(c, version).map_err(|e| e.at("SnapshotId"))?;
-                        c.tag_end(at[7], tag).map_err(|e| e.at("SnapshotId"))?;
+                        c.tag_end(at[7] as usize, tag)
+                            .map_err(|e| e.at("SnapshotId"))?;
                     }
                     _ => {}
                 }
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -1208,74 +1410,74 @@ impl<'a> PartitionDataView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 12;
-        let start = *pos;
-        let mut at = [ABSENT; 11];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 11];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(8);
         if version >= 4 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
         if version >= 5 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
         if version >= 4 {
-            at[8] = *pos;
+            at[8] = *pos as u32;
             match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        AbortedTransactionView::locate(buf, pos, version);
+                        AbortedTransactionView::skip(buf, pos, version);
                     }
                     false
                 }
             };
         }
         if version >= 11 {
-            at[9] = *pos;
+            at[9] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[10] = *pos;
+        at[10] = *pos as u32;
         loc_bytes(buf, pos, flexible);
         let tags = if version >= 12 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 let (tag, mut value) = loc_tag(buf, pos);
                 match tag {
                     0 => {
                         let pos = &mut value;
-                        at[5] = *pos;
-                        EpochEndOffsetView::locate(buf, pos, version);
+                        at[5] = *pos as u32;
+                        EpochEndOffsetView::skip(buf, pos, version);
                     }
                     1 => {
                         let pos = &mut value;
-                        at[6] = *pos;
-                        LeaderIdAndEpochView::locate(buf, pos, version);
+                        at[6] = *pos as u32;
+                        LeaderIdAndEpochView::skip(buf, pos, version);
                     }
                     2 => {
                         let pos = &mut value;
-                        at[7] = *pos;
-                        SnapshotIdView::locate(buf, pos, version);
+                        at[7] = *pos as u32;
+                        SnapshotIdView::skip(buf, pos, version);
                     }
                     _ => {}
                 }
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -1283,7 +1485,38 @@ impl<'a> PartitionDataView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 12;
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(8);
+        if version >= 4 {
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 5 {
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 4 {
+            if let Some(n) = loc_array(buf, pos, flexible) {
+                for _ in 0..n {
+                    AbortedTransactionView::skip(buf, pos, version);
+                }
+            }
+        }
+        if version >= 11 {
+            *pos = pos.saturating_add(4);
+        }
+        loc_bytes(buf, pos, flexible);
+        if version >= 12 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -1294,74 +1527,113 @@ impl<'a> PartitionDataView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// The partition's high watermark: the offset after the last record every in-sync replica has.
     ///
     /// `HighWatermark`: int64, versions 0+.
+    #[inline]
     pub fn high_watermark(&self) -> i64 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `HighWatermark` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn high_watermark_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "HighWatermark", "int64", 8)
+    }
+
     /// The offset below which every transaction is decided (committed or aborted); read_committed consumers stop here.
     ///
     /// `LastStableOffset`: int64, versions 4+, default `-1`, ignorable.
+    #[inline]
     pub fn last_stable_offset(&self) -> i64 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `LastStableOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn last_stable_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "LastStableOffset",
+            "int64",
+            8,
+        )
     }
 
     /// The first offset still in the partition's log.
     ///
     /// `LogStartOffset`: int64, versions 5+, default `-1`, ignorable.
+    #[inline]
     pub fn log_start_offset(&self) -> i64 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `LogStartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn log_start_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "LogStartOffset", "int64", 8)
+    }
+
     /// Set when the fetcher's log diverged from the leader's: the largest epoch and end offset the two logs share.
     ///
     /// `DivergingEpoch`: EpochEndOffset, versions 12+, tagged field 0 in 12+.
+    #[inline]
     pub fn diverging_epoch(&self) -> EpochEndOffsetView<'a> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return EpochEndOffsetView::absent(self.buf, self.version);
         }
@@ -1371,8 +1643,9 @@ impl<'a> PartitionDataView<'a> {
     /// The partition's current leader, when the error says the request went to the wrong broker.
     ///
     /// `CurrentLeader`: LeaderIdAndEpoch, versions 12+, tagged field 1 in 12+.
+    #[inline]
     pub fn current_leader(&self) -> LeaderIdAndEpochView<'a> {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return LeaderIdAndEpochView::absent(self.buf, self.version);
         }
@@ -1382,8 +1655,9 @@ impl<'a> PartitionDataView<'a> {
     /// Set when the fetcher must load a snapshot first: which one (KRaft).
     ///
     /// `SnapshotId`: SnapshotId, versions 12+, tagged field 2 in 12+.
+    #[inline]
     pub fn snapshot_id(&self) -> SnapshotIdView<'a> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return SnapshotIdView::absent(self.buf, self.version);
         }
@@ -1393,9 +1667,10 @@ impl<'a> PartitionDataView<'a> {
     /// The aborted transactions in the returned range, for read_committed consumers to skip; null otherwise.
     ///
     /// `AbortedTransactions`: []AbortedTransaction, versions 4+, nullable in 4+, ignorable.
+    #[inline]
     pub fn aborted_transactions(&self) -> Option<ArrayView<'a, AbortedTransactionView<'a>>> {
         let version = self.version;
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return Some(ArrayView::empty(self.buf, self.version));
         }
@@ -1405,20 +1680,33 @@ impl<'a> PartitionDataView<'a> {
     /// The replica the consumer should fetch from next (KIP-392), or -1 to stay with the leader.
     ///
     /// `PreferredReadReplica`: int32, versions 11+, default `-1`.
+    #[inline]
     pub fn preferred_read_replica(&self) -> i32 {
-        let at = self.at[9];
+        let at = self.at[9] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `PreferredReadReplica` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn preferred_read_replica_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[9] as usize,
+            "PreferredReadReplica",
+            "int32",
+            4,
+        )
+    }
+
     /// The record batches read, as raw bytes (see `kafka_codec::records`); the last one may be cut short.
     ///
     /// `Records`: records, versions 0+, nullable in 0+.
+    #[inline]
     pub fn records(&self) -> Option<&'a [u8]> {
         let version = self.version;
-        let at = self.at[10];
+        let at = self.at[10] as usize;
         if at == ABSENT {
             return None;
         }
@@ -1442,13 +1730,13 @@ impl<'a> PartitionDataView<'a> {
         let preferred_read_replica: i32 = self.preferred_read_replica();
         let records: Option<Bytes> = self.records().map(Bytes::copy_from_slice);
         let mut tags_present = 0u64;
-        if version >= 12 && self.at[5] != ABSENT && diverging_epoch == EpochEndOffset::default() {
+        if version >= 12 && self.at[5] != NONE && diverging_epoch == EpochEndOffset::default() {
             tags_present |= 1 << 0;
         }
-        if version >= 12 && self.at[6] != ABSENT && current_leader == LeaderIdAndEpoch::default() {
+        if version >= 12 && self.at[6] != NONE && current_leader == LeaderIdAndEpoch::default() {
             tags_present |= 1 << 1;
         }
-        if version >= 12 && self.at[7] != ABSENT && snapshot_id == SnapshotId::default() {
+        if version >= 12 && self.at[7] != NONE && snapshot_id == SnapshotId::default() {
             tags_present |= 1 << 2;
         }
         PartitionData {
@@ -1464,7 +1752,9 @@ impl<'a> PartitionDataView<'a> {
             preferred_read_replica,
             records,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags, |tag| tag == 0 || tag == 1 || tag == 2),
+                unknown_tags(self.buf, self.tags as usize, |tag| {
+                    tag == 0 || tag == 1 || tag == 2
+                }),
                 tags_present,
                 0,
             ),
@@ -1473,6 +1763,7 @@ impl<'a> PartitionDataView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1501,12 +1792,12 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 pub struct SnapshotIdView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> SnapshotIdView<'a> {
@@ -1515,27 +1806,28 @@ impl<'a> SnapshotIdView<'a> {
         Self {
             buf,
             version,
-            at: [ABSENT; 2],
-            tags: ABSENT,
+            at: [NONE; 2],
+            tags: NONE,
             start: 0,
             end: 0,
         }
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
+        at[0] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("EndOffset"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Epoch"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1549,20 +1841,20 @@ impl<'a> SnapshotIdView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1575,7 +1867,17 @@ impl<'a> SnapshotIdView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -1586,34 +1888,48 @@ impl<'a> SnapshotIdView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The snapshot's end offset.
     ///
     /// `EndOffset`: int64, versions 0+, default `-1`.
+    #[inline]
     pub fn end_offset(&self) -> i64 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `EndOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn end_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "EndOffset", "int64", 8)
+    }
+
     /// The snapshot's epoch.
     ///
     /// `Epoch`: int32, versions 0+, default `-1`.
+    #[inline]
     pub fn epoch(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "Epoch", "int32", 4)
     }
 
     /// The owned [`SnapshotId`]: what the owned decoder returns for the same bytes.
@@ -1623,12 +1939,13 @@ impl<'a> SnapshotIdView<'a> {
         SnapshotId {
             end_offset,
             epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for SnapshotIdView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,27 +11,27 @@ use crate::views::*;
 pub struct FetchSnapshotRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> FetchSnapshotRequestView<'a> {
     const NULL_TOPICS: u64 = 1 << 3;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ReplicaId"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MaxBytes"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -47,16 +47,17 @@ impl<'a> FetchSnapshotRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
                 let (tag, mut sub) = c.tag(&mut last)?;
                 if tag == 0 {
                     let c = &mut sub;
-                    at[0] = c.pos();
+                    at[0] = c.pos() as u32;
                     c.str(true).map_err(|e| e.at("ClusterId"))?;
-                    c.tag_end(at[0], tag).map_err(|e| e.at("ClusterId"))?;
+                    c.tag_end(at[0] as usize, tag)
+                        .map_err(|e| e.at("ClusterId"))?;
                 }
             }
             tags
@@ -68,25 +69,25 @@ impl<'a> FetchSnapshotRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicSnapshotView::locate(buf, pos, version);
+                    TopicSnapshotView::skip(buf, pos, version);
                 }
                 false
             }
@@ -95,13 +96,13 @@ impl<'a> FetchSnapshotRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 let (tag, mut value) = loc_tag(buf, pos);
                 if tag == 0 {
                     let pos = &mut value;
-                    at[0] = *pos;
+                    at[0] = *pos as u32;
                     loc_str(buf, pos, true);
                 }
             }
@@ -114,7 +115,7 @@ impl<'a> FetchSnapshotRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -130,6 +131,7 @@ impl<'a> FetchSnapshotRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("FetchSnapshotRequest", version))?;
         if !(0..=1).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 1).in_message("FetchSnapshotRequest", version)
@@ -145,52 +147,73 @@ impl<'a> FetchSnapshotRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The cluster's unique id, or null if unknown.
     ///
     /// `ClusterId`: string, versions 0+, nullable in 0+, tagged field 0 in 0+, default `null`.
+    #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "ClusterId", true, true, 1)
+    }
+
     /// The fetching follower's id.
     ///
     /// `ReplicaId`: int32, versions 0+, default `-1`.
+    #[inline]
     pub fn replica_id(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ReplicaId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ReplicaId", "int32", 4)
+    }
+
     /// The most snapshot bytes to return, over all partitions.
     ///
     /// `MaxBytes`: int32, versions 0+, default `0x7fffffff`.
+    #[inline]
     pub fn max_bytes(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return i32::MAX;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `MaxBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "MaxBytes", "int32", 4)
+    }
+
     /// The snapshots, by topic.
     ///
     /// `Topics`: []TopicSnapshot, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TopicSnapshotView<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -205,7 +228,7 @@ impl<'a> FetchSnapshotRequestView<'a> {
         let max_bytes: i32 = self.max_bytes();
         let topics: Vec<TopicSnapshot> = self.topics().iter().map(|x| x.to_owned()).collect();
         let mut tags_present = 0u64;
-        if self.at[0] != ABSENT && cluster_id.is_none() {
+        if self.at[0] != NONE && cluster_id.is_none() {
             tags_present |= 1 << 0;
         }
         FetchSnapshotRequest {
@@ -214,7 +237,7 @@ impl<'a> FetchSnapshotRequestView<'a> {
             max_bytes,
             topics,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags, |tag| tag == 0),
+                unknown_tags(self.buf, self.tags as usize, |tag| tag == 0),
                 tags_present,
                 self.nulls,
             ),
@@ -223,6 +246,7 @@ impl<'a> FetchSnapshotRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for FetchSnapshotRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -244,37 +268,37 @@ impl std::fmt::Debug for FetchSnapshotRequestView<'_> {
 pub struct PartitionSnapshotView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> PartitionSnapshotView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Partition"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("CurrentLeaderEpoch"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         SnapshotIdView::walk(c, version).map_err(|e| e.at("SnapshotId"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("Position"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
                 let (tag, mut sub) = c.tag(&mut last)?;
                 if tag == 0 && version >= 1 {
                     let c = &mut sub;
-                    at[4] = c.pos();
+                    at[4] = c.pos() as u32;
                     c.skip(16).map_err(|e| e.at("ReplicaDirectoryId"))?;
-                    c.tag_end(at[4], tag)
+                    c.tag_end(at[4] as usize, tag)
                         .map_err(|e| e.at("ReplicaDirectoryId"))?;
                 }
             }
@@ -286,30 +310,30 @@ impl<'a> PartitionSnapshotView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 5];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
-        SnapshotIdView::locate(buf, pos, version);
-        at[3] = *pos;
+        at[2] = *pos as u32;
+        SnapshotIdView::skip(buf, pos, version);
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(8);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 let (tag, mut value) = loc_tag(buf, pos);
                 if tag == 0 && version >= 1 {
                     let pos = &mut value;
-                    at[4] = *pos;
+                    at[4] = *pos as u32;
                     *pos = pos.saturating_add(16);
                 }
             }
@@ -321,7 +345,19 @@ impl<'a> PartitionSnapshotView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        SnapshotIdView::skip(buf, pos, version);
+        *pos = pos.saturating_add(8);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -332,41 +368,62 @@ impl<'a> PartitionSnapshotView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number within its topic.
     ///
     /// `Partition`: int32, versions 0+.
+    #[inline]
     pub fn partition(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "Partition", "int32", 4)
     }
 
     /// The leader epoch the client believes current; the broker rejects the request with FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH if it disagrees, and -1 skips the check.
     ///
     /// `CurrentLeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn current_leader_epoch(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `CurrentLeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn current_leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "CurrentLeaderEpoch",
+            "int32",
+            4,
+        )
+    }
+
     /// Which snapshot to fetch.
     ///
     /// `SnapshotId`: SnapshotId, versions 0+.
+    #[inline]
     pub fn snapshot_id(&self) -> SnapshotIdView<'a> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return SnapshotIdView::absent(self.buf, self.version);
         }
@@ -376,23 +433,41 @@ impl<'a> PartitionSnapshotView<'a> {
     /// The byte position in the snapshot to read from.
     ///
     /// `Position`: int64, versions 0+.
+    #[inline]
     pub fn position(&self) -> i64 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `Position` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn position_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "Position", "int64", 8)
+    }
+
     /// The fetching follower's directory id.
     ///
     /// `ReplicaDirectoryId`: uuid, versions 1+, tagged field 0 in 1+, ignorable.
+    #[inline]
     pub fn replica_directory_id(&self) -> Uuid {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
+    }
+
+    /// Where `ReplicaDirectoryId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replica_directory_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "ReplicaDirectoryId",
+            "uuid",
+            16,
+        )
     }
 
     /// The owned [`PartitionSnapshot`]: what the owned decoder returns for the same bytes.
@@ -404,7 +479,7 @@ impl<'a> PartitionSnapshotView<'a> {
         let position: i64 = self.position();
         let replica_directory_id: Uuid = self.replica_directory_id();
         let mut tags_present = 0u64;
-        if version >= 1 && self.at[4] != ABSENT && replica_directory_id.is_nil() {
+        if version >= 1 && self.at[4] != NONE && replica_directory_id.is_nil() {
             tags_present |= 1 << 0;
         }
         PartitionSnapshot {
@@ -414,7 +489,7 @@ impl<'a> PartitionSnapshotView<'a> {
             position,
             replica_directory_id,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags, |tag| tag == 0 && version >= 1),
+                unknown_tags(self.buf, self.tags as usize, |tag| tag == 0 && version >= 1),
                 tags_present,
                 0,
             ),
@@ -423,6 +498,7 @@ impl<'a> PartitionSnapshotView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionSnapshotView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -445,12 +521,12 @@ impl std::fmt::Debug for PartitionSnapshotView<'_> {
 pub struct SnapshotIdView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> SnapshotIdView<'a> {
@@ -459,27 +535,28 @@ impl<'a> SnapshotIdView<'a> {
         Self {
             buf,
             version,
-            at: [ABSENT; 2],
-            tags: ABSENT,
+            at: [NONE; 2],
+            tags: NONE,
             start: 0,
             end: 0,
         }
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
+        at[0] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("EndOffset"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Epoch"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -493,20 +570,20 @@ impl<'a> SnapshotIdView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -519,7 +596,17 @@ impl<'a> SnapshotIdView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -530,34 +617,48 @@ impl<'a> SnapshotIdView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The snapshot's end offset.
     ///
     /// `EndOffset`: int64, versions 0+.
+    #[inline]
     pub fn end_offset(&self) -> i64 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `EndOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn end_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "EndOffset", "int64", 8)
+    }
+
     /// The snapshot's epoch.
     ///
     /// `Epoch`: int32, versions 0+.
+    #[inline]
     pub fn epoch(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "Epoch", "int32", 4)
     }
 
     /// The owned [`SnapshotId`]: what the owned decoder returns for the same bytes.
@@ -567,12 +668,13 @@ impl<'a> SnapshotIdView<'a> {
         SnapshotId {
             end_offset,
             epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for SnapshotIdView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -592,29 +694,29 @@ impl std::fmt::Debug for SnapshotIdView<'_> {
 pub struct TopicSnapshotView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopicSnapshotView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 30).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -630,7 +732,7 @@ impl<'a> TopicSnapshotView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -645,26 +747,26 @@ impl<'a> TopicSnapshotView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionSnapshotView::locate(buf, pos, version);
+                    PartitionSnapshotView::skip(buf, pos, version);
                 }
                 false
             }
@@ -673,7 +775,7 @@ impl<'a> TopicSnapshotView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -687,7 +789,21 @@ impl<'a> TopicSnapshotView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionSnapshotView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -698,30 +814,39 @@ impl<'a> TopicSnapshotView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+    }
+
     /// The snapshots, by partition.
     ///
     /// `Partitions`: []PartitionSnapshot, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionSnapshotView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -737,12 +862,17 @@ impl<'a> TopicSnapshotView<'a> {
         TopicSnapshot {
             name,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopicSnapshotView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

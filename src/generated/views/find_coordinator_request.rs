@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct FindCoordinatorRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> FindCoordinatorRequestView<'a> {
@@ -26,22 +26,22 @@ impl<'a> FindCoordinatorRequestView<'a> {
     const NULL_COORDINATOR_KEYS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 3 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             let null = c.str(flexible).map_err(|e| e.at("Key"))?;
             if null {
                 nulls |= Self::NULL_KEY;
             }
         }
         if version >= 1 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("KeyType"))?;
         }
         if version >= 4 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             let null = match c.array(true, 1).map_err(|e| e.at("CoordinatorKeys"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -57,7 +57,7 @@ impl<'a> FindCoordinatorRequestView<'a> {
             }
         }
         let tags = if version >= 3 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -65,7 +65,7 @@ impl<'a> FindCoordinatorRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -74,29 +74,29 @@ impl<'a> FindCoordinatorRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 3 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             let null = loc_str(buf, pos, flexible);
             if null {
                 nulls |= Self::NULL_KEY;
             }
         }
         if version >= 1 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         if version >= 4 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             let null = match loc_array(buf, pos, true) {
                 None => true,
                 Some(n) => {
@@ -111,14 +111,14 @@ impl<'a> FindCoordinatorRequestView<'a> {
             }
         }
         let tags = if version >= 3 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -127,7 +127,7 @@ impl<'a> FindCoordinatorRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -143,6 +143,7 @@ impl<'a> FindCoordinatorRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("FindCoordinatorRequest", version))?;
         if !(0..=6).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 6).in_message("FindCoordinatorRequest", version)
@@ -158,42 +159,58 @@ impl<'a> FindCoordinatorRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The group id or transactional id whose coordinator is wanted (versions 0-3).
     ///
     /// `Key`: string, versions 0-3.
+    #[inline]
     pub fn key(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Key` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn key_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[0] as usize, "Key", version >= 3, false, 0)
+    }
+
     /// The kind of key: 0 for a group, 1 for a transaction, 2 for a share group.
     ///
     /// `KeyType`: int8, versions 1+, default `0`.
+    #[inline]
     pub fn key_type(&self) -> i8 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `KeyType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn key_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "KeyType", "int8", 1)
+    }
+
     /// The keys whose coordinators are wanted (v4+).
     ///
     /// `CoordinatorKeys`: []string, versions 4+.
+    #[inline]
     pub fn coordinator_keys(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -214,12 +231,17 @@ impl<'a> FindCoordinatorRequestView<'a> {
             key,
             key_type,
             coordinator_keys,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for FindCoordinatorRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct FindCoordinatorResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 7],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 7],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> FindCoordinatorResponseView<'a> {
@@ -26,38 +26,38 @@ impl<'a> FindCoordinatorResponseView<'a> {
     const NULL_COORDINATORS: u64 = 1 << 6;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
-        let start = c.pos();
-        let mut at = [ABSENT; 7];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
         if version >= 1 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         }
         if version <= 3 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         }
         if (1..=3).contains(&version) {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
         }
         if version <= 3 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("NodeId"))?;
         }
         if version <= 3 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             let null = c.str(flexible).map_err(|e| e.at("Host"))?;
             if null {
                 nulls |= Self::NULL_HOST;
             }
         }
         if version <= 3 {
-            at[5] = c.pos();
+            at[5] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("Port"))?;
         }
         if version >= 4 {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             let null = match c.array(true, 14).map_err(|e| e.at("Coordinators"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -74,7 +74,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
             }
         }
         let tags = if version >= 3 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -82,7 +82,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -91,50 +91,50 @@ impl<'a> FindCoordinatorResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos;
-        let mut at = [ABSENT; 7];
+        let start = *pos as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
         if version >= 1 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version <= 3 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(2);
         }
         if (1..=3).contains(&version) {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             loc_str(buf, pos, flexible);
         }
         if version <= 3 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version <= 3 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             let null = loc_str(buf, pos, flexible);
             if null {
                 nulls |= Self::NULL_HOST;
             }
         }
         if version <= 3 {
-            at[5] = *pos;
+            at[5] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version >= 4 {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             let null = match loc_array(buf, pos, true) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        CoordinatorView::locate(buf, pos, version);
+                        CoordinatorView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -144,14 +144,14 @@ impl<'a> FindCoordinatorResponseView<'a> {
             }
         }
         let tags = if version >= 3 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -160,7 +160,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -176,6 +176,7 @@ impl<'a> FindCoordinatorResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("FindCoordinatorResponse", version))?;
         if !(0..=6).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 6).in_message("FindCoordinatorResponse", version)
@@ -191,87 +192,142 @@ impl<'a> FindCoordinatorResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0-3.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 1-3, nullable in 1-3, ignorable.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 3)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[2] as usize,
+            "ErrorMessage",
+            version >= 3,
+            true,
+            0,
+        )
+    }
+
     /// The coordinator's broker id (versions 0-3).
     ///
     /// `NodeId`: int32, versions 0-3.
+    #[inline]
     pub fn node_id(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "NodeId", "int32", 4)
+    }
+
     /// The coordinator's host (versions 0-3).
     ///
     /// `Host`: string, versions 0-3.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[4] as usize,
+            "Host",
+            version >= 3,
+            false,
+            0,
+        )
+    }
+
     /// The coordinator's port (versions 0-3).
     ///
     /// `Port`: int32, versions 0-3.
+    #[inline]
     pub fn port(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5] as usize, "Port", "int32", 4)
+    }
+
     /// The coordinator of each key (v4+).
     ///
     /// `Coordinators`: []Coordinator, versions 4+.
+    #[inline]
     pub fn coordinators(&self) -> ArrayView<'a, CoordinatorView<'a>> {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -297,12 +353,17 @@ impl<'a> FindCoordinatorResponseView<'a> {
             host,
             port,
             coordinators,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for FindCoordinatorResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -327,43 +388,43 @@ impl std::fmt::Debug for FindCoordinatorResponseView<'_> {
 pub struct CoordinatorView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 6],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 6],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> CoordinatorView<'a> {
     const NULL_KEY: u64 = 1 << 0;
     const NULL_HOST: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 6];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Key"))?;
         if null {
             nulls |= Self::NULL_KEY;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("NodeId"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Port"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("ErrorMessage"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -378,35 +439,35 @@ impl<'a> CoordinatorView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 6];
+        let start = *pos as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_KEY;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[5] = *pos;
+        at[5] = *pos as u32;
         loc_str(buf, pos, true);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -420,7 +481,21 @@ impl<'a> CoordinatorView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -431,78 +506,116 @@ impl<'a> CoordinatorView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The key asked about.
     ///
     /// `Key`: string, versions 4+.
+    #[inline]
     pub fn key(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Key` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn key_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Key", true, false, 0)
     }
 
     /// The coordinator's broker id.
     ///
     /// `NodeId`: int32, versions 4+.
+    #[inline]
     pub fn node_id(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "NodeId", "int32", 4)
+    }
+
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 4+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2] as usize, "Host", true, false, 0)
+    }
+
     /// A TCP port number.
     ///
     /// `Port`: int32, versions 4+.
+    #[inline]
     pub fn port(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "Port", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 4+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 4+, nullable in 4+, ignorable.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[5] as usize, "ErrorMessage", true, true, 0)
     }
 
     /// The owned [`Coordinator`]: what the owned decoder returns for the same bytes.
@@ -520,12 +633,17 @@ impl<'a> CoordinatorView<'a> {
             port,
             error_code,
             error_message,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for CoordinatorView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

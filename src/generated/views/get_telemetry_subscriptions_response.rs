@@ -11,32 +11,32 @@ use crate::views::*;
 pub struct GetTelemetrySubscriptionsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 9],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 9],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     const NULL_ACCEPTED_COMPRESSION_TYPES: u64 = 1 << 4;
     const NULL_REQUESTED_METRICS: u64 = 1 << 8;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 9];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("ClientInstanceId"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("SubscriptionId"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c
             .array(true, 1)
             .map_err(|e| e.at("AcceptedCompressionTypes"))?
@@ -53,13 +53,13 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
         if null {
             nulls |= Self::NULL_ACCEPTED_COMPRESSION_TYPES;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PushIntervalMs"))?;
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("TelemetryMaxBytes"))?;
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         c.bool().map_err(|e| e.at("DeltaTemporality"))?;
-        at[8] = c.pos();
+        at[8] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("RequestedMetrics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -74,7 +74,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
             nulls |= Self::NULL_REQUESTED_METRICS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -89,24 +89,24 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 9];
+        let start = *pos as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(16);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -117,13 +117,13 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
         if null {
             nulls |= Self::NULL_ACCEPTED_COMPRESSION_TYPES;
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[6] = *pos;
+        at[6] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[7] = *pos;
+        at[7] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[8] = *pos;
+        at[8] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -137,7 +137,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
             nulls |= Self::NULL_REQUESTED_METRICS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -151,7 +151,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -167,6 +167,7 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("GetTelemetrySubscriptionsResponse", version))?;
         if !(0..=0).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 0)
                 .in_message("GetTelemetrySubscriptionsResponse", version));
@@ -182,63 +183,96 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// The client's instance id: the one it sent, or a new one if it sent the zero UUID.
     ///
     /// `ClientInstanceId`: uuid, versions 0+.
+    #[inline]
     pub fn client_instance_id(&self) -> Uuid {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `ClientInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ClientInstanceId",
+            "uuid",
+            16,
+        )
+    }
+
     /// The id of the metrics subscription, so a push can say which one it answers.
     ///
     /// `SubscriptionId`: int32, versions 0+.
+    #[inline]
     pub fn subscription_id(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `SubscriptionId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subscription_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "SubscriptionId", "int32", 4)
+    }
+
     /// The compression types the broker accepts for pushed metrics, preferred first.
     ///
     /// `AcceptedCompressionTypes`: []int8, versions 0+.
+    #[inline]
     pub fn accepted_compression_types(&self) -> ArrayView<'a, i8> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -249,41 +283,66 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
     /// How often, in milliseconds, the client should push metrics.
     ///
     /// `PushIntervalMs`: int32, versions 0+.
+    #[inline]
     pub fn push_interval_ms(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PushIntervalMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn push_interval_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5] as usize, "PushIntervalMs", "int32", 4)
     }
 
     /// The most bytes of metrics one push may carry.
     ///
     /// `TelemetryMaxBytes`: int32, versions 0+.
+    #[inline]
     pub fn telemetry_max_bytes(&self) -> i32 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `TelemetryMaxBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn telemetry_max_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "TelemetryMaxBytes",
+            "int32",
+            4,
+        )
+    }
+
     /// Whether to send sums and histograms as deltas (true) or cumulative values (false).
     ///
     /// `DeltaTemporality`: bool, versions 0+.
+    #[inline]
     pub fn delta_temporality(&self) -> bool {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `DeltaTemporality` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn delta_temporality_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[7] as usize, "DeltaTemporality", "bool", 1)
+    }
+
     /// Prefixes of the metric names wanted; empty for none, one empty string for all.
     ///
     /// `RequestedMetrics`: []string, versions 0+.
+    #[inline]
     pub fn requested_metrics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -317,12 +376,17 @@ impl<'a> GetTelemetrySubscriptionsResponseView<'a> {
             telemetry_max_bytes,
             delta_temporality,
             requested_metrics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for GetTelemetrySubscriptionsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

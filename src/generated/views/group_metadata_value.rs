@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct GroupMetadataValueView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 6],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 6],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> GroupMetadataValueView<'a> {
@@ -26,25 +26,25 @@ impl<'a> GroupMetadataValueView<'a> {
     const NULL_MEMBERS: u64 = 1 << 5;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
-        let start = c.pos();
-        let mut at = [ABSENT; 6];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("protocolType"))?;
         if null {
             nulls |= Self::NULL_PROTOCOL_TYPE;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("generation"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("protocol"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("leader"))?;
         if version >= 2 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("currentStateTimestamp"))?;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = match c.array(flexible, 15).map_err(|e| e.at("members"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -60,7 +60,7 @@ impl<'a> GroupMetadataValueView<'a> {
             nulls |= Self::NULL_MEMBERS;
         }
         let tags = if version >= 4 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -68,7 +68,7 @@ impl<'a> GroupMetadataValueView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -77,37 +77,37 @@ impl<'a> GroupMetadataValueView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos;
-        let mut at = [ABSENT; 6];
+        let start = *pos as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_PROTOCOL_TYPE;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         loc_str(buf, pos, flexible);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         loc_str(buf, pos, flexible);
         if version >= 2 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    MemberMetadataView::locate(buf, pos, version);
+                    MemberMetadataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -116,14 +116,14 @@ impl<'a> GroupMetadataValueView<'a> {
             nulls |= Self::NULL_MEMBERS;
         }
         let tags = if version >= 4 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -132,7 +132,7 @@ impl<'a> GroupMetadataValueView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -148,6 +148,7 @@ impl<'a> GroupMetadataValueView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("GroupMetadataValue", version))?;
         if !(0..=4).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 4).in_message("GroupMetadataValue", version)
@@ -163,78 +164,141 @@ impl<'a> GroupMetadataValueView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The group's protocol type, such as `consumer`.
     ///
     /// `protocolType`: string, versions 0+.
+    #[inline]
     pub fn protocol_type(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `protocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "protocolType",
+            version >= 4,
+            false,
+            0,
+        )
+    }
+
     /// The group's generation.
     ///
     /// `generation`: int32, versions 0+.
+    #[inline]
     pub fn generation(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `generation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn generation_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "generation", "int32", 4)
+    }
+
     /// The chosen assignment protocol, or null.
     ///
     /// `protocol`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn protocol(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 4)
+    }
+
+    /// Where `protocol` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[2] as usize,
+            "protocol",
+            version >= 4,
+            true,
+            0,
+        )
     }
 
     /// The leader's member id, or null.
     ///
     /// `leader`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn leader(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 4)
     }
 
+    /// Where `leader` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[3] as usize,
+            "leader",
+            version >= 4,
+            true,
+            0,
+        )
+    }
+
     /// When the group last changed state, in milliseconds since the Unix epoch, or -1.
     ///
     /// `currentStateTimestamp`: int64, versions 2+, default `-1`, ignorable.
+    #[inline]
     pub fn current_state_timestamp(&self) -> i64 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `currentStateTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn current_state_timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "currentStateTimestamp",
+            "int64",
+            8,
+        )
+    }
+
     /// The group's members.
     ///
     /// `members`: []MemberMetadata, versions 0+.
+    #[inline]
     pub fn members(&self) -> ArrayView<'a, MemberMetadataView<'a>> {
         let version = self.version;
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -257,12 +321,17 @@ impl<'a> GroupMetadataValueView<'a> {
             leader,
             current_state_timestamp,
             members,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for GroupMetadataValueView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -286,14 +355,14 @@ impl std::fmt::Debug for GroupMetadataValueView<'_> {
 pub struct MemberMetadataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 8],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 8],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> MemberMetadataView<'a> {
@@ -304,46 +373,46 @@ impl<'a> MemberMetadataView<'a> {
     const NULL_ASSIGNMENT: u64 = 1 << 7;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
-        let start = c.pos();
-        let mut at = [ABSENT; 8];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("memberId"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 3 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.str(flexible).map_err(|e| e.at("groupInstanceId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("clientId"))?;
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("clientHost"))?;
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
         if version >= 1 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("rebalanceTimeout"))?;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("sessionTimeout"))?;
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         let null = c.bytes(flexible).map_err(|e| e.at("subscription"))?;
         if null {
             nulls |= Self::NULL_SUBSCRIPTION;
         }
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         let null = c.bytes(flexible).map_err(|e| e.at("assignment"))?;
         if null {
             nulls |= Self::NULL_ASSIGNMENT;
         }
         let tags = if version >= 4 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -351,7 +420,7 @@ impl<'a> MemberMetadataView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -360,60 +429,60 @@ impl<'a> MemberMetadataView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos;
-        let mut at = [ABSENT; 8];
+        let start = *pos as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 3 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             loc_str(buf, pos, flexible);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
         if version >= 1 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[6] = *pos;
+        at[6] = *pos as u32;
         let null = loc_bytes(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_SUBSCRIPTION;
         }
-        at[7] = *pos;
+        at[7] = *pos as u32;
         let null = loc_bytes(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_ASSIGNMENT;
         }
         let tags = if version >= 4 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -422,7 +491,30 @@ impl<'a> MemberMetadataView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        loc_str(buf, pos, flexible);
+        if version >= 3 {
+            loc_str(buf, pos, flexible);
+        }
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        if version >= 1 {
+            *pos = pos.saturating_add(4);
+        }
+        *pos = pos.saturating_add(4);
+        loc_bytes(buf, pos, flexible);
+        loc_bytes(buf, pos, flexible);
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -433,106 +525,210 @@ impl<'a> MemberMetadataView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The member's id.
     ///
     /// `memberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `memberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "memberId",
+            version >= 4,
+            false,
+            0,
+        )
+    }
+
     /// The static member's instance id, or null.
     ///
     /// `groupInstanceId`: string, versions 3+, nullable in 3+, default `null`, ignorable.
+    #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, version >= 4)
     }
 
+    /// Where `groupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "groupInstanceId",
+            version >= 4,
+            true,
+            0,
+        )
+    }
+
     /// The member's client id.
     ///
     /// `clientId`: string, versions 0+.
+    #[inline]
     pub fn client_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `clientId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[2] as usize,
+            "clientId",
+            version >= 4,
+            false,
+            0,
+        )
     }
 
     /// The host the member connected from.
     ///
     /// `clientHost`: string, versions 0+.
+    #[inline]
     pub fn client_host(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `clientHost` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_host_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[3] as usize,
+            "clientHost",
+            version >= 4,
+            false,
+            0,
+        )
+    }
+
     /// The member's rebalance timeout in milliseconds.
     ///
     /// `rebalanceTimeout`: int32, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn rebalance_timeout(&self) -> i32 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `rebalanceTimeout` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rebalance_timeout_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "rebalanceTimeout",
+            "int32",
+            4,
+        )
+    }
+
     /// The member's session timeout in milliseconds.
     ///
     /// `sessionTimeout`: int32, versions 0+.
+    #[inline]
     pub fn session_timeout(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `sessionTimeout` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn session_timeout_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5] as usize, "sessionTimeout", "int32", 4)
+    }
+
     /// The member's metadata for the chosen protocol (a consumer's subscription).
     ///
     /// `subscription`: bytes, versions 0+.
+    #[inline]
     pub fn subscription(&self) -> &'a [u8] {
         let version = self.version;
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, version >= 4).unwrap_or(EMPTY_BYTES)
     }
 
+    /// Where `subscription` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subscription_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(
+            self.buf,
+            self.at[6] as usize,
+            "subscription",
+            version >= 4,
+            false,
+            0,
+        )
+    }
+
     /// The member's assignment from the leader.
     ///
     /// `assignment`: bytes, versions 0+.
+    #[inline]
     pub fn assignment(&self) -> &'a [u8] {
         let version = self.version;
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, version >= 4).unwrap_or(EMPTY_BYTES)
+    }
+
+    /// Where `assignment` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn assignment_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(
+            self.buf,
+            self.at[7] as usize,
+            "assignment",
+            version >= 4,
+            false,
+            0,
+        )
     }
 
     /// The owned [`MemberMetadata`]: what the owned decoder returns for the same bytes.
@@ -555,12 +751,17 @@ impl<'a> MemberMetadataView<'a> {
             session_timeout,
             subscription,
             assignment,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for MemberMetadataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

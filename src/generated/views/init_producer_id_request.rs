@@ -11,41 +11,41 @@ use crate::views::*;
 pub struct InitProducerIdRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 6],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 6],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> InitProducerIdRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 6];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 6];
+        at[0] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("TransactionalId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("TransactionTimeoutMs"))?;
         if version >= 3 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("ProducerId"))?;
         }
         if version >= 3 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(2).map_err(|e| e.at("ProducerEpoch"))?;
         }
         if version >= 6 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.bool().map_err(|e| e.at("Enable2Pc"))?;
         }
         if version >= 6 {
-            at[5] = c.pos();
+            at[5] = c.pos() as u32;
             c.bool().map_err(|e| e.at("KeepPreparedTxn"))?;
         }
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -53,7 +53,7 @@ impl<'a> InitProducerIdRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -61,44 +61,44 @@ impl<'a> InitProducerIdRequestView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 6];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 6];
+        at[0] = *pos as u32;
         loc_str(buf, pos, flexible);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 3 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
         if version >= 3 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(2);
         }
         if version >= 6 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         if version >= 6 {
-            at[5] = *pos;
+            at[5] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -106,7 +106,7 @@ impl<'a> InitProducerIdRequestView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -122,6 +122,7 @@ impl<'a> InitProducerIdRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("InitProducerIdRequest", version))?;
         if !(0..=6).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 6).in_message("InitProducerIdRequest", version)
@@ -137,79 +138,131 @@ impl<'a> InitProducerIdRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The producer's transactional id, or null for an idempotent producer without transactions.
     ///
     /// `TransactionalId`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn transactional_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 2)
     }
 
+    /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transactional_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "TransactionalId",
+            version >= 2,
+            true,
+            0,
+        )
+    }
+
     /// How long, in milliseconds, a transaction may stay open before the coordinator aborts it.
     ///
     /// `TransactionTimeoutMs`: int32, versions 0+.
+    #[inline]
     pub fn transaction_timeout_ms(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `TransactionTimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transaction_timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "TransactionTimeoutMs",
+            "int32",
+            4,
+        )
+    }
+
     /// The producer's current id when re-initialising, or -1.
     ///
     /// `ProducerId`: int64, versions 3+, default `-1`.
+    #[inline]
     pub fn producer_id(&self) -> i64 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "ProducerId", "int64", 8)
+    }
+
     /// The producer's current epoch when re-initialising, or -1.
     ///
     /// `ProducerEpoch`: int16, versions 3+, default `-1`.
+    #[inline]
     pub fn producer_epoch(&self) -> i16 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "ProducerEpoch", "int16", 2)
+    }
+
     /// Whether the producer takes part in two-phase commit with an external coordinator (KIP-939).
     ///
     /// `Enable2Pc`: bool, versions 6+, default `false`.
+    #[inline]
     pub fn enable2_pc(&self) -> bool {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `Enable2Pc` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn enable2_pc_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "Enable2Pc", "bool", 1)
+    }
+
     /// Whether to keep a prepared transaction open instead of aborting it (KIP-939).
     ///
     /// `KeepPreparedTxn`: bool, versions 6+, default `false`.
+    #[inline]
     pub fn keep_prepared_txn(&self) -> bool {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `KeepPreparedTxn` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn keep_prepared_txn_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5] as usize, "KeepPreparedTxn", "bool", 1)
     }
 
     /// The owned [`InitProducerIdRequest`]: what the owned decoder returns for the same bytes.
@@ -228,12 +281,13 @@ impl<'a> InitProducerIdRequestView<'a> {
             producer_epoch,
             enable2_pc,
             keep_prepared_txn,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for InitProducerIdRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

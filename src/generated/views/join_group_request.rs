@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct JoinGroupRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 8],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 8],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> JoinGroupRequestView<'a> {
@@ -28,35 +28,35 @@ impl<'a> JoinGroupRequestView<'a> {
     const NULL_PROTOCOLS: u64 = 1 << 6;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 8];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("SessionTimeoutMs"))?;
         if version >= 1 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("RebalanceTimeoutMs"))?;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("MemberId"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 5 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("ProtocolType"))?;
         if null {
             nulls |= Self::NULL_PROTOCOL_TYPE;
         }
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         let null = match c.array(flexible, 3).map_err(|e| e.at("Protocols"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -72,11 +72,11 @@ impl<'a> JoinGroupRequestView<'a> {
             nulls |= Self::NULL_PROTOCOLS;
         }
         if version >= 8 {
-            at[7] = c.pos();
+            at[7] = c.pos() as u32;
             c.str(true).map_err(|e| e.at("Reason"))?;
         }
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -84,7 +84,7 @@ impl<'a> JoinGroupRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -93,47 +93,47 @@ impl<'a> JoinGroupRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 8];
+        let start = *pos as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 1 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 5 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             loc_str(buf, pos, flexible);
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_PROTOCOL_TYPE;
         }
-        at[6] = *pos;
+        at[6] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    JoinGroupRequestProtocolView::locate(buf, pos, version);
+                    JoinGroupRequestProtocolView::skip(buf, pos, version);
                 }
                 false
             }
@@ -142,18 +142,18 @@ impl<'a> JoinGroupRequestView<'a> {
             nulls |= Self::NULL_PROTOCOLS;
         }
         if version >= 8 {
-            at[7] = *pos;
+            at[7] = *pos as u32;
             loc_str(buf, pos, true);
         }
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -162,7 +162,7 @@ impl<'a> JoinGroupRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -178,6 +178,7 @@ impl<'a> JoinGroupRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("JoinGroupRequest", version))?;
         if !(0..=9).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 9).in_message("JoinGroupRequest", version));
         }
@@ -191,90 +192,173 @@ impl<'a> JoinGroupRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "GroupId",
+            version >= 6,
+            false,
+            0,
+        )
+    }
+
     /// How long, in milliseconds, the coordinator waits without a heartbeat before removing the member.
     ///
     /// `SessionTimeoutMs`: int32, versions 0+.
+    #[inline]
     pub fn session_timeout_ms(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `SessionTimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn session_timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "SessionTimeoutMs",
+            "int32",
+            4,
+        )
+    }
+
     /// How long, in milliseconds, the coordinator waits for every member to rejoin during a rebalance.
     ///
     /// `RebalanceTimeoutMs`: int32, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn rebalance_timeout_ms(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `RebalanceTimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rebalance_timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "RebalanceTimeoutMs",
+            "int32",
+            4,
+        )
+    }
+
     /// The member id the coordinator gave earlier, or empty when joining for the first time.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[3] as usize,
+            "MemberId",
+            version >= 6,
+            false,
+            0,
+        )
+    }
+
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 5+, nullable in 5+, default `null`.
+    #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, version >= 6)
     }
 
+    /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[4] as usize,
+            "GroupInstanceId",
+            version >= 6,
+            true,
+            0,
+        )
+    }
+
     /// The group's protocol type, such as `consumer`.
     ///
     /// `ProtocolType`: string, versions 0+.
+    #[inline]
     pub fn protocol_type(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `ProtocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[5] as usize,
+            "ProtocolType",
+            version >= 6,
+            false,
+            0,
+        )
+    }
+
     /// The assignment protocols the member supports, in order of preference.
     ///
     /// `Protocols`: []JoinGroupRequestProtocol, versions 0+.
+    #[inline]
     pub fn protocols(&self) -> ArrayView<'a, JoinGroupRequestProtocolView<'a>> {
         let version = self.version;
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -285,12 +369,18 @@ impl<'a> JoinGroupRequestView<'a> {
     /// Why the member joins or leaves, for the broker's logs; null if not given.
     ///
     /// `Reason`: string, versions 8+, nullable in 8+, default `null`, ignorable.
+    #[inline]
     pub fn reason(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `Reason` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn reason_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[7] as usize, "Reason", true, true, 0)
     }
 
     /// The owned [`JoinGroupRequest`]: what the owned decoder returns for the same bytes.
@@ -314,12 +404,17 @@ impl<'a> JoinGroupRequestView<'a> {
             protocol_type,
             protocols,
             reason,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for JoinGroupRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -345,14 +440,14 @@ impl std::fmt::Debug for JoinGroupRequestView<'_> {
 pub struct JoinGroupRequestProtocolView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> JoinGroupRequestProtocolView<'a> {
@@ -360,21 +455,21 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
     const NULL_METADATA: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.bytes(flexible).map_err(|e| e.at("Metadata"))?;
         if null {
             nulls |= Self::NULL_METADATA;
         }
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -382,7 +477,7 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -391,35 +486,35 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_bytes(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_METADATA;
         }
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -428,7 +523,20 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 6;
+        loc_str(buf, pos, flexible);
+        loc_bytes(buf, pos, flexible);
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -439,36 +547,66 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The protocol's name, such as `range`.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Name",
+            version >= 6,
+            false,
+            0,
+        )
+    }
+
     /// The member's metadata for this protocol (a consumer's subscription).
     ///
     /// `Metadata`: bytes, versions 0+.
+    #[inline]
     pub fn metadata(&self) -> &'a [u8] {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, version >= 6).unwrap_or(EMPTY_BYTES)
+    }
+
+    /// Where `Metadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn metadata_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(
+            self.buf,
+            self.at[1] as usize,
+            "Metadata",
+            version >= 6,
+            false,
+            0,
+        )
     }
 
     /// The owned [`JoinGroupRequestProtocol`]: what the owned decoder returns for the same bytes.
@@ -478,12 +616,17 @@ impl<'a> JoinGroupRequestProtocolView<'a> {
         JoinGroupRequestProtocol {
             name,
             metadata,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for JoinGroupRequestProtocolView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

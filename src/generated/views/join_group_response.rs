@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct JoinGroupResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 9],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 9],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> JoinGroupResponseView<'a> {
@@ -28,41 +28,41 @@ impl<'a> JoinGroupResponseView<'a> {
     const NULL_MEMBERS: u64 = 1 << 8;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 9];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
         if version >= 2 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("GenerationId"))?;
         if version >= 7 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.str(true).map_err(|e| e.at("ProtocolType"))?;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("ProtocolName"))?;
         if null && version <= 6 {
             nulls |= Self::NULL_PROTOCOL_NAME;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Leader"))?;
         if null {
             nulls |= Self::NULL_LEADER;
         }
         if version >= 9 {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             c.bool().map_err(|e| e.at("SkipAssignment"))?;
         }
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("MemberId"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[8] = c.pos();
+        at[8] = c.pos() as u32;
         let null = match c.array(flexible, 4).map_err(|e| e.at("Members"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -78,7 +78,7 @@ impl<'a> JoinGroupResponseView<'a> {
             nulls |= Self::NULL_MEMBERS;
         }
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -86,7 +86,7 @@ impl<'a> JoinGroupResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -95,53 +95,53 @@ impl<'a> JoinGroupResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 9];
+        let start = *pos as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
         if version >= 2 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 7 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             loc_str(buf, pos, true);
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null && version <= 6 {
             nulls |= Self::NULL_PROTOCOL_NAME;
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_LEADER;
         }
         if version >= 9 {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
-        at[7] = *pos;
+        at[7] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[8] = *pos;
+        at[8] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    JoinGroupResponseMemberView::locate(buf, pos, version);
+                    JoinGroupResponseMemberView::skip(buf, pos, version);
                 }
                 false
             }
@@ -150,14 +150,14 @@ impl<'a> JoinGroupResponseView<'a> {
             nulls |= Self::NULL_MEMBERS;
         }
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -166,7 +166,7 @@ impl<'a> JoinGroupResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -182,6 +182,7 @@ impl<'a> JoinGroupResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("JoinGroupResponse", version))?;
         if !(0..=9).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 9).in_message("JoinGroupResponse", version)
@@ -197,111 +198,186 @@ impl<'a> JoinGroupResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 2+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// The group's generation: raised by one after every rebalance.
     ///
     /// `GenerationId`: int32, versions 0+, default `-1`.
+    #[inline]
     pub fn generation_id(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `GenerationId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn generation_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "GenerationId", "int32", 4)
+    }
+
     /// The group's protocol type, such as `consumer`, or null.
     ///
     /// `ProtocolType`: string, versions 7+, nullable in 7+, default `null`, ignorable.
+    #[inline]
     pub fn protocol_type(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `ProtocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3] as usize, "ProtocolType", true, true, 0)
+    }
+
     /// The assignment protocol the group chose, such as `range`, or null.
     ///
     /// `ProtocolName`: string, versions 0+, nullable in 7+.
+    #[inline]
     pub fn protocol_name(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 6)
     }
 
+    /// Where `ProtocolName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[4] as usize,
+            "ProtocolName",
+            version >= 6,
+            version >= 7,
+            0,
+        )
+    }
+
     /// The member id of the group's leader, which computes the assignment.
     ///
     /// `Leader`: string, versions 0+.
+    #[inline]
     pub fn leader(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Leader` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[5] as usize,
+            "Leader",
+            version >= 6,
+            false,
+            0,
+        )
+    }
+
     /// True when the leader must not compute an assignment because the coordinator already knows it (static member rejoin).
     ///
     /// `SkipAssignment`: bool, versions 9+, default `false`.
+    #[inline]
     pub fn skip_assignment(&self) -> bool {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `SkipAssignment` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn skip_assignment_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6] as usize, "SkipAssignment", "bool", 1)
+    }
+
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[7] as usize,
+            "MemberId",
+            version >= 6,
+            false,
+            0,
+        )
+    }
+
     /// Every member with its metadata, sent to the leader only; empty for the others.
     ///
     /// `Members`: []JoinGroupResponseMember, versions 0+.
+    #[inline]
     pub fn members(&self) -> ArrayView<'a, JoinGroupResponseMemberView<'a>> {
         let version = self.version;
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -331,12 +407,17 @@ impl<'a> JoinGroupResponseView<'a> {
             skip_assignment,
             member_id,
             members,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for JoinGroupResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -363,14 +444,14 @@ impl std::fmt::Debug for JoinGroupResponseView<'_> {
 pub struct JoinGroupResponseMemberView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> JoinGroupResponseMemberView<'a> {
@@ -378,25 +459,25 @@ impl<'a> JoinGroupResponseMemberView<'a> {
     const NULL_METADATA: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("MemberId"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 5 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = c.bytes(flexible).map_err(|e| e.at("Metadata"))?;
         if null {
             nulls |= Self::NULL_METADATA;
         }
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -404,7 +485,7 @@ impl<'a> JoinGroupResponseMemberView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -413,39 +494,39 @@ impl<'a> JoinGroupResponseMemberView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 5 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             loc_str(buf, pos, flexible);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = loc_bytes(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_METADATA;
         }
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -454,7 +535,23 @@ impl<'a> JoinGroupResponseMemberView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 6;
+        loc_str(buf, pos, flexible);
+        if version >= 5 {
+            loc_str(buf, pos, flexible);
+        }
+        loc_bytes(buf, pos, flexible);
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -465,48 +562,92 @@ impl<'a> JoinGroupResponseMemberView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "MemberId",
+            version >= 6,
+            false,
+            0,
+        )
+    }
+
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 5+, nullable in 5+, default `null`, ignorable.
+    #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, version >= 6)
     }
 
+    /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "GroupInstanceId",
+            version >= 6,
+            true,
+            0,
+        )
+    }
+
     /// The member's metadata for the chosen protocol.
     ///
     /// `Metadata`: bytes, versions 0+.
+    #[inline]
     pub fn metadata(&self) -> &'a [u8] {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, version >= 6).unwrap_or(EMPTY_BYTES)
+    }
+
+    /// Where `Metadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn metadata_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(
+            self.buf,
+            self.at[2] as usize,
+            "Metadata",
+            version >= 6,
+            false,
+            0,
+        )
     }
 
     /// The owned [`JoinGroupResponseMember`]: what the owned decoder returns for the same bytes.
@@ -519,12 +660,17 @@ impl<'a> JoinGroupResponseMemberView<'a> {
             member_id,
             group_instance_id,
             metadata,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for JoinGroupResponseMemberView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

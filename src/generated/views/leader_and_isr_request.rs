@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct LeaderAndIsrRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 8],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 8],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> LeaderAndIsrRequestView<'a> {
@@ -27,27 +27,27 @@ impl<'a> LeaderAndIsrRequestView<'a> {
     const NULL_LIVE_LEADERS: u64 = 1 << 7;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
-        let start = c.pos();
-        let mut at = [ABSENT; 8];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ControllerId"))?;
         if version >= 7 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.bool().map_err(|e| e.at("isKRaftController"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ControllerEpoch"))?;
         if version >= 2 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("BrokerEpoch"))?;
         }
         if version >= 5 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("Type"))?;
         }
         if version <= 1 {
-            at[5] = c.pos();
+            at[5] = c.pos() as u32;
             let null = match c
                 .array(false, 26)
                 .map_err(|e| e.at("UngroupedPartitionStates"))?
@@ -67,7 +67,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             }
         }
         if version >= 2 {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             let null = match c.array(flexible, 3).map_err(|e| e.at("TopicStates"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -83,7 +83,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
                 nulls |= Self::NULL_TOPIC_STATES;
             }
         }
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         let null = match c.array(flexible, 10).map_err(|e| e.at("LiveLeaders"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -99,7 +99,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             nulls |= Self::NULL_LIVE_LEADERS;
         }
         let tags = if version >= 4 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -107,7 +107,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -116,39 +116,39 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos;
-        let mut at = [ABSENT; 8];
+        let start = *pos as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 7 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 2 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
         if version >= 5 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         if version <= 1 {
-            at[5] = *pos;
+            at[5] = *pos as u32;
             let null = match loc_array(buf, pos, false) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        LeaderAndIsrPartitionStateView::locate(buf, pos, version);
+                        LeaderAndIsrPartitionStateView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -158,12 +158,12 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             }
         }
         if version >= 2 {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        LeaderAndIsrTopicStateView::locate(buf, pos, version);
+                        LeaderAndIsrTopicStateView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -172,12 +172,12 @@ impl<'a> LeaderAndIsrRequestView<'a> {
                 nulls |= Self::NULL_TOPIC_STATES;
             }
         }
-        at[7] = *pos;
+        at[7] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    LeaderAndIsrLiveLeaderView::locate(buf, pos, version);
+                    LeaderAndIsrLiveLeaderView::skip(buf, pos, version);
                 }
                 false
             }
@@ -186,14 +186,14 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             nulls |= Self::NULL_LIVE_LEADERS;
         }
         let tags = if version >= 4 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -202,7 +202,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -218,6 +218,7 @@ impl<'a> LeaderAndIsrRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("LeaderAndIsrRequest", version))?;
         if !(0..=7).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 7).in_message("LeaderAndIsrRequest", version)
@@ -233,74 +234,113 @@ impl<'a> LeaderAndIsrRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The id of the controller sending the request.
     ///
     /// `ControllerId`: int32, versions 0+.
+    #[inline]
     pub fn controller_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ControllerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ControllerId", "int32", 4)
+    }
+
     /// True when the sender is a KRaft controller (during a migration from ZooKeeper).
     ///
     /// `isKRaftController`: bool, versions 7+, default `false`.
+    #[inline]
     pub fn is_k_raft_controller(&self) -> bool {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `isKRaftController` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_k_raft_controller_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "isKRaftController",
+            "bool",
+            1,
+        )
+    }
+
     /// The controller's epoch, which fences requests from an older controller.
     ///
     /// `ControllerEpoch`: int32, versions 0+.
+    #[inline]
     pub fn controller_epoch(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ControllerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "ControllerEpoch", "int32", 4)
+    }
+
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 2+, default `-1`, ignorable.
+    #[inline]
     pub fn broker_epoch(&self) -> i64 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "BrokerEpoch", "int64", 8)
+    }
+
     /// 0 for an incremental update, 1 for the full state, 2 for a partial one (KRaft migration).
     ///
     /// `Type`: int8, versions 5+.
+    #[inline]
     pub fn r#type(&self) -> i8 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `Type` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn r#type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "Type", "int8", 1)
+    }
+
     /// The partition states, not grouped by topic (versions 0-1).
     ///
     /// `UngroupedPartitionStates`: []LeaderAndIsrPartitionState, versions 0-1.
+    #[inline]
     pub fn ungrouped_partition_states(&self) -> ArrayView<'a, LeaderAndIsrPartitionStateView<'a>> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -311,9 +351,10 @@ impl<'a> LeaderAndIsrRequestView<'a> {
     /// The partition states, by topic.
     ///
     /// `TopicStates`: []LeaderAndIsrTopicState, versions 2+.
+    #[inline]
     pub fn topic_states(&self) -> ArrayView<'a, LeaderAndIsrTopicStateView<'a>> {
         let version = self.version;
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -324,9 +365,10 @@ impl<'a> LeaderAndIsrRequestView<'a> {
     /// The brokers that lead the partitions sent.
     ///
     /// `LiveLeaders`: []LeaderAndIsrLiveLeader, versions 0+.
+    #[inline]
     pub fn live_leaders(&self) -> ArrayView<'a, LeaderAndIsrLiveLeaderView<'a>> {
         let version = self.version;
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -359,12 +401,17 @@ impl<'a> LeaderAndIsrRequestView<'a> {
             ungrouped_partition_states,
             topic_states,
             live_leaders,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for LeaderAndIsrRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -393,34 +440,34 @@ impl std::fmt::Debug for LeaderAndIsrRequestView<'_> {
 pub struct LeaderAndIsrLiveLeaderView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> LeaderAndIsrLiveLeaderView<'a> {
     const NULL_HOST_NAME: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("BrokerId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("HostName"))?;
         if null {
             nulls |= Self::NULL_HOST_NAME;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Port"))?;
         let tags = if version >= 4 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -428,7 +475,7 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -437,34 +484,34 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_HOST_NAME;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
         let tags = if version >= 4 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -473,7 +520,21 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(4);
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -484,46 +545,74 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// A broker id.
     ///
     /// `BrokerId`: int32, versions 0+.
+    #[inline]
     pub fn broker_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `BrokerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "BrokerId", "int32", 4)
+    }
+
     /// The broker's host name.
     ///
     /// `HostName`: string, versions 0+.
+    #[inline]
     pub fn host_name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `HostName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "HostName",
+            version >= 4,
+            false,
+            0,
+        )
+    }
+
     /// A TCP port number.
     ///
     /// `Port`: int32, versions 0+.
+    #[inline]
     pub fn port(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "Port", "int32", 4)
     }
 
     /// The owned [`LeaderAndIsrLiveLeader`]: what the owned decoder returns for the same bytes.
@@ -535,12 +624,17 @@ impl<'a> LeaderAndIsrLiveLeaderView<'a> {
             broker_id,
             host_name,
             port,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for LeaderAndIsrLiveLeaderView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -561,14 +655,14 @@ impl std::fmt::Debug for LeaderAndIsrLiveLeaderView<'_> {
 pub struct LeaderAndIsrPartitionStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 12],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 12],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> LeaderAndIsrPartitionStateView<'a> {
@@ -579,25 +673,25 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     const NULL_REMOVING_REPLICAS: u64 = 1 << 9;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
-        let start = c.pos();
-        let mut at = [ABSENT; 12];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 12];
         let mut nulls = 0u64;
         if version <= 1 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             let null = c.str(false).map_err(|e| e.at("TopicName"))?;
             if null {
                 nulls |= Self::NULL_TOPIC_NAME;
             }
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ControllerEpoch"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Leader"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderEpoch"))?;
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = match c.array(flexible, 4).map_err(|e| e.at("Isr"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -610,9 +704,9 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
         if null {
             nulls |= Self::NULL_ISR;
         }
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionEpoch"))?;
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         let null = match c.array(flexible, 4).map_err(|e| e.at("Replicas"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -626,7 +720,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             nulls |= Self::NULL_REPLICAS;
         }
         if version >= 3 {
-            at[8] = c.pos();
+            at[8] = c.pos() as u32;
             let null = match c.array(flexible, 4).map_err(|e| e.at("AddingReplicas"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -641,7 +735,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             }
         }
         if version >= 3 {
-            at[9] = c.pos();
+            at[9] = c.pos() as u32;
             let null = match c.array(flexible, 4).map_err(|e| e.at("RemovingReplicas"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -657,15 +751,15 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             }
         }
         if version >= 1 {
-            at[10] = c.pos();
+            at[10] = c.pos() as u32;
             c.bool().map_err(|e| e.at("IsNew"))?;
         }
         if version >= 6 {
-            at[11] = c.pos();
+            at[11] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("LeaderRecoveryState"))?;
         }
         let tags = if version >= 4 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -673,7 +767,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -682,32 +776,32 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos;
-        let mut at = [ABSENT; 12];
+        let start = *pos as u32;
+        let mut at = [NONE; 12];
         let mut nulls = 0u64;
         if version <= 1 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             let null = loc_str(buf, pos, false);
             if null {
                 nulls |= Self::NULL_TOPIC_NAME;
             }
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -718,9 +812,9 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
         if null {
             nulls |= Self::NULL_ISR;
         }
-        at[6] = *pos;
+        at[6] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[7] = *pos;
+        at[7] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -732,7 +826,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             nulls |= Self::NULL_REPLICAS;
         }
         if version >= 3 {
-            at[8] = *pos;
+            at[8] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
@@ -745,7 +839,7 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             }
         }
         if version >= 3 {
-            at[9] = *pos;
+            at[9] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
@@ -758,22 +852,22 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             }
         }
         if version >= 1 {
-            at[10] = *pos;
+            at[10] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         if version >= 6 {
-            at[11] = *pos;
+            at[11] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         let tags = if version >= 4 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -782,7 +876,48 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        if version <= 1 {
+            loc_str(buf, pos, false);
+        }
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 3 {
+            if let Some(n) = loc_array(buf, pos, flexible) {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+            }
+        }
+        if version >= 3 {
+            if let Some(n) = loc_array(buf, pos, flexible) {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+            }
+        }
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        if version >= 6 {
+            *pos = pos.saturating_add(1);
+        }
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -793,75 +928,108 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0-1, ignorable.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "TopicName", false, false, 0)
+    }
+
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "PartitionIndex", "int32", 4)
     }
 
     /// The controller's epoch, which fences requests from an older controller.
     ///
     /// `ControllerEpoch`: int32, versions 0+.
+    #[inline]
     pub fn controller_epoch(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `ControllerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "ControllerEpoch", "int32", 4)
     }
 
     /// The broker id of the partition's leader.
     ///
     /// `Leader`: int32, versions 0+.
+    #[inline]
     pub fn leader(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `Leader` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "Leader", "int32", 4)
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "LeaderEpoch", "int32", 4)
+    }
+
     /// The ids of the in-sync replicas.
     ///
     /// `Isr`: []int32, versions 0+.
+    #[inline]
     pub fn isr(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -872,20 +1040,27 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// The partition's epoch (its ZooKeeper version).
     ///
     /// `PartitionEpoch`: int32, versions 0+.
+    #[inline]
     pub fn partition_epoch(&self) -> i32 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6] as usize, "PartitionEpoch", "int32", 4)
+    }
+
     /// The ids of the brokers that hold, or are to hold, a replica of the partition.
     ///
     /// `Replicas`: []int32, versions 0+.
+    #[inline]
     pub fn replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -896,9 +1071,10 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// The replicas being added by a reassignment.
     ///
     /// `AddingReplicas`: []int32, versions 3+, ignorable.
+    #[inline]
     pub fn adding_replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -909,9 +1085,10 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// The replicas being removed by a reassignment.
     ///
     /// `RemovingReplicas`: []int32, versions 3+, ignorable.
+    #[inline]
     pub fn removing_replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[9];
+        let at = self.at[9] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -922,23 +1099,41 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
     /// Whether the replica has just been created.
     ///
     /// `IsNew`: bool, versions 1+, default `false`, ignorable.
+    #[inline]
     pub fn is_new(&self) -> bool {
-        let at = self.at[10];
+        let at = self.at[10] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `IsNew` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_new_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[10] as usize, "IsNew", "bool", 1)
+    }
+
     /// 1 while the partition recovers from an unclean leader election, otherwise 0.
     ///
     /// `LeaderRecoveryState`: int8, versions 6+, default `0`.
+    #[inline]
     pub fn leader_recovery_state(&self) -> i8 {
-        let at = self.at[11];
+        let at = self.at[11] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `LeaderRecoveryState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_recovery_state_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[11] as usize,
+            "LeaderRecoveryState",
+            "int8",
+            1,
+        )
     }
 
     /// The owned [`LeaderAndIsrPartitionState`]: what the owned decoder returns for the same bytes.
@@ -968,12 +1163,17 @@ impl<'a> LeaderAndIsrPartitionStateView<'a> {
             removing_replicas,
             is_new,
             leader_recovery_state,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for LeaderAndIsrPartitionStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1003,14 +1203,14 @@ impl std::fmt::Debug for LeaderAndIsrPartitionStateView<'_> {
 pub struct LeaderAndIsrTopicStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> LeaderAndIsrTopicStateView<'a> {
@@ -1018,19 +1218,19 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
     const NULL_PARTITION_STATES: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("TopicName"))?;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
         if version >= 5 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(flexible, 26).map_err(|e| e.at("PartitionStates"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1046,7 +1246,7 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
             nulls |= Self::NULL_PARTITION_STATES;
         }
         let tags = if version >= 4 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1054,7 +1254,7 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -1063,31 +1263,31 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
         if version >= 5 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    LeaderAndIsrPartitionStateView::locate(buf, pos, version);
+                    LeaderAndIsrPartitionStateView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1096,14 +1296,14 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
             nulls |= Self::NULL_PARTITION_STATES;
         }
         let tags = if version >= 4 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -1112,7 +1312,27 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        loc_str(buf, pos, flexible);
+        if version >= 5 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                LeaderAndIsrPartitionStateView::skip(buf, pos, version);
+            }
+        }
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -1123,43 +1343,66 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 2+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "TopicName",
+            version >= 4,
+            false,
+            0,
+        )
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 5+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+    }
+
     /// The topic's partition states.
     ///
     /// `PartitionStates`: []LeaderAndIsrPartitionState, versions 2+.
+    #[inline]
     pub fn partition_states(&self) -> ArrayView<'a, LeaderAndIsrPartitionStateView<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1180,12 +1423,17 @@ impl<'a> LeaderAndIsrTopicStateView<'a> {
             topic_name,
             topic_id,
             partition_states,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for LeaderAndIsrTopicStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

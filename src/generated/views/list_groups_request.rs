@@ -11,25 +11,25 @@ use crate::views::*;
 pub struct ListGroupsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ListGroupsRequestView<'a> {
     const NULL_STATES_FILTER: u64 = 1 << 0;
     const NULL_TYPES_FILTER: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
         if version >= 4 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             let null = match c.array(true, 1).map_err(|e| e.at("StatesFilter"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -45,7 +45,7 @@ impl<'a> ListGroupsRequestView<'a> {
             }
         }
         if version >= 5 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             let null = match c.array(true, 1).map_err(|e| e.at("TypesFilter"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -61,7 +61,7 @@ impl<'a> ListGroupsRequestView<'a> {
             }
         }
         let tags = if version >= 3 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -69,7 +69,7 @@ impl<'a> ListGroupsRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -78,17 +78,17 @@ impl<'a> ListGroupsRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
         if version >= 4 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             let null = match loc_array(buf, pos, true) {
                 None => true,
                 Some(n) => {
@@ -103,7 +103,7 @@ impl<'a> ListGroupsRequestView<'a> {
             }
         }
         if version >= 5 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             let null = match loc_array(buf, pos, true) {
                 None => true,
                 Some(n) => {
@@ -118,14 +118,14 @@ impl<'a> ListGroupsRequestView<'a> {
             }
         }
         let tags = if version >= 3 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -134,7 +134,7 @@ impl<'a> ListGroupsRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -150,6 +150,7 @@ impl<'a> ListGroupsRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("ListGroupsRequest", version))?;
         if !(0..=5).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 5).in_message("ListGroupsRequest", version)
@@ -165,19 +166,22 @@ impl<'a> ListGroupsRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// Only groups in these states; empty for any.
     ///
     /// `StatesFilter`: []string, versions 4+.
+    #[inline]
     pub fn states_filter(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -188,8 +192,9 @@ impl<'a> ListGroupsRequestView<'a> {
     /// Only groups of these types; empty for any.
     ///
     /// `TypesFilter`: []string, versions 5+.
+    #[inline]
     pub fn types_filter(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -212,12 +217,17 @@ impl<'a> ListGroupsRequestView<'a> {
         ListGroupsRequest {
             states_filter,
             types_filter,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ListGroupsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

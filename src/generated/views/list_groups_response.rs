@@ -11,30 +11,30 @@ use crate::views::*;
 pub struct ListGroupsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ListGroupsResponseView<'a> {
     const NULL_GROUPS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version >= 1 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(flexible, 3).map_err(|e| e.at("Groups"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -50,7 +50,7 @@ impl<'a> ListGroupsResponseView<'a> {
             nulls |= Self::NULL_GROUPS;
         }
         let tags = if version >= 3 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -58,7 +58,7 @@ impl<'a> ListGroupsResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -67,28 +67,28 @@ impl<'a> ListGroupsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version >= 1 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ListedGroupView::locate(buf, pos, version);
+                    ListedGroupView::skip(buf, pos, version);
                 }
                 false
             }
@@ -97,14 +97,14 @@ impl<'a> ListGroupsResponseView<'a> {
             nulls |= Self::NULL_GROUPS;
         }
         let tags = if version >= 3 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -113,7 +113,7 @@ impl<'a> ListGroupsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -129,6 +129,7 @@ impl<'a> ListGroupsResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("ListGroupsResponse", version))?;
         if !(0..=5).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 5).in_message("ListGroupsResponse", version)
@@ -144,42 +145,57 @@ impl<'a> ListGroupsResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// The groups.
     ///
     /// `Groups`: []ListedGroup, versions 0+.
+    #[inline]
     pub fn groups(&self) -> ArrayView<'a, ListedGroupView<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -196,12 +212,17 @@ impl<'a> ListGroupsResponseView<'a> {
             throttle_time_ms,
             error_code,
             groups,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ListGroupsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -222,14 +243,14 @@ impl std::fmt::Debug for ListGroupsResponseView<'_> {
 pub struct ListedGroupView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ListedGroupView<'a> {
@@ -239,35 +260,35 @@ impl<'a> ListedGroupView<'a> {
     const NULL_GROUP_TYPE: u64 = 1 << 3;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("ProtocolType"))?;
         if null {
             nulls |= Self::NULL_PROTOCOL_TYPE;
         }
         if version >= 4 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             let null = c.str(true).map_err(|e| e.at("GroupState"))?;
             if null {
                 nulls |= Self::NULL_GROUP_STATE;
             }
         }
         if version >= 5 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             let null = c.str(true).map_err(|e| e.at("GroupType"))?;
             if null {
                 nulls |= Self::NULL_GROUP_TYPE;
             }
         }
         let tags = if version >= 3 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -275,7 +296,7 @@ impl<'a> ListedGroupView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -284,49 +305,49 @@ impl<'a> ListedGroupView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_PROTOCOL_TYPE;
         }
         if version >= 4 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             let null = loc_str(buf, pos, true);
             if null {
                 nulls |= Self::NULL_GROUP_STATE;
             }
         }
         if version >= 5 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             let null = loc_str(buf, pos, true);
             if null {
                 nulls |= Self::NULL_GROUP_TYPE;
             }
         }
         let tags = if version >= 3 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -335,7 +356,26 @@ impl<'a> ListedGroupView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 3;
+        loc_str(buf, pos, flexible);
+        loc_str(buf, pos, flexible);
+        if version >= 4 {
+            loc_str(buf, pos, true);
+        }
+        if version >= 5 {
+            loc_str(buf, pos, true);
+        }
+        if version >= 3 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -346,58 +386,100 @@ impl<'a> ListedGroupView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "GroupId",
+            version >= 3,
+            false,
+            0,
+        )
     }
 
     /// The group's protocol type, such as `consumer`; empty for a group with no protocol.
     ///
     /// `ProtocolType`: string, versions 0+.
+    #[inline]
     pub fn protocol_type(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `ProtocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_type_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "ProtocolType",
+            version >= 3,
+            false,
+            0,
+        )
+    }
+
     /// The group's state, such as `Stable` or `Empty`.
     ///
     /// `GroupState`: string, versions 4+, ignorable.
+    #[inline]
     pub fn group_state(&self) -> ViewStr<'a> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_state_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2] as usize, "GroupState", true, false, 0)
+    }
+
     /// The group's type: `classic`, `consumer`, `share` or `streams`.
     ///
     /// `GroupType`: string, versions 5+, ignorable.
+    #[inline]
     pub fn group_type(&self) -> ViewStr<'a> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `GroupType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3] as usize, "GroupType", true, false, 0)
     }
 
     /// The owned [`ListedGroup`]: what the owned decoder returns for the same bytes.
@@ -411,12 +493,17 @@ impl<'a> ListedGroupView<'a> {
             protocol_type,
             group_state,
             group_type,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ListedGroupView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

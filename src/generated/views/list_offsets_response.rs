@@ -11,28 +11,28 @@ use crate::views::*;
 pub struct ListOffsetsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ListOffsetsResponseView<'a> {
     const NULL_TOPICS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
         if version >= 2 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(flexible, 3).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -48,7 +48,7 @@ impl<'a> ListOffsetsResponseView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -56,7 +56,7 @@ impl<'a> ListOffsetsResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -65,26 +65,26 @@ impl<'a> ListOffsetsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
         if version >= 2 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ListOffsetsTopicResponseView::locate(buf, pos, version);
+                    ListOffsetsTopicResponseView::skip(buf, pos, version);
                 }
                 false
             }
@@ -93,14 +93,14 @@ impl<'a> ListOffsetsResponseView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -109,7 +109,7 @@ impl<'a> ListOffsetsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -125,6 +125,7 @@ impl<'a> ListOffsetsResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("ListOffsetsResponse", version))?;
         if !(0..=11).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 11).in_message("ListOffsetsResponse", version)
@@ -140,31 +141,40 @@ impl<'a> ListOffsetsResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 2+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// Results by topic.
     ///
     /// `Topics`: []ListOffsetsTopicResponse, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, ListOffsetsTopicResponseView<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -180,12 +190,17 @@ impl<'a> ListOffsetsResponseView<'a> {
         ListOffsetsResponse {
             throttle_time_ms,
             topics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ListOffsetsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -205,28 +220,28 @@ impl std::fmt::Debug for ListOffsetsResponseView<'_> {
 pub struct ListOffsetsPartitionResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 6],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 6],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ListOffsetsPartitionResponseView<'a> {
     const NULL_OLD_STYLE_OFFSETS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 6];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         if version <= 0 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             let null = match c.array(false, 8).map_err(|e| e.at("OldStyleOffsets"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -241,19 +256,19 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
             }
         }
         if version >= 1 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("Timestamp"))?;
         }
         if version >= 1 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("Offset"))?;
         }
         if version >= 4 {
-            at[5] = c.pos();
+            at[5] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("LeaderEpoch"))?;
         }
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -261,7 +276,7 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -270,21 +285,21 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 6];
+        let start = *pos as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
         if version <= 0 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             let null = match loc_array(buf, pos, false) {
                 None => true,
                 Some(n) => {
@@ -297,26 +312,26 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
             }
         }
         if version >= 1 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
         if version >= 1 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
         if version >= 4 {
-            at[5] = *pos;
+            at[5] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -325,7 +340,33 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        if version <= 0 {
+            if let Some(n) = loc_array(buf, pos, false) {
+                *pos = pos.saturating_add(n.saturating_mul(8));
+            }
+        }
+        if version >= 1 {
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 1 {
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 4 {
+            *pos = pos.saturating_add(4);
+        }
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -336,41 +377,56 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// The offsets found (version 0 only).
     ///
     /// `OldStyleOffsets`: []int64, versions 0.
+    #[inline]
     pub fn old_style_offsets(&self) -> ArrayView<'a, i64> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -381,34 +437,52 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
     /// The timestamp of the record at the offset found, or -1.
     ///
     /// `Timestamp`: int64, versions 1+, default `-1`.
+    #[inline]
     pub fn timestamp(&self) -> i64 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `Timestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "Timestamp", "int64", 8)
     }
 
     /// The offset found, or -1 if there is none.
     ///
     /// `Offset`: int64, versions 1+, default `-1`.
+    #[inline]
     pub fn offset(&self) -> i64 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `Offset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "Offset", "int64", 8)
+    }
+
     /// The leader epoch of the record at the offset found, or -1.
     ///
     /// `LeaderEpoch`: int32, versions 4+, default `-1`.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5] as usize, "LeaderEpoch", "int32", 4)
     }
 
     /// The owned [`ListOffsetsPartitionResponse`]: what the owned decoder returns for the same bytes.
@@ -426,12 +500,17 @@ impl<'a> ListOffsetsPartitionResponseView<'a> {
             timestamp,
             offset,
             leader_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ListOffsetsPartitionResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -455,14 +534,14 @@ impl std::fmt::Debug for ListOffsetsPartitionResponseView<'_> {
 pub struct ListOffsetsTopicResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ListOffsetsTopicResponseView<'a> {
@@ -470,15 +549,15 @@ impl<'a> ListOffsetsTopicResponseView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(flexible, 10).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -494,7 +573,7 @@ impl<'a> ListOffsetsTopicResponseView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -502,7 +581,7 @@ impl<'a> ListOffsetsTopicResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -511,27 +590,27 @@ impl<'a> ListOffsetsTopicResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ListOffsetsPartitionResponseView::locate(buf, pos, version);
+                    ListOffsetsPartitionResponseView::skip(buf, pos, version);
                 }
                 false
             }
@@ -540,14 +619,14 @@ impl<'a> ListOffsetsTopicResponseView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -556,7 +635,24 @@ impl<'a> ListOffsetsTopicResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 6;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                ListOffsetsPartitionResponseView::skip(buf, pos, version);
+            }
+        }
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -567,32 +663,49 @@ impl<'a> ListOffsetsTopicResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Name",
+            version >= 6,
+            false,
+            0,
+        )
+    }
+
     /// Results by partition.
     ///
     /// `Partitions`: []ListOffsetsPartitionResponse, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, ListOffsetsPartitionResponseView<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -608,12 +721,17 @@ impl<'a> ListOffsetsTopicResponseView<'a> {
         ListOffsetsTopicResponse {
             name,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ListOffsetsTopicResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

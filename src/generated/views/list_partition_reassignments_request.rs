@@ -11,21 +11,21 @@ use crate::views::*;
 pub struct ListPartitionReassignmentsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ListPartitionReassignmentsRequestView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("TimeoutMs"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         match c.array(true, 3).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -38,7 +38,7 @@ impl<'a> ListPartitionReassignmentsRequestView<'a> {
             }
         };
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -52,28 +52,28 @@ impl<'a> ListPartitionReassignmentsRequestView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ListPartitionReassignmentsTopicsView::locate(buf, pos, version);
+                    ListPartitionReassignmentsTopicsView::skip(buf, pos, version);
                 }
                 false
             }
         };
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -86,7 +86,7 @@ impl<'a> ListPartitionReassignmentsRequestView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -102,6 +102,7 @@ impl<'a> ListPartitionReassignmentsRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("ListPartitionReassignmentsRequest", version))?;
         if !(0..=0).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 0)
                 .in_message("ListPartitionReassignmentsRequest", version));
@@ -117,30 +118,39 @@ impl<'a> ListPartitionReassignmentsRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the broker may take to complete the operation before answering.
     ///
     /// `TimeoutMs`: int32, versions 0+, default `60000`.
+    #[inline]
     pub fn timeout_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 60000;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `TimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "TimeoutMs", "int32", 4)
+    }
+
     /// The topics to list reassignments for, or null for all.
     ///
     /// `Topics`: []ListPartitionReassignmentsTopics, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn topics(&self) -> Option<ArrayView<'a, ListPartitionReassignmentsTopicsView<'a>>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return None;
         }
@@ -156,12 +166,13 @@ impl<'a> ListPartitionReassignmentsRequestView<'a> {
         ListPartitionReassignmentsRequest {
             timeout_ms,
             topics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ListPartitionReassignmentsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -181,29 +192,29 @@ impl std::fmt::Debug for ListPartitionReassignmentsRequestView<'_> {
 pub struct ListPartitionReassignmentsTopicsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ListPartitionReassignmentsTopicsView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     const NULL_PARTITION_INDEXES: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 4).map_err(|e| e.at("PartitionIndexes"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -218,7 +229,7 @@ impl<'a> ListPartitionReassignmentsTopicsView<'a> {
             nulls |= Self::NULL_PARTITION_INDEXES;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -233,21 +244,21 @@ impl<'a> ListPartitionReassignmentsTopicsView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -259,7 +270,7 @@ impl<'a> ListPartitionReassignmentsTopicsView<'a> {
             nulls |= Self::NULL_PARTITION_INDEXES;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -273,7 +284,19 @@ impl<'a> ListPartitionReassignmentsTopicsView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -284,30 +307,39 @@ impl<'a> ListPartitionReassignmentsTopicsView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+    }
+
     /// The partition numbers within the topic.
     ///
     /// `PartitionIndexes`: []int32, versions 0+.
+    #[inline]
     pub fn partition_indexes(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -322,12 +354,17 @@ impl<'a> ListPartitionReassignmentsTopicsView<'a> {
         ListPartitionReassignmentsTopics {
             name,
             partition_indexes,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ListPartitionReassignmentsTopicsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

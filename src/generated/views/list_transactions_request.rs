@@ -11,24 +11,24 @@ use crate::views::*;
 pub struct ListTransactionsRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ListTransactionsRequestView<'a> {
     const NULL_STATE_FILTERS: u64 = 1 << 0;
     const NULL_PRODUCER_ID_FILTERS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("StateFilters"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -42,7 +42,7 @@ impl<'a> ListTransactionsRequestView<'a> {
         if null {
             nulls |= Self::NULL_STATE_FILTERS;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 8).map_err(|e| e.at("ProducerIdFilters"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -57,15 +57,15 @@ impl<'a> ListTransactionsRequestView<'a> {
             nulls |= Self::NULL_PRODUCER_ID_FILTERS;
         }
         if version >= 1 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("DurationFilter"))?;
         }
         if version >= 2 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.str(true).map_err(|e| e.at("TransactionalIdPattern"))?;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -80,16 +80,16 @@ impl<'a> ListTransactionsRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -102,7 +102,7 @@ impl<'a> ListTransactionsRequestView<'a> {
         if null {
             nulls |= Self::NULL_STATE_FILTERS;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -114,15 +114,15 @@ impl<'a> ListTransactionsRequestView<'a> {
             nulls |= Self::NULL_PRODUCER_ID_FILTERS;
         }
         if version >= 1 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
         if version >= 2 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             loc_str(buf, pos, true);
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -136,7 +136,7 @@ impl<'a> ListTransactionsRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -152,6 +152,7 @@ impl<'a> ListTransactionsRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("ListTransactionsRequest", version))?;
         if !(0..=2).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 2).in_message("ListTransactionsRequest", version)
@@ -167,19 +168,22 @@ impl<'a> ListTransactionsRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// Only transactions in these states; empty for any.
     ///
     /// `StateFilters`: []string, versions 0+.
+    #[inline]
     pub fn state_filters(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -190,8 +194,9 @@ impl<'a> ListTransactionsRequestView<'a> {
     /// Only transactions of these producer ids; empty for any.
     ///
     /// `ProducerIdFilters`: []int64, versions 0+.
+    #[inline]
     pub fn producer_id_filters(&self) -> ArrayView<'a, i64> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -202,23 +207,42 @@ impl<'a> ListTransactionsRequestView<'a> {
     /// Only transactions open longer than this many milliseconds; -1 for any.
     ///
     /// `DurationFilter`: int64, versions 1+, default `-1`.
+    #[inline]
     pub fn duration_filter(&self) -> i64 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `DurationFilter` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn duration_filter_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "DurationFilter", "int64", 8)
+    }
+
     /// Only transactional ids matching this regular expression; null or empty for any.
     ///
     /// `TransactionalIdPattern`: string, versions 2+, nullable in 2+, default `null`.
+    #[inline]
     pub fn transactional_id_pattern(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `TransactionalIdPattern` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transactional_id_pattern_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[3] as usize,
+            "TransactionalIdPattern",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The owned [`ListTransactionsRequest`]: what the owned decoder returns for the same bytes.
@@ -238,12 +262,17 @@ impl<'a> ListTransactionsRequestView<'a> {
             producer_id_filters,
             duration_filter,
             transactional_id_pattern,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ListTransactionsRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,28 +11,28 @@ use crate::views::*;
 pub struct ListTransactionsResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ListTransactionsResponseView<'a> {
     const NULL_UNKNOWN_STATE_FILTERS: u64 = 1 << 2;
     const NULL_TRANSACTION_STATES: u64 = 1 << 3;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("UnknownStateFilters"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -46,7 +46,7 @@ impl<'a> ListTransactionsResponseView<'a> {
         if null {
             nulls |= Self::NULL_UNKNOWN_STATE_FILTERS;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = match c.array(true, 11).map_err(|e| e.at("TransactionStates"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -62,7 +62,7 @@ impl<'a> ListTransactionsResponseView<'a> {
             nulls |= Self::NULL_TRANSACTION_STATES;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -77,20 +77,20 @@ impl<'a> ListTransactionsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -103,12 +103,12 @@ impl<'a> ListTransactionsResponseView<'a> {
         if null {
             nulls |= Self::NULL_UNKNOWN_STATE_FILTERS;
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TransactionStateView::locate(buf, pos, version);
+                    TransactionStateView::skip(buf, pos, version);
                 }
                 false
             }
@@ -117,7 +117,7 @@ impl<'a> ListTransactionsResponseView<'a> {
             nulls |= Self::NULL_TRANSACTION_STATES;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -131,7 +131,7 @@ impl<'a> ListTransactionsResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -147,6 +147,7 @@ impl<'a> ListTransactionsResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("ListTransactionsResponse", version))?;
         if !(0..=2).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 2).in_message("ListTransactionsResponse", version)
@@ -162,41 +163,56 @@ impl<'a> ListTransactionsResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// The state filters the broker did not recognise.
     ///
     /// `UnknownStateFilters`: []string, versions 0+.
+    #[inline]
     pub fn unknown_state_filters(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -207,8 +223,9 @@ impl<'a> ListTransactionsResponseView<'a> {
     /// The matching transactions.
     ///
     /// `TransactionStates`: []TransactionState, versions 0+.
+    #[inline]
     pub fn transaction_states(&self) -> ArrayView<'a, TransactionStateView<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -235,12 +252,17 @@ impl<'a> ListTransactionsResponseView<'a> {
             error_code,
             unknown_state_filters,
             transaction_states,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ListTransactionsResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -262,37 +284,37 @@ impl std::fmt::Debug for ListTransactionsResponseView<'_> {
 pub struct TransactionStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TransactionStateView<'a> {
     const NULL_TRANSACTIONAL_ID: u64 = 1 << 0;
     const NULL_TRANSACTION_STATE: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("TransactionalId"))?;
         if null {
             nulls |= Self::NULL_TRANSACTIONAL_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("ProducerId"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("TransactionState"))?;
         if null {
             nulls |= Self::NULL_TRANSACTION_STATE;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -307,29 +329,29 @@ impl<'a> TransactionStateView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_TRANSACTIONAL_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_TRANSACTION_STATE;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -343,7 +365,18 @@ impl<'a> TransactionStateView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(8);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -354,45 +387,79 @@ impl<'a> TransactionStateView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The producer's transactional id (`transactional.id`).
     ///
     /// `TransactionalId`: string, versions 0+.
+    #[inline]
     pub fn transactional_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transactional_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "TransactionalId",
+            true,
+            false,
+            0,
+        )
+    }
+
     /// The producer id the broker gave out, or -1 when there is none.
     ///
     /// `ProducerId`: int64, versions 0+.
+    #[inline]
     pub fn producer_id(&self) -> i64 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ProducerId", "int64", 8)
+    }
+
     /// The transaction's state, such as `Ongoing` or `CompleteCommit`.
     ///
     /// `TransactionState`: string, versions 0+.
+    #[inline]
     pub fn transaction_state(&self) -> ViewStr<'a> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `TransactionState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transaction_state_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[2] as usize,
+            "TransactionState",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The owned [`TransactionState`]: what the owned decoder returns for the same bytes.
@@ -404,12 +471,17 @@ impl<'a> TransactionStateView<'a> {
             transactional_id,
             producer_id,
             transaction_state,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TransactionStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,24 +11,24 @@ use crate::views::*;
 pub struct MetadataRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> MetadataRequestView<'a> {
     const NULL_TOPICS: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(flexible, 2).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -44,21 +44,21 @@ impl<'a> MetadataRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         if version >= 4 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.bool().map_err(|e| e.at("AllowAutoTopicCreation"))?;
         }
         if (8..=10).contains(&version) {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.bool()
                 .map_err(|e| e.at("IncludeClusterAuthorizedOperations"))?;
         }
         if version >= 8 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.bool()
                 .map_err(|e| e.at("IncludeTopicAuthorizedOperations"))?;
         }
         let tags = if version >= 9 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -66,7 +66,7 @@ impl<'a> MetadataRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -75,22 +75,22 @@ impl<'a> MetadataRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    MetadataRequestTopicView::locate(buf, pos, version);
+                    MetadataRequestTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -99,26 +99,26 @@ impl<'a> MetadataRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         if version >= 4 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         if (8..=10).contains(&version) {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         if version >= 8 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         let tags = if version >= 9 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -127,7 +127,7 @@ impl<'a> MetadataRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -143,6 +143,7 @@ impl<'a> MetadataRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("MetadataRequest", version))?;
         if !(0..=13).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 13).in_message("MetadataRequest", version));
         }
@@ -156,20 +157,23 @@ impl<'a> MetadataRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topics to describe; null for all, empty for none.
     ///
     /// `Topics`: []MetadataRequestTopic, versions 0+, nullable in 1+.
+    #[inline]
     pub fn topics(&self) -> Option<ArrayView<'a, MetadataRequestTopicView<'a>>> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return Some(ArrayView::empty(self.buf, self.version));
         }
@@ -179,34 +183,70 @@ impl<'a> MetadataRequestView<'a> {
     /// Whether the broker may create topics that do not exist (if the broker allows it).
     ///
     /// `AllowAutoTopicCreation`: bool, versions 4+, default `true`.
+    #[inline]
     pub fn allow_auto_topic_creation(&self) -> bool {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return true;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `AllowAutoTopicCreation` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn allow_auto_topic_creation_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "AllowAutoTopicCreation",
+            "bool",
+            1,
+        )
+    }
+
     /// Whether the response should say which cluster operations the caller may perform.
     ///
     /// `IncludeClusterAuthorizedOperations`: bool, versions 8-10.
+    #[inline]
     pub fn include_cluster_authorized_operations(&self) -> bool {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `IncludeClusterAuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn include_cluster_authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "IncludeClusterAuthorizedOperations",
+            "bool",
+            1,
+        )
+    }
+
     /// Whether the response should say which operations the caller may perform on each topic.
     ///
     /// `IncludeTopicAuthorizedOperations`: bool, versions 8+.
+    #[inline]
     pub fn include_topic_authorized_operations(&self) -> bool {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IncludeTopicAuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn include_topic_authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "IncludeTopicAuthorizedOperations",
+            "bool",
+            1,
+        )
     }
 
     /// The owned [`MetadataRequest`]: what the owned decoder returns for the same bytes.
@@ -223,12 +263,17 @@ impl<'a> MetadataRequestView<'a> {
             allow_auto_topic_creation,
             include_cluster_authorized_operations,
             include_topic_authorized_operations,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for MetadataRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -259,34 +304,34 @@ impl std::fmt::Debug for MetadataRequestView<'_> {
 pub struct MetadataRequestTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> MetadataRequestTopicView<'a> {
     const NULL_NAME: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
         if version >= 10 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Name"))?;
         if null && version <= 9 {
             nulls |= Self::NULL_NAME;
         }
         let tags = if version >= 9 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -294,7 +339,7 @@ impl<'a> MetadataRequestTopicView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -303,34 +348,34 @@ impl<'a> MetadataRequestTopicView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
         if version >= 10 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null && version <= 9 {
             nulls |= Self::NULL_NAME;
         }
         let tags = if version >= 9 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -339,7 +384,22 @@ impl<'a> MetadataRequestTopicView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 9;
+        if version >= 10 {
+            *pos = pos.saturating_add(16);
+        }
+        loc_str(buf, pos, flexible);
+        if version >= 9 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -350,35 +410,57 @@ impl<'a> MetadataRequestTopicView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 10+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+    }
+
     /// The topic's name, or null when asking by id.
     ///
     /// `Name`: string, versions 0+, nullable in 10+.
+    #[inline]
     pub fn name(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 9)
+    }
+
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "Name",
+            version >= 9,
+            version >= 10,
+            0,
+        )
     }
 
     /// The owned [`MetadataRequestTopic`]: what the owned decoder returns for the same bytes.
@@ -388,12 +470,17 @@ impl<'a> MetadataRequestTopicView<'a> {
         MetadataRequestTopic {
             topic_id,
             name,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for MetadataRequestTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct MetadataResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 7],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 7],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> MetadataResponseView<'a> {
@@ -26,14 +26,14 @@ impl<'a> MetadataResponseView<'a> {
     const NULL_TOPICS: u64 = 1 << 4;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
-        let start = c.pos();
-        let mut at = [ABSENT; 7];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
         if version >= 3 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(flexible, 10).map_err(|e| e.at("Brokers"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -49,14 +49,14 @@ impl<'a> MetadataResponseView<'a> {
             nulls |= Self::NULL_BROKERS;
         }
         if version >= 2 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.str(flexible).map_err(|e| e.at("ClusterId"))?;
         }
         if version >= 1 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ControllerId"))?;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c.array(flexible, 8).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -72,15 +72,15 @@ impl<'a> MetadataResponseView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         if (8..=10).contains(&version) {
-            at[5] = c.pos();
+            at[5] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ClusterAuthorizedOperations"))?;
         }
         if version >= 13 {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         }
         let tags = if version >= 9 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -88,7 +88,7 @@ impl<'a> MetadataResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -97,26 +97,26 @@ impl<'a> MetadataResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos;
-        let mut at = [ABSENT; 7];
+        let start = *pos as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
         if version >= 3 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    MetadataResponseBrokerView::locate(buf, pos, version);
+                    MetadataResponseBrokerView::skip(buf, pos, version);
                 }
                 false
             }
@@ -125,19 +125,19 @@ impl<'a> MetadataResponseView<'a> {
             nulls |= Self::NULL_BROKERS;
         }
         if version >= 2 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             loc_str(buf, pos, flexible);
         }
         if version >= 1 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    MetadataResponseTopicView::locate(buf, pos, version);
+                    MetadataResponseTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -146,22 +146,22 @@ impl<'a> MetadataResponseView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         if (8..=10).contains(&version) {
-            at[5] = *pos;
+            at[5] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version >= 13 {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             *pos = pos.saturating_add(2);
         }
         let tags = if version >= 9 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -170,7 +170,7 @@ impl<'a> MetadataResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -186,6 +186,7 @@ impl<'a> MetadataResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("MetadataResponse", version))?;
         if !(0..=13).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 13).in_message("MetadataResponse", version)
@@ -201,31 +202,40 @@ impl<'a> MetadataResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 3+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The brokers of the cluster this response knows about.
     ///
     /// `Brokers`: []MetadataResponseBroker, versions 0+.
+    #[inline]
     pub fn brokers(&self) -> ArrayView<'a, MetadataResponseBrokerView<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -236,32 +246,53 @@ impl<'a> MetadataResponseView<'a> {
     /// The cluster's unique id, or null if unknown.
     ///
     /// `ClusterId`: string, versions 2+, nullable in 2+, default `null`, ignorable.
+    #[inline]
     pub fn cluster_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, version >= 9)
     }
 
+    /// Where `ClusterId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn cluster_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[2] as usize,
+            "ClusterId",
+            version >= 9,
+            true,
+            0,
+        )
+    }
+
     /// The id of the controller broker, or -1 if unknown.
     ///
     /// `ControllerId`: int32, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn controller_id(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ControllerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "ControllerId", "int32", 4)
+    }
+
     /// The topics described.
     ///
     /// `Topics`: []MetadataResponseTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, MetadataResponseTopicView<'a>> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -272,23 +303,41 @@ impl<'a> MetadataResponseView<'a> {
     /// A bit field of the ACL operations the caller may perform on the cluster, or -2147483648 when not requested.
     ///
     /// `ClusterAuthorizedOperations`: int32, versions 8-10, default `-2147483648`.
+    #[inline]
     pub fn cluster_authorized_operations(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return -2147483648;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ClusterAuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn cluster_authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "ClusterAuthorizedOperations",
+            "int32",
+            4,
+        )
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 13+, ignorable.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6] as usize, "ErrorCode", "int16", 2)
     }
 
     /// The owned [`MetadataResponse`]: what the owned decoder returns for the same bytes.
@@ -310,12 +359,17 @@ impl<'a> MetadataResponseView<'a> {
             topics,
             cluster_authorized_operations,
             error_code,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for MetadataResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -343,38 +397,38 @@ impl std::fmt::Debug for MetadataResponseView<'_> {
 pub struct MetadataResponseBrokerView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> MetadataResponseBrokerView<'a> {
     const NULL_HOST: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("NodeId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Port"))?;
         if version >= 1 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.str(flexible).map_err(|e| e.at("Rack"))?;
         }
         let tags = if version >= 9 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -382,7 +436,7 @@ impl<'a> MetadataResponseBrokerView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -391,38 +445,38 @@ impl<'a> MetadataResponseBrokerView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 1 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             loc_str(buf, pos, flexible);
         }
         let tags = if version >= 9 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -431,7 +485,24 @@ impl<'a> MetadataResponseBrokerView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 9;
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(4);
+        if version >= 1 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 9 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -442,58 +513,93 @@ impl<'a> MetadataResponseBrokerView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The broker's id.
     ///
     /// `NodeId`: int32, versions 0+.
+    #[inline]
     pub fn node_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "NodeId", "int32", 4)
+    }
+
     /// The broker's host name.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 9).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "Host",
+            version >= 9,
+            false,
+            0,
+        )
+    }
+
     /// The broker's port.
     ///
     /// `Port`: int32, versions 0+.
+    #[inline]
     pub fn port(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "Port", "int32", 4)
+    }
+
     /// The broker's rack, or null if it has none.
     ///
     /// `Rack`: string, versions 1+, nullable in 1+, default `null`, ignorable.
+    #[inline]
     pub fn rack(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, version >= 9)
+    }
+
+    /// Where `Rack` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[3] as usize, "Rack", version >= 9, true, 0)
     }
 
     /// The owned [`MetadataResponseBroker`]: what the owned decoder returns for the same bytes.
@@ -507,12 +613,17 @@ impl<'a> MetadataResponseBrokerView<'a> {
             host,
             port,
             rack,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for MetadataResponseBrokerView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -534,14 +645,14 @@ impl std::fmt::Debug for MetadataResponseBrokerView<'_> {
 pub struct MetadataResponsePartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 7],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 7],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> MetadataResponsePartitionView<'a> {
@@ -550,20 +661,20 @@ impl<'a> MetadataResponsePartitionView<'a> {
     const NULL_OFFLINE_REPLICAS: u64 = 1 << 6;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
-        let start = c.pos();
-        let mut at = [ABSENT; 7];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderId"))?;
         if version >= 7 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("LeaderEpoch"))?;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c.array(flexible, 4).map_err(|e| e.at("ReplicaNodes"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -576,7 +687,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
         if null {
             nulls |= Self::NULL_REPLICA_NODES;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = match c.array(flexible, 4).map_err(|e| e.at("IsrNodes"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -590,7 +701,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
             nulls |= Self::NULL_ISR_NODES;
         }
         if version >= 5 {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             let null = match c.array(flexible, 4).map_err(|e| e.at("OfflineReplicas"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -605,7 +716,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
             }
         }
         let tags = if version >= 9 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -613,7 +724,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -622,27 +733,27 @@ impl<'a> MetadataResponsePartitionView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos;
-        let mut at = [ABSENT; 7];
+        let start = *pos as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 7 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -653,7 +764,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
         if null {
             nulls |= Self::NULL_REPLICA_NODES;
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -665,7 +776,7 @@ impl<'a> MetadataResponsePartitionView<'a> {
             nulls |= Self::NULL_ISR_NODES;
         }
         if version >= 5 {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
@@ -678,14 +789,14 @@ impl<'a> MetadataResponsePartitionView<'a> {
             }
         }
         let tags = if version >= 9 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -694,7 +805,35 @@ impl<'a> MetadataResponsePartitionView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 9;
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        if version >= 7 {
+            *pos = pos.saturating_add(4);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 5 {
+            if let Some(n) = loc_array(buf, pos, flexible) {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+            }
+        }
+        if version >= 9 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -705,64 +844,91 @@ impl<'a> MetadataResponsePartitionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "PartitionIndex", "int32", 4)
     }
 
     /// The broker id of the partition's leader, or -1 if it has none.
     ///
     /// `LeaderId`: int32, versions 0+.
+    #[inline]
     pub fn leader_id(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "LeaderId", "int32", 4)
+    }
+
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 7+, default `-1`, ignorable.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "LeaderEpoch", "int32", 4)
+    }
+
     /// The ids of the brokers that hold a replica of the partition.
     ///
     /// `ReplicaNodes`: []int32, versions 0+.
+    #[inline]
     pub fn replica_nodes(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -773,9 +939,10 @@ impl<'a> MetadataResponsePartitionView<'a> {
     /// The ids of the replicas that are in sync with the leader.
     ///
     /// `IsrNodes`: []int32, versions 0+.
+    #[inline]
     pub fn isr_nodes(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -786,9 +953,10 @@ impl<'a> MetadataResponsePartitionView<'a> {
     /// The ids of the replicas that are offline (their log directory failed).
     ///
     /// `OfflineReplicas`: []int32, versions 5+, ignorable.
+    #[inline]
     pub fn offline_replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -813,12 +981,17 @@ impl<'a> MetadataResponsePartitionView<'a> {
             replica_nodes,
             isr_nodes,
             offline_replicas,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for MetadataResponsePartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -843,14 +1016,14 @@ impl std::fmt::Debug for MetadataResponsePartitionView<'_> {
 pub struct MetadataResponseTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 6],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 6],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> MetadataResponseTopicView<'a> {
@@ -858,25 +1031,25 @@ impl<'a> MetadataResponseTopicView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 4;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
-        let start = c.pos();
-        let mut at = [ABSENT; 6];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Name"))?;
         if null && version <= 11 {
             nulls |= Self::NULL_NAME;
         }
         if version >= 10 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
         if version >= 1 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.bool().map_err(|e| e.at("IsInternal"))?;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c.array(flexible, 18).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -892,11 +1065,11 @@ impl<'a> MetadataResponseTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         if version >= 8 {
-            at[5] = c.pos();
+            at[5] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("TopicAuthorizedOperations"))?;
         }
         let tags = if version >= 9 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -904,7 +1077,7 @@ impl<'a> MetadataResponseTopicView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -913,37 +1086,37 @@ impl<'a> MetadataResponseTopicView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos;
-        let mut at = [ABSENT; 6];
+        let start = *pos as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null && version <= 11 {
             nulls |= Self::NULL_NAME;
         }
         if version >= 10 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
         if version >= 1 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    MetadataResponsePartitionView::locate(buf, pos, version);
+                    MetadataResponsePartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -952,18 +1125,18 @@ impl<'a> MetadataResponseTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         if version >= 8 {
-            at[5] = *pos;
+            at[5] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         let tags = if version >= 9 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -972,7 +1145,34 @@ impl<'a> MetadataResponseTopicView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 9;
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, flexible);
+        if version >= 10 {
+            *pos = pos.saturating_add(16);
+        }
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                MetadataResponsePartitionView::skip(buf, pos, version);
+            }
+        }
+        if version >= 8 {
+            *pos = pos.saturating_add(4);
+        }
+        if version >= 9 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -983,65 +1183,100 @@ impl<'a> MetadataResponseTopicView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// The topic's name, or null if unknown.
     ///
     /// `Name`: string, versions 0+, nullable in 12+.
+    #[inline]
     pub fn name(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 9)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "Name",
+            version >= 9,
+            version >= 12,
+            0,
+        )
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 10+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "TopicId", "uuid", 16)
+    }
+
     /// Whether the topic is internal to Kafka (such as `__consumer_offsets`).
     ///
     /// `IsInternal`: bool, versions 1+, default `false`, ignorable.
+    #[inline]
     pub fn is_internal(&self) -> bool {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `IsInternal` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_internal_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "IsInternal", "bool", 1)
+    }
+
     /// The topic's partitions.
     ///
     /// `Partitions`: []MetadataResponsePartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, MetadataResponsePartitionView<'a>> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1052,12 +1287,24 @@ impl<'a> MetadataResponseTopicView<'a> {
     /// A bit field of the ACL operations the caller may perform on the topic, or -2147483648 when not requested.
     ///
     /// `TopicAuthorizedOperations`: int32, versions 8+, default `-2147483648`.
+    #[inline]
     pub fn topic_authorized_operations(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return -2147483648;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `TopicAuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "TopicAuthorizedOperations",
+            "int32",
+            4,
+        )
     }
 
     /// The owned [`MetadataResponseTopic`]: what the owned decoder returns for the same bytes.
@@ -1076,12 +1323,17 @@ impl<'a> MetadataResponseTopicView<'a> {
             is_internal,
             partitions,
             topic_authorized_operations,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for MetadataResponseTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,32 +11,32 @@ use crate::views::*;
 pub struct OffsetCommitKeyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> OffsetCommitKeyView<'a> {
     const NULL_GROUP: u64 = 1 << 0;
     const NULL_TOPIC: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(false).map_err(|e| e.at("group"))?;
         if null {
             nulls |= Self::NULL_GROUP;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(false).map_err(|e| e.at("topic"))?;
         if null {
             nulls |= Self::NULL_TOPIC;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("partition"))?;
         Ok(Self {
             buf: c.buf(),
@@ -44,26 +44,26 @@ impl<'a> OffsetCommitKeyView<'a> {
             at,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, false);
         if null {
             nulls |= Self::NULL_GROUP;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, false);
         if null {
             nulls |= Self::NULL_TOPIC;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
         Self {
             buf,
@@ -71,7 +71,7 @@ impl<'a> OffsetCommitKeyView<'a> {
             at,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -87,6 +87,7 @@ impl<'a> OffsetCommitKeyView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("OffsetCommitKey", version))?;
         if !(0..=1).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 1).in_message("OffsetCommitKey", version));
         }
@@ -100,40 +101,60 @@ impl<'a> OffsetCommitKeyView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The group's id.
     ///
     /// `group`: string, versions 0-1.
+    #[inline]
     pub fn group(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `group` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "group", false, false, 0)
     }
 
     /// The topic's name.
     ///
     /// `topic`: string, versions 0-1.
+    #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "topic", false, false, 0)
+    }
+
     /// The partition number.
     ///
     /// `partition`: int32, versions 0-1.
+    #[inline]
     pub fn partition(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "partition", "int32", 4)
     }
 
     /// The owned [`OffsetCommitKey`]: what the owned decoder returns for the same bytes.
@@ -151,6 +172,7 @@ impl<'a> OffsetCommitKeyView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetCommitKeyView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct OffsetCommitRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 6],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 6],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> OffsetCommitRequestView<'a> {
@@ -27,34 +27,34 @@ impl<'a> OffsetCommitRequestView<'a> {
     const NULL_TOPICS: u64 = 1 << 5;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 8;
-        let start = c.pos();
-        let mut at = [ABSENT; 6];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
         if version >= 1 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("GenerationIdOrMemberEpoch"))?;
         }
         if version >= 1 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             let null = c.str(flexible).map_err(|e| e.at("MemberId"))?;
             if null {
                 nulls |= Self::NULL_MEMBER_ID;
             }
         }
         if version >= 7 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
         }
         if (2..=4).contains(&version) {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("RetentionTimeMs"))?;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = match c.array(flexible, 3).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -70,7 +70,7 @@ impl<'a> OffsetCommitRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = if version >= 8 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -78,7 +78,7 @@ impl<'a> OffsetCommitRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -87,46 +87,46 @@ impl<'a> OffsetCommitRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 8;
-        let start = *pos;
-        let mut at = [ABSENT; 6];
+        let start = *pos as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
         if version >= 1 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version >= 1 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             let null = loc_str(buf, pos, flexible);
             if null {
                 nulls |= Self::NULL_MEMBER_ID;
             }
         }
         if version >= 7 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             loc_str(buf, pos, flexible);
         }
         if (2..=4).contains(&version) {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetCommitRequestTopicView::locate(buf, pos, version);
+                    OffsetCommitRequestTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -135,14 +135,14 @@ impl<'a> OffsetCommitRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = if version >= 8 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -151,7 +151,7 @@ impl<'a> OffsetCommitRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -167,6 +167,7 @@ impl<'a> OffsetCommitRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("OffsetCommitRequest", version))?;
         if !(0..=10).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 10).in_message("OffsetCommitRequest", version)
@@ -182,78 +183,141 @@ impl<'a> OffsetCommitRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 8).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "GroupId",
+            version >= 8,
+            false,
+            0,
+        )
+    }
+
     /// The generation id (classic group) or member epoch (consumer group) the commit is made under, or -1 for a commit from outside the group.
     ///
     /// `GenerationIdOrMemberEpoch`: int32, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn generation_id_or_member_epoch(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `GenerationIdOrMemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn generation_id_or_member_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "GenerationIdOrMemberEpoch",
+            "int32",
+            4,
+        )
+    }
+
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 1+, ignorable.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 8).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[2] as usize,
+            "MemberId",
+            version >= 8,
+            false,
+            0,
+        )
+    }
+
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 7+, nullable in 7+, default `null`.
+    #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, version >= 8)
     }
 
+    /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[3] as usize,
+            "GroupInstanceId",
+            version >= 8,
+            true,
+            0,
+        )
+    }
+
     /// How long to keep the committed offsets, in milliseconds; -1 for the broker's default.
     ///
     /// `RetentionTimeMs`: int64, versions 2-4, default `-1`, ignorable.
+    #[inline]
     pub fn retention_time_ms(&self) -> i64 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `RetentionTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn retention_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "RetentionTimeMs", "int64", 8)
+    }
+
     /// The offsets to commit, by topic.
     ///
     /// `Topics`: []OffsetCommitRequestTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, OffsetCommitRequestTopicView<'a>> {
         let version = self.version;
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -278,12 +342,17 @@ impl<'a> OffsetCommitRequestView<'a> {
             group_instance_id,
             retention_time_ms,
             topics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for OffsetCommitRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -310,35 +379,35 @@ impl std::fmt::Debug for OffsetCommitRequestView<'_> {
 pub struct OffsetCommitRequestPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> OffsetCommitRequestPartitionView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 8;
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("CommittedOffset"))?;
         if version >= 6 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("CommittedLeaderEpoch"))?;
         }
         if version == 1 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("CommitTimestamp"))?;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("CommittedMetadata"))?;
         let tags = if version >= 8 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -346,7 +415,7 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -354,38 +423,38 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 8;
-        let start = *pos;
-        let mut at = [ABSENT; 5];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(8);
         if version >= 6 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version == 1 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         loc_str(buf, pos, flexible);
         let tags = if version >= 8 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -393,7 +462,27 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 8;
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        if version >= 6 {
+            *pos = pos.saturating_add(4);
+        }
+        if version == 1 {
+            *pos = pos.saturating_add(8);
+        }
+        loc_str(buf, pos, flexible);
+        if version >= 8 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -404,68 +493,114 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
     }
 
     /// The committed offset: where a consumer of the group resumes, the next record to read.
     ///
     /// `CommittedOffset`: int64, versions 0+.
+    #[inline]
     pub fn committed_offset(&self) -> i64 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `CommittedOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "CommittedOffset", "int64", 8)
+    }
+
     /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
     ///
     /// `CommittedLeaderEpoch`: int32, versions 6+, default `-1`, ignorable.
+    #[inline]
     pub fn committed_leader_epoch(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `CommittedLeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "CommittedLeaderEpoch",
+            "int32",
+            4,
+        )
+    }
+
     /// When the offset was committed, in milliseconds since the Unix epoch; -1 for the current time.
     ///
     /// `CommitTimestamp`: int64, versions 1, default `-1`.
+    #[inline]
     pub fn commit_timestamp(&self) -> i64 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `CommitTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn commit_timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "CommitTimestamp", "int64", 8)
+    }
+
     /// Free-form metadata stored with the committed offset, or null.
     ///
     /// `CommittedMetadata`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn committed_metadata(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 8)
+    }
+
+    /// Where `CommittedMetadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_metadata_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[4] as usize,
+            "CommittedMetadata",
+            version >= 8,
+            true,
+            0,
+        )
     }
 
     /// The owned [`OffsetCommitRequestPartition`]: what the owned decoder returns for the same bytes.
@@ -482,12 +617,13 @@ impl<'a> OffsetCommitRequestPartitionView<'a> {
             committed_leader_epoch,
             commit_timestamp,
             committed_metadata,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for OffsetCommitRequestPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -510,14 +646,14 @@ impl std::fmt::Debug for OffsetCommitRequestPartitionView<'_> {
 pub struct OffsetCommitRequestTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> OffsetCommitRequestTopicView<'a> {
@@ -525,21 +661,21 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 8;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 9 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             let null = c.str(flexible).map_err(|e| e.at("Name"))?;
             if null {
                 nulls |= Self::NULL_NAME;
             }
         }
         if version >= 10 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(flexible, 14).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -555,7 +691,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 8 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -563,7 +699,7 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -572,33 +708,33 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 8;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 9 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             let null = loc_str(buf, pos, flexible);
             if null {
                 nulls |= Self::NULL_NAME;
             }
         }
         if version >= 10 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetCommitRequestPartitionView::locate(buf, pos, version);
+                    OffsetCommitRequestPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -607,14 +743,14 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 8 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -623,7 +759,29 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 8;
+        if version <= 9 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 10 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                OffsetCommitRequestPartitionView::skip(buf, pos, version);
+            }
+        }
+        if version >= 8 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -634,43 +792,66 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Name`: string, versions 0-9, ignorable.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 8).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Name",
+            version >= 8,
+            false,
+            0,
+        )
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 10+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+    }
+
     /// The offsets to commit, by partition.
     ///
     /// `Partitions`: []OffsetCommitRequestPartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, OffsetCommitRequestPartitionView<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -688,12 +869,17 @@ impl<'a> OffsetCommitRequestTopicView<'a> {
             name,
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for OffsetCommitRequestTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,42 +11,42 @@ use crate::views::*;
 pub struct OffsetCommitValueView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> OffsetCommitValueView<'a> {
     const NULL_METADATA: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("offset"))?;
         if version >= 3 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("leaderEpoch"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("metadata"))?;
         if null {
             nulls |= Self::NULL_METADATA;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("commitTimestamp"))?;
         if version == 1 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("expireTimestamp"))?;
         }
         let tags = if version >= 4 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -54,7 +54,7 @@ impl<'a> OffsetCommitValueView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -63,42 +63,42 @@ impl<'a> OffsetCommitValueView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos;
-        let mut at = [ABSENT; 5];
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(8);
         if version >= 3 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_METADATA;
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(8);
         if version == 1 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
         let tags = if version >= 4 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -107,7 +107,7 @@ impl<'a> OffsetCommitValueView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -123,6 +123,7 @@ impl<'a> OffsetCommitValueView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("OffsetCommitValue", version))?;
         if !(0..=4).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 4).in_message("OffsetCommitValue", version)
@@ -138,68 +139,108 @@ impl<'a> OffsetCommitValueView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The committed offset.
     ///
     /// `offset`: int64, versions 0+.
+    #[inline]
     pub fn offset(&self) -> i64 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `offset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "offset", "int64", 8)
+    }
+
     /// The leader epoch of the last consumed record, or -1.
     ///
     /// `leaderEpoch`: int32, versions 3+, default `-1`, ignorable.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `leaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "leaderEpoch", "int32", 4)
+    }
+
     /// The metadata committed with the offset.
     ///
     /// `metadata`: string, versions 0+.
+    #[inline]
     pub fn metadata(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `metadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn metadata_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[2] as usize,
+            "metadata",
+            version >= 4,
+            false,
+            0,
+        )
+    }
+
     /// When the offset was committed, in milliseconds since the Unix epoch.
     ///
     /// `commitTimestamp`: int64, versions 0+.
+    #[inline]
     pub fn commit_timestamp(&self) -> i64 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `commitTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn commit_timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "commitTimestamp", "int64", 8)
+    }
+
     /// When the offset expires, in milliseconds since the Unix epoch (version 1 only).
     ///
     /// `expireTimestamp`: int64, versions 1, default `-1`, ignorable.
+    #[inline]
     pub fn expire_timestamp(&self) -> i64 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `expireTimestamp` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn expire_timestamp_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "expireTimestamp", "int64", 8)
     }
 
     /// The owned [`OffsetCommitValue`]: what the owned decoder returns for the same bytes.
@@ -215,12 +256,17 @@ impl<'a> OffsetCommitValueView<'a> {
             metadata,
             commit_timestamp,
             expire_timestamp,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for OffsetCommitValueView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

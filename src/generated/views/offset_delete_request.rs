@@ -11,27 +11,27 @@ use crate::views::*;
 pub struct OffsetDeleteRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> OffsetDeleteRequestView<'a> {
     const NULL_GROUP_ID: u64 = 1 << 0;
     const NULL_TOPICS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(false).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(false, 6).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -52,26 +52,26 @@ impl<'a> OffsetDeleteRequestView<'a> {
             at,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, false);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, false) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetDeleteRequestTopicView::locate(buf, pos, version);
+                    OffsetDeleteRequestTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -85,7 +85,7 @@ impl<'a> OffsetDeleteRequestView<'a> {
             at,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -101,6 +101,7 @@ impl<'a> OffsetDeleteRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("OffsetDeleteRequest", version))?;
         if !(0..=0).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 0).in_message("OffsetDeleteRequest", version)
@@ -116,25 +117,34 @@ impl<'a> OffsetDeleteRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "GroupId", false, false, 0)
+    }
+
     /// The partitions whose offsets to delete, by topic.
     ///
     /// `Topics`: []OffsetDeleteRequestTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, OffsetDeleteRequestTopicView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -156,6 +166,7 @@ impl<'a> OffsetDeleteRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetDeleteRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -175,40 +186,46 @@ impl std::fmt::Debug for OffsetDeleteRequestView<'_> {
 pub struct OffsetDeleteRequestPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 1],
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 1],
+    start: u32,
+    end: u32,
 }
 
 impl<'a> OffsetDeleteRequestPartitionView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 1];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 1];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
         Ok(Self {
             buf: c.buf(),
             version,
             at,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 1];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 1];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
         Self {
             buf,
             version,
             at,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        let _ = buf;
+        *pos = pos.saturating_add(4);
     }
 
     /// The version the bytes were validated for.
@@ -218,18 +235,26 @@ impl<'a> OffsetDeleteRequestPartitionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
     }
 
     /// The owned [`OffsetDeleteRequestPartition`]: what the owned decoder returns for the same bytes.
@@ -243,6 +268,7 @@ impl<'a> OffsetDeleteRequestPartitionView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetDeleteRequestPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -261,27 +287,27 @@ impl std::fmt::Debug for OffsetDeleteRequestPartitionView<'_> {
 pub struct OffsetDeleteRequestTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> OffsetDeleteRequestTopicView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(false).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(false, 4).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -302,26 +328,26 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
             at,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, false);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, false) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetDeleteRequestPartitionView::locate(buf, pos, version);
+                    OffsetDeleteRequestPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -335,7 +361,17 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
             at,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, false);
+        if let Some(n) = loc_array(buf, pos, false) {
+            for _ in 0..n {
+                OffsetDeleteRequestPartitionView::skip(buf, pos, version);
+            }
         }
     }
 
@@ -346,25 +382,34 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Name", false, false, 0)
+    }
+
     /// The partitions whose offsets to delete.
     ///
     /// `Partitions`: []OffsetDeleteRequestPartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, OffsetDeleteRequestPartitionView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -386,6 +431,7 @@ impl<'a> OffsetDeleteRequestTopicView<'a> {
 }
 
 impl<'a> ViewElement<'a> for OffsetDeleteRequestTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct OffsetFetchResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> OffsetFetchResponseView<'a> {
@@ -26,15 +26,15 @@ impl<'a> OffsetFetchResponseView<'a> {
     const NULL_GROUPS: u64 = 1 << 3;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
         if version >= 3 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         }
         if version <= 7 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             let null = match c.array(flexible, 3).map_err(|e| e.at("Topics"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -51,11 +51,11 @@ impl<'a> OffsetFetchResponseView<'a> {
             }
         }
         if (2..=7).contains(&version) {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         }
         if version >= 8 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             let null = match c.array(true, 5).map_err(|e| e.at("Groups"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -72,7 +72,7 @@ impl<'a> OffsetFetchResponseView<'a> {
             }
         }
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -80,7 +80,7 @@ impl<'a> OffsetFetchResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -89,27 +89,27 @@ impl<'a> OffsetFetchResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
         if version >= 3 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version <= 7 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        OffsetFetchResponseTopicView::locate(buf, pos, version);
+                        OffsetFetchResponseTopicView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -119,16 +119,16 @@ impl<'a> OffsetFetchResponseView<'a> {
             }
         }
         if (2..=7).contains(&version) {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(2);
         }
         if version >= 8 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             let null = match loc_array(buf, pos, true) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        OffsetFetchResponseGroupView::locate(buf, pos, version);
+                        OffsetFetchResponseGroupView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -138,14 +138,14 @@ impl<'a> OffsetFetchResponseView<'a> {
             }
         }
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -154,7 +154,7 @@ impl<'a> OffsetFetchResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -170,6 +170,7 @@ impl<'a> OffsetFetchResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("OffsetFetchResponse", version))?;
         if !(0..=10).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 10).in_message("OffsetFetchResponse", version)
@@ -185,31 +186,40 @@ impl<'a> OffsetFetchResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 3+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// Results by topic (versions 0-7).
     ///
     /// `Topics`: []OffsetFetchResponseTopic, versions 0-7.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, OffsetFetchResponseTopicView<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -220,19 +230,26 @@ impl<'a> OffsetFetchResponseView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 2-7, default `0`, ignorable.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// Results by group (v8+).
     ///
     /// `Groups`: []OffsetFetchResponseGroup, versions 8+.
+    #[inline]
     pub fn groups(&self) -> ArrayView<'a, OffsetFetchResponseGroupView<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -253,12 +270,17 @@ impl<'a> OffsetFetchResponseView<'a> {
             topics,
             error_code,
             groups,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -280,29 +302,29 @@ impl std::fmt::Debug for OffsetFetchResponseView<'_> {
 pub struct OffsetFetchResponseGroupView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> OffsetFetchResponseGroupView<'a> {
     const NULL_GROUP_ID: u64 = 1 << 0;
     const NULL_TOPICS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -317,10 +339,10 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
         if null {
             nulls |= Self::NULL_TOPICS;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -335,26 +357,26 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetFetchResponseTopicsView::locate(buf, pos, version);
+                    OffsetFetchResponseTopicsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -362,10 +384,10 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
         if null {
             nulls |= Self::NULL_TOPICS;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -379,7 +401,22 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                OffsetFetchResponseTopicsView::skip(buf, pos, version);
+            }
+        }
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -390,30 +427,39 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The group's id.
     ///
     /// `GroupId`: string, versions 8+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "GroupId", true, false, 0)
+    }
+
     /// Results by topic.
     ///
     /// `Topics`: []OffsetFetchResponseTopics, versions 8+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, OffsetFetchResponseTopicsView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -424,12 +470,18 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 8+, default `0`.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "ErrorCode", "int16", 2)
     }
 
     /// The owned [`OffsetFetchResponseGroup`]: what the owned decoder returns for the same bytes.
@@ -442,12 +494,17 @@ impl<'a> OffsetFetchResponseGroupView<'a> {
             group_id,
             topics,
             error_code,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchResponseGroupView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -468,33 +525,33 @@ impl std::fmt::Debug for OffsetFetchResponseGroupView<'_> {
 pub struct OffsetFetchResponsePartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> OffsetFetchResponsePartitionView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("CommittedOffset"))?;
         if version >= 5 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("CommittedLeaderEpoch"))?;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("Metadata"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -502,7 +559,7 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -510,36 +567,36 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 5];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(8);
         if version >= 5 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         loc_str(buf, pos, flexible);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -547,7 +604,25 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 6;
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        if version >= 5 {
+            *pos = pos.saturating_add(4);
+        }
+        loc_str(buf, pos, flexible);
+        *pos = pos.saturating_add(2);
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -558,68 +633,114 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0-7.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+    }
+
     /// The committed offset, or -1 if there is none.
     ///
     /// `CommittedOffset`: int64, versions 0-7.
+    #[inline]
     pub fn committed_offset(&self) -> i64 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `CommittedOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "CommittedOffset", "int64", 8)
+    }
+
     /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
     ///
     /// `CommittedLeaderEpoch`: int32, versions 5-7, default `-1`, ignorable.
+    #[inline]
     pub fn committed_leader_epoch(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `CommittedLeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "CommittedLeaderEpoch",
+            "int32",
+            4,
+        )
+    }
+
     /// The metadata committed with the offset.
     ///
     /// `Metadata`: string, versions 0-7, nullable in 0-7.
+    #[inline]
     pub fn metadata(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 6)
     }
 
+    /// Where `Metadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn metadata_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[3] as usize,
+            "Metadata",
+            version >= 6,
+            true,
+            0,
+        )
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0-7.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "ErrorCode", "int16", 2)
     }
 
     /// The owned [`OffsetFetchResponsePartition`]: what the owned decoder returns for the same bytes.
@@ -635,12 +756,13 @@ impl<'a> OffsetFetchResponsePartitionView<'a> {
             committed_leader_epoch,
             metadata,
             error_code,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchResponsePartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -663,30 +785,30 @@ impl std::fmt::Debug for OffsetFetchResponsePartitionView<'_> {
 pub struct OffsetFetchResponsePartitionsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> OffsetFetchResponsePartitionsView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("CommittedOffset"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("CommittedLeaderEpoch"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("Metadata"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -700,26 +822,26 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 5];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         loc_str(buf, pos, true);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -732,7 +854,20 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -743,67 +878,105 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 8+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+    }
+
     /// The committed offset, or -1 if there is none.
     ///
     /// `CommittedOffset`: int64, versions 8+.
+    #[inline]
     pub fn committed_offset(&self) -> i64 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `CommittedOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "CommittedOffset", "int64", 8)
+    }
+
     /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
     ///
     /// `CommittedLeaderEpoch`: int32, versions 8+, default `-1`, ignorable.
+    #[inline]
     pub fn committed_leader_epoch(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `CommittedLeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "CommittedLeaderEpoch",
+            "int32",
+            4,
+        )
+    }
+
     /// The metadata committed with the offset.
     ///
     /// `Metadata`: string, versions 8+, nullable in 8+.
+    #[inline]
     pub fn metadata(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `Metadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn metadata_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3] as usize, "Metadata", true, true, 0)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 8+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "ErrorCode", "int16", 2)
     }
 
     /// The owned [`OffsetFetchResponsePartitions`]: what the owned decoder returns for the same bytes.
@@ -819,12 +992,13 @@ impl<'a> OffsetFetchResponsePartitionsView<'a> {
             committed_leader_epoch,
             metadata,
             error_code,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchResponsePartitionsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -847,14 +1021,14 @@ impl std::fmt::Debug for OffsetFetchResponsePartitionsView<'_> {
 pub struct OffsetFetchResponseTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> OffsetFetchResponseTopicView<'a> {
@@ -862,15 +1036,15 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(flexible, 16).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -886,7 +1060,7 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -894,7 +1068,7 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -903,27 +1077,27 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetFetchResponsePartitionView::locate(buf, pos, version);
+                    OffsetFetchResponsePartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -932,14 +1106,14 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -948,7 +1122,24 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 6;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                OffsetFetchResponsePartitionView::skip(buf, pos, version);
+            }
+        }
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -959,32 +1150,49 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Name`: string, versions 0-7.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Name",
+            version >= 6,
+            false,
+            0,
+        )
+    }
+
     /// Results by partition.
     ///
     /// `Partitions`: []OffsetFetchResponsePartition, versions 0-7.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, OffsetFetchResponsePartitionView<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1000,12 +1208,17 @@ impl<'a> OffsetFetchResponseTopicView<'a> {
         OffsetFetchResponseTopic {
             name,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchResponseTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1025,35 +1238,35 @@ impl std::fmt::Debug for OffsetFetchResponseTopicView<'_> {
 pub struct OffsetFetchResponseTopicsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> OffsetFetchResponseTopicsView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     const NULL_PARTITIONS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 9 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             let null = c.str(true).map_err(|e| e.at("Name"))?;
             if null {
                 nulls |= Self::NULL_NAME;
             }
         }
         if version >= 10 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(true, 20).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1069,7 +1282,7 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1084,32 +1297,32 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 9 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             let null = loc_str(buf, pos, true);
             if null {
                 nulls |= Self::NULL_NAME;
             }
         }
         if version >= 10 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    OffsetFetchResponsePartitionsView::locate(buf, pos, version);
+                    OffsetFetchResponsePartitionsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1118,7 +1331,7 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1132,7 +1345,26 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        if version <= 9 {
+            loc_str(buf, pos, true);
+        }
+        if version >= 10 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                OffsetFetchResponsePartitionsView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -1143,41 +1375,56 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Name`: string, versions 8-9, ignorable.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 10+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+    }
+
     /// Results by partition.
     ///
     /// `Partitions`: []OffsetFetchResponsePartitions, versions 8+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, OffsetFetchResponsePartitionsView<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1195,12 +1442,17 @@ impl<'a> OffsetFetchResponseTopicsView<'a> {
             name,
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for OffsetFetchResponseTopicsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

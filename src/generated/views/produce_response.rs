@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct ProduceResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ProduceResponseView<'a> {
@@ -26,10 +26,10 @@ impl<'a> ProduceResponseView<'a> {
     const NULL_NODE_ENDPOINTS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(flexible, 3).map_err(|e| e.at("Responses"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -45,18 +45,18 @@ impl<'a> ProduceResponseView<'a> {
             nulls |= Self::NULL_RESPONSES;
         }
         if version >= 1 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         }
         let tags = if version >= 9 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
                 let (tag, mut sub) = c.tag(&mut last)?;
                 if tag == 0 && version >= 10 {
                     let c = &mut sub;
-                    at[2] = c.pos();
+                    at[2] = c.pos() as u32;
                     let null = match c.array(true, 11).map_err(|e| e.at("NodeEndpoints"))? {
                         Length::Null => true,
                         Length::Len(n) => {
@@ -71,12 +71,13 @@ impl<'a> ProduceResponseView<'a> {
                     if null {
                         nulls |= Self::NULL_NODE_ENDPOINTS;
                     }
-                    c.tag_end(at[2], tag).map_err(|e| e.at("NodeEndpoints"))?;
+                    c.tag_end(at[2] as usize, tag)
+                        .map_err(|e| e.at("NodeEndpoints"))?;
                 }
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -85,22 +86,22 @@ impl<'a> ProduceResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicProduceResponseView::locate(buf, pos, version);
+                    TopicProduceResponseView::skip(buf, pos, version);
                 }
                 false
             }
@@ -109,22 +110,22 @@ impl<'a> ProduceResponseView<'a> {
             nulls |= Self::NULL_RESPONSES;
         }
         if version >= 1 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         let tags = if version >= 9 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 let (tag, mut value) = loc_tag(buf, pos);
                 if tag == 0 && version >= 10 {
                     let pos = &mut value;
-                    at[2] = *pos;
+                    at[2] = *pos as u32;
                     let null = match loc_array(buf, pos, true) {
                         None => true,
                         Some(n) => {
                             for _ in 0..n {
-                                NodeEndpointView::locate(buf, pos, version);
+                                NodeEndpointView::skip(buf, pos, version);
                             }
                             false
                         }
@@ -136,7 +137,7 @@ impl<'a> ProduceResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -145,7 +146,7 @@ impl<'a> ProduceResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -161,6 +162,7 @@ impl<'a> ProduceResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("ProduceResponse", version))?;
         if !(0..=13).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 13).in_message("ProduceResponse", version));
         }
@@ -174,20 +176,23 @@ impl<'a> ProduceResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// Results by topic.
     ///
     /// `Responses`: []TopicProduceResponse, versions 0+.
+    #[inline]
     pub fn responses(&self) -> ArrayView<'a, TopicProduceResponseView<'a>> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -198,19 +203,26 @@ impl<'a> ProduceResponseView<'a> {
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 1+, default `0`, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
     ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 10+, tagged field 0 in 10+.
+    #[inline]
     pub fn node_endpoints(&self) -> ArrayView<'a, NodeEndpointView<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -227,7 +239,7 @@ impl<'a> ProduceResponseView<'a> {
         let node_endpoints: Vec<NodeEndpoint> =
             self.node_endpoints().iter().map(|x| x.to_owned()).collect();
         let mut tags_present = 0u64;
-        if version >= 10 && self.at[2] != ABSENT && node_endpoints.is_empty() {
+        if version >= 10 && self.at[2] != NONE && node_endpoints.is_empty() {
             tags_present |= 1 << 0;
         }
         ProduceResponse {
@@ -235,7 +247,9 @@ impl<'a> ProduceResponseView<'a> {
             throttle_time_ms,
             node_endpoints,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags, |tag| tag == 0 && version >= 10),
+                unknown_tags(self.buf, self.tags as usize, |tag| {
+                    tag == 0 && version >= 10
+                }),
                 tags_present,
                 self.nulls,
             ),
@@ -244,6 +258,7 @@ impl<'a> ProduceResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for ProduceResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -264,26 +279,26 @@ impl std::fmt::Debug for ProduceResponseView<'_> {
 pub struct BatchIndexAndErrorMessageView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> BatchIndexAndErrorMessageView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("BatchIndex"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(flexible)
             .map_err(|e| e.at("BatchIndexErrorMessage"))?;
         let tags = if version >= 9 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -291,7 +306,7 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -299,28 +314,28 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, flexible);
         let tags = if version >= 9 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -328,7 +343,20 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 9;
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, flexible);
+        if version >= 9 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -339,35 +367,57 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The index of the failing record within its batch.
     ///
     /// `BatchIndex`: int32, versions 8+.
+    #[inline]
     pub fn batch_index(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `BatchIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn batch_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "BatchIndex", "int32", 4)
+    }
+
     /// Why that record failed, or null.
     ///
     /// `BatchIndexErrorMessage`: string, versions 8+, nullable in 8+, default `null`.
+    #[inline]
     pub fn batch_index_error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, version >= 9)
+    }
+
+    /// Where `BatchIndexErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn batch_index_error_message_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "BatchIndexErrorMessage",
+            version >= 9,
+            true,
+            0,
+        )
     }
 
     /// The owned [`BatchIndexAndErrorMessage`]: what the owned decoder returns for the same bytes.
@@ -379,12 +429,13 @@ impl<'a> BatchIndexAndErrorMessageView<'a> {
         BatchIndexAndErrorMessage {
             batch_index,
             batch_index_error_message,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for BatchIndexAndErrorMessageView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -407,12 +458,12 @@ impl std::fmt::Debug for BatchIndexAndErrorMessageView<'_> {
 pub struct LeaderIdAndEpochView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> LeaderIdAndEpochView<'a> {
@@ -421,27 +472,28 @@ impl<'a> LeaderIdAndEpochView<'a> {
         Self {
             buf,
             version,
-            at: [ABSENT; 2],
-            tags: ABSENT,
+            at: [NONE; 2],
+            tags: NONE,
             start: 0,
             end: 0,
         }
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderEpoch"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -455,20 +507,20 @@ impl<'a> LeaderIdAndEpochView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -481,7 +533,17 @@ impl<'a> LeaderIdAndEpochView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -492,34 +554,48 @@ impl<'a> LeaderIdAndEpochView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The current leader's broker id, or -1.
     ///
     /// `LeaderId`: int32, versions 10+, default `-1`.
+    #[inline]
     pub fn leader_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "LeaderId", "int32", 4)
+    }
+
     /// The current leader epoch, or -1.
     ///
     /// `LeaderEpoch`: int32, versions 10+, default `-1`.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "LeaderEpoch", "int32", 4)
     }
 
     /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes.
@@ -529,12 +605,13 @@ impl<'a> LeaderIdAndEpochView<'a> {
         LeaderIdAndEpoch {
             leader_id,
             leader_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for LeaderIdAndEpochView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -554,35 +631,35 @@ impl std::fmt::Debug for LeaderIdAndEpochView<'_> {
 pub struct NodeEndpointView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> NodeEndpointView<'a> {
     const NULL_HOST: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("NodeId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Port"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("Rack"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -597,28 +674,28 @@ impl<'a> NodeEndpointView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         loc_str(buf, pos, true);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -632,7 +709,19 @@ impl<'a> NodeEndpointView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -643,56 +732,82 @@ impl<'a> NodeEndpointView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The broker's id.
     ///
     /// `NodeId`: int32, versions 10+.
+    #[inline]
     pub fn node_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "NodeId", "int32", 4)
+    }
+
     /// The broker's host name.
     ///
     /// `Host`: string, versions 10+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "Host", true, false, 1)
+    }
+
     /// The broker's port.
     ///
     /// `Port`: int32, versions 10+.
+    #[inline]
     pub fn port(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "Port", "int32", 4)
+    }
+
     /// The broker's rack, or null if it has none.
     ///
     /// `Rack`: string, versions 10+, nullable in 10+, default `null`.
+    #[inline]
     pub fn rack(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `Rack` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3] as usize, "Rack", true, true, 1)
     }
 
     /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes.
@@ -706,12 +821,17 @@ impl<'a> NodeEndpointView<'a> {
             host,
             port,
             rack,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for NodeEndpointView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -733,39 +853,39 @@ impl std::fmt::Debug for NodeEndpointView<'_> {
 pub struct PartitionProduceResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 8],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 8],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> PartitionProduceResponseView<'a> {
     const NULL_RECORD_ERRORS: u64 = 1 << 5;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
-        let start = c.pos();
-        let mut at = [ABSENT; 8];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Index"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("BaseOffset"))?;
         if version >= 2 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("LogAppendTimeMs"))?;
         }
         if version >= 5 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("LogStartOffset"))?;
         }
         if version >= 8 {
-            at[5] = c.pos();
+            at[5] = c.pos() as u32;
             let null = match c.array(flexible, 6).map_err(|e| e.at("RecordErrors"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -782,25 +902,26 @@ impl<'a> PartitionProduceResponseView<'a> {
             }
         }
         if version >= 8 {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             c.str(flexible).map_err(|e| e.at("ErrorMessage"))?;
         }
         let tags = if version >= 9 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
                 let (tag, mut sub) = c.tag(&mut last)?;
                 if tag == 0 && version >= 10 {
                     let c = &mut sub;
-                    at[7] = c.pos();
+                    at[7] = c.pos() as u32;
                     LeaderIdAndEpochView::walk(c, version).map_err(|e| e.at("CurrentLeader"))?;
-                    c.tag_end(at[7], tag).map_err(|e| e.at("CurrentLeader"))?;
+                    c.tag_end(at[7] as usize, tag)
+                        .map_err(|e| e.at("CurrentLeader"))?;
                 }
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -809,37 +930,37 @@ impl<'a> PartitionProduceResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos;
-        let mut at = [ABSENT; 8];
+        let start = *pos as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(8);
         if version >= 2 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
         if version >= 5 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
         if version >= 8 {
-            at[5] = *pos;
+            at[5] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        BatchIndexAndErrorMessageView::locate(buf, pos, version);
+                        BatchIndexAndErrorMessageView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -849,23 +970,23 @@ impl<'a> PartitionProduceResponseView<'a> {
             }
         }
         if version >= 8 {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             loc_str(buf, pos, flexible);
         }
         let tags = if version >= 9 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 let (tag, mut value) = loc_tag(buf, pos);
                 if tag == 0 && version >= 10 {
                     let pos = &mut value;
-                    at[7] = *pos;
-                    LeaderIdAndEpochView::locate(buf, pos, version);
+                    at[7] = *pos as u32;
+                    LeaderIdAndEpochView::skip(buf, pos, version);
                 }
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -874,7 +995,37 @@ impl<'a> PartitionProduceResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 9;
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(8);
+        if version >= 2 {
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 5 {
+            *pos = pos.saturating_add(8);
+        }
+        if version >= 8 {
+            if let Some(n) = loc_array(buf, pos, flexible) {
+                for _ in 0..n {
+                    BatchIndexAndErrorMessageView::skip(buf, pos, version);
+                }
+            }
+        }
+        if version >= 8 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 9 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -885,75 +1036,108 @@ impl<'a> PartitionProduceResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number.
     ///
     /// `Index`: int32, versions 0+.
+    #[inline]
     pub fn index(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `Index` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "Index", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// The offset given to the first record of the appended batch.
     ///
     /// `BaseOffset`: int64, versions 0+.
+    #[inline]
     pub fn base_offset(&self) -> i64 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `BaseOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn base_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "BaseOffset", "int64", 8)
+    }
+
     /// The broker's append time when the topic uses LogAppendTime timestamps, otherwise -1.
     ///
     /// `LogAppendTimeMs`: int64, versions 2+, default `-1`, ignorable.
+    #[inline]
     pub fn log_append_time_ms(&self) -> i64 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `LogAppendTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn log_append_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "LogAppendTimeMs", "int64", 8)
     }
 
     /// The partition's log start offset after the append.
     ///
     /// `LogStartOffset`: int64, versions 5+, default `-1`, ignorable.
+    #[inline]
     pub fn log_start_offset(&self) -> i64 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `LogStartOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn log_start_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "LogStartOffset", "int64", 8)
+    }
+
     /// The records that made the batch fail, by index, with why.
     ///
     /// `RecordErrors`: []BatchIndexAndErrorMessage, versions 8+, ignorable.
+    #[inline]
     pub fn record_errors(&self) -> ArrayView<'a, BatchIndexAndErrorMessageView<'a>> {
         let version = self.version;
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -964,20 +1148,35 @@ impl<'a> PartitionProduceResponseView<'a> {
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 8+, nullable in 8+, default `null`, ignorable.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, version >= 9)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[6] as usize,
+            "ErrorMessage",
+            version >= 9,
+            true,
+            0,
+        )
+    }
+
     /// The partition's current leader, when the error says the request went to the wrong broker.
     ///
     /// `CurrentLeader`: LeaderIdAndEpoch, versions 10+, tagged field 0 in 10+.
+    #[inline]
     pub fn current_leader(&self) -> LeaderIdAndEpochView<'a> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return LeaderIdAndEpochView::absent(self.buf, self.version);
         }
@@ -997,7 +1196,7 @@ impl<'a> PartitionProduceResponseView<'a> {
         let error_message: Option<BytesStr> = self.error_message().map(|v| owned_str(v.as_bytes()));
         let current_leader: LeaderIdAndEpoch = self.current_leader().to_owned();
         let mut tags_present = 0u64;
-        if version >= 10 && self.at[7] != ABSENT && current_leader == LeaderIdAndEpoch::default() {
+        if version >= 10 && self.at[7] != NONE && current_leader == LeaderIdAndEpoch::default() {
             tags_present |= 1 << 0;
         }
         PartitionProduceResponse {
@@ -1010,7 +1209,9 @@ impl<'a> PartitionProduceResponseView<'a> {
             error_message,
             current_leader,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags, |tag| tag == 0 && version >= 10),
+                unknown_tags(self.buf, self.tags as usize, |tag| {
+                    tag == 0 && version >= 10
+                }),
                 tags_present,
                 self.nulls,
             ),
@@ -1019,6 +1220,7 @@ impl<'a> PartitionProduceResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for PartitionProduceResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1044,14 +1246,14 @@ impl std::fmt::Debug for PartitionProduceResponseView<'_> {
 pub struct TopicProduceResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopicProduceResponseView<'a> {
@@ -1059,21 +1261,21 @@ impl<'a> TopicProduceResponseView<'a> {
     const NULL_PARTITION_RESPONSES: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 9;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             let null = c.str(flexible).map_err(|e| e.at("Name"))?;
             if null {
                 nulls |= Self::NULL_NAME;
             }
         }
         if version >= 13 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c
             .array(flexible, 14)
             .map_err(|e| e.at("PartitionResponses"))?
@@ -1092,7 +1294,7 @@ impl<'a> TopicProduceResponseView<'a> {
             nulls |= Self::NULL_PARTITION_RESPONSES;
         }
         let tags = if version >= 9 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1100,7 +1302,7 @@ impl<'a> TopicProduceResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -1109,33 +1311,33 @@ impl<'a> TopicProduceResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 9;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 12 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             let null = loc_str(buf, pos, flexible);
             if null {
                 nulls |= Self::NULL_NAME;
             }
         }
         if version >= 13 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionProduceResponseView::locate(buf, pos, version);
+                    PartitionProduceResponseView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1144,14 +1346,14 @@ impl<'a> TopicProduceResponseView<'a> {
             nulls |= Self::NULL_PARTITION_RESPONSES;
         }
         let tags = if version >= 9 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -1160,7 +1362,29 @@ impl<'a> TopicProduceResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 9;
+        if version <= 12 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 13 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                PartitionProduceResponseView::skip(buf, pos, version);
+            }
+        }
+        if version >= 9 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -1171,43 +1395,66 @@ impl<'a> TopicProduceResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Name`: string, versions 0-12, ignorable.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 9).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Name",
+            version >= 9,
+            false,
+            0,
+        )
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 13+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+    }
+
     /// Results by partition.
     ///
     /// `PartitionResponses`: []PartitionProduceResponse, versions 0+.
+    #[inline]
     pub fn partition_responses(&self) -> ArrayView<'a, PartitionProduceResponseView<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1228,12 +1475,17 @@ impl<'a> TopicProduceResponseView<'a> {
             name,
             topic_id,
             partition_responses,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopicProduceResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

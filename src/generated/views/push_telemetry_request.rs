@@ -11,37 +11,37 @@ use crate::views::*;
 pub struct PushTelemetryRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> PushTelemetryRequestView<'a> {
     const NULL_METRICS: u64 = 1 << 4;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("ClientInstanceId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("SubscriptionId"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.bool().map_err(|e| e.at("Terminating"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("CompressionType"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = c.bytes(true).map_err(|e| e.at("Metrics"))?;
         if null {
             nulls |= Self::NULL_METRICS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -56,30 +56,30 @@ impl<'a> PushTelemetryRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 5];
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(16);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = loc_bytes(buf, pos, true);
         if null {
             nulls |= Self::NULL_METRICS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -93,7 +93,7 @@ impl<'a> PushTelemetryRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -109,6 +109,7 @@ impl<'a> PushTelemetryRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("PushTelemetryRequest", version))?;
         if !(0..=0).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 0).in_message("PushTelemetryRequest", version)
@@ -124,67 +125,105 @@ impl<'a> PushTelemetryRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The id the broker gave this client instance for its telemetry.
     ///
     /// `ClientInstanceId`: uuid, versions 0+.
+    #[inline]
     pub fn client_instance_id(&self) -> Uuid {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `ClientInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[0] as usize,
+            "ClientInstanceId",
+            "uuid",
+            16,
+        )
+    }
+
     /// The id of the metrics subscription, so a push can say which one it answers.
     ///
     /// `SubscriptionId`: int32, versions 0+.
+    #[inline]
     pub fn subscription_id(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `SubscriptionId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subscription_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "SubscriptionId", "int32", 4)
+    }
+
     /// True on the client's last push before it shuts down.
     ///
     /// `Terminating`: bool, versions 0+.
+    #[inline]
     pub fn terminating(&self) -> bool {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `Terminating` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn terminating_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "Terminating", "bool", 1)
+    }
+
     /// The compression of `Metrics` (a record compression type id).
     ///
     /// `CompressionType`: int8, versions 0+.
+    #[inline]
     pub fn compression_type(&self) -> i8 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `CompressionType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn compression_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "CompressionType", "int8", 1)
+    }
+
     /// The metrics, as OpenTelemetry protobuf bytes, compressed as `CompressionType` says.
     ///
     /// `Metrics`: bytes, versions 0+.
+    #[inline]
     pub fn metrics(&self) -> &'a [u8] {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, true).unwrap_or(EMPTY_BYTES)
+    }
+
+    /// Where `Metrics` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn metrics_span(&self) -> Option<FieldSpan<'a>> {
+        span_bytes(self.buf, self.at[4] as usize, "Metrics", true, false, 0)
     }
 
     /// The owned [`PushTelemetryRequest`]: what the owned decoder returns for the same bytes.
@@ -200,12 +239,17 @@ impl<'a> PushTelemetryRequestView<'a> {
             terminating,
             compression_type,
             metrics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for PushTelemetryRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,29 +11,29 @@ use crate::views::*;
 pub struct ReadShareGroupStateSummaryRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ReadShareGroupStateSummaryRequestView<'a> {
     const NULL_GROUP_ID: u64 = 1 << 0;
     const NULL_TOPICS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 18).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -49,7 +49,7 @@ impl<'a> ReadShareGroupStateSummaryRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -64,26 +64,26 @@ impl<'a> ReadShareGroupStateSummaryRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ReadStateSummaryDataView::locate(buf, pos, version);
+                    ReadStateSummaryDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -92,7 +92,7 @@ impl<'a> ReadShareGroupStateSummaryRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -106,7 +106,7 @@ impl<'a> ReadShareGroupStateSummaryRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -122,6 +122,7 @@ impl<'a> ReadShareGroupStateSummaryRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("ReadShareGroupStateSummaryRequest", version))?;
         if !(0..=1).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 1)
                 .in_message("ReadShareGroupStateSummaryRequest", version));
@@ -137,30 +138,39 @@ impl<'a> ReadShareGroupStateSummaryRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "GroupId", true, false, 0)
+    }
+
     /// The share-partitions, by topic.
     ///
     /// `Topics`: []ReadStateSummaryData, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, ReadStateSummaryDataView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -176,12 +186,17 @@ impl<'a> ReadShareGroupStateSummaryRequestView<'a> {
         ReadShareGroupStateSummaryRequest {
             group_id,
             topics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ReadShareGroupStateSummaryRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -201,24 +216,24 @@ impl std::fmt::Debug for ReadShareGroupStateSummaryRequestView<'_> {
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> PartitionDataView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Partition"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderEpoch"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -232,20 +247,20 @@ impl<'a> PartitionDataView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -258,7 +273,17 @@ impl<'a> PartitionDataView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -269,34 +294,48 @@ impl<'a> PartitionDataView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number.
     ///
     /// `Partition`: int32, versions 0+.
+    #[inline]
     pub fn partition(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "Partition", "int32", 4)
+    }
+
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "LeaderEpoch", "int32", 4)
     }
 
     /// The owned [`PartitionData`]: what the owned decoder returns for the same bytes.
@@ -306,12 +345,13 @@ impl<'a> PartitionDataView<'a> {
         PartitionData {
             partition,
             leader_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -331,25 +371,25 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 pub struct ReadStateSummaryDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ReadStateSummaryDataView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("TopicId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 9).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -365,7 +405,7 @@ impl<'a> ReadStateSummaryDataView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -380,23 +420,23 @@ impl<'a> ReadStateSummaryDataView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(16);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionDataView::locate(buf, pos, version);
+                    PartitionDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -405,7 +445,7 @@ impl<'a> ReadStateSummaryDataView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -419,7 +459,21 @@ impl<'a> ReadStateSummaryDataView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionDataView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -430,30 +484,39 @@ impl<'a> ReadStateSummaryDataView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+    }
+
     /// The share-partitions of this topic.
     ///
     /// `Partitions`: []PartitionData, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -469,12 +532,17 @@ impl<'a> ReadStateSummaryDataView<'a> {
         ReadStateSummaryData {
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ReadStateSummaryDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,32 +11,32 @@ use crate::views::*;
 pub struct RenewDelegationTokenRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> RenewDelegationTokenRequestView<'a> {
     const NULL_HMAC: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.bytes(flexible).map_err(|e| e.at("Hmac"))?;
         if null {
             nulls |= Self::NULL_HMAC;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("RenewPeriodMs"))?;
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -44,7 +44,7 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -53,32 +53,32 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_bytes(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_HMAC;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(8);
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -87,7 +87,7 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -103,6 +103,7 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("RenewDelegationTokenRequest", version))?;
         if !(0..=2).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 2)
                 .in_message("RenewDelegationTokenRequest", version));
@@ -117,35 +118,57 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The delegation token's HMAC, which identifies it.
     ///
     /// `Hmac`: bytes, versions 0+.
+    #[inline]
     pub fn hmac(&self) -> &'a [u8] {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, version >= 2).unwrap_or(EMPTY_BYTES)
     }
 
+    /// Where `Hmac` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn hmac_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(
+            self.buf,
+            self.at[0] as usize,
+            "Hmac",
+            version >= 2,
+            false,
+            0,
+        )
+    }
+
     /// How long to extend the token by, in milliseconds.
     ///
     /// `RenewPeriodMs`: int64, versions 0+.
+    #[inline]
     pub fn renew_period_ms(&self) -> i64 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `RenewPeriodMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn renew_period_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "RenewPeriodMs", "int64", 8)
     }
 
     /// The owned [`RenewDelegationTokenRequest`]: what the owned decoder returns for the same bytes.
@@ -155,12 +178,17 @@ impl<'a> RenewDelegationTokenRequestView<'a> {
         RenewDelegationTokenRequest {
             hmac,
             renew_period_ms,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for RenewDelegationTokenRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

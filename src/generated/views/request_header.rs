@@ -11,30 +11,30 @@ use crate::views::*;
 pub struct RequestHeaderView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> RequestHeaderView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("RequestApiKey"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("RequestApiVersion"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("CorrelationId"))?;
         if version >= 1 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.str(false).map_err(|e| e.at("ClientId"))?;
         }
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -42,7 +42,7 @@ impl<'a> RequestHeaderView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -50,33 +50,33 @@ impl<'a> RequestHeaderView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 4];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 1 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             loc_str(buf, pos, false);
         }
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -84,7 +84,7 @@ impl<'a> RequestHeaderView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -100,6 +100,7 @@ impl<'a> RequestHeaderView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("RequestHeader", version))?;
         if !(0..=2).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 2).in_message("RequestHeader", version));
         }
@@ -113,56 +114,88 @@ impl<'a> RequestHeaderView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// Which API the request is for.
     ///
     /// `RequestApiKey`: int16, versions 0+.
+    #[inline]
     pub fn request_api_key(&self) -> ApiKey {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ApiKey(0);
         }
         get_api_key(self.buf, at)
     }
 
+    /// Where `RequestApiKey` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn request_api_key_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "RequestApiKey", "int16", 2)
+    }
+
     /// The version of that API the body is written in.
     ///
     /// `RequestApiVersion`: int16, versions 0+.
+    #[inline]
     pub fn request_api_version(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `RequestApiVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn request_api_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "RequestApiVersion",
+            "int16",
+            2,
+        )
+    }
+
     /// A number chosen by the client to match the response to its request.
     ///
     /// `CorrelationId`: int32, versions 0+.
+    #[inline]
     pub fn correlation_id(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `CorrelationId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn correlation_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "CorrelationId", "int32", 4)
+    }
+
     /// The client's id (`client.id`), for logs and quotas; null if not set.
     ///
     /// `ClientId`: string, versions 1+, nullable in 1+, ignorable.
+    #[inline]
     pub fn client_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, false)
+    }
+
+    /// Where `ClientId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3] as usize, "ClientId", false, true, 0)
     }
 
     /// The owned [`RequestHeader`]: what the owned decoder returns for the same bytes.
@@ -176,12 +209,13 @@ impl<'a> RequestHeaderView<'a> {
             request_api_version,
             correlation_id,
             client_id,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for RequestHeaderView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,21 +11,21 @@ use crate::views::*;
 pub struct SaslHandshakeRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 1],
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 1],
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> SaslHandshakeRequestView<'a> {
     const NULL_MECHANISM: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 1];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(false).map_err(|e| e.at("Mechanism"))?;
         if null {
             nulls |= Self::NULL_MECHANISM;
@@ -36,16 +36,16 @@ impl<'a> SaslHandshakeRequestView<'a> {
             at,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 1];
+        let start = *pos as u32;
+        let mut at = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, false);
         if null {
             nulls |= Self::NULL_MECHANISM;
@@ -56,7 +56,7 @@ impl<'a> SaslHandshakeRequestView<'a> {
             at,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -72,6 +72,7 @@ impl<'a> SaslHandshakeRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("SaslHandshakeRequest", version))?;
         if !(0..=1).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 1).in_message("SaslHandshakeRequest", version)
@@ -87,18 +88,26 @@ impl<'a> SaslHandshakeRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The SASL mechanism the client wants to use, such as `PLAIN` or `SCRAM-SHA-512`.
     ///
     /// `Mechanism`: string, versions 0+.
+    #[inline]
     pub fn mechanism(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Mechanism` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn mechanism_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Mechanism", false, false, 0)
     }
 
     /// The owned [`SaslHandshakeRequest`]: what the owned decoder returns for the same bytes.
@@ -112,6 +121,7 @@ impl<'a> SaslHandshakeRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SaslHandshakeRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

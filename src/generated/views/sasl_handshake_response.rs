@@ -11,23 +11,23 @@ use crate::views::*;
 pub struct SaslHandshakeResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> SaslHandshakeResponseView<'a> {
     const NULL_MECHANISMS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(false, 1).map_err(|e| e.at("Mechanisms"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -47,18 +47,18 @@ impl<'a> SaslHandshakeResponseView<'a> {
             at,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, false) {
             None => true,
             Some(n) => {
@@ -77,7 +77,7 @@ impl<'a> SaslHandshakeResponseView<'a> {
             at,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -93,6 +93,7 @@ impl<'a> SaslHandshakeResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("SaslHandshakeResponse", version))?;
         if !(0..=1).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 1).in_message("SaslHandshakeResponse", version)
@@ -108,25 +109,34 @@ impl<'a> SaslHandshakeResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// The SASL mechanisms the broker has enabled.
     ///
     /// `Mechanisms`: []string, versions 0+.
+    #[inline]
     pub fn mechanisms(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -151,6 +161,7 @@ impl<'a> SaslHandshakeResponseView<'a> {
 }
 
 impl<'a> ViewElement<'a> for SaslHandshakeResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,52 +11,52 @@ use crate::views::*;
 pub struct ShareFetchRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 12],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 12],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ShareFetchRequestView<'a> {
     const NULL_TOPICS: u64 = 1 << 10;
     const NULL_FORGOTTEN_TOPICS_DATA: u64 = 1 << 11;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 12];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 12];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("GroupId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("MemberId"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ShareSessionEpoch"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MaxWaitMs"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MinBytes"))?;
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MaxBytes"))?;
         if version >= 1 {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("MaxRecords"))?;
         }
         if version >= 1 {
-            at[7] = c.pos();
+            at[7] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("BatchSize"))?;
         }
         if version >= 2 {
-            at[8] = c.pos();
+            at[8] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("ShareAcquireMode"))?;
         }
         if version >= 2 {
-            at[9] = c.pos();
+            at[9] = c.pos() as u32;
             c.bool().map_err(|e| e.at("IsRenewAck"))?;
         }
-        at[10] = c.pos();
+        at[10] = c.pos() as u32;
         let null = match c.array(true, 18).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -71,7 +71,7 @@ impl<'a> ShareFetchRequestView<'a> {
         if null {
             nulls |= Self::NULL_TOPICS;
         }
-        at[11] = c.pos();
+        at[11] = c.pos() as u32;
         let null = match c.array(true, 18).map_err(|e| e.at("ForgottenTopicsData"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -87,7 +87,7 @@ impl<'a> ShareFetchRequestView<'a> {
             nulls |= Self::NULL_FORGOTTEN_TOPICS_DATA;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -102,49 +102,49 @@ impl<'a> ShareFetchRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 12];
+        let start = *pos as u32;
+        let mut at = [NONE; 12];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         loc_str(buf, pos, true);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, true);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 1 {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version >= 1 {
-            at[7] = *pos;
+            at[7] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version >= 2 {
-            at[8] = *pos;
+            at[8] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         if version >= 2 {
-            at[9] = *pos;
+            at[9] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
-        at[10] = *pos;
+        at[10] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    FetchTopicView::locate(buf, pos, version);
+                    FetchTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -152,12 +152,12 @@ impl<'a> ShareFetchRequestView<'a> {
         if null {
             nulls |= Self::NULL_TOPICS;
         }
-        at[11] = *pos;
+        at[11] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ForgottenTopicView::locate(buf, pos, version);
+                    ForgottenTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -166,7 +166,7 @@ impl<'a> ShareFetchRequestView<'a> {
             nulls |= Self::NULL_FORGOTTEN_TOPICS_DATA;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -180,7 +180,7 @@ impl<'a> ShareFetchRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -196,6 +196,7 @@ impl<'a> ShareFetchRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("ShareFetchRequest", version))?;
         if !(0..=2).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 2).in_message("ShareFetchRequest", version)
@@ -211,129 +212,198 @@ impl<'a> ShareFetchRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn group_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "GroupId", true, true, 0)
+    }
+
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn member_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "MemberId", true, true, 0)
+    }
+
     /// The share session's epoch: 0 to open a session, -1 to close it, otherwise the next in sequence.
     ///
     /// `ShareSessionEpoch`: int32, versions 0+.
+    #[inline]
     pub fn share_session_epoch(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `ShareSessionEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn share_session_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ShareSessionEpoch",
+            "int32",
+            4,
+        )
     }
 
     /// How long, in milliseconds, the broker may wait for MinBytes of data before answering.
     ///
     /// `MaxWaitMs`: int32, versions 0+.
+    #[inline]
     pub fn max_wait_ms(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `MaxWaitMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_wait_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "MaxWaitMs", "int32", 4)
     }
 
     /// The fewest bytes worth answering with.
     ///
     /// `MinBytes`: int32, versions 0+.
+    #[inline]
     pub fn min_bytes(&self) -> i32 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `MinBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn min_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "MinBytes", "int32", 4)
+    }
+
     /// The most bytes the response should hold.
     ///
     /// `MaxBytes`: int32, versions 0+, default `0x7fffffff`.
+    #[inline]
     pub fn max_bytes(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return i32::MAX;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `MaxBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5] as usize, "MaxBytes", "int32", 4)
+    }
+
     /// The most records to acquire (may be exceeded to keep batches whole).
     ///
     /// `MaxRecords`: int32, versions 1+.
+    #[inline]
     pub fn max_records(&self) -> i32 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `MaxRecords` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_records_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6] as usize, "MaxRecords", "int32", 4)
     }
 
     /// How many records the consumer would like per acquired batch and acknowledgement.
     ///
     /// `BatchSize`: int32, versions 1+.
+    #[inline]
     pub fn batch_size(&self) -> i32 {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `BatchSize` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn batch_size_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[7] as usize, "BatchSize", "int32", 4)
+    }
+
     /// How records are acquired: 0 batch-optimized, 1 strictly up to MaxRecords.
     ///
     /// `ShareAcquireMode`: int8, versions 2+, default `0`, ignorable.
+    #[inline]
     pub fn share_acquire_mode(&self) -> i8 {
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `ShareAcquireMode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn share_acquire_mode_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[8] as usize, "ShareAcquireMode", "int8", 1)
+    }
+
     /// Whether the acknowledgements include renewals (type 4), which extend the acquisition lock.
     ///
     /// `IsRenewAck`: bool, versions 2+, default `false`.
+    #[inline]
     pub fn is_renew_ack(&self) -> bool {
-        let at = self.at[9];
+        let at = self.at[9] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `IsRenewAck` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_renew_ack_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[9] as usize, "IsRenewAck", "bool", 1)
+    }
+
     /// The partitions to fetch from, by topic.
     ///
     /// `Topics`: []FetchTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, FetchTopicView<'a>> {
-        let at = self.at[10];
+        let at = self.at[10] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -344,8 +414,9 @@ impl<'a> ShareFetchRequestView<'a> {
     /// Partitions to drop from the share session, by topic.
     ///
     /// `ForgottenTopicsData`: []ForgottenTopic, versions 0+.
+    #[inline]
     pub fn forgotten_topics_data(&self) -> ArrayView<'a, ForgottenTopicView<'a>> {
-        let at = self.at[11];
+        let at = self.at[11] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -384,12 +455,17 @@ impl<'a> ShareFetchRequestView<'a> {
             is_renew_ack,
             topics,
             forgotten_topics_data,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ShareFetchRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -419,27 +495,27 @@ impl std::fmt::Debug for ShareFetchRequestView<'_> {
 pub struct AcknowledgementBatchView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AcknowledgementBatchView<'a> {
     const NULL_ACKNOWLEDGE_TYPES: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("FirstOffset"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("LastOffset"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("AcknowledgeTypes"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -454,7 +530,7 @@ impl<'a> AcknowledgementBatchView<'a> {
             nulls |= Self::NULL_ACKNOWLEDGE_TYPES;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -469,20 +545,20 @@ impl<'a> AcknowledgementBatchView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -494,7 +570,7 @@ impl<'a> AcknowledgementBatchView<'a> {
             nulls |= Self::NULL_ACKNOWLEDGE_TYPES;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -508,7 +584,20 @@ impl<'a> AcknowledgementBatchView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(8);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(1));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -519,41 +608,56 @@ impl<'a> AcknowledgementBatchView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The first offset of the range.
     ///
     /// `FirstOffset`: int64, versions 0+.
+    #[inline]
     pub fn first_offset(&self) -> i64 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `FirstOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn first_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "FirstOffset", "int64", 8)
     }
 
     /// The last offset of the range, inclusive.
     ///
     /// `LastOffset`: int64, versions 0+.
+    #[inline]
     pub fn last_offset(&self) -> i64 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `LastOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn last_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "LastOffset", "int64", 8)
+    }
+
     /// How to acknowledge: one type for the whole range or one per offset; 0 gap, 1 accept, 2 release, 3 reject, 4 renew.
     ///
     /// `AcknowledgeTypes`: []int8, versions 0+.
+    #[inline]
     pub fn acknowledge_types(&self) -> ArrayView<'a, i8> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -570,12 +674,17 @@ impl<'a> AcknowledgementBatchView<'a> {
             first_offset,
             last_offset,
             acknowledge_types,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for AcknowledgementBatchView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -596,29 +705,29 @@ impl std::fmt::Debug for AcknowledgementBatchView<'_> {
 pub struct FetchPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> FetchPartitionView<'a> {
     const NULL_ACKNOWLEDGEMENT_BATCHES: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
         if version <= 0 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("PartitionMaxBytes"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c
             .array(true, 18)
             .map_err(|e| e.at("AcknowledgementBatches"))?
@@ -637,7 +746,7 @@ impl<'a> FetchPartitionView<'a> {
             nulls |= Self::NULL_ACKNOWLEDGEMENT_BATCHES;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -652,27 +761,27 @@ impl<'a> FetchPartitionView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version <= 0 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AcknowledgementBatchView::locate(buf, pos, version);
+                    AcknowledgementBatchView::skip(buf, pos, version);
                 }
                 false
             }
@@ -681,7 +790,7 @@ impl<'a> FetchPartitionView<'a> {
             nulls |= Self::NULL_ACKNOWLEDGEMENT_BATCHES;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -695,7 +804,24 @@ impl<'a> FetchPartitionView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        if version <= 0 {
+            *pos = pos.saturating_add(4);
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                AcknowledgementBatchView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -706,41 +832,62 @@ impl<'a> FetchPartitionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
     }
 
     /// The most bytes to return for this partition; 0 to only acknowledge.
     ///
     /// `PartitionMaxBytes`: int32, versions 0.
+    #[inline]
     pub fn partition_max_bytes(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionMaxBytes` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_max_bytes_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "PartitionMaxBytes",
+            "int32",
+            4,
+        )
+    }
+
     /// Ranges of offsets to acknowledge.
     ///
     /// `AcknowledgementBatches`: []AcknowledgementBatch, versions 0+.
+    #[inline]
     pub fn acknowledgement_batches(&self) -> ArrayView<'a, AcknowledgementBatchView<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -761,12 +908,17 @@ impl<'a> FetchPartitionView<'a> {
             partition_index,
             partition_max_bytes,
             acknowledgement_batches,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for FetchPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -787,25 +939,25 @@ impl std::fmt::Debug for FetchPartitionView<'_> {
 pub struct FetchTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> FetchTopicView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("TopicId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 6).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -821,7 +973,7 @@ impl<'a> FetchTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -836,23 +988,23 @@ impl<'a> FetchTopicView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(16);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    FetchPartitionView::locate(buf, pos, version);
+                    FetchPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -861,7 +1013,7 @@ impl<'a> FetchTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -875,7 +1027,21 @@ impl<'a> FetchTopicView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                FetchPartitionView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -886,30 +1052,39 @@ impl<'a> FetchTopicView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+    }
+
     /// The partitions to fetch from.
     ///
     /// `Partitions`: []FetchPartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, FetchPartitionView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -925,12 +1100,17 @@ impl<'a> FetchTopicView<'a> {
         FetchTopic {
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for FetchTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -950,25 +1130,25 @@ impl std::fmt::Debug for FetchTopicView<'_> {
 pub struct ForgottenTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ForgottenTopicView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("TopicId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 4).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -982,7 +1162,7 @@ impl<'a> ForgottenTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -997,18 +1177,18 @@ impl<'a> ForgottenTopicView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(16);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1020,7 +1200,7 @@ impl<'a> ForgottenTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1034,7 +1214,19 @@ impl<'a> ForgottenTopicView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -1045,30 +1237,39 @@ impl<'a> ForgottenTopicView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+    }
+
     /// The partition numbers to drop.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1083,12 +1284,17 @@ impl<'a> ForgottenTopicView<'a> {
         ForgottenTopic {
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ForgottenTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

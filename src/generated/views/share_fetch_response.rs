@@ -11,34 +11,34 @@ use crate::views::*;
 pub struct ShareFetchResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 6],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 6],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ShareFetchResponseView<'a> {
     const NULL_RESPONSES: u64 = 1 << 4;
     const NULL_NODE_ENDPOINTS: u64 = 1 << 5;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 6];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("ErrorMessage"))?;
         if version >= 1 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("AcquisitionLockTimeoutMs"))?;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c.array(true, 18).map_err(|e| e.at("Responses"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -53,7 +53,7 @@ impl<'a> ShareFetchResponseView<'a> {
         if null {
             nulls |= Self::NULL_RESPONSES;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = match c.array(true, 11).map_err(|e| e.at("NodeEndpoints"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -69,7 +69,7 @@ impl<'a> ShareFetchResponseView<'a> {
             nulls |= Self::NULL_NODE_ENDPOINTS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -84,31 +84,31 @@ impl<'a> ShareFetchResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 6];
+        let start = *pos as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         loc_str(buf, pos, true);
         if version >= 1 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    ShareFetchableTopicResponseView::locate(buf, pos, version);
+                    ShareFetchableTopicResponseView::skip(buf, pos, version);
                 }
                 false
             }
@@ -116,12 +116,12 @@ impl<'a> ShareFetchResponseView<'a> {
         if null {
             nulls |= Self::NULL_RESPONSES;
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    NodeEndpointView::locate(buf, pos, version);
+                    NodeEndpointView::skip(buf, pos, version);
                 }
                 false
             }
@@ -130,7 +130,7 @@ impl<'a> ShareFetchResponseView<'a> {
             nulls |= Self::NULL_NODE_ENDPOINTS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -144,7 +144,7 @@ impl<'a> ShareFetchResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -160,6 +160,7 @@ impl<'a> ShareFetchResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("ShareFetchResponse", version))?;
         if !(0..=2).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 2).in_message("ShareFetchResponse", version)
@@ -175,63 +176,96 @@ impl<'a> ShareFetchResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2] as usize, "ErrorMessage", true, true, 0)
+    }
+
     /// How long, in milliseconds, acquired records stay locked to this consumer.
     ///
     /// `AcquisitionLockTimeoutMs`: int32, versions 1+.
+    #[inline]
     pub fn acquisition_lock_timeout_ms(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `AcquisitionLockTimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn acquisition_lock_timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "AcquisitionLockTimeoutMs",
+            "int32",
+            4,
+        )
+    }
+
     /// Results by topic.
     ///
     /// `Responses`: []ShareFetchableTopicResponse, versions 0+.
+    #[inline]
     pub fn responses(&self) -> ArrayView<'a, ShareFetchableTopicResponseView<'a>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -242,8 +276,9 @@ impl<'a> ShareFetchResponseView<'a> {
     /// Addresses of the brokers named as new leaders in this response, so the client can reach them without a metadata request.
     ///
     /// `NodeEndpoints`: []NodeEndpoint, versions 0+.
+    #[inline]
     pub fn node_endpoints(&self) -> ArrayView<'a, NodeEndpointView<'a>> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -268,12 +303,17 @@ impl<'a> ShareFetchResponseView<'a> {
             acquisition_lock_timeout_ms,
             responses,
             node_endpoints,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ShareFetchResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -300,26 +340,26 @@ impl std::fmt::Debug for ShareFetchResponseView<'_> {
 pub struct AcquiredRecordsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AcquiredRecordsView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
+        at[0] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("FirstOffset"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("LastOffset"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("DeliveryCount"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -333,22 +373,22 @@ impl<'a> AcquiredRecordsView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -361,7 +401,18 @@ impl<'a> AcquiredRecordsView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -372,45 +423,65 @@ impl<'a> AcquiredRecordsView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The first offset of the acquired range.
     ///
     /// `FirstOffset`: int64, versions 0+.
+    #[inline]
     pub fn first_offset(&self) -> i64 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `FirstOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn first_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "FirstOffset", "int64", 8)
     }
 
     /// The last offset of the acquired range, inclusive.
     ///
     /// `LastOffset`: int64, versions 0+.
+    #[inline]
     pub fn last_offset(&self) -> i64 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `LastOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn last_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "LastOffset", "int64", 8)
+    }
+
     /// How many times these records have been delivered, this time included.
     ///
     /// `DeliveryCount`: int16, versions 0+.
+    #[inline]
     pub fn delivery_count(&self) -> i16 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `DeliveryCount` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn delivery_count_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "DeliveryCount", "int16", 2)
     }
 
     /// The owned [`AcquiredRecords`]: what the owned decoder returns for the same bytes.
@@ -422,12 +493,13 @@ impl<'a> AcquiredRecordsView<'a> {
             first_offset,
             last_offset,
             delivery_count,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for AcquiredRecordsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -448,12 +520,12 @@ impl std::fmt::Debug for AcquiredRecordsView<'_> {
 pub struct LeaderIdAndEpochView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> LeaderIdAndEpochView<'a> {
@@ -462,27 +534,28 @@ impl<'a> LeaderIdAndEpochView<'a> {
         Self {
             buf,
             version,
-            at: [ABSENT; 2],
-            tags: ABSENT,
+            at: [NONE; 2],
+            tags: NONE,
             start: 0,
             end: 0,
         }
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderEpoch"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -496,20 +569,20 @@ impl<'a> LeaderIdAndEpochView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -522,7 +595,17 @@ impl<'a> LeaderIdAndEpochView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -533,34 +616,48 @@ impl<'a> LeaderIdAndEpochView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The broker id of the partition's leader, or -1 if it has none.
     ///
     /// `LeaderId`: int32, versions 0+.
+    #[inline]
     pub fn leader_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "LeaderId", "int32", 4)
+    }
+
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "LeaderEpoch", "int32", 4)
     }
 
     /// The owned [`LeaderIdAndEpoch`]: what the owned decoder returns for the same bytes.
@@ -570,12 +667,13 @@ impl<'a> LeaderIdAndEpochView<'a> {
         LeaderIdAndEpoch {
             leader_id,
             leader_epoch,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for LeaderIdAndEpochView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -595,35 +693,35 @@ impl std::fmt::Debug for LeaderIdAndEpochView<'_> {
 pub struct NodeEndpointView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> NodeEndpointView<'a> {
     const NULL_HOST: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("NodeId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Port"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("Rack"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -638,28 +736,28 @@ impl<'a> NodeEndpointView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         loc_str(buf, pos, true);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -673,7 +771,19 @@ impl<'a> NodeEndpointView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -684,56 +794,82 @@ impl<'a> NodeEndpointView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// A broker id.
     ///
     /// `NodeId`: int32, versions 0+.
+    #[inline]
     pub fn node_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `NodeId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "NodeId", "int32", 4)
+    }
+
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "Host", true, false, 0)
+    }
+
     /// A TCP port number.
     ///
     /// `Port`: int32, versions 0+.
+    #[inline]
     pub fn port(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "Port", "int32", 4)
+    }
+
     /// The broker's rack, or null if it has none.
     ///
     /// `Rack`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn rack(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `Rack` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3] as usize, "Rack", true, true, 0)
     }
 
     /// The owned [`NodeEndpoint`]: what the owned decoder returns for the same bytes.
@@ -747,12 +883,17 @@ impl<'a> NodeEndpointView<'a> {
             host,
             port,
             rack,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for NodeEndpointView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -774,41 +915,41 @@ impl std::fmt::Debug for NodeEndpointView<'_> {
 pub struct PartitionDataView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 8],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 8],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> PartitionDataView<'a> {
     const NULL_RECORDS: u64 = 1 << 6;
     const NULL_ACQUIRED_RECORDS: u64 = 1 << 7;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 8];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("ErrorMessage"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("AcknowledgeErrorCode"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("AcknowledgeErrorMessage"))?;
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         LeaderIdAndEpochView::walk(c, version).map_err(|e| e.at("CurrentLeader"))?;
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         let null = c.bytes(true).map_err(|e| e.at("Records"))?;
         if null && version >= 1 {
             nulls |= Self::NULL_RECORDS;
         }
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         let null = match c.array(true, 19).map_err(|e| e.at("AcquiredRecords"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -824,7 +965,7 @@ impl<'a> PartitionDataView<'a> {
             nulls |= Self::NULL_ACQUIRED_RECORDS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -839,38 +980,38 @@ impl<'a> PartitionDataView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 8];
+        let start = *pos as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         loc_str(buf, pos, true);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         loc_str(buf, pos, true);
-        at[5] = *pos;
-        LeaderIdAndEpochView::locate(buf, pos, version);
-        at[6] = *pos;
+        at[5] = *pos as u32;
+        LeaderIdAndEpochView::skip(buf, pos, version);
+        at[6] = *pos as u32;
         let null = loc_bytes(buf, pos, true);
         if null && version >= 1 {
             nulls |= Self::NULL_RECORDS;
         }
-        at[7] = *pos;
+        at[7] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    AcquiredRecordsView::locate(buf, pos, version);
+                    AcquiredRecordsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -879,7 +1020,7 @@ impl<'a> PartitionDataView<'a> {
             nulls |= Self::NULL_ACQUIRED_RECORDS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -893,7 +1034,27 @@ impl<'a> PartitionDataView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        LeaderIdAndEpochView::skip(buf, pos, version);
+        loc_bytes(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                AcquiredRecordsView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -904,74 +1065,120 @@ impl<'a> PartitionDataView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
     }
 
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2] as usize, "ErrorMessage", true, true, 0)
+    }
+
     /// The outcome of the acknowledgements sent for this partition: 0 on success, otherwise a Kafka error code.
     ///
     /// `AcknowledgeErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn acknowledge_error_code(&self) -> i16 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `AcknowledgeErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn acknowledge_error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "AcknowledgeErrorCode",
+            "int16",
+            2,
+        )
+    }
+
     /// A human-readable explanation of the acknowledgement error, or null.
     ///
     /// `AcknowledgeErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn acknowledge_error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `AcknowledgeErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn acknowledge_error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[4] as usize,
+            "AcknowledgeErrorMessage",
+            true,
+            true,
+            0,
+        )
+    }
+
     /// The partition's current leader, when the error says the request went to the wrong broker.
     ///
     /// `CurrentLeader`: LeaderIdAndEpoch, versions 0+.
+    #[inline]
     pub fn current_leader(&self) -> LeaderIdAndEpochView<'a> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return LeaderIdAndEpochView::absent(self.buf, self.version);
         }
@@ -981,8 +1188,9 @@ impl<'a> PartitionDataView<'a> {
     /// The record batches, as raw bytes (see `kafka_codec::records`); null when there are none.
     ///
     /// `Records`: records, versions 0+, nullable in 0.
+    #[inline]
     pub fn records(&self) -> Option<&'a [u8]> {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return None;
         }
@@ -992,8 +1200,9 @@ impl<'a> PartitionDataView<'a> {
     /// The offset ranges of the returned records that this consumer acquired.
     ///
     /// `AcquiredRecords`: []AcquiredRecords, versions 0+.
+    #[inline]
     pub fn acquired_records(&self) -> ArrayView<'a, AcquiredRecordsView<'a>> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1026,12 +1235,17 @@ impl<'a> PartitionDataView<'a> {
             current_leader,
             records,
             acquired_records,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for PartitionDataView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1060,25 +1274,25 @@ impl std::fmt::Debug for PartitionDataView<'_> {
 pub struct ShareFetchableTopicResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ShareFetchableTopicResponseView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(16).map_err(|e| e.at("TopicId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 22).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1094,7 +1308,7 @@ impl<'a> ShareFetchableTopicResponseView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1109,23 +1323,23 @@ impl<'a> ShareFetchableTopicResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(16);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    PartitionDataView::locate(buf, pos, version);
+                    PartitionDataView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1134,7 +1348,7 @@ impl<'a> ShareFetchableTopicResponseView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1148,7 +1362,21 @@ impl<'a> ShareFetchableTopicResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(16);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                PartitionDataView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -1159,30 +1387,39 @@ impl<'a> ShareFetchableTopicResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 0+.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "TopicId", "uuid", 16)
+    }
+
     /// Results by partition.
     ///
     /// `Partitions`: []PartitionData, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, PartitionDataView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1198,12 +1435,17 @@ impl<'a> ShareFetchableTopicResponseView<'a> {
         ShareFetchableTopicResponse {
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ShareFetchableTopicResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,38 +11,38 @@ use crate::views::*;
 pub struct ShareGroupHeartbeatRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> ShareGroupHeartbeatRequestView<'a> {
     const NULL_GROUP_ID: u64 = 1 << 0;
     const NULL_MEMBER_ID: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("MemberId"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MemberEpoch"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("RackId"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         match c.array(true, 1).map_err(|e| e.at("SubscribedTopicNames"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -54,7 +54,7 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
             }
         };
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -69,30 +69,30 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 5];
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         loc_str(buf, pos, true);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -103,7 +103,7 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
             }
         };
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -117,7 +117,7 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -133,6 +133,7 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("ShareGroupHeartbeatRequest", version))?;
         if !(0..=1).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 1)
                 .in_message("ShareGroupHeartbeatRequest", version));
@@ -147,63 +148,90 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "GroupId", true, false, 0)
     }
 
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "MemberId", true, false, 0)
+    }
+
     /// 0 to join, -1 to leave, otherwise the member's current epoch.
     ///
     /// `MemberEpoch`: int32, versions 0+.
+    #[inline]
     pub fn member_epoch(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "MemberEpoch", "int32", 4)
+    }
+
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
     ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3] as usize, "RackId", true, true, 0)
+    }
+
     /// The topics the member subscribes to, or null if unchanged since the last heartbeat.
     ///
     /// `SubscribedTopicNames`: []string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn subscribed_topic_names(&self) -> Option<ArrayView<'a, ViewStr<'a>>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return None;
         }
@@ -225,12 +253,17 @@ impl<'a> ShareGroupHeartbeatRequestView<'a> {
             member_epoch,
             rack_id,
             subscribed_topic_names,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for ShareGroupHeartbeatRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct StopReplicaRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 8],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 8],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> StopReplicaRequestView<'a> {
@@ -27,27 +27,27 @@ impl<'a> StopReplicaRequestView<'a> {
     const NULL_TOPIC_STATES: u64 = 1 << 7;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 8];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ControllerId"))?;
         if version >= 4 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.bool().map_err(|e| e.at("isKRaftController"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ControllerEpoch"))?;
         if version >= 1 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("BrokerEpoch"))?;
         }
         if version <= 2 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.bool().map_err(|e| e.at("DeletePartitions"))?;
         }
         if version <= 0 {
-            at[5] = c.pos();
+            at[5] = c.pos() as u32;
             let null = match c.array(false, 6).map_err(|e| e.at("UngroupedPartitions"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -64,7 +64,7 @@ impl<'a> StopReplicaRequestView<'a> {
             }
         }
         if (1..=2).contains(&version) {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             let null = match c.array(flexible, 3).map_err(|e| e.at("Topics"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -81,7 +81,7 @@ impl<'a> StopReplicaRequestView<'a> {
             }
         }
         if version >= 3 {
-            at[7] = c.pos();
+            at[7] = c.pos() as u32;
             let null = match c.array(true, 3).map_err(|e| e.at("TopicStates"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -98,7 +98,7 @@ impl<'a> StopReplicaRequestView<'a> {
             }
         }
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -106,7 +106,7 @@ impl<'a> StopReplicaRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -115,39 +115,39 @@ impl<'a> StopReplicaRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 8];
+        let start = *pos as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 4 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 1 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
         if version <= 2 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         if version <= 0 {
-            at[5] = *pos;
+            at[5] = *pos as u32;
             let null = match loc_array(buf, pos, false) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        StopReplicaPartitionV0View::locate(buf, pos, version);
+                        StopReplicaPartitionV0View::skip(buf, pos, version);
                     }
                     false
                 }
@@ -157,12 +157,12 @@ impl<'a> StopReplicaRequestView<'a> {
             }
         }
         if (1..=2).contains(&version) {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        StopReplicaTopicV1View::locate(buf, pos, version);
+                        StopReplicaTopicV1View::skip(buf, pos, version);
                     }
                     false
                 }
@@ -172,12 +172,12 @@ impl<'a> StopReplicaRequestView<'a> {
             }
         }
         if version >= 3 {
-            at[7] = *pos;
+            at[7] = *pos as u32;
             let null = match loc_array(buf, pos, true) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        StopReplicaTopicStateView::locate(buf, pos, version);
+                        StopReplicaTopicStateView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -187,14 +187,14 @@ impl<'a> StopReplicaRequestView<'a> {
             }
         }
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -203,7 +203,7 @@ impl<'a> StopReplicaRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -219,6 +219,7 @@ impl<'a> StopReplicaRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("StopReplicaRequest", version))?;
         if !(0..=4).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 4).in_message("StopReplicaRequest", version)
@@ -234,74 +235,113 @@ impl<'a> StopReplicaRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The id of the controller sending the request.
     ///
     /// `ControllerId`: int32, versions 0+.
+    #[inline]
     pub fn controller_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ControllerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ControllerId", "int32", 4)
+    }
+
     /// True when the sender is a KRaft controller (during a migration from ZooKeeper).
     ///
     /// `isKRaftController`: bool, versions 4+, default `false`.
+    #[inline]
     pub fn is_k_raft_controller(&self) -> bool {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `isKRaftController` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_k_raft_controller_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "isKRaftController",
+            "bool",
+            1,
+        )
+    }
+
     /// The controller's epoch, which fences requests from an older controller.
     ///
     /// `ControllerEpoch`: int32, versions 0+.
+    #[inline]
     pub fn controller_epoch(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ControllerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "ControllerEpoch", "int32", 4)
+    }
+
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn broker_epoch(&self) -> i64 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "BrokerEpoch", "int64", 8)
+    }
+
     /// Whether to delete the partitions too (versions 0-2).
     ///
     /// `DeletePartitions`: bool, versions 0-2.
+    #[inline]
     pub fn delete_partitions(&self) -> bool {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `DeletePartitions` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn delete_partitions_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "DeletePartitions", "bool", 1)
+    }
+
     /// The partitions to stop (version 0).
     ///
     /// `UngroupedPartitions`: []StopReplicaPartitionV0, versions 0.
+    #[inline]
     pub fn ungrouped_partitions(&self) -> ArrayView<'a, StopReplicaPartitionV0View<'a>> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -312,9 +352,10 @@ impl<'a> StopReplicaRequestView<'a> {
     /// The partitions to stop, by topic (versions 1-2).
     ///
     /// `Topics`: []StopReplicaTopicV1, versions 1-2.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, StopReplicaTopicV1View<'a>> {
         let version = self.version;
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -325,8 +366,9 @@ impl<'a> StopReplicaRequestView<'a> {
     /// The partition states, by topic.
     ///
     /// `TopicStates`: []StopReplicaTopicState, versions 3+.
+    #[inline]
     pub fn topic_states(&self) -> ArrayView<'a, StopReplicaTopicStateView<'a>> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -358,12 +400,17 @@ impl<'a> StopReplicaRequestView<'a> {
             ungrouped_partitions,
             topics,
             topic_states,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for StopReplicaRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -389,26 +436,26 @@ impl std::fmt::Debug for StopReplicaRequestView<'_> {
 pub struct StopReplicaPartitionStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> StopReplicaPartitionStateView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderEpoch"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.bool().map_err(|e| e.at("DeletePartition"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -422,22 +469,22 @@ impl<'a> StopReplicaPartitionStateView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(1);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -450,7 +497,18 @@ impl<'a> StopReplicaPartitionStateView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(1);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -461,45 +519,65 @@ impl<'a> StopReplicaPartitionStateView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 3+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+    }
+
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 3+, default `-1`.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "LeaderEpoch", "int32", 4)
+    }
+
     /// Whether to delete the partition too.
     ///
     /// `DeletePartition`: bool, versions 3+.
+    #[inline]
     pub fn delete_partition(&self) -> bool {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `DeletePartition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn delete_partition_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "DeletePartition", "bool", 1)
     }
 
     /// The owned [`StopReplicaPartitionState`]: what the owned decoder returns for the same bytes.
@@ -511,12 +589,13 @@ impl<'a> StopReplicaPartitionStateView<'a> {
             partition_index,
             leader_epoch,
             delete_partition,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for StopReplicaPartitionStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -537,26 +616,26 @@ impl std::fmt::Debug for StopReplicaPartitionStateView<'_> {
 pub struct StopReplicaPartitionV0View<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> StopReplicaPartitionV0View<'a> {
     const NULL_TOPIC_NAME: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(false).map_err(|e| e.at("TopicName"))?;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
         Ok(Self {
             buf: c.buf(),
@@ -564,21 +643,21 @@ impl<'a> StopReplicaPartitionV0View<'a> {
             at,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, false);
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
         Self {
             buf,
@@ -586,8 +665,14 @@ impl<'a> StopReplicaPartitionV0View<'a> {
             at,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, false);
+        *pos = pos.saturating_add(4);
     }
 
     /// The version the bytes were validated for.
@@ -597,29 +682,43 @@ impl<'a> StopReplicaPartitionV0View<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "TopicName", false, false, 0)
+    }
+
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "PartitionIndex", "int32", 4)
     }
 
     /// The owned [`StopReplicaPartitionV0`]: what the owned decoder returns for the same bytes.
@@ -635,6 +734,7 @@ impl<'a> StopReplicaPartitionV0View<'a> {
 }
 
 impl<'a> ViewElement<'a> for StopReplicaPartitionV0View<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -654,29 +754,29 @@ impl std::fmt::Debug for StopReplicaPartitionV0View<'_> {
 pub struct StopReplicaTopicStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> StopReplicaTopicStateView<'a> {
     const NULL_TOPIC_NAME: u64 = 1 << 0;
     const NULL_PARTITION_STATES: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("TopicName"))?;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 10).map_err(|e| e.at("PartitionStates"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -692,7 +792,7 @@ impl<'a> StopReplicaTopicStateView<'a> {
             nulls |= Self::NULL_PARTITION_STATES;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -707,26 +807,26 @@ impl<'a> StopReplicaTopicStateView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    StopReplicaPartitionStateView::locate(buf, pos, version);
+                    StopReplicaPartitionStateView::skip(buf, pos, version);
                 }
                 false
             }
@@ -735,7 +835,7 @@ impl<'a> StopReplicaTopicStateView<'a> {
             nulls |= Self::NULL_PARTITION_STATES;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -749,7 +849,21 @@ impl<'a> StopReplicaTopicStateView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                StopReplicaPartitionStateView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -760,30 +874,39 @@ impl<'a> StopReplicaTopicStateView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 3+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "TopicName", true, false, 0)
+    }
+
     /// The topic's partition states.
     ///
     /// `PartitionStates`: []StopReplicaPartitionState, versions 3+.
+    #[inline]
     pub fn partition_states(&self) -> ArrayView<'a, StopReplicaPartitionStateView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -802,12 +925,17 @@ impl<'a> StopReplicaTopicStateView<'a> {
         StopReplicaTopicState {
             topic_name,
             partition_states,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for StopReplicaTopicStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -827,14 +955,14 @@ impl std::fmt::Debug for StopReplicaTopicStateView<'_> {
 pub struct StopReplicaTopicV1View<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> StopReplicaTopicV1View<'a> {
@@ -842,15 +970,15 @@ impl<'a> StopReplicaTopicV1View<'a> {
     const NULL_PARTITION_INDEXES: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 2;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(flexible, 4).map_err(|e| e.at("PartitionIndexes"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -865,7 +993,7 @@ impl<'a> StopReplicaTopicV1View<'a> {
             nulls |= Self::NULL_PARTITION_INDEXES;
         }
         let tags = if version >= 2 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -873,7 +1001,7 @@ impl<'a> StopReplicaTopicV1View<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -882,22 +1010,22 @@ impl<'a> StopReplicaTopicV1View<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 2;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -909,14 +1037,14 @@ impl<'a> StopReplicaTopicV1View<'a> {
             nulls |= Self::NULL_PARTITION_INDEXES;
         }
         let tags = if version >= 2 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -925,7 +1053,22 @@ impl<'a> StopReplicaTopicV1View<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 2;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 2 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -936,32 +1079,49 @@ impl<'a> StopReplicaTopicV1View<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Name`: string, versions 1-2.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 2).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Name",
+            version >= 2,
+            false,
+            0,
+        )
+    }
+
     /// The partition numbers within the topic.
     ///
     /// `PartitionIndexes`: []int32, versions 1-2.
+    #[inline]
     pub fn partition_indexes(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -976,12 +1136,17 @@ impl<'a> StopReplicaTopicV1View<'a> {
         StopReplicaTopicV1 {
             name,
             partition_indexes,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for StopReplicaTopicV1View<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

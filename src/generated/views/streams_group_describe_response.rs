@@ -11,25 +11,25 @@ use crate::views::*;
 pub struct StreamsGroupDescribeResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> StreamsGroupDescribeResponseView<'a> {
     const NULL_GROUPS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 20).map_err(|e| e.at("Groups"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -45,7 +45,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
             nulls |= Self::NULL_GROUPS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -60,23 +60,23 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    DescribedGroupView::locate(buf, pos, version);
+                    DescribedGroupView::skip(buf, pos, version);
                 }
                 false
             }
@@ -85,7 +85,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
             nulls |= Self::NULL_GROUPS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -99,7 +99,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -115,6 +115,7 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("StreamsGroupDescribeResponse", version))?;
         if !(0..=1).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 1)
                 .in_message("StreamsGroupDescribeResponse", version));
@@ -129,30 +130,39 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The described groups.
     ///
     /// `Groups`: []DescribedGroup, versions 0+.
+    #[inline]
     pub fn groups(&self) -> ArrayView<'a, DescribedGroupView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -167,12 +177,17 @@ impl<'a> StreamsGroupDescribeResponseView<'a> {
         StreamsGroupDescribeResponse {
             throttle_time_ms,
             groups,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for StreamsGroupDescribeResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -192,14 +207,14 @@ impl std::fmt::Debug for StreamsGroupDescribeResponseView<'_> {
 pub struct AssignmentView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> AssignmentView<'a> {
@@ -211,8 +226,8 @@ impl<'a> AssignmentView<'a> {
         Self {
             buf,
             version,
-            at: [ABSENT; 3],
-            tags: ABSENT,
+            at: [NONE; 3],
+            tags: NONE,
             nulls: 0,
             start: 0,
             end: 0,
@@ -220,15 +235,16 @@ impl<'a> AssignmentView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("ActiveTasks"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -243,7 +259,7 @@ impl<'a> AssignmentView<'a> {
         if null {
             nulls |= Self::NULL_ACTIVE_TASKS;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("StandbyTasks"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -258,7 +274,7 @@ impl<'a> AssignmentView<'a> {
         if null {
             nulls |= Self::NULL_STANDBY_TASKS;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("WarmupTasks"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -274,7 +290,7 @@ impl<'a> AssignmentView<'a> {
             nulls |= Self::NULL_WARMUP_TASKS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -289,21 +305,21 @@ impl<'a> AssignmentView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskIdsView::locate(buf, pos, version);
+                    TaskIdsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -311,12 +327,12 @@ impl<'a> AssignmentView<'a> {
         if null {
             nulls |= Self::NULL_ACTIVE_TASKS;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskIdsView::locate(buf, pos, version);
+                    TaskIdsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -324,12 +340,12 @@ impl<'a> AssignmentView<'a> {
         if null {
             nulls |= Self::NULL_STANDBY_TASKS;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskIdsView::locate(buf, pos, version);
+                    TaskIdsView::skip(buf, pos, version);
                 }
                 false
             }
@@ -338,7 +354,7 @@ impl<'a> AssignmentView<'a> {
             nulls |= Self::NULL_WARMUP_TASKS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -352,7 +368,30 @@ impl<'a> AssignmentView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TaskIdsView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TaskIdsView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TaskIdsView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -363,19 +402,22 @@ impl<'a> AssignmentView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The member's active tasks.
     ///
     /// `ActiveTasks`: []TaskIds, versions 0+.
+    #[inline]
     pub fn active_tasks(&self) -> ArrayView<'a, TaskIdsView<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -386,8 +428,9 @@ impl<'a> AssignmentView<'a> {
     /// The member's standby tasks.
     ///
     /// `StandbyTasks`: []TaskIds, versions 0+.
+    #[inline]
     pub fn standby_tasks(&self) -> ArrayView<'a, TaskIdsView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -398,8 +441,9 @@ impl<'a> AssignmentView<'a> {
     /// The member's warm-up tasks.
     ///
     /// `WarmupTasks`: []TaskIds, versions 0+.
+    #[inline]
     pub fn warmup_tasks(&self) -> ArrayView<'a, TaskIdsView<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -417,12 +461,17 @@ impl<'a> AssignmentView<'a> {
             active_tasks,
             standby_tasks,
             warmup_tasks,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for AssignmentView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -443,14 +492,14 @@ impl std::fmt::Debug for AssignmentView<'_> {
 pub struct DescribedGroupView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 12],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 12],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> DescribedGroupView<'a> {
@@ -458,33 +507,33 @@ impl<'a> DescribedGroupView<'a> {
     const NULL_GROUP_STATE: u64 = 1 << 3;
     const NULL_MEMBERS: u64 = 1 << 7;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 12];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 12];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("ErrorMessage"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("GroupState"))?;
         if null {
             nulls |= Self::NULL_GROUP_STATE;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("GroupEpoch"))?;
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("AssignmentEpoch"))?;
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         let null = c.struct_marker().map_err(|e| e.at("Topology"))?;
         if !null {
             TopologyView::walk(c, version).map_err(|e| e.at("Topology"))?;
         }
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         let null = match c.array(true, 28).map_err(|e| e.at("Members"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -499,10 +548,10 @@ impl<'a> DescribedGroupView<'a> {
         if null {
             nulls |= Self::NULL_MEMBERS;
         }
-        at[8] = c.pos();
+        at[8] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("AuthorizedOperations"))?;
         if version >= 1 {
-            at[9] = c.pos();
+            at[9] = c.pos() as u32;
             let null = c.struct_marker().map_err(|e| e.at("TopologyDescription"))?;
             if !null {
                 TopologyDescriptionView::walk(c, version)
@@ -510,15 +559,15 @@ impl<'a> DescribedGroupView<'a> {
             }
         }
         if version >= 1 {
-            at[10] = c.pos();
+            at[10] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("TopologyDescriptionStatus"))?;
         }
         if version >= 1 {
-            at[11] = c.pos();
+            at[11] = c.pos() as u32;
             c.str(true).map_err(|e| e.at("AssignorName"))?;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -533,44 +582,44 @@ impl<'a> DescribedGroupView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 12];
+        let start = *pos as u32;
+        let mut at = [NONE; 12];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         loc_str(buf, pos, true);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_GROUP_STATE;
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[6] = *pos;
+        at[6] = *pos as u32;
         let null = loc_marker(buf, pos);
         if !null {
-            TopologyView::locate(buf, pos, version);
+            TopologyView::skip(buf, pos, version);
         }
-        at[7] = *pos;
+        at[7] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    MemberView::locate(buf, pos, version);
+                    MemberView::skip(buf, pos, version);
                 }
                 false
             }
@@ -578,25 +627,25 @@ impl<'a> DescribedGroupView<'a> {
         if null {
             nulls |= Self::NULL_MEMBERS;
         }
-        at[8] = *pos;
+        at[8] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 1 {
-            at[9] = *pos;
+            at[9] = *pos as u32;
             let null = loc_marker(buf, pos);
             if !null {
-                TopologyDescriptionView::locate(buf, pos, version);
+                TopologyDescriptionView::skip(buf, pos, version);
             }
         }
         if version >= 1 {
-            at[10] = *pos;
+            at[10] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         if version >= 1 {
-            at[11] = *pos;
+            at[11] = *pos as u32;
             loc_str(buf, pos, true);
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -610,7 +659,39 @@ impl<'a> DescribedGroupView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(2);
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        if !loc_marker(buf, pos) {
+            TopologyView::skip(buf, pos, version);
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                MemberView::skip(buf, pos, version);
+            }
+        }
+        *pos = pos.saturating_add(4);
+        if version >= 1 && !loc_marker(buf, pos) {
+            TopologyDescriptionView::skip(buf, pos, version);
+        }
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        if version >= 1 {
+            loc_str(buf, pos, true);
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -621,85 +702,124 @@ impl<'a> DescribedGroupView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "ErrorMessage", true, true, 0)
+    }
+
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2] as usize, "GroupId", true, false, 0)
     }
 
     /// The group's state, such as `Stable` or `Empty`.
     ///
     /// `GroupState`: string, versions 0+.
+    #[inline]
     pub fn group_state(&self) -> ViewStr<'a> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupState` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_state_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3] as usize, "GroupState", true, false, 0)
+    }
+
     /// The group's epoch (KIP-848), raised whenever its metadata or membership changes.
     ///
     /// `GroupEpoch`: int32, versions 0+.
+    #[inline]
     pub fn group_epoch(&self) -> i32 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `GroupEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "GroupEpoch", "int32", 4)
     }
 
     /// The epoch of the group's target assignment.
     ///
     /// `AssignmentEpoch`: int32, versions 0+.
+    #[inline]
     pub fn assignment_epoch(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `AssignmentEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn assignment_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[5] as usize, "AssignmentEpoch", "int32", 4)
+    }
+
     /// The topology the group runs, or null on error.
     ///
     /// `Topology`: Topology, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn topology(&self) -> Option<TopologyView<'a>> {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return None;
         }
@@ -713,8 +833,9 @@ impl<'a> DescribedGroupView<'a> {
     /// The group's members.
     ///
     /// `Members`: []Member, versions 0+.
+    #[inline]
     pub fn members(&self) -> ArrayView<'a, MemberView<'a>> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -725,19 +846,32 @@ impl<'a> DescribedGroupView<'a> {
     /// A bit field of the ACL operations the caller may perform on the group, or -2147483648 when not requested.
     ///
     /// `AuthorizedOperations`: int32, versions 0+, default `-2147483648`.
+    #[inline]
     pub fn authorized_operations(&self) -> i32 {
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return -2147483648;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `AuthorizedOperations` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn authorized_operations_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[8] as usize,
+            "AuthorizedOperations",
+            "int32",
+            4,
+        )
+    }
+
     /// The full topology description, when one was asked for and is available; null otherwise.
     ///
     /// `TopologyDescription`: TopologyDescription, versions 1+, nullable in 1+, default `null`.
+    #[inline]
     pub fn topology_description(&self) -> Option<TopologyDescriptionView<'a>> {
-        let at = self.at[9];
+        let at = self.at[9] as usize;
         if at == ABSENT {
             return None;
         }
@@ -755,23 +889,48 @@ impl<'a> DescribedGroupView<'a> {
     /// Whether TopologyDescription is there: 0 not asked for, otherwise why it is missing, or 3 available.
     ///
     /// `TopologyDescriptionStatus`: int8, versions 1+, default `0`.
+    #[inline]
     pub fn topology_description_status(&self) -> i8 {
-        let at = self.at[10];
+        let at = self.at[10] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `TopologyDescriptionStatus` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topology_description_status_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[10] as usize,
+            "TopologyDescriptionStatus",
+            "int8",
+            1,
+        )
+    }
+
     /// The task assignor the coordinator will use next.
     ///
     /// `AssignorName`: string, versions 1+, nullable in 1+, default `null`, ignorable.
+    #[inline]
     pub fn assignor_name(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[11];
+        let at = self.at[11] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `AssignorName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn assignor_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[11] as usize,
+            "AssignorName",
+            true,
+            true,
+            0,
+        )
     }
 
     /// The owned [`DescribedGroup`]: what the owned decoder returns for the same bytes.
@@ -802,12 +961,17 @@ impl<'a> DescribedGroupView<'a> {
             topology_description,
             topology_description_status,
             assignor_name,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for DescribedGroupView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -840,36 +1004,37 @@ impl std::fmt::Debug for DescribedGroupView<'_> {
 pub struct EndpointView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> EndpointView<'a> {
     const NULL_HOST: u64 = 1 << 0;
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("Port"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -884,24 +1049,24 @@ impl<'a> EndpointView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -915,7 +1080,17 @@ impl<'a> EndpointView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -926,34 +1101,48 @@ impl<'a> EndpointView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Host", true, false, 0)
+    }
+
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 0+.
+    #[inline]
     pub fn port(&self) -> u16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_u16(self.buf, at)
+    }
+
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "Port", "uint16", 2)
     }
 
     /// The owned [`Endpoint`]: what the owned decoder returns for the same bytes.
@@ -963,12 +1152,17 @@ impl<'a> EndpointView<'a> {
         Endpoint {
             host,
             port,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for EndpointView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -988,35 +1182,35 @@ impl std::fmt::Debug for EndpointView<'_> {
 pub struct KeyValueView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> KeyValueView<'a> {
     const NULL_KEY: u64 = 1 << 0;
     const NULL_VALUE: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Key"))?;
         if null {
             nulls |= Self::NULL_KEY;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Value"))?;
         if null {
             nulls |= Self::NULL_VALUE;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1031,27 +1225,27 @@ impl<'a> KeyValueView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_KEY;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_VALUE;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1065,7 +1259,17 @@ impl<'a> KeyValueView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -1076,34 +1280,48 @@ impl<'a> KeyValueView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The key.
     ///
     /// `Key`: string, versions 0+.
+    #[inline]
     pub fn key(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Key` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn key_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Key", true, false, 0)
+    }
+
     /// The value.
     ///
     /// `Value`: string, versions 0+.
+    #[inline]
     pub fn value(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn value_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "Value", true, false, 0)
     }
 
     /// The owned [`KeyValue`]: what the owned decoder returns for the same bytes.
@@ -1113,12 +1331,17 @@ impl<'a> KeyValueView<'a> {
         KeyValue {
             key,
             value,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for KeyValueView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1138,14 +1361,14 @@ impl std::fmt::Debug for KeyValueView<'_> {
 pub struct MemberView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 15],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 15],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> MemberView<'a> {
@@ -1157,43 +1380,43 @@ impl<'a> MemberView<'a> {
     const NULL_TASK_OFFSETS: u64 = 1 << 10;
     const NULL_TASK_END_OFFSETS: u64 = 1 << 11;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 15];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 15];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("MemberId"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MemberEpoch"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("InstanceId"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("RackId"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("ClientId"))?;
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("ClientHost"))?;
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("TopologyEpoch"))?;
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("ProcessId"))?;
         if null {
             nulls |= Self::NULL_PROCESS_ID;
         }
-        at[8] = c.pos();
+        at[8] = c.pos() as u32;
         let null = c.struct_marker().map_err(|e| e.at("UserEndpoint"))?;
         if !null {
             EndpointView::walk(c, version).map_err(|e| e.at("UserEndpoint"))?;
         }
-        at[9] = c.pos();
+        at[9] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("ClientTags"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1208,7 +1431,7 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_CLIENT_TAGS;
         }
-        at[10] = c.pos();
+        at[10] = c.pos() as u32;
         let null = match c.array(true, 14).map_err(|e| e.at("TaskOffsets"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1223,7 +1446,7 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_TASK_OFFSETS;
         }
-        at[11] = c.pos();
+        at[11] = c.pos() as u32;
         let null = match c.array(true, 14).map_err(|e| e.at("TaskEndOffsets"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1238,14 +1461,14 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_TASK_END_OFFSETS;
         }
-        at[12] = c.pos();
+        at[12] = c.pos() as u32;
         AssignmentView::walk(c, version).map_err(|e| e.at("Assignment"))?;
-        at[13] = c.pos();
+        at[13] = c.pos() as u32;
         AssignmentView::walk(c, version).map_err(|e| e.at("TargetAssignment"))?;
-        at[14] = c.pos();
+        at[14] = c.pos() as u32;
         c.bool().map_err(|e| e.at("IsClassic"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1260,54 +1483,54 @@ impl<'a> MemberView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 15];
+        let start = *pos as u32;
+        let mut at = [NONE; 15];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         loc_str(buf, pos, true);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         loc_str(buf, pos, true);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_CLIENT_ID;
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_CLIENT_HOST;
         }
-        at[6] = *pos;
+        at[6] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[7] = *pos;
+        at[7] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_PROCESS_ID;
         }
-        at[8] = *pos;
+        at[8] = *pos as u32;
         let null = loc_marker(buf, pos);
         if !null {
-            EndpointView::locate(buf, pos, version);
+            EndpointView::skip(buf, pos, version);
         }
-        at[9] = *pos;
+        at[9] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    KeyValueView::locate(buf, pos, version);
+                    KeyValueView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1315,12 +1538,12 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_CLIENT_TAGS;
         }
-        at[10] = *pos;
+        at[10] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskOffsetView::locate(buf, pos, version);
+                    TaskOffsetView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1328,12 +1551,12 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_TASK_OFFSETS;
         }
-        at[11] = *pos;
+        at[11] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskOffsetView::locate(buf, pos, version);
+                    TaskOffsetView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1341,14 +1564,14 @@ impl<'a> MemberView<'a> {
         if null {
             nulls |= Self::NULL_TASK_END_OFFSETS;
         }
-        at[12] = *pos;
-        AssignmentView::locate(buf, pos, version);
-        at[13] = *pos;
-        AssignmentView::locate(buf, pos, version);
-        at[14] = *pos;
+        at[12] = *pos as u32;
+        AssignmentView::skip(buf, pos, version);
+        at[13] = *pos as u32;
+        AssignmentView::skip(buf, pos, version);
+        at[14] = *pos as u32;
         *pos = pos.saturating_add(1);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1362,7 +1585,44 @@ impl<'a> MemberView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, true);
+        if !loc_marker(buf, pos) {
+            EndpointView::skip(buf, pos, version);
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                KeyValueView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TaskOffsetView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TaskOffsetView::skip(buf, pos, version);
+            }
+        }
+        AssignmentView::skip(buf, pos, version);
+        AssignmentView::skip(buf, pos, version);
+        *pos = pos.saturating_add(1);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -1373,107 +1633,158 @@ impl<'a> MemberView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "MemberId", true, false, 0)
     }
 
     /// The member's epoch.
     ///
     /// `MemberEpoch`: int32, versions 0+.
+    #[inline]
     pub fn member_epoch(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "MemberEpoch", "int32", 4)
     }
 
     /// The static member's instance id, or null.
     ///
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn instance_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `InstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2] as usize, "InstanceId", true, true, 0)
     }
 
     /// The rack the client runs in, for rack-aware assignment or fetching from a nearby replica; null or empty if none.
     ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3] as usize, "RackId", true, true, 0)
+    }
+
     /// The client id the member connected with.
     ///
     /// `ClientId`: string, versions 0+.
+    #[inline]
     pub fn client_id(&self) -> ViewStr<'a> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `ClientId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[4] as usize, "ClientId", true, false, 0)
     }
 
     /// The host the member connected from.
     ///
     /// `ClientHost`: string, versions 0+.
+    #[inline]
     pub fn client_host(&self) -> ViewStr<'a> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `ClientHost` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn client_host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[5] as usize, "ClientHost", true, false, 0)
+    }
+
     /// The topology epoch the member runs.
     ///
     /// `TopologyEpoch`: int32, versions 0+.
+    #[inline]
     pub fn topology_epoch(&self) -> i32 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `TopologyEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topology_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6] as usize, "TopologyEpoch", "int32", 4)
+    }
+
     /// The id of the Streams instance the member belongs to.
     ///
     /// `ProcessId`: string, versions 0+.
+    #[inline]
     pub fn process_id(&self) -> ViewStr<'a> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `ProcessId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn process_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[7] as usize, "ProcessId", true, false, 0)
+    }
+
     /// The member's endpoint for interactive queries, or null if none.
     ///
     /// `UserEndpoint`: Endpoint, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn user_endpoint(&self) -> Option<EndpointView<'a>> {
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return None;
         }
@@ -1487,8 +1798,9 @@ impl<'a> MemberView<'a> {
     /// Tags describing where the member runs, for rack-aware assignment.
     ///
     /// `ClientTags`: []KeyValue, versions 0+.
+    #[inline]
     pub fn client_tags(&self) -> ArrayView<'a, KeyValueView<'a>> {
-        let at = self.at[9];
+        let at = self.at[9] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1499,8 +1811,9 @@ impl<'a> MemberView<'a> {
     /// The changelog offsets the member's tasks have reached.
     ///
     /// `TaskOffsets`: []TaskOffset, versions 0+.
+    #[inline]
     pub fn task_offsets(&self) -> ArrayView<'a, TaskOffsetView<'a>> {
-        let at = self.at[10];
+        let at = self.at[10] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1511,8 +1824,9 @@ impl<'a> MemberView<'a> {
     /// The changelog end offsets of the member's tasks.
     ///
     /// `TaskEndOffsets`: []TaskOffset, versions 0+.
+    #[inline]
     pub fn task_end_offsets(&self) -> ArrayView<'a, TaskOffsetView<'a>> {
-        let at = self.at[11];
+        let at = self.at[11] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1523,8 +1837,9 @@ impl<'a> MemberView<'a> {
     /// The member's current assignment.
     ///
     /// `Assignment`: Assignment, versions 0+.
+    #[inline]
     pub fn assignment(&self) -> AssignmentView<'a> {
-        let at = self.at[12];
+        let at = self.at[12] as usize;
         if at == ABSENT {
             return AssignmentView::absent(self.buf, self.version);
         }
@@ -1534,8 +1849,9 @@ impl<'a> MemberView<'a> {
     /// The assignment the coordinator is moving the member towards.
     ///
     /// `TargetAssignment`: Assignment, versions 0+.
+    #[inline]
     pub fn target_assignment(&self) -> AssignmentView<'a> {
-        let at = self.at[13];
+        let at = self.at[13] as usize;
         if at == ABSENT {
             return AssignmentView::absent(self.buf, self.version);
         }
@@ -1545,12 +1861,18 @@ impl<'a> MemberView<'a> {
     /// True for a member still using the classic protocol.
     ///
     /// `IsClassic`: bool, versions 0+.
+    #[inline]
     pub fn is_classic(&self) -> bool {
-        let at = self.at[14];
+        let at = self.at[14] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `IsClassic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_classic_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[14] as usize, "IsClassic", "bool", 1)
     }
 
     /// The owned [`Member`]: what the owned decoder returns for the same bytes.
@@ -1591,12 +1913,17 @@ impl<'a> MemberView<'a> {
             assignment,
             target_assignment,
             is_classic,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for MemberView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1629,14 +1956,14 @@ impl std::fmt::Debug for MemberView<'_> {
 pub struct SubtopologyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> SubtopologyView<'a> {
@@ -1646,15 +1973,15 @@ impl<'a> SubtopologyView<'a> {
     const NULL_STATE_CHANGELOG_TOPICS: u64 = 1 << 3;
     const NULL_REPARTITION_SOURCE_TOPICS: u64 = 1 << 4;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("SourceTopics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1668,7 +1995,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c
             .array(true, 1)
             .map_err(|e| e.at("RepartitionSinkTopics"))?
@@ -1685,7 +2012,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_REPARTITION_SINK_TOPICS;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = match c.array(true, 9).map_err(|e| e.at("StateChangelogTopics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1700,7 +2027,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_STATE_CHANGELOG_TOPICS;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c
             .array(true, 9)
             .map_err(|e| e.at("RepartitionSourceTopics"))?
@@ -1719,7 +2046,7 @@ impl<'a> SubtopologyView<'a> {
             nulls |= Self::NULL_REPARTITION_SOURCE_TOPICS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1734,21 +2061,21 @@ impl<'a> SubtopologyView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 5];
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1761,7 +2088,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1774,12 +2101,12 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_REPARTITION_SINK_TOPICS;
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicInfoView::locate(buf, pos, version);
+                    TopicInfoView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1787,12 +2114,12 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_STATE_CHANGELOG_TOPICS;
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicInfoView::locate(buf, pos, version);
+                    TopicInfoView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1801,7 +2128,7 @@ impl<'a> SubtopologyView<'a> {
             nulls |= Self::NULL_REPARTITION_SOURCE_TOPICS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1815,7 +2142,36 @@ impl<'a> SubtopologyView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopicInfoView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopicInfoView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -1826,30 +2182,46 @@ impl<'a> SubtopologyView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The subtopology's id, unique within the topology.
     ///
     /// `SubtopologyId`: string, versions 0+.
+    #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "SubtopologyId",
+            true,
+            false,
+            0,
+        )
+    }
+
     /// The topics the subtopology reads.
     ///
     /// `SourceTopics`: []string, versions 0+.
+    #[inline]
     pub fn source_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1860,8 +2232,9 @@ impl<'a> SubtopologyView<'a> {
     /// The repartition topics the subtopology writes.
     ///
     /// `RepartitionSinkTopics`: []string, versions 0+.
+    #[inline]
     pub fn repartition_sink_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1872,8 +2245,9 @@ impl<'a> SubtopologyView<'a> {
     /// The changelog topics of the subtopology's state stores (created by the broker).
     ///
     /// `StateChangelogTopics`: []TopicInfo, versions 0+.
+    #[inline]
     pub fn state_changelog_topics(&self) -> ArrayView<'a, TopicInfoView<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1884,8 +2258,9 @@ impl<'a> SubtopologyView<'a> {
     /// The repartition topics the subtopology reads (created by the broker).
     ///
     /// `RepartitionSourceTopics`: []TopicInfo, versions 0+.
+    #[inline]
     pub fn repartition_source_topics(&self) -> ArrayView<'a, TopicInfoView<'a>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1922,12 +2297,17 @@ impl<'a> SubtopologyView<'a> {
             repartition_sink_topics,
             state_changelog_topics,
             repartition_source_topics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for SubtopologyView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1953,29 +2333,29 @@ impl std::fmt::Debug for SubtopologyView<'_> {
 pub struct TaskIdsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TaskIdsView<'a> {
     const NULL_SUBTOPOLOGY_ID: u64 = 1 << 0;
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 4).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1989,7 +2369,7 @@ impl<'a> TaskIdsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -2004,21 +2384,21 @@ impl<'a> TaskIdsView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -2030,7 +2410,7 @@ impl<'a> TaskIdsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -2044,7 +2424,19 @@ impl<'a> TaskIdsView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -2055,30 +2447,46 @@ impl<'a> TaskIdsView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The subtopology's id, unique within the topology.
     ///
     /// `SubtopologyId`: string, versions 0+.
+    #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "SubtopologyId",
+            true,
+            false,
+            0,
+        )
+    }
+
     /// The task's partition numbers within the subtopology's input topics.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -2093,12 +2501,17 @@ impl<'a> TaskIdsView<'a> {
         TaskIds {
             subtopology_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TaskIdsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2118,33 +2531,33 @@ impl std::fmt::Debug for TaskIdsView<'_> {
 pub struct TaskOffsetView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TaskOffsetView<'a> {
     const NULL_SUBTOPOLOGY_ID: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Partition"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("Offset"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -2159,26 +2572,26 @@ impl<'a> TaskOffsetView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(8);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -2192,7 +2605,18 @@ impl<'a> TaskOffsetView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -2203,45 +2627,72 @@ impl<'a> TaskOffsetView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The subtopology's id, unique within the topology.
     ///
     /// `SubtopologyId`: string, versions 0+.
+    #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "SubtopologyId",
+            true,
+            false,
+            0,
+        )
+    }
+
     /// The partition number.
     ///
     /// `Partition`: int32, versions 0+.
+    #[inline]
     pub fn partition(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "Partition", "int32", 4)
+    }
+
     /// The offset.
     ///
     /// `Offset`: int64, versions 0+.
+    #[inline]
     pub fn offset(&self) -> i64 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `Offset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "Offset", "int64", 8)
     }
 
     /// The owned [`TaskOffset`]: what the owned decoder returns for the same bytes.
@@ -2253,12 +2704,17 @@ impl<'a> TaskOffsetView<'a> {
             subtopology_id,
             partition,
             offset,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TaskOffsetView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2279,33 +2735,33 @@ impl std::fmt::Debug for TaskOffsetView<'_> {
 pub struct TopicInfoView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopicInfoView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     const NULL_TOPIC_CONFIGS: u64 = 1 << 3;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Partitions"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ReplicationFactor"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("TopicConfigs"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -2321,7 +2777,7 @@ impl<'a> TopicInfoView<'a> {
             nulls |= Self::NULL_TOPIC_CONFIGS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -2336,30 +2792,30 @@ impl<'a> TopicInfoView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    KeyValueView::locate(buf, pos, version);
+                    KeyValueView::skip(buf, pos, version);
                 }
                 false
             }
@@ -2368,7 +2824,7 @@ impl<'a> TopicInfoView<'a> {
             nulls |= Self::NULL_TOPIC_CONFIGS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -2382,7 +2838,23 @@ impl<'a> TopicInfoView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                KeyValueView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -2393,52 +2865,79 @@ impl<'a> TopicInfoView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+    }
+
     /// The topic's number of partitions, or 0 if not fixed (always 0 for changelogs).
     ///
     /// `Partitions`: int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `Partitions` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partitions_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "Partitions", "int32", 4)
+    }
+
     /// The topic's replication factor, or 0 for the broker's default.
     ///
     /// `ReplicationFactor`: int16, versions 0+.
+    #[inline]
     pub fn replication_factor(&self) -> i16 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ReplicationFactor` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replication_factor_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ReplicationFactor",
+            "int16",
+            2,
+        )
+    }
+
     /// Topic configs to create the topic with.
     ///
     /// `TopicConfigs`: []KeyValue, versions 0+.
+    #[inline]
     pub fn topic_configs(&self) -> ArrayView<'a, KeyValueView<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -2458,12 +2957,17 @@ impl<'a> TopicInfoView<'a> {
             partitions,
             replication_factor,
             topic_configs,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopicInfoView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2485,26 +2989,27 @@ impl std::fmt::Debug for TopicInfoView<'_> {
 pub struct TopologyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopologyView<'a> {
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Epoch"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         match c.array(true, 6).map_err(|e| e.at("Subtopologies"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -2517,7 +3022,7 @@ impl<'a> TopologyView<'a> {
             }
         };
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -2531,28 +3036,28 @@ impl<'a> TopologyView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    SubtopologyView::locate(buf, pos, version);
+                    SubtopologyView::skip(buf, pos, version);
                 }
                 false
             }
         };
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -2565,7 +3070,21 @@ impl<'a> TopologyView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                SubtopologyView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -2576,30 +3095,39 @@ impl<'a> TopologyView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topology's epoch, which changes with the topology.
     ///
     /// `Epoch`: int32, versions 0+.
+    #[inline]
     pub fn epoch(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "Epoch", "int32", 4)
+    }
+
     /// The subtopologies of the application.
     ///
     /// `Subtopologies`: []Subtopology, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn subtopologies(&self) -> Option<ArrayView<'a, SubtopologyView<'a>>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return None;
         }
@@ -2615,12 +3143,13 @@ impl<'a> TopologyView<'a> {
         Topology {
             epoch,
             subtopologies,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopologyView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2640,29 +3169,30 @@ impl std::fmt::Debug for TopologyView<'_> {
 pub struct TopologyDescriptionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopologyDescriptionView<'a> {
     const NULL_SUBTOPOLOGIES: u64 = 1 << 0;
     const NULL_GLOBAL_STORES: u64 = 1 << 1;
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("Subtopologies"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -2677,7 +3207,7 @@ impl<'a> TopologyDescriptionView<'a> {
         if null {
             nulls |= Self::NULL_SUBTOPOLOGIES;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 15).map_err(|e| e.at("GlobalStores"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -2693,7 +3223,7 @@ impl<'a> TopologyDescriptionView<'a> {
             nulls |= Self::NULL_GLOBAL_STORES;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -2708,21 +3238,21 @@ impl<'a> TopologyDescriptionView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopologyDescriptionSubtopologyView::locate(buf, pos, version);
+                    TopologyDescriptionSubtopologyView::skip(buf, pos, version);
                 }
                 false
             }
@@ -2730,12 +3260,12 @@ impl<'a> TopologyDescriptionView<'a> {
         if null {
             nulls |= Self::NULL_SUBTOPOLOGIES;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopologyDescriptionGlobalStoreView::locate(buf, pos, version);
+                    TopologyDescriptionGlobalStoreView::skip(buf, pos, version);
                 }
                 false
             }
@@ -2744,7 +3274,7 @@ impl<'a> TopologyDescriptionView<'a> {
             nulls |= Self::NULL_GLOBAL_STORES;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -2758,7 +3288,25 @@ impl<'a> TopologyDescriptionView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopologyDescriptionSubtopologyView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopologyDescriptionGlobalStoreView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -2769,19 +3317,22 @@ impl<'a> TopologyDescriptionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topology's subtopologies.
     ///
     /// `Subtopologies`: []TopologyDescriptionSubtopology, versions 1+.
+    #[inline]
     pub fn subtopologies(&self) -> ArrayView<'a, TopologyDescriptionSubtopologyView<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -2792,8 +3343,9 @@ impl<'a> TopologyDescriptionView<'a> {
     /// The global state stores the topology uses.
     ///
     /// `GlobalStores`: []TopologyDescriptionGlobalStore, versions 1+.
+    #[inline]
     pub fn global_stores(&self) -> ArrayView<'a, TopologyDescriptionGlobalStoreView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -2810,12 +3362,17 @@ impl<'a> TopologyDescriptionView<'a> {
         TopologyDescription {
             subtopologies,
             global_stores,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2835,24 +3392,24 @@ impl std::fmt::Debug for TopologyDescriptionView<'_> {
 pub struct TopologyDescriptionGlobalStoreView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopologyDescriptionGlobalStoreView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
+        at[0] = c.pos() as u32;
         TopologyDescriptionNodeView::walk(c, version).map_err(|e| e.at("Source"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         TopologyDescriptionNodeView::walk(c, version).map_err(|e| e.at("Processor"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -2866,20 +3423,20 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
-        at[0] = *pos;
-        TopologyDescriptionNodeView::locate(buf, pos, version);
-        at[1] = *pos;
-        TopologyDescriptionNodeView::locate(buf, pos, version);
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
+        at[0] = *pos as u32;
+        TopologyDescriptionNodeView::skip(buf, pos, version);
+        at[1] = *pos as u32;
+        TopologyDescriptionNodeView::skip(buf, pos, version);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -2892,7 +3449,17 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        TopologyDescriptionNodeView::skip(buf, pos, version);
+        TopologyDescriptionNodeView::skip(buf, pos, version);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -2903,19 +3470,22 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The source node feeding the global store.
     ///
     /// `Source`: TopologyDescriptionNode, versions 1+.
+    #[inline]
     pub fn source(&self) -> TopologyDescriptionNodeView<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return TopologyDescriptionNodeView::absent(self.buf, self.version);
         }
@@ -2925,8 +3495,9 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
     /// The processor node that fills the global store.
     ///
     /// `Processor`: TopologyDescriptionNode, versions 1+.
+    #[inline]
     pub fn processor(&self) -> TopologyDescriptionNodeView<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return TopologyDescriptionNodeView::absent(self.buf, self.version);
         }
@@ -2940,12 +3511,13 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
         TopologyDescriptionGlobalStore {
             source,
             processor,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionGlobalStoreView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2965,14 +3537,14 @@ impl std::fmt::Debug for TopologyDescriptionGlobalStoreView<'_> {
 pub struct TopologyDescriptionNodeView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 6],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 6],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopologyDescriptionNodeView<'a> {
@@ -2985,8 +3557,8 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         Self {
             buf,
             version,
-            at: [ABSENT; 6],
-            tags: ABSENT,
+            at: [NONE; 6],
+            tags: NONE,
             nulls: 0,
             start: 0,
             end: 0,
@@ -2994,22 +3566,23 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 6];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("NodeType"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("SourceTopics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -3023,9 +3596,9 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("SinkTopic"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("Stores"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -3039,7 +3612,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_STORES;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("Successors"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -3054,7 +3627,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             nulls |= Self::NULL_SUCCESSORS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -3069,23 +3642,23 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 6];
+        let start = *pos as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -3098,9 +3671,9 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         loc_str(buf, pos, true);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -3113,7 +3686,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_STORES;
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -3127,7 +3700,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             nulls |= Self::NULL_SUCCESSORS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -3141,7 +3714,33 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(1);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -3152,41 +3751,56 @@ impl<'a> TopologyDescriptionNodeView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The node's name.
     ///
     /// `Name`: string, versions 1+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+    }
+
     /// The kind of node: 1 source, 2 processor, 3 sink.
     ///
     /// `NodeType`: int8, versions 1+.
+    #[inline]
     pub fn node_type(&self) -> i8 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `NodeType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "NodeType", "int8", 1)
+    }
+
     /// The topics a source node reads.
     ///
     /// `SourceTopics`: []string, versions 1+.
+    #[inline]
     pub fn source_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -3197,19 +3811,26 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// The topic a sink node writes, or null if chosen at run time.
     ///
     /// `SinkTopic`: string, versions 1+, nullable in 1+, default `null`.
+    #[inline]
     pub fn sink_topic(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `SinkTopic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn sink_topic_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3] as usize, "SinkTopic", true, true, 0)
+    }
+
     /// The state stores a processor node uses.
     ///
     /// `Stores`: []string, versions 1+.
+    #[inline]
     pub fn stores(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -3220,8 +3841,9 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// The names of the nodes this one feeds.
     ///
     /// `Successors`: []string, versions 1+.
+    #[inline]
     pub fn successors(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -3256,12 +3878,17 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             sink_topic,
             stores,
             successors,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionNodeView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -3285,29 +3912,29 @@ impl std::fmt::Debug for TopologyDescriptionNodeView<'_> {
 pub struct TopologyDescriptionSubtopologyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopologyDescriptionSubtopologyView<'a> {
     const NULL_SUBTOPOLOGY_ID: u64 = 1 << 0;
     const NULL_NODES: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 7).map_err(|e| e.at("Nodes"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -3323,7 +3950,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             nulls |= Self::NULL_NODES;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -3338,26 +3965,26 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopologyDescriptionNodeView::locate(buf, pos, version);
+                    TopologyDescriptionNodeView::skip(buf, pos, version);
                 }
                 false
             }
@@ -3366,7 +3993,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             nulls |= Self::NULL_NODES;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -3380,7 +4007,21 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopologyDescriptionNodeView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -3391,30 +4032,46 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The subtopology's id, unique within the topology.
     ///
     /// `SubtopologyId`: string, versions 1+.
+    #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "SubtopologyId",
+            true,
+            false,
+            0,
+        )
+    }
+
     /// The subtopology's processing nodes.
     ///
     /// `Nodes`: []TopologyDescriptionNode, versions 1+.
+    #[inline]
     pub fn nodes(&self) -> ArrayView<'a, TopologyDescriptionNodeView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -3430,12 +4087,17 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
         TopologyDescriptionSubtopology {
             subtopology_id,
             nodes,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionSubtopologyView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

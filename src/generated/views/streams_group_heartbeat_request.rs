@@ -11,49 +11,49 @@ use crate::views::*;
 pub struct StreamsGroupHeartbeatRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 17],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 17],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     const NULL_GROUP_ID: u64 = 1 << 0;
     const NULL_MEMBER_ID: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 17];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 17];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("MemberId"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MemberEpoch"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("EndpointInformationEpoch"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("InstanceId"))?;
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("RackId"))?;
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("RebalanceTimeoutMs"))?;
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         let null = c.struct_marker().map_err(|e| e.at("Topology"))?;
         if !null {
             TopologyView::walk(c, version).map_err(|e| e.at("Topology"))?;
         }
-        at[8] = c.pos();
+        at[8] = c.pos() as u32;
         match c.array(true, 3).map_err(|e| e.at("ActiveTasks"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -65,7 +65,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
-        at[9] = c.pos();
+        at[9] = c.pos() as u32;
         match c.array(true, 3).map_err(|e| e.at("StandbyTasks"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -77,7 +77,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
-        at[10] = c.pos();
+        at[10] = c.pos() as u32;
         match c.array(true, 3).map_err(|e| e.at("WarmupTasks"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -89,14 +89,14 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
-        at[11] = c.pos();
+        at[11] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("ProcessId"))?;
-        at[12] = c.pos();
+        at[12] = c.pos() as u32;
         let null = c.struct_marker().map_err(|e| e.at("UserEndpoint"))?;
         if !null {
             EndpointView::walk(c, version).map_err(|e| e.at("UserEndpoint"))?;
         }
-        at[13] = c.pos();
+        at[13] = c.pos() as u32;
         match c.array(true, 3).map_err(|e| e.at("ClientTags"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -108,7 +108,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
-        at[14] = c.pos();
+        at[14] = c.pos() as u32;
         match c.array(true, 14).map_err(|e| e.at("TaskOffsets"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -120,7 +120,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
-        at[15] = c.pos();
+        at[15] = c.pos() as u32;
         match c.array(true, 14).map_err(|e| e.at("TaskEndOffsets"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -132,10 +132,10 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
                 false
             }
         };
-        at[16] = c.pos();
+        at[16] = c.pos() as u32;
         c.bool().map_err(|e| e.at("ShutdownApplication"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -150,111 +150,111 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 17];
+        let start = *pos as u32;
+        let mut at = [NONE; 17];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         loc_str(buf, pos, true);
-        at[5] = *pos;
+        at[5] = *pos as u32;
         loc_str(buf, pos, true);
-        at[6] = *pos;
+        at[6] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[7] = *pos;
+        at[7] = *pos as u32;
         let null = loc_marker(buf, pos);
         if !null {
-            TopologyView::locate(buf, pos, version);
+            TopologyView::skip(buf, pos, version);
         }
-        at[8] = *pos;
+        at[8] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskIdsView::locate(buf, pos, version);
+                    TaskIdsView::skip(buf, pos, version);
                 }
                 false
             }
         };
-        at[9] = *pos;
+        at[9] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskIdsView::locate(buf, pos, version);
+                    TaskIdsView::skip(buf, pos, version);
                 }
                 false
             }
         };
-        at[10] = *pos;
+        at[10] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskIdsView::locate(buf, pos, version);
+                    TaskIdsView::skip(buf, pos, version);
                 }
                 false
             }
         };
-        at[11] = *pos;
+        at[11] = *pos as u32;
         loc_str(buf, pos, true);
-        at[12] = *pos;
+        at[12] = *pos as u32;
         let null = loc_marker(buf, pos);
         if !null {
-            EndpointView::locate(buf, pos, version);
+            EndpointView::skip(buf, pos, version);
         }
-        at[13] = *pos;
+        at[13] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    KeyValueView::locate(buf, pos, version);
+                    KeyValueView::skip(buf, pos, version);
                 }
                 false
             }
         };
-        at[14] = *pos;
+        at[14] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskOffsetView::locate(buf, pos, version);
+                    TaskOffsetView::skip(buf, pos, version);
                 }
                 false
             }
         };
-        at[15] = *pos;
+        at[15] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskOffsetView::locate(buf, pos, version);
+                    TaskOffsetView::skip(buf, pos, version);
                 }
                 false
             }
         };
-        at[16] = *pos;
+        at[16] = *pos as u32;
         *pos = pos.saturating_add(1);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -268,7 +268,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -284,6 +284,7 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("StreamsGroupHeartbeatRequest", version))?;
         if !(0..=1).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 1)
                 .in_message("StreamsGroupHeartbeatRequest", version));
@@ -298,96 +299,153 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "GroupId", true, false, 0)
     }
 
     /// The member's id, generated by the client and kept for the life of the process.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "MemberId", true, false, 0)
+    }
+
     /// 0 to join, -1 to leave, -2 to leave as a static member that will come back, otherwise the member's current epoch.
     ///
     /// `MemberEpoch`: int32, versions 0+.
+    #[inline]
     pub fn member_epoch(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "MemberEpoch", "int32", 4)
     }
 
     /// The epoch of the endpoint-to-partitions information: the latest the client received, or the one in this response.
     ///
     /// `EndpointInformationEpoch`: int32, versions 0+.
+    #[inline]
     pub fn endpoint_information_epoch(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `EndpointInformationEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn endpoint_information_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "EndpointInformationEpoch",
+            "int32",
+            4,
+        )
+    }
+
     /// The static member's instance id, or null if none or unchanged since the last heartbeat.
     ///
     /// `InstanceId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn instance_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `InstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[4] as usize, "InstanceId", true, true, 0)
     }
 
     /// The member's rack, or null if none or unchanged since the last heartbeat.
     ///
     /// `RackId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn rack_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `RackId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[5] as usize, "RackId", true, true, 0)
+    }
+
     /// How long, in milliseconds, the member may take to revoke tasks; -1 if unchanged.
     ///
     /// `RebalanceTimeoutMs`: int32, versions 0+, default `-1`.
+    #[inline]
     pub fn rebalance_timeout_ms(&self) -> i32 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `RebalanceTimeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rebalance_timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "RebalanceTimeoutMs",
+            "int32",
+            4,
+        )
+    }
+
     /// The application's topology, sent when joining; null otherwise.
     ///
     /// `Topology`: Topology, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn topology(&self) -> Option<TopologyView<'a>> {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return None;
         }
@@ -401,8 +459,9 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// The active tasks the member owns now, or null if unchanged.
     ///
     /// `ActiveTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn active_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return None;
         }
@@ -412,8 +471,9 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// The standby tasks the member owns now, or null if unchanged.
     ///
     /// `StandbyTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn standby_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
-        let at = self.at[9];
+        let at = self.at[9] as usize;
         if at == ABSENT {
             return None;
         }
@@ -423,8 +483,9 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// The warm-up tasks the member owns now, or null if unchanged.
     ///
     /// `WarmupTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn warmup_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
-        let at = self.at[10];
+        let at = self.at[10] as usize;
         if at == ABSENT {
             return None;
         }
@@ -434,19 +495,26 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// The id of the Streams instance the member belongs to (one instance may run several members), or null if unchanged.
     ///
     /// `ProcessId`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn process_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[11];
+        let at = self.at[11] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `ProcessId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn process_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[11] as usize, "ProcessId", true, true, 0)
+    }
+
     /// The member's endpoint for interactive queries, or null if none or unchanged.
     ///
     /// `UserEndpoint`: Endpoint, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn user_endpoint(&self) -> Option<EndpointView<'a>> {
-        let at = self.at[12];
+        let at = self.at[12] as usize;
         if at == ABSENT {
             return None;
         }
@@ -460,8 +528,9 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// Tags describing where the member runs, for rack-aware assignment.
     ///
     /// `ClientTags`: []KeyValue, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn client_tags(&self) -> Option<ArrayView<'a, KeyValueView<'a>>> {
-        let at = self.at[13];
+        let at = self.at[13] as usize;
         if at == ABSENT {
             return None;
         }
@@ -471,8 +540,9 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// The changelog offsets the member's tasks have reached.
     ///
     /// `TaskOffsets`: []TaskOffset, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn task_offsets(&self) -> Option<ArrayView<'a, TaskOffsetView<'a>>> {
-        let at = self.at[14];
+        let at = self.at[14] as usize;
         if at == ABSENT {
             return None;
         }
@@ -482,8 +552,9 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// The changelog end offsets of the member's tasks.
     ///
     /// `TaskEndOffsets`: []TaskOffset, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn task_end_offsets(&self) -> Option<ArrayView<'a, TaskOffsetView<'a>>> {
-        let at = self.at[15];
+        let at = self.at[15] as usize;
         if at == ABSENT {
             return None;
         }
@@ -493,12 +564,24 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
     /// True to ask every member of the group to shut down.
     ///
     /// `ShutdownApplication`: bool, versions 0+, default `false`.
+    #[inline]
     pub fn shutdown_application(&self) -> bool {
-        let at = self.at[16];
+        let at = self.at[16] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `ShutdownApplication` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn shutdown_application_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[16] as usize,
+            "ShutdownApplication",
+            "bool",
+            1,
+        )
     }
 
     /// The owned [`StreamsGroupHeartbeatRequest`]: what the owned decoder returns for the same bytes.
@@ -550,12 +633,17 @@ impl<'a> StreamsGroupHeartbeatRequestView<'a> {
             task_offsets,
             task_end_offsets,
             shutdown_application,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for StreamsGroupHeartbeatRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -593,14 +681,14 @@ impl std::fmt::Debug for StreamsGroupHeartbeatRequestView<'_> {
 pub struct CopartitionGroupView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> CopartitionGroupView<'a> {
@@ -608,10 +696,10 @@ impl<'a> CopartitionGroupView<'a> {
     const NULL_SOURCE_TOPIC_REGEX: u64 = 1 << 1;
     const NULL_REPARTITION_SOURCE_TOPICS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(true, 2).map_err(|e| e.at("SourceTopics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -624,7 +712,7 @@ impl<'a> CopartitionGroupView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 2).map_err(|e| e.at("SourceTopicRegex"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -638,7 +726,7 @@ impl<'a> CopartitionGroupView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPIC_REGEX;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c
             .array(true, 2)
             .map_err(|e| e.at("RepartitionSourceTopics"))?
@@ -656,7 +744,7 @@ impl<'a> CopartitionGroupView<'a> {
             nulls |= Self::NULL_REPARTITION_SOURCE_TOPICS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -671,16 +759,16 @@ impl<'a> CopartitionGroupView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -691,7 +779,7 @@ impl<'a> CopartitionGroupView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -702,7 +790,7 @@ impl<'a> CopartitionGroupView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPIC_REGEX;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -714,7 +802,7 @@ impl<'a> CopartitionGroupView<'a> {
             nulls |= Self::NULL_REPARTITION_SOURCE_TOPICS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -728,7 +816,24 @@ impl<'a> CopartitionGroupView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(2));
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(2));
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(2));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -739,19 +844,22 @@ impl<'a> CopartitionGroupView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// Indexes into the subtopology's SourceTopics.
     ///
     /// `SourceTopics`: []int16, versions 0+.
+    #[inline]
     pub fn source_topics(&self) -> ArrayView<'a, i16> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -762,8 +870,9 @@ impl<'a> CopartitionGroupView<'a> {
     /// Indexes into the subtopology's SourceTopicRegex.
     ///
     /// `SourceTopicRegex`: []int16, versions 0+.
+    #[inline]
     pub fn source_topic_regex(&self) -> ArrayView<'a, i16> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -774,8 +883,9 @@ impl<'a> CopartitionGroupView<'a> {
     /// Indexes into the subtopology's RepartitionSourceTopics.
     ///
     /// `RepartitionSourceTopics`: []int16, versions 0+.
+    #[inline]
     pub fn repartition_source_topics(&self) -> ArrayView<'a, i16> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -792,12 +902,17 @@ impl<'a> CopartitionGroupView<'a> {
             source_topics,
             source_topic_regex,
             repartition_source_topics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for CopartitionGroupView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -821,36 +936,37 @@ impl std::fmt::Debug for CopartitionGroupView<'_> {
 pub struct EndpointView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> EndpointView<'a> {
     const NULL_HOST: u64 = 1 << 0;
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("Port"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -865,24 +981,24 @@ impl<'a> EndpointView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -896,7 +1012,17 @@ impl<'a> EndpointView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -907,34 +1033,48 @@ impl<'a> EndpointView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Host", true, false, 0)
+    }
+
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 0+.
+    #[inline]
     pub fn port(&self) -> u16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_u16(self.buf, at)
+    }
+
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "Port", "uint16", 2)
     }
 
     /// The owned [`Endpoint`]: what the owned decoder returns for the same bytes.
@@ -944,12 +1084,17 @@ impl<'a> EndpointView<'a> {
         Endpoint {
             host,
             port,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for EndpointView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -969,35 +1114,35 @@ impl std::fmt::Debug for EndpointView<'_> {
 pub struct KeyValueView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> KeyValueView<'a> {
     const NULL_KEY: u64 = 1 << 0;
     const NULL_VALUE: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Key"))?;
         if null {
             nulls |= Self::NULL_KEY;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Value"))?;
         if null {
             nulls |= Self::NULL_VALUE;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1012,27 +1157,27 @@ impl<'a> KeyValueView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_KEY;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_VALUE;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1046,7 +1191,17 @@ impl<'a> KeyValueView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -1057,34 +1212,48 @@ impl<'a> KeyValueView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The key.
     ///
     /// `Key`: string, versions 0+.
+    #[inline]
     pub fn key(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Key` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn key_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Key", true, false, 0)
+    }
+
     /// The value.
     ///
     /// `Value`: string, versions 0+.
+    #[inline]
     pub fn value(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Value` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn value_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "Value", true, false, 0)
     }
 
     /// The owned [`KeyValue`]: what the owned decoder returns for the same bytes.
@@ -1094,12 +1263,17 @@ impl<'a> KeyValueView<'a> {
         KeyValue {
             key,
             value,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for KeyValueView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1119,14 +1293,14 @@ impl std::fmt::Debug for KeyValueView<'_> {
 pub struct SubtopologyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 7],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 7],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> SubtopologyView<'a> {
@@ -1138,15 +1312,15 @@ impl<'a> SubtopologyView<'a> {
     const NULL_REPARTITION_SOURCE_TOPICS: u64 = 1 << 5;
     const NULL_COPARTITION_GROUPS: u64 = 1 << 6;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 7];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("SourceTopics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1160,7 +1334,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("SourceTopicRegex"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1174,7 +1348,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPIC_REGEX;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = match c.array(true, 9).map_err(|e| e.at("StateChangelogTopics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1189,7 +1363,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_STATE_CHANGELOG_TOPICS;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c
             .array(true, 1)
             .map_err(|e| e.at("RepartitionSinkTopics"))?
@@ -1206,7 +1380,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_REPARTITION_SINK_TOPICS;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = match c
             .array(true, 9)
             .map_err(|e| e.at("RepartitionSourceTopics"))?
@@ -1224,7 +1398,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_REPARTITION_SOURCE_TOPICS;
         }
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         let null = match c.array(true, 4).map_err(|e| e.at("CopartitionGroups"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1240,7 +1414,7 @@ impl<'a> SubtopologyView<'a> {
             nulls |= Self::NULL_COPARTITION_GROUPS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1255,21 +1429,21 @@ impl<'a> SubtopologyView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 7];
+        let start = *pos as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1282,7 +1456,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1295,12 +1469,12 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPIC_REGEX;
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicInfoView::locate(buf, pos, version);
+                    TopicInfoView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1308,7 +1482,7 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_STATE_CHANGELOG_TOPICS;
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1321,12 +1495,12 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_REPARTITION_SINK_TOPICS;
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicInfoView::locate(buf, pos, version);
+                    TopicInfoView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1334,12 +1508,12 @@ impl<'a> SubtopologyView<'a> {
         if null {
             nulls |= Self::NULL_REPARTITION_SOURCE_TOPICS;
         }
-        at[6] = *pos;
+        at[6] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    CopartitionGroupView::locate(buf, pos, version);
+                    CopartitionGroupView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1348,7 +1522,7 @@ impl<'a> SubtopologyView<'a> {
             nulls |= Self::NULL_COPARTITION_GROUPS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1362,7 +1536,46 @@ impl<'a> SubtopologyView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopicInfoView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopicInfoView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                CopartitionGroupView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -1373,30 +1586,46 @@ impl<'a> SubtopologyView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The subtopology's id, unique within the topology.
     ///
     /// `SubtopologyId`: string, versions 0+.
+    #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "SubtopologyId",
+            true,
+            false,
+            0,
+        )
+    }
+
     /// The topics the subtopology reads.
     ///
     /// `SourceTopics`: []string, versions 0+.
+    #[inline]
     pub fn source_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1407,8 +1636,9 @@ impl<'a> SubtopologyView<'a> {
     /// Regular expressions selecting more topics the subtopology reads.
     ///
     /// `SourceTopicRegex`: []string, versions 0+.
+    #[inline]
     pub fn source_topic_regex(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1419,8 +1649,9 @@ impl<'a> SubtopologyView<'a> {
     /// The changelog topics of the subtopology's state stores (created by the broker).
     ///
     /// `StateChangelogTopics`: []TopicInfo, versions 0+.
+    #[inline]
     pub fn state_changelog_topics(&self) -> ArrayView<'a, TopicInfoView<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1431,8 +1662,9 @@ impl<'a> SubtopologyView<'a> {
     /// The repartition topics the subtopology writes.
     ///
     /// `RepartitionSinkTopics`: []string, versions 0+.
+    #[inline]
     pub fn repartition_sink_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1443,8 +1675,9 @@ impl<'a> SubtopologyView<'a> {
     /// The repartition topics the subtopology reads (created by the broker).
     ///
     /// `RepartitionSourceTopics`: []TopicInfo, versions 0+.
+    #[inline]
     pub fn repartition_source_topics(&self) -> ArrayView<'a, TopicInfoView<'a>> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1455,8 +1688,9 @@ impl<'a> SubtopologyView<'a> {
     /// Sets of source topics that must have the same number of partitions.
     ///
     /// `CopartitionGroups`: []CopartitionGroup, versions 0+.
+    #[inline]
     pub fn copartition_groups(&self) -> ArrayView<'a, CopartitionGroupView<'a>> {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1505,12 +1739,17 @@ impl<'a> SubtopologyView<'a> {
             repartition_sink_topics,
             repartition_source_topics,
             copartition_groups,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for SubtopologyView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1538,29 +1777,29 @@ impl std::fmt::Debug for SubtopologyView<'_> {
 pub struct TaskIdsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TaskIdsView<'a> {
     const NULL_SUBTOPOLOGY_ID: u64 = 1 << 0;
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 4).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1574,7 +1813,7 @@ impl<'a> TaskIdsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1589,21 +1828,21 @@ impl<'a> TaskIdsView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1615,7 +1854,7 @@ impl<'a> TaskIdsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1629,7 +1868,19 @@ impl<'a> TaskIdsView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -1640,30 +1891,46 @@ impl<'a> TaskIdsView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The subtopology's id, unique within the topology.
     ///
     /// `SubtopologyId`: string, versions 0+.
+    #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "SubtopologyId",
+            true,
+            false,
+            0,
+        )
+    }
+
     /// The task's partition numbers within the subtopology's input topics.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1678,12 +1945,17 @@ impl<'a> TaskIdsView<'a> {
         TaskIds {
             subtopology_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TaskIdsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1703,33 +1975,33 @@ impl std::fmt::Debug for TaskIdsView<'_> {
 pub struct TaskOffsetView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TaskOffsetView<'a> {
     const NULL_SUBTOPOLOGY_ID: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Partition"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("Offset"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1744,26 +2016,26 @@ impl<'a> TaskOffsetView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(8);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1777,7 +2049,18 @@ impl<'a> TaskOffsetView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -1788,45 +2071,72 @@ impl<'a> TaskOffsetView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The subtopology's id, unique within the topology.
     ///
     /// `SubtopologyId`: string, versions 0+.
+    #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "SubtopologyId",
+            true,
+            false,
+            0,
+        )
+    }
+
     /// The partition number.
     ///
     /// `Partition`: int32, versions 0+.
+    #[inline]
     pub fn partition(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `Partition` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "Partition", "int32", 4)
+    }
+
     /// The offset.
     ///
     /// `Offset`: int64, versions 0+.
+    #[inline]
     pub fn offset(&self) -> i64 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
+    }
+
+    /// Where `Offset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "Offset", "int64", 8)
     }
 
     /// The owned [`TaskOffset`]: what the owned decoder returns for the same bytes.
@@ -1838,12 +2148,17 @@ impl<'a> TaskOffsetView<'a> {
             subtopology_id,
             partition,
             offset,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TaskOffsetView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1864,33 +2179,33 @@ impl std::fmt::Debug for TaskOffsetView<'_> {
 pub struct TopicInfoView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopicInfoView<'a> {
     const NULL_NAME: u64 = 1 << 0;
     const NULL_TOPIC_CONFIGS: u64 = 1 << 3;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Partitions"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ReplicationFactor"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("TopicConfigs"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1906,7 +2221,7 @@ impl<'a> TopicInfoView<'a> {
             nulls |= Self::NULL_TOPIC_CONFIGS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1921,30 +2236,30 @@ impl<'a> TopicInfoView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    KeyValueView::locate(buf, pos, version);
+                    KeyValueView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1953,7 +2268,7 @@ impl<'a> TopicInfoView<'a> {
             nulls |= Self::NULL_TOPIC_CONFIGS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1967,7 +2282,23 @@ impl<'a> TopicInfoView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(2);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                KeyValueView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -1978,52 +2309,79 @@ impl<'a> TopicInfoView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+    }
+
     /// The topic's number of partitions, or 0 if not fixed (always 0 for changelogs).
     ///
     /// `Partitions`: int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `Partitions` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partitions_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "Partitions", "int32", 4)
+    }
+
     /// The topic's replication factor, or 0 for the broker's default.
     ///
     /// `ReplicationFactor`: int16, versions 0+.
+    #[inline]
     pub fn replication_factor(&self) -> i16 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ReplicationFactor` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn replication_factor_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "ReplicationFactor",
+            "int16",
+            2,
+        )
+    }
+
     /// Topic configs to create the topic with.
     ///
     /// `TopicConfigs`: []KeyValue, versions 0+.
+    #[inline]
     pub fn topic_configs(&self) -> ArrayView<'a, KeyValueView<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -2043,12 +2401,17 @@ impl<'a> TopicInfoView<'a> {
             partitions,
             replication_factor,
             topic_configs,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopicInfoView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -2070,30 +2433,31 @@ impl std::fmt::Debug for TopicInfoView<'_> {
 pub struct TopologyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopologyView<'a> {
     const NULL_SUBTOPOLOGIES: u64 = 1 << 1;
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Epoch"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 8).map_err(|e| e.at("Subtopologies"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -2109,7 +2473,7 @@ impl<'a> TopologyView<'a> {
             nulls |= Self::NULL_SUBTOPOLOGIES;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -2124,23 +2488,23 @@ impl<'a> TopologyView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    SubtopologyView::locate(buf, pos, version);
+                    SubtopologyView::skip(buf, pos, version);
                 }
                 false
             }
@@ -2149,7 +2513,7 @@ impl<'a> TopologyView<'a> {
             nulls |= Self::NULL_SUBTOPOLOGIES;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -2163,7 +2527,21 @@ impl<'a> TopologyView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                SubtopologyView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -2174,30 +2552,39 @@ impl<'a> TopologyView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topology's epoch, which changes with the topology.
     ///
     /// `Epoch`: int32, versions 0+.
+    #[inline]
     pub fn epoch(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `Epoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "Epoch", "int32", 4)
+    }
+
     /// The subtopologies of the application.
     ///
     /// `Subtopologies`: []Subtopology, versions 0+.
+    #[inline]
     pub fn subtopologies(&self) -> ArrayView<'a, SubtopologyView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -2213,12 +2600,17 @@ impl<'a> TopologyView<'a> {
         Topology {
             epoch,
             subtopologies,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopologyView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

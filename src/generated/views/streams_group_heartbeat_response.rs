@@ -11,48 +11,48 @@ use crate::views::*;
 pub struct StreamsGroupHeartbeatResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 16],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 16],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     const NULL_MEMBER_ID: u64 = 1 << 3;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 16];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 16];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("ErrorMessage"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("MemberId"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("MemberEpoch"))?;
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("HeartbeatIntervalMs"))?;
         if version <= 0 {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("AcceptableRecoveryLagLegacy"))?;
         }
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("TaskOffsetIntervalMs"))?;
         if version >= 1 {
-            at[8] = c.pos();
+            at[8] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("AcceptableRecoveryLag"))?;
         }
-        at[9] = c.pos();
+        at[9] = c.pos() as u32;
         match c.array(true, 3).map_err(|e| e.at("Status"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -64,7 +64,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
                 false
             }
         };
-        at[10] = c.pos();
+        at[10] = c.pos() as u32;
         match c.array(true, 3).map_err(|e| e.at("ActiveTasks"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -76,7 +76,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
                 false
             }
         };
-        at[11] = c.pos();
+        at[11] = c.pos() as u32;
         match c.array(true, 3).map_err(|e| e.at("StandbyTasks"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -88,7 +88,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
                 false
             }
         };
-        at[12] = c.pos();
+        at[12] = c.pos() as u32;
         match c.array(true, 3).map_err(|e| e.at("WarmupTasks"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -101,12 +101,12 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             }
         };
         if version >= 1 {
-            at[13] = c.pos();
+            at[13] = c.pos() as u32;
             c.bool().map_err(|e| e.at("TopologyDescriptionRequired"))?;
         }
-        at[14] = c.pos();
+        at[14] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("EndpointInformationEpoch"))?;
-        at[15] = c.pos();
+        at[15] = c.pos() as u32;
         match c
             .array(true, 7)
             .map_err(|e| e.at("PartitionsByUserEndpoint"))?
@@ -122,7 +122,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             }
         };
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -137,98 +137,98 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 16];
+        let start = *pos as u32;
+        let mut at = [NONE; 16];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         loc_str(buf, pos, true);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[5] = *pos;
+        at[5] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version <= 0 {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[7] = *pos;
+        at[7] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 1 {
-            at[8] = *pos;
+            at[8] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
-        at[9] = *pos;
+        at[9] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    StatusView::locate(buf, pos, version);
+                    StatusView::skip(buf, pos, version);
                 }
                 false
             }
         };
-        at[10] = *pos;
+        at[10] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskIdsView::locate(buf, pos, version);
+                    TaskIdsView::skip(buf, pos, version);
                 }
                 false
             }
         };
-        at[11] = *pos;
+        at[11] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskIdsView::locate(buf, pos, version);
+                    TaskIdsView::skip(buf, pos, version);
                 }
                 false
             }
         };
-        at[12] = *pos;
+        at[12] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TaskIdsView::locate(buf, pos, version);
+                    TaskIdsView::skip(buf, pos, version);
                 }
                 false
             }
         };
         if version >= 1 {
-            at[13] = *pos;
+            at[13] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
-        at[14] = *pos;
+        at[14] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[15] = *pos;
+        at[15] = *pos as u32;
         match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    EndpointToPartitionsView::locate(buf, pos, version);
+                    EndpointToPartitionsView::skip(buf, pos, version);
                 }
                 false
             }
         };
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -242,7 +242,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -258,6 +258,7 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("StreamsGroupHeartbeatResponse", version))?;
         if !(0..=1).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 1)
                 .in_message("StreamsGroupHeartbeatResponse", version));
@@ -272,118 +273,199 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 0+.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// A human-readable explanation of the error, or null when there is none.
     ///
     /// `ErrorMessage`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn error_message(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `ErrorMessage` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_message_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2] as usize, "ErrorMessage", true, true, 0)
+    }
+
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3] as usize, "MemberId", true, false, 0)
+    }
+
     /// The member's epoch from now on.
     ///
     /// `MemberEpoch`: int32, versions 0+.
+    #[inline]
     pub fn member_epoch(&self) -> i32 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `MemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "MemberEpoch", "int32", 4)
     }
 
     /// How often, in milliseconds, the member should send a heartbeat.
     ///
     /// `HeartbeatIntervalMs`: int32, versions 0+.
+    #[inline]
     pub fn heartbeat_interval_ms(&self) -> i32 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `HeartbeatIntervalMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn heartbeat_interval_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "HeartbeatIntervalMs",
+            "int32",
+            4,
+        )
     }
 
     /// How far behind, in offsets, a member may be and still get an active task (older form of AcceptableRecoveryLag).
     ///
     /// `AcceptableRecoveryLagLegacy`: int32, versions 0.
+    #[inline]
     pub fn acceptable_recovery_lag_legacy(&self) -> i32 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `AcceptableRecoveryLagLegacy` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn acceptable_recovery_lag_legacy_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[6] as usize,
+            "AcceptableRecoveryLagLegacy",
+            "int32",
+            4,
+        )
     }
 
     /// How often, in milliseconds, the member should report its task offsets.
     ///
     /// `TaskOffsetIntervalMs`: int32, versions 0+.
+    #[inline]
     pub fn task_offset_interval_ms(&self) -> i32 {
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `TaskOffsetIntervalMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn task_offset_interval_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[7] as usize,
+            "TaskOffsetIntervalMs",
+            "int32",
+            4,
+        )
+    }
+
     /// How far behind, in offsets, a member may be and still get an active task.
     ///
     /// `AcceptableRecoveryLag`: int64, versions 1+, default `-1`, ignorable.
+    #[inline]
     pub fn acceptable_recovery_lag(&self) -> i64 {
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `AcceptableRecoveryLag` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn acceptable_recovery_lag_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[8] as usize,
+            "AcceptableRecoveryLag",
+            "int64",
+            8,
+        )
+    }
+
     /// Conditions currently affecting the group, such as missing topics.
     ///
     /// `Status`: []Status, versions 0+, nullable in 0+.
+    #[inline]
     pub fn status(&self) -> Option<ArrayView<'a, StatusView<'a>>> {
-        let at = self.at[9];
+        let at = self.at[9] as usize;
         if at == ABSENT {
             return Some(ArrayView::empty(self.buf, self.version));
         }
@@ -393,8 +475,9 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// The active tasks assigned to the member, or null if unchanged.
     ///
     /// `ActiveTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn active_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
-        let at = self.at[10];
+        let at = self.at[10] as usize;
         if at == ABSENT {
             return None;
         }
@@ -404,8 +487,9 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// The standby tasks assigned to the member, or null if unchanged.
     ///
     /// `StandbyTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn standby_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
-        let at = self.at[11];
+        let at = self.at[11] as usize;
         if at == ABSENT {
             return None;
         }
@@ -415,8 +499,9 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// The warm-up tasks assigned to the member, or null if unchanged.
     ///
     /// `WarmupTasks`: []TaskIds, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn warmup_tasks(&self) -> Option<ArrayView<'a, TaskIdsView<'a>>> {
-        let at = self.at[12];
+        let at = self.at[12] as usize;
         if at == ABSENT {
             return None;
         }
@@ -426,32 +511,57 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
     /// True if the broker wants the full topology description (sent with StreamsGroupTopologyDescriptionUpdate).
     ///
     /// `TopologyDescriptionRequired`: bool, versions 1+, default `false`.
+    #[inline]
     pub fn topology_description_required(&self) -> bool {
-        let at = self.at[13];
+        let at = self.at[13] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `TopologyDescriptionRequired` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topology_description_required_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[13] as usize,
+            "TopologyDescriptionRequired",
+            "bool",
+            1,
+        )
+    }
+
     /// The epoch of the endpoint-to-partitions information: the latest the client received, or the one in this response.
     ///
     /// `EndpointInformationEpoch`: int32, versions 0+.
+    #[inline]
     pub fn endpoint_information_epoch(&self) -> i32 {
-        let at = self.at[14];
+        let at = self.at[14] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `EndpointInformationEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn endpoint_information_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[14] as usize,
+            "EndpointInformationEpoch",
+            "int32",
+            4,
+        )
+    }
+
     /// Which partitions each member's endpoint serves, for interactive queries; one entry per member.
     ///
     /// `PartitionsByUserEndpoint`: []EndpointToPartitions, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn partitions_by_user_endpoint(
         &self,
     ) -> Option<ArrayView<'a, EndpointToPartitionsView<'a>>> {
-        let at = self.at[15];
+        let at = self.at[15] as usize;
         if at == ABSENT {
             return None;
         }
@@ -503,12 +613,17 @@ impl<'a> StreamsGroupHeartbeatResponseView<'a> {
             topology_description_required,
             endpoint_information_epoch,
             partitions_by_user_endpoint,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for StreamsGroupHeartbeatResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -554,14 +669,14 @@ impl std::fmt::Debug for StreamsGroupHeartbeatResponseView<'_> {
 pub struct EndpointView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> EndpointView<'a> {
@@ -571,8 +686,8 @@ impl<'a> EndpointView<'a> {
         Self {
             buf,
             version,
-            at: [ABSENT; 2],
-            tags: ABSENT,
+            at: [NONE; 2],
+            tags: NONE,
             nulls: 0,
             start: 0,
             end: 0,
@@ -580,23 +695,24 @@ impl<'a> EndpointView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("Port"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -611,24 +727,24 @@ impl<'a> EndpointView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_HOST;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -642,7 +758,17 @@ impl<'a> EndpointView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -653,34 +779,48 @@ impl<'a> EndpointView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 0+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Host", true, false, 0)
+    }
+
     /// A TCP port number.
     ///
     /// `Port`: uint16, versions 0+.
+    #[inline]
     pub fn port(&self) -> u16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_u16(self.buf, at)
+    }
+
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "Port", "uint16", 2)
     }
 
     /// The owned [`Endpoint`]: what the owned decoder returns for the same bytes.
@@ -690,12 +830,17 @@ impl<'a> EndpointView<'a> {
         Endpoint {
             host,
             port,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for EndpointView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -715,26 +860,26 @@ impl std::fmt::Debug for EndpointView<'_> {
 pub struct EndpointToPartitionsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> EndpointToPartitionsView<'a> {
     const NULL_ACTIVE_PARTITIONS: u64 = 1 << 1;
     const NULL_STANDBY_PARTITIONS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         EndpointView::walk(c, version).map_err(|e| e.at("UserEndpoint"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("ActivePartitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -749,7 +894,7 @@ impl<'a> EndpointToPartitionsView<'a> {
         if null {
             nulls |= Self::NULL_ACTIVE_PARTITIONS;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("StandbyPartitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -765,7 +910,7 @@ impl<'a> EndpointToPartitionsView<'a> {
             nulls |= Self::NULL_STANDBY_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -780,23 +925,23 @@ impl<'a> EndpointToPartitionsView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
-        EndpointView::locate(buf, pos, version);
-        at[1] = *pos;
+        at[0] = *pos as u32;
+        EndpointView::skip(buf, pos, version);
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicPartitionView::locate(buf, pos, version);
+                    TopicPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -804,12 +949,12 @@ impl<'a> EndpointToPartitionsView<'a> {
         if null {
             nulls |= Self::NULL_ACTIVE_PARTITIONS;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopicPartitionView::locate(buf, pos, version);
+                    TopicPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -818,7 +963,7 @@ impl<'a> EndpointToPartitionsView<'a> {
             nulls |= Self::NULL_STANDBY_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -832,7 +977,26 @@ impl<'a> EndpointToPartitionsView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        EndpointView::skip(buf, pos, version);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopicPartitionView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopicPartitionView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -843,19 +1007,22 @@ impl<'a> EndpointToPartitionsView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The member's endpoint.
     ///
     /// `UserEndpoint`: Endpoint, versions 0+.
+    #[inline]
     pub fn user_endpoint(&self) -> EndpointView<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return EndpointView::absent(self.buf, self.version);
         }
@@ -865,8 +1032,9 @@ impl<'a> EndpointToPartitionsView<'a> {
     /// The input partitions of the member's active tasks.
     ///
     /// `ActivePartitions`: []TopicPartition, versions 0+.
+    #[inline]
     pub fn active_partitions(&self) -> ArrayView<'a, TopicPartitionView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -877,8 +1045,9 @@ impl<'a> EndpointToPartitionsView<'a> {
     /// The input partitions of the member's standby and warm-up tasks.
     ///
     /// `StandbyPartitions`: []TopicPartition, versions 0+.
+    #[inline]
     pub fn standby_partitions(&self) -> ArrayView<'a, TopicPartitionView<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -903,12 +1072,17 @@ impl<'a> EndpointToPartitionsView<'a> {
             user_endpoint,
             active_partitions,
             standby_partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for EndpointToPartitionsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -929,31 +1103,31 @@ impl std::fmt::Debug for EndpointToPartitionsView<'_> {
 pub struct StatusView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> StatusView<'a> {
     const NULL_STATUS_DETAIL: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("StatusCode"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("StatusDetail"))?;
         if null {
             nulls |= Self::NULL_STATUS_DETAIL;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -968,24 +1142,24 @@ impl<'a> StatusView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_STATUS_DETAIL;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -999,7 +1173,17 @@ impl<'a> StatusView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        *pos = pos.saturating_add(1);
+        loc_str(buf, pos, true);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -1010,34 +1194,55 @@ impl<'a> StatusView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The condition's code.
     ///
     /// `StatusCode`: int8, versions 0+.
+    #[inline]
     pub fn status_code(&self) -> i8 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `StatusCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn status_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "StatusCode", "int8", 1)
+    }
+
     /// A human-readable description of the condition.
     ///
     /// `StatusDetail`: string, versions 0+.
+    #[inline]
     pub fn status_detail(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `StatusDetail` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn status_detail_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "StatusDetail",
+            true,
+            false,
+            0,
+        )
     }
 
     /// The owned [`Status`]: what the owned decoder returns for the same bytes.
@@ -1047,12 +1252,17 @@ impl<'a> StatusView<'a> {
         Status {
             status_code,
             status_detail,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for StatusView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1072,29 +1282,29 @@ impl std::fmt::Debug for StatusView<'_> {
 pub struct TaskIdsView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TaskIdsView<'a> {
     const NULL_SUBTOPOLOGY_ID: u64 = 1 << 0;
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 4).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1108,7 +1318,7 @@ impl<'a> TaskIdsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1123,21 +1333,21 @@ impl<'a> TaskIdsView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1149,7 +1359,7 @@ impl<'a> TaskIdsView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1163,7 +1373,19 @@ impl<'a> TaskIdsView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -1174,30 +1396,46 @@ impl<'a> TaskIdsView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The subtopology's id, unique within the topology.
     ///
     /// `SubtopologyId`: string, versions 0+.
+    #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "SubtopologyId",
+            true,
+            false,
+            0,
+        )
+    }
+
     /// The task's partition numbers within the subtopology's input topics.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1212,12 +1450,17 @@ impl<'a> TaskIdsView<'a> {
         TaskIds {
             subtopology_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TaskIdsView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1237,29 +1480,29 @@ impl std::fmt::Debug for TaskIdsView<'_> {
 pub struct TopicPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopicPartitionView<'a> {
     const NULL_TOPIC: u64 = 1 << 0;
     const NULL_PARTITIONS: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Topic"))?;
         if null {
             nulls |= Self::NULL_TOPIC;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 4).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1273,7 +1516,7 @@ impl<'a> TopicPartitionView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1288,21 +1531,21 @@ impl<'a> TopicPartitionView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_TOPIC;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -1314,7 +1557,7 @@ impl<'a> TopicPartitionView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -1328,7 +1571,19 @@ impl<'a> TopicPartitionView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -1339,30 +1594,39 @@ impl<'a> TopicPartitionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Topic`: string, versions 0+.
+    #[inline]
     pub fn topic(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Topic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Topic", true, false, 0)
+    }
+
     /// The partition numbers.
     ///
     /// `Partitions`: []int32, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, i32> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1377,12 +1641,17 @@ impl<'a> TopicPartitionView<'a> {
         TopicPartition {
             topic,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopicPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,39 +11,39 @@ use crate::views::*;
 pub struct StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
     const NULL_GROUP_ID: u64 = 1 << 0;
     const NULL_MEMBER_ID: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("MemberId"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("TopologyEpoch"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         TopologyDescriptionView::walk(c, version).map_err(|e| e.at("TopologyDescription"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -58,31 +58,31 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[3] = *pos;
-        TopologyDescriptionView::locate(buf, pos, version);
+        at[3] = *pos as u32;
+        TopologyDescriptionView::skip(buf, pos, version);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -96,7 +96,7 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -112,6 +112,8 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c)
+            .map_err(|e| e.in_message("StreamsGroupTopologyDescriptionUpdateRequest", version))?;
         if !(0..=0).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 0)
                 .in_message("StreamsGroupTopologyDescriptionUpdateRequest", version));
@@ -127,52 +129,73 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "GroupId", true, false, 0)
     }
 
     /// The id of the member sending the description.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "MemberId", true, false, 0)
+    }
+
     /// The epoch of the topology described.
     ///
     /// `TopologyEpoch`: int32, versions 0+.
+    #[inline]
     pub fn topology_epoch(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `TopologyEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topology_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "TopologyEpoch", "int32", 4)
+    }
+
     /// The topology's full description.
     ///
     /// `TopologyDescription`: TopologyDescription, versions 0+.
+    #[inline]
     pub fn topology_description(&self) -> TopologyDescriptionView<'a> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return TopologyDescriptionView::absent(self.buf, self.version);
         }
@@ -190,12 +213,17 @@ impl<'a> StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
             member_id,
             topology_epoch,
             topology_description,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for StreamsGroupTopologyDescriptionUpdateRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -217,14 +245,14 @@ impl std::fmt::Debug for StreamsGroupTopologyDescriptionUpdateRequestView<'_> {
 pub struct TopologyDescriptionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopologyDescriptionView<'a> {
@@ -235,8 +263,8 @@ impl<'a> TopologyDescriptionView<'a> {
         Self {
             buf,
             version,
-            at: [ABSENT; 2],
-            tags: ABSENT,
+            at: [NONE; 2],
+            tags: NONE,
             nulls: 0,
             start: 0,
             end: 0,
@@ -244,15 +272,16 @@ impl<'a> TopologyDescriptionView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(true, 3).map_err(|e| e.at("Subtopologies"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -267,7 +296,7 @@ impl<'a> TopologyDescriptionView<'a> {
         if null {
             nulls |= Self::NULL_SUBTOPOLOGIES;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 15).map_err(|e| e.at("GlobalStores"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -283,7 +312,7 @@ impl<'a> TopologyDescriptionView<'a> {
             nulls |= Self::NULL_GLOBAL_STORES;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -298,21 +327,21 @@ impl<'a> TopologyDescriptionView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopologyDescriptionSubtopologyView::locate(buf, pos, version);
+                    TopologyDescriptionSubtopologyView::skip(buf, pos, version);
                 }
                 false
             }
@@ -320,12 +349,12 @@ impl<'a> TopologyDescriptionView<'a> {
         if null {
             nulls |= Self::NULL_SUBTOPOLOGIES;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopologyDescriptionGlobalStoreView::locate(buf, pos, version);
+                    TopologyDescriptionGlobalStoreView::skip(buf, pos, version);
                 }
                 false
             }
@@ -334,7 +363,7 @@ impl<'a> TopologyDescriptionView<'a> {
             nulls |= Self::NULL_GLOBAL_STORES;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -348,7 +377,25 @@ impl<'a> TopologyDescriptionView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopologyDescriptionSubtopologyView::skip(buf, pos, version);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopologyDescriptionGlobalStoreView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -359,19 +406,22 @@ impl<'a> TopologyDescriptionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topology's subtopologies.
     ///
     /// `Subtopologies`: []TopologyDescriptionSubtopology, versions 0+.
+    #[inline]
     pub fn subtopologies(&self) -> ArrayView<'a, TopologyDescriptionSubtopologyView<'a>> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -382,8 +432,9 @@ impl<'a> TopologyDescriptionView<'a> {
     /// The global state stores the topology uses.
     ///
     /// `GlobalStores`: []TopologyDescriptionGlobalStore, versions 0+.
+    #[inline]
     pub fn global_stores(&self) -> ArrayView<'a, TopologyDescriptionGlobalStoreView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -400,12 +451,17 @@ impl<'a> TopologyDescriptionView<'a> {
         TopologyDescription {
             subtopologies,
             global_stores,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -425,24 +481,24 @@ impl std::fmt::Debug for TopologyDescriptionView<'_> {
 pub struct TopologyDescriptionGlobalStoreView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopologyDescriptionGlobalStoreView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
+        at[0] = c.pos() as u32;
         TopologyDescriptionNodeView::walk(c, version).map_err(|e| e.at("Source"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         TopologyDescriptionNodeView::walk(c, version).map_err(|e| e.at("Processor"))?;
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -456,20 +512,20 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
-        at[0] = *pos;
-        TopologyDescriptionNodeView::locate(buf, pos, version);
-        at[1] = *pos;
-        TopologyDescriptionNodeView::locate(buf, pos, version);
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
+        at[0] = *pos as u32;
+        TopologyDescriptionNodeView::skip(buf, pos, version);
+        at[1] = *pos as u32;
+        TopologyDescriptionNodeView::skip(buf, pos, version);
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -482,7 +538,17 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        TopologyDescriptionNodeView::skip(buf, pos, version);
+        TopologyDescriptionNodeView::skip(buf, pos, version);
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -493,19 +559,22 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The source node feeding the global store.
     ///
     /// `Source`: TopologyDescriptionNode, versions 0+.
+    #[inline]
     pub fn source(&self) -> TopologyDescriptionNodeView<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return TopologyDescriptionNodeView::absent(self.buf, self.version);
         }
@@ -515,8 +584,9 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
     /// The processor node that fills the global store.
     ///
     /// `Processor`: TopologyDescriptionNode, versions 0+.
+    #[inline]
     pub fn processor(&self) -> TopologyDescriptionNodeView<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return TopologyDescriptionNodeView::absent(self.buf, self.version);
         }
@@ -530,12 +600,13 @@ impl<'a> TopologyDescriptionGlobalStoreView<'a> {
         TopologyDescriptionGlobalStore {
             source,
             processor,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionGlobalStoreView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -555,14 +626,14 @@ impl std::fmt::Debug for TopologyDescriptionGlobalStoreView<'_> {
 pub struct TopologyDescriptionNodeView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 6],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 6],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopologyDescriptionNodeView<'a> {
@@ -575,8 +646,8 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         Self {
             buf,
             version,
-            at: [ABSENT; 6],
-            tags: ABSENT,
+            at: [NONE; 6],
+            tags: NONE,
             nulls: 0,
             start: 0,
             end: 0,
@@ -584,22 +655,23 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     }
 
     /// The view of validated bytes at `pos`.
+    #[inline]
     pub(crate) fn at_pos(buf: &'a [u8], pos: usize, version: i16) -> Self {
         Self::locate(buf, &mut { pos }, version)
     }
 
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 6];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(1).map_err(|e| e.at("NodeType"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("SourceTopics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -613,9 +685,9 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.str(true).map_err(|e| e.at("SinkTopic"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("Stores"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -629,7 +701,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_STORES;
         }
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = match c.array(true, 1).map_err(|e| e.at("Successors"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -644,7 +716,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             nulls |= Self::NULL_SUCCESSORS;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -659,23 +731,23 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 6];
+        let start = *pos as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -688,9 +760,9 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_SOURCE_TOPICS;
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         loc_str(buf, pos, true);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -703,7 +775,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
         if null {
             nulls |= Self::NULL_STORES;
         }
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
@@ -717,7 +789,7 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             nulls |= Self::NULL_SUCCESSORS;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -731,7 +803,33 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, _version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(1);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                loc_str(buf, pos, true);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -742,41 +840,56 @@ impl<'a> TopologyDescriptionNodeView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The node's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Name", true, false, 0)
+    }
+
     /// The kind of node: 1 source, 2 processor, 3 sink.
     ///
     /// `NodeType`: int8, versions 0+.
+    #[inline]
     pub fn node_type(&self) -> i8 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `NodeType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn node_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "NodeType", "int8", 1)
+    }
+
     /// The topics a source node reads.
     ///
     /// `SourceTopics`: []string, versions 0+.
+    #[inline]
     pub fn source_topics(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -787,19 +900,26 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// The topic a sink node writes, or null if chosen at run time.
     ///
     /// `SinkTopic`: string, versions 0+, nullable in 0+, default `null`.
+    #[inline]
     pub fn sink_topic(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `SinkTopic` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn sink_topic_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3] as usize, "SinkTopic", true, true, 0)
+    }
+
     /// The state stores a processor node uses.
     ///
     /// `Stores`: []string, versions 0+.
+    #[inline]
     pub fn stores(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -810,8 +930,9 @@ impl<'a> TopologyDescriptionNodeView<'a> {
     /// The names of the nodes this one feeds.
     ///
     /// `Successors`: []string, versions 0+.
+    #[inline]
     pub fn successors(&self) -> ArrayView<'a, ViewStr<'a>> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -846,12 +967,17 @@ impl<'a> TopologyDescriptionNodeView<'a> {
             sink_topic,
             stores,
             successors,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionNodeView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -875,29 +1001,29 @@ impl std::fmt::Debug for TopologyDescriptionNodeView<'_> {
 pub struct TopologyDescriptionSubtopologyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TopologyDescriptionSubtopologyView<'a> {
     const NULL_SUBTOPOLOGY_ID: u64 = 1 << 0;
     const NULL_NODES: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("SubtopologyId"))?;
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 7).map_err(|e| e.at("Nodes"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -913,7 +1039,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             nulls |= Self::NULL_NODES;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -928,26 +1054,26 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_SUBTOPOLOGY_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TopologyDescriptionNodeView::locate(buf, pos, version);
+                    TopologyDescriptionNodeView::skip(buf, pos, version);
                 }
                 false
             }
@@ -956,7 +1082,7 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             nulls |= Self::NULL_NODES;
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -970,7 +1096,21 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        if let Some(n) = loc_array(buf, pos, true) {
+            for _ in 0..n {
+                TopologyDescriptionNodeView::skip(buf, pos, version);
+            }
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -981,30 +1121,46 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The subtopology's id, unique within the topology.
     ///
     /// `SubtopologyId`: string, versions 0+.
+    #[inline]
     pub fn subtopology_id(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `SubtopologyId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn subtopology_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "SubtopologyId",
+            true,
+            false,
+            0,
+        )
+    }
+
     /// The subtopology's processing nodes.
     ///
     /// `Nodes`: []TopologyDescriptionNode, versions 0+.
+    #[inline]
     pub fn nodes(&self) -> ArrayView<'a, TopologyDescriptionNodeView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1020,12 +1176,17 @@ impl<'a> TopologyDescriptionSubtopologyView<'a> {
         TopologyDescriptionSubtopology {
             subtopology_id,
             nodes,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TopologyDescriptionSubtopologyView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

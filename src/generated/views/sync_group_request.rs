@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct SyncGroupRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 7],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 7],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> SyncGroupRequestView<'a> {
@@ -27,34 +27,34 @@ impl<'a> SyncGroupRequestView<'a> {
     const NULL_ASSIGNMENTS: u64 = 1 << 6;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
-        let start = c.pos();
-        let mut at = [ABSENT; 7];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("GenerationId"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("MemberId"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 3 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.str(flexible).map_err(|e| e.at("GroupInstanceId"))?;
         }
         if version >= 5 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.str(true).map_err(|e| e.at("ProtocolType"))?;
         }
         if version >= 5 {
-            at[5] = c.pos();
+            at[5] = c.pos() as u32;
             c.str(true).map_err(|e| e.at("ProtocolName"))?;
         }
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         let null = match c.array(flexible, 3).map_err(|e| e.at("Assignments"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -70,7 +70,7 @@ impl<'a> SyncGroupRequestView<'a> {
             nulls |= Self::NULL_ASSIGNMENTS;
         }
         let tags = if version >= 4 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -78,7 +78,7 @@ impl<'a> SyncGroupRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -87,46 +87,46 @@ impl<'a> SyncGroupRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos;
-        let mut at = [ABSENT; 7];
+        let start = *pos as u32;
+        let mut at = [NONE; 7];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
         if version >= 3 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             loc_str(buf, pos, flexible);
         }
         if version >= 5 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             loc_str(buf, pos, true);
         }
         if version >= 5 {
-            at[5] = *pos;
+            at[5] = *pos as u32;
             loc_str(buf, pos, true);
         }
-        at[6] = *pos;
+        at[6] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    SyncGroupRequestAssignmentView::locate(buf, pos, version);
+                    SyncGroupRequestAssignmentView::skip(buf, pos, version);
                 }
                 false
             }
@@ -135,14 +135,14 @@ impl<'a> SyncGroupRequestView<'a> {
             nulls |= Self::NULL_ASSIGNMENTS;
         }
         let tags = if version >= 4 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -151,7 +151,7 @@ impl<'a> SyncGroupRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -167,6 +167,7 @@ impl<'a> SyncGroupRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("SyncGroupRequest", version))?;
         if !(0..=5).contains(&version) {
             return Err(unsupported(c.pos(), version, 0, 5).in_message("SyncGroupRequest", version));
         }
@@ -180,89 +181,152 @@ impl<'a> SyncGroupRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "GroupId",
+            version >= 4,
+            false,
+            0,
+        )
+    }
+
     /// The generation the member joined.
     ///
     /// `GenerationId`: int32, versions 0+.
+    #[inline]
     pub fn generation_id(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `GenerationId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn generation_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "GenerationId", "int32", 4)
+    }
+
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[2] as usize,
+            "MemberId",
+            version >= 4,
+            false,
+            0,
+        )
+    }
+
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
+    #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, version >= 4)
     }
 
+    /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[3] as usize,
+            "GroupInstanceId",
+            version >= 4,
+            true,
+            0,
+        )
+    }
+
     /// The group's protocol type, or null (checked by the coordinator when given).
     ///
     /// `ProtocolType`: string, versions 5+, nullable in 5+, default `null`, ignorable.
+    #[inline]
     pub fn protocol_type(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `ProtocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[4] as usize, "ProtocolType", true, true, 0)
     }
 
     /// The chosen protocol, or null (checked by the coordinator when given).
     ///
     /// `ProtocolName`: string, versions 5+, nullable in 5+, default `null`, ignorable.
+    #[inline]
     pub fn protocol_name(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `ProtocolName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[5] as usize, "ProtocolName", true, true, 0)
+    }
+
     /// The leader's assignment of every member; empty from the other members.
     ///
     /// `Assignments`: []SyncGroupRequestAssignment, versions 0+.
+    #[inline]
     pub fn assignments(&self) -> ArrayView<'a, SyncGroupRequestAssignmentView<'a>> {
         let version = self.version;
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -289,12 +353,17 @@ impl<'a> SyncGroupRequestView<'a> {
             protocol_type,
             protocol_name,
             assignments,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for SyncGroupRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -319,14 +388,14 @@ impl std::fmt::Debug for SyncGroupRequestView<'_> {
 pub struct SyncGroupRequestAssignmentView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> SyncGroupRequestAssignmentView<'a> {
@@ -334,21 +403,21 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
     const NULL_ASSIGNMENT: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("MemberId"))?;
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.bytes(flexible).map_err(|e| e.at("Assignment"))?;
         if null {
             nulls |= Self::NULL_ASSIGNMENT;
         }
         let tags = if version >= 4 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -356,7 +425,7 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -365,35 +434,35 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_MEMBER_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_bytes(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_ASSIGNMENT;
         }
         let tags = if version >= 4 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -402,7 +471,20 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 4;
+        loc_str(buf, pos, flexible);
+        loc_bytes(buf, pos, flexible);
+        if version >= 4 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -413,36 +495,66 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The member's id in the group.
     ///
     /// `MemberId`: string, versions 0+.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 4).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "MemberId",
+            version >= 4,
+            false,
+            0,
+        )
+    }
+
     /// The member's assignment (a consumer assignment under the `consumer` protocol).
     ///
     /// `Assignment`: bytes, versions 0+.
+    #[inline]
     pub fn assignment(&self) -> &'a [u8] {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, version >= 4).unwrap_or(EMPTY_BYTES)
+    }
+
+    /// Where `Assignment` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn assignment_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(
+            self.buf,
+            self.at[1] as usize,
+            "Assignment",
+            version >= 4,
+            false,
+            0,
+        )
     }
 
     /// The owned [`SyncGroupRequestAssignment`]: what the owned decoder returns for the same bytes.
@@ -452,12 +564,17 @@ impl<'a> SyncGroupRequestAssignmentView<'a> {
         SyncGroupRequestAssignment {
             member_id,
             assignment,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for SyncGroupRequestAssignmentView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,44 +11,44 @@ use crate::views::*;
 pub struct SyncGroupResponseView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> SyncGroupResponseView<'a> {
     const NULL_ASSIGNMENT: u64 = 1 << 4;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 4;
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
         if version >= 1 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("ThrottleTimeMs"))?;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ErrorCode"))?;
         if version >= 5 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.str(true).map_err(|e| e.at("ProtocolType"))?;
         }
         if version >= 5 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.str(true).map_err(|e| e.at("ProtocolName"))?;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         let null = c.bytes(flexible).map_err(|e| e.at("Assignment"))?;
         if null {
             nulls |= Self::NULL_ASSIGNMENT;
         }
         let tags = if version >= 4 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -56,7 +56,7 @@ impl<'a> SyncGroupResponseView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -65,44 +65,44 @@ impl<'a> SyncGroupResponseView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 4;
-        let start = *pos;
-        let mut at = [ABSENT; 5];
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
         if version >= 1 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
         if version >= 5 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             loc_str(buf, pos, true);
         }
         if version >= 5 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             loc_str(buf, pos, true);
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         let null = loc_bytes(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_ASSIGNMENT;
         }
         let tags = if version >= 4 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -111,7 +111,7 @@ impl<'a> SyncGroupResponseView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -127,6 +127,7 @@ impl<'a> SyncGroupResponseView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("SyncGroupResponse", version))?;
         if !(0..=5).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 5).in_message("SyncGroupResponse", version)
@@ -142,68 +143,108 @@ impl<'a> SyncGroupResponseView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the client should wait before its next request because a quota was exceeded; 0 when not throttled.
     ///
     /// `ThrottleTimeMs`: int32, versions 1+, ignorable.
+    #[inline]
     pub fn throttle_time_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ThrottleTimeMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn throttle_time_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ThrottleTimeMs", "int32", 4)
+    }
+
     /// The outcome: 0 on success, otherwise a Kafka error code (`kafka_codec::ErrorCode` names them).
     ///
     /// `ErrorCode`: int16, versions 0+.
+    #[inline]
     pub fn error_code(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ErrorCode` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn error_code_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ErrorCode", "int16", 2)
+    }
+
     /// The group's protocol type, such as `consumer`.
     ///
     /// `ProtocolType`: string, versions 5+, nullable in 5+, default `null`, ignorable.
+    #[inline]
     pub fn protocol_type(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
+    }
+
+    /// Where `ProtocolType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[2] as usize, "ProtocolType", true, true, 0)
     }
 
     /// The assignment protocol the group chose, such as `range`.
     ///
     /// `ProtocolName`: string, versions 5+, nullable in 5+, default `null`, ignorable.
+    #[inline]
     pub fn protocol_name(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `ProtocolName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn protocol_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[3] as usize, "ProtocolName", true, true, 0)
+    }
+
     /// The member's assignment.
     ///
     /// `Assignment`: bytes, versions 0+.
+    #[inline]
     pub fn assignment(&self) -> &'a [u8] {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return EMPTY_BYTES;
         }
         get_bytes(self.buf, at, version >= 4).unwrap_or(EMPTY_BYTES)
+    }
+
+    /// Where `Assignment` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn assignment_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_bytes(
+            self.buf,
+            self.at[4] as usize,
+            "Assignment",
+            version >= 4,
+            false,
+            0,
+        )
     }
 
     /// The owned [`SyncGroupResponse`]: what the owned decoder returns for the same bytes.
@@ -219,12 +260,17 @@ impl<'a> SyncGroupResponseView<'a> {
             protocol_type,
             protocol_name,
             assignment,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for SyncGroupResponseView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

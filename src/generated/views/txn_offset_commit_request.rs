@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct TxnOffsetCommitRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 8],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 8],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TxnOffsetCommitRequestView<'a> {
@@ -28,39 +28,39 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
     const NULL_TOPICS: u64 = 1 << 7;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
-        let start = c.pos();
-        let mut at = [ABSENT; 8];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("TransactionalId"))?;
         if null {
             nulls |= Self::NULL_TRANSACTIONAL_ID;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("GroupId"))?;
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("ProducerId"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ProducerEpoch"))?;
         if version >= 3 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("GenerationIdOrMemberEpoch"))?;
         }
         if version >= 3 {
-            at[5] = c.pos();
+            at[5] = c.pos() as u32;
             let null = c.str(true).map_err(|e| e.at("MemberId"))?;
             if null {
                 nulls |= Self::NULL_MEMBER_ID;
             }
         }
         if version >= 3 {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             c.str(true).map_err(|e| e.at("GroupInstanceId"))?;
         }
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         let null = match c.array(flexible, 3).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -76,7 +76,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = if version >= 3 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -84,7 +84,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -93,51 +93,51 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos;
-        let mut at = [ABSENT; 8];
+        let start = *pos as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_TRANSACTIONAL_ID;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_GROUP_ID;
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(2);
         if version >= 3 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version >= 3 {
-            at[5] = *pos;
+            at[5] = *pos as u32;
             let null = loc_str(buf, pos, true);
             if null {
                 nulls |= Self::NULL_MEMBER_ID;
             }
         }
         if version >= 3 {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             loc_str(buf, pos, true);
         }
-        at[7] = *pos;
+        at[7] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TxnOffsetCommitRequestTopicView::locate(buf, pos, version);
+                    TxnOffsetCommitRequestTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -146,14 +146,14 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
             nulls |= Self::NULL_TOPICS;
         }
         let tags = if version >= 3 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -162,7 +162,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -178,6 +178,7 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("TxnOffsetCommitRequest", version))?;
         if !(0..=6).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 6).in_message("TxnOffsetCommitRequest", version)
@@ -193,99 +194,173 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The producer's transactional id (`transactional.id`).
     ///
     /// `TransactionalId`: string, versions 0+.
+    #[inline]
     pub fn transactional_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `TransactionalId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transactional_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "TransactionalId",
+            version >= 3,
+            false,
+            0,
+        )
     }
 
     /// The group's id.
     ///
     /// `GroupId`: string, versions 0+.
+    #[inline]
     pub fn group_id(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `GroupId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_id_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "GroupId",
+            version >= 3,
+            false,
+            0,
+        )
+    }
+
     /// The producer id the broker gave out, or -1 when there is none.
     ///
     /// `ProducerId`: int64, versions 0+.
+    #[inline]
     pub fn producer_id(&self) -> i64 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "ProducerId", "int64", 8)
+    }
+
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
     ///
     /// `ProducerEpoch`: int16, versions 0+.
+    #[inline]
     pub fn producer_epoch(&self) -> i16 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "ProducerEpoch", "int16", 2)
+    }
+
     /// The generation id (classic group) or member epoch (consumer group) the commit is made under, or -1 for a commit from outside the group.
     ///
     /// `GenerationIdOrMemberEpoch`: int32, versions 3+, default `-1`.
+    #[inline]
     pub fn generation_id_or_member_epoch(&self) -> i32 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `GenerationIdOrMemberEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn generation_id_or_member_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "GenerationIdOrMemberEpoch",
+            "int32",
+            4,
+        )
+    }
+
     /// The member id of the committing consumer, or empty.
     ///
     /// `MemberId`: string, versions 3+, default `""`.
+    #[inline]
     pub fn member_id(&self) -> ViewStr<'a> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `MemberId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn member_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[5] as usize, "MemberId", true, false, 0)
+    }
+
     /// The static member's instance id (`group.instance.id`), or null for a dynamic member.
     ///
     /// `GroupInstanceId`: string, versions 3+, nullable in 3+, default `null`.
+    #[inline]
     pub fn group_instance_id(&self) -> Option<ViewStr<'a>> {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return None;
         }
         get_str(self.buf, at, true)
     }
 
+    /// Where `GroupInstanceId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn group_instance_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(
+            self.buf,
+            self.at[6] as usize,
+            "GroupInstanceId",
+            true,
+            true,
+            0,
+        )
+    }
+
     /// The offsets to commit, by topic.
     ///
     /// `Topics`: []TxnOffsetCommitRequestTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, TxnOffsetCommitRequestTopicView<'a>> {
         let version = self.version;
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -314,12 +389,17 @@ impl<'a> TxnOffsetCommitRequestView<'a> {
             member_id,
             group_instance_id,
             topics,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TxnOffsetCommitRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -348,31 +428,31 @@ impl std::fmt::Debug for TxnOffsetCommitRequestView<'_> {
 pub struct TxnOffsetCommitRequestPartitionView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
-    start: usize,
-    end: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
-        at[0] = c.pos();
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("CommittedOffset"))?;
         if version >= 2 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("CommittedLeaderEpoch"))?;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.str(flexible).map_err(|e| e.at("CommittedMetadata"))?;
         let tags = if version >= 3 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -380,7 +460,7 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -388,34 +468,34 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
             at,
             tags,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos;
-        let mut at = [ABSENT; 4];
-        at[0] = *pos;
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(8);
         if version >= 2 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         loc_str(buf, pos, flexible);
         let tags = if version >= 3 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -423,7 +503,24 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
             at,
             tags,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 3;
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(8);
+        if version >= 2 {
+            *pos = pos.saturating_add(4);
+        }
+        loc_str(buf, pos, flexible);
+        if version >= 3 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -434,57 +531,97 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "PartitionIndex", "int32", 4)
+    }
+
     /// The committed offset: where a consumer of the group resumes, the next record to read.
     ///
     /// `CommittedOffset`: int64, versions 0+.
+    #[inline]
     pub fn committed_offset(&self) -> i64 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `CommittedOffset` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_offset_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "CommittedOffset", "int64", 8)
+    }
+
     /// The leader epoch of the last record consumed before the committed offset, or -1 if unknown.
     ///
     /// `CommittedLeaderEpoch`: int32, versions 2+, default `-1`, ignorable.
+    #[inline]
     pub fn committed_leader_epoch(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `CommittedLeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "CommittedLeaderEpoch",
+            "int32",
+            4,
+        )
+    }
+
     /// Free-form metadata stored with the committed offset, or null.
     ///
     /// `CommittedMetadata`: string, versions 0+, nullable in 0+.
+    #[inline]
     pub fn committed_metadata(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 3)
+    }
+
+    /// Where `CommittedMetadata` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn committed_metadata_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[3] as usize,
+            "CommittedMetadata",
+            version >= 3,
+            true,
+            0,
+        )
     }
 
     /// The owned [`TxnOffsetCommitRequestPartition`]: what the owned decoder returns for the same bytes.
@@ -499,12 +636,13 @@ impl<'a> TxnOffsetCommitRequestPartitionView<'a> {
             committed_offset,
             committed_leader_epoch,
             committed_metadata,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, 0),
+            wire: Wire::from_parts(unknown_tags(self.buf, self.tags as usize, |_| false), 0, 0),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TxnOffsetCommitRequestPartitionView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -526,14 +664,14 @@ impl std::fmt::Debug for TxnOffsetCommitRequestPartitionView<'_> {
 pub struct TxnOffsetCommitRequestTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> TxnOffsetCommitRequestTopicView<'a> {
@@ -541,21 +679,21 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
     const NULL_PARTITIONS: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 3;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 5 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             let null = c.str(flexible).map_err(|e| e.at("Name"))?;
             if null {
                 nulls |= Self::NULL_NAME;
             }
         }
         if version >= 6 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(flexible, 14).map_err(|e| e.at("Partitions"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -571,7 +709,7 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 3 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -579,7 +717,7 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -588,33 +726,33 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 3;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
         if version <= 5 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             let null = loc_str(buf, pos, flexible);
             if null {
                 nulls |= Self::NULL_NAME;
             }
         }
         if version >= 6 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    TxnOffsetCommitRequestPartitionView::locate(buf, pos, version);
+                    TxnOffsetCommitRequestPartitionView::skip(buf, pos, version);
                 }
                 false
             }
@@ -623,14 +761,14 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
             nulls |= Self::NULL_PARTITIONS;
         }
         let tags = if version >= 3 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -639,7 +777,29 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 3;
+        if version <= 5 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 6 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                TxnOffsetCommitRequestPartitionView::skip(buf, pos, version);
+            }
+        }
+        if version >= 3 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -650,43 +810,66 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Name`: string, versions 0-5, ignorable.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 3).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Name",
+            version >= 3,
+            false,
+            0,
+        )
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 6+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+    }
+
     /// The offsets to commit, by partition.
     ///
     /// `Partitions`: []TxnOffsetCommitRequestPartition, versions 0+.
+    #[inline]
     pub fn partitions(&self) -> ArrayView<'a, TxnOffsetCommitRequestPartitionView<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -704,12 +887,17 @@ impl<'a> TxnOffsetCommitRequestTopicView<'a> {
             name,
             topic_id,
             partitions,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for TxnOffsetCommitRequestTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

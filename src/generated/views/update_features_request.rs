@@ -11,25 +11,25 @@ use crate::views::*;
 pub struct UpdateFeaturesRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> UpdateFeaturesRequestView<'a> {
     const NULL_FEATURE_UPDATES: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("timeoutMs"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(true, 5).map_err(|e| e.at("FeatureUpdates"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -45,11 +45,11 @@ impl<'a> UpdateFeaturesRequestView<'a> {
             nulls |= Self::NULL_FEATURE_UPDATES;
         }
         if version >= 1 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.bool().map_err(|e| e.at("ValidateOnly"))?;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -64,23 +64,23 @@ impl<'a> UpdateFeaturesRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, true) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    FeatureUpdateKeyView::locate(buf, pos, version);
+                    FeatureUpdateKeyView::skip(buf, pos, version);
                 }
                 false
             }
@@ -89,11 +89,11 @@ impl<'a> UpdateFeaturesRequestView<'a> {
             nulls |= Self::NULL_FEATURE_UPDATES;
         }
         if version >= 1 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -107,7 +107,7 @@ impl<'a> UpdateFeaturesRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -123,6 +123,7 @@ impl<'a> UpdateFeaturesRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("UpdateFeaturesRequest", version))?;
         if !(0..=2).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 2).in_message("UpdateFeaturesRequest", version)
@@ -138,30 +139,39 @@ impl<'a> UpdateFeaturesRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// How long, in milliseconds, the broker may take to complete the operation before answering.
     ///
     /// `timeoutMs`: int32, versions 0+, default `60000`.
+    #[inline]
     pub fn timeout_ms(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 60000;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `timeoutMs` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn timeout_ms_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "timeoutMs", "int32", 4)
+    }
+
     /// The features to change.
     ///
     /// `FeatureUpdates`: []FeatureUpdateKey, versions 0+.
+    #[inline]
     pub fn feature_updates(&self) -> ArrayView<'a, FeatureUpdateKeyView<'a>> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -172,12 +182,18 @@ impl<'a> UpdateFeaturesRequestView<'a> {
     /// When true, the broker only checks that the change would succeed and does not apply it.
     ///
     /// `ValidateOnly`: bool, versions 1+, default `false`.
+    #[inline]
     pub fn validate_only(&self) -> bool {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
+    }
+
+    /// Where `ValidateOnly` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn validate_only_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "ValidateOnly", "bool", 1)
     }
 
     /// The owned [`UpdateFeaturesRequest`]: what the owned decoder returns for the same bytes.
@@ -193,12 +209,17 @@ impl<'a> UpdateFeaturesRequestView<'a> {
             timeout_ms,
             feature_updates,
             validate_only,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for UpdateFeaturesRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -219,39 +240,39 @@ impl std::fmt::Debug for UpdateFeaturesRequestView<'_> {
 pub struct FeatureUpdateKeyView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> FeatureUpdateKeyView<'a> {
     const NULL_FEATURE: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(true).map_err(|e| e.at("Feature"))?;
         if null {
             nulls |= Self::NULL_FEATURE;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("MaxVersionLevel"))?;
         if version <= 0 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.bool().map_err(|e| e.at("AllowDowngrade"))?;
         }
         if version >= 1 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("UpgradeType"))?;
         }
         let tags = {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -266,32 +287,32 @@ impl<'a> FeatureUpdateKeyView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, true);
         if null {
             nulls |= Self::NULL_FEATURE;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
         if version <= 0 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         if version >= 1 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         let tags = {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
@@ -305,7 +326,23 @@ impl<'a> FeatureUpdateKeyView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        loc_str(buf, pos, true);
+        *pos = pos.saturating_add(2);
+        if version <= 0 {
+            *pos = pos.saturating_add(1);
+        }
+        if version >= 1 {
+            *pos = pos.saturating_add(1);
+        }
+        let count = loc_uvarint(buf, pos);
+        for _ in 0..count {
+            loc_tag(buf, pos);
         }
     }
 
@@ -316,56 +353,82 @@ impl<'a> FeatureUpdateKeyView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The name of the feature.
     ///
     /// `Feature`: string, versions 0+.
+    #[inline]
     pub fn feature(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, true).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Feature` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn feature_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "Feature", true, false, 0)
+    }
+
     /// The new highest version level; below 1 deletes the feature.
     ///
     /// `MaxVersionLevel`: int16, versions 0+.
+    #[inline]
     pub fn max_version_level(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `MaxVersionLevel` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn max_version_level_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "MaxVersionLevel", "int16", 2)
+    }
+
     /// Whether lowering the level is allowed (versions 0 only; later versions use UpgradeType).
     ///
     /// `AllowDowngrade`: bool, versions 0.
+    #[inline]
     pub fn allow_downgrade(&self) -> bool {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `AllowDowngrade` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn allow_downgrade_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "AllowDowngrade", "bool", 1)
+    }
+
     /// How the level may change: 1 upgrade only, 2 safe downgrade, 3 unsafe downgrade.
     ///
     /// `UpgradeType`: int8, versions 1+, default `1`.
+    #[inline]
     pub fn upgrade_type(&self) -> i8 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 1;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `UpgradeType` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn upgrade_type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "UpgradeType", "int8", 1)
     }
 
     /// The owned [`FeatureUpdateKey`]: what the owned decoder returns for the same bytes.
@@ -379,12 +442,17 @@ impl<'a> FeatureUpdateKeyView<'a> {
             max_version_level,
             allow_downgrade,
             upgrade_type,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for FeatureUpdateKeyView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

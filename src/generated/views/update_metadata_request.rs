@@ -11,14 +11,14 @@ use crate::views::*;
 pub struct UpdateMetadataRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 8],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 8],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> UpdateMetadataRequestView<'a> {
@@ -27,23 +27,23 @@ impl<'a> UpdateMetadataRequestView<'a> {
     const NULL_LIVE_BROKERS: u64 = 1 << 7;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 8];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ControllerId"))?;
         if version >= 8 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.bool().map_err(|e| e.at("isKRaftController"))?;
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ControllerEpoch"))?;
         if version >= 5 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.skip(8).map_err(|e| e.at("BrokerEpoch"))?;
         }
         if version <= 4 {
-            at[5] = c.pos();
+            at[5] = c.pos() as u32;
             let null = match c
                 .array(false, 24)
                 .map_err(|e| e.at("UngroupedPartitionStates"))?
@@ -63,7 +63,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
             }
         }
         if version >= 5 {
-            at[6] = c.pos();
+            at[6] = c.pos() as u32;
             let null = match c.array(flexible, 3).map_err(|e| e.at("TopicStates"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -79,7 +79,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
                 nulls |= Self::NULL_TOPIC_STATES;
             }
         }
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         let null = match c.array(flexible, 7).map_err(|e| e.at("LiveBrokers"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -95,21 +95,21 @@ impl<'a> UpdateMetadataRequestView<'a> {
             nulls |= Self::NULL_LIVE_BROKERS;
         }
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
                 let (tag, mut sub) = c.tag(&mut last)?;
                 if tag == 0 && version >= 8 {
                     let c = &mut sub;
-                    at[2] = c.pos();
+                    at[2] = c.pos() as u32;
                     c.skip(1).map_err(|e| e.at("Type"))?;
-                    c.tag_end(at[2], tag).map_err(|e| e.at("Type"))?;
+                    c.tag_end(at[2] as usize, tag).map_err(|e| e.at("Type"))?;
                 }
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -118,35 +118,35 @@ impl<'a> UpdateMetadataRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 8];
+        let start = *pos as u32;
+        let mut at = [NONE; 8];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 8 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 5 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             *pos = pos.saturating_add(8);
         }
         if version <= 4 {
-            at[5] = *pos;
+            at[5] = *pos as u32;
             let null = match loc_array(buf, pos, false) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        UpdateMetadataPartitionStateView::locate(buf, pos, version);
+                        UpdateMetadataPartitionStateView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -156,12 +156,12 @@ impl<'a> UpdateMetadataRequestView<'a> {
             }
         }
         if version >= 5 {
-            at[6] = *pos;
+            at[6] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        UpdateMetadataTopicStateView::locate(buf, pos, version);
+                        UpdateMetadataTopicStateView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -170,12 +170,12 @@ impl<'a> UpdateMetadataRequestView<'a> {
                 nulls |= Self::NULL_TOPIC_STATES;
             }
         }
-        at[7] = *pos;
+        at[7] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    UpdateMetadataBrokerView::locate(buf, pos, version);
+                    UpdateMetadataBrokerView::skip(buf, pos, version);
                 }
                 false
             }
@@ -184,19 +184,19 @@ impl<'a> UpdateMetadataRequestView<'a> {
             nulls |= Self::NULL_LIVE_BROKERS;
         }
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 let (tag, mut value) = loc_tag(buf, pos);
                 if tag == 0 && version >= 8 {
                     let pos = &mut value;
-                    at[2] = *pos;
+                    at[2] = *pos as u32;
                     *pos = pos.saturating_add(1);
                 }
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -205,7 +205,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -221,6 +221,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("UpdateMetadataRequest", version))?;
         if !(0..=8).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 8).in_message("UpdateMetadataRequest", version)
@@ -236,76 +237,115 @@ impl<'a> UpdateMetadataRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The id of the controller sending the request.
     ///
     /// `ControllerId`: int32, versions 0+.
+    #[inline]
     pub fn controller_id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ControllerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ControllerId", "int32", 4)
+    }
+
     /// True when the sender is a KRaft controller (during a migration from ZooKeeper).
     ///
     /// `isKRaftController`: bool, versions 8+, default `false`.
+    #[inline]
     pub fn is_k_raft_controller(&self) -> bool {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `isKRaftController` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn is_k_raft_controller_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[1] as usize,
+            "isKRaftController",
+            "bool",
+            1,
+        )
+    }
+
     /// 0 for an incremental update, 1 for the full state, 2 for a partial one (KRaft migration).
     ///
     /// `Type`: int8, versions 8+, tagged field 0 in 8+, default `0`.
+    #[inline]
     pub fn r#type(&self) -> i8 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
     }
 
+    /// Where `Type` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn r#type_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "Type", "int8", 1)
+    }
+
     /// The controller's epoch, which fences requests from an older controller.
     ///
     /// `ControllerEpoch`: int32, versions 0+.
+    #[inline]
     pub fn controller_epoch(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ControllerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "ControllerEpoch", "int32", 4)
+    }
+
     /// The broker's epoch: raised by the controller each time the broker registers; -1 if unknown.
     ///
     /// `BrokerEpoch`: int64, versions 5+, default `-1`, ignorable.
+    #[inline]
     pub fn broker_epoch(&self) -> i64 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return -1;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `BrokerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn broker_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "BrokerEpoch", "int64", 8)
+    }
+
     /// The partition states, not grouped by topic (versions 0-1).
     ///
     /// `UngroupedPartitionStates`: []UpdateMetadataPartitionState, versions 0-4.
+    #[inline]
     pub fn ungrouped_partition_states(
         &self,
     ) -> ArrayView<'a, UpdateMetadataPartitionStateView<'a>> {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -316,9 +356,10 @@ impl<'a> UpdateMetadataRequestView<'a> {
     /// The partition states, by topic.
     ///
     /// `TopicStates`: []UpdateMetadataTopicState, versions 5+.
+    #[inline]
     pub fn topic_states(&self) -> ArrayView<'a, UpdateMetadataTopicStateView<'a>> {
         let version = self.version;
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -329,9 +370,10 @@ impl<'a> UpdateMetadataRequestView<'a> {
     /// The brokers of the cluster.
     ///
     /// `LiveBrokers`: []UpdateMetadataBroker, versions 0+.
+    #[inline]
     pub fn live_brokers(&self) -> ArrayView<'a, UpdateMetadataBrokerView<'a>> {
         let version = self.version;
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -357,7 +399,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
         let live_brokers: Vec<UpdateMetadataBroker> =
             self.live_brokers().iter().map(|x| x.to_owned()).collect();
         let mut tags_present = 0u64;
-        if version >= 8 && self.at[2] != ABSENT && r#type == 0 {
+        if version >= 8 && self.at[2] != NONE && r#type == 0 {
             tags_present |= 1 << 0;
         }
         UpdateMetadataRequest {
@@ -370,7 +412,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
             topic_states,
             live_brokers,
             wire: Wire::from_parts(
-                unknown_tags(self.buf, self.tags, |tag| tag == 0 && version >= 8),
+                unknown_tags(self.buf, self.tags as usize, |tag| tag == 0 && version >= 8),
                 tags_present,
                 self.nulls,
             ),
@@ -379,6 +421,7 @@ impl<'a> UpdateMetadataRequestView<'a> {
 }
 
 impl<'a> ViewElement<'a> for UpdateMetadataRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -407,14 +450,14 @@ impl std::fmt::Debug for UpdateMetadataRequestView<'_> {
 pub struct UpdateMetadataBrokerView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 5],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 5],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> UpdateMetadataBrokerView<'a> {
@@ -422,24 +465,24 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     const NULL_ENDPOINTS: u64 = 1 << 3;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 5];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Id"))?;
         if version <= 0 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             let null = c.str(false).map_err(|e| e.at("V0Host"))?;
             if null {
                 nulls |= Self::NULL_V0_HOST;
             }
         }
         if version <= 0 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             c.skip(4).map_err(|e| e.at("V0Port"))?;
         }
         if version >= 1 {
-            at[3] = c.pos();
+            at[3] = c.pos() as u32;
             let null = match c.array(flexible, 8).map_err(|e| e.at("Endpoints"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -456,11 +499,11 @@ impl<'a> UpdateMetadataBrokerView<'a> {
             }
         }
         if version >= 2 {
-            at[4] = c.pos();
+            at[4] = c.pos() as u32;
             c.str(flexible).map_err(|e| e.at("Rack"))?;
         }
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -468,7 +511,7 @@ impl<'a> UpdateMetadataBrokerView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -477,36 +520,36 @@ impl<'a> UpdateMetadataBrokerView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 5];
+        let start = *pos as u32;
+        let mut at = [NONE; 5];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version <= 0 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             let null = loc_str(buf, pos, false);
             if null {
                 nulls |= Self::NULL_V0_HOST;
             }
         }
         if version <= 0 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             *pos = pos.saturating_add(4);
         }
         if version >= 1 {
-            at[3] = *pos;
+            at[3] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
                     for _ in 0..n {
-                        UpdateMetadataEndpointView::locate(buf, pos, version);
+                        UpdateMetadataEndpointView::skip(buf, pos, version);
                     }
                     false
                 }
@@ -516,18 +559,18 @@ impl<'a> UpdateMetadataBrokerView<'a> {
             }
         }
         if version >= 2 {
-            at[4] = *pos;
+            at[4] = *pos as u32;
             loc_str(buf, pos, flexible);
         }
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -536,7 +579,35 @@ impl<'a> UpdateMetadataBrokerView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 6;
+        *pos = pos.saturating_add(4);
+        if version <= 0 {
+            loc_str(buf, pos, false);
+        }
+        if version <= 0 {
+            *pos = pos.saturating_add(4);
+        }
+        if version >= 1 {
+            if let Some(n) = loc_array(buf, pos, flexible) {
+                for _ in 0..n {
+                    UpdateMetadataEndpointView::skip(buf, pos, version);
+                }
+            }
+        }
+        if version >= 2 {
+            loc_str(buf, pos, flexible);
+        }
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -547,53 +618,74 @@ impl<'a> UpdateMetadataBrokerView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The broker's id.
     ///
     /// `Id`: int32, versions 0+.
+    #[inline]
     pub fn id(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `Id` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "Id", "int32", 4)
+    }
+
     /// The broker's host (version 0).
     ///
     /// `V0Host`: string, versions 0, ignorable.
+    #[inline]
     pub fn v0_host(&self) -> ViewStr<'a> {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `V0Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn v0_host_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[1] as usize, "V0Host", false, false, 0)
+    }
+
     /// The broker's port (version 0).
     ///
     /// `V0Port`: int32, versions 0, ignorable.
+    #[inline]
     pub fn v0_port(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `V0Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn v0_port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "V0Port", "int32", 4)
+    }
+
     /// The broker's listeners.
     ///
     /// `Endpoints`: []UpdateMetadataEndpoint, versions 1+, ignorable.
+    #[inline]
     pub fn endpoints(&self) -> ArrayView<'a, UpdateMetadataEndpointView<'a>> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -604,13 +696,20 @@ impl<'a> UpdateMetadataBrokerView<'a> {
     /// The broker's rack, or null if it has none.
     ///
     /// `Rack`: string, versions 2+, nullable in 0+, ignorable.
+    #[inline]
     pub fn rack(&self) -> Option<ViewStr<'a>> {
         let version = self.version;
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return Some(ViewStr::EMPTY);
         }
         get_str(self.buf, at, version >= 6)
+    }
+
+    /// Where `Rack` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn rack_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(self.buf, self.at[4] as usize, "Rack", version >= 6, true, 0)
     }
 
     /// The owned [`UpdateMetadataBroker`]: what the owned decoder returns for the same bytes.
@@ -627,12 +726,17 @@ impl<'a> UpdateMetadataBrokerView<'a> {
             v0_port,
             endpoints,
             rack,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for UpdateMetadataBrokerView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -655,14 +759,14 @@ impl std::fmt::Debug for UpdateMetadataBrokerView<'_> {
 pub struct UpdateMetadataEndpointView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 4],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 4],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> UpdateMetadataEndpointView<'a> {
@@ -670,27 +774,27 @@ impl<'a> UpdateMetadataEndpointView<'a> {
     const NULL_LISTENER: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 4];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Port"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Host"))?;
         if null {
             nulls |= Self::NULL_HOST;
         }
         if version >= 3 {
-            at[2] = c.pos();
+            at[2] = c.pos() as u32;
             let null = c.str(flexible).map_err(|e| e.at("Listener"))?;
             if null {
                 nulls |= Self::NULL_LISTENER;
             }
         }
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("SecurityProtocol"))?;
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -698,7 +802,7 @@ impl<'a> UpdateMetadataEndpointView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -707,41 +811,41 @@ impl<'a> UpdateMetadataEndpointView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 4];
+        let start = *pos as u32;
+        let mut at = [NONE; 4];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_HOST;
         }
         if version >= 3 {
-            at[2] = *pos;
+            at[2] = *pos as u32;
             let null = loc_str(buf, pos, flexible);
             if null {
                 nulls |= Self::NULL_LISTENER;
             }
         }
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(2);
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -750,7 +854,24 @@ impl<'a> UpdateMetadataEndpointView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 6;
+        *pos = pos.saturating_add(4);
+        loc_str(buf, pos, flexible);
+        if version >= 3 {
+            loc_str(buf, pos, flexible);
+        }
+        *pos = pos.saturating_add(2);
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -761,58 +882,106 @@ impl<'a> UpdateMetadataEndpointView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// A TCP port number.
     ///
     /// `Port`: int32, versions 1+.
+    #[inline]
     pub fn port(&self) -> i32 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `Port` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn port_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "Port", "int32", 4)
+    }
+
     /// A host name or IP address.
     ///
     /// `Host`: string, versions 1+.
+    #[inline]
     pub fn host(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
+    }
+
+    /// Where `Host` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn host_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[1] as usize,
+            "Host",
+            version >= 6,
+            false,
+            0,
+        )
     }
 
     /// The listener's name.
     ///
     /// `Listener`: string, versions 3+, ignorable.
+    #[inline]
     pub fn listener(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Listener` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn listener_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[2] as usize,
+            "Listener",
+            version >= 6,
+            false,
+            0,
+        )
+    }
+
     /// The listener's security protocol: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL.
     ///
     /// `SecurityProtocol`: int16, versions 1+.
+    #[inline]
     pub fn security_protocol(&self) -> i16 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
+    }
+
+    /// Where `SecurityProtocol` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn security_protocol_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[3] as usize,
+            "SecurityProtocol",
+            "int16",
+            2,
+        )
     }
 
     /// The owned [`UpdateMetadataEndpoint`]: what the owned decoder returns for the same bytes.
@@ -826,12 +995,17 @@ impl<'a> UpdateMetadataEndpointView<'a> {
             host,
             listener,
             security_protocol,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for UpdateMetadataEndpointView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -853,14 +1027,14 @@ impl std::fmt::Debug for UpdateMetadataEndpointView<'_> {
 pub struct UpdateMetadataPartitionStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 9],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 9],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> UpdateMetadataPartitionStateView<'a> {
@@ -870,25 +1044,25 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     const NULL_OFFLINE_REPLICAS: u64 = 1 << 8;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 9];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
         if version <= 4 {
-            at[0] = c.pos();
+            at[0] = c.pos() as u32;
             let null = c.str(false).map_err(|e| e.at("TopicName"))?;
             if null {
                 nulls |= Self::NULL_TOPIC_NAME;
             }
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("PartitionIndex"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ControllerEpoch"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("Leader"))?;
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("LeaderEpoch"))?;
-        at[5] = c.pos();
+        at[5] = c.pos() as u32;
         let null = match c.array(flexible, 4).map_err(|e| e.at("Isr"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -901,9 +1075,9 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
         if null {
             nulls |= Self::NULL_ISR;
         }
-        at[6] = c.pos();
+        at[6] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("ZkVersion"))?;
-        at[7] = c.pos();
+        at[7] = c.pos() as u32;
         let null = match c.array(flexible, 4).map_err(|e| e.at("Replicas"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -917,7 +1091,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             nulls |= Self::NULL_REPLICAS;
         }
         if version >= 4 {
-            at[8] = c.pos();
+            at[8] = c.pos() as u32;
             let null = match c.array(flexible, 4).map_err(|e| e.at("OfflineReplicas"))? {
                 Length::Null => true,
                 Length::Len(n) => {
@@ -932,7 +1106,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             }
         }
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -940,7 +1114,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -949,32 +1123,32 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 9];
+        let start = *pos as u32;
+        let mut at = [NONE; 9];
         let mut nulls = 0u64;
         if version <= 4 {
-            at[0] = *pos;
+            at[0] = *pos as u32;
             let null = loc_str(buf, pos, false);
             if null {
                 nulls |= Self::NULL_TOPIC_NAME;
             }
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[5] = *pos;
+        at[5] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -985,9 +1159,9 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
         if null {
             nulls |= Self::NULL_ISR;
         }
-        at[6] = *pos;
+        at[6] = *pos as u32;
         *pos = pos.saturating_add(4);
-        at[7] = *pos;
+        at[7] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -999,7 +1173,7 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             nulls |= Self::NULL_REPLICAS;
         }
         if version >= 4 {
-            at[8] = *pos;
+            at[8] = *pos as u32;
             let null = match loc_array(buf, pos, flexible) {
                 None => true,
                 Some(n) => {
@@ -1012,14 +1186,14 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             }
         }
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -1028,7 +1202,37 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 6;
+        if version <= 4 {
+            loc_str(buf, pos, false);
+        }
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        *pos = pos.saturating_add(4);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 4 {
+            if let Some(n) = loc_array(buf, pos, flexible) {
+                *pos = pos.saturating_add(n.saturating_mul(4));
+            }
+        }
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -1039,75 +1243,108 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 0-4, ignorable.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, false).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        span_str(self.buf, self.at[0] as usize, "TopicName", false, false, 0)
+    }
+
     /// The partition number within its topic.
     ///
     /// `PartitionIndex`: int32, versions 0+.
+    #[inline]
     pub fn partition_index(&self) -> i32 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `PartitionIndex` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn partition_index_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "PartitionIndex", "int32", 4)
     }
 
     /// The controller's epoch, which fences requests from an older controller.
     ///
     /// `ControllerEpoch`: int32, versions 0+.
+    #[inline]
     pub fn controller_epoch(&self) -> i32 {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `ControllerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn controller_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[2] as usize, "ControllerEpoch", "int32", 4)
     }
 
     /// The broker id of the partition's leader.
     ///
     /// `Leader`: int32, versions 0+.
+    #[inline]
     pub fn leader(&self) -> i32 {
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
+    }
+
+    /// Where `Leader` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[3] as usize, "Leader", "int32", 4)
     }
 
     /// The partition's leader epoch: a counter raised every time its leader changes; -1 when unknown.
     ///
     /// `LeaderEpoch`: int32, versions 0+.
+    #[inline]
     pub fn leader_epoch(&self) -> i32 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `LeaderEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn leader_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[4] as usize, "LeaderEpoch", "int32", 4)
+    }
+
     /// The ids of the in-sync replicas.
     ///
     /// `Isr`: []int32, versions 0+.
+    #[inline]
     pub fn isr(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1118,20 +1355,27 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// The partition state's ZooKeeper version.
     ///
     /// `ZkVersion`: int32, versions 0+.
+    #[inline]
     pub fn zk_version(&self) -> i32 {
-        let at = self.at[6];
+        let at = self.at[6] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `ZkVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn zk_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[6] as usize, "ZkVersion", "int32", 4)
+    }
+
     /// The ids of the brokers that hold, or are to hold, a replica of the partition.
     ///
     /// `Replicas`: []int32, versions 0+.
+    #[inline]
     pub fn replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[7];
+        let at = self.at[7] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1142,9 +1386,10 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
     /// The ids of the replicas that are offline (their log directory failed).
     ///
     /// `OfflineReplicas`: []int32, versions 4+, ignorable.
+    #[inline]
     pub fn offline_replicas(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[8];
+        let at = self.at[8] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1173,12 +1418,17 @@ impl<'a> UpdateMetadataPartitionStateView<'a> {
             zk_version,
             replicas,
             offline_replicas,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for UpdateMetadataPartitionStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -1205,14 +1455,14 @@ impl std::fmt::Debug for UpdateMetadataPartitionStateView<'_> {
 pub struct UpdateMetadataTopicStateView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 3],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 3],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> UpdateMetadataTopicStateView<'a> {
@@ -1220,19 +1470,19 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
     const NULL_PARTITION_STATES: u64 = 1 << 2;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 6;
-        let start = c.pos();
-        let mut at = [ABSENT; 3];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("TopicName"))?;
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
         if version >= 7 {
-            at[1] = c.pos();
+            at[1] = c.pos() as u32;
             c.skip(16).map_err(|e| e.at("TopicId"))?;
         }
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         let null = match c.array(flexible, 24).map_err(|e| e.at("PartitionStates"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -1248,7 +1498,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
             nulls |= Self::NULL_PARTITION_STATES;
         }
         let tags = if version >= 6 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -1256,7 +1506,7 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -1265,31 +1515,31 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 6;
-        let start = *pos;
-        let mut at = [ABSENT; 3];
+        let start = *pos as u32;
+        let mut at = [NONE; 3];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_TOPIC_NAME;
         }
         if version >= 7 {
-            at[1] = *pos;
+            at[1] = *pos as u32;
             *pos = pos.saturating_add(16);
         }
-        at[2] = *pos;
+        at[2] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    UpdateMetadataPartitionStateView::locate(buf, pos, version);
+                    UpdateMetadataPartitionStateView::skip(buf, pos, version);
                 }
                 false
             }
@@ -1298,14 +1548,14 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
             nulls |= Self::NULL_PARTITION_STATES;
         }
         let tags = if version >= 6 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -1314,7 +1564,27 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 6;
+        loc_str(buf, pos, flexible);
+        if version >= 7 {
+            *pos = pos.saturating_add(16);
+        }
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                UpdateMetadataPartitionStateView::skip(buf, pos, version);
+            }
+        }
+        if version >= 6 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -1325,43 +1595,66 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `TopicName`: string, versions 5+.
+    #[inline]
     pub fn topic_name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 6).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `TopicName` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "TopicName",
+            version >= 6,
+            false,
+            0,
+        )
+    }
+
     /// The topic's unique id; the zero UUID when the id is not known or not used.
     ///
     /// `TopicId`: uuid, versions 7+, ignorable.
+    #[inline]
     pub fn topic_id(&self) -> Uuid {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return Uuid::NIL;
         }
         get_uuid(self.buf, at)
     }
 
+    /// Where `TopicId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn topic_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "TopicId", "uuid", 16)
+    }
+
     /// The topic's partition states.
     ///
     /// `PartitionStates`: []UpdateMetadataPartitionState, versions 5+.
+    #[inline]
     pub fn partition_states(&self) -> ArrayView<'a, UpdateMetadataPartitionStateView<'a>> {
         let version = self.version;
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -1382,12 +1675,17 @@ impl<'a> UpdateMetadataTopicStateView<'a> {
             topic_name,
             topic_id,
             partition_states,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for UpdateMetadataTopicStateView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }

@@ -11,24 +11,24 @@ use crate::views::*;
 pub struct WriteTxnMarkersRequestView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 1],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 1],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> WriteTxnMarkersRequestView<'a> {
     const NULL_MARKERS: u64 = 1 << 0;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
-        let start = c.pos();
-        let mut at = [ABSENT; 1];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = match c.array(flexible, 17).map_err(|e| e.at("Markers"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -44,7 +44,7 @@ impl<'a> WriteTxnMarkersRequestView<'a> {
             nulls |= Self::NULL_MARKERS;
         }
         let tags = if version >= 1 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -52,7 +52,7 @@ impl<'a> WriteTxnMarkersRequestView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -61,22 +61,22 @@ impl<'a> WriteTxnMarkersRequestView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 1;
-        let start = *pos;
-        let mut at = [ABSENT; 1];
+        let start = *pos as u32;
+        let mut at = [NONE; 1];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    WritableTxnMarkerView::locate(buf, pos, version);
+                    WritableTxnMarkerView::skip(buf, pos, version);
                 }
                 false
             }
@@ -85,14 +85,14 @@ impl<'a> WriteTxnMarkersRequestView<'a> {
             nulls |= Self::NULL_MARKERS;
         }
         let tags = if version >= 1 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -101,7 +101,7 @@ impl<'a> WriteTxnMarkersRequestView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
         }
     }
 
@@ -117,6 +117,7 @@ impl<'a> WriteTxnMarkersRequestView<'a> {
 
     /// Validates the message at the cursor, leaving what follows.
     pub(crate) fn read(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
+        check_size(c).map_err(|e| e.in_message("WriteTxnMarkersRequest", version))?;
         if !(0..=2).contains(&version) {
             return Err(
                 unsupported(c.pos(), version, 0, 2).in_message("WriteTxnMarkersRequest", version)
@@ -132,20 +133,23 @@ impl<'a> WriteTxnMarkersRequestView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The markers to write, one per producer.
     ///
     /// `Markers`: []WritableTxnMarker, versions 0+.
+    #[inline]
     pub fn markers(&self) -> ArrayView<'a, WritableTxnMarkerView<'a>> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -158,12 +162,17 @@ impl<'a> WriteTxnMarkersRequestView<'a> {
         let markers: Vec<WritableTxnMarker> = self.markers().iter().map(|x| x.to_owned()).collect();
         WriteTxnMarkersRequest {
             markers,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for WriteTxnMarkersRequestView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -182,30 +191,30 @@ impl std::fmt::Debug for WriteTxnMarkersRequestView<'_> {
 pub struct WritableTxnMarkerView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 6],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 6],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> WritableTxnMarkerView<'a> {
     const NULL_TOPICS: u64 = 1 << 3;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
-        let start = c.pos();
-        let mut at = [ABSENT; 6];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         c.skip(8).map_err(|e| e.at("ProducerId"))?;
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         c.skip(2).map_err(|e| e.at("ProducerEpoch"))?;
-        at[2] = c.pos();
+        at[2] = c.pos() as u32;
         c.bool().map_err(|e| e.at("TransactionResult"))?;
-        at[3] = c.pos();
+        at[3] = c.pos() as u32;
         let null = match c.array(flexible, 3).map_err(|e| e.at("Topics"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -220,14 +229,14 @@ impl<'a> WritableTxnMarkerView<'a> {
         if null {
             nulls |= Self::NULL_TOPICS;
         }
-        at[4] = c.pos();
+        at[4] = c.pos() as u32;
         c.skip(4).map_err(|e| e.at("CoordinatorEpoch"))?;
         if version >= 2 {
-            at[5] = c.pos();
+            at[5] = c.pos() as u32;
             c.skip(1).map_err(|e| e.at("TransactionVersion"))?;
         }
         let tags = if version >= 1 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -235,7 +244,7 @@ impl<'a> WritableTxnMarkerView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -244,28 +253,28 @@ impl<'a> WritableTxnMarkerView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 1;
-        let start = *pos;
-        let mut at = [ABSENT; 6];
+        let start = *pos as u32;
+        let mut at = [NONE; 6];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         *pos = pos.saturating_add(8);
-        at[1] = *pos;
+        at[1] = *pos as u32;
         *pos = pos.saturating_add(2);
-        at[2] = *pos;
+        at[2] = *pos as u32;
         *pos = pos.saturating_add(1);
-        at[3] = *pos;
+        at[3] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
                 for _ in 0..n {
-                    WritableTxnMarkerTopicView::locate(buf, pos, version);
+                    WritableTxnMarkerTopicView::skip(buf, pos, version);
                 }
                 false
             }
@@ -273,21 +282,21 @@ impl<'a> WritableTxnMarkerView<'a> {
         if null {
             nulls |= Self::NULL_TOPICS;
         }
-        at[4] = *pos;
+        at[4] = *pos as u32;
         *pos = pos.saturating_add(4);
         if version >= 2 {
-            at[5] = *pos;
+            at[5] = *pos as u32;
             *pos = pos.saturating_add(1);
         }
         let tags = if version >= 1 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -296,7 +305,30 @@ impl<'a> WritableTxnMarkerView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        *pos = pos.saturating_add(8);
+        *pos = pos.saturating_add(2);
+        *pos = pos.saturating_add(1);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            for _ in 0..n {
+                WritableTxnMarkerTopicView::skip(buf, pos, version);
+            }
+        }
+        *pos = pos.saturating_add(4);
+        if version >= 2 {
+            *pos = pos.saturating_add(1);
+        }
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -307,53 +339,80 @@ impl<'a> WritableTxnMarkerView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The producer id the broker gave out, or -1 when there is none.
     ///
     /// `ProducerId`: int64, versions 0+.
+    #[inline]
     pub fn producer_id(&self) -> i64 {
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i64(self.buf, at)
     }
 
+    /// Where `ProducerId` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_id_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[0] as usize, "ProducerId", "int64", 8)
+    }
+
     /// The producer's epoch, raised each time the producer id is re-initialised, which fences older instances; -1 when there is none.
     ///
     /// `ProducerEpoch`: int16, versions 0+.
+    #[inline]
     pub fn producer_epoch(&self) -> i16 {
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i16(self.buf, at)
     }
 
+    /// Where `ProducerEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn producer_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(self.buf, self.at[1] as usize, "ProducerEpoch", "int16", 2)
+    }
+
     /// The outcome the marker records: true for commit, false for abort.
     ///
     /// `TransactionResult`: bool, versions 0+.
+    #[inline]
     pub fn transaction_result(&self) -> bool {
-        let at = self.at[2];
+        let at = self.at[2] as usize;
         if at == ABSENT {
             return false;
         }
         get_bool(self.buf, at)
     }
 
+    /// Where `TransactionResult` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transaction_result_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[2] as usize,
+            "TransactionResult",
+            "bool",
+            1,
+        )
+    }
+
     /// The partitions to write the marker to, by topic.
     ///
     /// `Topics`: []WritableTxnMarkerTopic, versions 0+.
+    #[inline]
     pub fn topics(&self) -> ArrayView<'a, WritableTxnMarkerTopicView<'a>> {
         let version = self.version;
-        let at = self.at[3];
+        let at = self.at[3] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -364,23 +423,47 @@ impl<'a> WritableTxnMarkerView<'a> {
     /// The epoch of the transaction coordinator that wrote the marker.
     ///
     /// `CoordinatorEpoch`: int32, versions 0+.
+    #[inline]
     pub fn coordinator_epoch(&self) -> i32 {
-        let at = self.at[4];
+        let at = self.at[4] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i32(self.buf, at)
     }
 
+    /// Where `CoordinatorEpoch` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn coordinator_epoch_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[4] as usize,
+            "CoordinatorEpoch",
+            "int32",
+            4,
+        )
+    }
+
     /// The transaction protocol version of the marker (0 or 1 for the older protocols, 2 for KIP-890's).
     ///
     /// `TransactionVersion`: int8, versions 2+, default `0`, ignorable.
+    #[inline]
     pub fn transaction_version(&self) -> i8 {
-        let at = self.at[5];
+        let at = self.at[5] as usize;
         if at == ABSENT {
             return 0;
         }
         get_i8(self.buf, at)
+    }
+
+    /// Where `TransactionVersion` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn transaction_version_span(&self) -> Option<FieldSpan<'a>> {
+        span_fixed(
+            self.buf,
+            self.at[5] as usize,
+            "TransactionVersion",
+            "int8",
+            1,
+        )
     }
 
     /// The owned [`WritableTxnMarker`]: what the owned decoder returns for the same bytes.
@@ -399,12 +482,17 @@ impl<'a> WritableTxnMarkerView<'a> {
             topics,
             coordinator_epoch,
             transaction_version,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for WritableTxnMarkerView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
@@ -428,14 +516,14 @@ impl std::fmt::Debug for WritableTxnMarkerView<'_> {
 pub struct WritableTxnMarkerTopicView<'a> {
     buf: &'a [u8],
     version: i16,
-    /// Where each field starts (`ABSENT` when the version does not carry it).
-    at: [usize; 2],
-    /// Where the tagged-field section starts (`ABSENT` in non-flexible versions).
-    tags: usize,
+    /// Where each field starts (`NONE` when the version does not carry it).
+    at: [u32; 2],
+    /// Where the tagged-field section starts (`NONE` in non-flexible versions).
+    tags: u32,
     /// Nulls seen in fields the schema says are not nullable (bit = field position).
     nulls: u64,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl<'a> WritableTxnMarkerTopicView<'a> {
@@ -443,15 +531,15 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
     const NULL_PARTITION_INDEXES: u64 = 1 << 1;
     pub(crate) fn walk(c: &mut ViewCursor<'a>, version: i16) -> Result<Self, DecodeError> {
         let flexible = version >= 1;
-        let start = c.pos();
-        let mut at = [ABSENT; 2];
+        let start = c.pos() as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = c.pos();
+        at[0] = c.pos() as u32;
         let null = c.str(flexible).map_err(|e| e.at("Name"))?;
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = c.pos();
+        at[1] = c.pos() as u32;
         let null = match c.array(flexible, 4).map_err(|e| e.at("PartitionIndexes"))? {
             Length::Null => true,
             Length::Len(n) => {
@@ -466,7 +554,7 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
             nulls |= Self::NULL_PARTITION_INDEXES;
         }
         let tags = if version >= 1 {
-            let tags = c.pos();
+            let tags = c.pos() as u32;
             let count = c.tag_count()?;
             let mut last = None;
             for _ in 0..count {
@@ -474,7 +562,7 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Ok(Self {
             buf: c.buf(),
@@ -483,22 +571,22 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
             tags,
             nulls,
             start,
-            end: c.pos(),
+            end: c.pos() as u32,
         })
     }
 
     /// The view of bytes `walk` accepted at `*pos`, found without checks; moves past it.
     pub(crate) fn locate(buf: &'a [u8], pos: &mut usize, version: i16) -> Self {
         let flexible = version >= 1;
-        let start = *pos;
-        let mut at = [ABSENT; 2];
+        let start = *pos as u32;
+        let mut at = [NONE; 2];
         let mut nulls = 0u64;
-        at[0] = *pos;
+        at[0] = *pos as u32;
         let null = loc_str(buf, pos, flexible);
         if null {
             nulls |= Self::NULL_NAME;
         }
-        at[1] = *pos;
+        at[1] = *pos as u32;
         let null = match loc_array(buf, pos, flexible) {
             None => true,
             Some(n) => {
@@ -510,14 +598,14 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
             nulls |= Self::NULL_PARTITION_INDEXES;
         }
         let tags = if version >= 1 {
-            let tags = *pos;
+            let tags = *pos as u32;
             let count = loc_uvarint(buf, pos);
             for _ in 0..count {
                 loc_tag(buf, pos);
             }
             tags
         } else {
-            ABSENT
+            NONE
         };
         Self {
             buf,
@@ -526,7 +614,22 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
             tags,
             nulls,
             start,
-            end: *pos,
+            end: *pos as u32,
+        }
+    }
+
+    /// Steps over this struct in bytes `walk` accepted, recording nothing.
+    pub(crate) fn skip(buf: &'a [u8], pos: &mut usize, version: i16) {
+        let flexible = version >= 1;
+        loc_str(buf, pos, flexible);
+        if let Some(n) = loc_array(buf, pos, flexible) {
+            *pos = pos.saturating_add(n.saturating_mul(4));
+        }
+        if version >= 1 {
+            let count = loc_uvarint(buf, pos);
+            for _ in 0..count {
+                loc_tag(buf, pos);
+            }
         }
     }
 
@@ -537,32 +640,49 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
 
     /// The bytes of this struct, exactly as received.
     pub fn as_bytes(&self) -> &'a [u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The tagged fields sent with this struct, known and unknown, as `(tag, payload)`.
     pub fn tagged_fields(&self) -> TaggedFields<'a> {
-        TaggedFields::at(self.buf, self.tags)
+        TaggedFields::at(self.buf, self.tags as usize)
     }
 
     /// The topic's name.
     ///
     /// `Name`: string, versions 0+.
+    #[inline]
     pub fn name(&self) -> ViewStr<'a> {
         let version = self.version;
-        let at = self.at[0];
+        let at = self.at[0] as usize;
         if at == ABSENT {
             return ViewStr::EMPTY;
         }
         get_str(self.buf, at, version >= 1).unwrap_or(ViewStr::EMPTY)
     }
 
+    /// Where `Name` lies in the parsed bytes, for a [`Splice`]; `None` when absent.
+    pub fn name_span(&self) -> Option<FieldSpan<'a>> {
+        let version = self.version;
+        span_str(
+            self.buf,
+            self.at[0] as usize,
+            "Name",
+            version >= 1,
+            false,
+            0,
+        )
+    }
+
     /// The partition numbers within the topic.
     ///
     /// `PartitionIndexes`: []int32, versions 0+.
+    #[inline]
     pub fn partition_indexes(&self) -> ArrayView<'a, i32> {
         let version = self.version;
-        let at = self.at[1];
+        let at = self.at[1] as usize;
         if at == ABSENT {
             return ArrayView::empty(self.buf, self.version);
         }
@@ -577,12 +697,17 @@ impl<'a> WritableTxnMarkerTopicView<'a> {
         WritableTxnMarkerTopic {
             name,
             partition_indexes,
-            wire: Wire::from_parts(unknown_tags(self.buf, self.tags, |_| false), 0, self.nulls),
+            wire: Wire::from_parts(
+                unknown_tags(self.buf, self.tags as usize, |_| false),
+                0,
+                self.nulls,
+            ),
         }
     }
 }
 
 impl<'a> ViewElement<'a> for WritableTxnMarkerTopicView<'a> {
+    #[inline]
     fn read_element(buf: &'a [u8], pos: &mut usize, version: i16, _: bool) -> Option<Self> {
         Some(Self::locate(buf, pos, version))
     }
